@@ -1,0 +1,61 @@
+//! Command-line interface: argument parsing and dispatch to one module per command group.
+
+mod plugins;
+
+use crate::config::Config;
+use clap::{Parser, Subcommand};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+/// Default config file, used when it exists and `--config` is not given.
+pub const DEFAULT_CONFIG: &str = "weft.toml";
+
+/// weft: keeps a Shopify store and an ERP in sync through sandboxed Wasm plugins.
+#[derive(Debug, Parser)]
+#[command(name = "weft", version, about)]
+pub struct Cli {
+    /// Operator config file (TOML). Default: ./weft.toml if present, else built-in defaults.
+    #[arg(long, global = true)]
+    pub config: Option<PathBuf>,
+    /// Log filter (tracing env-filter syntax), overrides RUST_LOG.
+    #[arg(long, global = true)]
+    pub log: Option<String>,
+    /// The command.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Top-level commands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Inspect, test and call plugins.
+    #[command(subcommand)]
+    Plugins(plugins::PluginsCommand),
+}
+
+/// Send logs to stderr, filtered by `--log`, then RUST_LOG, then `info`.
+pub fn init_logging(cli: &Cli) {
+    let filter = cli
+        .log
+        .clone()
+        .or_else(|| std::env::var("RUST_LOG").ok())
+        .unwrap_or_else(|| "info".into());
+    let filter = tracing_subscriber::EnvFilter::try_new(&filter).unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).init();
+}
+
+/// Run a parsed command line. `Err` is a message for the operator (exit status 2).
+pub fn run(cli: Cli) -> Result<ExitCode, String> {
+    let config = load_config(cli.config.as_deref())?;
+    match cli.command {
+        Command::Plugins(cmd) => plugins::run(cmd, config),
+    }
+}
+
+fn load_config(path: Option<&Path>) -> Result<Config, String> {
+    match path {
+        Some(path) => Config::load(path).map_err(|e| e.to_string()),
+        None if Path::new(DEFAULT_CONFIG).is_file() => Config::load(Path::new(DEFAULT_CONFIG)).map_err(|e| e.to_string()),
+        None => Ok(Config::default()),
+    }
+}

@@ -1,0 +1,280 @@
+//! The operator's configuration file (TOML): types, defaults and validation.
+//!
+//! Every value is checked when the file is loaded; a bad file is one error naming the key.
+
+mod secret;
+
+pub use secret::{Secret, SecretSource};
+
+use serde::Deserialize;
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+/// The whole operator configuration.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    /// Where the embedded database lives.
+    #[serde(default)]
+    pub store: StoreConfig,
+    /// Where plugins come from and how they are sandboxed.
+    #[serde(default)]
+    pub plugins: PluginsConfig,
+    /// Configured endpoints reached through connector plugins, by name.
+    #[serde(default)]
+    pub connections: BTreeMap<String, ConnectionConfig>,
+    /// Configured transform plugin instances, by name.
+    #[serde(default)]
+    pub transforms: BTreeMap<String, TransformConfig>,
+}
+
+/// `[store]`: the embedded redb database.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StoreConfig {
+    /// Directory holding the database file and the plugin compile cache.
+    #[serde(default = "default_store_path")]
+    pub path: PathBuf,
+}
+
+impl Default for StoreConfig {
+    fn default() -> Self {
+        StoreConfig { path: default_store_path() }
+    }
+}
+
+fn default_store_path() -> PathBuf {
+    PathBuf::from("./weft-data")
+}
+
+/// `[plugins]`: discovery, pinning and sandbox limits.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PluginsConfig {
+    /// Directory with one folder per plugin (`<id>/plugin.wasm` + `<id>/plugin.toml`).
+    #[serde(default = "default_plugins_dir")]
+    pub dir: PathBuf,
+    /// Where compiled artifacts are cached; default `<store.path>/plugin-cache`.
+    pub cache_dir: Option<PathBuf>,
+    /// Expected sha256 (hex) of `plugin.wasm` per plugin id; a mismatch refuses the plugin.
+    #[serde(default)]
+    pub pins: BTreeMap<String, String>,
+    /// Sandbox limits.
+    #[serde(default)]
+    pub limits: LimitsConfig,
+}
+
+impl Default for PluginsConfig {
+    fn default() -> Self {
+        PluginsConfig {
+            dir: default_plugins_dir(),
+            cache_dir: None,
+            pins: BTreeMap::new(),
+            limits: LimitsConfig::default(),
+        }
+    }
+}
+
+fn default_plugins_dir() -> PathBuf {
+    PathBuf::from("./target/plugins")
+}
+
+/// `[plugins.limits]`: per-call deadlines and per-instance memory, by plugin kind.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LimitsConfig {
+    /// Deadline of one connector call, in milliseconds.
+    #[serde(default = "default_connector_deadline_ms")]
+    pub connector_deadline_ms: u64,
+    /// Deadline of one transform batch, in milliseconds.
+    #[serde(default = "default_transform_deadline_ms")]
+    pub transform_deadline_ms: u64,
+    /// Memory of one instance of a compiled-language plugin (Rust, Go), in MiB.
+    #[serde(default = "default_memory_mib")]
+    pub memory_mib: u64,
+    /// Memory of one instance of an interpreted plugin (Python, JavaScript), in MiB.
+    #[serde(default = "default_interpreted_memory_mib")]
+    pub interpreted_memory_mib: u64,
+    /// Largest result one call may return, in MiB (sum of the strings and bytes it carries).
+    #[serde(default = "default_max_output_mib")]
+    pub max_output_mib: u64,
+    /// Largest HTTP response body a plugin may receive, in MiB.
+    #[serde(default = "default_max_http_response_mib")]
+    pub max_http_response_mib: u64,
+    /// Timeout of one outbound HTTP request (connect + first byte), in milliseconds.
+    #[serde(default = "default_http_timeout_ms")]
+    pub http_timeout_ms: u64,
+}
+
+impl Default for LimitsConfig {
+    fn default() -> Self {
+        LimitsConfig {
+            connector_deadline_ms: default_connector_deadline_ms(),
+            transform_deadline_ms: default_transform_deadline_ms(),
+            memory_mib: default_memory_mib(),
+            interpreted_memory_mib: default_interpreted_memory_mib(),
+            max_output_mib: default_max_output_mib(),
+            max_http_response_mib: default_max_http_response_mib(),
+            http_timeout_ms: default_http_timeout_ms(),
+        }
+    }
+}
+
+fn default_connector_deadline_ms() -> u64 {
+    30_000
+}
+fn default_transform_deadline_ms() -> u64 {
+    5_000
+}
+fn default_memory_mib() -> u64 {
+    64
+}
+fn default_interpreted_memory_mib() -> u64 {
+    256
+}
+fn default_max_output_mib() -> u64 {
+    32
+}
+fn default_max_http_response_mib() -> u64 {
+    16
+}
+fn default_http_timeout_ms() -> u64 {
+    20_000
+}
+
+/// `[connections.NAME]`: an ERP reached through a connector plugin, with the operator's grants.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ConnectionConfig {
+    /// Id of the connector plugin.
+    pub plugin: String,
+    /// Outbound hosts the operator grants (`host:port`, `host`, or `*.domain`).
+    #[serde(default)]
+    pub allow_hosts: Vec<String>,
+    /// Plugin configuration, readable through the `config` interface.
+    #[serde(default)]
+    pub config: toml::Table,
+    /// Secrets by the name the plugin asks for.
+    #[serde(default)]
+    pub secrets: BTreeMap<String, SecretSource>,
+    /// A directory the plugin may read and write (preopened as `/data`).
+    pub directory: Option<PathBuf>,
+}
+
+/// `[transforms.NAME]`: a transform plugin with its configuration.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TransformConfig {
+    /// Id of the transform plugin.
+    pub plugin: String,
+    /// Plugin configuration, readable through the `config` interface.
+    #[serde(default)]
+    pub config: toml::Table,
+}
+
+/// A configuration file that could not be used.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    /// The file could not be read.
+    #[error("cannot read config {path}: {source}")]
+    Read {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        source: std::io::Error,
+    },
+    /// The TOML is malformed or a value has the wrong type; the message names the key.
+    #[error("invalid config {path}: {message}")]
+    Invalid {
+        /// The file.
+        path: PathBuf,
+        /// toml's message, which names the key and line.
+        message: String,
+    },
+    /// A value is well-formed but not acceptable.
+    #[error("invalid config {path}: `{key}`: {reason}")]
+    Value {
+        /// The file.
+        path: PathBuf,
+        /// Dotted path of the key.
+        key: String,
+        /// Why it is refused.
+        reason: String,
+    },
+}
+
+impl Config {
+    /// Load and validate a config file.
+    pub fn load(path: &Path) -> Result<Config, ConfigError> {
+        let text = std::fs::read_to_string(path)
+            .map_err(|source| ConfigError::Read { path: path.to_owned(), source })?;
+        Config::parse(&text, path)
+    }
+
+    /// Parse and validate config text; `path` is used in messages and to resolve relative paths.
+    pub fn parse(text: &str, path: &Path) -> Result<Config, ConfigError> {
+        let mut config: Config = toml::from_str(text)
+            .map_err(|e| ConfigError::Invalid { path: path.to_owned(), message: e.to_string() })?;
+        config.validate(path)?;
+        let base = path.parent().unwrap_or(Path::new("."));
+        config.resolve_relative_paths(base);
+        Ok(config)
+    }
+
+    fn validate(&self, path: &Path) -> Result<(), ConfigError> {
+        let bad = |key: String, reason: String| ConfigError::Value { path: path.to_owned(), key, reason };
+        for (id, pin) in &self.plugins.pins {
+            if pin.len() != 64 || !pin.bytes().all(|b| b.is_ascii_hexdigit()) {
+                return Err(bad(format!("plugins.pins.{id}"), "expected 64 hex digits (a sha256)".into()));
+            }
+        }
+        let limits = &self.plugins.limits;
+        for (key, value) in [
+            ("connector_deadline_ms", limits.connector_deadline_ms),
+            ("transform_deadline_ms", limits.transform_deadline_ms),
+            ("memory_mib", limits.memory_mib),
+            ("interpreted_memory_mib", limits.interpreted_memory_mib),
+            ("max_output_mib", limits.max_output_mib),
+            ("max_http_response_mib", limits.max_http_response_mib),
+            ("http_timeout_ms", limits.http_timeout_ms),
+        ] {
+            if value == 0 {
+                return Err(bad(format!("plugins.limits.{key}"), "must be greater than 0".into()));
+            }
+        }
+        if limits.memory_mib > 4096 || limits.interpreted_memory_mib > 4096 {
+            return Err(bad("plugins.limits".into(), "memory limits above 4096 MiB are not supported".into()));
+        }
+        for (name, conn) in &self.connections {
+            for (i, host) in conn.allow_hosts.iter().enumerate() {
+                if let Err(reason) = crate::plugin::policy::HostPattern::parse(host) {
+                    return Err(bad(format!("connections.{name}.allow_hosts[{i}]"), reason));
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn resolve_relative_paths(&mut self, base: &Path) {
+        let join = |p: &mut PathBuf| {
+            if p.is_relative() {
+                *p = base.join(&*p);
+            }
+        };
+        join(&mut self.store.path);
+        join(&mut self.plugins.dir);
+        if let Some(dir) = self.plugins.cache_dir.as_mut() {
+            join(dir);
+        }
+        for conn in self.connections.values_mut() {
+            if let Some(dir) = conn.directory.as_mut() {
+                join(dir);
+            }
+        }
+    }
+
+    /// The compile cache directory: `plugins.cache_dir`, or `<store.path>/plugin-cache`.
+    pub fn plugin_cache_dir(&self) -> PathBuf {
+        self.plugins.cache_dir.clone().unwrap_or_else(|| self.store.path.join("plugin-cache"))
+    }
+}

@@ -1,0 +1,237 @@
+//! The `wasi:http` send hook: every outgoing request of a plugin goes through the outbound
+//! policy, is resolved and vetted before any connection, and connects only to the vetted address.
+
+use super::policy::{OutboundPolicy, Refusal};
+use crate::redact::Redactor;
+use bytes::Bytes;
+use http::uri::Scheme;
+use http_body_util::BodyExt;
+use std::future::Future;
+use std::net::{IpAddr, SocketAddr};
+use std::pin::Pin;
+use std::sync::{Arc, Mutex};
+use std::task::{Context, Poll};
+use std::time::Duration;
+use tokio::io::{AsyncRead, AsyncWrite};
+use tokio::net::TcpStream;
+use wasmtime_wasi_http::{Error, RequestOptions, WasiBody, WasiHttpHooks};
+
+/// A boxed future, as the resolver and dialer traits return.
+pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
+
+/// Resolves host names; replaceable so tests never send a DNS packet.
+pub trait Resolver: Send + Sync {
+    /// The addresses of `host`.
+    fn resolve<'a>(&'a self, host: &'a str, port: u16) -> BoxFuture<'a, std::io::Result<Vec<IpAddr>>>;
+}
+
+/// Opens TCP connections; replaceable so tests can prove no connection was attempted.
+pub trait Dialer: Send + Sync {
+    /// Connect to an address that the policy already vetted.
+    fn connect(&self, addr: SocketAddr) -> BoxFuture<'_, std::io::Result<TcpStream>>;
+}
+
+/// The system resolver.
+pub struct SystemResolver;
+
+impl Resolver for SystemResolver {
+    fn resolve<'a>(&'a self, host: &'a str, port: u16) -> BoxFuture<'a, std::io::Result<Vec<IpAddr>>> {
+        Box::pin(async move {
+            let addrs = tokio::net::lookup_host((host, port)).await?;
+            Ok(addrs.map(|a| a.ip()).collect())
+        })
+    }
+}
+
+/// Plain TCP connect.
+pub struct TcpDialer;
+
+impl Dialer for TcpDialer {
+    fn connect(&self, addr: SocketAddr) -> BoxFuture<'_, std::io::Result<TcpStream>> {
+        Box::pin(TcpStream::connect(addr))
+    }
+}
+
+/// The network side of the sandbox, shared by all instances of a plugin host.
+#[derive(Clone)]
+pub struct Network {
+    /// Name resolution.
+    pub resolver: Arc<dyn Resolver>,
+    /// Connection opening.
+    pub dialer: Arc<dyn Dialer>,
+}
+
+impl Default for Network {
+    fn default() -> Self {
+        Network { resolver: Arc::new(SystemResolver), dialer: Arc::new(TcpDialer) }
+    }
+}
+
+/// Limits applied to each outgoing request.
+#[derive(Debug, Clone, Copy)]
+pub struct HttpLimits {
+    /// Connect + TLS + first byte.
+    pub timeout: Duration,
+    /// Largest response body.
+    pub max_response_bytes: u64,
+}
+
+/// The per-instance send hook given to wasmtime-wasi-http.
+pub struct OutboundHooks {
+    pub(super) plugin_id: Arc<str>,
+    pub(super) policy: Arc<OutboundPolicy>,
+    pub(super) network: Network,
+    pub(super) limits: HttpLimits,
+    pub(super) refusals: Arc<Mutex<Vec<Refusal>>>,
+    pub(super) redactor: Redactor,
+}
+
+impl WasiHttpHooks for OutboundHooks {
+    fn send_request(
+        &mut self,
+        request: http::Request<WasiBody>,
+        options: Option<RequestOptions>,
+        fut: Box<dyn Future<Output = Result<(), Error>> + Send>,
+    ) -> Box<dyn Future<Output = Result<(http::Response<WasiBody>, Box<dyn Future<Output = Result<(), Error>> + Send>), Error>> + Send>
+    {
+        drop(fut);
+        let send = Send {
+            plugin_id: self.plugin_id.clone(),
+            policy: self.policy.clone(),
+            network: self.network.clone(),
+            limits: self.limits,
+            refusals: self.refusals.clone(),
+            redactor: self.redactor.clone(),
+        };
+        Box::new(async move {
+            let response = send.send(request, options).await?;
+            Ok((response, Box::new(async { Ok(()) }) as Box<dyn Future<Output = Result<(), Error>> + Send>))
+        })
+    }
+}
+
+struct Send {
+    plugin_id: Arc<str>,
+    policy: Arc<OutboundPolicy>,
+    network: Network,
+    limits: HttpLimits,
+    refusals: Arc<Mutex<Vec<Refusal>>>,
+    redactor: Redactor,
+}
+
+trait Io: AsyncRead + AsyncWrite + Unpin + std::marker::Send {}
+impl<T: AsyncRead + AsyncWrite + Unpin + std::marker::Send> Io for T {}
+
+impl Send {
+    fn refuse(&self, refusal: Refusal) -> Error {
+        tracing::warn!(target: "weft::plugin", plugin = %self.plugin_id, "{}", refusal.reason);
+        self.refusals.lock().unwrap_or_else(|e| e.into_inner()).push(refusal);
+        Error::HttpRequestDenied
+    }
+
+    async fn send(self, mut req: http::Request<WasiBody>, options: Option<RequestOptions>) -> Result<http::Response<WasiBody>, Error> {
+        let uri = req.uri().clone();
+        let https = uri.scheme() == Some(&Scheme::HTTPS);
+        let raw_host = uri.host().ok_or(Error::HttpRequestUriInvalid)?;
+        let host = raw_host.trim_start_matches('[').trim_end_matches(']').to_ascii_lowercase();
+        let default_port = if https { 443 } else { 80 };
+        let port = uri.port_u16().unwrap_or(default_port);
+        self.policy.check_host(&host, port, port == default_port).map_err(|r| self.refuse(r))?;
+
+        let ips = match host.parse::<IpAddr>() {
+            Ok(ip) => vec![ip],
+            Err(_) => self.network.resolver.resolve(&host, port).await.map_err(|e| Error::DnsError {
+                rcode: Some(e.to_string()),
+                info_code: None,
+            })?,
+        };
+        if ips.is_empty() {
+            return Err(Error::DestinationNotFound);
+        }
+        // Every address must pass: a name that resolves to both public and internal addresses
+        // is refused rather than left to chance.
+        for ip in &ips {
+            self.policy.check_address(&host, port, *ip).map_err(|r| self.refuse(r))?;
+        }
+
+        let timeout = options.and_then(|o| o.connect_timeout).unwrap_or(self.limits.timeout).min(self.limits.timeout);
+        let addr = SocketAddr::new(ips[0], port);
+        let tcp = tokio::time::timeout(timeout, self.network.dialer.connect(addr))
+            .await
+            .map_err(|_| Error::ConnectionTimeout)?
+            .map_err(connect_error)?;
+        let io: Box<dyn Io> = if https {
+            Box::new(tls_connect(&host, tcp, timeout).await?)
+        } else {
+            Box::new(tcp)
+        };
+        let (mut sender, conn) = hyper::client::conn::http1::handshake(hyper_util::rt::TokioIo::new(io)).await?;
+        tokio::spawn(conn);
+
+        let path = uri.path_and_query().map(|p| p.as_str()).unwrap_or("/");
+        *req.uri_mut() = http::Uri::try_from(path).map_err(|_| Error::HttpRequestUriInvalid)?;
+        tracing::debug!(target: "weft::plugin", plugin = %self.plugin_id, "outbound {} {}", req.method(), self.redactor.redact(&uri.to_string()));
+        let first_byte = options.and_then(|o| o.first_byte_timeout).unwrap_or(self.limits.timeout).min(self.limits.timeout);
+        let response = tokio::time::timeout(first_byte, sender.send_request(req))
+            .await
+            .map_err(|_| Error::ConnectionReadTimeout)??;
+        let max = self.limits.max_response_bytes;
+        Ok(response.map(|body| CappedBody { inner: body, seen: 0, max }.boxed_unsync()))
+    }
+}
+
+fn connect_error(e: std::io::Error) -> Error {
+    match e.kind() {
+        std::io::ErrorKind::ConnectionRefused => Error::ConnectionRefused,
+        std::io::ErrorKind::TimedOut => Error::ConnectionTimeout,
+        _ => Error::Connect(e),
+    }
+}
+
+async fn tls_connect(host: &str, tcp: TcpStream, timeout: Duration) -> Result<impl Io, Error> {
+    let roots = rustls::RootCertStore { roots: webpki_roots::TLS_SERVER_ROOTS.into() };
+    let config = rustls::ClientConfig::builder_with_provider(Arc::new(rustls::crypto::ring::default_provider()))
+        .with_safe_default_protocol_versions()
+        .map_err(|_| Error::TlsProtocolError)?
+        .with_root_certificates(roots)
+        .with_no_client_auth();
+    let name = rustls::pki_types::ServerName::try_from(host.to_owned()).map_err(|_| Error::HttpRequestUriInvalid)?;
+    let connector = tokio_rustls::TlsConnector::from(Arc::new(config));
+    tokio::time::timeout(timeout, connector.connect(name, tcp))
+        .await
+        .map_err(|_| Error::ConnectionTimeout)?
+        .map_err(Error::Tls)
+}
+
+/// A response body that fails once it exceeds the configured size.
+struct CappedBody {
+    inner: hyper::body::Incoming,
+    seen: u64,
+    max: u64,
+}
+
+impl http_body::Body for CappedBody {
+    type Data = Bytes;
+    type Error = Error;
+
+    fn poll_frame(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Result<http_body::Frame<Bytes>, Error>>> {
+        match Pin::new(&mut self.inner).poll_frame(cx) {
+            Poll::Ready(Some(Ok(frame))) => {
+                if let Some(data) = frame.data_ref() {
+                    self.seen += data.len() as u64;
+                    if self.seen > self.max {
+                        return Poll::Ready(Some(Err(Error::HttpResponseBodySize(Some(self.max)))));
+                    }
+                }
+                Poll::Ready(Some(Ok(frame)))
+            }
+            Poll::Ready(Some(Err(e))) => Poll::Ready(Some(Err(Error::from(e)))),
+            Poll::Ready(None) => Poll::Ready(None),
+            Poll::Pending => Poll::Pending,
+        }
+    }
+
+    fn is_end_stream(&self) -> bool {
+        self.inner.is_end_stream()
+    }
+}

@@ -1,0 +1,207 @@
+//! Discovery and validation of plugins in the plugins directory, with the on-disk compile cache.
+//!
+//! A plugin is refused with a precise reason (bad manifest, pinned hash mismatch, wrong world,
+//! incompatible WIT version, missing imports) without stopping the others.
+
+use super::bindings::{connector::ConnectorPre, transform::TransformPre};
+use super::engine::PluginEngine;
+use super::manifest::{wit_compatible, Manifest, PluginKind, WIT_PACKAGE};
+use super::state::HostState;
+use sha2::{Digest, Sha256};
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+use wasmtime::component::types::ComponentItem;
+use wasmtime::component::Component;
+
+/// File names inside a plugin folder.
+pub const MANIFEST_FILE: &str = "plugin.toml";
+/// The component file.
+pub const WASM_FILE: &str = "plugin.wasm";
+
+/// Whether a plugin came from the compile cache.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case", tag = "cache")]
+pub enum CacheStatus {
+    /// Loaded from a precompiled artifact.
+    Hit {
+        /// Time to map it, in microseconds.
+        load_us: u64,
+    },
+    /// Compiled now (and written to the cache).
+    Compiled {
+        /// Compile time in milliseconds.
+        compile_ms: u64,
+    },
+}
+
+/// The pre-instantiated component, by world.
+pub(super) enum PluginPre {
+    Connector(ConnectorPre<HostState>),
+    Transform(TransformPre<HostState>),
+}
+
+/// A plugin that passed every check and is ready to instantiate.
+pub struct LoadedPlugin {
+    /// Its manifest.
+    pub manifest: Manifest,
+    /// sha256 of `plugin.wasm`, hex.
+    pub sha256: String,
+    /// Folder it was loaded from.
+    pub dir: PathBuf,
+    /// Whether the compile cache was hit.
+    pub cache: CacheStatus,
+    /// The world it implements and what it imports, as read from the component.
+    pub world: WorldInfo,
+    pub(super) pre: PluginPre,
+}
+
+/// What a component imports and exports, by interface name.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct WorldInfo {
+    /// `weft:plugin/connector` or `weft:plugin/transform`, with version.
+    pub world: String,
+    /// Imported interface names.
+    pub imports: Vec<String>,
+    /// Exported interface names.
+    pub exports: Vec<String>,
+}
+
+/// A plugin folder that was refused, and why.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Refused {
+    /// Folder name (the plugin id it should have).
+    pub id: String,
+    /// The reason, for the operator.
+    pub reason: String,
+}
+
+/// What one discovery pass found.
+pub struct Discovery {
+    /// Plugins ready to run, by id.
+    pub loaded: BTreeMap<String, LoadedPlugin>,
+    /// Folders that were refused.
+    pub refused: Vec<Refused>,
+}
+
+/// Discover every plugin folder in `dir`. `pins` maps id → expected sha256.
+pub fn discover(engine: &PluginEngine, dir: &Path, pins: &BTreeMap<String, String>, cache_dir: &Path) -> Result<Discovery, String> {
+    let entries = std::fs::read_dir(dir).map_err(|e| format!("cannot read plugins dir {}: {e}", dir.display()))?;
+    let mut folders: Vec<PathBuf> = entries.filter_map(|e| e.ok()).map(|e| e.path()).filter(|p| p.is_dir()).collect();
+    folders.sort();
+    let mut discovery = Discovery { loaded: BTreeMap::new(), refused: Vec::new() };
+    for folder in folders {
+        let id = folder.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+        match load_one(engine, &folder, &id, pins.get(&id), cache_dir) {
+            Ok(plugin) => {
+                tracing::info!(plugin = %id, version = %plugin.manifest.version, cache = ?plugin.cache, "plugin loaded");
+                discovery.loaded.insert(id, plugin);
+            }
+            Err(reason) => {
+                tracing::warn!(plugin = %id, "plugin refused: {reason}");
+                discovery.refused.push(Refused { id, reason });
+            }
+        }
+    }
+    for id in pins.keys() {
+        if !discovery.loaded.contains_key(id) && !discovery.refused.iter().any(|r| &r.id == id) {
+            discovery.refused.push(Refused { id: id.clone(), reason: format!("pinned in config but no folder {id}/ in {}", dir.display()) });
+        }
+    }
+    Ok(discovery)
+}
+
+fn load_one(engine: &PluginEngine, folder: &Path, id: &str, pin: Option<&String>, cache_dir: &Path) -> Result<LoadedPlugin, String> {
+    let manifest_text = std::fs::read_to_string(folder.join(MANIFEST_FILE)).map_err(|e| format!("cannot read {MANIFEST_FILE}: {e}"))?;
+    let manifest = Manifest::parse(&manifest_text, id)?;
+    let wasm = std::fs::read(folder.join(WASM_FILE)).map_err(|e| format!("cannot read {WASM_FILE}: {e}"))?;
+    let sha256 = hex::encode(Sha256::digest(&wasm));
+    if let Some(pin) = pin {
+        if !pin.eq_ignore_ascii_case(&sha256) {
+            return Err(format!("sha256 mismatch: {WASM_FILE} is {sha256}, the config pins {pin}"));
+        }
+    }
+    let (component, cache) = compile_cached(engine, &wasm, &sha256, cache_dir)?;
+    let world = world_info(engine, &component, manifest.kind)?;
+    let pre = engine
+        .linker
+        .instantiate_pre(&component)
+        .map_err(|e| format!("cannot link: {e:#} (the component imports something this host does not provide)"))?;
+    let pre = match manifest.kind {
+        PluginKind::Connector => PluginPre::Connector(ConnectorPre::new(pre).map_err(|e| format!("not a connector: {e:#}"))?),
+        PluginKind::Transform => PluginPre::Transform(TransformPre::new(pre).map_err(|e| format!("not a transform: {e:#}"))?),
+    };
+    Ok(LoadedPlugin { manifest, sha256, dir: folder.to_owned(), cache, world, pre })
+}
+
+/// Load the precompiled artifact for this wasm if the cache has one; otherwise compile and store it.
+fn compile_cached(engine: &PluginEngine, wasm: &[u8], sha256: &str, cache_dir: &Path) -> Result<(Component, CacheStatus), String> {
+    let path = cache_dir.join(format!("{sha256}-{}.cwasm", engine.cache_key()));
+    if path.is_file() {
+        let start = Instant::now();
+        // SAFETY: the file was written by `precompile_component` of an engine with the same
+        // compatibility hash (it is in the file name), in a directory only weft writes.
+        match unsafe { Component::deserialize_file(&engine.engine, &path) } {
+            Ok(component) => {
+                let load_us = start.elapsed().as_micros() as u64;
+                return Ok((component, CacheStatus::Hit { load_us }));
+            }
+            Err(e) => tracing::warn!("ignoring unusable compile cache entry {}: {e}", path.display()),
+        }
+    }
+    let start = Instant::now();
+    let bytes = engine
+        .engine
+        .precompile_component(wasm)
+        .map_err(|e| format!("not a valid Wasm component: {e:#}"))?;
+    let compile_ms = start.elapsed().as_millis() as u64;
+    if let Err(e) = write_atomically(&path, &bytes) {
+        tracing::warn!("cannot write compile cache {}: {e}", path.display());
+    }
+    // SAFETY: `bytes` was produced by `precompile_component` on this very engine just above.
+    let component = unsafe { Component::deserialize(&engine.engine, &bytes) }.map_err(|e| format!("cannot load compiled component: {e:#}"))?;
+    Ok((component, CacheStatus::Compiled { compile_ms }))
+}
+
+fn write_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    let dir = path.parent().unwrap_or(Path::new("."));
+    std::fs::create_dir_all(dir)?;
+    let tmp = path.with_extension(format!("tmp{}", std::process::id()));
+    std::fs::write(&tmp, bytes)?;
+    std::fs::rename(&tmp, path)
+}
+
+/// Read the component's weft imports/exports and check the WIT version and world before linking,
+/// so that a mismatch gets a precise message.
+fn world_info(engine: &PluginEngine, component: &Component, kind: PluginKind) -> Result<WorldInfo, String> {
+    let ty = component.component_type();
+    let imports: Vec<String> = ty.imports(&engine.engine).map(|(name, _)| name.to_owned()).collect();
+    let exports: Vec<String> = ty
+        .exports(&engine.engine)
+        .filter(|(_, item)| matches!(item, ComponentItem::ComponentInstance(_)))
+        .map(|(name, _)| name.to_owned())
+        .collect();
+    for name in imports.iter().chain(&exports) {
+        if let Some(version) = weft_interface_version(name) {
+            let parsed = semver::Version::parse(version).map_err(|_| format!("interface {name} has a malformed version"))?;
+            if !wit_compatible(&parsed) {
+                return Err(format!(
+                    "incompatible WIT version: the component uses {name} (built against {WIT_PACKAGE}@{version}), this host implements {WIT_PACKAGE}@{}",
+                    super::manifest::WIT_VERSION
+                ));
+            }
+        }
+    }
+    let wanted = format!("{WIT_PACKAGE}/{kind}@");
+    let world = exports.iter().find(|e| e.starts_with(&wanted)).cloned().ok_or_else(|| {
+        let found: Vec<&String> = exports.iter().filter(|e| e.starts_with(WIT_PACKAGE)).collect();
+        format!("wrong world: plugin.toml says kind = \"{kind}\" but the component does not export {WIT_PACKAGE}/{kind} (it exports {found:?})")
+    })?;
+    Ok(WorldInfo { world, imports, exports })
+}
+
+/// `Some("0.1.0")` for `weft:plugin/log@0.1.0`.
+fn weft_interface_version(name: &str) -> Option<&str> {
+    let rest = name.strip_prefix(WIT_PACKAGE)?.strip_prefix('/')?;
+    rest.split_once('@').map(|(_, v)| v)
+}

@@ -1,0 +1,1 @@
+//! Shopify simulator (placeholder until the simulator lands).
