@@ -1,0 +1,1 @@
+//! weft file-feed connector (work in progress).
