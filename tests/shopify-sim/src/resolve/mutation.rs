@@ -1,0 +1,140 @@
+//! The `Mutation` root: input-size limits, the 2026-04 `@idempotent` requirement, idempotent
+//! replay, dispatch to the object families, and the writes-per-mutation count.
+
+use super::{args, bulk, customers, field_error, inventory_write, json_value, order_write, product_write, subscriptions, Ctx, Resolved};
+use crate::store::model::UserError;
+use crate::store::IdempotentEntry;
+use apollo_compiler::ast::Value;
+use apollo_compiler::resolvers::{ObjectValue, ResolveInfo, ResolvedValue};
+use apollo_compiler::ExecutableDocument;
+use serde_json::{json, Map, Value as Json};
+
+/// Mutations that require `@idempotent(key:)` from API version 2026-04 on.
+const IDEMPOTENT_REQUIRED: &[&str] = &[
+    "inventoryActivate", "inventoryAdjustQuantities", "inventoryMoveQuantities", "inventorySetOnHandQuantities",
+    "inventorySetQuantities", "inventorySetScheduledChanges", "inventoryShipmentAddItems", "inventoryShipmentCreate",
+    "inventoryShipmentCreateInTransit", "inventoryShipmentReceive", "inventoryTransferCreate",
+    "inventoryTransferCreateAsReadyToShip", "inventoryTransferDuplicate", "inventoryTransferSetItems",
+    "locationActivate", "locationDeactivate", "refundCreate",
+];
+
+/// Largest input array Shopify accepts.
+pub const MAX_INPUT_ARRAY: usize = 250;
+
+/// The root mutation object.
+pub struct MutationRoot<'c> {
+    pub ctx: &'c Ctx<'c>,
+}
+
+/// The first input list longer than the limit: (path, size).
+fn oversized(value: &Json, path: &mut Vec<String>) -> Option<(Vec<String>, usize)> {
+    match value {
+        Json::Array(items) if items.len() > MAX_INPUT_ARRAY => Some((path.clone(), items.len())),
+        Json::Array(items) => items.iter().find_map(|i| oversized(i, path)),
+        Json::Object(map) => map.iter().find_map(|(k, v)| {
+            path.push(k.clone());
+            let found = oversized(v, path);
+            path.pop();
+            found
+        }),
+        _ => None,
+    }
+}
+
+impl<'c> MutationRoot<'c> {
+    /// The `@idempotent(key:)` value on this field, resolving a variable.
+    fn idempotency_key(&self, info: &ResolveInfo<'_>) -> Option<String> {
+        let field = info.field_selections().first()?;
+        let directive = field.directives.get("idempotent")?;
+        let value = directive.specified_argument_by_name("key")?;
+        match value.as_ref() {
+            Value::String(s) => Some(s.clone()),
+            Value::Variable(v) => self.ctx.variables.get(v.as_str()).and_then(Json::as_str).map(str::to_string),
+            _ => None,
+        }
+    }
+
+    fn dispatch(&self, name: &str, a: &Map<String, Json>) -> Result<Json, String> {
+        let mut store = self.ctx.store();
+        let store = &mut *store;
+        Ok(match name {
+            "productSet" => product_write::product_set(store, a),
+            "productVariantsBulkUpdate" => product_write::variants_bulk_update(store, a),
+            "productDelete" => product_write::product_delete(store, a),
+            "inventorySetQuantities" => inventory_write::set_quantities(store, a),
+            "inventoryAdjustQuantities" => inventory_write::adjust_quantities(store, a),
+            "inventoryActivate" => inventory_write::activate(store, a),
+            "orderCreate" => order_write::order_create(store, a),
+            "orderCancel" => order_write::order_cancel(store, a),
+            "orderClose" => order_write::order_close(store, a),
+            "fulfillmentCreate" => order_write::fulfillment_create(store, a),
+            "customerSet" => customers::customer_set(store, a),
+            "customerCreate" => customers::customer_create(store, a),
+            "webhookSubscriptionCreate" => subscriptions::create(store, a),
+            "webhookSubscriptionDelete" => subscriptions::delete(store, a),
+            "bulkOperationRunQuery" => {
+                let schema = self.ctx.schema;
+                let payload = bulk::run_query(store, a, |q| {
+                    ExecutableDocument::parse_and_validate(schema, q, "bulk.graphql").map(|_| ()).map_err(|e| format!("Invalid bulk query: {}", e.errors))
+                });
+                if let Some(id) = payload.pointer("/bulkOperation/__id").and_then(Json::as_u64) {
+                    self.ctx.bulk_started.borrow_mut().push(id);
+                }
+                payload
+            }
+            other => return Err(format!("shopify-sim does not implement Mutation.{other}")),
+        })
+    }
+}
+
+fn wrote(payload: &Json) -> bool {
+    let errors = payload.as_object().into_iter().flatten().filter(|(k, _)| k.ends_with("serErrors")).any(|(_, v)| v.as_array().is_some_and(|a| !a.is_empty()));
+    !errors
+}
+
+impl ObjectValue for MutationRoot<'_> {
+    fn type_name(&self) -> &str {
+        "Mutation"
+    }
+
+    fn resolve_field<'a>(&'a self, info: &'a ResolveInfo<'a>) -> Resolved<'a> {
+        let ctx = self.ctx;
+        let name = info.field_name();
+        let a = args(info);
+        if let Some((path, size)) = oversized(&Json::Object(a.clone()), &mut Vec::new()) {
+            let message = format!("The input array size of {size} is greater than the maximum allowed of {MAX_INPUT_ARRAY}.");
+            let path: Vec<String> = std::iter::once(name.to_string()).chain(path).collect();
+            ctx.errors.borrow_mut().push(json!({"message": message, "path": path, "extensions": {"code": "MAX_INPUT_SIZE_EXCEEDED"}}));
+            return Ok(ResolvedValue::null());
+        }
+        let key = self.idempotency_key(info);
+        if IDEMPOTENT_REQUIRED.contains(&name) && ctx.api_version >= "2026-04" && key.is_none() {
+            ctx.fail(name, "The @idempotent directive is required for this mutation but was not provided.", "BAD_REQUEST");
+            return Ok(ResolvedValue::null());
+        }
+        if key.as_deref().is_some_and(|k| k.trim().is_empty()) {
+            ctx.fail(name, "The idempotency key cannot be an empty string or whitespace only.", "BAD_REQUEST");
+            return Ok(ResolvedValue::null());
+        }
+        let payload_type = info.field_definition().ty.inner_named_type().as_str();
+        let fingerprint = Json::Object(a.clone()).to_string();
+        if let Some(key) = &key {
+            let seen = ctx.store().idempotency.get(&(name.to_string(), key.clone())).cloned();
+            if let Some(entry) = seen {
+                if entry.fingerprint == fingerprint {
+                    return Ok(json_value(ctx, payload_type, &entry.result));
+                }
+                let e = UserError::new(&[], "The same idempotency key cannot be used with different operation parameters.", Some("IDEMPOTENCY_KEY_PARAMETER_MISMATCH"));
+                return Ok(json_value(ctx, payload_type, &json!({"userErrors": super::user_errors(&[UserError { field: None, ..e }])})));
+            }
+        }
+        let payload = self.dispatch(name, &a).map_err(field_error)?;
+        if wrote(&payload) {
+            ctx.writes.borrow_mut().push(name.to_string());
+        }
+        if let Some(key) = key {
+            ctx.store().idempotency.insert((name.to_string(), key), IdempotentEntry { fingerprint, result: payload.clone() });
+        }
+        Ok(json_value(ctx, payload_type, &payload))
+    }
+}
