@@ -98,7 +98,7 @@ fn secret_value_never_appears_in_output_or_logs() {
     )
     .unwrap();
     let secret = "s3cr3t-token-value-9f8e7d";
-    let out = weft(&config, &["plugins", "call", "hostile", "--call", "check", "--log", "trace"], &[("WEFT_TEST_TOKEN", secret)]);
+    let out = weft(&config, &["plugins", "call", "hostile", "--call", "check", "--log", "weft=trace,info"], &[("WEFT_TEST_TOKEN", secret)]);
     let stdout = String::from_utf8_lossy(&out.stdout);
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(!out.status.success(), "the plugin returns an error");

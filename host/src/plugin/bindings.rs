@@ -7,12 +7,13 @@
 pub mod connector {
     wasmtime::component::bindgen!({
         path: "../wit/weft-plugin@0.1.0",
-        world: "connector",
+        world: "connector-plugin",
         with: {
             "wasi:http": wasmtime_wasi_http::p2::bindings::http,
             "wasi": wasmtime_wasi::p2::bindings,
         },
         additional_derives: [serde::Serialize, serde::Deserialize, PartialEq],
+        require_store_data_send: true,
     });
 }
 
@@ -20,13 +21,14 @@ pub mod connector {
 pub mod transform {
     wasmtime::component::bindgen!({
         path: "../wit/weft-plugin@0.1.0",
-        world: "transform",
+        world: "transform-plugin",
         with: {
             "weft:plugin/types": super::connector::weft::plugin::types,
             "weft:plugin/log": super::connector::weft::plugin::log,
             "weft:plugin/config": super::connector::weft::plugin::config,
             "weft:plugin/kv": super::connector::weft::plugin::kv,
         },
+        require_store_data_send: true,
     });
 }
 

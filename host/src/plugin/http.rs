@@ -95,7 +95,7 @@ impl WasiHttpHooks for OutboundHooks {
     ) -> Box<dyn Future<Output = Result<(http::Response<WasiBody>, Box<dyn Future<Output = Result<(), Error>> + Send>), Error>> + Send>
     {
         drop(fut);
-        let send = Send {
+        let send = Outbound {
             plugin_id: self.plugin_id.clone(),
             policy: self.policy.clone(),
             network: self.network.clone(),
@@ -110,7 +110,7 @@ impl WasiHttpHooks for OutboundHooks {
     }
 }
 
-struct Send {
+struct Outbound {
     plugin_id: Arc<str>,
     policy: Arc<OutboundPolicy>,
     network: Network,
@@ -119,10 +119,10 @@ struct Send {
     redactor: Redactor,
 }
 
-trait Io: AsyncRead + AsyncWrite + Unpin + std::marker::Send {}
-impl<T: AsyncRead + AsyncWrite + Unpin + std::marker::Send> Io for T {}
+trait Io: AsyncRead + AsyncWrite + Unpin + Send {}
+impl<T: AsyncRead + AsyncWrite + Unpin + Send> Io for T {}
 
-impl Send {
+impl Outbound {
     fn refuse(&self, refusal: Refusal) -> Error {
         tracing::warn!(target: "weft::plugin", plugin = %self.plugin_id, "{}", refusal.reason);
         self.refusals.lock().unwrap_or_else(|e| e.into_inner()).push(refusal);

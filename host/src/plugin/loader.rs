@@ -3,7 +3,7 @@
 //! A plugin is refused with a precise reason (bad manifest, pinned hash mismatch, wrong world,
 //! incompatible WIT version, missing imports) without stopping the others.
 
-use super::bindings::{connector::ConnectorPre, transform::TransformPre};
+use super::bindings::{connector::ConnectorPluginPre as ConnectorPre, transform::TransformPluginPre as TransformPre};
 use super::engine::PluginEngine;
 use super::manifest::{wit_compatible, Manifest, PluginKind, WIT_PACKAGE};
 use super::state::HostState;
@@ -178,7 +178,7 @@ fn world_info(engine: &PluginEngine, component: &Component, kind: PluginKind) ->
     let imports: Vec<String> = ty.imports(&engine.engine).map(|(name, _)| name.to_owned()).collect();
     let exports: Vec<String> = ty
         .exports(&engine.engine)
-        .filter(|(_, item)| matches!(item, ComponentItem::ComponentInstance(_)))
+        .filter(|(_, item)| matches!(item.ty, ComponentItem::ComponentInstance(_)))
         .map(|(name, _)| name.to_owned())
         .collect();
     for name in imports.iter().chain(&exports) {

@@ -1,8 +1,8 @@
 //! A plugin session: one instance for one job, with deadlines, memory limits, output caps and
 //! classified failures. A trap retires the instance; the next call gets a fresh one.
 
-use super::bindings::connector::Connector;
-use super::bindings::transform::Transform;
+use super::bindings::connector::ConnectorPlugin as Connector;
+use super::bindings::transform::TransformPlugin as Transform;
 use super::bindings::types::{ChangeEvent, Entity, KeyedRecord, Page, PluginError, PluginInfo, Pushed, Record};
 use super::engine::PluginEngine;
 use super::http::{HttpLimits, Network, OutboundHooks};
@@ -16,7 +16,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 use wasmtime::{Store, Trap};
 use wasmtime_wasi::p2::pipe::MemoryOutputPipe;
-use wasmtime_wasi::{DirPerms, FilePerms, WasiCtxBuilder};
+use wasmtime_wasi::{FsPerms, WasiCtxBuilder};
 
 /// Captured plugin stdout/stderr per call (beyond it, output is dropped).
 const MAX_STDIO_BYTES: usize = 64 * 1024;
@@ -170,7 +170,7 @@ impl PluginSession {
         let mut wasi = WasiCtxBuilder::new();
         wasi.stdout(stdout.clone()).stderr(stderr.clone());
         if let Some(dir) = &self.directory {
-            wasi.preopened_dir(dir, "/data", DirPerms::all(), FilePerms::all()).map_err(|e| CallError::Instantiate {
+            wasi.preopened_dir(dir, "/data", FsPerms::ReadWrite).map_err(|e| CallError::Instantiate {
                 plugin: id.to_string(),
                 message: format!("cannot open granted directory {}: {e}", dir.display()),
             })?;
@@ -240,26 +240,10 @@ impl PluginSession {
                 Ok(value)
             }
             Err(e) => {
-                let error = self.classify(&plugin, function, e, store.data());
+                let error = classify(&plugin, function, e, store.data(), &self.limits, &self.redactor);
                 tracing::warn!(plugin = %plugin, function, class = error.class(), "{error}; instance retired");
                 self.live = None;
                 Err(error)
-            }
-        }
-    }
-
-    fn classify(&self, plugin: &str, function: &str, error: wasmtime::Error, state: &HostState) -> CallError {
-        let (plugin, function) = (plugin.to_owned(), function.to_owned());
-        if state.limiter.hit {
-            return CallError::MemoryLimit { plugin, function, limit_mib: (self.limits.memory_bytes >> 20) as u64 };
-        }
-        match error.downcast_ref::<Trap>() {
-            Some(Trap::Interrupt) => CallError::Deadline { plugin, function, deadline_ms: self.limits.deadline.as_millis() as u64 },
-            Some(Trap::StackOverflow) => CallError::StackOverflow { plugin, function },
-            _ => {
-                let text = format!("{error:#}");
-                let first = text.lines().next().unwrap_or("").to_owned();
-                CallError::Trap { plugin, function, message: self.redactor.redact(&first).into_owned() }
             }
         }
     }
@@ -364,6 +348,24 @@ impl PluginSession {
 
     fn scrub_all<T>(&self, outcomes: Vec<Result<T, PluginError>>) -> Vec<Result<T, PluginError>> {
         outcomes.into_iter().map(|o| o.map_err(|e| self.scrub(e))).collect()
+    }
+}
+
+/// Classify a failed call from the error and what the limiter saw.
+fn classify(plugin: &str, function: &str, error: wasmtime::Error, state: &HostState, limits: &SessionLimits, redactor: &Redactor) -> CallError {
+    let (plugin, function) = (plugin.to_owned(), function.to_owned());
+    if state.limiter.hit {
+        return CallError::MemoryLimit { plugin, function, limit_mib: (limits.memory_bytes >> 20) as u64 };
+    }
+    match error.downcast_ref::<Trap>() {
+        Some(Trap::Interrupt) => CallError::Deadline { plugin, function, deadline_ms: limits.deadline.as_millis() as u64 },
+        Some(Trap::StackOverflow) => CallError::StackOverflow { plugin, function },
+        Some(trap) => CallError::Trap { plugin, function, message: trap.to_string() },
+        None => {
+            // Not a Wasm trap code: a host-side error or a guest panic's message; keep its root cause.
+            let text = error.root_cause().to_string();
+            CallError::Trap { plugin, function, message: redactor.redact(&text).into_owned() }
+        }
     }
 }
 

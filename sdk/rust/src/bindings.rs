@@ -1,26 +1,43 @@
 //! Guest bindings generated from `wit/weft-plugin@0.1.0` by wit-bindgen.
 //!
-//! `connector` owns the shared types and host interfaces (and the wasi:http client);
-//! `transform` reuses them.
+//! `wasi` holds the wasi:http client interfaces (plain, no derives: they are resources);
+//! `connector` owns the shared weft types and host interfaces; `transform` reuses them.
 
-/// World `connector`.
+/// wasi:http outgoing-handler and its dependencies.
+pub mod wasi {
+    wit_bindgen::generate!({
+        path: "../../wit/weft-plugin@0.1.0",
+        inline: "package weft:sdk-internal; world http { import wasi:http/outgoing-handler@0.2.12; }",
+        world: "weft:sdk-internal/http",
+        generate_all,
+    });
+}
+
+/// World `connector-plugin`.
 pub mod connector {
     wit_bindgen::generate!({
         path: "../../wit/weft-plugin@0.1.0",
-        world: "connector",
-        generate_all,
+        world: "connector-plugin",
+        with: {
+            "wasi:http/types@0.2.12": crate::bindings::wasi::wasi::http::types,
+            "wasi:http/outgoing-handler@0.2.12": crate::bindings::wasi::wasi::http::outgoing_handler,
+            "wasi:io/poll@0.2.12": crate::bindings::wasi::wasi::io::poll,
+            "wasi:io/error@0.2.12": crate::bindings::wasi::wasi::io::error,
+            "wasi:io/streams@0.2.12": crate::bindings::wasi::wasi::io::streams,
+            "wasi:clocks/monotonic-clock@0.2.12": crate::bindings::wasi::wasi::clocks::monotonic_clock,
+        },
         pub_export_macro: true,
+        export_macro_name: "export_connector_world",
         default_bindings_module: "weft_sdk::bindings::connector",
         additional_derives: [serde::Serialize, serde::Deserialize, PartialEq, Clone],
     });
-    pub use __export_connector_impl as export;
 }
 
-/// World `transform`.
+/// World `transform-plugin`.
 pub mod transform {
     wit_bindgen::generate!({
         path: "../../wit/weft-plugin@0.1.0",
-        world: "transform",
+        world: "transform-plugin",
         with: {
             "weft:plugin/types@0.1.0": crate::bindings::connector::weft::plugin::types,
             "weft:plugin/log@0.1.0": crate::bindings::connector::weft::plugin::log,
@@ -28,7 +45,7 @@ pub mod transform {
             "weft:plugin/kv@0.1.0": crate::bindings::connector::weft::plugin::kv,
         },
         pub_export_macro: true,
+        export_macro_name: "export_transform_world",
         default_bindings_module: "weft_sdk::bindings::transform",
     });
-    pub use __export_transform_impl as export;
 }

@@ -3,11 +3,11 @@
 //! Only hosts requested in `plugin.toml` and granted by the operator are reachable; anything else
 //! fails with `HTTP request denied` before a connection is made.
 
-use crate::bindings::connector::wasi::http::outgoing_handler;
-use crate::bindings::connector::wasi::http::types::{
+use crate::bindings::wasi::wasi::http::outgoing_handler;
+use crate::bindings::wasi::wasi::http::types::{
     ErrorCode, Fields, IncomingBody, Method, OutgoingBody, OutgoingRequest, RequestOptions, Scheme,
 };
-use crate::bindings::connector::wasi::io::streams::StreamError;
+use crate::bindings::wasi::wasi::io::streams::StreamError;
 use crate::PluginError;
 
 /// An HTTP request to send.

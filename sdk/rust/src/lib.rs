@@ -213,16 +213,16 @@ impl<T: Transform> bindings::transform::exports::weft::plugin::transform::Guest 
 /// Export a [`Connector`] implementation as the component's `weft:plugin/connector`.
 #[macro_export]
 macro_rules! export_connector {
-    ($t:ty) => {
-        $crate::bindings::connector::export!($t with_types_in $crate::bindings::connector);
+    ($t:ident) => {
+        $crate::bindings::connector::export_connector_world!($t with_types_in $crate::bindings::connector);
     };
 }
 
 /// Export a [`Transform`] implementation as the component's `weft:plugin/transform`.
 #[macro_export]
 macro_rules! export_transform {
-    ($t:ty) => {
-        $crate::bindings::transform::export!($t with_types_in $crate::bindings::transform);
+    ($t:ident) => {
+        $crate::bindings::transform::export_transform_world!($t with_types_in $crate::bindings::transform);
     };
 }
 
