@@ -1,0 +1,65 @@
+//! Shared by the connector tests: a plugin host with a real store (plugin kv) over the built
+//! plugins, and the live Tryton the scripts in tests/erp/tryton started.
+#![allow(dead_code)] // each test binary uses a different subset
+
+pub mod tryton;
+
+use std::path::{Path, PathBuf};
+use weft::config::LimitsConfig;
+use weft::plugin::http::Network;
+use weft::plugin::{HostOptions, PluginHost};
+use weft::redact::Redactor;
+use weft::store::Store;
+
+/// Repository root.
+pub fn repo_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("host/ has a parent").to_owned()
+}
+
+/// A plugin host over a scratch plugins dir holding the built plugins `ids`, with a store in the
+/// scratch dir (so plugin kv works) and default sandbox limits. `extra_hosts` are added to each
+/// manifest's `outbound_hosts`, as an operator does for an ERP on a host:port the shipped
+/// manifest does not list (the test servers run on chosen ports).
+pub fn plugin_host(ids: &[&str], extra_hosts: &[&str]) -> (tempfile::TempDir, PluginHost) {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let plugins = tmp.path().join("plugins");
+    for id in ids {
+        let built = repo_root().join("target/plugins").join(id);
+        assert!(built.join("plugin.wasm").is_file(), "plugin {id} is not built; run `plugins/build.sh` first");
+        let dir = plugins.join(id);
+        std::fs::create_dir_all(&dir).expect("plugin dir");
+        std::fs::copy(built.join("plugin.wasm"), dir.join("plugin.wasm")).expect("copy built plugin");
+        let text = std::fs::read_to_string(built.join("plugin.toml")).expect("read manifest");
+        let mut manifest: toml::Table = toml::from_str(&text).expect("manifest is TOML");
+        if !extra_hosts.is_empty() {
+            let caps = manifest.entry("capabilities").or_insert_with(|| toml::Value::Table(Default::default()));
+            let hosts = caps.as_table_mut().expect("capabilities table").entry("outbound_hosts").or_insert_with(|| toml::Value::Array(Vec::new()));
+            hosts.as_array_mut().expect("outbound_hosts array").extend(extra_hosts.iter().map(|h| toml::Value::String((*h).to_owned())));
+        }
+        std::fs::write(dir.join("plugin.toml"), toml::to_string(&manifest).expect("manifest")).expect("write manifest");
+    }
+    let store = Store::open(&tmp.path().join("store")).expect("store opens");
+    let host = PluginHost::load(HostOptions {
+        dir: plugins,
+        cache_dir: tmp.path().join("cache"),
+        pins: Default::default(),
+        limits: LimitsConfig::default(),
+        store: Some(store),
+        network: Network::default(),
+        redactor: Redactor::new(),
+    })
+    .expect("plugin host loads");
+    assert!(host.refused().is_empty(), "refused plugins: {:?}", host.refused());
+    (tmp, host)
+}
+
+/// A TOML table from string pairs.
+pub fn table(pairs: &[(&str, toml::Value)]) -> toml::Table {
+    pairs.iter().map(|(k, v)| ((*k).to_owned(), v.clone())).collect()
+}
+
+/// A run-unique suffix, so tests can be repeated against the same ERP database.
+pub fn run_id() -> String {
+    let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_nanos()).unwrap_or_default();
+    format!("{}-{}", std::process::id(), nanos % 1_000_000_000)
+}
