@@ -108,3 +108,40 @@ fn secret_value_never_appears_in_output_or_logs() {
     assert!(stderr.contains("stdout token [REDACTED]") && stderr.contains("stderr token [REDACTED]"), "{stderr}");
     assert!(stdout.contains("[REDACTED]"), "{stdout}");
 }
+
+#[test]
+fn inspect_and_call_a_transform_with_operator_config() {
+    let tmp = tempfile::tempdir().unwrap();
+    let plugins = tmp.path().join("plugins");
+    install_as_built(&plugins, "sku-normalize");
+    let config = tmp.path().join("weft.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "[store]\npath = \"{}\"\n[plugins]\ndir = \"{}\"\n[transforms.sku]\nplugin = \"sku-normalize\"\nconfig = {{ aliases = {{ \"OLD-1\" = \"new-1\" }} }}\n",
+            tmp.path().join("data").display(),
+            plugins.display()
+        ),
+    )
+    .unwrap();
+    let out = weft(&config, &["plugins", "inspect", "sku-normalize", "--json"], &[]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let inspected: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(inspected["world"]["world"], "weft:plugin/transform@0.1.0");
+    assert_eq!(inspected["describe"]["id"], "sku-normalize");
+
+    let input = tmp.path().join("in.json");
+    std::fs::write(
+        &input,
+        r#"[{"InventoryLevel": {"external_id": "a@WH1", "sku": " old-1 ", "location": "WH1", "on_hand": 5, "reserved": 1, "incoming": 0, "safety_stock": 0, "updated_at": null, "extra": "{}"}},
+            {"InventoryLevel": {"external_id": "b@WH1", "sku": " straße ", "location": "WH1", "on_hand": 5, "reserved": 1, "incoming": 0, "safety_stock": 0, "updated_at": null, "extra": "{}"}},
+            {"InventoryLevel": {"external_id": "c@WH1", "sku": "   ", "location": "WH1", "on_hand": 5, "reserved": 1, "incoming": 0, "safety_stock": 0, "updated_at": null, "extra": "{}"}}]"#,
+    )
+    .unwrap();
+    let out = weft(&config, &["plugins", "call", "sku-normalize", "--input", input.to_str().unwrap()], &[]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let outcomes: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(outcomes[0]["Ok"][0]["InventoryLevel"]["sku"], "NEW-1", "alias from the operator's TOML table");
+    assert_eq!(outcomes[1]["Ok"][0]["InventoryLevel"]["sku"], "STRASSE", "full Unicode upper-casing");
+    assert_eq!(outcomes[2]["Err"]["InvalidInput"]["field"], "sku", "one bad record fails alone");
+}
