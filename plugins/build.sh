@@ -6,38 +6,147 @@
 # OUT  where to put <id>/plugin.wasm + <id>/plugin.toml (default: target/plugins)
 # SRC  folder holding one folder per plugin, each with a plugin.toml (default: plugins/)
 #
-# Rust plugins (a Cargo.toml beside plugin.toml) are built with `cargo build --profile plugin
-# --target wasm32-wasip2`; the output is already a component.
+# A plugin folder is built by the language its sources say:
+# - Rust (Cargo.toml): `cargo build --profile plugin --target wasm32-wasip2`; already a component.
+# - Python (app.py): componentize-py 0.25.1 with sdk/python on the path, world from plugin.toml
+#   `kind`. The tool is installed once into a venv under target/polyglot/venv.
+# - JavaScript (app.js): jco 1.35.0 `componentize --bundle`, QuickJS engine by default; a file
+#   `js-engine` holding `starlingmonkey` opts into StarlingMonkey (full Web APIs, larger, slower).
+#   `import ... from 'weft-sdk'` resolves to sdk/js. jco is installed once with `npm ci` from
+#   sdk/js/toolchain into target/polyglot/npm.
+# Python and JS outputs are cached by a hash of their inputs (plugin folder, SDK, WIT, tool
+# version), so a second run only copies. WEFT_POLYGLOT_DIR overrides the tool/cache directory.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 out=${1:-$root/target/plugins}
 src=${2:-$root/plugins}
 mkdir -p "$out"
+out=$(cd "$out" && pwd)
+src=$(cd "$src" && pwd)
+tools=${WEFT_POLYGLOT_DIR:-$root/target/polyglot}
+wit=$root/wit/weft-plugin@0.1.0
+componentize_py_version=0.25.1
+
+toml_field() { sed -n "s/^$1 *= *\"\(.*\)\"/\1/p" "$2" | head -1; }
 
 rust_crates=()
+interpreted=()
 for dir in "$src"/*/; do
   dir=${dir%/}
   [ -f "$dir/plugin.toml" ] || continue
   if [ -f "$dir/Cargo.toml" ]; then
     rust_crates+=("$(basename "$dir")")
+  elif [ -f "$dir/app.py" ] || [ -f "$dir/app.js" ]; then
+    interpreted+=("$dir")
   else
-    echo "build.sh: $dir has no Cargo.toml; skipping (no known build for it)" >&2
+    echo "build.sh: $dir has no Cargo.toml, app.py or app.js; skipping (no known build for it)" >&2
   fi
 done
 
 if [ ${#rust_crates[@]} -gt 0 ]; then
   args=()
   for c in "${rust_crates[@]}"; do
-    name=$(sed -n 's/^name *= *"\(.*\)"/\1/p' "$src/$c/Cargo.toml" | head -1)
+    name=$(toml_field name "$src/$c/Cargo.toml")
     args+=(-p "$name")
   done
   (cd "$root" && cargo build --quiet --profile plugin --target wasm32-wasip2 "${args[@]}")
   for c in "${rust_crates[@]}"; do
-    name=$(sed -n 's/^name *= *"\(.*\)"/\1/p' "$src/$c/Cargo.toml" | head -1)
-    id=$(sed -n 's/^id *= *"\(.*\)"/\1/p' "$src/$c/plugin.toml" | head -1)
+    name=$(toml_field name "$src/$c/Cargo.toml")
+    id=$(toml_field id "$src/$c/plugin.toml")
     mkdir -p "$out/$id"
     cp "$root/target/wasm32-wasip2/plugin/${name//-/_}.wasm" "$out/$id/plugin.wasm"
     cp "$src/$c/plugin.toml" "$out/$id/plugin.toml"
     echo "built $id -> $out/$id"
   done
 fi
+
+[ ${#interpreted[@]} -gt 0 ] || exit 0
+
+# --- toolchains for interpreted plugins (idempotent) ---------------------------------------
+ensure_python() {
+  local venv=$tools/venv
+  if [ "$("$venv/bin/componentize-py" --version 2>/dev/null | awk '{print $2}')" != "$componentize_py_version" ]; then
+    echo "build.sh: installing componentize-py $componentize_py_version into $venv" >&2
+    python3 -m venv "$venv"
+    "$venv/bin/pip" install --quiet "componentize-py==$componentize_py_version"
+  fi
+}
+
+ensure_js() {
+  local npm_dir=$tools/npm lock=$root/sdk/js/toolchain/package-lock.json
+  local want
+  want=$(cat "$root/sdk/js/toolchain/package.json" "$lock" | sha256sum | cut -c1-16)
+  if [ "$(cat "$npm_dir/.installed" 2>/dev/null)" != "$want" ]; then
+    echo "build.sh: installing jco (npm ci) into $npm_dir" >&2
+    mkdir -p "$npm_dir"
+    cp "$root/sdk/js/toolchain/package.json" "$lock" "$npm_dir/"
+    (cd "$npm_dir" && npm ci --no-audit --no-fund --loglevel=error)
+    echo "$want" >"$npm_dir/.installed"
+  fi
+  # `import 'weft-sdk'` -> sdk/js; the WIT interfaces stay imports of the component.
+  cat >"$npm_dir/bundle.config.mjs" <<EOF
+export default {
+  resolve: { alias: { 'weft-sdk': '$root/sdk/js/weft.js', 'weft-sdk-connector': '$root/sdk/js/connector.js' } },
+  external: [/^weft:/, /^wasi:/],
+};
+EOF
+}
+
+# Hash of everything a plugin's component depends on.
+inputs_hash() {
+  local dir=$1 sdk=$2 tool=$3
+  { echo "$tool"; find "$dir" "$sdk" "$wit" -type f -not -path '*/__pycache__/*' -not -path '*/node_modules/*' -print0 | sort -z | xargs -0 sha256sum; } | sha256sum | cut -c1-32
+}
+
+build_interpreted() {
+  local dir=$1 id kind world lang engine hash cached
+  id=$(toml_field id "$dir/plugin.toml")
+  kind=$(toml_field kind "$dir/plugin.toml")
+  case "$kind" in
+    transform) world=transform-plugin ;;
+    connector) world=connector-plugin ;;
+    *) echo "build.sh: $dir/plugin.toml: unknown kind '$kind'" >&2; return 1 ;;
+  esac
+  if [ -f "$dir/app.py" ]; then
+    lang=python
+    hash=$(inputs_hash "$dir" "$root/sdk/python" "componentize-py $componentize_py_version")
+  else
+    lang=js
+    engine=quickjs
+    [ -f "$dir/js-engine" ] && engine=$(tr -d '[:space:]' <"$dir/js-engine")
+    case "$engine" in quickjs | starlingmonkey) ;; *) echo "build.sh: $dir/js-engine: '$engine' is not quickjs or starlingmonkey" >&2; return 1 ;; esac
+    hash=$(inputs_hash "$dir" "$root/sdk/js" "jco $(cat "$tools/npm/.installed" 2>/dev/null) $engine")
+  fi
+  cached=$tools/built/$id-$hash.wasm
+  if [ ! -f "$cached" ]; then
+    mkdir -p "$tools/built"
+    local started=$SECONDS
+    if [ $lang = python ]; then
+      "$tools/venv/bin/componentize-py" -d "$wit" -w "$world" componentize -p "$dir" -p "$root/sdk/python" app -o "$cached.tmp" >/dev/null
+    elif [ "$engine" = quickjs ]; then
+      # jco resolves the entry file against the working directory: run from the plugin folder.
+      (cd "$dir" && "$tools/npm/node_modules/.bin/jco" componentize app.js --wit "$wit" --world-name "$world" \
+        --backend quickjs --bundle --bundle-config "$tools/npm/bundle.config.mjs" -o "$cached.tmp" >/dev/null)
+    else
+      (cd "$dir" && "$tools/npm/node_modules/.bin/jco" componentize app.js --wit "$wit" --world-name "$world" \
+        --backend starlingmonkey --bundle --bundle-config "$tools/npm/bundle.config.mjs" -o "$cached.tmp" >/dev/null)
+    fi
+    rm -f "$tools/built/$id"-*.wasm
+    mv "$cached.tmp" "$cached"
+    echo "built $id ($lang${engine:+, $engine}) in $((SECONDS - started)) s" >&2
+  fi
+  mkdir -p "$out/$id"
+  cp "$cached" "$out/$id/plugin.wasm"
+  cp "$dir/plugin.toml" "$out/$id/plugin.toml"
+  echo "built $id -> $out/$id"
+}
+
+need_py=false need_js=false
+for dir in "${interpreted[@]}"; do
+  if [ -f "$dir/app.py" ]; then need_py=true; else need_js=true; fi
+done
+$need_py && ensure_python
+$need_js && ensure_js
+for dir in "${interpreted[@]}"; do
+  build_interpreted "$dir"
+done

@@ -1,0 +1,130 @@
+// weft-sdk for JavaScript: helpers over the jco bindings of weft:plugin@0.1.0.
+//
+// Works in both worlds (transform and connector). Conventions of the bindings (jco):
+// records are `{ tag: 'product', val: {...} }`, fields are camelCase (`externalId`), optional
+// fields are `undefined` when absent, s64 fields are BigInt, enums are kebab-case strings.
+import { log as hostLog } from 'weft:plugin/log@0.1.0';
+import { get as configGet } from 'weft:plugin/config@0.1.0';
+import * as hostKv from 'weft:plugin/kv@0.1.0';
+
+/** Plugin errors: `throw weft.invalid('sku', 'empty')`. Each returns a `plugin-error` value. */
+export const retryable = (message) => ({ tag: 'retryable', val: message });
+export const rateLimited = (retryAfterMs) => ({ tag: 'rate-limited', val: BigInt(retryAfterMs) });
+export const unauthorized = (message) => ({ tag: 'unauthorized', val: message });
+export const invalid = (field, message) => ({ tag: 'invalid-input', val: { field, message } });
+export const notFound = (message) => ({ tag: 'not-found', val: message });
+export const conflict = (message) => ({ tag: 'conflict', val: message });
+export const permanent = (message) => ({ tag: 'permanent', val: message });
+
+const ERROR_TAGS = new Set(['retryable', 'rate-limited', 'unauthorized', 'invalid-input', 'not-found', 'conflict', 'permanent']);
+
+/** Whether `e` is a thrown plugin error (as opposed to a bug, which traps the call). */
+export const isPluginError = (e) => e !== null && typeof e === 'object' && ERROR_TAGS.has(e.tag);
+
+/** Run `fn()` and wrap it as a per-item outcome: `{tag:'ok'}` or `{tag:'err'}` for a plugin error. */
+export function outcome(fn) {
+  try {
+    return { tag: 'ok', val: fn() };
+  } catch (e) {
+    if (isPluginError(e)) return { tag: 'err', val: e };
+    throw e;
+  }
+}
+
+/** The batch-shaped `transform` export from `describe()` and `applyOne(record) -> record[]`. */
+export function transform({ describe, applyOne }) {
+  return { describe, apply: (records) => records.map((r) => outcome(() => applyOne(r))) };
+}
+
+/** Logging into the host's log (tagged with the plugin id; secrets are redacted by the host). */
+export const log = {
+  at: (level, message, fields = {}) => hostLog(level, String(message), Object.entries(fields).map(([k, v]) => [String(k), String(v)])),
+  debug: (message, fields) => log.at('debug', message, fields),
+  info: (message, fields) => log.at('info', message, fields),
+  warn: (message, fields) => log.at('warn', message, fields),
+  error: (message, fields) => log.at('error', message, fields),
+};
+
+/** Operator configuration (only keys declared in plugin.toml `capabilities.config`). */
+export const config = {
+  get: (key) => configGet(key),
+  require(key) {
+    const value = configGet(key);
+    if (value === undefined || value === null) throw invalid(key, 'required config key is not set');
+    return value;
+  },
+  json(key, fallback = undefined) {
+    const value = configGet(key);
+    if (value === undefined || value === null) return fallback;
+    try {
+      return JSON.parse(value);
+    } catch (e) {
+      throw invalid(key, `not valid JSON for this key: ${e.message}`);
+    }
+  },
+};
+
+// QuickJS has no TextEncoder/TextDecoder; StarlingMonkey has them.
+const hasCodec = typeof TextEncoder !== 'undefined';
+
+/** UTF-8 bytes of a string. */
+export function encodeUtf8(text) {
+  if (hasCodec) return new TextEncoder().encode(text);
+  const bin = unescape(encodeURIComponent(text));
+  const out = new Uint8Array(bin.length);
+  for (let i = 0; i < bin.length; i++) out[i] = bin.charCodeAt(i);
+  return out;
+}
+
+/** A string from UTF-8 bytes. */
+export function decodeUtf8(bytes) {
+  if (hasCodec) return new TextDecoder().decode(bytes);
+  let bin = '';
+  for (let i = 0; i < bytes.length; i++) bin += String.fromCharCode(bytes[i]);
+  return decodeURIComponent(escape(bin));
+}
+
+/** Plugin-scoped persistent key-value state (plugin.toml `capabilities.kv = true`). */
+export const kv = {
+  get: (key) => hostKv.get(key),
+  set: (key, bytes) => hostKv.set(key, bytes),
+  delete: (key) => hostKv.delete(key),
+  keys: (prefix, limit = 1000) => hostKv.listKeys(prefix, limit),
+  getJson(key, fallback = undefined) {
+    const raw = hostKv.get(key);
+    if (raw === undefined || raw === null) return fallback;
+    try {
+      return JSON.parse(decodeUtf8(raw));
+    } catch {
+      return fallback;
+    }
+  },
+  setJson: (key, value) => hostKv.set(key, encodeUtf8(JSON.stringify(value))),
+};
+
+/** Replace every SKU a record carries (its own, variants', order and shipment lines') with fn(sku). */
+export function mapSkus(record, fn) {
+  const v = record.val;
+  if (v.sku !== undefined && v.sku !== null) v.sku = fn(v.sku);
+  if (record.tag === 'product') {
+    for (const variant of v.variants) if (variant.sku !== undefined && variant.sku !== null) variant.sku = fn(variant.sku);
+  } else if (record.tag === 'order') {
+    for (const line of v.lines) if (line.sku !== undefined && line.sku !== null) line.sku = fn(line.sku);
+  } else if (record.tag === 'fulfillment') {
+    v.lines = v.lines.map(([sku, qty]) => [fn(sku), qty]);
+  }
+  return record;
+}
+
+/** A `plugin-info`. `entities`: entity names (direction both) or `{entity, direction}`;
+ *  `configKeys`: `[name, required, description]` or `{name, required, description}`. */
+export function pluginInfo(id, version, description, { entities = [], configKeys = [], secrets = [] } = {}) {
+  return {
+    id,
+    version,
+    description,
+    entities: entities.map((e) => (typeof e === 'string' ? { entity: e, direction: 'both' } : e)),
+    configKeys: configKeys.map((k) => (Array.isArray(k) ? { name: k[0], required: k[1], description: k[2] } : k)),
+    secrets,
+  };
+}

@@ -1,0 +1,29 @@
+"""weft-sdk for Python: write weft plugins (transforms and ERP connectors) with componentize-py.
+
+The generated bindings live in `wit_world` (componentize-py writes them at build time from
+`wit/weft-plugin@0.1.0`). This package is the small layer on top: the weft record types under one
+name whatever the world, errors you raise, config/secrets/kv/log helpers, record helpers and a
+base class that turns `apply_one` into the batch-shaped `apply`.
+
+    import weft_sdk as weft
+
+    class Transform(weft.TransformBase):
+        def describe(self):
+            return weft.plugin_info("upper", "0.1.0", "Upper-cases SKUs")
+        def apply_one(self, record):
+            weft.map_skus(record, str.upper)
+            return [record]
+"""
+from componentize_py_types import Err, Ok
+
+from . import config, kv, log
+from .errors import conflict, invalid, not_found, permanent, rate_limited, retryable, unauthorized
+from .records import map_skus, plugin_info, record_value, entity_of, wrap
+from .types import types
+from .transform import TransformBase
+
+__all__ = [
+    "Err", "Ok", "config", "kv", "log", "types",
+    "conflict", "invalid", "not_found", "permanent", "rate_limited", "retryable", "unauthorized",
+    "map_skus", "plugin_info", "record_value", "entity_of", "wrap", "TransformBase",
+]
