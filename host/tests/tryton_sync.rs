@@ -5,7 +5,7 @@
 mod connector_support;
 
 use connector_support::tryton::{env_or_skip, Tryton};
-use connector_support::{plugin_host, run_id};
+use connector_support::{plugin_host, run_id, shop_order as order};
 use serde_json::{json, Value};
 use std::time::{Duration, Instant};
 use weft::plugin::bindings::types::*;
@@ -111,66 +111,6 @@ fn stock_and_product_changes_follow_their_own_cursors() {
     assert_eq!(level(&levels, &format!("{code}@WH2")).on_hand, 7, "the move shows up after the stock cursor");
     assert_eq!(level(&levels, &format!("{code}@WH")).on_hand, 0);
     assert!(levels.len() < 60, "only changed products are re-read after the cursor, got {}", levels.len());
-}
-
-fn order(name: &str, customer: &str, lines: &[(&str, u32, &str)]) -> Order {
-    let money = |a: &str| Money { amount: a.into(), currency: "USD".into() };
-    Order {
-        external_id: format!("gid://shopify/Order/{name}"),
-        sku: None,
-        name: name.into(),
-        source: "web".into(),
-        email: Some(format!("{customer}@example.com")),
-        customer: Some(Customer {
-            external_id: format!("gid://shopify/Customer/{customer}"),
-            sku: None,
-            email: Some(format!("{customer}@example.com")),
-            first_name: Some("Jane".into()),
-            last_name: Some("Buyer".into()),
-            phone: None,
-            company: None,
-            addresses: vec![],
-            tags: vec![],
-            updated_at: None,
-            extra: "{}".into(),
-        }),
-        currency: "USD".into(),
-        lines: lines
-            .iter()
-            .enumerate()
-            .map(|(i, (sku, qty, price))| OrderLine {
-                external_id: format!("{name}-{i}"),
-                sku: Some((*sku).into()),
-                title: (*sku).into(),
-                quantity: *qty,
-                unit_price: money(price),
-                discount: None,
-                extra: "{}".into(),
-            })
-            .collect(),
-        shipping: None,
-        tax: None,
-        total: money("0"),
-        financial_status: FinancialStatus::Paid,
-        cancelled: false,
-        shipping_address: Some(Address {
-            first_name: Some("Jane".into()),
-            last_name: Some("Buyer".into()),
-            company: None,
-            address1: Some("1 Main St".into()),
-            address2: None,
-            city: Some("Springfield".into()),
-            province_code: None,
-            zip: Some("12345".into()),
-            country_code: Some("US".into()),
-            phone: None,
-        }),
-        billing_address: None,
-        tags: vec![],
-        created_at: "2026-11-26T10:00:00Z".into(),
-        updated_at: None,
-        extra: "{}".into(),
-    }
 }
 
 fn push(host: &PluginHost, t: &Tryton, key: &str, order: &Order) -> Result<Pushed, PluginError> {

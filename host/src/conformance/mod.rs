@@ -48,6 +48,10 @@ pub struct PullCase {
     pub min_records: usize,
     /// Records a connector may deliver again (overlap windows); 0 for exact cursors.
     pub max_repeats: usize,
+    /// Whether pulling from no cursor reads everything again. A consuming feed (files marked
+    /// processed once the host confirms them) is not: the suite then skips the big-pull baseline
+    /// and checks completeness with `min_records` alone.
+    pub repeatable: bool,
 }
 
 /// One record to push.

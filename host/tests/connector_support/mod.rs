@@ -6,6 +6,7 @@ pub mod tryton;
 
 use std::path::{Path, PathBuf};
 use weft::config::LimitsConfig;
+use weft::plugin::bindings::types::*;
 use weft::plugin::http::Network;
 use weft::plugin::{HostOptions, PluginHost};
 use weft::redact::Redactor;
@@ -62,4 +63,99 @@ pub fn table(pairs: &[(&str, toml::Value)]) -> toml::Table {
 pub fn run_id() -> String {
     let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_nanos()).unwrap_or_default();
     format!("{}-{}", std::process::id(), nanos % 1_000_000_000)
+}
+
+/// A Shopify-like order named `name` by customer `customer` with `(sku, quantity, unit price)` lines.
+pub fn shop_order(name: &str, customer: &str, lines: &[(&str, u32, &str)]) -> Order {
+    let money = |a: &str| Money { amount: a.into(), currency: "USD".into() };
+    Order {
+        external_id: format!("gid://shopify/Order/{name}"),
+        sku: None,
+        name: name.into(),
+        source: "web".into(),
+        email: Some(format!("{customer}@example.com")),
+        customer: Some(Customer {
+            external_id: format!("gid://shopify/Customer/{customer}"),
+            sku: None,
+            email: Some(format!("{customer}@example.com")),
+            first_name: Some("Jane".into()),
+            last_name: Some("Buyer".into()),
+            phone: None,
+            company: None,
+            addresses: vec![],
+            tags: vec![],
+            updated_at: None,
+            extra: "{}".into(),
+        }),
+        currency: "USD".into(),
+        lines: lines
+            .iter()
+            .enumerate()
+            .map(|(i, (sku, qty, price))| OrderLine {
+                external_id: format!("{name}-{i}"),
+                sku: Some((*sku).into()),
+                title: (*sku).into(),
+                quantity: *qty,
+                unit_price: money(price),
+                discount: None,
+                extra: "{}".into(),
+            })
+            .collect(),
+        shipping: None,
+        tax: None,
+        total: money("0"),
+        financial_status: FinancialStatus::Paid,
+        cancelled: false,
+        shipping_address: Some(Address {
+            first_name: Some("Jane".into()),
+            last_name: Some("Buyer".into()),
+            company: None,
+            address1: Some("1 Main St".into()),
+            address2: None,
+            city: Some("Springfield".into()),
+            province_code: None,
+            zip: Some("12345".into()),
+            country_code: Some("US".into()),
+            phone: None,
+        }),
+        billing_address: None,
+        tags: vec![],
+        created_at: "2026-11-26T10:00:00Z".into(),
+        updated_at: None,
+        extra: "{}".into(),
+    }
+}
+
+/// A Shopify-like customer with id `id`.
+pub fn shop_customer(id: &str) -> Customer {
+    Customer {
+        external_id: format!("gid://shopify/Customer/{id}"),
+        sku: None,
+        email: Some(format!("{id}@example.com")),
+        first_name: Some("Conformance".into()),
+        last_name: Some("Probe".into()),
+        phone: None,
+        company: None,
+        addresses: vec![],
+        tags: vec![],
+        updated_at: None,
+        extra: "{}".into(),
+    }
+}
+
+/// Copy the sample dataset's export files into `dir/in` (the inbox of the file-feed connector).
+pub fn copy_sample_dataset(dir: &Path) {
+    let from = repo_root().join("tests/fixtures/sample-dataset/in");
+    let to = dir.join("in");
+    std::fs::create_dir_all(&to).expect("inbox");
+    for entry in std::fs::read_dir(&from).expect("sample dataset") {
+        let entry = entry.expect("entry");
+        std::fs::copy(entry.path(), to.join(entry.file_name())).expect("copy export file");
+    }
+}
+
+/// The sample dataset's EXPECTED.json.
+pub fn sample_expected() -> serde_json::Value {
+    let text = std::fs::read_to_string(repo_root().join("tests/fixtures/sample-dataset/EXPECTED.json")).expect("EXPECTED.json");
+    serde_json::from_str(&text).expect("EXPECTED.json is JSON")
 }
