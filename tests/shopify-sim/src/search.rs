@@ -24,19 +24,24 @@ struct Term {
     negated: bool,
 }
 
-/// A parsed search query; an empty query matches everything.
+/// A parsed search query: alternatives joined by `OR`, each a list of terms that must all
+/// match. An empty query matches everything.
 #[derive(Clone, Debug, Default)]
 pub struct Query {
-    terms: Vec<Term>,
+    groups: Vec<Vec<Term>>,
 }
 
 impl Query {
     /// Parses `query`; unknown syntax degrades to bare-word terms, as Shopify is lenient too.
     pub fn parse(query: Option<&str>) -> Query {
         let Some(query) = query else { return Query::default() };
-        let mut terms = Vec::new();
+        let mut groups = vec![Vec::new()];
         for token in tokenize(query) {
             if token.eq_ignore_ascii_case("AND") {
+                continue;
+            }
+            if token == "OR" {
+                groups.push(Vec::new());
                 continue;
             }
             let (negated, token) = match token.strip_prefix('-') {
@@ -59,22 +64,26 @@ impl Query {
                 (Op::Eq, rest.as_str())
             };
             let value = value.trim_matches(|c| c == '"' || c == '\'').to_string();
-            terms.push(Term { field, op, value, negated });
+            if let Some(group) = groups.last_mut() {
+                group.push(Term { field, op, value, negated });
+            }
         }
-        Query { terms }
+        groups.retain(|g| !g.is_empty());
+        Query { groups }
     }
 
-    /// True when every term matches. `lookup(field)` returns the record's values for a field
+    /// True when every term of some alternative matches. `lookup(field)` returns the record's values for a field
     /// (`None` = the record has no such field: the term then fails); bare words use `default_field`.
     pub fn matches(&self, default_field: &str, lookup: impl Fn(&str) -> Option<Vec<String>>) -> bool {
-        self.terms.iter().all(|t| {
+        let term_matches = |t: &Term| {
             let field = t.field.as_deref().unwrap_or(default_field);
             let hit = match lookup(field) {
                 Some(values) => values.iter().any(|v| compare(v, t.op, &t.value, t.field.is_none())),
                 None => false,
             };
             hit != t.negated
-        })
+        };
+        self.groups.is_empty() || self.groups.iter().any(|g| g.iter().all(term_matches))
     }
 }
 
@@ -171,5 +180,7 @@ mod tests {
         assert!(Query::parse(Some("shirt AND sku:abc-1")).matches("title", record));
         assert!(!Query::parse(Some("-sku:ABC-1")).matches("title", record));
         assert!(!Query::parse(Some("vendor:x")).matches("title", record));
+        assert!(Query::parse(Some("sku:NOPE OR sku:ABC-1")).matches("title", record));
+        assert!(!Query::parse(Some("sku:NOPE OR sku:NADA")).matches("title", record));
     }
 }

@@ -131,3 +131,11 @@ async fn injected_faults_answer_like_shopify_edges() {
     assert_eq!(post_raw(&url, &headers, body).await.0, 200);
     assert_eq!(sim.counters().faults_injected, 3);
 }
+
+#[tokio::test]
+async fn state_dump_lists_every_level() {
+    let sim = start().await;
+    let state = sim.state();
+    assert_eq!(state["levels"].as_array().expect("levels serialize as a list").len(), 6);
+    assert_eq!(state["products"].as_object().unwrap().len(), 3);
+}

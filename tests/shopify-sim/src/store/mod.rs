@@ -35,7 +35,8 @@ pub struct Store {
     pub products: BTreeMap<u64, Product>,
     pub variants: BTreeMap<u64, Variant>,
     pub inventory_items: BTreeMap<u64, InventoryItem>,
-    /// Keyed by (inventory item id, location id).
+    /// Keyed by (inventory item id, location id); serialized as a list.
+    #[serde(serialize_with = "values_only")]
     pub levels: BTreeMap<(u64, u64), InventoryLevel>,
     pub locations: BTreeMap<u64, Location>,
     pub orders: BTreeMap<u64, Order>,
@@ -68,6 +69,11 @@ impl Default for Store {
             events: Vec::new(),
         }
     }
+}
+
+/// Serializes a map with non-string keys as the list of its values.
+fn values_only<S: serde::Serializer, K, V: Serialize>(map: &BTreeMap<K, V>, s: S) -> Result<S::Ok, S::Error> {
+    s.collect_seq(map.values())
 }
 
 /// The current time at second precision, as Shopify reports timestamps.

@@ -1,0 +1,2 @@
+//! Inventory throughput benchmark (being written).
+fn main() {}

@@ -1,0 +1,179 @@
+//! Inventory writes: `inventorySetQuantities` in batches of up to 250 with compare-and-set,
+//! a deterministic `@idempotent` key per batch, and isolation of rejected records (the
+//! mutation is all-or-nothing, so the rest of a batch is sent again without them).
+
+use super::client::ShopifyClient;
+use super::error::{RecordError, ShopifyError, WriteError};
+use super::queries;
+use super::throttle::Priority;
+use futures::stream::{self, StreamExt};
+use serde_json::{json, Value as Json};
+use sha2::{Digest, Sha256};
+
+/// Most quantities Shopify accepts per `inventorySetQuantities`.
+pub const MAX_BATCH: usize = 250;
+
+/// Batches in flight at once per call (the budget still paces them).
+const CONCURRENCY: usize = 4;
+
+/// Which quantity is set.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum QuantityName {
+    Available,
+    OnHand,
+}
+
+impl QuantityName {
+    fn as_str(self) -> &'static str {
+        match self {
+            QuantityName::Available => "available",
+            QuantityName::OnHand => "on_hand",
+        }
+    }
+}
+
+/// One absolute quantity to set.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct QuantitySet {
+    /// `gid://shopify/InventoryItem/...`
+    pub inventory_item_id: String,
+    /// `gid://shopify/Location/...`
+    pub location_id: String,
+    pub quantity: i64,
+    /// The quantity we believe Shopify has now (compare-and-set); None skips the check.
+    pub change_from: Option<i64>,
+}
+
+/// What a set-quantities call is about.
+#[derive(Clone, Debug)]
+pub struct SetQuantities<'a> {
+    pub name: QuantityName,
+    /// One of Shopify's reasons, e.g. `correction`.
+    pub reason: &'a str,
+    /// Where the change comes from, e.g. `weft://run/42`.
+    pub reference_document_uri: Option<&'a str>,
+    /// Mixed into every idempotency key (e.g. the run or job id): the same scope and content
+    /// always give the same key, so a retried job replays instead of writing twice.
+    pub key_scope: &'a str,
+}
+
+/// The deterministic idempotency key of one batch.
+pub fn batch_key(req: &SetQuantities<'_>, batch: &[&QuantitySet]) -> String {
+    let mut h = Sha256::new();
+    h.update(req.key_scope.as_bytes());
+    h.update([0]);
+    h.update(req.name.as_str());
+    h.update([0]);
+    h.update(req.reason.as_bytes());
+    for q in batch {
+        h.update(format!("\0{}\0{}\0{}\0{:?}", q.inventory_item_id, q.location_id, q.quantity, q.change_from).as_bytes());
+    }
+    let digest = h.finalize();
+    let hex: String = digest.iter().take(20).map(|b| format!("{b:02x}")).collect();
+    format!("weft-inv-{hex}")
+}
+
+/// Sets every quantity; returns one outcome per input record, in input order.
+pub async fn set_quantities(client: &ShopifyClient, req: &SetQuantities<'_>, items: &[QuantitySet]) -> Vec<Result<(), WriteError>> {
+    let batches: Vec<Vec<usize>> = (0..items.len()).collect::<Vec<_>>().chunks(MAX_BATCH).map(<[usize]>::to_vec).collect();
+    let results: Vec<Vec<(usize, Result<(), WriteError>)>> =
+        stream::iter(batches).map(|batch| send_isolating(client, req, items, batch)).buffer_unordered(CONCURRENCY).collect().await;
+    let mut out: Vec<Result<(), WriteError>> = (0..items.len()).map(|_| Ok(())).collect();
+    for (i, r) in results.into_iter().flatten() {
+        out[i] = r;
+    }
+    out
+}
+
+/// Sends a batch; records Shopify rejects are taken out and the rest is sent again.
+async fn send_isolating(client: &ShopifyClient, req: &SetQuantities<'_>, items: &[QuantitySet], mut batch: Vec<usize>) -> Vec<(usize, Result<(), WriteError>)> {
+    let mut done = Vec::new();
+    while !batch.is_empty() {
+        match send(client, req, items, &batch).await {
+            Ok(errors) if errors.is_empty() => {
+                done.extend(batch.drain(..).map(|i| (i, Ok(()))));
+            }
+            Ok(errors) => {
+                let located: Vec<(usize, RecordError)> = errors.iter().filter_map(|e| e.index_in("quantities").filter(|p| *p < batch.len()).map(|p| (p, e.clone()))).collect();
+                if located.len() < errors.len() {
+                    // An error about the whole request: every record gets it.
+                    let e = errors.iter().find(|e| e.index_in("quantities").is_none()).cloned().unwrap_or_else(|| errors[0].clone());
+                    done.extend(batch.drain(..).map(|i| (i, Err(WriteError::Record(e.clone())))));
+                } else {
+                    let mut failed: Vec<usize> = located.iter().map(|(p, _)| *p).collect();
+                    failed.sort_unstable();
+                    failed.dedup();
+                    for (p, e) in located {
+                        done.push((batch[p], Err(WriteError::Record(e))));
+                    }
+                    for p in failed.into_iter().rev() {
+                        batch.remove(p);
+                    }
+                }
+            }
+            Err(e) => done.extend(batch.drain(..).map(|i| (i, Err(WriteError::Request(e.clone()))))),
+        }
+    }
+    done
+}
+
+/// One `inventorySetQuantities` call; Ok(user errors).
+async fn send(client: &ShopifyClient, req: &SetQuantities<'_>, items: &[QuantitySet], batch: &[usize]) -> Result<Vec<RecordError>, ShopifyError> {
+    let records: Vec<&QuantitySet> = batch.iter().map(|i| &items[*i]).collect();
+    let quantities: Vec<Json> = records
+        .iter()
+        .map(|q| json!({"inventoryItemId": q.inventory_item_id, "locationId": q.location_id, "quantity": q.quantity, "changeFromQuantity": q.change_from}))
+        .collect();
+    let mut input = json!({"name": req.name.as_str(), "reason": req.reason, "quantities": quantities});
+    if let Some(uri) = req.reference_document_uri {
+        input["referenceDocumentUri"] = json!(uri);
+    }
+    let variables = json!({"input": input, "key": batch_key(req, &records)});
+    let response = client.execute(&queries::INVENTORY_SET_QUANTITIES, variables, Priority::Inventory).await?;
+    let payload = response.data.get("inventorySetQuantities").ok_or_else(|| ShopifyError::Decode("no inventorySetQuantities payload".into()))?;
+    Ok(RecordError::list(&payload["userErrors"]))
+}
+
+/// One inventory level as read back from Shopify.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Level {
+    pub sku: String,
+    pub inventory_item_id: String,
+    pub location_id: String,
+    pub available: i64,
+    pub on_hand: i64,
+}
+
+/// Items looked up per query (keeps the query under Shopify's 1,000-point limit).
+const LEVELS_PAGE: usize = 25;
+
+/// Current levels of the items carrying `skus`, at every location they are stocked at.
+pub async fn levels_by_sku(client: &ShopifyClient, skus: &[String]) -> Result<Vec<Level>, ShopifyError> {
+    let mut out = Vec::new();
+    for chunk in skus.chunks(LEVELS_PAGE) {
+        let query = chunk.iter().map(|s| format!("sku:\"{}\"", s.replace('"', "\\\""))).collect::<Vec<_>>().join(" OR ");
+        let mut after = Json::Null;
+        loop {
+            let vars = json!({"query": query, "first": LEVELS_PAGE, "after": after});
+            let data = client.execute(&queries::INVENTORY_LEVELS_BY_SKU, vars, Priority::Inventory).await?.data;
+            let page = &data["inventoryItems"];
+            for item in page["nodes"].as_array().into_iter().flatten() {
+                for level in item["inventoryLevels"]["nodes"].as_array().into_iter().flatten() {
+                    let q = |name: &str| level["quantities"].as_array().into_iter().flatten().find(|q| q["name"] == name).and_then(|q| q["quantity"].as_i64()).unwrap_or(0);
+                    out.push(Level {
+                        sku: item["sku"].as_str().unwrap_or("").to_string(),
+                        inventory_item_id: item["id"].as_str().unwrap_or("").to_string(),
+                        location_id: level["location"]["id"].as_str().unwrap_or("").to_string(),
+                        available: q("available"),
+                        on_hand: q("on_hand"),
+                    });
+                }
+            }
+            if page["pageInfo"]["hasNextPage"].as_bool() != Some(true) {
+                break;
+            }
+            after = page["pageInfo"]["endCursor"].clone();
+        }
+    }
+    Ok(out)
+}

@@ -1,0 +1,18 @@
+//! Shopify, spoken natively: one Admin GraphQL client per shop with a shared, cost-aware
+//! budget ([`throttle`]), retries with backoff and jitter ([`client`]), the operations weft
+//! uses as `.graphql` files ([`queries`]), typed writes ([`inventory`], [`products`],
+//! [`orders`]), bulk export ([`bulk`]) and webhook verification ([`webhooks`]).
+
+pub mod bulk;
+pub mod client;
+pub mod error;
+pub mod inventory;
+pub mod orders;
+pub mod products;
+pub mod queries;
+pub mod throttle;
+pub mod webhooks;
+
+pub use client::{ClientConfig, ClientStats, ShopifyClient};
+pub use error::{RecordError, ShopifyError, WriteError};
+pub use throttle::Priority;

@@ -1,0 +1,43 @@
+//! The GraphQL operations the client sends, one `.graphql` file per operation under
+//! `queries/`, compiled in. A test validates each against the real Admin schema.
+
+/// A named GraphQL document.
+#[derive(Clone, Copy, Debug)]
+pub struct Operation {
+    /// The operation name inside the document.
+    pub name: &'static str,
+    /// The document text.
+    pub document: &'static str,
+    /// The file it comes from, under `host/src/shopify/queries/`.
+    pub file: &'static str,
+}
+
+macro_rules! operation {
+    ($const:ident, $name:literal, $file:literal) => {
+        #[doc = concat!("`", $name, "` from `queries/", $file, "`.")]
+        pub const $const: Operation = Operation { name: $name, document: include_str!(concat!("queries/", $file)), file: $file };
+    };
+}
+
+operation!(INVENTORY_SET_QUANTITIES, "InventorySetQuantities", "inventory_set_quantities.graphql");
+operation!(INVENTORY_LEVELS_BY_SKU, "InventoryLevelsBySku", "inventory_levels_by_sku.graphql");
+operation!(PRODUCT_SET, "ProductSet", "product_set.graphql");
+operation!(ORDER_BY_SOURCE_IDENTIFIER, "OrderBySourceIdentifier", "order_by_source_identifier.graphql");
+operation!(ORDER_CREATE, "OrderCreate", "order_create.graphql");
+operation!(ORDERS_UPDATED_SINCE, "OrdersUpdatedSince", "orders_updated_since.graphql");
+operation!(BULK_OPERATION_RUN_QUERY, "BulkOperationRunQuery", "bulk_operation_run_query.graphql");
+operation!(BULK_OPERATION, "BulkOperation", "bulk_operation.graphql");
+operation!(WEBHOOK_SUBSCRIPTION_CREATE, "WebhookSubscriptionCreate", "webhook_subscription_create.graphql");
+
+/// Every operation the client ships.
+pub const ALL: &[Operation] = &[
+    INVENTORY_SET_QUANTITIES,
+    INVENTORY_LEVELS_BY_SKU,
+    PRODUCT_SET,
+    ORDER_BY_SOURCE_IDENTIFIER,
+    ORDER_CREATE,
+    ORDERS_UPDATED_SINCE,
+    BULK_OPERATION_RUN_QUERY,
+    BULK_OPERATION,
+    WEBHOOK_SUBSCRIPTION_CREATE,
+];
