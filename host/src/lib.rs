@@ -4,7 +4,6 @@ pub mod cli;
 pub mod conformance;
 pub mod config;
 pub mod plugin;
-pub mod queue;
 pub mod redact;
 pub mod shopify;
 pub mod store;
