@@ -21,9 +21,10 @@ from .errors import conflict, invalid, not_found, permanent, rate_limited, retry
 from .records import map_skus, plugin_info, record_value, entity_of, wrap
 from .types import types
 from .transform import TransformBase
+from .connector import ConnectorBase
 
 __all__ = [
     "Err", "Ok", "config", "kv", "log", "types",
     "conflict", "invalid", "not_found", "permanent", "rate_limited", "retryable", "unauthorized",
-    "map_skus", "plugin_info", "record_value", "entity_of", "wrap", "TransformBase",
+    "map_skus", "plugin_info", "record_value", "entity_of", "wrap", "TransformBase", "ConnectorBase",
 ]
