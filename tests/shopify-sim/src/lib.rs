@@ -21,6 +21,8 @@ pub mod server;
 pub mod store;
 pub mod webhooks;
 
+/// The GraphQL compiler the simulator validates with (for tests that validate documents too).
+pub use apollo_compiler;
 pub use bucket::Plan;
 pub use control::Counters;
 pub use faults::{Fault, FaultRule};

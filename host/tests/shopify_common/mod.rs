@@ -1,0 +1,57 @@
+//! Shared setup for the Shopify client tests: a seeded simulator on loopback and a client for it.
+#![allow(dead_code)]
+
+use serde_json::{json, Value as Json};
+use shopify_sim::{Seed, SimConfig, SimHandle, Simulator};
+use std::time::Duration;
+use weft::config::Secret;
+use weft::shopify::{ClientConfig, ShopifyClient};
+
+/// The API version the client speaks.
+pub const VERSION: &str = "2026-04";
+
+/// A seed with `products × variants` variants, each stocked at "Main" and "Backroom".
+pub fn seed(products: usize, variants: usize) -> Seed {
+    let products: Vec<Json> = (0..products)
+        .map(|p| {
+            let vs: Vec<Json> = (0..variants).map(|v| json!({"sku": format!("SKU-{p}-{v}"), "price": "5.00", "inventory": {"Main": 10, "Backroom": 10}})).collect();
+            json!({"title": format!("Product {p}"), "variants": vs})
+        })
+        .collect();
+    serde_json::from_value(json!({"locations": [{"name": "Main"}, {"name": "Backroom"}], "products": products})).expect("seed is valid")
+}
+
+/// Starts a simulator with `seed`.
+pub async fn start(seed: Seed) -> SimHandle {
+    Simulator::start(SimConfig { seed, webhook_retry_base: Duration::from_millis(20), ..SimConfig::default() }).await.expect("simulator starts")
+}
+
+/// A client for the simulator with fast backoff.
+pub fn client(sim: &SimHandle) -> ShopifyClient {
+    let mut config = ClientConfig::new(sim.base_url(), VERSION, Secret::new(sim.token().to_string()));
+    config.backoff_base = Duration::from_millis(5);
+    config.backoff_cap = Duration::from_millis(100);
+    config.max_attempts = 20;
+    ShopifyClient::new(config).expect("client builds")
+}
+
+/// Every (inventory item gid, location gid) pair with its `available` quantity, in id order.
+pub fn levels(sim: &SimHandle) -> Vec<((String, String), i64)> {
+    let state = sim.state();
+    state["levels"]
+        .as_array()
+        .expect("levels list")
+        .iter()
+        .map(|l| {
+            let key = (format!("gid://shopify/InventoryItem/{}", l["item_id"]), format!("gid://shopify/Location/{}", l["location_id"]));
+            (key, l["quantities"]["available"].as_i64().unwrap_or(0))
+        })
+        .collect()
+}
+
+/// The gid of the first variant in the store.
+pub fn first_variant(sim: &SimHandle) -> String {
+    let state = sim.state();
+    let id = state["variants"].as_object().and_then(|m| m.keys().next().cloned()).expect("a variant");
+    format!("gid://shopify/ProductVariant/{id}")
+}
