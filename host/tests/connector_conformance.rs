@@ -105,3 +105,28 @@ fn tryton_passes_the_conformance_suite() {
     assert_passes(&report);
     assert_eq!(report.outcomes.len(), 2 + 3 * 4 + 2 + 5, "{report}");
 }
+
+/// The suite is not a rubber stamp: a connector that ignores the page limit, cannot push and
+/// classifies nothing fails, with the reasons named.
+#[test]
+fn the_suite_fails_a_connector_that_breaks_the_contract() {
+    let (_tmp, host) = plugin_host(&["hostile"], &[]);
+    // In `oversized` mode the hostile connector returns 16 records per MiB asked, whatever the limit.
+    let grant = Grant { config: table(&[("mode", "ok".into()), ("size", "1".into())]), ..Grant::default() };
+    let spec = Spec {
+        plugin: "hostile".into(),
+        grant,
+        pulls: vec![pull(Entity::Customer, 5, 1, 0, true)],
+        pushes: vec![PushCase { entity: Entity::Customer, key: "k".into(), record: Record::Customer(shop_customer("x")) }],
+        failures: vec![failure("wrong mode is unauthorized", None, Call::Check, ErrorClass::Unauthorized)],
+    };
+    let report = conformance::run(&host, &spec);
+    eprintln!("{report}");
+    assert!(!report.passed());
+    let failed: Vec<&str> = report.failures().iter().map(|o| o.name.as_str()).collect();
+    assert_eq!(failed, ["describe", "pull customer: paging in fresh instances", "push customer: idempotent", "error class: wrong mode is unauthorized"], "{report}");
+    let detail = |name: &str| report.outcomes.iter().find(|o| o.name == name).map(|o| o.detail.clone()).unwrap_or_default();
+    assert!(detail("describe").contains("lists no entities"), "{report}");
+    assert!(detail("pull customer: paging in fresh instances").contains("exceeds the limit 5"), "{report}");
+    assert!(detail("error class: wrong mode is unauthorized").contains("the call succeeded"), "{report}");
+}

@@ -244,6 +244,18 @@ fn describe(host: &PluginHost, spec: &Spec) -> Result<String, String> {
     }
 }
 
+/// The WIT name of an entity (`inventory-level`), for reports.
+pub fn entity_name(entity: Entity) -> &'static str {
+    match entity {
+        Entity::Product => "product",
+        Entity::InventoryLevel => "inventory-level",
+        Entity::Order => "order",
+        Entity::Customer => "customer",
+        Entity::Price => "price",
+        Entity::Fulfillment => "fulfillment",
+    }
+}
+
 /// The entity of a record.
 pub fn entity_of(record: &Record) -> Entity {
     match record {

@@ -88,7 +88,7 @@ pub(super) fn follow(host: &PluginHost, spec: &Spec, entity: Entity, cursor: Opt
 
 /// The pull checks of one entity.
 pub(super) fn run(host: &PluginHost, spec: &Spec, case: &PullCase, report: &mut Report) {
-    let name = |what: &str| format!("pull {:?}: {what}", case.entity);
+    let name = |what: &str| format!("pull {}: {what}", super::entity_name(case.entity));
     let baseline = if case.repeatable {
         match follow(host, spec, case.entity, None, BIG_PAGE, false) {
             Ok(b) => Some(b),

@@ -15,7 +15,7 @@ fn push_once(host: &PluginHost, spec: &Spec, case: &PushCase, key: &str) -> Resu
 
 /// The push checks of one record.
 pub(super) fn run(host: &PluginHost, spec: &Spec, case: &PushCase, report: &mut Report) {
-    let name = format!("push {:?}: idempotent", case.entity);
+    let name = format!("push {}: idempotent", super::entity_name(case.entity));
     report.record(name, idempotent(host, spec, case));
 }
 

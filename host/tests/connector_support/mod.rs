@@ -25,8 +25,11 @@ pub fn plugin_host(ids: &[&str], extra_hosts: &[&str]) -> (tempfile::TempDir, Pl
     let tmp = tempfile::tempdir().expect("tempdir");
     let plugins = tmp.path().join("plugins");
     for id in ids {
-        let built = repo_root().join("target/plugins").join(id);
-        assert!(built.join("plugin.wasm").is_file(), "plugin {id} is not built; run `plugins/build.sh` first");
+        let built = ["target/plugins", "target/test-plugins"]
+            .iter()
+            .map(|d| repo_root().join(d).join(id))
+            .find(|p| p.join("plugin.wasm").is_file())
+            .unwrap_or_else(|| panic!("plugin {id} is not built; run `plugins/build.sh` (and `plugins/build.sh target/test-plugins tests/plugins`)"));
         let dir = plugins.join(id);
         std::fs::create_dir_all(&dir).expect("plugin dir");
         std::fs::copy(built.join("plugin.wasm"), dir.join("plugin.wasm")).expect("copy built plugin");

@@ -68,8 +68,12 @@ impl Mark {
     }
 
     /// The mark `seconds` earlier (id 0): pulling from it re-reads the overlap window, so a
-    /// transaction that committed late with an earlier timestamp is not missed.
+    /// transaction that committed late with an earlier timestamp is not missed. With no overlap,
+    /// the mark itself.
     pub fn rewound(&self, seconds: i64) -> Mark {
+        if seconds == 0 {
+            return *self;
+        }
         Mark { at: self.at - chrono::Duration::seconds(seconds), id: 0 }
     }
 }
@@ -103,7 +107,6 @@ pub fn domain_after(mark: Option<&Mark>, extra: Vec<Value>) -> Value {
 pub fn next_mark(start: Option<Mark>, last: Option<Mark>, full_page: bool, overlap: i64) -> Option<Mark> {
     match (last, full_page) {
         (Some(m), true) => Some(m),
-        (Some(m), false) if overlap == 0 => Some(m),
         (Some(m), false) => Some(match start {
             // Never step back before where this pull started: no endless re-reads.
             Some(s) if m.rewound(overlap).at <= s.at => s,
