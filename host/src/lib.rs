@@ -3,7 +3,13 @@
 pub mod cli;
 pub mod conformance;
 pub mod config;
+pub mod flow;
+pub mod ops;
 pub mod plugin;
+pub mod queue;
 pub mod redact;
+pub mod scheduler;
+pub mod serve;
+pub mod server;
 pub mod shopify;
 pub mod store;

@@ -1,6 +1,8 @@
 //! Command-line interface: argument parsing and dispatch to one module per command group.
 
+mod ops;
 mod plugins;
+mod remote;
 
 use crate::config::Config;
 use clap::{Parser, Subcommand};
@@ -31,6 +33,17 @@ pub enum Command {
     /// Inspect, test and call plugins.
     #[command(subcommand)]
     Plugins(plugins::PluginsCommand),
+    /// Run the scheduler, workers and the HTTP server (webhooks, admin API) until SIGTERM.
+    Serve,
+    /// Inspect runs and their records.
+    #[command(subcommand)]
+    Runs(ops::RunsCommand),
+    /// Inspect and retry dead-lettered jobs.
+    #[command(subcommand)]
+    Dlq(ops::DlqCommand),
+    /// Pause, resume and inspect flow queues.
+    #[command(subcommand)]
+    Queue(ops::QueueCommand),
 }
 
 /// Send logs to stderr, filtered by `--log`, then RUST_LOG, then `info`.
@@ -50,6 +63,10 @@ pub fn run(cli: Cli) -> Result<ExitCode, String> {
     let config = load_config(cli.config.as_deref())?;
     match cli.command {
         Command::Plugins(cmd) => plugins::run(cmd, config),
+        Command::Serve => crate::serve::Service::open(config)?.run().map(|()| ExitCode::SUCCESS),
+        Command::Runs(cmd) => ops::runs(cmd, &config),
+        Command::Dlq(cmd) => ops::dlq(cmd, &config),
+        Command::Queue(cmd) => ops::queue(cmd, &config),
     }
 }
 

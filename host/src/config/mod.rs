@@ -2,8 +2,10 @@
 //!
 //! Every value is checked when the file is loaded; a bad file is one error naming the key.
 
+pub mod flow;
 mod secret;
 
+pub use flow::{FlowConfig, ObjectKind, TriggerConfig};
 pub use secret::{Secret, SecretSource};
 
 use serde::Deserialize;
@@ -26,6 +28,80 @@ pub struct Config {
     /// Configured transform plugin instances, by name.
     #[serde(default)]
     pub transforms: BTreeMap<String, TransformConfig>,
+    /// The HTTP server of `weft serve` (webhooks, admin API).
+    #[serde(default)]
+    pub server: ServerConfig,
+    /// The Shopify store, spoken natively (connection name `shopify`).
+    pub shopify: Option<ShopifyConfig>,
+    /// Flows, by name.
+    #[serde(default)]
+    pub flows: BTreeMap<String, FlowConfig>,
+}
+
+/// `[server]`: where `weft serve` listens.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ServerConfig {
+    /// Listen address for webhooks and the admin API (loopback by default).
+    #[serde(default = "default_listen")]
+    pub listen: String,
+    /// Bearer token of the admin API; without one, the admin API answers only on loopback.
+    pub admin_token: Option<SecretSource>,
+    /// How long webhook ids are remembered for dedupe, in hours.
+    #[serde(default = "default_receipt_retention_hours")]
+    pub webhook_retention_hours: u64,
+    /// Worker threads running jobs.
+    #[serde(default = "default_workers")]
+    pub workers: usize,
+    /// How long SIGTERM waits for in-flight jobs, in seconds.
+    #[serde(default = "default_drain_seconds")]
+    pub drain_seconds: u64,
+}
+
+impl Default for ServerConfig {
+    fn default() -> Self {
+        ServerConfig {
+            listen: default_listen(),
+            admin_token: None,
+            webhook_retention_hours: default_receipt_retention_hours(),
+            workers: default_workers(),
+            drain_seconds: default_drain_seconds(),
+        }
+    }
+}
+
+fn default_listen() -> String {
+    "127.0.0.1:8080".into()
+}
+fn default_receipt_retention_hours() -> u64 {
+    72
+}
+fn default_workers() -> usize {
+    2
+}
+fn default_drain_seconds() -> u64 {
+    20
+}
+
+/// `[shopify]`: the store.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ShopifyConfig {
+    /// `name.myshopify.com`.
+    pub shop: String,
+    /// Admin API version (`2026-04`).
+    #[serde(default = "default_api_version")]
+    pub api_version: String,
+    /// Base URL override (the simulator); default `https://{shop}`.
+    pub endpoint: Option<String>,
+    /// Admin API access token.
+    pub access_token: SecretSource,
+    /// Secret that signs webhooks.
+    pub webhook_secret: SecretSource,
+}
+
+fn default_api_version() -> String {
+    "2026-04".into()
 }
 
 /// `[store]`: the embedded redb database.
@@ -244,6 +320,12 @@ impl Config {
         }
         if limits.memory_mib > 4096 || limits.interpreted_memory_mib > 4096 {
             return Err(bad("plugins.limits".into(), "memory limits above 4096 MiB are not supported".into()));
+        }
+        for (name, flow) in &self.flows {
+            flow.validate(name, self).map_err(|(key, reason)| bad(key, reason))?;
+        }
+        if self.connections.contains_key(flow::SHOPIFY) {
+            return Err(bad(format!("connections.{}", flow::SHOPIFY), "`shopify` is reserved for the [shopify] section".into()));
         }
         for (name, conn) in &self.connections {
             for (i, host) in conn.allow_hosts.iter().enumerate() {

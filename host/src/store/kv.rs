@@ -14,11 +14,10 @@ pub const KV_MAX_KEY_BYTES: usize = 512;
 /// Largest value a plugin may store under one key.
 pub const KV_MAX_VALUE_BYTES: usize = 1024 * 1024;
 
-pub(super) fn create_tables(db: &Database) -> Result<(), StoreError> {
-    let tx = db.begin_write().map_err(StoreError::from_display)?;
+pub(super) fn create_tables(tx: &redb::WriteTransaction) -> Result<(), StoreError> {
     tx.open_table(KV).map_err(StoreError::from_display)?;
     tx.open_table(KV_USAGE).map_err(StoreError::from_display)?;
-    tx.commit().map_err(StoreError::from_display)
+    Ok(())
 }
 
 /// Why a kv write was refused.

@@ -1,45 +1,135 @@
 //! The embedded redb database: the only module that opens it.
+//!
+//! Tables (all values JSON unless noted):
+//! - `meta`: schema version and id counters.
+//! - `jobs` (id → [`Job`]), `ready` ((flow, due ms, id) index), `leased` ((lease end ms, id) index).
+//! - `dead_letter` (id → [`DeadLetter`]), `webhook_receipts` (webhook id → received ms).
+//! - `paused` (flow → since ms), `schedule` (flow → last tick ms).
+//! - `ledger` (idempotency key → [`LedgerEntry`]), `id_map` ((object, key) → [`IdLink`]),
+//!   `cursors` ((flow, connection) → cursor string).
+//! - `runs` (id → [`Run`]), `run_records` ((run id, seq) → [`RunRecord`]).
+//! - `plugin_kv`, `plugin_kv_usage`: plugin-scoped state.
 
+mod jobs;
 mod kv;
+mod ledger;
+mod runs;
 
+pub use jobs::{DeadLetter, EnqueueOutcome, Job, JobError, JobState, NewJob, QueueStatus};
 pub use kv::{KvError, PluginKv, KV_MAX_KEY_BYTES, KV_MAX_VALUE_BYTES};
+pub use ledger::{IdLink, LedgerEntry};
+pub use runs::{Run, RunRecord, RunStatus};
 
+use redb::{Database, ReadableDatabase, ReadableTable, TableDefinition};
 use std::path::Path;
 use std::sync::Arc;
 
 /// File name of the database inside the store directory.
 pub const DB_FILE: &str = "weft.redb";
 
+/// The schema version this build writes. Older databases are migrated on open; newer ones refused.
+pub const SCHEMA_VERSION: u64 = 1;
+
+const META: TableDefinition<&str, u64> = TableDefinition::new("meta");
+
 /// A handle on the open database; cheap to clone and share between threads.
 #[derive(Clone)]
 pub struct Store {
-    db: Arc<redb::Database>,
+    db: Arc<Database>,
 }
 
 /// The database could not be opened or used.
 #[derive(Debug, thiserror::Error)]
-#[error("store: {0}")]
-pub struct StoreError(pub String);
+pub enum StoreError {
+    /// Another process (usually `weft serve`) holds the database.
+    #[error("store: the database is in use by another weft process (is `weft serve` running?)")]
+    Locked,
+    /// Anything else.
+    #[error("store: {0}")]
+    Other(String),
+}
 
 impl StoreError {
-    fn from_display(e: impl std::fmt::Display) -> StoreError {
-        StoreError(e.to_string())
+    pub(crate) fn from_display(e: impl std::fmt::Display) -> StoreError {
+        StoreError::Other(e.to_string())
     }
 }
 
+/// Shorthand for store results.
+pub type StoreResult<T> = Result<T, StoreError>;
+
 impl Store {
-    /// Open (or create) the database in directory `dir`.
-    pub fn open(dir: &Path) -> Result<Store, StoreError> {
-        std::fs::create_dir_all(dir)
-            .map_err(|e| StoreError(format!("cannot create {}: {e}", dir.display())))?;
-        let db = redb::Database::create(dir.join(DB_FILE)).map_err(StoreError::from_display)?;
+    /// Open (or create) the database in directory `dir`, migrating it to [`SCHEMA_VERSION`].
+    pub fn open(dir: &Path) -> StoreResult<Store> {
+        std::fs::create_dir_all(dir).map_err(|e| StoreError::Other(format!("cannot create {}: {e}", dir.display())))?;
+        let db = match Database::create(dir.join(DB_FILE)) {
+            Ok(db) => db,
+            Err(redb::DatabaseError::DatabaseAlreadyOpen) => return Err(StoreError::Locked),
+            Err(e) => return Err(StoreError::from_display(e)),
+        };
         let store = Store { db: Arc::new(db) };
-        kv::create_tables(&store.db)?;
+        store.migrate()?;
         Ok(store)
+    }
+
+    fn migrate(&self) -> StoreResult<()> {
+        let tx = self.db.begin_write().map_err(StoreError::from_display)?;
+        {
+            let mut meta = tx.open_table(META).map_err(StoreError::from_display)?;
+            let version = meta.get("schema_version").map_err(StoreError::from_display)?.map(|v| v.value()).unwrap_or(0);
+            if version > SCHEMA_VERSION {
+                return Err(StoreError::Other(format!(
+                    "the database has schema version {version}, newer than this weft ({SCHEMA_VERSION}); upgrade weft"
+                )));
+            }
+            // Version 0 → 1: create every table. Later versions add steps here, in order.
+            if version < 1 {
+                kv::create_tables(&tx)?;
+                jobs::create_tables(&tx)?;
+                ledger::create_tables(&tx)?;
+                runs::create_tables(&tx)?;
+            }
+            meta.insert("schema_version", SCHEMA_VERSION).map_err(StoreError::from_display)?;
+        }
+        tx.commit().map_err(StoreError::from_display)
+    }
+
+    /// The schema version of the open database.
+    pub fn schema_version(&self) -> StoreResult<u64> {
+        let tx = self.db.begin_read().map_err(StoreError::from_display)?;
+        let meta = tx.open_table(META).map_err(StoreError::from_display)?;
+        Ok(meta.get("schema_version").map_err(StoreError::from_display)?.map(|v| v.value()).unwrap_or(0))
     }
 
     /// Plugin-scoped key-value state for plugin `plugin_id`, with a quota in bytes.
     pub fn plugin_kv(&self, plugin_id: &str, quota_bytes: u64) -> PluginKv {
         PluginKv::new(self.db.clone(), plugin_id, quota_bytes)
+    }
+}
+
+/// Allocate the next id of counter `name` inside a write transaction.
+fn next_id(tx: &redb::WriteTransaction, name: &str) -> StoreResult<u64> {
+    let mut meta = tx.open_table(META).map_err(StoreError::from_display)?;
+    let next = meta.get(name).map_err(StoreError::from_display)?.map(|v| v.value()).unwrap_or(0) + 1;
+    meta.insert(name, next).map_err(StoreError::from_display)?;
+    Ok(next)
+}
+
+fn to_json<T: serde::Serialize>(value: &T) -> StoreResult<Vec<u8>> {
+    serde_json::to_vec(value).map_err(StoreError::from_display)
+}
+
+fn from_json<T: serde::de::DeserializeOwned>(bytes: &[u8]) -> StoreResult<T> {
+    serde_json::from_slice(bytes).map_err(|e| StoreError::Other(format!("corrupt record: {e}")))
+}
+
+/// Read one JSON value from a table keyed by `K`.
+fn read_json<K: redb::Key + 'static, T: serde::de::DeserializeOwned>(
+    table: &impl ReadableTable<K, &'static [u8]>,
+    key: K::SelfType<'_>,
+) -> StoreResult<Option<T>> {
+    match table.get(key).map_err(StoreError::from_display)? {
+        Some(v) => from_json(v.value()).map(Some),
+        None => Ok(None),
     }
 }

@@ -1,0 +1,467 @@
+//! The pipeline: one batch of a flow's jobs at a time.
+//!
+//! ```text
+//! job (record | event | shopify webhook) ─▶ canonical record ─▶ transforms (Wasm) ─▶
+//! idempotency ledger ─▶ sink.push (one outcome per record) ─▶ ack / retry / dead-letter + run records
+//! ```
+//! A `pull` job reads the source since its cursor and enqueues one job per record, advancing the
+//! cursor in the same transaction.
+
+mod shopify_in;
+mod work;
+
+pub use work::{entity_of, external_id, idempotency_key, Work};
+
+use crate::config::{flow::SHOPIFY, Config, FlowConfig, ObjectKind};
+use crate::plugin::bindings::types::{Entity, KeyedRecord, PluginError, Record};
+use crate::plugin::{CallError, Grant, PluginHost};
+use crate::queue::{Disposition, Queue};
+use crate::redact::Redactor;
+use crate::store::{IdLink, Job, JobError, LedgerEntry, NewJob, RunRecord, StoreError};
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+/// Largest request/response kept in a run record.
+const MAX_PAYLOAD_CHARS: usize = 4096;
+/// Pages one pull job reads before yielding (the next tick continues from the cursor).
+const MAX_PAGES_PER_PULL: usize = 50;
+
+/// Runs flows: owns the config, the plugins and the queue.
+pub struct FlowEngine {
+    config: Arc<Config>,
+    plugins: Arc<PluginHost>,
+    queue: Queue,
+    grants: BTreeMap<String, Grant>,
+    redactor: Redactor,
+}
+
+/// The entity a flow's object maps to.
+pub fn entity(object: ObjectKind) -> Entity {
+    match object {
+        ObjectKind::Product => Entity::Product,
+        ObjectKind::Inventory => Entity::InventoryLevel,
+        ObjectKind::Order => Entity::Order,
+        ObjectKind::Customer => Entity::Customer,
+        ObjectKind::Price => Entity::Price,
+        ObjectKind::Fulfillment => Entity::Fulfillment,
+    }
+}
+
+/// A plugin-error as a queue error.
+pub fn plugin_error(e: &PluginError) -> JobError {
+    let (class, message, retryable, retry_after_ms) = match e {
+        PluginError::Retryable(m) => ("retryable", m.clone(), true, None),
+        PluginError::RateLimited(ms) => ("rate_limited", format!("retry after {ms} ms"), true, Some(*ms)),
+        PluginError::Unauthorized(m) => ("unauthorized", m.clone(), false, None),
+        PluginError::InvalidInput(f) => ("invalid_input", format!("{}: {}", f.field, f.message), false, None),
+        PluginError::NotFound(m) => ("not_found", m.clone(), false, None),
+        PluginError::Conflict(m) => ("conflict", m.clone(), true, None),
+        PluginError::Permanent(m) => ("permanent", m.clone(), false, None),
+    };
+    JobError { class: class.into(), message, retryable, retry_after_ms }
+}
+
+/// A whole-call failure as a queue error: retried (bounded by max attempts), since a deadline or
+/// a trap may be caused by the remote or fixed by a plugin upgrade.
+pub fn call_error(e: &CallError) -> JobError {
+    JobError { class: e.class().into(), message: e.to_string(), retryable: !matches!(e, CallError::WrongKind { .. }), retry_after_ms: None }
+}
+
+fn store_error(e: StoreError) -> JobError {
+    JobError { class: "store".into(), message: e.to_string(), retryable: true, retry_after_ms: None }
+}
+
+fn truncated(text: String) -> String {
+    if text.chars().count() <= MAX_PAYLOAD_CHARS {
+        return text;
+    }
+    let mut cut: String = text.chars().take(MAX_PAYLOAD_CHARS).collect();
+    cut.push_str("…(truncated)");
+    cut
+}
+
+/// One record on its way through a batch.
+struct Item {
+    job: usize,
+    record: Record,
+}
+
+impl FlowEngine {
+    /// Build the engine; loads every connection's grant (secrets included) now, so a missing
+    /// secret is reported at start.
+    pub fn new(config: Arc<Config>, plugins: Arc<PluginHost>, queue: Queue) -> Result<FlowEngine, String> {
+        let mut grants = BTreeMap::new();
+        for name in config.connections.keys() {
+            grants.insert(name.clone(), Grant::for_connection(&config, name)?);
+        }
+        for name in config.transforms.keys() {
+            grants.insert(format!("transform:{name}"), Grant::for_transform(&config, name)?);
+        }
+        let redactor = plugins.redactor().clone();
+        for grant in grants.values() {
+            for secret in grant.secrets.values() {
+                redactor.add(secret);
+            }
+        }
+        Ok(FlowEngine { config, plugins, queue, grants, redactor })
+    }
+
+    /// The queue.
+    pub fn queue(&self) -> &Queue {
+        &self.queue
+    }
+
+    /// The config.
+    pub fn config(&self) -> &Config {
+        &self.config
+    }
+
+    fn flow(&self, name: &str) -> Option<&FlowConfig> {
+        self.config.flows.get(name)
+    }
+
+    fn session(&self, connection: &str) -> Result<crate::plugin::PluginSession, JobError> {
+        let conn = self.config.connections.get(connection).ok_or_else(|| JobError {
+            class: "config".into(),
+            message: format!("no connection {connection}"),
+            retryable: false,
+            retry_after_ms: None,
+        })?;
+        let grant = self.grants.get(connection).cloned().unwrap_or_default();
+        self.plugins.session(&conn.plugin, &grant).map_err(|e| JobError {
+            class: "plugin_unavailable".into(),
+            message: e.to_string(),
+            retryable: true,
+            retry_after_ms: None,
+        })
+    }
+
+    /// Jobs that feed `flow` from ERP webhook events on `connection`.
+    pub fn event_jobs(&self, connection: &str, headers: &[(String, String)], body: &[u8]) -> Result<Vec<NewJob>, JobError> {
+        let flows: Vec<(&String, &FlowConfig)> =
+            self.config.flows.iter().filter(|(_, f)| f.from == connection && f.trigger.webhook).collect();
+        if flows.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut session = self.session(connection)?;
+        let events = session.parse_event(headers, body).map_err(|e| call_error(&e))?.map_err(|e| plugin_error(&e))?;
+        let mut jobs = Vec::new();
+        for (name, flow) in flows {
+            for event in events.iter().filter(|ev| ev.entity == entity(flow.object)) {
+                jobs.push(NewJob {
+                    flow: name.clone(),
+                    trigger: "event".into(),
+                    key: event.external_id.clone(),
+                    payload: serde_json::to_value(Work::Event { event: event.clone() }).unwrap_or_default(),
+                    webhook_id: None,
+                });
+            }
+        }
+        Ok(jobs)
+    }
+
+    /// Jobs that feed flows from a verified Shopify webhook.
+    pub fn shopify_jobs(&self, topic: &str, webhook_id: &str, body: &serde_json::Value) -> Vec<NewJob> {
+        self.config
+            .flows
+            .iter()
+            .filter(|(_, f)| f.from == SHOPIFY && f.trigger.webhook && topic_feeds(topic, f.object))
+            .map(|(name, _)| NewJob {
+                flow: name.clone(),
+                trigger: "webhook".into(),
+                key: webhook_id.to_owned(),
+                payload: serde_json::to_value(Work::ShopifyWebhook { topic: topic.to_owned(), body: body.clone() }).unwrap_or_default(),
+                webhook_id: Some(webhook_id.to_owned()),
+            })
+            .collect()
+    }
+
+    /// Run one batch of leased jobs of one flow as a run; every job is acked, rescheduled or
+    /// dead-lettered before this returns.
+    pub fn run_batch(&self, flow_name: &str, jobs: Vec<Job>) -> Result<u64, StoreError> {
+        let store = self.queue.store().clone();
+        let trigger = jobs.first().map(|j| j.trigger.clone()).unwrap_or_else(|| "manual".into());
+        let run = store.start_run(flow_name, &trigger, self.queue.clock().now_ms())?;
+        let Some(flow) = self.flow(flow_name).cloned() else {
+            let error = JobError { class: "config".into(), message: format!("flow {flow_name} is not configured"), retryable: false, retry_after_ms: None };
+            for job in &jobs {
+                self.queue.fail(job, error.clone(), &Default::default())?;
+            }
+            store.finish_run(run.id, self.queue.clock().now_ms(), Some(error.message))?;
+            return Ok(run.id);
+        };
+        let mut records = Vec::new();
+        let (pulls, others): (Vec<Job>, Vec<Job>) =
+            jobs.into_iter().partition(|j| matches!(serde_json::from_value::<Work>(j.payload.clone()), Ok(Work::Pull)));
+        for job in &pulls {
+            let result = self.pull(flow_name, &flow);
+            records.push(self.settle(job, &flow, result.clone().map(|n| format!("enqueued {n}")), None));
+        }
+        records.extend(self.push_batch(flow_name, &flow, &others));
+        store.add_run_records(run.id, &records)?;
+        store.finish_run(run.id, self.queue.clock().now_ms(), None)?;
+        Ok(run.id)
+    }
+
+    /// Ack or fail one job from its result, and describe it as a run record.
+    fn settle(&self, job: &Job, flow: &FlowConfig, result: Result<String, JobError>, plugin: Option<String>) -> RunRecord {
+        let (outcome, error) = match result {
+            Ok(outcome) => match self.queue.ack(job) {
+                Ok(()) => (outcome, None),
+                Err(e) => ("failed".into(), Some(store_error(e))),
+            },
+            Err(error) => match self.queue.fail(job, error.clone(), &flow.retry) {
+                Ok(Disposition::Retry { .. }) => ("retrying".into(), Some(error)),
+                Ok(Disposition::DeadLettered) => ("dead".into(), Some(error)),
+                Err(e) => ("failed".into(), Some(store_error(e))),
+            },
+        };
+        RunRecord {
+            key: job.key.clone(),
+            outcome,
+            attempts: job.attempts,
+            error_class: error.as_ref().map(|e| e.class.clone()),
+            error: error.map(|e| e.message),
+            plugin,
+            job_id: Some(job.id),
+            request: None,
+            response: None,
+        }
+    }
+
+    /// Pull from the source since the cursor; enqueue one job per record with the cursor advance.
+    fn pull(&self, flow_name: &str, flow: &FlowConfig) -> Result<usize, JobError> {
+        let store = self.queue.store();
+        let mut session = self.session(&flow.from)?;
+        let mut cursor = store.cursor(flow_name, &flow.from).map_err(store_error)?;
+        let mut total = 0;
+        for _ in 0..MAX_PAGES_PER_PULL {
+            let page = session
+                .pull(entity(flow.object), cursor.as_deref(), flow.batch)
+                .map_err(|e| call_error(&e))?
+                .map_err(|e| plugin_error(&e))?;
+            let jobs: Vec<NewJob> = page
+                .records
+                .into_iter()
+                .map(|record| NewJob {
+                    flow: flow_name.to_owned(),
+                    trigger: "schedule".into(),
+                    key: external_id(&record).to_owned(),
+                    payload: serde_json::to_value(Work::Record { record }).unwrap_or_default(),
+                    webhook_id: None,
+                })
+                .collect();
+            total += jobs.len();
+            let next = page.next_cursor.clone().or(cursor.clone());
+            let advance = next.as_deref().map(|c| (flow_name, flow.from.as_str(), c));
+            store.enqueue(&jobs, self.queue.clock().now_ms(), advance).map_err(store_error)?;
+            cursor = next;
+            if !page.has_more {
+                break;
+            }
+        }
+        Ok(total)
+    }
+
+    /// Resolve each job to its record(s), run the transforms, check the ledger, push, settle.
+    fn push_batch(&self, flow_name: &str, flow: &FlowConfig, jobs: &[Job]) -> Vec<RunRecord> {
+        let mut failures: BTreeMap<usize, JobError> = BTreeMap::new();
+        let mut items = Vec::new();
+        for (i, job) in jobs.iter().enumerate() {
+            match self.resolve(flow, job) {
+                Ok(Some(record)) => items.push(Item { job: i, record }),
+                Ok(None) => {}
+                Err(e) => {
+                    failures.insert(i, e);
+                }
+            }
+        }
+        let items = self.transform(flow, items, &mut failures);
+        let mut outcomes: BTreeMap<usize, Vec<RunRecord>> = BTreeMap::new();
+        let (plugin, pushed) = self.push(flow_name, flow, items, &mut failures);
+        for (job, record) in pushed {
+            outcomes.entry(job).or_default().push(record);
+        }
+        let mut records = Vec::new();
+        for (i, job) in jobs.iter().enumerate() {
+            let mine = outcomes.remove(&i).unwrap_or_default();
+            let result = match failures.remove(&i) {
+                Some(error) => Err(error),
+                None if mine.is_empty() => Ok("skipped".to_owned()),
+                None => Ok(mine.iter().map(|r| r.outcome.as_str()).max().unwrap_or("unchanged").to_owned()),
+            };
+            let mut settled = self.settle(job, flow, result, plugin.clone());
+            if let Some(first) = mine.into_iter().next() {
+                settled.request = first.request;
+                settled.response = first.response;
+                settled.key = first.key;
+            }
+            records.push(settled);
+        }
+        records
+    }
+
+    /// The record a job carries; `None` when the job has nothing for this flow.
+    fn resolve(&self, flow: &FlowConfig, job: &Job) -> Result<Option<Record>, JobError> {
+        let work: Work = serde_json::from_value(job.payload.clone()).map_err(|e| JobError {
+            class: "invalid_input".into(),
+            message: format!("unreadable job payload: {e}"),
+            retryable: false,
+            retry_after_ms: None,
+        })?;
+        match work {
+            Work::Record { record } => Ok(Some(record)),
+            Work::Event { event } => match event.record {
+                Some(record) => Ok(Some(record)),
+                None => {
+                    let mut session = self.session(&flow.from)?;
+                    let mut found = session.fetch(event.entity, std::slice::from_ref(&event.external_id)).map_err(|e| call_error(&e))?;
+                    match found.pop() {
+                        Some(Ok(record)) => Ok(record),
+                        Some(Err(e)) => Err(plugin_error(&e)),
+                        None => Ok(None),
+                    }
+                }
+            },
+            Work::ShopifyWebhook { topic, body } => shopify_in::record(&topic, &body).map_err(|message| JobError {
+                class: "invalid_input".into(),
+                message,
+                retryable: false,
+                retry_after_ms: None,
+            }),
+            Work::Pull => Ok(None),
+        }
+    }
+
+    fn transform(&self, flow: &FlowConfig, mut items: Vec<Item>, failures: &mut BTreeMap<usize, JobError>) -> Vec<Item> {
+        for name in &flow.transforms {
+            if items.is_empty() {
+                break;
+            }
+            let Some(t) = self.config.transforms.get(name) else { continue };
+            let grant = self.grants.get(&format!("transform:{name}")).cloned().unwrap_or_default();
+            let records: Vec<Record> = items.iter().map(|i| i.record.clone()).collect();
+            let outcome = self
+                .plugins
+                .session(&t.plugin, &grant)
+                .map_err(|e| JobError { class: "plugin_unavailable".into(), message: e.to_string(), retryable: true, retry_after_ms: None })
+                .and_then(|mut s| s.apply(&records).map_err(|e| call_error(&e)));
+            match outcome {
+                Ok(results) => {
+                    let mut next = Vec::new();
+                    for (item, result) in items.into_iter().zip(results) {
+                        match result {
+                            Ok(out) => next.extend(out.into_iter().map(|record| Item { job: item.job, record })),
+                            Err(e) => {
+                                failures.insert(item.job, plugin_error(&e));
+                            }
+                        }
+                    }
+                    items = next;
+                }
+                Err(error) => {
+                    for item in &items {
+                        failures.insert(item.job, error.clone());
+                    }
+                    return Vec::new();
+                }
+            }
+        }
+        items.retain(|i| !failures.contains_key(&i.job));
+        items
+    }
+
+    /// Push items not already in the ledger; returns the plugin that handled them and per-item records.
+    fn push(&self, flow_name: &str, flow: &FlowConfig, items: Vec<Item>, failures: &mut BTreeMap<usize, JobError>) -> (Option<String>, Vec<(usize, RunRecord)>) {
+        let store = self.queue.store();
+        let mut done = Vec::new();
+        let mut to_push: Vec<(usize, KeyedRecord)> = Vec::new();
+        for item in items {
+            let key = idempotency_key(flow_name, &item.record);
+            match store.ledger_get(&key) {
+                Ok(Some(entry)) => done.push((item.job, self.record(&key, "unchanged", Some(&item.record), Some(entry.destination_id)))),
+                Ok(None) => to_push.push((item.job, KeyedRecord { key, record: item.record })),
+                Err(e) => {
+                    failures.insert(item.job, store_error(e));
+                }
+            }
+        }
+        if to_push.is_empty() {
+            return (None, done);
+        }
+        if flow.to == SHOPIFY {
+            let error = JobError { class: "unsupported".into(), message: format!("pushing {:?} to Shopify is not supported by this flow kind", flow.object), retryable: false, retry_after_ms: None };
+            for (job, _) in to_push {
+                failures.insert(job, error.clone());
+            }
+            return (None, done);
+        }
+        let mut session = match self.session(&flow.to) {
+            Ok(s) => s,
+            Err(error) => {
+                for (job, _) in to_push {
+                    failures.insert(job, error.clone());
+                }
+                return (None, done);
+            }
+        };
+        let plugin = self.plugins.plugin(session.plugin_id()).map(|p| format!("{}@{} sha256:{}", p.manifest.id, p.manifest.version, &p.sha256[..16]));
+        let keyed: Vec<KeyedRecord> = to_push.iter().map(|(_, k)| k.clone()).collect();
+        match session.push(entity(flow.object), &keyed) {
+            Ok(results) => {
+                for ((job, keyed), result) in to_push.into_iter().zip(results) {
+                    match result {
+                        Ok(pushed) => {
+                            let outcome = if pushed.created { "created" } else { "updated" };
+                            let entry = LedgerEntry { outcome: outcome.into(), destination_id: pushed.external_id.clone(), at_ms: self.queue.clock().now_ms() };
+                            if let Err(e) = store.ledger_put(&keyed.key, &entry) {
+                                failures.insert(job, store_error(e));
+                                continue;
+                            }
+                            let link = IdLink { erp: Some(pushed.external_id.clone()), shopify: None };
+                            let _ = store.link_ids(&format!("{:?}", flow.object).to_ascii_lowercase(), external_id(&keyed.record), &link);
+                            done.push((job, self.record(&keyed.key, outcome, Some(&keyed.record), Some(pushed.external_id))));
+                        }
+                        Err(e) => {
+                            failures.insert(job, plugin_error(&e));
+                        }
+                    }
+                }
+            }
+            Err(e) => {
+                let error = call_error(&e);
+                for (job, _) in to_push {
+                    failures.insert(job, error.clone());
+                }
+            }
+        }
+        (plugin, done)
+    }
+
+    fn record(&self, key: &str, outcome: &str, request: Option<&Record>, response: Option<String>) -> RunRecord {
+        let request = request.and_then(|r| serde_json::to_string(r).ok()).map(|t| truncated(self.redactor.redact(&t).into_owned()));
+        RunRecord {
+            key: key.to_owned(),
+            outcome: outcome.to_owned(),
+            attempts: 0,
+            error_class: None,
+            error: None,
+            plugin: None,
+            job_id: None,
+            request,
+            response: response.map(|r| truncated(self.redactor.redact(&r).into_owned())),
+        }
+    }
+}
+
+/// Whether a Shopify webhook topic carries the flow's object.
+fn topic_feeds(topic: &str, object: ObjectKind) -> bool {
+    let prefix = match object {
+        ObjectKind::Customer => "customers/",
+        ObjectKind::Order => "orders/",
+        ObjectKind::Product | ObjectKind::Price => "products/",
+        ObjectKind::Inventory => "inventory_levels/",
+        ObjectKind::Fulfillment => "fulfillments/",
+    };
+    topic.starts_with(prefix)
+}

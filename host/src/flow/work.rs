@@ -1,0 +1,62 @@
+//! What a job carries, and the keys that make its writes idempotent.
+
+use crate::plugin::bindings::types::{ChangeEvent, Entity, Record};
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+/// The payload of a job.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Work {
+    /// Pull pages from the source since the stored cursor and enqueue one job per record.
+    Pull,
+    /// Push one record to the destination.
+    Record {
+        /// The record, as the source produced it.
+        record: Record,
+    },
+    /// An ERP webhook event: push its record (fetched from the source if the event has none).
+    Event {
+        /// The decoded event.
+        event: ChangeEvent,
+    },
+    /// A Shopify webhook delivery, converted to a canonical record when the job runs.
+    ShopifyWebhook {
+        /// `X-Shopify-Topic`.
+        topic: String,
+        /// The JSON body.
+        body: serde_json::Value,
+    },
+}
+
+/// The entity of a record.
+pub fn entity_of(record: &Record) -> Entity {
+    match record {
+        Record::Product(_) => Entity::Product,
+        Record::InventoryLevel(_) => Entity::InventoryLevel,
+        Record::Order(_) => Entity::Order,
+        Record::Customer(_) => Entity::Customer,
+        Record::Price(_) => Entity::Price,
+        Record::Fulfillment(_) => Entity::Fulfillment,
+    }
+}
+
+/// The record's id in its source.
+pub fn external_id(record: &Record) -> &str {
+    match record {
+        Record::Product(r) => &r.external_id,
+        Record::InventoryLevel(r) => &r.external_id,
+        Record::Order(r) => &r.external_id,
+        Record::Customer(r) => &r.external_id,
+        Record::Price(r) => &r.external_id,
+        Record::Fulfillment(r) => &r.external_id,
+    }
+}
+
+/// Deterministic idempotency key of writing `record` in `flow`: the same content gives the same
+/// key, so a retried or replayed write is recognised; changed content gives a new key.
+pub fn idempotency_key(flow: &str, record: &Record) -> String {
+    let body = serde_json::to_vec(record).unwrap_or_default();
+    let hash = hex::encode(&Sha256::digest(&body)[..8]);
+    format!("{flow}/{:?}/{}/{hash}", entity_of(record), external_id(record)).to_ascii_lowercase()
+}

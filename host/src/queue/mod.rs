@@ -1,0 +1,87 @@
+//! The durable job queue on top of the store: group-commit enqueue, leases, retries with
+//! exponential backoff and full jitter, dead-letter, pause/resume.
+
+mod backoff;
+mod clock;
+mod enqueuer;
+
+pub use backoff::RetryPolicy;
+pub use clock::{Clock, ManualClock, SystemClock};
+pub use enqueuer::Enqueuer;
+
+use crate::store::{EnqueueOutcome, Job, JobError, NewJob, Store, StoreError};
+use std::sync::Arc;
+
+/// What the queue did with a failed attempt.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Disposition {
+    /// Scheduled again at this time.
+    Retry {
+        /// Next attempt, ms since the epoch.
+        at_ms: u64,
+    },
+    /// Moved to the dead-letter queue.
+    DeadLettered,
+}
+
+/// The queue: a store, a clock and the group-commit enqueuer.
+#[derive(Clone)]
+pub struct Queue {
+    store: Store,
+    clock: Arc<dyn Clock>,
+    enqueuer: Enqueuer,
+}
+
+impl Queue {
+    /// A queue over `store` using `clock`.
+    pub fn new(store: Store, clock: Arc<dyn Clock>) -> Queue {
+        let enqueuer = Enqueuer::start(store.clone(), clock.clone());
+        Queue { store, clock, enqueuer }
+    }
+
+    /// The store underneath.
+    pub fn store(&self) -> &Store {
+        &self.store
+    }
+
+    /// The clock.
+    pub fn clock(&self) -> &Arc<dyn Clock> {
+        &self.clock
+    }
+
+    /// Enqueue durably; returns once committed (concurrent callers share one commit).
+    pub fn enqueue(&self, jobs: Vec<NewJob>) -> Result<Vec<EnqueueOutcome>, StoreError> {
+        self.enqueuer.enqueue_blocking(jobs)
+    }
+
+    /// Enqueue durably from async code.
+    pub async fn enqueue_async(&self, jobs: Vec<NewJob>) -> Result<Vec<EnqueueOutcome>, StoreError> {
+        self.enqueuer.enqueue(jobs).await
+    }
+
+    /// Lease up to `max` due jobs (of `flow`, or any unpaused flow) for `lease_ms`.
+    pub fn lease(&self, flow: Option<&str>, lease_ms: u64, max: usize) -> Result<Vec<Job>, StoreError> {
+        let now = self.clock.now_ms();
+        self.store.recover_expired_leases(now)?;
+        self.store.lease(flow, now, lease_ms, max)
+    }
+
+    /// The job succeeded.
+    pub fn ack(&self, job: &Job) -> Result<(), StoreError> {
+        self.store.ack(job)
+    }
+
+    /// The job's attempt failed: retry it with backoff, or dead-letter it when the error is not
+    /// retryable or the attempts are used up.
+    pub fn fail(&self, job: &Job, error: JobError, policy: &RetryPolicy) -> Result<Disposition, StoreError> {
+        let now = self.clock.now_ms();
+        if !error.retryable || job.attempts >= policy.max_attempts {
+            self.store.dead_letter(job, error, now)?;
+            return Ok(Disposition::DeadLettered);
+        }
+        let delay = policy.delay_ms(job.attempts, error.retry_after_ms, &mut rand::rng());
+        let at_ms = now + delay;
+        self.store.reschedule(job, error, at_ms)?;
+        Ok(Disposition::Retry { at_ms })
+    }
+}

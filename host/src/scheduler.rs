@@ -1,0 +1,110 @@
+//! Interval and cron triggers: each due flow gets one durable `pull` job. A flow whose pull is
+//! still queued or running is not started again, and ticks missed while weft was down run once.
+
+use crate::config::flow::parse_interval;
+use crate::config::FlowConfig;
+use crate::flow::Work;
+use crate::queue::Queue;
+use crate::store::{NewJob, StoreError};
+use std::collections::BTreeMap;
+use std::str::FromStr;
+
+/// When a flow is due.
+#[derive(Debug, Clone)]
+pub enum Schedule {
+    /// Every N milliseconds.
+    Every(u64),
+    /// A cron expression.
+    Cron(Box<cron::Schedule>),
+}
+
+impl Schedule {
+    /// The flow's schedule, if it has one (`every` wins over `cron`; config validation checked both).
+    pub fn of(flow: &FlowConfig) -> Option<Schedule> {
+        if let Some(every) = &flow.trigger.every {
+            return parse_interval(every).ok().map(|d| Schedule::Every(d.as_millis() as u64));
+        }
+        flow.trigger.cron.as_deref().and_then(|c| cron::Schedule::from_str(c).ok()).map(|s| Schedule::Cron(Box::new(s)))
+    }
+
+    /// Whether a tick falls in (last, now]; with no last tick, the flow is due at once.
+    pub fn due(&self, last_ms: Option<u64>, now_ms: u64) -> bool {
+        let Some(last) = last_ms else { return true };
+        match self {
+            Schedule::Every(ms) => now_ms >= last.saturating_add(*ms),
+            Schedule::Cron(schedule) => {
+                let Some(after) = chrono_from_ms(last) else { return false };
+                schedule.after(&after).next().is_some_and(|next| (next.timestamp_millis() as u64) <= now_ms)
+            }
+        }
+    }
+}
+
+fn chrono_from_ms(ms: u64) -> Option<chrono::DateTime<chrono::Utc>> {
+    chrono::DateTime::from_timestamp_millis(ms as i64)
+}
+
+/// Fires due flows into the queue.
+pub struct Scheduler {
+    queue: Queue,
+    flows: BTreeMap<String, Schedule>,
+    in_flight: BTreeMap<String, u64>,
+}
+
+impl Scheduler {
+    /// A scheduler for every flow that has `every` or `cron`.
+    pub fn new(queue: Queue, flows: &BTreeMap<String, FlowConfig>) -> Scheduler {
+        let flows = flows.iter().filter_map(|(name, f)| Schedule::of(f).map(|s| (name.clone(), s))).collect();
+        Scheduler { queue, flows, in_flight: BTreeMap::new() }
+    }
+
+    /// Enqueue a pull for each due flow whose previous pull is done; returns the flows fired.
+    /// Missed ticks collapse into this one firing, because only the last tick time is kept.
+    pub fn tick(&mut self) -> Result<Vec<String>, StoreError> {
+        let store = self.queue.store().clone();
+        let now = self.queue.clock().now_ms();
+        let mut fired = Vec::new();
+        for (name, schedule) in &self.flows {
+            if let Some(job) = self.in_flight.get(name) {
+                if store.job_exists(*job)? {
+                    continue;
+                }
+            }
+            if !schedule.due(store.last_tick(name)?, now) {
+                continue;
+            }
+            let job = NewJob {
+                flow: name.clone(),
+                trigger: "schedule".into(),
+                key: format!("pull@{now}"),
+                payload: serde_json::to_value(Work::Pull).unwrap_or_default(),
+                webhook_id: None,
+            };
+            let outcome = self.queue.enqueue(vec![job])?;
+            if let Some(crate::store::EnqueueOutcome::Enqueued(id)) = outcome.first() {
+                self.in_flight.insert(name.clone(), *id);
+            }
+            store.set_last_tick(name, now)?;
+            fired.push(name.clone());
+        }
+        Ok(fired)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn intervals_and_cron_are_due_once_per_missed_window() {
+        let every = Schedule::Every(30_000);
+        assert!(every.due(None, 0));
+        assert!(!every.due(Some(1_000), 30_999));
+        assert!(every.due(Some(1_000), 31_000));
+        assert!(every.due(Some(0), 10_000_000), "hours of downtime: due, once");
+        let cron = Schedule::Cron(Box::new(cron::Schedule::from_str("0 * * * * *").unwrap()));
+        let minute = 60_000u64;
+        assert!(!cron.due(Some(10 * minute + 1), 10 * minute + 30_000));
+        assert!(cron.due(Some(10 * minute + 1), 11 * minute));
+    }
+}

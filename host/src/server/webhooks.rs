@@ -1,0 +1,95 @@
+//! Webhook intake: verify, dedupe, enqueue durably, and only then answer 200.
+//! Bad input gets a 4xx and a log line, never a 500.
+
+use super::{error_response, json_response, ServerState};
+use crate::shopify::webhooks::verify;
+use crate::store::EnqueueOutcome;
+use bytes::Bytes;
+use http_body_util::Full;
+use hyper::header::HeaderMap;
+use hyper::{Response, StatusCode};
+use serde_json::json;
+
+fn header<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
+    headers.get(name).and_then(|v| v.to_str().ok())
+}
+
+/// `POST /webhooks/shopify`.
+pub async fn shopify(state: &ServerState, headers: &HeaderMap, body: Bytes) -> Response<Full<Bytes>> {
+    let topic = header(headers, "x-shopify-topic").unwrap_or("").to_owned();
+    let webhook_id = header(headers, "x-shopify-webhook-id").unwrap_or("").to_owned();
+    let Some(secret) = &state.webhook_secret else {
+        tracing::error!(topic, webhook_id, "webhook refused: no [shopify] webhook_secret configured");
+        return error_response(StatusCode::UNAUTHORIZED, "webhooks are not configured");
+    };
+    let signature = header(headers, "x-shopify-hmac-sha256").unwrap_or("");
+    if !verify(secret.expose().as_bytes(), &body, signature) {
+        tracing::warn!(topic, webhook_id, "webhook rejected: bad or missing HMAC signature");
+        return error_response(StatusCode::UNAUTHORIZED, "invalid webhook signature");
+    }
+    if topic.is_empty() || webhook_id.is_empty() {
+        tracing::warn!(topic, webhook_id, "webhook rejected: missing X-Shopify-Topic or X-Shopify-Webhook-Id");
+        return error_response(StatusCode::BAD_REQUEST, "missing X-Shopify-Topic or X-Shopify-Webhook-Id");
+    }
+    let payload: serde_json::Value = match serde_json::from_slice(&body) {
+        Ok(v) => v,
+        Err(e) => {
+            tracing::warn!(topic, webhook_id, "webhook rejected: malformed JSON body: {e}");
+            return error_response(StatusCode::BAD_REQUEST, &format!("malformed JSON body: {e}"));
+        }
+    };
+    let jobs = state.engine.shopify_jobs(&topic, &webhook_id, &payload);
+    if jobs.is_empty() {
+        tracing::info!(topic, webhook_id, "webhook accepted: no flow consumes this topic");
+        return json_response(StatusCode::OK, json!({"jobs": 0}));
+    }
+    match state.engine.queue().enqueue_async(jobs).await {
+        Ok(outcomes) => {
+            let enqueued = outcomes.iter().filter(|o| matches!(o, EnqueueOutcome::Enqueued(_))).count();
+            let duplicates = outcomes.len() - enqueued;
+            tracing::info!(topic, webhook_id, enqueued, duplicates, "webhook accepted");
+            json_response(StatusCode::OK, json!({"jobs": enqueued, "duplicates": duplicates}))
+        }
+        Err(e) => {
+            // Not the sender's fault: 503 makes Shopify retry later.
+            tracing::error!(topic, webhook_id, "webhook not stored: {e}");
+            error_response(StatusCode::SERVICE_UNAVAILABLE, "could not store the webhook; retry later")
+        }
+    }
+}
+
+/// `POST /webhooks/{connection}`: the connector decodes the ERP's event.
+pub async fn erp(state: &ServerState, connection: &str, headers: &HeaderMap, body: Bytes) -> Response<Full<Bytes>> {
+    if !state.engine.config().connections.contains_key(connection) {
+        return error_response(StatusCode::NOT_FOUND, &format!("no connection {connection}"));
+    }
+    let headers: Vec<(String, String)> = headers
+        .iter()
+        .filter_map(|(k, v)| v.to_str().ok().map(|v| (k.as_str().to_ascii_lowercase(), v.to_owned())))
+        .collect();
+    let engine = state.engine.clone();
+    let conn = connection.to_owned();
+    let decoded = tokio::task::spawn_blocking(move || engine.event_jobs(&conn, &headers, &body)).await;
+    let jobs = match decoded {
+        Ok(Ok(jobs)) => jobs,
+        Ok(Err(e)) if !e.retryable => {
+            tracing::warn!(connection, class = e.class, "ERP webhook rejected: {}", e.message);
+            return error_response(StatusCode::BAD_REQUEST, &e.message);
+        }
+        Ok(Err(e)) => {
+            tracing::error!(connection, class = e.class, "ERP webhook not decoded: {}", e.message);
+            return error_response(StatusCode::SERVICE_UNAVAILABLE, &e.message);
+        }
+        Err(e) => {
+            tracing::error!(connection, "ERP webhook task failed: {e}");
+            return error_response(StatusCode::SERVICE_UNAVAILABLE, "could not decode the event; retry later");
+        }
+    };
+    match state.engine.queue().enqueue_async(jobs).await {
+        Ok(outcomes) => json_response(StatusCode::OK, json!({"jobs": outcomes.len()})),
+        Err(e) => {
+            tracing::error!(connection, "ERP webhook not stored: {e}");
+            error_response(StatusCode::SERVICE_UNAVAILABLE, "could not store the event; retry later")
+        }
+    }
+}

@@ -1,0 +1,180 @@
+//! Runs (one execution of a flow) and run records (what happened to each record in it).
+
+use super::{from_json, next_id, read_json, to_json, Store, StoreError, StoreResult};
+use redb::{ReadableDatabase, ReadableTable, TableDefinition, WriteTransaction};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+const RUNS: TableDefinition<u64, &[u8]> = TableDefinition::new("runs");
+const RUN_RECORDS: TableDefinition<(u64, u64), &[u8]> = TableDefinition::new("run_records");
+
+pub(super) fn create_tables(tx: &WriteTransaction) -> StoreResult<()> {
+    tx.open_table(RUNS).map_err(StoreError::from_display)?;
+    tx.open_table(RUN_RECORDS).map_err(StoreError::from_display)?;
+    Ok(())
+}
+
+/// How a run ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RunStatus {
+    /// Still going.
+    Running,
+    /// Every record succeeded.
+    Succeeded,
+    /// Some records failed.
+    Partial,
+    /// The run itself failed.
+    Failed,
+}
+
+/// One execution of a flow.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Run {
+    /// Id.
+    pub id: u64,
+    /// Flow.
+    pub flow: String,
+    /// `schedule`, `webhook`, `event`, `manual`, `retry`.
+    pub trigger: String,
+    /// Start.
+    pub started_ms: u64,
+    /// End, once finished.
+    pub ended_ms: Option<u64>,
+    /// Records per outcome (`created`, `updated`, `unchanged`, `skipped`, `failed`, `retrying`, `dead`).
+    pub counts: BTreeMap<String, u64>,
+    /// Status.
+    pub status: RunStatus,
+    /// Why the run failed as a whole.
+    pub error: Option<String>,
+}
+
+/// What happened to one record in a run.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RunRecord {
+    /// Record key (SKU, order id...).
+    pub key: String,
+    /// Outcome (see [`Run::counts`]).
+    pub outcome: String,
+    /// Attempt number of the job that carried it.
+    pub attempts: u32,
+    /// Error class, when it failed.
+    pub error_class: Option<String>,
+    /// Error message, when it failed.
+    pub error: Option<String>,
+    /// Plugin that handled it: `id@version` and sha256.
+    pub plugin: Option<String>,
+    /// The job that carried it.
+    pub job_id: Option<u64>,
+    /// Request payload (secrets redacted, truncated).
+    pub request: Option<String>,
+    /// Response payload (secrets redacted, truncated).
+    pub response: Option<String>,
+}
+
+fn e(err: impl std::fmt::Display) -> StoreError {
+    StoreError::from_display(err)
+}
+
+impl Store {
+    /// Start a run.
+    pub fn start_run(&self, flow: &str, trigger: &str, now_ms: u64) -> StoreResult<Run> {
+        let tx = self.db.begin_write().map_err(e)?;
+        let id = next_id(&tx, "next_run_id")?;
+        let run = Run {
+            id,
+            flow: flow.to_owned(),
+            trigger: trigger.to_owned(),
+            started_ms: now_ms,
+            ended_ms: None,
+            counts: BTreeMap::new(),
+            status: RunStatus::Running,
+            error: None,
+        };
+        tx.open_table(RUNS).map_err(e)?.insert(id, to_json(&run)?.as_slice()).map_err(e)?;
+        tx.commit().map_err(e)?;
+        Ok(run)
+    }
+
+    /// Append records to a run and count their outcomes, in one transaction.
+    pub fn add_run_records(&self, run_id: u64, records: &[RunRecord]) -> StoreResult<()> {
+        let tx = self.db.begin_write().map_err(e)?;
+        {
+            let mut runs = tx.open_table(RUNS).map_err(e)?;
+            let mut run: Run = read_json(&runs, run_id)?.ok_or_else(|| StoreError::Other(format!("no run {run_id}")))?;
+            let mut table = tx.open_table(RUN_RECORDS).map_err(e)?;
+            let mut seq = table
+                .range((run_id, 0u64)..=(run_id, u64::MAX))
+                .map_err(e)?
+                .next_back()
+                .transpose()
+                .map_err(e)?
+                .map(|(k, _)| k.value().1 + 1)
+                .unwrap_or(0);
+            for record in records {
+                table.insert((run_id, seq), to_json(record)?.as_slice()).map_err(e)?;
+                *run.counts.entry(record.outcome.clone()).or_default() += 1;
+                seq += 1;
+            }
+            runs.insert(run_id, to_json(&run)?.as_slice()).map_err(e)?;
+        }
+        tx.commit().map_err(e)
+    }
+
+    /// Finish a run: its status follows from its counts unless `error` says it failed.
+    pub fn finish_run(&self, run_id: u64, now_ms: u64, error: Option<String>) -> StoreResult<Run> {
+        let tx = self.db.begin_write().map_err(e)?;
+        let run = {
+            let mut runs = tx.open_table(RUNS).map_err(e)?;
+            let mut run: Run = read_json(&runs, run_id)?.ok_or_else(|| StoreError::Other(format!("no run {run_id}")))?;
+            let failed: u64 = ["failed", "dead", "retrying"].iter().filter_map(|k| run.counts.get(*k)).sum();
+            run.status = match (&error, failed) {
+                (Some(_), _) => RunStatus::Failed,
+                (None, 0) => RunStatus::Succeeded,
+                (None, _) => RunStatus::Partial,
+            };
+            run.error = error;
+            run.ended_ms = Some(now_ms);
+            runs.insert(run_id, to_json(&run)?.as_slice()).map_err(e)?;
+            run
+        };
+        tx.commit().map_err(e)?;
+        Ok(run)
+    }
+
+    /// Runs, newest first, optionally of one flow, at most `limit`.
+    pub fn runs(&self, flow: Option<&str>, limit: usize) -> StoreResult<Vec<Run>> {
+        let tx = self.db.begin_read().map_err(e)?;
+        let table = tx.open_table(RUNS).map_err(e)?;
+        let mut out = Vec::new();
+        for entry in table.iter().map_err(e)?.rev() {
+            let (_, v) = entry.map_err(e)?;
+            let run: Run = from_json(v.value())?;
+            if flow.is_none_or(|f| f == run.flow) {
+                out.push(run);
+                if out.len() >= limit {
+                    break;
+                }
+            }
+        }
+        Ok(out)
+    }
+
+    /// One run.
+    pub fn run(&self, run_id: u64) -> StoreResult<Option<Run>> {
+        let tx = self.db.begin_read().map_err(e)?;
+        read_json(&tx.open_table(RUNS).map_err(e)?, run_id)
+    }
+
+    /// The records of a run, in order.
+    pub fn run_records(&self, run_id: u64) -> StoreResult<Vec<RunRecord>> {
+        let tx = self.db.begin_read().map_err(e)?;
+        let table = tx.open_table(RUN_RECORDS).map_err(e)?;
+        let mut out = Vec::new();
+        for entry in table.range((run_id, 0u64)..=(run_id, u64::MAX)).map_err(e)? {
+            let (_, v) = entry.map_err(e)?;
+            out.push(from_json(v.value())?);
+        }
+        Ok(out)
+    }
+}
