@@ -11,42 +11,6 @@ use weft::plugin::{Grant, PluginHost};
 
 const PORTS: [&str; 3] = ["sku-normalize", "sku-normalize-py", "sku-normalize-js"];
 
-fn order(id: &str, skus: &[&str]) -> Order {
-    Order {
-        external_id: id.into(),
-        sku: None,
-        name: format!("#{id}"),
-        source: "web".into(),
-        email: Some("jürgen@example.com".into()),
-        customer: None,
-        currency: "EUR".into(),
-        lines: skus
-            .iter()
-            .enumerate()
-            .map(|(i, sku)| OrderLine {
-                external_id: format!("{id}-{i}"),
-                sku: Some((*sku).into()),
-                title: format!("Line {i} – ünïcode"),
-                quantity: u32::MAX - i as u32,
-                unit_price: money("19.90", "EUR"),
-                discount: None,
-                extra: "{}".into(),
-            })
-            .collect(),
-        shipping: Some(money("4.90", "EUR")),
-        tax: None,
-        total: money("44.70", "EUR"),
-        financial_status: FinancialStatus::PartiallyPaid,
-        cancelled: false,
-        shipping_address: None,
-        billing_address: None,
-        tags: vec!["b2b".into()],
-        created_at: "2026-11-26T10:00:00Z".into(),
-        updated_at: None,
-        extra: "{}".into(),
-    }
-}
-
 /// SKUs whose upper-casing differs between simple and full Unicode case mapping, plus padding.
 const SKUS: [&str; 9] = ["straße", " ﬁsh-2 ", "ǆemal", "Ωmega-x", "\tgadget-x\n", "old-1", "\u{3000}widget\u{a0}", "ß", "ŉ-apostrophe"];
 

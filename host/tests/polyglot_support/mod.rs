@@ -3,6 +3,8 @@
 //! (sha256, wasmtime version, engine settings), so sharing it is safe), and record builders.
 #![allow(dead_code)] // each test binary uses a different subset
 
+pub mod erp;
+
 use std::path::{Path, PathBuf};
 use weft::config::LimitsConfig;
 use weft::plugin::bindings::types::*;
@@ -122,5 +124,42 @@ pub fn level(sku: &str, on_hand: i64) -> InventoryLevel {
         safety_stock: i64::MIN,
         updated_at: None,
         extra: "{\"bin\":\"A1\"}".into(),
+    }
+}
+
+/// An order with one line per SKU.
+pub fn order(id: &str, skus: &[&str]) -> Order {
+    Order {
+        external_id: id.into(),
+        sku: None,
+        name: format!("#{id}"),
+        source: "web".into(),
+        email: Some("jürgen@example.com".into()),
+        customer: None,
+        currency: "EUR".into(),
+        lines: skus
+            .iter()
+            .enumerate()
+            .map(|(i, sku)| OrderLine {
+                external_id: format!("{id}-{i}"),
+                sku: Some((*sku).into()),
+                title: format!("Line {i} – ünïcode"),
+                quantity: u32::MAX - i as u32,
+                unit_price: money("19.90", "EUR"),
+                discount: None,
+                extra: "{}".into(),
+            })
+            .collect(),
+        shipping: Some(money("4.90", "EUR")),
+        tax: None,
+        total: money("44.70", "EUR"),
+        financial_status: FinancialStatus::PartiallyPaid,
+        cancelled: false,
+        shipping_address: None,
+        billing_address: None,
+        tags: vec!["b2b".into()],
+        created_at: "2026-11-26T10:00:00Z".into(),
+        updated_at: None,
+        extra: "{}".into(),
     }
 }
