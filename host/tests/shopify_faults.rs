@@ -90,3 +90,26 @@ async fn products_and_orders_land_exactly_once() {
     assert_eq!(ids.len(), 15);
     assert!(sim.counters().faults_injected > 0);
 }
+
+#[tokio::test]
+async fn rate_limits_and_gateway_errors_are_retried_and_retry_after_is_honoured() {
+    let sim = start(seed(1, 1)).await;
+    let client = client(&sim);
+    sim.inject(FaultRule::times(Fault::Status { status: 429 }, 1));
+    sim.inject(FaultRule::times(Fault::BadGatewayHtml, 1));
+    let started = std::time::Instant::now();
+    let levels = weft::shopify::inventory::levels_by_sku(&client, &["SKU-0-0".to_string()]).await.expect("read after retries");
+    assert_eq!(levels.len(), 2);
+    assert!(started.elapsed() >= std::time::Duration::from_secs(1), "Retry-After: 1.0 was waited out");
+    assert_eq!(client.stats().retries, 2);
+}
+
+#[tokio::test]
+async fn persistent_server_errors_give_up_after_max_attempts() {
+    let sim = start(seed(1, 1)).await;
+    let client = client(&sim);
+    sim.inject(FaultRule::times(Fault::Status { status: 500 }, 1000));
+    let err = weft::shopify::inventory::levels_by_sku(&client, &["SKU-0-0".to_string()]).await.expect_err("never succeeds");
+    assert!(matches!(err, weft::shopify::ShopifyError::Http { status: 500, .. }), "{err:?}");
+    assert_eq!(client.stats().requests, u64::from(client.config().max_attempts));
+}

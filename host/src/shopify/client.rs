@@ -153,6 +153,7 @@ impl ShopifyClient {
                         Err(Throttled) => {
                             self.inner.throttled.fetch_add(1, Ordering::Relaxed);
                             throttled_in_a_row += 1;
+                            tracing::debug!(operation = op.name, available = cost.currently_available, "THROTTLED; waiting for the bucket");
                             // The budget now knows the bucket is low and makes the retry wait.
                             if throttled_in_a_row >= config.max_attempts.max(1) * 4 {
                                 return Err(ShopifyError::Throttled { attempts: throttled_in_a_row });
@@ -180,6 +181,7 @@ impl ShopifyClient {
                 return Err(error);
             }
             self.inner.retries.fetch_add(1, Ordering::Relaxed);
+            tracing::debug!(operation = op.name, attempt, error = %error, "retrying Shopify call");
             let pause = full_jitter(config.backoff_base, config.backoff_cap, attempt - 1).max(error.retry_after().unwrap_or_default());
             tokio::time::sleep(pause).await;
         }
