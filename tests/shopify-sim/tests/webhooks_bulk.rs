@@ -122,3 +122,58 @@ async fn bulk_query_produces_jsonl_with_parent_ids_and_a_finish_webhook() {
     let (_, bad) = gql(&sim, "mutation { bulkOperationRunQuery(query: \"{ products { edges { node { nope } } } }\") { userErrors { message code } } }", json!({})).await;
     assert_eq!(bad["data"]["bulkOperationRunQuery"]["userErrors"][0]["code"], "INVALID");
 }
+
+#[tokio::test]
+async fn catalog_customer_and_order_changes_fire_their_topics() {
+    let sim = start().await;
+    let receiver = Receiver::start(0).await;
+    for topic in ["PRODUCTS_CREATE", "PRODUCTS_UPDATE", "PRODUCTS_DELETE", "CUSTOMERS_CREATE", "CUSTOMERS_UPDATE", "ORDERS_PAID", "ORDERS_UPDATED", "ORDERS_CANCELLED"] {
+        subscribe(&sim, topic, &receiver.url).await;
+    }
+    let set = "mutation($i: ProductSetInput!, $id: ProductSetIdentifiers) { productSet(input: $i, identifier: $id) { product { id } userErrors { message } } }";
+    let d = data(&sim, set, json!({"i": {"title": "Kite"}, "id": {"handle": "kite"}})).await;
+    let product = d["productSet"]["product"]["id"].clone();
+    data(&sim, set, json!({"i": {"title": "Kite 2"}, "id": {"handle": "kite"}})).await;
+    data(&sim, "mutation($id: ID!) { productDelete(input: {id: $id}) { deletedProductId } }", json!({"id": product})).await;
+    let cs = "mutation($i: CustomerSetInput!, $id: CustomerSetIdentifiers) { customerSet(input: $i, identifier: $id) { customer { id } } }";
+    data(&sim, cs, json!({"i": {"email": "new@example.com"}, "id": {"email": "new@example.com"}})).await;
+    data(&sim, cs, json!({"i": {"email": "new@example.com", "lastName": "Lovelace"}, "id": {"email": "new@example.com"}})).await;
+    let order = sim.place_order(Some("new@example.com"), &[("MUG".to_string(), 1)]).unwrap();
+    data(&sim, "mutation($id: ID!) { orderCancel(orderId: $id, reason: OTHER, restock: true) { orderCancelUserErrors { code } } }", json!({"id": format!("gid://shopify/Order/{order}")})).await;
+    let got = receiver.wait_for(8).await;
+    let mut topics: Vec<String> = got.iter().map(|r| r.headers["x-shopify-topic"].to_str().unwrap().to_string()).collect();
+    topics.sort();
+    assert_eq!(topics, ["customers/create", "customers/update", "orders/cancelled", "orders/paid", "orders/updated", "products/create", "products/delete", "products/update"]);
+    let deleted = got.iter().find(|r| r.headers["x-shopify-topic"] == "products/delete").unwrap();
+    assert_eq!(serde_json::from_slice::<Json>(&deleted.body).unwrap()["id"].as_u64().map(|id| format!("gid://shopify/Product/{id}")), product.as_str().map(str::to_string));
+}
+
+#[tokio::test]
+async fn a_receiver_failing_8_times_in_a_row_loses_its_subscription() {
+    let sim = start_with(shopify_sim::SimConfig { seed: seed(), webhook_retry_base: std::time::Duration::from_millis(1), ..shopify_sim::SimConfig::default() }).await;
+    let receiver = Receiver::start(u32::MAX).await;
+    subscribe(&sim, "ORDERS_CREATE", &receiver.url).await;
+    let list = "{ webhookSubscriptions(first: 5) { nodes { id topic uri } } }";
+    assert_eq!(data(&sim, list, json!({})).await["webhookSubscriptions"]["nodes"].as_array().unwrap().len(), 1);
+    sim.place_order(None, &[("CAP".to_string(), 1)]).unwrap();
+    for _ in 0..200 {
+        if sim.deliveries().len() >= 8 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(25)).await;
+    }
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    assert_eq!(sim.deliveries().len(), 8, "attempts stop once the subscription is deleted");
+    assert_eq!(data(&sim, list, json!({})).await["webhookSubscriptions"]["nodes"], json!([]));
+}
+
+#[tokio::test]
+async fn subscriptions_can_be_deleted() {
+    let sim = start().await;
+    subscribe(&sim, "ORDERS_CREATE", "http://127.0.0.1:9/hooks").await;
+    let d = data(&sim, "{ webhookSubscriptions(first: 5, topics: [ORDERS_CREATE]) { nodes { id uri } } }", json!({})).await;
+    let id = d["webhookSubscriptions"]["nodes"][0]["id"].clone();
+    let del = "mutation($id: ID!) { webhookSubscriptionDelete(id: $id) { deletedWebhookSubscriptionId userErrors { message } } }";
+    assert_eq!(data(&sim, del, json!({"id": id})).await["webhookSubscriptionDelete"]["deletedWebhookSubscriptionId"], id);
+    assert_eq!(data(&sim, del, json!({"id": id})).await["webhookSubscriptionDelete"]["userErrors"][0]["message"], "Webhook subscription does not exist");
+}
