@@ -208,13 +208,16 @@ fn bad_orders_are_classified_per_record() {
     let unknown = order(&format!("#U{run}"), &format!("u{run}"), &[("TT-PEN", 1, "2.50"), ("NO-SUCH-SKU", 1, "1.00")]);
     let zero = order(&format!("#Z{run}"), &format!("z{run}"), &[("TT-PEN", 0, "2.50")]);
     let good = order(&format!("#G{run}"), &format!("g{run}"), &[("TT-PEN", 1, "2.50")]);
-    let batch: Vec<KeyedRecord> = [&unknown, &zero, &good].iter().enumerate().map(|(i, o)| KeyedRecord { key: format!("k{run}-{i}"), record: Record::Order((*o).clone()) }).collect();
+    let mut cancelled = order(&format!("#X{run}"), &format!("x{run}"), &[("TT-PEN", 1, "2.50")]);
+    cancelled.cancelled = true;
+    let batch: Vec<KeyedRecord> = [&unknown, &zero, &good, &cancelled].iter().enumerate().map(|(i, o)| KeyedRecord { key: format!("k{run}-{i}"), record: Record::Order((*o).clone()) }).collect();
     let out = session(&host, &t).push(Entity::Order, &batch).expect("no trap");
-    assert_eq!(out.len(), 3);
+    assert_eq!(out.len(), 4);
+    assert!(matches!(&out[3], Err(PluginError::InvalidInput(f)) if f.field == "cancelled"), "{:?}", out[3]);
     assert!(matches!(&out[0], Err(PluginError::NotFound(m)) if m.contains("lines[1].sku") && m.contains("NO-SUCH-SKU")), "{:?}", out[0]);
     assert!(matches!(&out[1], Err(PluginError::InvalidInput(f)) if f.field == "lines[0].quantity"), "{:?}", out[1]);
     assert!(matches!(&out[2], Ok(p) if p.created), "{:?}", out[2]);
-    let none = t.model("sale.sale", "search_count", vec![json!([["reference", "in", [unknown.name, zero.name]]])]);
+    let none = t.model("sale.sale", "search_count", vec![json!([["reference", "in", [unknown.name, zero.name, cancelled.name]]])]);
     assert_eq!(none, 0, "rejected orders leave nothing behind");
 }
 

@@ -20,7 +20,16 @@ fn fail(field: &str) -> impl Fn(crate::rpc::RpcError) -> PluginError + '_ {
 pub fn push(client: &Client, order: &Order) -> Result<Pushed, PluginError> {
     validate(order)?;
     // Check before write: an order already imported (or half-imported) is found by reference.
-    if let Some((id, state)) = find(client, &order.name)? {
+    let existing = find(client, &order.name)?;
+    if order.cancelled {
+        // A confirmed Tryton sale cannot be cancelled over RPC (it needs the exception wizard or
+        // sale_amendment); a cancelled order that was never imported is not imported now.
+        return Err(match existing {
+            Some((id, _)) => PluginError::Permanent(format!("order {} was cancelled but sale {id} is already confirmed in Tryton: cancel it there", order.name)),
+            None => PluginError::invalid("cancelled", "the order is cancelled; it is not imported"),
+        });
+    }
+    if let Some((id, state)) = existing {
         finish(client, id, &state)?;
         return Ok(Pushed { external_id: id.to_string(), created: false });
     }
