@@ -101,3 +101,18 @@ async fn adjust_quantities_applies_deltas_and_moves_on_hand() {
     assert_eq!(d["inventoryAdjustQuantities"]["inventoryAdjustmentGroup"]["changes"], json!([
         {"name": "available", "delta": 3, "quantityAfterChange": 43}, {"name": "on_hand", "delta": 3, "quantityAfterChange": 43}]));
 }
+
+#[tokio::test]
+async fn before_2026_04_the_idempotent_directive_is_optional() {
+    let sim = start().await;
+    let (_, item) = item_of(&sim, "MUG").await;
+    let loc = location(&sim, "Main").await;
+    let q = "mutation($input: InventorySetQuantitiesInput!) { inventorySetQuantities(input: $input) { userErrors { code } } }";
+    let body = serde_json::to_vec(&json!({"query": q, "variables": {"input": input(&item, &loc, 12, Json::Null)}})).unwrap();
+    let headers = [("content-type", "application/json"), ("x-shopify-access-token", sim.token())];
+    let (status, _, bytes) = post_raw(&sim.graphql_url("2026-01"), &headers, body).await;
+    assert_eq!(status, 200);
+    let v: Json = serde_json::from_slice(&bytes).unwrap();
+    assert_eq!(v["data"]["inventorySetQuantities"]["userErrors"], json!([]), "{v}");
+    assert_eq!(available(&sim, &item, &loc).await, 12);
+}
