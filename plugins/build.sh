@@ -8,6 +8,7 @@
 #
 # A plugin folder is built by the language its sources say:
 # - Rust (Cargo.toml): `cargo build --profile plugin --target wasm32-wasip2`; already a component.
+#   A crate with its own `[workspace]` (scaffolded ones) builds standalone, `--release`.
 # - Python (app.py): componentize-py 0.25.1 with sdk/python on the path, world from plugin.toml
 #   `kind`. The tool is installed once into a venv under target/polyglot/venv.
 # - JavaScript (app.js): jco 1.35.0 `componentize --bundle`, QuickJS engine by default; a file
@@ -30,11 +31,14 @@ componentize_py_version=0.25.1
 toml_field() { sed -n "s/^$1 *= *\"\(.*\)\"/\1/p" "$2" | head -1; }
 
 rust_crates=()
+standalone=()
 interpreted=()
 for dir in "$src"/*/; do
   dir=${dir%/}
   [ -f "$dir/plugin.toml" ] || continue
-  if [ -f "$dir/Cargo.toml" ]; then
+  if [ -f "$dir/Cargo.toml" ] && grep -q '^\[workspace\]' "$dir/Cargo.toml"; then
+    standalone+=("$dir")
+  elif [ -f "$dir/Cargo.toml" ]; then
     rust_crates+=("$(basename "$dir")")
   elif [ -f "$dir/app.py" ] || [ -f "$dir/app.js" ]; then
     interpreted+=("$dir")
@@ -59,6 +63,17 @@ if [ ${#rust_crates[@]} -gt 0 ]; then
     echo "built $id -> $out/$id"
   done
 fi
+
+# Standalone Rust crates (their own [workspace], e.g. scaffolded by `weft plugins new`).
+for dir in "${standalone[@]}"; do
+  name=$(toml_field name "$dir/Cargo.toml")
+  id=$(toml_field id "$dir/plugin.toml")
+  cargo build --quiet --release --target wasm32-wasip2 --manifest-path "$dir/Cargo.toml" --target-dir "$tools/cargo-target"
+  mkdir -p "$out/$id"
+  cp "$tools/cargo-target/wasm32-wasip2/release/${name//-/_}.wasm" "$out/$id/plugin.wasm"
+  cp "$dir/plugin.toml" "$out/$id/plugin.toml"
+  echo "built $id -> $out/$id"
+done
 
 [ ${#interpreted[@]} -gt 0 ] || exit 0
 

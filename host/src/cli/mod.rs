@@ -2,6 +2,7 @@
 
 mod ops;
 mod plugins;
+mod scaffold;
 mod remote;
 
 use crate::config::Config;

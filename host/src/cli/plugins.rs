@@ -1,10 +1,14 @@
-//! `weft plugins list | inspect | call`.
+//! `weft plugins list | inspect | call | new | test`.
+
+mod canned;
+mod harness;
 
 use crate::config::Config;
 use crate::plugin::bindings::types::Record;
 use crate::plugin::{CallError, Grant, HostOptions, LoadedPlugin, PluginHost, PluginKind, PluginSession};
 use crate::redact::Redactor;
 use crate::store::Store;
+use super::scaffold::{self, Kind, Lang};
 use clap::{Subcommand, ValueEnum};
 use serde_json::{json, Value};
 use std::path::PathBuf;
@@ -51,6 +55,33 @@ pub enum PluginsCommand {
         #[arg(long)]
         dir: Option<PathBuf>,
     },
+    /// Scaffold a plugin folder from the SDK templates (builds with plugins/build.sh as is).
+    New {
+        /// Plugin id (also the folder name).
+        name: String,
+        /// Language of the template.
+        #[arg(long, value_enum)]
+        lang: Lang,
+        /// Transform or connector.
+        #[arg(long, value_enum, default_value = "transform")]
+        kind: Kind,
+        /// Folder to create the plugin in.
+        #[arg(long, default_value = ".")]
+        dir: PathBuf,
+        /// The weft SDK directory (the Rust template depends on `<sdk>/rust`).
+        #[arg(long)]
+        sdk: Option<PathBuf>,
+    },
+    /// Run a built plugin (a folder with plugin.toml and plugin.wasm) through the host with the
+    /// cases of a weft-test.toml: apply cases for transforms; the connector conformance suite
+    /// against canned HTTP responses for connectors. Exit status 1 when a check fails.
+    Test {
+        /// The built plugin folder.
+        dir: PathBuf,
+        /// The test spec (default: DIR/weft-test.toml).
+        #[arg(long)]
+        spec: Option<PathBuf>,
+    },
 }
 
 /// Functions `weft plugins call` can run.
@@ -68,6 +99,17 @@ pub enum CallKind {
 pub fn run(cmd: PluginsCommand, mut config: Config) -> Result<ExitCode, String> {
     let dir = match &cmd {
         PluginsCommand::List { dir, .. } | PluginsCommand::Inspect { dir, .. } | PluginsCommand::Call { dir, .. } => dir.clone(),
+        PluginsCommand::New { name, lang, kind, dir, sdk } => {
+            let sdk = sdk.clone().unwrap_or_else(scaffold::default_sdk_dir);
+            let created = scaffold::create(dir, name, *lang, *kind, &sdk)?;
+            println!("created {}", created.display());
+            return Ok(ExitCode::SUCCESS);
+        }
+        PluginsCommand::Test { dir, spec } => {
+            let spec = spec.clone().unwrap_or_else(|| dir.join("weft-test.toml"));
+            let passed = harness::run(dir, &spec, &config.plugin_cache_dir())?;
+            return Ok(if passed { ExitCode::SUCCESS } else { ExitCode::FAILURE });
+        }
     };
     if let Some(dir) = dir {
         config.plugins.dir = dir;
@@ -78,6 +120,7 @@ pub fn run(cmd: PluginsCommand, mut config: Config) -> Result<ExitCode, String> 
         PluginsCommand::List { json, .. } => list(&host, json),
         PluginsCommand::Inspect { id, json, .. } => inspect(&host, &config, &id, json),
         PluginsCommand::Call { id, input, call, grant, .. } => call_plugin(&host, &config, &id, input, call, grant),
+        PluginsCommand::New { .. } | PluginsCommand::Test { .. } => Ok(ExitCode::SUCCESS),
     }
 }
 

@@ -1,0 +1,264 @@
+//! `weft plugins new --lang rust|python|js [--kind transform|connector] NAME`: a plugin folder
+//! from the SDK templates that builds with `plugins/build.sh` and passes `weft plugins test`
+//! without edits.
+//!
+//! Every template holds `plugin.toml`, the source, a `weft-test.toml` for `weft plugins test`
+//! and a README. The transform template does the same thing in every language (trim and
+//! upper-case SKUs, tag products), so its test spec is shared.
+
+use clap::ValueEnum;
+use std::path::{Path, PathBuf};
+
+/// Languages with a template.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Lang {
+    /// Rust with the weft-sdk crate (compiled).
+    Rust,
+    /// Python with componentize-py (interpreted).
+    Python,
+    /// JavaScript with jco, QuickJS engine (interpreted).
+    Js,
+}
+
+/// Kinds of plugin.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Kind {
+    /// Reshapes records.
+    Transform,
+    /// Moves records in and out of an ERP.
+    Connector,
+}
+
+/// Where the SDKs are (the Rust template depends on `<sdk>/rust` by path).
+pub fn default_sdk_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../sdk")
+}
+
+/// Create `parent/name` from the template; returns the folder. Never overwrites anything.
+pub fn create(parent: &Path, name: &str, lang: Lang, kind: Kind, sdk: &Path) -> Result<PathBuf, String> {
+    let valid = !name.is_empty()
+        && name.len() <= 64
+        && name.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+        && !name.starts_with('-');
+    if !valid {
+        return Err(format!("plugin name `{name}` must be 1-64 of a-z, 0-9 and `-`, starting with a letter or digit"));
+    }
+    let files = files(lang, kind, name, sdk)?;
+    let dir = parent.join(name);
+    if dir.exists() {
+        return Err(format!("{} already exists; choose another name or remove it", dir.display()));
+    }
+    for (path, text) in &files {
+        let path = dir.join(path);
+        if let Some(folder) = path.parent() {
+            std::fs::create_dir_all(folder).map_err(|e| format!("cannot create {}: {e}", folder.display()))?;
+        }
+        std::fs::write(&path, text).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+    }
+    Ok(dir)
+}
+
+/// The template's files (relative path, contents) with placeholders filled in.
+fn files(lang: Lang, kind: Kind, name: &str, sdk: &Path) -> Result<Vec<(&'static str, String)>, String> {
+    let sources: Vec<(&'static str, &'static str)> = match (lang, kind) {
+        (Lang::Rust, Kind::Transform) => vec![("Cargo.toml", RUST_CARGO), ("src/lib.rs", RUST_TRANSFORM)],
+        (Lang::Python, Kind::Transform) => vec![("app.py", include_str!("../../../sdk/python/template/transform/app.py"))],
+        (Lang::Python, Kind::Connector) => vec![("app.py", include_str!("../../../sdk/python/template/connector/app.py"))],
+        (Lang::Js, Kind::Transform) => vec![("app.js", include_str!("../../../sdk/js/template/transform/app.js"))],
+        (Lang::Rust, Kind::Connector) => {
+            return Err("no Rust connector template yet: start from plugins/tryton (weft_sdk::Connector), or use --lang python".into())
+        }
+        (Lang::Js, Kind::Connector) => {
+            return Err("JavaScript connectors are not supported: QuickJS components cannot import wasi:http (see sdk/js/README.md); use --lang python or rust".into())
+        }
+    };
+    let runtime = if lang == Lang::Rust { "compiled" } else { "interpreted" };
+    let manifest = match kind {
+        Kind::Transform => MANIFEST_TRANSFORM,
+        Kind::Connector => MANIFEST_CONNECTOR,
+    };
+    let test = match kind {
+        Kind::Transform => TEST_TRANSFORM,
+        Kind::Connector => TEST_CONNECTOR,
+    };
+    let lang_name = match lang {
+        Lang::Rust => "rust",
+        Lang::Python => "python",
+        Lang::Js => "js",
+    };
+    let sdk = sdk.canonicalize().map_err(|e| format!("SDK directory {}: {e} (pass --sdk DIR)", sdk.display()))?;
+    let fill = |t: &str| {
+        t.replace("{{id}}", name)
+            .replace("{{runtime}}", runtime)
+            .replace("{{lang}}", lang_name)
+            .replace("{{sdk}}", &sdk.display().to_string())
+    };
+    let mut out: Vec<(&'static str, String)> = sources.into_iter().map(|(p, t)| (p, fill(t))).collect();
+    out.push(("plugin.toml", fill(manifest)));
+    out.push(("weft-test.toml", fill(test)));
+    out.push(("README.md", fill(README)));
+    Ok(out)
+}
+
+const MANIFEST_TRANSFORM: &str = r#"# weft plugin manifest (see wit/weft-plugin@0.1.0 for the contract).
+id = "{{id}}"
+version = "0.1.0"
+kind = "transform"
+wit = "weft:plugin@0.1.0"
+# "interpreted" (Python, JS) gets the larger memory limit of [plugins.limits].
+runtime = "{{runtime}}"
+description = "Upper-cases SKUs and tags products"
+
+[capabilities]
+config = ["tag"]
+"#;
+
+const MANIFEST_CONNECTOR: &str = r#"# weft plugin manifest (see wit/weft-plugin@0.1.0 for the contract).
+id = "{{id}}"
+version = "0.1.0"
+kind = "connector"
+wit = "weft:plugin@0.1.0"
+# "interpreted" (Python, JS) gets the larger memory limit of [plugins.limits].
+runtime = "{{runtime}}"
+description = "Pulls products from an HTTP/JSON API"
+
+[capabilities]
+config = ["base_url"]
+secrets = ["token"]
+# The API host, e.g. ["erp.example.com:443"]; the operator must grant it too.
+outbound_hosts = []
+"#;
+
+const TEST_TRANSFORM: &str = r#"# `weft plugins test BUILT_DIR --spec weft-test.toml`: runs the plugin through the host.
+[grant.config]
+tag = "summer"
+
+[[apply]]
+name = "trims and upper-cases SKUs, tags products"
+input = '''[{"Product": {"external_id": "p1", "sku": " tee ", "title": "Tee", "description": null, "vendor": null,
+  "product_type": null, "tags": [], "status": "Active", "options": [], "deleted": false, "updated_at": null, "extra": "{}",
+  "variants": [{"external_id": "v1", "sku": " straße-1 ", "barcode": null, "option_values": [], "price": null,
+    "compare_at_price": null, "cost": null, "weight_grams": null, "updated_at": null, "extra": "{}"}]}}]'''
+expect = '''[{"Ok": [{"Product": {"external_id": "p1", "sku": "TEE", "title": "Tee", "description": null, "vendor": null,
+  "product_type": null, "tags": ["summer"], "status": "Active", "options": [], "deleted": false, "updated_at": null, "extra": "{}",
+  "variants": [{"external_id": "v1", "sku": "STRASSE-1", "barcode": null, "option_values": [], "price": null,
+    "compare_at_price": null, "cost": null, "weight_grams": null, "updated_at": null, "extra": "{}"}]}}]}]'''
+"#;
+
+const TEST_CONNECTOR: &str = r#"# `weft plugins test BUILT_DIR --spec weft-test.toml`: runs the connector conformance suite
+# through the host against the canned HTTP responses below (served on 127.0.0.1; `{server}` is
+# their URL).
+[grant.config]
+base_url = "{server}/v1"
+[grant.secrets]
+token = "test-token"
+
+[[pull]]
+entity = "product"
+page_size = 2
+min_records = 3
+
+[[failure]]
+name = "API down"
+call = "pull"
+entity = "product"
+expect = "retryable"
+grant = { config = { base_url = "{server}/down" }, secrets = { token = "test-token" } }
+
+[[failure]]
+name = "orders are not supported"
+call = "pull"
+entity = "order"
+expect = "permanent"
+
+[[http]]
+path = "/v1/products"
+query = "after=p3"
+body = '{"items": [], "next": null}'
+
+[[http]]
+path = "/v1/products"
+query = "after=p2"
+body = '{"items": [{"id": "p3", "sku": "C-3", "name": "Three"}], "next": null}'
+
+[[http]]
+path = "/v1/products"
+query = "limit=2"
+body = '{"items": [{"id": "p1", "sku": "A-1", "name": "One"}, {"id": "p2", "sku": "B-2", "name": "Two"}], "next": "p2"}'
+
+[[http]]
+path = "/v1/products"
+body = '{"items": [{"id": "p1", "sku": "A-1", "name": "One"}, {"id": "p2", "sku": "B-2", "name": "Two"}, {"id": "p3", "sku": "C-3", "name": "Three"}], "next": null}'
+
+[[http]]
+path = "/down/products"
+status = 503
+body = "maintenance"
+"#;
+
+const README: &str = r#"# {{id}}
+
+A weft plugin ({{lang}}), scaffolded by `weft plugins new`.
+
+```sh
+# from the weft repository: build every plugin folder in PARENT into OUT
+plugins/build.sh OUT PARENT
+# run it through the host with the cases in weft-test.toml (no ERP, no Shopify needed)
+weft plugins test OUT/{{id}} --spec PARENT/{{id}}/weft-test.toml
+```
+
+Then copy `OUT/{{id}}` (plugin.wasm + plugin.toml) into the operator's plugins directory.
+The contract is `wit/weft-plugin@0.1.0` in the weft repository; the SDK READMEs in `sdk/`
+explain the helpers.
+"#;
+
+const RUST_CARGO: &str = r#"[package]
+name = "{{id}}"
+version = "0.1.0"
+edition = "2021"
+publish = false
+
+[lib]
+crate-type = ["cdylib"]
+
+[dependencies]
+weft-sdk = { path = "{{sdk}}/rust" }
+
+# A standalone crate, not a member of the weft workspace.
+[workspace]
+
+[profile.release]
+opt-level = "s"
+lto = true
+codegen-units = 1
+strip = true
+panic = "abort"
+"#;
+
+const RUST_TRANSFORM: &str = r#"//! {{id}}: a weft transform in Rust. Build: plugins/build.sh OUT PARENT (wasm32-wasip2).
+use weft_sdk::prelude::*;
+
+struct Plugin;
+
+impl Transform for Plugin {
+    fn describe() -> PluginInfo {
+        let mut info = PluginInfo::new("{{id}}", env!("CARGO_PKG_VERSION"), "Upper-cases SKUs and tags products");
+        info.entities = vec![EntitySupport { entity: Entity::Product, direction: Direction::Both }];
+        info.config_keys = vec![ConfigKey { name: "tag".into(), required: false, description: "tag added to every product".into() }];
+        info
+    }
+
+    /// The output records for one input; an `Err` fails that record only.
+    fn apply_one(mut record: Record) -> Result<Vec<Record>, PluginError> {
+        for sku in record.skus_mut() {
+            *sku = sku.trim().to_uppercase();
+        }
+        if let Record::Product(p) = &mut record {
+            p.tags.push(config::get("tag").unwrap_or_else(|| "{{id}}".into()));
+        }
+        Ok(vec![record])
+    }
+}
+
+weft_sdk::export_transform!(Plugin);
+"#;
