@@ -110,7 +110,13 @@ EOF
 # Hash of everything a plugin's component depends on.
 inputs_hash() {
   local dir=$1 sdk=$2 tool=$3
-  { echo "$tool"; find "$dir" "$sdk" "$wit" -type f -not -path '*/__pycache__/*' -not -path '*/node_modules/*' -print0 | sort -z | xargs -0 sha256sum; } | sha256sum | cut -c1-32
+  local d
+  {
+    echo "$tool"
+    for d in "$dir" "$sdk" "$wit"; do
+      (cd "$d" && find . -type f -not -path '*/__pycache__/*' -not -path '*/node_modules/*' -print0 | sort -z | xargs -0 sha256sum)
+    done
+  } | sha256sum | cut -c1-32
 }
 
 build_interpreted() {
