@@ -3,7 +3,7 @@
 use crate::config::Config;
 use crate::flow::FlowEngine;
 use crate::plugin::{HostOptions, PluginHost};
-use crate::queue::{Queue, SystemClock};
+use crate::queue::{Clock, Queue, SystemClock};
 use crate::redact::Redactor;
 use crate::scheduler::Scheduler;
 use crate::server::{self, ServerState};
@@ -36,7 +36,8 @@ impl Service {
         let store = Store::open(&config.store.path).map_err(|e| e.to_string())?;
         // Only one process can hold the database, so every lease left in it belongs to a
         // process that is gone: release them all now.
-        let released = store.recover_expired_leases(u64::MAX).map_err(|e| e.to_string())?;
+        let now = SystemClock.now_ms();
+        let released = store.recover_leases(u64::MAX, now).map_err(|e| e.to_string())?;
         if released > 0 {
             tracing::warn!(released, "released jobs leased by a previous process that did not finish them");
         }

@@ -10,7 +10,7 @@
 mod shopify_in;
 mod work;
 
-pub use work::{entity_of, external_id, idempotency_key, Work};
+pub use work::{entity_name, entity_of, external_id, idempotency_key, Work};
 
 use crate::config::{flow::SHOPIFY, Config, FlowConfig, ObjectKind};
 use crate::plugin::bindings::types::{Entity, KeyedRecord, PluginError, Record};
@@ -419,7 +419,7 @@ impl FlowEngine {
                                 continue;
                             }
                             let link = IdLink { erp: Some(pushed.external_id.clone()), shopify: None };
-                            let _ = store.link_ids(&format!("{:?}", flow.object).to_ascii_lowercase(), external_id(&keyed.record), &link);
+                            let _ = store.link_ids(entity_name(entity(flow.object)), external_id(&keyed.record), &link);
                             done.push((job, self.record(&keyed.key, outcome, Some(&keyed.record), Some(pushed.external_id))));
                         }
                         Err(e) => {

@@ -41,6 +41,18 @@ pub fn entity_of(record: &Record) -> Entity {
     }
 }
 
+/// The entity's name in keys, logs and the id map (`inventory_level`).
+pub fn entity_name(entity: Entity) -> &'static str {
+    match entity {
+        Entity::Product => "product",
+        Entity::InventoryLevel => "inventory_level",
+        Entity::Order => "order",
+        Entity::Customer => "customer",
+        Entity::Price => "price",
+        Entity::Fulfillment => "fulfillment",
+    }
+}
+
 /// The record's id in its source.
 pub fn external_id(record: &Record) -> &str {
     match record {
@@ -58,5 +70,5 @@ pub fn external_id(record: &Record) -> &str {
 pub fn idempotency_key(flow: &str, record: &Record) -> String {
     let body = serde_json::to_vec(record).unwrap_or_default();
     let hash = hex::encode(&Sha256::digest(&body)[..8]);
-    format!("{flow}/{:?}/{}/{hash}", entity_of(record), external_id(record)).to_ascii_lowercase()
+    format!("{flow}/{}/{}/{hash}", entity_name(entity_of(record)), external_id(record))
 }

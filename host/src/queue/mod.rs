@@ -62,7 +62,7 @@ impl Queue {
     /// Lease up to `max` due jobs (of `flow`, or any unpaused flow) for `lease_ms`.
     pub fn lease(&self, flow: Option<&str>, lease_ms: u64, max: usize) -> Result<Vec<Job>, StoreError> {
         let now = self.clock.now_ms();
-        self.store.recover_expired_leases(now)?;
+        self.store.recover_leases(now, now)?;
         self.store.lease(flow, now, lease_ms, max)
     }
 

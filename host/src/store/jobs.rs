@@ -240,14 +240,15 @@ impl Store {
         tx.commit().map_err(e)
     }
 
-    /// Put jobs whose lease ended (their worker crashed or hung) back in the ready queue.
-    pub fn recover_expired_leases(&self, now_ms: u64) -> StoreResult<usize> {
+    /// Put jobs whose lease ends before `expired_before_ms` (their worker crashed or hung) back
+    /// in the ready queue, due at `now_ms`.
+    pub fn recover_leases(&self, expired_before_ms: u64, now_ms: u64) -> StoreResult<usize> {
         let tx = self.db.begin_write().map_err(e)?;
         let mut recovered = 0;
         {
             let mut index = tx.open_table(LEASED).map_err(e)?;
             let expired: Vec<(u64, u64)> = index
-                .range((0u64, 0u64)..=(now_ms, u64::MAX))
+                .range((0u64, 0u64)..=(expired_before_ms, u64::MAX))
                 .map_err(e)?
                 .map(|r| r.map(|(k, _)| k.value()))
                 .collect::<Result<_, _>>()

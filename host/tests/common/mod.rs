@@ -2,6 +2,8 @@
 //! a loopback HTTP server, and a plugin host with test limits.
 #![allow(dead_code)] // each test binary uses a different subset
 
+pub mod engine;
+
 use std::io::{Read, Write};
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};

@@ -132,7 +132,11 @@ fn transport_error(code: ErrorCode) -> PluginError {
 /// Send a request and read the whole response.
 pub fn send(req: Request) -> Result<Response, PluginError> {
     let (scheme, authority, path) = split_url(&req.url)?;
-    let entries: Vec<(String, Vec<u8>)> = req.headers.iter().map(|(k, v)| (k.to_ascii_lowercase(), v.as_bytes().to_vec())).collect();
+    let mut entries: Vec<(String, Vec<u8>)> = req.headers.iter().map(|(k, v)| (k.to_ascii_lowercase(), v.as_bytes().to_vec())).collect();
+    if !req.body.is_empty() && !entries.iter().any(|(k, _)| k == "content-length") {
+        // A known length, not chunked encoding: many ERP servers reject chunked requests.
+        entries.push(("content-length".into(), req.body.len().to_string().into_bytes()));
+    }
     let headers = Fields::from_list(&entries).map_err(|e| PluginError::Permanent(format!("bad request header: {e:?}")))?;
     let outgoing = OutgoingRequest::new(headers);
     let set = |ok: Result<(), ()>, what: &str| ok.map_err(|()| PluginError::Permanent(format!("bad request {what}")));
