@@ -29,6 +29,16 @@ impl ManualClock {
         ManualClock(AtomicU64::new(now_ms))
     }
 
+    /// What it shows.
+    pub fn now(&self) -> u64 {
+        self.0.load(Ordering::SeqCst)
+    }
+
+    /// Show `now_ms`.
+    pub fn set(&self, now_ms: u64) {
+        self.0.store(now_ms, Ordering::SeqCst);
+    }
+
     /// Move forward by `ms`.
     pub fn advance(&self, ms: u64) {
         self.0.fetch_add(ms, Ordering::SeqCst);
