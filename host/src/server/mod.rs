@@ -49,7 +49,7 @@ pub async fn handle(state: Arc<ServerState>, peer: SocketAddr, req: Request<Inco
     let path = parts.uri.path().to_owned();
     let segments: Vec<&str> = path.trim_matches('/').split('/').collect();
     let response = match (parts.method.as_str(), segments.as_slice()) {
-        ("GET", ["healthz"]) => json_response(StatusCode::OK, json!({"ok": true})),
+        (_, ["healthz"]) => json_response(StatusCode::OK, json!({"ok": true})),
         ("POST", ["webhooks", "shopify"]) => webhooks::shopify(&state, &parts.headers, body).await,
         ("POST", ["webhooks", connection]) => webhooks::erp(&state, connection, &parts.headers, body).await,
         (_, ["api", ..]) => admin::handle(&state, peer, &parts, &segments[1..], body).await,
