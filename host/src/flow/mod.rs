@@ -7,7 +7,12 @@
 //! A `pull` job reads the source since its cursor and enqueues one job per record, advancing the
 //! cursor in the same transaction.
 
+mod catalog;
+mod customers;
+mod inventory;
+mod orders;
 mod shopify_in;
+pub mod shopify_out;
 mod work;
 
 pub use work::{entity_name, entity_of, external_id, idempotency_key, Work};
@@ -17,6 +22,7 @@ use crate::plugin::bindings::types::{Entity, KeyedRecord, PluginError, Record};
 use crate::plugin::{CallError, Grant, PluginHost};
 use crate::queue::{Disposition, Queue};
 use crate::redact::Redactor;
+use crate::shopify::{ClientConfig, ShopifyClient};
 use crate::store::{IdLink, Job, JobError, LedgerEntry, NewJob, RunRecord, StoreError};
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -33,6 +39,7 @@ pub struct FlowEngine {
     queue: Queue,
     grants: BTreeMap<String, Grant>,
     redactor: Redactor,
+    shopify: Option<Arc<ShopifyClient>>,
 }
 
 /// The entity a flow's object maps to.
@@ -103,7 +110,17 @@ impl FlowEngine {
                 redactor.add(secret);
             }
         }
-        Ok(FlowEngine { config, plugins, queue, grants, redactor })
+        let shopify = match &config.shopify {
+            Some(shop) => {
+                let token = shop.access_token.load().map_err(|e| format!("shopify.access_token: {e}"))?;
+                redactor.add(&token);
+                let endpoint = shop.endpoint.clone().unwrap_or_else(|| format!("https://{}", shop.shop));
+                let client = ShopifyClient::new(ClientConfig::new(&endpoint, &shop.api_version, token)).map_err(|e| format!("shopify: {e}"))?;
+                Some(Arc::new(client))
+            }
+            None => None,
+        };
+        Ok(FlowEngine { config, plugins, queue, grants, redactor, shopify })
     }
 
     /// The queue.
@@ -232,14 +249,15 @@ impl FlowEngine {
     /// Pull from the source since the cursor; enqueue one job per record with the cursor advance.
     fn pull(&self, flow_name: &str, flow: &FlowConfig) -> Result<usize, JobError> {
         let store = self.queue.store();
-        let mut session = self.session(&flow.from)?;
+        let mut session = if flow.from == SHOPIFY { None } else { Some(self.session(&flow.from)?) };
         let mut cursor = store.cursor(flow_name, &flow.from).map_err(store_error)?;
         let mut total = 0;
         for _ in 0..MAX_PAGES_PER_PULL {
-            let page = session
-                .pull(entity(flow.object), cursor.as_deref(), flow.batch)
-                .map_err(|e| call_error(&e))?
-                .map_err(|e| plugin_error(&e))?;
+            let page = match session.as_mut() {
+                Some(session) => session.pull(entity(flow.object), cursor.as_deref(), flow.batch).map_err(|e| call_error(&e))?,
+                None => shopify_in::pull(&self.shopify_context(flow_name, flow)?, cursor.as_deref(), flow.batch),
+            }
+            .map_err(|e| plugin_error(&e))?;
             let jobs: Vec<NewJob> = page
                 .records
                 .into_iter()
@@ -389,25 +407,22 @@ impl FlowEngine {
         if to_push.is_empty() {
             return (None, done);
         }
-        if flow.to == SHOPIFY {
-            let error = JobError { class: "unsupported".into(), message: format!("pushing {:?} to Shopify is not supported by this flow kind", flow.object), retryable: false, retry_after_ms: None };
-            for (job, _) in to_push {
-                failures.insert(job, error.clone());
+        let keyed: Vec<KeyedRecord> = to_push.iter().map(|(_, k)| k.clone()).collect();
+        let (plugin, pushed) = if flow.to == SHOPIFY {
+            match self.shopify_context(flow_name, flow) {
+                Ok(ctx) => (Some("shopify".to_owned()), Ok(shopify_out::push(&ctx, &keyed))),
+                Err(error) => (None, Err(error)),
             }
-            return (None, done);
-        }
-        let mut session = match self.session(&flow.to) {
-            Ok(s) => s,
-            Err(error) => {
-                for (job, _) in to_push {
-                    failures.insert(job, error.clone());
+        } else {
+            match self.session(&flow.to) {
+                Ok(mut session) => {
+                    let plugin = self.plugins.plugin(session.plugin_id()).map(|p| format!("{}@{} sha256:{}", p.manifest.id, p.manifest.version, &p.sha256[..16]));
+                    (plugin, session.push(entity(flow.object), &keyed).map_err(|e| call_error(&e)))
                 }
-                return (None, done);
+                Err(error) => (None, Err(error)),
             }
         };
-        let plugin = self.plugins.plugin(session.plugin_id()).map(|p| format!("{}@{} sha256:{}", p.manifest.id, p.manifest.version, &p.sha256[..16]));
-        let keyed: Vec<KeyedRecord> = to_push.iter().map(|(_, k)| k.clone()).collect();
-        match session.push(entity(flow.object), &keyed) {
+        match pushed {
             Ok(results) => {
                 for ((job, keyed), result) in to_push.into_iter().zip(results) {
                     match result {
@@ -428,14 +443,24 @@ impl FlowEngine {
                     }
                 }
             }
-            Err(e) => {
-                let error = call_error(&e);
+            Err(error) => {
                 for (job, _) in to_push {
                     failures.insert(job, error.clone());
                 }
             }
         }
         (plugin, done)
+    }
+
+    /// The context of a flow whose destination or source is Shopify.
+    fn shopify_context<'a>(&'a self, flow_name: &'a str, flow: &'a FlowConfig) -> Result<shopify_out::ShopifyContext<'a>, JobError> {
+        let client = self.shopify.as_deref().ok_or_else(|| JobError {
+            class: "config".into(),
+            message: "flow uses shopify but there is no [shopify] section".into(),
+            retryable: false,
+            retry_after_ms: None,
+        })?;
+        Ok(shopify_out::ShopifyContext { client, store: self.queue.store(), flow_name, flow, config: &self.config })
     }
 
     fn record(&self, key: &str, outcome: &str, request: Option<&Record>, response: Option<String>) -> RunRecord {

@@ -1,6 +1,7 @@
 //! Shopify webhook payloads (REST-shaped JSON) to canonical records.
 
-use crate::plugin::bindings::types::{Address, Customer, Record};
+use super::shopify_out::ShopifyContext;
+use crate::plugin::bindings::types::{Address, Customer, Page, PluginError, Record};
 use serde_json::Value;
 
 fn text(v: &Value, key: &str) -> Option<String> {
@@ -57,6 +58,12 @@ pub fn record(topic: &str, body: &Value) -> Result<Option<Record>, String> {
         "customers/create" | "customers/update" => customer(body).map(|c| Some(Record::Customer(c))),
         _ => Ok(None),
     }
+}
+
+/// One page of the flow's object read from Shopify since `cursor` (the polling safety net).
+pub fn pull(ctx: &ShopifyContext<'_>, cursor: Option<&str>, limit: u32) -> Result<Page, PluginError> {
+    let _ = (cursor, limit);
+    Err(PluginError::Permanent(format!("flow {}: polling {:?} from Shopify is not available in this build", ctx.flow_name, ctx.flow.object)))
 }
 
 #[cfg(test)]
