@@ -168,6 +168,17 @@ for dir in "${interpreted[@]}"; do
 done
 $need_py && ensure_python
 $need_js && ensure_js
+# Build in parallel, one job per core: componentize-py is mostly single-threaded.
+max_jobs=$(nproc 2>/dev/null || echo 2)
+failed=0
 for dir in "${interpreted[@]}"; do
-  build_interpreted "$dir"
+  build_interpreted "$dir" &
+  while [ "$(jobs -rp | wc -l)" -ge "$max_jobs" ]; do
+    wait -n || failed=1
+  done
 done
+while [ "$(jobs -rp | wc -l)" -gt 0 ]; do
+  wait -n || failed=1
+done
+wait || failed=1
+[ $failed = 0 ] || { echo "build.sh: some plugins failed to build (see above)" >&2; exit 1; }
