@@ -101,7 +101,7 @@ ensure_js() {
   # `import 'weft-sdk'` -> sdk/js; the WIT interfaces stay imports of the component.
   cat >"$npm_dir/bundle.config.mjs" <<EOF
 export default {
-  resolve: { alias: { 'weft-sdk': '$root/sdk/js/weft.js', 'weft-sdk-connector': '$root/sdk/js/connector.js' } },
+  resolve: { alias: { 'weft-sdk': '$root/sdk/js/weft.js' } },
   external: [/^weft:/, /^wasi:/],
 };
 EOF
