@@ -28,6 +28,11 @@ operation!(ORDERS_UPDATED_SINCE, "OrdersUpdatedSince", "orders_updated_since.gra
 operation!(BULK_OPERATION_RUN_QUERY, "BulkOperationRunQuery", "bulk_operation_run_query.graphql");
 operation!(BULK_OPERATION, "BulkOperation", "bulk_operation.graphql");
 operation!(WEBHOOK_SUBSCRIPTION_CREATE, "WebhookSubscriptionCreate", "webhook_subscription_create.graphql");
+operation!(ORDERS_SINCE, "OrdersSince", "orders_since.graphql");
+operation!(VARIANTS_BY_SKU, "VariantsBySku", "variants_by_sku.graphql");
+operation!(ORDER_FOR_FULFILLMENT, "OrderForFulfillment", "order_for_fulfillment.graphql");
+operation!(FULFILLMENT_CREATE, "FulfillmentCreate", "fulfillment_create.graphql");
+operation!(CUSTOMER_SET, "CustomerSet", "customer_set.graphql");
 
 /// Every operation the client ships.
 pub const ALL: &[Operation] = &[
@@ -40,4 +45,9 @@ pub const ALL: &[Operation] = &[
     BULK_OPERATION_RUN_QUERY,
     BULK_OPERATION,
     WEBHOOK_SUBSCRIPTION_CREATE,
+    ORDERS_SINCE,
+    VARIANTS_BY_SKU,
+    ORDER_FOR_FULFILLMENT,
+    FULFILLMENT_CREATE,
+    CUSTOMER_SET,
 ];
