@@ -15,7 +15,7 @@ mod shopify_in;
 pub mod shopify_out;
 mod work;
 
-pub use work::{entity_name, entity_of, external_id, idempotency_key, Work};
+pub use work::{idempotency_key, Work};
 
 use crate::config::{flow::SHOPIFY, Config, FlowConfig, ObjectKind};
 use crate::plugin::bindings::types::{Entity, KeyedRecord, PluginError, Record};
@@ -264,7 +264,7 @@ impl FlowEngine {
                 .map(|record| NewJob {
                     flow: flow_name.to_owned(),
                     trigger: "schedule".into(),
-                    key: external_id(&record).to_owned(),
+                    key: record.external_id().to_owned(),
                     payload: serde_json::to_value(Work::Record { record }).unwrap_or_default(),
                     webhook_id: None,
                 })
@@ -286,7 +286,7 @@ impl FlowEngine {
         let mut failures: BTreeMap<usize, JobError> = BTreeMap::new();
         let mut items = Vec::new();
         for (i, job) in jobs.iter().enumerate() {
-            match self.resolve(flow, job) {
+            match self.resolve(flow_name, flow, job) {
                 Ok(Some(record)) => items.push(Item { job: i, record }),
                 Ok(None) => {}
                 Err(e) => {
@@ -320,7 +320,7 @@ impl FlowEngine {
     }
 
     /// The record a job carries; `None` when the job has nothing for this flow.
-    fn resolve(&self, flow: &FlowConfig, job: &Job) -> Result<Option<Record>, JobError> {
+    fn resolve(&self, flow_name: &str, flow: &FlowConfig, job: &Job) -> Result<Option<Record>, JobError> {
         let work: Work = serde_json::from_value(job.payload.clone()).map_err(|e| JobError {
             class: "invalid_input".into(),
             message: format!("unreadable job payload: {e}"),
@@ -341,12 +341,7 @@ impl FlowEngine {
                     }
                 }
             },
-            Work::ShopifyWebhook { topic, body } => shopify_in::record(&topic, &body).map_err(|message| JobError {
-                class: "invalid_input".into(),
-                message,
-                retryable: false,
-                retry_after_ms: None,
-            }),
+            Work::ShopifyWebhook { topic, body } => shopify_in::record(&self.shopify_context(flow_name, flow)?, &topic, &body).map_err(|e| plugin_error(&e)),
             Work::Pull => Ok(None),
         }
     }
@@ -434,11 +429,11 @@ impl FlowEngine {
                                 continue;
                             }
                             let link = IdLink { erp: Some(pushed.external_id.clone()), shopify: None };
-                            let _ = store.link_ids(entity_name(entity(flow.object)), external_id(&keyed.record), &link);
+                            let _ = store.link_ids(entity(flow.object).name(), keyed.record.external_id(), &link);
                             done.push((job, self.record(&keyed.key, outcome, Some(&keyed.record), Some(pushed.external_id))));
                         }
                         Err(e) => {
-                            failures.insert(job, plugin_error(&e));
+                            failures.insert(job, orders::flag_for_person(&keyed.record, plugin_error(&e)));
                         }
                     }
                 }

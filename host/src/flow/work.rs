@@ -1,6 +1,6 @@
 //! What a job carries, and the keys that make its writes idempotent.
 
-use crate::plugin::bindings::types::{ChangeEvent, Entity, Record};
+use crate::plugin::bindings::types::{ChangeEvent, Record};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
@@ -29,46 +29,10 @@ pub enum Work {
     },
 }
 
-/// The entity of a record.
-pub fn entity_of(record: &Record) -> Entity {
-    match record {
-        Record::Product(_) => Entity::Product,
-        Record::InventoryLevel(_) => Entity::InventoryLevel,
-        Record::Order(_) => Entity::Order,
-        Record::Customer(_) => Entity::Customer,
-        Record::Price(_) => Entity::Price,
-        Record::Fulfillment(_) => Entity::Fulfillment,
-    }
-}
-
-/// The entity's name in keys, logs and the id map (`inventory_level`).
-pub fn entity_name(entity: Entity) -> &'static str {
-    match entity {
-        Entity::Product => "product",
-        Entity::InventoryLevel => "inventory_level",
-        Entity::Order => "order",
-        Entity::Customer => "customer",
-        Entity::Price => "price",
-        Entity::Fulfillment => "fulfillment",
-    }
-}
-
-/// The record's id in its source.
-pub fn external_id(record: &Record) -> &str {
-    match record {
-        Record::Product(r) => &r.external_id,
-        Record::InventoryLevel(r) => &r.external_id,
-        Record::Order(r) => &r.external_id,
-        Record::Customer(r) => &r.external_id,
-        Record::Price(r) => &r.external_id,
-        Record::Fulfillment(r) => &r.external_id,
-    }
-}
-
 /// Deterministic idempotency key of writing `record` in `flow`: the same content gives the same
 /// key, so a retried or replayed write is recognised; changed content gives a new key.
 pub fn idempotency_key(flow: &str, record: &Record) -> String {
     let body = serde_json::to_vec(record).unwrap_or_default();
     let hash = hex::encode(&Sha256::digest(&body)[..8]);
-    format!("{flow}/{}/{}/{hash}", entity_name(entity_of(record)), external_id(record))
+    format!("{flow}/{}/{}/{hash}", record.entity().name(), record.external_id())
 }

@@ -12,6 +12,7 @@ pub mod http;
 pub mod loader;
 pub mod manifest;
 pub mod policy;
+mod records;
 mod session;
 mod state;
 
