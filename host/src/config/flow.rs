@@ -61,6 +61,23 @@ pub struct FlowConfig {
     /// Records pulled per page and pushed per call.
     #[serde(default = "default_batch")]
     pub batch: u32,
+    /// External orders into Shopify: how `orderCreate` claims stock (`bypass`,
+    /// `decrement_ignoring_policy`, `decrement_obeying_policy`; default `bypass`).
+    #[serde(default)]
+    pub inventory_behaviour: InventoryBehaviour,
+}
+
+/// How an external order created in Shopify claims stock (`OrderCreateInputsInventoryBehavior`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum InventoryBehaviour {
+    /// Do not touch stock (the ERP's stock sync is the truth).
+    #[default]
+    Bypass,
+    /// Claim stock even when it goes negative.
+    DecrementIgnoringPolicy,
+    /// Claim stock; refuse the order when the variant's policy forbids overselling.
+    DecrementObeyingPolicy,
 }
 
 fn default_batch() -> u32 {

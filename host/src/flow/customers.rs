@@ -1,10 +1,57 @@
-//! Writing customers to Shopify.
+//! Writing customers to Shopify: matched by e-mail first (`customerSet` upserts on it), then by
+//! the id weft linked earlier for the same ERP customer; so an ERP customer is one Shopify
+//! customer however often it is sent, and a buyer who checked out as a guest is not doubled.
 
-use super::shopify_out::ShopifyContext;
-use crate::plugin::bindings::types::{KeyedRecord, PluginError, Pushed};
+use super::shopify_in::{invalid, shopify_error};
+use super::shopify_out::{block_on, ShopifyContext};
+use crate::plugin::bindings::types::{Customer, KeyedRecord, PluginError, Pushed, Record};
+use crate::shopify::{queries, Priority, RecordError};
+use crate::store::IdLink;
+use serde_json::{json, Value};
+
+/// The id map's name for customers.
+const OBJECT: &str = "customer";
 
 /// Write records to Shopify; one outcome per record.
 pub fn push(ctx: &ShopifyContext<'_>, records: &[KeyedRecord]) -> Vec<Result<Pushed, PluginError>> {
-    let message = format!("flow {}: writing customers to Shopify is not available in this build", ctx.flow_name);
-    records.iter().map(|_| Err(PluginError::Permanent(message.clone()))).collect()
+    records
+        .iter()
+        .map(|keyed| match &keyed.record {
+            Record::Customer(c) => write(ctx, c),
+            _ => Err(invalid("record", format!("flow {} writes only customers", ctx.flow_name))),
+        })
+        .collect()
+}
+
+/// The `CustomerSetInput` for `c`.
+fn input(c: &Customer) -> Value {
+    let addresses: Vec<Value> = c
+        .addresses
+        .iter()
+        .map(|a| {
+            json!({"firstName": a.first_name, "lastName": a.last_name, "company": a.company, "address1": a.address1, "address2": a.address2,
+                   "city": a.city, "provinceCode": a.province_code, "zip": a.zip, "countryCode": a.country_code, "phone": a.phone})
+        })
+        .collect();
+    json!({"email": c.email, "firstName": c.first_name, "lastName": c.last_name, "phone": c.phone, "tags": c.tags, "addresses": addresses})
+}
+
+fn write(ctx: &ShopifyContext<'_>, c: &Customer) -> Result<Pushed, PluginError> {
+    let linked = ctx.store.id_link(OBJECT, &c.external_id).map_err(|e| PluginError::Retryable(e.to_string()))?.and_then(|l| l.shopify);
+    let identifier = match (&c.email, &linked) {
+        (Some(email), _) => json!({"email": email}),
+        (None, Some(id)) => json!({"id": id}),
+        (None, None) => Value::Null,
+    };
+    let vars = json!({"input": input(c), "identifier": identifier});
+    let response = block_on(ctx.client.execute(&queries::CUSTOMER_SET, vars, Priority::Catalog)).map_err(|e| shopify_error(&e))?;
+    let payload = &response.data["customerSet"];
+    if let Some(e) = RecordError::list(&payload["userErrors"]).into_iter().next() {
+        let field = if e.field.is_empty() { "customer".to_owned() } else { e.field.join(".") };
+        return Err(invalid(&field, e.message));
+    }
+    let id = payload["customer"]["id"].as_str().ok_or_else(|| PluginError::Permanent("customerSet returned no customer".into()))?.to_owned();
+    let link = IdLink { erp: Some(c.external_id.clone()), shopify: Some(id.clone()) };
+    ctx.store.link_ids(OBJECT, &c.external_id, &link).map_err(|e| PluginError::Retryable(e.to_string()))?;
+    Ok(Pushed { created: linked.is_none(), external_id: id })
 }

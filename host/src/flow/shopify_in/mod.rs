@@ -1,84 +1,110 @@
-//! Shopify webhook payloads (REST-shaped JSON) to canonical records.
+//! Shopify as a source: webhooks and the polling safety net to canonical records.
+//!
+//! Customer webhooks carry the whole customer and are converted as they are ([`rest`]). Order
+//! webhooks are only a signal: the job fetches the order as it is *now* ([`order`]), so a late,
+//! duplicated or reordered delivery (an `orders/updated` before `orders/create`) yields the same
+//! canonical order as the polling safety net does, and the idempotency ledger recognises it.
 
-use super::shopify_out::ShopifyContext;
-use crate::plugin::bindings::types::{Address, Customer, Page, PluginError, Record};
-use serde_json::Value;
+mod order;
+mod rest;
 
-fn text(v: &Value, key: &str) -> Option<String> {
-    match v.get(key) {
-        Some(Value::String(s)) if !s.is_empty() => Some(s.clone()),
-        Some(Value::Number(n)) => Some(n.to_string()),
-        _ => None,
+pub use order::{fetch_order, order_from_node};
+pub use rest::customer;
+
+use super::shopify_out::{block_on, ShopifyContext};
+use crate::config::ObjectKind;
+use crate::plugin::bindings::types::{FieldError, Page, PluginError, Record};
+use crate::shopify::{queries, Priority, ShopifyError};
+use serde::{Deserialize, Serialize};
+use serde_json::{json, Value};
+
+/// How far each poll reaches back before its cursor, so an order changed while the previous
+/// poll ran is read again (the ledger drops what did not change).
+pub const POLL_OVERLAP_SECONDS: i64 = 120;
+
+/// A failed Shopify call as a plugin error (retryable where the client says so).
+pub fn shopify_error(e: &ShopifyError) -> PluginError {
+    match e {
+        ShopifyError::Unauthorized { .. } => PluginError::Unauthorized(e.to_string()),
+        ShopifyError::Throttled { .. } => PluginError::RateLimited(1_000),
+        e if e.is_retryable() => PluginError::Retryable(e.to_string()),
+        e => PluginError::Permanent(e.to_string()),
     }
 }
 
-fn address(v: &Value) -> Address {
-    Address {
-        first_name: text(v, "first_name"),
-        last_name: text(v, "last_name"),
-        company: text(v, "company"),
-        address1: text(v, "address1"),
-        address2: text(v, "address2"),
-        city: text(v, "city"),
-        province_code: text(v, "province_code"),
-        zip: text(v, "zip"),
-        country_code: text(v, "country_code"),
-        phone: text(v, "phone"),
-    }
-}
-
-/// A `customers/create|update` payload as a canonical customer.
-pub fn customer(body: &Value) -> Result<Customer, String> {
-    let id = text(body, "admin_graphql_api_id")
-        .or_else(|| text(body, "id").map(|id| format!("gid://shopify/Customer/{id}")))
-        .ok_or("customer payload has no id")?;
-    let tags = text(body, "tags")
-        .map(|t| t.split(',').map(|s| s.trim().to_owned()).filter(|s| !s.is_empty()).collect())
-        .unwrap_or_default();
-    let addresses = body.get("addresses").and_then(Value::as_array).map(|a| a.iter().map(address).collect()).unwrap_or_default();
-    Ok(Customer {
-        external_id: id,
-        sku: None,
-        email: text(body, "email").map(|e| e.to_ascii_lowercase()),
-        first_name: text(body, "first_name"),
-        last_name: text(body, "last_name"),
-        phone: text(body, "phone"),
-        company: body.get("default_address").and_then(|a| text(a, "company")),
-        addresses,
-        tags,
-        updated_at: text(body, "updated_at"),
-        extra: "{}".into(),
-    })
+/// An invalid-input error naming the field.
+pub fn invalid(field: &str, message: impl Into<String>) -> PluginError {
+    PluginError::InvalidInput(FieldError { field: field.to_owned(), message: message.into() })
 }
 
 /// Convert a webhook of `topic` to the record the flow pushes; `None` when the topic does not
-/// carry this kind of record.
-pub fn record(topic: &str, body: &Value) -> Result<Option<Record>, String> {
+/// carry this kind of record (or the order no longer exists).
+pub fn record(ctx: &ShopifyContext<'_>, topic: &str, body: &Value) -> Result<Option<Record>, PluginError> {
     match topic {
-        "customers/create" | "customers/update" => customer(body).map(|c| Some(Record::Customer(c))),
+        "customers/create" | "customers/update" => customer(body).map(|c| Some(Record::Customer(c))).map_err(|m| invalid("body", m)),
+        t if t.starts_with("orders/") => {
+            let id = rest::order_id(body).ok_or_else(|| invalid("body.id", "order webhook without an order id"))?;
+            Ok(fetch_order(ctx, &id)?.map(Record::Order))
+        }
         _ => Ok(None),
     }
 }
 
-/// One page of the flow's object read from Shopify since `cursor` (the polling safety net).
+/// Where polling stands: orders changed after `since`, and the page cursor inside that query.
+#[derive(Debug, Default, Serialize, Deserialize, PartialEq)]
+struct PollCursor {
+    since: Option<String>,
+    after: Option<String>,
+}
+
+/// One page of orders changed since `cursor` (the polling safety net behind order webhooks).
 pub fn pull(ctx: &ShopifyContext<'_>, cursor: Option<&str>, limit: u32) -> Result<Page, PluginError> {
-    let _ = (cursor, limit);
-    Err(PluginError::Permanent(format!("flow {}: polling {:?} from Shopify is not available in this build", ctx.flow_name, ctx.flow.object)))
+    if ctx.flow.object != ObjectKind::Order {
+        return Err(PluginError::Permanent(format!("flow {}: polling {:?} from Shopify is not supported; use webhooks", ctx.flow_name, ctx.flow.object)));
+    }
+    let at: PollCursor = match cursor {
+        Some(text) => serde_json::from_str(text).map_err(|e| invalid("cursor", format!("unreadable poll cursor: {e}")))?,
+        None => PollCursor::default(),
+    };
+    let query = match &at.since {
+        Some(since) => format!("updated_at:>'{}'", step_back(since)?),
+        None => String::new(),
+    };
+    let vars = json!({"query": query, "first": limit.clamp(1, 100), "after": at.after});
+    let data = block_on(ctx.client.execute(&queries::ORDERS_SINCE, vars, Priority::Orders)).map_err(|e| shopify_error(&e))?.data;
+    let nodes = data["orders"]["nodes"].as_array().cloned().unwrap_or_default();
+    let mut records = Vec::new();
+    let mut newest = at.since.clone();
+    for node in &nodes {
+        let order = order_from_node(node).map_err(|m| invalid("orders", m))?;
+        if order.updated_at.as_deref() > newest.as_deref() {
+            newest = order.updated_at.clone();
+        }
+        records.push(Record::Order(order));
+    }
+    let has_more = data["orders"]["pageInfo"]["hasNextPage"] == true;
+    let next = if has_more {
+        PollCursor { since: at.since, after: data["orders"]["pageInfo"]["endCursor"].as_str().map(str::to_owned) }
+    } else {
+        PollCursor { since: newest, after: None }
+    };
+    let next_cursor = serde_json::to_string(&next).map_err(|e| PluginError::Permanent(e.to_string()))?;
+    Ok(Page { records, next_cursor: Some(next_cursor), has_more })
+}
+
+/// `since` minus the overlap, as RFC 3339.
+fn step_back(since: &str) -> Result<String, PluginError> {
+    let t = chrono::DateTime::parse_from_rfc3339(since).map_err(|e| invalid("cursor.since", format!("`{since}`: {e}")))?;
+    Ok((t - chrono::Duration::seconds(POLL_OVERLAP_SECONDS)).to_utc().to_rfc3339_opts(chrono::SecondsFormat::Secs, true))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use serde_json::json;
 
     #[test]
-    fn customer_payload_becomes_a_canonical_customer() {
-        let body = json!({"id": 7, "email": "Ann@Example.com", "first_name": "Ann", "tags": "vip, b2b", "addresses": [{"city": "Oslo", "country_code": "NO"}]});
-        let c = customer(&body).unwrap();
-        assert_eq!(c.external_id, "gid://shopify/Customer/7");
-        assert_eq!(c.email.as_deref(), Some("ann@example.com"));
-        assert_eq!(c.tags, vec!["vip", "b2b"]);
-        assert_eq!(c.addresses[0].city.as_deref(), Some("Oslo"));
-        assert!(customer(&json!({"email": "x"})).is_err());
+    fn poll_cursor_steps_back_by_the_overlap() {
+        assert_eq!(step_back("2026-01-01T00:10:00Z").unwrap(), "2026-01-01T00:08:00Z");
+        assert!(step_back("yesterday").is_err());
     }
 }
