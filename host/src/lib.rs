@@ -3,6 +3,7 @@
 pub mod cli;
 pub mod conformance;
 pub mod config;
+pub mod domain;
 pub mod flow;
 pub mod ops;
 pub mod plugin;

@@ -65,6 +65,54 @@ pub struct FlowConfig {
     /// `decrement_ignoring_policy`, `decrement_obeying_policy`; default `bypass`).
     #[serde(default)]
     pub inventory_behaviour: InventoryBehaviour,
+    /// Catalog: Shopify field → CEL expression over `erp` (e.g. `tags = "erp.category + ',' + erp.brand"`).
+    #[serde(default)]
+    pub mapping: std::collections::BTreeMap<String, String>,
+    /// Catalog: CEL condition over `erp`; a record for which it holds is skipped.
+    pub skip_if: Option<String>,
+    /// Catalog: field → owner (`erp` or `shopify`), overriding the defaults.
+    #[serde(default)]
+    pub ownership: std::collections::BTreeMap<String, crate::domain::ownership::Owner>,
+    /// Catalog: the shared key of variants (`sku`, `barcode`, `external_id`).
+    #[serde(default)]
+    pub identity: crate::domain::identity::IdentityKey,
+    /// Catalog: archive the Shopify product when the ERP deletes it (default true).
+    #[serde(default = "yes")]
+    pub archive_on_delete: bool,
+    /// Catalog: keep variants Shopify has that the ERP did not send (default true).
+    #[serde(default = "yes")]
+    pub keep_unsent_variants: bool,
+    /// Inventory: CEL formula over on_hand, reserved, incoming, safety_stock.
+    pub available: Option<String>,
+    /// Inventory: stock held back from the storefront.
+    pub buffer: Option<crate::domain::available::Buffer>,
+    /// Inventory: ERP location → Shopify location GID.
+    #[serde(default)]
+    pub locations: std::collections::BTreeMap<String, String>,
+    /// Inventory: what to do with a level at an unmapped ERP location.
+    #[serde(default)]
+    pub unmapped_location: UnmappedLocation,
+    /// Inventory: per-ERP-location formula/buffer overrides.
+    #[serde(default)]
+    pub location_overrides: std::collections::BTreeMap<String, crate::domain::available::RuleOverride>,
+    /// Channel overrides (inventory rules per channel; price list per channel).
+    #[serde(default)]
+    pub channels: std::collections::BTreeMap<String, crate::domain::available::ChannelConfig>,
+}
+
+/// What an inventory flow does with a level at an ERP location that `locations` does not map.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum UnmappedLocation {
+    /// Skip it (logged).
+    #[default]
+    Skip,
+    /// Fail the record (dead-lettered with the reason).
+    Fail,
+}
+
+fn yes() -> bool {
+    true
 }
 
 /// How an external order created in Shopify claims stock (`OrderCreateInputsInventoryBehavior`).
@@ -134,6 +182,7 @@ impl FlowConfig {
         if self.batch == 0 || self.batch > 250 {
             return Err((key("batch"), "must be between 1 and 250".into()));
         }
+        crate::domain::validate_flow(self, name)?;
         Ok(())
     }
 }

@@ -96,9 +96,18 @@ async fn send_isolating(client: &ShopifyClient, req: &SetQuantities<'_>, items: 
             Ok(errors) => {
                 let located: Vec<(usize, RecordError)> = errors.iter().filter_map(|e| e.index_in("quantities").filter(|p| *p < batch.len()).map(|p| (p, e.clone()))).collect();
                 if located.len() < errors.len() {
-                    // An error about the whole request: every record gets it.
                     let e = errors.iter().find(|e| e.index_in("quantities").is_none()).cloned().unwrap_or_else(|| errors[0].clone());
-                    done.extend(batch.drain(..).map(|i| (i, Err(WriteError::Record(e.clone())))));
+                    if batch.len() == 1 {
+                        done.push((batch[0], Err(WriteError::Record(e))));
+                        batch.clear();
+                    } else {
+                        // Shopify did not say which record it refuses: bisect until the bad
+                        // one is alone, so the others still go through.
+                        let right = batch.split_off(batch.len() / 2);
+                        let left = std::mem::take(&mut batch);
+                        done.extend(Box::pin(send_isolating(client, req, items, left)).await);
+                        done.extend(Box::pin(send_isolating(client, req, items, right)).await);
+                    }
                 } else {
                     let mut failed: Vec<usize> = located.iter().map(|(p, _)| *p).collect();
                     failed.sort_unstable();
@@ -132,6 +141,17 @@ async fn send(client: &ShopifyClient, req: &SetQuantities<'_>, items: &[Quantity
     let response = client.execute(&queries::INVENTORY_SET_QUANTITIES, variables, Priority::Inventory).await?;
     let payload = response.data.get("inventorySetQuantities").ok_or_else(|| ShopifyError::Decode("no inventorySetQuantities payload".into()))?;
     Ok(RecordError::list(&payload["userErrors"]))
+}
+
+/// Stocks `inventory_item_id` at `location_id` with `available` units (for an item Shopify does
+/// not stock there yet).
+pub async fn activate(client: &ShopifyClient, inventory_item_id: &str, location_id: &str, available: i64) -> Result<(), WriteError> {
+    let vars = json!({"inventoryItemId": inventory_item_id, "locationId": location_id, "available": available});
+    let data = client.execute(&queries::INVENTORY_ACTIVATE, vars, Priority::Inventory).await?.data;
+    match RecordError::list(&data["inventoryActivate"]["userErrors"]).into_iter().next() {
+        Some(e) => Err(e.into()),
+        None => Ok(()),
+    }
 }
 
 /// One inventory level as read back from Shopify.

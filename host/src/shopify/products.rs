@@ -81,7 +81,13 @@ pub struct ProductRef {
 
 /// Creates or updates the product with `handle`.
 pub async fn product_set(client: &ShopifyClient, handle: &str, input: &ProductInput) -> Result<ProductRef, WriteError> {
-    let mut input_json = serde_json::to_value(input).map_err(|e| ShopifyError::Decode(e.to_string()))?;
+    let input_json = serde_json::to_value(input).map_err(|e| ShopifyError::Decode(e.to_string()))?;
+    product_set_json(client, handle, input_json).await
+}
+
+/// Creates or updates the product with `handle` from a raw `ProductSetInput` (for callers that
+/// choose field by field what to send).
+pub async fn product_set_json(client: &ShopifyClient, handle: &str, mut input_json: serde_json::Value) -> Result<ProductRef, WriteError> {
     input_json["handle"] = json!(handle);
     let vars = json!({"input": input_json, "identifier": {"handle": handle}});
     let data = client.execute(&queries::PRODUCT_SET, vars, Priority::Catalog).await?.data;
@@ -91,7 +97,11 @@ pub async fn product_set(client: &ShopifyClient, handle: &str, input: &ProductIn
     }
     let product = &payload["product"];
     let id = product["id"].as_str().ok_or_else(|| ShopifyError::Decode("productSet returned no product".into()))?;
-    let variants = product["variants"]["nodes"]
+    Ok(ProductRef { id: id.to_string(), handle: product["handle"].as_str().unwrap_or(handle).to_string(), variants: variant_refs(&product["variants"]) })
+}
+
+fn variant_refs(variants: &serde_json::Value) -> Vec<VariantRef> {
+    variants["nodes"]
         .as_array()
         .into_iter()
         .flatten()
@@ -100,6 +110,37 @@ pub async fn product_set(client: &ShopifyClient, handle: &str, input: &ProductIn
             sku: v["sku"].as_str().unwrap_or("").to_string(),
             inventory_item_id: v["inventoryItem"]["id"].as_str().unwrap_or("").to_string(),
         })
+        .collect()
+}
+
+/// A variant Shopify has, with its option values.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct StoredVariant {
+    pub variant: VariantRef,
+    /// (option name, value) pairs.
+    pub options: Vec<(String, String)>,
+}
+
+/// The variants of the product with `handle`, or `None` when there is no such product.
+pub async fn product_by_handle(client: &ShopifyClient, handle: &str) -> Result<Option<(String, Vec<StoredVariant>)>, ShopifyError> {
+    let vars = json!({"identifier": {"handle": handle}});
+    let data = client.execute(&queries::PRODUCT_BY_HANDLE, vars, Priority::Catalog).await?.data;
+    let product = &data["productByIdentifier"];
+    let Some(id) = product["id"].as_str() else { return Ok(None) };
+    let refs = variant_refs(&product["variants"]);
+    let nodes = product["variants"]["nodes"].as_array().cloned().unwrap_or_default();
+    let stored = refs
+        .into_iter()
+        .zip(nodes)
+        .map(|(variant, node)| StoredVariant {
+            variant,
+            options: node["selectedOptions"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .map(|o| (o["name"].as_str().unwrap_or("").to_string(), o["value"].as_str().unwrap_or("").to_string()))
+                .collect(),
+        })
         .collect();
-    Ok(ProductRef { id: id.to_string(), handle: product["handle"].as_str().unwrap_or(handle).to_string(), variants })
+    Ok(Some((id.to_string(), stored)))
 }

@@ -33,6 +33,8 @@ operation!(VARIANTS_BY_SKU, "VariantsBySku", "variants_by_sku.graphql");
 operation!(ORDER_FOR_FULFILLMENT, "OrderForFulfillment", "order_for_fulfillment.graphql");
 operation!(FULFILLMENT_CREATE, "FulfillmentCreate", "fulfillment_create.graphql");
 operation!(CUSTOMER_SET, "CustomerSet", "customer_set.graphql");
+operation!(PRODUCT_BY_HANDLE, "ProductByHandle", "product_by_handle.graphql");
+operation!(INVENTORY_ACTIVATE, "InventoryActivate", "inventory_activate.graphql");
 
 /// Every operation the client ships.
 pub const ALL: &[Operation] = &[
@@ -50,4 +52,6 @@ pub const ALL: &[Operation] = &[
     ORDER_FOR_FULFILLMENT,
     FULFILLMENT_CREATE,
     CUSTOMER_SET,
+    PRODUCT_BY_HANDLE,
+    INVENTORY_ACTIVATE,
 ];

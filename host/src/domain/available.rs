@@ -1,0 +1,224 @@
+//! The sellable quantity pushed to Shopify: a CEL formula over the ERP quantities, a buffer held
+//! back from the storefront, per-channel and per-location overrides, clamped at 0. Every number
+//! comes with a [`Trace`] that says how it was computed.
+
+use super::expr::Expr;
+use crate::config::FlowConfig;
+use crate::plugin::bindings::types::InventoryLevel;
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+use std::collections::BTreeMap;
+
+/// The formula when the flow sets none.
+pub const DEFAULT_FORMULA: &str = "on_hand - reserved - safety_stock";
+
+/// Stock held back from the storefront: `held = max(ceil(q × percent / 100) + units, min)`,
+/// then `available = max(q − held, 0)`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Buffer {
+    /// Share of the quantity held back, 0–100 (rounded up to whole units).
+    pub percent: Option<f64>,
+    /// Units held back on top of the percentage.
+    pub units: Option<i64>,
+    /// At least this many units are held back.
+    pub min: Option<i64>,
+}
+
+impl Buffer {
+    /// Units held back from quantity `q` (0 when `q` ≤ 0).
+    pub fn held(&self, q: i64) -> i64 {
+        if q <= 0 {
+            return 0;
+        }
+        let share = self.percent.map_or(0, |p| ((q as f64) * p / 100.0).ceil() as i64);
+        (share + self.units.unwrap_or(0)).max(self.min.unwrap_or(0)).max(0)
+    }
+
+    fn check(&self) -> Result<(), String> {
+        if let Some(p) = self.percent {
+            if !(0.0..=100.0).contains(&p) {
+                return Err(format!("percent {p} must be between 0 and 100"));
+            }
+        }
+        if self.units.is_some_and(|u| u < 0) || self.min.is_some_and(|m| m < 0) {
+            return Err("units and min must not be negative".into());
+        }
+        Ok(())
+    }
+}
+
+/// A formula and/or buffer that replaces the flow's for some levels.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RuleOverride {
+    /// CEL formula over on_hand, reserved, incoming, safety_stock.
+    pub available: Option<String>,
+    /// Buffer.
+    pub buffer: Option<Buffer>,
+}
+
+/// A sales channel: the Shopify locations (or ERP warehouses) that feed it, with its own rules.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ChannelConfig {
+    /// ERP location codes or Shopify location GIDs this channel sells from.
+    #[serde(default)]
+    pub locations: Vec<String>,
+    /// CEL formula for this channel.
+    pub available: Option<String>,
+    /// Buffer for this channel.
+    pub buffer: Option<Buffer>,
+    /// ERP price list (price `channel`) whose prices this channel uses.
+    pub price_list: Option<String>,
+}
+
+/// How one quantity was computed.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Trace {
+    /// SKU.
+    pub sku: String,
+    /// ERP location.
+    pub erp_location: String,
+    /// Shopify location.
+    pub shopify_location: String,
+    /// The ERP's quantities.
+    pub inputs: BTreeMap<String, i64>,
+    /// The formula used.
+    pub formula: String,
+    /// Where the formula comes from (`flow`, `channel b2b`, `location WH2`).
+    pub formula_from: String,
+    /// The formula's result.
+    pub raw: i64,
+    /// The buffer used.
+    pub buffer: Buffer,
+    /// Where the buffer comes from.
+    pub buffer_from: String,
+    /// Units held back.
+    pub held: i64,
+    /// True when the result was negative and set to 0.
+    pub clamped: bool,
+    /// The quantity to push.
+    pub available: i64,
+}
+
+struct Rule {
+    formula: Expr,
+    buffer: Buffer,
+}
+
+/// Compiled rules of one flow.
+pub struct Rules {
+    flow: Rule,
+    channels: Vec<(String, Vec<String>, Option<Expr>, Option<Buffer>)>,
+    locations: BTreeMap<String, (Option<Expr>, Option<Buffer>)>,
+}
+
+fn compile(source: Option<&str>) -> Result<Option<Expr>, String> {
+    source.map(Expr::compile).transpose()
+}
+
+impl Rules {
+    /// Compile the flow's rules; the error is (key under the flow, reason).
+    pub fn from_flow(flow: &FlowConfig) -> Result<Rules, (String, String)> {
+        let formula = Expr::compile(flow.available.as_deref().unwrap_or(DEFAULT_FORMULA)).map_err(|r| ("available".to_owned(), r))?;
+        let buffer = flow.buffer.unwrap_or_default();
+        buffer.check().map_err(|r| ("buffer".to_owned(), r))?;
+        let mut channels = Vec::new();
+        for (name, c) in &flow.channels {
+            let f = compile(c.available.as_deref()).map_err(|r| (format!("channels.{name}.available"), r))?;
+            if let Some(b) = &c.buffer {
+                b.check().map_err(|r| (format!("channels.{name}.buffer"), r))?;
+            }
+            channels.push((name.clone(), c.locations.clone(), f, c.buffer));
+        }
+        let mut locations = BTreeMap::new();
+        for (loc, o) in &flow.location_overrides {
+            let f = compile(o.available.as_deref()).map_err(|r| (format!("location_overrides.{loc}.available"), r))?;
+            if let Some(b) = &o.buffer {
+                b.check().map_err(|r| (format!("location_overrides.{loc}.buffer"), r))?;
+            }
+            locations.insert(loc.clone(), (f, o.buffer));
+        }
+        Ok(Rules { flow: Rule { formula, buffer }, channels, locations })
+    }
+
+    /// The available quantity of `level` at `shopify_location`, with its trace. Precedence:
+    /// location override, then channel, then the flow.
+    pub fn compute(&self, level: &InventoryLevel, shopify_location: &str) -> Result<Trace, String> {
+        let (mut formula, mut formula_from) = (&self.flow.formula, "flow".to_owned());
+        let (mut buffer, mut buffer_from) = (self.flow.buffer, "flow".to_owned());
+        let channel = self.channels.iter().find(|(_, locs, _, _)| locs.iter().any(|l| l == &level.location || l == shopify_location));
+        if let Some((name, _, f, b)) = channel {
+            if let Some(f) = f {
+                (formula, formula_from) = (f, format!("channel {name}"));
+            }
+            if let Some(b) = b {
+                (buffer, buffer_from) = (*b, format!("channel {name}"));
+            }
+        }
+        if let Some((f, b)) = self.locations.get(&level.location) {
+            if let Some(f) = f {
+                (formula, formula_from) = (f, format!("location {}", level.location));
+            }
+            if let Some(b) = b {
+                (buffer, buffer_from) = (*b, format!("location {}", level.location));
+            }
+        }
+        let inputs: BTreeMap<String, i64> = [
+            ("on_hand", level.on_hand),
+            ("reserved", level.reserved),
+            ("incoming", level.incoming),
+            ("safety_stock", level.safety_stock),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.to_owned(), v))
+        .collect();
+        let values: Vec<(String, serde_json::Value)> = inputs.iter().map(|(k, v)| (k.clone(), json!(v))).collect();
+        let vars: Vec<(&str, &serde_json::Value)> = values.iter().map(|(k, v)| (k.as_str(), v)).collect();
+        let raw = formula.eval_int(&vars)?;
+        let held = buffer.held(raw);
+        let unclamped = raw - held;
+        Ok(Trace {
+            sku: level.sku.clone().unwrap_or_default(),
+            erp_location: level.location.clone(),
+            shopify_location: shopify_location.to_owned(),
+            inputs,
+            formula: formula.source().to_owned(),
+            formula_from,
+            raw,
+            buffer,
+            buffer_from,
+            held,
+            clamped: unclamped < 0,
+            available: unclamped.max(0),
+        })
+    }
+}
+
+impl Trace {
+    /// Human-readable lines (what `weft explain inventory` prints).
+    pub fn lines(&self) -> Vec<String> {
+        let inputs: Vec<String> = self.inputs.iter().map(|(k, v)| format!("{k}={v}")).collect();
+        let b = &self.buffer;
+        let mut buffer = Vec::new();
+        if let Some(p) = b.percent {
+            buffer.push(format!("{p}%"));
+        }
+        if let Some(u) = b.units {
+            buffer.push(format!("{u} units"));
+        }
+        if let Some(m) = b.min {
+            buffer.push(format!("min {m}"));
+        }
+        let buffer = if buffer.is_empty() { "none".to_owned() } else { buffer.join(" + ") };
+        vec![
+            format!("sku {} at ERP location {} -> Shopify {}", self.sku, self.erp_location, self.shopify_location),
+            format!("inputs: {}", inputs.join(", ")),
+            format!("formula ({}): {} = {}", self.formula_from, self.formula, self.raw),
+            format!("buffer ({}): {} -> holds back {}", self.buffer_from, buffer, self.held),
+            format!("{} - {} = {}{}", self.raw, self.held, self.raw - self.held, if self.clamped { " -> clamped to 0" } else { "" }),
+            format!("available: {}", self.available),
+        ]
+    }
+}

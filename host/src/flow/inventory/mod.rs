@@ -1,0 +1,237 @@
+//! Writing inventory levels to Shopify: ERP location → Shopify location, the available formula
+//! with buffer and overrides ([`crate::domain::available`]), only changed levels, batches of up
+//! to 250 with `@idempotent` keys and compare-and-set from the last known Shopify value; a stale
+//! compare-and-set re-reads Shopify and re-applies the ERP's change on top of what Shopify has
+//! now (a sale made meanwhile is kept, not overwritten); a rejected item is isolated and fails
+//! alone.
+
+pub mod state;
+
+use super::shopify_out::{block_on, ShopifyContext};
+use crate::config::flow::UnmappedLocation;
+use crate::domain::available::{Rules, Trace};
+use crate::plugin::bindings::types::{FieldError, KeyedRecord, PluginError, Pushed, Record};
+use crate::shopify::inventory::{self as inv, QuantityName, QuantitySet, SetQuantities};
+use crate::shopify::{ShopifyError, WriteError};
+use crate::store::IdLink;
+use std::collections::{BTreeMap, BTreeSet};
+
+/// The id-map object linking a SKU to its Shopify inventory item.
+pub const ITEM_LINK: &str = "inventory_item";
+/// Rounds of re-read and re-apply after stale compare-and-set before giving up (retried later).
+const CONFLICT_ROUNDS: usize = 3;
+
+/// One level on its way to Shopify.
+struct Level {
+    index: usize,
+    trace: Trace,
+    item: Option<String>,
+    /// The value we believe Shopify has (last pushed, or read).
+    before: Option<i64>,
+    /// The value to set.
+    target: i64,
+    conflict: Option<String>,
+}
+
+fn invalid(field: &str, message: String) -> PluginError {
+    PluginError::InvalidInput(FieldError { field: field.to_owned(), message })
+}
+
+fn request_error(e: &ShopifyError) -> PluginError {
+    match e {
+        ShopifyError::Unauthorized { .. } => PluginError::Unauthorized(e.to_string()),
+        ShopifyError::Throttled { .. } => PluginError::RateLimited(1_000),
+        _ if e.is_retryable() => PluginError::Retryable(e.to_string()),
+        _ => PluginError::Permanent(e.to_string()),
+    }
+}
+
+fn write_error(e: &WriteError) -> PluginError {
+    match e {
+        WriteError::Request(r) => request_error(r),
+        WriteError::Record(r) => invalid(r.field.last().map_or("quantity", String::as_str), r.to_string()),
+    }
+}
+
+/// Write records to Shopify; one outcome per record.
+pub fn push(ctx: &ShopifyContext<'_>, records: &[KeyedRecord]) -> Vec<Result<Pushed, PluginError>> {
+    block_on(push_async(ctx, records))
+}
+
+async fn push_async(ctx: &ShopifyContext<'_>, records: &[KeyedRecord]) -> Vec<Result<Pushed, PluginError>> {
+    let mut out: Vec<Option<Result<Pushed, PluginError>>> = vec![None; records.len()];
+    let rules = match Rules::from_flow(ctx.flow) {
+        Ok(r) => r,
+        Err((k, r)) => return records.iter().map(|_| Err(PluginError::Permanent(format!("flows.{}.{k}: {r}", ctx.flow_name)))).collect(),
+    };
+    let mut levels = Vec::new();
+    for (index, keyed) in records.iter().enumerate() {
+        match compute(ctx, &rules, &keyed.record) {
+            Ok(Some(trace)) => levels.push(Level { index, trace, item: None, before: None, target: 0, conflict: None }),
+            Ok(None) => out[index] = Some(Ok(Pushed { external_id: "skipped (unmapped location)".into(), created: false })),
+            Err(e) => out[index] = Some(Err(e)),
+        }
+    }
+    // Only changed levels: compare with what we pushed last.
+    let mut unknown = BTreeSet::new();
+    for l in &mut levels {
+        l.target = l.trace.available;
+        match state::get(ctx.store, ctx.flow_name, &l.trace.sku, &l.trace.shopify_location) {
+            Some(saved) => {
+                l.item = Some(saved.item.clone());
+                l.before = Some(saved.pushed);
+            }
+            None => {
+                unknown.insert(l.trace.sku.clone());
+            }
+        }
+    }
+    for l in levels.iter().filter(|l| l.before == Some(l.target)) {
+        out[l.index] = Some(Ok(Pushed { external_id: format!("{}@{}", l.item.as_deref().unwrap_or(""), l.trace.shopify_location), created: false }));
+        if let Some(mut saved) = state::get(ctx.store, ctx.flow_name, &l.trace.sku, &l.trace.shopify_location) {
+            saved.trace = l.trace.clone();
+            let _ = state::put(ctx.store, ctx.flow_name, &saved);
+        }
+    }
+    levels.retain(|l| l.before != Some(l.target));
+    // Levels never pushed: read Shopify for the item and the current value.
+    if !unknown.is_empty() {
+        let skus: Vec<String> = unknown.into_iter().collect();
+        match inv::levels_by_sku(ctx.client, &skus).await {
+            Ok(read) => {
+                let items: BTreeMap<&str, &str> = read.iter().map(|r| (r.sku.as_str(), r.inventory_item_id.as_str())).collect();
+                let values: BTreeMap<(&str, &str), i64> = read.iter().map(|r| ((r.inventory_item_id.as_str(), r.location_id.as_str()), r.available)).collect();
+                for l in levels.iter_mut().filter(|l| l.item.is_none()) {
+                    let Some(item) = items.get(l.trace.sku.as_str()) else { continue };
+                    l.before = values.get(&(*item, l.trace.shopify_location.as_str())).copied();
+                    l.item = Some((*item).to_owned());
+                    let _ = ctx.store.link_ids(ITEM_LINK, &l.trace.sku, &IdLink { shopify: Some((*item).to_owned()), erp: None });
+                }
+            }
+            Err(e) => {
+                for l in levels.iter().filter(|l| l.item.is_none()) {
+                    out[l.index] = Some(Err(request_error(&e)));
+                }
+                levels.retain(|l| l.item.is_some());
+            }
+        }
+    }
+    let mut ready = Vec::new();
+    for l in levels {
+        match (&l.item, l.before) {
+            (None, _) => {
+                out[l.index] = Some(Err(PluginError::Retryable(format!("no Shopify variant with SKU {:?} yet (the catalog flow creates it)", l.trace.sku))));
+            }
+            (Some(item), None) => {
+                // Not stocked at this location yet: activate it with the quantity.
+                out[l.index] = Some(match inv::activate(ctx.client, item, &l.trace.shopify_location, l.target).await {
+                    Ok(()) => remember(ctx, &l, true),
+                    Err(e) => Err(write_error(&e)),
+                });
+            }
+            (Some(_), Some(_)) => ready.push(l),
+        }
+    }
+    set_with_conflicts(ctx, ready, &mut out).await;
+    out.into_iter().map(|o| o.unwrap_or_else(|| Err(PluginError::Permanent("no outcome".into())))).collect()
+}
+
+/// The trace of one record, `None` when its location is unmapped and the flow skips those.
+fn compute(ctx: &ShopifyContext<'_>, rules: &Rules, record: &Record) -> Result<Option<Trace>, PluginError> {
+    let Record::InventoryLevel(level) = record else {
+        return Err(invalid("record", "an inventory flow takes inventory-level records".into()));
+    };
+    match level.sku.as_deref() {
+        Some(s) if !s.trim().is_empty() => {}
+        _ => return Err(invalid("sku", format!("inventory level {} has no SKU", level.external_id))),
+    }
+    let Some(location) = ctx.flow.locations.get(&level.location) else {
+        let message = format!("ERP location {:?} is not mapped in flows.{}.locations", level.location, ctx.flow_name);
+        return match ctx.flow.unmapped_location {
+            UnmappedLocation::Skip => {
+                tracing::warn!(flow = ctx.flow_name, sku = level.sku.as_deref().unwrap_or(""), "{message}; skipped");
+                Ok(None)
+            }
+            UnmappedLocation::Fail => Err(invalid("location", message)),
+        };
+    };
+    rules.compute(level, location).map(Some).map_err(|e| invalid("available", e))
+}
+
+fn remember(ctx: &ShopifyContext<'_>, l: &Level, created: bool) -> Result<Pushed, PluginError> {
+    let item = l.item.clone().unwrap_or_default();
+    let saved = state::Pushed {
+        item: item.clone(),
+        pushed: l.target,
+        before: l.before,
+        at_ms: now_ms(),
+        trace: l.trace.clone(),
+        conflict: l.conflict.clone(),
+    };
+    state::put(ctx.store, ctx.flow_name, &saved).map_err(PluginError::Retryable)?;
+    Ok(Pushed { external_id: format!("{item}@{}", l.trace.shopify_location), created })
+}
+
+fn now_ms() -> u64 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_millis() as u64)
+}
+
+/// Set every level with compare-and-set; stale ones are re-read and re-applied.
+async fn set_with_conflicts(ctx: &ShopifyContext<'_>, mut levels: Vec<Level>, out: &mut [Option<Result<Pushed, PluginError>>]) {
+    let scope = format!("weft/{}", ctx.flow_name);
+    for round in 0..=CONFLICT_ROUNDS {
+        if levels.is_empty() {
+            return;
+        }
+        let sets: Vec<QuantitySet> = levels
+            .iter()
+            .map(|l| QuantitySet { inventory_item_id: l.item.clone().unwrap_or_default(), location_id: l.trace.shopify_location.clone(), quantity: l.target, change_from: l.before })
+            .collect();
+        let req = SetQuantities { name: QuantityName::Available, reason: "correction", reference_document_uri: None, key_scope: &scope };
+        let results = inv::set_quantities(ctx.client, &req, &sets).await;
+        let mut stale = Vec::new();
+        for (l, result) in levels.into_iter().zip(results) {
+            match result {
+                Ok(()) => out[l.index] = Some(remember(ctx, &l, false)),
+                Err(WriteError::Record(e)) if e.code.as_deref() == Some("CHANGE_FROM_QUANTITY_STALE") && round < CONFLICT_ROUNDS => stale.push(l),
+                Err(e) => out[l.index] = Some(Err(write_error(&e))),
+            }
+        }
+        levels = reapply(ctx, stale, out).await;
+    }
+}
+
+/// Re-read Shopify for stale levels and re-apply the ERP's change on top of Shopify's value:
+/// `new = now + (target − before)`, clamped at 0, so a sale made meanwhile is kept.
+async fn reapply(ctx: &ShopifyContext<'_>, stale: Vec<Level>, out: &mut [Option<Result<Pushed, PluginError>>]) -> Vec<Level> {
+    if stale.is_empty() {
+        return stale;
+    }
+    let skus: Vec<String> = stale.iter().map(|l| l.trace.sku.clone()).collect::<BTreeSet<_>>().into_iter().collect();
+    let read = match inv::levels_by_sku(ctx.client, &skus).await {
+        Ok(r) => r,
+        Err(e) => {
+            for l in &stale {
+                out[l.index] = Some(Err(request_error(&e)));
+            }
+            return Vec::new();
+        }
+    };
+    let mut next = Vec::new();
+    for mut l in stale {
+        let item = l.item.clone().unwrap_or_default();
+        let Some(now) = read.iter().find(|r| r.inventory_item_id == item && r.location_id == l.trace.shopify_location).map(|r| r.available) else {
+            out[l.index] = Some(Err(PluginError::Retryable(format!("{item} is no longer stocked at {}", l.trace.shopify_location))));
+            continue;
+        };
+        let before = l.before.unwrap_or(now);
+        let target = (now + (l.target - before)).max(0);
+        let note = format!("Shopify had {now}, not {before} (changed meanwhile); re-applied the ERP's change of {:+}: {now} -> {target}", l.target - before);
+        tracing::info!(flow = ctx.flow_name, sku = %l.trace.sku, location = %l.trace.shopify_location, "compare-and-set conflict: {note}");
+        l.conflict = Some(note);
+        l.before = Some(now);
+        l.target = target;
+        next.push(l);
+    }
+    next
+}
