@@ -98,6 +98,32 @@ fn stock_and_product_changes_follow_their_own_cursors() {
     let (products, _) = pull_all(&host, &t, Entity::Product, product_cursor.clone(), 100);
     assert!(products.iter().any(|r| matches!(r, Record::Product(p) if p.sku.as_deref() == Some(code.as_str()))), "new template after the product cursor");
 
+    // Two templates made in one transaction share their timestamp: the (timestamp, id) cursor
+    // still delivers each exactly once, and a short last page does not fall back on a tie.
+    let twins = t.model("product.template", "create", vec![json!([
+        {"name": "Twin A", "code": format!("{code}-A"), "type": "goods", "default_uom": unit, "list_price": {"__class__": "Decimal", "decimal": "1.00"}, "products": [["create", [{}]]]},
+        {"name": "Twin B", "code": format!("{code}-B"), "type": "goods", "default_uom": unit, "list_price": {"__class__": "Decimal", "decimal": "1.00"}, "products": [["create", [{}]]]},
+    ])]);
+    let twin_ids: Vec<String> = twins.as_array().unwrap().iter().map(|i| i.to_string()).collect();
+    let (mut seen, mut cursor) = (Vec::new(), product_cursor);
+    let mut s = session(&host, &t);
+    let mut pull = |limit: u32, cursor: &mut Option<String>, seen: &mut Vec<String>| {
+        let page = s.pull(Entity::Product, cursor.as_deref(), limit).expect("no trap").expect("pull");
+        seen.extend(page.records.iter().map(|r| weft::conformance::external_id(r).to_owned()).filter(|id| twin_ids.contains(id)));
+        *cursor = page.next_cursor.or(cursor.take());
+        page.has_more
+    };
+    // One per page up to the first twin, then pages of two (the last one short) to the end, then
+    // once more from the end.
+    while !seen.contains(&twin_ids[0]) && pull(1, &mut cursor, &mut seen) {}
+    for _ in 0..100 {
+        if !pull(2, &mut cursor, &mut seen) {
+            break;
+        }
+    }
+    pull(2, &mut cursor, &mut seen);
+    assert_eq!(seen, twin_ids, "each twin once, in id order");
+
     let wh2 = t.warehouses[1];
     let storage = t.model("stock.location", "read", vec![json!([wh2]), json!(["storage_location"])])[0]["storage_location"].clone();
     let lost = t.model("stock.location", "search", vec![json!([["type", "=", "lost_found"]]), json!(0), json!(1), Value::Null])[0].clone();

@@ -130,9 +130,11 @@ pub(super) fn run(host: &PluginHost, spec: &Spec, case: &PullCase, report: &mut 
     report.record(
         name("resume from the last cursor"),
         resumed.and_then(|r| {
-            let again = r.ids().intersection(&seen).count();
+            let repeated: Vec<String> = r.ids().intersection(&seen).cloned().collect();
+            let again = repeated.len();
             if again > case.max_repeats {
-                Err(format!("resuming from the last cursor delivered {again} records again (allowed {}): the cursor restarts", case.max_repeats))
+                let some: Vec<&String> = repeated.iter().take(5).collect();
+                Err(format!("resuming from the last cursor delivered {again} records again (allowed {}), e.g. {some:?}: the cursor restarts", case.max_repeats))
             } else {
                 Ok(format!("{} records after the last cursor, {again} of them seen before", r.total()))
             }

@@ -107,11 +107,15 @@ pub fn domain_after(mark: Option<&Mark>, extra: Vec<Value>) -> Value {
 pub fn next_mark(start: Option<Mark>, last: Option<Mark>, full_page: bool, overlap: i64) -> Option<Mark> {
     match (last, full_page) {
         (Some(m), true) => Some(m),
-        (Some(m), false) => Some(match start {
-            // Never step back before where this pull started: no endless re-reads.
-            Some(s) if m.rewound(overlap).at <= s.at => s,
-            _ => m.rewound(overlap),
-        }),
+        (Some(m), false) => {
+            let back = m.rewound(overlap);
+            // Never step back before where this pull started (ties on the timestamp included):
+            // no endless re-reads.
+            Some(match start {
+                Some(s) if (back.at, back.id) < (s.at, s.id) => s,
+                _ => back,
+            })
+        }
         (None, _) => start,
     }
 }
