@@ -1,5 +1,6 @@
 //! Command-line interface: argument parsing and dispatch to one module per command group.
 
+mod explain;
 mod ops;
 mod plugins;
 mod scaffold;
@@ -45,6 +46,9 @@ pub enum Command {
     /// Pause, resume and inspect flow queues.
     #[command(subcommand)]
     Queue(ops::QueueCommand),
+    /// Explain a number weft pushed.
+    #[command(subcommand)]
+    Explain(explain::ExplainCommand),
 }
 
 /// Send logs to stderr, filtered by `--log`, then RUST_LOG, then `info`.
@@ -68,6 +72,7 @@ pub fn run(cli: Cli) -> Result<ExitCode, String> {
         Command::Runs(cmd) => ops::runs(cmd, &config),
         Command::Dlq(cmd) => ops::dlq(cmd, &config),
         Command::Queue(cmd) => ops::queue(cmd, &config),
+        Command::Explain(cmd) => explain::run(cmd, &config),
     }
 }
 

@@ -49,8 +49,7 @@ impl Expr {
     pub fn eval(&self, vars: &[(&str, &serde_json::Value)]) -> Result<Out, String> {
         let mut context = Context::default();
         for (name, value) in vars {
-            let value = cel::to_value(value).map_err(|e| format!("`{}`: variable {name}: {e}", self.source))?;
-            context.add_variable_from_value(*name, value);
+            context.add_variable_from_value(*name, to_cel(value));
         }
         let value = self.program.execute(&context).map_err(|e| format!("`{}`: {e}", self.source))?;
         out(value).map_err(|t| format!("`{}`: gives a {t}, expected a string, number, boolean or list of strings", self.source))
@@ -70,6 +69,22 @@ impl Expr {
         match self.eval(vars)? {
             Out::Bool(b) => Ok(b),
             other => Err(format!("`{}`: gives {other:?}, expected true or false", self.source)),
+        }
+    }
+}
+
+/// JSON to a CEL value; whole numbers are signed `int`s so `a - b` may go below zero.
+fn to_cel(value: &serde_json::Value) -> Value {
+    use serde_json::Value as J;
+    match value {
+        J::Null => Value::Null,
+        J::Bool(b) => Value::Bool(*b),
+        J::Number(n) => n.as_i64().map(Value::Int).unwrap_or_else(|| Value::Float(n.as_f64().unwrap_or(f64::NAN))),
+        J::String(s) => Value::String(s.clone().into()),
+        J::Array(items) => Value::List(items.iter().map(to_cel).collect::<Vec<_>>().into()),
+        J::Object(map) => {
+            let entries: std::collections::HashMap<String, Value> = map.iter().map(|(k, v)| (k.clone(), to_cel(v))).collect();
+            Value::from(entries)
         }
     }
 }

@@ -1,10 +1,191 @@
-//! Writing products, variants and prices to Shopify.
+//! Writing products and variants to Shopify with `productSet` by handle: mapped fields
+//! ([`crate::domain::mapping`]) filtered by ownership, variants keyed by the identity key
+//! (duplicates, empty or malformed keys fail the record), variants Shopify has and the ERP did
+//! not send kept unless configured (productSet replaces the list), a content hash of what would be
+//! sent so an unchanged product costs nothing, and archive on ERP delete.
 
-use super::shopify_out::ShopifyContext;
-use crate::plugin::bindings::types::{KeyedRecord, PluginError, Pushed};
+use super::inventory::{request_error, write_error, ITEM_LINK};
+use super::shopify_out::{block_on, ShopifyContext};
+use crate::domain::mapping::Mapping;
+use crate::domain::ownership::{Field, Ownership};
+use crate::plugin::bindings::types::{FieldError, KeyedRecord, PluginError, Product, Pushed, Record};
+use crate::shopify::products::{product_by_handle, product_set_json};
+use crate::store::IdLink;
+use serde_json::{json, Value as Json};
+use sha2::{Digest, Sha256};
+
+/// The kv namespace holding the hash of the last input sent per product.
+const HASHES: &str = "weft:catalog";
+/// The id-map object linking an ERP product to its Shopify product.
+const PRODUCT_LINK: &str = "product";
+/// The id-map object linking a variant key to the ERP product that owns it.
+const KEY_LINK: &str = "variant_key";
+
+fn invalid(field: &str, message: String) -> PluginError {
+    PluginError::InvalidInput(FieldError { field: field.to_owned(), message })
+}
 
 /// Write records to Shopify; one outcome per record.
 pub fn push(ctx: &ShopifyContext<'_>, records: &[KeyedRecord]) -> Vec<Result<Pushed, PluginError>> {
-    let message = format!("flow {}: writing products, variants and prices to Shopify is not available in this build", ctx.flow_name);
-    records.iter().map(|_| Err(PluginError::Permanent(message.clone()))).collect()
+    if ctx.flow.object == crate::config::ObjectKind::Price {
+        let message = format!("flow {}: standalone price flows are not supported yet; prices travel with the product flow", ctx.flow_name);
+        return records.iter().map(|_| Err(PluginError::Permanent(message.clone()))).collect();
+    }
+    let mapping = match Mapping::new(ctx.flow) {
+        Ok(m) => m,
+        Err(e) => return records.iter().map(|_| Err(PluginError::Permanent(format!("flows.{}: {e}", ctx.flow_name)))).collect(),
+    };
+    let ownership = Ownership::new(&ctx.flow.ownership);
+    records.iter().map(|k| block_on(push_one(ctx, &mapping, &ownership, &k.record))).collect()
+}
+
+/// The handle of an ERP product in Shopify: the linked one, else derived from its code.
+fn handle(p: &Product) -> String {
+    let base = p.sku.clone().unwrap_or_else(|| p.external_id.clone());
+    let slug: String = base.to_lowercase().chars().map(|c| if c.is_ascii_alphanumeric() { c } else { '-' }).collect();
+    let slug = slug.split('-').filter(|s| !s.is_empty()).collect::<Vec<_>>().join("-");
+    if slug.is_empty() { format!("erp-{}", hex::encode(&Sha256::digest(base.as_bytes())[..6])) } else { slug }
+}
+
+async fn push_one(ctx: &ShopifyContext<'_>, mapping: &Mapping, owners: &Ownership, record: &Record) -> Result<Pushed, PluginError> {
+    let Record::Product(p) = record else {
+        return Err(invalid("record", "a product flow takes product records".into()));
+    };
+    let handle = handle(p);
+    let linked = ctx.store.id_link(PRODUCT_LINK, &p.external_id).ok().flatten().and_then(|l| l.shopify);
+    if p.deleted {
+        if !ctx.flow.archive_on_delete || linked.is_none() {
+            return Ok(Pushed { external_id: linked.unwrap_or_default(), created: false });
+        }
+        let set = product_set_json(ctx.client, &handle, json!({"status": "ARCHIVED"})).await.map_err(|e| write_error(&e))?;
+        return Ok(Pushed { external_id: set.id, created: false });
+    }
+    let Some(fields) = mapping.apply(p).map_err(|e| invalid("mapping", e))? else {
+        tracing::info!(flow = ctx.flow_name, product = %p.external_id, "skipped by skip_if");
+        return Ok(Pushed { external_id: "skipped".into(), created: false });
+    };
+    let keys = ctx.flow.identity.keys(&p.variants).map_err(|e| invalid(ctx.flow.identity.name(), e))?;
+    for key in &keys {
+        let owner = ctx.store.id_link(KEY_LINK, key).ok().flatten().and_then(|l| l.erp);
+        if let Some(other) = owner.filter(|o| *o != p.external_id) {
+            return Err(invalid(ctx.flow.identity.name(), format!("{} {key:?} already belongs to ERP product {other}; refusing to merge", ctx.flow.identity.name())));
+        }
+    }
+    let who = p.external_id.as_str();
+    let may = |f: Field| owners.erp_may_write(f, ctx.flow_name, who);
+    let mut input = serde_json::Map::new();
+    let mut put = |f: Field, key: &str, value: Json| {
+        if !value.is_null() && may(f) {
+            input.insert(key.to_owned(), value);
+        }
+    };
+    put(Field::Title, "title", json!(fields.title));
+    put(Field::Description, "descriptionHtml", json!(fields.description));
+    put(Field::Vendor, "vendor", json!(fields.vendor));
+    put(Field::ProductType, "productType", json!(fields.product_type));
+    put(Field::Status, "status", json!(fields.status));
+    put(Field::Tags, "tags", json!(fields.tags));
+    let (options, variants) = variants(p, &keys, owners, ctx.flow_name);
+    input.insert("productOptions".into(), options);
+    input.insert("variants".into(), Json::Array(variants));
+    let mut input = Json::Object(input);
+    let hash = hex::encode(&Sha256::digest(format!("{handle}\n{input}").as_bytes())[..16]);
+    let kv = ctx.store.plugin_kv(HASHES, u64::MAX);
+    let hash_key = format!("{}\u{1f}{}", ctx.flow_name, p.external_id);
+    if linked.is_some() && kv.get(&hash_key).ok().flatten().as_deref() == Some(hash.as_bytes()) {
+        return Ok(Pushed { external_id: linked.unwrap_or_default(), created: false });
+    }
+    if ctx.flow.keep_unsent_variants {
+        keep_unsent(ctx, &handle, &keys, &mut input).await?;
+    }
+    let set = product_set_json(ctx.client, &handle, input).await.map_err(|e| write_error(&e))?;
+    let _ = ctx.store.link_ids(PRODUCT_LINK, &p.external_id, &IdLink { shopify: Some(set.id.clone()), erp: Some(p.external_id.clone()) });
+    for key in &keys {
+        let _ = ctx.store.link_ids(KEY_LINK, key, &IdLink { shopify: None, erp: Some(p.external_id.clone()) });
+    }
+    for v in &set.variants {
+        if !v.sku.is_empty() && !v.inventory_item_id.is_empty() {
+            let _ = ctx.store.link_ids(ITEM_LINK, &v.sku, &IdLink { shopify: Some(v.inventory_item_id.clone()), erp: None });
+        }
+    }
+    kv.set(&hash_key, hash.as_bytes()).map_err(|e| PluginError::Retryable(e.to_string()))?;
+    Ok(Pushed { external_id: set.id, created: linked.is_none() })
+}
+
+/// `productOptions` and `variants` of the input, with only the ERP-owned variant fields.
+fn variants(p: &Product, keys: &[String], owners: &Ownership, flow: &str) -> (Json, Vec<Json>) {
+    let names: Vec<String> = if p.options.is_empty() { vec!["Title".into()] } else { p.options.clone() };
+    let mut values: Vec<Vec<String>> = vec![Vec::new(); names.len()];
+    let mut out = Vec::new();
+    for (v, key) in p.variants.iter().zip(keys) {
+        let chosen: Vec<String> = if p.options.is_empty() { vec!["Default Title".into()] } else { v.option_values.clone() };
+        let mut option_values = Vec::new();
+        for (i, name) in names.iter().enumerate() {
+            let value = chosen.get(i).cloned().unwrap_or_default();
+            if !values[i].contains(&value) {
+                values[i].push(value.clone());
+            }
+            option_values.push(json!({"optionName": name, "name": value}));
+        }
+        let mut input = serde_json::Map::new();
+        input.insert("optionValues".into(), Json::Array(option_values));
+        let may = |f: Field| owners.erp_may_write(f, flow, key);
+        if let Some(sku) = v.sku.as_ref().filter(|_| may(Field::Sku)) {
+            input.insert("sku".into(), json!(sku));
+        }
+        if let Some(price) = v.price.as_ref().filter(|_| may(Field::Price)) {
+            input.insert("price".into(), json!(price.amount));
+        }
+        if let Some(cmp) = v.compare_at_price.as_ref().filter(|_| may(Field::CompareAtPrice)) {
+            input.insert("compareAtPrice".into(), json!(cmp.amount));
+        }
+        if let Some(barcode) = v.barcode.as_ref().filter(|_| may(Field::Barcode)) {
+            input.insert("barcode".into(), json!(barcode));
+        }
+        let mut item = serde_json::Map::new();
+        if let Some(cost) = v.cost.as_ref().filter(|_| may(Field::Cost)) {
+            item.insert("cost".into(), json!(cost.amount));
+        }
+        if let Some(grams) = v.weight_grams.filter(|_| may(Field::Weight)) {
+            item.insert("measurement".into(), json!({"weight": {"unit": "GRAMS", "value": grams}}));
+        }
+        if !item.is_empty() {
+            input.insert("inventoryItem".into(), Json::Object(item));
+        }
+        out.push(Json::Object(input));
+    }
+    let options = names.iter().zip(values).map(|(n, vs)| json!({"name": n, "values": vs.iter().map(|v| json!({"name": v})).collect::<Vec<_>>()})).collect();
+    (Json::Array(options), out)
+}
+
+/// Add the variants Shopify has and the ERP did not send (by id, with their option values), so
+/// productSet's list replacement does not delete them.
+async fn keep_unsent(ctx: &ShopifyContext<'_>, handle: &str, keys: &[String], input: &mut Json) -> Result<(), PluginError> {
+    let Some((_, stored)) = product_by_handle(ctx.client, handle).await.map_err(|e| request_error(&e))? else { return Ok(()) };
+    let sent: Vec<Json> = input["variants"].as_array().cloned().unwrap_or_default();
+    let taken: Vec<Json> = sent.iter().map(|v| v["optionValues"].clone()).collect();
+    for s in stored {
+        let key = s.variant.sku.clone();
+        if keys.contains(&key) || key.is_empty() && ctx.flow.identity != crate::domain::identity::IdentityKey::Sku {
+            continue;
+        }
+        let option_values: Vec<Json> = s.options.iter().map(|(n, v)| json!({"optionName": n, "name": v})).collect();
+        if taken.contains(&Json::Array(option_values.clone())) {
+            tracing::warn!(flow = ctx.flow_name, handle, sku = %key, "a variant Shopify has shares its options with one the ERP sent; it is replaced");
+            continue;
+        }
+        for (name, value) in &s.options {
+            if let Some(opt) = input["productOptions"].as_array_mut().and_then(|o| o.iter_mut().find(|o| o["name"] == json!(name))) {
+                let vals = opt["values"].as_array_mut();
+                if let Some(vals) = vals.filter(|vals| !vals.contains(&json!({"name": value}))) {
+                    vals.push(json!({"name": value}));
+                }
+            }
+        }
+        tracing::info!(flow = ctx.flow_name, handle, sku = %key, "kept a variant Shopify has and the ERP did not send");
+        if let Some(list) = input["variants"].as_array_mut() {
+            list.push(json!({"id": s.variant.id, "optionValues": option_values}));
+        }
+    }
+    Ok(())
 }

@@ -9,7 +9,7 @@
 
 mod catalog;
 mod customers;
-mod inventory;
+pub mod inventory;
 mod orders;
 mod shopify_in;
 pub mod shopify_out;

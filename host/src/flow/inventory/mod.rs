@@ -37,7 +37,7 @@ fn invalid(field: &str, message: String) -> PluginError {
     PluginError::InvalidInput(FieldError { field: field.to_owned(), message })
 }
 
-fn request_error(e: &ShopifyError) -> PluginError {
+pub(super) fn request_error(e: &ShopifyError) -> PluginError {
     match e {
         ShopifyError::Unauthorized { .. } => PluginError::Unauthorized(e.to_string()),
         ShopifyError::Throttled { .. } => PluginError::RateLimited(1_000),
@@ -46,7 +46,7 @@ fn request_error(e: &ShopifyError) -> PluginError {
     }
 }
 
-fn write_error(e: &WriteError) -> PluginError {
+pub(super) fn write_error(e: &WriteError) -> PluginError {
     match e {
         WriteError::Request(r) => request_error(r),
         WriteError::Record(r) => invalid(r.field.last().map_or("quantity", String::as_str), r.to_string()),
