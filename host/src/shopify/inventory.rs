@@ -120,6 +120,14 @@ async fn send_isolating(client: &ShopifyClient, req: &SetQuantities<'_>, items: 
                     }
                 }
             }
+            Err(e @ ShopifyError::GraphQl { .. }) if batch.len() > 1 => {
+                // A request-level refusal (e.g. one quantity that does not coerce to Int): bisect.
+                tracing::debug!("inventorySetQuantities refused a batch of {}: {e}; bisecting", batch.len());
+                let right = batch.split_off(batch.len() / 2);
+                let left = std::mem::take(&mut batch);
+                done.extend(Box::pin(send_isolating(client, req, items, left)).await);
+                done.extend(Box::pin(send_isolating(client, req, items, right)).await);
+            }
             Err(e) => done.extend(batch.drain(..).map(|i| (i, Err(WriteError::Request(e.clone()))))),
         }
     }

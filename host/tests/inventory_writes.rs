@@ -1,0 +1,158 @@
+//! The inventory writer against the Shopify simulator: location map with unmapped locations
+//! skipped or failed per config, only changed levels pushed, one bad item in a batch of 250 not
+//! blocking the other 249, and a sale made in Shopify between our read and our write detected by
+//! compare-and-set and kept (re-read, re-applied), not overwritten.
+
+mod shopify_common;
+
+use serde_json::{json, Value as Json};
+use std::path::Path;
+use weft::config::Config;
+use weft::flow::inventory::{push, state};
+use weft::flow::shopify_out::ShopifyContext;
+use weft::flow::idempotency_key;
+use weft::plugin::bindings::types::{InventoryLevel, KeyedRecord, PluginError, Pushed, Record};
+use weft::store::Store;
+
+fn location_gid(sim: &shopify_sim::SimHandle, name: &str) -> String {
+    let state = sim.state();
+    let list: Vec<Json> = match &state["locations"] {
+        Json::Array(a) => a.clone(),
+        Json::Object(m) => m.values().cloned().collect(),
+        _ => Vec::new(),
+    };
+    let id = list.iter().find(|l| l["name"] == json!(name)).map(|l| l["id"].clone()).expect("location");
+    format!("gid://shopify/Location/{}", id.as_u64().map(|n| n.to_string()).unwrap_or_else(|| id.as_str().unwrap_or("").to_owned()))
+}
+
+fn config(main: &str, back: &str, unmapped: &str) -> Config {
+    let text = format!(
+        r#"[connections.erp]
+plugin = "file-feed"
+[shopify]
+shop = "weft-sim.myshopify.com"
+access_token = {{ env = "UNUSED" }}
+webhook_secret = {{ env = "UNUSED" }}
+[flows.inventory]
+from = "erp"
+to = "shopify"
+object = "inventory"
+buffer = {{ units = 1 }}
+locations = {{ WH = "{main}", WH2 = "{back}" }}
+unmapped_location = "{unmapped}"
+"#
+    );
+    Config::parse(&text, Path::new("weft.toml")).expect("config")
+}
+
+fn level(sku: &str, location: &str, on_hand: i64) -> KeyedRecord {
+    let record = Record::InventoryLevel(InventoryLevel {
+        external_id: format!("{sku}@{location}"),
+        sku: Some(sku.into()),
+        location: location.into(),
+        on_hand,
+        reserved: 0,
+        incoming: 0,
+        safety_stock: 0,
+        updated_at: None,
+        extra: "{}".into(),
+    });
+    KeyedRecord { key: idempotency_key("inventory", &record), record }
+}
+
+fn available(sim: &shopify_sim::SimHandle, sku: &str, location: &str) -> i64 {
+    let state = sim.state();
+    let item = state["inventory_items"].as_object().and_then(|m| m.values().find(|i| i["sku"] == json!(sku))).map(|i| i["id"].as_u64().unwrap()).expect("item");
+    let loc: u64 = location.rsplit('/').next().unwrap().parse().unwrap();
+    shopify_common::levels(sim)
+        .into_iter()
+        .find(|((i, l), _)| *i == format!("gid://shopify/InventoryItem/{item}") && *l == format!("gid://shopify/Location/{loc}"))
+        .map(|(_, q)| q)
+        .expect("level")
+}
+
+fn run(config: &Config, store: &Store, client: &weft::shopify::ShopifyClient, records: &[KeyedRecord]) -> Vec<Result<Pushed, PluginError>> {
+    let ctx = ShopifyContext { client, store, flow_name: "inventory", flow: &config.flows["inventory"], config };
+    tokio::task::block_in_place(|| push(&ctx, records))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn batch_of_250_with_one_bad_item_and_unmapped_locations() {
+    let sim = shopify_common::start(shopify_common::seed(125, 1)).await;
+    let client = shopify_common::client(&sim);
+    let (main, back) = (location_gid(&sim, "Main"), location_gid(&sim, "Backroom"));
+    let tmp = tempfile::tempdir().unwrap();
+    let store = Store::open(tmp.path()).unwrap();
+    let config = config(&main, &back, "skip");
+    let mut records: Vec<KeyedRecord> = (0..125).flat_map(|p| [level(&format!("SKU-{p}-0"), "WH", 20 + p), level(&format!("SKU-{p}-0"), "WH2", 7)]).collect();
+    // An ERP bug: an absurd quantity Shopify refuses.
+    records[77] = level("SKU-38-0", "WH2", 5_000_000_000);
+    records.push(level("SKU-1-0", "NOWHERE", 3));
+    assert_eq!(records.len(), 251);
+    let out = run(&config, &store, &client, &records);
+    let failed: Vec<usize> = out.iter().enumerate().filter(|(_, r)| r.is_err()).map(|(i, _)| i).collect();
+    assert_eq!(failed, vec![77], "only the bad item fails: {:?}", out[77]);
+    // Not retryable: it goes to the dead-letter queue alone, with Shopify's reason.
+    match &out[77] {
+        Err(PluginError::Permanent(m)) => assert!(m.contains("4999999999"), "{m}"),
+        Err(PluginError::InvalidInput(f)) => assert!(f.message.contains("quantity"), "{}", f.message),
+        other => panic!("the bad item must fail for good: {other:?}"),
+    }
+    assert!(out[250].as_ref().unwrap().external_id.contains("skipped"));
+    assert_eq!(available(&sim, "SKU-0-0", &main), 19);
+    assert_eq!(available(&sim, "SKU-124-0", &main), 143);
+    assert_eq!(available(&sim, "SKU-5-0", &back), 6);
+    assert_eq!(available(&sim, "SKU-38-0", &back), 10, "the refused level keeps its value");
+    let writes = sim.counters().writes.get("inventorySetQuantities").copied().unwrap_or(0);
+
+    // The same levels again: nothing changed, nothing is written.
+    records.remove(77);
+    let out = run(&config, &store, &client, &records);
+    assert!(out.iter().all(Result::is_ok));
+    assert_eq!(sim.counters().writes.get("inventorySetQuantities").copied().unwrap_or(0), writes, "unchanged levels cost no writes");
+
+    // With unmapped_location = "fail" the unmapped level fails alone, naming the location.
+    let strict = config_fail(&main, &back);
+    let out = run(&strict, &store, &client, &[level("SKU-2-0", "NOWHERE", 3), level("SKU-2-0", "WH", 50)]);
+    match &out[0] {
+        Err(PluginError::InvalidInput(f)) => assert!(f.message.contains("NOWHERE"), "{}", f.message),
+        other => panic!("unmapped location must fail: {other:?}"),
+    }
+    assert!(out[1].is_ok());
+    assert_eq!(available(&sim, "SKU-2-0", &main), 49);
+}
+
+fn config_fail(main: &str, back: &str) -> Config {
+    config(main, back, "fail")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_sale_between_read_and_write_is_detected_and_kept() {
+    let sim = shopify_common::start(shopify_common::seed(3, 1)).await;
+    let client = shopify_common::client(&sim);
+    let (main, back) = (location_gid(&sim, "Main"), location_gid(&sim, "Backroom"));
+    let tmp = tempfile::tempdir().unwrap();
+    let store = Store::open(tmp.path()).unwrap();
+    let config = config(&main, &back, "skip");
+    // First push: on hand 30, buffer 1 -> 29 (compare-and-set from Shopify's 10, read first).
+    assert!(run(&config, &store, &client, &[level("SKU-0-0", "WH", 30)])[0].is_ok());
+    assert_eq!(available(&sim, "SKU-0-0", &main), 29);
+    // A storefront sale takes 2 at some location; make sure it is Main by selling from there.
+    let before_sale: i64 = available(&sim, "SKU-0-0", &main);
+    sim.place_order(Some("buyer@example.com"), &[("SKU-0-0".into(), 2)]).expect("order");
+    let after_sale = available(&sim, "SKU-0-0", &main);
+    let sold_here = before_sale - after_sale;
+    // The ERP, not knowing the sale yet, now has 5 more on hand: 35 -> 34.
+    let out = run(&config, &store, &client, &[level("SKU-0-0", "WH", 35)]);
+    assert!(out[0].is_ok(), "{:?}", out[0]);
+    // Blind overwrite would give 34 and lose the sale; CAS detects it and re-applies +5.
+    assert_eq!(available(&sim, "SKU-0-0", &main), 34 - sold_here);
+    let saved = state::get(&store, "inventory", "SKU-0-0", &main).expect("state");
+    if sold_here > 0 {
+        let note = saved.conflict.expect("the conflict is in the explain trace");
+        assert!(note.contains(&format!("Shopify had {after_sale}, not 29")), "{note}");
+    }
+    assert_eq!(saved.trace.available, 34);
+    assert_eq!(saved.pushed, 34 - sold_here);
+    assert!(sold_here > 0 || available(&sim, "SKU-0-0", &back) == 8, "the sale came from one of the two locations");
+}
