@@ -100,3 +100,36 @@ fn pulled_records_map_the_erp_fields() {
     let err = host.session(ID, &grant(&erp, "", "wrong-token")).unwrap().check().expect("no trap").expect_err("401");
     assert!(!format!("{err:?}").contains("wrong-token"), "{err:?}");
 }
+
+#[test]
+fn weft_plugins_test_runs_the_suite_against_canned_responses() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let config = tmp.path().join("weft.toml");
+    std::fs::write(&config, format!("[store]\npath = {:?}\n[plugins]\ncache_dir = {:?}\n", tmp.path().join("data"), shared_cache())).unwrap();
+    let spec = repo_root().join("plugins/http-erp-py/weft-test.toml");
+    let run = |spec: &std::path::Path| {
+        std::process::Command::new(env!("CARGO_BIN_EXE_weft"))
+            .arg("--config")
+            .arg(&config)
+            .args(["plugins", "test"])
+            .arg(built(ID))
+            .arg("--spec")
+            .arg(spec)
+            .output()
+            .expect("run weft")
+    };
+    let out = run(&spec);
+    let report = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(out.status.success(), "{report}\n{}", String::from_utf8_lossy(&out.stderr));
+    for check in ["[ok] check", "[ok] pull product: paging in fresh instances", "[ok] push order: idempotent", "[ok] error class: ERP down", "PASSED"] {
+        assert!(report.contains(check), "missing `{check}` in\n{report}");
+    }
+    // The same spec with the ERP failing the first order search: the push check fails, exit 1.
+    let broken = tmp.path().join("broken.toml");
+    let text = std::fs::read_to_string(&spec).unwrap().replace("times = 1\nbody = '{\"items\": []}'", "times = 1\nstatus = 500\nbody = 'boom'");
+    std::fs::write(&broken, text).unwrap();
+    let out = run(&broken);
+    let report = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert_eq!(out.status.code(), Some(1), "{report}");
+    assert!(report.contains("[FAIL] push order: idempotent") && report.contains("FAILED"), "{report}");
+}

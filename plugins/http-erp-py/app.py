@@ -138,4 +138,6 @@ class Connector(weft.ConnectorBase):
         if resp.status == 422:
             err = resp.json()
             raise weft.invalid(err.get("field", "order"), err.get("error", "rejected by the ERP"))
-        return types.Pushed(resp.raise_for_status().json()["id"], True)
+        created = resp.raise_for_status().json()["id"]
+        weft.log.info("order created in the ERP", reference=order.external_id, id=created)
+        return types.Pushed(created, True)

@@ -87,6 +87,7 @@ export const transform = weft.transform({
       if (tag && !tags.includes(tag)) tags.push(tag);
     }
     p.tags = tags;
+    weft.log.debug('templated', { product: p.externalId, tags: tags.length });
     return [record];
   },
 });

@@ -227,10 +227,10 @@ weft-sdk = { path = "{{sdk}}/rust" }
 # A standalone crate, not a member of the weft workspace.
 [workspace]
 
+# Small and abort on panic (the host turns the trap into a classified error). Add `lto = true`
+# and `codegen-units = 1` for the smallest component, at the cost of slower builds.
 [profile.release]
 opt-level = "s"
-lto = true
-codegen-units = 1
 strip = true
 panic = "abort"
 "#;

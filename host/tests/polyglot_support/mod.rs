@@ -56,8 +56,12 @@ pub fn host_with(ids: &[&str], limits: LimitsConfig) -> (tempfile::TempDir, Plug
     (tmp, host)
 }
 
-/// Load a plugins dir with the shared compile cache; every plugin must load.
+/// Load a plugins dir with the shared compile cache; every plugin must load. Loads hold a lock
+/// on the cache, so parallel tests compile each component once and then hit the cache.
 pub fn load(plugins: &Path, limits: LimitsConfig) -> PluginHost {
+    std::fs::create_dir_all(shared_cache()).expect("cache dir");
+    let lock = std::fs::File::create(shared_cache().join(".lock")).expect("cache lock file");
+    lock.lock().expect("lock the compile cache");
     let host = PluginHost::load(HostOptions {
         dir: plugins.to_owned(),
         cache_dir: shared_cache(),
