@@ -68,7 +68,8 @@ fn spec(erp: &FakeErp, run: &str) -> Spec {
 fn python_connector_passes_the_conformance_suite() {
     let erp = FakeErp::start(10);
     let (_tmp, host) = connector_host(&erp);
-    let report = conformance::run(&host, &spec(&erp, "1"));
+    let spec = spec(&erp, "1");
+    let report = conformance::run(&host, &spec);
     eprintln!("{report}");
     assert!(report.passed(), "{report}");
     assert!(report.outcomes.len() >= 12, "{report}");
@@ -78,6 +79,12 @@ fn python_connector_passes_the_conformance_suite() {
     assert_eq!(orders[0]["reference"], "gid://shopify/Order/1");
     assert_eq!(orders[0]["lines"][1]["sku"], "SKU-002-M");
     assert!(erp.requests() > 20);
+    // A key pushed before is answered from the plugin's kv, without asking the ERP.
+    let before = erp.requests();
+    let again = KeyedRecord { key: spec.pushes[0].key.clone(), record: spec.pushes[0].record.clone() };
+    let out = host.session(ID, &spec.grant).unwrap().push(Entity::Order, &[again]).expect("no trap");
+    assert_eq!(out, vec![Ok(Pushed { external_id: "SO-0001".into(), created: false })]);
+    assert_eq!(erp.requests(), before, "answered from plugin kv");
 }
 
 #[test]

@@ -17,7 +17,8 @@ The ERP API (bearer token in `Authorization`; JSON bodies; ids sort as strings):
     order   = {"id", "reference", "email", "currency", "total", "lines": [{"sku", "qty", "price"}]}
 
 Cursors are the last id (products) or `sku@warehouse` key (stock) of the page. Orders are pushed
-idempotently by `reference` = the order's external id: the connector searches before it creates.
+idempotently: a key already pushed answers from plugin kv (`pushed/<key>`) without a call; otherwise
+the connector searches by `reference` = the order's external id before it creates.
 """
 from urllib.parse import quote
 
@@ -127,8 +128,12 @@ class Connector(weft.ConnectorBase):
         for i, line in enumerate(order.lines):
             if not line.sku:
                 raise weft.invalid(f"lines[{i}].sku", "every line needs a SKU")
+        done = weft.kv.get_json("pushed/" + keyed.key)
+        if done is not None:
+            return types.Pushed(done, False)
         found = api("GET", "/api/orders?reference=" + quote(order.external_id, safe="")).raise_for_status().json()["items"]
         if found:
+            weft.kv.set_json("pushed/" + keyed.key, found[0]["id"])
             return types.Pushed(found[0]["id"], False)
         body = {
             "reference": order.external_id, "email": order.email, "currency": order.currency,
@@ -139,5 +144,6 @@ class Connector(weft.ConnectorBase):
             err = resp.json()
             raise weft.invalid(err.get("field", "order"), err.get("error", "rejected by the ERP"))
         created = resp.raise_for_status().json()["id"]
+        weft.kv.set_json("pushed/" + keyed.key, created)
         weft.log.info("order created in the ERP", reference=order.external_id, id=created)
         return types.Pushed(created, True)

@@ -56,18 +56,20 @@ pub fn host_with(ids: &[&str], limits: LimitsConfig) -> (tempfile::TempDir, Plug
     (tmp, host)
 }
 
-/// Load a plugins dir with the shared compile cache; every plugin must load. Loads hold a lock
+/// Load a plugins dir with the shared compile cache and a store beside it (plugin kv works);
+/// every plugin must load. Loads hold a lock
 /// on the cache, so parallel tests compile each component once and then hit the cache.
 pub fn load(plugins: &Path, limits: LimitsConfig) -> PluginHost {
     std::fs::create_dir_all(shared_cache()).expect("cache dir");
     let lock = std::fs::File::create(shared_cache().join(".lock")).expect("cache lock file");
     lock.lock().expect("lock the compile cache");
+    let store_dir = plugins.parent().unwrap_or(plugins).join("store");
     let host = PluginHost::load(HostOptions {
         dir: plugins.to_owned(),
         cache_dir: shared_cache(),
         pins: Default::default(),
         limits,
-        store: None,
+        store: Some(weft::store::Store::open(&store_dir).expect("store opens")),
         network: Network::default(),
         redactor: Redactor::new(),
     })
