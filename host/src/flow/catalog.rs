@@ -75,7 +75,8 @@ async fn push_one(ctx: &ShopifyContext<'_>, mapping: &Mapping, owners: &Ownershi
     let may = |f: Field| owners.erp_may_write(f, ctx.flow_name, who);
     let mut input = serde_json::Map::new();
     let mut put = |f: Field, key: &str, value: Json| {
-        if !value.is_null() && may(f) {
+        let empty = value.is_null() || value.as_array().is_some_and(Vec::is_empty);
+        if !empty && may(f) {
             input.insert(key.to_owned(), value);
         }
     };

@@ -154,7 +154,9 @@ async fn send(client: &ShopifyClient, req: &SetQuantities<'_>, items: &[Quantity
 /// Stocks `inventory_item_id` at `location_id` with `available` units (for an item Shopify does
 /// not stock there yet).
 pub async fn activate(client: &ShopifyClient, inventory_item_id: &str, location_id: &str, available: i64) -> Result<(), WriteError> {
-    let vars = json!({"inventoryItemId": inventory_item_id, "locationId": location_id, "available": available});
+    let digest = Sha256::digest(format!("activate\0{inventory_item_id}\0{location_id}\0{available}").as_bytes());
+    let key: String = digest.iter().take(20).map(|b| format!("{b:02x}")).collect();
+    let vars = json!({"inventoryItemId": inventory_item_id, "locationId": location_id, "available": available, "key": format!("weft-act-{key}")});
     let data = client.execute(&queries::INVENTORY_ACTIVATE, vars, Priority::Inventory).await?.data;
     match RecordError::list(&data["inventoryActivate"]["userErrors"]).into_iter().next() {
         Some(e) => Err(e.into()),

@@ -102,10 +102,12 @@ async fn push_async(ctx: &ShopifyContext<'_>, records: &[KeyedRecord]) -> Vec<Re
                 let items: BTreeMap<&str, &str> = read.iter().map(|r| (r.sku.as_str(), r.inventory_item_id.as_str())).collect();
                 let values: BTreeMap<(&str, &str), i64> = read.iter().map(|r| ((r.inventory_item_id.as_str(), r.location_id.as_str()), r.available)).collect();
                 for l in levels.iter_mut().filter(|l| l.item.is_none()) {
-                    let Some(item) = items.get(l.trace.sku.as_str()) else { continue };
-                    l.before = values.get(&(*item, l.trace.shopify_location.as_str())).copied();
-                    l.item = Some((*item).to_owned());
-                    let _ = ctx.store.link_ids(ITEM_LINK, &l.trace.sku, &IdLink { shopify: Some((*item).to_owned()), erp: None });
+                    // An item stocked nowhere yet has no level to read: the catalog flow linked it.
+                    let linked = ctx.store.id_link(ITEM_LINK, &l.trace.sku).ok().flatten().and_then(|link| link.shopify);
+                    let Some(item) = items.get(l.trace.sku.as_str()).map(|i| (*i).to_owned()).or(linked) else { continue };
+                    l.before = values.get(&(item.as_str(), l.trace.shopify_location.as_str())).copied();
+                    let _ = ctx.store.link_ids(ITEM_LINK, &l.trace.sku, &IdLink { shopify: Some(item.clone()), erp: None });
+                    l.item = Some(item);
                 }
             }
             Err(e) => {
