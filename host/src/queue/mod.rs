@@ -71,6 +71,11 @@ impl Queue {
         self.store.ack(job)
     }
 
+    /// These jobs succeeded (one commit for all).
+    pub fn ack_all(&self, jobs: &[Job]) -> Result<(), StoreError> {
+        self.store.ack_all(jobs)
+    }
+
     /// The job's attempt failed: retry it with backoff, or dead-letter it when the error is not
     /// retryable or the attempts are used up.
     pub fn fail(&self, job: &Job, error: JobError, policy: &RetryPolicy) -> Result<Disposition, StoreError> {

@@ -210,9 +210,16 @@ impl Store {
 
     /// The job is done: remove it.
     pub fn ack(&self, job: &Job) -> StoreResult<()> {
+        self.ack_all(std::slice::from_ref(job))
+    }
+
+    /// These jobs are done: remove them in one transaction (one fsync).
+    pub fn ack_all(&self, jobs: &[Job]) -> StoreResult<()> {
         let tx = self.db.begin_write().map_err(e)?;
-        remove_leased(&tx, job)?;
-        tx.open_table(JOBS).map_err(e)?.remove(job.id).map_err(e)?;
+        for job in jobs {
+            remove_leased(&tx, job)?;
+            tx.open_table(JOBS).map_err(e)?.remove(job.id).map_err(e)?;
+        }
         tx.commit().map_err(e)
     }
 
