@@ -174,6 +174,29 @@ pub struct Level {
     pub on_hand: i64,
 }
 
+/// Every item's `available` at every location it is stocked at, read with one bulk operation
+/// (no per-item query cost: the way to get a baseline for a large initial sync).
+pub async fn all_levels_bulk(client: &ShopifyClient) -> Result<Vec<Level>, ShopifyError> {
+    let query = "{ inventoryItems { edges { node { id sku inventoryLevels { edges { node { location { id } quantities(names: [\"available\", \"on_hand\"]) { name quantity } } } } } } } }";
+    let lines = super::bulk::export(client, query, std::time::Duration::from_millis(250), std::time::Duration::from_secs(600)).await?;
+    let skus: std::collections::HashMap<&str, &str> =
+        lines.iter().filter(|l| l.get("__parentId").is_none()).filter_map(|l| Some((l["id"].as_str()?, l["sku"].as_str().unwrap_or("")))).collect();
+    Ok(lines
+        .iter()
+        .filter_map(|l| {
+            let item = l["__parentId"].as_str()?;
+            let q = |name: &str| l["quantities"].as_array().into_iter().flatten().find(|q| q["name"] == name).and_then(|q| q["quantity"].as_i64()).unwrap_or(0);
+            Some(Level {
+                sku: skus.get(item).copied().unwrap_or("").to_string(),
+                inventory_item_id: item.to_string(),
+                location_id: l["location"]["id"].as_str()?.to_string(),
+                available: q("available"),
+                on_hand: q("on_hand"),
+            })
+        })
+        .collect())
+}
+
 /// Items looked up per query (keeps the query under Shopify's 1,000-point limit).
 const LEVELS_PAGE: usize = 25;
 

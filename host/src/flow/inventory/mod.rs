@@ -5,6 +5,7 @@
 //! now (a sale made meanwhile is kept, not overwritten); a rejected item is isolated and fails
 //! alone.
 
+mod baseline;
 pub mod state;
 
 use super::shopify_out::{block_on, ShopifyContext};
@@ -97,7 +98,7 @@ async fn push_async(ctx: &ShopifyContext<'_>, records: &[KeyedRecord]) -> Vec<Re
     // Levels never pushed: read Shopify for the item and the current value.
     if !unknown.is_empty() {
         let skus: Vec<String> = unknown.into_iter().collect();
-        match inv::levels_by_sku(ctx.client, &skus).await {
+        match read_levels(ctx, &skus).await {
             Ok(read) => {
                 let items: BTreeMap<&str, &str> = read.iter().map(|r| (r.sku.as_str(), r.inventory_item_id.as_str())).collect();
                 let values: BTreeMap<(&str, &str), i64> = read.iter().map(|r| ((r.inventory_item_id.as_str(), r.location_id.as_str()), r.available)).collect();
@@ -136,6 +137,19 @@ async fn push_async(ctx: &ShopifyContext<'_>, records: &[KeyedRecord]) -> Vec<Re
     }
     set_with_conflicts(ctx, ready, &mut out).await;
     out.into_iter().map(|o| o.unwrap_or_else(|| Err(PluginError::Permanent("no outcome".into())))).collect()
+}
+
+/// Shopify's levels of `skus`: from the flow's bulk baseline (read once per process when the
+/// flow starts with many levels it never pushed), else by SKU queries.
+async fn read_levels(ctx: &ShopifyContext<'_>, skus: &[String]) -> Result<Vec<inv::Level>, ShopifyError> {
+    let baseline = baseline::get(ctx).await;
+    let (known, missing): (Vec<&String>, Vec<&String>) = skus.iter().partition(|s| baseline.as_ref().is_some_and(|b| b.contains_key(s.as_str())));
+    let mut out: Vec<inv::Level> = known.iter().flat_map(|s| baseline.as_ref().and_then(|b| b.get(s.as_str())).cloned().unwrap_or_default()).collect();
+    if !missing.is_empty() {
+        let missing: Vec<String> = missing.into_iter().cloned().collect();
+        out.extend(inv::levels_by_sku(ctx.client, &missing).await?);
+    }
+    Ok(out)
 }
 
 /// The trace of one record, `None` when its location is unmapped and the flow skips those.

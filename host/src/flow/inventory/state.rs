@@ -44,6 +44,11 @@ pub fn put(store: &Store, flow: &str, p: &Pushed) -> Result<(), String> {
     kv(store).set(&key(flow, &p.trace.sku, &p.trace.shopify_location), &body).map_err(|e| e.to_string())
 }
 
+/// Whether any push is remembered at all.
+pub fn any(store: &Store) -> bool {
+    kv(store).list_keys("", 1).is_ok_and(|k| !k.is_empty())
+}
+
 /// Every remembered push of `sku` (in any inventory flow, at any location), for `weft explain`.
 pub fn all_for_sku(store: &Store, sku: &str) -> Result<Vec<(String, Pushed)>, String> {
     let kv = kv(store);
