@@ -258,8 +258,8 @@ impl Drop for OwnServer {
 }
 
 #[test]
-fn stopped_tryton_is_a_retryable_error_and_a_wrong_password_is_unauthorized() {
-    let Some(t) = env_or_skip("stopped_tryton_is_a_retryable_error_and_a_wrong_password_is_unauthorized") else { return };
+fn stopped_tryton_is_a_retryable_error_and_wrong_credentials_are_unauthorized() {
+    let Some(t) = env_or_skip("stopped_tryton_is_a_retryable_error_and_wrong_credentials_are_unauthorized") else { return };
     let port = std::net::TcpListener::bind("127.0.0.1:0").expect("free port").local_addr().expect("addr").port();
     let (_tmp, host) = plugin_host(&["tryton"], &[&format!("127.0.0.1:{port}")]);
     let script = connector_support::repo_root().join("tests/erp/tryton/serve.sh");
@@ -283,7 +283,7 @@ fn stopped_tryton_is_a_retryable_error_and_a_wrong_password_is_unauthorized() {
             Err(e) => panic!("the second server never answered: {e:?}"),
         }
     }
-    let wrong = t.grant_for(&url, "not-the-password");
+    let wrong = t.grant_as(&url, &format!("nobody-{}", run_id()), "not-the-password");
     let refused = host.session("tryton", &wrong).unwrap().check().expect("no trap");
     assert!(matches!(refused, Err(PluginError::Unauthorized(ref m)) if !m.contains("not-the-password")), "{refused:?}");
 

@@ -24,6 +24,7 @@ mod push;
 use crate::plugin::bindings::types::{Entity, PluginError, Record};
 use crate::plugin::{Grant, PluginHost, PluginSession};
 use std::fmt;
+use std::time::{Duration, Instant};
 
 /// What to run against one connector.
 #[derive(Debug, Clone)]
@@ -136,6 +137,8 @@ pub struct Outcome {
     pub passed: bool,
     /// Evidence or the reason it failed.
     pub detail: String,
+    /// Time the check took (since the previous outcome was recorded).
+    pub elapsed: Duration,
 }
 
 /// Every check's outcome for one connector.
@@ -145,6 +148,7 @@ pub struct Report {
     pub plugin: String,
     /// Outcomes in the order run.
     pub outcomes: Vec<Outcome>,
+    lap: Instant,
 }
 
 impl Report {
@@ -163,7 +167,9 @@ impl Report {
             Ok(d) => (true, d),
             Err(d) => (false, d),
         };
-        self.outcomes.push(Outcome { name: name.into(), passed, detail });
+        let elapsed = self.lap.elapsed();
+        self.lap = Instant::now();
+        self.outcomes.push(Outcome { name: name.into(), passed, detail, elapsed });
     }
 }
 
@@ -172,7 +178,7 @@ impl fmt::Display for Report {
         let failed = self.failures().len();
         writeln!(f, "conformance of {}: {} checks, {} failed", self.plugin, self.outcomes.len(), failed)?;
         for o in &self.outcomes {
-            writeln!(f, "  [{}] {}: {}", if o.passed { "ok" } else { "FAIL" }, o.name, o.detail)?;
+            writeln!(f, "  [{}] {} ({} ms): {}", if o.passed { "ok" } else { "FAIL" }, o.name, o.elapsed.as_millis(), o.detail)?;
         }
         Ok(())
     }
@@ -180,7 +186,7 @@ impl fmt::Display for Report {
 
 /// Run the whole suite. Never panics on plugin behaviour: every deviation is a failed outcome.
 pub fn run(host: &PluginHost, spec: &Spec) -> Report {
-    let mut report = Report { plugin: spec.plugin.clone(), outcomes: Vec::new() };
+    let mut report = Report { plugin: spec.plugin.clone(), outcomes: Vec::new(), lap: Instant::now() };
     report.record("describe", describe(host, spec));
     report.record("check", session(host, spec, &spec.grant).and_then(|mut s| match s.check() {
         Ok(Ok(())) => Ok("passes with the operator's grant".into()),

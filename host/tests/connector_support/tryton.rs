@@ -62,11 +62,22 @@ impl Tryton {
 
     /// A grant to `url` (granted as an outbound host) with `password`.
     pub fn grant_for(&self, url: &str, password: &str) -> Grant {
+        self.grant_as(url, &self.user, password)
+    }
+
+    /// Credentials Tryton refuses: a login of its own per call (Tryton slows down every login of
+    /// a name after failures, so failing as the real user would slow the other tests).
+    pub fn wrong_credentials(&self) -> Grant {
+        self.grant_as(&self.url, &format!("nobody-{}", super::run_id()), "wrong-password")
+    }
+
+    /// A grant to `url` as `user` with `password`.
+    pub fn grant_as(&self, url: &str, user: &str, password: &str) -> Grant {
         let authority = url.trim_start_matches("http://").trim_end_matches('/');
         let config = super::table(&[
             ("url", url.into()),
             ("database", self.db.clone().into()),
-            ("user", self.user.clone().into()),
+            ("user", user.into()),
             ("company", self.company.into()),
             ("warehouses", toml::Value::Array(self.warehouses.iter().map(|w| (*w).into()).collect())),
             ("overlap_seconds", 0.into()),
