@@ -99,12 +99,14 @@ ensure_js() {
     echo "$want" >"$npm_dir/.installed"
   fi
   # `import 'weft-sdk'` -> sdk/js; the WIT interfaces stay imports of the component.
-  cat >"$npm_dir/bundle.config.mjs" <<EOF
+  # Written to a temp file and renamed: parallel build.sh runs may read it meanwhile.
+  cat >"$npm_dir/bundle.config.mjs.$$" <<EOF
 export default {
   resolve: { alias: { 'weft-sdk': '$root/sdk/js/weft.js' } },
   external: [/^weft:/, /^wasi:/],
 };
 EOF
+  mv "$npm_dir/bundle.config.mjs.$$" "$npm_dir/bundle.config.mjs"
 }
 
 # Hash of everything a plugin's component depends on.
