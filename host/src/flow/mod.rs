@@ -208,25 +208,30 @@ impl FlowEngine {
             return Ok(run.id);
         };
         let mut records = Vec::new();
+        let mut acks = Vec::new();
         let (pulls, others): (Vec<Job>, Vec<Job>) =
             jobs.into_iter().partition(|j| matches!(serde_json::from_value::<Work>(j.payload.clone()), Ok(Work::Pull)));
         for job in &pulls {
             let result = self.pull(flow_name, &flow);
-            records.push(self.settle(job, &flow, result.clone().map(|n| format!("enqueued {n}")), None));
+            records.push(self.settle(job, &flow, result.clone().map(|n| format!("enqueued {n}")), None, &mut acks));
         }
-        records.extend(self.push_batch(flow_name, &flow, &others));
+        records.extend(self.push_batch(flow_name, &flow, &others, &mut acks));
+        // One commit acknowledges every job that succeeded; a crash before it only repeats
+        // work the ledger already knows.
+        self.queue.ack_all(&acks)?;
         store.add_run_records(run.id, &records)?;
         store.finish_run(run.id, self.queue.clock().now_ms(), None)?;
         Ok(run.id)
     }
 
-    /// Ack or fail one job from its result, and describe it as a run record.
-    fn settle(&self, job: &Job, flow: &FlowConfig, result: Result<String, JobError>, plugin: Option<String>) -> RunRecord {
+    /// Fail one job (retry or dead-letter) or queue it for the batch's ack, and describe it as
+    /// a run record.
+    fn settle(&self, job: &Job, flow: &FlowConfig, result: Result<String, JobError>, plugin: Option<String>, acks: &mut Vec<Job>) -> RunRecord {
         let (outcome, error) = match result {
-            Ok(outcome) => match self.queue.ack(job) {
-                Ok(()) => (outcome, None),
-                Err(e) => ("failed".into(), Some(store_error(e))),
-            },
+            Ok(outcome) => {
+                acks.push(job.clone());
+                (outcome, None)
+            }
             Err(error) => match self.queue.fail(job, error.clone(), &flow.retry) {
                 Ok(Disposition::Retry { .. }) => ("retrying".into(), Some(error)),
                 Ok(Disposition::DeadLettered) => ("dead".into(), Some(error)),
@@ -282,7 +287,7 @@ impl FlowEngine {
     }
 
     /// Resolve each job to its record(s), run the transforms, check the ledger, push, settle.
-    fn push_batch(&self, flow_name: &str, flow: &FlowConfig, jobs: &[Job]) -> Vec<RunRecord> {
+    fn push_batch(&self, flow_name: &str, flow: &FlowConfig, jobs: &[Job], acks: &mut Vec<Job>) -> Vec<RunRecord> {
         let mut failures: BTreeMap<usize, JobError> = BTreeMap::new();
         let mut items = Vec::new();
         for (i, job) in jobs.iter().enumerate() {
@@ -308,7 +313,7 @@ impl FlowEngine {
                 None if mine.is_empty() => Ok("skipped".to_owned()),
                 None => Ok(mine.iter().map(|r| r.outcome.as_str()).max().unwrap_or("unchanged").to_owned()),
             };
-            let mut settled = self.settle(job, flow, result, plugin.clone());
+            let mut settled = self.settle(job, flow, result, plugin.clone(), acks);
             if let Some(first) = mine.into_iter().next() {
                 settled.request = first.request;
                 settled.response = first.response;
