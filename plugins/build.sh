@@ -109,14 +109,18 @@ EOF
   mv "$npm_dir/bundle.config.mjs.$$" "$npm_dir/bundle.config.mjs"
 }
 
-# Hash of everything a plugin's component depends on.
+# Hash of everything a plugin's component depends on (its folder, the SDK code, the WIT, the tool).
 inputs_hash() {
   local dir=$1 sdk=$2 tool=$3
   local d
   {
     echo "$tool"
     for d in "$dir" "$sdk" "$wit"; do
-      (cd "$d" && find . -type f -not -path '*/__pycache__/*' -not -path '*/node_modules/*' -print0 | sort -z | xargs -0 sha256sum)
+      if [ -f "$d" ]; then
+        (cd "$(dirname "$d")" && sha256sum "$(basename "$d")")
+      else
+        (cd "$d" && find . -type f -not -path '*/__pycache__/*' -not -path '*/node_modules/*' -print0 | sort -z | xargs -0 sha256sum)
+      fi
     done
   } | sha256sum | cut -c1-32
 }
@@ -132,13 +136,13 @@ build_interpreted() {
   esac
   if [ -f "$dir/app.py" ]; then
     lang=python
-    hash=$(inputs_hash "$dir" "$root/sdk/python" "componentize-py $componentize_py_version")
+    hash=$(inputs_hash "$dir" "$root/sdk/python/weft_sdk" "componentize-py $componentize_py_version")
   else
     lang=js
     engine=quickjs
     [ -f "$dir/js-engine" ] && engine=$(tr -d '[:space:]' <"$dir/js-engine")
     case "$engine" in quickjs | starlingmonkey) ;; *) echo "build.sh: $dir/js-engine: '$engine' is not quickjs or starlingmonkey" >&2; return 1 ;; esac
-    hash=$(inputs_hash "$dir" "$root/sdk/js" "jco $(cat "$tools/npm/.installed" 2>/dev/null) $engine")
+    hash=$(inputs_hash "$dir" "$root/sdk/js/weft.js" "jco $(cat "$tools/npm/.installed" 2>/dev/null) $engine")
   fi
   cached=$tools/built/$id-$hash.wasm
   if [ ! -f "$cached" ]; then
