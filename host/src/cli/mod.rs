@@ -1,5 +1,6 @@
 //! Command-line interface: argument parsing and dispatch to one module per command group.
 
+mod demo;
 mod explain;
 mod ops;
 mod plugins;
@@ -49,6 +50,8 @@ pub enum Command {
     /// Explain a number weft pushed.
     #[command(subcommand)]
     Explain(explain::ExplainCommand),
+    /// The whole product on this machine: simulator + sample ERP export + every flow, then a summary.
+    Demo(demo::DemoArgs),
 }
 
 /// Send logs to stderr, filtered by `--log`, then RUST_LOG, then `info`.
@@ -73,6 +76,7 @@ pub fn run(cli: Cli) -> Result<ExitCode, String> {
         Command::Dlq(cmd) => ops::dlq(cmd, &config),
         Command::Queue(cmd) => ops::queue(cmd, &config),
         Command::Explain(cmd) => explain::run(cmd, &config),
+        Command::Demo(args) => demo::run(args),
     }
 }
 

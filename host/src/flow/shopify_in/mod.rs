@@ -18,6 +18,10 @@ use crate::shopify::{queries, Priority, ShopifyError};
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
+/// Orders per poll page: whole orders with up to 50 lines each stay under Shopify's
+/// 1,000-point single-query cost limit.
+pub const POLL_PAGE: u32 = 5;
+
 /// How far each poll reaches back before its cursor, so an order changed while the previous
 /// poll ran is read again (the ledger drops what did not change).
 pub const POLL_OVERLAP_SECONDS: i64 = 120;
@@ -44,10 +48,16 @@ pub fn record(ctx: &ShopifyContext<'_>, topic: &str, body: &Value) -> Result<Opt
         "customers/create" | "customers/update" => customer(body).map(|c| Some(Record::Customer(c))).map_err(|m| invalid("body", m)),
         t if t.starts_with("orders/") => {
             let id = rest::order_id(body).ok_or_else(|| invalid("body.id", "order webhook without an order id"))?;
-            Ok(fetch_order(ctx, &id)?.map(Record::Order))
+            Ok(fetch_order(ctx, &id)?.filter(|(_, sid)| !is_echo(ctx, sid.as_deref())).map(|(o, _)| Record::Order(o)))
         }
         _ => Ok(None),
     }
+}
+
+/// True for an order weft itself created from a connection (an external order): its
+/// `sourceIdentifier` is `{connection}:{id}`, and sending it back would echo it into its source.
+fn is_echo(ctx: &ShopifyContext<'_>, source_identifier: Option<&str>) -> bool {
+    source_identifier.is_some_and(|sid| ctx.config.connections.keys().any(|c| sid.strip_prefix(c.as_str()).is_some_and(|rest| rest.starts_with(':'))))
 }
 
 /// Where polling stands: orders changed after `since`, and the page cursor inside that query.
@@ -70,7 +80,7 @@ pub fn pull(ctx: &ShopifyContext<'_>, cursor: Option<&str>, limit: u32) -> Resul
         Some(since) => format!("updated_at:>'{}'", step_back(since)?),
         None => String::new(),
     };
-    let vars = json!({"query": query, "first": limit.clamp(1, 100), "after": at.after});
+    let vars = json!({"query": query, "first": limit.clamp(1, POLL_PAGE), "after": at.after});
     let data = block_on(ctx.client.execute(&queries::ORDERS_SINCE, vars, Priority::Orders)).map_err(|e| shopify_error(&e))?.data;
     let nodes = data["orders"]["nodes"].as_array().cloned().unwrap_or_default();
     let mut records = Vec::new();
@@ -80,7 +90,9 @@ pub fn pull(ctx: &ShopifyContext<'_>, cursor: Option<&str>, limit: u32) -> Resul
         if order.updated_at.as_deref() > newest.as_deref() {
             newest = order.updated_at.clone();
         }
-        records.push(Record::Order(order));
+        if !is_echo(ctx, node["sourceIdentifier"].as_str()) {
+            records.push(Record::Order(order));
+        }
     }
     let has_more = data["orders"]["pageInfo"]["hasNextPage"] == true;
     let next = if has_more {

@@ -49,6 +49,9 @@ pub fn order_from_node(node: &Value) -> Result<Order, String> {
         updated_at: None,
         extra: "{}".into(),
     });
+    if node["lineItems"]["pageInfo"]["hasNextPage"] == true {
+        return Err(format!("order {id} has more than 50 lines; weft reads up to 50"));
+    }
     let lines = node["lineItems"]["nodes"]
         .as_array()
         .into_iter()
@@ -87,13 +90,14 @@ pub fn order_from_node(node: &Value) -> Result<Order, String> {
     })
 }
 
-/// The order with GraphQL id `id` as it is now; `None` when Shopify no longer has it.
-pub fn fetch_order(ctx: &ShopifyContext<'_>, id: &str) -> Result<Option<Order>, PluginError> {
+/// The order with GraphQL id `id` as it is now, with its `sourceIdentifier`; `None` when
+/// Shopify no longer has it.
+pub fn fetch_order(ctx: &ShopifyContext<'_>, id: &str) -> Result<Option<(Order, Option<String>)>, PluginError> {
     let numeric = id.rsplit('/').next().unwrap_or(id);
     let vars = json!({"query": format!("id:{numeric}"), "first": 1, "after": null});
     let data = block_on(ctx.client.execute(&queries::ORDERS_SINCE, vars, Priority::Orders)).map_err(|e| shopify_error(&e))?.data;
     let node = data["orders"]["nodes"].as_array().and_then(|n| n.iter().find(|o| o["id"] == id)).cloned();
-    node.map(|n| order_from_node(&n).map_err(|m| invalid("order", m))).transpose()
+    node.map(|n| order_from_node(&n).map(|o| (o, text(&n, "sourceIdentifier"))).map_err(|m| invalid("order", m))).transpose()
 }
 
 #[cfg(test)]

@@ -16,6 +16,10 @@ pub struct Seed {
     pub products: Vec<SeedProduct>,
     #[serde(default)]
     pub customers: Vec<SeedCustomer>,
+    /// Number of the first order placed (default 1001), so that runs against a persistent
+    /// ERP can use order names no earlier run used.
+    #[serde(default)]
+    pub first_order_number: Option<u64>,
 }
 
 /// A location by name.
@@ -85,6 +89,9 @@ impl Store {
     /// Replaces the whole state with `seed`.
     pub fn load_seed(&mut self, seed: &Seed) -> Result<(), String> {
         *self = Store::default();
+        if let Some(n) = seed.first_order_number {
+            self.next_order_number = n;
+        }
         for l in &seed.locations {
             let id = self.next_id();
             let t = now();

@@ -1,0 +1,331 @@
+//! `weft demo`: the whole product on one machine, on embedded defaults only.
+//!
+//! Starts the bundled Shopify simulator in-process, copies the sample ERP export into a fresh
+//! demo directory for the file-feed connector, writes the config (`examples/demo/weft.toml`),
+//! runs `weft serve` as a child process, lets every flow run (catalog and customers first,
+//! then inventory and external orders, which need the variants), places shopper orders in the
+//! simulator, and prints a summary per flow read from the admin API. Without `--once` it then
+//! keeps `weft serve` and the simulator running so the CLI can explore them.
+
+use super::remote::Admin;
+use crate::config::Config;
+use crate::shopify::{queries, ClientConfig, Priority, ShopifyClient};
+use crate::store::Store;
+use serde_json::{json, Value};
+use shopify_sim::{SimConfig, Simulator};
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, ExitCode, Stdio};
+use std::time::{Duration, Instant};
+
+/// The config template, filled in by [`run`].
+const TEMPLATE: &str = include_str!("../../../examples/demo/weft.toml");
+/// The plugins the demo config uses.
+const PLUGINS: &[&str] = &["file-feed"];
+/// Flows that need the catalog in Shopify first; held paused until it has settled.
+const AFTER_CATALOG: &[&str] = &["inventory", "external-orders"];
+/// Webhook topics the demo subscribes `weft serve` to.
+const TOPICS: &[&str] = &["ORDERS_CREATE", "ORDERS_UPDATED", "ORDERS_PAID", "ORDERS_CANCELLED"];
+/// Flows are settled when nothing is queued and no run started for this long.
+const QUIET: Duration = Duration::from_secs(4);
+/// Give up waiting for a phase after this long (the summary then says what is missing).
+const PHASE_LIMIT: Duration = Duration::from_secs(300);
+
+/// `weft demo` arguments.
+#[derive(Debug, clap::Args)]
+pub struct DemoArgs {
+    /// Run every flow once, print the summary and exit (0 when every flow ran).
+    #[arg(long)]
+    pub once: bool,
+    /// Demo directory (recreated: config, database, ERP exchange folder, logs).
+    #[arg(long, default_value = "weft-demo")]
+    pub dir: PathBuf,
+    /// Where `weft serve` listens (webhooks, admin API).
+    #[arg(long, default_value = "127.0.0.1:8080")]
+    pub listen: String,
+    /// Where the simulator listens.
+    #[arg(long, default_value = "127.0.0.1:9100")]
+    pub sim_listen: String,
+    /// Folder of built plugins (default: target/plugins of this checkout).
+    #[arg(long)]
+    pub plugins: Option<PathBuf>,
+}
+
+fn repo_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).parent().map(Path::to_path_buf).unwrap_or_default()
+}
+
+fn io<'a>(what: &str, path: &'a Path) -> impl Fn(std::io::Error) -> String + 'a {
+    let what = what.to_owned();
+    move |e| format!("{what} {}: {e}", path.display())
+}
+
+/// The `weft serve` child, terminated when dropped.
+struct ServeChild(Child);
+
+impl Drop for ServeChild {
+    fn drop(&mut self) {
+        let _ = Command::new("kill").arg("-TERM").arg(self.0.id().to_string()).status();
+        let _ = self.0.wait();
+    }
+}
+
+/// Run the demo.
+pub fn run(args: DemoArgs) -> Result<ExitCode, String> {
+    let root = repo_root();
+    let plugins = args.plugins.clone().unwrap_or_else(|| root.join("target/plugins"));
+    if !plugins.join("file-feed/plugin.wasm").is_file() {
+        return Err(format!("the file-feed plugin is not built in {}: run `plugins/build.sh` first", plugins.display()));
+    }
+    let dataset = root.join("tests/fixtures/sample-dataset/in");
+    let dir = std::path::absolute(&args.dir).map_err(io("cannot resolve", &args.dir))?;
+    prepare(&dir, &dataset, &plugins)?;
+
+    let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().map_err(|e| e.to_string())?;
+    let listen = args.sim_listen.parse().map_err(|e| format!("--sim-listen {}: {e}", args.sim_listen))?;
+    let sim = runtime.block_on(Simulator::start(SimConfig { listen, seed: seed(), ..SimConfig::default() })).map_err(|e| format!("cannot start the simulator: {e}"))?;
+    std::fs::write(dir.join("secrets/shopify_access_token"), sim.token()).map_err(io("cannot write", &dir))?;
+    std::fs::write(dir.join("secrets/shopify_webhook_secret"), SimConfig::default().webhook_secret).map_err(io("cannot write", &dir))?;
+    println!("simulator: {} (shop weft-sim.myshopify.com)", sim.base_url());
+
+    let config_path = dir.join("weft.toml");
+    let text = fill(&sim.state(), &dir, &args.listen, sim.base_url())?;
+    std::fs::write(&config_path, &text).map_err(io("cannot write", &config_path))?;
+    let config = Config::load(&config_path).map_err(|e| e.to_string())?;
+    hold(&config, AFTER_CATALOG, true)?;
+
+    let log = dir.join("weft-serve.log");
+    let child = start_serve(&config_path, &log, &args.listen)?;
+    println!("weft serve: http://{} (log {})", args.listen, log.display());
+    let admin = Admin::from_config(&config)?;
+    let client = ShopifyClient::new(ClientConfig::new(sim.base_url(), "2026-04", crate::config::Secret::new(sim.token().to_owned()))).map_err(|e| e.to_string())?;
+    let webhooks = format!("http://{}/webhooks/shopify", args.listen);
+    for topic in TOPICS {
+        let vars = json!({"topic": topic, "subscription": {"uri": webhooks, "format": "JSON"}});
+        runtime.block_on(client.execute(&queries::WEBHOOK_SUBSCRIPTION_CREATE, vars, Priority::Catalog)).map_err(|e| format!("webhook subscription {topic}: {e}"))?;
+    }
+
+    println!("running catalog and customers ...");
+    settle(&admin, &config)?;
+    println!("running inventory and external orders ...");
+    for flow in AFTER_CATALOG.iter().filter(|f| config.flows.contains_key(**f)) {
+        admin.post(&format!("/api/queues/{flow}/resume"), json!({}))?;
+    }
+    settle(&admin, &config)?;
+    println!("placing shopper orders in the simulator ...");
+    let placed = shop(&runtime, &client, &sim);
+    settle(&admin, &config)?;
+
+    let summary = Summary::read(&admin, &config)?;
+    summary.print(&placed);
+    if args.once {
+        drop(child);
+        return Ok(if summary.every_flow_ran() { ExitCode::SUCCESS } else { ExitCode::FAILURE });
+    }
+    println!(
+        "\nweft serve keeps running with the simulator. Explore:\n  weft --config {cfg} runs list\n  weft --config {cfg} dlq list\n  weft --config {cfg} queue status\n  curl -X POST {sim}/_sim/orders -d '{{\"email\":\"you@example.com\",\"lines\":[{{\"sku\":\"MUG-0002\",\"quantity\":1}}]}}'\nCtrl-C stops both.",
+        cfg = config_path.display(),
+        sim = sim.base_url()
+    );
+    let mut child = child;
+    let status = child.0.wait().map_err(|e| e.to_string())?;
+    Ok(if status.success() { ExitCode::SUCCESS } else { ExitCode::FAILURE })
+}
+
+/// A fresh demo directory with the sample export in the ERP inbox and the plugins it uses.
+fn prepare(dir: &Path, dataset: &Path, plugins: &Path) -> Result<(), String> {
+    for sub in ["data", "erp-exchange", "secrets", "plugins"] {
+        let path = dir.join(sub);
+        if path.exists() {
+            std::fs::remove_dir_all(&path).map_err(io("cannot clear", &path))?;
+        }
+    }
+    let inbox = dir.join("erp-exchange/in");
+    std::fs::create_dir_all(&inbox).map_err(io("cannot create", &inbox))?;
+    std::fs::create_dir_all(dir.join("secrets")).map_err(io("cannot create", dir))?;
+    copy_dir(dataset, &inbox)?;
+    for plugin in PLUGINS {
+        copy_dir(&plugins.join(plugin), &dir.join("plugins").join(plugin))?;
+    }
+    Ok(())
+}
+
+/// Copy the files of `from` (not recursive) into `to`.
+fn copy_dir(from: &Path, to: &Path) -> Result<(), String> {
+    std::fs::create_dir_all(to).map_err(io("cannot create", to))?;
+    for entry in std::fs::read_dir(from).map_err(io("cannot read", from))? {
+        let entry = entry.map_err(io("cannot read", from))?;
+        if entry.path().is_file() {
+            std::fs::copy(entry.path(), to.join(entry.file_name())).map_err(io("cannot copy", &entry.path()))?;
+        }
+    }
+    Ok(())
+}
+
+/// The simulator's starting store: the three warehouses of the sample export as locations.
+fn seed() -> shopify_sim::Seed {
+    serde_json::from_value(json!({"locations": [{"name": "WH-EAST"}, {"name": "WH-WEST"}, {"name": "WH-CENTRAL"}]})).unwrap_or_default()
+}
+
+/// The config template with the demo's paths, ports and the simulator's location ids.
+fn fill(state: &Value, dir: &Path, listen: &str, sim: &str) -> Result<String, String> {
+    let mut text = TEMPLATE.replace("@DIR@", &dir.display().to_string()).replace("@LISTEN@", listen).replace("@SIM@", sim);
+    let locations = state["locations"].as_object().map(|m| m.values().cloned().collect::<Vec<_>>()).or_else(|| state["locations"].as_array().cloned()).unwrap_or_default();
+    for l in locations {
+        let (Some(name), Some(id)) = (l["name"].as_str(), l["id"].as_u64()) else { continue };
+        text = text.replace(&format!("@LOCATION:{name}@"), &format!("gid://shopify/Location/{id}"));
+    }
+    match text.find("@LOCATION:") {
+        Some(at) => Err(format!("the simulator has no location for {}", &text[at..text[at..].find('"').map_or(text.len(), |e| at + e)])),
+        None => Ok(text),
+    }
+}
+
+/// Pause (or resume) flows in the store before `weft serve` opens it.
+fn hold(config: &Config, flows: &[&str], paused: bool) -> Result<(), String> {
+    let store = Store::open(&config.store.path).map_err(|e| e.to_string())?;
+    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_millis() as u64).unwrap_or_default();
+    for flow in flows.iter().filter(|f| config.flows.contains_key(**f)) {
+        store.set_paused(flow, paused, now).map_err(|e| e.to_string())?;
+    }
+    Ok(())
+}
+
+fn start_serve(config: &Path, log: &Path, listen: &str) -> Result<ServeChild, String> {
+    let file = std::fs::File::create(log).map_err(io("cannot create", log))?;
+    let exe = std::env::current_exe().map_err(|e| format!("cannot find the weft binary: {e}"))?;
+    let child = Command::new(exe)
+        .arg("--config")
+        .arg(config)
+        .arg("serve")
+        .env("RUST_LOG", std::env::var("RUST_LOG").unwrap_or_else(|_| "info".into()))
+        .stdout(Stdio::null())
+        .stderr(file)
+        .spawn()
+        .map_err(|e| format!("cannot start weft serve: {e}"))?;
+    let mut child = ServeChild(child);
+    let started = Instant::now();
+    while std::net::TcpStream::connect(listen).is_err() {
+        if let Ok(Some(status)) = child.0.try_wait() {
+            return Err(format!("weft serve exited ({status}); see {}", log.display()));
+        }
+        if started.elapsed() > Duration::from_secs(120) {
+            return Err(format!("weft serve did not listen on {listen}; see {}", log.display()));
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    Ok(child)
+}
+
+/// Wait until no job is queued and no new run started for [`QUIET`].
+fn settle(admin: &Admin, config: &Config) -> Result<(), String> {
+    let started = Instant::now();
+    let mut last = (u64::MAX, Instant::now());
+    while started.elapsed() < PHASE_LIMIT {
+        std::thread::sleep(Duration::from_millis(500));
+        let queues = admin.get("/api/queues")?;
+        let busy = config.flows.keys().any(|f| {
+            let q = &queues[f.as_str()];
+            q["paused_since_ms"].is_null() && (q["ready"].as_u64().unwrap_or(0) > 0 || q["leased"].as_u64().unwrap_or(0) > 0)
+        });
+        // A pull that found nothing new still makes a run ("enqueued 0"); only runs that did
+        // something count as activity.
+        let runs = admin.get("/api/runs?limit=20")?;
+        let marker = runs
+            .as_array()
+            .into_iter()
+            .flatten()
+            .find(|r| r["counts"].as_object().is_some_and(|c| c.keys().any(|k| k != "enqueued 0")))
+            .and_then(|r| r["id"].as_u64())
+            .unwrap_or(0);
+        if busy || marker != last.0 {
+            last = (marker, Instant::now());
+        } else if last.1.elapsed() >= QUIET {
+            return Ok(());
+        }
+    }
+    eprintln!("warning: flows still busy after {PHASE_LIMIT:?}; the summary shows where they are");
+    Ok(())
+}
+
+/// Shopper orders: two guest checkouts with the same e-mail, one by another buyer.
+fn shop(runtime: &tokio::runtime::Runtime, client: &ShopifyClient, sim: &shopify_sim::SimHandle) -> Vec<String> {
+    let vars = json!({"query": "", "first": 3});
+    let skus: Vec<String> = match runtime.block_on(client.execute(&queries::VARIANTS_BY_SKU, vars, Priority::Orders)) {
+        Ok(r) => r.data["productVariants"]["nodes"].as_array().into_iter().flatten().filter_map(|v| v["sku"].as_str().map(str::to_owned)).collect(),
+        Err(e) => return vec![format!("cannot list variants: {e}")],
+    };
+    if skus.is_empty() {
+        return vec!["no variants in the simulator (the catalog flow did not create any): no shopper orders placed".into()];
+    }
+    let buyers = ["guest@example.com", "guest@example.com", "ada@example.com"];
+    buyers
+        .iter()
+        .enumerate()
+        .map(|(i, email)| {
+            let sku = &skus[i % skus.len()];
+            match sim.place_order(Some(email), &[(sku.clone(), 1)]) {
+                Ok(id) => format!("order {id} by {email}: 1 x {sku}"),
+                Err(e) => format!("order by {email} refused: {e}"),
+            }
+        })
+        .collect()
+}
+
+/// What every flow did, read from the admin API.
+struct Summary {
+    /// Flow → outcome → records.
+    counts: BTreeMap<String, BTreeMap<String, u64>>,
+    /// Flow → dead-lettered reasons.
+    failures: BTreeMap<String, Vec<String>>,
+    /// Flows that ran at least once.
+    ran: Vec<String>,
+    /// Every configured flow.
+    flows: Vec<String>,
+}
+
+impl Summary {
+    fn read(admin: &Admin, config: &Config) -> Result<Summary, String> {
+        let mut summary = Summary { counts: BTreeMap::new(), failures: BTreeMap::new(), ran: Vec::new(), flows: config.flows.keys().cloned().collect() };
+        for flow in config.flows.keys() {
+            let runs = admin.get(&format!("/api/runs?flow={flow}&limit=1000000"))?;
+            let runs = runs.as_array().cloned().unwrap_or_default();
+            if !runs.is_empty() {
+                summary.ran.push(flow.clone());
+            }
+            let counts = summary.counts.entry(flow.clone()).or_default();
+            for run in &runs {
+                for (outcome, n) in run["counts"].as_object().into_iter().flatten() {
+                    if matches!(outcome.as_str(), "created" | "updated" | "unchanged" | "skipped") {
+                        *counts.entry(outcome.clone()).or_default() += n.as_u64().unwrap_or(0);
+                    }
+                }
+            }
+            let dead = admin.get(&format!("/api/dlq?flow={flow}"))?;
+            let reasons = dead.as_array().into_iter().flatten().map(|d| format!("[{}] {}", d["error"]["class"].as_str().unwrap_or("?"), d["error"]["message"].as_str().unwrap_or("?")));
+            summary.failures.entry(flow.clone()).or_default().extend(reasons);
+        }
+        Ok(summary)
+    }
+
+    fn every_flow_ran(&self) -> bool {
+        self.flows.iter().all(|f| self.ran.contains(f))
+    }
+
+    fn print(&self, placed: &[String]) {
+        println!("\n== weft demo summary ==");
+        println!("shopper orders placed in the simulator:");
+        for p in placed {
+            println!("  {p}");
+        }
+        for flow in &self.flows {
+            let counts = self.counts.get(flow).map(|c| c.iter().map(|(k, v)| format!("{k} {v}")).collect::<Vec<_>>().join(", ")).unwrap_or_default();
+            let failures = self.failures.get(flow).map(Vec::as_slice).unwrap_or_default();
+            let state = if self.ran.contains(flow) { "ran" } else { "DID NOT RUN" };
+            println!("flow {flow}: {state}; {}; failed {}", if counts.is_empty() { "no records".into() } else { counts }, failures.len());
+            for f in failures {
+                println!("    {f}");
+            }
+        }
+    }
+}
