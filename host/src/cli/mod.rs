@@ -1,8 +1,8 @@
 //! Command-line interface: argument parsing and dispatch to one module per command group.
 
-mod demo;
 mod explain;
 mod ops;
+mod run;
 mod plugins;
 mod scaffold;
 mod remote;
@@ -50,8 +50,8 @@ pub enum Command {
     /// Explain a number weft pushed.
     #[command(subcommand)]
     Explain(explain::ExplainCommand),
-    /// The whole product on this machine: simulator + sample ERP export + every flow, then a summary.
-    Demo(demo::DemoArgs),
+    /// Run one flow now (not while `weft serve` runs): pull, push, report.
+    Run(run::RunArgs),
 }
 
 /// Send logs to stderr, filtered by `--log`, then RUST_LOG, then `info`.
@@ -76,7 +76,7 @@ pub fn run(cli: Cli) -> Result<ExitCode, String> {
         Command::Dlq(cmd) => ops::dlq(cmd, &config),
         Command::Queue(cmd) => ops::queue(cmd, &config),
         Command::Explain(cmd) => explain::run(cmd, &config),
-        Command::Demo(args) => demo::run(args),
+        Command::Run(args) => run::run(args, config),
     }
 }
 

@@ -4,7 +4,7 @@
 //! not send kept unless configured (productSet replaces the list), a content hash of what would be
 //! sent so an unchanged product costs nothing, and archive on ERP delete.
 
-use super::inventory::{request_error, write_error, ITEM_LINK};
+use super::inventory::{dry_run, request_error, write_error, ITEM_LINK};
 use super::shopify_out::{block_on, ShopifyContext};
 use crate::domain::mapping::Mapping;
 use crate::domain::ownership::{Field, Ownership};
@@ -57,6 +57,10 @@ async fn push_one(ctx: &ShopifyContext<'_>, mapping: &Mapping, owners: &Ownershi
         if !ctx.flow.archive_on_delete || linked.is_none() {
             return Ok(Pushed { external_id: linked.unwrap_or_default(), created: false });
         }
+        if dry_run::enabled() {
+            dry_run::print(ctx.flow_name, "productSet", &format!("{handle}: {{\"status\":\"ARCHIVED\"}}"));
+            return Ok(Pushed { external_id: linked.unwrap_or_default(), created: false });
+        }
         let set = product_set_json(ctx.client, &handle, json!({"status": "ARCHIVED"})).await.map_err(|e| write_error(&e))?;
         return Ok(Pushed { external_id: set.id, created: false });
     }
@@ -98,6 +102,10 @@ async fn push_one(ctx: &ShopifyContext<'_>, mapping: &Mapping, owners: &Ownershi
     }
     if ctx.flow.keep_unsent_variants {
         keep_unsent(ctx, &handle, &keys, &mut input).await?;
+    }
+    if dry_run::enabled() {
+        dry_run::print(ctx.flow_name, "productSet", &format!("{handle}: {input}"));
+        return Ok(Pushed { created: linked.is_none(), external_id: linked.unwrap_or_default() });
     }
     let set = product_set_json(ctx.client, &handle, input).await.map_err(|e| write_error(&e))?;
     let _ = ctx.store.link_ids(PRODUCT_LINK, &p.external_id, &IdLink { shopify: Some(set.id.clone()), erp: Some(p.external_id.clone()) });

@@ -6,6 +6,7 @@
 //! alone.
 
 mod baseline;
+pub mod dry_run;
 pub mod state;
 
 use super::shopify_out::{block_on, ShopifyContext};
@@ -125,6 +126,10 @@ async fn push_async(ctx: &ShopifyContext<'_>, records: &[KeyedRecord]) -> Vec<Re
             (None, _) => {
                 out[l.index] = Some(Err(PluginError::Retryable(format!("no Shopify variant with SKU {:?} yet (the catalog flow creates it)", l.trace.sku))));
             }
+            (Some(item), None) if dry_run::enabled() => {
+                dry_run::print(ctx.flow_name, "inventoryActivate", &format!("{} at {}: available {} ({item})", l.trace.sku, l.trace.shopify_location, l.target));
+                out[l.index] = Some(Ok(Pushed { external_id: format!("{item}@{}", l.trace.shopify_location), created: true }));
+            }
             (Some(item), None) => {
                 // Not stocked at this location yet: activate it with the quantity.
                 out[l.index] = Some(match inv::activate(ctx.client, item, &l.trace.shopify_location, l.target).await {
@@ -194,6 +199,14 @@ fn now_ms() -> u64 {
 
 /// Set every level with compare-and-set; stale ones are re-read and re-applied.
 async fn set_with_conflicts(ctx: &ShopifyContext<'_>, mut levels: Vec<Level>, out: &mut [Option<Result<Pushed, PluginError>>]) {
+    if dry_run::enabled() {
+        for l in levels {
+            let detail = format!("{} at {}: {} -> {} ({} = {}, held {})", l.trace.sku, l.trace.shopify_location, l.before.map_or("?".into(), |b| b.to_string()), l.target, l.trace.formula, l.trace.raw, l.trace.held);
+            dry_run::print(ctx.flow_name, "inventorySetQuantities", &detail);
+            out[l.index] = Some(Ok(Pushed { external_id: format!("{}@{}", l.item.clone().unwrap_or_default(), l.trace.shopify_location), created: false }));
+        }
+        return;
+    }
     let scope = format!("weft/{}", ctx.flow_name);
     for round in 0..=CONFLICT_ROUNDS {
         if levels.is_empty() {
