@@ -1,5 +1,6 @@
 //! Command-line interface: argument parsing and dispatch to one module per command group.
 
+mod demo;
 mod explain;
 mod ops;
 mod run;
@@ -47,6 +48,8 @@ pub enum Command {
     /// Pause, resume and inspect flow queues.
     #[command(subcommand)]
     Queue(ops::QueueCommand),
+    /// The whole product on this machine: simulator + sample ERP export + every flow, then a summary.
+    Demo(demo::DemoArgs),
     /// Explain a number weft pushed.
     #[command(subcommand)]
     Explain(explain::ExplainCommand),
@@ -77,6 +80,7 @@ pub fn run(cli: Cli) -> Result<ExitCode, String> {
         Command::Queue(cmd) => ops::queue(cmd, &config),
         Command::Explain(cmd) => explain::run(cmd, &config),
         Command::Run(args) => run::run(args, config),
+        Command::Demo(args) => demo::run(args),
     }
 }
 
