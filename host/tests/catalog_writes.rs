@@ -1,0 +1,163 @@
+//! The catalog writer against the simulator: CEL mapping and skip_if, ownership (a Shopify-owned
+//! field is never sent; an override hands it to the ERP), productSet's list replacement made safe
+//! (variants Shopify has and the ERP did not send are kept unless configured), identity errors
+//! per record (empty, duplicate, claimed by another product), unchanged products cost nothing,
+//! archive on ERP delete.
+
+mod shopify_common;
+
+use serde_json::{json, Value};
+use std::path::Path;
+use weft::config::Config;
+use weft::flow::idempotency_key;
+use weft::flow::shopify_out::{push, ShopifyContext};
+use weft::plugin::bindings::types::*;
+use weft::store::Store;
+
+fn config(extra: &str) -> Config {
+    let text = format!(
+        r#"[connections.erp]
+plugin = "file-feed"
+[shopify]
+shop = "weft-sim.myshopify.com"
+access_token = {{ env = "UNUSED" }}
+webhook_secret = {{ env = "UNUSED" }}
+[flows.products]
+from = "erp"
+to = "shopify"
+object = "product"
+{extra}
+"#
+    );
+    Config::parse(&text, Path::new("weft.toml")).expect("config")
+}
+
+fn money(a: &str) -> Option<Money> {
+    Some(Money { amount: a.into(), currency: "USD".into() })
+}
+
+fn product(id: &str, sku: &str, variants: &[(&str, &str, &str)], extra: Value) -> KeyedRecord {
+    let record = Record::Product(Product {
+        external_id: id.into(),
+        sku: Some(sku.into()),
+        title: format!("ERP {sku}"),
+        description: Some("<p>From the ERP</p>".into()),
+        vendor: Some("Acme".into()),
+        product_type: None,
+        tags: vec!["erp-tag".into()],
+        status: ProductStatus::Active,
+        options: vec!["Title".into()],
+        variants: variants
+            .iter()
+            .map(|(vsku, opt, price)| Variant {
+                external_id: format!("{id}-{opt}"),
+                sku: Some((*vsku).into()),
+                barcode: None,
+                option_values: vec![(*opt).into()],
+                price: money(price),
+                compare_at_price: None,
+                cost: money("3.00"),
+                weight_grams: Some(200),
+                updated_at: None,
+                extra: "{}".into(),
+            })
+            .collect(),
+        deleted: false,
+        updated_at: None,
+        extra: extra.to_string(),
+    });
+    KeyedRecord { key: idempotency_key("products", &record), record }
+}
+
+fn stored(sim: &shopify_sim::SimHandle, handle: &str) -> (Value, Vec<(String, String)>) {
+    let state = sim.state();
+    let all = |k: &str| -> Vec<Value> {
+        match &state[k] {
+            Value::Array(a) => a.clone(),
+            Value::Object(m) => m.values().cloned().collect(),
+            _ => Vec::new(),
+        }
+    };
+    let p = all("products").into_iter().find(|p| p["handle"] == json!(handle)).expect("product");
+    let mut vs: Vec<(String, String)> = all("variants").into_iter().filter(|v| v["product_id"] == p["id"]).map(|v| (v["sku"].as_str().unwrap().to_owned(), v["price"].as_str().unwrap().to_owned())).collect();
+    vs.sort();
+    (p, vs)
+}
+
+fn product_sets(sim: &shopify_sim::SimHandle) -> u64 {
+    sim.counters().writes.get("productSet").copied().unwrap_or(0)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn mapping_ownership_variants_identity_and_archive() {
+    let seed = serde_json::from_value(json!({"locations": [{"name": "Main"}], "products": [
+        {"title": "Shirt", "handle": "shirt", "tags": ["merch"], "variants": [
+            {"sku": "SHIRT-S", "price": "5.00", "option": "S"}, {"sku": "SHIRT-XL", "price": "7.00", "option": "XL"}]}]}))
+    .unwrap();
+    let sim = shopify_common::start(seed).await;
+    let client = shopify_common::client(&sim);
+    let tmp = tempfile::tempdir().unwrap();
+    let store = Store::open(tmp.path()).unwrap();
+    let run = |config: &Config, records: &[KeyedRecord]| {
+        let ctx = ShopifyContext { client: &client, store: &store, flow_name: "products", flow: &config.flows["products"], config };
+        tokio::task::block_in_place(|| push(&ctx, records))
+    };
+
+    // Default ownership: tags are Shopify's, so the merchandiser's "merch" stays; XL is kept.
+    let plain = config("");
+    let shirt = product("T1", "SHIRT", &[("SHIRT-S", "S", "19.90"), ("SHIRT-M", "M", "21.00")], json!({}));
+    let out = run(&plain, std::slice::from_ref(&shirt));
+    assert!(out[0].is_ok(), "{:?}", out[0]);
+    let (p, vs) = stored(&sim, "shirt");
+    assert_eq!(p["title"], json!("ERP SHIRT"));
+    assert_eq!(p["tags"], json!(["merch"]), "Shopify-owned tags are not sent");
+    assert_eq!(vs, [("SHIRT-M".into(), "21.00".into()), ("SHIRT-S".into(), "19.90".into()), ("SHIRT-XL".into(), "7.00".into())], "XL, which only Shopify has, is kept");
+
+    // Unchanged (even with a new ERP timestamp): no write.
+    let writes = product_sets(&sim);
+    let mut again = shirt.clone();
+    if let Record::Product(p) = &mut again.record {
+        p.updated_at = Some("2026-11-27T00:00:00Z".into());
+    }
+    assert!(run(&plain, &[again])[0].is_ok());
+    assert_eq!(product_sets(&sim), writes, "an unchanged product costs no write");
+
+    // Mapping with CEL, tags handed to the ERP, skip_if.
+    let mapped = config("mapping = { tags = \"erp.category + ',' + erp.brand\", title = \"erp.title + ' (' + erp.brand + ')'\" }\nownership = { tags = \"erp\" }\nskip_if = \"erp.lifecycle == 'obsolete'\"\nkeep_unsent_variants = false");
+    let shirt2 = product("T1", "SHIRT", &[("SHIRT-S", "S", "19.90"), ("SHIRT-M", "M", "21.00")], json!({"category": "Shirts", "brand": "Acme", "lifecycle": "active"}));
+    assert!(run(&mapped, &[shirt2])[0].is_ok());
+    let (p, vs) = stored(&sim, "shirt");
+    assert_eq!(p["tags"], json!(["Shirts", "Acme"]));
+    assert_eq!(p["title"], json!("ERP SHIRT (Acme)"));
+    assert_eq!(vs.len(), 2, "keep_unsent_variants = false lets productSet drop XL: {vs:?}");
+    let writes = product_sets(&sim);
+    let obsolete = product("T9", "OLD", &[("OLD-1", "One", "1.00")], json!({"category": "x", "brand": "y", "lifecycle": "obsolete"}));
+    assert_eq!(run(&mapped, &[obsolete])[0].as_ref().unwrap().external_id, "skipped");
+    assert_eq!(product_sets(&sim), writes);
+
+    // Identity: empty, duplicate, or already another product's SKU fail that record alone.
+    let records = [
+        product("T2", "CAP", &[("CAP-1", "One", "9.00"), ("CAP-1", "Two", "9.00")], json!({})),
+        product("T3", "BAG", &[("", "One", "9.00")], json!({})),
+        product("T4", "COPY", &[("SHIRT-S", "One", "9.00")], json!({})),
+        product("T5", "MUG", &[("MUG-1", "One", "4.00")], json!({})),
+    ];
+    let out = run(&plain, &records);
+    let reason = |i: usize| match &out[i] {
+        Err(PluginError::InvalidInput(f)) => f.message.clone(),
+        other => panic!("record {i} must fail as invalid input: {other:?}"),
+    };
+    assert!(reason(0).contains("duplicate sku \"CAP-1\""), "{}", reason(0));
+    assert!(reason(1).contains("empty sku"), "{}", reason(1));
+    assert!(reason(2).contains("already belongs to ERP product T1"), "{}", reason(2));
+    assert!(out[3].is_ok(), "the good record goes through: {:?}", out[3]);
+    assert_eq!(stored(&sim, "mug").1, [("MUG-1".into(), "4.00".into())]);
+
+    // ERP delete -> archived.
+    let mut gone = product("T5", "MUG", &[("MUG-1", "One", "4.00")], json!({}));
+    if let Record::Product(p) = &mut gone.record {
+        p.deleted = true;
+    }
+    assert!(run(&plain, &[gone])[0].is_ok());
+    assert_eq!(stored(&sim, "mug").0["status"], json!("ARCHIVED"));
+}
