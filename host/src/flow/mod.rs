@@ -179,6 +179,10 @@ impl FlowEngine {
 
     /// Jobs that feed flows from a verified Shopify webhook.
     pub fn shopify_jobs(&self, topic: &str, webhook_id: &str, body: &serde_json::Value) -> Vec<NewJob> {
+        if topic == "inventory_levels/update" && inventory::echo::is_echo(body) {
+            tracing::debug!(webhook_id, "inventory_levels/update echoes weft's own write; ignored");
+            return Vec::new();
+        }
         self.config
             .flows
             .iter()

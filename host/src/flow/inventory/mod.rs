@@ -7,6 +7,7 @@
 
 mod baseline;
 pub mod dry_run;
+pub mod echo;
 pub mod state;
 
 use super::shopify_out::{block_on, ShopifyContext};
@@ -190,6 +191,7 @@ fn remember(ctx: &ShopifyContext<'_>, l: &Level, created: bool) -> Result<Pushed
         conflict: l.conflict.clone(),
     };
     state::put(ctx.store, ctx.flow_name, &saved).map_err(PluginError::Retryable)?;
+    echo::wrote(&item, &l.trace.shopify_location, l.target);
     Ok(Pushed { external_id: format!("{item}@{}", l.trace.shopify_location), created })
 }
 
