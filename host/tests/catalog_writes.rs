@@ -161,3 +161,54 @@ async fn mapping_ownership_variants_identity_and_archive() {
     assert!(run(&plain, &[gone])[0].is_ok());
     assert_eq!(stored(&sim, "mug").0["status"], json!("ARCHIVED"));
 }
+
+fn price(sku: &str, channel: Option<&str>, amount: &str, cmp: Option<&str>) -> KeyedRecord {
+    let record = Record::Price(Price {
+        external_id: format!("{sku}/{}", channel.unwrap_or("default")),
+        sku: Some(sku.into()),
+        channel: channel.map(str::to_owned),
+        price: Money { amount: amount.into(), currency: "USD".into() },
+        compare_at_price: cmp.and_then(money),
+        updated_at: None,
+        extra: "{}".into(),
+    });
+    KeyedRecord { key: idempotency_key("prices", &record), record }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn price_lists_with_a_channel_override() {
+    let seed = serde_json::from_value(json!({"locations": [{"name": "Main"}], "products": [
+        {"title": "Shirt", "handle": "shirt", "variants": [
+            {"sku": "SHIRT-S", "price": "5.00", "option": "S"}, {"sku": "SHIRT-M", "price": "5.00", "option": "M"}]}]}))
+    .unwrap();
+    let sim = shopify_common::start(seed).await;
+    let client = shopify_common::client(&sim);
+    let tmp = tempfile::tempdir().unwrap();
+    let store = Store::open(tmp.path()).unwrap();
+    let config = config("channel = \"online\"\n[flows.products.channels.online]\nprice_list = \"WEB\"\n");
+    let mut flow = config.flows["products"].clone();
+    flow.object = weft::config::ObjectKind::Price;
+    let run = |records: &[KeyedRecord]| {
+        let ctx = ShopifyContext { client: &client, store: &store, flow_name: "prices", flow: &flow, config: &config };
+        tokio::task::block_in_place(|| push(&ctx, records))
+    };
+    // The web list prices S; M has only the default list; the B2B list is not this channel's.
+    let out = run(&[price("SHIRT-S", Some("WEB"), "17.00", Some("20.00")), price("SHIRT-M", None, "19.00", None), price("SHIRT-M", Some("B2B"), "11.00", None)]);
+    assert!(out[0].is_ok() && out[1].is_ok(), "{out:?}");
+    assert!(out[2].as_ref().unwrap().external_id.contains("B2B does not feed this flow"));
+    assert_eq!(stored(&sim, "shirt").1, [("SHIRT-M".into(), "19.00".into()), ("SHIRT-S".into(), "17.00".into())]);
+    // A later default-list price for S does not undo the channel's override.
+    let out = run(&[price("SHIRT-S", None, "18.00", None)]);
+    assert!(out[0].as_ref().unwrap().external_id.contains("priced by list WEB"), "{out:?}");
+    assert_eq!(stored(&sim, "shirt").1[1], ("SHIRT-S".into(), "17.00".into()));
+    // Unknown SKU: retried later (the catalog flow may not have created it yet).
+    assert!(matches!(run(&[price("NOPE", None, "1.00", None)])[0], Err(PluginError::Retryable(_))));
+    // A bad config names the key.
+    let err = Config::parse(
+        "[connections.erp]\nplugin = \"x\"\n[shopify]\nshop = \"s\"\naccess_token = { env = \"U\" }\nwebhook_secret = { env = \"U\" }\n[flows.p]\nfrom = \"erp\"\nto = \"shopify\"\nobject = \"price\"\nchannel = \"nope\"\n",
+        Path::new("weft.toml"),
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(err.contains("flows.p.channel"), "{err}");
+}

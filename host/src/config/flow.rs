@@ -95,6 +95,8 @@ pub struct FlowConfig {
     /// Inventory: per-ERP-location formula/buffer overrides.
     #[serde(default)]
     pub location_overrides: std::collections::BTreeMap<String, crate::domain::available::RuleOverride>,
+    /// Prices: the channel whose price list (`channels.NAME.price_list`) this flow writes.
+    pub channel: Option<String>,
     /// Channel overrides (inventory rules per channel; price list per channel).
     #[serde(default)]
     pub channels: std::collections::BTreeMap<String, crate::domain::available::ChannelConfig>,

@@ -22,6 +22,11 @@ pub fn validate_flow(flow: &FlowConfig, name: &str) -> Result<(), (String, Strin
     for (field, _) in &flow.ownership {
         ownership::Field::parse(field).map_err(|r| (key(&format!("ownership.{field}")), r))?;
     }
+    if let Some(channel) = &flow.channel {
+        if flow.channels.get(channel).is_none_or(|c| c.price_list.is_none()) {
+            return Err((key("channel"), format!("no [flows.{name}.channels.{channel}] with a price_list")));
+        }
+    }
     available::Rules::from_flow(flow).map_err(|(k, r)| (key(&k), r))?;
     Ok(())
 }

@@ -144,3 +144,42 @@ pub async fn product_by_handle(client: &ShopifyClient, handle: &str) -> Result<O
         .collect();
     Ok(Some((id.to_string(), stored)))
 }
+
+/// A variant's ids and prices, found by SKU.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct VariantPrice {
+    pub id: String,
+    pub product_id: String,
+    pub sku: String,
+    pub price: String,
+    pub compare_at_price: Option<String>,
+}
+
+/// The variants carrying `skus` (at most 50 per call).
+pub async fn variants_by_sku(client: &ShopifyClient, skus: &[String]) -> Result<Vec<VariantPrice>, ShopifyError> {
+    let mut out = Vec::new();
+    for chunk in skus.chunks(50) {
+        let query = chunk.iter().map(|s| format!("sku:\"{}\"", s.replace('"', "\\\""))).collect::<Vec<_>>().join(" OR ");
+        let data = client.execute(&queries::VARIANT_PRICES_BY_SKU, json!({"query": query, "first": 250}), Priority::Catalog).await?.data;
+        for v in data["productVariants"]["nodes"].as_array().into_iter().flatten() {
+            out.push(VariantPrice {
+                id: v["id"].as_str().unwrap_or("").to_string(),
+                product_id: v["product"]["id"].as_str().unwrap_or("").to_string(),
+                sku: v["sku"].as_str().unwrap_or("").to_string(),
+                price: v["price"].as_str().unwrap_or("").to_string(),
+                compare_at_price: v["compareAtPrice"].as_str().map(str::to_string),
+            });
+        }
+    }
+    Ok(out)
+}
+
+/// Sets price (and compare-at price, `None` clears it) of variants of one product.
+pub async fn set_prices(client: &ShopifyClient, product_id: &str, prices: &[(String, String, Option<String>)]) -> Result<(), WriteError> {
+    let variants: Vec<serde_json::Value> = prices.iter().map(|(id, price, cmp)| json!({"id": id, "price": price, "compareAtPrice": cmp})).collect();
+    let data = client.execute(&queries::PRODUCT_VARIANTS_BULK_UPDATE, json!({"productId": product_id, "variants": variants}), Priority::Catalog).await?.data;
+    match RecordError::list(&data["productVariantsBulkUpdate"]["userErrors"]).into_iter().next() {
+        Some(e) => Err(e.into()),
+        None => Ok(()),
+    }
+}

@@ -35,6 +35,8 @@ operation!(FULFILLMENT_CREATE, "FulfillmentCreate", "fulfillment_create.graphql"
 operation!(CUSTOMER_SET, "CustomerSet", "customer_set.graphql");
 operation!(PRODUCT_BY_HANDLE, "ProductByHandle", "product_by_handle.graphql");
 operation!(INVENTORY_ACTIVATE, "InventoryActivate", "inventory_activate.graphql");
+operation!(VARIANT_PRICES_BY_SKU, "VariantPricesBySku", "variant_prices_by_sku.graphql");
+operation!(PRODUCT_VARIANTS_BULK_UPDATE, "ProductVariantsBulkUpdate", "product_variants_bulk_update.graphql");
 
 /// Every operation the client ships.
 pub const ALL: &[Operation] = &[
@@ -54,4 +56,6 @@ pub const ALL: &[Operation] = &[
     CUSTOMER_SET,
     PRODUCT_BY_HANDLE,
     INVENTORY_ACTIVATE,
+    VARIANT_PRICES_BY_SKU,
+    PRODUCT_VARIANTS_BULK_UPDATE,
 ];

@@ -4,6 +4,8 @@
 //! not send kept unless configured (productSet replaces the list), a content hash of what would be
 //! sent so an unchanged product costs nothing, and archive on ERP delete.
 
+mod prices;
+
 use super::inventory::{dry_run, request_error, write_error, ITEM_LINK};
 use super::shopify_out::{block_on, ShopifyContext};
 use crate::domain::mapping::Mapping;
@@ -28,8 +30,7 @@ fn invalid(field: &str, message: String) -> PluginError {
 /// Write records to Shopify; one outcome per record.
 pub fn push(ctx: &ShopifyContext<'_>, records: &[KeyedRecord]) -> Vec<Result<Pushed, PluginError>> {
     if ctx.flow.object == crate::config::ObjectKind::Price {
-        let message = format!("flow {}: standalone price flows are not supported yet; prices travel with the product flow", ctx.flow_name);
-        return records.iter().map(|_| Err(PluginError::Permanent(message.clone()))).collect();
+        return prices::push(ctx, records);
     }
     let mapping = match Mapping::new(ctx.flow) {
         Ok(m) => m,

@@ -1,0 +1,113 @@
+//! Price flows (`object = "price"`): ERP price records → variant price and compare-at price,
+//! grouped per product into `productVariantsBulkUpdate`. Channel override: with
+//! `channel = "online"` and `[channels.online] price_list = "WEB"`, prices of ERP list WEB win
+//! over the default list (records without a channel) for the SKUs that have one; records of
+//! other lists are skipped.
+
+use super::super::inventory::{dry_run, request_error, write_error};
+use super::super::shopify_out::{block_on, ShopifyContext};
+use crate::domain::ownership::{Field, Ownership};
+use crate::plugin::bindings::types::{FieldError, KeyedRecord, PluginError, Price, Pushed, Record};
+use crate::shopify::products::{set_prices, variants_by_sku};
+use std::collections::BTreeMap;
+
+/// The kv namespace remembering SKUs priced by the channel's list.
+const OVERRIDES: &str = "weft:prices";
+
+fn invalid(field: &str, message: String) -> PluginError {
+    PluginError::InvalidInput(FieldError { field: field.to_owned(), message })
+}
+
+/// Write price records; one outcome per record.
+pub fn push(ctx: &ShopifyContext<'_>, records: &[KeyedRecord]) -> Vec<Result<Pushed, PluginError>> {
+    block_on(push_async(ctx, records))
+}
+
+async fn push_async(ctx: &ShopifyContext<'_>, records: &[KeyedRecord]) -> Vec<Result<Pushed, PluginError>> {
+    let mut out: Vec<Option<Result<Pushed, PluginError>>> = vec![None; records.len()];
+    let list = ctx.flow.channel.as_ref().and_then(|c| ctx.flow.channels.get(c)).and_then(|c| c.price_list.clone());
+    let owners = Ownership::new(&ctx.flow.ownership);
+    let kv = ctx.store.plugin_kv(OVERRIDES, u64::MAX);
+    let skipped = |why: String| Ok(Pushed { external_id: format!("skipped: {why}"), created: false });
+    let mut todo: Vec<(usize, &Price, String, bool)> = Vec::new();
+    for (i, keyed) in records.iter().enumerate() {
+        let Record::Price(p) = &keyed.record else {
+            out[i] = Some(Err(invalid("record", "a price flow takes price records".into())));
+            continue;
+        };
+        let Some(sku) = p.sku.clone().filter(|s| !s.trim().is_empty()) else {
+            out[i] = Some(Err(invalid("sku", format!("price {} has no SKU", p.external_id))));
+            continue;
+        };
+        let key = format!("{}\u{1f}{sku}", ctx.flow_name);
+        let is_override = match (&p.channel, &list) {
+            (None, _) => false,
+            (Some(c), Some(l)) if c == l => true,
+            (Some(c), _) => {
+                out[i] = Some(skipped(format!("price list {c} does not feed this flow")));
+                continue;
+            }
+        };
+        if !is_override && kv.get(&key).ok().flatten().is_some() {
+            out[i] = Some(skipped(format!("{sku} is priced by list {}", list.clone().unwrap_or_default())));
+            continue;
+        }
+        if !owners.erp_may_write(Field::Price, ctx.flow_name, &sku) {
+            out[i] = Some(skipped("price is owned by Shopify".into()));
+            continue;
+        }
+        todo.push((i, p, sku, is_override));
+    }
+    let skus: Vec<String> = todo.iter().map(|(_, _, s, _)| s.clone()).collect();
+    let found = match variants_by_sku(ctx.client, &skus).await {
+        Ok(f) => f,
+        Err(e) => {
+            for (i, ..) in &todo {
+                out[*i] = Some(Err(request_error(&e)));
+            }
+            return finish(out);
+        }
+    };
+    let send_cmp = owners.erp_may_write(Field::CompareAtPrice, ctx.flow_name, "");
+    let mut by_product: BTreeMap<String, Vec<(usize, String, String, Option<String>, bool, String)>> = BTreeMap::new();
+    for (i, p, sku, is_override) in todo {
+        let Some(v) = found.iter().find(|v| v.sku == sku) else {
+            out[i] = Some(Err(PluginError::Retryable(format!("no Shopify variant with SKU {sku:?} yet (the catalog flow creates it)"))));
+            continue;
+        };
+        let cmp = if send_cmp { p.compare_at_price.as_ref().map(|m| m.amount.clone()) } else { v.compare_at_price.clone() };
+        if v.price == p.price.amount && v.compare_at_price == cmp {
+            out[i] = Some(Ok(Pushed { external_id: v.id.clone(), created: false }));
+            if is_override {
+                let _ = kv.set(&format!("{}\u{1f}{sku}", ctx.flow_name), b"1");
+            }
+            continue;
+        }
+        by_product.entry(v.product_id.clone()).or_default().push((i, v.id.clone(), p.price.amount.clone(), cmp, is_override, sku));
+    }
+    for (product, lines) in by_product {
+        let prices: Vec<(String, String, Option<String>)> = lines.iter().map(|(_, id, price, cmp, _, _)| (id.clone(), price.clone(), cmp.clone())).collect();
+        let result = if dry_run::enabled() {
+            dry_run::print(ctx.flow_name, "productVariantsBulkUpdate", &format!("{product}: {prices:?}"));
+            Ok(())
+        } else {
+            set_prices(ctx.client, &product, &prices).await
+        };
+        for (i, id, _, _, is_override, sku) in lines {
+            out[i] = Some(match &result {
+                Ok(()) => {
+                    if is_override && !dry_run::enabled() {
+                        let _ = kv.set(&format!("{}\u{1f}{sku}", ctx.flow_name), b"1");
+                    }
+                    Ok(Pushed { external_id: id, created: false })
+                }
+                Err(e) => Err(write_error(e)),
+            });
+        }
+    }
+    finish(out)
+}
+
+fn finish(out: Vec<Option<Result<Pushed, PluginError>>>) -> Vec<Result<Pushed, PluginError>> {
+    out.into_iter().map(|o| o.unwrap_or_else(|| Err(PluginError::Permanent("no outcome".into())))).collect()
+}
