@@ -98,6 +98,8 @@ fn killed_host_loses_nothing_and_duplicates_nothing() {
     let status = serve.take().unwrap().terminate();
     assert!(status.success(), "SIGTERM exits cleanly: {status:?}");
     let state = sink.state.lock().unwrap();
+    let unexpected: Vec<&String> = state.by_record.keys().filter(|k| !k.starts_with("cust-")).collect();
+    assert!(unexpected.is_empty(), "records the test never sent reached the sink: {unexpected:?}");
     assert_eq!(state.by_record.len(), batches * 10, "no event lost");
     for (record, applied) in &state.by_record {
         assert_eq!(*applied, 1, "{record} applied {applied} times");

@@ -32,11 +32,16 @@ pub struct Sink {
 fn read_request(stream: &mut TcpStream) -> Option<(HashMap<String, String>, Vec<u8>)> {
     let mut reader = BufReader::new(stream.try_clone().ok()?);
     let mut line = String::new();
-    reader.read_line(&mut line).ok()?;
+    if reader.read_line(&mut line).ok()? == 0 {
+        return None;
+    }
     let mut headers = HashMap::new();
     loop {
         let mut h = String::new();
-        reader.read_line(&mut h).ok()?;
+        // EOF before the blank line: the sender died mid-request (a SIGKILLed host).
+        if reader.read_line(&mut h).ok()? == 0 {
+            return None;
+        }
         let h = h.trim_end();
         if h.is_empty() {
             break;
@@ -67,6 +72,10 @@ impl Sink {
                     let key = headers.get("idempotency-key").cloned().unwrap_or_default();
                     let record: serde_json::Value = serde_json::from_slice(&body).unwrap_or_default();
                     let id = record["Customer"]["external_id"].as_str().unwrap_or("").to_owned();
+                    if id.is_empty() || key.is_empty() {
+                        let _ = write!(stream, "HTTP/1.1 400 Bad Request\r\ncontent-length: 0\r\nconnection: close\r\n\r\n");
+                        return;
+                    }
                     let created = {
                         let mut s = state.lock().unwrap();
                         s.requests += 1;
