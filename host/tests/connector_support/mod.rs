@@ -47,7 +47,9 @@ pub fn plugin_host(ids: &[&str], extra_hosts: &[&str]) -> (tempfile::TempDir, Pl
         dir: plugins,
         cache_dir: tmp.path().join("cache"),
         pins: Default::default(),
-        limits: LimitsConfig::default(),
+        // Default limits, except a longer call deadline: an order push is ~9 Tryton calls, and on a
+        // shared 2-core machine with other builds running a call can take seconds.
+        limits: LimitsConfig { connector_deadline_ms: 120_000, ..LimitsConfig::default() },
         store: Some(store),
         network: Network::default(),
         redactor: Redactor::new(),
