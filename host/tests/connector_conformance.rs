@@ -27,20 +27,43 @@ fn file_feed_passes_the_conformance_suite() {
     let (tmp, host) = plugin_host(&["file-feed"], &[]);
     let data = tmp.path().join("data");
     copy_sample_dataset(&data);
-    // The spec ships with the plugin (plugins/file-feed/conformance.toml); run it on a scratch copy.
-    let mut spec = conformance::file::load(&repo_root().join("plugins/file-feed/conformance.toml"), "file-feed").expect("spec loads");
-    let dataset = repo_root().join("plugins/file-feed/../../tests/fixtures/sample-dataset");
-    assert_eq!(spec.grant.directory.as_deref(), Some(dataset.as_path()));
-    for grant in std::iter::once(&mut spec.grant).chain(spec.failures.iter_mut().filter_map(|f| f.grant.as_mut())) {
-        if grant.directory.is_some() {
-            grant.directory = Some(data.clone());
-        }
-    }
+    let grant = Grant { directory: Some(data.clone()), ..Grant::default() };
     let expected = sample_expected();
-    for case in &spec.pulls {
-        let key = conformance::entity_name(case.entity);
-        assert_eq!(case.min_records as u64, expected[key].as_u64().expect("count"), "conformance.toml agrees with EXPECTED.json on {key}");
-    }
+    let count = |k: &str| expected[k].as_u64().expect("count") as usize;
+    let run = run_id();
+    let mut no_lines = shop_order(&format!("#E{run}"), "e", &[]);
+    no_lines.external_id = format!("gid://shopify/Order/E{run}");
+    let spec = Spec {
+        plugin: "file-feed".into(),
+        grant: grant.clone(),
+        pulls: vec![
+            pull(Entity::Product, 25, count("product"), 0, false),
+            pull(Entity::InventoryLevel, 150, count("inventory-level"), 0, false),
+            pull(Entity::Customer, 30, count("customer"), 0, false),
+            pull(Entity::Order, 8, count("order"), 0, false),
+        ],
+        pushes: vec![
+            PushCase { entity: Entity::Order, key: format!("orders:{run}"), record: Record::Order(shop_order(&format!("#{run}"), "c1", &[("TEE-0001-S", 1, "19.90")])) },
+            PushCase { entity: Entity::Customer, key: format!("customers:{run}"), record: Record::Customer(shop_customer(&run)) },
+        ],
+        failures: vec![
+            failure("order without lines is invalid-input", None, Call::Push(Entity::Order, Record::Order(no_lines)), ErrorClass::InvalidInput),
+            failure("no directory granted is invalid-input", Some(Grant::default()), Call::Check, ErrorClass::InvalidInput),
+            failure(
+                "inbox outside the directory is invalid-input",
+                Some(Grant { config: table(&[("inbox", "../etc".into())]), ..grant.clone() }),
+                Call::Check,
+                ErrorClass::InvalidInput,
+            ),
+            failure(
+                "missing inbox folder is invalid-input",
+                Some(Grant { config: table(&[("inbox", "nowhere".into())]), ..grant.clone() }),
+                Call::Pull(Entity::Product),
+                ErrorClass::InvalidInput,
+            ),
+            failure("unsupported entity is permanent", None, Call::Pull(Entity::Price), ErrorClass::Permanent),
+        ],
+    };
     let report = conformance::run(&host, &spec);
     assert_passes(&report);
     // Every check the suite knows ran: describe, check, 3 per pull, 1 per push, the failures.

@@ -11,13 +11,12 @@
 //! errors     each failure case gives the expected class (retryable, unauthorized, ...)
 //! ```
 //!
-//! A spec is built in Rust ([`Spec`]) or read from a `conformance.toml` ([`file::load`]).
+//! A spec is built in Rust ([`Spec`]); `weft plugins test` builds one from a `weft-test.toml`.
 //!
 //! Pull protocol the suite follows (and the flow engine must follow): `has-more` means "call
 //! again with `next-cursor`"; an `invalid-input` error means "one bad item was reported and
 //! skipped: call again with the same cursor".
 
-pub mod file;
 mod pull;
 mod push;
 
