@@ -258,6 +258,7 @@ fn shop(runtime: &tokio::runtime::Runtime, client: &ShopifyClient, sim: &shopify
     if skus.is_empty() {
         return vec!["no variants in the simulator (the catalog flow did not create any): no shopper orders placed".into()];
     }
+    let _inside = runtime.enter();
     let buyers = ["guest@example.com", "guest@example.com", "ada@example.com"];
     buyers
         .iter()

@@ -9,6 +9,7 @@
 
 mod catalog;
 mod customers;
+mod in_flight;
 pub mod inventory;
 mod orders;
 mod shopify_in;
@@ -40,6 +41,7 @@ pub struct FlowEngine {
     grants: BTreeMap<String, Grant>,
     redactor: Redactor,
     shopify: Option<Arc<ShopifyClient>>,
+    in_flight: in_flight::InFlight,
 }
 
 /// The entity a flow's object maps to.
@@ -120,7 +122,7 @@ impl FlowEngine {
             }
             None => None,
         };
-        Ok(FlowEngine { config, plugins, queue, grants, redactor, shopify })
+        Ok(FlowEngine { config, plugins, queue, grants, redactor, shopify, in_flight: Default::default() })
     }
 
     /// The queue.
@@ -408,6 +410,15 @@ impl FlowEngine {
                 }
             }
         }
+        // One writer per record at a time (see in_flight); the others come back shortly.
+        let mut claims = self.in_flight.claims();
+        to_push.retain(|(job, keyed)| match claims.claim(flow_name, keyed.record.external_id()) {
+            Ok(()) => true,
+            Err(busy) => {
+                failures.insert(*job, busy);
+                false
+            }
+        });
         if to_push.is_empty() {
             return (None, done);
         }

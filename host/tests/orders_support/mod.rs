@@ -45,6 +45,13 @@ impl Shop {
         }
     }
 
+    /// A storefront checkout (its webhooks are sent from the simulator's runtime).
+    pub fn place_order(&self, email: &str, lines: &[(&str, i64)]) -> u64 {
+        let _inside = self.runtime.enter();
+        let lines: Vec<(String, i64)> = lines.iter().map(|(s, q)| ((*s).to_owned(), *q)).collect();
+        self.sim.place_order(Some(email), &lines).expect("checkout")
+    }
+
     /// Every order in the simulator.
     pub fn orders(&self) -> Vec<Value> {
         self.sim.state()["orders"].as_object().map(|o| o.values().cloned().collect()).unwrap_or_default()
