@@ -19,8 +19,8 @@ use std::time::{Duration, Instant};
 /// How long a worker holds a job before another may take it (a crashed process's leases are
 /// released at the next start anyway, since redb admits one process at a time).
 const LEASE_MS: u64 = 10 * 60 * 1000;
-/// Jobs leased per worker round.
-const LEASE_BATCH: usize = 64;
+/// Jobs leased per worker round (Shopify takes up to 250 quantities per mutation).
+const LEASE_BATCH: usize = 250;
 /// Idle wait between polls.
 const IDLE: Duration = Duration::from_millis(25);
 

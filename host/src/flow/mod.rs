@@ -24,7 +24,7 @@ use crate::plugin::{CallError, Grant, PluginHost};
 use crate::queue::{Disposition, Queue};
 use crate::redact::Redactor;
 use crate::shopify::{ClientConfig, ShopifyClient};
-use crate::store::{IdLink, Job, JobError, LedgerEntry, NewJob, RunRecord, StoreError};
+use crate::store::{ConfirmedWrite, IdLink, Job, JobError, LedgerEntry, NewJob, RunRecord, StoreError};
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
@@ -439,21 +439,40 @@ impl FlowEngine {
         };
         match pushed {
             Ok(results) => {
+                // Confirm every successful write of the batch in one transaction.
+                let now = self.queue.clock().now_ms();
+                let mut confirmed = Vec::new();
+                let mut pushed_ok = Vec::new();
                 for ((job, keyed), result) in to_push.into_iter().zip(results) {
                     match result {
                         Ok(pushed) => {
                             let outcome = if pushed.created { "created" } else { "updated" };
-                            let entry = LedgerEntry { outcome: outcome.into(), destination_id: pushed.external_id.clone(), at_ms: self.queue.clock().now_ms() };
-                            if let Err(e) = store.ledger_put(&keyed.key, &entry) {
-                                failures.insert(job, store_error(e));
-                                continue;
-                            }
-                            let link = IdLink { erp: Some(pushed.external_id.clone()), shopify: None };
-                            let _ = store.link_ids(entity(flow.object).name(), keyed.record.external_id(), &link);
-                            done.push((job, self.record(&keyed.key, outcome, Some(&keyed.record), Some(pushed.external_id))));
+                            let id = Some(pushed.external_id.clone());
+                            let link = if flow.to == SHOPIFY { IdLink { shopify: id, erp: None } } else { IdLink { shopify: None, erp: id } };
+                            confirmed.push(ConfirmedWrite {
+                                key: keyed.key.clone(),
+                                entry: LedgerEntry { outcome: outcome.into(), destination_id: pushed.external_id.clone(), at_ms: now },
+                                object: entity(flow.object).name().to_owned(),
+                                object_key: keyed.record.external_id().to_owned(),
+                                link,
+                            });
+                            pushed_ok.push((job, keyed, outcome, pushed.external_id));
                         }
                         Err(e) => {
                             failures.insert(job, orders::flag_for_person(&keyed.record, plugin_error(&e)));
+                        }
+                    }
+                }
+                match store.confirm_writes(&confirmed) {
+                    Ok(()) => {
+                        for (job, keyed, outcome, id) in pushed_ok {
+                            done.push((job, self.record(&keyed.key, outcome, Some(&keyed.record), Some(id))));
+                        }
+                    }
+                    Err(e) => {
+                        let error = store_error(e);
+                        for (job, ..) in pushed_ok {
+                            failures.insert(job, error.clone());
                         }
                     }
                 }

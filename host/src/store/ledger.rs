@@ -24,6 +24,21 @@ pub struct LedgerEntry {
     pub at_ms: u64,
 }
 
+/// One confirmed write: its idempotency key and ledger entry, and the ids to link.
+#[derive(Debug, Clone)]
+pub struct ConfirmedWrite {
+    /// Idempotency key.
+    pub key: String,
+    /// The outcome.
+    pub entry: LedgerEntry,
+    /// Id-map object (`customer`, `order`...).
+    pub object: String,
+    /// Id-map key (the record's external id).
+    pub object_key: String,
+    /// Ids to merge.
+    pub link: IdLink,
+}
+
 /// The ids of one object across systems, keyed by (object, shared key such as the SKU).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct IdLink {
@@ -44,10 +59,25 @@ impl Store {
         read_json(&tx.open_table(LEDGER).map_err(e)?, key)
     }
 
-    /// Record that `key`'s effect is confirmed.
-    pub fn ledger_put(&self, key: &str, entry: &LedgerEntry) -> StoreResult<()> {
+    /// Confirm a batch of writes in one transaction: each key's ledger entry, and its ids merged
+    /// into the id map under (object, key).
+    pub fn confirm_writes(&self, writes: &[ConfirmedWrite]) -> StoreResult<()> {
         let tx = self.db.begin_write().map_err(e)?;
-        tx.open_table(LEDGER).map_err(e)?.insert(key, to_json(entry)?.as_slice()).map_err(e)?;
+        {
+            let mut ledger = tx.open_table(LEDGER).map_err(e)?;
+            let mut ids = tx.open_table(ID_MAP).map_err(e)?;
+            for w in writes {
+                ledger.insert(w.key.as_str(), to_json(&w.entry)?.as_slice()).map_err(e)?;
+                let mut link: IdLink = read_json(&ids, (w.object.as_str(), w.object_key.as_str()))?.unwrap_or_default();
+                if w.link.shopify.is_some() {
+                    link.shopify = w.link.shopify.clone();
+                }
+                if w.link.erp.is_some() {
+                    link.erp = w.link.erp.clone();
+                }
+                ids.insert((w.object.as_str(), w.object_key.as_str()), to_json(&link)?.as_slice()).map_err(e)?;
+            }
+        }
         tx.commit().map_err(e)
     }
 

@@ -17,7 +17,7 @@ mod runs;
 
 pub use jobs::{DeadLetter, EnqueueOutcome, Job, JobError, JobState, NewJob, QueueStatus};
 pub use kv::{KvError, PluginKv, KV_MAX_KEY_BYTES, KV_MAX_VALUE_BYTES};
-pub use ledger::{IdLink, LedgerEntry};
+pub use ledger::{ConfirmedWrite, IdLink, LedgerEntry};
 pub use runs::{Run, RunRecord, RunStatus};
 
 use redb::{Database, ReadableDatabase, ReadableTable, TableDefinition};
