@@ -31,7 +31,7 @@ fn follow(host: &PluginHost, grant: &Grant, entity: Entity, cursor: Option<Strin
 }
 
 fn ids(records: &[Record]) -> BTreeSet<String> {
-    records.iter().map(|r| weft::conformance::external_id(r).to_owned()).collect()
+    records.iter().map(|r| r.external_id().to_owned()).collect()
 }
 
 #[test]
@@ -69,7 +69,7 @@ fn bad_rows_are_reported_once_by_file_and_line_and_the_rest_proceeds() {
     copy_sample_dataset(&tmp2.path().join("data"));
     let grant2 = Grant { directory: Some(tmp2.path().join("data")), ..Grant::default() };
     let (products, _, _) = follow(&host2, &grant2, Entity::Product, None, 500);
-    let Some(Record::Product(p)) = products.iter().find(|r| weft::conformance::external_id(r) == "P0003") else { panic!("P0003") };
+    let Some(Record::Product(p)) = products.iter().find(|r| r.external_id() == "P0003") else { panic!("P0003") };
     assert_eq!(p.options, ["Size", "Color"]);
     assert!(!p.variants.is_empty() && p.variants.iter().all(|v| v.sku.as_deref().is_some_and(|s| s.starts_with("CAP-0003")) && v.price.is_some()), "{p:?}");
 }

@@ -109,7 +109,7 @@ fn stock_and_product_changes_follow_their_own_cursors() {
     let mut s = session(&host, &t);
     let mut pull = |limit: u32, cursor: &mut Option<String>, seen: &mut Vec<String>| {
         let page = s.pull(Entity::Product, cursor.as_deref(), limit).expect("no trap").expect("pull");
-        seen.extend(page.records.iter().map(|r| weft::conformance::external_id(r).to_owned()).filter(|id| twin_ids.contains(id)));
+        seen.extend(page.records.iter().map(|r| r.external_id().to_owned()).filter(|id| twin_ids.contains(id)));
         *cursor = page.next_cursor.or(cursor.take());
         page.has_more
     };

@@ -264,26 +264,3 @@ pub fn entity_name(entity: Entity) -> &'static str {
     }
 }
 
-/// The entity of a record.
-pub fn entity_of(record: &Record) -> Entity {
-    match record {
-        Record::Product(_) => Entity::Product,
-        Record::InventoryLevel(_) => Entity::InventoryLevel,
-        Record::Order(_) => Entity::Order,
-        Record::Customer(_) => Entity::Customer,
-        Record::Price(_) => Entity::Price,
-        Record::Fulfillment(_) => Entity::Fulfillment,
-    }
-}
-
-/// The external id of a record.
-pub fn external_id(record: &Record) -> &str {
-    match record {
-        Record::Product(r) => &r.external_id,
-        Record::InventoryLevel(r) => &r.external_id,
-        Record::Order(r) => &r.external_id,
-        Record::Customer(r) => &r.external_id,
-        Record::Price(r) => &r.external_id,
-        Record::Fulfillment(r) => &r.external_id,
-    }
-}

@@ -1,6 +1,6 @@
 //! Pull checks: page limits, cursor resume in fresh instances, completeness, no restart.
 
-use super::{entity_of, external_id, session, PullCase, Report, Spec};
+use super::{session, PullCase, Report, Spec};
 use crate::plugin::bindings::types::{Entity, FieldError, PluginError};
 use crate::plugin::{PluginHost, PluginSession};
 use std::collections::BTreeSet;
@@ -64,13 +64,13 @@ pub(super) fn follow(host: &PluginHost, spec: &Spec, entity: Entity, cursor: Opt
         }
         let mut ids = Vec::new();
         for r in &page.records {
-            if entity_of(r) != entity {
-                return Err(format!("pull {entity:?} returned a {:?} record", entity_of(r)));
+            if r.entity() != entity {
+                return Err(format!("pull {entity:?} returned a {:?} record", r.entity()));
             }
-            if external_id(r).is_empty() {
+            if r.external_id().is_empty() {
                 return Err(format!("pull {entity:?} returned a record without external-id"));
             }
-            ids.push(external_id(r).to_owned());
+            ids.push(r.external_id().to_owned());
         }
         run.pages.push(ids);
         if page.has_more && page.next_cursor.is_none() {

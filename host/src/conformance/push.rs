@@ -1,6 +1,6 @@
 //! Push checks (idempotency, batch isolation) and the expected error classes.
 
-use super::{external_id, session, Call, ErrorClass, FailureCase, PushCase, Report, Spec};
+use super::{session, Call, ErrorClass, FailureCase, PushCase, Report, Spec};
 use crate::plugin::bindings::types::{KeyedRecord, PluginError, Pushed};
 use crate::plugin::PluginHost;
 
@@ -34,8 +34,8 @@ fn idempotent(host: &PluginHost, spec: &Spec, case: &PushCase) -> Result<String,
     let mut s = session(host, spec, &spec.grant)?;
     let fetched = s.fetch(case.entity, std::slice::from_ref(&first.external_id)).map_err(|e| e.to_string())?;
     let read_back = match fetched.as_slice() {
-        [Ok(Some(r))] if external_id(r) == first.external_id => "read back by fetch",
-        [Ok(Some(r))] => return Err(format!("fetch({}) returned record {}", first.external_id, external_id(r))),
+        [Ok(Some(r))] if r.external_id() == first.external_id => "read back by fetch",
+        [Ok(Some(r))] => return Err(format!("fetch({}) returned record {}", first.external_id, r.external_id())),
         [Ok(None)] => return Err(format!("fetch({}) finds nothing after a successful push", first.external_id)),
         [Err(PluginError::Permanent(_))] => "fetch not supported",
         other => return Err(format!("fetch after push: {other:?}")),
