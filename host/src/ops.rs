@@ -1,8 +1,13 @@
 //! Operations on the queue and run log, shared by the admin API and the CLI (which uses the
 //! database directly when no `weft serve` holds it, and the admin API when one does).
 
-use crate::store::{Store, StoreError};
+use crate::config::{Config, FlowConfig};
+use crate::plugin::{LoadedPlugin, PluginHost};
+use crate::store::{RunFilter, RunStatus, Store, StoreError};
 use serde_json::{json, Value};
+
+/// The window of a flow's throughput and error rate in [`flows`].
+pub const STATS_WINDOW_MS: u64 = 60 * 60 * 1000;
 
 /// Queue depth, in-flight, dead letters and pause state per flow.
 pub fn queue_status(store: &Store) -> Result<Value, StoreError> {
@@ -15,9 +20,141 @@ pub fn set_paused(store: &Store, flow: &str, paused: bool, now_ms: u64) -> Resul
     Ok(json!({"flow": flow, "paused": paused}))
 }
 
-/// Runs, newest first.
-pub fn runs(store: &Store, flow: Option<&str>, limit: usize) -> Result<Value, StoreError> {
-    Ok(json!(store.runs(flow, limit)?))
+/// Loaded plugins (id, version, kind, WIT, sha256, capabilities, compile cache) and refused
+/// ones with the reason; with a config, the connections and transforms using each.
+pub fn plugins(host: &PluginHost, config: Option<&Config>) -> Value {
+    let used_by = |id: &str| -> Vec<String> {
+        let Some(config) = config else { return Vec::new() };
+        let connections = config.connections.iter().filter(|(_, c)| c.plugin == id).map(|(n, _)| format!("connection {n}"));
+        let transforms = config.transforms.iter().filter(|(_, t)| t.plugin == id).map(|(n, _)| format!("transform {n}"));
+        connections.chain(transforms).collect()
+    };
+    let mut rows: Vec<Value> = host
+        .plugins()
+        .map(|p| {
+            let mut row = plugin_json(p);
+            row["used_by"] = json!(used_by(&p.manifest.id));
+            row
+        })
+        .collect();
+    rows.extend(host.refused().iter().map(|r| json!({"id": r.id, "status": "refused", "reason": r.reason, "used_by": used_by(&r.id)})));
+    Value::Array(rows)
+}
+
+/// One loaded plugin as JSON.
+pub fn plugin_json(p: &LoadedPlugin) -> Value {
+    let m = &p.manifest;
+    json!({
+        "id": m.id,
+        "version": m.version,
+        "kind": m.kind,
+        "wit": m.wit,
+        "runtime": m.runtime,
+        "sha256": p.sha256,
+        "capabilities": m.capabilities,
+        "status": "ok",
+        "cache": p.cache,
+    })
+}
+
+/// Runs matching `filter`, newest first.
+pub fn runs(store: &Store, filter: &RunFilter, limit: usize) -> Result<Value, StoreError> {
+    Ok(json!(store.runs(filter, limit)?))
+}
+
+/// Every configured flow with its state: queue, pause, last run, and over the last hour the
+/// records moved, failed, the error rate and the throughput.
+pub fn flows(store: &Store, config: &Config, now_ms: u64) -> Result<Value, StoreError> {
+    let status = store.queue_status()?;
+    let mut out = Vec::new();
+    for (name, flow) in &config.flows {
+        let recent = store.runs_since(name, now_ms.saturating_sub(STATS_WINDOW_MS))?;
+        let last_run = match recent.first() {
+            Some(run) => Some(run.clone()),
+            None => store.runs(&RunFilter { flow: Some(name.clone()), ..Default::default() }, 1)?.pop(),
+        };
+        let last_success_ms = match recent.iter().find(|r| r.status == RunStatus::Succeeded) {
+            Some(run) => run.ended_ms,
+            None => store.runs(&RunFilter { flow: Some(name.clone()), status: Some(RunStatus::Succeeded), ..Default::default() }, 1)?.pop().and_then(|r| r.ended_ms),
+        };
+        let (mut records, mut failed) = (0u64, 0u64);
+        for run in &recent {
+            for (outcome, n) in &run.counts {
+                records += n;
+                if matches!(outcome.as_str(), "failed" | "dead" | "retrying") {
+                    failed += n;
+                }
+            }
+        }
+        let queue = status.get(name).cloned().unwrap_or_default();
+        out.push(json!({
+            "name": name,
+            "from": flow.from,
+            "to": flow.to,
+            "object": flow.object,
+            "trigger": trigger_text(flow),
+            "transforms": flow.transforms,
+            "paused": queue.paused_since_ms.is_some(),
+            "queue": queue,
+            "last_run": last_run,
+            "last_success_ms": last_success_ms,
+            "window_ms": STATS_WINDOW_MS,
+            "records": records,
+            "failed": failed,
+            "error_rate": if records == 0 { 0.0 } else { failed as f64 / records as f64 },
+            "per_minute": records as f64 / (STATS_WINDOW_MS as f64 / 60_000.0),
+        }));
+    }
+    Ok(Value::Array(out))
+}
+
+fn trigger_text(flow: &FlowConfig) -> String {
+    let mut parts = Vec::new();
+    if let Some(every) = &flow.trigger.every {
+        parts.push(format!("every {every}"));
+    }
+    if let Some(cron) = &flow.trigger.cron {
+        parts.push(format!("cron {cron}"));
+    }
+    if flow.trigger.webhook {
+        parts.push("webhook".to_owned());
+    }
+    if parts.is_empty() { "manual".to_owned() } else { parts.join(", ") }
+}
+
+/// A page of one run's records, optionally only one outcome (`failed` means failed, dead
+/// and retrying) and only keys containing `search`.
+pub fn run_records(store: &Store, run_id: u64, outcome: Option<&str>, search: Option<&str>, offset: usize, limit: usize) -> Result<Value, StoreError> {
+    let matching: Vec<_> = store
+        .run_records(run_id)?
+        .into_iter()
+        .filter(|r| match outcome {
+            None => true,
+            Some("failed") => matches!(r.record.outcome.as_str(), "failed" | "dead" | "retrying"),
+            Some(o) => r.record.outcome == o,
+        })
+        .filter(|r| search.is_none_or(|q| r.record.key.contains(q)))
+        .collect();
+    let total = matching.len();
+    let page: Vec<_> = matching.into_iter().skip(offset).take(limit).collect();
+    Ok(json!({"total": total, "records": page}))
+}
+
+/// The lineage of one record key (a SKU, an order id): every time it went through a run —
+/// what brought it in (webhook, event, pull), the job, the plugin, the request and the
+/// response, the outcome — newest first, and its jobs still queued or dead-lettered.
+pub fn lineage(store: &Store, key: &str, limit: usize) -> Result<Value, StoreError> {
+    let mut steps = Vec::new();
+    for entry in store.records_by_key(key, limit)? {
+        let run = store.run(entry.run_id)?;
+        steps.push(json!({
+            "run": run,
+            "seq": entry.seq,
+            "record": entry.record,
+        }));
+    }
+    let (queued, dead) = store.jobs_by_key(key, limit)?;
+    Ok(json!({"key": key, "steps": steps, "queued": queued, "dead": dead}))
 }
 
 /// One run, optionally with its records (only failed ones with `failed_only`).
@@ -28,7 +165,7 @@ pub fn run(store: &Store, id: u64, records: bool, failed_only: bool) -> Result<O
         let records: Vec<_> = store
             .run_records(id)?
             .into_iter()
-            .filter(|r| !failed_only || matches!(r.outcome.as_str(), "failed" | "dead" | "retrying"))
+            .filter(|r| !failed_only || matches!(r.record.outcome.as_str(), "failed" | "dead" | "retrying"))
             .collect();
         out["records"] = json!(records);
     }

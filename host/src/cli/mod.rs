@@ -2,6 +2,7 @@
 
 mod demo;
 mod explain;
+mod mapping;
 mod ops;
 mod run;
 mod plugins;
@@ -55,6 +56,9 @@ pub enum Command {
     Explain(explain::ExplainCommand),
     /// Run one flow now (not while `weft serve` runs): pull, push, report.
     Run(run::RunArgs),
+    /// A flow's field mapping, and a live preview of what it would write for one record.
+    #[command(subcommand)]
+    Mapping(mapping::MappingCommand),
 }
 
 /// Send logs to stderr, filtered by `--log`, then RUST_LOG, then `info`.
@@ -80,6 +84,7 @@ pub fn run(cli: Cli) -> Result<ExitCode, String> {
         Command::Queue(cmd) => ops::queue(cmd, &config),
         Command::Explain(cmd) => explain::run(cmd, &config),
         Command::Run(args) => run::run(args, config),
+        Command::Mapping(cmd) => mapping::run(cmd, config),
         Command::Demo(args) => demo::run(args),
     }
 }

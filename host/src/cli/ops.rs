@@ -126,7 +126,7 @@ pub fn runs(cmd: RunsCommand, config: &Config) -> Result<ExitCode, String> {
     match cmd {
         RunsCommand::List { flow, limit, json } => {
             let value = match &target {
-                Target::Local(s) => local(ops::runs(s, flow.as_deref(), limit))?,
+                Target::Local(s) => local(ops::runs(s, &crate::store::RunFilter { flow: flow.clone(), ..Default::default() }, limit))?,
                 Target::Remote(a) => a.get(&format!("/api/runs?limit={limit}{}", flow.map(|f| format!("&flow={f}")).unwrap_or_default()))?,
             };
             print(&value, json, |v| {

@@ -5,7 +5,7 @@ mod harness;
 
 use crate::config::Config;
 use crate::plugin::bindings::types::Record;
-use crate::plugin::{CallError, Grant, HostOptions, LoadedPlugin, PluginHost, PluginKind, PluginSession};
+use crate::plugin::{CallError, Grant, HostOptions, PluginHost, PluginKind, PluginSession};
 use crate::redact::Redactor;
 use crate::store::Store;
 use super::scaffold::{self, Kind, Lang};
@@ -124,26 +124,9 @@ pub fn run(cmd: PluginsCommand, mut config: Config) -> Result<ExitCode, String> 
     }
 }
 
-fn plugin_json(p: &LoadedPlugin) -> Value {
-    let m = &p.manifest;
-    json!({
-        "id": m.id,
-        "version": m.version,
-        "kind": m.kind,
-        "wit": m.wit,
-        "runtime": m.runtime,
-        "sha256": p.sha256,
-        "capabilities": m.capabilities,
-        "status": "ok",
-        "cache": p.cache,
-    })
-}
-
 fn list(host: &PluginHost, as_json: bool) -> Result<ExitCode, String> {
     if as_json {
-        let mut rows: Vec<Value> = host.plugins().map(plugin_json).collect();
-        rows.extend(host.refused().iter().map(|r| json!({"id": r.id, "status": "refused", "reason": r.reason})));
-        println!("{}", serde_json::to_string_pretty(&rows).map_err(|e| e.to_string())?);
+        println!("{}", serde_json::to_string_pretty(&crate::ops::plugins(host, None)).map_err(|e| e.to_string())?);
         return Ok(ExitCode::SUCCESS);
     }
     println!("{:<20} {:<9} {:<10} {:<18} {:<13} {:<40} STATUS", "ID", "VERSION", "KIND", "WIT", "SHA256", "CAPABILITIES");
@@ -204,7 +187,7 @@ fn inspect(host: &PluginHost, config: &Config, id: &str, as_json: bool) -> Resul
     })?;
     let mut session = open(host, config, id, None)?;
     let described = session.describe().map_err(|e| e.to_string())?;
-    let mut out = plugin_json(plugin);
+    let mut out = crate::ops::plugin_json(plugin);
     out["world"] = json!(plugin.world);
     out["describe"] = json!(described);
     if as_json {

@@ -44,6 +44,19 @@ impl Drop for Scratch {
     }
 }
 
+/// A flow engine in this process over `store`, with the runtime its Shopify calls use (enter
+/// it while using the engine).
+pub(super) fn local_engine(config: Config, store: Store) -> Result<(tokio::runtime::Runtime, FlowEngine), String> {
+    let plugins = PluginHost::load(HostOptions::from_config(&config, Some(store.clone()), Redactor::new()))?;
+    let queue = Queue::new(store, Arc::new(SystemClock));
+    let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().map_err(|e| e.to_string())?;
+    let engine = {
+        let _guard = runtime.enter();
+        FlowEngine::new(Arc::new(config), Arc::new(plugins), queue)?
+    };
+    Ok((runtime, engine))
+}
+
 /// Run `weft run`.
 pub fn run(args: RunArgs, config: Config) -> Result<ExitCode, String> {
     if !config.flows.contains_key(&args.flow) {
@@ -69,12 +82,9 @@ pub fn run(args: RunArgs, config: Config) -> Result<ExitCode, String> {
         None
     };
     let store = Store::open(&config.store.path).map_err(|e| format!("{e} (stop `weft serve` first: the database admits one process)"))?;
-    let redactor = Redactor::new();
-    let plugins = PluginHost::load(HostOptions::from_config(&config, Some(store.clone()), redactor))?;
-    let queue = Queue::new(store.clone(), Arc::new(SystemClock));
-    let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().map_err(|e| e.to_string())?;
+    let (runtime, engine) = local_engine(config, store.clone())?;
     let _guard = runtime.enter();
-    let engine = FlowEngine::new(Arc::new(config), Arc::new(plugins), queue.clone())?;
+    let queue = engine.queue().clone();
     let now = SystemClock.now_ms();
     let pull = NewJob {
         flow: args.flow.clone(),

@@ -49,7 +49,7 @@ impl Buffer {
 }
 
 /// A formula and/or buffer that replaces the flow's for some levels.
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct RuleOverride {
     /// CEL formula over on_hand, reserved, incoming, safety_stock.
@@ -59,7 +59,7 @@ pub struct RuleOverride {
 }
 
 /// A sales channel: the Shopify locations (or ERP warehouses) that feed it, with its own rules.
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct ChannelConfig {
     /// ERP location codes or Shopify location GIDs this channel sells from.

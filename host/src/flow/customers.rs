@@ -24,7 +24,7 @@ pub fn push(ctx: &ShopifyContext<'_>, records: &[KeyedRecord]) -> Vec<Result<Pus
 }
 
 /// The `CustomerSetInput` for `c`.
-fn input(c: &Customer) -> Value {
+pub(super) fn input(c: &Customer) -> Value {
     let addresses: Vec<Value> = c
         .addresses
         .iter()

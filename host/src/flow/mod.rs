@@ -12,6 +12,7 @@ mod customers;
 mod in_flight;
 pub mod inventory;
 mod orders;
+pub mod preview;
 mod shopify_in;
 pub mod shopify_out;
 mod work;
@@ -128,6 +129,11 @@ impl FlowEngine {
     /// The queue.
     pub fn queue(&self) -> &Queue {
         &self.queue
+    }
+
+    /// The loaded plugins.
+    pub fn plugins(&self) -> &PluginHost {
+        &self.plugins
     }
 
     /// The config.
@@ -254,6 +260,7 @@ impl FlowEngine {
             job_id: Some(job.id),
             request: None,
             response: None,
+            source: Some(source(job)),
         }
     }
 
@@ -509,7 +516,17 @@ impl FlowEngine {
             job_id: None,
             request,
             response: response.map(|r| truncated(self.redactor.redact(&r).into_owned())),
+            source: None,
         }
+    }
+}
+
+/// What brought a job in, for lineage: `webhook orders/create <webhook id>`, `event <id>`,
+/// `schedule <record key>`, `retry <key>`.
+fn source(job: &Job) -> String {
+    match job.payload.get("topic").and_then(|t| t.as_str()) {
+        Some(topic) => format!("{} {topic} {}", job.trigger, job.key),
+        None => format!("{} {}", job.trigger, job.key),
     }
 }
 

@@ -58,7 +58,7 @@ fn quoted(value: &str) -> String {
 }
 
 /// Variant ids by SKU, for the SKUs of `order`.
-fn variants(ctx: &ShopifyContext<'_>, order: &Order) -> Result<BTreeMap<String, String>, PluginError> {
+pub(super) fn variants(ctx: &ShopifyContext<'_>, order: &Order) -> Result<BTreeMap<String, String>, PluginError> {
     let mut skus: Vec<&str> = order.lines.iter().filter_map(|l| l.sku.as_deref()).collect();
     skus.sort_unstable();
     skus.dedup();
@@ -95,7 +95,7 @@ fn money_bag(amount: &str, currency: &str) -> Value {
 }
 
 /// The `OrderCreateOrderInput` for `order`, lines resolved through `variants`.
-fn order_input(order: &Order, variants: &BTreeMap<String, String>) -> Result<Value, PluginError> {
+pub(super) fn order_input(order: &Order, variants: &BTreeMap<String, String>) -> Result<Value, PluginError> {
     let mut lines = Vec::new();
     for (i, line) in order.lines.iter().enumerate() {
         let sku = line.sku.as_deref().ok_or_else(|| invalid(&format!("lines[{i}].sku"), "an external order line needs a SKU"))?;

@@ -1,30 +1,29 @@
-//! The admin API under `/api` (JSON). Bearer token from `[server] admin_token`; without one,
-//! only loopback clients are served.
+//! The admin API under `/api` (JSON), described in `host/openapi.json`. Bearer token from
+//! `[server] admin_token`; without one, only loopback clients are served.
 
 use super::{error_response, json_response, ServerState};
+use crate::flow::preview::mapping_view;
+use crate::flow::Work;
 use crate::ops;
-use crate::store::StoreError;
+use crate::store::{NewJob, RunFilter, RunStatus, StoreError};
 use bytes::Bytes;
 use http_body_util::Full;
 use hyper::http::request::Parts;
 use hyper::{Response, StatusCode};
-use serde_json::Value;
+use serde_json::{json, Value};
 use std::collections::HashMap;
 use std::net::SocketAddr;
 
+/// Default and largest page of a listing.
+const PAGE: usize = 50;
+const MAX_PAGE: usize = 500;
+
 fn query(parts: &Parts) -> HashMap<String, String> {
-    parts
-        .uri
-        .query()
-        .unwrap_or("")
-        .split('&')
-        .filter_map(|kv| kv.split_once('=').or(Some((kv, ""))))
-        .filter(|(k, _)| !k.is_empty())
-        .map(|(k, v)| (k.to_owned(), v.replace("%20", " ")))
-        .collect()
+    form_urlencoded::parse(parts.uri.query().unwrap_or("").as_bytes()).into_owned().collect()
 }
 
-fn authorized(state: &ServerState, peer: SocketAddr, parts: &Parts) -> bool {
+/// Whether the request may use the admin API (and `/metrics`).
+pub fn authorized(state: &ServerState, peer: SocketAddr, parts: &Parts) -> bool {
     match &state.admin_token {
         Some(token) => {
             let given = parts.headers.get("authorization").and_then(|v| v.to_str().ok()).and_then(|v| v.strip_prefix("Bearer "));
@@ -45,53 +44,114 @@ fn answer(result: Result<Value, StoreError>) -> Response<Full<Bytes>> {
     }
 }
 
+fn found(result: Result<Option<Value>, StoreError>, what: &str) -> Response<Full<Bytes>> {
+    match result {
+        Ok(Some(v)) => json_response(StatusCode::OK, v),
+        Ok(None) => error_response(StatusCode::NOT_FOUND, &format!("no {what}")),
+        Err(e) => error_response(StatusCode::SERVICE_UNAVAILABLE, &e.to_string()),
+    }
+}
+
+fn bad(message: &str) -> Response<Full<Bytes>> {
+    error_response(StatusCode::BAD_REQUEST, message)
+}
+
+/// A numeric query parameter; `Err` names it.
+fn number<T: std::str::FromStr>(q: &HashMap<String, String>, name: &str) -> Result<Option<T>, String> {
+    q.get(name).map(|v| v.parse().map_err(|_| format!("`{name}` must be a number"))).transpose()
+}
+
+fn page_size(q: &HashMap<String, String>) -> Result<usize, String> {
+    Ok(number::<usize>(q, "limit")?.unwrap_or(PAGE).clamp(1, MAX_PAGE))
+}
+
+fn run_filter(q: &HashMap<String, String>) -> Result<RunFilter, String> {
+    let status = match q.get("status") {
+        Some(s) => Some(serde_json::from_value::<RunStatus>(json!(s)).map_err(|_| format!("unknown status `{s}` (running, succeeded, partial, failed)"))?),
+        None => None,
+    };
+    Ok(RunFilter { flow: q.get("flow").cloned(), status, trigger: q.get("trigger").cloned(), before: number(q, "before")? })
+}
+
 /// Route `/api/...` (`path` is what follows `api`).
 pub async fn handle(state: &ServerState, peer: SocketAddr, parts: &Parts, path: &[&str], body: Bytes) -> Response<Full<Bytes>> {
     if !authorized(state, peer, parts) {
         return error_response(StatusCode::UNAUTHORIZED, "admin API: missing or wrong bearer token");
     }
-    let queue = state.engine.queue();
+    let q = query(parts);
+    match route(state, parts.method.as_str(), path, &q, body).await {
+        Ok(response) => response,
+        Err(message) => bad(&message),
+    }
+}
+
+async fn route(state: &ServerState, method: &str, path: &[&str], q: &HashMap<String, String>, body: Bytes) -> Result<Response<Full<Bytes>>, String> {
+    let engine = &state.engine;
+    let queue = engine.queue();
     let store = queue.store();
     let now = queue.clock().now_ms();
-    let q = query(parts);
-    let flow = q.get("flow").map(String::as_str);
-    match (parts.method.as_str(), path) {
+    let flow_param = q.get("flow").map(String::as_str);
+    let known_flow = |name: &str| engine.config().flows.contains_key(name);
+    Ok(match (method, path) {
+        ("GET", ["flows"]) => answer(ops::flows(store, engine.config(), now)),
+        ("GET", ["flows", name]) => match ops::flows(store, engine.config(), now) {
+            Ok(Value::Array(all)) => found(Ok(all.into_iter().find(|f| f["name"] == json!(name))), &format!("flow {name}")),
+            other => answer(other),
+        },
+        ("POST", ["flows", name, "run"]) if known_flow(name) => {
+            let job = NewJob { flow: (*name).to_owned(), trigger: "manual".into(), key: format!("manual-{now}"), payload: json!(Work::Pull), webhook_id: None };
+            answer(queue.enqueue(vec![job]).map(|o| json!({"flow": name, "enqueued": o.len()})))
+        }
+        ("GET", ["flows", name, "mapping"]) => match engine.config().flows.get(*name) {
+            Some(flow) => json_response(StatusCode::OK, mapping_view(name, flow)),
+            None => error_response(StatusCode::NOT_FOUND, &format!("no flow {name}")),
+        },
+        ("POST", ["flows", name, "preview"]) if known_flow(name) => {
+            let given = if body.is_empty() { None } else { serde_json::from_slice::<Value>(&body).map_err(|e| format!("body must be JSON: {e}"))?.get("record").cloned() };
+            let (engine, name) = (engine.clone(), (*name).to_owned());
+            match tokio::task::spawn_blocking(move || engine.preview(&name, given)).await {
+                Ok(Ok(v)) => json_response(StatusCode::OK, v),
+                Ok(Err(message)) => error_response(StatusCode::UNPROCESSABLE_ENTITY, &message),
+                Err(e) => error_response(StatusCode::INTERNAL_SERVER_ERROR, &format!("preview failed: {e}")),
+            }
+        }
+        ("POST", ["flows" | "queues", name, action @ ("pause" | "resume")]) if known_flow(name) => answer(ops::set_paused(store, name, *action == "pause", now)),
+        ("POST", ["flows" | "queues", name, ..]) => error_response(StatusCode::NOT_FOUND, &format!("no flow {name}")),
         ("GET", ["queues"]) => answer(ops::queue_status(store)),
-        ("POST", ["queues", name, action @ ("pause" | "resume")]) => {
-            if !state.engine.config().flows.contains_key(*name) {
-                return error_response(StatusCode::NOT_FOUND, &format!("no flow {name}"));
-            }
-            answer(ops::set_paused(store, name, *action == "pause", now))
-        }
-        ("GET", ["runs"]) => {
-            let limit = q.get("limit").and_then(|l| l.parse().ok()).unwrap_or(50);
-            answer(ops::runs(store, flow, limit))
-        }
+        ("GET", ["runs"]) => answer(ops::runs(store, &run_filter(q)?, page_size(q)?)),
         ("GET", ["runs", id]) => {
-            let Ok(id) = id.parse::<u64>() else { return error_response(StatusCode::BAD_REQUEST, "run id must be a number") };
-            match ops::run(store, id, q.contains_key("records"), q.contains_key("failed")) {
-                Ok(Some(v)) => json_response(StatusCode::OK, v),
-                Ok(None) => error_response(StatusCode::NOT_FOUND, &format!("no run {id}")),
-                Err(e) => error_response(StatusCode::SERVICE_UNAVAILABLE, &e.to_string()),
-            }
+            let id: u64 = id.parse().map_err(|_| "run id must be a number")?;
+            found(ops::run(store, id, q.contains_key("records"), q.contains_key("failed")), &format!("run {id}"))
         }
-        ("GET", ["dlq"]) => answer(ops::dead_letters(store, flow)),
-        ("POST", ["dlq", "retry"]) => match flow {
-            Some(flow) => answer(ops::retry_dead(store, None, Some(flow), now)),
-            None => error_response(StatusCode::BAD_REQUEST, "retry all needs ?flow=NAME"),
-        },
-        ("POST", ["dlq", id, "retry"]) => match id.parse::<u64>() {
-            Ok(id) => answer(ops::retry_dead(store, Some(id), None, now)),
-            Err(_) => error_response(StatusCode::BAD_REQUEST, "job id must be a number"),
-        },
+        ("GET", ["runs", id, "records"]) => {
+            let id: u64 = id.parse().map_err(|_| "run id must be a number")?;
+            let offset = number(q, "offset")?.unwrap_or(0);
+            answer(ops::run_records(store, id, q.get("outcome").map(String::as_str), q.get("q").map(String::as_str), offset, page_size(q)?))
+        }
+        ("GET", ["runs", id, "records", seq]) => {
+            let (Ok(id), Ok(seq)) = (id.parse::<u64>(), seq.parse::<u64>()) else { return Err("run id and record seq must be numbers".into()) };
+            found(store.run_record(id, seq).map(|r| r.map(|r| json!(r))), &format!("record {seq} in run {id}"))
+        }
+        ("GET", ["records"]) => {
+            let key = q.get("key").filter(|k| !k.is_empty()).ok_or("give ?key= (a SKU, an order id, or its beginning)")?;
+            answer(store.records_by_key(key, page_size(q)?).map(|r| json!(r)))
+        }
+        ("GET", ["lineage"]) => {
+            let key = q.get("key").filter(|k| !k.is_empty()).ok_or("give ?key= (a SKU, an order id)")?;
+            answer(ops::lineage(store, key, page_size(q)?))
+        }
+        ("GET", ["dlq"]) => answer(ops::dead_letters(store, flow_param)),
+        ("POST", ["dlq", "retry"]) => answer(ops::retry_dead(store, None, Some(flow_param.ok_or("retry all needs ?flow=NAME")?), now)),
+        ("POST", ["dlq", id, "retry"]) => answer(ops::retry_dead(store, Some(id.parse().map_err(|_| "job id must be a number")?), None, now)),
         ("POST", ["dlq", id, "discard"]) => {
-            let Ok(id) = id.parse::<u64>() else { return error_response(StatusCode::BAD_REQUEST, "job id must be a number") };
+            let id: u64 = id.parse().map_err(|_| "job id must be a number")?;
             let reason = serde_json::from_slice::<Value>(&body).ok().and_then(|v| v["reason"].as_str().map(str::to_owned)).unwrap_or_default();
             if reason.trim().is_empty() {
-                return error_response(StatusCode::BAD_REQUEST, "discarding needs a reason: {\"reason\": \"...\"}");
+                return Err("discarding needs a reason: {\"reason\": \"...\"}".into());
             }
             answer(ops::discard_dead(store, id, &reason))
         }
+        ("GET", ["plugins"]) => json_response(StatusCode::OK, ops::plugins(engine.plugins(), Some(engine.config()))),
         _ => error_response(StatusCode::NOT_FOUND, "no such admin route"),
-    }
+    })
 }

@@ -390,6 +390,28 @@ impl Store {
         Ok(tx.open_table(JOBS).map_err(e)?.get(id).map_err(e)?.is_some())
     }
 
+    /// Queued or leased jobs whose work key starts with `prefix`, and dead letters likewise.
+    pub fn jobs_by_key(&self, prefix: &str, limit: usize) -> StoreResult<(Vec<Job>, Vec<DeadLetter>)> {
+        let tx = self.db.begin_read().map_err(e)?;
+        let mut live = Vec::new();
+        for entry in tx.open_table(JOBS).map_err(e)?.iter().map_err(e)? {
+            let (_, v) = entry.map_err(e)?;
+            let job: Job = from_json(v.value())?;
+            if job.key.starts_with(prefix) && live.len() < limit {
+                live.push(job);
+            }
+        }
+        let mut dead = Vec::new();
+        for entry in tx.open_table(DEAD).map_err(e)?.iter().map_err(e)? {
+            let (_, v) = entry.map_err(e)?;
+            let letter: DeadLetter = from_json(v.value())?;
+            if letter.job.key.starts_with(prefix) && dead.len() < limit {
+                dead.push(letter);
+            }
+        }
+        Ok((live, dead))
+    }
+
     /// Jobs currently stored (ready or leased).
     pub fn job_count(&self) -> StoreResult<u64> {
         let tx = self.db.begin_read().map_err(e)?;

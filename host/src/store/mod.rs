@@ -7,7 +7,8 @@
 //! - `paused` (flow → since ms), `schedule` (flow → last tick ms).
 //! - `ledger` (idempotency key → [`LedgerEntry`]), `id_map` ((object, key) → [`IdLink`]),
 //!   `cursors` ((flow, connection) → cursor string).
-//! - `runs` (id → [`Run`]), `run_records` ((run id, seq) → [`RunRecord`]).
+//! - `runs` (id → [`Run`]), `run_records` ((run id, seq) → [`RunRecord`]),
+//!   `run_record_keys` ((record key, run id, seq) index, for search and lineage).
 //! - `plugin_kv`, `plugin_kv_usage`: plugin-scoped state.
 
 mod jobs;
@@ -18,7 +19,7 @@ mod runs;
 pub use jobs::{DeadLetter, EnqueueOutcome, Job, JobError, JobState, NewJob, QueueStatus};
 pub use kv::{KvError, PluginKv, KV_MAX_KEY_BYTES, KV_MAX_VALUE_BYTES};
 pub use ledger::{ConfirmedWrite, IdLink, LedgerEntry};
-pub use runs::{Run, RunRecord, RunStatus};
+pub use runs::{RecordEntry, Run, RunFilter, RunRecord, RunStatus};
 
 use redb::{Database, ReadableDatabase, ReadableTable, TableDefinition};
 use std::path::Path;

@@ -7,10 +7,13 @@ use std::collections::BTreeMap;
 
 const RUNS: TableDefinition<u64, &[u8]> = TableDefinition::new("runs");
 const RUN_RECORDS: TableDefinition<(u64, u64), &[u8]> = TableDefinition::new("run_records");
+/// Index of run records by record key: (key, run id, seq).
+const RECORD_KEYS: TableDefinition<(&str, u64, u64), ()> = TableDefinition::new("run_record_keys");
 
 pub(super) fn create_tables(tx: &WriteTransaction) -> StoreResult<()> {
     tx.open_table(RUNS).map_err(StoreError::from_display)?;
     tx.open_table(RUN_RECORDS).map_err(StoreError::from_display)?;
+    tx.open_table(RECORD_KEYS).map_err(StoreError::from_display)?;
     Ok(())
 }
 
@@ -70,6 +73,43 @@ pub struct RunRecord {
     pub request: Option<String>,
     /// Response payload (secrets redacted, truncated).
     pub response: Option<String>,
+    /// What brought the record in: the job's trigger and work key (a Shopify webhook id, an
+    /// ERP event id, a pull).
+    #[serde(default)]
+    pub source: Option<String>,
+}
+
+/// Which runs to list.
+#[derive(Debug, Clone, Default)]
+pub struct RunFilter {
+    /// Only this flow.
+    pub flow: Option<String>,
+    /// Only runs with this status.
+    pub status: Option<RunStatus>,
+    /// Only runs with this trigger.
+    pub trigger: Option<String>,
+    /// Only runs older than this id (the previous page's last id).
+    pub before: Option<u64>,
+}
+
+impl RunFilter {
+    fn matches(&self, run: &Run) -> bool {
+        self.flow.as_ref().is_none_or(|f| *f == run.flow)
+            && self.status.is_none_or(|s| s == run.status)
+            && self.trigger.as_ref().is_none_or(|t| *t == run.trigger)
+    }
+}
+
+/// One run record with its place in the run.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RecordEntry {
+    /// The run.
+    pub run_id: u64,
+    /// Position in the run.
+    pub seq: u64,
+    /// The record.
+    #[serde(flatten)]
+    pub record: RunRecord,
 }
 
 fn e(err: impl std::fmt::Display) -> StoreError {
@@ -103,6 +143,7 @@ impl Store {
             let mut runs = tx.open_table(RUNS).map_err(e)?;
             let mut run: Run = read_json(&runs, run_id)?.ok_or_else(|| StoreError::Other(format!("no run {run_id}")))?;
             let mut table = tx.open_table(RUN_RECORDS).map_err(e)?;
+            let mut keys = tx.open_table(RECORD_KEYS).map_err(e)?;
             let mut seq = table
                 .range((run_id, 0u64)..=(run_id, u64::MAX))
                 .map_err(e)?
@@ -113,6 +154,7 @@ impl Store {
                 .unwrap_or(0);
             for record in records {
                 table.insert((run_id, seq), to_json(record)?.as_slice()).map_err(e)?;
+                keys.insert((record.key.as_str(), run_id, seq), ()).map_err(e)?;
                 *run.counts.entry(record.outcome.clone()).or_default() += 1;
                 seq += 1;
             }
@@ -142,19 +184,37 @@ impl Store {
         Ok(run)
     }
 
-    /// Runs, newest first, optionally of one flow, at most `limit`.
-    pub fn runs(&self, flow: Option<&str>, limit: usize) -> StoreResult<Vec<Run>> {
+    /// Runs matching `filter`, newest first, at most `limit`.
+    pub fn runs(&self, filter: &RunFilter, limit: usize) -> StoreResult<Vec<Run>> {
+        let tx = self.db.begin_read().map_err(e)?;
+        let table = tx.open_table(RUNS).map_err(e)?;
+        let mut out = Vec::new();
+        for entry in table.range(..filter.before.unwrap_or(u64::MAX)).map_err(e)?.rev() {
+            let (_, v) = entry.map_err(e)?;
+            let run: Run = from_json(v.value())?;
+            if filter.matches(&run) {
+                out.push(run);
+                if out.len() >= limit {
+                    break;
+                }
+            }
+        }
+        Ok(out)
+    }
+
+    /// Runs of `flow` started at or after `since_ms`, newest first.
+    pub fn runs_since(&self, flow: &str, since_ms: u64) -> StoreResult<Vec<Run>> {
         let tx = self.db.begin_read().map_err(e)?;
         let table = tx.open_table(RUNS).map_err(e)?;
         let mut out = Vec::new();
         for entry in table.iter().map_err(e)?.rev() {
             let (_, v) = entry.map_err(e)?;
             let run: Run = from_json(v.value())?;
-            if flow.is_none_or(|f| f == run.flow) {
+            if run.started_ms < since_ms {
+                break;
+            }
+            if run.flow == flow {
                 out.push(run);
-                if out.len() >= limit {
-                    break;
-                }
             }
         }
         Ok(out)
@@ -167,13 +227,44 @@ impl Store {
     }
 
     /// The records of a run, in order.
-    pub fn run_records(&self, run_id: u64) -> StoreResult<Vec<RunRecord>> {
+    pub fn run_records(&self, run_id: u64) -> StoreResult<Vec<RecordEntry>> {
         let tx = self.db.begin_read().map_err(e)?;
         let table = tx.open_table(RUN_RECORDS).map_err(e)?;
         let mut out = Vec::new();
         for entry in table.range((run_id, 0u64)..=(run_id, u64::MAX)).map_err(e)? {
-            let (_, v) = entry.map_err(e)?;
-            out.push(from_json(v.value())?);
+            let (k, v) = entry.map_err(e)?;
+            out.push(RecordEntry { run_id, seq: k.value().1, record: from_json(v.value())? });
+        }
+        Ok(out)
+    }
+
+    /// One record of a run.
+    pub fn run_record(&self, run_id: u64, seq: u64) -> StoreResult<Option<RecordEntry>> {
+        let tx = self.db.begin_read().map_err(e)?;
+        let record: Option<RunRecord> = read_json(&tx.open_table(RUN_RECORDS).map_err(e)?, (run_id, seq))?;
+        Ok(record.map(|record| RecordEntry { run_id, seq, record }))
+    }
+
+    /// Records whose key starts with `prefix` (a SKU, an order id), newest run first, at most `limit`.
+    pub fn records_by_key(&self, prefix: &str, limit: usize) -> StoreResult<Vec<RecordEntry>> {
+        let tx = self.db.begin_read().map_err(e)?;
+        let keys = tx.open_table(RECORD_KEYS).map_err(e)?;
+        let records = tx.open_table(RUN_RECORDS).map_err(e)?;
+        let mut found: Vec<(u64, u64)> = Vec::new();
+        for entry in keys.range((prefix, 0u64, 0u64)..).map_err(e)? {
+            let (k, _) = entry.map_err(e)?;
+            let (key, run, seq) = k.value();
+            if !key.starts_with(prefix) {
+                break;
+            }
+            found.push((run, seq));
+        }
+        found.sort_unstable_by(|a, b| b.cmp(a));
+        let mut out = Vec::new();
+        for (run_id, seq) in found.into_iter().take(limit) {
+            if let Some(record) = read_json::<(u64, u64), RunRecord>(&records, (run_id, seq))? {
+                out.push(RecordEntry { run_id, seq, record });
+            }
         }
         Ok(out)
     }

@@ -8,6 +8,7 @@ mod prices;
 
 use super::inventory::{dry_run, request_error, write_error, ITEM_LINK};
 use super::shopify_out::{block_on, ShopifyContext};
+use crate::config::FlowConfig;
 use crate::domain::mapping::Mapping;
 use crate::domain::ownership::{Field, Ownership};
 use crate::plugin::bindings::types::{FieldError, KeyedRecord, PluginError, Product, Pushed, Record};
@@ -41,7 +42,7 @@ pub fn push(ctx: &ShopifyContext<'_>, records: &[KeyedRecord]) -> Vec<Result<Pus
 }
 
 /// The handle of an ERP product in Shopify: the linked one, else derived from its code.
-fn handle(p: &Product) -> String {
+pub fn handle(p: &Product) -> String {
     let base = p.sku.clone().unwrap_or_else(|| p.external_id.clone());
     let slug: String = base.to_lowercase().chars().map(|c| if c.is_ascii_alphanumeric() { c } else { '-' }).collect();
     let slug = slug.split('-').filter(|s| !s.is_empty()).collect::<Vec<_>>().join("-");
@@ -65,36 +66,17 @@ async fn push_one(ctx: &ShopifyContext<'_>, mapping: &Mapping, owners: &Ownershi
         let set = product_set_json(ctx.client, &handle, json!({"status": "ARCHIVED"})).await.map_err(|e| write_error(&e))?;
         return Ok(Pushed { external_id: set.id, created: false });
     }
-    let Some(fields) = mapping.apply(p).map_err(|e| invalid("mapping", e))? else {
+    let Some(write) = product_write(ctx.flow_name, ctx.flow, mapping, owners, p)? else {
         tracing::info!(flow = ctx.flow_name, product = %p.external_id, "skipped by skip_if");
         return Ok(Pushed { external_id: "skipped".into(), created: false });
     };
-    let keys = ctx.flow.identity.keys(&p.variants).map_err(|e| invalid(ctx.flow.identity.name(), e))?;
+    let ProductWrite { keys, mut input, .. } = write;
     for key in &keys {
         let owner = ctx.store.id_link(KEY_LINK, key).ok().flatten().and_then(|l| l.erp);
         if let Some(other) = owner.filter(|o| *o != p.external_id) {
             return Err(invalid(ctx.flow.identity.name(), format!("{} {key:?} already belongs to ERP product {other}; refusing to merge", ctx.flow.identity.name())));
         }
     }
-    let who = p.external_id.as_str();
-    let may = |f: Field| owners.erp_may_write(f, ctx.flow_name, who);
-    let mut input = serde_json::Map::new();
-    let mut put = |f: Field, key: &str, value: Json| {
-        let empty = value.is_null() || value.as_array().is_some_and(Vec::is_empty);
-        if !empty && may(f) {
-            input.insert(key.to_owned(), value);
-        }
-    };
-    put(Field::Title, "title", json!(fields.title));
-    put(Field::Description, "descriptionHtml", json!(fields.description));
-    put(Field::Vendor, "vendor", json!(fields.vendor));
-    put(Field::ProductType, "productType", json!(fields.product_type));
-    put(Field::Status, "status", json!(fields.status));
-    put(Field::Tags, "tags", json!(fields.tags));
-    let (options, variants) = variants(p, &keys, owners, ctx.flow_name);
-    input.insert("productOptions".into(), options);
-    input.insert("variants".into(), Json::Array(variants));
-    let mut input = Json::Object(input);
     let hash = hex::encode(&Sha256::digest(format!("{handle}\n{input}").as_bytes())[..16]);
     let kv = ctx.store.plugin_kv(HASHES, u64::MAX);
     let hash_key = format!("{}\u{1f}{}", ctx.flow_name, p.external_id);
@@ -122,8 +104,69 @@ async fn push_one(ctx: &ShopifyContext<'_>, mapping: &Mapping, owners: &Ownershi
     Ok(Pushed { external_id: set.id, created: linked.is_none() })
 }
 
-/// `productOptions` and `variants` of the input, with only the ERP-owned variant fields.
-fn variants(p: &Product, keys: &[String], owners: &Ownership, flow: &str) -> (Json, Vec<Json>) {
+/// Where each catalog field goes in Shopify's `productSet` input (SEO, collections and
+/// metafields are Shopify's and never sent).
+pub const SHOPIFY_TARGETS: &[(Field, &str)] = &[
+    (Field::Title, "title"),
+    (Field::Description, "descriptionHtml"),
+    (Field::Vendor, "vendor"),
+    (Field::ProductType, "productType"),
+    (Field::Status, "status"),
+    (Field::Tags, "tags"),
+    (Field::Sku, "variants[].sku"),
+    (Field::Price, "variants[].price"),
+    (Field::CompareAtPrice, "variants[].compareAtPrice"),
+    (Field::Barcode, "variants[].barcode"),
+    (Field::Cost, "variants[].inventoryItem.cost"),
+    (Field::Weight, "variants[].inventoryItem.measurement.weight"),
+];
+
+/// What a product flow would send for one ERP product.
+pub struct ProductWrite {
+    /// The variants' identity keys.
+    pub keys: Vec<String>,
+    /// The `productSet` input: ERP-owned fields only.
+    pub input: Json,
+    /// Fields the ERP record has a value for but Shopify owns, so not sent.
+    pub dropped: Vec<&'static str>,
+}
+
+/// The `productSet` input of `p` (mapping, `skip_if`, identity keys, ownership), `None` when
+/// `skip_if` holds. The write path and the mapping preview both build their input here.
+pub fn product_write(flow_name: &str, flow: &FlowConfig, mapping: &Mapping, owners: &Ownership, p: &Product) -> Result<Option<ProductWrite>, PluginError> {
+    let Some(fields) = mapping.apply(p).map_err(|e| invalid("mapping", e))? else { return Ok(None) };
+    let keys = flow.identity.keys(&p.variants).map_err(|e| invalid(flow.identity.name(), e))?;
+    let who = p.external_id.as_str();
+    let mut dropped = Vec::new();
+    let mut input = serde_json::Map::new();
+    let mut put = |f: Field, value: Json| {
+        let empty = value.is_null() || value.as_array().is_some_and(Vec::is_empty);
+        let key = SHOPIFY_TARGETS.iter().find(|(t, _)| *t == f).map(|(_, k)| *k);
+        match key {
+            Some(key) if !empty && owners.erp_may_write(f, flow_name, who) => {
+                input.insert(key.to_owned(), value);
+            }
+            Some(_) if !empty => dropped.push(f.name()),
+            _ => {}
+        }
+    };
+    put(Field::Title, json!(fields.title));
+    put(Field::Description, json!(fields.description));
+    put(Field::Vendor, json!(fields.vendor));
+    put(Field::ProductType, json!(fields.product_type));
+    put(Field::Status, json!(fields.status));
+    put(Field::Tags, json!(fields.tags));
+    let (options, variants) = variants(p, &keys, owners, flow_name, &mut dropped);
+    input.insert("productOptions".into(), options);
+    input.insert("variants".into(), Json::Array(variants));
+    dropped.sort_unstable();
+    dropped.dedup();
+    Ok(Some(ProductWrite { keys, input: Json::Object(input), dropped }))
+}
+
+/// `productOptions` and `variants` of the input, with only the ERP-owned variant fields; the
+/// names of fields left out because Shopify owns them go to `dropped`.
+fn variants(p: &Product, keys: &[String], owners: &Ownership, flow: &str, dropped: &mut Vec<&'static str>) -> (Json, Vec<Json>) {
     let names: Vec<String> = if p.options.is_empty() { vec!["Title".into()] } else { p.options.clone() };
     let mut values: Vec<Vec<String>> = vec![Vec::new(); names.len()];
     let mut out = Vec::new();
@@ -139,7 +182,13 @@ fn variants(p: &Product, keys: &[String], owners: &Ownership, flow: &str) -> (Js
         }
         let mut input = serde_json::Map::new();
         input.insert("optionValues".into(), Json::Array(option_values));
-        let may = |f: Field| owners.erp_may_write(f, flow, key);
+        let mut may = |f: Field| {
+            let ok = owners.erp_may_write(f, flow, key);
+            if !ok {
+                dropped.push(f.name());
+            }
+            ok
+        };
         if let Some(sku) = v.sku.as_ref().filter(|_| may(Field::Sku)) {
             input.insert("sku".into(), json!(sku));
         }

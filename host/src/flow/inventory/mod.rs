@@ -12,6 +12,7 @@ pub mod state;
 
 use super::shopify_out::{block_on, ShopifyContext};
 use crate::config::flow::UnmappedLocation;
+use crate::config::FlowConfig;
 use crate::domain::available::{Rules, Trace};
 use crate::plugin::bindings::types::{FieldError, KeyedRecord, PluginError, Pushed, Record};
 use crate::shopify::inventory::{self as inv, QuantityName, QuantitySet, SetQuantities};
@@ -69,7 +70,7 @@ async fn push_async(ctx: &ShopifyContext<'_>, records: &[KeyedRecord]) -> Vec<Re
     };
     let mut levels = Vec::new();
     for (index, keyed) in records.iter().enumerate() {
-        match compute(ctx, &rules, &keyed.record) {
+        match trace(ctx.flow_name, ctx.flow, &rules, &keyed.record) {
             Ok(Some(trace)) => levels.push(Level { index, trace, item: None, before: None, target: 0, conflict: None }),
             Ok(None) => out[index] = Some(Ok(Pushed { external_id: "skipped (unmapped location)".into(), created: false })),
             Err(e) => out[index] = Some(Err(e)),
@@ -159,7 +160,8 @@ async fn read_levels(ctx: &ShopifyContext<'_>, skus: &[String]) -> Result<Vec<in
 }
 
 /// The trace of one record, `None` when its location is unmapped and the flow skips those.
-fn compute(ctx: &ShopifyContext<'_>, rules: &Rules, record: &Record) -> Result<Option<Trace>, PluginError> {
+/// The write path and the mapping preview both compute here.
+pub fn trace(flow_name: &str, flow: &FlowConfig, rules: &Rules, record: &Record) -> Result<Option<Trace>, PluginError> {
     let Record::InventoryLevel(level) = record else {
         return Err(invalid("record", "an inventory flow takes inventory-level records".into()));
     };
@@ -167,11 +169,11 @@ fn compute(ctx: &ShopifyContext<'_>, rules: &Rules, record: &Record) -> Result<O
         Some(s) if !s.trim().is_empty() => {}
         _ => return Err(invalid("sku", format!("inventory level {} has no SKU", level.external_id))),
     }
-    let Some(location) = ctx.flow.locations.get(&level.location) else {
-        let message = format!("ERP location {:?} is not mapped in flows.{}.locations", level.location, ctx.flow_name);
-        return match ctx.flow.unmapped_location {
+    let Some(location) = flow.locations.get(&level.location) else {
+        let message = format!("ERP location {:?} is not mapped in flows.{}.locations", level.location, flow_name);
+        return match flow.unmapped_location {
             UnmappedLocation::Skip => {
-                tracing::warn!(flow = ctx.flow_name, sku = level.sku.as_deref().unwrap_or(""), "{message}; skipped");
+                tracing::warn!(flow = flow_name, sku = level.sku.as_deref().unwrap_or(""), "{message}; skipped");
                 Ok(None)
             }
             UnmappedLocation::Fail => Err(invalid("location", message)),
