@@ -147,11 +147,7 @@ pub fn lineage(store: &Store, key: &str, limit: usize) -> Result<Value, StoreErr
     let mut steps = Vec::new();
     for entry in store.records_by_key(key, limit)? {
         let run = store.run(entry.run_id)?;
-        steps.push(json!({
-            "run": run,
-            "seq": entry.seq,
-            "record": entry.record,
-        }));
+        steps.push(json!({"run": run, "record": entry}));
     }
     let (queued, dead) = store.jobs_by_key(key, limit)?;
     Ok(json!({"key": key, "steps": steps, "queued": queued, "dead": dead}))

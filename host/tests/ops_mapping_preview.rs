@@ -27,7 +27,7 @@ fn preview(s: &Scenario, extra: &[&str]) -> Value {
 fn preview_shows_exactly_what_the_flow_writes() {
     let rt = tokio::runtime::Runtime::new().unwrap();
     let sim = rt.block_on(shopify_common::start(serde_json::from_value(json!({"locations": [{"name": "Main"}]})).unwrap()));
-    let s = Scenario::new(sim.base_url(), sim.token(), "127.0.0.1:0", FLOW);
+    let s = Scenario::new(sim.base_url(), sim.token(), "", FLOW);
     s.feed_file("products.csv", PRODUCTS);
 
     let (ok, out, err) = s.weft(&["mapping", "show", "products"]);

@@ -303,9 +303,16 @@ impl FlowEngine {
     fn push_batch(&self, flow_name: &str, flow: &FlowConfig, jobs: &[Job], acks: &mut Vec<Job>) -> Vec<RunRecord> {
         let mut failures: BTreeMap<usize, JobError> = BTreeMap::new();
         let mut items = Vec::new();
+        // What each job asked for, shown in its run record when it fails.
+        let mut requests: BTreeMap<usize, String> = BTreeMap::new();
         for (i, job) in jobs.iter().enumerate() {
             match self.resolve(flow_name, flow, job) {
-                Ok(Some(record)) => items.push(Item { job: i, record }),
+                Ok(Some(record)) => {
+                    if let Some(request) = self.payload(&record) {
+                        requests.insert(i, request);
+                    }
+                    items.push(Item { job: i, record });
+                }
                 Ok(None) => {}
                 Err(e) => {
                     failures.insert(i, e);
@@ -327,6 +334,7 @@ impl FlowEngine {
                 None => Ok(mine.iter().map(|r| r.outcome.as_str()).max().unwrap_or("unchanged").to_owned()),
             };
             let mut settled = self.settle(job, flow, result, plugin.clone(), acks);
+            settled.request = requests.remove(&i);
             if let Some(first) = mine.into_iter().next() {
                 settled.request = first.request;
                 settled.response = first.response;
@@ -504,8 +512,13 @@ impl FlowEngine {
         Ok(shopify_out::ShopifyContext { client, store: self.queue.store(), flow_name, flow, config: &self.config })
     }
 
+    /// A record as kept in a run record: JSON, secrets redacted, truncated.
+    fn payload(&self, record: &Record) -> Option<String> {
+        serde_json::to_string(record).ok().map(|t| truncated(self.redactor.redact(&t).into_owned()))
+    }
+
     fn record(&self, key: &str, outcome: &str, request: Option<&Record>, response: Option<String>) -> RunRecord {
-        let request = request.and_then(|r| serde_json::to_string(r).ok()).map(|t| truncated(self.redactor.redact(&t).into_owned()));
+        let request = request.and_then(|r| self.payload(r));
         RunRecord {
             key: key.to_owned(),
             outcome: outcome.to_owned(),

@@ -100,7 +100,7 @@ async fn route(state: &ServerState, method: &str, path: &[&str], q: &HashMap<Str
         },
         ("POST", ["flows", name, "run"]) if known_flow(name) => {
             let job = NewJob { flow: (*name).to_owned(), trigger: "manual".into(), key: format!("manual-{now}"), payload: json!(Work::Pull), webhook_id: None };
-            answer(queue.enqueue(vec![job]).map(|o| json!({"flow": name, "enqueued": o.len()})))
+            answer(queue.enqueue_async(vec![job]).await.map(|o| json!({"flow": name, "enqueued": o.len()})))
         }
         ("GET", ["flows", name, "mapping"]) => match engine.config().flows.get(*name) {
             Some(flow) => json_response(StatusCode::OK, mapping_view(name, flow)),

@@ -1,6 +1,7 @@
-//! The HTTP server of `weft serve`: Shopify and ERP webhooks, and the admin API.
+//! The HTTP server of `weft serve`: Shopify and ERP webhooks, the admin API and the dashboard.
 
 mod admin;
+mod dashboard;
 mod webhooks;
 
 use crate::config::Secret;
@@ -53,6 +54,7 @@ pub async fn handle(state: Arc<ServerState>, peer: SocketAddr, req: Request<Inco
         ("POST", ["webhooks", "shopify"]) => webhooks::shopify(&state, &parts.headers, body).await,
         ("POST", ["webhooks", connection]) => webhooks::erp(&state, connection, &parts.headers, body).await,
         (_, ["api", ..]) => admin::handle(&state, peer, &parts, &segments[1..], body).await,
+        ("GET", _) => dashboard::asset(path.trim_matches('/')).unwrap_or_else(|| error_response(StatusCode::NOT_FOUND, "no such route")),
         _ => error_response(StatusCode::NOT_FOUND, "no such route"),
     };
     Ok(response)

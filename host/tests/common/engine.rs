@@ -176,6 +176,11 @@ pub fn get(addr: &str, path: &str) -> Option<(u16, String)> {
     request(addr, "GET", path, &[], b"")
 }
 
+/// GET `http://addr/path` with `headers`.
+pub fn get_with(addr: &str, path: &str, headers: &[(&str, &str)]) -> Option<(u16, String)> {
+    request(addr, "GET", path, headers, b"")
+}
+
 fn request(addr: &str, method: &str, path: &str, headers: &[(&str, &str)], body: &[u8]) -> Option<(u16, String)> {
     let mut stream = TcpStream::connect(addr).ok()?;
     stream.set_read_timeout(Some(Duration::from_secs(30))).ok()?;
