@@ -30,6 +30,8 @@ const TOPICS: &[&str] = &["ORDERS_CREATE", "ORDERS_UPDATED", "ORDERS_PAID", "ORD
 const QUIET: Duration = Duration::from_secs(4);
 /// Give up waiting for a phase after this long (the summary then says what is missing).
 const PHASE_LIMIT: Duration = Duration::from_secs(300);
+/// Jobs due later than this are backing off and do not keep a phase busy.
+const RETRY_HORIZON: Duration = Duration::from_secs(5);
 
 /// `weft demo` arguments.
 #[derive(Debug, clap::Args)]
@@ -181,10 +183,14 @@ fn fill(state: &Value, dir: &Path, listen: &str, sim: &str) -> Result<String, St
     }
 }
 
+fn now_ms() -> u64 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_millis() as u64).unwrap_or_default()
+}
+
 /// Pause (or resume) flows in the store before `weft serve` opens it.
 fn hold(config: &Config, flows: &[&str], paused: bool) -> Result<(), String> {
     let store = Store::open(&config.store.path).map_err(|e| e.to_string())?;
-    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_millis() as u64).unwrap_or_default();
+    let now = now_ms();
     for flow in flows.iter().filter(|f| config.flows.contains_key(**f)) {
         store.set_paused(flow, paused, now).map_err(|e| e.to_string())?;
     }
@@ -224,18 +230,23 @@ fn settle(admin: &Admin, config: &Config) -> Result<(), String> {
     while started.elapsed() < PHASE_LIMIT {
         std::thread::sleep(Duration::from_millis(500));
         let queues = admin.get("/api/queues")?;
+        // Jobs backing off before a retry (a variant whose product the ERP export got wrong
+        // never appears) do not hold the phase; the summary reports them.
+        let soon = now_ms() + RETRY_HORIZON.as_millis() as u64;
         let busy = config.flows.keys().any(|f| {
             let q = &queues[f.as_str()];
-            q["paused_since_ms"].is_null() && (q["ready"].as_u64().unwrap_or(0) > 0 || q["leased"].as_u64().unwrap_or(0) > 0)
+            let due = q["ready"].as_u64().unwrap_or(0) > 0 && q["next_due_ms"].as_u64().is_some_and(|d| d <= soon);
+            q["paused_since_ms"].is_null() && (due || q["leased"].as_u64().unwrap_or(0) > 0)
         });
-        // A pull that found nothing new still makes a run ("enqueued 0"); only runs that did
-        // something count as activity.
+        // A pull that found nothing new still makes a run ("enqueued 0"), and so does a job
+        // that failed again and waits for its next retry; only runs that moved something count
+        // as activity.
         let runs = admin.get("/api/runs?limit=20")?;
         let marker = runs
             .as_array()
             .into_iter()
             .flatten()
-            .find(|r| r["counts"].as_object().is_some_and(|c| c.keys().any(|k| k != "enqueued 0")))
+            .find(|r| r["counts"].as_object().is_some_and(|c| c.keys().any(|k| k != "enqueued 0" && k != "retrying")))
             .and_then(|r| r["id"].as_u64())
             .unwrap_or(0);
         if busy || marker != last.0 {
@@ -273,12 +284,28 @@ fn shop(runtime: &tokio::runtime::Runtime, client: &ShopifyClient, sim: &shopify
         .collect()
 }
 
+/// Every run of `flow`, a page at a time.
+fn all_runs(admin: &Admin, flow: &str) -> Result<Vec<Value>, String> {
+    let mut runs: Vec<Value> = Vec::new();
+    loop {
+        let before = runs.last().and_then(|r| r["id"].as_u64()).map(|id| format!("&before={id}")).unwrap_or_default();
+        let page = admin.get(&format!("/api/runs?flow={flow}&limit=500{before}"))?;
+        let page = page.as_array().cloned().unwrap_or_default();
+        if page.is_empty() {
+            return Ok(runs);
+        }
+        runs.extend(page);
+    }
+}
+
 /// What every flow did, read from the admin API.
 struct Summary {
     /// Flow → outcome → records.
     counts: BTreeMap<String, BTreeMap<String, u64>>,
     /// Flow → dead-lettered reasons.
     failures: BTreeMap<String, Vec<String>>,
+    /// Flow → jobs still waiting for a retry.
+    retrying: BTreeMap<String, u64>,
     /// Flows that ran at least once.
     ran: Vec<String>,
     /// Every configured flow.
@@ -287,10 +314,10 @@ struct Summary {
 
 impl Summary {
     fn read(admin: &Admin, config: &Config) -> Result<Summary, String> {
-        let mut summary = Summary { counts: BTreeMap::new(), failures: BTreeMap::new(), ran: Vec::new(), flows: config.flows.keys().cloned().collect() };
+        let mut summary = Summary { counts: BTreeMap::new(), failures: BTreeMap::new(), retrying: BTreeMap::new(), ran: Vec::new(), flows: config.flows.keys().cloned().collect() };
+        let queues = admin.get("/api/queues")?;
         for flow in config.flows.keys() {
-            let runs = admin.get(&format!("/api/runs?flow={flow}&limit=1000000"))?;
-            let runs = runs.as_array().cloned().unwrap_or_default();
+            let runs = all_runs(admin, flow)?;
             if !runs.is_empty() {
                 summary.ran.push(flow.clone());
             }
@@ -305,6 +332,7 @@ impl Summary {
             let dead = admin.get(&format!("/api/dlq?flow={flow}"))?;
             let reasons = dead.as_array().into_iter().flatten().map(|d| format!("[{}] {}", d["error"]["class"].as_str().unwrap_or("?"), d["error"]["message"].as_str().unwrap_or("?")));
             summary.failures.entry(flow.clone()).or_default().extend(reasons);
+            summary.retrying.insert(flow.clone(), queues[flow.as_str()]["ready"].as_u64().unwrap_or(0));
         }
         Ok(summary)
     }
@@ -323,7 +351,11 @@ impl Summary {
             let counts = self.counts.get(flow).map(|c| c.iter().map(|(k, v)| format!("{k} {v}")).collect::<Vec<_>>().join(", ")).unwrap_or_default();
             let failures = self.failures.get(flow).map(Vec::as_slice).unwrap_or_default();
             let state = if self.ran.contains(flow) { "ran" } else { "DID NOT RUN" };
-            println!("flow {flow}: {state}; {}; failed {}", if counts.is_empty() { "no records".into() } else { counts }, failures.len());
+            let retrying = match self.retrying.get(flow).copied().unwrap_or(0) {
+                0 => String::new(),
+                n => format!("; {n} waiting to retry (`weft dlq`/`weft runs` show why)"),
+            };
+            println!("flow {flow}: {state}; {}; failed {}{retrying}", if counts.is_empty() { "no records".into() } else { counts }, failures.len());
             for f in failures {
                 println!("    {f}");
             }

@@ -117,8 +117,11 @@ pub enum EnqueueOutcome {
 /// Depth of one flow's queue.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct QueueStatus {
-    /// Waiting jobs.
+    /// Waiting jobs (due now, or backing off before a retry).
     pub ready: u64,
+    /// When the earliest waiting job is due (ms); later than now when all are backing off.
+    #[serde(default)]
+    pub next_due_ms: Option<u64>,
     /// Jobs being worked on.
     pub leased: u64,
     /// Dead-lettered (not discarded).
@@ -355,7 +358,10 @@ impl Store {
         let mut out: BTreeMap<String, QueueStatus> = BTreeMap::new();
         for entry in tx.open_table(READY).map_err(e)?.iter().map_err(e)? {
             let (k, _) = entry.map_err(e)?;
-            out.entry(k.value().0.to_owned()).or_default().ready += 1;
+            let (flow, due, _) = k.value();
+            let status = out.entry(flow.to_owned()).or_default();
+            status.ready += 1;
+            status.next_due_ms.get_or_insert(due);
         }
         let jobs = tx.open_table(JOBS).map_err(e)?;
         for entry in tx.open_table(LEASED).map_err(e)?.iter().map_err(e)? {
