@@ -8,6 +8,7 @@ pub mod flow;
 pub mod ops;
 pub mod plugin;
 pub mod queue;
+pub mod reconcile;
 pub mod redact;
 pub mod scheduler;
 pub mod serve;

@@ -1,10 +1,12 @@
 //! Command-line interface: argument parsing and dispatch to one module per command group.
 
 mod demo;
+mod engine;
 mod explain;
 mod ops;
 mod run;
 mod plugins;
+mod reconcile;
 mod scaffold;
 mod remote;
 
@@ -55,6 +57,8 @@ pub enum Command {
     Explain(explain::ExplainCommand),
     /// Run one flow now (not while `weft serve` runs): pull, push, report.
     Run(run::RunArgs),
+    /// Compare the ERP with Shopify (inventory, orders, customers), store a report; `--heal` corrects.
+    Reconcile(reconcile::ReconcileArgs),
 }
 
 /// Send logs to stderr, filtered by `--log`, then RUST_LOG, then `info`.
@@ -80,6 +84,7 @@ pub fn run(cli: Cli) -> Result<ExitCode, String> {
         Command::Queue(cmd) => ops::queue(cmd, &config),
         Command::Explain(cmd) => explain::run(cmd, &config),
         Command::Run(args) => run::run(args, config),
+        Command::Reconcile(args) => reconcile::run(args, config),
         Command::Demo(args) => demo::run(args),
     }
 }

@@ -1,6 +1,7 @@
 //! Flows whose destination is Shopify: dispatch by object to the module that writes it.
 //! Each returns one outcome per record, in order, like a connector's `push`.
 
+use super::journal::Journal;
 use super::{catalog, customers, inventory, orders};
 use crate::config::{Config, FlowConfig, ObjectKind};
 use crate::plugin::bindings::types::{KeyedRecord, PluginError, Pushed};
@@ -19,6 +20,10 @@ pub struct ShopifyContext<'a> {
     pub flow: &'a FlowConfig,
     /// The whole config.
     pub config: &'a Config,
+    /// The run the writes belong to (0 outside a run).
+    pub run_id: u64,
+    /// Undo entries and shadow intents collected while writing.
+    pub journal: Journal,
 }
 
 /// Run an async Shopify call from a worker thread.
