@@ -7,7 +7,7 @@
 //! A `pull` job reads the source since its cursor and enqueues one job per record, advancing the
 //! cursor in the same transaction.
 
-mod catalog;
+pub mod catalog;
 mod customers;
 mod in_flight;
 pub mod inventory;
