@@ -61,3 +61,30 @@ fn reconcile_finds_seeded_drift_and_heal_fixes_it() {
     assert_eq!(report["summary"]["drifted"], 0, "{out}");
     assert_eq!(report["summary"]["compared"], 8, "{out}");
 }
+
+#[test]
+fn serve_reconciles_on_its_schedule() {
+    let s = Setup::new(&feed(&[("SKU-0-0", 5, 6), ("SKU-1-0", 7, 8), ("SKU-2-0", 9, 10), ("SKU-3-0", 11, 12)]), "live");
+    let out = s.weft(&["run", "inventory", "--once"]);
+    assert!(out.ok, "{out}");
+    s.set_available("SKU-2-0", &s.backroom, 1);
+    let addr = format!("127.0.0.1:{}", common::engine::free_port());
+    let mut text = std::fs::read_to_string(&s.cfg).unwrap();
+    text.push_str(&format!("[server]\nlisten = \"{addr}\"\n[reconcile]\nschedule = \"* * * * * *\"\n"));
+    std::fs::write(&s.cfg, text).unwrap();
+    let log = s.data().join("serve.log");
+    let serve = common::engine::Serve::start(&s.cfg, &addr, &[("WEFT_TEST_TOKEN", "shpat_simulator_token")], &log);
+    common::engine::wait_for(std::time::Duration::from_secs(60), "a scheduled reconciliation", || {
+        std::fs::read_to_string(&log).unwrap_or_default().contains("scheduled reconciliation done")
+    });
+    assert!(serve.terminate().success());
+    let text = std::fs::read_to_string(&log).unwrap();
+    let line = text.lines().find(|l| l.contains("scheduled reconciliation done")).unwrap();
+    assert!(line.contains("drifted=1"), "{line}");
+
+    // A bad schedule is refused at load, naming the key.
+    let bad = std::fs::read_to_string(&s.cfg).unwrap().replace("* * * * * *", "every day");
+    std::fs::write(&s.cfg, bad).unwrap();
+    let out = s.weft(&["reconcile"]);
+    assert!(!out.ok && out.stderr.contains("reconcile.schedule"), "{out}");
+}

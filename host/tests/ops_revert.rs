@@ -1,13 +1,14 @@
 //! `weft runs revert RUN` restores every inventory level the run changed (compare-and-set from
 //! the value the run wrote), leaves a level changed since alone and reports it, writes nothing
-//! with `--dry-run`, and a second revert changes nothing. The real binary, the file-feed
+//! with `--dry-run`, and a second revert changes nothing. The same for product fields and
+//! prices of a catalog run; a product the run created is listed for a person. The real binary, the file-feed
 //! connector and the simulator.
 
 mod common;
 mod ops_support;
 mod shopify_common;
 
-use ops_support::{feed, Setup};
+use ops_support::{feed, products, Setup};
 use serde_json::Value;
 
 fn sets(s: &Setup) -> u64 {
@@ -63,4 +64,34 @@ fn revert_restores_the_levels_a_run_changed_once() {
 
     let out = s.weft(&["runs", "revert", "999"]);
     assert!(!out.ok && out.stderr.contains("no run 999"), "{out}");
+}
+
+#[test]
+fn revert_restores_product_fields_and_prices_and_lists_created_products() {
+    let s = Setup::new(&feed(&[]), "live");
+    s.add_feed("products-1.csv", &products(&[("P0", "product-0", "Product 0 Deluxe", "SKU-0-0", "5.00"), ("P1", "product-1", "Product 1", "SKU-1-0", "7.50"), ("P9", "product-9", "Product 9", "SKU-9-0", "3.00")]));
+    s.add_flow("catalog", "from = \"erp\"\nto = \"shopify\"\nobject = \"product\"");
+    let out = s.weft(&["run", "catalog", "--once"]);
+    assert!(out.ok, "{out}");
+    assert_eq!(s.product("product-0"), ("Product 0 Deluxe".to_owned(), "5.00".to_owned()), "{out}");
+    assert_eq!(s.product("product-1").1, "7.50", "{out}");
+    let out = s.weft(&["runs", "list", "--flow", "catalog", "--json"]);
+    let runs: Value = serde_json::from_str(&out.stdout).unwrap();
+    let run = runs.as_array().unwrap().iter().find(|r| r["counts"].get("created").is_some() || r["counts"].get("updated").is_some()).unwrap()["id"].as_u64().unwrap().to_string();
+
+    let out = s.weft(&["runs", "revert", &run, "--json"]);
+    assert!(out.ok, "{out}");
+    let report: Value = serde_json::from_str(&out.stdout).unwrap();
+    assert_eq!(s.product("product-0"), ("Product 0".to_owned(), "5.00".to_owned()), "{out}");
+    assert_eq!(s.product("product-1"), ("Product 1".to_owned(), "5.00".to_owned()), "{out}");
+    assert_eq!(s.product("product-9").0, "Product 9", "a created product is not deleted: {out}");
+    let person = report["for_person"].as_array().unwrap();
+    assert!(person.len() == 1 && person[0].as_str().unwrap().contains("product-9"), "{out}");
+
+    let writes = s.writes();
+    let out = s.weft(&["runs", "revert", &run, "--json"]);
+    assert!(out.ok, "{out}");
+    let report: Value = serde_json::from_str(&out.stdout).unwrap();
+    assert_eq!(report["restored"].as_array().unwrap().len(), 0, "{out}");
+    assert_eq!(s.writes(), writes, "a second revert changes nothing");
 }

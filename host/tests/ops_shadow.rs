@@ -7,7 +7,7 @@ mod common;
 mod ops_support;
 mod shopify_common;
 
-use ops_support::{feed, Setup};
+use ops_support::{feed, products, Setup};
 use serde_json::Value;
 
 /// Writes that change the shop: every counted mutation except starting a bulk *query* (a read
@@ -63,4 +63,26 @@ fn shadow_writes_nothing_and_diff_lists_exactly_the_differences() {
     assert!(out.stdout.contains("3 difference(s)"), "{out}");
     assert!(out.stdout.contains(&format!("SKU-3-0@{}", s.main)) && !out.stdout.contains("SKU-2-0@"), "{out}");
     assert_eq!(shop_writes(&s), vec![], "the diff only reads");
+}
+
+#[test]
+fn shadow_catalog_diff_lists_changed_fields_prices_and_missing_products() {
+    let s = Setup::new(&feed(&[]), "live");
+    // The simulator has "Product N" (handle product-N) with SKU-N-0 at 5.00.
+    s.add_feed("products-1.csv", &products(&[("P0", "product-0", "Product 0 Deluxe", "SKU-0-0", "5.00"), ("P1", "product-1", "Product 1", "SKU-1-0", "7.50"), ("P9", "product-9", "Product 9", "SKU-9-0", "3.00")]));
+    s.add_flow("catalog", "from = \"erp\"\nto = \"shopify\"\nobject = \"product\"\nmode = \"shadow\"");
+    let out = s.weft(&["run", "catalog", "--once"]);
+    assert!(out.ok && out.stdout.contains("\"shadowed\": 3"), "{out}");
+    assert_eq!(shop_writes(&s), vec![], "shadow mode writes nothing: {out}");
+
+    let out = s.weft(&["shadow", "diff", "catalog", "--json"]);
+    assert!(out.ok, "{out}");
+    let mut got = differences(&out.stdout);
+    got.sort_by(|a, b| (&a.0, &a.1).cmp(&(&b.0, &b.1)));
+    let want = vec![
+        ("product-0".to_owned(), "title".to_owned(), Value::from("Product 0 Deluxe"), Value::from("Product 0")),
+        ("product-1".to_owned(), "price[SKU-1-0]".to_owned(), Value::from("7.50"), Value::from("5.00")),
+        ("product-9".to_owned(), "exists".to_owned(), Value::from(true), Value::from(false)),
+    ];
+    assert_eq!(got, want, "{out}");
 }

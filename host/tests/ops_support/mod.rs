@@ -44,6 +44,15 @@ pub fn feed(rows: &[(&str, i64, i64)]) -> String {
     text
 }
 
+/// A products export: (product id, handle, title, variant SKU, price) per product.
+pub fn products(rows: &[(&str, &str, &str, &str, &str)]) -> String {
+    let mut text = "product_id,product_sku,title,vendor,product_type,tags,status,option1_name,option1_value,option2_name,option2_value,variant_id,sku,barcode,price,compare_at_price,cost,weight_grams,updated_at\n".to_owned();
+    for (id, handle, title, sku, price) in rows {
+        text.push_str(&format!("{id},{handle},{title},,,,active,,,,,{id}-1,{sku},,{price},,,,2026-11-26T06:00:00Z\n"));
+    }
+    text
+}
+
 impl Setup {
     /// Simulator + feed (`inventory-1.csv` = `first`) + config; `mode` is the flow's mode.
     pub fn new(first: &str, mode: &str) -> Setup {
@@ -101,6 +110,21 @@ locations = {{ WH = "{main}", WH2 = "{backroom}" }}
     pub fn weft(&self, args: &[&str]) -> Output {
         let out = Command::new(env!("CARGO_BIN_EXE_weft")).arg("--config").arg(&self.cfg).args(args).env("WEFT_TEST_TOKEN", "shpat_simulator_token").output().unwrap();
         Output { ok: out.status.success(), stdout: String::from_utf8_lossy(&out.stdout).into(), stderr: String::from_utf8_lossy(&out.stderr).into() }
+    }
+
+    /// Add a flow to the config (TOML keys after `[flows.NAME]`).
+    pub fn add_flow(&self, name: &str, keys: &str) {
+        let mut text = std::fs::read_to_string(&self.cfg).unwrap();
+        text.push_str(&format!("[flows.{name}]\n{keys}\n"));
+        std::fs::write(&self.cfg, text).unwrap();
+    }
+
+    /// The simulator's product with `handle`: (title, price of its first variant).
+    pub fn product(&self, handle: &str) -> (String, String) {
+        let store = shopify_sim::lock(&self.sim.shared.store);
+        let p = store.products.values().find(|p| p.handle == handle).unwrap();
+        let v = store.variants.values().find(|v| v.product_id == p.id).unwrap();
+        (p.title.clone(), v.price.clone())
     }
 
     /// Add a feed file (an ERP export that arrives later).

@@ -27,8 +27,8 @@ pub fn intended(input: &Json) -> Map<String, Json> {
 }
 
 /// Set `input` on the product `handle` unless the gate says otherwise; `None` when nothing was
-/// written. Writes record what they replaced (a product that did not exist is recorded as
-/// created, for a person to decide on).
+/// written. A write first reads the fields it replaces (one query) and records them; a product
+/// that did not exist is recorded as created, for a person to decide on.
 pub async fn set_product(ctx: &ShopifyContext<'_>, handle: &str, input: Json, linked: Option<&str>) -> Result<Option<ProductRef>, PluginError> {
     match ctx.gate() {
         Gate::DryRun => {
@@ -42,11 +42,8 @@ pub async fn set_product(ctx: &ShopifyContext<'_>, handle: &str, input: Json, li
         Gate::Write => {}
     }
     let want = intended(&input);
-    // Only a linked product can have values to keep; a new one costs no read.
-    let before = match linked {
-        Some(_) => product_fields(ctx.client, handle).await.map_err(|e| super::request_error(&e))?,
-        None => None,
-    };
+    // productSet upserts by handle: a product weft never linked may exist, so read it always.
+    let before = product_fields(ctx.client, handle).await.map_err(|e| super::request_error(&e))?;
     let set = product_set_json(ctx.client, handle, input).await.map_err(|e| write_error(&e))?;
     let Some(before) = before else {
         ctx.undo(PRODUCT_OBJECT, handle, &set.id, None, "created", Json::Null, json!(true));
