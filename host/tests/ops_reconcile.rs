@@ -88,3 +88,40 @@ fn serve_reconciles_on_its_schedule() {
     let out = s.weft(&["reconcile"]);
     assert!(!out.ok && out.stderr.contains("reconcile.schedule"), "{out}");
 }
+
+/// An orders export: (order id, created at, total) with one line of SKU-0-0.
+fn orders(rows: &[(&str, &str, &str)]) -> String {
+    let mut csv = String::from("order_id,name,source,email,customer_id,first_name,last_name,currency,created_at,financial_status,line_id,sku,title,quantity,unit_price,total\n");
+    for (id, at, total) in rows {
+        csv.push_str(&format!("{id},{id},phone,ann@example.com,C1,Ann,Buyer,USD,{at},paid,{id}-1,SKU-0-0,Thing,1,{total},{total}\n"));
+    }
+    csv
+}
+
+#[test]
+fn reconcile_compares_order_counts_and_totals_per_day() {
+    let s = Setup::new(&feed(&[]), "live");
+    s.add_feed("orders-1.csv", &orders(&[("E1", "2026-11-02T10:00:00Z", "5.00"), ("E2", "2026-11-02T11:00:00Z", "7.25"), ("E3", "2026-11-03T09:00:00Z", "5.00")]));
+    s.add_flow("external-orders", "from = \"erp\"\nto = \"shopify\"\nobject = \"order\"");
+    let out = s.weft(&["run", "external-orders", "--once"]);
+    assert!(out.ok && out.stdout.contains("\"created\": 3"), "{out}");
+    // A storefront order is not the ERP's: it is not counted against the ERP's.
+    s.sim.place_order(Some("shopper@example.com"), &[("SKU-1-0".into(), 1)]).unwrap();
+
+    let out = s.weft(&["reconcile", "--flow", "external-orders", "--json"]);
+    assert!(out.ok, "{out}");
+    let report: Value = serde_json::from_str(&out.stdout).unwrap();
+    let days = &report["flows"][0]["order_days"];
+    assert_eq!(days.as_array().unwrap().len(), 2, "{out}");
+    assert_eq!((days[0]["day"].as_str(), days[0]["erp_count"].as_u64(), days[0]["shopify_total"].as_str()), (Some("2026-11-02"), Some(2), Some("12.25")), "{out}");
+    assert_eq!(report["summary"]["order_days_drifted"], 0, "{out}");
+
+    // An ERP order not imported yet: its day differs, by one order and its total.
+    s.add_feed("orders-2.csv", &orders(&[("E4", "2026-11-03T12:00:00Z", "9.99")]));
+    let out = s.weft(&["reconcile", "--flow", "external-orders", "--json"]);
+    assert!(out.ok, "{out}");
+    let report: Value = serde_json::from_str(&out.stdout).unwrap();
+    assert_eq!(report["summary"]["order_days_drifted"], 1, "{out}");
+    let day = &report["flows"][0]["order_days"][1];
+    assert_eq!((day["day"].as_str(), day["erp_count"].as_u64(), day["shopify_count"].as_u64(), day["erp_total"].as_str(), day["shopify_total"].as_str()), (Some("2026-11-03"), Some(2), Some(1), Some("14.99"), Some("5.00")), "{out}");
+}

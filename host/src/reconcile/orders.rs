@@ -59,7 +59,7 @@ fn erp_records(engine: &FlowEngine, flow: &FlowConfig, entity: Entity, shopify_i
 /// Orders per day (count, total) on both sides.
 pub fn orders(engine: &FlowEngine, client: &ShopifyClient, name: &str, flow: &FlowConfig, progress: &mut dyn FnMut(&str)) -> Result<FlowReconcile, String> {
     progress(&format!("reconcile {name}: reading Shopify's orders (bulk operation)"));
-    let lines = bulk(client, "{ orders { edges { node { id createdAt sourceIdentifier totalPriceSet { shopMoney { amount } } } } } }")?;
+    let lines = bulk(client, "{ orders { edges { node { id processedAt sourceIdentifier totalPriceSet { shopMoney { amount } } } } } }")?;
     let erp = erp_side(flow);
     // Orders weft created from the ERP carry `sourceIdentifier` = `{connection}:{id}`.
     let from_erp = |o: &Value| o["sourceIdentifier"].as_str().is_some_and(|s| s.starts_with(&format!("{erp}:")));
@@ -68,7 +68,8 @@ pub fn orders(engine: &FlowEngine, client: &ShopifyClient, name: &str, flow: &Fl
     let records = erp_records(engine, flow, Entity::Order, &ids, progress)?;
     let mut days: BTreeMap<String, [i64; 4]> = BTreeMap::new();
     for o in &shopify {
-        let d = days.entry(day(o["createdAt"].as_str().unwrap_or(""))).or_default();
+        // The business date: an imported order's `processedAt` is the ERP's date.
+        let d = days.entry(day(o["processedAt"].as_str().unwrap_or(""))).or_default();
         d[1] += 1;
         d[3] += cents(o["totalPriceSet"]["shopMoney"]["amount"].as_str().unwrap_or("0"));
     }
