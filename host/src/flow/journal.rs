@@ -23,6 +23,20 @@ pub enum Gate {
     Shadow,
 }
 
+/// What a write changed: the object, its key (SKU, handle), the destination's id, and for
+/// levels the location.
+#[derive(Debug, Clone, Copy)]
+pub struct Target<'a> {
+    /// `inventory_level`, `variant_price`, `product`.
+    pub object: &'a str,
+    /// SKU or handle.
+    pub key: &'a str,
+    /// The destination's id.
+    pub id: &'a str,
+    /// Shopify location, for levels.
+    pub location: Option<&'a str>,
+}
+
 /// Undo entries and intents of one push call.
 #[derive(Debug, Default)]
 pub struct Journal {
@@ -59,14 +73,14 @@ impl ShopifyContext<'_> {
         }
     }
 
-    /// Remember that a write changed `field` of `target_id` from `before` to `after`.
-    pub fn undo(&self, object: &str, key: &str, target_id: &str, location: Option<&str>, field: &str, before: Value, after: Value) {
+    /// Remember that a write changed `field` of `target` from `before` to `after`.
+    pub fn undo(&self, target: Target<'_>, field: &str, before: Value, after: Value) {
         let entry = UndoEntry {
             flow: self.flow_name.to_owned(),
-            object: object.to_owned(),
-            key: key.to_owned(),
-            target_id: target_id.to_owned(),
-            location: location.map(str::to_owned),
+            object: target.object.to_owned(),
+            key: target.key.to_owned(),
+            target_id: target.id.to_owned(),
+            location: target.location.map(str::to_owned),
             field: field.to_owned(),
             before,
             after,

@@ -48,7 +48,7 @@ impl Store {
         let tx = self.db.begin_write().map_err(e)?;
         {
             let mut table = tx.open_table(UNDO).map_err(e)?;
-            let mut seq = table
+            let first = table
                 .range((run_id, 0u64)..=(run_id, u64::MAX))
                 .map_err(e)?
                 .next_back()
@@ -56,9 +56,8 @@ impl Store {
                 .map_err(e)?
                 .map(|(k, _)| k.value().1 + 1)
                 .unwrap_or(0);
-            for entry in entries {
+            for (seq, entry) in (first..).zip(entries) {
                 table.insert((run_id, seq), to_json(entry)?.as_slice()).map_err(e)?;
-                seq += 1;
             }
         }
         tx.commit().map_err(e)

@@ -3,7 +3,7 @@
 //! log (product fields under the product, variant prices under each variant).
 
 use super::super::inventory::{dry_run, write_error};
-use super::super::journal::Gate;
+use super::super::journal::{Gate, Target};
 use super::super::shopify_out::ShopifyContext;
 use super::{PRICE_OBJECT, PRODUCT_OBJECT};
 use crate::plugin::bindings::types::PluginError;
@@ -46,7 +46,7 @@ pub async fn set_product(ctx: &ShopifyContext<'_>, handle: &str, input: Json, li
     let before = product_fields(ctx.client, handle).await.map_err(|e| super::request_error(&e))?;
     let set = product_set_json(ctx.client, handle, input).await.map_err(|e| write_error(&e))?;
     let Some(before) = before else {
-        ctx.undo(PRODUCT_OBJECT, handle, &set.id, None, "created", Json::Null, json!(true));
+        ctx.undo(Target { object: PRODUCT_OBJECT, key: handle, id: &set.id, location: None }, "created", Json::Null, json!(true));
         return Ok(Some(set));
     };
     for (field, after) in &want {
@@ -57,10 +57,10 @@ pub async fn set_product(ctx: &ShopifyContext<'_>, handle: &str, input: Json, li
         match field.strip_prefix("price[").and_then(|f| f.strip_suffix(']')) {
             Some(sku) => {
                 if let Some(v) = set.variants.iter().find(|v| v.sku == sku) {
-                    ctx.undo(PRICE_OBJECT, sku, &v.id, None, "price", old, after.clone());
+                    ctx.undo(Target { object: PRICE_OBJECT, key: sku, id: &v.id, location: None }, "price", old, after.clone());
                 }
             }
-            None => ctx.undo(PRODUCT_OBJECT, handle, &set.id, None, field, old, after.clone()),
+            None => ctx.undo(Target { object: PRODUCT_OBJECT, key: handle, id: &set.id, location: None }, field, old, after.clone()),
         }
     }
     Ok(Some(set))

@@ -5,7 +5,7 @@
 //! other lists are skipped.
 
 use super::super::inventory::{dry_run, request_error, write_error};
-use super::super::journal::Gate;
+use super::super::journal::{Gate, Target};
 use super::super::shopify_out::{block_on, ShopifyContext};
 use crate::domain::ownership::{Field, Ownership};
 use crate::plugin::bindings::types::{FieldError, KeyedRecord, PluginError, Price, Pushed, Record};
@@ -39,11 +39,12 @@ impl Line {
     /// Remember the prices a write replaced.
     fn undo(&self, ctx: &ShopifyContext<'_>) {
         use serde_json::json;
+        let target = Target { object: PRICE_OBJECT, key: &self.sku, id: &self.variant, location: None };
         if self.before_price != self.price {
-            ctx.undo(PRICE_OBJECT, &self.sku, &self.variant, None, "price", json!(self.before_price), json!(self.price));
+            ctx.undo(target, "price", json!(self.before_price), json!(self.price));
         }
         if self.before_compare_at != self.compare_at {
-            ctx.undo(PRICE_OBJECT, &self.sku, &self.variant, None, "compare_at_price", json!(self.before_compare_at), json!(self.compare_at));
+            ctx.undo(target, "compare_at_price", json!(self.before_compare_at), json!(self.compare_at));
         }
     }
 }

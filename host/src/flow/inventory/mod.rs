@@ -10,7 +10,7 @@ pub mod dry_run;
 pub mod echo;
 pub mod state;
 
-use super::journal::Gate;
+use super::journal::{Gate, Target};
 use super::shopify_out::{block_on, ShopifyContext};
 use crate::config::flow::UnmappedLocation;
 use crate::domain::available::{Rules, Trace};
@@ -213,7 +213,8 @@ fn remember(ctx: &ShopifyContext<'_>, l: &Level, created: bool) -> Result<Pushed
     state::put(ctx.store, ctx.flow_name, &saved).map_err(PluginError::Retryable)?;
     echo::wrote(&item, &l.trace.shopify_location, l.target);
     if l.before != Some(l.target) {
-        ctx.undo(LEVEL_OBJECT, &l.trace.sku, &item, Some(&l.trace.shopify_location), "available", serde_json::json!(l.before), serde_json::json!(l.target));
+        let target = Target { object: LEVEL_OBJECT, key: &l.trace.sku, id: &item, location: Some(&l.trace.shopify_location) };
+        ctx.undo(target, "available", serde_json::json!(l.before), serde_json::json!(l.target));
     }
     Ok(Pushed { external_id: format!("{item}@{}", l.trace.shopify_location), created })
 }
