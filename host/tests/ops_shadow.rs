@@ -86,3 +86,22 @@ fn shadow_catalog_diff_lists_changed_fields_prices_and_missing_products() {
     ];
     assert_eq!(got, want, "{out}");
 }
+
+#[test]
+fn shadow_into_the_erp_pushes_nothing_and_diff_fetches_from_the_connector() {
+    let s = Setup::new(&feed(&[]), "live");
+    s.sim.place_order(Some("a@example.com"), &[("SKU-0-0".into(), 1)]).unwrap();
+    s.sim.place_order(Some("b@example.com"), &[("SKU-1-0".into(), 2)]).unwrap();
+    s.add_flow("orders", "from = \"shopify\"\nto = \"erp\"\nobject = \"order\"\nmode = \"shadow\"");
+    let out = s.weft(&["run", "orders", "--once"]);
+    assert!(out.ok && out.stdout.contains("\"shadowed\": 2"), "{out}");
+    let outbox = s.data().join("feed/out");
+    let written = std::fs::read_dir(&outbox).map(|d| d.count()).unwrap_or(0);
+    assert_eq!(written, 0, "no ERP push in shadow mode: {out}");
+
+    let out = s.weft(&["shadow", "diff", "orders", "--json"]);
+    assert!(out.ok, "{out}");
+    let got = differences(&out.stdout);
+    assert_eq!(got.len(), 2, "{out}");
+    assert!(got.iter().all(|(key, field, intended, actual)| key.starts_with("gid://shopify/Order/") && field == "exists" && intended == &Value::Bool(true) && actual == &Value::Bool(false)), "{out}");
+}
