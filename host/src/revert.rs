@@ -274,3 +274,38 @@ fn created_records(engine: &FlowEngine, run_id: u64, flow_name: &str, report: &m
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn entry(target: &str, before: i64, after: i64) -> UndoEntry {
+        UndoEntry {
+            flow: "inventory".into(),
+            object: LEVEL_OBJECT.into(),
+            key: "SKU".into(),
+            target_id: target.into(),
+            location: Some("L".into()),
+            field: "available".into(),
+            before: json!(before),
+            after: json!(after),
+            at_ms: 0,
+        }
+    }
+
+    #[test]
+    fn a_value_written_twice_in_a_run_reverts_to_its_first_before() {
+        let net = net_changes(vec![entry("a", 10, 12), entry("b", 1, 2), entry("a", 12, 15)]);
+        assert_eq!(net.len(), 2);
+        assert_eq!((net[0].target_id.as_str(), &net[0].before, &net[0].after), ("a", &json!(10), &json!(15)));
+        assert_eq!(net[1].target_id, "b");
+    }
+
+    #[test]
+    fn only_a_value_still_as_written_is_restored() {
+        assert!(matches!(verdict(&json!(10), &json!(15), &json!(15)), Verdict::Restore));
+        assert!(matches!(verdict(&json!(10), &json!(15), &json!(10)), Verdict::Already));
+        assert!(matches!(verdict(&json!(10), &json!(15), &json!(14)), Verdict::ChangedSince));
+        assert!(matches!(verdict(&json!(10), &json!(15), &Value::Null), Verdict::ChangedSince));
+    }
+}
