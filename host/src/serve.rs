@@ -87,6 +87,9 @@ impl Service {
                 })
                 .map_err(|e| e.to_string())?,
         );
+        if let Some(thread) = crate::reconcile::schedule::spawn(self.engine.clone(), stop.clone(), runtime.handle().clone())? {
+            threads.push(thread);
+        }
         let state = Arc::new(self.state()?);
         let listen = self.config.server.listen.clone();
         runtime.block_on(async move {

@@ -99,7 +99,7 @@ async fn mapping_ownership_variants_identity_and_archive() {
     let tmp = tempfile::tempdir().unwrap();
     let store = Store::open(tmp.path()).unwrap();
     let run = |config: &Config, records: &[KeyedRecord]| {
-        let ctx = ShopifyContext { client: &client, store: &store, flow_name: "products", flow: &config.flows["products"], config };
+        let ctx = ShopifyContext { client: &client, store: &store, flow_name: "products", flow: &config.flows["products"], config, run_id: 0, journal: Default::default() };
         tokio::task::block_in_place(|| push(&ctx, records))
     };
 
@@ -189,7 +189,7 @@ async fn price_lists_with_a_channel_override() {
     let mut flow = config.flows["products"].clone();
     flow.object = weft::config::ObjectKind::Price;
     let run = |records: &[KeyedRecord]| {
-        let ctx = ShopifyContext { client: &client, store: &store, flow_name: "prices", flow: &flow, config: &config };
+        let ctx = ShopifyContext { client: &client, store: &store, flow_name: "prices", flow: &flow, config: &config, run_id: 0, journal: Default::default() };
         tokio::task::block_in_place(|| push(&ctx, records))
     };
     // The web list prices S; M has only the default list; the B2B list is not this channel's.

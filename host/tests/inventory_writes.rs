@@ -72,7 +72,7 @@ fn available(sim: &shopify_sim::SimHandle, sku: &str, location: &str) -> i64 {
 }
 
 fn run(config: &Config, store: &Store, client: &weft::shopify::ShopifyClient, records: &[KeyedRecord]) -> Vec<Result<Pushed, PluginError>> {
-    let ctx = ShopifyContext { client, store, flow_name: "inventory", flow: &config.flows["inventory"], config };
+    let ctx = ShopifyContext { client, store, flow_name: "inventory", flow: &config.flows["inventory"], config, run_id: 0, journal: Default::default() };
     tokio::task::block_in_place(|| push(&ctx, records))
 }
 

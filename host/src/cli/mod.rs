@@ -1,12 +1,16 @@
 //! Command-line interface: argument parsing and dispatch to one module per command group.
 
 mod demo;
+mod engine;
 mod explain;
 mod mapping;
 mod ops;
 mod run;
 mod plugins;
+mod reconcile;
+mod revert;
 mod scaffold;
+mod shadow;
 mod remote;
 
 use crate::config::Config;
@@ -59,6 +63,11 @@ pub enum Command {
     /// A flow's field mapping, and a live preview of what it would write for one record.
     #[command(subcommand)]
     Mapping(mapping::MappingCommand),
+    /// Compare the ERP with Shopify (inventory, orders, customers), store a report; `--heal` corrects.
+    Reconcile(reconcile::ReconcileArgs),
+    /// Shadow-mode flows: compare what they would have written with the destination.
+    #[command(subcommand)]
+    Shadow(shadow::ShadowCommand),
 }
 
 /// Send logs to stderr, filtered by `--log`, then RUST_LOG, then `info`.
@@ -79,12 +88,15 @@ pub fn run(cli: Cli) -> Result<ExitCode, String> {
     match cli.command {
         Command::Plugins(cmd) => plugins::run(cmd, config),
         Command::Serve => crate::serve::Service::open(config)?.run().map(|()| ExitCode::SUCCESS),
+        Command::Runs(ops::RunsCommand::Revert(args)) => revert::run(args, config),
         Command::Runs(cmd) => ops::runs(cmd, &config),
         Command::Dlq(cmd) => ops::dlq(cmd, &config),
         Command::Queue(cmd) => ops::queue(cmd, &config),
         Command::Explain(cmd) => explain::run(cmd, &config),
         Command::Run(args) => run::run(args, config),
         Command::Mapping(cmd) => mapping::run(cmd, config),
+        Command::Reconcile(args) => reconcile::run(args, config),
+        Command::Shadow(cmd) => shadow::run(cmd, config),
         Command::Demo(args) => demo::run(args),
     }
 }

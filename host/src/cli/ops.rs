@@ -38,6 +38,8 @@ pub enum RunsCommand {
         #[arg(long)]
         json: bool,
     },
+    /// Restore what a run changed (inventory levels, prices, product fields); list what it created.
+    Revert(super::revert::RevertArgs),
 }
 
 /// `weft dlq ...`
@@ -152,6 +154,8 @@ pub fn runs(cmd: RunsCommand, config: &Config) -> Result<ExitCode, String> {
                 }
             })
         }
+        // Dispatched before the database is opened here (it needs the engine): see `cli::run`.
+        RunsCommand::Revert(_) => Err("weft runs revert: internal dispatch error".into()),
     }
 }
 

@@ -100,6 +100,21 @@ pub struct FlowConfig {
     /// Channel overrides (inventory rules per channel; price list per channel).
     #[serde(default)]
     pub channels: std::collections::BTreeMap<String, crate::domain::available::ChannelConfig>,
+    /// `live` (default) writes to the destination; `shadow` runs everything but journals the
+    /// writes instead (see `weft shadow diff`).
+    #[serde(default)]
+    pub mode: FlowMode,
+}
+
+/// Whether a flow writes to its destination.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FlowMode {
+    /// Writes go to the destination.
+    #[default]
+    Live,
+    /// The whole pipeline runs; intended writes go to the intent journal.
+    Shadow,
 }
 
 /// What an inventory flow does with a level at an ERP location that `locations` does not map.
@@ -211,6 +226,8 @@ mod tests {
             ("[flows.a]\nfrom = \"erp\"\nto = \"sink\"\nobject = \"customer\"\ntrigger = { cron = \"bad\" }\n", "flows.a.trigger.cron"),
             ("[flows.a]\nfrom = \"erp\"\nto = \"sink\"\nobject = \"customer\"\ntransforms = [\"t\"]\n", "flows.a.transforms[0]"),
             ("[flows.a]\nfrom = \"erp\"\nto = \"sink\"\nobject = \"thing\"\n", "object"),
+            ("[flows.a]\nfrom = \"erp\"\nto = \"sink\"\nobject = \"customer\"\nmode = \"dry\"\n", "mode"),
+            ("[reconcile]\nschedule = \"daily\"\n", "reconcile.schedule"),
         ];
         for (text, want) in cases {
             let err = Config::parse(&format!("{base}{text}"), Path::new("weft.toml")).unwrap_err().to_string();

@@ -5,7 +5,7 @@
 pub mod flow;
 mod secret;
 
-pub use flow::{FlowConfig, ObjectKind, TriggerConfig};
+pub use flow::{FlowConfig, FlowMode, ObjectKind, TriggerConfig};
 pub use secret::{Secret, SecretSource};
 
 use serde::Deserialize;
@@ -36,6 +36,20 @@ pub struct Config {
     /// Flows, by name.
     #[serde(default)]
     pub flows: BTreeMap<String, FlowConfig>,
+    /// The daily comparison of the ERP with Shopify.
+    #[serde(default)]
+    pub reconcile: ReconcileConfig,
+}
+
+/// `[reconcile]`: when `weft serve` reconciles.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ReconcileConfig {
+    /// Cron with seconds (`"0 0 3 * * *"`: 03:00 UTC daily); none: only `weft reconcile`.
+    pub schedule: Option<String>,
+    /// Enqueue corrections for the drift found by the scheduled run.
+    #[serde(default)]
+    pub heal: bool,
 }
 
 /// `[server]`: where `weft serve` listens.
@@ -323,6 +337,9 @@ impl Config {
         }
         for (name, flow) in &self.flows {
             flow.validate(name, self).map_err(|(key, reason)| bad(key, reason))?;
+        }
+        if let Some(cron) = &self.reconcile.schedule {
+            cron.parse::<cron::Schedule>().map_err(|e| bad("reconcile.schedule".into(), format!("`{cron}`: {e}")))?;
         }
         if self.connections.contains_key(flow::SHOPIFY) {
             return Err(bad(format!("connections.{}", flow::SHOPIFY), "`shopify` is reserved for the [shopify] section".into()));

@@ -7,19 +7,21 @@
 //! A `pull` job reads the source since its cursor and enqueues one job per record, advancing the
 //! cursor in the same transaction.
 
-mod catalog;
+pub mod catalog;
 mod customers;
 mod in_flight;
 pub mod inventory;
+pub mod journal;
 mod orders;
 pub mod preview;
 mod shopify_in;
 pub mod shopify_out;
+pub mod snapshot;
 mod work;
 
 pub use work::{idempotency_key, Work};
 
-use crate::config::{flow::SHOPIFY, Config, FlowConfig, ObjectKind};
+use crate::config::{flow::SHOPIFY, Config, FlowConfig, FlowMode, ObjectKind};
 use crate::plugin::bindings::types::{Entity, KeyedRecord, PluginError, Record};
 use crate::plugin::{CallError, Grant, PluginHost};
 use crate::queue::{Disposition, Queue};
@@ -224,10 +226,10 @@ impl FlowEngine {
         let (pulls, others): (Vec<Job>, Vec<Job>) =
             jobs.into_iter().partition(|j| matches!(serde_json::from_value::<Work>(j.payload.clone()), Ok(Work::Pull)));
         for job in &pulls {
-            let result = self.pull(flow_name, &flow);
+            let result = self.pull(flow_name, &flow, run.id);
             records.push(self.settle(job, &flow, result.clone().map(|n| format!("enqueued {n}")), None, &mut acks));
         }
-        records.extend(self.push_batch(flow_name, &flow, &others, &mut acks));
+        records.extend(self.push_batch(flow_name, &flow, &others, &mut acks, run.id));
         // One commit acknowledges every job that succeeded; a crash before it only repeats
         // work the ledger already knows.
         self.queue.ack_all(&acks)?;
@@ -265,7 +267,7 @@ impl FlowEngine {
     }
 
     /// Pull from the source since the cursor; enqueue one job per record with the cursor advance.
-    fn pull(&self, flow_name: &str, flow: &FlowConfig) -> Result<usize, JobError> {
+    fn pull(&self, flow_name: &str, flow: &FlowConfig, run: u64) -> Result<usize, JobError> {
         let store = self.queue.store();
         let mut session = if flow.from == SHOPIFY { None } else { Some(self.session(&flow.from)?) };
         let mut cursor = store.cursor(flow_name, &flow.from).map_err(store_error)?;
@@ -273,7 +275,7 @@ impl FlowEngine {
         for _ in 0..MAX_PAGES_PER_PULL {
             let page = match session.as_mut() {
                 Some(session) => session.pull(entity(flow.object), cursor.as_deref(), flow.batch).map_err(|e| call_error(&e))?,
-                None => shopify_in::pull(&self.shopify_context(flow_name, flow)?, cursor.as_deref(), flow.batch),
+                None => shopify_in::pull(&self.shopify_context(flow_name, flow, run)?, cursor.as_deref(), flow.batch),
             }
             .map_err(|e| plugin_error(&e))?;
             let jobs: Vec<NewJob> = page
@@ -300,13 +302,13 @@ impl FlowEngine {
     }
 
     /// Resolve each job to its record(s), run the transforms, check the ledger, push, settle.
-    fn push_batch(&self, flow_name: &str, flow: &FlowConfig, jobs: &[Job], acks: &mut Vec<Job>) -> Vec<RunRecord> {
+    fn push_batch(&self, flow_name: &str, flow: &FlowConfig, jobs: &[Job], acks: &mut Vec<Job>, run: u64) -> Vec<RunRecord> {
         let mut failures: BTreeMap<usize, JobError> = BTreeMap::new();
         let mut items = Vec::new();
         // What each job asked for, shown in its run record when it fails.
         let mut requests: BTreeMap<usize, String> = BTreeMap::new();
         for (i, job) in jobs.iter().enumerate() {
-            match self.resolve(flow_name, flow, job) {
+            match self.resolve(flow_name, flow, job, run) {
                 Ok(Some(record)) => {
                     if let Some(request) = self.payload(&record) {
                         requests.insert(i, request);
@@ -321,7 +323,7 @@ impl FlowEngine {
         }
         let items = self.transform(flow, items, &mut failures);
         let mut outcomes: BTreeMap<usize, Vec<RunRecord>> = BTreeMap::new();
-        let (plugin, pushed) = self.push(flow_name, flow, items, &mut failures);
+        let (plugin, pushed) = self.push(flow_name, flow, items, &mut failures, run);
         for (job, record) in pushed {
             outcomes.entry(job).or_default().push(record);
         }
@@ -346,7 +348,7 @@ impl FlowEngine {
     }
 
     /// The record a job carries; `None` when the job has nothing for this flow.
-    fn resolve(&self, flow_name: &str, flow: &FlowConfig, job: &Job) -> Result<Option<Record>, JobError> {
+    fn resolve(&self, flow_name: &str, flow: &FlowConfig, job: &Job, run: u64) -> Result<Option<Record>, JobError> {
         let work: Work = serde_json::from_value(job.payload.clone()).map_err(|e| JobError {
             class: "invalid_input".into(),
             message: format!("unreadable job payload: {e}"),
@@ -367,7 +369,7 @@ impl FlowEngine {
                     }
                 }
             },
-            Work::ShopifyWebhook { topic, body } => shopify_in::record(&self.shopify_context(flow_name, flow)?, &topic, &body).map_err(|e| plugin_error(&e)),
+            Work::ShopifyWebhook { topic, body } => shopify_in::record(&self.shopify_context(flow_name, flow, run)?, &topic, &body).map_err(|e| plugin_error(&e)),
             Work::Pull => Ok(None),
         }
     }
@@ -411,7 +413,7 @@ impl FlowEngine {
     }
 
     /// Push items not already in the ledger; returns the plugin that handled them and per-item records.
-    fn push(&self, flow_name: &str, flow: &FlowConfig, items: Vec<Item>, failures: &mut BTreeMap<usize, JobError>) -> (Option<String>, Vec<(usize, RunRecord)>) {
+    fn push(&self, flow_name: &str, flow: &FlowConfig, items: Vec<Item>, failures: &mut BTreeMap<usize, JobError>, run: u64) -> (Option<String>, Vec<(usize, RunRecord)>) {
         let store = self.queue.store();
         let mut done = Vec::new();
         let mut to_push: Vec<(usize, KeyedRecord)> = Vec::new();
@@ -438,11 +440,20 @@ impl FlowEngine {
             return (None, done);
         }
         let keyed: Vec<KeyedRecord> = to_push.iter().map(|(_, k)| k.clone()).collect();
+        let shadow = flow.mode == FlowMode::Shadow;
         let (plugin, pushed) = if flow.to == SHOPIFY {
-            match self.shopify_context(flow_name, flow) {
-                Ok(ctx) => (Some("shopify".to_owned()), Ok(shopify_out::push(&ctx, &keyed))),
+            match self.shopify_context(flow_name, flow, run) {
+                Ok(ctx) => {
+                    let results = shopify_out::push(&ctx, &keyed);
+                    if let Err(e) = ctx.journal.flush(store, run) {
+                        tracing::error!(flow = flow_name, run, "cannot store the undo log / intents of the run: {e}");
+                    }
+                    (Some("shopify".to_owned()), Ok(results))
+                }
                 Err(error) => (None, Err(error)),
             }
+        } else if shadow {
+            (None, journal::shadow_erp_push(store, flow_name, &keyed, run))
         } else {
             match self.session(&flow.to) {
                 Ok(mut session) => {
@@ -460,6 +471,8 @@ impl FlowEngine {
                 let mut pushed_ok = Vec::new();
                 for ((job, keyed), result) in to_push.into_iter().zip(results) {
                     match result {
+                        // Shadow mode: nothing was written, so nothing is confirmed.
+                        Ok(pushed) if shadow => done.push((job, self.record(&keyed.key, "shadowed", Some(&keyed.record), Some(pushed.external_id)))),
                         Ok(pushed) => {
                             let outcome = if pushed.created { "created" } else { "updated" };
                             let id = Some(pushed.external_id.clone());
@@ -502,14 +515,14 @@ impl FlowEngine {
     }
 
     /// The context of a flow whose destination or source is Shopify.
-    fn shopify_context<'a>(&'a self, flow_name: &'a str, flow: &'a FlowConfig) -> Result<shopify_out::ShopifyContext<'a>, JobError> {
+    fn shopify_context<'a>(&'a self, flow_name: &'a str, flow: &'a FlowConfig, run_id: u64) -> Result<shopify_out::ShopifyContext<'a>, JobError> {
         let client = self.shopify.as_deref().ok_or_else(|| JobError {
             class: "config".into(),
             message: "flow uses shopify but there is no [shopify] section".into(),
             retryable: false,
             retry_after_ms: None,
         })?;
-        Ok(shopify_out::ShopifyContext { client, store: self.queue.store(), flow_name, flow, config: &self.config })
+        Ok(shopify_out::ShopifyContext { client, store: self.queue.store(), flow_name, flow, config: &self.config, run_id, journal: Default::default() })
     }
 
     /// A record as kept in a run record: JSON, secrets redacted, truncated.

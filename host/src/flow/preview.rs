@@ -123,7 +123,7 @@ impl FlowEngine {
     /// The first record the flow's source returns, read from the beginning (no cursor).
     fn sample(&self, flow_name: &str, flow: &FlowConfig) -> Result<Record, String> {
         let page = if flow.from == SHOPIFY {
-            let ctx = self.shopify_context(flow_name, flow).map_err(|e| e.message)?;
+            let ctx = self.shopify_context(flow_name, flow, 0).map_err(|e| e.message)?;
             super::shopify_in::pull(&ctx, None, 1)
         } else {
             let mut session = self.session(&flow.from).map_err(|e| e.message)?;
@@ -138,7 +138,7 @@ impl FlowEngine {
         if flow.to != SHOPIFY {
             return Ok(json!({"operation": "push", "connection": flow.to, "record": record}));
         }
-        let ctx = self.shopify_context(flow_name, flow)?;
+        let ctx = self.shopify_context(flow_name, flow, 0)?;
         let err = |e: crate::plugin::bindings::types::PluginError| plugin_error(&e);
         let config_err = |message: String| crate::store::JobError { class: "config".into(), message, retryable: false, retry_after_ms: None };
         Ok(match record {

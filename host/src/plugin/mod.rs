@@ -145,6 +145,12 @@ impl PluginHost {
 
     /// Open a session (a fresh instance, created on first call) of plugin `id` with `grant`.
     pub fn session(&self, id: &str, grant: &Grant) -> Result<PluginSession, SessionError> {
+        self.session_on(id, grant, self.store.as_ref())
+    }
+
+    /// Like [`PluginHost::session`], with the plugin's kv state in `store` instead of the host's
+    /// (a scratch store gives a read from scratch that leaves the plugin's real state alone).
+    pub fn session_on(&self, id: &str, grant: &Grant, store: Option<&Store>) -> Result<PluginSession, SessionError> {
         let plugin = self.plugins.get(id).cloned().ok_or_else(|| SessionError::NotLoaded {
             id: id.to_owned(),
             refused: self.refused.iter().find(|r| r.id == id).map(|r| r.reason.clone()),
@@ -164,7 +170,7 @@ impl PluginHost {
             .iter()
             .filter_map(|name| grant.secrets.get(name).map(|s| (name.clone(), s.clone())))
             .collect();
-        let kv = if caps.kv { self.store.as_ref().map(|s| s.plugin_kv(&manifest.id, KV_QUOTA_BYTES)) } else { None };
+        let kv = if caps.kv { store.map(|s| s.plugin_kv(&manifest.id, KV_QUOTA_BYTES)) } else { None };
         let permissions = Permissions {
             config,
             secrets,

@@ -145,6 +145,27 @@ pub async fn product_by_handle(client: &ShopifyClient, handle: &str) -> Result<O
     Ok(Some((id.to_string(), stored)))
 }
 
+/// The product fields a catalog flow writes, by the key it writes them under (`title`,
+/// `descriptionHtml`, `vendor`, `productType`, `status`, `tags`) and each variant's price as
+/// `price[SKU]`; plus `id`. `None` when there is no product with `handle`.
+pub async fn product_fields(client: &ShopifyClient, handle: &str) -> Result<Option<serde_json::Map<String, serde_json::Value>>, ShopifyError> {
+    let data = client.execute(&queries::PRODUCT_FIELDS_BY_HANDLE, json!({"identifier": {"handle": handle}}), Priority::Catalog).await?.data;
+    let product = &data["productByIdentifier"];
+    if product["id"].as_str().is_none() {
+        return Ok(None);
+    }
+    let mut fields = serde_json::Map::new();
+    for key in ["id", "title", "descriptionHtml", "vendor", "productType", "status", "tags"] {
+        fields.insert(key.to_owned(), product[key].clone());
+    }
+    for v in product["variants"]["nodes"].as_array().into_iter().flatten() {
+        if let Some(sku) = v["sku"].as_str().filter(|s| !s.is_empty()) {
+            fields.insert(format!("price[{sku}]"), v["price"].clone());
+        }
+    }
+    Ok(Some(fields))
+}
+
 /// A variant's ids and prices, found by SKU.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct VariantPrice {

@@ -81,6 +81,18 @@ impl Store {
         tx.commit().map_err(e)
     }
 
+    /// Forget confirmed writes, so the same content is pushed again (reconcile `--heal`).
+    pub fn forget_writes(&self, keys: &[String]) -> StoreResult<()> {
+        let tx = self.db.begin_write().map_err(e)?;
+        {
+            let mut ledger = tx.open_table(LEDGER).map_err(e)?;
+            for key in keys {
+                ledger.remove(key.as_str()).map_err(e)?;
+            }
+        }
+        tx.commit().map_err(e)
+    }
+
     /// The ids linked to (`object`, `key`).
     pub fn id_link(&self, object: &str, key: &str) -> StoreResult<Option<IdLink>> {
         let tx = self.db.begin_read().map_err(e)?;

@@ -10,16 +10,24 @@
 //! - `runs` (id → [`Run`]), `run_records` ((run id, seq) → [`RunRecord`]),
 //!   `run_record_keys` ((record key, run id, seq) index, for search and lineage).
 //! - `plugin_kv`, `plugin_kv_usage`: plugin-scoped state.
+//! - `reconcile_reports` (id → [`ReconcileReport`]), `shadow_intents` ((flow, key) → [`Intent`]),
+//!   `undo_log` ((run id, seq) → [`UndoEntry`]).
 
+mod intents;
 mod jobs;
 mod kv;
 mod ledger;
+mod reports;
 mod runs;
+mod undo;
 
 pub use jobs::{DeadLetter, EnqueueOutcome, Job, JobError, JobState, NewJob, QueueStatus};
 pub use kv::{KvError, PluginKv, KV_MAX_KEY_BYTES, KV_MAX_VALUE_BYTES};
 pub use ledger::{ConfirmedWrite, IdLink, LedgerEntry};
+pub use intents::Intent;
+pub use reports::{Drift, FlowReconcile, OrderDay, ReconcileReport, ReconcileSummary};
 pub use runs::{RecordEntry, Run, RunFilter, RunRecord, RunStatus};
+pub use undo::UndoEntry;
 
 use redb::{Database, ReadableDatabase, ReadableTable, TableDefinition};
 use std::path::Path;
@@ -73,6 +81,14 @@ impl Store {
         Ok(store)
     }
 
+    /// A throw-away database in memory (e.g. scratch plugin state for a read from scratch).
+    pub fn in_memory() -> StoreResult<Store> {
+        let db = Database::builder().create_with_backend(redb::backends::InMemoryBackend::new()).map_err(StoreError::from_display)?;
+        let store = Store { db: Arc::new(db) };
+        store.migrate()?;
+        Ok(store)
+    }
+
     fn migrate(&self) -> StoreResult<()> {
         let tx = self.db.begin_write().map_err(StoreError::from_display)?;
         {
@@ -90,6 +106,10 @@ impl Store {
                 ledger::create_tables(&tx)?;
                 runs::create_tables(&tx)?;
             }
+            // Tables added without a schema change: created when missing.
+            reports::create_tables(&tx)?;
+            intents::create_tables(&tx)?;
+            undo::create_tables(&tx)?;
             meta.insert("schema_version", SCHEMA_VERSION).map_err(StoreError::from_display)?;
         }
         tx.commit().map_err(StoreError::from_display)

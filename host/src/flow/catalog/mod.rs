@@ -4,15 +4,18 @@
 //! not send kept unless configured (productSet replaces the list), a content hash of what would be
 //! sent so an unchanged product costs nothing, and archive on ERP delete.
 
+mod journal;
 mod prices;
 
-use super::inventory::{dry_run, request_error, write_error, ITEM_LINK};
+pub use prices::PRICE_OBJECT;
+
+use super::inventory::{request_error, ITEM_LINK};
 use super::shopify_out::{block_on, ShopifyContext};
 use crate::config::FlowConfig;
 use crate::domain::mapping::Mapping;
 use crate::domain::ownership::{Field, Ownership};
 use crate::plugin::bindings::types::{FieldError, KeyedRecord, PluginError, Product, Pushed, Record};
-use crate::shopify::products::{product_by_handle, product_set_json};
+use crate::shopify::products::product_by_handle;
 use crate::store::IdLink;
 use serde_json::{json, Value as Json};
 use sha2::{Digest, Sha256};
@@ -23,6 +26,8 @@ const HASHES: &str = "weft:catalog";
 const PRODUCT_LINK: &str = "product";
 /// The id-map object linking a variant key to the ERP product that owns it.
 const KEY_LINK: &str = "variant_key";
+/// The object name of a product's fields in intents and the undo log.
+pub const PRODUCT_OBJECT: &str = "product";
 
 fn invalid(field: &str, message: String) -> PluginError {
     PluginError::InvalidInput(FieldError { field: field.to_owned(), message })
@@ -59,12 +64,8 @@ async fn push_one(ctx: &ShopifyContext<'_>, mapping: &Mapping, owners: &Ownershi
         if !ctx.flow.archive_on_delete || linked.is_none() {
             return Ok(Pushed { external_id: linked.unwrap_or_default(), created: false });
         }
-        if dry_run::enabled() {
-            dry_run::print(ctx.flow_name, "productSet", &format!("{handle}: {{\"status\":\"ARCHIVED\"}}"));
-            return Ok(Pushed { external_id: linked.unwrap_or_default(), created: false });
-        }
-        let set = product_set_json(ctx.client, &handle, json!({"status": "ARCHIVED"})).await.map_err(|e| write_error(&e))?;
-        return Ok(Pushed { external_id: set.id, created: false });
+        let set = journal::set_product(ctx, &handle, json!({"status": "ARCHIVED"}), linked.as_deref()).await?;
+        return Ok(Pushed { external_id: set.map(|s| s.id).or(linked).unwrap_or_default(), created: false });
     }
     let Some(write) = product_write(ctx.flow_name, ctx.flow, mapping, owners, p)? else {
         tracing::info!(flow = ctx.flow_name, product = %p.external_id, "skipped by skip_if");
@@ -86,11 +87,9 @@ async fn push_one(ctx: &ShopifyContext<'_>, mapping: &Mapping, owners: &Ownershi
     if ctx.flow.keep_unsent_variants {
         keep_unsent(ctx, &handle, &keys, &mut input).await?;
     }
-    if dry_run::enabled() {
-        dry_run::print(ctx.flow_name, "productSet", &format!("{handle}: {input}"));
+    let Some(set) = journal::set_product(ctx, &handle, input, linked.as_deref()).await? else {
         return Ok(Pushed { created: linked.is_none(), external_id: linked.unwrap_or_default() });
-    }
-    let set = product_set_json(ctx.client, &handle, input).await.map_err(|e| write_error(&e))?;
+    };
     let _ = ctx.store.link_ids(PRODUCT_LINK, &p.external_id, &IdLink { shopify: Some(set.id.clone()), erp: Some(p.external_id.clone()) });
     for key in &keys {
         let _ = ctx.store.link_ids(KEY_LINK, key, &IdLink { shopify: None, erp: Some(p.external_id.clone()) });

@@ -5,6 +5,7 @@
 //! other lists are skipped.
 
 use super::super::inventory::{dry_run, request_error, write_error};
+use super::super::journal::{Gate, Target};
 use super::super::shopify_out::{block_on, ShopifyContext};
 use crate::domain::ownership::{Field, Ownership};
 use crate::plugin::bindings::types::{FieldError, KeyedRecord, PluginError, Price, Pushed, Record};
@@ -13,6 +14,40 @@ use std::collections::BTreeMap;
 
 /// The kv namespace remembering SKUs priced by the channel's list.
 const OVERRIDES: &str = "weft:prices";
+/// The object name of a variant's prices in intents and the undo log.
+pub const PRICE_OBJECT: &str = "variant_price";
+
+/// One variant whose prices change.
+struct Line {
+    index: usize,
+    variant: String,
+    sku: String,
+    is_override: bool,
+    price: String,
+    compare_at: Option<String>,
+    before_price: String,
+    before_compare_at: Option<String>,
+}
+
+impl Line {
+    /// Journal the prices a shadow-mode flow would set.
+    fn intend(&self, ctx: &ShopifyContext<'_>) {
+        let values = serde_json::json!({"sku": self.sku, "price": self.price, "compare_at_price": self.compare_at});
+        ctx.intend(PRICE_OBJECT, &self.sku, Some(&self.variant), values.as_object().cloned().unwrap_or_default());
+    }
+
+    /// Remember the prices a write replaced.
+    fn undo(&self, ctx: &ShopifyContext<'_>) {
+        use serde_json::json;
+        let target = Target { object: PRICE_OBJECT, key: &self.sku, id: &self.variant, location: None };
+        if self.before_price != self.price {
+            ctx.undo(target, "price", json!(self.before_price), json!(self.price));
+        }
+        if self.before_compare_at != self.compare_at {
+            ctx.undo(target, "compare_at_price", json!(self.before_compare_at), json!(self.compare_at));
+        }
+    }
+}
 
 fn invalid(field: &str, message: String) -> PluginError {
     PluginError::InvalidInput(FieldError { field: field.to_owned(), message })
@@ -69,7 +104,7 @@ async fn push_async(ctx: &ShopifyContext<'_>, records: &[KeyedRecord]) -> Vec<Re
         }
     };
     let send_cmp = owners.erp_may_write(Field::CompareAtPrice, ctx.flow_name, "");
-    let mut by_product: BTreeMap<String, Vec<(usize, String, String, Option<String>, bool, String)>> = BTreeMap::new();
+    let mut by_product: BTreeMap<String, Vec<Line>> = BTreeMap::new();
     for (i, p, sku, is_override) in todo {
         let Some(v) = found.iter().find(|v| v.sku == sku) else {
             out[i] = Some(Err(PluginError::Retryable(format!("no Shopify variant with SKU {sku:?} yet (the catalog flow creates it)"))));
@@ -83,23 +118,40 @@ async fn push_async(ctx: &ShopifyContext<'_>, records: &[KeyedRecord]) -> Vec<Re
             }
             continue;
         }
-        by_product.entry(v.product_id.clone()).or_default().push((i, v.id.clone(), p.price.amount.clone(), cmp, is_override, sku));
+        by_product.entry(v.product_id.clone()).or_default().push(Line {
+            index: i,
+            variant: v.id.clone(),
+            sku,
+            is_override,
+            price: p.price.amount.clone(),
+            compare_at: cmp,
+            before_price: v.price.clone(),
+            before_compare_at: v.compare_at_price.clone(),
+        });
     }
     for (product, lines) in by_product {
-        let prices: Vec<(String, String, Option<String>)> = lines.iter().map(|(_, id, price, cmp, _, _)| (id.clone(), price.clone(), cmp.clone())).collect();
-        let result = if dry_run::enabled() {
-            dry_run::print(ctx.flow_name, "productVariantsBulkUpdate", &format!("{product}: {prices:?}"));
-            Ok(())
-        } else {
-            set_prices(ctx.client, &product, &prices).await
+        let prices: Vec<(String, String, Option<String>)> = lines.iter().map(|l| (l.variant.clone(), l.price.clone(), l.compare_at.clone())).collect();
+        let result = match ctx.gate() {
+            Gate::DryRun => {
+                dry_run::print(ctx.flow_name, "productVariantsBulkUpdate", &format!("{product}: {prices:?}"));
+                Ok(())
+            }
+            Gate::Shadow => {
+                lines.iter().for_each(|l| l.intend(ctx));
+                Ok(())
+            }
+            Gate::Write => set_prices(ctx.client, &product, &prices).await,
         };
-        for (i, id, _, _, is_override, sku) in lines {
-            out[i] = Some(match &result {
+        for l in lines {
+            out[l.index] = Some(match &result {
                 Ok(()) => {
-                    if is_override && !dry_run::enabled() {
-                        let _ = kv.set(&format!("{}\u{1f}{sku}", ctx.flow_name), b"1");
+                    if ctx.gate() == Gate::Write {
+                        l.undo(ctx);
+                        if l.is_override {
+                            let _ = kv.set(&format!("{}\u{1f}{}", ctx.flow_name, l.sku), b"1");
+                        }
                     }
-                    Ok(Pushed { external_id: id, created: false })
+                    Ok(Pushed { external_id: l.variant, created: false })
                 }
                 Err(e) => Err(write_error(e)),
             });

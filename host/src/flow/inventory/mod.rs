@@ -10,6 +10,7 @@ pub mod dry_run;
 pub mod echo;
 pub mod state;
 
+use super::journal::{Gate, Target};
 use super::shopify_out::{block_on, ShopifyContext};
 use crate::config::flow::UnmappedLocation;
 use crate::config::FlowConfig;
@@ -22,6 +23,8 @@ use std::collections::{BTreeMap, BTreeSet};
 
 /// The id-map object linking a SKU to its Shopify inventory item.
 pub const ITEM_LINK: &str = "inventory_item";
+/// The object name of a level in intents and the undo log.
+pub const LEVEL_OBJECT: &str = "inventory_level";
 /// Rounds of re-read and re-apply after stale compare-and-set before giving up (retried later).
 const CONFLICT_ROUNDS: usize = 3;
 
@@ -128,8 +131,12 @@ async fn push_async(ctx: &ShopifyContext<'_>, records: &[KeyedRecord]) -> Vec<Re
             (None, _) => {
                 out[l.index] = Some(Err(PluginError::Retryable(format!("no Shopify variant with SKU {:?} yet (the catalog flow creates it)", l.trace.sku))));
             }
-            (Some(item), None) if dry_run::enabled() => {
-                dry_run::print(ctx.flow_name, "inventoryActivate", &format!("{} at {}: available {} ({item})", l.trace.sku, l.trace.shopify_location, l.target));
+            (Some(item), None) if ctx.gate() != Gate::Write => {
+                if ctx.gate() == Gate::DryRun {
+                    dry_run::print(ctx.flow_name, "inventoryActivate", &format!("{} at {}: available {} ({item})", l.trace.sku, l.trace.shopify_location, l.target));
+                } else {
+                    intend(ctx, &l);
+                }
                 out[l.index] = Some(Ok(Pushed { external_id: format!("{item}@{}", l.trace.shopify_location), created: true }));
             }
             (Some(item), None) => {
@@ -157,6 +164,19 @@ async fn read_levels(ctx: &ShopifyContext<'_>, skus: &[String]) -> Result<Vec<in
         out.extend(inv::levels_by_sku(ctx.client, &missing).await?);
     }
     Ok(out)
+}
+
+/// Journal the level a shadow-mode flow would set.
+fn intend(ctx: &ShopifyContext<'_>, l: &Level) {
+    let values = serde_json::json!({
+        "sku": l.trace.sku,
+        "location": l.trace.shopify_location,
+        "erp_location": l.trace.erp_location,
+        "available": l.target,
+        "shopify_before": l.before,
+    });
+    let values = values.as_object().cloned().unwrap_or_default();
+    ctx.intend(LEVEL_OBJECT, &format!("{}@{}", l.trace.sku, l.trace.shopify_location), l.item.as_deref(), values);
 }
 
 /// The trace of one record, `None` when its location is unmapped and the flow skips those.
@@ -188,25 +208,30 @@ fn remember(ctx: &ShopifyContext<'_>, l: &Level, created: bool) -> Result<Pushed
         item: item.clone(),
         pushed: l.target,
         before: l.before,
-        at_ms: now_ms(),
+        at_ms: super::journal::now_ms(),
         trace: l.trace.clone(),
         conflict: l.conflict.clone(),
     };
     state::put(ctx.store, ctx.flow_name, &saved).map_err(PluginError::Retryable)?;
     echo::wrote(&item, &l.trace.shopify_location, l.target);
+    if l.before != Some(l.target) {
+        let target = Target { object: LEVEL_OBJECT, key: &l.trace.sku, id: &item, location: Some(&l.trace.shopify_location) };
+        ctx.undo(target, "available", serde_json::json!(l.before), serde_json::json!(l.target));
+    }
     Ok(Pushed { external_id: format!("{item}@{}", l.trace.shopify_location), created })
 }
 
-fn now_ms() -> u64 {
-    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_millis() as u64)
-}
 
 /// Set every level with compare-and-set; stale ones are re-read and re-applied.
 async fn set_with_conflicts(ctx: &ShopifyContext<'_>, mut levels: Vec<Level>, out: &mut [Option<Result<Pushed, PluginError>>]) {
-    if dry_run::enabled() {
+    if ctx.gate() != Gate::Write {
         for l in levels {
-            let detail = format!("{} at {}: {} -> {} ({} = {}, held {})", l.trace.sku, l.trace.shopify_location, l.before.map_or("?".into(), |b| b.to_string()), l.target, l.trace.formula, l.trace.raw, l.trace.held);
-            dry_run::print(ctx.flow_name, "inventorySetQuantities", &detail);
+            if ctx.gate() == Gate::DryRun {
+                let detail = format!("{} at {}: {} -> {} ({} = {}, held {})", l.trace.sku, l.trace.shopify_location, l.before.map_or("?".into(), |b| b.to_string()), l.target, l.trace.formula, l.trace.raw, l.trace.held);
+                dry_run::print(ctx.flow_name, "inventorySetQuantities", &detail);
+            } else {
+                intend(ctx, &l);
+            }
             out[l.index] = Some(Ok(Pushed { external_id: format!("{}@{}", l.item.clone().unwrap_or_default(), l.trace.shopify_location), created: false }));
         }
         return;

@@ -44,6 +44,12 @@ pub fn put(store: &Store, flow: &str, p: &Pushed) -> Result<(), String> {
     kv(store).set(&key(flow, &p.trace.sku, &p.trace.shopify_location), &body).map_err(|e| e.to_string())
 }
 
+/// Forget the last push of `sku` at `location`: the next push reads Shopify's value first
+/// instead of skipping a level equal to what was pushed (reconcile `--heal`, `weft runs revert`).
+pub fn forget(store: &Store, flow: &str, sku: &str, location: &str) -> Result<(), String> {
+    kv(store).delete(&key(flow, sku, location)).map_err(|e| e.to_string())
+}
+
 /// Whether any push is remembered at all.
 pub fn any(store: &Store) -> bool {
     kv(store).list_keys("", 1).is_ok_and(|k| !k.is_empty())

@@ -1,0 +1,67 @@
+//! A catalog write through the gate ([`crate::flow::journal`]): printed in a dry run,
+//! journalled in shadow mode, or made — after reading the fields it replaces, kept in the undo
+//! log (product fields under the product, variant prices under each variant).
+
+use super::super::inventory::{dry_run, write_error};
+use super::super::journal::{Gate, Target};
+use super::super::shopify_out::ShopifyContext;
+use super::{PRICE_OBJECT, PRODUCT_OBJECT};
+use crate::plugin::bindings::types::PluginError;
+use crate::shopify::products::{product_fields, product_set_json, ProductRef};
+use serde_json::{json, Map, Value as Json};
+
+/// The fields a `productSet` input sets, keyed like [`product_fields`] reads them.
+pub fn intended(input: &Json) -> Map<String, Json> {
+    let mut out = Map::new();
+    for key in ["title", "descriptionHtml", "vendor", "productType", "status", "tags"] {
+        if let Some(v) = input.get(key) {
+            out.insert(key.to_owned(), v.clone());
+        }
+    }
+    for v in input["variants"].as_array().into_iter().flatten() {
+        if let (Some(sku), Some(price)) = (v["sku"].as_str(), v.get("price")) {
+            out.insert(format!("price[{sku}]"), price.clone());
+        }
+    }
+    out
+}
+
+/// Set `input` on the product `handle` unless the gate says otherwise; `None` when nothing was
+/// written. A write first reads the fields it replaces (one query) and records them; a product
+/// that did not exist is recorded as created, for a person to decide on.
+pub async fn set_product(ctx: &ShopifyContext<'_>, handle: &str, input: Json, linked: Option<&str>) -> Result<Option<ProductRef>, PluginError> {
+    match ctx.gate() {
+        Gate::DryRun => {
+            dry_run::print(ctx.flow_name, "productSet", &format!("{handle}: {input}"));
+            return Ok(None);
+        }
+        Gate::Shadow => {
+            ctx.intend(PRODUCT_OBJECT, handle, linked, intended(&input));
+            return Ok(None);
+        }
+        Gate::Write => {}
+    }
+    let want = intended(&input);
+    // productSet upserts by handle: a product weft never linked may exist, so read it always.
+    let before = product_fields(ctx.client, handle).await.map_err(|e| super::request_error(&e))?;
+    let set = product_set_json(ctx.client, handle, input).await.map_err(|e| write_error(&e))?;
+    let Some(before) = before else {
+        ctx.undo(Target { object: PRODUCT_OBJECT, key: handle, id: &set.id, location: None }, "created", Json::Null, json!(true));
+        return Ok(Some(set));
+    };
+    for (field, after) in &want {
+        let old = before.get(field).cloned().unwrap_or(Json::Null);
+        if &old == after {
+            continue;
+        }
+        match field.strip_prefix("price[").and_then(|f| f.strip_suffix(']')) {
+            Some(sku) => {
+                if let Some(v) = set.variants.iter().find(|v| v.sku == sku) {
+                    ctx.undo(Target { object: PRICE_OBJECT, key: sku, id: &v.id, location: None }, "price", old, after.clone());
+                }
+            }
+            None => ctx.undo(Target { object: PRODUCT_OBJECT, key: handle, id: &set.id, location: None }, field, old, after.clone()),
+        }
+    }
+    Ok(Some(set))
+}

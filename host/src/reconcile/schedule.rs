@@ -1,0 +1,44 @@
+//! The daily reconciliation of `weft serve` (`[reconcile] schedule`): a thread that runs
+//! [`super::run`] when the cron is due (a tick missed while weft was down runs once at start).
+
+use super::Options;
+use crate::flow::FlowEngine;
+use crate::scheduler::Schedule;
+use std::str::FromStr;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+/// The key under which the last run is remembered (next to the flows' last ticks).
+const TICK_KEY: &str = "@reconcile";
+
+/// Start the thread if the config has a schedule; it stops when `stop` is set.
+pub fn spawn(engine: Arc<FlowEngine>, stop: Arc<AtomicBool>, runtime: tokio::runtime::Handle) -> Result<Option<std::thread::JoinHandle<()>>, String> {
+    let Some(cron) = engine.config().reconcile.schedule.clone() else { return Ok(None) };
+    let schedule = Schedule::Cron(Box::new(cron::Schedule::from_str(&cron).map_err(|e| format!("reconcile.schedule: {e}"))?));
+    let heal = engine.config().reconcile.heal;
+    let thread = std::thread::Builder::new()
+        .name("weft-reconcile".into())
+        .spawn(move || {
+            let _guard = runtime.enter();
+            let store = engine.queue().store().clone();
+            while !stop.load(Ordering::SeqCst) {
+                let now = engine.queue().clock().now_ms();
+                let last = store.last_tick(TICK_KEY).unwrap_or_default();
+                // First start: wait for the next tick instead of reconciling at once.
+                if last.is_none() {
+                    let _ = store.set_last_tick(TICK_KEY, now);
+                } else if schedule.due(last, now) {
+                    let _ = store.set_last_tick(TICK_KEY, now);
+                    let options = Options { flow: None, heal, trigger: "schedule".into() };
+                    match super::run(&engine, &options, &mut |line| tracing::info!("{line}")) {
+                        Ok(report) => tracing::info!(report = report.id, drifted = report.summary.drifted, "scheduled reconciliation done"),
+                        Err(e) => tracing::error!("scheduled reconciliation could not run: {e}"),
+                    }
+                }
+                std::thread::sleep(Duration::from_secs(1));
+            }
+        })
+        .map_err(|e| e.to_string())?;
+    Ok(Some(thread))
+}

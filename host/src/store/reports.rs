@@ -1,0 +1,152 @@
+//! Reconciliation reports: what `weft reconcile` found when it compared the ERP with Shopify.
+
+use super::{from_json, next_id, read_json, to_json, Store, StoreError, StoreResult};
+use redb::{ReadableDatabase, ReadableTable, TableDefinition, WriteTransaction};
+use serde::{Deserialize, Serialize};
+
+const REPORTS: TableDefinition<u64, &[u8]> = TableDefinition::new("reconcile_reports");
+
+pub(super) fn create_tables(tx: &WriteTransaction) -> StoreResult<()> {
+    tx.open_table(REPORTS).map_err(StoreError::from_display)?;
+    Ok(())
+}
+
+/// One reconciliation run over one or more flows.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct ReconcileReport {
+    /// Id (0 until stored).
+    pub id: u64,
+    /// Start (ms since the epoch).
+    pub started_ms: u64,
+    /// End.
+    pub finished_ms: u64,
+    /// `manual` or `schedule`.
+    pub trigger: String,
+    /// Totals over every flow.
+    pub summary: ReconcileSummary,
+    /// Per flow.
+    pub flows: Vec<FlowReconcile>,
+    /// Correction jobs enqueued by `--heal` (None without it).
+    pub healed: Option<usize>,
+}
+
+/// Totals of a report.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReconcileSummary {
+    /// SKU × location pairs compared (present on both sides).
+    pub compared: usize,
+    /// Pairs whose available differs.
+    pub drifted: usize,
+    /// Pairs only the ERP has (Shopify does not stock the SKU there).
+    pub erp_only: usize,
+    /// Pairs only Shopify has, at a location the flow maps.
+    pub shopify_only: usize,
+    /// Days whose order count or total differs.
+    pub order_days_drifted: usize,
+    /// Flows whose customer counts differ.
+    pub customer_count_drifted: usize,
+    /// Flows that could not be reconciled.
+    pub errors: usize,
+}
+
+/// What one flow's reconciliation found.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct FlowReconcile {
+    /// Flow.
+    pub flow: String,
+    /// Its object (`inventory`, `order`, `customer`).
+    pub object: String,
+    /// SKU × location pairs both sides have.
+    pub compared: usize,
+    /// Source records the connector or the transforms rejected (not compared).
+    pub rejected: usize,
+    /// Levels with different available numbers.
+    pub drift: Vec<Drift>,
+    /// Levels only the ERP has.
+    pub erp_only: Vec<Drift>,
+    /// Levels only Shopify has (at mapped locations).
+    pub shopify_only: Vec<Drift>,
+    /// SKUs the ERP has and Shopify does not know at all.
+    pub erp_only_skus: Vec<String>,
+    /// SKUs stocked at a mapped Shopify location that the ERP does not send.
+    pub shopify_only_skus: Vec<String>,
+    /// Order flows: per day, both sides.
+    pub order_days: Vec<OrderDay>,
+    /// Customer flows: (ERP, Shopify) counts.
+    pub customers: Option<(usize, usize)>,
+    /// Why the flow could not be reconciled.
+    pub error: Option<String>,
+}
+
+/// One SKU × location compared.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Drift {
+    /// SKU.
+    pub sku: String,
+    /// Shopify location GID.
+    pub location: String,
+    /// ERP location code.
+    pub erp_location: Option<String>,
+    /// The flow's computed available (None: the ERP has no such level).
+    pub erp_available: Option<i64>,
+    /// Shopify's available (None: not stocked there).
+    pub shopify_available: Option<i64>,
+    /// ERP − Shopify (missing sides count as 0).
+    pub difference: i64,
+}
+
+/// Orders of one day on both sides.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OrderDay {
+    /// `YYYY-MM-DD` (UTC).
+    pub day: String,
+    /// Orders in the ERP.
+    pub erp_count: usize,
+    /// Orders in Shopify.
+    pub shopify_count: usize,
+    /// Sum of totals in the ERP (decimal string, 2 places).
+    pub erp_total: String,
+    /// Sum of totals in Shopify.
+    pub shopify_total: String,
+}
+
+impl OrderDay {
+    /// Whether both sides agree.
+    pub fn matches(&self) -> bool {
+        self.erp_count == self.shopify_count && self.erp_total == self.shopify_total
+    }
+}
+
+fn e(err: impl std::fmt::Display) -> StoreError {
+    StoreError::from_display(err)
+}
+
+impl Store {
+    /// Store a report; returns its id.
+    pub fn add_reconcile_report(&self, report: &ReconcileReport) -> StoreResult<u64> {
+        let tx = self.db.begin_write().map_err(e)?;
+        let id = next_id(&tx, "next_reconcile_report_id")?;
+        let mut report = report.clone();
+        report.id = id;
+        tx.open_table(REPORTS).map_err(e)?.insert(id, to_json(&report)?.as_slice()).map_err(e)?;
+        tx.commit().map_err(e)?;
+        Ok(id)
+    }
+
+    /// Reports, newest first, at most `limit`.
+    pub fn reconcile_reports(&self, limit: usize) -> StoreResult<Vec<ReconcileReport>> {
+        let tx = self.db.begin_read().map_err(e)?;
+        let table = tx.open_table(REPORTS).map_err(e)?;
+        let mut out = Vec::new();
+        for entry in table.iter().map_err(e)?.rev().take(limit) {
+            out.push(from_json(entry.map_err(e)?.1.value())?);
+        }
+        Ok(out)
+    }
+
+    /// One report.
+    pub fn reconcile_report(&self, id: u64) -> StoreResult<Option<ReconcileReport>> {
+        let tx = self.db.begin_read().map_err(e)?;
+        read_json(&tx.open_table(REPORTS).map_err(e)?, id)
+    }
+}
