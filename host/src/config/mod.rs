@@ -2,9 +2,11 @@
 //!
 //! Every value is checked when the file is loaded; a bad file is one error naming the key.
 
+pub mod alerts;
 pub mod flow;
 mod secret;
 
+pub use alerts::{AlertsConfig, BreakerConfig};
 pub use flow::{FlowConfig, ObjectKind, TriggerConfig};
 pub use secret::{Secret, SecretSource};
 
@@ -36,6 +38,12 @@ pub struct Config {
     /// Flows, by name.
     #[serde(default)]
     pub flows: BTreeMap<String, FlowConfig>,
+    /// Alert rules and where alerts go.
+    #[serde(default)]
+    pub alerts: AlertsConfig,
+    /// The circuit breaker.
+    #[serde(default)]
+    pub breaker: BreakerConfig,
 }
 
 /// `[server]`: where `weft serve` listens.
@@ -324,6 +332,7 @@ impl Config {
         for (name, flow) in &self.flows {
             flow.validate(name, self).map_err(|(key, reason)| bad(key, reason))?;
         }
+        alerts::validate(self).map_err(|(key, reason)| bad(key, reason))?;
         if self.connections.contains_key(flow::SHOPIFY) {
             return Err(bad(format!("connections.{}", flow::SHOPIFY), "`shopify` is reserved for the [shopify] section".into()));
         }

@@ -24,7 +24,8 @@ fn query(parts: &Parts) -> HashMap<String, String> {
         .collect()
 }
 
-fn authorized(state: &ServerState, peer: SocketAddr, parts: &Parts) -> bool {
+/// Whether the caller may use the admin API (and `/metrics`).
+pub(super) fn authorized(state: &ServerState, peer: SocketAddr, parts: &Parts) -> bool {
     match &state.admin_token {
         Some(token) => {
             let given = parts.headers.get("authorization").and_then(|v| v.to_str().ok()).and_then(|v| v.strip_prefix("Bearer "));

@@ -1,6 +1,7 @@
-//! The HTTP server of `weft serve`: Shopify and ERP webhooks, and the admin API.
+//! The HTTP server of `weft serve`: Shopify and ERP webhooks, the admin API and `/metrics`.
 
 mod admin;
+mod scrape;
 mod webhooks;
 
 use crate::config::Secret;
@@ -52,6 +53,7 @@ pub async fn handle(state: Arc<ServerState>, peer: SocketAddr, req: Request<Inco
         (_, ["healthz"]) => json_response(StatusCode::OK, json!({"ok": true})),
         ("POST", ["webhooks", "shopify"]) => webhooks::shopify(&state, &parts.headers, body).await,
         ("POST", ["webhooks", connection]) => webhooks::erp(&state, connection, &parts.headers, body).await,
+        ("GET", ["metrics"]) => scrape::metrics(&state, peer, &parts),
         (_, ["api", ..]) => admin::handle(&state, peer, &parts, &segments[1..], body).await,
         _ => error_response(StatusCode::NOT_FOUND, "no such route"),
     };

@@ -9,12 +9,15 @@
 //!   `cursors` ((flow, connection) → cursor string).
 //! - `runs` (id → [`Run`]), `run_records` ((run id, seq) → [`RunRecord`]).
 //! - `plugin_kv`, `plugin_kv_usage`: plugin-scoped state.
+//! - `pause_reasons` (flow → why weft paused it), `alert_episodes` (rule/flow → [`Episode`]).
 
+mod alerts;
 mod jobs;
 mod kv;
 mod ledger;
 mod runs;
 
+pub use alerts::Episode;
 pub use jobs::{DeadLetter, EnqueueOutcome, Job, JobError, JobState, NewJob, QueueStatus};
 pub use kv::{KvError, PluginKv, KV_MAX_KEY_BYTES, KV_MAX_VALUE_BYTES};
 pub use ledger::{ConfirmedWrite, IdLink, LedgerEntry};
@@ -88,6 +91,7 @@ impl Store {
                 jobs::create_tables(&tx)?;
                 ledger::create_tables(&tx)?;
                 runs::create_tables(&tx)?;
+                alerts::create_tables(&tx)?;
             }
             meta.insert("schema_version", SCHEMA_VERSION).map_err(StoreError::from_display)?;
         }
