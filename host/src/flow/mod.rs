@@ -255,7 +255,8 @@ impl FlowEngine {
             jobs.into_iter().partition(|j| matches!(serde_json::from_value::<Work>(j.payload.clone()), Ok(Work::Pull)));
         for job in &pulls {
             let result = self.pull(flow_name, &flow);
-            let hold = self.breaker_holds(flow_name, result.as_ref().err(), usize::from(result.is_ok()));
+            // A pull that works says nothing about the destination: only failures are judged.
+            let hold = result.as_ref().err().is_some_and(|e| self.breaker_holds(flow_name, [e], 0));
             records.push(self.settle(job, &flow, result.clone().map(|n| format!("enqueued {n}")), None, hold, &mut acks));
         }
         records.extend(self.push_batch(flow_name, &flow, &others, &mut acks));
