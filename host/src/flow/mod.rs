@@ -256,7 +256,7 @@ impl FlowEngine {
         for job in &pulls {
             let result = self.pull(flow_name, &flow);
             // A pull that works says nothing about the destination: only failures are judged.
-            let hold = result.as_ref().err().is_some_and(|e| self.breaker_holds(flow_name, [e], 0));
+            let hold = result.as_ref().err().is_some_and(|e| self.breaker_holds(flow_name, &flow.from, [e], 0));
             records.push(self.settle(job, &flow, result.clone().map(|n| format!("enqueued {n}")), None, hold, &mut acks));
         }
         records.extend(self.push_batch(flow_name, &flow, &others, &mut acks));
@@ -356,7 +356,7 @@ impl FlowEngine {
             outcomes.entry(job).or_default().push(record);
         }
         let successes = (0..jobs.len()).filter(|i| !failures.contains_key(i) && outcomes.contains_key(i)).count();
-        let hold = !failures.is_empty() && self.breaker_holds(flow_name, failures.values(), successes);
+        let hold = !failures.is_empty() && self.breaker_holds(flow_name, &flow.to, failures.values(), successes);
         let mut records = Vec::new();
         for (i, job) in jobs.iter().enumerate() {
             let mine = outcomes.remove(&i).unwrap_or_default();

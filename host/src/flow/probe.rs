@@ -13,18 +13,10 @@ use crate::shopify::{queries, Priority, ShopifyError};
 use crate::store::{Job, JobError, StoreError};
 
 impl FlowEngine {
-    /// Probe every endpoint of `flow_name`; the first systemic failure, if any.
-    pub fn probe_flow(&self, flow_name: &str, cached: bool) -> Option<ProbeFailure> {
+    /// Probe both endpoints of `flow_name`; the first systemic failure, if any.
+    pub fn probe_flow(&self, flow_name: &str) -> Option<ProbeFailure> {
         let flow = self.flow(flow_name)?;
-        let now = self.queue.clock().now_ms();
-        [flow.from.clone(), flow.to.clone()].into_iter().find_map(|endpoint| {
-            let probe = || self.probe_endpoint(&endpoint);
-            if cached {
-                self.breaker.probe_cached(&endpoint, now, probe)
-            } else {
-                probe()
-            }
-        })
+        [&flow.from, &flow.to].into_iter().find_map(|endpoint| self.probe_endpoint(endpoint))
     }
 
     fn probe_endpoint(&self, endpoint: &str) -> Option<ProbeFailure> {
@@ -55,9 +47,10 @@ impl FlowEngine {
         }
     }
 
-    /// Judge a settled-to-be batch of `flow_name`: `true` when its possibly-systemic failures
-    /// must be held. Pauses the flow when the breaker opens.
-    pub(super) fn breaker_holds<'a>(&self, flow_name: &str, errors: impl IntoIterator<Item = &'a JobError>, successes: usize) -> bool {
+    /// Judge a settled-to-be batch of `flow_name` whose failures came from `endpoint` (the
+    /// source for pulls, the destination for pushes): `true` when its possibly-systemic
+    /// failures must be held. Pauses the flow when the breaker opens.
+    pub(super) fn breaker_holds<'a>(&self, flow_name: &str, endpoint: &str, errors: impl IntoIterator<Item = &'a JobError>, successes: usize) -> bool {
         if !self.breaker.enabled() {
             return false;
         }
@@ -69,7 +62,8 @@ impl FlowEngine {
             return false;
         }
         let now = self.queue.clock().now_ms();
-        let verdict = self.breaker.judge(flow_name, now, self.probe_flow(flow_name, true));
+        let probe = self.breaker.probe_cached(endpoint, now, || self.probe_endpoint(endpoint));
+        let verdict = self.breaker.judge(flow_name, now, probe);
         if let Some(reason) = &verdict.open {
             match self.queue.store().pause_for(flow_name, reason, now) {
                 Ok(true) => tracing::error!(flow = flow_name, reason, "circuit open: flow paused until a probe succeeds"),
@@ -98,7 +92,7 @@ impl FlowEngine {
             if !status.pause_reason.as_deref().is_some_and(|r| r.starts_with(REASON_PREFIX)) {
                 continue;
             }
-            match self.probe_flow(&flow, false) {
+            match self.probe_flow(&flow) {
                 None => {
                     if self.queue.store().resume_if(&flow, REASON_PREFIX)? {
                         tracing::info!(flow, "circuit closed: probe succeeded, flow resumed");
