@@ -1,7 +1,8 @@
 //! The circuit breaker in a real `weft serve`: Shopify answering 401 pauses the inventory flow
 //! with a `circuit:` reason and alerts, holds its jobs without spending attempts, probes on its
 //! own and resumes once the credentials work again; the records then reach the simulator and
-//! nothing is dead-lettered. A person's pause is never resumed by the breaker.
+//! nothing is dead-lettered. A person's pause is never resumed by the breaker. Shopify answering
+//! 503 to everything is held at once and paused once it lasted `sustained_for`.
 
 mod common;
 mod ops_support;
@@ -68,6 +69,30 @@ fn unauthorized_pauses_alerts_probes_and_resumes_without_dead_letters() {
     assert_eq!(bed.level("SKU-0-0"), Some(41));
     assert_eq!(post(&bed.addr, "/api/queues/inventory/resume", &[], b"").unwrap().0, 200);
     wait_for(Duration::from_secs(30), "the held record after the person resumed", || bed.level("SKU-0-0") == Some(51));
+    assert!(bed.dead_letters().is_empty());
+    assert!(serve.terminate().success());
+}
+
+#[test]
+fn an_unreachable_destination_holds_jobs_then_pauses_after_sustained_for_and_resumes() {
+    let receiver = Receiver::start();
+    let config = CONFIG.replace("{url}", &receiver.url).replace("sustained_for = \"1m\"", "sustained_for = \"1s\"");
+    let mut bed = Bed::new(1, &config);
+    bed.sim.inject(FaultRule { fault: Fault::Status { status: 503 }, count: None, probability: None, operation: None, after_execute: false });
+    let serve = bed.serve();
+    bed.feed(&[("SKU-0-0", 61)]);
+
+    // The client retries the 503s itself, then the record fails; with max_attempts = 1 it would
+    // be dead-lettered, but the probe finds Shopify down: held, and paused once it lasted 1s.
+    wait_for(Duration::from_secs(120), "the circuit to open", || reason(&bed).as_str().is_some_and(|r| r.starts_with("circuit: unreachable at shopify")));
+    assert!(bed.dead_letters().is_empty(), "held, not dead-lettered");
+    assert!(bed.log().contains("jobs held without spending attempts"));
+    wait_for(Duration::from_secs(10), "the circuit alert", || receiver.transitions().first().is_some_and(|(r, s)| r == "circuit_breaker" && s == "firing"));
+
+    bed.sim.clear_faults();
+    wait_for(Duration::from_secs(60), "the record in the simulator", || bed.level("SKU-0-0") == Some(61));
+    wait_for(Duration::from_secs(10), "the resolve", || receiver.received().len() >= 2);
+    assert_eq!(receiver.transitions().len(), 2, "{:?}", receiver.transitions());
     assert!(bed.dead_letters().is_empty());
     assert!(serve.terminate().success());
 }
