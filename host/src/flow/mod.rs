@@ -260,12 +260,12 @@ impl FlowEngine {
             records.push(self.settle(job, &flow, result.clone().map(|n| format!("enqueued {n}")), None, hold, &mut acks));
         }
         records.extend(self.push_batch(flow_name, &flow, &others, &mut acks));
-        self.metrics.observe_run(flow_name, &records, started.elapsed());
         // One commit acknowledges every job that succeeded; a crash before it only repeats
         // work the ledger already knows.
         self.queue.ack_all(&acks)?;
         store.add_run_records(run.id, &records)?;
         store.finish_run(run.id, self.queue.clock().now_ms(), None)?;
+        self.metrics.observe_run(flow_name, &records, started.elapsed());
         Ok(run.id)
     }
 
@@ -355,7 +355,8 @@ impl FlowEngine {
         for (job, record) in pushed {
             outcomes.entry(job).or_default().push(record);
         }
-        let successes = (0..jobs.len()).filter(|i| !failures.contains_key(i) && outcomes.contains_key(i)).count();
+        // Writes the destination accepted (a ledger hit never reached it).
+        let successes = outcomes.iter().filter(|(i, r)| !failures.contains_key(i) && r.iter().any(|r| r.outcome != "unchanged")).count();
         let hold = !failures.is_empty() && self.breaker_holds(flow_name, &flow.to, failures.values(), successes);
         let mut records = Vec::new();
         for (i, job) in jobs.iter().enumerate() {
