@@ -1,10 +1,13 @@
 //! weft: keeps a Shopify store and an ERP in sync through sandboxed Wasm plugins.
 
+pub mod alerts;
+pub mod breaker;
 pub mod cli;
 pub mod conformance;
 pub mod config;
 pub mod domain;
 pub mod flow;
+pub mod metrics;
 pub mod ops;
 pub mod plugin;
 pub mod queue;
@@ -16,4 +19,5 @@ pub mod serve;
 pub mod server;
 pub mod shadow;
 pub mod shopify;
+pub mod signals;
 pub mod store;

@@ -161,7 +161,7 @@ pub fn run(store: &Store, id: u64, records: bool, failed_only: bool) -> Result<O
         let records: Vec<_> = store
             .run_records(id)?
             .into_iter()
-            .filter(|r| !failed_only || matches!(r.record.outcome.as_str(), "failed" | "dead" | "retrying"))
+            .filter(|r| !failed_only || matches!(r.record.outcome.as_str(), "failed" | "dead" | "retrying" | "held"))
             .collect();
         out["records"] = json!(records);
     }

@@ -1,7 +1,9 @@
-//! `weft serve`: scheduler, workers and the HTTP server in one process; SIGTERM drains.
+//! `weft serve`: scheduler, workers, alerts, circuit breaker and the HTTP server in one
+//! process; SIGTERM drains.
 
 use crate::config::Config;
 use crate::flow::FlowEngine;
+use crate::metrics::Metrics;
 use crate::plugin::{HostOptions, PluginHost};
 use crate::queue::{Clock, Queue, SystemClock};
 use crate::redact::Redactor;
@@ -42,13 +44,14 @@ impl Service {
             tracing::warn!(released, "released jobs leased by a previous process that did not finish them");
         }
         let redactor = Redactor::new();
-        let plugins = PluginHost::load(HostOptions::from_config(&config, Some(store.clone()), redactor))?;
+        let metrics = Arc::new(Metrics::new());
+        let plugins = PluginHost::load(HostOptions::from_config(&config, Some(store.clone()), redactor))?.with_metrics(metrics.clone());
         for refused in plugins.refused() {
             tracing::error!(plugin = %refused.id, "plugin refused: {}", refused.reason);
         }
         let queue = Queue::new(store, Arc::new(SystemClock));
         let config = Arc::new(config);
-        let engine = Arc::new(FlowEngine::new(config.clone(), Arc::new(plugins), queue)?);
+        let engine = Arc::new(FlowEngine::new(config.clone(), Arc::new(plugins), queue)?.with_metrics(metrics).with_breaker());
         Ok(Service { engine, config })
     }
 
@@ -90,6 +93,7 @@ impl Service {
         if let Some(thread) = crate::reconcile::schedule::spawn(self.engine.clone(), stop.clone(), runtime.handle().clone())? {
             threads.push(thread);
         }
+        threads.extend(crate::signals::spawn(&self.engine, runtime.handle(), &stop)?);
         let state = Arc::new(self.state()?);
         let listen = self.config.server.listen.clone();
         runtime.block_on(async move {

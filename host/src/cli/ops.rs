@@ -226,7 +226,10 @@ pub fn queue(cmd: QueueCommand, config: &Config) -> Result<ExitCode, String> {
             print(&Value::Object(status.clone()), json, |_| {
                 println!("{:<20} {:>7} {:>7} {:>6} PAUSED", "FLOW", "READY", "LEASED", "DEAD");
                 for (flow, s) in &status {
-                    let paused = if s["paused_since_ms"].is_null() { "no".to_owned() } else { format!("since {}", ms_to_text(&s["paused_since_ms"])) };
+                    let mut paused = if s["paused_since_ms"].is_null() { "no".to_owned() } else { format!("since {}", ms_to_text(&s["paused_since_ms"])) };
+                    if let Some(reason) = s["pause_reason"].as_str() {
+                        paused.push_str(&format!(" ({reason})"));
+                    }
                     println!("{:<20} {:>7} {:>7} {:>6} {paused}", flow, s["ready"], s["leased"], s["dead"]);
                 }
             })

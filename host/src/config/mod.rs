@@ -2,9 +2,11 @@
 //!
 //! Every value is checked when the file is loaded; a bad file is one error naming the key.
 
+pub mod alerts;
 pub mod flow;
 mod secret;
 
+pub use alerts::{AlertsConfig, BreakerConfig};
 pub use flow::{FlowConfig, FlowMode, ObjectKind, TriggerConfig};
 pub use secret::{Secret, SecretSource};
 
@@ -39,6 +41,12 @@ pub struct Config {
     /// The daily comparison of the ERP with Shopify.
     #[serde(default)]
     pub reconcile: ReconcileConfig,
+    /// Alert rules and where alerts go.
+    #[serde(default)]
+    pub alerts: AlertsConfig,
+    /// The circuit breaker.
+    #[serde(default)]
+    pub breaker: BreakerConfig,
 }
 
 /// `[reconcile]`: when `weft serve` reconciles.
@@ -341,6 +349,7 @@ impl Config {
         if let Some(cron) = &self.reconcile.schedule {
             cron.parse::<cron::Schedule>().map_err(|e| bad("reconcile.schedule".into(), format!("`{cron}`: {e}")))?;
         }
+        alerts::validate(self).map_err(|(key, reason)| bad(key, reason))?;
         if self.connections.contains_key(flow::SHOPIFY) {
             return Err(bad(format!("connections.{}", flow::SHOPIFY), "`shopify` is reserved for the [shopify] section".into()));
         }

@@ -14,6 +14,7 @@ pub mod inventory;
 pub mod journal;
 mod orders;
 pub mod preview;
+mod probe;
 mod shopify_in;
 pub mod shopify_out;
 pub mod snapshot;
@@ -21,7 +22,9 @@ mod work;
 
 pub use work::{idempotency_key, Work};
 
-use crate::config::{flow::SHOPIFY, Config, FlowConfig, FlowMode, ObjectKind};
+use crate::breaker::{may_be_systemic, Breaker};
+use crate::config::{flow::SHOPIFY, BreakerConfig, Config, FlowConfig, FlowMode, ObjectKind};
+use crate::metrics::Metrics;
 use crate::plugin::bindings::types::{Entity, KeyedRecord, PluginError, Record};
 use crate::plugin::{CallError, Grant, PluginHost};
 use crate::queue::{Disposition, Queue};
@@ -30,6 +33,7 @@ use crate::shopify::{ClientConfig, ShopifyClient};
 use crate::store::{ConfirmedWrite, IdLink, Job, JobError, LedgerEntry, NewJob, RunRecord, StoreError};
 use std::collections::BTreeMap;
 use std::sync::Arc;
+use std::time::Instant;
 
 /// Largest request/response kept in a run record.
 const MAX_PAYLOAD_CHARS: usize = 4096;
@@ -45,6 +49,8 @@ pub struct FlowEngine {
     redactor: Redactor,
     shopify: Option<Arc<ShopifyClient>>,
     in_flight: in_flight::InFlight,
+    metrics: Arc<Metrics>,
+    breaker: Breaker,
 }
 
 /// The entity a flow's object maps to.
@@ -125,7 +131,36 @@ impl FlowEngine {
             }
             None => None,
         };
-        Ok(FlowEngine { config, plugins, queue, grants, redactor, shopify, in_flight: Default::default() })
+        // The breaker acts only where weft runs unattended (`weft serve`: see `with_breaker`).
+        let breaker = Breaker::new(BreakerConfig { enabled: false, ..config.breaker.clone() });
+        Ok(FlowEngine { config, plugins, queue, grants, redactor, shopify, in_flight: Default::default(), metrics: Arc::new(Metrics::new()), breaker })
+    }
+
+    /// Count the work in `metrics` (shared with the plugin host and the server).
+    pub fn with_metrics(mut self, metrics: Arc<Metrics>) -> FlowEngine {
+        self.metrics = metrics;
+        self
+    }
+
+    /// Let the circuit breaker act as `[breaker]` says.
+    pub fn with_breaker(mut self) -> FlowEngine {
+        self.breaker = Breaker::new(self.config.breaker.clone());
+        self
+    }
+
+    /// The metrics.
+    pub fn metrics(&self) -> &Arc<Metrics> {
+        &self.metrics
+    }
+
+    /// What the Shopify client did so far, when there is a `[shopify]` section.
+    pub fn shopify_stats(&self) -> Option<crate::shopify::ClientStats> {
+        self.shopify.as_ref().map(|c| c.stats())
+    }
+
+    /// How often the breaker probes flows it paused.
+    pub fn probe_every(&self) -> std::time::Duration {
+        self.breaker.probe_every()
     }
 
     /// The queue.
@@ -210,6 +245,7 @@ impl FlowEngine {
     /// Run one batch of leased jobs of one flow as a run; every job is acked, rescheduled or
     /// dead-lettered before this returns.
     pub fn run_batch(&self, flow_name: &str, jobs: Vec<Job>) -> Result<u64, StoreError> {
+        let started = Instant::now();
         let store = self.queue.store().clone();
         let trigger = jobs.first().map(|j| j.trigger.clone()).unwrap_or_else(|| "manual".into());
         let run = store.start_run(flow_name, &trigger, self.queue.clock().now_ms())?;
@@ -227,7 +263,9 @@ impl FlowEngine {
             jobs.into_iter().partition(|j| matches!(serde_json::from_value::<Work>(j.payload.clone()), Ok(Work::Pull)));
         for job in &pulls {
             let result = self.pull(flow_name, &flow, run.id);
-            records.push(self.settle(job, &flow, result.clone().map(|n| format!("enqueued {n}")), None, &mut acks));
+            // A pull that works says nothing about the destination: only failures are judged.
+            let hold = result.as_ref().err().is_some_and(|e| self.breaker_holds(flow_name, &flow.from, [e], 0));
+            records.push(self.settle(job, &flow, result.clone().map(|n| format!("enqueued {n}")), None, hold, &mut acks));
         }
         records.extend(self.push_batch(flow_name, &flow, &others, &mut acks, run.id));
         // One commit acknowledges every job that succeeded; a crash before it only repeats
@@ -235,17 +273,23 @@ impl FlowEngine {
         self.queue.ack_all(&acks)?;
         store.add_run_records(run.id, &records)?;
         store.finish_run(run.id, self.queue.clock().now_ms(), None)?;
+        self.metrics.observe_run(flow_name, &records, started.elapsed());
         Ok(run.id)
     }
 
-    /// Fail one job (retry or dead-letter) or queue it for the batch's ack, and describe it as
-    /// a run record.
-    fn settle(&self, job: &Job, flow: &FlowConfig, result: Result<String, JobError>, plugin: Option<String>, acks: &mut Vec<Job>) -> RunRecord {
+    /// Fail one job (retry or dead-letter; held without spending the attempt when `hold` and
+    /// the error may be the endpoint's) or queue it for the batch's ack, and describe it as a
+    /// run record.
+    fn settle(&self, job: &Job, flow: &FlowConfig, result: Result<String, JobError>, plugin: Option<String>, hold: bool, acks: &mut Vec<Job>) -> RunRecord {
         let (outcome, error) = match result {
             Ok(outcome) => {
                 acks.push(job.clone());
                 (outcome, None)
             }
+            Err(error) if hold && may_be_systemic(&error) => match self.hold(job, error.clone()) {
+                Ok(()) => ("held".into(), Some(error)),
+                Err(e) => ("failed".into(), Some(store_error(e))),
+            },
             Err(error) => match self.queue.fail(job, error.clone(), &flow.retry) {
                 Ok(Disposition::Retry { .. }) => ("retrying".into(), Some(error)),
                 Ok(Disposition::DeadLettered) => ("dead".into(), Some(error)),
@@ -327,6 +371,9 @@ impl FlowEngine {
         for (job, record) in pushed {
             outcomes.entry(job).or_default().push(record);
         }
+        // Writes the destination accepted (a ledger hit never reached it).
+        let successes = outcomes.iter().filter(|(i, r)| !failures.contains_key(i) && r.iter().any(|r| r.outcome != "unchanged")).count();
+        let hold = !failures.is_empty() && self.breaker_holds(flow_name, &flow.to, failures.values(), successes);
         let mut records = Vec::new();
         for (i, job) in jobs.iter().enumerate() {
             let mine = outcomes.remove(&i).unwrap_or_default();
@@ -335,7 +382,7 @@ impl FlowEngine {
                 None if mine.is_empty() => Ok("skipped".to_owned()),
                 None => Ok(mine.iter().map(|r| r.outcome.as_str()).max().unwrap_or("unchanged").to_owned()),
             };
-            let mut settled = self.settle(job, flow, result, plugin.clone(), acks);
+            let mut settled = self.settle(job, flow, result, plugin.clone(), hold, acks);
             settled.request = requests.remove(&i);
             if let Some(first) = mine.into_iter().next() {
                 settled.request = first.request;

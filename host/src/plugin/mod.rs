@@ -90,6 +90,7 @@ pub struct PluginHost {
     store: Option<Store>,
     network: Network,
     redactor: Redactor,
+    metrics: Option<Arc<crate::metrics::Metrics>>,
 }
 
 /// A session could not be opened.
@@ -120,7 +121,14 @@ impl PluginHost {
             store: options.store,
             network: options.network,
             redactor: options.redactor,
+            metrics: None,
         })
+    }
+
+    /// Observe every plugin call (latency, whole-call failures) in `metrics`.
+    pub fn with_metrics(mut self, metrics: Arc<crate::metrics::Metrics>) -> PluginHost {
+        self.metrics = Some(metrics);
+        self
     }
 
     /// Loaded plugins by id.
@@ -186,7 +194,8 @@ impl PluginHost {
             self.network.clone(),
             self.redactor.clone(),
             self.session_limits(manifest),
-        ))
+        )
+        .observed_by(self.metrics.clone()))
     }
 
     fn session_limits(&self, manifest: &Manifest) -> SessionLimits {

@@ -138,6 +138,7 @@ pub struct PluginSession {
     limits: SessionLimits,
     live: Option<(Store<HostState>, Bound)>,
     instances: u32,
+    metrics: Option<Arc<crate::metrics::Metrics>>,
 }
 
 impl PluginSession {
@@ -150,7 +151,24 @@ impl PluginSession {
         redactor: Redactor,
         limits: SessionLimits,
     ) -> PluginSession {
-        PluginSession { engine, plugin, permissions, directory, network, redactor, limits, live: None, instances: 0 }
+        PluginSession { engine, plugin, permissions, directory, network, redactor, limits, live: None, instances: 0, metrics: None }
+    }
+
+    /// Report each call's latency and whole-call failures to `metrics`.
+    pub(super) fn observed_by(mut self, metrics: Option<Arc<crate::metrics::Metrics>>) -> PluginSession {
+        self.metrics = metrics;
+        self
+    }
+
+    /// Call `call` and report it to the metrics, if any.
+    fn observed<R>(&mut self, function: &str, call: impl FnOnce(&mut Self) -> Result<R, CallError>) -> Result<R, CallError> {
+        let started = Instant::now();
+        let result = call(self);
+        if let Some(metrics) = &self.metrics {
+            let failure = result.as_ref().err().map(CallError::class);
+            metrics.observe_plugin_call(&self.plugin.manifest.id, function, started.elapsed(), failure);
+        }
+        result
     }
 
     /// The plugin's id.
@@ -205,6 +223,15 @@ impl PluginSession {
 
     /// Run `f` against the live instance with a fresh deadline; classify and retire on failure.
     fn call<R>(
+        &mut self,
+        function: &str,
+        output_size: impl FnOnce(&R) -> u64,
+        f: impl FnOnce(&mut Store<HostState>, &Bound) -> Option<wasmtime::Result<R>>,
+    ) -> Result<R, CallError> {
+        self.observed(function, |session| session.call_unobserved(function, output_size, f))
+    }
+
+    fn call_unobserved<R>(
         &mut self,
         function: &str,
         output_size: impl FnOnce(&R) -> u64,

@@ -22,8 +22,8 @@ fn query(parts: &Parts) -> HashMap<String, String> {
     form_urlencoded::parse(parts.uri.query().unwrap_or("").as_bytes()).into_owned().collect()
 }
 
-/// Whether the request may use the admin API (and `/metrics`).
-pub fn authorized(state: &ServerState, peer: SocketAddr, parts: &Parts) -> bool {
+/// Whether the caller may use the admin API (and `/metrics`).
+pub(super) fn authorized(state: &ServerState, peer: SocketAddr, parts: &Parts) -> bool {
     match &state.admin_token {
         Some(token) => {
             let given = parts.headers.get("authorization").and_then(|v| v.to_str().ok()).and_then(|v| v.strip_prefix("Bearer "));

@@ -1,7 +1,9 @@
-//! The HTTP server of `weft serve`: Shopify and ERP webhooks, the admin API and the dashboard.
+//! The HTTP server of `weft serve`: Shopify and ERP webhooks, the admin API, `/metrics` and the
+//! dashboard.
 
 mod admin;
 mod dashboard;
+mod scrape;
 mod webhooks;
 
 use crate::config::Secret;
@@ -53,6 +55,7 @@ pub async fn handle(state: Arc<ServerState>, peer: SocketAddr, req: Request<Inco
         (_, ["healthz"]) => json_response(StatusCode::OK, json!({"ok": true})),
         ("POST", ["webhooks", "shopify"]) => webhooks::shopify(&state, &parts.headers, body).await,
         ("POST", ["webhooks", connection]) => webhooks::erp(&state, connection, &parts.headers, body).await,
+        ("GET", ["metrics"]) => scrape::metrics(&state, peer, &parts),
         (_, ["api", ..]) => admin::handle(&state, peer, &parts, &segments[1..], body).await,
         ("GET", _) => dashboard::asset(path.trim_matches('/')).unwrap_or_else(|| error_response(StatusCode::NOT_FOUND, "no such route")),
         _ => error_response(StatusCode::NOT_FOUND, "no such route"),

@@ -2,6 +2,7 @@
 //! Bad input gets a 4xx and a log line, never a 500.
 
 use super::{error_response, json_response, ServerState};
+use crate::config::flow::SHOPIFY;
 use crate::shopify::webhooks::verify;
 use crate::store::EnqueueOutcome;
 use bytes::Bytes;
@@ -18,22 +19,28 @@ fn header<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
 pub async fn shopify(state: &ServerState, headers: &HeaderMap, body: Bytes) -> Response<Full<Bytes>> {
     let topic = header(headers, "x-shopify-topic").unwrap_or("").to_owned();
     let webhook_id = header(headers, "x-shopify-webhook-id").unwrap_or("").to_owned();
+    let metrics = state.engine.metrics();
+    metrics.webhook_received(SHOPIFY);
     let Some(secret) = &state.webhook_secret else {
+        metrics.webhook_rejected(SHOPIFY);
         tracing::error!(topic, webhook_id, "webhook refused: no [shopify] webhook_secret configured");
         return error_response(StatusCode::UNAUTHORIZED, "webhooks are not configured");
     };
     let signature = header(headers, "x-shopify-hmac-sha256").unwrap_or("");
     if !verify(secret.expose().as_bytes(), &body, signature) {
+        metrics.webhook_rejected(SHOPIFY);
         tracing::warn!(topic, webhook_id, "webhook rejected: bad or missing HMAC signature");
         return error_response(StatusCode::UNAUTHORIZED, "invalid webhook signature");
     }
     if topic.is_empty() || webhook_id.is_empty() {
+        metrics.webhook_rejected(SHOPIFY);
         tracing::warn!(topic, webhook_id, "webhook rejected: missing X-Shopify-Topic or X-Shopify-Webhook-Id");
         return error_response(StatusCode::BAD_REQUEST, "missing X-Shopify-Topic or X-Shopify-Webhook-Id");
     }
     let payload: serde_json::Value = match serde_json::from_slice(&body) {
         Ok(v) => v,
         Err(e) => {
+            metrics.webhook_rejected(SHOPIFY);
             tracing::warn!(topic, webhook_id, "webhook rejected: malformed JSON body: {e}");
             return error_response(StatusCode::BAD_REQUEST, &format!("malformed JSON body: {e}"));
         }
@@ -47,6 +54,9 @@ pub async fn shopify(state: &ServerState, headers: &HeaderMap, body: Bytes) -> R
         Ok(outcomes) => {
             let enqueued = outcomes.iter().filter(|o| matches!(o, EnqueueOutcome::Enqueued(_))).count();
             let duplicates = outcomes.len() - enqueued;
+            if enqueued == 0 {
+                metrics.webhook_duplicate(SHOPIFY);
+            }
             tracing::info!(topic, webhook_id, enqueued, duplicates, "webhook accepted");
             json_response(StatusCode::OK, json!({"jobs": enqueued, "duplicates": duplicates}))
         }
@@ -61,18 +71,21 @@ pub async fn shopify(state: &ServerState, headers: &HeaderMap, body: Bytes) -> R
 /// `POST /webhooks/{connection}`: the connector decodes the ERP's event.
 pub async fn erp(state: &ServerState, connection: &str, headers: &HeaderMap, body: Bytes) -> Response<Full<Bytes>> {
     if !state.engine.config().connections.contains_key(connection) {
+        state.engine.metrics().webhook_rejected("unknown");
         return error_response(StatusCode::NOT_FOUND, &format!("no connection {connection}"));
     }
     let headers: Vec<(String, String)> = headers
         .iter()
         .filter_map(|(k, v)| v.to_str().ok().map(|v| (k.as_str().to_ascii_lowercase(), v.to_owned())))
         .collect();
+    state.engine.metrics().webhook_received(connection);
     let engine = state.engine.clone();
     let conn = connection.to_owned();
     let decoded = tokio::task::spawn_blocking(move || engine.event_jobs(&conn, &headers, &body)).await;
     let jobs = match decoded {
         Ok(Ok(jobs)) => jobs,
         Ok(Err(e)) if !e.retryable => {
+            state.engine.metrics().webhook_rejected(connection);
             tracing::warn!(connection, class = e.class, "ERP webhook rejected: {}", e.message);
             return error_response(StatusCode::BAD_REQUEST, &e.message);
         }

@@ -54,6 +54,10 @@ pub struct ClientStats {
     pub throttled: u64,
     /// Retries after a failure other than THROTTLED.
     pub retries: u64,
+    /// Cost points Shopify charged (`actualQueryCost`, summed).
+    pub cost_spent: u64,
+    /// Points the bucket held at the last answer (`throttleStatus.currentlyAvailable`).
+    pub cost_available: Option<u64>,
 }
 
 /// A successful GraphQL answer.
@@ -71,6 +75,9 @@ struct Inner {
     requests: AtomicU64,
     throttled: AtomicU64,
     retries: AtomicU64,
+    cost_spent: AtomicU64,
+    /// `u64::MAX` until the first cost report.
+    cost_available: AtomicU64,
 }
 
 /// The client of one shop. Cheap to clone; clones share the cost budget.
@@ -112,6 +119,8 @@ impl ShopifyClient {
                 requests: AtomicU64::new(0),
                 throttled: AtomicU64::new(0),
                 retries: AtomicU64::new(0),
+                cost_spent: AtomicU64::new(0),
+                cost_available: AtomicU64::new(u64::MAX),
             }),
         })
     }
@@ -122,6 +131,8 @@ impl ShopifyClient {
             requests: self.inner.requests.load(Ordering::Relaxed),
             throttled: self.inner.throttled.load(Ordering::Relaxed),
             retries: self.inner.retries.load(Ordering::Relaxed),
+            cost_spent: self.inner.cost_spent.load(Ordering::Relaxed),
+            cost_available: Some(self.inner.cost_available.load(Ordering::Relaxed)).filter(|a| *a != u64::MAX),
         }
     }
 
@@ -148,6 +159,8 @@ impl ShopifyClient {
             let error = match result {
                 Ok((response, Some(cost))) => {
                     self.inner.budget.observe(op.name, reservation, &cost);
+                    self.inner.cost_spent.fetch_add(cost.actual.unwrap_or(0.0).max(0.0).round() as u64, Ordering::Relaxed);
+                    self.inner.cost_available.store(cost.currently_available.max(0.0) as u64, Ordering::Relaxed);
                     match response {
                         Ok(data) => return Ok(Response { data, cost: Some(cost) }),
                         Err(Throttled) => {

@@ -38,6 +38,7 @@ operation!(INVENTORY_ACTIVATE, "InventoryActivate", "inventory_activate.graphql"
 operation!(VARIANT_PRICES_BY_SKU, "VariantPricesBySku", "variant_prices_by_sku.graphql");
 operation!(PRODUCT_VARIANTS_BULK_UPDATE, "ProductVariantsBulkUpdate", "product_variants_bulk_update.graphql");
 operation!(PRODUCT_FIELDS_BY_HANDLE, "ProductFieldsByHandle", "product_fields_by_handle.graphql");
+operation!(SHOP_NAME, "ShopName", "shop_name.graphql");
 
 /// Every operation the client ships.
 pub const ALL: &[Operation] = &[
@@ -60,4 +61,5 @@ pub const ALL: &[Operation] = &[
     VARIANT_PRICES_BY_SKU,
     PRODUCT_VARIANTS_BULK_UPDATE,
     PRODUCT_FIELDS_BY_HANDLE,
+    SHOP_NAME,
 ];

@@ -12,6 +12,8 @@ const LEASED: TableDefinition<(u64, u64), ()> = TableDefinition::new("leased");
 const DEAD: TableDefinition<u64, &[u8]> = TableDefinition::new("dead_letter");
 const RECEIPTS: TableDefinition<&str, u64> = TableDefinition::new("webhook_receipts");
 const PAUSED: TableDefinition<&str, u64> = TableDefinition::new("paused");
+/// Why a flow was paused by weft itself (`circuit: ...`); absent for a person's pause.
+const PAUSE_REASONS: TableDefinition<&str, &str> = TableDefinition::new("pause_reasons");
 const SCHEDULE: TableDefinition<&str, u64> = TableDefinition::new("schedule");
 const CURSORS: TableDefinition<(&str, &str), &str> = TableDefinition::new("cursors");
 
@@ -22,6 +24,7 @@ pub(super) fn create_tables(tx: &WriteTransaction) -> StoreResult<()> {
     tx.open_table(DEAD).map_err(StoreError::from_display)?;
     tx.open_table(RECEIPTS).map_err(StoreError::from_display)?;
     tx.open_table(PAUSED).map_err(StoreError::from_display)?;
+    tx.open_table(PAUSE_REASONS).map_err(StoreError::from_display)?;
     tx.open_table(SCHEDULE).map_err(StoreError::from_display)?;
     tx.open_table(CURSORS).map_err(StoreError::from_display)?;
     Ok(())
@@ -128,6 +131,9 @@ pub struct QueueStatus {
     pub dead: u64,
     /// Paused since (ms), if paused.
     pub paused_since_ms: Option<u64>,
+    /// Why weft paused it (`circuit: ...`); `None` when a person paused it.
+    #[serde(default)]
+    pub pause_reason: Option<String>,
 }
 
 fn e(err: impl std::fmt::Display) -> StoreError {
@@ -348,8 +354,44 @@ impl Store {
             } else {
                 table.remove(flow).map_err(e)?;
             }
+            // A person's pause or resume: the pause is theirs now, never resumed by weft.
+            tx.open_table(PAUSE_REASONS).map_err(e)?.remove(flow).map_err(e)?;
         }
         tx.commit().map_err(e)
+    }
+
+    /// Pause `flow` for `reason` unless it is paused already (a person's pause stays theirs).
+    /// Returns whether this call paused it.
+    pub fn pause_for(&self, flow: &str, reason: &str, now_ms: u64) -> StoreResult<bool> {
+        let tx = self.db.begin_write().map_err(e)?;
+        let paused = {
+            let mut table = tx.open_table(PAUSED).map_err(e)?;
+            let already = table.get(flow).map_err(e)?.is_some();
+            if !already {
+                table.insert(flow, now_ms).map_err(e)?;
+                tx.open_table(PAUSE_REASONS).map_err(e)?.insert(flow, reason).map_err(e)?;
+            }
+            !already
+        };
+        tx.commit().map_err(e)?;
+        Ok(paused)
+    }
+
+    /// Resume `flow` only if weft paused it for a reason starting with `prefix`. Returns
+    /// whether it was resumed.
+    pub fn resume_if(&self, flow: &str, prefix: &str) -> StoreResult<bool> {
+        let tx = self.db.begin_write().map_err(e)?;
+        let resumed = {
+            let mut reasons = tx.open_table(PAUSE_REASONS).map_err(e)?;
+            let ours = reasons.get(flow).map_err(e)?.is_some_and(|r| r.value().starts_with(prefix));
+            if ours {
+                reasons.remove(flow).map_err(e)?;
+                tx.open_table(PAUSED).map_err(e)?.remove(flow).map_err(e)?;
+            }
+            ours
+        };
+        tx.commit().map_err(e)?;
+        Ok(resumed)
     }
 
     /// Queue depth per flow, for every flow that has jobs, dead letters or a pause.
@@ -380,6 +422,17 @@ impl Store {
         for entry in tx.open_table(PAUSED).map_err(e)?.iter().map_err(e)? {
             let (k, v) = entry.map_err(e)?;
             out.entry(k.value().to_owned()).or_default().paused_since_ms = Some(v.value());
+        }
+        // Databases created before pause reasons have no such table until the first pause.
+        match tx.open_table(PAUSE_REASONS) {
+            Ok(reasons) => {
+                for entry in reasons.iter().map_err(e)? {
+                    let (k, v) = entry.map_err(e)?;
+                    out.entry(k.value().to_owned()).or_default().pause_reason = Some(v.value().to_owned());
+                }
+            }
+            Err(redb::TableError::TableDoesNotExist(_)) => {}
+            Err(err) => return Err(e(err)),
         }
         Ok(out)
     }

@@ -12,7 +12,9 @@
 //! - `plugin_kv`, `plugin_kv_usage`: plugin-scoped state.
 //! - `reconcile_reports` (id → [`ReconcileReport`]), `shadow_intents` ((flow, key) → [`Intent`]),
 //!   `undo_log` ((run id, seq) → [`UndoEntry`]).
+//! - `pause_reasons` (flow → why weft paused it), `alert_episodes` (rule/flow → [`Episode`]).
 
+mod alerts;
 mod intents;
 mod jobs;
 mod kv;
@@ -21,6 +23,7 @@ mod reports;
 mod runs;
 mod undo;
 
+pub use alerts::Episode;
 pub use jobs::{DeadLetter, EnqueueOutcome, Job, JobError, JobState, NewJob, QueueStatus};
 pub use kv::{KvError, PluginKv, KV_MAX_KEY_BYTES, KV_MAX_VALUE_BYTES};
 pub use ledger::{ConfirmedWrite, IdLink, LedgerEntry};
@@ -105,6 +108,7 @@ impl Store {
                 jobs::create_tables(&tx)?;
                 ledger::create_tables(&tx)?;
                 runs::create_tables(&tx)?;
+                alerts::create_tables(&tx)?;
             }
             // Tables added without a schema change: created when missing.
             reports::create_tables(&tx)?;

@@ -44,7 +44,8 @@ pub struct Run {
     pub started_ms: u64,
     /// End, once finished.
     pub ended_ms: Option<u64>,
-    /// Records per outcome (`created`, `updated`, `unchanged`, `skipped`, `failed`, `retrying`, `dead`).
+    /// Records per outcome (`created`, `updated`, `unchanged`, `skipped`, `failed`, `retrying`, `dead`,
+    /// `held`: kept back without spending an attempt while the circuit breaker suspects the endpoint).
     pub counts: BTreeMap<String, u64>,
     /// Status.
     pub status: RunStatus,
@@ -169,7 +170,7 @@ impl Store {
         let run = {
             let mut runs = tx.open_table(RUNS).map_err(e)?;
             let mut run: Run = read_json(&runs, run_id)?.ok_or_else(|| StoreError::Other(format!("no run {run_id}")))?;
-            let failed: u64 = ["failed", "dead", "retrying"].iter().filter_map(|k| run.counts.get(*k)).sum();
+            let failed: u64 = ["failed", "dead", "retrying", "held"].iter().filter_map(|k| run.counts.get(*k)).sum();
             run.status = match (&error, failed) {
                 (Some(_), _) => RunStatus::Failed,
                 (None, 0) => RunStatus::Succeeded,
