@@ -223,17 +223,7 @@ mod tests {
         assert_eq!(outcome_label("dead"), Some("dead_lettered"));
         assert_eq!(outcome_label("enqueued 3"), None);
         let m = Metrics::new();
-        let record = |outcome: &str| RunRecord {
-            key: "k".into(),
-            outcome: outcome.into(),
-            attempts: 1,
-            error_class: None,
-            error: None,
-            plugin: None,
-            job_id: None,
-            request: None,
-            response: None,
-        };
+        let record = |outcome: &str| RunRecord { key: "k".into(), outcome: outcome.into(), attempts: 1, ..Default::default() };
         m.observe_run("inv", &[record("created"), record("updated"), record("enqueued 2"), record("dead")], Duration::from_millis(3));
         let text = m.render(["inv".to_owned()].iter(), &BTreeMap::new(), None);
         assert!(text.contains("weft_records_total{flow=\"inv\",outcome=\"synced\"} 2"), "{text}");

@@ -72,7 +72,7 @@ mod tests {
     use crate::store::{NewJob, RunRecord};
 
     fn record(outcome: &str) -> RunRecord {
-        RunRecord { key: "k".into(), outcome: outcome.into(), attempts: 1, error_class: None, error: None, plugin: None, job_id: None, request: None, response: None }
+        RunRecord { key: "k".into(), outcome: outcome.into(), attempts: 1, ..Default::default() }
     }
 
     #[test]

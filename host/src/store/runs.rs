@@ -54,7 +54,7 @@ pub struct Run {
 }
 
 /// What happened to one record in a run.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct RunRecord {
     /// Record key (SKU, order id...).
     pub key: String,
