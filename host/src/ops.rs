@@ -95,6 +95,7 @@ pub fn flows(store: &Store, config: &Config, now_ms: u64) -> Result<Value, Store
             "trigger": trigger_text(flow),
             "transforms": flow.transforms,
             "paused": queue.paused_since_ms.is_some(),
+            "pause_reason": queue.pause_reason,
             "queue": queue,
             "last_run": last_run,
             "last_success_ms": last_success_ms,

@@ -1,6 +1,7 @@
 //! The dashboard in a real headless Chromium (Debian's `chromium`, driven by playwright-core from
 //! tests/browser): sign in, load the overview, navigate to a failed record, retry its dead
-//! letter, pause a queue, preview a mapping — and the server's state shows the retry and the pause.
+//! letter, pause a queue, preview a mapping, reconcile — and the server's state shows the retry,
+//! the pause and the report.
 
 mod common;
 mod shopify_common;
@@ -34,15 +35,17 @@ fn operator_navigates_retries_and_pauses_in_a_real_browser() {
     assert_eq!(dead_before.as_array().unwrap().len(), 1);
     assert_eq!(dead_before[0]["job"]["trigger"], "schedule");
 
+    // Screenshots go to the scratch directory, or to $WEFT_SCREENSHOTS to look at them.
+    let shots = std::env::var("WEFT_SCREENSHOTS").unwrap_or_else(|_| served.scenario.path().display().to_string());
     let out = Command::new("node")
         .current_dir(&browser_dir)
-        .args(["dashboard.mjs", &format!("http://{}", served.addr), ADMIN_TOKEN, "inventory", served.scenario.path().to_str().unwrap()])
+        .args(["dashboard.mjs", &format!("http://{}", served.addr), ADMIN_TOKEN, "inventory", &shots])
         .env("CHROMIUM", &chromium)
         .output()
         .expect("node runs");
     let log = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
     assert!(out.status.success(), "the browser run failed:\n{log}");
-    assert_eq!(log.matches("ok -").count(), 6, "every step passed:\n{log}");
+    assert_eq!(log.matches("ok -").count(), 7, "every step passed:\n{log}");
 
     // What the browser did is what the server holds: the flow is paused, and the dead letter was
     // retried — its job is queued again (held by the pause) or already failed again, as a retry.
@@ -51,4 +54,5 @@ fn operator_navigates_retries_and_pauses_in_a_real_browser() {
     let lineage = api(&format!("/api/lineage?key={key}"));
     let retried: Vec<&Value> = lineage["queued"].as_array().unwrap().iter().chain(lineage["dead"].as_array().unwrap().iter().map(|d| &d["job"])).collect();
     assert!(retried.len() == 1 && retried[0]["trigger"] == "retry", "{lineage:#}");
+    assert_eq!(api("/api/reconcile/reports").as_array().map(Vec::len), Some(1), "the report the browser asked for is stored");
 }

@@ -1,6 +1,6 @@
 // Drives the weft dashboard in headless Chromium like an operator: sign in with the admin token,
 // load the overview, navigate to a failed record and read its error and request, retry its
-// dead-lettered job, pause a flow's queue, and preview a flow's mapping.
+// dead-lettered job, pause a flow's queue, preview a flow's mapping and reconcile.
 // Usage: node dashboard.mjs BASE_URL ADMIN_TOKEN FLOW SCREENSHOT_DIR
 // Exits 0 when every step saw what it expected; otherwise prints the step and exits 1.
 import { chromium } from "playwright-core";
@@ -66,6 +66,14 @@ try {
     await page.getByRole("button", { name: "Sample from source" }).click();
     const out = await page.locator("[data-output]").first().innerText();
     if (!out.includes("quantity")) throw new Error("preview output: " + out);
+  });
+  await expect("Reconcile now stores a report and shows the flow's comparison", async () => {
+    await page.getByRole("link", { name: "Reconciliation" }).click();
+    await page.getByRole("button", { name: "Reconcile now" }).click();
+    const section = page.locator(`[data-report-flow="${flow}"]`);
+    await section.waitFor();
+    const title = await section.locator("h2").first().innerText();
+    if (!title.includes("2 compared, 0 drifted")) throw new Error("report: " + title);
   });
   if (consoleErrors.length) throw new Error("page errors: " + consoleErrors.join("; "));
   await page.screenshot({ path: join(shots, "dashboard.png"), fullPage: true });

@@ -1,5 +1,6 @@
 //! A flow engine in this process, for the commands that read or write the systems directly
-//! (`reconcile`, `shadow diff`, `runs revert`): not while `weft serve` holds the database.
+//! (`run`, `mapping preview`, `reconcile`, `shadow diff`, `runs revert`): not while `weft serve`
+//! holds the database.
 
 use crate::config::Config;
 use crate::flow::FlowEngine;
@@ -20,6 +21,11 @@ pub struct LocalEngine {
 /// Open the store, load the plugins and build the engine.
 pub fn open(config: Config) -> Result<LocalEngine, String> {
     let store = Store::open(&config.store.path).map_err(|e| format!("{e} (stop `weft serve` first: the database admits one process)"))?;
+    with_store(config, store)
+}
+
+/// Load the plugins and build the engine over an open store.
+pub fn with_store(config: Config, store: Store) -> Result<LocalEngine, String> {
     let plugins = PluginHost::load(HostOptions::from_config(&config, Some(store.clone()), Redactor::new()))?;
     let queue = Queue::new(store, Arc::new(SystemClock));
     let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().map_err(|e| e.to_string())?;

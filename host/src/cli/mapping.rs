@@ -3,7 +3,7 @@
 //! database directly, or through the admin API of the `weft serve` holding it.
 
 use super::remote::Admin;
-use super::run::local_engine;
+use super::engine::{with_store, LocalEngine};
 use crate::config::Config;
 use crate::flow::preview::mapping_view;
 use crate::store::{Store, StoreError};
@@ -66,7 +66,7 @@ pub fn run(cmd: MappingCommand, config: Config) -> Result<ExitCode, String> {
             };
             let preview = match Store::open(&config.store.path) {
                 Ok(store) => {
-                    let (runtime, engine) = local_engine(config, store)?;
+                    let LocalEngine { runtime, engine } = with_store(config, store)?;
                     let _guard = runtime.enter();
                     engine.preview(&flow, given)?
                 }

@@ -1,8 +1,10 @@
 //! `weft reconcile [--flow F] [--heal] [--json]`: compare the ERP with Shopify now, store the
 //! report, print it. Exit 0 whatever drift it finds; non-zero only when it could not compare.
+//! While `weft serve` holds the database, the server reconciles (`POST /api/reconcile`).
 
 use crate::config::Config;
 use crate::reconcile::{self, Options};
+use crate::store::{ReconcileReport, Store, StoreError};
 use clap::Args;
 use std::process::ExitCode;
 
@@ -22,10 +24,20 @@ pub struct ReconcileArgs {
 
 /// Run `weft reconcile`.
 pub fn run(args: ReconcileArgs, config: Config) -> Result<ExitCode, String> {
-    let local = super::engine::open(config)?;
-    let _guard = local.runtime.enter();
-    let options = Options { flow: args.flow, heal: args.heal, trigger: "manual".into() };
-    let report = reconcile::run(&local.engine, &options, &mut |line| eprintln!("{line}"))?;
+    let report = match Store::open(&config.store.path) {
+        Ok(store) => {
+            let local = super::engine::with_store(config, store)?;
+            let _guard = local.runtime.enter();
+            let options = Options { flow: args.flow, heal: args.heal, trigger: "manual".into() };
+            reconcile::run(&local.engine, &options, &mut |line| eprintln!("{line}"))?
+        }
+        Err(StoreError::Locked) => {
+            eprintln!("weft serve holds the database: reconciling through its admin API (progress in its log)");
+            let value = super::remote::Admin::from_config(&config)?.post("/api/reconcile", serde_json::json!({"flow": args.flow, "heal": args.heal}))?;
+            serde_json::from_value::<ReconcileReport>(value).map_err(|e| format!("admin API: unexpected report: {e}"))?
+        }
+        Err(e) => return Err(e.to_string()),
+    };
     if args.json {
         println!("{}", serde_json::to_string_pretty(&report).map_err(|e| e.to_string())?);
     } else {

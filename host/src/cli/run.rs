@@ -6,15 +6,12 @@
 
 use crate::config::Config;
 use crate::flow::inventory::dry_run;
-use crate::flow::{FlowEngine, Work};
-use crate::plugin::{HostOptions, PluginHost};
-use crate::queue::{Clock, Queue, SystemClock};
-use crate::redact::Redactor;
+use crate::flow::Work;
+use crate::queue::{Clock, SystemClock};
 use crate::store::{NewJob, Store};
 use clap::Args;
 use std::collections::BTreeMap;
 use std::process::ExitCode;
-use std::sync::Arc;
 use std::time::Duration;
 
 /// `weft run ...`
@@ -44,19 +41,6 @@ impl Drop for Scratch {
     }
 }
 
-/// A flow engine in this process over `store`, with the runtime its Shopify calls use (enter
-/// it while using the engine).
-pub(super) fn local_engine(config: Config, store: Store) -> Result<(tokio::runtime::Runtime, FlowEngine), String> {
-    let plugins = PluginHost::load(HostOptions::from_config(&config, Some(store.clone()), Redactor::new()))?;
-    let queue = Queue::new(store, Arc::new(SystemClock));
-    let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().map_err(|e| e.to_string())?;
-    let engine = {
-        let _guard = runtime.enter();
-        FlowEngine::new(Arc::new(config), Arc::new(plugins), queue)?
-    };
-    Ok((runtime, engine))
-}
-
 /// Run `weft run`.
 pub fn run(args: RunArgs, config: Config) -> Result<ExitCode, String> {
     if !config.flows.contains_key(&args.flow) {
@@ -82,7 +66,7 @@ pub fn run(args: RunArgs, config: Config) -> Result<ExitCode, String> {
         None
     };
     let store = Store::open(&config.store.path).map_err(|e| format!("{e} (stop `weft serve` first: the database admits one process)"))?;
-    let (runtime, engine) = local_engine(config, store.clone())?;
+    let super::engine::LocalEngine { runtime, engine } = super::engine::with_store(config, store.clone())?;
     let _guard = runtime.enter();
     let queue = engine.queue().clone();
     let now = SystemClock.now_ms();

@@ -151,6 +151,28 @@ async fn route(state: &ServerState, method: &str, path: &[&str], q: &HashMap<Str
             }
             answer(ops::discard_dead(store, id, &reason))
         }
+        ("GET", ["reconcile", "reports"]) => answer(store.reconcile_reports(page_size(q)?).map(|reports| {
+            // The list carries the totals; a report's drift rows come with the report itself.
+            json!(reports.iter().map(|r| json!({"id": r.id, "started_ms": r.started_ms, "finished_ms": r.finished_ms, "trigger": r.trigger, "summary": r.summary, "healed": r.healed, "flows": r.flows.iter().map(|f| &f.flow).collect::<Vec<_>>()})).collect::<Vec<_>>())
+        })),
+        ("GET", ["reconcile", "reports", id]) => {
+            let id: u64 = id.parse().map_err(|_| "report id must be a number")?;
+            found(store.reconcile_report(id).map(|r| r.map(|r| json!(r))), &format!("reconciliation report {id}"))
+        }
+        ("POST", ["reconcile"]) => {
+            let request: Value = if body.is_empty() { json!({}) } else { serde_json::from_slice(&body).map_err(|e| format!("body must be JSON: {e}"))? };
+            let options = crate::reconcile::Options {
+                flow: request["flow"].as_str().map(str::to_owned),
+                heal: request["heal"].as_bool().unwrap_or(false),
+                trigger: "manual".into(),
+            };
+            let engine = engine.clone();
+            match tokio::task::spawn_blocking(move || crate::reconcile::run(&engine, &options, &mut |line| tracing::info!("reconcile: {line}"))).await {
+                Ok(Ok(report)) => json_response(StatusCode::OK, json!(report)),
+                Ok(Err(message)) => error_response(StatusCode::UNPROCESSABLE_ENTITY, &message),
+                Err(e) => error_response(StatusCode::INTERNAL_SERVER_ERROR, &format!("reconcile failed: {e}")),
+            }
+        }
         ("GET", ["plugins"]) => json_response(StatusCode::OK, ops::plugins(engine.plugins(), Some(engine.config()))),
         _ => error_response(StatusCode::NOT_FOUND, "no such admin route"),
     })

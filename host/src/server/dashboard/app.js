@@ -91,7 +91,7 @@ async function overview() {
       h("td", {}, f.last_run ? h("a", { href: "#/runs/" + f.last_run.id }, badge(f.last_run.status), " ", when(f.last_run.started_ms)) : "never"),
       h("td", {}, f.per_minute.toFixed(1)), h("td", { class: f.error_rate > 0 ? "error" : "" }, (f.error_rate * 100).toFixed(1) + "%"),
       h("td", {}, String(f.queue.ready + f.queue.leased)), h("td", {}, h("a", { href: "#/dlq?flow=" + encodeURIComponent(f.name) }, String(f.queue.dead))),
-      h("td", { "data-state": f.paused ? "paused" : "running" }, f.paused ? badge("paused") : "running"),
+      h("td", { "data-state": f.paused ? "paused" : "running", title: f.pause_reason || "" }, f.paused ? badge(f.pause_reason ? "paused by weft" : "paused") : "running"),
       h("td", {},
         h("button", { onclick: () => act("POST", `/api/flows/${encodeURIComponent(f.name)}/${f.paused ? "resume" : "pause"}`, overview) }, f.paused ? "Resume" : "Pause"), " ",
         h("button", { onclick: () => act("POST", `/api/flows/${encodeURIComponent(f.name)}/run`, overview) }, "Run now"))));
@@ -228,22 +228,26 @@ async function plugins() {
 }
 
 async function reconcile(id) {
-  let reports;
-  try {
-    reports = await api("GET", "/api/reconcile/reports");
-  } catch (e) {
-    show(h("h1", {}, "Reconciliation"), h("p", { class: "muted" }, e.message));
-    return;
-  }
+  const reports = await api("GET", "/api/reconcile/reports");
   const chosen = id ? await api("GET", "/api/reconcile/reports/" + id) : reports[0] ? await api("GET", "/api/reconcile/reports/" + reports[0].id) : null;
-  const list = table(["Report", "Flow", "At", "Drifted", "Only in ERP", "Only in Shopify"], reports.map((r) =>
-    h("tr", { class: "link", onclick: () => (location.hash = "#/reconcile/" + r.id) },
-      h("td", {}, String(r.id)), h("td", {}, r.flow || "—"), h("td", {}, when(r.at_ms)), h("td", {}, String(r.drifted ?? "—")),
-      h("td", {}, String(r.only_erp ?? "—")), h("td", {}, String(r.only_shopify ?? "—")))));
-  const drift = chosen && chosen.drift ? table(["SKU", "Location", "ERP available", "Shopify available", "Difference"], chosen.drift.map((d) =>
-    h("tr", { "data-drift": d.sku }, h("td", {}, d.sku), h("td", {}, d.location), h("td", {}, String(d.erp ?? "—")), h("td", {}, String(d.shopify ?? "—")), h("td", { class: "error" }, String(d.difference ?? "—"))))) : null;
-  show(h("h1", {}, "Reconciliation"), reports.length ? list : h("p", { class: "muted" }, "No reports yet: run `weft reconcile` or wait for the daily schedule."),
-    chosen ? h("h2", {}, `Drift per SKU × location (report ${chosen.id})`) : null, drift);
+  const now = h("button", { onclick: (e) => { e.target.disabled = true; e.target.textContent = "Reconciling…"; act("POST", "/api/reconcile", (r) => { location.hash = "#/reconcile/" + r.id; return reconcile(r.id); }, {}); } }, "Reconcile now");
+  const list = table(["Report", "At", "Trigger", "Flows", "Compared", "Drifted", "Only in ERP", "Only in Shopify", "Order days off", "Errors"], reports.map((r) =>
+    h("tr", { class: "link", "data-report": r.id, onclick: () => (location.hash = "#/reconcile/" + r.id) },
+      h("td", {}, String(r.id)), h("td", {}, when(r.started_ms)), h("td", {}, r.trigger), h("td", {}, r.flows.join(", ")),
+      h("td", {}, String(r.summary.compared)), h("td", { class: r.summary.drifted ? "error" : "" }, String(r.summary.drifted)),
+      h("td", {}, String(r.summary.erp_only)), h("td", {}, String(r.summary.shopify_only)), h("td", {}, String(r.summary.order_days_drifted)), h("td", {}, String(r.summary.errors)))));
+  const levels = (title, rows) => rows.length ? [h("h2", {}, title), table(["SKU", "Shopify location", "ERP location", "ERP available", "Shopify available", "Difference"], rows.map((d) =>
+    h("tr", { "data-drift": d.sku }, h("td", {}, d.sku), h("td", {}, d.location), h("td", {}, d.erp_location || "—"),
+      h("td", {}, d.erp_available === null ? "—" : String(d.erp_available)), h("td", {}, d.shopify_available === null ? "—" : String(d.shopify_available)),
+      h("td", { class: "error" }, String(d.difference)))))] : [];
+  const detail = chosen ? chosen.flows.map((f) => h("section", { "data-report-flow": f.flow },
+    h("h2", {}, `Report ${chosen.id} · flow ${f.flow} (${f.object}): ${f.compared} compared, ${f.drift.length} drifted` + (f.error ? ` — ${f.error}` : "")),
+    levels("Drift per SKU × location", f.drift), levels("Only in the ERP", f.erp_only), levels("Only in Shopify", f.shopify_only),
+    f.erp_only_skus.length ? h("p", {}, "SKUs Shopify does not know: " + f.erp_only_skus.join(", ")) : null,
+    f.order_days.length ? table(["Day", "Detail"], f.order_days.map((d) => h("tr", {}, h("td", {}, d.day), h("td", {}, JSON.stringify(d))))) : null,
+    f.customers ? h("p", {}, `Customers: ERP ${f.customers[0]}, Shopify ${f.customers[1]}`) : null)) : [];
+  show(h("h1", {}, "Reconciliation"), h("p", { class: "toolbar" }, now),
+    reports.length ? list : h("p", { class: "muted" }, "No reports yet: reconcile now, run `weft reconcile`, or set [reconcile] schedule."), ...detail);
 }
 
 // ---- router ----------------------------------------------------------------------------------
