@@ -238,15 +238,16 @@ fn settle(admin: &Admin, config: &Config) -> Result<(), String> {
             let due = q["ready"].as_u64().unwrap_or(0) > 0 && q["next_due_ms"].as_u64().is_some_and(|d| d <= soon);
             q["paused_since_ms"].is_null() && (due || q["leased"].as_u64().unwrap_or(0) > 0)
         });
-        // A pull that found nothing new still makes a run ("enqueued 0"), and so does a job
-        // that failed again and waits for its next retry; only runs that moved something count
-        // as activity.
+        // Pulls make runs even when they find nothing new, polling with overlap re-reads records
+        // the ledger knows ("unchanged"), and a job that failed again waits for its retry: only
+        // runs that wrote or dead-lettered something count as activity (what a pull enqueues
+        // shows in the queue).
         let runs = admin.get("/api/runs?limit=20")?;
         let marker = runs
             .as_array()
             .into_iter()
             .flatten()
-            .find(|r| r["counts"].as_object().is_some_and(|c| c.keys().any(|k| k != "enqueued 0" && k != "retrying")))
+            .find(|r| r["counts"].as_object().is_some_and(|c| c.keys().any(|k| matches!(k.as_str(), "created" | "updated" | "dead"))))
             .and_then(|r| r["id"].as_u64())
             .unwrap_or(0);
         if busy || marker != last.0 {

@@ -210,8 +210,10 @@ impl Budget {
 mod tests {
     use super::*;
 
+    /// A cost report; the slow restore (10 points in 200 ms) leaves the second waiter ample time
+    /// to queue even on a loaded machine.
     fn report(currently: f64) -> Cost {
-        Cost { requested: 10.0, actual: Some(10.0), maximum_available: 100.0, currently_available: currently, restore_rate: 1000.0 }
+        Cost { requested: 10.0, actual: Some(10.0), maximum_available: 100.0, currently_available: currently, restore_rate: 50.0 }
     }
 
     #[tokio::test]

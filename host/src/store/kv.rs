@@ -64,12 +64,6 @@ impl PluginKv {
 
     /// Store `value` under `key`, durably.
     pub fn set(&self, key: &str, value: &[u8]) -> Result<(), KvError> {
-        if key.len() > KV_MAX_KEY_BYTES {
-            return Err(KvError::TooLarge(format!("key of {} bytes (max {KV_MAX_KEY_BYTES})", key.len())));
-        }
-        if value.len() > KV_MAX_VALUE_BYTES {
-            return Err(KvError::TooLarge(format!("value of {} bytes (max {KV_MAX_VALUE_BYTES})", value.len())));
-        }
         self.write(key, Some(value))
     }
 
@@ -79,34 +73,51 @@ impl PluginKv {
     }
 
     fn write(&self, key: &str, value: Option<&[u8]>) -> Result<(), KvError> {
+        self.write_all(&[(key, value)])
+    }
+
+    /// Set (`Some`) or remove (`None`) many keys in one transaction, under the same size limits
+    /// and quota as [`PluginKv::set`]; all or nothing.
+    pub fn write_all(&self, entries: &[(&str, Option<&[u8]>)]) -> Result<(), KvError> {
+        for (key, value) in entries {
+            if key.len() > KV_MAX_KEY_BYTES {
+                return Err(KvError::TooLarge(format!("key of {} bytes (max {KV_MAX_KEY_BYTES})", key.len())));
+            }
+            if let Some(v) = value.filter(|v| v.len() > KV_MAX_VALUE_BYTES) {
+                return Err(KvError::TooLarge(format!("value of {} bytes (max {KV_MAX_VALUE_BYTES})", v.len())));
+            }
+        }
         let tx = self.db.begin_write().map_err(StoreError::from_display)?;
         {
             let mut table = tx.open_table(KV).map_err(StoreError::from_display)?;
             let mut usage = tx.open_table(KV_USAGE).map_err(StoreError::from_display)?;
-            let used = usage
+            let mut used = usage
                 .get(self.plugin.as_str())
                 .map_err(StoreError::from_display)?
                 .map(|v| v.value())
                 .unwrap_or(0);
-            let old = table
-                .get((self.plugin.as_str(), key))
-                .map_err(StoreError::from_display)?
-                .map(|v| (key.len() + v.value().len()) as u64)
-                .unwrap_or(0);
-            let new = value.map(|v| (key.len() + v.len()) as u64).unwrap_or(0);
-            let after = used - old.min(used) + new;
-            if new > old && after > self.quota {
-                return Err(KvError::Quota { quota: self.quota, used, adding: new - old });
-            }
-            match value {
-                Some(v) => {
-                    table.insert((self.plugin.as_str(), key), v).map_err(StoreError::from_display)?;
+            for (key, value) in entries {
+                let old = table
+                    .get((self.plugin.as_str(), *key))
+                    .map_err(StoreError::from_display)?
+                    .map(|v| (key.len() + v.value().len()) as u64)
+                    .unwrap_or(0);
+                let new = value.map(|v| (key.len() + v.len()) as u64).unwrap_or(0);
+                let after = used - old.min(used) + new;
+                if new > old && after > self.quota {
+                    return Err(KvError::Quota { quota: self.quota, used, adding: new - old });
                 }
-                None => {
-                    table.remove((self.plugin.as_str(), key)).map_err(StoreError::from_display)?;
+                match value {
+                    Some(v) => {
+                        table.insert((self.plugin.as_str(), *key), *v).map_err(StoreError::from_display)?;
+                    }
+                    None => {
+                        table.remove((self.plugin.as_str(), *key)).map_err(StoreError::from_display)?;
+                    }
                 }
+                used = after;
             }
-            usage.insert(self.plugin.as_str(), after).map_err(StoreError::from_display)?;
+            usage.insert(self.plugin.as_str(), used).map_err(StoreError::from_display)?;
         }
         tx.commit().map_err(StoreError::from_display)?;
         Ok(())

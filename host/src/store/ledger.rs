@@ -68,14 +68,7 @@ impl Store {
             let mut ids = tx.open_table(ID_MAP).map_err(e)?;
             for w in writes {
                 ledger.insert(w.key.as_str(), to_json(&w.entry)?.as_slice()).map_err(e)?;
-                let mut link: IdLink = read_json(&ids, (w.object.as_str(), w.object_key.as_str()))?.unwrap_or_default();
-                if w.link.shopify.is_some() {
-                    link.shopify = w.link.shopify.clone();
-                }
-                if w.link.erp.is_some() {
-                    link.erp = w.link.erp.clone();
-                }
-                ids.insert((w.object.as_str(), w.object_key.as_str()), to_json(&link)?.as_slice()).map_err(e)?;
+                merge_link(&mut ids, &w.object, &w.object_key, &w.link)?;
             }
         }
         tx.commit().map_err(e)
@@ -102,19 +95,36 @@ impl Store {
     /// Merge ids into the link of (`object`, `key`); `None` fields keep their value.
     pub fn link_ids(&self, object: &str, key: &str, update: &IdLink) -> StoreResult<IdLink> {
         let tx = self.db.begin_write().map_err(e)?;
-        let merged = {
-            let mut table = tx.open_table(ID_MAP).map_err(e)?;
-            let mut link: IdLink = read_json(&table, (object, key))?.unwrap_or_default();
-            if update.shopify.is_some() {
-                link.shopify = update.shopify.clone();
-            }
-            if update.erp.is_some() {
-                link.erp = update.erp.clone();
-            }
-            table.insert((object, key), to_json(&link)?.as_slice()).map_err(e)?;
-            link
-        };
+        let merged = merge_link(&mut tx.open_table(ID_MAP).map_err(e)?, object, key, update)?;
         tx.commit().map_err(e)?;
         Ok(merged)
     }
+
+    /// [`Store::link_ids`] for many keys of `object`, in one transaction.
+    pub fn link_ids_all(&self, object: &str, updates: &[(String, IdLink)]) -> StoreResult<()> {
+        if updates.is_empty() {
+            return Ok(());
+        }
+        let tx = self.db.begin_write().map_err(e)?;
+        {
+            let mut table = tx.open_table(ID_MAP).map_err(e)?;
+            for (key, update) in updates {
+                merge_link(&mut table, object, key, update)?;
+            }
+        }
+        tx.commit().map_err(e)
+    }
+}
+
+/// Merge `update` into the stored link of (`object`, `key`) and return the result.
+fn merge_link(table: &mut redb::Table<(&str, &str), &[u8]>, object: &str, key: &str, update: &IdLink) -> StoreResult<IdLink> {
+    let mut link: IdLink = read_json(&*table, (object, key))?.unwrap_or_default();
+    if update.shopify.is_some() {
+        link.shopify = update.shopify.clone();
+    }
+    if update.erp.is_some() {
+        link.erp = update.erp.clone();
+    }
+    table.insert((object, key), to_json(&link)?.as_slice()).map_err(e)?;
+    Ok(link)
 }

@@ -93,11 +93,14 @@ async fn push_async(ctx: &ShopifyContext<'_>, records: &[KeyedRecord]) -> Vec<Re
             }
         }
     }
+    // What this call learns is stored in one transaction at the end: the state of levels set
+    // (and of unchanged ones, with the trace that explains them now) and the item links.
+    let mut memo = Memo::default();
     for l in levels.iter().filter(|l| l.before == Some(l.target)) {
         out[l.index] = Some(Ok(Pushed { external_id: format!("{}@{}", l.item.as_deref().unwrap_or(""), l.trace.shopify_location), created: false }));
         if let Some(mut saved) = state::get(ctx.store, ctx.flow_name, &l.trace.sku, &l.trace.shopify_location) {
             saved.trace = l.trace.clone();
-            let _ = state::put(ctx.store, ctx.flow_name, &saved);
+            memo.refreshed.push(saved);
         }
     }
     levels.retain(|l| l.before != Some(l.target));
@@ -113,7 +116,7 @@ async fn push_async(ctx: &ShopifyContext<'_>, records: &[KeyedRecord]) -> Vec<Re
                     let linked = ctx.store.id_link(ITEM_LINK, &l.trace.sku).ok().flatten().and_then(|link| link.shopify);
                     let Some(item) = items.get(l.trace.sku.as_str()).map(|i| (*i).to_owned()).or(linked) else { continue };
                     l.before = values.get(&(item.as_str(), l.trace.shopify_location.as_str())).copied();
-                    let _ = ctx.store.link_ids(ITEM_LINK, &l.trace.sku, &IdLink { shopify: Some(item.clone()), erp: None });
+                    memo.links.push((l.trace.sku.clone(), IdLink { shopify: Some(item.clone()), erp: None }));
                     l.item = Some(item);
                 }
             }
@@ -142,14 +145,15 @@ async fn push_async(ctx: &ShopifyContext<'_>, records: &[KeyedRecord]) -> Vec<Re
             (Some(item), None) => {
                 // Not stocked at this location yet: activate it with the quantity.
                 out[l.index] = Some(match inv::activate(ctx.client, item, &l.trace.shopify_location, l.target).await {
-                    Ok(()) => remember(ctx, &l, true),
+                    Ok(()) => Ok(remember(ctx, &l, true, &mut memo)),
                     Err(e) => Err(write_error(&e)),
                 });
             }
             (Some(_), Some(_)) => ready.push(l),
         }
     }
-    set_with_conflicts(ctx, ready, &mut out).await;
+    set_with_conflicts(ctx, ready, &mut out, &mut memo).await;
+    memo.store(ctx, &mut out);
     out.into_iter().map(|o| o.unwrap_or_else(|| Err(PluginError::Permanent("no outcome".into())))).collect()
 }
 
@@ -202,28 +206,52 @@ pub fn trace(flow_name: &str, flow: &FlowConfig, rules: &Rules, record: &Record)
     rules.compute(level, location).map(Some).map_err(|e| invalid("available", e))
 }
 
-fn remember(ctx: &ShopifyContext<'_>, l: &Level, created: bool) -> Result<Pushed, PluginError> {
+/// State learnt by one push call, stored at its end in one transaction.
+#[derive(Default)]
+struct Memo {
+    /// Levels set, by their index in the call.
+    set: Vec<(usize, state::Pushed)>,
+    /// Unchanged levels with their current trace.
+    refreshed: Vec<state::Pushed>,
+    /// SKU → inventory item links read from Shopify.
+    links: Vec<(String, IdLink)>,
+}
+
+impl Memo {
+    /// Store it; if the state cannot be stored, the levels set are retried (a retry finds
+    /// Shopify already at the target and changes nothing).
+    fn store(self, ctx: &ShopifyContext<'_>, out: &mut [Option<Result<Pushed, PluginError>>]) {
+        if let Err(e) = ctx.store.link_ids_all(ITEM_LINK, &self.links) {
+            tracing::warn!(flow = ctx.flow_name, "inventory item links not stored: {e}");
+        }
+        let mut all = self.refreshed;
+        all.extend(self.set.iter().map(|(_, p)| p.clone()));
+        if let Err(e) = state::put_all(ctx.store, ctx.flow_name, &all) {
+            for (index, _) in &self.set {
+                out[*index] = Some(Err(PluginError::Retryable(format!("level set, but its state was not stored: {e}"))));
+            }
+        }
+    }
+}
+
+/// Record a level set: its state (stored with the call's [`Memo`]), the echo to ignore and the
+/// undo entry.
+fn remember(ctx: &ShopifyContext<'_>, l: &Level, created: bool, memo: &mut Memo) -> Pushed {
     let item = l.item.clone().unwrap_or_default();
-    let saved = state::Pushed {
-        item: item.clone(),
-        pushed: l.target,
-        before: l.before,
-        at_ms: super::journal::now_ms(),
-        trace: l.trace.clone(),
-        conflict: l.conflict.clone(),
-    };
-    state::put(ctx.store, ctx.flow_name, &saved).map_err(PluginError::Retryable)?;
+    memo.set.push((
+        l.index,
+        state::Pushed { item: item.clone(), pushed: l.target, before: l.before, at_ms: super::journal::now_ms(), trace: l.trace.clone(), conflict: l.conflict.clone() },
+    ));
     echo::wrote(&item, &l.trace.shopify_location, l.target);
     if l.before != Some(l.target) {
         let target = Target { object: LEVEL_OBJECT, key: &l.trace.sku, id: &item, location: Some(&l.trace.shopify_location) };
         ctx.undo(target, "available", serde_json::json!(l.before), serde_json::json!(l.target));
     }
-    Ok(Pushed { external_id: format!("{item}@{}", l.trace.shopify_location), created })
+    Pushed { external_id: format!("{item}@{}", l.trace.shopify_location), created }
 }
 
-
 /// Set every level with compare-and-set; stale ones are re-read and re-applied.
-async fn set_with_conflicts(ctx: &ShopifyContext<'_>, mut levels: Vec<Level>, out: &mut [Option<Result<Pushed, PluginError>>]) {
+async fn set_with_conflicts(ctx: &ShopifyContext<'_>, mut levels: Vec<Level>, out: &mut [Option<Result<Pushed, PluginError>>], memo: &mut Memo) {
     if ctx.gate() != Gate::Write {
         for l in levels {
             if ctx.gate() == Gate::DryRun {
@@ -250,7 +278,7 @@ async fn set_with_conflicts(ctx: &ShopifyContext<'_>, mut levels: Vec<Level>, ou
         let mut stale = Vec::new();
         for (l, result) in levels.into_iter().zip(results) {
             match result {
-                Ok(()) => out[l.index] = Some(remember(ctx, &l, false)),
+                Ok(()) => out[l.index] = Some(Ok(remember(ctx, &l, false, memo))),
                 Err(WriteError::Record(e)) if e.code.as_deref() == Some("CHANGE_FROM_QUANTITY_STALE") && round < CONFLICT_ROUNDS => stale.push(l),
                 Err(e) => out[l.index] = Some(Err(write_error(&e))),
             }

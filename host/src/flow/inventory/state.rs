@@ -38,10 +38,15 @@ pub fn get(store: &Store, flow: &str, sku: &str, location: &str) -> Option<Pushe
     kv(store).get(&key(flow, sku, location)).ok().flatten().and_then(|b| serde_json::from_slice(&b).ok())
 }
 
-/// Remember a push.
-pub fn put(store: &Store, flow: &str, p: &Pushed) -> Result<(), String> {
-    let body = serde_json::to_vec(p).map_err(|e| e.to_string())?;
-    kv(store).set(&key(flow, &p.trace.sku, &p.trace.shopify_location), &body).map_err(|e| e.to_string())
+/// Remember pushes, in one transaction.
+pub fn put_all(store: &Store, flow: &str, pushes: &[Pushed]) -> Result<(), String> {
+    let entries: Vec<(String, Vec<u8>)> = pushes
+        .iter()
+        .map(|p| serde_json::to_vec(p).map(|body| (key(flow, &p.trace.sku, &p.trace.shopify_location), body)))
+        .collect::<Result<_, _>>()
+        .map_err(|e| e.to_string())?;
+    let refs: Vec<(&str, Option<&[u8]>)> = entries.iter().map(|(k, v)| (k.as_str(), Some(v.as_slice()))).collect();
+    kv(store).write_all(&refs).map_err(|e| e.to_string())
 }
 
 /// Forget the last push of `sku` at `location`: the next push reads Shopify's value first
