@@ -30,6 +30,8 @@ const TOPICS: &[&str] = &["ORDERS_CREATE", "ORDERS_UPDATED", "ORDERS_PAID", "ORD
 const QUIET: Duration = Duration::from_secs(4);
 /// Give up waiting for a phase after this long (the summary then says what is missing).
 const PHASE_LIMIT: Duration = Duration::from_secs(300);
+/// How often a phase prints its progress.
+const PROGRESS_EVERY: Duration = Duration::from_secs(5);
 /// Jobs due later than this are backing off and do not keep a phase busy.
 const RETRY_HORIZON: Duration = Duration::from_secs(5);
 
@@ -125,8 +127,9 @@ pub fn run(args: DemoArgs) -> Result<ExitCode, String> {
         return Ok(if summary.every_flow_ran() { ExitCode::SUCCESS } else { ExitCode::FAILURE });
     }
     println!(
-        "\nweft serve keeps running with the simulator. Explore:\n  weft --config {cfg} runs list\n  weft --config {cfg} dlq list\n  weft --config {cfg} queue status\n  curl -X POST {sim}/_sim/orders -d '{{\"email\":\"you@example.com\",\"lines\":[{{\"sku\":\"MUG-0002\",\"quantity\":1}}]}}'\nCtrl-C stops both.",
+        "\nweft serve keeps running with the simulator. Explore the dashboard at http://{listen}/ or:\n  weft --config {cfg} runs list\n  weft --config {cfg} dlq list\n  weft --config {cfg} queue status\n  curl -X POST {sim}/_sim/orders -d '{{\"email\":\"you@example.com\",\"lines\":[{{\"sku\":\"MUG-0002\",\"quantity\":1}}]}}'\nCtrl-C stops both.",
         cfg = config_path.display(),
+        listen = args.listen,
         sim = sim.base_url()
     );
     let mut child = child;
@@ -227,6 +230,7 @@ fn start_serve(config: &Path, log: &Path, listen: &str) -> Result<ServeChild, St
 fn settle(admin: &Admin, config: &Config) -> Result<(), String> {
     let started = Instant::now();
     let mut last = (u64::MAX, Instant::now());
+    let mut shown = Instant::now();
     while started.elapsed() < PHASE_LIMIT {
         std::thread::sleep(Duration::from_millis(500));
         let queues = admin.get("/api/queues")?;
@@ -254,6 +258,11 @@ fn settle(admin: &Admin, config: &Config) -> Result<(), String> {
             last = (marker, Instant::now());
         } else if last.1.elapsed() >= QUIET {
             return Ok(());
+        }
+        if shown.elapsed() >= PROGRESS_EVERY {
+            let queued: u64 = config.flows.keys().map(|f| queues[f.as_str()]["ready"].as_u64().unwrap_or(0) + queues[f.as_str()]["leased"].as_u64().unwrap_or(0)).sum();
+            eprintln!("  ... {queued} jobs queued, {:.0}s", started.elapsed().as_secs_f64());
+            shown = Instant::now();
         }
     }
     eprintln!("warning: flows still busy after {PHASE_LIMIT:?}; the summary shows where they are");

@@ -80,6 +80,7 @@ pub fn run(args: RunArgs, config: Config) -> Result<ExitCode, String> {
     queue.enqueue(vec![pull]).map_err(|e| e.to_string())?;
     let mut counts: BTreeMap<String, u64> = BTreeMap::new();
     let mut runs = 0;
+    let started = std::time::Instant::now();
     loop {
         let jobs = queue.lease(Some(&args.flow), LEASE_MS, BATCH).map_err(|e| e.to_string())?;
         if jobs.is_empty() {
@@ -97,6 +98,10 @@ pub fn run(args: RunArgs, config: Config) -> Result<ExitCode, String> {
                 *counts.entry(outcome).or_default() += n;
             }
         }
+        // Progress on stderr: a long first sync shows how far it is.
+        let records: u64 = counts.iter().filter(|(k, _)| !k.starts_with("enqueued")).map(|(_, n)| n).sum();
+        let queued = store.queue_status().map_err(|e| e.to_string())?.get(&args.flow).map_or(0, |s| s.ready + s.leased);
+        eprintln!("{}: batch {runs}: {records} records done, {queued} queued, {:.1}s", args.flow, started.elapsed().as_secs_f64());
     }
     let status = store.queue_status().map_err(|e| e.to_string())?.remove(&args.flow).unwrap_or_default();
     println!(
