@@ -1,5 +1,7 @@
-//! Tryton JSON-RPC: one login per instance (the job), the `Session` header on every call,
-//! the company context, and errors classified for the host.
+//! Tryton JSON-RPC: the `Session` header on every call, the company context, and errors
+//! classified for the host. A login costs Tryton a password hash (1–2 s on a busy server), so
+//! the session is kept in the plugin's kv and reused by later instances (jobs) until Tryton
+//! refuses it; then one new login.
 
 use crate::settings::Settings;
 use base64::Engine;
@@ -50,8 +52,20 @@ impl From<PluginError> for RpcError {
 }
 
 thread_local! {
-    /// The session header of this instance's login (one login per job).
+    /// The session header this instance uses.
     static SESSION: RefCell<Option<String>> = const { RefCell::new(None) };
+}
+
+/// The kv key of the session shared by instances.
+const SESSION_KEY: &str = "session";
+
+/// A saved session, valid for the server, database and user it was opened for.
+#[derive(serde::Serialize, serde::Deserialize)]
+struct SavedSession {
+    /// `<rpc url>|<user>`.
+    opened_for: String,
+    /// The `Session ...` header.
+    header: String,
 }
 
 /// A JSON-RPC client bound to the operator's settings.
@@ -88,6 +102,7 @@ impl Client {
         match self.post(&self.settings.db_url(), method, &params, Some(&session)) {
             Err(RpcError::Host(PluginError::Unauthorized(_))) => {
                 SESSION.with(|s| s.borrow_mut().take());
+                let _ = weft_sdk::kv::delete(SESSION_KEY);
                 let session = self.session()?;
                 self.post(&self.settings.db_url(), method, &params, Some(&session))
             }
@@ -95,12 +110,18 @@ impl Client {
         }
     }
 
-    /// The `Session` header, logging in when there is none yet.
+    /// The `Session` header: this instance's, else the one saved by an earlier instance for the
+    /// same server, database and user, else a new login (saved for the next ones).
     fn session(&self) -> Result<String, RpcError> {
         if let Some(s) = SESSION.with(|s| s.borrow().clone()) {
             return Ok(s);
         }
         let s = &self.settings;
+        let opened_for = format!("{}|{}", s.db_url(), s.user);
+        if let Some(saved) = weft_sdk::kv::get_json::<SavedSession>(SESSION_KEY).filter(|saved| saved.opened_for == opened_for) {
+            SESSION.with(|slot| *slot.borrow_mut() = Some(saved.header.clone()));
+            return Ok(saved.header);
+        }
         let result = self.post(&s.db_url(), "common.db.login", &json!([s.user, {"password": s.password}, "en"]), None)?;
         let (Some(uid), Some(token)) = (result.get(0).and_then(Value::as_i64), result.get(1).and_then(Value::as_str)) else {
             return Err(RpcError::Host(PluginError::Permanent("Tryton login answered an unexpected shape".into())));
@@ -108,6 +129,8 @@ impl Client {
         let raw = format!("{}:{uid}:{token}", s.user);
         let header = format!("Session {}", base64::engine::general_purpose::STANDARD.encode(raw));
         SESSION.with(|slot| *slot.borrow_mut() = Some(header.clone()));
+        // Not saving only costs the next instance a login.
+        let _ = weft_sdk::kv::set_json(SESSION_KEY, &SavedSession { opened_for, header: header.clone() });
         Ok(header)
     }
 
