@@ -13,11 +13,16 @@
 //! THROTTLED. The bottleneck is the host (durable per-record commits: ledger, id map, last
 //! pushed value) and `weft serve` leasing 64 jobs per batch, not Shopify's budget.
 
+#[path = "../tests/common/mod.rs"]
+mod common;
+#[path = "../tests/shopify_common/mod.rs"]
+mod shopify_common;
+
+use common::scenario::Scenario;
 use serde_json::{json, Value};
 use shopify_sim::{SimConfig, Simulator};
-use std::net::{TcpListener, TcpStream};
-use std::path::Path;
-use std::process::{Command, Stdio};
+use std::net::TcpStream;
+use std::process::Stdio;
 use std::time::{Duration, Instant};
 
 const LOCATIONS: [&str; 3] = ["WH1", "WH2", "WH3"];
@@ -28,9 +33,6 @@ const MUTATION_COST: f64 = 10.0;
 
 fn main() {
     let skus: usize = std::env::var("WEFT_BENCH_SKUS").ok().and_then(|v| v.parse().ok()).unwrap_or(10_000);
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap().to_owned();
-    let plugin = root.join("target/plugins/file-feed");
-    assert!(plugin.join("plugin.wasm").is_file(), "build plugins first: plugins/build.sh");
     let rt = tokio::runtime::Runtime::new().unwrap();
     let variants = 4;
     let products: Vec<Value> = (0..skus / variants)
@@ -41,17 +43,8 @@ fn main() {
         .collect();
     let seed = serde_json::from_value(json!({"locations": LOCATIONS.iter().map(|n| json!({"name": n})).collect::<Vec<_>>(), "products": products})).unwrap();
     let sim = rt.block_on(Simulator::start(SimConfig { seed, ..SimConfig::default() })).expect("simulator");
-    let state = sim.state();
-    let locs: Vec<Value> = match &state["locations"] {
-        Value::Array(a) => a.clone(),
-        Value::Object(m) => m.values().cloned().collect(),
-        _ => Vec::new(),
-    };
-    let gid = |name: &str| format!("gid://shopify/Location/{}", locs.iter().find(|l| l["name"] == json!(name)).unwrap()["id"]);
+    let gid = |name: &str| shopify_common::location_gid(&sim, name);
 
-    let tmp = tempfile::tempdir().unwrap();
-    let feed = tmp.path().join("feed");
-    std::fs::create_dir_all(feed.join("in")).unwrap();
     let mut csv = String::from("sku,location,on_hand,reserved,incoming,safety_stock,updated_at\n");
     let mut expected = 0i64;
     for p in 0..skus / variants {
@@ -63,31 +56,9 @@ fn main() {
             }
         }
     }
-    std::fs::write(feed.join("in/inventory-0001.csv"), csv).unwrap();
-    let plugins = tmp.path().join("plugins/file-feed");
-    std::fs::create_dir_all(&plugins).unwrap();
-    for f in ["plugin.wasm", "plugin.toml"] {
-        std::fs::copy(plugin.join(f), plugins.join(f)).unwrap();
-    }
-    let listen = format!("127.0.0.1:{}", TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port());
-    let config = format!(
-        r#"[store]
-path = "{data}"
-[plugins]
-dir = "{plugins}"
-[server]
-listen = "{listen}"
-workers = 2
-[shopify]
-shop = "weft-sim.myshopify.com"
-api_version = "2026-04"
-endpoint = "{endpoint}"
-access_token = {{ env = "WEFT_BENCH_TOKEN" }}
-webhook_secret = {{ env = "WEFT_BENCH_TOKEN" }}
-[connections.erp]
-plugin = "file-feed"
-directory = "{feed}"
-[flows.inventory]
+    let listen = format!("127.0.0.1:{}", common::engine::free_port());
+    let scenario = Scenario::builder(&sim).server(&format!("listen = \"{listen}\"\nworkers = 2")).build(&format!(
+        r#"[flows.inventory]
 from = "erp"
 to = "shopify"
 object = "inventory"
@@ -95,24 +66,17 @@ trigger = {{ every = "1s" }}
 batch = 250
 locations = {{ WH1 = "{l1}", WH2 = "{l2}", WH3 = "{l3}" }}
 "#,
-        data = tmp.path().join("data").display(),
-        plugins = tmp.path().join("plugins").display(),
-        endpoint = sim.base_url(),
-        feed = feed.display(),
         l1 = gid("WH1"),
         l2 = gid("WH2"),
         l3 = gid("WH3"),
-    );
-    let cfg = tmp.path().join("weft.toml");
-    std::fs::write(&cfg, config).unwrap();
-    let log = std::fs::File::create(tmp.path().join("serve.log")).unwrap();
+    ));
+    scenario.feed_file("inventory-0001.csv", &csv);
+    let log = std::fs::File::create(scenario.path().join("serve.log")).unwrap();
     sim.reset_counters();
     let started = Instant::now();
-    let mut child = Command::new(env!("CARGO_BIN_EXE_weft"))
-        .arg("--config")
-        .arg(&cfg)
+    let mut child = scenario
+        .command()
         .arg("serve")
-        .env("WEFT_BENCH_TOKEN", sim.token().to_string())
         .env("RUST_LOG", "warn")
         .stdout(Stdio::null())
         .stderr(log)
@@ -121,15 +85,7 @@ locations = {{ WH1 = "{l1}", WH2 = "{l2}", WH3 = "{l3}" }}
     while TcpStream::connect(&listen).is_err() {
         std::thread::sleep(Duration::from_millis(20));
     }
-    let total = |sim: &shopify_sim::SimHandle| -> i64 {
-        let state = sim.state();
-        let levels: Vec<Value> = match &state["levels"] {
-            Value::Array(a) => a.clone(),
-            Value::Object(m) => m.values().cloned().collect(),
-            _ => Vec::new(),
-        };
-        levels.iter().map(|l| l["quantities"]["available"].as_i64().unwrap_or(0)).sum()
-    };
+    let total = |sim: &shopify_sim::SimHandle| -> i64 { shopify_common::all(&sim.state(), "levels").iter().map(|l| l["quantities"]["available"].as_i64().unwrap_or(0)).sum() };
     let limit = Duration::from_secs(1800);
     while total(&sim) != expected && started.elapsed() < limit {
         std::thread::sleep(Duration::from_millis(250));

@@ -3,10 +3,11 @@
 //! one the document lists for it, and each JSON body validates against its schema.
 
 mod common;
+mod served_support;
 mod shopify_common;
 
 use common::engine::wait_for;
-use common::scenario::served_inventory;
+use served_support::served_inventory;
 use serde_json::{json, Value};
 use std::collections::BTreeSet;
 use std::io::{Read, Write};

@@ -6,11 +6,13 @@
 
 mod common;
 mod connector_support;
+mod shopify_common;
 
 use common::engine::{free_port, post, Serve};
 use connector_support::run_id;
 use connector_support::tryton::env_or_skip;
 use serde_json::{json, Value};
+use shopify_common::{all, location_gid};
 use shopify_sim::{SimConfig, SimHandle, Simulator};
 use std::path::Path;
 use std::time::{Duration, Instant};
@@ -19,39 +21,20 @@ const TOKEN: &str = "shpat_simulator_token";
 /// The flows' schedule tick.
 const TICK: Duration = Duration::from_secs(2);
 
-fn gid(sim: &SimHandle, name: &str) -> String {
-    let state = sim.state();
-    let list: Vec<Value> = match &state["locations"] {
-        Value::Array(a) => a.clone(),
-        Value::Object(m) => m.values().cloned().collect(),
-        _ => Vec::new(),
-    };
-    let id = list.iter().find(|l| l["name"] == json!(name)).map(|l| l["id"].as_u64().expect("numeric id")).expect("location");
-    format!("gid://shopify/Location/{id}")
-}
-
-fn values<'a>(state: &'a Value, key: &str) -> Vec<&'a Value> {
-    match &state[key] {
-        Value::Array(a) => a.iter().collect(),
-        Value::Object(m) => m.values().collect(),
-        _ => Vec::new(),
-    }
-}
-
 /// The product with `handle` and its variants, as the simulator stores them.
 fn product(sim: &SimHandle, handle: &str) -> Option<(Value, Vec<Value>)> {
     let state = sim.state();
-    let p = values(&state, "products").into_iter().find(|p| p["handle"] == json!(handle))?.clone();
-    let vs = values(&state, "variants").into_iter().filter(|v| v["product_id"] == p["id"]).cloned().collect();
+    let p = all(&state, "products").into_iter().find(|p| p["handle"] == json!(handle))?;
+    let vs = all(&state, "variants").into_iter().filter(|v| v["product_id"] == p["id"]).collect();
     Some((p, vs))
 }
 
 /// `available` of `sku` at location gid `loc`.
 fn available(sim: &SimHandle, sku: &str, loc: &str) -> Option<i64> {
     let state = sim.state();
-    let item = values(&state, "inventory_items").into_iter().find(|i| i["sku"] == json!(sku))?["id"].as_u64()?;
+    let item = all(&state, "inventory_items").into_iter().find(|i| i["sku"] == json!(sku))?["id"].as_u64()?;
     let loc: u64 = loc.rsplit('/').next()?.parse().ok()?;
-    values(&state, "levels").into_iter().find(|l| l["item_id"] == json!(item) && l["location_id"] == json!(loc))?["quantities"]["available"].as_i64()
+    all(&state, "levels").into_iter().find(|l| l["item_id"] == json!(item) && l["location_id"] == json!(loc))?["quantities"]["available"].as_i64()
 }
 
 fn writes(sim: &SimHandle) -> (u64, u64) {
@@ -144,7 +127,7 @@ fn tryton_catalog_and_stock_reach_the_simulator_and_only_changes_cost_writes() {
     let rt = tokio::runtime::Runtime::new().unwrap();
     let seed = serde_json::from_value(json!({"locations": [{"name": "Shop WH"}, {"name": "Shop WH2"}], "products": []})).unwrap();
     let sim = rt.block_on(Simulator::start(SimConfig { seed, ..SimConfig::default() })).expect("simulator");
-    let (wh, wh2) = (gid(&sim, "Shop WH"), gid(&sim, "Shop WH2"));
+    let (wh, wh2) = (location_gid(&sim, "Shop WH"), location_gid(&sim, "Shop WH2"));
 
     // A product of our own in Tryton, with 9 units in WH.
     let code = format!("WF-CAT-{}", run_id());

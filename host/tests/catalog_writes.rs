@@ -71,15 +71,8 @@ fn product(id: &str, sku: &str, variants: &[(&str, &str, &str)], extra: Value) -
 
 fn stored(sim: &shopify_sim::SimHandle, handle: &str) -> (Value, Vec<(String, String)>) {
     let state = sim.state();
-    let all = |k: &str| -> Vec<Value> {
-        match &state[k] {
-            Value::Array(a) => a.clone(),
-            Value::Object(m) => m.values().cloned().collect(),
-            _ => Vec::new(),
-        }
-    };
-    let p = all("products").into_iter().find(|p| p["handle"] == json!(handle)).expect("product");
-    let mut vs: Vec<(String, String)> = all("variants").into_iter().filter(|v| v["product_id"] == p["id"]).map(|v| (v["sku"].as_str().unwrap().to_owned(), v["price"].as_str().unwrap().to_owned())).collect();
+    let p = shopify_common::all(&state, "products").into_iter().find(|p| p["handle"] == json!(handle)).expect("product");
+    let mut vs: Vec<(String, String)> = shopify_common::all(&state, "variants").into_iter().filter(|v| v["product_id"] == p["id"]).map(|v| (v["sku"].as_str().unwrap().to_owned(), v["price"].as_str().unwrap().to_owned())).collect();
     vs.sort();
     (p, vs)
 }

@@ -5,69 +5,35 @@
 mod common;
 mod shopify_common;
 
-use serde_json::{json, Value};
-use std::process::Command;
+use common::scenario::Scenario;
 
-fn weft(cfg: &std::path::Path, args: &[&str]) -> (bool, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_weft")).arg("--config").arg(cfg).args(args).env("WEFT_TEST_TOKEN", "shpat_simulator_token").output().unwrap();
-    (out.status.success(), format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr)))
+fn weft(s: &Scenario, args: &[&str]) -> (bool, String) {
+    let (ok, out, err) = s.weft(args);
+    (ok, format!("{out}{err}"))
 }
 
 #[test]
 fn run_dry_run_then_once_then_explain() {
     let rt = tokio::runtime::Runtime::new().unwrap();
     let sim = rt.block_on(shopify_common::start(shopify_common::seed(3, 1)));
-    let state = sim.state();
-    let locs: Vec<Value> = match &state["locations"] {
-        Value::Array(a) => a.clone(),
-        Value::Object(m) => m.values().cloned().collect(),
-        _ => Vec::new(),
-    };
-    let main = format!("gid://shopify/Location/{}", locs.iter().find(|l| l["name"] == json!("Main")).unwrap()["id"]);
-    let tmp = tempfile::tempdir().unwrap();
-    let feed = tmp.path().join("feed");
-    std::fs::create_dir_all(feed.join("in")).unwrap();
-    std::fs::write(
-        feed.join("in/inventory-1.csv"),
-        "sku,location,on_hand,reserved,incoming,safety_stock,updated_at\nSKU-0-0,WH,25,2,0,3,2026-11-26T06:00:00Z\nSKU-1-0,WH,4,0,0,0,2026-11-26T06:00:00Z\nSKU-2-0,ELSEWHERE,9,0,0,0,2026-11-26T06:00:00Z\n",
-    )
-    .unwrap();
-    common::install_as_built(&tmp.path().join("plugins"), "file-feed");
-    let cfg = tmp.path().join("weft.toml");
-    std::fs::write(
-        &cfg,
-        format!(
-            r#"[store]
-path = "{data}"
-[plugins]
-dir = "{plugins}"
-[shopify]
-shop = "weft-sim.myshopify.com"
-api_version = "2026-04"
-endpoint = "{endpoint}"
-access_token = {{ env = "WEFT_TEST_TOKEN" }}
-webhook_secret = {{ env = "WEFT_TEST_TOKEN" }}
-[connections.erp]
-plugin = "file-feed"
-directory = "{feed}"
-[flows.inventory]
+    let main = shopify_common::location_gid(&sim, "Main");
+    let s = Scenario::builder(&sim).build(&format!(
+        r#"[flows.inventory]
 from = "erp"
 to = "shopify"
 object = "inventory"
 buffer = {{ percent = 10 }}
 locations = {{ WH = "{main}" }}
-"#,
-            data = tmp.path().join("data").display(),
-            plugins = tmp.path().join("plugins").display(),
-            endpoint = sim.base_url(),
-            feed = feed.display(),
-        ),
-    )
-    .unwrap();
+"#
+    ));
+    s.feed_file(
+        "inventory-1.csv",
+        "sku,location,on_hand,reserved,incoming,safety_stock,updated_at\nSKU-0-0,WH,25,2,0,3,2026-11-26T06:00:00Z\nSKU-1-0,WH,4,0,0,0,2026-11-26T06:00:00Z\nSKU-2-0,ELSEWHERE,9,0,0,0,2026-11-26T06:00:00Z\n",
+    );
     let sets = || sim.counters().writes.get("inventorySetQuantities").copied().unwrap_or(0);
     let before = shopify_common::levels(&sim);
 
-    let (ok, out) = weft(&cfg, &["run", "inventory", "--dry-run"]);
+    let (ok, out) = weft(&s, &["run", "inventory", "--dry-run"]);
     assert!(ok, "{out}");
     // 25 - 2 - 3 = 20, 10% held -> 18; 4 -> 3 (10% of 4 rounds up to 1).
     assert!(out.contains("[dry-run] inventory: inventorySetQuantities SKU-0-0 at") && out.contains("10 -> 18"), "{out}");
@@ -76,7 +42,7 @@ locations = {{ WH = "{main}" }}
     assert_eq!(sets(), 0, "a dry run writes nothing");
     assert_eq!(shopify_common::levels(&sim), before);
 
-    let (ok, out) = weft(&cfg, &["run", "inventory", "--once"]);
+    let (ok, out) = weft(&s, &["run", "inventory", "--once"]);
     assert!(ok, "{out}");
     assert!(sets() >= 1, "{out}");
     let after = shopify_common::levels(&sim);
@@ -84,15 +50,15 @@ locations = {{ WH = "{main}" }}
     assert!(at_main.contains(&18) && at_main.contains(&3), "{at_main:?}\n{out}");
 
     let writes = sets();
-    let (ok, out) = weft(&cfg, &["run", "inventory", "--once"]);
+    let (ok, out) = weft(&s, &["run", "inventory", "--once"]);
     assert!(ok, "{out}");
     assert_eq!(sets(), writes, "nothing new, nothing written: {out}");
 
-    let (ok, out) = weft(&cfg, &["explain", "inventory", "SKU-0-0", "--location", "WH"]);
+    let (ok, out) = weft(&s, &["explain", "inventory", "SKU-0-0", "--location", "WH"]);
     assert!(ok, "{out}");
     for want in ["on_hand=25", "reserved=2", "safety_stock=3", "= 20", "10% -> holds back 2", "available: 18", "last pushed: 18 (Shopify had 10)"] {
         assert!(out.contains(want), "missing {want:?}:\n{out}");
     }
-    let (ok, out) = weft(&cfg, &["explain", "inventory", "NOPE"]);
+    let (ok, out) = weft(&s, &["explain", "inventory", "NOPE"]);
     assert!(!ok && out.contains("nothing was pushed for SKU NOPE"), "{out}");
 }

@@ -14,17 +14,6 @@ use weft::flow::idempotency_key;
 use weft::plugin::bindings::types::{InventoryLevel, KeyedRecord, PluginError, Pushed, Record};
 use weft::store::Store;
 
-fn location_gid(sim: &shopify_sim::SimHandle, name: &str) -> String {
-    let state = sim.state();
-    let list: Vec<Json> = match &state["locations"] {
-        Json::Array(a) => a.clone(),
-        Json::Object(m) => m.values().cloned().collect(),
-        _ => Vec::new(),
-    };
-    let id = list.iter().find(|l| l["name"] == json!(name)).map(|l| l["id"].clone()).expect("location");
-    format!("gid://shopify/Location/{}", id.as_u64().map(|n| n.to_string()).unwrap_or_else(|| id.as_str().unwrap_or("").to_owned()))
-}
-
 fn config(main: &str, back: &str, unmapped: &str) -> Config {
     let text = format!(
         r#"[connections.erp]
@@ -80,7 +69,7 @@ fn run(config: &Config, store: &Store, client: &weft::shopify::ShopifyClient, re
 async fn batch_of_250_with_one_bad_item_and_unmapped_locations() {
     let sim = shopify_common::start(shopify_common::seed(125, 1)).await;
     let client = shopify_common::client(&sim);
-    let (main, back) = (location_gid(&sim, "Main"), location_gid(&sim, "Backroom"));
+    let (main, back) = (shopify_common::location_gid(&sim, "Main"), shopify_common::location_gid(&sim, "Backroom"));
     let tmp = tempfile::tempdir().unwrap();
     let store = Store::open(tmp.path()).unwrap();
     let config = config(&main, &back, "skip");
@@ -130,7 +119,7 @@ fn config_fail(main: &str, back: &str) -> Config {
 async fn a_sale_between_read_and_write_is_detected_and_kept() {
     let sim = shopify_common::start(shopify_common::seed(3, 1)).await;
     let client = shopify_common::client(&sim);
-    let (main, back) = (location_gid(&sim, "Main"), location_gid(&sim, "Backroom"));
+    let (main, back) = (shopify_common::location_gid(&sim, "Main"), shopify_common::location_gid(&sim, "Backroom"));
     let tmp = tempfile::tempdir().unwrap();
     let store = Store::open(tmp.path()).unwrap();
     let config = config(&main, &back, "skip");
@@ -193,7 +182,7 @@ fn receiver() -> (u16, std::sync::Arc<std::sync::Mutex<Vec<Json>>>) {
 async fn webhook_echoes_of_our_writes_are_recognised_and_a_sale_is_not() {
     let sim = shopify_common::start(shopify_common::seed(2, 1)).await;
     let client = shopify_common::client(&sim);
-    let (main, back) = (location_gid(&sim, "Main"), location_gid(&sim, "Backroom"));
+    let (main, back) = (shopify_common::location_gid(&sim, "Main"), shopify_common::location_gid(&sim, "Backroom"));
     let (port, got) = receiver();
     let base = sim.base_url().trim_start_matches("http://").trim_end_matches('/').to_owned();
     let subscribe = json!({"query": "mutation($u: String!) { webhookSubscriptionCreate(topic: INVENTORY_LEVELS_UPDATE, webhookSubscription: {uri: $u}) { userErrors { message } } }",

@@ -4,10 +4,11 @@
 //! the pause and the report.
 
 mod common;
+mod served_support;
 mod shopify_common;
 
 use common::engine::get_with;
-use common::scenario::served_inventory;
+use served_support::served_inventory;
 use serde_json::Value;
 use std::path::Path;
 use std::process::Command;

@@ -27,7 +27,7 @@ fn preview(s: &Scenario, extra: &[&str]) -> Value {
 fn preview_shows_exactly_what_the_flow_writes() {
     let rt = tokio::runtime::Runtime::new().unwrap();
     let sim = rt.block_on(shopify_common::start(serde_json::from_value(json!({"locations": [{"name": "Main"}]})).unwrap()));
-    let s = Scenario::new(sim.base_url(), sim.token(), "", FLOW);
+    let s = Scenario::builder(&sim).build(FLOW);
     s.feed_file("products.csv", PRODUCTS);
 
     let (ok, out, err) = s.weft(&["mapping", "show", "products"]);
@@ -50,18 +50,11 @@ fn preview_shows_exactly_what_the_flow_writes() {
     let (ok, out, err) = s.weft(&["run", "products", "--once"]);
     assert!(ok, "{out}{err}");
     let state = sim.state();
-    let all = |k: &str| -> Vec<Value> {
-        match &state[k] {
-            Value::Array(a) => a.clone(),
-            Value::Object(m) => m.values().cloned().collect(),
-            _ => Vec::new(),
-        }
-    };
-    let product = all("products").into_iter().find(|p| p["handle"] == json!(write["handle"].as_str().unwrap())).expect("the product was written");
+    let product = shopify_common::all(&state, "products").into_iter().find(|p| p["handle"] == json!(write["handle"].as_str().unwrap())).expect("the product was written");
     assert_eq!(product["title"], input["title"]);
     assert_eq!(product["product_type"], input["productType"]);
     assert_eq!(product["status"].as_str().map(str::to_uppercase), input["status"].as_str().map(str::to_owned));
-    let mut written: Vec<(Value, Value, Value)> = all("variants")
+    let mut written: Vec<(Value, Value, Value)> = shopify_common::all(&state, "variants")
         .into_iter()
         .filter(|v| v["product_id"] == product["id"])
         .map(|v| (v["sku"].clone(), v["price"].clone(), v["compare_at_price"].clone()))

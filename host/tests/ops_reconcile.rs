@@ -69,11 +69,11 @@ fn serve_reconciles_on_its_schedule() {
     assert!(out.ok, "{out}");
     s.set_available("SKU-2-0", &s.backroom, 1);
     let addr = format!("127.0.0.1:{}", common::engine::free_port());
-    let mut text = std::fs::read_to_string(&s.cfg).unwrap();
+    let mut text = std::fs::read_to_string(&s.scenario.config).unwrap();
     text.push_str(&format!("[server]\nlisten = \"{addr}\"\n[reconcile]\nschedule = \"* * * * * *\"\n"));
-    std::fs::write(&s.cfg, text).unwrap();
+    std::fs::write(&s.scenario.config, text).unwrap();
     let log = s.data().join("serve.log");
-    let serve = common::engine::Serve::start(&s.cfg, &addr, &[("WEFT_TEST_TOKEN", "shpat_simulator_token")], &log);
+    let serve = common::engine::Serve::start(&s.scenario.config, &addr, &[("WEFT_TEST_TOKEN", "shpat_simulator_token")], &log);
     common::engine::wait_for(std::time::Duration::from_secs(60), "a scheduled reconciliation", || {
         std::fs::read_to_string(&log).unwrap_or_default().contains("scheduled reconciliation done")
     });
@@ -83,8 +83,8 @@ fn serve_reconciles_on_its_schedule() {
     assert!(line.contains("drifted=1"), "{line}");
 
     // A bad schedule is refused at load, naming the key.
-    let bad = std::fs::read_to_string(&s.cfg).unwrap().replace("* * * * * *", "every day");
-    std::fs::write(&s.cfg, bad).unwrap();
+    let bad = std::fs::read_to_string(&s.scenario.config).unwrap().replace("* * * * * *", "every day");
+    std::fs::write(&s.scenario.config, bad).unwrap();
     let out = s.weft(&["reconcile"]);
     assert!(!out.ok && out.stderr.contains("reconcile.schedule"), "{out}");
 }

@@ -4,10 +4,10 @@
 //! read and change levels in the simulator directly.
 #![allow(dead_code)]
 
-use super::{common, shopify_common};
+use super::common::scenario::Scenario;
+use super::shopify_common;
 use shopify_sim::SimHandle;
-use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::path::Path;
 
 /// SKUs in the store and the feed.
 pub const SKUS: [&str; 4] = ["SKU-0-0", "SKU-1-0", "SKU-2-0", "SKU-3-0"];
@@ -16,8 +16,7 @@ pub const SKUS: [&str; 4] = ["SKU-0-0", "SKU-1-0", "SKU-2-0", "SKU-3-0"];
 pub struct Setup {
     pub rt: tokio::runtime::Runtime,
     pub sim: SimHandle,
-    pub tmp: tempfile::TempDir,
-    pub cfg: PathBuf,
+    pub scenario: Scenario,
     pub main: String,
     pub backroom: String,
 }
@@ -58,65 +57,25 @@ impl Setup {
     pub fn new(first: &str, mode: &str) -> Setup {
         let rt = tokio::runtime::Runtime::new().unwrap();
         let sim = rt.block_on(shopify_common::start(shopify_common::seed(4, 1)));
-        let location = |name: &str| {
-            let state = sim.state();
-            let locs: Vec<serde_json::Value> = match &state["locations"] {
-                serde_json::Value::Array(a) => a.clone(),
-                serde_json::Value::Object(m) => m.values().cloned().collect(),
-                _ => Vec::new(),
-            };
-            format!("gid://shopify/Location/{}", locs.iter().find(|l| l["name"] == name).unwrap()["id"])
-        };
-        let (main, backroom) = (location("Main"), location("Backroom"));
-        let tmp = tempfile::tempdir().unwrap();
-        let feed_dir = tmp.path().join("feed");
-        std::fs::create_dir_all(feed_dir.join("in")).unwrap();
-        std::fs::write(feed_dir.join("in/inventory-1.csv"), first).unwrap();
-        common::install_as_built(&tmp.path().join("plugins"), "file-feed");
-        let cfg = tmp.path().join("weft.toml");
-        std::fs::write(
-            &cfg,
-            format!(
-                r#"[store]
-path = "{data}"
-[plugins]
-dir = "{plugins}"
-[shopify]
-shop = "weft-sim.myshopify.com"
-endpoint = "{endpoint}"
-access_token = {{ env = "WEFT_TEST_TOKEN" }}
-webhook_secret = {{ env = "WEFT_TEST_TOKEN" }}
-[connections.erp]
-plugin = "file-feed"
-directory = "{feed}"
-[flows.inventory]
-from = "erp"
-to = "shopify"
-object = "inventory"
-mode = "{mode}"
-locations = {{ WH = "{main}", WH2 = "{backroom}" }}
-"#,
-                data = tmp.path().join("data").display(),
-                plugins = tmp.path().join("plugins").display(),
-                endpoint = sim.base_url(),
-                feed = feed_dir.display(),
-            ),
-        )
-        .unwrap();
-        Setup { rt, sim, tmp, cfg, main, backroom }
+        let (main, backroom) = (shopify_common::location_gid(&sim, "Main"), shopify_common::location_gid(&sim, "Backroom"));
+        let scenario = Scenario::builder(&sim).build(&format!(
+            "[flows.inventory]\nfrom = \"erp\"\nto = \"shopify\"\nobject = \"inventory\"\nmode = \"{mode}\"\nlocations = {{ WH = \"{main}\", WH2 = \"{backroom}\" }}\n"
+        ));
+        scenario.feed_file("inventory-1.csv", first);
+        Setup { rt, sim, scenario, main, backroom }
     }
 
     /// Run the weft binary with the config.
     pub fn weft(&self, args: &[&str]) -> Output {
-        let out = Command::new(env!("CARGO_BIN_EXE_weft")).arg("--config").arg(&self.cfg).args(args).env("WEFT_TEST_TOKEN", "shpat_simulator_token").output().unwrap();
+        let out = self.scenario.command().args(args).output().unwrap();
         Output { ok: out.status.success(), stdout: String::from_utf8_lossy(&out.stdout).into(), stderr: String::from_utf8_lossy(&out.stderr).into() }
     }
 
     /// Add a flow to the config (TOML keys after `[flows.NAME]`).
     pub fn add_flow(&self, name: &str, keys: &str) {
-        let mut text = std::fs::read_to_string(&self.cfg).unwrap();
+        let mut text = std::fs::read_to_string(&self.scenario.config).unwrap();
         text.push_str(&format!("[flows.{name}]\n{keys}\n"));
-        std::fs::write(&self.cfg, text).unwrap();
+        std::fs::write(&self.scenario.config, text).unwrap();
     }
 
     /// The simulator's product with `handle`: (title, price of its first variant).
@@ -129,7 +88,7 @@ locations = {{ WH = "{main}", WH2 = "{backroom}" }}
 
     /// Add a feed file (an ERP export that arrives later).
     pub fn add_feed(&self, name: &str, text: &str) {
-        std::fs::write(self.tmp.path().join("feed/in").join(name), text).unwrap();
+        self.scenario.feed_file(name, text);
     }
 
     fn ids(&self, sku: &str, location: &str) -> (u64, u64) {
@@ -158,6 +117,6 @@ locations = {{ WH = "{main}", WH2 = "{backroom}" }}
 
     /// The store directory.
     pub fn data(&self) -> &Path {
-        self.tmp.path()
+        self.scenario.path()
     }
 }

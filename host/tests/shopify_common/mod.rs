@@ -49,6 +49,22 @@ pub fn levels(sim: &SimHandle) -> Vec<((String, String), i64)> {
         .collect()
 }
 
+/// The entries of table `key` (`"products"`, `"variants"`, `"locations"`, `"levels"`...) of a
+/// simulator state snapshot, whether it is serialised as a list or as a map by id.
+pub fn all(state: &Json, key: &str) -> Vec<Json> {
+    match &state[key] {
+        Json::Array(a) => a.clone(),
+        Json::Object(m) => m.values().cloned().collect(),
+        _ => Vec::new(),
+    }
+}
+
+/// The gid of the simulator's location named `name`.
+pub fn location_gid(sim: &SimHandle, name: &str) -> String {
+    let id = all(&sim.state(), "locations").into_iter().find(|l| l["name"] == json!(name)).and_then(|l| l["id"].as_u64()).expect("a location with a numeric id");
+    format!("gid://shopify/Location/{id}")
+}
+
 /// The gid of the first variant in the store.
 pub fn first_variant(sim: &SimHandle) -> String {
     let state = sim.state();

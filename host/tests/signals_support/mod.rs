@@ -3,16 +3,15 @@
 #![allow(dead_code)] // each test binary uses a different subset
 
 use super::common::engine::{free_port, get, Serve};
-use super::{common, shopify_common};
+use super::common::scenario::{Scenario, TOKEN_ENV};
+use super::shopify_common;
 use serde_json::{json, Value};
 use shopify_sim::SimHandle;
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpListener;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::{Arc, Mutex};
 
-/// The simulator's token, handed to weft through the environment.
-pub const TOKEN_ENV: &str = "WEFT_TEST_TOKEN";
 /// The webhook signing secret.
 pub const WEBHOOK_SECRET: &str = "whsec-ops-5e6f7a8b";
 
@@ -22,22 +21,11 @@ pub struct Bed {
     pub rt: tokio::runtime::Runtime,
     /// The simulator.
     pub sim: SimHandle,
-    /// Scratch directory.
-    pub tmp: tempfile::TempDir,
-    /// The config file.
-    pub config: PathBuf,
+    /// Scratch directory, feed folder and config.
+    pub scenario: Scenario,
     /// Listen address of serve.
     pub addr: String,
     feeds: usize,
-}
-
-/// The simulator's locations.
-fn locations(state: &Value) -> Vec<Value> {
-    match &state["locations"] {
-        Value::Array(a) => a.clone(),
-        Value::Object(m) => m.values().cloned().collect(),
-        _ => Vec::new(),
-    }
 }
 
 /// The environment of `weft serve`.
@@ -51,34 +39,10 @@ impl Bed {
     pub fn new(skus: usize, extra: &str) -> Bed {
         let rt = tokio::runtime::Runtime::new().unwrap();
         let sim = rt.block_on(shopify_common::start(shopify_common::seed(skus, 1)));
-        let main = format!("gid://shopify/Location/{}", locations(&sim.state()).iter().find(|l| l["name"] == json!("Main")).unwrap()["id"]);
-        let tmp = tempfile::tempdir().unwrap();
-        let feed = tmp.path().join("feed");
-        std::fs::create_dir_all(feed.join("in")).unwrap();
-        common::install_as_built(&tmp.path().join("plugins"), "file-feed");
+        let main = shopify_common::location_gid(&sim, "Main");
         let addr = format!("127.0.0.1:{}", free_port());
-        let config = tmp.path().join("weft.toml");
-        std::fs::write(
-            &config,
-            format!(
-                r#"[store]
-path = "{data}"
-[plugins]
-dir = "{plugins}"
-[server]
-listen = "{addr}"
-workers = 1
-drain_seconds = 5
-[shopify]
-shop = "weft-sim.myshopify.com"
-api_version = "2026-04"
-endpoint = "{endpoint}"
-access_token = {{ env = "{TOKEN_ENV}" }}
-webhook_secret = {{ env = "WEFT_WEBHOOK_SECRET" }}
-[connections.erp]
-plugin = "file-feed"
-directory = "{feed}"
-[flows.inventory]
+        let scenario = Scenario::builder(&sim).server(&format!("listen = \"{addr}\"\nworkers = 1\ndrain_seconds = 5")).webhook_secret_env("WEFT_WEBHOOK_SECRET").build(&format!(
+            r#"[flows.inventory]
 from = "erp"
 to = "shopify"
 object = "inventory"
@@ -86,22 +50,16 @@ trigger = {{ every = "300ms" }}
 retry = {{ max_attempts = 1 }}
 locations = {{ WH = "{main}" }}
 {extra}
-"#,
-                data = tmp.path().join("data").display(),
-                plugins = tmp.path().join("plugins").display(),
-                endpoint = sim.base_url(),
-                feed = feed.display(),
-            ),
-        )
-        .unwrap();
-        Bed { rt, sim, tmp, config, addr, feeds: 0 }
+"#
+        ));
+        Bed { rt, sim, scenario, addr, feeds: 0 }
     }
 
     /// Start `weft serve`.
     pub fn serve(&self) -> Serve {
         let envs = envs(&self.sim);
         let envs: Vec<(&str, &str)> = envs.iter().map(|(k, v)| (*k, v.as_str())).collect();
-        Serve::start(&self.config, &self.addr, &envs, &self.tmp.path().join("serve.log"))
+        Serve::start(&self.scenario.config, &self.addr, &envs, &self.scenario.path().join("serve.log"))
     }
 
     /// Drop a new inventory export with `on_hand` per SKU at WH.
@@ -111,7 +69,7 @@ locations = {{ WH = "{main}" }}
         for (sku, on_hand) in rows {
             csv.push_str(&format!("{sku},WH,{on_hand},0,0,0,2026-11-26T06:00:{:02}Z\n", self.feeds));
         }
-        let dir = self.tmp.path().join("feed/in");
+        let dir = self.scenario.feed.join("in");
         let tmp = dir.join(format!(".inventory-{}.tmp", self.feeds));
         std::fs::write(&tmp, csv).unwrap();
         std::fs::rename(tmp, dir.join(format!("inventory-{}.csv", self.feeds))).unwrap();
@@ -122,13 +80,13 @@ locations = {{ WH = "{main}" }}
         let state = self.sim.state();
         let variant = state["variants"].as_object()?.values().find(|v| v["sku"] == json!(sku))?.clone();
         let item = variant["inventory_item_id"].as_u64()?;
-        let main = locations(&state).into_iter().find(|l| l["name"] == json!("Main"))?["id"].clone();
+        let main = shopify_common::all(&state, "locations").into_iter().find(|l| l["name"] == json!("Main"))?["id"].clone();
         state["levels"].as_array()?.iter().find(|l| l["item_id"].as_u64() == Some(item) && l["location_id"] == main).and_then(|l| l["quantities"]["available"].as_i64())
     }
 
     /// The serve log so far.
     pub fn log(&self) -> String {
-        std::fs::read_to_string(self.tmp.path().join("serve.log")).unwrap_or_default()
+        std::fs::read_to_string(self.scenario.path().join("serve.log")).unwrap_or_default()
     }
 
     /// `GET /api/queues` as JSON.
@@ -222,5 +180,5 @@ pub fn sample<'a>(scrape: &'a prometheus_parse::Scrape, metric: &str, labels: &[
 
 /// Path of the test bed's scratch dir.
 pub fn scratch(bed: &Bed) -> &Path {
-    bed.tmp.path()
+    bed.scenario.path()
 }
