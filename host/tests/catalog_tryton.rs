@@ -8,7 +8,7 @@ mod common;
 mod connector_support;
 mod shopify_common;
 
-use common::engine::{free_port, post, Serve};
+use common::engine::{free_port, get, post, Serve};
 use connector_support::run_id;
 use connector_support::tryton::env_or_skip;
 use serde_json::{json, Value};
@@ -97,6 +97,10 @@ unmapped_location = "skip"
     path
 }
 
+fn now_ms() -> u64 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_millis() as u64
+}
+
 /// Wait until `done()`, or fail with `what`, the host's log and the simulator's counters.
 fn wait_for(limit: Duration, what: &str, log: &Path, sim: &SimHandle, mut done: impl FnMut() -> bool) {
     let started = Instant::now();
@@ -181,7 +185,9 @@ fn tryton_catalog_and_stock_reach_the_simulator_and_only_changes_cost_writes() {
     // Changes in Tryton: name, price and stock (+3).
     let changed = Instant::now();
     t.model("product.template", "write", vec![json!([tmpl]), json!({"name": "Weft Probe Renamed", "list_price": {"__class__": "Decimal", "decimal": "12.50"}})]);
+    let renamed_ms = now_ms();
     receive(3);
+    let received_ms = now_ms();
     // Debug builds on 2 cores with Tryton's own latency: the bound is generous, the measured
     // latencies are printed.
     let limit = TICK * 2 + Duration::from_secs(60);
@@ -191,6 +197,18 @@ fn tryton_catalog_and_stock_reach_the_simulator_and_only_changes_cost_writes() {
     eprintln!("name and price reached the simulator {:?} after the edit", changed.elapsed());
     wait_for(limit, "Tryton's stock change in the simulator", &log, &sim, || available(&sim, &code, &wh) == Some(11));
     eprintln!("changes reached the simulator {:?} after the edit (tick {TICK:?})", changed.elapsed());
+    // Within one tick: the first scheduled pull of each flow that started after the change
+    // carried it (a pull takes Tryton seconds here, longer than the 2 s tick, so the wall-clock
+    // latency above is pull time, not missed ticks).
+    for (flow, since) in [("products", renamed_ms), ("inventory", received_ms)] {
+        let (status, body) = get(&addr, &format!("/api/runs?flow={flow}&trigger=schedule&limit=500")).expect("admin API answers");
+        assert_eq!(status, 200, "{body}");
+        let runs: Vec<Value> = serde_json::from_str(&body).unwrap();
+        let first = runs.iter().filter(|r| r["started_ms"].as_u64() >= Some(since) && r["counts"].as_object().is_some_and(|c| c.keys().any(|k| k.starts_with("enqueued")))).min_by_key(|r| r["id"].as_u64());
+        let first = first.unwrap_or_else(|| panic!("no {flow} pull after the change: {body}"));
+        let enqueued: u64 = first["counts"].as_object().unwrap().keys().filter_map(|k| k.strip_prefix("enqueued ")?.parse().ok()).sum();
+        assert!(enqueued >= 1, "the first {flow} pull after the change did not carry it: {first}");
+    }
     assert_eq!(product(&sim, &handle).unwrap().0["tags"], json!(["summer-sale"]), "a Shopify-owned field survives the product sync");
 
     // Unchanged: several ticks, and Tryton re-emitting the product (same values, new write date),

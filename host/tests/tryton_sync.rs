@@ -227,6 +227,58 @@ fn pushed_order_becomes_one_confirmed_sale_and_its_shipment_is_read_back() {
 }
 
 #[test]
+fn customers_match_by_email_then_by_id_and_a_guest_party_is_taken_over() {
+    let Some(t) = env_or_skip("customers_match_by_email_then_by_id_and_a_guest_party_is_taken_over") else { return };
+    let (_tmp, host) = plugin_host(&["tryton"], &[&t.authority]);
+    let run = run_id();
+    let email = format!("shopper_{run}@example.com");
+    // A guest checkout: no shop customer, only the e-mail.
+    let mut guest = order(&format!("#G{run}"), &format!("g{run}"), &[("TT-PEN", 1, "2.50")]);
+    guest.customer = None;
+    guest.email = Some(email.clone());
+    push(&host, &t, &format!("orders:#G{run}:v1"), &guest).expect("guest order");
+    let party_of = |reference: &str| t.model("sale.sale", "search_read", vec![json!([["reference", "=", reference]]), json!(0), Value::Null, Value::Null, json!(["party", "party.code"])])[0].clone();
+    let guest_party = party_of(&format!("#G{run}"));
+    assert_eq!(guest_party["party."]["code"], format!("email:{email}"));
+
+    // The shopper registers (same e-mail, other case): the guest party is theirs now.
+    let customer_id = format!("gid://shopify/Customer/r{run}");
+    let mut registered = guest.clone();
+    registered.customer = Some(Customer {
+        external_id: customer_id.clone(),
+        sku: None,
+        email: Some(email.to_uppercase()),
+        first_name: Some("Reg".into()),
+        last_name: Some("Istered".into()),
+        phone: None,
+        company: None,
+        addresses: vec![],
+        tags: vec![],
+        updated_at: None,
+        extra: "{}".into(),
+    });
+    let mut s = session(&host, &t);
+    let pushed = s.push(Entity::Customer, &[KeyedRecord { key: format!("customers:r{run}"), record: Record::Customer(registered.customer.clone().unwrap()) }]).expect("no trap");
+    let pushed = pushed[0].clone().expect("customer push");
+    assert_eq!((pushed.external_id.as_str(), pushed.created), (guest_party["party"].to_string().as_str(), false), "matched by e-mail, not created");
+    let codes = t.model("party.party", "read", vec![json!([guest_party["party"]]), json!(["code"])]);
+    assert_eq!(codes[0]["code"], customer_id, "the guest party took the customer's id");
+
+    // An e-mail change in the shop: matched by the id (the party code) instead.
+    let mut moved = registered.customer.clone().unwrap();
+    moved.email = Some(format!("moved_{run}@example.com"));
+    let again = s.push(Entity::Customer, &[KeyedRecord { key: format!("customers:r{run}:v2"), record: Record::Customer(moved) }]).expect("no trap");
+    assert_eq!(again[0].clone().expect("push").external_id, pushed.external_id);
+    // An e-mail that is a LIKE pattern matches only itself.
+    let mut pattern = registered.customer.unwrap();
+    pattern.external_id = format!("gid://shopify/Customer/p{run}");
+    pattern.email = Some(format!("shopper%{run}@example.com"));
+    let other = s.push(Entity::Customer, &[KeyedRecord { key: format!("customers:p{run}"), record: Record::Customer(pattern) }]).expect("no trap");
+    let other = other[0].clone().expect("push");
+    assert!(other.created && other.external_id != pushed.external_id, "{other:?}");
+}
+
+#[test]
 fn bad_orders_are_classified_per_record() {
     let Some(t) = env_or_skip("bad_orders_are_classified_per_record") else { return };
     let (_tmp, host) = plugin_host(&["tryton"], &[&t.authority]);

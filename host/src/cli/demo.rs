@@ -132,9 +132,26 @@ pub fn run(args: DemoArgs) -> Result<ExitCode, String> {
         listen = args.listen,
         sim = sim.base_url()
     );
+    // Until Ctrl-C or SIGTERM (then the child is stopped with us) or the server exits.
     let mut child = child;
-    let status = child.0.wait().map_err(|e| e.to_string())?;
-    Ok(if status.success() { ExitCode::SUCCESS } else { ExitCode::FAILURE })
+    let exited = runtime.block_on(async {
+        let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).map_err(|e| e.to_string())?;
+        loop {
+            tokio::select! {
+                _ = tokio::signal::ctrl_c() => return Ok::<_, String>(None),
+                _ = term.recv() => return Ok(None),
+                _ = tokio::time::sleep(Duration::from_millis(500)) => {
+                    if let Some(status) = child.0.try_wait().map_err(|e| e.to_string())? {
+                        return Ok(Some(status));
+                    }
+                }
+            }
+        }
+    })?;
+    Ok(match exited {
+        Some(status) if !status.success() => ExitCode::FAILURE,
+        _ => ExitCode::SUCCESS,
+    })
 }
 
 /// A fresh demo directory with the sample export in the ERP inbox and the plugins it uses.

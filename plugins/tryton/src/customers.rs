@@ -87,9 +87,40 @@ fn address(a: &Value) -> Address {
     }
 }
 
-/// The party for a customer: found by code (the shop's customer id), else created.
-/// Returns the party id and whether it was created.
+/// Guest parties carry this code prefix and the e-mail; a registered customer with the same
+/// e-mail takes such a party over (its code becomes the shop's customer id).
+pub const GUEST_CODE_PREFIX: &str = "email:";
+
+/// `text` as an exact, case-insensitive `ilike` pattern (`%`, `_` and backslash escaped).
+fn exact_ilike(text: &str) -> String {
+    text.chars().flat_map(|c| if matches!(c, '%' | '_' | '\\') { vec!['\\', c] } else { vec![c] }).collect()
+}
+
+/// The oldest active party with `email` among its e-mail contact mechanisms, with its code.
+fn by_email(client: &Client, email: &str, field: &str) -> Result<Option<(i64, String)>, PluginError> {
+    let domain = json!([["type", "=", "email"], ["value", "ilike", exact_ilike(email.trim())], ["party.active", "=", true]]);
+    let found = client
+        .model("party.contact_mechanism", "search_read", vec![domain, json!(0), json!(1), json!([["party", "ASC"]]), json!(["party", "party.code"])], json!({}))
+        .map_err(fail(field))?;
+    Ok(found.get(0).and_then(|m| {
+        let id = m.get("party").and_then(Value::as_i64)?;
+        let code = m.get("party.").and_then(|p| str_field(p, "code")).unwrap_or_default();
+        Some((id, code))
+    }))
+}
+
+/// The party for a customer: matched by e-mail first, then by code (the shop's customer id),
+/// else created. A guest party matched by a registered customer's e-mail takes that
+/// customer's id as its code. Returns the party id and whether it was created.
 pub fn ensure(client: &Client, code: &str, c: &Customer, field: &str) -> Result<(i64, bool), PluginError> {
+    if let Some(email) = c.email.as_deref().filter(|e| !e.trim().is_empty()) {
+        if let Some((id, found_code)) = by_email(client, email, field)? {
+            if found_code.starts_with(GUEST_CODE_PREFIX) && !code.starts_with(GUEST_CODE_PREFIX) {
+                client.model("party.party", "write", vec![json!([id]), json!({"code": code})], json!({})).map_err(fail(field))?;
+            }
+            return Ok((id, false));
+        }
+    }
     let found = client
         .model("party.party", "search", vec![json!([["code", "=", code]]), json!(0), json!(1), Value::Null], json!({}))
         .map_err(fail(field))?;
@@ -128,7 +159,7 @@ pub fn to_tryton_address(a: &Address) -> Value {
     json!({"street": street, "postal_code": a.zip.clone().unwrap_or_default(), "city": a.city.clone().unwrap_or_default()})
 }
 
-/// Push one customer (idempotent by its external id as party code).
+/// Push one customer: matched by e-mail, then by its external id as party code, else created.
 pub fn push(client: &Client, c: &Customer) -> Result<Pushed, PluginError> {
     if c.external_id.trim().is_empty() {
         return Err(PluginError::invalid("external-id", "a customer needs its shop id (used as the party code)"));

@@ -139,7 +139,8 @@ fn products(client: &Client, order: &Order) -> Result<Vec<(i64, i64)>, PluginErr
         .collect()
 }
 
-/// The buyer's party: by the shop's customer id, or by e-mail for a guest.
+/// The buyer's party: matched by e-mail, then by the shop's customer id (a guest's code is
+/// `email:<address>`).
 fn party(client: &Client, order: &Order) -> Result<i64, PluginError> {
     let guest;
     let (code, customer) = match &order.customer {
@@ -159,7 +160,7 @@ fn party(client: &Client, order: &Order) -> Result<i64, PluginError> {
                 updated_at: None,
                 extra: "{}".into(),
             };
-            (format!("email:{email}"), &guest)
+            (format!("{}{email}", customers::GUEST_CODE_PREFIX), &guest)
         }
     };
     Ok(customers::ensure(client, &code, customer, "customer")?.0)
