@@ -1,5 +1,8 @@
-//! Field-level ownership: which side's value wins for each catalog field. The write path to
-//! Shopify only sends fields the ERP owns; an attempt to send another is dropped and logged.
+//! Field-level ownership: which side's value wins for each field. A write path sends only the
+//! fields its destination does not own; an attempt to send another is dropped and logged.
+//! Catalog fields have fixed defaults (the ERP owns core data, Shopify the storefront fields);
+//! customer fields belong to the flow's source unless configured (the e-mail is the match key on
+//! both sides and always sent).
 
 use serde::Deserialize;
 use std::collections::BTreeMap;
@@ -32,24 +35,35 @@ pub enum Field {
     Sku,
     Barcode,
     Weight,
+    FirstName,
+    LastName,
+    Phone,
+    Addresses,
+    CustomerTags,
 }
 
-const ALL: &[(&str, Field, Owner)] = &[
-    ("title", Field::Title, Owner::Erp),
-    ("description", Field::Description, Owner::Erp),
-    ("vendor", Field::Vendor, Owner::Erp),
-    ("product_type", Field::ProductType, Owner::Erp),
-    ("status", Field::Status, Owner::Erp),
-    ("tags", Field::Tags, Owner::Shopify),
-    ("seo", Field::Seo, Owner::Shopify),
-    ("collections", Field::Collections, Owner::Shopify),
-    ("metafields", Field::Metafields, Owner::Shopify),
-    ("price", Field::Price, Owner::Erp),
-    ("compare_at_price", Field::CompareAtPrice, Owner::Erp),
-    ("cost", Field::Cost, Owner::Erp),
-    ("sku", Field::Sku, Owner::Erp),
-    ("barcode", Field::Barcode, Owner::Erp),
-    ("weight", Field::Weight, Owner::Erp),
+/// Every field with its config name and default owner (`None`: the flow's source side).
+const ALL: &[(&str, Field, Option<Owner>)] = &[
+    ("title", Field::Title, Some(Owner::Erp)),
+    ("description", Field::Description, Some(Owner::Erp)),
+    ("vendor", Field::Vendor, Some(Owner::Erp)),
+    ("product_type", Field::ProductType, Some(Owner::Erp)),
+    ("status", Field::Status, Some(Owner::Erp)),
+    ("tags", Field::Tags, Some(Owner::Shopify)),
+    ("seo", Field::Seo, Some(Owner::Shopify)),
+    ("collections", Field::Collections, Some(Owner::Shopify)),
+    ("metafields", Field::Metafields, Some(Owner::Shopify)),
+    ("price", Field::Price, Some(Owner::Erp)),
+    ("compare_at_price", Field::CompareAtPrice, Some(Owner::Erp)),
+    ("cost", Field::Cost, Some(Owner::Erp)),
+    ("sku", Field::Sku, Some(Owner::Erp)),
+    ("barcode", Field::Barcode, Some(Owner::Erp)),
+    ("weight", Field::Weight, Some(Owner::Erp)),
+    ("first_name", Field::FirstName, None),
+    ("last_name", Field::LastName, None),
+    ("phone", Field::Phone, None),
+    ("addresses", Field::Addresses, None),
+    ("customer_tags", Field::CustomerTags, None),
 ];
 
 impl Field {
@@ -68,37 +82,57 @@ impl Field {
 
     /// The default owner: the ERP owns title, description, vendor, type, status, price,
     /// compare-at price, cost, SKU, barcode and weight; Shopify owns tags (they drive
-    /// collections), SEO, collections and metafields.
-    pub fn default_owner(self) -> Owner {
-        ALL.iter().find(|(_, f, _)| *f == self).map_or(Owner::Shopify, |(_, _, o)| *o)
+    /// collections), SEO, collections and metafields; customer fields have none (the source's).
+    pub fn default_owner(self) -> Option<Owner> {
+        ALL.iter().find(|(_, f, _)| *f == self).and_then(|(_, _, o)| *o)
     }
 }
 
 /// The owners of one flow's fields.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct Ownership {
     overrides: BTreeMap<Field, Owner>,
+    source: Owner,
+}
+
+impl Default for Ownership {
+    fn default() -> Self {
+        Ownership { overrides: BTreeMap::new(), source: Owner::Erp }
+    }
 }
 
 impl Ownership {
-    /// Defaults with the flow's `ownership` overrides (names already validated).
+    /// Defaults with the flow's `ownership` overrides (names already validated), for a flow
+    /// reading from the ERP.
     pub fn new(overrides: &BTreeMap<String, Owner>) -> Ownership {
-        Ownership { overrides: overrides.iter().filter_map(|(k, v)| Field::parse(k).ok().map(|f| (f, *v))).collect() }
+        Ownership { overrides: overrides.iter().filter_map(|(k, v)| Field::parse(k).ok().map(|f| (f, *v))).collect(), source: Owner::Erp }
+    }
+
+    /// The owners of `flow`'s fields: its overrides, the defaults, and its source side for
+    /// fields without a default.
+    pub fn for_flow(flow: &crate::config::FlowConfig) -> Ownership {
+        let source = if flow.from == crate::config::flow::SHOPIFY { Owner::Shopify } else { Owner::Erp };
+        Ownership { source, ..Ownership::new(&flow.ownership) }
     }
 
     /// Who owns `field`.
     pub fn owner(&self, field: Field) -> Owner {
-        self.overrides.get(&field).copied().unwrap_or_else(|| field.default_owner())
+        self.overrides.get(&field).copied().or_else(|| field.default_owner()).unwrap_or(self.source)
     }
 
-    /// Whether the ERP may write `field`; when not, the attempt is logged (and the field dropped
-    /// by the caller).
-    pub fn erp_may_write(&self, field: Field, flow: &str, key: &str) -> bool {
-        let ok = self.owner(field) == Owner::Erp;
+    /// Whether a write to `destination` may carry `field` (the destination does not own it);
+    /// when not, the attempt is logged (and the field dropped by the caller).
+    pub fn may_write_to(&self, destination: Owner, field: Field, flow: &str, key: &str) -> bool {
+        let ok = self.owner(field) != destination;
         if !ok {
-            tracing::info!(flow, key, field = field.name(), "not sent: the field is owned by Shopify");
+            tracing::info!(flow, key, field = field.name(), "not sent: the destination owns the field");
         }
         ok
+    }
+
+    /// Whether the ERP may write `field` to Shopify (see [`Ownership::may_write_to`]).
+    pub fn erp_may_write(&self, field: Field, flow: &str, key: &str) -> bool {
+        self.may_write_to(Owner::Shopify, field, flow, key)
     }
 }
 
@@ -116,5 +150,10 @@ mod tests {
         assert!(o.erp_may_write(Field::Tags, "f", "k"));
         assert!(!o.erp_may_write(Field::Title, "f", "k"));
         assert!(Field::parse("colour").unwrap_err().contains("unknown field"));
+        // Customer fields belong to the source unless configured.
+        let from_shopify = Ownership { source: Owner::Shopify, ..Ownership::new(&[("phone".to_owned(), Owner::Erp)].into_iter().collect()) };
+        assert_eq!(from_shopify.owner(Field::LastName), Owner::Shopify);
+        assert!(!from_shopify.may_write_to(Owner::Erp, Field::Phone, "f", "k"), "the ERP owns the phone");
+        assert!(from_shopify.may_write_to(Owner::Erp, Field::FirstName, "f", "k"));
     }
 }

@@ -4,6 +4,7 @@
 
 use super::shopify_in::{invalid, shopify_error};
 use super::shopify_out::{block_on, ShopifyContext};
+use crate::domain::ownership::{Field, Owner, Ownership};
 use crate::plugin::bindings::types::{Customer, KeyedRecord, PluginError, Pushed, Record};
 use crate::shopify::{queries, Priority, RecordError};
 use crate::store::IdLink;
@@ -12,18 +13,71 @@ use serde_json::{json, Value};
 /// The id map's name for customers.
 const OBJECT: &str = "customer";
 
+/// `c` without the fields `destination` owns (ownership of the flow), and their names. The
+/// e-mail is the match key on both sides and always kept.
+pub fn owned_fields(c: &Customer, owners: &Ownership, destination: Owner, flow: &str) -> (Customer, Vec<&'static str>) {
+    let mut out = c.clone();
+    let mut dropped = Vec::new();
+    let mut keep = |field: Field, present: bool| {
+        let ok = !present || owners.may_write_to(destination, field, flow, &c.external_id);
+        if !ok {
+            dropped.push(field.name());
+        }
+        ok
+    };
+    if !keep(Field::FirstName, c.first_name.is_some()) {
+        out.first_name = None;
+    }
+    if !keep(Field::LastName, c.last_name.is_some()) {
+        out.last_name = None;
+    }
+    if !keep(Field::Phone, c.phone.is_some()) {
+        out.phone = None;
+    }
+    if !keep(Field::Addresses, !c.addresses.is_empty()) {
+        out.addresses.clear();
+    }
+    if !keep(Field::CustomerTags, !c.tags.is_empty()) {
+        out.tags.clear();
+    }
+    (out, dropped)
+}
+
+/// Records on their way to an ERP without the customer fields the ERP owns (customers, and the
+/// buyer of an order).
+pub fn without_erp_owned(records: &[KeyedRecord], flow_name: &str, flow: &crate::config::FlowConfig) -> Vec<KeyedRecord> {
+    let owners = Ownership::for_flow(flow);
+    records
+        .iter()
+        .map(|keyed| {
+            let record = match &keyed.record {
+                Record::Customer(c) => Record::Customer(owned_fields(c, &owners, Owner::Erp, flow_name).0),
+                Record::Order(o) => {
+                    let mut o = o.clone();
+                    o.customer = o.customer.map(|c| owned_fields(&c, &owners, Owner::Erp, flow_name).0);
+                    Record::Order(o)
+                }
+                other => other.clone(),
+            };
+            KeyedRecord { key: keyed.key.clone(), record }
+        })
+        .collect()
+}
+
 /// Write records to Shopify; one outcome per record.
 pub fn push(ctx: &ShopifyContext<'_>, records: &[KeyedRecord]) -> Vec<Result<Pushed, PluginError>> {
+    let owners = Ownership::for_flow(ctx.flow);
     records
         .iter()
         .map(|keyed| match &keyed.record {
-            Record::Customer(c) => write(ctx, c),
+            Record::Customer(c) => write(ctx, &owned_fields(c, &owners, Owner::Shopify, ctx.flow_name).0),
             _ => Err(invalid("record", format!("flow {} writes only customers", ctx.flow_name))),
         })
         .collect()
 }
 
-/// The `CustomerSetInput` for `c`.
+/// The `CustomerSetInput` for `c` (fields Shopify owns already taken out); a field without a
+/// value is left out, so Shopify keeps its own.
 pub(super) fn input(c: &Customer) -> Value {
     let addresses: Vec<Value> = c
         .addresses
@@ -33,7 +87,11 @@ pub(super) fn input(c: &Customer) -> Value {
                    "city": a.city, "provinceCode": a.province_code, "zip": a.zip, "countryCode": a.country_code, "phone": a.phone})
         })
         .collect();
-    json!({"email": c.email, "firstName": c.first_name, "lastName": c.last_name, "phone": c.phone, "tags": c.tags, "addresses": addresses})
+    let mut input = json!({"email": c.email, "firstName": c.first_name, "lastName": c.last_name, "phone": c.phone, "tags": c.tags, "addresses": addresses});
+    if let Some(fields) = input.as_object_mut() {
+        fields.retain(|_, v| !(v.is_null() || v.as_array().is_some_and(Vec::is_empty)));
+    }
+    input
 }
 
 fn write(ctx: &ShopifyContext<'_>, c: &Customer) -> Result<Pushed, PluginError> {

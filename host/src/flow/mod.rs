@@ -505,6 +505,7 @@ impl FlowEngine {
             match self.session(&flow.to) {
                 Ok(mut session) => {
                     let plugin = self.plugins.plugin(session.plugin_id()).map(|p| format!("{}@{} sha256:{}", p.manifest.id, p.manifest.version, &p.sha256[..16]));
+                    let keyed = customers::without_erp_owned(&keyed, flow_name, flow);
                     (plugin, session.push(entity(flow.object), &keyed).map_err(|e| call_error(&e)))
                 }
                 Err(error) => (None, Err(error)),

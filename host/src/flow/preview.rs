@@ -10,7 +10,7 @@ use crate::config::{FlowConfig, ObjectKind};
 use crate::domain::available::Rules;
 use crate::domain::mapping::Mapping;
 use crate::domain::ownership::{Field, Owner, Ownership};
-use crate::plugin::bindings::types::Record;
+use crate::plugin::bindings::types::{KeyedRecord, Record};
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
 
@@ -136,7 +136,9 @@ impl FlowEngine {
     /// The write the flow would make for `record`.
     fn intended_write(&self, flow_name: &str, flow: &FlowConfig, record: &Record) -> Result<Value, crate::store::JobError> {
         if flow.to != SHOPIFY {
-            return Ok(json!({"operation": "push", "connection": flow.to, "record": record}));
+            let keyed = [KeyedRecord { key: String::new(), record: record.clone() }];
+            let sent = customers::without_erp_owned(&keyed, flow_name, flow).remove(0).record;
+            return Ok(json!({"operation": "push", "connection": flow.to, "record": sent}));
         }
         let ctx = self.shopify_context(flow_name, flow, 0)?;
         let err = |e: crate::plugin::bindings::types::PluginError| plugin_error(&e);
@@ -177,7 +179,10 @@ impl FlowEngine {
                 let variants = orders::variants(&ctx, o).map_err(err)?;
                 json!({"operation": "orderCreate", "input": orders::order_input(o, &variants).map_err(err)?, "dropped": []})
             }
-            Record::Customer(c) => json!({"operation": "customerSet", "input": customers::input(c), "dropped": []}),
+            Record::Customer(c) => {
+                let (sent, dropped) = customers::owned_fields(c, &Ownership::for_flow(flow), Owner::Shopify, flow_name);
+                json!({"operation": "customerSet", "input": customers::input(&sent), "dropped": dropped})
+            }
             Record::Fulfillment(_) => json!({"operation": "fulfillmentCreate", "record": record, "dropped": []}),
         })
     }
