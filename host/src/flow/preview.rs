@@ -120,13 +120,15 @@ impl FlowEngine {
         Ok(out)
     }
 
-    /// The first record the flow's source returns, read from the beginning (no cursor).
+    /// The first record the flow's source returns, read from the beginning (no cursor, no
+    /// connector state).
     fn sample(&self, flow_name: &str, flow: &FlowConfig) -> Result<Record, String> {
         let page = if flow.from == SHOPIFY {
             let ctx = self.shopify_context(flow_name, flow, 0).map_err(|e| e.message)?;
             super::shopify_in::pull(&ctx, None, 1)
         } else {
-            let mut session = self.session(&flow.from).map_err(|e| e.message)?;
+            // On a scratch plugin state, so sampling consumes nothing the flow has yet to read.
+            let mut session = self.scratch_session(&flow.from)?;
             session.pull(entity(flow.object), None, 1).map_err(|e| e.to_string())?
         }
         .map_err(|e| plugin_error(&e).message)?;

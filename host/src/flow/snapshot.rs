@@ -28,13 +28,19 @@ pub struct Snapshot {
 }
 
 impl FlowEngine {
-    /// Every `entity` record of `connection`, read from scratch and transformed by `flow`'s
-    /// transforms; `progress` is told the number of records read after each page.
-    pub fn read_from_scratch(&self, flow: &FlowConfig, connection: &str, entity_kind: Entity, progress: &mut dyn FnMut(usize)) -> Result<Snapshot, String> {
+    /// A session on `connection` whose plugin state lives in a throw-away store: what it reads
+    /// moves nothing the flows rely on (a feed's consumed files, a connector's own cursors).
+    pub(super) fn scratch_session(&self, connection: &str) -> Result<crate::plugin::PluginSession, String> {
         let conn = self.config.connections.get(connection).ok_or_else(|| format!("no connection {connection}"))?;
         let grant = self.grants.get(connection).cloned().unwrap_or_default();
         let scratch = Store::in_memory().map_err(|e| e.to_string())?;
-        let mut session = self.plugins.session_on(&conn.plugin, &grant, Some(&scratch)).map_err(|e| e.to_string())?;
+        self.plugins.session_on(&conn.plugin, &grant, Some(&scratch)).map_err(|e| e.to_string())
+    }
+
+    /// Every `entity` record of `connection`, read from scratch and transformed by `flow`'s
+    /// transforms; `progress` is told the number of records read after each page.
+    pub fn read_from_scratch(&self, flow: &FlowConfig, connection: &str, entity_kind: Entity, progress: &mut dyn FnMut(usize)) -> Result<Snapshot, String> {
+        let mut session = self.scratch_session(connection)?;
         let mut snapshot = Snapshot::default();
         let mut cursor: Option<String> = None;
         let mut bad_in_a_row = 0;
