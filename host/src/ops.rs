@@ -62,12 +62,12 @@ pub fn runs(store: &Store, filter: &RunFilter, limit: usize) -> Result<Value, St
     Ok(json!(store.runs(filter, limit)?))
 }
 
-/// Every configured flow with its state: queue, pause, last run, and over the last hour the
-/// records moved, failed, the error rate and the throughput.
-pub fn flows(store: &Store, config: &Config, now_ms: u64) -> Result<Value, StoreError> {
+/// Every configured flow (or only the one named `only`) with its state: queue, pause, last
+/// run, and over the last hour the records moved, failed, the error rate and the throughput.
+pub fn flows(store: &Store, config: &Config, now_ms: u64, only: Option<&str>) -> Result<Value, StoreError> {
     let status = store.queue_status()?;
     let mut out = Vec::new();
-    for (name, flow) in &config.flows {
+    for (name, flow) in config.flows.iter().filter(|(name, _)| only.is_none_or(|o| o == name.as_str())) {
         let recent = store.runs_since(name, now_ms.saturating_sub(STATS_WINDOW_MS))?;
         let last_run = match recent.first() {
             Some(run) => Some(run.clone()),

@@ -5,7 +5,7 @@
 mod connector_support;
 
 use connector_support::tryton::{env_or_skip, Tryton};
-use connector_support::{plugin_host, run_id, shop_order as order};
+use connector_support::{plugin_host, run_id, shop_customer, shop_order as order};
 use serde_json::{json, Value};
 use std::time::{Duration, Instant};
 use weft::plugin::bindings::types::*;
@@ -242,35 +242,23 @@ fn customers_match_by_email_then_by_id_and_a_guest_party_is_taken_over() {
     assert_eq!(guest_party["party."]["code"], format!("email:{email}"));
 
     // The shopper registers (same e-mail, other case): the guest party is theirs now.
-    let customer_id = format!("gid://shopify/Customer/r{run}");
-    let mut registered = guest.clone();
-    registered.customer = Some(Customer {
-        external_id: customer_id.clone(),
-        sku: None,
-        email: Some(email.to_uppercase()),
-        first_name: Some("Reg".into()),
-        last_name: Some("Istered".into()),
-        phone: None,
-        company: None,
-        addresses: vec![],
-        tags: vec![],
-        updated_at: None,
-        extra: "{}".into(),
-    });
+    let mut registered = shop_customer(&format!("r{run}"));
+    registered.email = Some(email.to_uppercase());
+    let customer_id = registered.external_id.clone();
     let mut s = session(&host, &t);
-    let pushed = s.push(Entity::Customer, &[KeyedRecord { key: format!("customers:r{run}"), record: Record::Customer(registered.customer.clone().unwrap()) }]).expect("no trap");
+    let pushed = s.push(Entity::Customer, &[KeyedRecord { key: format!("customers:r{run}"), record: Record::Customer(registered.clone()) }]).expect("no trap");
     let pushed = pushed[0].clone().expect("customer push");
     assert_eq!((pushed.external_id.as_str(), pushed.created), (guest_party["party"].to_string().as_str(), false), "matched by e-mail, not created");
     let codes = t.model("party.party", "read", vec![json!([guest_party["party"]]), json!(["code"])]);
     assert_eq!(codes[0]["code"], customer_id, "the guest party took the customer's id");
 
     // An e-mail change in the shop: matched by the id (the party code) instead.
-    let mut moved = registered.customer.clone().unwrap();
+    let mut moved = registered.clone();
     moved.email = Some(format!("moved_{run}@example.com"));
     let again = s.push(Entity::Customer, &[KeyedRecord { key: format!("customers:r{run}:v2"), record: Record::Customer(moved) }]).expect("no trap");
     assert_eq!(again[0].clone().expect("push").external_id, pushed.external_id);
     // An e-mail that is a LIKE pattern matches only itself.
-    let mut pattern = registered.customer.unwrap();
+    let mut pattern = registered;
     pattern.external_id = format!("gid://shopify/Customer/p{run}");
     pattern.email = Some(format!("shopper%{run}@example.com"));
     let other = s.push(Entity::Customer, &[KeyedRecord { key: format!("customers:p{run}"), record: Record::Customer(pattern) }]).expect("no trap");

@@ -93,9 +93,9 @@ async fn route(state: &ServerState, method: &str, path: &[&str], q: &HashMap<Str
     let flow_param = q.get("flow").map(String::as_str);
     let known_flow = |name: &str| engine.config().flows.contains_key(name);
     Ok(match (method, path) {
-        ("GET", ["flows"]) => answer(ops::flows(store, engine.config(), now)),
-        ("GET", ["flows", name]) => match ops::flows(store, engine.config(), now) {
-            Ok(Value::Array(all)) => found(Ok(all.into_iter().find(|f| f["name"] == json!(name))), &format!("flow {name}")),
+        ("GET", ["flows"]) => answer(ops::flows(store, engine.config(), now, None)),
+        ("GET", ["flows", name]) => match ops::flows(store, engine.config(), now, Some(name)) {
+            Ok(Value::Array(mut one)) => found(Ok(one.pop()), &format!("flow {name}")),
             other => answer(other),
         },
         ("POST", ["flows", name, "run"]) if known_flow(name) => {

@@ -140,6 +140,12 @@ fn next_id(tx: &redb::WriteTransaction, name: &str) -> StoreResult<u64> {
     Ok(next)
 }
 
+/// The next free sequence number under `run_id` in a table keyed by (run id, seq).
+fn next_seq(table: &impl ReadableTable<(u64, u64), &'static [u8]>, run_id: u64) -> StoreResult<u64> {
+    let last = table.range((run_id, 0u64)..=(run_id, u64::MAX)).map_err(StoreError::from_display)?.next_back().transpose().map_err(StoreError::from_display)?;
+    Ok(last.map_or(0, |(k, _)| k.value().1 + 1))
+}
+
 fn to_json<T: serde::Serialize>(value: &T) -> StoreResult<Vec<u8>> {
     serde_json::to_vec(value).map_err(StoreError::from_display)
 }

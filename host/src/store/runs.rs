@@ -1,6 +1,6 @@
 //! Runs (one execution of a flow) and run records (what happened to each record in it).
 
-use super::{from_json, next_id, read_json, to_json, Store, StoreError, StoreResult};
+use super::{from_json, next_id, next_seq, read_json, to_json, Store, StoreError, StoreResult};
 use redb::{ReadableDatabase, ReadableTable, TableDefinition, WriteTransaction};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -145,14 +145,7 @@ impl Store {
             let mut run: Run = read_json(&runs, run_id)?.ok_or_else(|| StoreError::Other(format!("no run {run_id}")))?;
             let mut table = tx.open_table(RUN_RECORDS).map_err(e)?;
             let mut keys = tx.open_table(RECORD_KEYS).map_err(e)?;
-            let mut seq = table
-                .range((run_id, 0u64)..=(run_id, u64::MAX))
-                .map_err(e)?
-                .next_back()
-                .transpose()
-                .map_err(e)?
-                .map(|(k, _)| k.value().1 + 1)
-                .unwrap_or(0);
+            let mut seq = next_seq(&table, run_id)?;
             for record in records {
                 table.insert((run_id, seq), to_json(record)?.as_slice()).map_err(e)?;
                 keys.insert((record.key.as_str(), run_id, seq), ()).map_err(e)?;

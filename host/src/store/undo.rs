@@ -1,8 +1,8 @@
 //! The undo log: every write to Shopify or the ERP keeps what it replaced, keyed by run, so
 //! `weft runs revert RUN` can put it back.
 
-use super::{from_json, to_json, Store, StoreError, StoreResult};
-use redb::{ReadableDatabase, ReadableTable, TableDefinition, WriteTransaction};
+use super::{from_json, next_seq, to_json, Store, StoreError, StoreResult};
+use redb::{ReadableDatabase, TableDefinition, WriteTransaction};
 use serde::{Deserialize, Serialize};
 
 const UNDO: TableDefinition<(u64, u64), &[u8]> = TableDefinition::new("undo_log");
@@ -48,14 +48,7 @@ impl Store {
         let tx = self.db.begin_write().map_err(e)?;
         {
             let mut table = tx.open_table(UNDO).map_err(e)?;
-            let first = table
-                .range((run_id, 0u64)..=(run_id, u64::MAX))
-                .map_err(e)?
-                .next_back()
-                .transpose()
-                .map_err(e)?
-                .map(|(k, _)| k.value().1 + 1)
-                .unwrap_or(0);
+            let first = next_seq(&table, run_id)?;
             for (seq, entry) in (first..).zip(entries) {
                 table.insert((run_id, seq), to_json(entry)?.as_slice()).map_err(e)?;
             }

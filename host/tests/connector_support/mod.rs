@@ -79,19 +79,7 @@ pub fn shop_order(name: &str, customer: &str, lines: &[(&str, u32, &str)]) -> Or
         name: name.into(),
         source: "web".into(),
         email: Some(format!("{customer}@example.com")),
-        customer: Some(Customer {
-            external_id: format!("gid://shopify/Customer/{customer}"),
-            sku: None,
-            email: Some(format!("{customer}@example.com")),
-            first_name: Some("Jane".into()),
-            last_name: Some("Buyer".into()),
-            phone: None,
-            company: None,
-            addresses: vec![],
-            tags: vec![],
-            updated_at: None,
-            extra: "{}".into(),
-        }),
+        customer: Some(shop_customer(customer)),
         currency: "USD".into(),
         lines: lines
             .iter()

@@ -79,28 +79,26 @@ async fn push_async(ctx: &ShopifyContext<'_>, records: &[KeyedRecord]) -> Vec<Re
             Err(e) => out[index] = Some(Err(e)),
         }
     }
-    // Only changed levels: compare with what we pushed last.
+    // Only changed levels: compare with what we pushed last. What this call learns is stored in
+    // one transaction at the end: the state of levels set (and of unchanged ones, with the
+    // trace that explains them now) and the item links.
+    let mut memo = Memo::default();
     let mut unknown = BTreeSet::new();
     for l in &mut levels {
         l.target = l.trace.available;
         match state::get(ctx.store, ctx.flow_name, &l.trace.sku, &l.trace.shopify_location) {
-            Some(saved) => {
+            Some(mut saved) => {
                 l.item = Some(saved.item.clone());
                 l.before = Some(saved.pushed);
+                if saved.pushed == l.target {
+                    out[l.index] = Some(Ok(Pushed { external_id: format!("{}@{}", saved.item, l.trace.shopify_location), created: false }));
+                    saved.trace = l.trace.clone();
+                    memo.refreshed.push(saved);
+                }
             }
             None => {
                 unknown.insert(l.trace.sku.clone());
             }
-        }
-    }
-    // What this call learns is stored in one transaction at the end: the state of levels set
-    // (and of unchanged ones, with the trace that explains them now) and the item links.
-    let mut memo = Memo::default();
-    for l in levels.iter().filter(|l| l.before == Some(l.target)) {
-        out[l.index] = Some(Ok(Pushed { external_id: format!("{}@{}", l.item.as_deref().unwrap_or(""), l.trace.shopify_location), created: false }));
-        if let Some(mut saved) = state::get(ctx.store, ctx.flow_name, &l.trace.sku, &l.trace.shopify_location) {
-            saved.trace = l.trace.clone();
-            memo.refreshed.push(saved);
         }
     }
     levels.retain(|l| l.before != Some(l.target));
