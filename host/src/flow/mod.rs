@@ -307,6 +307,7 @@ impl FlowEngine {
             request: None,
             response: None,
             source: Some(source(job)),
+            refs: Vec::new(),
         }
     }
 
@@ -329,7 +330,7 @@ impl FlowEngine {
                     flow: flow_name.to_owned(),
                     trigger: "schedule".into(),
                     key: record.external_id().to_owned(),
-                    payload: serde_json::to_value(Work::Record { record }).unwrap_or_default(),
+                    payload: serde_json::to_value(Work::Record { record, pulled_by: Some(run) }).unwrap_or_default(),
                     webhook_id: None,
                 })
                 .collect();
@@ -351,12 +352,15 @@ impl FlowEngine {
         let mut items = Vec::new();
         // What each job asked for, shown in its run record when it fails.
         let mut requests: BTreeMap<usize, String> = BTreeMap::new();
+        // The keys each job's record is found by, kept whatever happens to it.
+        let mut refs: BTreeMap<usize, Vec<String>> = BTreeMap::new();
         for (i, job) in jobs.iter().enumerate() {
             match self.resolve(flow_name, flow, job, run) {
                 Ok(Some(record)) => {
                     if let Some(request) = self.payload(&record) {
                         requests.insert(i, request);
                     }
+                    refs.insert(i, record.lookup_keys());
                     items.push(Item { job: i, record });
                 }
                 Ok(None) => {}
@@ -384,6 +388,7 @@ impl FlowEngine {
             };
             let mut settled = self.settle(job, flow, result, plugin.clone(), hold, acks);
             settled.request = requests.remove(&i);
+            settled.refs = refs.remove(&i).unwrap_or_default();
             if let Some(first) = mine.into_iter().next() {
                 settled.request = first.request;
                 settled.response = first.response;
@@ -403,7 +408,7 @@ impl FlowEngine {
             retry_after_ms: None,
         })?;
         match work {
-            Work::Record { record } => Ok(Some(record)),
+            Work::Record { record, .. } => Ok(Some(record)),
             Work::Event { event } => match event.record {
                 Some(record) => Ok(Some(record)),
                 None => {
@@ -579,6 +584,7 @@ impl FlowEngine {
     }
 
     fn record(&self, key: &str, outcome: &str, request: Option<&Record>, response: Option<String>) -> RunRecord {
+        let refs = request.map(Record::lookup_keys).unwrap_or_default();
         let request = request.and_then(|r| self.payload(r));
         RunRecord {
             key: key.to_owned(),
@@ -591,16 +597,18 @@ impl FlowEngine {
             request,
             response: response.map(|r| truncated(self.redactor.redact(&r).into_owned())),
             source: None,
+            refs,
         }
     }
 }
 
 /// What brought a job in, for lineage: `webhook orders/create <webhook id>`, `event <id>`,
-/// `schedule <record key>`, `retry <key>`.
+/// `schedule <record key> (pulled by run N)`, `retry <key>`.
 fn source(job: &Job) -> String {
+    let pulled = job.payload.get("pulled_by").and_then(|r| r.as_u64()).map(|run| format!(" (pulled by run {run})")).unwrap_or_default();
     match job.payload.get("topic").and_then(|t| t.as_str()) {
         Some(topic) => format!("{} {topic} {}", job.trigger, job.key),
-        None => format!("{} {}", job.trigger, job.key),
+        None => format!("{} {}{pulled}", job.trigger, job.key),
     }
 }
 

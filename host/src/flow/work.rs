@@ -14,6 +14,9 @@ pub enum Work {
     Record {
         /// The record, as the source produced it.
         record: Record,
+        /// The run whose scheduled pull found it (none when a person or reconcile enqueued it).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        pulled_by: Option<u64>,
     },
     /// An ERP webhook event: push its record (fetched from the source if the event has none).
     Event {

@@ -16,6 +16,24 @@ impl Record {
         }
     }
 
+    /// The keys a person looks the record up by: its source id, and the SKUs (a product's and
+    /// its variants') or the order id and name it carries.
+    pub fn lookup_keys(&self) -> Vec<String> {
+        let mut keys = vec![self.external_id().to_owned()];
+        match self {
+            Record::Product(p) => keys.extend(p.sku.iter().chain(p.variants.iter().filter_map(|v| v.sku.as_ref())).cloned()),
+            Record::InventoryLevel(l) => keys.extend(l.sku.clone()),
+            Record::Price(p) => keys.extend(p.sku.clone()),
+            Record::Order(o) => keys.push(o.name.clone()),
+            Record::Fulfillment(f) => keys.extend([f.order_external_id.clone(), f.order_name.clone()]),
+            Record::Customer(_) => {}
+        }
+        keys.retain(|k| !k.is_empty());
+        keys.sort_unstable();
+        keys.dedup();
+        keys
+    }
+
     /// The record's id in its source system.
     pub fn external_id(&self) -> &str {
         match self {

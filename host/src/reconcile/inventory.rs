@@ -92,7 +92,7 @@ fn enqueue_corrections(engine: &FlowEngine, name: &str, levels: &[&ErpLevel]) ->
             flow: name.to_owned(),
             trigger: "heal".into(),
             key: l.raw.external_id().to_owned(),
-            payload: serde_json::to_value(Work::Record { record: l.raw.clone() }).unwrap_or_default(),
+            payload: serde_json::to_value(Work::Record { record: l.raw.clone(), pulled_by: None }).unwrap_or_default(),
             webhook_id: None,
         })
         .collect();

@@ -78,6 +78,10 @@ pub struct RunRecord {
     /// ERP event id, a pull).
     #[serde(default)]
     pub source: Option<String>,
+    /// Other keys the record is found by (lineage, search): its source's id and the SKUs or
+    /// order name it carries.
+    #[serde(default)]
+    pub refs: Vec<String>,
 }
 
 /// Which runs to list.
@@ -148,7 +152,9 @@ impl Store {
             let mut seq = next_seq(&table, run_id)?;
             for record in records {
                 table.insert((run_id, seq), to_json(record)?.as_slice()).map_err(e)?;
-                keys.insert((record.key.as_str(), run_id, seq), ()).map_err(e)?;
+                for key in std::iter::once(&record.key).chain(record.refs.iter().filter(|r| **r != record.key)) {
+                    keys.insert((key.as_str(), run_id, seq), ()).map_err(e)?;
+                }
                 *run.counts.entry(record.outcome.clone()).or_default() += 1;
                 seq += 1;
             }
@@ -254,6 +260,8 @@ impl Store {
             found.push((run, seq));
         }
         found.sort_unstable_by(|a, b| b.cmp(a));
+        // A record found under several of its keys is listed once.
+        found.dedup();
         let mut out = Vec::new();
         for (run_id, seq) in found.into_iter().take(limit) {
             if let Some(record) = read_json::<(u64, u64), RunRecord>(&records, (run_id, seq))? {
@@ -261,5 +269,32 @@ impl Store {
             }
         }
         Ok(out)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_record_is_found_by_its_key_and_by_each_ref_once() {
+        let tmp = tempfile::tempdir().unwrap();
+        let store = Store::open(tmp.path()).unwrap();
+        let run = store.start_run("products", "schedule", 1_000).unwrap();
+        let written = RunRecord {
+            key: "products/product/42/ab12".into(),
+            outcome: "updated".into(),
+            refs: vec!["42".into(), "TEE".into(), "TEE-S".into(), "TEE-M".into()],
+            ..RunRecord::default()
+        };
+        let other = RunRecord { key: "products/product/7/cd34".into(), outcome: "created".into(), refs: vec!["7".into(), "MUG".into()], ..RunRecord::default() };
+        store.add_run_records(run.id, &[written.clone(), other]).unwrap();
+        for key in ["products/product/42", "42", "TEE-S"] {
+            let found = store.records_by_key(key, 10).unwrap();
+            assert_eq!(found.iter().map(|f| &f.record).collect::<Vec<_>>(), [&written], "{key}");
+        }
+        // "TEE" is the beginning of three of its keys: listed once.
+        assert_eq!(store.records_by_key("TEE", 10).unwrap().len(), 1);
+        assert!(store.records_by_key("SOCK", 10).unwrap().is_empty());
     }
 }
