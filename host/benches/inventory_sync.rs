@@ -8,10 +8,11 @@
 //! in the team's notes; drop `--profile dev` for an optimised build). Needs `plugins/build.sh`
 //! for file-feed. `WEFT_BENCH_SKUS=2000` runs a smaller catalog.
 //!
-//! Measured 2026-11-27, 2 cores, debug build: 30,000 levels in 656 s (46 items/s, 0.018 of the
-//! Standard plan's 2,500 items/s), 4,742 cost points (0.158 per item), 471 mutations, 0
-//! THROTTLED. The bottleneck is the host (durable per-record commits: ledger, id map, last
-//! pushed value) and `weft serve` leasing 64 jobs per batch, not Shopify's budget.
+//! Measured 2026-11-27, 2 cores, debug build: 30,000 levels in 178.8 s (168 items/s, 0.067 of
+//! the Standard plan's 2,500 items/s), 1,222 cost points (0.041 per item; 0.040 is the
+//! minimum), 120 `inventorySetQuantities`, 0 THROTTLED. What remains is the host's CPU in a
+//! debug build, not Shopify's budget. The variants are stocked already here; variants the
+//! catalog flow creates are stocked by its productSet, so they take the same batched path.
 
 #[path = "../tests/common/mod.rs"]
 mod common;

@@ -2,12 +2,12 @@
 //! field is never sent; an override hands it to the ERP), productSet's list replacement made safe
 //! (variants Shopify has and the ERP did not send are kept unless configured), identity errors
 //! per record (empty, duplicate, claimed by another product), unchanged products cost nothing,
-//! archive on ERP delete.
+//! archive on ERP delete; variants it creates are stocked at the inventory flows' locations so
+//! their first levels are set in batches.
 
 mod shopify_common;
 
 use serde_json::{json, Value};
-use std::path::Path;
 use weft::config::Config;
 use weft::flow::idempotency_key;
 use weft::flow::shopify_out::{push, ShopifyContext};
@@ -15,21 +15,7 @@ use weft::plugin::bindings::types::*;
 use weft::store::Store;
 
 fn config(extra: &str) -> Config {
-    let text = format!(
-        r#"[connections.erp]
-plugin = "file-feed"
-[shopify]
-shop = "weft-sim.myshopify.com"
-access_token = {{ env = "UNUSED" }}
-webhook_secret = {{ env = "UNUSED" }}
-[flows.products]
-from = "erp"
-to = "shopify"
-object = "product"
-{extra}
-"#
-    );
-    Config::parse(&text, Path::new("weft.toml")).expect("config")
+    shopify_common::writer_config(&format!("[flows.products]\nfrom = \"erp\"\nto = \"shopify\"\nobject = \"product\"\n{extra}"))
 }
 
 fn money(a: &str) -> Option<Money> {
@@ -199,9 +185,64 @@ async fn price_lists_with_a_channel_override() {
     // A bad config names the key.
     let err = Config::parse(
         "[connections.erp]\nplugin = \"x\"\n[shopify]\nshop = \"s\"\naccess_token = { env = \"U\" }\nwebhook_secret = { env = \"U\" }\n[flows.p]\nfrom = \"erp\"\nto = \"shopify\"\nobject = \"price\"\nchannel = \"nope\"\n",
-        Path::new("weft.toml"),
+        std::path::Path::new("weft.toml"),
     )
     .unwrap_err()
     .to_string();
     assert!(err.contains("flows.p.channel"), "{err}");
+}
+
+/// Variants the catalog flow creates are stocked at the inventory flow's locations in the same
+/// productSet (0 available): their first levels then go out in one batched
+/// `inventorySetQuantities`, never one `inventoryActivate` per level. A variant Shopify already
+/// had keeps its stock and where it is stocked.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn created_variants_are_stocked_so_their_first_levels_are_batched() {
+    let seed = json!({"locations": [{"name": "Main"}, {"name": "Backroom"}], "products": [
+        {"title": "Tee", "handle": "tee", "variants": [{"sku": "TEE-S", "option": "S", "inventory": {"Main": 7}}]}]});
+    let sim = shopify_common::start(serde_json::from_value(seed).unwrap()).await;
+    let client = shopify_common::client(&sim);
+    let (main, back) = (shopify_common::location_gid(&sim, "Main"), shopify_common::location_gid(&sim, "Backroom"));
+    let tmp = tempfile::tempdir().unwrap();
+    let store = Store::open(tmp.path()).unwrap();
+    let inventory = format!("[flows.inventory]\nfrom = \"erp\"\nto = \"shopify\"\nobject = \"inventory\"\nlocations = {{ WH = \"{main}\", WH2 = \"{back}\" }}");
+    let config = config(&format!("keep_unsent_variants = false\n{inventory}"));
+    let push_as = |flow: &str, records: &[KeyedRecord]| {
+        let ctx = ShopifyContext { client: &client, store: &store, flow_name: flow, flow: &config.flows[flow], config: &config, run_id: 0, journal: Default::default() };
+        tokio::task::block_in_place(|| push(&ctx, records))
+    };
+    let levels_of = |sku: &str| -> Vec<(String, i64)> {
+        let state = sim.state();
+        let item = shopify_common::all(&state, "variants").into_iter().find(|v| v["sku"] == json!(sku)).map(|v| format!("gid://shopify/InventoryItem/{}", v["inventory_item_id"])).expect("variant");
+        shopify_common::levels(&sim).into_iter().filter(|((i, _), _)| *i == item).map(|((_, l), q)| (l, q)).collect()
+    };
+
+    // TEE-S exists (same SKU and option); TEE-M and the new product's MUG-1 are created.
+    let records = [
+        product("T1", "TEE", &[("TEE-S", "S", "19.90"), ("TEE-M", "M", "19.90")], json!({})),
+        product("T2", "MUG", &[("MUG-1", "One", "4.00")], json!({})),
+    ];
+    assert!(push_as("products", &records).iter().all(Result::is_ok));
+    assert_eq!(levels_of("TEE-S"), [(main.clone(), 7)], "the existing variant's stock is untouched");
+    for sku in ["TEE-M", "MUG-1"] {
+        let mut stocked = levels_of(sku);
+        stocked.sort();
+        let mut want = vec![(main.clone(), 0), (back.clone(), 0)];
+        want.sort();
+        assert_eq!(stocked, want, "{sku} is stocked at both mapped locations");
+    }
+
+    // The ERP's first levels for them: set in one batch, no activation.
+    let before = sim.counters().writes;
+    let level = shopify_common::inventory_level;
+    let out = push_as("inventory", &[level("TEE-M", "WH", 5), level("TEE-M", "WH2", 2), level("MUG-1", "WH", 9), level("MUG-1", "WH2", 1)]);
+    assert!(out.iter().all(Result::is_ok), "{out:?}");
+    let after = sim.counters().writes;
+    let delta = |m: &str| after.get(m).copied().unwrap_or(0) - before.get(m).copied().unwrap_or(0);
+    assert_eq!((delta("inventorySetQuantities"), delta("inventoryActivate")), (1, 0), "{after:?}");
+    let mut mug = levels_of("MUG-1");
+    mug.sort();
+    let mut want = vec![(main.clone(), 9), (back.clone(), 1)];
+    want.sort();
+    assert_eq!(mug, want);
 }

@@ -6,23 +6,16 @@
 mod shopify_common;
 
 use serde_json::{json, Value as Json};
-use std::path::Path;
+use shopify_common::inventory_level as level;
 use weft::config::Config;
 use weft::flow::inventory::{echo, push, state};
 use weft::flow::shopify_out::ShopifyContext;
-use weft::flow::idempotency_key;
-use weft::plugin::bindings::types::{InventoryLevel, KeyedRecord, PluginError, Pushed, Record};
+use weft::plugin::bindings::types::{KeyedRecord, PluginError, Pushed};
 use weft::store::Store;
 
 fn config(main: &str, back: &str, unmapped: &str) -> Config {
-    let text = format!(
-        r#"[connections.erp]
-plugin = "file-feed"
-[shopify]
-shop = "weft-sim.myshopify.com"
-access_token = {{ env = "UNUSED" }}
-webhook_secret = {{ env = "UNUSED" }}
-[flows.inventory]
+    shopify_common::writer_config(&format!(
+        r#"[flows.inventory]
 from = "erp"
 to = "shopify"
 object = "inventory"
@@ -30,23 +23,7 @@ buffer = {{ units = 1 }}
 locations = {{ WH = "{main}", WH2 = "{back}" }}
 unmapped_location = "{unmapped}"
 "#
-    );
-    Config::parse(&text, Path::new("weft.toml")).expect("config")
-}
-
-fn level(sku: &str, location: &str, on_hand: i64) -> KeyedRecord {
-    let record = Record::InventoryLevel(InventoryLevel {
-        external_id: format!("{sku}@{location}"),
-        sku: Some(sku.into()),
-        location: location.into(),
-        on_hand,
-        reserved: 0,
-        incoming: 0,
-        safety_stock: 0,
-        updated_at: None,
-        extra: "{}".into(),
-    });
-    KeyedRecord { key: idempotency_key("inventory", &record), record }
+    ))
 }
 
 fn available(sim: &shopify_sim::SimHandle, sku: &str, location: &str) -> i64 {

@@ -4,7 +4,9 @@
 use serde_json::{json, Value as Json};
 use shopify_sim::{Seed, SimConfig, SimHandle, Simulator};
 use std::time::Duration;
-use weft::config::Secret;
+use weft::config::{Config, Secret};
+use weft::flow::idempotency_key;
+use weft::plugin::bindings::types::{InventoryLevel, KeyedRecord, Record};
 use weft::shopify::{ClientConfig, ShopifyClient};
 
 /// The API version the client speaks.
@@ -70,4 +72,37 @@ pub fn first_variant(sim: &SimHandle) -> String {
     let state = sim.state();
     let id = state["variants"].as_object().and_then(|m| m.keys().next().cloned()).expect("a variant");
     format!("gid://shopify/ProductVariant/{id}")
+}
+
+/// A config with an ERP connection (`erp`, file-feed), the `[shopify]` section, and `flows`
+/// (TOML), for tests that call the Shopify writers directly.
+pub fn writer_config(flows: &str) -> Config {
+    let text = format!(
+        r#"[connections.erp]
+plugin = "file-feed"
+[shopify]
+shop = "weft-sim.myshopify.com"
+access_token = {{ env = "UNUSED" }}
+webhook_secret = {{ env = "UNUSED" }}
+{flows}
+"#
+    );
+    Config::parse(&text, std::path::Path::new("weft.toml")).expect("config")
+}
+
+/// An ERP inventory level of `sku` at ERP `location` (nothing reserved or incoming), keyed as the
+/// `inventory` flow keys it.
+pub fn inventory_level(sku: &str, location: &str, on_hand: i64) -> KeyedRecord {
+    let record = Record::InventoryLevel(InventoryLevel {
+        external_id: format!("{sku}@{location}"),
+        sku: Some(sku.into()),
+        location: location.into(),
+        on_hand,
+        reserved: 0,
+        incoming: 0,
+        safety_stock: 0,
+        updated_at: None,
+        extra: "{}".into(),
+    });
+    KeyedRecord { key: idempotency_key("inventory", &record), record }
 }

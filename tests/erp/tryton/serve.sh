@@ -10,5 +10,5 @@ PORT=${1:?usage: serve.sh PORT [DIR]}
 DIR=$(cd "${2:-$root/target/tryton}" && pwd)
 DB=${WEFT_TRYTON_DB:-weft}
 CONF="$DIR/trytond-$PORT.conf"
-printf '[database]\nuri = sqlite://\npath = %s/db\n[web]\nlisten = 127.0.0.1:%s\n' "$DIR" "$PORT" > "$CONF"
+printf '[database]\nuri = sqlite://\npath = %s/db\n[web]\nlisten = 127.0.0.1:%s\n[session]\nmax_age = 3600\n' "$DIR" "$PORT" > "$CONF"
 exec "$DIR/venv/bin/trytond" -c "$CONF" -d "$DB"

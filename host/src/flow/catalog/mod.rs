@@ -2,7 +2,8 @@
 //! ([`crate::domain::mapping`]) filtered by ownership, variants keyed by the identity key
 //! (duplicates, empty or malformed keys fail the record), variants Shopify has and the ERP did
 //! not send kept unless configured (productSet replaces the list), a content hash of what would be
-//! sent so an unchanged product costs nothing, and archive on ERP delete.
+//! sent so an unchanged product costs nothing, archive on ERP delete, and the variants it
+//! creates stocked at the inventory flows' locations.
 
 mod journal;
 mod prices;
@@ -11,11 +12,13 @@ pub use prices::PRICE_OBJECT;
 
 use super::inventory::{request_error, ITEM_LINK};
 use super::shopify_out::{block_on, ShopifyContext};
-use crate::config::FlowConfig;
+use crate::config::flow::SHOPIFY;
+use crate::config::{Config, FlowConfig, ObjectKind};
 use crate::domain::mapping::Mapping;
 use crate::domain::ownership::{Field, Ownership};
 use crate::plugin::bindings::types::{FieldError, KeyedRecord, PluginError, Product, Pushed, Record};
-use crate::shopify::products::product_by_handle;
+use crate::shopify::products::{product_by_handle, StoredVariant};
+use std::collections::BTreeSet;
 use crate::store::IdLink;
 use serde_json::{json, Value as Json};
 use sha2::{Digest, Sha256};
@@ -84,8 +87,13 @@ async fn push_one(ctx: &ShopifyContext<'_>, mapping: &Mapping, owners: &Ownershi
     if linked.is_some() && kv.get(&hash_key).ok().flatten().as_deref() == Some(hash.as_bytes()) {
         return Ok(Pushed { external_id: linked.unwrap_or_default(), created: false });
     }
-    if ctx.flow.keep_unsent_variants {
-        keep_unsent(ctx, &handle, &keys, &mut input).await?;
+    let stock_at = stock_locations(ctx.config);
+    if ctx.flow.keep_unsent_variants || !stock_at.is_empty() {
+        let stored = product_by_handle(ctx.client, &handle).await.map_err(|e| request_error(&e))?.map(|(_, s)| s).unwrap_or_default();
+        stock_new_variants(&stock_at, &stored, &mut input);
+        if ctx.flow.keep_unsent_variants {
+            keep_unsent(ctx, &handle, &keys, &stored, &mut input);
+        }
     }
     let Some(set) = journal::set_product(ctx, &handle, input, linked.as_deref()).await? else {
         return Ok(Pushed { created: linked.is_none(), external_id: linked.unwrap_or_default() });
@@ -216,10 +224,35 @@ fn variants(p: &Product, keys: &[String], owners: &Ownership, flow: &str, droppe
     (Json::Array(options), out)
 }
 
-/// Add the variants Shopify has and the ERP did not send (by id, with their option values), so
-/// productSet's list replacement does not delete them.
-async fn keep_unsent(ctx: &ShopifyContext<'_>, handle: &str, keys: &[String], input: &mut Json) -> Result<(), PluginError> {
-    let Some((_, stored)) = product_by_handle(ctx.client, handle).await.map_err(|e| request_error(&e))? else { return Ok(()) };
+/// The Shopify locations the config's inventory flows write to.
+fn stock_locations(config: &Config) -> BTreeSet<String> {
+    config.flows.values().filter(|f| f.object == ObjectKind::Inventory && f.to == SHOPIFY).flat_map(|f| f.locations.values().cloned()).collect()
+}
+
+/// Stock the variants this write creates at `locations` with 0 available (`inventoryQuantities`
+/// in the same productSet, at no extra cost), so the inventory flow sets their levels in batches
+/// of 250 instead of activating each level with a call of its own. A variant Shopify already has
+/// (same SKU or same option values) gets none: productSet would overwrite its stock.
+fn stock_new_variants(locations: &BTreeSet<String>, stored: &[StoredVariant], input: &mut Json) {
+    let quantities: Vec<Json> = locations.iter().map(|l| json!({"locationId": l, "name": "available", "quantity": 0})).collect();
+    for v in input["variants"].as_array_mut().into_iter().flatten() {
+        let options: Vec<(String, String)> = v["optionValues"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .map(|o| (o["optionName"].as_str().unwrap_or("").to_owned(), o["name"].as_str().unwrap_or("").to_owned()))
+            .collect();
+        let sku = v["sku"].as_str().unwrap_or("");
+        let known = stored.iter().any(|s| (!sku.is_empty() && s.variant.sku == sku) || s.options == options);
+        if !known && v.get("id").is_none() && !quantities.is_empty() {
+            v["inventoryQuantities"] = Json::Array(quantities.clone());
+        }
+    }
+}
+
+/// Add the variants Shopify has (`stored`) and the ERP did not send (by id, with their option
+/// values), so productSet's list replacement does not delete them.
+fn keep_unsent(ctx: &ShopifyContext<'_>, handle: &str, keys: &[String], stored: &[StoredVariant], input: &mut Json) {
     let sent: Vec<Json> = input["variants"].as_array().cloned().unwrap_or_default();
     let taken: Vec<Json> = sent.iter().map(|v| v["optionValues"].clone()).collect();
     for s in stored {
@@ -245,5 +278,4 @@ async fn keep_unsent(ctx: &ShopifyContext<'_>, handle: &str, keys: &[String], in
             list.push(json!({"id": s.variant.id, "optionValues": option_values}));
         }
     }
-    Ok(())
 }
