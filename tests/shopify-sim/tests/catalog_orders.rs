@@ -42,6 +42,33 @@ async fn product_set_upserts_by_handle_and_replaces_the_variant_list() {
     assert_eq!(missing["productSet"]["userErrors"][0]["code"], "PRODUCT_DOES_NOT_EXIST");
 }
 
+/// Where a variant is stocked and its `available` there, by location name.
+async fn stocked(sim: &shopify_sim::SimHandle, sku: &str) -> Vec<(String, i64)> {
+    let q = "query($q: String) { productVariants(first: 1, query: $q) { nodes { inventoryItem { inventoryLevels(first: 10) { nodes {
+        location { name } quantities(names: [\"available\"]) { quantity } } } } } } }";
+    let d = data(sim, q, json!({"q": format!("sku:{sku}")})).await;
+    let levels = d["productVariants"]["nodes"][0]["inventoryItem"]["inventoryLevels"]["nodes"].as_array().cloned().unwrap_or_default();
+    let mut out: Vec<(String, i64)> = levels.iter().map(|l| (l["location"]["name"].as_str().unwrap().to_owned(), l["quantities"][0]["quantity"].as_i64().unwrap())).collect();
+    out.sort();
+    out
+}
+
+#[tokio::test]
+async fn product_set_inventory_quantities_stock_new_variants_and_set_existing_ones_where_stocked() {
+    let sim = start().await;
+    let (main, back) = (location(&sim, "Main").await, location(&sim, "Backroom").await);
+    let quantities = |m: i64, b: i64| json!([{"locationId": main, "name": "available", "quantity": m}, {"locationId": back, "name": "available", "quantity": b}]);
+    let mut existing = variant("S", "SHIRT-S", "20.00");
+    existing["inventoryQuantities"] = quantities(4, 9);
+    let mut new = variant("XL", "SHIRT-XL", "24.00");
+    new["inventoryQuantities"] = quantities(6, 1);
+    let input = json!({"title": "Shirt", "productOptions": [{"name": "Size", "values": [{"name": "S"}, {"name": "XL"}]}], "variants": [existing, new]});
+    let d = data(&sim, PRODUCT_SET, json!({"input": input, "identifier": {"handle": "shirt"}})).await;
+    assert_eq!(d["productSet"]["userErrors"], json!([]), "{d}");
+    assert_eq!(stocked(&sim, "SHIRT-XL").await, [("Backroom".to_owned(), 1), ("Main".to_owned(), 6)], "a new variant is stocked at each location");
+    assert_eq!(stocked(&sim, "SHIRT-S").await, [("Main".to_owned(), 4)], "an existing one is set where it is stocked, and stocked nowhere new");
+}
+
 #[tokio::test]
 async fn variants_bulk_update_changes_prices_and_reports_typed_errors() {
     let sim = start().await;

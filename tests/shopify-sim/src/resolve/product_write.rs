@@ -200,9 +200,7 @@ fn replace_variants(store: &mut Store, product_id: u64, inputs: &[Json], created
             vid
         });
         update_variant(store, vid, input, values);
-        if is_new || created {
-            set_initial_inventory(store, vid, input);
-        }
+        set_inventory(store, vid, input, is_new || created);
         kept.push(vid);
     }
     for id in old.iter().filter(|id| !kept.contains(id)) {
@@ -255,14 +253,17 @@ pub fn update_variant(store: &mut Store, vid: u64, input: &Json, values: Vec<(St
     }
 }
 
-/// `inventoryQuantities` of a new variant: activates it at each location and sets the quantity.
-fn set_initial_inventory(store: &mut Store, vid: u64, input: &Json) {
+/// `inventoryQuantities` of a variant: a new one is activated at each location and its quantity
+/// set; an existing one has its quantities set where it is already stocked (as Shopify does).
+fn set_inventory(store: &mut Store, vid: u64, input: &Json, new: bool) {
     let Some(item_id) = store.variants.get(&vid).map(|v| v.inventory_item_id) else { return };
     for q in input.get("inventoryQuantities").and_then(Json::as_array).into_iter().flatten() {
         let Some(loc) = s(q, "locationId").and_then(|l| parse_gid("Location", l)).filter(|l| store.locations.contains_key(l)) else {
             continue;
         };
-        store.activate(item_id, loc);
+        if new {
+            store.activate(item_id, loc);
+        }
         let name = s(q, "name").unwrap_or("available");
         store.set_quantity(item_id, loc, name, q.get("quantity").and_then(Json::as_i64).unwrap_or(0));
     }
