@@ -85,8 +85,10 @@ async fn mapping_ownership_variants_identity_and_archive() {
     // Default ownership: tags are Shopify's, so the merchandiser's "merch" stays; XL is kept.
     let plain = config("");
     let shirt = product("T1", "SHIRT", &[("SHIRT-S", "S", "19.90"), ("SHIRT-M", "M", "21.00")], json!({}));
+    let requests = sim.counters().requests;
     let out = run(&plain, std::slice::from_ref(&shirt));
     assert!(out[0].is_ok(), "{:?}", out[0]);
+    assert_eq!(sim.counters().requests - requests, 2, "one read of the product (kept variants, new variants, undo values), one productSet");
     let (p, vs) = stored(&sim, "shirt");
     assert_eq!(p["title"], json!("ERP SHIRT"));
     assert_eq!(p["tags"], json!(["merch"]), "Shopify-owned tags are not sent");

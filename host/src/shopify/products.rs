@@ -121,15 +121,36 @@ pub struct StoredVariant {
     pub options: Vec<(String, String)>,
 }
 
-/// The variants of the product with `handle`, or `None` when there is no such product.
-pub async fn product_by_handle(client: &ShopifyClient, handle: &str) -> Result<Option<(String, Vec<StoredVariant>)>, ShopifyError> {
+/// A product as Shopify stores it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct StoredProduct {
+    /// Its gid.
+    pub id: String,
+    /// The fields a catalog flow writes, by the key it writes them under (`title`,
+    /// `descriptionHtml`, `vendor`, `productType`, `status`, `tags`) and each variant's price as
+    /// `price[SKU]`; plus `id`.
+    pub fields: serde_json::Map<String, serde_json::Value>,
+    /// Its variants with their option values.
+    pub variants: Vec<StoredVariant>,
+}
+
+/// The product with `handle` (one query), or `None` when there is no such product.
+pub async fn product_by_handle(client: &ShopifyClient, handle: &str) -> Result<Option<StoredProduct>, ShopifyError> {
     let vars = json!({"identifier": {"handle": handle}});
     let data = client.execute(&queries::PRODUCT_BY_HANDLE, vars, Priority::Catalog).await?.data;
     let product = &data["productByIdentifier"];
     let Some(id) = product["id"].as_str() else { return Ok(None) };
-    let refs = variant_refs(&product["variants"]);
     let nodes = product["variants"]["nodes"].as_array().cloned().unwrap_or_default();
-    let stored = refs
+    let mut fields = serde_json::Map::new();
+    for key in ["id", "title", "descriptionHtml", "vendor", "productType", "status", "tags"] {
+        fields.insert(key.to_owned(), product[key].clone());
+    }
+    for v in &nodes {
+        if let Some(sku) = v["sku"].as_str().filter(|s| !s.is_empty()) {
+            fields.insert(format!("price[{sku}]"), v["price"].clone());
+        }
+    }
+    let variants = variant_refs(&product["variants"])
         .into_iter()
         .zip(nodes)
         .map(|(variant, node)| StoredVariant {
@@ -142,28 +163,13 @@ pub async fn product_by_handle(client: &ShopifyClient, handle: &str) -> Result<O
                 .collect(),
         })
         .collect();
-    Ok(Some((id.to_string(), stored)))
+    Ok(Some(StoredProduct { id: id.to_string(), fields, variants }))
 }
 
-/// The product fields a catalog flow writes, by the key it writes them under (`title`,
-/// `descriptionHtml`, `vendor`, `productType`, `status`, `tags`) and each variant's price as
-/// `price[SKU]`; plus `id`. `None` when there is no product with `handle`.
+/// The fields of the product with `handle` (see [`StoredProduct::fields`]); `None` when there is
+/// no such product.
 pub async fn product_fields(client: &ShopifyClient, handle: &str) -> Result<Option<serde_json::Map<String, serde_json::Value>>, ShopifyError> {
-    let data = client.execute(&queries::PRODUCT_FIELDS_BY_HANDLE, json!({"identifier": {"handle": handle}}), Priority::Catalog).await?.data;
-    let product = &data["productByIdentifier"];
-    if product["id"].as_str().is_none() {
-        return Ok(None);
-    }
-    let mut fields = serde_json::Map::new();
-    for key in ["id", "title", "descriptionHtml", "vendor", "productType", "status", "tags"] {
-        fields.insert(key.to_owned(), product[key].clone());
-    }
-    for v in product["variants"]["nodes"].as_array().into_iter().flatten() {
-        if let Some(sku) = v["sku"].as_str().filter(|s| !s.is_empty()) {
-            fields.insert(format!("price[{sku}]"), v["price"].clone());
-        }
-    }
-    Ok(Some(fields))
+    Ok(product_by_handle(client, handle).await?.map(|p| p.fields))
 }
 
 /// A variant's ids and prices, found by SKU.

@@ -37,7 +37,6 @@ operation!(PRODUCT_BY_HANDLE, "ProductByHandle", "product_by_handle.graphql");
 operation!(INVENTORY_ACTIVATE, "InventoryActivate", "inventory_activate.graphql");
 operation!(VARIANT_PRICES_BY_SKU, "VariantPricesBySku", "variant_prices_by_sku.graphql");
 operation!(PRODUCT_VARIANTS_BULK_UPDATE, "ProductVariantsBulkUpdate", "product_variants_bulk_update.graphql");
-operation!(PRODUCT_FIELDS_BY_HANDLE, "ProductFieldsByHandle", "product_fields_by_handle.graphql");
 operation!(SHOP_NAME, "ShopName", "shop_name.graphql");
 
 /// Every operation the client ships.
@@ -60,6 +59,5 @@ pub const ALL: &[Operation] = &[
     INVENTORY_ACTIVATE,
     VARIANT_PRICES_BY_SKU,
     PRODUCT_VARIANTS_BULK_UPDATE,
-    PRODUCT_FIELDS_BY_HANDLE,
     SHOP_NAME,
 ];

@@ -7,7 +7,7 @@ use super::super::journal::{Gate, Target};
 use super::super::shopify_out::ShopifyContext;
 use super::{PRICE_OBJECT, PRODUCT_OBJECT};
 use crate::plugin::bindings::types::PluginError;
-use crate::shopify::products::{product_fields, product_set_json, ProductRef};
+use crate::shopify::products::{product_set_json, ProductRef, StoredProduct};
 use serde_json::{json, Map, Value as Json};
 
 /// The fields a `productSet` input sets, keyed like [`product_fields`] reads them.
@@ -27,9 +27,10 @@ pub fn intended(input: &Json) -> Map<String, Json> {
 }
 
 /// Set `input` on the product `handle` unless the gate says otherwise; `None` when nothing was
-/// written. A write first reads the fields it replaces (one query) and records them; a product
-/// that did not exist is recorded as created, for a person to decide on.
-pub async fn set_product(ctx: &ShopifyContext<'_>, handle: &str, input: Json, linked: Option<&str>) -> Result<Option<ProductRef>, PluginError> {
+/// written. `before` is the product as read just before (`None`: it did not exist): the fields
+/// the write replaces are recorded from it; a product that did not exist is recorded as created,
+/// for a person to decide on.
+pub async fn set_product(ctx: &ShopifyContext<'_>, handle: &str, input: Json, linked: Option<&str>, before: Option<&StoredProduct>) -> Result<Option<ProductRef>, PluginError> {
     match ctx.gate() {
         Gate::DryRun => {
             dry_run::print(ctx.flow_name, "productSet", &format!("{handle}: {input}"));
@@ -42,10 +43,8 @@ pub async fn set_product(ctx: &ShopifyContext<'_>, handle: &str, input: Json, li
         Gate::Write => {}
     }
     let want = intended(&input);
-    // productSet upserts by handle: a product weft never linked may exist, so read it always.
-    let before = product_fields(ctx.client, handle).await.map_err(|e| super::request_error(&e))?;
     let set = product_set_json(ctx.client, handle, input).await.map_err(|e| write_error(&e))?;
-    let Some(before) = before else {
+    let Some(before) = before.map(|p| &p.fields) else {
         ctx.undo(Target { object: PRODUCT_OBJECT, key: handle, id: &set.id, location: None }, "created", Json::Null, json!(true));
         return Ok(Some(set));
     };

@@ -67,7 +67,9 @@ async fn push_one(ctx: &ShopifyContext<'_>, mapping: &Mapping, owners: &Ownershi
         if !ctx.flow.archive_on_delete || linked.is_none() {
             return Ok(Pushed { external_id: linked.unwrap_or_default(), created: false });
         }
-        let set = journal::set_product(ctx, &handle, json!({"status": "ARCHIVED"}), linked.as_deref()).await?;
+        // productSet upserts by handle: a product weft never linked may exist, so read it always.
+        let stored = product_by_handle(ctx.client, &handle).await.map_err(|e| request_error(&e))?;
+        let set = journal::set_product(ctx, &handle, json!({"status": "ARCHIVED"}), linked.as_deref(), stored.as_ref()).await?;
         return Ok(Pushed { external_id: set.map(|s| s.id).or(linked).unwrap_or_default(), created: false });
     }
     let Some(write) = product_write(ctx.flow_name, ctx.flow, mapping, owners, p)? else {
@@ -87,15 +89,15 @@ async fn push_one(ctx: &ShopifyContext<'_>, mapping: &Mapping, owners: &Ownershi
     if linked.is_some() && kv.get(&hash_key).ok().flatten().as_deref() == Some(hash.as_bytes()) {
         return Ok(Pushed { external_id: linked.unwrap_or_default(), created: false });
     }
-    let stock_at = stock_locations(ctx.config);
-    if ctx.flow.keep_unsent_variants || !stock_at.is_empty() {
-        let stored = product_by_handle(ctx.client, &handle).await.map_err(|e| request_error(&e))?.map(|(_, s)| s).unwrap_or_default();
-        stock_new_variants(&stock_at, &stored, &mut input);
-        if ctx.flow.keep_unsent_variants {
-            keep_unsent(ctx, &handle, &keys, &stored, &mut input);
-        }
+    // One read of what Shopify has (productSet upserts by handle: a product weft never linked
+    // may exist): the variants to keep, the variants this write creates, the values it replaces.
+    let stored = product_by_handle(ctx.client, &handle).await.map_err(|e| request_error(&e))?;
+    let variants = stored.as_ref().map(|p| p.variants.as_slice()).unwrap_or_default();
+    stock_new_variants(&stock_locations(ctx.config), variants, &mut input);
+    if ctx.flow.keep_unsent_variants {
+        keep_unsent(ctx, &handle, &keys, variants, &mut input);
     }
-    let Some(set) = journal::set_product(ctx, &handle, input, linked.as_deref()).await? else {
+    let Some(set) = journal::set_product(ctx, &handle, input, linked.as_deref(), stored.as_ref()).await? else {
         return Ok(Pushed { created: linked.is_none(), external_id: linked.unwrap_or_default() });
     };
     let _ = ctx.store.link_ids(PRODUCT_LINK, &p.external_id, &IdLink { shopify: Some(set.id.clone()), erp: Some(p.external_id.clone()) });
