@@ -82,6 +82,11 @@ pub struct FlowConfig {
     /// Catalog: keep variants Shopify has that the ERP did not send (default true).
     #[serde(default = "yes")]
     pub keep_unsent_variants: bool,
+    /// Catalog: products written to Shopify at once (1-16, default 4). Each write waits on
+    /// Shopify's answers (a read and a productSet), so a few in flight keep the cost budget busy;
+    /// records of the same product are still written one after another.
+    #[serde(default = "default_in_flight")]
+    pub in_flight: u32,
     /// Inventory: CEL formula over on_hand, reserved, incoming, safety_stock.
     pub available: Option<String>,
     /// Inventory: stock held back from the storefront.
@@ -149,6 +154,10 @@ fn default_batch() -> u32 {
     100
 }
 
+fn default_in_flight() -> u32 {
+    4
+}
+
 /// Parse `"30s"`, `"5m"`, `"2h"`, `"1d"` or `"250ms"`.
 pub fn parse_interval(text: &str) -> Result<Duration, String> {
     let text = text.trim();
@@ -199,6 +208,9 @@ impl FlowConfig {
         if self.batch == 0 || self.batch > 250 {
             return Err((key("batch"), "must be between 1 and 250".into()));
         }
+        if self.in_flight == 0 || self.in_flight > 16 {
+            return Err((key("in_flight"), "must be between 1 and 16".into()));
+        }
         crate::domain::validate_flow(self, name)?;
         Ok(())
     }
@@ -228,6 +240,7 @@ mod tests {
             ("[flows.a]\nfrom = \"erp\"\nto = \"sink\"\nobject = \"thing\"\n", "object"),
             ("[flows.a]\nfrom = \"erp\"\nto = \"sink\"\nobject = \"customer\"\nmode = \"dry\"\n", "mode"),
             ("[reconcile]\nschedule = \"daily\"\n", "reconcile.schedule"),
+            ("[flows.a]\nfrom = \"erp\"\nto = \"sink\"\nobject = \"customer\"\nin_flight = 0\n", "flows.a.in_flight"),
         ];
         for (text, want) in cases {
             let err = Config::parse(&format!("{base}{text}"), Path::new("weft.toml")).unwrap_err().to_string();

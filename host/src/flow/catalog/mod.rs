@@ -20,6 +20,7 @@ use crate::plugin::bindings::types::{FieldError, KeyedRecord, PluginError, Produ
 use crate::shopify::products::{product_by_handle, StoredVariant};
 use std::collections::BTreeSet;
 use crate::store::IdLink;
+use futures::StreamExt;
 use serde_json::{json, Value as Json};
 use sha2::{Digest, Sha256};
 
@@ -46,7 +47,45 @@ pub fn push(ctx: &ShopifyContext<'_>, records: &[KeyedRecord]) -> Vec<Result<Pus
         Err(e) => return records.iter().map(|_| Err(PluginError::Permanent(format!("flows.{}: {e}", ctx.flow_name)))).collect(),
     };
     let ownership = Ownership::new(&ctx.flow.ownership);
-    records.iter().map(|k| block_on(push_one(ctx, &mapping, &ownership, &k.record))).collect()
+    let mut out: Vec<Option<Result<Pushed, PluginError>>> = vec![None; records.len()];
+    block_on(async {
+        for wave in waves(records) {
+            let writes = wave.into_iter().map(|i| {
+                let (mapping, ownership) = (&mapping, &ownership);
+                async move { (i, push_one(ctx, mapping, ownership, &records[i].record).await) }
+            });
+            let done: Vec<_> = futures::stream::iter(writes).buffer_unordered(ctx.flow.in_flight.max(1) as usize).collect().await;
+            for (i, result) in done {
+                out[i] = Some(result);
+            }
+        }
+    });
+    out.into_iter().map(|o| o.unwrap_or_else(|| Err(PluginError::Permanent("no outcome".into())))).collect()
+}
+
+/// Record indexes in waves that may be written at once: a record goes in the wave after the last
+/// one holding a record that shares its product (id, handle) or one of its variants' SKUs or
+/// barcodes. Two records of one product are never in flight together and keep their order, and
+/// two products claiming one SKU are written one after the other, so the second is refused.
+fn waves(records: &[KeyedRecord]) -> Vec<Vec<usize>> {
+    let mut last: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
+    let mut waves: Vec<Vec<usize>> = Vec::new();
+    for (i, k) in records.iter().enumerate() {
+        let mut keys = vec![k.record.external_id().to_owned()];
+        if let Record::Product(p) = &k.record {
+            keys.push(handle(p));
+            keys.extend(p.variants.iter().flat_map(|v| [v.sku.clone(), v.barcode.clone()]).flatten().filter(|key| !key.is_empty()));
+        }
+        let n = keys.iter().filter_map(|key| last.get(key)).map(|w| w + 1).max().unwrap_or(0);
+        if waves.len() <= n {
+            waves.resize_with(n + 1, Vec::new);
+        }
+        waves[n].push(i);
+        for key in keys {
+            last.insert(key, n);
+        }
+    }
+    waves
 }
 
 /// The handle of an ERP product in Shopify: the linked one, else derived from its code.
