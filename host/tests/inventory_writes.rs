@@ -191,3 +191,30 @@ async fn webhook_echoes_of_our_writes_are_recognised_and_a_sale_is_not() {
     let sale = got.lock().unwrap().iter().rev().find(|b| matches!(b["available"].as_i64(), Some(40 | 9))).cloned().expect("the sale's level webhook");
     assert!(!echo::is_echo(&sale), "a storefront sale is not an echo: {sale}");
 }
+
+/// First levels of items Shopify stocks at none or only some of the mapped locations (products
+/// the merchant made in Shopify): an item missing several locations is stocked at all of them
+/// with one `inventoryBulkToggleActivation` and its quantities join the batched
+/// `inventorySetQuantities`; an item missing one location is activated there with its quantity.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn unstocked_items_are_stocked_per_item_and_set_in_the_batch() {
+    let seed = json!({"locations": [{"name": "Main"}, {"name": "Backroom"}], "products": [
+        {"title": "Bare", "variants": [{"sku": "BARE-1"}]},
+        {"title": "Half", "variants": [{"sku": "HALF-1", "inventory": {"Main": 3}}]}]});
+    let sim = shopify_common::start(serde_json::from_value(seed).unwrap()).await;
+    let client = shopify_common::client(&sim);
+    let (main, back) = (shopify_common::location_gid(&sim, "Main"), shopify_common::location_gid(&sim, "Backroom"));
+    let tmp = tempfile::tempdir().unwrap();
+    let store = Store::open(tmp.path()).unwrap();
+    let config = config(&main, &back, "skip");
+    let out = run(&config, &store, &client, &[level("BARE-1", "WH", 5), level("BARE-1", "WH2", 2), level("HALF-1", "WH", 7), level("HALF-1", "WH2", 4)]);
+    assert!(out.iter().all(Result::is_ok), "{out:?}");
+    let created: Vec<bool> = out.iter().map(|o| o.as_ref().unwrap().created).collect();
+    assert_eq!(created, [true, true, false, true], "levels stocked by this push are reported as created");
+    let writes = sim.counters().writes;
+    let count = |m: &str| writes.get(m).copied().unwrap_or(0);
+    assert_eq!((count("inventoryBulkToggleActivation"), count("inventoryActivate"), count("inventorySetQuantities")), (1, 1, 1), "{writes:?}");
+    // Buffer 1 unit.
+    assert_eq!([available(&sim, "BARE-1", &main), available(&sim, "BARE-1", &back)], [4, 1]);
+    assert_eq!([available(&sim, "HALF-1", &main), available(&sim, "HALF-1", &back)], [6, 3]);
+}

@@ -164,6 +164,19 @@ pub async fn activate(client: &ShopifyClient, inventory_item_id: &str, location_
     }
 }
 
+/// Stocks `inventory_item_id` at every one of `locations` with one call (0 available where it
+/// was not stocked; a location already stocked keeps its quantities). Activation is idempotent,
+/// so a retried call changes nothing more.
+pub async fn stock_at(client: &ShopifyClient, inventory_item_id: &str, locations: &[String]) -> Result<(), WriteError> {
+    let updates: Vec<serde_json::Value> = locations.iter().map(|l| json!({"locationId": l, "activate": true})).collect();
+    let vars = json!({"inventoryItemId": inventory_item_id, "inventoryItemUpdates": updates});
+    let data = client.execute(&queries::INVENTORY_BULK_TOGGLE_ACTIVATION, vars, Priority::Inventory).await?.data;
+    match RecordError::list(&data["inventoryBulkToggleActivation"]["userErrors"]).into_iter().next() {
+        Some(e) => Err(e.into()),
+        None => Ok(()),
+    }
+}
+
 /// One inventory level as read back from Shopify.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Level {
@@ -200,9 +213,24 @@ pub async fn all_levels_bulk(client: &ShopifyClient) -> Result<Vec<Level>, Shopi
 /// Items looked up per query (keeps the query under Shopify's 1,000-point limit).
 const LEVELS_PAGE: usize = 25;
 
-/// Current levels of the items carrying `skus`, at every location they are stocked at.
+/// What Shopify has for some SKUs: their levels, and every inventory item found, stocked
+/// somewhere or nowhere yet.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct SkuRead {
+    /// One per (item, location) where the item is stocked.
+    pub levels: Vec<Level>,
+    /// (SKU, inventory item gid) of every item found.
+    pub items: Vec<(String, String)>,
+}
+
+/// Current levels of the inventory items with these SKUs (queried in chunks).
 pub async fn levels_by_sku(client: &ShopifyClient, skus: &[String]) -> Result<Vec<Level>, ShopifyError> {
-    let mut out = Vec::new();
+    Ok(read_skus(client, skus).await?.levels)
+}
+
+/// The levels and the items of these SKUs (queried in chunks).
+pub async fn read_skus(client: &ShopifyClient, skus: &[String]) -> Result<SkuRead, ShopifyError> {
+    let mut out = SkuRead::default();
     for chunk in skus.chunks(LEVELS_PAGE) {
         let query = chunk.iter().map(|s| format!("sku:\"{}\"", s.replace('"', "\\\""))).collect::<Vec<_>>().join(" OR ");
         let mut after = Json::Null;
@@ -211,16 +239,18 @@ pub async fn levels_by_sku(client: &ShopifyClient, skus: &[String]) -> Result<Ve
             let data = client.execute(&queries::INVENTORY_LEVELS_BY_SKU, vars, Priority::Inventory).await?.data;
             let page = &data["inventoryItems"];
             for item in page["nodes"].as_array().into_iter().flatten() {
+                let (sku, id) = (item["sku"].as_str().unwrap_or("").to_string(), item["id"].as_str().unwrap_or("").to_string());
                 for level in item["inventoryLevels"]["nodes"].as_array().into_iter().flatten() {
                     let q = |name: &str| level["quantities"].as_array().into_iter().flatten().find(|q| q["name"] == name).and_then(|q| q["quantity"].as_i64()).unwrap_or(0);
-                    out.push(Level {
-                        sku: item["sku"].as_str().unwrap_or("").to_string(),
-                        inventory_item_id: item["id"].as_str().unwrap_or("").to_string(),
+                    out.levels.push(Level {
+                        sku: sku.clone(),
+                        inventory_item_id: id.clone(),
                         location_id: level["location"]["id"].as_str().unwrap_or("").to_string(),
                         available: q("available"),
                         on_hand: q("on_hand"),
                     });
                 }
+                out.items.push((sku, id));
             }
             if page["pageInfo"]["hasNextPage"].as_bool() != Some(true) {
                 break;

@@ -35,6 +35,7 @@ operation!(FULFILLMENT_CREATE, "FulfillmentCreate", "fulfillment_create.graphql"
 operation!(CUSTOMER_SET, "CustomerSet", "customer_set.graphql");
 operation!(PRODUCT_BY_HANDLE, "ProductByHandle", "product_by_handle.graphql");
 operation!(INVENTORY_ACTIVATE, "InventoryActivate", "inventory_activate.graphql");
+operation!(INVENTORY_BULK_TOGGLE_ACTIVATION, "InventoryBulkToggleActivation", "inventory_bulk_toggle_activation.graphql");
 operation!(VARIANT_PRICES_BY_SKU, "VariantPricesBySku", "variant_prices_by_sku.graphql");
 operation!(PRODUCT_VARIANTS_BULK_UPDATE, "ProductVariantsBulkUpdate", "product_variants_bulk_update.graphql");
 operation!(SHOP_NAME, "ShopName", "shop_name.graphql");
@@ -57,6 +58,7 @@ pub const ALL: &[Operation] = &[
     CUSTOMER_SET,
     PRODUCT_BY_HANDLE,
     INVENTORY_ACTIVATE,
+    INVENTORY_BULK_TOGGLE_ACTIVATION,
     VARIANT_PRICES_BY_SKU,
     PRODUCT_VARIANTS_BULK_UPDATE,
     SHOP_NAME,

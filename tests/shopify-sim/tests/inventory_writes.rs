@@ -116,3 +116,32 @@ async fn before_2026_04_the_idempotent_directive_is_optional() {
     assert_eq!(v["data"]["inventorySetQuantities"]["userErrors"], json!([]), "{v}");
     assert_eq!(available(&sim, &item, &loc).await, 12);
 }
+
+#[tokio::test]
+async fn bulk_toggle_activation_stocks_an_item_at_several_locations_at_once() {
+    let sim = start().await;
+    let (_, item) = item_of(&sim, "MUG").await;
+    let (main, back) = (location(&sim, "Main").await, location(&sim, "Backroom").await);
+    let q = "mutation($i: ID!, $u: [InventoryBulkToggleActivationInput!]!) { inventoryBulkToggleActivation(inventoryItemId: $i, inventoryItemUpdates: $u) {
+        inventoryLevels { location { name } } userErrors { field code } } }";
+    let level = |loc: &str| json!({"i": item, "l": loc});
+    let stocked_at_back = "query($i: ID!, $l: ID!){ inventoryItem(id: $i){ inventoryLevel(locationId: $l){ id } } }";
+    assert_eq!(data(&sim, stocked_at_back, level(&back)).await["inventoryItem"]["inventoryLevel"], Json::Null);
+
+    // MUG is stocked at Main (40): activating Main again keeps its stock; Backroom is stocked at 0.
+    let d = data(&sim, q, json!({"i": item, "u": [{"locationId": main, "activate": true}, {"locationId": back, "activate": true}]})).await;
+    assert_eq!(d["inventoryBulkToggleActivation"]["userErrors"], json!([]), "{d}");
+    assert_eq!(d["inventoryBulkToggleActivation"]["inventoryLevels"].as_array().unwrap().len(), 2);
+    assert_eq!(available(&sim, &item, &main).await, 40);
+    assert_eq!(available(&sim, &item, &back).await, 0);
+
+    // An unknown location refuses the whole call; unstocking every location is refused too.
+    let d = data(&sim, q, json!({"i": item, "u": [{"locationId": "gid://shopify/Location/999999", "activate": true}]})).await;
+    assert_eq!(d["inventoryBulkToggleActivation"]["userErrors"][0]["code"], "LOCATION_NOT_FOUND");
+    let d = data(&sim, q, json!({"i": item, "u": [{"locationId": main, "activate": false}, {"locationId": back, "activate": false}]})).await;
+    assert_eq!(d["inventoryBulkToggleActivation"]["userErrors"][0]["code"], "CANNOT_DEACTIVATE_FROM_ONLY_LOCATION");
+    let d = data(&sim, q, json!({"i": item, "u": [{"locationId": back, "activate": false}]})).await;
+    assert_eq!(d["inventoryBulkToggleActivation"]["userErrors"], json!([]));
+    assert_eq!(data(&sim, stocked_at_back, level(&back)).await["inventoryItem"]["inventoryLevel"], Json::Null);
+    assert_eq!(sim.counters().writes.get("inventoryBulkToggleActivation"), Some(&2));
+}

@@ -16,7 +16,7 @@ use crate::config::flow::UnmappedLocation;
 use crate::config::FlowConfig;
 use crate::domain::available::{Rules, Trace};
 use crate::plugin::bindings::types::{FieldError, KeyedRecord, PluginError, Pushed, Record};
-use crate::shopify::inventory::{self as inv, QuantityName, QuantitySet, SetQuantities};
+use crate::shopify::inventory::{self as inv, QuantityName, QuantitySet, SetQuantities, SkuRead};
 use crate::shopify::{ShopifyError, WriteError};
 use crate::store::IdLink;
 use std::collections::{BTreeMap, BTreeSet};
@@ -38,6 +38,8 @@ struct Level {
     /// The value to set.
     target: i64,
     conflict: Option<String>,
+    /// Stocked at its location by this push (its run record says `created`).
+    newly_stocked: bool,
 }
 
 fn invalid(field: &str, message: String) -> PluginError {
@@ -74,7 +76,7 @@ async fn push_async(ctx: &ShopifyContext<'_>, records: &[KeyedRecord]) -> Vec<Re
     let mut levels = Vec::new();
     for (index, keyed) in records.iter().enumerate() {
         match trace(ctx.flow_name, ctx.flow, &rules, &keyed.record) {
-            Ok(Some(trace)) => levels.push(Level { index, trace, item: None, before: None, target: 0, conflict: None }),
+            Ok(Some(trace)) => levels.push(Level { index, trace, item: None, before: None, target: 0, conflict: None, newly_stocked: false }),
             Ok(None) => out[index] = Some(Ok(Pushed { external_id: "skipped (unmapped location)".into(), created: false })),
             Err(e) => out[index] = Some(Err(e)),
         }
@@ -107,10 +109,10 @@ async fn push_async(ctx: &ShopifyContext<'_>, records: &[KeyedRecord]) -> Vec<Re
         let skus: Vec<String> = unknown.into_iter().collect();
         match read_levels(ctx, &skus).await {
             Ok(read) => {
-                let items: BTreeMap<&str, &str> = read.iter().map(|r| (r.sku.as_str(), r.inventory_item_id.as_str())).collect();
-                let values: BTreeMap<(&str, &str), i64> = read.iter().map(|r| ((r.inventory_item_id.as_str(), r.location_id.as_str()), r.available)).collect();
+                let items: BTreeMap<&str, &str> = read.items.iter().map(|(sku, item)| (sku.as_str(), item.as_str())).collect();
+                let values: BTreeMap<(&str, &str), i64> = read.levels.iter().map(|r| ((r.inventory_item_id.as_str(), r.location_id.as_str()), r.available)).collect();
                 for l in levels.iter_mut().filter(|l| l.item.is_none()) {
-                    // An item stocked nowhere yet has no level to read: the catalog flow linked it.
+                    // Found by SKU (stocked somewhere or nowhere yet), else linked by the catalog flow.
                     let linked = ctx.store.id_link(ITEM_LINK, &l.trace.sku).ok().flatten().and_then(|link| link.shopify);
                     let Some(item) = items.get(l.trace.sku.as_str()).map(|i| (*i).to_owned()).or(linked) else { continue };
                     l.before = values.get(&(item.as_str(), l.trace.shopify_location.as_str())).copied();
@@ -127,43 +129,90 @@ async fn push_async(ctx: &ShopifyContext<'_>, records: &[KeyedRecord]) -> Vec<Re
         }
     }
     let mut ready = Vec::new();
+    let mut unstocked: BTreeMap<String, Vec<Level>> = BTreeMap::new();
     for l in levels {
         match (&l.item, l.before) {
             (None, _) => {
                 out[l.index] = Some(Err(PluginError::Retryable(format!("no Shopify variant with SKU {:?} yet (the catalog flow creates it)", l.trace.sku))));
             }
-            (Some(item), None) if ctx.gate() != Gate::Write => {
-                if ctx.gate() == Gate::DryRun {
-                    dry_run::print(ctx.flow_name, "inventoryActivate", &format!("{} at {}: available {} ({item})", l.trace.sku, l.trace.shopify_location, l.target));
-                } else {
-                    intend(ctx, &l);
-                }
-                out[l.index] = Some(Ok(Pushed { external_id: format!("{item}@{}", l.trace.shopify_location), created: true }));
-            }
-            (Some(item), None) => {
-                // Not stocked at this location yet: activate it with the quantity.
-                out[l.index] = Some(match inv::activate(ctx.client, item, &l.trace.shopify_location, l.target).await {
-                    Ok(()) => Ok(remember(ctx, &l, true, &mut memo)),
-                    Err(e) => Err(write_error(&e)),
-                });
-            }
+            (Some(item), None) => unstocked.entry(item.clone()).or_default().push(l),
             (Some(_), Some(_)) => ready.push(l),
         }
     }
+    ready.extend(stock(ctx, unstocked, &mut out, &mut memo).await);
     set_with_conflicts(ctx, ready, &mut out, &mut memo).await;
     memo.store(ctx, &mut out);
     out.into_iter().map(|o| o.unwrap_or_else(|| Err(PluginError::Permanent("no outcome".into())))).collect()
 }
 
+/// Stock items at the locations where Shopify does not stock them yet. An item missing one
+/// location is activated there with its quantity (one call); an item missing several is stocked
+/// at all of them with one `inventoryBulkToggleActivation`, and its levels are returned to be set
+/// from 0 in the batches of 250 with the others.
+async fn stock(ctx: &ShopifyContext<'_>, unstocked: BTreeMap<String, Vec<Level>>, out: &mut [Option<Result<Pushed, PluginError>>], memo: &mut Memo) -> Vec<Level> {
+    let mut ready = Vec::new();
+    for (item, mut group) in unstocked {
+        if ctx.gate() == Gate::Shadow {
+            for l in group {
+                intend(ctx, &l);
+                out[l.index] = Some(Ok(Pushed { external_id: format!("{item}@{}", l.trace.shopify_location), created: true }));
+            }
+            continue;
+        }
+        let locations: Vec<String> = group.iter().map(|l| l.trace.shopify_location.clone()).collect::<BTreeSet<_>>().into_iter().collect();
+        if locations.len() == 1 {
+            for l in group {
+                out[l.index] = Some(match ctx.gate() {
+                    Gate::DryRun => {
+                        dry_run::print(ctx.flow_name, "inventoryActivate", &format!("{} at {}: available {} ({item})", l.trace.sku, l.trace.shopify_location, l.target));
+                        Ok(Pushed { external_id: format!("{item}@{}", l.trace.shopify_location), created: true })
+                    }
+                    _ => match inv::activate(ctx.client, &item, &l.trace.shopify_location, l.target).await {
+                        Ok(()) => Ok(remember(ctx, &l, true, memo)),
+                        Err(e) => Err(write_error(&e)),
+                    },
+                });
+            }
+            continue;
+        }
+        let stocked = match ctx.gate() {
+            Gate::DryRun => {
+                dry_run::print(ctx.flow_name, "inventoryBulkToggleActivation", &format!("{item} at {}", locations.join(", ")));
+                Ok(())
+            }
+            _ => inv::stock_at(ctx.client, &item, &locations).await,
+        };
+        match stocked {
+            Ok(()) => {
+                for l in &mut group {
+                    l.before = Some(0);
+                    l.newly_stocked = true;
+                }
+                ready.extend(group);
+            }
+            Err(e) => {
+                for l in group {
+                    out[l.index] = Some(Err(write_error(&e)));
+                }
+            }
+        }
+    }
+    ready
+}
+
 /// Shopify's levels of `skus`: from the flow's bulk baseline (read once per process when the
 /// flow starts with many levels it never pushed), else by SKU queries.
-async fn read_levels(ctx: &ShopifyContext<'_>, skus: &[String]) -> Result<Vec<inv::Level>, ShopifyError> {
+async fn read_levels(ctx: &ShopifyContext<'_>, skus: &[String]) -> Result<SkuRead, ShopifyError> {
     let baseline = baseline::get(ctx).await;
     let (known, missing): (Vec<&String>, Vec<&String>) = skus.iter().partition(|s| baseline.as_ref().is_some_and(|b| b.contains_key(s.as_str())));
-    let mut out: Vec<inv::Level> = known.iter().flat_map(|s| baseline.as_ref().and_then(|b| b.get(s.as_str())).cloned().unwrap_or_default()).collect();
+    let levels: Vec<inv::Level> = known.iter().flat_map(|s| baseline.as_ref().and_then(|b| b.get(s.as_str())).cloned().unwrap_or_default()).collect();
+    let items = levels.iter().map(|l| (l.sku.clone(), l.inventory_item_id.clone())).collect();
+    let mut out = SkuRead { levels, items };
     if !missing.is_empty() {
         let missing: Vec<String> = missing.into_iter().cloned().collect();
-        out.extend(inv::levels_by_sku(ctx.client, &missing).await?);
+        let read = inv::read_skus(ctx.client, &missing).await?;
+        out.levels.extend(read.levels);
+        out.items.extend(read.items);
     }
     Ok(out)
 }
@@ -258,7 +307,7 @@ async fn set_with_conflicts(ctx: &ShopifyContext<'_>, mut levels: Vec<Level>, ou
             } else {
                 intend(ctx, &l);
             }
-            out[l.index] = Some(Ok(Pushed { external_id: format!("{}@{}", l.item.clone().unwrap_or_default(), l.trace.shopify_location), created: false }));
+            out[l.index] = Some(Ok(Pushed { external_id: format!("{}@{}", l.item.clone().unwrap_or_default(), l.trace.shopify_location), created: l.newly_stocked }));
         }
         return;
     }
@@ -276,7 +325,7 @@ async fn set_with_conflicts(ctx: &ShopifyContext<'_>, mut levels: Vec<Level>, ou
         let mut stale = Vec::new();
         for (l, result) in levels.into_iter().zip(results) {
             match result {
-                Ok(()) => out[l.index] = Some(Ok(remember(ctx, &l, false, memo))),
+                Ok(()) => out[l.index] = Some(Ok(remember(ctx, &l, l.newly_stocked, memo))),
                 Err(WriteError::Record(e)) if e.code.as_deref() == Some("CHANGE_FROM_QUANTITY_STALE") && round < CONFLICT_ROUNDS => stale.push(l),
                 Err(e) => out[l.index] = Some(Err(write_error(&e))),
             }

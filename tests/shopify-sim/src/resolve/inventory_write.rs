@@ -1,6 +1,7 @@
 //! Inventory writes with 2026-04 semantics: `inventorySetQuantities` (names `available` /
 //! `on_hand`, `changeFromQuantity` compare-and-set, all-or-nothing), `inventoryAdjustQuantities`
-//! and `inventoryActivate`. Limits on input size are checked by the caller.
+//! `inventoryActivate` and `inventoryBulkToggleActivation`. Limits on input size are checked by
+//! the caller.
 
 use super::{rel, rel_level, user_errors};
 use crate::store::model::{AdjustmentGroup, InventoryChange, UserError};
@@ -210,4 +211,37 @@ pub fn activate(store: &mut Store, a: &Map<String, Json>) -> Json {
         store.emit_level_update(item, loc);
     }
     json!({"inventoryLevel": rel_level(item, loc), "userErrors": []})
+}
+
+/// `inventoryBulkToggleActivation(inventoryItemId:, inventoryItemUpdates:)`: stocks an item at
+/// several locations (or unstocks it) in one call; all updates are checked before any applies.
+pub fn bulk_toggle_activation(store: &mut Store, a: &Map<String, Json>) -> Json {
+    let failed = |e: UserError| json!({"inventoryItem": null, "inventoryLevels": null, "userErrors": user_errors(&[e])});
+    let item = a.get("inventoryItemId").and_then(Json::as_str).and_then(|s| parse_gid("InventoryItem", s)).filter(|i| store.inventory_items.contains_key(i));
+    let Some(item) = item else {
+        return failed(UserError::new(&["inventoryItemId"], "The inventory item was not found.", Some("INVENTORY_ITEM_NOT_FOUND")));
+    };
+    let mut updates = Vec::new();
+    for (i, u) in a.get("inventoryItemUpdates").and_then(Json::as_array).into_iter().flatten().enumerate() {
+        let loc = u.get("locationId").and_then(Json::as_str).and_then(|s| parse_gid("Location", s)).filter(|l| store.locations.contains_key(l));
+        let Some(loc) = loc else {
+            return failed(UserError::new(&["inventoryItemUpdates", &i.to_string(), "locationId"], "The location was not found.", Some("LOCATION_NOT_FOUND")));
+        };
+        updates.push((loc, u.get("activate").and_then(Json::as_bool).unwrap_or(true)));
+    }
+    let stocked_after = store.levels.keys().filter(|(i, l)| *i == item && !updates.iter().any(|(loc, on)| loc == l && !on)).count()
+        + updates.iter().filter(|(loc, on)| *on && !store.levels.contains_key(&(item, *loc))).count();
+    if stocked_after == 0 {
+        return failed(UserError::new(&["inventoryItemUpdates"], "Cannot unstock an inventory item from the only location at which it is stocked.", Some("CANNOT_DEACTIVATE_FROM_ONLY_LOCATION")));
+    }
+    let mut levels = Vec::new();
+    for (loc, on) in updates {
+        if on {
+            store.activate(item, loc);
+            levels.push(rel_level(item, loc));
+        } else {
+            store.levels.remove(&(item, loc));
+        }
+    }
+    json!({"inventoryItem": rel("InventoryItem", item), "inventoryLevels": levels, "userErrors": []})
 }

@@ -64,6 +64,7 @@ impl<'c> MutationRoot<'c> {
             "inventorySetQuantities" => inventory_write::set_quantities(store, a),
             "inventoryAdjustQuantities" => inventory_write::adjust_quantities(store, a),
             "inventoryActivate" => inventory_write::activate(store, a),
+            "inventoryBulkToggleActivation" => inventory_write::bulk_toggle_activation(store, a),
             "orderCreate" => order_write::order_create(store, a),
             "orderCancel" => order_write::order_cancel(store, a),
             "orderClose" => order_write::order_close(store, a),
