@@ -7,6 +7,7 @@ mod shopify_common;
 
 use serde_json::{json, Value as Json};
 use shopify_common::inventory_level as level;
+use shopify_sim::{Fault, FaultRule};
 use weft::config::Config;
 use weft::flow::inventory::{echo, push, state};
 use weft::flow::shopify_out::ShopifyContext;
@@ -217,4 +218,27 @@ async fn unstocked_items_are_stocked_per_item_and_set_in_the_batch() {
     // Buffer 1 unit.
     assert_eq!([available(&sim, "BARE-1", &main), available(&sim, "BARE-1", &back)], [4, 1]);
     assert_eq!([available(&sim, "HALF-1", &main), available(&sim, "HALF-1", &back)], [6, 3]);
+}
+
+/// An item stocked at more locations than one page of levels holds (10): its levels at the 11th
+/// and 12th are read on, found stocked, and set by compare-and-set — not taken for unstocked.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn levels_past_the_tenth_location_are_read_on() {
+    let names: Vec<String> = (1..=12).map(|i| format!("L{i:02}")).collect();
+    let stock: serde_json::Map<String, Json> = names.iter().map(|n| (n.clone(), json!(5))).collect();
+    let seed = json!({"locations": names.iter().map(|n| json!({"name": n})).collect::<Vec<_>>(), "products": [{"title": "Wide", "variants": [{"sku": "WIDE-1", "inventory": stock}]}]});
+    let sim = shopify_common::start(serde_json::from_value(seed).unwrap()).await;
+    let client = shopify_common::client(&sim);
+    let (l11, l12) = (shopify_common::location_gid(&sim, "L11"), shopify_common::location_gid(&sim, "L12"));
+    // The bulk baseline (which reads every level) fails, so levels are read per SKU.
+    sim.inject(FaultRule::chance(Fault::Status { status: 500 }, 1.0).only("bulkOperationRunQuery"));
+    let tmp = tempfile::tempdir().unwrap();
+    let store = Store::open(tmp.path()).unwrap();
+    let out = run(&config(&l11, &l12, "skip"), &store, &client, &[level("WIDE-1", "WH", 9), level("WIDE-1", "WH2", 4)]);
+    assert!(out.iter().all(Result::is_ok), "{out:?}");
+    let writes = sim.counters().writes;
+    assert_eq!(writes.keys().collect::<Vec<_>>(), ["inventorySetQuantities"], "no activation: {writes:?}");
+    assert_eq!([available(&sim, "WIDE-1", &l11), available(&sim, "WIDE-1", &l12)], [8, 3]);
+    let saved = state::get(&store, "inventory", "WIDE-1", &l12).expect("state");
+    assert_eq!(saved.before, Some(5), "compare-and-set from the value read on the second page");
 }

@@ -187,6 +187,14 @@ pub struct Level {
     pub on_hand: i64,
 }
 
+impl Level {
+    /// A level from an `InventoryLevel` node with `location { id }` and `quantities`.
+    fn from_node(sku: &str, item: &str, node: &Json) -> Option<Level> {
+        let q = |name: &str| node["quantities"].as_array().into_iter().flatten().find(|q| q["name"] == name).and_then(|q| q["quantity"].as_i64()).unwrap_or(0);
+        Some(Level { sku: sku.to_owned(), inventory_item_id: item.to_owned(), location_id: node["location"]["id"].as_str()?.to_owned(), available: q("available"), on_hand: q("on_hand") })
+    }
+}
+
 /// Every item's `available` at every location it is stocked at, read with one bulk operation
 /// (no per-item query cost: the way to get a baseline for a large initial sync).
 pub async fn all_levels_bulk(client: &ShopifyClient) -> Result<Vec<Level>, ShopifyError> {
@@ -198,16 +206,24 @@ pub async fn all_levels_bulk(client: &ShopifyClient) -> Result<Vec<Level>, Shopi
         .iter()
         .filter_map(|l| {
             let item = l["__parentId"].as_str()?;
-            let q = |name: &str| l["quantities"].as_array().into_iter().flatten().find(|q| q["name"] == name).and_then(|q| q["quantity"].as_i64()).unwrap_or(0);
-            Some(Level {
-                sku: skus.get(item).copied().unwrap_or("").to_string(),
-                inventory_item_id: item.to_string(),
-                location_id: l["location"]["id"].as_str()?.to_string(),
-                available: q("available"),
-                on_hand: q("on_hand"),
-            })
+            Level::from_node(skus.get(item).copied().unwrap_or(""), item, l)
         })
         .collect())
+}
+
+/// The levels of an item stocked at more locations than the first page of
+/// [`read_skus`] holds, from `after` on.
+async fn more_levels(client: &ShopifyClient, sku: &str, item: &str, mut after: Json) -> Result<Vec<Level>, ShopifyError> {
+    let mut out = Vec::new();
+    loop {
+        let data = client.execute(&queries::INVENTORY_ITEM_LEVELS, json!({"id": item, "after": after}), Priority::Inventory).await?.data;
+        let levels = &data["inventoryItem"]["inventoryLevels"];
+        out.extend(levels["nodes"].as_array().into_iter().flatten().filter_map(|n| Level::from_node(sku, item, n)));
+        if levels["pageInfo"]["hasNextPage"].as_bool() != Some(true) {
+            return Ok(out);
+        }
+        after = levels["pageInfo"]["endCursor"].clone();
+    }
 }
 
 /// Items looked up per query (keeps the query under Shopify's 1,000-point limit).
@@ -240,15 +256,10 @@ pub async fn read_skus(client: &ShopifyClient, skus: &[String]) -> Result<SkuRea
             let page = &data["inventoryItems"];
             for item in page["nodes"].as_array().into_iter().flatten() {
                 let (sku, id) = (item["sku"].as_str().unwrap_or("").to_string(), item["id"].as_str().unwrap_or("").to_string());
-                for level in item["inventoryLevels"]["nodes"].as_array().into_iter().flatten() {
-                    let q = |name: &str| level["quantities"].as_array().into_iter().flatten().find(|q| q["name"] == name).and_then(|q| q["quantity"].as_i64()).unwrap_or(0);
-                    out.levels.push(Level {
-                        sku: sku.clone(),
-                        inventory_item_id: id.clone(),
-                        location_id: level["location"]["id"].as_str().unwrap_or("").to_string(),
-                        available: q("available"),
-                        on_hand: q("on_hand"),
-                    });
+                let levels = &item["inventoryLevels"];
+                out.levels.extend(levels["nodes"].as_array().into_iter().flatten().filter_map(|n| Level::from_node(&sku, &id, n)));
+                if levels["pageInfo"]["hasNextPage"].as_bool() == Some(true) {
+                    out.levels.extend(more_levels(client, &sku, &id, levels["pageInfo"]["endCursor"].clone()).await?);
                 }
                 out.items.push((sku, id));
             }

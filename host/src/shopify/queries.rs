@@ -1,5 +1,6 @@
-//! The GraphQL operations the client sends, one `.graphql` file per operation under
-//! `queries/`, compiled in. A test validates each against the real Admin schema.
+//! The GraphQL operations the client sends, from `.graphql` files under `queries/` (one
+//! operation per file, unless operations share a fragment), compiled in. A test validates each
+//! against the real Admin schema.
 
 /// A named GraphQL document.
 #[derive(Clone, Copy, Debug)]
@@ -21,6 +22,7 @@ macro_rules! operation {
 
 operation!(INVENTORY_SET_QUANTITIES, "InventorySetQuantities", "inventory_set_quantities.graphql");
 operation!(INVENTORY_LEVELS_BY_SKU, "InventoryLevelsBySku", "inventory_levels_by_sku.graphql");
+operation!(INVENTORY_ITEM_LEVELS, "InventoryItemLevels", "inventory_levels_by_sku.graphql");
 operation!(PRODUCT_SET, "ProductSet", "product_set.graphql");
 operation!(ORDER_BY_SOURCE_IDENTIFIER, "OrderBySourceIdentifier", "order_by_source_identifier.graphql");
 operation!(ORDER_CREATE, "OrderCreate", "order_create.graphql");
@@ -44,6 +46,7 @@ operation!(SHOP_NAME, "ShopName", "shop_name.graphql");
 pub const ALL: &[Operation] = &[
     INVENTORY_SET_QUANTITIES,
     INVENTORY_LEVELS_BY_SKU,
+    INVENTORY_ITEM_LEVELS,
     PRODUCT_SET,
     ORDER_BY_SOURCE_IDENTIFIER,
     ORDER_CREATE,
