@@ -18,11 +18,11 @@ use crate::domain::mapping::Mapping;
 use crate::domain::ownership::{Field, Ownership};
 use crate::plugin::bindings::types::{FieldError, KeyedRecord, PluginError, Product, Pushed, Record};
 use crate::shopify::products::{product_by_handle, StoredVariant};
-use std::collections::BTreeSet;
 use crate::store::IdLink;
 use futures::StreamExt;
 use serde_json::{json, Value as Json};
 use sha2::{Digest, Sha256};
+use std::collections::BTreeSet;
 
 /// The kv namespace holding the hash of the last input sent per product.
 const HASHES: &str = "weft:catalog";
@@ -275,20 +275,22 @@ fn stock_locations(config: &Config) -> BTreeSet<String> {
 /// of 250 instead of activating each level with a call of its own. A variant Shopify already has
 /// (same SKU or same option values) gets none: productSet would overwrite its stock.
 fn stock_new_variants(locations: &BTreeSet<String>, stored: &[StoredVariant], input: &mut Json) {
+    if locations.is_empty() {
+        return;
+    }
     let quantities: Vec<Json> = locations.iter().map(|l| json!({"locationId": l, "name": "available", "quantity": 0})).collect();
     for v in input["variants"].as_array_mut().into_iter().flatten() {
-        let options: Vec<(String, String)> = v["optionValues"]
-            .as_array()
-            .into_iter()
-            .flatten()
-            .map(|o| (o["optionName"].as_str().unwrap_or("").to_owned(), o["name"].as_str().unwrap_or("").to_owned()))
-            .collect();
         let sku = v["sku"].as_str().unwrap_or("");
-        let known = stored.iter().any(|s| (!sku.is_empty() && s.variant.sku == sku) || s.options == options);
-        if !known && v.get("id").is_none() && !quantities.is_empty() {
+        let known = stored.iter().any(|s| (!sku.is_empty() && s.variant.sku == sku) || option_values(s) == v["optionValues"]);
+        if !known && v.get("id").is_none() {
             v["inventoryQuantities"] = Json::Array(quantities.clone());
         }
     }
+}
+
+/// A stored variant's option values as a productSet variant input writes them.
+fn option_values(s: &StoredVariant) -> Json {
+    s.options.iter().map(|(n, v)| json!({"optionName": n, "name": v})).collect()
 }
 
 /// Add the variants Shopify has (`stored`) and the ERP did not send (by id, with their option
@@ -301,8 +303,8 @@ fn keep_unsent(ctx: &ShopifyContext<'_>, handle: &str, keys: &[String], stored: 
         if keys.contains(&key) || key.is_empty() && ctx.flow.identity != crate::domain::identity::IdentityKey::Sku {
             continue;
         }
-        let option_values: Vec<Json> = s.options.iter().map(|(n, v)| json!({"optionName": n, "name": v})).collect();
-        if taken.contains(&Json::Array(option_values.clone())) {
+        let option_values = option_values(s);
+        if taken.contains(&option_values) {
             tracing::warn!(flow = ctx.flow_name, handle, sku = %key, "a variant Shopify has shares its options with one the ERP sent; it is replaced");
             continue;
         }
