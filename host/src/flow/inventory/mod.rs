@@ -93,7 +93,7 @@ async fn push_async(ctx: &ShopifyContext<'_>, records: &[KeyedRecord]) -> Vec<Re
                 l.item = Some(saved.item.clone());
                 l.before = Some(saved.pushed);
                 if saved.pushed == l.target {
-                    out[l.index] = Some(Ok(Pushed { external_id: format!("{}@{}", saved.item, l.trace.shopify_location), created: false }));
+                    out[l.index] = Some(Ok(pushed(l)));
                     saved.trace = l.trace.clone();
                     memo.refreshed.push(saved);
                 }
@@ -152,10 +152,13 @@ async fn push_async(ctx: &ShopifyContext<'_>, records: &[KeyedRecord]) -> Vec<Re
 async fn stock(ctx: &ShopifyContext<'_>, unstocked: BTreeMap<String, Vec<Level>>, out: &mut [Option<Result<Pushed, PluginError>>], memo: &mut Memo) -> Vec<Level> {
     let mut ready = Vec::new();
     for (item, mut group) in unstocked {
+        for l in &mut group {
+            l.newly_stocked = true;
+        }
         if ctx.gate() == Gate::Shadow {
             for l in group {
                 intend(ctx, &l);
-                out[l.index] = Some(Ok(Pushed { external_id: format!("{item}@{}", l.trace.shopify_location), created: true }));
+                out[l.index] = Some(Ok(pushed(&l)));
             }
             continue;
         }
@@ -165,10 +168,10 @@ async fn stock(ctx: &ShopifyContext<'_>, unstocked: BTreeMap<String, Vec<Level>>
                 out[l.index] = Some(match ctx.gate() {
                     Gate::DryRun => {
                         dry_run::print(ctx.flow_name, "inventoryActivate", &format!("{} at {}: available {} ({item})", l.trace.sku, l.trace.shopify_location, l.target));
-                        Ok(Pushed { external_id: format!("{item}@{}", l.trace.shopify_location), created: true })
+                        Ok(pushed(&l))
                     }
                     _ => match inv::activate(ctx.client, &item, &l.trace.shopify_location, l.target).await {
-                        Ok(()) => Ok(remember(ctx, &l, true, memo)),
+                        Ok(()) => Ok(remember(ctx, &l, memo)),
                         Err(e) => Err(write_error(&e)),
                     },
                 });
@@ -186,7 +189,6 @@ async fn stock(ctx: &ShopifyContext<'_>, unstocked: BTreeMap<String, Vec<Level>>
             Ok(()) => {
                 for l in &mut group {
                     l.before = Some(0);
-                    l.newly_stocked = true;
                 }
                 ready.extend(group);
             }
@@ -283,7 +285,7 @@ impl Memo {
 
 /// Record a level set: its state (stored with the call's [`Memo`]), the echo to ignore and the
 /// undo entry.
-fn remember(ctx: &ShopifyContext<'_>, l: &Level, created: bool, memo: &mut Memo) -> Pushed {
+fn remember(ctx: &ShopifyContext<'_>, l: &Level, memo: &mut Memo) -> Pushed {
     let item = l.item.clone().unwrap_or_default();
     memo.set.push((
         l.index,
@@ -294,7 +296,12 @@ fn remember(ctx: &ShopifyContext<'_>, l: &Level, created: bool, memo: &mut Memo)
         let target = Target { object: LEVEL_OBJECT, key: &l.trace.sku, id: &item, location: Some(&l.trace.shopify_location) };
         ctx.undo(target, "available", serde_json::json!(l.before), serde_json::json!(l.target));
     }
-    Pushed { external_id: format!("{item}@{}", l.trace.shopify_location), created }
+    pushed(l)
+}
+
+/// The outcome of a level: `item@location`, created when this push stocked it there.
+fn pushed(l: &Level) -> Pushed {
+    Pushed { external_id: format!("{}@{}", l.item.as_deref().unwrap_or(""), l.trace.shopify_location), created: l.newly_stocked }
 }
 
 /// Set every level with compare-and-set; stale ones are re-read and re-applied.
@@ -307,7 +314,7 @@ async fn set_with_conflicts(ctx: &ShopifyContext<'_>, mut levels: Vec<Level>, ou
             } else {
                 intend(ctx, &l);
             }
-            out[l.index] = Some(Ok(Pushed { external_id: format!("{}@{}", l.item.clone().unwrap_or_default(), l.trace.shopify_location), created: l.newly_stocked }));
+            out[l.index] = Some(Ok(pushed(&l)));
         }
         return;
     }
@@ -325,7 +332,7 @@ async fn set_with_conflicts(ctx: &ShopifyContext<'_>, mut levels: Vec<Level>, ou
         let mut stale = Vec::new();
         for (l, result) in levels.into_iter().zip(results) {
             match result {
-                Ok(()) => out[l.index] = Some(Ok(remember(ctx, &l, l.newly_stocked, memo))),
+                Ok(()) => out[l.index] = Some(Ok(remember(ctx, &l, memo))),
                 Err(WriteError::Record(e)) if e.code.as_deref() == Some("CHANGE_FROM_QUANTITY_STALE") && round < CONFLICT_ROUNDS => stale.push(l),
                 Err(e) => out[l.index] = Some(Err(write_error(&e))),
             }
