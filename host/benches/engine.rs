@@ -13,7 +13,8 @@ use std::net::{TcpListener, TcpStream};
 use std::process::{Command, Stdio};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
-use weft::queue::{Queue, SystemClock};
+use weft::clock::SystemClock;
+use weft::queue::Queue;
 use weft::store::{NewJob, Store};
 
 fn job(i: usize) -> NewJob {

@@ -8,7 +8,7 @@
 use std::path::Path;
 use std::time::{Duration, Instant};
 use weft::config::LimitsConfig;
-use weft::plugin::bindings::types::{Product, ProductStatus, Record, Variant};
+use weft::model::{Product, ProductStatus, Record, Variant};
 use weft::plugin::http::Network;
 use weft::plugin::{Grant, HostOptions, PluginHost};
 use weft::redact::Redactor;

@@ -11,7 +11,7 @@
 //! ```
 
 use crate::config::BreakerConfig;
-use crate::store::JobError;
+use crate::store::{ErrorClass, JobError};
 use std::collections::HashMap;
 use std::sync::Mutex;
 use std::time::Duration;
@@ -66,7 +66,7 @@ pub struct Verdict {
 
 /// Whether an error could come from a failing endpoint rather than from the record.
 pub fn may_be_systemic(error: &JobError) -> bool {
-    matches!(error.class.as_str(), "unauthorized" | "rate_limited" | "retryable" | "deadline")
+    matches!(error.class, ErrorClass::Unauthorized | ErrorClass::RateLimited | ErrorClass::Retryable | ErrorClass::Deadline)
 }
 
 /// Breaker state of every flow (suspicions are in memory; pauses are in the store).

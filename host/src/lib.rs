@@ -2,12 +2,14 @@
 
 pub mod alerts;
 pub mod breaker;
+pub mod clock;
 pub mod cli;
 pub mod conformance;
 pub mod config;
 pub mod domain;
 pub mod flow;
 pub mod metrics;
+pub mod model;
 pub mod ops;
 pub mod plugin;
 pub mod queue;

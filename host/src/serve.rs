@@ -5,7 +5,8 @@ use crate::config::Config;
 use crate::flow::FlowEngine;
 use crate::metrics::Metrics;
 use crate::plugin::{HostOptions, PluginHost};
-use crate::queue::{Clock, Queue, SystemClock};
+use crate::clock::{Clock, SystemClock};
+use crate::queue::Queue;
 use crate::redact::Redactor;
 use crate::scheduler::Scheduler;
 use crate::server::{self, ServerState};
@@ -36,10 +37,7 @@ impl Service {
     /// Open the store, load plugins and build the flow engine.
     pub fn open(config: Config) -> Result<Service, String> {
         let store = Store::open(&config.store.path).map_err(|e| e.to_string())?;
-        // Only one process can hold the database, so every lease left in it belongs to a
-        // process that is gone: release them all now.
-        let now = SystemClock.now_ms();
-        let released = store.recover_leases(u64::MAX, now).map_err(|e| e.to_string())?;
+        let released = store.recover_orphaned_leases(SystemClock.now_ms()).map_err(|e| e.to_string())?;
         if released > 0 {
             tracing::warn!(released, "released jobs leased by a previous process that did not finish them");
         }

@@ -103,8 +103,9 @@ fn now_ms() -> u64 {
     std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_millis() as u64
 }
 
-/// From the lineage of `key`: the oldest write whose request contains `marker`, and the run
-/// of the scheduled pull that brought it in, with when that pull started.
+/// From the lineage of `key`: the oldest write whose request contains `marker`, and the
+/// scheduled pull that brought it in (its run, and the tick that enqueued it, from the pull job's
+/// key `pull@<tick ms>`).
 fn pulled_by(addr: &str, key: &str, marker: &str) -> (Value, u64) {
     let (status, body) = get(addr, &format!("/api/lineage?key={key}&limit=500")).expect("admin API answers");
     assert_eq!(status, 200, "{body}");
@@ -114,21 +115,46 @@ fn pulled_by(addr: &str, key: &str, marker: &str) -> (Value, u64) {
     let step = step.unwrap_or_else(|| panic!("no write of {marker:?} in the lineage of {key}: {body}"));
     let source = step["record"]["source"].as_str().unwrap_or_default();
     let run: u64 = source.split("(pulled by run ").nth(1).and_then(|r| r.trim_end_matches(')').parse().ok()).unwrap_or_else(|| panic!("not brought in by a pull: {step}"));
-    let (_, body) = get(addr, &format!("/api/runs/{run}")).expect("admin API answers");
+    let (_, body) = get(addr, &format!("/api/runs/{run}?records")).expect("admin API answers");
     let run: Value = serde_json::from_str(&body).unwrap();
-    let started = run["run"]["started_ms"].as_u64().unwrap();
-    (run["run"].clone(), started)
+    let tick = run["records"].as_array().into_iter().flatten().find_map(|r| r["key"].as_str()?.strip_prefix("pull@")?.parse().ok());
+    (run["run"].clone(), tick.unwrap_or_else(|| panic!("run {run} is not a scheduled pull")))
 }
 
-/// When the first pull of `flow` that started at or after `since_ms` started (none yet: the
-/// pull running at `since_ms` may be the one): every pull from then on reads what was committed
-/// before `since_ms`.
-fn first_pull_since(addr: &str, flow: &str, since_ms: u64) -> Option<u64> {
-    let (status, body) = get(addr, &format!("/api/runs?flow={flow}&limit=500")).expect("admin API answers");
-    assert_eq!(status, 200, "{body}");
-    let runs: Vec<Value> = serde_json::from_str(&body).unwrap();
-    let pulls = runs.iter().filter(|r| r["counts"].as_object().is_some_and(|c| c.keys().any(|k| k.starts_with("enqueued"))));
-    pulls.filter_map(|r| r["started_ms"].as_u64()).filter(|s| *s >= since_ms).min()
+/// Every tick of `flow`'s schedule while it is watched, as `weft serve` reports it
+/// (`last_tick_ms` of `/api/flows/FLOW`, polled well within the tick).
+struct Ticks {
+    seen: std::sync::Arc<std::sync::Mutex<std::collections::BTreeSet<u64>>>,
+    stop: std::sync::Arc<std::sync::atomic::AtomicBool>,
+}
+
+impl Ticks {
+    fn watch(addr: &str, flow: &str) -> Ticks {
+        let seen: std::sync::Arc<std::sync::Mutex<std::collections::BTreeSet<u64>>> = std::sync::Arc::default();
+        let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let (s, halt, addr, path) = (std::sync::Arc::clone(&seen), std::sync::Arc::clone(&stop), addr.to_owned(), format!("/api/flows/{flow}"));
+        std::thread::spawn(move || {
+            while !halt.load(std::sync::atomic::Ordering::SeqCst) {
+                let tick = get(&addr, &path).and_then(|(_, body)| serde_json::from_str::<Value>(&body).ok()?["last_tick_ms"].as_u64());
+                if let Some(tick) = tick {
+                    s.lock().unwrap().insert(tick);
+                }
+                std::thread::sleep(TICK / 20);
+            }
+        });
+        Ticks { seen, stop }
+    }
+
+    /// The first tick at or after `since_ms`.
+    fn first_since(&self, since_ms: u64) -> Option<u64> {
+        self.seen.lock().unwrap().range(since_ms..).next().copied()
+    }
+}
+
+impl Drop for Ticks {
+    fn drop(&mut self) {
+        self.stop.store(true, std::sync::atomic::Ordering::SeqCst);
+    }
 }
 
 /// Wait until `done()`, or fail with `what`, the host's log and the simulator's counters.
@@ -229,6 +255,8 @@ fn tryton_catalog_and_stock_reach_the_simulator_and_only_changes_cost_writes() {
     assert_eq!(product(&sim, &handle).unwrap().0["tags"], json!(["summer-sale"]));
 
     // Changes in Tryton: name, price and stock (+3).
+    let ticks = [("products", Ticks::watch(&addr, "products")), ("inventory", Ticks::watch(&addr, "inventory"))];
+    std::thread::sleep(TICK);
     let changed = Instant::now();
     t.model("product.template", "write", vec![json!([tmpl]), json!({"name": "Weft Probe Renamed", "list_price": {"__class__": "Decimal", "decimal": "12.50"}})]);
     let renamed_ms = now_ms();
@@ -243,15 +271,14 @@ fn tryton_catalog_and_stock_reach_the_simulator_and_only_changes_cost_writes() {
     eprintln!("name and price reached the simulator {:?} after the edit", changed.elapsed());
     wait_for(limit, "Tryton's stock change in the simulator", &log, &sim, || available(&sim, &code, &wh) == Some(11));
     eprintln!("changes reached the simulator {:?} after the edit (tick {TICK:?})", changed.elapsed());
-    // Within one tick: each change was brought in by the first scheduled pull that read Tryton
-    // after it was committed — the pull already running during the edit, or the next one.
-    // (A pull takes seconds against Tryton here, longer than the 2 s tick, so the wall-clock
-    // latency above is pull time, not missed ticks.)
-    for (flow, since, marker) in [("products", renamed_ms, "Weft Probe Renamed"), ("inventory", received_ms, "\"on_hand\":12")] {
-        let (run, started) = pulled_by(&addr, &code, marker);
-        let first = first_pull_since(&addr, flow, since);
-        assert!(first.is_none_or(|first| started <= first), "{flow}: the change was pulled by run {run} (started {started}), after the first pull since the edit (started {first:?})");
-        eprintln!("{flow}: the change was pulled by run {} (started {} ms after the edit)", run["id"], started as i64 - since as i64);
+    // Within one tick: each change was brought in by the first scheduled pull enqueued after
+    // it was committed — or by one enqueued before (the pull already running during the edit).
+    // (A tick whose pull is still running is skipped, so ticks are not evenly spaced.)
+    for ((flow, ticks), (since, marker)) in ticks.iter().zip([(renamed_ms, "Weft Probe Renamed"), (received_ms, "\"on_hand\":12")]) {
+        let (run, tick) = pulled_by(&addr, &code, marker);
+        let first = ticks.first_since(since);
+        assert!(first.is_none_or(|first| tick <= first), "{flow}: the change was pulled by run {run} (tick {tick}), after the first tick since the edit ({first:?})");
+        eprintln!("{flow}: the change was pulled by run {} (its tick {} ms after the edit)", run["id"], tick as i64 - since as i64);
     }
     assert_eq!(product(&sim, &handle).unwrap().0["tags"], json!(["summer-sale"]), "a Shopify-owned field survives the product sync");
 

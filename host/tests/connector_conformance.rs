@@ -6,7 +6,7 @@ mod connector_support;
 use connector_support::tryton::env_or_skip;
 use connector_support::*;
 use weft::conformance::{self, Call, ErrorClass, FailureCase, PullCase, PushCase, Spec};
-use weft::plugin::bindings::types::*;
+use weft::model::*;
 use weft::plugin::Grant;
 
 fn pull(entity: Entity, page_size: u32, min_records: usize, max_repeats: usize, repeatable: bool) -> PullCase {

@@ -6,7 +6,7 @@ mod connector_support;
 
 use connector_support::*;
 use std::collections::BTreeSet;
-use weft::plugin::bindings::types::*;
+use weft::model::*;
 use weft::plugin::{Grant, PluginHost};
 
 /// Follow the pull protocol for `entity` from `cursor`: records, reported `file:line`s, last cursor.

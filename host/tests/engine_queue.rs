@@ -5,8 +5,9 @@
 use std::path::Path;
 use std::process::Command;
 use std::sync::Arc;
-use weft::queue::{Disposition, ManualClock, Queue, RetryPolicy};
-use weft::store::{JobError, NewJob, Store};
+use weft::clock::ManualClock;
+use weft::queue::{Disposition, Queue, RetryPolicy};
+use weft::store::{ErrorClass, JobError, NewJob, Store};
 
 const T0: u64 = 1_800_000_000_000;
 
@@ -15,7 +16,8 @@ fn job(flow: &str, key: &str) -> NewJob {
 }
 
 fn error(retryable: bool, retry_after_ms: Option<u64>) -> JobError {
-    JobError { class: if retryable { "retryable" } else { "invalid_input" }.into(), message: "boom".into(), retryable, retry_after_ms }
+    let error = JobError::new(if retryable { ErrorClass::Retryable } else { ErrorClass::InvalidInput }, "boom");
+    JobError { retry_after_ms, ..error }
 }
 
 fn queue(dir: &Path) -> (Queue, Arc<ManualClock>) {

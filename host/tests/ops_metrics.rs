@@ -29,7 +29,7 @@ fn deliver(addr: &str, id: &str, body: &[u8], signature: &str) -> u16 {
 fn metrics_parse_and_move_with_the_work_done() {
     let mut bed = Bed::new(3, "[flows.orders_in]\nfrom = \"shopify\"\nto = \"erp\"\nobject = \"order\"\ntrigger = { webhook = true }\n");
     let serve = bed.serve();
-    let synced = |s: &prometheus_parse::Scrape| value(s, "weft_records_total", &[("flow", "inventory"), ("outcome", "synced")]);
+    let synced = |s: &prometheus_parse::Scrape| ["created", "updated"].iter().map(|o| value(s, "weft_records_total", &[("flow", "inventory"), ("outcome", o)])).sum::<f64>();
 
     let before = scrape(&bed.addr);
     assert_eq!(synced(&before), 0.0);
@@ -49,7 +49,7 @@ fn metrics_parse_and_move_with_the_work_done() {
 
     let after = scrape(&bed.addr);
     assert_eq!(synced(&after), 3.0, "exactly the three records synced");
-    for outcome in ["retried", "dead_lettered", "failed", "held"] {
+    for outcome in ["unchanged", "skipped", "shadowed", "retried", "dead_lettered", "failed", "held"] {
         assert_eq!(value(&after, "weft_records_total", &[("flow", "inventory"), ("outcome", outcome)]), 0.0, "{outcome}");
     }
     assert_eq!(value(&after, "weft_webhook_receipts_total", &[("source", "shopify")]), 3.0);

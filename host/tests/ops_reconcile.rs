@@ -104,7 +104,7 @@ fn reconcile_compares_order_counts_and_totals_per_day() {
     s.add_feed("orders-1.csv", &orders(&[("E1", "2026-11-02T10:00:00Z", "5.00"), ("E2", "2026-11-02T11:00:00Z", "7.25"), ("E3", "2026-11-03T09:00:00Z", "5.00")]));
     s.add_flow("external-orders", "from = \"erp\"\nto = \"shopify\"\nobject = \"order\"");
     let out = s.weft(&["run", "external-orders", "--once"]);
-    assert!(out.ok && out.stdout.contains("\"created\": 3"), "{out}");
+    assert!(out.ok && out.stdout.contains("outcomes created 3, pulled 1;"), "{out}");
     // A storefront order is not the ERP's: it is not counted against the ERP's.
     s.sim.place_order(Some("shopper@example.com"), &[("SKU-1-0".into(), 1)]).unwrap();
 

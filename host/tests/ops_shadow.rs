@@ -72,7 +72,7 @@ fn shadow_catalog_diff_lists_changed_fields_prices_and_missing_products() {
     s.add_feed("products-1.csv", &products(&[("P0", "product-0", "Product 0 Deluxe", "SKU-0-0", "5.00"), ("P1", "product-1", "Product 1", "SKU-1-0", "7.50"), ("P9", "product-9", "Product 9", "SKU-9-0", "3.00")]));
     s.add_flow("catalog", "from = \"erp\"\nto = \"shopify\"\nobject = \"product\"\nmode = \"shadow\"");
     let out = s.weft(&["run", "catalog", "--once"]);
-    assert!(out.ok && out.stdout.contains("\"shadowed\": 3"), "{out}");
+    assert!(out.ok && out.stdout.contains("outcomes shadowed 3, pulled 1;"), "{out}");
     assert_eq!(shop_writes(&s), vec![], "shadow mode writes nothing: {out}");
 
     let out = s.weft(&["shadow", "diff", "catalog", "--json"]);
@@ -94,7 +94,7 @@ fn shadow_into_the_erp_pushes_nothing_and_diff_fetches_from_the_connector() {
     s.sim.place_order(Some("b@example.com"), &[("SKU-1-0".into(), 2)]).unwrap();
     s.add_flow("orders", "from = \"shopify\"\nto = \"erp\"\nobject = \"order\"\nmode = \"shadow\"");
     let out = s.weft(&["run", "orders", "--once"]);
-    assert!(out.ok && out.stdout.contains("\"shadowed\": 2"), "{out}");
+    assert!(out.ok && out.stdout.contains("outcomes shadowed 2, pulled 1;"), "{out}");
     let outbox = s.data().join("feed/out");
     let written = std::fs::read_dir(&outbox).map(|d| d.count()).unwrap_or(0);
     assert_eq!(written, 0, "no ERP push in shadow mode: {out}");

@@ -17,7 +17,7 @@ mod polyglot_support;
 use polyglot_support::*;
 use std::time::{Duration, Instant};
 use weft::config::LimitsConfig;
-use weft::plugin::bindings::types::Record;
+use weft::model::Record;
 use weft::plugin::{CacheStatus, Grant, PluginHost};
 
 const PLUGINS: [(&str, &str); 3] = [("Rust", "sku-normalize"), ("Python", "sku-normalize-py"), ("JS (QuickJS)", "sku-normalize-js")];

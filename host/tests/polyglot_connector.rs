@@ -7,7 +7,7 @@ use polyglot_support::erp::FakeErp;
 use polyglot_support::*;
 use weft::config::{LimitsConfig, Secret};
 use weft::conformance::{self, Call, ErrorClass, FailureCase, PullCase, PushCase, Spec};
-use weft::plugin::bindings::types::*;
+use weft::model::*;
 use weft::plugin::policy::HostPattern;
 use weft::plugin::{Grant, PluginHost};
 

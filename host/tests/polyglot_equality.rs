@@ -6,7 +6,7 @@ mod polyglot_support;
 
 use polyglot_support::*;
 use weft::config::LimitsConfig;
-use weft::plugin::bindings::types::*;
+use weft::model::*;
 use weft::plugin::{Grant, PluginHost};
 
 const PORTS: [&str; 3] = ["sku-normalize", "sku-normalize-py", "sku-normalize-js"];

@@ -6,7 +6,7 @@ mod polyglot_support;
 
 use polyglot_support::*;
 use weft::config::LimitsConfig;
-use weft::plugin::bindings::types::*;
+use weft::model::*;
 use weft::plugin::{Grant, PluginHost};
 
 fn grant(toml_text: &str) -> Grant {

@@ -8,7 +8,7 @@ use connector_support::tryton::{env_or_skip, Tryton};
 use connector_support::{plugin_host, run_id, shop_customer, shop_order as order};
 use serde_json::{json, Value};
 use std::time::{Duration, Instant};
-use weft::plugin::bindings::types::*;
+use weft::model::*;
 use weft::plugin::{PluginHost, PluginSession};
 
 fn session(host: &PluginHost, t: &Tryton) -> PluginSession {

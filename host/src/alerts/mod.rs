@@ -69,10 +69,10 @@ fn alert(reading: Reading, firing: bool, now_ms: u64) -> Alert {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::store::{NewJob, RunRecord};
+    use crate::store::{ErrorClass, JobError, NewJob, Outcome, RunRecord};
 
-    fn record(outcome: &str) -> RunRecord {
-        RunRecord { key: "k".into(), outcome: outcome.into(), attempts: 1, ..Default::default() }
+    fn record(outcome: Outcome) -> RunRecord {
+        RunRecord { key: "k".into(), outcome, attempts: 1, ..Default::default() }
     }
 
     #[test]
@@ -80,12 +80,12 @@ mod tests {
         let tmp = tempfile::tempdir().unwrap();
         let store = Store::open(tmp.path()).unwrap();
         let run = store.start_run("inv", "schedule", 1_000).unwrap();
-        store.add_run_records(run.id, &[record("created"), record("dead"), record("dead"), record("dead"), record("enqueued 4")]).unwrap();
+        store.add_run_records(run.id, &[record(Outcome::Created), record(Outcome::Dead), record(Outcome::Dead), record(Outcome::Dead), record(Outcome::Pulled)]).unwrap();
         store.finish_run(run.id, 1_100, None).unwrap();
         let job = NewJob { flow: "inv".into(), trigger: "schedule".into(), key: "k".into(), payload: serde_json::json!({}), webhook_id: None };
         store.enqueue(&[job], 1_000, None).unwrap();
         let leased = store.lease(None, 1_000, 60_000, 10).unwrap();
-        let error = crate::store::JobError { class: "permanent".into(), message: "no".into(), retryable: false, retry_after_ms: None };
+        let error = JobError::new(ErrorClass::Permanent, "no");
         store.dead_letter(&leased[0], error, 1_000).unwrap();
         store.set_paused("inv", true, 1_200).unwrap();
         let text = "[connections.a]\nplugin = \"x\"\n[connections.b]\nplugin = \"y\"\n\

@@ -101,16 +101,9 @@ fn read_flow(store: &Store, rule: &RuleConfig, flow: &str, q: &QueueStatus, now_
             let since = now_ms.saturating_sub(window.as_millis() as u64);
             let (mut failed, mut total) = (0u64, 0u64);
             for run in store.runs_since(flow, since)? {
-                for (outcome, n) in &run.counts {
-                    match crate::metrics::outcome_label(outcome) {
-                        Some("retried" | "dead_lettered" | "failed" | "held") => {
-                            failed += n;
-                            total += n;
-                        }
-                        Some(_) => total += n,
-                        None => {}
-                    }
-                }
+                let (f, w) = run.failures_and_writes();
+                failed += f;
+                total += w;
             }
             let threshold = rule.threshold.unwrap_or(0.0);
             let rate = if total == 0 { 0.0 } else { failed as f64 / total as f64 };

@@ -7,6 +7,7 @@
 //! simulator, and prints a summary per flow read from the admin API. Without `--once` it then
 //! keeps `weft serve` and the simulator running so the CLI can explore them.
 
+use crate::clock::{Clock, SystemClock};
 use super::remote::Admin;
 use crate::config::Config;
 use crate::shopify::{queries, ClientConfig, Priority, ShopifyClient};
@@ -203,14 +204,10 @@ fn fill(state: &Value, dir: &Path, listen: &str, sim: &str) -> Result<String, St
     }
 }
 
-fn now_ms() -> u64 {
-    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_millis() as u64).unwrap_or_default()
-}
-
 /// Pause (or resume) flows in the store before `weft serve` opens it.
 fn hold(config: &Config, flows: &[&str], paused: bool) -> Result<(), String> {
     let store = Store::open(&config.store.path).map_err(|e| e.to_string())?;
-    let now = now_ms();
+    let now = SystemClock.now_ms();
     for flow in flows.iter().filter(|f| config.flows.contains_key(**f)) {
         store.set_paused(flow, paused, now).map_err(|e| e.to_string())?;
     }
@@ -253,7 +250,7 @@ fn settle(admin: &Admin, config: &Config) -> Result<(), String> {
         let queues = admin.get("/api/queues")?;
         // Jobs backing off before a retry (a variant whose product the ERP export got wrong
         // never appears) do not hold the phase; the summary reports them.
-        let soon = now_ms() + RETRY_HORIZON.as_millis() as u64;
+        let soon = SystemClock.now_ms() + RETRY_HORIZON.as_millis() as u64;
         let busy = config.flows.keys().any(|f| {
             let q = &queues[f.as_str()];
             let due = q["ready"].as_u64().unwrap_or(0) > 0 && q["next_due_ms"].as_u64().is_some_and(|d| d <= soon);

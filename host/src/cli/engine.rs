@@ -5,7 +5,8 @@
 use crate::config::Config;
 use crate::flow::FlowEngine;
 use crate::plugin::{HostOptions, PluginHost};
-use crate::queue::{Queue, SystemClock};
+use crate::clock::SystemClock;
+use crate::queue::Queue;
 use crate::redact::Redactor;
 use crate::store::Store;
 use std::sync::Arc;

@@ -3,7 +3,7 @@
 
 use crate::config::Config;
 use crate::ops;
-use crate::queue::{Clock, SystemClock};
+use crate::clock::{Clock, SystemClock};
 use crate::store::{Store, StoreError};
 use clap::Subcommand;
 use serde_json::{json, Value};

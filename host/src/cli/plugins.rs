@@ -4,7 +4,7 @@ mod canned;
 mod harness;
 
 use crate::config::Config;
-use crate::plugin::bindings::types::Record;
+use crate::model::Record;
 use crate::plugin::{CallError, Grant, HostOptions, PluginHost, PluginKind, PluginSession};
 use crate::redact::Redactor;
 use crate::store::Store;

@@ -5,10 +5,10 @@
 //! it would make instead of making them.
 
 use crate::config::Config;
-use crate::flow::inventory::dry_run;
+use crate::flow::base::dry_run;
 use crate::flow::Work;
-use crate::queue::{Clock, SystemClock};
-use crate::store::{NewJob, Store};
+use crate::clock::{Clock, SystemClock};
+use crate::store::{NewJob, Outcome, Store};
 use clap::Args;
 use std::collections::BTreeMap;
 use std::process::ExitCode;
@@ -78,7 +78,7 @@ pub fn run(args: RunArgs, config: Config) -> Result<ExitCode, String> {
         webhook_id: None,
     };
     queue.enqueue(vec![pull]).map_err(|e| e.to_string())?;
-    let mut counts: BTreeMap<String, u64> = BTreeMap::new();
+    let mut counts: BTreeMap<Outcome, u64> = BTreeMap::new();
     let mut runs = 0;
     let started = std::time::Instant::now();
     loop {
@@ -93,21 +93,22 @@ pub fn run(args: RunArgs, config: Config) -> Result<ExitCode, String> {
         }
         let id = engine.run_batch(&args.flow, jobs).map_err(|e| e.to_string())?;
         runs += 1;
-        if let Some(run) = store.run(id).map_err(|e| e.to_string())? {
+        if let Some(run) = id.map(|id| store.run(id)).transpose().map_err(|e| e.to_string())?.flatten() {
             for (outcome, n) in run.counts {
                 *counts.entry(outcome).or_default() += n;
             }
         }
         // Progress on stderr: a long first sync shows how far it is.
-        let records: u64 = counts.iter().filter(|(k, _)| !k.starts_with("enqueued")).map(|(_, n)| n).sum();
+        let records: u64 = counts.iter().filter(|(o, _)| **o != Outcome::Pulled).map(|(_, n)| n).sum();
         let queued = store.queue_status().map_err(|e| e.to_string())?.get(&args.flow).map_or(0, |s| s.ready + s.leased);
         eprintln!("{}: batch {runs}: {records} records done, {queued} queued, {:.1}s", args.flow, started.elapsed().as_secs_f64());
     }
     let status = store.queue_status().map_err(|e| e.to_string())?.remove(&args.flow).unwrap_or_default();
     println!(
-        "flow {}{}: {runs} batch(es); outcomes {counts:?}; queued {}, dead-lettered {}",
+        "flow {}{}: {runs} batch(es); outcomes {}; queued {}, dead-lettered {}",
         args.flow,
         if args.dry_run { " (dry run: nothing was written)" } else { "" },
+        counts.iter().map(|(o, n)| format!("{o} {n}")).collect::<Vec<_>>().join(", "),
         status.ready + status.leased,
         status.dead
     );

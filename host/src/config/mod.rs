@@ -7,7 +7,7 @@ pub mod flow;
 mod secret;
 
 pub use alerts::{AlertsConfig, BreakerConfig};
-pub use flow::{FlowConfig, FlowMode, ObjectKind, TriggerConfig};
+pub use flow::{ChannelConfig, Endpoint, FlowConfig, FlowMode, ObjectKind, RuleOverride, TriggerConfig};
 pub use secret::{Secret, SecretSource};
 
 use serde::Deserialize;

@@ -20,7 +20,7 @@
 mod pull;
 mod push;
 
-use crate::plugin::bindings::types::{Entity, PluginError, Record};
+use crate::model::{Entity, PluginError, Record};
 use crate::plugin::{Grant, PluginHost, PluginSession};
 use std::fmt;
 use std::time::{Duration, Instant};

@@ -1,7 +1,7 @@
 //! Pull checks: page limits, cursor resume in fresh instances, completeness, no restart.
 
 use super::{session, PullCase, Report, Spec};
-use crate::plugin::bindings::types::{Entity, FieldError, PluginError};
+use crate::model::{Entity, FieldError, PluginError};
 use crate::plugin::{PluginHost, PluginSession};
 use std::collections::BTreeSet;
 

@@ -1,7 +1,7 @@
 //! Push checks (idempotency, batch isolation) and the expected error classes.
 
 use super::{session, Call, ErrorClass, FailureCase, PushCase, Report, Spec};
-use crate::plugin::bindings::types::{KeyedRecord, PluginError, Pushed};
+use crate::model::{KeyedRecord, PluginError, Pushed};
 use crate::plugin::PluginHost;
 
 fn push_once(host: &PluginHost, spec: &Spec, case: &PushCase, key: &str) -> Result<Result<Pushed, PluginError>, String> {

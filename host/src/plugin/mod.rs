@@ -5,16 +5,15 @@
 //! host.session(id, grant)   ── fresh instance per job ─▶ PluginSession::{pull, push, apply, ...}
 //! ```
 
-pub mod bindings;
 mod engine;
-mod host_impl;
 pub mod http;
+mod imports;
 pub mod loader;
 pub mod manifest;
 pub mod policy;
-mod records;
 mod session;
 mod state;
+pub mod wit;
 
 pub use engine::{PluginEngine, EPOCH_TICK};
 pub use loader::{CacheStatus, LoadedPlugin, Refused, WorldInfo};

@@ -248,7 +248,7 @@ pub async fn levels_by_sku(client: &ShopifyClient, skus: &[String]) -> Result<Ve
 pub async fn read_skus(client: &ShopifyClient, skus: &[String]) -> Result<SkuRead, ShopifyError> {
     let mut out = SkuRead::default();
     for chunk in skus.chunks(LEVELS_PAGE) {
-        let query = chunk.iter().map(|s| format!("sku:\"{}\"", s.replace('"', "\\\""))).collect::<Vec<_>>().join(" OR ");
+        let query = super::search::any_sku(chunk);
         let mut after = Json::Null;
         loop {
             let vars = json!({"query": query, "first": LEVELS_PAGE, "after": after});

@@ -5,6 +5,7 @@
 use super::client::{full_jitter, Retry, ShopifyClient};
 use super::error::{RecordError, ShopifyError, WriteError};
 use super::queries;
+use super::search::quoted;
 use super::throttle::Priority;
 use serde_json::{json, Value as Json};
 
@@ -17,13 +18,9 @@ pub struct OrderRef {
     pub created: bool,
 }
 
-fn search_value(value: &str) -> String {
-    format!("\"{}\"", value.replace('\\', "\\\\").replace('"', "\\\""))
-}
-
 /// The order whose `sourceIdentifier` is `source_identifier`, if any.
 pub async fn find_by_source_identifier(client: &ShopifyClient, source_identifier: &str) -> Result<Option<OrderRef>, ShopifyError> {
-    let vars = json!({"query": format!("source_identifier:{}", search_value(source_identifier))});
+    let vars = json!({"query": format!("source_identifier:{}", quoted(source_identifier))});
     let data = client.execute(&queries::ORDER_BY_SOURCE_IDENTIFIER, vars, Priority::Orders).await?.data;
     let node = data["orders"]["nodes"].as_array().and_then(|n| n.iter().find(|o| o["sourceIdentifier"] == source_identifier)).cloned();
     Ok(node.map(|o| OrderRef { id: o["id"].as_str().unwrap_or("").to_string(), name: o["name"].as_str().unwrap_or("").to_string(), created: false }))

@@ -186,7 +186,7 @@ pub struct VariantPrice {
 pub async fn variants_by_sku(client: &ShopifyClient, skus: &[String]) -> Result<Vec<VariantPrice>, ShopifyError> {
     let mut out = Vec::new();
     for chunk in skus.chunks(50) {
-        let query = chunk.iter().map(|s| format!("sku:\"{}\"", s.replace('"', "\\\""))).collect::<Vec<_>>().join(" OR ");
+        let query = super::search::any_sku(chunk);
         let data = client.execute(&queries::VARIANT_PRICES_BY_SKU, json!({"query": query, "first": 250}), Priority::Catalog).await?.data;
         for v in data["productVariants"]["nodes"].as_array().into_iter().flatten() {
             out.push(VariantPrice {

@@ -6,7 +6,7 @@ use shopify_sim::{Seed, SimConfig, SimHandle, Simulator};
 use std::time::Duration;
 use weft::config::{Config, Secret};
 use weft::flow::idempotency_key;
-use weft::plugin::bindings::types::{InventoryLevel, KeyedRecord, Record};
+use weft::model::{InventoryLevel, KeyedRecord, Record};
 use weft::shopify::{ClientConfig, ShopifyClient};
 
 /// The API version the client speaks.

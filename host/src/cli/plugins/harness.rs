@@ -9,7 +9,7 @@
 use super::canned::{CannedResponse, CannedServer};
 use crate::conformance::{self, Call, ErrorClass, FailureCase, PullCase, PushCase, Spec};
 use crate::config::Secret;
-use crate::plugin::bindings::types::{Entity, Record};
+use crate::model::{Entity, Record};
 use crate::plugin::policy::HostPattern;
 use crate::plugin::{Grant, HostOptions, PluginHost, PluginKind};
 use crate::redact::Redactor;

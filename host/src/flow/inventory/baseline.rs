@@ -3,7 +3,7 @@
 //! thousands of per-SKU queries. Compare-and-set still guards every write, so a snapshot that
 //! has aged only costs a re-read of the levels that changed since.
 
-use super::super::shopify_out::ShopifyContext;
+use crate::flow::base::ShopifyContext;
 use super::state;
 use crate::shopify::inventory::{self as inv, Level};
 use std::collections::HashMap;
