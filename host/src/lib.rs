@@ -2,10 +2,10 @@
 
 pub mod alerts;
 pub mod breaker;
-pub mod clock;
 pub mod cli;
-pub mod conformance;
+pub mod clock;
 pub mod config;
+pub mod conformance;
 pub mod domain;
 pub mod flow;
 pub mod metrics;
@@ -14,8 +14,8 @@ pub mod ops;
 pub mod plugin;
 pub mod queue;
 pub mod reconcile;
-pub mod revert;
 pub mod redact;
+pub mod revert;
 pub mod scheduler;
 pub mod serve;
 pub mod server;

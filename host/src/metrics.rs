@@ -136,18 +136,48 @@ impl Metrics {
             registry: Registry::default(),
         };
         registry.register("records", "Records processed per flow and outcome (created, updated, unchanged, skipped, shadowed, retried, dead_lettered, failed, held)", m.records.clone());
-        registry.register_with_unit("run_duration", "Duration of one run (batch) of a flow", Unit::Seconds, m.run_duration.clone());
+        registry.register_with_unit(
+            "run_duration",
+            "Duration of one run (batch) of a flow",
+            Unit::Seconds,
+            m.run_duration.clone(),
+        );
         registry.register("queue_depth", "Jobs waiting or in progress per flow", m.queue_depth.clone());
         registry.register("dead_letters", "Dead-lettered jobs (not discarded) per flow", m.dead_letters.clone());
         registry.register("flow_paused", "1 when the flow's queue is paused", m.paused.clone());
-        registry.register("shopify_cost_spent", "Shopify GraphQL cost points charged (actualQueryCost)", m.shopify_cost.clone());
-        registry.register("shopify_cost_available", "Shopify cost points currently available (last throttleStatus)", m.shopify_available.clone());
+        registry.register(
+            "shopify_cost_spent",
+            "Shopify GraphQL cost points charged (actualQueryCost)",
+            m.shopify_cost.clone(),
+        );
+        registry.register(
+            "shopify_cost_available",
+            "Shopify cost points currently available (last throttleStatus)",
+            m.shopify_available.clone(),
+        );
         registry.register("shopify_throttled", "THROTTLED answers received from Shopify", m.shopify_throttled.clone());
-        registry.register_with_unit("plugin_call_duration", "Latency of one plugin call", Unit::Seconds, m.plugin_calls.clone());
-        registry.register("plugin_traps", "Plugin calls that failed as a whole (trap, deadline, memory limit...)", m.plugin_traps.clone());
+        registry.register_with_unit(
+            "plugin_call_duration",
+            "Latency of one plugin call",
+            Unit::Seconds,
+            m.plugin_calls.clone(),
+        );
+        registry.register(
+            "plugin_traps",
+            "Plugin calls that failed as a whole (trap, deadline, memory limit...)",
+            m.plugin_traps.clone(),
+        );
         registry.register("webhook_receipts", "Webhook deliveries received", m.webhook_receipts.clone());
-        registry.register("webhook_duplicates", "Webhook deliveries whose id was already received", m.webhook_duplicates.clone());
-        registry.register("webhook_rejections", "Webhook deliveries refused (bad signature, malformed)", m.webhook_rejections.clone());
+        registry.register(
+            "webhook_duplicates",
+            "Webhook deliveries whose id was already received",
+            m.webhook_duplicates.clone(),
+        );
+        registry.register(
+            "webhook_rejections",
+            "Webhook deliveries refused (bad signature, malformed)",
+            m.webhook_rejections.clone(),
+        );
         Metrics { registry, ..m }
     }
 
@@ -163,9 +193,13 @@ impl Metrics {
 
     /// Observe one plugin call; `failure` is the class of a whole-call failure.
     pub fn observe_plugin_call(&self, plugin: &str, call: &str, elapsed: Duration, failure: Option<ErrorClass>) {
-        self.plugin_calls.get_or_create(&CallLabels { plugin: plugin.to_owned(), call: call.to_owned() }).observe(elapsed.as_secs_f64());
+        self.plugin_calls
+            .get_or_create(&CallLabels { plugin: plugin.to_owned(), call: call.to_owned() })
+            .observe(elapsed.as_secs_f64());
         if let Some(class) = failure {
-            self.plugin_traps.get_or_create(&TrapLabels { plugin: plugin.to_owned(), class: class.name().to_owned() }).inc();
+            self.plugin_traps
+                .get_or_create(&TrapLabels { plugin: plugin.to_owned(), class: class.name().to_owned() })
+                .inc();
         }
     }
 
@@ -186,7 +220,12 @@ impl Metrics {
 
     /// The OpenMetrics text, with queue state (every configured flow, zero when empty) and the
     /// Shopify client's counters taken now.
-    pub fn render<'a>(&self, flows: impl Iterator<Item = &'a String>, queues: &BTreeMap<String, QueueStatus>, shopify: Option<ClientStats>) -> String {
+    pub fn render<'a>(
+        &self,
+        flows: impl Iterator<Item = &'a String>,
+        queues: &BTreeMap<String, QueueStatus>,
+        shopify: Option<ClientStats>,
+    ) -> String {
         let _guard = self.scrape.lock().unwrap_or_else(|e| e.into_inner());
         let empty = QueueStatus::default();
         for flow in flows {
@@ -227,7 +266,17 @@ mod tests {
         assert_eq!(outcome_label(Outcome::Pulled), None);
         let m = Metrics::new();
         let record = |outcome: Outcome| RunRecord { key: "k".into(), outcome, attempts: 1, ..Default::default() };
-        m.observe_run("inv", &[record(Outcome::Created), record(Outcome::Updated), record(Outcome::Updated), record(Outcome::Pulled), record(Outcome::Dead)], Duration::from_millis(3));
+        m.observe_run(
+            "inv",
+            &[
+                record(Outcome::Created),
+                record(Outcome::Updated),
+                record(Outcome::Updated),
+                record(Outcome::Pulled),
+                record(Outcome::Dead),
+            ],
+            Duration::from_millis(3),
+        );
         let text = m.render(["inv".to_owned()].iter(), &BTreeMap::new(), None);
         assert!(text.contains("weft_records_total{flow=\"inv\",outcome=\"created\"} 1"), "{text}");
         assert!(text.contains("weft_records_total{flow=\"inv\",outcome=\"updated\"} 2"), "{text}");

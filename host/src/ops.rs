@@ -25,8 +25,10 @@ pub fn set_paused(store: &Store, flow: &str, paused: bool, now_ms: u64) -> Resul
 pub fn plugins(host: &PluginHost, config: Option<&Config>) -> Value {
     let used_by = |id: &str| -> Vec<String> {
         let Some(config) = config else { return Vec::new() };
-        let connections = config.connections.iter().filter(|(_, c)| c.plugin == id).map(|(n, _)| format!("connection {n}"));
-        let transforms = config.transforms.iter().filter(|(_, t)| t.plugin == id).map(|(n, _)| format!("transform {n}"));
+        let connections =
+            config.connections.iter().filter(|(_, c)| c.plugin == id).map(|(n, _)| format!("connection {n}"));
+        let transforms =
+            config.transforms.iter().filter(|(_, t)| t.plugin == id).map(|(n, _)| format!("transform {n}"));
         connections.chain(transforms).collect()
     };
     let mut rows: Vec<Value> = host
@@ -37,7 +39,11 @@ pub fn plugins(host: &PluginHost, config: Option<&Config>) -> Value {
             row
         })
         .collect();
-    rows.extend(host.refused().iter().map(|r| json!({"id": r.id, "status": "refused", "reason": r.reason, "used_by": used_by(&r.id)})));
+    rows.extend(
+        host.refused()
+            .iter()
+            .map(|r| json!({"id": r.id, "status": "refused", "reason": r.reason, "used_by": used_by(&r.id)})),
+    );
     Value::Array(rows)
 }
 
@@ -75,7 +81,13 @@ pub fn flows(store: &Store, config: &Config, now_ms: u64, only: Option<&str>) ->
         };
         let last_success_ms = match recent.iter().find(|r| r.status == RunStatus::Succeeded) {
             Some(run) => run.ended_ms,
-            None => store.runs(&RunFilter { flow: Some(name.clone()), status: Some(RunStatus::Succeeded), ..Default::default() }, 1)?.pop().and_then(|r| r.ended_ms),
+            None => store
+                .runs(
+                    &RunFilter { flow: Some(name.clone()), status: Some(RunStatus::Succeeded), ..Default::default() },
+                    1,
+                )?
+                .pop()
+                .and_then(|r| r.ended_ms),
         };
         let (mut records, mut failed, mut writes) = (0u64, 0u64, 0u64);
         for run in &recent {
@@ -119,12 +131,23 @@ fn trigger_text(flow: &FlowConfig) -> String {
     if flow.trigger.webhook {
         parts.push("webhook".to_owned());
     }
-    if parts.is_empty() { "manual".to_owned() } else { parts.join(", ") }
+    if parts.is_empty() {
+        "manual".to_owned()
+    } else {
+        parts.join(", ")
+    }
 }
 
 /// A page of one run's records, optionally only one outcome (`failed` means every failure:
 /// failed, dead, retrying, held) and only keys containing `search`.
-pub fn run_records(store: &Store, run_id: u64, outcome: Option<&str>, search: Option<&str>, offset: usize, limit: usize) -> Result<Value, StoreError> {
+pub fn run_records(
+    store: &Store,
+    run_id: u64,
+    outcome: Option<&str>,
+    search: Option<&str>,
+    offset: usize,
+    limit: usize,
+) -> Result<Value, StoreError> {
     let matching: Vec<_> = store
         .run_records(run_id)?
         .into_iter()
@@ -158,11 +181,8 @@ pub fn run(store: &Store, id: u64, records: bool, failed_only: bool) -> Result<O
     let Some(run) = store.run(id)? else { return Ok(None) };
     let mut out = json!({"run": run});
     if records || failed_only {
-        let records: Vec<_> = store
-            .run_records(id)?
-            .into_iter()
-            .filter(|r| !failed_only || r.record.outcome.is_failure())
-            .collect();
+        let records: Vec<_> =
+            store.run_records(id)?.into_iter().filter(|r| !failed_only || r.record.outcome.is_failure()).collect();
         out["records"] = json!(records);
     }
     Ok(Some(out))

@@ -35,7 +35,12 @@ fn net_changes(entries: Vec<UndoEntry>) -> Vec<UndoEntry> {
 }
 
 /// Revert run `run_id`. `progress` gets one line per step.
-pub fn revert(engine: &FlowEngine, run_id: u64, dry_run: bool, progress: &mut dyn FnMut(&str)) -> Result<RevertReport, String> {
+pub fn revert(
+    engine: &FlowEngine,
+    run_id: u64,
+    dry_run: bool,
+    progress: &mut dyn FnMut(&str),
+) -> Result<RevertReport, String> {
     let store = engine.queue().store();
     let run = store.run(run_id).map_err(|e| e.to_string())?.ok_or_else(|| format!("no run {run_id}"))?;
     let entries = net_changes(store.undo_log(run_id).map_err(|e| e.to_string())?);
@@ -44,7 +49,9 @@ pub fn revert(engine: &FlowEngine, run_id: u64, dry_run: bool, progress: &mut dy
     let mut by_object: BTreeMap<JournalObject, Vec<&UndoEntry>> = BTreeMap::new();
     for e in &entries {
         if e.field == "created" {
-            report.for_person.push(format!("{} {} -> {} (created by the run; not deleted)", e.object, e.key, e.target_id));
+            report
+                .for_person
+                .push(format!("{} {} -> {} (created by the run; not deleted)", e.object, e.key, e.target_id));
         } else {
             by_object.entry(e.object).or_default().push(e);
         }
@@ -81,7 +88,12 @@ fn created_records(engine: &FlowEngine, run_id: u64, flow_name: &str, report: &m
     };
     for r in engine.queue().store().run_records(run_id).map_err(|e| e.to_string())?.into_iter().map(|e| e.record) {
         if r.outcome == Outcome::Created {
-            report.for_person.push(format!("{} {} created in {system} as {}", flow.object.entity().name(), r.key, r.response.unwrap_or_default()));
+            report.for_person.push(format!(
+                "{} {} created in {system} as {}",
+                flow.object.entity().name(),
+                r.key,
+                r.response.unwrap_or_default()
+            ));
         }
     }
     Ok(())
@@ -113,5 +125,4 @@ mod tests {
         assert_eq!((net[0].target_id.as_str(), &net[0].before, &net[0].after), ("a", &json!(10), &json!(15)));
         assert_eq!(net[1].target_id, "b");
     }
-
 }

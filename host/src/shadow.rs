@@ -62,7 +62,12 @@ pub fn diff(engine: &FlowEngine, flow_name: &str, progress: &mut dyn FnMut(&str)
     Ok(out)
 }
 
-fn erp(engine: &FlowEngine, flow: &FlowConfig, intents: &[Intent], progress: &mut dyn FnMut(&str)) -> Result<Vec<Difference>, String> {
+fn erp(
+    engine: &FlowEngine,
+    flow: &FlowConfig,
+    intents: &[Intent],
+    progress: &mut dyn FnMut(&str),
+) -> Result<Vec<Difference>, String> {
     let kind = flow.object.entity();
     let mut out = Vec::new();
     for (n, chunk) in intents.chunks(FETCH_CHUNK).enumerate() {

@@ -34,7 +34,9 @@ fn available(sim: &SimHandle, sku: &str, loc: &str) -> Option<i64> {
     let state = sim.state();
     let item = all(&state, "inventory_items").into_iter().find(|i| i["sku"] == json!(sku))?["id"].as_u64()?;
     let loc: u64 = loc.rsplit('/').next()?.parse().ok()?;
-    all(&state, "levels").into_iter().find(|l| l["item_id"] == json!(item) && l["location_id"] == json!(loc))?["quantities"]["available"].as_i64()
+    all(&state, "levels").into_iter().find(|l| l["item_id"] == json!(item) && l["location_id"] == json!(loc))?
+        ["quantities"]["available"]
+        .as_i64()
 }
 
 fn writes(sim: &SimHandle) -> (u64, u64) {
@@ -43,7 +45,14 @@ fn writes(sim: &SimHandle) -> (u64, u64) {
     (w("productSet"), w("inventorySetQuantities") + w("inventoryActivate"))
 }
 
-fn config(dir: &Path, listen: &str, sim: &SimHandle, t: &connector_support::tryton::Tryton, wh: &str, wh2: &str) -> std::path::PathBuf {
+fn config(
+    dir: &Path,
+    listen: &str,
+    sim: &SimHandle,
+    t: &connector_support::tryton::Tryton,
+    wh: &str,
+    wh2: &str,
+) -> std::path::PathBuf {
     let warehouses: Vec<String> = t.warehouses.iter().map(|w| w.to_string()).collect();
     let text = format!(
         r#"[store]
@@ -114,10 +123,18 @@ fn pulled_by(addr: &str, key: &str, marker: &str) -> (Value, u64) {
     let step = steps.iter().rev().find(|s| s["record"]["request"].as_str().is_some_and(|r| r.contains(marker)));
     let step = step.unwrap_or_else(|| panic!("no write of {marker:?} in the lineage of {key}: {body}"));
     let source = step["record"]["source"].as_str().unwrap_or_default();
-    let run: u64 = source.split("(pulled by run ").nth(1).and_then(|r| r.trim_end_matches(')').parse().ok()).unwrap_or_else(|| panic!("not brought in by a pull: {step}"));
+    let run: u64 = source
+        .split("(pulled by run ")
+        .nth(1)
+        .and_then(|r| r.trim_end_matches(')').parse().ok())
+        .unwrap_or_else(|| panic!("not brought in by a pull: {step}"));
     let (_, body) = get(addr, &format!("/api/runs/{run}?records")).expect("admin API answers");
     let run: Value = serde_json::from_str(&body).unwrap();
-    let tick = run["records"].as_array().into_iter().flatten().find_map(|r| r["key"].as_str()?.strip_prefix("pull@")?.parse().ok());
+    let tick = run["records"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .find_map(|r| r["key"].as_str()?.strip_prefix("pull@")?.parse().ok());
     (run["run"].clone(), tick.unwrap_or_else(|| panic!("run {run} is not a scheduled pull")))
 }
 
@@ -132,10 +149,12 @@ impl Ticks {
     fn watch(addr: &str, flow: &str) -> Ticks {
         let seen: std::sync::Arc<std::sync::Mutex<std::collections::BTreeSet<u64>>> = std::sync::Arc::default();
         let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
-        let (s, halt, addr, path) = (std::sync::Arc::clone(&seen), std::sync::Arc::clone(&stop), addr.to_owned(), format!("/api/flows/{flow}"));
+        let (s, halt, addr, path) =
+            (std::sync::Arc::clone(&seen), std::sync::Arc::clone(&stop), addr.to_owned(), format!("/api/flows/{flow}"));
         std::thread::spawn(move || {
             while !halt.load(std::sync::atomic::Ordering::SeqCst) {
-                let tick = get(&addr, &path).and_then(|(_, body)| serde_json::from_str::<Value>(&body).ok()?["last_tick_ms"].as_u64());
+                let tick = get(&addr, &path)
+                    .and_then(|(_, body)| serde_json::from_str::<Value>(&body).ok()?["last_tick_ms"].as_u64());
                 if let Some(tick) = tick {
                     s.lock().unwrap().insert(tick);
                 }
@@ -164,7 +183,12 @@ fn wait_for(limit: Duration, what: &str, log: &Path, sim: &SimHandle, mut done: 
         if started.elapsed() > limit {
             let cfg = log.with_file_name("weft.toml");
             let weft = |args: &[&str]| {
-                let out = std::process::Command::new(env!("CARGO_BIN_EXE_weft")).arg("--config").arg(&cfg).args(args).output().unwrap();
+                let out = std::process::Command::new(env!("CARGO_BIN_EXE_weft"))
+                    .arg("--config")
+                    .arg(&cfg)
+                    .args(args)
+                    .output()
+                    .unwrap();
                 format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr))
             };
             eprintln!("dead letters:\n{}", weft(&["dlq", "list"]));
@@ -183,21 +207,37 @@ fn wait_for(limit: Duration, what: &str, log: &Path, sim: &SimHandle, mut done: 
 
 #[test]
 fn tryton_catalog_and_stock_reach_the_simulator_and_only_changes_cost_writes() {
-    let Some(t) = env_or_skip("tryton_catalog_and_stock_reach_the_simulator_and_only_changes_cost_writes") else { return };
+    let Some(t) = env_or_skip("tryton_catalog_and_stock_reach_the_simulator_and_only_changes_cost_writes") else {
+        return;
+    };
     let rt = tokio::runtime::Runtime::new().unwrap();
-    let seed = serde_json::from_value(json!({"locations": [{"name": "Shop WH"}, {"name": "Shop WH2"}], "products": []})).unwrap();
+    let seed =
+        serde_json::from_value(json!({"locations": [{"name": "Shop WH"}, {"name": "Shop WH2"}], "products": []}))
+            .unwrap();
     let sim = rt.block_on(Simulator::start(SimConfig { seed, ..SimConfig::default() })).expect("simulator");
     let (wh, wh2) = (location_gid(&sim, "Shop WH"), location_gid(&sim, "Shop WH2"));
 
     // A product of our own in Tryton, with 9 units in WH.
     let code = format!("WF-CAT-{}", run_id());
     let handle = code.to_lowercase();
-    let unit = t.model("product.uom", "search", vec![json!([["symbol", "=", "u"]]), json!(0), json!(1), Value::Null])[0].clone();
+    let unit = t.model("product.uom", "search", vec![json!([["symbol", "=", "u"]]), json!(0), json!(1), Value::Null])
+        [0]
+    .clone();
     let tmpl = t.model("product.template", "create", vec![json!([{"name": "Weft Catalog Probe", "code": code, "type": "goods",
         "default_uom": unit, "list_price": {"__class__": "Decimal", "decimal": "10.00"}, "products": [["create", [{}]]]}])])[0].clone();
-    let product_id = t.model("product.product", "search", vec![json!([["template", "=", tmpl]]), json!(0), json!(1), Value::Null])[0].clone();
-    let storage = t.model("stock.location", "read", vec![json!([t.warehouses[0]]), json!(["storage_location"])])[0]["storage_location"].clone();
-    let lost = t.model("stock.location", "search", vec![json!([["type", "=", "lost_found"]]), json!(0), json!(1), Value::Null])[0].clone();
+    let product_id =
+        t.model("product.product", "search", vec![json!([["template", "=", tmpl]]), json!(0), json!(1), Value::Null])
+            [0]
+        .clone();
+    let storage = t.model("stock.location", "read", vec![json!([t.warehouses[0]]), json!(["storage_location"])])[0]
+        ["storage_location"]
+        .clone();
+    let lost = t.model(
+        "stock.location",
+        "search",
+        vec![json!([["type", "=", "lost_found"]]), json!(0), json!(1), Value::Null],
+    )[0]
+    .clone();
     let receive = |qty: i64| {
         let today = t.model("ir.date", "today", vec![]);
         let moved = t.model("stock.move", "create", vec![json!([{"product": product_id, "from_location": lost, "to_location": storage, "quantity": qty, "unit": unit, "effective_date": today}])]);
@@ -232,7 +272,8 @@ fn tryton_catalog_and_stock_reach_the_simulator_and_only_changes_cost_writes() {
 
     // The initial sync's retries done: nothing of the catalog flow is queued any more.
     let catalog_idle = || {
-        let queues: Value = get(&addr, "/api/queues").and_then(|(_, body)| serde_json::from_str(&body).ok()).unwrap_or_default();
+        let queues: Value =
+            get(&addr, "/api/queues").and_then(|(_, body)| serde_json::from_str(&body).ok()).unwrap_or_default();
         queues["products"]["ready"].as_u64().unwrap_or(0) + queues["products"]["leased"].as_u64().unwrap_or(0) == 0
     };
     wait_for(Duration::from_secs(120), "the catalog flow's queue to drain", &log, &sim, catalog_idle);
@@ -244,7 +285,13 @@ fn tryton_catalog_and_stock_reach_the_simulator_and_only_changes_cost_writes() {
     // is tried again, as Shopify asks.
     let tagged = Instant::now();
     loop {
-        let (status, body) = post(&endpoint, "/admin/api/2026-04/graphql.json", &[("x-shopify-access-token", TOKEN), ("content-type", "application/json")], edit.to_string().as_bytes()).expect("sim answers");
+        let (status, body) = post(
+            &endpoint,
+            "/admin/api/2026-04/graphql.json",
+            &[("x-shopify-access-token", TOKEN), ("content-type", "application/json")],
+            edit.to_string().as_bytes(),
+        )
+        .expect("sim answers");
         assert_eq!(status, 200, "{body}");
         if !body.contains("THROTTLED") || tagged.elapsed() > Duration::from_secs(60) {
             assert!(!body.contains("\"errors\"") && body.contains("\"userErrors\":[]"), "{body}");
@@ -258,7 +305,14 @@ fn tryton_catalog_and_stock_reach_the_simulator_and_only_changes_cost_writes() {
     let ticks = [("products", Ticks::watch(&addr, "products")), ("inventory", Ticks::watch(&addr, "inventory"))];
     std::thread::sleep(TICK);
     let changed = Instant::now();
-    t.model("product.template", "write", vec![json!([tmpl]), json!({"name": "Weft Probe Renamed", "list_price": {"__class__": "Decimal", "decimal": "12.50"}})]);
+    t.model(
+        "product.template",
+        "write",
+        vec![
+            json!([tmpl]),
+            json!({"name": "Weft Probe Renamed", "list_price": {"__class__": "Decimal", "decimal": "12.50"}}),
+        ],
+    );
     let renamed_ms = now_ms();
     receive(3);
     let received_ms = now_ms();
@@ -266,7 +320,9 @@ fn tryton_catalog_and_stock_reach_the_simulator_and_only_changes_cost_writes() {
     // latencies are printed.
     let limit = TICK * 2 + Duration::from_secs(60);
     wait_for(limit, "Tryton's name and price change in the simulator", &log, &sim, || {
-        product(&sim, &handle).is_some_and(|(p, vs)| p["title"] == json!("Weft Probe Renamed") && vs.iter().all(|v| v["price"] == json!("12.50")))
+        product(&sim, &handle).is_some_and(|(p, vs)| {
+            p["title"] == json!("Weft Probe Renamed") && vs.iter().all(|v| v["price"] == json!("12.50"))
+        })
     });
     eprintln!("name and price reached the simulator {:?} after the edit", changed.elapsed());
     wait_for(limit, "Tryton's stock change in the simulator", &log, &sim, || available(&sim, &code, &wh) == Some(11));
@@ -274,13 +330,26 @@ fn tryton_catalog_and_stock_reach_the_simulator_and_only_changes_cost_writes() {
     // Within one tick: each change was brought in by the first scheduled pull enqueued after
     // it was committed — or by one enqueued before (the pull already running during the edit).
     // (A tick whose pull is still running is skipped, so ticks are not evenly spaced.)
-    for ((flow, ticks), (since, marker)) in ticks.iter().zip([(renamed_ms, "Weft Probe Renamed"), (received_ms, "\"on_hand\":12")]) {
+    for ((flow, ticks), (since, marker)) in
+        ticks.iter().zip([(renamed_ms, "Weft Probe Renamed"), (received_ms, "\"on_hand\":12")])
+    {
         let (run, tick) = pulled_by(&addr, &code, marker);
         let first = ticks.first_since(since);
-        assert!(first.is_none_or(|first| tick <= first), "{flow}: the change was pulled by run {run} (tick {tick}), after the first tick since the edit ({first:?})");
-        eprintln!("{flow}: the change was pulled by run {} (its tick {} ms after the edit)", run["id"], tick as i64 - since as i64);
+        assert!(
+            first.is_none_or(|first| tick <= first),
+            "{flow}: the change was pulled by run {run} (tick {tick}), after the first tick since the edit ({first:?})"
+        );
+        eprintln!(
+            "{flow}: the change was pulled by run {} (its tick {} ms after the edit)",
+            run["id"],
+            tick as i64 - since as i64
+        );
     }
-    assert_eq!(product(&sim, &handle).unwrap().0["tags"], json!(["summer-sale"]), "a Shopify-owned field survives the product sync");
+    assert_eq!(
+        product(&sim, &handle).unwrap().0["tags"],
+        json!(["summer-sale"]),
+        "a Shopify-owned field survives the product sync"
+    );
 
     // Unchanged: several ticks, and Tryton re-emitting the product (same values, new write date),
     // cost no productSet or inventory write.
@@ -307,7 +376,13 @@ fn tryton_catalog_and_stock_reach_the_simulator_and_only_changes_cost_writes() {
         .unwrap();
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    for want in ["on_hand=12", "on_hand - reserved - safety_stock = 12", "holds back 1", "available: 11", "last pushed: 11 (Shopify had 8)"] {
+    for want in [
+        "on_hand=12",
+        "on_hand - reserved - safety_stock = 12",
+        "holds back 1",
+        "available: 11",
+        "last pushed: 11 (Shopify had 8)",
+    ] {
         assert!(text.contains(want), "missing {want:?} in:\n{text}");
     }
 }

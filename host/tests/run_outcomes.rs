@@ -50,12 +50,19 @@ fn run_now(addr: &str, flow: &str) {
 
 fn export(bed: &Bed, name: &str, vendor: &str, title: &str) {
     let header = "product_id,product_sku,title,vendor,product_type,tags,status,option1_name,option1_value,option2_name,option2_value,variant_id,sku,barcode,price,compare_at_price,cost,weight_grams,updated_at\n";
-    bed.scenario.feed_file(name, &format!("{header}P7,new-thing,{title},{vendor},,,active,,,,,P7-1,NEW-1,,9.00,,,,2026-11-26T06:00:00Z\n"));
+    bed.scenario.feed_file(
+        name,
+        &format!("{header}P7,new-thing,{title},{vendor},,,active,,,,,P7-1,NEW-1,,9.00,,,,2026-11-26T06:00:00Z\n"),
+    );
 }
 
 /// The simulator's products with handle `new-thing`: (id, title).
 fn new_things(bed: &Bed) -> Vec<(Value, Value)> {
-    shopify_common::all(&bed.sim.state(), "products").into_iter().filter(|p| p["handle"] == json!("new-thing")).map(|p| (p["id"].clone(), p["title"].clone())).collect()
+    shopify_common::all(&bed.sim.state(), "products")
+        .into_iter()
+        .filter(|p| p["handle"] == json!("new-thing"))
+        .map(|p| (p["id"].clone(), p["title"].clone()))
+        .collect()
 }
 
 #[test]
@@ -78,14 +85,22 @@ fn a_skip_is_reported_with_its_reason_and_the_unskipped_product_is_updated_in_pl
     assert!(reason.contains("skip_if holds: erp.vendor == 'Discontinued'"), "{records}");
     let metrics = scrape(&bed.addr);
     assert_eq!(value(&metrics, "weft_records_total", &[("flow", "catalog"), ("outcome", "skipped")]), 1.0);
-    assert_eq!(value(&metrics, "weft_records_total", &[("flow", "catalog"), ("outcome", "updated")]), 0.0, "a skip is not an update");
+    assert_eq!(
+        value(&metrics, "weft_records_total", &[("flow", "catalog"), ("outcome", "updated")]),
+        0.0,
+        "a skip is not an update"
+    );
 
     // The link to the Shopify product is intact after the skip (the store is read while no
     // `weft serve` holds it).
     serve.terminate();
     let store = Store::open(&bed.scenario.path().join("data")).unwrap();
     let link = store.id_link("product", "P7").unwrap().and_then(|l| l.shopify);
-    assert_eq!(link.as_deref(), created[0].0.as_u64().map(|id| format!("gid://shopify/Product/{id}")).as_deref(), "the product's link after the skip");
+    assert_eq!(
+        link.as_deref(),
+        created[0].0.as_u64().map(|id| format!("gid://shopify/Product/{id}")).as_deref(),
+        "the product's link after the skip"
+    );
     drop(store);
 
     let _serve = bed.serve();
@@ -110,7 +125,10 @@ fn a_tick_with_nothing_to_do_leaves_no_run_and_a_repolled_order_stays_unchanged(
     for _ in 0..10 {
         run_now(&bed.addr, "orders");
     }
-    assert_eq!(counts(&bed.addr, "orders"), [("created".to_owned(), 1), ("pulled".to_owned(), 10), ("unchanged".to_owned(), 9)].into_iter().collect());
+    assert_eq!(
+        counts(&bed.addr, "orders"),
+        [("created".to_owned(), 1), ("pulled".to_owned(), 10), ("unchanged".to_owned(), 9)].into_iter().collect()
+    );
     let metrics = scrape(&bed.addr);
     let orders = |outcome: &str| value(&metrics, "weft_records_total", &[("flow", "orders"), ("outcome", outcome)]);
     assert_eq!((orders("created"), orders("unchanged"), orders("updated")), (1.0, 9.0, 0.0));

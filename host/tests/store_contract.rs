@@ -4,8 +4,9 @@
 
 use std::collections::BTreeMap;
 use weft::store::{
-    ConfirmedWrite, CursorAdvance, EnqueueOutcome, Episode, ErrorClass, IdLink, Intent, JobError, JournalObject, KvError, LedgerEntry, NewJob,
-    Outcome, ReconcileReport, RunFilter, RunRecord, RunStatus, StateTable, Store, UndoEntry,
+    ConfirmedWrite, CursorAdvance, EnqueueOutcome, Episode, ErrorClass, IdLink, Intent, JobError, JournalObject,
+    KvError, LedgerEntry, NewJob, Outcome, ReconcileReport, RunFilter, RunRecord, RunStatus, StateTable, Store,
+    UndoEntry,
 };
 
 /// Opens the store under test; `open` again after dropping every handle is a restart.
@@ -30,7 +31,13 @@ impl Fixture for Redb {
 const T0: u64 = 1_800_000_000_000;
 
 fn job(flow: &str, key: &str) -> NewJob {
-    NewJob { flow: flow.into(), trigger: "manual".into(), key: key.into(), payload: serde_json::json!({"kind": "pull"}), webhook_id: None }
+    NewJob {
+        flow: flow.into(),
+        trigger: "manual".into(),
+        key: key.into(),
+        payload: serde_json::json!({"kind": "pull"}),
+        webhook_id: None,
+    }
 }
 
 fn hooked(flow: &str, webhook: &str) -> NewJob {
@@ -65,7 +72,15 @@ fn undo(field: &str, after: i64) -> UndoEntry {
 
 fn intent(flow: &str, key: &str, available: i64) -> Intent {
     let values = serde_json::json!({"available": available}).as_object().cloned().unwrap_or_default();
-    Intent { flow: flow.into(), key: key.into(), object: JournalObject::InventoryLevel, target_id: None, values, run_id: 1, at_ms: T0 }
+    Intent {
+        flow: flow.into(),
+        key: key.into(),
+        object: JournalObject::InventoryLevel,
+        target_id: None,
+        values,
+        run_id: 1,
+        at_ms: T0,
+    }
 }
 
 /// Enqueue stores jobs once per webhook id and flow, and advances the cursor with the page.
@@ -176,13 +191,25 @@ fn ticks_persist_and_receipts_are_pruned(f: &dyn Fixture) {
 fn ledger_and_id_map(f: &dyn Fixture) {
     let store = f.open();
     let entry = LedgerEntry { outcome: Outcome::Created, destination_id: "gid://shopify/Product/1".into(), at_ms: T0 };
-    let write = |key: &str, link: IdLink| ConfirmedWrite { key: key.into(), entry: entry.clone(), object: "product".into(), object_key: "T1".into(), link };
-    store.confirm_writes(&[write("k1", IdLink { shopify: Some("gid://shopify/Product/1".into()), erp: None })]).unwrap();
+    let write = |key: &str, link: IdLink| ConfirmedWrite {
+        key: key.into(),
+        entry: entry.clone(),
+        object: "product".into(),
+        object_key: "T1".into(),
+        link,
+    };
+    store
+        .confirm_writes(&[write("k1", IdLink { shopify: Some("gid://shopify/Product/1".into()), erp: None })])
+        .unwrap();
     assert_eq!(store.ledger_get("k1").unwrap(), Some(entry.clone()));
     assert_eq!(store.ledger_get("k2").unwrap(), None);
     store.link_ids_all("product", &[("T1".into(), IdLink { shopify: None, erp: Some("T1".into()) })]).unwrap();
     let link = store.id_link("product", "T1").unwrap().unwrap();
-    assert_eq!((link.shopify.as_deref(), link.erp.as_deref()), (Some("gid://shopify/Product/1"), Some("T1")), "None keeps the other side");
+    assert_eq!(
+        (link.shopify.as_deref(), link.erp.as_deref()),
+        (Some("gid://shopify/Product/1"), Some("T1")),
+        "None keeps the other side"
+    );
     assert_eq!(store.id_link("customer", "T1").unwrap(), None, "links are per object");
     store.forget_writes(&["k1".into()]).unwrap();
     assert_eq!(store.ledger_get("k1").unwrap(), None);
@@ -195,7 +222,9 @@ fn runs_and_their_records(f: &dyn Fixture) {
     let store = f.open();
     let run = store.start_run("products", "schedule", T0).unwrap();
     let written = record("products/product/42/ab12", Outcome::Updated, &["42", "TEE", "TEE-S"]);
-    store.add_run_records(run.id, &[written.clone(), record("products/product/7/cd34", Outcome::Created, &["7", "MUG"])]).unwrap();
+    store
+        .add_run_records(run.id, &[written.clone(), record("products/product/7/cd34", Outcome::Created, &["7", "MUG"])])
+        .unwrap();
     store.add_run_records(run.id, &[record("products/product/8/ef56", Outcome::Dead, &["8"])]).unwrap();
     let finished = store.finish_run(run.id, T0 + 5, None).unwrap();
     assert_eq!(finished.status, RunStatus::Partial);
@@ -213,9 +242,16 @@ fn runs_and_their_records(f: &dyn Fixture) {
     let failed = store.start_run("orders", "schedule", T0 + 20).unwrap();
     assert_eq!(store.finish_run(failed.id, T0 + 21, Some("boom".into())).unwrap().status, RunStatus::Failed);
     let orders = RunFilter { flow: Some("orders".into()), ..RunFilter::default() };
-    assert_eq!(store.runs(&orders, 10).unwrap().iter().map(|r| r.id).collect::<Vec<_>>(), [failed.id, ok.id], "newest first");
+    assert_eq!(
+        store.runs(&orders, 10).unwrap().iter().map(|r| r.id).collect::<Vec<_>>(),
+        [failed.id, ok.id],
+        "newest first"
+    );
     assert_eq!(store.runs(&RunFilter { before: Some(failed.id), ..orders.clone() }, 10).unwrap()[0].id, ok.id);
-    assert_eq!(store.runs(&RunFilter { status: Some(RunStatus::Succeeded), ..RunFilter::default() }, 10).unwrap()[0].id, ok.id);
+    assert_eq!(
+        store.runs(&RunFilter { status: Some(RunStatus::Succeeded), ..RunFilter::default() }, 10).unwrap()[0].id,
+        ok.id
+    );
     assert_eq!(store.runs_since("orders", T0 + 15).unwrap().len(), 1);
     store.discard_run(run.id).unwrap();
     assert_eq!(store.run(run.id).unwrap(), None);
@@ -230,20 +266,35 @@ fn journals(f: &dyn Fixture) {
     store.add_undo(1, &[undo("available", 5), undo("available", 6)]).unwrap();
     store.add_undo(2, &[undo("available", 9)]).unwrap();
     store.add_undo(1, &[undo("price", 7)]).unwrap();
-    let log: Vec<(String, serde_json::Value)> = store.undo_log(1).unwrap().into_iter().map(|e| (e.field, e.after)).collect();
-    assert_eq!(log, [("available".into(), serde_json::json!(5)), ("available".into(), serde_json::json!(6)), ("price".into(), serde_json::json!(7))]);
+    let log: Vec<(String, serde_json::Value)> =
+        store.undo_log(1).unwrap().into_iter().map(|e| (e.field, e.after)).collect();
+    assert_eq!(
+        log,
+        [
+            ("available".into(), serde_json::json!(5)),
+            ("available".into(), serde_json::json!(6)),
+            ("price".into(), serde_json::json!(7))
+        ]
+    );
     store.add_intents(&[intent("inv", "A@1", 3), intent("inv", "B@1", 4), intent("other", "A@1", 9)]).unwrap();
     store.add_intents(&[intent("inv", "A@1", 5)]).unwrap();
     let intents = store.intents("inv").unwrap();
-    assert_eq!(intents.iter().map(|i| (i.key.as_str(), i.values["available"].as_i64())).collect::<Vec<_>>(), [("A@1", Some(5)), ("B@1", Some(4))]);
+    assert_eq!(
+        intents.iter().map(|i| (i.key.as_str(), i.values["available"].as_i64())).collect::<Vec<_>>(),
+        [("A@1", Some(5)), ("B@1", Some(4))]
+    );
 }
 
 /// Reports are listed newest first; alert episodes open and close and survive a restart.
 fn reports_and_alert_episodes(f: &dyn Fixture) {
     {
         let store = f.open();
-        let first = store.add_reconcile_report(&ReconcileReport { trigger: "manual".into(), ..ReconcileReport::default() }).unwrap();
-        let second = store.add_reconcile_report(&ReconcileReport { trigger: "schedule".into(), ..ReconcileReport::default() }).unwrap();
+        let first = store
+            .add_reconcile_report(&ReconcileReport { trigger: "manual".into(), ..ReconcileReport::default() })
+            .unwrap();
+        let second = store
+            .add_reconcile_report(&ReconcileReport { trigger: "schedule".into(), ..ReconcileReport::default() })
+            .unwrap();
         assert_eq!(store.reconcile_reports(10).unwrap().iter().map(|r| r.id).collect::<Vec<_>>(), [second, first]);
         assert_eq!(store.reconcile_report(first).unwrap().map(|r| r.trigger), Some("manual".into()));
         let episode = Episode { rule: "error_rate".into(), flow: Some("orders".into()), since_ms: T0, value: 0.5 };
@@ -283,11 +334,19 @@ fn plugin_kv_is_scoped_bounded_and_persistent(f: &dyn Fixture) {
 fn flow_state_tables(f: &dyn Fixture) {
     let store = f.open();
     let put = |k: &str, v: &str| (k.to_owned(), Some(v.as_bytes().to_vec()));
-    store.state_write(StateTable::InventoryLevels, &[put("A\u{1f}inv\u{1f}L1", "1"), put("A\u{1f}inv\u{1f}L2", "2"), put("B\u{1f}inv\u{1f}L1", "3")]).unwrap();
+    store
+        .state_write(
+            StateTable::InventoryLevels,
+            &[put("A\u{1f}inv\u{1f}L1", "1"), put("A\u{1f}inv\u{1f}L2", "2"), put("B\u{1f}inv\u{1f}L1", "3")],
+        )
+        .unwrap();
     store.state_write(StateTable::CatalogHashes, &[put("A\u{1f}inv\u{1f}L1", "hash")]).unwrap();
     assert_eq!(store.state_keys(StateTable::InventoryLevels, "A\u{1f}", 10).unwrap().len(), 2);
     assert_eq!(store.state_keys(StateTable::InventoryLevels, "", 1).unwrap().len(), 1);
-    assert_eq!(store.state_get(StateTable::CatalogHashes, "A\u{1f}inv\u{1f}L1").unwrap().as_deref(), Some(&b"hash"[..]));
+    assert_eq!(
+        store.state_get(StateTable::CatalogHashes, "A\u{1f}inv\u{1f}L1").unwrap().as_deref(),
+        Some(&b"hash"[..])
+    );
     assert_eq!(store.state_get(StateTable::PriceOverrides, "A\u{1f}inv\u{1f}L1").unwrap(), None, "tables are separate");
     store.state_write(StateTable::InventoryLevels, &[("A\u{1f}inv\u{1f}L1".into(), None)]).unwrap();
     assert_eq!(store.state_get(StateTable::InventoryLevels, "A\u{1f}inv\u{1f}L1").unwrap(), None);

@@ -105,7 +105,14 @@ pub enum ObjectKind {
 
 impl ObjectKind {
     /// Every object kind.
-    pub const ALL: [ObjectKind; 6] = [ObjectKind::Product, ObjectKind::Inventory, ObjectKind::Order, ObjectKind::Customer, ObjectKind::Price, ObjectKind::Fulfillment];
+    pub const ALL: [ObjectKind; 6] = [
+        ObjectKind::Product,
+        ObjectKind::Inventory,
+        ObjectKind::Order,
+        ObjectKind::Customer,
+        ObjectKind::Price,
+        ObjectKind::Fulfillment,
+    ];
 
     /// The entity of its records.
     pub fn entity(self) -> Entity {
@@ -348,7 +355,8 @@ impl FlowConfig {
     /// The inventory rules: formula, buffer, channel and location overrides, compiled; the error
     /// is (key under the flow, reason).
     pub fn rules(&self) -> Result<Rules, (String, String)> {
-        let formula = Expr::compile(self.available.as_deref().unwrap_or(DEFAULT_FORMULA)).map_err(|r| ("available".to_owned(), r))?;
+        let formula = Expr::compile(self.available.as_deref().unwrap_or(DEFAULT_FORMULA))
+            .map_err(|r| ("available".to_owned(), r))?;
         let buffer = self.buffer.unwrap_or_default();
         buffer.check().map_err(|r| ("buffer".to_owned(), r))?;
         let rule = |at: String, available: Option<&str>, buffer: Option<Buffer>| -> Result<Rule, (String, String)> {
@@ -360,7 +368,11 @@ impl FlowConfig {
         };
         let mut channels = Vec::new();
         for (name, c) in &self.channels {
-            channels.push(ChannelRule { name: name.clone(), locations: c.locations.clone(), rule: rule(format!("channels.{name}"), c.available.as_deref(), c.buffer)? });
+            channels.push(ChannelRule {
+                name: name.clone(),
+                locations: c.locations.clone(),
+                rule: rule(format!("channels.{name}"), c.available.as_deref(), c.buffer)?,
+            });
         }
         let mut locations = BTreeMap::new();
         for (loc, o) in &self.location_overrides {
@@ -388,9 +400,18 @@ mod tests {
         let base = "[connections.erp]\nplugin = \"x\"\n[connections.sink]\nplugin = \"y\"\n";
         let cases = [
             ("[flows.a]\nfrom = \"nope\"\nto = \"erp\"\nobject = \"customer\"\n", "flows.a.from"),
-            ("[flows.a]\nfrom = \"erp\"\nto = \"sink\"\nobject = \"customer\"\ntrigger = { every = \"10x\" }\n", "flows.a.trigger.every"),
-            ("[flows.a]\nfrom = \"erp\"\nto = \"sink\"\nobject = \"customer\"\ntrigger = { cron = \"bad\" }\n", "flows.a.trigger.cron"),
-            ("[flows.a]\nfrom = \"erp\"\nto = \"sink\"\nobject = \"customer\"\ntransforms = [\"t\"]\n", "flows.a.transforms[0]"),
+            (
+                "[flows.a]\nfrom = \"erp\"\nto = \"sink\"\nobject = \"customer\"\ntrigger = { every = \"10x\" }\n",
+                "flows.a.trigger.every",
+            ),
+            (
+                "[flows.a]\nfrom = \"erp\"\nto = \"sink\"\nobject = \"customer\"\ntrigger = { cron = \"bad\" }\n",
+                "flows.a.trigger.cron",
+            ),
+            (
+                "[flows.a]\nfrom = \"erp\"\nto = \"sink\"\nobject = \"customer\"\ntransforms = [\"t\"]\n",
+                "flows.a.transforms[0]",
+            ),
             ("[flows.a]\nfrom = \"erp\"\nto = \"sink\"\nobject = \"thing\"\n", "object"),
             ("[flows.a]\nfrom = \"erp\"\nto = \"sink\"\nobject = \"customer\"\nmode = \"dry\"\n", "mode"),
             ("[reconcile]\nschedule = \"daily\"\n", "reconcile.schedule"),

@@ -177,7 +177,14 @@ impl fmt::Display for Report {
         let failed = self.failures().len();
         writeln!(f, "conformance of {}: {} checks, {} failed", self.plugin, self.outcomes.len(), failed)?;
         for o in &self.outcomes {
-            writeln!(f, "  [{}] {} ({} ms): {}", if o.passed { "ok" } else { "FAIL" }, o.name, o.elapsed.as_millis(), o.detail)?;
+            writeln!(
+                f,
+                "  [{}] {} ({} ms): {}",
+                if o.passed { "ok" } else { "FAIL" },
+                o.name,
+                o.elapsed.as_millis(),
+                o.detail
+            )?;
         }
         Ok(())
     }
@@ -187,11 +194,14 @@ impl fmt::Display for Report {
 pub fn run(host: &PluginHost, spec: &Spec) -> Report {
     let mut report = Report { plugin: spec.plugin.clone(), outcomes: Vec::new(), lap: Instant::now() };
     report.record("describe", describe(host, spec));
-    report.record("check", session(host, spec, &spec.grant).and_then(|mut s| match s.check() {
-        Ok(Ok(())) => Ok("passes with the operator's grant".into()),
-        Ok(Err(e)) => Err(format!("check failed: {e:?}")),
-        Err(e) => Err(e.to_string()),
-    }));
+    report.record(
+        "check",
+        session(host, spec, &spec.grant).and_then(|mut s| match s.check() {
+            Ok(Ok(())) => Ok("passes with the operator's grant".into()),
+            Ok(Err(e)) => Err(format!("check failed: {e:?}")),
+            Err(e) => Err(e.to_string()),
+        }),
+    );
     for case in &spec.pulls {
         pull::run(host, spec, case, &mut report);
     }
@@ -218,7 +228,10 @@ fn describe(host: &PluginHost, spec: &Spec) -> Result<String, String> {
         problems.push(format!("describe id `{}` differs from plugin.toml id `{}`", info.id, manifest.id));
     }
     if info.version != manifest.version {
-        problems.push(format!("describe version `{}` differs from plugin.toml version `{}`", info.version, manifest.version));
+        problems.push(format!(
+            "describe version `{}` differs from plugin.toml version `{}`",
+            info.version, manifest.version
+        ));
     }
     if info.entities.is_empty() {
         problems.push("describe lists no entities".into());
@@ -246,7 +259,14 @@ fn describe(host: &PluginHost, spec: &Spec) -> Result<String, String> {
         problems.push("describe answers differently on a fresh instance".into());
     }
     if problems.is_empty() {
-        Ok(format!("{} {}: {} entities, {} config keys, {} secrets", info.id, info.version, info.entities.len(), info.config_keys.len(), info.secrets.len()))
+        Ok(format!(
+            "{} {}: {} entities, {} config keys, {} secrets",
+            info.id,
+            info.version,
+            info.entities.len(),
+            info.config_keys.len(),
+            info.secrets.len()
+        ))
     } else {
         Err(problems.join("; "))
     }
@@ -263,4 +283,3 @@ pub fn entity_name(entity: Entity) -> &'static str {
         Entity::Fulfillment => "fulfillment",
     }
 }
-

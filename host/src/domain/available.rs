@@ -117,7 +117,8 @@ impl Rules {
     pub fn compute(&self, level: &InventoryLevel, shopify_location: &str) -> Result<Trace, String> {
         let (mut formula, mut formula_from) = (&self.formula, "flow".to_owned());
         let (mut buffer, mut buffer_from) = (self.buffer, "flow".to_owned());
-        let channel = self.channels.iter().find(|c| c.locations.iter().any(|l| l == &level.location || l == shopify_location));
+        let channel =
+            self.channels.iter().find(|c| c.locations.iter().any(|l| l == &level.location || l == shopify_location));
         if let Some(c) = channel {
             if let Some(f) = &c.rule.formula {
                 (formula, formula_from) = (f, format!("channel {}", c.name));
@@ -186,7 +187,13 @@ impl Trace {
             format!("inputs: {}", inputs.join(", ")),
             format!("formula ({}): {} = {}", self.formula_from, self.formula, self.raw),
             format!("buffer ({}): {} -> holds back {}", self.buffer_from, buffer, self.held),
-            format!("{} - {} = {}{}", self.raw, self.held, self.raw - self.held, if self.clamped { " -> clamped to 0" } else { "" }),
+            format!(
+                "{} - {} = {}{}",
+                self.raw,
+                self.held,
+                self.raw - self.held,
+                if self.clamped { " -> clamped to 0" } else { "" }
+            ),
             format!("available: {}", self.available),
         ]
     }

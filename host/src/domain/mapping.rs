@@ -4,8 +4,8 @@
 
 use super::expr::{Expr, Out};
 use crate::model::{Product, ProductStatus};
-use std::collections::BTreeMap;
 use serde_json::Value as Json;
+use std::collections::BTreeMap;
 
 /// Product fields a mapping may set.
 const TARGETS: &[&str] = &["title", "description", "vendor", "product_type", "tags", "status"];
@@ -110,7 +110,12 @@ impl Mapping {
                 "tags" => {
                     f.tags = match out {
                         Out::List(l) => l,
-                        other => text(other, field)?.unwrap_or_default().split(',').map(|t| t.trim().to_owned()).filter(|t| !t.is_empty()).collect(),
+                        other => text(other, field)?
+                            .unwrap_or_default()
+                            .split(',')
+                            .map(|t| t.trim().to_owned())
+                            .filter(|t| !t.is_empty())
+                            .collect(),
                     }
                 }
                 _ => {}

@@ -99,7 +99,10 @@ impl Ownership {
     /// The defaults with `overrides` (names already validated), for a flow reading from
     /// `source` (the owner of the fields without a default).
     pub fn new(overrides: &BTreeMap<String, Owner>, source: Owner) -> Ownership {
-        Ownership { overrides: overrides.iter().filter_map(|(k, v)| Field::parse(k).ok().map(|f| (f, *v))).collect(), source }
+        Ownership {
+            overrides: overrides.iter().filter_map(|(k, v)| Field::parse(k).ok().map(|f| (f, *v))).collect(),
+            source,
+        }
     }
 
     /// Who owns `field`.
@@ -133,7 +136,10 @@ mod tests {
         assert_eq!(o.owner(Field::Title), Owner::Erp);
         assert_eq!(o.owner(Field::Seo), Owner::Shopify);
         assert_eq!(o.owner(Field::Tags), Owner::Shopify);
-        let o = Ownership::new(&[("tags".to_owned(), Owner::Erp), ("title".to_owned(), Owner::Shopify)].into_iter().collect(), Owner::Erp);
+        let o = Ownership::new(
+            &[("tags".to_owned(), Owner::Erp), ("title".to_owned(), Owner::Shopify)].into_iter().collect(),
+            Owner::Erp,
+        );
         assert!(o.erp_may_write(Field::Tags, "f", "k"));
         assert!(!o.erp_may_write(Field::Title, "f", "k"));
         assert!(Field::parse("colour").unwrap_err().contains("unknown field"));

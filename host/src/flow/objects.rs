@@ -4,8 +4,8 @@
 //! catch-all, so a new object kind does not compile until each decision is made here; the
 //! drivers (`flow::engine`, `flow::preview`, `shadow`, `revert`, `reconcile`) only follow them.
 
-use super::base::shadow::Difference;
 use super::base::revert::RevertReport;
+use super::base::shadow::Difference;
 use super::base::{ShopifyContext, Written};
 use super::{catalog, customer, fulfillment, inventory, order, price};
 use crate::config::{FlowConfig, ObjectKind};
@@ -66,7 +66,9 @@ pub fn shopify_source(object: ObjectKind) -> ShopifySource {
     match object {
         ObjectKind::Order => ShopifySource::Webhooks { topics: "orders/", poll: true },
         ObjectKind::Customer => ShopifySource::Webhooks { topics: "customers/", poll: false },
-        ObjectKind::Product => ShopifySource::Unsupported("the ERP owns the catalog; products are not read from Shopify"),
+        ObjectKind::Product => {
+            ShopifySource::Unsupported("the ERP owns the catalog; products are not read from Shopify")
+        }
         ObjectKind::Inventory => ShopifySource::Unsupported("inventory flows run from the ERP to Shopify"),
         ObjectKind::Price => ShopifySource::Unsupported("prices come from the ERP"),
         ObjectKind::Fulfillment => ShopifySource::Unsupported("shipments come from the ERP"),
@@ -89,7 +91,11 @@ pub fn read_webhook(ctx: &ShopifyContext<'_>, topic: &str, body: &Value) -> Resu
 pub fn poll(ctx: &ShopifyContext<'_>, cursor: Option<&str>, limit: u32) -> Result<Page, PluginError> {
     match (ctx.flow.object, shopify_source(ctx.flow.object)) {
         (ObjectKind::Order, _) => order::read::poll(ctx, cursor, limit),
-        (object, ShopifySource::Webhooks { .. }) => Err(PluginError::Permanent(format!("flow {}: {} records come from Shopify by webhook only; remove the schedule", ctx.flow_name, object.name()))),
+        (object, ShopifySource::Webhooks { .. }) => Err(PluginError::Permanent(format!(
+            "flow {}: {} records come from Shopify by webhook only; remove the schedule",
+            ctx.flow_name,
+            object.name()
+        ))),
         (_, ShopifySource::Unsupported(why)) => Err(PluginError::Permanent(format!("flow {}: {why}", ctx.flow_name))),
     }
 }
@@ -132,7 +138,12 @@ pub enum Compared {
 }
 
 /// Compare the intents of one journal object of a flow into Shopify with what Shopify holds.
-pub fn shadow_compare(client: &ShopifyClient, flow: &FlowConfig, object: JournalObject, intents: &[&Intent]) -> Result<Compared, String> {
+pub fn shadow_compare(
+    client: &ShopifyClient,
+    flow: &FlowConfig,
+    object: JournalObject,
+    intents: &[&Intent],
+) -> Result<Compared, String> {
     Ok(match object {
         JournalObject::InventoryLevel => Compared::Differences(inventory::shadow::compare(client, intents)?),
         JournalObject::VariantPrice => Compared::Differences(price::shadow::compare(client, intents)?),
@@ -145,7 +156,14 @@ pub fn shadow_compare(client: &ShopifyClient, flow: &FlowConfig, object: Journal
 }
 
 /// Put back the values of one journal object a run changed in Shopify.
-pub fn revert(client: &ShopifyClient, store: &Store, run_id: u64, object: JournalObject, entries: &[&UndoEntry], report: &mut RevertReport) -> Result<(), String> {
+pub fn revert(
+    client: &ShopifyClient,
+    store: &Store,
+    run_id: u64,
+    object: JournalObject,
+    entries: &[&UndoEntry],
+    report: &mut RevertReport,
+) -> Result<(), String> {
     match object {
         JournalObject::InventoryLevel => inventory::revert::revert(client, store, run_id, entries, report),
         JournalObject::VariantPrice => price::revert::revert(client, entries, report),
@@ -177,8 +195,14 @@ mod tests {
 
     #[test]
     fn the_decisions_per_object() {
-        let read: Vec<(ObjectKind, bool)> = ObjectKind::ALL.into_iter().map(|k| (k, matches!(shopify_source(k), ShopifySource::Webhooks { .. }))).collect();
-        assert_eq!(read.iter().filter(|(_, r)| *r).map(|(k, _)| *k).collect::<Vec<_>>(), [ObjectKind::Order, ObjectKind::Customer]);
+        let read: Vec<(ObjectKind, bool)> = ObjectKind::ALL
+            .into_iter()
+            .map(|k| (k, matches!(shopify_source(k), ShopifySource::Webhooks { .. })))
+            .collect();
+        assert_eq!(
+            read.iter().filter(|(_, r)| *r).map(|(k, _)| *k).collect::<Vec<_>>(),
+            [ObjectKind::Order, ObjectKind::Customer]
+        );
         assert_eq!(reconcile(&flow("erp", "shopify", "inventory")), Reconcile::Levels);
         assert!(matches!(reconcile(&flow("shopify", "erp", "inventory")), Reconcile::No(_)));
         assert_eq!(reconcile(&flow("shopify", "erp", "order")), Reconcile::OrderTotals);
@@ -186,6 +210,9 @@ mod tests {
         for object in ["product", "price", "fulfillment"] {
             assert!(matches!(reconcile(&flow("erp", "shopify", object)), Reconcile::No(_)), "{object}");
         }
-        assert_eq!(ObjectKind::ALL.into_iter().filter(|k| lists_created(*k)).collect::<Vec<_>>(), [ObjectKind::Order, ObjectKind::Customer]);
+        assert_eq!(
+            ObjectKind::ALL.into_iter().filter(|k| lists_created(*k)).collect::<Vec<_>>(),
+            [ObjectKind::Order, ObjectKind::Customer]
+        );
     }
 }

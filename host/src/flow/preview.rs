@@ -97,7 +97,10 @@ impl FlowEngine {
     pub fn preview(&self, flow_name: &str, given: Option<Value>) -> Result<Value, String> {
         let flow = self.config().flows.get(flow_name).cloned().ok_or_else(|| format!("no flow {flow_name}"))?;
         let (source, record) = match given {
-            Some(value) => ("given".to_owned(), serde_json::from_value::<Record>(value).map_err(|e| format!("not a canonical record: {e}"))?),
+            Some(value) => (
+                "given".to_owned(),
+                serde_json::from_value::<Record>(value).map_err(|e| format!("not a canonical record: {e}"))?,
+            ),
             None => (format!("first record from {}", flow.from), self.sample(flow_name, &flow)?),
         };
         let mut failures = BTreeMap::new();
@@ -125,16 +128,31 @@ impl FlowEngine {
     /// connector state).
     fn sample(&self, flow_name: &str, flow: &FlowConfig) -> Result<Record, String> {
         let page: Result<Page, PluginError> = match &flow.from {
-            Endpoint::Shopify => objects::poll(&self.shopify_context(flow_name, flow, 0).map_err(|e| e.message)?, None, 1),
+            Endpoint::Shopify => {
+                objects::poll(&self.shopify_context(flow_name, flow, 0).map_err(|e| e.message)?, None, 1)
+            }
             // On a scratch plugin state, so sampling consumes nothing the flow has yet to read.
-            Endpoint::Connection(_) => self.scratch_session(&flow.from)?.pull(flow.object.entity(), None, 1).map_err(|e| e.to_string())?,
+            Endpoint::Connection(_) => {
+                self.scratch_session(&flow.from)?.pull(flow.object.entity(), None, 1).map_err(|e| e.to_string())?
+            }
         };
         let page = page.map_err(|e| e.job_error().message)?;
-        page.records.into_iter().next().ok_or_else(|| format!("{} returned no {} record to preview; give one with --record", flow.from, flow.object.entity().name()))
+        page.records.into_iter().next().ok_or_else(|| {
+            format!(
+                "{} returned no {} record to preview; give one with --record",
+                flow.from,
+                flow.object.entity().name()
+            )
+        })
     }
 
     /// The write the flow would make for `record`.
-    fn intended_write(&self, flow_name: &str, flow: &FlowConfig, record: &Record) -> Result<Value, crate::store::JobError> {
+    fn intended_write(
+        &self,
+        flow_name: &str,
+        flow: &FlowConfig,
+        record: &Record,
+    ) -> Result<Value, crate::store::JobError> {
         if let Endpoint::Connection(connection) = &flow.to {
             let keyed = [KeyedRecord { key: String::new(), record: record.clone() }];
             let sent = customer::without_erp_owned(&keyed, flow_name, flow).remove(0).record;

@@ -14,5 +14,8 @@ mod record;
 
 pub use catalog::{InventoryLevel, Money, Price, Product, ProductStatus, Variant};
 pub use orders::{Address, Customer, FinancialStatus, Fulfillment, Order, OrderLine};
-pub use plugin::{ChangeEvent, ConfigKey, Direction, EntitySupport, FieldError, KeyedRecord, Level, Page, PluginError, PluginInfo, Pushed};
+pub use plugin::{
+    ChangeEvent, ConfigKey, Direction, EntitySupport, FieldError, KeyedRecord, Level, Page, PluginError, PluginInfo,
+    Pushed,
+};
 pub use record::{Entity, Record};

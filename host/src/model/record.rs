@@ -28,8 +28,8 @@ pub enum Record {
     Product(Product),
     /// A stock level.
     InventoryLevel(InventoryLevel),
-    /// An order.
-    Order(Order),
+    /// An order (boxed: it is by far the largest record, and records move in batches).
+    Order(Box<Order>),
     /// A customer.
     Customer(Customer),
     /// A price.
@@ -56,7 +56,9 @@ impl Record {
     pub fn lookup_keys(&self) -> Vec<String> {
         let mut keys = vec![self.external_id().to_owned()];
         match self {
-            Record::Product(p) => keys.extend(p.sku.iter().chain(p.variants.iter().filter_map(|v| v.sku.as_ref())).cloned()),
+            Record::Product(p) => {
+                keys.extend(p.sku.iter().chain(p.variants.iter().filter_map(|v| v.sku.as_ref())).cloned())
+            }
             Record::InventoryLevel(l) => keys.extend(l.sku.clone()),
             Record::Price(p) => keys.extend(p.sku.clone()),
             Record::Order(o) => keys.push(o.name.clone()),

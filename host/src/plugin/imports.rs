@@ -17,7 +17,8 @@ impl HostState {
         }
         let message = truncate(message, MAX_LOG_MESSAGE_BYTES);
         let message = self.redactor.redact(message);
-        let fields: Vec<String> = fields.iter().map(|(k, v)| format!("{}={}", truncate(k, 128), truncate(v, 1024))).collect();
+        let fields: Vec<String> =
+            fields.iter().map(|(k, v)| format!("{}={}", truncate(k, 128), truncate(v, 1024))).collect();
         let fields = fields.join(" ");
         let fields = self.redactor.redact(&fields);
         let id = &*self.plugin_id;

@@ -80,7 +80,12 @@ pub struct Discovery {
 }
 
 /// Discover every plugin folder in `dir`. `pins` maps id → expected sha256.
-pub fn discover(engine: &PluginEngine, dir: &Path, pins: &BTreeMap<String, String>, cache_dir: &Path) -> Result<Discovery, String> {
+pub fn discover(
+    engine: &PluginEngine,
+    dir: &Path,
+    pins: &BTreeMap<String, String>,
+    cache_dir: &Path,
+) -> Result<Discovery, String> {
     let entries = std::fs::read_dir(dir).map_err(|e| format!("cannot read plugins dir {}: {e}", dir.display()))?;
     let mut folders: Vec<PathBuf> = entries.filter_map(|e| e.ok()).map(|e| e.path()).filter(|p| p.is_dir()).collect();
     folders.sort();
@@ -100,14 +105,24 @@ pub fn discover(engine: &PluginEngine, dir: &Path, pins: &BTreeMap<String, Strin
     }
     for id in pins.keys() {
         if !discovery.loaded.contains_key(id) && !discovery.refused.iter().any(|r| &r.id == id) {
-            discovery.refused.push(Refused { id: id.clone(), reason: format!("pinned in config but no folder {id}/ in {}", dir.display()) });
+            discovery.refused.push(Refused {
+                id: id.clone(),
+                reason: format!("pinned in config but no folder {id}/ in {}", dir.display()),
+            });
         }
     }
     Ok(discovery)
 }
 
-fn load_one(engine: &PluginEngine, folder: &Path, id: &str, pin: Option<&String>, cache_dir: &Path) -> Result<LoadedPlugin, String> {
-    let manifest_text = std::fs::read_to_string(folder.join(MANIFEST_FILE)).map_err(|e| format!("cannot read {MANIFEST_FILE}: {e}"))?;
+fn load_one(
+    engine: &PluginEngine,
+    folder: &Path,
+    id: &str,
+    pin: Option<&String>,
+    cache_dir: &Path,
+) -> Result<LoadedPlugin, String> {
+    let manifest_text =
+        std::fs::read_to_string(folder.join(MANIFEST_FILE)).map_err(|e| format!("cannot read {MANIFEST_FILE}: {e}"))?;
     let manifest = Manifest::parse(&manifest_text, id)?;
     let wasm = std::fs::read(folder.join(WASM_FILE)).map_err(|e| format!("cannot read {WASM_FILE}: {e}"))?;
     let sha256 = hex::encode(Sha256::digest(&wasm));
@@ -123,7 +138,12 @@ fn load_one(engine: &PluginEngine, folder: &Path, id: &str, pin: Option<&String>
 }
 
 /// Load the precompiled artifact for this wasm if the cache has one; otherwise compile and store it.
-fn compile_cached(engine: &PluginEngine, wasm: &[u8], sha256: &str, cache_dir: &Path) -> Result<(Component, CacheStatus), String> {
+fn compile_cached(
+    engine: &PluginEngine,
+    wasm: &[u8],
+    sha256: &str,
+    cache_dir: &Path,
+) -> Result<(Component, CacheStatus), String> {
     let path = cache_dir.join(format!("{sha256}-{}.cwasm", engine.cache_key()));
     if path.is_file() {
         let start = Instant::now();
@@ -138,16 +158,14 @@ fn compile_cached(engine: &PluginEngine, wasm: &[u8], sha256: &str, cache_dir: &
         }
     }
     let start = Instant::now();
-    let bytes = engine
-        .engine
-        .precompile_component(wasm)
-        .map_err(|e| format!("not a valid Wasm component: {e:#}"))?;
+    let bytes = engine.engine.precompile_component(wasm).map_err(|e| format!("not a valid Wasm component: {e:#}"))?;
     let compile_ms = start.elapsed().as_millis() as u64;
     if let Err(e) = write_atomically(&path, &bytes) {
         tracing::warn!("cannot write compile cache {}: {e}", path.display());
     }
     // SAFETY: `bytes` was produced by `precompile_component` on this very engine just above.
-    let component = unsafe { Component::deserialize(&engine.engine, &bytes) }.map_err(|e| format!("cannot load compiled component: {e:#}"))?;
+    let component = unsafe { Component::deserialize(&engine.engine, &bytes) }
+        .map_err(|e| format!("cannot load compiled component: {e:#}"))?;
     Ok((component, CacheStatus::Compiled { compile_ms }))
 }
 
@@ -162,7 +180,11 @@ fn write_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
 /// Read the component's weft imports/exports and check the WIT version and world before linking,
 /// so that a mismatch gets a precise message; the version that serves it is the one its
 /// interfaces were built against, and must be the one its manifest names.
-fn world_info(engine: &PluginEngine, component: &Component, manifest: &Manifest) -> Result<(WorldInfo, WitVersion), String> {
+fn world_info(
+    engine: &PluginEngine,
+    component: &Component,
+    manifest: &Manifest,
+) -> Result<(WorldInfo, WitVersion), String> {
     let kind = manifest.kind;
     let ty = component.component_type();
     let imports: Vec<String> = ty.imports(&engine.engine).map(|(name, _)| name.to_owned()).collect();
@@ -174,7 +196,8 @@ fn world_info(engine: &PluginEngine, component: &Component, manifest: &Manifest)
     let declared = manifest.wit_version()?;
     for name in imports.iter().chain(&exports) {
         if let Some(version) = weft_interface_version(name) {
-            let parsed = semver::Version::parse(version).map_err(|_| format!("interface {name} has a malformed version"))?;
+            let parsed =
+                semver::Version::parse(version).map_err(|_| format!("interface {name} has a malformed version"))?;
             let served = WitVersion::serving(&parsed).ok_or_else(|| {
                 format!(
                     "incompatible WIT version: the component uses {name} (built against {WIT_PACKAGE}@{version}), this host implements {}",

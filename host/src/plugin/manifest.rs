@@ -119,9 +119,13 @@ impl Manifest {
             .strip_prefix(WIT_PACKAGE)
             .and_then(|rest| rest.strip_prefix('@'))
             .ok_or_else(|| format!("plugin.toml: wit `{}` must look like `{WIT_PACKAGE}@0.1.0`", self.wit))?;
-        let version = semver::Version::parse(version).map_err(|e| format!("plugin.toml: wit version `{version}`: {e}"))?;
+        let version =
+            semver::Version::parse(version).map_err(|e| format!("plugin.toml: wit version `{version}`: {e}"))?;
         WitVersion::serving(&version).ok_or_else(|| {
-            format!("incompatible WIT version: plugin targets {WIT_PACKAGE}@{version}, this host implements {}", WitVersion::supported_text())
+            format!(
+                "incompatible WIT version: plugin targets {WIT_PACKAGE}@{version}, this host implements {}",
+                WitVersion::supported_text()
+            )
         })
     }
 
@@ -170,7 +174,13 @@ mod tests {
             (GOOD.replace("version", "versio"), "malformed plugin.toml"),
         ];
         for (i, (text, want)) in cases.iter().enumerate() {
-            let folder = if i == 1 { "other" } else if i == 0 { "Erp_X" } else { "erp-x" };
+            let folder = if i == 1 {
+                "other"
+            } else if i == 0 {
+                "Erp_X"
+            } else {
+                "erp-x"
+            };
             let err = Manifest::parse(text, folder).unwrap_err();
             assert!(err.contains(want), "case {i}: {err}");
         }

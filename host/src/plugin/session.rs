@@ -146,7 +146,18 @@ impl PluginSession {
         redactor: Redactor,
         limits: SessionLimits,
     ) -> PluginSession {
-        PluginSession { engine, plugin, permissions, directory, network, redactor, limits, live: None, instances: 0, metrics: None }
+        PluginSession {
+            engine,
+            plugin,
+            permissions,
+            directory,
+            network,
+            redactor,
+            limits,
+            live: None,
+            instances: 0,
+            metrics: None,
+        }
     }
 
     /// Report each call's latency and whole-call failures to `metrics`.
@@ -156,7 +167,11 @@ impl PluginSession {
     }
 
     /// Call `call` and report it to the metrics, if any.
-    fn observed<R>(&mut self, function: &str, call: impl FnOnce(&mut Self) -> Result<R, CallError>) -> Result<R, CallError> {
+    fn observed<R>(
+        &mut self,
+        function: &str,
+        call: impl FnOnce(&mut Self) -> Result<R, CallError>,
+    ) -> Result<R, CallError> {
         let started = Instant::now();
         let result = call(self);
         if let Some(metrics) = &self.metrics {
@@ -198,7 +213,17 @@ impl PluginSession {
             redactor: self.redactor.clone(),
         };
         let limiter = MemoryLimiter { limit: self.limits.memory_bytes, used: 0, hit: false };
-        let state = HostState::new(id.clone(), self.permissions.clone(), self.redactor.clone(), limiter, wasi.build(), stdout, stderr, hooks, refusals);
+        let state = HostState::new(
+            id.clone(),
+            self.permissions.clone(),
+            self.redactor.clone(),
+            limiter,
+            wasi.build(),
+            stdout,
+            stderr,
+            hooks,
+            refusals,
+        );
         let mut store = Store::new(&self.engine.engine, state);
         store.limiter(|s| &mut s.limiter);
         store.set_epoch_deadline(PluginEngine::ticks(self.limits.deadline));
@@ -208,7 +233,10 @@ impl PluginSession {
                 self.live = Some((store, instance));
                 Ok(())
             }
-            Err(e) => Err(CallError::Instantiate { plugin: id.to_string(), message: self.redactor.redact(&format!("{e:#}")).into_owned() }),
+            Err(e) => Err(CallError::Instantiate {
+                plugin: id.to_string(),
+                message: self.redactor.redact(&format!("{e:#}")).into_owned(),
+            }),
         }
     }
 
@@ -232,7 +260,10 @@ impl PluginSession {
             self.instantiate()?;
         }
         let plugin = self.plugin.manifest.id.clone();
-        let (store, instance) = self.live.as_mut().ok_or_else(|| CallError::Instantiate { plugin: plugin.clone(), message: "no instance".into() })?;
+        let (store, instance) = self
+            .live
+            .as_mut()
+            .ok_or_else(|| CallError::Instantiate { plugin: plugin.clone(), message: "no instance".into() })?;
         store.set_epoch_deadline(PluginEngine::ticks(self.limits.deadline));
         store.data_mut().log_lines = 0;
         let started = Instant::now();
@@ -293,23 +324,42 @@ impl PluginSession {
     }
 
     /// Connector `pull(entity, cursor, limit)`.
-    pub fn pull(&mut self, entity: Entity, cursor: Option<&str>, limit: u32) -> Result<Result<Page, PluginError>, CallError> {
-        self.call("pull", json_size, |store, instance| instance.pull(store, entity, cursor, limit)).map(|r| r.map_err(|e| self.scrub(e)))
+    pub fn pull(
+        &mut self,
+        entity: Entity,
+        cursor: Option<&str>,
+        limit: u32,
+    ) -> Result<Result<Page, PluginError>, CallError> {
+        self.call("pull", json_size, |store, instance| instance.pull(store, entity, cursor, limit))
+            .map(|r| r.map_err(|e| self.scrub(e)))
     }
 
     /// Connector `fetch(entity, ids)`.
-    pub fn fetch(&mut self, entity: Entity, ids: &[String]) -> Result<Vec<Result<Option<Record>, PluginError>>, CallError> {
+    pub fn fetch(
+        &mut self,
+        entity: Entity,
+        ids: &[String],
+    ) -> Result<Vec<Result<Option<Record>, PluginError>>, CallError> {
         self.call("fetch", json_size, |store, instance| instance.fetch(store, entity, ids)).map(|v| self.scrub_all(v))
     }
 
     /// Connector `push(entity, records)`.
-    pub fn push(&mut self, entity: Entity, records: &[KeyedRecord]) -> Result<Vec<Result<Pushed, PluginError>>, CallError> {
+    pub fn push(
+        &mut self,
+        entity: Entity,
+        records: &[KeyedRecord],
+    ) -> Result<Vec<Result<Pushed, PluginError>>, CallError> {
         self.call("push", json_size, |store, instance| instance.push(store, entity, records)).map(|v| self.scrub_all(v))
     }
 
     /// Connector `parse-event(headers, body)`.
-    pub fn parse_event(&mut self, headers: &[(String, String)], body: &[u8]) -> Result<Result<Vec<ChangeEvent>, PluginError>, CallError> {
-        self.call("parse-event", json_size, |store, instance| instance.parse_event(store, headers, body)).map(|r| r.map_err(|e| self.scrub(e)))
+    pub fn parse_event(
+        &mut self,
+        headers: &[(String, String)],
+        body: &[u8],
+    ) -> Result<Result<Vec<ChangeEvent>, PluginError>, CallError> {
+        self.call("parse-event", json_size, |store, instance| instance.parse_event(store, headers, body))
+            .map(|r| r.map_err(|e| self.scrub(e)))
     }
 
     /// Transform `apply(records)`.
@@ -341,13 +391,22 @@ impl PluginSession {
 }
 
 /// Classify a failed call from the error and what the limiter saw.
-fn classify(plugin: &str, function: &str, error: wasmtime::Error, state: &HostState, limits: &SessionLimits, redactor: &Redactor) -> CallError {
+fn classify(
+    plugin: &str,
+    function: &str,
+    error: wasmtime::Error,
+    state: &HostState,
+    limits: &SessionLimits,
+    redactor: &Redactor,
+) -> CallError {
     let (plugin, function) = (plugin.to_owned(), function.to_owned());
     if state.limiter.hit {
         return CallError::MemoryLimit { plugin, function, limit_mib: (limits.memory_bytes >> 20) as u64 };
     }
     match error.downcast_ref::<Trap>() {
-        Some(Trap::Interrupt) => CallError::Deadline { plugin, function, deadline_ms: limits.deadline.as_millis() as u64 },
+        Some(Trap::Interrupt) => {
+            CallError::Deadline { plugin, function, deadline_ms: limits.deadline.as_millis() as u64 }
+        }
         Some(Trap::StackOverflow) => CallError::StackOverflow { plugin, function },
         Some(trap) => CallError::Trap { plugin, function, message: trap.to_string() },
         None => {
@@ -380,7 +439,9 @@ fn json_size<T: serde::Serialize>(value: &T) -> u64 {
 /// Send what the plugin wrote to stdout/stderr since the last call to the log, line by line, redacted.
 fn flush_stdio(state: &mut HostState, redactor: &Redactor) {
     let id = state.plugin_id.clone();
-    for (stream, pipe, seen) in [("stdout", &state.stdout, &mut state.stdout_seen), ("stderr", &state.stderr, &mut state.stderr_seen)] {
+    for (stream, pipe, seen) in
+        [("stdout", &state.stdout, &mut state.stdout_seen), ("stderr", &state.stderr, &mut state.stderr_seen)]
+    {
         let contents = pipe.contents();
         if contents.len() <= *seen {
             continue;

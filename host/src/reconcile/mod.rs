@@ -47,7 +47,9 @@ pub fn run(engine: &FlowEngine, options: &Options, progress: &mut dyn FnMut(&str
         Some(name) => {
             let flow = config.flows.get(name).ok_or_else(|| format!("no flow `{name}`"))?;
             if !reconcilable(flow) {
-                return Err(format!("flow `{name}` cannot be reconciled (inventory into Shopify, orders and customers can)"));
+                return Err(format!(
+                    "flow `{name}` cannot be reconciled (inventory into Shopify, orders and customers can)"
+                ));
             }
             vec![(name, flow)]
         }
@@ -57,7 +59,8 @@ pub fn run(engine: &FlowEngine, options: &Options, progress: &mut dyn FnMut(&str
         return Err("no flow to reconcile (inventory into Shopify, orders, customers)".into());
     }
     let clock = engine.queue().clock();
-    let mut report = ReconcileReport { started_ms: clock.now_ms(), trigger: options.trigger.clone(), ..Default::default() };
+    let mut report =
+        ReconcileReport { started_ms: clock.now_ms(), trigger: options.trigger.clone(), ..Default::default() };
     let mut shopify_levels = None;
     let mut healed = 0;
     for (name, flow) in flows {
@@ -66,7 +69,8 @@ pub fn run(engine: &FlowEngine, options: &Options, progress: &mut dyn FnMut(&str
             Reconcile::Levels => {
                 let levels = shopify_levels.get_or_insert_with(|| {
                     progress("reading Shopify's inventory levels (bulk operation)");
-                    let levels = block_on(crate::shopify::inventory::all_levels_bulk(client)).map_err(|e| format!("Shopify inventory: {e}"));
+                    let levels = block_on(crate::shopify::inventory::all_levels_bulk(client))
+                        .map_err(|e| format!("Shopify inventory: {e}"));
                     if let Ok(l) = &levels {
                         progress(&format!("read {} Shopify levels", l.len()));
                     }
@@ -86,7 +90,12 @@ pub fn run(engine: &FlowEngine, options: &Options, progress: &mut dyn FnMut(&str
         };
         let section = result.unwrap_or_else(|error| {
             progress(&format!("reconcile {name}: failed: {error}"));
-            FlowReconcile { flow: name.clone(), object: flow.object.name().to_owned(), error: Some(error), ..Default::default() }
+            FlowReconcile {
+                flow: name.clone(),
+                object: flow.object.name().to_owned(),
+                error: Some(error),
+                ..Default::default()
+            }
         });
         add_to_summary(&mut report, &section);
         report.flows.push(section);
@@ -100,7 +109,14 @@ pub fn run(engine: &FlowEngine, options: &Options, progress: &mut dyn FnMut(&str
 /// One inventory flow: the levels it computes from the ERP read from scratch against Shopify's;
 /// with `heal`, one correction job per level that differs. Returns the section and the number of
 /// corrections enqueued.
-fn levels_of(engine: &FlowEngine, name: &str, flow: &FlowConfig, shopify: &[Level], heal: bool, progress: &mut dyn FnMut(&str)) -> Result<(FlowReconcile, usize), String> {
+fn levels_of(
+    engine: &FlowEngine,
+    name: &str,
+    flow: &FlowConfig,
+    shopify: &[Level],
+    heal: bool,
+    progress: &mut dyn FnMut(&str),
+) -> Result<(FlowReconcile, usize), String> {
     let mut last = 0;
     let (erp, rejected) = engine.inventory_from_scratch(name, &mut |n| {
         if n >= last + 1_000 {
@@ -110,7 +126,13 @@ fn levels_of(engine: &FlowEngine, name: &str, flow: &FlowConfig, shopify: &[Leve
     })?;
     progress(&format!("reconcile {name}: {} ERP levels computed ({rejected} rejected)", erp.len()));
     let (section, to_heal) = inventory::reconcile::compare(name, flow, &erp, rejected, shopify);
-    progress(&format!("reconcile {name}: {} compared, {} drifted, {} ERP only, {} Shopify only", section.compared, section.drift.len(), section.erp_only.len(), section.shopify_only.len()));
+    progress(&format!(
+        "reconcile {name}: {} compared, {} drifted, {} ERP only, {} Shopify only",
+        section.compared,
+        section.drift.len(),
+        section.erp_only.len(),
+        section.shopify_only.len()
+    ));
     if !heal {
         return Ok((section, 0));
     }
@@ -130,12 +152,24 @@ fn erp_side(flow: &FlowConfig) -> &Endpoint {
 
 /// Shopify's side of a bulk export.
 fn bulk(client: &ShopifyClient, query: &str) -> Result<Vec<Value>, String> {
-    block_on(crate::shopify::bulk::export(client, query, std::time::Duration::from_millis(250), std::time::Duration::from_secs(600))).map_err(|e| format!("Shopify: {e}"))
+    block_on(crate::shopify::bulk::export(
+        client,
+        query,
+        std::time::Duration::from_millis(250),
+        std::time::Duration::from_secs(600),
+    ))
+    .map_err(|e| format!("Shopify: {e}"))
 }
 
 /// The ERP's records of `entity` for a flow: from scratch when the ERP is the source, else the
 /// ones it has of `shopify_ids`.
-fn erp_records(engine: &FlowEngine, flow: &FlowConfig, entity: Entity, shopify_ids: &[String], progress: &mut dyn FnMut(&str)) -> Result<Vec<Record>, String> {
+fn erp_records(
+    engine: &FlowEngine,
+    flow: &FlowConfig,
+    entity: Entity,
+    shopify_ids: &[String],
+    progress: &mut dyn FnMut(&str),
+) -> Result<Vec<Record>, String> {
     if !flow.from.is_shopify() {
         let snapshot = engine.read_from_scratch(flow, &flow.from, entity, &mut |_| {})?;
         return Ok(snapshot.transformed.into_iter().map(|(_, r)| r).collect());
@@ -143,13 +177,24 @@ fn erp_records(engine: &FlowEngine, flow: &FlowConfig, entity: Entity, shopify_i
     let mut out = Vec::new();
     for (i, chunk) in shopify_ids.chunks(FETCH_CHUNK).enumerate() {
         out.extend(engine.fetch_from(erp_side(flow), entity, chunk)?.into_iter().flatten());
-        progress(&format!("fetched {} of {} from {}", ((i + 1) * FETCH_CHUNK).min(shopify_ids.len()), shopify_ids.len(), erp_side(flow)));
+        progress(&format!(
+            "fetched {} of {} from {}",
+            ((i + 1) * FETCH_CHUNK).min(shopify_ids.len()),
+            shopify_ids.len(),
+            erp_side(flow)
+        ));
     }
     Ok(out)
 }
 
 /// One order flow: orders per day (count, total) on both sides.
-fn order_totals(engine: &FlowEngine, client: &ShopifyClient, name: &str, flow: &FlowConfig, progress: &mut dyn FnMut(&str)) -> Result<FlowReconcile, String> {
+fn order_totals(
+    engine: &FlowEngine,
+    client: &ShopifyClient,
+    name: &str,
+    flow: &FlowConfig,
+    progress: &mut dyn FnMut(&str),
+) -> Result<FlowReconcile, String> {
     progress(&format!("reconcile {name}: reading Shopify's orders (bulk operation)"));
     let exported = bulk(client, order::reconcile::SHOPIFY_QUERY)?;
     let shopify = order::reconcile::shopify_side(flow, erp_side(flow).name(), &exported);
@@ -159,7 +204,13 @@ fn order_totals(engine: &FlowEngine, client: &ShopifyClient, name: &str, flow: &
 }
 
 /// One customer flow: customer counts on both sides.
-fn customer_counts(engine: &FlowEngine, client: &ShopifyClient, name: &str, flow: &FlowConfig, progress: &mut dyn FnMut(&str)) -> Result<FlowReconcile, String> {
+fn customer_counts(
+    engine: &FlowEngine,
+    client: &ShopifyClient,
+    name: &str,
+    flow: &FlowConfig,
+    progress: &mut dyn FnMut(&str),
+) -> Result<FlowReconcile, String> {
     progress(&format!("reconcile {name}: reading Shopify's customers (bulk operation)"));
     let exported = bulk(client, customer::reconcile::SHOPIFY_QUERY)?;
     let ids: Vec<String> = exported.iter().filter_map(|c| c["id"].as_str().map(str::to_owned)).collect();
@@ -198,16 +249,33 @@ pub fn summary_lines(report: &ReconcileReport) -> Vec<String> {
             out.push(format!("  {}: failed: {e}", f.flow));
         }
         for d in &f.drift {
-            out.push(format!("  {} drift {} at {}: ERP {} Shopify {} ({:+})", f.flow, d.sku, d.location, opt(d.erp_available), opt(d.shopify_available), d.difference));
+            out.push(format!(
+                "  {} drift {} at {}: ERP {} Shopify {} ({:+})",
+                f.flow,
+                d.sku,
+                d.location,
+                opt(d.erp_available),
+                opt(d.shopify_available),
+                d.difference
+            ));
         }
         for d in &f.erp_only {
             out.push(format!("  {} ERP only {} at {}: ERP {}", f.flow, d.sku, d.location, opt(d.erp_available)));
         }
         for d in &f.shopify_only {
-            out.push(format!("  {} Shopify only {} at {}: Shopify {}", f.flow, d.sku, d.location, opt(d.shopify_available)));
+            out.push(format!(
+                "  {} Shopify only {} at {}: Shopify {}",
+                f.flow,
+                d.sku,
+                d.location,
+                opt(d.shopify_available)
+            ));
         }
         for day in f.order_days.iter().filter(|d| !d.matches()) {
-            out.push(format!("  {} orders {}: ERP {} ({}) Shopify {} ({})", f.flow, day.day, day.erp_count, day.erp_total, day.shopify_count, day.shopify_total));
+            out.push(format!(
+                "  {} orders {}: ERP {} ({}) Shopify {} ({})",
+                f.flow, day.day, day.erp_count, day.erp_total, day.shopify_count, day.shopify_total
+            ));
         }
         if let Some((erp, shop)) = f.customers.filter(|(a, b)| a != b) {
             out.push(format!("  {} customers: ERP {erp} Shopify {shop}", f.flow));

@@ -19,7 +19,12 @@ pub trait QueueStore {
     /// Enqueue `jobs` in one transaction. A job whose webhook id was received before for its flow
     /// is a duplicate and stored nowhere; `cursor` is advanced in the same transaction, so a
     /// pulled page is either queued with its cursor or not at all.
-    fn enqueue(&self, jobs: &[NewJob], now_ms: u64, cursor: Option<CursorAdvance<'_>>) -> StoreResult<Vec<EnqueueOutcome>>;
+    fn enqueue(
+        &self,
+        jobs: &[NewJob],
+        now_ms: u64,
+        cursor: Option<CursorAdvance<'_>>,
+    ) -> StoreResult<Vec<EnqueueOutcome>>;
     /// Enqueue independent batches in one transaction (group commit): one outcome list per batch.
     fn enqueue_group(&self, batches: &[Vec<NewJob>], now_ms: u64) -> StoreResult<Vec<Vec<EnqueueOutcome>>>;
     /// Lease up to `max` due jobs of unpaused flows (all, or only `flow`) until `now + lease_ms`;
@@ -176,7 +181,18 @@ pub trait ClaimStore {
 
 /// Everything a backend implements.
 pub trait Backend:
-    QueueStore + ScheduleStore + ReceiptStore + LedgerStore + RunStore + JournalStore + ReportStore + KvStore + StateStore + ClaimStore + Send + Sync
+    QueueStore
+    + ScheduleStore
+    + ReceiptStore
+    + LedgerStore
+    + RunStore
+    + JournalStore
+    + ReportStore
+    + KvStore
+    + StateStore
+    + ClaimStore
+    + Send
+    + Sync
 {
     /// The schema version of the open database.
     fn schema_version(&self) -> StoreResult<u64>;

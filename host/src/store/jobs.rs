@@ -85,10 +85,26 @@ impl ErrorClass {
     /// Whether a job failing this way is tried again (bounded by its flow's attempts).
     pub fn retryable(self) -> bool {
         match self {
-            ErrorClass::Retryable | ErrorClass::RateLimited | ErrorClass::Conflict | ErrorClass::Store | ErrorClass::PluginUnavailable | ErrorClass::Busy => true,
+            ErrorClass::Retryable
+            | ErrorClass::RateLimited
+            | ErrorClass::Conflict
+            | ErrorClass::Store
+            | ErrorClass::PluginUnavailable
+            | ErrorClass::Busy => true,
             // A whole-call failure may come from the remote or be fixed by a plugin upgrade.
-            ErrorClass::Deadline | ErrorClass::MemoryLimit | ErrorClass::StackOverflow | ErrorClass::Trap | ErrorClass::OutputTooLarge | ErrorClass::Instantiate => true,
-            ErrorClass::Unauthorized | ErrorClass::InvalidInput | ErrorClass::NotFound | ErrorClass::Permanent | ErrorClass::WrongKind | ErrorClass::Config | ErrorClass::NeedsPerson => false,
+            ErrorClass::Deadline
+            | ErrorClass::MemoryLimit
+            | ErrorClass::StackOverflow
+            | ErrorClass::Trap
+            | ErrorClass::OutputTooLarge
+            | ErrorClass::Instantiate => true,
+            ErrorClass::Unauthorized
+            | ErrorClass::InvalidInput
+            | ErrorClass::NotFound
+            | ErrorClass::Permanent
+            | ErrorClass::WrongKind
+            | ErrorClass::Config
+            | ErrorClass::NeedsPerson => false,
         }
     }
 }

@@ -14,7 +14,10 @@ mod reports;
 mod runs;
 mod state;
 
-pub use contract::{Backend, ClaimStore, JournalStore, KvStore, LedgerStore, QueueStore, ReceiptStore, ReportStore, RunStore, ScheduleStore, StateStore};
+pub use contract::{
+    Backend, ClaimStore, JournalStore, KvStore, LedgerStore, QueueStore, ReceiptStore, ReportStore, RunStore,
+    ScheduleStore, StateStore,
+};
 pub use jobs::{CursorAdvance, DeadLetter, EnqueueOutcome, ErrorClass, Job, JobError, JobState, NewJob, QueueStatus};
 pub use journal::{Intent, JournalObject, UndoEntry};
 pub use kv::{KvError, PluginKv, KV_MAX_KEY_BYTES, KV_MAX_VALUE_BYTES};

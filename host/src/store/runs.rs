@@ -138,7 +138,12 @@ impl Run {
     /// destination already had and pulls are not writes): what error rates divide.
     pub fn failures_and_writes(&self) -> (u64, u64) {
         let failed = self.counts.iter().filter(|(o, _)| o.is_failure()).map(|(_, n)| n).sum();
-        let writes = self.counts.iter().filter(|(o, _)| !matches!(o, Outcome::Unchanged | Outcome::Pulled)).map(|(_, n)| n).sum();
+        let writes = self
+            .counts
+            .iter()
+            .filter(|(o, _)| !matches!(o, Outcome::Unchanged | Outcome::Pulled))
+            .map(|(_, n)| n)
+            .sum();
         (failed, writes)
     }
 }

@@ -13,7 +13,8 @@ pub enum StateTable {
 
 impl StateTable {
     /// Every table.
-    pub const ALL: [StateTable; 3] = [StateTable::InventoryLevels, StateTable::CatalogHashes, StateTable::PriceOverrides];
+    pub const ALL: [StateTable; 3] =
+        [StateTable::InventoryLevels, StateTable::CatalogHashes, StateTable::PriceOverrides];
 
     /// The table's name in the database.
     pub fn name(self) -> &'static str {

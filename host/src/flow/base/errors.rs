@@ -39,9 +39,13 @@ impl ToJobError for PluginError {
     fn job_error(&self) -> JobError {
         match self {
             PluginError::Retryable(m) => JobError::new(ErrorClass::Retryable, m.clone()),
-            PluginError::RateLimited(ms) => JobError::new(ErrorClass::RateLimited, format!("retry after {ms} ms")).after_ms(*ms),
+            PluginError::RateLimited(ms) => {
+                JobError::new(ErrorClass::RateLimited, format!("retry after {ms} ms")).after_ms(*ms)
+            }
             PluginError::Unauthorized(m) => JobError::new(ErrorClass::Unauthorized, m.clone()),
-            PluginError::InvalidInput(f) => JobError::new(ErrorClass::InvalidInput, format!("{}: {}", f.field, f.message)),
+            PluginError::InvalidInput(f) => {
+                JobError::new(ErrorClass::InvalidInput, format!("{}: {}", f.field, f.message))
+            }
             PluginError::NotFound(m) => JobError::new(ErrorClass::NotFound, m.clone()),
             PluginError::Conflict(m) => JobError::new(ErrorClass::Conflict, m.clone()),
             PluginError::Permanent(m) => JobError::new(ErrorClass::Permanent, m.clone()),

@@ -63,10 +63,22 @@ fn verdict(before: &Value, after: &Value, now: &Value) -> Verdict {
 
 impl RevertReport {
     /// Sort `entries` by where their value stands `now`; returns the ones to restore.
-    pub fn triage<'a>(&mut self, entries: &[&'a UndoEntry], now: impl Fn(&UndoEntry) -> Value) -> Vec<(&'a UndoEntry, Change)> {
+    pub fn triage<'a>(
+        &mut self,
+        entries: &[&'a UndoEntry],
+        now: impl Fn(&UndoEntry) -> Value,
+    ) -> Vec<(&'a UndoEntry, Change)> {
         let mut todo = Vec::new();
         for e in entries {
-            let c = Change { object: e.object, key: e.key.clone(), location: e.location.clone(), field: e.field.clone(), before: e.before.clone(), after: e.after.clone(), now: now(e) };
+            let c = Change {
+                object: e.object,
+                key: e.key.clone(),
+                location: e.location.clone(),
+                field: e.field.clone(),
+                before: e.before.clone(),
+                after: e.after.clone(),
+                now: now(e),
+            };
             match verdict(&e.before, &e.after, &c.now) {
                 Verdict::Restore => todo.push((*e, c)),
                 Verdict::Already => self.already.push(c),

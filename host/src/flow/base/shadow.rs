@@ -28,17 +28,30 @@ pub fn intended(i: &Intent, field: &str) -> Value {
 /// The difference of `field`, when the destination's `actual` is not the intended value.
 pub fn differs(i: &Intent, field: &str, actual: Value) -> Option<Difference> {
     let want = intended(i, field);
-    (want != actual).then(|| Difference { key: i.key.clone(), object: i.object, field: field.to_owned(), intended: want, actual })
+    (want != actual).then(|| Difference {
+        key: i.key.clone(),
+        object: i.object,
+        field: field.to_owned(),
+        intended: want,
+        actual,
+    })
 }
 
 /// The destination has no such object.
 pub fn missing(i: &Intent) -> Difference {
-    Difference { key: i.key.clone(), object: i.object, field: "exists".into(), intended: json!(true), actual: json!(false) }
+    Difference {
+        key: i.key.clone(),
+        object: i.object,
+        field: "exists".into(),
+        intended: json!(true),
+        actual: json!(false),
+    }
 }
 
 /// The SKUs the intents name, sorted, once each.
 pub fn skus(list: &[&Intent]) -> Vec<String> {
-    let mut skus: Vec<String> = list.iter().filter_map(|i| i.values.get("sku").and_then(Value::as_str).map(str::to_owned)).collect();
+    let mut skus: Vec<String> =
+        list.iter().filter_map(|i| i.values.get("sku").and_then(Value::as_str).map(str::to_owned)).collect();
     skus.sort();
     skus.dedup();
     skus

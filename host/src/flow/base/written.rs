@@ -55,5 +55,10 @@ pub type Slots = Vec<Option<Result<Written, PluginError>>>;
 /// The outcomes of a write call. A record no step settled fails loudly (a bug in the writer),
 /// never passes silently.
 pub fn settled(slots: Slots) -> Vec<Result<Written, PluginError>> {
-    slots.into_iter().map(|o| o.unwrap_or_else(|| Err(PluginError::Permanent("the writer left this record without an outcome".into())))).collect()
+    slots
+        .into_iter()
+        .map(|o| {
+            o.unwrap_or_else(|| Err(PluginError::Permanent("the writer left this record without an outcome".into())))
+        })
+        .collect()
 }

@@ -42,7 +42,13 @@ pub struct ProductWrite {
 
 /// The `productSet` input of `p` (mapping, `skip_if`, identity keys, ownership), `None` when
 /// `skip_if` holds. The write path and the mapping preview both build their input here.
-pub fn product_write(flow_name: &str, flow: &FlowConfig, mapping: &Mapping, owners: &Ownership, p: &Product) -> Result<Option<ProductWrite>, PluginError> {
+pub fn product_write(
+    flow_name: &str,
+    flow: &FlowConfig,
+    mapping: &Mapping,
+    owners: &Ownership,
+    p: &Product,
+) -> Result<Option<ProductWrite>, PluginError> {
     let Some(fields) = mapping.apply(p).map_err(|e| PluginError::invalid("mapping", e))? else { return Ok(None) };
     let keys = flow.identity.keys(&p.variants).map_err(|e| PluginError::invalid(flow.identity.name(), e))?;
     let who = p.external_id.as_str();
@@ -75,12 +81,19 @@ pub fn product_write(flow_name: &str, flow: &FlowConfig, mapping: &Mapping, owne
 
 /// `productOptions` and `variants` of the input, with only the ERP-owned variant fields; the
 /// names of fields left out because Shopify owns them go to `dropped`.
-fn variants(p: &Product, keys: &[String], owners: &Ownership, flow: &str, dropped: &mut Vec<&'static str>) -> (Json, Vec<Json>) {
+fn variants(
+    p: &Product,
+    keys: &[String],
+    owners: &Ownership,
+    flow: &str,
+    dropped: &mut Vec<&'static str>,
+) -> (Json, Vec<Json>) {
     let names: Vec<String> = if p.options.is_empty() { vec!["Title".into()] } else { p.options.clone() };
     let mut values: Vec<Vec<String>> = vec![Vec::new(); names.len()];
     let mut out = Vec::new();
     for (v, key) in p.variants.iter().zip(keys) {
-        let chosen: Vec<String> = if p.options.is_empty() { vec!["Default Title".into()] } else { v.option_values.clone() };
+        let chosen: Vec<String> =
+            if p.options.is_empty() { vec!["Default Title".into()] } else { v.option_values.clone() };
         let mut option_values = Vec::new();
         for (i, name) in names.iter().enumerate() {
             let value = chosen.get(i).cloned().unwrap_or_default();
@@ -122,13 +135,22 @@ fn variants(p: &Product, keys: &[String], owners: &Ownership, flow: &str, droppe
         }
         out.push(Json::Object(input));
     }
-    let options = names.iter().zip(values).map(|(n, vs)| json!({"name": n, "values": vs.iter().map(|v| json!({"name": v})).collect::<Vec<_>>()})).collect();
+    let options = names
+        .iter()
+        .zip(values)
+        .map(|(n, vs)| json!({"name": n, "values": vs.iter().map(|v| json!({"name": v})).collect::<Vec<_>>()}))
+        .collect();
     (Json::Array(options), out)
 }
 
 /// The Shopify locations the config's inventory flows write to.
 pub(super) fn stock_locations(config: &Config) -> BTreeSet<String> {
-    config.flows.values().filter(|f| f.object == ObjectKind::Inventory && f.to.is_shopify()).flat_map(|f| f.locations.values().cloned()).collect()
+    config
+        .flows
+        .values()
+        .filter(|f| f.object == ObjectKind::Inventory && f.to.is_shopify())
+        .flat_map(|f| f.locations.values().cloned())
+        .collect()
 }
 
 /// Stock the variants this write creates at `locations` with 0 available (`inventoryQuantities`
@@ -139,10 +161,12 @@ pub(super) fn stock_new_variants(locations: &BTreeSet<String>, stored: &[StoredV
     if locations.is_empty() {
         return;
     }
-    let quantities: Vec<Json> = locations.iter().map(|l| json!({"locationId": l, "name": "available", "quantity": 0})).collect();
+    let quantities: Vec<Json> =
+        locations.iter().map(|l| json!({"locationId": l, "name": "available", "quantity": 0})).collect();
     for v in input["variants"].as_array_mut().into_iter().flatten() {
         let sku = v["sku"].as_str().unwrap_or("");
-        let known = stored.iter().any(|s| (!sku.is_empty() && s.variant.sku == sku) || option_values(s) == v["optionValues"]);
+        let known =
+            stored.iter().any(|s| (!sku.is_empty() && s.variant.sku == sku) || option_values(s) == v["optionValues"]);
         if !known && v.get("id").is_none() {
             v["inventoryQuantities"] = Json::Array(quantities.clone());
         }
@@ -156,7 +180,13 @@ fn option_values(s: &StoredVariant) -> Json {
 
 /// Add the variants Shopify has (`stored`) and the ERP did not send (by id, with their option
 /// values), so productSet's list replacement does not delete them.
-pub(super) fn keep_unsent(ctx: &ShopifyContext<'_>, handle: &str, keys: &[String], stored: &[StoredVariant], input: &mut Json) {
+pub(super) fn keep_unsent(
+    ctx: &ShopifyContext<'_>,
+    handle: &str,
+    keys: &[String],
+    stored: &[StoredVariant],
+    input: &mut Json,
+) {
     let sent: Vec<Json> = input["variants"].as_array().cloned().unwrap_or_default();
     let taken: Vec<Json> = sent.iter().map(|v| v["optionValues"].clone()).collect();
     for s in stored {
@@ -170,7 +200,9 @@ pub(super) fn keep_unsent(ctx: &ShopifyContext<'_>, handle: &str, keys: &[String
             continue;
         }
         for (name, value) in &s.options {
-            if let Some(opt) = input["productOptions"].as_array_mut().and_then(|o| o.iter_mut().find(|o| o["name"] == json!(name))) {
+            if let Some(opt) =
+                input["productOptions"].as_array_mut().and_then(|o| o.iter_mut().find(|o| o["name"] == json!(name)))
+            {
                 let vals = opt["values"].as_array_mut();
                 if let Some(vals) = vals.filter(|vals| !vals.contains(&json!({"name": value}))) {
                     vals.push(json!({"name": value}));

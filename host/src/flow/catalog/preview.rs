@@ -13,13 +13,18 @@ pub fn preview(ctx: &ShopifyContext<'_>, record: &Record) -> Result<Value, Plugi
     let flow = ctx.flow;
     if p.deleted {
         return Ok(match flow.archive_on_delete {
-            true => json!({"operation": "productSet", "handle": handle(p), "input": {"status": "ARCHIVED"}, "dropped": []}),
+            true => {
+                json!({"operation": "productSet", "handle": handle(p), "input": {"status": "ARCHIVED"}, "dropped": []})
+            }
             false => json!({"operation": null, "skipped": "deleted in the ERP; archive_on_delete is off"}),
         });
     }
-    let mapping = flow.mapping().map_err(|(key, e)| PluginError::Permanent(format!("flows.{}.{key}: {e}", ctx.flow_name)))?;
+    let mapping =
+        flow.mapping().map_err(|(key, e)| PluginError::Permanent(format!("flows.{}.{key}: {e}", ctx.flow_name)))?;
     Ok(match product_write(ctx.flow_name, flow, &mapping, &flow.ownership(), p)? {
         Some(w) => json!({"operation": "productSet", "handle": handle(p), "input": w.input, "dropped": w.dropped}),
-        None => json!({"operation": null, "skipped": format!("skip_if holds: {}", flow.skip_if.clone().unwrap_or_default())}),
+        None => {
+            json!({"operation": null, "skipped": format!("skip_if holds: {}", flow.skip_if.clone().unwrap_or_default())})
+        }
     })
 }

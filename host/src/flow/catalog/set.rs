@@ -35,7 +35,13 @@ pub fn intended(input: &Json) -> Map<String, Json> {
 /// Set `input` on the product `handle` unless the gate says otherwise. `before` is the product
 /// as read just before (`None`: it did not exist): the fields the write replaces are recorded
 /// from it; a product that did not exist is recorded as created, for a person to decide on.
-pub async fn set_product(ctx: &ShopifyContext<'_>, handle: &str, input: Json, linked: Option<&str>, before: Option<&StoredProduct>) -> Result<Set, PluginError> {
+pub async fn set_product(
+    ctx: &ShopifyContext<'_>,
+    handle: &str,
+    input: Json,
+    linked: Option<&str>,
+    before: Option<&StoredProduct>,
+) -> Result<Set, PluginError> {
     match ctx.gate() {
         Gate::DryRun => {
             dry_run::print(ctx.flow_name, "productSet", &format!("{handle}: {input}"));
@@ -50,7 +56,12 @@ pub async fn set_product(ctx: &ShopifyContext<'_>, handle: &str, input: Json, li
     let want = intended(&input);
     let set = product_set_json(ctx.client, handle, input).await.map_err(|e| write_error(&e, "product"))?;
     let Some(before) = before.map(|p| &p.fields) else {
-        ctx.undo(Target { object: JournalObject::Product, key: handle, id: &set.id, location: None }, "created", Json::Null, json!(true));
+        ctx.undo(
+            Target { object: JournalObject::Product, key: handle, id: &set.id, location: None },
+            "created",
+            Json::Null,
+            json!(true),
+        );
         return Ok(Set::Made(set));
     };
     for (field, after) in &want {
@@ -61,10 +72,20 @@ pub async fn set_product(ctx: &ShopifyContext<'_>, handle: &str, input: Json, li
         match field.strip_prefix("price[").and_then(|f| f.strip_suffix(']')) {
             Some(sku) => {
                 if let Some(v) = set.variants.iter().find(|v| v.sku == sku) {
-                    ctx.undo(Target { object: JournalObject::VariantPrice, key: sku, id: &v.id, location: None }, "price", old, after.clone());
+                    ctx.undo(
+                        Target { object: JournalObject::VariantPrice, key: sku, id: &v.id, location: None },
+                        "price",
+                        old,
+                        after.clone(),
+                    );
                 }
             }
-            None => ctx.undo(Target { object: JournalObject::Product, key: handle, id: &set.id, location: None }, field, old, after.clone()),
+            None => ctx.undo(
+                Target { object: JournalObject::Product, key: handle, id: &set.id, location: None },
+                field,
+                old,
+                after.clone(),
+            ),
         }
     }
     Ok(Set::Made(set))

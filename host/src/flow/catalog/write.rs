@@ -20,7 +20,12 @@ use sha2::{Digest, Sha256};
 pub fn write(ctx: &ShopifyContext<'_>, records: &[KeyedRecord]) -> Vec<Result<Written, PluginError>> {
     let mapping = match ctx.flow.mapping() {
         Ok(m) => m,
-        Err((key, e)) => return records.iter().map(|_| Err(PluginError::Permanent(format!("flows.{}.{key}: {e}", ctx.flow_name)))).collect(),
+        Err((key, e)) => {
+            return records
+                .iter()
+                .map(|_| Err(PluginError::Permanent(format!("flows.{}.{key}: {e}", ctx.flow_name))))
+                .collect()
+        }
     };
     let ownership = ctx.flow.ownership();
     let mut out: Vec<Option<Result<Written, PluginError>>> = vec![None; records.len()];
@@ -30,7 +35,8 @@ pub fn write(ctx: &ShopifyContext<'_>, records: &[KeyedRecord]) -> Vec<Result<Wr
                 let (mapping, ownership) = (&mapping, &ownership);
                 async move { (i, write_one(ctx, mapping, ownership, &records[i].record).await) }
             });
-            let done: Vec<_> = futures::stream::iter(writes).buffer_unordered(ctx.flow.in_flight.max(1) as usize).collect().await;
+            let done: Vec<_> =
+                futures::stream::iter(writes).buffer_unordered(ctx.flow.in_flight.max(1) as usize).collect().await;
             for (i, result) in done {
                 out[i] = Some(result);
             }
@@ -50,7 +56,13 @@ fn waves(records: &[KeyedRecord]) -> Vec<Vec<usize>> {
         let mut keys = vec![k.record.external_id().to_owned()];
         if let Record::Product(p) = &k.record {
             keys.push(handle(p));
-            keys.extend(p.variants.iter().flat_map(|v| [v.sku.clone(), v.barcode.clone()]).flatten().filter(|key| !key.is_empty()));
+            keys.extend(
+                p.variants
+                    .iter()
+                    .flat_map(|v| [v.sku.clone(), v.barcode.clone()])
+                    .flatten()
+                    .filter(|key| !key.is_empty()),
+            );
         }
         let n = keys.iter().filter_map(|key| last.get(key)).map(|w| w + 1).max().unwrap_or(0);
         if waves.len() <= n {
@@ -69,10 +81,19 @@ pub fn handle(p: &Product) -> String {
     let base = p.sku.clone().unwrap_or_else(|| p.external_id.clone());
     let slug: String = base.to_lowercase().chars().map(|c| if c.is_ascii_alphanumeric() { c } else { '-' }).collect();
     let slug = slug.split('-').filter(|s| !s.is_empty()).collect::<Vec<_>>().join("-");
-    if slug.is_empty() { format!("erp-{}", hex::encode(&Sha256::digest(base.as_bytes())[..6])) } else { slug }
+    if slug.is_empty() {
+        format!("erp-{}", hex::encode(&Sha256::digest(base.as_bytes())[..6]))
+    } else {
+        slug
+    }
 }
 
-async fn write_one(ctx: &ShopifyContext<'_>, mapping: &Mapping, owners: &Ownership, record: &Record) -> Result<Written, PluginError> {
+async fn write_one(
+    ctx: &ShopifyContext<'_>,
+    mapping: &Mapping,
+    owners: &Ownership,
+    record: &Record,
+) -> Result<Written, PluginError> {
     let Record::Product(p) = record else {
         return Err(PluginError::invalid("record", "a product flow takes product records"));
     };
@@ -80,14 +101,23 @@ async fn write_one(ctx: &ShopifyContext<'_>, mapping: &Mapping, owners: &Ownersh
     let linked = ctx.store.id_link(PRODUCT_LINK, &p.external_id).ok().flatten().and_then(|l| l.shopify);
     if p.deleted {
         let Some(linked) = linked.filter(|_| ctx.flow.archive_on_delete) else {
-            return Ok(Written::Skipped(if ctx.flow.archive_on_delete { "deleted in the ERP; never written to Shopify" } else { "deleted in the ERP; archive_on_delete is off" }.into()));
+            return Ok(Written::Skipped(
+                if ctx.flow.archive_on_delete {
+                    "deleted in the ERP; never written to Shopify"
+                } else {
+                    "deleted in the ERP; archive_on_delete is off"
+                }
+                .into(),
+            ));
         };
         // productSet upserts by handle: a product weft never linked may exist, so read it always.
         let stored = product_by_handle(ctx.client, &handle).await.map_err(|e| request_error(&e))?;
-        return Ok(match set::set_product(ctx, &handle, json!({"status": "ARCHIVED"}), Some(&linked), stored.as_ref()).await? {
-            Set::Made(set) => Written::Updated(set.id),
-            Set::Withheld => Written::Shadowed,
-        });
+        return Ok(
+            match set::set_product(ctx, &handle, json!({"status": "ARCHIVED"}), Some(&linked), stored.as_ref()).await? {
+                Set::Made(set) => Written::Updated(set.id),
+                Set::Withheld => Written::Shadowed,
+            },
+        );
     }
     let Some(write) = product_write(ctx.flow_name, ctx.flow, mapping, owners, p)? else {
         let reason = format!("skip_if holds: {}", ctx.flow.skip_if.as_deref().unwrap_or_default());
@@ -98,12 +128,20 @@ async fn write_one(ctx: &ShopifyContext<'_>, mapping: &Mapping, owners: &Ownersh
     for key in &keys {
         let owner = ctx.store.id_link(KEY_LINK, key).ok().flatten().and_then(|l| l.erp);
         if let Some(other) = owner.filter(|o| *o != p.external_id) {
-            return Err(PluginError::invalid(ctx.flow.identity.name(), format!("{} {key:?} already belongs to ERP product {other}; refusing to merge", ctx.flow.identity.name())));
+            return Err(PluginError::invalid(
+                ctx.flow.identity.name(),
+                format!(
+                    "{} {key:?} already belongs to ERP product {other}; refusing to merge",
+                    ctx.flow.identity.name()
+                ),
+            ));
         }
     }
     let hash = hex::encode(&Sha256::digest(format!("{handle}\n{input}").as_bytes())[..16]);
     let hash_key = format!("{}\u{1f}{}", ctx.flow_name, p.external_id);
-    if let Some(linked) = linked.as_ref().filter(|_| ctx.store.state_get(StateTable::CatalogHashes, &hash_key).ok().flatten().as_deref() == Some(hash.as_bytes())) {
+    if let Some(linked) = linked.as_ref().filter(|_| {
+        ctx.store.state_get(StateTable::CatalogHashes, &hash_key).ok().flatten().as_deref() == Some(hash.as_bytes())
+    }) {
         return Ok(Written::Unchanged(Some(linked.clone())));
     }
     // One read of what Shopify has (productSet upserts by handle: a product weft never linked
@@ -120,7 +158,8 @@ async fn write_one(ctx: &ShopifyContext<'_>, mapping: &Mapping, owners: &Ownersh
     };
     let product_link = IdLink { shopify: Some(set.id.clone()), erp: Some(p.external_id.clone()) };
     let _ = ctx.store.link_ids_all(PRODUCT_LINK, &[(p.external_id.clone(), product_link)]);
-    let key_links: Vec<(String, IdLink)> = keys.iter().map(|key| (key.clone(), IdLink { shopify: None, erp: Some(p.external_id.clone()) })).collect();
+    let key_links: Vec<(String, IdLink)> =
+        keys.iter().map(|key| (key.clone(), IdLink { shopify: None, erp: Some(p.external_id.clone()) })).collect();
     let _ = ctx.store.link_ids_all(KEY_LINK, &key_links);
     let item_links: Vec<(String, IdLink)> = set
         .variants
@@ -129,7 +168,9 @@ async fn write_one(ctx: &ShopifyContext<'_>, mapping: &Mapping, owners: &Ownersh
         .map(|v| (v.sku.clone(), IdLink { shopify: Some(v.inventory_item_id.clone()), erp: None }))
         .collect();
     let _ = ctx.store.link_ids_all(ITEM_LINK, &item_links);
-    ctx.store.state_write(StateTable::CatalogHashes, &[(hash_key, Some(hash.into_bytes()))]).map_err(|e| PluginError::Retryable(e.to_string()))?;
+    ctx.store
+        .state_write(StateTable::CatalogHashes, &[(hash_key, Some(hash.into_bytes()))])
+        .map_err(|e| PluginError::Retryable(e.to_string()))?;
     // Created when Shopify had no product with this handle before (productSet upserts by it).
     Ok(if stored.is_none() { Written::Created(set.id) } else { Written::Updated(set.id) })
 }

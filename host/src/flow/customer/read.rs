@@ -33,7 +33,8 @@ pub fn customer(body: &Value) -> Result<Customer, String> {
     let tags = rest_text(body, "tags")
         .map(|t| t.split(',').map(|s| s.trim().to_owned()).filter(|s| !s.is_empty()).collect())
         .unwrap_or_default();
-    let addresses = body.get("addresses").and_then(Value::as_array).map(|a| a.iter().map(address).collect()).unwrap_or_default();
+    let addresses =
+        body.get("addresses").and_then(Value::as_array).map(|a| a.iter().map(address).collect()).unwrap_or_default();
     Ok(Customer {
         external_id: id,
         sku: None,

@@ -9,5 +9,10 @@ pub const SHOPIFY_QUERY: &str = "{ customers { edges { node { id } } } }";
 /// The ERP's customer count against Shopify's.
 pub fn compare(name: &str, shopify_count: usize, erp: &[Record]) -> FlowReconcile {
     let erp = erp.iter().filter(|r| matches!(r, Record::Customer(_))).count();
-    FlowReconcile { flow: name.to_owned(), object: "customer".into(), customers: Some((erp, shopify_count)), ..Default::default() }
+    FlowReconcile {
+        flow: name.to_owned(),
+        object: "customer".into(),
+        customers: Some((erp, shopify_count)),
+        ..Default::default()
+    }
 }

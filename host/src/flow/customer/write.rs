@@ -44,21 +44,31 @@ pub fn input(c: &Customer) -> Value {
 }
 
 fn write_one(ctx: &ShopifyContext<'_>, c: &Customer) -> Result<Written, PluginError> {
-    let linked = ctx.store.id_link(OBJECT, &c.external_id).map_err(|e| PluginError::Retryable(e.to_string()))?.and_then(|l| l.shopify);
+    let linked = ctx
+        .store
+        .id_link(OBJECT, &c.external_id)
+        .map_err(|e| PluginError::Retryable(e.to_string()))?
+        .and_then(|l| l.shopify);
     let identifier = match (&c.email, &linked) {
         (Some(email), _) => json!({"email": email}),
         (None, Some(id)) => json!({"id": id}),
         (None, None) => Value::Null,
     };
     let vars = json!({"input": input(c), "identifier": identifier});
-    let response = block_on(ctx.client.execute(&queries::CUSTOMER_SET, vars, Priority::Catalog)).map_err(|e| request_error(&e))?;
+    let response =
+        block_on(ctx.client.execute(&queries::CUSTOMER_SET, vars, Priority::Catalog)).map_err(|e| request_error(&e))?;
     let payload = &response.data["customerSet"];
     if let Some(e) = RecordError::list(&payload["userErrors"]).into_iter().next() {
         let field = if e.field.is_empty() { "customer".to_owned() } else { e.field.join(".") };
         return Err(PluginError::invalid(&field, e.message));
     }
-    let id = payload["customer"]["id"].as_str().ok_or_else(|| PluginError::Permanent("customerSet returned no customer".into()))?.to_owned();
+    let id = payload["customer"]["id"]
+        .as_str()
+        .ok_or_else(|| PluginError::Permanent("customerSet returned no customer".into()))?
+        .to_owned();
     let link = IdLink { erp: Some(c.external_id.clone()), shopify: Some(id.clone()) };
-    ctx.store.link_ids_all(OBJECT, &[(c.external_id.clone(), link)]).map_err(|e| PluginError::Retryable(e.to_string()))?;
+    ctx.store
+        .link_ids_all(OBJECT, &[(c.external_id.clone(), link)])
+        .map_err(|e| PluginError::Retryable(e.to_string()))?;
     Ok(if linked.is_none() { Written::Created(id) } else { Written::Updated(id) })
 }

@@ -29,7 +29,11 @@ impl<'a> Claims<'a> {
                 self.keys.push(key);
                 Ok(())
             }
-            Ok(false) => Err(JobError::new(ErrorClass::Busy, format!("{id} is being written by another job; tried again shortly")).after_ms(BUSY_RETRY_MS)),
+            Ok(false) => Err(JobError::new(
+                ErrorClass::Busy,
+                format!("{id} is being written by another job; tried again shortly"),
+            )
+            .after_ms(BUSY_RETRY_MS)),
             Err(e) => Err(JobError::store(e)),
         }
     }

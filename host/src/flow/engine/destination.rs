@@ -25,7 +25,12 @@ pub(super) type Outcomes = Result<Vec<Result<Written, PluginError>>, JobError>;
 
 impl FlowEngine {
     /// The destination of `flow`'s writes in run `run`.
-    pub(super) fn destination<'a>(&'a self, flow_name: &'a str, flow: &'a FlowConfig, run: u64) -> Result<Destination<'a>, JobError> {
+    pub(super) fn destination<'a>(
+        &'a self,
+        flow_name: &'a str,
+        flow: &'a FlowConfig,
+        run: u64,
+    ) -> Result<Destination<'a>, JobError> {
         let shadow = flow.mode == FlowMode::Shadow;
         Ok(match &flow.to {
             Endpoint::Shopify if shadow && objects::shadows_whole_records(flow.object) => Destination::Journal,
@@ -33,14 +38,24 @@ impl FlowEngine {
             Endpoint::Connection(_) if shadow => Destination::Journal,
             Endpoint::Connection(name) => {
                 let session = self.session(name)?;
-                let label = self.plugins.plugin(session.plugin_id()).map(|p| format!("{}@{} sha256:{}", p.manifest.id, p.manifest.version, &p.sha256[..16]));
+                let label = self
+                    .plugins
+                    .plugin(session.plugin_id())
+                    .map(|p| format!("{}@{} sha256:{}", p.manifest.id, p.manifest.version, &p.sha256[..16]));
                 Destination::Connector(session, label)
             }
         })
     }
 
     /// Write `records` to `destination`.
-    pub(super) fn write(&self, flow_name: &str, flow: &FlowConfig, destination: Destination<'_>, records: &[KeyedRecord], run: u64) -> Outcomes {
+    pub(super) fn write(
+        &self,
+        flow_name: &str,
+        flow: &FlowConfig,
+        destination: Destination<'_>,
+        records: &[KeyedRecord],
+        run: u64,
+    ) -> Outcomes {
         let store = self.queue.store();
         match destination {
             Destination::Shopify(ctx) => {

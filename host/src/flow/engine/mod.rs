@@ -17,8 +17,8 @@ pub mod snapshot;
 mod transform;
 
 use super::base::{ShopifyContext, ToJobError, Work};
-use super::objects::{self, ShopifySource};
 use super::inventory;
+use super::objects::{self, ShopifySource};
 use crate::breaker::{may_be_systemic, Breaker};
 use crate::config::{BreakerConfig, Config, Endpoint, FlowConfig};
 use crate::metrics::Metrics;
@@ -86,7 +86,8 @@ impl FlowEngine {
                 let token = shop.access_token.load().map_err(|e| format!("shopify.access_token: {e}"))?;
                 redactor.add(&token);
                 let endpoint = shop.endpoint.clone().unwrap_or_else(|| format!("https://{}", shop.shop));
-                let client = ShopifyClient::new(ClientConfig::new(&endpoint, &shop.api_version, token)).map_err(|e| format!("shopify: {e}"))?;
+                let client = ShopifyClient::new(ClientConfig::new(&endpoint, &shop.api_version, token))
+                    .map_err(|e| format!("shopify: {e}"))?;
                 Some(Arc::new(client))
             }
             None => None,
@@ -144,9 +145,15 @@ impl FlowEngine {
 
     /// A session of the connector plugin of `connection`, with the connection's grant.
     fn session(&self, connection: &str) -> Result<PluginSession, JobError> {
-        let conn = self.config.connections.get(connection).ok_or_else(|| JobError::config(format!("no connection {connection}")))?;
+        let conn = self
+            .config
+            .connections
+            .get(connection)
+            .ok_or_else(|| JobError::config(format!("no connection {connection}")))?;
         let grant = self.grants.get(connection).cloned().unwrap_or_default();
-        self.plugins.session(&conn.plugin, &grant).map_err(|e| JobError::new(ErrorClass::PluginUnavailable, e.to_string()))
+        self.plugins
+            .session(&conn.plugin, &grant)
+            .map_err(|e| JobError::new(ErrorClass::PluginUnavailable, e.to_string()))
     }
 
     /// A session of the plugin at `endpoint`; Shopify has none.
@@ -158,15 +165,42 @@ impl FlowEngine {
     }
 
     /// The context of a flow whose destination or source is Shopify.
-    pub(crate) fn shopify_context<'a>(&'a self, flow_name: &'a str, flow: &'a FlowConfig, run_id: u64) -> Result<ShopifyContext<'a>, JobError> {
-        let client = self.shopify.as_deref().ok_or_else(|| JobError::config("the flow uses Shopify but there is no [shopify] section"))?;
+    pub(crate) fn shopify_context<'a>(
+        &'a self,
+        flow_name: &'a str,
+        flow: &'a FlowConfig,
+        run_id: u64,
+    ) -> Result<ShopifyContext<'a>, JobError> {
+        let client = self
+            .shopify
+            .as_deref()
+            .ok_or_else(|| JobError::config("the flow uses Shopify but there is no [shopify] section"))?;
         let clock = &**self.queue.clock();
-        Ok(ShopifyContext { client, store: self.queue.store(), flow_name, flow, config: &self.config, run_id, clock, journal: Default::default() })
+        Ok(ShopifyContext {
+            client,
+            store: self.queue.store(),
+            flow_name,
+            flow,
+            config: &self.config,
+            run_id,
+            clock,
+            journal: Default::default(),
+        })
     }
 
     /// Jobs that feed `connection`'s flows from the ERP webhook events in `body`.
-    pub fn event_jobs(&self, connection: &str, headers: &[(String, String)], body: &[u8]) -> Result<Vec<NewJob>, JobError> {
-        let flows: Vec<(&String, &FlowConfig)> = self.config.flows.iter().filter(|(_, f)| matches!(&f.from, Endpoint::Connection(c) if c == connection) && f.trigger.webhook).collect();
+    pub fn event_jobs(
+        &self,
+        connection: &str,
+        headers: &[(String, String)],
+        body: &[u8],
+    ) -> Result<Vec<NewJob>, JobError> {
+        let flows: Vec<(&String, &FlowConfig)> = self
+            .config
+            .flows
+            .iter()
+            .filter(|(_, f)| matches!(&f.from, Endpoint::Connection(c) if c == connection) && f.trigger.webhook)
+            .collect();
         if flows.is_empty() {
             return Ok(Vec::new());
         }
@@ -202,7 +236,8 @@ impl FlowEngine {
                 flow: name.clone(),
                 trigger: "webhook".into(),
                 key: webhook_id.to_owned(),
-                payload: serde_json::to_value(Work::ShopifyWebhook { topic: topic.to_owned(), body: body.clone() }).unwrap_or_default(),
+                payload: serde_json::to_value(Work::ShopifyWebhook { topic: topic.to_owned(), body: body.clone() })
+                    .unwrap_or_default(),
                 webhook_id: Some(webhook_id.to_owned()),
             })
             .collect()
@@ -225,13 +260,20 @@ impl FlowEngine {
             return Ok(Some(run.id));
         };
         let mut acks = Vec::new();
-        let (pulls, others): (Vec<Job>, Vec<Job>) = jobs.into_iter().partition(|j| matches!(serde_json::from_value::<Work>(j.payload.clone()), Ok(Work::Pull)));
+        let (pulls, others): (Vec<Job>, Vec<Job>) =
+            jobs.into_iter().partition(|j| matches!(serde_json::from_value::<Work>(j.payload.clone()), Ok(Work::Pull)));
         let mut records = Vec::new();
         for job in &pulls {
             let result = self.pull(flow_name, &flow, run.id);
             // A pull that works says nothing about the destination: only failures are judged.
             let hold = result.as_ref().err().is_some_and(|e| self.breaker_holds(flow_name, &flow.from, [e], 0));
-            let mut record = self.settle(job, &flow, result.as_ref().map(|_| Outcome::Pulled).map_err(Clone::clone), hold, &mut acks);
+            let mut record = self.settle(
+                job,
+                &flow,
+                result.as_ref().map(|_| Outcome::Pulled).map_err(Clone::clone),
+                hold,
+                &mut acks,
+            );
             record.enqueued = result.ok().map(|n| n as u64);
             records.push(record);
         }
@@ -252,7 +294,14 @@ impl FlowEngine {
     /// Fail one job (retry or dead-letter; held without spending the attempt when `hold` and
     /// the error may be the endpoint's) or queue it for the batch's ack, and describe it as a
     /// run record.
-    fn settle(&self, job: &Job, flow: &FlowConfig, result: Result<Outcome, JobError>, hold: bool, acks: &mut Vec<Job>) -> RunRecord {
+    fn settle(
+        &self,
+        job: &Job,
+        flow: &FlowConfig,
+        result: Result<Outcome, JobError>,
+        hold: bool,
+        acks: &mut Vec<Job>,
+    ) -> RunRecord {
         let (outcome, error) = match result {
             Ok(outcome) => {
                 acks.push(job.clone());
@@ -284,7 +333,12 @@ impl FlowEngine {
 /// What brought a job in, for lineage: `webhook orders/create <webhook id>`, `event <id>`,
 /// `schedule <record key> (pulled by run N)`, `retry <key>`.
 fn source(job: &Job) -> String {
-    let pulled = job.payload.get("pulled_by").and_then(|r| r.as_u64()).map(|run| format!(" (pulled by run {run})")).unwrap_or_default();
+    let pulled = job
+        .payload
+        .get("pulled_by")
+        .and_then(|r| r.as_u64())
+        .map(|run| format!(" (pulled by run {run})"))
+        .unwrap_or_default();
     match job.payload.get("topic").and_then(|t| t.as_str()) {
         Some(topic) => format!("{} {topic} {}", job.trigger, job.key),
         None => format!("{} {}{pulled}", job.trigger, job.key),

@@ -20,10 +20,16 @@ impl FlowEngine {
     }
 
     fn probe_endpoint(&self, endpoint: &Endpoint) -> Option<ProbeFailure> {
-        let failure = |kind: Systemic, message: String| Some(ProbeFailure { kind, endpoint: endpoint.to_string(), message });
+        let failure =
+            |kind: Systemic, message: String| Some(ProbeFailure { kind, endpoint: endpoint.to_string(), message });
         if endpoint.is_shopify() {
             let client = self.shopify.as_deref()?;
-            let answer = block_on(client.execute_with(&queries::SHOP_NAME, serde_json::json!({}), Priority::Orders, Retry::ThrottledOnly));
+            let answer = block_on(client.execute_with(
+                &queries::SHOP_NAME,
+                serde_json::json!({}),
+                Priority::Orders,
+                Retry::ThrottledOnly,
+            ));
             return match answer {
                 Ok(_) => None,
                 Err(e @ ShopifyError::Unauthorized { .. }) => failure(Systemic::Unauthorized, e.to_string()),
@@ -50,7 +56,13 @@ impl FlowEngine {
     /// Judge a settled-to-be batch of `flow_name` whose failures came from `endpoint` (the
     /// source for pulls, the destination for pushes): `true` when its possibly-systemic
     /// failures must be held. Pauses the flow when the breaker opens.
-    pub(super) fn breaker_holds<'a>(&self, flow_name: &str, endpoint: &Endpoint, errors: impl IntoIterator<Item = &'a JobError>, successes: usize) -> bool {
+    pub(super) fn breaker_holds<'a>(
+        &self,
+        flow_name: &str,
+        endpoint: &Endpoint,
+        errors: impl IntoIterator<Item = &'a JobError>,
+        successes: usize,
+    ) -> bool {
         if !self.breaker.enabled() {
             return false;
         }
@@ -66,7 +78,9 @@ impl FlowEngine {
         let verdict = self.breaker.judge(flow_name, now, probe);
         if let Some(reason) = &verdict.open {
             match self.queue.store().pause_for(flow_name, reason, now) {
-                Ok(true) => tracing::error!(flow = flow_name, reason, "circuit open: flow paused until a probe succeeds"),
+                Ok(true) => {
+                    tracing::error!(flow = flow_name, reason, "circuit open: flow paused until a probe succeeds")
+                }
                 Ok(false) => {}
                 Err(e) => tracing::error!(flow = flow_name, "circuit open but the pause was not stored: {e}"),
             }
@@ -99,7 +113,9 @@ impl FlowEngine {
                         resumed.push(flow);
                     }
                 }
-                Some(failure) => tracing::info!(flow, endpoint = failure.endpoint, kind = failure.kind.name(), "circuit still open"),
+                Some(failure) => {
+                    tracing::info!(flow, endpoint = failure.endpoint, kind = failure.kind.name(), "circuit still open")
+                }
             }
         }
         Ok(resumed)

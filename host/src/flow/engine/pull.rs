@@ -23,7 +23,9 @@ impl FlowEngine {
         let mut total = 0;
         for _ in 0..MAX_PAGES_PER_PULL {
             let page = match session.as_mut() {
-                Some(session) => session.pull(flow.object.entity(), cursor.as_deref(), flow.batch).map_err(|e| e.job_error())?,
+                Some(session) => {
+                    session.pull(flow.object.entity(), cursor.as_deref(), flow.batch).map_err(|e| e.job_error())?
+                }
                 None => objects::poll(&self.shopify_context(flow_name, flow, run)?, cursor.as_deref(), flow.batch),
             }
             .map_err(|e| e.job_error())?;
@@ -40,7 +42,8 @@ impl FlowEngine {
                 .collect();
             total += jobs.len();
             let next = page.next_cursor.clone().or(cursor.clone());
-            let advance = next.as_deref().map(|cursor| CursorAdvance { flow: flow_name, connection: flow.from.name(), cursor });
+            let advance =
+                next.as_deref().map(|cursor| CursorAdvance { flow: flow_name, connection: flow.from.name(), cursor });
             store.enqueue(&jobs, self.queue.clock().now_ms(), advance).map_err(JobError::store)?;
             cursor = next;
             if !page.has_more {

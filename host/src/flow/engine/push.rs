@@ -61,7 +61,14 @@ impl Slot {
 
 impl FlowEngine {
     /// Resolve each job to its record(s), run the transforms, check the ledger, write, settle.
-    pub(super) fn push_batch(&self, flow_name: &str, flow: &FlowConfig, jobs: &[Job], acks: &mut Vec<Job>, run: u64) -> Vec<RunRecord> {
+    pub(super) fn push_batch(
+        &self,
+        flow_name: &str,
+        flow: &FlowConfig,
+        jobs: &[Job],
+        acks: &mut Vec<Job>,
+        run: u64,
+    ) -> Vec<RunRecord> {
         let mut slots: Vec<Slot> = jobs.iter().map(|_| Slot::default()).collect();
         let mut items = Vec::new();
         for (i, job) in jobs.iter().enumerate() {
@@ -81,7 +88,11 @@ impl FlowEngine {
             slots[job].failure = Some(error);
         }
         let kept: BTreeSet<usize> = items.iter().map(|i| i.job).collect();
-        for (_, slot) in slots.iter_mut().enumerate().filter(|(i, s)| s.failure.is_none() && s.request.is_some() && !kept.contains(i)) {
+        for (_, slot) in slots
+            .iter_mut()
+            .enumerate()
+            .filter(|(i, s)| s.failure.is_none() && s.request.is_some() && !kept.contains(i))
+        {
             slot.nothing = Some("the flow's transforms filtered it out".into());
         }
         let plugin = self.push(flow_name, flow, items, &mut slots, run);
@@ -93,7 +104,8 @@ impl FlowEngine {
             .zip(&slots)
             .map(|(job, slot)| {
                 let result = slot.result();
-                let mut record = self.settle(job, flow, result.as_ref().map(|(o, _)| *o).map_err(Clone::clone), hold, acks);
+                let mut record =
+                    self.settle(job, flow, result.as_ref().map(|(o, _)| *o).map_err(Clone::clone), hold, acks);
                 record.plugin = plugin.clone();
                 record.request = slot.request.clone();
                 record.refs = slot.refs.clone();
@@ -116,7 +128,14 @@ impl FlowEngine {
 
     /// Write the items the ledger does not know yet and confirm what was written; returns the
     /// label of the writer.
-    fn push(&self, flow_name: &str, flow: &FlowConfig, items: Vec<Item>, slots: &mut [Slot], run: u64) -> Option<String> {
+    fn push(
+        &self,
+        flow_name: &str,
+        flow: &FlowConfig,
+        items: Vec<Item>,
+        slots: &mut [Slot],
+        run: u64,
+    ) -> Option<String> {
         let store = self.queue.store();
         let mut to_write: Vec<(usize, KeyedRecord)> = Vec::new();
         for item in items {
@@ -124,7 +143,12 @@ impl FlowEngine {
             match store.ledger_get(&key) {
                 Ok(Some(entry)) => {
                     let request = self.payload(&item.record);
-                    slots[item.job].done.push(Done { key, written: Written::Unchanged(Some(entry.destination_id)), request, reached: false });
+                    slots[item.job].done.push(Done {
+                        key,
+                        written: Written::Unchanged(Some(entry.destination_id)),
+                        request,
+                        reached: false,
+                    });
                 }
                 Ok(None) => to_write.push((item.job, KeyedRecord { key, record: item.record })),
                 Err(e) => slots[item.job].failure = Some(JobError::store(e)),
@@ -178,16 +202,27 @@ impl FlowEngine {
             };
             if matches!(written_here, Written::Created(_) | Written::Updated(_) | Written::Unchanged(_)) {
                 let id = written_here.id().map(str::to_owned);
-                let link = if to_shopify { IdLink { shopify: id.clone(), erp: None } } else { IdLink { shopify: None, erp: id.clone() } };
+                let link = if to_shopify {
+                    IdLink { shopify: id.clone(), erp: None }
+                } else {
+                    IdLink { shopify: None, erp: id.clone() }
+                };
                 confirmed.push(ConfirmedWrite {
                     key: keyed.key.clone(),
-                    entry: LedgerEntry { outcome: written_here.outcome(), destination_id: id.unwrap_or_default(), at_ms: now },
+                    entry: LedgerEntry {
+                        outcome: written_here.outcome(),
+                        destination_id: id.unwrap_or_default(),
+                        at_ms: now,
+                    },
                     object: flow.object.entity().name().to_owned(),
                     object_key: keyed.record.external_id().to_owned(),
                     link,
                 });
             }
-            written.push((job, Done { request: self.payload(&keyed.record), key: keyed.key, written: written_here, reached: true }));
+            written.push((
+                job,
+                Done { request: self.payload(&keyed.record), key: keyed.key, written: written_here, reached: true },
+            ));
         }
         match store.confirm_writes(&confirmed) {
             Ok(()) => {

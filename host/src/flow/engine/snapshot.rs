@@ -34,7 +34,9 @@ impl FlowEngine {
     /// A session on `connection` whose plugin state lives in a throw-away store: what it reads
     /// moves nothing the flows rely on (a feed's consumed files, a connector's own cursors).
     pub(crate) fn scratch_session(&self, endpoint: &Endpoint) -> Result<PluginSession, String> {
-        let Endpoint::Connection(connection) = endpoint else { return Err("Shopify is spoken natively, not through a plugin".into()) };
+        let Endpoint::Connection(connection) = endpoint else {
+            return Err("Shopify is spoken natively, not through a plugin".into());
+        };
         let conn = self.config.connections.get(connection).ok_or_else(|| format!("no connection {connection}"))?;
         let grant = self.grants.get(connection).cloned().unwrap_or_default();
         let scratch = Store::in_memory().map_err(|e| e.to_string())?;
@@ -43,13 +45,22 @@ impl FlowEngine {
 
     /// Every `entity` record of `connection`, read from scratch and transformed by `flow`'s
     /// transforms; `progress` is told the number of records read after each page.
-    pub fn read_from_scratch(&self, flow: &FlowConfig, connection: &Endpoint, entity_kind: Entity, progress: &mut dyn FnMut(usize)) -> Result<Snapshot, String> {
+    pub fn read_from_scratch(
+        &self,
+        flow: &FlowConfig,
+        connection: &Endpoint,
+        entity_kind: Entity,
+        progress: &mut dyn FnMut(usize),
+    ) -> Result<Snapshot, String> {
         let mut session = self.scratch_session(connection)?;
         let mut snapshot = Snapshot::default();
         let mut cursor: Option<String> = None;
         let mut bad_in_a_row = 0;
         loop {
-            let page = match session.pull(entity_kind, cursor.as_deref(), PAGE).map_err(|e| format!("{connection}: {e}"))? {
+            let page = match session
+                .pull(entity_kind, cursor.as_deref(), PAGE)
+                .map_err(|e| format!("{connection}: {e}"))?
+            {
                 Ok(page) => page,
                 // The connector reported one bad item and skipped it: call again (see the WIT).
                 Err(PluginError::InvalidInput(f)) if bad_in_a_row < MAX_BAD_IN_A_ROW => {
@@ -79,7 +90,11 @@ impl FlowEngine {
     /// Every level of inventory flow `flow_name` as the flow computes it, read from scratch:
     /// location map, formula, buffer and overrides applied; the last record of a SKU ×
     /// Shopify location wins, as it would in the flow. Also counts the rejected records.
-    pub fn inventory_from_scratch(&self, flow_name: &str, progress: &mut dyn FnMut(usize)) -> Result<(Vec<ErpLevel>, usize), String> {
+    pub fn inventory_from_scratch(
+        &self,
+        flow_name: &str,
+        progress: &mut dyn FnMut(usize),
+    ) -> Result<(Vec<ErpLevel>, usize), String> {
         let flow = self.flow(flow_name).ok_or_else(|| format!("no flow {flow_name}"))?;
         let snapshot = self.read_from_scratch(flow, &flow.from, flow.object.entity(), progress)?;
         let rules = flow.rules().map_err(|(k, r)| format!("flows.{flow_name}.{k}: {r}"))?;
@@ -99,7 +114,12 @@ impl FlowEngine {
     }
 
     /// `entity` records `ids` as `connection` has them now (`None`: it does not have one).
-    pub fn fetch_from(&self, connection: &Endpoint, entity_kind: Entity, ids: &[String]) -> Result<Vec<Option<Record>>, String> {
+    pub fn fetch_from(
+        &self,
+        connection: &Endpoint,
+        entity_kind: Entity,
+        ids: &[String],
+    ) -> Result<Vec<Option<Record>>, String> {
         let mut session = self.connector(connection).map_err(|e| e.message)?;
         let found = session.fetch(entity_kind, ids).map_err(|e| format!("{connection}: {e}"))?;
         found.into_iter().map(|r| r.map_err(|e| format!("{connection}: {}", e.job_error().message))).collect()

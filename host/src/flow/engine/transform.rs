@@ -20,25 +20,43 @@ pub(super) enum Carried {
 impl FlowEngine {
     /// The record a job carries.
     pub(super) fn resolve(&self, flow_name: &str, flow: &FlowConfig, job: &Job, run: u64) -> Result<Carried, JobError> {
-        let work: Work = serde_json::from_value(job.payload.clone()).map_err(|e| JobError::invalid_input(format!("unreadable job payload: {e}")))?;
+        let work: Work = serde_json::from_value(job.payload.clone())
+            .map_err(|e| JobError::invalid_input(format!("unreadable job payload: {e}")))?;
         let found = match work {
             Work::Record { record, .. } => Some(record),
             Work::Event { event } => match event.record {
                 Some(record) => Some(record),
                 None => {
                     let mut session = self.connector(&flow.from)?;
-                    let mut found = session.fetch(event.entity, std::slice::from_ref(&event.external_id)).map_err(|e| e.job_error())?;
+                    let mut found = session
+                        .fetch(event.entity, std::slice::from_ref(&event.external_id))
+                        .map_err(|e| e.job_error())?;
                     match found.pop() {
                         Some(Ok(Some(record))) => Some(record),
-                        Some(Ok(None)) | None => return Ok(Carried::Nothing(format!("{} no longer has {} {}", flow.from, event.entity.name(), event.external_id))),
+                        Some(Ok(None)) | None => {
+                            return Ok(Carried::Nothing(format!(
+                                "{} no longer has {} {}",
+                                flow.from,
+                                event.entity.name(),
+                                event.external_id
+                            )))
+                        }
                         Some(Err(e)) => return Err(e.job_error()),
                     }
                 }
             },
-            Work::ShopifyWebhook { topic, body } => match objects::read_webhook(&self.shopify_context(flow_name, flow, run)?, &topic, &body).map_err(|e| e.job_error())? {
-                Some(record) => Some(record),
-                None => return Ok(Carried::Nothing(format!("the {topic} delivery carries nothing this flow writes (gone, or weft's own order)"))),
-            },
+            Work::ShopifyWebhook { topic, body } => {
+                match objects::read_webhook(&self.shopify_context(flow_name, flow, run)?, &topic, &body)
+                    .map_err(|e| e.job_error())?
+                {
+                    Some(record) => Some(record),
+                    None => {
+                        return Ok(Carried::Nothing(format!(
+                            "the {topic} delivery carries nothing this flow writes (gone, or weft's own order)"
+                        )))
+                    }
+                }
+            }
             Work::Pull => None,
         };
         Ok(found.map_or_else(|| Carried::Nothing("a pull job carries no record".into()), Carried::Record))
@@ -46,7 +64,12 @@ impl FlowEngine {
 
     /// Run the flow's transforms over `items`; a record a transform refuses fails its job (in
     /// `failures`, by job), and a failed call fails every job of the batch.
-    pub(crate) fn transform(&self, flow: &FlowConfig, mut items: Vec<Item>, failures: &mut BTreeMap<usize, JobError>) -> Vec<Item> {
+    pub(crate) fn transform(
+        &self,
+        flow: &FlowConfig,
+        mut items: Vec<Item>,
+        failures: &mut BTreeMap<usize, JobError>,
+    ) -> Vec<Item> {
         for name in &flow.transforms {
             if items.is_empty() {
                 break;

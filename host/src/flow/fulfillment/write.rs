@@ -34,7 +34,13 @@ fn open_lines(order: &Value) -> OpenLines {
                 .as_array()
                 .into_iter()
                 .flatten()
-                .filter_map(|l| Some((l["id"].as_str()?.to_owned(), l["sku"].as_str().map(str::to_owned), l["remainingQuantity"].as_u64()?)))
+                .filter_map(|l| {
+                    Some((
+                        l["id"].as_str()?.to_owned(),
+                        l["sku"].as_str().map(str::to_owned),
+                        l["remainingQuantity"].as_u64()?,
+                    ))
+                })
                 .filter(|(_, _, remaining)| *remaining > 0)
                 .collect::<Vec<_>>();
             Some((fo["id"].as_str()?.to_owned(), lines)).filter(|(_, l)| !l.is_empty())
@@ -70,7 +76,9 @@ fn fulfillment(ctx: &ShopifyContext<'_>, f: &Fulfillment) -> Result<Written, Plu
         return Err(PluginError::invalid("order-name", "a shipment needs the Shopify order name"));
     }
     let vars = json!({"query": format!("name:{}", quoted(&f.order_name))});
-    let data = block_on(ctx.client.execute(&queries::ORDER_FOR_FULFILLMENT, vars, Priority::Orders)).map_err(|e| request_error(&e))?.data;
+    let data = block_on(ctx.client.execute(&queries::ORDER_FOR_FULFILLMENT, vars, Priority::Orders))
+        .map_err(|e| request_error(&e))?
+        .data;
     let order = data["orders"]["nodes"]
         .as_array()
         .and_then(|n| n.iter().find(|o| o["name"] == f.order_name.as_str()))
@@ -78,10 +86,17 @@ fn fulfillment(ctx: &ShopifyContext<'_>, f: &Fulfillment) -> Result<Written, Plu
         .ok_or_else(|| PluginError::NotFound(format!("no Shopify order named {}", f.order_name)))?;
     let order_id = order["id"].as_str().unwrap_or_default().to_owned();
     if !order["cancelledAt"].is_null() {
-        return Err(PluginError::invalid("order-name", format!("order {} is cancelled in Shopify; the shipment needs a person", f.order_name)));
+        return Err(PluginError::invalid(
+            "order-name",
+            format!("order {} is cancelled in Shopify; the shipment needs a person", f.order_name),
+        ));
     }
     let already = f.tracking_number.as_deref().is_some_and(|n| {
-        order["fulfillments"].as_array().into_iter().flatten().any(|x| x["trackingInfo"].as_array().into_iter().flatten().any(|t| t["number"] == n))
+        order["fulfillments"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .any(|x| x["trackingInfo"].as_array().into_iter().flatten().any(|t| t["number"] == n))
     });
     let lines = shipment_lines(&open_lines(&order), &f.lines);
     if already || lines.is_empty() {
@@ -89,14 +104,19 @@ fn fulfillment(ctx: &ShopifyContext<'_>, f: &Fulfillment) -> Result<Written, Plu
     }
     let mut input = json!({"lineItemsByFulfillmentOrder": lines, "notifyCustomer": false});
     if f.tracking_number.is_some() || f.tracking_company.is_some() {
-        input["trackingInfo"] = json!({"number": f.tracking_number, "company": f.tracking_company, "url": f.tracking_url});
+        input["trackingInfo"] =
+            json!({"number": f.tracking_number, "company": f.tracking_company, "url": f.tracking_url});
     }
-    let response = block_on(ctx.client.execute(&queries::FULFILLMENT_CREATE, json!({"fulfillment": input}), Priority::Orders)).map_err(|e| request_error(&e))?;
+    let response =
+        block_on(ctx.client.execute(&queries::FULFILLMENT_CREATE, json!({"fulfillment": input}), Priority::Orders))
+            .map_err(|e| request_error(&e))?;
     let payload = &response.data["fulfillmentCreate"];
     if let Some(e) = RecordError::list(&payload["userErrors"]).into_iter().next() {
         return Err(write_error(&e.into(), "fulfillment"));
     }
-    let id = payload["fulfillment"]["id"].as_str().ok_or_else(|| PluginError::Permanent("fulfillmentCreate returned no fulfillment".into()))?;
+    let id = payload["fulfillment"]["id"]
+        .as_str()
+        .ok_or_else(|| PluginError::Permanent("fulfillmentCreate returned no fulfillment".into()))?;
     Ok(Written::Created(id.to_owned()))
 }
 
@@ -114,7 +134,10 @@ mod tests {
         assert_eq!(open.len(), 1);
         assert_eq!(shipment_lines(&open, &[]), vec![json!({"fulfillmentOrderId": "fo1"})]);
         let some = shipment_lines(&open, &[("A".into(), 5), ("B".into(), 1)]);
-        assert_eq!(some, vec![json!({"fulfillmentOrderId": "fo1", "fulfillmentOrderLineItems": [{"id": "l1", "quantity": 2}]})]);
+        assert_eq!(
+            some,
+            vec![json!({"fulfillmentOrderId": "fo1", "fulfillmentOrderLineItems": [{"id": "l1", "quantity": 2}]})]
+        );
         assert!(shipment_lines(&open, &[("B".into(), 1)]).is_empty());
     }
 }

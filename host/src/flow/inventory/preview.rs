@@ -7,7 +7,8 @@ use serde_json::{json, Value};
 
 /// The level a record would set, and how it was computed.
 pub fn preview(ctx: &ShopifyContext<'_>, record: &Record) -> Result<Value, PluginError> {
-    let rules = ctx.flow.rules().map_err(|(k, r)| PluginError::Permanent(format!("flows.{}.{k}: {r}", ctx.flow_name)))?;
+    let rules =
+        ctx.flow.rules().map_err(|(k, r)| PluginError::Permanent(format!("flows.{}.{k}: {r}", ctx.flow_name)))?;
     Ok(match trace(ctx.flow_name, ctx.flow, &rules, record)? {
         Computed::Level(t) => json!({
             "operation": "inventorySetQuantities",

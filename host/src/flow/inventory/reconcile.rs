@@ -24,12 +24,22 @@ pub struct ErpLevel {
 /// Compare the flow's levels (`erp`, with `rejected` source records) with Shopify's; returns the
 /// report section and the levels a heal corrects (drifted, or stocked nowhere the flow maps
 /// while Shopify knows the SKU: the flow activates those).
-pub fn compare<'a>(name: &str, flow: &FlowConfig, erp: &'a [ErpLevel], rejected: usize, shopify: &[Level]) -> (FlowReconcile, Vec<&'a ErpLevel>) {
+pub fn compare<'a>(
+    name: &str,
+    flow: &FlowConfig,
+    erp: &'a [ErpLevel],
+    rejected: usize,
+    shopify: &[Level],
+) -> (FlowReconcile, Vec<&'a ErpLevel>) {
     let mapped: BTreeSet<&str> = flow.locations.values().map(String::as_str).collect();
     let known_skus: BTreeSet<&str> = shopify.iter().map(|l| l.sku.as_str()).filter(|s| !s.is_empty()).collect();
-    let at_mapped: BTreeMap<(&str, &str), i64> =
-        shopify.iter().filter(|l| !l.sku.is_empty() && mapped.contains(l.location_id.as_str())).map(|l| ((l.sku.as_str(), l.location_id.as_str()), l.available)).collect();
-    let mut section = FlowReconcile { flow: name.to_owned(), object: "inventory".into(), rejected, ..Default::default() };
+    let at_mapped: BTreeMap<(&str, &str), i64> = shopify
+        .iter()
+        .filter(|l| !l.sku.is_empty() && mapped.contains(l.location_id.as_str()))
+        .map(|l| ((l.sku.as_str(), l.location_id.as_str()), l.available))
+        .collect();
+    let mut section =
+        FlowReconcile { flow: name.to_owned(), object: "inventory".into(), rejected, ..Default::default() };
     let mut to_heal = Vec::new();
     let erp_skus: BTreeSet<&str> = erp.iter().map(|l| l.trace.sku.as_str()).collect();
     let mut erp_pairs = BTreeSet::new();
@@ -62,7 +72,14 @@ pub fn compare<'a>(name: &str, flow: &FlowConfig, erp: &'a [ErpLevel], rejected:
     }
     for (&(sku, location), &available) in &at_mapped {
         if !erp_pairs.contains(&(sku, location)) {
-            section.shopify_only.push(Drift { sku: sku.to_owned(), location: location.to_owned(), erp_location: None, erp_available: None, shopify_available: Some(available), difference: -available });
+            section.shopify_only.push(Drift {
+                sku: sku.to_owned(),
+                location: location.to_owned(),
+                erp_location: None,
+                erp_available: None,
+                shopify_available: Some(available),
+                difference: -available,
+            });
         }
     }
     section.erp_only_skus = erp_skus.iter().filter(|s| !known_skus.contains(*s)).map(|s| (*s).to_owned()).collect();

@@ -11,17 +11,31 @@ use std::collections::BTreeMap;
 
 /// Put back the levels of `list` with compare-and-set from the run's value (dry run: only
 /// report); a restored level's "last pushed" is forgotten. Levels the run stocked are listed.
-pub fn revert(client: &ShopifyClient, store: &Store, run_id: u64, list: &[&UndoEntry], report: &mut RevertReport) -> Result<(), String> {
+pub fn revert(
+    client: &ShopifyClient,
+    store: &Store,
+    run_id: u64,
+    list: &[&UndoEntry],
+    report: &mut RevertReport,
+) -> Result<(), String> {
     let (new, list): (Vec<&UndoEntry>, Vec<&UndoEntry>) = list.iter().partition(|e| e.before.is_null());
     for e in new {
-        report.for_person.push(format!("{} {} at {}: stocked there by the run (was not before); left stocked", e.object, e.key, e.location.as_deref().unwrap_or("")));
+        report.for_person.push(format!(
+            "{} {} at {}: stocked there by the run (was not before); left stocked",
+            e.object,
+            e.key,
+            e.location.as_deref().unwrap_or("")
+        ));
     }
     let mut skus: Vec<String> = list.iter().map(|e| e.key.clone()).collect();
     skus.sort();
     skus.dedup();
     let read = block_on(inv::levels_by_sku(client, &skus)).map_err(|e| format!("Shopify: {e}"))?;
-    let now: BTreeMap<(&str, &str), i64> = read.iter().map(|l| ((l.inventory_item_id.as_str(), l.location_id.as_str()), l.available)).collect();
-    let todo = report.triage(&list, |e| now.get(&(e.target_id.as_str(), e.location.as_deref().unwrap_or(""))).map_or(Value::Null, |v| json!(v)));
+    let now: BTreeMap<(&str, &str), i64> =
+        read.iter().map(|l| ((l.inventory_item_id.as_str(), l.location_id.as_str()), l.available)).collect();
+    let todo = report.triage(&list, |e| {
+        now.get(&(e.target_id.as_str(), e.location.as_deref().unwrap_or(""))).map_or(Value::Null, |v| json!(v))
+    });
     if report.dry_run || todo.is_empty() {
         report.settle(todo, &Ok(()));
         return Ok(());
@@ -36,7 +50,12 @@ pub fn revert(client: &ShopifyClient, store: &Store, run_id: u64, list: &[&UndoE
         })
         .collect();
     let scope = format!("weft/revert/{run_id}");
-    let req = SetQuantities { name: QuantityName::Available, reason: "correction", reference_document_uri: None, key_scope: &scope };
+    let req = SetQuantities {
+        name: QuantityName::Available,
+        reason: "correction",
+        reference_document_uri: None,
+        key_scope: &scope,
+    };
     let results = block_on(inv::set_quantities(client, &req, &sets));
     for ((e, mut c), result) in todo.into_iter().zip(results) {
         match result {

@@ -9,13 +9,17 @@ use std::collections::BTreeMap;
 
 /// Each intended level whose available differs from Shopify's now.
 pub fn compare(client: &ShopifyClient, list: &[&Intent]) -> Result<Vec<Difference>, String> {
-    let read = block_on(crate::shopify::inventory::levels_by_sku(client, &skus(list))).map_err(|e| format!("Shopify: {e}"))?;
-    let now: BTreeMap<(&str, &str), i64> = read.iter().map(|l| ((l.sku.as_str(), l.location_id.as_str()), l.available)).collect();
+    let read =
+        block_on(crate::shopify::inventory::levels_by_sku(client, &skus(list))).map_err(|e| format!("Shopify: {e}"))?;
+    let now: BTreeMap<(&str, &str), i64> =
+        read.iter().map(|l| ((l.sku.as_str(), l.location_id.as_str()), l.available)).collect();
     Ok(list
         .iter()
         .filter_map(|i| {
             let (sku, location) = (intended(i, "sku"), intended(i, "location"));
-            let actual = now.get(&(sku.as_str().unwrap_or(""), location.as_str().unwrap_or(""))).map_or(Value::Null, |a| json!(a));
+            let actual = now
+                .get(&(sku.as_str().unwrap_or(""), location.as_str().unwrap_or("")))
+                .map_or(Value::Null, |a| json!(a));
             differs(i, "available", actual)
         })
         .collect())

@@ -59,7 +59,9 @@ pub fn all_for_sku(store: &Store, sku: &str) -> Result<Vec<(String, Pushed)>, St
     let mut out = Vec::new();
     for k in store.state_keys(TABLE, &format!("{sku}\u{1f}"), usize::MAX).map_err(|e| e.to_string())? {
         let Some(flow) = k.split('\u{1f}').nth(1) else { continue };
-        if let Some(p) = store.state_get(TABLE, &k).ok().flatten().and_then(|b| serde_json::from_slice::<Pushed>(&b).ok()) {
+        if let Some(p) =
+            store.state_get(TABLE, &k).ok().flatten().and_then(|b| serde_json::from_slice::<Pushed>(&b).ok())
+        {
             out.push((flow.to_owned(), p));
         }
     }

@@ -36,4 +36,3 @@ pub fn trace(flow_name: &str, flow: &FlowConfig, rules: &Rules, record: &Record)
     };
     rules.compute(level, location).map(Computed::Level).map_err(|e| PluginError::invalid("available", e))
 }
-

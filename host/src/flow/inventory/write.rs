@@ -6,11 +6,13 @@
 //! alone.
 
 use super::baseline;
-use super::state;
 use super::echo;
+use super::state;
 use super::trace::{trace, Computed};
 use crate::domain::available::Trace;
-use crate::flow::base::{block_on, dry_run, request_error, settled, write_error, Gate, ShopifyContext, Slots, Target, Written, ITEM_LINK};
+use crate::flow::base::{
+    block_on, dry_run, request_error, settled, write_error, Gate, ShopifyContext, Slots, Target, Written, ITEM_LINK,
+};
 use crate::model::{KeyedRecord, PluginError};
 use crate::shopify::inventory::{self as inv, QuantityName, QuantitySet, SetQuantities, SkuRead};
 use crate::shopify::{ShopifyError, WriteError};
@@ -43,12 +45,25 @@ async fn write_async(ctx: &ShopifyContext<'_>, records: &[KeyedRecord]) -> Vec<R
     let mut out: Slots = vec![None; records.len()];
     let rules = match ctx.flow.rules() {
         Ok(r) => r,
-        Err((k, r)) => return records.iter().map(|_| Err(PluginError::Permanent(format!("flows.{}.{k}: {r}", ctx.flow_name)))).collect(),
+        Err((k, r)) => {
+            return records
+                .iter()
+                .map(|_| Err(PluginError::Permanent(format!("flows.{}.{k}: {r}", ctx.flow_name))))
+                .collect()
+        }
     };
     let mut levels = Vec::new();
     for (index, keyed) in records.iter().enumerate() {
         match trace(ctx.flow_name, ctx.flow, &rules, &keyed.record) {
-            Ok(Computed::Level(trace)) => levels.push(Level { index, trace, item: None, before: None, target: 0, conflict: None, newly_stocked: false }),
+            Ok(Computed::Level(trace)) => levels.push(Level {
+                index,
+                trace,
+                item: None,
+                before: None,
+                target: 0,
+                conflict: None,
+                newly_stocked: false,
+            }),
             Ok(Computed::Unmapped(reason)) => out[index] = Some(Ok(Written::Skipped(reason))),
             Err(e) => out[index] = Some(Err(e)),
         }
@@ -81,12 +96,20 @@ async fn write_async(ctx: &ShopifyContext<'_>, records: &[KeyedRecord]) -> Vec<R
         let skus: Vec<String> = unknown.into_iter().collect();
         match read_levels(ctx, &skus).await {
             Ok(read) => {
-                let items: BTreeMap<&str, &str> = read.items.iter().map(|(sku, item)| (sku.as_str(), item.as_str())).collect();
-                let values: BTreeMap<(&str, &str), i64> = read.levels.iter().map(|r| ((r.inventory_item_id.as_str(), r.location_id.as_str()), r.available)).collect();
+                let items: BTreeMap<&str, &str> =
+                    read.items.iter().map(|(sku, item)| (sku.as_str(), item.as_str())).collect();
+                let values: BTreeMap<(&str, &str), i64> = read
+                    .levels
+                    .iter()
+                    .map(|r| ((r.inventory_item_id.as_str(), r.location_id.as_str()), r.available))
+                    .collect();
                 for l in levels.iter_mut().filter(|l| l.item.is_none()) {
                     // Found by SKU (stocked somewhere or nowhere yet), else linked by the catalog flow.
-                    let linked = ctx.store.id_link(ITEM_LINK, &l.trace.sku).ok().flatten().and_then(|link| link.shopify);
-                    let Some(item) = items.get(l.trace.sku.as_str()).map(|i| (*i).to_owned()).or(linked) else { continue };
+                    let linked =
+                        ctx.store.id_link(ITEM_LINK, &l.trace.sku).ok().flatten().and_then(|link| link.shopify);
+                    let Some(item) = items.get(l.trace.sku.as_str()).map(|i| (*i).to_owned()).or(linked) else {
+                        continue;
+                    };
                     l.before = values.get(&(item.as_str(), l.trace.shopify_location.as_str())).copied();
                     memo.links.push((l.trace.sku.clone(), IdLink { shopify: Some(item.clone()), erp: None }));
                     l.item = Some(item);
@@ -105,7 +128,10 @@ async fn write_async(ctx: &ShopifyContext<'_>, records: &[KeyedRecord]) -> Vec<R
     for l in levels {
         match (&l.item, l.before) {
             (None, _) => {
-                out[l.index] = Some(Err(PluginError::Retryable(format!("no Shopify variant with SKU {:?} yet (the catalog flow creates it)", l.trace.sku))));
+                out[l.index] = Some(Err(PluginError::Retryable(format!(
+                    "no Shopify variant with SKU {:?} yet (the catalog flow creates it)",
+                    l.trace.sku
+                ))));
             }
             (Some(item), None) => unstocked.entry(item.clone()).or_default().push(l),
             (Some(_), Some(_)) => ready.push(l),
@@ -121,7 +147,12 @@ async fn write_async(ctx: &ShopifyContext<'_>, records: &[KeyedRecord]) -> Vec<R
 /// location is activated there with its quantity (one call); an item missing several is stocked
 /// at all of them with one `inventoryBulkToggleActivation`, and its levels are returned to be set
 /// from 0 in the batches of 250 with the others.
-async fn stock(ctx: &ShopifyContext<'_>, unstocked: BTreeMap<String, Vec<Level>>, out: &mut Slots, memo: &mut Memo) -> Vec<Level> {
+async fn stock(
+    ctx: &ShopifyContext<'_>,
+    unstocked: BTreeMap<String, Vec<Level>>,
+    out: &mut Slots,
+    memo: &mut Memo,
+) -> Vec<Level> {
     let mut ready = Vec::new();
     for (item, mut group) in unstocked {
         for l in &mut group {
@@ -134,25 +165,39 @@ async fn stock(ctx: &ShopifyContext<'_>, unstocked: BTreeMap<String, Vec<Level>>
             }
             continue;
         }
-        let locations: Vec<String> = group.iter().map(|l| l.trace.shopify_location.clone()).collect::<BTreeSet<_>>().into_iter().collect();
+        let locations: Vec<String> =
+            group.iter().map(|l| l.trace.shopify_location.clone()).collect::<BTreeSet<_>>().into_iter().collect();
         if locations.len() == 1 {
             for l in group {
                 out[l.index] = Some(match ctx.gate() {
                     Gate::DryRun => {
-                        dry_run::print(ctx.flow_name, "inventoryActivate", &format!("{} at {}: available {} ({item})", l.trace.sku, l.trace.shopify_location, l.target));
+                        dry_run::print(
+                            ctx.flow_name,
+                            "inventoryActivate",
+                            &format!(
+                                "{} at {}: available {} ({item})",
+                                l.trace.sku, l.trace.shopify_location, l.target
+                            ),
+                        );
                         Ok(Written::Shadowed)
                     }
-                    Gate::Write | Gate::Shadow => match inv::activate(ctx.client, &item, &l.trace.shopify_location, l.target).await {
-                        Ok(()) => Ok(remember(ctx, &l, memo)),
-                        Err(e) => Err(write_error(&e, "quantity")),
-                    },
+                    Gate::Write | Gate::Shadow => {
+                        match inv::activate(ctx.client, &item, &l.trace.shopify_location, l.target).await {
+                            Ok(()) => Ok(remember(ctx, &l, memo)),
+                            Err(e) => Err(write_error(&e, "quantity")),
+                        }
+                    }
                 });
             }
             continue;
         }
         let stocked = match ctx.gate() {
             Gate::DryRun => {
-                dry_run::print(ctx.flow_name, "inventoryBulkToggleActivation", &format!("{item} at {}", locations.join(", ")));
+                dry_run::print(
+                    ctx.flow_name,
+                    "inventoryBulkToggleActivation",
+                    &format!("{item} at {}", locations.join(", ")),
+                );
                 Ok(())
             }
             Gate::Write | Gate::Shadow => inv::stock_at(ctx.client, &item, &locations).await,
@@ -178,8 +223,12 @@ async fn stock(ctx: &ShopifyContext<'_>, unstocked: BTreeMap<String, Vec<Level>>
 /// flow starts with many levels it never pushed), else by SKU queries.
 async fn read_levels(ctx: &ShopifyContext<'_>, skus: &[String]) -> Result<SkuRead, ShopifyError> {
     let baseline = baseline::get(ctx).await;
-    let (known, missing): (Vec<&String>, Vec<&String>) = skus.iter().partition(|s| baseline.as_ref().is_some_and(|b| b.contains_key(s.as_str())));
-    let levels: Vec<inv::Level> = known.iter().flat_map(|s| baseline.as_ref().and_then(|b| b.get(s.as_str())).cloned().unwrap_or_default()).collect();
+    let (known, missing): (Vec<&String>, Vec<&String>) =
+        skus.iter().partition(|s| baseline.as_ref().is_some_and(|b| b.contains_key(s.as_str())));
+    let levels: Vec<inv::Level> = known
+        .iter()
+        .flat_map(|s| baseline.as_ref().and_then(|b| b.get(s.as_str())).cloned().unwrap_or_default())
+        .collect();
     let items = levels.iter().map(|l| (l.sku.clone(), l.inventory_item_id.clone())).collect();
     let mut out = SkuRead { levels, items };
     if !missing.is_empty() {
@@ -201,7 +250,12 @@ fn intend(ctx: &ShopifyContext<'_>, l: &Level) {
         "shopify_before": l.before,
     });
     let values = values.as_object().cloned().unwrap_or_default();
-    ctx.intend(JournalObject::InventoryLevel, &format!("{}@{}", l.trace.sku, l.trace.shopify_location), l.item.as_deref(), values);
+    ctx.intend(
+        JournalObject::InventoryLevel,
+        &format!("{}@{}", l.trace.sku, l.trace.shopify_location),
+        l.item.as_deref(),
+        values,
+    );
 }
 
 /// State learnt by one push call, stored at its end in one transaction.
@@ -226,7 +280,8 @@ impl Memo {
         all.extend(self.set.iter().map(|(_, p)| p.clone()));
         if let Err(e) = state::put_all(ctx.store, ctx.flow_name, &all) {
             for (index, _) in &self.set {
-                out[*index] = Some(Err(PluginError::Retryable(format!("level set, but its state was not stored: {e}"))));
+                out[*index] =
+                    Some(Err(PluginError::Retryable(format!("level set, but its state was not stored: {e}"))));
             }
         }
     }
@@ -238,11 +293,23 @@ fn remember(ctx: &ShopifyContext<'_>, l: &Level, memo: &mut Memo) -> Written {
     let item = l.item.clone().unwrap_or_default();
     memo.set.push((
         l.index,
-        state::Pushed { item: item.clone(), pushed: l.target, before: l.before, at_ms: ctx.clock.now_ms(), trace: l.trace.clone(), conflict: l.conflict.clone() },
+        state::Pushed {
+            item: item.clone(),
+            pushed: l.target,
+            before: l.before,
+            at_ms: ctx.clock.now_ms(),
+            trace: l.trace.clone(),
+            conflict: l.conflict.clone(),
+        },
     ));
     echo::wrote(&item, &l.trace.shopify_location, l.target);
     if l.before != Some(l.target) {
-        let target = Target { object: JournalObject::InventoryLevel, key: &l.trace.sku, id: &item, location: Some(&l.trace.shopify_location) };
+        let target = Target {
+            object: JournalObject::InventoryLevel,
+            key: &l.trace.sku,
+            id: &item,
+            location: Some(&l.trace.shopify_location),
+        };
         ctx.undo(target, "available", serde_json::json!(l.before), serde_json::json!(l.target));
     }
     let id = level_id(l);
@@ -263,7 +330,16 @@ async fn set_with_conflicts(ctx: &ShopifyContext<'_>, mut levels: Vec<Level>, ou
     if ctx.gate() != Gate::Write {
         for l in levels {
             if ctx.gate() == Gate::DryRun {
-                let detail = format!("{} at {}: {} -> {} ({} = {}, held {})", l.trace.sku, l.trace.shopify_location, l.before.map_or("?".into(), |b| b.to_string()), l.target, l.trace.formula, l.trace.raw, l.trace.held);
+                let detail = format!(
+                    "{} at {}: {} -> {} ({} = {}, held {})",
+                    l.trace.sku,
+                    l.trace.shopify_location,
+                    l.before.map_or("?".into(), |b| b.to_string()),
+                    l.target,
+                    l.trace.formula,
+                    l.trace.raw,
+                    l.trace.held
+                );
                 dry_run::print(ctx.flow_name, "inventorySetQuantities", &detail);
             } else {
                 intend(ctx, &l);
@@ -279,15 +355,29 @@ async fn set_with_conflicts(ctx: &ShopifyContext<'_>, mut levels: Vec<Level>, ou
         }
         let sets: Vec<QuantitySet> = levels
             .iter()
-            .map(|l| QuantitySet { inventory_item_id: l.item.clone().unwrap_or_default(), location_id: l.trace.shopify_location.clone(), quantity: l.target, change_from: l.before })
+            .map(|l| QuantitySet {
+                inventory_item_id: l.item.clone().unwrap_or_default(),
+                location_id: l.trace.shopify_location.clone(),
+                quantity: l.target,
+                change_from: l.before,
+            })
             .collect();
-        let req = SetQuantities { name: QuantityName::Available, reason: "correction", reference_document_uri: None, key_scope: &scope };
+        let req = SetQuantities {
+            name: QuantityName::Available,
+            reason: "correction",
+            reference_document_uri: None,
+            key_scope: &scope,
+        };
         let results = inv::set_quantities(ctx.client, &req, &sets).await;
         let mut stale = Vec::new();
         for (l, result) in levels.into_iter().zip(results) {
             match result {
                 Ok(()) => out[l.index] = Some(Ok(remember(ctx, &l, memo))),
-                Err(WriteError::Record(e)) if e.code.as_deref() == Some("CHANGE_FROM_QUANTITY_STALE") && round < CONFLICT_ROUNDS => stale.push(l),
+                Err(WriteError::Record(e))
+                    if e.code.as_deref() == Some("CHANGE_FROM_QUANTITY_STALE") && round < CONFLICT_ROUNDS =>
+                {
+                    stale.push(l)
+                }
                 Err(e) => out[l.index] = Some(Err(write_error(&e, "quantity"))),
             }
         }
@@ -314,8 +404,15 @@ async fn reapply(ctx: &ShopifyContext<'_>, stale: Vec<Level>, out: &mut Slots) -
     let mut next = Vec::new();
     for mut l in stale {
         let item = l.item.clone().unwrap_or_default();
-        let Some(now) = read.iter().find(|r| r.inventory_item_id == item && r.location_id == l.trace.shopify_location).map(|r| r.available) else {
-            out[l.index] = Some(Err(PluginError::Retryable(format!("{item} is no longer stocked at {}", l.trace.shopify_location))));
+        let Some(now) = read
+            .iter()
+            .find(|r| r.inventory_item_id == item && r.location_id == l.trace.shopify_location)
+            .map(|r| r.available)
+        else {
+            out[l.index] = Some(Err(PluginError::Retryable(format!(
+                "{item} is no longer stocked at {}",
+                l.trace.shopify_location
+            ))));
             continue;
         };
         let before = l.before.unwrap_or(now);

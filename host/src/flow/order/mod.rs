@@ -21,7 +21,10 @@ use crate::store::{ErrorClass, JobError};
 pub fn flag_for_person(record: &Record, error: JobError) -> JobError {
     match record {
         Record::Order(o) if o.cancelled && !error.retryable && error.class != ErrorClass::InvalidInput => {
-            JobError::needs_person(format!("order {} was cancelled in Shopify after the ERP processed it; undo it in the ERP: {}", o.name, error.message))
+            JobError::needs_person(format!(
+                "order {} was cancelled in Shopify after the ERP processed it; undo it in the ERP: {}",
+                o.name, error.message
+            ))
         }
         _ => error,
     }

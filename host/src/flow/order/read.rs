@@ -21,18 +21,21 @@ pub const POLL_OVERLAP_SECONDS: i64 = 120;
 /// or weft itself created it from a connection (sending it back would echo it into its source).
 pub fn from_webhook(ctx: &ShopifyContext<'_>, body: &Value) -> Result<Option<Record>, PluginError> {
     let id = order_id(body).ok_or_else(|| PluginError::invalid("body.id", "order webhook without an order id"))?;
-    Ok(fetch_order(ctx, &id)?.filter(|(_, sid)| !is_echo(ctx, sid.as_deref())).map(|(o, _)| Record::Order(o)))
+    Ok(fetch_order(ctx, &id)?.filter(|(_, sid)| !is_echo(ctx, sid.as_deref())).map(|(o, _)| Record::Order(Box::new(o))))
 }
 
 /// The order's GraphQL id in an `orders/*` payload.
 fn order_id(body: &Value) -> Option<String> {
-    rest_text(body, "admin_graphql_api_id").or_else(|| rest_text(body, "id").map(|id| format!("gid://shopify/Order/{id}")))
+    rest_text(body, "admin_graphql_api_id")
+        .or_else(|| rest_text(body, "id").map(|id| format!("gid://shopify/Order/{id}")))
 }
 
 /// True for an order weft itself created from a connection (an external order): its
 /// `sourceIdentifier` is `{connection}:{id}`, and sending it back would echo it into its source.
 fn is_echo(ctx: &ShopifyContext<'_>, source_identifier: Option<&str>) -> bool {
-    source_identifier.is_some_and(|sid| ctx.config.connections.keys().any(|c| sid.strip_prefix(c.as_str()).is_some_and(|rest| rest.starts_with(':'))))
+    source_identifier.is_some_and(|sid| {
+        ctx.config.connections.keys().any(|c| sid.strip_prefix(c.as_str()).is_some_and(|rest| rest.starts_with(':')))
+    })
 }
 
 /// Where polling stands: orders changed after `since`, and the page cursor inside that query.
@@ -45,7 +48,8 @@ struct PollCursor {
 /// One page of orders changed since `cursor` (the polling safety net behind order webhooks).
 pub fn poll(ctx: &ShopifyContext<'_>, cursor: Option<&str>, limit: u32) -> Result<Page, PluginError> {
     let at: PollCursor = match cursor {
-        Some(text) => serde_json::from_str(text).map_err(|e| PluginError::invalid("cursor", format!("unreadable poll cursor: {e}")))?,
+        Some(text) => serde_json::from_str(text)
+            .map_err(|e| PluginError::invalid("cursor", format!("unreadable poll cursor: {e}")))?,
         None => PollCursor::default(),
     };
     let query = match &at.since {
@@ -53,7 +57,9 @@ pub fn poll(ctx: &ShopifyContext<'_>, cursor: Option<&str>, limit: u32) -> Resul
         None => String::new(),
     };
     let vars = json!({"query": query, "first": limit.clamp(1, POLL_PAGE), "after": at.after});
-    let data = block_on(ctx.client.execute(&queries::ORDERS_SINCE, vars, Priority::Orders)).map_err(|e| request_error(&e))?.data;
+    let data = block_on(ctx.client.execute(&queries::ORDERS_SINCE, vars, Priority::Orders))
+        .map_err(|e| request_error(&e))?
+        .data;
     let nodes = data["orders"]["nodes"].as_array().cloned().unwrap_or_default();
     let mut records = Vec::new();
     let mut newest = at.since.clone();
@@ -63,7 +69,7 @@ pub fn poll(ctx: &ShopifyContext<'_>, cursor: Option<&str>, limit: u32) -> Resul
             newest = order.updated_at.clone();
         }
         if !is_echo(ctx, node["sourceIdentifier"].as_str()) {
-            records.push(Record::Order(order));
+            records.push(Record::Order(Box::new(order)));
         }
     }
     let has_more = data["orders"]["pageInfo"]["hasNextPage"] == true;
@@ -78,8 +84,11 @@ pub fn poll(ctx: &ShopifyContext<'_>, cursor: Option<&str>, limit: u32) -> Resul
 
 /// `since` minus the overlap, as RFC 3339.
 fn step_back(since: &str) -> Result<String, PluginError> {
-    let t = chrono::DateTime::parse_from_rfc3339(since).map_err(|e| PluginError::invalid("cursor.since", format!("`{since}`: {e}")))?;
-    Ok((t - chrono::Duration::seconds(POLL_OVERLAP_SECONDS)).to_utc().to_rfc3339_opts(chrono::SecondsFormat::Secs, true))
+    let t = chrono::DateTime::parse_from_rfc3339(since)
+        .map_err(|e| PluginError::invalid("cursor.since", format!("`{since}`: {e}")))?;
+    Ok((t - chrono::Duration::seconds(POLL_OVERLAP_SECONDS))
+        .to_utc()
+        .to_rfc3339_opts(chrono::SecondsFormat::Secs, true))
 }
 
 fn text(v: &Value, key: &str) -> Option<String> {
@@ -88,7 +97,10 @@ fn text(v: &Value, key: &str) -> Option<String> {
 
 fn money(v: &Value, currency: &str) -> Money {
     let shop = &v["shopMoney"];
-    Money { amount: text(shop, "amount").unwrap_or_else(|| "0.00".into()), currency: text(shop, "currencyCode").unwrap_or_else(|| currency.to_owned()) }
+    Money {
+        amount: text(shop, "amount").unwrap_or_else(|| "0.00".into()),
+        currency: text(shop, "currencyCode").unwrap_or_else(|| currency.to_owned()),
+    }
 }
 
 /// Shopify's `OrderDisplayFinancialStatus` as the canonical payment state (explicit, no fallback
@@ -169,9 +181,14 @@ pub fn order_from_node(node: &Value) -> Result<Order, String> {
 pub fn fetch_order(ctx: &ShopifyContext<'_>, id: &str) -> Result<Option<(Order, Option<String>)>, PluginError> {
     let numeric = id.rsplit('/').next().unwrap_or(id);
     let vars = json!({"query": format!("id:{numeric}"), "first": 1, "after": null});
-    let data = block_on(ctx.client.execute(&queries::ORDERS_SINCE, vars, Priority::Orders)).map_err(|e| request_error(&e))?.data;
+    let data = block_on(ctx.client.execute(&queries::ORDERS_SINCE, vars, Priority::Orders))
+        .map_err(|e| request_error(&e))?
+        .data;
     let node = data["orders"]["nodes"].as_array().and_then(|n| n.iter().find(|o| o["id"] == id)).cloned();
-    node.map(|n| order_from_node(&n).map(|o| (o, text(&n, "sourceIdentifier"))).map_err(|m| PluginError::invalid("order", m))).transpose()
+    node.map(|n| {
+        order_from_node(&n).map(|o| (o, text(&n, "sourceIdentifier"))).map_err(|m| PluginError::invalid("order", m))
+    })
+    .transpose()
 }
 
 #[cfg(test)]
@@ -208,7 +225,10 @@ mod tests {
     #[test]
     fn order_id_prefers_the_graphql_id() {
         assert_eq!(order_id(&json!({"id": 5})).as_deref(), Some("gid://shopify/Order/5"));
-        assert_eq!(order_id(&json!({"id": 5, "admin_graphql_api_id": "gid://shopify/Order/6"})).as_deref(), Some("gid://shopify/Order/6"));
+        assert_eq!(
+            order_id(&json!({"id": 5, "admin_graphql_api_id": "gid://shopify/Order/6"})).as_deref(),
+            Some("gid://shopify/Order/6")
+        );
         assert_eq!(order_id(&json!({})), None);
     }
 }

@@ -9,7 +9,8 @@ use serde_json::Value;
 use std::collections::BTreeMap;
 
 /// The bulk query of Shopify's side.
-pub const SHOPIFY_QUERY: &str = "{ orders { edges { node { id processedAt sourceIdentifier totalPriceSet { shopMoney { amount } } } } } }";
+pub const SHOPIFY_QUERY: &str =
+    "{ orders { edges { node { id processedAt sourceIdentifier totalPriceSet { shopMoney { amount } } } } } }";
 
 /// The exported orders that belong to `flow`: for a flow into the ERP, the shop's own orders;
 /// for a flow from the ERP, the ones weft created from its connection.
@@ -36,7 +37,13 @@ pub fn compare(name: &str, shopify: &[&Value], erp: &[Record]) -> FlowReconcile 
     }
     let order_days = days
         .into_iter()
-        .map(|(day, [ec, sc, et, st])| OrderDay { day, erp_count: ec as usize, shopify_count: sc as usize, erp_total: money(et), shopify_total: money(st) })
+        .map(|(day, [ec, sc, et, st])| OrderDay {
+            day,
+            erp_count: ec as usize,
+            shopify_count: sc as usize,
+            erp_total: money(et),
+            shopify_total: money(st),
+        })
         .collect();
     FlowReconcile { flow: name.to_owned(), object: "order".into(), order_days, ..Default::default() }
 }
@@ -48,7 +55,11 @@ fn cents(amount: &str) -> i64 {
     let whole: i64 = whole.trim_start_matches('-').parse().unwrap_or(0);
     let frac: i64 = format!("{:0<2}", &frac[..frac.len().min(2)]).parse().unwrap_or(0);
     let value = whole * 100 + frac;
-    if negative { -value } else { value }
+    if negative {
+        -value
+    } else {
+        value
+    }
 }
 
 fn money(cents: i64) -> String {

@@ -11,7 +11,8 @@ use crate::store::Intent;
 pub fn compare(client: &ShopifyClient, flow: &FlowConfig, intents: &[&Intent]) -> Result<Vec<Difference>, String> {
     let mut out = Vec::new();
     for i in intents {
-        let found = block_on(find_by_source_identifier(client, &format!("{}:{}", flow.from, i.key))).map_err(|e| format!("Shopify: {e}"))?;
+        let found = block_on(find_by_source_identifier(client, &format!("{}:{}", flow.from, i.key)))
+            .map_err(|e| format!("Shopify: {e}"))?;
         if found.is_none() {
             out.push(missing(i));
         }

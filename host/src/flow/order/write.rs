@@ -32,7 +32,9 @@ pub fn variants(ctx: &ShopifyContext<'_>, order: &Order) -> Result<BTreeMap<Stri
         return Ok(BTreeMap::new());
     }
     let vars = json!({"query": any_sku(&skus), "first": 250});
-    let data = block_on(ctx.client.execute(&queries::VARIANTS_BY_SKU, vars, Priority::Orders)).map_err(|e| request_error(&e))?.data;
+    let data = block_on(ctx.client.execute(&queries::VARIANTS_BY_SKU, vars, Priority::Orders))
+        .map_err(|e| request_error(&e))?
+        .data;
     Ok(data["productVariants"]["nodes"]
         .as_array()
         .into_iter()
@@ -63,8 +65,13 @@ fn money_bag(amount: &str, currency: &str) -> Value {
 pub fn order_input(order: &Order, variants: &BTreeMap<String, String>) -> Result<Value, PluginError> {
     let mut lines = Vec::new();
     for (i, line) in order.lines.iter().enumerate() {
-        let sku = line.sku.as_deref().ok_or_else(|| PluginError::invalid(&format!("lines[{i}].sku"), "an external order line needs a SKU"))?;
-        let variant = variants.get(sku).ok_or_else(|| PluginError::invalid(&format!("lines[{i}].sku"), format!("no variant with SKU `{sku}` in Shopify")))?;
+        let sku = line
+            .sku
+            .as_deref()
+            .ok_or_else(|| PluginError::invalid(&format!("lines[{i}].sku"), "an external order line needs a SKU"))?;
+        let variant = variants.get(sku).ok_or_else(|| {
+            PluginError::invalid(&format!("lines[{i}].sku"), format!("no variant with SKU `{sku}` in Shopify"))
+        })?;
         if line.quantity == 0 {
             return Err(PluginError::invalid(&format!("lines[{i}].quantity"), "quantity must be at least 1"));
         }
@@ -105,11 +112,15 @@ fn behaviour(b: InventoryBehaviour) -> &'static str {
 /// Create an external order once (found by its `sourceIdentifier` when it exists).
 fn external_order(ctx: &ShopifyContext<'_>, order: &Order) -> Result<Written, PluginError> {
     if order.cancelled {
-        return Err(PluginError::invalid("cancelled", format!("external order {} is cancelled; it is not created in Shopify", order.name)));
+        return Err(PluginError::invalid(
+            "cancelled",
+            format!("external order {} is cancelled; it is not created in Shopify", order.name),
+        ));
     }
     let input = order_input(order, &variants(ctx, order)?)?;
     let options = json!({"inventoryBehaviour": behaviour(ctx.flow.inventory_behaviour), "sendReceipt": false, "sendFulfillmentReceipt": false});
     let source_identifier = format!("{}:{}", ctx.flow.from, order.external_id);
-    let created = block_on(create_order_once(ctx.client, &source_identifier, input, options)).map_err(|e| write_error(&e, "order"))?;
+    let created = block_on(create_order_once(ctx.client, &source_identifier, input, options))
+        .map_err(|e| write_error(&e, "order"))?;
     Ok(if created.created { Written::Created(created.id) } else { Written::Unchanged(Some(created.id)) })
 }

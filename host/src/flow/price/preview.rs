@@ -13,7 +13,10 @@ pub fn preview(ctx: &ShopifyContext<'_>, record: &Record) -> Result<Value, Plugi
     let owners = ctx.flow.ownership();
     let mut dropped = Vec::new();
     let mut input = json!({"sku": p.sku, "channel": p.channel});
-    for (field, key, value) in [(Field::Price, "price", Some(&p.price)), (Field::CompareAtPrice, "compareAtPrice", p.compare_at_price.as_ref())] {
+    for (field, key, value) in [
+        (Field::Price, "price", Some(&p.price)),
+        (Field::CompareAtPrice, "compareAtPrice", p.compare_at_price.as_ref()),
+    ] {
         match value {
             Some(money) if owners.owner(field) == Owner::Erp => input[key] = json!(money.amount),
             Some(_) => dropped.push(field.name()),

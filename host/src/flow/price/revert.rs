@@ -26,7 +26,8 @@ pub fn revert(client: &ShopifyClient, list: &[&UndoEntry], report: &mut RevertRe
     // One update per product: each variant's restored fields, its current value for the others.
     let mut by_product: BTreeMap<String, Vec<(String, String, Option<String>)>> = BTreeMap::new();
     for v in read.iter().filter(|v| todo.iter().any(|(e, _)| e.target_id == v.id)) {
-        let restore = |f: &str| todo.iter().find(|(e, _)| e.target_id == v.id && e.field == f).map(|(e, _)| e.before.clone());
+        let restore =
+            |f: &str| todo.iter().find(|(e, _)| e.target_id == v.id && e.field == f).map(|(e, _)| e.before.clone());
         let price = restore("price").and_then(|p| p.as_str().map(str::to_owned)).unwrap_or_else(|| v.price.clone());
         let cmp = match restore("compare_at_price") {
             Some(c) => c.as_str().map(str::to_owned),

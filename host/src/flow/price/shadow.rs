@@ -14,7 +14,11 @@ pub fn compare(client: &ShopifyClient, intents: &[&Intent]) -> Result<Vec<Differ
     for i in intents {
         let v = read.iter().find(|v| Some(v.sku.as_str()) == i.values.get("sku").and_then(Value::as_str));
         out.extend(differs(i, "price", v.map_or(Value::Null, |v| json!(v.price))));
-        out.extend(differs(i, "compare_at_price", v.and_then(|v| v.compare_at_price.clone()).map_or(Value::Null, |c| json!(c))));
+        out.extend(differs(
+            i,
+            "compare_at_price",
+            v.and_then(|v| v.compare_at_price.clone()).map_or(Value::Null, |c| json!(c)),
+        ));
     }
     Ok(out)
 }

@@ -5,7 +5,9 @@
 //! other lists are skipped.
 
 use crate::domain::ownership::Field;
-use crate::flow::base::{block_on, dry_run, request_error, settled, write_error, Gate, ShopifyContext, Slots, Target, Written};
+use crate::flow::base::{
+    block_on, dry_run, request_error, settled, write_error, Gate, ShopifyContext, Slots, Target, Written,
+};
 use crate::model::{KeyedRecord, PluginError, Price, Record};
 use crate::shopify::products::{set_prices, variants_by_sku};
 use crate::store::{JournalObject, StateTable};
@@ -27,7 +29,12 @@ impl Line {
     /// Journal the prices a shadow-mode flow would set.
     fn intend(&self, ctx: &ShopifyContext<'_>) {
         let values = serde_json::json!({"sku": self.sku, "price": self.price, "compare_at_price": self.compare_at});
-        ctx.intend(JournalObject::VariantPrice, &self.sku, Some(&self.variant), values.as_object().cloned().unwrap_or_default());
+        ctx.intend(
+            JournalObject::VariantPrice,
+            &self.sku,
+            Some(&self.variant),
+            values.as_object().cloned().unwrap_or_default(),
+        );
     }
 
     /// Remember the prices a write replaced.
@@ -96,10 +103,13 @@ async fn write_async(ctx: &ShopifyContext<'_>, records: &[KeyedRecord]) -> Vec<R
     let mut by_product: BTreeMap<String, Vec<Line>> = BTreeMap::new();
     for (i, p, sku, is_override) in todo {
         let Some(v) = found.iter().find(|v| v.sku == sku) else {
-            out[i] = Some(Err(PluginError::Retryable(format!("no Shopify variant with SKU {sku:?} yet (the catalog flow creates it)"))));
+            out[i] = Some(Err(PluginError::Retryable(format!(
+                "no Shopify variant with SKU {sku:?} yet (the catalog flow creates it)"
+            ))));
             continue;
         };
-        let cmp = if send_cmp { p.compare_at_price.as_ref().map(|m| m.amount.clone()) } else { v.compare_at_price.clone() };
+        let cmp =
+            if send_cmp { p.compare_at_price.as_ref().map(|m| m.amount.clone()) } else { v.compare_at_price.clone() };
         if v.price == p.price.amount && v.compare_at_price == cmp {
             out[i] = Some(Ok(Written::Unchanged(Some(v.id.clone()))));
             if is_override {
@@ -119,7 +129,8 @@ async fn write_async(ctx: &ShopifyContext<'_>, records: &[KeyedRecord]) -> Vec<R
         });
     }
     for (product, lines) in by_product {
-        let prices: Vec<(String, String, Option<String>)> = lines.iter().map(|l| (l.variant.clone(), l.price.clone(), l.compare_at.clone())).collect();
+        let prices: Vec<(String, String, Option<String>)> =
+            lines.iter().map(|l| (l.variant.clone(), l.price.clone(), l.compare_at.clone())).collect();
         let gate = ctx.gate();
         let result = match gate {
             Gate::DryRun => {
@@ -167,4 +178,3 @@ impl Overrides<'_> {
         }
     }
 }
-

@@ -79,7 +79,12 @@ pub(super) enum Pre {
 
 impl Pre {
     /// Link `component`, built against `version`, as a plugin of `kind`.
-    pub(super) fn new(linkers: &Linkers, version: WitVersion, kind: PluginKind, component: &Component) -> Result<Pre, String> {
+    pub(super) fn new(
+        linkers: &Linkers,
+        version: WitVersion,
+        kind: PluginKind,
+        component: &Component,
+    ) -> Result<Pre, String> {
         match version {
             WitVersion::V0_1_0 => v0_1_0::Pre::new(&linkers.v0_1_0, kind, component).map(Pre::V0_1_0),
         }
@@ -118,35 +123,60 @@ impl Instance {
     }
 
     /// Connector `pull(entity, cursor, limit)`.
-    pub(super) fn pull(&self, store: &mut Store<HostState>, entity: Entity, cursor: Option<&str>, limit: u32) -> Call<Result<Page, PluginError>> {
+    pub(super) fn pull(
+        &self,
+        store: &mut Store<HostState>,
+        entity: Entity,
+        cursor: Option<&str>,
+        limit: u32,
+    ) -> Call<Result<Page, PluginError>> {
         match self {
             Instance::V0_1_0(i) => i.pull(store, entity, cursor, limit),
         }
     }
 
     /// Connector `fetch(entity, ids)`.
-    pub(super) fn fetch(&self, store: &mut Store<HostState>, entity: Entity, ids: &[String]) -> Call<Vec<Result<Option<Record>, PluginError>>> {
+    pub(super) fn fetch(
+        &self,
+        store: &mut Store<HostState>,
+        entity: Entity,
+        ids: &[String],
+    ) -> Call<Vec<Result<Option<Record>, PluginError>>> {
         match self {
             Instance::V0_1_0(i) => i.fetch(store, entity, ids),
         }
     }
 
     /// Connector `push(entity, records)`.
-    pub(super) fn push(&self, store: &mut Store<HostState>, entity: Entity, records: &[KeyedRecord]) -> Call<Vec<Result<Pushed, PluginError>>> {
+    pub(super) fn push(
+        &self,
+        store: &mut Store<HostState>,
+        entity: Entity,
+        records: &[KeyedRecord],
+    ) -> Call<Vec<Result<Pushed, PluginError>>> {
         match self {
             Instance::V0_1_0(i) => i.push(store, entity, records),
         }
     }
 
     /// Connector `parse-event(headers, body)`.
-    pub(super) fn parse_event(&self, store: &mut Store<HostState>, headers: &[(String, String)], body: &[u8]) -> Call<Result<Vec<ChangeEvent>, PluginError>> {
+    pub(super) fn parse_event(
+        &self,
+        store: &mut Store<HostState>,
+        headers: &[(String, String)],
+        body: &[u8],
+    ) -> Call<Result<Vec<ChangeEvent>, PluginError>> {
         match self {
             Instance::V0_1_0(i) => i.parse_event(store, headers, body),
         }
     }
 
     /// Transform `apply(records)`.
-    pub(super) fn apply(&self, store: &mut Store<HostState>, records: &[Record]) -> Call<Vec<Result<Vec<Record>, PluginError>>> {
+    pub(super) fn apply(
+        &self,
+        store: &mut Store<HostState>,
+        records: &[Record],
+    ) -> Call<Vec<Result<Vec<Record>, PluginError>>> {
         match self {
             Instance::V0_1_0(i) => i.apply(store, records),
         }

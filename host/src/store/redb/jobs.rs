@@ -4,7 +4,9 @@
 
 use super::{e, from_json, next_id, read_json, to_json, RedbStore};
 use crate::store::contract::{QueueStore, ReceiptStore, ScheduleStore};
-use crate::store::{CursorAdvance, DeadLetter, EnqueueOutcome, Job, JobError, JobState, NewJob, QueueStatus, StoreResult};
+use crate::store::{
+    CursorAdvance, DeadLetter, EnqueueOutcome, Job, JobError, JobState, NewJob, QueueStatus, StoreResult,
+};
 use redb::{ReadableDatabase, ReadableTable, ReadableTableMetadata, TableDefinition, WriteTransaction};
 use std::collections::BTreeMap;
 
@@ -39,7 +41,12 @@ fn put_ready(tx: &WriteTransaction, job: &Job) -> StoreResult<()> {
 }
 
 impl QueueStore for RedbStore {
-    fn enqueue(&self, jobs: &[NewJob], now_ms: u64, cursor: Option<CursorAdvance<'_>>) -> StoreResult<Vec<EnqueueOutcome>> {
+    fn enqueue(
+        &self,
+        jobs: &[NewJob],
+        now_ms: u64,
+        cursor: Option<CursorAdvance<'_>>,
+    ) -> StoreResult<Vec<EnqueueOutcome>> {
         let tx = self.db.begin_write().map_err(e)?;
         let outcomes = enqueue_in(&tx, jobs, now_ms)?;
         if let Some(c) = cursor {

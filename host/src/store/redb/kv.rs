@@ -50,7 +50,8 @@ impl KvStore for RedbStore {
             let mut usage = tx.open_table(KV_USAGE).map_err(e)?;
             let mut used = usage.get(plugin).map_err(e)?.map(|v| v.value()).unwrap_or(0);
             for (key, value) in entries {
-                let old = table.get((plugin, *key)).map_err(e)?.map(|v| (key.len() + v.value().len()) as u64).unwrap_or(0);
+                let old =
+                    table.get((plugin, *key)).map_err(e)?.map(|v| (key.len() + v.value().len()) as u64).unwrap_or(0);
                 let new = value.map(|v| (key.len() + v.len()) as u64).unwrap_or(0);
                 let after = used - old.min(used) + new;
                 if new > old && after > quota {

@@ -65,7 +65,12 @@ impl LedgerStore for RedbStore {
 }
 
 /// Merge `update` into the stored link of (`object`, `key`) and return the result.
-fn merge_link(table: &mut redb::Table<(&str, &str), &[u8]>, object: &str, key: &str, update: &IdLink) -> StoreResult<IdLink> {
+fn merge_link(
+    table: &mut redb::Table<(&str, &str), &[u8]>,
+    object: &str,
+    key: &str,
+    update: &IdLink,
+) -> StoreResult<IdLink> {
     let mut link: IdLink = read_json(&*table, (object, key))?.unwrap_or_default();
     if update.shopify.is_some() {
         link.shopify = update.shopify.clone();

@@ -55,7 +55,8 @@ fn e(err: impl std::fmt::Display) -> StoreError {
 impl RedbStore {
     /// Open (or create) the database in directory `dir`, migrating it to [`SCHEMA_VERSION`].
     pub fn open(dir: &Path) -> StoreResult<RedbStore> {
-        std::fs::create_dir_all(dir).map_err(|err| StoreError::Other(format!("cannot create {}: {err}", dir.display())))?;
+        std::fs::create_dir_all(dir)
+            .map_err(|err| StoreError::Other(format!("cannot create {}: {err}", dir.display())))?;
         let db = match Database::create(dir.join(DB_FILE)) {
             Ok(db) => db,
             Err(redb::DatabaseError::DatabaseAlreadyOpen) => return Err(StoreError::Locked),
@@ -81,7 +82,9 @@ impl RedbStore {
             let mut meta = tx.open_table(META).map_err(e)?;
             let version = meta.get("schema_version").map_err(e)?.map(|v| v.value()).unwrap_or(0);
             if version > SCHEMA_VERSION {
-                return Err(StoreError::Other(format!("the database has schema version {version}, newer than this weft ({SCHEMA_VERSION}); upgrade weft")));
+                return Err(StoreError::Other(format!(
+                    "the database has schema version {version}, newer than this weft ({SCHEMA_VERSION}); upgrade weft"
+                )));
             }
             // Every table, created when missing (version 0: a new database).
             kv::create_tables(&tx)?;
@@ -149,7 +152,10 @@ fn from_json<T: serde::de::DeserializeOwned>(bytes: &[u8]) -> StoreResult<T> {
 }
 
 /// Read one JSON value from a table keyed by `K`.
-fn read_json<K: redb::Key + 'static, T: serde::de::DeserializeOwned>(table: &impl ReadableTable<K, &'static [u8]>, key: K::SelfType<'_>) -> StoreResult<Option<T>> {
+fn read_json<K: redb::Key + 'static, T: serde::de::DeserializeOwned>(
+    table: &impl ReadableTable<K, &'static [u8]>,
+    key: K::SelfType<'_>,
+) -> StoreResult<Option<T>> {
     match table.get(key).map_err(e)? {
         Some(v) => from_json(v.value()).map(Some),
         None => Ok(None),
@@ -157,7 +163,11 @@ fn read_json<K: redb::Key + 'static, T: serde::de::DeserializeOwned>(table: &imp
 }
 
 /// Every key of a `&str`-keyed table starting with `prefix`, at most `limit`.
-fn keys_with_prefix<V: redb::Value + 'static>(table: &impl ReadableTable<&'static str, V>, prefix: &str, limit: usize) -> StoreResult<Vec<String>> {
+fn keys_with_prefix<V: redb::Value + 'static>(
+    table: &impl ReadableTable<&'static str, V>,
+    prefix: &str,
+    limit: usize,
+) -> StoreResult<Vec<String>> {
     let mut keys = Vec::new();
     for entry in table.range(prefix..).map_err(e)? {
         let (k, _) = entry.map_err(e)?;
@@ -193,8 +203,14 @@ mod tests {
         }
         let store = RedbStore::open(dir.path()).unwrap();
         assert_eq!(store.schema_version().unwrap(), SCHEMA_VERSION);
-        assert_eq!(store.state_get(StateTable::InventoryLevels, "SKU\u{1f}inv\u{1f}L1").unwrap().as_deref(), Some(&b"{\"pushed\":3}"[..]));
-        assert_eq!(store.state_get(StateTable::CatalogHashes, "products\u{1f}T1").unwrap().as_deref(), Some(&b"hash"[..]));
+        assert_eq!(
+            store.state_get(StateTable::InventoryLevels, "SKU\u{1f}inv\u{1f}L1").unwrap().as_deref(),
+            Some(&b"{\"pushed\":3}"[..])
+        );
+        assert_eq!(
+            store.state_get(StateTable::CatalogHashes, "products\u{1f}T1").unwrap().as_deref(),
+            Some(&b"hash"[..])
+        );
         assert_eq!(store.kv_get("weft:inventory", "SKU\u{1f}inv\u{1f}L1").unwrap(), None, "moved, not copied");
         assert_eq!(store.kv_get("tryton", "session").unwrap().as_deref(), Some(&b"s"[..]), "plugins' own state stays");
     }

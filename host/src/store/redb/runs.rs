@@ -41,17 +41,17 @@ impl RunStore for RedbStore {
         let tx = self.db.begin_write().map_err(e)?;
         {
             let mut runs = tx.open_table(RUNS).map_err(e)?;
-            let mut run: Run = read_json(&runs, run_id)?.ok_or_else(|| StoreError::Other(format!("no run {run_id}")))?;
+            let mut run: Run =
+                read_json(&runs, run_id)?.ok_or_else(|| StoreError::Other(format!("no run {run_id}")))?;
             let mut table = tx.open_table(RUN_RECORDS).map_err(e)?;
             let mut keys = tx.open_table(RECORD_KEYS).map_err(e)?;
-            let mut seq = next_seq(&table, run_id)?;
-            for record in records {
+            let first = next_seq(&table, run_id)?;
+            for (seq, record) in (first..).zip(records) {
                 table.insert((run_id, seq), to_json(record)?.as_slice()).map_err(e)?;
                 for key in record_keys(record) {
                     keys.insert((key.as_str(), run_id, seq), ()).map_err(e)?;
                 }
                 *run.counts.entry(record.outcome).or_default() += 1;
-                seq += 1;
             }
             runs.insert(run_id, to_json(&run)?.as_slice()).map_err(e)?;
         }
@@ -62,7 +62,8 @@ impl RunStore for RedbStore {
         let tx = self.db.begin_write().map_err(e)?;
         let run = {
             let mut runs = tx.open_table(RUNS).map_err(e)?;
-            let mut run: Run = read_json(&runs, run_id)?.ok_or_else(|| StoreError::Other(format!("no run {run_id}")))?;
+            let mut run: Run =
+                read_json(&runs, run_id)?.ok_or_else(|| StoreError::Other(format!("no run {run_id}")))?;
             let failed: u64 = run.counts.iter().filter(|(o, _)| o.is_failure()).map(|(_, n)| n).sum();
             run.status = match (&error, failed) {
                 (Some(_), _) => RunStatus::Failed,

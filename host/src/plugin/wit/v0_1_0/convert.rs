@@ -2,7 +2,7 @@
 
 use super::bindings::types as w;
 use crate::model as m;
-use crate::plugin::wit::lift::{lift_enums, lift_records};
+use crate::plugin::wit::lift::{lift_enums, lift_records, Lift};
 
 lift_records!(w, m;
     Money { amount, currency }
@@ -37,3 +37,16 @@ lift_enums!(w, m;
     Record { Product(x), InventoryLevel(x), Order(x), Customer(x), Price(x), Fulfillment(x) }
     PluginError { Retryable(x), RateLimited(x), Unauthorized(x), InvalidInput(x), NotFound(x), Conflict(x), Permanent(x) }
 );
+
+// The model boxes its orders.
+impl Lift<Box<m::Order>> for w::Order {
+    fn lift(self) -> Box<m::Order> {
+        Box::new(self.lift())
+    }
+}
+
+impl Lift<w::Order> for Box<m::Order> {
+    fn lift(self) -> w::Order {
+        (*self).lift()
+    }
+}

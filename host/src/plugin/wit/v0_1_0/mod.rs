@@ -63,8 +63,12 @@ impl Pre {
             .instantiate_pre(component)
             .map_err(|e| format!("cannot link: {e:#} (the component imports something this host does not provide)"))?;
         Ok(match kind {
-            PluginKind::Connector => Pre::Connector(ConnectorPluginPre::new(pre).map_err(|e| format!("not a connector: {e:#}"))?),
-            PluginKind::Transform => Pre::Transform(TransformPluginPre::new(pre).map_err(|e| format!("not a transform: {e:#}"))?),
+            PluginKind::Connector => {
+                Pre::Connector(ConnectorPluginPre::new(pre).map_err(|e| format!("not a connector: {e:#}"))?)
+            }
+            PluginKind::Transform => {
+                Pre::Transform(TransformPluginPre::new(pre).map_err(|e| format!("not a transform: {e:#}"))?)
+            }
         })
     }
 
@@ -104,28 +108,53 @@ impl Instance {
         Some(c.weft_plugin_connector().call_check(store).map(Lift::lift))
     }
 
-    pub(super) fn pull(&self, store: &mut Store<HostState>, entity: model::Entity, cursor: Option<&str>, limit: u32) -> Call<Result<model::Page, model::PluginError>> {
+    pub(super) fn pull(
+        &self,
+        store: &mut Store<HostState>,
+        entity: model::Entity,
+        cursor: Option<&str>,
+        limit: u32,
+    ) -> Call<Result<model::Page, model::PluginError>> {
         let c = self.connector()?;
         Some(c.weft_plugin_connector().call_pull(store, entity.lift(), cursor, limit).map(Lift::lift))
     }
 
-    pub(super) fn fetch(&self, store: &mut Store<HostState>, entity: model::Entity, ids: &[String]) -> Call<Vec<Result<Option<model::Record>, model::PluginError>>> {
+    pub(super) fn fetch(
+        &self,
+        store: &mut Store<HostState>,
+        entity: model::Entity,
+        ids: &[String],
+    ) -> Call<Vec<Result<Option<model::Record>, model::PluginError>>> {
         let c = self.connector()?;
         Some(c.weft_plugin_connector().call_fetch(store, entity.lift(), ids).map(Lift::lift))
     }
 
-    pub(super) fn push(&self, store: &mut Store<HostState>, entity: model::Entity, records: &[model::KeyedRecord]) -> Call<Vec<Result<model::Pushed, model::PluginError>>> {
+    pub(super) fn push(
+        &self,
+        store: &mut Store<HostState>,
+        entity: model::Entity,
+        records: &[model::KeyedRecord],
+    ) -> Call<Vec<Result<model::Pushed, model::PluginError>>> {
         let c = self.connector()?;
         let records: Vec<bindings::types::KeyedRecord> = records.to_vec().lift();
         Some(c.weft_plugin_connector().call_push(store, entity.lift(), &records).map(Lift::lift))
     }
 
-    pub(super) fn parse_event(&self, store: &mut Store<HostState>, headers: &[(String, String)], body: &[u8]) -> Call<Result<Vec<model::ChangeEvent>, model::PluginError>> {
+    pub(super) fn parse_event(
+        &self,
+        store: &mut Store<HostState>,
+        headers: &[(String, String)],
+        body: &[u8],
+    ) -> Call<Result<Vec<model::ChangeEvent>, model::PluginError>> {
         let c = self.connector()?;
         Some(c.weft_plugin_connector().call_parse_event(store, headers, body).map(Lift::lift))
     }
 
-    pub(super) fn apply(&self, store: &mut Store<HostState>, records: &[model::Record]) -> Call<Vec<Result<Vec<model::Record>, model::PluginError>>> {
+    pub(super) fn apply(
+        &self,
+        store: &mut Store<HostState>,
+        records: &[model::Record],
+    ) -> Call<Vec<Result<Vec<model::Record>, model::PluginError>>> {
         let Instance::Transform(t) = self else { return None };
         let records: Vec<bindings::types::Record> = records.to_vec().lift();
         Some(t.weft_plugin_transform().call_apply(store, &records).map(Lift::lift))
