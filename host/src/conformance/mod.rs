@@ -20,8 +20,9 @@
 mod pull;
 mod push;
 
-use crate::model::{Entity, PluginError, Record};
+use crate::model::{Entity, Record};
 use crate::plugin::{Grant, PluginHost, PluginSession};
+pub use crate::store::ErrorClass;
 use std::fmt;
 use std::time::{Duration, Instant};
 
@@ -91,40 +92,6 @@ pub enum Call {
     /// `push(entity, [record])`, sent behind the first push case's record to prove that one bad
     /// record does not fail the batch.
     Push(Entity, Record),
-}
-
-/// The case of a `plugin-error`, the host's retry decision.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ErrorClass {
-    /// `retryable`.
-    Retryable,
-    /// `rate-limited`.
-    RateLimited,
-    /// `unauthorized`.
-    Unauthorized,
-    /// `invalid-input`.
-    InvalidInput,
-    /// `not-found`.
-    NotFound,
-    /// `conflict`.
-    Conflict,
-    /// `permanent`.
-    Permanent,
-}
-
-impl ErrorClass {
-    /// The class of an error.
-    pub fn of(error: &PluginError) -> ErrorClass {
-        match error {
-            PluginError::Retryable(_) => ErrorClass::Retryable,
-            PluginError::RateLimited(_) => ErrorClass::RateLimited,
-            PluginError::Unauthorized(_) => ErrorClass::Unauthorized,
-            PluginError::InvalidInput(_) => ErrorClass::InvalidInput,
-            PluginError::NotFound(_) => ErrorClass::NotFound,
-            PluginError::Conflict(_) => ErrorClass::Conflict,
-            PluginError::Permanent(_) => ErrorClass::Permanent,
-        }
-    }
 }
 
 /// The result of one check.

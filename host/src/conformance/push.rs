@@ -1,6 +1,7 @@
 //! Push checks (idempotency, batch isolation) and the expected error classes.
 
-use super::{session, Call, ErrorClass, FailureCase, PushCase, Report, Spec};
+use super::{session, Call, FailureCase, PushCase, Report, Spec};
+use crate::flow::base::ToJobError;
 use crate::model::{KeyedRecord, PluginError, Pushed};
 use crate::plugin::PluginHost;
 
@@ -82,7 +83,7 @@ pub(super) fn failure(host: &PluginHost, spec: &Spec, case: &FailureCase) -> Res
         }
     };
     let error = error.ok_or_else(|| format!("expected {:?}, the call succeeded", case.expect))?;
-    if ErrorClass::of(&error) != case.expect {
+    if error.job_error().class != case.expect {
         return Err(format!("expected {:?}, got {error:?}", case.expect));
     }
     if let PluginError::InvalidInput(f) = &error {
