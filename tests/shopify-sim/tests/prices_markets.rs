@@ -223,3 +223,23 @@ async fn a_checkout_in_a_market_is_priced_by_its_price_list() {
     let d = data(&sim, "query($id: ID!) { order(id: $id) { lineItems(first: 1) { nodes { originalUnitPriceSet { shopMoney { amount } presentmentMoney { amount currencyCode } } } } } }", json!({"id": format!("gid://shopify/Order/{id}")})).await;
     assert_eq!(d["order"]["lineItems"]["nodes"][0]["originalUnitPriceSet"], json!({"shopMoney": {"amount": "21.11"}, "presentmentMoney": {"amount": "19.00", "currencyCode": "EUR"}}));
 }
+
+#[tokio::test]
+async fn pricing_seed_mistakes_are_clear_errors() {
+    let sim = start().await;
+    let bad = |section: Json| -> String {
+        let mut seed = common::seed();
+        let more: shopify_sim::Seed = serde_json::from_value(section).expect("seed shape");
+        seed.exchange_rates = more.exchange_rates;
+        seed.markets = more.markets;
+        seed.catalogs = more.catalogs;
+        sim.seed(&seed).expect_err("refused")
+    };
+    assert!(bad(json!({"catalogs": [{"title": "X", "market": "Mars"}]})).contains("unknown market \"Mars\""));
+    assert!(bad(json!({"markets": [{"name": "EU", "currency": "EUR"}], "catalogs": [{"title": "X", "market": "EU", "price_list": {"name": "P", "prices": [{"sku": "NOPE", "price": "1"}]}}]})).contains("unknown SKU \"NOPE\""));
+    assert!(bad(json!({"exchange_rates": {"EUR": "-1"}})).contains("exchange rate for EUR"));
+    assert!(bad(json!({"catalogs": [{"title": "X"}]})).contains("exactly one of market or company_location"));
+    let (status, _, body) = post_raw(&format!("{}/_sim/seed", sim.base_url()), &[("content-type", "application/json")], br#"{"markets": [{"name": "EU"}]}"#.to_vec()).await;
+    assert_eq!(status, 400, "{}", String::from_utf8_lossy(&body));
+    assert!(String::from_utf8_lossy(&body).contains("missing field `currency`"));
+}

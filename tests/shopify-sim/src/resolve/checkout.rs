@@ -138,13 +138,13 @@ pub struct PosSale {
     pub email: Option<String>,
 }
 
-/// Amounts given in the presentment currency, in both currencies.
-struct Money<'a> {
+/// Reads amounts given in the presentment currency into both currencies.
+struct Presentment<'a> {
     store: &'a Store,
     currency: String,
 }
 
-impl Money<'_> {
+impl Presentment<'_> {
     fn bag(&self, value: &Json, what: &str) -> Result<Bag, String> {
         let cents = parse_cents(value).ok_or_else(|| format!("{what} {value} is not a decimal amount"))?;
         Ok(self.in_both(cents))
@@ -167,7 +167,7 @@ impl Money<'_> {
 }
 
 /// The new-order lines for checkout lines, priced for the buyer's context.
-fn lines(store: &Store, money: &Money<'_>, context: &BuyerContext, lines: &[CheckoutLine], new: &mut NewOrder) -> Result<(), String> {
+fn lines(store: &Store, money: &Presentment<'_>, context: &BuyerContext, lines: &[CheckoutLine], new: &mut NewOrder) -> Result<(), String> {
     let list = store.pricing.price_list_for(context).filter(|l| l.currency == money.currency);
     for (i, l) in lines.iter().enumerate() {
         let v = store.variant_by_sku(&l.sku).ok_or_else(|| format!("no variant with sku {:?}", l.sku))?;
@@ -211,7 +211,7 @@ pub fn place(store: &mut Store, c: &Checkout) -> Result<u64, String> {
         None => None,
     };
     let context = BuyerContext { country: c.shipping_address.as_ref().and_then(|a| a.country_code.clone()), company_location_id };
-    let money = Money { store, currency: currency.clone() };
+    let money = Presentment { store, currency: currency.clone() };
     let mut new = NewOrder::new(SHOP_CURRENCY, c.source_name.as_deref().unwrap_or("web"));
     new.presentment_currency = currency;
     lines(store, &money, &context, &c.lines, &mut new)?;
@@ -250,7 +250,7 @@ pub fn place(store: &mut Store, c: &Checkout) -> Result<u64, String> {
 /// there at once and which is fulfilled on the spot; raises its order, fulfillment and level webhooks.
 pub fn sell_at_pos(store: &mut Store, sale: &PosSale) -> Result<u64, String> {
     let location = store.locations.values().find(|l| l.name == sale.location).map(|l| l.id).ok_or_else(|| format!("no location {:?}", sale.location))?;
-    let money = Money { store, currency: SHOP_CURRENCY.to_string() };
+    let money = Presentment { store, currency: SHOP_CURRENCY.to_string() };
     let mut new = NewOrder::new(SHOP_CURRENCY, "pos");
     lines(store, &money, &BuyerContext::default(), &sale.lines, &mut new)?;
     for l in &mut new.lines {
