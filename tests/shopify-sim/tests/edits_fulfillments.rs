@@ -70,14 +70,21 @@ async fn an_order_edit_adds_a_variant_and_lowers_a_quantity_on_commit() {
     let d = data(&sim, commit, json!({"id": calc["id"]})).await;
     assert!(d["orderEditCommit"]["userErrors"][0]["message"].as_str().unwrap().contains("already been committed"));
 
-    let got = receiver.wait_for(1).await;
-    assert_eq!(topics(&got), ["orders/edited"]);
-    let edit: Json = serde_json::from_slice(&got[0].body).unwrap();
-    let oe = &edit["order_edit"];
-    assert_eq!(oe["order_id"].as_u64().map(|n| format!("gid://shopify/Order/{n}")), Some(id.clone()));
+    // A second edit counts from what the first left: one shirt more goes.
+    let second = data(&sim, &begin, json!({"id": id})).await["orderEditBegin"]["calculatedOrder"]["id"].clone();
+    data(&sim, &set, json!({"id": second, "l": shirt, "q": 0})).await;
+    data(&sim, commit, json!({"id": second})).await;
+
+    let got = receiver.wait_for(2).await;
+    assert_eq!(topics(&got), ["orders/edited", "orders/edited"]);
+    let edits: Vec<Json> = got.iter().map(|r| serde_json::from_slice::<Json>(&r.body).unwrap()["order_edit"].clone()).collect();
+    let oe = edits.iter().find(|e| e["line_items"]["additions"] != json!([])).expect("the first edit");
     assert_eq!(oe["staff_note"], "phone call");
+    assert_eq!(oe["order_id"].as_u64().map(|n| format!("gid://shopify/Order/{n}")), Some(id.clone()));
     assert_eq!(oe["line_items"]["additions"][0]["delta"], 3);
     assert_eq!(oe["line_items"]["removals"][0]["delta"], 1);
+    let later = edits.iter().find(|e| e["line_items"]["additions"] == json!([])).expect("the second edit");
+    assert_eq!(later["line_items"]["removals"], json!([{"id": shirt.as_str().unwrap().rsplit('/').next().unwrap().parse::<u64>().unwrap(), "delta": 1}]));
 }
 
 #[tokio::test]

@@ -59,7 +59,7 @@ pub fn edited(store: &Store, e: &OrderEdit) -> Option<Order> {
                 let Some(v) = store.variants.get(variant_id) else { continue };
                 let base = money_cents(&v.price);
                 let unit = crate::store::money::Bag { shop: base, presentment: store.pricing.convert(base, &o.detail.presentment_currency) };
-                let taxes = rates.iter().map(|t| TaxLine { price: tax_on(unit * *quantity, t.rate, o.detail.taxes_included), ..t.clone() }).collect();
+                let taxes = rates.iter().filter(|_| v.taxable).map(|t| TaxLine { price: tax_on(unit * *quantity, t.rate, o.detail.taxes_included), ..t.clone() }).collect();
                 o.line_items.push(LineItem {
                     id: *line_id,
                     variant_id: Some(v.id),

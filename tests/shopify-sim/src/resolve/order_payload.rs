@@ -123,7 +123,7 @@ pub fn order_edit_payload(o: &Order, e: &OrderEdit, notify: bool, staff_note: Op
         match c {
             StagedChange::AddVariant { line_id, quantity, .. } => additions.push(json!({"id": line_id, "delta": quantity})),
             StagedChange::SetQuantity { line_item_id, quantity, .. } => {
-                let before = o.line_items.iter().find(|l| l.id == *line_item_id).map_or(0, |l| l.quantity);
+                let before = o.line_items.iter().find(|l| l.id == *line_item_id).map_or(0, |l| l.current_quantity());
                 let delta = quantity - before;
                 if delta > 0 {
                     additions.push(json!({"id": line_item_id, "delta": delta}));

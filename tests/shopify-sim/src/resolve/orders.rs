@@ -52,7 +52,7 @@ fn purchasing_entity(store: &Store, o: &Order) -> Json {
         return json!({"__typename": "PurchasingCompany", "company": rel("Company", l.company_id), "location": rel("CompanyLocation", l.id), "contact": null});
     }
     match o.customer_id.filter(|c| store.customers.contains_key(c)) {
-        Some(c) => json!({"__rel": "Customer", "__id": c}),
+        Some(c) => rel("Customer", c),
         None => Json::Null,
     }
 }

@@ -88,7 +88,7 @@ fn create(store: &mut Store, a: &Map<String, Json>) -> Json {
 
 /// `priceListDelete(id:)`.
 fn delete(store: &mut Store, a: &Map<String, Json>) -> Json {
-    let raw = s(&Json::Object(a.clone()), "id").unwrap_or("").to_string();
+    let raw = a.get("id").and_then(Json::as_str).unwrap_or("").to_string();
     match parse_gid("PriceList", &raw).and_then(|id| store.pricing.price_lists.remove(&id)) {
         Some(l) => {
             for c in store.pricing.catalogs.values_mut().filter(|c| c.price_list_id == Some(l.id)) {
