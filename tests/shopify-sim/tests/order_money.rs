@@ -142,6 +142,9 @@ async fn a_rich_storefront_order_adds_up_to_the_cent_in_both_currencies() {
     assert_eq!((body["total_price"].as_str(), body["presentment_currency"].as_str()), (Some("76.27"), Some("EUR")));
     assert_eq!(body["total_price_set"]["presentment_money"], json!({"amount": "68.65", "currency_code": "EUR"}));
     assert_eq!(body["discount_codes"], json!([{"code": "TENOFF", "amount": "5.56", "type": "fixed_amount"}]));
+    assert_eq!(body["total_shipping_price_set"]["presentment_money"]["amount"], "5.90");
+    assert_eq!((body["subtotal_price"].as_str(), body["total_tax"].as_str(), body["total_discounts"].as_str()), (Some("57.72"), Some("12.00"), Some("7.78")));
+    assert_eq!(body["tax_lines"][0]["price_set"]["presentment_money"]["amount"], "10.80");
     assert_eq!(body["shipping_lines"].as_array().unwrap().len(), 2);
     assert_eq!(body["note_attributes"], json!([{"name": "gift", "value": "yes"}]));
     assert_eq!(body["line_items"][0]["discount_allocations"].as_array().unwrap().len(), 2);

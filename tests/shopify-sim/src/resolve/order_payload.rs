@@ -202,7 +202,7 @@ pub fn order_payload(store: &Store, o: &Order) -> Json {
         "total_price": cents_to_money(t.total.shop), "total_price_set": set(o, t.total), "subtotal_price": cents_to_money(t.subtotal.shop),
         "subtotal_price_set": set(o, t.subtotal), "total_line_items_price": cents_to_money(t.line_items.shop), "total_line_items_price_set": set(o, t.line_items),
         "total_tax": cents_to_money(t.tax.shop), "total_tax_set": set(o, t.tax), "total_discounts": cents_to_money(t.discounts.shop),
-        "total_discounts_set": set(o, t.discounts), "total_shipping_price_set": set(o, t.shipping_discounted),
+        "total_discounts_set": set(o, t.discounts), "total_shipping_price_set": set(o, t.shipping),
         "current_total_price": cents_to_money(t.current_total.shop), "current_total_price_set": set(o, t.current_total),
         "current_subtotal_price": cents_to_money(t.current_subtotal.shop), "current_subtotal_price_set": set(o, t.current_subtotal),
         "current_total_tax": cents_to_money(t.current_tax.shop), "current_total_tax_set": set(o, t.current_tax),
