@@ -274,3 +274,17 @@ async fn an_order_with_120_lines_is_read_page_by_page() {
     assert_eq!(pages, [50, 50, 20]);
     assert_eq!(skus, (0..120).map(|i| format!("P-{i:03}")).collect::<Vec<_>>());
 }
+
+#[tokio::test]
+async fn checkouts_can_be_placed_back_in_time() {
+    let sim = start().await;
+    let mut old = Checkout { lines: vec![CheckoutLine { sku: "MUG".into(), quantity: 1, price: None, discount: None, tax_lines: vec![] }], ..Checkout::default() };
+    old.processed_at = Some("2025-11-03T09:30:00Z".into());
+    let id = sim.place_checkout(&old).unwrap();
+    sim.place_order(None, &[("CAP".into(), 1)]).unwrap();
+    let d = data(&sim, "{ orders(first: 5, query: \"created_at:<'2026-01-01T00:00:00Z'\") { nodes { id createdAt processedAt transactions { processedAt } } } }", json!({})).await;
+    assert_eq!(d["orders"]["nodes"], json!([{"id": format!("gid://shopify/Order/{id}"), "createdAt": "2025-11-03T09:30:00Z", "processedAt": "2025-11-03T09:30:00Z",
+        "transactions": [{"processedAt": "2025-11-03T09:30:00Z"}]}]));
+    old.lines.clear();
+    assert_eq!(sim.place_checkout(&old), Err("an order needs at least one line".to_string()));
+}

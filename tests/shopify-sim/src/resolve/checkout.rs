@@ -111,7 +111,8 @@ pub struct Checkout {
     /// A B2B buyer: the company location's name.
     #[serde(default)]
     pub company_location: Option<String>,
-    /// When the order was placed (RFC 3339; default now), for orders back in time.
+    /// When the order was placed (RFC 3339; default now), for orders back in time: its
+    /// `processedAt`, `createdAt` and `updatedAt`.
     #[serde(default)]
     pub processed_at: Option<String>,
     /// Default `shopify_payments`.
@@ -168,6 +169,9 @@ impl Presentment<'_> {
 
 /// The new-order lines for checkout lines, priced for the buyer's context.
 fn lines(store: &Store, money: &Presentment<'_>, context: &BuyerContext, lines: &[CheckoutLine], new: &mut NewOrder) -> Result<(), String> {
+    if lines.is_empty() {
+        return Err("an order needs at least one line".into());
+    }
     let list = store.pricing.price_list_for(context).filter(|l| l.currency == money.currency);
     for (i, l) in lines.iter().enumerate() {
         let v = store.variant_by_sku(&l.sku).ok_or_else(|| format!("no variant with sku {:?}", l.sku))?;
@@ -231,6 +235,7 @@ pub fn place(store: &mut Store, c: &Checkout) -> Result<u64, String> {
         Some(t) => Some(parse_time(t).ok_or_else(|| format!("processed_at {t:?} is not an RFC 3339 time"))?),
         None => None,
     };
+    new.created_at = new.processed_at;
     new.customer_id = c.email.as_deref().map(|e| super::customers::upsert_by_email(store, e));
     new.email = c.email.clone();
     new.phone = c.phone.clone();

@@ -75,6 +75,8 @@ pub struct NewOrder {
     pub source_name: String,
     pub source_identifier: Option<String>,
     pub processed_at: Option<DateTime<Utc>>,
+    /// When the order was created (default now): storefront orders placed back in time.
+    pub created_at: Option<DateTime<Utc>>,
     pub customer_id: Option<u64>,
     pub shipping_address: Option<Address>,
     pub billing_address: Option<Address>,
@@ -110,6 +112,7 @@ impl NewOrder {
             source_name: source_name.to_string(),
             source_identifier: None,
             processed_at: None,
+            created_at: None,
             customer_id: None,
             shipping_address: None,
             billing_address: None,
@@ -225,7 +228,7 @@ pub fn insert(store: &mut Store, new: NewOrder) -> Result<u64, Vec<UserError>> {
         order_taxes: new.order_taxes.clone(),
         shipping_taxes: new.shipping.iter().map(|s| s.taxes.clone()).collect(),
     });
-    let t = now();
+    let t = new.created_at.unwrap_or_else(now);
     let transactions: Vec<Transaction> = new
         .transactions
         .iter()
@@ -237,7 +240,7 @@ pub fn insert(store: &mut Store, new: NewOrder) -> Result<u64, Vec<UserError>> {
             amount_presentment: cents_to_money(tx.amount.presentment),
             parent_id: None,
             gateway: tx.gateway.clone(),
-            processed_at: t,
+            processed_at: new.processed_at.unwrap_or(t),
         })
         .collect();
     let number = store.next_order_number();
@@ -291,7 +294,7 @@ pub fn insert(store: &mut Store, new: NewOrder) -> Result<u64, Vec<UserError>> {
     let total = totals(&order).total;
     if let Some(gateway) = &new.paid_by {
         let amount_presentment = cents_to_money(total.presentment);
-        order.transactions.push(Transaction { id: store.next_id(), kind: "SALE".into(), status: "SUCCESS".into(), amount: cents_to_money(total.shop), amount_presentment, parent_id: None, gateway: gateway.clone(), processed_at: t });
+        order.transactions.push(Transaction { id: store.next_id(), kind: "SALE".into(), status: "SUCCESS".into(), amount: cents_to_money(total.shop), amount_presentment, parent_id: None, gateway: gateway.clone(), processed_at: order.processed_at });
     }
     order.detail.original_total = total;
     order.financial_status = new.financial_status.clone().unwrap_or_else(|| derived_financial_status(&order.transactions, total.shop));
