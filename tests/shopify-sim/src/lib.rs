@@ -11,6 +11,7 @@
 
 pub mod bucket;
 pub mod control;
+pub mod control_actors;
 pub mod cost;
 pub mod faults;
 pub mod graphql;
@@ -25,7 +26,11 @@ pub mod webhooks;
 pub use apollo_compiler;
 pub use bucket::Plan;
 pub use control::Counters;
+pub use control_actors::{AdminAdjustment, LineAlteration, OrderAlteration, ShippingAlteration};
 pub use faults::{Fault, FaultRule};
+pub use resolve::checkout::{Checkout, CheckoutAttribute, CheckoutCode, CheckoutDiscount, CheckoutLine, CheckoutShipping, CheckoutTax, PosSale};
+pub use store::level_history::LevelChange;
+pub use store::order_detail::Address;
 pub use store::seed::Seed;
 pub use webhooks::DeliveryRecord;
 

@@ -1,7 +1,7 @@
 //! The `Mutation` root: input-size limits, the 2026-04 `@idempotent` requirement, idempotent
 //! replay, dispatch to the object families, and the writes-per-mutation count.
 
-use super::{args, bulk, customers, field_error, inventory_write, json_value, order_write, product_write, subscriptions, Ctx, Resolved};
+use super::{args, bulk, customers, field_error, fulfillments, inventory_write, json_value, order_edits, order_write, pricing_write, product_write, refunds, returns, subscriptions, Ctx, Resolved};
 use crate::store::model::UserError;
 use crate::store::IdempotentEntry;
 use apollo_compiler::ast::Value;
@@ -57,6 +57,7 @@ impl<'c> MutationRoot<'c> {
     fn dispatch(&self, name: &str, a: &Map<String, Json>) -> Result<Json, String> {
         let mut store = self.ctx.store();
         let store = &mut *store;
+        store.level_history.cause = name.to_string();
         Ok(match name {
             "productSet" => product_write::product_set(store, a),
             "productVariantsBulkUpdate" => product_write::variants_bulk_update(store, a),
@@ -68,7 +69,8 @@ impl<'c> MutationRoot<'c> {
             "orderCreate" => order_write::order_create(store, a),
             "orderCancel" => order_write::order_cancel(store, a),
             "orderClose" => order_write::order_close(store, a),
-            "fulfillmentCreate" => order_write::fulfillment_create(store, a),
+            "fulfillmentCreate" => fulfillments::fulfillment_create(store, a),
+            "refundCreate" => refunds::refund_create(store, a),
             "customerSet" => customers::customer_set(store, a),
             "customerCreate" => customers::customer_create(store, a),
             "webhookSubscriptionCreate" => subscriptions::create(store, a),
@@ -83,7 +85,10 @@ impl<'c> MutationRoot<'c> {
                 }
                 payload
             }
-            other => return Err(format!("shopify-sim does not implement Mutation.{other}")),
+            other => match returns::dispatch(store, other, a).or_else(|| order_edits::dispatch(store, other, a)).or_else(|| pricing_write::dispatch(store, other, a)) {
+                Some(payload) => payload,
+                None => return Err(format!("shopify-sim does not implement Mutation.{other}")),
+            },
         })
     }
 }

@@ -87,6 +87,10 @@ pub fn variant_field<'a>(ctx: &'a Ctx<'a>, id: u64, info: &ResolveInfo<'_>) -> R
         "inventoryItem" => {
             store.inventory_items.get(&v.inventory_item_id).map(|i| ResolvedValue::object(inventory::item_node(ctx, &store, i)))
         }
+        "contextualPricing" => {
+            drop(store);
+            Some(super::pricing::contextual_pricing(ctx, id, info))
+        }
         _ => None,
     })
 }

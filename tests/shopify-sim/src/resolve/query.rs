@@ -1,6 +1,6 @@
 //! The `QueryRoot` object: dispatches root query fields to the object families.
 
-use super::{args, customers, field_error, id_arg, inventory, json_value, orders, products, rel, subscriptions, Ctx, Resolved};
+use super::{args, customers, field_error, id_arg, inventory, json_value, orders, pricing, products, rel, subscriptions, Ctx, Resolved};
 use crate::store::gid;
 use apollo_compiler::resolvers::{ObjectValue, ResolveInfo, ResolvedValue};
 use serde_json::{json, Value as Json};
@@ -58,6 +58,10 @@ impl ObjectValue for QueryRoot<'_> {
             },
             "orders" => orders::orders(ctx, info, &a),
             "order" => self.by_id(info, "Order"),
+            "refund" => self.by_id(info, "Refund"),
+            "return" => self.by_id(info, "Return"),
+            "fulfillment" => self.by_id(info, "Fulfillment"),
+            "fulfillmentOrder" => self.by_id(info, "FulfillmentOrder"),
             "customers" => customers::customers(ctx, info, &a),
             "customer" => self.by_id(info, "Customer"),
             "webhookSubscriptions" => subscriptions::subscriptions(ctx, info, &a),
@@ -74,7 +78,7 @@ impl ObjectValue for QueryRoot<'_> {
                 });
                 Ok(json_value(ctx, "Shop", &shop))
             }
-            other => Err(field_error(format!("shopify-sim does not implement QueryRoot.{other}"))),
+            other => pricing::query(ctx, info, &a).unwrap_or_else(|| Err(field_error(format!("shopify-sim does not implement QueryRoot.{other}")))),
         }
     }
 }

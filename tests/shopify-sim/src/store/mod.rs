@@ -1,8 +1,16 @@
 //! In-memory store state: every record of the simulated shop, ids, pending webhook events and
 //! the idempotency ledger. Reproducible: ids come from a counter, so the same seed gives the same ids.
 
+pub mod level_history;
 pub mod model;
+pub mod money;
+pub mod order_changes;
+pub mod order_detail;
+pub mod order_pricing;
+pub mod order_totals;
+pub mod pricing;
 pub mod seed;
+pub mod seed_pricing;
 
 use chrono::{DateTime, SubsecRound, Utc};
 use model::*;
@@ -44,6 +52,12 @@ pub struct Store {
     pub subscriptions: BTreeMap<u64, Subscription>,
     pub bulk_operations: BTreeMap<u64, BulkOperation>,
     pub adjustment_groups: BTreeMap<u64, AdjustmentGroup>,
+    /// Open and committed order edit sessions.
+    pub order_edits: BTreeMap<u64, order_changes::OrderEdit>,
+    /// Markets, B2B companies, catalogs and price lists.
+    pub pricing: pricing::Pricing,
+    /// Every `inventory_levels/update` raised, with its cause.
+    pub level_history: level_history::LevelHistory,
     #[serde(skip)]
     pub idempotency: HashMap<(String, String), IdempotentEntry>,
     #[serde(skip)]
@@ -65,6 +79,9 @@ impl Default for Store {
             subscriptions: BTreeMap::new(),
             bulk_operations: BTreeMap::new(),
             adjustment_groups: BTreeMap::new(),
+            order_edits: BTreeMap::new(),
+            pricing: pricing::Pricing::default(),
+            level_history: level_history::LevelHistory::default(),
             idempotency: HashMap::new(),
             events: Vec::new(),
         }
@@ -156,6 +173,7 @@ impl Store {
                 "updated_at": ts(&level.updated_at),
                 "admin_graphql_api_id": format!("gid://shopify/InventoryLevel/{location_id}?inventory_item_id={item_id}"),
             });
+            self.level_history.record(item_id, location_id, level.quantity("available"), level.updated_at);
             self.emit("inventory_levels/update", payload);
         }
     }

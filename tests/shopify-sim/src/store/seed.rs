@@ -20,6 +20,16 @@ pub struct Seed {
     /// ERP can use order names no earlier run used.
     #[serde(default)]
     pub first_order_number: Option<u64>,
+    /// Units of a currency per unit of the shop currency, e.g. `{"EUR": "0.92"}` (default 1).
+    #[serde(default)]
+    pub exchange_rates: BTreeMap<String, serde_json::Value>,
+    /// Markets, B2B companies and catalogs with price lists (see [`super::seed_pricing`]).
+    #[serde(default)]
+    pub markets: Vec<super::seed_pricing::SeedMarket>,
+    #[serde(default)]
+    pub companies: Vec<super::seed_pricing::SeedCompany>,
+    #[serde(default)]
+    pub catalogs: Vec<super::seed_pricing::SeedCatalog>,
 }
 
 /// A location by name.
@@ -152,6 +162,10 @@ impl Store {
                     updated_at: t,
                 },
             );
+        }
+        self.load_pricing_seed(seed)?;
+        for ((item, location), level) in &self.levels {
+            self.level_history.baseline(*item, *location, level.quantity("available"));
         }
         Ok(())
     }
