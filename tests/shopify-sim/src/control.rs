@@ -112,9 +112,20 @@ fn route(shared: &Arc<Shared>, method: &str, path: &str, body: &[u8]) -> Result<
         ("POST", "/_sim/plan") => {
             let req: PlanRequest = parse(body)?;
             let plan = match (req.plan.as_deref(), req.maximum_available, req.restore_rate) {
-                (Some(name), None, None) => Plan::by_name(name).ok_or_else(|| (400, json!({"error": format!("unknown plan {name:?} (standard, advanced, plus)")})))?,
-                (None, Some(maximum_available), Some(restore_rate)) if maximum_available > 0.0 && restore_rate > 0.0 => Plan { maximum_available, restore_rate },
-                _ => return Err((400, json!({"error": "give either plan, or positive maximum_available and restore_rate"}))),
+                (Some(name), None, None) => Plan::by_name(name).ok_or_else(|| {
+                    (400, json!({"error": format!("unknown plan {name:?} (standard, advanced, plus)")}))
+                })?,
+                (None, Some(maximum_available), Some(restore_rate))
+                    if maximum_available > 0.0 && restore_rate > 0.0 =>
+                {
+                    Plan { maximum_available, restore_rate }
+                }
+                _ => {
+                    return Err((
+                        400,
+                        json!({"error": "give either plan, or positive maximum_available and restore_rate"}),
+                    ))
+                }
             };
             lock(&shared.bucket).set_plan(plan);
             Ok(ok)
@@ -125,6 +136,7 @@ fn route(shared: &Arc<Shared>, method: &str, path: &str, body: &[u8]) -> Result<
             Ok(ok)
         }
         ("GET", "/_sim/webhooks/deliveries") => Ok(serde_json::to_value(shared.webhooks.log()).unwrap_or(Json::Null)),
-        _ => crate::control_actors::route(shared, method, path, body).unwrap_or_else(|| Err((404, json!({"error": format!("no control endpoint {method} {path}")})))),
+        _ => crate::control_actors::route(shared, method, path, body)
+            .unwrap_or_else(|| Err((404, json!({"error": format!("no control endpoint {method} {path}")})))),
     }
 }

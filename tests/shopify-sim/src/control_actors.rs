@@ -70,7 +70,11 @@ pub struct OrderAlteration {
 }
 
 /// Runs `change` on the store as `cause` (for the level history), then delivers its webhooks.
-fn act<T>(shared: &Arc<Shared>, cause: &str, change: impl FnOnce(&mut Store) -> Result<T, String>) -> Result<T, String> {
+fn act<T>(
+    shared: &Arc<Shared>,
+    cause: &str,
+    change: impl FnOnce(&mut Store) -> Result<T, String>,
+) -> Result<T, String> {
     let (result, events) = {
         let mut store = lock(&shared.store);
         store.level_history.cause = cause.to_string();
@@ -95,14 +99,29 @@ pub fn pos_sale(shared: &Arc<Shared>, sale: &PosSale) -> Result<u64, String> {
 /// the level's `available` after it.
 pub fn admin_adjust(shared: &Arc<Shared>, a: &AdminAdjustment) -> Result<i64, String> {
     act(shared, "admin", |store| {
-        let item = store.variant_by_sku(&a.sku).map(|v| v.inventory_item_id).ok_or_else(|| format!("no variant with sku {:?}", a.sku))?;
-        let location = store.locations.values().find(|l| l.name == a.location).map(|l| l.id).ok_or_else(|| format!("no location {:?}", a.location))?;
+        let item = store
+            .variant_by_sku(&a.sku)
+            .map(|v| v.inventory_item_id)
+            .ok_or_else(|| format!("no variant with sku {:?}", a.sku))?;
+        let location = store
+            .locations
+            .values()
+            .find(|l| l.name == a.location)
+            .map(|l| l.id)
+            .ok_or_else(|| format!("no location {:?}", a.location))?;
         let line = |key: &str, value: i64| json!({"inventoryItemId": gid("InventoryItem", item), "locationId": gid("Location", location), key: value, "changeFromQuantity": null});
         let reason = a.reason.clone().unwrap_or_else(|| "correction".into());
-        let input = |list: &str, entry: Json| Map::from_iter([("input".to_string(), json!({"name": "available", "reason": reason, list: [entry]}))]);
+        let input = |list: &str, entry: Json| {
+            Map::from_iter([("input".to_string(), json!({"name": "available", "reason": reason, list: [entry]}))])
+        };
         let payload = match (a.delta, a.available) {
-            (Some(delta), None) => crate::resolve::inventory_write::adjust_quantities(store, &input("changes", line("delta", delta))),
-            (None, Some(available)) => crate::resolve::inventory_write::set_quantities(store, &input("quantities", line("quantity", available))),
+            (Some(delta), None) => {
+                crate::resolve::inventory_write::adjust_quantities(store, &input("changes", line("delta", delta)))
+            }
+            (None, Some(available)) => crate::resolve::inventory_write::set_quantities(
+                store,
+                &input("quantities", line("quantity", available)),
+            ),
             _ => return Err("give exactly one of delta or available".into()),
         };
         if let Some(e) = payload["userErrors"].as_array().and_then(|l| l.first()) {
@@ -116,13 +135,19 @@ pub fn admin_adjust(shared: &Arc<Shared>, a: &AdminAdjustment) -> Result<i64, St
 pub fn alter_order(shared: &Arc<Shared>, order_id: u64, alteration: &OrderAlteration) -> Result<(), String> {
     act(shared, "alter", |store| {
         let processed_at = match &alteration.processed_at {
-            Some(t) => Some(crate::search::parse_time(t).ok_or_else(|| format!("processed_at {t:?} is not an RFC 3339 time"))?),
+            Some(t) => Some(
+                crate::search::parse_time(t).ok_or_else(|| format!("processed_at {t:?} is not an RFC 3339 time"))?,
+            ),
             None => None,
         };
         let o = store.orders.get_mut(&order_id).ok_or_else(|| format!("no order {order_id}"))?;
         let cents = |v: &Json, what: &str| parse_cents(v).ok_or_else(|| format!("{what} {v} is not a decimal amount"));
         for change in &alteration.lines {
-            let l = o.line_items.iter_mut().find(|l| l.sku.as_deref() == Some(change.sku.as_str())).ok_or_else(|| format!("order {order_id} has no line with sku {:?}", change.sku))?;
+            let l = o
+                .line_items
+                .iter_mut()
+                .find(|l| l.sku.as_deref() == Some(change.sku.as_str()))
+                .ok_or_else(|| format!("order {order_id} has no line with sku {:?}", change.sku))?;
             if let Some(price) = &change.unit_price {
                 let shop = cents(price, "unit_price")?;
                 l.detail.unit_presentment = l.unit().scale(shop, money_cents(&l.unit_price).max(1)).presentment;
@@ -133,13 +158,21 @@ pub fn alter_order(shared: &Arc<Shared>, order_id: u64, alteration: &OrderAltera
             }
             if let Some(tax) = &change.tax {
                 let shop = cents(tax, "tax")?;
-                let t = l.detail.tax_lines.first_mut().ok_or_else(|| format!("line {:?} has no tax line to change", change.sku))?;
+                let t = l
+                    .detail
+                    .tax_lines
+                    .first_mut()
+                    .ok_or_else(|| format!("line {:?} has no tax line to change", change.sku))?;
                 t.price = t.price.scale(shop, t.price.shop.max(1));
                 t.price.shop = shop;
             }
         }
         for change in &alteration.shipping_lines {
-            let s = o.detail.shipping_lines.get_mut(change.index).ok_or_else(|| format!("order {order_id} has no shipping line {}", change.index))?;
+            let s = o
+                .detail
+                .shipping_lines
+                .get_mut(change.index)
+                .ok_or_else(|| format!("order {order_id} has no shipping line {}", change.index))?;
             if let Some(price) = &change.price {
                 let shop = cents(price, "price")?;
                 s.price = s.price.scale(shop, s.price.shop.max(1));
@@ -169,14 +202,20 @@ fn unprocessable(e: String) -> (u16, Json) {
 pub fn route(shared: &Arc<Shared>, method: &str, path: &str, body: &[u8]) -> Option<Result<Json, (u16, Json)>> {
     let order = |id: u64| json!({"order_id": gid("Order", id)});
     Some(match (method, path) {
-        ("POST", "/_sim/orders") => parse::<Checkout>(body).and_then(|c| place_checkout(shared, &c).map(order).map_err(unprocessable)),
-        ("POST", "/_sim/pos/sales") => parse::<PosSale>(body).and_then(|s| pos_sale(shared, &s).map(order).map_err(unprocessable)),
-        ("POST", "/_sim/inventory/adjust") => parse::<AdminAdjustment>(body).and_then(|a| admin_adjust(shared, &a).map(|n| json!({"available": n})).map_err(unprocessable)),
+        ("POST", "/_sim/orders") => {
+            parse::<Checkout>(body).and_then(|c| place_checkout(shared, &c).map(order).map_err(unprocessable))
+        }
+        ("POST", "/_sim/pos/sales") => {
+            parse::<PosSale>(body).and_then(|s| pos_sale(shared, &s).map(order).map_err(unprocessable))
+        }
+        ("POST", "/_sim/inventory/adjust") => parse::<AdminAdjustment>(body)
+            .and_then(|a| admin_adjust(shared, &a).map(|n| json!({"available": n})).map_err(unprocessable)),
         ("GET", "/_sim/inventory/history") => Ok(serde_json::to_value(level_history(shared)).unwrap_or(Json::Null)),
         ("POST", _) => {
             let raw = path.strip_prefix("/_sim/orders/")?.strip_suffix("/alter")?;
             let id = raw.parse::<u64>().ok().or_else(|| parse_gid("Order", raw))?;
-            parse::<OrderAlteration>(body).and_then(|a| alter_order(shared, id, &a).map(|()| json!({"ok": true})).map_err(unprocessable))
+            parse::<OrderAlteration>(body)
+                .and_then(|a| alter_order(shared, id, &a).map(|()| json!({"ok": true})).map_err(unprocessable))
         }
         _ => return None,
     })

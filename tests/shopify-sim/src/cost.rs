@@ -26,7 +26,13 @@ impl Pricer<'_> {
         let mutation = op.operation_type.is_mutation();
         self.fields(&op.selection_set)
             .iter()
-            .map(|f| if mutation { MUTATION_COST + self.static_set(&f.selection_set, true) } else { self.static_field(f, false) })
+            .map(|f| {
+                if mutation {
+                    MUTATION_COST + self.static_set(&f.selection_set, true)
+                } else {
+                    self.static_field(f, false)
+                }
+            })
             .sum::<f64>()
             .ceil() as u64
     }
@@ -68,7 +74,9 @@ impl Pricer<'_> {
     fn kind(&self, field: &Field) -> Kind {
         let name = field.ty().inner_named_type();
         match self.schema.types.get(name) {
-            Some(ExtendedType::Object(o)) if name.ends_with("Connection") && o.fields.contains_key("edges") => Kind::Connection,
+            Some(ExtendedType::Object(o)) if name.ends_with("Connection") && o.fields.contains_key("edges") => {
+                Kind::Connection
+            }
             Some(ExtendedType::Object(_) | ExtendedType::Interface(_) | ExtendedType::Union(_)) => Kind::Object,
             _ => Kind::Leaf,
         }
@@ -100,11 +108,8 @@ impl Pricer<'_> {
             Kind::Leaf => 0.0,
             Kind::Object => object_cost(in_payload) + self.static_set(&field.selection_set, in_payload),
             Kind::Connection => {
-                let node: f64 = self
-                    .node_sets(&field.selection_set)
-                    .iter()
-                    .map(|set| 1.0 + self.static_set(set, false))
-                    .sum();
+                let node: f64 =
+                    self.node_sets(&field.selection_set).iter().map(|set| 1.0 + self.static_set(set, false)).sum();
                 2.0 + self.page_size(field) * node
             }
         }
@@ -151,7 +156,8 @@ impl Pricer<'_> {
                     let items = v.get(f.response_key().as_str()).and_then(Json::as_array);
                     match (f.name.as_str(), items) {
                         ("nodes", Some(items)) => {
-                            total += items.iter().map(|n| 1.0 + self.actual_set(&f.selection_set, n, false)).sum::<f64>()
+                            total +=
+                                items.iter().map(|n| 1.0 + self.actual_set(&f.selection_set, n, false)).sum::<f64>()
                         }
                         ("edges", Some(edges)) => {
                             for inner in self.fields(&f.selection_set).into_iter().filter(|i| i.name == "node") {

@@ -136,7 +136,9 @@ impl Faults {
         self.take(|r| {
             !r.is_webhook()
                 && r.after_execute == after_execute
-                && r.operation.as_deref().is_none_or(|op| op == req.operation_type || req.root_fields.iter().any(|f| f == op))
+                && r.operation
+                    .as_deref()
+                    .is_none_or(|op| op == req.operation_type || req.root_fields.iter().any(|f| f == op))
         })
     }
 

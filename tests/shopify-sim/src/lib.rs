@@ -28,7 +28,9 @@ pub use bucket::Plan;
 pub use control::Counters;
 pub use control_actors::{AdminAdjustment, LineAlteration, OrderAlteration, ShippingAlteration};
 pub use faults::{Fault, FaultRule};
-pub use resolve::checkout::{Checkout, CheckoutAttribute, CheckoutCode, CheckoutDiscount, CheckoutLine, CheckoutShipping, CheckoutTax, PosSale};
+pub use resolve::checkout::{
+    Checkout, CheckoutAttribute, CheckoutCode, CheckoutDiscount, CheckoutLine, CheckoutShipping, CheckoutTax, PosSale,
+};
 pub use store::level_history::LevelChange;
 pub use store::order_detail::Address;
 pub use store::seed::Seed;

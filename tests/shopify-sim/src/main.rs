@@ -31,7 +31,8 @@ struct Cli {
 }
 
 fn load_seed(path: &PathBuf) -> anyhow::Result<Seed> {
-    let text = std::fs::read_to_string(path).map_err(|e| anyhow::anyhow!("cannot read seed file {}: {e}", path.display()))?;
+    let text =
+        std::fs::read_to_string(path).map_err(|e| anyhow::anyhow!("cannot read seed file {}: {e}", path.display()))?;
     serde_json::from_str(&text).map_err(|e| anyhow::anyhow!("invalid seed file {}: {e}", path.display()))
 }
 
@@ -39,8 +40,14 @@ fn load_seed(path: &PathBuf) -> anyhow::Result<Seed> {
 async fn main() -> anyhow::Result<()> {
     tracing_subscriber::fmt().with_env_filter(tracing_subscriber::EnvFilter::from_default_env()).init();
     let cli = Cli::parse();
-    let plan = Plan::by_name(&cli.plan).ok_or_else(|| anyhow::anyhow!("unknown plan {:?}: use standard, advanced or plus", cli.plan))?;
-    let mut config = SimConfig { listen: cli.listen, plan, webhook_retry_base: Duration::from_millis(cli.webhook_retry_base_ms), ..SimConfig::default() };
+    let plan = Plan::by_name(&cli.plan)
+        .ok_or_else(|| anyhow::anyhow!("unknown plan {:?}: use standard, advanced or plus", cli.plan))?;
+    let mut config = SimConfig {
+        listen: cli.listen,
+        plan,
+        webhook_retry_base: Duration::from_millis(cli.webhook_retry_base_ms),
+        ..SimConfig::default()
+    };
     if let Some(token) = cli.token {
         config.token = token;
     }

@@ -60,7 +60,9 @@ async fn route(shared: Arc<Shared>, req: Request<Incoming>) -> Reply {
         let (status, value) = control::handle(&shared, &method, &path, &body);
         return json_reply(status, &value);
     }
-    if let Some(id) = path.strip_prefix("/bulk-results/").and_then(|p| p.strip_suffix(".jsonl")).and_then(|id| id.parse::<u64>().ok()) {
+    if let Some(id) =
+        path.strip_prefix("/bulk-results/").and_then(|p| p.strip_suffix(".jsonl")).and_then(|id| id.parse::<u64>().ok())
+    {
         let result = lock(&shared.store).bulk_operations.get(&id).and_then(|b| b.result.clone());
         return match result {
             Some(jsonl) => reply(200, "application/jsonl", jsonl),

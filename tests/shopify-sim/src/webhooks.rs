@@ -85,7 +85,11 @@ impl Default for Engine {
 impl Engine {
     /// An engine with an HTTP/1 client.
     pub fn new() -> Self {
-        Engine { client: Client::builder(TokioExecutor::new()).build_http(), log: Mutex::new(Vec::new()), held: Mutex::new((Vec::new(), 0)) }
+        Engine {
+            client: Client::builder(TokioExecutor::new()).build_http(),
+            log: Mutex::new(Vec::new()),
+            held: Mutex::new((Vec::new(), 0)),
+        }
     }
 
     /// Every attempt so far.
@@ -226,6 +230,9 @@ async fn deliver(shared: Arc<Shared>, d: Delivery) {
 mod tests {
     #[test]
     fn signs_the_shopify_test_vector() {
-        assert_eq!(super::sign("test_secret_key", br#"{"foo": "bar"}"#), "B23tXN681gZ0qIWNRrgtzBE9XSDo5yaUu6wfmhu3a7g=");
+        assert_eq!(
+            super::sign("test_secret_key", br#"{"foo": "bar"}"#),
+            "B23tXN681gZ0qIWNRrgtzBE9XSDo5yaUu6wfmhu3a7g="
+        );
     }
 }

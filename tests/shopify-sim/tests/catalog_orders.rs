@@ -38,7 +38,9 @@ async fn product_set_upserts_by_handle_and_replaces_the_variant_list() {
     let gone = data(&sim, "{ productVariants(first: 5, query: \"sku:H-S\") { nodes { id } } }", json!({})).await;
     assert_eq!(gone["productVariants"]["nodes"], json!([]), "variants left out are deleted");
 
-    let missing = data(&sim, PRODUCT_SET, json!({"input": {"title": "x"}, "identifier": {"id": "gid://shopify/Product/1"}})).await;
+    let missing =
+        data(&sim, PRODUCT_SET, json!({"input": {"title": "x"}, "identifier": {"id": "gid://shopify/Product/1"}}))
+            .await;
     assert_eq!(missing["productSet"]["userErrors"][0]["code"], "PRODUCT_DOES_NOT_EXIST");
 }
 
@@ -47,8 +49,14 @@ async fn stocked(sim: &shopify_sim::SimHandle, sku: &str) -> Vec<(String, i64)> 
     let q = "query($q: String) { productVariants(first: 1, query: $q) { nodes { inventoryItem { inventoryLevels(first: 10) { nodes {
         location { name } quantities(names: [\"available\"]) { quantity } } } } } } }";
     let d = data(sim, q, json!({"q": format!("sku:{sku}")})).await;
-    let levels = d["productVariants"]["nodes"][0]["inventoryItem"]["inventoryLevels"]["nodes"].as_array().cloned().unwrap_or_default();
-    let mut out: Vec<(String, i64)> = levels.iter().map(|l| (l["location"]["name"].as_str().unwrap().to_owned(), l["quantities"][0]["quantity"].as_i64().unwrap())).collect();
+    let levels = d["productVariants"]["nodes"][0]["inventoryItem"]["inventoryLevels"]["nodes"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    let mut out: Vec<(String, i64)> = levels
+        .iter()
+        .map(|l| (l["location"]["name"].as_str().unwrap().to_owned(), l["quantities"][0]["quantity"].as_i64().unwrap()))
+        .collect();
     out.sort();
     out
 }
@@ -65,14 +73,27 @@ async fn product_set_inventory_quantities_stock_new_variants_and_set_existing_on
     let input = json!({"title": "Shirt", "productOptions": [{"name": "Size", "values": [{"name": "S"}, {"name": "XL"}]}], "variants": [existing, new]});
     let d = data(&sim, PRODUCT_SET, json!({"input": input, "identifier": {"handle": "shirt"}})).await;
     assert_eq!(d["productSet"]["userErrors"], json!([]), "{d}");
-    assert_eq!(stocked(&sim, "SHIRT-XL").await, [("Backroom".to_owned(), 1), ("Main".to_owned(), 6)], "a new variant is stocked at each location");
-    assert_eq!(stocked(&sim, "SHIRT-S").await, [("Main".to_owned(), 4)], "an existing one is set where it is stocked, and stocked nowhere new");
+    assert_eq!(
+        stocked(&sim, "SHIRT-XL").await,
+        [("Backroom".to_owned(), 1), ("Main".to_owned(), 6)],
+        "a new variant is stocked at each location"
+    );
+    assert_eq!(
+        stocked(&sim, "SHIRT-S").await,
+        [("Main".to_owned(), 4)],
+        "an existing one is set where it is stocked, and stocked nowhere new"
+    );
 }
 
 #[tokio::test]
 async fn variants_bulk_update_changes_prices_and_reports_typed_errors() {
     let sim = start().await;
-    let d = data(&sim, "{ products(first: 1, query: \"title:Shirt\") { nodes { id variants(first: 5) { nodes { id sku } } } } }", json!({})).await;
+    let d = data(
+        &sim,
+        "{ products(first: 1, query: \"title:Shirt\") { nodes { id variants(first: 5) { nodes { id sku } } } } }",
+        json!({}),
+    )
+    .await;
     let product = &d["products"]["nodes"][0];
     let v0 = product["variants"]["nodes"][0]["id"].clone();
     let q = "mutation($p: ID!, $v: [ProductVariantsBulkInput!]!) { productVariantsBulkUpdate(productId: $p, variants: $v) { productVariants { price } userErrors { field code } } }";
@@ -97,7 +118,12 @@ async fn order_create_fulfil_cancel_and_find_by_source_identifier() {
     let order = json!({"sourceIdentifier": "ERP-1001", "currency": "USD", "email": "bob@example.com",
         "lineItems": [{"variantId": mug_variant, "quantity": 2}],
         "transactions": [{"kind": "SALE", "status": "SUCCESS", "amountSet": {"shopMoney": {"amount": "17.00", "currencyCode": "USD"}}}]});
-    let d = data(&sim, ORDER_CREATE, json!({"order": order, "options": {"inventoryBehaviour": "DECREMENT_OBEYING_POLICY"}})).await;
+    let d = data(
+        &sim,
+        ORDER_CREATE,
+        json!({"order": order, "options": {"inventoryBehaviour": "DECREMENT_OBEYING_POLICY"}}),
+    )
+    .await;
     let o = &d["orderCreate"]["order"];
     assert_eq!(o["displayFinancialStatus"], "PAID");
     assert_eq!(o["totalPriceSet"]["shopMoney"]["amount"], "17.00");
@@ -106,14 +132,23 @@ async fn order_create_fulfil_cancel_and_find_by_source_identifier() {
     let levels = data(&sim, q, json!({"i": mug_item, "l": main})).await;
     assert_eq!(levels["inventoryItem"]["inventoryLevel"]["quantities"], json!([{"quantity": 38}, {"quantity": 2}]));
 
-    let found = data(&sim, "{ orders(first: 5, query: \"source_identifier:ERP-1001\") { nodes { id } } }", json!({})).await;
+    let found =
+        data(&sim, "{ orders(first: 5, query: \"source_identifier:ERP-1001\") { nodes { id } } }", json!({})).await;
     assert_eq!(found["orders"]["nodes"], json!([{"id": o["id"]}]));
 
     let fo = &o["fulfillmentOrders"]["nodes"][0];
     let f = "mutation($f: FulfillmentInput!) { fulfillmentCreate(fulfillment: $f) { fulfillment { status totalQuantity trackingInfo { number } } userErrors { message } } }";
     let d = data(&sim, f, json!({"f": {"lineItemsByFulfillmentOrder": [{"fulfillmentOrderId": fo["id"]}], "trackingInfo": {"number": "TRACK1", "company": "UPS"}}})).await;
-    assert_eq!(d["fulfillmentCreate"]["fulfillment"], json!({"status": "SUCCESS", "totalQuantity": 2, "trackingInfo": [{"number": "TRACK1"}]}));
-    let read = data(&sim, "query($id: ID!){ order(id: $id){ displayFulfillmentStatus fulfillments { status } } }", json!({"id": o["id"]})).await;
+    assert_eq!(
+        d["fulfillmentCreate"]["fulfillment"],
+        json!({"status": "SUCCESS", "totalQuantity": 2, "trackingInfo": [{"number": "TRACK1"}]})
+    );
+    let read = data(
+        &sim,
+        "query($id: ID!){ order(id: $id){ displayFulfillmentStatus fulfillments { status } } }",
+        json!({"id": o["id"]}),
+    )
+    .await;
     assert_eq!(read["order"]["displayFulfillmentStatus"], "FULFILLED");
 
     let c = "mutation($id: ID!) { orderCancel(orderId: $id, reason: CUSTOMER, restock: false) { job { done } orderCancelUserErrors { code } } }";
@@ -129,7 +164,12 @@ async fn orders_obeying_policy_fail_on_missing_stock() {
     let sim = start().await;
     let (cap, _) = item_of(&sim, "CAP").await;
     let order = json!({"lineItems": [{"variantId": cap, "quantity": 4}]});
-    let d = data(&sim, ORDER_CREATE, json!({"order": order, "options": {"inventoryBehaviour": "DECREMENT_OBEYING_POLICY"}})).await;
+    let d = data(
+        &sim,
+        ORDER_CREATE,
+        json!({"order": order, "options": {"inventoryBehaviour": "DECREMENT_OBEYING_POLICY"}}),
+    )
+    .await;
     assert_eq!(d["orderCreate"]["order"], Json::Null);
     assert_eq!(d["orderCreate"]["userErrors"][0]["code"], "INVENTORY_CLAIM_FAILED");
     let d = data(&sim, ORDER_CREATE, json!({"order": order})).await;
@@ -140,11 +180,17 @@ async fn orders_obeying_policy_fail_on_missing_stock() {
 async fn customer_set_upserts_by_email() {
     let sim = start().await;
     let q = "mutation($input: CustomerSetInput!, $id: CustomerSetIdentifiers) { customerSet(input: $input, identifier: $id) { customer { id firstName defaultEmailAddress { emailAddress } } userErrors { code } } }";
-    let d = data(&sim, q, json!({"input": {"email": "ada@example.com", "firstName": "Augusta"}, "id": {"email": "ada@example.com"}})).await;
+    let d = data(
+        &sim,
+        q,
+        json!({"input": {"email": "ada@example.com", "firstName": "Augusta"}, "id": {"email": "ada@example.com"}}),
+    )
+    .await;
     assert_eq!(d["customerSet"]["customer"]["firstName"], "Augusta");
     let all = data(&sim, "{ customers(first: 10) { nodes { id } } }", json!({})).await;
     assert_eq!(all["customers"]["nodes"].as_array().unwrap().len(), 1, "upsert, not a second customer");
-    let create = "mutation($i: CustomerInput!) { customerCreate(input: $i) { customer { id } userErrors { message } } }";
+    let create =
+        "mutation($i: CustomerInput!) { customerCreate(input: $i) { customer { id } userErrors { message } } }";
     let d = data(&sim, create, json!({"i": {"email": "ada@example.com"}})).await;
     assert_eq!(d["customerCreate"]["userErrors"][0]["message"], "Email has already been taken");
 }

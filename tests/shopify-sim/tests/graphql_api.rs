@@ -10,7 +10,12 @@ use shopify_sim::{Fault, FaultRule, Plan};
 async fn wrong_token_is_401_with_a_string_error() {
     let sim = start().await;
     let body = serde_json::to_vec(&json!({"query": "{ shop { name } }"})).unwrap();
-    let (status, _, bytes) = post_raw(&sim.graphql_url(VERSION), &[("content-type", "application/json"), ("x-shopify-access-token", "nope")], body).await;
+    let (status, _, bytes) = post_raw(
+        &sim.graphql_url(VERSION),
+        &[("content-type", "application/json"), ("x-shopify-access-token", "nope")],
+        body,
+    )
+    .await;
     assert_eq!(status, 401);
     let v: Json = serde_json::from_slice(&bytes).unwrap();
     assert_eq!(v["errors"], "[API] Invalid API key or access token (unrecognized login or wrong password)");
@@ -40,7 +45,12 @@ async fn unknown_field_and_argument_are_rejected_like_shopify() {
 #[tokio::test]
 async fn every_response_carries_cost_and_the_plan_bucket() {
     let sim = start().await;
-    let (_, body) = gql(&sim, "{ products(first: 10) { edges { node { title variants(first: 5) { edges { node { price } } } } } } }", json!({})).await;
+    let (_, body) = gql(
+        &sim,
+        "{ products(first: 10) { edges { node { title variants(first: 5) { edges { node { price } } } } } } }",
+        json!({}),
+    )
+    .await;
     let cost = &body["extensions"]["cost"];
     assert_eq!(cost["requestedQueryCost"], 82);
     // 3 products; Shirt has 3 variants, the others 1: 2 + (1+2+3) + (1+2+1) + (1+2+1)
@@ -55,7 +65,8 @@ async fn every_response_carries_cost_and_the_plan_bucket() {
 #[tokio::test]
 async fn over_1000_is_max_cost_exceeded() {
     let sim = start().await;
-    let (status, body) = gql(&sim, "{ products(first: 250) { nodes { variants(first: 250) { nodes { id } } } } }", json!({})).await;
+    let (status, body) =
+        gql(&sim, "{ products(first: 250) { nodes { variants(first: 250) { nodes { id } } } } }", json!({})).await;
     assert_eq!(status, 200);
     assert_eq!(body["errors"][0]["extensions"]["code"], "MAX_COST_EXCEEDED");
     assert_eq!(body["errors"][0]["extensions"]["maxCost"], 1000);
@@ -87,7 +98,8 @@ async fn cursor_pagination_walks_every_product_once() {
     loop {
         let d = data(&sim, "query($a: String){ products(first: 2, after: $a) { edges { cursor node { title } } pageInfo { hasNextPage endCursor } } }", json!({"a": after})).await;
         let page = &d["products"];
-        titles.extend(page["edges"].as_array().unwrap().iter().map(|e| e["node"]["title"].as_str().unwrap().to_string()));
+        titles
+            .extend(page["edges"].as_array().unwrap().iter().map(|e| e["node"]["title"].as_str().unwrap().to_string()));
         if !page["pageInfo"]["hasNextPage"].as_bool().unwrap() {
             break;
         }
@@ -104,13 +116,28 @@ async fn cursor_pagination_walks_every_product_once() {
 #[tokio::test]
 async fn query_filters_by_sku_and_updated_at() {
     let sim = start().await;
-    let d = data(&sim, "{ productVariants(first: 5, query: \"sku:SHIRT-M\") { nodes { sku product { title } } } }", json!({})).await;
+    let d = data(
+        &sim,
+        "{ productVariants(first: 5, query: \"sku:SHIRT-M\") { nodes { sku product { title } } } }",
+        json!({}),
+    )
+    .await;
     assert_eq!(d["productVariants"]["nodes"], json!([{"sku": "SHIRT-M", "product": {"title": "Shirt"}}]));
     let d = data(&sim, "{ products(first: 5, query: \"sku:MUG\") { nodes { title } } }", json!({})).await;
     assert_eq!(d["products"]["nodes"], json!([{"title": "Mug"}]));
-    let d = data(&sim, "{ products(first: 5, query: \"updated_at:>'2000-01-01T00:00:00Z'\") { nodes { title } } }", json!({})).await;
+    let d = data(
+        &sim,
+        "{ products(first: 5, query: \"updated_at:>'2000-01-01T00:00:00Z'\") { nodes { title } } }",
+        json!({}),
+    )
+    .await;
     assert_eq!(d["products"]["nodes"].as_array().unwrap().len(), 3);
-    let d = data(&sim, "{ products(first: 5, query: \"updated_at:>'2999-01-01T00:00:00Z'\") { nodes { title } } }", json!({})).await;
+    let d = data(
+        &sim,
+        "{ products(first: 5, query: \"updated_at:>'2999-01-01T00:00:00Z'\") { nodes { title } } }",
+        json!({}),
+    )
+    .await;
     assert_eq!(d["products"]["nodes"], json!([]));
 }
 

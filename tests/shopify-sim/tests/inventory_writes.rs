@@ -41,7 +41,10 @@ async fn a_replayed_key_returns_the_first_result_and_changes_nothing() {
     let first = data(&sim, SET, json!({"input": input(&item, &loc, 5, json!(40)), "key": "k1"})).await;
     let group = first["inventorySetQuantities"]["inventoryAdjustmentGroup"]["id"].clone();
     assert!(group.is_string(), "{first}");
-    assert_eq!(first["inventorySetQuantities"]["inventoryAdjustmentGroup"]["changes"][0], json!({"name": "available", "delta": -35, "quantityAfterChange": 5}));
+    assert_eq!(
+        first["inventorySetQuantities"]["inventoryAdjustmentGroup"]["changes"][0],
+        json!({"name": "available", "delta": -35, "quantityAfterChange": 5})
+    );
     data(&sim, SET, json!({"input": input(&item, &loc, 7, Json::Null), "key": "k2"})).await;
     let replay = data(&sim, SET, json!({"input": input(&item, &loc, 5, json!(40)), "key": "k1"})).await;
     assert_eq!(replay["inventorySetQuantities"]["inventoryAdjustmentGroup"]["id"], group);
@@ -84,8 +87,15 @@ async fn more_than_250_quantities_is_refused() {
     let sim = start().await;
     let (_, mug) = item_of(&sim, "MUG").await;
     let loc = location(&sim, "Main").await;
-    let lines: Vec<Json> = (0..251).map(|_| json!({"inventoryItemId": mug, "locationId": loc, "quantity": 1, "changeFromQuantity": null})).collect();
-    let (_, body) = gql(&sim, SET, json!({"input": {"name": "available", "reason": "correction", "quantities": lines}, "key": "big"})).await;
+    let lines: Vec<Json> = (0..251)
+        .map(|_| json!({"inventoryItemId": mug, "locationId": loc, "quantity": 1, "changeFromQuantity": null}))
+        .collect();
+    let (_, body) = gql(
+        &sim,
+        SET,
+        json!({"input": {"name": "available", "reason": "correction", "quantities": lines}, "key": "big"}),
+    )
+    .await;
     assert_eq!(body["errors"][0]["extensions"]["code"], "MAX_INPUT_SIZE_EXCEEDED", "{body}");
     assert_eq!(available(&sim, &mug, &loc).await, 40);
 }
@@ -98,8 +108,11 @@ async fn adjust_quantities_applies_deltas_and_moves_on_hand() {
     let q = "mutation($input: InventoryAdjustQuantitiesInput!) { inventoryAdjustQuantities(input: $input) @idempotent(key: \"adj-1\") { inventoryAdjustmentGroup { changes { name delta quantityAfterChange } } userErrors { code } } }";
     let input = json!({"name": "available", "reason": "received", "changes": [{"inventoryItemId": mug, "locationId": loc, "delta": 3, "changeFromQuantity": null}]});
     let d = data(&sim, q, json!({"input": input})).await;
-    assert_eq!(d["inventoryAdjustQuantities"]["inventoryAdjustmentGroup"]["changes"], json!([
-        {"name": "available", "delta": 3, "quantityAfterChange": 43}, {"name": "on_hand", "delta": 3, "quantityAfterChange": 43}]));
+    assert_eq!(
+        d["inventoryAdjustQuantities"]["inventoryAdjustmentGroup"]["changes"],
+        json!([
+        {"name": "available", "delta": 3, "quantityAfterChange": 43}, {"name": "on_hand", "delta": 3, "quantityAfterChange": 43}])
+    );
 }
 
 #[tokio::test]
@@ -108,7 +121,8 @@ async fn before_2026_04_the_idempotent_directive_is_optional() {
     let (_, item) = item_of(&sim, "MUG").await;
     let loc = location(&sim, "Main").await;
     let q = "mutation($input: InventorySetQuantitiesInput!) { inventorySetQuantities(input: $input) { userErrors { code } } }";
-    let body = serde_json::to_vec(&json!({"query": q, "variables": {"input": input(&item, &loc, 12, Json::Null)}})).unwrap();
+    let body =
+        serde_json::to_vec(&json!({"query": q, "variables": {"input": input(&item, &loc, 12, Json::Null)}})).unwrap();
     let headers = [("content-type", "application/json"), ("x-shopify-access-token", sim.token())];
     let (status, _, bytes) = post_raw(&sim.graphql_url("2026-01"), &headers, body).await;
     assert_eq!(status, 200);
@@ -129,16 +143,27 @@ async fn bulk_toggle_activation_stocks_an_item_at_several_locations_at_once() {
     assert_eq!(data(&sim, stocked_at_back, level(&back)).await["inventoryItem"]["inventoryLevel"], Json::Null);
 
     // MUG is stocked at Main (40): activating Main again keeps its stock; Backroom is stocked at 0.
-    let d = data(&sim, q, json!({"i": item, "u": [{"locationId": main, "activate": true}, {"locationId": back, "activate": true}]})).await;
+    let d = data(
+        &sim,
+        q,
+        json!({"i": item, "u": [{"locationId": main, "activate": true}, {"locationId": back, "activate": true}]}),
+    )
+    .await;
     assert_eq!(d["inventoryBulkToggleActivation"]["userErrors"], json!([]), "{d}");
     assert_eq!(d["inventoryBulkToggleActivation"]["inventoryLevels"].as_array().unwrap().len(), 2);
     assert_eq!(available(&sim, &item, &main).await, 40);
     assert_eq!(available(&sim, &item, &back).await, 0);
 
     // An unknown location refuses the whole call; unstocking every location is refused too.
-    let d = data(&sim, q, json!({"i": item, "u": [{"locationId": "gid://shopify/Location/999999", "activate": true}]})).await;
+    let d = data(&sim, q, json!({"i": item, "u": [{"locationId": "gid://shopify/Location/999999", "activate": true}]}))
+        .await;
     assert_eq!(d["inventoryBulkToggleActivation"]["userErrors"][0]["code"], "LOCATION_NOT_FOUND");
-    let d = data(&sim, q, json!({"i": item, "u": [{"locationId": main, "activate": false}, {"locationId": back, "activate": false}]})).await;
+    let d = data(
+        &sim,
+        q,
+        json!({"i": item, "u": [{"locationId": main, "activate": false}, {"locationId": back, "activate": false}]}),
+    )
+    .await;
     assert_eq!(d["inventoryBulkToggleActivation"]["userErrors"][0]["code"], "CANNOT_DEACTIVATE_FROM_ONLY_LOCATION");
     let d = data(&sim, q, json!({"i": item, "u": [{"locationId": back, "activate": false}]})).await;
     assert_eq!(d["inventoryBulkToggleActivation"]["userErrors"], json!([]));

@@ -18,11 +18,22 @@ const REFUND: &str = "mutation($input: RefundInput!, $key: String!) { refundCrea
 
 /// A paid storefront order: 2 SHIRT-S (20.00), 3 MUG (8.50) and 5.00 shipping = 70.50.
 fn checkout() -> Checkout {
-    let line = |sku: &str, quantity| CheckoutLine { sku: sku.into(), quantity, price: None, discount: None, tax_lines: vec![] };
+    let line = |sku: &str, quantity| CheckoutLine {
+        sku: sku.into(),
+        quantity,
+        price: None,
+        discount: None,
+        tax_lines: vec![],
+    };
     Checkout {
         email: Some("eve@example.com".into()),
         lines: vec![line("SHIRT-S", 2), line("MUG", 3)],
-        shipping_lines: vec![CheckoutShipping { title: "Standard".into(), code: None, price: json!("5.00"), tax_lines: vec![] }],
+        shipping_lines: vec![CheckoutShipping {
+            title: "Standard".into(),
+            code: None,
+            price: json!("5.00"),
+            tax_lines: vec![],
+        }],
         ..Checkout::default()
     }
 }
@@ -56,19 +67,33 @@ async fn refunds_restock_move_money_and_the_financial_status() {
 
     let one_mug = json!({"orderId": id, "refundLineItems": [{"lineItemId": line_id(&o, "MUG"), "quantity": 1, "restockType": "CANCEL"}],
                          "transactions": [{"orderId": id, "kind": "REFUND", "gateway": "shopify_payments", "amount": "8.50"}]});
-    let (_, body) = gql(&sim, "mutation($input: RefundInput!) { refundCreate(input: $input) { userErrors { message } } }", json!({"input": one_mug})).await;
+    let (_, body) = gql(
+        &sim,
+        "mutation($input: RefundInput!) { refundCreate(input: $input) { userErrors { message } } }",
+        json!({"input": one_mug}),
+    )
+    .await;
     assert_eq!(body["errors"][0]["extensions"]["code"], "BAD_REQUEST", "2026-04 needs @idempotent: {body}");
 
     let d = data(&sim, REFUND, json!({"input": one_mug, "key": "r-1"})).await;
     let r = &d["refundCreate"];
     assert_eq!(r["userErrors"], json!([]), "{d}");
     let refund_id = r["refund"]["id"].clone();
-    assert_eq!(r["refund"]["refundLineItems"]["nodes"][0], json!({"quantity": 1, "restockType": "CANCEL", "restocked": true, "location": {"name": "Main"}, "subtotalSet": {"shopMoney": {"amount": "8.50"}}, "lineItem": {"sku": "MUG"}}));
-    assert_eq!(r["refund"]["transactions"]["nodes"][0], json!({"kind": "REFUND", "gateway": "shopify_payments", "amountSet": {"shopMoney": {"amount": "8.50"}}, "parentTransaction": {"kind": "SALE"}}));
+    assert_eq!(
+        r["refund"]["refundLineItems"]["nodes"][0],
+        json!({"quantity": 1, "restockType": "CANCEL", "restocked": true, "location": {"name": "Main"}, "subtotalSet": {"shopMoney": {"amount": "8.50"}}, "lineItem": {"sku": "MUG"}})
+    );
+    assert_eq!(
+        r["refund"]["transactions"]["nodes"][0],
+        json!({"kind": "REFUND", "gateway": "shopify_payments", "amountSet": {"shopMoney": {"amount": "8.50"}}, "parentTransaction": {"kind": "SALE"}})
+    );
     assert_eq!(r["order"]["displayFinancialStatus"], "PARTIALLY_REFUNDED");
     assert_eq!(r["order"]["currentTotalPriceSet"]["shopMoney"]["amount"], "62.00");
     assert_eq!(r["order"]["totalRefundedSet"]["shopMoney"]["amount"], "8.50");
-    assert_eq!(r["order"]["lineItems"]["nodes"][1], json!({"sku": "MUG", "currentQuantity": 2, "refundableQuantity": 2, "unfulfilledQuantity": 2}));
+    assert_eq!(
+        r["order"]["lineItems"]["nodes"][1],
+        json!({"sku": "MUG", "currentQuantity": 2, "refundableQuantity": 2, "unfulfilledQuantity": 2})
+    );
     assert_eq!(stock(&sim, "MUG", "Main").await, (38, 2), "CANCEL puts the committed unit back");
 
     let replay = data(&sim, REFUND, json!({"input": one_mug, "key": "r-1"})).await;
@@ -86,7 +111,12 @@ async fn refunds_restock_move_money_and_the_financial_status() {
 
     // Ship everything left, then refund the rest: goods back at Backroom, shipping, the money.
     let fo = &o["fulfillmentOrders"]["nodes"][0]["id"];
-    data(&sim, "mutation($f: FulfillmentInput!) { fulfillmentCreate(fulfillment: $f) { userErrors { message } } }", json!({"f": {"lineItemsByFulfillmentOrder": [{"fulfillmentOrderId": fo}]}})).await;
+    data(
+        &sim,
+        "mutation($f: FulfillmentInput!) { fulfillmentCreate(fulfillment: $f) { userErrors { message } } }",
+        json!({"f": {"lineItemsByFulfillmentOrder": [{"fulfillmentOrderId": fo}]}}),
+    )
+    .await;
     let backroom = location(&sim, "Backroom").await;
     let rest = json!({"orderId": id, "refundLineItems": [{"lineItemId": line_id(&o, "SHIRT-S"), "quantity": 2, "restockType": "RETURN", "locationId": backroom},
                                                        {"lineItemId": line_id(&o, "MUG"), "quantity": 2, "restockType": "NO_RESTOCK"}],
@@ -102,13 +132,26 @@ async fn refunds_restock_move_money_and_the_financial_status() {
     assert_eq!(stock(&sim, "SHIRT-S", "Backroom").await.0, 2, "returned goods are stocked at the given location");
     assert_eq!(stock(&sim, "MUG", "Main").await, (38, 0), "NO_RESTOCK puts nothing back");
 
-    let read = data(&sim, "query($id: ID!) { order(id: $id) { refunds { id note } } refund(id: \"gid://shopify/Refund/0\") { id } }", json!({"id": id})).await;
+    let read = data(
+        &sim,
+        "query($id: ID!) { order(id: $id) { refunds { id note } } refund(id: \"gid://shopify/Refund/0\") { id } }",
+        json!({"id": id}),
+    )
+    .await;
     assert_eq!(read["order"]["refunds"].as_array().unwrap().len(), 2);
     assert_eq!(read["order"]["refunds"][0]["id"], refund_id);
-    let one = data(&sim, "query($id: ID!) { refund(id: $id) { order { id } refundLineItems(first: 1) { nodes { quantity } } } }", json!({"id": refund_id})).await;
+    let one = data(
+        &sim,
+        "query($id: ID!) { refund(id: $id) { order { id } refundLineItems(first: 1) { nodes { quantity } } } }",
+        json!({"id": refund_id}),
+    )
+    .await;
     assert_eq!(one["refund"]["order"]["id"], json!(id));
     let causes: Vec<String> = sim.level_history().iter().map(|c| c.cause.clone()).collect();
-    assert!(causes.iter().filter(|c| *c == "refundCreate").count() >= 2, "restocks are in the level history: {causes:?}");
+    assert!(
+        causes.iter().filter(|c| *c == "refundCreate").count() >= 2,
+        "restocks are in the level history: {causes:?}"
+    );
 }
 
 #[tokio::test]
@@ -124,9 +167,17 @@ async fn refunds_refuse_what_cannot_be_refunded() {
     };
     let d = try_refund(json!({"orderId": id, "refundLineItems": [{"lineItemId": mug, "quantity": 4}]}), "k1").await;
     assert_eq!(errors(&d)[0]["field"], json!(["refundLineItems", "0", "quantity"]));
-    let d = try_refund(json!({"orderId": id, "refundLineItems": [{"lineItemId": mug, "quantity": 1, "restockType": "RETURN"}]}), "k2").await;
+    let d = try_refund(
+        json!({"orderId": id, "refundLineItems": [{"lineItemId": mug, "quantity": 1, "restockType": "RETURN"}]}),
+        "k2",
+    )
+    .await;
     assert!(errors(&d)[0]["message"].as_str().unwrap().contains("fulfilled"), "{d}");
-    let d = try_refund(json!({"orderId": id, "transactions": [{"orderId": id, "kind": "REFUND", "gateway": "x", "amount": "70.51"}]}), "k3").await;
+    let d = try_refund(
+        json!({"orderId": id, "transactions": [{"orderId": id, "kind": "REFUND", "gateway": "x", "amount": "70.51"}]}),
+        "k3",
+    )
+    .await;
     assert!(errors(&d)[0]["message"].as_str().unwrap().contains("exceeds the refundable amount"), "{d}");
     let d = try_refund(json!({"orderId": id, "shipping": {"amount": "5.01"}}), "k4").await;
     assert_eq!(errors(&d)[0]["field"], json!(["shipping", "amount"]));
@@ -141,12 +192,19 @@ async fn refunds_refuse_what_cannot_be_refunded() {
     sim.seed(&seed).unwrap();
     let id = format!("gid://shopify/Order/{}", sim.place_checkout(&eur).unwrap());
     let d = try_refund(json!({"orderId": id, "shipping": {"amount": "1.00"}}), "k6").await;
-    assert_eq!(errors(&d)[0]["field"], json!(["currency"]), "multi-currency orders are refunded in their presentment currency");
+    assert_eq!(
+        errors(&d)[0]["field"],
+        json!(["currency"]),
+        "multi-currency orders are refunded in their presentment currency"
+    );
     let d = try_refund(json!({"orderId": id, "currency": "EUR", "shipping": {"amount": "4.50"}, "transactions": [{"orderId": id, "kind": "REFUND", "gateway": "x", "amount": "4.50"}]}), "k7").await;
     assert_eq!(errors(&d), json!([]), "{d}");
     let q = "query($id: ID!) { order(id: $id) { totalRefundedSet { shopMoney { amount } presentmentMoney { amount currencyCode } } } }";
     let r = data(&sim, q, json!({"id": id})).await;
-    assert_eq!(r["order"]["totalRefundedSet"], json!({"shopMoney": {"amount": "5.00"}, "presentmentMoney": {"amount": "4.50", "currencyCode": "EUR"}}));
+    assert_eq!(
+        r["order"]["totalRefundedSet"],
+        json!({"shopMoney": {"amount": "5.00"}, "presentmentMoney": {"amount": "4.50", "currencyCode": "EUR"}})
+    );
 }
 
 #[tokio::test]
@@ -168,7 +226,8 @@ async fn a_cancellation_with_a_refund_refunds_and_restocks() {
     assert_eq!(d["order"]["fulfillmentOrders"]["nodes"][0]["status"], "CANCELLED");
     assert_eq!(stock(&sim, "MUG", "Main").await, (40, 0));
     let got = receiver.wait_for(2).await;
-    let mut topics: Vec<String> = got.iter().map(|r| r.headers["x-shopify-topic"].to_str().unwrap().to_owned()).collect();
+    let mut topics: Vec<String> =
+        got.iter().map(|r| r.headers["x-shopify-topic"].to_str().unwrap().to_owned()).collect();
     topics.sort();
     assert_eq!(topics, ["orders/cancelled", "refunds/create"]);
 }
@@ -195,14 +254,23 @@ async fn returns_go_from_request_to_approval_to_close_with_their_webhooks() {
     let r = &d["returnRequest"]["return"];
     assert_eq!(r["status"], "REQUESTED", "{d}");
     assert_eq!(r["order"]["returnStatus"], "RETURN_REQUESTED");
-    assert_eq!(r["returnLineItems"]["nodes"][0], json!({"quantity": 2, "returnReasonNote": "", "customerNote": "too many", "fulfillmentLineItem": {"lineItem": {"sku": "MUG"}}}));
+    assert_eq!(
+        r["returnLineItems"]["nodes"][0],
+        json!({"quantity": 2, "returnReasonNote": "", "customerNote": "too many", "fulfillmentLineItem": {"lineItem": {"sku": "MUG"}}})
+    );
     let return_id = r["id"].clone();
     assert!(r["name"].as_str().unwrap().ends_with("-R1"));
 
-    let d = data(&sim, &request, json!({"i": {"orderId": id, "returnLineItems": [{"fulfillmentLineItemId": mug, "quantity": 2}]}})).await;
+    let d = data(
+        &sim,
+        &request,
+        json!({"i": {"orderId": id, "returnLineItems": [{"fulfillmentLineItemId": mug, "quantity": 2}]}}),
+    )
+    .await;
     assert_eq!(d["returnRequest"]["userErrors"][0]["code"], "INVALID", "only 1 MUG is left to return: {d}");
 
-    let approve = format!("mutation($i: ReturnApproveRequestInput!) {{ returnApproveRequest(input: $i) {{ {RETURN_FIELDS} }} }}");
+    let approve =
+        format!("mutation($i: ReturnApproveRequestInput!) {{ returnApproveRequest(input: $i) {{ {RETURN_FIELDS} }} }}");
     let d = data(&sim, &approve, json!({"i": {"id": return_id}})).await;
     assert_eq!(d["returnApproveRequest"]["return"]["status"], "OPEN");
     assert_eq!(d["returnApproveRequest"]["return"]["order"]["returnStatus"], "IN_PROGRESS");
@@ -214,11 +282,21 @@ async fn returns_go_from_request_to_approval_to_close_with_their_webhooks() {
     assert_eq!(d["returnClose"]["return"]["status"], "CLOSED");
     assert_eq!(d["returnClose"]["return"]["order"]["returnStatus"], "RETURNED");
 
-    let d = data(&sim, &request, json!({"i": {"orderId": id, "returnLineItems": [{"fulfillmentLineItemId": mug, "quantity": 1}]}})).await;
+    let d = data(
+        &sim,
+        &request,
+        json!({"i": {"orderId": id, "returnLineItems": [{"fulfillmentLineItemId": mug, "quantity": 1}]}}),
+    )
+    .await;
     let second = d["returnRequest"]["return"]["id"].clone();
     let decline = "mutation($i: ReturnDeclineRequestInput!) { returnDeclineRequest(input: $i) { return { status decline { reason note } } userErrors { code } } }";
-    let d = data(&sim, decline, json!({"i": {"id": second, "declineReason": "FINAL_SALE", "declineNote": "sale item"}})).await;
-    assert_eq!(d["returnDeclineRequest"]["return"], json!({"status": "DECLINED", "decline": {"reason": "FINAL_SALE", "note": "sale item"}}));
+    let d =
+        data(&sim, decline, json!({"i": {"id": second, "declineReason": "FINAL_SALE", "declineNote": "sale item"}}))
+            .await;
+    assert_eq!(
+        d["returnDeclineRequest"]["return"],
+        json!({"status": "DECLINED", "decline": {"reason": "FINAL_SALE", "note": "sale item"}})
+    );
 
     let create = format!("mutation($i: ReturnInput!) {{ returnCreate(returnInput: $i) {{ {RETURN_FIELDS} }} }}");
     let d = data(&sim, &create, json!({"i": {"orderId": id, "returnLineItems": [{"fulfillmentLineItemId": "gid://shopify/FulfillmentLineItem/1", "quantity": 1}]}})).await;
@@ -228,7 +306,10 @@ async fn returns_go_from_request_to_approval_to_close_with_their_webhooks() {
 
     let q = "query($id: ID!) { order(id: $id) { returns(first: 10) { nodes { status totalQuantity } } } }";
     let all = data(&sim, q, json!({"id": id})).await;
-    assert_eq!(all["order"]["returns"]["nodes"], json!([{"status": "CLOSED", "totalQuantity": 2}, {"status": "DECLINED", "totalQuantity": 1}, {"status": "OPEN", "totalQuantity": 1}]));
+    assert_eq!(
+        all["order"]["returns"]["nodes"],
+        json!([{"status": "CLOSED", "totalQuantity": 2}, {"status": "DECLINED", "totalQuantity": 1}, {"status": "OPEN", "totalQuantity": 1}])
+    );
     let got = receiver.wait_for(5).await;
     let topics: Vec<String> = got.iter().map(|r| r.headers["x-shopify-topic"].to_str().unwrap().to_owned()).collect();
     for t in ["returns/request", "returns/approve", "returns/close", "returns/decline"] {
@@ -237,5 +318,8 @@ async fn returns_go_from_request_to_approval_to_close_with_their_webhooks() {
     let closed = got.iter().find(|r| r.headers["x-shopify-topic"] == "returns/close").unwrap();
     let body: Json = serde_json::from_slice(&closed.body).unwrap();
     assert_eq!((body["status"].as_str(), body["admin_graphql_api_id"].clone()), (Some("closed"), return_id));
-    assert_eq!(body["return_line_items"][0]["fulfillment_line_item"]["line_item"]["admin_graphql_api_id"], line_id(&order(&sim, &id).await, "MUG"));
+    assert_eq!(
+        body["return_line_items"][0]["fulfillment_line_item"]["line_item"]["admin_graphql_api_id"],
+        line_id(&order(&sim, &id).await, "MUG")
+    );
 }

@@ -84,7 +84,8 @@ async fn reordering_releases_held_deliveries_in_reverse() {
     sim.place_order(None, &[("MUG".to_string(), 1)]).unwrap();
     let got = receiver.wait_for(2).await;
     assert_eq!(got.len(), 2);
-    let ids: Vec<u64> = got.iter().map(|r| serde_json::from_slice::<Json>(&r.body).unwrap()["id"].as_u64().unwrap()).collect();
+    let ids: Vec<u64> =
+        got.iter().map(|r| serde_json::from_slice::<Json>(&r.body).unwrap()["id"].as_u64().unwrap()).collect();
     assert!(ids.contains(&first));
 }
 
@@ -98,7 +99,12 @@ async fn bulk_query_produces_jsonl_with_parent_ids_and_a_finish_webhook() {
     let id = d["bulkOperationRunQuery"]["bulkOperation"]["id"].as_str().unwrap().to_string();
     let mut url = Json::Null;
     for _ in 0..100 {
-        let d = data(&sim, "query($id: ID!) { bulkOperation(id: $id) { status objectCount rootObjectCount url } }", json!({"id": id})).await;
+        let d = data(
+            &sim,
+            "query($id: ID!) { bulkOperation(id: $id) { status objectCount rootObjectCount url } }",
+            json!({"id": id}),
+        )
+        .await;
         if d["bulkOperation"]["status"] == "COMPLETED" {
             assert_eq!(d["bulkOperation"]["objectCount"], "8");
             assert_eq!(d["bulkOperation"]["rootObjectCount"], "3");
@@ -109,7 +115,8 @@ async fn bulk_query_produces_jsonl_with_parent_ids_and_a_finish_webhook() {
     }
     let (status, body) = get(url.as_str().expect("completed with a url")).await;
     assert_eq!(status, 200);
-    let lines: Vec<Json> = String::from_utf8(body.to_vec()).unwrap().lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    let lines: Vec<Json> =
+        String::from_utf8(body.to_vec()).unwrap().lines().map(|l| serde_json::from_str(l).unwrap()).collect();
     assert_eq!(lines[0]["title"], "Shirt");
     assert!(lines[0].get("variants").is_none());
     assert_eq!(lines[1]["sku"], "SHIRT-S");
@@ -127,30 +134,68 @@ async fn bulk_query_produces_jsonl_with_parent_ids_and_a_finish_webhook() {
 async fn catalog_customer_and_order_changes_fire_their_topics() {
     let sim = start().await;
     let receiver = Receiver::start(0).await;
-    for topic in ["PRODUCTS_CREATE", "PRODUCTS_UPDATE", "PRODUCTS_DELETE", "CUSTOMERS_CREATE", "CUSTOMERS_UPDATE", "ORDERS_PAID", "ORDERS_UPDATED", "ORDERS_CANCELLED"] {
+    for topic in [
+        "PRODUCTS_CREATE",
+        "PRODUCTS_UPDATE",
+        "PRODUCTS_DELETE",
+        "CUSTOMERS_CREATE",
+        "CUSTOMERS_UPDATE",
+        "ORDERS_PAID",
+        "ORDERS_UPDATED",
+        "ORDERS_CANCELLED",
+    ] {
         subscribe(&sim, topic, &receiver.url).await;
     }
     let set = "mutation($i: ProductSetInput!, $id: ProductSetIdentifiers) { productSet(input: $i, identifier: $id) { product { id } userErrors { message } } }";
     let d = data(&sim, set, json!({"i": {"title": "Kite"}, "id": {"handle": "kite"}})).await;
     let product = d["productSet"]["product"]["id"].clone();
     data(&sim, set, json!({"i": {"title": "Kite 2"}, "id": {"handle": "kite"}})).await;
-    data(&sim, "mutation($id: ID!) { productDelete(input: {id: $id}) { deletedProductId } }", json!({"id": product})).await;
+    data(&sim, "mutation($id: ID!) { productDelete(input: {id: $id}) { deletedProductId } }", json!({"id": product}))
+        .await;
     let cs = "mutation($i: CustomerSetInput!, $id: CustomerSetIdentifiers) { customerSet(input: $i, identifier: $id) { customer { id } } }";
     data(&sim, cs, json!({"i": {"email": "new@example.com"}, "id": {"email": "new@example.com"}})).await;
-    data(&sim, cs, json!({"i": {"email": "new@example.com", "lastName": "Lovelace"}, "id": {"email": "new@example.com"}})).await;
+    data(
+        &sim,
+        cs,
+        json!({"i": {"email": "new@example.com", "lastName": "Lovelace"}, "id": {"email": "new@example.com"}}),
+    )
+    .await;
     let order = sim.place_order(Some("new@example.com"), &[("MUG".to_string(), 1)]).unwrap();
     data(&sim, "mutation($id: ID!) { orderCancel(orderId: $id, reason: OTHER, restock: true) { orderCancelUserErrors { code } } }", json!({"id": format!("gid://shopify/Order/{order}")})).await;
     let got = receiver.wait_for(8).await;
-    let mut topics: Vec<String> = got.iter().map(|r| r.headers["x-shopify-topic"].to_str().unwrap().to_string()).collect();
+    let mut topics: Vec<String> =
+        got.iter().map(|r| r.headers["x-shopify-topic"].to_str().unwrap().to_string()).collect();
     topics.sort();
-    assert_eq!(topics, ["customers/create", "customers/update", "orders/cancelled", "orders/paid", "orders/updated", "products/create", "products/delete", "products/update"]);
+    assert_eq!(
+        topics,
+        [
+            "customers/create",
+            "customers/update",
+            "orders/cancelled",
+            "orders/paid",
+            "orders/updated",
+            "products/create",
+            "products/delete",
+            "products/update"
+        ]
+    );
     let deleted = got.iter().find(|r| r.headers["x-shopify-topic"] == "products/delete").unwrap();
-    assert_eq!(serde_json::from_slice::<Json>(&deleted.body).unwrap()["id"].as_u64().map(|id| format!("gid://shopify/Product/{id}")), product.as_str().map(str::to_string));
+    assert_eq!(
+        serde_json::from_slice::<Json>(&deleted.body).unwrap()["id"]
+            .as_u64()
+            .map(|id| format!("gid://shopify/Product/{id}")),
+        product.as_str().map(str::to_string)
+    );
 }
 
 #[tokio::test]
 async fn a_receiver_failing_8_times_in_a_row_loses_its_subscription() {
-    let sim = start_with(shopify_sim::SimConfig { seed: seed(), webhook_retry_base: std::time::Duration::from_millis(1), ..shopify_sim::SimConfig::default() }).await;
+    let sim = start_with(shopify_sim::SimConfig {
+        seed: seed(),
+        webhook_retry_base: std::time::Duration::from_millis(1),
+        ..shopify_sim::SimConfig::default()
+    })
+    .await;
     let receiver = Receiver::start(u32::MAX).await;
     subscribe(&sim, "ORDERS_CREATE", &receiver.url).await;
     let list = "{ webhookSubscriptions(first: 5) { nodes { id topic uri } } }";
@@ -171,9 +216,16 @@ async fn a_receiver_failing_8_times_in_a_row_loses_its_subscription() {
 async fn subscriptions_can_be_deleted() {
     let sim = start().await;
     subscribe(&sim, "ORDERS_CREATE", "http://127.0.0.1:9/hooks").await;
-    let d = data(&sim, "{ webhookSubscriptions(first: 5, topics: [ORDERS_CREATE]) { nodes { id uri } } }", json!({})).await;
+    let d =
+        data(&sim, "{ webhookSubscriptions(first: 5, topics: [ORDERS_CREATE]) { nodes { id uri } } }", json!({})).await;
     let id = d["webhookSubscriptions"]["nodes"][0]["id"].clone();
     let del = "mutation($id: ID!) { webhookSubscriptionDelete(id: $id) { deletedWebhookSubscriptionId userErrors { message } } }";
-    assert_eq!(data(&sim, del, json!({"id": id})).await["webhookSubscriptionDelete"]["deletedWebhookSubscriptionId"], id);
-    assert_eq!(data(&sim, del, json!({"id": id})).await["webhookSubscriptionDelete"]["userErrors"][0]["message"], "Webhook subscription does not exist");
+    assert_eq!(
+        data(&sim, del, json!({"id": id})).await["webhookSubscriptionDelete"]["deletedWebhookSubscriptionId"],
+        id
+    );
+    assert_eq!(
+        data(&sim, del, json!({"id": id})).await["webhookSubscriptionDelete"]["userErrors"][0]["message"],
+        "Webhook subscription does not exist"
+    );
 }

@@ -53,7 +53,14 @@ fn execute(shared: &Shared, query: &str) -> Result<(String, u64, u64), String> {
     let op = doc.operations.get(None).map_err(|e| e.message().to_string())?;
     let variables = Map::new();
     let mut guard = lock(&shared.store);
-    let ctx = Ctx::new(std::mem::take(&mut *guard), &shared.schema, &variables, &shared.base_url, crate::schema::SCHEMA_VERSION, true);
+    let ctx = Ctx::new(
+        std::mem::take(&mut *guard),
+        &shared.schema,
+        &variables,
+        &shared.base_url,
+        crate::schema::SCHEMA_VERSION,
+        true,
+    );
     let result = Execution::new(&shared.schema, &doc).operation(op).execute_sync(&QueryRoot { ctx: &ctx });
     *guard = ctx.into_store();
     drop(guard);
@@ -88,7 +95,8 @@ pub async fn run(shared: Arc<Shared>, id: u64) {
     set_status(&shared, id, "RUNNING");
     let Some(query) = lock(&shared.store).bulk_operations.get(&id).map(|b| b.query.clone()) else { return };
     let worker = shared.clone();
-    let result = tokio::task::spawn_blocking(move || execute(&worker, &query)).await.unwrap_or_else(|e| Err(e.to_string()));
+    let result =
+        tokio::task::spawn_blocking(move || execute(&worker, &query)).await.unwrap_or_else(|e| Err(e.to_string()));
     tokio::time::sleep(half).await;
     let event = {
         let mut store = lock(&shared.store);

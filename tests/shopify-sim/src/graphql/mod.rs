@@ -76,10 +76,9 @@ pub fn prepare(shared: &Shared, content_type: &str, body: &[u8]) -> Result<Prepa
         (query, variables, name)
     };
     let doc = document(shared, &query).map_err(|errors| (200, error_response(shared, errors, 0)))?;
-    let op = doc
-        .operations
-        .get(operation_name.as_deref())
-        .map_err(|e| (200, error_response(shared, vec![errors::request_error(&e.message().to_string(), "OPERATION_NOT_FOUND")], 0)))?;
+    let op = doc.operations.get(operation_name.as_deref()).map_err(|e| {
+        (200, error_response(shared, vec![errors::request_error(&e.message().to_string(), "OPERATION_NOT_FOUND")], 0))
+    })?;
     let operation_type = match op.operation_type {
         OperationType::Mutation => "mutation",
         _ => "query",
@@ -108,7 +107,11 @@ pub fn document(shared: &Shared, query: &str) -> Result<Arc<Valid<ExecutableDocu
 pub fn execute(shared: &Shared, version: &str, req: &Prepared, force_throttle: bool) -> Executed {
     let nothing = |body| Executed { body, events: Vec::new(), bulk_started: Vec::new() };
     let Ok(op) = req.doc.operations.get(req.operation_name.as_deref()) else {
-        return nothing(error_response(shared, vec![errors::request_error("Operation not found", "OPERATION_NOT_FOUND")], 0));
+        return nothing(error_response(
+            shared,
+            vec![errors::request_error("Operation not found", "OPERATION_NOT_FOUND")],
+            0,
+        ));
     };
     let pricer = Pricer { schema: &shared.schema, doc: &req.doc, variables: &req.variables };
     let requested = pricer.requested(op);
@@ -117,7 +120,9 @@ pub fn execute(shared: &Shared, version: &str, req: &Prepared, force_throttle: b
     }
     if force_throttle || !lock(&shared.bucket).try_take(requested) {
         lock(&shared.counters).throttled += 1;
-        return nothing(json!({"errors": [errors::throttled()], "extensions": cost_extension(shared, requested, None)}));
+        return nothing(
+            json!({"errors": [errors::throttled()], "extensions": cost_extension(shared, requested, None)}),
+        );
     }
     let mut guard = lock(&shared.store);
     let ctx = Ctx::new(std::mem::take(&mut *guard), &shared.schema, &req.variables, &shared.base_url, version, false);

@@ -30,20 +30,31 @@ pub fn operation_node<'c>(ctx: &'c Ctx<'c>, b: &BulkOperation) -> Node<'c> {
 /// `bulkOperationRunQuery(query:)`: `validate` checks the inner document against the schema.
 pub fn run_query(store: &mut Store, a: &Map<String, Json>, validate: impl Fn(&str) -> Result<(), String>) -> Json {
     let query = a.get("query").and_then(Json::as_str).unwrap_or("").to_string();
-    let fail = |msg: String, code: &str| {
-        json!({"bulkOperation": null, "userErrors": super::user_errors(&[UserError::new(&["query"], msg, Some(code))])})
-    };
+    let fail = |msg: String, code: &str| json!({"bulkOperation": null, "userErrors": super::user_errors(&[UserError::new(&["query"], msg, Some(code))])});
     if let Err(msg) = validate(&query) {
         return fail(msg, "INVALID");
     }
     let running = store.bulk_operations.values().filter(|b| b.status == "CREATED" || b.status == "RUNNING").count();
     if running >= MAX_CONCURRENT {
-        return fail(format!("A maximum of {MAX_CONCURRENT} bulk operations can run at the same time for this app and shop."), "LIMIT_REACHED");
+        return fail(
+            format!("A maximum of {MAX_CONCURRENT} bulk operations can run at the same time for this app and shop."),
+            "LIMIT_REACHED",
+        );
     }
     let id = store.next_id();
     store.bulk_operations.insert(
         id,
-        BulkOperation { id, status: "CREATED".into(), query, error_code: None, object_count: 0, root_object_count: 0, result: None, created_at: now(), completed_at: None },
+        BulkOperation {
+            id,
+            status: "CREATED".into(),
+            query,
+            error_code: None,
+            object_count: 0,
+            root_object_count: 0,
+            result: None,
+            created_at: now(),
+            completed_at: None,
+        },
     );
     json!({"bulkOperation": rel("BulkOperation", id), "userErrors": []})
 }

@@ -123,7 +123,16 @@ pub struct Checkout {
 impl Checkout {
     /// A plain checkout of (sku, quantity) lines.
     pub fn simple(email: Option<&str>, lines: &[(String, i64)]) -> Checkout {
-        let lines = lines.iter().map(|(sku, quantity)| CheckoutLine { sku: sku.clone(), quantity: *quantity, price: None, discount: None, tax_lines: Vec::new() }).collect();
+        let lines = lines
+            .iter()
+            .map(|(sku, quantity)| CheckoutLine {
+                sku: sku.clone(),
+                quantity: *quantity,
+                price: None,
+                discount: None,
+                tax_lines: Vec::new(),
+            })
+            .collect();
         Checkout { email: email.map(str::to_string), lines, ..Checkout::default() }
     }
 }
@@ -168,7 +177,13 @@ impl Presentment<'_> {
 }
 
 /// The new-order lines for checkout lines, priced for the buyer's context.
-fn lines(store: &Store, money: &Presentment<'_>, context: &BuyerContext, lines: &[CheckoutLine], new: &mut NewOrder) -> Result<(), String> {
+fn lines(
+    store: &Store,
+    money: &Presentment<'_>,
+    context: &BuyerContext,
+    lines: &[CheckoutLine],
+    new: &mut NewOrder,
+) -> Result<(), String> {
     if lines.is_empty() {
         return Err("an order needs at least one line".into());
     }
@@ -185,7 +200,11 @@ fn lines(store: &Store, money: &Presentment<'_>, context: &BuyerContext, lines: 
             (None, None) => Bag { shop: base, presentment: store.pricing.convert(base, &money.currency) },
         };
         if let Some(d) = &l.discount {
-            new.discounts.push(DiscountSpec::LineFixed { line: i, title: d.title.clone(), amount: money.bag(&d.amount, "discount amount")? });
+            new.discounts.push(DiscountSpec::LineFixed {
+                line: i,
+                title: d.title.clone(),
+                amount: money.bag(&d.amount, "discount amount")?,
+            });
         }
         new.lines.push(NewLine {
             variant_id: Some(v.id),
@@ -211,24 +230,46 @@ pub fn place(store: &mut Store, c: &Checkout) -> Result<u64, String> {
         return Err(format!("the shop does not take {currency}; it takes {}", store.pricing.currencies().join(", ")));
     }
     let company_location_id = match &c.company_location {
-        Some(name) => Some(store.pricing.company_locations.values().find(|l| &l.name == name).map(|l| l.id).ok_or_else(|| format!("no company location {name:?}"))?),
+        Some(name) => Some(
+            store
+                .pricing
+                .company_locations
+                .values()
+                .find(|l| &l.name == name)
+                .map(|l| l.id)
+                .ok_or_else(|| format!("no company location {name:?}"))?,
+        ),
         None => None,
     };
-    let context = BuyerContext { country: c.shipping_address.as_ref().and_then(|a| a.country_code.clone()), company_location_id };
+    let context =
+        BuyerContext { country: c.shipping_address.as_ref().and_then(|a| a.country_code.clone()), company_location_id };
     let money = Presentment { store, currency: currency.clone() };
     let mut new = NewOrder::new(SHOP_CURRENCY, c.source_name.as_deref().unwrap_or("web"));
     new.presentment_currency = currency;
     lines(store, &money, &context, &c.lines, &mut new)?;
     for s in &c.shipping_lines {
-        new.shipping.push(NewShipping { title: s.title.clone(), code: s.code.clone(), source: Some("shopify".into()), price: money.bag(&s.price, "shipping price")?, taxes: money.taxes(&s.tax_lines)? });
+        new.shipping.push(NewShipping {
+            title: s.title.clone(),
+            code: s.code.clone(),
+            source: Some("shopify".into()),
+            price: money.bag(&s.price, "shipping price")?,
+            taxes: money.taxes(&s.tax_lines)?,
+        });
     }
     if let Some(d) = &c.discount_code {
         let value = || d.value.as_ref().ok_or_else(|| format!("discount code {} needs a value", d.code));
         new.discounts.push(match d.kind.as_str() {
-            "fixed_amount" => DiscountSpec::CodeFixed { code: d.code.clone(), amount: money.bag(value()?, "discount value")? },
-            "percentage" => DiscountSpec::CodePercentage { code: d.code.clone(), percentage: parse_rate(value()?).ok_or("percentage is not a decimal")? / 100 },
+            "fixed_amount" => {
+                DiscountSpec::CodeFixed { code: d.code.clone(), amount: money.bag(value()?, "discount value")? }
+            }
+            "percentage" => DiscountSpec::CodePercentage {
+                code: d.code.clone(),
+                percentage: parse_rate(value()?).ok_or("percentage is not a decimal")? / 100,
+            },
             "free_shipping" => DiscountSpec::CodeFreeShipping { code: d.code.clone() },
-            other => return Err(format!("unknown discount code type {other:?} (fixed_amount, percentage, free_shipping)")),
+            other => {
+                return Err(format!("unknown discount code type {other:?} (fixed_amount, percentage, free_shipping)"))
+            }
         });
     }
     new.processed_at = match &c.processed_at {
@@ -254,7 +295,12 @@ pub fn place(store: &mut Store, c: &Checkout) -> Result<u64, String> {
 /// Sells at a POS location: a paid order (`source_name` `pos`) whose stock leaves `available`
 /// there at once and which is fulfilled on the spot; raises its order, fulfillment and level webhooks.
 pub fn sell_at_pos(store: &mut Store, sale: &PosSale) -> Result<u64, String> {
-    let location = store.locations.values().find(|l| l.name == sale.location).map(|l| l.id).ok_or_else(|| format!("no location {:?}", sale.location))?;
+    let location = store
+        .locations
+        .values()
+        .find(|l| l.name == sale.location)
+        .map(|l| l.id)
+        .ok_or_else(|| format!("no location {:?}", sale.location))?;
     let money = Presentment { store, currency: SHOP_CURRENCY.to_string() };
     let mut new = NewOrder::new(SHOP_CURRENCY, "pos");
     lines(store, &money, &BuyerContext::default(), &sale.lines, &mut new)?;
@@ -265,7 +311,8 @@ pub fn sell_at_pos(store: &mut Store, sale: &PosSale) -> Result<u64, String> {
     new.customer_id = sale.email.as_deref().map(|e| super::customers::upsert_by_email(store, e));
     new.paid_by = Some("cash".into());
     new.claim = Claim::PointOfSale(location);
-    let id = insert(store, new).map_err(|errors| errors.iter().map(|e| e.message.clone()).collect::<Vec<_>>().join("; "))?;
+    let id =
+        insert(store, new).map_err(|errors| errors.iter().map(|e| e.message.clone()).collect::<Vec<_>>().join("; "))?;
     let lines: Vec<(u64, i64)> = store.orders[&id].line_items.iter().map(|l| (l.id, l.quantity)).collect();
     fulfill(store, id, lines, Tracking::default(), false);
     Ok(id)

@@ -38,7 +38,12 @@ fn decode_cursor(cursor: &str) -> Result<String, FieldError> {
 }
 
 /// Builds the page selected by the field's arguments from items sorted by key.
-pub fn paginate<'c>(ctx: &'c Ctx<'c>, info: &ResolveInfo<'_>, args: &Map<String, Json>, mut items: Vec<Item<'c>>) -> Resolved<'c> {
+pub fn paginate<'c>(
+    ctx: &'c Ctx<'c>,
+    info: &ResolveInfo<'_>,
+    args: &Map<String, Json>,
+    mut items: Vec<Item<'c>>,
+) -> Resolved<'c> {
     let ty = info.field_definition().ty.inner_named_type().to_string();
     let first = args.get("first").and_then(Json::as_i64);
     let last = args.get("last").and_then(Json::as_i64);
@@ -60,7 +65,7 @@ pub fn paginate<'c>(ctx: &'c Ctx<'c>, info: &ResolveInfo<'_>, args: &Map<String,
     let start = after.as_deref().map_or(0, |a| items.iter().position(|i| past(&i.key, a)).unwrap_or(items.len()));
     let end = before
         .as_deref()
-        .map_or(items.len(), |b| items.iter().position(|i| !past(b, &i.key) ).unwrap_or(items.len()))
+        .map_or(items.len(), |b| items.iter().position(|i| !past(b, &i.key)).unwrap_or(items.len()))
         .max(start);
     let mut has_next = end < items.len();
     let mut has_previous = start > 0;
@@ -90,7 +95,11 @@ pub fn paginate_nested<'c>(ctx: &'c Ctx<'c>, info: &ResolveInfo<'_>, nodes: &[Js
     let items = nodes
         .iter()
         .enumerate()
-        .filter_map(|(i, n)| n.as_object().and_then(|map| super::object_node(ctx, declared, map)).map(|node| Item { key: format!("{i:08}"), node }))
+        .filter_map(|(i, n)| {
+            n.as_object()
+                .and_then(|map| super::object_node(ctx, declared, map))
+                .map(|node| Item { key: format!("{i:08}"), node })
+        })
         .collect();
     paginate(ctx, info, &super::args(info), items)
 }
@@ -149,9 +158,11 @@ impl ObjectValue for Connection<'_> {
         match info.field_name() {
             "edges" => {
                 let edge_ty = info.field_definition().ty.inner_named_type().to_string();
-                Ok(ResolvedValue::list(self.items.iter().map(move |(cursor, node)| {
-                    ResolvedValue::object(Edge { ty: edge_ty.clone(), cursor, node })
-                })))
+                Ok(ResolvedValue::list(
+                    self.items
+                        .iter()
+                        .map(move |(cursor, node)| ResolvedValue::object(Edge { ty: edge_ty.clone(), cursor, node })),
+                ))
             }
             "nodes" => Ok(ResolvedValue::list(self.items.iter().map(|(_, node)| ResolvedValue::object(NodeRef(node))))),
             "pageInfo" => {

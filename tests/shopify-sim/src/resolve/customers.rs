@@ -27,7 +27,11 @@ pub fn customer_node<'c>(ctx: &'c Ctx<'c>, store: &Store, c: &Customer) -> Node<
 }
 
 /// `Query.customers` (`email`, `updated_at`, ... filters; `updated_at` matches whole days, like Shopify).
-pub fn customers<'a>(ctx: &'a Ctx<'a>, info: &ResolveInfo<'_>, a: &Map<String, Json>) -> Result<ResolvedValue<'a>, FieldError> {
+pub fn customers<'a>(
+    ctx: &'a Ctx<'a>,
+    info: &ResolveInfo<'_>,
+    a: &Map<String, Json>,
+) -> Result<ResolvedValue<'a>, FieldError> {
     let query = Query::parse(a.get("query").and_then(Json::as_str));
     let sort = a.get("sortKey").and_then(Json::as_str);
     let store = ctx.store();
@@ -73,10 +77,24 @@ fn write(store: &mut Store, id: Option<u64>, input: &Json) -> u64 {
     let created = id.is_none();
     let id = id.unwrap_or_else(|| store.next_id());
     let c = store.customers.entry(id).or_insert_with(|| Customer {
-        id, email: None, phone: None, first_name: None, last_name: None, note: None, tags: Vec::new(), tax_exempt: false,
-        created_at: t, updated_at: t,
+        id,
+        email: None,
+        phone: None,
+        first_name: None,
+        last_name: None,
+        note: None,
+        tags: Vec::new(),
+        tax_exempt: false,
+        created_at: t,
+        updated_at: t,
     });
-    for (key, slot) in [("email", &mut c.email), ("phone", &mut c.phone), ("firstName", &mut c.first_name), ("lastName", &mut c.last_name), ("note", &mut c.note)] {
+    for (key, slot) in [
+        ("email", &mut c.email),
+        ("phone", &mut c.phone),
+        ("firstName", &mut c.first_name),
+        ("lastName", &mut c.last_name),
+        ("note", &mut c.note),
+    ] {
         if let Some(v) = input.get(key) {
             *slot = v.as_str().map(str::to_string);
         }

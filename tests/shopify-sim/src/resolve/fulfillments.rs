@@ -23,7 +23,13 @@ pub struct Tracking {
 }
 
 /// Records a fulfillment of `lines` ((line item id, quantity), all checked) and raises its webhooks.
-pub fn fulfill(store: &mut Store, order_id: u64, lines: Vec<(u64, i64)>, tracking: Tracking, notify_customer: bool) -> u64 {
+pub fn fulfill(
+    store: &mut Store,
+    order_id: u64,
+    lines: Vec<(u64, i64)>,
+    tracking: Tracking,
+    notify_customer: bool,
+) -> u64 {
     let fid = store.next_id();
     let line_ids: Vec<u64> = lines.iter().map(|_| store.next_id()).collect();
     let first_location = store.locations.keys().next().copied();
@@ -75,7 +81,8 @@ pub fn fulfillment_create(store: &mut Store, a: &Map<String, Json>) -> Json {
     let mut wanted: Vec<(u64, Option<i64>)> = Vec::new();
     for g in &groups {
         let fo = s(g, "fulfillmentOrderId").and_then(|x| parse_gid("FulfillmentOrder", x));
-        let Some(oid) = fo.and_then(|fo| store.orders.values().find(|o| o.fulfillment_order_id == fo)).map(|o| o.id) else {
+        let Some(oid) = fo.and_then(|fo| store.orders.values().find(|o| o.fulfillment_order_id == fo)).map(|o| o.id)
+        else {
             return fail(&["fulfillment", "lineItemsByFulfillmentOrder"], "Fulfillment order does not exist.");
         };
         if order_id.is_some_and(|o| o != oid) {
@@ -83,7 +90,11 @@ pub fn fulfillment_create(store: &mut Store, a: &Map<String, Json>) -> Json {
         }
         order_id = Some(oid);
         match g.get("fulfillmentOrderLineItems").and_then(Json::as_array) {
-            Some(items) => wanted.extend(items.iter().filter_map(|i| s(i, "id").and_then(|x| parse_gid("FulfillmentOrderLineItem", x)).map(|id| (id, i.get("quantity").and_then(Json::as_i64))))),
+            Some(items) => wanted.extend(items.iter().filter_map(|i| {
+                s(i, "id")
+                    .and_then(|x| parse_gid("FulfillmentOrderLineItem", x))
+                    .map(|id| (id, i.get("quantity").and_then(Json::as_i64)))
+            })),
             None => wanted.extend(store.orders[&oid].line_items.iter().map(|l| (l.id, None))),
         }
     }
@@ -94,7 +105,10 @@ pub fn fulfillment_create(store: &mut Store, a: &Map<String, Json>) -> Json {
     let mut lines = Vec::new();
     for (lid, q) in wanted {
         let Some(line) = store.orders[&oid].line_items.iter().find(|l| l.id == lid) else {
-            return fail(&["fulfillment", "lineItemsByFulfillmentOrder"], "Fulfillment order line item does not exist.");
+            return fail(
+                &["fulfillment", "lineItemsByFulfillmentOrder"],
+                "Fulfillment order line item does not exist.",
+            );
         };
         let remaining = line.remaining_quantity();
         let q = q.unwrap_or(remaining);
@@ -109,8 +123,16 @@ pub fn fulfillment_create(store: &mut Store, a: &Map<String, Json>) -> Json {
         return fail(&["fulfillment"], "Fulfillment order is already fulfilled.");
     }
     let t = input.get("trackingInfo").cloned().unwrap_or(Json::Null);
-    let first = |one: &str, many: &str| s(&t, one).or_else(|| t.get(many).and_then(Json::as_array).and_then(|l| l.first()).and_then(Json::as_str)).map(str::to_string);
-    let tracking = Tracking { number: first("number", "numbers"), company: s(&t, "company").map(str::to_string), url: first("url", "urls") };
+    let first = |one: &str, many: &str| {
+        s(&t, one)
+            .or_else(|| t.get(many).and_then(Json::as_array).and_then(|l| l.first()).and_then(Json::as_str))
+            .map(str::to_string)
+    };
+    let tracking = Tracking {
+        number: first("number", "numbers"),
+        company: s(&t, "company").map(str::to_string),
+        url: first("url", "urls"),
+    };
     let notify = input.get("notifyCustomer").and_then(Json::as_bool).unwrap_or(false);
     let fid = fulfill(store, oid, lines, tracking, notify);
     json!({"fulfillment": rel("Fulfillment", fid), "userErrors": []})

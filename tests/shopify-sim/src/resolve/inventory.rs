@@ -22,7 +22,8 @@ pub fn level_gid(item_id: u64, location_id: u64) -> String {
 /// An inventory item node.
 pub fn item_node<'c>(ctx: &'c Ctx<'c>, store: &Store, i: &InventoryItem) -> Node<'c> {
     let locations = store.levels.range((i.id, 0)..=(i.id, u64::MAX)).count();
-    let duplicates = store.inventory_items.values().filter(|o| o.sku == i.sku && o.id != i.id && !i.sku.is_empty()).count();
+    let duplicates =
+        store.inventory_items.values().filter(|o| o.sku == i.sku && o.id != i.id && !i.sku.is_empty()).count();
     let fields = json!({
         "id": gid("InventoryItem", i.id), "legacyResourceId": i.id.to_string(), "sku": i.sku, "tracked": i.tracked,
         "requiresShipping": i.requires_shipping, "createdAt": ts(&i.created_at), "updatedAt": ts(&i.updated_at),
@@ -75,7 +76,11 @@ fn levels_of<'c>(ctx: &'c Ctx<'c>, store: &Store, filter: impl Fn(&InventoryLeve
 }
 
 /// Relational fields of `InventoryItem`.
-pub fn item_field<'a>(ctx: &'a Ctx<'a>, id: u64, info: &ResolveInfo<'_>) -> Result<Option<ResolvedValue<'a>>, FieldError> {
+pub fn item_field<'a>(
+    ctx: &'a Ctx<'a>,
+    id: u64,
+    info: &ResolveInfo<'_>,
+) -> Result<Option<ResolvedValue<'a>>, FieldError> {
     let a = args(info);
     let store = ctx.store();
     match info.field_name() {
@@ -86,7 +91,12 @@ pub fn item_field<'a>(ctx: &'a Ctx<'a>, id: u64, info: &ResolveInfo<'_>) -> Resu
         }
         "inventoryLevel" => {
             let loc = id_arg(&a, "locationId", "Location").unwrap_or(0);
-            Ok(Some(store.levels.get(&(id, loc)).map_or(ResolvedValue::null(), |l| ResolvedValue::object(level_node(ctx, l)))))
+            Ok(Some(
+                store
+                    .levels
+                    .get(&(id, loc))
+                    .map_or(ResolvedValue::null(), |l| ResolvedValue::object(level_node(ctx, l))),
+            ))
         }
         "variants" => {
             let items = store
@@ -103,11 +113,23 @@ pub fn item_field<'a>(ctx: &'a Ctx<'a>, id: u64, info: &ResolveInfo<'_>) -> Resu
 }
 
 /// Relational fields of `InventoryLevel`.
-pub fn level_field<'a>(ctx: &'a Ctx<'a>, item: u64, loc: u64, info: &ResolveInfo<'_>) -> Result<Option<ResolvedValue<'a>>, FieldError> {
+pub fn level_field<'a>(
+    ctx: &'a Ctx<'a>,
+    item: u64,
+    loc: u64,
+    info: &ResolveInfo<'_>,
+) -> Result<Option<ResolvedValue<'a>>, FieldError> {
     if info.field_name() != "quantities" {
         return Ok(None);
     }
-    let names: Vec<String> = args(info).get("names").and_then(Json::as_array).into_iter().flatten().filter_map(Json::as_str).map(str::to_string).collect();
+    let names: Vec<String> = args(info)
+        .get("names")
+        .and_then(Json::as_array)
+        .into_iter()
+        .flatten()
+        .filter_map(Json::as_str)
+        .map(str::to_string)
+        .collect();
     let store = ctx.store();
     let Some(level) = store.levels.get(&(item, loc)) else { return Ok(Some(ResolvedValue::null())) };
     let list: Vec<Json> = names
@@ -121,7 +143,11 @@ pub fn level_field<'a>(ctx: &'a Ctx<'a>, item: u64, loc: u64, info: &ResolveInfo
 }
 
 /// Relational fields of `Location`.
-pub fn location_field<'a>(ctx: &'a Ctx<'a>, id: u64, info: &ResolveInfo<'_>) -> Result<Option<ResolvedValue<'a>>, FieldError> {
+pub fn location_field<'a>(
+    ctx: &'a Ctx<'a>,
+    id: u64,
+    info: &ResolveInfo<'_>,
+) -> Result<Option<ResolvedValue<'a>>, FieldError> {
     let a = args(info);
     let store = ctx.store();
     match info.field_name() {
@@ -132,24 +158,38 @@ pub fn location_field<'a>(ctx: &'a Ctx<'a>, id: u64, info: &ResolveInfo<'_>) -> 
         }
         "inventoryLevel" => {
             let item = id_arg(&a, "inventoryItemId", "InventoryItem").unwrap_or(0);
-            Ok(Some(store.levels.get(&(item, id)).map_or(ResolvedValue::null(), |l| ResolvedValue::object(level_node(ctx, l)))))
+            Ok(Some(
+                store
+                    .levels
+                    .get(&(item, id))
+                    .map_or(ResolvedValue::null(), |l| ResolvedValue::object(level_node(ctx, l))),
+            ))
         }
         _ => Ok(None),
     }
 }
 
 /// Relational fields of `InventoryAdjustmentGroup` (`changes(...)` with its filters).
-pub fn group_field<'a>(ctx: &'a Ctx<'a>, id: u64, info: &ResolveInfo<'_>) -> Result<Option<ResolvedValue<'a>>, FieldError> {
+pub fn group_field<'a>(
+    ctx: &'a Ctx<'a>,
+    id: u64,
+    info: &ResolveInfo<'_>,
+) -> Result<Option<ResolvedValue<'a>>, FieldError> {
     if info.field_name() != "changes" {
         return Ok(None);
     }
     let a = args(info);
     let wanted = |key: &str, kind: &str| -> Option<Vec<u64>> {
-        a.get(key).and_then(Json::as_array).map(|l| l.iter().filter_map(Json::as_str).filter_map(|s| parse_gid(kind, s)).collect())
+        a.get(key)
+            .and_then(Json::as_array)
+            .map(|l| l.iter().filter_map(Json::as_str).filter_map(|s| parse_gid(kind, s)).collect())
     };
     let items = wanted("inventoryItemIds", "InventoryItem");
     let locations = wanted("locationIds", "Location");
-    let names: Option<Vec<String>> = a.get("quantityNames").and_then(Json::as_array).map(|l| l.iter().filter_map(Json::as_str).map(str::to_string).collect());
+    let names: Option<Vec<String>> = a
+        .get("quantityNames")
+        .and_then(Json::as_array)
+        .map(|l| l.iter().filter_map(Json::as_str).map(str::to_string).collect());
     let store = ctx.store();
     let Some(group) = store.adjustment_groups.get(&id) else { return Ok(Some(ResolvedValue::null())) };
     let list: Vec<Json> = group
@@ -170,7 +210,11 @@ pub fn group_field<'a>(ctx: &'a Ctx<'a>, id: u64, info: &ResolveInfo<'_>) -> Res
 }
 
 /// `Query.inventoryItems`.
-pub fn inventory_items<'a>(ctx: &'a Ctx<'a>, info: &ResolveInfo<'_>, a: &Map<String, Json>) -> Result<ResolvedValue<'a>, FieldError> {
+pub fn inventory_items<'a>(
+    ctx: &'a Ctx<'a>,
+    info: &ResolveInfo<'_>,
+    a: &Map<String, Json>,
+) -> Result<ResolvedValue<'a>, FieldError> {
     let query = Query::parse(a.get("query").and_then(Json::as_str));
     let store = ctx.store();
     let items = store
@@ -192,7 +236,11 @@ pub fn inventory_items<'a>(ctx: &'a Ctx<'a>, info: &ResolveInfo<'_>, a: &Map<Str
 }
 
 /// `Query.locations`.
-pub fn locations<'a>(ctx: &'a Ctx<'a>, info: &ResolveInfo<'_>, a: &Map<String, Json>) -> Result<ResolvedValue<'a>, FieldError> {
+pub fn locations<'a>(
+    ctx: &'a Ctx<'a>,
+    info: &ResolveInfo<'_>,
+    a: &Map<String, Json>,
+) -> Result<ResolvedValue<'a>, FieldError> {
     let query = Query::parse(a.get("query").and_then(Json::as_str));
     let include_inactive = a.get("includeInactive").and_then(Json::as_bool).unwrap_or(false);
     let store = ctx.store();
@@ -214,7 +262,9 @@ pub fn inventory_level<'a>(ctx: &'a Ctx<'a>, a: &Map<String, Json>) -> ResolvedV
     let item = raw.split_once("inventory_item_id=").and_then(|(_, i)| i.parse::<u64>().ok());
     let store = ctx.store();
     match (item, loc) {
-        (Some(i), Some(l)) => store.levels.get(&(i, l)).map_or(ResolvedValue::null(), |lv| ResolvedValue::object(level_node(ctx, lv))),
+        (Some(i), Some(l)) => {
+            store.levels.get(&(i, l)).map_or(ResolvedValue::null(), |lv| ResolvedValue::object(level_node(ctx, lv)))
+        }
         _ => ResolvedValue::null(),
     }
 }

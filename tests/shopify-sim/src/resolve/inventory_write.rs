@@ -11,13 +11,28 @@ use std::collections::HashSet;
 
 /// Reasons Shopify documents for inventory changes.
 const REASONS: &[&str] = &[
-    "correction", "cycle_count_available", "damaged", "movement_canceled", "movement_created", "movement_received",
-    "movement_updated", "other", "promotion", "quality_control", "received", "reservation_created",
-    "reservation_deleted", "reservation_updated", "restock", "safety_stock", "shrinkage",
+    "correction",
+    "cycle_count_available",
+    "damaged",
+    "movement_canceled",
+    "movement_created",
+    "movement_received",
+    "movement_updated",
+    "other",
+    "promotion",
+    "quality_control",
+    "received",
+    "reservation_created",
+    "reservation_deleted",
+    "reservation_updated",
+    "restock",
+    "safety_stock",
+    "shrinkage",
 ];
 
 /// Quantity names that can be adjusted by delta.
-const ADJUSTABLE: &[&str] = &["available", "committed", "damaged", "incoming", "quality_control", "reserved", "safety_stock"];
+const ADJUSTABLE: &[&str] =
+    &["available", "committed", "damaged", "incoming", "quality_control", "reserved", "safety_stock"];
 
 /// Largest absolute quantity accepted.
 const MAX_QUANTITY: i64 = 1_000_000_000;
@@ -38,15 +53,26 @@ struct Line {
 fn check_line(store: &Store, q: &Json, i: usize, list: &str, name: &str, value_key: &str) -> Result<Line, UserError> {
     let idx = i.to_string();
     let at = |f: &str| vec!["input".to_string(), list.to_string(), idx.clone(), f.to_string()];
-    let err = |f: &str, msg: &str, code: &str| UserError { field: Some(at(f)), message: msg.to_string(), code: Some(code.to_string()) };
+    let err = |f: &str, msg: &str, code: &str| UserError {
+        field: Some(at(f)),
+        message: msg.to_string(),
+        code: Some(code.to_string()),
+    };
     let item = q.get("inventoryItemId").and_then(Json::as_str).and_then(|s| parse_gid("InventoryItem", s));
-    let item = item.filter(|i| store.inventory_items.contains_key(i)).ok_or_else(|| err("inventoryItemId", "The specified inventory item could not be found.", "INVALID_INVENTORY_ITEM"))?;
+    let item = item.filter(|i| store.inventory_items.contains_key(i)).ok_or_else(|| {
+        err("inventoryItemId", "The specified inventory item could not be found.", "INVALID_INVENTORY_ITEM")
+    })?;
     let location = q.get("locationId").and_then(Json::as_str).and_then(|s| parse_gid("Location", s));
-    let location = location.filter(|l| store.locations.contains_key(l)).ok_or_else(|| err("locationId", "The specified location could not be found.", "INVALID_LOCATION"))?;
-    let level = store
-        .levels
-        .get(&(item, location))
-        .ok_or_else(|| err("locationId", "The specified inventory item is not stocked at the location.", "ITEM_NOT_STOCKED_AT_LOCATION"))?;
+    let location = location
+        .filter(|l| store.locations.contains_key(l))
+        .ok_or_else(|| err("locationId", "The specified location could not be found.", "INVALID_LOCATION"))?;
+    let level = store.levels.get(&(item, location)).ok_or_else(|| {
+        err(
+            "locationId",
+            "The specified inventory item is not stocked at the location.",
+            "ITEM_NOT_STOCKED_AT_LOCATION",
+        )
+    })?;
     let value = q.get(value_key).and_then(Json::as_i64).unwrap_or(0);
     if value > MAX_QUANTITY {
         return Err(err(value_key, "The quantity can't be higher than 1,000,000,000.", "INVALID_QUANTITY_TOO_HIGH"));
@@ -78,13 +104,15 @@ fn check_line(store: &Store, q: &Json, i: usize, list: &str, name: &str, value_k
 
 fn check_reason(input: &Json) -> Option<UserError> {
     let reason = input.get("reason").and_then(Json::as_str).unwrap_or("");
-    (!REASONS.contains(&reason)).then(|| UserError::new(&["input", "reason"], "The specified reason is invalid.", Some("INVALID_REASON")))
+    (!REASONS.contains(&reason))
+        .then(|| UserError::new(&["input", "reason"], "The specified reason is invalid.", Some("INVALID_REASON")))
 }
 
 /// Records changes as an adjustment group, emits level webhooks, returns the group id.
 fn record(store: &mut Store, input: &Json, changes: Vec<InventoryChange>) -> u64 {
     let id = store.next_id();
-    let touched: HashSet<(u64, u64)> = changes.iter().filter(|c| c.delta != 0).map(|c| (c.item_id, c.location_id)).collect();
+    let touched: HashSet<(u64, u64)> =
+        changes.iter().filter(|c| c.delta != 0).map(|c| (c.item_id, c.location_id)).collect();
     store.adjustment_groups.insert(
         id,
         AdjustmentGroup {
@@ -117,7 +145,13 @@ fn changes_for(store: &Store, item: u64, location: u64, name: &str, delta: i64) 
     }
     names
         .into_iter()
-        .map(|n| InventoryChange { quantity_after_change: level.quantity(&n), name: n, delta, item_id: item, location_id: location })
+        .map(|n| InventoryChange {
+            quantity_after_change: level.quantity(&n),
+            name: n,
+            delta,
+            item_id: item,
+            location_id: location,
+        })
         .collect()
 }
 
@@ -126,7 +160,11 @@ pub fn set_quantities(store: &mut Store, a: &Map<String, Json>) -> Json {
     let input = a.get("input").cloned().unwrap_or(Json::Null);
     let name = input.get("name").and_then(Json::as_str).unwrap_or("").to_string();
     if name != "available" && name != "on_hand" {
-        let e = UserError::new(&["input", "name"], "The quantity name must be either 'available' or 'on_hand'.", Some("INVALID_NAME"));
+        let e = UserError::new(
+            &["input", "name"],
+            "The quantity name must be either 'available' or 'on_hand'.",
+            Some("INVALID_NAME"),
+        );
         return group_payload(None, &[e]);
     }
     if let Some(e) = check_reason(&input) {
@@ -164,7 +202,11 @@ pub fn adjust_quantities(store: &mut Store, a: &Map<String, Json>) -> Json {
     let input = a.get("input").cloned().unwrap_or(Json::Null);
     let name = input.get("name").and_then(Json::as_str).unwrap_or("").to_string();
     if !ADJUSTABLE.contains(&name.as_str()) {
-        let e = UserError::new(&["input", "name"], "The specified quantity name is invalid.", Some("INVALID_QUANTITY_NAME"));
+        let e = UserError::new(
+            &["input", "name"],
+            "The specified quantity name is invalid.",
+            Some("INVALID_QUANTITY_NAME"),
+        );
         return group_payload(None, &[e]);
     }
     if let Some(e) = check_reason(&input) {
@@ -176,7 +218,11 @@ pub fn adjust_quantities(store: &mut Store, a: &Map<String, Json>) -> Json {
     for (i, c) in list.iter().enumerate() {
         let ledger = c.get("ledgerDocumentUri").and_then(Json::as_str);
         if name != "available" && ledger.is_none() {
-            errors.push(UserError::new(&["input", "changes", &i.to_string(), "ledgerDocumentUri"], "A ledger document URI is required for this quantity name.", Some("INVALID_QUANTITY_DOCUMENT")));
+            errors.push(UserError::new(
+                &["input", "changes", &i.to_string(), "ledgerDocumentUri"],
+                "A ledger document URI is required for this quantity name.",
+                Some("INVALID_QUANTITY_DOCUMENT"),
+            ));
             continue;
         }
         match check_line(store, c, i, "changes", &name, "delta") {
@@ -199,8 +245,16 @@ pub fn adjust_quantities(store: &mut Store, a: &Map<String, Json>) -> Json {
 
 /// `inventoryActivate(inventoryItemId:, locationId:, available:)`.
 pub fn activate(store: &mut Store, a: &Map<String, Json>) -> Json {
-    let item = a.get("inventoryItemId").and_then(Json::as_str).and_then(|s| parse_gid("InventoryItem", s)).filter(|i| store.inventory_items.contains_key(i));
-    let loc = a.get("locationId").and_then(Json::as_str).and_then(|s| parse_gid("Location", s)).filter(|l| store.locations.contains_key(l));
+    let item = a
+        .get("inventoryItemId")
+        .and_then(Json::as_str)
+        .and_then(|s| parse_gid("InventoryItem", s))
+        .filter(|i| store.inventory_items.contains_key(i));
+    let loc = a
+        .get("locationId")
+        .and_then(Json::as_str)
+        .and_then(|s| parse_gid("Location", s))
+        .filter(|l| store.locations.contains_key(l));
     let (Some(item), Some(loc)) = (item, loc) else {
         let e = UserError::new(&["inventoryItemId"], "Inventory item or location not found", None);
         return json!({"inventoryLevel": null, "userErrors": user_errors(&[e])});
@@ -216,23 +270,45 @@ pub fn activate(store: &mut Store, a: &Map<String, Json>) -> Json {
 /// `inventoryBulkToggleActivation(inventoryItemId:, inventoryItemUpdates:)`: stocks an item at
 /// several locations (or unstocks it) in one call; all updates are checked before any applies.
 pub fn bulk_toggle_activation(store: &mut Store, a: &Map<String, Json>) -> Json {
-    let failed = |e: UserError| json!({"inventoryItem": null, "inventoryLevels": null, "userErrors": user_errors(&[e])});
-    let item = a.get("inventoryItemId").and_then(Json::as_str).and_then(|s| parse_gid("InventoryItem", s)).filter(|i| store.inventory_items.contains_key(i));
+    let failed =
+        |e: UserError| json!({"inventoryItem": null, "inventoryLevels": null, "userErrors": user_errors(&[e])});
+    let item = a
+        .get("inventoryItemId")
+        .and_then(Json::as_str)
+        .and_then(|s| parse_gid("InventoryItem", s))
+        .filter(|i| store.inventory_items.contains_key(i));
     let Some(item) = item else {
-        return failed(UserError::new(&["inventoryItemId"], "The inventory item was not found.", Some("INVENTORY_ITEM_NOT_FOUND")));
+        return failed(UserError::new(
+            &["inventoryItemId"],
+            "The inventory item was not found.",
+            Some("INVENTORY_ITEM_NOT_FOUND"),
+        ));
     };
     let mut updates = Vec::new();
     for (i, u) in a.get("inventoryItemUpdates").and_then(Json::as_array).into_iter().flatten().enumerate() {
-        let loc = u.get("locationId").and_then(Json::as_str).and_then(|s| parse_gid("Location", s)).filter(|l| store.locations.contains_key(l));
+        let loc = u
+            .get("locationId")
+            .and_then(Json::as_str)
+            .and_then(|s| parse_gid("Location", s))
+            .filter(|l| store.locations.contains_key(l));
         let Some(loc) = loc else {
-            return failed(UserError::new(&["inventoryItemUpdates", &i.to_string(), "locationId"], "The location was not found.", Some("LOCATION_NOT_FOUND")));
+            return failed(UserError::new(
+                &["inventoryItemUpdates", &i.to_string(), "locationId"],
+                "The location was not found.",
+                Some("LOCATION_NOT_FOUND"),
+            ));
         };
         updates.push((loc, u.get("activate").and_then(Json::as_bool).unwrap_or(true)));
     }
-    let stocked_after = store.levels.keys().filter(|(i, l)| *i == item && !updates.iter().any(|(loc, on)| loc == l && !on)).count()
-        + updates.iter().filter(|(loc, on)| *on && !store.levels.contains_key(&(item, *loc))).count();
+    let stocked_after =
+        store.levels.keys().filter(|(i, l)| *i == item && !updates.iter().any(|(loc, on)| loc == l && !on)).count()
+            + updates.iter().filter(|(loc, on)| *on && !store.levels.contains_key(&(item, *loc))).count();
     if stocked_after == 0 {
-        return failed(UserError::new(&["inventoryItemUpdates"], "Cannot unstock an inventory item from the only location at which it is stocked.", Some("CANNOT_DEACTIVATE_FROM_ONLY_LOCATION")));
+        return failed(UserError::new(
+            &["inventoryItemUpdates"],
+            "Cannot unstock an inventory item from the only location at which it is stocked.",
+            Some("CANNOT_DEACTIVATE_FROM_ONLY_LOCATION"),
+        ));
     }
     let mut levels = Vec::new();
     for (loc, on) in updates {

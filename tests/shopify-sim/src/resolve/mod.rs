@@ -28,10 +28,10 @@ pub mod returns;
 pub mod subscriptions;
 
 use crate::store::Store;
-use apollo_compiler::validation::Valid;
-use apollo_compiler::Schema;
 use apollo_compiler::resolvers::{FieldError, ObjectValue, ResolveInfo, ResolvedValue};
 use apollo_compiler::response::JsonValue;
+use apollo_compiler::validation::Valid;
+use apollo_compiler::Schema;
 use serde_json::{Map, Value as Json};
 use std::cell::{RefCell, RefMut};
 
@@ -58,7 +58,14 @@ pub struct Ctx<'s> {
 
 impl<'s> Ctx<'s> {
     /// A context owning `store` for the request (take it back with [`Ctx::into_store`]).
-    pub fn new(store: Store, schema: &'s Valid<Schema>, variables: &'s Map<String, Json>, base_url: &'s str, api_version: &'s str, bulk: bool) -> Self {
+    pub fn new(
+        store: Store,
+        schema: &'s Valid<Schema>,
+        variables: &'s Map<String, Json>,
+        base_url: &'s str,
+        api_version: &'s str,
+        bulk: bool,
+    ) -> Self {
         Ctx {
             store: RefCell::new(store),
             schema,
@@ -74,7 +81,9 @@ impl<'s> Ctx<'s> {
 
     /// Records a top-level error with a Shopify `code` for the root field `field`.
     pub fn fail(&self, field: &str, message: &str, code: &str) {
-        self.errors.borrow_mut().push(serde_json::json!({"message": message, "path": [field], "extensions": {"code": code}}));
+        self.errors
+            .borrow_mut()
+            .push(serde_json::json!({"message": message, "path": [field], "extensions": {"code": code}}));
     }
 
     /// Borrows the store (never held across nested resolution).
@@ -250,10 +259,7 @@ pub fn money_bag(amount: &str, currency: &str) -> Json {
 /// The `userErrors` list as JSON (`code` omitted for the generic `UserError` type).
 pub fn user_errors(errors: &[crate::store::model::UserError]) -> Json {
     Json::Array(
-        errors
-            .iter()
-            .map(|e| serde_json::json!({"field": e.field, "message": e.message, "code": e.code}))
-            .collect(),
+        errors.iter().map(|e| serde_json::json!({"field": e.field, "message": e.message, "code": e.code})).collect(),
     )
 }
 

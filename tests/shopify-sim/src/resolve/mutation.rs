@@ -1,7 +1,10 @@
 //! The `Mutation` root: input-size limits, the 2026-04 `@idempotent` requirement, idempotent
 //! replay, dispatch to the object families, and the writes-per-mutation count.
 
-use super::{args, bulk, customers, field_error, fulfillments, inventory_write, json_value, order_edits, order_write, pricing_write, product_write, refunds, returns, subscriptions, Ctx, Resolved};
+use super::{
+    args, bulk, customers, field_error, fulfillments, inventory_write, json_value, order_edits, order_write,
+    pricing_write, product_write, refunds, returns, subscriptions, Ctx, Resolved,
+};
 use crate::store::model::UserError;
 use crate::store::IdempotentEntry;
 use apollo_compiler::ast::Value;
@@ -11,11 +14,23 @@ use serde_json::{json, Map, Value as Json};
 
 /// Mutations that require `@idempotent(key:)` from API version 2026-04 on.
 const IDEMPOTENT_REQUIRED: &[&str] = &[
-    "inventoryActivate", "inventoryAdjustQuantities", "inventoryMoveQuantities", "inventorySetOnHandQuantities",
-    "inventorySetQuantities", "inventorySetScheduledChanges", "inventoryShipmentAddItems", "inventoryShipmentCreate",
-    "inventoryShipmentCreateInTransit", "inventoryShipmentReceive", "inventoryTransferCreate",
-    "inventoryTransferCreateAsReadyToShip", "inventoryTransferDuplicate", "inventoryTransferSetItems",
-    "locationActivate", "locationDeactivate", "refundCreate",
+    "inventoryActivate",
+    "inventoryAdjustQuantities",
+    "inventoryMoveQuantities",
+    "inventorySetOnHandQuantities",
+    "inventorySetQuantities",
+    "inventorySetScheduledChanges",
+    "inventoryShipmentAddItems",
+    "inventoryShipmentCreate",
+    "inventoryShipmentCreateInTransit",
+    "inventoryShipmentReceive",
+    "inventoryTransferCreate",
+    "inventoryTransferCreateAsReadyToShip",
+    "inventoryTransferDuplicate",
+    "inventoryTransferSetItems",
+    "locationActivate",
+    "locationDeactivate",
+    "refundCreate",
 ];
 
 /// Largest input array Shopify accepts.
@@ -78,14 +93,19 @@ impl<'c> MutationRoot<'c> {
             "bulkOperationRunQuery" => {
                 let schema = self.ctx.schema;
                 let payload = bulk::run_query(store, a, |q| {
-                    ExecutableDocument::parse_and_validate(schema, q, "bulk.graphql").map(|_| ()).map_err(|e| format!("Invalid bulk query: {}", e.errors))
+                    ExecutableDocument::parse_and_validate(schema, q, "bulk.graphql")
+                        .map(|_| ())
+                        .map_err(|e| format!("Invalid bulk query: {}", e.errors))
                 });
                 if let Some(id) = payload.pointer("/bulkOperation/__id").and_then(Json::as_u64) {
                     self.ctx.bulk_started.borrow_mut().push(id);
                 }
                 payload
             }
-            other => match returns::dispatch(store, other, a).or_else(|| order_edits::dispatch(store, other, a)).or_else(|| pricing_write::dispatch(store, other, a)) {
+            other => match returns::dispatch(store, other, a)
+                .or_else(|| order_edits::dispatch(store, other, a))
+                .or_else(|| pricing_write::dispatch(store, other, a))
+            {
                 Some(payload) => payload,
                 None => return Err(format!("shopify-sim does not implement Mutation.{other}")),
             },
@@ -94,7 +114,12 @@ impl<'c> MutationRoot<'c> {
 }
 
 fn wrote(payload: &Json) -> bool {
-    let errors = payload.as_object().into_iter().flatten().filter(|(k, _)| k.ends_with("serErrors")).any(|(_, v)| v.as_array().is_some_and(|a| !a.is_empty()));
+    let errors = payload
+        .as_object()
+        .into_iter()
+        .flatten()
+        .filter(|(k, _)| k.ends_with("serErrors"))
+        .any(|(_, v)| v.as_array().is_some_and(|a| !a.is_empty()));
     !errors
 }
 
@@ -108,14 +133,21 @@ impl ObjectValue for MutationRoot<'_> {
         let name = info.field_name();
         let a = args(info);
         if let Some((path, size)) = oversized(&Json::Object(a.clone()), &mut Vec::new()) {
-            let message = format!("The input array size of {size} is greater than the maximum allowed of {MAX_INPUT_ARRAY}.");
+            let message =
+                format!("The input array size of {size} is greater than the maximum allowed of {MAX_INPUT_ARRAY}.");
             let path: Vec<String> = std::iter::once(name.to_string()).chain(path).collect();
-            ctx.errors.borrow_mut().push(json!({"message": message, "path": path, "extensions": {"code": "MAX_INPUT_SIZE_EXCEEDED"}}));
+            ctx.errors
+                .borrow_mut()
+                .push(json!({"message": message, "path": path, "extensions": {"code": "MAX_INPUT_SIZE_EXCEEDED"}}));
             return Ok(ResolvedValue::null());
         }
         let key = self.idempotency_key(info);
         if IDEMPOTENT_REQUIRED.contains(&name) && ctx.api_version >= "2026-04" && key.is_none() {
-            ctx.fail(name, "The @idempotent directive is required for this mutation but was not provided.", "BAD_REQUEST");
+            ctx.fail(
+                name,
+                "The @idempotent directive is required for this mutation but was not provided.",
+                "BAD_REQUEST",
+            );
             return Ok(ResolvedValue::null());
         }
         if key.as_deref().is_some_and(|k| k.trim().is_empty()) {
@@ -130,8 +162,16 @@ impl ObjectValue for MutationRoot<'_> {
                 if entry.fingerprint == fingerprint {
                     return Ok(json_value(ctx, payload_type, &entry.result));
                 }
-                let e = UserError::new(&[], "The same idempotency key cannot be used with different operation parameters.", Some("IDEMPOTENCY_KEY_PARAMETER_MISMATCH"));
-                return Ok(json_value(ctx, payload_type, &json!({"userErrors": super::user_errors(&[UserError { field: None, ..e }])})));
+                let e = UserError::new(
+                    &[],
+                    "The same idempotency key cannot be used with different operation parameters.",
+                    Some("IDEMPOTENCY_KEY_PARAMETER_MISMATCH"),
+                );
+                return Ok(json_value(
+                    ctx,
+                    payload_type,
+                    &json!({"userErrors": super::user_errors(&[UserError { field: None, ..e }])}),
+                ));
             }
         }
         let payload = self.dispatch(name, &a).map_err(field_error)?;
@@ -139,7 +179,9 @@ impl ObjectValue for MutationRoot<'_> {
             ctx.writes.borrow_mut().push(name.to_string());
         }
         if let Some(key) = key {
-            ctx.store().idempotency.insert((name.to_string(), key), IdempotentEntry { fingerprint, result: payload.clone() });
+            ctx.store()
+                .idempotency
+                .insert((name.to_string(), key), IdempotentEntry { fingerprint, result: payload.clone() });
         }
         Ok(json_value(ctx, payload_type, &payload))
     }

@@ -148,9 +148,15 @@ fn claim_stock(store: &mut Store, lines: &mut [LineItem], claim: Claim) -> Resul
             Claim::PointOfSale(loc) => Some(loc).filter(|loc| store.levels.contains_key(&(item, *loc))),
             _ => first_stocking_location(store, item),
         };
-        let fail = |msg: &str| vec![UserError::new(&["order", "lineItems", &i.to_string()], msg, Some("INVENTORY_CLAIM_FAILED"))];
+        let fail = |msg: &str| {
+            vec![UserError::new(&["order", "lineItems", &i.to_string()], msg, Some("INVENTORY_CLAIM_FAILED"))]
+        };
         match location {
-            Some(loc) if claim == Claim::ObeyPolicy && v.inventory_policy == "DENY" && store.levels[&(item, loc)].quantity("available") < l.quantity => {
+            Some(loc)
+                if claim == Claim::ObeyPolicy
+                    && v.inventory_policy == "DENY"
+                    && store.levels[&(item, loc)].quantity("available") < l.quantity =>
+            {
                 return Err(fail("Not enough inventory available"));
             }
             Some(loc) => plan.push((i, item, loc)),
@@ -174,7 +180,13 @@ fn claim_stock(store: &mut Store, lines: &mut [LineItem], claim: Claim) -> Resul
 }
 
 fn derived_financial_status(transactions: &[Transaction], total: i64) -> String {
-    let ok = |kind: &str| transactions.iter().filter(|t| t.status == "SUCCESS" && t.kind == kind).map(|t| crate::store::model::money_cents(&t.amount)).sum::<i64>();
+    let ok = |kind: &str| {
+        transactions
+            .iter()
+            .filter(|t| t.status == "SUCCESS" && t.kind == kind)
+            .map(|t| crate::store::model::money_cents(&t.amount))
+            .sum::<i64>()
+    };
     let paid = ok("SALE") + ok("CAPTURE");
     if paid > 0 && paid >= total {
         "PAID".into()
@@ -217,7 +229,15 @@ pub fn insert(store: &mut Store, new: NewOrder) -> Result<u64, Vec<UserError>> {
     let mut shipping: Vec<ShippingLine> = new
         .shipping
         .iter()
-        .map(|s| ShippingLine { id: store.next_id(), title: s.title.clone(), code: s.code.clone(), source: s.source.clone(), price: s.price, tax_lines: Vec::new(), discount_allocations: Vec::new() })
+        .map(|s| ShippingLine {
+            id: store.next_id(),
+            title: s.title.clone(),
+            code: s.code.clone(),
+            source: s.source.clone(),
+            price: s.price,
+            tax_lines: Vec::new(),
+            discount_allocations: Vec::new(),
+        })
         .collect();
     let applications = price(Pricing {
         lines: &mut lines,
@@ -294,10 +314,20 @@ pub fn insert(store: &mut Store, new: NewOrder) -> Result<u64, Vec<UserError>> {
     let total = totals(&order).total;
     if let Some(gateway) = &new.paid_by {
         let amount_presentment = cents_to_money(total.presentment);
-        order.transactions.push(Transaction { id: store.next_id(), kind: "SALE".into(), status: "SUCCESS".into(), amount: cents_to_money(total.shop), amount_presentment, parent_id: None, gateway: gateway.clone(), processed_at: order.processed_at });
+        order.transactions.push(Transaction {
+            id: store.next_id(),
+            kind: "SALE".into(),
+            status: "SUCCESS".into(),
+            amount: cents_to_money(total.shop),
+            amount_presentment,
+            parent_id: None,
+            gateway: gateway.clone(),
+            processed_at: order.processed_at,
+        });
     }
     order.detail.original_total = total;
-    order.financial_status = new.financial_status.clone().unwrap_or_else(|| derived_financial_status(&order.transactions, total.shop));
+    order.financial_status =
+        new.financial_status.clone().unwrap_or_else(|| derived_financial_status(&order.transactions, total.shop));
     let paid = order.financial_status == "PAID";
     store.orders.insert(id, order);
     let body = order_payload(store, &store.orders[&id]);

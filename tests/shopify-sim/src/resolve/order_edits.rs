@@ -58,8 +58,15 @@ pub fn edited(store: &Store, e: &OrderEdit) -> Option<Order> {
             StagedChange::AddVariant { line_id, variant_id, quantity, location_id } => {
                 let Some(v) = store.variants.get(variant_id) else { continue };
                 let base = money_cents(&v.price);
-                let unit = crate::store::money::Bag { shop: base, presentment: store.pricing.convert(base, &o.detail.presentment_currency) };
-                let taxes = rates.iter().filter(|_| v.taxable).map(|t| TaxLine { price: tax_on(unit * *quantity, t.rate, o.detail.taxes_included), ..t.clone() }).collect();
+                let unit = crate::store::money::Bag {
+                    shop: base,
+                    presentment: store.pricing.convert(base, &o.detail.presentment_currency),
+                };
+                let taxes = rates
+                    .iter()
+                    .filter(|_| v.taxable)
+                    .map(|t| TaxLine { price: tax_on(unit * *quantity, t.rate, o.detail.taxes_included), ..t.clone() })
+                    .collect();
                 o.line_items.push(LineItem {
                     id: *line_id,
                     variant_id: Some(v.id),
@@ -69,7 +76,15 @@ pub fn edited(store: &Store, e: &OrderEdit) -> Option<Order> {
                     quantity: *quantity,
                     fulfilled_quantity: 0,
                     unit_price: cents_to_money(base),
-                    detail: LineDetail { unit_presentment: unit.presentment, variant_title: Some(v.title()), taxable: v.taxable, requires_shipping: true, tax_lines: taxes, location_id: *location_id, ..LineDetail::default() },
+                    detail: LineDetail {
+                        unit_presentment: unit.presentment,
+                        variant_title: Some(v.title()),
+                        taxable: v.taxable,
+                        requires_shipping: true,
+                        tax_lines: taxes,
+                        location_id: *location_id,
+                        ..LineDetail::default()
+                    },
                 });
             }
         }
@@ -79,7 +94,8 @@ pub fn edited(store: &Store, e: &OrderEdit) -> Option<Order> {
 
 /// `orderEditBegin(id:)`.
 fn begin(store: &mut Store, a: &Map<String, Json>) -> Json {
-    let order = a.get("id").and_then(Json::as_str).and_then(|g| parse_gid("Order", g)).and_then(|id| store.orders.get(&id));
+    let order =
+        a.get("id").and_then(Json::as_str).and_then(|g| parse_gid("Order", g)).and_then(|id| store.orders.get(&id));
     let Some(o) = order else { return fail(&[UserError::new(&["id"], "Order does not exist", None)]) };
     if o.cancelled_at.is_some() {
         return fail(&[UserError::new(&["id"], "The order cannot be edited: it is cancelled", None)]);
@@ -97,10 +113,18 @@ fn add_variant(store: &mut Store, a: &Map<String, Json>) -> Json {
         Err(e) => return fail(&[e]),
     };
     let quantity = a.get("quantity").and_then(Json::as_i64).unwrap_or(0);
-    let Some(variant_id) = a.get("variantId").and_then(Json::as_str).and_then(|g| parse_gid("ProductVariant", g)).filter(|v| store.variants.contains_key(v)) else {
+    let Some(variant_id) = a
+        .get("variantId")
+        .and_then(Json::as_str)
+        .and_then(|g| parse_gid("ProductVariant", g))
+        .filter(|v| store.variants.contains_key(v))
+    else {
         return fail(&[UserError::new(&["variantId"], "Variant does not exist", None)]);
     };
-    let location = a.get("locationId").and_then(Json::as_str).map(|g| parse_gid("Location", g).filter(|l| store.locations.contains_key(l)));
+    let location = a
+        .get("locationId")
+        .and_then(Json::as_str)
+        .map(|g| parse_gid("Location", g).filter(|l| store.locations.contains_key(l)));
     if quantity < 1 {
         return fail(&[UserError::new(&["quantity"], "Quantity must be greater than 0", None)]);
     }
@@ -108,10 +132,17 @@ fn add_variant(store: &mut Store, a: &Map<String, Json>) -> Json {
         return fail(&[UserError::new(&["locationId"], "Location does not exist", None)]);
     }
     let e = &store.order_edits[&edit];
-    let on_order = store.orders[&e.order_id].line_items.iter().any(|l| l.variant_id == Some(variant_id) && l.current_quantity() > 0)
+    let on_order = store.orders[&e.order_id]
+        .line_items
+        .iter()
+        .any(|l| l.variant_id == Some(variant_id) && l.current_quantity() > 0)
         || e.changes.iter().any(|c| matches!(c, StagedChange::AddVariant { variant_id: v, .. } if *v == variant_id));
     if on_order && !a.get("allowDuplicates").and_then(Json::as_bool).unwrap_or(false) {
-        return fail(&[UserError::new(&["variantId"], "The variant is already on the order; pass allowDuplicates to add it again", None)]);
+        return fail(&[UserError::new(
+            &["variantId"],
+            "The variant is already on the order; pass allowDuplicates to add it again",
+            None,
+        )]);
     }
     let item = store.variants[&variant_id].inventory_item_id;
     let location_id = location.flatten().or_else(|| first_stocking_location(store, item));
@@ -133,17 +164,24 @@ fn set_quantity(store: &mut Store, a: &Map<String, Json>) -> Json {
     let line = a.get("lineItemId").and_then(Json::as_str).and_then(|g| parse_gid("CalculatedLineItem", g));
     let e = &store.order_edits[&edit];
     let existing = line.and_then(|l| store.orders[&e.order_id].line_items.iter().find(|x| x.id == l));
-    let staged = line.filter(|l| e.changes.iter().any(|c| matches!(c, StagedChange::AddVariant { line_id, .. } if line_id == l)));
+    let staged = line
+        .filter(|l| e.changes.iter().any(|c| matches!(c, StagedChange::AddVariant { line_id, .. } if line_id == l)));
     if quantity < 0 {
         return fail(&[UserError::new(&["quantity"], "Quantity must be 0 or more", None)]);
     }
     let line_id = match (existing, staged) {
         (Some(l), _) if quantity < l.kept_fulfilled_quantity() => {
-            return fail(&[UserError::new(&["quantity"], format!("Quantity cannot be less than the fulfilled quantity ({})", l.kept_fulfilled_quantity()), None)]);
+            return fail(&[UserError::new(
+                &["quantity"],
+                format!("Quantity cannot be less than the fulfilled quantity ({})", l.kept_fulfilled_quantity()),
+                None,
+            )]);
         }
         (Some(l), _) => l.id,
         (None, Some(l)) => l,
-        (None, None) => return fail(&[UserError::new(&["lineItemId"], "The calculated line item does not exist", None)]),
+        (None, None) => {
+            return fail(&[UserError::new(&["lineItemId"], "The calculated line item does not exist", None)])
+        }
     };
     if let Some(e) = store.order_edits.get_mut(&edit) {
         if staged.is_some() {
@@ -155,7 +193,8 @@ fn set_quantity(store: &mut Store, a: &Map<String, Json>) -> Json {
                 _ => true,
             });
         } else {
-            e.changes.retain(|c| !matches!(c, StagedChange::SetQuantity { line_item_id, .. } if *line_item_id == line_id));
+            e.changes
+                .retain(|c| !matches!(c, StagedChange::SetQuantity { line_item_id, .. } if *line_item_id == line_id));
             e.changes.push(StagedChange::SetQuantity { line_item_id: line_id, quantity, restock });
         }
     }
@@ -164,7 +203,10 @@ fn set_quantity(store: &mut Store, a: &Map<String, Json>) -> Json {
 
 /// Moves `available` and `committed` of a line's stock by `delta` units claimed (negative: released).
 fn move_stock(store: &mut Store, variant: Option<u64>, location: Option<u64>, claimed: i64, back_to_available: bool) {
-    let (Some(item), Some(loc)) = (variant.and_then(|v| store.variants.get(&v)).map(|v| v.inventory_item_id), location) else { return };
+    let (Some(item), Some(loc)) = (variant.and_then(|v| store.variants.get(&v)).map(|v| v.inventory_item_id), location)
+    else {
+        return;
+    };
     let Some(level) = store.levels.get_mut(&(item, loc)) else { return };
     *level.quantities.entry("committed".into()).or_insert(0) += claimed;
     if claimed > 0 || back_to_available {
@@ -181,7 +223,9 @@ fn commit(store: &mut Store, a: &Map<String, Json>) -> Json {
         Err(e) => return fail(&[e]),
     };
     let e = store.order_edits[&edit].clone();
-    let Some(mut after) = edited(store, &e) else { return fail(&[UserError::new(&["id"], "Order does not exist", None)]) };
+    let Some(mut after) = edited(store, &e) else {
+        return fail(&[UserError::new(&["id"], "Order does not exist", None)]);
+    };
     let before = store.orders[&e.order_id].clone();
     for change in &e.changes {
         match change {
@@ -190,7 +234,9 @@ fn commit(store: &mut Store, a: &Map<String, Json>) -> Json {
                 let delta = quantity - l.current_quantity();
                 move_stock(store, l.variant_id, l.detail.location_id, delta, *restock || delta > 0);
             }
-            StagedChange::AddVariant { variant_id, quantity, location_id, .. } => move_stock(store, Some(*variant_id), *location_id, *quantity, true),
+            StagedChange::AddVariant { variant_id, quantity, location_id, .. } => {
+                move_stock(store, Some(*variant_id), *location_id, *quantity, true)
+            }
         }
     }
     after.detail.edited = true;
@@ -242,9 +288,19 @@ pub fn calculated_node<'c>(ctx: &'c Ctx<'c>, store: &Store, id: u64, line: Optio
         return Some(Node::new(ctx, "CalculatedLineItem", calculated_line_json(&o, before, l), Rel::None));
     }
     let t = totals(&o);
-    let added: Vec<u64> = e.changes.iter().filter_map(|c| if let StagedChange::AddVariant { line_id, .. } = c { Some(*line_id) } else { None }).collect();
-    let lines: Vec<Json> = o.line_items.iter().filter(|l| l.current_quantity() > 0 || !added.contains(&l.id)).map(|l| calculated_line_json(&o, before, l)).collect();
-    let added_lines: Vec<Json> = o.line_items.iter().filter(|l| added.contains(&l.id)).map(|l| calculated_line_json(&o, before, l)).collect();
+    let added: Vec<u64> = e
+        .changes
+        .iter()
+        .filter_map(|c| if let StagedChange::AddVariant { line_id, .. } = c { Some(*line_id) } else { None })
+        .collect();
+    let lines: Vec<Json> = o
+        .line_items
+        .iter()
+        .filter(|l| l.current_quantity() > 0 || !added.contains(&l.id))
+        .map(|l| calculated_line_json(&o, before, l))
+        .collect();
+    let added_lines: Vec<Json> =
+        o.line_items.iter().filter(|l| added.contains(&l.id)).map(|l| calculated_line_json(&o, before, l)).collect();
     let staged: Vec<Json> = e
         .changes
         .iter()

@@ -5,7 +5,9 @@ use super::connection::nested;
 use super::rel;
 use crate::store::model::{cents_to_money, Fulfillment, LineItem, Order, Transaction};
 use crate::store::money::{money_json, rate_json, Bag};
-use crate::store::order_detail::{Address, DiscountAllocation, DiscountApplication, DiscountKind, DiscountValue, ShippingLine, TaxLine};
+use crate::store::order_detail::{
+    Address, DiscountAllocation, DiscountApplication, DiscountKind, DiscountValue, ShippingLine, TaxLine,
+};
 use crate::store::{gid, ts, Store};
 use serde_json::{json, Value as Json};
 
@@ -17,8 +19,22 @@ pub fn bag(o: &Order, b: Bag) -> Json {
 /// A `MailingAddress`.
 pub fn address_json(id: u64, a: &Address) -> Json {
     let name = [a.first_name.as_deref(), a.last_name.as_deref()].into_iter().flatten().collect::<Vec<_>>().join(" ");
-    let area = [a.city.as_deref(), a.province_code.as_deref(), a.zip.as_deref()].into_iter().flatten().collect::<Vec<_>>().join(" ");
-    let formatted: Vec<&str> = [a.company.as_deref(), a.address1.as_deref(), a.address2.as_deref(), Some(area.as_str()), a.country_code.as_deref()].into_iter().flatten().filter(|s| !s.is_empty()).collect();
+    let area = [a.city.as_deref(), a.province_code.as_deref(), a.zip.as_deref()]
+        .into_iter()
+        .flatten()
+        .collect::<Vec<_>>()
+        .join(" ");
+    let formatted: Vec<&str> = [
+        a.company.as_deref(),
+        a.address1.as_deref(),
+        a.address2.as_deref(),
+        Some(area.as_str()),
+        a.country_code.as_deref(),
+    ]
+    .into_iter()
+    .flatten()
+    .filter(|s| !s.is_empty())
+    .collect();
     json!({
         "id": format!("gid://shopify/MailingAddress/{id}?model_name=Address"), "firstName": a.first_name, "lastName": a.last_name,
         "name": (!name.is_empty()).then_some(name), "company": a.company, "address1": a.address1, "address2": a.address2, "city": a.city,
@@ -44,8 +60,12 @@ pub fn tax_lines_json(o: &Order, lines: &[TaxLine]) -> Json {
 /// A `DiscountApplication` of the right concrete type.
 pub fn discount_application_json(o: &Order, index: usize, d: &DiscountApplication) -> Json {
     let value = match &d.value {
-        DiscountValue::Fixed(amount) => json!({"__typename": "MoneyV2", "amount": cents_to_money(amount.presentment), "currencyCode": o.detail.presentment_currency}),
-        DiscountValue::Percentage(p) => json!({"__typename": "PricingPercentageValue", "percentage": *p as f64 / 10_000.0}),
+        DiscountValue::Fixed(amount) => {
+            json!({"__typename": "MoneyV2", "amount": cents_to_money(amount.presentment), "currencyCode": o.detail.presentment_currency})
+        }
+        DiscountValue::Percentage(p) => {
+            json!({"__typename": "PricingPercentageValue", "percentage": *p as f64 / 10_000.0})
+        }
     };
     let mut out = json!({
         "index": index, "allocationMethod": d.allocation_method, "targetSelection": d.target_selection, "targetType": d.target_type, "value": value,
@@ -53,7 +73,9 @@ pub fn discount_application_json(o: &Order, index: usize, d: &DiscountApplicatio
     let extra = match &d.kind {
         DiscountKind::Code { code } => json!({"__typename": "DiscountCodeApplication", "code": code}),
         DiscountKind::Automatic { title } => json!({"__typename": "AutomaticDiscountApplication", "title": title}),
-        DiscountKind::Manual { title, description } => json!({"__typename": "ManualDiscountApplication", "title": title, "description": description}),
+        DiscountKind::Manual { title, description } => {
+            json!({"__typename": "ManualDiscountApplication", "title": title, "description": description})
+        }
     };
     if let (Some(map), Json::Object(more)) = (out.as_object_mut(), extra) {
         map.extend(more);
@@ -76,7 +98,13 @@ pub fn allocations_json(o: &Order, allocations: &[DiscountAllocation]) -> Json {
 
 /// A `LineItem`.
 pub fn line_json(o: &Order, l: &LineItem) -> Json {
-    let line_level: Bag = l.detail.discount_allocations.iter().filter(|a| o.detail.discount_applications.get(a.application).is_some_and(|d| !d.order_level() && !d.is_code())).map(|a| a.amount).sum();
+    let line_level: Bag = l
+        .detail
+        .discount_allocations
+        .iter()
+        .filter(|a| o.detail.discount_applications.get(a.application).is_some_and(|d| !d.order_level() && !d.is_code()))
+        .map(|a| a.amount)
+        .sum();
     let discounted_total = l.original_total() - line_level;
     let unit_after_all = l.net_total().scale(1, l.quantity.max(1));
     let remaining = l.remaining_quantity();
@@ -115,7 +143,10 @@ pub fn shipping_line_json(o: &Order, s: &ShippingLine, refunded: Bag) -> Json {
 
 /// An `OrderTransaction` (its parent inline).
 pub fn transaction_json(o: &Order, t: &Transaction) -> Json {
-    let amount = Bag { shop: crate::store::model::money_cents(&t.amount), presentment: crate::store::model::money_cents(&t.amount_presentment) };
+    let amount = Bag {
+        shop: crate::store::model::money_cents(&t.amount),
+        presentment: crate::store::model::money_cents(&t.amount_presentment),
+    };
     let parent = t.parent_id.and_then(|p| o.transactions.iter().find(|x| x.id == p)).map(|p| transaction_json(o, p));
     json!({
         "id": gid("OrderTransaction", t.id), "kind": t.kind, "status": t.status, "gateway": t.gateway, "formattedGateway": t.gateway, "test": o.test,
@@ -136,7 +167,8 @@ pub fn fulfillment_line_json(o: &Order, id: u64, line_item_id: u64, quantity: i6
 
 /// A `Fulfillment`.
 pub fn fulfillment_json(store: &Store, o: &Order, f: &Fulfillment) -> Json {
-    let lines: Vec<Json> = f.lines.iter().zip(&f.line_ids).filter_map(|((lid, q), id)| fulfillment_line_json(o, *id, *lid, *q)).collect();
+    let lines: Vec<Json> =
+        f.lines.iter().zip(&f.line_ids).filter_map(|((lid, q), id)| fulfillment_line_json(o, *id, *lid, *q)).collect();
     let tracking = if f.tracking_number.is_some() || f.tracking_company.is_some() {
         vec![json!({"number": f.tracking_number, "company": f.tracking_company, "url": f.tracking_url})]
     } else {
@@ -192,7 +224,11 @@ pub fn fulfillment_order_json(store: &Store, o: &Order) -> Json {
                "phone": a.phone, "email": o.email, "location": null})
     });
     let status = fulfillment_order_status(o);
-    let actions: Vec<Json> = if status == "OPEN" || status == "IN_PROGRESS" { vec![json!({"action": "CREATE_FULFILLMENT", "externalUrl": null})] } else { vec![] };
+    let actions: Vec<Json> = if status == "OPEN" || status == "IN_PROGRESS" {
+        vec![json!({"action": "CREATE_FULFILLMENT", "externalUrl": null})]
+    } else {
+        vec![]
+    };
     json!({
         "id": gid("FulfillmentOrder", o.fulfillment_order_id), "status": status, "requestStatus": "UNSUBMITTED",
         "createdAt": ts(&o.created_at), "updatedAt": ts(&o.updated_at), "orderId": gid("Order", o.id), "orderName": o.name,

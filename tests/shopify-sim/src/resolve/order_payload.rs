@@ -17,7 +17,8 @@ fn set(o: &Order, b: Bag) -> Json {
 fn address(a: &Option<Address>) -> Json {
     match a {
         Some(a) => {
-            let name = [a.first_name.as_deref(), a.last_name.as_deref()].into_iter().flatten().collect::<Vec<_>>().join(" ");
+            let name =
+                [a.first_name.as_deref(), a.last_name.as_deref()].into_iter().flatten().collect::<Vec<_>>().join(" ");
             json!({"first_name": a.first_name, "last_name": a.last_name, "name": name, "company": a.company, "address1": a.address1,
                    "address2": a.address2, "city": a.city, "province_code": a.province_code, "province": a.province_code, "zip": a.zip,
                    "country_code": a.country_code, "country": a.country_code, "phone": a.phone})
@@ -82,10 +83,17 @@ pub fn refund_payload(o: &Order, r: &Refund) -> Json {
     let adjustments: Vec<Json> = if r.discrepancy.is_zero() {
         vec![]
     } else {
-        vec![json!({"id": r.id, "order_id": o.id, "refund_id": r.id, "kind": "refund_discrepancy", "reason": "Refund discrepancy",
-                    "amount": cents_to_money(-r.discrepancy.shop), "amount_set": set(o, -r.discrepancy), "tax_amount": "0.00", "tax_amount_set": set(o, Bag::default())})]
+        vec![
+            json!({"id": r.id, "order_id": o.id, "refund_id": r.id, "kind": "refund_discrepancy", "reason": "Refund discrepancy",
+                    "amount": cents_to_money(-r.discrepancy.shop), "amount_set": set(o, -r.discrepancy), "tax_amount": "0.00", "tax_amount_set": set(o, Bag::default())}),
+        ]
     };
-    let transactions: Vec<Json> = o.transactions.iter().filter(|t| r.transaction_ids.contains(&t.id)).map(|t| transaction_payload(o, t)).collect();
+    let transactions: Vec<Json> = o
+        .transactions
+        .iter()
+        .filter(|t| r.transaction_ids.contains(&t.id))
+        .map(|t| transaction_payload(o, t))
+        .collect();
     json!({
         "id": r.id, "admin_graphql_api_id": gid("Refund", r.id), "order_id": o.id, "note": r.note, "created_at": ts(&r.created_at),
         "processed_at": ts(&r.processed_at), "restock": r.lines.iter().any(|l| l.restocked), "refund_line_items": lines,
@@ -121,7 +129,9 @@ pub fn order_edit_payload(o: &Order, e: &OrderEdit, notify: bool, staff_note: Op
     let mut removals = Vec::new();
     for c in &e.changes {
         match c {
-            StagedChange::AddVariant { line_id, quantity, .. } => additions.push(json!({"id": line_id, "delta": quantity})),
+            StagedChange::AddVariant { line_id, quantity, .. } => {
+                additions.push(json!({"id": line_id, "delta": quantity}))
+            }
             StagedChange::SetQuantity { line_item_id, quantity, .. } => {
                 let before = o.line_items.iter().find(|l| l.id == *line_item_id).map_or(0, |l| l.current_quantity());
                 let delta = quantity - before;
@@ -174,9 +184,23 @@ pub fn order_payload(store: &Store, o: &Order) -> Json {
     let codes: Vec<Json> = discount_codes(o)
         .into_iter()
         .map(|code| {
-            let index = o.detail.discount_applications.iter().position(|d| matches!(&d.kind, DiscountKind::Code { code: c } if *c == code));
-            let amount: Bag = o.line_items.iter().flat_map(|l| &l.detail.discount_allocations).chain(o.detail.shipping_lines.iter().flat_map(|s| &s.discount_allocations)).filter(|a| Some(a.application) == index).map(|a| a.amount).sum();
-            let kind = match index.and_then(|i| o.detail.discount_applications.get(i)).map(|d| (&d.value, d.target_type.as_str())) {
+            let index = o
+                .detail
+                .discount_applications
+                .iter()
+                .position(|d| matches!(&d.kind, DiscountKind::Code { code: c } if *c == code));
+            let amount: Bag = o
+                .line_items
+                .iter()
+                .flat_map(|l| &l.detail.discount_allocations)
+                .chain(o.detail.shipping_lines.iter().flat_map(|s| &s.discount_allocations))
+                .filter(|a| Some(a.application) == index)
+                .map(|a| a.amount)
+                .sum();
+            let kind = match index
+                .and_then(|i| o.detail.discount_applications.get(i))
+                .map(|d| (&d.value, d.target_type.as_str()))
+            {
                 Some((_, "SHIPPING_LINE")) => "shipping",
                 Some((DiscountValue::Percentage(_), _)) => "percentage",
                 _ => "fixed_amount",
@@ -192,7 +216,11 @@ pub fn order_payload(store: &Store, o: &Order) -> Json {
                         "discounted_price": cents_to_money(s.discounted().shop), "discounted_price_set": set(o, s.discounted()),
                         "tax_lines": tax_lines(o, &s.tax_lines), "discount_allocations": allocations(o, &s.discount_allocations)}))
         .collect();
-    let company = o.detail.company_location_id.and_then(|id| store.pricing.company_locations.get(&id)).map(|l| json!({"id": l.company_id, "location_id": l.id}));
+    let company = o
+        .detail
+        .company_location_id
+        .and_then(|id| store.pricing.company_locations.get(&id))
+        .map(|l| json!({"id": l.company_id, "location_id": l.id}));
     json!({
         "id": o.id, "admin_graphql_api_id": gid("Order", o.id), "name": o.name, "order_number": o.number, "email": o.email,
         "phone": o.detail.phone, "created_at": ts(&o.created_at), "updated_at": ts(&o.updated_at), "processed_at": ts(&o.processed_at),

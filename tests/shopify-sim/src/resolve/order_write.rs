@@ -52,7 +52,11 @@ impl Reader<'_> {
     /// One `MoneyInput` of a bag, checking its currency.
     fn money(&mut self, bag: &Json, key: &str, path: &[&str]) -> Option<i64> {
         let m = bag.get(key).filter(|m| !m.is_null())?;
-        let (kind, currency) = if key == "shopMoney" { ("shop", self.currency.clone()) } else { ("presentment", self.presentment.clone()) };
+        let (kind, currency) = if key == "shopMoney" {
+            ("shop", self.currency.clone())
+        } else {
+            ("presentment", self.presentment.clone())
+        };
         let code = s(m, "currencyCode").unwrap_or("");
         if code != currency {
             let at: Vec<&str> = path.iter().copied().chain([key, "currencyCode"]).collect();
@@ -67,11 +71,20 @@ impl Reader<'_> {
             let idx = i.to_string();
             let at: Vec<&str> = path.iter().copied().chain(["taxLines", idx.as_str()]).collect();
             let Some(rate) = t.get("rate").and_then(parse_rate) else {
-                self.error_code(&[&at[..], &["rate"]].concat(), "Tax line rate is missing".into(), "TAX_LINE_RATE_MISSING");
+                self.error_code(
+                    &[&at[..], &["rate"]].concat(),
+                    "Tax line rate is missing".into(),
+                    "TAX_LINE_RATE_MISSING",
+                );
                 continue;
             };
             let amount = self.bag(t.get("priceSet"), &[&at[..], &["priceSet"]].concat());
-            out.push(TaxSpec { title: s(t, "title").unwrap_or("Tax").to_string(), rate, amount, channel_liable: t.get("channelLiable").and_then(Json::as_bool).unwrap_or(false) });
+            out.push(TaxSpec {
+                title: s(t, "title").unwrap_or("Tax").to_string(),
+                rate,
+                amount,
+                channel_liable: t.get("channelLiable").and_then(Json::as_bool).unwrap_or(false),
+            });
         }
         out
     }
@@ -80,7 +93,11 @@ impl Reader<'_> {
         let idx = i.to_string();
         let quantity = l.get("quantity").and_then(Json::as_i64).unwrap_or(0);
         if quantity < 1 {
-            self.errors.push(UserError::new(&["order", "lineItems", &idx, "quantity"], "Quantity must be greater than 0", Some("INVALID")));
+            self.errors.push(UserError::new(
+                &["order", "lineItems", &idx, "quantity"],
+                "Quantity must be greater than 0",
+                Some("INVALID"),
+            ));
             return None;
         }
         let given = self.bag(l.get("priceSet"), &["lineItems", &idx, "priceSet"]);
@@ -88,7 +105,9 @@ impl Reader<'_> {
             quantity,
             taxable: l.get("taxable").and_then(Json::as_bool).unwrap_or(true),
             requires_shipping: l.get("requiresShipping").and_then(Json::as_bool).unwrap_or(false),
-            properties: list(l, "properties").map(|p| (s(p, "name").unwrap_or("").to_string(), s(p, "value").unwrap_or("").to_string())).collect(),
+            properties: list(l, "properties")
+                .map(|p| (s(p, "name").unwrap_or("").to_string(), s(p, "value").unwrap_or("").to_string()))
+                .collect(),
             taxes: self.taxes(l, &["lineItems", &idx]),
             vendor: s(l, "vendor").map(str::to_string),
             variant_title: s(l, "variantTitle").map(str::to_string),
@@ -97,7 +116,11 @@ impl Reader<'_> {
         match s(l, "variantId") {
             Some(raw) => {
                 let Some(v) = parse_gid("ProductVariant", raw).and_then(|id| self.store.variants.get(&id)) else {
-                    self.errors.push(UserError::new(&["order", "lineItems", &idx, "variantId"], "Variant does not exist", Some("INVALID")));
+                    self.errors.push(UserError::new(
+                        &["order", "lineItems", &idx, "variantId"],
+                        "Variant does not exist",
+                        Some("INVALID"),
+                    ));
                     return None;
                 };
                 let base = crate::store::model::money_cents(&v.price);
@@ -106,11 +129,16 @@ impl Reader<'_> {
                 line.sku = Some(v.sku.clone());
                 line.variant_title = line.variant_title.or_else(|| Some(v.title()));
                 line.title = self.store.products.get(&v.product_id).map(|p| p.title.clone()).unwrap_or_default();
-                line.unit = given.unwrap_or(Bag { shop: base, presentment: self.store.pricing.convert(base, &self.presentment) });
+                line.unit = given
+                    .unwrap_or(Bag { shop: base, presentment: self.store.pricing.convert(base, &self.presentment) });
             }
             None => {
                 let Some(title) = s(l, "title") else {
-                    self.errors.push(UserError::new(&["order", "lineItems", &idx, "title"], "Title can't be blank for a custom line item", Some("INVALID")));
+                    self.errors.push(UserError::new(
+                        &["order", "lineItems", &idx, "title"],
+                        "Title can't be blank for a custom line item",
+                        Some("INVALID"),
+                    ));
                     return None;
                 };
                 line.title = title.to_string();
@@ -122,7 +150,10 @@ impl Reader<'_> {
     }
 
     fn discount(&mut self, d: &Json) -> Option<DiscountSpec> {
-        let given: Vec<&str> = ["itemFixedDiscountCode", "itemPercentageDiscountCode", "freeShippingDiscountCode"].into_iter().filter(|k| d.get(*k).is_some_and(|v| !v.is_null())).collect();
+        let given: Vec<&str> = ["itemFixedDiscountCode", "itemPercentageDiscountCode", "freeShippingDiscountCode"]
+            .into_iter()
+            .filter(|k| d.get(*k).is_some_and(|v| !v.is_null()))
+            .collect();
         if given.len() != 1 {
             self.error(&["discountCode"], "Exactly one discount code type must be given".into());
             return None;
@@ -130,20 +161,30 @@ impl Reader<'_> {
         let body = &d[given[0]];
         let code = s(body, "code").unwrap_or("").to_string();
         match given[0] {
-            "itemFixedDiscountCode" => match self.bag(body.get("amountSet"), &["discountCode", "itemFixedDiscountCode", "amountSet"]) {
-                Some(amount) => Some(DiscountSpec::CodeFixed { code, amount }),
-                None => {
-                    self.error(&["discountCode", "itemFixedDiscountCode", "amountSet"], "A fixed discount code needs an amount".into());
-                    None
+            "itemFixedDiscountCode" => {
+                match self.bag(body.get("amountSet"), &["discountCode", "itemFixedDiscountCode", "amountSet"]) {
+                    Some(amount) => Some(DiscountSpec::CodeFixed { code, amount }),
+                    None => {
+                        self.error(
+                            &["discountCode", "itemFixedDiscountCode", "amountSet"],
+                            "A fixed discount code needs an amount".into(),
+                        );
+                        None
+                    }
                 }
-            },
-            "itemPercentageDiscountCode" => match body.get("percentage").and_then(parse_rate).filter(|p| (0..=100_000_000).contains(p)) {
-                Some(p) => Some(DiscountSpec::CodePercentage { code, percentage: p / 100 }),
-                None => {
-                    self.error(&["discountCode", "itemPercentageDiscountCode", "percentage"], "Percentage must be between 0 and 100".into());
-                    None
+            }
+            "itemPercentageDiscountCode" => {
+                match body.get("percentage").and_then(parse_rate).filter(|p| (0..=100_000_000).contains(p)) {
+                    Some(p) => Some(DiscountSpec::CodePercentage { code, percentage: p / 100 }),
+                    None => {
+                        self.error(
+                            &["discountCode", "itemPercentageDiscountCode", "percentage"],
+                            "Percentage must be between 0 and 100".into(),
+                        );
+                        None
+                    }
                 }
-            },
+            }
             _ => Some(DiscountSpec::CodeFreeShipping { code }),
         }
     }
@@ -169,14 +210,24 @@ pub fn address(v: &Json) -> Option<Address> {
 /// Checks that the shop takes `currency` (`INVALID` naming it and the currencies it takes).
 fn check_currency(store: &Store, currency: &str, field: &str) -> Option<UserError> {
     let taken = store.pricing.currencies();
-    (!taken.iter().any(|c| c == currency)).then(|| UserError::new(&["order", field], format!("The shop does not take {currency}; it takes {}", taken.join(", ")), Some("INVALID")))
+    (!taken.iter().any(|c| c == currency)).then(|| {
+        UserError::new(
+            &["order", field],
+            format!("The shop does not take {currency}; it takes {}", taken.join(", ")),
+            Some("INVALID"),
+        )
+    })
 }
 
 /// Reads an `OrderCreateOrderInput` into a new order.
 fn read_order(store: &mut Store, input: &Json, claim: Claim) -> Result<NewOrder, Vec<UserError>> {
     let currency = s(input, "currency").unwrap_or(SHOP_CURRENCY).to_string();
     let presentment = s(input, "presentmentCurrency").unwrap_or(&currency).to_string();
-    let errors: Vec<UserError> = [check_currency(store, &currency, "currency"), check_currency(store, &presentment, "presentmentCurrency")].into_iter().flatten().collect();
+    let errors: Vec<UserError> =
+        [check_currency(store, &currency, "currency"), check_currency(store, &presentment, "presentmentCurrency")]
+            .into_iter()
+            .flatten()
+            .collect();
     if !errors.is_empty() {
         return Err(errors);
     }
@@ -196,14 +247,25 @@ fn read_order(store: &mut Store, input: &Json, claim: Claim) -> Result<NewOrder,
         let idx = i.to_string();
         let price = r.bag(sl.get("priceSet"), &["shippingLines", &idx, "priceSet"]).unwrap_or_default();
         let taxes = r.taxes(sl, &["shippingLines", &idx]);
-        new.shipping.push(NewShipping { title: s(sl, "title").unwrap_or("").to_string(), code: s(sl, "code").map(str::to_string), source: s(sl, "source").map(str::to_string), price, taxes });
+        new.shipping.push(NewShipping {
+            title: s(sl, "title").unwrap_or("").to_string(),
+            code: s(sl, "code").map(str::to_string),
+            source: s(sl, "source").map(str::to_string),
+            price,
+            taxes,
+        });
     }
     if let Some(d) = input.get("discountCode").filter(|d| !d.is_null()) {
         new.discounts.extend(r.discount(d));
     }
     for (i, tx) in list(input, "transactions").enumerate() {
         let amount = r.bag(tx.get("amountSet"), &["transactions", &i.to_string(), "amountSet"]).unwrap_or_default();
-        new.transactions.push(NewTransaction { kind: s(tx, "kind").unwrap_or("SALE").into(), status: s(tx, "status").unwrap_or("SUCCESS").into(), amount, gateway: s(tx, "gateway").unwrap_or("manual").into() });
+        new.transactions.push(NewTransaction {
+            kind: s(tx, "kind").unwrap_or("SALE").into(),
+            status: s(tx, "status").unwrap_or("SUCCESS").into(),
+            amount,
+            gateway: s(tx, "gateway").unwrap_or("manual").into(),
+        });
     }
     if let Some(raw) = s(input, "companyLocationId") {
         match parse_gid("CompanyLocation", raw).filter(|id| r.store.pricing.company_locations.contains_key(id)) {
@@ -236,7 +298,9 @@ fn read_order(store: &mut Store, input: &Json, claim: Claim) -> Result<NewOrder,
     new.tags = list(input, "tags").filter_map(Json::as_str).map(str::to_string).collect();
     new.shipping_address = input.get("shippingAddress").and_then(address);
     new.billing_address = input.get("billingAddress").and_then(address);
-    new.custom_attributes = list(input, "customAttributes").map(|a| (s(a, "key").unwrap_or("").to_string(), s(a, "value").unwrap_or("").to_string())).collect();
+    new.custom_attributes = list(input, "customAttributes")
+        .map(|a| (s(a, "key").unwrap_or("").to_string(), s(a, "value").unwrap_or("").to_string()))
+        .collect();
     Ok(new)
 }
 
@@ -270,8 +334,13 @@ pub fn touch_and_emit(store: &mut Store, id: u64, topic: &'static str) {
 fn restock_unfulfilled(store: &mut Store, id: u64) {
     let lines = store.orders[&id].line_items.clone();
     for l in &lines {
-        let Some(item) = l.variant_id.and_then(|v| store.variants.get(&v)).map(|v| v.inventory_item_id) else { continue };
-        let Some(loc) = l.detail.location_id.or_else(|| super::order_build::first_stocking_location(store, item)) else { continue };
+        let Some(item) = l.variant_id.and_then(|v| store.variants.get(&v)).map(|v| v.inventory_item_id) else {
+            continue;
+        };
+        let Some(loc) = l.detail.location_id.or_else(|| super::order_build::first_stocking_location(store, item))
+        else {
+            continue;
+        };
         let Some(level) = store.levels.get_mut(&(item, loc)) else { continue };
         let back = l.remaining_quantity();
         if l.detail.location_id.is_some() {
@@ -290,14 +359,23 @@ pub fn order_cancel(store: &mut Store, a: &Map<String, Json>) -> Json {
         let e = UserError::new(&["orderId"], msg, Some(code));
         json!({"job": null, "orderCancelUserErrors": user_errors(&[e]), "userErrors": []})
     };
-    let Some(id) = a.get("orderId").and_then(Json::as_str).and_then(|s| parse_gid("Order", s)).filter(|id| store.orders.contains_key(id)) else {
+    let Some(id) = a
+        .get("orderId")
+        .and_then(Json::as_str)
+        .and_then(|s| parse_gid("Order", s))
+        .filter(|id| store.orders.contains_key(id))
+    else {
         return fail("NOT_FOUND", "Order does not exist");
     };
     if store.orders[&id].cancelled_at.is_some() {
         return fail("INVALID", "Order has already been cancelled");
     }
     let restock = a.get("restock").and_then(Json::as_bool).unwrap_or(false);
-    let refund = a.get("refundMethod").and_then(|m| m.get("originalPaymentMethodsRefund")).and_then(Json::as_bool).unwrap_or(false);
+    let refund = a
+        .get("refundMethod")
+        .and_then(|m| m.get("originalPaymentMethodsRefund"))
+        .and_then(Json::as_bool)
+        .unwrap_or(false);
     if refund {
         super::refunds::refund_everything(store, id, restock);
     } else if restock {
@@ -321,7 +399,11 @@ pub fn order_cancel(store: &mut Store, a: &Map<String, Json>) -> Json {
 
 /// `orderClose(input: {id})`.
 pub fn order_close(store: &mut Store, a: &Map<String, Json>) -> Json {
-    let id = a.get("input").and_then(|i| s(i, "id")).and_then(|s| parse_gid("Order", s)).filter(|id| store.orders.contains_key(id));
+    let id = a
+        .get("input")
+        .and_then(|i| s(i, "id"))
+        .and_then(|s| parse_gid("Order", s))
+        .filter(|id| store.orders.contains_key(id));
     let Some(id) = id else {
         let e = UserError::new(&["id"], "Order does not exist", None);
         return json!({"order": null, "userErrors": user_errors(&[e])});

@@ -3,7 +3,10 @@
 //! fulfillment orders; and the `orders` query.
 
 use super::connection::{id_key, nested, paginate, Item};
-use super::order_parts::{address_json, bag, discount_application_json, fulfillment_json, fulfillment_order_json, line_json, shipping_line_json, tax_lines_json, transaction_json};
+use super::order_parts::{
+    address_json, bag, discount_application_json, fulfillment_json, fulfillment_order_json, line_json,
+    shipping_line_json, tax_lines_json, transaction_json,
+};
 use super::products::sort_key;
 use super::{rel, Ctx, Node, Rel};
 use crate::search::Query;
@@ -43,7 +46,12 @@ pub fn return_status(o: &Order) -> &'static str {
 
 /// Shipping refunded from each shipping line.
 fn refunded_shipping(o: &Order, shipping_line_id: u64) -> Bag {
-    o.refunds.iter().flat_map(|r| &r.shipping).filter(|s| s.shipping_line_id == shipping_line_id).map(|s| s.subtotal).sum()
+    o.refunds
+        .iter()
+        .flat_map(|r| &r.shipping)
+        .filter(|s| s.shipping_line_id == shipping_line_id)
+        .map(|s| s.subtotal)
+        .sum()
 }
 
 /// The buyer: the company location for B2B orders, else the customer.
@@ -62,9 +70,12 @@ pub fn order_json(store: &Store, o: &Order) -> Json {
     let t = totals(o);
     let b = |x: Bag| bag(o, x);
     let lines: Vec<Json> = o.line_items.iter().map(|l| line_json(o, l)).collect();
-    let shipping: Vec<Json> = o.detail.shipping_lines.iter().map(|s| shipping_line_json(o, s, refunded_shipping(o, s.id))).collect();
-    let discounts: Vec<Json> = o.detail.discount_applications.iter().enumerate().map(|(i, d)| discount_application_json(o, i, d)).collect();
-    let address = |a: &Option<crate::store::order_detail::Address>, n: u64| a.as_ref().map(|a| address_json(o.id * 10 + n, a));
+    let shipping: Vec<Json> =
+        o.detail.shipping_lines.iter().map(|s| shipping_line_json(o, s, refunded_shipping(o, s.id))).collect();
+    let discounts: Vec<Json> =
+        o.detail.discount_applications.iter().enumerate().map(|(i, d)| discount_application_json(o, i, d)).collect();
+    let address =
+        |a: &Option<crate::store::order_detail::Address>, n: u64| a.as_ref().map(|a| address_json(o.id * 10 + n, a));
     let codes = discount_codes(o);
     let net_payment = t.received - t.refunded;
     let discrepancy: Bag = o.refunds.iter().map(|r| r.discrepancy).sum();
@@ -126,12 +137,21 @@ pub fn order_node<'c>(ctx: &'c Ctx<'c>, store: &Store, o: &Order) -> Node<'c> {
 
 /// The fulfillment with `id`, found through its order.
 pub fn fulfillment_node<'c>(ctx: &'c Ctx<'c>, store: &Store, id: u64) -> Option<Node<'c>> {
-    store.orders.values().find_map(|o| o.fulfillments.iter().find(|f| f.id == id).map(|f| Node::new(ctx, "Fulfillment", fulfillment_json(store, o, f), Rel::None)))
+    store.orders.values().find_map(|o| {
+        o.fulfillments
+            .iter()
+            .find(|f| f.id == id)
+            .map(|f| Node::new(ctx, "Fulfillment", fulfillment_json(store, o, f), Rel::None))
+    })
 }
 
 /// The fulfillment order with `id`.
 pub fn fulfillment_order_node<'c>(ctx: &'c Ctx<'c>, store: &Store, id: u64) -> Option<Node<'c>> {
-    store.orders.values().find(|o| o.fulfillment_order_id == id).map(|o| Node::new(ctx, "FulfillmentOrder", fulfillment_order_json(store, o), Rel::None))
+    store
+        .orders
+        .values()
+        .find(|o| o.fulfillment_order_id == id)
+        .map(|o| Node::new(ctx, "FulfillmentOrder", fulfillment_order_json(store, o), Rel::None))
 }
 
 /// The REST financial status (`paid`, `partially_paid`, ...).
@@ -185,7 +205,11 @@ fn order_lookup(o: &Order, field: &str) -> Option<Vec<String>> {
 }
 
 /// `Query.orders`.
-pub fn orders<'a>(ctx: &'a Ctx<'a>, info: &ResolveInfo<'_>, a: &Map<String, Json>) -> Result<ResolvedValue<'a>, FieldError> {
+pub fn orders<'a>(
+    ctx: &'a Ctx<'a>,
+    info: &ResolveInfo<'_>,
+    a: &Map<String, Json>,
+) -> Result<ResolvedValue<'a>, FieldError> {
     let query = Query::parse(a.get("query").and_then(Json::as_str));
     let sort = a.get("sortKey").and_then(Json::as_str);
     let store = ctx.store();

@@ -38,8 +38,10 @@ fn list_price(store: &Store, p: &PriceList, variant: u64) -> Option<(i64, Option
 /// A `PriceListPrice`: the list's price for a variant (fixed, or relative to the base price).
 pub fn price_json(store: &Store, p: &PriceList, variant: u64) -> Option<Json> {
     let (price, compare_at, kind) = list_price(store, p, variant)?;
-    Some(json!({"price": money_json(price, &p.currency), "compareAtPrice": compare_at.map(|c| money_json(c, &p.currency)),
-                "originType": kind, "variant": rel("ProductVariant", variant), "quantityPriceBreaks": breaks_json(p, variant)}))
+    Some(
+        json!({"price": money_json(price, &p.currency), "compareAtPrice": compare_at.map(|c| money_json(c, &p.currency)),
+                "originType": kind, "variant": rel("ProductVariant", variant), "quantityPriceBreaks": breaks_json(p, variant)}),
+    )
 }
 
 fn breaks_json(p: &PriceList, variant: u64) -> Json {
@@ -61,7 +63,11 @@ fn rule_json(rule: Option<&QuantityRule>, variant: u64) -> Json {
 }
 
 /// Relational fields of `PriceList`: `prices(originType:, query:)` and `quantityRules(originType:)`.
-pub fn price_list_field<'a>(ctx: &'a Ctx<'a>, id: u64, info: &ResolveInfo<'_>) -> Result<Option<ResolvedValue<'a>>, FieldError> {
+pub fn price_list_field<'a>(
+    ctx: &'a Ctx<'a>,
+    id: u64,
+    info: &ResolveInfo<'_>,
+) -> Result<Option<ResolvedValue<'a>>, FieldError> {
     let a = args(info);
     let origin = a.get("originType").and_then(Json::as_str);
     let store = ctx.store();
@@ -72,14 +78,17 @@ pub fn price_list_field<'a>(ctx: &'a Ctx<'a>, id: u64, info: &ResolveInfo<'_>) -
             store
                 .variants
                 .values()
-                .filter(|v| query.matches("variant_id", |f| match f {
-                    "variant_id" | "id" => Some(vec![v.id.to_string()]),
-                    "product_id" => Some(vec![v.product_id.to_string()]),
-                    _ => None,
-                }))
+                .filter(|v| {
+                    query.matches("variant_id", |f| match f {
+                        "variant_id" | "id" => Some(vec![v.id.to_string()]),
+                        "product_id" => Some(vec![v.product_id.to_string()]),
+                        _ => None,
+                    })
+                })
                 .filter_map(|v| {
                     let fields = price_json(&store, p, v.id)?;
-                    (origin.is_none_or(|o| fields["originType"] == o)).then(|| Item { key: id_key(v.id), node: Node::new(ctx, "PriceListPrice", fields, Rel::None) })
+                    (origin.is_none_or(|o| fields["originType"] == o))
+                        .then(|| Item { key: id_key(v.id), node: Node::new(ctx, "PriceListPrice", fields, Rel::None) })
                 })
                 .collect()
         }
@@ -87,7 +96,10 @@ pub fn price_list_field<'a>(ctx: &'a Ctx<'a>, id: u64, info: &ResolveInfo<'_>) -
             .rules
             .iter()
             .filter(|_| origin.is_none_or(|o| o == "FIXED"))
-            .map(|(variant, r)| Item { key: id_key(*variant), node: Node::new(ctx, "QuantityRule", rule_json(Some(r), *variant), Rel::None) })
+            .map(|(variant, r)| Item {
+                key: id_key(*variant),
+                node: Node::new(ctx, "QuantityRule", rule_json(Some(r), *variant), Rel::None),
+            })
             .collect(),
         _ => return Ok(None),
     };
@@ -101,7 +113,10 @@ pub fn contextual_pricing<'a>(ctx: &'a Ctx<'a>, variant: u64, info: &ResolveInfo
     let c = a.get("context").cloned().unwrap_or(Json::Null);
     let context = BuyerContext {
         country: c.get("country").and_then(Json::as_str).map(str::to_string),
-        company_location_id: c.get("companyLocationId").and_then(Json::as_str).and_then(|g| parse_gid("CompanyLocation", g)),
+        company_location_id: c
+            .get("companyLocationId")
+            .and_then(Json::as_str)
+            .and_then(|g| parse_gid("CompanyLocation", g)),
     };
     let store = ctx.store();
     let Some(v) = store.variants.get(&variant) else { return ResolvedValue::null() };
@@ -113,7 +128,9 @@ pub fn contextual_pricing<'a>(ctx: &'a Ctx<'a>, variant: u64, info: &ResolveInfo
         }
         None => {
             let currency = store.pricing.currency_for(&context);
-            let convert = |price: &str| money_json(store.pricing.convert(crate::store::model::money_cents(price), &currency), &currency);
+            let convert = |price: &str| {
+                money_json(store.pricing.convert(crate::store::model::money_cents(price), &currency), &currency)
+            };
             json!({"price": convert(&v.price), "compareAtPrice": v.compare_at_price.as_deref().map(convert), "quantityPriceBreaks": nested(vec![]),
                    "quantityRule": rule_json(None, variant), "unitPrice": null})
         }
@@ -127,11 +144,16 @@ fn catalog_json(store: &Store, c: &Catalog) -> Json {
                          "title": c.title, "status": c.status, "operations": [], "publication": null, "priceList": c.price_list_id.map(|p| rel("PriceList", p))});
     let extra = match &c.context {
         CatalogContext::Markets(ids) => {
-            let markets: Vec<Json> = ids.iter().filter(|id| store.pricing.markets.contains_key(id)).map(|id| rel("Market", *id)).collect();
+            let markets: Vec<Json> =
+                ids.iter().filter(|id| store.pricing.markets.contains_key(id)).map(|id| rel("Market", *id)).collect();
             json!({"__typename": "MarketCatalog", "marketsCount": count(markets.len()), "markets": nested(markets)})
         }
         CatalogContext::CompanyLocations(ids) => {
-            let locations: Vec<Json> = ids.iter().filter(|id| store.pricing.company_locations.contains_key(id)).map(|id| rel("CompanyLocation", *id)).collect();
+            let locations: Vec<Json> = ids
+                .iter()
+                .filter(|id| store.pricing.company_locations.contains_key(id))
+                .map(|id| rel("CompanyLocation", *id))
+                .collect();
             json!({"__typename": "CompanyLocationCatalog", "companyLocationsCount": count(locations.len()), "companyLocations": nested(locations)})
         }
     };
@@ -158,7 +180,8 @@ fn market_json(store: &Store, m: &Market) -> Json {
 }
 
 fn company_location_json(store: &Store, l: &CompanyLocation) -> Json {
-    let catalogs = catalogs_of(store, |ctx| matches!(ctx, CatalogContext::CompanyLocations(ids) if ids.contains(&l.id)));
+    let catalogs =
+        catalogs_of(store, |ctx| matches!(ctx, CatalogContext::CompanyLocations(ids) if ids.contains(&l.id)));
     json!({
         "id": gid("CompanyLocation", l.id), "name": l.name, "externalId": l.external_id, "currency": l.currency, "company": rel("Company", l.company_id),
         "createdAt": ts(&l.created_at), "updatedAt": ts(&l.created_at), "note": null, "phone": null, "locale": null, "billingAddress": null,
@@ -191,7 +214,11 @@ pub fn related_node<'c>(ctx: &'c Ctx<'c>, store: &Store, kind: &str, id: u64) ->
 }
 
 /// The pricing root queries: `priceList(s)`, `catalog(s)`, `market(s)`, `companyLocation(s)`, `company`.
-pub fn query<'a>(ctx: &'a Ctx<'a>, info: &ResolveInfo<'_>, a: &Map<String, Json>) -> Option<Result<ResolvedValue<'a>, FieldError>> {
+pub fn query<'a>(
+    ctx: &'a Ctx<'a>,
+    info: &ResolveInfo<'_>,
+    a: &Map<String, Json>,
+) -> Option<Result<ResolvedValue<'a>, FieldError>> {
     let one = |kind: &str, gid_kinds: &[&str]| {
         let raw = a.get("id").and_then(Json::as_str).unwrap_or("");
         let id = gid_kinds.iter().find_map(|k| parse_gid(k, raw));
@@ -210,12 +237,19 @@ pub fn query<'a>(ctx: &'a Ctx<'a>, info: &ResolveInfo<'_>, a: &Map<String, Json>
     let (kind, ids): (&str, Vec<(String, u64)>) = match info.field_name() {
         "priceLists" => {
             let by_name = a.get("sortKey").and_then(Json::as_str) == Some("NAME");
-            ("PriceList", p.price_lists.values().map(|l| (if by_name { format!("{}{}", l.name, id_key(l.id)) } else { id_key(l.id) }, l.id)).collect())
+            (
+                "PriceList",
+                p.price_lists
+                    .values()
+                    .map(|l| (if by_name { format!("{}{}", l.name, id_key(l.id)) } else { id_key(l.id) }, l.id))
+                    .collect(),
+            )
         }
         "catalogs" => {
             let wanted = a.get("type").and_then(Json::as_str);
             let fits = |c: &&Catalog| match (wanted, &c.context) {
-                (Some("MARKET"), CatalogContext::Markets(_)) | (Some("COMPANY_LOCATION"), CatalogContext::CompanyLocations(_)) => true,
+                (Some("MARKET"), CatalogContext::Markets(_))
+                | (Some("COMPANY_LOCATION"), CatalogContext::CompanyLocations(_)) => true,
                 (w, _) => w.is_none() || w == Some("NONE"),
             };
             ("Catalog", p.catalogs.values().filter(fits).map(|c| (id_key(c.id), c.id)).collect())
@@ -224,7 +258,10 @@ pub fn query<'a>(ctx: &'a Ctx<'a>, info: &ResolveInfo<'_>, a: &Map<String, Json>
         "companyLocations" => ("CompanyLocation", p.company_locations.values().map(|l| (id_key(l.id), l.id)).collect()),
         _ => return None,
     };
-    let mut items: Vec<Item> = ids.into_iter().filter_map(|(key, id)| related_node(ctx, &store, kind, id).map(|node| Item { key, node })).collect();
+    let mut items: Vec<Item> = ids
+        .into_iter()
+        .filter_map(|(key, id)| related_node(ctx, &store, kind, id).map(|node| Item { key, node }))
+        .collect();
     drop(store);
     items.sort_by(|x, y| x.key.cmp(&y.key));
     Some(paginate(ctx, info, a, items))

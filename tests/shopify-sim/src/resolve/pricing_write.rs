@@ -42,7 +42,8 @@ fn create(store: &mut Store, a: &Map<String, Json>) -> Json {
     let adjustment = input.get("parent").and_then(|p| p.get("adjustment")).cloned().unwrap_or(Json::Null);
     let kind = s(&adjustment, "type").unwrap_or("PERCENTAGE_DECREASE").to_string();
     let value = adjustment.get("value").and_then(parse_rate).unwrap_or(0);
-    let catalog = s(&input, "catalogId").map(|g| ["Catalog", "MarketCatalog", "CompanyLocationCatalog"].iter().find_map(|k| parse_gid(k, g)));
+    let catalog = s(&input, "catalogId")
+        .map(|g| ["Catalog", "MarketCatalog", "CompanyLocationCatalog"].iter().find_map(|k| parse_gid(k, g)));
     let p = &store.pricing;
     if name.is_empty() {
         return fail(err(&["input", "name"], "The input value is blank.", "BLANK"));
@@ -51,34 +52,73 @@ fn create(store: &mut Store, a: &Map<String, Json>) -> Json {
         return fail(err(&["input", "name"], "The input value is already taken.", "TAKEN"));
     }
     if !p.currencies().contains(&currency) {
-        return fail(err(&["input", "currency"], "The price list currency is not supported by the shop's payment gateway.", "CURRENCY_NOT_SUPPORTED"));
+        return fail(err(
+            &["input", "currency"],
+            "The price list currency is not supported by the shop's payment gateway.",
+            "CURRENCY_NOT_SUPPORTED",
+        ));
     }
     if value < 0 || (kind == "PERCENTAGE_DECREASE" && value > 100_000_000) {
-        return fail(err(&["input", "parent", "adjustment", "value"], "The adjustment value must not be greater than 100% for `type` `PERCENTAGE_DECREASE`.", "INVALID_ADJUSTMENT_MIN_VALUE"));
+        return fail(err(
+            &["input", "parent", "adjustment", "value"],
+            "The adjustment value must not be greater than 100% for `type` `PERCENTAGE_DECREASE`.",
+            "INVALID_ADJUSTMENT_MIN_VALUE",
+        ));
     }
     if kind == "PERCENTAGE_INCREASE" && value > 1_000_000_000 {
-        return fail(err(&["input", "parent", "adjustment", "value"], "The adjustment value must not be greater than 1000% for `type` `PERCENTAGE_INCREASE`.", "INVALID_ADJUSTMENT_MAX_VALUE"));
+        return fail(err(
+            &["input", "parent", "adjustment", "value"],
+            "The adjustment value must not be greater than 1000% for `type` `PERCENTAGE_INCREASE`.",
+            "INVALID_ADJUSTMENT_MAX_VALUE",
+        ));
     }
     let catalog_id = match catalog {
         None => None,
         Some(found) => {
             let Some(c) = found.and_then(|id| p.catalogs.get(&id)) else {
-                return fail(err(&["input", "catalogId"], "The specified catalog does not exist.", "CATALOG_DOES_NOT_EXIST"));
+                return fail(err(
+                    &["input", "catalogId"],
+                    "The specified catalog does not exist.",
+                    "CATALOG_DOES_NOT_EXIST",
+                ));
             };
             if c.price_list_id.is_some() {
-                return fail(err(&["input", "catalogId"], "Catalog has a price list already assigned.", "CATALOG_TAKEN"));
+                return fail(err(
+                    &["input", "catalogId"],
+                    "Catalog has a price list already assigned.",
+                    "CATALOG_TAKEN",
+                ));
             }
             if let CatalogContext::Markets(ids) = &c.context {
                 if ids.iter().filter_map(|id| p.markets.get(id)).any(|m| m.currency != currency) {
-                    return fail(err(&["input", "currency"], "The price list currency must match the market catalog currency.", "CATALOG_MARKET_AND_PRICE_LIST_CURRENCY_MISMATCH"));
+                    return fail(err(
+                        &["input", "currency"],
+                        "The price list currency must match the market catalog currency.",
+                        "CATALOG_MARKET_AND_PRICE_LIST_CURRENCY_MISMATCH",
+                    ));
                 }
             }
             Some(c.id)
         }
     };
     let id = store.next_id();
-    let compare_at_mode = input.get("parent").and_then(|p| p.get("settings")).and_then(|x| s(x, "compareAtMode")).unwrap_or("ADJUSTED").to_string();
-    let list = PriceList { id, name, currency, adjustment_type: kind, adjustment_value: value, compare_at_mode, catalog_id, fixed: BTreeMap::new(), rules: BTreeMap::new() };
+    let compare_at_mode = input
+        .get("parent")
+        .and_then(|p| p.get("settings"))
+        .and_then(|x| s(x, "compareAtMode"))
+        .unwrap_or("ADJUSTED")
+        .to_string();
+    let list = PriceList {
+        id,
+        name,
+        currency,
+        adjustment_type: kind,
+        adjustment_value: value,
+        compare_at_mode,
+        catalog_id,
+        fixed: BTreeMap::new(),
+        rules: BTreeMap::new(),
+    };
     store.pricing.price_lists.insert(id, list);
     if let Some(c) = catalog_id.and_then(|c| store.pricing.catalogs.get_mut(&c)) {
         c.price_list_id = Some(id);
@@ -96,13 +136,22 @@ fn delete(store: &mut Store, a: &Map<String, Json>) -> Json {
             }
             json!({"deletedId": raw, "userErrors": []})
         }
-        None => json!({"deletedId": null, "userErrors": user_errors(&[err(&["id"], "The specified price list doesn't exist.", "PRICE_LIST_NOT_FOUND")])}),
+        None => {
+            json!({"deletedId": null, "userErrors": user_errors(&[err(&["id"], "The specified price list doesn't exist.", "PRICE_LIST_NOT_FOUND")])})
+        }
     }
 }
 
 /// Checks `PriceListPriceInput`s against a list: the variant and its (fixed price, compare-at),
 /// or the first user error (`not_found` and `mismatch` are the codes of the mutation at hand).
-fn read_prices(store: &Store, p: &PriceList, prices: &[&Json], path: &[&str], not_found: &str, mismatch: &str) -> Result<Vec<(u64, i64, Option<i64>)>, UserError> {
+fn read_prices(
+    store: &Store,
+    p: &PriceList,
+    prices: &[&Json],
+    path: &[&str],
+    not_found: &str,
+    mismatch: &str,
+) -> Result<Vec<(u64, i64, Option<i64>)>, UserError> {
     let mut out = Vec::new();
     for (i, price) in prices.iter().enumerate() {
         let idx = i.to_string();
@@ -114,10 +163,13 @@ fn read_prices(store: &Store, p: &PriceList, prices: &[&Json], path: &[&str], no
             return Err(at("variantId", "The specified product variant doesn't exist.", not_found));
         };
         let amount = money(price.get("price"), &p.currency);
-        let compare_at = price.get("compareAtPrice").filter(|c| !c.is_null()).map(|c| money(Some(c), &p.currency)).transpose();
+        let compare_at =
+            price.get("compareAtPrice").filter(|c| !c.is_null()).map(|c| money(Some(c), &p.currency)).transpose();
         match (amount, compare_at) {
             (Ok(a), Ok(c)) => out.push((variant, a, c)),
-            (Err(true), _) | (_, Err(true)) => return Err(at("price", "The specified currency doesn't match the price list's currency.", mismatch)),
+            (Err(true), _) | (_, Err(true)) => {
+                return Err(at("price", "The specified currency doesn't match the price list's currency.", mismatch))
+            }
             _ => return Err(at("price", "The price is not a decimal amount.", "BLANK")),
         }
     }
@@ -132,12 +184,20 @@ fn set_prices(p: &mut PriceList, prices: &[(u64, i64, Option<i64>)]) {
 }
 
 fn price_list_of(store: &Store, a: &Map<String, Json>) -> Option<u64> {
-    a.get("priceListId").and_then(Json::as_str).and_then(|g| parse_gid("PriceList", g)).filter(|id| store.pricing.price_lists.contains_key(id))
+    a.get("priceListId")
+        .and_then(Json::as_str)
+        .and_then(|g| parse_gid("PriceList", g))
+        .filter(|id| store.pricing.price_lists.contains_key(id))
 }
 
 /// The variant ids of a list of gids; Err(index) for the first that is no variant.
 fn variant_ids(store: &Store, raw: &[&Json]) -> Result<Vec<u64>, usize> {
-    raw.iter().enumerate().map(|(i, g)| g.as_str().and_then(|g| parse_gid("ProductVariant", g)).filter(|v| store.variants.contains_key(v)).ok_or(i)).collect()
+    raw.iter()
+        .enumerate()
+        .map(|(i, g)| {
+            g.as_str().and_then(|g| parse_gid("ProductVariant", g)).filter(|v| store.variants.contains_key(v)).ok_or(i)
+        })
+        .collect()
 }
 
 /// `priceListFixedPricesAdd`, `priceListFixedPricesUpdate` and `priceListFixedPricesDelete`.
@@ -153,13 +213,21 @@ fn fixed_prices(store: &mut Store, name: &str, a: &Map<String, Json>) -> Json {
         return fail(err(&["priceListId"], "The price list doesn't exist.", "PRICE_LIST_NOT_FOUND"));
     };
     let p = &store.pricing.price_lists[&list_id];
-    let adds = match adds_key.map(|k| read_prices(store, p, &list(&args, k), &[k], "VARIANT_NOT_FOUND", "PRICE_LIST_CURRENCY_MISMATCH")) {
+    let adds = match adds_key
+        .map(|k| read_prices(store, p, &list(&args, k), &[k], "VARIANT_NOT_FOUND", "PRICE_LIST_CURRENCY_MISMATCH"))
+    {
         Some(Err(e)) => return fail(e),
         Some(Ok(adds)) => adds,
         None => Vec::new(),
     };
     let deletes = match deletes_key.map(|k| (k, variant_ids(store, &list(&args, k)))) {
-        Some((k, Err(i))) => return fail(err(&[k, &i.to_string()], "A fixed price for the specified product variant doesn't exist.", "VARIANT_NOT_FOUND")),
+        Some((k, Err(i))) => {
+            return fail(err(
+                &[k, &i.to_string()],
+                "A fixed price for the specified product variant doesn't exist.",
+                "VARIANT_NOT_FOUND",
+            ))
+        }
         Some((k, Ok(ids))) => match ids.iter().position(|v| !p.fixed.contains_key(v)) {
             Some(i) => return fail(err(&[k, &i.to_string()], "Only fixed prices can be deleted.", "PRICE_NOT_FIXED")),
             None => ids,
@@ -177,7 +245,9 @@ fn fixed_prices(store: &mut Store, name: &str, a: &Map<String, Json>) -> Json {
     let deleted: Vec<String> = deletes.iter().map(|v| gid("ProductVariant", *v)).collect();
     match name {
         "priceListFixedPricesAdd" => json!({"prices": added, "userErrors": []}),
-        "priceListFixedPricesUpdate" => json!({"pricesAdded": added, "deletedFixedPriceVariantIds": deleted, "priceList": rel("PriceList", list_id), "userErrors": []}),
+        "priceListFixedPricesUpdate" => {
+            json!({"pricesAdded": added, "deletedFixedPriceVariantIds": deleted, "priceList": rel("PriceList", list_id), "userErrors": []})
+        }
         _ => json!({"deletedFixedPriceVariantIds": deleted, "userErrors": []}),
     }
 }
@@ -191,8 +261,14 @@ fn rule_problem(r: &QuantityRule) -> Option<(&'static str, &'static str)> {
         (max < 1, ("maximum", "QUANTITY_RULE_ADD_MAXIMUM_IS_LESS_THAN_ONE")),
         (r.increment > r.minimum, ("increment", "QUANTITY_RULE_ADD_INCREMENT_IS_GREATER_THAN_MINIMUM")),
         (r.minimum > max, ("minimum", "QUANTITY_RULE_ADD_MINIMUM_GREATER_THAN_MAXIMUM")),
-        (r.increment > 0 && r.minimum % r.increment != 0, ("minimum", "QUANTITY_RULE_ADD_MINIMUM_NOT_A_MULTIPLE_OF_INCREMENT")),
-        (r.increment > 0 && max % r.increment != 0, ("maximum", "QUANTITY_RULE_ADD_MAXIMUM_NOT_A_MULTIPLE_OF_INCREMENT")),
+        (
+            r.increment > 0 && r.minimum % r.increment != 0,
+            ("minimum", "QUANTITY_RULE_ADD_MINIMUM_NOT_A_MULTIPLE_OF_INCREMENT"),
+        ),
+        (
+            r.increment > 0 && max % r.increment != 0,
+            ("maximum", "QUANTITY_RULE_ADD_MAXIMUM_NOT_A_MULTIPLE_OF_INCREMENT"),
+        ),
     ]
     .into_iter()
     .find_map(|(bad, what)| bad.then_some(what))
@@ -217,14 +293,26 @@ fn quantity_pricing_message(code: &str) -> &'static str {
         "QUANTITY_RULE_ADD_MAXIMUM_IS_LESS_THAN_ONE" => "Quantity rule maximum is less than one.",
         "QUANTITY_RULE_ADD_INCREMENT_IS_GREATER_THAN_MINIMUM" => "Quantity rule increment is greater than minimum.",
         "QUANTITY_RULE_ADD_MINIMUM_GREATER_THAN_MAXIMUM" => "Quantity rule minimum is greater than maximum.",
-        "QUANTITY_RULE_ADD_MINIMUM_NOT_A_MULTIPLE_OF_INCREMENT" => "Quantity rule minimum is not a multiple of increment.",
-        "QUANTITY_RULE_ADD_MAXIMUM_NOT_A_MULTIPLE_OF_INCREMENT" => "Quantity rule maximum is not a multiple of increment.",
+        "QUANTITY_RULE_ADD_MINIMUM_NOT_A_MULTIPLE_OF_INCREMENT" => {
+            "Quantity rule minimum is not a multiple of increment."
+        }
+        "QUANTITY_RULE_ADD_MAXIMUM_NOT_A_MULTIPLE_OF_INCREMENT" => {
+            "Quantity rule maximum is not a multiple of increment."
+        }
         "QUANTITY_PRICE_BREAK_ADD_VARIANT_NOT_FOUND" => "Quantity price break variant not found.",
         "QUANTITY_PRICE_BREAK_ADD_CURRENCY_MISMATCH" => "Price list and quantity price break currency mismatch.",
-        "QUANTITY_PRICE_BREAK_ADD_DUPLICATE_INPUT_FOR_VARIANT_AND_MIN" => "Quantity price breaks to add inputs must be unique by variant id and minimum quantity.",
-        "QUANTITY_PRICE_BREAK_ADD_MIN_LOWER_THAN_QUANTITY_RULES_MIN" => "Quantity price break miniumum is less than the quantity rule minimum.",
-        "QUANTITY_PRICE_BREAK_ADD_MIN_HIGHER_THAN_QUANTITY_RULES_MAX" => "Quantity price break miniumum is higher than the quantity rule maximum.",
-        "QUANTITY_PRICE_BREAK_ADD_MIN_NOT_A_MULTIPLE_OF_QUANTITY_RULES_INCREMENT" => "Quantity price break miniumum is not multiple of the quantity rule increment.",
+        "QUANTITY_PRICE_BREAK_ADD_DUPLICATE_INPUT_FOR_VARIANT_AND_MIN" => {
+            "Quantity price breaks to add inputs must be unique by variant id and minimum quantity."
+        }
+        "QUANTITY_PRICE_BREAK_ADD_MIN_LOWER_THAN_QUANTITY_RULES_MIN" => {
+            "Quantity price break miniumum is less than the quantity rule minimum."
+        }
+        "QUANTITY_PRICE_BREAK_ADD_MIN_HIGHER_THAN_QUANTITY_RULES_MAX" => {
+            "Quantity price break miniumum is higher than the quantity rule maximum."
+        }
+        "QUANTITY_PRICE_BREAK_ADD_MIN_NOT_A_MULTIPLE_OF_QUANTITY_RULES_INCREMENT" => {
+            "Quantity price break miniumum is not multiple of the quantity rule increment."
+        }
         "QUANTITY_PRICE_BREAK_ADD_PRICE_LIST_PRICE_NOT_FOUND" => "Quantity price break's fixed price not found.",
         _ => "Invalid quantity price break.",
     }
@@ -236,13 +324,29 @@ fn variant_of(store: &Store, v: &Json) -> Option<u64> {
 
 /// Applies the deletions and additions of a `QuantityPricingByVariantUpdateInput` to a copy of
 /// the list; the changed variants, or the first problem as (field, code).
-fn quantity_pricing_apply(store: &mut Store, p: &mut PriceList, input: &Json, b2b: bool) -> Result<Vec<u64>, (Vec<String>, String)> {
-    let at = |key: &str, i: usize, f: Option<&str>| ["input", key].iter().map(|x| x.to_string()).chain([i.to_string()]).chain(f.map(str::to_string)).collect::<Vec<_>>();
+fn quantity_pricing_apply(
+    store: &mut Store,
+    p: &mut PriceList,
+    input: &Json,
+    b2b: bool,
+) -> Result<Vec<u64>, (Vec<String>, String)> {
+    let at = |key: &str, i: usize, f: Option<&str>| {
+        ["input", key]
+            .iter()
+            .map(|x| x.to_string())
+            .chain([i.to_string()])
+            .chain(f.map(str::to_string))
+            .collect::<Vec<_>>()
+    };
     let fail = |field: Vec<String>, code: &str| Err((field, code.to_string()));
     let mut touched = Vec::new();
     let deletions = [
         ("pricesToDeleteByVariantId", "PRICE_DELETE_VARIANT_NOT_FOUND", Some("PRICE_DELETE_PRICE_NOT_FIXED")),
-        ("quantityRulesToDeleteByVariantId", "QUANTITY_RULE_DELETE_VARIANT_NOT_FOUND", Some("QUANTITY_RULE_DELETE_RULE_NOT_FOUND")),
+        (
+            "quantityRulesToDeleteByVariantId",
+            "QUANTITY_RULE_DELETE_VARIANT_NOT_FOUND",
+            Some("QUANTITY_RULE_DELETE_RULE_NOT_FOUND"),
+        ),
         ("quantityPriceBreaksToDeleteByVariantId", "QUANTITY_PRICE_BREAK_DELETE_BY_VARIANT_ID_VARIANT_NOT_FOUND", None),
     ];
     for (key, missing, absent) in deletions {
@@ -274,8 +378,15 @@ fn quantity_pricing_apply(store: &mut Store, p: &mut PriceList, input: &Json, b2
             None => return fail(at("quantityPriceBreaksToDelete", i, None), "QUANTITY_PRICE_BREAK_DELETE_NOT_FOUND"),
         }
     }
-    let adds = read_prices(store, p, &list(input, "pricesToAdd"), &["input", "pricesToAdd"], "PRICE_ADD_VARIANT_NOT_FOUND", "PRICE_ADD_CURRENCY_MISMATCH")
-        .map_err(|e| (e.field.unwrap_or_default(), e.code.unwrap_or_default()))?;
+    let adds = read_prices(
+        store,
+        p,
+        &list(input, "pricesToAdd"),
+        &["input", "pricesToAdd"],
+        "PRICE_ADD_VARIANT_NOT_FOUND",
+        "PRICE_ADD_CURRENCY_MISMATCH",
+    )
+    .map_err(|e| (e.field.unwrap_or_default(), e.code.unwrap_or_default()))?;
     for (i, (v, _, _)) in adds.iter().enumerate() {
         if adds[..i].iter().any(|(w, _, _)| w == v) {
             return fail(at("pricesToAdd", i, Some("variantId")), "PRICE_ADD_DUPLICATE_INPUT_FOR_VARIANT");
@@ -285,15 +396,27 @@ fn quantity_pricing_apply(store: &mut Store, p: &mut PriceList, input: &Json, b2
     set_prices(p, &adds);
     let mut ruled = Vec::new();
     for (i, r) in list(input, "quantityRulesToAdd").into_iter().enumerate() {
-        let Some(v) = variant_of(store, r) else { return fail(at("quantityRulesToAdd", i, Some("variantId")), "QUANTITY_RULE_ADD_VARIANT_NOT_FOUND") };
+        let Some(v) = variant_of(store, r) else {
+            return fail(at("quantityRulesToAdd", i, Some("variantId")), "QUANTITY_RULE_ADD_VARIANT_NOT_FOUND");
+        };
         if ruled.contains(&v) {
-            return fail(at("quantityRulesToAdd", i, Some("variantId")), "QUANTITY_RULE_ADD_DUPLICATE_INPUT_FOR_VARIANT");
+            return fail(
+                at("quantityRulesToAdd", i, Some("variantId")),
+                "QUANTITY_RULE_ADD_DUPLICATE_INPUT_FOR_VARIANT",
+            );
         }
         if !b2b {
-            return fail(at("quantityRulesToAdd", i, Some("variantId")), "QUANTITY_RULE_ADD_CATALOG_CONTEXT_NOT_SUPPORTED");
+            return fail(
+                at("quantityRulesToAdd", i, Some("variantId")),
+                "QUANTITY_RULE_ADD_CATALOG_CONTEXT_NOT_SUPPORTED",
+            );
         }
         let int = |k: &str| r.get(k).and_then(Json::as_i64);
-        let rule = QuantityRule { minimum: int("minimum").unwrap_or(0), maximum: int("maximum"), increment: int("increment").unwrap_or(0) };
+        let rule = QuantityRule {
+            minimum: int("minimum").unwrap_or(0),
+            maximum: int("maximum"),
+            increment: int("increment").unwrap_or(0),
+        };
         if let Some((field, code)) = rule_problem(&rule) {
             return fail(at("quantityRulesToAdd", i, Some(field)), code);
         }
@@ -304,7 +427,9 @@ fn quantity_pricing_apply(store: &mut Store, p: &mut PriceList, input: &Json, b2
     let mut added_breaks: Vec<(u64, i64)> = Vec::new();
     for (i, b) in list(input, "quantityPriceBreaksToAdd").into_iter().enumerate() {
         let here = |f: &str| at("quantityPriceBreaksToAdd", i, Some(f));
-        let Some(v) = variant_of(store, b) else { return fail(here("variantId"), "QUANTITY_PRICE_BREAK_ADD_VARIANT_NOT_FOUND") };
+        let Some(v) = variant_of(store, b) else {
+            return fail(here("variantId"), "QUANTITY_PRICE_BREAK_ADD_VARIANT_NOT_FOUND");
+        };
         let minimum = b.get("minimumQuantity").and_then(Json::as_i64).unwrap_or(0);
         let price = match money(b.get("price"), &p.currency) {
             Ok(c) => c,
@@ -321,14 +446,19 @@ fn quantity_pricing_apply(store: &mut Store, p: &mut PriceList, input: &Json, b2
             let problems = [
                 (minimum < r.minimum, "QUANTITY_PRICE_BREAK_ADD_MIN_LOWER_THAN_QUANTITY_RULES_MIN"),
                 (r.maximum.is_some_and(|m| minimum > m), "QUANTITY_PRICE_BREAK_ADD_MIN_HIGHER_THAN_QUANTITY_RULES_MAX"),
-                (minimum % r.increment.max(1) != 0, "QUANTITY_PRICE_BREAK_ADD_MIN_NOT_A_MULTIPLE_OF_QUANTITY_RULES_INCREMENT"),
+                (
+                    minimum % r.increment.max(1) != 0,
+                    "QUANTITY_PRICE_BREAK_ADD_MIN_NOT_A_MULTIPLE_OF_QUANTITY_RULES_INCREMENT",
+                ),
             ];
             if let Some((_, code)) = problems.into_iter().find(|(bad, _)| *bad) {
                 return fail(here("minimumQuantity"), code);
             }
         }
         let id = store.next_id();
-        let Some(fixed) = p.fixed.get_mut(&v) else { return fail(here("variantId"), "QUANTITY_PRICE_BREAK_ADD_PRICE_LIST_PRICE_NOT_FOUND") };
+        let Some(fixed) = p.fixed.get_mut(&v) else {
+            return fail(here("variantId"), "QUANTITY_PRICE_BREAK_ADD_PRICE_LIST_PRICE_NOT_FOUND");
+        };
         fixed.breaks.retain(|x| x.minimum != minimum);
         fixed.breaks.push(PriceBreak { id, minimum, price });
         fixed.breaks.sort_by_key(|x| x.minimum);
@@ -345,12 +475,18 @@ fn quantity_pricing_apply(store: &mut Store, p: &mut PriceList, input: &Json, b2
 fn quantity_pricing(store: &mut Store, a: &Map<String, Json>) -> Json {
     let input = a.get("input").cloned().unwrap_or(Json::Null);
     let fail = |field: Vec<String>, code: String| {
-        let e = UserError { field: Some(field), message: quantity_pricing_message(&code).to_string(), code: Some(code) };
+        let e =
+            UserError { field: Some(field), message: quantity_pricing_message(&code).to_string(), code: Some(code) };
         json!({"productVariants": null, "userErrors": user_errors(&[e])})
     };
-    let Some(list_id) = price_list_of(store, a) else { return fail(vec!["priceListId".into()], "PRICE_LIST_NOT_FOUND".into()) };
+    let Some(list_id) = price_list_of(store, a) else {
+        return fail(vec!["priceListId".into()], "PRICE_LIST_NOT_FOUND".into());
+    };
     let mut p = store.pricing.price_lists[&list_id].clone();
-    let b2b = p.catalog_id.and_then(|c| store.pricing.catalogs.get(&c)).is_some_and(|c| matches!(c.context, CatalogContext::CompanyLocations(_)));
+    let b2b = p
+        .catalog_id
+        .and_then(|c| store.pricing.catalogs.get(&c))
+        .is_some_and(|c| matches!(c.context, CatalogContext::CompanyLocations(_)));
     match quantity_pricing_apply(store, &mut p, &input, b2b) {
         Ok(touched) => {
             store.pricing.price_lists.insert(list_id, p);
@@ -365,27 +501,55 @@ fn catalog_create(store: &mut Store, a: &Map<String, Json>) -> Json {
     let input = a.get("input").cloned().unwrap_or(Json::Null);
     let fail = |e: UserError| json!({"catalog": null, "userErrors": user_errors(&[e])});
     let context = input.get("context").cloned().unwrap_or(Json::Null);
-    let ids = |key: &str, kind: &str| -> Option<Vec<Option<u64>>> { context.get(key).and_then(Json::as_array).map(|l| l.iter().map(|g| g.as_str().and_then(|g| parse_gid(kind, g))).collect()) };
+    let ids = |key: &str, kind: &str| -> Option<Vec<Option<u64>>> {
+        context
+            .get(key)
+            .and_then(Json::as_array)
+            .map(|l| l.iter().map(|g| g.as_str().and_then(|g| parse_gid(kind, g))).collect())
+    };
     let p = &store.pricing;
     let title = s(&input, "title").unwrap_or("").trim().to_string();
     if title.is_empty() {
         return fail(err(&["input", "title"], "The input value is blank.", "BLANK"));
     }
     let context = match (ids("marketIds", "Market"), ids("companyLocationIds", "CompanyLocation")) {
-        (Some(m), None) if m.iter().all(|id| id.is_some_and(|id| p.markets.contains_key(&id))) => CatalogContext::Markets(m.into_iter().flatten().collect()),
-        (Some(_), None) => return fail(err(&["input", "context", "marketIds"], "Market not found.", "MARKET_NOT_FOUND")),
-        (None, Some(l)) if l.iter().all(|id| id.is_some_and(|id| p.company_locations.contains_key(&id))) => CatalogContext::CompanyLocations(l.into_iter().flatten().collect()),
-        (None, Some(_)) => return fail(err(&["input", "context", "companyLocationIds"], "The company location could not be found.", "COMPANY_LOCATION_NOT_FOUND")),
-        _ => return fail(err(&["input", "context"], "Must provide exactly one context type.", "MUST_PROVIDE_EXACTLY_ONE_CONTEXT_TYPE")),
+        (Some(m), None) if m.iter().all(|id| id.is_some_and(|id| p.markets.contains_key(&id))) => {
+            CatalogContext::Markets(m.into_iter().flatten().collect())
+        }
+        (Some(_), None) => {
+            return fail(err(&["input", "context", "marketIds"], "Market not found.", "MARKET_NOT_FOUND"))
+        }
+        (None, Some(l)) if l.iter().all(|id| id.is_some_and(|id| p.company_locations.contains_key(&id))) => {
+            CatalogContext::CompanyLocations(l.into_iter().flatten().collect())
+        }
+        (None, Some(_)) => {
+            return fail(err(
+                &["input", "context", "companyLocationIds"],
+                "The company location could not be found.",
+                "COMPANY_LOCATION_NOT_FOUND",
+            ))
+        }
+        _ => {
+            return fail(err(
+                &["input", "context"],
+                "Must provide exactly one context type.",
+                "MUST_PROVIDE_EXACTLY_ONE_CONTEXT_TYPE",
+            ))
+        }
     };
-    let price_list = match s(&input, "priceListId").map(|g| parse_gid("PriceList", g).and_then(|id| p.price_lists.get(&id))) {
-        Some(None) => return fail(err(&["input", "priceListId"], "Price list not found.", "PRICE_LIST_NOT_FOUND")),
-        Some(Some(l)) => Some((l.id, l.currency.clone())),
-        None => None,
-    };
+    let price_list =
+        match s(&input, "priceListId").map(|g| parse_gid("PriceList", g).and_then(|id| p.price_lists.get(&id))) {
+            Some(None) => return fail(err(&["input", "priceListId"], "Price list not found.", "PRICE_LIST_NOT_FOUND")),
+            Some(Some(l)) => Some((l.id, l.currency.clone())),
+            None => None,
+        };
     if let (CatalogContext::Markets(ids), Some((_, currency))) = (&context, &price_list) {
         if ids.iter().filter_map(|id| p.markets.get(id)).any(|m| &m.currency != currency) {
-            return fail(err(&["input", "priceListId"], "The catalog's market and price list currencies do not match.", "MARKET_AND_PRICE_LIST_CURRENCY_MISMATCH"));
+            return fail(err(
+                &["input", "priceListId"],
+                "The catalog's market and price list currencies do not match.",
+                "MARKET_AND_PRICE_LIST_CURRENCY_MISMATCH",
+            ));
         }
     }
     let id = store.next_id();
@@ -403,7 +567,9 @@ pub fn dispatch(store: &mut Store, name: &str, a: &Map<String, Json>) -> Option<
     Some(match name {
         "priceListCreate" => create(store, a),
         "priceListDelete" => delete(store, a),
-        "priceListFixedPricesAdd" | "priceListFixedPricesUpdate" | "priceListFixedPricesDelete" => fixed_prices(store, name, a),
+        "priceListFixedPricesAdd" | "priceListFixedPricesUpdate" | "priceListFixedPricesDelete" => {
+            fixed_prices(store, name, a)
+        }
         "quantityPricingByVariantUpdate" => quantity_pricing(store, a),
         "catalogCreate" => catalog_create(store, a),
         _ => return None,

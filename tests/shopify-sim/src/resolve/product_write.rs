@@ -26,12 +26,24 @@ pub fn product_set(store: &mut Store, a: &Map<String, Json>) -> Json {
     let existing = if let Some(id) = s(&identifier, "id") {
         match parse_gid("Product", id).filter(|id| store.products.contains_key(id)) {
             Some(id) => Some(id),
-            None => return payload(None, &[UserError::new(&["identifier", "id"], "Product does not exist", Some("PRODUCT_DOES_NOT_EXIST"))]),
+            None => {
+                return payload(
+                    None,
+                    &[UserError::new(&["identifier", "id"], "Product does not exist", Some("PRODUCT_DOES_NOT_EXIST"))],
+                )
+            }
         }
     } else if let Some(handle) = s(&identifier, "handle") {
         store.products.values().find(|p| p.handle == handle).map(|p| p.id)
     } else if !identifier.get("customId").is_none_or(Json::is_null) {
-        return payload(None, &[UserError::new(&["identifier", "customId"], "shopify-sim does not support customId identifiers", Some("INVALID_INPUT"))]);
+        return payload(
+            None,
+            &[UserError::new(
+                &["identifier", "customId"],
+                "shopify-sim does not support customId identifiers",
+                Some("INVALID_INPUT"),
+            )],
+        );
     } else {
         None
     };
@@ -43,11 +55,24 @@ pub fn product_set(store: &mut Store, a: &Map<String, Json>) -> Json {
         Some(id) => id,
         None => {
             let Some(title) = s(&input, "title") else {
-                return payload(None, &[UserError::new(&["input", "title"], "Title can't be blank", Some("MISSING_FIELD_REQUIRED"))]);
+                return payload(
+                    None,
+                    &[UserError::new(&["input", "title"], "Title can't be blank", Some("MISSING_FIELD_REQUIRED"))],
+                );
             };
-            let handle = s(&input, "handle").or(s(&identifier, "handle")).map(str::to_string).unwrap_or_else(|| handleize(title));
+            let handle = s(&input, "handle")
+                .or(s(&identifier, "handle"))
+                .map(str::to_string)
+                .unwrap_or_else(|| handleize(title));
             if store.products.values().any(|p| p.handle == handle) {
-                return payload(None, &[UserError::new(&["input", "handle"], format!("Handle '{handle}' already in use"), Some("HANDLE_NOT_UNIQUE"))]);
+                return payload(
+                    None,
+                    &[UserError::new(
+                        &["input", "handle"],
+                        format!("Handle '{handle}' already in use"),
+                        Some("HANDLE_NOT_UNIQUE"),
+                    )],
+                );
             }
             let id = store.next_id();
             let t = now();
@@ -93,11 +118,19 @@ pub fn product_set(store: &mut Store, a: &Map<String, Json>) -> Json {
 fn validate(input: &Json) -> Result<(), UserError> {
     let options = input.get("productOptions").and_then(Json::as_array).map_or(0, Vec::len);
     if options > MAX_OPTIONS {
-        return Err(UserError::new(&["input", "productOptions"], "Options count is over the allowed limit", Some("OPTIONS_OVER_LIMIT")));
+        return Err(UserError::new(
+            &["input", "productOptions"],
+            "Options count is over the allowed limit",
+            Some("OPTIONS_OVER_LIMIT"),
+        ));
     }
     let variants = input.get("variants").and_then(Json::as_array).cloned().unwrap_or_default();
     if variants.len() > MAX_VARIANTS {
-        return Err(UserError::new(&["input", "variants"], "Variants count is over the allowed limit", Some("VARIANTS_OVER_LIMIT")));
+        return Err(UserError::new(
+            &["input", "variants"],
+            "Variants count is over the allowed limit",
+            Some("VARIANTS_OVER_LIMIT"),
+        ));
     }
     let mut seen = std::collections::HashSet::new();
     for (i, v) in variants.iter().enumerate() {
@@ -170,7 +203,11 @@ fn set_options(store: &mut Store, id: u64, options: &[Json]) {
         .map(|o| ProductOption {
             id: 0,
             name: s(o, "name").unwrap_or("Title").to_string(),
-            values: o.get("values").and_then(Json::as_array).map(|vs| vs.iter().filter_map(|v| s(v, "name")).map(str::to_string).collect()).unwrap_or_default(),
+            values: o
+                .get("values")
+                .and_then(Json::as_array)
+                .map(|vs| vs.iter().filter_map(|v| s(v, "name")).map(str::to_string).collect())
+                .unwrap_or_default(),
         })
         .collect();
     let ids: Vec<u64> = new.iter().map(|_| store.next_id()).collect();
@@ -189,8 +226,18 @@ fn replace_variants(store: &mut Store, product_id: u64, inputs: &[Json], created
         let matched = s(input, "id")
             .and_then(|id| parse_gid("ProductVariant", id))
             .filter(|id| old.contains(id))
-            .or_else(|| old.iter().copied().find(|id| !kept.contains(id) && store.variants.get(id).is_some_and(|v| v.option_values == values)))
-            .or_else(|| sku.and_then(|sku| old.iter().copied().find(|id| !kept.contains(id) && store.variants.get(id).is_some_and(|v| v.sku == sku))));
+            .or_else(|| {
+                old.iter()
+                    .copied()
+                    .find(|id| !kept.contains(id) && store.variants.get(id).is_some_and(|v| v.option_values == values))
+            })
+            .or_else(|| {
+                sku.and_then(|sku| {
+                    old.iter()
+                        .copied()
+                        .find(|id| !kept.contains(id) && store.variants.get(id).is_some_and(|v| v.sku == sku))
+                })
+            });
         let is_new = matched.is_none();
         let vid = matched.unwrap_or_else(|| {
             let vid = store.insert_variant(product_id, sku.unwrap_or(""), "0.00", values.clone());
@@ -258,7 +305,9 @@ pub fn update_variant(store: &mut Store, vid: u64, input: &Json, values: Vec<(St
 fn set_inventory(store: &mut Store, vid: u64, input: &Json, new: bool) {
     let Some(item_id) = store.variants.get(&vid).map(|v| v.inventory_item_id) else { return };
     for q in input.get("inventoryQuantities").and_then(Json::as_array).into_iter().flatten() {
-        let Some(loc) = s(q, "locationId").and_then(|l| parse_gid("Location", l)).filter(|l| store.locations.contains_key(l)) else {
+        let Some(loc) =
+            s(q, "locationId").and_then(|l| parse_gid("Location", l)).filter(|l| store.locations.contains_key(l))
+        else {
             continue;
         };
         if new {
@@ -271,7 +320,11 @@ fn set_inventory(store: &mut Store, vid: u64, input: &Json, new: bool) {
 
 /// `productVariantsBulkUpdate(productId:, variants:, allowPartialUpdates:)`.
 pub fn variants_bulk_update(store: &mut Store, a: &Map<String, Json>) -> Json {
-    let pid = a.get("productId").and_then(Json::as_str).and_then(|s| parse_gid("Product", s)).filter(|id| store.products.contains_key(id));
+    let pid = a
+        .get("productId")
+        .and_then(Json::as_str)
+        .and_then(|s| parse_gid("Product", s))
+        .filter(|id| store.products.contains_key(id));
     let Some(pid) = pid else {
         let e = UserError::new(&["productId"], "Product does not exist", Some("PRODUCT_DOES_NOT_EXIST"));
         return json!({"product": null, "productVariants": null, "userErrors": super::user_errors(&[e])});

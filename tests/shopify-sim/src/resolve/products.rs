@@ -38,7 +38,8 @@ pub fn product_json(store: &Store, p: &Product) -> Json {
 
 /// The plain fields of a variant.
 pub fn variant_json(store: &Store, v: &Variant) -> Json {
-    let position = store.products.get(&v.product_id).and_then(|p| p.variant_ids.iter().position(|x| *x == v.id)).unwrap_or(0) + 1;
+    let position =
+        store.products.get(&v.product_id).and_then(|p| p.variant_ids.iter().position(|x| *x == v.id)).unwrap_or(0) + 1;
     let product_title = store.products.get(&v.product_id).map(|p| p.title.clone()).unwrap_or_default();
     let available = inventory::available_total(store, v.inventory_item_id);
     json!({
@@ -62,7 +63,11 @@ pub fn variant_node<'c>(ctx: &'c Ctx<'c>, store: &Store, v: &Variant) -> Node<'c
 }
 
 /// Relational fields of `Product`.
-pub fn product_field<'a>(ctx: &'a Ctx<'a>, id: u64, info: &ResolveInfo<'_>) -> Result<Option<ResolvedValue<'a>>, FieldError> {
+pub fn product_field<'a>(
+    ctx: &'a Ctx<'a>,
+    id: u64,
+    info: &ResolveInfo<'_>,
+) -> Result<Option<ResolvedValue<'a>>, FieldError> {
     if info.field_name() != "variants" {
         return Ok(None);
     }
@@ -72,21 +77,28 @@ pub fn product_field<'a>(ctx: &'a Ctx<'a>, id: u64, info: &ResolveInfo<'_>) -> R
         .variant_ids
         .iter()
         .enumerate()
-        .filter_map(|(i, vid)| store.variants.get(vid).map(|v| Item { key: format!("{i:08}"), node: variant_node(ctx, &store, v) }))
+        .filter_map(|(i, vid)| {
+            store.variants.get(vid).map(|v| Item { key: format!("{i:08}"), node: variant_node(ctx, &store, v) })
+        })
         .collect();
     drop(store);
     paginate(ctx, info, &args(info), items).map(Some)
 }
 
 /// Relational fields of `ProductVariant`.
-pub fn variant_field<'a>(ctx: &'a Ctx<'a>, id: u64, info: &ResolveInfo<'_>) -> Result<Option<ResolvedValue<'a>>, FieldError> {
+pub fn variant_field<'a>(
+    ctx: &'a Ctx<'a>,
+    id: u64,
+    info: &ResolveInfo<'_>,
+) -> Result<Option<ResolvedValue<'a>>, FieldError> {
     let store = ctx.store();
     let Some(v) = store.variants.get(&id) else { return Ok(Some(ResolvedValue::null())) };
     Ok(match info.field_name() {
         "product" => store.products.get(&v.product_id).map(|p| ResolvedValue::object(product_node(ctx, &store, p))),
-        "inventoryItem" => {
-            store.inventory_items.get(&v.inventory_item_id).map(|i| ResolvedValue::object(inventory::item_node(ctx, &store, i)))
-        }
+        "inventoryItem" => store
+            .inventory_items
+            .get(&v.inventory_item_id)
+            .map(|i| ResolvedValue::object(inventory::item_node(ctx, &store, i))),
         "contextualPricing" => {
             drop(store);
             Some(super::pricing::contextual_pricing(ctx, id, info))
@@ -129,7 +141,12 @@ fn variant_lookup(store: &Store, v: &Variant, field: &str) -> Option<Vec<String>
 }
 
 /// A sort key for `sortKey` values carrying a timestamp, else by id.
-pub fn sort_key(sort: Option<&str>, updated: &chrono::DateTime<chrono::Utc>, created: &chrono::DateTime<chrono::Utc>, id: u64) -> String {
+pub fn sort_key(
+    sort: Option<&str>,
+    updated: &chrono::DateTime<chrono::Utc>,
+    created: &chrono::DateTime<chrono::Utc>,
+    id: u64,
+) -> String {
     match sort {
         Some("UPDATED_AT") => format!("{}{}", ts(updated), id_key(id)),
         Some("CREATED_AT") => format!("{}{}", ts(created), id_key(id)),
@@ -138,7 +155,11 @@ pub fn sort_key(sort: Option<&str>, updated: &chrono::DateTime<chrono::Utc>, cre
 }
 
 /// `Query.products`.
-pub fn products<'a>(ctx: &'a Ctx<'a>, info: &ResolveInfo<'_>, a: &Map<String, Json>) -> Result<ResolvedValue<'a>, FieldError> {
+pub fn products<'a>(
+    ctx: &'a Ctx<'a>,
+    info: &ResolveInfo<'_>,
+    a: &Map<String, Json>,
+) -> Result<ResolvedValue<'a>, FieldError> {
     let query = Query::parse(a.get("query").and_then(Json::as_str));
     let sort = a.get("sortKey").and_then(Json::as_str);
     let store = ctx.store();
@@ -154,7 +175,11 @@ pub fn products<'a>(ctx: &'a Ctx<'a>, info: &ResolveInfo<'_>, a: &Map<String, Js
 }
 
 /// `Query.productVariants`.
-pub fn product_variants<'a>(ctx: &'a Ctx<'a>, info: &ResolveInfo<'_>, a: &Map<String, Json>) -> Result<ResolvedValue<'a>, FieldError> {
+pub fn product_variants<'a>(
+    ctx: &'a Ctx<'a>,
+    info: &ResolveInfo<'_>,
+    a: &Map<String, Json>,
+) -> Result<ResolvedValue<'a>, FieldError> {
     let query = Query::parse(a.get("query").and_then(Json::as_str));
     let store = ctx.store();
     let items: Vec<Item> = store

@@ -1,6 +1,9 @@
 //! The `QueryRoot` object: dispatches root query fields to the object families.
 
-use super::{args, customers, field_error, id_arg, inventory, json_value, orders, pricing, products, rel, subscriptions, Ctx, Resolved};
+use super::{
+    args, customers, field_error, id_arg, inventory, json_value, orders, pricing, products, rel, subscriptions, Ctx,
+    Resolved,
+};
 use crate::store::gid;
 use apollo_compiler::resolvers::{ObjectValue, ResolveInfo, ResolvedValue};
 use serde_json::{json, Value as Json};
@@ -36,7 +39,9 @@ impl ObjectValue for QueryRoot<'_> {
                 let ident = a.get("identifier").cloned().unwrap_or(Json::Null);
                 let store = ctx.store();
                 let found = match (ident.get("id").and_then(Json::as_str), ident.get("handle").and_then(Json::as_str)) {
-                    (Some(id), _) => crate::store::parse_gid("Product", id).filter(|id| store.products.contains_key(id)),
+                    (Some(id), _) => {
+                        crate::store::parse_gid("Product", id).filter(|id| store.products.contains_key(id))
+                    }
                     (None, Some(handle)) => store.products.values().find(|p| p.handle == handle).map(|p| p.id),
                     _ => None,
                 };
@@ -78,7 +83,8 @@ impl ObjectValue for QueryRoot<'_> {
                 });
                 Ok(json_value(ctx, "Shop", &shop))
             }
-            other => pricing::query(ctx, info, &a).unwrap_or_else(|| Err(field_error(format!("shopify-sim does not implement QueryRoot.{other}")))),
+            other => pricing::query(ctx, info, &a)
+                .unwrap_or_else(|| Err(field_error(format!("shopify-sim does not implement QueryRoot.{other}")))),
         }
     }
 }

@@ -36,7 +36,11 @@ struct RefundSpec {
 /// Converts a presentment amount to both currencies at the order's own rate.
 fn from_presentment(o: &Order, cents: i64) -> Bag {
     let t = totals(o).total;
-    let shop = if t.presentment == 0 || o.currency == o.detail.presentment_currency { cents } else { Bag::same(cents).scale(t.shop, t.presentment).shop };
+    let shop = if t.presentment == 0 || o.currency == o.detail.presentment_currency {
+        cents
+    } else {
+        Bag::same(cents).scale(t.shop, t.presentment).shop
+    };
     Bag { shop, presentment: cents }
 }
 
@@ -54,7 +58,15 @@ fn refundable_shipping(o: &Order) -> Vec<(u64, Bag, Bag)> {
 }
 
 /// Puts refunded units back in stock as their restock type says; returns whether it restocked.
-fn restock(store: &mut Store, variant: Option<u64>, committed_at: Option<u64>, location: Option<u64>, unfulfilled: i64, fulfilled: i64, restock_type: &str) -> bool {
+fn restock(
+    store: &mut Store,
+    variant: Option<u64>,
+    committed_at: Option<u64>,
+    location: Option<u64>,
+    unfulfilled: i64,
+    fulfilled: i64,
+    restock_type: &str,
+) -> bool {
     let Some(item) = variant.and_then(|v| store.variants.get(&v)).map(|v| v.inventory_item_id) else { return false };
     let target = location.or(committed_at).or_else(|| super::order_build::first_stocking_location(store, item));
     let back_in = match restock_type {
@@ -92,14 +104,31 @@ fn apply(store: &mut Store, id: u64, spec: RefundSpec) -> u64 {
         let fulfilled = quantity - unfulfilled;
         let subtotal = l.net_of(l.gone_quantity(), quantity);
         let taxes = l.taxes_of(l.gone_quantity(), quantity);
-        let restocked = restock(store, l.variant_id, l.detail.location_id.filter(|_| unfulfilled > 0), location, unfulfilled, fulfilled, &restock_type);
+        let restocked = restock(
+            store,
+            l.variant_id,
+            l.detail.location_id.filter(|_| unfulfilled > 0),
+            location,
+            unfulfilled,
+            fulfilled,
+            &restock_type,
+        );
         if let Some(line) = store.orders.get_mut(&id).and_then(|o| o.line_items.iter_mut().find(|x| x.id == line_id)) {
             line.detail.refunded_quantity += quantity;
             line.detail.unfulfillable_quantity += unfulfilled;
             line.detail.refunded_fulfilled_quantity += fulfilled;
         }
         let location_id = location.or(l.detail.location_id).filter(|_| restocked);
-        refund_lines.push(RefundLine { id: store.next_id(), line_item_id: line_id, quantity, restock_type, location_id, restocked, subtotal, taxes });
+        refund_lines.push(RefundLine {
+            id: store.next_id(),
+            line_item_id: line_id,
+            quantity,
+            restock_type,
+            location_id,
+            restocked,
+            subtotal,
+            taxes,
+        });
     }
     let o = &store.orders[&id];
     let mut shipping = Vec::new();
@@ -116,9 +145,25 @@ fn apply(store: &mut Store, id: u64, spec: RefundSpec) -> u64 {
         left -= take;
         shipping.push((shipping_line_id, take, tax.scale(take.shop, sub.shop.max(1))));
     }
-    let parent_default = o.transactions.iter().find(|t| t.status == "SUCCESS" && (t.kind == "SALE" || t.kind == "CAPTURE")).map(|t| t.id);
-    let transactions: Vec<(Bag, String, Option<u64>)> = spec.transactions.iter().map(|(cents, gateway, parent)| (from_presentment(o, *cents), gateway.clone(), parent.or(parent_default))).collect();
-    let shipping: Vec<RefundShipping> = shipping.into_iter().map(|(shipping_line_id, subtotal, tax)| RefundShipping { id: store.next_id(), shipping_line_id, subtotal, tax }).collect();
+    let parent_default = o
+        .transactions
+        .iter()
+        .find(|t| t.status == "SUCCESS" && (t.kind == "SALE" || t.kind == "CAPTURE"))
+        .map(|t| t.id);
+    let transactions: Vec<(Bag, String, Option<u64>)> = spec
+        .transactions
+        .iter()
+        .map(|(cents, gateway, parent)| (from_presentment(o, *cents), gateway.clone(), parent.or(parent_default)))
+        .collect();
+    let shipping: Vec<RefundShipping> = shipping
+        .into_iter()
+        .map(|(shipping_line_id, subtotal, tax)| RefundShipping {
+            id: store.next_id(),
+            shipping_line_id,
+            subtotal,
+            tax,
+        })
+        .collect();
     let t = now();
     let mut ids = Vec::new();
     let mut money = Bag::default();
@@ -127,10 +172,28 @@ fn apply(store: &mut Store, id: u64, spec: RefundSpec) -> u64 {
         ids.push(tid);
         money += amount;
         if let Some(o) = store.orders.get_mut(&id) {
-            o.transactions.push(Transaction { id: tid, kind: "REFUND".into(), status: "SUCCESS".into(), amount: cents_to_money(amount.shop), amount_presentment: cents_to_money(amount.presentment), parent_id, gateway, processed_at: t });
+            o.transactions.push(Transaction {
+                id: tid,
+                kind: "REFUND".into(),
+                status: "SUCCESS".into(),
+                amount: cents_to_money(amount.shop),
+                amount_presentment: cents_to_money(amount.presentment),
+                parent_id,
+                gateway,
+                processed_at: t,
+            });
         }
     }
-    let mut refund = Refund { id: refund_id, note: spec.note, lines: refund_lines, shipping, transaction_ids: ids, discrepancy: Bag::default(), created_at: t, processed_at: t };
+    let mut refund = Refund {
+        id: refund_id,
+        note: spec.note,
+        lines: refund_lines,
+        shipping,
+        transaction_ids: ids,
+        discrepancy: Bag::default(),
+        created_at: t,
+        processed_at: t,
+    };
     refund.discrepancy = money - refund.value();
     if let Some(o) = store.orders.get_mut(&id) {
         o.refunds.push(refund);
@@ -148,8 +211,19 @@ fn read(store: &Store, o: &Order, input: &Json) -> Result<RefundSpec, Vec<UserEr
     let mut errors = Vec::new();
     let multi = o.currency != o.detail.presentment_currency;
     match input.get("currency").and_then(Json::as_str) {
-        Some(c) if c != o.detail.presentment_currency => errors.push(UserError::new(&["currency"], format!("Currency must be the order's presentment currency ({})", o.detail.presentment_currency), None)),
-        None if multi => errors.push(UserError::new(&["currency"], format!("Currency is required for an order presented in {} with shop currency {}", o.detail.presentment_currency, o.currency), None)),
+        Some(c) if c != o.detail.presentment_currency => errors.push(UserError::new(
+            &["currency"],
+            format!("Currency must be the order's presentment currency ({})", o.detail.presentment_currency),
+            None,
+        )),
+        None if multi => errors.push(UserError::new(
+            &["currency"],
+            format!(
+                "Currency is required for an order presented in {} with shop currency {}",
+                o.detail.presentment_currency, o.currency
+            ),
+            None,
+        )),
         _ => {}
     }
     let mut lines = Vec::new();
@@ -158,22 +232,45 @@ fn read(store: &Store, o: &Order, input: &Json) -> Result<RefundSpec, Vec<UserEr
         let idx = i.to_string();
         let at = |f: &str| vec!["refundLineItems", idx.as_str(), f].into_iter().map(str::to_string).collect::<Vec<_>>();
         let err = |f: &str, m: String| UserError { field: Some(at(f)), message: m, code: None };
-        let Some(l) = rl.get("lineItemId").and_then(Json::as_str).and_then(|g| parse_gid("LineItem", g)).and_then(|lid| o.line_items.iter().find(|l| l.id == lid)) else {
+        let Some(l) = rl
+            .get("lineItemId")
+            .and_then(Json::as_str)
+            .and_then(|g| parse_gid("LineItem", g))
+            .and_then(|lid| o.line_items.iter().find(|l| l.id == lid))
+        else {
             errors.push(err("lineItemId", "Line item does not exist".into()));
             continue;
         };
         let quantity = rl.get("quantity").and_then(Json::as_i64).unwrap_or(0);
         let before: i64 = taken.iter().filter(|(id, _)| *id == l.id).map(|(_, q)| q).sum();
         let restock_type = rl.get("restockType").and_then(Json::as_str).unwrap_or("NO_RESTOCK").to_string();
-        let location = rl.get("locationId").and_then(Json::as_str).map(|g| parse_gid("Location", g).filter(|id| store.locations.contains_key(id)));
+        let location = rl
+            .get("locationId")
+            .and_then(Json::as_str)
+            .map(|g| parse_gid("Location", g).filter(|id| store.locations.contains_key(id)));
         if quantity < 1 {
             errors.push(err("quantity", "Quantity must be greater than 0".into()));
         } else if quantity + before > l.current_quantity() {
-            errors.push(err("quantity", format!("Quantity cannot refund more items than were purchased ({} refundable)", l.current_quantity() - before)));
+            errors.push(err(
+                "quantity",
+                format!(
+                    "Quantity cannot refund more items than were purchased ({} refundable)",
+                    l.current_quantity() - before
+                ),
+            ));
         } else if restock_type == "CANCEL" && quantity > l.remaining_quantity() {
-            errors.push(err("restockType", format!("Only unfulfilled items can be restocked with CANCEL ({} unfulfilled)", l.remaining_quantity())));
+            errors.push(err(
+                "restockType",
+                format!("Only unfulfilled items can be restocked with CANCEL ({} unfulfilled)", l.remaining_quantity()),
+            ));
         } else if restock_type == "RETURN" && quantity > l.kept_fulfilled_quantity() {
-            errors.push(err("restockType", format!("Only fulfilled items can be restocked with RETURN ({} fulfilled)", l.kept_fulfilled_quantity())));
+            errors.push(err(
+                "restockType",
+                format!(
+                    "Only fulfilled items can be restocked with RETURN ({} fulfilled)",
+                    l.kept_fulfilled_quantity()
+                ),
+            ));
         } else if location == Some(None) {
             errors.push(err("locationId", "Location does not exist".into()));
         } else {
@@ -187,7 +284,11 @@ fn read(store: &Store, o: &Order, input: &Json) -> Result<RefundSpec, Vec<UserEr
             Some(cents) => {
                 let left: i64 = refundable_shipping(o).iter().map(|(_, sub, _)| sub.presentment).sum();
                 if cents > left {
-                    errors.push(UserError::new(&["shipping", "amount"], format!("Shipping refund amount exceeds the refundable shipping ({})", cents_to_money(left)), None));
+                    errors.push(UserError::new(
+                        &["shipping", "amount"],
+                        format!("Shipping refund amount exceeds the refundable shipping ({})", cents_to_money(left)),
+                        None,
+                    ));
                 }
                 ShippingRefund::Amount(cents)
             }
@@ -199,22 +300,52 @@ fn read(store: &Store, o: &Order, input: &Json) -> Result<RefundSpec, Vec<UserEr
     for (i, t) in input.get("transactions").and_then(Json::as_array).into_iter().flatten().enumerate() {
         let idx = i.to_string();
         let amount = t.get("amount").and_then(parse_cents).filter(|a| *a > 0);
-        let parent = t.get("parentId").and_then(Json::as_str).map(|g| parse_gid("OrderTransaction", g).filter(|p| o.transactions.iter().any(|x| x.id == *p)));
+        let parent = t
+            .get("parentId")
+            .and_then(Json::as_str)
+            .map(|g| parse_gid("OrderTransaction", g).filter(|p| o.transactions.iter().any(|x| x.id == *p)));
         match (t.get("kind").and_then(Json::as_str), amount, parent) {
-            (Some(k), _, _) if k != "REFUND" => errors.push(UserError::new(&["transactions", &idx, "kind"], "Refund transactions must be of kind REFUND", None)),
-            (_, None, _) => errors.push(UserError::new(&["transactions", &idx, "amount"], "Amount must be greater than 0", None)),
-            (_, _, Some(None)) => errors.push(UserError::new(&["transactions", &idx, "parentId"], "Parent transaction does not exist", None)),
-            (_, Some(a), p) => transactions.push((a, t.get("gateway").and_then(Json::as_str).unwrap_or("manual").to_string(), p.flatten())),
+            (Some(k), _, _) if k != "REFUND" => errors.push(UserError::new(
+                &["transactions", &idx, "kind"],
+                "Refund transactions must be of kind REFUND",
+                None,
+            )),
+            (_, None, _) => {
+                errors.push(UserError::new(&["transactions", &idx, "amount"], "Amount must be greater than 0", None))
+            }
+            (_, _, Some(None)) => errors.push(UserError::new(
+                &["transactions", &idx, "parentId"],
+                "Parent transaction does not exist",
+                None,
+            )),
+            (_, Some(a), p) => transactions.push((
+                a,
+                t.get("gateway").and_then(Json::as_str).unwrap_or("manual").to_string(),
+                p.flatten(),
+            )),
         }
     }
     let t = totals(o);
     let refundable = t.received.presentment - t.refunded.presentment;
     let asked: i64 = transactions.iter().map(|(a, _, _)| a).sum();
     if asked > refundable && !input.get("allowOverRefunding").and_then(Json::as_bool).unwrap_or(false) {
-        errors.push(UserError::new(&["transactions"], format!("Refund amount {} exceeds the refundable amount {}", cents_to_money(asked), cents_to_money(refundable)), None));
+        errors.push(UserError::new(
+            &["transactions"],
+            format!(
+                "Refund amount {} exceeds the refundable amount {}",
+                cents_to_money(asked),
+                cents_to_money(refundable)
+            ),
+            None,
+        ));
     }
     if errors.is_empty() {
-        Ok(RefundSpec { note: input.get("note").and_then(Json::as_str).map(str::to_string), lines, shipping, transactions })
+        Ok(RefundSpec {
+            note: input.get("note").and_then(Json::as_str).map(str::to_string),
+            lines,
+            shipping,
+            transactions,
+        })
     } else {
         Err(errors)
     }
@@ -224,7 +355,12 @@ fn read(store: &Store, o: &Order, input: &Json) -> Result<RefundSpec, Vec<UserEr
 pub fn refund_create(store: &mut Store, a: &Map<String, Json>) -> Json {
     let input = a.get("input").cloned().unwrap_or(Json::Null);
     let fail = |errors: &[UserError]| json!({"refund": null, "order": null, "userErrors": user_errors(errors)});
-    let Some(id) = input.get("orderId").and_then(Json::as_str).and_then(|g| parse_gid("Order", g)).filter(|id| store.orders.contains_key(id)) else {
+    let Some(id) = input
+        .get("orderId")
+        .and_then(Json::as_str)
+        .and_then(|g| parse_gid("Order", g))
+        .filter(|id| store.orders.contains_key(id))
+    else {
         return fail(&[UserError::new(&["orderId"], "Order does not exist", None)]);
     };
     match read(store, &store.orders[&id], &input) {
@@ -280,8 +416,20 @@ pub fn refund_json(o: &Order, r: &Refund) -> Json {
         })
         .collect();
     let transactions: Vec<&Transaction> = o.transactions.iter().filter(|t| r.transaction_ids.contains(&t.id)).collect();
-    let refunded: Bag = transactions.iter().map(|t| Bag { shop: crate::store::model::money_cents(&t.amount), presentment: crate::store::model::money_cents(&t.amount_presentment) }).sum();
-    let adjustments = if r.discrepancy.is_zero() { vec![] } else { vec![json!({"id": gid("OrderAdjustment", r.id), "amountSet": bag(o, -r.discrepancy), "taxAmountSet": bag(o, Bag::default()), "reason": "REFUND_DISCREPANCY"})] };
+    let refunded: Bag = transactions
+        .iter()
+        .map(|t| Bag {
+            shop: crate::store::model::money_cents(&t.amount),
+            presentment: crate::store::model::money_cents(&t.amount_presentment),
+        })
+        .sum();
+    let adjustments = if r.discrepancy.is_zero() {
+        vec![]
+    } else {
+        vec![
+            json!({"id": gid("OrderAdjustment", r.id), "amountSet": bag(o, -r.discrepancy), "taxAmountSet": bag(o, Bag::default()), "reason": "REFUND_DISCREPANCY"}),
+        ]
+    };
     json!({
         "id": gid("Refund", r.id), "legacyResourceId": r.id.to_string(), "note": r.note, "createdAt": ts(&r.created_at), "updatedAt": ts(&r.created_at),
         "processedAt": ts(&r.processed_at), "order": rel("Order", o.id), "totalRefundedSet": bag(o, refunded), "return": null, "staffMember": null, "duties": [],
@@ -292,5 +440,7 @@ pub fn refund_json(o: &Order, r: &Refund) -> Json {
 
 /// The refund with `id`, found through its order.
 pub fn refund_node<'c>(ctx: &'c Ctx<'c>, store: &Store, id: u64) -> Option<Node<'c>> {
-    store.orders.values().find_map(|o| o.refunds.iter().find(|r| r.id == id).map(|r| Node::new(ctx, "Refund", refund_json(o, r), Rel::None)))
+    store.orders.values().find_map(|o| {
+        o.refunds.iter().find(|r| r.id == id).map(|r| Node::new(ctx, "Refund", refund_json(o, r), Rel::None))
+    })
 }

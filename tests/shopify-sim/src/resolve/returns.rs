@@ -24,8 +24,18 @@ fn find(store: &Store, id: u64) -> Option<(u64, usize)> {
 
 /// Units of a fulfillment line item not yet claimed by a live return.
 fn returnable(o: &Order, fulfillment_line_item_id: u64) -> Option<(u64, i64)> {
-    let (line_item_id, shipped) = o.fulfillments.iter().find_map(|f| f.line_ids.iter().position(|id| *id == fulfillment_line_item_id).map(|i| f.lines[i]))?;
-    let claimed: i64 = o.returns.iter().filter(|r| r.counts()).flat_map(|r| &r.lines).filter(|l| l.fulfillment_line_item_id == fulfillment_line_item_id).map(|l| l.quantity).sum();
+    let (line_item_id, shipped) = o
+        .fulfillments
+        .iter()
+        .find_map(|f| f.line_ids.iter().position(|id| *id == fulfillment_line_item_id).map(|i| f.lines[i]))?;
+    let claimed: i64 = o
+        .returns
+        .iter()
+        .filter(|r| r.counts())
+        .flat_map(|r| &r.lines)
+        .filter(|l| l.fulfillment_line_item_id == fulfillment_line_item_id)
+        .map(|l| l.quantity)
+        .sum();
     Some((line_item_id, shipped - claimed))
 }
 
@@ -35,11 +45,19 @@ fn open(store: &mut Store, input: &Json, root: &str, status: &str) -> Json {
         let field: Vec<&str> = std::iter::once(root).chain(path.iter().copied()).collect();
         UserError::new(&field, msg, Some(code))
     };
-    let Some(order_id) = input.get("orderId").and_then(Json::as_str).and_then(|g| parse_gid("Order", g)).filter(|id| store.orders.contains_key(id)) else {
+    let Some(order_id) = input
+        .get("orderId")
+        .and_then(Json::as_str)
+        .and_then(|g| parse_gid("Order", g))
+        .filter(|id| store.orders.contains_key(id))
+    else {
         return payload(None, &[err(&["orderId"], "Order does not exist".into(), "NOT_FOUND")]);
     };
     if input.get("exchangeLineItems").and_then(Json::as_array).is_some_and(|l| !l.is_empty()) {
-        return payload(None, &[err(&["exchangeLineItems"], "shopify-sim does not simulate exchanges".into(), "FEATURE_NOT_ENABLED")]);
+        return payload(
+            None,
+            &[err(&["exchangeLineItems"], "shopify-sim does not simulate exchanges".into(), "FEATURE_NOT_ENABLED")],
+        );
     }
     let o = &store.orders[&order_id];
     let mut errors = Vec::new();
@@ -47,26 +65,54 @@ fn open(store: &mut Store, input: &Json, root: &str, status: &str) -> Json {
     for (i, l) in input.get("returnLineItems").and_then(Json::as_array).into_iter().flatten().enumerate() {
         let idx = i.to_string();
         let quantity = l.get("quantity").and_then(Json::as_i64).unwrap_or(0);
-        let fli = l.get("fulfillmentLineItemId").and_then(Json::as_str).and_then(|g| parse_gid("FulfillmentLineItem", g));
+        let fli =
+            l.get("fulfillmentLineItemId").and_then(Json::as_str).and_then(|g| parse_gid("FulfillmentLineItem", g));
         let Some((fli, (line_item_id, left))) = fli.and_then(|f| returnable(o, f).map(|r| (f, r))) else {
-            errors.push(err(&["returnLineItems", &idx, "fulfillmentLineItemId"], "Fulfillment line item does not exist".into(), "NOT_FOUND"));
+            errors.push(err(
+                &["returnLineItems", &idx, "fulfillmentLineItemId"],
+                "Fulfillment line item does not exist".into(),
+                "NOT_FOUND",
+            ));
             continue;
         };
         if quantity < 1 {
-            errors.push(err(&["returnLineItems", &idx, "quantity"], "Quantity must be greater than 0".into(), "GREATER_THAN"));
+            errors.push(err(
+                &["returnLineItems", &idx, "quantity"],
+                "Quantity must be greater than 0".into(),
+                "GREATER_THAN",
+            ));
         } else if quantity > left {
-            errors.push(err(&["returnLineItems", &idx, "quantity"], format!("Quantity is greater than the returnable quantity ({left})"), "INVALID"));
+            errors.push(err(
+                &["returnLineItems", &idx, "quantity"],
+                format!("Quantity is greater than the returnable quantity ({left})"),
+                "INVALID",
+            ));
         } else {
             let text = |k: &str| l.get(k).and_then(Json::as_str).map(str::to_string);
-            lines.push((fli, line_item_id, quantity, text("returnReasonNote").unwrap_or_default(), text("customerNote")));
+            lines.push((
+                fli,
+                line_item_id,
+                quantity,
+                text("returnReasonNote").unwrap_or_default(),
+                text("customerNote"),
+            ));
         }
     }
     if lines.is_empty() && errors.is_empty() {
         errors.push(err(&["returnLineItems"], "Return line items can't be blank".into(), "BLANK"));
     }
     let fee = input.get("returnShippingFee").and_then(|f| f.get("amount")).filter(|m| !m.is_null());
-    if let Some(m) = fee.filter(|m| m.get("currencyCode").and_then(Json::as_str) != Some(&o.detail.presentment_currency)) {
-        errors.push(err(&["returnShippingFee", "amount", "currencyCode"], format!("Currency {} is not the order's presentment currency {}", m["currencyCode"], o.detail.presentment_currency), "INVALID"));
+    if let Some(m) =
+        fee.filter(|m| m.get("currencyCode").and_then(Json::as_str) != Some(&o.detail.presentment_currency))
+    {
+        errors.push(err(
+            &["returnShippingFee", "amount", "currencyCode"],
+            format!(
+                "Currency {} is not the order's presentment currency {}",
+                m["currencyCode"], o.detail.presentment_currency
+            ),
+            "INVALID",
+        ));
     }
     if !errors.is_empty() {
         return payload(None, &errors);
@@ -76,11 +122,28 @@ fn open(store: &mut Store, input: &Json, root: &str, status: &str) -> Json {
     let id = store.next_id();
     let lines: Vec<ReturnLine> = lines
         .into_iter()
-        .map(|(fulfillment_line_item_id, line_item_id, quantity, reason_note, customer_note)| ReturnLine { id: store.next_id(), fulfillment_line_item_id, line_item_id, quantity, reason_note, customer_note })
+        .map(|(fulfillment_line_item_id, line_item_id, quantity, reason_note, customer_note)| ReturnLine {
+            id: store.next_id(),
+            fulfillment_line_item_id,
+            line_item_id,
+            quantity,
+            reason_note,
+            customer_note,
+        })
         .collect();
     let t = now();
     let approved_at = (status == "OPEN").then_some(t);
-    let ret = Return { id, name, status: status.into(), lines, shipping_fee, decline: None, created_at: t, approved_at, closed_at: None };
+    let ret = Return {
+        id,
+        name,
+        status: status.into(),
+        lines,
+        shipping_fee,
+        decline: None,
+        created_at: t,
+        approved_at,
+        closed_at: None,
+    };
     if let Some(o) = store.orders.get_mut(&order_id) {
         o.returns.push(ret);
     }
@@ -99,7 +162,15 @@ fn emit(store: &mut Store, order_id: u64, id: u64, topic: &'static str) {
 }
 
 /// Moves a return from one of `from` to `to`, raising `topic`.
-fn transition(store: &mut Store, raw_id: Option<&str>, field: &[&str], from: &[&str], to: &str, topic: &'static str, decline: Option<(String, Option<String>)>) -> Json {
+fn transition(
+    store: &mut Store,
+    raw_id: Option<&str>,
+    field: &[&str],
+    from: &[&str],
+    to: &str,
+    topic: &'static str,
+    decline: Option<(String, Option<String>)>,
+) -> Json {
     let Some((order_id, i)) = raw_id.and_then(|g| parse_gid("Return", g)).and_then(|id| find(store, id)) else {
         return payload(None, &[UserError::new(field, "Return does not exist", Some("NOT_FOUND"))]);
     };
@@ -129,11 +200,21 @@ pub fn dispatch(store: &mut Store, name: &str, a: &Map<String, Json>) -> Option<
     Some(match name {
         "returnCreate" => open(store, &a.get("returnInput").cloned().unwrap_or(Json::Null), "returnInput", "OPEN"),
         "returnRequest" => open(store, &input, "input", "REQUESTED"),
-        "returnApproveRequest" => transition(store, input_id, &["input", "id"], &["REQUESTED"], "OPEN", "returns/approve", None),
+        "returnApproveRequest" => {
+            transition(store, input_id, &["input", "id"], &["REQUESTED"], "OPEN", "returns/approve", None)
+        }
         "returnDeclineRequest" => {
             let reason = input.get("declineReason").and_then(Json::as_str).unwrap_or("OTHER").to_string();
             let note = input.get("declineNote").and_then(Json::as_str).map(str::to_string);
-            transition(store, input_id, &["input", "id"], &["REQUESTED"], "DECLINED", "returns/decline", Some((reason, note)))
+            transition(
+                store,
+                input_id,
+                &["input", "id"],
+                &["REQUESTED"],
+                "DECLINED",
+                "returns/decline",
+                Some((reason, note)),
+            )
         }
         "returnClose" => transition(store, id, &["id"], &["OPEN"], "CLOSED", "returns/close", None),
         "returnCancel" => transition(store, id, &["id"], &["REQUESTED", "OPEN"], "CANCELED", "returns/cancel", None),
@@ -180,7 +261,8 @@ pub fn return_json(o: &Order, r: &Return) -> Json {
             })
         })
         .collect();
-    let fees: Vec<Json> = r.shipping_fee.iter().map(|f| json!({"id": gid("ReturnShippingFee", r.id), "amountSet": bag(o, *f)})).collect();
+    let fees: Vec<Json> =
+        r.shipping_fee.iter().map(|f| json!({"id": gid("ReturnShippingFee", r.id), "amountSet": bag(o, *f)})).collect();
     json!({
         "id": gid("Return", r.id), "name": r.name, "status": r.status, "createdAt": ts(&r.created_at), "closedAt": r.closed_at.as_ref().map(ts),
         "requestApprovedAt": r.approved_at.as_ref().map(ts), "order": rel("Order", o.id), "totalQuantity": r.lines.iter().map(|l| l.quantity).sum::<i64>(),
@@ -192,5 +274,7 @@ pub fn return_json(o: &Order, r: &Return) -> Json {
 
 /// The return with `id`, found through its order.
 pub fn return_node<'c>(ctx: &'c Ctx<'c>, store: &Store, id: u64) -> Option<Node<'c>> {
-    store.orders.values().find_map(|o| o.returns.iter().find(|r| r.id == id).map(|r| Node::new(ctx, "Return", return_json(o, r), Rel::None)))
+    store.orders.values().find_map(|o| {
+        o.returns.iter().find(|r| r.id == id).map(|r| Node::new(ctx, "Return", return_json(o, r), Rel::None))
+    })
 }

@@ -54,8 +54,15 @@ pub fn subscription_node<'c>(ctx: &'c Ctx<'c>, s: &Subscription) -> Node<'c> {
 }
 
 /// `Query.webhookSubscriptions` (filters `topics`, `uri`, `format`).
-pub fn subscriptions<'a>(ctx: &'a Ctx<'a>, info: &ResolveInfo<'_>, a: &Map<String, Json>) -> Result<ResolvedValue<'a>, FieldError> {
-    let topics: Option<Vec<String>> = a.get("topics").and_then(Json::as_array).map(|t| t.iter().filter_map(Json::as_str).map(str::to_string).collect());
+pub fn subscriptions<'a>(
+    ctx: &'a Ctx<'a>,
+    info: &ResolveInfo<'_>,
+    a: &Map<String, Json>,
+) -> Result<ResolvedValue<'a>, FieldError> {
+    let topics: Option<Vec<String>> = a
+        .get("topics")
+        .and_then(Json::as_array)
+        .map(|t| t.iter().filter_map(Json::as_str).map(str::to_string).collect());
     let uri = a.get("uri").and_then(Json::as_str);
     let format = a.get("format").and_then(Json::as_str);
     let store = ctx.store();
@@ -83,7 +90,11 @@ pub fn create(store: &mut Store, a: &Map<String, Json>) -> Json {
     let error = if !(uri.starts_with("https://") || uri.starts_with("http://")) {
         Some(UserError::new(&["webhookSubscription", "callbackUrl"], "Address is invalid", None))
     } else if store.subscriptions.values().any(|s| s.topic == topic && s.uri == uri) {
-        Some(UserError::new(&["webhookSubscription", "callbackUrl"], "Address for this topic has already been taken", None))
+        Some(UserError::new(
+            &["webhookSubscription", "callbackUrl"],
+            "Address for this topic has already been taken",
+            None,
+        ))
     } else if name.as_deref().is_some_and(|n| !valid_name(n)) {
         Some(UserError::new(&["webhookSubscription", "name"], "Name is invalid", None))
     } else if name.is_some() && store.subscriptions.values().any(|s| s.name == name) {
@@ -104,7 +115,14 @@ pub fn create(store: &mut Store, a: &Map<String, Json>) -> Json {
             uri,
             format: input.get("format").and_then(Json::as_str).unwrap_or("JSON").to_string(),
             name,
-            include_fields: input.get("includeFields").and_then(Json::as_array).into_iter().flatten().filter_map(Json::as_str).map(str::to_string).collect(),
+            include_fields: input
+                .get("includeFields")
+                .and_then(Json::as_array)
+                .into_iter()
+                .flatten()
+                .filter_map(Json::as_str)
+                .map(str::to_string)
+                .collect(),
             consecutive_failures: 0,
             created_at: t,
             updated_at: t,

@@ -45,6 +45,14 @@ impl LevelHistory {
         let before = self.last.insert((item, location), available).unwrap_or(0);
         let cause = if self.cause.is_empty() { "api".to_string() } else { self.cause.clone() };
         let seq = self.changes.len() as u64 + 1;
-        self.changes.push(LevelChange { seq, inventory_item_id: item, location_id: location, available, delta: available - before, cause, at });
+        self.changes.push(LevelChange {
+            seq,
+            inventory_item_id: item,
+            location_id: location,
+            available,
+            delta: available - before,
+            cause,
+            at,
+        });
     }
 }

@@ -169,7 +169,8 @@ pub fn split(total: i64, weights: &[i64]) -> Vec<i64> {
         return out;
     }
     let mut parts: Vec<i64> = weights.iter().map(|w| (total as i128 * *w as i128 / sum) as i64).collect();
-    let mut remainders: Vec<(i128, usize)> = weights.iter().enumerate().map(|(i, w)| ((total as i128 * *w as i128 % sum).abs(), i)).collect();
+    let mut remainders: Vec<(i128, usize)> =
+        weights.iter().enumerate().map(|(i, w)| ((total as i128 * *w as i128 % sum).abs(), i)).collect();
     remainders.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
     let mut left = total - parts.iter().sum::<i64>();
     let step = left.signum();

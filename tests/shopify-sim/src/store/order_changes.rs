@@ -53,7 +53,8 @@ pub struct Refund {
 impl Refund {
     /// The value of the refunded lines and shipping, taxes included.
     pub fn value(&self) -> Bag {
-        self.lines.iter().map(|l| l.subtotal + l.tax()).sum::<Bag>() + self.shipping.iter().map(|s| s.subtotal + s.tax).sum()
+        self.lines.iter().map(|l| l.subtotal + l.tax()).sum::<Bag>()
+            + self.shipping.iter().map(|s| s.subtotal + s.tax).sum()
     }
 }
 

@@ -3,7 +3,9 @@
 
 use super::model::LineItem;
 use super::money::{split_bag, Bag, RATE_SCALE};
-use super::order_detail::{DiscountAllocation, DiscountApplication, DiscountKind, DiscountValue, ShippingLine, TaxLine};
+use super::order_detail::{
+    DiscountAllocation, DiscountApplication, DiscountKind, DiscountValue, ShippingLine, TaxLine,
+};
 
 /// A tax to put on a line: a given amount, or computed from the rate when `amount` is None.
 #[derive(Clone, Debug)]
@@ -51,8 +53,20 @@ pub fn tax_on(base: Bag, rate: i64, included: bool) -> Bag {
     }
 }
 
-fn application(kind: DiscountKind, value: DiscountValue, method: &str, selection: &str, target: &str) -> DiscountApplication {
-    DiscountApplication { kind, value, allocation_method: method.into(), target_selection: selection.into(), target_type: target.into() }
+fn application(
+    kind: DiscountKind,
+    value: DiscountValue,
+    method: &str,
+    selection: &str,
+    target: &str,
+) -> DiscountApplication {
+    DiscountApplication {
+        kind,
+        value,
+        allocation_method: method.into(),
+        target_selection: selection.into(),
+        target_type: target.into(),
+    }
 }
 
 fn allocate(lines: &mut [LineItem], index: usize, amounts: &[Bag]) {
@@ -71,27 +85,55 @@ pub fn price(p: Pricing<'_>) -> Vec<DiscountApplication> {
         match d {
             DiscountSpec::LineFixed { line, title, amount } => {
                 let Some(l) = p.lines.get_mut(*line) else { continue };
-                let amount = Bag { shop: amount.shop.min(l.original_total().shop), presentment: amount.presentment.min(l.original_total().presentment) };
+                let amount = Bag {
+                    shop: amount.shop.min(l.original_total().shop),
+                    presentment: amount.presentment.min(l.original_total().presentment),
+                };
                 l.detail.discount_allocations.push(DiscountAllocation { application: index, amount });
-                applications.push(application(DiscountKind::Automatic { title: title.clone() }, DiscountValue::Fixed(amount), "ACROSS", "ENTITLED", "LINE_ITEM"));
+                applications.push(application(
+                    DiscountKind::Automatic { title: title.clone() },
+                    DiscountValue::Fixed(amount),
+                    "ACROSS",
+                    "ENTITLED",
+                    "LINE_ITEM",
+                ));
             }
             DiscountSpec::CodeFixed { code, amount } => {
                 let bases: Vec<Bag> = p.lines.iter().map(|l| l.net_total()).collect();
                 let sum: Bag = bases.iter().copied().sum();
-                let capped = Bag { shop: amount.shop.min(sum.shop), presentment: amount.presentment.min(sum.presentment) };
+                let capped =
+                    Bag { shop: amount.shop.min(sum.shop), presentment: amount.presentment.min(sum.presentment) };
                 allocate(p.lines, index, &split_bag(capped, &bases));
-                applications.push(application(DiscountKind::Code { code: code.clone() }, DiscountValue::Fixed(*amount), "ACROSS", "ALL", "LINE_ITEM"));
+                applications.push(application(
+                    DiscountKind::Code { code: code.clone() },
+                    DiscountValue::Fixed(*amount),
+                    "ACROSS",
+                    "ALL",
+                    "LINE_ITEM",
+                ));
             }
             DiscountSpec::CodePercentage { code, percentage } => {
                 let amounts: Vec<Bag> = p.lines.iter().map(|l| l.net_total().scale(*percentage, RATE_SCALE)).collect();
                 allocate(p.lines, index, &amounts);
-                applications.push(application(DiscountKind::Code { code: code.clone() }, DiscountValue::Percentage(*percentage), "ACROSS", "ALL", "LINE_ITEM"));
+                applications.push(application(
+                    DiscountKind::Code { code: code.clone() },
+                    DiscountValue::Percentage(*percentage),
+                    "ACROSS",
+                    "ALL",
+                    "LINE_ITEM",
+                ));
             }
             DiscountSpec::CodeFreeShipping { code } => {
                 for s in p.shipping.iter_mut() {
                     s.discount_allocations.push(DiscountAllocation { application: index, amount: s.price });
                 }
-                applications.push(application(DiscountKind::Code { code: code.clone() }, DiscountValue::Percentage(RATE_SCALE), "EACH", "ALL", "SHIPPING_LINE"));
+                applications.push(application(
+                    DiscountKind::Code { code: code.clone() },
+                    DiscountValue::Percentage(RATE_SCALE),
+                    "EACH",
+                    "ALL",
+                    "SHIPPING_LINE",
+                ));
             }
         }
     }
@@ -107,7 +149,8 @@ pub fn price(p: Pricing<'_>) -> Vec<DiscountApplication> {
         l.detail.tax_lines.extend(specs.iter().map(|s| resolve(s, base)));
     }
     for spec in &p.order_taxes {
-        let bases: Vec<Bag> = p.lines.iter().map(|l| if l.detail.taxable { l.net_total() } else { Bag::default() }).collect();
+        let bases: Vec<Bag> =
+            p.lines.iter().map(|l| if l.detail.taxable { l.net_total() } else { Bag::default() }).collect();
         let amounts = match spec.amount {
             Some(total) => split_bag(total, &bases),
             None => bases.iter().map(|b| tax_on(*b, spec.rate, included)).collect(),

@@ -49,7 +49,11 @@ fn transaction_bag(t: &Transaction) -> Bag {
 
 /// Successful transactions of these kinds, summed.
 pub fn transacted(o: &Order, kinds: &[&str]) -> Bag {
-    o.transactions.iter().filter(|t| t.status == "SUCCESS" && kinds.contains(&t.kind.as_str())).map(transaction_bag).sum()
+    o.transactions
+        .iter()
+        .filter(|t| t.status == "SUCCESS" && kinds.contains(&t.kind.as_str()))
+        .map(transaction_bag)
+        .sum()
 }
 
 /// The order's totals.
@@ -57,7 +61,13 @@ pub fn totals(o: &Order) -> Totals {
     let mut t = Totals::default();
     for l in &o.line_items {
         let removed = l.detail.removed_quantity;
-        let order_level: Bag = l.detail.discount_allocations.iter().filter(|a| o.detail.discount_applications.get(a.application).is_some_and(|d| d.order_level())).map(|a| a.amount).sum();
+        let order_level: Bag = l
+            .detail
+            .discount_allocations
+            .iter()
+            .filter(|a| o.detail.discount_applications.get(a.application).is_some_and(|d| d.order_level()))
+            .map(|a| a.amount)
+            .sum();
         t.line_items += l.unit() * (l.quantity - removed);
         t.subtotal += l.net_total() - l.share(l.net_total(), removed);
         t.discounts += l.all_discounts() - l.share(l.all_discounts(), removed);
@@ -120,9 +130,17 @@ pub fn settle_financial_status(o: &mut Order) {
     let t = totals(o);
     let authorized = transacted(o, &["AUTHORIZATION"]);
     o.financial_status = if t.refunded.shop > 0 {
-        if t.refunded.shop >= t.received.shop { "REFUNDED" } else { "PARTIALLY_REFUNDED" }
+        if t.refunded.shop >= t.received.shop {
+            "REFUNDED"
+        } else {
+            "PARTIALLY_REFUNDED"
+        }
     } else if t.received.shop > 0 {
-        if t.received.shop >= t.current_total.shop { "PAID" } else { "PARTIALLY_PAID" }
+        if t.received.shop >= t.current_total.shop {
+            "PAID"
+        } else {
+            "PARTIALLY_PAID"
+        }
     } else if authorized.shop > 0 {
         "AUTHORIZED"
     } else if o.financial_status == "VOIDED" || o.financial_status == "EXPIRED" {

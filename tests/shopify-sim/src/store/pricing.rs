@@ -137,7 +137,12 @@ impl Pricing {
     /// and those with an exchange rate.
     pub fn currencies(&self) -> Vec<String> {
         let mut out = vec![SHOP_CURRENCY.to_string()];
-        let more = self.markets.values().map(|m| &m.currency).chain(self.company_locations.values().map(|l| &l.currency)).chain(self.exchange_rates.keys());
+        let more = self
+            .markets
+            .values()
+            .map(|m| &m.currency)
+            .chain(self.company_locations.values().map(|l| &l.currency))
+            .chain(self.exchange_rates.keys());
         for c in more {
             if !out.contains(c) {
                 out.push(c.clone());
@@ -161,9 +166,12 @@ impl Pricing {
     pub fn catalogs_for(&self, context: &BuyerContext) -> Vec<&Catalog> {
         let active = self.catalogs.values().filter(|c| c.status == "ACTIVE");
         match (context.company_location_id, &context.country) {
-            (Some(location), _) => active.filter(|c| matches!(&c.context, CatalogContext::CompanyLocations(ids) if ids.contains(&location))).collect(),
+            (Some(location), _) => active
+                .filter(|c| matches!(&c.context, CatalogContext::CompanyLocations(ids) if ids.contains(&location)))
+                .collect(),
             (None, Some(country)) => {
-                let markets: Vec<u64> = self.markets.values().filter(|m| m.countries.contains(country)).map(|m| m.id).collect();
+                let markets: Vec<u64> =
+                    self.markets.values().filter(|m| m.countries.contains(country)).map(|m| m.id).collect();
                 active.filter(|c| matches!(&c.context, CatalogContext::Markets(ids) if ids.iter().any(|id| markets.contains(id)))).collect()
             }
             (None, None) => Vec::new(),

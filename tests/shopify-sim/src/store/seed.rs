@@ -105,13 +105,15 @@ impl Store {
         for l in &seed.locations {
             let id = self.next_id();
             let t = now();
-            self.locations.insert(id, Location { id, name: l.name.clone(), is_active: true, created_at: t, updated_at: t });
+            self.locations
+                .insert(id, Location { id, name: l.name.clone(), is_active: true, created_at: t, updated_at: t });
         }
         for p in &seed.products {
             let t = now();
             let pid = self.next_id();
             let option_id = self.next_id();
-            let values: Vec<String> = p.variants.iter().map(|v| v.option.clone().unwrap_or_else(|| v.sku.clone())).collect();
+            let values: Vec<String> =
+                p.variants.iter().map(|v| v.option.clone().unwrap_or_else(|| v.sku.clone())).collect();
             self.products.insert(
                 pid,
                 Product {
@@ -171,7 +173,13 @@ impl Store {
     }
 
     /// Adds a variant (and its inventory item) to a product; returns the variant id.
-    pub fn insert_variant(&mut self, product_id: u64, sku: &str, price: &str, option_values: Vec<(String, String)>) -> u64 {
+    pub fn insert_variant(
+        &mut self,
+        product_id: u64,
+        sku: &str,
+        price: &str,
+        option_values: Vec<(String, String)>,
+    ) -> u64 {
         let t = now();
         let vid = self.next_id();
         let item_id = self.next_id();

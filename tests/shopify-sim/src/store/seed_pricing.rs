@@ -3,7 +3,10 @@
 //! prices, quantity breaks and rules) and `exchange_rates`.
 
 use super::money::{parse_cents, parse_rate};
-use super::pricing::{Catalog, CatalogContext, Company, CompanyLocation, FixedPrice, Market, PriceBreak, PriceList, QuantityRule, SHOP_CURRENCY};
+use super::pricing::{
+    Catalog, CatalogContext, Company, CompanyLocation, FixedPrice, Market, PriceBreak, PriceList, QuantityRule,
+    SHOP_CURRENCY,
+};
 use super::seed::{handleize, Seed};
 use super::{now, Store};
 use serde::Deserialize;
@@ -119,22 +122,47 @@ impl Store {
     /// Loads the pricing sections of a seed (after products, whose SKUs they name).
     pub fn load_pricing_seed(&mut self, seed: &Seed) -> Result<(), String> {
         for (currency, rate) in &seed.exchange_rates {
-            let rate = parse_rate(rate).filter(|r| *r > 0).ok_or_else(|| format!("seed: exchange rate for {currency} ({rate}) is not a positive decimal"))?;
+            let rate = parse_rate(rate)
+                .filter(|r| *r > 0)
+                .ok_or_else(|| format!("seed: exchange rate for {currency} ({rate}) is not a positive decimal"))?;
             self.pricing.exchange_rates.insert(currency.clone(), rate);
         }
         let t = now();
         for m in &seed.markets {
             let id = self.next_id();
             let handle = m.handle.clone().unwrap_or_else(|| handleize(&m.name));
-            self.pricing.markets.insert(id, Market { id, name: m.name.clone(), handle, currency: m.currency.clone(), countries: m.countries.clone(), created_at: t });
+            self.pricing.markets.insert(
+                id,
+                Market {
+                    id,
+                    name: m.name.clone(),
+                    handle,
+                    currency: m.currency.clone(),
+                    countries: m.countries.clone(),
+                    created_at: t,
+                },
+            );
         }
         for c in &seed.companies {
             let company_id = self.next_id();
-            self.pricing.companies.insert(company_id, Company { id: company_id, name: c.name.clone(), external_id: c.external_id.clone(), created_at: t });
+            self.pricing.companies.insert(
+                company_id,
+                Company { id: company_id, name: c.name.clone(), external_id: c.external_id.clone(), created_at: t },
+            );
             for l in &c.locations {
                 let id = self.next_id();
                 let currency = l.currency.clone().unwrap_or_else(|| SHOP_CURRENCY.to_string());
-                self.pricing.company_locations.insert(id, CompanyLocation { id, company_id, name: l.name.clone(), external_id: l.external_id.clone(), currency, created_at: t });
+                self.pricing.company_locations.insert(
+                    id,
+                    CompanyLocation {
+                        id,
+                        company_id,
+                        name: l.name.clone(),
+                        external_id: l.external_id.clone(),
+                        currency,
+                        created_at: t,
+                    },
+                );
             }
         }
         for c in &seed.catalogs {
@@ -146,11 +174,19 @@ impl Store {
     fn load_catalog(&mut self, c: &SeedCatalog) -> Result<(), String> {
         let (context, currency) = match (&c.market, &c.company_location) {
             (Some(name), None) => {
-                let m = self.pricing.markets.values().find(|m| &m.name == name).ok_or_else(|| format!("seed: catalog {:?} names unknown market {name:?}", c.title))?;
+                let m = self
+                    .pricing
+                    .markets
+                    .values()
+                    .find(|m| &m.name == name)
+                    .ok_or_else(|| format!("seed: catalog {:?} names unknown market {name:?}", c.title))?;
                 (CatalogContext::Markets(vec![m.id]), m.currency.clone())
             }
             (None, Some(name)) => {
-                let l = self.pricing.company_locations.values().find(|l| &l.name == name).ok_or_else(|| format!("seed: catalog {:?} names unknown company location {name:?}", c.title))?;
+                let l =
+                    self.pricing.company_locations.values().find(|l| &l.name == name).ok_or_else(|| {
+                        format!("seed: catalog {:?} names unknown company location {name:?}", c.title)
+                    })?;
                 (CatalogContext::CompanyLocations(vec![l.id]), l.currency.clone())
             }
             _ => return Err(format!("seed: catalog {:?} needs exactly one of market or company_location", c.title)),
@@ -161,28 +197,43 @@ impl Store {
             None => None,
         };
         let status = c.status.clone().unwrap_or_else(|| "ACTIVE".to_string());
-        self.pricing.catalogs.insert(catalog_id, Catalog { id: catalog_id, title: c.title.clone(), status, context, price_list_id });
+        self.pricing
+            .catalogs
+            .insert(catalog_id, Catalog { id: catalog_id, title: c.title.clone(), status, context, price_list_id });
         Ok(())
     }
 
     fn load_price_list(&mut self, p: &SeedPriceList, context_currency: String, catalog_id: u64) -> Result<u64, String> {
-        let variant = |store: &Store, sku: &str| store.variant_by_sku(sku).map(|v| v.id).ok_or_else(|| format!("seed: price list {:?} names unknown SKU {sku:?}", p.name));
+        let variant = |store: &Store, sku: &str| {
+            store
+                .variant_by_sku(sku)
+                .map(|v| v.id)
+                .ok_or_else(|| format!("seed: price list {:?} names unknown SKU {sku:?}", p.name))
+        };
         let mut fixed = BTreeMap::new();
         for price in &p.prices {
             let vid = variant(self, &price.sku)?;
             let mut breaks = Vec::new();
             for b in &price.breaks {
-                breaks.push(PriceBreak { id: self.next_id(), minimum: b.minimum, price: cents(&b.price, "break price")? });
+                breaks.push(PriceBreak {
+                    id: self.next_id(),
+                    minimum: b.minimum,
+                    price: cents(&b.price, "break price")?,
+                });
             }
             let compare_at = price.compare_at.as_ref().map(|c| cents(c, "compare_at")).transpose()?;
             fixed.insert(vid, FixedPrice { price: cents(&price.price, "price")?, compare_at, breaks });
         }
         let mut rules = BTreeMap::new();
         for r in &p.quantity_rules {
-            rules.insert(variant(self, &r.sku)?, QuantityRule { minimum: r.minimum, maximum: r.maximum, increment: r.increment });
+            rules.insert(
+                variant(self, &r.sku)?,
+                QuantityRule { minimum: r.minimum, maximum: r.maximum, increment: r.increment },
+            );
         }
         let percent = match &p.adjustment_percent {
-            Some(v) => parse_rate(v).ok_or_else(|| format!("seed: price list {:?} adjustment_percent {v} is not a decimal", p.name))?,
+            Some(v) => parse_rate(v)
+                .ok_or_else(|| format!("seed: price list {:?} adjustment_percent {v} is not a decimal", p.name))?,
             None => 0,
         };
         let id = self.next_id();

@@ -49,7 +49,10 @@ pub async fn post_raw(url: &str, headers: &[(&str, &str)], body: Vec<u8>) -> (u1
     for (k, v) in headers {
         req = req.header(*k, *v);
     }
-    let resp = client.request(req.body(Full::new(Bytes::from(body))).expect("request builds")).await.expect("simulator answers");
+    let resp = client
+        .request(req.body(Full::new(Bytes::from(body))).expect("request builds"))
+        .await
+        .expect("simulator answers");
     let status = resp.status().as_u16();
     let headers = resp.headers().clone();
     let body = resp.into_body().collect().await.expect("body").to_bytes();
@@ -67,8 +70,12 @@ pub async fn get(url: &str) -> (u16, Bytes) {
 /// Posts a GraphQL request with the right token; returns (status, JSON body).
 pub async fn gql(sim: &SimHandle, query: &str, variables: Json) -> (u16, Json) {
     let body = serde_json::to_vec(&json!({"query": query, "variables": variables})).expect("json");
-    let (status, _, bytes) =
-        post_raw(&sim.graphql_url(VERSION), &[("content-type", "application/json"), ("x-shopify-access-token", sim.token())], body).await;
+    let (status, _, bytes) = post_raw(
+        &sim.graphql_url(VERSION),
+        &[("content-type", "application/json"), ("x-shopify-access-token", sim.token())],
+        body,
+    )
+    .await;
     (status, serde_json::from_slice(&bytes).unwrap_or(Json::Null))
 }
 
@@ -82,7 +89,12 @@ pub async fn data(sim: &SimHandle, query: &str, variables: Json) -> Json {
 
 /// The gid of the variant with `sku` and of its inventory item, read over GraphQL.
 pub async fn item_of(sim: &SimHandle, sku: &str) -> (String, String) {
-    let d = data(sim, "query($q:String){ productVariants(first:1, query:$q){ nodes{ id inventoryItem{ id } } } }", json!({"q": format!("sku:{sku}")})).await;
+    let d = data(
+        sim,
+        "query($q:String){ productVariants(first:1, query:$q){ nodes{ id inventoryItem{ id } } } }",
+        json!({"q": format!("sku:{sku}")}),
+    )
+    .await;
     let node = &d["productVariants"]["nodes"][0];
     (node["id"].as_str().expect("variant").to_string(), node["inventoryItem"]["id"].as_str().expect("item").to_string())
 }
@@ -90,7 +102,10 @@ pub async fn item_of(sim: &SimHandle, sku: &str) -> (String, String) {
 /// Location gids by name.
 pub async fn location(sim: &SimHandle, name: &str) -> String {
     let d = data(sim, "{ locations(first: 10){ nodes{ id name } } }", json!({})).await;
-    d["locations"]["nodes"].as_array().expect("list").iter().find(|l| l["name"] == name).expect("location")["id"].as_str().expect("id").to_string()
+    d["locations"]["nodes"].as_array().expect("list").iter().find(|l| l["name"] == name).expect("location")["id"]
+        .as_str()
+        .expect("id")
+        .to_string()
 }
 
 /// One request a receiver got.
@@ -142,7 +157,8 @@ impl Receiver {
                             Ok::<_, std::convert::Infallible>(resp)
                         }
                     });
-                    let _ = hyper::server::conn::http1::Builder::new().serve_connection(TokioIo::new(stream), svc).await;
+                    let _ =
+                        hyper::server::conn::http1::Builder::new().serve_connection(TokioIo::new(stream), svc).await;
                 });
             }
         });
