@@ -51,11 +51,13 @@ fn product(id: &str, sku: &str, variants: &[(&str, &str, &str)], extra: Value) -
                 weight_grams: Some(200),
                 updated_at: None,
                 extra: "{}".into(),
+                ..Variant::default()
             })
             .collect(),
         deleted: false,
         updated_at: None,
         extra: extra.to_string(),
+        ..Product::default()
     });
     KeyedRecord { key: idempotency_key("products", &record), record }
 }
@@ -189,11 +191,11 @@ fn price(sku: &str, channel: Option<&str>, amount: &str, cmp: Option<&str>) -> K
     let record = Record::Price(Price {
         external_id: format!("{sku}/{}", channel.unwrap_or("default")),
         sku: Some(sku.into()),
-        channel: channel.map(str::to_owned),
+        scope: channel.map_or(PriceScope::Base, |c| PriceScope::Channel(c.to_owned())),
         price: Money { amount: amount.into(), currency: "USD".into() },
         compare_at_price: cmp.and_then(money),
-        updated_at: None,
         extra: "{}".into(),
+        ..Price::default()
     });
     KeyedRecord { key: idempotency_key("prices", &record), record }
 }

@@ -126,7 +126,7 @@ fn shop_orders_are_written_once_as_json_files() {
     ];
     let out = host.session("file-feed", &grant).unwrap().push(Entity::Order, &batch).expect("no trap");
     let Ok(first) = &out[0] else { panic!("{out:?}") };
-    assert!(first.created);
+    assert_eq!(first.outcome, WriteOutcome::Created);
     assert!(matches!(&out[1], Err(PluginError::InvalidInput(f)) if f.field == "lines[0].sku"), "{:?}", out[1]);
 
     let dir = data.join("out/orders");
@@ -144,6 +144,9 @@ fn shop_orders_are_written_once_as_json_files() {
     std::fs::remove_file(dir.join(&files[0])).unwrap();
     let rekeyed = KeyedRecord { key: "orders:1001:v2".into(), record: Record::Order(Box::new(order)) };
     let out = host.session("file-feed", &grant).unwrap().push(Entity::Order, &[rekeyed]).expect("no trap");
-    assert!(matches!(&out[0], Ok(p) if p.external_id == first.external_id && !p.created), "{out:?}");
+    assert!(
+        matches!(&out[0], Ok(p) if p.external_id == first.external_id && p.outcome == WriteOutcome::Unchanged),
+        "{out:?}"
+    );
     assert_eq!(std::fs::read_dir(&dir).unwrap().count(), 0, "not written a second time");
 }

@@ -26,14 +26,16 @@ fn orders_csv() -> String {
         let state = states[i % states.len()];
         let email = format!("buyer{}@example.com", i % 5);
         let sku = if i == UNKNOWN { "NO-SUCH-SKU" } else { "MUG" };
+        // The total is the order's: its rows' sum (the feed checks it).
+        let total = if i % 3 == 0 { "30.00" } else { "20.00" };
         let base = format!(
             "EXT-{i:03},AMZ-{i:03},amazon,{email},C{},Ann,Buyer{},USD,2026-11-02T10:00:00Z,{state}",
             i % 5,
             i % 5
         );
-        csv.push_str(&format!("{base},EXT-{i:03}-1,{sku},Mug,2,10.00,30.00\n"));
+        csv.push_str(&format!("{base},EXT-{i:03}-1,{sku},Mug,2,10.00,{total}\n"));
         if i % 3 == 0 {
-            csv.push_str(&format!("{base},EXT-{i:03}-2,TEE-S,Tee,1,10.00,30.00\n"));
+            csv.push_str(&format!("{base},EXT-{i:03}-2,TEE-S,Tee,1,10.00,{total}\n"));
         }
     }
     csv

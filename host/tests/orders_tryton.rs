@@ -2,7 +2,8 @@
 //! becomes one confirmed sale however its webhooks arrive (`orders/updated` before a late
 //! `orders/create`; duplicated; lost, so only polling finds it) and while polling reads it again;
 //! two guest checkouts with one e-mail make one party; the Tryton shipment comes back as a
-//! fulfillment; a cancellation after Tryton confirmed the sale is flagged for a person.
+//! fulfillment; a cancellation after Tryton confirmed the sale, before it shipped, cancels what
+//! is left to ship there.
 
 mod common;
 mod connector_support;
@@ -179,15 +180,22 @@ fn a_shop_order_becomes_one_tryton_sale_and_its_shipment_a_fulfillment() {
     assert_eq!(fulfillments(a), 1, "one fulfillment, however often the shipment is read");
     assert_eq!(shop.sim.state()["orders"][a.to_string()]["line_items"][0]["fulfilled_quantity"], 2);
 
-    // Cancel order B in Shopify after Tryton confirmed it: flagged for a person, not dropped.
+    // Cancel order B in Shopify after Tryton confirmed it, before it shipped: Tryton cancels
+    // what is left to ship and notes why; nothing is dead-lettered.
     let cancelled = shop.graphql(&ORDER_CANCEL, json!({"id": format!("gid://shopify/Order/{b}")}));
     assert_eq!(cancelled["orderCancel"]["orderCancelUserErrors"], json!([]));
-    wait_for(Duration::from_secs(60), "the cancellation in the dead-letter queue", || {
-        dead(&addr, "orders").iter().any(|(class, _)| class == "needs_person")
-    });
-    let flagged: Vec<_> = dead(&addr, "orders").into_iter().filter(|(class, _)| class == "needs_person").collect();
-    assert_eq!(flagged.len(), 1, "{flagged:?}");
-    assert!(flagged[0].1.contains(&names[2]), "the flag names the order: {}", flagged[0].1);
+    let open_shipments = || {
+        let ids = sales(&t, &names[2])[0]["shipments"].clone();
+        let rows = t.model("stock.shipment.out", "read", vec![ids, json!(["state"])]);
+        rows.as_array().into_iter().flatten().filter(|r| r["state"] != "cancelled").count()
+    };
+    let noted = || {
+        let comment = t.model("sale.sale", "read", vec![json!([sales(&t, &names[2])[0]["id"]]), json!(["comment"])]);
+        comment[0]["comment"].as_str().is_some_and(|c| c.contains("Cancelled in Shopify"))
+    };
+    wait_for(Duration::from_secs(60), "order B's cancellation noted on its Tryton sale", noted);
+    assert_eq!(open_shipments(), 0, "order B's shipment is cancelled");
+    assert_eq!(dead(&addr, "orders"), vec![], "nothing dead-lettered");
     assert_eq!(sales(&t, &names[2]).len(), 1);
     serve.kill();
 }

@@ -37,7 +37,7 @@ fn bad_plugins_are_refused_with_precise_reasons_and_the_others_load() {
         &plugins,
         "sku-normalize",
         "future-wit",
-        &good.replace("sku-normalize", "future-wit").replace("@0.1.0", "@0.2.0"),
+        &good.replace("sku-normalize", "future-wit").replace("@0.2.0", "@0.9.0"),
     );
     install(&plugins, "sku-normalize", "broken-manifest", "id = \"broken-manifest\"\nversion = ");
     install(&plugins, "sku-normalize", "pinned", &good.replace("sku-normalize", "pinned"));
@@ -149,7 +149,7 @@ fn inspect_and_call_a_transform_with_operator_config() {
     let out = weft(&config, &["plugins", "inspect", "sku-normalize", "--json"], &[]);
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let inspected: Value = serde_json::from_slice(&out.stdout).unwrap();
-    assert_eq!(inspected["world"]["world"], "weft:plugin/transform@0.1.0");
+    assert_eq!(inspected["world"]["world"], "weft:plugin/transform@0.2.0");
     assert_eq!(inspected["describe"]["id"], "sku-normalize");
 
     let input = tmp.path().join("in.json");

@@ -43,10 +43,12 @@ fn product(sku: &str) -> Record {
             weight_grams: None,
             updated_at: None,
             extra: "{}".into(),
+            ..Variant::default()
         }],
         deleted: false,
         updated_at: None,
         extra: "{}".into(),
+        ..Product::default()
     })
 }
 

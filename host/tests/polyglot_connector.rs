@@ -118,7 +118,7 @@ fn python_connector_passes_the_conformance_suite() {
     let before = erp.requests();
     let again = KeyedRecord { key: spec.pushes[0].key.clone(), record: spec.pushes[0].record.clone() };
     let out = host.session(ID, &spec.grant).unwrap().push(Entity::Order, &[again]).expect("no trap");
-    assert_eq!(out, vec![Ok(Pushed { external_id: "SO-0001".into(), created: false })]);
+    assert_eq!(out, vec![Ok(Pushed { external_id: "SO-0001".into(), outcome: WriteOutcome::Unchanged })]);
     assert_eq!(erp.requests(), before, "answered from plugin kv");
 }
 

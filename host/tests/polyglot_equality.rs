@@ -30,23 +30,23 @@ fn input() -> Vec<Record> {
     records.push(Record::Price(Price {
         external_id: "price-1".into(),
         sku: Some(" straße ".into()),
-        channel: Some("b2b".into()),
+        scope: PriceScope::Channel("b2b".into()),
         price: money("9.99", "EUR"),
         compare_at_price: Some(money("12.00", "EUR")),
-        updated_at: None,
         extra: "{}".into(),
+        ..Price::default()
     }));
     records.push(Record::Fulfillment(Fulfillment {
         external_id: "f1".into(),
-        sku: None,
         order_external_id: "1001".into(),
         order_name: "#1001".into(),
-        lines: vec![("ﬁsh-2".into(), 2), ("old-1".into(), 1)],
-        tracking_company: None,
-        tracking_number: Some("1Z".into()),
-        tracking_url: None,
-        shipped_at: None,
+        lines: vec![
+            FulfillmentLine { line_external_id: None, sku: Some("ﬁsh-2".into()), quantity: 2 },
+            FulfillmentLine { line_external_id: Some("1001-1".into()), sku: Some("old-1".into()), quantity: 1 },
+        ],
+        tracking: vec![Tracking { number: "1Z".into(), company: None, url: None }],
         extra: "{}".into(),
+        ..Fulfillment::default()
     }));
     // Fails alone: a SKU that is empty once trimmed, between good records.
     records.push(Record::Product(product("bad", "Bad", &[], vec![variant("vb", Some(" \u{2003} "))])));
@@ -58,6 +58,7 @@ fn input() -> Vec<Record> {
         last_name: None,
         phone: None,
         company: None,
+        metafields: vec![],
         addresses: vec![],
         tags: vec![],
         updated_at: None,

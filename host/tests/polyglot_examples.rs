@@ -17,11 +17,10 @@ fn price(id: &str, amount: &str, currency: &str, compare_at: Option<&str>) -> Re
     Record::Price(Price {
         external_id: id.into(),
         sku: Some(format!("SKU-{id}")),
-        channel: None,
         price: money(amount, currency),
         compare_at_price: compare_at.map(|c| money(c, currency)),
-        updated_at: None,
         extra: "{}".into(),
+        ..Price::default()
     })
 }
 

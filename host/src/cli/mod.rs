@@ -1,5 +1,6 @@
 //! Command-line interface: argument parsing and dispatch to one module per command group.
 
+mod backfill;
 mod demo;
 mod engine;
 mod explain;
@@ -65,6 +66,8 @@ pub enum Command {
     Mapping(mapping::MappingCommand),
     /// Compare the ERP with Shopify (inventory, orders, customers), store a report; `--heal` corrects.
     Reconcile(reconcile::ReconcileArgs),
+    /// Read a flow's shop orders placed since a date (history a new installation left out).
+    Backfill(backfill::BackfillArgs),
     /// Shadow-mode flows: compare what they would have written with the destination.
     #[command(subcommand)]
     Shadow(shadow::ShadowCommand),
@@ -93,6 +96,7 @@ pub fn run(cli: Cli) -> Result<ExitCode, String> {
         Command::Run(args) => run::run(args, config),
         Command::Mapping(cmd) => mapping::run(cmd, config),
         Command::Reconcile(args) => reconcile::run(args, config),
+        Command::Backfill(args) => backfill::run(args, &config),
         Command::Shadow(cmd) => shadow::run(cmd, config),
         Command::Demo(args) => demo::run(args),
     }

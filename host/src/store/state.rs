@@ -9,12 +9,15 @@ pub enum StateTable {
     CatalogHashes,
     /// Prices: the SKUs priced by a channel's price list, keyed `flow \x1f sku`.
     PriceOverrides,
+    /// Shop orders: the flow's start (`flow \x1f start`) and each order's line quantities as
+    /// first read (`flow \x1f lines \x1f order GID`), which its edits are told against.
+    Orders,
 }
 
 impl StateTable {
     /// Every table.
-    pub const ALL: [StateTable; 3] =
-        [StateTable::InventoryLevels, StateTable::CatalogHashes, StateTable::PriceOverrides];
+    pub const ALL: [StateTable; 4] =
+        [StateTable::InventoryLevels, StateTable::CatalogHashes, StateTable::PriceOverrides, StateTable::Orders];
 
     /// The table's name in the database.
     pub fn name(self) -> &'static str {
@@ -22,15 +25,18 @@ impl StateTable {
             StateTable::InventoryLevels => "state_inventory_levels",
             StateTable::CatalogHashes => "state_catalog_hashes",
             StateTable::PriceOverrides => "state_price_overrides",
+            StateTable::Orders => "state_orders",
         }
     }
 
-    /// The plugin-kv namespace schema version 1 kept this state under (moved on upgrade).
+    /// The plugin-kv namespace schema version 1 kept this state under (moved on upgrade; orders
+    /// had none, so nothing is there to move).
     pub fn legacy_kv_namespace(self) -> &'static str {
         match self {
             StateTable::InventoryLevels => "weft:inventory",
             StateTable::CatalogHashes => "weft:catalog",
             StateTable::PriceOverrides => "weft:prices",
+            StateTable::Orders => "weft:orders",
         }
     }
 }

@@ -109,7 +109,7 @@ impl Sink {
 /// Install the relay plugin (test-only) into `plugins` with a manifest allowing the sink port.
 pub fn install_relay(plugins: &Path, sink_port: u16) {
     let manifest = format!(
-        "id = \"relay\"\nversion = \"0.1.0\"\nkind = \"connector\"\nwit = \"weft:plugin@0.1.0\"\n\
+        "id = \"relay\"\nversion = \"0.1.0\"\nkind = \"connector\"\nwit = \"weft:plugin@0.2.0\"\n\
          [capabilities]\nconfig = [\"sink_url\", \"count\", \"fail\"]\nsecrets = [\"token\"]\noutbound_hosts = [\"127.0.0.1:{sink_port}\"]\n"
     );
     super::install(plugins, "relay", "relay", &manifest);

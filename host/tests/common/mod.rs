@@ -53,7 +53,7 @@ pub fn install_as_built(plugins_dir: &Path, id: &str) -> PathBuf {
 pub fn hostile_manifest(id: &str, hosts: &[&str]) -> String {
     let hosts: Vec<String> = hosts.iter().map(|h| format!("{h:?}")).collect();
     format!(
-        "id = \"{id}\"\nversion = \"0.1.0\"\nkind = \"connector\"\nwit = \"weft:plugin@0.1.0\"\n\
+        "id = \"{id}\"\nversion = \"0.1.0\"\nkind = \"connector\"\nwit = \"weft:plugin@0.2.0\"\n\
          [capabilities]\nconfig = [\"mode\", \"url\", \"size\"]\nsecrets = [\"token\"]\noutbound_hosts = [{}]\n",
         hosts.join(", ")
     )

@@ -6,6 +6,7 @@ pub mod tryton;
 
 use std::path::{Path, PathBuf};
 use weft::config::LimitsConfig;
+use weft::domain::decimal;
 use weft::model::*;
 use weft::plugin::http::Network;
 use weft::plugin::{HostOptions, PluginHost};
@@ -80,10 +81,14 @@ pub fn run_id() -> String {
 
 /// A Shopify-like order named `name` by customer `customer` with `(sku, quantity, unit price)` lines.
 pub fn shop_order(name: &str, customer: &str, lines: &[(&str, u32, &str)]) -> Order {
-    let money = |a: &str| Money { amount: a.into(), currency: "USD".into() };
+    let money = |a: &str| Amount::shop(Money { amount: a.into(), currency: "USD".into() });
+    let subtotal = lines
+        .iter()
+        .map(|(_, qty, price)| decimal::parse(price).expect("test price") * decimal::Decimal::from(*qty))
+        .sum::<decimal::Decimal>();
+    let subtotal = decimal::text(subtotal);
     Order {
         external_id: format!("gid://shopify/Order/{name}"),
-        sku: None,
         name: name.into(),
         source: "web".into(),
         email: Some(format!("{customer}@example.com")),
@@ -97,14 +102,18 @@ pub fn shop_order(name: &str, customer: &str, lines: &[(&str, u32, &str)]) -> Or
                 sku: Some((*sku).into()),
                 title: (*sku).into(),
                 quantity: *qty,
+                current_quantity: *qty,
                 unit_price: money(price),
-                discount: None,
+                requires_shipping: true,
                 extra: "{}".into(),
+                ..OrderLine::default()
             })
             .collect(),
-        shipping: None,
-        tax: None,
-        total: money("0"),
+        subtotal: money(&subtotal),
+        shipping: money("0"),
+        tax: money("0"),
+        discount: money("0"),
+        total: money(&subtotal),
         financial_status: FinancialStatus::Paid,
         cancelled: false,
         shipping_address: Some(Address {
@@ -124,6 +133,7 @@ pub fn shop_order(name: &str, customer: &str, lines: &[(&str, u32, &str)]) -> Or
         created_at: "2026-11-26T10:00:00Z".into(),
         updated_at: None,
         extra: "{}".into(),
+        ..Order::default()
     }
 }
 
@@ -138,6 +148,7 @@ pub fn shop_customer(id: &str) -> Customer {
         phone: None,
         company: None,
         addresses: vec![],
+        metafields: vec![],
         tags: vec![],
         updated_at: None,
         extra: "{}".into(),

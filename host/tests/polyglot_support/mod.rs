@@ -91,6 +91,7 @@ pub fn variant(id: &str, sku: Option<&str>) -> Variant {
         weight_grams: None,
         updated_at: None,
         extra: "{}".into(),
+        ..Variant::default()
     }
 }
 
@@ -110,6 +111,7 @@ pub fn product(id: &str, title: &str, tags: &[&str], variants: Vec<Variant>) -> 
         deleted: false,
         updated_at: Some("2026-11-26T10:00:00Z".into()),
         extra: "{}".into(),
+        ..Product::default()
     }
 }
 
@@ -133,16 +135,20 @@ pub fn level(sku: &str, on_hand: i64) -> InventoryLevel {
     }
 }
 
-/// An order with one line per SKU.
+/// An order with one line per SKU, with shipping, in a presentment currency other than the
+/// shop's.
 pub fn order(id: &str, skus: &[&str]) -> Order {
+    let both = |shop: &str, presentment: &str| Amount {
+        shop: money(shop, "USD"),
+        presentment: Some(money(presentment, "EUR")),
+    };
     Order {
         external_id: id.into(),
-        sku: None,
         name: format!("#{id}"),
         source: "web".into(),
         email: Some("jürgen@example.com".into()),
-        customer: None,
-        currency: "EUR".into(),
+        currency: "USD".into(),
+        presentment_currency: Some("EUR".into()),
         lines: skus
             .iter()
             .enumerate()
@@ -151,21 +157,27 @@ pub fn order(id: &str, skus: &[&str]) -> Order {
                 sku: Some((*sku).into()),
                 title: format!("Line {i} – ünïcode"),
                 quantity: u32::MAX - i as u32,
-                unit_price: money("19.90", "EUR"),
-                discount: None,
+                current_quantity: u32::MAX - i as u32,
+                unit_price: both("21.89", "19.90"),
+                requires_shipping: true,
+                custom_attributes: vec![("gift".into(), "yes ✓".into())],
                 extra: "{}".into(),
+                ..OrderLine::default()
             })
             .collect(),
-        shipping: Some(money("4.90", "EUR")),
-        tax: None,
-        total: money("44.70", "EUR"),
+        shipping_lines: vec![ShippingLine {
+            external_id: format!("{id}-ship"),
+            title: "Standard".into(),
+            price: both("5.39", "4.90"),
+            ..ShippingLine::default()
+        }],
+        shipping: both("5.39", "4.90"),
+        total: both("49.17", "44.70"),
         financial_status: FinancialStatus::PartiallyPaid,
-        cancelled: false,
-        shipping_address: None,
-        billing_address: None,
         tags: vec!["b2b".into()],
+        note: Some("leave at the door".into()),
         created_at: "2026-11-26T10:00:00Z".into(),
-        updated_at: None,
         extra: "{}".into(),
+        ..Order::default()
     }
 }

@@ -8,7 +8,6 @@ use super::transform::Carried;
 use super::{truncated, FlowEngine, Item};
 use crate::config::FlowConfig;
 use crate::flow::base::{idempotency_key, ToJobError, Written};
-use crate::flow::order;
 use crate::model::{KeyedRecord, Record};
 use crate::store::{ConfirmedWrite, IdLink, Job, JobError, LedgerEntry, Outcome, RunRecord};
 use std::collections::{BTreeMap, BTreeSet};
@@ -73,10 +72,10 @@ impl FlowEngine {
         let mut items = Vec::new();
         for (i, job) in jobs.iter().enumerate() {
             match self.resolve(flow_name, flow, job, run) {
-                Ok(Carried::Record(record)) => {
-                    slots[i].request = self.payload(&record);
-                    slots[i].refs = record.lookup_keys();
-                    items.push(Item { job: i, record });
+                Ok(Carried::Records(records)) => {
+                    slots[i].request = records.first().and_then(|r| self.payload(r));
+                    slots[i].refs = records.first().map(Record::lookup_keys).unwrap_or_default();
+                    items.extend(records.into_iter().map(|record| Item { job: i, record }));
                 }
                 Ok(Carried::Nothing(why)) => slots[i].nothing = Some(why),
                 Err(e) => slots[i].failure = Some(e),
@@ -196,7 +195,7 @@ impl FlowEngine {
             let written_here = match outcome {
                 Ok(w) => w,
                 Err(e) => {
-                    slots[job].failure = Some(order::flag_for_person(&keyed.record, e.job_error()));
+                    slots[job].failure = Some(e.job_error());
                     continue;
                 }
             };
@@ -214,7 +213,7 @@ impl FlowEngine {
                         destination_id: id.unwrap_or_default(),
                         at_ms: now,
                     },
-                    object: flow.object.entity().name().to_owned(),
+                    object: keyed.record.entity().name().to_owned(),
                     object_key: keyed.record.external_id().to_owned(),
                     link,
                 });
