@@ -9,12 +9,12 @@ use crate::plugin::{HostOptions, PluginHost};
 use crate::queue::Queue;
 use crate::redact::Redactor;
 use crate::scheduler::Scheduler;
-use crate::server::{self, ServerState};
+use crate::server::body::Bodies;
+use crate::server::guard::Access;
+use crate::server::{listen, ServerState};
 use crate::store::{Job, Store};
-use hyper::server::conn::http1;
-use hyper::service::service_fn;
-use hyper_util::rt::TokioIo;
 use std::collections::BTreeMap;
+use std::io::Write;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -48,6 +48,7 @@ impl Service {
         for refused in plugins.refused() {
             tracing::error!(plugin = %refused.id, "plugin refused: {}", refused.reason);
         }
+        plugins_in_use_loaded(&config, &plugins)?;
         let queue = Queue::new(store, Arc::new(SystemClock));
         let config = Arc::new(config);
         let engine =
@@ -57,6 +58,13 @@ impl Service {
 
     /// Run until SIGTERM/SIGINT, then drain in-flight jobs for at most `[server] drain_seconds`.
     pub fn run(self) -> Result<(), String> {
+        let draining = Arc::new(AtomicBool::new(false));
+        let state = Arc::new(self.state(draining.clone())?);
+        let listen = self.config.server.listen.clone();
+        let listener = std::net::TcpListener::bind(&listen).map_err(|e| format!("cannot listen on {listen}: {e}"))?;
+        let addr = listener.local_addr().map_err(|e| e.to_string())?;
+        state.access.check_listen(addr)?;
+        listener.set_nonblocking(true).map_err(|e| e.to_string())?;
         let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().map_err(|e| e.to_string())?;
         let stop = Arc::new(AtomicBool::new(false));
         let mut threads = Vec::new();
@@ -96,35 +104,29 @@ impl Service {
             threads.push(thread);
         }
         threads.extend(crate::signals::spawn(&self.engine, runtime.handle(), &stop)?);
-        let state = Arc::new(self.state()?);
-        let listen = self.config.server.listen.clone();
+        let limits = self.config.server.limits.clone();
+        let stopping = draining.clone();
         runtime.block_on(async move {
-            let listener = tokio::net::TcpListener::bind(&listen).await.map_err(|e| format!("cannot listen on {listen}: {e}"))?;
-            let addr = listener.local_addr().map_err(|e| e.to_string())?;
+            let listener = tokio::net::TcpListener::from_std(listener).map_err(|e| e.to_string())?;
             tracing::info!(%addr, "weft serve: listening (webhooks, admin API)");
-            println!("weft serve listening on {addr}");
-            let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).map_err(|e| e.to_string())?;
-            loop {
+            // Stdout may be a closed pipe: the line is for a person watching, never worth a panic.
+            let _ = writeln!(std::io::stdout(), "weft serve listening on {addr}");
+            let mut term =
+                tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).map_err(|e| e.to_string())?;
+            let stop = async move {
                 tokio::select! {
-                    accepted = listener.accept() => {
-                        let Ok((stream, peer)) = accepted else { continue };
-                        let state = state.clone();
-                        tokio::spawn(async move {
-                            let service = service_fn(move |req| server::handle(state.clone(), peer, req));
-                            if let Err(e) = http1::Builder::new().serve_connection(TokioIo::new(stream), service).await {
-                                tracing::debug!("connection from {peer}: {e}");
-                            }
-                        });
-                    }
-                    _ = term.recv() => break,
-                    _ = tokio::signal::ctrl_c() => break,
+                    _ = term.recv() => {}
+                    _ = tokio::signal::ctrl_c() => {}
                 }
-            }
+                stopping.store(true, Ordering::SeqCst);
+            };
+            listen::serve(listener, state, &limits, stop).await;
             Ok::<(), String>(())
         })?;
         tracing::info!("weft serve: stopping; draining in-flight jobs");
         stop.store(true, Ordering::SeqCst);
         let deadline = Instant::now() + Duration::from_secs(self.config.server.drain_seconds);
+        let mut unfinished = 0;
         for thread in threads {
             while !thread.is_finished() && Instant::now() < deadline {
                 std::thread::sleep(Duration::from_millis(20));
@@ -132,15 +134,22 @@ impl Service {
             if thread.is_finished() {
                 let _ = thread.join();
             } else {
-                tracing::warn!("drain timed out; unfinished jobs will be taken again at the next start");
+                unfinished += 1;
             }
         }
-        runtime.shutdown_timeout(Duration::from_secs(1));
+        if unfinished > 0 {
+            // The runtime stays up: a worker still inside a job would panic on a runtime shutting
+            // down. The process ends with it; the job's lease is released at the next start.
+            tracing::warn!(unfinished, "drain timed out; unfinished jobs will be taken again at the next start");
+            std::mem::forget(runtime);
+        } else {
+            runtime.shutdown_timeout(Duration::from_secs(1));
+        }
         tracing::info!("weft serve: stopped");
         Ok(())
     }
 
-    fn state(&self) -> Result<ServerState, String> {
+    fn state(&self, draining: Arc<AtomicBool>) -> Result<ServerState, String> {
         let webhook_secret = match &self.config.shopify {
             Some(s) => Some(s.webhook_secret.load().map_err(|e| format!("shopify.webhook_secret: {e}"))?),
             None => None,
@@ -149,7 +158,42 @@ impl Service {
             Some(t) => Some(t.load().map_err(|e| format!("server.admin_token: {e}"))?),
             None => None,
         };
-        Ok(ServerState { engine: self.engine.clone(), webhook_secret, admin_token })
+        let access = Access::new(&self.config.server, admin_token)?;
+        let bodies = Bodies::new(&self.config.server.limits);
+        Ok(ServerState { engine: self.engine.clone(), webhook_secret, access, bodies, draining })
+    }
+}
+
+/// Every plugin a flow needs (its connections' connectors, its transforms) is loaded; otherwise
+/// `weft serve` would start and dead-letter the flow's work at every tick.
+fn plugins_in_use_loaded(config: &Config, plugins: &PluginHost) -> Result<(), String> {
+    let mut missing = Vec::new();
+    for (name, flow) in &config.flows {
+        let connections = [&flow.from, &flow.to].into_iter().filter_map(|e| match e {
+            crate::config::Endpoint::Connection(c) => {
+                config.connections.get(c).map(|conn| (format!("connections.{c}"), &conn.plugin))
+            }
+            crate::config::Endpoint::Shopify => None,
+        });
+        let transforms = flow
+            .transforms
+            .iter()
+            .filter_map(|t| config.transforms.get(t).map(|tr| (format!("transforms.{t}"), &tr.plugin)));
+        for (key, plugin) in connections.chain(transforms) {
+            if plugins.plugin(plugin).is_none() {
+                let why = match plugins.refused().iter().find(|r| &r.id == plugin) {
+                    Some(refused) => format!("it was refused: {}", refused.reason),
+                    None => format!("there is no folder {plugin}/ in {}", config.plugins.dir.display()),
+                };
+                missing.push(format!("flow {name}: {key} names plugin `{plugin}`, which is not loaded ({why})"));
+            }
+        }
+    }
+    missing.dedup();
+    if missing.is_empty() {
+        Ok(())
+    } else {
+        Err(missing.join("\n"))
     }
 }
 

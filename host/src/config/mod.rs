@@ -4,10 +4,12 @@
 
 pub mod alerts;
 pub mod flow;
+pub mod http;
 mod secret;
 
 pub use alerts::{AlertsConfig, BreakerConfig};
 pub use flow::{ChannelConfig, Endpoint, FlowConfig, FlowMode, ObjectKind, RuleOverride, TriggerConfig};
+pub use http::HttpLimits;
 pub use secret::{Secret, SecretSource};
 
 use serde::Deserialize;
@@ -67,8 +69,19 @@ pub struct ServerConfig {
     /// Listen address for webhooks and the admin API (loopback by default).
     #[serde(default = "default_listen")]
     pub listen: String,
-    /// Bearer token of the admin API; without one, the admin API answers only on loopback.
+    /// Bearer token of the admin API; without one, the admin API answers only on loopback, and
+    /// `listen` must be a loopback address.
     pub admin_token: Option<SecretSource>,
+    /// `Host` names the admin API and dashboard answer besides loopback names and `listen`'s own.
+    #[serde(default)]
+    pub allowed_hosts: Vec<String>,
+    /// Peers (a reverse proxy) whose `X-Forwarded-For` names the client; none by default, so a
+    /// request a proxy forwarded never counts as loopback.
+    #[serde(default)]
+    pub trusted_proxies: Vec<String>,
+    /// Connections, bodies and timeouts.
+    #[serde(default)]
+    pub limits: HttpLimits,
     /// How long webhook ids are remembered for dedupe, in hours.
     #[serde(default = "default_receipt_retention_hours")]
     pub webhook_retention_hours: u64,
@@ -85,6 +98,9 @@ impl Default for ServerConfig {
         ServerConfig {
             listen: default_listen(),
             admin_token: None,
+            allowed_hosts: Vec::new(),
+            trusted_proxies: Vec::new(),
+            limits: HttpLimits::default(),
             webhook_retention_hours: default_receipt_retention_hours(),
             workers: default_workers(),
             drain_seconds: default_drain_seconds(),
@@ -343,6 +359,9 @@ impl Config {
         if limits.memory_mib > 4096 || limits.interpreted_memory_mib > 4096 {
             return Err(bad("plugins.limits".into(), "memory limits above 4096 MiB are not supported".into()));
         }
+        self.server.limits.validate().map_err(|(key, reason)| bad(key, reason))?;
+        http::trusted_proxies(&self.server.trusted_proxies).map_err(|(key, reason)| bad(key, reason))?;
+        http::validate_allowed_hosts(&self.server.allowed_hosts).map_err(|(key, reason)| bad(key, reason))?;
         for (name, flow) in &self.flows {
             flow.validate(name, self).map_err(|(key, reason)| bad(key, reason))?;
         }

@@ -16,7 +16,7 @@ mod state;
 
 pub use contract::{
     Backend, ClaimStore, JournalStore, KvStore, LedgerStore, QueueStore, ReceiptStore, ReportStore, RunStore,
-    ScheduleStore, StateStore,
+    ScheduleStore, StateStore, StoreHealth,
 };
 pub use jobs::{CursorAdvance, DeadLetter, EnqueueOutcome, ErrorClass, Job, JobError, JobState, NewJob, QueueStatus};
 pub use journal::{Intent, JournalObject, UndoEntry};

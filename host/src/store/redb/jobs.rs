@@ -7,7 +7,7 @@ use crate::store::contract::{QueueStore, ReceiptStore, ScheduleStore};
 use crate::store::{
     CursorAdvance, DeadLetter, EnqueueOutcome, Job, JobError, JobState, NewJob, QueueStatus, StoreResult,
 };
-use redb::{ReadableDatabase, ReadableTable, ReadableTableMetadata, TableDefinition, WriteTransaction};
+use redb::{ReadableTable, ReadableTableMetadata, TableDefinition, WriteTransaction};
 use std::collections::BTreeMap;
 
 const JOBS: TableDefinition<u64, &[u8]> = TableDefinition::new("jobs");

@@ -1,4 +1,5 @@
-//! Prometheus metrics of `weft serve` (OpenMetrics text at `GET /metrics`).
+//! Prometheus metrics of `weft serve` (`GET /metrics`: OpenMetrics or the classic text format,
+//! as the scraper's `Accept` asks, see [`format`]).
 //!
 //! One [`Metrics`] is created per process and shared by the flow engine, the plugin host and the
 //! HTTP server. Counters and histograms move where the work happens; queue depth, dead letters,
@@ -17,8 +18,9 @@ use std::sync::atomic::AtomicU64;
 use std::sync::Mutex;
 use std::time::Duration;
 
-/// The content type of [`Metrics::render`].
-pub const CONTENT_TYPE: &str = "application/openmetrics-text; version=1.0.0; charset=utf-8";
+pub mod format;
+
+pub use format::Format;
 
 /// Labels `flow`.
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
@@ -218,10 +220,11 @@ impl Metrics {
         self.webhook_rejections.get_or_create(&SourceLabels { source: source.to_owned() }).inc();
     }
 
-    /// The OpenMetrics text, with queue state (every configured flow, zero when empty) and the
+    /// The scrape in `format`, with queue state (every configured flow, zero when empty) and the
     /// Shopify client's counters taken now.
     pub fn render<'a>(
         &self,
+        format: Format,
         flows: impl Iterator<Item = &'a String>,
         queues: &BTreeMap<String, QueueStatus>,
         shopify: Option<ClientStats>,
@@ -251,7 +254,10 @@ impl Metrics {
         if let Err(e) = text::encode(&mut out, &self.registry) {
             tracing::error!("cannot encode metrics: {e}");
         }
-        out
+        match format {
+            Format::OpenMetrics => out,
+            Format::Classic => format::classic(&out),
+        }
     }
 }
 
@@ -277,7 +283,7 @@ mod tests {
             ],
             Duration::from_millis(3),
         );
-        let text = m.render(["inv".to_owned()].iter(), &BTreeMap::new(), None);
+        let text = m.render(Format::OpenMetrics, ["inv".to_owned()].iter(), &BTreeMap::new(), None);
         assert!(text.contains("weft_records_total{flow=\"inv\",outcome=\"created\"} 1"), "{text}");
         assert!(text.contains("weft_records_total{flow=\"inv\",outcome=\"updated\"} 2"), "{text}");
         assert!(text.contains("weft_records_total{flow=\"inv\",outcome=\"dead_lettered\"} 1"), "{text}");
