@@ -57,6 +57,13 @@ pub struct TrapLabels {
     pub class: String,
 }
 
+/// Labels `plugin`.
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct PluginLabels {
+    /// Plugin id.
+    pub plugin: String,
+}
+
 /// Labels `source` (`shopify` or an ERP connection name).
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 pub struct SourceLabels {
@@ -87,6 +94,7 @@ pub struct Metrics {
     shopify_throttled: Counter,
     plugin_calls: HistogramFamily<CallLabels>,
     plugin_traps: Family<TrapLabels, Counter>,
+    plugin_log_dropped: Family<PluginLabels, Counter>,
     webhook_receipts: Family<SourceLabels, Counter>,
     webhook_duplicates: Family<SourceLabels, Counter>,
     webhook_rejections: Family<SourceLabels, Counter>,
@@ -131,6 +139,7 @@ impl Metrics {
             shopify_throttled: Counter::default(),
             plugin_calls: Family::new_with_constructor(call_histogram),
             plugin_traps: Family::default(),
+            plugin_log_dropped: Family::default(),
             webhook_receipts: Family::default(),
             webhook_duplicates: Family::default(),
             webhook_rejections: Family::default(),
@@ -169,6 +178,11 @@ impl Metrics {
             "Plugin calls that failed as a whole (trap, deadline, memory limit...)",
             m.plugin_traps.clone(),
         );
+        registry.register(
+            "plugin_log_dropped",
+            "Plugin log and stdout/stderr lines dropped by the per-plugin rate limit",
+            m.plugin_log_dropped.clone(),
+        );
         registry.register("webhook_receipts", "Webhook deliveries received", m.webhook_receipts.clone());
         registry.register(
             "webhook_duplicates",
@@ -203,6 +217,11 @@ impl Metrics {
                 .get_or_create(&TrapLabels { plugin: plugin.to_owned(), class: class.name().to_owned() })
                 .inc();
         }
+    }
+
+    /// A log line of `plugin` was dropped by its rate limit.
+    pub fn plugin_log_dropped(&self, plugin: &str) {
+        self.plugin_log_dropped.get_or_create(&PluginLabels { plugin: plugin.to_owned() }).inc();
     }
 
     /// A webhook delivery arrived from `source`.
