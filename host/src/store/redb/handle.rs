@@ -93,10 +93,16 @@ impl Db {
         self.current.lock().unwrap_or_else(|p| p.into_inner()).clone()
     }
 
+    /// Note a failed write (said in the log when writing stops working, not at every retry).
     fn failed(&self, reason: String) {
-        tracing::error!("store: a write failed: {reason}");
         let mut failure = self.failure.lock().unwrap_or_else(|p| p.into_inner());
-        *failure = Some(Failure { reason, last_try: Instant::now() });
+        match failure.as_mut() {
+            Some(f) => f.reason = reason,
+            None => {
+                tracing::error!("store: a write failed; retrying every {RETRY_EVERY:?}: {reason}");
+                *failure = Some(Failure { reason, last_try: Instant::now() });
+            }
+        }
     }
 
     fn succeeded(&self) {
