@@ -12,20 +12,12 @@ use crate::scheduler::Scheduler;
 use crate::server::body::Bodies;
 use crate::server::guard::Access;
 use crate::server::{listen, ServerState};
-use crate::store::{Job, Store};
-use std::collections::BTreeMap;
+use crate::store::Store;
+use crate::workers::{plugins_of, work, Lanes};
 use std::io::Write;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
-
-/// How long a worker holds a job before another may take it (a crashed process's leases are
-/// released at the next start anyway, since redb admits one process at a time).
-const LEASE_MS: u64 = 10 * 60 * 1000;
-/// Jobs leased per worker round (Shopify takes up to 250 quantities per mutation).
-const LEASE_BATCH: usize = 250;
-/// Idle wait between polls.
-const IDLE: Duration = Duration::from_millis(25);
 
 /// Everything `weft serve` runs, ready to start.
 pub struct Service {
@@ -68,15 +60,17 @@ impl Service {
         let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().map_err(|e| e.to_string())?;
         let stop = Arc::new(AtomicBool::new(false));
         let mut threads = Vec::new();
-        for i in 0..self.config.server.workers.max(1) {
-            let (engine, stop) = (self.engine.clone(), stop.clone());
+        let workers = self.config.server.workers.max(1);
+        let lanes = Arc::new(Lanes::new(&self.config, workers));
+        for i in 0..workers {
+            let (engine, stop, lanes) = (self.engine.clone(), stop.clone(), lanes.clone());
             let handle = runtime.handle().clone();
             threads.push(
                 std::thread::Builder::new()
                     .name(format!("weft-worker-{i}"))
                     .spawn(move || {
                         let _guard = handle.enter();
-                        work(&engine, &stop)
+                        work(&engine, &lanes, &stop)
                     })
                     .map_err(|e| e.to_string())?,
             );
@@ -169,17 +163,7 @@ impl Service {
 fn plugins_in_use_loaded(config: &Config, plugins: &PluginHost) -> Result<(), String> {
     let mut missing = Vec::new();
     for (name, flow) in &config.flows {
-        let connections = [&flow.from, &flow.to].into_iter().filter_map(|e| match e {
-            crate::config::Endpoint::Connection(c) => {
-                config.connections.get(c).map(|conn| (format!("connections.{c}"), &conn.plugin))
-            }
-            crate::config::Endpoint::Shopify => None,
-        });
-        let transforms = flow
-            .transforms
-            .iter()
-            .filter_map(|t| config.transforms.get(t).map(|tr| (format!("transforms.{t}"), &tr.plugin)));
-        for (key, plugin) in connections.chain(transforms) {
+        for (key, plugin) in plugins_of(config, flow) {
             if plugins.plugin(plugin).is_none() {
                 let why = match plugins.refused().iter().find(|r| &r.id == plugin) {
                     Some(refused) => format!("it was refused: {}", refused.reason),
@@ -194,33 +178,5 @@ fn plugins_in_use_loaded(config: &Config, plugins: &PluginHost) -> Result<(), St
         Ok(())
     } else {
         Err(missing.join("\n"))
-    }
-}
-
-/// One worker: lease jobs, run them per flow, until told to stop (finishing the current batch).
-fn work(engine: &FlowEngine, stop: &AtomicBool) {
-    while !stop.load(Ordering::SeqCst) {
-        let jobs = match engine.queue().lease(None, LEASE_MS, LEASE_BATCH) {
-            Ok(jobs) => jobs,
-            Err(e) => {
-                tracing::error!("lease failed: {e}");
-                std::thread::sleep(Duration::from_secs(1));
-                continue;
-            }
-        };
-        if jobs.is_empty() {
-            std::thread::sleep(IDLE);
-            continue;
-        }
-        let mut by_flow: BTreeMap<String, Vec<Job>> = BTreeMap::new();
-        for job in jobs {
-            by_flow.entry(job.flow.clone()).or_default().push(job);
-        }
-        for (flow, jobs) in by_flow {
-            match engine.run_batch(&flow, jobs) {
-                Ok(run) => tracing::debug!(flow, run, "batch done"),
-                Err(e) => tracing::error!(flow, "batch failed: {e}"),
-            }
-        }
     }
 }

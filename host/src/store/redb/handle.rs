@@ -67,6 +67,11 @@ impl std::ops::Deref for Read {
 }
 
 impl Write<'_> {
+    /// End without writing anything (nothing to commit, no sync).
+    pub fn abort(self) -> Result<(), StorageError> {
+        self.tx.abort()
+    }
+
     /// Commit; a failure marks the store as unable to write.
     pub fn commit(self) -> Result<(), redb::CommitError> {
         let result = self.tx.commit();
