@@ -151,6 +151,6 @@ fn route(shared: &Arc<Shared>, method: &str, path: &str, body: &[u8]) -> Result<
             Ok(json!({"order_id": crate::store::gid("Order", id)}))
         }
         ("GET", "/_sim/webhooks/deliveries") => Ok(serde_json::to_value(shared.webhooks.log()).unwrap_or(Json::Null)),
-        _ => Err((404, json!({"error": format!("no control endpoint {method} {path}")}))),
+        _ => crate::control_platform::route(shared, method, path, body).unwrap_or_else(|| Err((404, json!({"error": format!("no control endpoint {method} {path}")})))),
     }
 }

@@ -172,7 +172,7 @@ async fn post(shared: &Shared, d: &Delivery) -> Result<u16, String> {
         .header("content-type", "application/json")
         .header("x-shopify-topic", d.topic)
         .header("x-shopify-hmac-sha256", sign(&shared.config.webhook_secret, &d.body))
-        .header("x-shopify-shop-domain", crate::SHOP_DOMAIN)
+        .header("x-shopify-shop-domain", &shared.config.shop_domain)
         .header("x-shopify-api-version", crate::schema::SCHEMA_VERSION)
         .header("x-shopify-webhook-id", &d.webhook_id)
         .header("x-shopify-event-id", &d.event_id)

@@ -15,6 +15,7 @@ pub mod orders;
 pub mod product_write;
 pub mod products;
 pub mod query;
+pub mod shop;
 pub mod subscriptions;
 
 use crate::store::Store;
@@ -34,6 +35,8 @@ pub struct Ctx<'s> {
     pub variables: &'s Map<String, Json>,
     /// `http://host:port` of this simulator, for URLs it hands out.
     pub base_url: &'s str,
+    /// The simulator's configuration (shop domain, currency, granted scopes).
+    pub config: &'s crate::SimConfig,
     /// The `{version}` of the request path.
     pub api_version: &'s str,
     /// True while running a bulk query: connections then return every item.
@@ -44,22 +47,33 @@ pub struct Ctx<'s> {
     pub errors: RefCell<Vec<Json>>,
     /// Bulk operations created by this request, to be started after it.
     pub bulk_started: RefCell<Vec<u64>>,
+    /// `extensions` for field errors a resolver returned, by error message (see [`Ctx::coded_error`]).
+    pub error_extensions: RefCell<Vec<(String, Json)>>,
 }
 
 impl<'s> Ctx<'s> {
     /// A context owning `store` for the request (take it back with [`Ctx::into_store`]).
-    pub fn new(store: Store, schema: &'s Valid<Schema>, variables: &'s Map<String, Json>, base_url: &'s str, api_version: &'s str, bulk: bool) -> Self {
+    pub fn new(store: Store, schema: &'s Valid<Schema>, variables: &'s Map<String, Json>, base_url: &'s str, config: &'s crate::SimConfig, api_version: &'s str, bulk: bool) -> Self {
         Ctx {
             store: RefCell::new(store),
             schema,
             variables,
             base_url,
+            config,
             api_version,
             bulk,
             writes: RefCell::new(Vec::new()),
             errors: RefCell::new(Vec::new()),
             bulk_started: RefCell::new(Vec::new()),
+            error_extensions: RefCell::new(Vec::new()),
         }
+    }
+
+    /// A field error whose GraphQL error carries `extensions` (e.g. `ACCESS_DENIED`); the field
+    /// becomes null and nullness propagates as the schema demands.
+    pub fn coded_error(&self, message: String, extensions: Json) -> FieldError {
+        self.error_extensions.borrow_mut().push((message.clone(), extensions));
+        FieldError { message }
     }
 
     /// Records a top-level error with a Shopify `code` for the root field `field`.

@@ -102,6 +102,7 @@ impl ObjectValue for MutationRoot<'_> {
         let ctx = self.ctx;
         let name = info.field_name();
         let a = args(info);
+        crate::scopes::check(ctx, info, &a)?;
         if let Some((path, size)) = oversized(&Json::Object(a.clone()), &mut Vec::new()) {
             let message = format!("The input array size of {size} is greater than the maximum allowed of {MAX_INPUT_ARRAY}.");
             let path: Vec<String> = std::iter::once(name.to_string()).chain(path).collect();

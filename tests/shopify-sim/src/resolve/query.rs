@@ -1,9 +1,8 @@
 //! The `QueryRoot` object: dispatches root query fields to the object families.
 
 use super::{args, customers, field_error, id_arg, inventory, json_value, orders, products, rel, subscriptions, Ctx, Resolved};
-use crate::store::gid;
 use apollo_compiler::resolvers::{ObjectValue, ResolveInfo, ResolvedValue};
-use serde_json::{json, Value as Json};
+use serde_json::Value as Json;
 
 /// The root query object.
 pub struct QueryRoot<'c> {
@@ -29,6 +28,7 @@ impl ObjectValue for QueryRoot<'_> {
     fn resolve_field<'a>(&'a self, info: &'a ResolveInfo<'a>) -> Resolved<'a> {
         let ctx = self.ctx;
         let a = args(info);
+        crate::scopes::check(ctx, info, &a)?;
         match info.field_name() {
             "products" => products::products(ctx, info, &a),
             "product" => self.by_id(info, "Product"),
@@ -67,13 +67,8 @@ impl ObjectValue for QueryRoot<'_> {
                 let last = ctx.store().bulk_operations.keys().next_back().copied();
                 Ok(last.map_or(ResolvedValue::null(), |id| json_value(ctx, "BulkOperation", &rel("BulkOperation", id))))
             }
-            "shop" => {
-                let shop = json!({
-                    "id": gid("Shop", 1), "name": "weft simulator", "myshopifyDomain": crate::SHOP_DOMAIN,
-                    "currencyCode": "USD", "email": "owner@example.com", "ianaTimezone": "UTC",
-                });
-                Ok(json_value(ctx, "Shop", &shop))
-            }
+            "shop" => Ok(json_value(ctx, "Shop", &super::shop::shop_json(ctx.config))),
+            "currentAppInstallation" => Ok(json_value(ctx, "AppInstallation", &crate::scopes::app_installation(ctx))),
             other => Err(field_error(format!("shopify-sim does not implement QueryRoot.{other}"))),
         }
     }

@@ -44,6 +44,8 @@ pub struct Store {
     pub subscriptions: BTreeMap<u64, Subscription>,
     pub bulk_operations: BTreeMap<u64, BulkOperation>,
     pub adjustment_groups: BTreeMap<u64, AdjustmentGroup>,
+    /// Scopes the token holds, when a seed or the control API replaced the configured ones.
+    pub access_scopes: Option<Vec<String>>,
     #[serde(skip)]
     pub idempotency: HashMap<(String, String), IdempotentEntry>,
     #[serde(skip)]
@@ -65,6 +67,7 @@ impl Default for Store {
             subscriptions: BTreeMap::new(),
             bulk_operations: BTreeMap::new(),
             adjustment_groups: BTreeMap::new(),
+            access_scopes: None,
             idempotency: HashMap::new(),
             events: Vec::new(),
         }

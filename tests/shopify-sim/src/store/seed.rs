@@ -20,6 +20,9 @@ pub struct Seed {
     /// ERP can use order names no earlier run used.
     #[serde(default)]
     pub first_order_number: Option<u64>,
+    /// Access scopes the token holds (default: the configured ones).
+    #[serde(default)]
+    pub access_scopes: Option<Vec<String>>,
 }
 
 /// A location by name.
@@ -92,6 +95,7 @@ impl Store {
         if let Some(n) = seed.first_order_number {
             self.next_order_number = n;
         }
+        self.access_scopes = seed.access_scopes.clone();
         for l in &seed.locations {
             let id = self.next_id();
             let t = now();
