@@ -27,6 +27,8 @@ pub struct Counters {
     pub webhooks_failed_attempts: u64,
     pub webhooks_dropped: u64,
     pub webhooks_duplicated: u64,
+    /// Webhook subscriptions deleted by Shopify (8 consecutive failures or the control API).
+    pub webhook_subscriptions_deleted: u64,
 }
 
 /// Replaces the store with `seed`; clears faults, counters and idempotency keys, refills the bucket.

@@ -2,6 +2,9 @@
 //! subscriptions as Shopify's admin sees them (other apps' too), and the bulk mutation rate.
 //! [`crate::control`] hands every path it does not serve to [`route`].
 
+use crate::resolve::subscriptions::{self, rest_topic};
+use crate::store::model::{ForeignApp, Subscription, SubscriptionRemoval};
+use crate::store::{gid, parse_gid};
 use crate::{lock, Shared, SimHandle};
 use serde::Deserialize;
 use serde_json::{json, Value as Json};
@@ -30,10 +33,61 @@ pub fn access_scopes(shared: &Shared) -> Vec<String> {
     lock(&shared.store).access_scopes.clone().unwrap_or_else(|| shared.config.access_scopes.clone())
 }
 
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SubscriptionRequest {
+    topic: String,
+    uri: String,
+    #[serde(default)]
+    name: Option<String>,
+    /// Another app owning it (invisible to this app's token); None: this app.
+    #[serde(default)]
+    app: Option<String>,
+    /// That app's secret (default `{app}-webhook-secret`).
+    #[serde(default)]
+    webhook_secret: Option<String>,
+}
+
+/// Adds a subscription for this app or, with `app`, for another app installed on the shop.
+fn add_subscription(shared: &Shared, r: SubscriptionRequest) -> Result<u64, String> {
+    let foreign_app = r.app.map(|name| ForeignApp { webhook_secret: r.webhook_secret.unwrap_or_else(|| format!("{name}-webhook-secret")), name });
+    if rest_topic(&r.topic).is_none() {
+        return Err(format!("shopify-sim does not deliver topic {:?}", r.topic));
+    }
+    let input = json!({"uri": r.uri, "name": r.name, "format": "JSON"});
+    subscriptions::insert(&mut lock(&shared.store), &r.topic, &input, foreign_app).map_err(|e| e.message)
+}
+
+/// Deletes a subscription as Shopify does when its endpoint fails 8 times in a row.
+fn delete_subscription(shared: &Shared, id: u64) -> bool {
+    let removed = subscriptions::remove(&mut lock(&shared.store), id, "deleted through the control API (as Shopify does after 8 consecutive failed deliveries)");
+    if removed.is_some() {
+        lock(&shared.counters).webhook_subscriptions_deleted += 1;
+    }
+    removed.is_some()
+}
+
+/// Every subscription on the shop (every app's) and those Shopify deleted.
+fn subscriptions_state(shared: &Shared) -> Json {
+    let store = lock(&shared.store);
+    json!({"subscriptions": store.subscriptions.values().collect::<Vec<_>>(), "removed": store.subscription_removals})
+}
+
 /// Serves the platform control endpoints; `None` when the path is not one of them.
 pub fn route(shared: &Arc<Shared>, method: &str, path: &str, body: &[u8]) -> Option<Result<Json, Refusal>> {
     Some(match (method, path) {
         ("GET", "/_sim/access_scopes") => Ok(json!({"scopes": access_scopes(shared)})),
+        ("GET", "/_sim/webhooks/subscriptions") => Ok(subscriptions_state(shared)),
+        ("POST", "/_sim/webhooks/subscriptions") => {
+            parse::<SubscriptionRequest>(body).and_then(|r| add_subscription(shared, r).map(|id| json!({"id": gid("WebhookSubscription", id)})).map_err(|e| (422, json!({"error": e}))))
+        }
+        ("DELETE", p) if p.starts_with("/_sim/webhooks/subscriptions/") => {
+            let raw = p.trim_start_matches("/_sim/webhooks/subscriptions/");
+            match raw.parse().ok().or_else(|| parse_gid("WebhookSubscription", raw)).filter(|id| delete_subscription(shared, *id)) {
+                Some(_) => Ok(json!({"ok": true})),
+                None => Err((404, json!({"error": format!("no webhook subscription {raw}")}))),
+            }
+        }
         ("POST", "/_sim/access_scopes") => parse::<ScopesRequest>(body).map(|r| {
             set_access_scopes(shared, r.scopes);
             json!({"ok": true})
@@ -46,6 +100,27 @@ impl SimHandle {
     /// The shop's `myshopify.com` domain.
     pub fn shop_domain(&self) -> &str {
         &self.shared.config.shop_domain
+    }
+
+    /// Every webhook subscription on the shop, this app's and other apps'.
+    pub fn subscriptions(&self) -> Vec<Subscription> {
+        lock(&self.shared.store).subscriptions.values().cloned().collect()
+    }
+
+    /// Subscriptions Shopify deleted (8 consecutive failures, or [`SimHandle::delete_subscription`]), with why.
+    pub fn removed_subscriptions(&self) -> Vec<SubscriptionRemoval> {
+        lock(&self.shared.store).subscription_removals.clone()
+    }
+
+    /// Subscribes `uri` to `topic` (GraphQL enum) for this app or, with `app`, for another app whose
+    /// subscriptions this app's token cannot see; returns the subscription id.
+    pub fn add_subscription(&self, topic: &str, uri: &str, app: Option<&str>) -> Result<u64, String> {
+        add_subscription(&self.shared, SubscriptionRequest { topic: topic.into(), uri: uri.into(), name: None, app: app.map(str::to_string), webhook_secret: None })
+    }
+
+    /// Deletes a subscription as Shopify does after 8 consecutive failed deliveries; false if unknown.
+    pub fn delete_subscription(&self, id: u64) -> bool {
+        delete_subscription(&self.shared, id)
     }
 
     /// Replaces the access scopes the token holds (`currentAppInstallation.accessScopes`).

@@ -72,6 +72,7 @@ impl<'c> MutationRoot<'c> {
             "customerSet" => customers::customer_set(store, a),
             "customerCreate" => customers::customer_create(store, a),
             "webhookSubscriptionCreate" => subscriptions::create(store, a),
+            "webhookSubscriptionUpdate" => subscriptions::update(store, a),
             "webhookSubscriptionDelete" => subscriptions::delete(store, a),
             "bulkOperationRunQuery" => {
                 let schema = self.ctx.schema;

@@ -61,7 +61,11 @@ impl ObjectValue for QueryRoot<'_> {
             "customers" => customers::customers(ctx, info, &a),
             "customer" => self.by_id(info, "Customer"),
             "webhookSubscriptions" => subscriptions::subscriptions(ctx, info, &a),
-            "webhookSubscription" => self.by_id(info, "WebhookSubscription"),
+            "webhookSubscription" => Ok(json_value(ctx, "WebhookSubscription", &subscriptions::subscription(ctx, &a))),
+            "webhookSubscriptionsCount" => {
+                let count = subscriptions::count(&ctx.store(), &a);
+                Ok(json_value(ctx, "Count", &count))
+            }
             "bulkOperation" => self.by_id(info, "BulkOperation"),
             "currentBulkOperation" => {
                 let last = ctx.store().bulk_operations.keys().next_back().copied();

@@ -42,6 +42,8 @@ pub struct Store {
     pub orders: BTreeMap<u64, Order>,
     pub customers: BTreeMap<u64, Customer>,
     pub subscriptions: BTreeMap<u64, Subscription>,
+    /// Subscriptions Shopify deleted, oldest first.
+    pub subscription_removals: Vec<SubscriptionRemoval>,
     pub bulk_operations: BTreeMap<u64, BulkOperation>,
     pub adjustment_groups: BTreeMap<u64, AdjustmentGroup>,
     /// Scopes the token holds, when a seed or the control API replaced the configured ones.
@@ -65,6 +67,7 @@ impl Default for Store {
             orders: BTreeMap::new(),
             customers: BTreeMap::new(),
             subscriptions: BTreeMap::new(),
+            subscription_removals: Vec::new(),
             bulk_operations: BTreeMap::new(),
             adjustment_groups: BTreeMap::new(),
             access_scopes: None,

@@ -226,9 +226,28 @@ pub struct Subscription {
     pub format: String,
     pub name: Option<String>,
     pub include_fields: Vec<String>,
+    /// Search-syntax filter, kept and reported (deliveries are not filtered by it).
+    pub filter: Option<String>,
+    /// Another app installed on the shop that owns it; None for the simulator's API client.
+    pub foreign_app: Option<ForeignApp>,
     pub consecutive_failures: u32,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+}
+
+/// Another app's identity: its subscriptions are invisible to this app's token and signed with its secret.
+#[derive(Clone, Debug, Serialize)]
+pub struct ForeignApp {
+    pub name: String,
+    pub webhook_secret: String,
+}
+
+/// A subscription Shopify deleted (8 consecutive failed deliveries, or the control API), with why.
+#[derive(Clone, Debug, Serialize)]
+pub struct SubscriptionRemoval {
+    pub subscription: Subscription,
+    pub reason: String,
+    pub at: DateTime<Utc>,
 }
 
 /// A bulk query operation.

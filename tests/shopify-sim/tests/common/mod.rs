@@ -56,6 +56,16 @@ pub async fn post_raw(url: &str, headers: &[(&str, &str)], body: Vec<u8>) -> (u1
     (status, headers, body)
 }
 
+/// Sends `method` to `url` with a JSON body; returns (status, JSON body).
+pub async fn send(method: &str, url: &str, body: Json) -> (u16, Json) {
+    let client: Client<_, Full<Bytes>> = Client::builder(TokioExecutor::new()).build_http();
+    let req = hyper::Request::builder().method(method).uri(url).header("content-type", "application/json");
+    let resp = client.request(req.body(Full::new(Bytes::from(body.to_string()))).expect("request builds")).await.expect("simulator answers");
+    let status = resp.status().as_u16();
+    let bytes = resp.into_body().collect().await.expect("body").to_bytes();
+    (status, serde_json::from_slice(&bytes).unwrap_or(Json::Null))
+}
+
 /// GETs `url`; returns (status, body).
 pub async fn get(url: &str) -> (u16, Bytes) {
     let client: Client<_, Full<Bytes>> = Client::builder(TokioExecutor::new()).build_http();
