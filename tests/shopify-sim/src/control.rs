@@ -29,6 +29,9 @@ pub struct Counters {
     pub webhooks_duplicated: u64,
     /// Webhook subscriptions deleted by Shopify (8 consecutive failures or the control API).
     pub webhook_subscriptions_deleted: u64,
+    /// Files received by staged upload targets (a client that skips unchanged images keeps it still).
+    pub staged_uploads: u64,
+    pub staged_upload_bytes: u64,
 }
 
 /// Replaces the store with `seed`; clears faults, counters and idempotency keys, refills the bucket.

@@ -15,12 +15,14 @@ pub mod control_platform;
 pub mod cost;
 pub mod faults;
 pub mod graphql;
+pub mod multipart;
 pub mod resolve;
 pub mod schema;
 pub mod scopes;
 pub mod search;
 pub mod server;
 pub mod store;
+pub mod uploads;
 pub mod webhooks;
 
 /// The GraphQL compiler the simulator validates with (for tests that validate documents too).

@@ -16,6 +16,7 @@ pub mod product_write;
 pub mod products;
 pub mod query;
 pub mod shop;
+pub mod staged_uploads;
 pub mod subscriptions;
 
 use crate::store::Store;

@@ -1,7 +1,7 @@
 //! The `Mutation` root: input-size limits, the 2026-04 `@idempotent` requirement, idempotent
 //! replay, dispatch to the object families, and the writes-per-mutation count.
 
-use super::{args, bulk, customers, field_error, inventory_write, json_value, order_write, product_write, subscriptions, Ctx, Resolved};
+use super::{args, bulk, customers, field_error, inventory_write, json_value, order_write, product_write, staged_uploads, subscriptions, Ctx, Resolved};
 use crate::store::model::UserError;
 use crate::store::IdempotentEntry;
 use apollo_compiler::ast::Value;
@@ -72,6 +72,7 @@ impl<'c> MutationRoot<'c> {
             "customerSet" => customers::customer_set(store, a),
             "customerCreate" => customers::customer_create(store, a),
             "webhookSubscriptionCreate" => subscriptions::create(store, a),
+            "stagedUploadsCreate" => staged_uploads::staged_uploads_create(self.ctx, store, a),
             "webhookSubscriptionUpdate" => subscriptions::update(store, a),
             "webhookSubscriptionDelete" => subscriptions::delete(store, a),
             "bulkOperationRunQuery" => {

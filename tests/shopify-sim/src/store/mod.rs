@@ -3,6 +3,7 @@
 
 pub mod model;
 pub mod seed;
+pub mod uploads;
 
 use chrono::{DateTime, SubsecRound, Utc};
 use model::*;
@@ -46,6 +47,8 @@ pub struct Store {
     pub subscription_removals: Vec<SubscriptionRemoval>,
     pub bulk_operations: BTreeMap<u64, BulkOperation>,
     pub adjustment_groups: BTreeMap<u64, AdjustmentGroup>,
+    /// Staged upload targets and their files, by storage key.
+    pub uploads: BTreeMap<String, uploads::StagedUpload>,
     /// Scopes the token holds, when a seed or the control API replaced the configured ones.
     pub access_scopes: Option<Vec<String>>,
     #[serde(skip)]
@@ -70,6 +73,7 @@ impl Default for Store {
             subscription_removals: Vec::new(),
             bulk_operations: BTreeMap::new(),
             adjustment_groups: BTreeMap::new(),
+            uploads: BTreeMap::new(),
             access_scopes: None,
             idempotency: HashMap::new(),
             events: Vec::new(),
