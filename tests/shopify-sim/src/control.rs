@@ -32,6 +32,8 @@ pub struct Counters {
     /// Files received by staged upload targets (a client that skips unchanged images keeps it still).
     pub staged_uploads: u64,
     pub staged_upload_bytes: u64,
+    /// JSONL lines bulk mutations executed (injected line errors included).
+    pub bulk_mutation_lines: u64,
 }
 
 /// Replaces the store with `seed`; clears faults, counters and idempotency keys, refills the bucket.

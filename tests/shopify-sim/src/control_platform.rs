@@ -35,6 +35,21 @@ pub fn access_scopes(shared: &Shared) -> Vec<String> {
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
+struct RateRequest {
+    lines_per_second: f64,
+}
+
+/// Sets how many JSONL lines per second bulk mutations process (running ones included).
+pub fn set_bulk_mutation_rate(shared: &Shared, lines_per_second: f64) -> Result<(), String> {
+    if !(lines_per_second.is_finite() && lines_per_second >= 0.0) {
+        return Err(format!("lines_per_second must be a non-negative number, not {lines_per_second}"));
+    }
+    *lock(&shared.bulk_mutation_rate) = lines_per_second;
+    Ok(())
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
 struct SubscriptionRequest {
     topic: String,
     uri: String,
@@ -78,6 +93,10 @@ pub fn route(shared: &Arc<Shared>, method: &str, path: &str, body: &[u8]) -> Opt
     Some(match (method, path) {
         ("GET", "/_sim/access_scopes") => Ok(json!({"scopes": access_scopes(shared)})),
         ("GET", "/_sim/webhooks/subscriptions") => Ok(subscriptions_state(shared)),
+        ("GET", "/_sim/bulk/rate") => Ok(json!({"lines_per_second": *lock(&shared.bulk_mutation_rate)})),
+        ("POST", "/_sim/bulk/rate") => parse::<RateRequest>(body)
+            .and_then(|r| set_bulk_mutation_rate(shared, r.lines_per_second).map_err(|e| (400, json!({"error": e}))))
+            .map(|_| json!({"ok": true})),
         ("POST", "/_sim/webhooks/subscriptions") => {
             parse::<SubscriptionRequest>(body).and_then(|r| add_subscription(shared, r).map(|id| json!({"id": gid("WebhookSubscription", id)})).map_err(|e| (422, json!({"error": e}))))
         }
@@ -121,6 +140,11 @@ impl SimHandle {
     /// Deletes a subscription as Shopify does after 8 consecutive failed deliveries; false if unknown.
     pub fn delete_subscription(&self, id: u64) -> bool {
         delete_subscription(&self.shared, id)
+    }
+
+    /// Sets how many JSONL lines per second bulk mutations process (0 pauses them).
+    pub fn set_bulk_mutation_rate(&self, lines_per_second: f64) -> Result<(), String> {
+        set_bulk_mutation_rate(&self.shared, lines_per_second)
     }
 
     /// Replaces the access scopes the token holds (`currentAppInstallation.accessScopes`).

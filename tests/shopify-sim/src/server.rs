@@ -120,7 +120,7 @@ async fn apply_fault(shared: &Shared, fault: Option<Fault>, executed: bool) -> O
             tokio::time::sleep(Duration::from_millis(delay_ms)).await;
             None
         }
-        Fault::Throttled | Fault::WebhookDrop | Fault::WebhookDuplicate | Fault::WebhookReorder { .. } => None,
+        Fault::Throttled | Fault::WebhookDrop | Fault::WebhookDuplicate | Fault::WebhookReorder { .. } | Fault::BulkLineError { .. } => None,
     }
 }
 

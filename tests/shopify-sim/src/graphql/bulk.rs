@@ -1,4 +1,4 @@
-//! Running bulk query operations in the background and writing their JSONL result:
+//! Running bulk operations in the background; bulk queries write their JSONL result here:
 //! one line per node, nested connection nodes on their own lines with `__parentId`.
 
 use crate::resolve::bulk::finish_payload;
@@ -71,17 +71,28 @@ fn execute(shared: &Shared, query: &str) -> Result<(String, u64, u64), &'static 
     Ok((jsonl, count, roots))
 }
 
-fn set_status(shared: &Shared, id: u64, status: &str) {
-    if let Some(b) = lock(&shared.store).bulk_operations.get_mut(&id) {
-        b.status = status.to_string();
+/// Marks a created operation RUNNING (a canceled one stays CANCELING).
+pub(super) fn start(shared: &Shared, id: u64) {
+    if let Some(b) = lock(&shared.store).bulk_operations.get_mut(&id).filter(|b| b.status == "CREATED") {
+        b.status = "RUNNING".into();
     }
 }
 
-/// Runs bulk operation `id`: CREATED -> RUNNING -> COMPLETED (or FAILED), then `bulk_operations/finish`.
+/// Runs bulk operation `id` (a query here, a mutation in [`super::bulk_mutation`]).
 pub async fn run(shared: Arc<Shared>, id: u64) {
+    let kind = lock(&shared.store).bulk_operations.get(&id).map(|b| b.kind.clone());
+    match kind.as_deref() {
+        Some("MUTATION") => super::bulk_mutation::run(shared, id).await,
+        Some(_) => run_query(shared, id).await,
+        None => {}
+    }
+}
+
+/// Runs bulk query `id`: CREATED -> RUNNING -> COMPLETED (FAILED, or CANCELED when canceled meanwhile), then `bulk_operations/finish`.
+async fn run_query(shared: Arc<Shared>, id: u64) {
     let half = shared.config.bulk_delay / 2;
     tokio::time::sleep(half).await;
-    set_status(&shared, id, "RUNNING");
+    start(&shared, id);
     let Some(query) = lock(&shared.store).bulk_operations.get(&id).map(|b| b.query.clone()) else { return };
     let worker = shared.clone();
     let result = tokio::task::spawn_blocking(move || execute(&worker, &query)).await.unwrap_or(Err("INTERNAL_SERVER_ERROR"));
@@ -90,6 +101,7 @@ pub async fn run(shared: Arc<Shared>, id: u64) {
         let mut store = lock(&shared.store);
         let Some(b) = store.bulk_operations.get_mut(&id) else { return };
         match result {
+            _ if b.status == "CANCELING" => b.status = "CANCELED".into(),
             Ok((jsonl, objects, roots)) => {
                 b.status = "COMPLETED".into();
                 b.object_count = objects;

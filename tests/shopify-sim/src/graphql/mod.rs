@@ -3,6 +3,7 @@
 //! response with `extensions.cost`. Fault injection happens around it in [`crate::server`].
 
 pub mod bulk;
+pub mod bulk_mutation;
 pub mod errors;
 
 use crate::cost::Pricer;

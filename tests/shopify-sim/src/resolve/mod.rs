@@ -5,6 +5,7 @@
 //! `quantities(names:)`, ...) are resolved by the module of that object family.
 
 pub mod bulk;
+pub mod bulk_mutation;
 pub mod connection;
 pub mod customers;
 pub mod inventory;

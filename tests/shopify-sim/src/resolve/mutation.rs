@@ -1,7 +1,7 @@
 //! The `Mutation` root: input-size limits, the 2026-04 `@idempotent` requirement, idempotent
 //! replay, dispatch to the object families, and the writes-per-mutation count.
 
-use super::{args, bulk, customers, field_error, inventory_write, json_value, order_write, product_write, staged_uploads, subscriptions, Ctx, Resolved};
+use super::{args, bulk, bulk_mutation, customers, field_error, inventory_write, json_value, order_write, product_write, staged_uploads, subscriptions, Ctx, Resolved};
 use crate::store::model::UserError;
 use crate::store::IdempotentEntry;
 use apollo_compiler::ast::Value;
@@ -77,7 +77,7 @@ impl<'c> MutationRoot<'c> {
             "webhookSubscriptionDelete" => subscriptions::delete(store, a),
             "bulkOperationRunQuery" => {
                 let schema = self.ctx.schema;
-                let payload = bulk::run_query(store, a, |q| {
+                let payload = bulk::run_query(store, a, self.ctx.api_version, |q| {
                     ExecutableDocument::parse_and_validate(schema, q, "bulk.graphql").map(|_| ()).map_err(|e| format!("Invalid bulk query: {}", e.errors))
                 });
                 if let Some(id) = payload.pointer("/bulkOperation/__id").and_then(Json::as_u64) {
@@ -85,6 +85,8 @@ impl<'c> MutationRoot<'c> {
                 }
                 payload
             }
+            "bulkOperationRunMutation" => bulk_mutation::run_mutation(self.ctx, store, a),
+            "bulkOperationCancel" => bulk::cancel(store, a),
             other => return Err(format!("shopify-sim does not implement Mutation.{other}")),
         })
     }

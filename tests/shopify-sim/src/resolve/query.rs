@@ -1,6 +1,6 @@
 //! The `QueryRoot` object: dispatches root query fields to the object families.
 
-use super::{args, customers, field_error, id_arg, inventory, json_value, orders, products, rel, subscriptions, Ctx, Resolved};
+use super::{args, bulk, customers, field_error, id_arg, inventory, json_value, orders, products, rel, subscriptions, Ctx, Resolved};
 use apollo_compiler::resolvers::{ObjectValue, ResolveInfo, ResolvedValue};
 use serde_json::Value as Json;
 
@@ -68,9 +68,10 @@ impl ObjectValue for QueryRoot<'_> {
             }
             "bulkOperation" => self.by_id(info, "BulkOperation"),
             "currentBulkOperation" => {
-                let last = ctx.store().bulk_operations.keys().next_back().copied();
-                Ok(last.map_or(ResolvedValue::null(), |id| json_value(ctx, "BulkOperation", &rel("BulkOperation", id))))
+                let current = bulk::current(&ctx.store(), &a);
+                Ok(json_value(ctx, "BulkOperation", &current))
             }
+            "bulkOperations" => bulk::operations(ctx, info, &a),
             "shop" => Ok(json_value(ctx, "Shop", &super::shop::shop_json(ctx.config))),
             "currentAppInstallation" => Ok(json_value(ctx, "AppInstallation", &crate::scopes::app_installation(ctx))),
             other => Err(field_error(format!("shopify-sim does not implement QueryRoot.{other}"))),

@@ -250,16 +250,24 @@ pub struct SubscriptionRemoval {
     pub at: DateTime<Utc>,
 }
 
-/// A bulk query operation.
+/// A bulk operation: a query (export) or a mutation run once per line of a staged JSONL file.
 #[derive(Clone, Debug, Serialize)]
 pub struct BulkOperation {
     pub id: u64,
+    /// `QUERY` or `MUTATION`.
+    pub kind: String,
     pub status: String,
+    /// The query, or the mutation run for each line.
     pub query: String,
+    /// The API version of the request that started it (its lines run under it).
+    pub api_version: String,
+    /// The staged upload key of a mutation's variables file.
+    pub staged_upload_path: Option<String>,
+    pub client_identifier: Option<String>,
     pub error_code: Option<String>,
     pub object_count: u64,
     pub root_object_count: u64,
-    /// The JSONL result once completed.
+    /// The JSONL result once completed (or the lines done when it failed or was canceled).
     #[serde(skip)]
     pub result: Option<String>,
     pub created_at: DateTime<Utc>,
