@@ -15,6 +15,8 @@ pub mod control_platform;
 pub mod cost;
 pub mod faults;
 pub mod graphql;
+pub mod input_cost;
+pub mod limits;
 pub mod multipart;
 pub mod resolve;
 pub mod schema;

@@ -2,6 +2,7 @@
 //! replay, dispatch to the object families, and the writes-per-mutation count.
 
 use super::{args, bulk, bulk_mutation, customers, field_error, inventory_write, json_value, order_write, product_write, staged_uploads, subscriptions, Ctx, Resolved};
+use crate::limits;
 use crate::store::model::UserError;
 use crate::store::IdempotentEntry;
 use apollo_compiler::ast::Value;
@@ -18,22 +19,19 @@ const IDEMPOTENT_REQUIRED: &[&str] = &[
     "locationActivate", "locationDeactivate", "refundCreate",
 ];
 
-/// Largest input array Shopify accepts.
-pub const MAX_INPUT_ARRAY: usize = 250;
-
 /// The root mutation object.
 pub struct MutationRoot<'c> {
     pub ctx: &'c Ctx<'c>,
 }
 
-/// The first input list longer than the limit: (path, size).
-fn oversized(value: &Json, path: &mut Vec<String>) -> Option<(Vec<String>, usize)> {
+/// The first input list of `mutation` longer than its limit: (path, size, limit).
+fn oversized(mutation: &str, value: &Json, path: &mut Vec<String>) -> Option<(Vec<String>, usize, usize)> {
     match value {
-        Json::Array(items) if items.len() > MAX_INPUT_ARRAY => Some((path.clone(), items.len())),
-        Json::Array(items) => items.iter().find_map(|i| oversized(i, path)),
+        Json::Array(items) if items.len() > limits::input_array_limit(mutation, path) => Some((path.clone(), items.len(), limits::input_array_limit(mutation, path))),
+        Json::Array(items) => items.iter().find_map(|i| oversized(mutation, i, path)),
         Json::Object(map) => map.iter().find_map(|(k, v)| {
             path.push(k.clone());
-            let found = oversized(v, path);
+            let found = oversized(mutation, v, path);
             path.pop();
             found
         }),
@@ -58,8 +56,8 @@ impl<'c> MutationRoot<'c> {
         let mut store = self.ctx.store();
         let store = &mut *store;
         Ok(match name {
-            "productSet" => product_write::product_set(store, a),
-            "productVariantsBulkUpdate" => product_write::variants_bulk_update(store, a),
+            "productSet" => product_write::product_set(store, a, &self.ctx.config.shop_currency),
+            "productVariantsBulkUpdate" => product_write::variants_bulk_update(store, a, &self.ctx.config.shop_currency),
             "productDelete" => product_write::product_delete(store, a),
             "inventorySetQuantities" => inventory_write::set_quantities(store, a),
             "inventoryAdjustQuantities" => inventory_write::adjust_quantities(store, a),
@@ -107,8 +105,8 @@ impl ObjectValue for MutationRoot<'_> {
         let name = info.field_name();
         let a = args(info);
         crate::scopes::check(ctx, info, &a)?;
-        if let Some((path, size)) = oversized(&Json::Object(a.clone()), &mut Vec::new()) {
-            let message = format!("The input array size of {size} is greater than the maximum allowed of {MAX_INPUT_ARRAY}.");
+        if let Some((path, size, limit)) = oversized(name, &Json::Object(a.clone()), &mut Vec::new()) {
+            let message = format!("The input array size of {size} is greater than the maximum allowed of {limit}.");
             let path: Vec<String> = std::iter::once(name.to_string()).chain(path).collect();
             ctx.errors.borrow_mut().push(json!({"message": message, "path": path, "extensions": {"code": "MAX_INPUT_SIZE_EXCEEDED"}}));
             return Ok(ResolvedValue::null());

@@ -28,6 +28,10 @@ enum Claim {
 /// `orderCreate(order:, options:)`.
 pub fn order_create(store: &mut Store, a: &Map<String, Json>) -> Json {
     let input = a.get("order").cloned().unwrap_or(Json::Null);
+    let limit_errors = crate::limits::order_create(&input);
+    if !limit_errors.is_empty() {
+        return json!({"order": null, "userErrors": user_errors(&limit_errors)});
+    }
     let claim = match a.get("options").and_then(|o| s(o, "inventoryBehaviour")) {
         Some("DECREMENT_IGNORING_POLICY") => Claim::IgnorePolicy,
         Some("DECREMENT_OBEYING_POLICY") => Claim::ObeyPolicy,
