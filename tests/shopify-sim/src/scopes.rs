@@ -73,6 +73,7 @@ fn required(field: &str, args: &Map<String, Json>) -> Vec<String> {
         }
         "metafieldDefinitionCreate" => by_owner("write", args.get("definition").and_then(|d| d.get("ownerType")).and_then(Json::as_str).map(str::to_string).into_iter().collect()),
         "metafieldDefinitions" => by_owner("read", args.get("ownerType").and_then(Json::as_str).map(str::to_string).into_iter().collect()),
+        "metafieldDefinition" => by_owner("read", args.get("identifier").and_then(|i| i.get("ownerType")).and_then(Json::as_str).map(str::to_string).into_iter().collect()),
         _ => FIELD_SCOPES.iter().filter(|(f, _)| *f == field).map(|(_, s)| s.to_string()).collect(),
     }
 }

@@ -6,10 +6,13 @@
 
 pub mod bulk;
 pub mod bulk_mutation;
+pub mod catalog;
 pub mod connection;
 pub mod customers;
 pub mod inventory;
 pub mod inventory_write;
+pub mod metafield_types;
+pub mod metafields;
 pub mod mutation;
 pub mod order_write;
 pub mod orders;
@@ -148,8 +151,12 @@ pub fn args(info: &ResolveInfo<'_>) -> Map<String, Json> {
 }
 
 /// Converts plain JSON into a resolved value: objects become nodes typed by their
-/// `__typename` or by the field's declared type.
+/// `__typename` or by the field's declared type (`JSON` values stay leaves).
 pub fn json_value<'a>(ctx: &'a Ctx<'a>, declared: &str, value: &Json) -> ResolvedValue<'a> {
+    // A `JSON` scalar is a leaf whatever its shape (objects and arrays included).
+    if declared == "JSON" {
+        return ResolvedValue::leaf(leaf(value.clone()));
+    }
     match value {
         Json::Array(items) => {
             let declared = declared.to_string();
@@ -197,7 +204,7 @@ fn related_node<'a>(ctx: &'a Ctx<'a>, map: &Map<String, Json>) -> Option<Node<'a
         "WebhookSubscription" => store.subscriptions.get(&id).map(|s| subscriptions::subscription_node(ctx, s)),
         "BulkOperation" => store.bulk_operations.get(&id).map(|b| bulk::operation_node(ctx, b)),
         "Fulfillment" => orders::fulfillment_node(ctx, &store, id),
-        _ => None,
+        other => catalog::related(ctx, &store, other, id),
     }
 }
 
@@ -217,6 +224,9 @@ impl ObjectValue for Node<'_> {
             Rel::AdjustmentGroup(id) => inventory::group_field(self.ctx, id, info)?,
         };
         if let Some(value) = related {
+            return Ok(value);
+        }
+        if let Some(value) = catalog::owner_field(self.ctx, &self.ty, &self.fields, info)? {
             return Ok(value);
         }
         let declared = info.field_definition().ty.inner_named_type().as_str();

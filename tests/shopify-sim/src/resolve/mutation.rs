@@ -85,7 +85,7 @@ impl<'c> MutationRoot<'c> {
             }
             "bulkOperationRunMutation" => bulk_mutation::run_mutation(self.ctx, store, a),
             "bulkOperationCancel" => bulk::cancel(store, a),
-            other => return Err(format!("shopify-sim does not implement Mutation.{other}")),
+            other => return super::catalog::mutation(self.ctx, store, other, a).ok_or_else(|| format!("shopify-sim does not implement Mutation.{other}")),
         })
     }
 }

@@ -74,7 +74,7 @@ impl ObjectValue for QueryRoot<'_> {
             "bulkOperations" => bulk::operations(ctx, info, &a),
             "shop" => Ok(json_value(ctx, "Shop", &super::shop::shop_json(ctx.config))),
             "currentAppInstallation" => Ok(json_value(ctx, "AppInstallation", &crate::scopes::app_installation(ctx))),
-            other => Err(field_error(format!("shopify-sim does not implement QueryRoot.{other}"))),
+            other => super::catalog::query(ctx, info, &a).unwrap_or_else(|| Err(field_error(format!("shopify-sim does not implement QueryRoot.{other}")))),
         }
     }
 }

@@ -1,6 +1,8 @@
 //! In-memory store state: every record of the simulated shop, ids, pending webhook events and
 //! the idempotency ledger. Reproducible: ids come from a counter, so the same seed gives the same ids.
 
+pub mod catalog;
+pub mod metafields;
 pub mod model;
 pub mod seed;
 pub mod uploads;
@@ -47,6 +49,8 @@ pub struct Store {
     pub subscription_removals: Vec<SubscriptionRemoval>,
     pub bulk_operations: BTreeMap<u64, BulkOperation>,
     pub adjustment_groups: BTreeMap<u64, AdjustmentGroup>,
+    pub metafields: BTreeMap<u64, metafields::Metafield>,
+    pub metafield_definitions: BTreeMap<u64, metafields::MetafieldDefinition>,
     /// Staged upload targets and their files, by storage key.
     pub uploads: BTreeMap<String, uploads::StagedUpload>,
     /// Scopes the token holds, when a seed or the control API replaced the configured ones.
@@ -73,6 +77,8 @@ impl Default for Store {
             subscription_removals: Vec::new(),
             bulk_operations: BTreeMap::new(),
             adjustment_groups: BTreeMap::new(),
+            metafields: BTreeMap::new(),
+            metafield_definitions: BTreeMap::new(),
             uploads: BTreeMap::new(),
             access_scopes: None,
             idempotency: HashMap::new(),
@@ -176,12 +182,14 @@ impl Store {
         for vid in &product.variant_ids {
             self.delete_variant(*vid);
         }
+        self.forget_owner("Product", product_id);
         Some(product)
     }
 
     /// Removes one variant with its inventory item and levels.
     pub fn delete_variant(&mut self, variant_id: u64) {
         if let Some(v) = self.variants.remove(&variant_id) {
+            self.forget_owner("ProductVariant", variant_id);
             self.inventory_items.remove(&v.inventory_item_id);
             self.levels.retain(|(item, _), _| *item != v.inventory_item_id);
         }
