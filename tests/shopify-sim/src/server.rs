@@ -64,6 +64,10 @@ async fn route(shared: Arc<Shared>, req: Request<Incoming>) -> Reply {
         let (status, content_type, body) = crate::uploads::handle(&shared, req).await.unwrap_or((404, "text/plain", Bytes::new()));
         return reply(status, content_type, body);
     }
+    if path.starts_with("/cdn/files/") && method == "GET" {
+        let (status, content_type, body) = crate::uploads::serve_file(&shared, &path);
+        return reply(status, content_type, body);
+    }
     if let Some(id) = path.strip_prefix("/bulk-results/").and_then(|p| p.strip_suffix(".jsonl")).and_then(|id| id.parse::<u64>().ok()) {
         let result = lock(&shared.store).bulk_operations.get(&id).and_then(|b| b.result.clone());
         return match result {

@@ -2,7 +2,8 @@
 //! form `POST` to the bucket URL (signed fields, file last) or a `PUT` of the raw file to a signed
 //! URL. It checks what the bucket checks (a target that was handed out, its signature, its content
 //! type, the policy's size range), caps the body before reading it, and answers like Google Cloud
-//! Storage (`201` with a `PostResponse`, `200` for `PUT`, XML errors).
+//! Storage (`201` with a `PostResponse`, `200` for `PUT`, XML errors). Files made from staged
+//! uploads are served back under `/cdn/files/`.
 
 use crate::store::now;
 use crate::{lock, multipart, Shared, SimConfig};
@@ -122,6 +123,19 @@ async fn put(shared: &Shared, key: String, req: Request<Incoming>) -> Result<Ans
     let body = read_capped(req, limit).await?;
     store_file(shared, &key, &content_type, body)?;
     Ok((200, "text/plain", Bytes::new()))
+}
+
+/// Serves a file's bytes at `/cdn/files/{id}/{filename}` (its `image.url` / `url`).
+pub fn serve_file(shared: &Shared, path: &str) -> Answer {
+    let not_found = || xml_error(404, "NoSuchKey", "The specified key does not exist.");
+    let Some((id, filename)) = path.strip_prefix("/cdn/files/").and_then(|p| p.split_once('/')) else { return not_found() };
+    let store = lock(&shared.store);
+    let file = id.parse::<u64>().ok().and_then(|id| store.files.get(&id)).filter(|f| f.filename == filename);
+    let bytes = file.and_then(|f| f.upload_key.as_ref()).and_then(|k| store.uploads.get(k)).and_then(|u| u.bytes.clone());
+    match bytes {
+        Some(bytes) => (200, "application/octet-stream", bytes),
+        None => not_found(),
+    }
 }
 
 /// Serves a request under `/staged-uploads/`, or None when the path is elsewhere.

@@ -3,6 +3,7 @@
 //! objects that own them (`Product.metafields`, `Customer.metafield`, ...).
 
 use super::metafields::{self, split_gid};
+use super::{files, media};
 use super::{json_value, Ctx, Node, Resolved};
 use crate::store::Store;
 use apollo_compiler::resolvers::{FieldError, ResolveInfo, ResolvedValue};
@@ -15,6 +16,14 @@ pub fn mutation(ctx: &Ctx<'_>, store: &mut Store, name: &str, a: &Map<String, Js
         "metafieldsSet" => metafields::metafields_set(store, a, currency),
         "metafieldsDelete" => metafields::metafields_delete(store, a),
         "metafieldDefinitionCreate" => metafields::definition_create(store, a),
+        "fileCreate" => files::file_create(ctx, store, a),
+        "fileUpdate" => files::file_update(ctx, store, a),
+        "fileDelete" => files::file_delete(store, a),
+        "productCreateMedia" => media::create_media(ctx, store, a),
+        "productDeleteMedia" => media::delete_media(store, a),
+        "productReorderMedia" => media::reorder_media(store, a),
+        "productVariantAppendMedia" => media::variant_media(store, a, true),
+        "productVariantDetachMedia" => media::variant_media(store, a, false),
         _ => return None,
     })
 }
@@ -27,6 +36,7 @@ pub fn query<'a>(ctx: &'a Ctx<'a>, info: &ResolveInfo<'_>, a: &Map<String, Json>
             let found = metafields::definition_by_identifier(&ctx.store(), a);
             Ok(json_value(ctx, "MetafieldDefinition", &found))
         }
+        "files" => files::files(ctx, info, a),
         _ => return None,
     })
 }
@@ -36,6 +46,7 @@ pub fn related<'c>(ctx: &'c Ctx<'c>, store: &Store, kind: &str, id: u64) -> Opti
     match kind {
         "Metafield" => store.metafields.get(&id).map(|m| metafields::metafield_node(ctx, store, m)),
         "MetafieldDefinition" => store.metafield_definitions.get(&id).map(|d| metafields::definition_node(ctx, store, d)),
+        "MediaImage" | "GenericFile" => store.files.get(&id).filter(|f| f.kind == kind).map(|f| files::file_node(ctx, f)),
         _ => None,
     }
 }
@@ -46,6 +57,7 @@ pub fn owner_field<'a>(ctx: &'a Ctx<'a>, ty: &str, fields: &Map<String, Json>, i
     let Some((kind, id)) = owner else { return Ok(None) };
     match (kind, info.field_name()) {
         ("Product" | "ProductVariant" | "Customer" | "Order" | "Collection", "metafield" | "metafields") => metafields::owner_field(ctx, kind, id, info),
+        ("Product", "media" | "featuredMedia" | "mediaCount") | ("ProductVariant", "media") => media::owner_field(ctx, kind, id, info),
         _ => Ok(None),
     }
 }

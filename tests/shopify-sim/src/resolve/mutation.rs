@@ -56,8 +56,8 @@ impl<'c> MutationRoot<'c> {
         let mut store = self.ctx.store();
         let store = &mut *store;
         Ok(match name {
-            "productSet" => product_write::product_set(store, a, &self.ctx.config.shop_currency),
-            "productVariantsBulkUpdate" => product_write::variants_bulk_update(store, a, &self.ctx.config.shop_currency),
+            "productSet" => product_write::product_set(self.ctx, store, a),
+            "productVariantsBulkUpdate" => product_write::variants_bulk_update(self.ctx, store, a),
             "productDelete" => product_write::product_delete(store, a),
             "inventorySetQuantities" => inventory_write::set_quantities(store, a),
             "inventoryAdjustQuantities" => inventory_write::adjust_quantities(store, a),

@@ -2,7 +2,7 @@
 //! `productDelete`. Each returns its payload as JSON with record references (see [`super::rel`]).
 
 use super::products::product_payload;
-use super::rel;
+use super::{media, rel, Ctx};
 use crate::store::model::{ProductOption, UserError};
 use crate::limits;
 use crate::store::seed::handleize;
@@ -18,8 +18,8 @@ fn payload(product: Option<u64>, errors: &[UserError]) -> Json {
     json!({"product": product.map(|id| rel("Product", id)), "productSetOperation": null, "userErrors": super::user_errors(errors)})
 }
 
-/// `productSet(input:, identifier:)`; prices are checked against the shop's `currency`.
-pub fn product_set(store: &mut Store, a: &Map<String, Json>, currency: &str) -> Json {
+/// `productSet(input:, identifier:)`; prices are checked against the shop's currency.
+pub fn product_set(ctx: &Ctx<'_>, store: &mut Store, a: &Map<String, Json>) -> Json {
     let input = a.get("input").cloned().unwrap_or(Json::Null);
     let identifier = a.get("identifier").cloned().unwrap_or(Json::Null);
     let existing = if let Some(id) = s(&identifier, "id") {
@@ -34,13 +34,17 @@ pub fn product_set(store: &mut Store, a: &Map<String, Json>, currency: &str) -> 
     } else {
         None
     };
-    let limit_errors = limits::product_set(&input, currency);
+    let limit_errors = limits::product_set(&input, &ctx.config.shop_currency);
     if !limit_errors.is_empty() {
         return payload(None, &limit_errors);
     }
     if let Err(e) = validate(&input) {
         return payload(None, &[e]);
     }
+    let files = match media::check_set_files(store, ctx.base_url, &input) {
+        Ok(files) => files,
+        Err(e) => return payload(None, &[e]),
+    };
     let created = existing.is_none();
     let id = match existing {
         Some(id) => id,
@@ -84,6 +88,9 @@ pub fn product_set(store: &mut Store, a: &Map<String, Json>, currency: &str) -> 
             set_options(store, id, &derived);
         }
         replace_variants(store, id, variants, created);
+    }
+    if let Some(files) = files {
+        media::apply_set_files(store, id, files, &input);
     }
     if let Some(p) = store.products.get_mut(&id) {
         p.updated_at = now();
@@ -293,8 +300,8 @@ fn set_inventory(store: &mut Store, vid: u64, input: &Json, new: bool) {
     }
 }
 
-/// `productVariantsBulkUpdate(productId:, variants:, allowPartialUpdates:)`; prices in the shop's `currency`.
-pub fn variants_bulk_update(store: &mut Store, a: &Map<String, Json>, currency: &str) -> Json {
+/// `productVariantsBulkUpdate(productId:, variants:, allowPartialUpdates:)`; prices in the shop's currency.
+pub fn variants_bulk_update(ctx: &Ctx<'_>, store: &mut Store, a: &Map<String, Json>) -> Json {
     let pid = a.get("productId").and_then(Json::as_str).and_then(|s| parse_gid("Product", s)).filter(|id| store.products.contains_key(id));
     let Some(pid) = pid else {
         let e = UserError::new(&["productId"], "Product does not exist", Some("PRODUCT_DOES_NOT_EXIST"));
@@ -302,7 +309,7 @@ pub fn variants_bulk_update(store: &mut Store, a: &Map<String, Json>, currency: 
     };
     let inputs = a.get("variants").and_then(Json::as_array).cloned().unwrap_or_default();
     let partial = a.get("allowPartialUpdates").and_then(Json::as_bool).unwrap_or(false);
-    let mut errors = limits::variants_bulk(&inputs, currency);
+    let mut errors = limits::variants_bulk(&inputs, &ctx.config.shop_currency);
     let refused: HashSet<String> = errors.iter().filter_map(|e| e.field.as_ref().and_then(|f| f.get(1)).cloned()).collect();
     let mut ok = Vec::new();
     for (i, input) in inputs.iter().enumerate() {

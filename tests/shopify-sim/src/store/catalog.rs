@@ -1,5 +1,5 @@
-//! Lookups over the catalog-depth records (metafields, and the owners they hang on) and their
-//! cleanup when an owner is deleted.
+//! Lookups over the catalog-depth records (metafields, files and media, and the owners they hang
+//! on) and their cleanup when an owner or a file is deleted.
 
 use super::metafields::Metafield;
 use super::Store;
@@ -12,6 +12,7 @@ impl Store {
             "ProductVariant" => self.variants.contains_key(&id),
             "Customer" => self.customers.contains_key(&id),
             "Order" => self.orders.contains_key(&id),
+            "MediaImage" | "GenericFile" => self.files.get(&id).is_some_and(|f| f.kind == kind),
             _ => false,
         }
     }
@@ -21,8 +22,21 @@ impl Store {
         self.metafields.values().find(|m| m.owner_id == owner_id && m.owner_kind == owner_kind && m.namespace == namespace && m.key == key)
     }
 
-    /// Drops what hangs on a deleted owner (its metafields).
+    /// Drops what hangs on a deleted owner (its metafields and media links).
     pub fn forget_owner(&mut self, kind: &str, id: u64) {
         self.metafields.retain(|_, m| !(m.owner_id == id && m.owner_kind == kind));
+        match kind {
+            "Product" => drop(self.product_media.remove(&id)),
+            "ProductVariant" => drop(self.variant_media.remove(&id)),
+            _ => {}
+        }
+    }
+
+    /// Removes a file and every media link to it.
+    pub fn delete_file(&mut self, id: u64) -> bool {
+        for links in self.product_media.values_mut().chain(self.variant_media.values_mut()) {
+            links.retain(|f| *f != id);
+        }
+        self.files.remove(&id).is_some()
     }
 }

@@ -2,6 +2,7 @@
 //! the idempotency ledger. Reproducible: ids come from a counter, so the same seed gives the same ids.
 
 pub mod catalog;
+pub mod files;
 pub mod metafields;
 pub mod model;
 pub mod seed;
@@ -49,6 +50,11 @@ pub struct Store {
     pub subscription_removals: Vec<SubscriptionRemoval>,
     pub bulk_operations: BTreeMap<u64, BulkOperation>,
     pub adjustment_groups: BTreeMap<u64, AdjustmentGroup>,
+    pub files: BTreeMap<u64, files::FileRecord>,
+    /// Media of each product: file ids in position order.
+    pub product_media: BTreeMap<u64, Vec<u64>>,
+    /// Media of each variant: file ids.
+    pub variant_media: BTreeMap<u64, Vec<u64>>,
     pub metafields: BTreeMap<u64, metafields::Metafield>,
     pub metafield_definitions: BTreeMap<u64, metafields::MetafieldDefinition>,
     /// Staged upload targets and their files, by storage key.
@@ -77,6 +83,9 @@ impl Default for Store {
             subscription_removals: Vec::new(),
             bulk_operations: BTreeMap::new(),
             adjustment_groups: BTreeMap::new(),
+            files: BTreeMap::new(),
+            product_media: BTreeMap::new(),
+            variant_media: BTreeMap::new(),
             metafields: BTreeMap::new(),
             metafield_definitions: BTreeMap::new(),
             uploads: BTreeMap::new(),
