@@ -3,7 +3,7 @@
 //! objects that own them (`Product.metafields`, `Customer.metafield`, ...).
 
 use super::metafields::{self, split_gid};
-use super::{files, media};
+use super::{collections, files, media};
 use super::{json_value, Ctx, Node, Resolved};
 use crate::store::Store;
 use apollo_compiler::resolvers::{FieldError, ResolveInfo, ResolvedValue};
@@ -24,6 +24,11 @@ pub fn mutation(ctx: &Ctx<'_>, store: &mut Store, name: &str, a: &Map<String, Js
         "productReorderMedia" => media::reorder_media(store, a),
         "productVariantAppendMedia" => media::variant_media(store, a, true),
         "productVariantDetachMedia" => media::variant_media(store, a, false),
+        "collectionCreate" => collections::create(store, a),
+        "collectionUpdate" => collections::update(store, a),
+        "collectionDelete" => collections::delete(ctx, store, a),
+        "collectionAddProducts" => collections::change_products(store, a, true),
+        "collectionRemoveProducts" => collections::change_products(store, a, false),
         _ => return None,
     })
 }
@@ -37,6 +42,11 @@ pub fn query<'a>(ctx: &'a Ctx<'a>, info: &ResolveInfo<'_>, a: &Map<String, Json>
             Ok(json_value(ctx, "MetafieldDefinition", &found))
         }
         "files" => files::files(ctx, info, a),
+        "collections" => collections::collections(ctx, info, a),
+        "collection" | "collectionByHandle" | "collectionByIdentifier" => {
+            let found = collections::find(&ctx.store(), a);
+            Ok(json_value(ctx, "Collection", &found))
+        }
         _ => return None,
     })
 }
@@ -47,6 +57,7 @@ pub fn related<'c>(ctx: &'c Ctx<'c>, store: &Store, kind: &str, id: u64) -> Opti
         "Metafield" => store.metafields.get(&id).map(|m| metafields::metafield_node(ctx, store, m)),
         "MetafieldDefinition" => store.metafield_definitions.get(&id).map(|d| metafields::definition_node(ctx, store, d)),
         "MediaImage" | "GenericFile" => store.files.get(&id).filter(|f| f.kind == kind).map(|f| files::file_node(ctx, f)),
+        "Collection" => store.collections.get(&id).map(|c| collections::collection_node(ctx, c)),
         _ => None,
     }
 }
@@ -58,6 +69,7 @@ pub fn owner_field<'a>(ctx: &'a Ctx<'a>, ty: &str, fields: &Map<String, Json>, i
     match (kind, info.field_name()) {
         ("Product" | "ProductVariant" | "Customer" | "Order" | "Collection", "metafield" | "metafields") => metafields::owner_field(ctx, kind, id, info),
         ("Product", "media" | "featuredMedia" | "mediaCount") | ("ProductVariant", "media") => media::owner_field(ctx, kind, id, info),
+        ("Collection", "products" | "hasProduct") | ("Product", "collections" | "inCollection") => collections::owner_field(ctx, kind, id, info),
         _ => Ok(None),
     }
 }

@@ -7,6 +7,7 @@
 pub mod bulk;
 pub mod bulk_mutation;
 pub mod catalog;
+pub mod collections;
 pub mod connection;
 pub mod customers;
 pub mod files;

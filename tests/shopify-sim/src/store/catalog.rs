@@ -1,5 +1,5 @@
-//! Lookups over the catalog-depth records (metafields, files and media, and the owners they hang
-//! on) and their cleanup when an owner or a file is deleted.
+//! Lookups over the catalog-depth records (metafields, files and media, collections, and the
+//! owners they hang on) and their cleanup when an owner or a file is deleted.
 
 use super::metafields::Metafield;
 use super::Store;
@@ -12,6 +12,7 @@ impl Store {
             "ProductVariant" => self.variants.contains_key(&id),
             "Customer" => self.customers.contains_key(&id),
             "Order" => self.orders.contains_key(&id),
+            "Collection" => self.collections.contains_key(&id),
             "MediaImage" | "GenericFile" => self.files.get(&id).is_some_and(|f| f.kind == kind),
             _ => false,
         }
@@ -22,12 +23,19 @@ impl Store {
         self.metafields.values().find(|m| m.owner_id == owner_id && m.owner_kind == owner_kind && m.namespace == namespace && m.key == key)
     }
 
-    /// Drops what hangs on a deleted owner (its metafields and media links).
+    /// Drops what hangs on a deleted owner (its metafields, media links, collection memberships).
     pub fn forget_owner(&mut self, kind: &str, id: u64) {
         self.metafields.retain(|_, m| !(m.owner_id == id && m.owner_kind == kind));
         match kind {
-            "Product" => drop(self.product_media.remove(&id)),
-            "ProductVariant" => drop(self.variant_media.remove(&id)),
+            "Product" => {
+                self.product_media.remove(&id);
+                for c in self.collections.values_mut() {
+                    c.product_ids.retain(|p| *p != id);
+                }
+            }
+            "ProductVariant" => {
+                self.variant_media.remove(&id);
+            }
             _ => {}
         }
     }

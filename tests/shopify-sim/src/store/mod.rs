@@ -2,6 +2,7 @@
 //! the idempotency ledger. Reproducible: ids come from a counter, so the same seed gives the same ids.
 
 pub mod catalog;
+pub mod collections;
 pub mod files;
 pub mod metafields;
 pub mod model;
@@ -50,6 +51,7 @@ pub struct Store {
     pub subscription_removals: Vec<SubscriptionRemoval>,
     pub bulk_operations: BTreeMap<u64, BulkOperation>,
     pub adjustment_groups: BTreeMap<u64, AdjustmentGroup>,
+    pub collections: BTreeMap<u64, collections::Collection>,
     pub files: BTreeMap<u64, files::FileRecord>,
     /// Media of each product: file ids in position order.
     pub product_media: BTreeMap<u64, Vec<u64>>,
@@ -83,6 +85,7 @@ impl Default for Store {
             subscription_removals: Vec::new(),
             bulk_operations: BTreeMap::new(),
             adjustment_groups: BTreeMap::new(),
+            collections: BTreeMap::new(),
             files: BTreeMap::new(),
             product_media: BTreeMap::new(),
             variant_media: BTreeMap::new(),
