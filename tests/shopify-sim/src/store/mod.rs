@@ -7,6 +7,7 @@ pub mod files;
 pub mod metafields;
 pub mod model;
 pub mod seed;
+pub mod seed_platform;
 pub mod uploads;
 
 use chrono::{DateTime, SubsecRound, Utc};

@@ -23,6 +23,12 @@ pub struct Seed {
     /// Access scopes the token holds (default: the configured ones).
     #[serde(default)]
     pub access_scopes: Option<Vec<String>>,
+    #[serde(default)]
+    pub metafield_definitions: Vec<super::seed_platform::SeedMetafieldDefinition>,
+    #[serde(default)]
+    pub collections: Vec<super::seed_platform::SeedCollection>,
+    #[serde(default)]
+    pub webhook_subscriptions: Vec<super::seed_platform::SeedSubscription>,
 }
 
 /// A location by name.
@@ -44,6 +50,8 @@ pub struct SeedProduct {
     #[serde(default)]
     pub tags: Vec<String>,
     pub variants: Vec<SeedVariant>,
+    #[serde(default)]
+    pub metafields: Vec<super::seed_platform::SeedMetafield>,
 }
 
 /// A variant; `inventory` maps a location name to its `available` quantity.
@@ -157,7 +165,7 @@ impl Store {
                 },
             );
         }
-        Ok(())
+        self.load_platform_seed(seed)
     }
 
     /// Adds a variant (and its inventory item) to a product; returns the variant id.
