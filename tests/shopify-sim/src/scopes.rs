@@ -48,6 +48,11 @@ const FIELD_SCOPES: &[(&str, &str)] = &[
     ("orderCreate", "write_orders"), ("orderCancel", "write_orders"), ("orderClose", "write_orders"),
     ("fulfillmentCreate", "write_fulfillments"), ("customerSet", "write_customers"), ("customerCreate", "write_customers"),
     ("fileCreate", "write_files"), ("fileUpdate", "write_files"), ("fileDelete", "write_files"),
+    // Price lists (<https://shopify.dev/docs/api/admin-graphql/latest/mutations/quantityPricingByVariantUpdate>: "Requires `write_products` access scope").
+    ("priceList", "read_products"), ("priceLists", "read_products"), ("priceListCreate", "write_products"),
+    ("priceListUpdate", "write_products"), ("priceListDelete", "write_products"), ("priceListFixedPricesAdd", "write_products"),
+    ("priceListFixedPricesUpdate", "write_products"), ("priceListFixedPricesDelete", "write_products"),
+    ("quantityPricingByVariantUpdate", "write_products"),
 ];
 
 /// The resource scope (`products`, `customers`, `orders`) behind a metafield owner type or gid kind.

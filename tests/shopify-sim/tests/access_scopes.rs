@@ -51,6 +51,8 @@ async fn a_missing_write_scope_is_access_denied_like_shopify() {
         ("mutation { customerCreate(input: {email: \"x@y.z\"}) { customer { id } } }", "write_customers"),
         ("{ inventoryItems(first: 1) { nodes { id } } }", "read_inventory"),
         ("{ locations(first: 1) { nodes { id } } }", "read_locations"),
+        ("mutation { priceListFixedPricesAdd(priceListId: \"gid://shopify/PriceList/1\", prices: []) { userErrors { message } } }", "write_products"),
+        ("mutation { fileCreate(files: []) { userErrors { message } } }", "write_files"),
     ] {
         let (_, body) = gql(&sim, query, json!({})).await;
         assert_eq!(body["errors"][0]["extensions"]["requiredAccess"], format!("`{scope}` access scope."), "{query}: {body}");
