@@ -51,7 +51,7 @@ pub fn input_array_limit(mutation: &str, path: &[String]) -> usize {
 }
 
 /// Decimals a currency's amounts carry.
-pub fn minor_units(currency: &str) -> usize {
+fn minor_units(currency: &str) -> usize {
     if ZERO_DECIMAL.contains(&currency) {
         0
     } else if THREE_DECIMAL.contains(&currency) {

@@ -56,7 +56,7 @@ const FIELD_SCOPES: &[(&str, &str)] = &[
 ];
 
 /// The resource scope (`products`, `customers`, `orders`) behind a metafield owner type or gid kind.
-pub fn owner_resource(owner: &str) -> Option<&'static str> {
+fn owner_resource(owner: &str) -> Option<&'static str> {
     match owner {
         "PRODUCT" | "PRODUCTVARIANT" | "COLLECTION" | "Product" | "ProductVariant" | "Collection" => Some("products"),
         "CUSTOMER" | "Customer" => Some("customers"),

@@ -39,6 +39,13 @@ async fn two_simulators_answer_as_two_shops() {
     let (status, _, _) = post_raw(&b.graphql_url(VERSION), &[("content-type", "application/json"), ("x-shopify-access-token", a.token())], body).await;
     assert_eq!(status, 401);
 
+    // A burst that empties A's bucket leaves B's alone.
+    a.set_bucket_available(0.0);
+    let (_, throttled) = gql(&a, q, json!({})).await;
+    assert_eq!(throttled["errors"][0]["extensions"]["code"], "THROTTLED");
+    assert!(gql(&b, q, json!({})).await.1.get("errors").is_none());
+    a.set_bucket_available(2000.0);
+
     // A write to A stays in A.
     let set = "mutation($i: ProductSetInput!) { productSet(input: $i) { product { id } userErrors { message } } }";
     data(&a, set, json!({"i": {"title": "Only in alpha"}})).await;

@@ -21,7 +21,7 @@ const IMAGE_EXTENSIONS: &[&str] = &["png", "jpg", "jpeg", "gif", "webp", "svg", 
 pub type Refusal = (Vec<String>, String, &'static str);
 
 /// Where the simulator serves a file's bytes (its `image.url` / `url`).
-pub fn cdn_url(base_url: &str, f: &FileRecord) -> String {
+fn cdn_url(base_url: &str, f: &FileRecord) -> String {
     match f.size {
         Some(_) => format!("{base_url}/cdn/files/{}/{}", f.id, f.filename),
         None => f.original_source.clone(),
