@@ -1,5 +1,6 @@
-//! The `Mutation` root: input-size limits, the 2026-04 `@idempotent` requirement, idempotent
-//! replay, dispatch to the object families, and the writes-per-mutation count.
+//! The `Mutation` root: access scopes, input-size limits (per mutation, see [`crate::limits`]), the
+//! 2026-04 `@idempotent` requirement, idempotent replay, dispatch to the object families (catalog
+//! depth through [`super::catalog`]), and the writes-per-mutation count.
 
 use super::{args, bulk, bulk_mutation, customers, field_error, inventory_write, json_value, order_write, product_write, staged_uploads, subscriptions, Ctx, Resolved};
 use crate::limits;

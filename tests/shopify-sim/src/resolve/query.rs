@@ -1,4 +1,5 @@
-//! The `QueryRoot` object: dispatches root query fields to the object families.
+//! The `QueryRoot` object: checks access scopes and dispatches root query fields to the object
+//! families (catalog depth through [`super::catalog`]).
 
 use super::{args, bulk, customers, field_error, id_arg, inventory, json_value, orders, products, rel, subscriptions, Ctx, Resolved};
 use apollo_compiler::resolvers::{ObjectValue, ResolveInfo, ResolvedValue};
