@@ -4,7 +4,8 @@ use apollo_compiler::validation::DiagnosticList;
 use serde_json::{json, Value as Json};
 
 /// The 401 body Shopify sends for a missing or wrong access token.
-pub const INVALID_TOKEN: &str = "[API] Invalid API key or access token (unrecognized login or wrong password)";
+pub const INVALID_TOKEN: &str =
+    "[API] Invalid API key or access token (unrecognized login or wrong password)";
 
 /// Names quoted in backticks in an apollo-compiler message, in order.
 fn quoted(message: &str) -> Vec<&str> {

@@ -11,7 +11,11 @@ use serde_json::{json, Map, Value as Json};
 
 /// Sum of `available` over every location of an item.
 pub fn available_total(store: &Store, item_id: u64) -> i64 {
-    store.levels.range((item_id, 0)..=(item_id, u64::MAX)).map(|(_, l)| l.quantity("available")).sum()
+    store
+        .levels
+        .range((item_id, 0)..=(item_id, u64::MAX))
+        .map(|(_, l)| l.quantity("available"))
+        .sum()
 }
 
 /// The `InventoryLevel` gid (it carries the item as a query string, like Shopify's).
@@ -22,7 +26,11 @@ pub fn level_gid(item_id: u64, location_id: u64) -> String {
 /// An inventory item node.
 pub fn item_node<'c>(ctx: &'c Ctx<'c>, store: &Store, i: &InventoryItem) -> Node<'c> {
     let locations = store.levels.range((i.id, 0)..=(i.id, u64::MAX)).count();
-    let duplicates = store.inventory_items.values().filter(|o| o.sku == i.sku && o.id != i.id && !i.sku.is_empty()).count();
+    let duplicates = store
+        .inventory_items
+        .values()
+        .filter(|o| o.sku == i.sku && o.id != i.id && !i.sku.is_empty())
+        .count();
     let fields = json!({
         "id": gid("InventoryItem", i.id), "legacyResourceId": i.id.to_string(), "sku": i.sku, "tracked": i.tracked,
         "requiresShipping": i.requires_shipping, "createdAt": ts(&i.created_at), "updatedAt": ts(&i.updated_at),
@@ -40,7 +48,12 @@ pub fn level_node<'c>(ctx: &'c Ctx<'c>, l: &InventoryLevel) -> Node<'c> {
         "createdAt": ts(&l.created_at), "updatedAt": ts(&l.updated_at),
         "item": rel("InventoryItem", l.item_id), "location": rel("Location", l.location_id),
     });
-    Node::new(ctx, "InventoryLevel", fields, Rel::InventoryLevel(l.item_id, l.location_id))
+    Node::new(
+        ctx,
+        "InventoryLevel",
+        fields,
+        Rel::InventoryLevel(l.item_id, l.location_id),
+    )
 }
 
 /// A location node.
@@ -62,20 +75,36 @@ pub fn group_node<'c>(ctx: &'c Ctx<'c>, g: &AdjustmentGroup) -> Node<'c> {
         "id": gid("InventoryAdjustmentGroup", g.id), "createdAt": ts(&g.created_at), "reason": g.reason,
         "referenceDocumentUri": g.reference_document_uri, "app": null, "staffMember": null,
     });
-    Node::new(ctx, "InventoryAdjustmentGroup", fields, Rel::AdjustmentGroup(g.id))
+    Node::new(
+        ctx,
+        "InventoryAdjustmentGroup",
+        fields,
+        Rel::AdjustmentGroup(g.id),
+    )
 }
 
-fn levels_of<'c>(ctx: &'c Ctx<'c>, store: &Store, filter: impl Fn(&InventoryLevel) -> bool) -> Vec<Item<'c>> {
+fn levels_of<'c>(
+    ctx: &'c Ctx<'c>,
+    store: &Store,
+    filter: impl Fn(&InventoryLevel) -> bool,
+) -> Vec<Item<'c>> {
     store
         .levels
         .values()
         .filter(|l| filter(l))
-        .map(|l| Item { key: format!("{}{}", id_key(l.location_id), id_key(l.item_id)), node: level_node(ctx, l) })
+        .map(|l| Item {
+            key: format!("{}{}", id_key(l.location_id), id_key(l.item_id)),
+            node: level_node(ctx, l),
+        })
         .collect()
 }
 
 /// Relational fields of `InventoryItem`.
-pub fn item_field<'a>(ctx: &'a Ctx<'a>, id: u64, info: &ResolveInfo<'_>) -> Result<Option<ResolvedValue<'a>>, FieldError> {
+pub fn item_field<'a>(
+    ctx: &'a Ctx<'a>,
+    id: u64,
+    info: &ResolveInfo<'_>,
+) -> Result<Option<ResolvedValue<'a>>, FieldError> {
     let a = args(info);
     let store = ctx.store();
     match info.field_name() {
@@ -86,14 +115,24 @@ pub fn item_field<'a>(ctx: &'a Ctx<'a>, id: u64, info: &ResolveInfo<'_>) -> Resu
         }
         "inventoryLevel" => {
             let loc = id_arg(&a, "locationId", "Location").unwrap_or(0);
-            Ok(Some(store.levels.get(&(id, loc)).map_or(ResolvedValue::null(), |l| ResolvedValue::object(level_node(ctx, l)))))
+            Ok(Some(
+                store
+                    .levels
+                    .get(&(id, loc))
+                    .map_or(ResolvedValue::null(), |l| {
+                        ResolvedValue::object(level_node(ctx, l))
+                    }),
+            ))
         }
         "variants" => {
             let items = store
                 .variants
                 .values()
                 .filter(|v| v.inventory_item_id == id)
-                .map(|v| Item { key: id_key(v.id), node: super::products::variant_node(ctx, &store, v) })
+                .map(|v| Item {
+                    key: id_key(v.id),
+                    node: super::products::variant_node(ctx, &store, v),
+                })
                 .collect();
             drop(store);
             paginate(ctx, info, &a, items).map(Some)
@@ -103,13 +142,27 @@ pub fn item_field<'a>(ctx: &'a Ctx<'a>, id: u64, info: &ResolveInfo<'_>) -> Resu
 }
 
 /// Relational fields of `InventoryLevel`.
-pub fn level_field<'a>(ctx: &'a Ctx<'a>, item: u64, loc: u64, info: &ResolveInfo<'_>) -> Result<Option<ResolvedValue<'a>>, FieldError> {
+pub fn level_field<'a>(
+    ctx: &'a Ctx<'a>,
+    item: u64,
+    loc: u64,
+    info: &ResolveInfo<'_>,
+) -> Result<Option<ResolvedValue<'a>>, FieldError> {
     if info.field_name() != "quantities" {
         return Ok(None);
     }
-    let names: Vec<String> = args(info).get("names").and_then(Json::as_array).into_iter().flatten().filter_map(Json::as_str).map(str::to_string).collect();
+    let names: Vec<String> = args(info)
+        .get("names")
+        .and_then(Json::as_array)
+        .into_iter()
+        .flatten()
+        .filter_map(Json::as_str)
+        .map(str::to_string)
+        .collect();
     let store = ctx.store();
-    let Some(level) = store.levels.get(&(item, loc)) else { return Ok(Some(ResolvedValue::null())) };
+    let Some(level) = store.levels.get(&(item, loc)) else {
+        return Ok(Some(ResolvedValue::null()));
+    };
     let list: Vec<Json> = names
         .iter()
         .map(|n| {
@@ -117,11 +170,19 @@ pub fn level_field<'a>(ctx: &'a Ctx<'a>, item: u64, loc: u64, info: &ResolveInfo
         })
         .collect();
     drop(store);
-    Ok(Some(json_value(ctx, "InventoryQuantity", &Json::Array(list))))
+    Ok(Some(json_value(
+        ctx,
+        "InventoryQuantity",
+        &Json::Array(list),
+    )))
 }
 
 /// Relational fields of `Location`.
-pub fn location_field<'a>(ctx: &'a Ctx<'a>, id: u64, info: &ResolveInfo<'_>) -> Result<Option<ResolvedValue<'a>>, FieldError> {
+pub fn location_field<'a>(
+    ctx: &'a Ctx<'a>,
+    id: u64,
+    info: &ResolveInfo<'_>,
+) -> Result<Option<ResolvedValue<'a>>, FieldError> {
     let a = args(info);
     let store = ctx.store();
     match info.field_name() {
@@ -132,26 +193,49 @@ pub fn location_field<'a>(ctx: &'a Ctx<'a>, id: u64, info: &ResolveInfo<'_>) -> 
         }
         "inventoryLevel" => {
             let item = id_arg(&a, "inventoryItemId", "InventoryItem").unwrap_or(0);
-            Ok(Some(store.levels.get(&(item, id)).map_or(ResolvedValue::null(), |l| ResolvedValue::object(level_node(ctx, l)))))
+            Ok(Some(
+                store
+                    .levels
+                    .get(&(item, id))
+                    .map_or(ResolvedValue::null(), |l| {
+                        ResolvedValue::object(level_node(ctx, l))
+                    }),
+            ))
         }
         _ => Ok(None),
     }
 }
 
 /// Relational fields of `InventoryAdjustmentGroup` (`changes(...)` with its filters).
-pub fn group_field<'a>(ctx: &'a Ctx<'a>, id: u64, info: &ResolveInfo<'_>) -> Result<Option<ResolvedValue<'a>>, FieldError> {
+pub fn group_field<'a>(
+    ctx: &'a Ctx<'a>,
+    id: u64,
+    info: &ResolveInfo<'_>,
+) -> Result<Option<ResolvedValue<'a>>, FieldError> {
     if info.field_name() != "changes" {
         return Ok(None);
     }
     let a = args(info);
     let wanted = |key: &str, kind: &str| -> Option<Vec<u64>> {
-        a.get(key).and_then(Json::as_array).map(|l| l.iter().filter_map(Json::as_str).filter_map(|s| parse_gid(kind, s)).collect())
+        a.get(key).and_then(Json::as_array).map(|l| {
+            l.iter()
+                .filter_map(Json::as_str)
+                .filter_map(|s| parse_gid(kind, s))
+                .collect()
+        })
     };
     let items = wanted("inventoryItemIds", "InventoryItem");
     let locations = wanted("locationIds", "Location");
-    let names: Option<Vec<String>> = a.get("quantityNames").and_then(Json::as_array).map(|l| l.iter().filter_map(Json::as_str).map(str::to_string).collect());
+    let names: Option<Vec<String>> = a.get("quantityNames").and_then(Json::as_array).map(|l| {
+        l.iter()
+            .filter_map(Json::as_str)
+            .map(str::to_string)
+            .collect()
+    });
     let store = ctx.store();
-    let Some(group) = store.adjustment_groups.get(&id) else { return Ok(Some(ResolvedValue::null())) };
+    let Some(group) = store.adjustment_groups.get(&id) else {
+        return Ok(Some(ResolvedValue::null()));
+    };
     let list: Vec<Json> = group
         .changes
         .iter()
@@ -170,7 +254,11 @@ pub fn group_field<'a>(ctx: &'a Ctx<'a>, id: u64, info: &ResolveInfo<'_>) -> Res
 }
 
 /// `Query.inventoryItems`.
-pub fn inventory_items<'a>(ctx: &'a Ctx<'a>, info: &ResolveInfo<'_>, a: &Map<String, Json>) -> Result<ResolvedValue<'a>, FieldError> {
+pub fn inventory_items<'a>(
+    ctx: &'a Ctx<'a>,
+    info: &ResolveInfo<'_>,
+    a: &Map<String, Json>,
+) -> Result<ResolvedValue<'a>, FieldError> {
     let query = Query::parse(a.get("query").and_then(Json::as_str));
     let store = ctx.store();
     let items = store
@@ -185,23 +273,36 @@ pub fn inventory_items<'a>(ctx: &'a Ctx<'a>, info: &ResolveInfo<'_>, a: &Map<Str
                 _ => None,
             })
         })
-        .map(|i| Item { key: id_key(i.id), node: item_node(ctx, &store, i) })
+        .map(|i| Item {
+            key: id_key(i.id),
+            node: item_node(ctx, &store, i),
+        })
         .collect();
     drop(store);
     paginate(ctx, info, a, items)
 }
 
 /// `Query.locations`.
-pub fn locations<'a>(ctx: &'a Ctx<'a>, info: &ResolveInfo<'_>, a: &Map<String, Json>) -> Result<ResolvedValue<'a>, FieldError> {
+pub fn locations<'a>(
+    ctx: &'a Ctx<'a>,
+    info: &ResolveInfo<'_>,
+    a: &Map<String, Json>,
+) -> Result<ResolvedValue<'a>, FieldError> {
     let query = Query::parse(a.get("query").and_then(Json::as_str));
-    let include_inactive = a.get("includeInactive").and_then(Json::as_bool).unwrap_or(false);
+    let include_inactive = a
+        .get("includeInactive")
+        .and_then(Json::as_bool)
+        .unwrap_or(false);
     let store = ctx.store();
     let items = store
         .locations
         .values()
         .filter(|l| include_inactive || l.is_active)
         .filter(|l| query.matches("name", |f| (f == "name").then(|| vec![l.name.clone()])))
-        .map(|l| Item { key: format!("{}{}", l.name.to_lowercase(), id_key(l.id)), node: location_node(ctx, l) })
+        .map(|l| Item {
+            key: format!("{}{}", l.name.to_lowercase(), id_key(l.id)),
+            node: location_node(ctx, l),
+        })
         .collect();
     drop(store);
     paginate(ctx, info, a, items)
@@ -211,10 +312,17 @@ pub fn locations<'a>(ctx: &'a Ctx<'a>, info: &ResolveInfo<'_>, a: &Map<String, J
 pub fn inventory_level<'a>(ctx: &'a Ctx<'a>, a: &Map<String, Json>) -> ResolvedValue<'a> {
     let raw = a.get("id").and_then(Json::as_str).unwrap_or("");
     let loc = parse_gid("InventoryLevel", raw);
-    let item = raw.split_once("inventory_item_id=").and_then(|(_, i)| i.parse::<u64>().ok());
+    let item = raw
+        .split_once("inventory_item_id=")
+        .and_then(|(_, i)| i.parse::<u64>().ok());
     let store = ctx.store();
     match (item, loc) {
-        (Some(i), Some(l)) => store.levels.get(&(i, l)).map_or(ResolvedValue::null(), |lv| ResolvedValue::object(level_node(ctx, lv))),
+        (Some(i), Some(l)) => store
+            .levels
+            .get(&(i, l))
+            .map_or(ResolvedValue::null(), |lv| {
+                ResolvedValue::object(level_node(ctx, lv))
+            }),
         _ => ResolvedValue::null(),
     }
 }

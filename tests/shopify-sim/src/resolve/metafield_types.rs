@@ -8,15 +8,46 @@ use serde_json::Value as Json;
 
 /// Types with a value of their own.
 const SCALAR_TYPES: &[&str] = &[
-    "single_line_text_field", "multi_line_text_field", "number_integer", "number_decimal", "boolean", "json", "date", "date_time",
-    "url", "color", "weight", "dimension", "volume", "money", "rating", "product_reference", "variant_reference",
-    "collection_reference", "file_reference", "customer_reference",
+    "single_line_text_field",
+    "multi_line_text_field",
+    "number_integer",
+    "number_decimal",
+    "boolean",
+    "json",
+    "date",
+    "date_time",
+    "url",
+    "color",
+    "weight",
+    "dimension",
+    "volume",
+    "money",
+    "rating",
+    "product_reference",
+    "variant_reference",
+    "collection_reference",
+    "file_reference",
+    "customer_reference",
 ];
 
 /// Types that also exist as `list.` types.
 const LISTABLE: &[&str] = &[
-    "single_line_text_field", "number_integer", "number_decimal", "date", "date_time", "url", "color", "weight", "dimension", "volume",
-    "rating", "product_reference", "variant_reference", "collection_reference", "file_reference", "customer_reference",
+    "single_line_text_field",
+    "number_integer",
+    "number_decimal",
+    "date",
+    "date_time",
+    "url",
+    "color",
+    "weight",
+    "dimension",
+    "volume",
+    "rating",
+    "product_reference",
+    "variant_reference",
+    "collection_reference",
+    "file_reference",
+    "customer_reference",
 ];
 
 /// Most items in a list value.
@@ -25,12 +56,55 @@ const MAX_LIST_ITEMS: usize = 128;
 /// Units per measurement type: Shopify's abbreviations and unit names.
 fn units(type_name: &str) -> &'static [&'static str] {
     match type_name {
-        "weight" => &["g", "kg", "oz", "lb", "GRAMS", "KILOGRAMS", "OUNCES", "POUNDS"],
-        "dimension" => &["mm", "cm", "m", "in", "ft", "yd", "MILLIMETERS", "CENTIMETERS", "METERS", "INCHES", "FEET", "YARDS"],
+        "weight" => &[
+            "g",
+            "kg",
+            "oz",
+            "lb",
+            "GRAMS",
+            "KILOGRAMS",
+            "OUNCES",
+            "POUNDS",
+        ],
+        "dimension" => &[
+            "mm",
+            "cm",
+            "m",
+            "in",
+            "ft",
+            "yd",
+            "MILLIMETERS",
+            "CENTIMETERS",
+            "METERS",
+            "INCHES",
+            "FEET",
+            "YARDS",
+        ],
         "volume" => &[
-            "ml", "cl", "l", "m3", "us_fl_oz", "us_pt", "us_qt", "us_gal", "imp_fl_oz", "imp_pt", "imp_qt", "imp_gal", "MILLILITERS",
-            "CENTILITERS", "LITERS", "CUBIC_METERS", "FLUID_OUNCES", "PINTS", "QUARTS", "GALLONS", "IMPERIAL_FLUID_OUNCES",
-            "IMPERIAL_PINTS", "IMPERIAL_QUARTS", "IMPERIAL_GALLONS",
+            "ml",
+            "cl",
+            "l",
+            "m3",
+            "us_fl_oz",
+            "us_pt",
+            "us_qt",
+            "us_gal",
+            "imp_fl_oz",
+            "imp_pt",
+            "imp_qt",
+            "imp_gal",
+            "MILLILITERS",
+            "CENTILITERS",
+            "LITERS",
+            "CUBIC_METERS",
+            "FLUID_OUNCES",
+            "PINTS",
+            "QUARTS",
+            "GALLONS",
+            "IMPERIAL_FLUID_OUNCES",
+            "IMPERIAL_PINTS",
+            "IMPERIAL_QUARTS",
+            "IMPERIAL_GALLONS",
         ],
         _ => &[],
     }
@@ -67,21 +141,37 @@ fn number(v: &Json) -> Option<f64> {
 fn is_decimal(s: &str) -> bool {
     let unsigned = s.strip_prefix('-').unwrap_or(s);
     let (whole, fraction) = unsigned.split_once('.').unwrap_or((unsigned, "0"));
-    !whole.is_empty() && !fraction.is_empty() && whole.chars().all(|c| c.is_ascii_digit()) && fraction.chars().all(|c| c.is_ascii_digit())
+    !whole.is_empty()
+        && !fraction.is_empty()
+        && whole.chars().all(|c| c.is_ascii_digit())
+        && fraction.chars().all(|c| c.is_ascii_digit())
 }
 
 fn valid_url(s: &str) -> bool {
     let lower = s.to_ascii_lowercase();
-    if let Some(rest) = lower.strip_prefix("https://").or_else(|| lower.strip_prefix("http://")) {
-        return rest.split(['/', '?', '#']).next().is_some_and(|host| !host.is_empty());
+    if let Some(rest) = lower
+        .strip_prefix("https://")
+        .or_else(|| lower.strip_prefix("http://"))
+    {
+        return rest
+            .split(['/', '?', '#'])
+            .next()
+            .is_some_and(|host| !host.is_empty());
     }
-    ["mailto:", "sms:", "tel:"].iter().any(|scheme| lower.strip_prefix(scheme).is_some_and(|rest| !rest.trim().is_empty() && !rest.contains(char::is_whitespace)))
+    ["mailto:", "sms:", "tel:"].iter().any(|scheme| {
+        lower
+            .strip_prefix(scheme)
+            .is_some_and(|rest| !rest.trim().is_empty() && !rest.contains(char::is_whitespace))
+    })
 }
 
 /// What is wrong with a measurement (`{"value": 2.5, "unit": "kg"}`), if anything.
 fn measurement_problem(type_name: &str, v: &Json) -> Option<String> {
-    let Some(map) = v.as_object() else { return Some("Value must contain unit and value.".into()) };
-    let (Some(amount), Some(unit)) = (map.get("value"), map.get("unit").and_then(Json::as_str)) else {
+    let Some(map) = v.as_object() else {
+        return Some("Value must contain unit and value.".into());
+    };
+    let (Some(amount), Some(unit)) = (map.get("value"), map.get("unit").and_then(Json::as_str))
+    else {
         return Some("Value must contain unit and value.".into());
     };
     if !number(amount).is_some_and(|n| n.is_finite() && n >= 0.0) {
@@ -93,7 +183,10 @@ fn measurement_problem(type_name: &str, v: &Json) -> Option<String> {
 /// What is wrong with a rating (`{"value": "3.5", "scale_min": "1.0", "scale_max": "5.0"}`), if anything.
 fn rating_problem(v: &Json) -> Option<String> {
     let get = |k: &str| v.get(k).and_then(number);
-    let (Some(value), Some(min), Some(max)) = (get("value"), get("scale_min"), get("scale_max")) else { return Some("Value must be a rating.".into()) };
+    let (Some(value), Some(min), Some(max)) = (get("value"), get("scale_min"), get("scale_max"))
+    else {
+        return Some("Value must be a rating.".into());
+    };
     if min >= max {
         Some("Value must be a rating.".into())
     } else if value < min {
@@ -107,7 +200,12 @@ fn rating_problem(v: &Json) -> Option<String> {
 
 /// What is wrong with one value (a list item arrives as JSON) of a scalar type, if anything;
 /// `exists(gid)` tells whether a referenced record exists.
-fn item_problem(type_name: &str, v: &Json, currency: &str, exists: &dyn Fn(&str) -> bool) -> Option<String> {
+fn item_problem(
+    type_name: &str,
+    v: &Json,
+    currency: &str,
+    exists: &dyn Fn(&str) -> bool,
+) -> Option<String> {
     let text = match v {
         Json::String(s) => s.clone(),
         other => other.to_string(),
@@ -165,37 +263,84 @@ fn max_chars(type_name: &str) -> usize {
 }
 
 /// Every problem with `value` for `type_name`: (index of the offending list item, message).
-pub fn problems(type_name: &str, value: &str, currency: &str, exists: &dyn Fn(&str) -> bool) -> Vec<(Option<usize>, String)> {
-    if value.chars().count() > max_chars(type_name.trim_start_matches("list.")) * if type_name.starts_with("list.") { MAX_LIST_ITEMS } else { 1 } {
+pub fn problems(
+    type_name: &str,
+    value: &str,
+    currency: &str,
+    exists: &dyn Fn(&str) -> bool,
+) -> Vec<(Option<usize>, String)> {
+    if value.chars().count()
+        > max_chars(type_name.trim_start_matches("list."))
+            * if type_name.starts_with("list.") {
+                MAX_LIST_ITEMS
+            } else {
+                1
+            }
+    {
         return vec![(None, "Value is too long.".into())];
     }
     let Some(inner) = type_name.strip_prefix("list.") else {
-        return item_problem(type_name, &Json::String(value.to_string()), currency, exists).map(|m| (None, m)).into_iter().collect();
+        return item_problem(
+            type_name,
+            &Json::String(value.to_string()),
+            currency,
+            exists,
+        )
+        .map(|m| (None, m))
+        .into_iter()
+        .collect();
     };
     let Ok(Json::Array(items)) = serde_json::from_str::<Json>(value) else {
         return vec![(None, "Value must be a JSON array.".into())];
     };
     if items.len() > MAX_LIST_ITEMS {
-        return vec![(None, format!("Value has more than {MAX_LIST_ITEMS} elements."))];
+        return vec![(
+            None,
+            format!("Value has more than {MAX_LIST_ITEMS} elements."),
+        )];
     }
-    items.iter().enumerate().filter_map(|(i, item)| item_problem(inner, item, currency, exists).map(|m| (Some(i), m))).collect()
+    items
+        .iter()
+        .enumerate()
+        .filter_map(|(i, item)| item_problem(inner, item, currency, exists).map(|m| (Some(i), m)))
+        .collect()
 }
 
 /// Problems with `value` against a definition's `min`, `max` and `choices` validations (others
 /// are kept but not enforced).
-pub fn validation_problems(type_name: &str, value: &str, validations: &[(String, String)]) -> Vec<String> {
+pub fn validation_problems(
+    type_name: &str,
+    value: &str,
+    validations: &[(String, String)],
+) -> Vec<String> {
     let mut out = Vec::new();
     let numeric = matches!(type_name, "number_integer" | "number_decimal");
-    let size = |v: &str| if numeric { v.trim().parse::<f64>().ok() } else { Some(v.chars().count() as f64) };
+    let size = |v: &str| {
+        if numeric {
+            v.trim().parse::<f64>().ok()
+        } else {
+            Some(v.chars().count() as f64)
+        }
+    };
     for (name, limit) in validations {
         let bound = limit.trim().parse::<f64>().ok();
         match (name.as_str(), size(value), bound) {
-            ("min", Some(n), Some(b)) if n < b => out.push(if numeric { format!("Value must be greater than or equal to {limit}.") } else { "Value is too short.".into() }),
-            ("max", Some(n), Some(b)) if n > b => out.push(if numeric { format!("Value must be less than or equal to {limit}.") } else { "Value is too long.".into() }),
+            ("min", Some(n), Some(b)) if n < b => out.push(if numeric {
+                format!("Value must be greater than or equal to {limit}.")
+            } else {
+                "Value is too short.".into()
+            }),
+            ("max", Some(n), Some(b)) if n > b => out.push(if numeric {
+                format!("Value must be less than or equal to {limit}.")
+            } else {
+                "Value is too long.".into()
+            }),
             ("choices", _, _) => {
                 let choices: Vec<String> = serde_json::from_str(limit).unwrap_or_default();
                 if !choices.iter().any(|c| c == value) {
-                    out.push(format!("Value does not exist in provided choices: {choices:?}."));
+                    out.push(format!(
+                        "Value does not exist in provided choices: {choices:?}."
+                    ));
                 }
             }
             _ => {}
@@ -207,9 +352,15 @@ pub fn validation_problems(type_name: &str, value: &str, validations: &[(String,
 /// `Metafield.jsonValue`: numbers and booleans typed, structured types parsed, text as a string.
 pub fn json_value(type_name: &str, value: &str) -> Json {
     match type_name {
-        "number_integer" => value.trim().parse::<i64>().map(Json::from).unwrap_or(Json::Null),
+        "number_integer" => value
+            .trim()
+            .parse::<i64>()
+            .map(Json::from)
+            .unwrap_or(Json::Null),
         "boolean" => Json::Bool(value == "true"),
-        "json" | "weight" | "dimension" | "volume" | "money" | "rating" => serde_json::from_str(value).unwrap_or(Json::Null),
+        "json" | "weight" | "dimension" | "volume" | "money" | "rating" => {
+            serde_json::from_str(value).unwrap_or(Json::Null)
+        }
         t if t.starts_with("list.") => serde_json::from_str(value).unwrap_or(Json::Null),
         _ => Json::String(value.to_string()),
     }
@@ -235,19 +386,48 @@ mod tests {
             ("date_time", "2026-02-28T10:00:00", "2026-02-28"),
             ("url", "https://example.com/x", "example.com"),
             ("color", "#A1b2C3", "blue"),
-            ("weight", "{\"value\": 2.5, \"unit\": \"kg\"}", "{\"value\": 2.5, \"unit\": \"stone\"}"),
-            ("dimension", "{\"value\": 10, \"unit\": \"CENTIMETERS\"}", "{\"value\": -1, \"unit\": \"cm\"}"),
+            (
+                "weight",
+                "{\"value\": 2.5, \"unit\": \"kg\"}",
+                "{\"value\": 2.5, \"unit\": \"stone\"}",
+            ),
+            (
+                "dimension",
+                "{\"value\": 10, \"unit\": \"CENTIMETERS\"}",
+                "{\"value\": -1, \"unit\": \"cm\"}",
+            ),
             ("volume", "{\"value\": 500, \"unit\": \"ml\"}", "500 ml"),
-            ("money", "{\"amount\": \"5.99\", \"currency_code\": \"USD\"}", "{\"amount\": \"5.99\", \"currency_code\": \"EUR\"}"),
-            ("rating", "{\"value\": \"4.5\", \"scale_min\": \"1\", \"scale_max\": \"5\"}", "{\"value\": \"6\", \"scale_min\": \"1\", \"scale_max\": \"5\"}"),
-            ("product_reference", "gid://shopify/Product/1", "gid://shopify/Product/2"),
+            (
+                "money",
+                "{\"amount\": \"5.99\", \"currency_code\": \"USD\"}",
+                "{\"amount\": \"5.99\", \"currency_code\": \"EUR\"}",
+            ),
+            (
+                "rating",
+                "{\"value\": \"4.5\", \"scale_min\": \"1\", \"scale_max\": \"5\"}",
+                "{\"value\": \"6\", \"scale_min\": \"1\", \"scale_max\": \"5\"}",
+            ),
+            (
+                "product_reference",
+                "gid://shopify/Product/1",
+                "gid://shopify/Product/2",
+            ),
             ("list.number_integer", "[1, \"2\", 3]", "[1, \"two\"]"),
         ] {
             assert_eq!(check(t, good), vec![], "{t}: {good}");
             assert!(!check(t, bad).is_empty(), "{t}: {bad}");
         }
-        assert_eq!(check("list.number_integer", "[1, \"x\", 3, \"y\"]").iter().map(|(i, _)| *i).collect::<Vec<_>>(), [Some(1), Some(3)]);
+        assert_eq!(
+            check("list.number_integer", "[1, \"x\", 3, \"y\"]")
+                .iter()
+                .map(|(i, _)| *i)
+                .collect::<Vec<_>>(),
+            [Some(1), Some(3)]
+        );
         assert!(supported("list.weight") && !supported("list.json") && !supported("nonsense"));
-        assert_eq!(json_value("list.number_integer", "[1,2]"), serde_json::json!([1, 2]));
+        assert_eq!(
+            json_value("list.number_integer", "[1,2]"),
+            serde_json::json!([1, 2])
+        );
     }
 }

@@ -2,7 +2,10 @@
 //! 2026-04 `@idempotent` requirement, idempotent replay, dispatch to the object families (catalog
 //! depth through [`super::catalog`]), and the writes-per-mutation count.
 
-use super::{args, bulk, bulk_mutation, customers, field_error, inventory_write, json_value, order_write, product_write, staged_uploads, subscriptions, Ctx, Resolved};
+use super::{
+    args, bulk, bulk_mutation, customers, field_error, inventory_write, json_value, order_write,
+    product_write, staged_uploads, subscriptions, Ctx, Resolved,
+};
 use crate::limits;
 use crate::store::model::UserError;
 use crate::store::IdempotentEntry;
@@ -13,11 +16,23 @@ use serde_json::{json, Map, Value as Json};
 
 /// Mutations that require `@idempotent(key:)` from API version 2026-04 on.
 const IDEMPOTENT_REQUIRED: &[&str] = &[
-    "inventoryActivate", "inventoryAdjustQuantities", "inventoryMoveQuantities", "inventorySetOnHandQuantities",
-    "inventorySetQuantities", "inventorySetScheduledChanges", "inventoryShipmentAddItems", "inventoryShipmentCreate",
-    "inventoryShipmentCreateInTransit", "inventoryShipmentReceive", "inventoryTransferCreate",
-    "inventoryTransferCreateAsReadyToShip", "inventoryTransferDuplicate", "inventoryTransferSetItems",
-    "locationActivate", "locationDeactivate", "refundCreate",
+    "inventoryActivate",
+    "inventoryAdjustQuantities",
+    "inventoryMoveQuantities",
+    "inventorySetOnHandQuantities",
+    "inventorySetQuantities",
+    "inventorySetScheduledChanges",
+    "inventoryShipmentAddItems",
+    "inventoryShipmentCreate",
+    "inventoryShipmentCreateInTransit",
+    "inventoryShipmentReceive",
+    "inventoryTransferCreate",
+    "inventoryTransferCreateAsReadyToShip",
+    "inventoryTransferDuplicate",
+    "inventoryTransferSetItems",
+    "locationActivate",
+    "locationDeactivate",
+    "refundCreate",
 ];
 
 /// The root mutation object.
@@ -26,9 +41,17 @@ pub struct MutationRoot<'c> {
 }
 
 /// The first input list of `mutation` longer than its limit: (path, size, limit).
-fn oversized(mutation: &str, value: &Json, path: &mut Vec<String>) -> Option<(Vec<String>, usize, usize)> {
+fn oversized(
+    mutation: &str,
+    value: &Json,
+    path: &mut Vec<String>,
+) -> Option<(Vec<String>, usize, usize)> {
     match value {
-        Json::Array(items) if items.len() > limits::input_array_limit(mutation, path) => Some((path.clone(), items.len(), limits::input_array_limit(mutation, path))),
+        Json::Array(items) if items.len() > limits::input_array_limit(mutation, path) => Some((
+            path.clone(),
+            items.len(),
+            limits::input_array_limit(mutation, path),
+        )),
         Json::Array(items) => items.iter().find_map(|i| oversized(mutation, i, path)),
         Json::Object(map) => map.iter().find_map(|(k, v)| {
             path.push(k.clone());
@@ -48,7 +71,12 @@ impl<'c> MutationRoot<'c> {
         let value = directive.specified_argument_by_name("key")?;
         match value.as_ref() {
             Value::String(s) => Some(s.clone()),
-            Value::Variable(v) => self.ctx.variables.get(v.as_str()).and_then(Json::as_str).map(str::to_string),
+            Value::Variable(v) => self
+                .ctx
+                .variables
+                .get(v.as_str())
+                .and_then(Json::as_str)
+                .map(str::to_string),
             _ => None,
         }
     }
@@ -77,22 +105,35 @@ impl<'c> MutationRoot<'c> {
             "bulkOperationRunQuery" => {
                 let schema = self.ctx.schema;
                 let payload = bulk::run_query(store, a, self.ctx.api_version, |q| {
-                    ExecutableDocument::parse_and_validate(schema, q, "bulk.graphql").map(|_| ()).map_err(|e| format!("Invalid bulk query: {}", e.errors))
+                    ExecutableDocument::parse_and_validate(schema, q, "bulk.graphql")
+                        .map(|_| ())
+                        .map_err(|e| format!("Invalid bulk query: {}", e.errors))
                 });
-                if let Some(id) = payload.pointer("/bulkOperation/__id").and_then(Json::as_u64) {
+                if let Some(id) = payload
+                    .pointer("/bulkOperation/__id")
+                    .and_then(Json::as_u64)
+                {
                     self.ctx.bulk_started.borrow_mut().push(id);
                 }
                 payload
             }
             "bulkOperationRunMutation" => bulk_mutation::run_mutation(self.ctx, store, a),
             "bulkOperationCancel" => bulk::cancel(store, a),
-            other => return super::catalog::mutation(self.ctx, store, other, a).ok_or_else(|| format!("shopify-sim does not implement Mutation.{other}")),
+            other => {
+                return super::catalog::mutation(self.ctx, store, other, a)
+                    .ok_or_else(|| format!("shopify-sim does not implement Mutation.{other}"))
+            }
         })
     }
 }
 
 fn wrote(payload: &Json) -> bool {
-    let errors = payload.as_object().into_iter().flatten().filter(|(k, _)| k.ends_with("serErrors")).any(|(_, v)| v.as_array().is_some_and(|a| !a.is_empty()));
+    let errors = payload
+        .as_object()
+        .into_iter()
+        .flatten()
+        .filter(|(k, _)| k.ends_with("serErrors"))
+        .any(|(_, v)| v.as_array().is_some_and(|a| !a.is_empty()));
     !errors
 }
 
@@ -106,31 +147,55 @@ impl ObjectValue for MutationRoot<'_> {
         let name = info.field_name();
         let a = args(info);
         crate::scopes::check(ctx, info, &a)?;
-        if let Some((path, size, limit)) = oversized(name, &Json::Object(a.clone()), &mut Vec::new()) {
-            let message = format!("The input array size of {size} is greater than the maximum allowed of {limit}.");
+        if let Some((path, size, limit)) =
+            oversized(name, &Json::Object(a.clone()), &mut Vec::new())
+        {
+            let message = format!(
+                "The input array size of {size} is greater than the maximum allowed of {limit}."
+            );
             let path: Vec<String> = std::iter::once(name.to_string()).chain(path).collect();
             ctx.errors.borrow_mut().push(json!({"message": message, "path": path, "extensions": {"code": "MAX_INPUT_SIZE_EXCEEDED"}}));
             return Ok(ResolvedValue::null());
         }
         let key = self.idempotency_key(info);
         if IDEMPOTENT_REQUIRED.contains(&name) && ctx.api_version >= "2026-04" && key.is_none() {
-            ctx.fail(name, "The @idempotent directive is required for this mutation but was not provided.", "BAD_REQUEST");
+            ctx.fail(
+                name,
+                "The @idempotent directive is required for this mutation but was not provided.",
+                "BAD_REQUEST",
+            );
             return Ok(ResolvedValue::null());
         }
         if key.as_deref().is_some_and(|k| k.trim().is_empty()) {
-            ctx.fail(name, "The idempotency key cannot be an empty string or whitespace only.", "BAD_REQUEST");
+            ctx.fail(
+                name,
+                "The idempotency key cannot be an empty string or whitespace only.",
+                "BAD_REQUEST",
+            );
             return Ok(ResolvedValue::null());
         }
         let payload_type = info.field_definition().ty.inner_named_type().as_str();
         let fingerprint = Json::Object(a.clone()).to_string();
         if let Some(key) = &key {
-            let seen = ctx.store().idempotency.get(&(name.to_string(), key.clone())).cloned();
+            let seen = ctx
+                .store()
+                .idempotency
+                .get(&(name.to_string(), key.clone()))
+                .cloned();
             if let Some(entry) = seen {
                 if entry.fingerprint == fingerprint {
                     return Ok(json_value(ctx, payload_type, &entry.result));
                 }
-                let e = UserError::new(&[], "The same idempotency key cannot be used with different operation parameters.", Some("IDEMPOTENCY_KEY_PARAMETER_MISMATCH"));
-                return Ok(json_value(ctx, payload_type, &json!({"userErrors": super::user_errors(&[UserError { field: None, ..e }])})));
+                let e = UserError::new(
+                    &[],
+                    "The same idempotency key cannot be used with different operation parameters.",
+                    Some("IDEMPOTENCY_KEY_PARAMETER_MISMATCH"),
+                );
+                return Ok(json_value(
+                    ctx,
+                    payload_type,
+                    &json!({"userErrors": super::user_errors(&[UserError { field: None, ..e }])}),
+                ));
             }
         }
         let payload = self.dispatch(name, &a).map_err(field_error)?;
@@ -138,7 +203,13 @@ impl ObjectValue for MutationRoot<'_> {
             ctx.writes.borrow_mut().push(name.to_string());
         }
         if let Some(key) = key {
-            ctx.store().idempotency.insert((name.to_string(), key), IdempotentEntry { fingerprint, result: payload.clone() });
+            ctx.store().idempotency.insert(
+                (name.to_string(), key),
+                IdempotentEntry {
+                    fingerprint,
+                    result: payload.clone(),
+                },
+            );
         }
         Ok(json_value(ctx, payload_type, &payload))
     }

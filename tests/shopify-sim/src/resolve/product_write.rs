@@ -3,8 +3,8 @@
 
 use super::products::product_payload;
 use super::{media, rel, Ctx};
-use crate::store::model::{ProductOption, UserError};
 use crate::limits;
+use crate::store::model::{ProductOption, UserError};
 use crate::store::seed::handleize;
 use crate::store::{model::Product, now, parse_gid, Store};
 use serde_json::{json, Map, Value as Json};
@@ -25,12 +25,32 @@ pub fn product_set(ctx: &Ctx<'_>, store: &mut Store, a: &Map<String, Json>) -> J
     let existing = if let Some(id) = s(&identifier, "id") {
         match parse_gid("Product", id).filter(|id| store.products.contains_key(id)) {
             Some(id) => Some(id),
-            None => return payload(None, &[UserError::new(&["identifier", "id"], "Product does not exist", Some("PRODUCT_DOES_NOT_EXIST"))]),
+            None => {
+                return payload(
+                    None,
+                    &[UserError::new(
+                        &["identifier", "id"],
+                        "Product does not exist",
+                        Some("PRODUCT_DOES_NOT_EXIST"),
+                    )],
+                )
+            }
         }
     } else if let Some(handle) = s(&identifier, "handle") {
-        store.products.values().find(|p| p.handle == handle).map(|p| p.id)
+        store
+            .products
+            .values()
+            .find(|p| p.handle == handle)
+            .map(|p| p.id)
     } else if !identifier.get("customId").is_none_or(Json::is_null) {
-        return payload(None, &[UserError::new(&["identifier", "customId"], "shopify-sim does not support customId identifiers", Some("INVALID_INPUT"))]);
+        return payload(
+            None,
+            &[UserError::new(
+                &["identifier", "customId"],
+                "shopify-sim does not support customId identifiers",
+                Some("INVALID_INPUT"),
+            )],
+        );
     } else {
         None
     };
@@ -50,11 +70,28 @@ pub fn product_set(ctx: &Ctx<'_>, store: &mut Store, a: &Map<String, Json>) -> J
         Some(id) => id,
         None => {
             let Some(title) = s(&input, "title") else {
-                return payload(None, &[UserError::new(&["input", "title"], "Title can't be blank", Some("MISSING_FIELD_REQUIRED"))]);
+                return payload(
+                    None,
+                    &[UserError::new(
+                        &["input", "title"],
+                        "Title can't be blank",
+                        Some("MISSING_FIELD_REQUIRED"),
+                    )],
+                );
             };
-            let handle = s(&input, "handle").or(s(&identifier, "handle")).map(str::to_string).unwrap_or_else(|| handleize(title));
+            let handle = s(&input, "handle")
+                .or(s(&identifier, "handle"))
+                .map(str::to_string)
+                .unwrap_or_else(|| handleize(title));
             if store.products.values().any(|p| p.handle == handle) {
-                return payload(None, &[UserError::new(&["input", "handle"], format!("Handle '{handle}' already in use"), Some("HANDLE_NOT_UNIQUE"))]);
+                return payload(
+                    None,
+                    &[UserError::new(
+                        &["input", "handle"],
+                        format!("Handle '{handle}' already in use"),
+                        Some("HANDLE_NOT_UNIQUE"),
+                    )],
+                );
             }
             let id = store.next_id();
             let t = now();
@@ -96,16 +133,34 @@ pub fn product_set(ctx: &Ctx<'_>, store: &mut Store, a: &Map<String, Json>) -> J
         p.updated_at = now();
     }
     let body = product_payload(store, &store.products[&id]);
-    store.emit(if created { "products/create" } else { "products/update" }, body);
+    store.emit(
+        if created {
+            "products/create"
+        } else {
+            "products/update"
+        },
+        body,
+    );
     payload(Some(id), &[])
 }
 
 fn validate(input: &Json) -> Result<(), UserError> {
-    let options = input.get("productOptions").and_then(Json::as_array).map_or(0, Vec::len);
+    let options = input
+        .get("productOptions")
+        .and_then(Json::as_array)
+        .map_or(0, Vec::len);
     if options > limits::MAX_OPTIONS {
-        return Err(UserError::new(&["input", "productOptions"], "Options count is over the allowed limit", Some("OPTIONS_OVER_LIMIT")));
+        return Err(UserError::new(
+            &["input", "productOptions"],
+            "Options count is over the allowed limit",
+            Some("OPTIONS_OVER_LIMIT"),
+        ));
     }
-    let variants = input.get("variants").and_then(Json::as_array).cloned().unwrap_or_default();
+    let variants = input
+        .get("variants")
+        .and_then(Json::as_array)
+        .cloned()
+        .unwrap_or_default();
     let mut seen = std::collections::HashSet::new();
     for (i, v) in variants.iter().enumerate() {
         if !seen.insert(option_values(v)) {
@@ -120,7 +175,9 @@ fn validate(input: &Json) -> Result<(), UserError> {
 }
 
 fn apply_scalars(store: &mut Store, id: u64, input: &Json) {
-    let Some(p) = store.products.get_mut(&id) else { return };
+    let Some(p) = store.products.get_mut(&id) else {
+        return;
+    };
     if let Some(v) = s(input, "title") {
         p.title = v.to_string();
     }
@@ -140,7 +197,11 @@ fn apply_scalars(store: &mut Store, id: u64, input: &Json) {
         p.status = v.to_string();
     }
     if let Some(tags) = input.get("tags").and_then(Json::as_array) {
-        p.tags = tags.iter().filter_map(Json::as_str).map(str::to_string).collect();
+        p.tags = tags
+            .iter()
+            .filter_map(Json::as_str)
+            .map(str::to_string)
+            .collect();
     }
 }
 
@@ -150,7 +211,12 @@ fn option_values(v: &Json) -> Vec<(String, String)> {
         .and_then(Json::as_array)
         .map(|list| {
             list.iter()
-                .map(|ov| (s(ov, "optionName").unwrap_or("Title").to_string(), s(ov, "name").unwrap_or("").to_string()))
+                .map(|ov| {
+                    (
+                        s(ov, "optionName").unwrap_or("Title").to_string(),
+                        s(ov, "name").unwrap_or("").to_string(),
+                    )
+                })
                 .collect()
         })
         .unwrap_or_default()
@@ -177,12 +243,25 @@ fn set_options(store: &mut Store, id: u64, options: &[Json]) {
         .map(|o| ProductOption {
             id: 0,
             name: s(o, "name").unwrap_or("Title").to_string(),
-            values: o.get("values").and_then(Json::as_array).map(|vs| vs.iter().filter_map(|v| s(v, "name")).map(str::to_string).collect()).unwrap_or_default(),
+            values: o
+                .get("values")
+                .and_then(Json::as_array)
+                .map(|vs| {
+                    vs.iter()
+                        .filter_map(|v| s(v, "name"))
+                        .map(str::to_string)
+                        .collect()
+                })
+                .unwrap_or_default(),
         })
         .collect();
     let ids: Vec<u64> = new.iter().map(|_| store.next_id()).collect();
     if let Some(p) = store.products.get_mut(&id) {
-        p.options = new.into_iter().zip(ids).map(|(o, id)| ProductOption { id, ..o }).collect();
+        p.options = new
+            .into_iter()
+            .zip(ids)
+            .map(|(o, id)| ProductOption { id, ..o })
+            .collect();
     }
 }
 
@@ -200,14 +279,21 @@ fn take_unclaimed(candidates: Option<&mut Vec<u64>>, claimed: &HashSet<u64>) -> 
 /// Full replacement of the variant list: matched variants (by id, then option values, then SKU)
 /// are updated, others deleted, new ones created.
 fn replace_variants(store: &mut Store, product_id: u64, inputs: &[Json], created: bool) {
-    let old: Vec<u64> = store.products.get(&product_id).map(|p| p.variant_ids.clone()).unwrap_or_default();
+    let old: Vec<u64> = store
+        .products
+        .get(&product_id)
+        .map(|p| p.variant_ids.clone())
+        .unwrap_or_default();
     let old_set: HashSet<u64> = old.iter().copied().collect();
     // Unclaimed old variants by option values and by SKU, in position order.
     let mut by_values: HashMap<Vec<(String, String)>, Vec<u64>> = HashMap::new();
     let mut by_sku: HashMap<String, Vec<u64>> = HashMap::new();
     for id in old.iter().rev() {
         if let Some(v) = store.variants.get(id) {
-            by_values.entry(v.option_values.clone()).or_default().push(*id);
+            by_values
+                .entry(v.option_values.clone())
+                .or_default()
+                .push(*id);
             by_sku.entry(v.sku.clone()).or_default().push(*id);
         }
     }
@@ -245,8 +331,12 @@ fn replace_variants(store: &mut Store, product_id: u64, inputs: &[Json], created
 /// Applies the scalar fields of a variant input (productSet or bulk update shape).
 pub fn update_variant(store: &mut Store, vid: u64, input: &Json, values: Vec<(String, String)>) {
     let item_input = input.get("inventoryItem").cloned().unwrap_or(Json::Null);
-    let sku = s(input, "sku").or_else(|| s(&item_input, "sku")).map(str::to_string);
-    let Some(v) = store.variants.get_mut(&vid) else { return };
+    let sku = s(input, "sku")
+        .or_else(|| s(&item_input, "sku"))
+        .map(str::to_string);
+    let Some(v) = store.variants.get_mut(&vid) else {
+        return;
+    };
     if !values.is_empty() {
         v.option_values = values;
     }
@@ -278,7 +368,10 @@ pub fn update_variant(store: &mut Store, vid: u64, input: &Json, values: Vec<(St
             item.tracked = t;
         }
         if let Some(c) = item_input.get("cost") {
-            item.unit_cost = c.as_str().map(str::to_string).or_else(|| c.as_f64().map(|f| format!("{f:.2}")));
+            item.unit_cost = c
+                .as_str()
+                .map(str::to_string)
+                .or_else(|| c.as_f64().map(|f| format!("{f:.2}")));
         }
         item.updated_at = now();
     }
@@ -287,30 +380,63 @@ pub fn update_variant(store: &mut Store, vid: u64, input: &Json, values: Vec<(St
 /// `inventoryQuantities` of a variant: a new one is activated at each location and its quantity
 /// set; an existing one has its quantities set where it is already stocked (as Shopify does).
 fn set_inventory(store: &mut Store, vid: u64, input: &Json, new: bool) {
-    let Some(item_id) = store.variants.get(&vid).map(|v| v.inventory_item_id) else { return };
-    for q in input.get("inventoryQuantities").and_then(Json::as_array).into_iter().flatten() {
-        let Some(loc) = s(q, "locationId").and_then(|l| parse_gid("Location", l)).filter(|l| store.locations.contains_key(l)) else {
+    let Some(item_id) = store.variants.get(&vid).map(|v| v.inventory_item_id) else {
+        return;
+    };
+    for q in input
+        .get("inventoryQuantities")
+        .and_then(Json::as_array)
+        .into_iter()
+        .flatten()
+    {
+        let Some(loc) = s(q, "locationId")
+            .and_then(|l| parse_gid("Location", l))
+            .filter(|l| store.locations.contains_key(l))
+        else {
             continue;
         };
         if new {
             store.activate(item_id, loc);
         }
         let name = s(q, "name").unwrap_or("available");
-        store.set_quantity(item_id, loc, name, q.get("quantity").and_then(Json::as_i64).unwrap_or(0));
+        store.set_quantity(
+            item_id,
+            loc,
+            name,
+            q.get("quantity").and_then(Json::as_i64).unwrap_or(0),
+        );
     }
 }
 
 /// `productVariantsBulkUpdate(productId:, variants:, allowPartialUpdates:)`; prices in the shop's currency.
 pub fn variants_bulk_update(ctx: &Ctx<'_>, store: &mut Store, a: &Map<String, Json>) -> Json {
-    let pid = a.get("productId").and_then(Json::as_str).and_then(|s| parse_gid("Product", s)).filter(|id| store.products.contains_key(id));
+    let pid = a
+        .get("productId")
+        .and_then(Json::as_str)
+        .and_then(|s| parse_gid("Product", s))
+        .filter(|id| store.products.contains_key(id));
     let Some(pid) = pid else {
-        let e = UserError::new(&["productId"], "Product does not exist", Some("PRODUCT_DOES_NOT_EXIST"));
+        let e = UserError::new(
+            &["productId"],
+            "Product does not exist",
+            Some("PRODUCT_DOES_NOT_EXIST"),
+        );
         return json!({"product": null, "productVariants": null, "userErrors": super::user_errors(&[e])});
     };
-    let inputs = a.get("variants").and_then(Json::as_array).cloned().unwrap_or_default();
-    let partial = a.get("allowPartialUpdates").and_then(Json::as_bool).unwrap_or(false);
+    let inputs = a
+        .get("variants")
+        .and_then(Json::as_array)
+        .cloned()
+        .unwrap_or_default();
+    let partial = a
+        .get("allowPartialUpdates")
+        .and_then(Json::as_bool)
+        .unwrap_or(false);
     let mut errors = limits::variants_bulk(&inputs, &ctx.config.shop_currency);
-    let refused: HashSet<String> = errors.iter().filter_map(|e| e.field.as_ref().and_then(|f| f.get(1)).cloned()).collect();
+    let refused: HashSet<String> = errors
+        .iter()
+        .filter_map(|e| e.field.as_ref().and_then(|f| f.get(1)).cloned())
+        .collect();
     let mut ok = Vec::new();
     for (i, input) in inputs.iter().enumerate() {
         let idx = i.to_string();
@@ -345,13 +471,20 @@ pub fn variants_bulk_update(ctx: &Ctx<'_>, store: &mut Store, a: &Map<String, Js
     }
     let body = product_payload(store, &store.products[&pid]);
     store.emit("products/update", body);
-    let variants: Vec<Json> = ok.iter().map(|(id, _)| rel("ProductVariant", *id)).collect();
+    let variants: Vec<Json> = ok
+        .iter()
+        .map(|(id, _)| rel("ProductVariant", *id))
+        .collect();
     json!({"product": rel("Product", pid), "productVariants": variants, "userErrors": super::user_errors(&errors)})
 }
 
 /// `productDelete(input: {id})`.
 pub fn product_delete(store: &mut Store, a: &Map<String, Json>) -> Json {
-    let raw = a.get("input").and_then(|i| s(i, "id")).unwrap_or("").to_string();
+    let raw = a
+        .get("input")
+        .and_then(|i| s(i, "id"))
+        .unwrap_or("")
+        .to_string();
     match parse_gid("Product", &raw).and_then(|id| store.delete_product(id)) {
         Some(p) => {
             store.emit("products/delete", json!({"id": p.id}));

@@ -38,8 +38,17 @@ pub fn product_json(store: &Store, p: &Product) -> Json {
 
 /// The plain fields of a variant.
 pub fn variant_json(store: &Store, v: &Variant) -> Json {
-    let position = store.products.get(&v.product_id).and_then(|p| p.variant_ids.iter().position(|x| *x == v.id)).unwrap_or(0) + 1;
-    let product_title = store.products.get(&v.product_id).map(|p| p.title.clone()).unwrap_or_default();
+    let position = store
+        .products
+        .get(&v.product_id)
+        .and_then(|p| p.variant_ids.iter().position(|x| *x == v.id))
+        .unwrap_or(0)
+        + 1;
+    let product_title = store
+        .products
+        .get(&v.product_id)
+        .map(|p| p.title.clone())
+        .unwrap_or_default();
     let available = inventory::available_total(store, v.inventory_item_id);
     json!({
         "id": gid("ProductVariant", v.id), "legacyResourceId": v.id.to_string(), "title": v.title(),
@@ -58,35 +67,61 @@ pub fn product_node<'c>(ctx: &'c Ctx<'c>, store: &Store, p: &Product) -> Node<'c
 
 /// A variant node.
 pub fn variant_node<'c>(ctx: &'c Ctx<'c>, store: &Store, v: &Variant) -> Node<'c> {
-    Node::new(ctx, "ProductVariant", variant_json(store, v), Rel::Variant(v.id))
+    Node::new(
+        ctx,
+        "ProductVariant",
+        variant_json(store, v),
+        Rel::Variant(v.id),
+    )
 }
 
 /// Relational fields of `Product`.
-pub fn product_field<'a>(ctx: &'a Ctx<'a>, id: u64, info: &ResolveInfo<'_>) -> Result<Option<ResolvedValue<'a>>, FieldError> {
+pub fn product_field<'a>(
+    ctx: &'a Ctx<'a>,
+    id: u64,
+    info: &ResolveInfo<'_>,
+) -> Result<Option<ResolvedValue<'a>>, FieldError> {
     if info.field_name() != "variants" {
         return Ok(None);
     }
     let store = ctx.store();
-    let Some(p) = store.products.get(&id) else { return Ok(Some(ResolvedValue::null())) };
+    let Some(p) = store.products.get(&id) else {
+        return Ok(Some(ResolvedValue::null()));
+    };
     let items = p
         .variant_ids
         .iter()
         .enumerate()
-        .filter_map(|(i, vid)| store.variants.get(vid).map(|v| Item { key: format!("{i:08}"), node: variant_node(ctx, &store, v) }))
+        .filter_map(|(i, vid)| {
+            store.variants.get(vid).map(|v| Item {
+                key: format!("{i:08}"),
+                node: variant_node(ctx, &store, v),
+            })
+        })
         .collect();
     drop(store);
     paginate(ctx, info, &args(info), items).map(Some)
 }
 
 /// Relational fields of `ProductVariant`.
-pub fn variant_field<'a>(ctx: &'a Ctx<'a>, id: u64, info: &ResolveInfo<'_>) -> Result<Option<ResolvedValue<'a>>, FieldError> {
+pub fn variant_field<'a>(
+    ctx: &'a Ctx<'a>,
+    id: u64,
+    info: &ResolveInfo<'_>,
+) -> Result<Option<ResolvedValue<'a>>, FieldError> {
     let store = ctx.store();
-    let Some(v) = store.variants.get(&id) else { return Ok(Some(ResolvedValue::null())) };
+    let Some(v) = store.variants.get(&id) else {
+        return Ok(Some(ResolvedValue::null()));
+    };
     Ok(match info.field_name() {
-        "product" => store.products.get(&v.product_id).map(|p| ResolvedValue::object(product_node(ctx, &store, p))),
-        "inventoryItem" => {
-            store.inventory_items.get(&v.inventory_item_id).map(|i| ResolvedValue::object(inventory::item_node(ctx, &store, i)))
-        }
+        "product" => store
+            .products
+            .get(&v.product_id)
+            .map(|p| ResolvedValue::object(product_node(ctx, &store, p))),
+        "inventoryItem" => store
+            .inventory_items
+            .get(&v.inventory_item_id)
+            .map(|i| ResolvedValue::object(inventory::item_node(ctx, &store, i))),
         _ => None,
     })
 }
@@ -117,7 +152,12 @@ fn variant_lookup(store: &Store, v: &Variant, field: &str) -> Option<Vec<String>
         "product_id" => vec![v.product_id.to_string()],
         "id" => vec![v.id.to_string()],
         "inventory_item_id" => vec![v.inventory_item_id.to_string()],
-        "product_status" => store.products.get(&v.product_id).map(|p| p.status.clone()).into_iter().collect(),
+        "product_status" => store
+            .products
+            .get(&v.product_id)
+            .map(|p| p.status.clone())
+            .into_iter()
+            .collect(),
         "created_at" => vec![ts(&v.created_at)],
         "updated_at" => vec![ts(&v.updated_at)],
         _ => return None,
@@ -125,7 +165,12 @@ fn variant_lookup(store: &Store, v: &Variant, field: &str) -> Option<Vec<String>
 }
 
 /// A sort key for `sortKey` values carrying a timestamp, else by id.
-pub fn sort_key(sort: Option<&str>, updated: &chrono::DateTime<chrono::Utc>, created: &chrono::DateTime<chrono::Utc>, id: u64) -> String {
+pub fn sort_key(
+    sort: Option<&str>,
+    updated: &chrono::DateTime<chrono::Utc>,
+    created: &chrono::DateTime<chrono::Utc>,
+    id: u64,
+) -> String {
     match sort {
         Some("UPDATED_AT") => format!("{}{}", ts(updated), id_key(id)),
         Some("CREATED_AT") => format!("{}{}", ts(created), id_key(id)),
@@ -134,7 +179,11 @@ pub fn sort_key(sort: Option<&str>, updated: &chrono::DateTime<chrono::Utc>, cre
 }
 
 /// `Query.products`.
-pub fn products<'a>(ctx: &'a Ctx<'a>, info: &ResolveInfo<'_>, a: &Map<String, Json>) -> Result<ResolvedValue<'a>, FieldError> {
+pub fn products<'a>(
+    ctx: &'a Ctx<'a>,
+    info: &ResolveInfo<'_>,
+    a: &Map<String, Json>,
+) -> Result<ResolvedValue<'a>, FieldError> {
     let query = Query::parse(a.get("query").and_then(Json::as_str));
     let sort = a.get("sortKey").and_then(Json::as_str);
     let store = ctx.store();
@@ -142,7 +191,10 @@ pub fn products<'a>(ctx: &'a Ctx<'a>, info: &ResolveInfo<'_>, a: &Map<String, Js
         .products
         .values()
         .filter(|p| query.matches("title", |f| product_lookup(&store, p, f)))
-        .map(|p| Item { key: sort_key(sort, &p.updated_at, &p.created_at, p.id), node: product_node(ctx, &store, p) })
+        .map(|p| Item {
+            key: sort_key(sort, &p.updated_at, &p.created_at, p.id),
+            node: product_node(ctx, &store, p),
+        })
         .collect();
     drop(store);
     items.sort_by(|a, b| a.key.cmp(&b.key));
@@ -150,14 +202,21 @@ pub fn products<'a>(ctx: &'a Ctx<'a>, info: &ResolveInfo<'_>, a: &Map<String, Js
 }
 
 /// `Query.productVariants`.
-pub fn product_variants<'a>(ctx: &'a Ctx<'a>, info: &ResolveInfo<'_>, a: &Map<String, Json>) -> Result<ResolvedValue<'a>, FieldError> {
+pub fn product_variants<'a>(
+    ctx: &'a Ctx<'a>,
+    info: &ResolveInfo<'_>,
+    a: &Map<String, Json>,
+) -> Result<ResolvedValue<'a>, FieldError> {
     let query = Query::parse(a.get("query").and_then(Json::as_str));
     let store = ctx.store();
     let items: Vec<Item> = store
         .variants
         .values()
         .filter(|v| query.matches("title", |f| variant_lookup(&store, v, f)))
-        .map(|v| Item { key: id_key(v.id), node: variant_node(ctx, &store, v) })
+        .map(|v| Item {
+            key: id_key(v.id),
+            node: variant_node(ctx, &store, v),
+        })
         .collect();
     drop(store);
     paginate(ctx, info, a, items)

@@ -48,7 +48,10 @@ pub fn subscription_node<'c>(ctx: &'c Ctx<'c>, s: &Subscription) -> Node<'c> {
 
 /// The subscriptions the calling app sees: Shopify lists only the app's own, never another app's.
 fn own(store: &Store) -> impl Iterator<Item = &Subscription> {
-    store.subscriptions.values().filter(|s| s.foreign_app.is_none())
+    store
+        .subscriptions
+        .values()
+        .filter(|s| s.foreign_app.is_none())
 }
 
 /// Search-syntax fields of a subscription (`webhookSubscriptions` and `webhookSubscriptionsCount` filters).
@@ -57,15 +60,27 @@ fn lookup(s: &Subscription, field: &str) -> Option<Vec<String>> {
         "id" => vec![s.id.to_string()],
         "created_at" => vec![ts(&s.created_at)],
         "updated_at" => vec![ts(&s.updated_at)],
-        "topic" => vec![s.topic.clone(), rest_topic(&s.topic).unwrap_or_default().to_string()],
+        "topic" => vec![
+            s.topic.clone(),
+            rest_topic(&s.topic).unwrap_or_default().to_string(),
+        ],
         "endpoint" => vec![s.uri.clone()],
         _ => return None,
     })
 }
 
 /// `Query.webhookSubscriptions` (filters `topics`, `uri`, `format`, `query`; sort keys `CREATED_AT`, `ID`).
-pub fn subscriptions<'a>(ctx: &'a Ctx<'a>, info: &ResolveInfo<'_>, a: &Map<String, Json>) -> Result<ResolvedValue<'a>, FieldError> {
-    let topics: Option<Vec<String>> = a.get("topics").and_then(Json::as_array).map(|t| t.iter().filter_map(Json::as_str).map(str::to_string).collect());
+pub fn subscriptions<'a>(
+    ctx: &'a Ctx<'a>,
+    info: &ResolveInfo<'_>,
+    a: &Map<String, Json>,
+) -> Result<ResolvedValue<'a>, FieldError> {
+    let topics: Option<Vec<String>> = a.get("topics").and_then(Json::as_array).map(|t| {
+        t.iter()
+            .filter_map(Json::as_str)
+            .map(str::to_string)
+            .collect()
+    });
     let uri = a.get("uri").and_then(Json::as_str);
     let format = a.get("format").and_then(Json::as_str);
     let query = Query::parse(a.get("query").and_then(Json::as_str));
@@ -75,7 +90,14 @@ pub fn subscriptions<'a>(ctx: &'a Ctx<'a>, info: &ResolveInfo<'_>, a: &Map<Strin
         .filter(|s| topics.as_ref().is_none_or(|t| t.contains(&s.topic)))
         .filter(|s| uri.is_none_or(|u| u == s.uri) && format.is_none_or(|f| f == s.format))
         .filter(|s| query.matches("endpoint", |f| lookup(s, f)))
-        .map(|s| Item { key: if by_id { id_key(s.id) } else { format!("{}{}", ts(&s.created_at), id_key(s.id)) }, node: subscription_node(ctx, s) })
+        .map(|s| Item {
+            key: if by_id {
+                id_key(s.id)
+            } else {
+                format!("{}{}", ts(&s.created_at), id_key(s.id))
+            },
+            node: subscription_node(ctx, s),
+        })
         .collect();
     drop(store);
     items.sort_by(|a, b| a.key.cmp(&b.key));
@@ -85,14 +107,18 @@ pub fn subscriptions<'a>(ctx: &'a Ctx<'a>, info: &ResolveInfo<'_>, a: &Map<Strin
 /// `Query.webhookSubscription(id:)`: null for an unknown id or another app's subscription.
 pub fn subscription<'a>(ctx: &'a Ctx<'a>, a: &Map<String, Json>) -> Json {
     let store = ctx.store();
-    super::id_arg(a, "id", "WebhookSubscription").filter(|id| own(&store).any(|s| s.id == *id)).map_or(Json::Null, |id| rel("WebhookSubscription", id))
+    super::id_arg(a, "id", "WebhookSubscription")
+        .filter(|id| own(&store).any(|s| s.id == *id))
+        .map_or(Json::Null, |id| rel("WebhookSubscription", id))
 }
 
 /// `Query.webhookSubscriptionsCount(query:, limit:)`.
 pub fn count(store: &Store, a: &Map<String, Json>) -> Json {
     let query = Query::parse(a.get("query").and_then(Json::as_str));
     let limit = a.get("limit").and_then(Json::as_u64);
-    let n = own(store).filter(|s| query.matches("endpoint", |f| lookup(s, f))).count() as u64;
+    let n = own(store)
+        .filter(|s| query.matches("endpoint", |f| lookup(s, f)))
+        .count() as u64;
     match limit {
         Some(limit) if n > limit => json!({"count": limit, "precision": "AT_LEAST"}),
         _ => json!({"count": n, "precision": "EXACT"}),
@@ -100,34 +126,86 @@ pub fn count(store: &Store, a: &Map<String, Json>) -> Json {
 }
 
 fn valid_name(name: &str) -> bool {
-    !name.is_empty() && name.len() <= 50 && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+    !name.is_empty()
+        && name.len() <= 50
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
 }
 
 /// The first problem with `uri`/`name` for a subscription of `topic` owned like `owner` (`except`: the one being updated).
-fn input_error(store: &Store, topic: &str, uri: &str, name: Option<&str>, owner: Option<&str>, except: Option<u64>) -> Option<UserError> {
-    let peers = || store.subscriptions.values().filter(|s| s.foreign_app.as_ref().map(|a| a.name.as_str()) == owner && Some(s.id) != except);
+fn input_error(
+    store: &Store,
+    topic: &str,
+    uri: &str,
+    name: Option<&str>,
+    owner: Option<&str>,
+    except: Option<u64>,
+) -> Option<UserError> {
+    let peers = || {
+        store.subscriptions.values().filter(|s| {
+            s.foreign_app.as_ref().map(|a| a.name.as_str()) == owner && Some(s.id) != except
+        })
+    };
     if !(uri.starts_with("https://") || uri.starts_with("http://")) {
-        Some(UserError::new(&["webhookSubscription", "callbackUrl"], "Address is invalid", None))
+        Some(UserError::new(
+            &["webhookSubscription", "callbackUrl"],
+            "Address is invalid",
+            None,
+        ))
     } else if peers().any(|s| s.topic == topic && s.uri == uri) {
-        Some(UserError::new(&["webhookSubscription", "callbackUrl"], "Address for this topic has already been taken", None))
+        Some(UserError::new(
+            &["webhookSubscription", "callbackUrl"],
+            "Address for this topic has already been taken",
+            None,
+        ))
     } else if name.is_some_and(|n| !valid_name(n)) {
-        Some(UserError::new(&["webhookSubscription", "name"], "Name is invalid", None))
+        Some(UserError::new(
+            &["webhookSubscription", "name"],
+            "Name is invalid",
+            None,
+        ))
     } else if name.is_some() && peers().any(|s| s.name.as_deref() == name) {
-        Some(UserError::new(&["webhookSubscription", "name"], "Name has already been taken", None))
+        Some(UserError::new(
+            &["webhookSubscription", "name"],
+            "Name has already been taken",
+            None,
+        ))
     } else {
         None
     }
 }
 
 fn strings(v: &Json) -> Vec<String> {
-    v.as_array().into_iter().flatten().filter_map(Json::as_str).map(str::to_string).collect()
+    v.as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(Json::as_str)
+        .map(str::to_string)
+        .collect()
 }
 
 /// Adds a subscription of `topic` from a `WebhookSubscriptionInput`, for this app or `foreign_app`.
-pub fn insert(store: &mut Store, topic: &str, input: &Json, foreign_app: Option<ForeignApp>) -> Result<u64, UserError> {
-    let uri = input.get("uri").and_then(Json::as_str).unwrap_or("").to_string();
+pub fn insert(
+    store: &mut Store,
+    topic: &str,
+    input: &Json,
+    foreign_app: Option<ForeignApp>,
+) -> Result<u64, UserError> {
+    let uri = input
+        .get("uri")
+        .and_then(Json::as_str)
+        .unwrap_or("")
+        .to_string();
     let name = input.get("name").and_then(Json::as_str).map(str::to_string);
-    if let Some(e) = input_error(store, topic, &uri, name.as_deref(), foreign_app.as_ref().map(|a| a.name.as_str()), None) {
+    if let Some(e) = input_error(
+        store,
+        topic,
+        &uri,
+        name.as_deref(),
+        foreign_app.as_ref().map(|a| a.name.as_str()),
+        None,
+    ) {
         return Err(e);
     }
     let id = store.next_id();
@@ -136,10 +214,17 @@ pub fn insert(store: &mut Store, topic: &str, input: &Json, foreign_app: Option<
         id,
         topic: topic.to_string(),
         uri,
-        format: input.get("format").and_then(Json::as_str).unwrap_or("JSON").to_string(),
+        format: input
+            .get("format")
+            .and_then(Json::as_str)
+            .unwrap_or("JSON")
+            .to_string(),
         name,
         include_fields: input.get("includeFields").map(strings).unwrap_or_default(),
-        filter: input.get("filter").and_then(Json::as_str).map(str::to_string),
+        filter: input
+            .get("filter")
+            .and_then(Json::as_str)
+            .map(str::to_string),
         foreign_app,
         consecutive_failures: 0,
         created_at: t,
@@ -152,7 +237,12 @@ pub fn insert(store: &mut Store, topic: &str, input: &Json, foreign_app: Option<
 /// `webhookSubscriptionCreate(topic:, webhookSubscription:)`.
 pub fn create(store: &mut Store, a: &Map<String, Json>) -> Json {
     let topic = a.get("topic").and_then(Json::as_str).unwrap_or("");
-    match insert(store, topic, a.get("webhookSubscription").unwrap_or(&Json::Null), None) {
+    match insert(
+        store,
+        topic,
+        a.get("webhookSubscription").unwrap_or(&Json::Null),
+        None,
+    ) {
         Ok(id) => json!({"webhookSubscription": rel("WebhookSubscription", id), "userErrors": []}),
         Err(e) => json!({"webhookSubscription": null, "userErrors": user_errors(&[e])}),
     }
@@ -161,20 +251,42 @@ pub fn create(store: &mut Store, a: &Map<String, Json>) -> Json {
 /// `webhookSubscriptionUpdate(id:, webhookSubscription:)`: changes the given fields (a wrong address, a name).
 pub fn update(store: &mut Store, a: &Map<String, Json>) -> Json {
     let fail = |e: UserError| json!({"webhookSubscription": null, "userErrors": user_errors(&[e])});
-    let id = super::id_arg(a, "id", "WebhookSubscription").filter(|id| own(store).any(|s| s.id == *id));
+    let id =
+        super::id_arg(a, "id", "WebhookSubscription").filter(|id| own(store).any(|s| s.id == *id));
     let Some(current) = id.and_then(|id| store.subscriptions.get(&id)).cloned() else {
-        return fail(UserError::new(&["id"], "Webhook subscription does not exist", None));
+        return fail(UserError::new(
+            &["id"],
+            "Webhook subscription does not exist",
+            None,
+        ));
     };
     let input = a.get("webhookSubscription").cloned().unwrap_or(Json::Null);
-    let uri = input.get("uri").and_then(Json::as_str).unwrap_or(&current.uri).to_string();
+    let uri = input
+        .get("uri")
+        .and_then(Json::as_str)
+        .unwrap_or(&current.uri)
+        .to_string();
     let name = match input.get("name") {
         Some(n) => n.as_str().map(str::to_string),
         None => current.name.clone(),
     };
-    if let Some(e) = input_error(store, &current.topic, &uri, name.as_deref(), None, Some(current.id)) {
+    if let Some(e) = input_error(
+        store,
+        &current.topic,
+        &uri,
+        name.as_deref(),
+        None,
+        Some(current.id),
+    ) {
         return fail(e);
     }
-    let Some(s) = store.subscriptions.get_mut(&current.id) else { return fail(UserError::new(&["id"], "Webhook subscription does not exist", None)) };
+    let Some(s) = store.subscriptions.get_mut(&current.id) else {
+        return fail(UserError::new(
+            &["id"],
+            "Webhook subscription does not exist",
+            None,
+        ));
+    };
     s.uri = uri;
     s.name = name;
     if let Some(format) = input.get("format").and_then(Json::as_str) {
@@ -194,7 +306,11 @@ pub fn update(store: &mut Store, a: &Map<String, Json>) -> Json {
 /// Deletes a subscription as Shopify does (after 8 consecutive failures, or by the control API), keeping why.
 pub fn remove(store: &mut Store, id: u64, reason: &str) -> Option<Subscription> {
     let subscription = store.subscriptions.remove(&id)?;
-    store.subscription_removals.push(SubscriptionRemoval { subscription: subscription.clone(), reason: reason.to_string(), at: now() });
+    store.subscription_removals.push(SubscriptionRemoval {
+        subscription: subscription.clone(),
+        reason: reason.to_string(),
+        at: now(),
+    });
     Some(subscription)
 }
 
