@@ -14,20 +14,11 @@ pub struct Plan {
 
 impl Plan {
     /// Standard (and below): 2,000 points, 100/s.
-    pub const STANDARD: Plan = Plan {
-        maximum_available: 2000.0,
-        restore_rate: 100.0,
-    };
+    pub const STANDARD: Plan = Plan { maximum_available: 2000.0, restore_rate: 100.0 };
     /// Advanced: 4,000 points, 200/s.
-    pub const ADVANCED: Plan = Plan {
-        maximum_available: 4000.0,
-        restore_rate: 200.0,
-    };
+    pub const ADVANCED: Plan = Plan { maximum_available: 4000.0, restore_rate: 200.0 };
     /// Plus: 20,000 points, 1,000/s.
-    pub const PLUS: Plan = Plan {
-        maximum_available: 20000.0,
-        restore_rate: 1000.0,
-    };
+    pub const PLUS: Plan = Plan { maximum_available: 20000.0, restore_rate: 1000.0 };
 
     /// Looks a plan up by name (`standard`, `advanced`, `plus`).
     pub fn by_name(name: &str) -> Option<Plan> {
@@ -51,18 +42,13 @@ pub struct Bucket {
 impl Bucket {
     /// A full bucket for `plan`.
     pub fn new(plan: Plan) -> Self {
-        Bucket {
-            plan,
-            available: plan.maximum_available,
-            last: Instant::now(),
-        }
+        Bucket { plan, available: plan.maximum_available, last: Instant::now() }
     }
 
     fn refill(&mut self) {
         let now = Instant::now();
         let elapsed = now.duration_since(self.last).as_secs_f64();
-        self.available =
-            (self.available + elapsed * self.plan.restore_rate).min(self.plan.maximum_available);
+        self.available = (self.available + elapsed * self.plan.restore_rate).min(self.plan.maximum_available);
         self.last = now;
     }
 

@@ -54,11 +54,7 @@ pub fn state(shared: &Shared) -> Json {
 }
 
 /// A storefront checkout that fires its webhooks.
-pub fn place_order(
-    shared: &Arc<Shared>,
-    email: Option<&str>,
-    lines: &[(String, i64)],
-) -> Result<u64, String> {
+pub fn place_order(shared: &Arc<Shared>, email: Option<&str>, lines: &[(String, i64)]) -> Result<u64, String> {
     let (id, events) = {
         let mut store = lock(&shared.store);
         let id = crate::resolve::order_write::place_order(&mut store, email, lines)?;
@@ -101,8 +97,7 @@ struct OrderRequest {
 }
 
 fn parse<T: for<'de> Deserialize<'de>>(body: &[u8]) -> Result<T, (u16, Json)> {
-    serde_json::from_slice(body)
-        .map_err(|e| (400, json!({"error": format!("invalid request body: {e}")})))
+    serde_json::from_slice(body).map_err(|e| (400, json!({"error": format!("invalid request body: {e}")})))
 }
 
 /// Serves one control request: (HTTP status, JSON body).
@@ -126,16 +121,12 @@ fn route(shared: &Arc<Shared>, method: &str, path: &str, body: &[u8]) -> Result<
             seed(shared, &shared.config.seed).map_err(|e| (500, json!({"error": e})))?;
             Ok(ok)
         }
-        ("GET", "/_sim/counters") => {
-            Ok(serde_json::to_value(&*lock(&shared.counters)).unwrap_or(Json::Null))
-        }
+        ("GET", "/_sim/counters") => Ok(serde_json::to_value(&*lock(&shared.counters)).unwrap_or(Json::Null)),
         ("POST", "/_sim/counters/reset") => {
             *lock(&shared.counters) = Counters::default();
             Ok(ok)
         }
-        ("GET", "/_sim/faults") => {
-            Ok(serde_json::to_value(lock(&shared.faults).rules()).unwrap_or(Json::Null))
-        }
+        ("GET", "/_sim/faults") => Ok(serde_json::to_value(lock(&shared.faults).rules()).unwrap_or(Json::Null)),
         ("POST", "/_sim/faults") => {
             let rule: FaultRule = parse(body)?;
             lock(&shared.faults).add(rule);
@@ -148,9 +139,20 @@ fn route(shared: &Arc<Shared>, method: &str, path: &str, body: &[u8]) -> Result<
         ("POST", "/_sim/plan") => {
             let req: PlanRequest = parse(body)?;
             let plan = match (req.plan.as_deref(), req.maximum_available, req.restore_rate) {
-                (Some(name), None, None) => Plan::by_name(name).ok_or_else(|| (400, json!({"error": format!("unknown plan {name:?} (standard, advanced, plus)")})))?,
-                (None, Some(maximum_available), Some(restore_rate)) if maximum_available > 0.0 && restore_rate > 0.0 => Plan { maximum_available, restore_rate },
-                _ => return Err((400, json!({"error": "give either plan, or positive maximum_available and restore_rate"}))),
+                (Some(name), None, None) => Plan::by_name(name).ok_or_else(|| {
+                    (400, json!({"error": format!("unknown plan {name:?} (standard, advanced, plus)")}))
+                })?,
+                (None, Some(maximum_available), Some(restore_rate))
+                    if maximum_available > 0.0 && restore_rate > 0.0 =>
+                {
+                    Plan { maximum_available, restore_rate }
+                }
+                _ => {
+                    return Err((
+                        400,
+                        json!({"error": "give either plan, or positive maximum_available and restore_rate"}),
+                    ))
+                }
             };
             lock(&shared.bucket).set_plan(plan);
             Ok(ok)
@@ -162,20 +164,12 @@ fn route(shared: &Arc<Shared>, method: &str, path: &str, body: &[u8]) -> Result<
         }
         ("POST", "/_sim/orders") => {
             let req: OrderRequest = parse(body)?;
-            let lines: Vec<(String, i64)> =
-                req.lines.into_iter().map(|l| (l.sku, l.quantity)).collect();
-            let id = place_order(shared, req.email.as_deref(), &lines)
-                .map_err(|e| (422, json!({"error": e})))?;
+            let lines: Vec<(String, i64)> = req.lines.into_iter().map(|l| (l.sku, l.quantity)).collect();
+            let id = place_order(shared, req.email.as_deref(), &lines).map_err(|e| (422, json!({"error": e})))?;
             Ok(json!({"order_id": crate::store::gid("Order", id)}))
         }
-        ("GET", "/_sim/webhooks/deliveries") => {
-            Ok(serde_json::to_value(shared.webhooks.log()).unwrap_or(Json::Null))
-        }
-        _ => crate::control_platform::route(shared, method, path, body).unwrap_or_else(|| {
-            Err((
-                404,
-                json!({"error": format!("no control endpoint {method} {path}")}),
-            ))
-        }),
+        ("GET", "/_sim/webhooks/deliveries") => Ok(serde_json::to_value(shared.webhooks.log()).unwrap_or(Json::Null)),
+        _ => crate::control_platform::route(shared, method, path, body)
+            .unwrap_or_else(|| Err((404, json!({"error": format!("no control endpoint {method} {path}")})))),
     }
 }

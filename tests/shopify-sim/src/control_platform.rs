@@ -14,8 +14,7 @@ use std::sync::Arc;
 type Refusal = (u16, Json);
 
 fn parse<T: for<'de> Deserialize<'de>>(body: &[u8]) -> Result<T, Refusal> {
-    serde_json::from_slice(body)
-        .map_err(|e| (400, json!({"error": format!("invalid request body: {e}")})))
+    serde_json::from_slice(body).map_err(|e| (400, json!({"error": format!("invalid request body: {e}")})))
 }
 
 #[derive(Deserialize)]
@@ -31,10 +30,7 @@ pub fn set_access_scopes(shared: &Shared, scopes: Vec<String>) {
 
 /// The scopes the token holds now.
 pub fn access_scopes(shared: &Shared) -> Vec<String> {
-    lock(&shared.store)
-        .access_scopes
-        .clone()
-        .unwrap_or_else(|| shared.config.access_scopes.clone())
+    lock(&shared.store).access_scopes.clone().unwrap_or_else(|| shared.config.access_scopes.clone())
 }
 
 #[derive(Deserialize)]
@@ -46,9 +42,7 @@ struct RateRequest {
 /// Sets how many JSONL lines per second bulk mutations process (running ones included).
 pub fn set_bulk_mutation_rate(shared: &Shared, lines_per_second: f64) -> Result<(), String> {
     if !(lines_per_second.is_finite() && lines_per_second >= 0.0) {
-        return Err(format!(
-            "lines_per_second must be a non-negative number, not {lines_per_second}"
-        ));
+        return Err(format!("lines_per_second must be a non-negative number, not {lines_per_second}"));
     }
     *lock(&shared.bulk_mutation_rate) = lines_per_second;
     Ok(())
@@ -72,17 +66,14 @@ struct SubscriptionRequest {
 /// Adds a subscription for this app or, with `app`, for another app installed on the shop.
 fn add_subscription(shared: &Shared, r: SubscriptionRequest) -> Result<u64, String> {
     let foreign_app = r.app.map(|name| ForeignApp {
-        webhook_secret: r
-            .webhook_secret
-            .unwrap_or_else(|| format!("{name}-webhook-secret")),
+        webhook_secret: r.webhook_secret.unwrap_or_else(|| format!("{name}-webhook-secret")),
         name,
     });
     if rest_topic(&r.topic).is_none() {
         return Err(format!("shopify-sim does not deliver topic {:?}", r.topic));
     }
     let input = json!({"uri": r.uri, "name": r.name, "format": "JSON"});
-    subscriptions::insert(&mut lock(&shared.store), &r.topic, &input, foreign_app)
-        .map_err(|e| e.message)
+    subscriptions::insert(&mut lock(&shared.store), &r.topic, &input, foreign_app).map_err(|e| e.message)
 }
 
 /// Deletes a subscription as Shopify does when its endpoint fails 8 times in a row.
@@ -105,31 +96,19 @@ fn subscriptions_state(shared: &Shared) -> Json {
 }
 
 /// Serves the platform control endpoints; `None` when the path is not one of them.
-pub fn route(
-    shared: &Arc<Shared>,
-    method: &str,
-    path: &str,
-    body: &[u8],
-) -> Option<Result<Json, Refusal>> {
+pub fn route(shared: &Arc<Shared>, method: &str, path: &str, body: &[u8]) -> Option<Result<Json, Refusal>> {
     Some(match (method, path) {
         ("GET", "/_sim/access_scopes") => Ok(json!({"scopes": access_scopes(shared)})),
         ("GET", "/_sim/webhooks/subscriptions") => Ok(subscriptions_state(shared)),
-        ("GET", "/_sim/bulk/rate") => {
-            Ok(json!({"lines_per_second": *lock(&shared.bulk_mutation_rate)}))
-        }
+        ("GET", "/_sim/bulk/rate") => Ok(json!({"lines_per_second": *lock(&shared.bulk_mutation_rate)})),
         ("POST", "/_sim/bulk/rate") => parse::<RateRequest>(body)
-            .and_then(|r| {
-                set_bulk_mutation_rate(shared, r.lines_per_second)
-                    .map_err(|e| (400, json!({"error": e})))
-            })
+            .and_then(|r| set_bulk_mutation_rate(shared, r.lines_per_second).map_err(|e| (400, json!({"error": e}))))
             .map(|_| json!({"ok": true})),
-        ("POST", "/_sim/webhooks/subscriptions") => {
-            parse::<SubscriptionRequest>(body).and_then(|r| {
-                add_subscription(shared, r)
-                    .map(|id| json!({"id": gid("WebhookSubscription", id)}))
-                    .map_err(|e| (422, json!({"error": e})))
-            })
-        }
+        ("POST", "/_sim/webhooks/subscriptions") => parse::<SubscriptionRequest>(body).and_then(|r| {
+            add_subscription(shared, r)
+                .map(|id| json!({"id": gid("WebhookSubscription", id)}))
+                .map_err(|e| (422, json!({"error": e})))
+        }),
         ("DELETE", p) if p.starts_with("/_sim/webhooks/subscriptions/") => {
             let raw = p.trim_start_matches("/_sim/webhooks/subscriptions/");
             match raw
@@ -139,10 +118,7 @@ pub fn route(
                 .filter(|id| delete_subscription(shared, *id))
             {
                 Some(_) => Ok(json!({"ok": true})),
-                None => Err((
-                    404,
-                    json!({"error": format!("no webhook subscription {raw}")}),
-                )),
+                None => Err((404, json!({"error": format!("no webhook subscription {raw}")}))),
             }
         }
         ("POST", "/_sim/access_scopes") => parse::<ScopesRequest>(body).map(|r| {
@@ -161,11 +137,7 @@ impl SimHandle {
 
     /// Every webhook subscription on the shop, this app's and other apps'.
     pub fn subscriptions(&self) -> Vec<Subscription> {
-        lock(&self.shared.store)
-            .subscriptions
-            .values()
-            .cloned()
-            .collect()
+        lock(&self.shared.store).subscriptions.values().cloned().collect()
     }
 
     /// Subscriptions Shopify deleted (8 consecutive failures, or [`SimHandle::delete_subscription`]), with why.
@@ -175,12 +147,7 @@ impl SimHandle {
 
     /// Subscribes `uri` to `topic` (GraphQL enum) for this app or, with `app`, for another app whose
     /// subscriptions this app's token cannot see; returns the subscription id.
-    pub fn add_subscription(
-        &self,
-        topic: &str,
-        uri: &str,
-        app: Option<&str>,
-    ) -> Result<u64, String> {
+    pub fn add_subscription(&self, topic: &str, uri: &str, app: Option<&str>) -> Result<u64, String> {
         add_subscription(
             &self.shared,
             SubscriptionRequest {

@@ -80,14 +80,10 @@ impl Pricer<'_> {
     fn kind(&self, field: &Field) -> Kind {
         let name = field.ty().inner_named_type();
         match self.schema.types.get(name) {
-            Some(ExtendedType::Object(o))
-                if name.ends_with("Connection") && o.fields.contains_key("edges") =>
-            {
+            Some(ExtendedType::Object(o)) if name.ends_with("Connection") && o.fields.contains_key("edges") => {
                 Kind::Connection
             }
-            Some(ExtendedType::Object(_) | ExtendedType::Interface(_) | ExtendedType::Union(_)) => {
-                Kind::Object
-            }
+            Some(ExtendedType::Object(_) | ExtendedType::Interface(_) | ExtendedType::Union(_)) => Kind::Object,
             _ => Kind::Leaf,
         }
     }
@@ -98,9 +94,7 @@ impl Pricer<'_> {
             if let Some(arg) = field.arguments.iter().find(|a| a.name == name) {
                 let n = match arg.value.as_ref() {
                     apollo_compiler::ast::Value::Int(i) => i.try_to_i32().ok().map(i64::from),
-                    apollo_compiler::ast::Value::Variable(v) => {
-                        self.variables.get(v.as_str()).and_then(Json::as_i64)
-                    }
+                    apollo_compiler::ast::Value::Variable(v) => self.variables.get(v.as_str()).and_then(Json::as_i64),
                     _ => None,
                 };
                 if let Some(n) = n {
@@ -112,24 +106,16 @@ impl Pricer<'_> {
     }
 
     fn static_set(&self, set: &SelectionSet, in_payload: bool) -> f64 {
-        self.fields(set)
-            .iter()
-            .map(|f| self.static_field(f, in_payload))
-            .sum()
+        self.fields(set).iter().map(|f| self.static_field(f, in_payload)).sum()
     }
 
     fn static_field(&self, field: &Field, in_payload: bool) -> f64 {
         match self.kind(field) {
             Kind::Leaf => 0.0,
-            Kind::Object => {
-                object_cost(in_payload) + self.static_set(&field.selection_set, in_payload)
-            }
+            Kind::Object => object_cost(in_payload) + self.static_set(&field.selection_set, in_payload),
             Kind::Connection => {
-                let node: f64 = self
-                    .node_sets(&field.selection_set)
-                    .iter()
-                    .map(|set| 1.0 + self.static_set(set, false))
-                    .sum();
+                let node: f64 =
+                    self.node_sets(&field.selection_set).iter().map(|set| 1.0 + self.static_set(set, false)).sum();
                 2.0 + self.page_size(field) * node
             }
         }
@@ -157,13 +143,7 @@ impl Pricer<'_> {
     fn actual_set(&self, set: &SelectionSet, value: &Json, in_payload: bool) -> f64 {
         self.fields(set)
             .iter()
-            .map(|f| {
-                self.actual_field(
-                    f,
-                    value.get(f.response_key().as_str()).unwrap_or(&Json::Null),
-                    in_payload,
-                )
-            })
+            .map(|f| self.actual_field(f, value.get(f.response_key().as_str()).unwrap_or(&Json::Null), in_payload))
             .sum()
     }
 
@@ -173,36 +153,24 @@ impl Pricer<'_> {
             (Kind::Object, Json::Array(items)) => items
                 .iter()
                 .filter(|i| !i.is_null())
-                .map(|i| {
-                    object_cost(in_payload) + self.actual_set(&field.selection_set, i, in_payload)
-                })
+                .map(|i| object_cost(in_payload) + self.actual_set(&field.selection_set, i, in_payload))
                 .sum(),
-            (Kind::Object, v) => {
-                object_cost(in_payload) + self.actual_set(&field.selection_set, v, in_payload)
-            }
+            (Kind::Object, v) => object_cost(in_payload) + self.actual_set(&field.selection_set, v, in_payload),
             (Kind::Connection, v) => {
                 let mut total = 2.0;
                 for f in self.fields(&field.selection_set) {
                     let items = v.get(f.response_key().as_str()).and_then(Json::as_array);
                     match (f.name.as_str(), items) {
                         ("nodes", Some(items)) => {
-                            total += items
-                                .iter()
-                                .map(|n| 1.0 + self.actual_set(&f.selection_set, n, false))
-                                .sum::<f64>()
+                            total +=
+                                items.iter().map(|n| 1.0 + self.actual_set(&f.selection_set, n, false)).sum::<f64>()
                         }
                         ("edges", Some(edges)) => {
-                            for inner in self
-                                .fields(&f.selection_set)
-                                .into_iter()
-                                .filter(|i| i.name == "node")
-                            {
+                            for inner in self.fields(&f.selection_set).into_iter().filter(|i| i.name == "node") {
                                 total += edges
                                     .iter()
                                     .map(|e| {
-                                        let node = e
-                                            .get(inner.response_key().as_str())
-                                            .unwrap_or(&Json::Null);
+                                        let node = e.get(inner.response_key().as_str()).unwrap_or(&Json::Null);
                                         1.0 + self.actual_set(&inner.selection_set, node, false)
                                     })
                                     .sum::<f64>();
@@ -246,11 +214,7 @@ mod tests {
         )
         .expect("valid document");
         let vars = serde_json::Map::new();
-        let pricer = Pricer {
-            schema: &schema,
-            doc: &doc,
-            variables: &vars,
-        };
+        let pricer = Pricer { schema: &schema, doc: &doc, variables: &vars };
         let op = doc.operations.get(None).expect("one operation");
         assert_eq!(pricer.requested(op), 82);
         let data = serde_json::json!({"products": {"edges": [{"node": {"title": "a", "variants": {"edges": [{"node": {"price": "1.00"}}]}}}]}});

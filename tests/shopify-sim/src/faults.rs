@@ -56,24 +56,12 @@ pub struct FaultRule {
 impl FaultRule {
     /// A rule that fires `count` times for every request.
     pub fn times(fault: Fault, count: u32) -> Self {
-        FaultRule {
-            fault,
-            count: Some(count),
-            probability: None,
-            operation: None,
-            after_execute: false,
-        }
+        FaultRule { fault, count: Some(count), probability: None, operation: None, after_execute: false }
     }
 
     /// A rule that fires with `probability` until cleared.
     pub fn chance(fault: Fault, probability: f64) -> Self {
-        FaultRule {
-            fault,
-            count: None,
-            probability: Some(probability),
-            operation: None,
-            after_execute: false,
-        }
+        FaultRule { fault, count: None, probability: Some(probability), operation: None, after_execute: false }
     }
 
     /// Restricts the rule to an operation type or root field.
@@ -89,10 +77,7 @@ impl FaultRule {
     }
 
     fn is_webhook(&self) -> bool {
-        matches!(
-            self.fault,
-            Fault::WebhookDrop | Fault::WebhookDuplicate | Fault::WebhookReorder { .. }
-        )
+        matches!(self.fault, Fault::WebhookDrop | Fault::WebhookDuplicate | Fault::WebhookReorder { .. })
     }
 
     fn is_bulk_line(&self) -> bool {
@@ -117,10 +102,7 @@ pub struct RequestInfo<'a> {
 impl Faults {
     /// No rules; `seed` makes probabilistic rules reproducible.
     pub fn new(seed: u64) -> Self {
-        Faults {
-            rules: Vec::new(),
-            rng: StdRng::seed_from_u64(seed),
-        }
+        Faults { rules: Vec::new(), rng: StdRng::seed_from_u64(seed) }
     }
 
     /// Adds a rule.
@@ -166,9 +148,9 @@ impl Faults {
             !r.is_webhook()
                 && !r.is_bulk_line()
                 && r.after_execute == after_execute
-                && r.operation.as_deref().is_none_or(|op| {
-                    op == req.operation_type || req.root_fields.iter().any(|f| f == op)
-                })
+                && r.operation
+                    .as_deref()
+                    .is_none_or(|op| op == req.operation_type || req.root_fields.iter().any(|f| f == op))
         })
     }
 
@@ -176,9 +158,7 @@ impl Faults {
     pub fn for_bulk_line(&mut self, line: u64, root_field: &str) -> bool {
         self.take(|r| {
             matches!(r.fault, Fault::BulkLineError { line: at } if at.is_none_or(|at| at == line))
-                && r.operation
-                    .as_deref()
-                    .is_none_or(|op| op == "mutation" || op == root_field)
+                && r.operation.as_deref().is_none_or(|op| op == "mutation" || op == root_field)
         })
         .is_some()
     }

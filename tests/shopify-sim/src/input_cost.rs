@@ -30,21 +30,16 @@ fn values(v: Option<&Json>) -> f64 {
 /// The complexity cost of an input value of type `ty`.
 fn value_cost(schema: &Schema, ty: &Type, value: &Json) -> f64 {
     match value {
-        Json::Array(items) => items
-            .iter()
-            .map(|i| value_cost(schema, ty.item_type(), i))
-            .sum(),
+        Json::Array(items) => items.iter().map(|i| value_cost(schema, ty.item_type(), i)).sum(),
         Json::Object(map) => {
-            let Some(ExtendedType::InputObject(def)) = schema.types.get(ty.inner_named_type())
-            else {
+            let Some(ExtendedType::InputObject(def)) = schema.types.get(ty.inner_named_type()) else {
                 return 0.0;
             };
             def.fields
                 .iter()
                 .map(|(name, f)| {
                     let v = map.get(name.as_str());
-                    per_value(f.description.as_deref()) * values(v)
-                        + v.map_or(0.0, |v| value_cost(schema, &f.ty, v))
+                    per_value(f.description.as_deref()) * values(v) + v.map_or(0.0, |v| value_cost(schema, &f.ty, v))
                 })
                 .sum()
         }
@@ -57,12 +52,9 @@ fn to_json(value: &Value, variables: &Map<String, Json>) -> Json {
     match value {
         Value::Variable(v) => variables.get(v.as_str()).cloned().unwrap_or(Json::Null),
         Value::List(items) => Json::Array(items.iter().map(|i| to_json(i, variables)).collect()),
-        Value::Object(fields) => Json::Object(
-            fields
-                .iter()
-                .map(|(k, v)| (k.to_string(), to_json(v, variables)))
-                .collect(),
-        ),
+        Value::Object(fields) => {
+            Json::Object(fields.iter().map(|(k, v)| (k.to_string(), to_json(v, variables))).collect())
+        }
         Value::Null => Json::Null,
         // Scalars do not count values; their content does not matter here.
         _ => Json::Bool(true),
@@ -76,11 +68,7 @@ pub fn complexity(schema: &Schema, field: &Field, variables: &Map<String, Json>)
         .arguments
         .iter()
         .map(|arg| {
-            let given = field
-                .arguments
-                .iter()
-                .find(|a| a.name == arg.name)
-                .map(|a| to_json(&a.value, variables));
+            let given = field.arguments.iter().find(|a| a.name == arg.name).map(|a| to_json(&a.value, variables));
             given.map_or(0.0, |v| value_cost(schema, &arg.ty, &v))
         })
         .sum()

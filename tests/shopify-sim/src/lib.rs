@@ -90,10 +90,7 @@ impl Default for SimConfig {
             fault_seed: 42,
             shop_domain: SHOP_DOMAIN.to_string(),
             shop_currency: "USD".to_string(),
-            access_scopes: scopes::DEFAULT_SCOPES
-                .iter()
-                .map(|s| s.to_string())
-                .collect(),
+            access_scopes: scopes::DEFAULT_SCOPES.iter().map(|s| s.to_string()).collect(),
             bulk_mutation_lines_per_second: 1000.0,
         }
     }

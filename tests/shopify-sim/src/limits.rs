@@ -38,8 +38,8 @@ pub const ADJUST_QUANTITY_LIMIT: i64 = 2_000_000_000;
 
 /// Currencies without minor units (ISO 4217 exponent 0).
 const ZERO_DECIMAL: &[&str] = &[
-    "BIF", "CLP", "DJF", "GNF", "ISK", "JPY", "KMF", "KRW", "PYG", "RWF", "UGX", "UYI", "VND",
-    "VUV", "XAF", "XOF", "XPF",
+    "BIF", "CLP", "DJF", "GNF", "ISK", "JPY", "KMF", "KRW", "PYG", "RWF", "UGX", "UYI", "VND", "VUV", "XAF", "XOF",
+    "XPF",
 ];
 
 /// Currencies with three decimals (ISO 4217 exponent 3).
@@ -48,9 +48,7 @@ const THREE_DECIMAL: &[&str] = &["BHD", "IQD", "JOD", "KWD", "LYD", "OMR", "TND"
 /// The largest input array at `path` of mutation `mutation`.
 pub fn input_array_limit(mutation: &str, path: &[String]) -> usize {
     match (mutation, path) {
-        ("productSet", [input, variants]) if input == "input" && variants == "variants" => {
-            MAX_VARIANTS
-        }
+        ("productSet", [input, variants]) if input == "input" && variants == "variants" => MAX_VARIANTS,
         _ => MAX_INPUT_ARRAY,
     }
 }
@@ -99,8 +97,7 @@ pub fn money_problem(label: &str, amount: &str, currency: &str) -> Option<String
 
 /// `"{label} is too long (maximum is 255 characters)"` when `value` is longer than 255 characters.
 pub fn too_long(label: &str, value: &str) -> Option<String> {
-    (value.chars().count() > MAX_TEXT)
-        .then(|| format!("{label} is too long (maximum is {MAX_TEXT} characters)"))
+    (value.chars().count() > MAX_TEXT).then(|| format!("{label} is too long (maximum is {MAX_TEXT} characters)"))
 }
 
 fn text<'a>(input: &'a Json, key: &str) -> Option<&'a str> {
@@ -112,45 +109,27 @@ fn path(prefix: &[&str], rest: &[&str]) -> Vec<String> {
 }
 
 fn error(field: Vec<String>, message: String, code: Option<&str>) -> UserError {
-    UserError {
-        field: Some(field),
-        message,
-        code: code.map(str::to_string),
-    }
+    UserError { field: Some(field), message, code: code.map(str::to_string) }
 }
 
 /// Problems with the price fields, SKU, barcode and option value names of one variant input at `at`.
 fn variant_problems(v: &Json, at: &[&str], currency: &str) -> Vec<(Vec<String>, String)> {
     let mut out = Vec::new();
     for (key, label) in [("price", "Price"), ("compareAtPrice", "Compare at price")] {
-        if let Some(problem) = v
-            .get(key)
-            .and_then(amount_text)
-            .and_then(|a| money_problem(label, &a, currency))
-        {
+        if let Some(problem) = v.get(key).and_then(amount_text).and_then(|a| money_problem(label, &a, currency)) {
             out.push((path(at, &[key]), problem));
         }
     }
     let sku = text(v, "sku").map(|s| (path(at, &["sku"]), s)).or_else(|| {
-        v.get("inventoryItem")
-            .and_then(|i| text(i, "sku"))
-            .map(|s| (path(at, &["inventoryItem", "sku"]), s))
+        v.get("inventoryItem").and_then(|i| text(i, "sku")).map(|s| (path(at, &["inventoryItem", "sku"]), s))
     });
-    if let Some((field, problem)) =
-        sku.and_then(|(field, s)| too_long("SKU", s).map(|p| (field, p)))
-    {
+    if let Some((field, problem)) = sku.and_then(|(field, s)| too_long("SKU", s).map(|p| (field, p))) {
         out.push((field, problem));
     }
     if let Some(problem) = text(v, "barcode").and_then(|b| too_long("Barcode", b)) {
         out.push((path(at, &["barcode"]), problem));
     }
-    for (j, ov) in v
-        .get("optionValues")
-        .and_then(Json::as_array)
-        .into_iter()
-        .flatten()
-        .enumerate()
-    {
+    for (j, ov) in v.get("optionValues").and_then(Json::as_array).into_iter().flatten().enumerate() {
         if text(ov, "name").is_some_and(|n| n.chars().count() > MAX_TEXT) {
             out.push((
                 path(at, &["optionValues", &j.to_string(), "name"]),
@@ -166,12 +145,9 @@ fn variant_problems(v: &Json, at: &[&str], currency: &str) -> Vec<(Vec<String>, 
 /// inventory quantities.
 pub fn product_set(input: &Json, currency: &str) -> Vec<UserError> {
     let mut errors = Vec::new();
-    for (key, label) in [
-        ("title", "Title"),
-        ("handle", "Handle"),
-        ("vendor", "Vendor"),
-        ("productType", "Product type"),
-    ] {
+    for (key, label) in
+        [("title", "Title"), ("handle", "Handle"), ("vendor", "Vendor"), ("productType", "Product type")]
+    {
         if let Some(problem) = text(input, key).and_then(|v| too_long(label, v)) {
             errors.push(error(path(&["input"], &[key]), problem, None));
         }
@@ -184,19 +160,9 @@ pub fn product_set(input: &Json, currency: &str) -> Vec<UserError> {
         .filter_map(Json::as_str)
         .any(|t| t.trim().chars().count() > MAX_TEXT)
     {
-        errors.push(error(
-            path(&["input"], &["tags"]),
-            "Product tags is invalid".to_string(),
-            None,
-        ));
+        errors.push(error(path(&["input"], &["tags"]), "Product tags is invalid".to_string(), None));
     }
-    for (i, v) in input
-        .get("variants")
-        .and_then(Json::as_array)
-        .into_iter()
-        .flatten()
-        .enumerate()
-    {
+    for (i, v) in input.get("variants").and_then(Json::as_array).into_iter().flatten().enumerate() {
         let idx = i.to_string();
         let at = ["input", "variants", idx.as_str()];
         errors.extend(
@@ -204,13 +170,7 @@ pub fn product_set(input: &Json, currency: &str) -> Vec<UserError> {
                 .into_iter()
                 .map(|(field, message)| error(field, message, Some("INVALID_VARIANT"))),
         );
-        for (j, q) in v
-            .get("inventoryQuantities")
-            .and_then(Json::as_array)
-            .into_iter()
-            .flatten()
-            .enumerate()
-        {
+        for (j, q) in v.get("inventoryQuantities").and_then(Json::as_array).into_iter().flatten().enumerate() {
             let quantity = q.get("quantity").and_then(Json::as_i64).unwrap_or(0);
             if quantity.abs() > SET_QUANTITY_LIMIT {
                 let message = if quantity > 0 {
@@ -260,37 +220,17 @@ pub fn order_create(order: &Json) -> Vec<UserError> {
             .and_then(|a| money_problem("Amount", &a, currency))
         {
             errors.push(error(
-                at.into_iter()
-                    .chain(["shopMoney".to_string(), "amount".to_string()])
-                    .collect(),
+                at.into_iter().chain(["shopMoney".to_string(), "amount".to_string()]).collect(),
                 problem,
                 Some("INVALID"),
             ));
         }
     };
-    for (i, line) in order
-        .get("lineItems")
-        .and_then(Json::as_array)
-        .into_iter()
-        .flatten()
-        .enumerate()
-    {
-        check(
-            line.get("priceSet"),
-            path(&["order", "lineItems", &i.to_string()], &["priceSet"]),
-        );
+    for (i, line) in order.get("lineItems").and_then(Json::as_array).into_iter().flatten().enumerate() {
+        check(line.get("priceSet"), path(&["order", "lineItems", &i.to_string()], &["priceSet"]));
     }
-    for (i, tx) in order
-        .get("transactions")
-        .and_then(Json::as_array)
-        .into_iter()
-        .flatten()
-        .enumerate()
-    {
-        check(
-            tx.get("amountSet"),
-            path(&["order", "transactions", &i.to_string()], &["amountSet"]),
-        );
+    for (i, tx) in order.get("transactions").and_then(Json::as_array).into_iter().flatten().enumerate() {
+        check(tx.get("amountSet"), path(&["order", "transactions", &i.to_string()], &["amountSet"]));
     }
     if order
         .get("tags")
@@ -314,11 +254,7 @@ pub fn order_create(order: &Json) -> Vec<UserError> {
 pub fn customer(input: &Json, prefix: &[&str], coded: bool) -> Vec<UserError> {
     let code = coded.then_some("TOO_LONG");
     let mut errors = Vec::new();
-    for (key, label) in [
-        ("firstName", "First name"),
-        ("lastName", "Last name"),
-        ("email", "Email"),
-    ] {
+    for (key, label) in [("firstName", "First name"), ("lastName", "Last name"), ("email", "Email")] {
         if let Some(problem) = text(input, key).and_then(|v| too_long(label, v)) {
             errors.push(error(path(prefix, &[key]), problem, code));
         }
@@ -331,11 +267,7 @@ pub fn customer(input: &Json, prefix: &[&str], coded: bool) -> Vec<UserError> {
         .filter_map(Json::as_str)
         .any(|t| t.chars().count() > MAX_TEXT)
     {
-        errors.push(error(
-            path(prefix, &["tags"]),
-            "Tags is too long (maximum is 255 characters)".to_string(),
-            code,
-        ));
+        errors.push(error(path(prefix, &["tags"]), "Tags is too long (maximum is 255 characters)".to_string(), code));
     }
     errors
 }
@@ -348,19 +280,12 @@ mod tests {
     fn money_follows_the_currency_minor_unit() {
         assert_eq!(money_problem("Price", "19.99", "USD"), None);
         assert_eq!(money_problem("Price", "19.990", "USD"), None);
-        assert!(money_problem("Price", "19.9999", "USD")
-            .is_some_and(|p| p.contains("at most 2 decimal places")));
+        assert!(money_problem("Price", "19.9999", "USD").is_some_and(|p| p.contains("at most 2 decimal places")));
         assert_eq!(money_problem("Price", "1500", "JPY"), None);
         assert!(money_problem("Price", "1500.5", "JPY").is_some());
         assert_eq!(money_problem("Price", "1.125", "KWD"), None);
-        assert_eq!(
-            money_problem("Price", "-1", "USD").as_deref(),
-            Some("Price must be greater than or equal to 0")
-        );
-        assert_eq!(
-            money_problem("Price", "abc", "USD").as_deref(),
-            Some("Price is not a number")
-        );
+        assert_eq!(money_problem("Price", "-1", "USD").as_deref(), Some("Price must be greater than or equal to 0"));
+        assert_eq!(money_problem("Price", "abc", "USD").as_deref(), Some("Price is not a number"));
         assert!(money_problem("Price", "1000000000000000000", "USD").is_some());
         assert_eq!(money_problem("Price", "999999999999999999", "USD"), None);
     }

@@ -43,24 +43,17 @@ struct Cli {
 }
 
 fn load_seed(path: &PathBuf) -> anyhow::Result<Seed> {
-    let text = std::fs::read_to_string(path)
-        .map_err(|e| anyhow::anyhow!("cannot read seed file {}: {e}", path.display()))?;
-    serde_json::from_str(&text)
-        .map_err(|e| anyhow::anyhow!("invalid seed file {}: {e}", path.display()))
+    let text =
+        std::fs::read_to_string(path).map_err(|e| anyhow::anyhow!("cannot read seed file {}: {e}", path.display()))?;
+    serde_json::from_str(&text).map_err(|e| anyhow::anyhow!("invalid seed file {}: {e}", path.display()))
 }
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
-    tracing_subscriber::fmt()
-        .with_env_filter(tracing_subscriber::EnvFilter::from_default_env())
-        .init();
+    tracing_subscriber::fmt().with_env_filter(tracing_subscriber::EnvFilter::from_default_env()).init();
     let cli = Cli::parse();
-    let plan = Plan::by_name(&cli.plan).ok_or_else(|| {
-        anyhow::anyhow!(
-            "unknown plan {:?}: use standard, advanced or plus",
-            cli.plan
-        )
-    })?;
+    let plan = Plan::by_name(&cli.plan)
+        .ok_or_else(|| anyhow::anyhow!("unknown plan {:?}: use standard, advanced or plus", cli.plan))?;
     let mut config = SimConfig {
         listen: cli.listen,
         plan,
@@ -89,11 +82,7 @@ async fn main() -> anyhow::Result<()> {
         config.seed = load_seed(path)?;
     }
     let handle = Simulator::start(config).await?;
-    println!(
-        "shopify-sim listening on {} (GraphQL at {})",
-        handle.base_url(),
-        handle.graphql_url("2026-04")
-    );
+    println!("shopify-sim listening on {} (GraphQL at {})", handle.base_url(), handle.graphql_url("2026-04"));
     tokio::signal::ctrl_c().await?;
     Ok(())
 }

@@ -20,18 +20,12 @@ fn boundary(content_type: &str) -> Option<String> {
     }
     params.split(';').find_map(|p| {
         let (k, v) = p.trim().split_once('=')?;
-        k.trim()
-            .eq_ignore_ascii_case("boundary")
-            .then(|| v.trim().trim_matches('"').to_string())
+        k.trim().eq_ignore_ascii_case("boundary").then(|| v.trim().trim_matches('"').to_string())
     })
 }
 
 fn find(haystack: &[u8], needle: &[u8], from: usize) -> Option<usize> {
-    haystack
-        .get(from..)?
-        .windows(needle.len())
-        .position(|w| w == needle)
-        .map(|i| i + from)
+    haystack.get(from..)?.windows(needle.len()).position(|w| w == needle).map(|i| i + from)
 }
 
 /// A `key="value"` parameter of a `Content-Disposition` header.
@@ -44,21 +38,18 @@ fn disposition_param(header: &str, key: &str) -> Option<String> {
 
 /// Parses a form body; errors name what is malformed.
 pub fn parse(content_type: &str, body: &Bytes) -> Result<Vec<Part>, String> {
-    let boundary =
-        boundary(content_type).ok_or("Content-Type must be multipart/form-data with a boundary")?;
+    let boundary = boundary(content_type).ok_or("Content-Type must be multipart/form-data with a boundary")?;
     let delimiter = format!("--{boundary}").into_bytes();
-    let mut at =
-        find(body, &delimiter, 0).ok_or("the body has no multipart boundary")? + delimiter.len();
+    let mut at = find(body, &delimiter, 0).ok_or("the body has no multipart boundary")? + delimiter.len();
     let mut parts = Vec::new();
     loop {
         if body.get(at..at + 2) == Some(b"--") {
             return Ok(parts);
         }
         let headers_start = find(body, b"\r\n", at).ok_or("a part has no headers")? + 2;
-        let headers_end =
-            find(body, b"\r\n\r\n", headers_start).ok_or("a part's headers are not terminated")?;
-        let headers = std::str::from_utf8(&body[headers_start..headers_end])
-            .map_err(|_| "a part's headers are not UTF-8")?;
+        let headers_end = find(body, b"\r\n\r\n", headers_start).ok_or("a part's headers are not terminated")?;
+        let headers =
+            std::str::from_utf8(&body[headers_start..headers_end]).map_err(|_| "a part's headers are not UTF-8")?;
         let disposition = headers
             .split("\r\n")
             .find_map(|h| {
@@ -71,8 +62,7 @@ pub fn parse(content_type: &str, body: &Bytes) -> Result<Vec<Part>, String> {
         let data_start = headers_end + 4;
         let mut closing = b"\r\n".to_vec();
         closing.extend_from_slice(&delimiter);
-        let data_end =
-            find(body, &closing, data_start).ok_or("a part is not terminated by the boundary")?;
+        let data_end = find(body, &closing, data_start).ok_or("a part is not terminated by the boundary")?;
         parts.push(Part {
             name,
             filename: disposition_param(&disposition, "filename"),
@@ -96,10 +86,6 @@ mod tests {
         assert_eq!(parts[1].filename.as_deref(), Some("vars.jsonl"));
         assert_eq!(&parts[1].data[..], b"{\"a\":1}\r\n{\"a\":2}");
         assert!(parse("application/json", &body).is_err());
-        assert!(parse(
-            "multipart/form-data; boundary=XyZ",
-            &Bytes::from_static(b"--XyZ\r\nno headers end")
-        )
-        .is_err());
+        assert!(parse("multipart/form-data; boundary=XyZ", &Bytes::from_static(b"--XyZ\r\nno headers end")).is_err());
     }
 }

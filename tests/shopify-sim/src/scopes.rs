@@ -27,26 +27,14 @@ pub const DEFAULT_SCOPES: &[&str] = &[
 /// `AccessScope.description` of the scopes Shopify describes (others get a generic text).
 const DESCRIPTIONS: &[(&str, &str)] = &[
     ("read_products", "Read products, variants, and collections"),
-    (
-        "write_products",
-        "Modify products, variants, and collections",
-    ),
+    ("write_products", "Modify products, variants, and collections"),
     ("read_inventory", "Read inventory"),
     ("write_inventory", "Modify inventory"),
     ("read_locations", "Read locations"),
     ("read_orders", "Read orders, transactions, and fulfillments"),
-    (
-        "write_orders",
-        "Modify orders, transactions, and fulfillments",
-    ),
-    (
-        "read_customers",
-        "Read customer details and customer groups",
-    ),
-    (
-        "write_customers",
-        "Modify customer details and customer groups",
-    ),
+    ("write_orders", "Modify orders, transactions, and fulfillments"),
+    ("read_customers", "Read customer details and customer groups"),
+    ("write_customers", "Modify customer details and customer groups"),
     ("read_fulfillments", "Read fulfillment services"),
     ("write_fulfillments", "Modify fulfillment services"),
     ("read_files", "Read files"),
@@ -115,8 +103,7 @@ const FIELD_SCOPES: &[(&str, &str)] = &[
 /// The resource scope (`products`, `customers`, `orders`) behind a metafield owner type or gid kind.
 fn owner_resource(owner: &str) -> Option<&'static str> {
     match owner {
-        "PRODUCT" | "PRODUCTVARIANT" | "COLLECTION" | "Product" | "ProductVariant"
-        | "Collection" => Some("products"),
+        "PRODUCT" | "PRODUCTVARIANT" | "COLLECTION" | "Product" | "ProductVariant" | "Collection" => Some("products"),
         "CUSTOMER" | "Customer" => Some("customers"),
         "ORDER" | "Order" => Some("orders"),
         _ => None,
@@ -126,17 +113,10 @@ fn owner_resource(owner: &str) -> Option<&'static str> {
 /// The scopes root field `field` needs with arguments `args` (metafield operations depend on their owners).
 fn required(field: &str, args: &Map<String, Json>) -> Vec<String> {
     let owner_kind = |id: &Json| {
-        id.as_str()
-            .and_then(|s| s.strip_prefix("gid://shopify/"))
-            .and_then(|s| s.split('/').next())
-            .map(str::to_string)
+        id.as_str().and_then(|s| s.strip_prefix("gid://shopify/")).and_then(|s| s.split('/').next()).map(str::to_string)
     };
     let by_owner = |access: &str, owners: Vec<String>| -> Vec<String> {
-        owners
-            .iter()
-            .filter_map(|o| owner_resource(o))
-            .map(|r| format!("{access}_{r}"))
-            .collect()
+        owners.iter().filter_map(|o| owner_resource(o)).map(|r| format!("{access}_{r}")).collect()
     };
     match field {
         "metafieldsSet" | "metafieldsDelete" => {
@@ -158,14 +138,9 @@ fn required(field: &str, args: &Map<String, Json>) -> Vec<String> {
                 .into_iter()
                 .collect(),
         ),
-        "metafieldDefinitions" => by_owner(
-            "read",
-            args.get("ownerType")
-                .and_then(Json::as_str)
-                .map(str::to_string)
-                .into_iter()
-                .collect(),
-        ),
+        "metafieldDefinitions" => {
+            by_owner("read", args.get("ownerType").and_then(Json::as_str).map(str::to_string).into_iter().collect())
+        }
         "metafieldDefinition" => by_owner(
             "read",
             args.get("identifier")
@@ -175,52 +150,31 @@ fn required(field: &str, args: &Map<String, Json>) -> Vec<String> {
                 .into_iter()
                 .collect(),
         ),
-        _ => FIELD_SCOPES
-            .iter()
-            .filter(|(f, _)| *f == field)
-            .map(|(_, s)| s.to_string())
-            .collect(),
+        _ => FIELD_SCOPES.iter().filter(|(f, _)| *f == field).map(|(_, s)| s.to_string()).collect(),
     }
 }
 
 /// The scopes the token holds now (a seed or the control API may have replaced the configured ones).
 pub fn granted(ctx: &Ctx<'_>) -> Vec<String> {
-    ctx.store()
-        .access_scopes
-        .clone()
-        .unwrap_or_else(|| ctx.config.access_scopes.clone())
+    ctx.store().access_scopes.clone().unwrap_or_else(|| ctx.config.access_scopes.clone())
 }
 
 /// True when `granted` covers `needed` (a `write_` scope covers its `read_` scope).
 pub fn allows(granted: &[String], needed: &str) -> bool {
     granted.iter().any(|g| g == needed)
-        || needed
-            .strip_prefix("read_")
-            .is_some_and(|r| granted.iter().any(|g| *g == format!("write_{r}")))
+        || needed.strip_prefix("read_").is_some_and(|r| granted.iter().any(|g| *g == format!("write_{r}")))
 }
 
 /// Refuses a root field the token lacks a scope for, with Shopify's `ACCESS_DENIED` error.
-pub fn check(
-    ctx: &Ctx<'_>,
-    info: &ResolveInfo<'_>,
-    args: &Map<String, Json>,
-) -> Result<(), FieldError> {
+pub fn check(ctx: &Ctx<'_>, info: &ResolveInfo<'_>, args: &Map<String, Json>) -> Result<(), FieldError> {
     let granted = granted(ctx);
-    let Some(missing) = required(info.field_name(), args)
-        .into_iter()
-        .find(|s| !allows(&granted, s))
-    else {
+    let Some(missing) = required(info.field_name(), args).into_iter().find(|s| !allows(&granted, s)) else {
         return Ok(());
     };
     let access = format!("`{missing}` access scope.");
     let extensions = json!({"code": "ACCESS_DENIED", "documentation": "https://shopify.dev/api/usage/access-scopes", "requiredAccess": access});
-    Err(ctx.coded_error(
-        format!(
-            "Access denied for {} field. Required access: {access}",
-            info.field_name()
-        ),
-        extensions,
-    ))
+    Err(ctx
+        .coded_error(format!("Access denied for {} field. Required access: {access}", info.field_name()), extensions))
 }
 
 /// `currentAppInstallation`: this app's installation with the token's access scopes.
@@ -228,10 +182,8 @@ pub fn app_installation(ctx: &Ctx<'_>) -> Json {
     let scopes: Vec<Json> = granted(ctx)
         .iter()
         .map(|h| {
-            let description = DESCRIPTIONS
-                .iter()
-                .find(|(d, _)| d == h)
-                .map_or("Access granted to the app", |(_, d)| *d);
+            let description =
+                DESCRIPTIONS.iter().find(|(d, _)| d == h).map_or("Access granted to the app", |(_, d)| *d);
             json!({"handle": h, "description": description})
         })
         .collect();

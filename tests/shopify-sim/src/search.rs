@@ -51,9 +51,7 @@ impl Query {
                 None => (false, token),
             };
             let (field, rest) = match token.split_once(':') {
-                Some((f, r)) if !f.is_empty() && !f.contains('"') => {
-                    (Some(f.to_lowercase()), r.to_string())
-                }
+                Some((f, r)) if !f.is_empty() && !f.contains('"') => (Some(f.to_lowercase()), r.to_string()),
                 _ => (None, token.clone()),
             };
             let (op, value) = if let Some(v) = rest.strip_prefix(">=") {
@@ -69,12 +67,7 @@ impl Query {
             };
             let value = value.trim_matches(|c| c == '"' || c == '\'').to_string();
             if let Some(group) = groups.last_mut() {
-                group.push(Term {
-                    field,
-                    op,
-                    value,
-                    negated,
-                });
+                group.push(Term { field, op, value, negated });
             }
         }
         groups.retain(|g| !g.is_empty());
@@ -83,17 +76,11 @@ impl Query {
 
     /// True when every term of some alternative matches. `lookup(field)` returns the record's values for a field
     /// (`None` = the record has no such field: the term then fails); bare words use `default_field`.
-    pub fn matches(
-        &self,
-        default_field: &str,
-        lookup: impl Fn(&str) -> Option<Vec<String>>,
-    ) -> bool {
+    pub fn matches(&self, default_field: &str, lookup: impl Fn(&str) -> Option<Vec<String>>) -> bool {
         let term_matches = |t: &Term| {
             let field = t.field.as_deref().unwrap_or(default_field);
             let hit = match lookup(field) {
-                Some(values) => values
-                    .iter()
-                    .any(|v| compare(v, t.op, &t.value, t.field.is_none())),
+                Some(values) => values.iter().any(|v| compare(v, t.op, &t.value, t.field.is_none())),
                 None => false,
             };
             hit != t.negated
@@ -139,10 +126,7 @@ pub fn parse_time(value: &str) -> Option<DateTime<Utc>> {
     if let Ok(t) = NaiveDateTime::parse_from_str(value, "%Y-%m-%dT%H:%M:%S") {
         return Some(t.and_utc());
     }
-    NaiveDate::parse_from_str(value, "%Y-%m-%d")
-        .ok()
-        .and_then(|d| d.and_hms_opt(0, 0, 0))
-        .map(|t| t.and_utc())
+    NaiveDate::parse_from_str(value, "%Y-%m-%d").ok().and_then(|d| d.and_hms_opt(0, 0, 0)).map(|t| t.and_utc())
 }
 
 fn compare(actual: &str, op: Op, wanted: &str, bare_word: bool) -> bool {

@@ -28,17 +28,14 @@ pub async fn serve(listener: tokio::net::TcpListener, shared: Arc<Shared>) {
                 async move { Ok::<_, std::convert::Infallible>(route(shared, req).await) }
             });
             // A client hanging up mid-request is normal (timeouts); nothing to report.
-            let _ = hyper::server::conn::http1::Builder::new()
-                .serve_connection(TokioIo::new(stream), service)
-                .await;
+            let _ = hyper::server::conn::http1::Builder::new().serve_connection(TokioIo::new(stream), service).await;
         });
     }
 }
 
 fn reply(status: u16, content_type: &str, body: impl Into<Bytes>) -> Reply {
     let mut response = Response::new(Full::new(body.into()));
-    *response.status_mut() =
-        StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    *response.status_mut() = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
     if let Ok(v) = content_type.parse() {
         response.headers_mut().insert("content-type", v);
     }
@@ -51,15 +48,9 @@ fn json_reply(status: u16, body: &Json) -> Reply {
 
 /// The API version in `/admin/api/{version}/graphql.json`, if the path is that endpoint.
 fn graphql_version(path: &str) -> Option<&str> {
-    let version = path
-        .strip_prefix("/admin/api/")?
-        .strip_suffix("/graphql.json")?;
+    let version = path.strip_prefix("/admin/api/")?.strip_suffix("/graphql.json")?;
     let b = version.as_bytes();
-    let ok = b.len() == 7
-        && b[4] == b'-'
-        && b.iter()
-            .enumerate()
-            .all(|(i, c)| i == 4 || c.is_ascii_digit());
+    let ok = b.len() == 7 && b[4] == b'-' && b.iter().enumerate().all(|(i, c)| i == 4 || c.is_ascii_digit());
     (ok || version == "unstable").then_some(version)
 }
 
@@ -67,35 +58,23 @@ async fn route(shared: Arc<Shared>, req: Request<Incoming>) -> Reply {
     let method = req.method().as_str().to_string();
     let path = req.uri().path().to_string();
     if path.starts_with("/_sim/") {
-        let body = req
-            .into_body()
-            .collect()
-            .await
-            .map(|b| b.to_bytes())
-            .unwrap_or_default();
+        let body = req.into_body().collect().await.map(|b| b.to_bytes()).unwrap_or_default();
         let (status, value) = control::handle(&shared, &method, &path, &body);
         return json_reply(status, &value);
     }
     if path.starts_with("/staged-uploads/") {
         let (status, content_type, body) =
-            crate::uploads::handle(&shared, req)
-                .await
-                .unwrap_or((404, "text/plain", Bytes::new()));
+            crate::uploads::handle(&shared, req).await.unwrap_or((404, "text/plain", Bytes::new()));
         return reply(status, content_type, body);
     }
     if path.starts_with("/cdn/files/") && method == "GET" {
         let (status, content_type, body) = crate::uploads::serve_file(&shared, &path);
         return reply(status, content_type, body);
     }
-    if let Some(id) = path
-        .strip_prefix("/bulk-results/")
-        .and_then(|p| p.strip_suffix(".jsonl"))
-        .and_then(|id| id.parse::<u64>().ok())
+    if let Some(id) =
+        path.strip_prefix("/bulk-results/").and_then(|p| p.strip_suffix(".jsonl")).and_then(|id| id.parse::<u64>().ok())
     {
-        let result = lock(&shared.store)
-            .bulk_operations
-            .get(&id)
-            .and_then(|b| b.result.clone());
+        let result = lock(&shared.store).bulk_operations.get(&id).and_then(|b| b.result.clone());
         return match result {
             Some(jsonl) => reply(200, "application/jsonl", jsonl),
             None => json_reply(404, &json!({"errors": "Not Found"})),
@@ -107,33 +86,15 @@ async fn route(shared: Arc<Shared>, req: Request<Incoming>) -> Reply {
     if method != "POST" {
         return json_reply(405, &json!({"errors": "Method Not Allowed"}));
     }
-    let token = req
-        .headers()
-        .get("x-shopify-access-token")
-        .and_then(|v| v.to_str().ok());
+    let token = req.headers().get("x-shopify-access-token").and_then(|v| v.to_str().ok());
     if token != Some(shared.config.token.as_str()) {
         return json_reply(401, &json!({"errors": graphql::errors::INVALID_TOKEN}));
     }
-    let content_type = req
-        .headers()
-        .get("content-type")
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("")
-        .to_string();
-    if !content_type.starts_with("application/json")
-        && !content_type.starts_with("application/graphql")
-    {
-        return json_reply(
-            400,
-            &json!({"errors": "Content-Type must be application/json or application/graphql"}),
-        );
+    let content_type = req.headers().get("content-type").and_then(|v| v.to_str().ok()).unwrap_or("").to_string();
+    if !content_type.starts_with("application/json") && !content_type.starts_with("application/graphql") {
+        return json_reply(400, &json!({"errors": "Content-Type must be application/json or application/graphql"}));
     }
-    let body = req
-        .into_body()
-        .collect()
-        .await
-        .map(|b| b.to_bytes())
-        .unwrap_or_default();
+    let body = req.into_body().collect().await.map(|b| b.to_bytes()).unwrap_or_default();
     lock(&shared.counters).requests += 1;
     graphql_request(shared, version, content_type, body).await
 }
@@ -172,24 +133,15 @@ async fn apply_fault(shared: &Shared, fault: Option<Fault>, executed: bool) -> O
     }
 }
 
-async fn graphql_request(
-    shared: Arc<Shared>,
-    version: String,
-    content_type: String,
-    body: Bytes,
-) -> Reply {
+async fn graphql_request(shared: Arc<Shared>, version: String, content_type: String, body: Bytes) -> Reply {
     let worker = shared.clone();
-    let prepared =
-        tokio::task::spawn_blocking(move || graphql::prepare(&worker, &content_type, &body)).await;
+    let prepared = tokio::task::spawn_blocking(move || graphql::prepare(&worker, &content_type, &body)).await;
     let prepared = match prepared {
         Ok(Ok(p)) => p,
         Ok(Err((status, body))) => return json_reply(status, &body),
         Err(_) => return json_reply(500, &json!({"errors": "Internal Server Error"})),
     };
-    let info = RequestInfo {
-        operation_type: prepared.operation_type,
-        root_fields: &prepared.root_fields,
-    };
+    let info = RequestInfo { operation_type: prepared.operation_type, root_fields: &prepared.root_fields };
     let before = lock(&shared.faults).for_request(&info, false);
     let force_throttle = matches!(before.as_ref().map(|r| &r.fault), Some(Fault::Throttled));
     if force_throttle {
@@ -203,25 +155,14 @@ async fn graphql_request(
         (out, prepared)
     })
     .await;
-    let Ok((
-        Executed {
-            body,
-            events,
-            bulk_started,
-        },
-        prepared,
-    )) = executed
-    else {
+    let Ok((Executed { body, events, bulk_started }, prepared)) = executed else {
         return json_reply(500, &json!({"errors": "Internal Server Error"}));
     };
     shared.webhooks.enqueue(&shared, events);
     for id in bulk_started {
         tokio::spawn(graphql::bulk::run(shared.clone(), id));
     }
-    let info = RequestInfo {
-        operation_type: prepared.operation_type,
-        root_fields: &prepared.root_fields,
-    };
+    let info = RequestInfo { operation_type: prepared.operation_type, root_fields: &prepared.root_fields };
     let after = lock(&shared.faults).for_request(&info, true);
     if let Some(r) = apply_fault(&shared, after.map(|r| r.fault), true).await {
         return r;

@@ -27,8 +27,7 @@ pub const MAX_CONSECUTIVE_FAILURES: u32 = 8;
 /// `X-Shopify-Hmac-Sha256`: base64 of HMAC-SHA256 over the raw body, keyed by the app secret.
 pub fn sign(secret: &str, body: &[u8]) -> String {
     // HMAC accepts keys of any length, so this cannot fail.
-    let mut mac =
-        Hmac::<Sha256>::new_from_slice(secret.as_bytes()).expect("HMAC takes any key length");
+    let mut mac = Hmac::<Sha256>::new_from_slice(secret.as_bytes()).expect("HMAC takes any key length");
     mac.update(body);
     base64::engine::general_purpose::STANDARD.encode(mac.finalize().into_bytes())
 }
@@ -37,14 +36,7 @@ pub fn sign(secret: &str, body: &[u8]) -> String {
 fn uuid() -> String {
     let b: [u8; 16] = rand::rng().random();
     let h: String = b.iter().map(|x| format!("{x:02x}")).collect();
-    format!(
-        "{}-{}-{}-{}-{}",
-        &h[0..8],
-        &h[8..12],
-        &h[12..16],
-        &h[16..20],
-        &h[20..32]
-    )
+    format!("{}-{}-{}-{}-{}", &h[0..8], &h[8..12], &h[12..16], &h[16..20], &h[20..32])
 }
 
 /// One delivery of one event to one subscription (retries keep it unchanged).
@@ -108,14 +100,7 @@ impl Engine {
         lock(&self.log).clone()
     }
 
-    fn record(
-        &self,
-        d: &Delivery,
-        attempt: u32,
-        outcome: &str,
-        status: Option<u16>,
-        error: Option<String>,
-    ) {
+    fn record(&self, d: &Delivery, attempt: u32, outcome: &str, status: Option<u16>, error: Option<String>) {
         lock(&self.log).push(DeliveryRecord {
             subscription_id: d.subscription_id,
             webhook_id: d.webhook_id.clone(),
@@ -145,10 +130,7 @@ impl Engine {
                         s.id,
                         s.uri.clone(),
                         s.name.clone(),
-                        s.foreign_app
-                            .as_ref()
-                            .map_or(&shared.config.webhook_secret, |a| &a.webhook_secret)
-                            .clone(),
+                        s.foreign_app.as_ref().map_or(&shared.config.webhook_secret, |a| &a.webhook_secret).clone(),
                     )
                 })
                 .collect();
@@ -214,15 +196,8 @@ async fn post(shared: &Shared, d: &Delivery) -> Result<u16, String> {
     if let Some(name) = &d.name {
         request = request.header("x-shopify-name", name);
     }
-    let request = request
-        .body(Full::new(d.body.clone()))
-        .map_err(|e| e.to_string())?;
-    match tokio::time::timeout(
-        shared.config.webhook_timeout,
-        shared.webhooks.client.request(request),
-    )
-    .await
-    {
+    let request = request.body(Full::new(d.body.clone())).map_err(|e| e.to_string())?;
+    match tokio::time::timeout(shared.config.webhook_timeout, shared.webhooks.client.request(request)).await {
         Ok(Ok(response)) => Ok(response.status().as_u16()),
         Ok(Err(e)) => Err(e.to_string()),
         Err(_) => Err("timed out".to_string()),
@@ -232,10 +207,7 @@ async fn post(shared: &Shared, d: &Delivery) -> Result<u16, String> {
 /// Delivers with retries; only 2xx counts as success (redirects are failures, as in Shopify).
 async fn deliver(shared: Arc<Shared>, d: Delivery) {
     for attempt in 0..=MAX_RETRIES {
-        if !lock(&shared.store)
-            .subscriptions
-            .contains_key(&d.subscription_id)
-        {
+        if !lock(&shared.store).subscriptions.contains_key(&d.subscription_id) {
             return;
         }
         let result = post(&shared, &d).await;
@@ -244,13 +216,7 @@ async fn deliver(shared: Arc<Shared>, d: Delivery) {
             Ok(s) => (Some(s), None),
             Err(e) => (None, Some(e)),
         };
-        shared.webhooks.record(
-            &d,
-            attempt,
-            if ok { "delivered" } else { "failed" },
-            status,
-            error,
-        );
+        shared.webhooks.record(&d, attempt, if ok { "delivered" } else { "failed" }, status, error);
         {
             let mut store = lock(&shared.store);
             let failures = store.subscriptions.get_mut(&d.subscription_id).map(|s| {
@@ -258,11 +224,7 @@ async fn deliver(shared: Arc<Shared>, d: Delivery) {
                 s.consecutive_failures
             });
             if failures.is_some_and(|f| f >= MAX_CONSECUTIVE_FAILURES) {
-                remove(
-                    &mut store,
-                    d.subscription_id,
-                    "8 consecutive failed deliveries",
-                );
+                remove(&mut store, d.subscription_id, "8 consecutive failed deliveries");
                 lock(&shared.counters).webhook_subscriptions_deleted += 1;
             }
         }

@@ -8,12 +8,7 @@ use serde_json::{json, Value as Json};
 use shopify_sim::SimConfig;
 
 async fn scopes_of(sim: &shopify_sim::SimHandle) -> Vec<String> {
-    let d = data(
-        sim,
-        "{ currentAppInstallation { accessScopes { handle description } } }",
-        json!({}),
-    )
-    .await;
+    let d = data(sim, "{ currentAppInstallation { accessScopes { handle description } } }", json!({})).await;
     d["currentAppInstallation"]["accessScopes"]
         .as_array()
         .unwrap()
@@ -35,18 +30,10 @@ async fn limited(scopes: &[&str]) -> shopify_sim::SimHandle {
 async fn the_installation_lists_the_configured_scopes() {
     let sim = start().await;
     let granted = scopes_of(&sim).await;
-    for needed in [
-        "read_products",
-        "write_products",
-        "write_inventory",
-        "write_orders",
-        "write_customers",
-        "read_locations",
-    ] {
-        assert!(
-            granted.iter().any(|g| g == needed),
-            "{needed} granted by default: {granted:?}"
-        );
+    for needed in
+        ["read_products", "write_products", "write_inventory", "write_orders", "write_customers", "read_locations"]
+    {
+        assert!(granted.iter().any(|g| g == needed), "{needed} granted by default: {granted:?}");
     }
     let sim = limited(&["read_products"]).await;
     assert_eq!(scopes_of(&sim).await, ["read_products"]);
@@ -64,46 +51,22 @@ async fn a_missing_write_scope_is_access_denied_like_shopify() {
     assert_eq!(status, 200);
     assert_eq!(body["data"]["productSet"], Json::Null, "{body}");
     let e = &body["errors"][0];
-    assert_eq!(
-        e["message"],
-        "Access denied for productSet field. Required access: `write_products` access scope."
-    );
+    assert_eq!(e["message"], "Access denied for productSet field. Required access: `write_products` access scope.");
     assert_eq!(e["path"], json!(["productSet"]));
     assert_eq!(e["extensions"]["code"], "ACCESS_DENIED");
-    assert_eq!(
-        e["extensions"]["requiredAccess"],
-        "`write_products` access scope."
-    );
-    assert_eq!(
-        e["extensions"]["documentation"],
-        "https://shopify.dev/api/usage/access-scopes"
-    );
-    assert_eq!(
-        body["extensions"]["cost"]["actualQueryCost"], 10,
-        "a denied mutation is still charged"
-    );
-    assert_eq!(
-        sim.state()["products"].as_object().unwrap().len(),
-        3,
-        "nothing written"
-    );
+    assert_eq!(e["extensions"]["requiredAccess"], "`write_products` access scope.");
+    assert_eq!(e["extensions"]["documentation"], "https://shopify.dev/api/usage/access-scopes");
+    assert_eq!(body["extensions"]["cost"]["actualQueryCost"], 10, "a denied mutation is still charged");
+    assert_eq!(sim.state()["products"].as_object().unwrap().len(), 3, "nothing written");
 
     // Reads the token holds still work; a non-null root field denied makes data null.
     assert_eq!(
-        data(
-            &sim,
-            "{ products(first: 1) { nodes { title } } }",
-            json!({})
-        )
-        .await["products"]["nodes"][0]["title"],
+        data(&sim, "{ products(first: 1) { nodes { title } } }", json!({})).await["products"]["nodes"][0]["title"],
         "Shirt"
     );
     let (_, body) = gql(&sim, "{ orders(first: 1) { nodes { id } } }", json!({})).await;
     assert_eq!(body["data"], Json::Null, "{body}");
-    assert_eq!(
-        body["errors"][0]["extensions"]["requiredAccess"],
-        "`read_orders` access scope."
-    );
+    assert_eq!(body["errors"][0]["extensions"]["requiredAccess"], "`read_orders` access scope.");
     for (query, scope) in [
         ("mutation { customerCreate(input: {email: \"x@y.z\"}) { customer { id } } }", "write_customers"),
         ("{ inventoryItems(first: 1) { nodes { id } } }", "read_inventory"),
@@ -142,20 +105,14 @@ async fn scopes_change_by_control_api_and_seed() {
     let (_, body) = gql(&sim, "{ products(first: 1) { nodes { id } } }", json!({})).await;
     assert_eq!(body["errors"][0]["extensions"]["code"], "ACCESS_DENIED");
     let (_, got) = get(&format!("{}/_sim/access_scopes", sim.base_url())).await;
-    assert_eq!(
-        serde_json::from_slice::<Json>(&got).unwrap()["scopes"],
-        json!(["read_orders"])
-    );
+    assert_eq!(serde_json::from_slice::<Json>(&got).unwrap()["scopes"], json!(["read_orders"]));
 
     let mut seeded = seed();
     seeded.access_scopes = Some(vec!["read_products".into(), "write_inventory".into()]);
     sim.seed(&seeded).unwrap();
     assert_eq!(scopes_of(&sim).await, ["read_products", "write_inventory"]);
     sim.reset();
-    assert!(
-        scopes_of(&sim).await.len() > 2,
-        "a reset restores the configured scopes"
-    );
+    assert!(scopes_of(&sim).await.len() > 2, "a reset restores the configured scopes");
 }
 
 #[tokio::test]
@@ -164,17 +121,9 @@ async fn a_bulk_query_needing_a_missing_scope_fails_with_access_denied() {
     let d = data(&sim, "mutation { bulkOperationRunQuery(query: \"{ customers { edges { node { id } } } }\") { bulkOperation { id } userErrors { message } } }", json!({})).await;
     let id = d["bulkOperationRunQuery"]["bulkOperation"]["id"].clone();
     for _ in 0..100 {
-        let d = data(
-            &sim,
-            "query($id: ID!) { bulkOperation(id: $id) { status errorCode } }",
-            json!({"id": id}),
-        )
-        .await;
+        let d = data(&sim, "query($id: ID!) { bulkOperation(id: $id) { status errorCode } }", json!({"id": id})).await;
         if d["bulkOperation"]["status"] != "CREATED" && d["bulkOperation"]["status"] != "RUNNING" {
-            assert_eq!(
-                d["bulkOperation"],
-                json!({"status": "FAILED", "errorCode": "ACCESS_DENIED"})
-            );
+            assert_eq!(d["bulkOperation"], json!({"status": "FAILED", "errorCode": "ACCESS_DENIED"}));
             return;
         }
         tokio::time::sleep(std::time::Duration::from_millis(20)).await;

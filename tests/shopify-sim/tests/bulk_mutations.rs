@@ -17,14 +17,7 @@ const PRODUCT_SET: &str = "mutation call($input: ProductSetInput!, $identifier: 
 
 /// Stages `lines` as a JSONL file; returns the stagedUploadPath.
 async fn staged(sim: &shopify_sim::SimHandle, lines: &[Json]) -> String {
-    let target = stage(
-        sim,
-        "BULK_MUTATION_VARIABLES",
-        "vars.jsonl",
-        "text/jsonl",
-        "POST",
-    )
-    .await;
+    let target = stage(sim, "BULK_MUTATION_VARIABLES", "vars.jsonl", "text/jsonl", "POST").await;
     let file: String = lines.iter().map(|l| format!("{l}\n")).collect();
     assert_eq!(upload(&target, file.as_bytes()).await.0, 201);
     target_param(&target, "key")
@@ -46,10 +39,7 @@ async fn finished(sim: &shopify_sim::SimHandle, id: &str) -> Json {
     for _ in 0..500 {
         let d = data(sim, "query($id: ID!) { bulkOperation(id: $id) { id status type errorCode objectCount rootObjectCount fileSize url partialDataUrl query } }", json!({"id": id})).await;
         let op = d["bulkOperation"].clone();
-        if !matches!(
-            op["status"].as_str(),
-            Some("CREATED" | "RUNNING" | "CANCELING")
-        ) {
+        if !matches!(op["status"].as_str(), Some("CREATED" | "RUNNING" | "CANCELING")) {
             return op;
         }
         tokio::time::sleep(Duration::from_millis(20)).await;
@@ -60,11 +50,7 @@ async fn finished(sim: &shopify_sim::SimHandle, id: &str) -> Json {
 async fn result_lines(url: &Json) -> Vec<Json> {
     let (status, body) = get(url.as_str().expect("a result url")).await;
     assert_eq!(status, 200);
-    String::from_utf8(body.to_vec())
-        .unwrap()
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap())
-        .collect()
+    String::from_utf8(body.to_vec()).unwrap().lines().map(|l| serde_json::from_str(l).unwrap()).collect()
 }
 
 #[tokio::test]
@@ -84,63 +70,38 @@ async fn product_set_lines_run_with_their_own_user_errors() {
     assert_eq!(op["rootObjectCount"], "3");
     assert_eq!(op["query"], PRODUCT_SET);
     let results = result_lines(&op["url"]).await;
-    assert_eq!(
-        results
-            .iter()
-            .map(|l| l["__lineNumber"].as_u64().unwrap())
-            .collect::<Vec<_>>(),
-        [0, 1, 2]
-    );
-    assert_eq!(
-        results[0]["data"]["productSet"]["product"]["handle"],
-        "lamp"
-    );
+    assert_eq!(results.iter().map(|l| l["__lineNumber"].as_u64().unwrap()).collect::<Vec<_>>(), [0, 1, 2]);
+    assert_eq!(results[0]["data"]["productSet"]["product"]["handle"], "lamp");
     assert_eq!(results[0]["data"]["productSet"]["userErrors"], json!([]));
     assert_eq!(results[1]["data"]["productSet"]["product"], Json::Null);
-    assert_eq!(
-        results[1]["data"]["productSet"]["userErrors"][0]["code"],
-        "MISSING_FIELD_REQUIRED"
-    );
+    assert_eq!(results[1]["data"]["productSet"]["userErrors"][0]["code"], "MISSING_FIELD_REQUIRED");
     assert_eq!(results[2]["data"]["productSet"]["product"]["handle"], "rug");
     assert_eq!(
         op["fileSize"].as_str().unwrap().parse::<usize>().unwrap(),
         get(op["url"].as_str().unwrap()).await.1.len()
     );
 
-    let skus = data(
-        &sim,
-        "{ productVariants(first: 5, query: \"sku:LAMP\") { nodes { sku price } } }",
-        json!({}),
-    )
-    .await;
-    assert_eq!(
-        skus["productVariants"]["nodes"],
-        json!([{"sku": "LAMP", "price": "12.00"}])
-    );
+    let skus =
+        data(&sim, "{ productVariants(first: 5, query: \"sku:LAMP\") { nodes { sku price } } }", json!({})).await;
+    assert_eq!(skus["productVariants"]["nodes"], json!([{"sku": "LAMP", "price": "12.00"}]));
     let counters = sim.counters();
     assert_eq!(counters.bulk_mutation_lines, 3);
     assert_eq!(counters.writes["productSet"], 2);
     let finish = receiver.wait_for(1).await;
     let payload: Json = serde_json::from_slice(&finish[0].body).unwrap();
     assert_eq!(
-        (
-            payload["type"].as_str(),
-            payload["status"].as_str(),
-            payload["admin_graphql_api_id"].as_str()
-        ),
+        (payload["type"].as_str(), payload["status"].as_str(), payload["admin_graphql_api_id"].as_str()),
         (Some("mutation"), Some("completed"), Some(id.as_str()))
     );
 }
 
 #[tokio::test]
 async fn lines_run_at_the_configured_rate_and_a_restarted_client_finds_the_running_operation() {
-    let sim = start_with(SimConfig {
-        seed: seed(),
-        bulk_mutation_lines_per_second: 20.0,
-        ..SimConfig::default()
-    })
-    .await;
-    let lines: Vec<Json> = (0..10).map(|i| json!({"input": {"title": format!("P{i}")}, "identifier": {"handle": format!("p-{i}")}})).collect();
+    let sim =
+        start_with(SimConfig { seed: seed(), bulk_mutation_lines_per_second: 20.0, ..SimConfig::default() }).await;
+    let lines: Vec<Json> = (0..10)
+        .map(|i| json!({"input": {"title": format!("P{i}")}, "identifier": {"handle": format!("p-{i}")}}))
+        .collect();
     let started = Instant::now();
     let id = start_bulk(&sim, PRODUCT_SET, &lines).await;
     tokio::time::sleep(Duration::from_millis(250)).await;
@@ -148,18 +109,10 @@ async fn lines_run_at_the_configured_rate_and_a_restarted_client_finds_the_runni
     let d = data(&sim, "{ currentBulkOperation(type: MUTATION) { id status objectCount } running: bulkOperations(first: 5, query: \"status:running operation_type:mutation\") { nodes { id } } queries: currentBulkOperation { id } }", json!({})).await;
     assert_eq!(d["currentBulkOperation"]["id"], id.as_str());
     assert_eq!(d["currentBulkOperation"]["status"], "RUNNING");
-    let done: u64 = d["currentBulkOperation"]["objectCount"]
-        .as_str()
-        .unwrap()
-        .parse()
-        .unwrap();
+    let done: u64 = d["currentBulkOperation"]["objectCount"].as_str().unwrap().parse().unwrap();
     assert!(done < 10, "still processing at 20 lines/s: {done}");
     assert_eq!(d["running"]["nodes"], json!([{"id": id}]));
-    assert_eq!(
-        d["queries"],
-        Json::Null,
-        "currentBulkOperation defaults to QUERY"
-    );
+    assert_eq!(d["queries"], Json::Null, "currentBulkOperation defaults to QUERY");
     let op = finished(&sim, &id).await;
     assert_eq!(op["status"], "COMPLETED");
     assert!(
@@ -169,25 +122,13 @@ async fn lines_run_at_the_configured_rate_and_a_restarted_client_finds_the_runni
     );
 
     // The control API changes the rate.
-    let (status, _) = send(
-        "POST",
-        &format!("{}/_sim/bulk/rate", sim.base_url()),
-        json!({"lines_per_second": 0}),
-    )
-    .await;
+    let (status, _) = send("POST", &format!("{}/_sim/bulk/rate", sim.base_url()), json!({"lines_per_second": 0})).await;
     assert_eq!(status, 200);
     let paused = start_bulk(&sim, PRODUCT_SET, &lines[..2]).await;
     tokio::time::sleep(Duration::from_millis(200)).await;
-    let d = data(
-        &sim,
-        "query($id: ID!) { bulkOperation(id: $id) { status objectCount } }",
-        json!({"id": paused}),
-    )
-    .await;
-    assert_eq!(
-        d["bulkOperation"]["objectCount"], "1",
-        "a rate of 0 holds the operation after its first line"
-    );
+    let d =
+        data(&sim, "query($id: ID!) { bulkOperation(id: $id) { status objectCount } }", json!({"id": paused})).await;
+    assert_eq!(d["bulkOperation"]["objectCount"], "1", "a rate of 0 holds the operation after its first line");
     sim.set_bulk_mutation_rate(1000.0).unwrap();
     assert_eq!(finished(&sim, &paused).await["status"], "COMPLETED");
 }
@@ -205,56 +146,24 @@ async fn injected_line_errors_and_bad_lines_fail_alone() {
     // The last line is not JSON at all.
     let mut file: String = lines.iter().map(|l| format!("{l}\n")).collect();
     file.push_str("not json\n");
-    let target = stage(
-        &sim,
-        "BULK_MUTATION_VARIABLES",
-        "vars.jsonl",
-        "text/jsonl",
-        "POST",
-    )
-    .await;
+    let target = stage(&sim, "BULK_MUTATION_VARIABLES", "vars.jsonl", "text/jsonl", "POST").await;
     assert_eq!(upload(&target, file.as_bytes()).await.0, 201);
-    let d = data(
-        &sim,
-        RUN,
-        json!({"m": PRODUCT_SET, "p": target_param(&target, "key")}),
-    )
-    .await;
-    let id = d["bulkOperationRunMutation"]["bulkOperation"]["id"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let d = data(&sim, RUN, json!({"m": PRODUCT_SET, "p": target_param(&target, "key")})).await;
+    let id = d["bulkOperationRunMutation"]["bulkOperation"]["id"].as_str().unwrap().to_string();
     let op = finished(&sim, &id).await;
-    assert_eq!(
-        op["status"], "COMPLETED",
-        "line errors do not fail the operation"
-    );
+    assert_eq!(op["status"], "COMPLETED", "line errors do not fail the operation");
     let results = result_lines(&op["url"]).await;
     assert_eq!(results.len(), 5);
-    assert_eq!(
-        results[1]["errors"][0]["extensions"]["code"],
-        "INTERNAL_SERVER_ERROR"
-    );
+    assert_eq!(results[1]["errors"][0]["extensions"]["code"], "INTERNAL_SERVER_ERROR");
     assert!(results[1]["errors"][0]["message"]
         .as_str()
         .unwrap()
         .starts_with("Internal error. Looks like something went wrong on our end."));
     assert!(results[1].get("data").is_none());
-    assert_eq!(
-        results[2]["data"],
-        Json::Null,
-        "invalid variables: {}",
-        results[2]
-    );
-    assert_eq!(
-        results[2]["errors"][0]["extensions"]["code"],
-        "INVALID_VARIABLE"
-    );
+    assert_eq!(results[2]["data"], Json::Null, "invalid variables: {}", results[2]);
+    assert_eq!(results[2]["errors"][0]["extensions"]["code"], "INVALID_VARIABLE");
     assert_eq!(results[4]["__lineNumber"], 4);
-    assert!(results[4]["errors"][0]["message"]
-        .as_str()
-        .unwrap()
-        .contains("not a JSON object"));
+    assert!(results[4]["errors"][0]["message"].as_str().unwrap().contains("not a JSON object"));
     let handles: Vec<Json> = data(
         &sim,
         "{ products(first: 10, query: \"handle:a OR handle:b OR handle:d\") { nodes { handle } } }",
@@ -266,11 +175,7 @@ async fn injected_line_errors_and_bad_lines_fail_alone() {
         .iter()
         .map(|p| p["handle"].clone())
         .collect();
-    assert_eq!(
-        handles,
-        [json!("a"), json!("d")],
-        "the failed line was not run"
-    );
+    assert_eq!(handles, [json!("a"), json!("d")], "the failed line was not run");
 }
 
 #[tokio::test]
@@ -302,99 +207,58 @@ async fn the_mutation_and_the_file_are_checked_before_the_operation_starts() {
         assert_eq!(payload["userErrors"][0]["code"].as_str(), code, "{body}");
         assert!(payload["userErrors"][0]["message"].as_str().unwrap().starts_with(message), "{body}");
     }
-    assert!(sim.state()["bulk_operations"]
-        .as_object()
-        .unwrap()
-        .is_empty());
+    assert!(sim.state()["bulk_operations"].as_object().unwrap().is_empty());
 }
 
 #[tokio::test]
 async fn concurrency_follows_the_api_version() {
-    let sim = start_with(SimConfig {
-        seed: seed(),
-        bulk_mutation_lines_per_second: 0.0,
-        ..SimConfig::default()
-    })
-    .await;
-    let path = staged(
-        &sim,
-        &[
-            json!({"input": {"title": "A"}}),
-            json!({"input": {"title": "B"}}),
-        ],
-    )
-    .await;
+    let sim = start_with(SimConfig { seed: seed(), bulk_mutation_lines_per_second: 0.0, ..SimConfig::default() }).await;
+    let path = staged(&sim, &[json!({"input": {"title": "A"}}), json!({"input": {"title": "B"}})]).await;
     let run_at = |version: &'static str| {
-        let body = serde_json::to_vec(
-            &json!({"query": RUN, "variables": {"m": PRODUCT_SET, "p": path.clone()}}),
-        )
-        .unwrap();
+        let body =
+            serde_json::to_vec(&json!({"query": RUN, "variables": {"m": PRODUCT_SET, "p": path.clone()}})).unwrap();
         let url = sim.graphql_url(version);
         let token = sim.token().to_string();
         async move {
-            let (_, _, bytes) = post_raw(
-                &url,
-                &[
-                    ("content-type", "application/json"),
-                    ("x-shopify-access-token", &token),
-                ],
-                body,
-            )
-            .await;
-            serde_json::from_slice::<Json>(&bytes).unwrap()["data"]["bulkOperationRunMutation"]
-                .clone()
+            let (_, _, bytes) =
+                post_raw(&url, &[("content-type", "application/json"), ("x-shopify-access-token", &token)], body).await;
+            serde_json::from_slice::<Json>(&bytes).unwrap()["data"]["bulkOperationRunMutation"].clone()
         }
     };
     assert_eq!(run_at("2025-10").await["userErrors"], json!([]));
     let second = run_at("2025-10").await;
-    assert_eq!(
-        second["userErrors"][0]["code"], "OPERATION_IN_PROGRESS",
-        "one bulk mutation at a time before 2026-01"
-    );
-    assert!(second["userErrors"][0]["message"].as_str().unwrap().starts_with("A bulk mutation operation for this app and shop is already in progress: gid://shopify/BulkOperation/"));
+    assert_eq!(second["userErrors"][0]["code"], "OPERATION_IN_PROGRESS", "one bulk mutation at a time before 2026-01");
+    assert!(second["userErrors"][0]["message"].as_str().unwrap().starts_with(
+        "A bulk mutation operation for this app and shop is already in progress: gid://shopify/BulkOperation/"
+    ));
     for _ in 0..4 {
         assert_eq!(run_at("2026-04").await["userErrors"], json!([]));
     }
-    assert_eq!(
-        run_at("2026-04").await["userErrors"][0]["code"],
-        "LIMIT_REACHED",
-        "five at a time from 2026-01"
-    );
+    assert_eq!(run_at("2026-04").await["userErrors"][0]["code"], "LIMIT_REACHED", "five at a time from 2026-01");
 }
 
 #[tokio::test]
 async fn a_canceled_operation_keeps_its_partial_result() {
-    let sim = start_with(SimConfig {
-        seed: seed(),
-        bulk_mutation_lines_per_second: 10.0,
-        ..SimConfig::default()
-    })
-    .await;
-    let lines: Vec<Json> = (0..20)
-        .map(|i| json!({"input": {"title": format!("C{i}")}}))
-        .collect();
+    let sim =
+        start_with(SimConfig { seed: seed(), bulk_mutation_lines_per_second: 10.0, ..SimConfig::default() }).await;
+    let lines: Vec<Json> = (0..20).map(|i| json!({"input": {"title": format!("C{i}")}})).collect();
     let id = start_bulk(&sim, PRODUCT_SET, &lines).await;
     tokio::time::sleep(Duration::from_millis(250)).await;
-    let d = data(&sim, "mutation($id: ID!) { bulkOperationCancel(id: $id) { bulkOperation { status } userErrors { message } } }", json!({"id": id})).await;
-    assert_eq!(
-        d["bulkOperationCancel"]["bulkOperation"]["status"],
-        "CANCELING"
-    );
+    let d = data(
+        &sim,
+        "mutation($id: ID!) { bulkOperationCancel(id: $id) { bulkOperation { status } userErrors { message } } }",
+        json!({"id": id}),
+    )
+    .await;
+    assert_eq!(d["bulkOperationCancel"]["bulkOperation"]["status"], "CANCELING");
     let op = finished(&sim, &id).await;
     assert_eq!(op["status"], "CANCELED");
     assert_eq!(op["url"], Json::Null);
     let partial = result_lines(&op["partialDataUrl"]).await;
-    assert!(
-        !partial.is_empty() && partial.len() < 20,
-        "{} lines",
-        partial.len()
-    );
-    let d = data(
-        &sim,
-        "mutation($id: ID!) { bulkOperationCancel(id: $id) { userErrors { message } } }",
-        json!({"id": id}),
-    )
-    .await;
+    assert!(!partial.is_empty() && partial.len() < 20, "{} lines", partial.len());
+    let d =
+        data(&sim, "mutation($id: ID!) { bulkOperationCancel(id: $id) { userErrors { message } } }", json!({"id": id}))
+            .await;
     assert_eq!(
         d["bulkOperationCancel"]["userErrors"][0]["message"],
         "A bulk operation cannot be canceled when it is canceled"

@@ -42,46 +42,28 @@ async fn a_seed_carries_metafields_definitions_collections_subscriptions_and_sco
         shirt["metafields"]["nodes"],
         json!([{"namespace": "custom", "key": "care", "definition": null}, {"namespace": "erp", "key": "weight", "definition": {"name": "Weight"}}])
     );
-    assert_eq!(
-        d["products"]["nodes"][1]["collections"]["nodes"],
-        json!([{"handle": "kitchen"}])
-    );
+    assert_eq!(d["products"]["nodes"][1]["collections"]["nodes"], json!([{"handle": "kitchen"}]));
     assert_eq!(
         d["webhookSubscriptions"]["nodes"],
         json!([{"uri": "http://127.0.0.1:9/ours", "name": "weft-orders"}]),
         "the other app's stays invisible"
     );
     assert_eq!(sim.subscriptions().len(), 2);
-    assert_eq!(
-        d["currentAppInstallation"]["accessScopes"]
-            .as_array()
-            .unwrap()
-            .len(),
-        3
-    );
+    assert_eq!(d["currentAppInstallation"]["accessScopes"].as_array().unwrap().len(), 3);
 }
 
 #[tokio::test]
 async fn a_bad_seed_names_the_problem() {
     let sim = start().await;
-    let bad_collection =
-        seed_with(json!({"collections": [{"title": "X", "products": ["nope"]}]})).unwrap();
-    assert!(sim
-        .seed(&bad_collection)
-        .unwrap_err()
-        .contains("unknown product \"nope\""));
-    let bad_topic = seed_with(
-        json!({"webhook_subscriptions": [{"topic": "SHOP_UPDATE", "uri": "http://127.0.0.1:9/x"}]}),
-    )
-    .unwrap();
+    let bad_collection = seed_with(json!({"collections": [{"title": "X", "products": ["nope"]}]})).unwrap();
+    assert!(sim.seed(&bad_collection).unwrap_err().contains("unknown product \"nope\""));
+    let bad_topic =
+        seed_with(json!({"webhook_subscriptions": [{"topic": "SHOP_UPDATE", "uri": "http://127.0.0.1:9/x"}]})).unwrap();
     assert!(sim.seed(&bad_topic).unwrap_err().contains("SHOP_UPDATE"));
     let mut bad_value = seed_with(json!({})).unwrap();
     bad_value.products[0].metafields[0].type_name = "number_integer".into();
     let err = sim.seed(&bad_value).unwrap_err();
-    assert!(
-        err.contains("custom.care") && err.contains("Value must be an integer."),
-        "{err}"
-    );
+    assert!(err.contains("custom.care") && err.contains("Value must be an integer."), "{err}");
     assert!(
         seed_with(json!({"collections": [{"title": "X", "colour": "red"}]})).is_err(),
         "unknown seed fields are refused"

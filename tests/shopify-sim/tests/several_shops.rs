@@ -23,20 +23,8 @@ fn shop(domain: &str, token: &str, secret: &str, currency: &str) -> SimConfig {
 
 #[tokio::test]
 async fn two_simulators_answer_as_two_shops() {
-    let a = start_with(shop(
-        "alpha.myshopify.com",
-        "shpat_alpha",
-        "secret-alpha",
-        "USD",
-    ))
-    .await;
-    let b = start_with(shop(
-        "beta.myshopify.com",
-        "shpat_beta",
-        "secret-beta",
-        "EUR",
-    ))
-    .await;
+    let a = start_with(shop("alpha.myshopify.com", "shpat_alpha", "secret-alpha", "USD")).await;
+    let b = start_with(shop("beta.myshopify.com", "shpat_beta", "secret-beta", "EUR")).await;
     let q = "{ shop { id myshopifyDomain currencyCode } }";
     let (sa, sb) = (data(&a, q, json!({})).await, data(&b, q, json!({})).await);
     assert_eq!(sa["shop"]["myshopifyDomain"], "alpha.myshopify.com");
@@ -50,10 +38,7 @@ async fn two_simulators_answer_as_two_shops() {
     let body = serde_json::to_vec(&json!({"query": q})).unwrap();
     let (status, _, _) = post_raw(
         &b.graphql_url(VERSION),
-        &[
-            ("content-type", "application/json"),
-            ("x-shopify-access-token", a.token()),
-        ],
+        &[("content-type", "application/json"), ("x-shopify-access-token", a.token())],
         body,
     )
     .await;
@@ -77,20 +62,8 @@ async fn two_simulators_answer_as_two_shops() {
 
 #[tokio::test]
 async fn each_shop_signs_its_webhooks_with_its_own_secret_and_domain() {
-    let a = start_with(shop(
-        "alpha.myshopify.com",
-        "shpat_alpha",
-        "secret-alpha",
-        "USD",
-    ))
-    .await;
-    let b = start_with(shop(
-        "beta.myshopify.com",
-        "shpat_beta",
-        "secret-beta",
-        "USD",
-    ))
-    .await;
+    let a = start_with(shop("alpha.myshopify.com", "shpat_alpha", "secret-alpha", "USD")).await;
+    let b = start_with(shop("beta.myshopify.com", "shpat_beta", "secret-beta", "USD")).await;
     let receiver = Receiver::start(0).await;
     subscribe(&a, "ORDERS_CREATE", &receiver.url).await;
     subscribe(&b, "ORDERS_CREATE", &receiver.url).await;
@@ -98,20 +71,12 @@ async fn each_shop_signs_its_webhooks_with_its_own_secret_and_domain() {
     b.place_order(None, &[("CAP".to_string(), 1)]).unwrap();
     let got = receiver.wait_for(2).await;
     assert_eq!(got.len(), 2);
-    for (domain, secret, other) in [
-        ("alpha.myshopify.com", "secret-alpha", "secret-beta"),
-        ("beta.myshopify.com", "secret-beta", "secret-alpha"),
-    ] {
-        let r = got
-            .iter()
-            .find(|r| r.headers["x-shopify-shop-domain"] == domain)
-            .expect("a delivery from each shop");
+    for (domain, secret, other) in
+        [("alpha.myshopify.com", "secret-alpha", "secret-beta"), ("beta.myshopify.com", "secret-beta", "secret-alpha")]
+    {
+        let r = got.iter().find(|r| r.headers["x-shopify-shop-domain"] == domain).expect("a delivery from each shop");
         let hmac = r.headers["x-shopify-hmac-sha256"].to_str().unwrap();
-        assert_eq!(
-            hmac,
-            sign(secret, &r.body),
-            "{domain} signs with its own secret"
-        );
+        assert_eq!(hmac, sign(secret, &r.body), "{domain} signs with its own secret");
         assert_ne!(hmac, sign(other, &r.body));
     }
 }

@@ -10,23 +10,12 @@ use serde_json::{json, Value as Json};
 #[tokio::test]
 async fn a_post_target_takes_the_bulk_variables_file() {
     let sim = start().await;
-    let target = stage(
-        &sim,
-        "BULK_MUTATION_VARIABLES",
-        "vars.jsonl",
-        "text/jsonl",
-        "POST",
-    )
-    .await;
+    let target = stage(&sim, "BULK_MUTATION_VARIABLES", "vars.jsonl", "text/jsonl", "POST").await;
     let bucket = format!("{}/staged-uploads/", sim.base_url());
     assert_eq!(target["url"], bucket.as_str());
     assert_eq!(target["resourceUrl"], bucket.as_str());
-    let names: Vec<&str> = target["parameters"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|p| p["name"].as_str().unwrap())
-        .collect();
+    let names: Vec<&str> =
+        target["parameters"].as_array().unwrap().iter().map(|p| p["name"].as_str().unwrap()).collect();
     assert_eq!(
         names,
         [
@@ -50,25 +39,16 @@ async fn a_post_target_takes_the_bulk_variables_file() {
         .next()
         .unwrap()
         .to_string();
-    assert!(
-        key.starts_with(&format!("tmp/{shop_id}/bulk/")) && key.ends_with("/vars.jsonl"),
-        "{key}"
-    );
+    assert!(key.starts_with(&format!("tmp/{shop_id}/bulk/")) && key.ends_with("/vars.jsonl"), "{key}");
     assert_eq!(sim.counters().staged_uploads, 0);
 
     let file = b"{\"input\":{\"title\":\"A\"}}\n{\"input\":{\"title\":\"B\"}}\n";
     let (status, body) = upload(&target, file).await;
     assert_eq!(status, 201, "{}", String::from_utf8_lossy(&body));
     let xml = String::from_utf8_lossy(&body);
-    assert!(
-        xml.contains(&format!("<Key>{key}</Key>")) && xml.contains("<PostResponse>"),
-        "{xml}"
-    );
+    assert!(xml.contains(&format!("<Key>{key}</Key>")) && xml.contains("<PostResponse>"), "{xml}");
     let counters = sim.counters();
-    assert_eq!(
-        (counters.staged_uploads, counters.staged_upload_bytes),
-        (1, file.len() as u64)
-    );
+    assert_eq!((counters.staged_uploads, counters.staged_upload_bytes), (1, file.len() as u64));
     let stored = &sim.state()["uploads"][&key];
     assert_eq!(stored["size"], file.len());
     assert_eq!(stored["resource"], "BULK_MUTATION_VARIABLES");
@@ -82,14 +62,10 @@ async fn a_put_target_takes_an_image_with_the_signed_content_type() {
     let target = d["stagedUploadsCreate"]["stagedTargets"][0].clone();
     let url = target["url"].as_str().unwrap();
     assert!(
-        url.contains("X-Goog-Signature=")
-            && url.contains("X-Goog-SignedHeaders=content-type%3Bhost"),
+        url.contains("X-Goog-Signature=") && url.contains("X-Goog-SignedHeaders=content-type%3Bhost"),
         "PUT is the default method: {url}"
     );
-    assert!(target["resourceUrl"]
-        .as_str()
-        .unwrap()
-        .ends_with("/shirt.png"));
+    assert!(target["resourceUrl"].as_str().unwrap().ends_with("/shirt.png"));
     assert_eq!(
         target["parameters"],
         json!([{"name": "content_type", "value": "image/png"}, {"name": "acl", "value": "private"}])
@@ -140,18 +116,9 @@ async fn unsupported_resources_and_blank_names_are_user_errors_and_cost_a_mutati
     let (_, body) = gql(&sim, "mutation { stagedUploadsCreate(input: [{resource: IMAGE, filename: \"a.png\", mimeType: \"image/png\"}, {resource: VIDEO, filename: \"v.mp4\", mimeType: \"video/mp4\", fileSize: \"10\"}]) { stagedTargets { url } userErrors { field message } } }", json!({})).await;
     let payload = &body["data"]["stagedUploadsCreate"];
     assert_eq!(payload["stagedTargets"], Json::Null);
-    assert_eq!(
-        payload["userErrors"][0]["field"],
-        json!(["input", "1", "resource"])
-    );
+    assert_eq!(payload["userErrors"][0]["field"], json!(["input", "1", "resource"]));
     assert_eq!(body["extensions"]["cost"]["requestedQueryCost"], 10);
     let (_, body) = gql(&sim, "mutation { stagedUploadsCreate(input: [{resource: FILE, filename: \" \", mimeType: \"text/plain\"}]) { userErrors { field message } } }", json!({})).await;
-    assert_eq!(
-        body["data"]["stagedUploadsCreate"]["userErrors"][0]["field"],
-        json!(["input", "0", "filename"])
-    );
-    assert!(
-        sim.state()["uploads"].as_object().unwrap().is_empty(),
-        "no target is created when one input is refused"
-    );
+    assert_eq!(body["data"]["stagedUploadsCreate"]["userErrors"][0]["field"], json!(["input", "0", "filename"]));
+    assert!(sim.state()["uploads"].as_object().unwrap().is_empty(), "no target is created when one input is refused");
 }

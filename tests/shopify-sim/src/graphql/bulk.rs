@@ -14,22 +14,13 @@ fn connection_nodes(v: &Json) -> Option<Vec<Json>> {
         return Some(nodes.clone());
     }
     let edges = map.get("edges")?.as_array()?;
-    Some(
-        edges
-            .iter()
-            .filter_map(|e| e.get("node").cloned())
-            .collect(),
-    )
+    Some(edges.iter().filter_map(|e| e.get("node").cloned()).collect())
 }
 
 /// Removes nested connections from `v`, collecting their nodes.
 fn strip(v: &mut Json, children: &mut Vec<Json>) {
     let Json::Object(map) = v else { return };
-    let keys: Vec<String> = map
-        .iter()
-        .filter(|(_, x)| connection_nodes(x).is_some())
-        .map(|(k, _)| k.clone())
-        .collect();
+    let keys: Vec<String> = map.iter().filter(|(_, x)| connection_nodes(x).is_some()).map(|(k, _)| k.clone()).collect();
     for k in keys {
         if let Some(nodes) = map.remove(&k).as_ref().and_then(connection_nodes) {
             children.extend(nodes);
@@ -59,19 +50,8 @@ fn execute(shared: &Shared, query: &str) -> Result<(String, u64, u64), &'static 
     const INTERNAL: &str = "INTERNAL_SERVER_ERROR";
     let doc = super::document(shared, query).map_err(|_| INTERNAL)?;
     let op = doc.operations.get(None).map_err(|_| INTERNAL)?;
-    let run = super::run(
-        shared,
-        &doc,
-        op,
-        &Map::new(),
-        crate::schema::SCHEMA_VERSION,
-        true,
-    );
-    if run
-        .errors
-        .iter()
-        .any(|e| e.pointer("/extensions/code").and_then(Json::as_str) == Some("ACCESS_DENIED"))
-    {
+    let run = super::run(shared, &doc, op, &Map::new(), crate::schema::SCHEMA_VERSION, true);
+    if run.errors.iter().any(|e| e.pointer("/extensions/code").and_then(Json::as_str) == Some("ACCESS_DENIED")) {
         return Err("ACCESS_DENIED");
     }
     let data = run.data.ok_or(INTERNAL)?;
@@ -93,21 +73,14 @@ fn execute(shared: &Shared, query: &str) -> Result<(String, u64, u64), &'static 
 
 /// Marks a created operation RUNNING (a canceled one stays CANCELING).
 pub(super) fn start(shared: &Shared, id: u64) {
-    if let Some(b) = lock(&shared.store)
-        .bulk_operations
-        .get_mut(&id)
-        .filter(|b| b.status == "CREATED")
-    {
+    if let Some(b) = lock(&shared.store).bulk_operations.get_mut(&id).filter(|b| b.status == "CREATED") {
         b.status = "RUNNING".into();
     }
 }
 
 /// Runs bulk operation `id` (a query here, a mutation in [`super::bulk_mutation`]).
 pub async fn run(shared: Arc<Shared>, id: u64) {
-    let kind = lock(&shared.store)
-        .bulk_operations
-        .get(&id)
-        .map(|b| b.kind.clone());
+    let kind = lock(&shared.store).bulk_operations.get(&id).map(|b| b.kind.clone());
     match kind.as_deref() {
         Some("MUTATION") => super::bulk_mutation::run(shared, id).await,
         Some(_) => run_query(shared, id).await,
@@ -120,17 +93,12 @@ async fn run_query(shared: Arc<Shared>, id: u64) {
     let half = shared.config.bulk_delay / 2;
     tokio::time::sleep(half).await;
     start(&shared, id);
-    let Some(query) = lock(&shared.store)
-        .bulk_operations
-        .get(&id)
-        .map(|b| b.query.clone())
-    else {
+    let Some(query) = lock(&shared.store).bulk_operations.get(&id).map(|b| b.query.clone()) else {
         return;
     };
     let worker = shared.clone();
-    let result = tokio::task::spawn_blocking(move || execute(&worker, &query))
-        .await
-        .unwrap_or(Err("INTERNAL_SERVER_ERROR"));
+    let result =
+        tokio::task::spawn_blocking(move || execute(&worker, &query)).await.unwrap_or(Err("INTERNAL_SERVER_ERROR"));
     tokio::time::sleep(half).await;
     let event = {
         let mut store = lock(&shared.store);
@@ -151,10 +119,7 @@ async fn run_query(shared: Arc<Shared>, id: u64) {
             }
         }
         b.completed_at = Some(now());
-        crate::store::Event {
-            topic: "bulk_operations/finish",
-            payload: finish_payload(b),
-        }
+        crate::store::Event { topic: "bulk_operations/finish", payload: finish_payload(b) }
     };
     shared.webhooks.enqueue(&shared, vec![event]);
 }

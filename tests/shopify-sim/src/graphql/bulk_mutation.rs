@@ -35,30 +35,18 @@ fn run_line(shared: &Arc<Shared>, mutation: &str, version: &str, line: u64, text
     let Ok(op) = doc.operations.get(None) else {
         return internal_error_line(line);
     };
-    let root = op
-        .root_fields(&doc)
-        .next()
-        .map(|f| f.name.to_string())
-        .unwrap_or_default();
+    let root = op.root_fields(&doc).next().map(|f| f.name.to_string()).unwrap_or_default();
     if lock(&shared.faults).for_bulk_line(line, &root) {
         return internal_error_line(line);
     }
     let variables = match serde_json::from_str::<Json>(text) {
         Ok(Json::Object(v)) => v,
         _ => {
-            let message = format!(
-                "Line {line} of the JSONL file is not a JSON object of mutation variables."
-            );
+            let message = format!("Line {line} of the JSONL file is not a JSON object of mutation variables.");
             return json!({"errors": [{"message": message, "extensions": {"code": "INVALID_VARIABLE"}}], "__lineNumber": line}).to_string();
         }
     };
-    let Run {
-        data,
-        errors,
-        events,
-        writes,
-        ..
-    } = run_operation(shared, &doc, op, &variables, version, false);
+    let Run { data, errors, events, writes, .. } = run_operation(shared, &doc, op, &variables, version, false);
     shared.webhooks.enqueue(shared, events);
     count_writes(shared, writes);
     let mut out = json!({"data": data, "__lineNumber": line});
@@ -69,13 +57,7 @@ fn run_line(shared: &Arc<Shared>, mutation: &str, version: &str, line: u64, text
 }
 
 /// Finishes operation `id` with `status` (and `error_code`), its result so far, and the webhook.
-fn finish(
-    shared: &Arc<Shared>,
-    id: u64,
-    status: &str,
-    error_code: Option<&str>,
-    results: &[String],
-) {
+fn finish(shared: &Arc<Shared>, id: u64, status: &str, error_code: Option<&str>, results: &[String]) {
     let event = {
         let mut store = lock(&shared.store);
         let Some(b) = store.bulk_operations.get_mut(&id) else {
@@ -87,10 +69,7 @@ fn finish(
         b.root_object_count = results.len() as u64;
         b.result = Some(results.iter().map(|l| format!("{l}\n")).collect());
         b.completed_at = Some(now());
-        Event {
-            topic: "bulk_operations/finish",
-            payload: finish_payload(b),
-        }
+        Event { topic: "bulk_operations/finish", payload: finish_payload(b) }
     };
     shared.webhooks.enqueue(shared, vec![event]);
 }
@@ -124,38 +103,23 @@ pub async fn run(shared: Arc<Shared>, id: u64) {
     let mut budget = 1.0_f64;
     let mut last = Instant::now();
     while results.len() < lines.len() {
-        if lock(&shared.store)
-            .bulk_operations
-            .get(&id)
-            .is_none_or(|b| b.status == "CANCELING")
-        {
+        if lock(&shared.store).bulk_operations.get(&id).is_none_or(|b| b.status == "CANCELING") {
             return finish(&shared, id, "CANCELED", None, &results);
         }
         let rate = *lock(&shared.bulk_mutation_rate);
         budget += last.elapsed().as_secs_f64() * rate;
         last = Instant::now();
-        let due = (budget.floor() as usize)
-            .min(lines.len() - results.len())
-            .min(MAX_BATCH);
+        let due = (budget.floor() as usize).min(lines.len() - results.len()).min(MAX_BATCH);
         if due > 0 {
             budget -= due as f64;
             let batch: Vec<(u64, String)> = lines[results.len()..results.len() + due].to_vec();
             let (worker, mutation, version) = (shared.clone(), mutation.clone(), version.clone());
             let done = tokio::task::spawn_blocking(move || {
-                batch
-                    .iter()
-                    .map(|(n, text)| run_line(&worker, &mutation, &version, *n, text))
-                    .collect::<Vec<_>>()
+                batch.iter().map(|(n, text)| run_line(&worker, &mutation, &version, *n, text)).collect::<Vec<_>>()
             })
             .await;
             let Ok(done) = done else {
-                return finish(
-                    &shared,
-                    id,
-                    "FAILED",
-                    Some("INTERNAL_SERVER_ERROR"),
-                    &results,
-                );
+                return finish(&shared, id, "FAILED", Some("INTERNAL_SERVER_ERROR"), &results);
             };
             results.extend(done);
             if let Some(b) = lock(&shared.store).bulk_operations.get_mut(&id) {
@@ -163,11 +127,7 @@ pub async fn run(shared: Arc<Shared>, id: u64) {
                 b.root_object_count = results.len() as u64;
             }
         } else {
-            let wait = if rate > 0.0 {
-                Duration::from_secs_f64(((1.0 - budget) / rate).max(0.0))
-            } else {
-                TICK
-            };
+            let wait = if rate > 0.0 { Duration::from_secs_f64(((1.0 - budget) / rate).max(0.0)) } else { TICK };
             tokio::time::sleep(wait.min(TICK)).await;
         }
     }

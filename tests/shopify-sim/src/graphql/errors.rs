@@ -4,8 +4,7 @@ use apollo_compiler::validation::DiagnosticList;
 use serde_json::{json, Value as Json};
 
 /// The 401 body Shopify sends for a missing or wrong access token.
-pub const INVALID_TOKEN: &str =
-    "[API] Invalid API key or access token (unrecognized login or wrong password)";
+pub const INVALID_TOKEN: &str = "[API] Invalid API key or access token (unrecognized login or wrong password)";
 
 /// Names quoted in backticks in an apollo-compiler message, in order.
 fn quoted(message: &str) -> Vec<&str> {
@@ -65,26 +64,37 @@ pub fn validation_errors(list: &DiagnosticList) -> Vec<Json> {
                 }
                 (Some("UndefinedDirective"), [directive, ..]) => {
                     let directive = directive.trim_start_matches('@');
-                    (format!("Directive @{directive} is not defined"), json!({"code": "undefinedDirective", "directiveName": directive}))
+                    (
+                        format!("Directive @{directive} is not defined"),
+                        json!({"code": "undefinedDirective", "directiveName": directive}),
+                    )
                 }
                 (Some("UndefinedVariable"), [var, ..]) => {
                     let var = var.trim_start_matches('$');
-                    (format!("Variable ${var} is used but not declared"), json!({"code": "variableNotDefined", "variableName": var}))
+                    (
+                        format!("Variable ${var} is used but not declared"),
+                        json!({"code": "variableNotDefined", "variableName": var}),
+                    )
                 }
                 (Some("UnusedVariable"), [var, ..]) => {
                     let var = var.trim_start_matches('$');
-                    (format!("Variable ${var} is declared but not used"), json!({"code": "variableNotUsed", "variableName": var}))
+                    (
+                        format!("Variable ${var} is declared but not used"),
+                        json!({"code": "variableNotUsed", "variableName": var}),
+                    )
                 }
-                (Some("MissingSubselection"), _) => (
-                    format!("Field must have selections ({raw})"),
-                    json!({"code": "selectionMismatch"}),
-                ),
+                (Some("MissingSubselection"), _) => {
+                    (format!("Field must have selections ({raw})"), json!({"code": "selectionMismatch"}))
+                }
                 (Some("SubselectionOnScalarType" | "SubselectionOnEnumType"), _) => {
                     (format!("Selections can't be made on scalars ({raw})"), json!({"code": "selectionMismatch"}))
                 }
                 (Some(other), _) => (raw.clone(), json!({"code": camel(other)})),
                 (None, _) => {
-                    let at = d.line_column_range().map(|r| format!(" at [{}, {}]", r.start.line, r.start.column)).unwrap_or_default();
+                    let at = d
+                        .line_column_range()
+                        .map(|r| format!(" at [{}, {}]", r.start.line, r.start.column))
+                        .unwrap_or_default();
                     (format!("syntax error, {}{at}", raw.trim_start_matches("syntax error: ")), Json::Null)
                 }
             };

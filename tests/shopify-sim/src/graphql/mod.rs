@@ -62,63 +62,30 @@ fn error_response(shared: &Shared, errors: Vec<Json>, requested: u64) -> Json {
 
 /// Parses the body (`application/json` or `application/graphql`) and validates the document.
 pub fn prepare(shared: &Shared, content_type: &str, body: &[u8]) -> Result<Prepared, Rejection> {
-    let bad = || {
-        (
-            400,
-            json!({"errors": {"query": "Required parameter missing or invalid"}}),
-        )
-    };
+    let bad = || (400, json!({"errors": {"query": "Required parameter missing or invalid"}}));
     let (query, variables, operation_name) = if content_type.starts_with("application/graphql") {
-        (
-            String::from_utf8(body.to_vec()).map_err(|_| bad())?,
-            Map::new(),
-            None,
-        )
+        (String::from_utf8(body.to_vec()).map_err(|_| bad())?, Map::new(), None)
     } else {
         let request: Json = serde_json::from_slice(body).map_err(|_| bad())?;
-        let query = request
-            .get("query")
-            .and_then(Json::as_str)
-            .ok_or_else(bad)?
-            .to_string();
+        let query = request.get("query").and_then(Json::as_str).ok_or_else(bad)?.to_string();
         let variables = match request.get("variables") {
             Some(Json::Object(v)) => v.clone(),
             Some(Json::Null) | None => Map::new(),
             Some(_) => return Err(bad()),
         };
-        let name = request
-            .get("operationName")
-            .and_then(Json::as_str)
-            .map(str::to_string);
+        let name = request.get("operationName").and_then(Json::as_str).map(str::to_string);
         (query, variables, name)
     };
-    let doc =
-        document(shared, &query).map_err(|errors| (200, error_response(shared, errors, 0)))?;
+    let doc = document(shared, &query).map_err(|errors| (200, error_response(shared, errors, 0)))?;
     let op = doc.operations.get(operation_name.as_deref()).map_err(|e| {
-        (
-            200,
-            error_response(
-                shared,
-                vec![errors::request_error(
-                    &e.message().to_string(),
-                    "OPERATION_NOT_FOUND",
-                )],
-                0,
-            ),
-        )
+        (200, error_response(shared, vec![errors::request_error(&e.message().to_string(), "OPERATION_NOT_FOUND")], 0))
     })?;
     let operation_type = match op.operation_type {
         OperationType::Mutation => "mutation",
         _ => "query",
     };
     let root_fields = op.root_fields(&doc).map(|f| f.name.to_string()).collect();
-    Ok(Prepared {
-        doc: doc.clone(),
-        operation_name,
-        variables,
-        operation_type,
-        root_fields,
-    })
+    Ok(Prepared { doc: doc.clone(), operation_name, variables, operation_type, root_fields })
 }
 
 /// Validates `query` against the schema, reusing earlier results for the same text.
@@ -171,11 +138,8 @@ pub fn run(
         version,
         bulk,
     );
-    let raw_variables: JsonMap =
-        serde_json::from_value(Json::Object(variables.clone())).unwrap_or_default();
-    let execution = Execution::new(&shared.schema, doc)
-        .operation(op)
-        .raw_variable_values(&raw_variables);
+    let raw_variables: JsonMap = serde_json::from_value(Json::Object(variables.clone())).unwrap_or_default();
+    let execution = Execution::new(&shared.schema, doc).operation(op).raw_variable_values(&raw_variables);
     let result = if op.operation_type.is_mutation() {
         execution.execute_sync(&MutationRoot { ctx: &ctx })
     } else {
@@ -194,39 +158,21 @@ pub fn run(
             errors.extend(response.errors.iter().map(|e| {
                 let mut error = serde_json::to_value(e).unwrap_or(Json::Null);
                 // apollo-compiler prefixes resolver messages; coded errors carry Shopify's own wording.
-                let bare = e
-                    .message
-                    .strip_prefix("resolver error: ")
-                    .unwrap_or(&e.message);
-                if let Some((message, ext)) = extensions.iter().find(|(message, _)| message == bare)
-                {
+                let bare = e.message.strip_prefix("resolver error: ").unwrap_or(&e.message);
+                if let Some((message, ext)) = extensions.iter().find(|(message, _)| message == bare) {
                     error["message"] = Json::String(message.clone());
                     error["extensions"] = ext.clone();
                 }
                 error
             }));
-            Some(
-                response
-                    .data
-                    .map(|d| serde_json::to_value(d).unwrap_or(Json::Null))
-                    .unwrap_or(Json::Null),
-            )
+            Some(response.data.map(|d| serde_json::to_value(d).unwrap_or(Json::Null)).unwrap_or(Json::Null))
         }
         Err(e) => {
-            errors.push(errors::request_error(
-                &e.message().to_string(),
-                "INVALID_VARIABLE",
-            ));
+            errors.push(errors::request_error(&e.message().to_string(), "INVALID_VARIABLE"));
             None
         }
     };
-    Run {
-        data,
-        errors,
-        events,
-        writes,
-        bulk_started,
-    }
+    Run { data, errors, events, writes, bulk_started }
 }
 
 /// Adds successful writes to the writes-per-mutation counter.
@@ -239,33 +185,18 @@ pub fn count_writes(shared: &Shared, writes: Vec<String>) {
 
 /// Prices, rate-limits and executes a prepared request against the store.
 pub fn execute(shared: &Shared, version: &str, req: &Prepared, force_throttle: bool) -> Executed {
-    let nothing = |body| Executed {
-        body,
-        events: Vec::new(),
-        bulk_started: Vec::new(),
-    };
+    let nothing = |body| Executed { body, events: Vec::new(), bulk_started: Vec::new() };
     let Ok(op) = req.doc.operations.get(req.operation_name.as_deref()) else {
         return nothing(error_response(
             shared,
-            vec![errors::request_error(
-                "Operation not found",
-                "OPERATION_NOT_FOUND",
-            )],
+            vec![errors::request_error("Operation not found", "OPERATION_NOT_FOUND")],
             0,
         ));
     };
-    let pricer = Pricer {
-        schema: &shared.schema,
-        doc: &req.doc,
-        variables: &req.variables,
-    };
+    let pricer = Pricer { schema: &shared.schema, doc: &req.doc, variables: &req.variables };
     let requested = pricer.requested(op);
     if requested > MAX_COST {
-        return nothing(error_response(
-            shared,
-            vec![errors::max_cost_exceeded(requested, MAX_COST)],
-            requested,
-        ));
+        return nothing(error_response(shared, vec![errors::max_cost_exceeded(requested, MAX_COST)], requested));
     }
     if force_throttle || !lock(&shared.bucket).try_take(requested) {
         lock(&shared.counters).throttled += 1;
@@ -273,13 +204,7 @@ pub fn execute(shared: &Shared, version: &str, req: &Prepared, force_throttle: b
             json!({"errors": [errors::throttled()], "extensions": cost_extension(shared, requested, None)}),
         );
     }
-    let Run {
-        data,
-        errors,
-        events,
-        writes,
-        bulk_started,
-    } = run(shared, &req.doc, op, &req.variables, version, false);
+    let Run { data, errors, events, writes, bulk_started } = run(shared, &req.doc, op, &req.variables, version, false);
     let (data, actual) = match data {
         Some(data) => {
             let actual = pricer.actual(op, &data).min(requested);
@@ -295,9 +220,5 @@ pub fn execute(shared: &Shared, version: &str, req: &Prepared, force_throttle: b
         body["errors"] = Json::Array(errors);
     }
     body["extensions"] = cost_extension(shared, requested, Some(actual));
-    Executed {
-        body,
-        events,
-        bulk_started,
-    }
+    Executed { body, events, bulk_started }
 }

@@ -28,8 +28,8 @@ pub fn running(b: &BulkOperation) -> bool {
 /// A bulk operation node.
 pub fn operation_node<'c>(ctx: &'c Ctx<'c>, b: &BulkOperation) -> Node<'c> {
     let done = b.status == "COMPLETED";
-    let partial = matches!(b.status.as_str(), "FAILED" | "CANCELED")
-        && b.result.as_ref().is_some_and(|r| !r.is_empty());
+    let partial =
+        matches!(b.status.as_str(), "FAILED" | "CANCELED") && b.result.as_ref().is_some_and(|r| !r.is_empty());
     let fields = json!({
         "id": gid("BulkOperation", b.id), "status": b.status, "type": b.kind, "errorCode": b.error_code, "query": b.query,
         "createdAt": ts(&b.created_at), "completedAt": b.completed_at.as_ref().map(ts),
@@ -41,16 +41,8 @@ pub fn operation_node<'c>(ctx: &'c Ctx<'c>, b: &BulkOperation) -> Node<'c> {
 }
 
 /// Why a new operation of `kind` cannot start now (message, code), per the API version's limit.
-pub fn concurrency_error(
-    store: &Store,
-    kind: &str,
-    version: &str,
-) -> Option<(String, &'static str)> {
-    let active: Vec<&BulkOperation> = store
-        .bulk_operations
-        .values()
-        .filter(|b| running(b))
-        .collect();
+pub fn concurrency_error(store: &Store, kind: &str, version: &str) -> Option<(String, &'static str)> {
+    let active: Vec<&BulkOperation> = store.bulk_operations.values().filter(|b| running(b)).collect();
     if version < "2026-01" {
         let same = active.iter().find(|b| b.kind == kind)?;
         let message = format!(
@@ -60,7 +52,12 @@ pub fn concurrency_error(
         );
         return Some((message, "OPERATION_IN_PROGRESS"));
     }
-    (active.len() >= MAX_CONCURRENT).then(|| (format!("A maximum of {MAX_CONCURRENT} bulk operations can run at the same time for this app and shop."), "LIMIT_REACHED"))
+    (active.len() >= MAX_CONCURRENT).then(|| {
+        (
+            format!("A maximum of {MAX_CONCURRENT} bulk operations can run at the same time for this app and shop."),
+            "LIMIT_REACHED",
+        )
+    })
 }
 
 /// Records a new operation in state CREATED; returns its id.
@@ -99,21 +96,13 @@ pub fn run_query(
     version: &str,
     validate: impl Fn(&str) -> Result<(), String>,
 ) -> Json {
-    let query = a
-        .get("query")
-        .and_then(Json::as_str)
-        .unwrap_or("")
-        .to_string();
+    let query = a.get("query").and_then(Json::as_str).unwrap_or("").to_string();
     let fail = |e: UserError| json!({"bulkOperation": null, "userErrors": user_errors(&[e])});
     if let Err(msg) = validate(&query) {
         return fail(UserError::new(&["query"], msg, Some("INVALID")));
     }
     if let Some((message, code)) = concurrency_error(store, "QUERY", version) {
-        return fail(UserError {
-            field: None,
-            message,
-            code: Some(code.into()),
-        });
+        return fail(UserError { field: None, message, code: Some(code.into()) });
     }
     let id = create(store, "QUERY", query, version, None, None);
     json!({"bulkOperation": rel("BulkOperation", id), "userErrors": []})
@@ -122,12 +111,7 @@ pub fn run_query(
 /// `currentBulkOperation(type:)`: the app's most recent operation of that type.
 pub fn current(store: &Store, a: &Map<String, Json>) -> Json {
     let kind = a.get("type").and_then(Json::as_str).unwrap_or("QUERY");
-    store
-        .bulk_operations
-        .values()
-        .rev()
-        .find(|b| b.kind == kind)
-        .map_or(Json::Null, |b| rel("BulkOperation", b.id))
+    store.bulk_operations.values().rev().find(|b| b.kind == kind).map_or(Json::Null, |b| rel("BulkOperation", b.id))
 }
 
 fn lookup(b: &BulkOperation, field: &str) -> Option<Vec<String>> {
@@ -155,20 +139,12 @@ pub fn operations<'a>(
         .values()
         .filter(|b| query.matches("status", |f| lookup(b, f)))
         .map(|b| {
-            let at = if by_completion {
-                b.completed_at.as_ref().map(ts).unwrap_or_default()
-            } else {
-                ts(&b.created_at)
-            };
+            let at =
+                if by_completion { b.completed_at.as_ref().map(ts).unwrap_or_default() } else { ts(&b.created_at) };
             // Keys sort newest first: inverted timestamp digits, then the inverted id.
-            let inverted: String = at
-                .chars()
-                .map(|c| c.to_digit(10).map_or(c, |d| char::from(b'9' - d as u8)))
-                .collect();
-            Item {
-                key: format!("{inverted}{}", id_key(u64::MAX - b.id)),
-                node: operation_node(ctx, b),
-            }
+            let inverted: String =
+                at.chars().map(|c| c.to_digit(10).map_or(c, |d| char::from(b'9' - d as u8))).collect();
+            Item { key: format!("{inverted}{}", id_key(u64::MAX - b.id)), node: operation_node(ctx, b) }
         })
         .collect();
     drop(store);
@@ -178,18 +154,13 @@ pub fn operations<'a>(
 
 /// `bulkOperationCancel(id:)`: a running operation becomes CANCELING, then its runner stops it.
 pub fn cancel(store: &mut Store, a: &Map<String, Json>) -> Json {
-    let Some(b) =
-        id_arg(a, "id", "BulkOperation").and_then(|id| store.bulk_operations.get_mut(&id))
-    else {
+    let Some(b) = id_arg(a, "id", "BulkOperation").and_then(|id| store.bulk_operations.get_mut(&id)) else {
         return json!({"bulkOperation": null, "userErrors": user_errors(&[UserError::new(&["id"], "Bulk operation does not exist", None)])});
     };
     if !running(b) {
         let e = UserError {
             field: None,
-            message: format!(
-                "A bulk operation cannot be canceled when it is {}",
-                b.status.to_lowercase()
-            ),
+            message: format!("A bulk operation cannot be canceled when it is {}", b.status.to_lowercase()),
             code: None,
         };
         return json!({"bulkOperation": rel("BulkOperation", b.id), "userErrors": user_errors(&[e])});

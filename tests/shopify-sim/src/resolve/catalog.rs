@@ -10,12 +10,7 @@ use apollo_compiler::resolvers::{FieldError, ResolveInfo, ResolvedValue};
 use serde_json::{Map, Value as Json};
 
 /// Runs a catalog mutation; None when `name` is not one.
-pub fn mutation(
-    ctx: &Ctx<'_>,
-    store: &mut Store,
-    name: &str,
-    a: &Map<String, Json>,
-) -> Option<Json> {
+pub fn mutation(ctx: &Ctx<'_>, store: &mut Store, name: &str, a: &Map<String, Json>) -> Option<Json> {
     let currency = ctx.config.shop_currency.as_str();
     Some(match name {
         "metafieldsSet" => metafields::metafields_set(store, a, currency),
@@ -39,11 +34,7 @@ pub fn mutation(
 }
 
 /// Resolves a catalog root query field; None when `name` is not one.
-pub fn query<'a>(
-    ctx: &'a Ctx<'a>,
-    info: &ResolveInfo<'_>,
-    a: &Map<String, Json>,
-) -> Option<Resolved<'a>> {
+pub fn query<'a>(ctx: &'a Ctx<'a>, info: &ResolveInfo<'_>, a: &Map<String, Json>) -> Option<Resolved<'a>> {
     Some(match info.field_name() {
         "metafieldDefinitions" => metafields::definitions(ctx, info, a),
         "metafieldDefinition" => {
@@ -63,23 +54,14 @@ pub fn query<'a>(
 /// A catalog record referenced from a payload (`__rel`), if `kind` is a catalog kind.
 pub fn related<'c>(ctx: &'c Ctx<'c>, store: &Store, kind: &str, id: u64) -> Option<Node<'c>> {
     match kind {
-        "Metafield" => store
-            .metafields
-            .get(&id)
-            .map(|m| metafields::metafield_node(ctx, store, m)),
-        "MetafieldDefinition" => store
-            .metafield_definitions
-            .get(&id)
-            .map(|d| metafields::definition_node(ctx, store, d)),
-        "MediaImage" | "GenericFile" => store
-            .files
-            .get(&id)
-            .filter(|f| f.kind == kind)
-            .map(|f| files::file_node(ctx, f)),
-        "Collection" => store
-            .collections
-            .get(&id)
-            .map(|c| collections::collection_node(ctx, c)),
+        "Metafield" => store.metafields.get(&id).map(|m| metafields::metafield_node(ctx, store, m)),
+        "MetafieldDefinition" => {
+            store.metafield_definitions.get(&id).map(|d| metafields::definition_node(ctx, store, d))
+        }
+        "MediaImage" | "GenericFile" => {
+            store.files.get(&id).filter(|f| f.kind == kind).map(|f| files::file_node(ctx, f))
+        }
+        "Collection" => store.collections.get(&id).map(|c| collections::collection_node(ctx, c)),
         _ => None,
     }
 }
@@ -91,19 +73,14 @@ pub fn owner_field<'a>(
     fields: &Map<String, Json>,
     info: &ResolveInfo<'_>,
 ) -> Result<Option<ResolvedValue<'a>>, FieldError> {
-    let owner = fields
-        .get("id")
-        .and_then(Json::as_str)
-        .and_then(split_gid)
-        .filter(|(kind, _)| *kind == ty);
+    let owner = fields.get("id").and_then(Json::as_str).and_then(split_gid).filter(|(kind, _)| *kind == ty);
     let Some((kind, id)) = owner else {
         return Ok(None);
     };
     match (kind, info.field_name()) {
-        (
-            "Product" | "ProductVariant" | "Customer" | "Order" | "Collection",
-            "metafield" | "metafields",
-        ) => metafields::owner_field(ctx, kind, id, info),
+        ("Product" | "ProductVariant" | "Customer" | "Order" | "Collection", "metafield" | "metafields") => {
+            metafields::owner_field(ctx, kind, id, info)
+        }
         ("Product", "media" | "featuredMedia" | "mediaCount") | ("ProductVariant", "media") => {
             media::owner_field(ctx, kind, id, info)
         }

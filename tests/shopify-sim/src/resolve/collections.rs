@@ -28,31 +28,13 @@ pub fn collection_node<'c>(ctx: &'c Ctx<'c>, c: &Collection) -> Node<'c> {
 }
 
 /// A unique handle: the given one (None when taken) or one derived from the title with a numeric suffix.
-fn unique_handle(
-    store: &Store,
-    given: Option<&str>,
-    title: &str,
-    except: Option<u64>,
-) -> Option<String> {
-    let taken = |h: &str| {
-        store
-            .collections
-            .values()
-            .any(|c| c.handle == h && Some(c.id) != except)
-    };
+fn unique_handle(store: &Store, given: Option<&str>, title: &str, except: Option<u64>) -> Option<String> {
+    let taken = |h: &str| store.collections.values().any(|c| c.handle == h && Some(c.id) != except);
     if let Some(h) = given {
         return (!taken(h)).then(|| h.to_string());
     }
     let base = handleize(title);
-    (0..)
-        .map(|n| {
-            if n == 0 {
-                base.clone()
-            } else {
-                format!("{base}-{n}")
-            }
-        })
-        .find(|h| !taken(h))
+    (0..).map(|n| if n == 0 { base.clone() } else { format!("{base}-{n}") }).find(|h| !taken(h))
 }
 
 /// The product ids named by `ids` (gids), or the error for the first that does not exist.
@@ -63,9 +45,7 @@ fn products(store: &Store, ids: &[Json], at: &str) -> Result<Vec<u64>, UserError
             raw.as_str()
                 .and_then(|r| parse_gid("Product", r))
                 .filter(|p| store.products.contains_key(p))
-                .ok_or_else(|| {
-                    UserError::new(&[at, &i.to_string()], "Product does not exist", None)
-                })
+                .ok_or_else(|| UserError::new(&[at, &i.to_string()], "Product does not exist", None))
         })
         .collect()
 }
@@ -74,24 +54,14 @@ fn products(store: &Store, ids: &[Json], at: &str) -> Result<Vec<u64>, UserError
 fn check_input(input: &Json, create: bool) -> Option<UserError> {
     let title = input.get("title").and_then(Json::as_str);
     if input.get("ruleSet").is_some_and(|r| !r.is_null()) {
-        return Some(UserError::new(
-            &["ruleSet"],
-            "shopify-sim does not implement smart collections (ruleSet).",
-            None,
-        ));
+        return Some(UserError::new(&["ruleSet"], "shopify-sim does not implement smart collections (ruleSet).", None));
     }
     if (create && title.is_none()) || title.is_some_and(|t| t.trim().is_empty()) {
         return Some(UserError::new(&["title"], "Title can't be blank", None));
     }
-    [("title", "Title"), ("handle", "Handle")]
-        .iter()
-        .find_map(|(k, label)| {
-            input
-                .get(*k)
-                .and_then(Json::as_str)
-                .and_then(|v| too_long(label, v))
-                .map(|m| UserError::new(&[k], m, None))
-        })
+    [("title", "Title"), ("handle", "Handle")].iter().find_map(|(k, label)| {
+        input.get(*k).and_then(Json::as_str).and_then(|v| too_long(label, v)).map(|m| UserError::new(&[k], m, None))
+    })
 }
 
 /// `collectionCreate(input:)`: a manual collection, optionally with its first products.
@@ -101,29 +71,13 @@ pub fn create(store: &mut Store, a: &Map<String, Json>) -> Json {
     if let Some(e) = check_input(&input, true) {
         return fail(e);
     }
-    let title = input
-        .get("title")
-        .and_then(Json::as_str)
-        .unwrap_or("")
-        .to_string();
-    let Some(handle) = unique_handle(
-        store,
-        input.get("handle").and_then(Json::as_str),
-        &title,
-        None,
-    ) else {
-        return fail(UserError::new(
-            &["handle"],
-            "Handle has already been taken",
-            None,
-        ));
+    let title = input.get("title").and_then(Json::as_str).unwrap_or("").to_string();
+    let Some(handle) = unique_handle(store, input.get("handle").and_then(Json::as_str), &title, None) else {
+        return fail(UserError::new(&["handle"], "Handle has already been taken", None));
     };
     let product_ids = match products(
         store,
-        input
-            .get("products")
-            .and_then(Json::as_array)
-            .map_or(&[][..], Vec::as_slice),
+        input.get("products").and_then(Json::as_array).map_or(&[][..], Vec::as_slice),
         "products",
     ) {
         Ok(ids) => ids,
@@ -150,8 +104,7 @@ pub fn create(store: &mut Store, a: &Map<String, Json>) -> Json {
 /// `collectionUpdate(input:)`: title, handle, description, sort order (members change with add/remove).
 pub fn update(store: &mut Store, a: &Map<String, Json>) -> Json {
     let input = a.get("input").cloned().unwrap_or(Json::Null);
-    let fail =
-        |e: UserError| json!({"collection": null, "job": null, "userErrors": user_errors(&[e])});
+    let fail = |e: UserError| json!({"collection": null, "job": null, "userErrors": user_errors(&[e])});
     let Some(id) = id_arg(input.as_object().unwrap_or(&Map::new()), "id", "Collection")
         .filter(|id| store.collections.contains_key(id))
     else {
@@ -161,22 +114,18 @@ pub fn update(store: &mut Store, a: &Map<String, Json>) -> Json {
         return fail(e);
     }
     if input.get("products").is_some_and(|p| !p.is_null()) {
-        return fail(UserError::new(&["products"], "Use collectionAddProducts and collectionRemoveProducts to change a collection's products.", None));
+        return fail(UserError::new(
+            &["products"],
+            "Use collectionAddProducts and collectionRemoveProducts to change a collection's products.",
+            None,
+        ));
     }
-    let title = input
-        .get("title")
-        .and_then(Json::as_str)
-        .map_or_else(|| store.collections[&id].title.clone(), str::to_string);
+    let title =
+        input.get("title").and_then(Json::as_str).map_or_else(|| store.collections[&id].title.clone(), str::to_string);
     let handle = match input.get("handle").and_then(Json::as_str) {
         Some(h) => match unique_handle(store, Some(h), &title, Some(id)) {
             Some(h) => h,
-            None => {
-                return fail(UserError::new(
-                    &["handle"],
-                    "Handle has already been taken",
-                    None,
-                ))
-            }
+            None => return fail(UserError::new(&["handle"], "Handle has already been taken", None)),
         },
         None => store.collections[&id].handle.clone(),
     };
@@ -199,12 +148,7 @@ pub fn update(store: &mut Store, a: &Map<String, Json>) -> Json {
 /// `collectionDelete(input: {id})`.
 pub fn delete(ctx: &Ctx<'_>, store: &mut Store, a: &Map<String, Json>) -> Json {
     let shop = super::shop::shop_json(ctx.config);
-    let raw = a
-        .get("input")
-        .and_then(|i| i.get("id"))
-        .and_then(Json::as_str)
-        .unwrap_or("")
-        .to_string();
+    let raw = a.get("input").and_then(|i| i.get("id")).and_then(Json::as_str).unwrap_or("").to_string();
     match parse_gid("Collection", &raw).and_then(|id| store.collections.remove(&id)) {
         Some(c) => {
             store.forget_owner("Collection", c.id);
@@ -226,15 +170,12 @@ pub fn change_products(store: &mut Store, a: &Map<String, Json>, add: bool) -> J
             json!({"job": null, "userErrors": user_errors(&[e])})
         }
     };
-    let Some(id) = id_arg(a, "id", "Collection").filter(|id| store.collections.contains_key(id))
-    else {
+    let Some(id) = id_arg(a, "id", "Collection").filter(|id| store.collections.contains_key(id)) else {
         return fail(UserError::new(&["id"], "Collection does not exist", None));
     };
     let ids = match products(
         store,
-        a.get("productIds")
-            .and_then(Json::as_array)
-            .map_or(&[][..], Vec::as_slice),
+        a.get("productIds").and_then(Json::as_array).map_or(&[][..], Vec::as_slice),
         "productIds",
     ) {
         Ok(ids) => ids,
@@ -289,10 +230,7 @@ pub fn collections<'a>(
                 Some("UPDATED_AT") => format!("{}{}", ts(&c.updated_at), id_key(c.id)),
                 _ => id_key(c.id),
             };
-            Item {
-                key,
-                node: collection_node(ctx, c),
-            }
+            Item { key, node: collection_node(ctx, c) }
         })
         .collect();
     drop(store);
@@ -303,10 +241,7 @@ pub fn collections<'a>(
 /// `collection(id:)`, `collectionByHandle(handle:)`, `collectionByIdentifier(identifier: {id | handle})`.
 pub fn find(store: &Store, a: &Map<String, Json>) -> Json {
     let by = a.get("identifier").and_then(Json::as_object).unwrap_or(a);
-    let found = match (
-        id_arg(by, "id", "Collection"),
-        by.get("handle").and_then(Json::as_str),
-    ) {
+    let found = match (id_arg(by, "id", "Collection"), by.get("handle").and_then(Json::as_str)) {
         (Some(id), _) => store.collections.get(&id),
         (None, Some(handle)) => store.collections.values().find(|c| c.handle == handle),
         _ => None,
@@ -325,31 +260,20 @@ pub fn owner_field<'a>(
     let store = ctx.store();
     match (kind, info.field_name()) {
         ("Collection", "products") => {
-            let members = store
-                .collections
-                .get(&id)
-                .map(|c| c.product_ids.clone())
-                .unwrap_or_default();
+            let members = store.collections.get(&id).map(|c| c.product_ids.clone()).unwrap_or_default();
             let items: Vec<Item> = members
                 .iter()
                 .enumerate()
                 .filter_map(|(i, p)| {
-                    store.products.get(p).map(|p| Item {
-                        key: format!("{i:08}"),
-                        node: product_node(ctx, &store, p),
-                    })
+                    store.products.get(p).map(|p| Item { key: format!("{i:08}"), node: product_node(ctx, &store, p) })
                 })
                 .collect();
             drop(store);
             paginate(ctx, info, &a, items).map(Some)
         }
         ("Collection", "hasProduct") => {
-            let has = id_arg(&a, "id", "Product").is_some_and(|p| {
-                store
-                    .collections
-                    .get(&id)
-                    .is_some_and(|c| c.product_ids.contains(&p))
-            });
+            let has = id_arg(&a, "id", "Product")
+                .is_some_and(|p| store.collections.get(&id).is_some_and(|c| c.product_ids.contains(&p)));
             Ok(Some(ResolvedValue::leaf(has)))
         }
         ("Product", "collections") => {
@@ -358,21 +282,14 @@ pub fn owner_field<'a>(
                 .collections
                 .values()
                 .filter(|c| c.product_ids.contains(&id) && query.matches("title", |f| lookup(c, f)))
-                .map(|c| Item {
-                    key: id_key(c.id),
-                    node: collection_node(ctx, c),
-                })
+                .map(|c| Item { key: id_key(c.id), node: collection_node(ctx, c) })
                 .collect();
             drop(store);
             paginate(ctx, info, &a, items).map(Some)
         }
         ("Product", "inCollection") => {
-            let has = id_arg(&a, "id", "Collection").is_some_and(|c| {
-                store
-                    .collections
-                    .get(&c)
-                    .is_some_and(|c| c.product_ids.contains(&id))
-            });
+            let has = id_arg(&a, "id", "Collection")
+                .is_some_and(|c| store.collections.get(&c).is_some_and(|c| c.product_ids.contains(&id)));
             Ok(Some(ResolvedValue::leaf(has)))
         }
         _ => Ok(None),

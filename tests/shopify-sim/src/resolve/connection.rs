@@ -24,8 +24,7 @@ pub struct Connection<'c> {
 
 /// Encodes an opaque cursor for a sort key.
 fn encode_cursor(key: &str) -> String {
-    base64::engine::general_purpose::STANDARD
-        .encode(serde_json::json!({"last_key": key}).to_string())
+    base64::engine::general_purpose::STANDARD.encode(serde_json::json!({"last_key": key}).to_string())
 }
 
 /// Decodes a cursor; a malformed one is a field error, as in Shopify.
@@ -35,11 +34,7 @@ fn decode_cursor(cursor: &str) -> Result<String, FieldError> {
         .ok()
         .and_then(|bytes| serde_json::from_slice::<Json>(&bytes).ok())
         .and_then(|v| v.get("last_key").and_then(Json::as_str).map(str::to_string))
-        .ok_or_else(|| {
-            field_error(format!(
-                "Invalid cursor for current pagination sort: {cursor}"
-            ))
-        })
+        .ok_or_else(|| field_error(format!("Invalid cursor for current pagination sort: {cursor}")))
 }
 
 /// Builds the page selected by the field's arguments from items sorted by key.
@@ -57,40 +52,20 @@ pub fn paginate<'c>(
             return Err(field_error("you must provide one of first or last"));
         }
         if first.or(last).unwrap_or(0) > MAX_PAGE {
-            return Err(field_error(format!(
-                "The connection can only return up to {MAX_PAGE} items per page"
-            )));
+            return Err(field_error(format!("The connection can only return up to {MAX_PAGE} items per page")));
         }
     }
     let reverse = args.get("reverse").and_then(Json::as_bool).unwrap_or(false);
     if reverse {
         items.reverse();
     }
-    let after = args
-        .get("after")
-        .and_then(Json::as_str)
-        .map(decode_cursor)
-        .transpose()?;
-    let before = args
-        .get("before")
-        .and_then(Json::as_str)
-        .map(decode_cursor)
-        .transpose()?;
+    let after = args.get("after").and_then(Json::as_str).map(decode_cursor).transpose()?;
+    let before = args.get("before").and_then(Json::as_str).map(decode_cursor).transpose()?;
     let past = |key: &str, bound: &str| if reverse { key < bound } else { key > bound };
-    let start = after.as_deref().map_or(0, |a| {
-        items
-            .iter()
-            .position(|i| past(&i.key, a))
-            .unwrap_or(items.len())
-    });
+    let start = after.as_deref().map_or(0, |a| items.iter().position(|i| past(&i.key, a)).unwrap_or(items.len()));
     let end = before
         .as_deref()
-        .map_or(items.len(), |b| {
-            items
-                .iter()
-                .position(|i| !past(b, &i.key))
-                .unwrap_or(items.len())
-        })
+        .map_or(items.len(), |b| items.iter().position(|i| !past(b, &i.key)).unwrap_or(items.len()))
         .max(start);
     let mut has_next = end < items.len();
     let mut has_previous = start > 0;
@@ -109,16 +84,8 @@ pub fn paginate<'c>(
             has_previous = true;
         }
     }
-    let items = window
-        .into_iter()
-        .map(|i| (encode_cursor(&i.key), i.node))
-        .collect();
-    Ok(ResolvedValue::object(Connection {
-        ty,
-        items,
-        has_next,
-        has_previous,
-    }))
+    let items = window.into_iter().map(|i| (encode_cursor(&i.key), i.node)).collect();
+    Ok(ResolvedValue::object(Connection { ty, items, has_next, has_previous }))
 }
 
 /// A sort key for an id (zero padded so string order is numeric order).
@@ -167,21 +134,13 @@ impl ObjectValue for Connection<'_> {
         match info.field_name() {
             "edges" => {
                 let edge_ty = info.field_definition().ty.inner_named_type().to_string();
-                Ok(ResolvedValue::list(self.items.iter().map(
-                    move |(cursor, node)| {
-                        ResolvedValue::object(Edge {
-                            ty: edge_ty.clone(),
-                            cursor,
-                            node,
-                        })
-                    },
-                )))
+                Ok(ResolvedValue::list(
+                    self.items
+                        .iter()
+                        .map(move |(cursor, node)| ResolvedValue::object(Edge { ty: edge_ty.clone(), cursor, node })),
+                ))
             }
-            "nodes" => Ok(ResolvedValue::list(
-                self.items
-                    .iter()
-                    .map(|(_, node)| ResolvedValue::object(NodeRef(node))),
-            )),
+            "nodes" => Ok(ResolvedValue::list(self.items.iter().map(|(_, node)| ResolvedValue::object(NodeRef(node))))),
             "pageInfo" => {
                 let page_info = serde_json::json!({
                     "hasNextPage": self.has_next,
@@ -205,8 +164,6 @@ impl ObjectValue for PageInfo {
     }
 
     fn resolve_field<'a>(&'a self, info: &'a ResolveInfo<'a>) -> Resolved<'a> {
-        Ok(ResolvedValue::leaf(leaf(
-            self.0.get(info.field_name()).cloned().unwrap_or(Json::Null),
-        )))
+        Ok(ResolvedValue::leaf(leaf(self.0.get(info.field_name()).cloned().unwrap_or(Json::Null))))
     }
 }

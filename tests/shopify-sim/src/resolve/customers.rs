@@ -11,21 +11,9 @@ use serde_json::{json, Map, Value as Json};
 
 /// A customer node.
 pub fn customer_node<'c>(ctx: &'c Ctx<'c>, store: &Store, c: &Customer) -> Node<'c> {
-    let orders = store
-        .orders
-        .values()
-        .filter(|o| o.customer_id == Some(c.id))
-        .count();
-    let name = [c.first_name.as_deref(), c.last_name.as_deref()]
-        .into_iter()
-        .flatten()
-        .collect::<Vec<_>>()
-        .join(" ");
-    let display = if name.is_empty() {
-        c.email.clone().unwrap_or_default()
-    } else {
-        name
-    };
+    let orders = store.orders.values().filter(|o| o.customer_id == Some(c.id)).count();
+    let name = [c.first_name.as_deref(), c.last_name.as_deref()].into_iter().flatten().collect::<Vec<_>>().join(" ");
+    let display = if name.is_empty() { c.email.clone().unwrap_or_default() } else { name };
     let fields = json!({
         "id": gid("Customer", c.id), "legacyResourceId": c.id.to_string(), "email": c.email, "phone": c.phone,
         "firstName": c.first_name, "lastName": c.last_name, "displayName": display, "note": c.note, "tags": c.tags,
@@ -63,10 +51,7 @@ pub fn customers<'a>(
                 _ => None,
             })
         })
-        .map(|c| Item {
-            key: sort_key(sort, &c.updated_at, &c.created_at, c.id),
-            node: customer_node(ctx, &store, c),
-        })
+        .map(|c| Item { key: sort_key(sort, &c.updated_at, &c.created_at, c.id), node: customer_node(ctx, &store, c) })
         .collect();
     drop(store);
     items.sort_by(|a, b| a.key.cmp(&b.key));
@@ -115,44 +100,24 @@ fn write(store: &mut Store, id: Option<u64>, input: &Json) -> u64 {
         }
     }
     if let Some(tags) = input.get("tags").and_then(Json::as_array) {
-        c.tags = tags
-            .iter()
-            .filter_map(Json::as_str)
-            .map(str::to_string)
-            .collect();
+        c.tags = tags.iter().filter_map(Json::as_str).map(str::to_string).collect();
     }
     if let Some(t) = input.get("taxExempt").and_then(Json::as_bool) {
         c.tax_exempt = t;
     }
     c.updated_at = t;
     let body = customer_payload(c);
-    store.emit(
-        if created {
-            "customers/create"
-        } else {
-            "customers/update"
-        },
-        body,
-    );
+    store.emit(if created { "customers/create" } else { "customers/update" }, body);
     id
 }
 
 fn email_taken(store: &Store, email: Option<&str>, except: Option<u64>) -> bool {
-    email.is_some_and(|e| {
-        store
-            .customers
-            .values()
-            .any(|c| c.email.as_deref() == Some(e) && Some(c.id) != except)
-    })
+    email.is_some_and(|e| store.customers.values().any(|c| c.email.as_deref() == Some(e) && Some(c.id) != except))
 }
 
 /// Finds a customer by email or creates one; returns its id.
 pub fn upsert_by_email(store: &mut Store, email: &str) -> u64 {
-    match store
-        .customers
-        .values()
-        .find(|c| c.email.as_deref() == Some(email))
-    {
+    match store.customers.values().find(|c| c.email.as_deref() == Some(email)) {
         Some(c) => c.id,
         None => write(store, None, &json!({"email": email})),
     }
@@ -170,33 +135,15 @@ pub fn customer_set(store: &mut Store, a: &Map<String, Json>) -> Json {
     let target = if let Some(raw) = s(&identifier, "id") {
         match parse_gid("Customer", raw).filter(|id| store.customers.contains_key(id)) {
             Some(id) => Some(id),
-            None => {
-                return fail(
-                    &["identifier", "id"],
-                    "Customer does not exist",
-                    "NOT_FOUND",
-                )
-            }
+            None => return fail(&["identifier", "id"], "Customer does not exist", "NOT_FOUND"),
         }
     } else if let Some(email) = s(&identifier, "email") {
         if s(&input, "email").is_some_and(|e| e != email) {
-            return fail(
-                &["input", "email"],
-                "The identifier and input values must match",
-                "INPUT_MISMATCH",
-            );
+            return fail(&["input", "email"], "The identifier and input values must match", "INPUT_MISMATCH");
         }
-        store
-            .customers
-            .values()
-            .find(|c| c.email.as_deref() == Some(email))
-            .map(|c| c.id)
+        store.customers.values().find(|c| c.email.as_deref() == Some(email)).map(|c| c.id)
     } else if let Some(phone) = s(&identifier, "phone") {
-        store
-            .customers
-            .values()
-            .find(|c| c.phone.as_deref() == Some(phone))
-            .map(|c| c.id)
+        store.customers.values().find(|c| c.phone.as_deref() == Some(phone)).map(|c| c.id)
     } else {
         None
     };
@@ -205,10 +152,7 @@ pub fn customer_set(store: &mut Store, a: &Map<String, Json>) -> Json {
     }
     let mut input = input;
     if target.is_none() && input.get("email").is_none() {
-        if let (Some(email), Some(map)) = (
-            s(&identifier, "email").map(str::to_string),
-            input.as_object_mut(),
-        ) {
+        if let (Some(email), Some(map)) = (s(&identifier, "email").map(str::to_string), input.as_object_mut()) {
             map.insert("email".into(), Json::String(email));
         }
     }
@@ -227,15 +171,8 @@ pub fn customer_create(store: &mut Store, a: &Map<String, Json>) -> Json {
         let e = UserError::new(&["email"], "Email has already been taken", None);
         return json!({"customer": null, "userErrors": user_errors(&[e])});
     }
-    if s(&input, "email").is_none()
-        && s(&input, "phone").is_none()
-        && s(&input, "lastName").is_none()
-    {
-        let e = UserError::new(
-            &["customer"],
-            "A name, phone number, or email address must be present",
-            None,
-        );
+    if s(&input, "email").is_none() && s(&input, "phone").is_none() && s(&input, "lastName").is_none() {
+        let e = UserError::new(&["customer"], "A name, phone number, or email address must be present", None);
         return json!({"customer": null, "userErrors": user_errors(&[e])});
     }
     let id = write(store, None, &input);

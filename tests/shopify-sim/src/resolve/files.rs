@@ -15,9 +15,7 @@ use rand::Rng;
 use serde_json::{json, Map, Value as Json};
 
 /// Image file extensions (a `MediaImage` when no content type is given).
-const IMAGE_EXTENSIONS: &[&str] = &[
-    "png", "jpg", "jpeg", "gif", "webp", "svg", "heic", "avif", "tif", "tiff", "bmp",
-];
+const IMAGE_EXTENSIONS: &[&str] = &["png", "jpg", "jpeg", "gif", "webp", "svg", "heic", "avif", "tif", "tiff", "bmp"];
 
 /// A refused file input: field path below the input, message, `FilesErrorCode`.
 pub type Refusal = (Vec<String>, String, &'static str);
@@ -34,11 +32,7 @@ fn cdn_url(base_url: &str, f: &FileRecord) -> String {
 pub fn file_node<'c>(ctx: &'c Ctx<'c>, f: &FileRecord) -> Node<'c> {
     let ready = f.status == "READY";
     let url = cdn_url(ctx.base_url, f);
-    let download_code = if f.kind == "MediaImage" {
-        "IMAGE_DOWNLOAD_FAILURE"
-    } else {
-        "GENERIC_FILE_DOWNLOAD_FAILURE"
-    };
+    let download_code = if f.kind == "MediaImage" { "IMAGE_DOWNLOAD_FAILURE" } else { "GENERIC_FILE_DOWNLOAD_FAILURE" };
     let errors: Vec<Json> = (!ready).then(|| json!({"code": download_code, "message": "File could not be processed: the staged upload never arrived.", "details": null})).into_iter().collect();
     let image = ready.then(|| json!({"id": gid("ImageSource", f.id), "url": url, "src": url, "originalSrc": url, "transformedSrc": url, "altText": f.alt, "width": null, "height": null}));
     let mut fields = json!({
@@ -65,11 +59,7 @@ fn field(name: &str) -> Vec<String> {
 }
 
 /// The file kind for a content type (or, without one, the MIME type or extension).
-fn kind_for(
-    content_type: Option<&str>,
-    mime: Option<&str>,
-    filename: &str,
-) -> Result<&'static str, Refusal> {
+fn kind_for(content_type: Option<&str>, mime: Option<&str>, filename: &str) -> Result<&'static str, Refusal> {
     match content_type {
         Some("IMAGE") => Ok("MediaImage"),
         Some("FILE") => Ok("GenericFile"),
@@ -79,15 +69,7 @@ fn kind_for(
             "INVALID",
         )),
         None if mime.is_some_and(|m| m.starts_with("image/")) => Ok("MediaImage"),
-        None if IMAGE_EXTENSIONS.contains(
-            &filename
-                .rsplit('.')
-                .next()
-                .unwrap_or("")
-                .to_lowercase()
-                .as_str(),
-        ) =>
-        {
+        None if IMAGE_EXTENSIONS.contains(&filename.rsplit('.').next().unwrap_or("").to_lowercase().as_str()) => {
             Ok("MediaImage")
         }
         None => Ok("GenericFile"),
@@ -96,9 +78,7 @@ fn kind_for(
 
 /// `name_XXXXXXXX.ext`: Shopify's APPEND_UUID resolution of a taken filename.
 fn with_uuid(filename: &str) -> String {
-    let suffix: String = (0..8)
-        .map(|_| format!("{:x}", rand::rng().random_range(0..16u8)))
-        .collect();
+    let suffix: String = (0..8).map(|_| format!("{:x}", rand::rng().random_range(0..16u8))).collect();
     match filename.rsplit_once('.') {
         Some((stem, ext)) => format!("{stem}_{suffix}.{ext}"),
         None => format!("{filename}_{suffix}"),
@@ -118,11 +98,7 @@ pub fn new_file(
     let key = key_of(base_url, &source);
     let upload = (key != source).then(|| store.uploads.get(key)).flatten();
     if upload.is_none() && !(source.starts_with("https://") || source.starts_with("http://")) {
-        return Err((
-            field("originalSource"),
-            "The image source URL is invalid.".into(),
-            "INVALID_IMAGE_SOURCE_URL",
-        ));
+        return Err((field("originalSource"), "The image source URL is invalid.".into(), "INVALID_IMAGE_SOURCE_URL"));
     }
     let alt = s("alt").map(str::to_string);
     if alt.as_ref().is_some_and(|a| a.chars().count() > MAX_ALT) {
@@ -132,18 +108,9 @@ pub fn new_file(
             "ALT_VALUE_LIMIT_EXCEEDED",
         ));
     }
-    let from_url = source
-        .split('?')
-        .next()
-        .unwrap_or("")
-        .rsplit('/')
-        .next()
-        .unwrap_or("")
-        .to_string();
-    let mut filename = s("filename")
-        .map(str::to_string)
-        .or_else(|| upload.map(|u| u.filename.clone()))
-        .unwrap_or(from_url);
+    let from_url = source.split('?').next().unwrap_or("").rsplit('/').next().unwrap_or("").to_string();
+    let mut filename =
+        s("filename").map(str::to_string).or_else(|| upload.map(|u| u.filename.clone())).unwrap_or(from_url);
     let mime_type = upload.map(|u| u.mime_type.clone());
     let kind = kind_for(content_type, mime_type.as_deref(), &filename)?;
     let taken = store.files.values().any(|f| f.filename == filename);
@@ -169,12 +136,7 @@ pub fn new_file(
         upload_key: upload.map(|u| u.key.clone()),
         size: arrived.as_ref().and_then(|(size, _)| *size),
         sha256: arrived.as_ref().and_then(|(_, sha)| sha.clone()),
-        status: if upload.is_some() && arrived.is_none() {
-            "FAILED"
-        } else {
-            "READY"
-        }
-        .to_string(),
+        status: if upload.is_some() && arrived.is_none() { "FAILED" } else { "READY" }.to_string(),
         original_source: source,
         created_at: t,
         updated_at: t,
@@ -184,13 +146,7 @@ pub fn new_file(
 /// Stores a new file (a REPLACE of an existing filename keeps that file's id); returns its id.
 pub fn insert_file(store: &mut Store, mut file: FileRecord, replace: bool) -> u64 {
     let existing = replace
-        .then(|| {
-            store
-                .files
-                .values()
-                .find(|f| f.filename == file.filename)
-                .map(|f| (f.id, f.created_at))
-        })
+        .then(|| store.files.values().find(|f| f.filename == file.filename).map(|f| (f.id, f.created_at)))
         .flatten();
     file.id = existing.map_or_else(|| store.next_id(), |(id, _)| id);
     if let Some((_, created_at)) = existing {
@@ -203,33 +159,20 @@ pub fn insert_file(store: &mut Store, mut file: FileRecord, replace: bool) -> u6
 
 fn files_error(prefix: &str, i: usize, refusal: Refusal) -> Json {
     let (rest, message, code) = refusal;
-    let field: Vec<String> = [prefix.to_string(), i.to_string()]
-        .into_iter()
-        .chain(rest)
-        .collect();
+    let field: Vec<String> = [prefix.to_string(), i.to_string()].into_iter().chain(rest).collect();
     json!({"field": field, "message": message, "code": code})
 }
 
 /// `fileCreate(files:)`: every file or none.
 pub fn file_create(ctx: &Ctx<'_>, store: &mut Store, a: &Map<String, Json>) -> Json {
-    let inputs = a
-        .get("files")
-        .and_then(Json::as_array)
-        .cloned()
-        .unwrap_or_default();
+    let inputs = a.get("files").and_then(Json::as_array).cloned().unwrap_or_default();
     let mut made = Vec::new();
     let mut errors = Vec::new();
     for (i, input) in inputs.iter().enumerate() {
-        match new_file(
-            store,
-            ctx.base_url,
-            input,
-            input.get("contentType").and_then(Json::as_str),
-        ) {
-            Ok(file) => made.push((
-                file,
-                input.get("duplicateResolutionMode").and_then(Json::as_str) == Some("REPLACE"),
-            )),
+        match new_file(store, ctx.base_url, input, input.get("contentType").and_then(Json::as_str)) {
+            Ok(file) => {
+                made.push((file, input.get("duplicateResolutionMode").and_then(Json::as_str) == Some("REPLACE")))
+            }
             Err(refusal) => errors.push(files_error("files", i, refusal)),
         }
     }
@@ -248,25 +191,16 @@ pub fn file_create(ctx: &Ctx<'_>, store: &mut Store, a: &Map<String, Json>) -> J
 
 /// The file a `MediaImage`/`GenericFile` gid names.
 pub fn file_id(store: &Store, raw: &str) -> Option<u64> {
-    ["MediaImage", "GenericFile"].iter().find_map(|kind| {
-        parse_gid(kind, raw).filter(|id| store.files.get(id).is_some_and(|f| f.kind == *kind))
-    })
+    ["MediaImage", "GenericFile"]
+        .iter()
+        .find_map(|kind| parse_gid(kind, raw).filter(|id| store.files.get(id).is_some_and(|f| f.kind == *kind)))
 }
 
 /// Checks one `FileUpdateInput`; the refusal when it cannot apply.
-fn check_update(
-    ctx: &Ctx<'_>,
-    store: &Store,
-    input: &Json,
-) -> Result<(u64, Option<FileRecord>), Refusal> {
+fn check_update(ctx: &Ctx<'_>, store: &Store, input: &Json) -> Result<(u64, Option<FileRecord>), Refusal> {
     let s = |k: &str| input.get(k).and_then(Json::as_str);
-    let id = file_id(store, s("id").unwrap_or("")).ok_or_else(|| {
-        (
-            field("id"),
-            "File does not exist.".to_string(),
-            "FILE_DOES_NOT_EXIST",
-        )
-    })?;
+    let id = file_id(store, s("id").unwrap_or(""))
+        .ok_or_else(|| (field("id"), "File does not exist.".to_string(), "FILE_DOES_NOT_EXIST"))?;
     let file = &store.files[&id];
     if s("alt").is_some_and(|a| a.chars().count() > MAX_ALT) {
         return Err((
@@ -286,13 +220,8 @@ fn check_update(
         }
     }
     for reference in ["referencesToAdd", "referencesToRemove"] {
-        for (j, r) in input
-            .get(reference)
-            .and_then(Json::as_array)
-            .into_iter()
-            .flatten()
-            .filter_map(Json::as_str)
-            .enumerate()
+        for (j, r) in
+            input.get(reference).and_then(Json::as_array).into_iter().flatten().filter_map(Json::as_str).enumerate()
         {
             let at = vec![reference.to_string(), j.to_string()];
             if parse_gid("Product", r).is_none() || file.kind != "MediaImage" {
@@ -317,11 +246,7 @@ fn check_update(
                 store,
                 ctx.base_url,
                 &json!({"originalSource": src, "filename": file.filename}),
-                Some(if file.kind == "MediaImage" {
-                    "IMAGE"
-                } else {
-                    "FILE"
-                }),
+                Some(if file.kind == "MediaImage" { "IMAGE" } else { "FILE" }),
             )
         })
         .transpose()?;
@@ -330,15 +255,9 @@ fn check_update(
 
 /// `fileUpdate(files:)`: alt, filename, a new source, and product references; every update or none.
 pub fn file_update(ctx: &Ctx<'_>, store: &mut Store, a: &Map<String, Json>) -> Json {
-    let inputs = a
-        .get("files")
-        .and_then(Json::as_array)
-        .cloned()
-        .unwrap_or_default();
-    let checked: Vec<Result<(u64, Option<FileRecord>), Refusal>> = inputs
-        .iter()
-        .map(|input| check_update(ctx, store, input))
-        .collect();
+    let inputs = a.get("files").and_then(Json::as_array).cloned().unwrap_or_default();
+    let checked: Vec<Result<(u64, Option<FileRecord>), Refusal>> =
+        inputs.iter().map(|input| check_update(ctx, store, input)).collect();
     let errors: Vec<Json> = checked
         .iter()
         .enumerate()
@@ -366,31 +285,14 @@ pub fn file_update(ctx: &Ctx<'_>, store: &mut Store, a: &Map<String, Json>) -> J
             }
         }
         for product in refs("referencesToRemove") {
-            store
-                .product_media
-                .entry(product)
-                .or_default()
-                .retain(|f| *f != id);
+            store.product_media.entry(product).or_default().retain(|f| *f != id);
         }
         let Some(file) = store.files.get_mut(&id) else {
             continue;
         };
         if let Some(new) = replacement {
-            (
-                file.original_source,
-                file.upload_key,
-                file.size,
-                file.sha256,
-                file.status,
-                file.mime_type,
-            ) = (
-                new.original_source,
-                new.upload_key,
-                new.size,
-                new.sha256,
-                new.status,
-                new.mime_type,
-            );
+            (file.original_source, file.upload_key, file.size, file.sha256, file.status, file.mime_type) =
+                (new.original_source, new.upload_key, new.size, new.sha256, new.status, new.mime_type);
         }
         if let Some(alt) = input.get("alt") {
             file.alt = alt.as_str().map(str::to_string);
@@ -429,12 +331,7 @@ pub fn file_delete(store: &mut Store, a: &Map<String, Json>) -> Json {
 fn lookup(f: &FileRecord, name: &str) -> Option<Vec<String>> {
     Some(match name {
         "filename" => vec![f.filename.clone()],
-        "media_type" => vec![if f.kind == "MediaImage" {
-            "IMAGE"
-        } else {
-            "GENERIC_FILE"
-        }
-        .to_string()],
+        "media_type" => vec![if f.kind == "MediaImage" { "IMAGE" } else { "GENERIC_FILE" }.to_string()],
         "status" => vec![f.status.to_lowercase()],
         "id" => vec![f.id.to_string()],
         "created_at" => vec![ts(&f.created_at)],
@@ -463,10 +360,7 @@ pub fn files<'a>(
                 Some("UPDATED_AT") => format!("{}{}", ts(&f.updated_at), id_key(f.id)),
                 _ => id_key(f.id),
             };
-            Item {
-                key,
-                node: file_node(ctx, f),
-            }
+            Item { key, node: file_node(ctx, f) }
         })
         .collect();
     drop(store);

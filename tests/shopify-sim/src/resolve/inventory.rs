@@ -11,11 +11,7 @@ use serde_json::{json, Map, Value as Json};
 
 /// Sum of `available` over every location of an item.
 pub fn available_total(store: &Store, item_id: u64) -> i64 {
-    store
-        .levels
-        .range((item_id, 0)..=(item_id, u64::MAX))
-        .map(|(_, l)| l.quantity("available"))
-        .sum()
+    store.levels.range((item_id, 0)..=(item_id, u64::MAX)).map(|(_, l)| l.quantity("available")).sum()
 }
 
 /// The `InventoryLevel` gid (it carries the item as a query string, like Shopify's).
@@ -26,11 +22,8 @@ pub fn level_gid(item_id: u64, location_id: u64) -> String {
 /// An inventory item node.
 pub fn item_node<'c>(ctx: &'c Ctx<'c>, store: &Store, i: &InventoryItem) -> Node<'c> {
     let locations = store.levels.range((i.id, 0)..=(i.id, u64::MAX)).count();
-    let duplicates = store
-        .inventory_items
-        .values()
-        .filter(|o| o.sku == i.sku && o.id != i.id && !i.sku.is_empty())
-        .count();
+    let duplicates =
+        store.inventory_items.values().filter(|o| o.sku == i.sku && o.id != i.id && !i.sku.is_empty()).count();
     let fields = json!({
         "id": gid("InventoryItem", i.id), "legacyResourceId": i.id.to_string(), "sku": i.sku, "tracked": i.tracked,
         "requiresShipping": i.requires_shipping, "createdAt": ts(&i.created_at), "updatedAt": ts(&i.updated_at),
@@ -48,12 +41,7 @@ pub fn level_node<'c>(ctx: &'c Ctx<'c>, l: &InventoryLevel) -> Node<'c> {
         "createdAt": ts(&l.created_at), "updatedAt": ts(&l.updated_at),
         "item": rel("InventoryItem", l.item_id), "location": rel("Location", l.location_id),
     });
-    Node::new(
-        ctx,
-        "InventoryLevel",
-        fields,
-        Rel::InventoryLevel(l.item_id, l.location_id),
-    )
+    Node::new(ctx, "InventoryLevel", fields, Rel::InventoryLevel(l.item_id, l.location_id))
 }
 
 /// A location node.
@@ -75,27 +63,15 @@ pub fn group_node<'c>(ctx: &'c Ctx<'c>, g: &AdjustmentGroup) -> Node<'c> {
         "id": gid("InventoryAdjustmentGroup", g.id), "createdAt": ts(&g.created_at), "reason": g.reason,
         "referenceDocumentUri": g.reference_document_uri, "app": null, "staffMember": null,
     });
-    Node::new(
-        ctx,
-        "InventoryAdjustmentGroup",
-        fields,
-        Rel::AdjustmentGroup(g.id),
-    )
+    Node::new(ctx, "InventoryAdjustmentGroup", fields, Rel::AdjustmentGroup(g.id))
 }
 
-fn levels_of<'c>(
-    ctx: &'c Ctx<'c>,
-    store: &Store,
-    filter: impl Fn(&InventoryLevel) -> bool,
-) -> Vec<Item<'c>> {
+fn levels_of<'c>(ctx: &'c Ctx<'c>, store: &Store, filter: impl Fn(&InventoryLevel) -> bool) -> Vec<Item<'c>> {
     store
         .levels
         .values()
         .filter(|l| filter(l))
-        .map(|l| Item {
-            key: format!("{}{}", id_key(l.location_id), id_key(l.item_id)),
-            node: level_node(ctx, l),
-        })
+        .map(|l| Item { key: format!("{}{}", id_key(l.location_id), id_key(l.item_id)), node: level_node(ctx, l) })
         .collect()
 }
 
@@ -119,9 +95,7 @@ pub fn item_field<'a>(
                 store
                     .levels
                     .get(&(id, loc))
-                    .map_or(ResolvedValue::null(), |l| {
-                        ResolvedValue::object(level_node(ctx, l))
-                    }),
+                    .map_or(ResolvedValue::null(), |l| ResolvedValue::object(level_node(ctx, l))),
             ))
         }
         "variants" => {
@@ -129,10 +103,7 @@ pub fn item_field<'a>(
                 .variants
                 .values()
                 .filter(|v| v.inventory_item_id == id)
-                .map(|v| Item {
-                    key: id_key(v.id),
-                    node: super::products::variant_node(ctx, &store, v),
-                })
+                .map(|v| Item { key: id_key(v.id), node: super::products::variant_node(ctx, &store, v) })
                 .collect();
             drop(store);
             paginate(ctx, info, &a, items).map(Some)
@@ -170,11 +141,7 @@ pub fn level_field<'a>(
         })
         .collect();
     drop(store);
-    Ok(Some(json_value(
-        ctx,
-        "InventoryQuantity",
-        &Json::Array(list),
-    )))
+    Ok(Some(json_value(ctx, "InventoryQuantity", &Json::Array(list))))
 }
 
 /// Relational fields of `Location`.
@@ -197,9 +164,7 @@ pub fn location_field<'a>(
                 store
                     .levels
                     .get(&(item, id))
-                    .map_or(ResolvedValue::null(), |l| {
-                        ResolvedValue::object(level_node(ctx, l))
-                    }),
+                    .map_or(ResolvedValue::null(), |l| ResolvedValue::object(level_node(ctx, l))),
             ))
         }
         _ => Ok(None),
@@ -217,21 +182,16 @@ pub fn group_field<'a>(
     }
     let a = args(info);
     let wanted = |key: &str, kind: &str| -> Option<Vec<u64>> {
-        a.get(key).and_then(Json::as_array).map(|l| {
-            l.iter()
-                .filter_map(Json::as_str)
-                .filter_map(|s| parse_gid(kind, s))
-                .collect()
-        })
+        a.get(key)
+            .and_then(Json::as_array)
+            .map(|l| l.iter().filter_map(Json::as_str).filter_map(|s| parse_gid(kind, s)).collect())
     };
     let items = wanted("inventoryItemIds", "InventoryItem");
     let locations = wanted("locationIds", "Location");
-    let names: Option<Vec<String>> = a.get("quantityNames").and_then(Json::as_array).map(|l| {
-        l.iter()
-            .filter_map(Json::as_str)
-            .map(str::to_string)
-            .collect()
-    });
+    let names: Option<Vec<String>> = a
+        .get("quantityNames")
+        .and_then(Json::as_array)
+        .map(|l| l.iter().filter_map(Json::as_str).map(str::to_string).collect());
     let store = ctx.store();
     let Some(group) = store.adjustment_groups.get(&id) else {
         return Ok(Some(ResolvedValue::null()));
@@ -273,10 +233,7 @@ pub fn inventory_items<'a>(
                 _ => None,
             })
         })
-        .map(|i| Item {
-            key: id_key(i.id),
-            node: item_node(ctx, &store, i),
-        })
+        .map(|i| Item { key: id_key(i.id), node: item_node(ctx, &store, i) })
         .collect();
     drop(store);
     paginate(ctx, info, a, items)
@@ -289,20 +246,14 @@ pub fn locations<'a>(
     a: &Map<String, Json>,
 ) -> Result<ResolvedValue<'a>, FieldError> {
     let query = Query::parse(a.get("query").and_then(Json::as_str));
-    let include_inactive = a
-        .get("includeInactive")
-        .and_then(Json::as_bool)
-        .unwrap_or(false);
+    let include_inactive = a.get("includeInactive").and_then(Json::as_bool).unwrap_or(false);
     let store = ctx.store();
     let items = store
         .locations
         .values()
         .filter(|l| include_inactive || l.is_active)
         .filter(|l| query.matches("name", |f| (f == "name").then(|| vec![l.name.clone()])))
-        .map(|l| Item {
-            key: format!("{}{}", l.name.to_lowercase(), id_key(l.id)),
-            node: location_node(ctx, l),
-        })
+        .map(|l| Item { key: format!("{}{}", l.name.to_lowercase(), id_key(l.id)), node: location_node(ctx, l) })
         .collect();
     drop(store);
     paginate(ctx, info, a, items)
@@ -312,17 +263,12 @@ pub fn locations<'a>(
 pub fn inventory_level<'a>(ctx: &'a Ctx<'a>, a: &Map<String, Json>) -> ResolvedValue<'a> {
     let raw = a.get("id").and_then(Json::as_str).unwrap_or("");
     let loc = parse_gid("InventoryLevel", raw);
-    let item = raw
-        .split_once("inventory_item_id=")
-        .and_then(|(_, i)| i.parse::<u64>().ok());
+    let item = raw.split_once("inventory_item_id=").and_then(|(_, i)| i.parse::<u64>().ok());
     let store = ctx.store();
     match (item, loc) {
-        (Some(i), Some(l)) => store
-            .levels
-            .get(&(i, l))
-            .map_or(ResolvedValue::null(), |lv| {
-                ResolvedValue::object(level_node(ctx, lv))
-            }),
+        (Some(i), Some(l)) => {
+            store.levels.get(&(i, l)).map_or(ResolvedValue::null(), |lv| ResolvedValue::object(level_node(ctx, lv)))
+        }
         _ => ResolvedValue::null(),
     }
 }

@@ -32,15 +32,8 @@ const REASONS: &[&str] = &[
 ];
 
 /// Quantity names that can be adjusted by delta.
-const ADJUSTABLE: &[&str] = &[
-    "available",
-    "committed",
-    "damaged",
-    "incoming",
-    "quality_control",
-    "reserved",
-    "safety_stock",
-];
+const ADJUSTABLE: &[&str] =
+    &["available", "committed", "damaged", "incoming", "quality_control", "reserved", "safety_stock"];
 
 fn group_payload(group: Option<u64>, errors: &[UserError]) -> Json {
     json!({"inventoryAdjustmentGroup": group.map(|g| rel("InventoryAdjustmentGroup", g)), "userErrors": user_errors(errors)})
@@ -55,54 +48,22 @@ struct Line {
 }
 
 /// Validates item, location, stocking and compare-and-set of line `i` (`list` names the input list).
-fn check_line(
-    store: &Store,
-    q: &Json,
-    i: usize,
-    list: &str,
-    name: &str,
-    value_key: &str,
-) -> Result<Line, UserError> {
+fn check_line(store: &Store, q: &Json, i: usize, list: &str, name: &str, value_key: &str) -> Result<Line, UserError> {
     let idx = i.to_string();
-    let at = |f: &str| {
-        vec![
-            "input".to_string(),
-            list.to_string(),
-            idx.clone(),
-            f.to_string(),
-        ]
-    };
+    let at = |f: &str| vec!["input".to_string(), list.to_string(), idx.clone(), f.to_string()];
     let err = |f: &str, msg: &str, code: &str| UserError {
         field: Some(at(f)),
         message: msg.to_string(),
         code: Some(code.to_string()),
     };
-    let item = q
-        .get("inventoryItemId")
-        .and_then(Json::as_str)
-        .and_then(|s| parse_gid("InventoryItem", s));
-    let item = item
-        .filter(|i| store.inventory_items.contains_key(i))
-        .ok_or_else(|| {
-            err(
-                "inventoryItemId",
-                "The specified inventory item could not be found.",
-                "INVALID_INVENTORY_ITEM",
-            )
-        })?;
-    let location = q
-        .get("locationId")
-        .and_then(Json::as_str)
-        .and_then(|s| parse_gid("Location", s));
+    let item = q.get("inventoryItemId").and_then(Json::as_str).and_then(|s| parse_gid("InventoryItem", s));
+    let item = item.filter(|i| store.inventory_items.contains_key(i)).ok_or_else(|| {
+        err("inventoryItemId", "The specified inventory item could not be found.", "INVALID_INVENTORY_ITEM")
+    })?;
+    let location = q.get("locationId").and_then(Json::as_str).and_then(|s| parse_gid("Location", s));
     let location = location
         .filter(|l| store.locations.contains_key(l))
-        .ok_or_else(|| {
-            err(
-                "locationId",
-                "The specified location could not be found.",
-                "INVALID_LOCATION",
-            )
-        })?;
+        .ok_or_else(|| err("locationId", "The specified location could not be found.", "INVALID_LOCATION"))?;
     let level = store.levels.get(&(item, location)).ok_or_else(|| {
         err(
             "locationId",
@@ -113,27 +74,15 @@ fn check_line(
     let value = q.get(value_key).and_then(Json::as_i64).unwrap_or(0);
     // Set: the total within ±1,000,000,000; adjust: a change within ±2,000,000,000 (Shopify's wording per mutation).
     let (limit, what, bound) = if list == "quantities" {
-        (
-            limits::SET_QUANTITY_LIMIT,
-            "total quantity",
-            "1,000,000,000",
-        )
+        (limits::SET_QUANTITY_LIMIT, "total quantity", "1,000,000,000")
     } else {
         (limits::ADJUST_QUANTITY_LIMIT, "quantity", "2,000,000,000")
     };
     if value > limit {
-        return Err(err(
-            value_key,
-            &format!("The {what} can't be higher than {bound}."),
-            "INVALID_QUANTITY_TOO_HIGH",
-        ));
+        return Err(err(value_key, &format!("The {what} can't be higher than {bound}."), "INVALID_QUANTITY_TOO_HIGH"));
     }
     if value < -limit {
-        return Err(err(
-            value_key,
-            &format!("The {what} can't be lower than -{bound}."),
-            "INVALID_QUANTITY_TOO_LOW",
-        ));
+        return Err(err(value_key, &format!("The {what} can't be lower than -{bound}."), "INVALID_QUANTITY_TOO_LOW"));
     }
     match q.get("changeFromQuantity") {
         None => Err(err(
@@ -159,36 +108,21 @@ fn check_line(
 
 fn check_reason(input: &Json) -> Option<UserError> {
     let reason = input.get("reason").and_then(Json::as_str).unwrap_or("");
-    (!REASONS.contains(&reason)).then(|| {
-        UserError::new(
-            &["input", "reason"],
-            "The specified reason is invalid.",
-            Some("INVALID_REASON"),
-        )
-    })
+    (!REASONS.contains(&reason))
+        .then(|| UserError::new(&["input", "reason"], "The specified reason is invalid.", Some("INVALID_REASON")))
 }
 
 /// Records changes as an adjustment group, emits level webhooks, returns the group id.
 fn record(store: &mut Store, input: &Json, changes: Vec<InventoryChange>) -> u64 {
     let id = store.next_id();
-    let touched: HashSet<(u64, u64)> = changes
-        .iter()
-        .filter(|c| c.delta != 0)
-        .map(|c| (c.item_id, c.location_id))
-        .collect();
+    let touched: HashSet<(u64, u64)> =
+        changes.iter().filter(|c| c.delta != 0).map(|c| (c.item_id, c.location_id)).collect();
     store.adjustment_groups.insert(
         id,
         AdjustmentGroup {
             id,
-            reason: input
-                .get("reason")
-                .and_then(Json::as_str)
-                .unwrap_or("")
-                .to_string(),
-            reference_document_uri: input
-                .get("referenceDocumentUri")
-                .and_then(Json::as_str)
-                .map(str::to_string),
+            reason: input.get("reason").and_then(Json::as_str).unwrap_or("").to_string(),
+            reference_document_uri: input.get("referenceDocumentUri").and_then(Json::as_str).map(str::to_string),
             changes,
             created_at: now(),
         },
@@ -205,13 +139,7 @@ fn record(store: &mut Store, input: &Json, changes: Vec<InventoryChange>) -> u64
 }
 
 /// The change entries for a level after `name` moved by `delta` (setting `available` also moves `on_hand`).
-fn changes_for(
-    store: &Store,
-    item: u64,
-    location: u64,
-    name: &str,
-    delta: i64,
-) -> Vec<InventoryChange> {
+fn changes_for(store: &Store, item: u64, location: u64, name: &str, delta: i64) -> Vec<InventoryChange> {
     let level = &store.levels[&(item, location)];
     let mut names = vec![name.to_string()];
     if name == "available" {
@@ -234,11 +162,7 @@ fn changes_for(
 /// `inventorySetQuantities(input:)`: absolute quantities, all-or-nothing.
 pub fn set_quantities(store: &mut Store, a: &Map<String, Json>) -> Json {
     let input = a.get("input").cloned().unwrap_or(Json::Null);
-    let name = input
-        .get("name")
-        .and_then(Json::as_str)
-        .unwrap_or("")
-        .to_string();
+    let name = input.get("name").and_then(Json::as_str).unwrap_or("").to_string();
     if name != "available" && name != "on_hand" {
         let e = UserError::new(
             &["input", "name"],
@@ -250,11 +174,7 @@ pub fn set_quantities(store: &mut Store, a: &Map<String, Json>) -> Json {
     if let Some(e) = check_reason(&input) {
         return group_payload(None, &[e]);
     }
-    let quantities = input
-        .get("quantities")
-        .and_then(Json::as_array)
-        .cloned()
-        .unwrap_or_default();
+    let quantities = input.get("quantities").and_then(Json::as_array).cloned().unwrap_or_default();
     let mut errors = Vec::new();
     let mut lines = Vec::new();
     let mut seen = HashSet::new();
@@ -274,9 +194,7 @@ pub fn set_quantities(store: &mut Store, a: &Map<String, Json>) -> Json {
     }
     let mut changes = Vec::new();
     for line in &lines {
-        let delta = store
-            .set_quantity(line.item, line.location, &name, line.value)
-            .unwrap_or(0);
+        let delta = store.set_quantity(line.item, line.location, &name, line.value).unwrap_or(0);
         changes.extend(changes_for(store, line.item, line.location, &name, delta));
     }
     let group = record(store, &input, changes);
@@ -286,11 +204,7 @@ pub fn set_quantities(store: &mut Store, a: &Map<String, Json>) -> Json {
 /// `inventoryAdjustQuantities(input:)`: deltas, all-or-nothing.
 pub fn adjust_quantities(store: &mut Store, a: &Map<String, Json>) -> Json {
     let input = a.get("input").cloned().unwrap_or(Json::Null);
-    let name = input
-        .get("name")
-        .and_then(Json::as_str)
-        .unwrap_or("")
-        .to_string();
+    let name = input.get("name").and_then(Json::as_str).unwrap_or("").to_string();
     if !ADJUSTABLE.contains(&name.as_str()) {
         let e = UserError::new(
             &["input", "name"],
@@ -302,11 +216,7 @@ pub fn adjust_quantities(store: &mut Store, a: &Map<String, Json>) -> Json {
     if let Some(e) = check_reason(&input) {
         return group_payload(None, &[e]);
     }
-    let list = input
-        .get("changes")
-        .and_then(Json::as_array)
-        .cloned()
-        .unwrap_or_default();
+    let list = input.get("changes").and_then(Json::as_array).cloned().unwrap_or_default();
     let mut errors = Vec::new();
     let mut lines = Vec::new();
     for (i, c) in list.iter().enumerate() {
@@ -331,13 +241,7 @@ pub fn adjust_quantities(store: &mut Store, a: &Map<String, Json>) -> Json {
     for line in &lines {
         let current = store.levels[&(line.item, line.location)].quantity(&name);
         store.set_quantity(line.item, line.location, &name, current + line.value);
-        changes.extend(changes_for(
-            store,
-            line.item,
-            line.location,
-            &name,
-            line.value,
-        ));
+        changes.extend(changes_for(store, line.item, line.location, &name, line.value));
     }
     let group = record(store, &input, changes);
     group_payload(Some(group), &[])
@@ -356,11 +260,7 @@ pub fn activate(store: &mut Store, a: &Map<String, Json>) -> Json {
         .and_then(|s| parse_gid("Location", s))
         .filter(|l| store.locations.contains_key(l));
     let (Some(item), Some(loc)) = (item, loc) else {
-        let e = UserError::new(
-            &["inventoryItemId"],
-            "Inventory item or location not found",
-            None,
-        );
+        let e = UserError::new(&["inventoryItemId"], "Inventory item or location not found", None);
         return json!({"inventoryLevel": null, "userErrors": user_errors(&[e])});
     };
     store.activate(item, loc);
@@ -374,7 +274,8 @@ pub fn activate(store: &mut Store, a: &Map<String, Json>) -> Json {
 /// `inventoryBulkToggleActivation(inventoryItemId:, inventoryItemUpdates:)`: stocks an item at
 /// several locations (or unstocks it) in one call; all updates are checked before any applies.
 pub fn bulk_toggle_activation(store: &mut Store, a: &Map<String, Json>) -> Json {
-    let failed = |e: UserError| json!({"inventoryItem": null, "inventoryLevels": null, "userErrors": user_errors(&[e])});
+    let failed =
+        |e: UserError| json!({"inventoryItem": null, "inventoryLevels": null, "userErrors": user_errors(&[e])});
     let item = a
         .get("inventoryItemId")
         .and_then(Json::as_str)
@@ -388,13 +289,7 @@ pub fn bulk_toggle_activation(store: &mut Store, a: &Map<String, Json>) -> Json 
         ));
     };
     let mut updates = Vec::new();
-    for (i, u) in a
-        .get("inventoryItemUpdates")
-        .and_then(Json::as_array)
-        .into_iter()
-        .flatten()
-        .enumerate()
-    {
+    for (i, u) in a.get("inventoryItemUpdates").and_then(Json::as_array).into_iter().flatten().enumerate() {
         let loc = u
             .get("locationId")
             .and_then(Json::as_str)
@@ -407,20 +302,11 @@ pub fn bulk_toggle_activation(store: &mut Store, a: &Map<String, Json>) -> Json 
                 Some("LOCATION_NOT_FOUND"),
             ));
         };
-        updates.push((
-            loc,
-            u.get("activate").and_then(Json::as_bool).unwrap_or(true),
-        ));
+        updates.push((loc, u.get("activate").and_then(Json::as_bool).unwrap_or(true)));
     }
-    let stocked_after = store
-        .levels
-        .keys()
-        .filter(|(i, l)| *i == item && !updates.iter().any(|(loc, on)| loc == l && !on))
-        .count()
-        + updates
-            .iter()
-            .filter(|(loc, on)| *on && !store.levels.contains_key(&(item, *loc)))
-            .count();
+    let stocked_after =
+        store.levels.keys().filter(|(i, l)| *i == item && !updates.iter().any(|(loc, on)| loc == l && !on)).count()
+            + updates.iter().filter(|(loc, on)| *on && !store.levels.contains_key(&(item, *loc))).count();
     if stocked_after == 0 {
         return failed(UserError::new(
             &["inventoryItemUpdates"],

@@ -34,29 +34,16 @@ fn touched(store: &mut Store, product: u64) {
 
 /// A deprecated `userErrors` list mirroring `mediaUserErrors` without codes.
 fn without_codes(errors: &[Json]) -> Vec<Json> {
-    errors
-        .iter()
-        .map(|e| json!({"field": e["field"], "message": e["message"]}))
-        .collect()
+    errors.iter().map(|e| json!({"field": e["field"], "message": e["message"]})).collect()
 }
 
 /// `productCreateMedia(productId:, media:)` (deprecated in 2026-04, still served): images appended in order.
 pub fn create_media(ctx: &Ctx<'_>, store: &mut Store, a: &Map<String, Json>) -> Json {
     let fail = |errors: Vec<Json>| json!({"media": null, "product": null, "mediaUserErrors": errors, "userErrors": without_codes(&errors)});
-    let Some(product) =
-        id_arg(a, "productId", "Product").filter(|p| store.products.contains_key(p))
-    else {
-        return fail(vec![media_error(
-            &path(&["productId"]),
-            "Product does not exist",
-            "PRODUCT_DOES_NOT_EXIST",
-        )]);
+    let Some(product) = id_arg(a, "productId", "Product").filter(|p| store.products.contains_key(p)) else {
+        return fail(vec![media_error(&path(&["productId"]), "Product does not exist", "PRODUCT_DOES_NOT_EXIST")]);
     };
-    let inputs = a
-        .get("media")
-        .and_then(Json::as_array)
-        .cloned()
-        .unwrap_or_default();
+    let inputs = a.get("media").and_then(Json::as_array).cloned().unwrap_or_default();
     if store.product_media.get(&product).map_or(0, Vec::len) + inputs.len() > MAX_PRODUCT_MEDIA {
         return fail(vec![media_error(
             &path(&["media"]),
@@ -67,10 +54,7 @@ pub fn create_media(ctx: &Ctx<'_>, store: &mut Store, a: &Map<String, Json>) -> 
     let mut made = Vec::new();
     let mut errors = Vec::new();
     for (i, input) in inputs.iter().enumerate() {
-        let kind = input
-            .get("mediaContentType")
-            .and_then(Json::as_str)
-            .unwrap_or("");
+        let kind = input.get("mediaContentType").and_then(Json::as_str).unwrap_or("");
         if kind != "IMAGE" {
             errors.push(media_error(
                 &path(&["media", &i.to_string(), "mediaContentType"]),
@@ -81,20 +65,15 @@ pub fn create_media(ctx: &Ctx<'_>, store: &mut Store, a: &Map<String, Json>) -> 
         }
         match new_file(store, ctx.base_url, input, Some("IMAGE")) {
             Ok(file) => made.push(file),
-            Err((rest, message, _)) => errors.push(media_error(
-                &[path(&["media", &i.to_string()]), rest].concat(),
-                message,
-                "INVALID",
-            )),
+            Err((rest, message, _)) => {
+                errors.push(media_error(&[path(&["media", &i.to_string()]), rest].concat(), message, "INVALID"))
+            }
         }
     }
     if !errors.is_empty() {
         return fail(errors);
     }
-    let ids: Vec<u64> = made
-        .into_iter()
-        .map(|f| insert_file(store, f, false))
-        .collect();
+    let ids: Vec<u64> = made.into_iter().map(|f| insert_file(store, f, false)).collect();
     store.product_media.entry(product).or_default().extend(&ids);
     touched(store, product);
     let media: Vec<Json> = ids.iter().map(|id| rel("MediaImage", *id)).collect();
@@ -107,17 +86,9 @@ fn media_of_product(store: &Store, product: u64, ids: &[&str], at: &str) -> Resu
         .enumerate()
         .map(|(i, raw)| {
             let id = file_id(store, raw).ok_or_else(|| {
-                media_error(
-                    &path(&[at, &i.to_string()]),
-                    "Media does not exist",
-                    "MEDIA_DOES_NOT_EXIST",
-                )
+                media_error(&path(&[at, &i.to_string()]), "Media does not exist", "MEDIA_DOES_NOT_EXIST")
             })?;
-            if store
-                .product_media
-                .get(&product)
-                .is_some_and(|m| m.contains(&id))
-            {
+            if store.product_media.get(&product).is_some_and(|m| m.contains(&id)) {
                 Ok(id)
             } else {
                 Err(media_error(
@@ -133,22 +104,11 @@ fn media_of_product(store: &Store, product: u64, ids: &[&str], at: &str) -> Resu
 /// `productDeleteMedia(productId:, mediaIds:)`: the media are deleted.
 pub fn delete_media(store: &mut Store, a: &Map<String, Json>) -> Json {
     let fail = |e: Json| json!({"deletedMediaIds": null, "deletedProductImageIds": null, "product": null, "mediaUserErrors": [e], "userErrors": without_codes(std::slice::from_ref(&e))});
-    let Some(product) =
-        id_arg(a, "productId", "Product").filter(|p| store.products.contains_key(p))
-    else {
-        return fail(media_error(
-            &path(&["productId"]),
-            "Product does not exist",
-            "PRODUCT_DOES_NOT_EXIST",
-        ));
+    let Some(product) = id_arg(a, "productId", "Product").filter(|p| store.products.contains_key(p)) else {
+        return fail(media_error(&path(&["productId"]), "Product does not exist", "PRODUCT_DOES_NOT_EXIST"));
     };
-    let raw: Vec<&str> = a
-        .get("mediaIds")
-        .and_then(Json::as_array)
-        .into_iter()
-        .flatten()
-        .filter_map(Json::as_str)
-        .collect();
+    let raw: Vec<&str> =
+        a.get("mediaIds").and_then(Json::as_array).into_iter().flatten().filter_map(Json::as_str).collect();
     let ids = match media_of_product(store, product, &raw, "mediaIds") {
         Ok(ids) => ids,
         Err(e) => return fail(e),
@@ -163,24 +123,13 @@ pub fn delete_media(store: &mut Store, a: &Map<String, Json>) -> Json {
 
 /// `productReorderMedia(id:, moves:)`: each move puts a media at a zero-based position.
 pub fn reorder_media(store: &mut Store, a: &Map<String, Json>) -> Json {
-    let fail = |e: Json| json!({"job": null, "mediaUserErrors": [e], "userErrors": without_codes(std::slice::from_ref(&e))});
-    let Some(product) = id_arg(a, "id", "Product").filter(|p| store.products.contains_key(p))
-    else {
-        return fail(media_error(
-            &path(&["id"]),
-            "Product does not exist",
-            "PRODUCT_DOES_NOT_EXIST",
-        ));
+    let fail =
+        |e: Json| json!({"job": null, "mediaUserErrors": [e], "userErrors": without_codes(std::slice::from_ref(&e))});
+    let Some(product) = id_arg(a, "id", "Product").filter(|p| store.products.contains_key(p)) else {
+        return fail(media_error(&path(&["id"]), "Product does not exist", "PRODUCT_DOES_NOT_EXIST"));
     };
-    let moves = a
-        .get("moves")
-        .and_then(Json::as_array)
-        .cloned()
-        .unwrap_or_default();
-    let raw: Vec<&str> = moves
-        .iter()
-        .map(|m| m.get("id").and_then(Json::as_str).unwrap_or(""))
-        .collect();
+    let moves = a.get("moves").and_then(Json::as_array).cloned().unwrap_or_default();
+    let raw: Vec<&str> = moves.iter().map(|m| m.get("id").and_then(Json::as_str).unwrap_or("")).collect();
     let ids = match media_of_product(store, product, &raw, "moves") {
         Ok(ids) => ids,
         Err(e) => return fail(e),
@@ -189,10 +138,7 @@ pub fn reorder_media(store: &mut Store, a: &Map<String, Json>) -> Json {
     for (id, m) in ids.iter().zip(&moves) {
         let to = m
             .get("newPosition")
-            .and_then(|p| {
-                p.as_u64()
-                    .or_else(|| p.as_str().and_then(|s| s.parse().ok()))
-            })
+            .and_then(|p| p.as_u64().or_else(|| p.as_str().and_then(|s| s.parse().ok())))
             .unwrap_or(0) as usize;
         media.retain(|x| x != id);
         media.insert(to.min(media.len()), *id);
@@ -204,20 +150,10 @@ pub fn reorder_media(store: &mut Store, a: &Map<String, Json>) -> Json {
 /// `productVariantAppendMedia` (`append`) / `productVariantDetachMedia`: one image per variant.
 pub fn variant_media(store: &mut Store, a: &Map<String, Json>, append: bool) -> Json {
     let fail = |e: Json| json!({"product": null, "productVariants": null, "userErrors": [e]});
-    let Some(product) =
-        id_arg(a, "productId", "Product").filter(|p| store.products.contains_key(p))
-    else {
-        return fail(media_error(
-            &path(&["productId"]),
-            "Product does not exist",
-            "PRODUCT_DOES_NOT_EXIST",
-        ));
+    let Some(product) = id_arg(a, "productId", "Product").filter(|p| store.products.contains_key(p)) else {
+        return fail(media_error(&path(&["productId"]), "Product does not exist", "PRODUCT_DOES_NOT_EXIST"));
     };
-    let pairs = a
-        .get("variantMedia")
-        .and_then(Json::as_array)
-        .cloned()
-        .unwrap_or_default();
+    let pairs = a.get("variantMedia").and_then(Json::as_array).cloned().unwrap_or_default();
     let mut planned = Vec::new();
     for (i, pair) in pairs.iter().enumerate() {
         let at = |f: &str| path(&["variantMedia", &i.to_string(), f]);
@@ -225,12 +161,7 @@ pub fn variant_media(store: &mut Store, a: &Map<String, Json>, append: bool) -> 
             .get("variantId")
             .and_then(Json::as_str)
             .and_then(|v| parse_gid("ProductVariant", v))
-            .filter(|v| {
-                store
-                    .variants
-                    .get(v)
-                    .is_some_and(|x| x.product_id == product)
-            });
+            .filter(|v| store.variants.get(v).is_some_and(|x| x.product_id == product));
         let Some(variant) = variant else {
             return fail(media_error(
                 &at("variantId"),
@@ -238,13 +169,8 @@ pub fn variant_media(store: &mut Store, a: &Map<String, Json>, append: bool) -> 
                 "PRODUCT_VARIANT_DOES_NOT_EXIST_ON_PRODUCT",
             ));
         };
-        let raw: Vec<&str> = pair
-            .get("mediaIds")
-            .and_then(Json::as_array)
-            .into_iter()
-            .flatten()
-            .filter_map(Json::as_str)
-            .collect();
+        let raw: Vec<&str> =
+            pair.get("mediaIds").and_then(Json::as_array).into_iter().flatten().filter_map(Json::as_str).collect();
         if append && raw.len() > 1 {
             return fail(media_error(
                 &at("mediaIds"),
@@ -256,18 +182,10 @@ pub fn variant_media(store: &mut Store, a: &Map<String, Json>, append: bool) -> 
             Ok(ids) => ids,
             Err(e) => return fail(e),
         };
-        let current = store
-            .variant_media
-            .get(&variant)
-            .cloned()
-            .unwrap_or_default();
+        let current = store.variant_media.get(&variant).cloned().unwrap_or_default();
         for id in &ids {
             if append && store.files.get(id).is_some_and(|f| f.status != "READY") {
-                return fail(media_error(
-                    &at("mediaIds"),
-                    "Media is not ready to be attached",
-                    "NON_READY_MEDIA",
-                ));
+                return fail(media_error(&at("mediaIds"), "Media is not ready to be attached", "NON_READY_MEDIA"));
             }
             if append && !current.is_empty() {
                 return fail(media_error(
@@ -294,28 +212,18 @@ pub fn variant_media(store: &mut Store, a: &Map<String, Json>, append: bool) -> 
             media.retain(|m| !ids.contains(m));
         }
     }
-    let variants: Vec<Json> = planned
-        .iter()
-        .map(|(v, _)| rel("ProductVariant", *v))
-        .collect();
+    let variants: Vec<Json> = planned.iter().map(|(v, _)| rel("ProductVariant", *v)).collect();
     json!({"product": rel("Product", product), "productVariants": variants, "userErrors": []})
 }
 
 /// One entry of `productSet`'s `files`: a file already in the shop, or a new one.
 pub enum SetFile {
-    Existing {
-        id: u64,
-        alt: Option<Option<String>>,
-    },
+    Existing { id: u64, alt: Option<Option<String>> },
     New(Box<FileRecord>),
 }
 
 /// Checks `productSet`'s `files` (None when absent) before anything is written.
-pub fn check_set_files(
-    store: &Store,
-    base_url: &str,
-    input: &Json,
-) -> Result<Option<Vec<SetFile>>, UserError> {
+pub fn check_set_files(store: &Store, base_url: &str, input: &Json) -> Result<Option<Vec<SetFile>>, UserError> {
     let Some(list) = input.get("files").and_then(Json::as_array) else {
         return Ok(None);
     };
@@ -330,10 +238,7 @@ pub fn check_set_files(
         .enumerate()
         .map(|(i, f)| match f.get("id").and_then(Json::as_str) {
             Some(raw) => file_id(store, raw)
-                .map(|id| SetFile::Existing {
-                    id,
-                    alt: f.get("alt").map(|a| a.as_str().map(str::to_string)),
-                })
+                .map(|id| SetFile::Existing { id, alt: f.get("alt").map(|a| a.as_str().map(str::to_string)) })
                 .ok_or_else(|| {
                     UserError::new(
                         &["input", "files", &i.to_string(), "id"],
@@ -341,18 +246,13 @@ pub fn check_set_files(
                         Some("INVALID_INPUT"),
                     )
                 }),
-            None => new_file(
-                store,
-                base_url,
-                f,
-                f.get("contentType").and_then(Json::as_str),
-            )
-            .map(|f| SetFile::New(Box::new(f)))
-            .map_err(|(rest, message, _)| UserError {
-                field: Some([path(&["input", "files", &i.to_string()]), rest].concat()),
-                message,
-                code: Some("INVALID_INPUT".into()),
-            }),
+            None => new_file(store, base_url, f, f.get("contentType").and_then(Json::as_str))
+                .map(|f| SetFile::New(Box::new(f)))
+                .map_err(|(rest, message, _)| UserError {
+                    field: Some([path(&["input", "files", &i.to_string()]), rest].concat()),
+                    message,
+                    code: Some("INVALID_INPUT".into()),
+                }),
         })
         .collect::<Result<Vec<_>, _>>()
         .map(Some)
@@ -373,32 +273,21 @@ pub fn apply_set_files(store: &mut Store, product: u64, files: Vec<SetFile>, inp
             SetFile::New(file) => insert_file(store, *file, false),
         })
         .collect();
-    let variant_ids = store
-        .products
-        .get(&product)
-        .map(|p| p.variant_ids.clone())
-        .unwrap_or_default();
+    let variant_ids = store.products.get(&product).map(|p| p.variant_ids.clone()).unwrap_or_default();
     for vid in &variant_ids {
         if let Some(media) = store.variant_media.get_mut(vid) {
             media.retain(|m| ids.contains(m));
         }
     }
-    let inputs = input
-        .get("variants")
-        .and_then(Json::as_array)
-        .cloned()
-        .unwrap_or_default();
+    let inputs = input.get("variants").and_then(Json::as_array).cloned().unwrap_or_default();
     for (vid, v) in variant_ids.iter().zip(&inputs) {
         let Some(want) = v.get("file") else { continue };
         let named = |f: &&u64| {
             let Some(file) = store.files.get(f) else {
                 return false;
             };
-            want.get("id")
-                .and_then(Json::as_str)
-                .is_some_and(|raw| file_id(store, raw) == Some(**f))
-                || want.get("originalSource").and_then(Json::as_str)
-                    == Some(file.original_source.as_str())
+            want.get("id").and_then(Json::as_str).is_some_and(|raw| file_id(store, raw) == Some(**f))
+                || want.get("originalSource").and_then(Json::as_str) == Some(file.original_source.as_str())
                 || want.get("filename").and_then(Json::as_str) == Some(file.filename.as_str())
         };
         if let Some(id) = ids.iter().find(named).copied() {
@@ -416,36 +305,23 @@ pub fn owner_field<'a>(
     info: &ResolveInfo<'_>,
 ) -> Result<Option<ResolvedValue<'a>>, FieldError> {
     let store = ctx.store();
-    let media = if kind == "Product" {
-        store.product_media.get(&id)
-    } else {
-        store.variant_media.get(&id)
-    }
-    .cloned()
-    .unwrap_or_default();
+    let media = if kind == "Product" { store.product_media.get(&id) } else { store.variant_media.get(&id) }
+        .cloned()
+        .unwrap_or_default();
     match info.field_name() {
         "featuredMedia" => Ok(Some(
             media
                 .first()
                 .and_then(|f| store.files.get(f))
-                .map_or(ResolvedValue::null(), |f| {
-                    ResolvedValue::object(file_node(ctx, f))
-                }),
+                .map_or(ResolvedValue::null(), |f| ResolvedValue::object(file_node(ctx, f))),
         )),
-        "mediaCount" => Ok(Some(super::json_value(
-            ctx,
-            "Count",
-            &json!({"count": media.len(), "precision": "EXACT"}),
-        ))),
+        "mediaCount" => Ok(Some(super::json_value(ctx, "Count", &json!({"count": media.len(), "precision": "EXACT"})))),
         "media" => {
             let items: Vec<Item> = media
                 .iter()
                 .enumerate()
                 .filter_map(|(i, f)| {
-                    store.files.get(f).map(|f| Item {
-                        key: format!("{i:08}"),
-                        node: file_node(ctx, f),
-                    })
+                    store.files.get(f).map(|f| Item { key: format!("{i:08}"), node: file_node(ctx, f) })
                 })
                 .collect();
             drop(store);

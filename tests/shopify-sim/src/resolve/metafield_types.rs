@@ -56,30 +56,10 @@ const MAX_LIST_ITEMS: usize = 128;
 /// Units per measurement type: Shopify's abbreviations and unit names.
 fn units(type_name: &str) -> &'static [&'static str] {
     match type_name {
-        "weight" => &[
-            "g",
-            "kg",
-            "oz",
-            "lb",
-            "GRAMS",
-            "KILOGRAMS",
-            "OUNCES",
-            "POUNDS",
-        ],
-        "dimension" => &[
-            "mm",
-            "cm",
-            "m",
-            "in",
-            "ft",
-            "yd",
-            "MILLIMETERS",
-            "CENTIMETERS",
-            "METERS",
-            "INCHES",
-            "FEET",
-            "YARDS",
-        ],
+        "weight" => &["g", "kg", "oz", "lb", "GRAMS", "KILOGRAMS", "OUNCES", "POUNDS"],
+        "dimension" => {
+            &["mm", "cm", "m", "in", "ft", "yd", "MILLIMETERS", "CENTIMETERS", "METERS", "INCHES", "FEET", "YARDS"]
+        }
         "volume" => &[
             "ml",
             "cl",
@@ -149,19 +129,11 @@ fn is_decimal(s: &str) -> bool {
 
 fn valid_url(s: &str) -> bool {
     let lower = s.to_ascii_lowercase();
-    if let Some(rest) = lower
-        .strip_prefix("https://")
-        .or_else(|| lower.strip_prefix("http://"))
-    {
-        return rest
-            .split(['/', '?', '#'])
-            .next()
-            .is_some_and(|host| !host.is_empty());
+    if let Some(rest) = lower.strip_prefix("https://").or_else(|| lower.strip_prefix("http://")) {
+        return rest.split(['/', '?', '#']).next().is_some_and(|host| !host.is_empty());
     }
     ["mailto:", "sms:", "tel:"].iter().any(|scheme| {
-        lower
-            .strip_prefix(scheme)
-            .is_some_and(|rest| !rest.trim().is_empty() && !rest.contains(char::is_whitespace))
+        lower.strip_prefix(scheme).is_some_and(|rest| !rest.trim().is_empty() && !rest.contains(char::is_whitespace))
     })
 }
 
@@ -170,8 +142,7 @@ fn measurement_problem(type_name: &str, v: &Json) -> Option<String> {
     let Some(map) = v.as_object() else {
         return Some("Value must contain unit and value.".into());
     };
-    let (Some(amount), Some(unit)) = (map.get("value"), map.get("unit").and_then(Json::as_str))
-    else {
+    let (Some(amount), Some(unit)) = (map.get("value"), map.get("unit").and_then(Json::as_str)) else {
         return Some("Value must contain unit and value.".into());
     };
     if !number(amount).is_some_and(|n| n.is_finite() && n >= 0.0) {
@@ -183,8 +154,7 @@ fn measurement_problem(type_name: &str, v: &Json) -> Option<String> {
 /// What is wrong with a rating (`{"value": "3.5", "scale_min": "1.0", "scale_max": "5.0"}`), if anything.
 fn rating_problem(v: &Json) -> Option<String> {
     let get = |k: &str| v.get(k).and_then(number);
-    let (Some(value), Some(min), Some(max)) = (get("value"), get("scale_min"), get("scale_max"))
-    else {
+    let (Some(value), Some(min), Some(max)) = (get("value"), get("scale_min"), get("scale_max")) else {
         return Some("Value must be a rating.".into());
     };
     if min >= max {
@@ -200,12 +170,7 @@ fn rating_problem(v: &Json) -> Option<String> {
 
 /// What is wrong with one value (a list item arrives as JSON) of a scalar type, if anything;
 /// `exists(gid)` tells whether a referenced record exists.
-fn item_problem(
-    type_name: &str,
-    v: &Json,
-    currency: &str,
-    exists: &dyn Fn(&str) -> bool,
-) -> Option<String> {
+fn item_problem(type_name: &str, v: &Json, currency: &str, exists: &dyn Fn(&str) -> bool) -> Option<String> {
     let text = match v {
         Json::String(s) => s.clone(),
         other => other.to_string(),
@@ -271,33 +236,21 @@ pub fn problems(
 ) -> Vec<(Option<usize>, String)> {
     if value.chars().count()
         > max_chars(type_name.trim_start_matches("list."))
-            * if type_name.starts_with("list.") {
-                MAX_LIST_ITEMS
-            } else {
-                1
-            }
+            * if type_name.starts_with("list.") { MAX_LIST_ITEMS } else { 1 }
     {
         return vec![(None, "Value is too long.".into())];
     }
     let Some(inner) = type_name.strip_prefix("list.") else {
-        return item_problem(
-            type_name,
-            &Json::String(value.to_string()),
-            currency,
-            exists,
-        )
-        .map(|m| (None, m))
-        .into_iter()
-        .collect();
+        return item_problem(type_name, &Json::String(value.to_string()), currency, exists)
+            .map(|m| (None, m))
+            .into_iter()
+            .collect();
     };
     let Ok(Json::Array(items)) = serde_json::from_str::<Json>(value) else {
         return vec![(None, "Value must be a JSON array.".into())];
     };
     if items.len() > MAX_LIST_ITEMS {
-        return vec![(
-            None,
-            format!("Value has more than {MAX_LIST_ITEMS} elements."),
-        )];
+        return vec![(None, format!("Value has more than {MAX_LIST_ITEMS} elements."))];
     }
     items
         .iter()
@@ -308,11 +261,7 @@ pub fn problems(
 
 /// Problems with `value` against a definition's `min`, `max` and `choices` validations (others
 /// are kept but not enforced).
-pub fn validation_problems(
-    type_name: &str,
-    value: &str,
-    validations: &[(String, String)],
-) -> Vec<String> {
+pub fn validation_problems(type_name: &str, value: &str, validations: &[(String, String)]) -> Vec<String> {
     let mut out = Vec::new();
     let numeric = matches!(type_name, "number_integer" | "number_decimal");
     let size = |v: &str| {
@@ -338,9 +287,7 @@ pub fn validation_problems(
             ("choices", _, _) => {
                 let choices: Vec<String> = serde_json::from_str(limit).unwrap_or_default();
                 if !choices.iter().any(|c| c == value) {
-                    out.push(format!(
-                        "Value does not exist in provided choices: {choices:?}."
-                    ));
+                    out.push(format!("Value does not exist in provided choices: {choices:?}."));
                 }
             }
             _ => {}
@@ -352,11 +299,7 @@ pub fn validation_problems(
 /// `Metafield.jsonValue`: numbers and booleans typed, structured types parsed, text as a string.
 pub fn json_value(type_name: &str, value: &str) -> Json {
     match type_name {
-        "number_integer" => value
-            .trim()
-            .parse::<i64>()
-            .map(Json::from)
-            .unwrap_or(Json::Null),
+        "number_integer" => value.trim().parse::<i64>().map(Json::from).unwrap_or(Json::Null),
         "boolean" => Json::Bool(value == "true"),
         "json" | "weight" | "dimension" | "volume" | "money" | "rating" => {
             serde_json::from_str(value).unwrap_or(Json::Null)
@@ -386,16 +329,8 @@ mod tests {
             ("date_time", "2026-02-28T10:00:00", "2026-02-28"),
             ("url", "https://example.com/x", "example.com"),
             ("color", "#A1b2C3", "blue"),
-            (
-                "weight",
-                "{\"value\": 2.5, \"unit\": \"kg\"}",
-                "{\"value\": 2.5, \"unit\": \"stone\"}",
-            ),
-            (
-                "dimension",
-                "{\"value\": 10, \"unit\": \"CENTIMETERS\"}",
-                "{\"value\": -1, \"unit\": \"cm\"}",
-            ),
+            ("weight", "{\"value\": 2.5, \"unit\": \"kg\"}", "{\"value\": 2.5, \"unit\": \"stone\"}"),
+            ("dimension", "{\"value\": 10, \"unit\": \"CENTIMETERS\"}", "{\"value\": -1, \"unit\": \"cm\"}"),
             ("volume", "{\"value\": 500, \"unit\": \"ml\"}", "500 ml"),
             (
                 "money",
@@ -407,27 +342,17 @@ mod tests {
                 "{\"value\": \"4.5\", \"scale_min\": \"1\", \"scale_max\": \"5\"}",
                 "{\"value\": \"6\", \"scale_min\": \"1\", \"scale_max\": \"5\"}",
             ),
-            (
-                "product_reference",
-                "gid://shopify/Product/1",
-                "gid://shopify/Product/2",
-            ),
+            ("product_reference", "gid://shopify/Product/1", "gid://shopify/Product/2"),
             ("list.number_integer", "[1, \"2\", 3]", "[1, \"two\"]"),
         ] {
             assert_eq!(check(t, good), vec![], "{t}: {good}");
             assert!(!check(t, bad).is_empty(), "{t}: {bad}");
         }
         assert_eq!(
-            check("list.number_integer", "[1, \"x\", 3, \"y\"]")
-                .iter()
-                .map(|(i, _)| *i)
-                .collect::<Vec<_>>(),
+            check("list.number_integer", "[1, \"x\", 3, \"y\"]").iter().map(|(i, _)| *i).collect::<Vec<_>>(),
             [Some(1), Some(3)]
         );
         assert!(supported("list.weight") && !supported("list.json") && !supported("nonsense"));
-        assert_eq!(
-            json_value("list.number_integer", "[1,2]"),
-            serde_json::json!([1, 2])
-        );
+        assert_eq!(json_value("list.number_integer", "[1,2]"), serde_json::json!([1, 2]));
     }
 }

@@ -5,9 +5,7 @@
 use super::connection::{id_key, paginate, Item};
 use super::metafield_types::{json_value, problems, supported, validation_problems};
 use super::{rel, Ctx, Node, Rel};
-use crate::store::metafields::{
-    owner_type, resolve_namespace, Metafield, MetafieldDefinition, OWNER_TYPES,
-};
+use crate::store::metafields::{owner_type, resolve_namespace, Metafield, MetafieldDefinition, OWNER_TYPES};
 use crate::store::{gid, now, ts, Store};
 use apollo_compiler::resolvers::{FieldError, ResolveInfo, ResolvedValue};
 use serde_json::{json, Map, Value as Json};
@@ -32,10 +30,7 @@ fn user_error(
 }
 
 fn at(prefix: &str, i: usize, field: &str) -> Vec<String> {
-    [prefix.to_string(), i.to_string(), field.to_string()]
-        .into_iter()
-        .filter(|s| !s.is_empty())
-        .collect()
+    [prefix.to_string(), i.to_string(), field.to_string()].into_iter().filter(|s| !s.is_empty()).collect()
 }
 
 /// A `gid://shopify/{Kind}/{id}` split into its kind and number.
@@ -48,35 +43,18 @@ pub fn split_gid(value: &str) -> Option<(&str, u64)> {
 fn name_problem(what: &str, value: &str, min: usize, max: usize) -> Option<(&'static str, String)> {
     let len = value.chars().count();
     if len < min {
-        Some((
-            "TOO_SHORT",
-            format!("{what} is too short (minimum is {min} characters)"),
-        ))
+        Some(("TOO_SHORT", format!("{what} is too short (minimum is {min} characters)")))
     } else if len > max {
-        Some((
-            "TOO_LONG",
-            format!("{what} is too long (maximum is {max} characters)"),
-        ))
-    } else if !value
-        .chars()
-        .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
-    {
-        Some((
-            "INVALID",
-            format!("{what} contains one or more invalid characters."),
-        ))
+        Some(("TOO_LONG", format!("{what} is too long (maximum is {max} characters)")))
+    } else if !value.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_') {
+        Some(("INVALID", format!("{what} contains one or more invalid characters.")))
     } else {
         None
     }
 }
 
 /// The definition of `namespace.key` on an owner type.
-fn definition<'s>(
-    store: &'s Store,
-    owner_type: &str,
-    namespace: &str,
-    key: &str,
-) -> Option<&'s MetafieldDefinition> {
+fn definition<'s>(store: &'s Store, owner_type: &str, namespace: &str, key: &str) -> Option<&'s MetafieldDefinition> {
     store
         .metafield_definitions
         .values()
@@ -96,16 +74,10 @@ struct Planned {
 /// Checks input `i` of `metafieldsSet`; the errors in Shopify's shape when it is refused.
 fn check(store: &Store, input: &Json, i: usize, currency: &str) -> Result<Planned, Vec<Json>> {
     let s = |k: &str| input.get(k).and_then(Json::as_str);
-    let owner = s("ownerId")
-        .and_then(split_gid)
-        .filter(|(kind, id)| owner_type(kind).is_some() && store.has_record(kind, *id));
+    let owner =
+        s("ownerId").and_then(split_gid).filter(|(kind, id)| owner_type(kind).is_some() && store.has_record(kind, *id));
     let Some((owner_kind, owner_id)) = owner else {
-        return Err(vec![user_error(
-            at("metafields", i, "ownerId"),
-            "Owner does not exist.",
-            Some("INVALID"),
-            None,
-        )]);
+        return Err(vec![user_error(at("metafields", i, "ownerId"), "Owner does not exist.", Some("INVALID"), None)]);
     };
     let namespace = resolve_namespace(s("namespace"));
     let key = s("key").unwrap_or("").to_string();
@@ -117,77 +89,35 @@ fn check(store: &Store, input: &Json, i: usize, currency: &str) -> Result<Planne
             None,
         )]);
     }
-    for (field, what, value, min, max) in [
-        ("namespace", "Namespace", namespace.as_str(), 3, 255),
-        ("key", "Key", key.as_str(), 2, 64),
-    ] {
+    for (field, what, value, min, max) in
+        [("namespace", "Namespace", namespace.as_str(), 3, 255), ("key", "Key", key.as_str(), 2, 64)]
+    {
         if let Some((code, message)) = name_problem(what, value, min, max) {
-            return Err(vec![user_error(
-                at("metafields", i, field),
-                message,
-                Some(code),
-                None,
-            )]);
+            return Err(vec![user_error(at("metafields", i, field), message, Some(code), None)]);
         }
     }
-    let def = definition(
-        store,
-        owner_type(owner_kind).unwrap_or(""),
-        &namespace,
-        &key,
-    );
+    let def = definition(store, owner_type(owner_kind).unwrap_or(""), &namespace, &key);
     let existing = store.find_metafield(owner_kind, owner_id, &namespace, &key);
-    let Some(type_name) = s("type")
-        .map(str::to_string)
-        .or_else(|| def.map(|d| d.type_name.clone()))
-    else {
-        return Err(vec![user_error(
-            at("metafields", i, "type"),
-            "Type can't be blank",
-            Some("BLANK"),
-            None,
-        )]);
+    let Some(type_name) = s("type").map(str::to_string).or_else(|| def.map(|d| d.type_name.clone())) else {
+        return Err(vec![user_error(at("metafields", i, "type"), "Type can't be blank", Some("BLANK"), None)]);
     };
     let type_error = if !supported(&type_name) {
-        Some(format!(
-            "Type {type_name} is not a metafield type shopify-sim supports."
-        ))
+        Some(format!("Type {type_name} is not a metafield type shopify-sim supports."))
     } else if def.is_some_and(|d| d.type_name != type_name) {
-        def.map(|d| {
-            format!(
-                "Type must be {} to match the metafield definition.",
-                d.type_name
-            )
-        })
+        def.map(|d| format!("Type must be {} to match the metafield definition.", d.type_name))
     } else {
-        existing.filter(|m| m.type_name != type_name).map(|m| {
-            format!(
-                "Type must be {} to match the existing metafield.",
-                m.type_name
-            )
-        })
+        existing
+            .filter(|m| m.type_name != type_name)
+            .map(|m| format!("Type must be {} to match the existing metafield.", m.type_name))
     };
     if let Some(message) = type_error {
-        return Err(vec![user_error(
-            at("metafields", i, "type"),
-            message,
-            Some("INVALID_TYPE"),
-            None,
-        )]);
+        return Err(vec![user_error(at("metafields", i, "type"), message, Some("INVALID_TYPE"), None)]);
     }
     let value = s("value").unwrap_or("").to_string();
-    let exists =
-        |reference: &str| split_gid(reference).is_some_and(|(kind, id)| store.has_record(kind, id));
+    let exists = |reference: &str| split_gid(reference).is_some_and(|(kind, id)| store.has_record(kind, id));
     let mut errors: Vec<Json> = problems(&type_name, &value, currency, &exists)
         .into_iter()
-        .map(|(element, message)| {
-            user_error(
-                at("metafields", i, "value"),
-                message,
-                Some("INVALID_VALUE"),
-                element,
-            )
-        })
+        .map(|(element, message)| user_error(at("metafields", i, "value"), message, Some("INVALID_VALUE"), element))
         .collect();
     if let Some(d) = def.filter(|_| errors.is_empty()) {
         errors.extend(
@@ -199,33 +129,20 @@ fn check(store: &Store, input: &Json, i: usize, currency: &str) -> Result<Planne
     if let Some(expected) = input.get("compareDigest") {
         let current = existing.map(Metafield::digest);
         if expected.as_str() != current.as_deref() {
-            let message = "The resource has been updated since it was loaded. Try again with an updated `compareDigest` value.";
-            errors.push(user_error(
-                at("metafields", i, ""),
-                message,
-                Some("STALE_OBJECT"),
-                None,
-            ));
+            let message =
+                "The resource has been updated since it was loaded. Try again with an updated `compareDigest` value.";
+            errors.push(user_error(at("metafields", i, ""), message, Some("STALE_OBJECT"), None));
         }
     }
     if !errors.is_empty() {
         return Err(errors);
     }
-    Ok(Planned {
-        owner_kind: owner_kind.to_string(),
-        owner_id,
-        namespace,
-        key,
-        type_name,
-        value,
-    })
+    Ok(Planned { owner_kind: owner_kind.to_string(), owner_id, namespace, key, type_name, value })
 }
 
 /// Writes a checked metafield (creating or updating); returns its id.
 fn upsert(store: &mut Store, p: Planned) -> u64 {
-    let existing = store
-        .find_metafield(&p.owner_kind, p.owner_id, &p.namespace, &p.key)
-        .map(|m| m.id);
+    let existing = store.find_metafield(&p.owner_kind, p.owner_id, &p.namespace, &p.key).map(|m| m.id);
     let id = existing.unwrap_or_else(|| store.next_id());
     let t = now();
     let created_at = store.metafields.get(&id).map_or(t, |m| m.created_at);
@@ -246,11 +163,7 @@ fn upsert(store: &mut Store, p: Planned) -> u64 {
 
 /// `metafieldsSet(metafields:)`: all or nothing.
 pub fn metafields_set(store: &mut Store, a: &Map<String, Json>, currency: &str) -> Json {
-    let inputs = a
-        .get("metafields")
-        .and_then(Json::as_array)
-        .cloned()
-        .unwrap_or_default();
+    let inputs = a.get("metafields").and_then(Json::as_array).cloned().unwrap_or_default();
     if inputs.len() > MAX_SET {
         let e = user_error(
             vec!["metafields".into()],
@@ -260,25 +173,13 @@ pub fn metafields_set(store: &mut Store, a: &Map<String, Json>, currency: &str) 
         );
         return json!({"metafields": [], "userErrors": [e]});
     }
-    let checked: Vec<Result<Planned, Vec<Json>>> = inputs
-        .iter()
-        .enumerate()
-        .map(|(i, input)| check(store, input, i, currency))
-        .collect();
-    let errors: Vec<Json> = checked
-        .iter()
-        .filter_map(|c| c.as_ref().err())
-        .flatten()
-        .cloned()
-        .collect();
+    let checked: Vec<Result<Planned, Vec<Json>>> =
+        inputs.iter().enumerate().map(|(i, input)| check(store, input, i, currency)).collect();
+    let errors: Vec<Json> = checked.iter().filter_map(|c| c.as_ref().err()).flatten().cloned().collect();
     if !errors.is_empty() {
         return json!({"metafields": [], "userErrors": errors});
     }
-    let ids: Vec<u64> = checked
-        .into_iter()
-        .flatten()
-        .map(|p| upsert(store, p))
-        .collect();
+    let ids: Vec<u64> = checked.into_iter().flatten().map(|p| upsert(store, p)).collect();
     json!({"metafields": ids.iter().map(|id| rel("Metafield", *id)).collect::<Vec<_>>(), "userErrors": []})
 }
 
@@ -293,9 +194,8 @@ pub fn metafields_delete(store: &mut Store, a: &Map<String, Json>) -> Json {
             let owner = m.get("ownerId").and_then(Json::as_str).unwrap_or("");
             let namespace = resolve_namespace(m.get("namespace").and_then(Json::as_str));
             let key = m.get("key").and_then(Json::as_str).unwrap_or("");
-            let found = split_gid(owner)
-                .and_then(|(kind, id)| store.find_metafield(kind, id, &namespace, key))
-                .map(|f| f.id);
+            let found =
+                split_gid(owner).and_then(|(kind, id)| store.find_metafield(kind, id, &namespace, key)).map(|f| f.id);
             match found.and_then(|id| store.metafields.remove(&id)) {
                 Some(_) => json!({"ownerId": owner, "namespace": namespace, "key": key}),
                 None => Json::Null,
@@ -333,31 +233,21 @@ pub fn owner_field<'a>(
         "metafield" => {
             let key = a.get("key").and_then(Json::as_str).unwrap_or("");
             let found = store.find_metafield(kind, id, &resolve_namespace(namespace), key);
-            Ok(Some(found.map_or(ResolvedValue::null(), |m| {
-                ResolvedValue::object(metafield_node(ctx, &store, m))
-            })))
+            Ok(Some(found.map_or(ResolvedValue::null(), |m| ResolvedValue::object(metafield_node(ctx, &store, m)))))
         }
         "metafields" => {
-            let keys: Option<Vec<String>> = a.get("keys").and_then(Json::as_array).map(|k| {
-                k.iter()
-                    .filter_map(Json::as_str)
-                    .map(str::to_string)
-                    .collect()
-            });
+            let keys: Option<Vec<String>> = a
+                .get("keys")
+                .and_then(Json::as_array)
+                .map(|k| k.iter().filter_map(Json::as_str).map(str::to_string).collect());
             let namespace = namespace.map(|n| resolve_namespace(Some(n)));
             let items: Vec<Item> = store
                 .metafields
                 .values()
                 .filter(|m| m.owner_kind == kind && m.owner_id == id)
                 .filter(|m| namespace.as_ref().is_none_or(|n| *n == m.namespace))
-                .filter(|m| {
-                    keys.as_ref()
-                        .is_none_or(|k| k.contains(&format!("{}.{}", m.namespace, m.key)))
-                })
-                .map(|m| Item {
-                    key: id_key(m.id),
-                    node: metafield_node(ctx, &store, m),
-                })
+                .filter(|m| keys.as_ref().is_none_or(|k| k.contains(&format!("{}.{}", m.namespace, m.key))))
+                .map(|m| Item { key: id_key(m.id), node: metafield_node(ctx, &store, m) })
                 .collect();
             drop(store);
             paginate(ctx, info, &a, items).map(Some)
@@ -389,9 +279,7 @@ pub fn definition_node<'c>(ctx: &'c Ctx<'c>, store: &Store, d: &MetafieldDefinit
         .metafields
         .values()
         .filter(|m| {
-            owner_type(&m.owner_kind) == Some(d.owner_type.as_str())
-                && m.namespace == d.namespace
-                && m.key == d.key
+            owner_type(&m.owner_kind) == Some(d.owner_type.as_str()) && m.namespace == d.namespace && m.key == d.key
         })
         .count();
     let value_type = match d.type_name.as_str() {
@@ -426,10 +314,9 @@ pub fn definition_create(store: &mut Store, a: &Map<String, Json>) -> Json {
     }
     let namespace = resolve_namespace(s("namespace"));
     let key = s("key").unwrap_or("").to_string();
-    for (field, what, value, min, max) in [
-        ("namespace", "Namespace", namespace.as_str(), 3, 255),
-        ("key", "Key", key.as_str(), 2, 64),
-    ] {
+    for (field, what, value, min, max) in
+        [("namespace", "Namespace", namespace.as_str(), 3, 255), ("key", "Key", key.as_str(), 2, 64)]
+    {
         if let Some((code, message)) = name_problem(what, value, min, max) {
             return fail(field, message, code);
         }
@@ -440,29 +327,16 @@ pub fn definition_create(store: &mut Store, a: &Map<String, Json>) -> Json {
     }
     let type_name = s("type").unwrap_or("").to_string();
     if !supported(&type_name) {
-        return fail(
-            "type",
-            format!("Type {type_name} is not a metafield type shopify-sim supports."),
-            "INCLUSION",
-        );
+        return fail("type", format!("Type {type_name} is not a metafield type shopify-sim supports."), "INCLUSION");
     }
     if definition(store, owner, &namespace, &key).is_some() {
         return fail(
             "key",
-            format!(
-                "Key is in use for {} metafields on the '{namespace}' namespace.",
-                owner.to_lowercase()
-            ),
+            format!("Key is in use for {} metafields on the '{namespace}' namespace.", owner.to_lowercase()),
             "TAKEN",
         );
     }
-    if store
-        .metafield_definitions
-        .values()
-        .filter(|d| d.owner_type == owner)
-        .count()
-        >= MAX_DEFINITIONS
-    {
+    if store.metafield_definitions.values().filter(|d| d.owner_type == owner).count() >= MAX_DEFINITIONS {
         return fail(
             "ownerType",
             format!("Limit of {MAX_DEFINITIONS} definitions per resource type reached."),
@@ -474,12 +348,7 @@ pub fn definition_create(store: &mut Store, a: &Map<String, Json>) -> Json {
         .and_then(Json::as_array)
         .into_iter()
         .flatten()
-        .filter_map(|v| {
-            Some((
-                v.get("name")?.as_str()?.to_string(),
-                v.get("value")?.as_str()?.to_string(),
-            ))
-        })
+        .filter_map(|v| Some((v.get("name")?.as_str()?.to_string(), v.get("value")?.as_str()?.to_string())))
         .collect();
     let id = store.next_id();
     let description = s("description").map(str::to_string);
@@ -517,10 +386,7 @@ pub fn definitions<'a>(
                 && namespace.as_ref().is_none_or(|n| *n == d.namespace)
                 && s("key").is_none_or(|k| k == d.key)
         })
-        .map(|d| Item {
-            key: id_key(d.id),
-            node: definition_node(ctx, &store, d),
-        })
+        .map(|d| Item { key: id_key(d.id), node: definition_node(ctx, &store, d) })
         .collect();
     drop(store);
     paginate(ctx, info, a, items)
@@ -530,11 +396,6 @@ pub fn definitions<'a>(
 pub fn definition_by_identifier(store: &Store, a: &Map<String, Json>) -> Json {
     let ident = a.get("identifier").cloned().unwrap_or(Json::Null);
     let s = |k: &str| ident.get(k).and_then(Json::as_str);
-    definition(
-        store,
-        s("ownerType").unwrap_or(""),
-        &resolve_namespace(s("namespace")),
-        s("key").unwrap_or(""),
-    )
-    .map_or(Json::Null, |d| rel("MetafieldDefinition", d.id))
+    definition(store, s("ownerType").unwrap_or(""), &resolve_namespace(s("namespace")), s("key").unwrap_or(""))
+        .map_or(Json::Null, |d| rel("MetafieldDefinition", d.id))
 }

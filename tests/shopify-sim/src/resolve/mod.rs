@@ -88,17 +88,15 @@ impl<'s> Ctx<'s> {
     /// A field error whose GraphQL error carries `extensions` (e.g. `ACCESS_DENIED`); the field
     /// becomes null and nullness propagates as the schema demands.
     pub fn coded_error(&self, message: String, extensions: Json) -> FieldError {
-        self.error_extensions
-            .borrow_mut()
-            .push((message.clone(), extensions));
+        self.error_extensions.borrow_mut().push((message.clone(), extensions));
         FieldError { message }
     }
 
     /// Records a top-level error with a Shopify `code` for the root field `field`.
     pub fn fail(&self, field: &str, message: &str, code: &str) {
-        self.errors.borrow_mut().push(
-            serde_json::json!({"message": message, "path": [field], "extensions": {"code": code}}),
-        );
+        self.errors
+            .borrow_mut()
+            .push(serde_json::json!({"message": message, "path": [field], "extensions": {"code": code}}));
     }
 
     /// Borrows the store (never held across nested resolution).
@@ -140,12 +138,7 @@ impl<'c> Node<'c> {
             Json::Object(map) => map,
             _ => Map::new(),
         };
-        Node {
-            ctx,
-            ty: ty.to_string(),
-            fields,
-            rel,
-        }
+        Node { ctx, ty: ty.to_string(), fields, rel }
     }
 }
 
@@ -154,9 +147,7 @@ pub type Resolved<'a> = Result<ResolvedValue<'a>, FieldError>;
 
 /// A field error with `message`.
 pub fn field_error(message: impl Into<String>) -> FieldError {
-    FieldError {
-        message: message.into(),
-    }
+    FieldError { message: message.into() }
 }
 
 /// Converts plain JSON into an executor leaf value.
@@ -183,28 +174,15 @@ pub fn json_value<'a>(ctx: &'a Ctx<'a>, declared: &str, value: &Json) -> Resolve
         Json::Array(items) => {
             let declared = declared.to_string();
             let items = items.clone();
-            ResolvedValue::List(Box::new(
-                items
-                    .into_iter()
-                    .map(move |i| Ok(json_value(ctx, &declared, &i))),
-            ))
+            ResolvedValue::List(Box::new(items.into_iter().map(move |i| Ok(json_value(ctx, &declared, &i)))))
         }
         Json::Object(map) if map.contains_key("__rel") => match related_node(ctx, map) {
             Some(node) => ResolvedValue::object(node),
             None => ResolvedValue::null(),
         },
         Json::Object(map) => {
-            let ty = map
-                .get("__typename")
-                .and_then(Json::as_str)
-                .unwrap_or(declared)
-                .to_string();
-            ResolvedValue::object(Node {
-                ctx,
-                ty,
-                fields: map.clone(),
-                rel: Rel::None,
-            })
+            let ty = map.get("__typename").and_then(Json::as_str).unwrap_or(declared).to_string();
+            ResolvedValue::object(Node { ctx, ty, fields: map.clone(), rel: Rel::None })
         }
         other => ResolvedValue::leaf(leaf(other.clone())),
     }
@@ -225,49 +203,19 @@ fn related_node<'a>(ctx: &'a Ctx<'a>, map: &Map<String, Json>) -> Option<Node<'a
     let id = map.get("__id").and_then(Json::as_u64)?;
     let store = ctx.store();
     match map.get("__rel").and_then(Json::as_str)? {
-        "Product" => store
-            .products
-            .get(&id)
-            .map(|p| products::product_node(ctx, &store, p)),
-        "ProductVariant" => store
-            .variants
-            .get(&id)
-            .map(|v| products::variant_node(ctx, &store, v)),
-        "InventoryItem" => store
-            .inventory_items
-            .get(&id)
-            .map(|i| inventory::item_node(ctx, &store, i)),
+        "Product" => store.products.get(&id).map(|p| products::product_node(ctx, &store, p)),
+        "ProductVariant" => store.variants.get(&id).map(|v| products::variant_node(ctx, &store, v)),
+        "InventoryItem" => store.inventory_items.get(&id).map(|i| inventory::item_node(ctx, &store, i)),
         "InventoryLevel" => {
             let loc = map.get("__id2").and_then(Json::as_u64)?;
-            store
-                .levels
-                .get(&(id, loc))
-                .map(|l| inventory::level_node(ctx, l))
+            store.levels.get(&(id, loc)).map(|l| inventory::level_node(ctx, l))
         }
-        "Location" => store
-            .locations
-            .get(&id)
-            .map(|l| inventory::location_node(ctx, l)),
-        "InventoryAdjustmentGroup" => store
-            .adjustment_groups
-            .get(&id)
-            .map(|g| inventory::group_node(ctx, g)),
-        "Order" => store
-            .orders
-            .get(&id)
-            .map(|o| orders::order_node(ctx, &store, o)),
-        "Customer" => store
-            .customers
-            .get(&id)
-            .map(|c| customers::customer_node(ctx, &store, c)),
-        "WebhookSubscription" => store
-            .subscriptions
-            .get(&id)
-            .map(|s| subscriptions::subscription_node(ctx, s)),
-        "BulkOperation" => store
-            .bulk_operations
-            .get(&id)
-            .map(|b| bulk::operation_node(ctx, b)),
+        "Location" => store.locations.get(&id).map(|l| inventory::location_node(ctx, l)),
+        "InventoryAdjustmentGroup" => store.adjustment_groups.get(&id).map(|g| inventory::group_node(ctx, g)),
+        "Order" => store.orders.get(&id).map(|o| orders::order_node(ctx, &store, o)),
+        "Customer" => store.customers.get(&id).map(|c| customers::customer_node(ctx, &store, c)),
+        "WebhookSubscription" => store.subscriptions.get(&id).map(|s| subscriptions::subscription_node(ctx, s)),
+        "BulkOperation" => store.bulk_operations.get(&id).map(|b| bulk::operation_node(ctx, b)),
         "Fulfillment" => orders::fulfillment_node(ctx, &store, id),
         other => catalog::related(ctx, &store, other, id),
     }
@@ -297,11 +245,9 @@ impl ObjectValue for Node<'_> {
         let declared = info.field_definition().ty.inner_named_type().as_str();
         match self.fields.get(info.field_name()) {
             Some(value) => Ok(json_value(self.ctx, declared, value)),
-            None if info.field_definition().ty.is_non_null() => Err(field_error(format!(
-                "shopify-sim does not implement {}.{}",
-                self.ty,
-                info.field_name()
-            ))),
+            None if info.field_definition().ty.is_non_null() => {
+                Err(field_error(format!("shopify-sim does not implement {}.{}", self.ty, info.field_name())))
+            }
             None => Ok(ResolvedValue::null()),
         }
     }
@@ -316,16 +262,11 @@ pub fn money_bag(amount: &str, currency: &str) -> Json {
 /// The `userErrors` list as JSON (`code` omitted for the generic `UserError` type).
 pub fn user_errors(errors: &[crate::store::model::UserError]) -> Json {
     Json::Array(
-        errors
-            .iter()
-            .map(|e| serde_json::json!({"field": e.field, "message": e.message, "code": e.code}))
-            .collect(),
+        errors.iter().map(|e| serde_json::json!({"field": e.field, "message": e.message, "code": e.code})).collect(),
     )
 }
 
 /// Reads a `gid://shopify/{kind}/N` argument.
 pub fn id_arg(args: &Map<String, Json>, name: &str, kind: &str) -> Option<u64> {
-    args.get(name)
-        .and_then(Json::as_str)
-        .and_then(|s| crate::store::parse_gid(kind, s))
+    args.get(name).and_then(Json::as_str).and_then(|s| crate::store::parse_gid(kind, s))
 }

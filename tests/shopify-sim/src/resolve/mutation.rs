@@ -3,8 +3,8 @@
 //! depth through [`super::catalog`]), and the writes-per-mutation count.
 
 use super::{
-    args, bulk, bulk_mutation, customers, field_error, inventory_write, json_value, order_write,
-    product_write, staged_uploads, subscriptions, Ctx, Resolved,
+    args, bulk, bulk_mutation, customers, field_error, inventory_write, json_value, order_write, product_write,
+    staged_uploads, subscriptions, Ctx, Resolved,
 };
 use crate::limits;
 use crate::store::model::UserError;
@@ -41,17 +41,11 @@ pub struct MutationRoot<'c> {
 }
 
 /// The first input list of `mutation` longer than its limit: (path, size, limit).
-fn oversized(
-    mutation: &str,
-    value: &Json,
-    path: &mut Vec<String>,
-) -> Option<(Vec<String>, usize, usize)> {
+fn oversized(mutation: &str, value: &Json, path: &mut Vec<String>) -> Option<(Vec<String>, usize, usize)> {
     match value {
-        Json::Array(items) if items.len() > limits::input_array_limit(mutation, path) => Some((
-            path.clone(),
-            items.len(),
-            limits::input_array_limit(mutation, path),
-        )),
+        Json::Array(items) if items.len() > limits::input_array_limit(mutation, path) => {
+            Some((path.clone(), items.len(), limits::input_array_limit(mutation, path)))
+        }
         Json::Array(items) => items.iter().find_map(|i| oversized(mutation, i, path)),
         Json::Object(map) => map.iter().find_map(|(k, v)| {
             path.push(k.clone());
@@ -71,12 +65,7 @@ impl<'c> MutationRoot<'c> {
         let value = directive.specified_argument_by_name("key")?;
         match value.as_ref() {
             Value::String(s) => Some(s.clone()),
-            Value::Variable(v) => self
-                .ctx
-                .variables
-                .get(v.as_str())
-                .and_then(Json::as_str)
-                .map(str::to_string),
+            Value::Variable(v) => self.ctx.variables.get(v.as_str()).and_then(Json::as_str).map(str::to_string),
             _ => None,
         }
     }
@@ -109,10 +98,7 @@ impl<'c> MutationRoot<'c> {
                         .map(|_| ())
                         .map_err(|e| format!("Invalid bulk query: {}", e.errors))
                 });
-                if let Some(id) = payload
-                    .pointer("/bulkOperation/__id")
-                    .and_then(Json::as_u64)
-                {
+                if let Some(id) = payload.pointer("/bulkOperation/__id").and_then(Json::as_u64) {
                     self.ctx.bulk_started.borrow_mut().push(id);
                 }
                 payload
@@ -147,14 +133,12 @@ impl ObjectValue for MutationRoot<'_> {
         let name = info.field_name();
         let a = args(info);
         crate::scopes::check(ctx, info, &a)?;
-        if let Some((path, size, limit)) =
-            oversized(name, &Json::Object(a.clone()), &mut Vec::new())
-        {
-            let message = format!(
-                "The input array size of {size} is greater than the maximum allowed of {limit}."
-            );
+        if let Some((path, size, limit)) = oversized(name, &Json::Object(a.clone()), &mut Vec::new()) {
+            let message = format!("The input array size of {size} is greater than the maximum allowed of {limit}.");
             let path: Vec<String> = std::iter::once(name.to_string()).chain(path).collect();
-            ctx.errors.borrow_mut().push(json!({"message": message, "path": path, "extensions": {"code": "MAX_INPUT_SIZE_EXCEEDED"}}));
+            ctx.errors
+                .borrow_mut()
+                .push(json!({"message": message, "path": path, "extensions": {"code": "MAX_INPUT_SIZE_EXCEEDED"}}));
             return Ok(ResolvedValue::null());
         }
         let key = self.idempotency_key(info);
@@ -167,21 +151,13 @@ impl ObjectValue for MutationRoot<'_> {
             return Ok(ResolvedValue::null());
         }
         if key.as_deref().is_some_and(|k| k.trim().is_empty()) {
-            ctx.fail(
-                name,
-                "The idempotency key cannot be an empty string or whitespace only.",
-                "BAD_REQUEST",
-            );
+            ctx.fail(name, "The idempotency key cannot be an empty string or whitespace only.", "BAD_REQUEST");
             return Ok(ResolvedValue::null());
         }
         let payload_type = info.field_definition().ty.inner_named_type().as_str();
         let fingerprint = Json::Object(a.clone()).to_string();
         if let Some(key) = &key {
-            let seen = ctx
-                .store()
-                .idempotency
-                .get(&(name.to_string(), key.clone()))
-                .cloned();
+            let seen = ctx.store().idempotency.get(&(name.to_string(), key.clone())).cloned();
             if let Some(entry) = seen {
                 if entry.fingerprint == fingerprint {
                     return Ok(json_value(ctx, payload_type, &entry.result));
@@ -203,13 +179,9 @@ impl ObjectValue for MutationRoot<'_> {
             ctx.writes.borrow_mut().push(name.to_string());
         }
         if let Some(key) = key {
-            ctx.store().idempotency.insert(
-                (name.to_string(), key),
-                IdempotentEntry {
-                    fingerprint,
-                    result: payload.clone(),
-                },
-            );
+            ctx.store()
+                .idempotency
+                .insert((name.to_string(), key), IdempotentEntry { fingerprint, result: payload.clone() });
         }
         Ok(json_value(ctx, payload_type, &payload))
     }

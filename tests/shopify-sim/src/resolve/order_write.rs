@@ -5,9 +5,7 @@ use super::customers::upsert_by_email;
 use super::orders::order_payload;
 use super::{rel, user_errors};
 use crate::search::parse_time;
-use crate::store::model::{
-    cents_to_money, money_cents, Fulfillment, LineItem, Order, Transaction, UserError,
-};
+use crate::store::model::{cents_to_money, money_cents, Fulfillment, LineItem, Order, Transaction, UserError};
 use crate::store::{now, parse_gid, Store};
 use serde_json::{json, Map, Value as Json};
 
@@ -16,9 +14,7 @@ fn s<'a>(v: &'a Json, key: &str) -> Option<&'a str> {
 }
 
 fn shop_amount(v: &Json) -> Option<String> {
-    v.get("shopMoney")
-        .and_then(|m| s(m, "amount"))
-        .map(str::to_string)
+    v.get("shopMoney").and_then(|m| s(m, "amount")).map(str::to_string)
 }
 
 /// How an order claims stock.
@@ -51,13 +47,7 @@ pub fn order_create(store: &mut Store, a: &Map<String, Json>) -> Json {
 fn build_lines(store: &mut Store, input: &Json) -> Result<Vec<LineItem>, Vec<UserError>> {
     let mut errors = Vec::new();
     let mut lines = Vec::new();
-    for (i, l) in input
-        .get("lineItems")
-        .and_then(Json::as_array)
-        .into_iter()
-        .flatten()
-        .enumerate()
-    {
+    for (i, l) in input.get("lineItems").and_then(Json::as_array).into_iter().flatten().enumerate() {
         let idx = i.to_string();
         let quantity = l.get("quantity").and_then(Json::as_i64).unwrap_or(0);
         if quantity < 1 {
@@ -70,32 +60,26 @@ fn build_lines(store: &mut Store, input: &Json) -> Result<Vec<LineItem>, Vec<Use
         }
         let price = l.get("priceSet").and_then(shop_amount);
         let (variant_id, product_id, sku, title, price) = match s(l, "variantId") {
-            Some(raw) => {
-                match parse_gid("ProductVariant", raw).and_then(|id| store.variants.get(&id)) {
-                    Some(v) => {
-                        let title = store
-                            .products
-                            .get(&v.product_id)
-                            .map(|p| p.title.clone())
-                            .unwrap_or_default();
-                        (
-                            Some(v.id),
-                            Some(v.product_id),
-                            Some(v.sku.clone()),
-                            title,
-                            price.unwrap_or_else(|| v.price.clone()),
-                        )
-                    }
-                    None => {
-                        errors.push(UserError::new(
-                            &["order", "lineItems", &idx, "variantId"],
-                            "Variant does not exist",
-                            Some("INVALID"),
-                        ));
-                        continue;
-                    }
+            Some(raw) => match parse_gid("ProductVariant", raw).and_then(|id| store.variants.get(&id)) {
+                Some(v) => {
+                    let title = store.products.get(&v.product_id).map(|p| p.title.clone()).unwrap_or_default();
+                    (
+                        Some(v.id),
+                        Some(v.product_id),
+                        Some(v.sku.clone()),
+                        title,
+                        price.unwrap_or_else(|| v.price.clone()),
+                    )
                 }
-            }
+                None => {
+                    errors.push(UserError::new(
+                        &["order", "lineItems", &idx, "variantId"],
+                        "Variant does not exist",
+                        Some("INVALID"),
+                    ));
+                    continue;
+                }
+            },
             None => match s(l, "title") {
                 Some(title) => (
                     None,
@@ -127,11 +111,7 @@ fn build_lines(store: &mut Store, input: &Json) -> Result<Vec<LineItem>, Vec<Use
         });
     }
     if lines.is_empty() && errors.is_empty() {
-        errors.push(UserError::new(
-            &["order", "lineItems"],
-            "Line items can't be blank",
-            Some("INVALID"),
-        ));
+        errors.push(UserError::new(&["order", "lineItems"], "Line items can't be blank", Some("INVALID")));
     }
     if errors.is_empty() {
         Ok(lines)
@@ -151,16 +131,11 @@ fn claim_stock(store: &mut Store, lines: &[LineItem], claim: Claim) -> Result<()
             continue;
         };
         let item = v.inventory_item_id;
-        let level = store
-            .levels
-            .range((item, 0)..=(item, u64::MAX))
-            .map(|(k, lv)| (k.1, lv.quantity("available")))
-            .next();
+        let level =
+            store.levels.range((item, 0)..=(item, u64::MAX)).map(|(k, lv)| (k.1, lv.quantity("available"))).next();
         match level {
             Some((_, available))
-                if claim == Claim::ObeyPolicy
-                    && v.inventory_policy == "DENY"
-                    && available < l.quantity =>
+                if claim == Claim::ObeyPolicy && v.inventory_policy == "DENY" && available < l.quantity =>
             {
                 return Err(vec![UserError::new(
                     &["order", "lineItems", &i.to_string()],
@@ -214,12 +189,7 @@ fn financial_status(input: &Json, transactions: &[Transaction], total: &str) -> 
 }
 
 /// Creates an order from an `OrderCreateOrderInput`-shaped value; emits its webhooks.
-fn create(
-    store: &mut Store,
-    input: &Json,
-    claim: Claim,
-    default_source: &str,
-) -> Result<u64, Vec<UserError>> {
+fn create(store: &mut Store, input: &Json, claim: Claim, default_source: &str) -> Result<u64, Vec<UserError>> {
     let lines = build_lines(store, input)?;
     claim_stock(store, &lines, claim)?;
     let t = now();
@@ -233,10 +203,7 @@ fn create(
             id: store.next_id(),
             kind: s(tx, "kind").unwrap_or("SALE").to_string(),
             status: s(tx, "status").unwrap_or("SUCCESS").to_string(),
-            amount: tx
-                .get("amountSet")
-                .and_then(shop_amount)
-                .unwrap_or_else(|| "0.00".into()),
+            amount: tx.get("amountSet").and_then(shop_amount).unwrap_or_else(|| "0.00".into()),
             gateway: s(tx, "gateway").unwrap_or("manual").to_string(),
             processed_at: t,
         })
@@ -245,11 +212,7 @@ fn create(
         c.get("toAssociate")
             .and_then(|a| s(a, "id"))
             .and_then(|id| parse_gid("Customer", id))
-            .or_else(|| {
-                c.get("toUpsert")
-                    .and_then(|u| s(u, "email"))
-                    .map(|e| upsert_by_email(store, e))
-            })
+            .or_else(|| c.get("toUpsert").and_then(|u| s(u, "email")).map(|e| upsert_by_email(store, e)))
     });
     let customer = customer.or_else(|| s(input, "email").map(|e| upsert_by_email(store, e)));
     let number = store.next_order_number();
@@ -258,9 +221,7 @@ fn create(
     let mut order = Order {
         id,
         number,
-        name: s(input, "name")
-            .map(str::to_string)
-            .unwrap_or_else(|| format!("#{number}")),
+        name: s(input, "name").map(str::to_string).unwrap_or_else(|| format!("#{number}")),
         email: s(input, "email").map(str::to_string),
         source_name: s(input, "sourceName").unwrap_or(default_source).to_string(),
         source_identifier: s(input, "sourceIdentifier").map(str::to_string),
@@ -300,31 +261,18 @@ fn create(
 }
 
 /// A storefront checkout: a paid order for `lines` of (sku, quantity) that claims stock.
-pub fn place_order(
-    store: &mut Store,
-    email: Option<&str>,
-    lines: &[(String, i64)],
-) -> Result<u64, String> {
+pub fn place_order(store: &mut Store, email: Option<&str>, lines: &[(String, i64)]) -> Result<u64, String> {
     let mut inputs = Vec::new();
     let mut total = 0;
     for (sku, quantity) in lines {
-        let v = store
-            .variant_by_sku(sku)
-            .ok_or_else(|| format!("no variant with sku {sku:?}"))?;
+        let v = store.variant_by_sku(sku).ok_or_else(|| format!("no variant with sku {sku:?}"))?;
         total += money_cents(&v.price) * quantity;
-        inputs.push(
-            json!({"variantId": crate::store::gid("ProductVariant", v.id), "quantity": quantity}),
-        );
+        inputs.push(json!({"variantId": crate::store::gid("ProductVariant", v.id), "quantity": quantity}));
     }
     let amount = json!({"shopMoney": {"amount": cents_to_money(total), "currencyCode": "USD"}});
     let input = json!({"lineItems": inputs, "email": email, "transactions": [{"amountSet": amount, "kind": "SALE", "status": "SUCCESS", "gateway": "shopify_payments"}]});
-    create(store, &input, Claim::ObeyPolicy, "web").map_err(|errors| {
-        errors
-            .iter()
-            .map(|e| e.message.clone())
-            .collect::<Vec<_>>()
-            .join("; ")
-    })
+    create(store, &input, Claim::ObeyPolicy, "web")
+        .map_err(|errors| errors.iter().map(|e| e.message.clone()).collect::<Vec<_>>().join("; "))
 }
 
 fn touch_and_emit(store: &mut Store, id: u64, topic: &'static str) {
@@ -359,28 +307,15 @@ pub fn order_cancel(store: &mut Store, a: &Map<String, Json>) -> Json {
     let lines = store.orders[&id].line_items.clone();
     if restock {
         for l in &lines {
-            let Some(item) = l
-                .variant_id
-                .and_then(|v| store.variants.get(&v))
-                .map(|v| v.inventory_item_id)
-            else {
+            let Some(item) = l.variant_id.and_then(|v| store.variants.get(&v)).map(|v| v.inventory_item_id) else {
                 continue;
             };
-            let loc = store
-                .levels
-                .range((item, 0)..=(item, u64::MAX))
-                .map(|(k, _)| k.1)
-                .next();
+            let loc = store.levels.range((item, 0)..=(item, u64::MAX)).map(|(k, _)| k.1).next();
             if let Some(loc) = loc {
-                let level = store
-                    .levels
-                    .get_mut(&(item, loc))
-                    .expect("level found above");
-                let back =
-                    (l.quantity - l.fulfilled_quantity).min(level.quantity("committed").max(0));
+                let level = store.levels.get_mut(&(item, loc)).expect("level found above");
+                let back = (l.quantity - l.fulfilled_quantity).min(level.quantity("committed").max(0));
                 *level.quantities.entry("committed".into()).or_insert(0) -= back;
-                *level.quantities.entry("available".into()).or_insert(0) +=
-                    l.quantity - l.fulfilled_quantity;
+                *level.quantities.entry("available".into()).or_insert(0) += l.quantity - l.fulfilled_quantity;
                 level.updated_at = now();
                 store.emit_level_update(item, loc);
             }
@@ -421,29 +356,17 @@ pub fn order_close(store: &mut Store, a: &Map<String, Json>) -> Json {
 pub fn fulfillment_create(store: &mut Store, a: &Map<String, Json>) -> Json {
     let input = a.get("fulfillment").cloned().unwrap_or(Json::Null);
     let fail = |field: &[&str], msg: &str| json!({"fulfillment": null, "userErrors": user_errors(&[UserError::new(field, msg, None)])});
-    let groups = input
-        .get("lineItemsByFulfillmentOrder")
-        .and_then(Json::as_array)
-        .cloned()
-        .unwrap_or_default();
+    let groups = input.get("lineItemsByFulfillmentOrder").and_then(Json::as_array).cloned().unwrap_or_default();
     let mut order_id = None;
     let mut wanted: Vec<(u64, Option<i64>)> = Vec::new();
     for g in &groups {
         let fo = s(g, "fulfillmentOrderId").and_then(|x| parse_gid("FulfillmentOrder", x));
-        let Some(oid) = fo
-            .and_then(|fo| store.orders.values().find(|o| o.fulfillment_order_id == fo))
-            .map(|o| o.id)
+        let Some(oid) = fo.and_then(|fo| store.orders.values().find(|o| o.fulfillment_order_id == fo)).map(|o| o.id)
         else {
-            return fail(
-                &["fulfillment", "lineItemsByFulfillmentOrder"],
-                "Fulfillment order does not exist.",
-            );
+            return fail(&["fulfillment", "lineItemsByFulfillmentOrder"], "Fulfillment order does not exist.");
         };
         if order_id.is_some_and(|o| o != oid) {
-            return fail(
-                &["fulfillment"],
-                "All fulfillment orders must belong to the same order.",
-            );
+            return fail(&["fulfillment"], "All fulfillment orders must belong to the same order.");
         }
         order_id = Some(oid);
         match g.get("fulfillmentOrderLineItems").and_then(Json::as_array) {
@@ -459,10 +382,7 @@ pub fn fulfillment_create(store: &mut Store, a: &Map<String, Json>) -> Json {
         return fail(&["fulfillment"], "No fulfillment orders given.");
     };
     if store.orders[&oid].cancelled_at.is_some() {
-        return fail(
-            &["fulfillment"],
-            "Fulfillment order is not in a fulfillable state.",
-        );
+        return fail(&["fulfillment"], "Fulfillment order is not in a fulfillable state.");
     }
     let mut lines = Vec::new();
     for (lid, q) in wanted {
@@ -475,10 +395,7 @@ pub fn fulfillment_create(store: &mut Store, a: &Map<String, Json>) -> Json {
         let remaining = line.quantity - line.fulfilled_quantity;
         let q = q.unwrap_or(remaining);
         if q > remaining || q < 0 {
-            return fail(
-                &["fulfillment"],
-                "Invalid fulfillment order line item quantity requested.",
-            );
+            return fail(&["fulfillment"], "Invalid fulfillment order line item quantity requested.");
         }
         if q > 0 {
             lines.push((lid, q));

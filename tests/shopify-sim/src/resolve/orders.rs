@@ -12,11 +12,8 @@ use serde_json::{json, Map, Value as Json};
 
 /// A nested connection served whole (small lists: order lines, fulfillment lines).
 pub fn plain_connection(nodes: Vec<Json>) -> Json {
-    let edges: Vec<Json> = nodes
-        .iter()
-        .enumerate()
-        .map(|(i, n)| json!({"cursor": format!("{i}"), "node": n}))
-        .collect();
+    let edges: Vec<Json> =
+        nodes.iter().enumerate().map(|(i, n)| json!({"cursor": format!("{i}"), "node": n})).collect();
     json!({
         "edges": edges, "nodes": nodes,
         "pageInfo": {"hasNextPage": false, "hasPreviousPage": false, "startCursor": null, "endCursor": null},
@@ -44,9 +41,7 @@ pub fn fulfillment_json(o: &Order, f: &Fulfillment) -> Json {
         .filter_map(|(lid, q)| o.line_items.iter().find(|l| l.id == *lid).map(|l| json!({"id": gid("FulfillmentLineItem", l.id * 1000 + f.id % 1000), "quantity": q, "lineItem": line_json(o, l)})))
         .collect();
     let tracking = if f.tracking_number.is_some() || f.tracking_company.is_some() {
-        vec![
-            json!({"number": f.tracking_number, "company": f.tracking_company, "url": f.tracking_url}),
-        ]
+        vec![json!({"number": f.tracking_number, "company": f.tracking_company, "url": f.tracking_url})]
     } else {
         vec![]
     };
@@ -59,11 +54,7 @@ pub fn fulfillment_json(o: &Order, f: &Fulfillment) -> Json {
 }
 
 fn fulfillment_order_json(o: &Order) -> Json {
-    let remaining: i64 = o
-        .line_items
-        .iter()
-        .map(|l| l.quantity - l.fulfilled_quantity)
-        .sum();
+    let remaining: i64 = o.line_items.iter().map(|l| l.quantity - l.fulfilled_quantity).sum();
     let lines: Vec<Json> = o
         .line_items
         .iter()
@@ -97,11 +88,7 @@ pub fn order_json(store: &Store, o: &Order) -> Json {
         })
         .collect();
     let lines: Vec<Json> = o.line_items.iter().map(|l| line_json(o, l)).collect();
-    let fulfillments: Vec<Json> = o
-        .fulfillments
-        .iter()
-        .map(|f| fulfillment_json(o, f))
-        .collect();
+    let fulfillments: Vec<Json> = o.fulfillments.iter().map(|f| fulfillment_json(o, f)).collect();
     let zero = money_bag("0.00", &o.currency);
     json!({
         "id": gid("Order", o.id), "legacyResourceId": o.id.to_string(), "name": o.name, "number": o.number, "email": o.email,
@@ -165,9 +152,7 @@ fn order_lookup(o: &Order, field: &str) -> Option<Vec<String>> {
         "source_identifier" => o.source_identifier.clone().into_iter().collect(),
         "source_name" => vec![o.source_name.clone()],
         "financial_status" => vec![rest_financial_status(o)],
-        "fulfillment_status" => vec![rest_fulfillment_status(o)
-            .unwrap_or("unfulfilled")
-            .to_string()],
+        "fulfillment_status" => vec![rest_fulfillment_status(o).unwrap_or("unfulfilled").to_string()],
         "status" => {
             let mut s = vec![status.to_string()];
             if status != "closed" {
@@ -203,10 +188,7 @@ pub fn orders<'a>(
                 Some("PROCESSED_AT") => format!("{}{}", ts(&o.processed_at), id_key(o.id)),
                 other => sort_key(other, &o.updated_at, &o.created_at, o.id),
             };
-            Item {
-                key,
-                node: order_node(ctx, &store, o),
-            }
+            Item { key, node: order_node(ctx, &store, o) }
         })
         .collect();
     drop(store);

@@ -28,20 +28,12 @@ pub fn product_set(ctx: &Ctx<'_>, store: &mut Store, a: &Map<String, Json>) -> J
             None => {
                 return payload(
                     None,
-                    &[UserError::new(
-                        &["identifier", "id"],
-                        "Product does not exist",
-                        Some("PRODUCT_DOES_NOT_EXIST"),
-                    )],
+                    &[UserError::new(&["identifier", "id"], "Product does not exist", Some("PRODUCT_DOES_NOT_EXIST"))],
                 )
             }
         }
     } else if let Some(handle) = s(&identifier, "handle") {
-        store
-            .products
-            .values()
-            .find(|p| p.handle == handle)
-            .map(|p| p.id)
+        store.products.values().find(|p| p.handle == handle).map(|p| p.id)
     } else if !identifier.get("customId").is_none_or(Json::is_null) {
         return payload(
             None,
@@ -72,11 +64,7 @@ pub fn product_set(ctx: &Ctx<'_>, store: &mut Store, a: &Map<String, Json>) -> J
             let Some(title) = s(&input, "title") else {
                 return payload(
                     None,
-                    &[UserError::new(
-                        &["input", "title"],
-                        "Title can't be blank",
-                        Some("MISSING_FIELD_REQUIRED"),
-                    )],
+                    &[UserError::new(&["input", "title"], "Title can't be blank", Some("MISSING_FIELD_REQUIRED"))],
                 );
             };
             let handle = s(&input, "handle")
@@ -133,22 +121,12 @@ pub fn product_set(ctx: &Ctx<'_>, store: &mut Store, a: &Map<String, Json>) -> J
         p.updated_at = now();
     }
     let body = product_payload(store, &store.products[&id]);
-    store.emit(
-        if created {
-            "products/create"
-        } else {
-            "products/update"
-        },
-        body,
-    );
+    store.emit(if created { "products/create" } else { "products/update" }, body);
     payload(Some(id), &[])
 }
 
 fn validate(input: &Json) -> Result<(), UserError> {
-    let options = input
-        .get("productOptions")
-        .and_then(Json::as_array)
-        .map_or(0, Vec::len);
+    let options = input.get("productOptions").and_then(Json::as_array).map_or(0, Vec::len);
     if options > limits::MAX_OPTIONS {
         return Err(UserError::new(
             &["input", "productOptions"],
@@ -156,11 +134,7 @@ fn validate(input: &Json) -> Result<(), UserError> {
             Some("OPTIONS_OVER_LIMIT"),
         ));
     }
-    let variants = input
-        .get("variants")
-        .and_then(Json::as_array)
-        .cloned()
-        .unwrap_or_default();
+    let variants = input.get("variants").and_then(Json::as_array).cloned().unwrap_or_default();
     let mut seen = std::collections::HashSet::new();
     for (i, v) in variants.iter().enumerate() {
         if !seen.insert(option_values(v)) {
@@ -197,11 +171,7 @@ fn apply_scalars(store: &mut Store, id: u64, input: &Json) {
         p.status = v.to_string();
     }
     if let Some(tags) = input.get("tags").and_then(Json::as_array) {
-        p.tags = tags
-            .iter()
-            .filter_map(Json::as_str)
-            .map(str::to_string)
-            .collect();
+        p.tags = tags.iter().filter_map(Json::as_str).map(str::to_string).collect();
     }
 }
 
@@ -211,12 +181,7 @@ fn option_values(v: &Json) -> Vec<(String, String)> {
         .and_then(Json::as_array)
         .map(|list| {
             list.iter()
-                .map(|ov| {
-                    (
-                        s(ov, "optionName").unwrap_or("Title").to_string(),
-                        s(ov, "name").unwrap_or("").to_string(),
-                    )
-                })
+                .map(|ov| (s(ov, "optionName").unwrap_or("Title").to_string(), s(ov, "name").unwrap_or("").to_string()))
                 .collect()
         })
         .unwrap_or_default()
@@ -246,22 +211,13 @@ fn set_options(store: &mut Store, id: u64, options: &[Json]) {
             values: o
                 .get("values")
                 .and_then(Json::as_array)
-                .map(|vs| {
-                    vs.iter()
-                        .filter_map(|v| s(v, "name"))
-                        .map(str::to_string)
-                        .collect()
-                })
+                .map(|vs| vs.iter().filter_map(|v| s(v, "name")).map(str::to_string).collect())
                 .unwrap_or_default(),
         })
         .collect();
     let ids: Vec<u64> = new.iter().map(|_| store.next_id()).collect();
     if let Some(p) = store.products.get_mut(&id) {
-        p.options = new
-            .into_iter()
-            .zip(ids)
-            .map(|(o, id)| ProductOption { id, ..o })
-            .collect();
+        p.options = new.into_iter().zip(ids).map(|(o, id)| ProductOption { id, ..o }).collect();
     }
 }
 
@@ -279,21 +235,14 @@ fn take_unclaimed(candidates: Option<&mut Vec<u64>>, claimed: &HashSet<u64>) -> 
 /// Full replacement of the variant list: matched variants (by id, then option values, then SKU)
 /// are updated, others deleted, new ones created.
 fn replace_variants(store: &mut Store, product_id: u64, inputs: &[Json], created: bool) {
-    let old: Vec<u64> = store
-        .products
-        .get(&product_id)
-        .map(|p| p.variant_ids.clone())
-        .unwrap_or_default();
+    let old: Vec<u64> = store.products.get(&product_id).map(|p| p.variant_ids.clone()).unwrap_or_default();
     let old_set: HashSet<u64> = old.iter().copied().collect();
     // Unclaimed old variants by option values and by SKU, in position order.
     let mut by_values: HashMap<Vec<(String, String)>, Vec<u64>> = HashMap::new();
     let mut by_sku: HashMap<String, Vec<u64>> = HashMap::new();
     for id in old.iter().rev() {
         if let Some(v) = store.variants.get(id) {
-            by_values
-                .entry(v.option_values.clone())
-                .or_default()
-                .push(*id);
+            by_values.entry(v.option_values.clone()).or_default().push(*id);
             by_sku.entry(v.sku.clone()).or_default().push(*id);
         }
     }
@@ -331,9 +280,7 @@ fn replace_variants(store: &mut Store, product_id: u64, inputs: &[Json], created
 /// Applies the scalar fields of a variant input (productSet or bulk update shape).
 pub fn update_variant(store: &mut Store, vid: u64, input: &Json, values: Vec<(String, String)>) {
     let item_input = input.get("inventoryItem").cloned().unwrap_or(Json::Null);
-    let sku = s(input, "sku")
-        .or_else(|| s(&item_input, "sku"))
-        .map(str::to_string);
+    let sku = s(input, "sku").or_else(|| s(&item_input, "sku")).map(str::to_string);
     let Some(v) = store.variants.get_mut(&vid) else {
         return;
     };
@@ -368,10 +315,7 @@ pub fn update_variant(store: &mut Store, vid: u64, input: &Json, values: Vec<(St
             item.tracked = t;
         }
         if let Some(c) = item_input.get("cost") {
-            item.unit_cost = c
-                .as_str()
-                .map(str::to_string)
-                .or_else(|| c.as_f64().map(|f| format!("{f:.2}")));
+            item.unit_cost = c.as_str().map(str::to_string).or_else(|| c.as_f64().map(|f| format!("{f:.2}")));
         }
         item.updated_at = now();
     }
@@ -383,15 +327,9 @@ fn set_inventory(store: &mut Store, vid: u64, input: &Json, new: bool) {
     let Some(item_id) = store.variants.get(&vid).map(|v| v.inventory_item_id) else {
         return;
     };
-    for q in input
-        .get("inventoryQuantities")
-        .and_then(Json::as_array)
-        .into_iter()
-        .flatten()
-    {
-        let Some(loc) = s(q, "locationId")
-            .and_then(|l| parse_gid("Location", l))
-            .filter(|l| store.locations.contains_key(l))
+    for q in input.get("inventoryQuantities").and_then(Json::as_array).into_iter().flatten() {
+        let Some(loc) =
+            s(q, "locationId").and_then(|l| parse_gid("Location", l)).filter(|l| store.locations.contains_key(l))
         else {
             continue;
         };
@@ -399,12 +337,7 @@ fn set_inventory(store: &mut Store, vid: u64, input: &Json, new: bool) {
             store.activate(item_id, loc);
         }
         let name = s(q, "name").unwrap_or("available");
-        store.set_quantity(
-            item_id,
-            loc,
-            name,
-            q.get("quantity").and_then(Json::as_i64).unwrap_or(0),
-        );
+        store.set_quantity(item_id, loc, name, q.get("quantity").and_then(Json::as_i64).unwrap_or(0));
     }
 }
 
@@ -416,27 +349,14 @@ pub fn variants_bulk_update(ctx: &Ctx<'_>, store: &mut Store, a: &Map<String, Js
         .and_then(|s| parse_gid("Product", s))
         .filter(|id| store.products.contains_key(id));
     let Some(pid) = pid else {
-        let e = UserError::new(
-            &["productId"],
-            "Product does not exist",
-            Some("PRODUCT_DOES_NOT_EXIST"),
-        );
+        let e = UserError::new(&["productId"], "Product does not exist", Some("PRODUCT_DOES_NOT_EXIST"));
         return json!({"product": null, "productVariants": null, "userErrors": super::user_errors(&[e])});
     };
-    let inputs = a
-        .get("variants")
-        .and_then(Json::as_array)
-        .cloned()
-        .unwrap_or_default();
-    let partial = a
-        .get("allowPartialUpdates")
-        .and_then(Json::as_bool)
-        .unwrap_or(false);
+    let inputs = a.get("variants").and_then(Json::as_array).cloned().unwrap_or_default();
+    let partial = a.get("allowPartialUpdates").and_then(Json::as_bool).unwrap_or(false);
     let mut errors = limits::variants_bulk(&inputs, &ctx.config.shop_currency);
-    let refused: HashSet<String> = errors
-        .iter()
-        .filter_map(|e| e.field.as_ref().and_then(|f| f.get(1)).cloned())
-        .collect();
+    let refused: HashSet<String> =
+        errors.iter().filter_map(|e| e.field.as_ref().and_then(|f| f.get(1)).cloned()).collect();
     let mut ok = Vec::new();
     for (i, input) in inputs.iter().enumerate() {
         let idx = i.to_string();
@@ -471,20 +391,13 @@ pub fn variants_bulk_update(ctx: &Ctx<'_>, store: &mut Store, a: &Map<String, Js
     }
     let body = product_payload(store, &store.products[&pid]);
     store.emit("products/update", body);
-    let variants: Vec<Json> = ok
-        .iter()
-        .map(|(id, _)| rel("ProductVariant", *id))
-        .collect();
+    let variants: Vec<Json> = ok.iter().map(|(id, _)| rel("ProductVariant", *id)).collect();
     json!({"product": rel("Product", pid), "productVariants": variants, "userErrors": super::user_errors(&errors)})
 }
 
 /// `productDelete(input: {id})`.
 pub fn product_delete(store: &mut Store, a: &Map<String, Json>) -> Json {
-    let raw = a
-        .get("input")
-        .and_then(|i| s(i, "id"))
-        .unwrap_or("")
-        .to_string();
+    let raw = a.get("input").and_then(|i| s(i, "id")).unwrap_or("").to_string();
     match parse_gid("Product", &raw).and_then(|id| store.delete_product(id)) {
         Some(p) => {
             store.emit("products/delete", json!({"id": p.id}));

@@ -38,17 +38,9 @@ pub fn product_json(store: &Store, p: &Product) -> Json {
 
 /// The plain fields of a variant.
 pub fn variant_json(store: &Store, v: &Variant) -> Json {
-    let position = store
-        .products
-        .get(&v.product_id)
-        .and_then(|p| p.variant_ids.iter().position(|x| *x == v.id))
-        .unwrap_or(0)
-        + 1;
-    let product_title = store
-        .products
-        .get(&v.product_id)
-        .map(|p| p.title.clone())
-        .unwrap_or_default();
+    let position =
+        store.products.get(&v.product_id).and_then(|p| p.variant_ids.iter().position(|x| *x == v.id)).unwrap_or(0) + 1;
+    let product_title = store.products.get(&v.product_id).map(|p| p.title.clone()).unwrap_or_default();
     let available = inventory::available_total(store, v.inventory_item_id);
     json!({
         "id": gid("ProductVariant", v.id), "legacyResourceId": v.id.to_string(), "title": v.title(),
@@ -67,12 +59,7 @@ pub fn product_node<'c>(ctx: &'c Ctx<'c>, store: &Store, p: &Product) -> Node<'c
 
 /// A variant node.
 pub fn variant_node<'c>(ctx: &'c Ctx<'c>, store: &Store, v: &Variant) -> Node<'c> {
-    Node::new(
-        ctx,
-        "ProductVariant",
-        variant_json(store, v),
-        Rel::Variant(v.id),
-    )
+    Node::new(ctx, "ProductVariant", variant_json(store, v), Rel::Variant(v.id))
 }
 
 /// Relational fields of `Product`.
@@ -93,10 +80,7 @@ pub fn product_field<'a>(
         .iter()
         .enumerate()
         .filter_map(|(i, vid)| {
-            store.variants.get(vid).map(|v| Item {
-                key: format!("{i:08}"),
-                node: variant_node(ctx, &store, v),
-            })
+            store.variants.get(vid).map(|v| Item { key: format!("{i:08}"), node: variant_node(ctx, &store, v) })
         })
         .collect();
     drop(store);
@@ -114,10 +98,7 @@ pub fn variant_field<'a>(
         return Ok(Some(ResolvedValue::null()));
     };
     Ok(match info.field_name() {
-        "product" => store
-            .products
-            .get(&v.product_id)
-            .map(|p| ResolvedValue::object(product_node(ctx, &store, p))),
+        "product" => store.products.get(&v.product_id).map(|p| ResolvedValue::object(product_node(ctx, &store, p))),
         "inventoryItem" => store
             .inventory_items
             .get(&v.inventory_item_id)
@@ -152,12 +133,7 @@ fn variant_lookup(store: &Store, v: &Variant, field: &str) -> Option<Vec<String>
         "product_id" => vec![v.product_id.to_string()],
         "id" => vec![v.id.to_string()],
         "inventory_item_id" => vec![v.inventory_item_id.to_string()],
-        "product_status" => store
-            .products
-            .get(&v.product_id)
-            .map(|p| p.status.clone())
-            .into_iter()
-            .collect(),
+        "product_status" => store.products.get(&v.product_id).map(|p| p.status.clone()).into_iter().collect(),
         "created_at" => vec![ts(&v.created_at)],
         "updated_at" => vec![ts(&v.updated_at)],
         _ => return None,
@@ -191,10 +167,7 @@ pub fn products<'a>(
         .products
         .values()
         .filter(|p| query.matches("title", |f| product_lookup(&store, p, f)))
-        .map(|p| Item {
-            key: sort_key(sort, &p.updated_at, &p.created_at, p.id),
-            node: product_node(ctx, &store, p),
-        })
+        .map(|p| Item { key: sort_key(sort, &p.updated_at, &p.created_at, p.id), node: product_node(ctx, &store, p) })
         .collect();
     drop(store);
     items.sort_by(|a, b| a.key.cmp(&b.key));
@@ -213,10 +186,7 @@ pub fn product_variants<'a>(
         .variants
         .values()
         .filter(|v| query.matches("title", |f| variant_lookup(&store, v, f)))
-        .map(|v| Item {
-            key: id_key(v.id),
-            node: variant_node(ctx, &store, v),
-        })
+        .map(|v| Item { key: id_key(v.id), node: variant_node(ctx, &store, v) })
         .collect();
     drop(store);
     paginate(ctx, info, a, items)

@@ -2,8 +2,8 @@
 //! families (catalog depth through [`super::catalog`]).
 
 use super::{
-    args, bulk, customers, field_error, id_arg, inventory, json_value, orders, products, rel,
-    subscriptions, Ctx, Resolved,
+    args, bulk, customers, field_error, id_arg, inventory, json_value, orders, products, rel, subscriptions, Ctx,
+    Resolved,
 };
 use apollo_compiler::resolvers::{ObjectValue, ResolveInfo, ResolvedValue};
 use serde_json::Value as Json;
@@ -39,23 +39,15 @@ impl ObjectValue for QueryRoot<'_> {
             "productByIdentifier" => {
                 let ident = a.get("identifier").cloned().unwrap_or(Json::Null);
                 let store = ctx.store();
-                let found = match (
-                    ident.get("id").and_then(Json::as_str),
-                    ident.get("handle").and_then(Json::as_str),
-                ) {
-                    (Some(id), _) => crate::store::parse_gid("Product", id)
-                        .filter(|id| store.products.contains_key(id)),
-                    (None, Some(handle)) => store
-                        .products
-                        .values()
-                        .find(|p| p.handle == handle)
-                        .map(|p| p.id),
+                let found = match (ident.get("id").and_then(Json::as_str), ident.get("handle").and_then(Json::as_str)) {
+                    (Some(id), _) => {
+                        crate::store::parse_gid("Product", id).filter(|id| store.products.contains_key(id))
+                    }
+                    (None, Some(handle)) => store.products.values().find(|p| p.handle == handle).map(|p| p.id),
                     _ => None,
                 };
                 drop(store);
-                Ok(found.map_or(ResolvedValue::null(), |id| {
-                    json_value(ctx, "Product", &rel("Product", id))
-                }))
+                Ok(found.map_or(ResolvedValue::null(), |id| json_value(ctx, "Product", &rel("Product", id))))
             }
             "productVariants" => products::product_variants(ctx, info, &a),
             "productVariant" => self.by_id(info, "ProductVariant"),
@@ -67,9 +59,7 @@ impl ObjectValue for QueryRoot<'_> {
                 Some(id) => Ok(json_value(ctx, "Location", &rel("Location", id))),
                 None => {
                     let first = ctx.store().locations.keys().next().copied();
-                    Ok(first.map_or(ResolvedValue::null(), |id| {
-                        json_value(ctx, "Location", &rel("Location", id))
-                    }))
+                    Ok(first.map_or(ResolvedValue::null(), |id| json_value(ctx, "Location", &rel("Location", id))))
                 }
             },
             "orders" => orders::orders(ctx, info, &a),
@@ -77,11 +67,7 @@ impl ObjectValue for QueryRoot<'_> {
             "customers" => customers::customers(ctx, info, &a),
             "customer" => self.by_id(info, "Customer"),
             "webhookSubscriptions" => subscriptions::subscriptions(ctx, info, &a),
-            "webhookSubscription" => Ok(json_value(
-                ctx,
-                "WebhookSubscription",
-                &subscriptions::subscription(ctx, &a),
-            )),
+            "webhookSubscription" => Ok(json_value(ctx, "WebhookSubscription", &subscriptions::subscription(ctx, &a))),
             "webhookSubscriptionsCount" => {
                 let count = subscriptions::count(&ctx.store(), &a);
                 Ok(json_value(ctx, "Count", &count))
@@ -93,16 +79,9 @@ impl ObjectValue for QueryRoot<'_> {
             }
             "bulkOperations" => bulk::operations(ctx, info, &a),
             "shop" => Ok(json_value(ctx, "Shop", &super::shop::shop_json(ctx.config))),
-            "currentAppInstallation" => Ok(json_value(
-                ctx,
-                "AppInstallation",
-                &crate::scopes::app_installation(ctx),
-            )),
-            other => super::catalog::query(ctx, info, &a).unwrap_or_else(|| {
-                Err(field_error(format!(
-                    "shopify-sim does not implement QueryRoot.{other}"
-                )))
-            }),
+            "currentAppInstallation" => Ok(json_value(ctx, "AppInstallation", &crate::scopes::app_installation(ctx))),
+            other => super::catalog::query(ctx, info, &a)
+                .unwrap_or_else(|| Err(field_error(format!("shopify-sim does not implement QueryRoot.{other}")))),
         }
     }
 }

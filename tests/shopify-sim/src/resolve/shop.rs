@@ -7,9 +7,7 @@ use serde_json::{json, Value as Json};
 
 /// A stable numeric shop id derived from the domain (FNV-1a), as distinct shops have distinct ids.
 pub fn shop_id(domain: &str) -> u64 {
-    let hash = domain.bytes().fold(0x811c_9dc5_u32, |h, b| {
-        (h ^ u32::from(b)).wrapping_mul(0x0100_0193)
-    });
+    let hash = domain.bytes().fold(0x811c_9dc5_u32, |h, b| (h ^ u32::from(b)).wrapping_mul(0x0100_0193));
     u64::from(hash)
 }
 

@@ -22,14 +22,7 @@ const EXPIRES_SECONDS: u64 = 604_800;
 fn uuid() -> String {
     let b: [u8; 16] = rand::rng().random();
     let h: String = b.iter().map(|x| format!("{x:02x}")).collect();
-    format!(
-        "{}-{}-{}-{}-{}",
-        &h[0..8],
-        &h[8..12],
-        &h[12..16],
-        &h[16..20],
-        &h[20..32]
-    )
+    format!("{}-{}-{}-{}-{}", &h[0..8], &h[8..12], &h[12..16], &h[16..20], &h[20..32])
 }
 
 /// The folder Shopify stages a resource type in.
@@ -48,10 +41,7 @@ fn param(name: &str, value: impl Into<String>) -> Json {
 /// The target for one staged upload, as Shopify shapes it for the HTTP method.
 fn target(ctx: &Ctx<'_>, upload: &StagedUpload) -> Json {
     let date = upload.created_at.format("%Y%m%dT%H%M%SZ").to_string();
-    let credential = format!(
-        "{CREDENTIAL_ACCOUNT}/{}/auto/storage/goog4_request",
-        upload.created_at.format("%Y%m%d")
-    );
+    let credential = format!("{CREDENTIAL_ACCOUNT}/{}/auto/storage/goog4_request", upload.created_at.format("%Y%m%d"));
     let signature = signature(ctx.config, &upload.key);
     if upload.http_method == "PUT" {
         let query = format!(
@@ -59,10 +49,7 @@ fn target(ctx: &Ctx<'_>, upload: &StagedUpload) -> Json {
             credential.replace('@', "%40").replace('/', "%2F")
         );
         let url = format!("{}?{query}", resource_url(ctx.base_url, &upload.key));
-        let parameters = vec![
-            param("content_type", upload.mime_type.as_str()),
-            param("acl", "private"),
-        ];
+        let parameters = vec![param("content_type", upload.mime_type.as_str()), param("acl", "private")];
         return json!({"url": url, "resourceUrl": resource_url(ctx.base_url, &upload.key), "parameters": parameters});
     }
     let expiration = (upload.created_at + chrono::Duration::seconds(EXPIRES_SECONDS as i64))
@@ -85,10 +72,7 @@ fn target(ctx: &Ctx<'_>, upload: &StagedUpload) -> Json {
         param("x-goog-credential", credential),
         param("x-goog-algorithm", "GOOG4-RSA-SHA256"),
         param("x-goog-signature", signature),
-        param(
-            "policy",
-            base64::engine::general_purpose::STANDARD.encode(policy.to_string()),
-        ),
+        param("policy", base64::engine::general_purpose::STANDARD.encode(policy.to_string())),
     ];
     // Bulk variables are referenced by `key`; Shopify reports the bucket itself as their resourceUrl.
     let resource = if upload.resource == "BULK_MUTATION_VARIABLES" {
@@ -102,40 +86,22 @@ fn target(ctx: &Ctx<'_>, upload: &StagedUpload) -> Json {
 /// Validates one `StagedUploadInput` into a staged upload (not yet stored).
 fn stage(ctx: &Ctx<'_>, input: &Json, i: usize) -> Result<StagedUpload, UserError> {
     let idx = i.to_string();
-    let s = |k: &str| {
-        input
-            .get(k)
-            .and_then(Json::as_str)
-            .unwrap_or("")
-            .trim()
-            .to_string()
-    };
+    let s = |k: &str| input.get(k).and_then(Json::as_str).unwrap_or("").trim().to_string();
     let resource = s("resource");
     let Some(max_bytes) = StagedUpload::max_bytes_for(&resource) else {
         return Err(UserError::new(&["input", &idx, "resource"], format!("shopify-sim does not stage {resource} uploads (BULK_MUTATION_VARIABLES, IMAGE, PRODUCT_IMAGE and FILE only)"), None));
     };
     let filename = s("filename");
     if filename.is_empty() || filename.contains('/') {
-        return Err(UserError::new(
-            &["input", &idx, "filename"],
-            "Filename is invalid",
-            None,
-        ));
+        return Err(UserError::new(&["input", &idx, "filename"], "Filename is invalid", None));
     }
     let mime_type = s("mimeType");
     if mime_type.is_empty() {
-        return Err(UserError::new(
-            &["input", &idx, "mimeType"],
-            "Mime type can't be blank",
-            None,
-        ));
+        return Err(UserError::new(&["input", &idx, "mimeType"], "Mime type can't be blank", None));
     }
     if let Some(size) = input
         .get("fileSize")
-        .and_then(|v| {
-            v.as_u64()
-                .or_else(|| v.as_str().and_then(|s| s.parse().ok()))
-        })
+        .and_then(|v| v.as_u64().or_else(|| v.as_str().and_then(|s| s.parse().ok())))
         .filter(|size| *size > max_bytes)
     {
         return Err(UserError::new(
@@ -144,17 +110,8 @@ fn stage(ctx: &Ctx<'_>, input: &Json, i: usize) -> Result<StagedUpload, UserErro
             None,
         ));
     }
-    let key = format!(
-        "tmp/{}/{}/{}/{filename}",
-        shop_id(&ctx.config.shop_domain),
-        folder(&resource),
-        uuid()
-    );
-    let http_method = input
-        .get("httpMethod")
-        .and_then(Json::as_str)
-        .unwrap_or("PUT")
-        .to_string();
+    let key = format!("tmp/{}/{}/{}/{filename}", shop_id(&ctx.config.shop_domain), folder(&resource), uuid());
+    let http_method = input.get("httpMethod").and_then(Json::as_str).unwrap_or("PUT").to_string();
     Ok(StagedUpload {
         key,
         resource,
@@ -172,16 +129,9 @@ fn stage(ctx: &Ctx<'_>, input: &Json, i: usize) -> Result<StagedUpload, UserErro
 
 /// `stagedUploadsCreate(input:)`: all targets or none.
 pub fn staged_uploads_create(ctx: &Ctx<'_>, store: &mut Store, a: &Map<String, Json>) -> Json {
-    let inputs = a
-        .get("input")
-        .and_then(Json::as_array)
-        .cloned()
-        .unwrap_or_default();
-    let staged: Result<Vec<StagedUpload>, UserError> = inputs
-        .iter()
-        .enumerate()
-        .map(|(i, input)| stage(ctx, input, i))
-        .collect();
+    let inputs = a.get("input").and_then(Json::as_array).cloned().unwrap_or_default();
+    let staged: Result<Vec<StagedUpload>, UserError> =
+        inputs.iter().enumerate().map(|(i, input)| stage(ctx, input, i)).collect();
     match staged {
         Ok(uploads) => {
             let targets: Vec<Json> = uploads.iter().map(|u| target(ctx, u)).collect();

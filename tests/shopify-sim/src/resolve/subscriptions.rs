@@ -48,10 +48,7 @@ pub fn subscription_node<'c>(ctx: &'c Ctx<'c>, s: &Subscription) -> Node<'c> {
 
 /// The subscriptions the calling app sees: Shopify lists only the app's own, never another app's.
 fn own(store: &Store) -> impl Iterator<Item = &Subscription> {
-    store
-        .subscriptions
-        .values()
-        .filter(|s| s.foreign_app.is_none())
+    store.subscriptions.values().filter(|s| s.foreign_app.is_none())
 }
 
 /// Search-syntax fields of a subscription (`webhookSubscriptions` and `webhookSubscriptionsCount` filters).
@@ -60,10 +57,7 @@ fn lookup(s: &Subscription, field: &str) -> Option<Vec<String>> {
         "id" => vec![s.id.to_string()],
         "created_at" => vec![ts(&s.created_at)],
         "updated_at" => vec![ts(&s.updated_at)],
-        "topic" => vec![
-            s.topic.clone(),
-            rest_topic(&s.topic).unwrap_or_default().to_string(),
-        ],
+        "topic" => vec![s.topic.clone(), rest_topic(&s.topic).unwrap_or_default().to_string()],
         "endpoint" => vec![s.uri.clone()],
         _ => return None,
     })
@@ -75,12 +69,10 @@ pub fn subscriptions<'a>(
     info: &ResolveInfo<'_>,
     a: &Map<String, Json>,
 ) -> Result<ResolvedValue<'a>, FieldError> {
-    let topics: Option<Vec<String>> = a.get("topics").and_then(Json::as_array).map(|t| {
-        t.iter()
-            .filter_map(Json::as_str)
-            .map(str::to_string)
-            .collect()
-    });
+    let topics: Option<Vec<String>> = a
+        .get("topics")
+        .and_then(Json::as_array)
+        .map(|t| t.iter().filter_map(Json::as_str).map(str::to_string).collect());
     let uri = a.get("uri").and_then(Json::as_str);
     let format = a.get("format").and_then(Json::as_str);
     let query = Query::parse(a.get("query").and_then(Json::as_str));
@@ -91,11 +83,7 @@ pub fn subscriptions<'a>(
         .filter(|s| uri.is_none_or(|u| u == s.uri) && format.is_none_or(|f| f == s.format))
         .filter(|s| query.matches("endpoint", |f| lookup(s, f)))
         .map(|s| Item {
-            key: if by_id {
-                id_key(s.id)
-            } else {
-                format!("{}{}", ts(&s.created_at), id_key(s.id))
-            },
+            key: if by_id { id_key(s.id) } else { format!("{}{}", ts(&s.created_at), id_key(s.id)) },
             node: subscription_node(ctx, s),
         })
         .collect();
@@ -116,9 +104,7 @@ pub fn subscription<'a>(ctx: &'a Ctx<'a>, a: &Map<String, Json>) -> Json {
 pub fn count(store: &Store, a: &Map<String, Json>) -> Json {
     let query = Query::parse(a.get("query").and_then(Json::as_str));
     let limit = a.get("limit").and_then(Json::as_u64);
-    let n = own(store)
-        .filter(|s| query.matches("endpoint", |f| lookup(s, f)))
-        .count() as u64;
+    let n = own(store).filter(|s| query.matches("endpoint", |f| lookup(s, f))).count() as u64;
     match limit {
         Some(limit) if n > limit => json!({"count": limit, "precision": "AT_LEAST"}),
         _ => json!({"count": n, "precision": "EXACT"}),
@@ -126,11 +112,7 @@ pub fn count(store: &Store, a: &Map<String, Json>) -> Json {
 }
 
 fn valid_name(name: &str) -> bool {
-    !name.is_empty()
-        && name.len() <= 50
-        && name
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+    !name.is_empty() && name.len() <= 50 && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
 }
 
 /// The first problem with `uri`/`name` for a subscription of `topic` owned like `owner` (`except`: the one being updated).
@@ -143,16 +125,13 @@ fn input_error(
     except: Option<u64>,
 ) -> Option<UserError> {
     let peers = || {
-        store.subscriptions.values().filter(|s| {
-            s.foreign_app.as_ref().map(|a| a.name.as_str()) == owner && Some(s.id) != except
-        })
+        store
+            .subscriptions
+            .values()
+            .filter(|s| s.foreign_app.as_ref().map(|a| a.name.as_str()) == owner && Some(s.id) != except)
     };
     if !(uri.starts_with("https://") || uri.starts_with("http://")) {
-        Some(UserError::new(
-            &["webhookSubscription", "callbackUrl"],
-            "Address is invalid",
-            None,
-        ))
+        Some(UserError::new(&["webhookSubscription", "callbackUrl"], "Address is invalid", None))
     } else if peers().any(|s| s.topic == topic && s.uri == uri) {
         Some(UserError::new(
             &["webhookSubscription", "callbackUrl"],
@@ -160,52 +139,25 @@ fn input_error(
             None,
         ))
     } else if name.is_some_and(|n| !valid_name(n)) {
-        Some(UserError::new(
-            &["webhookSubscription", "name"],
-            "Name is invalid",
-            None,
-        ))
+        Some(UserError::new(&["webhookSubscription", "name"], "Name is invalid", None))
     } else if name.is_some() && peers().any(|s| s.name.as_deref() == name) {
-        Some(UserError::new(
-            &["webhookSubscription", "name"],
-            "Name has already been taken",
-            None,
-        ))
+        Some(UserError::new(&["webhookSubscription", "name"], "Name has already been taken", None))
     } else {
         None
     }
 }
 
 fn strings(v: &Json) -> Vec<String> {
-    v.as_array()
-        .into_iter()
-        .flatten()
-        .filter_map(Json::as_str)
-        .map(str::to_string)
-        .collect()
+    v.as_array().into_iter().flatten().filter_map(Json::as_str).map(str::to_string).collect()
 }
 
 /// Adds a subscription of `topic` from a `WebhookSubscriptionInput`, for this app or `foreign_app`.
-pub fn insert(
-    store: &mut Store,
-    topic: &str,
-    input: &Json,
-    foreign_app: Option<ForeignApp>,
-) -> Result<u64, UserError> {
-    let uri = input
-        .get("uri")
-        .and_then(Json::as_str)
-        .unwrap_or("")
-        .to_string();
+pub fn insert(store: &mut Store, topic: &str, input: &Json, foreign_app: Option<ForeignApp>) -> Result<u64, UserError> {
+    let uri = input.get("uri").and_then(Json::as_str).unwrap_or("").to_string();
     let name = input.get("name").and_then(Json::as_str).map(str::to_string);
-    if let Some(e) = input_error(
-        store,
-        topic,
-        &uri,
-        name.as_deref(),
-        foreign_app.as_ref().map(|a| a.name.as_str()),
-        None,
-    ) {
+    if let Some(e) =
+        input_error(store, topic, &uri, name.as_deref(), foreign_app.as_ref().map(|a| a.name.as_str()), None)
+    {
         return Err(e);
     }
     let id = store.next_id();
@@ -214,17 +166,10 @@ pub fn insert(
         id,
         topic: topic.to_string(),
         uri,
-        format: input
-            .get("format")
-            .and_then(Json::as_str)
-            .unwrap_or("JSON")
-            .to_string(),
+        format: input.get("format").and_then(Json::as_str).unwrap_or("JSON").to_string(),
         name,
         include_fields: input.get("includeFields").map(strings).unwrap_or_default(),
-        filter: input
-            .get("filter")
-            .and_then(Json::as_str)
-            .map(str::to_string),
+        filter: input.get("filter").and_then(Json::as_str).map(str::to_string),
         foreign_app,
         consecutive_failures: 0,
         created_at: t,
@@ -237,12 +182,7 @@ pub fn insert(
 /// `webhookSubscriptionCreate(topic:, webhookSubscription:)`.
 pub fn create(store: &mut Store, a: &Map<String, Json>) -> Json {
     let topic = a.get("topic").and_then(Json::as_str).unwrap_or("");
-    match insert(
-        store,
-        topic,
-        a.get("webhookSubscription").unwrap_or(&Json::Null),
-        None,
-    ) {
+    match insert(store, topic, a.get("webhookSubscription").unwrap_or(&Json::Null), None) {
         Ok(id) => json!({"webhookSubscription": rel("WebhookSubscription", id), "userErrors": []}),
         Err(e) => json!({"webhookSubscription": null, "userErrors": user_errors(&[e])}),
     }
@@ -251,41 +191,21 @@ pub fn create(store: &mut Store, a: &Map<String, Json>) -> Json {
 /// `webhookSubscriptionUpdate(id:, webhookSubscription:)`: changes the given fields (a wrong address, a name).
 pub fn update(store: &mut Store, a: &Map<String, Json>) -> Json {
     let fail = |e: UserError| json!({"webhookSubscription": null, "userErrors": user_errors(&[e])});
-    let id =
-        super::id_arg(a, "id", "WebhookSubscription").filter(|id| own(store).any(|s| s.id == *id));
+    let id = super::id_arg(a, "id", "WebhookSubscription").filter(|id| own(store).any(|s| s.id == *id));
     let Some(current) = id.and_then(|id| store.subscriptions.get(&id)).cloned() else {
-        return fail(UserError::new(
-            &["id"],
-            "Webhook subscription does not exist",
-            None,
-        ));
+        return fail(UserError::new(&["id"], "Webhook subscription does not exist", None));
     };
     let input = a.get("webhookSubscription").cloned().unwrap_or(Json::Null);
-    let uri = input
-        .get("uri")
-        .and_then(Json::as_str)
-        .unwrap_or(&current.uri)
-        .to_string();
+    let uri = input.get("uri").and_then(Json::as_str).unwrap_or(&current.uri).to_string();
     let name = match input.get("name") {
         Some(n) => n.as_str().map(str::to_string),
         None => current.name.clone(),
     };
-    if let Some(e) = input_error(
-        store,
-        &current.topic,
-        &uri,
-        name.as_deref(),
-        None,
-        Some(current.id),
-    ) {
+    if let Some(e) = input_error(store, &current.topic, &uri, name.as_deref(), None, Some(current.id)) {
         return fail(e);
     }
     let Some(s) = store.subscriptions.get_mut(&current.id) else {
-        return fail(UserError::new(
-            &["id"],
-            "Webhook subscription does not exist",
-            None,
-        ));
+        return fail(UserError::new(&["id"], "Webhook subscription does not exist", None));
     };
     s.uri = uri;
     s.name = name;

@@ -19,25 +19,15 @@ impl Store {
     }
 
     /// The metafield `namespace.key` of an owner.
-    pub fn find_metafield(
-        &self,
-        owner_kind: &str,
-        owner_id: u64,
-        namespace: &str,
-        key: &str,
-    ) -> Option<&Metafield> {
-        self.metafields.values().find(|m| {
-            m.owner_id == owner_id
-                && m.owner_kind == owner_kind
-                && m.namespace == namespace
-                && m.key == key
-        })
+    pub fn find_metafield(&self, owner_kind: &str, owner_id: u64, namespace: &str, key: &str) -> Option<&Metafield> {
+        self.metafields
+            .values()
+            .find(|m| m.owner_id == owner_id && m.owner_kind == owner_kind && m.namespace == namespace && m.key == key)
     }
 
     /// Drops what hangs on a deleted owner (its metafields, media links, collection memberships).
     pub fn forget_owner(&mut self, kind: &str, id: u64) {
-        self.metafields
-            .retain(|_, m| !(m.owner_id == id && m.owner_kind == kind));
+        self.metafields.retain(|_, m| !(m.owner_id == id && m.owner_kind == kind));
         match kind {
             "Product" => {
                 self.product_media.remove(&id);
@@ -54,11 +44,7 @@ impl Store {
 
     /// Removes a file and every media link to it.
     pub fn delete_file(&mut self, id: u64) -> bool {
-        for links in self
-            .product_media
-            .values_mut()
-            .chain(self.variant_media.values_mut())
-        {
+        for links in self.product_media.values_mut().chain(self.variant_media.values_mut()) {
             links.retain(|f| *f != id);
         }
         self.files.remove(&id).is_some()

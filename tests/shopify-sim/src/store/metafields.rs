@@ -18,19 +18,14 @@ pub const OWNER_TYPES: &[(&str, &str)] = &[
 
 /// The `MetafieldOwnerType` of a gid kind.
 pub fn owner_type(kind: &str) -> Option<&'static str> {
-    OWNER_TYPES
-        .iter()
-        .find(|(k, _)| *k == kind)
-        .map(|(_, t)| *t)
+    OWNER_TYPES.iter().find(|(k, _)| *k == kind).map(|(_, t)| *t)
 }
 
 /// A namespace as stored: omitted or `$app` is the app's reserved namespace, `$app:x` is `app--1--x`.
 pub fn resolve_namespace(namespace: Option<&str>) -> String {
     match namespace {
         None | Some("$app") => APP_NAMESPACE.to_string(),
-        Some(ns) => ns
-            .strip_prefix("$app:")
-            .map_or_else(|| ns.to_string(), |rest| format!("{APP_NAMESPACE}--{rest}")),
+        Some(ns) => ns.strip_prefix("$app:").map_or_else(|| ns.to_string(), |rest| format!("{APP_NAMESPACE}--{rest}")),
     }
 }
 
@@ -53,10 +48,7 @@ pub struct Metafield {
 impl Metafield {
     /// `compareDigest`: changes whenever the value or type changes.
     pub fn digest(&self) -> String {
-        Sha256::digest(format!("{}\u{0}{}", self.type_name, self.value))
-            .iter()
-            .map(|b| format!("{b:02x}"))
-            .collect()
+        Sha256::digest(format!("{}\u{0}{}", self.type_name, self.value)).iter().map(|b| format!("{b:02x}")).collect()
     }
 }
 

@@ -101,10 +101,7 @@ impl Default for Store {
 }
 
 /// Serializes a map with non-string keys as the list of its values.
-fn values_only<S: serde::Serializer, K, V: Serialize>(
-    map: &BTreeMap<K, V>,
-    s: S,
-) -> Result<S::Ok, S::Error> {
+fn values_only<S: serde::Serializer, K, V: Serialize>(map: &BTreeMap<K, V>, s: S) -> Result<S::Ok, S::Error> {
     s.collect_seq(map.values())
 }
 
@@ -125,10 +122,7 @@ pub fn gid(kind: &str, id: u64) -> String {
 
 /// Parses `gid://shopify/{kind}/{id}` (ignoring any query string); `None` if it is not one.
 pub fn parse_gid(kind: &str, value: &str) -> Option<u64> {
-    let rest = value
-        .strip_prefix("gid://shopify/")?
-        .strip_prefix(kind)?
-        .strip_prefix('/')?;
+    let rest = value.strip_prefix("gid://shopify/")?.strip_prefix(kind)?.strip_prefix('/')?;
     let digits = rest.split('?').next()?;
     digits.parse().ok()
 }
@@ -161,26 +155,18 @@ impl Store {
     /// Creates an empty inventory level (item activated at a location) if it does not exist.
     pub fn activate(&mut self, item_id: u64, location_id: u64) {
         let t = now();
-        self.levels
-            .entry((item_id, location_id))
-            .or_insert_with(|| InventoryLevel {
-                item_id,
-                location_id,
-                quantities: BTreeMap::new(),
-                created_at: t,
-                updated_at: t,
-            });
+        self.levels.entry((item_id, location_id)).or_insert_with(|| InventoryLevel {
+            item_id,
+            location_id,
+            quantities: BTreeMap::new(),
+            created_at: t,
+            updated_at: t,
+        });
     }
 
     /// Sets the named quantity of a level (`available` or `on_hand`), returning the delta.
     /// Changing `on_hand` moves `available` by the same delta, as in Shopify.
-    pub fn set_quantity(
-        &mut self,
-        item_id: u64,
-        location_id: u64,
-        name: &str,
-        value: i64,
-    ) -> Option<i64> {
+    pub fn set_quantity(&mut self, item_id: u64, location_id: u64, name: &str, value: i64) -> Option<i64> {
         let level = self.levels.get_mut(&(item_id, location_id))?;
         let delta = value - level.quantity(name);
         let target = if name == "on_hand" { "available" } else { name };
@@ -218,8 +204,7 @@ impl Store {
         if let Some(v) = self.variants.remove(&variant_id) {
             self.forget_owner("ProductVariant", variant_id);
             self.inventory_items.remove(&v.inventory_item_id);
-            self.levels
-                .retain(|(item, _), _| *item != v.inventory_item_id);
+            self.levels.retain(|(item, _), _| *item != v.inventory_item_id);
         }
     }
 }

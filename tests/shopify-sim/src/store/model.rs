@@ -198,11 +198,7 @@ pub struct Order {
 impl Order {
     /// Sum of line prices, as a decimal string with two places.
     pub fn total_price(&self) -> String {
-        let cents: i64 = self
-            .line_items
-            .iter()
-            .map(|l| money_cents(&l.unit_price) * l.quantity)
-            .sum();
+        let cents: i64 = self.line_items.iter().map(|l| money_cents(&l.unit_price) * l.quantity).sum();
         cents_to_money(cents)
     }
 

@@ -107,26 +107,15 @@ impl Store {
         for l in &seed.locations {
             let id = self.next_id();
             let t = now();
-            self.locations.insert(
-                id,
-                Location {
-                    id,
-                    name: l.name.clone(),
-                    is_active: true,
-                    created_at: t,
-                    updated_at: t,
-                },
-            );
+            self.locations
+                .insert(id, Location { id, name: l.name.clone(), is_active: true, created_at: t, updated_at: t });
         }
         for p in &seed.products {
             let t = now();
             let pid = self.next_id();
             let option_id = self.next_id();
-            let values: Vec<String> = p
-                .variants
-                .iter()
-                .map(|v| v.option.clone().unwrap_or_else(|| v.sku.clone()))
-                .collect();
+            let values: Vec<String> =
+                p.variants.iter().map(|v| v.option.clone().unwrap_or_else(|| v.sku.clone())).collect();
             self.products.insert(
                 pid,
                 Product {
@@ -138,19 +127,14 @@ impl Store {
                     product_type: String::new(),
                     description_html: String::new(),
                     tags: p.tags.clone(),
-                    options: vec![ProductOption {
-                        id: option_id,
-                        name: "Title".to_string(),
-                        values: values.clone(),
-                    }],
+                    options: vec![ProductOption { id: option_id, name: "Title".to_string(), values: values.clone() }],
                     variant_ids: Vec::new(),
                     created_at: t,
                     updated_at: t,
                 },
             );
             for (v, value) in p.variants.iter().zip(values) {
-                let vid =
-                    self.insert_variant(pid, &v.sku, &v.price, vec![("Title".to_string(), value)]);
+                let vid = self.insert_variant(pid, &v.sku, &v.price, vec![("Title".to_string(), value)]);
                 let item_id = self.variants[&vid].inventory_item_id;
                 for (loc_name, qty) in &v.inventory {
                     let loc = self
@@ -158,12 +142,7 @@ impl Store {
                         .values()
                         .find(|l| &l.name == loc_name)
                         .map(|l| l.id)
-                        .ok_or_else(|| {
-                            format!(
-                                "seed: variant {} names unknown location {loc_name:?}",
-                                v.sku
-                            )
-                        })?;
+                        .ok_or_else(|| format!("seed: variant {} names unknown location {loc_name:?}", v.sku))?;
                     self.activate(item_id, loc);
                     self.set_quantity(item_id, loc, "available", *qty);
                 }

@@ -66,10 +66,7 @@ pub struct SeedSubscription {
 
 impl Store {
     fn product_by_handle(&self, handle: &str) -> Option<u64> {
-        self.products
-            .values()
-            .find(|p| p.handle == handle)
-            .map(|p| p.id)
+        self.products.values().find(|p| p.handle == handle).map(|p| p.id)
     }
 
     /// Loads the platform parts of `seed` after its products and customers.
@@ -82,11 +79,7 @@ impl Store {
                 ));
             }
             let id = self.next_id();
-            let validations = d
-                .validations
-                .iter()
-                .map(|(k, v)| (k.clone(), v.clone()))
-                .collect();
+            let validations = d.validations.iter().map(|(k, v)| (k.clone(), v.clone())).collect();
             let def = MetafieldDefinition {
                 id,
                 owner_type: d.owner_type.clone(),
@@ -102,9 +95,8 @@ impl Store {
         }
         for p in &seed.products {
             let handle = p.handle.clone().unwrap_or_else(|| handleize(&p.title));
-            let product = self
-                .product_by_handle(&handle)
-                .ok_or_else(|| format!("seed: product {handle:?} not found"))?;
+            let product =
+                self.product_by_handle(&handle).ok_or_else(|| format!("seed: product {handle:?} not found"))?;
             for m in &p.metafields {
                 // The seed does not know the shop's currency: a money value's own currency is taken.
                 let currency = serde_json::from_str::<serde_json::Value>(&m.value)
@@ -112,21 +104,13 @@ impl Store {
                     .and_then(|v| v["currency_code"].as_str().map(str::to_string))
                     .unwrap_or_default();
                 let exists = |gid: &str| {
-                    crate::resolve::metafields::split_gid(gid)
-                        .is_some_and(|(kind, id)| self.has_record(kind, id))
+                    crate::resolve::metafields::split_gid(gid).is_some_and(|(kind, id)| self.has_record(kind, id))
                 };
                 if let Some((_, problem)) = (!supported(&m.type_name))
                     .then(|| (None, "unsupported type".to_string()))
-                    .or_else(|| {
-                        problems(&m.type_name, &m.value, &currency, &exists)
-                            .into_iter()
-                            .next()
-                    })
+                    .or_else(|| problems(&m.type_name, &m.value, &currency, &exists).into_iter().next())
                 {
-                    return Err(format!(
-                        "seed: metafield {}.{} of product {handle:?}: {problem}",
-                        m.namespace, m.key
-                    ));
+                    return Err(format!("seed: metafield {}.{} of product {handle:?}: {problem}", m.namespace, m.key));
                 }
                 let id = self.next_id();
                 let t = now();
@@ -149,9 +133,8 @@ impl Store {
                 .products
                 .iter()
                 .map(|h| {
-                    self.product_by_handle(h).ok_or_else(|| {
-                        format!("seed: collection {:?} names unknown product {h:?}", c.title)
-                    })
+                    self.product_by_handle(h)
+                        .ok_or_else(|| format!("seed: collection {:?} names unknown product {h:?}", c.title))
                 })
                 .collect::<Result<Vec<_>, _>>()?;
             let id = self.next_id();
@@ -172,18 +155,12 @@ impl Store {
         }
         for s in &seed.webhook_subscriptions {
             if crate::resolve::subscriptions::rest_topic(&s.topic).is_none() {
-                return Err(format!(
-                    "seed: shopify-sim does not deliver webhook topic {:?}",
-                    s.topic
-                ));
+                return Err(format!("seed: shopify-sim does not deliver webhook topic {:?}", s.topic));
             }
             let id = self.next_id();
             let t = now();
             let foreign_app = s.app.clone().map(|name| ForeignApp {
-                webhook_secret: s
-                    .webhook_secret
-                    .clone()
-                    .unwrap_or_else(|| format!("{name}-webhook-secret")),
+                webhook_secret: s.webhook_secret.clone().unwrap_or_else(|| format!("{name}-webhook-secret")),
                 name,
             });
             let subscription = Subscription {
@@ -207,8 +184,5 @@ impl Store {
 
 /// The owner type if it is one metafield definitions can have.
 fn owner_type_known(owner: &str) -> Option<&'static str> {
-    super::metafields::OWNER_TYPES
-        .iter()
-        .find(|(_, t)| *t == owner)
-        .and_then(|(k, _)| owner_type(k))
+    super::metafields::OWNER_TYPES.iter().find(|(_, t)| *t == owner).and_then(|(k, _)| owner_type(k))
 }

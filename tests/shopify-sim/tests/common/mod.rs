@@ -34,12 +34,7 @@ pub fn seed() -> Seed {
 
 /// Starts a simulator with the test seed and fast webhook retries.
 pub async fn start() -> SimHandle {
-    start_with(SimConfig {
-        seed: seed(),
-        webhook_retry_base: Duration::from_millis(20),
-        ..SimConfig::default()
-    })
-    .await
+    start_with(SimConfig { seed: seed(), webhook_retry_base: Duration::from_millis(20), ..SimConfig::default() }).await
 }
 
 /// Starts a simulator with `config`.
@@ -48,21 +43,14 @@ pub async fn start_with(config: SimConfig) -> SimHandle {
 }
 
 /// POSTs raw bytes to `url` with headers; returns (status, headers, body).
-pub async fn post_raw(
-    url: &str,
-    headers: &[(&str, &str)],
-    body: Vec<u8>,
-) -> (u16, hyper::HeaderMap, Bytes) {
+pub async fn post_raw(url: &str, headers: &[(&str, &str)], body: Vec<u8>) -> (u16, hyper::HeaderMap, Bytes) {
     let client: Client<_, Full<Bytes>> = Client::builder(TokioExecutor::new()).build_http();
     let mut req = hyper::Request::post(url);
     for (k, v) in headers {
         req = req.header(*k, *v);
     }
     let resp = client
-        .request(
-            req.body(Full::new(Bytes::from(body)))
-                .expect("request builds"),
-        )
+        .request(req.body(Full::new(Bytes::from(body))).expect("request builds"))
         .await
         .expect("simulator answers");
     let status = resp.status().as_u16();
@@ -74,15 +62,9 @@ pub async fn post_raw(
 /// Sends `method` to `url` with a JSON body; returns (status, JSON body).
 pub async fn send(method: &str, url: &str, body: Json) -> (u16, Json) {
     let client: Client<_, Full<Bytes>> = Client::builder(TokioExecutor::new()).build_http();
-    let req = hyper::Request::builder()
-        .method(method)
-        .uri(url)
-        .header("content-type", "application/json");
+    let req = hyper::Request::builder().method(method).uri(url).header("content-type", "application/json");
     let resp = client
-        .request(
-            req.body(Full::new(Bytes::from(body.to_string())))
-                .expect("request builds"),
-        )
+        .request(req.body(Full::new(Bytes::from(body.to_string()))).expect("request builds"))
         .await
         .expect("simulator answers");
     let status = resp.status().as_u16();
@@ -95,10 +77,7 @@ pub async fn get(url: &str) -> (u16, Bytes) {
     let client: Client<_, Full<Bytes>> = Client::builder(TokioExecutor::new()).build_http();
     let resp = client.get(url.parse().expect("url")).await.expect("answer");
     let status = resp.status().as_u16();
-    (
-        status,
-        resp.into_body().collect().await.expect("body").to_bytes(),
-    )
+    (status, resp.into_body().collect().await.expect("body").to_bytes())
 }
 
 /// Posts a GraphQL request with the right token; returns (status, JSON body).
@@ -106,10 +85,7 @@ pub async fn gql(sim: &SimHandle, query: &str, variables: Json) -> (u16, Json) {
     let body = serde_json::to_vec(&json!({"query": query, "variables": variables})).expect("json");
     let (status, _, bytes) = post_raw(
         &sim.graphql_url(VERSION),
-        &[
-            ("content-type", "application/json"),
-            ("x-shopify-access-token", sim.token()),
-        ],
+        &[("content-type", "application/json"), ("x-shopify-access-token", sim.token())],
         body,
     )
     .await;
@@ -133,42 +109,20 @@ pub async fn item_of(sim: &SimHandle, sku: &str) -> (String, String) {
     )
     .await;
     let node = &d["productVariants"]["nodes"][0];
-    (
-        node["id"].as_str().expect("variant").to_string(),
-        node["inventoryItem"]["id"]
-            .as_str()
-            .expect("item")
-            .to_string(),
-    )
+    (node["id"].as_str().expect("variant").to_string(), node["inventoryItem"]["id"].as_str().expect("item").to_string())
 }
 
 /// Location gids by name.
 pub async fn location(sim: &SimHandle, name: &str) -> String {
-    let d = data(
-        sim,
-        "{ locations(first: 10){ nodes{ id name } } }",
-        json!({}),
-    )
-    .await;
-    d["locations"]["nodes"]
-        .as_array()
-        .expect("list")
-        .iter()
-        .find(|l| l["name"] == name)
-        .expect("location")["id"]
+    let d = data(sim, "{ locations(first: 10){ nodes{ id name } } }", json!({})).await;
+    d["locations"]["nodes"].as_array().expect("list").iter().find(|l| l["name"] == name).expect("location")["id"]
         .as_str()
         .expect("id")
         .to_string()
 }
 
 /// Creates one staged upload target over GraphQL.
-pub async fn stage(
-    sim: &SimHandle,
-    resource: &str,
-    filename: &str,
-    mime: &str,
-    method: &str,
-) -> Json {
+pub async fn stage(sim: &SimHandle, resource: &str, filename: &str, mime: &str, method: &str) -> Json {
     let d = data(
         sim,
         "mutation($i: [StagedUploadInput!]!) { stagedUploadsCreate(input: $i) { stagedTargets { url resourceUrl parameters { name value } } userErrors { field message } } }",
@@ -200,18 +154,10 @@ pub async fn upload(target: &Json, file: &[u8]) -> (u16, Bytes) {
         let req = hyper::Request::put(url)
             .header("content-type", target_param(target, "content_type"))
             .header("x-goog-acl", "private");
-        let resp = client
-            .request(
-                req.body(Full::new(Bytes::copy_from_slice(file)))
-                    .expect("request"),
-            )
-            .await
-            .expect("answer");
+        let resp =
+            client.request(req.body(Full::new(Bytes::copy_from_slice(file))).expect("request")).await.expect("answer");
         let status = resp.status().as_u16();
-        return (
-            status,
-            resp.into_body().collect().await.expect("body").to_bytes(),
-        );
+        return (status, resp.into_body().collect().await.expect("body").to_bytes());
     }
     let boundary = "----weftsimboundary";
     let mut body = Vec::new();
@@ -225,7 +171,10 @@ pub async fn upload(target: &Json, file: &[u8]) -> (u16, Bytes) {
             .as_bytes(),
         );
     }
-    body.extend_from_slice(format!("--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"upload\"\r\n\r\n").as_bytes());
+    body.extend_from_slice(
+        format!("--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"upload\"\r\n\r\n")
+            .as_bytes(),
+    );
     body.extend_from_slice(file);
     body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
     let content_type = format!("multipart/form-data; boundary={boundary}");
@@ -257,9 +206,7 @@ impl Drop for Receiver {
 impl Receiver {
     /// Starts a receiver.
     pub async fn start(fail_first: u32) -> Receiver {
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-            .await
-            .expect("bind");
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
         let url = format!("http://{}/webhooks", listener.local_addr().expect("addr"));
         let received = Arc::new(Mutex::new(Vec::new()));
         let attempts = Arc::new(AtomicU32::new(0));
@@ -271,41 +218,27 @@ impl Receiver {
                 };
                 let (r, a) = (r.clone(), a.clone());
                 tokio::spawn(async move {
-                    let svc = hyper::service::service_fn(
-                        move |req: hyper::Request<hyper::body::Incoming>| {
-                            let (r, a) = (r.clone(), a.clone());
-                            async move {
-                                let headers = req.headers().clone();
-                                let body = req
-                                    .into_body()
-                                    .collect()
-                                    .await
-                                    .map(|b| b.to_bytes())
-                                    .unwrap_or_default();
-                                let n = a.fetch_add(1, Ordering::SeqCst);
-                                let status = if n < fail_first { 500 } else { 200 };
-                                if status == 200 {
-                                    r.lock().expect("lock").push(Received { headers, body });
-                                }
-                                let mut resp = hyper::Response::new(Full::new(Bytes::new()));
-                                *resp.status_mut() =
-                                    hyper::StatusCode::from_u16(status).expect("status");
-                                Ok::<_, std::convert::Infallible>(resp)
+                    let svc = hyper::service::service_fn(move |req: hyper::Request<hyper::body::Incoming>| {
+                        let (r, a) = (r.clone(), a.clone());
+                        async move {
+                            let headers = req.headers().clone();
+                            let body = req.into_body().collect().await.map(|b| b.to_bytes()).unwrap_or_default();
+                            let n = a.fetch_add(1, Ordering::SeqCst);
+                            let status = if n < fail_first { 500 } else { 200 };
+                            if status == 200 {
+                                r.lock().expect("lock").push(Received { headers, body });
                             }
-                        },
-                    );
-                    let _ = hyper::server::conn::http1::Builder::new()
-                        .serve_connection(TokioIo::new(stream), svc)
-                        .await;
+                            let mut resp = hyper::Response::new(Full::new(Bytes::new()));
+                            *resp.status_mut() = hyper::StatusCode::from_u16(status).expect("status");
+                            Ok::<_, std::convert::Infallible>(resp)
+                        }
+                    });
+                    let _ =
+                        hyper::server::conn::http1::Builder::new().serve_connection(TokioIo::new(stream), svc).await;
                 });
             }
         });
-        Receiver {
-            url,
-            received,
-            attempts,
-            task,
-        }
+        Receiver { url, received, attempts, task }
     }
 
     /// Waits until at least `n` deliveries arrived (bounded wait), returning them.
@@ -331,9 +264,5 @@ pub async fn subscribe(sim: &SimHandle, topic: &str, uri: &str) {
         json!({"t": topic, "s": {"uri": uri, "format": "JSON"}}),
     )
     .await;
-    assert_eq!(
-        d["webhookSubscriptionCreate"]["userErrors"],
-        json!([]),
-        "{d}"
-    );
+    assert_eq!(d["webhookSubscriptionCreate"]["userErrors"], json!([]), "{d}");
 }
