@@ -58,7 +58,7 @@ if [ ${#rust_crates[@]} -gt 0 ]; then
     name=$(toml_field name "$src/$c/Cargo.toml")
     id=$(toml_field id "$src/$c/plugin.toml")
     mkdir -p "$out/$id"
-    cp "$root/target/wasm32-wasip2/plugin/${name//-/_}.wasm" "$out/$id/plugin.wasm"
+    cp "${CARGO_TARGET_DIR:-$root/target}/wasm32-wasip2/plugin/${name//-/_}.wasm" "$out/$id/plugin.wasm"
     cp "$src/$c/plugin.toml" "$out/$id/plugin.toml"
     echo "built $id -> $out/$id"
   done

@@ -30,10 +30,15 @@ fn env(name: &str, default: u64) -> u64 {
 fn main() {
     let products = env("WEFT_BENCH_PRODUCTS", 200) as usize;
     let rtt = env("WEFT_BENCH_RTT_MS", 100);
-    let mut csv = String::from("product_id,product_sku,title,vendor,option1_name,option1_value,variant_id,sku,price,cost,weight_grams\n");
+    let mut csv = String::from(
+        "product_id,product_sku,title,vendor,option1_name,option1_value,variant_id,sku,price,cost,weight_grams\n",
+    );
     for p in 0..products {
         for v in 0..VARIANTS {
-            csv.push_str(&format!("P{p},C-{p:05},Bench product {p},Acme,Size,S{v},P{p}-{v},C-{p:05}-{v},{}.90,3.00,200\n", 10 + p % 40));
+            csv.push_str(&format!(
+                "P{p},C-{p:05},Bench product {p},Acme,Size,S{v},P{p}-{v},C-{p:05}-{v},{}.90,3.00,200\n",
+                10 + p % 40
+            ));
         }
     }
     let rt = tokio::runtime::Runtime::new().unwrap();
@@ -57,7 +62,8 @@ fn main() {
             let rate = created as f64 / wall;
             let per_product = c.cost_spent as f64 / created.max(1) as f64;
             let bound = plan.restore_rate / per_product;
-            let ratio = baseline.map(|b: f64| format!("{:.2}× the baseline", rate / b)).unwrap_or_else(|| "baseline".into());
+            let ratio =
+                baseline.map(|b: f64| format!("{:.2}× the baseline", rate / b)).unwrap_or_else(|| "baseline".into());
             baseline.get_or_insert(rate);
             println!("  {plan_name}, in_flight = {in_flight}: ok {ok}, {created} products in {wall:.1} s = {rate:.1} products/s ({ratio})");
             println!("    cost {} points ({per_product:.1} per product; cost bound {bound:.1} products/s, ratio {:.2}), requests {}, THROTTLED {}", c.cost_spent, rate / bound, c.requests, c.throttled);

@@ -13,11 +13,18 @@ use std::net::{TcpListener, TcpStream};
 use std::process::{Command, Stdio};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
-use weft::queue::{Queue, SystemClock};
+use weft::clock::SystemClock;
+use weft::queue::Queue;
 use weft::store::{NewJob, Store};
 
 fn job(i: usize) -> NewJob {
-    NewJob { flow: "bench".into(), trigger: "webhook".into(), key: format!("k{i}"), payload: serde_json::json!({"i": i}), webhook_id: Some(format!("w{i}")) }
+    NewJob {
+        flow: "bench".into(),
+        trigger: "webhook".into(),
+        key: format!("k{i}"),
+        payload: serde_json::json!({"i": i}),
+        webhook_id: Some(format!("w{i}")),
+    }
 }
 
 fn enqueue_throughput() {
@@ -122,7 +129,10 @@ fn webhook_latency() {
     }
     let body = br#"{"id": 1, "email": "bench@example.com"}"#.to_vec();
     let signature = sign(secret, &body);
-    println!("{:>7} {:>12} {:>9} {:>9} {:>14} {:>9}", "senders", "acks/s", "p50 ms", "p99 ms", "healthz req/s", "ratio");
+    println!(
+        "{:>7} {:>12} {:>9} {:>9} {:>14} {:>9}",
+        "senders", "acks/s", "p50 ms", "p99 ms", "healthz req/s", "ratio"
+    );
     let mut next = 0usize;
     for senders in [1usize, 16, 64] {
         let per = (4_000 / senders).max(50);
@@ -132,7 +142,11 @@ fn webhook_latency() {
                 let handles: Vec<_> = (0..senders)
                     .map(|t| {
                         let (addr, body, signature) = (&addr, &body, &signature);
-                        s.spawn(move || (0..per).map(|i| send(addr, path, &format!("b{}", base + t * per + i), body, signature)).collect::<Vec<_>>())
+                        s.spawn(move || {
+                            (0..per)
+                                .map(|i| send(addr, path, &format!("b{}", base + t * per + i), body, signature))
+                                .collect::<Vec<_>>()
+                        })
                     })
                     .collect();
                 handles.into_iter().flat_map(|h| h.join().unwrap()).collect()
@@ -144,7 +158,12 @@ fn webhook_latency() {
         let (rate, latencies) = run("/webhooks/shopify", next);
         next += senders * per;
         let (health, _) = run("/healthz", 0);
-        println!("{senders:>7} {rate:>12.0} {:>9.2} {:>9.2} {health:>14.0} {:>9.2}", percentile(&latencies, 0.5), percentile(&latencies, 0.99), rate / health);
+        println!(
+            "{senders:>7} {rate:>12.0} {:>9.2} {:>9.2} {health:>14.0} {:>9.2}",
+            percentile(&latencies, 0.5),
+            percentile(&latencies, 0.99),
+            rate / health
+        );
     }
     let _ = child.kill();
     let _ = child.wait();

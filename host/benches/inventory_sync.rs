@@ -42,7 +42,10 @@ fn main() {
             json!({"title": format!("Bench {p}"), "handle": format!("bench-{p}"), "variants": vs})
         })
         .collect();
-    let seed = serde_json::from_value(json!({"locations": LOCATIONS.iter().map(|n| json!({"name": n})).collect::<Vec<_>>(), "products": products})).unwrap();
+    let seed = serde_json::from_value(
+        json!({"locations": LOCATIONS.iter().map(|n| json!({"name": n})).collect::<Vec<_>>(), "products": products}),
+    )
+    .unwrap();
     let sim = rt.block_on(Simulator::start(SimConfig { seed, ..SimConfig::default() })).expect("simulator");
     let gid = |name: &str| shopify_common::location_gid(&sim, name);
 
@@ -75,18 +78,17 @@ locations = {{ WH1 = "{l1}", WH2 = "{l2}", WH3 = "{l3}" }}
     let log = std::fs::File::create(scenario.path().join("serve.log")).unwrap();
     sim.reset_counters();
     let started = Instant::now();
-    let mut child = scenario
-        .command()
-        .arg("serve")
-        .env("RUST_LOG", "warn")
-        .stdout(Stdio::null())
-        .stderr(log)
-        .spawn()
-        .unwrap();
+    let mut child =
+        scenario.command().arg("serve").env("RUST_LOG", "warn").stdout(Stdio::null()).stderr(log).spawn().unwrap();
     while TcpStream::connect(&listen).is_err() {
         std::thread::sleep(Duration::from_millis(20));
     }
-    let total = |sim: &shopify_sim::SimHandle| -> i64 { shopify_common::all(&sim.state(), "levels").iter().map(|l| l["quantities"]["available"].as_i64().unwrap_or(0)).sum() };
+    let total = |sim: &shopify_sim::SimHandle| -> i64 {
+        shopify_common::all(&sim.state(), "levels")
+            .iter()
+            .map(|l| l["quantities"]["available"].as_i64().unwrap_or(0))
+            .sum()
+    };
     let limit = Duration::from_secs(1800);
     while total(&sim) != expected && started.elapsed() < limit {
         std::thread::sleep(Duration::from_millis(250));
@@ -102,6 +104,14 @@ locations = {{ WH1 = "{l1}", WH2 = "{l2}", WH3 = "{l3}" }}
     println!("  complete: {done}  wall: {wall:.1} s  (includes weft start, file-feed read, bulk baseline)");
     println!("  Shopify cost spent: {} points  requests: {}  THROTTLED: {}", c.cost_spent, c.requests, c.throttled);
     println!("  writes: {:?}", c.writes);
-    println!("  throughput: {:.0} items/s; plan's theoretical max {max:.0} items/s; ratio {:.3}", items / wall, items / wall / max);
-    println!("  cost per item: {:.3} points (theoretical min {:.3})", c.cost_spent as f64 / items, MUTATION_COST / ITEMS_PER_MUTATION);
+    println!(
+        "  throughput: {:.0} items/s; plan's theoretical max {max:.0} items/s; ratio {:.3}",
+        items / wall,
+        items / wall / max
+    );
+    println!(
+        "  cost per item: {:.3} points (theoretical min {:.3})",
+        c.cost_spent as f64 / items,
+        MUTATION_COST / ITEMS_PER_MUTATION
+    );
 }

@@ -8,7 +8,7 @@
 use std::path::Path;
 use std::time::{Duration, Instant};
 use weft::config::LimitsConfig;
-use weft::plugin::bindings::types::{Product, ProductStatus, Record, Variant};
+use weft::model::{Product, ProductStatus, Record, Variant};
 use weft::plugin::http::Network;
 use weft::plugin::{Grant, HostOptions, PluginHost};
 use weft::redact::Redactor;
@@ -95,8 +95,12 @@ fn main() {
         warm.describe().unwrap();
     }
     let call = started.elapsed() / n;
-    println!("instantiate per job: {:.1} µs (goal ≤ 20 µs); a describe() call on a warm instance: {:.1} µs; ratio {:.1}x",
-        instantiate.as_secs_f64() * 1e6, call.as_secs_f64() * 1e6, instantiate.as_secs_f64() / call.as_secs_f64());
+    println!(
+        "instantiate per job: {:.1} µs (goal ≤ 20 µs); a describe() call on a warm instance: {:.1} µs; ratio {:.1}x",
+        instantiate.as_secs_f64() * 1e6,
+        call.as_secs_f64() * 1e6,
+        instantiate.as_secs_f64() / call.as_secs_f64()
+    );
 
     // Throughput through sku-normalize vs the same work natively.
     println!("{:>6} {:>14} {:>14} {:>10}", "batch", "wasm rec/s", "native rec/s", "wasm/native");

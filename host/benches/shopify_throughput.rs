@@ -28,7 +28,8 @@ fn seed(items: usize) -> Seed {
     let per_product = 100;
     let products: Vec<Json> = (0..items.div_ceil(per_product))
         .map(|p| {
-            let variants: Vec<Json> = (0..per_product).map(|v| json!({"sku": format!("B-{p}-{v}"), "inventory": {"Main": 0}})).collect();
+            let variants: Vec<Json> =
+                (0..per_product).map(|v| json!({"sku": format!("B-{p}-{v}"), "inventory": {"Main": 0}})).collect();
             json!({"title": format!("Bench {p}"), "variants": variants})
         })
         .collect();
@@ -62,8 +63,18 @@ async fn naive(sim: &SimHandle, items: &[QuantitySet]) -> (Duration, u64) {
             {"inventoryItemId": q.inventory_item_id, "locationId": q.location_id, "quantity": q.quantity, "changeFromQuantity": null}]});
         let body = json!({"query": INVENTORY_SET_QUANTITIES.document, "variables": {"input": input, "key": format!("naive-{i}")}});
         loop {
-            let response: Json = http.post(&url).header("x-shopify-access-token", sim.token()).json(&body).send().await.expect("send").json().await.expect("json");
-            let is_throttled = response["errors"].as_array().is_some_and(|e| e.iter().any(|e| e["extensions"]["code"] == "THROTTLED"));
+            let response: Json = http
+                .post(&url)
+                .header("x-shopify-access-token", sim.token())
+                .json(&body)
+                .send()
+                .await
+                .expect("send")
+                .json()
+                .await
+                .expect("json");
+            let is_throttled =
+                response["errors"].as_array().is_some_and(|e| e.iter().any(|e| e["extensions"]["code"] == "THROTTLED"));
             if !is_throttled {
                 break;
             }
@@ -79,13 +90,21 @@ async fn main() {
     let items = env_count("WEFT_BENCH_ITEMS", 12_500);
     let naive_items = env_count("WEFT_BENCH_NAIVE_ITEMS", 30);
     let plan = Plan::STANDARD;
-    let sim = Simulator::start(SimConfig { seed: seed(items.max(naive_items)), plan, ..SimConfig::default() }).await.expect("simulator");
-    let client = ShopifyClient::new(ClientConfig::new(sim.base_url(), "2026-04", Secret::new(sim.token().to_string()))).expect("client");
+    let sim = Simulator::start(SimConfig { seed: seed(items.max(naive_items)), plan, ..SimConfig::default() })
+        .await
+        .expect("simulator");
+    let client = ShopifyClient::new(ClientConfig::new(sim.base_url(), "2026-04", Secret::new(sim.token().to_string())))
+        .expect("client");
 
     let batch = targets(&sim, items, 7);
     sim.set_bucket_available(START_POINTS);
     sim.reset_counters();
-    let req = SetQuantities { name: QuantityName::Available, reason: "correction", reference_document_uri: None, key_scope: "bench" };
+    let req = SetQuantities {
+        name: QuantityName::Available,
+        reason: "correction",
+        reference_document_uri: None,
+        key_scope: "bench",
+    };
     let start = Instant::now();
     let outcomes = set_quantities(&client, &req, &batch).await;
     let elapsed = start.elapsed();
@@ -105,9 +124,19 @@ async fn main() {
 
     println!("shopify_throughput (Standard plan: {} points, {}/s restore)", plan.maximum_available, plan.restore_rate);
     println!("  weft batched : {items} items in {:.2}s = {rate:.0} items/s, {mutations} mutations at {cost_per_mutation:.0} points, {failed} failed", elapsed.as_secs_f64());
-    println!("                 THROTTLED seen by Shopify: {}, by callers: 0 ({} absorbed by the client)", counters.throttled, client.stats().throttled);
-    println!("  theoretical  : {max_rate:.0} items/s (cost {} points above the starting {START_POINTS}, {:.2}s minimum)", counters.cost_spent, min_seconds);
+    println!(
+        "                 THROTTLED seen by Shopify: {}, by callers: 0 ({} absorbed by the client)",
+        counters.throttled,
+        client.stats().throttled
+    );
+    println!(
+        "  theoretical  : {max_rate:.0} items/s (cost {} points above the starting {START_POINTS}, {:.2}s minimum)",
+        counters.cost_spent, min_seconds
+    );
     println!("  ratio vs theoretical maximum: {:.3} (goal >= 0.90)", rate / max_rate);
-    println!("  naive        : {naive_items} items in {:.2}s = {naive_rate:.1} items/s, {naive_throttled} THROTTLED retried", naive_elapsed.as_secs_f64());
+    println!(
+        "  naive        : {naive_items} items in {:.2}s = {naive_rate:.1} items/s, {naive_throttled} THROTTLED retried",
+        naive_elapsed.as_secs_f64()
+    );
     println!("  ratio vs naive: {:.0}x (goal >= 100x)", rate / naive_rate);
 }

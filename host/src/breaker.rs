@@ -11,7 +11,7 @@
 //! ```
 
 use crate::config::BreakerConfig;
-use crate::store::JobError;
+use crate::store::{ErrorClass, JobError};
 use std::collections::HashMap;
 use std::sync::Mutex;
 use std::time::Duration;
@@ -66,7 +66,10 @@ pub struct Verdict {
 
 /// Whether an error could come from a failing endpoint rather than from the record.
 pub fn may_be_systemic(error: &JobError) -> bool {
-    matches!(error.class.as_str(), "unauthorized" | "rate_limited" | "retryable" | "deadline")
+    matches!(
+        error.class,
+        ErrorClass::Unauthorized | ErrorClass::RateLimited | ErrorClass::Retryable | ErrorClass::Deadline
+    )
 }
 
 /// Breaker state of every flow (suspicions are in memory; pauses are in the store).
@@ -95,7 +98,12 @@ impl Breaker {
     }
 
     /// The answer of a recent probe of `endpoint`, or run `probe` now and remember it.
-    pub fn probe_cached(&self, endpoint: &str, now_ms: u64, probe: impl FnOnce() -> Option<ProbeFailure>) -> Option<ProbeFailure> {
+    pub fn probe_cached(
+        &self,
+        endpoint: &str,
+        now_ms: u64,
+        probe: impl FnOnce() -> Option<ProbeFailure>,
+    ) -> Option<ProbeFailure> {
         if let Some((at, result)) = lock(&self.probes).get(endpoint) {
             if now_ms.saturating_sub(*at) < PROBE_TTL_MS {
                 return result.clone();
@@ -147,7 +155,10 @@ mod tests {
         let config = BreakerConfig { sustained_for: "10s".into(), ..BreakerConfig::default() };
         let breaker = Breaker::new(config);
         let v = breaker.judge("inv", 0, failure(Systemic::Unauthorized));
-        assert!(v.hold && v.open.as_deref().is_some_and(|r| r.starts_with("circuit: unauthorized at shopify")), "{v:?}");
+        assert!(
+            v.hold && v.open.as_deref().is_some_and(|r| r.starts_with("circuit: unauthorized at shopify")),
+            "{v:?}"
+        );
         assert_eq!(breaker.judge("inv", 1_000, failure(Systemic::Unreachable)), Verdict { hold: true, open: None });
         assert_eq!(breaker.judge("inv", 9_000, failure(Systemic::Unreachable)).open, None);
         assert!(breaker.judge("inv", 11_000, failure(Systemic::Unreachable)).open.is_some());

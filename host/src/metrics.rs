@@ -5,7 +5,7 @@
 //! pauses and the Shopify client's own counters are read at scrape time.
 
 use crate::shopify::ClientStats;
-use crate::store::{QueueStatus, RunRecord};
+use crate::store::{ErrorClass, Outcome, QueueStatus, RunRecord};
 use prometheus_client::encoding::{text, EncodeLabelSet};
 use prometheus_client::metrics::counter::Counter;
 use prometheus_client::metrics::family::Family;
@@ -32,7 +32,8 @@ pub struct FlowLabels {
 pub struct OutcomeLabels {
     /// Flow name.
     pub flow: String,
-    /// `synced`, `skipped`, `retried`, `dead_lettered`, `failed` or `held` (by the circuit breaker).
+    /// `created`, `updated`, `unchanged`, `skipped`, `shadowed`, `retried`, `dead_lettered`,
+    /// `failed` or `held` (by the circuit breaker).
     pub outcome: String,
 }
 
@@ -97,17 +98,19 @@ impl Default for Metrics {
     }
 }
 
-/// The `outcome` label of a run record's outcome; `None` for what is not a record (a pull's
-/// "enqueued N").
-pub fn outcome_label(outcome: &str) -> Option<&'static str> {
+/// The `outcome` label of a run record's outcome; `None` for a pull (not a record).
+pub fn outcome_label(outcome: Outcome) -> Option<&'static str> {
     match outcome {
-        "created" | "updated" | "unchanged" => Some("synced"),
-        "skipped" => Some("skipped"),
-        "retrying" => Some("retried"),
-        "dead" => Some("dead_lettered"),
-        "failed" => Some("failed"),
-        "held" => Some("held"),
-        _ => None,
+        Outcome::Created => Some("created"),
+        Outcome::Updated => Some("updated"),
+        Outcome::Unchanged => Some("unchanged"),
+        Outcome::Skipped => Some("skipped"),
+        Outcome::Shadowed => Some("shadowed"),
+        Outcome::Retrying => Some("retried"),
+        Outcome::Dead => Some("dead_lettered"),
+        Outcome::Failed => Some("failed"),
+        Outcome::Held => Some("held"),
+        Outcome::Pulled => None,
     }
 }
 
@@ -132,26 +135,56 @@ impl Metrics {
             scrape: Mutex::new(()),
             registry: Registry::default(),
         };
-        registry.register("records", "Records processed per flow and outcome (synced, skipped, retried, dead_lettered, failed, held)", m.records.clone());
-        registry.register_with_unit("run_duration", "Duration of one run (batch) of a flow", Unit::Seconds, m.run_duration.clone());
+        registry.register("records", "Records processed per flow and outcome (created, updated, unchanged, skipped, shadowed, retried, dead_lettered, failed, held)", m.records.clone());
+        registry.register_with_unit(
+            "run_duration",
+            "Duration of one run (batch) of a flow",
+            Unit::Seconds,
+            m.run_duration.clone(),
+        );
         registry.register("queue_depth", "Jobs waiting or in progress per flow", m.queue_depth.clone());
         registry.register("dead_letters", "Dead-lettered jobs (not discarded) per flow", m.dead_letters.clone());
         registry.register("flow_paused", "1 when the flow's queue is paused", m.paused.clone());
-        registry.register("shopify_cost_spent", "Shopify GraphQL cost points charged (actualQueryCost)", m.shopify_cost.clone());
-        registry.register("shopify_cost_available", "Shopify cost points currently available (last throttleStatus)", m.shopify_available.clone());
+        registry.register(
+            "shopify_cost_spent",
+            "Shopify GraphQL cost points charged (actualQueryCost)",
+            m.shopify_cost.clone(),
+        );
+        registry.register(
+            "shopify_cost_available",
+            "Shopify cost points currently available (last throttleStatus)",
+            m.shopify_available.clone(),
+        );
         registry.register("shopify_throttled", "THROTTLED answers received from Shopify", m.shopify_throttled.clone());
-        registry.register_with_unit("plugin_call_duration", "Latency of one plugin call", Unit::Seconds, m.plugin_calls.clone());
-        registry.register("plugin_traps", "Plugin calls that failed as a whole (trap, deadline, memory limit...)", m.plugin_traps.clone());
+        registry.register_with_unit(
+            "plugin_call_duration",
+            "Latency of one plugin call",
+            Unit::Seconds,
+            m.plugin_calls.clone(),
+        );
+        registry.register(
+            "plugin_traps",
+            "Plugin calls that failed as a whole (trap, deadline, memory limit...)",
+            m.plugin_traps.clone(),
+        );
         registry.register("webhook_receipts", "Webhook deliveries received", m.webhook_receipts.clone());
-        registry.register("webhook_duplicates", "Webhook deliveries whose id was already received", m.webhook_duplicates.clone());
-        registry.register("webhook_rejections", "Webhook deliveries refused (bad signature, malformed)", m.webhook_rejections.clone());
+        registry.register(
+            "webhook_duplicates",
+            "Webhook deliveries whose id was already received",
+            m.webhook_duplicates.clone(),
+        );
+        registry.register(
+            "webhook_rejections",
+            "Webhook deliveries refused (bad signature, malformed)",
+            m.webhook_rejections.clone(),
+        );
         Metrics { registry, ..m }
     }
 
     /// Count the records of one run and observe its duration.
     pub fn observe_run(&self, flow: &str, records: &[RunRecord], elapsed: Duration) {
         for record in records {
-            if let Some(outcome) = outcome_label(&record.outcome) {
+            if let Some(outcome) = outcome_label(record.outcome) {
                 self.records.get_or_create(&OutcomeLabels { flow: flow.to_owned(), outcome: outcome.to_owned() }).inc();
             }
         }
@@ -159,10 +192,14 @@ impl Metrics {
     }
 
     /// Observe one plugin call; `failure` is the class of a whole-call failure.
-    pub fn observe_plugin_call(&self, plugin: &str, call: &str, elapsed: Duration, failure: Option<&str>) {
-        self.plugin_calls.get_or_create(&CallLabels { plugin: plugin.to_owned(), call: call.to_owned() }).observe(elapsed.as_secs_f64());
+    pub fn observe_plugin_call(&self, plugin: &str, call: &str, elapsed: Duration, failure: Option<ErrorClass>) {
+        self.plugin_calls
+            .get_or_create(&CallLabels { plugin: plugin.to_owned(), call: call.to_owned() })
+            .observe(elapsed.as_secs_f64());
         if let Some(class) = failure {
-            self.plugin_traps.get_or_create(&TrapLabels { plugin: plugin.to_owned(), class: class.to_owned() }).inc();
+            self.plugin_traps
+                .get_or_create(&TrapLabels { plugin: plugin.to_owned(), class: class.name().to_owned() })
+                .inc();
         }
     }
 
@@ -183,7 +220,12 @@ impl Metrics {
 
     /// The OpenMetrics text, with queue state (every configured flow, zero when empty) and the
     /// Shopify client's counters taken now.
-    pub fn render<'a>(&self, flows: impl Iterator<Item = &'a String>, queues: &BTreeMap<String, QueueStatus>, shopify: Option<ClientStats>) -> String {
+    pub fn render<'a>(
+        &self,
+        flows: impl Iterator<Item = &'a String>,
+        queues: &BTreeMap<String, QueueStatus>,
+        shopify: Option<ClientStats>,
+    ) -> String {
         let _guard = self.scrape.lock().unwrap_or_else(|e| e.into_inner());
         let empty = QueueStatus::default();
         for flow in flows {
@@ -219,14 +261,25 @@ mod tests {
 
     #[test]
     fn outcomes_map_to_labels_and_pulls_are_not_records() {
-        assert_eq!(outcome_label("created"), Some("synced"));
-        assert_eq!(outcome_label("dead"), Some("dead_lettered"));
-        assert_eq!(outcome_label("enqueued 3"), None);
+        assert_eq!(outcome_label(Outcome::Created), Some("created"));
+        assert_eq!(outcome_label(Outcome::Dead), Some("dead_lettered"));
+        assert_eq!(outcome_label(Outcome::Pulled), None);
         let m = Metrics::new();
-        let record = |outcome: &str| RunRecord { key: "k".into(), outcome: outcome.into(), attempts: 1, ..Default::default() };
-        m.observe_run("inv", &[record("created"), record("updated"), record("enqueued 2"), record("dead")], Duration::from_millis(3));
+        let record = |outcome: Outcome| RunRecord { key: "k".into(), outcome, attempts: 1, ..Default::default() };
+        m.observe_run(
+            "inv",
+            &[
+                record(Outcome::Created),
+                record(Outcome::Updated),
+                record(Outcome::Updated),
+                record(Outcome::Pulled),
+                record(Outcome::Dead),
+            ],
+            Duration::from_millis(3),
+        );
         let text = m.render(["inv".to_owned()].iter(), &BTreeMap::new(), None);
-        assert!(text.contains("weft_records_total{flow=\"inv\",outcome=\"synced\"} 2"), "{text}");
+        assert!(text.contains("weft_records_total{flow=\"inv\",outcome=\"created\"} 1"), "{text}");
+        assert!(text.contains("weft_records_total{flow=\"inv\",outcome=\"updated\"} 2"), "{text}");
         assert!(text.contains("weft_records_total{flow=\"inv\",outcome=\"dead_lettered\"} 1"), "{text}");
         assert!(text.contains("weft_queue_depth{flow=\"inv\"} 0"), "{text}");
         assert!(text.ends_with("# EOF\n"));

@@ -3,7 +3,7 @@
 
 use crate::config::{Config, FlowConfig};
 use crate::plugin::{LoadedPlugin, PluginHost};
-use crate::store::{RunFilter, RunStatus, Store, StoreError};
+use crate::store::{Outcome, RunFilter, RunStatus, Store, StoreError};
 use serde_json::{json, Value};
 
 /// The window of a flow's throughput and error rate in [`flows`].
@@ -25,8 +25,10 @@ pub fn set_paused(store: &Store, flow: &str, paused: bool, now_ms: u64) -> Resul
 pub fn plugins(host: &PluginHost, config: Option<&Config>) -> Value {
     let used_by = |id: &str| -> Vec<String> {
         let Some(config) = config else { return Vec::new() };
-        let connections = config.connections.iter().filter(|(_, c)| c.plugin == id).map(|(n, _)| format!("connection {n}"));
-        let transforms = config.transforms.iter().filter(|(_, t)| t.plugin == id).map(|(n, _)| format!("transform {n}"));
+        let connections =
+            config.connections.iter().filter(|(_, c)| c.plugin == id).map(|(n, _)| format!("connection {n}"));
+        let transforms =
+            config.transforms.iter().filter(|(_, t)| t.plugin == id).map(|(n, _)| format!("transform {n}"));
         connections.chain(transforms).collect()
     };
     let mut rows: Vec<Value> = host
@@ -37,7 +39,11 @@ pub fn plugins(host: &PluginHost, config: Option<&Config>) -> Value {
             row
         })
         .collect();
-    rows.extend(host.refused().iter().map(|r| json!({"id": r.id, "status": "refused", "reason": r.reason, "used_by": used_by(&r.id)})));
+    rows.extend(
+        host.refused()
+            .iter()
+            .map(|r| json!({"id": r.id, "status": "refused", "reason": r.reason, "used_by": used_by(&r.id)})),
+    );
     Value::Array(rows)
 }
 
@@ -75,16 +81,20 @@ pub fn flows(store: &Store, config: &Config, now_ms: u64, only: Option<&str>) ->
         };
         let last_success_ms = match recent.iter().find(|r| r.status == RunStatus::Succeeded) {
             Some(run) => run.ended_ms,
-            None => store.runs(&RunFilter { flow: Some(name.clone()), status: Some(RunStatus::Succeeded), ..Default::default() }, 1)?.pop().and_then(|r| r.ended_ms),
+            None => store
+                .runs(
+                    &RunFilter { flow: Some(name.clone()), status: Some(RunStatus::Succeeded), ..Default::default() },
+                    1,
+                )?
+                .pop()
+                .and_then(|r| r.ended_ms),
         };
-        let (mut records, mut failed) = (0u64, 0u64);
+        let (mut records, mut failed, mut writes) = (0u64, 0u64, 0u64);
         for run in &recent {
-            for (outcome, n) in &run.counts {
-                records += n;
-                if matches!(outcome.as_str(), "failed" | "dead" | "retrying") {
-                    failed += n;
-                }
-            }
+            records += run.counts.iter().filter(|(o, _)| **o != Outcome::Pulled).map(|(_, n)| n).sum::<u64>();
+            let (f, w) = run.failures_and_writes();
+            failed += f;
+            writes += w;
         }
         let queue = status.get(name).cloned().unwrap_or_default();
         out.push(json!({
@@ -99,10 +109,11 @@ pub fn flows(store: &Store, config: &Config, now_ms: u64, only: Option<&str>) ->
             "queue": queue,
             "last_run": last_run,
             "last_success_ms": last_success_ms,
+            "last_tick_ms": store.last_tick(name)?,
             "window_ms": STATS_WINDOW_MS,
             "records": records,
             "failed": failed,
-            "error_rate": if records == 0 { 0.0 } else { failed as f64 / records as f64 },
+            "error_rate": if writes == 0 { 0.0 } else { failed as f64 / writes as f64 },
             "per_minute": records as f64 / (STATS_WINDOW_MS as f64 / 60_000.0),
         }));
     }
@@ -120,19 +131,30 @@ fn trigger_text(flow: &FlowConfig) -> String {
     if flow.trigger.webhook {
         parts.push("webhook".to_owned());
     }
-    if parts.is_empty() { "manual".to_owned() } else { parts.join(", ") }
+    if parts.is_empty() {
+        "manual".to_owned()
+    } else {
+        parts.join(", ")
+    }
 }
 
-/// A page of one run's records, optionally only one outcome (`failed` means failed, dead
-/// and retrying) and only keys containing `search`.
-pub fn run_records(store: &Store, run_id: u64, outcome: Option<&str>, search: Option<&str>, offset: usize, limit: usize) -> Result<Value, StoreError> {
+/// A page of one run's records, optionally only one outcome (`failed` means every failure:
+/// failed, dead, retrying, held) and only keys containing `search`.
+pub fn run_records(
+    store: &Store,
+    run_id: u64,
+    outcome: Option<&str>,
+    search: Option<&str>,
+    offset: usize,
+    limit: usize,
+) -> Result<Value, StoreError> {
     let matching: Vec<_> = store
         .run_records(run_id)?
         .into_iter()
         .filter(|r| match outcome {
             None => true,
-            Some("failed") => matches!(r.record.outcome.as_str(), "failed" | "dead" | "retrying"),
-            Some(o) => r.record.outcome == o,
+            Some("failed") => r.record.outcome.is_failure(),
+            Some(o) => r.record.outcome.name() == o,
         })
         .filter(|r| search.is_none_or(|q| r.record.key.contains(q)))
         .collect();
@@ -159,11 +181,8 @@ pub fn run(store: &Store, id: u64, records: bool, failed_only: bool) -> Result<O
     let Some(run) = store.run(id)? else { return Ok(None) };
     let mut out = json!({"run": run});
     if records || failed_only {
-        let records: Vec<_> = store
-            .run_records(id)?
-            .into_iter()
-            .filter(|r| !failed_only || matches!(r.record.outcome.as_str(), "failed" | "dead" | "retrying" | "held"))
-            .collect();
+        let records: Vec<_> =
+            store.run_records(id)?.into_iter().filter(|r| !failed_only || r.record.outcome.is_failure()).collect();
         out["records"] = json!(records);
     }
     Ok(Some(out))

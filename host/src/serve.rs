@@ -1,11 +1,12 @@
 //! `weft serve`: scheduler, workers, alerts, circuit breaker and the HTTP server in one
 //! process; SIGTERM drains.
 
+use crate::clock::{Clock, SystemClock};
 use crate::config::Config;
 use crate::flow::FlowEngine;
 use crate::metrics::Metrics;
 use crate::plugin::{HostOptions, PluginHost};
-use crate::queue::{Clock, Queue, SystemClock};
+use crate::queue::Queue;
 use crate::redact::Redactor;
 use crate::scheduler::Scheduler;
 use crate::server::{self, ServerState};
@@ -36,22 +37,21 @@ impl Service {
     /// Open the store, load plugins and build the flow engine.
     pub fn open(config: Config) -> Result<Service, String> {
         let store = Store::open(&config.store.path).map_err(|e| e.to_string())?;
-        // Only one process can hold the database, so every lease left in it belongs to a
-        // process that is gone: release them all now.
-        let now = SystemClock.now_ms();
-        let released = store.recover_leases(u64::MAX, now).map_err(|e| e.to_string())?;
+        let released = store.recover_orphaned_leases(SystemClock.now_ms()).map_err(|e| e.to_string())?;
         if released > 0 {
             tracing::warn!(released, "released jobs leased by a previous process that did not finish them");
         }
         let redactor = Redactor::new();
         let metrics = Arc::new(Metrics::new());
-        let plugins = PluginHost::load(HostOptions::from_config(&config, Some(store.clone()), redactor))?.with_metrics(metrics.clone());
+        let plugins = PluginHost::load(HostOptions::from_config(&config, Some(store.clone()), redactor))?
+            .with_metrics(metrics.clone());
         for refused in plugins.refused() {
             tracing::error!(plugin = %refused.id, "plugin refused: {}", refused.reason);
         }
         let queue = Queue::new(store, Arc::new(SystemClock));
         let config = Arc::new(config);
-        let engine = Arc::new(FlowEngine::new(config.clone(), Arc::new(plugins), queue)?.with_metrics(metrics).with_breaker());
+        let engine =
+            Arc::new(FlowEngine::new(config.clone(), Arc::new(plugins), queue)?.with_metrics(metrics).with_breaker());
         Ok(Service { engine, config })
     }
 
@@ -90,7 +90,9 @@ impl Service {
                 })
                 .map_err(|e| e.to_string())?,
         );
-        if let Some(thread) = crate::reconcile::schedule::spawn(self.engine.clone(), stop.clone(), runtime.handle().clone())? {
+        if let Some(thread) =
+            crate::reconcile::schedule::spawn(self.engine.clone(), stop.clone(), runtime.handle().clone())?
+        {
             threads.push(thread);
         }
         threads.extend(crate::signals::spawn(&self.engine, runtime.handle(), &stop)?);

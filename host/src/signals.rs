@@ -22,7 +22,11 @@ fn idle(stop: &AtomicBool, period: Duration) -> bool {
 }
 
 /// Start the evaluator and the prober on `runtime` (alert deliveries and Shopify probes run there).
-pub fn spawn(engine: &Arc<FlowEngine>, runtime: &tokio::runtime::Handle, stop: &Arc<AtomicBool>) -> Result<Vec<JoinHandle<()>>, String> {
+pub fn spawn(
+    engine: &Arc<FlowEngine>,
+    runtime: &tokio::runtime::Handle,
+    stop: &Arc<AtomicBool>,
+) -> Result<Vec<JoinHandle<()>>, String> {
     let config = engine.config();
     let url = match &config.alerts.webhook_url {
         Some(source) => Some(source.load().map_err(|e| format!("alerts.webhook_url: {e}"))?),

@@ -34,7 +34,9 @@ fn available(sim: &SimHandle, sku: &str, loc: &str) -> Option<i64> {
     let state = sim.state();
     let item = all(&state, "inventory_items").into_iter().find(|i| i["sku"] == json!(sku))?["id"].as_u64()?;
     let loc: u64 = loc.rsplit('/').next()?.parse().ok()?;
-    all(&state, "levels").into_iter().find(|l| l["item_id"] == json!(item) && l["location_id"] == json!(loc))?["quantities"]["available"].as_i64()
+    all(&state, "levels").into_iter().find(|l| l["item_id"] == json!(item) && l["location_id"] == json!(loc))?
+        ["quantities"]["available"]
+        .as_i64()
 }
 
 fn writes(sim: &SimHandle) -> (u64, u64) {
@@ -43,7 +45,14 @@ fn writes(sim: &SimHandle) -> (u64, u64) {
     (w("productSet"), w("inventorySetQuantities") + w("inventoryActivate"))
 }
 
-fn config(dir: &Path, listen: &str, sim: &SimHandle, t: &connector_support::tryton::Tryton, wh: &str, wh2: &str) -> std::path::PathBuf {
+fn config(
+    dir: &Path,
+    listen: &str,
+    sim: &SimHandle,
+    t: &connector_support::tryton::Tryton,
+    wh: &str,
+    wh2: &str,
+) -> std::path::PathBuf {
     let warehouses: Vec<String> = t.warehouses.iter().map(|w| w.to_string()).collect();
     let text = format!(
         r#"[store]
@@ -103,8 +112,9 @@ fn now_ms() -> u64 {
     std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_millis() as u64
 }
 
-/// From the lineage of `key`: the oldest write whose request contains `marker`, and the run
-/// of the scheduled pull that brought it in, with when that pull started.
+/// From the lineage of `key`: the oldest write whose request contains `marker`, and the
+/// scheduled pull that brought it in (its run, and the tick that enqueued it, from the pull job's
+/// key `pull@<tick ms>`).
 fn pulled_by(addr: &str, key: &str, marker: &str) -> (Value, u64) {
     let (status, body) = get(addr, &format!("/api/lineage?key={key}&limit=500")).expect("admin API answers");
     assert_eq!(status, 200, "{body}");
@@ -113,22 +123,57 @@ fn pulled_by(addr: &str, key: &str, marker: &str) -> (Value, u64) {
     let step = steps.iter().rev().find(|s| s["record"]["request"].as_str().is_some_and(|r| r.contains(marker)));
     let step = step.unwrap_or_else(|| panic!("no write of {marker:?} in the lineage of {key}: {body}"));
     let source = step["record"]["source"].as_str().unwrap_or_default();
-    let run: u64 = source.split("(pulled by run ").nth(1).and_then(|r| r.trim_end_matches(')').parse().ok()).unwrap_or_else(|| panic!("not brought in by a pull: {step}"));
-    let (_, body) = get(addr, &format!("/api/runs/{run}")).expect("admin API answers");
+    let run: u64 = source
+        .split("(pulled by run ")
+        .nth(1)
+        .and_then(|r| r.trim_end_matches(')').parse().ok())
+        .unwrap_or_else(|| panic!("not brought in by a pull: {step}"));
+    let (_, body) = get(addr, &format!("/api/runs/{run}?records")).expect("admin API answers");
     let run: Value = serde_json::from_str(&body).unwrap();
-    let started = run["run"]["started_ms"].as_u64().unwrap();
-    (run["run"].clone(), started)
+    let tick = run["records"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .find_map(|r| r["key"].as_str()?.strip_prefix("pull@")?.parse().ok());
+    (run["run"].clone(), tick.unwrap_or_else(|| panic!("run {run} is not a scheduled pull")))
 }
 
-/// When the first pull of `flow` that started at or after `since_ms` started (none yet: the
-/// pull running at `since_ms` may be the one): every pull from then on reads what was committed
-/// before `since_ms`.
-fn first_pull_since(addr: &str, flow: &str, since_ms: u64) -> Option<u64> {
-    let (status, body) = get(addr, &format!("/api/runs?flow={flow}&limit=500")).expect("admin API answers");
-    assert_eq!(status, 200, "{body}");
-    let runs: Vec<Value> = serde_json::from_str(&body).unwrap();
-    let pulls = runs.iter().filter(|r| r["counts"].as_object().is_some_and(|c| c.keys().any(|k| k.starts_with("enqueued"))));
-    pulls.filter_map(|r| r["started_ms"].as_u64()).filter(|s| *s >= since_ms).min()
+/// Every tick of `flow`'s schedule while it is watched, as `weft serve` reports it
+/// (`last_tick_ms` of `/api/flows/FLOW`, polled well within the tick).
+struct Ticks {
+    seen: std::sync::Arc<std::sync::Mutex<std::collections::BTreeSet<u64>>>,
+    stop: std::sync::Arc<std::sync::atomic::AtomicBool>,
+}
+
+impl Ticks {
+    fn watch(addr: &str, flow: &str) -> Ticks {
+        let seen: std::sync::Arc<std::sync::Mutex<std::collections::BTreeSet<u64>>> = std::sync::Arc::default();
+        let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let (s, halt, addr, path) =
+            (std::sync::Arc::clone(&seen), std::sync::Arc::clone(&stop), addr.to_owned(), format!("/api/flows/{flow}"));
+        std::thread::spawn(move || {
+            while !halt.load(std::sync::atomic::Ordering::SeqCst) {
+                let tick = get(&addr, &path)
+                    .and_then(|(_, body)| serde_json::from_str::<Value>(&body).ok()?["last_tick_ms"].as_u64());
+                if let Some(tick) = tick {
+                    s.lock().unwrap().insert(tick);
+                }
+                std::thread::sleep(TICK / 20);
+            }
+        });
+        Ticks { seen, stop }
+    }
+
+    /// The first tick at or after `since_ms`.
+    fn first_since(&self, since_ms: u64) -> Option<u64> {
+        self.seen.lock().unwrap().range(since_ms..).next().copied()
+    }
+}
+
+impl Drop for Ticks {
+    fn drop(&mut self) {
+        self.stop.store(true, std::sync::atomic::Ordering::SeqCst);
+    }
 }
 
 /// Wait until `done()`, or fail with `what`, the host's log and the simulator's counters.
@@ -138,7 +183,12 @@ fn wait_for(limit: Duration, what: &str, log: &Path, sim: &SimHandle, mut done: 
         if started.elapsed() > limit {
             let cfg = log.with_file_name("weft.toml");
             let weft = |args: &[&str]| {
-                let out = std::process::Command::new(env!("CARGO_BIN_EXE_weft")).arg("--config").arg(&cfg).args(args).output().unwrap();
+                let out = std::process::Command::new(env!("CARGO_BIN_EXE_weft"))
+                    .arg("--config")
+                    .arg(&cfg)
+                    .args(args)
+                    .output()
+                    .unwrap();
                 format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr))
             };
             eprintln!("dead letters:\n{}", weft(&["dlq", "list"]));
@@ -157,21 +207,37 @@ fn wait_for(limit: Duration, what: &str, log: &Path, sim: &SimHandle, mut done: 
 
 #[test]
 fn tryton_catalog_and_stock_reach_the_simulator_and_only_changes_cost_writes() {
-    let Some(t) = env_or_skip("tryton_catalog_and_stock_reach_the_simulator_and_only_changes_cost_writes") else { return };
+    let Some(t) = env_or_skip("tryton_catalog_and_stock_reach_the_simulator_and_only_changes_cost_writes") else {
+        return;
+    };
     let rt = tokio::runtime::Runtime::new().unwrap();
-    let seed = serde_json::from_value(json!({"locations": [{"name": "Shop WH"}, {"name": "Shop WH2"}], "products": []})).unwrap();
+    let seed =
+        serde_json::from_value(json!({"locations": [{"name": "Shop WH"}, {"name": "Shop WH2"}], "products": []}))
+            .unwrap();
     let sim = rt.block_on(Simulator::start(SimConfig { seed, ..SimConfig::default() })).expect("simulator");
     let (wh, wh2) = (location_gid(&sim, "Shop WH"), location_gid(&sim, "Shop WH2"));
 
     // A product of our own in Tryton, with 9 units in WH.
     let code = format!("WF-CAT-{}", run_id());
     let handle = code.to_lowercase();
-    let unit = t.model("product.uom", "search", vec![json!([["symbol", "=", "u"]]), json!(0), json!(1), Value::Null])[0].clone();
+    let unit = t.model("product.uom", "search", vec![json!([["symbol", "=", "u"]]), json!(0), json!(1), Value::Null])
+        [0]
+    .clone();
     let tmpl = t.model("product.template", "create", vec![json!([{"name": "Weft Catalog Probe", "code": code, "type": "goods",
         "default_uom": unit, "list_price": {"__class__": "Decimal", "decimal": "10.00"}, "products": [["create", [{}]]]}])])[0].clone();
-    let product_id = t.model("product.product", "search", vec![json!([["template", "=", tmpl]]), json!(0), json!(1), Value::Null])[0].clone();
-    let storage = t.model("stock.location", "read", vec![json!([t.warehouses[0]]), json!(["storage_location"])])[0]["storage_location"].clone();
-    let lost = t.model("stock.location", "search", vec![json!([["type", "=", "lost_found"]]), json!(0), json!(1), Value::Null])[0].clone();
+    let product_id =
+        t.model("product.product", "search", vec![json!([["template", "=", tmpl]]), json!(0), json!(1), Value::Null])
+            [0]
+        .clone();
+    let storage = t.model("stock.location", "read", vec![json!([t.warehouses[0]]), json!(["storage_location"])])[0]
+        ["storage_location"]
+        .clone();
+    let lost = t.model(
+        "stock.location",
+        "search",
+        vec![json!([["type", "=", "lost_found"]]), json!(0), json!(1), Value::Null],
+    )[0]
+    .clone();
     let receive = |qty: i64| {
         let today = t.model("ir.date", "today", vec![]);
         let moved = t.model("stock.move", "create", vec![json!([{"product": product_id, "from_location": lost, "to_location": storage, "quantity": qty, "unit": unit, "effective_date": today}])]);
@@ -206,7 +272,8 @@ fn tryton_catalog_and_stock_reach_the_simulator_and_only_changes_cost_writes() {
 
     // The initial sync's retries done: nothing of the catalog flow is queued any more.
     let catalog_idle = || {
-        let queues: Value = get(&addr, "/api/queues").and_then(|(_, body)| serde_json::from_str(&body).ok()).unwrap_or_default();
+        let queues: Value =
+            get(&addr, "/api/queues").and_then(|(_, body)| serde_json::from_str(&body).ok()).unwrap_or_default();
         queues["products"]["ready"].as_u64().unwrap_or(0) + queues["products"]["leased"].as_u64().unwrap_or(0) == 0
     };
     wait_for(Duration::from_secs(120), "the catalog flow's queue to drain", &log, &sim, catalog_idle);
@@ -218,7 +285,13 @@ fn tryton_catalog_and_stock_reach_the_simulator_and_only_changes_cost_writes() {
     // is tried again, as Shopify asks.
     let tagged = Instant::now();
     loop {
-        let (status, body) = post(&endpoint, "/admin/api/2026-04/graphql.json", &[("x-shopify-access-token", TOKEN), ("content-type", "application/json")], edit.to_string().as_bytes()).expect("sim answers");
+        let (status, body) = post(
+            &endpoint,
+            "/admin/api/2026-04/graphql.json",
+            &[("x-shopify-access-token", TOKEN), ("content-type", "application/json")],
+            edit.to_string().as_bytes(),
+        )
+        .expect("sim answers");
         assert_eq!(status, 200, "{body}");
         if !body.contains("THROTTLED") || tagged.elapsed() > Duration::from_secs(60) {
             assert!(!body.contains("\"errors\"") && body.contains("\"userErrors\":[]"), "{body}");
@@ -229,8 +302,17 @@ fn tryton_catalog_and_stock_reach_the_simulator_and_only_changes_cost_writes() {
     assert_eq!(product(&sim, &handle).unwrap().0["tags"], json!(["summer-sale"]));
 
     // Changes in Tryton: name, price and stock (+3).
+    let ticks = [("products", Ticks::watch(&addr, "products")), ("inventory", Ticks::watch(&addr, "inventory"))];
+    std::thread::sleep(TICK);
     let changed = Instant::now();
-    t.model("product.template", "write", vec![json!([tmpl]), json!({"name": "Weft Probe Renamed", "list_price": {"__class__": "Decimal", "decimal": "12.50"}})]);
+    t.model(
+        "product.template",
+        "write",
+        vec![
+            json!([tmpl]),
+            json!({"name": "Weft Probe Renamed", "list_price": {"__class__": "Decimal", "decimal": "12.50"}}),
+        ],
+    );
     let renamed_ms = now_ms();
     receive(3);
     let received_ms = now_ms();
@@ -238,22 +320,36 @@ fn tryton_catalog_and_stock_reach_the_simulator_and_only_changes_cost_writes() {
     // latencies are printed.
     let limit = TICK * 2 + Duration::from_secs(60);
     wait_for(limit, "Tryton's name and price change in the simulator", &log, &sim, || {
-        product(&sim, &handle).is_some_and(|(p, vs)| p["title"] == json!("Weft Probe Renamed") && vs.iter().all(|v| v["price"] == json!("12.50")))
+        product(&sim, &handle).is_some_and(|(p, vs)| {
+            p["title"] == json!("Weft Probe Renamed") && vs.iter().all(|v| v["price"] == json!("12.50"))
+        })
     });
     eprintln!("name and price reached the simulator {:?} after the edit", changed.elapsed());
     wait_for(limit, "Tryton's stock change in the simulator", &log, &sim, || available(&sim, &code, &wh) == Some(11));
     eprintln!("changes reached the simulator {:?} after the edit (tick {TICK:?})", changed.elapsed());
-    // Within one tick: each change was brought in by the first scheduled pull that read Tryton
-    // after it was committed — the pull already running during the edit, or the next one.
-    // (A pull takes seconds against Tryton here, longer than the 2 s tick, so the wall-clock
-    // latency above is pull time, not missed ticks.)
-    for (flow, since, marker) in [("products", renamed_ms, "Weft Probe Renamed"), ("inventory", received_ms, "\"on_hand\":12")] {
-        let (run, started) = pulled_by(&addr, &code, marker);
-        let first = first_pull_since(&addr, flow, since);
-        assert!(first.is_none_or(|first| started <= first), "{flow}: the change was pulled by run {run} (started {started}), after the first pull since the edit (started {first:?})");
-        eprintln!("{flow}: the change was pulled by run {} (started {} ms after the edit)", run["id"], started as i64 - since as i64);
+    // Within one tick: each change was brought in by the first scheduled pull enqueued after
+    // it was committed — or by one enqueued before (the pull already running during the edit).
+    // (A tick whose pull is still running is skipped, so ticks are not evenly spaced.)
+    for ((flow, ticks), (since, marker)) in
+        ticks.iter().zip([(renamed_ms, "Weft Probe Renamed"), (received_ms, "\"on_hand\":12")])
+    {
+        let (run, tick) = pulled_by(&addr, &code, marker);
+        let first = ticks.first_since(since);
+        assert!(
+            first.is_none_or(|first| tick <= first),
+            "{flow}: the change was pulled by run {run} (tick {tick}), after the first tick since the edit ({first:?})"
+        );
+        eprintln!(
+            "{flow}: the change was pulled by run {} (its tick {} ms after the edit)",
+            run["id"],
+            tick as i64 - since as i64
+        );
     }
-    assert_eq!(product(&sim, &handle).unwrap().0["tags"], json!(["summer-sale"]), "a Shopify-owned field survives the product sync");
+    assert_eq!(
+        product(&sim, &handle).unwrap().0["tags"],
+        json!(["summer-sale"]),
+        "a Shopify-owned field survives the product sync"
+    );
 
     // Unchanged: several ticks, and Tryton re-emitting the product (same values, new write date),
     // cost no productSet or inventory write.
@@ -280,7 +376,13 @@ fn tryton_catalog_and_stock_reach_the_simulator_and_only_changes_cost_writes() {
         .unwrap();
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    for want in ["on_hand=12", "on_hand - reserved - safety_stock = 12", "holds back 1", "available: 11", "last pushed: 11 (Shopify had 8)"] {
+    for want in [
+        "on_hand=12",
+        "on_hand - reserved - safety_stock = 12",
+        "holds back 1",
+        "available: 11",
+        "last pushed: 11 (Shopify had 8)",
+    ] {
         assert!(text.contains(want), "missing {want:?} in:\n{text}");
     }
 }

@@ -8,14 +8,19 @@
 mod shopify_common;
 
 use serde_json::{json, Value};
+use weft::clock::SystemClock;
 use weft::config::Config;
+use weft::flow::base::ShopifyContext;
 use weft::flow::idempotency_key;
-use weft::flow::shopify_out::{push, ShopifyContext};
-use weft::plugin::bindings::types::*;
+use weft::flow::objects::write as push;
+use weft::flow::Written;
+use weft::model::*;
 use weft::store::Store;
 
 fn config(extra: &str) -> Config {
-    shopify_common::writer_config(&format!("[flows.products]\nfrom = \"erp\"\nto = \"shopify\"\nobject = \"product\"\n{extra}"))
+    shopify_common::writer_config(&format!(
+        "[flows.products]\nfrom = \"erp\"\nto = \"shopify\"\nobject = \"product\"\n{extra}"
+    ))
 }
 
 fn money(a: &str) -> Option<Money> {
@@ -57,8 +62,13 @@ fn product(id: &str, sku: &str, variants: &[(&str, &str, &str)], extra: Value) -
 
 fn stored(sim: &shopify_sim::SimHandle, handle: &str) -> (Value, Vec<(String, String)>) {
     let state = sim.state();
-    let p = shopify_common::all(&state, "products").into_iter().find(|p| p["handle"] == json!(handle)).expect("product");
-    let mut vs: Vec<(String, String)> = shopify_common::all(&state, "variants").into_iter().filter(|v| v["product_id"] == p["id"]).map(|v| (v["sku"].as_str().unwrap().to_owned(), v["price"].as_str().unwrap().to_owned())).collect();
+    let p =
+        shopify_common::all(&state, "products").into_iter().find(|p| p["handle"] == json!(handle)).expect("product");
+    let mut vs: Vec<(String, String)> = shopify_common::all(&state, "variants")
+        .into_iter()
+        .filter(|v| v["product_id"] == p["id"])
+        .map(|v| (v["sku"].as_str().unwrap().to_owned(), v["price"].as_str().unwrap().to_owned()))
+        .collect();
     vs.sort();
     (p, vs)
 }
@@ -78,7 +88,16 @@ async fn mapping_ownership_variants_identity_and_archive() {
     let tmp = tempfile::tempdir().unwrap();
     let store = Store::open(tmp.path()).unwrap();
     let run = |config: &Config, records: &[KeyedRecord]| {
-        let ctx = ShopifyContext { client: &client, store: &store, flow_name: "products", flow: &config.flows["products"], config, run_id: 0, journal: Default::default() };
+        let ctx = ShopifyContext {
+            client: &client,
+            store: &store,
+            flow_name: "products",
+            flow: &config.flows["products"],
+            config,
+            run_id: 0,
+            clock: &SystemClock,
+            journal: Default::default(),
+        };
         tokio::task::block_in_place(|| push(&ctx, records))
     };
 
@@ -88,11 +107,19 @@ async fn mapping_ownership_variants_identity_and_archive() {
     let requests = sim.counters().requests;
     let out = run(&plain, std::slice::from_ref(&shirt));
     assert!(out[0].is_ok(), "{:?}", out[0]);
-    assert_eq!(sim.counters().requests - requests, 2, "one read of the product (kept variants, new variants, undo values), one productSet");
+    assert_eq!(
+        sim.counters().requests - requests,
+        2,
+        "one read of the product (kept variants, new variants, undo values), one productSet"
+    );
     let (p, vs) = stored(&sim, "shirt");
     assert_eq!(p["title"], json!("ERP SHIRT"));
     assert_eq!(p["tags"], json!(["merch"]), "Shopify-owned tags are not sent");
-    assert_eq!(vs, [("SHIRT-M".into(), "21.00".into()), ("SHIRT-S".into(), "19.90".into()), ("SHIRT-XL".into(), "7.00".into())], "XL, which only Shopify has, is kept");
+    assert_eq!(
+        vs,
+        [("SHIRT-M".into(), "21.00".into()), ("SHIRT-S".into(), "19.90".into()), ("SHIRT-XL".into(), "7.00".into())],
+        "XL, which only Shopify has, is kept"
+    );
 
     // Unchanged (even with a new ERP timestamp): no write.
     let writes = product_sets(&sim);
@@ -105,15 +132,25 @@ async fn mapping_ownership_variants_identity_and_archive() {
 
     // Mapping with CEL, tags handed to the ERP, skip_if.
     let mapped = config("mapping = { tags = \"erp.category + ',' + erp.brand\", title = \"erp.title + ' (' + erp.brand + ')'\" }\nownership = { tags = \"erp\" }\nskip_if = \"erp.lifecycle == 'obsolete'\"\nkeep_unsent_variants = false");
-    let shirt2 = product("T1", "SHIRT", &[("SHIRT-S", "S", "19.90"), ("SHIRT-M", "M", "21.00")], json!({"category": "Shirts", "brand": "Acme", "lifecycle": "active"}));
+    let shirt2 = product(
+        "T1",
+        "SHIRT",
+        &[("SHIRT-S", "S", "19.90"), ("SHIRT-M", "M", "21.00")],
+        json!({"category": "Shirts", "brand": "Acme", "lifecycle": "active"}),
+    );
     assert!(run(&mapped, &[shirt2])[0].is_ok());
     let (p, vs) = stored(&sim, "shirt");
     assert_eq!(p["tags"], json!(["Shirts", "Acme"]));
     assert_eq!(p["title"], json!("ERP SHIRT (Acme)"));
     assert_eq!(vs.len(), 2, "keep_unsent_variants = false lets productSet drop XL: {vs:?}");
     let writes = product_sets(&sim);
-    let obsolete = product("T9", "OLD", &[("OLD-1", "One", "1.00")], json!({"category": "x", "brand": "y", "lifecycle": "obsolete"}));
-    assert_eq!(run(&mapped, &[obsolete])[0].as_ref().unwrap().external_id, "skipped");
+    let obsolete = product(
+        "T9",
+        "OLD",
+        &[("OLD-1", "One", "1.00")],
+        json!({"category": "x", "brand": "y", "lifecycle": "obsolete"}),
+    );
+    assert!(matches!(&run(&mapped, &[obsolete])[0], Ok(Written::Skipped(why)) if why.contains("skip_if holds")));
     assert_eq!(product_sets(&sim), writes);
 
     // Identity: empty, duplicate, or already another product's SKU fail that record alone.
@@ -175,17 +212,30 @@ async fn price_lists_with_a_channel_override() {
     let mut flow = config.flows["products"].clone();
     flow.object = weft::config::ObjectKind::Price;
     let run = |records: &[KeyedRecord]| {
-        let ctx = ShopifyContext { client: &client, store: &store, flow_name: "prices", flow: &flow, config: &config, run_id: 0, journal: Default::default() };
+        let ctx = ShopifyContext {
+            client: &client,
+            store: &store,
+            flow_name: "prices",
+            flow: &flow,
+            config: &config,
+            run_id: 0,
+            clock: &SystemClock,
+            journal: Default::default(),
+        };
         tokio::task::block_in_place(|| push(&ctx, records))
     };
     // The web list prices S; M has only the default list; the B2B list is not this channel's.
-    let out = run(&[price("SHIRT-S", Some("WEB"), "17.00", Some("20.00")), price("SHIRT-M", None, "19.00", None), price("SHIRT-M", Some("B2B"), "11.00", None)]);
+    let out = run(&[
+        price("SHIRT-S", Some("WEB"), "17.00", Some("20.00")),
+        price("SHIRT-M", None, "19.00", None),
+        price("SHIRT-M", Some("B2B"), "11.00", None),
+    ]);
     assert!(out[0].is_ok() && out[1].is_ok(), "{out:?}");
-    assert!(out[2].as_ref().unwrap().external_id.contains("B2B does not feed this flow"));
+    assert!(matches!(&out[2], Ok(Written::Skipped(why)) if why.contains("B2B does not feed this flow")), "{out:?}");
     assert_eq!(stored(&sim, "shirt").1, [("SHIRT-M".into(), "19.00".into()), ("SHIRT-S".into(), "17.00".into())]);
     // A later default-list price for S does not undo the channel's override.
     let out = run(&[price("SHIRT-S", None, "18.00", None)]);
-    assert!(out[0].as_ref().unwrap().external_id.contains("priced by list WEB"), "{out:?}");
+    assert!(matches!(&out[0], Ok(Written::Skipped(why)) if why.contains("priced by list WEB")), "{out:?}");
     assert_eq!(stored(&sim, "shirt").1[1], ("SHIRT-S".into(), "17.00".into()));
     // Unknown SKU: retried later (the catalog flow may not have created it yet).
     assert!(matches!(run(&[price("NOPE", None, "1.00", None)])[0], Err(PluginError::Retryable(_))));
@@ -215,12 +265,25 @@ async fn created_variants_are_stocked_so_their_first_levels_are_batched() {
     let inventory = format!("[flows.inventory]\nfrom = \"erp\"\nto = \"shopify\"\nobject = \"inventory\"\nlocations = {{ WH = \"{main}\", WH2 = \"{back}\" }}");
     let config = config(&format!("keep_unsent_variants = false\n{inventory}"));
     let push_as = |flow: &str, records: &[KeyedRecord]| {
-        let ctx = ShopifyContext { client: &client, store: &store, flow_name: flow, flow: &config.flows[flow], config: &config, run_id: 0, journal: Default::default() };
+        let ctx = ShopifyContext {
+            client: &client,
+            store: &store,
+            flow_name: flow,
+            flow: &config.flows[flow],
+            config: &config,
+            run_id: 0,
+            clock: &SystemClock,
+            journal: Default::default(),
+        };
         tokio::task::block_in_place(|| push(&ctx, records))
     };
     let levels_of = |sku: &str| -> Vec<(String, i64)> {
         let state = sim.state();
-        let item = shopify_common::all(&state, "variants").into_iter().find(|v| v["sku"] == json!(sku)).map(|v| format!("gid://shopify/InventoryItem/{}", v["inventory_item_id"])).expect("variant");
+        let item = shopify_common::all(&state, "variants")
+            .into_iter()
+            .find(|v| v["sku"] == json!(sku))
+            .map(|v| format!("gid://shopify/InventoryItem/{}", v["inventory_item_id"]))
+            .expect("variant");
         shopify_common::levels(&sim).into_iter().filter(|((i, _), _)| *i == item).map(|((_, l), q)| (l, q)).collect()
     };
 
@@ -242,7 +305,10 @@ async fn created_variants_are_stocked_so_their_first_levels_are_batched() {
     // The ERP's first levels for them: set in one batch, no activation.
     let before = sim.counters().writes;
     let level = shopify_common::inventory_level;
-    let out = push_as("inventory", &[level("TEE-M", "WH", 5), level("TEE-M", "WH2", 2), level("MUG-1", "WH", 9), level("MUG-1", "WH2", 1)]);
+    let out = push_as(
+        "inventory",
+        &[level("TEE-M", "WH", 5), level("TEE-M", "WH2", 2), level("MUG-1", "WH", 9), level("MUG-1", "WH2", 1)],
+    );
     assert!(out.iter().all(Result::is_ok), "{out:?}");
     let after = sim.counters().writes;
     let delta = |m: &str| after.get(m).copied().unwrap_or(0) - before.get(m).copied().unwrap_or(0);

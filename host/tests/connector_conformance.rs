@@ -6,7 +6,7 @@ mod connector_support;
 use connector_support::tryton::env_or_skip;
 use connector_support::*;
 use weft::conformance::{self, Call, ErrorClass, FailureCase, PullCase, PushCase, Spec};
-use weft::plugin::bindings::types::*;
+use weft::model::*;
 use weft::plugin::Grant;
 
 fn pull(entity: Entity, page_size: u32, min_records: usize, max_repeats: usize, repeatable: bool) -> PullCase {
@@ -43,12 +43,30 @@ fn file_feed_passes_the_conformance_suite() {
             pull(Entity::Order, 8, count("order"), 0, false),
         ],
         pushes: vec![
-            PushCase { entity: Entity::Order, key: format!("orders:{run}"), record: Record::Order(shop_order(&format!("#{run}"), "c1", &[("TEE-0001-S", 1, "19.90")])) },
-            PushCase { entity: Entity::Customer, key: format!("customers:{run}"), record: Record::Customer(shop_customer(&run)) },
+            PushCase {
+                entity: Entity::Order,
+                key: format!("orders:{run}"),
+                record: Record::Order(Box::new(shop_order(&format!("#{run}"), "c1", &[("TEE-0001-S", 1, "19.90")]))),
+            },
+            PushCase {
+                entity: Entity::Customer,
+                key: format!("customers:{run}"),
+                record: Record::Customer(shop_customer(&run)),
+            },
         ],
         failures: vec![
-            failure("order without lines is invalid-input", None, Call::Push(Entity::Order, Record::Order(no_lines)), ErrorClass::InvalidInput),
-            failure("no directory granted is invalid-input", Some(Grant::default()), Call::Check, ErrorClass::InvalidInput),
+            failure(
+                "order without lines is invalid-input",
+                None,
+                Call::Push(Entity::Order, Record::Order(Box::new(no_lines))),
+                ErrorClass::InvalidInput,
+            ),
+            failure(
+                "no directory granted is invalid-input",
+                Some(Grant::default()),
+                Call::Check,
+                ErrorClass::InvalidInput,
+            ),
             failure(
                 "inbox outside the directory is invalid-input",
                 Some(Grant { config: table(&[("inbox", "../etc".into())]), ..grant.clone() }),
@@ -92,14 +110,52 @@ fn tryton_passes_the_conformance_suite() {
             pull(Entity::Order, 4, 1, 5, true),
         ],
         pushes: vec![
-            PushCase { entity: Entity::Order, key: format!("orders:{run}"), record: Record::Order(shop_order(&format!("#C{run}"), &format!("cc{run}"), &[("TT-PEN", 1, "2.50")])) },
-            PushCase { entity: Entity::Customer, key: format!("customers:{run}"), record: Record::Customer(shop_customer(&format!("cp{run}"))) },
+            PushCase {
+                entity: Entity::Order,
+                key: format!("orders:{run}"),
+                record: Record::Order(Box::new(shop_order(
+                    &format!("#C{run}"),
+                    &format!("cc{run}"),
+                    &[("TT-PEN", 1, "2.50")],
+                ))),
+            },
+            PushCase {
+                entity: Entity::Customer,
+                key: format!("customers:{run}"),
+                record: Record::Customer(shop_customer(&format!("cp{run}"))),
+            },
         ],
         failures: vec![
-            failure("unknown product code is not-found", None, Call::Push(Entity::Order, Record::Order(shop_order(&format!("#N{run}"), "n", &[("NO-SUCH-SKU", 1, "1.00")]))), ErrorClass::NotFound),
-            failure("quantity 0 is invalid-input", None, Call::Push(Entity::Order, Record::Order(shop_order(&format!("#Q{run}"), "q", &[("TT-PEN", 0, "1.00")]))), ErrorClass::InvalidInput),
-            failure("wrong credentials are unauthorized", Some(t.wrong_credentials()), Call::Check, ErrorClass::Unauthorized),
-            failure("server down is retryable", Some(t.grant_for(&format!("http://{closed_authority}"), &t.password)), Call::Pull(Entity::Product), ErrorClass::Retryable),
+            failure(
+                "unknown product code is not-found",
+                None,
+                Call::Push(
+                    Entity::Order,
+                    Record::Order(Box::new(shop_order(&format!("#N{run}"), "n", &[("NO-SUCH-SKU", 1, "1.00")]))),
+                ),
+                ErrorClass::NotFound,
+            ),
+            failure(
+                "quantity 0 is invalid-input",
+                None,
+                Call::Push(
+                    Entity::Order,
+                    Record::Order(Box::new(shop_order(&format!("#Q{run}"), "q", &[("TT-PEN", 0, "1.00")]))),
+                ),
+                ErrorClass::InvalidInput,
+            ),
+            failure(
+                "wrong credentials are unauthorized",
+                Some(t.wrong_credentials()),
+                Call::Check,
+                ErrorClass::Unauthorized,
+            ),
+            failure(
+                "server down is retryable",
+                Some(t.grant_for(&format!("http://{closed_authority}"), &t.password)),
+                Call::Pull(Entity::Product),
+                ErrorClass::Retryable,
+            ),
             failure("missing company is invalid-input", Some(no_company), Call::Check, ErrorClass::InvalidInput),
         ],
     };
@@ -119,15 +175,29 @@ fn the_suite_fails_a_connector_that_breaks_the_contract() {
         plugin: "hostile".into(),
         grant,
         pulls: vec![pull(Entity::Customer, 5, 1, 0, true)],
-        pushes: vec![PushCase { entity: Entity::Customer, key: "k".into(), record: Record::Customer(shop_customer("x")) }],
+        pushes: vec![PushCase {
+            entity: Entity::Customer,
+            key: "k".into(),
+            record: Record::Customer(shop_customer("x")),
+        }],
         failures: vec![failure("wrong mode is unauthorized", None, Call::Check, ErrorClass::Unauthorized)],
     };
     let report = conformance::run(&host, &spec);
     eprintln!("{report}");
     assert!(!report.passed());
     let failed: Vec<&str> = report.failures().iter().map(|o| o.name.as_str()).collect();
-    assert_eq!(failed, ["describe", "pull customer: paging in fresh instances", "push customer: idempotent", "error class: wrong mode is unauthorized"], "{report}");
-    let detail = |name: &str| report.outcomes.iter().find(|o| o.name == name).map(|o| o.detail.clone()).unwrap_or_default();
+    assert_eq!(
+        failed,
+        [
+            "describe",
+            "pull customer: paging in fresh instances",
+            "push customer: idempotent",
+            "error class: wrong mode is unauthorized"
+        ],
+        "{report}"
+    );
+    let detail =
+        |name: &str| report.outcomes.iter().find(|o| o.name == name).map(|o| o.detail.clone()).unwrap_or_default();
     assert!(detail("describe").contains("lists no entities"), "{report}");
     assert!(detail("pull customer: paging in fresh instances").contains("exceeds the limit 5"), "{report}");
     assert!(detail("error class: wrong mode is unauthorized").contains("the call succeeded"), "{report}");

@@ -6,11 +6,17 @@ mod connector_support;
 
 use connector_support::*;
 use std::collections::BTreeSet;
-use weft::plugin::bindings::types::*;
+use weft::model::*;
 use weft::plugin::{Grant, PluginHost};
 
 /// Follow the pull protocol for `entity` from `cursor`: records, reported `file:line`s, last cursor.
-fn follow(host: &PluginHost, grant: &Grant, entity: Entity, cursor: Option<String>, limit: u32) -> (Vec<Record>, Vec<String>, Option<String>) {
+fn follow(
+    host: &PluginHost,
+    grant: &Grant,
+    entity: Entity,
+    cursor: Option<String>,
+    limit: u32,
+) -> (Vec<Record>, Vec<String>, Option<String>) {
     let (mut records, mut reported, mut cursor) = (Vec::new(), Vec::new(), cursor);
     for _ in 0..10_000 {
         let mut s = host.session("file-feed", grant).expect("session");
@@ -55,13 +61,18 @@ fn bad_rows_are_reported_once_by_file_and_line_and_the_rest_proceeds() {
         all_reported.extend(reported);
         // Resuming from the last cursor delivers nothing again; it marks the last file processed.
         let (again, reported_again, _) = follow(&host, &grant, entity, cursor, limit);
-        assert!(again.is_empty() && reported_again.is_empty(), "{entity:?} after the last cursor: {} records, {reported_again:?}", again.len());
+        assert!(
+            again.is_empty() && reported_again.is_empty(),
+            "{entity:?} after the last cursor: {} records, {reported_again:?}",
+            again.len()
+        );
         // And a fresh start (no cursor) skips files remembered as processed in kv.
         let (fresh, _, _) = follow(&host, &grant, entity, None, limit);
         assert!(fresh.is_empty(), "{entity:?} from no cursor re-read {} processed records", fresh.len());
     }
     all_reported.sort();
-    let want: Vec<String> = expected["bad_rows"].as_array().unwrap().iter().map(|b| b["at"].as_str().unwrap().to_owned()).collect();
+    let want: Vec<String> =
+        expected["bad_rows"].as_array().unwrap().iter().map(|b| b["at"].as_str().unwrap().to_owned()).collect();
     assert_eq!(all_reported, want, "each bad row reported exactly once, by file:line");
 
     // Spot-check the mapping of a product with variants.
@@ -71,7 +82,13 @@ fn bad_rows_are_reported_once_by_file_and_line_and_the_rest_proceeds() {
     let (products, _, _) = follow(&host2, &grant2, Entity::Product, None, 500);
     let Some(Record::Product(p)) = products.iter().find(|r| r.external_id() == "P0003") else { panic!("P0003") };
     assert_eq!(p.options, ["Size", "Color"]);
-    assert!(!p.variants.is_empty() && p.variants.iter().all(|v| v.sku.as_deref().is_some_and(|s| s.starts_with("CAP-0003")) && v.price.is_some()), "{p:?}");
+    assert!(
+        !p.variants.is_empty()
+            && p.variants
+                .iter()
+                .all(|v| v.sku.as_deref().is_some_and(|s| s.starts_with("CAP-0003")) && v.price.is_some()),
+        "{p:?}"
+    );
 }
 
 #[test]
@@ -104,8 +121,8 @@ fn shop_orders_are_written_once_as_json_files() {
     let mut bad = shop_order("#1002", "c43", &[("TEE-0001-S", 1, "19.90")]);
     bad.lines[0].sku = None;
     let batch = [
-        KeyedRecord { key: "orders:1001:v1".into(), record: Record::Order(order.clone()) },
-        KeyedRecord { key: "orders:1002:v1".into(), record: Record::Order(bad) },
+        KeyedRecord { key: "orders:1001:v1".into(), record: Record::Order(Box::new(order.clone())) },
+        KeyedRecord { key: "orders:1002:v1".into(), record: Record::Order(Box::new(bad)) },
     ];
     let out = host.session("file-feed", &grant).unwrap().push(Entity::Order, &batch).expect("no trap");
     let Ok(first) = &out[0] else { panic!("{out:?}") };
@@ -113,17 +130,19 @@ fn shop_orders_are_written_once_as_json_files() {
     assert!(matches!(&out[1], Err(PluginError::InvalidInput(f)) if f.field == "lines[0].sku"), "{:?}", out[1]);
 
     let dir = data.join("out/orders");
-    let files: Vec<_> = std::fs::read_dir(&dir).unwrap().map(|e| e.unwrap().file_name().into_string().unwrap()).collect();
+    let files: Vec<_> =
+        std::fs::read_dir(&dir).unwrap().map(|e| e.unwrap().file_name().into_string().unwrap()).collect();
     assert_eq!(files, [format!("{}.json", first.external_id)], "one file, no temporary left behind");
-    let written: Record = serde_json::from_slice(&std::fs::read(dir.join(&files[0])).unwrap()).expect("the file is a record");
-    assert_eq!(written, Record::Order(order.clone()));
+    let written: Record =
+        serde_json::from_slice(&std::fs::read(dir.join(&files[0])).unwrap()).expect("the file is a record");
+    assert_eq!(written, Record::Order(Box::new(order.clone())));
 
     // Same key: same result. New key, same order: found, not written again. Even after the ERP
     // took the file away, the order is remembered.
     let again = host.session("file-feed", &grant).unwrap().push(Entity::Order, &batch[..1]).expect("no trap");
     assert_eq!(again[0].as_ref().ok(), Some(first));
     std::fs::remove_file(dir.join(&files[0])).unwrap();
-    let rekeyed = KeyedRecord { key: "orders:1001:v2".into(), record: Record::Order(order) };
+    let rekeyed = KeyedRecord { key: "orders:1001:v2".into(), record: Record::Order(Box::new(order)) };
     let out = host.session("file-feed", &grant).unwrap().push(Entity::Order, &[rekeyed]).expect("no trap");
     assert!(matches!(&out[0], Ok(p) if p.external_id == first.external_id && !p.created), "{out:?}");
     assert_eq!(std::fs::read_dir(&dir).unwrap().count(), 0, "not written a second time");

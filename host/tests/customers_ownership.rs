@@ -8,20 +8,28 @@ mod shopify_common;
 use common::scenario::Scenario;
 use serde_json::{json, Value};
 
-const HEADER: &str = "customer_id,email,first_name,last_name,phone,company,address1,address2,city,province_code,zip,country_code,tags\n";
+const HEADER: &str =
+    "customer_id,email,first_name,last_name,phone,company,address1,address2,city,province_code,zip,country_code,tags\n";
 
 fn customer(sim: &shopify_sim::SimHandle, email: &str) -> Value {
-    shopify_common::all(&sim.state(), "customers").into_iter().find(|c| c["email"] == json!(email)).unwrap_or_else(|| panic!("no customer {email}"))
+    shopify_common::all(&sim.state(), "customers")
+        .into_iter()
+        .find(|c| c["email"] == json!(email))
+        .unwrap_or_else(|| panic!("no customer {email}"))
 }
 
 #[test]
 fn customer_fields_owned_by_the_destination_are_never_sent() {
     let rt = tokio::runtime::Runtime::new().unwrap();
-    let sim = rt.block_on(shopify_common::start(serde_json::from_value(json!({"locations": [{"name": "Main"}]})).unwrap()));
+    let sim =
+        rt.block_on(shopify_common::start(serde_json::from_value(json!({"locations": [{"name": "Main"}]})).unwrap()));
     let flows = "[flows.customers]\nfrom = \"erp\"\nto = \"shopify\"\nobject = \"customer\"\nownership = { phone = \"shopify\", customer_tags = \"shopify\" }\n\
                  [flows.customers-in]\nfrom = \"shopify\"\nto = \"erp\"\nobject = \"customer\"\nownership = { addresses = \"erp\", phone = \"erp\" }\n";
     let s = Scenario::builder(&sim).build(flows);
-    s.feed_file("customers-1.csv", &format!("{HEADER}C1,ada@example.com,Ada,Lovelace,+15550000001,,1 Main St,,Denver,CO,80202,US,vip\n"));
+    s.feed_file(
+        "customers-1.csv",
+        &format!("{HEADER}C1,ada@example.com,Ada,Lovelace,+15550000001,,1 Main St,,Denver,CO,80202,US,vip\n"),
+    );
     let (ok, out, err) = s.weft(&["run", "customers", "--once"]);
     assert!(ok, "{out}{err}");
     let c = customer(&sim, "ada@example.com");
@@ -32,8 +40,12 @@ fn customer_fields_owned_by_the_destination_are_never_sent() {
     // The shopper sets a phone in Shopify; the ERP changes the last name and its own phone.
     let client = shopify_common::client(&sim);
     let set = json!({"input": {"phone": "+15559999999"}, "identifier": {"id": format!("gid://shopify/Customer/{}", c["id"])}});
-    rt.block_on(client.execute(&weft::shopify::queries::CUSTOMER_SET, set, weft::shopify::Priority::Catalog)).expect("customerSet");
-    s.feed_file("customers-2.csv", &format!("{HEADER}C1,ada@example.com,Ada,King,+15550000002,,1 Main St,,Denver,CO,80202,US,vip;b2b\n"));
+    rt.block_on(client.execute(&weft::shopify::queries::CUSTOMER_SET, set, weft::shopify::Priority::Catalog))
+        .expect("customerSet");
+    s.feed_file(
+        "customers-2.csv",
+        &format!("{HEADER}C1,ada@example.com,Ada,King,+15550000002,,1 Main St,,Denver,CO,80202,US,vip;b2b\n"),
+    );
     let (ok, out, err) = s.weft(&["run", "customers", "--once"]);
     assert!(ok, "{out}{err}");
     let c = customer(&sim, "ada@example.com");

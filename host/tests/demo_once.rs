@@ -13,7 +13,12 @@ fn weft_demo_once_exits_0_and_its_summary_matches_the_dataset() {
     let out = Command::new(env!("CARGO_BIN_EXE_weft"))
         .args(["demo", "--once", "--dir"])
         .arg(tmp.path().join("demo"))
-        .args(["--listen", &format!("127.0.0.1:{}", free_port()), "--sim-listen", &format!("127.0.0.1:{}", free_port())])
+        .args([
+            "--listen",
+            &format!("127.0.0.1:{}", free_port()),
+            "--sim-listen",
+            &format!("127.0.0.1:{}", free_port()),
+        ])
         .output()
         .expect("run weft demo");
     let stdout = String::from_utf8_lossy(&out.stdout);
@@ -21,11 +26,24 @@ fn weft_demo_once_exits_0_and_its_summary_matches_the_dataset() {
     eprintln!("{stdout}\n{stderr}");
     assert!(out.status.success(), "weft demo --once exits 0");
 
-    let expected: Value = serde_json::from_str(&std::fs::read_to_string(common::repo_root().join("tests/fixtures/sample-dataset/EXPECTED.json")).unwrap()).unwrap();
-    let flow_line = |flow: &str| stdout.lines().find(|l| l.starts_with(&format!("flow {flow}: "))).unwrap_or_else(|| panic!("no summary line for {flow}")).to_owned();
+    let expected: Value = serde_json::from_str(
+        &std::fs::read_to_string(common::repo_root().join("tests/fixtures/sample-dataset/EXPECTED.json")).unwrap(),
+    )
+    .unwrap();
+    let flow_line = |flow: &str| {
+        stdout
+            .lines()
+            .find(|l| l.starts_with(&format!("flow {flow}: ")))
+            .unwrap_or_else(|| panic!("no summary line for {flow}"))
+            .to_owned()
+    };
     for (flow, entity) in [("catalog", "product"), ("customers", "customer"), ("external-orders", "order")] {
         let line = flow_line(flow);
-        assert!(line.contains(&format!("created {}", expected[entity])), "{flow}: {line} (expected {} created)", expected[entity]);
+        assert!(
+            line.contains(&format!("created {}", expected[entity])),
+            "{flow}: {line} (expected {} created)",
+            expected[entity]
+        );
     }
     for flow in ["catalog", "inventory", "customers", "external-orders", "orders"] {
         assert!(flow_line(flow).starts_with(&format!("flow {flow}: ran")), "{flow} ran");

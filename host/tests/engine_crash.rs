@@ -45,7 +45,8 @@ retry = {{ max_attempts = 50, base_ms = 20, max_delay_ms = 200 }}
 }
 
 fn events(batch: usize) -> Vec<u8> {
-    let items: Vec<String> = (0..10).map(|i| format!("{{\"id\": \"cust-{batch}-{i}\", \"email\": \"c{batch}.{i}@example.com\"}}")).collect();
+    let items: Vec<String> =
+        (0..10).map(|i| format!("{{\"id\": \"cust-{batch}-{i}\", \"email\": \"c{batch}.{i}@example.com\"}}")).collect();
     format!("[{}]", items.join(",")).into_bytes()
 }
 
@@ -81,19 +82,39 @@ fn killed_host_loses_nothing_and_duplicates_nothing() {
             // Some deliveries are retried after the crash: the same events arrive twice.
             let _ = post(&addr, "/webhooks/src", &[], &events(batch));
             serve = Some(Serve::start(&config, &addr, &envs, &log));
-            post(&addr, "/webhooks/src", &[("content-type", "application/json")], &events(batch)).expect("redelivery after restart");
+            post(&addr, "/webhooks/src", &[("content-type", "application/json")], &events(batch))
+                .expect("redelivery after restart");
         }
     }
     assert_eq!(kills, 3);
-    let diagnose = || format!("applied {} of {}; queues {:?}; dead letters {:?}", sink.applied(), batches * 10, get(&addr, "/api/queues"), get(&addr, "/api/dlq"));
+    let diagnose = || {
+        format!(
+            "applied {} of {}; queues {:?}; dead letters {:?}",
+            sink.applied(),
+            batches * 10,
+            get(&addr, "/api/queues"),
+            get(&addr, "/api/dlq")
+        )
+    };
     let started = std::time::Instant::now();
     while sink.applied() < batches * 10 {
-        assert!(started.elapsed() < Duration::from_secs(120), "timed out waiting for every event to reach the sink: {}", diagnose());
+        assert!(
+            started.elapsed() < Duration::from_secs(120),
+            "timed out waiting for every event to reach the sink: {}",
+            diagnose()
+        );
         std::thread::sleep(Duration::from_millis(50));
     }
     // Let any leftover duplicate jobs drain, then check nothing was applied twice.
     wait_for(Duration::from_secs(60), "the queue to drain", || {
-        get(&addr, "/api/queues").map(|(_, b)| !b.contains("\"ready\":1") && serde_json::from_str::<serde_json::Value>(&b).map(|v| v.as_object().unwrap().values().all(|q| q["ready"] == 0 && q["leased"] == 0)).unwrap_or(false)).unwrap_or(false)
+        get(&addr, "/api/queues")
+            .map(|(_, b)| {
+                !b.contains("\"ready\":1")
+                    && serde_json::from_str::<serde_json::Value>(&b)
+                        .map(|v| v.as_object().unwrap().values().all(|q| q["ready"] == 0 && q["leased"] == 0))
+                        .unwrap_or(false)
+            })
+            .unwrap_or(false)
     });
     let status = serve.take().unwrap().terminate();
     assert!(status.success(), "SIGTERM exits cleanly: {status:?}");

@@ -5,17 +5,25 @@
 use std::path::Path;
 use std::process::Command;
 use std::sync::Arc;
-use weft::queue::{Disposition, ManualClock, Queue, RetryPolicy};
-use weft::store::{JobError, NewJob, Store};
+use weft::clock::ManualClock;
+use weft::queue::{Disposition, Queue, RetryPolicy};
+use weft::store::{ErrorClass, JobError, NewJob, Store};
 
 const T0: u64 = 1_800_000_000_000;
 
 fn job(flow: &str, key: &str) -> NewJob {
-    NewJob { flow: flow.into(), trigger: "manual".into(), key: key.into(), payload: serde_json::json!({"kind": "pull"}), webhook_id: None }
+    NewJob {
+        flow: flow.into(),
+        trigger: "manual".into(),
+        key: key.into(),
+        payload: serde_json::json!({"kind": "pull"}),
+        webhook_id: None,
+    }
 }
 
 fn error(retryable: bool, retry_after_ms: Option<u64>) -> JobError {
-    JobError { class: if retryable { "retryable" } else { "invalid_input" }.into(), message: "boom".into(), retryable, retry_after_ms }
+    let error = JobError::new(if retryable { ErrorClass::Retryable } else { ErrorClass::InvalidInput }, "boom");
+    JobError { retry_after_ms, ..error }
 }
 
 fn queue(dir: &Path) -> (Queue, Arc<ManualClock>) {
@@ -62,7 +70,9 @@ fn retry_after_is_honoured_and_non_retryable_goes_straight_to_dead_letter() {
     queue.enqueue(vec![job("f", "limited"), job("f", "invalid")]).unwrap();
     let leased = queue.lease(Some("f"), 60_000, 10).unwrap();
     assert_eq!(leased.len(), 2);
-    let Disposition::Retry { at_ms } = queue.fail(&leased[0], error(true, Some(5_000)), &policy).unwrap() else { panic!("retry expected") };
+    let Disposition::Retry { at_ms } = queue.fail(&leased[0], error(true, Some(5_000)), &policy).unwrap() else {
+        panic!("retry expected")
+    };
     assert_eq!(at_ms, T0 + 5_000, "the 5 s hint wins over a 20 ms ceiling");
     assert_eq!(queue.fail(&leased[1], error(false, None), &policy).unwrap(), Disposition::DeadLettered);
     assert_eq!(queue.store().dead_letters(None).unwrap()[0].job.attempts, 1, "no retries for invalid input");
@@ -119,7 +129,9 @@ fn weft_dlq_retry_runs_a_dead_letter_again() {
     std::thread::sleep(std::time::Duration::from_millis(100));
     let config = dir.path().join("weft.toml");
     std::fs::write(&config, format!("[store]\npath = \"{}\"\n", data.display())).unwrap();
-    let weft = |args: &[&str]| Command::new(env!("CARGO_BIN_EXE_weft")).arg("--config").arg(&config).args(args).output().unwrap();
+    let weft = |args: &[&str]| {
+        Command::new(env!("CARGO_BIN_EXE_weft")).arg("--config").arg(&config).args(args).output().unwrap()
+    };
     let list = weft(&["dlq", "list", "--json"]);
     let listed: serde_json::Value = serde_json::from_slice(&list.stdout).unwrap();
     assert_eq!(listed.as_array().unwrap().len(), 2);

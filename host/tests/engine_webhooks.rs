@@ -57,10 +57,24 @@ retry = {{ max_attempts = 2, base_ms = 10, max_delay_ms = 20 }}
     path
 }
 
-const ENVS: [(&str, &str); 3] = [("WEFT_WEBHOOK_SECRET", WEBHOOK_SECRET), ("WEFT_SINK_TOKEN", SINK_TOKEN), ("WEFT_SHOPIFY_TOKEN", "shpat_not_used_here")];
+const ENVS: [(&str, &str); 3] = [
+    ("WEFT_WEBHOOK_SECRET", WEBHOOK_SECRET),
+    ("WEFT_SINK_TOKEN", SINK_TOKEN),
+    ("WEFT_SHOPIFY_TOKEN", "shpat_not_used_here"),
+];
 
 fn deliver(addr: &str, id: &str, body: &[u8], signature: &str) -> Option<(u16, String)> {
-    post(addr, "/webhooks/shopify", &[("x-shopify-topic", "customers/create"), ("x-shopify-webhook-id", id), ("x-shopify-hmac-sha256", signature), ("content-type", "application/json")], body)
+    post(
+        addr,
+        "/webhooks/shopify",
+        &[
+            ("x-shopify-topic", "customers/create"),
+            ("x-shopify-webhook-id", id),
+            ("x-shopify-hmac-sha256", signature),
+            ("content-type", "application/json"),
+        ],
+        body,
+    )
 }
 
 fn weft(config: &Path, args: &[&str]) -> std::process::Output {
@@ -84,7 +98,8 @@ fn same_webhook_id_makes_one_job_and_forged_or_malformed_make_none() {
     assert_eq!(second.0, 200, "a duplicate is acknowledged");
     assert!(second.1.contains("\"jobs\":0") && second.1.contains("\"duplicates\":1"), "{}", second.1);
 
-    let forged = deliver(&addr, "wh-2", br#"{"id": 502, "email": "eve@example.com"}"#, &sign(b"something else")).unwrap();
+    let forged =
+        deliver(&addr, "wh-2", br#"{"id": 502, "email": "eve@example.com"}"#, &sign(b"something else")).unwrap();
     assert_eq!(forged.0, 401);
     let altered = deliver(&addr, "wh-3", br#"{"id": 503, "email": "mallory@example.com"}"#, &sign(body)).unwrap();
     assert_eq!(altered.0, 401);

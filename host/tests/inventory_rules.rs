@@ -3,8 +3,7 @@
 
 use std::path::Path;
 use weft::config::Config;
-use weft::domain::available::Rules;
-use weft::plugin::bindings::types::InventoryLevel;
+use weft::model::InventoryLevel;
 
 const CONFIG: &str = r#"
 [connections.erp]
@@ -46,7 +45,7 @@ fn level(location: &str, on_hand: i64, reserved: i64, incoming: i64, safety: i64
 #[test]
 fn buffer_safety_stock_and_channel_rules_give_the_expected_numbers() {
     let config = Config::parse(CONFIG, Path::new("weft.toml")).expect("config parses");
-    let rules = Rules::from_flow(&config.flows["inventory"]).expect("rules compile");
+    let rules = config.flows["inventory"].rules().expect("rules compile");
     // (erp location, shopify location, on_hand, reserved, incoming, safety, expected, formula from, buffer from)
     let table = [
         // 100 - 0 - 0 = 100; 10% = 10 held -> 90

@@ -36,7 +36,10 @@ locations = {{ WH = "{main}" }}
     let (ok, out) = weft(&s, &["run", "inventory", "--dry-run"]);
     assert!(ok, "{out}");
     // 25 - 2 - 3 = 20, 10% held -> 18; 4 -> 3 (10% of 4 rounds up to 1).
-    assert!(out.contains("[dry-run] inventory: inventorySetQuantities SKU-0-0 at") && out.contains("10 -> 18"), "{out}");
+    assert!(
+        out.contains("[dry-run] inventory: inventorySetQuantities SKU-0-0 at") && out.contains("10 -> 18"),
+        "{out}"
+    );
     assert!(out.contains("SKU-1-0") && out.contains("10 -> 3"), "{out}");
     assert!(!out.contains("SKU-2-0 at"), "the unmapped location is skipped: {out}");
     assert_eq!(sets(), 0, "a dry run writes nothing");
@@ -56,7 +59,15 @@ locations = {{ WH = "{main}" }}
 
     let (ok, out) = weft(&s, &["explain", "inventory", "SKU-0-0", "--location", "WH"]);
     assert!(ok, "{out}");
-    for want in ["on_hand=25", "reserved=2", "safety_stock=3", "= 20", "10% -> holds back 2", "available: 18", "last pushed: 18 (Shopify had 10)"] {
+    for want in [
+        "on_hand=25",
+        "reserved=2",
+        "safety_stock=3",
+        "= 20",
+        "10% -> holds back 2",
+        "available: 18",
+        "last pushed: 18 (Shopify had 10)",
+    ] {
         assert!(out.contains(want), "missing {want:?}:\n{out}");
     }
     let (ok, out) = weft(&s, &["explain", "inventory", "NOPE"]);

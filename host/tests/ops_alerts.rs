@@ -4,12 +4,12 @@
 //! reaches the log.
 
 mod common;
-mod signals_support;
 mod shopify_common;
+mod signals_support;
 
 use common::engine::wait_for;
-use signals_support::{Bed, Receiver};
 use shopify_sim::{Fault, FaultRule};
+use signals_support::{Bed, Receiver};
 use std::time::Duration;
 
 const RULES: &str = r#"[alerts]
@@ -29,7 +29,13 @@ fn an_error_rate_episode_fires_once_and_resolves_once() {
     let receiver = Receiver::start();
     let mut bed = Bed::new(4, &RULES.replace("{url}", &receiver.url));
     // Shopify refuses every inventory write (a 422 is not retried and not systemic).
-    bed.sim.inject(FaultRule { fault: Fault::Status { status: 422 }, count: None, probability: None, operation: Some("inventorySetQuantities".into()), after_execute: false });
+    bed.sim.inject(FaultRule {
+        fault: Fault::Status { status: 422 },
+        count: None,
+        probability: None,
+        operation: Some("inventorySetQuantities".into()),
+        after_execute: false,
+    });
     let serve = bed.serve();
     bed.feed(&[("SKU-0-0", 11), ("SKU-1-0", 12), ("SKU-2-0", 13)]);
 
@@ -54,11 +60,16 @@ fn an_error_rate_episode_fires_once_and_resolves_once() {
     // Fix the cause; four good records bring the rate to 3 of 7, under the threshold: one resolve.
     bed.sim.clear_faults();
     bed.feed(&[("SKU-0-0", 21), ("SKU-1-0", 22), ("SKU-2-0", 23), ("SKU-3-0", 24)]);
-    wait_for(Duration::from_secs(60), "the fixed flow to sync", || (0..4).all(|i| bed.level(&format!("SKU-{i}-0")) == Some(21 + i)));
+    wait_for(Duration::from_secs(60), "the fixed flow to sync", || {
+        (0..4).all(|i| bed.level(&format!("SKU-{i}-0")) == Some(21 + i))
+    });
     wait_for(Duration::from_secs(30), "the resolve", || receiver.received().len() >= 2);
     std::thread::sleep(Duration::from_millis(800));
     let transitions = receiver.transitions();
-    assert_eq!(transitions, [("inventory errors".to_owned(), "firing".to_owned()), ("inventory errors".to_owned(), "resolved".to_owned())]);
+    assert_eq!(
+        transitions,
+        [("inventory errors".to_owned(), "firing".to_owned()), ("inventory errors".to_owned(), "resolved".to_owned())]
+    );
     let rate = receiver.received()[1]["value"].as_f64().unwrap();
     assert!((rate - 3.0 / 7.0).abs() < 1e-9, "3 failed of 7 in the window: {rate}");
 

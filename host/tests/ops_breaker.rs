@@ -5,13 +5,13 @@
 //! 503 to everything is held at once and paused once it lasted `sustained_for`.
 
 mod common;
-mod signals_support;
 mod shopify_common;
+mod signals_support;
 
 use common::engine::{post, wait_for};
-use signals_support::{Bed, Receiver};
 use serde_json::Value;
 use shopify_sim::{Fault, FaultRule};
+use signals_support::{Bed, Receiver};
 use std::time::Duration;
 
 const CONFIG: &str = r#"[alerts]
@@ -23,7 +23,13 @@ probe_every = "300ms"
 "#;
 
 fn unauthorized() -> FaultRule {
-    FaultRule { fault: Fault::Status { status: 401 }, count: None, probability: None, operation: None, after_execute: false }
+    FaultRule {
+        fault: Fault::Status { status: 401 },
+        count: None,
+        probability: None,
+        operation: None,
+        after_execute: false,
+    }
 }
 
 fn reason(bed: &Bed) -> Value {
@@ -38,10 +44,16 @@ fn unauthorized_pauses_alerts_probes_and_resumes_without_dead_letters() {
     let serve = bed.serve();
     bed.feed(&[("SKU-0-0", 41), ("SKU-1-0", 42)]);
 
-    wait_for(Duration::from_secs(60), "the circuit to open", || reason(&bed).as_str().is_some_and(|r| r.starts_with("circuit: unauthorized at shopify")));
+    wait_for(Duration::from_secs(60), "the circuit to open", || {
+        reason(&bed).as_str().is_some_and(|r| r.starts_with("circuit: unauthorized at shopify"))
+    });
     wait_for(Duration::from_secs(10), "the circuit alert", || !receiver.received().is_empty());
     let alert = &receiver.received()[0];
-    assert_eq!((alert["rule"].as_str(), alert["flow"].as_str(), alert["state"].as_str()), (Some("circuit_breaker"), Some("inventory"), Some("firing")), "{alert}");
+    assert_eq!(
+        (alert["rule"].as_str(), alert["flow"].as_str(), alert["state"].as_str()),
+        (Some("circuit_breaker"), Some("inventory"), Some("firing")),
+        "{alert}"
+    );
     assert!(alert["alert"].as_str().unwrap().contains("HTTP 401"), "{alert}");
     // Probing keeps failing while the token is refused: still paused, the jobs held, none dead.
     std::thread::sleep(Duration::from_millis(1_000));
@@ -50,10 +62,15 @@ fn unauthorized_pauses_alerts_probes_and_resumes_without_dead_letters() {
     assert!(bed.dead_letters().is_empty());
 
     bed.sim.clear_faults();
-    wait_for(Duration::from_secs(30), "the records in the simulator", || bed.level("SKU-0-0") == Some(41) && bed.level("SKU-1-0") == Some(42));
+    wait_for(Duration::from_secs(30), "the records in the simulator", || {
+        bed.level("SKU-0-0") == Some(41) && bed.level("SKU-1-0") == Some(42)
+    });
     assert!(bed.queues()["inventory"]["paused_since_ms"].is_null(), "resumed by the probe");
     wait_for(Duration::from_secs(10), "the resolve", || receiver.received().len() >= 2);
-    assert_eq!(receiver.transitions(), [("circuit_breaker".to_owned(), "firing".to_owned()), ("circuit_breaker".to_owned(), "resolved".to_owned())]);
+    assert_eq!(
+        receiver.transitions(),
+        [("circuit_breaker".to_owned(), "firing".to_owned()), ("circuit_breaker".to_owned(), "resolved".to_owned())]
+    );
     assert!(bed.dead_letters().is_empty(), "no record was dead-lettered");
     assert!(bed.log().contains("circuit closed"));
 
@@ -78,16 +95,26 @@ fn an_unreachable_destination_holds_jobs_then_pauses_after_sustained_for_and_res
     let receiver = Receiver::start();
     let config = CONFIG.replace("{url}", &receiver.url).replace("sustained_for = \"1m\"", "sustained_for = \"1s\"");
     let mut bed = Bed::new(1, &config);
-    bed.sim.inject(FaultRule { fault: Fault::Status { status: 503 }, count: None, probability: None, operation: None, after_execute: false });
+    bed.sim.inject(FaultRule {
+        fault: Fault::Status { status: 503 },
+        count: None,
+        probability: None,
+        operation: None,
+        after_execute: false,
+    });
     let serve = bed.serve();
     bed.feed(&[("SKU-0-0", 61)]);
 
     // The client retries the 503s itself, then the record fails; with max_attempts = 1 it would
     // be dead-lettered, but the probe finds Shopify down: held, and paused once it lasted 1s.
-    wait_for(Duration::from_secs(120), "the circuit to open", || reason(&bed).as_str().is_some_and(|r| r.starts_with("circuit: unreachable at shopify")));
+    wait_for(Duration::from_secs(120), "the circuit to open", || {
+        reason(&bed).as_str().is_some_and(|r| r.starts_with("circuit: unreachable at shopify"))
+    });
     assert!(bed.dead_letters().is_empty(), "held, not dead-lettered");
     assert!(bed.log().contains("jobs held without spending attempts"));
-    wait_for(Duration::from_secs(10), "the circuit alert", || receiver.transitions().first().is_some_and(|(r, s)| r == "circuit_breaker" && s == "firing"));
+    wait_for(Duration::from_secs(10), "the circuit alert", || {
+        receiver.transitions().first().is_some_and(|(r, s)| r == "circuit_breaker" && s == "firing")
+    });
 
     bed.sim.clear_faults();
     wait_for(Duration::from_secs(60), "the record in the simulator", || bed.level("SKU-0-0") == Some(61));

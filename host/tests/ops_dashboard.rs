@@ -8,8 +8,8 @@ mod served_support;
 mod shopify_common;
 
 use common::engine::get_with;
-use served_support::served_inventory;
 use serde_json::Value;
+use served_support::served_inventory;
 use std::path::Path;
 use std::process::Command;
 
@@ -20,7 +20,10 @@ fn operator_navigates_retries_and_pauses_in_a_real_browser() {
     let browser_dir = common::repo_root().join("tests/browser");
     let chromium = std::env::var("CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".into());
     if !Path::new(&chromium).exists() || !browser_dir.join("node_modules/playwright-core").exists() {
-        assert!(std::env::var("CI").is_err(), "CI must install chromium and tests/browser's node_modules (see .ci/run)");
+        assert!(
+            std::env::var("CI").is_err(),
+            "CI must install chromium and tests/browser's node_modules (see .ci/run)"
+        );
         eprintln!("skipped: no {chromium} or tests/browser/node_modules (apt-get install chromium; npm ci --prefix tests/browser)");
         return;
     }
@@ -28,7 +31,8 @@ fn operator_navigates_retries_and_pauses_in_a_real_browser() {
     let sim = rt.block_on(shopify_common::start(shopify_common::seed(3, 1)));
     let served = served_inventory(&sim, ADMIN_TOKEN);
     let api = |path: &str| -> Value {
-        let (status, body) = get_with(&served.addr, path, &[("authorization", &format!("Bearer {ADMIN_TOKEN}"))]).expect("admin API answers");
+        let (status, body) = get_with(&served.addr, path, &[("authorization", &format!("Bearer {ADMIN_TOKEN}"))])
+            .expect("admin API answers");
         assert_eq!(status, 200, "{path}: {body}");
         serde_json::from_str(&body).unwrap()
     };
@@ -53,7 +57,16 @@ fn operator_navigates_retries_and_pauses_in_a_real_browser() {
     assert!(api("/api/queues")["inventory"]["paused_since_ms"].is_u64(), "the flow is paused");
     let key = dead_before[0]["job"]["key"].as_str().unwrap().to_owned();
     let lineage = api(&format!("/api/lineage?key={key}"));
-    let retried: Vec<&Value> = lineage["queued"].as_array().unwrap().iter().chain(lineage["dead"].as_array().unwrap().iter().map(|d| &d["job"])).collect();
+    let retried: Vec<&Value> = lineage["queued"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .chain(lineage["dead"].as_array().unwrap().iter().map(|d| &d["job"]))
+        .collect();
     assert!(retried.len() == 1 && retried[0]["trigger"] == "retry", "{lineage:#}");
-    assert_eq!(api("/api/reconcile/reports").as_array().map(Vec::len), Some(1), "the report the browser asked for is stored");
+    assert_eq!(
+        api("/api/reconcile/reports").as_array().map(Vec::len),
+        Some(1),
+        "the report the browser asked for is stored"
+    );
 }

@@ -26,13 +26,15 @@ fn preview(s: &Scenario, extra: &[&str]) -> Value {
 #[test]
 fn preview_shows_exactly_what_the_flow_writes() {
     let rt = tokio::runtime::Runtime::new().unwrap();
-    let sim = rt.block_on(shopify_common::start(serde_json::from_value(json!({"locations": [{"name": "Main"}]})).unwrap()));
+    let sim =
+        rt.block_on(shopify_common::start(serde_json::from_value(json!({"locations": [{"name": "Main"}]})).unwrap()));
     let s = Scenario::builder(&sim).build(FLOW);
     s.feed_file("products.csv", PRODUCTS);
 
     let (ok, out, err) = s.weft(&["mapping", "show", "products"]);
     assert!(ok, "{out}{err}");
-    let title_row = out.lines().find(|l| l.contains("erp.title + ' by ' + erp.vendor")).unwrap_or_else(|| panic!("{out}"));
+    let title_row =
+        out.lines().find(|l| l.contains("erp.title + ' by ' + erp.vendor")).unwrap_or_else(|| panic!("{out}"));
     assert!(title_row.contains("title") && title_row.contains("erp") && title_row.ends_with("true"), "{title_row}");
     let vendor_row = out.lines().find(|l| l.starts_with("erp.vendor")).unwrap_or_else(|| panic!("{out}"));
     assert!(vendor_row.contains("shopify") && vendor_row.ends_with("false"), "{vendor_row}");
@@ -50,7 +52,10 @@ fn preview_shows_exactly_what_the_flow_writes() {
     let (ok, out, err) = s.weft(&["run", "products", "--once"]);
     assert!(ok, "{out}{err}");
     let state = sim.state();
-    let product = shopify_common::all(&state, "products").into_iter().find(|p| p["handle"] == json!(write["handle"].as_str().unwrap())).expect("the product was written");
+    let product = shopify_common::all(&state, "products")
+        .into_iter()
+        .find(|p| p["handle"] == json!(write["handle"].as_str().unwrap()))
+        .expect("the product was written");
     assert_eq!(product["title"], input["title"]);
     assert_eq!(product["product_type"], input["productType"]);
     assert_eq!(product["status"].as_str().map(str::to_uppercase), input["status"].as_str().map(str::to_owned));

@@ -4,14 +4,14 @@
 //! plugin call latency and the Shopify cost budget present.
 
 mod common;
-mod signals_support;
 mod shopify_common;
+mod signals_support;
 
 use base64::Engine;
 use common::engine::{get, post, wait_for};
 use hmac::{Hmac, Mac};
-use signals_support::{sample, scrape, value, Bed, WEBHOOK_SECRET};
 use sha2::Sha256;
+use signals_support::{sample, scrape, value, Bed, WEBHOOK_SECRET};
 use std::time::Duration;
 
 fn sign(body: &[u8]) -> String {
@@ -21,23 +21,41 @@ fn sign(body: &[u8]) -> String {
 }
 
 fn deliver(addr: &str, id: &str, body: &[u8], signature: &str) -> u16 {
-    let headers = [("x-shopify-topic", "orders/create"), ("x-shopify-webhook-id", id), ("x-shopify-hmac-sha256", signature), ("content-type", "application/json")];
+    let headers = [
+        ("x-shopify-topic", "orders/create"),
+        ("x-shopify-webhook-id", id),
+        ("x-shopify-hmac-sha256", signature),
+        ("content-type", "application/json"),
+    ];
     post(addr, "/webhooks/shopify", &headers, body).expect("webhook answered").0
 }
 
 #[test]
 fn metrics_parse_and_move_with_the_work_done() {
-    let mut bed = Bed::new(3, "[flows.orders_in]\nfrom = \"shopify\"\nto = \"erp\"\nobject = \"order\"\ntrigger = { webhook = true }\n");
+    let mut bed = Bed::new(
+        3,
+        "[flows.orders_in]\nfrom = \"shopify\"\nto = \"erp\"\nobject = \"order\"\ntrigger = { webhook = true }\n",
+    );
     let serve = bed.serve();
-    let synced = |s: &prometheus_parse::Scrape| value(s, "weft_records_total", &[("flow", "inventory"), ("outcome", "synced")]);
+    let synced = |s: &prometheus_parse::Scrape| {
+        ["created", "updated"]
+            .iter()
+            .map(|o| value(s, "weft_records_total", &[("flow", "inventory"), ("outcome", o)]))
+            .sum::<f64>()
+    };
 
     let before = scrape(&bed.addr);
     assert_eq!(synced(&before), 0.0);
-    assert!(sample(&before, "weft_queue_depth", &[("flow", "inventory")]).is_some(), "queue depth of every configured flow");
+    assert!(
+        sample(&before, "weft_queue_depth", &[("flow", "inventory")]).is_some(),
+        "queue depth of every configured flow"
+    );
     assert!(sample(&before, "weft_queue_depth", &[("flow", "orders_in")]).is_some());
 
     bed.feed(&[("SKU-0-0", 31), ("SKU-1-0", 32), ("SKU-2-0", 33)]);
-    wait_for(Duration::from_secs(60), "three levels in the simulator", || bed.level("SKU-2-0") == Some(33) && bed.level("SKU-0-0") == Some(31));
+    wait_for(Duration::from_secs(60), "three levels in the simulator", || {
+        bed.level("SKU-2-0") == Some(33) && bed.level("SKU-0-0") == Some(31)
+    });
     wait_for(Duration::from_secs(10), "the run to be counted", || synced(&scrape(&bed.addr)) == 3.0);
 
     // Webhooks: one valid, the same again, one forged; the flow is paused so its job stays queued.
@@ -49,8 +67,12 @@ fn metrics_parse_and_move_with_the_work_done() {
 
     let after = scrape(&bed.addr);
     assert_eq!(synced(&after), 3.0, "exactly the three records synced");
-    for outcome in ["retried", "dead_lettered", "failed", "held"] {
-        assert_eq!(value(&after, "weft_records_total", &[("flow", "inventory"), ("outcome", outcome)]), 0.0, "{outcome}");
+    for outcome in ["unchanged", "skipped", "shadowed", "retried", "dead_lettered", "failed", "held"] {
+        assert_eq!(
+            value(&after, "weft_records_total", &[("flow", "inventory"), ("outcome", outcome)]),
+            0.0,
+            "{outcome}"
+        );
     }
     assert_eq!(value(&after, "weft_webhook_receipts_total", &[("source", "shopify")]), 3.0);
     assert_eq!(value(&after, "weft_webhook_duplicates_total", &[("source", "shopify")]), 1.0);
@@ -60,11 +82,14 @@ fn metrics_parse_and_move_with_the_work_done() {
     assert_eq!(value(&after, "weft_dead_letters", &[("flow", "inventory")]), 0.0);
 
     // Histograms: plugin call latency of the connector, run durations of the flow.
-    let pulls = sample(&after, "weft_plugin_call_duration_seconds", &[("plugin", "file-feed"), ("call", "pull")]).expect("pull latency observed");
+    let pulls = sample(&after, "weft_plugin_call_duration_seconds", &[("plugin", "file-feed"), ("call", "pull")])
+        .expect("pull latency observed");
     let prometheus_parse::Value::Histogram(buckets) = &pulls.value else { panic!("a histogram: {pulls:?}") };
     let observed = buckets.iter().map(|b| b.count).fold(0.0, f64::max);
     assert!(observed >= 1.0, "{buckets:?}");
-    assert!(value(&after, "weft_plugin_call_duration_seconds_count", &[("plugin", "file-feed"), ("call", "pull")]) >= 1.0);
+    assert!(
+        value(&after, "weft_plugin_call_duration_seconds_count", &[("plugin", "file-feed"), ("call", "pull")]) >= 1.0
+    );
     assert!(value(&after, "weft_run_duration_seconds_count", &[("flow", "inventory")]) >= 1.0);
 
     // The Shopify budget as the client saw it in extensions.cost.

@@ -34,17 +34,32 @@ fn reconcile_finds_seeded_drift_and_heal_fixes_it() {
         .as_array()
         .unwrap()
         .iter()
-        .map(|d| (d["sku"].as_str().unwrap().into(), d["location"].as_str().unwrap().into(), d["erp_available"].as_i64().unwrap(), d["shopify_available"].as_i64().unwrap(), d["difference"].as_i64().unwrap()))
+        .map(|d| {
+            (
+                d["sku"].as_str().unwrap().into(),
+                d["location"].as_str().unwrap().into(),
+                d["erp_available"].as_i64().unwrap(),
+                d["shopify_available"].as_i64().unwrap(),
+                d["difference"].as_i64().unwrap(),
+            )
+        })
         .collect();
     drift.sort();
-    assert_eq!(drift, vec![("SKU-1-0".into(), s.main.clone(), 7, 3, 4), ("SKU-3-0".into(), s.backroom.clone(), 12, 40, -28)], "{out}");
+    assert_eq!(
+        drift,
+        vec![("SKU-1-0".into(), s.main.clone(), 7, 3, 4), ("SKU-3-0".into(), s.backroom.clone(), 12, 40, -28)],
+        "{out}"
+    );
     assert_eq!(report["summary"]["drifted"], 2);
     assert_eq!(report["summary"]["erp_only"], 0);
     assert_eq!(report["summary"]["shopify_only"], 0);
 
     // The human summary names them too.
     let out = s.weft(&["reconcile"]);
-    assert!(out.ok && out.stdout.contains("2 drifted") && out.stdout.contains("SKU-1-0") && out.stdout.contains("SKU-3-0"), "{out}");
+    assert!(
+        out.ok && out.stdout.contains("2 drifted") && out.stdout.contains("SKU-1-0") && out.stdout.contains("SKU-3-0"),
+        "{out}"
+    );
 
     // Heal: corrections are enqueued; the flow's next run writes the ERP's numbers back.
     let out = s.weft(&["reconcile", "--heal"]);
@@ -73,7 +88,8 @@ fn serve_reconciles_on_its_schedule() {
     text.push_str(&format!("[server]\nlisten = \"{addr}\"\n[reconcile]\nschedule = \"* * * * * *\"\n"));
     std::fs::write(&s.scenario.config, text).unwrap();
     let log = s.data().join("serve.log");
-    let serve = common::engine::Serve::start(&s.scenario.config, &addr, &[("WEFT_TEST_TOKEN", "shpat_simulator_token")], &log);
+    let serve =
+        common::engine::Serve::start(&s.scenario.config, &addr, &[("WEFT_TEST_TOKEN", "shpat_simulator_token")], &log);
     common::engine::wait_for(std::time::Duration::from_secs(60), "a scheduled reconciliation", || {
         std::fs::read_to_string(&log).unwrap_or_default().contains("scheduled reconciliation done")
     });
@@ -93,7 +109,9 @@ fn serve_reconciles_on_its_schedule() {
 fn orders(rows: &[(&str, &str, &str)]) -> String {
     let mut csv = String::from("order_id,name,source,email,customer_id,first_name,last_name,currency,created_at,financial_status,line_id,sku,title,quantity,unit_price,total\n");
     for (id, at, total) in rows {
-        csv.push_str(&format!("{id},{id},phone,ann@example.com,C1,Ann,Buyer,USD,{at},paid,{id}-1,SKU-0-0,Thing,1,{total},{total}\n"));
+        csv.push_str(&format!(
+            "{id},{id},phone,ann@example.com,C1,Ann,Buyer,USD,{at},paid,{id}-1,SKU-0-0,Thing,1,{total},{total}\n"
+        ));
     }
     csv
 }
@@ -101,10 +119,17 @@ fn orders(rows: &[(&str, &str, &str)]) -> String {
 #[test]
 fn reconcile_compares_order_counts_and_totals_per_day() {
     let s = Setup::new(&feed(&[]), "live");
-    s.add_feed("orders-1.csv", &orders(&[("E1", "2026-11-02T10:00:00Z", "5.00"), ("E2", "2026-11-02T11:00:00Z", "7.25"), ("E3", "2026-11-03T09:00:00Z", "5.00")]));
+    s.add_feed(
+        "orders-1.csv",
+        &orders(&[
+            ("E1", "2026-11-02T10:00:00Z", "5.00"),
+            ("E2", "2026-11-02T11:00:00Z", "7.25"),
+            ("E3", "2026-11-03T09:00:00Z", "5.00"),
+        ]),
+    );
     s.add_flow("external-orders", "from = \"erp\"\nto = \"shopify\"\nobject = \"order\"");
     let out = s.weft(&["run", "external-orders", "--once"]);
-    assert!(out.ok && out.stdout.contains("\"created\": 3"), "{out}");
+    assert!(out.ok && out.stdout.contains("outcomes created 3, pulled 1;"), "{out}");
     // A storefront order is not the ERP's: it is not counted against the ERP's.
     s.sim.place_order(Some("shopper@example.com"), &[("SKU-1-0".into(), 1)]).unwrap();
 
@@ -113,7 +138,11 @@ fn reconcile_compares_order_counts_and_totals_per_day() {
     let report: Value = serde_json::from_str(&out.stdout).unwrap();
     let days = &report["flows"][0]["order_days"];
     assert_eq!(days.as_array().unwrap().len(), 2, "{out}");
-    assert_eq!((days[0]["day"].as_str(), days[0]["erp_count"].as_u64(), days[0]["shopify_total"].as_str()), (Some("2026-11-02"), Some(2), Some("12.25")), "{out}");
+    assert_eq!(
+        (days[0]["day"].as_str(), days[0]["erp_count"].as_u64(), days[0]["shopify_total"].as_str()),
+        (Some("2026-11-02"), Some(2), Some("12.25")),
+        "{out}"
+    );
     assert_eq!(report["summary"]["order_days_drifted"], 0, "{out}");
 
     // An ERP order not imported yet: its day differs, by one order and its total.
@@ -123,5 +152,15 @@ fn reconcile_compares_order_counts_and_totals_per_day() {
     let report: Value = serde_json::from_str(&out.stdout).unwrap();
     assert_eq!(report["summary"]["order_days_drifted"], 1, "{out}");
     let day = &report["flows"][0]["order_days"][1];
-    assert_eq!((day["day"].as_str(), day["erp_count"].as_u64(), day["shopify_count"].as_u64(), day["erp_total"].as_str(), day["shopify_total"].as_str()), (Some("2026-11-03"), Some(2), Some(1), Some("14.99"), Some("5.00")), "{out}");
+    assert_eq!(
+        (
+            day["day"].as_str(),
+            day["erp_count"].as_u64(),
+            day["shopify_count"].as_u64(),
+            day["erp_total"].as_str(),
+            day["shopify_total"].as_str()
+        ),
+        (Some("2026-11-03"), Some(2), Some(1), Some("14.99"), Some("5.00")),
+        "{out}"
+    );
 }

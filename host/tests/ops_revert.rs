@@ -24,11 +24,18 @@ fn revert_restores_the_levels_a_run_changed_once() {
     s.add_feed("inventory-2.csv", &feed(&[("SKU-0-0", 20, 6), ("SKU-1-0", 15, 8), ("SKU-2-0", 9, 30)]));
     let out = s.weft(&["run", "inventory", "--once"]);
     assert!(out.ok, "{out}");
-    assert_eq!((s.available("SKU-0-0", &s.main), s.available("SKU-1-0", &s.main), s.available("SKU-2-0", &s.backroom)), (20, 15, 30), "{out}");
+    assert_eq!(
+        (s.available("SKU-0-0", &s.main), s.available("SKU-1-0", &s.main), s.available("SKU-2-0", &s.backroom)),
+        (20, 15, 30),
+        "{out}"
+    );
     let out = s.weft(&["runs", "list", "--flow", "inventory", "--json"]);
     let runs: Value = serde_json::from_str(&out.stdout).unwrap();
     // Newest first: the second pass's push batch is the newest run that updated levels.
-    let run = runs.as_array().unwrap().iter().find(|r| r["counts"]["updated"].as_u64().unwrap_or(0) > 0).unwrap()["id"].as_u64().unwrap().to_string();
+    let run = runs.as_array().unwrap().iter().find(|r| r["counts"]["updated"].as_u64().unwrap_or(0) > 0).unwrap()["id"]
+        .as_u64()
+        .unwrap()
+        .to_string();
 
     // A sale after the run: that level must not be overwritten.
     s.set_available("SKU-1-0", &s.main, 14);
@@ -69,7 +76,14 @@ fn revert_restores_the_levels_a_run_changed_once() {
 #[test]
 fn revert_restores_product_fields_and_prices_and_lists_created_products() {
     let s = Setup::new(&feed(&[]), "live");
-    s.add_feed("products-1.csv", &products(&[("P0", "product-0", "Product 0 Deluxe", "SKU-0-0", "5.00"), ("P1", "product-1", "Product 1", "SKU-1-0", "7.50"), ("P9", "product-9", "Product 9", "SKU-9-0", "3.00")]));
+    s.add_feed(
+        "products-1.csv",
+        &products(&[
+            ("P0", "product-0", "Product 0 Deluxe", "SKU-0-0", "5.00"),
+            ("P1", "product-1", "Product 1", "SKU-1-0", "7.50"),
+            ("P9", "product-9", "Product 9", "SKU-9-0", "3.00"),
+        ]),
+    );
     s.add_flow("catalog", "from = \"erp\"\nto = \"shopify\"\nobject = \"product\"");
     let out = s.weft(&["run", "catalog", "--once"]);
     assert!(out.ok, "{out}");
@@ -77,7 +91,15 @@ fn revert_restores_product_fields_and_prices_and_lists_created_products() {
     assert_eq!(s.product("product-1").1, "7.50", "{out}");
     let out = s.weft(&["runs", "list", "--flow", "catalog", "--json"]);
     let runs: Value = serde_json::from_str(&out.stdout).unwrap();
-    let run = runs.as_array().unwrap().iter().find(|r| r["counts"].get("created").is_some() || r["counts"].get("updated").is_some()).unwrap()["id"].as_u64().unwrap().to_string();
+    let run = runs
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["counts"].get("created").is_some() || r["counts"].get("updated").is_some())
+        .unwrap()["id"]
+        .as_u64()
+        .unwrap()
+        .to_string();
 
     let out = s.weft(&["runs", "revert", &run, "--json"]);
     assert!(out.ok, "{out}");

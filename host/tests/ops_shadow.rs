@@ -22,14 +22,22 @@ fn differences(out: &str) -> Vec<(String, String, Value, Value)> {
         .as_array()
         .unwrap()
         .iter()
-        .map(|d| (d["key"].as_str().unwrap().to_owned(), d["field"].as_str().unwrap().to_owned(), d["intended"].clone(), d["actual"].clone()))
+        .map(|d| {
+            (
+                d["key"].as_str().unwrap().to_owned(),
+                d["field"].as_str().unwrap().to_owned(),
+                d["intended"].clone(),
+                d["actual"].clone(),
+            )
+        })
         .collect()
 }
 
 #[test]
 fn shadow_writes_nothing_and_diff_lists_exactly_the_differences() {
     // The simulator has 10 everywhere; the ERP differs for three levels.
-    let s = Setup::new(&feed(&[("SKU-0-0", 5, 6), ("SKU-1-0", 10, 10), ("SKU-2-0", 10, 3), ("SKU-3-0", 10, 10)]), "shadow");
+    let s =
+        Setup::new(&feed(&[("SKU-0-0", 5, 6), ("SKU-1-0", 10, 10), ("SKU-2-0", 10, 3), ("SKU-3-0", 10, 10)]), "shadow");
     let out = s.weft(&["run", "inventory", "--once"]);
     assert!(out.ok, "{out}");
     assert_eq!(shop_writes(&s), vec![], "shadow mode writes nothing: {out}");
@@ -40,7 +48,13 @@ fn shadow_writes_nothing_and_diff_lists_exactly_the_differences() {
     let runs: Value = serde_json::from_str(&out.stdout).unwrap();
     let shadowed: u64 = runs.as_array().unwrap().iter().filter_map(|r| r["counts"]["shadowed"].as_u64()).sum();
     assert_eq!(shadowed, 8, "every level's job is acked as shadowed: {out}");
-    assert!(runs.as_array().unwrap().iter().all(|r| r["counts"].get("updated").is_none() && r["counts"].get("created").is_none()), "{out}");
+    assert!(
+        runs.as_array()
+            .unwrap()
+            .iter()
+            .all(|r| r["counts"].get("updated").is_none() && r["counts"].get("created").is_none()),
+        "{out}"
+    );
 
     let out = s.weft(&["shadow", "diff", "inventory", "--json"]);
     assert!(out.ok, "{out}");
@@ -69,10 +83,17 @@ fn shadow_writes_nothing_and_diff_lists_exactly_the_differences() {
 fn shadow_catalog_diff_lists_changed_fields_prices_and_missing_products() {
     let s = Setup::new(&feed(&[]), "live");
     // The simulator has "Product N" (handle product-N) with SKU-N-0 at 5.00.
-    s.add_feed("products-1.csv", &products(&[("P0", "product-0", "Product 0 Deluxe", "SKU-0-0", "5.00"), ("P1", "product-1", "Product 1", "SKU-1-0", "7.50"), ("P9", "product-9", "Product 9", "SKU-9-0", "3.00")]));
+    s.add_feed(
+        "products-1.csv",
+        &products(&[
+            ("P0", "product-0", "Product 0 Deluxe", "SKU-0-0", "5.00"),
+            ("P1", "product-1", "Product 1", "SKU-1-0", "7.50"),
+            ("P9", "product-9", "Product 9", "SKU-9-0", "3.00"),
+        ]),
+    );
     s.add_flow("catalog", "from = \"erp\"\nto = \"shopify\"\nobject = \"product\"\nmode = \"shadow\"");
     let out = s.weft(&["run", "catalog", "--once"]);
-    assert!(out.ok && out.stdout.contains("\"shadowed\": 3"), "{out}");
+    assert!(out.ok && out.stdout.contains("outcomes shadowed 3, pulled 1;"), "{out}");
     assert_eq!(shop_writes(&s), vec![], "shadow mode writes nothing: {out}");
 
     let out = s.weft(&["shadow", "diff", "catalog", "--json"]);
@@ -94,7 +115,7 @@ fn shadow_into_the_erp_pushes_nothing_and_diff_fetches_from_the_connector() {
     s.sim.place_order(Some("b@example.com"), &[("SKU-1-0".into(), 2)]).unwrap();
     s.add_flow("orders", "from = \"shopify\"\nto = \"erp\"\nobject = \"order\"\nmode = \"shadow\"");
     let out = s.weft(&["run", "orders", "--once"]);
-    assert!(out.ok && out.stdout.contains("\"shadowed\": 2"), "{out}");
+    assert!(out.ok && out.stdout.contains("outcomes shadowed 2, pulled 1;"), "{out}");
     let outbox = s.data().join("feed/out");
     let written = std::fs::read_dir(&outbox).map(|d| d.count()).unwrap_or(0);
     assert_eq!(written, 0, "no ERP push in shadow mode: {out}");
@@ -103,5 +124,11 @@ fn shadow_into_the_erp_pushes_nothing_and_diff_fetches_from_the_connector() {
     assert!(out.ok, "{out}");
     let got = differences(&out.stdout);
     assert_eq!(got.len(), 2, "{out}");
-    assert!(got.iter().all(|(key, field, intended, actual)| key.starts_with("gid://shopify/Order/") && field == "exists" && intended == &Value::Bool(true) && actual == &Value::Bool(false)), "{out}");
+    assert!(
+        got.iter().all(|(key, field, intended, actual)| key.starts_with("gid://shopify/Order/")
+            && field == "exists"
+            && intended == &Value::Bool(true)
+            && actual == &Value::Bool(false)),
+        "{out}"
+    );
 }

@@ -26,7 +26,11 @@ fn orders_csv() -> String {
         let state = states[i % states.len()];
         let email = format!("buyer{}@example.com", i % 5);
         let sku = if i == UNKNOWN { "NO-SUCH-SKU" } else { "MUG" };
-        let base = format!("EXT-{i:03},AMZ-{i:03},amazon,{email},C{},Ann,Buyer{},USD,2026-11-02T10:00:00Z,{state}", i % 5, i % 5);
+        let base = format!(
+            "EXT-{i:03},AMZ-{i:03},amazon,{email},C{},Ann,Buyer{},USD,2026-11-02T10:00:00Z,{state}",
+            i % 5,
+            i % 5
+        );
         csv.push_str(&format!("{base},EXT-{i:03}-1,{sku},Mug,2,10.00,30.00\n"));
         if i % 3 == 0 {
             csv.push_str(&format!("{base},EXT-{i:03}-2,TEE-S,Tee,1,10.00,30.00\n"));
@@ -42,7 +46,11 @@ fn external_orders_are_created_once_across_lost_answers_and_a_sigkill_and_unknow
         {"title": "Tee", "variants": [{"sku": "TEE-S", "price": "10.00", "inventory": {"Main": 1000}}]}]}));
     // The first orderCreates are executed, then answered 503: the order exists, weft cannot know.
     for _ in 0..3 {
-        shop.sim.inject(FaultRule { operation: Some("orderCreate".into()), after_execute: true, ..FaultRule::times(Fault::Status { status: 503 }, 1) });
+        shop.sim.inject(FaultRule {
+            operation: Some("orderCreate".into()),
+            after_execute: true,
+            ..FaultRule::times(Fault::Status { status: 503 }, 1)
+        });
     }
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path();
@@ -71,7 +79,9 @@ fn external_orders_are_created_once_across_lost_answers_and_a_sigkill_and_unknow
     assert!(killed_at < ORDERS - 1, "the SIGKILL came mid-import ({killed_at} of {} created)", ORDERS - 1);
     let serve = Running(Some(Serve::start(&config_path, &addr, &env, &log)));
     wait_for(Duration::from_secs(180), "every good external order in Shopify", || shop.orders().len() >= ORDERS - 1);
-    wait_for(Duration::from_secs(60), "the unknown SKU in the dead-letter queue", || !dead(&addr, "external-orders").is_empty());
+    wait_for(Duration::from_secs(60), "the unknown SKU in the dead-letter queue", || {
+        !dead(&addr, "external-orders").is_empty()
+    });
     // Pulls keep running: nothing more may appear.
     std::thread::sleep(Duration::from_secs(3));
 
@@ -90,7 +100,10 @@ fn external_orders_are_created_once_across_lost_answers_and_a_sigkill_and_unknow
     // Lines resolved to variants, payment state mapped explicitly, customer attached.
     let find = |i: usize| by_source[&format!("erp:EXT-{i:03}")][0];
     let status = |i: usize| find(i)["financial_status"].as_str().unwrap_or("").to_owned();
-    assert_eq!((status(0).as_str(), status(1).as_str(), status(2).as_str(), status(3).as_str()), ("PAID", "AUTHORIZED", "REFUNDED", "PENDING"));
+    assert_eq!(
+        (status(0).as_str(), status(1).as_str(), status(2).as_str(), status(3).as_str()),
+        ("PAID", "AUTHORIZED", "REFUNDED", "PENDING")
+    );
     let first = find(0);
     assert_eq!(first["name"], "AMZ-000");
     let lines = first["line_items"].as_array().unwrap();

@@ -33,10 +33,20 @@ fn bad_plugins_are_refused_with_precise_reasons_and_the_others_load() {
     let plugins = tmp.path().join("plugins");
     install_as_built(&plugins, "sku-normalize");
     let good = std::fs::read_to_string(built_plugin("sku-normalize").join("plugin.toml")).unwrap();
-    install(&plugins, "sku-normalize", "future-wit", &good.replace("sku-normalize", "future-wit").replace("@0.1.0", "@0.2.0"));
+    install(
+        &plugins,
+        "sku-normalize",
+        "future-wit",
+        &good.replace("sku-normalize", "future-wit").replace("@0.1.0", "@0.2.0"),
+    );
     install(&plugins, "sku-normalize", "broken-manifest", "id = \"broken-manifest\"\nversion = ");
     install(&plugins, "sku-normalize", "pinned", &good.replace("sku-normalize", "pinned"));
-    install(&plugins, "sku-normalize", "wrong-world", &good.replace("sku-normalize", "wrong-world").replace("kind = \"transform\"", "kind = \"connector\""));
+    install(
+        &plugins,
+        "sku-normalize",
+        "wrong-world",
+        &good.replace("sku-normalize", "wrong-world").replace("kind = \"transform\"", "kind = \"connector\""),
+    );
     let config = tmp.path().join("weft.toml");
     std::fs::write(
         &config,
@@ -72,7 +82,15 @@ fn second_start_loads_from_the_compile_cache() {
     let plugins = tmp.path().join("plugins");
     install_as_built(&plugins, "sku-normalize");
     let config = tmp.path().join("weft.toml");
-    std::fs::write(&config, format!("[store]\npath = \"{}\"\n[plugins]\ndir = \"{}\"\n", tmp.path().join("data").display(), plugins.display())).unwrap();
+    std::fs::write(
+        &config,
+        format!(
+            "[store]\npath = \"{}\"\n[plugins]\ndir = \"{}\"\n",
+            tmp.path().join("data").display(),
+            plugins.display()
+        ),
+    )
+    .unwrap();
     let first = list_json(&config);
     assert_eq!(row(&first, "sku-normalize")["cache"]["cache"], "compiled");
     let second = list_json(&config);
@@ -98,7 +116,11 @@ fn secret_value_never_appears_in_output_or_logs() {
     )
     .unwrap();
     let secret = "s3cr3t-token-value-9f8e7d";
-    let out = weft(&config, &["plugins", "call", "hostile", "--call", "check", "--log", "weft=trace,info"], &[("WEFT_TEST_TOKEN", secret)]);
+    let out = weft(
+        &config,
+        &["plugins", "call", "hostile", "--call", "check", "--log", "weft=trace,info"],
+        &[("WEFT_TEST_TOKEN", secret)],
+    );
     let stdout = String::from_utf8_lossy(&out.stdout);
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(!out.status.success(), "the plugin returns an error");

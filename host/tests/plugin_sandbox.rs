@@ -8,7 +8,7 @@ use std::net::{IpAddr, SocketAddr};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
-use weft::plugin::bindings::types::{Entity, PluginError, Product, ProductStatus, Record, Variant};
+use weft::model::{Entity, PluginError, Product, ProductStatus, Record, Variant};
 use weft::plugin::http::{BoxFuture, Dialer, Network, Resolver, SystemResolver};
 use weft::plugin::policy::{HostPattern, RefusingSide};
 use weft::plugin::{CallError, Grant, PluginHost};
@@ -77,11 +77,13 @@ fn setup(network: Network, hosts: &[&str]) -> (tempfile::TempDir, PluginHost) {
 fn every_hostile_behaviour_is_contained_and_classified() {
     let (_tmp, host) = setup(Network::default(), &[]);
     let deadline = Duration::from_millis(test_limits().connector_deadline_ms);
-    for (mode, class) in [("loop", "deadline"), ("memory", "memory_limit"), ("recursion", "stack_overflow"), ("trap", "trap")] {
+    for (mode, class) in
+        [("loop", "deadline"), ("memory", "memory_limit"), ("recursion", "stack_overflow"), ("trap", "trap")]
+    {
         let mut session = host.session("hostile", &grant(&[("mode", mode)], &[])).unwrap();
         let started = Instant::now();
         let err = session.check().expect_err(mode);
-        assert_eq!(err.class(), class, "{mode}: {err}");
+        assert_eq!(err.class().name(), class, "{mode}: {err}");
         // It terminated on its own (a hang would never get here); allow generous scheduling slack.
         assert!(started.elapsed() < deadline * 20, "{mode} took {:?}", started.elapsed());
         // The trapped instance was retired: the next call on the session gets a fresh one.
@@ -89,7 +91,9 @@ fn every_hostile_behaviour_is_contained_and_classified() {
         assert_eq!(session.instances_created(), 2, "{mode}");
         assert_good_plugin_works(&host);
     }
-    if let CallError::Trap { message, .. } = host.session("hostile", &grant(&[("mode", "trap")], &[])).unwrap().check().unwrap_err() {
+    if let CallError::Trap { message, .. } =
+        host.session("hostile", &grant(&[("mode", "trap")], &[])).unwrap().check().unwrap_err()
+    {
         assert!(message.contains("unreachable") || message.contains("trap"), "{message}");
     }
 }
@@ -111,7 +115,9 @@ fn granted_loopback_host_works() {
     let server = LoopbackServer::start();
     let addr = format!("127.0.0.1:{}", server.port);
     let (_tmp, host) = setup(Network::default(), &[&addr]);
-    let mut session = host.session("hostile", &grant(&[("mode", "http"), ("url", &format!("http://{addr}/ping"))], &[&addr])).unwrap();
+    let mut session = host
+        .session("hostile", &grant(&[("mode", "http"), ("url", &format!("http://{addr}/ping"))], &[&addr]))
+        .unwrap();
     assert_eq!(session.check().expect("no trap"), Ok(()));
     assert_eq!(server.connections(), 1);
 }
@@ -123,7 +129,8 @@ fn non_granted_loopback_port_is_refused_before_connecting_and_names_the_operator
     // The manifest requests the port; the operator grants a different one.
     let (_tmp, host) = setup(Network::default(), &[&addr]);
     let other = format!("127.0.0.1:{}", server.port.wrapping_add(1));
-    let mut session = host.session("hostile", &grant(&[("mode", "http"), ("url", &format!("http://{addr}/"))], &[&other])).unwrap();
+    let mut session =
+        host.session("hostile", &grant(&[("mode", "http"), ("url", &format!("http://{addr}/"))], &[&other])).unwrap();
     let result = session.check().expect("no trap");
     assert!(matches!(result, Err(PluginError::Permanent(ref m)) if m.contains("denied")), "{result:?}");
     let refusals = session.refusals();
@@ -133,7 +140,8 @@ fn non_granted_loopback_port_is_refused_before_connecting_and_names_the_operator
     assert_eq!(server.connections(), 0, "no connection may be attempted");
     // And the other way round: granted by the operator, not requested by the manifest.
     let (_tmp2, host2) = setup(Network::default(), &[]);
-    let mut session = host2.session("hostile", &grant(&[("mode", "http"), ("url", &format!("http://{addr}/"))], &[&addr])).unwrap();
+    let mut session =
+        host2.session("hostile", &grant(&[("mode", "http"), ("url", &format!("http://{addr}/"))], &[&addr])).unwrap();
     assert!(session.check().expect("no trap").is_err());
     assert_eq!(session.refusals()[0].side, RefusingSide::Manifest);
     assert_eq!(server.connections(), 0);
@@ -168,11 +176,18 @@ fn metadata_address_is_refused_without_any_connection() {
     let network = Network { resolver: Arc::new(MetadataResolver), dialer: Arc::new(ForbiddenDialer(attempts.clone())) };
     // 1. The metadata IP literal, requested by the manifest but not granted.
     let (_tmp, host) = setup(network.clone(), &["169.254.169.254:80", "*.test"]);
-    let mut session = host.session("hostile", &grant(&[("mode", "http"), ("url", "http://169.254.169.254/latest/meta-data/")], &["*.test"])).unwrap();
+    let mut session = host
+        .session(
+            "hostile",
+            &grant(&[("mode", "http"), ("url", "http://169.254.169.254/latest/meta-data/")], &["*.test"]),
+        )
+        .unwrap();
     assert!(session.check().expect("no trap").is_err());
     assert_eq!(session.refusals()[0].side, RefusingSide::Operator);
     // 2. A granted wildcard name that resolves to the metadata IP (DNS rebinding).
-    let mut session = host.session("hostile", &grant(&[("mode", "http"), ("url", "http://metadata.test/latest/")], &["*.test"])).unwrap();
+    let mut session = host
+        .session("hostile", &grant(&[("mode", "http"), ("url", "http://metadata.test/latest/")], &["*.test"]))
+        .unwrap();
     assert!(session.check().expect("no trap").is_err());
     let refusal = &session.refusals()[0];
     assert_eq!(refusal.side, RefusingSide::AddressPolicy);

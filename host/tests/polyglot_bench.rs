@@ -17,16 +17,20 @@ mod polyglot_support;
 use polyglot_support::*;
 use std::time::{Duration, Instant};
 use weft::config::LimitsConfig;
-use weft::plugin::bindings::types::Record;
+use weft::model::Record;
 use weft::plugin::{CacheStatus, Grant, PluginHost};
 
-const PLUGINS: [(&str, &str); 3] = [("Rust", "sku-normalize"), ("Python", "sku-normalize-py"), ("JS (QuickJS)", "sku-normalize-js")];
+const PLUGINS: [(&str, &str); 3] =
+    [("Rust", "sku-normalize"), ("Python", "sku-normalize-py"), ("JS (QuickJS)", "sku-normalize-js")];
 
 fn records(n: usize) -> Vec<Record> {
     const SKUS: [&str; 4] = [" straße-1 ", "ﬁsh-2", "widget-3", "Ωmega-4"];
     (0..n)
         .map(|i| {
-            let variants = vec![variant(&format!("v{i}a"), Some(SKUS[i % 4])), variant(&format!("v{i}b"), Some(&format!("sku-{i:06}")))];
+            let variants = vec![
+                variant(&format!("v{i}a"), Some(SKUS[i % 4])),
+                variant(&format!("v{i}b"), Some(&format!("sku-{i:06}"))),
+            ];
             Record::Product(product(&format!("p{i}"), "Tee", &["a"], variants))
         })
         .collect()
@@ -83,11 +87,16 @@ fn load_alone(id: &str, cache: &std::path::Path) -> (tempfile::TempDir, PluginHo
 #[test]
 #[ignore = "benchmark: run with --run-ignored only --no-capture"]
 fn polyglot_table() {
-    let budget = Duration::from_millis(std::env::var("WEFT_BENCH_MS").ok().and_then(|s| s.parse().ok()).unwrap_or(1000));
+    let budget =
+        Duration::from_millis(std::env::var("WEFT_BENCH_MS").ok().and_then(|s| s.parse().ok()).unwrap_or(1000));
     let batches = [1usize, 100, 1000];
     let inputs: Vec<Vec<Record>> = batches.iter().map(|&n| records(n)).collect();
-    let native_rates: Vec<f64> = batches.iter().zip(&inputs).map(|(&n, input)| rate(n, budget, || assert!(native(input) > 0))).collect();
-    println!("\nnative Rust baseline (same work, in-process): {}", native_rates.iter().map(|r| format!("{:.0} rec/s", r)).collect::<Vec<_>>().join(" / "));
+    let native_rates: Vec<f64> =
+        batches.iter().zip(&inputs).map(|(&n, input)| rate(n, budget, || assert!(native(input) > 0))).collect();
+    println!(
+        "\nnative Rust baseline (same work, in-process): {}",
+        native_rates.iter().map(|r| format!("{:.0} rec/s", r)).collect::<Vec<_>>().join(" / ")
+    );
     println!(
         "\n| language | component | first compile | cached load | instantiate (median) | first apply(1) | batch 1 | batch 100 | batch 1000 | vs native @1000 |"
     );

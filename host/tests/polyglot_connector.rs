@@ -7,7 +7,7 @@ use polyglot_support::erp::FakeErp;
 use polyglot_support::*;
 use weft::config::{LimitsConfig, Secret};
 use weft::conformance::{self, Call, ErrorClass, FailureCase, PullCase, PushCase, Spec};
-use weft::plugin::bindings::types::*;
+use weft::model::*;
 use weft::plugin::policy::HostPattern;
 use weft::plugin::{Grant, PluginHost};
 
@@ -31,7 +31,12 @@ fn grant(erp: &FakeErp, prefix: &str, token: &str) -> Grant {
     config.insert("base_url".into(), toml::Value::String(erp.url(prefix)));
     let mut secrets = std::collections::BTreeMap::new();
     secrets.insert("token".to_owned(), Secret::new(token.to_owned()));
-    Grant { config, secrets, allow_hosts: vec![HostPattern::parse(&erp.authority()).expect("pattern")], directory: None }
+    Grant {
+        config,
+        secrets,
+        allow_hosts: vec![HostPattern::parse(&erp.authority()).expect("pattern")],
+        directory: None,
+    }
 }
 
 fn spec(erp: &FakeErp, run: &str) -> Spec {
@@ -44,21 +49,51 @@ fn spec(erp: &FakeErp, run: &str) -> Spec {
     let mut unknown_sku = order.clone();
     unknown_sku.external_id = format!("{run}-unknown");
     unknown_sku.lines[0].sku = Some("NOPE-1".into());
-    let fail = |name: &str, grant: Option<Grant>, call: Call, expect: ErrorClass| FailureCase { name: name.into(), grant, call, expect };
+    let fail = |name: &str, grant: Option<Grant>, call: Call, expect: ErrorClass| FailureCase {
+        name: name.into(),
+        grant,
+        call,
+        expect,
+    };
     Spec {
         plugin: ID.into(),
         grant: good,
         pulls: vec![
             PullCase { entity: Entity::Product, page_size: 3, min_records: 10, max_repeats: 0, repeatable: true },
-            PullCase { entity: Entity::InventoryLevel, page_size: 7, min_records: 40, max_repeats: 0, repeatable: true },
+            PullCase {
+                entity: Entity::InventoryLevel,
+                page_size: 7,
+                min_records: 40,
+                max_repeats: 0,
+                repeatable: true,
+            },
         ],
-        pushes: vec![PushCase { entity: Entity::Order, key: format!("order-{run}"), record: Record::Order(order) }],
+        pushes: vec![PushCase {
+            entity: Entity::Order,
+            key: format!("order-{run}"),
+            record: Record::Order(Box::new(order)),
+        }],
         failures: vec![
             fail("wrong token", Some(grant(erp, "", "wrong-token")), Call::Check, ErrorClass::Unauthorized),
             fail("ERP down", Some(grant(erp, "/down", &erp.token)), Call::Pull(Entity::Product), ErrorClass::Retryable),
-            fail("ERP busy", Some(grant(erp, "/busy", &erp.token)), Call::Pull(Entity::InventoryLevel), ErrorClass::RateLimited),
-            fail("order without lines", None, Call::Push(Entity::Order, Record::Order(no_lines)), ErrorClass::InvalidInput),
-            fail("unknown SKU", None, Call::Push(Entity::Order, Record::Order(unknown_sku)), ErrorClass::InvalidInput),
+            fail(
+                "ERP busy",
+                Some(grant(erp, "/busy", &erp.token)),
+                Call::Pull(Entity::InventoryLevel),
+                ErrorClass::RateLimited,
+            ),
+            fail(
+                "order without lines",
+                None,
+                Call::Push(Entity::Order, Record::Order(Box::new(no_lines))),
+                ErrorClass::InvalidInput,
+            ),
+            fail(
+                "unknown SKU",
+                None,
+                Call::Push(Entity::Order, Record::Order(Box::new(unknown_sku))),
+                ErrorClass::InvalidInput,
+            ),
             fail("unsupported entity", None, Call::Pull(Entity::Customer), ErrorClass::Permanent),
         ],
     }
@@ -95,7 +130,10 @@ fn pulled_records_map_the_erp_fields() {
     let page = session.pull(Entity::Product, None, 10).expect("no trap").expect("pull");
     assert_eq!((page.records.len(), page.has_more), (4, false));
     let Record::Product(p) = &page.records[0] else { panic!("not a product") };
-    assert_eq!((p.external_id.as_str(), p.sku.as_deref(), p.title.as_str()), ("P001", Some("T001"), "Product 1 – Straße"));
+    assert_eq!(
+        (p.external_id.as_str(), p.sku.as_deref(), p.title.as_str()),
+        ("P001", Some("T001"), "Product 1 – Straße")
+    );
     assert_eq!(p.variants[1].sku.as_deref(), Some("SKU-001-M"));
     assert_eq!(p.variants[0].price, Some(money("11.90", "EUR")));
     assert_eq!(p.options, ["Size"]);
@@ -112,7 +150,11 @@ fn pulled_records_map_the_erp_fields() {
 fn weft_plugins_test_runs_the_suite_against_canned_responses() {
     let tmp = tempfile::tempdir().expect("tempdir");
     let config = tmp.path().join("weft.toml");
-    std::fs::write(&config, format!("[store]\npath = {:?}\n[plugins]\ncache_dir = {:?}\n", tmp.path().join("data"), shared_cache())).unwrap();
+    std::fs::write(
+        &config,
+        format!("[store]\npath = {:?}\n[plugins]\ncache_dir = {:?}\n", tmp.path().join("data"), shared_cache()),
+    )
+    .unwrap();
     let spec = repo_root().join("plugins/http-erp-py/weft-test.toml");
     let run = |spec: &std::path::Path| {
         std::process::Command::new(env!("CARGO_BIN_EXE_weft"))
@@ -128,12 +170,20 @@ fn weft_plugins_test_runs_the_suite_against_canned_responses() {
     let out = run(&spec);
     let report = String::from_utf8_lossy(&out.stdout).into_owned();
     assert!(out.status.success(), "{report}\n{}", String::from_utf8_lossy(&out.stderr));
-    for check in ["[ok] check", "[ok] pull product: paging in fresh instances", "[ok] push order: idempotent", "[ok] error class: ERP down", "PASSED"] {
+    for check in [
+        "[ok] check",
+        "[ok] pull product: paging in fresh instances",
+        "[ok] push order: idempotent",
+        "[ok] error class: ERP down",
+        "PASSED",
+    ] {
         assert!(report.contains(check), "missing `{check}` in\n{report}");
     }
     // The same spec with the ERP failing the first order search: the push check fails, exit 1.
     let broken = tmp.path().join("broken.toml");
-    let text = std::fs::read_to_string(&spec).unwrap().replace("times = 1\nbody = '{\"items\": []}'", "times = 1\nstatus = 500\nbody = 'boom'");
+    let text = std::fs::read_to_string(&spec)
+        .unwrap()
+        .replace("times = 1\nbody = '{\"items\": []}'", "times = 1\nstatus = 500\nbody = 'boom'");
     std::fs::write(&broken, text).unwrap();
     let out = run(&broken);
     let report = String::from_utf8_lossy(&out.stdout).into_owned();

@@ -6,22 +6,27 @@ mod polyglot_support;
 
 use polyglot_support::*;
 use weft::config::LimitsConfig;
-use weft::plugin::bindings::types::*;
+use weft::model::*;
 use weft::plugin::{Grant, PluginHost};
 
 const PORTS: [&str; 3] = ["sku-normalize", "sku-normalize-py", "sku-normalize-js"];
 
 /// SKUs whose upper-casing differs between simple and full Unicode case mapping, plus padding.
-const SKUS: [&str; 9] = ["straße", " ﬁsh-2 ", "ǆemal", "Ωmega-x", "\tgadget-x\n", "old-1", "\u{3000}widget\u{a0}", "ß", "ŉ-apostrophe"];
+const SKUS: [&str; 9] =
+    ["straße", " ﬁsh-2 ", "ǆemal", "Ωmega-x", "\tgadget-x\n", "old-1", "\u{3000}widget\u{a0}", "ß", "ŉ-apostrophe"];
 
 fn input() -> Vec<Record> {
     let mut records = Vec::new();
     for (i, sku) in SKUS.iter().enumerate() {
-        let variants = vec![variant(&format!("v{i}a"), Some(sku)), variant(&format!("v{i}b"), None), variant(&format!("v{i}c"), Some("plain"))];
+        let variants = vec![
+            variant(&format!("v{i}a"), Some(sku)),
+            variant(&format!("v{i}b"), None),
+            variant(&format!("v{i}c"), Some("plain")),
+        ];
         records.push(Record::Product(product(&format!("p{i}"), "Tee", &["Summer"], variants)));
         records.push(Record::InventoryLevel(level(sku, i as i64 - 4)));
     }
-    records.push(Record::Order(order("1001", &SKUS)));
+    records.push(Record::Order(Box::new(order("1001", &SKUS))));
     records.push(Record::Price(Price {
         external_id: "price-1".into(),
         sku: Some(" straße ".into()),

@@ -6,7 +6,7 @@ mod polyglot_support;
 
 use polyglot_support::*;
 use weft::config::LimitsConfig;
-use weft::plugin::bindings::types::*;
+use weft::model::*;
 use weft::plugin::{Grant, PluginHost};
 
 fn grant(toml_text: &str) -> Grant {
@@ -60,7 +60,11 @@ fn price_rules_mark_up_round_per_currency_and_drop_fake_discounts() {
     ];
     let out = apply(&host, "price-rules-py", &g, &input);
     assert_eq!(out.len(), input.len());
-    assert_eq!(prices(only(&out[0])), ("11.00".into(), Some("12.00".into())), "9.99 +10 % = 10.989, to 0.05; 12.00 is > 5 % above");
+    assert_eq!(
+        prices(only(&out[0])),
+        ("11.00".into(), Some("12.00".into())),
+        "9.99 +10 % = 10.989, to 0.05; 12.00 is > 5 % above"
+    );
     assert_eq!(prices(only(&out[1])), ("1357".into(), None), "JPY has no minor unit; 1300 is below the new price");
     assert_eq!(prices(only(&out[2])), ("1.358".into(), None), "KWD has three decimals");
     assert_eq!(prices(only(&out[3])), ("0.14".into(), None), "half-up at the cent: 0.1375 -> 0.14");
@@ -104,7 +108,12 @@ fn title_template_renders_titles_and_tags() {
     assert_eq!(mug.tags, ["brand:acme", "kitchen-dining"]);
     assert_eq!(only(&out[2]), &level, "other entities pass through unchanged");
     // An unknown placeholder fails the record, naming the config key.
-    let out = apply(&host, "title-template-js", &grant("title = \"{nope}\""), &[Record::Product(product("p3", "X", &[], vec![]))]);
+    let out = apply(
+        &host,
+        "title-template-js",
+        &grant("title = \"{nope}\""),
+        &[Record::Product(product("p3", "X", &[], vec![]))],
+    );
     match &out[0] {
         Err(PluginError::InvalidInput(f)) => assert!(f.field == "title" && f.message.contains("{nope}"), "{f:?}"),
         other => panic!("{other:?}"),

@@ -8,7 +8,7 @@ mod polyglot_support;
 use polyglot_support::*;
 use std::time::{Duration, Instant};
 use weft::config::LimitsConfig;
-use weft::plugin::bindings::types::Record;
+use weft::model::Record;
 use weft::plugin::{CallError, Grant, PluginHost, PluginSession};
 
 /// Interpreted memory limit of these tests: above the ~12 MiB Python reserves at start.
@@ -62,7 +62,7 @@ fn hostile_interpreted_guests_are_contained_like_rust() {
             let mut session = host.session(id, &grant(mode)).unwrap();
             let started = Instant::now();
             let err = misbehave(&mut session, id, mode);
-            assert_eq!(err.class(), class, "{id} {mode}: {err}");
+            assert_eq!(err.class().name(), class, "{id} {mode}: {err}");
             assert!(started.elapsed() < deadline * 20, "{id} {mode} took {:?}", started.elapsed());
             if let CallError::MemoryLimit { limit_mib, .. } = &err {
                 let expected = if id == "hostile" { 32 } else { INTERPRETED_MIB };

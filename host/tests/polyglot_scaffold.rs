@@ -18,21 +18,42 @@ fn scratch() -> Scratch {
     let tmp = tempfile::tempdir().expect("tempdir");
     let root = tmp.path().to_owned();
     let config = root.join("weft.toml");
-    let text = format!("[store]\npath = {:?}\n[plugins]\ndir = {:?}\ncache_dir = {:?}\n", root.join("data"), root.join("out"), shared_cache());
+    let text = format!(
+        "[store]\npath = {:?}\n[plugins]\ndir = {:?}\ncache_dir = {:?}\n",
+        root.join("data"),
+        root.join("out"),
+        shared_cache()
+    );
     std::fs::write(&config, text).expect("write config");
     Scratch { _tmp: tmp, root, config }
 }
 
 fn weft(s: &Scratch, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_weft")).current_dir(&s.root).arg("--config").arg(&s.config).args(args).output().expect("run weft")
+    Command::new(env!("CARGO_BIN_EXE_weft"))
+        .current_dir(&s.root)
+        .arg("--config")
+        .arg(&s.config)
+        .args(args)
+        .output()
+        .expect("run weft")
 }
 
 fn text(out: &Output) -> String {
-    format!("status {:?}\nstdout:\n{}\nstderr:\n{}", out.status, String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr))
+    format!(
+        "status {:?}\nstdout:\n{}\nstderr:\n{}",
+        out.status,
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    )
 }
 
 fn build(s: &Scratch) {
-    let out = Command::new("bash").arg(repo_root().join("plugins/build.sh")).arg(s.root.join("out")).arg(s.root.join("src")).output().expect("run build.sh");
+    let out = Command::new("bash")
+        .arg(repo_root().join("plugins/build.sh"))
+        .arg(s.root.join("out"))
+        .arg(s.root.join("src"))
+        .output()
+        .expect("run build.sh");
     assert!(out.status.success(), "plugins/build.sh failed:\n{}", text(&out));
 }
 
@@ -44,7 +65,12 @@ fn plugin_test(s: &Scratch, id: &str, spec: &Path) -> Output {
 #[test]
 fn scaffolded_templates_build_load_and_pass_their_tests_without_edits() {
     let s = scratch();
-    let plugins = [("rust", "transform", "hello-rust"), ("python", "transform", "hello-python"), ("js", "transform", "hello-js"), ("python", "connector", "hello-erp")];
+    let plugins = [
+        ("rust", "transform", "hello-rust"),
+        ("python", "transform", "hello-python"),
+        ("js", "transform", "hello-js"),
+        ("python", "connector", "hello-erp"),
+    ];
     for (lang, kind, id) in plugins {
         let out = weft(&s, &["plugins", "new", "--lang", lang, "--kind", kind, "--dir", "src", id]);
         assert!(out.status.success(), "{}", text(&out));
@@ -52,9 +78,13 @@ fn scaffolded_templates_build_load_and_pass_their_tests_without_edits() {
     }
     build(&s);
     let list = weft(&s, &["plugins", "list", "--json"]);
-    let rows: serde_json::Value = serde_json::from_slice(&list.stdout).unwrap_or_else(|e| panic!("{e}: {}", text(&list)));
+    let rows: serde_json::Value =
+        serde_json::from_slice(&list.stdout).unwrap_or_else(|e| panic!("{e}: {}", text(&list)));
     for (lang, _, id) in plugins {
-        let row = rows.as_array().and_then(|r| r.iter().find(|r| r["id"] == id)).unwrap_or_else(|| panic!("{id} not listed: {rows}"));
+        let row = rows
+            .as_array()
+            .and_then(|r| r.iter().find(|r| r["id"] == id))
+            .unwrap_or_else(|| panic!("{id} not listed: {rows}"));
         assert_eq!(row["status"], "ok", "{row}");
         assert_eq!(row["runtime"], if lang == "rust" { "compiled" } else { "interpreted" }, "{row}");
         let out = plugin_test(&s, id, &s.root.join("src").join(id).join("weft-test.toml"));

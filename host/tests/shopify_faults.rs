@@ -32,9 +32,19 @@ async fn inventory_batches_land_exactly_once() {
     let items: Vec<QuantitySet> = all
         .iter()
         .enumerate()
-        .map(|(i, ((item, loc), current))| QuantitySet { inventory_item_id: item.clone(), location_id: loc.clone(), quantity: i as i64, change_from: Some(*current) })
+        .map(|(i, ((item, loc), current))| QuantitySet {
+            inventory_item_id: item.clone(),
+            location_id: loc.clone(),
+            quantity: i as i64,
+            change_from: Some(*current),
+        })
         .collect();
-    let req = SetQuantities { name: QuantityName::Available, reason: "correction", reference_document_uri: None, key_scope: "faults" };
+    let req = SetQuantities {
+        name: QuantityName::Available,
+        reason: "correction",
+        reference_document_uri: None,
+        key_scope: "faults",
+    };
     for outcome in set_quantities(&client, &req, &items).await {
         outcome.expect("written despite faults");
     }
@@ -50,7 +60,10 @@ async fn inventory_batches_land_exactly_once() {
 fn product(n: usize) -> ProductInput {
     ProductInput {
         title: format!("Faulty {n}"),
-        product_options: vec![OptionInput { name: "Size".into(), values: vec![Named { name: "S".into() }, Named { name: "M".into() }] }],
+        product_options: vec![OptionInput {
+            name: "Size".into(),
+            values: vec![Named { name: "S".into() }, Named { name: "M".into() }],
+        }],
         variants: ["S", "M"]
             .iter()
             .map(|s| VariantInput {
@@ -98,7 +111,8 @@ async fn rate_limits_and_gateway_errors_are_retried_and_retry_after_is_honoured(
     sim.inject(FaultRule::times(Fault::Status { status: 429 }, 1));
     sim.inject(FaultRule::times(Fault::BadGatewayHtml, 1));
     let started = std::time::Instant::now();
-    let levels = weft::shopify::inventory::levels_by_sku(&client, &["SKU-0-0".to_string()]).await.expect("read after retries");
+    let levels =
+        weft::shopify::inventory::levels_by_sku(&client, &["SKU-0-0".to_string()]).await.expect("read after retries");
     assert_eq!(levels.len(), 2);
     assert!(started.elapsed() >= std::time::Duration::from_secs(1), "Retry-After: 1.0 was waited out");
     assert_eq!(client.stats().retries, 2);
@@ -109,7 +123,8 @@ async fn persistent_server_errors_give_up_after_max_attempts() {
     let sim = start(seed(1, 1)).await;
     let client = client(&sim);
     sim.inject(FaultRule::times(Fault::Status { status: 500 }, 1000));
-    let err = weft::shopify::inventory::levels_by_sku(&client, &["SKU-0-0".to_string()]).await.expect_err("never succeeds");
+    let err =
+        weft::shopify::inventory::levels_by_sku(&client, &["SKU-0-0".to_string()]).await.expect_err("never succeeds");
     assert!(matches!(err, weft::shopify::ShopifyError::Http { status: 500, .. }), "{err:?}");
     assert_eq!(client.stats().requests, u64::from(client.config().max_attempts));
 }

@@ -8,7 +8,12 @@ use weft::shopify::inventory::{levels_by_sku, set_quantities, QuantityName, Quan
 use weft::shopify::{RecordError, WriteError};
 
 fn request(scope: &str) -> SetQuantities<'_> {
-    SetQuantities { name: QuantityName::Available, reason: "correction", reference_document_uri: Some("weft://test/run"), key_scope: scope }
+    SetQuantities {
+        name: QuantityName::Available,
+        reason: "correction",
+        reference_document_uri: Some("weft://test/run"),
+        key_scope: scope,
+    }
 }
 
 #[tokio::test]
@@ -25,7 +30,12 @@ async fn a_burst_of_5000_quantities_paces_without_throttling() {
         let items: Vec<QuantitySet> = chunk
             .iter()
             .enumerate()
-            .map(|(i, ((item, loc), current))| QuantitySet { inventory_item_id: item.clone(), location_id: loc.clone(), quantity: (n * 1000 + i) as i64, change_from: Some(*current) })
+            .map(|(i, ((item, loc), current))| QuantitySet {
+                inventory_item_id: item.clone(),
+                location_id: loc.clone(),
+                quantity: (n * 1000 + i) as i64,
+                change_from: Some(*current),
+            })
             .collect();
         let client = client.clone();
         callers.push(tokio::spawn(async move {

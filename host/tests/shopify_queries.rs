@@ -3,9 +3,9 @@
 
 mod shopify_common;
 
-use shopify_sim::apollo_compiler::ExecutableDocument;
 use serde_json::json;
 use shopify_common::*;
+use shopify_sim::apollo_compiler::ExecutableDocument;
 use weft::shopify::queries::{Operation, ALL};
 use weft::shopify::{Priority, ShopifyError};
 
@@ -13,13 +13,27 @@ use weft::shopify::{Priority, ShopifyError};
 fn every_shipped_graphql_file_validates_against_the_admin_schema() {
     let schema = shopify_sim::schema::shared();
     for op in ALL {
-        let doc = ExecutableDocument::parse_and_validate(&schema, op.document, op.file)
-            .unwrap_or_else(|e| panic!("{} does not validate against the {} schema:\n{}", op.file, shopify_sim::schema::SCHEMA_VERSION, e.errors));
+        let doc = ExecutableDocument::parse_and_validate(&schema, op.document, op.file).unwrap_or_else(|e| {
+            panic!(
+                "{} does not validate against the {} schema:\n{}",
+                op.file,
+                shopify_sim::schema::SCHEMA_VERSION,
+                e.errors
+            )
+        });
         doc.operations.get(Some(op.name)).unwrap_or_else(|_| panic!("{} has no operation named {}", op.file, op.name));
         // Operations share a file only to share its fragments: each of them is shipped.
         for other in doc.operations.iter() {
-            let name = other.name.as_ref().map(|n| n.as_str()).unwrap_or_else(|| panic!("{}: an anonymous operation", op.file));
-            assert!(ALL.iter().any(|o| o.file == op.file && o.name == name), "{}: {name} is not shipped in queries::ALL", op.file);
+            let name = other
+                .name
+                .as_ref()
+                .map(|n| n.as_str())
+                .unwrap_or_else(|| panic!("{}: an anonymous operation", op.file));
+            assert!(
+                ALL.iter().any(|o| o.file == op.file && o.name == name),
+                "{}: {name} is not shipped in queries::ALL",
+                op.file
+            );
         }
     }
     let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src/shopify/queries");
@@ -49,7 +63,11 @@ async fn the_simulator_rejects_an_invalid_document_the_way_shopify_does() {
 #[tokio::test]
 async fn a_wrong_token_is_unauthorized_and_never_printed() {
     let sim = start(seed(1, 1)).await;
-    let mut config = weft::shopify::ClientConfig::new(sim.base_url(), VERSION, weft::config::Secret::new("shpat_wrong_value".into()));
+    let mut config = weft::shopify::ClientConfig::new(
+        sim.base_url(),
+        VERSION,
+        weft::config::Secret::new("shpat_wrong_value".into()),
+    );
     config.max_attempts = 3;
     assert!(!format!("{config:?}").contains("shpat_wrong_value"), "the token must not appear in Debug output");
     let client = weft::shopify::ShopifyClient::new(config).unwrap();

@@ -30,7 +30,12 @@ async fn receiver() -> (String, Captured) {
                 let svc = hyper::service::service_fn(move |req: hyper::Request<hyper::body::Incoming>| {
                     let sink = sink.clone();
                     async move {
-                        let hmac = req.headers().get("x-shopify-hmac-sha256").and_then(|v| v.to_str().ok()).unwrap_or("").to_string();
+                        let hmac = req
+                            .headers()
+                            .get("x-shopify-hmac-sha256")
+                            .and_then(|v| v.to_str().ok())
+                            .unwrap_or("")
+                            .to_string();
                         let body = req.into_body().collect().await.map(|b| b.to_bytes()).unwrap_or_default();
                         sink.lock().unwrap().push((hmac, body));
                         Ok::<_, std::convert::Infallible>(hyper::Response::new(Full::new(Bytes::new())))
@@ -51,7 +56,9 @@ fn shopify_test_vector() {
 #[tokio::test]
 async fn deliveries_verify_and_tampering_is_rejected() {
     let secret = "whsec_for_this_test";
-    let sim = Simulator::start(SimConfig { seed: seed(1, 2), webhook_secret: secret.into(), ..SimConfig::default() }).await.unwrap();
+    let sim = Simulator::start(SimConfig { seed: seed(1, 2), webhook_secret: secret.into(), ..SimConfig::default() })
+        .await
+        .unwrap();
     let client = client(&sim);
     let (url, got) = receiver().await;
     let vars = json!({"topic": "ORDERS_CREATE", "subscription": {"uri": url, "format": "JSON"}});

@@ -8,7 +8,7 @@ use connector_support::tryton::{env_or_skip, Tryton};
 use connector_support::{plugin_host, run_id, shop_customer, shop_order as order};
 use serde_json::{json, Value};
 use std::time::{Duration, Instant};
-use weft::plugin::bindings::types::*;
+use weft::model::*;
 use weft::plugin::{PluginHost, PluginSession};
 
 fn session(host: &PluginHost, t: &Tryton) -> PluginSession {
@@ -16,11 +16,20 @@ fn session(host: &PluginHost, t: &Tryton) -> PluginSession {
 }
 
 /// Every record of `entity` from `cursor` on, following has-more; returns them and the last cursor.
-fn pull_all(host: &PluginHost, t: &Tryton, entity: Entity, cursor: Option<String>, limit: u32) -> (Vec<Record>, Option<String>) {
+fn pull_all(
+    host: &PluginHost,
+    t: &Tryton,
+    entity: Entity,
+    cursor: Option<String>,
+    limit: u32,
+) -> (Vec<Record>, Option<String>) {
     let mut s = session(host, t);
     let (mut records, mut cursor) = (Vec::new(), cursor);
     for _ in 0..1000 {
-        let page = s.pull(entity, cursor.as_deref(), limit).expect("no trap").unwrap_or_else(|e| panic!("pull {entity:?}: {e:?}"));
+        let page = s
+            .pull(entity, cursor.as_deref(), limit)
+            .expect("no trap")
+            .unwrap_or_else(|e| panic!("pull {entity:?}: {e:?}"));
         records.extend(page.records);
         cursor = page.next_cursor.or(cursor);
         if !page.has_more {
@@ -91,12 +100,20 @@ fn stock_and_product_changes_follow_their_own_cursors() {
 
     // A new product, then stock for it moved into WH2's storage (not touching the product).
     let code = format!("TT-CUR-{}", run_id());
-    let unit = t.model("product.uom", "search", vec![json!([["symbol", "=", "u"]]), json!(0), json!(1), Value::Null])[0].clone();
+    let unit = t.model("product.uom", "search", vec![json!([["symbol", "=", "u"]]), json!(0), json!(1), Value::Null])
+        [0]
+    .clone();
     let tmpl = t.model("product.template", "create", vec![json!([{"name": "Cursor probe", "code": code, "type": "goods",
         "default_uom": unit, "list_price": {"__class__": "Decimal", "decimal": "1.00"}, "products": [["create", [{}]]]}])])[0].clone();
-    let product = t.model("product.product", "search", vec![json!([["template", "=", tmpl]]), json!(0), json!(1), Value::Null])[0].clone();
+    let product =
+        t.model("product.product", "search", vec![json!([["template", "=", tmpl]]), json!(0), json!(1), Value::Null])
+            [0]
+        .clone();
     let (products, _) = pull_all(&host, &t, Entity::Product, product_cursor.clone(), 100);
-    assert!(products.iter().any(|r| matches!(r, Record::Product(p) if p.sku.as_deref() == Some(code.as_str()))), "new template after the product cursor");
+    assert!(
+        products.iter().any(|r| matches!(r, Record::Product(p) if p.sku.as_deref() == Some(code.as_str()))),
+        "new template after the product cursor"
+    );
 
     // Two templates made in one transaction share their timestamp: the (timestamp, id) cursor
     // still delivers each exactly once, and a short last page does not fall back on a tie.
@@ -125,16 +142,34 @@ fn stock_and_product_changes_follow_their_own_cursors() {
     assert_eq!(seen, twin_ids, "each twin once, in id order");
 
     let wh2 = t.warehouses[1];
-    let storage = t.model("stock.location", "read", vec![json!([wh2]), json!(["storage_location"])])[0]["storage_location"].clone();
-    let lost = t.model("stock.location", "search", vec![json!([["type", "=", "lost_found"]]), json!(0), json!(1), Value::Null])[0].clone();
+    let storage = t.model("stock.location", "read", vec![json!([wh2]), json!(["storage_location"])])[0]
+        ["storage_location"]
+        .clone();
+    let lost = t.model(
+        "stock.location",
+        "search",
+        vec![json!([["type", "=", "lost_found"]]), json!(0), json!(1), Value::Null],
+    )[0]
+    .clone();
     let today = t.model("ir.date", "today", vec![]);
-    let moved = t.model("stock.move", "create", vec![json!([{"product": product, "from_location": lost, "to_location": storage,
-        "quantity": 7, "unit": unit, "effective_date": today}])]);
+    let moved = t.model(
+        "stock.move",
+        "create",
+        vec![json!([{"product": product, "from_location": lost, "to_location": storage,
+        "quantity": 7, "unit": unit, "effective_date": today}])],
+    );
     t.model("stock.move", "do", vec![moved]);
     // Planned (draft) moves: 5 coming from the supplier, 2 going to a customer, dated ahead.
-    let input = t.model("stock.location", "read", vec![json!([wh2]), json!(["input_location"])])[0]["input_location"].clone();
-    let supplier = t.model("stock.location", "search", vec![json!([["type", "=", "supplier"]]), json!(0), json!(1), Value::Null])[0].clone();
-    let customer = t.model("stock.location", "search", vec![json!([["type", "=", "customer"]]), json!(0), json!(1), Value::Null])[0].clone();
+    let input =
+        t.model("stock.location", "read", vec![json!([wh2]), json!(["input_location"])])[0]["input_location"].clone();
+    let supplier =
+        t.model("stock.location", "search", vec![json!([["type", "=", "supplier"]]), json!(0), json!(1), Value::Null])
+            [0]
+        .clone();
+    let customer =
+        t.model("stock.location", "search", vec![json!([["type", "=", "customer"]]), json!(0), json!(1), Value::Null])
+            [0]
+        .clone();
     let mut later = today.clone();
     later["day"] = json!(28); // any day this month or later: 28 exists in every month
     if later["day"].as_i64() <= today["day"].as_i64() {
@@ -142,7 +177,8 @@ fn stock_and_product_changes_follow_their_own_cursors() {
         later["year"] = json!(today["year"].as_i64().unwrap() + i64::from(today["month"] == 12));
     }
     let company = t.company;
-    let currency = t.model("company.company", "read", vec![json!([company]), json!(["currency"])])[0]["currency"].clone();
+    let currency =
+        t.model("company.company", "read", vec![json!([company]), json!(["currency"])])[0]["currency"].clone();
     t.model("stock.move", "create", vec![json!([
         {"product": product, "from_location": supplier, "to_location": input, "quantity": 5, "unit": unit, "planned_date": later,
          "company": company, "unit_price": {"__class__": "Decimal", "decimal": "1"}, "currency": currency},
@@ -161,7 +197,9 @@ fn stock_and_product_changes_follow_their_own_cursors() {
 
 fn push(host: &PluginHost, t: &Tryton, key: &str, order: &Order) -> Result<Pushed, PluginError> {
     let mut s = session(host, t);
-    let mut out = s.push(Entity::Order, &[KeyedRecord { key: key.into(), record: Record::Order(order.clone()) }]).expect("no trap");
+    let mut out = s
+        .push(Entity::Order, &[KeyedRecord { key: key.into(), record: Record::Order(Box::new(order.clone())) }])
+        .expect("no trap");
     assert_eq!(out.len(), 1);
     out.remove(0)
 }
@@ -180,8 +218,17 @@ fn pushed_order_becomes_one_confirmed_sale_and_its_shipment_is_read_back() {
     assert!(first.created);
 
     // Read it back from Tryton itself.
-    let sales = t.model("sale.sale", "search_read", vec![json!([["reference", "=", name]]), json!(0), Value::Null, Value::Null,
-        json!(["state", "shipment_state", "warehouse", "party.code", "lines", "total_amount", "shipments"])]);
+    let sales = t.model(
+        "sale.sale",
+        "search_read",
+        vec![
+            json!([["reference", "=", name]]),
+            json!(0),
+            Value::Null,
+            Value::Null,
+            json!(["state", "shipment_state", "warehouse", "party.code", "lines", "total_amount", "shipments"]),
+        ],
+    );
     let sales = sales.as_array().expect("list");
     assert_eq!(sales.len(), 1, "{sales:?}");
     let sale = &sales[0];
@@ -202,7 +249,8 @@ fn pushed_order_becomes_one_confirmed_sale_and_its_shipment_is_read_back() {
     assert_eq!((rekeyed.external_id.as_str(), rekeyed.created), (first.external_id.as_str(), false));
     let count = t.model("sale.sale", "search_count", vec![json!([["reference", "=", name]])]);
     assert_eq!(count, 1, "no second sale");
-    let parties = t.model("party.party", "search_count", vec![json!([["code", "=", format!("gid://shopify/Customer/c{run}")]])]);
+    let parties =
+        t.model("party.party", "search_count", vec![json!([["code", "=", format!("gid://shopify/Customer/c{run}")]])]);
     assert_eq!(parties, 1, "no second customer");
 
     // Fetch through the plugin, then ship in Tryton and see the fulfilment come back.
@@ -210,7 +258,10 @@ fn pushed_order_becomes_one_confirmed_sale_and_its_shipment_is_read_back() {
     let fetched = session(&host, &t).fetch(Entity::Order, std::slice::from_ref(&first.external_id)).expect("no trap");
     let Ok(Some(Record::Order(read))) = &fetched[0] else { panic!("fetch: {fetched:?}") };
     assert_eq!(read.name, name);
-    assert_eq!(read.lines.iter().map(|l| (l.sku.clone().unwrap(), l.quantity)).collect::<Vec<_>>(), [("TT-PEN".to_owned(), 3), ("TT-STICKER".to_owned(), 1)]);
+    assert_eq!(
+        read.lines.iter().map(|l| (l.sku.clone().unwrap(), l.quantity)).collect::<Vec<_>>(),
+        [("TT-PEN".to_owned(), 3), ("TT-STICKER".to_owned(), 1)]
+    );
     assert!(read.extra.contains("\"shipment_state\":\"waiting\""), "{}", read.extra);
     for step in ["assign_try", "pick", "pack", "do"] {
         t.model("stock.shipment.out", step, vec![sale["shipments"].clone()]);
@@ -237,7 +288,20 @@ fn customers_match_by_email_then_by_id_and_a_guest_party_is_taken_over() {
     guest.customer = None;
     guest.email = Some(email.clone());
     push(&host, &t, &format!("orders:#G{run}:v1"), &guest).expect("guest order");
-    let party_of = |reference: &str| t.model("sale.sale", "search_read", vec![json!([["reference", "=", reference]]), json!(0), Value::Null, Value::Null, json!(["party", "party.code"])])[0].clone();
+    let party_of = |reference: &str| {
+        t.model(
+            "sale.sale",
+            "search_read",
+            vec![
+                json!([["reference", "=", reference]]),
+                json!(0),
+                Value::Null,
+                Value::Null,
+                json!(["party", "party.code"]),
+            ],
+        )[0]
+        .clone()
+    };
     let guest_party = party_of(&format!("#G{run}"));
     assert_eq!(guest_party["party."]["code"], format!("email:{email}"));
 
@@ -246,22 +310,35 @@ fn customers_match_by_email_then_by_id_and_a_guest_party_is_taken_over() {
     registered.email = Some(email.to_uppercase());
     let customer_id = registered.external_id.clone();
     let mut s = session(&host, &t);
-    let pushed = s.push(Entity::Customer, &[KeyedRecord { key: format!("customers:r{run}"), record: Record::Customer(registered.clone()) }]).expect("no trap");
+    let pushed = s
+        .push(
+            Entity::Customer,
+            &[KeyedRecord { key: format!("customers:r{run}"), record: Record::Customer(registered.clone()) }],
+        )
+        .expect("no trap");
     let pushed = pushed[0].clone().expect("customer push");
-    assert_eq!((pushed.external_id.as_str(), pushed.created), (guest_party["party"].to_string().as_str(), false), "matched by e-mail, not created");
+    assert_eq!(
+        (pushed.external_id.as_str(), pushed.created),
+        (guest_party["party"].to_string().as_str(), false),
+        "matched by e-mail, not created"
+    );
     let codes = t.model("party.party", "read", vec![json!([guest_party["party"]]), json!(["code"])]);
     assert_eq!(codes[0]["code"], customer_id, "the guest party took the customer's id");
 
     // An e-mail change in the shop: matched by the id (the party code) instead.
     let mut moved = registered.clone();
     moved.email = Some(format!("moved_{run}@example.com"));
-    let again = s.push(Entity::Customer, &[KeyedRecord { key: format!("customers:r{run}:v2"), record: Record::Customer(moved) }]).expect("no trap");
+    let again = s
+        .push(Entity::Customer, &[KeyedRecord { key: format!("customers:r{run}:v2"), record: Record::Customer(moved) }])
+        .expect("no trap");
     assert_eq!(again[0].clone().expect("push").external_id, pushed.external_id);
     // An e-mail that is a LIKE pattern matches only itself.
     let mut pattern = registered;
     pattern.external_id = format!("gid://shopify/Customer/p{run}");
     pattern.email = Some(format!("shopper%{run}@example.com"));
-    let other = s.push(Entity::Customer, &[KeyedRecord { key: format!("customers:p{run}"), record: Record::Customer(pattern) }]).expect("no trap");
+    let other = s
+        .push(Entity::Customer, &[KeyedRecord { key: format!("customers:p{run}"), record: Record::Customer(pattern) }])
+        .expect("no trap");
     let other = other[0].clone().expect("push");
     assert!(other.created && other.external_id != pushed.external_id, "{other:?}");
 }
@@ -276,14 +353,26 @@ fn bad_orders_are_classified_per_record() {
     let good = order(&format!("#G{run}"), &format!("g{run}"), &[("TT-PEN", 1, "2.50")]);
     let mut cancelled = order(&format!("#X{run}"), &format!("x{run}"), &[("TT-PEN", 1, "2.50")]);
     cancelled.cancelled = true;
-    let batch: Vec<KeyedRecord> = [&unknown, &zero, &good, &cancelled].iter().enumerate().map(|(i, o)| KeyedRecord { key: format!("k{run}-{i}"), record: Record::Order((*o).clone()) }).collect();
+    let batch: Vec<KeyedRecord> = [&unknown, &zero, &good, &cancelled]
+        .iter()
+        .enumerate()
+        .map(|(i, o)| KeyedRecord { key: format!("k{run}-{i}"), record: Record::Order(Box::new((*o).clone())) })
+        .collect();
     let out = session(&host, &t).push(Entity::Order, &batch).expect("no trap");
     assert_eq!(out.len(), 4);
     assert!(matches!(&out[3], Err(PluginError::InvalidInput(f)) if f.field == "cancelled"), "{:?}", out[3]);
-    assert!(matches!(&out[0], Err(PluginError::NotFound(m)) if m.contains("lines[1].sku") && m.contains("NO-SUCH-SKU")), "{:?}", out[0]);
+    assert!(
+        matches!(&out[0], Err(PluginError::NotFound(m)) if m.contains("lines[1].sku") && m.contains("NO-SUCH-SKU")),
+        "{:?}",
+        out[0]
+    );
     assert!(matches!(&out[1], Err(PluginError::InvalidInput(f)) if f.field == "lines[0].quantity"), "{:?}", out[1]);
     assert!(matches!(&out[2], Ok(p) if p.created), "{:?}", out[2]);
-    let none = t.model("sale.sale", "search_count", vec![json!([["reference", "in", [unknown.name, zero.name, cancelled.name]]])]);
+    let none = t.model(
+        "sale.sale",
+        "search_count",
+        vec![json!([["reference", "in", [unknown.name, zero.name, cancelled.name]]])],
+    );
     assert_eq!(none, 0, "rejected orders leave nothing behind");
 }
 
@@ -299,7 +388,9 @@ impl Drop for OwnServer {
 
 #[test]
 fn stopped_tryton_is_a_retryable_error_and_wrong_credentials_are_unauthorized() {
-    let Some(t) = env_or_skip("stopped_tryton_is_a_retryable_error_and_wrong_credentials_are_unauthorized") else { return };
+    let Some(t) = env_or_skip("stopped_tryton_is_a_retryable_error_and_wrong_credentials_are_unauthorized") else {
+        return;
+    };
     let port = std::net::TcpListener::bind("127.0.0.1:0").expect("free port").local_addr().expect("addr").port();
     let (_tmp, host) = plugin_host(&["tryton"], &[&format!("127.0.0.1:{port}")]);
     let script = connector_support::repo_root().join("tests/erp/tryton/serve.sh");
@@ -319,7 +410,9 @@ fn stopped_tryton_is_a_retryable_error_and_wrong_credentials_are_unauthorized() 
         let result = host.session("tryton", &grant).unwrap().check().expect("no trap");
         match result {
             Ok(()) => break,
-            Err(PluginError::Retryable(_)) if Instant::now() < deadline => std::thread::sleep(Duration::from_millis(200)),
+            Err(PluginError::Retryable(_)) if Instant::now() < deadline => {
+                std::thread::sleep(Duration::from_millis(200))
+            }
             Err(e) => panic!("the second server never answered: {e:?}"),
         }
     }
@@ -335,6 +428,8 @@ fn stopped_tryton_is_a_retryable_error_and_wrong_credentials_are_unauthorized() 
     let pull = s.pull(Entity::Product, None, 10).expect("no trap");
     assert!(matches!(pull, Err(PluginError::Retryable(_))), "pull against a stopped Tryton: {pull:?}");
     let o = order("#never", "never", &[("TT-PEN", 1, "2.50")]);
-    let pushed = s.push(Entity::Order, &[KeyedRecord { key: "never".into(), record: Record::Order(o) }]).expect("no trap");
+    let pushed = s
+        .push(Entity::Order, &[KeyedRecord { key: "never".into(), record: Record::Order(Box::new(o)) }])
+        .expect("no trap");
     assert!(matches!(pushed.as_slice(), [Err(PluginError::Retryable(_))]), "push against a stopped Tryton: {pushed:?}");
 }

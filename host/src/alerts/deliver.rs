@@ -82,7 +82,11 @@ pub struct Notifier {
 
 impl Notifier {
     /// A notifier posting to `url` from a task on `runtime` (only logging without a URL).
-    pub fn start(url: Option<Secret>, format: AlertFormat, runtime: &tokio::runtime::Handle) -> Result<Notifier, String> {
+    pub fn start(
+        url: Option<Secret>,
+        format: AlertFormat,
+        runtime: &tokio::runtime::Handle,
+    ) -> Result<Notifier, String> {
         let Some(url) = url else { return Ok(Notifier { queue: None }) };
         let client = reqwest::Client::builder().timeout(TIMEOUT).build().map_err(|e| format!("alerts: {e}"))?;
         let (tx, mut rx) = mpsc::unbounded_channel::<Alert>();
@@ -98,9 +102,23 @@ impl Notifier {
     pub fn send(&self, alert: Alert) {
         let flow = alert.flow.as_deref().unwrap_or("");
         if alert.firing {
-            tracing::warn!(rule = alert.rule, flow, value = alert.value, threshold = alert.threshold, "ALERT firing: {}", alert.message);
+            tracing::warn!(
+                rule = alert.rule,
+                flow,
+                value = alert.value,
+                threshold = alert.threshold,
+                "ALERT firing: {}",
+                alert.message
+            );
         } else {
-            tracing::info!(rule = alert.rule, flow, value = alert.value, threshold = alert.threshold, "ALERT resolved: {}", alert.message);
+            tracing::info!(
+                rule = alert.rule,
+                flow,
+                value = alert.value,
+                threshold = alert.threshold,
+                "ALERT resolved: {}",
+                alert.message
+            );
         }
         if let Some(queue) = &self.queue {
             if queue.send(alert).is_err() {
@@ -124,7 +142,11 @@ async fn post(client: &reqwest::Client, url: &Secret, format: AlertFormat, alert
         }
         tokio::time::sleep(BACKOFF * 2u32.pow(attempt)).await;
     }
-    tracing::error!(url = shown, rule = alert.rule, "alert not delivered after {ATTEMPTS} attempts (it is in this log)");
+    tracing::error!(
+        url = shown,
+        rule = alert.rule,
+        "alert not delivered after {ATTEMPTS} attempts (it is in this log)"
+    );
 }
 
 #[cfg(test)]
@@ -136,7 +158,15 @@ mod tests {
         assert_eq!(redact_url("https://hooks.slack.com/services/T0/B0/secret"), "https://hooks.slack.com/…");
         assert_eq!(redact_url("http://127.0.0.1:9000/?token=abc"), "http://127.0.0.1:9000/…");
         assert_eq!(redact_url("http://alerts.example"), "http://alerts.example");
-        let alert = Alert { message: "m".into(), rule: "r".into(), flow: Some("f".into()), firing: false, value: 0.5, threshold: 0.2, at: "t".into() };
+        let alert = Alert {
+            message: "m".into(),
+            rule: "r".into(),
+            flow: Some("f".into()),
+            firing: false,
+            value: 0.5,
+            threshold: 0.2,
+            at: "t".into(),
+        };
         assert_eq!(alert.body(AlertFormat::Json)["state"], "resolved");
         assert!(alert.body(AlertFormat::Slack)["text"].as_str().unwrap().contains("RESOLVED [r] m"));
     }

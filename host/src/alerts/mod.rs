@@ -21,13 +21,21 @@ pub struct Evaluator {
 }
 
 fn rfc3339(ms: u64) -> String {
-    chrono::DateTime::from_timestamp_millis(ms as i64).map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::Millis, true)).unwrap_or_default()
+    chrono::DateTime::from_timestamp_millis(ms as i64)
+        .map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::Millis, true))
+        .unwrap_or_default()
 }
 
 impl Evaluator {
     /// An evaluator of `config`'s rules over `store`, sending through `notifier`.
     pub fn new(config: &Config, store: Store, notifier: Notifier, now_ms: u64) -> Evaluator {
-        Evaluator { store, flows: config.flows.keys().cloned().collect(), rules: config.alerts.rules.clone(), notifier, started_ms: now_ms }
+        Evaluator {
+            store,
+            flows: config.flows.keys().cloned().collect(),
+            rules: config.alerts.rules.clone(),
+            notifier,
+            started_ms: now_ms,
+        }
     }
 
     /// One round: read every rule, open or close episodes, send the transitions. Returns them.
@@ -37,7 +45,11 @@ impl Evaluator {
         // Episodes of rules or flows no longer configured end without an alert.
         for (key, episode) in &episodes {
             if !readings.iter().any(|r| &r.key() == key) {
-                tracing::info!(rule = episode.rule, flow = episode.flow.as_deref().unwrap_or(""), "alert rule no longer configured; episode closed");
+                tracing::info!(
+                    rule = episode.rule,
+                    flow = episode.flow.as_deref().unwrap_or(""),
+                    "alert rule no longer configured; episode closed"
+                );
                 self.store.close_alert_episode(key)?;
             }
         }
@@ -49,7 +61,12 @@ impl Evaluator {
                 continue;
             }
             if firing {
-                let episode = Episode { rule: reading.rule.clone(), flow: reading.flow.clone(), since_ms: now_ms, value: reading.value };
+                let episode = Episode {
+                    rule: reading.rule.clone(),
+                    flow: reading.flow.clone(),
+                    since_ms: now_ms,
+                    value: reading.value,
+                };
                 self.store.open_alert_episode(&key, &episode)?;
             } else {
                 self.store.close_alert_episode(&key)?;
@@ -63,16 +80,24 @@ impl Evaluator {
 }
 
 fn alert(reading: Reading, firing: bool, now_ms: u64) -> Alert {
-    Alert { message: reading.message, rule: reading.rule, flow: reading.flow, firing, value: reading.value, threshold: reading.threshold, at: rfc3339(now_ms) }
+    Alert {
+        message: reading.message,
+        rule: reading.rule,
+        flow: reading.flow,
+        firing,
+        value: reading.value,
+        threshold: reading.threshold,
+        at: rfc3339(now_ms),
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::store::{NewJob, RunRecord};
+    use crate::store::{ErrorClass, JobError, NewJob, Outcome, RunRecord};
 
-    fn record(outcome: &str) -> RunRecord {
-        RunRecord { key: "k".into(), outcome: outcome.into(), attempts: 1, ..Default::default() }
+    fn record(outcome: Outcome) -> RunRecord {
+        RunRecord { key: "k".into(), outcome, attempts: 1, ..Default::default() }
     }
 
     #[test]
@@ -80,12 +105,29 @@ mod tests {
         let tmp = tempfile::tempdir().unwrap();
         let store = Store::open(tmp.path()).unwrap();
         let run = store.start_run("inv", "schedule", 1_000).unwrap();
-        store.add_run_records(run.id, &[record("created"), record("dead"), record("dead"), record("dead"), record("enqueued 4")]).unwrap();
+        store
+            .add_run_records(
+                run.id,
+                &[
+                    record(Outcome::Created),
+                    record(Outcome::Dead),
+                    record(Outcome::Dead),
+                    record(Outcome::Dead),
+                    record(Outcome::Pulled),
+                ],
+            )
+            .unwrap();
         store.finish_run(run.id, 1_100, None).unwrap();
-        let job = NewJob { flow: "inv".into(), trigger: "schedule".into(), key: "k".into(), payload: serde_json::json!({}), webhook_id: None };
+        let job = NewJob {
+            flow: "inv".into(),
+            trigger: "schedule".into(),
+            key: "k".into(),
+            payload: serde_json::json!({}),
+            webhook_id: None,
+        };
         store.enqueue(&[job], 1_000, None).unwrap();
         let leased = store.lease(None, 1_000, 60_000, 10).unwrap();
-        let error = crate::store::JobError { class: "permanent".into(), message: "no".into(), retryable: false, retry_after_ms: None };
+        let error = JobError::new(ErrorClass::Permanent, "no");
         store.dead_letter(&leased[0], error, 1_000).unwrap();
         store.set_paused("inv", true, 1_200).unwrap();
         let text = "[connections.a]\nplugin = \"x\"\n[connections.b]\nplugin = \"y\"\n\
@@ -96,7 +138,9 @@ mod tests {
         let config = Config::parse(text, std::path::Path::new("weft.toml")).unwrap();
         let flows: Vec<String> = config.flows.keys().cloned().collect();
         let readings = rules::evaluate(&store, &flows, &config.alerts.rules, 2_500, 0).unwrap();
-        let find = |rule: &str, flow: Option<&str>| readings.iter().find(|r| r.rule == rule && r.flow.as_deref() == flow).unwrap().clone();
+        let find = |rule: &str, flow: Option<&str>| {
+            readings.iter().find(|r| r.rule == rule && r.flow.as_deref() == flow).unwrap().clone()
+        };
         let rate = find("error_rate", Some("inv"));
         assert_eq!((rate.firing, rate.value), (Some(true), 0.75), "3 of 4 records failed; the pull is not a record");
         assert_eq!(find("error_rate", Some("other")).firing, None, "no records: not enough to say");

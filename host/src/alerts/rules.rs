@@ -7,7 +7,6 @@ use crate::store::{QueueStatus, RunFilter, RunStatus, Store, StoreError};
 /// Name of the built-in rule that reports flows paused by the circuit breaker.
 pub const CIRCUIT_RULE: &str = "circuit_breaker";
 
-
 /// What one rule says about one flow now.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Reading {
@@ -36,11 +35,20 @@ impl Reading {
 /// The drift of the latest reconciliation report: levels whose available differs, plus
 /// levels on one side only; `None` before the first report.
 pub fn latest_drift(store: &Store) -> Result<Option<u64>, StoreError> {
-    Ok(store.reconcile_reports(1)?.first().map(|r| (r.summary.drifted + r.summary.erp_only + r.summary.shopify_only) as u64))
+    Ok(store
+        .reconcile_reports(1)?
+        .first()
+        .map(|r| (r.summary.drifted + r.summary.erp_only + r.summary.shopify_only) as u64))
 }
 
 /// Read every rule (and the built-in circuit rule) for every flow it covers.
-pub fn evaluate(store: &Store, flows: &[String], rules: &[RuleConfig], now_ms: u64, started_ms: u64) -> Result<Vec<Reading>, StoreError> {
+pub fn evaluate(
+    store: &Store,
+    flows: &[String],
+    rules: &[RuleConfig],
+    now_ms: u64,
+    started_ms: u64,
+) -> Result<Vec<Reading>, StoreError> {
     let queues = store.queue_status()?;
     let empty = QueueStatus::default();
     let mut out = Vec::new();
@@ -86,7 +94,14 @@ fn drift_reading(store: &Store, rule: &RuleConfig) -> Result<Reading, StoreError
     })
 }
 
-fn read_flow(store: &Store, rule: &RuleConfig, flow: &str, q: &QueueStatus, now_ms: u64, started_ms: u64) -> Result<Reading, StoreError> {
+fn read_flow(
+    store: &Store,
+    rule: &RuleConfig,
+    flow: &str,
+    q: &QueueStatus,
+    now_ms: u64,
+    started_ms: u64,
+) -> Result<Reading, StoreError> {
     let reading = |firing: Option<bool>, value: f64, threshold: f64, message: String| Reading {
         rule: rule.name(),
         flow: Some(flow.to_owned()),
@@ -101,36 +116,40 @@ fn read_flow(store: &Store, rule: &RuleConfig, flow: &str, q: &QueueStatus, now_
             let since = now_ms.saturating_sub(window.as_millis() as u64);
             let (mut failed, mut total) = (0u64, 0u64);
             for run in store.runs_since(flow, since)? {
-                for (outcome, n) in &run.counts {
-                    match crate::metrics::outcome_label(outcome) {
-                        Some("retried" | "dead_lettered" | "failed" | "held") => {
-                            failed += n;
-                            total += n;
-                        }
-                        Some(_) => total += n,
-                        None => {}
-                    }
-                }
+                let (f, w) = run.failures_and_writes();
+                failed += f;
+                total += w;
             }
             let threshold = rule.threshold.unwrap_or(0.0);
             let rate = if total == 0 { 0.0 } else { failed as f64 / total as f64 };
             let enough = total >= rule.min_records.unwrap_or(1).max(1);
-            let message = format!("flow {flow}: {failed} of {total} records failed over {window:?} ({:.0}%, threshold {:.0}%)", rate * 100.0, threshold * 100.0);
+            let message = format!(
+                "flow {flow}: {failed} of {total} records failed over {window:?} ({:.0}%, threshold {:.0}%)",
+                rate * 100.0,
+                threshold * 100.0
+            );
             reading(enough.then_some(rate > threshold), rate, threshold, message)
         }
         RuleKind::DeadLetters => {
             let above = rule.above.unwrap_or(0);
-            reading(Some(q.dead > above), q.dead as f64, above as f64, format!("flow {flow}: {} dead-lettered jobs (threshold {above})", q.dead))
+            reading(
+                Some(q.dead > above),
+                q.dead as f64,
+                above as f64,
+                format!("flow {flow}: {} dead-lettered jobs (threshold {above})", q.dead),
+            )
         }
         RuleKind::Paused => {
             let paused = q.paused_since_ms.is_some();
             let why = q.pause_reason.clone().unwrap_or_else(|| "by a person".into());
-            let message = if paused { format!("flow {flow} is paused ({why})") } else { format!("flow {flow} is running") };
+            let message =
+                if paused { format!("flow {flow} is paused ({why})") } else { format!("flow {flow} is running") };
             reading(Some(paused), f64::from(u8::from(paused)), 0.0, message)
         }
         RuleKind::NoSuccess => {
             let within = rule.within();
-            let succeeded = RunFilter { flow: Some(flow.to_owned()), status: Some(RunStatus::Succeeded), ..Default::default() };
+            let succeeded =
+                RunFilter { flow: Some(flow.to_owned()), status: Some(RunStatus::Succeeded), ..Default::default() };
             let last = store.runs(&succeeded, 1)?.pop().and_then(|r| r.ended_ms);
             // Without any successful run yet, the clock starts with this process.
             let quiet_ms = now_ms.saturating_sub(last.unwrap_or(started_ms));

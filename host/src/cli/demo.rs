@@ -8,6 +8,7 @@
 //! keeps `weft serve` and the simulator running so the CLI can explore them.
 
 use super::remote::Admin;
+use crate::clock::{Clock, SystemClock};
 use crate::config::Config;
 use crate::shopify::{queries, ClientConfig, Priority, ShopifyClient};
 use crate::store::Store;
@@ -79,17 +80,27 @@ pub fn run(args: DemoArgs) -> Result<ExitCode, String> {
     let root = repo_root();
     let plugins = args.plugins.clone().unwrap_or_else(|| root.join("target/plugins"));
     if !plugins.join("file-feed/plugin.wasm").is_file() {
-        return Err(format!("the file-feed plugin is not built in {}: run `plugins/build.sh` first", plugins.display()));
+        return Err(format!(
+            "the file-feed plugin is not built in {}: run `plugins/build.sh` first",
+            plugins.display()
+        ));
     }
     let dataset = root.join("tests/fixtures/sample-dataset/in");
     let dir = std::path::absolute(&args.dir).map_err(io("cannot resolve", &args.dir))?;
     prepare(&dir, &dataset, &plugins)?;
 
-    let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().map_err(|e| e.to_string())?;
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .map_err(|e| e.to_string())?;
     let listen = args.sim_listen.parse().map_err(|e| format!("--sim-listen {}: {e}", args.sim_listen))?;
-    let sim = runtime.block_on(Simulator::start(SimConfig { listen, seed: seed(), ..SimConfig::default() })).map_err(|e| format!("cannot start the simulator: {e}"))?;
+    let sim = runtime
+        .block_on(Simulator::start(SimConfig { listen, seed: seed(), ..SimConfig::default() }))
+        .map_err(|e| format!("cannot start the simulator: {e}"))?;
     std::fs::write(dir.join("secrets/shopify_access_token"), sim.token()).map_err(io("cannot write", &dir))?;
-    std::fs::write(dir.join("secrets/shopify_webhook_secret"), SimConfig::default().webhook_secret).map_err(io("cannot write", &dir))?;
+    std::fs::write(dir.join("secrets/shopify_webhook_secret"), SimConfig::default().webhook_secret)
+        .map_err(io("cannot write", &dir))?;
     println!("simulator: {} (shop weft-sim.myshopify.com)", sim.base_url());
 
     let config_path = dir.join("weft.toml");
@@ -102,11 +113,18 @@ pub fn run(args: DemoArgs) -> Result<ExitCode, String> {
     let child = start_serve(&config_path, &log, &args.listen)?;
     println!("weft serve: http://{} (log {})", args.listen, log.display());
     let admin = Admin::from_config(&config)?;
-    let client = ShopifyClient::new(ClientConfig::new(sim.base_url(), "2026-04", crate::config::Secret::new(sim.token().to_owned()))).map_err(|e| e.to_string())?;
+    let client = ShopifyClient::new(ClientConfig::new(
+        sim.base_url(),
+        "2026-04",
+        crate::config::Secret::new(sim.token().to_owned()),
+    ))
+    .map_err(|e| e.to_string())?;
     let webhooks = format!("http://{}/webhooks/shopify", args.listen);
     for topic in TOPICS {
         let vars = json!({"topic": topic, "subscription": {"uri": webhooks, "format": "JSON"}});
-        runtime.block_on(client.execute(&queries::WEBHOOK_SUBSCRIPTION_CREATE, vars, Priority::Catalog)).map_err(|e| format!("webhook subscription {topic}: {e}"))?;
+        runtime
+            .block_on(client.execute(&queries::WEBHOOK_SUBSCRIPTION_CREATE, vars, Priority::Catalog))
+            .map_err(|e| format!("webhook subscription {topic}: {e}"))?;
     }
 
     println!("running catalog and customers ...");
@@ -135,7 +153,8 @@ pub fn run(args: DemoArgs) -> Result<ExitCode, String> {
     // Until Ctrl-C or SIGTERM (then the child is stopped with us) or the server exits.
     let mut child = child;
     let exited = runtime.block_on(async {
-        let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).map_err(|e| e.to_string())?;
+        let mut term =
+            tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).map_err(|e| e.to_string())?;
         loop {
             tokio::select! {
                 _ = tokio::signal::ctrl_c() => return Ok::<_, String>(None),
@@ -186,31 +205,36 @@ fn copy_dir(from: &Path, to: &Path) -> Result<(), String> {
 
 /// The simulator's starting store: the three warehouses of the sample export as locations.
 fn seed() -> shopify_sim::Seed {
-    serde_json::from_value(json!({"locations": [{"name": "WH-EAST"}, {"name": "WH-WEST"}, {"name": "WH-CENTRAL"}]})).unwrap_or_default()
+    serde_json::from_value(json!({"locations": [{"name": "WH-EAST"}, {"name": "WH-WEST"}, {"name": "WH-CENTRAL"}]}))
+        .unwrap_or_default()
 }
 
 /// The config template with the demo's paths, ports and the simulator's location ids.
 fn fill(state: &Value, dir: &Path, listen: &str, sim: &str) -> Result<String, String> {
-    let mut text = TEMPLATE.replace("@DIR@", &dir.display().to_string()).replace("@LISTEN@", listen).replace("@SIM@", sim);
-    let locations = state["locations"].as_object().map(|m| m.values().cloned().collect::<Vec<_>>()).or_else(|| state["locations"].as_array().cloned()).unwrap_or_default();
+    let mut text =
+        TEMPLATE.replace("@DIR@", &dir.display().to_string()).replace("@LISTEN@", listen).replace("@SIM@", sim);
+    let locations = state["locations"]
+        .as_object()
+        .map(|m| m.values().cloned().collect::<Vec<_>>())
+        .or_else(|| state["locations"].as_array().cloned())
+        .unwrap_or_default();
     for l in locations {
         let (Some(name), Some(id)) = (l["name"].as_str(), l["id"].as_u64()) else { continue };
         text = text.replace(&format!("@LOCATION:{name}@"), &format!("gid://shopify/Location/{id}"));
     }
     match text.find("@LOCATION:") {
-        Some(at) => Err(format!("the simulator has no location for {}", &text[at..text[at..].find('"').map_or(text.len(), |e| at + e)])),
+        Some(at) => Err(format!(
+            "the simulator has no location for {}",
+            &text[at..text[at..].find('"').map_or(text.len(), |e| at + e)]
+        )),
         None => Ok(text),
     }
-}
-
-fn now_ms() -> u64 {
-    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_millis() as u64).unwrap_or_default()
 }
 
 /// Pause (or resume) flows in the store before `weft serve` opens it.
 fn hold(config: &Config, flows: &[&str], paused: bool) -> Result<(), String> {
     let store = Store::open(&config.store.path).map_err(|e| e.to_string())?;
-    let now = now_ms();
+    let now = SystemClock.now_ms();
     for flow in flows.iter().filter(|f| config.flows.contains_key(**f)) {
         store.set_paused(flow, paused, now).map_err(|e| e.to_string())?;
     }
@@ -253,7 +277,7 @@ fn settle(admin: &Admin, config: &Config) -> Result<(), String> {
         let queues = admin.get("/api/queues")?;
         // Jobs backing off before a retry (a variant whose product the ERP export got wrong
         // never appears) do not hold the phase; the summary reports them.
-        let soon = now_ms() + RETRY_HORIZON.as_millis() as u64;
+        let soon = SystemClock.now_ms() + RETRY_HORIZON.as_millis() as u64;
         let busy = config.flows.keys().any(|f| {
             let q = &queues[f.as_str()];
             let due = q["ready"].as_u64().unwrap_or(0) > 0 && q["next_due_ms"].as_u64().is_some_and(|d| d <= soon);
@@ -268,7 +292,11 @@ fn settle(admin: &Admin, config: &Config) -> Result<(), String> {
             .as_array()
             .into_iter()
             .flatten()
-            .find(|r| r["counts"].as_object().is_some_and(|c| c.keys().any(|k| matches!(k.as_str(), "created" | "updated" | "dead"))))
+            .find(|r| {
+                r["counts"]
+                    .as_object()
+                    .is_some_and(|c| c.keys().any(|k| matches!(k.as_str(), "created" | "updated" | "dead")))
+            })
             .and_then(|r| r["id"].as_u64())
             .unwrap_or(0);
         if busy || marker != last.0 {
@@ -277,7 +305,14 @@ fn settle(admin: &Admin, config: &Config) -> Result<(), String> {
             return Ok(());
         }
         if shown.elapsed() >= PROGRESS_EVERY {
-            let queued: u64 = config.flows.keys().map(|f| queues[f.as_str()]["ready"].as_u64().unwrap_or(0) + queues[f.as_str()]["leased"].as_u64().unwrap_or(0)).sum();
+            let queued: u64 = config
+                .flows
+                .keys()
+                .map(|f| {
+                    queues[f.as_str()]["ready"].as_u64().unwrap_or(0)
+                        + queues[f.as_str()]["leased"].as_u64().unwrap_or(0)
+                })
+                .sum();
             eprintln!("  ... {queued} jobs queued, {:.0}s", started.elapsed().as_secs_f64());
             shown = Instant::now();
         }
@@ -290,11 +325,18 @@ fn settle(admin: &Admin, config: &Config) -> Result<(), String> {
 fn shop(runtime: &tokio::runtime::Runtime, client: &ShopifyClient, sim: &shopify_sim::SimHandle) -> Vec<String> {
     let vars = json!({"query": "", "first": 3});
     let skus: Vec<String> = match runtime.block_on(client.execute(&queries::VARIANTS_BY_SKU, vars, Priority::Orders)) {
-        Ok(r) => r.data["productVariants"]["nodes"].as_array().into_iter().flatten().filter_map(|v| v["sku"].as_str().map(str::to_owned)).collect(),
+        Ok(r) => r.data["productVariants"]["nodes"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|v| v["sku"].as_str().map(str::to_owned))
+            .collect(),
         Err(e) => return vec![format!("cannot list variants: {e}")],
     };
     if skus.is_empty() {
-        return vec!["no variants in the simulator (the catalog flow did not create any): no shopper orders placed".into()];
+        return vec![
+            "no variants in the simulator (the catalog flow did not create any): no shopper orders placed".into()
+        ];
     }
     let _inside = runtime.enter();
     let buyers = ["guest@example.com", "guest@example.com", "ada@example.com"];
@@ -341,7 +383,13 @@ struct Summary {
 
 impl Summary {
     fn read(admin: &Admin, config: &Config) -> Result<Summary, String> {
-        let mut summary = Summary { counts: BTreeMap::new(), failures: BTreeMap::new(), retrying: BTreeMap::new(), ran: Vec::new(), flows: config.flows.keys().cloned().collect() };
+        let mut summary = Summary {
+            counts: BTreeMap::new(),
+            failures: BTreeMap::new(),
+            retrying: BTreeMap::new(),
+            ran: Vec::new(),
+            flows: config.flows.keys().cloned().collect(),
+        };
         let queues = admin.get("/api/queues")?;
         for flow in config.flows.keys() {
             let runs = all_runs(admin, flow)?;
@@ -357,7 +405,13 @@ impl Summary {
                 }
             }
             let dead = admin.get(&format!("/api/dlq?flow={flow}"))?;
-            let reasons = dead.as_array().into_iter().flatten().map(|d| format!("[{}] {}", d["error"]["class"].as_str().unwrap_or("?"), d["error"]["message"].as_str().unwrap_or("?")));
+            let reasons = dead.as_array().into_iter().flatten().map(|d| {
+                format!(
+                    "[{}] {}",
+                    d["error"]["class"].as_str().unwrap_or("?"),
+                    d["error"]["message"].as_str().unwrap_or("?")
+                )
+            });
             summary.failures.entry(flow.clone()).or_default().extend(reasons);
             summary.retrying.insert(flow.clone(), queues[flow.as_str()]["ready"].as_u64().unwrap_or(0));
         }
@@ -375,14 +429,22 @@ impl Summary {
             println!("  {p}");
         }
         for flow in &self.flows {
-            let counts = self.counts.get(flow).map(|c| c.iter().map(|(k, v)| format!("{k} {v}")).collect::<Vec<_>>().join(", ")).unwrap_or_default();
+            let counts = self
+                .counts
+                .get(flow)
+                .map(|c| c.iter().map(|(k, v)| format!("{k} {v}")).collect::<Vec<_>>().join(", "))
+                .unwrap_or_default();
             let failures = self.failures.get(flow).map(Vec::as_slice).unwrap_or_default();
             let state = if self.ran.contains(flow) { "ran" } else { "DID NOT RUN" };
             let retrying = match self.retrying.get(flow).copied().unwrap_or(0) {
                 0 => String::new(),
                 n => format!("; {n} waiting to retry (`weft dlq`/`weft runs` show why)"),
             };
-            println!("flow {flow}: {state}; {}; failed {}{retrying}", if counts.is_empty() { "no records".into() } else { counts }, failures.len());
+            println!(
+                "flow {flow}: {state}; {}; failed {}{retrying}",
+                if counts.is_empty() { "no records".into() } else { counts },
+                failures.len()
+            );
             for f in failures {
                 println!("    {f}");
             }

@@ -25,13 +25,17 @@ pub enum ExplainCommand {
 /// Run `weft explain`.
 pub fn run(cmd: ExplainCommand, config: &Config) -> Result<ExitCode, String> {
     let ExplainCommand::Inventory { sku, location, json } = cmd;
-    let store = Store::open(&config.store.path).map_err(|e| format!("{e} (stop `weft serve` first: the database admits one process)"))?;
+    let store = Store::open(&config.store.path)
+        .map_err(|e| format!("{e} (stop `weft serve` first: the database admits one process)"))?;
     let mut found = state::all_for_sku(&store, &sku)?;
     if let Some(l) = &location {
         found.retain(|(_, p)| &p.trace.erp_location == l || &p.trace.shopify_location == l);
     }
     if found.is_empty() {
-        return Err(format!("nothing was pushed for SKU {sku}{}", location.map(|l| format!(" at {l}")).unwrap_or_default()));
+        return Err(format!(
+            "nothing was pushed for SKU {sku}{}",
+            location.map(|l| format!(" at {l}")).unwrap_or_default()
+        ));
     }
     if json {
         let list: Vec<_> = found.iter().map(|(flow, p)| serde_json::json!({"flow": flow, "pushed": p})).collect();

@@ -2,8 +2,8 @@
 //! record (the first its source returns, or `--record FILE`), without writing. Works on the
 //! database directly, or through the admin API of the `weft serve` holding it.
 
-use super::remote::Admin;
 use super::engine::{with_store, LocalEngine};
+use super::remote::Admin;
 use crate::config::Config;
 use crate::flow::preview::mapping_view;
 use crate::store::{Store, StoreError};
@@ -48,7 +48,13 @@ pub fn run(cmd: MappingCommand, config: Config) -> Result<ExitCode, String> {
             } else {
                 println!("{:<34} {:<44} {:<8} SENT", "SOURCE", "TARGET", "OWNER");
                 for row in view["rows"].as_array().into_iter().flatten() {
-                    println!("{:<34} {:<44} {:<8} {}", row["source"].as_str().unwrap_or("-"), row["target"].as_str().unwrap_or(""), row["owner"].as_str().unwrap_or(""), row["sent"]);
+                    println!(
+                        "{:<34} {:<44} {:<8} {}",
+                        row["source"].as_str().unwrap_or("-"),
+                        row["target"].as_str().unwrap_or(""),
+                        row["owner"].as_str().unwrap_or(""),
+                        row["sent"]
+                    );
                 }
                 if let Some(c) = view["skip_if"].as_str() {
                     println!("skip when: {c}");
@@ -61,7 +67,12 @@ pub fn run(cmd: MappingCommand, config: Config) -> Result<ExitCode, String> {
                 return Err(format!("no flow {flow}"));
             }
             let given = match record {
-                Some(path) => Some(serde_json::from_str::<Value>(&std::fs::read_to_string(&path).map_err(|e| format!("{}: {e}", path.display()))?).map_err(|e| format!("{}: {e}", path.display()))?),
+                Some(path) => Some(
+                    serde_json::from_str::<Value>(
+                        &std::fs::read_to_string(&path).map_err(|e| format!("{}: {e}", path.display()))?,
+                    )
+                    .map_err(|e| format!("{}: {e}", path.display()))?,
+                ),
                 None => None,
             };
             let preview = match Store::open(&config.store.path) {
@@ -70,7 +81,8 @@ pub fn run(cmd: MappingCommand, config: Config) -> Result<ExitCode, String> {
                     let _guard = runtime.enter();
                     engine.preview(&flow, given)?
                 }
-                Err(StoreError::Locked) => Admin::from_config(&config)?.post(&format!("/api/flows/{flow}/preview"), json!({"record": given}))?,
+                Err(StoreError::Locked) => Admin::from_config(&config)?
+                    .post(&format!("/api/flows/{flow}/preview"), json!({"record": given}))?,
                 Err(e) => return Err(e.to_string()),
             };
             if json {
@@ -92,18 +104,30 @@ fn print_preview(p: &Value) {
     for w in p["writes"].as_array().into_iter().flatten() {
         match w["operation"].as_str() {
             Some(op) => {
-                println!("would write: {op} {}", serde_json::to_string_pretty(w.get("input").or(w.get("record")).unwrap_or(&Value::Null)).unwrap_or_default());
+                println!(
+                    "would write: {op} {}",
+                    serde_json::to_string_pretty(w.get("input").or(w.get("record")).unwrap_or(&Value::Null))
+                        .unwrap_or_default()
+                );
                 for line in w["explain"].as_array().into_iter().flatten() {
                     println!("  {}", line.as_str().unwrap_or(""));
                 }
                 if let Some(d) = w["dropped"].as_array().filter(|d| !d.is_empty()) {
-                    println!("not sent (owned by Shopify): {}", d.iter().filter_map(Value::as_str).collect::<Vec<_>>().join(", "));
+                    println!(
+                        "not sent (owned by Shopify): {}",
+                        d.iter().filter_map(Value::as_str).collect::<Vec<_>>().join(", ")
+                    );
                 }
             }
             None => println!("no write: {}", w["skipped"].as_str().unwrap_or("")),
         }
     }
     if !p["error"].is_null() {
-        println!("error ({}, at {}): {}", p["error"]["class"].as_str().unwrap_or(""), p["error"]["at"].as_str().unwrap_or(""), p["error"]["message"].as_str().unwrap_or(""));
+        println!(
+            "error ({}, at {}): {}",
+            p["error"]["class"].as_str().unwrap_or(""),
+            p["error"]["at"].as_str().unwrap_or(""),
+            p["error"]["message"].as_str().unwrap_or("")
+        );
     }
 }

@@ -5,13 +5,13 @@ mod engine;
 mod explain;
 mod mapping;
 mod ops;
-mod run;
 mod plugins;
 mod reconcile;
+mod remote;
 mod revert;
+mod run;
 mod scaffold;
 mod shadow;
-mod remote;
 
 use crate::config::Config;
 use clap::{Parser, Subcommand};
@@ -72,12 +72,9 @@ pub enum Command {
 
 /// Send logs to stderr, filtered by `--log`, then RUST_LOG, then `info`.
 pub fn init_logging(cli: &Cli) {
-    let filter = cli
-        .log
-        .clone()
-        .or_else(|| std::env::var("RUST_LOG").ok())
-        .unwrap_or_else(|| "info".into());
-    let filter = tracing_subscriber::EnvFilter::try_new(&filter).unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let filter = cli.log.clone().or_else(|| std::env::var("RUST_LOG").ok()).unwrap_or_else(|| "info".into());
+    let filter =
+        tracing_subscriber::EnvFilter::try_new(&filter).unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
     let ansi = std::io::IsTerminal::is_terminal(&std::io::stderr());
     tracing_subscriber::fmt().with_env_filter(filter).with_ansi(ansi).with_writer(std::io::stderr).init();
 }
@@ -104,7 +101,9 @@ pub fn run(cli: Cli) -> Result<ExitCode, String> {
 fn load_config(path: Option<&Path>) -> Result<Config, String> {
     match path {
         Some(path) => Config::load(path).map_err(|e| e.to_string()),
-        None if Path::new(DEFAULT_CONFIG).is_file() => Config::load(Path::new(DEFAULT_CONFIG)).map_err(|e| e.to_string()),
+        None if Path::new(DEFAULT_CONFIG).is_file() => {
+            Config::load(Path::new(DEFAULT_CONFIG)).map_err(|e| e.to_string())
+        }
         None => Ok(Config::default()),
     }
 }

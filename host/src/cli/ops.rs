@@ -1,9 +1,9 @@
 //! `weft runs | dlq | queue`: over the database directly, or through the admin API of a running
 //! `weft serve` (which holds the database: redb admits one process at a time).
 
+use crate::clock::{Clock, SystemClock};
 use crate::config::Config;
 use crate::ops;
-use crate::queue::{Clock, SystemClock};
 use crate::store::{Store, StoreError};
 use clap::Subcommand;
 use serde_json::{json, Value};
@@ -128,29 +128,61 @@ pub fn runs(cmd: RunsCommand, config: &Config) -> Result<ExitCode, String> {
     match cmd {
         RunsCommand::List { flow, limit, json } => {
             let value = match &target {
-                Target::Local(s) => local(ops::runs(s, &crate::store::RunFilter { flow: flow.clone(), ..Default::default() }, limit))?,
-                Target::Remote(a) => a.get(&format!("/api/runs?limit={limit}{}", flow.map(|f| format!("&flow={f}")).unwrap_or_default()))?,
+                Target::Local(s) => {
+                    local(ops::runs(s, &crate::store::RunFilter { flow: flow.clone(), ..Default::default() }, limit))?
+                }
+                Target::Remote(a) => a.get(&format!(
+                    "/api/runs?limit={limit}{}",
+                    flow.map(|f| format!("&flow={f}")).unwrap_or_default()
+                ))?,
             };
             print(&value, json, |v| {
                 println!("{:>6} {:<16} {:<9} {:<19} {:<10} COUNTS", "RUN", "FLOW", "TRIGGER", "STARTED", "STATUS");
                 for r in v.as_array().into_iter().flatten() {
-                    println!("{:>6} {:<16} {:<9} {:<19} {:<10} {}", r["id"], r["flow"].as_str().unwrap_or(""), r["trigger"].as_str().unwrap_or(""), ms_to_text(&r["started_ms"]), r["status"].as_str().unwrap_or(""), r["counts"]);
+                    println!(
+                        "{:>6} {:<16} {:<9} {:<19} {:<10} {}",
+                        r["id"],
+                        r["flow"].as_str().unwrap_or(""),
+                        r["trigger"].as_str().unwrap_or(""),
+                        ms_to_text(&r["started_ms"]),
+                        r["status"].as_str().unwrap_or(""),
+                        r["counts"]
+                    );
                 }
             })
         }
         RunsCommand::Show { run, records, failed, json } => {
             let value = match &target {
                 Target::Local(s) => local(ops::run(s, run, records, failed).map(|v| v.unwrap_or(Value::Null)))?,
-                Target::Remote(a) => a.get(&format!("/api/runs/{run}?{}{}", if records { "records&" } else { "" }, if failed { "failed" } else { "" }))?,
+                Target::Remote(a) => a.get(&format!(
+                    "/api/runs/{run}?{}{}",
+                    if records { "records&" } else { "" },
+                    if failed { "failed" } else { "" }
+                ))?,
             };
             if value.is_null() {
                 return Err(format!("no run {run}"));
             }
             print(&value, json, |v| {
                 let r = &v["run"];
-                println!("run {} of {} ({}), {} → {}, status {}, counts {}", r["id"], r["flow"].as_str().unwrap_or(""), r["trigger"].as_str().unwrap_or(""), ms_to_text(&r["started_ms"]), ms_to_text(&r["ended_ms"]), r["status"].as_str().unwrap_or(""), r["counts"]);
+                println!(
+                    "run {} of {} ({}), {} → {}, status {}, counts {}",
+                    r["id"],
+                    r["flow"].as_str().unwrap_or(""),
+                    r["trigger"].as_str().unwrap_or(""),
+                    ms_to_text(&r["started_ms"]),
+                    ms_to_text(&r["ended_ms"]),
+                    r["status"].as_str().unwrap_or(""),
+                    r["counts"]
+                );
                 for rec in v["records"].as_array().into_iter().flatten() {
-                    println!("  {:<40} {:<10} attempts={} {}", rec["key"].as_str().unwrap_or(""), rec["outcome"].as_str().unwrap_or(""), rec["attempts"], rec["error"].as_str().unwrap_or(""));
+                    println!(
+                        "  {:<40} {:<10} attempts={} {}",
+                        rec["key"].as_str().unwrap_or(""),
+                        rec["outcome"].as_str().unwrap_or(""),
+                        rec["attempts"],
+                        rec["error"].as_str().unwrap_or("")
+                    );
                 }
             })
         }
@@ -167,14 +199,24 @@ pub fn dlq(cmd: DlqCommand, config: &Config) -> Result<ExitCode, String> {
         DlqCommand::List { flow, json } => {
             let value = match &target {
                 Target::Local(s) => local(ops::dead_letters(s, flow.as_deref()))?,
-                Target::Remote(a) => a.get(&format!("/api/dlq{}", flow.map(|f| format!("?flow={f}")).unwrap_or_default()))?,
+                Target::Remote(a) => {
+                    a.get(&format!("/api/dlq{}", flow.map(|f| format!("?flow={f}")).unwrap_or_default()))?
+                }
             };
             print(&value, json, |v| {
                 println!("{:>6} {:<16} {:<30} {:>8} {:<14} ERROR", "JOB", "FLOW", "KEY", "ATTEMPTS", "CLASS");
                 for d in v.as_array().into_iter().flatten() {
                     let job = &d["job"];
                     let discarded = d["discarded"].as_str().map(|r| format!(" (discarded: {r})")).unwrap_or_default();
-                    println!("{:>6} {:<16} {:<30} {:>8} {:<14} {}{discarded}", job["id"], job["flow"].as_str().unwrap_or(""), job["key"].as_str().unwrap_or(""), job["attempts"], d["error"]["class"].as_str().unwrap_or(""), d["error"]["message"].as_str().unwrap_or(""));
+                    println!(
+                        "{:>6} {:<16} {:<30} {:>8} {:<14} {}{discarded}",
+                        job["id"],
+                        job["flow"].as_str().unwrap_or(""),
+                        job["key"].as_str().unwrap_or(""),
+                        job["attempts"],
+                        d["error"]["class"].as_str().unwrap_or(""),
+                        d["error"]["message"].as_str().unwrap_or("")
+                    );
                 }
             })
         }
@@ -206,7 +248,9 @@ pub fn queue(cmd: QueueCommand, config: &Config) -> Result<ExitCode, String> {
         }
         match &target {
             Target::Local(s) => local(ops::set_paused(s, flow, paused, now))?,
-            Target::Remote(a) => a.post(&format!("/api/queues/{flow}/{}", if paused { "pause" } else { "resume" }), json!({}))?,
+            Target::Remote(a) => {
+                a.post(&format!("/api/queues/{flow}/{}", if paused { "pause" } else { "resume" }), json!({}))?
+            }
         };
         println!("{flow} {}", if paused { "paused" } else { "resumed" });
         Ok(ExitCode::SUCCESS)
@@ -221,12 +265,18 @@ pub fn queue(cmd: QueueCommand, config: &Config) -> Result<ExitCode, String> {
             };
             let mut status = value.as_object().cloned().unwrap_or_default();
             for flow in config.flows.keys() {
-                status.entry(flow.clone()).or_insert_with(|| json!({"ready": 0, "leased": 0, "dead": 0, "paused_since_ms": null}));
+                status
+                    .entry(flow.clone())
+                    .or_insert_with(|| json!({"ready": 0, "leased": 0, "dead": 0, "paused_since_ms": null}));
             }
             print(&Value::Object(status.clone()), json, |_| {
                 println!("{:<20} {:>7} {:>7} {:>6} PAUSED", "FLOW", "READY", "LEASED", "DEAD");
                 for (flow, s) in &status {
-                    let mut paused = if s["paused_since_ms"].is_null() { "no".to_owned() } else { format!("since {}", ms_to_text(&s["paused_since_ms"])) };
+                    let mut paused = if s["paused_since_ms"].is_null() {
+                        "no".to_owned()
+                    } else {
+                        format!("since {}", ms_to_text(&s["paused_since_ms"]))
+                    };
                     if let Some(reason) = s["pause_reason"].as_str() {
                         paused.push_str(&format!(" ({reason})"));
                     }

@@ -3,12 +3,12 @@
 mod canned;
 mod harness;
 
+use super::scaffold::{self, Kind, Lang};
 use crate::config::Config;
-use crate::plugin::bindings::types::Record;
+use crate::model::Record;
 use crate::plugin::{CallError, Grant, HostOptions, PluginHost, PluginKind, PluginSession};
 use crate::redact::Redactor;
 use crate::store::Store;
-use super::scaffold::{self, Kind, Lang};
 use clap::{Subcommand, ValueEnum};
 use serde_json::{json, Value};
 use std::path::PathBuf;
@@ -98,7 +98,9 @@ pub enum CallKind {
 /// Run a `plugins` command.
 pub fn run(cmd: PluginsCommand, mut config: Config) -> Result<ExitCode, String> {
     let dir = match &cmd {
-        PluginsCommand::List { dir, .. } | PluginsCommand::Inspect { dir, .. } | PluginsCommand::Call { dir, .. } => dir.clone(),
+        PluginsCommand::List { dir, .. } | PluginsCommand::Inspect { dir, .. } | PluginsCommand::Call { dir, .. } => {
+            dir.clone()
+        }
         PluginsCommand::New { name, lang, kind, dir, sdk } => {
             let sdk = sdk.clone().unwrap_or_else(scaffold::default_sdk_dir);
             let created = scaffold::create(dir, name, *lang, *kind, &sdk)?;
@@ -129,7 +131,10 @@ fn list(host: &PluginHost, as_json: bool) -> Result<ExitCode, String> {
         println!("{}", serde_json::to_string_pretty(&crate::ops::plugins(host, None)).map_err(|e| e.to_string())?);
         return Ok(ExitCode::SUCCESS);
     }
-    println!("{:<20} {:<9} {:<10} {:<18} {:<13} {:<40} STATUS", "ID", "VERSION", "KIND", "WIT", "SHA256", "CAPABILITIES");
+    println!(
+        "{:<20} {:<9} {:<10} {:<18} {:<13} {:<40} STATUS",
+        "ID", "VERSION", "KIND", "WIT", "SHA256", "CAPABILITIES"
+    );
     for p in host.plugins() {
         let m = &p.manifest;
         let c = &m.capabilities;
@@ -193,7 +198,10 @@ fn inspect(host: &PluginHost, config: &Config, id: &str, as_json: bool) -> Resul
     if as_json {
         println!("{}", serde_json::to_string_pretty(&out).map_err(|e| e.to_string())?);
     } else {
-        println!("{} {} ({}), implements {}", plugin.manifest.id, plugin.manifest.version, plugin.manifest.kind, plugin.world.world);
+        println!(
+            "{} {} ({}), implements {}",
+            plugin.manifest.id, plugin.manifest.version, plugin.manifest.kind, plugin.world.world
+        );
         println!("imports: {}", plugin.world.imports.join(", "));
         println!("exports: {}", plugin.world.exports.join(", "));
         println!("describe(): {}", serde_json::to_string_pretty(&described).map_err(|e| e.to_string())?);
@@ -201,7 +209,14 @@ fn inspect(host: &PluginHost, config: &Config, id: &str, as_json: bool) -> Resul
     Ok(ExitCode::SUCCESS)
 }
 
-fn call_plugin(host: &PluginHost, config: &Config, id: &str, input: Option<PathBuf>, call: Option<CallKind>, grant: Option<String>) -> Result<ExitCode, String> {
+fn call_plugin(
+    host: &PluginHost,
+    config: &Config,
+    id: &str,
+    input: Option<PathBuf>,
+    call: Option<CallKind>,
+    grant: Option<String>,
+) -> Result<ExitCode, String> {
     let plugin = host.plugin(id).ok_or_else(|| format!("plugin {id} is not loaded (see `weft plugins list`)"))?;
     let call = call.unwrap_or(match plugin.manifest.kind {
         PluginKind::Transform => CallKind::Apply,
@@ -229,7 +244,8 @@ fn call_plugin(host: &PluginHost, config: &Config, id: &str, input: Option<PathB
         CallKind::Apply => {
             let path = input.ok_or("--input FILE.json is required for apply")?;
             let text = std::fs::read_to_string(&path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
-            let records: Vec<Record> = serde_json::from_str(&text).map_err(|e| format!("{}: not a JSON array of records: {e}", path.display()))?;
+            let records: Vec<Record> = serde_json::from_str(&text)
+                .map_err(|e| format!("{}: not a JSON array of records: {e}", path.display()))?;
             match session.apply(&records) {
                 Ok(outcomes) => print(json!(outcomes))?,
                 Err(e) => return failed(e),

@@ -33,8 +33,10 @@ pub fn run(args: ReconcileArgs, config: Config) -> Result<ExitCode, String> {
         }
         Err(StoreError::Locked) => {
             eprintln!("weft serve holds the database: reconciling through its admin API (progress in its log)");
-            let value = super::remote::Admin::from_config(&config)?.post("/api/reconcile", serde_json::json!({"flow": args.flow, "heal": args.heal}))?;
-            serde_json::from_value::<ReconcileReport>(value).map_err(|e| format!("admin API: unexpected report: {e}"))?
+            let value = super::remote::Admin::from_config(&config)?
+                .post("/api/reconcile", serde_json::json!({"flow": args.flow, "heal": args.heal}))?;
+            serde_json::from_value::<ReconcileReport>(value)
+                .map_err(|e| format!("admin API: unexpected report: {e}"))?
         }
         Err(e) => return Err(e.to_string()),
     };

@@ -34,12 +34,23 @@ impl Admin {
     fn request(&self, method: &str, path: &str, body: Option<Value>) -> Result<Value, String> {
         let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().map_err(|e| e.to_string())?;
         runtime.block_on(async {
-            let unreachable = |e: &dyn std::fmt::Display| format!("the database is held by another process but its admin API at {} does not answer: {e}", self.addr);
+            let unreachable = |e: &dyn std::fmt::Display| {
+                format!(
+                    "the database is held by another process but its admin API at {} does not answer: {e}",
+                    self.addr
+                )
+            };
             let stream = tokio::net::TcpStream::connect(&self.addr).await.map_err(|e| unreachable(&e))?;
-            let (mut sender, conn) = hyper::client::conn::http1::handshake(hyper_util::rt::TokioIo::new(stream)).await.map_err(|e| unreachable(&e))?;
+            let (mut sender, conn) = hyper::client::conn::http1::handshake(hyper_util::rt::TokioIo::new(stream))
+                .await
+                .map_err(|e| unreachable(&e))?;
             tokio::spawn(conn);
             let payload = body.map(|b| b.to_string()).unwrap_or_default();
-            let mut req = hyper::Request::builder().method(method).uri(path).header("host", &self.addr).header("content-type", "application/json");
+            let mut req = hyper::Request::builder()
+                .method(method)
+                .uri(path)
+                .header("host", &self.addr)
+                .header("content-type", "application/json");
             if let Some(token) = &self.token {
                 req = req.header("authorization", format!("Bearer {}", token.expose()));
             }
@@ -47,7 +58,8 @@ impl Admin {
             let response = sender.send_request(req).await.map_err(|e| unreachable(&e))?;
             let status = response.status();
             let bytes = response.into_body().collect().await.map_err(|e| e.to_string())?.to_bytes();
-            let value: Value = serde_json::from_slice(&bytes).map_err(|e| format!("admin API answered {status} with non-JSON: {e}"))?;
+            let value: Value = serde_json::from_slice(&bytes)
+                .map_err(|e| format!("admin API answered {status} with non-JSON: {e}"))?;
             if !status.is_success() {
                 return Err(format!("admin API: {status}: {}", value["error"].as_str().unwrap_or("")));
             }

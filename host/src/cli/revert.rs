@@ -27,9 +27,22 @@ pub fn run(args: RevertArgs, config: Config) -> Result<ExitCode, String> {
         println!("{}", serde_json::to_string_pretty(&report).map_err(|e| e.to_string())?);
     } else {
         let verb = if report.dry_run { "would restore" } else { "restored" };
-        for (label, list) in [(verb, &report.restored), ("already back", &report.already), ("changed since, left alone", &report.changed_since)] {
+        for (label, list) in [
+            (verb, &report.restored),
+            ("already back", &report.already),
+            ("changed since, left alone", &report.changed_since),
+        ] {
             for c in list {
-                println!("{label}: {} {}{} {}: {} -> {} (now {})", c.object, c.key, c.location.as_deref().map(|l| format!(" at {l}")).unwrap_or_default(), c.field, c.after, c.before, c.now);
+                println!(
+                    "{label}: {} {}{} {}: {} -> {} (now {})",
+                    c.object,
+                    c.key,
+                    c.location.as_deref().map(|l| format!(" at {l}")).unwrap_or_default(),
+                    c.field,
+                    c.after,
+                    c.before,
+                    c.now
+                );
             }
         }
         for (c, why) in &report.failed {

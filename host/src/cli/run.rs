@@ -4,11 +4,11 @@
 //! the retries. `--dry-run` works on a scratch copy of the store and prints the Shopify writes
 //! it would make instead of making them.
 
+use crate::clock::{Clock, SystemClock};
 use crate::config::Config;
-use crate::flow::inventory::dry_run;
+use crate::flow::base::dry_run;
 use crate::flow::Work;
-use crate::queue::{Clock, SystemClock};
-use crate::store::{NewJob, Store};
+use crate::store::{NewJob, Outcome, Store};
 use clap::Args;
 use std::collections::BTreeMap;
 use std::process::ExitCode;
@@ -44,17 +44,23 @@ impl Drop for Scratch {
 /// Run `weft run`.
 pub fn run(args: RunArgs, config: Config) -> Result<ExitCode, String> {
     if !config.flows.contains_key(&args.flow) {
-        return Err(format!("no flow `{}` (flows: {})", args.flow, config.flows.keys().cloned().collect::<Vec<_>>().join(", ")));
+        return Err(format!(
+            "no flow `{}` (flows: {})",
+            args.flow,
+            config.flows.keys().cloned().collect::<Vec<_>>().join(", ")
+        ));
     }
     let mut config = config;
     let _scratch = if args.dry_run {
         dry_run::enable();
-        let scratch = Scratch(std::env::temp_dir().join(format!("weft-dry-run-{}-{}", std::process::id(), SystemClock.now_ms())));
+        let scratch =
+            Scratch(std::env::temp_dir().join(format!("weft-dry-run-{}-{}", std::process::id(), SystemClock.now_ms())));
         std::fs::create_dir_all(&scratch.0).map_err(|e| format!("scratch store: {e}"))?;
         if config.store.path.is_dir() {
             for entry in std::fs::read_dir(&config.store.path).map_err(|e| e.to_string())?.flatten() {
                 if entry.path().is_file() {
-                    std::fs::copy(entry.path(), scratch.0.join(entry.file_name())).map_err(|e| format!("copy the store: {e}"))?;
+                    std::fs::copy(entry.path(), scratch.0.join(entry.file_name()))
+                        .map_err(|e| format!("copy the store: {e}"))?;
                 }
             }
         }
@@ -65,7 +71,8 @@ pub fn run(args: RunArgs, config: Config) -> Result<ExitCode, String> {
     } else {
         None
     };
-    let store = Store::open(&config.store.path).map_err(|e| format!("{e} (stop `weft serve` first: the database admits one process)"))?;
+    let store = Store::open(&config.store.path)
+        .map_err(|e| format!("{e} (stop `weft serve` first: the database admits one process)"))?;
     let super::engine::LocalEngine { runtime, engine } = super::engine::with_store(config, store.clone())?;
     let _guard = runtime.enter();
     let queue = engine.queue().clone();
@@ -78,13 +85,14 @@ pub fn run(args: RunArgs, config: Config) -> Result<ExitCode, String> {
         webhook_id: None,
     };
     queue.enqueue(vec![pull]).map_err(|e| e.to_string())?;
-    let mut counts: BTreeMap<String, u64> = BTreeMap::new();
+    let mut counts: BTreeMap<Outcome, u64> = BTreeMap::new();
     let mut runs = 0;
     let started = std::time::Instant::now();
     loop {
         let jobs = queue.lease(Some(&args.flow), LEASE_MS, BATCH).map_err(|e| e.to_string())?;
         if jobs.is_empty() {
-            let waiting = store.queue_status().map_err(|e| e.to_string())?.get(&args.flow).map_or(0, |s| s.ready + s.leased);
+            let waiting =
+                store.queue_status().map_err(|e| e.to_string())?.get(&args.flow).map_or(0, |s| s.ready + s.leased);
             if args.once || waiting == 0 {
                 break;
             }
@@ -93,21 +101,26 @@ pub fn run(args: RunArgs, config: Config) -> Result<ExitCode, String> {
         }
         let id = engine.run_batch(&args.flow, jobs).map_err(|e| e.to_string())?;
         runs += 1;
-        if let Some(run) = store.run(id).map_err(|e| e.to_string())? {
+        if let Some(run) = id.map(|id| store.run(id)).transpose().map_err(|e| e.to_string())?.flatten() {
             for (outcome, n) in run.counts {
                 *counts.entry(outcome).or_default() += n;
             }
         }
         // Progress on stderr: a long first sync shows how far it is.
-        let records: u64 = counts.iter().filter(|(k, _)| !k.starts_with("enqueued")).map(|(_, n)| n).sum();
+        let records: u64 = counts.iter().filter(|(o, _)| **o != Outcome::Pulled).map(|(_, n)| n).sum();
         let queued = store.queue_status().map_err(|e| e.to_string())?.get(&args.flow).map_or(0, |s| s.ready + s.leased);
-        eprintln!("{}: batch {runs}: {records} records done, {queued} queued, {:.1}s", args.flow, started.elapsed().as_secs_f64());
+        eprintln!(
+            "{}: batch {runs}: {records} records done, {queued} queued, {:.1}s",
+            args.flow,
+            started.elapsed().as_secs_f64()
+        );
     }
     let status = store.queue_status().map_err(|e| e.to_string())?.remove(&args.flow).unwrap_or_default();
     println!(
-        "flow {}{}: {runs} batch(es); outcomes {counts:?}; queued {}, dead-lettered {}",
+        "flow {}{}: {runs} batch(es); outcomes {}; queued {}, dead-lettered {}",
         args.flow,
         if args.dry_run { " (dry run: nothing was written)" } else { "" },
+        counts.iter().map(|(o, n)| format!("{o} {n}")).collect::<Vec<_>>().join(", "),
         status.ready + status.leased,
         status.dead
     );

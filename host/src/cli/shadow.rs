@@ -28,7 +28,12 @@ pub fn run(cmd: ShadowCommand, config: Config) -> Result<ExitCode, String> {
         println!("{}", serde_json::to_string_pretty(&diff).map_err(|e| e.to_string())?);
         return Ok(ExitCode::SUCCESS);
     }
-    println!("shadow diff {flow}: {} intent(s) compared, {} not comparable, {} difference(s)", diff.compared, diff.not_compared, diff.differences.len());
+    println!(
+        "shadow diff {flow}: {} intent(s) compared, {} not comparable, {} difference(s)",
+        diff.compared,
+        diff.not_compared,
+        diff.differences.len()
+    );
     for d in &diff.differences {
         println!("  {:<40} {:<18} intended {} actual {}", d.key, d.field, d.intended, d.actual);
     }

@@ -55,7 +55,12 @@ pub struct AlertsConfig {
 
 impl Default for AlertsConfig {
     fn default() -> Self {
-        AlertsConfig { webhook_url: None, format: AlertFormat::Json, evaluate_every: default_evaluate_every(), rules: Vec::new() }
+        AlertsConfig {
+            webhook_url: None,
+            format: AlertFormat::Json,
+            evaluate_every: default_evaluate_every(),
+            rules: Vec::new(),
+        }
     }
 }
 
@@ -104,13 +109,15 @@ pub struct RuleConfig {
 impl RuleConfig {
     /// The rule's name.
     pub fn name(&self) -> String {
-        self.name.clone().unwrap_or_else(|| format!("{:?}", self.kind).chars().fold(String::new(), |mut s, c| {
-            if c.is_uppercase() && !s.is_empty() {
-                s.push('_');
-            }
-            s.push(c.to_ascii_lowercase());
-            s
-        }))
+        self.name.clone().unwrap_or_else(|| {
+            format!("{:?}", self.kind).chars().fold(String::new(), |mut s, c| {
+                if c.is_uppercase() && !s.is_empty() {
+                    s.push('_');
+                }
+                s.push(c.to_ascii_lowercase());
+                s
+            })
+        })
     }
 
     /// `window` (error_rate), validated at load.
@@ -233,7 +240,10 @@ pub(super) fn validate(config: &Config) -> Result<(), (String, String)> {
         let key = format!("alerts.rules[{i}]");
         rule.validate(&key, config)?;
         if !names.insert(rule.name()) {
-            return Err((format!("{key}.name"), format!("another rule is named {:?}; give each rule of a kind a name", rule.name())));
+            return Err((
+                format!("{key}.name"),
+                format!("another rule is named {:?}; give each rule of a kind a name", rule.name()),
+            ));
         }
     }
     parse_interval(&config.breaker.sustained_for).map_err(|r| ("breaker.sustained_for".into(), r))?;
@@ -254,7 +264,10 @@ mod tests {
             ("[alerts]\nwebhook_url = \"ftp://x\"\n", "alerts.webhook_url"),
             ("[alerts]\nevaluate_every = \"soon\"\n", "alerts.evaluate_every"),
             ("[[alerts.rules]]\nkind = \"error_rate\"\nwindow = \"1m\"\n", "alerts.rules[0].threshold"),
-            ("[[alerts.rules]]\nkind = \"error_rate\"\nwindow = \"1m\"\nthreshold = 2.0\n", "alerts.rules[0].threshold"),
+            (
+                "[[alerts.rules]]\nkind = \"error_rate\"\nwindow = \"1m\"\nthreshold = 2.0\n",
+                "alerts.rules[0].threshold",
+            ),
             ("[[alerts.rules]]\nkind = \"paused\"\nabove = 3\n", "alerts.rules[0].above"),
             ("[[alerts.rules]]\nkind = \"paused\"\nflow = \"nope\"\n", "alerts.rules[0].flow"),
             ("[[alerts.rules]]\nkind = \"paused\"\n[[alerts.rules]]\nkind = \"paused\"\n", "alerts.rules[1].name"),

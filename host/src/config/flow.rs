@@ -1,12 +1,89 @@
 //! `[flows.NAME]`: what moves where, when, and how it is retried.
 
 use super::Config;
+use crate::domain::available::{Buffer, ChannelRule, Rule, Rules, DEFAULT_FORMULA};
+use crate::domain::expr::Expr;
+use crate::domain::identity::IdentityKey;
+use crate::domain::mapping::Mapping;
+use crate::domain::ownership::{Field, Owner, Ownership};
+use crate::model::Entity;
 use crate::queue::RetryPolicy;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use std::fmt;
 use std::time::Duration;
 
 /// The connection name of the Shopify store.
 pub const SHOPIFY: &str = "shopify";
+
+/// One end of a flow: the Shopify store (spoken natively), or a `[connections]` name (an ERP
+/// reached through a connector plugin).
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Endpoint {
+    /// The `[shopify]` store.
+    Shopify,
+    /// A connection.
+    Connection(String),
+}
+
+impl Endpoint {
+    /// Whether it is the Shopify store.
+    pub fn is_shopify(&self) -> bool {
+        matches!(self, Endpoint::Shopify)
+    }
+
+    /// Its name in config and messages (`shopify`, or the connection's name).
+    pub fn name(&self) -> &str {
+        match self {
+            Endpoint::Shopify => SHOPIFY,
+            Endpoint::Connection(name) => name,
+        }
+    }
+}
+
+impl fmt::Display for Endpoint {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl<'de> Deserialize<'de> for Endpoint {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Endpoint, D::Error> {
+        let name = String::deserialize(d)?;
+        Ok(if name == SHOPIFY { Endpoint::Shopify } else { Endpoint::Connection(name) })
+    }
+}
+
+impl Serialize for Endpoint {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.name())
+    }
+}
+
+/// A formula and/or buffer that replaces the flow's for some levels.
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct RuleOverride {
+    /// CEL formula over on_hand, reserved, incoming, safety_stock.
+    pub available: Option<String>,
+    /// Buffer.
+    pub buffer: Option<Buffer>,
+}
+
+/// A sales channel: the Shopify locations (or ERP warehouses) that feed it, with its own rules.
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct ChannelConfig {
+    /// ERP location codes or Shopify location GIDs this channel sells from.
+    #[serde(default)]
+    pub locations: Vec<String>,
+    /// CEL formula for this channel.
+    pub available: Option<String>,
+    /// Buffer for this channel.
+    pub buffer: Option<Buffer>,
+    /// ERP price list (price `channel`) whose prices this channel uses.
+    pub price_list: Option<String>,
+}
 
 /// The object a flow moves.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, serde::Serialize)]
@@ -24,6 +101,42 @@ pub enum ObjectKind {
     Price,
     /// Shipments.
     Fulfillment,
+}
+
+impl ObjectKind {
+    /// Every object kind.
+    pub const ALL: [ObjectKind; 6] = [
+        ObjectKind::Product,
+        ObjectKind::Inventory,
+        ObjectKind::Order,
+        ObjectKind::Customer,
+        ObjectKind::Price,
+        ObjectKind::Fulfillment,
+    ];
+
+    /// The entity of its records.
+    pub fn entity(self) -> Entity {
+        match self {
+            ObjectKind::Product => Entity::Product,
+            ObjectKind::Inventory => Entity::InventoryLevel,
+            ObjectKind::Order => Entity::Order,
+            ObjectKind::Customer => Entity::Customer,
+            ObjectKind::Price => Entity::Price,
+            ObjectKind::Fulfillment => Entity::Fulfillment,
+        }
+    }
+
+    /// Its name in the config (`inventory`).
+    pub fn name(self) -> &'static str {
+        match self {
+            ObjectKind::Product => "product",
+            ObjectKind::Inventory => "inventory",
+            ObjectKind::Order => "order",
+            ObjectKind::Customer => "customer",
+            ObjectKind::Price => "price",
+            ObjectKind::Fulfillment => "fulfillment",
+        }
+    }
 }
 
 /// When a flow runs.
@@ -44,9 +157,9 @@ pub struct TriggerConfig {
 #[serde(deny_unknown_fields)]
 pub struct FlowConfig {
     /// Source connection (`shopify` or a `[connections]` name).
-    pub from: String,
+    pub from: Endpoint,
     /// Destination connection.
-    pub to: String,
+    pub to: Endpoint,
     /// Object moved.
     pub object: ObjectKind,
     /// Triggers.
@@ -67,15 +180,15 @@ pub struct FlowConfig {
     pub inventory_behaviour: InventoryBehaviour,
     /// Catalog: Shopify field → CEL expression over `erp` (e.g. `tags = "erp.category + ',' + erp.brand"`).
     #[serde(default)]
-    pub mapping: std::collections::BTreeMap<String, String>,
+    pub mapping: BTreeMap<String, String>,
     /// Catalog: CEL condition over `erp`; a record for which it holds is skipped.
     pub skip_if: Option<String>,
     /// Catalog: field → owner (`erp` or `shopify`), overriding the defaults.
     #[serde(default)]
-    pub ownership: std::collections::BTreeMap<String, crate::domain::ownership::Owner>,
+    pub ownership: BTreeMap<String, Owner>,
     /// Catalog: the shared key of variants (`sku`, `barcode`, `external_id`).
     #[serde(default)]
-    pub identity: crate::domain::identity::IdentityKey,
+    pub identity: IdentityKey,
     /// Catalog: archive the Shopify product when the ERP deletes it (default true).
     #[serde(default = "yes")]
     pub archive_on_delete: bool,
@@ -90,21 +203,21 @@ pub struct FlowConfig {
     /// Inventory: CEL formula over on_hand, reserved, incoming, safety_stock.
     pub available: Option<String>,
     /// Inventory: stock held back from the storefront.
-    pub buffer: Option<crate::domain::available::Buffer>,
+    pub buffer: Option<Buffer>,
     /// Inventory: ERP location → Shopify location GID.
     #[serde(default)]
-    pub locations: std::collections::BTreeMap<String, String>,
+    pub locations: BTreeMap<String, String>,
     /// Inventory: what to do with a level at an unmapped ERP location.
     #[serde(default)]
     pub unmapped_location: UnmappedLocation,
     /// Inventory: per-ERP-location formula/buffer overrides.
     #[serde(default)]
-    pub location_overrides: std::collections::BTreeMap<String, crate::domain::available::RuleOverride>,
+    pub location_overrides: BTreeMap<String, RuleOverride>,
     /// Prices: the channel whose price list (`channels.NAME.price_list`) this flow writes.
     pub channel: Option<String>,
     /// Channel overrides (inventory rules per channel; price list per channel).
     #[serde(default)]
-    pub channels: std::collections::BTreeMap<String, crate::domain::available::ChannelConfig>,
+    pub channels: BTreeMap<String, ChannelConfig>,
     /// `live` (default) writes to the destination; `shadow` runs everything but journals the
     /// writes instead (see `weft shadow diff`).
     #[serde(default)]
@@ -182,10 +295,13 @@ impl FlowConfig {
     /// Check references and values; the error is (dotted key, reason).
     pub(super) fn validate(&self, name: &str, config: &Config) -> Result<(), (String, String)> {
         let key = |k: &str| format!("flows.{name}.{k}");
-        for (field, conn) in [("from", &self.from), ("to", &self.to)] {
-            let known = conn == SHOPIFY && config.shopify.is_some() || config.connections.contains_key(conn);
+        for (field, end) in [("from", &self.from), ("to", &self.to)] {
+            let known = match end {
+                Endpoint::Shopify => config.shopify.is_some(),
+                Endpoint::Connection(c) => config.connections.contains_key(c),
+            };
             if !known {
-                return Err((key(field), format!("no connection `{conn}` (define [connections.{conn}] or [shopify])")));
+                return Err((key(field), format!("no connection `{end}` (define [connections.{end}] or [shopify])")));
             }
         }
         if self.from == self.to {
@@ -211,8 +327,58 @@ impl FlowConfig {
         if self.in_flight == 0 || self.in_flight > 16 {
             return Err((key("in_flight"), "must be between 1 and 16".into()));
         }
-        crate::domain::validate_flow(self, name)?;
+        self.mapping().map_err(|(k, r)| (key(&k), r))?;
+        for field in self.ownership.keys() {
+            Field::parse(field).map_err(|r| (key(&format!("ownership.{field}")), r))?;
+        }
+        if let Some(channel) = &self.channel {
+            if self.channels.get(channel).is_none_or(|c| c.price_list.is_none()) {
+                return Err((key("channel"), format!("no [flows.{name}.channels.{channel}] with a price_list")));
+            }
+        }
+        self.rules().map_err(|(k, r)| (key(&k), r))?;
         Ok(())
+    }
+
+    /// The compiled catalog mapping and `skip_if`; the error is (key under the flow, reason).
+    pub fn mapping(&self) -> Result<Mapping, (String, String)> {
+        Mapping::new(&self.mapping, self.skip_if.as_deref())
+    }
+
+    /// Who owns each field: the flow's overrides, the defaults, and the flow's source for fields
+    /// without a default.
+    pub fn ownership(&self) -> Ownership {
+        let source = if self.from.is_shopify() { Owner::Shopify } else { Owner::Erp };
+        Ownership::new(&self.ownership, source)
+    }
+
+    /// The inventory rules: formula, buffer, channel and location overrides, compiled; the error
+    /// is (key under the flow, reason).
+    pub fn rules(&self) -> Result<Rules, (String, String)> {
+        let formula = Expr::compile(self.available.as_deref().unwrap_or(DEFAULT_FORMULA))
+            .map_err(|r| ("available".to_owned(), r))?;
+        let buffer = self.buffer.unwrap_or_default();
+        buffer.check().map_err(|r| ("buffer".to_owned(), r))?;
+        let rule = |at: String, available: Option<&str>, buffer: Option<Buffer>| -> Result<Rule, (String, String)> {
+            let formula = available.map(Expr::compile).transpose().map_err(|r| (format!("{at}.available"), r))?;
+            if let Some(b) = &buffer {
+                b.check().map_err(|r| (format!("{at}.buffer"), r))?;
+            }
+            Ok(Rule { formula, buffer })
+        };
+        let mut channels = Vec::new();
+        for (name, c) in &self.channels {
+            channels.push(ChannelRule {
+                name: name.clone(),
+                locations: c.locations.clone(),
+                rule: rule(format!("channels.{name}"), c.available.as_deref(), c.buffer)?,
+            });
+        }
+        let mut locations = BTreeMap::new();
+        for (loc, o) in &self.location_overrides {
+            locations.insert(loc.clone(), rule(format!("location_overrides.{loc}"), o.available.as_deref(), o.buffer)?);
+        }
+        Ok(Rules::new(formula, buffer, channels, locations))
     }
 }
 
@@ -234,9 +400,18 @@ mod tests {
         let base = "[connections.erp]\nplugin = \"x\"\n[connections.sink]\nplugin = \"y\"\n";
         let cases = [
             ("[flows.a]\nfrom = \"nope\"\nto = \"erp\"\nobject = \"customer\"\n", "flows.a.from"),
-            ("[flows.a]\nfrom = \"erp\"\nto = \"sink\"\nobject = \"customer\"\ntrigger = { every = \"10x\" }\n", "flows.a.trigger.every"),
-            ("[flows.a]\nfrom = \"erp\"\nto = \"sink\"\nobject = \"customer\"\ntrigger = { cron = \"bad\" }\n", "flows.a.trigger.cron"),
-            ("[flows.a]\nfrom = \"erp\"\nto = \"sink\"\nobject = \"customer\"\ntransforms = [\"t\"]\n", "flows.a.transforms[0]"),
+            (
+                "[flows.a]\nfrom = \"erp\"\nto = \"sink\"\nobject = \"customer\"\ntrigger = { every = \"10x\" }\n",
+                "flows.a.trigger.every",
+            ),
+            (
+                "[flows.a]\nfrom = \"erp\"\nto = \"sink\"\nobject = \"customer\"\ntrigger = { cron = \"bad\" }\n",
+                "flows.a.trigger.cron",
+            ),
+            (
+                "[flows.a]\nfrom = \"erp\"\nto = \"sink\"\nobject = \"customer\"\ntransforms = [\"t\"]\n",
+                "flows.a.transforms[0]",
+            ),
             ("[flows.a]\nfrom = \"erp\"\nto = \"sink\"\nobject = \"thing\"\n", "object"),
             ("[flows.a]\nfrom = \"erp\"\nto = \"sink\"\nobject = \"customer\"\nmode = \"dry\"\n", "mode"),
             ("[reconcile]\nschedule = \"daily\"\n", "reconcile.schedule"),

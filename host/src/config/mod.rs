@@ -7,7 +7,7 @@ pub mod flow;
 mod secret;
 
 pub use alerts::{AlertsConfig, BreakerConfig};
-pub use flow::{FlowConfig, FlowMode, ObjectKind, TriggerConfig};
+pub use flow::{ChannelConfig, Endpoint, FlowConfig, FlowMode, ObjectKind, RuleOverride, TriggerConfig};
 pub use secret::{Secret, SecretSource};
 
 use serde::Deserialize;
@@ -304,15 +304,15 @@ pub enum ConfigError {
 impl Config {
     /// Load and validate a config file.
     pub fn load(path: &Path) -> Result<Config, ConfigError> {
-        let text = std::fs::read_to_string(path)
-            .map_err(|source| ConfigError::Read { path: path.to_owned(), source })?;
+        let text =
+            std::fs::read_to_string(path).map_err(|source| ConfigError::Read { path: path.to_owned(), source })?;
         Config::parse(&text, path)
     }
 
     /// Parse and validate config text; `path` is used in messages and to resolve relative paths.
     pub fn parse(text: &str, path: &Path) -> Result<Config, ConfigError> {
-        let mut config: Config = toml::from_str(text)
-            .map_err(|e| ConfigError::Invalid { path: path.to_owned(), message: e.to_string() })?;
+        let mut config: Config =
+            toml::from_str(text).map_err(|e| ConfigError::Invalid { path: path.to_owned(), message: e.to_string() })?;
         config.validate(path)?;
         let base = path.parent().unwrap_or(Path::new("."));
         config.resolve_relative_paths(base);
@@ -351,7 +351,10 @@ impl Config {
         }
         alerts::validate(self).map_err(|(key, reason)| bad(key, reason))?;
         if self.connections.contains_key(flow::SHOPIFY) {
-            return Err(bad(format!("connections.{}", flow::SHOPIFY), "`shopify` is reserved for the [shopify] section".into()));
+            return Err(bad(
+                format!("connections.{}", flow::SHOPIFY),
+                "`shopify` is reserved for the [shopify] section".into(),
+            ));
         }
         for (name, conn) in &self.connections {
             for (i, host) in conn.allow_hosts.iter().enumerate() {

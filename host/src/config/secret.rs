@@ -24,9 +24,9 @@ impl SecretSource {
     /// Read the value now. The error names the source, never the value.
     pub fn load(&self) -> Result<Secret, String> {
         match self {
-            SecretSource::Env { env } => std::env::var(env)
-                .map(Secret::new)
-                .map_err(|_| format!("environment variable {env} is not set")),
+            SecretSource::Env { env } => {
+                std::env::var(env).map(Secret::new).map_err(|_| format!("environment variable {env} is not set"))
+            }
             SecretSource::File { file } => std::fs::read_to_string(file)
                 .map(|s| Secret::new(s.trim_end_matches(['\n', '\r']).to_owned()))
                 .map_err(|e| format!("cannot read secret file {}: {e}", file.display())),

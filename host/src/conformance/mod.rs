@@ -20,8 +20,9 @@
 mod pull;
 mod push;
 
-use crate::plugin::bindings::types::{Entity, PluginError, Record};
+use crate::model::{Entity, Record};
 use crate::plugin::{Grant, PluginHost, PluginSession};
+pub use crate::store::ErrorClass;
 use std::fmt;
 use std::time::{Duration, Instant};
 
@@ -93,40 +94,6 @@ pub enum Call {
     Push(Entity, Record),
 }
 
-/// The case of a `plugin-error`, the host's retry decision.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ErrorClass {
-    /// `retryable`.
-    Retryable,
-    /// `rate-limited`.
-    RateLimited,
-    /// `unauthorized`.
-    Unauthorized,
-    /// `invalid-input`.
-    InvalidInput,
-    /// `not-found`.
-    NotFound,
-    /// `conflict`.
-    Conflict,
-    /// `permanent`.
-    Permanent,
-}
-
-impl ErrorClass {
-    /// The class of an error.
-    pub fn of(error: &PluginError) -> ErrorClass {
-        match error {
-            PluginError::Retryable(_) => ErrorClass::Retryable,
-            PluginError::RateLimited(_) => ErrorClass::RateLimited,
-            PluginError::Unauthorized(_) => ErrorClass::Unauthorized,
-            PluginError::InvalidInput(_) => ErrorClass::InvalidInput,
-            PluginError::NotFound(_) => ErrorClass::NotFound,
-            PluginError::Conflict(_) => ErrorClass::Conflict,
-            PluginError::Permanent(_) => ErrorClass::Permanent,
-        }
-    }
-}
-
 /// The result of one check.
 #[derive(Debug, Clone)]
 pub struct Outcome {
@@ -177,7 +144,14 @@ impl fmt::Display for Report {
         let failed = self.failures().len();
         writeln!(f, "conformance of {}: {} checks, {} failed", self.plugin, self.outcomes.len(), failed)?;
         for o in &self.outcomes {
-            writeln!(f, "  [{}] {} ({} ms): {}", if o.passed { "ok" } else { "FAIL" }, o.name, o.elapsed.as_millis(), o.detail)?;
+            writeln!(
+                f,
+                "  [{}] {} ({} ms): {}",
+                if o.passed { "ok" } else { "FAIL" },
+                o.name,
+                o.elapsed.as_millis(),
+                o.detail
+            )?;
         }
         Ok(())
     }
@@ -187,11 +161,14 @@ impl fmt::Display for Report {
 pub fn run(host: &PluginHost, spec: &Spec) -> Report {
     let mut report = Report { plugin: spec.plugin.clone(), outcomes: Vec::new(), lap: Instant::now() };
     report.record("describe", describe(host, spec));
-    report.record("check", session(host, spec, &spec.grant).and_then(|mut s| match s.check() {
-        Ok(Ok(())) => Ok("passes with the operator's grant".into()),
-        Ok(Err(e)) => Err(format!("check failed: {e:?}")),
-        Err(e) => Err(e.to_string()),
-    }));
+    report.record(
+        "check",
+        session(host, spec, &spec.grant).and_then(|mut s| match s.check() {
+            Ok(Ok(())) => Ok("passes with the operator's grant".into()),
+            Ok(Err(e)) => Err(format!("check failed: {e:?}")),
+            Err(e) => Err(e.to_string()),
+        }),
+    );
     for case in &spec.pulls {
         pull::run(host, spec, case, &mut report);
     }
@@ -218,7 +195,10 @@ fn describe(host: &PluginHost, spec: &Spec) -> Result<String, String> {
         problems.push(format!("describe id `{}` differs from plugin.toml id `{}`", info.id, manifest.id));
     }
     if info.version != manifest.version {
-        problems.push(format!("describe version `{}` differs from plugin.toml version `{}`", info.version, manifest.version));
+        problems.push(format!(
+            "describe version `{}` differs from plugin.toml version `{}`",
+            info.version, manifest.version
+        ));
     }
     if info.entities.is_empty() {
         problems.push("describe lists no entities".into());
@@ -246,7 +226,14 @@ fn describe(host: &PluginHost, spec: &Spec) -> Result<String, String> {
         problems.push("describe answers differently on a fresh instance".into());
     }
     if problems.is_empty() {
-        Ok(format!("{} {}: {} entities, {} config keys, {} secrets", info.id, info.version, info.entities.len(), info.config_keys.len(), info.secrets.len()))
+        Ok(format!(
+            "{} {}: {} entities, {} config keys, {} secrets",
+            info.id,
+            info.version,
+            info.entities.len(),
+            info.config_keys.len(),
+            info.secrets.len()
+        ))
     } else {
         Err(problems.join("; "))
     }
@@ -263,4 +250,3 @@ pub fn entity_name(entity: Entity) -> &'static str {
         Entity::Fulfillment => "fulfillment",
     }
 }
-

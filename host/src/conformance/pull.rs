@@ -1,7 +1,7 @@
 //! Pull checks: page limits, cursor resume in fresh instances, completeness, no restart.
 
 use super::{session, PullCase, Report, Spec};
-use crate::plugin::bindings::types::{Entity, FieldError, PluginError};
+use crate::model::{Entity, FieldError, PluginError};
 use crate::plugin::{PluginHost, PluginSession};
 use std::collections::BTreeSet;
 
@@ -31,7 +31,14 @@ impl PullRun {
 
 /// Follow the pull protocol from `cursor` until `has-more` is false. With `fresh`, every call
 /// runs on a new instance, so nothing but the cursor carries over.
-pub(super) fn follow(host: &PluginHost, spec: &Spec, entity: Entity, cursor: Option<String>, limit: u32, fresh: bool) -> Result<PullRun, String> {
+pub(super) fn follow(
+    host: &PluginHost,
+    spec: &Spec,
+    entity: Entity,
+    cursor: Option<String>,
+    limit: u32,
+    fresh: bool,
+) -> Result<PullRun, String> {
     let mut run = PullRun { pages: Vec::new(), reported: Vec::new(), last_cursor: cursor };
     let mut shared: Option<PluginSession> = None;
     for _ in 0..MAX_CALLS {
@@ -49,7 +56,10 @@ pub(super) fn follow(host: &PluginHost, spec: &Spec, entity: Entity, cursor: Opt
             Ok(page) => page,
             Err(PluginError::InvalidInput(f)) => {
                 if run.reported.last() == Some(&f) {
-                    return Err(format!("invalid-input `{}` reported twice for the same cursor: reported items must be skipped", f.field));
+                    return Err(format!(
+                        "invalid-input `{}` reported twice for the same cursor: reported items must be skipped",
+                        f.field
+                    ));
                 }
                 if f.field.is_empty() {
                     return Err(format!("invalid-input without a field: {}", f.message));
@@ -106,7 +116,12 @@ pub(super) fn run(host: &PluginHost, spec: &Spec, case: &PullCase, report: &mut 
     report.record(
         name("records"),
         if all.len() >= case.min_records {
-            Ok(format!("{} records ({} reported invalid) in {} pages", all.len(), reference.reported.len(), reference.pages.len()))
+            Ok(format!(
+                "{} records ({} reported invalid) in {} pages",
+                all.len(),
+                reference.reported.len(),
+                reference.pages.len()
+            ))
         } else {
             Err(format!("only {} records, the fixture holds at least {}", all.len(), case.min_records))
         },
@@ -123,7 +138,11 @@ pub(super) fn run(host: &PluginHost, spec: &Spec, case: &PullCase, report: &mut 
         } else if all.len() > case.page_size as usize && paged.pages.len() < 2 {
             Err(format!("{} records came in one page of limit {}", all.len(), case.page_size))
         } else {
-            Ok(format!("{} pages of up to {}, every cursor resumed on a new instance, {repeats} repeats", paged.pages.len(), case.page_size))
+            Ok(format!(
+                "{} pages of up to {}, every cursor resumed on a new instance, {repeats} repeats",
+                paged.pages.len(),
+                case.page_size
+            ))
         },
     );
     let resumed = follow(host, spec, case.entity, paged.last_cursor.clone(), case.page_size, true);

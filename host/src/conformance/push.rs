@@ -1,12 +1,20 @@
 //! Push checks (idempotency, batch isolation) and the expected error classes.
 
-use super::{session, Call, ErrorClass, FailureCase, PushCase, Report, Spec};
-use crate::plugin::bindings::types::{KeyedRecord, PluginError, Pushed};
+use super::{session, Call, FailureCase, PushCase, Report, Spec};
+use crate::flow::base::ToJobError;
+use crate::model::{KeyedRecord, PluginError, Pushed};
 use crate::plugin::PluginHost;
 
-fn push_once(host: &PluginHost, spec: &Spec, case: &PushCase, key: &str) -> Result<Result<Pushed, PluginError>, String> {
+fn push_once(
+    host: &PluginHost,
+    spec: &Spec,
+    case: &PushCase,
+    key: &str,
+) -> Result<Result<Pushed, PluginError>, String> {
     let mut s = session(host, spec, &spec.grant)?;
-    let out = s.push(case.entity, &[KeyedRecord { key: key.to_owned(), record: case.record.clone() }]).map_err(|e| e.to_string())?;
+    let out = s
+        .push(case.entity, &[KeyedRecord { key: key.to_owned(), record: case.record.clone() }])
+        .map_err(|e| e.to_string())?;
     match <[_; 1]>::try_from(out) {
         Ok([one]) => Ok(one),
         Err(v) => Err(format!("push of 1 record returned {} outcomes", v.len())),
@@ -21,14 +29,17 @@ pub(super) fn run(host: &PluginHost, spec: &Spec, case: &PushCase, report: &mut 
 
 fn idempotent(host: &PluginHost, spec: &Spec, case: &PushCase) -> Result<String, String> {
     let first = push_once(host, spec, case, &case.key)?.map_err(|e| format!("first push failed: {e:?}"))?;
-    let second = push_once(host, spec, case, &case.key)?.map_err(|e| format!("second push of the same key failed: {e:?}"))?;
+    let second =
+        push_once(host, spec, case, &case.key)?.map_err(|e| format!("second push of the same key failed: {e:?}"))?;
     if second.external_id != first.external_id || (second != first && second.created) {
         return Err(format!("same key twice: first {first:?}, then {second:?}"));
     }
     let other_key = format!("{}#conformance-rekey", case.key);
     let third = push_once(host, spec, case, &other_key)?.map_err(|e| format!("push under a new key failed: {e:?}"))?;
     if third.external_id != first.external_id || third.created {
-        return Err(format!("the same record under a new key was not found before create: first {first:?}, then {third:?}"));
+        return Err(format!(
+            "the same record under a new key was not found before create: first {first:?}, then {third:?}"
+        ));
     }
     // Read it back when the connector can fetch this entity.
     let mut s = session(host, spec, &spec.grant)?;
@@ -40,7 +51,10 @@ fn idempotent(host: &PluginHost, spec: &Spec, case: &PushCase) -> Result<String,
         [Err(PluginError::Permanent(_))] => "fetch not supported",
         other => return Err(format!("fetch after push: {other:?}")),
     };
-    Ok(format!("one object {} (created {}), same result for the same key, found under a new key, {read_back}", first.external_id, first.created))
+    Ok(format!(
+        "one object {} (created {}), same result for the same key, found under a new key, {read_back}",
+        first.external_id, first.created
+    ))
 }
 
 /// Run one failure case and compare the class.
@@ -69,7 +83,7 @@ pub(super) fn failure(host: &PluginHost, spec: &Spec, case: &FailureCase) -> Res
         }
     };
     let error = error.ok_or_else(|| format!("expected {:?}, the call succeeded", case.expect))?;
-    if ErrorClass::of(&error) != case.expect {
+    if error.job_error().class != case.expect {
         return Err(format!("expected {:?}, got {error:?}", case.expect));
     }
     if let PluginError::InvalidInput(f) = &error {

@@ -3,8 +3,7 @@
 //! comes with a [`Trace`] that says how it was computed.
 
 use super::expr::Expr;
-use crate::config::FlowConfig;
-use crate::plugin::bindings::types::InventoryLevel;
+use crate::model::InventoryLevel;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 use std::collections::BTreeMap;
@@ -35,7 +34,8 @@ impl Buffer {
         (share + self.units.unwrap_or(0)).max(self.min.unwrap_or(0)).max(0)
     }
 
-    fn check(&self) -> Result<(), String> {
+    /// Whether the numbers make sense (percent 0–100, nothing negative).
+    pub fn check(&self) -> Result<(), String> {
         if let Some(p) = self.percent {
             if !(0.0..=100.0).contains(&p) {
                 return Err(format!("percent {p} must be between 0 and 100"));
@@ -46,31 +46,6 @@ impl Buffer {
         }
         Ok(())
     }
-}
-
-/// A formula and/or buffer that replaces the flow's for some levels.
-#[derive(Debug, Clone, Default, Deserialize, Serialize)]
-#[serde(deny_unknown_fields)]
-pub struct RuleOverride {
-    /// CEL formula over on_hand, reserved, incoming, safety_stock.
-    pub available: Option<String>,
-    /// Buffer.
-    pub buffer: Option<Buffer>,
-}
-
-/// A sales channel: the Shopify locations (or ERP warehouses) that feed it, with its own rules.
-#[derive(Debug, Clone, Default, Deserialize, Serialize)]
-#[serde(deny_unknown_fields)]
-pub struct ChannelConfig {
-    /// ERP location codes or Shopify location GIDs this channel sells from.
-    #[serde(default)]
-    pub locations: Vec<String>,
-    /// CEL formula for this channel.
-    pub available: Option<String>,
-    /// Buffer for this channel.
-    pub buffer: Option<Buffer>,
-    /// ERP price list (price `channel`) whose prices this channel uses.
-    pub price_list: Option<String>,
 }
 
 /// How one quantity was computed.
@@ -102,67 +77,62 @@ pub struct Trace {
     pub available: i64,
 }
 
-struct Rule {
-    formula: Expr,
-    buffer: Buffer,
+/// A formula and/or buffer that replaces the flow's for some levels (`None`: the flow's).
+#[derive(Debug, Default)]
+pub struct Rule {
+    /// The formula.
+    pub formula: Option<Expr>,
+    /// The buffer.
+    pub buffer: Option<Buffer>,
+}
+
+/// A channel's rule and the ERP locations or Shopify location GIDs it sells from.
+#[derive(Debug)]
+pub struct ChannelRule {
+    /// Channel name (in traces).
+    pub name: String,
+    /// ERP location codes or Shopify location GIDs.
+    pub locations: Vec<String>,
+    /// Its rule.
+    pub rule: Rule,
 }
 
 /// Compiled rules of one flow.
+#[derive(Debug)]
 pub struct Rules {
-    flow: Rule,
-    channels: Vec<(String, Vec<String>, Option<Expr>, Option<Buffer>)>,
-    locations: BTreeMap<String, (Option<Expr>, Option<Buffer>)>,
-}
-
-fn compile(source: Option<&str>) -> Result<Option<Expr>, String> {
-    source.map(Expr::compile).transpose()
+    formula: Expr,
+    buffer: Buffer,
+    channels: Vec<ChannelRule>,
+    locations: BTreeMap<String, Rule>,
 }
 
 impl Rules {
-    /// Compile the flow's rules; the error is (key under the flow, reason).
-    pub fn from_flow(flow: &FlowConfig) -> Result<Rules, (String, String)> {
-        let formula = Expr::compile(flow.available.as_deref().unwrap_or(DEFAULT_FORMULA)).map_err(|r| ("available".to_owned(), r))?;
-        let buffer = flow.buffer.unwrap_or_default();
-        buffer.check().map_err(|r| ("buffer".to_owned(), r))?;
-        let mut channels = Vec::new();
-        for (name, c) in &flow.channels {
-            let f = compile(c.available.as_deref()).map_err(|r| (format!("channels.{name}.available"), r))?;
-            if let Some(b) = &c.buffer {
-                b.check().map_err(|r| (format!("channels.{name}.buffer"), r))?;
-            }
-            channels.push((name.clone(), c.locations.clone(), f, c.buffer));
-        }
-        let mut locations = BTreeMap::new();
-        for (loc, o) in &flow.location_overrides {
-            let f = compile(o.available.as_deref()).map_err(|r| (format!("location_overrides.{loc}.available"), r))?;
-            if let Some(b) = &o.buffer {
-                b.check().map_err(|r| (format!("location_overrides.{loc}.buffer"), r))?;
-            }
-            locations.insert(loc.clone(), (f, o.buffer));
-        }
-        Ok(Rules { flow: Rule { formula, buffer }, channels, locations })
+    /// The flow's formula and buffer, its channels' rules and its per-ERP-location overrides.
+    pub fn new(formula: Expr, buffer: Buffer, channels: Vec<ChannelRule>, locations: BTreeMap<String, Rule>) -> Rules {
+        Rules { formula, buffer, channels, locations }
     }
 
     /// The available quantity of `level` at `shopify_location`, with its trace. Precedence:
     /// location override, then channel, then the flow.
     pub fn compute(&self, level: &InventoryLevel, shopify_location: &str) -> Result<Trace, String> {
-        let (mut formula, mut formula_from) = (&self.flow.formula, "flow".to_owned());
-        let (mut buffer, mut buffer_from) = (self.flow.buffer, "flow".to_owned());
-        let channel = self.channels.iter().find(|(_, locs, _, _)| locs.iter().any(|l| l == &level.location || l == shopify_location));
-        if let Some((name, _, f, b)) = channel {
-            if let Some(f) = f {
-                (formula, formula_from) = (f, format!("channel {name}"));
+        let (mut formula, mut formula_from) = (&self.formula, "flow".to_owned());
+        let (mut buffer, mut buffer_from) = (self.buffer, "flow".to_owned());
+        let channel =
+            self.channels.iter().find(|c| c.locations.iter().any(|l| l == &level.location || l == shopify_location));
+        if let Some(c) = channel {
+            if let Some(f) = &c.rule.formula {
+                (formula, formula_from) = (f, format!("channel {}", c.name));
             }
-            if let Some(b) = b {
-                (buffer, buffer_from) = (*b, format!("channel {name}"));
+            if let Some(b) = c.rule.buffer {
+                (buffer, buffer_from) = (b, format!("channel {}", c.name));
             }
         }
-        if let Some((f, b)) = self.locations.get(&level.location) {
-            if let Some(f) = f {
+        if let Some(rule) = self.locations.get(&level.location) {
+            if let Some(f) = &rule.formula {
                 (formula, formula_from) = (f, format!("location {}", level.location));
             }
-            if let Some(b) = b {
-                (buffer, buffer_from) = (*b, format!("location {}", level.location));
+            if let Some(b) = rule.buffer {
+                (buffer, buffer_from) = (b, format!("location {}", level.location));
             }
         }
         let inputs: BTreeMap<String, i64> = [
@@ -217,7 +187,13 @@ impl Trace {
             format!("inputs: {}", inputs.join(", ")),
             format!("formula ({}): {} = {}", self.formula_from, self.formula, self.raw),
             format!("buffer ({}): {} -> holds back {}", self.buffer_from, buffer, self.held),
-            format!("{} - {} = {}{}", self.raw, self.held, self.raw - self.held, if self.clamped { " -> clamped to 0" } else { "" }),
+            format!(
+                "{} - {} = {}{}",
+                self.raw,
+                self.held,
+                self.raw - self.held,
+                if self.clamped { " -> clamped to 0" } else { "" }
+            ),
             format!("available: {}", self.available),
         ]
     }

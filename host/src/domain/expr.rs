@@ -52,7 +52,9 @@ impl Expr {
             context.add_variable_from_value(*name, to_cel(value));
         }
         let value = self.program.execute(&context).map_err(|e| format!("`{}`: {e}", self.source))?;
-        out(value).map_err(|t| format!("`{}`: gives a {t}, expected a string, number, boolean or list of strings", self.source))
+        out(value).map_err(|t| {
+            format!("`{}`: gives a {t}, expected a string, number, boolean or list of strings", self.source)
+        })
     }
 
     /// Evaluate to a whole number (floats are floored).
@@ -83,7 +85,8 @@ fn to_cel(value: &serde_json::Value) -> Value {
         J::String(s) => Value::String(s.clone().into()),
         J::Array(items) => Value::List(items.iter().map(to_cel).collect::<Vec<_>>().into()),
         J::Object(map) => {
-            let entries: std::collections::HashMap<String, Value> = map.iter().map(|(k, v)| (k.clone(), to_cel(v))).collect();
+            let entries: std::collections::HashMap<String, Value> =
+                map.iter().map(|(k, v)| (k.clone(), to_cel(v))).collect();
             Value::from(entries)
         }
     }
@@ -121,7 +124,10 @@ mod tests {
     fn expressions_over_the_erp_record() {
         let erp = json!({"name": "Tee", "category": "Shirts", "brand": "Acme", "status": "obsolete", "on_hand": 7});
         let vars = [("erp", &erp)];
-        assert_eq!(Expr::compile("erp.category + ',' + erp.brand").unwrap().eval(&vars).unwrap(), Out::Text("Shirts,Acme".into()));
+        assert_eq!(
+            Expr::compile("erp.category + ',' + erp.brand").unwrap().eval(&vars).unwrap(),
+            Out::Text("Shirts,Acme".into())
+        );
         assert!(Expr::compile("erp.status == 'obsolete'").unwrap().eval_bool(&vars).unwrap());
         assert_eq!(Expr::compile("erp.on_hand - 2").unwrap().eval_int(&vars).unwrap(), 5);
         assert!(Expr::compile("erp.name +").is_err());

@@ -1,7 +1,7 @@
 //! The shared key of a catalog record across systems: the SKU by default, or the barcode or
 //! the ERP's external id. Empty, malformed and duplicate keys are per-record errors.
 
-use crate::plugin::bindings::types::Variant;
+use crate::model::Variant;
 use serde::Deserialize;
 use std::collections::BTreeSet;
 

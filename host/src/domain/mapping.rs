@@ -3,15 +3,15 @@
 //! condition. Unmapped fields take the canonical value.
 
 use super::expr::{Expr, Out};
-use crate::config::FlowConfig;
-use crate::plugin::bindings::types::{Product, ProductStatus};
+use crate::model::{Product, ProductStatus};
 use serde_json::Value as Json;
+use std::collections::BTreeMap;
 
 /// Product fields a mapping may set.
 const TARGETS: &[&str] = &["title", "description", "vendor", "product_type", "tags", "status"];
 
 /// Whether `field` may be the target of a mapping.
-pub fn check_target(field: &str) -> Result<(), String> {
+fn check_target(field: &str) -> Result<(), String> {
     if TARGETS.contains(&field) {
         Ok(())
     } else {
@@ -64,11 +64,17 @@ fn text(out: Out, field: &str) -> Result<Option<String>, String> {
 }
 
 impl Mapping {
-    /// Compile the flow's `mapping` and `skip_if` (validated at config load).
-    pub fn new(flow: &FlowConfig) -> Result<Mapping, String> {
-        let skip_if = flow.skip_if.as_deref().map(Expr::compile).transpose()?;
-        let fields = flow.mapping.iter().map(|(k, v)| Expr::compile(v).map(|e| (k.clone(), e))).collect::<Result<_, _>>()?;
-        Ok(Mapping { skip_if, fields })
+    /// Compile a mapping (target field → CEL expression) and its `skip_if` condition; the error
+    /// names the field (`mapping.title`, `skip_if`).
+    pub fn new(fields: &BTreeMap<String, String>, skip_if: Option<&str>) -> Result<Mapping, (String, String)> {
+        let skip_if = skip_if.map(Expr::compile).transpose().map_err(|r| ("skip_if".to_owned(), r))?;
+        let mut compiled = Vec::new();
+        for (field, source) in fields {
+            let at = || format!("mapping.{field}");
+            check_target(field).map_err(|r| (at(), r))?;
+            compiled.push((field.clone(), Expr::compile(source).map_err(|r| (at(), r))?));
+        }
+        Ok(Mapping { skip_if, fields: compiled })
     }
 
     /// The fields of `p`, or `None` when `skip_if` holds.
@@ -104,7 +110,12 @@ impl Mapping {
                 "tags" => {
                     f.tags = match out {
                         Out::List(l) => l,
-                        other => text(other, field)?.unwrap_or_default().split(',').map(|t| t.trim().to_owned()).filter(|t| !t.is_empty()).collect(),
+                        other => text(other, field)?
+                            .unwrap_or_default()
+                            .split(',')
+                            .map(|t| t.trim().to_owned())
+                            .filter(|t| !t.is_empty())
+                            .collect(),
                     }
                 }
                 _ => {}

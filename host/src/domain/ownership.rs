@@ -95,24 +95,14 @@ pub struct Ownership {
     source: Owner,
 }
 
-impl Default for Ownership {
-    fn default() -> Self {
-        Ownership { overrides: BTreeMap::new(), source: Owner::Erp }
-    }
-}
-
 impl Ownership {
-    /// Defaults with the flow's `ownership` overrides (names already validated), for a flow
-    /// reading from the ERP.
-    pub fn new(overrides: &BTreeMap<String, Owner>) -> Ownership {
-        Ownership { overrides: overrides.iter().filter_map(|(k, v)| Field::parse(k).ok().map(|f| (f, *v))).collect(), source: Owner::Erp }
-    }
-
-    /// The owners of `flow`'s fields: its overrides, the defaults, and its source side for
-    /// fields without a default.
-    pub fn for_flow(flow: &crate::config::FlowConfig) -> Ownership {
-        let source = if flow.from == crate::config::flow::SHOPIFY { Owner::Shopify } else { Owner::Erp };
-        Ownership { source, ..Ownership::new(&flow.ownership) }
+    /// The defaults with `overrides` (names already validated), for a flow reading from
+    /// `source` (the owner of the fields without a default).
+    pub fn new(overrides: &BTreeMap<String, Owner>, source: Owner) -> Ownership {
+        Ownership {
+            overrides: overrides.iter().filter_map(|(k, v)| Field::parse(k).ok().map(|f| (f, *v))).collect(),
+            source,
+        }
     }
 
     /// Who owns `field`.
@@ -142,16 +132,19 @@ mod tests {
 
     #[test]
     fn defaults_and_overrides() {
-        let o = Ownership::default();
+        let o = Ownership::new(&BTreeMap::new(), Owner::Erp);
         assert_eq!(o.owner(Field::Title), Owner::Erp);
         assert_eq!(o.owner(Field::Seo), Owner::Shopify);
         assert_eq!(o.owner(Field::Tags), Owner::Shopify);
-        let o = Ownership::new(&[("tags".to_owned(), Owner::Erp), ("title".to_owned(), Owner::Shopify)].into_iter().collect());
+        let o = Ownership::new(
+            &[("tags".to_owned(), Owner::Erp), ("title".to_owned(), Owner::Shopify)].into_iter().collect(),
+            Owner::Erp,
+        );
         assert!(o.erp_may_write(Field::Tags, "f", "k"));
         assert!(!o.erp_may_write(Field::Title, "f", "k"));
         assert!(Field::parse("colour").unwrap_err().contains("unknown field"));
         // Customer fields belong to the source unless configured.
-        let from_shopify = Ownership { source: Owner::Shopify, ..Ownership::new(&[("phone".to_owned(), Owner::Erp)].into_iter().collect()) };
+        let from_shopify = Ownership::new(&[("phone".to_owned(), Owner::Erp)].into_iter().collect(), Owner::Shopify);
         assert_eq!(from_shopify.owner(Field::LastName), Owner::Shopify);
         assert!(!from_shopify.may_write_to(Owner::Erp, Field::Phone, "f", "k"), "the ERP owns the phone");
         assert!(from_shopify.may_write_to(Owner::Erp, Field::FirstName, "f", "k"));

@@ -3,24 +3,24 @@
 //! given as JSON), what the flow would write — through the same transforms and the same write
 //! builders the flow uses, without writing anything.
 
-use super::catalog::{self, SHOPIFY_TARGETS};
-use super::{customers, entity, inventory, orders, plugin_error, FlowEngine, Item};
-use crate::config::flow::SHOPIFY;
-use crate::config::{FlowConfig, ObjectKind};
-use crate::domain::available::Rules;
-use crate::domain::mapping::Mapping;
-use crate::domain::ownership::{Field, Owner, Ownership};
-use crate::plugin::bindings::types::{KeyedRecord, Record};
+use super::base::ToJobError;
+use super::catalog::SHOPIFY_TARGETS;
+use super::engine::{FlowEngine, Item};
+use super::{customer, objects};
+use crate::config::{Endpoint, FlowConfig, ObjectKind};
+use crate::domain::available::DEFAULT_FORMULA;
+use crate::domain::ownership::{Field, Owner};
+use crate::model::{KeyedRecord, Page, PluginError, Record};
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
 
 /// The mapping of a flow as rows `{source, target, expression, condition, owner, sent}`, plus
 /// the object-specific rules (formula, buffer, location map for inventory).
 pub fn mapping_view(flow_name: &str, flow: &FlowConfig) -> Value {
-    let owners = Ownership::new(&flow.ownership);
+    let owners = flow.ownership();
     let mut rows = Vec::new();
     match flow.object {
-        ObjectKind::Product | ObjectKind::Price if flow.to == SHOPIFY => {
+        ObjectKind::Product | ObjectKind::Price if flow.to.is_shopify() => {
             for (field, target) in SHOPIFY_TARGETS {
                 if flow.object == ObjectKind::Price && !matches!(field, Field::Price | Field::CompareAtPrice) {
                     continue;
@@ -41,24 +41,25 @@ pub fn mapping_view(flow_name: &str, flow: &FlowConfig) -> Value {
                 rows.push(json!({"source": null, "target": field.name(), "expression": null, "condition": null, "owner": owner_name(owners.owner(field)), "sent": false}));
             }
         }
-        ObjectKind::Inventory if flow.to == SHOPIFY => {
+        ObjectKind::Inventory if flow.to.is_shopify() => {
             for (erp, shopify) in &flow.locations {
                 rows.push(json!({
                     "source": format!("location {erp}"),
                     "target": format!("available at {shopify}"),
-                    "expression": flow.location_overrides.get(erp).and_then(|o| o.available.clone()).or_else(|| flow.available.clone()).unwrap_or_else(|| crate::domain::available::DEFAULT_FORMULA.to_owned()),
+                    "expression": flow.location_overrides.get(erp).and_then(|o| o.available.clone()).or_else(|| flow.available.clone()).unwrap_or_else(|| DEFAULT_FORMULA.to_owned()),
                     "condition": null,
                     "owner": "erp",
                     "sent": true,
                 }));
             }
         }
-        _ => rows.push(json!({
-            "source": format!("{} record", entity(flow.object).name()),
-            "target": if flow.to == SHOPIFY { format!("Shopify {}", entity(flow.object).name()) } else { format!("connection {}", flow.to) },
+        // Whole records: the object's writer sends the canonical record's fields.
+        ObjectKind::Product | ObjectKind::Price | ObjectKind::Inventory | ObjectKind::Order | ObjectKind::Customer | ObjectKind::Fulfillment => rows.push(json!({
+            "source": format!("{} record", flow.object.entity().name()),
+            "target": match &flow.to { Endpoint::Shopify => format!("Shopify {}", flow.object.entity().name()), Endpoint::Connection(c) => format!("connection {c}") },
             "expression": null,
             "condition": null,
-            "owner": if flow.to == SHOPIFY { "erp" } else { "shopify" },
+            "owner": if flow.to.is_shopify() { "erp" } else { "shopify" },
             "sent": true,
         })),
     }
@@ -72,7 +73,7 @@ pub fn mapping_view(flow_name: &str, flow: &FlowConfig) -> Value {
         "identity": flow.identity.name(),
         "rows": rows,
         "inventory": (flow.object == ObjectKind::Inventory).then(|| json!({
-            "available": flow.available.clone().unwrap_or_else(|| crate::domain::available::DEFAULT_FORMULA.to_owned()),
+            "available": flow.available.clone().unwrap_or_else(|| DEFAULT_FORMULA.to_owned()),
             "buffer": flow.buffer,
             "locations": flow.locations,
             "unmapped_location": format!("{:?}", flow.unmapped_location).to_lowercase(),
@@ -94,9 +95,12 @@ impl FlowEngine {
     /// call` and the run records show them) or, without one, for the first record its source
     /// returns. Nothing is written and no cursor moves.
     pub fn preview(&self, flow_name: &str, given: Option<Value>) -> Result<Value, String> {
-        let flow = self.flow(flow_name).cloned().ok_or_else(|| format!("no flow {flow_name}"))?;
+        let flow = self.config().flows.get(flow_name).cloned().ok_or_else(|| format!("no flow {flow_name}"))?;
         let (source, record) = match given {
-            Some(value) => ("given".to_owned(), serde_json::from_value::<Record>(value).map_err(|e| format!("not a canonical record: {e}"))?),
+            Some(value) => (
+                "given".to_owned(),
+                serde_json::from_value::<Record>(value).map_err(|e| format!("not a canonical record: {e}"))?,
+            ),
             None => (format!("first record from {}", flow.from), self.sample(flow_name, &flow)?),
         };
         let mut failures = BTreeMap::new();
@@ -123,69 +127,38 @@ impl FlowEngine {
     /// The first record the flow's source returns, read from the beginning (no cursor, no
     /// connector state).
     fn sample(&self, flow_name: &str, flow: &FlowConfig) -> Result<Record, String> {
-        let page = if flow.from == SHOPIFY {
-            let ctx = self.shopify_context(flow_name, flow, 0).map_err(|e| e.message)?;
-            super::shopify_in::pull(&ctx, None, 1)
-        } else {
+        let page: Result<Page, PluginError> = match &flow.from {
+            Endpoint::Shopify => {
+                objects::poll(&self.shopify_context(flow_name, flow, 0).map_err(|e| e.message)?, None, 1)
+            }
             // On a scratch plugin state, so sampling consumes nothing the flow has yet to read.
-            let mut session = self.scratch_session(&flow.from)?;
-            session.pull(entity(flow.object), None, 1).map_err(|e| e.to_string())?
-        }
-        .map_err(|e| plugin_error(&e).message)?;
-        page.records.into_iter().next().ok_or_else(|| format!("{} returned no {} record to preview; give one with --record", flow.from, entity(flow.object).name()))
+            Endpoint::Connection(_) => {
+                self.scratch_session(&flow.from)?.pull(flow.object.entity(), None, 1).map_err(|e| e.to_string())?
+            }
+        };
+        let page = page.map_err(|e| e.job_error().message)?;
+        page.records.into_iter().next().ok_or_else(|| {
+            format!(
+                "{} returned no {} record to preview; give one with --record",
+                flow.from,
+                flow.object.entity().name()
+            )
+        })
     }
 
     /// The write the flow would make for `record`.
-    fn intended_write(&self, flow_name: &str, flow: &FlowConfig, record: &Record) -> Result<Value, crate::store::JobError> {
-        if flow.to != SHOPIFY {
+    fn intended_write(
+        &self,
+        flow_name: &str,
+        flow: &FlowConfig,
+        record: &Record,
+    ) -> Result<Value, crate::store::JobError> {
+        if let Endpoint::Connection(connection) = &flow.to {
             let keyed = [KeyedRecord { key: String::new(), record: record.clone() }];
-            let sent = customers::without_erp_owned(&keyed, flow_name, flow).remove(0).record;
-            return Ok(json!({"operation": "push", "connection": flow.to, "record": sent}));
+            let sent = customer::without_erp_owned(&keyed, flow_name, flow).remove(0).record;
+            return Ok(json!({"operation": "push", "connection": connection, "record": sent}));
         }
         let ctx = self.shopify_context(flow_name, flow, 0)?;
-        let err = |e: crate::plugin::bindings::types::PluginError| plugin_error(&e);
-        let config_err = |message: String| crate::store::JobError { class: "config".into(), message, retryable: false, retry_after_ms: None };
-        Ok(match record {
-            Record::Product(p) if p.deleted => match flow.archive_on_delete {
-                true => json!({"operation": "productSet", "handle": catalog::handle(p), "input": {"status": "ARCHIVED"}, "dropped": []}),
-                false => json!({"operation": null, "skipped": "deleted in the ERP; archive_on_delete is off"}),
-            },
-            Record::Product(p) => {
-                let mapping = Mapping::new(flow).map_err(config_err)?;
-                match catalog::product_write(flow_name, flow, &mapping, &Ownership::new(&flow.ownership), p).map_err(err)? {
-                    Some(w) => json!({"operation": "productSet", "handle": catalog::handle(p), "input": w.input, "dropped": w.dropped}),
-                    None => json!({"operation": null, "skipped": format!("skip_if holds: {}", flow.skip_if.clone().unwrap_or_default())}),
-                }
-            }
-            Record::Price(p) => {
-                let owners = Ownership::new(&flow.ownership);
-                let mut dropped = Vec::new();
-                let mut input = json!({"sku": p.sku, "channel": p.channel});
-                for (field, key, value) in [(Field::Price, "price", Some(&p.price)), (Field::CompareAtPrice, "compareAtPrice", p.compare_at_price.as_ref())] {
-                    match value {
-                        Some(money) if owners.owner(field) == Owner::Erp => input[key] = json!(money.amount),
-                        Some(_) => dropped.push(field.name()),
-                        None => {}
-                    }
-                }
-                json!({"operation": "productVariantsBulkUpdate", "input": input, "dropped": dropped})
-            }
-            Record::InventoryLevel(_) => {
-                let rules = Rules::from_flow(flow).map_err(|(k, r)| config_err(format!("flows.{flow_name}.{k}: {r}")))?;
-                match inventory::trace(flow_name, flow, &rules, record).map_err(err)? {
-                    Some(t) => json!({"operation": "inventorySetQuantities", "input": {"sku": t.sku, "locationId": t.shopify_location, "name": "available", "quantity": t.available}, "explain": t.lines(), "dropped": []}),
-                    None => json!({"operation": null, "skipped": "the ERP location is not mapped (unmapped_location = skip)"}),
-                }
-            }
-            Record::Order(o) => {
-                let variants = orders::variants(&ctx, o).map_err(err)?;
-                json!({"operation": "orderCreate", "input": orders::order_input(o, &variants).map_err(err)?, "dropped": []})
-            }
-            Record::Customer(c) => {
-                let (sent, dropped) = customers::owned_fields(c, &Ownership::for_flow(flow), Owner::Shopify, flow_name);
-                json!({"operation": "customerSet", "input": customers::input(&sent), "dropped": dropped})
-            }
-            Record::Fulfillment(_) => json!({"operation": "fulfillmentCreate", "record": record, "dropped": []}),
-        })
+        objects::preview(&ctx, record).map_err(|e| e.job_error())
     }
 }

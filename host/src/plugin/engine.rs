@@ -1,12 +1,10 @@
-//! The wasmtime engine shared by every plugin: configuration, epoch ticker and linker.
+//! The wasmtime engine shared by every plugin: configuration, epoch ticker and linkers.
 
-use super::host_impl;
-use super::state::HostState;
+use super::wit::Linkers;
 use std::hash::{Hash, Hasher};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
-use wasmtime::component::Linker;
 use wasmtime::{Config, Engine, InstanceAllocationStrategy, OptLevel, PoolingAllocationConfig};
 
 /// How often the ticker thread advances the epoch; deadlines are counted in these ticks.
@@ -15,10 +13,10 @@ pub const EPOCH_TICK: Duration = Duration::from_millis(10);
 /// Instances that may be alive at once (pooling allocator slots).
 const MAX_LIVE_INSTANCES: u32 = 64;
 
-/// The engine, its linker with every host import, and the epoch ticker.
+/// The engine, a linker per WIT version with every host import, and the epoch ticker.
 pub struct PluginEngine {
     pub(super) engine: Engine,
-    pub(super) linker: Linker<HostState>,
+    pub(super) linkers: Linkers,
     _ticker: EpochTicker,
 }
 
@@ -45,11 +43,10 @@ impl PluginEngine {
             .wasm_component_model_async(true)
             .allocation_strategy(InstanceAllocationStrategy::Pooling(pool));
         let engine = Engine::new(&config)?;
-        let mut linker = Linker::new(&engine);
-        host_impl::add_to_linker(&mut linker)?;
+        let linkers = Linkers::new(&engine)?;
         let ticker = EpochTicker::start(&engine)
             .map_err(|e| wasmtime::format_err!("cannot start the epoch ticker thread: {e}"))?;
-        Ok(PluginEngine { engine, linker, _ticker: ticker })
+        Ok(PluginEngine { engine, linkers, _ticker: ticker })
     }
 
     /// Identifies compiled artifacts this engine can load: wasmtime version + engine settings.
@@ -82,17 +79,15 @@ impl EpochTicker {
         let stop = Arc::new(AtomicBool::new(false));
         let weak = engine.weak();
         let flag = stop.clone();
-        let thread = std::thread::Builder::new()
-            .name("weft-epoch".into())
-            .spawn(move || {
-                while !flag.load(Ordering::Relaxed) {
-                    std::thread::sleep(EPOCH_TICK);
-                    match weak.upgrade() {
-                        Some(engine) => engine.increment_epoch(),
-                        None => break,
-                    }
+        let thread = std::thread::Builder::new().name("weft-epoch".into()).spawn(move || {
+            while !flag.load(Ordering::Relaxed) {
+                std::thread::sleep(EPOCH_TICK);
+                match weak.upgrade() {
+                    Some(engine) => engine.increment_epoch(),
+                    None => break,
                 }
-            })?;
+            }
+        })?;
         Ok(EpochTicker { stop, thread: Some(thread) })
     }
 }

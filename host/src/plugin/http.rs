@@ -92,8 +92,11 @@ impl WasiHttpHooks for OutboundHooks {
         request: http::Request<WasiBody>,
         options: Option<RequestOptions>,
         fut: Box<dyn Future<Output = Result<(), Error>> + Send>,
-    ) -> Box<dyn Future<Output = Result<(http::Response<WasiBody>, Box<dyn Future<Output = Result<(), Error>> + Send>), Error>> + Send>
-    {
+    ) -> Box<
+        dyn Future<
+                Output = Result<(http::Response<WasiBody>, Box<dyn Future<Output = Result<(), Error>> + Send>), Error>,
+            > + Send,
+    > {
         drop(fut);
         let send = Outbound {
             plugin_id: self.plugin_id.clone(),
@@ -129,7 +132,11 @@ impl Outbound {
         Error::HttpRequestDenied
     }
 
-    async fn send(self, mut req: http::Request<WasiBody>, options: Option<RequestOptions>) -> Result<http::Response<WasiBody>, Error> {
+    async fn send(
+        self,
+        mut req: http::Request<WasiBody>,
+        options: Option<RequestOptions>,
+    ) -> Result<http::Response<WasiBody>, Error> {
         let uri = req.uri().clone();
         let https = uri.scheme() == Some(&Scheme::HTTPS);
         let raw_host = uri.host().ok_or(Error::HttpRequestUriInvalid)?;
@@ -140,10 +147,12 @@ impl Outbound {
 
         let ips = match host.parse::<IpAddr>() {
             Ok(ip) => vec![ip],
-            Err(_) => self.network.resolver.resolve(&host, port).await.map_err(|e| Error::DnsError {
-                rcode: Some(e.to_string()),
-                info_code: None,
-            })?,
+            Err(_) => self
+                .network
+                .resolver
+                .resolve(&host, port)
+                .await
+                .map_err(|e| Error::DnsError { rcode: Some(e.to_string()), info_code: None })?,
         };
         if ips.is_empty() {
             return Err(Error::DestinationNotFound);
@@ -160,18 +169,15 @@ impl Outbound {
             .await
             .map_err(|_| Error::ConnectionTimeout)?
             .map_err(connect_error)?;
-        let io: Box<dyn Io> = if https {
-            Box::new(tls_connect(&host, tcp, timeout).await?)
-        } else {
-            Box::new(tcp)
-        };
+        let io: Box<dyn Io> = if https { Box::new(tls_connect(&host, tcp, timeout).await?) } else { Box::new(tcp) };
         let (mut sender, conn) = hyper::client::conn::http1::handshake(hyper_util::rt::TokioIo::new(io)).await?;
         tokio::spawn(conn);
 
         let path = uri.path_and_query().map(|p| p.as_str()).unwrap_or("/");
         *req.uri_mut() = http::Uri::try_from(path).map_err(|_| Error::HttpRequestUriInvalid)?;
         tracing::debug!(target: "weft::plugin", plugin = %self.plugin_id, "outbound {} {}", req.method(), self.redactor.redact(&uri.to_string()));
-        let first_byte = options.and_then(|o| o.first_byte_timeout).unwrap_or(self.limits.timeout).min(self.limits.timeout);
+        let first_byte =
+            options.and_then(|o| o.first_byte_timeout).unwrap_or(self.limits.timeout).min(self.limits.timeout);
         let response = tokio::time::timeout(first_byte, sender.send_request(req))
             .await
             .map_err(|_| Error::ConnectionReadTimeout)??;
@@ -214,7 +220,10 @@ impl http_body::Body for CappedBody {
     type Data = Bytes;
     type Error = Error;
 
-    fn poll_frame(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Result<http_body::Frame<Bytes>, Error>>> {
+    fn poll_frame(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<http_body::Frame<Bytes>, Error>>> {
         match Pin::new(&mut self.inner).poll_frame(cx) {
             Poll::Ready(Some(Ok(frame))) => {
                 if let Some(data) = frame.data_ref() {

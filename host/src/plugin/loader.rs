@@ -3,10 +3,9 @@
 //! A plugin is refused with a precise reason (bad manifest, pinned hash mismatch, wrong world,
 //! incompatible WIT version, missing imports) without stopping the others.
 
-use super::bindings::{connector::ConnectorPluginPre as ConnectorPre, transform::TransformPluginPre as TransformPre};
 use super::engine::PluginEngine;
-use super::manifest::{wit_compatible, Manifest, PluginKind, WIT_PACKAGE};
-use super::state::HostState;
+use super::manifest::Manifest;
+use super::wit::{Pre, WitVersion, WIT_PACKAGE};
 use sha2::{Digest, Sha256};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -35,12 +34,6 @@ pub enum CacheStatus {
     },
 }
 
-/// The pre-instantiated component, by world.
-pub(super) enum PluginPre {
-    Connector(ConnectorPre<HostState>),
-    Transform(TransformPre<HostState>),
-}
-
 /// A plugin that passed every check and is ready to instantiate.
 pub struct LoadedPlugin {
     /// Its manifest.
@@ -53,7 +46,9 @@ pub struct LoadedPlugin {
     pub cache: CacheStatus,
     /// The world it implements and what it imports, as read from the component.
     pub world: WorldInfo,
-    pub(super) pre: PluginPre,
+    /// The contract version that serves it.
+    pub wit: WitVersion,
+    pub(super) pre: Pre,
 }
 
 /// What a component imports and exports, by interface name.
@@ -85,7 +80,12 @@ pub struct Discovery {
 }
 
 /// Discover every plugin folder in `dir`. `pins` maps id → expected sha256.
-pub fn discover(engine: &PluginEngine, dir: &Path, pins: &BTreeMap<String, String>, cache_dir: &Path) -> Result<Discovery, String> {
+pub fn discover(
+    engine: &PluginEngine,
+    dir: &Path,
+    pins: &BTreeMap<String, String>,
+    cache_dir: &Path,
+) -> Result<Discovery, String> {
     let entries = std::fs::read_dir(dir).map_err(|e| format!("cannot read plugins dir {}: {e}", dir.display()))?;
     let mut folders: Vec<PathBuf> = entries.filter_map(|e| e.ok()).map(|e| e.path()).filter(|p| p.is_dir()).collect();
     folders.sort();
@@ -105,14 +105,24 @@ pub fn discover(engine: &PluginEngine, dir: &Path, pins: &BTreeMap<String, Strin
     }
     for id in pins.keys() {
         if !discovery.loaded.contains_key(id) && !discovery.refused.iter().any(|r| &r.id == id) {
-            discovery.refused.push(Refused { id: id.clone(), reason: format!("pinned in config but no folder {id}/ in {}", dir.display()) });
+            discovery.refused.push(Refused {
+                id: id.clone(),
+                reason: format!("pinned in config but no folder {id}/ in {}", dir.display()),
+            });
         }
     }
     Ok(discovery)
 }
 
-fn load_one(engine: &PluginEngine, folder: &Path, id: &str, pin: Option<&String>, cache_dir: &Path) -> Result<LoadedPlugin, String> {
-    let manifest_text = std::fs::read_to_string(folder.join(MANIFEST_FILE)).map_err(|e| format!("cannot read {MANIFEST_FILE}: {e}"))?;
+fn load_one(
+    engine: &PluginEngine,
+    folder: &Path,
+    id: &str,
+    pin: Option<&String>,
+    cache_dir: &Path,
+) -> Result<LoadedPlugin, String> {
+    let manifest_text =
+        std::fs::read_to_string(folder.join(MANIFEST_FILE)).map_err(|e| format!("cannot read {MANIFEST_FILE}: {e}"))?;
     let manifest = Manifest::parse(&manifest_text, id)?;
     let wasm = std::fs::read(folder.join(WASM_FILE)).map_err(|e| format!("cannot read {WASM_FILE}: {e}"))?;
     let sha256 = hex::encode(Sha256::digest(&wasm));
@@ -122,20 +132,18 @@ fn load_one(engine: &PluginEngine, folder: &Path, id: &str, pin: Option<&String>
         }
     }
     let (component, cache) = compile_cached(engine, &wasm, &sha256, cache_dir)?;
-    let world = world_info(engine, &component, manifest.kind)?;
-    let pre = engine
-        .linker
-        .instantiate_pre(&component)
-        .map_err(|e| format!("cannot link: {e:#} (the component imports something this host does not provide)"))?;
-    let pre = match manifest.kind {
-        PluginKind::Connector => PluginPre::Connector(ConnectorPre::new(pre).map_err(|e| format!("not a connector: {e:#}"))?),
-        PluginKind::Transform => PluginPre::Transform(TransformPre::new(pre).map_err(|e| format!("not a transform: {e:#}"))?),
-    };
-    Ok(LoadedPlugin { manifest, sha256, dir: folder.to_owned(), cache, world, pre })
+    let (world, wit) = world_info(engine, &component, &manifest)?;
+    let pre = Pre::new(&engine.linkers, wit, manifest.kind, &component)?;
+    Ok(LoadedPlugin { manifest, sha256, dir: folder.to_owned(), cache, world, wit, pre })
 }
 
 /// Load the precompiled artifact for this wasm if the cache has one; otherwise compile and store it.
-fn compile_cached(engine: &PluginEngine, wasm: &[u8], sha256: &str, cache_dir: &Path) -> Result<(Component, CacheStatus), String> {
+fn compile_cached(
+    engine: &PluginEngine,
+    wasm: &[u8],
+    sha256: &str,
+    cache_dir: &Path,
+) -> Result<(Component, CacheStatus), String> {
     let path = cache_dir.join(format!("{sha256}-{}.cwasm", engine.cache_key()));
     if path.is_file() {
         let start = Instant::now();
@@ -150,16 +158,14 @@ fn compile_cached(engine: &PluginEngine, wasm: &[u8], sha256: &str, cache_dir: &
         }
     }
     let start = Instant::now();
-    let bytes = engine
-        .engine
-        .precompile_component(wasm)
-        .map_err(|e| format!("not a valid Wasm component: {e:#}"))?;
+    let bytes = engine.engine.precompile_component(wasm).map_err(|e| format!("not a valid Wasm component: {e:#}"))?;
     let compile_ms = start.elapsed().as_millis() as u64;
     if let Err(e) = write_atomically(&path, &bytes) {
         tracing::warn!("cannot write compile cache {}: {e}", path.display());
     }
     // SAFETY: `bytes` was produced by `precompile_component` on this very engine just above.
-    let component = unsafe { Component::deserialize(&engine.engine, &bytes) }.map_err(|e| format!("cannot load compiled component: {e:#}"))?;
+    let component = unsafe { Component::deserialize(&engine.engine, &bytes) }
+        .map_err(|e| format!("cannot load compiled component: {e:#}"))?;
     Ok((component, CacheStatus::Compiled { compile_ms }))
 }
 
@@ -172,8 +178,14 @@ fn write_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
 }
 
 /// Read the component's weft imports/exports and check the WIT version and world before linking,
-/// so that a mismatch gets a precise message.
-fn world_info(engine: &PluginEngine, component: &Component, kind: PluginKind) -> Result<WorldInfo, String> {
+/// so that a mismatch gets a precise message; the version that serves it is the one its
+/// interfaces were built against, and must be the one its manifest names.
+fn world_info(
+    engine: &PluginEngine,
+    component: &Component,
+    manifest: &Manifest,
+) -> Result<(WorldInfo, WitVersion), String> {
+    let kind = manifest.kind;
     let ty = component.component_type();
     let imports: Vec<String> = ty.imports(&engine.engine).map(|(name, _)| name.to_owned()).collect();
     let exports: Vec<String> = ty
@@ -181,14 +193,19 @@ fn world_info(engine: &PluginEngine, component: &Component, kind: PluginKind) ->
         .filter(|(_, item)| matches!(item.ty, ComponentItem::ComponentInstance(_)))
         .map(|(name, _)| name.to_owned())
         .collect();
+    let declared = manifest.wit_version()?;
     for name in imports.iter().chain(&exports) {
         if let Some(version) = weft_interface_version(name) {
-            let parsed = semver::Version::parse(version).map_err(|_| format!("interface {name} has a malformed version"))?;
-            if !wit_compatible(&parsed) {
-                return Err(format!(
-                    "incompatible WIT version: the component uses {name} (built against {WIT_PACKAGE}@{version}), this host implements {WIT_PACKAGE}@{}",
-                    super::manifest::WIT_VERSION
-                ));
+            let parsed =
+                semver::Version::parse(version).map_err(|_| format!("interface {name} has a malformed version"))?;
+            let served = WitVersion::serving(&parsed).ok_or_else(|| {
+                format!(
+                    "incompatible WIT version: the component uses {name} (built against {WIT_PACKAGE}@{version}), this host implements {}",
+                    WitVersion::supported_text()
+                )
+            })?;
+            if served != declared {
+                return Err(format!("the component uses {name}, but plugin.toml says wit = \"{}\"", manifest.wit));
             }
         }
     }
@@ -197,7 +214,7 @@ fn world_info(engine: &PluginEngine, component: &Component, kind: PluginKind) ->
         let found: Vec<&String> = exports.iter().filter(|e| e.starts_with(WIT_PACKAGE)).collect();
         format!("wrong world: plugin.toml says kind = \"{kind}\" but the component does not export {WIT_PACKAGE}/{kind} (it exports {found:?})")
     })?;
-    Ok(WorldInfo { world, imports, exports })
+    Ok((WorldInfo { world, imports, exports }, declared))
 }
 
 /// `Some("0.1.0")` for `weft:plugin/log@0.1.0`.

@@ -1,13 +1,9 @@
 //! `plugin.toml`: what a plugin says it is and what it asks for.
 
 use super::policy::HostPattern;
+use super::wit::{WitVersion, WIT_PACKAGE};
 use serde::Deserialize;
 use std::fmt;
-
-/// The WIT package this host implements.
-pub const WIT_PACKAGE: &str = "weft:plugin";
-/// The WIT version this host implements; plugins built against any 0.1.x load.
-pub const WIT_VERSION: semver::Version = semver::Version::new(0, 1, 0);
 
 /// What kind of plugin, i.e. which world it implements.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, serde::Serialize)]
@@ -103,13 +99,7 @@ impl Manifest {
         }
         semver::Version::parse(&self.version)
             .map_err(|e| format!("plugin.toml: version `{}` is not semver: {e}", self.version))?;
-        let wit = self.wit_version()?;
-        if !wit_compatible(&wit) {
-            return Err(format!(
-                "incompatible WIT version: plugin targets {WIT_PACKAGE}@{wit}, this host implements {WIT_PACKAGE}@{WIT_VERSION} (0.{}.x)",
-                WIT_VERSION.minor
-            ));
-        }
+        self.wit_version()?;
         for host in &self.capabilities.outbound_hosts {
             HostPattern::parse(host).map_err(|e| format!("plugin.toml: capabilities.outbound_hosts: {e}"))?;
         }
@@ -122,25 +112,27 @@ impl Manifest {
         Ok(())
     }
 
-    /// The version of `weft:plugin` named in `wit`.
-    pub fn wit_version(&self) -> Result<semver::Version, String> {
+    /// The contract version that serves the `weft:plugin` version named in `wit`.
+    pub fn wit_version(&self) -> Result<WitVersion, String> {
         let version = self
             .wit
             .strip_prefix(WIT_PACKAGE)
             .and_then(|rest| rest.strip_prefix('@'))
             .ok_or_else(|| format!("plugin.toml: wit `{}` must look like `{WIT_PACKAGE}@0.1.0`", self.wit))?;
-        semver::Version::parse(version).map_err(|e| format!("plugin.toml: wit version `{version}`: {e}"))
+        let version =
+            semver::Version::parse(version).map_err(|e| format!("plugin.toml: wit version `{version}`: {e}"))?;
+        WitVersion::serving(&version).ok_or_else(|| {
+            format!(
+                "incompatible WIT version: plugin targets {WIT_PACKAGE}@{version}, this host implements {}",
+                WitVersion::supported_text()
+            )
+        })
     }
 
     /// The outbound hosts requested, parsed.
     pub fn requested_hosts(&self) -> Vec<HostPattern> {
         self.capabilities.outbound_hosts.iter().filter_map(|h| HostPattern::parse(h).ok()).collect()
     }
-}
-
-/// Whether a plugin built against WIT `version` can run on this host (semver: same 0.minor).
-pub fn wit_compatible(version: &semver::Version) -> bool {
-    version.major == WIT_VERSION.major && (version.major > 0 || version.minor == WIT_VERSION.minor)
 }
 
 fn valid_id(id: &str) -> bool {
@@ -182,11 +174,17 @@ mod tests {
             (GOOD.replace("version", "versio"), "malformed plugin.toml"),
         ];
         for (i, (text, want)) in cases.iter().enumerate() {
-            let folder = if i == 1 { "other" } else if i == 0 { "Erp_X" } else { "erp-x" };
+            let folder = if i == 1 {
+                "other"
+            } else if i == 0 {
+                "Erp_X"
+            } else {
+                "erp-x"
+            };
             let err = Manifest::parse(text, folder).unwrap_err();
             assert!(err.contains(want), "case {i}: {err}");
         }
-        assert!(wit_compatible(&semver::Version::new(0, 1, 7)));
-        assert!(!wit_compatible(&semver::Version::new(1, 1, 0)));
+        assert_eq!(WitVersion::serving(&semver::Version::new(0, 1, 7)), Some(WitVersion::V0_1_0));
+        assert_eq!(WitVersion::serving(&semver::Version::new(1, 1, 0)), None);
     }
 }

@@ -5,16 +5,15 @@
 //! host.session(id, grant)   ── fresh instance per job ─▶ PluginSession::{pull, push, apply, ...}
 //! ```
 
-pub mod bindings;
 mod engine;
-mod host_impl;
 pub mod http;
+mod imports;
 pub mod loader;
 pub mod manifest;
 pub mod policy;
-mod records;
 mod session;
 mod state;
+pub mod wit;
 
 pub use engine::{PluginEngine, EPOCH_TICK};
 pub use loader::{CacheStatus, LoadedPlugin, Refused, WorldInfo};
@@ -111,7 +110,8 @@ impl PluginHost {
     /// the directory cannot be read; bad plugins are listed in [`PluginHost::refused`].
     pub fn load(options: HostOptions) -> Result<PluginHost, String> {
         let max_memory = options.limits.memory_mib.max(options.limits.interpreted_memory_mib) << 20;
-        let engine = PluginEngine::new(max_memory as usize).map_err(|e| format!("cannot create the Wasm engine: {e:#}"))?;
+        let engine =
+            PluginEngine::new(max_memory as usize).map_err(|e| format!("cannot create the Wasm engine: {e:#}"))?;
         let discovery = loader::discover(&engine, &options.dir, &options.pins, &options.cache_dir)?;
         Ok(PluginHost {
             engine: Arc::new(engine),
@@ -173,11 +173,8 @@ impl PluginHost {
             .iter()
             .filter_map(|key| grant.config.get(key).map(|v| (key.clone(), config_value(v))))
             .collect();
-        let secrets = caps
-            .secrets
-            .iter()
-            .filter_map(|name| grant.secrets.get(name).map(|s| (name.clone(), s.clone())))
-            .collect();
+        let secrets =
+            caps.secrets.iter().filter_map(|name| grant.secrets.get(name).map(|s| (name.clone(), s.clone()))).collect();
         let kv = if caps.kv { store.map(|s| s.plugin_kv(&manifest.id, KV_QUOTA_BYTES)) } else { None };
         let permissions = Permissions {
             config,
@@ -212,7 +209,10 @@ impl PluginHost {
             deadline: Duration::from_millis(deadline_ms),
             memory_bytes: (memory_mib << 20) as usize,
             max_output_bytes: l.max_output_mib << 20,
-            http: HttpLimits { timeout: Duration::from_millis(l.http_timeout_ms), max_response_bytes: l.max_http_response_mib << 20 },
+            http: HttpLimits {
+                timeout: Duration::from_millis(l.http_timeout_ms),
+                max_response_bytes: l.max_http_response_mib << 20,
+            },
         }
     }
 }

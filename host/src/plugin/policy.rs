@@ -54,7 +54,9 @@ impl HostPattern {
             HostPattern::Exact { host: h, port: p } => h == host && *p == port,
             HostPattern::Host(h) => default_port && h == host,
             HostPattern::Suffix(d) => {
-                default_port && host.len() > d.len() + 1 && host.ends_with(d.as_str())
+                default_port
+                    && host.len() > d.len() + 1
+                    && host.ends_with(d.as_str())
                     && host.as_bytes()[host.len() - d.len() - 1] == b'.'
             }
         }
@@ -154,9 +156,16 @@ fn classify_v4(ip: Ipv4Addr) -> AddressClass {
         AddressClass::Loopback
     } else if ip.is_link_local() {
         AddressClass::LinkLocal
-    } else if ip.is_private() || (o[0] == 100 && (64..128).contains(&o[1])) || o[0] == 198 && (o[1] == 18 || o[1] == 19) {
+    } else if ip.is_private() || (o[0] == 100 && (64..128).contains(&o[1])) || o[0] == 198 && (o[1] == 18 || o[1] == 19)
+    {
         AddressClass::Private
-    } else if ip.is_unspecified() || ip.is_broadcast() || ip.is_multicast() || ip.is_documentation() || o[0] == 0 || o[0] >= 240 {
+    } else if ip.is_unspecified()
+        || ip.is_broadcast()
+        || ip.is_multicast()
+        || ip.is_documentation()
+        || o[0] == 0
+        || o[0] >= 240
+    {
         AddressClass::Unroutable
     } else {
         AddressClass::Public
@@ -260,7 +269,14 @@ mod tests {
         let md: IpAddr = "169.254.169.254".parse().unwrap();
         let private: IpAddr = "10.1.2.3".parse().unwrap();
         let mapped: IpAddr = "::ffff:127.0.0.1".parse().unwrap();
-        for ip in [md, private, mapped, "192.168.1.1".parse().unwrap(), "fe80::1".parse().unwrap(), "0.0.0.0".parse().unwrap()] {
+        for ip in [
+            md,
+            private,
+            mapped,
+            "192.168.1.1".parse().unwrap(),
+            "fe80::1".parse().unwrap(),
+            "0.0.0.0".parse().unwrap(),
+        ] {
             let r = wide.check_address("rebind.example.com", 443, ip).unwrap_err();
             assert_eq!(r.side, RefusingSide::AddressPolicy, "{ip}");
         }

@@ -1,15 +1,15 @@
 //! A plugin session: one instance for one job, with deadlines, memory limits, output caps and
 //! classified failures. A trap retires the instance; the next call gets a fresh one.
 
-use super::bindings::connector::ConnectorPlugin as Connector;
-use super::bindings::transform::TransformPlugin as Transform;
-use super::bindings::types::{ChangeEvent, Entity, KeyedRecord, Page, PluginError, PluginInfo, Pushed, Record};
 use super::engine::PluginEngine;
 use super::http::{HttpLimits, Network, OutboundHooks};
-use super::loader::{LoadedPlugin, PluginPre};
+use super::loader::LoadedPlugin;
 use super::manifest::PluginKind;
 use super::state::{HostState, MemoryLimiter, Permissions};
+use super::wit::{Call, Instance};
+use crate::model::{ChangeEvent, Entity, KeyedRecord, Page, PluginError, PluginInfo, Pushed, Record};
 use crate::redact::Redactor;
+use crate::store::ErrorClass;
 use std::io::Write;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
@@ -95,16 +95,16 @@ pub enum CallError {
 }
 
 impl CallError {
-    /// A short stable class name for logs, metrics and run records.
-    pub fn class(&self) -> &'static str {
+    /// Its class, for logs, metrics and run records.
+    pub fn class(&self) -> ErrorClass {
         match self {
-            CallError::Deadline { .. } => "deadline",
-            CallError::MemoryLimit { .. } => "memory_limit",
-            CallError::StackOverflow { .. } => "stack_overflow",
-            CallError::Trap { .. } => "trap",
-            CallError::OutputTooLarge { .. } => "output_too_large",
-            CallError::Instantiate { .. } => "instantiate",
-            CallError::WrongKind { .. } => "wrong_kind",
+            CallError::Deadline { .. } => ErrorClass::Deadline,
+            CallError::MemoryLimit { .. } => ErrorClass::MemoryLimit,
+            CallError::StackOverflow { .. } => ErrorClass::StackOverflow,
+            CallError::Trap { .. } => ErrorClass::Trap,
+            CallError::OutputTooLarge { .. } => ErrorClass::OutputTooLarge,
+            CallError::Instantiate { .. } => ErrorClass::Instantiate,
+            CallError::WrongKind { .. } => ErrorClass::WrongKind,
         }
     }
 }
@@ -122,11 +122,6 @@ pub struct SessionLimits {
     pub http: HttpLimits,
 }
 
-enum Bound {
-    Connector(Connector),
-    Transform(Transform),
-}
-
 /// A live instance of one plugin, used for one job.
 pub struct PluginSession {
     engine: Arc<PluginEngine>,
@@ -136,7 +131,7 @@ pub struct PluginSession {
     network: Network,
     redactor: Redactor,
     limits: SessionLimits,
-    live: Option<(Store<HostState>, Bound)>,
+    live: Option<(Store<HostState>, Instance)>,
     instances: u32,
     metrics: Option<Arc<crate::metrics::Metrics>>,
 }
@@ -151,7 +146,18 @@ impl PluginSession {
         redactor: Redactor,
         limits: SessionLimits,
     ) -> PluginSession {
-        PluginSession { engine, plugin, permissions, directory, network, redactor, limits, live: None, instances: 0, metrics: None }
+        PluginSession {
+            engine,
+            plugin,
+            permissions,
+            directory,
+            network,
+            redactor,
+            limits,
+            live: None,
+            instances: 0,
+            metrics: None,
+        }
     }
 
     /// Report each call's latency and whole-call failures to `metrics`.
@@ -161,7 +167,11 @@ impl PluginSession {
     }
 
     /// Call `call` and report it to the metrics, if any.
-    fn observed<R>(&mut self, function: &str, call: impl FnOnce(&mut Self) -> Result<R, CallError>) -> Result<R, CallError> {
+    fn observed<R>(
+        &mut self,
+        function: &str,
+        call: impl FnOnce(&mut Self) -> Result<R, CallError>,
+    ) -> Result<R, CallError> {
         let started = Instant::now();
         let result = call(self);
         if let Some(metrics) = &self.metrics {
@@ -203,21 +213,30 @@ impl PluginSession {
             redactor: self.redactor.clone(),
         };
         let limiter = MemoryLimiter { limit: self.limits.memory_bytes, used: 0, hit: false };
-        let state = HostState::new(id.clone(), self.permissions.clone(), self.redactor.clone(), limiter, wasi.build(), stdout, stderr, hooks, refusals);
+        let state = HostState::new(
+            id.clone(),
+            self.permissions.clone(),
+            self.redactor.clone(),
+            limiter,
+            wasi.build(),
+            stdout,
+            stderr,
+            hooks,
+            refusals,
+        );
         let mut store = Store::new(&self.engine.engine, state);
         store.limiter(|s| &mut s.limiter);
         store.set_epoch_deadline(PluginEngine::ticks(self.limits.deadline));
-        let result = match &self.plugin.pre {
-            PluginPre::Connector(pre) => pre.instantiate(&mut store).map(Bound::Connector),
-            PluginPre::Transform(pre) => pre.instantiate(&mut store).map(Bound::Transform),
-        };
-        match result {
-            Ok(bound) => {
+        match self.plugin.pre.instantiate(&mut store) {
+            Ok(instance) => {
                 self.instances += 1;
-                self.live = Some((store, bound));
+                self.live = Some((store, instance));
                 Ok(())
             }
-            Err(e) => Err(CallError::Instantiate { plugin: id.to_string(), message: self.redactor.redact(&format!("{e:#}")).into_owned() }),
+            Err(e) => Err(CallError::Instantiate {
+                plugin: id.to_string(),
+                message: self.redactor.redact(&format!("{e:#}")).into_owned(),
+            }),
         }
     }
 
@@ -226,7 +245,7 @@ impl PluginSession {
         &mut self,
         function: &str,
         output_size: impl FnOnce(&R) -> u64,
-        f: impl FnOnce(&mut Store<HostState>, &Bound) -> Option<wasmtime::Result<R>>,
+        f: impl FnOnce(&mut Store<HostState>, &Instance) -> Call<R>,
     ) -> Result<R, CallError> {
         self.observed(function, |session| session.call_unobserved(function, output_size, f))
     }
@@ -235,17 +254,20 @@ impl PluginSession {
         &mut self,
         function: &str,
         output_size: impl FnOnce(&R) -> u64,
-        f: impl FnOnce(&mut Store<HostState>, &Bound) -> Option<wasmtime::Result<R>>,
+        f: impl FnOnce(&mut Store<HostState>, &Instance) -> Call<R>,
     ) -> Result<R, CallError> {
         if self.live.is_none() {
             self.instantiate()?;
         }
         let plugin = self.plugin.manifest.id.clone();
-        let (store, bound) = self.live.as_mut().ok_or_else(|| CallError::Instantiate { plugin: plugin.clone(), message: "no instance".into() })?;
+        let (store, instance) = self
+            .live
+            .as_mut()
+            .ok_or_else(|| CallError::Instantiate { plugin: plugin.clone(), message: "no instance".into() })?;
         store.set_epoch_deadline(PluginEngine::ticks(self.limits.deadline));
         store.data_mut().log_lines = 0;
         let started = Instant::now();
-        let outcome = f(store, bound);
+        let outcome = f(store, instance);
         flush_stdio(store.data_mut(), &self.redactor);
         let elapsed = started.elapsed();
         tracing::debug!(plugin = %plugin, function, elapsed_us = elapsed.as_micros() as u64, "plugin call");
@@ -268,7 +290,7 @@ impl PluginSession {
             }
             Err(e) => {
                 let error = classify(&plugin, function, e, store.data(), &self.limits, &self.redactor);
-                tracing::warn!(plugin = %plugin, function, class = error.class(), "{error}; instance retired");
+                tracing::warn!(plugin = %plugin, function, class = %error.class(), "{error}; instance retired");
                 self.live = None;
                 Err(error)
             }
@@ -293,66 +315,56 @@ impl PluginSession {
 
     /// `describe()` of either world.
     pub fn describe(&mut self) -> Result<PluginInfo, CallError> {
-        self.call("describe", |_| 0, |store, bound| {
-            Some(match bound {
-                Bound::Connector(c) => c.weft_plugin_connector().call_describe(store),
-                Bound::Transform(t) => t.weft_plugin_transform().call_describe(store),
-            })
-        })
+        self.call("describe", |_| 0, |store, instance| Some(instance.describe(store)))
     }
 
     /// Connector `check()`.
     pub fn check(&mut self) -> Result<Result<(), PluginError>, CallError> {
-        self.call("check", |_| 0, |store, bound| match bound {
-            Bound::Connector(c) => Some(c.weft_plugin_connector().call_check(store)),
-            Bound::Transform(_) => None,
-        })
-        .map(|r| r.map_err(|e| self.scrub(e)))
+        self.call("check", |_| 0, |store, instance| instance.check(store)).map(|r| r.map_err(|e| self.scrub(e)))
     }
 
     /// Connector `pull(entity, cursor, limit)`.
-    pub fn pull(&mut self, entity: Entity, cursor: Option<&str>, limit: u32) -> Result<Result<Page, PluginError>, CallError> {
-        self.call("pull", json_size, |store, bound| match bound {
-            Bound::Connector(c) => Some(c.weft_plugin_connector().call_pull(store, entity, cursor, limit)),
-            Bound::Transform(_) => None,
-        })
-        .map(|r| r.map_err(|e| self.scrub(e)))
+    pub fn pull(
+        &mut self,
+        entity: Entity,
+        cursor: Option<&str>,
+        limit: u32,
+    ) -> Result<Result<Page, PluginError>, CallError> {
+        self.call("pull", json_size, |store, instance| instance.pull(store, entity, cursor, limit))
+            .map(|r| r.map_err(|e| self.scrub(e)))
     }
 
     /// Connector `fetch(entity, ids)`.
-    pub fn fetch(&mut self, entity: Entity, ids: &[String]) -> Result<Vec<Result<Option<Record>, PluginError>>, CallError> {
-        self.call("fetch", json_size, |store, bound| match bound {
-            Bound::Connector(c) => Some(c.weft_plugin_connector().call_fetch(store, entity, ids)),
-            Bound::Transform(_) => None,
-        })
-        .map(|v| self.scrub_all(v))
+    pub fn fetch(
+        &mut self,
+        entity: Entity,
+        ids: &[String],
+    ) -> Result<Vec<Result<Option<Record>, PluginError>>, CallError> {
+        self.call("fetch", json_size, |store, instance| instance.fetch(store, entity, ids)).map(|v| self.scrub_all(v))
     }
 
     /// Connector `push(entity, records)`.
-    pub fn push(&mut self, entity: Entity, records: &[KeyedRecord]) -> Result<Vec<Result<Pushed, PluginError>>, CallError> {
-        self.call("push", json_size, |store, bound| match bound {
-            Bound::Connector(c) => Some(c.weft_plugin_connector().call_push(store, entity, records)),
-            Bound::Transform(_) => None,
-        })
-        .map(|v| self.scrub_all(v))
+    pub fn push(
+        &mut self,
+        entity: Entity,
+        records: &[KeyedRecord],
+    ) -> Result<Vec<Result<Pushed, PluginError>>, CallError> {
+        self.call("push", json_size, |store, instance| instance.push(store, entity, records)).map(|v| self.scrub_all(v))
     }
 
     /// Connector `parse-event(headers, body)`.
-    pub fn parse_event(&mut self, headers: &[(String, String)], body: &[u8]) -> Result<Result<Vec<ChangeEvent>, PluginError>, CallError> {
-        self.call("parse-event", json_size, |store, bound| match bound {
-            Bound::Connector(c) => Some(c.weft_plugin_connector().call_parse_event(store, headers, body)),
-            Bound::Transform(_) => None,
-        })
-        .map(|r| r.map_err(|e| self.scrub(e)))
+    pub fn parse_event(
+        &mut self,
+        headers: &[(String, String)],
+        body: &[u8],
+    ) -> Result<Result<Vec<ChangeEvent>, PluginError>, CallError> {
+        self.call("parse-event", json_size, |store, instance| instance.parse_event(store, headers, body))
+            .map(|r| r.map_err(|e| self.scrub(e)))
     }
 
     /// Transform `apply(records)`.
     pub fn apply(&mut self, records: &[Record]) -> Result<Vec<Result<Vec<Record>, PluginError>>, CallError> {
-        self.call("apply", json_size, |store, bound| match bound {
-            Bound::Transform(t) => Some(t.weft_plugin_transform().call_apply(store, records)),
-            Bound::Connector(_) => None,
-        })
-        .map(|v| self.scrub_all(v))
+        self.call("apply", json_size, |store, instance| instance.apply(store, records)).map(|v| self.scrub_all(v))
     }
 
     /// A plugin error with every secret value removed from its text.
@@ -379,13 +391,22 @@ impl PluginSession {
 }
 
 /// Classify a failed call from the error and what the limiter saw.
-fn classify(plugin: &str, function: &str, error: wasmtime::Error, state: &HostState, limits: &SessionLimits, redactor: &Redactor) -> CallError {
+fn classify(
+    plugin: &str,
+    function: &str,
+    error: wasmtime::Error,
+    state: &HostState,
+    limits: &SessionLimits,
+    redactor: &Redactor,
+) -> CallError {
     let (plugin, function) = (plugin.to_owned(), function.to_owned());
     if state.limiter.hit {
         return CallError::MemoryLimit { plugin, function, limit_mib: (limits.memory_bytes >> 20) as u64 };
     }
     match error.downcast_ref::<Trap>() {
-        Some(Trap::Interrupt) => CallError::Deadline { plugin, function, deadline_ms: limits.deadline.as_millis() as u64 },
+        Some(Trap::Interrupt) => {
+            CallError::Deadline { plugin, function, deadline_ms: limits.deadline.as_millis() as u64 }
+        }
         Some(Trap::StackOverflow) => CallError::StackOverflow { plugin, function },
         Some(trap) => CallError::Trap { plugin, function, message: trap.to_string() },
         None => {
@@ -418,7 +439,9 @@ fn json_size<T: serde::Serialize>(value: &T) -> u64 {
 /// Send what the plugin wrote to stdout/stderr since the last call to the log, line by line, redacted.
 fn flush_stdio(state: &mut HostState, redactor: &Redactor) {
     let id = state.plugin_id.clone();
-    for (stream, pipe, seen) in [("stdout", &state.stdout, &mut state.stdout_seen), ("stderr", &state.stderr, &mut state.stderr_seen)] {
+    for (stream, pipe, seen) in
+        [("stdout", &state.stdout, &mut state.stdout_seen), ("stderr", &state.stderr, &mut state.stderr_seen)]
+    {
         let contents = pipe.contents();
         if contents.len() <= *seen {
             continue;

@@ -30,7 +30,11 @@ fn default_max_delay_ms() -> u64 {
 
 impl Default for RetryPolicy {
     fn default() -> Self {
-        RetryPolicy { max_attempts: default_max_attempts(), base_ms: default_base_ms(), max_delay_ms: default_max_delay_ms() }
+        RetryPolicy {
+            max_attempts: default_max_attempts(),
+            base_ms: default_base_ms(),
+            max_delay_ms: default_max_delay_ms(),
+        }
     }
 }
 

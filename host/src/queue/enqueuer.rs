@@ -1,6 +1,6 @@
 //! Group commit: concurrent enqueue requests share one write transaction (one fsync).
 
-use super::Clock;
+use crate::clock::Clock;
 use crate::store::{EnqueueOutcome, NewJob, Store, StoreError};
 use std::sync::mpsc;
 use std::sync::Arc;

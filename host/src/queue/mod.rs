@@ -2,13 +2,12 @@
 //! exponential backoff and full jitter, dead-letter, pause/resume.
 
 mod backoff;
-mod clock;
 mod enqueuer;
 
 pub use backoff::RetryPolicy;
-pub use clock::{Clock, ManualClock, SystemClock};
 pub use enqueuer::Enqueuer;
 
+use crate::clock::Clock;
 use crate::store::{EnqueueOutcome, Job, JobError, NewJob, Store, StoreError};
 use std::sync::Arc;
 
@@ -68,7 +67,7 @@ impl Queue {
 
     /// The job succeeded.
     pub fn ack(&self, job: &Job) -> Result<(), StoreError> {
-        self.store.ack(job)
+        self.store.ack_all(std::slice::from_ref(job))
     }
 
     /// These jobs succeeded (one commit for all).

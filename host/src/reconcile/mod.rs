@@ -7,14 +7,17 @@
 //!
 //! Drift is not an error: a run that compared everything succeeds whatever it found.
 
-mod inventory;
-mod orders;
 pub mod schedule;
 
-use crate::config::{flow::SHOPIFY, FlowConfig, ObjectKind};
-use crate::flow::shopify_out::block_on;
-use crate::flow::FlowEngine;
+use crate::config::{Endpoint, FlowConfig};
+use crate::flow::base::block_on;
+use crate::flow::objects::{self, Reconcile};
+use crate::flow::{customer, inventory, order, FlowEngine};
+use crate::model::{Entity, Record};
+use crate::shopify::inventory::Level;
+use crate::shopify::ShopifyClient;
 use crate::store::{FlowReconcile, ReconcileReport};
+use serde_json::Value;
 
 /// What to reconcile.
 #[derive(Debug, Clone, Default)]
@@ -27,14 +30,12 @@ pub struct Options {
     pub trigger: String,
 }
 
-/// Whether a flow can be reconciled: inventory into Shopify, orders and customers either way.
+/// Ids asked per `fetch`.
+const FETCH_CHUNK: usize = 100;
+
+/// Whether a flow can be reconciled (see [`objects::reconcile`]).
 pub fn reconcilable(flow: &FlowConfig) -> bool {
-    let with_shopify = flow.from == SHOPIFY || flow.to == SHOPIFY;
-    match flow.object {
-        ObjectKind::Inventory => flow.to == SHOPIFY,
-        ObjectKind::Order | ObjectKind::Customer => with_shopify,
-        _ => false,
-    }
+    !matches!(objects::reconcile(flow), Reconcile::No(_))
 }
 
 /// Run a reconciliation, store its report and return it. `progress` gets one line per step.
@@ -46,7 +47,9 @@ pub fn run(engine: &FlowEngine, options: &Options, progress: &mut dyn FnMut(&str
         Some(name) => {
             let flow = config.flows.get(name).ok_or_else(|| format!("no flow `{name}`"))?;
             if !reconcilable(flow) {
-                return Err(format!("flow `{name}` cannot be reconciled (inventory into Shopify, orders and customers can)"));
+                return Err(format!(
+                    "flow `{name}` cannot be reconciled (inventory into Shopify, orders and customers can)"
+                ));
             }
             vec![(name, flow)]
         }
@@ -55,48 +58,164 @@ pub fn run(engine: &FlowEngine, options: &Options, progress: &mut dyn FnMut(&str
     if flows.is_empty() {
         return Err("no flow to reconcile (inventory into Shopify, orders, customers)".into());
     }
-    let mut report = ReconcileReport { started_ms: crate::flow::journal::now_ms(), trigger: options.trigger.clone(), ..Default::default() };
+    let clock = engine.queue().clock();
+    let mut report =
+        ReconcileReport { started_ms: clock.now_ms(), trigger: options.trigger.clone(), ..Default::default() };
     let mut shopify_levels = None;
     let mut healed = 0;
     for (name, flow) in flows {
         progress(&format!("reconcile {name}: reading the ERP from scratch"));
-        let result = match flow.object {
-            ObjectKind::Inventory => {
-                if shopify_levels.is_none() {
+        let result = match objects::reconcile(flow) {
+            Reconcile::Levels => {
+                let levels = shopify_levels.get_or_insert_with(|| {
                     progress("reading Shopify's inventory levels (bulk operation)");
-                    let levels = block_on(crate::shopify::inventory::all_levels_bulk(client)).map_err(|e| format!("Shopify inventory: {e}"));
+                    let levels = block_on(crate::shopify::inventory::all_levels_bulk(client))
+                        .map_err(|e| format!("Shopify inventory: {e}"));
                     if let Ok(l) = &levels {
                         progress(&format!("read {} Shopify levels", l.len()));
                     }
-                    shopify_levels = Some(levels);
-                }
-                match shopify_levels.as_ref() {
-                    Some(Ok(levels)) => inventory::reconcile(engine, name, flow, levels, options.heal, progress).map(|(r, n)| {
+                    levels
+                });
+                match levels {
+                    Ok(levels) => levels_of(engine, name, flow, levels, options.heal, progress).map(|(r, n)| {
                         healed += n;
                         r
                     }),
-                    Some(Err(e)) => Err(e.clone()),
-                    None => Err("no Shopify levels".into()),
+                    Err(e) => Err(e.clone()),
                 }
             }
-            ObjectKind::Order => orders::orders(engine, client, name, flow, progress),
-            _ => orders::customers(engine, client, name, flow, progress),
+            Reconcile::OrderTotals => order_totals(engine, client, name, flow, progress),
+            Reconcile::CustomerCounts => customer_counts(engine, client, name, flow, progress),
+            Reconcile::No(why) => Err(why.to_owned()),
         };
         let section = result.unwrap_or_else(|error| {
             progress(&format!("reconcile {name}: failed: {error}"));
-            FlowReconcile { flow: name.clone(), object: object_name(flow.object), error: Some(error), ..Default::default() }
+            FlowReconcile {
+                flow: name.clone(),
+                object: flow.object.name().to_owned(),
+                error: Some(error),
+                ..Default::default()
+            }
         });
         add_to_summary(&mut report, &section);
         report.flows.push(section);
     }
     report.healed = options.heal.then_some(healed);
-    report.finished_ms = crate::flow::journal::now_ms();
+    report.finished_ms = clock.now_ms();
     report.id = engine.queue().store().add_reconcile_report(&report).map_err(|e| e.to_string())?;
     Ok(report)
 }
 
-fn object_name(object: ObjectKind) -> String {
-    serde_json::to_value(object).ok().and_then(|v| v.as_str().map(str::to_owned)).unwrap_or_default()
+/// One inventory flow: the levels it computes from the ERP read from scratch against Shopify's;
+/// with `heal`, one correction job per level that differs. Returns the section and the number of
+/// corrections enqueued.
+fn levels_of(
+    engine: &FlowEngine,
+    name: &str,
+    flow: &FlowConfig,
+    shopify: &[Level],
+    heal: bool,
+    progress: &mut dyn FnMut(&str),
+) -> Result<(FlowReconcile, usize), String> {
+    let mut last = 0;
+    let (erp, rejected) = engine.inventory_from_scratch(name, &mut |n| {
+        if n >= last + 1_000 {
+            last = n;
+            progress(&format!("reconcile {name}: {n} ERP records read"));
+        }
+    })?;
+    progress(&format!("reconcile {name}: {} ERP levels computed ({rejected} rejected)", erp.len()));
+    let (section, to_heal) = inventory::reconcile::compare(name, flow, &erp, rejected, shopify);
+    progress(&format!(
+        "reconcile {name}: {} compared, {} drifted, {} ERP only, {} Shopify only",
+        section.compared,
+        section.drift.len(),
+        section.erp_only.len(),
+        section.shopify_only.len()
+    ));
+    if !heal {
+        return Ok((section, 0));
+    }
+    let jobs = inventory::reconcile::corrections(engine.queue().store(), name, &to_heal)?;
+    engine.queue().enqueue(jobs).map_err(|e| e.to_string())?;
+    Ok((section, to_heal.len()))
+}
+
+/// The ERP connection of a flow with Shopify on one side.
+fn erp_side(flow: &FlowConfig) -> &Endpoint {
+    if flow.from.is_shopify() {
+        &flow.to
+    } else {
+        &flow.from
+    }
+}
+
+/// Shopify's side of a bulk export.
+fn bulk(client: &ShopifyClient, query: &str) -> Result<Vec<Value>, String> {
+    block_on(crate::shopify::bulk::export(
+        client,
+        query,
+        std::time::Duration::from_millis(250),
+        std::time::Duration::from_secs(600),
+    ))
+    .map_err(|e| format!("Shopify: {e}"))
+}
+
+/// The ERP's records of `entity` for a flow: from scratch when the ERP is the source, else the
+/// ones it has of `shopify_ids`.
+fn erp_records(
+    engine: &FlowEngine,
+    flow: &FlowConfig,
+    entity: Entity,
+    shopify_ids: &[String],
+    progress: &mut dyn FnMut(&str),
+) -> Result<Vec<Record>, String> {
+    if !flow.from.is_shopify() {
+        let snapshot = engine.read_from_scratch(flow, &flow.from, entity, &mut |_| {})?;
+        return Ok(snapshot.transformed.into_iter().map(|(_, r)| r).collect());
+    }
+    let mut out = Vec::new();
+    for (i, chunk) in shopify_ids.chunks(FETCH_CHUNK).enumerate() {
+        out.extend(engine.fetch_from(erp_side(flow), entity, chunk)?.into_iter().flatten());
+        progress(&format!(
+            "fetched {} of {} from {}",
+            ((i + 1) * FETCH_CHUNK).min(shopify_ids.len()),
+            shopify_ids.len(),
+            erp_side(flow)
+        ));
+    }
+    Ok(out)
+}
+
+/// One order flow: orders per day (count, total) on both sides.
+fn order_totals(
+    engine: &FlowEngine,
+    client: &ShopifyClient,
+    name: &str,
+    flow: &FlowConfig,
+    progress: &mut dyn FnMut(&str),
+) -> Result<FlowReconcile, String> {
+    progress(&format!("reconcile {name}: reading Shopify's orders (bulk operation)"));
+    let exported = bulk(client, order::reconcile::SHOPIFY_QUERY)?;
+    let shopify = order::reconcile::shopify_side(flow, erp_side(flow).name(), &exported);
+    let ids: Vec<String> = shopify.iter().filter_map(|o| o["id"].as_str().map(str::to_owned)).collect();
+    let erp = erp_records(engine, flow, Entity::Order, &ids, progress)?;
+    Ok(order::reconcile::compare(name, &shopify, &erp))
+}
+
+/// One customer flow: customer counts on both sides.
+fn customer_counts(
+    engine: &FlowEngine,
+    client: &ShopifyClient,
+    name: &str,
+    flow: &FlowConfig,
+    progress: &mut dyn FnMut(&str),
+) -> Result<FlowReconcile, String> {
+    progress(&format!("reconcile {name}: reading Shopify's customers (bulk operation)"));
+    let exported = bulk(client, customer::reconcile::SHOPIFY_QUERY)?;
+    let ids: Vec<String> = exported.iter().filter_map(|c| c["id"].as_str().map(str::to_owned)).collect();
+    let erp = erp_records(engine, flow, Entity::Customer, &ids, progress)?;
+    Ok(customer::reconcile::compare(name, ids.len(), &erp))
 }
 
 fn add_to_summary(report: &mut ReconcileReport, f: &FlowReconcile) {
@@ -130,16 +249,33 @@ pub fn summary_lines(report: &ReconcileReport) -> Vec<String> {
             out.push(format!("  {}: failed: {e}", f.flow));
         }
         for d in &f.drift {
-            out.push(format!("  {} drift {} at {}: ERP {} Shopify {} ({:+})", f.flow, d.sku, d.location, opt(d.erp_available), opt(d.shopify_available), d.difference));
+            out.push(format!(
+                "  {} drift {} at {}: ERP {} Shopify {} ({:+})",
+                f.flow,
+                d.sku,
+                d.location,
+                opt(d.erp_available),
+                opt(d.shopify_available),
+                d.difference
+            ));
         }
         for d in &f.erp_only {
             out.push(format!("  {} ERP only {} at {}: ERP {}", f.flow, d.sku, d.location, opt(d.erp_available)));
         }
         for d in &f.shopify_only {
-            out.push(format!("  {} Shopify only {} at {}: Shopify {}", f.flow, d.sku, d.location, opt(d.shopify_available)));
+            out.push(format!(
+                "  {} Shopify only {} at {}: Shopify {}",
+                f.flow,
+                d.sku,
+                d.location,
+                opt(d.shopify_available)
+            ));
         }
         for day in f.order_days.iter().filter(|d| !d.matches()) {
-            out.push(format!("  {} orders {}: ERP {} ({}) Shopify {} ({})", f.flow, day.day, day.erp_count, day.erp_total, day.shopify_count, day.shopify_total));
+            out.push(format!(
+                "  {} orders {}: ERP {} ({}) Shopify {} ({})",
+                f.flow, day.day, day.erp_count, day.erp_total, day.shopify_count, day.shopify_total
+            ));
         }
         if let Some((erp, shop)) = f.customers.filter(|(a, b)| a != b) {
             out.push(format!("  {} customers: ERP {erp} Shopify {shop}", f.flow));

@@ -13,9 +13,14 @@ use std::time::Duration;
 const TICK_KEY: &str = "@reconcile";
 
 /// Start the thread if the config has a schedule; it stops when `stop` is set.
-pub fn spawn(engine: Arc<FlowEngine>, stop: Arc<AtomicBool>, runtime: tokio::runtime::Handle) -> Result<Option<std::thread::JoinHandle<()>>, String> {
+pub fn spawn(
+    engine: Arc<FlowEngine>,
+    stop: Arc<AtomicBool>,
+    runtime: tokio::runtime::Handle,
+) -> Result<Option<std::thread::JoinHandle<()>>, String> {
     let Some(cron) = engine.config().reconcile.schedule.clone() else { return Ok(None) };
-    let schedule = Schedule::Cron(Box::new(cron::Schedule::from_str(&cron).map_err(|e| format!("reconcile.schedule: {e}"))?));
+    let schedule =
+        Schedule::Cron(Box::new(cron::Schedule::from_str(&cron).map_err(|e| format!("reconcile.schedule: {e}"))?));
     let heal = engine.config().reconcile.heal;
     let thread = std::thread::Builder::new()
         .name("weft-reconcile".into())
@@ -32,7 +37,11 @@ pub fn spawn(engine: Arc<FlowEngine>, stop: Arc<AtomicBool>, runtime: tokio::run
                     let _ = store.set_last_tick(TICK_KEY, now);
                     let options = Options { flow: None, heal, trigger: "schedule".into() };
                     match super::run(&engine, &options, &mut |line| tracing::info!("{line}")) {
-                        Ok(report) => tracing::info!(report = report.id, drifted = report.summary.drifted, "scheduled reconciliation done"),
+                        Ok(report) => tracing::info!(
+                            report = report.id,
+                            drifted = report.summary.drifted,
+                            "scheduled reconciliation done"
+                        ),
                         Err(e) => tracing::error!("scheduled reconciliation could not run: {e}"),
                     }
                 }

@@ -26,7 +26,11 @@ fn query(parts: &Parts) -> HashMap<String, String> {
 pub(super) fn authorized(state: &ServerState, peer: SocketAddr, parts: &Parts) -> bool {
     match &state.admin_token {
         Some(token) => {
-            let given = parts.headers.get("authorization").and_then(|v| v.to_str().ok()).and_then(|v| v.strip_prefix("Bearer "));
+            let given = parts
+                .headers
+                .get("authorization")
+                .and_then(|v| v.to_str().ok())
+                .and_then(|v| v.strip_prefix("Bearer "));
             given.is_some_and(|g| constant_time_eq(g.as_bytes(), token.expose().as_bytes()))
         }
         None => peer.ip().is_loopback(),
@@ -67,14 +71,28 @@ fn page_size(q: &HashMap<String, String>) -> Result<usize, String> {
 
 fn run_filter(q: &HashMap<String, String>) -> Result<RunFilter, String> {
     let status = match q.get("status") {
-        Some(s) => Some(serde_json::from_value::<RunStatus>(json!(s)).map_err(|_| format!("unknown status `{s}` (running, succeeded, partial, failed)"))?),
+        Some(s) => Some(
+            serde_json::from_value::<RunStatus>(json!(s))
+                .map_err(|_| format!("unknown status `{s}` (running, succeeded, partial, failed)"))?,
+        ),
         None => None,
     };
-    Ok(RunFilter { flow: q.get("flow").cloned(), status, trigger: q.get("trigger").cloned(), before: number(q, "before")? })
+    Ok(RunFilter {
+        flow: q.get("flow").cloned(),
+        status,
+        trigger: q.get("trigger").cloned(),
+        before: number(q, "before")?,
+    })
 }
 
 /// Route `/api/...` (`path` is what follows `api`).
-pub async fn handle(state: &ServerState, peer: SocketAddr, parts: &Parts, path: &[&str], body: Bytes) -> Response<Full<Bytes>> {
+pub async fn handle(
+    state: &ServerState,
+    peer: SocketAddr,
+    parts: &Parts,
+    path: &[&str],
+    body: Bytes,
+) -> Response<Full<Bytes>> {
     if !authorized(state, peer, parts) {
         return error_response(StatusCode::UNAUTHORIZED, "admin API: missing or wrong bearer token");
     }
@@ -85,7 +103,13 @@ pub async fn handle(state: &ServerState, peer: SocketAddr, parts: &Parts, path: 
     }
 }
 
-async fn route(state: &ServerState, method: &str, path: &[&str], q: &HashMap<String, String>, body: Bytes) -> Result<Response<Full<Bytes>>, String> {
+async fn route(
+    state: &ServerState,
+    method: &str,
+    path: &[&str],
+    q: &HashMap<String, String>,
+    body: Bytes,
+) -> Result<Response<Full<Bytes>>, String> {
     let engine = &state.engine;
     let queue = engine.queue();
     let store = queue.store();

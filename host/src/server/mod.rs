@@ -33,7 +33,9 @@ pub struct ServerState {
 pub fn json_response(status: StatusCode, body: Value) -> Response<Full<Bytes>> {
     let mut response = Response::new(Full::new(Bytes::from(body.to_string())));
     *response.status_mut() = status;
-    response.headers_mut().insert(hyper::header::CONTENT_TYPE, hyper::header::HeaderValue::from_static("application/json"));
+    response
+        .headers_mut()
+        .insert(hyper::header::CONTENT_TYPE, hyper::header::HeaderValue::from_static("application/json"));
     response
 }
 
@@ -43,7 +45,11 @@ pub fn error_response(status: StatusCode, message: &str) -> Response<Full<Bytes>
 }
 
 /// Route one request.
-pub async fn handle(state: Arc<ServerState>, peer: SocketAddr, req: Request<Incoming>) -> Result<Response<Full<Bytes>>, std::convert::Infallible> {
+pub async fn handle(
+    state: Arc<ServerState>,
+    peer: SocketAddr,
+    req: Request<Incoming>,
+) -> Result<Response<Full<Bytes>>, std::convert::Infallible> {
     let (parts, body) = req.into_parts();
     let body = match Limited::new(body, MAX_BODY_BYTES).collect().await {
         Ok(collected) => collected.to_bytes(),
@@ -57,7 +63,8 @@ pub async fn handle(state: Arc<ServerState>, peer: SocketAddr, req: Request<Inco
         ("POST", ["webhooks", connection]) => webhooks::erp(&state, connection, &parts.headers, body).await,
         ("GET", ["metrics"]) => scrape::metrics(&state, peer, &parts),
         (_, ["api", ..]) => admin::handle(&state, peer, &parts, &segments[1..], body).await,
-        ("GET", _) => dashboard::asset(path.trim_matches('/')).unwrap_or_else(|| error_response(StatusCode::NOT_FOUND, "no such route")),
+        ("GET", _) => dashboard::asset(path.trim_matches('/'))
+            .unwrap_or_else(|| error_response(StatusCode::NOT_FOUND, "no such route")),
         _ => error_response(StatusCode::NOT_FOUND, "no such route"),
     };
     Ok(response)

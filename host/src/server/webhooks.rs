@@ -86,11 +86,11 @@ pub async fn erp(state: &ServerState, connection: &str, headers: &HeaderMap, bod
         Ok(Ok(jobs)) => jobs,
         Ok(Err(e)) if !e.retryable => {
             state.engine.metrics().webhook_rejected(connection);
-            tracing::warn!(connection, class = e.class, "ERP webhook rejected: {}", e.message);
+            tracing::warn!(connection, class = %e.class, "ERP webhook rejected: {}", e.message);
             return error_response(StatusCode::BAD_REQUEST, &e.message);
         }
         Ok(Err(e)) => {
-            tracing::error!(connection, class = e.class, "ERP webhook not decoded: {}", e.message);
+            tracing::error!(connection, class = %e.class, "ERP webhook not decoded: {}", e.message);
             return error_response(StatusCode::SERVICE_UNAVAILABLE, &e.message);
         }
         Err(e) => {

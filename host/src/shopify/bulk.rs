@@ -10,13 +10,26 @@ use std::time::{Duration, Instant};
 
 /// Runs `query` (a bulk query: connections without `first`) and returns its JSONL lines.
 /// Nested connection nodes come as their own lines carrying `__parentId`.
-pub async fn export(client: &ShopifyClient, query: &str, poll_every: Duration, give_up_after: Duration) -> Result<Vec<Json>, ShopifyError> {
-    let data = client.execute(&queries::BULK_OPERATION_RUN_QUERY, json!({"query": query}), Priority::Backfill).await?.data;
+pub async fn export(
+    client: &ShopifyClient,
+    query: &str,
+    poll_every: Duration,
+    give_up_after: Duration,
+) -> Result<Vec<Json>, ShopifyError> {
+    let data =
+        client.execute(&queries::BULK_OPERATION_RUN_QUERY, json!({"query": query}), Priority::Backfill).await?.data;
     let payload = &data["bulkOperationRunQuery"];
     if let Some(e) = RecordError::list(&payload["userErrors"]).into_iter().next() {
-        return Err(ShopifyError::GraphQl { code: e.code.clone().unwrap_or_else(|| "INVALID".into()), message: e.message, errors: payload["userErrors"].clone() });
+        return Err(ShopifyError::GraphQl {
+            code: e.code.clone().unwrap_or_else(|| "INVALID".into()),
+            message: e.message,
+            errors: payload["userErrors"].clone(),
+        });
     }
-    let id = payload["bulkOperation"]["id"].as_str().ok_or_else(|| ShopifyError::Decode("no bulk operation id".into()))?.to_string();
+    let id = payload["bulkOperation"]["id"]
+        .as_str()
+        .ok_or_else(|| ShopifyError::Decode("no bulk operation id".into()))?
+        .to_string();
     let started = Instant::now();
     let url = loop {
         let data = client.execute(&queries::BULK_OPERATION, json!({"id": id}), Priority::Backfill).await?.data;
@@ -25,7 +38,11 @@ pub async fn export(client: &ShopifyClient, query: &str, poll_every: Duration, g
             Some("COMPLETED") => break op["url"].as_str().map(str::to_string),
             Some("FAILED" | "CANCELED" | "EXPIRED") => {
                 let code = op["errorCode"].as_str().unwrap_or("FAILED").to_string();
-                return Err(ShopifyError::GraphQl { message: format!("bulk operation {id} ended {}", op["status"]), code, errors: Json::Null });
+                return Err(ShopifyError::GraphQl {
+                    message: format!("bulk operation {id} ended {}", op["status"]),
+                    code,
+                    errors: Json::Null,
+                });
             }
             _ if started.elapsed() > give_up_after => return Err(ShopifyError::Timeout(give_up_after)),
             _ => tokio::time::sleep(poll_every).await,
@@ -34,5 +51,8 @@ pub async fn export(client: &ShopifyClient, query: &str, poll_every: Duration, g
     // No url: the export matched nothing.
     let Some(url) = url else { return Ok(Vec::new()) };
     let text = client.download(&url).await?;
-    text.lines().filter(|l| !l.trim().is_empty()).map(|l| serde_json::from_str(l).map_err(|e| ShopifyError::Decode(format!("bad JSONL line: {e}")))).collect()
+    text.lines()
+        .filter(|l| !l.trim().is_empty())
+        .map(|l| serde_json::from_str(l).map_err(|e| ShopifyError::Decode(format!("bad JSONL line: {e}"))))
+        .collect()
 }

@@ -147,7 +147,13 @@ impl ShopifyClient {
     }
 
     /// Like [`ShopifyClient::execute`] with an explicit retry policy.
-    pub async fn execute_with(&self, op: &Operation, variables: Json, priority: Priority, retry: Retry) -> Result<Response, ShopifyError> {
+    pub async fn execute_with(
+        &self,
+        op: &Operation,
+        variables: Json,
+        priority: Priority,
+        retry: Retry,
+    ) -> Result<Response, ShopifyError> {
         let body = json!({"query": op.document, "variables": variables, "operationName": op.name});
         let config = &self.inner.config;
         let mut attempt = 0;
@@ -159,14 +165,20 @@ impl ShopifyClient {
             let error = match result {
                 Ok((response, Some(cost))) => {
                     self.inner.budget.observe(op.name, reservation, &cost);
-                    self.inner.cost_spent.fetch_add(cost.actual.unwrap_or(0.0).max(0.0).round() as u64, Ordering::Relaxed);
+                    self.inner
+                        .cost_spent
+                        .fetch_add(cost.actual.unwrap_or(0.0).max(0.0).round() as u64, Ordering::Relaxed);
                     self.inner.cost_available.store(cost.currently_available.max(0.0) as u64, Ordering::Relaxed);
                     match response {
                         Ok(data) => return Ok(Response { data, cost: Some(cost) }),
                         Err(Throttled) => {
                             self.inner.throttled.fetch_add(1, Ordering::Relaxed);
                             throttled_in_a_row += 1;
-                            tracing::debug!(operation = op.name, available = cost.currently_available, "THROTTLED; waiting for the bucket");
+                            tracing::debug!(
+                                operation = op.name,
+                                available = cost.currently_available,
+                                "THROTTLED; waiting for the bucket"
+                            );
                             // The budget now knows the bucket is low and makes the retry wait.
                             if throttled_in_a_row >= config.max_attempts.max(1) * 4 {
                                 return Err(ShopifyError::Throttled { attempts: throttled_in_a_row });
@@ -195,14 +207,16 @@ impl ShopifyClient {
             }
             self.inner.retries.fetch_add(1, Ordering::Relaxed);
             tracing::debug!(operation = op.name, attempt, error = %error, "retrying Shopify call");
-            let pause = full_jitter(config.backoff_base, config.backoff_cap, attempt - 1).max(error.retry_after().unwrap_or_default());
+            let pause = full_jitter(config.backoff_base, config.backoff_cap, attempt - 1)
+                .max(error.retry_after().unwrap_or_default());
             tokio::time::sleep(pause).await;
         }
     }
 
     /// GETs a URL Shopify handed out (bulk results); no access token is sent.
     pub async fn download(&self, url: &str) -> Result<String, ShopifyError> {
-        let response = self.inner.http.get(url).send().await.map_err(|e| ShopifyError::Transport(e.without_url().to_string()))?;
+        let response =
+            self.inner.http.get(url).send().await.map_err(|e| ShopifyError::Transport(e.without_url().to_string()))?;
         let status = response.status().as_u16();
         if status != 200 {
             return Err(ShopifyError::Http { status, body: String::new(), retry_after: None });
@@ -216,7 +230,8 @@ impl ShopifyClient {
         let mut token = reqwest::header::HeaderValue::from_str(self.inner.config.access_token.expose())
             .map_err(|_| ShopifyError::Decode("the access token contains characters not allowed in a header".into()))?;
         token.set_sensitive(true);
-        let sent = self.inner.http.post(&self.inner.url).header("x-shopify-access-token", token).json(body).send().await;
+        let sent =
+            self.inner.http.post(&self.inner.url).header("x-shopify-access-token", token).json(body).send().await;
         let response = sent.map_err(|e| {
             if e.is_timeout() {
                 ShopifyError::Timeout(self.inner.config.request_timeout)
@@ -249,7 +264,8 @@ impl ShopifyClient {
             }
             return Err(ShopifyError::Http { status, body, retry_after });
         }
-        let value: Json = serde_json::from_str(&text).map_err(|e| ShopifyError::Decode(format!("invalid JSON: {e}")))?;
+        let value: Json =
+            serde_json::from_str(&text).map_err(|e| ShopifyError::Decode(format!("invalid JSON: {e}")))?;
         let cost = value.get("extensions").and_then(Cost::from_extensions);
         let errors = value.get("errors").and_then(Json::as_array).cloned().unwrap_or_default();
         let code_of = |e: &Json| e.pointer("/extensions/code").and_then(Json::as_str).unwrap_or("").to_string();
@@ -263,7 +279,11 @@ impl ShopifyClient {
                 errors: Json::Array(errors.clone()),
             });
         }
-        let data = value.get("data").cloned().filter(|d| !d.is_null()).ok_or_else(|| ShopifyError::Decode("no data".into()))?;
+        let data = value
+            .get("data")
+            .cloned()
+            .filter(|d| !d.is_null())
+            .ok_or_else(|| ShopifyError::Decode("no data".into()))?;
         Ok((Ok(data), cost))
     }
 }

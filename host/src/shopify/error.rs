@@ -68,7 +68,14 @@ impl RecordError {
             .into_iter()
             .flatten()
             .map(|e| RecordError {
-                field: e.get("field").and_then(Json::as_array).into_iter().flatten().filter_map(Json::as_str).map(str::to_string).collect(),
+                field: e
+                    .get("field")
+                    .and_then(Json::as_array)
+                    .into_iter()
+                    .flatten()
+                    .filter_map(Json::as_str)
+                    .map(str::to_string)
+                    .collect(),
                 message: e.get("message").and_then(Json::as_str).unwrap_or("").to_string(),
                 code: e.get("code").and_then(Json::as_str).map(str::to_string),
             })

@@ -66,7 +66,9 @@ pub fn batch_key(req: &SetQuantities<'_>, batch: &[&QuantitySet]) -> String {
     h.update([0]);
     h.update(req.reason.as_bytes());
     for q in batch {
-        h.update(format!("\0{}\0{}\0{}\0{:?}", q.inventory_item_id, q.location_id, q.quantity, q.change_from).as_bytes());
+        h.update(
+            format!("\0{}\0{}\0{}\0{:?}", q.inventory_item_id, q.location_id, q.quantity, q.change_from).as_bytes(),
+        );
     }
     let digest = h.finalize();
     let hex: String = digest.iter().take(20).map(|b| format!("{b:02x}")).collect();
@@ -74,10 +76,18 @@ pub fn batch_key(req: &SetQuantities<'_>, batch: &[&QuantitySet]) -> String {
 }
 
 /// Sets every quantity; returns one outcome per input record, in input order.
-pub async fn set_quantities(client: &ShopifyClient, req: &SetQuantities<'_>, items: &[QuantitySet]) -> Vec<Result<(), WriteError>> {
-    let batches: Vec<Vec<usize>> = (0..items.len()).collect::<Vec<_>>().chunks(MAX_BATCH).map(<[usize]>::to_vec).collect();
-    let results: Vec<Vec<(usize, Result<(), WriteError>)>> =
-        stream::iter(batches).map(|batch| send_isolating(client, req, items, batch)).buffer_unordered(CONCURRENCY).collect().await;
+pub async fn set_quantities(
+    client: &ShopifyClient,
+    req: &SetQuantities<'_>,
+    items: &[QuantitySet],
+) -> Vec<Result<(), WriteError>> {
+    let batches: Vec<Vec<usize>> =
+        (0..items.len()).collect::<Vec<_>>().chunks(MAX_BATCH).map(<[usize]>::to_vec).collect();
+    let results: Vec<Vec<(usize, Result<(), WriteError>)>> = stream::iter(batches)
+        .map(|batch| send_isolating(client, req, items, batch))
+        .buffer_unordered(CONCURRENCY)
+        .collect()
+        .await;
     let mut out: Vec<Result<(), WriteError>> = (0..items.len()).map(|_| Ok(())).collect();
     for (i, r) in results.into_iter().flatten() {
         out[i] = r;
@@ -86,7 +96,12 @@ pub async fn set_quantities(client: &ShopifyClient, req: &SetQuantities<'_>, ite
 }
 
 /// Sends a batch; records Shopify rejects are taken out and the rest is sent again.
-async fn send_isolating(client: &ShopifyClient, req: &SetQuantities<'_>, items: &[QuantitySet], mut batch: Vec<usize>) -> Vec<(usize, Result<(), WriteError>)> {
+async fn send_isolating(
+    client: &ShopifyClient,
+    req: &SetQuantities<'_>,
+    items: &[QuantitySet],
+    mut batch: Vec<usize>,
+) -> Vec<(usize, Result<(), WriteError>)> {
     let mut done = Vec::new();
     while !batch.is_empty() {
         match send(client, req, items, &batch).await {
@@ -94,9 +109,16 @@ async fn send_isolating(client: &ShopifyClient, req: &SetQuantities<'_>, items: 
                 done.extend(batch.drain(..).map(|i| (i, Ok(()))));
             }
             Ok(errors) => {
-                let located: Vec<(usize, RecordError)> = errors.iter().filter_map(|e| e.index_in("quantities").filter(|p| *p < batch.len()).map(|p| (p, e.clone()))).collect();
+                let located: Vec<(usize, RecordError)> = errors
+                    .iter()
+                    .filter_map(|e| e.index_in("quantities").filter(|p| *p < batch.len()).map(|p| (p, e.clone())))
+                    .collect();
                 if located.len() < errors.len() {
-                    let e = errors.iter().find(|e| e.index_in("quantities").is_none()).cloned().unwrap_or_else(|| errors[0].clone());
+                    let e = errors
+                        .iter()
+                        .find(|e| e.index_in("quantities").is_none())
+                        .cloned()
+                        .unwrap_or_else(|| errors[0].clone());
                     if batch.len() == 1 {
                         done.push((batch[0], Err(WriteError::Record(e))));
                         batch.clear();
@@ -135,7 +157,12 @@ async fn send_isolating(client: &ShopifyClient, req: &SetQuantities<'_>, items: 
 }
 
 /// One `inventorySetQuantities` call; Ok(user errors).
-async fn send(client: &ShopifyClient, req: &SetQuantities<'_>, items: &[QuantitySet], batch: &[usize]) -> Result<Vec<RecordError>, ShopifyError> {
+async fn send(
+    client: &ShopifyClient,
+    req: &SetQuantities<'_>,
+    items: &[QuantitySet],
+    batch: &[usize],
+) -> Result<Vec<RecordError>, ShopifyError> {
     let records: Vec<&QuantitySet> = batch.iter().map(|i| &items[*i]).collect();
     let quantities: Vec<Json> = records
         .iter()
@@ -147,13 +174,21 @@ async fn send(client: &ShopifyClient, req: &SetQuantities<'_>, items: &[Quantity
     }
     let variables = json!({"input": input, "key": batch_key(req, &records)});
     let response = client.execute(&queries::INVENTORY_SET_QUANTITIES, variables, Priority::Inventory).await?;
-    let payload = response.data.get("inventorySetQuantities").ok_or_else(|| ShopifyError::Decode("no inventorySetQuantities payload".into()))?;
+    let payload = response
+        .data
+        .get("inventorySetQuantities")
+        .ok_or_else(|| ShopifyError::Decode("no inventorySetQuantities payload".into()))?;
     Ok(RecordError::list(&payload["userErrors"]))
 }
 
 /// Stocks `inventory_item_id` at `location_id` with `available` units (for an item Shopify does
 /// not stock there yet).
-pub async fn activate(client: &ShopifyClient, inventory_item_id: &str, location_id: &str, available: i64) -> Result<(), WriteError> {
+pub async fn activate(
+    client: &ShopifyClient,
+    inventory_item_id: &str,
+    location_id: &str,
+    available: i64,
+) -> Result<(), WriteError> {
     let digest = Sha256::digest(format!("activate\0{inventory_item_id}\0{location_id}\0{available}").as_bytes());
     let key: String = digest.iter().take(20).map(|b| format!("{b:02x}")).collect();
     let vars = json!({"inventoryItemId": inventory_item_id, "locationId": location_id, "available": available, "key": format!("weft-act-{key}")});
@@ -168,7 +203,8 @@ pub async fn activate(client: &ShopifyClient, inventory_item_id: &str, location_
 /// was not stocked; a location already stocked keeps its quantities). Activation is idempotent,
 /// so a retried call changes nothing more.
 pub async fn stock_at(client: &ShopifyClient, inventory_item_id: &str, locations: &[String]) -> Result<(), WriteError> {
-    let updates: Vec<serde_json::Value> = locations.iter().map(|l| json!({"locationId": l, "activate": true})).collect();
+    let updates: Vec<serde_json::Value> =
+        locations.iter().map(|l| json!({"locationId": l, "activate": true})).collect();
     let vars = json!({"inventoryItemId": inventory_item_id, "inventoryItemUpdates": updates});
     let data = client.execute(&queries::INVENTORY_BULK_TOGGLE_ACTIVATION, vars, Priority::Inventory).await?.data;
     match RecordError::list(&data["inventoryBulkToggleActivation"]["userErrors"]).into_iter().next() {
@@ -190,8 +226,22 @@ pub struct Level {
 impl Level {
     /// A level from an `InventoryLevel` node with `location { id }` and `quantities`.
     fn from_node(sku: &str, item: &str, node: &Json) -> Option<Level> {
-        let q = |name: &str| node["quantities"].as_array().into_iter().flatten().find(|q| q["name"] == name).and_then(|q| q["quantity"].as_i64()).unwrap_or(0);
-        Some(Level { sku: sku.to_owned(), inventory_item_id: item.to_owned(), location_id: node["location"]["id"].as_str()?.to_owned(), available: q("available"), on_hand: q("on_hand") })
+        let q = |name: &str| {
+            node["quantities"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .find(|q| q["name"] == name)
+                .and_then(|q| q["quantity"].as_i64())
+                .unwrap_or(0)
+        };
+        Some(Level {
+            sku: sku.to_owned(),
+            inventory_item_id: item.to_owned(),
+            location_id: node["location"]["id"].as_str()?.to_owned(),
+            available: q("available"),
+            on_hand: q("on_hand"),
+        })
     }
 }
 
@@ -199,9 +249,14 @@ impl Level {
 /// (no per-item query cost: the way to get a baseline for a large initial sync).
 pub async fn all_levels_bulk(client: &ShopifyClient) -> Result<Vec<Level>, ShopifyError> {
     let query = "{ inventoryItems { edges { node { id sku inventoryLevels { edges { node { location { id } quantities(names: [\"available\", \"on_hand\"]) { name quantity } } } } } } } }";
-    let lines = super::bulk::export(client, query, std::time::Duration::from_millis(250), std::time::Duration::from_secs(600)).await?;
-    let skus: std::collections::HashMap<&str, &str> =
-        lines.iter().filter(|l| l.get("__parentId").is_none()).filter_map(|l| Some((l["id"].as_str()?, l["sku"].as_str().unwrap_or("")))).collect();
+    let lines =
+        super::bulk::export(client, query, std::time::Duration::from_millis(250), std::time::Duration::from_secs(600))
+            .await?;
+    let skus: std::collections::HashMap<&str, &str> = lines
+        .iter()
+        .filter(|l| l.get("__parentId").is_none())
+        .filter_map(|l| Some((l["id"].as_str()?, l["sku"].as_str().unwrap_or(""))))
+        .collect();
     Ok(lines
         .iter()
         .filter_map(|l| {
@@ -213,10 +268,18 @@ pub async fn all_levels_bulk(client: &ShopifyClient) -> Result<Vec<Level>, Shopi
 
 /// The levels of an item stocked at more locations than the first page of
 /// [`read_skus`] holds, from `after` on.
-async fn more_levels(client: &ShopifyClient, sku: &str, item: &str, mut after: Json) -> Result<Vec<Level>, ShopifyError> {
+async fn more_levels(
+    client: &ShopifyClient,
+    sku: &str,
+    item: &str,
+    mut after: Json,
+) -> Result<Vec<Level>, ShopifyError> {
     let mut out = Vec::new();
     loop {
-        let data = client.execute(&queries::INVENTORY_ITEM_LEVELS, json!({"id": item, "after": after}), Priority::Inventory).await?.data;
+        let data = client
+            .execute(&queries::INVENTORY_ITEM_LEVELS, json!({"id": item, "after": after}), Priority::Inventory)
+            .await?
+            .data;
         let levels = &data["inventoryItem"]["inventoryLevels"];
         out.extend(levels["nodes"].as_array().into_iter().flatten().filter_map(|n| Level::from_node(sku, item, n)));
         if levels["pageInfo"]["hasNextPage"].as_bool() != Some(true) {
@@ -248,16 +311,19 @@ pub async fn levels_by_sku(client: &ShopifyClient, skus: &[String]) -> Result<Ve
 pub async fn read_skus(client: &ShopifyClient, skus: &[String]) -> Result<SkuRead, ShopifyError> {
     let mut out = SkuRead::default();
     for chunk in skus.chunks(LEVELS_PAGE) {
-        let query = chunk.iter().map(|s| format!("sku:\"{}\"", s.replace('"', "\\\""))).collect::<Vec<_>>().join(" OR ");
+        let query = super::search::any_sku(chunk);
         let mut after = Json::Null;
         loop {
             let vars = json!({"query": query, "first": LEVELS_PAGE, "after": after});
             let data = client.execute(&queries::INVENTORY_LEVELS_BY_SKU, vars, Priority::Inventory).await?.data;
             let page = &data["inventoryItems"];
             for item in page["nodes"].as_array().into_iter().flatten() {
-                let (sku, id) = (item["sku"].as_str().unwrap_or("").to_string(), item["id"].as_str().unwrap_or("").to_string());
+                let (sku, id) =
+                    (item["sku"].as_str().unwrap_or("").to_string(), item["id"].as_str().unwrap_or("").to_string());
                 let levels = &item["inventoryLevels"];
-                out.levels.extend(levels["nodes"].as_array().into_iter().flatten().filter_map(|n| Level::from_node(&sku, &id, n)));
+                out.levels.extend(
+                    levels["nodes"].as_array().into_iter().flatten().filter_map(|n| Level::from_node(&sku, &id, n)),
+                );
                 if levels["pageInfo"]["hasNextPage"].as_bool() == Some(true) {
                     out.levels.extend(more_levels(client, &sku, &id, levels["pageInfo"]["endCursor"].clone()).await?);
                 }

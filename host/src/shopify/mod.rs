@@ -10,6 +10,7 @@ pub mod inventory;
 pub mod orders;
 pub mod products;
 pub mod queries;
+pub mod search;
 pub mod throttle;
 pub mod webhooks;
 

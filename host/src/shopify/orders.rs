@@ -5,6 +5,7 @@
 use super::client::{full_jitter, Retry, ShopifyClient};
 use super::error::{RecordError, ShopifyError, WriteError};
 use super::queries;
+use super::search::quoted;
 use super::throttle::Priority;
 use serde_json::{json, Value as Json};
 
@@ -17,21 +18,32 @@ pub struct OrderRef {
     pub created: bool,
 }
 
-fn search_value(value: &str) -> String {
-    format!("\"{}\"", value.replace('\\', "\\\\").replace('"', "\\\""))
-}
-
 /// The order whose `sourceIdentifier` is `source_identifier`, if any.
-pub async fn find_by_source_identifier(client: &ShopifyClient, source_identifier: &str) -> Result<Option<OrderRef>, ShopifyError> {
-    let vars = json!({"query": format!("source_identifier:{}", search_value(source_identifier))});
+pub async fn find_by_source_identifier(
+    client: &ShopifyClient,
+    source_identifier: &str,
+) -> Result<Option<OrderRef>, ShopifyError> {
+    let vars = json!({"query": format!("source_identifier:{}", quoted(source_identifier))});
     let data = client.execute(&queries::ORDER_BY_SOURCE_IDENTIFIER, vars, Priority::Orders).await?.data;
-    let node = data["orders"]["nodes"].as_array().and_then(|n| n.iter().find(|o| o["sourceIdentifier"] == source_identifier)).cloned();
-    Ok(node.map(|o| OrderRef { id: o["id"].as_str().unwrap_or("").to_string(), name: o["name"].as_str().unwrap_or("").to_string(), created: false }))
+    let node = data["orders"]["nodes"]
+        .as_array()
+        .and_then(|n| n.iter().find(|o| o["sourceIdentifier"] == source_identifier))
+        .cloned();
+    Ok(node.map(|o| OrderRef {
+        id: o["id"].as_str().unwrap_or("").to_string(),
+        name: o["name"].as_str().unwrap_or("").to_string(),
+        created: false,
+    }))
 }
 
 /// Creates the order at most once: `order` is an `OrderCreateOrderInput` (its
 /// `sourceIdentifier` is set to `source_identifier`), `options` an `OrderCreateOptionsInput`.
-pub async fn create_order_once(client: &ShopifyClient, source_identifier: &str, mut order: Json, options: Json) -> Result<OrderRef, WriteError> {
+pub async fn create_order_once(
+    client: &ShopifyClient,
+    source_identifier: &str,
+    mut order: Json,
+    options: Json,
+) -> Result<OrderRef, WriteError> {
     order["sourceIdentifier"] = json!(source_identifier);
     let vars = json!({"order": order, "options": options});
     let config = client.config().clone();
@@ -47,13 +59,22 @@ pub async fn create_order_once(client: &ShopifyClient, source_identifier: &str, 
                     return Err(e.into());
                 }
                 let o = &payload["order"];
-                let id = o["id"].as_str().ok_or_else(|| ShopifyError::Decode("orderCreate returned no order".into()))?;
-                return Ok(OrderRef { id: id.to_string(), name: o["name"].as_str().unwrap_or("").to_string(), created: true });
+                let id =
+                    o["id"].as_str().ok_or_else(|| ShopifyError::Decode("orderCreate returned no order".into()))?;
+                return Ok(OrderRef {
+                    id: id.to_string(),
+                    name: o["name"].as_str().unwrap_or("").to_string(),
+                    created: true,
+                });
             }
             // The order may or may not exist now: wait, then look again before writing.
             Err(e) if e.is_retryable() && attempt + 1 < config.max_attempts => {
                 attempt += 1;
-                tokio::time::sleep(full_jitter(config.backoff_base, config.backoff_cap, attempt).max(e.retry_after().unwrap_or_default())).await;
+                tokio::time::sleep(
+                    full_jitter(config.backoff_base, config.backoff_cap, attempt)
+                        .max(e.retry_after().unwrap_or_default()),
+                )
+                .await;
             }
             Err(e) => return Err(e.into()),
         }
@@ -62,11 +83,18 @@ pub async fn create_order_once(client: &ShopifyClient, source_identifier: &str, 
 
 /// One page of orders updated after `since` (RFC 3339), oldest change first; returns the
 /// orders and the cursor of the next page.
-pub async fn updated_since(client: &ShopifyClient, since: &str, first: u32, after: Option<&str>) -> Result<(Vec<Json>, Option<String>), ShopifyError> {
+pub async fn updated_since(
+    client: &ShopifyClient,
+    since: &str,
+    first: u32,
+    after: Option<&str>,
+) -> Result<(Vec<Json>, Option<String>), ShopifyError> {
     let vars = json!({"query": format!("updated_at:>'{since}'"), "first": first.min(250), "after": after});
     let data = client.execute(&queries::ORDERS_UPDATED_SINCE, vars, Priority::Orders).await?.data;
     let page = &data["orders"];
     let orders = page["nodes"].as_array().cloned().unwrap_or_default();
-    let next = (page["pageInfo"]["hasNextPage"] == true).then(|| page["pageInfo"]["endCursor"].as_str().map(str::to_string)).flatten();
+    let next = (page["pageInfo"]["hasNextPage"] == true)
+        .then(|| page["pageInfo"]["endCursor"].as_str().map(str::to_string))
+        .flatten();
     Ok((orders, next))
 }

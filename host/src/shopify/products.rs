@@ -87,7 +87,11 @@ pub async fn product_set(client: &ShopifyClient, handle: &str, input: &ProductIn
 
 /// Creates or updates the product with `handle` from a raw `ProductSetInput` (for callers that
 /// choose field by field what to send).
-pub async fn product_set_json(client: &ShopifyClient, handle: &str, mut input_json: serde_json::Value) -> Result<ProductRef, WriteError> {
+pub async fn product_set_json(
+    client: &ShopifyClient,
+    handle: &str,
+    mut input_json: serde_json::Value,
+) -> Result<ProductRef, WriteError> {
     input_json["handle"] = json!(handle);
     let vars = json!({"input": input_json, "identifier": {"handle": handle}});
     let data = client.execute(&queries::PRODUCT_SET, vars, Priority::Catalog).await?.data;
@@ -97,7 +101,11 @@ pub async fn product_set_json(client: &ShopifyClient, handle: &str, mut input_js
     }
     let product = &payload["product"];
     let id = product["id"].as_str().ok_or_else(|| ShopifyError::Decode("productSet returned no product".into()))?;
-    Ok(ProductRef { id: id.to_string(), handle: product["handle"].as_str().unwrap_or(handle).to_string(), variants: variant_refs(&product["variants"]) })
+    Ok(ProductRef {
+        id: id.to_string(),
+        handle: product["handle"].as_str().unwrap_or(handle).to_string(),
+        variants: variant_refs(&product["variants"]),
+    })
 }
 
 fn variant_refs(variants: &serde_json::Value) -> Vec<VariantRef> {
@@ -168,7 +176,10 @@ pub async fn product_by_handle(client: &ShopifyClient, handle: &str) -> Result<O
 
 /// The fields of the product with `handle` (see [`StoredProduct::fields`]); `None` when there is
 /// no such product.
-pub async fn product_fields(client: &ShopifyClient, handle: &str) -> Result<Option<serde_json::Map<String, serde_json::Value>>, ShopifyError> {
+pub async fn product_fields(
+    client: &ShopifyClient,
+    handle: &str,
+) -> Result<Option<serde_json::Map<String, serde_json::Value>>, ShopifyError> {
     Ok(product_by_handle(client, handle).await?.map(|p| p.fields))
 }
 
@@ -186,8 +197,11 @@ pub struct VariantPrice {
 pub async fn variants_by_sku(client: &ShopifyClient, skus: &[String]) -> Result<Vec<VariantPrice>, ShopifyError> {
     let mut out = Vec::new();
     for chunk in skus.chunks(50) {
-        let query = chunk.iter().map(|s| format!("sku:\"{}\"", s.replace('"', "\\\""))).collect::<Vec<_>>().join(" OR ");
-        let data = client.execute(&queries::VARIANT_PRICES_BY_SKU, json!({"query": query, "first": 250}), Priority::Catalog).await?.data;
+        let query = super::search::any_sku(chunk);
+        let data = client
+            .execute(&queries::VARIANT_PRICES_BY_SKU, json!({"query": query, "first": 250}), Priority::Catalog)
+            .await?
+            .data;
         for v in data["productVariants"]["nodes"].as_array().into_iter().flatten() {
             out.push(VariantPrice {
                 id: v["id"].as_str().unwrap_or("").to_string(),
@@ -202,9 +216,21 @@ pub async fn variants_by_sku(client: &ShopifyClient, skus: &[String]) -> Result<
 }
 
 /// Sets price (and compare-at price, `None` clears it) of variants of one product.
-pub async fn set_prices(client: &ShopifyClient, product_id: &str, prices: &[(String, String, Option<String>)]) -> Result<(), WriteError> {
-    let variants: Vec<serde_json::Value> = prices.iter().map(|(id, price, cmp)| json!({"id": id, "price": price, "compareAtPrice": cmp})).collect();
-    let data = client.execute(&queries::PRODUCT_VARIANTS_BULK_UPDATE, json!({"productId": product_id, "variants": variants}), Priority::Catalog).await?.data;
+pub async fn set_prices(
+    client: &ShopifyClient,
+    product_id: &str,
+    prices: &[(String, String, Option<String>)],
+) -> Result<(), WriteError> {
+    let variants: Vec<serde_json::Value> =
+        prices.iter().map(|(id, price, cmp)| json!({"id": id, "price": price, "compareAtPrice": cmp})).collect();
+    let data = client
+        .execute(
+            &queries::PRODUCT_VARIANTS_BULK_UPDATE,
+            json!({"productId": product_id, "variants": variants}),
+            Priority::Catalog,
+        )
+        .await?
+        .data;
     match RecordError::list(&data["productVariantsBulkUpdate"]["userErrors"]).into_iter().next() {
         Some(e) => Err(e.into()),
         None => Ok(()),

@@ -16,7 +16,8 @@ pub struct Operation {
 macro_rules! operation {
     ($const:ident, $name:literal, $file:literal) => {
         #[doc = concat!("`", $name, "` from `queries/", $file, "`.")]
-        pub const $const: Operation = Operation { name: $name, document: include_str!(concat!("queries/", $file)), file: $file };
+        pub const $const: Operation =
+            Operation { name: $name, document: include_str!(concat!("queries/", $file)), file: $file };
     };
 }
 
@@ -37,7 +38,11 @@ operation!(FULFILLMENT_CREATE, "FulfillmentCreate", "fulfillment_create.graphql"
 operation!(CUSTOMER_SET, "CustomerSet", "customer_set.graphql");
 operation!(PRODUCT_BY_HANDLE, "ProductByHandle", "product_by_handle.graphql");
 operation!(INVENTORY_ACTIVATE, "InventoryActivate", "inventory_activate.graphql");
-operation!(INVENTORY_BULK_TOGGLE_ACTIVATION, "InventoryBulkToggleActivation", "inventory_bulk_toggle_activation.graphql");
+operation!(
+    INVENTORY_BULK_TOGGLE_ACTIVATION,
+    "InventoryBulkToggleActivation",
+    "inventory_bulk_toggle_activation.graphql"
+);
 operation!(VARIANT_PRICES_BY_SKU, "VariantPricesBySku", "variant_prices_by_sku.graphql");
 operation!(PRODUCT_VARIANTS_BULK_UPDATE, "ProductVariantsBulkUpdate", "product_variants_bulk_update.graphql");
 operation!(SHOP_NAME, "ShopName", "shop_name.graphql");

@@ -154,7 +154,8 @@ impl Budget {
                     return Reservation { cost };
                 }
                 if first && m.known && m.restore_rate > 0.0 {
-                    Duration::from_secs_f64((cost.min(m.maximum) - m.available) / m.restore_rate).max(Duration::from_millis(1))
+                    Duration::from_secs_f64((cost.min(m.maximum) - m.available) / m.restore_rate)
+                        .max(Duration::from_millis(1))
                 } else {
                     POLL
                 }
@@ -213,7 +214,13 @@ mod tests {
     /// A cost report; the slow restore (10 points in 200 ms) leaves the second waiter ample time
     /// to queue even on a loaded machine.
     fn report(currently: f64) -> Cost {
-        Cost { requested: 10.0, actual: Some(10.0), maximum_available: 100.0, currently_available: currently, restore_rate: 50.0 }
+        Cost {
+            requested: 10.0,
+            actual: Some(10.0),
+            maximum_available: 100.0,
+            currently_available: currently,
+            restore_rate: 50.0,
+        }
     }
 
     #[tokio::test]

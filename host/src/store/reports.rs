@@ -1,15 +1,6 @@
-//! Reconciliation reports: what `weft reconcile` found when it compared the ERP with Shopify.
+//! What weft reports about itself: reconciliation reports and firing alert episodes.
 
-use super::{from_json, next_id, read_json, to_json, Store, StoreError, StoreResult};
-use redb::{ReadableDatabase, ReadableTable, TableDefinition, WriteTransaction};
 use serde::{Deserialize, Serialize};
-
-const REPORTS: TableDefinition<u64, &[u8]> = TableDefinition::new("reconcile_reports");
-
-pub(super) fn create_tables(tx: &WriteTransaction) -> StoreResult<()> {
-    tx.open_table(REPORTS).map_err(StoreError::from_display)?;
-    Ok(())
-}
 
 /// One reconciliation run over one or more flows.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -117,36 +108,15 @@ impl OrderDay {
     }
 }
 
-fn e(err: impl std::fmt::Display) -> StoreError {
-    StoreError::from_display(err)
-}
-
-impl Store {
-    /// Store a report; returns its id.
-    pub fn add_reconcile_report(&self, report: &ReconcileReport) -> StoreResult<u64> {
-        let tx = self.db.begin_write().map_err(e)?;
-        let id = next_id(&tx, "next_reconcile_report_id")?;
-        let mut report = report.clone();
-        report.id = id;
-        tx.open_table(REPORTS).map_err(e)?.insert(id, to_json(&report)?.as_slice()).map_err(e)?;
-        tx.commit().map_err(e)?;
-        Ok(id)
-    }
-
-    /// Reports, newest first, at most `limit`.
-    pub fn reconcile_reports(&self, limit: usize) -> StoreResult<Vec<ReconcileReport>> {
-        let tx = self.db.begin_read().map_err(e)?;
-        let table = tx.open_table(REPORTS).map_err(e)?;
-        let mut out = Vec::new();
-        for entry in table.iter().map_err(e)?.rev().take(limit) {
-            out.push(from_json(entry.map_err(e)?.1.value())?);
-        }
-        Ok(out)
-    }
-
-    /// One report.
-    pub fn reconcile_report(&self, id: u64) -> StoreResult<Option<ReconcileReport>> {
-        let tx = self.db.begin_read().map_err(e)?;
-        read_json(&tx.open_table(REPORTS).map_err(e)?, id)
-    }
+/// A firing alert.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Episode {
+    /// Rule name.
+    pub rule: String,
+    /// Flow, when the rule is per flow.
+    pub flow: Option<String>,
+    /// When it fired.
+    pub since_ms: u64,
+    /// The value that made it fire.
+    pub value: f64,
 }

@@ -73,7 +73,10 @@ impl Sink {
                     let record: serde_json::Value = serde_json::from_slice(&body).unwrap_or_default();
                     let id = record["Customer"]["external_id"].as_str().unwrap_or("").to_owned();
                     if id.is_empty() || key.is_empty() {
-                        let _ = write!(stream, "HTTP/1.1 400 Bad Request\r\ncontent-length: 0\r\nconnection: close\r\n\r\n");
+                        let _ = write!(
+                            stream,
+                            "HTTP/1.1 400 Bad Request\r\ncontent-length: 0\r\nconnection: close\r\n\r\n"
+                        );
                         return;
                     }
                     let created = {
@@ -139,7 +142,11 @@ impl Serve {
         let child = cmd.spawn().expect("spawn weft serve");
         let started = Instant::now();
         while TcpStream::connect(addr).is_err() {
-            assert!(started.elapsed() < Duration::from_secs(60), "weft serve did not start:\n{}", std::fs::read_to_string(log).unwrap_or_default());
+            assert!(
+                started.elapsed() < Duration::from_secs(60),
+                "weft serve did not start:\n{}",
+                std::fs::read_to_string(log).unwrap_or_default()
+            );
             std::thread::sleep(Duration::from_millis(50));
         }
         Serve { child, addr: addr.to_owned(), log: log.to_owned() }
@@ -184,7 +191,8 @@ pub fn get_with(addr: &str, path: &str, headers: &[(&str, &str)]) -> Option<(u16
 fn request(addr: &str, method: &str, path: &str, headers: &[(&str, &str)], body: &[u8]) -> Option<(u16, String)> {
     let mut stream = TcpStream::connect(addr).ok()?;
     stream.set_read_timeout(Some(Duration::from_secs(30))).ok()?;
-    let mut head = format!("{method} {path} HTTP/1.1\r\nhost: {addr}\r\ncontent-length: {}\r\nconnection: close\r\n", body.len());
+    let mut head =
+        format!("{method} {path} HTTP/1.1\r\nhost: {addr}\r\ncontent-length: {}\r\nconnection: close\r\n", body.len());
     for (k, v) in headers {
         head.push_str(&format!("{k}: {v}\r\n"));
     }

@@ -61,7 +61,13 @@ pub fn hostile_manifest(id: &str, hosts: &[&str]) -> String {
 
 /// Limits that keep hostile tests quick.
 pub fn test_limits() -> LimitsConfig {
-    LimitsConfig { connector_deadline_ms: 500, transform_deadline_ms: 500, memory_mib: 32, max_output_mib: 1, ..LimitsConfig::default() }
+    LimitsConfig {
+        connector_deadline_ms: 500,
+        transform_deadline_ms: 500,
+        memory_mib: 32,
+        max_output_mib: 1,
+        ..LimitsConfig::default()
+    }
 }
 
 /// A plugin host over `plugins_dir` with a cache in `cache_dir`.

@@ -70,7 +70,12 @@ impl Builder {
 impl Scenario {
     /// Start describing a deployment against `sim`.
     pub fn builder(sim: &SimHandle) -> Builder {
-        Builder { endpoint: sim.base_url().to_owned(), token: sim.token().to_owned(), server: None, webhook_secret_env: TOKEN_ENV.to_owned() }
+        Builder {
+            endpoint: sim.base_url().to_owned(),
+            token: sim.token().to_owned(),
+            server: None,
+            webhook_secret_env: TOKEN_ENV.to_owned(),
+        }
     }
 
     /// Write an ERP export file into the feed's inbox.
@@ -81,7 +86,11 @@ impl Scenario {
     /// Run `weft --config weft.toml ARGS`: (success, stdout, stderr).
     pub fn weft(&self, args: &[&str]) -> (bool, String, String) {
         let out = self.command().args(args).output().unwrap();
-        (out.status.success(), String::from_utf8_lossy(&out.stdout).into_owned(), String::from_utf8_lossy(&out.stderr).into_owned())
+        (
+            out.status.success(),
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
     }
 
     /// The `weft` command with the config and the token set.

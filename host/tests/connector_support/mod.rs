@@ -6,7 +6,7 @@ pub mod tryton;
 
 use std::path::{Path, PathBuf};
 use weft::config::LimitsConfig;
-use weft::plugin::bindings::types::*;
+use weft::model::*;
 use weft::plugin::http::Network;
 use weft::plugin::{HostOptions, PluginHost};
 use weft::redact::Redactor;
@@ -37,8 +37,15 @@ pub fn plugin_host(ids: &[&str], extra_hosts: &[&str]) -> (tempfile::TempDir, Pl
         let mut manifest: toml::Table = toml::from_str(&text).expect("manifest is TOML");
         if !extra_hosts.is_empty() {
             let caps = manifest.entry("capabilities").or_insert_with(|| toml::Value::Table(Default::default()));
-            let hosts = caps.as_table_mut().expect("capabilities table").entry("outbound_hosts").or_insert_with(|| toml::Value::Array(Vec::new()));
-            hosts.as_array_mut().expect("outbound_hosts array").extend(extra_hosts.iter().map(|h| toml::Value::String((*h).to_owned())));
+            let hosts = caps
+                .as_table_mut()
+                .expect("capabilities table")
+                .entry("outbound_hosts")
+                .or_insert_with(|| toml::Value::Array(Vec::new()));
+            hosts
+                .as_array_mut()
+                .expect("outbound_hosts array")
+                .extend(extra_hosts.iter().map(|h| toml::Value::String((*h).to_owned())));
         }
         std::fs::write(dir.join("plugin.toml"), toml::to_string(&manifest).expect("manifest")).expect("write manifest");
     }
@@ -66,7 +73,8 @@ pub fn table(pairs: &[(&str, toml::Value)]) -> toml::Table {
 
 /// A run-unique suffix, so tests can be repeated against the same ERP database.
 pub fn run_id() -> String {
-    let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_nanos()).unwrap_or_default();
+    let nanos =
+        std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_nanos()).unwrap_or_default();
     format!("{}-{}", std::process::id(), nanos % 1_000_000_000)
 }
 
@@ -149,6 +157,7 @@ pub fn copy_sample_dataset(dir: &Path) {
 
 /// The sample dataset's EXPECTED.json.
 pub fn sample_expected() -> serde_json::Value {
-    let text = std::fs::read_to_string(repo_root().join("tests/fixtures/sample-dataset/EXPECTED.json")).expect("EXPECTED.json");
+    let text = std::fs::read_to_string(repo_root().join("tests/fixtures/sample-dataset/EXPECTED.json"))
+        .expect("EXPECTED.json");
     serde_json::from_str(&text).expect("EXPECTED.json is JSON")
 }

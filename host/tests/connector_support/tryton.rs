@@ -84,7 +84,12 @@ impl Tryton {
         ]);
         let mut secrets = BTreeMap::new();
         secrets.insert("password".to_owned(), Secret::new(password.to_owned()));
-        Grant { allow_hosts: vec![HostPattern::parse(authority).expect("host pattern")], config, secrets, directory: None }
+        Grant {
+            allow_hosts: vec![HostPattern::parse(authority).expect("host pattern")],
+            config,
+            secrets,
+            directory: None,
+        }
     }
 
     /// Call `model.<model>.<method>` directly (not through the plugin), to read back.

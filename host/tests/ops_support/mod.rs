@@ -38,7 +38,9 @@ impl std::fmt::Display for Output {
 pub fn feed(rows: &[(&str, i64, i64)]) -> String {
     let mut text = "sku,location,on_hand,reserved,incoming,safety_stock,updated_at\n".to_owned();
     for (sku, wh, wh2) in rows {
-        text.push_str(&format!("{sku},WH,{wh},0,0,0,2026-11-26T06:00:00Z\n{sku},WH2,{wh2},0,0,0,2026-11-26T06:00:00Z\n"));
+        text.push_str(&format!(
+            "{sku},WH,{wh},0,0,0,2026-11-26T06:00:00Z\n{sku},WH2,{wh2},0,0,0,2026-11-26T06:00:00Z\n"
+        ));
     }
     text
 }
@@ -57,7 +59,8 @@ impl Setup {
     pub fn new(first: &str, mode: &str) -> Setup {
         let rt = tokio::runtime::Runtime::new().unwrap();
         let sim = rt.block_on(shopify_common::start(shopify_common::seed(4, 1)));
-        let (main, backroom) = (shopify_common::location_gid(&sim, "Main"), shopify_common::location_gid(&sim, "Backroom"));
+        let (main, backroom) =
+            (shopify_common::location_gid(&sim, "Main"), shopify_common::location_gid(&sim, "Backroom"));
         let scenario = Scenario::builder(&sim).build(&format!(
             "[flows.inventory]\nfrom = \"erp\"\nto = \"shopify\"\nobject = \"inventory\"\nmode = \"{mode}\"\nlocations = {{ WH = \"{main}\", WH2 = \"{backroom}\" }}\n"
         ));
@@ -68,7 +71,11 @@ impl Setup {
     /// Run the weft binary with the config.
     pub fn weft(&self, args: &[&str]) -> Output {
         let out = self.scenario.command().args(args).output().unwrap();
-        Output { ok: out.status.success(), stdout: String::from_utf8_lossy(&out.stdout).into(), stderr: String::from_utf8_lossy(&out.stderr).into() }
+        Output {
+            ok: out.status.success(),
+            stdout: String::from_utf8_lossy(&out.stdout).into(),
+            stderr: String::from_utf8_lossy(&out.stderr).into(),
+        }
     }
 
     /// Add a flow to the config (TOML keys after `[flows.NAME]`).

@@ -25,9 +25,12 @@ impl Shop {
     pub fn start(seed: Value) -> Shop {
         let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
         let seed = serde_json::from_value(seed).expect("seed");
-        let config = SimConfig { seed, webhook_retry_base: std::time::Duration::from_millis(300), ..SimConfig::default() };
+        let config =
+            SimConfig { seed, webhook_retry_base: std::time::Duration::from_millis(300), ..SimConfig::default() };
         let sim = runtime.block_on(Simulator::start(config)).expect("simulator");
-        let client = ShopifyClient::new(ClientConfig::new(sim.base_url(), "2026-04", Secret::new(sim.token().to_owned()))).unwrap();
+        let client =
+            ShopifyClient::new(ClientConfig::new(sim.base_url(), "2026-04", Secret::new(sim.token().to_owned())))
+                .unwrap();
         Shop { runtime, sim, client }
     }
 
@@ -74,7 +77,10 @@ pub fn base_config(dir: &Path, listen: &str, shop: &Shop) -> String {
 
 /// Environment for `weft serve` with the simulator's credentials.
 pub fn shop_env(shop: &Shop) -> Vec<(&'static str, String)> {
-    vec![("WEFT_SHOPIFY_TOKEN", shop.sim.token().to_owned()), ("WEFT_WEBHOOK_SECRET", SimConfig::default().webhook_secret)]
+    vec![
+        ("WEFT_SHOPIFY_TOKEN", shop.sim.token().to_owned()),
+        ("WEFT_WEBHOOK_SECRET", SimConfig::default().webhook_secret),
+    ]
 }
 
 /// GET an admin API path as JSON (`Null` while the server is down).
@@ -91,13 +97,19 @@ pub fn dead(addr: &str, flow: &str) -> Vec<(String, String)> {
         .as_array()
         .into_iter()
         .flatten()
-        .map(|d| (d["error"]["class"].as_str().unwrap_or("").to_owned(), d["error"]["message"].as_str().unwrap_or("").to_owned()))
+        .map(|d| {
+            (
+                d["error"]["class"].as_str().unwrap_or("").to_owned(),
+                d["error"]["message"].as_str().unwrap_or("").to_owned(),
+            )
+        })
         .collect()
 }
 
 /// A number no earlier run used (for order names in a persistent ERP).
 pub fn unique_number() -> u64 {
-    let ms = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_millis()).unwrap_or_default();
+    let ms =
+        std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_millis()).unwrap_or_default();
     (ms % 10_000_000_000) as u64 * 10
 }
 

@@ -40,7 +40,10 @@ impl FakeErp {
             for v in &variants {
                 let sku = v["sku"].as_str().unwrap_or_default().to_owned();
                 for (w, on_hand) in [("WH1", i as i64 * 3), ("WH2", 100 - i as i64)] {
-                    data.stock.insert(format!("{sku}@{w}"), json!({"sku": sku, "warehouse": w, "on_hand": on_hand, "reserved": 1, "incoming": 0}));
+                    data.stock.insert(
+                        format!("{sku}@{w}"),
+                        json!({"sku": sku, "warehouse": w, "on_hand": on_hand, "reserved": 1, "incoming": 0}),
+                    );
                 }
             }
             data.products.insert(id.clone(), json!({"id": id, "code": format!("T{i:03}"), "name": format!("Product {i} – Straße"), "brand": "Acme", "category": "Shirts", "active": i % 5 != 0, "updated": "2026-11-26T10:00:00Z", "variants": variants}));
@@ -121,7 +124,10 @@ fn decode(s: &str) -> String {
     let mut out = Vec::with_capacity(bytes.len());
     let mut i = 0;
     while i < bytes.len() {
-        match (bytes[i], bytes.get(i + 1..i + 3).and_then(|h| u8::from_str_radix(std::str::from_utf8(h).ok()?, 16).ok())) {
+        match (
+            bytes[i],
+            bytes.get(i + 1..i + 3).and_then(|h| u8::from_str_radix(std::str::from_utf8(h).ok()?, 16).ok()),
+        ) {
             (b'%', Some(b)) => {
                 out.push(b);
                 i += 3;
@@ -166,7 +172,8 @@ fn serve(mut stream: TcpStream, data: &Mutex<Data>, token: &str) {
 fn page(items: &BTreeMap<String, Value>, query: &BTreeMap<String, String>) -> Value {
     let limit: usize = query.get("limit").and_then(|l| l.parse().ok()).unwrap_or(50).clamp(1, 500);
     let after = query.get("after").cloned().unwrap_or_default();
-    let rest: Vec<(&String, &Value)> = items.range::<String, _>((std::ops::Bound::Excluded(after), std::ops::Bound::Unbounded)).collect();
+    let rest: Vec<(&String, &Value)> =
+        items.range::<String, _>((std::ops::Bound::Excluded(after), std::ops::Bound::Unbounded)).collect();
     let next = if rest.len() > limit { Some(rest[limit - 1].0.clone()) } else { None };
     json!({"items": rest.iter().take(limit).map(|(_, v)| (*v).clone()).collect::<Vec<_>>(), "next": next})
 }
@@ -185,29 +192,39 @@ fn route(req: &Request, d: &mut Data, token: &str) -> (u16, Value) {
     match (req.method.as_str(), segments.as_slice()) {
         ("GET", ["api", "ping"]) => (200, json!({"ok": true})),
         ("GET", ["api", "products"]) => (200, page(&d.products, &req.query)),
-        ("GET", ["api", "products", id]) => d.products.get(*id).map_or((404, json!({"error": "no such product"})), |p| (200, p.clone())),
+        ("GET", ["api", "products", id]) => {
+            d.products.get(*id).map_or((404, json!({"error": "no such product"})), |p| (200, p.clone()))
+        }
         ("GET", ["api", "stock"]) => (200, page(&d.stock, &req.query)),
         ("GET", ["api", "orders"]) => {
             let reference = req.query.get("reference").cloned().unwrap_or_default();
-            let found: Vec<Value> = d.orders.values().filter(|o| o["reference"] == reference.as_str()).cloned().collect();
+            let found: Vec<Value> =
+                d.orders.values().filter(|o| o["reference"] == reference.as_str()).cloned().collect();
             (200, json!({"items": found}))
         }
-        ("GET", ["api", "orders", id]) => d.orders.get(*id).map_or((404, json!({"error": "no such order"})), |o| (200, o.clone())),
+        ("GET", ["api", "orders", id]) => {
+            d.orders.get(*id).map_or((404, json!({"error": "no such order"})), |o| (200, o.clone()))
+        }
         ("POST", ["api", "orders"]) => create_order(req, d),
         _ => (404, json!({"error": "no such route"})),
     }
 }
 
 fn create_order(req: &Request, d: &mut Data) -> (u16, Value) {
-    let Ok(mut order) = serde_json::from_slice::<Value>(&req.body) else { return (422, json!({"error": "not JSON", "field": "order"})) };
-    let known = |sku: &str| d.products.values().any(|p| p["variants"].as_array().is_some_and(|vs| vs.iter().any(|v| v["sku"] == sku)));
+    let Ok(mut order) = serde_json::from_slice::<Value>(&req.body) else {
+        return (422, json!({"error": "not JSON", "field": "order"}));
+    };
+    let known = |sku: &str| {
+        d.products.values().any(|p| p["variants"].as_array().is_some_and(|vs| vs.iter().any(|v| v["sku"] == sku)))
+    };
     let mut total = 0.0;
     for (i, line) in order["lines"].as_array().cloned().unwrap_or_default().iter().enumerate() {
         let sku = line["sku"].as_str().unwrap_or_default();
         if !known(sku) {
             return (422, json!({"error": format!("unknown sku {sku}"), "field": format!("lines[{i}].sku")}));
         }
-        total += line["price"].as_str().and_then(|p| p.parse::<f64>().ok()).unwrap_or(0.0) * line["qty"].as_f64().unwrap_or(0.0);
+        total += line["price"].as_str().and_then(|p| p.parse::<f64>().ok()).unwrap_or(0.0)
+            * line["qty"].as_f64().unwrap_or(0.0);
     }
     let id = format!("SO-{:04}", d.orders.len() + 1);
     order["id"] = json!(id);

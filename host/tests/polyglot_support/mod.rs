@@ -7,7 +7,7 @@ pub mod erp;
 
 use std::path::{Path, PathBuf};
 use weft::config::LimitsConfig;
-use weft::plugin::bindings::types::*;
+use weft::model::*;
 use weft::plugin::http::Network;
 use weft::plugin::{HostOptions, PluginHost};
 use weft::redact::Redactor;

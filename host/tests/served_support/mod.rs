@@ -26,13 +26,21 @@ pub fn served_inventory(sim: &shopify_sim::SimHandle, admin_token: &str) -> Serv
         "[flows.inventory]\nfrom = \"erp\"\nto = \"shopify\"\nobject = \"inventory\"\nunmapped_location = \"fail\"\nlocations = {{ WH = \"{main}\" }}\n\
          [flows.products]\nfrom = \"erp\"\nto = \"shopify\"\nobject = \"product\"\n"
     );
-    let scenario = Scenario::builder(sim).server(&format!("listen = \"{addr}\"\nadmin_token = {{ env = \"WEFT_ADMIN_TOKEN\" }}")).build(&flows);
+    let scenario = Scenario::builder(sim)
+        .server(&format!("listen = \"{addr}\"\nadmin_token = {{ env = \"WEFT_ADMIN_TOKEN\" }}"))
+        .build(&flows);
     scenario.feed_file(
         "inventory-1.csv",
         "sku,location,on_hand,reserved,incoming,safety_stock,updated_at\nSKU-0-0,WH,25,2,0,3,2026-11-26T06:00:00Z\nSKU-1-0,WH,4,0,0,0,2026-11-26T06:00:00Z\nSKU-2-0,NOWHERE,9,0,0,0,2026-11-26T06:00:00Z\n",
     );
-    let out = scenario.command().env("WEFT_ADMIN_TOKEN", admin_token).args(["run", "inventory", "--once"]).output().unwrap();
+    let out =
+        scenario.command().env("WEFT_ADMIN_TOKEN", admin_token).args(["run", "inventory", "--once"]).output().unwrap();
     assert!(out.status.success(), "{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
-    let serve = Serve::start(&scenario.config, &addr, &[(TOKEN_ENV, sim.token()), ("WEFT_ADMIN_TOKEN", admin_token)], &scenario.path().join("serve.log"));
+    let serve = Serve::start(
+        &scenario.config,
+        &addr,
+        &[(TOKEN_ENV, sim.token()), ("WEFT_ADMIN_TOKEN", admin_token)],
+        &scenario.path().join("serve.log"),
+    );
     ServedInventory { scenario, serve, addr }
 }

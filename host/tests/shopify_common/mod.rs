@@ -6,7 +6,7 @@ use shopify_sim::{Seed, SimConfig, SimHandle, Simulator};
 use std::time::Duration;
 use weft::config::{Config, Secret};
 use weft::flow::idempotency_key;
-use weft::plugin::bindings::types::{InventoryLevel, KeyedRecord, Record};
+use weft::model::{InventoryLevel, KeyedRecord, Record};
 use weft::shopify::{ClientConfig, ShopifyClient};
 
 /// The API version the client speaks.
@@ -20,12 +20,15 @@ pub fn seed(products: usize, variants: usize) -> Seed {
             json!({"title": format!("Product {p}"), "variants": vs})
         })
         .collect();
-    serde_json::from_value(json!({"locations": [{"name": "Main"}, {"name": "Backroom"}], "products": products})).expect("seed is valid")
+    serde_json::from_value(json!({"locations": [{"name": "Main"}, {"name": "Backroom"}], "products": products}))
+        .expect("seed is valid")
 }
 
 /// Starts a simulator with `seed`.
 pub async fn start(seed: Seed) -> SimHandle {
-    Simulator::start(SimConfig { seed, webhook_retry_base: Duration::from_millis(20), ..SimConfig::default() }).await.expect("simulator starts")
+    Simulator::start(SimConfig { seed, webhook_retry_base: Duration::from_millis(20), ..SimConfig::default() })
+        .await
+        .expect("simulator starts")
 }
 
 /// A client for the simulator with fast backoff.
@@ -45,7 +48,10 @@ pub fn levels(sim: &SimHandle) -> Vec<((String, String), i64)> {
         .expect("levels list")
         .iter()
         .map(|l| {
-            let key = (format!("gid://shopify/InventoryItem/{}", l["item_id"]), format!("gid://shopify/Location/{}", l["location_id"]));
+            let key = (
+                format!("gid://shopify/InventoryItem/{}", l["item_id"]),
+                format!("gid://shopify/Location/{}", l["location_id"]),
+            );
             (key, l["quantities"]["available"].as_i64().unwrap_or(0))
         })
         .collect()
@@ -63,7 +69,11 @@ pub fn all(state: &Json, key: &str) -> Vec<Json> {
 
 /// The gid of the simulator's location named `name`.
 pub fn location_gid(sim: &SimHandle, name: &str) -> String {
-    let id = all(&sim.state(), "locations").into_iter().find(|l| l["name"] == json!(name)).and_then(|l| l["id"].as_u64()).expect("a location with a numeric id");
+    let id = all(&sim.state(), "locations")
+        .into_iter()
+        .find(|l| l["name"] == json!(name))
+        .and_then(|l| l["id"].as_u64())
+        .expect("a location with a numeric id");
     format!("gid://shopify/Location/{id}")
 }
 

@@ -41,8 +41,11 @@ impl Bed {
         let sim = rt.block_on(shopify_common::start(shopify_common::seed(skus, 1)));
         let main = shopify_common::location_gid(&sim, "Main");
         let addr = format!("127.0.0.1:{}", free_port());
-        let scenario = Scenario::builder(&sim).server(&format!("listen = \"{addr}\"\nworkers = 1\ndrain_seconds = 5")).webhook_secret_env("WEFT_WEBHOOK_SECRET").build(&format!(
-            r#"[flows.inventory]
+        let scenario = Scenario::builder(&sim)
+            .server(&format!("listen = \"{addr}\"\nworkers = 1\ndrain_seconds = 5"))
+            .webhook_secret_env("WEFT_WEBHOOK_SECRET")
+            .build(&format!(
+                r#"[flows.inventory]
 from = "erp"
 to = "shopify"
 object = "inventory"
@@ -51,7 +54,7 @@ retry = {{ max_attempts = 1 }}
 locations = {{ WH = "{main}" }}
 {extra}
 "#
-        ));
+            ));
         Bed { rt, sim, scenario, addr, feeds: 0 }
     }
 
@@ -80,8 +83,13 @@ locations = {{ WH = "{main}" }}
         let state = self.sim.state();
         let variant = state["variants"].as_object()?.values().find(|v| v["sku"] == json!(sku))?.clone();
         let item = variant["inventory_item_id"].as_u64()?;
-        let main = shopify_common::all(&state, "locations").into_iter().find(|l| l["name"] == json!("Main"))?["id"].clone();
-        state["levels"].as_array()?.iter().find(|l| l["item_id"].as_u64() == Some(item) && l["location_id"] == main).and_then(|l| l["quantities"]["available"].as_i64())
+        let main =
+            shopify_common::all(&state, "locations").into_iter().find(|l| l["name"] == json!("Main"))?["id"].clone();
+        state["levels"]
+            .as_array()?
+            .iter()
+            .find(|l| l["item_id"].as_u64() == Some(item) && l["location_id"] == main)
+            .and_then(|l| l["quantities"]["available"].as_i64())
     }
 
     /// The serve log so far.
@@ -115,7 +123,10 @@ impl Receiver {
     /// Start it; the URL carries a token in its query, as chat webhooks often do.
     pub fn start() -> Receiver {
         let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-        let url = format!("http://127.0.0.1:{}/hooks/alerts?token=receiver-secret-991", listener.local_addr().unwrap().port());
+        let url = format!(
+            "http://127.0.0.1:{}/hooks/alerts?token=receiver-secret-991",
+            listener.local_addr().unwrap().port()
+        );
         let bodies = Arc::new(Mutex::new(Vec::new()));
         let shared = bodies.clone();
         std::thread::spawn(move || {
@@ -151,7 +162,10 @@ impl Receiver {
 
     /// (rule, state) of each alert received, in order.
     pub fn transitions(&self) -> Vec<(String, String)> {
-        self.received().iter().map(|b| (b["rule"].as_str().unwrap_or("").to_owned(), b["state"].as_str().unwrap_or("").to_owned())).collect()
+        self.received()
+            .iter()
+            .map(|b| (b["rule"].as_str().unwrap_or("").to_owned(), b["state"].as_str().unwrap_or("").to_owned()))
+            .collect()
     }
 }
 
@@ -167,15 +181,23 @@ pub fn scrape(addr: &str) -> prometheus_parse::Scrape {
 pub fn value(scrape: &prometheus_parse::Scrape, metric: &str, labels: &[(&str, &str)]) -> f64 {
     sample(scrape, metric, labels)
         .map(|s| match s.value {
-            prometheus_parse::Value::Counter(v) | prometheus_parse::Value::Gauge(v) | prometheus_parse::Value::Untyped(v) => v,
+            prometheus_parse::Value::Counter(v)
+            | prometheus_parse::Value::Gauge(v)
+            | prometheus_parse::Value::Untyped(v) => v,
             _ => panic!("{metric} is not a single value"),
         })
         .unwrap_or(0.0)
 }
 
 /// The sample `metric` with exactly these labels.
-pub fn sample<'a>(scrape: &'a prometheus_parse::Scrape, metric: &str, labels: &[(&str, &str)]) -> Option<&'a prometheus_parse::Sample> {
-    scrape.samples.iter().find(|s| s.metric == metric && s.labels.len() == labels.len() && labels.iter().all(|(k, v)| s.labels.get(k) == Some(v)))
+pub fn sample<'a>(
+    scrape: &'a prometheus_parse::Scrape,
+    metric: &str,
+    labels: &[(&str, &str)],
+) -> Option<&'a prometheus_parse::Sample> {
+    scrape.samples.iter().find(|s| {
+        s.metric == metric && s.labels.len() == labels.len() && labels.iter().all(|(k, v)| s.labels.get(k) == Some(v))
+    })
 }
 
 /// Path of the test bed's scratch dir.

@@ -63,7 +63,8 @@ struct File {
 
 impl File {
     fn load(settings: &Settings, name: &str) -> Result<File, PluginError> {
-        let bytes = std::fs::read(settings.inbox.join(name)).map_err(|e| PluginError::Retryable(format!("cannot read {name}: {e}")))?;
+        let bytes = std::fs::read(settings.inbox.join(name))
+            .map_err(|e| PluginError::Retryable(format!("cannot read {name}: {e}")))?;
         let sha = hex::encode(Sha256::digest(&bytes));
         let text = String::from_utf8_lossy(&bytes);
         Ok(File { rows: read(name, &text), name: name.to_owned(), sha })
@@ -80,8 +81,10 @@ impl File {
 
 /// The entity's export files in the inbox, in name order.
 fn list(settings: &Settings, entity: Entity) -> Result<Vec<String>, PluginError> {
-    let prefix = prefix(entity).ok_or_else(|| PluginError::Permanent(format!("the file feed has no {entity:?} files")))?;
-    let entries = std::fs::read_dir(&settings.inbox).map_err(|e| PluginError::invalid("inbox", &format!("cannot list {}: {e}", settings.inbox.display())))?;
+    let prefix =
+        prefix(entity).ok_or_else(|| PluginError::Permanent(format!("the file feed has no {entity:?} files")))?;
+    let entries = std::fs::read_dir(&settings.inbox)
+        .map_err(|e| PluginError::invalid("inbox", &format!("cannot list {}: {e}", settings.inbox.display())))?;
     let mut names: Vec<String> = entries
         .filter_map(|e| e.ok())
         .filter(|e| e.file_type().is_ok_and(|t| t.is_file()))
@@ -96,7 +99,10 @@ fn list(settings: &Settings, entity: Entity) -> Result<Vec<String>, PluginError>
 pub fn pull(settings: &Settings, entity: Entity, cursor: Option<&str>, limit: u32) -> Result<Page, PluginError> {
     let names = list(settings, entity)?;
     let cursor: Option<Cursor> = cursor
-        .map(|c| serde_json::from_str(c).map_err(|e| PluginError::invalid("cursor", &format!("not a cursor of the file feed: {e}"))))
+        .map(|c| {
+            serde_json::from_str(c)
+                .map_err(|e| PluginError::invalid("cursor", &format!("not a cursor of the file feed: {e}")))
+        })
         .transpose()?;
     let mut start = None;
     if let Some(c) = &cursor {
@@ -124,14 +130,27 @@ pub fn pull(settings: &Settings, entity: Entity, cursor: Option<&str>, limit: u3
     }
     let Some((file, from)) = start else {
         // Nothing pending: stay where we are.
-        return Ok(Page { records: Vec::new(), next_cursor: cursor.map(|c| serde_json::to_string(&c).unwrap_or_default()), has_more: false });
+        return Ok(Page {
+            records: Vec::new(),
+            next_cursor: cursor.map(|c| serde_json::to_string(&c).unwrap_or_default()),
+            has_more: false,
+        });
     };
     read_page(settings, entity, &names, &file, from, limit as usize)
 }
 
 /// Rows of `file` from line `from` on, grouped into records, up to `limit` of them.
-fn read_page(settings: &Settings, entity: Entity, names: &[String], file: &File, from: u64, limit: usize) -> Result<Page, PluginError> {
-    let at = |line: u64| serde_json::to_string(&Cursor { file: file.name.clone(), line, sha: file.sha.clone() }).unwrap_or_default();
+fn read_page(
+    settings: &Settings,
+    entity: Entity,
+    names: &[String],
+    file: &File,
+    from: u64,
+    limit: usize,
+) -> Result<Page, PluginError> {
+    let at = |line: u64| {
+        serde_json::to_string(&Cursor { file: file.name.clone(), line, sha: file.sha.clone() }).unwrap_or_default()
+    };
     let rows: Vec<&Row> = file.rows.iter().filter(|r| r.line >= from).collect();
     let mut records: Vec<Record> = Vec::new();
     let mut i = 0;

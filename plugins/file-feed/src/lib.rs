@@ -38,7 +38,11 @@ impl Settings {
         if std::fs::metadata(ROOT).is_err() {
             return Err(PluginError::invalid("directory", "no directory is granted: set [connections.NAME].directory"));
         }
-        Ok(Settings { inbox: sub("inbox", "in")?, outbox: sub("outbox", "out")?, currency: config::get("currency").unwrap_or_else(|| "USD".into()) })
+        Ok(Settings {
+            inbox: sub("inbox", "in")?,
+            outbox: sub("outbox", "out")?,
+            currency: config::get("currency").unwrap_or_else(|| "USD".into()),
+        })
     }
 }
 
@@ -46,14 +50,22 @@ struct FileFeed;
 
 impl Connector for FileFeed {
     fn describe() -> PluginInfo {
-        let mut info = PluginInfo::new("file-feed", env!("CARGO_PKG_VERSION"), "ERP file exchange: CSV / JSON-lines exports in, JSON orders out");
+        let mut info = PluginInfo::new(
+            "file-feed",
+            env!("CARGO_PKG_VERSION"),
+            "ERP file exchange: CSV / JSON-lines exports in, JSON orders out",
+        );
         info.entities = vec![
             EntitySupport { entity: Entity::Product, direction: Direction::Pull },
             EntitySupport { entity: Entity::InventoryLevel, direction: Direction::Pull },
             EntitySupport { entity: Entity::Customer, direction: Direction::Both },
             EntitySupport { entity: Entity::Order, direction: Direction::Both },
         ];
-        let key = |name: &str, description: &str| ConfigKey { name: name.into(), required: false, description: description.into() };
+        let key = |name: &str, description: &str| ConfigKey {
+            name: name.into(),
+            required: false,
+            description: description.into(),
+        };
         info.config_keys = vec![
             key("inbox", "Folder of the granted directory holding the ERP's exports (default `in`)"),
             key("outbox", "Folder of the granted directory where orders are written (default `out`)"),
@@ -64,8 +76,10 @@ impl Connector for FileFeed {
 
     fn check() -> Result<(), PluginError> {
         let s = Settings::load()?;
-        std::fs::read_dir(&s.inbox).map_err(|e| PluginError::invalid("inbox", &format!("cannot read {}: {e}", s.inbox.display())))?;
-        std::fs::create_dir_all(&s.outbox).map_err(|e| PluginError::invalid("outbox", &format!("cannot create {}: {e}", s.outbox.display())))?;
+        std::fs::read_dir(&s.inbox)
+            .map_err(|e| PluginError::invalid("inbox", &format!("cannot read {}: {e}", s.inbox.display())))?;
+        std::fs::create_dir_all(&s.outbox)
+            .map_err(|e| PluginError::invalid("outbox", &format!("cannot create {}: {e}", s.outbox.display())))?;
         Ok(())
     }
 

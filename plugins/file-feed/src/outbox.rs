@@ -30,16 +30,20 @@ pub fn push(settings: &Settings, entity: Entity, keyed: &KeyedRecord) -> Result<
     }
     let external_id = validate(entity, &keyed.record)?;
     let dir = folder(settings, entity)?;
-    std::fs::create_dir_all(&dir).map_err(|e| PluginError::Retryable(format!("cannot create {}: {e}", dir.display())))?;
+    std::fs::create_dir_all(&dir)
+        .map_err(|e| PluginError::Retryable(format!("cannot create {}: {e}", dir.display())))?;
     let stem = stem(external_id);
     let path = dir.join(format!("{stem}.json"));
     let written_key = format!("written/{entity:?}/{stem}");
     let existed = path.exists() || kv::get(&written_key).is_some();
-    let json = serde_json::to_vec_pretty(&keyed.record).map_err(|e| PluginError::Permanent(format!("cannot encode the record: {e}")))?;
+    let json = serde_json::to_vec_pretty(&keyed.record)
+        .map_err(|e| PluginError::Permanent(format!("cannot encode the record: {e}")))?;
     if !existed {
         let tmp = dir.join(format!(".{stem}.json.tmp"));
-        std::fs::write(&tmp, &json).map_err(|e| PluginError::Retryable(format!("cannot write {}: {e}", tmp.display())))?;
-        std::fs::rename(&tmp, &path).map_err(|e| PluginError::Retryable(format!("cannot rename to {}: {e}", path.display())))?;
+        std::fs::write(&tmp, &json)
+            .map_err(|e| PluginError::Retryable(format!("cannot write {}: {e}", tmp.display())))?;
+        std::fs::rename(&tmp, &path)
+            .map_err(|e| PluginError::Retryable(format!("cannot rename to {}: {e}", path.display())))?;
         kv::set(&written_key, external_id.as_bytes())?;
     }
     let pushed = Pushed { external_id: stem, created: !existed };
@@ -59,7 +63,9 @@ fn validate(entity: Entity, record: &Record) -> Result<&str, PluginError> {
             nonempty(&o.external_id)
         }
         (Entity::Customer, Record::Customer(c)) => nonempty(&c.external_id),
-        (_, other) => Err(PluginError::invalid("record", &format!("a {:?} record was pushed as {entity:?}", other.entity()))),
+        (_, other) => {
+            Err(PluginError::invalid("record", &format!("a {:?} record was pushed as {entity:?}", other.entity())))
+        }
     }
 }
 
@@ -78,7 +84,8 @@ pub fn fetch(settings: &Settings, entity: Entity, id: &str) -> Result<Option<Rec
     let path = folder(settings, entity)?.join(format!("{stem}.json"));
     match std::fs::read(&path) {
         Ok(bytes) => {
-            let mut record: Record = serde_json::from_slice(&bytes).map_err(|e| PluginError::Permanent(format!("{} is not a record: {e}", path.display())))?;
+            let mut record: Record = serde_json::from_slice(&bytes)
+                .map_err(|e| PluginError::Permanent(format!("{} is not a record: {e}", path.display())))?;
             match &mut record {
                 Record::Order(o) => o.external_id = stem,
                 Record::Customer(c) => c.external_id = stem,

@@ -3,7 +3,10 @@
 //! error naming its line and column.
 
 use crate::rows::Row;
-use weft_sdk::{Address, Customer, Entity, FinancialStatus, InventoryLevel, Money, Order, OrderLine, Product, ProductStatus, Record, Variant};
+use weft_sdk::{
+    Address, Customer, Entity, FinancialStatus, InventoryLevel, Money, Order, OrderLine, Product, ProductStatus,
+    Record, Variant,
+};
 
 /// A bad row: its line and what is wrong.
 pub type Bad = (u64, String);
@@ -39,7 +42,9 @@ fn required<'a>(row: &'a Row, key: &str) -> Result<&'a str, Bad> {
 }
 
 fn int<T: std::str::FromStr>(row: &Row, key: &str) -> Result<Option<T>, Bad> {
-    row.get(key).map(|v| v.parse::<T>().map_err(|_| (row.line, format!("`{key}` = `{v}` is not a whole number")))).transpose()
+    row.get(key)
+        .map(|v| v.parse::<T>().map_err(|_| (row.line, format!("`{key}` = `{v}` is not a whole number"))))
+        .transpose()
 }
 
 fn money(row: &Row, key: &str, currency: &str) -> Result<Option<Money>, Bad> {
@@ -54,11 +59,16 @@ fn money(row: &Row, key: &str, currency: &str) -> Result<Option<Money>, Bad> {
 pub fn is_decimal(s: &str) -> bool {
     let digits = s.strip_prefix('-').unwrap_or(s);
     let (whole, frac) = digits.split_once('.').unwrap_or((digits, "0"));
-    !whole.is_empty() && whole.bytes().all(|b| b.is_ascii_digit()) && !frac.is_empty() && frac.bytes().all(|b| b.is_ascii_digit())
+    !whole.is_empty()
+        && whole.bytes().all(|b| b.is_ascii_digit())
+        && !frac.is_empty()
+        && frac.bytes().all(|b| b.is_ascii_digit())
 }
 
 fn tags(row: &Row) -> Vec<String> {
-    row.get("tags").map(|t| t.split(';').map(|s| s.trim().to_owned()).filter(|s| !s.is_empty()).collect()).unwrap_or_default()
+    row.get("tags")
+        .map(|t| t.split(';').map(|s| s.trim().to_owned()).filter(|s| !s.is_empty()).collect())
+        .unwrap_or_default()
 }
 
 fn text(row: &Row, key: &str) -> Option<String> {
@@ -77,7 +87,11 @@ fn product(group: &[Row], currency: &str) -> Result<Product, Bad> {
     let mut variants = Vec::new();
     for row in group {
         let sku = required(row, "sku")?;
-        let option_values: Vec<String> = ["option1_value", "option2_value"].iter().take(options.len()).map(|k| text(row, k).unwrap_or_default()).collect();
+        let option_values: Vec<String> = ["option1_value", "option2_value"]
+            .iter()
+            .take(options.len())
+            .map(|k| text(row, k).unwrap_or_default())
+            .collect();
         if option_values.iter().any(String::is_empty) {
             return Err((row.line, format!("variant {sku} lacks a value for one of the options {options:?}")));
         }
@@ -146,7 +160,9 @@ fn address(row: &Row) -> Option<Address> {
 
 fn email(row: &Row) -> Result<Option<String>, Bad> {
     match row.get("email") {
-        Some(e) if !e.contains('@') || e.contains(' ') => Err((row.line, format!("`email` = `{e}` is not an e-mail address"))),
+        Some(e) if !e.contains('@') || e.contains(' ') => {
+            Err((row.line, format!("`email` = `{e}` is not an e-mail address")))
+        }
         other => Ok(other.map(str::to_owned)),
     }
 }
@@ -187,11 +203,13 @@ fn order(group: &[Row], default_currency: &str) -> Result<Order, Bad> {
             return Err((row.line, "`quantity` must be at least 1".into()));
         }
         lines.push(OrderLine {
-            external_id: text(row, "line_id").unwrap_or_else(|| format!("{}-{}", group[0].get("order_id").unwrap_or_default(), i + 1)),
+            external_id: text(row, "line_id")
+                .unwrap_or_else(|| format!("{}-{}", group[0].get("order_id").unwrap_or_default(), i + 1)),
             sku: Some(required(row, "sku")?.to_owned()),
             title: text(row, "title").unwrap_or_default(),
             quantity,
-            unit_price: money(row, "unit_price", currency)?.ok_or_else(|| (row.line, "`unit_price` is required".to_owned()))?,
+            unit_price: money(row, "unit_price", currency)?
+                .ok_or_else(|| (row.line, "`unit_price` is required".to_owned()))?,
             discount: None,
             extra: "{}".into(),
         });

@@ -24,7 +24,8 @@ fn normalize(sku: &str) -> String {
 
 impl Transform for SkuNormalize {
     fn describe() -> PluginInfo {
-        let mut info = PluginInfo::new("sku-normalize", env!("CARGO_PKG_VERSION"), "Trims, upper-cases and de-aliases SKUs");
+        let mut info =
+            PluginInfo::new("sku-normalize", env!("CARGO_PKG_VERSION"), "Trims, upper-cases and de-aliases SKUs");
         info.entities = [Entity::Product, Entity::InventoryLevel, Entity::Order, Entity::Price, Entity::Fulfillment]
             .into_iter()
             .map(|entity| EntitySupport { entity, direction: Direction::Both })

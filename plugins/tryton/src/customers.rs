@@ -17,7 +17,12 @@ fn fail(field: &str) -> impl Fn(crate::rpc::RpcError) -> PluginError + '_ {
 pub fn pull(client: &Client, cursor: Option<&str>, limit: u32) -> Result<Page, PluginError> {
     let start: Option<Mark> = cursor.map(decode_cursor).transpose()?;
     let rows = client
-        .model("party.party", "search_read", vec![domain_after(start.as_ref(), Vec::new()), json!(0), json!(limit), order_by_mark(), json!(FIELDS)], json!({}))
+        .model(
+            "party.party",
+            "search_read",
+            vec![domain_after(start.as_ref(), Vec::new()), json!(0), json!(limit), order_by_mark(), json!(FIELDS)],
+            json!({}),
+        )
         .map_err(fail("customer"))?;
     let rows = rows.as_array().cloned().unwrap_or_default();
     let records = build(client, &rows)?;
@@ -29,7 +34,12 @@ pub fn pull(client: &Client, cursor: Option<&str>, limit: u32) -> Result<Page, P
 /// Parties by id.
 pub fn fetch(client: &Client, ids: &[i64]) -> Result<Vec<Option<Record>>, PluginError> {
     let rows = client
-        .model("party.party", "search_read", vec![json!([["id", "in", ids]]), json!(0), Value::Null, Value::Null, json!(FIELDS)], json!({}))
+        .model(
+            "party.party",
+            "search_read",
+            vec![json!([["id", "in", ids]]), json!(0), Value::Null, Value::Null, json!(FIELDS)],
+            json!({}),
+        )
         .map_err(fail("customer"))?;
     let records = build(client, rows.as_array().map(Vec::as_slice).unwrap_or_default())?;
     Ok(ids.iter().map(|id| records.iter().find(|r| r.external_id() == id.to_string()).cloned()).collect())
@@ -41,7 +51,18 @@ fn build(client: &Client, rows: &[Value]) -> Result<Vec<Record>, PluginError> {
         return Ok(Vec::new());
     }
     let addresses = client
-        .model("party.address", "search_read", vec![json!([["party", "in", ids]]), json!(0), Value::Null, json!([["sequence", "ASC"], ["id", "ASC"]]), json!(["party", "street", "postal_code", "city", "country.code"])], json!({}))
+        .model(
+            "party.address",
+            "search_read",
+            vec![
+                json!([["party", "in", ids]]),
+                json!(0),
+                Value::Null,
+                json!([["sequence", "ASC"], ["id", "ASC"]]),
+                json!(["party", "street", "postal_code", "city", "country.code"]),
+            ],
+            json!({}),
+        )
         .map_err(fail("customer"))?;
     let addresses = addresses.as_array().cloned().unwrap_or_default();
     Ok(rows
@@ -61,7 +82,11 @@ fn build(client: &Client, rows: &[Value]) -> Result<Vec<Record>, PluginError> {
                 last_name: last,
                 phone: str_field(r, "phone"),
                 company: None,
-                addresses: addresses.iter().filter(|a| a.get("party").and_then(Value::as_i64) == Some(id)).map(address).collect(),
+                addresses: addresses
+                    .iter()
+                    .filter(|a| a.get("party").and_then(Value::as_i64) == Some(id))
+                    .map(address)
+                    .collect(),
                 tags: Vec::new(),
                 updated_at: updated_at(r),
                 extra: json!({"name": name, "active": r.get("active")}).to_string(),
@@ -98,9 +123,15 @@ fn exact_ilike(text: &str) -> String {
 
 /// The oldest active party with `email` among its e-mail contact mechanisms, with its code.
 fn by_email(client: &Client, email: &str, field: &str) -> Result<Option<(i64, String)>, PluginError> {
-    let domain = json!([["type", "=", "email"], ["value", "ilike", exact_ilike(email.trim())], ["party.active", "=", true]]);
+    let domain =
+        json!([["type", "=", "email"], ["value", "ilike", exact_ilike(email.trim())], ["party.active", "=", true]]);
     let found = client
-        .model("party.contact_mechanism", "search_read", vec![domain, json!(0), json!(1), json!([["party", "ASC"]]), json!(["party", "party.code"])], json!({}))
+        .model(
+            "party.contact_mechanism",
+            "search_read",
+            vec![domain, json!(0), json!(1), json!([["party", "ASC"]]), json!(["party", "party.code"])],
+            json!({}),
+        )
         .map_err(fail(field))?;
     Ok(found.get(0).and_then(|m| {
         let id = m.get("party").and_then(Value::as_i64)?;
@@ -116,7 +147,9 @@ pub fn ensure(client: &Client, code: &str, c: &Customer, field: &str) -> Result<
     if let Some(email) = c.email.as_deref().filter(|e| !e.trim().is_empty()) {
         if let Some((id, found_code)) = by_email(client, email, field)? {
             if found_code.starts_with(GUEST_CODE_PREFIX) && !code.starts_with(GUEST_CODE_PREFIX) {
-                client.model("party.party", "write", vec![json!([id]), json!({"code": code})], json!({})).map_err(fail(field))?;
+                client
+                    .model("party.party", "write", vec![json!([id]), json!({"code": code})], json!({}))
+                    .map_err(fail(field))?;
             }
             return Ok((id, false));
         }
@@ -131,11 +164,14 @@ pub fn ensure(client: &Client, code: &str, c: &Customer, field: &str) -> Result<
         .company
         .clone()
         .or_else(|| {
-            let full = [c.first_name.as_deref(), c.last_name.as_deref()].into_iter().flatten().collect::<Vec<_>>().join(" ");
+            let full =
+                [c.first_name.as_deref(), c.last_name.as_deref()].into_iter().flatten().collect::<Vec<_>>().join(" ");
             (!full.trim().is_empty()).then_some(full)
         })
         .or_else(|| c.email.clone())
-        .ok_or_else(|| PluginError::invalid(&format!("{field}.name"), "a customer needs a name, a company or an e-mail"))?;
+        .ok_or_else(|| {
+            PluginError::invalid(&format!("{field}.name"), "a customer needs a name, a company or an e-mail")
+        })?;
     let mut mechanisms = Vec::new();
     if let Some(email) = &c.email {
         mechanisms.push(json!({"type": "email", "value": email}));
@@ -149,7 +185,10 @@ pub fn ensure(client: &Client, code: &str, c: &Customer, field: &str) -> Result<
     }
     let vals = json!({"name": name, "code": code, "addresses": [["create", addresses]], "contact_mechanisms": [["create", mechanisms]]});
     let ids = client.model("party.party", "create", vec![json!([vals])], json!({})).map_err(fail(field))?;
-    let id = ids.get(0).and_then(Value::as_i64).ok_or_else(|| PluginError::Permanent("party.create returned no id".into()))?;
+    let id = ids
+        .get(0)
+        .and_then(Value::as_i64)
+        .ok_or_else(|| PluginError::Permanent("party.create returned no id".into()))?;
     Ok((id, true))
 }
 

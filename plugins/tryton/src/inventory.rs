@@ -43,13 +43,21 @@ pub fn pull(client: &Client, cursor: Option<&str>, limit: u32) -> Result<Page, P
     let batch = (limit as usize / warehouses.len().max(1)).max(1);
     let cursor = match cursor {
         Some(c) => decode_cursor(c)?,
-        None => Cursor::Scan { after: 0, moves: latest_move(client)?.map(|m| m.rewound(client.settings().overlap_seconds)) },
+        None => {
+            Cursor::Scan { after: 0, moves: latest_move(client)?.map(|m| m.rewound(client.settings().overlap_seconds)) }
+        }
     };
     match cursor {
         Cursor::Scan { after, moves } => {
             let domain = json!([["id", ">", after], ["type", "=", "goods"]]);
-            let rows = call(client, "product.product", "search_read", vec![domain, json!(0), json!(batch), json!([["id", "ASC"]]), json!(["id"])])?;
-            let ids: Vec<i64> = rows.as_array().into_iter().flatten().filter_map(|r| r.get("id").and_then(Value::as_i64)).collect();
+            let rows = call(
+                client,
+                "product.product",
+                "search_read",
+                vec![domain, json!(0), json!(batch), json!([["id", "ASC"]]), json!(["id"])],
+            )?;
+            let ids: Vec<i64> =
+                rows.as_array().into_iter().flatten().filter_map(|r| r.get("id").and_then(Value::as_i64)).collect();
             let records = levels(client, &warehouses, &ids, None)?;
             let next = match ids.last() {
                 Some(&last) if ids.len() == batch => Cursor::Scan { after: last, moves },
@@ -59,7 +67,12 @@ pub fn pull(client: &Client, cursor: Option<&str>, limit: u32) -> Result<Page, P
         }
         Cursor::Moves { mark } => {
             let domain = domain_after(mark.as_ref(), Vec::new());
-            let moves = call(client, "stock.move", "search_read", vec![domain, json!(0), json!(limit), order_by_mark(), json!(["product", "last_modified_at"])])?;
+            let moves = call(
+                client,
+                "stock.move",
+                "search_read",
+                vec![domain, json!(0), json!(limit), order_by_mark(), json!(["product", "last_modified_at"])],
+            )?;
             let moves = moves.as_array().cloned().unwrap_or_default();
             // Take moves in order until `batch` distinct products; the cursor stops at the last taken.
             let mut products = Vec::new();
@@ -91,7 +104,18 @@ fn call(client: &Client, model: &str, method: &str, params: Vec<Value>) -> Resul
 
 /// The newest stock move, where following moves starts.
 fn latest_move(client: &Client) -> Result<Option<Mark>, PluginError> {
-    let rows = call(client, "stock.move", "search_read", vec![json!([]), json!(0), json!(1), json!([["last_modified_at", "DESC"], ["id", "DESC"]]), json!(["last_modified_at"])])?;
+    let rows = call(
+        client,
+        "stock.move",
+        "search_read",
+        vec![
+            json!([]),
+            json!(0),
+            json!(1),
+            json!([["last_modified_at", "DESC"], ["id", "DESC"]]),
+            json!(["last_modified_at"]),
+        ],
+    )?;
     Ok(rows.get(0).and_then(Mark::of))
 }
 
@@ -102,12 +126,27 @@ fn warehouses(client: &Client) -> Result<Vec<Warehouse>, PluginError> {
     if !wanted.is_empty() {
         domain.push(json!(["id", "in", wanted]));
     }
-    let found = call(client, "stock.location", "search_read", vec![Value::Array(domain), json!(0), Value::Null, json!([["id", "ASC"]]), json!(["code", "name"])])?;
+    let found = call(
+        client,
+        "stock.location",
+        "search_read",
+        vec![Value::Array(domain), json!(0), Value::Null, json!([["id", "ASC"]]), json!(["code", "name"])],
+    )?;
     let found = found.as_array().cloned().unwrap_or_default();
-    if let Some(missing) = wanted.iter().find(|id| !found.iter().any(|w| w.get("id").and_then(Value::as_i64) == Some(**id))) {
-        return Err(PluginError::invalid("warehouses", &format!("stock.location {missing} is not a warehouse of this Tryton")));
+    if let Some(missing) =
+        wanted.iter().find(|id| !found.iter().any(|w| w.get("id").and_then(Value::as_i64) == Some(**id)))
+    {
+        return Err(PluginError::invalid(
+            "warehouses",
+            &format!("stock.location {missing} is not a warehouse of this Tryton"),
+        ));
     }
-    let all = call(client, "stock.location", "search_read", vec![json!([]), json!(0), Value::Null, Value::Null, json!(["parent"])])?;
+    let all = call(
+        client,
+        "stock.location",
+        "search_read",
+        vec![json!([]), json!(0), Value::Null, Value::Null, json!(["parent"])],
+    )?;
     let parents: BTreeMap<i64, Option<i64>> = all
         .as_array()
         .into_iter()
@@ -139,20 +178,44 @@ fn is_inside(parents: &BTreeMap<i64, Option<i64>>, mut location: i64, warehouse:
 }
 
 /// Levels of `products` in every warehouse.
-fn levels(client: &Client, warehouses: &[Warehouse], products: &[i64], updated_at: Option<String>) -> Result<Vec<Record>, PluginError> {
+fn levels(
+    client: &Client,
+    warehouses: &[Warehouse],
+    products: &[i64],
+    updated_at: Option<String>,
+) -> Result<Vec<Record>, PluginError> {
     if products.is_empty() {
         return Ok(Vec::new());
     }
-    let moves = call(client, "stock.move", "search_read", vec![
-        json!([["product", "in", products], ["state", "in", ["draft", "assigned"]]]),
-        json!(0), Value::Null, Value::Null, json!(["product", "from_location", "to_location", "internal_quantity"]),
-    ])?;
+    let moves = call(
+        client,
+        "stock.move",
+        "search_read",
+        vec![
+            json!([["product", "in", products], ["state", "in", ["draft", "assigned"]]]),
+            json!(0),
+            Value::Null,
+            Value::Null,
+            json!(["product", "from_location", "to_location", "internal_quantity"]),
+        ],
+    )?;
     let moves = moves.as_array().cloned().unwrap_or_default();
     let mut records = Vec::new();
     for wh in warehouses {
         let ctx = json!({"locations": [wh.id], "with_childs": true});
         let rows = client
-            .model("product.product", "search_read", vec![json!([["id", "in", products]]), json!(0), Value::Null, json!([["id", "ASC"]]), json!(["code", "quantity", "forecast_quantity"])], ctx)
+            .model(
+                "product.product",
+                "search_read",
+                vec![
+                    json!([["id", "in", products]]),
+                    json!(0),
+                    Value::Null,
+                    json!([["id", "ASC"]]),
+                    json!(["code", "quantity", "forecast_quantity"]),
+                ],
+                ctx,
+            )
             .map_err(|e| e.into_plugin_error("inventory-level"))?;
         for row in rows.as_array().into_iter().flatten() {
             let Some(pid) = row.get("id").and_then(Value::as_i64) else { continue };

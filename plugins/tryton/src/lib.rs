@@ -40,7 +40,12 @@ fn company_currency(client: &Client) -> Result<String, PluginError> {
         .and_then(|c| c.get("code"))
         .and_then(Value::as_str)
         .map(str::to_owned)
-        .ok_or_else(|| PluginError::invalid("company", &format!("company {} does not exist or has no currency", client.settings().company)))
+        .ok_or_else(|| {
+            PluginError::invalid(
+                "company",
+                &format!("company {} does not exist or has no currency", client.settings().company),
+            )
+        })
 }
 
 fn ids(ids: &[String]) -> Vec<i64> {
@@ -49,7 +54,11 @@ fn ids(ids: &[String]) -> Vec<i64> {
 
 impl Connector for Tryton {
     fn describe() -> PluginInfo {
-        let mut info = PluginInfo::new("tryton", env!("CARGO_PKG_VERSION"), "Tryton ERP over JSON-RPC: products, stock, customers, sales");
+        let mut info = PluginInfo::new(
+            "tryton",
+            env!("CARGO_PKG_VERSION"),
+            "Tryton ERP over JSON-RPC: products, stock, customers, sales",
+        );
         info.entities = vec![
             EntitySupport { entity: Entity::Product, direction: Direction::Pull },
             EntitySupport { entity: Entity::InventoryLevel, direction: Direction::Pull },
@@ -99,7 +108,9 @@ impl Connector for Tryton {
                 Entity::Product => products::fetch(&client, &company_currency(&client)?, &wanted),
                 Entity::Customer => customers::fetch(&client, &wanted),
                 Entity::Order => orders::fetch(&client, &wanted),
-                other => Err(PluginError::Permanent(format!("fetch of {other:?} is not supported by the Tryton connector"))),
+                other => {
+                    Err(PluginError::Permanent(format!("fetch of {other:?} is not supported by the Tryton connector")))
+                }
             }
         });
         match found {
@@ -131,9 +142,14 @@ fn push_one(client: &Client, entity: Entity, keyed: &KeyedRecord) -> Result<Push
         (Entity::Order, Record::Order(o)) => orders::push(client, o)?,
         (Entity::Customer, Record::Customer(c)) => customers::push(client, c)?,
         (Entity::Order | Entity::Customer, other) => {
-            return Err(PluginError::invalid("record", &format!("a {:?} record was pushed as {entity:?}", other.entity())))
+            return Err(PluginError::invalid(
+                "record",
+                &format!("a {:?} record was pushed as {entity:?}", other.entity()),
+            ))
         }
-        (other, _) => return Err(PluginError::Permanent(format!("push of {other:?} is not supported by the Tryton connector"))),
+        (other, _) => {
+            return Err(PluginError::Permanent(format!("push of {other:?} is not supported by the Tryton connector")))
+        }
     };
     if let Err(e) = kv::set_json(&kv_key, &pushed) {
         // Not fatal: the next push of this key finds the object by reference/code instead.

@@ -6,11 +6,25 @@
 use crate::customers;
 use crate::products::str_field;
 use crate::rpc::Client;
-use crate::values::{decimal, decode_cursor, domain_after, encode_cursor, next_mark, order_by_mark, to_decimal, updated_at, Mark};
+use crate::values::{
+    decimal, decode_cursor, domain_after, encode_cursor, next_mark, order_by_mark, to_decimal, updated_at, Mark,
+};
 use serde_json::{json, Value};
 use weft_sdk::{FinancialStatus, Fulfillment, Money, Order, OrderLine, Page, PluginError, Pushed, Record};
 
-const SALE_FIELDS: [&str; 11] = ["reference", "number", "state", "shipment_state", "invoice_state", "party", "party.code", "currency.code", "total_amount", "create_date", "last_modified_at"];
+const SALE_FIELDS: [&str; 11] = [
+    "reference",
+    "number",
+    "state",
+    "shipment_state",
+    "invoice_state",
+    "party",
+    "party.code",
+    "currency.code",
+    "total_amount",
+    "create_date",
+    "last_modified_at",
+];
 
 fn fail(field: &str) -> impl Fn(crate::rpc::RpcError) -> PluginError + '_ {
     move |e| e.into_plugin_error(field)
@@ -25,7 +39,10 @@ pub fn push(client: &Client, order: &Order) -> Result<Pushed, PluginError> {
         // A confirmed Tryton sale cannot be cancelled over RPC (it needs the exception wizard or
         // sale_amendment); a cancelled order that was never imported is not imported now.
         return Err(match existing {
-            Some((id, _)) => PluginError::Permanent(format!("order {} was cancelled but sale {id} is already confirmed in Tryton: cancel it there", order.name)),
+            Some((id, _)) => PluginError::Permanent(format!(
+                "order {} was cancelled but sale {id} is already confirmed in Tryton: cancel it there",
+                order.name
+            )),
             None => PluginError::invalid("cancelled", "the order is cancelled; it is not imported"),
         });
     }
@@ -34,14 +51,26 @@ pub fn push(client: &Client, order: &Order) -> Result<Pushed, PluginError> {
         return Ok(Pushed { external_id: id.to_string(), created: false });
     }
     let settings = client.settings();
-    let warehouse = settings.sale_warehouse.ok_or_else(|| PluginError::invalid("sale_warehouse", "set `sale_warehouse` (or `warehouses`): sales need an explicit warehouse"))?;
+    let warehouse = settings.sale_warehouse.ok_or_else(|| {
+        PluginError::invalid(
+            "sale_warehouse",
+            "set `sale_warehouse` (or `warehouses`): sales need an explicit warehouse",
+        )
+    })?;
     let products = products(client, order)?;
     let currency = client
-        .model("currency.currency", "search", vec![json!([["code", "=", order.currency]]), json!(0), json!(1), Value::Null], json!({}))
+        .model(
+            "currency.currency",
+            "search",
+            vec![json!([["code", "=", order.currency]]), json!(0), json!(1), Value::Null],
+            json!({}),
+        )
         .map_err(fail("currency"))?
         .get(0)
         .and_then(Value::as_i64)
-        .ok_or_else(|| PluginError::invalid("currency", &format!("currency {} is not set up in Tryton", order.currency)))?;
+        .ok_or_else(|| {
+            PluginError::invalid("currency", &format!("currency {} is not set up in Tryton", order.currency))
+        })?;
     let party = party(client, order)?;
     let address = address(client, party, order)?;
     let lines: Vec<Value> = order
@@ -77,13 +106,19 @@ fn validate(order: &Order) -> Result<(), PluginError> {
     }
     for (i, l) in order.lines.iter().enumerate() {
         if l.sku.as_deref().is_none_or(|s| s.trim().is_empty()) {
-            return Err(PluginError::invalid(&format!("lines[{i}].sku"), "every line needs a SKU (it is the Tryton product code)"));
+            return Err(PluginError::invalid(
+                &format!("lines[{i}].sku"),
+                "every line needs a SKU (it is the Tryton product code)",
+            ));
         }
         if l.quantity == 0 {
             return Err(PluginError::invalid(&format!("lines[{i}].quantity"), "quantity must be at least 1"));
         }
         if !is_decimal(&l.unit_price.amount) {
-            return Err(PluginError::invalid(&format!("lines[{i}].unit-price"), &format!("`{}` is not a decimal amount", l.unit_price.amount)));
+            return Err(PluginError::invalid(
+                &format!("lines[{i}].unit-price"),
+                &format!("`{}` is not a decimal amount", l.unit_price.amount),
+            ));
         }
     }
     Ok(())
@@ -94,13 +129,21 @@ fn is_decimal(s: &str) -> bool {
     let mut parts = digits.splitn(2, '.');
     let whole = parts.next().unwrap_or("");
     let frac = parts.next().unwrap_or("0");
-    !whole.is_empty() && whole.bytes().all(|b| b.is_ascii_digit()) && !frac.is_empty() && frac.bytes().all(|b| b.is_ascii_digit())
+    !whole.is_empty()
+        && whole.bytes().all(|b| b.is_ascii_digit())
+        && !frac.is_empty()
+        && frac.bytes().all(|b| b.is_ascii_digit())
 }
 
 /// The sale with this reference, with its state.
 fn find(client: &Client, reference: &str) -> Result<Option<(i64, String)>, PluginError> {
     let rows = client
-        .model("sale.sale", "search_read", vec![json!([["reference", "=", reference]]), json!(0), json!(1), json!([["id", "ASC"]]), json!(["state"])], json!({}))
+        .model(
+            "sale.sale",
+            "search_read",
+            vec![json!([["reference", "=", reference]]), json!(0), json!(1), json!([["id", "ASC"]]), json!(["state"])],
+            json!({}),
+        )
         .map_err(fail("order"))?;
     Ok(rows.get(0).and_then(|r| Some((r.get("id")?.as_i64()?, str_field(r, "state").unwrap_or_default()))))
 }
@@ -122,7 +165,12 @@ fn finish(client: &Client, id: i64, state: &str) -> Result<(), PluginError> {
 fn products(client: &Client, order: &Order) -> Result<Vec<(i64, i64)>, PluginError> {
     let skus: Vec<&str> = order.lines.iter().filter_map(|l| l.sku.as_deref()).collect();
     let rows = client
-        .model("product.product", "search_read", vec![json!([["code", "in", skus]]), json!(0), Value::Null, Value::Null, json!(["code", "default_uom"])], json!({}))
+        .model(
+            "product.product",
+            "search_read",
+            vec![json!([["code", "in", skus]]), json!(0), Value::Null, Value::Null, json!(["code", "default_uom"])],
+            json!({}),
+        )
         .map_err(fail("lines"))?;
     let rows = rows.as_array().cloned().unwrap_or_default();
     order
@@ -146,7 +194,10 @@ fn party(client: &Client, order: &Order) -> Result<i64, PluginError> {
     let (code, customer) = match &order.customer {
         Some(c) if !c.external_id.is_empty() => (c.external_id.clone(), c),
         _ => {
-            let email = order.email.clone().ok_or_else(|| PluginError::invalid("customer", "an order needs a customer or an e-mail"))?;
+            let email = order
+                .email
+                .clone()
+                .ok_or_else(|| PluginError::invalid("customer", "an order needs a customer or an e-mail"))?;
             guest = weft_sdk::Customer {
                 external_id: String::new(),
                 sku: None,
@@ -169,7 +220,12 @@ fn party(client: &Client, order: &Order) -> Result<i64, PluginError> {
 /// The party's first address; one from the order's shipping address when it has none.
 fn address(client: &Client, party: i64, order: &Order) -> Result<i64, PluginError> {
     let found = client
-        .model("party.address", "search", vec![json!([["party", "=", party]]), json!(0), json!(1), json!([["id", "ASC"]])], json!({}))
+        .model(
+            "party.address",
+            "search",
+            vec![json!([["party", "=", party]]), json!(0), json!(1), json!([["id", "ASC"]])],
+            json!({}),
+        )
         .map_err(fail("shipping-address"))?;
     if let Some(id) = found.get(0).and_then(Value::as_i64) {
         return Ok(id);
@@ -190,7 +246,12 @@ pub fn pull(client: &Client, cursor: Option<&str>, limit: u32, fulfilled: bool) 
     let start: Option<Mark> = cursor.map(decode_cursor).transpose()?;
     let extra = if fulfilled { vec![json!(["shipment_state", "=", "sent"])] } else { Vec::new() };
     let rows = client
-        .model("sale.sale", "search_read", vec![domain_after(start.as_ref(), extra), json!(0), json!(limit), order_by_mark(), json!(SALE_FIELDS)], json!({}))
+        .model(
+            "sale.sale",
+            "search_read",
+            vec![domain_after(start.as_ref(), extra), json!(0), json!(limit), order_by_mark(), json!(SALE_FIELDS)],
+            json!({}),
+        )
         .map_err(fail("order"))?;
     let rows = rows.as_array().cloned().unwrap_or_default();
     let records = if fulfilled { rows.iter().map(fulfillment).collect() } else { build(client, &rows)? };
@@ -202,7 +263,12 @@ pub fn pull(client: &Client, cursor: Option<&str>, limit: u32, fulfilled: bool) 
 /// Sales by id, with lines and states (`extra`: state, shipment_state, invoice_state, number).
 pub fn fetch(client: &Client, ids: &[i64]) -> Result<Vec<Option<Record>>, PluginError> {
     let rows = client
-        .model("sale.sale", "search_read", vec![json!([["id", "in", ids]]), json!(0), Value::Null, Value::Null, json!(SALE_FIELDS)], json!({}))
+        .model(
+            "sale.sale",
+            "search_read",
+            vec![json!([["id", "in", ids]]), json!(0), Value::Null, Value::Null, json!(SALE_FIELDS)],
+            json!({}),
+        )
         .map_err(fail("order"))?;
     let records = build(client, rows.as_array().map(Vec::as_slice).unwrap_or_default())?;
     Ok(ids.iter().map(|id| records.iter().find(|r| r.external_id() == id.to_string()).cloned()).collect())
@@ -214,7 +280,18 @@ fn build(client: &Client, sales: &[Value]) -> Result<Vec<Record>, PluginError> {
         return Ok(Vec::new());
     }
     let lines = client
-        .model("sale.line", "search_read", vec![json!([["sale", "in", ids]]), json!(0), Value::Null, json!([["id", "ASC"]]), json!(["sale", "product.code", "quantity", "unit_price", "description"])], json!({}))
+        .model(
+            "sale.line",
+            "search_read",
+            vec![
+                json!([["sale", "in", ids]]),
+                json!(0),
+                Value::Null,
+                json!([["id", "ASC"]]),
+                json!(["sale", "product.code", "quantity", "unit_price", "description"]),
+            ],
+            json!({}),
+        )
         .map_err(fail("order"))?;
     let lines = lines.as_array().cloned().unwrap_or_default();
     Ok(sales.iter().map(|s| Record::Order(order(s, &lines))).collect())
@@ -223,7 +300,10 @@ fn build(client: &Client, sales: &[Value]) -> Result<Vec<Record>, PluginError> {
 fn order(s: &Value, lines: &[Value]) -> Order {
     let id = s.get("id").and_then(Value::as_i64).unwrap_or_default();
     let currency = s.get("currency.").and_then(|c| str_field(c, "code")).unwrap_or_default();
-    let money = |v: Option<&Value>| Money { amount: v.and_then(decimal).unwrap_or_else(|| "0".into()), currency: currency.clone() };
+    let money = |v: Option<&Value>| Money {
+        amount: v.and_then(decimal).unwrap_or_else(|| "0".into()),
+        currency: currency.clone(),
+    };
     let state = str_field(s, "state").unwrap_or_default();
     Order {
         external_id: id.to_string(),
@@ -254,7 +334,11 @@ fn order(s: &Value, lines: &[Value]) -> Order {
         shipping_address: None,
         billing_address: None,
         tags: Vec::new(),
-        created_at: s.get("create_date").and_then(crate::values::datetime).map(crate::values::rfc3339).unwrap_or_default(),
+        created_at: s
+            .get("create_date")
+            .and_then(crate::values::datetime)
+            .map(crate::values::rfc3339)
+            .unwrap_or_default(),
         updated_at: updated_at(s),
         extra: json!({
             "state": state, "shipment_state": s.get("shipment_state"), "invoice_state": s.get("invoice_state"),

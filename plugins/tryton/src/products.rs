@@ -9,14 +9,20 @@ use serde_json::{json, Value};
 use weft_sdk::{Money, Page, PluginError, Product, ProductStatus, Record, Variant};
 
 const TEMPLATE_FIELDS: [&str; 7] = ["code", "name", "list_price", "active", "salable", "last_modified_at", "type"];
-const VARIANT_FIELDS: [&str; 7] = ["code", "suffix_code", "cost_price", "template", "active", "last_modified_at", "description"];
+const VARIANT_FIELDS: [&str; 7] =
+    ["code", "suffix_code", "cost_price", "template", "active", "last_modified_at", "description"];
 
 /// One page of products changed after `cursor`.
 pub fn pull(client: &Client, currency: &str, cursor: Option<&str>, limit: u32) -> Result<Page, PluginError> {
     let start: Option<Mark> = cursor.map(decode_cursor).transpose()?;
     let domain = domain_after(start.as_ref(), vec![json!(["active", "in", [true, false]])]);
     let templates = client
-        .model("product.template", "search_read", vec![domain, json!(0), json!(limit), order_by_mark(), json!(TEMPLATE_FIELDS)], json!({}))
+        .model(
+            "product.template",
+            "search_read",
+            vec![domain, json!(0), json!(limit), order_by_mark(), json!(TEMPLATE_FIELDS)],
+            json!({}),
+        )
         .map_err(|e| e.into_plugin_error("product"))?;
     let templates = templates.as_array().cloned().unwrap_or_default();
     let records = build(client, currency, &templates)?;
@@ -28,7 +34,18 @@ pub fn pull(client: &Client, currency: &str, cursor: Option<&str>, limit: u32) -
 /// Products by template id; none for ids that do not exist.
 pub fn fetch(client: &Client, currency: &str, ids: &[i64]) -> Result<Vec<Option<Record>>, PluginError> {
     let templates = client
-        .model("product.template", "search_read", vec![json!([["id", "in", ids], ["active", "in", [true, false]]]), json!(0), Value::Null, Value::Null, json!(TEMPLATE_FIELDS)], json!({}))
+        .model(
+            "product.template",
+            "search_read",
+            vec![
+                json!([["id", "in", ids], ["active", "in", [true, false]]]),
+                json!(0),
+                Value::Null,
+                Value::Null,
+                json!(TEMPLATE_FIELDS),
+            ],
+            json!({}),
+        )
         .map_err(|e| e.into_plugin_error("product"))?;
     let records = build(client, currency, templates.as_array().map(Vec::as_slice).unwrap_or_default())?;
     Ok(ids.iter().map(|id| records.iter().find(|r| r.external_id() == id.to_string()).cloned()).collect())
@@ -41,7 +58,18 @@ fn build(client: &Client, currency: &str, templates: &[Value]) -> Result<Vec<Rec
         return Ok(Vec::new());
     }
     let variants = client
-        .model("product.product", "search_read", vec![json!([["template", "in", ids], ["active", "in", [true, false]]]), json!(0), Value::Null, json!([["id", "ASC"]]), json!(VARIANT_FIELDS)], json!({}))
+        .model(
+            "product.product",
+            "search_read",
+            vec![
+                json!([["template", "in", ids], ["active", "in", [true, false]]]),
+                json!(0),
+                Value::Null,
+                json!([["id", "ASC"]]),
+                json!(VARIANT_FIELDS),
+            ],
+            json!({}),
+        )
         .map_err(|e| e.into_plugin_error("product"))?;
     let variants = variants.as_array().cloned().unwrap_or_default();
     Ok(templates.iter().map(|t| Record::Product(product(t, &variants, currency))).collect())

@@ -118,12 +118,16 @@ impl Client {
         }
         let s = &self.settings;
         let opened_for = format!("{}|{}", s.db_url(), s.user);
-        if let Some(saved) = weft_sdk::kv::get_json::<SavedSession>(SESSION_KEY).filter(|saved| saved.opened_for == opened_for) {
+        if let Some(saved) =
+            weft_sdk::kv::get_json::<SavedSession>(SESSION_KEY).filter(|saved| saved.opened_for == opened_for)
+        {
             SESSION.with(|slot| *slot.borrow_mut() = Some(saved.header.clone()));
             return Ok(saved.header);
         }
-        let result = self.post(&s.db_url(), "common.db.login", &json!([s.user, {"password": s.password}, "en"]), None)?;
-        let (Some(uid), Some(token)) = (result.get(0).and_then(Value::as_i64), result.get(1).and_then(Value::as_str)) else {
+        let result =
+            self.post(&s.db_url(), "common.db.login", &json!([s.user, {"password": s.password}, "en"]), None)?;
+        let (Some(uid), Some(token)) = (result.get(0).and_then(Value::as_i64), result.get(1).and_then(Value::as_str))
+        else {
             return Err(RpcError::Host(PluginError::Permanent("Tryton login answered an unexpected shape".into())));
         };
         let raw = format!("{}:{uid}:{token}", s.user);
@@ -142,11 +146,16 @@ impl Client {
         }
         let response = request.send()?;
         if response.status == 401 && method == "common.db.login" {
-            return Err(RpcError::Host(PluginError::Unauthorized(format!("Tryton refused the login of user `{}`", self.settings.user))));
+            return Err(RpcError::Host(PluginError::Unauthorized(format!(
+                "Tryton refused the login of user `{}`",
+                self.settings.user
+            ))));
         }
         let response = response.error_for_status().map_err(|e| match e {
             PluginError::Unauthorized(m) => PluginError::Unauthorized(format!("Tryton {m} on {method}")),
-            PluginError::NotFound(m) => PluginError::Permanent(format!("Tryton endpoint {url} not found ({m}): check `base_path` and `database`")),
+            PluginError::NotFound(m) => PluginError::Permanent(format!(
+                "Tryton endpoint {url} not found ({m}): check `base_path` and `database`"
+            )),
             other => other,
         })?;
         let body: Value = response.json()?;

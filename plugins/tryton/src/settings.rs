@@ -35,7 +35,9 @@ impl Settings {
         let base_path = config::get("base_path").unwrap_or_else(|| "/{db}/rpc/".into()).replace("{db}", &database);
         let warehouses = match config::get("warehouses") {
             None => Vec::new(),
-            Some(text) => parse_ids(&text).ok_or_else(|| PluginError::invalid("warehouses", "expected a list of stock.location ids, e.g. [5, 12]"))?,
+            Some(text) => parse_ids(&text).ok_or_else(|| {
+                PluginError::invalid("warehouses", "expected a list of stock.location ids, e.g. [5, 12]")
+            })?,
         };
         let sale_warehouse = match config::get("sale_warehouse") {
             None => warehouses.first().copied(),
@@ -63,7 +65,10 @@ impl Settings {
 }
 
 fn int(key: &str, text: &str) -> Result<i64, PluginError> {
-    text.trim().trim_matches('"').parse().map_err(|_| PluginError::invalid(key, &format!("`{text}` is not an integer id")))
+    text.trim()
+        .trim_matches('"')
+        .parse()
+        .map_err(|_| PluginError::invalid(key, &format!("`{text}` is not an integer id")))
 }
 
 /// `[5, 12]` (a TOML array arrives as JSON) or `5,12`.

@@ -27,7 +27,12 @@ pub fn to_decimal(amount: &str) -> Value {
 pub fn datetime(value: &Value) -> Option<NaiveDateTime> {
     let o = value.as_object().filter(|o| o.get("__class__").and_then(Value::as_str) == Some("datetime"))?;
     let n = |k: &str| o.get(k).and_then(Value::as_u64).map(|v| v as u32);
-    NaiveDate::from_ymd_opt(n("year")? as i32, n("month")?, n("day")?)?.and_hms_micro_opt(n("hour")?, n("minute")?, n("second")?, n("microsecond").unwrap_or(0))
+    NaiveDate::from_ymd_opt(n("year")? as i32, n("month")?, n("day")?)?.and_hms_micro_opt(
+        n("hour")?,
+        n("minute")?,
+        n("second")?,
+        n("microsecond").unwrap_or(0),
+    )
 }
 
 /// A naive UTC datetime as Tryton's tagged datetime.
@@ -80,7 +85,8 @@ impl Mark {
 
 /// Decode an opaque cursor string written by this plugin.
 pub fn decode_cursor<T: for<'de> Deserialize<'de>>(cursor: &str) -> Result<T, PluginError> {
-    serde_json::from_str(cursor).map_err(|e| PluginError::invalid("cursor", &format!("not a cursor of this plugin: {e}")))
+    serde_json::from_str(cursor)
+        .map_err(|e| PluginError::invalid("cursor", &format!("not a cursor of this plugin: {e}")))
 }
 
 /// Encode a cursor.

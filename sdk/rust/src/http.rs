@@ -44,7 +44,8 @@ impl Response {
 
     /// Parse the body as JSON.
     pub fn json<T: serde::de::DeserializeOwned>(&self) -> Result<T, PluginError> {
-        serde_json::from_slice(&self.body).map_err(|e| PluginError::Retryable(format!("response is not the expected JSON: {e}")))
+        serde_json::from_slice(&self.body)
+            .map_err(|e| PluginError::Retryable(format!("response is not the expected JSON: {e}")))
     }
 
     /// `Ok(self)` for 2xx; otherwise the error the status means (401/403 unauthorized, 429 rate
@@ -68,7 +69,13 @@ impl Response {
 impl Request {
     /// A request with no headers and no body.
     pub fn new(method: &str, url: &str) -> Request {
-        Request { method: method.to_owned(), url: url.to_owned(), headers: Vec::new(), body: Vec::new(), timeout_ms: None }
+        Request {
+            method: method.to_owned(),
+            url: url.to_owned(),
+            headers: Vec::new(),
+            body: Vec::new(),
+            timeout_ms: None,
+        }
     }
 
     /// Add a header.
@@ -79,7 +86,8 @@ impl Request {
 
     /// Set a JSON body (and the content type).
     pub fn json<T: serde::Serialize>(mut self, body: &T) -> Result<Request, PluginError> {
-        self.body = serde_json::to_vec(body).map_err(|e| PluginError::Permanent(format!("cannot encode request: {e}")))?;
+        self.body =
+            serde_json::to_vec(body).map_err(|e| PluginError::Permanent(format!("cannot encode request: {e}")))?;
         Ok(self.header("content-type", "application/json"))
     }
 
@@ -124,7 +132,9 @@ fn method(name: &str) -> Method {
 /// Classify a transport error.
 fn transport_error(code: ErrorCode) -> PluginError {
     match code {
-        ErrorCode::HttpRequestDenied => PluginError::Permanent("HTTP request denied by the host's outbound policy (see the host log for which side refused)".into()),
+        ErrorCode::HttpRequestDenied => PluginError::Permanent(
+            "HTTP request denied by the host's outbound policy (see the host log for which side refused)".into(),
+        ),
         other => PluginError::Retryable(format!("HTTP transport error: {other:?}")),
     }
 }
@@ -132,12 +142,14 @@ fn transport_error(code: ErrorCode) -> PluginError {
 /// Send a request and read the whole response.
 pub fn send(req: Request) -> Result<Response, PluginError> {
     let (scheme, authority, path) = split_url(&req.url)?;
-    let mut entries: Vec<(String, Vec<u8>)> = req.headers.iter().map(|(k, v)| (k.to_ascii_lowercase(), v.as_bytes().to_vec())).collect();
+    let mut entries: Vec<(String, Vec<u8>)> =
+        req.headers.iter().map(|(k, v)| (k.to_ascii_lowercase(), v.as_bytes().to_vec())).collect();
     if !req.body.is_empty() && !entries.iter().any(|(k, _)| k == "content-length") {
         // A known length, not chunked encoding: many ERP servers reject chunked requests.
         entries.push(("content-length".into(), req.body.len().to_string().into_bytes()));
     }
-    let headers = Fields::from_list(&entries).map_err(|e| PluginError::Permanent(format!("bad request header: {e:?}")))?;
+    let headers =
+        Fields::from_list(&entries).map_err(|e| PluginError::Permanent(format!("bad request header: {e:?}")))?;
     let outgoing = OutgoingRequest::new(headers);
     let set = |ok: Result<(), ()>, what: &str| ok.map_err(|()| PluginError::Permanent(format!("bad request {what}")));
     set(outgoing.set_method(&method(&req.method)), "method")?;
@@ -148,7 +160,9 @@ pub fn send(req: Request) -> Result<Response, PluginError> {
     {
         let stream = body.write().map_err(|()| PluginError::Permanent("request body stream unavailable".into()))?;
         for chunk in req.body.chunks(4096) {
-            stream.blocking_write_and_flush(chunk).map_err(|e| PluginError::Retryable(format!("writing request body: {e:?}")))?;
+            stream
+                .blocking_write_and_flush(chunk)
+                .map_err(|e| PluginError::Retryable(format!("writing request body: {e:?}")))?;
         }
     }
     let options = RequestOptions::new();
@@ -165,9 +179,8 @@ pub fn send(req: Request) -> Result<Response, PluginError> {
             None => future.subscribe().block(),
         }
     };
-    let incoming = incoming
-        .map_err(|()| PluginError::Retryable("response already taken".into()))?
-        .map_err(transport_error)?;
+    let incoming =
+        incoming.map_err(|()| PluginError::Retryable("response already taken".into()))?.map_err(transport_error)?;
     let status = incoming.status();
     let headers = incoming
         .headers()

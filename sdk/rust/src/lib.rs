@@ -83,7 +83,9 @@ pub mod config {
     pub fn json<T: serde::de::DeserializeOwned>(key: &str) -> Result<Option<T>, PluginError> {
         match get(key) {
             None => Ok(None),
-            Some(text) => serde_json::from_str(&text).map(Some).map_err(|e| PluginError::invalid(key, &format!("not valid JSON for this key: {e}"))),
+            Some(text) => serde_json::from_str(&text)
+                .map(Some)
+                .map_err(|e| PluginError::invalid(key, &format!("not valid JSON for this key: {e}"))),
         }
     }
 }
@@ -130,15 +132,16 @@ pub mod kv {
     }
     /// Store a value as JSON under `key`.
     pub fn set_json<T: serde::Serialize>(key: &str, value: &T) -> Result<(), PluginError> {
-        let bytes = serde_json::to_vec(value).map_err(|e| PluginError::Permanent(format!("kv: cannot encode {key}: {e}")))?;
+        let bytes =
+            serde_json::to_vec(value).map_err(|e| PluginError::Permanent(format!("kv: cannot encode {key}: {e}")))?;
         set(key, &bytes)
     }
 }
 
 pub use bindings::connector::weft::plugin::types::{
     Address, ChangeEvent, ConfigKey, Customer, Direction, Entity, EntitySupport, FieldError, FinancialStatus,
-    Fulfillment, InventoryLevel, KeyedRecord, Money, Order, OrderLine, Page, PluginError, PluginInfo, Price,
-    Product, ProductStatus, Pushed, Record, Variant,
+    Fulfillment, InventoryLevel, KeyedRecord, Money, Order, OrderLine, Page, PluginError, PluginInfo, Price, Product,
+    ProductStatus, Pushed, Record, Variant,
 };
 
 /// An ERP connector. Implement the functions your ERP supports; the defaults answer
@@ -230,7 +233,7 @@ macro_rules! export_transform {
 pub mod prelude {
     pub use crate::{
         config, kv, log, secrets, Address, ChangeEvent, ConfigKey, Connector, Customer, Direction, Entity,
-        EntitySupport, FieldError, FinancialStatus, Fulfillment, InventoryLevel, KeyedRecord, Money, Order,
-        OrderLine, Page, PluginError, PluginInfo, Price, Product, ProductStatus, Pushed, Record, Transform, Variant,
+        EntitySupport, FieldError, FinancialStatus, Fulfillment, InventoryLevel, KeyedRecord, Money, Order, OrderLine,
+        Page, PluginError, PluginInfo, Price, Product, ProductStatus, Pushed, Record, Transform, Variant,
     };
 }

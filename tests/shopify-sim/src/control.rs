@@ -39,7 +39,7 @@ pub struct Counters {
 /// Replaces the store with `seed`; clears faults, counters and idempotency keys, refills the bucket.
 pub fn seed(shared: &Shared, seed: &Seed) -> Result<(), String> {
     let mut store = crate::store::Store::default();
-    store.load_seed(seed)?;
+    store.load_seed(seed, &shared.config.shop_currency)?;
     *lock(&shared.store) = store;
     lock(&shared.faults).clear();
     *lock(&shared.counters) = Counters::default();
@@ -55,13 +55,7 @@ pub fn state(shared: &Shared) -> Json {
 
 /// A storefront checkout that fires its webhooks.
 pub fn place_order(shared: &Arc<Shared>, email: Option<&str>, lines: &[(String, i64)]) -> Result<u64, String> {
-    let (id, events) = {
-        let mut store = lock(&shared.store);
-        let id = crate::resolve::order_write::place_order(&mut store, email, lines)?;
-        (id, std::mem::take(&mut store.events))
-    };
-    shared.webhooks.enqueue(shared, events);
-    Ok(id)
+    crate::control_actors::place_checkout(shared, &crate::resolve::checkout::Checkout::simple(email, lines))
 }
 
 #[derive(Deserialize)]
@@ -81,22 +75,8 @@ struct BucketRequest {
     currently_available: f64,
 }
 
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct OrderLine {
-    sku: String,
-    quantity: i64,
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct OrderRequest {
-    #[serde(default)]
-    email: Option<String>,
-    lines: Vec<OrderLine>,
-}
-
-fn parse<T: for<'de> Deserialize<'de>>(body: &[u8]) -> Result<T, (u16, Json)> {
+/// Parses a JSON request body (400 with the reason when it does not fit).
+pub fn parse<T: for<'de> Deserialize<'de>>(body: &[u8]) -> Result<T, (u16, Json)> {
     serde_json::from_slice(body).map_err(|e| (400, json!({"error": format!("invalid request body: {e}")})))
 }
 
@@ -162,14 +142,9 @@ fn route(shared: &Arc<Shared>, method: &str, path: &str, body: &[u8]) -> Result<
             lock(&shared.bucket).set_available(req.currently_available);
             Ok(ok)
         }
-        ("POST", "/_sim/orders") => {
-            let req: OrderRequest = parse(body)?;
-            let lines: Vec<(String, i64)> = req.lines.into_iter().map(|l| (l.sku, l.quantity)).collect();
-            let id = place_order(shared, req.email.as_deref(), &lines).map_err(|e| (422, json!({"error": e})))?;
-            Ok(json!({"order_id": crate::store::gid("Order", id)}))
-        }
         ("GET", "/_sim/webhooks/deliveries") => Ok(serde_json::to_value(shared.webhooks.log()).unwrap_or(Json::Null)),
         _ => crate::control_platform::route(shared, method, path, body)
+            .or_else(|| crate::control_actors::route(shared, method, path, body))
             .unwrap_or_else(|| Err((404, json!({"error": format!("no control endpoint {method} {path}")})))),
     }
 }

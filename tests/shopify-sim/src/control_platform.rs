@@ -2,6 +2,7 @@
 //! subscriptions as Shopify's admin sees them (other apps' too), and the bulk mutation rate.
 //! [`crate::control`] hands every path it does not serve to [`route`].
 
+use crate::control::parse;
 use crate::resolve::subscriptions::{self, rest_topic};
 use crate::store::model::{ForeignApp, Subscription, SubscriptionRemoval};
 use crate::store::{gid, parse_gid};
@@ -12,10 +13,6 @@ use std::sync::Arc;
 
 /// A control error: HTTP status and JSON body.
 type Refusal = (u16, Json);
-
-fn parse<T: for<'de> Deserialize<'de>>(body: &[u8]) -> Result<T, Refusal> {
-    serde_json::from_slice(body).map_err(|e| (400, json!({"error": format!("invalid request body: {e}")})))
-}
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]

@@ -11,6 +11,7 @@
 
 pub mod bucket;
 pub mod control;
+pub mod control_actors;
 pub mod control_platform;
 pub mod cost;
 pub mod faults;
@@ -31,7 +32,13 @@ pub mod webhooks;
 pub use apollo_compiler;
 pub use bucket::Plan;
 pub use control::Counters;
+pub use control_actors::{AdminAdjustment, LineAlteration, OrderAlteration, ShippingAlteration};
 pub use faults::{Fault, FaultRule};
+pub use resolve::checkout::{
+    Checkout, CheckoutAttribute, CheckoutCode, CheckoutDiscount, CheckoutLine, CheckoutShipping, CheckoutTax, PosSale,
+};
+pub use store::level_history::LevelChange;
+pub use store::order_detail::Address;
 pub use store::seed::Seed;
 pub use webhooks::DeliveryRecord;
 
@@ -127,7 +134,7 @@ impl Simulator {
         let listener = tokio::net::TcpListener::bind(config.listen).await?;
         let addr = listener.local_addr()?;
         let mut store = store::Store::default();
-        store.load_seed(&config.seed).map_err(anyhow::Error::msg)?;
+        store.load_seed(&config.seed, &config.shop_currency).map_err(anyhow::Error::msg)?;
         let shared = Arc::new(Shared {
             base_url: format!("http://{addr}"),
             schema: schema::shared(),

@@ -18,8 +18,12 @@ pub const DEFAULT_SCOPES: &[&str] = &[
     "write_orders",
     "read_customers",
     "write_customers",
-    "read_fulfillments",
-    "write_fulfillments",
+    "read_merchant_managed_fulfillment_orders",
+    "write_merchant_managed_fulfillment_orders",
+    "read_returns",
+    "write_returns",
+    "write_order_edits",
+    "read_markets",
     "read_files",
     "write_files",
 ];
@@ -35,8 +39,6 @@ const DESCRIPTIONS: &[(&str, &str)] = &[
     ("write_orders", "Modify orders, transactions, and fulfillments"),
     ("read_customers", "Read customer details and customer groups"),
     ("write_customers", "Modify customer details and customer groups"),
-    ("read_fulfillments", "Read fulfillment services"),
-    ("write_fulfillments", "Modify fulfillment services"),
     ("read_files", "Read files"),
     ("write_files", "Modify files"),
 ];
@@ -59,6 +61,16 @@ const FIELD_SCOPES: &[(&str, &str)] = &[
     ("location", "read_locations"),
     ("orders", "read_orders"),
     ("order", "read_orders"),
+    // Refund: "Requires `read_orders` access scope" (<https://shopify.dev/docs/api/admin-graphql/latest/objects/Refund>);
+    // fulfillment(id:) takes `read_orders` among others (<https://shopify.dev/docs/api/admin-graphql/latest/queries/fulfillment>).
+    ("refund", "read_orders"),
+    ("fulfillment", "read_orders"),
+    // Fulfillment orders at merchant-managed locations (every simulated location is one): the
+    // `*_merchant_managed_fulfillment_orders` scopes (<https://shopify.dev/docs/api/admin-graphql/latest/objects/FulfillmentOrder#api-access-scopes>,
+    // <https://shopify.dev/docs/api/admin-graphql/latest/mutations/fulfillmentCreate>).
+    ("fulfillmentOrder", "read_merchant_managed_fulfillment_orders"),
+    // "Requires `read_returns` access scope" (<https://shopify.dev/docs/api/admin-graphql/latest/queries/return>).
+    ("return", "read_returns"),
     ("customers", "read_customers"),
     ("customer", "read_customers"),
     ("files", "read_files"),
@@ -82,7 +94,22 @@ const FIELD_SCOPES: &[(&str, &str)] = &[
     ("orderCreate", "write_orders"),
     ("orderCancel", "write_orders"),
     ("orderClose", "write_orders"),
-    ("fulfillmentCreate", "write_fulfillments"),
+    ("fulfillmentCreate", "write_merchant_managed_fulfillment_orders"),
+    // refundCreate: "Requires `orders` access scope" (<https://shopify.dev/docs/api/admin-graphql/latest/mutations/refundCreate>).
+    ("refundCreate", "write_orders"),
+    // Returns: "Requires `write_returns` access scope" (<https://shopify.dev/docs/api/admin-graphql/latest/mutations/returnRequest>).
+    ("returnCreate", "write_returns"),
+    ("returnRequest", "write_returns"),
+    ("returnApproveRequest", "write_returns"),
+    ("returnDeclineRequest", "write_returns"),
+    ("returnClose", "write_returns"),
+    ("returnCancel", "write_returns"),
+    // Order edits: "Your app has the `write_order_edits` access scope"
+    // (<https://shopify.dev/docs/apps/build/orders-fulfillment/order-management-apps/edit-orders>).
+    ("orderEditBegin", "write_order_edits"),
+    ("orderEditAddVariant", "write_order_edits"),
+    ("orderEditSetQuantity", "write_order_edits"),
+    ("orderEditCommit", "write_order_edits"),
     ("customerSet", "write_customers"),
     ("customerCreate", "write_customers"),
     ("fileCreate", "write_files"),
@@ -98,6 +125,20 @@ const FIELD_SCOPES: &[(&str, &str)] = &[
     ("priceListFixedPricesUpdate", "write_products"),
     ("priceListFixedPricesDelete", "write_products"),
     ("quantityPricingByVariantUpdate", "write_products"),
+    // Catalogs: "Requires products or product_listings read access scope"
+    // (<https://shopify.dev/docs/api/admin-graphql/latest/interfaces/Catalog>); catalogCreate "Requires
+    // `write_products` access scope" (<https://shopify.dev/docs/api/admin-graphql/latest/mutations/catalogCreate>).
+    ("catalog", "read_products"),
+    ("catalogs", "read_products"),
+    ("catalogCreate", "write_products"),
+    // Markets: "Requires `read_markets` for queries" (<https://shopify.dev/docs/api/admin-graphql/latest/interfaces/MarketRegion>).
+    ("market", "read_markets"),
+    ("markets", "read_markets"),
+    // B2B companies: "Requires `read_customers` access scope or `read_companies` access scope"
+    // (<https://shopify.dev/docs/api/admin-graphql/latest/objects/CompanyContact>); the simulator asks for the first.
+    ("company", "read_customers"),
+    ("companyLocation", "read_customers"),
+    ("companyLocations", "read_customers"),
 ];
 
 /// The resource scope (`products`, `customers`, `orders`) behind a metafield owner type or gid kind.

@@ -73,6 +73,12 @@ async fn a_missing_write_scope_is_access_denied_like_shopify() {
         ("{ locations(first: 1) { nodes { id } } }", "read_locations"),
         ("mutation { priceListFixedPricesAdd(priceListId: \"gid://shopify/PriceList/1\", prices: []) { userErrors { message } } }", "write_products"),
         ("mutation { fileCreate(files: []) { userErrors { message } } }", "write_files"),
+        ("mutation { returnRequest(input: {orderId: \"gid://shopify/Order/1\", returnLineItems: []}) { userErrors { message } } }", "write_returns"),
+        ("mutation { orderEditBegin(id: \"gid://shopify/Order/1\") { userErrors { message } } }", "write_order_edits"),
+        ("{ fulfillmentOrder(id: \"gid://shopify/FulfillmentOrder/1\") { id } }", "read_merchant_managed_fulfillment_orders"),
+        ("{ return(id: \"gid://shopify/Return/1\") { id } }", "read_returns"),
+        ("{ markets(first: 1) { nodes { id } } }", "read_markets"),
+        ("{ refund(id: \"gid://shopify/Refund/1\") { id } }", "read_orders"),
     ] {
         let (_, body) = gql(&sim, query, json!({})).await;
         assert_eq!(body["errors"][0]["extensions"]["requiredAccess"], format!("`{scope}` access scope."), "{query}: {body}");

@@ -1,5 +1,5 @@
-//! Two simulators in one process are two shops: own domain, token, webhook secret, currency and
-//! state; nothing leaks between them.
+//! Two simulators in one process are two shops: own domain, token, webhook secret, currency (orders
+//! included) and state; nothing leaks between them.
 
 mod common;
 
@@ -58,6 +58,13 @@ async fn two_simulators_answer_as_two_shops() {
     let list = "{ products(first: 10) { nodes { title } } }";
     assert_eq!(count(data(&a, list, json!({})).await), 4);
     assert_eq!(count(data(&b, list, json!({})).await), 3);
+
+    // Each shop's orders are in its own currency.
+    b.place_order(None, &[("CAP".to_string(), 1)]).expect("order placed");
+    let orders = "{ orders(first: 1) { nodes { currencyCode totalPriceSet { shopMoney { currencyCode } } } } }";
+    let order = &data(&b, orders, json!({})).await["orders"]["nodes"][0];
+    assert_eq!(order["currencyCode"], "EUR");
+    assert_eq!(order["totalPriceSet"]["shopMoney"]["currencyCode"], "EUR");
 }
 
 #[tokio::test]

@@ -7,9 +7,9 @@
 //!   replaced by that server's URL, and the plugin is granted exactly that host:port.
 
 use super::canned::{CannedResponse, CannedServer};
-use crate::conformance::{self, Call, ErrorClass, FailureCase, PullCase, PushCase, Spec};
 use crate::config::Secret;
-use crate::plugin::bindings::types::{Entity, Record};
+use crate::conformance::{self, Call, ErrorClass, FailureCase, PullCase, PushCase, Spec};
+use crate::model::{Entity, Record};
 use crate::plugin::policy::HostPattern;
 use crate::plugin::{Grant, HostOptions, PluginHost, PluginKind};
 use crate::redact::Redactor;
@@ -120,23 +120,29 @@ pub struct FailureSpec {
 pub fn run(dir: &Path, spec_path: &Path, cache_dir: &Path) -> Result<bool, String> {
     let text = std::fs::read_to_string(spec_path).map_err(|e| format!("cannot read {}: {e}", spec_path.display()))?;
     let spec: TestSpec = toml::from_str(&text).map_err(|e| format!("{}: {e}", spec_path.display()))?;
-    let manifest_text = std::fs::read_to_string(dir.join("plugin.toml")).map_err(|e| format!("cannot read {}/plugin.toml: {e}", dir.display()))?;
-    let mut manifest: toml::Table = toml::from_str(&manifest_text).map_err(|e| format!("{}/plugin.toml: {e}", dir.display()))?;
+    let manifest_text = std::fs::read_to_string(dir.join("plugin.toml"))
+        .map_err(|e| format!("cannot read {}/plugin.toml: {e}", dir.display()))?;
+    let mut manifest: toml::Table =
+        toml::from_str(&manifest_text).map_err(|e| format!("{}/plugin.toml: {e}", dir.display()))?;
     let id = manifest.get("id").and_then(|v| v.as_str()).ok_or("plugin.toml has no id")?.to_owned();
-    let server = CannedServer::start(spec.http.clone()).map_err(|e| format!("cannot start the canned HTTP server: {e}"))?;
+    let server =
+        CannedServer::start(spec.http.clone()).map_err(|e| format!("cannot start the canned HTTP server: {e}"))?;
     let scratch = Scratch::create()?;
     let plugins = scratch.0.join("plugins");
     let folder = plugins.join(&id);
     std::fs::create_dir_all(&folder).map_err(|e| e.to_string())?;
-    std::fs::copy(dir.join("plugin.wasm"), folder.join("plugin.wasm")).map_err(|e| format!("cannot read {}/plugin.wasm: {e} (build the plugin first)", dir.display()))?;
+    std::fs::copy(dir.join("plugin.wasm"), folder.join("plugin.wasm"))
+        .map_err(|e| format!("cannot read {}/plugin.wasm: {e} (build the plugin first)", dir.display()))?;
     if manifest.get("kind").and_then(|k| k.as_str()) == Some("connector") {
         let caps = manifest.entry("capabilities").or_insert_with(|| toml::Value::Table(Default::default()));
-        let hosts = caps.as_table_mut().map(|c| c.entry("outbound_hosts").or_insert_with(|| toml::Value::Array(Vec::new())));
+        let hosts =
+            caps.as_table_mut().map(|c| c.entry("outbound_hosts").or_insert_with(|| toml::Value::Array(Vec::new())));
         if let Some(hosts) = hosts.and_then(|h| h.as_array_mut()) {
             hosts.push(toml::Value::String(server.authority()));
         }
     }
-    std::fs::write(folder.join("plugin.toml"), toml::to_string(&manifest).map_err(|e| e.to_string())?).map_err(|e| e.to_string())?;
+    std::fs::write(folder.join("plugin.toml"), toml::to_string(&manifest).map_err(|e| e.to_string())?)
+        .map_err(|e| e.to_string())?;
     let store = Store::open(&scratch.0.join("store")).map_err(|e| e.to_string())?;
     let host = PluginHost::load(HostOptions {
         dir: plugins,
@@ -197,8 +203,13 @@ fn run_transform(host: &PluginHost, id: &str, spec: &TestSpec, grant: &Grant) ->
     report(
         "describe",
         match described {
-            Ok(info) if info.id == manifest.id && info.version == manifest.version => Ok(format!("{} {}", info.id, info.version)),
-            Ok(info) => Err(format!("describe says {} {}, plugin.toml says {} {}", info.id, info.version, manifest.id, manifest.version)),
+            Ok(info) if info.id == manifest.id && info.version == manifest.version => {
+                Ok(format!("{} {}", info.id, info.version))
+            }
+            Ok(info) => Err(format!(
+                "describe says {} {}, plugin.toml says {} {}",
+                info.id, info.version, manifest.id, manifest.version
+            )),
             Err(e) => Err(e.to_string()),
         },
     );
@@ -207,8 +218,10 @@ fn run_transform(host: &PluginHost, id: &str, spec: &TestSpec, grant: &Grant) ->
     }
     for case in &spec.apply {
         let result = (|| {
-            let input: Vec<Record> = serde_json::from_str(&case.input).map_err(|e| format!("input is not a JSON array of records: {e}"))?;
-            let expect: serde_json::Value = serde_json::from_str(&case.expect).map_err(|e| format!("expect is not JSON: {e}"))?;
+            let input: Vec<Record> =
+                serde_json::from_str(&case.input).map_err(|e| format!("input is not a JSON array of records: {e}"))?;
+            let expect: serde_json::Value =
+                serde_json::from_str(&case.expect).map_err(|e| format!("expect is not JSON: {e}"))?;
             let out = host.session(id, grant).map_err(|e| e.to_string())?.apply(&input).map_err(|e| e.to_string())?;
             let got = serde_json::to_value(&out).map_err(|e| e.to_string())?;
             if got == expect {
@@ -251,11 +264,23 @@ fn record(json: &str) -> Result<Record, String> {
     serde_json::from_str(json).map_err(|e| format!("not a JSON record: {e}"))
 }
 
-fn connector_spec(id: &str, spec: &TestSpec, grant: &dyn Fn(&GrantSpec) -> Result<Grant, String>) -> Result<Spec, String> {
+fn connector_spec(
+    id: &str,
+    spec: &TestSpec,
+    grant: &dyn Fn(&GrantSpec) -> Result<Grant, String>,
+) -> Result<Spec, String> {
     let pulls = spec
         .pull
         .iter()
-        .map(|p| Ok(PullCase { entity: entity(&p.entity)?, page_size: p.page_size, min_records: p.min_records, max_repeats: p.max_repeats, repeatable: true }))
+        .map(|p| {
+            Ok(PullCase {
+                entity: entity(&p.entity)?,
+                page_size: p.page_size,
+                min_records: p.min_records,
+                max_repeats: p.max_repeats,
+                repeatable: true,
+            })
+        })
         .collect::<Result<_, String>>()?;
     let pushes = spec
         .push
@@ -266,11 +291,15 @@ fn connector_spec(id: &str, spec: &TestSpec, grant: &dyn Fn(&GrantSpec) -> Resul
         .failure
         .iter()
         .map(|f| {
-            let need_entity = || entity(f.entity.as_deref().ok_or_else(|| format!("failure `{}`: `entity` is required", f.name))?);
+            let need_entity =
+                || entity(f.entity.as_deref().ok_or_else(|| format!("failure `{}`: `entity` is required", f.name))?);
             let call = match f.call.as_str() {
                 "check" => Call::Check,
                 "pull" => Call::Pull(need_entity()?),
-                "push" => Call::Push(need_entity()?, record(f.record.as_deref().ok_or_else(|| format!("failure `{}`: `record` is required", f.name))?)?),
+                "push" => Call::Push(
+                    need_entity()?,
+                    record(f.record.as_deref().ok_or_else(|| format!("failure `{}`: `record` is required", f.name))?)?,
+                ),
                 other => return Err(format!("failure `{}`: unknown call `{other}` (check, pull, push)", f.name)),
             };
             let g = f.grant.as_ref().map(grant).transpose()?;
@@ -285,7 +314,10 @@ struct Scratch(std::path::PathBuf);
 
 impl Scratch {
     fn create() -> Result<Scratch, String> {
-        let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.subsec_nanos()).unwrap_or_default();
+        let nanos = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.subsec_nanos())
+            .unwrap_or_default();
         let dir = std::env::temp_dir().join(format!("weft-plugins-test-{}-{nanos}", std::process::id()));
         std::fs::create_dir_all(&dir).map_err(|e| format!("cannot create scratch dir {}: {e}", dir.display()))?;
         Ok(Scratch(dir))

@@ -3,8 +3,8 @@
 //! thousands of per-SKU queries. Compare-and-set still guards every write, so a snapshot that
 //! has aged only costs a re-read of the levels that changed since.
 
-use super::super::shopify_out::ShopifyContext;
 use super::state;
+use crate::flow::base::ShopifyContext;
 use crate::shopify::inventory::{self as inv, Level};
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, OnceLock};
@@ -41,7 +41,11 @@ pub async fn get(ctx: &ShopifyContext<'_>) -> Option<Arc<Snapshot>> {
             for l in levels {
                 by_sku.entry(l.sku.clone()).or_default().push(l);
             }
-            tracing::info!(flow = ctx.flow_name, skus = by_sku.len(), "read Shopify's inventory baseline with a bulk operation");
+            tracing::info!(
+                flow = ctx.flow_name,
+                skus = by_sku.len(),
+                "read Shopify's inventory baseline with a bulk operation"
+            );
             Some(Arc::new(by_sku))
         }
         Err(e) => {

@@ -11,8 +11,11 @@ const TTL: Duration = Duration::from_secs(600);
 
 type Key = (String, String);
 
-fn written() -> &'static Mutex<HashMap<Key, Vec<(i64, Instant)>>> {
-    static WRITTEN: OnceLock<Mutex<HashMap<Key, Vec<(i64, Instant)>>>> = OnceLock::new();
+/// Values written per level, with when.
+type Written = Mutex<HashMap<Key, Vec<(i64, Instant)>>>;
+
+fn written() -> &'static Written {
+    static WRITTEN: OnceLock<Written> = OnceLock::new();
     WRITTEN.get_or_init(|| Mutex::new(HashMap::new()))
 }
 
@@ -37,7 +40,9 @@ pub fn is_echo(body: &serde_json::Value) -> bool {
         serde_json::Value::String(s) => Some(id(s)),
         _ => None,
     };
-    let (Some(item), Some(location), Some(available)) = (text("inventory_item_id"), text("location_id"), body["available"].as_i64()) else {
+    let (Some(item), Some(location), Some(available)) =
+        (text("inventory_item_id"), text("location_id"), body["available"].as_i64())
+    else {
         return false;
     };
     let mut map = written().lock().unwrap_or_else(|e| e.into_inner());

@@ -133,15 +133,15 @@ async function run(id, params) {
   if (params.get("q")) query.set("q", params.get("q"));
   const page = await api("GET", `/api/runs/${id}/records?${query}`);
   const filter = h("form", { class: "toolbar", onsubmit: (e) => { e.preventDefault(); location.hash = `#/runs/${id}?` + new URLSearchParams(new FormData(e.target)); } },
-    h("select", { name: "outcome", "aria-label": "Outcome" }, ["", "failed", "created", "updated", "unchanged", "skipped"].map((o) => h("option", { value: o, selected: (params.get("outcome") || "") === o }, o || "all outcomes"))),
+    h("select", { name: "outcome", "aria-label": "Outcome" }, ["", "failed", "created", "updated", "unchanged", "skipped", "shadowed", "pulled"].map((o) => h("option", { value: o, selected: (params.get("outcome") || "") === o }, o || "all outcomes"))),
     h("input", { name: "q", placeholder: "key contains", value: params.get("q") || "" }), h("button", {}, "Filter"));
   const rows = page.records.map((rec) =>
     h("tr", { class: "link", "data-key": rec.key, onclick: () => (location.hash = `#/runs/${id}/records/${rec.seq}`) },
-      h("td", {}, rec.key), h("td", {}, badge(rec.outcome)), h("td", {}, String(rec.attempts)), h("td", {}, rec.error_class || ""), h("td", {}, rec.error || "")));
+      h("td", {}, rec.key), h("td", {}, badge(rec.outcome)), h("td", {}, String(rec.attempts)), h("td", {}, rec.error_class || ""), h("td", { "data-reason": true }, rec.error || rec.reason || "")));
   show(h("h1", {}, `Run ${r.id} — ${r.flow}`),
     h("dl", {}, h("dt", {}, "Status"), h("dd", {}, badge(r.status)), h("dt", {}, "Trigger"), h("dd", {}, r.trigger),
       h("dt", {}, "Started"), h("dd", {}, when(r.started_ms)), h("dt", {}, "Ended"), h("dd", {}, when(r.ended_ms)), h("dt", {}, "Error"), h("dd", {}, r.error || "—")),
-    h("h2", {}, `Records (${page.total})`), filter, table(["Key", "Outcome", "Attempts", "Class", "Error"], rows));
+    h("h2", {}, `Records (${page.total})`), filter, table(["Key", "Outcome", "Attempts", "Class", "Error or reason"], rows));
 }
 
 async function record(id, seq) {
@@ -149,6 +149,8 @@ async function record(id, seq) {
   show(h("h1", {}, `Record ${rec.key}`), h("p", {}, h("a", { href: "#/runs/" + id }, "← run " + id), " · ", h("a", { href: "#/lineage/" + encodeURIComponent(rec.key) }, "lineage")),
     h("dl", { "data-record": rec.key },
       h("dt", {}, "Outcome"), h("dd", {}, badge(rec.outcome)), h("dt", {}, "Attempts"), h("dd", {}, String(rec.attempts)),
+      rec.reason ? [h("dt", {}, "Reason"), h("dd", { "data-reason": true }, rec.reason)] : null,
+      rec.enqueued !== undefined ? [h("dt", {}, "Enqueued"), h("dd", {}, String(rec.enqueued))] : null,
       h("dt", {}, "Source"), h("dd", {}, rec.source || "—"), h("dt", {}, "Job"), h("dd", {}, rec.job_id === null ? "—" : String(rec.job_id)),
       h("dt", {}, "Plugin"), h("dd", {}, rec.plugin || "—"), h("dt", {}, "Error"), h("dd", { class: rec.error ? "error" : "", "data-error": true }, rec.error ? `${rec.error_class}: ${rec.error}` : "—")),
     h("div", { class: "grid" },

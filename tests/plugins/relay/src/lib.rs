@@ -80,8 +80,8 @@ impl Connector for Relay {
     }
 
     fn parse_event(_headers: Vec<(String, String)>, body: Vec<u8>) -> Result<Vec<ChangeEvent>, PluginError> {
-        let items: Vec<serde_json::Value> =
-            serde_json::from_slice(&body).map_err(|e| PluginError::invalid("body", &format!("not a JSON array: {e}")))?;
+        let items: Vec<serde_json::Value> = serde_json::from_slice(&body)
+            .map_err(|e| PluginError::invalid("body", &format!("not a JSON array: {e}")))?;
         Ok(items
             .iter()
             .filter_map(|item| {

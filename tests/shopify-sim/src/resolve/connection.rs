@@ -88,6 +88,30 @@ pub fn paginate<'c>(
     Ok(ResolvedValue::object(Connection { ty, items, has_next, has_previous }))
 }
 
+/// A nested connection held as plain JSON (see [`nested`]), paged by the field's arguments.
+pub fn paginate_nested<'c>(ctx: &'c Ctx<'c>, info: &ResolveInfo<'_>, nodes: &[Json]) -> Resolved<'c> {
+    let connection = info.field_definition().ty.inner_named_type().as_str();
+    let declared = connection.strip_suffix("Connection").unwrap_or(connection);
+    let items = nodes
+        .iter()
+        .enumerate()
+        .filter_map(|(i, n)| {
+            n.as_object()
+                .and_then(|map| super::object_node(ctx, declared, map))
+                .map(|node| Item { key: format!("{i:08}"), node })
+        })
+        .collect();
+    paginate(ctx, info, &super::args(info), items)
+}
+
+/// A nested connection as plain JSON: its nodes, paged when the field is resolved.
+pub fn nested(nodes: Vec<Json>) -> Json {
+    serde_json::json!({ NESTED: nodes })
+}
+
+/// The key marking a nested connection in plain JSON.
+pub const NESTED: &str = "__connection";
+
 /// A sort key for an id (zero padded so string order is numeric order).
 pub fn id_key(id: u64) -> String {
     format!("{id:020}")

@@ -7,21 +7,31 @@
 pub mod bulk;
 pub mod bulk_mutation;
 pub mod catalog;
+pub mod checkout;
 pub mod collections;
 pub mod connection;
 pub mod customers;
 pub mod files;
+pub mod fulfillments;
 pub mod inventory;
 pub mod inventory_write;
 pub mod media;
 pub mod metafield_types;
 pub mod metafields;
 pub mod mutation;
+pub mod order_build;
+pub mod order_edits;
+pub mod order_parts;
+pub mod order_payload;
 pub mod order_write;
 pub mod orders;
+pub mod pricing;
+pub mod pricing_write;
 pub mod product_write;
 pub mod products;
 pub mod query;
+pub mod refunds;
+pub mod returns;
 pub mod shop;
 pub mod staged_uploads;
 pub mod subscriptions;
@@ -121,6 +131,7 @@ pub enum Rel {
     InventoryLevel(u64, u64),
     Location(u64),
     AdjustmentGroup(u64),
+    PriceList(u64),
 }
 
 /// One GraphQL object value.
@@ -176,16 +187,22 @@ pub fn json_value<'a>(ctx: &'a Ctx<'a>, declared: &str, value: &Json) -> Resolve
             let items = items.clone();
             ResolvedValue::List(Box::new(items.into_iter().map(move |i| Ok(json_value(ctx, &declared, &i)))))
         }
-        Json::Object(map) if map.contains_key("__rel") => match related_node(ctx, map) {
+        Json::Object(map) => match object_node(ctx, declared, map) {
             Some(node) => ResolvedValue::object(node),
             None => ResolvedValue::null(),
         },
-        Json::Object(map) => {
-            let ty = map.get("__typename").and_then(Json::as_str).unwrap_or(declared).to_string();
-            ResolvedValue::object(Node { ctx, ty, fields: map.clone(), rel: Rel::None })
-        }
         other => ResolvedValue::leaf(leaf(other.clone())),
     }
+}
+
+/// The node for a JSON object: a store record by reference (None if it is gone), or plain
+/// fields typed by their `__typename` or the declared type.
+pub fn object_node<'a>(ctx: &'a Ctx<'a>, declared: &str, map: &Map<String, Json>) -> Option<Node<'a>> {
+    if map.contains_key("__rel") {
+        return related_node(ctx, map);
+    }
+    let ty = map.get("__typename").and_then(Json::as_str).unwrap_or(declared).to_string();
+    Some(Node { ctx, ty, fields: map.clone(), rel: Rel::None })
 }
 
 /// A reference to a store record inside plain JSON (payloads, replayed results):
@@ -217,7 +234,12 @@ fn related_node<'a>(ctx: &'a Ctx<'a>, map: &Map<String, Json>) -> Option<Node<'a
         "WebhookSubscription" => store.subscriptions.get(&id).map(|s| subscriptions::subscription_node(ctx, s)),
         "BulkOperation" => store.bulk_operations.get(&id).map(|b| bulk::operation_node(ctx, b)),
         "Fulfillment" => orders::fulfillment_node(ctx, &store, id),
-        other => catalog::related(ctx, &store, other, id),
+        "FulfillmentOrder" => orders::fulfillment_order_node(ctx, &store, id),
+        "Refund" => refunds::refund_node(ctx, &store, id),
+        "Return" => returns::return_node(ctx, &store, id),
+        "CalculatedOrder" => order_edits::calculated_node(ctx, &store, id, None),
+        "CalculatedLineItem" => order_edits::calculated_node(ctx, &store, id, map.get("__id2").and_then(Json::as_u64)),
+        other => catalog::related(ctx, &store, other, id).or_else(|| pricing::related_node(ctx, &store, other, id)),
     }
 }
 
@@ -235,6 +257,7 @@ impl ObjectValue for Node<'_> {
             Rel::InventoryLevel(item, loc) => inventory::level_field(self.ctx, item, loc, info)?,
             Rel::Location(id) => inventory::location_field(self.ctx, id, info)?,
             Rel::AdjustmentGroup(id) => inventory::group_field(self.ctx, id, info)?,
+            Rel::PriceList(id) => pricing::price_list_field(self.ctx, id, info)?,
         };
         if let Some(value) = related {
             return Ok(value);
@@ -244,6 +267,10 @@ impl ObjectValue for Node<'_> {
         }
         let declared = info.field_definition().ty.inner_named_type().as_str();
         match self.fields.get(info.field_name()) {
+            Some(Json::Object(map)) if map.contains_key(connection::NESTED) => {
+                let nodes = map.get(connection::NESTED).and_then(Json::as_array).map_or(&[][..], Vec::as_slice);
+                connection::paginate_nested(self.ctx, info, nodes)
+            }
             Some(value) => Ok(json_value(self.ctx, declared, value)),
             None if info.field_definition().ty.is_non_null() => {
                 Err(field_error(format!("shopify-sim does not implement {}.{}", self.ty, info.field_name())))

@@ -1,10 +1,11 @@
 //! The `Mutation` root: access scopes, input-size limits (per mutation, see [`crate::limits`]), the
-//! 2026-04 `@idempotent` requirement, idempotent replay, dispatch to the object families (catalog
-//! depth through [`super::catalog`]), and the writes-per-mutation count.
+//! 2026-04 `@idempotent` requirement, idempotent replay, dispatch to the object families (returns,
+//! order edits, price lists and catalog depth through their own dispatchers), and the
+//! writes-per-mutation count.
 
 use super::{
-    args, bulk, bulk_mutation, customers, field_error, inventory_write, json_value, order_write, product_write,
-    staged_uploads, subscriptions, Ctx, Resolved,
+    args, bulk, bulk_mutation, customers, field_error, fulfillments, inventory_write, json_value, order_edits,
+    order_write, pricing_write, product_write, refunds, returns, staged_uploads, subscriptions, Ctx, Resolved,
 };
 use crate::limits;
 use crate::store::model::UserError;
@@ -73,6 +74,7 @@ impl<'c> MutationRoot<'c> {
     fn dispatch(&self, name: &str, a: &Map<String, Json>) -> Result<Json, String> {
         let mut store = self.ctx.store();
         let store = &mut *store;
+        store.level_history.cause = name.to_string();
         Ok(match name {
             "productSet" => product_write::product_set(self.ctx, store, a),
             "productVariantsBulkUpdate" => product_write::variants_bulk_update(self.ctx, store, a),
@@ -84,7 +86,8 @@ impl<'c> MutationRoot<'c> {
             "orderCreate" => order_write::order_create(store, a),
             "orderCancel" => order_write::order_cancel(store, a),
             "orderClose" => order_write::order_close(store, a),
-            "fulfillmentCreate" => order_write::fulfillment_create(store, a),
+            "fulfillmentCreate" => fulfillments::fulfillment_create(store, a),
+            "refundCreate" => refunds::refund_create(store, a),
             "customerSet" => customers::customer_set(store, a),
             "customerCreate" => customers::customer_create(store, a),
             "webhookSubscriptionCreate" => subscriptions::create(store, a),
@@ -105,10 +108,14 @@ impl<'c> MutationRoot<'c> {
             }
             "bulkOperationRunMutation" => bulk_mutation::run_mutation(self.ctx, store, a),
             "bulkOperationCancel" => bulk::cancel(store, a),
-            other => {
-                return super::catalog::mutation(self.ctx, store, other, a)
-                    .ok_or_else(|| format!("shopify-sim does not implement Mutation.{other}"))
-            }
+            other => match returns::dispatch(store, other, a)
+                .or_else(|| order_edits::dispatch(store, other, a))
+                .or_else(|| pricing_write::dispatch(store, other, a))
+                .or_else(|| super::catalog::mutation(self.ctx, store, other, a))
+            {
+                Some(payload) => payload,
+                None => return Err(format!("shopify-sim does not implement Mutation.{other}")),
+            },
         })
     }
 }

@@ -1,11 +1,16 @@
-//! Order writes: `orderCreate` (financial status, transactions, inventoryBehaviour),
-//! `orderCancel`, `orderClose`, `fulfillmentCreate`, and a storefront checkout for the control API.
+//! Order writes: `orderCreate` (lines, shipping lines, tax lines or `taxesIncluded`, a discount
+//! code, addresses, note, custom attributes, PO number, currency and presentment currency,
+//! company location, transactions, inventoryBehaviour), `orderCancel` and `orderClose`.
 
 use super::customers::upsert_by_email;
-use super::orders::order_payload;
+use super::order_build::{insert, Claim, NewLine, NewOrder, NewShipping, NewTransaction};
+use super::order_payload::order_payload;
 use super::{rel, user_errors};
 use crate::search::parse_time;
-use crate::store::model::{cents_to_money, money_cents, Fulfillment, LineItem, Order, Transaction, UserError};
+use crate::store::model::UserError;
+use crate::store::money::{parse_cents, parse_rate, Bag};
+use crate::store::order_detail::Address;
+use crate::store::order_pricing::{DiscountSpec, TaxSpec};
 use crate::store::{now, parse_gid, Store};
 use serde_json::{json, Map, Value as Json};
 
@@ -13,16 +18,289 @@ fn s<'a>(v: &'a Json, key: &str) -> Option<&'a str> {
     v.get(key).and_then(Json::as_str)
 }
 
-fn shop_amount(v: &Json) -> Option<String> {
-    v.get("shopMoney").and_then(|m| s(m, "amount")).map(str::to_string)
+fn list<'a>(v: &'a Json, key: &str) -> impl Iterator<Item = &'a Json> {
+    v.get(key).and_then(Json::as_array).into_iter().flatten()
 }
 
-/// How an order claims stock.
-#[derive(Clone, Copy, PartialEq)]
-enum Claim {
-    Bypass,
-    IgnorePolicy,
-    ObeyPolicy,
+/// Reads `OrderCreateOrderInput` into a new order, collecting every user error.
+struct Reader<'a> {
+    store: &'a mut Store,
+    currency: String,
+    presentment: String,
+    errors: Vec<UserError>,
+}
+
+impl Reader<'_> {
+    fn error(&mut self, path: &[&str], message: String) {
+        self.error_code(path, message, "INVALID");
+    }
+
+    fn error_code(&mut self, path: &[&str], message: String, code: &str) {
+        let field: Vec<&str> = std::iter::once("order").chain(path.iter().copied()).collect();
+        self.errors.push(UserError::new(&field, message, Some(code)));
+    }
+
+    /// A `MoneyBagInput` in the order's currencies (presentment defaults to the shop amount).
+    fn bag(&mut self, v: Option<&Json>, path: &[&str]) -> Option<Bag> {
+        let v = v?;
+        let shop = self.money(v, "shopMoney", path)?;
+        let presentment = self.money(v, "presentmentMoney", path).unwrap_or(shop);
+        Some(Bag { shop, presentment })
+    }
+
+    /// One `MoneyInput` of a bag, checking its currency.
+    fn money(&mut self, bag: &Json, key: &str, path: &[&str]) -> Option<i64> {
+        let m = bag.get(key).filter(|m| !m.is_null())?;
+        let (kind, currency) = if key == "shopMoney" {
+            ("shop", self.currency.clone())
+        } else {
+            ("presentment", self.presentment.clone())
+        };
+        let code = s(m, "currencyCode").unwrap_or("");
+        if code != currency {
+            let at: Vec<&str> = path.iter().copied().chain([key, "currencyCode"]).collect();
+            self.error(&at, format!("Currency code {code} does not match the order's {kind} currency {currency}"));
+        }
+        parse_cents(m.get("amount")?)
+    }
+
+    fn taxes(&mut self, v: &Json, path: &[&str]) -> Vec<TaxSpec> {
+        let mut out = Vec::new();
+        for (i, t) in list(v, "taxLines").enumerate() {
+            let idx = i.to_string();
+            let at: Vec<&str> = path.iter().copied().chain(["taxLines", idx.as_str()]).collect();
+            let Some(rate) = t.get("rate").and_then(parse_rate) else {
+                self.error_code(
+                    &[&at[..], &["rate"]].concat(),
+                    "Tax line rate is missing".into(),
+                    "TAX_LINE_RATE_MISSING",
+                );
+                continue;
+            };
+            let amount = self.bag(t.get("priceSet"), &[&at[..], &["priceSet"]].concat());
+            out.push(TaxSpec {
+                title: s(t, "title").unwrap_or("Tax").to_string(),
+                rate,
+                amount,
+                channel_liable: t.get("channelLiable").and_then(Json::as_bool).unwrap_or(false),
+            });
+        }
+        out
+    }
+
+    fn line(&mut self, l: &Json, i: usize) -> Option<NewLine> {
+        let idx = i.to_string();
+        let quantity = l.get("quantity").and_then(Json::as_i64).unwrap_or(0);
+        if quantity < 1 {
+            self.errors.push(UserError::new(
+                &["order", "lineItems", &idx, "quantity"],
+                "Quantity must be greater than 0",
+                Some("INVALID"),
+            ));
+            return None;
+        }
+        let given = self.bag(l.get("priceSet"), &["lineItems", &idx, "priceSet"]);
+        let mut line = NewLine {
+            quantity,
+            taxable: l.get("taxable").and_then(Json::as_bool).unwrap_or(true),
+            requires_shipping: l.get("requiresShipping").and_then(Json::as_bool).unwrap_or(false),
+            properties: list(l, "properties")
+                .map(|p| (s(p, "name").unwrap_or("").to_string(), s(p, "value").unwrap_or("").to_string()))
+                .collect(),
+            taxes: self.taxes(l, &["lineItems", &idx]),
+            vendor: s(l, "vendor").map(str::to_string),
+            variant_title: s(l, "variantTitle").map(str::to_string),
+            ..NewLine::default()
+        };
+        match s(l, "variantId") {
+            Some(raw) => {
+                let Some(v) = parse_gid("ProductVariant", raw).and_then(|id| self.store.variants.get(&id)) else {
+                    self.errors.push(UserError::new(
+                        &["order", "lineItems", &idx, "variantId"],
+                        "Variant does not exist",
+                        Some("INVALID"),
+                    ));
+                    return None;
+                };
+                let base = crate::store::model::money_cents(&v.price);
+                line.variant_id = Some(v.id);
+                line.product_id = Some(v.product_id);
+                line.sku = Some(v.sku.clone());
+                line.variant_title = line.variant_title.or_else(|| Some(v.title()));
+                line.title = self.store.products.get(&v.product_id).map(|p| p.title.clone()).unwrap_or_default();
+                line.unit = given
+                    .unwrap_or(Bag { shop: base, presentment: self.store.pricing.convert(base, &self.presentment) });
+            }
+            None => {
+                let Some(title) = s(l, "title") else {
+                    self.errors.push(UserError::new(
+                        &["order", "lineItems", &idx, "title"],
+                        "Title can't be blank for a custom line item",
+                        Some("INVALID"),
+                    ));
+                    return None;
+                };
+                line.title = title.to_string();
+                line.sku = s(l, "sku").map(str::to_string);
+                line.unit = given.unwrap_or_default();
+            }
+        }
+        Some(line)
+    }
+
+    fn discount(&mut self, d: &Json) -> Option<DiscountSpec> {
+        let given: Vec<&str> = ["itemFixedDiscountCode", "itemPercentageDiscountCode", "freeShippingDiscountCode"]
+            .into_iter()
+            .filter(|k| d.get(*k).is_some_and(|v| !v.is_null()))
+            .collect();
+        if given.len() != 1 {
+            self.error(&["discountCode"], "Exactly one discount code type must be given".into());
+            return None;
+        }
+        let body = &d[given[0]];
+        let code = s(body, "code").unwrap_or("").to_string();
+        match given[0] {
+            "itemFixedDiscountCode" => {
+                match self.bag(body.get("amountSet"), &["discountCode", "itemFixedDiscountCode", "amountSet"]) {
+                    Some(amount) => Some(DiscountSpec::CodeFixed { code, amount }),
+                    None => {
+                        self.error(
+                            &["discountCode", "itemFixedDiscountCode", "amountSet"],
+                            "A fixed discount code needs an amount".into(),
+                        );
+                        None
+                    }
+                }
+            }
+            "itemPercentageDiscountCode" => {
+                match body.get("percentage").and_then(parse_rate).filter(|p| (0..=100_000_000).contains(p)) {
+                    Some(p) => Some(DiscountSpec::CodePercentage { code, percentage: p / 100 }),
+                    None => {
+                        self.error(
+                            &["discountCode", "itemPercentageDiscountCode", "percentage"],
+                            "Percentage must be between 0 and 100".into(),
+                        );
+                        None
+                    }
+                }
+            }
+            _ => Some(DiscountSpec::CodeFreeShipping { code }),
+        }
+    }
+}
+
+/// Reads a `MailingAddressInput`.
+pub fn address(v: &Json) -> Option<Address> {
+    let f = |k: &str| s(v, k).map(str::to_string);
+    v.is_object().then(|| Address {
+        first_name: f("firstName"),
+        last_name: f("lastName"),
+        company: f("company"),
+        address1: f("address1"),
+        address2: f("address2"),
+        city: f("city"),
+        province_code: f("provinceCode"),
+        country_code: f("countryCode"),
+        zip: f("zip"),
+        phone: f("phone"),
+    })
+}
+
+/// Checks that the shop takes `currency` (`INVALID` naming it and the currencies it takes).
+fn check_currency(store: &Store, currency: &str, field: &str) -> Option<UserError> {
+    let taken = store.pricing.currencies();
+    (!taken.iter().any(|c| c == currency)).then(|| {
+        UserError::new(
+            &["order", field],
+            format!("The shop does not take {currency}; it takes {}", taken.join(", ")),
+            Some("INVALID"),
+        )
+    })
+}
+
+/// Reads an `OrderCreateOrderInput` into a new order.
+fn read_order(store: &mut Store, input: &Json, claim: Claim) -> Result<NewOrder, Vec<UserError>> {
+    let currency = s(input, "currency").map_or_else(|| store.pricing.shop_currency.clone(), str::to_string);
+    let presentment = s(input, "presentmentCurrency").unwrap_or(&currency).to_string();
+    let errors: Vec<UserError> =
+        [check_currency(store, &currency, "currency"), check_currency(store, &presentment, "presentmentCurrency")]
+            .into_iter()
+            .flatten()
+            .collect();
+    if !errors.is_empty() {
+        return Err(errors);
+    }
+    let mut r = Reader { store, currency: currency.clone(), presentment: presentment.clone(), errors: Vec::new() };
+    let mut new = NewOrder::new(&currency, s(input, "sourceName").unwrap_or("api"));
+    new.presentment_currency = presentment;
+    new.claim = claim;
+    new.lines = list(input, "lineItems").enumerate().filter_map(|(i, l)| r.line(l, i)).collect();
+    if new.lines.is_empty() && r.errors.is_empty() {
+        r.error(&["lineItems"], "Line items can't be blank".into());
+    }
+    new.order_taxes = r.taxes(input, &[]);
+    if !new.order_taxes.is_empty() && new.lines.iter().any(|l| !l.taxes.is_empty()) {
+        r.error(&["taxLines"], "Tax lines can be given on the order or on its line items, not both".into());
+    }
+    for (i, sl) in list(input, "shippingLines").enumerate() {
+        let idx = i.to_string();
+        let price = r.bag(sl.get("priceSet"), &["shippingLines", &idx, "priceSet"]).unwrap_or_default();
+        let taxes = r.taxes(sl, &["shippingLines", &idx]);
+        new.shipping.push(NewShipping {
+            title: s(sl, "title").unwrap_or("").to_string(),
+            code: s(sl, "code").map(str::to_string),
+            source: s(sl, "source").map(str::to_string),
+            price,
+            taxes,
+        });
+    }
+    if let Some(d) = input.get("discountCode").filter(|d| !d.is_null()) {
+        new.discounts.extend(r.discount(d));
+    }
+    for (i, tx) in list(input, "transactions").enumerate() {
+        let amount = r.bag(tx.get("amountSet"), &["transactions", &i.to_string(), "amountSet"]).unwrap_or_default();
+        new.transactions.push(NewTransaction {
+            kind: s(tx, "kind").unwrap_or("SALE").into(),
+            status: s(tx, "status").unwrap_or("SUCCESS").into(),
+            amount,
+            gateway: s(tx, "gateway").unwrap_or("manual").into(),
+        });
+    }
+    if let Some(raw) = s(input, "companyLocationId") {
+        match parse_gid("CompanyLocation", raw).filter(|id| r.store.pricing.company_locations.contains_key(id)) {
+            Some(id) => new.company_location_id = Some(id),
+            None => r.error(&["companyLocationId"], "Company location does not exist".into()),
+        }
+    }
+    if !r.errors.is_empty() {
+        return Err(r.errors);
+    }
+    let store = r.store;
+    let customer = input.get("customer").and_then(|c| {
+        c.get("toAssociate")
+            .and_then(|a| s(a, "id"))
+            .and_then(|id| parse_gid("Customer", id))
+            .or_else(|| c.get("toUpsert").and_then(|u| s(u, "email")).map(|e| upsert_by_email(store, e)))
+    });
+    new.customer_id = customer.or_else(|| s(input, "email").map(|e| upsert_by_email(store, e)));
+    let text = |k: &str| s(input, k).map(str::to_string);
+    new.name = text("name");
+    new.email = text("email");
+    new.phone = text("phone");
+    new.note = text("note");
+    new.po_number = text("poNumber");
+    new.source_identifier = text("sourceIdentifier");
+    new.financial_status = text("financialStatus");
+    new.taxes_included = input.get("taxesIncluded").and_then(Json::as_bool).unwrap_or(false);
+    new.test = input.get("test").and_then(Json::as_bool).unwrap_or(false);
+    new.processed_at = s(input, "processedAt").and_then(parse_time);
+    new.tags = list(input, "tags").filter_map(Json::as_str).map(str::to_string).collect();
+    new.shipping_address = input.get("shippingAddress").and_then(address);
+    new.billing_address = input.get("billingAddress").and_then(address);
+    new.custom_attributes = list(input, "customAttributes")
+        .map(|a| (s(a, "key").unwrap_or("").to_string(), s(a, "value").unwrap_or("").to_string()))
+        .collect();
+    Ok(new)
 }
 
 /// `orderCreate(order:, options:)`.
@@ -37,245 +315,14 @@ pub fn order_create(store: &mut Store, a: &Map<String, Json>) -> Json {
         Some("DECREMENT_OBEYING_POLICY") => Claim::ObeyPolicy,
         _ => Claim::Bypass,
     };
-    match create(store, &input, claim, "api") {
+    match read_order(store, &input, claim).and_then(|new| insert(store, new)) {
         Ok(id) => json!({"order": rel("Order", id), "userErrors": []}),
         Err(errors) => json!({"order": null, "userErrors": user_errors(&errors)}),
     }
 }
 
-/// Builds the lines of an order input, or the user errors explaining why not.
-fn build_lines(store: &mut Store, input: &Json) -> Result<Vec<LineItem>, Vec<UserError>> {
-    let mut errors = Vec::new();
-    let mut lines = Vec::new();
-    for (i, l) in input.get("lineItems").and_then(Json::as_array).into_iter().flatten().enumerate() {
-        let idx = i.to_string();
-        let quantity = l.get("quantity").and_then(Json::as_i64).unwrap_or(0);
-        if quantity < 1 {
-            errors.push(UserError::new(
-                &["order", "lineItems", &idx, "quantity"],
-                "Quantity must be greater than 0",
-                Some("INVALID"),
-            ));
-            continue;
-        }
-        let price = l.get("priceSet").and_then(shop_amount);
-        let (variant_id, product_id, sku, title, price) = match s(l, "variantId") {
-            Some(raw) => match parse_gid("ProductVariant", raw).and_then(|id| store.variants.get(&id)) {
-                Some(v) => {
-                    let title = store.products.get(&v.product_id).map(|p| p.title.clone()).unwrap_or_default();
-                    (
-                        Some(v.id),
-                        Some(v.product_id),
-                        Some(v.sku.clone()),
-                        title,
-                        price.unwrap_or_else(|| v.price.clone()),
-                    )
-                }
-                None => {
-                    errors.push(UserError::new(
-                        &["order", "lineItems", &idx, "variantId"],
-                        "Variant does not exist",
-                        Some("INVALID"),
-                    ));
-                    continue;
-                }
-            },
-            None => match s(l, "title") {
-                Some(title) => (
-                    None,
-                    None,
-                    s(l, "sku").map(str::to_string),
-                    title.to_string(),
-                    price.unwrap_or_else(|| "0.00".into()),
-                ),
-                None => {
-                    errors.push(UserError::new(
-                        &["order", "lineItems", &idx, "title"],
-                        "Title can't be blank for a custom line item",
-                        Some("INVALID"),
-                    ));
-                    continue;
-                }
-            },
-        };
-        let id = store.next_id();
-        lines.push(LineItem {
-            id,
-            variant_id,
-            product_id,
-            sku,
-            title,
-            quantity,
-            fulfilled_quantity: 0,
-            unit_price: price,
-        });
-    }
-    if lines.is_empty() && errors.is_empty() {
-        errors.push(UserError::new(&["order", "lineItems"], "Line items can't be blank", Some("INVALID")));
-    }
-    if errors.is_empty() {
-        Ok(lines)
-    } else {
-        Err(errors)
-    }
-}
-
-/// Moves ordered quantities from `available` to `committed` at the first stocking location.
-fn claim_stock(store: &mut Store, lines: &[LineItem], claim: Claim) -> Result<(), Vec<UserError>> {
-    if claim == Claim::Bypass {
-        return Ok(());
-    }
-    let mut plan = Vec::new();
-    for (i, l) in lines.iter().enumerate() {
-        let Some(v) = l.variant_id.and_then(|v| store.variants.get(&v)) else {
-            continue;
-        };
-        let item = v.inventory_item_id;
-        let level =
-            store.levels.range((item, 0)..=(item, u64::MAX)).map(|(k, lv)| (k.1, lv.quantity("available"))).next();
-        match level {
-            Some((_, available))
-                if claim == Claim::ObeyPolicy && v.inventory_policy == "DENY" && available < l.quantity =>
-            {
-                return Err(vec![UserError::new(
-                    &["order", "lineItems", &i.to_string()],
-                    "Not enough inventory available",
-                    Some("INVENTORY_CLAIM_FAILED"),
-                )]);
-            }
-            Some((loc, _)) => plan.push((item, loc, l.quantity)),
-            None if claim == Claim::ObeyPolicy => {
-                return Err(vec![UserError::new(
-                    &["order", "lineItems", &i.to_string()],
-                    "Variant is not stocked",
-                    Some("INVENTORY_CLAIM_FAILED"),
-                )]);
-            }
-            None => {}
-        }
-    }
-    for (item, loc, q) in plan {
-        if let Some(level) = store.levels.get_mut(&(item, loc)) {
-            *level.quantities.entry("available".into()).or_insert(0) -= q;
-            *level.quantities.entry("committed".into()).or_insert(0) += q;
-            level.updated_at = now();
-        }
-        store.emit_level_update(item, loc);
-    }
-    Ok(())
-}
-
-fn financial_status(input: &Json, transactions: &[Transaction], total: &str) -> String {
-    if let Some(given) = s(input, "financialStatus") {
-        return given.to_string();
-    }
-    let ok = |kind: &str| {
-        transactions
-            .iter()
-            .filter(|t| t.status == "SUCCESS" && t.kind == kind)
-            .map(|t| money_cents(&t.amount))
-            .sum::<i64>()
-    };
-    let paid = ok("SALE") + ok("CAPTURE");
-    if paid > 0 && paid >= money_cents(total) {
-        "PAID".into()
-    } else if paid > 0 {
-        "PARTIALLY_PAID".into()
-    } else if ok("AUTHORIZATION") > 0 {
-        "AUTHORIZED".into()
-    } else {
-        "PENDING".into()
-    }
-}
-
-/// Creates an order from an `OrderCreateOrderInput`-shaped value; emits its webhooks.
-fn create(store: &mut Store, input: &Json, claim: Claim, default_source: &str) -> Result<u64, Vec<UserError>> {
-    let lines = build_lines(store, input)?;
-    claim_stock(store, &lines, claim)?;
-    let t = now();
-    let currency = s(input, "currency").unwrap_or("USD").to_string();
-    let transactions: Vec<Transaction> = input
-        .get("transactions")
-        .and_then(Json::as_array)
-        .into_iter()
-        .flatten()
-        .map(|tx| Transaction {
-            id: store.next_id(),
-            kind: s(tx, "kind").unwrap_or("SALE").to_string(),
-            status: s(tx, "status").unwrap_or("SUCCESS").to_string(),
-            amount: tx.get("amountSet").and_then(shop_amount).unwrap_or_else(|| "0.00".into()),
-            gateway: s(tx, "gateway").unwrap_or("manual").to_string(),
-            processed_at: t,
-        })
-        .collect();
-    let customer = input.get("customer").and_then(|c| {
-        c.get("toAssociate")
-            .and_then(|a| s(a, "id"))
-            .and_then(|id| parse_gid("Customer", id))
-            .or_else(|| c.get("toUpsert").and_then(|u| s(u, "email")).map(|e| upsert_by_email(store, e)))
-    });
-    let customer = customer.or_else(|| s(input, "email").map(|e| upsert_by_email(store, e)));
-    let number = store.next_order_number();
-    let id = store.next_id();
-    let fulfillment_order_id = store.next_id();
-    let mut order = Order {
-        id,
-        number,
-        name: s(input, "name").map(str::to_string).unwrap_or_else(|| format!("#{number}")),
-        email: s(input, "email").map(str::to_string),
-        source_name: s(input, "sourceName").unwrap_or(default_source).to_string(),
-        source_identifier: s(input, "sourceIdentifier").map(str::to_string),
-        currency,
-        financial_status: String::new(),
-        line_items: lines,
-        transactions,
-        fulfillments: Vec::new(),
-        fulfillment_order_id,
-        customer_id: customer,
-        tags: input
-            .get("tags")
-            .and_then(Json::as_array)
-            .into_iter()
-            .flatten()
-            .filter_map(Json::as_str)
-            .map(str::to_string)
-            .collect(),
-        note: s(input, "note").map(str::to_string),
-        test: input.get("test").and_then(Json::as_bool).unwrap_or(false),
-        cancelled_at: None,
-        cancel_reason: None,
-        closed_at: None,
-        processed_at: s(input, "processedAt").and_then(parse_time).unwrap_or(t),
-        created_at: t,
-        updated_at: t,
-    };
-    order.financial_status = financial_status(input, &order.transactions, &order.total_price());
-    let paid = order.financial_status == "PAID";
-    store.orders.insert(id, order);
-    let body = order_payload(store, &store.orders[&id]);
-    store.emit("orders/create", body.clone());
-    if paid {
-        store.emit("orders/paid", body);
-    }
-    Ok(id)
-}
-
-/// A storefront checkout: a paid order for `lines` of (sku, quantity) that claims stock.
-pub fn place_order(store: &mut Store, email: Option<&str>, lines: &[(String, i64)]) -> Result<u64, String> {
-    let mut inputs = Vec::new();
-    let mut total = 0;
-    for (sku, quantity) in lines {
-        let v = store.variant_by_sku(sku).ok_or_else(|| format!("no variant with sku {sku:?}"))?;
-        total += money_cents(&v.price) * quantity;
-        inputs.push(json!({"variantId": crate::store::gid("ProductVariant", v.id), "quantity": quantity}));
-    }
-    let amount = json!({"shopMoney": {"amount": cents_to_money(total), "currencyCode": "USD"}});
-    let input = json!({"lineItems": inputs, "email": email, "transactions": [{"amountSet": amount, "kind": "SALE", "status": "SUCCESS", "gateway": "shopify_payments"}]});
-    create(store, &input, Claim::ObeyPolicy, "web")
-        .map_err(|errors| errors.iter().map(|e| e.message.clone()).collect::<Vec<_>>().join("; "))
-}
-
-fn touch_and_emit(store: &mut Store, id: u64, topic: &'static str) {
+/// Bumps `updated_at` and raises `topic` (if not `orders/updated`) and `orders/updated`.
+pub fn touch_and_emit(store: &mut Store, id: u64, topic: &'static str) {
     if let Some(o) = store.orders.get_mut(&id) {
         o.updated_at = now();
     }
@@ -286,7 +333,30 @@ fn touch_and_emit(store: &mut Store, id: u64, topic: &'static str) {
     store.emit("orders/updated", body);
 }
 
-/// `orderCancel(orderId:, reason:, restock:, ...)`.
+/// Puts the order's unfulfilled units back: `committed` to `available` where they were claimed.
+fn restock_unfulfilled(store: &mut Store, id: u64) {
+    let lines = store.orders[&id].line_items.clone();
+    for l in &lines {
+        let Some(item) = l.variant_id.and_then(|v| store.variants.get(&v)).map(|v| v.inventory_item_id) else {
+            continue;
+        };
+        let Some(loc) = l.detail.location_id.or_else(|| super::order_build::first_stocking_location(store, item))
+        else {
+            continue;
+        };
+        let Some(level) = store.levels.get_mut(&(item, loc)) else { continue };
+        let back = l.remaining_quantity();
+        if l.detail.location_id.is_some() {
+            *level.quantities.entry("committed".into()).or_insert(0) -= back;
+        }
+        *level.quantities.entry("available".into()).or_insert(0) += back;
+        level.updated_at = now();
+        store.emit_level_update(item, loc);
+    }
+}
+
+/// `orderCancel(orderId:, reason:, restock:, refundMethod:, ...)`: with
+/// `refundMethod.originalPaymentMethodsRefund` the money kept is refunded (a refund of every line).
 pub fn order_cancel(store: &mut Store, a: &Map<String, Json>) -> Json {
     let fail = |code: &str, msg: &str| {
         let e = UserError::new(&["orderId"], msg, Some(code));
@@ -304,27 +374,23 @@ pub fn order_cancel(store: &mut Store, a: &Map<String, Json>) -> Json {
         return fail("INVALID", "Order has already been cancelled");
     }
     let restock = a.get("restock").and_then(Json::as_bool).unwrap_or(false);
-    let lines = store.orders[&id].line_items.clone();
-    if restock {
-        for l in &lines {
-            let Some(item) = l.variant_id.and_then(|v| store.variants.get(&v)).map(|v| v.inventory_item_id) else {
-                continue;
-            };
-            let loc = store.levels.range((item, 0)..=(item, u64::MAX)).map(|(k, _)| k.1).next();
-            if let Some(loc) = loc {
-                let level = store.levels.get_mut(&(item, loc)).expect("level found above");
-                let back = (l.quantity - l.fulfilled_quantity).min(level.quantity("committed").max(0));
-                *level.quantities.entry("committed".into()).or_insert(0) -= back;
-                *level.quantities.entry("available".into()).or_insert(0) += l.quantity - l.fulfilled_quantity;
-                level.updated_at = now();
-                store.emit_level_update(item, loc);
-            }
-        }
+    let refund = a
+        .get("refundMethod")
+        .and_then(|m| m.get("originalPaymentMethodsRefund"))
+        .and_then(Json::as_bool)
+        .unwrap_or(false);
+    if refund {
+        super::refunds::refund_everything(store, id, restock);
+    } else if restock {
+        restock_unfulfilled(store, id);
     }
     if let Some(o) = store.orders.get_mut(&id) {
         o.cancelled_at = Some(now());
         o.closed_at = Some(now());
         o.cancel_reason = a.get("reason").and_then(Json::as_str).map(str::to_string);
+        for l in &mut o.line_items {
+            l.detail.unfulfillable_quantity += l.remaining_quantity();
+        }
         if o.financial_status == "AUTHORIZED" || o.financial_status == "PENDING" {
             o.financial_status = "VOIDED".into();
         }
@@ -350,78 +416,4 @@ pub fn order_close(store: &mut Store, a: &Map<String, Json>) -> Json {
     }
     touch_and_emit(store, id, "orders/updated");
     json!({"order": rel("Order", id), "userErrors": []})
-}
-
-/// `fulfillmentCreate(fulfillment: {lineItemsByFulfillmentOrder, trackingInfo})`.
-pub fn fulfillment_create(store: &mut Store, a: &Map<String, Json>) -> Json {
-    let input = a.get("fulfillment").cloned().unwrap_or(Json::Null);
-    let fail = |field: &[&str], msg: &str| json!({"fulfillment": null, "userErrors": user_errors(&[UserError::new(field, msg, None)])});
-    let groups = input.get("lineItemsByFulfillmentOrder").and_then(Json::as_array).cloned().unwrap_or_default();
-    let mut order_id = None;
-    let mut wanted: Vec<(u64, Option<i64>)> = Vec::new();
-    for g in &groups {
-        let fo = s(g, "fulfillmentOrderId").and_then(|x| parse_gid("FulfillmentOrder", x));
-        let Some(oid) = fo.and_then(|fo| store.orders.values().find(|o| o.fulfillment_order_id == fo)).map(|o| o.id)
-        else {
-            return fail(&["fulfillment", "lineItemsByFulfillmentOrder"], "Fulfillment order does not exist.");
-        };
-        if order_id.is_some_and(|o| o != oid) {
-            return fail(&["fulfillment"], "All fulfillment orders must belong to the same order.");
-        }
-        order_id = Some(oid);
-        match g.get("fulfillmentOrderLineItems").and_then(Json::as_array) {
-            Some(items) => wanted.extend(items.iter().filter_map(|i| {
-                s(i, "id")
-                    .and_then(|x| parse_gid("FulfillmentOrderLineItem", x))
-                    .map(|id| (id, i.get("quantity").and_then(Json::as_i64)))
-            })),
-            None => wanted.extend(store.orders[&oid].line_items.iter().map(|l| (l.id, None))),
-        }
-    }
-    let Some(oid) = order_id else {
-        return fail(&["fulfillment"], "No fulfillment orders given.");
-    };
-    if store.orders[&oid].cancelled_at.is_some() {
-        return fail(&["fulfillment"], "Fulfillment order is not in a fulfillable state.");
-    }
-    let mut lines = Vec::new();
-    for (lid, q) in wanted {
-        let Some(line) = store.orders[&oid].line_items.iter().find(|l| l.id == lid) else {
-            return fail(
-                &["fulfillment", "lineItemsByFulfillmentOrder"],
-                "Fulfillment order line item does not exist.",
-            );
-        };
-        let remaining = line.quantity - line.fulfilled_quantity;
-        let q = q.unwrap_or(remaining);
-        if q > remaining || q < 0 {
-            return fail(&["fulfillment"], "Invalid fulfillment order line item quantity requested.");
-        }
-        if q > 0 {
-            lines.push((lid, q));
-        }
-    }
-    if lines.is_empty() {
-        return fail(&["fulfillment"], "Fulfillment order is already fulfilled.");
-    }
-    let tracking = input.get("trackingInfo").cloned().unwrap_or(Json::Null);
-    let fid = store.next_id();
-    if let Some(o) = store.orders.get_mut(&oid) {
-        for (lid, q) in &lines {
-            if let Some(l) = o.line_items.iter_mut().find(|l| l.id == *lid) {
-                l.fulfilled_quantity += q;
-            }
-        }
-        o.fulfillments.push(Fulfillment {
-            id: fid,
-            status: "SUCCESS".into(),
-            tracking_number: s(&tracking, "number").map(str::to_string),
-            tracking_company: s(&tracking, "company").map(str::to_string),
-            tracking_url: s(&tracking, "url").map(str::to_string),
-            lines,
-            created_at: now(),
-        });
-    }
-    touch_and_emit(store, oid, "orders/updated");
-    json!({"fulfillment": rel("Fulfillment", fid), "userErrors": []})
 }

@@ -1,112 +1,133 @@
-//! Orders read model (orders, line items, transactions, fulfillments, fulfillment orders),
-//! the `orders` query and the REST-shaped `orders/*` webhook payload.
+//! Orders read model: the `Order` object with its money detail (every total in shop and
+//! presentment currency), lines paged like any connection, refunds, returns, fulfillments and
+//! fulfillment orders; and the `orders` query.
 
-use super::connection::{id_key, paginate, Item};
+use super::connection::{id_key, nested, paginate, Item};
+use super::order_parts::{
+    address_json, bag, discount_application_json, fulfillment_json, fulfillment_order_json, line_json,
+    shipping_line_json, tax_lines_json, transaction_json,
+};
 use super::products::sort_key;
-use super::{money_bag, rel, Ctx, Node, Rel};
+use super::{rel, Ctx, Node, Rel};
 use crate::search::Query;
-use crate::store::model::{cents_to_money, money_cents, Fulfillment, LineItem, Order};
+use crate::store::model::Order;
+use crate::store::money::Bag;
+use crate::store::order_detail::DiscountKind;
+use crate::store::order_totals::{order_tax_lines, totals};
 use crate::store::{gid, ts, Store};
 use apollo_compiler::resolvers::{FieldError, ResolveInfo, ResolvedValue};
 use serde_json::{json, Map, Value as Json};
 
-/// A nested connection served whole (small lists: order lines, fulfillment lines).
-pub fn plain_connection(nodes: Vec<Json>) -> Json {
-    let edges: Vec<Json> =
-        nodes.iter().enumerate().map(|(i, n)| json!({"cursor": format!("{i}"), "node": n})).collect();
-    json!({
-        "edges": edges, "nodes": nodes,
-        "pageInfo": {"hasNextPage": false, "hasPreviousPage": false, "startCursor": null, "endCursor": null},
-    })
-}
-
-fn line_json(o: &Order, l: &LineItem) -> Json {
-    let total = cents_to_money(money_cents(&l.unit_price) * l.quantity);
-    json!({
-        "id": gid("LineItem", l.id), "sku": l.sku, "name": l.title, "title": l.title, "variantTitle": null, "vendor": null,
-        "quantity": l.quantity, "currentQuantity": l.quantity, "unfulfilledQuantity": l.quantity - l.fulfilled_quantity,
-        "fulfillableQuantity": l.quantity - l.fulfilled_quantity, "refundableQuantity": l.quantity,
-        "originalUnitPriceSet": money_bag(&l.unit_price, &o.currency), "discountedUnitPriceSet": money_bag(&l.unit_price, &o.currency),
-        "originalTotalSet": money_bag(&total, &o.currency), "discountedTotalSet": money_bag(&total, &o.currency),
-        "totalDiscountSet": money_bag("0.00", &o.currency), "taxable": true, "requiresShipping": true, "taxLines": [],
-        "variant": l.variant_id.map(|v| rel("ProductVariant", v)), "product": l.product_id.map(|p| rel("Product", p)),
-    })
-}
-
-/// A fulfillment as GraphQL JSON.
-pub fn fulfillment_json(o: &Order, f: &Fulfillment) -> Json {
-    let lines: Vec<Json> = f
-        .lines
+/// The order's discount codes, in application order.
+pub fn discount_codes(o: &Order) -> Vec<String> {
+    o.detail
+        .discount_applications
         .iter()
-        .filter_map(|(lid, q)| o.line_items.iter().find(|l| l.id == *lid).map(|l| json!({"id": gid("FulfillmentLineItem", l.id * 1000 + f.id % 1000), "quantity": q, "lineItem": line_json(o, l)})))
-        .collect();
-    let tracking = if f.tracking_number.is_some() || f.tracking_company.is_some() {
-        vec![json!({"number": f.tracking_number, "company": f.tracking_company, "url": f.tracking_url})]
-    } else {
-        vec![]
-    };
-    json!({
-        "id": gid("Fulfillment", f.id), "legacyResourceId": f.id.to_string(), "name": format!("{}-F{}", o.name, f.id % 100),
-        "status": f.status, "displayStatus": "FULFILLED", "createdAt": ts(&f.created_at), "updatedAt": ts(&f.created_at),
-        "requiresShipping": true, "totalQuantity": f.lines.iter().map(|(_, q)| q).sum::<i64>(), "trackingInfo": tracking,
-        "fulfillmentLineItems": plain_connection(lines), "order": rel("Order", o.id),
-    })
-}
-
-fn fulfillment_order_json(o: &Order) -> Json {
-    let remaining: i64 = o.line_items.iter().map(|l| l.quantity - l.fulfilled_quantity).sum();
-    let lines: Vec<Json> = o
-        .line_items
-        .iter()
-        .map(|l| {
-            json!({"id": gid("FulfillmentOrderLineItem", l.id), "totalQuantity": l.quantity, "remainingQuantity": l.quantity - l.fulfilled_quantity,
-                   "sku": l.sku, "lineItem": line_json(o, l)})
+        .filter_map(|d| match &d.kind {
+            DiscountKind::Code { code } => Some(code.clone()),
+            _ => None,
         })
-        .collect();
-    json!({
-        "id": gid("FulfillmentOrder", o.fulfillment_order_id), "status": if remaining == 0 || o.cancelled_at.is_some() { "CLOSED" } else { "OPEN" },
-        "createdAt": ts(&o.created_at), "updatedAt": ts(&o.updated_at), "orderId": gid("Order", o.id), "lineItems": plain_connection(lines),
-    })
+        .collect()
+}
+
+/// `Order.returnStatus` from the order's returns.
+pub fn return_status(o: &Order) -> &'static str {
+    let live: Vec<&str> = o.returns.iter().filter(|r| r.counts()).map(|r| r.status.as_str()).collect();
+    if live.is_empty() {
+        "NO_RETURN"
+    } else if live.contains(&"REQUESTED") {
+        "RETURN_REQUESTED"
+    } else if live.contains(&"OPEN") {
+        "IN_PROGRESS"
+    } else {
+        "RETURNED"
+    }
+}
+
+/// Shipping refunded from each shipping line.
+fn refunded_shipping(o: &Order, shipping_line_id: u64) -> Bag {
+    o.refunds
+        .iter()
+        .flat_map(|r| &r.shipping)
+        .filter(|s| s.shipping_line_id == shipping_line_id)
+        .map(|s| s.subtotal)
+        .sum()
+}
+
+/// The buyer: the company location for B2B orders, else the customer.
+fn purchasing_entity(store: &Store, o: &Order) -> Json {
+    if let Some(l) = o.detail.company_location_id.and_then(|id| store.pricing.company_locations.get(&id)) {
+        return json!({"__typename": "PurchasingCompany", "company": rel("Company", l.company_id), "location": rel("CompanyLocation", l.id), "contact": null});
+    }
+    match o.customer_id.filter(|c| store.customers.contains_key(c)) {
+        Some(c) => rel("Customer", c),
+        None => Json::Null,
+    }
 }
 
 /// The plain fields of an order (nested lists included).
 pub fn order_json(store: &Store, o: &Order) -> Json {
-    let total = o.total_price();
-    let paid: i64 = o
-        .transactions
-        .iter()
-        .filter(|t| t.status == "SUCCESS" && (t.kind == "SALE" || t.kind == "CAPTURE"))
-        .map(|t| money_cents(&t.amount))
-        .sum();
-    let outstanding = cents_to_money((money_cents(&total) - paid).max(0));
-    let transactions: Vec<Json> = o
-        .transactions
-        .iter()
-        .map(|t| {
-            json!({"id": gid("OrderTransaction", t.id), "kind": t.kind, "status": t.status, "gateway": t.gateway, "test": o.test,
-                   "amountSet": money_bag(&t.amount, &o.currency), "processedAt": ts(&t.processed_at), "createdAt": ts(&t.processed_at)})
-        })
-        .collect();
+    let t = totals(o);
+    let b = |x: Bag| bag(o, x);
     let lines: Vec<Json> = o.line_items.iter().map(|l| line_json(o, l)).collect();
-    let fulfillments: Vec<Json> = o.fulfillments.iter().map(|f| fulfillment_json(o, f)).collect();
-    let zero = money_bag("0.00", &o.currency);
-    json!({
+    let shipping: Vec<Json> =
+        o.detail.shipping_lines.iter().map(|s| shipping_line_json(o, s, refunded_shipping(o, s.id))).collect();
+    let discounts: Vec<Json> =
+        o.detail.discount_applications.iter().enumerate().map(|(i, d)| discount_application_json(o, i, d)).collect();
+    let address =
+        |a: &Option<crate::store::order_detail::Address>, n: u64| a.as_ref().map(|a| address_json(o.id * 10 + n, a));
+    let codes = discount_codes(o);
+    let net_payment = t.received - t.refunded;
+    let discrepancy: Bag = o.refunds.iter().map(|r| r.discrepancy).sum();
+    let mut out = json!({
         "id": gid("Order", o.id), "legacyResourceId": o.id.to_string(), "name": o.name, "number": o.number, "email": o.email,
-        "phone": null, "createdAt": ts(&o.created_at), "updatedAt": ts(&o.updated_at), "processedAt": ts(&o.processed_at),
+        "phone": o.detail.phone, "createdAt": ts(&o.created_at), "updatedAt": ts(&o.updated_at), "processedAt": ts(&o.processed_at),
         "closedAt": o.closed_at.as_ref().map(ts), "closed": o.closed_at.is_some(), "cancelledAt": o.cancelled_at.as_ref().map(ts),
-        "cancelReason": o.cancel_reason, "displayFinancialStatus": o.financial_status, "displayFulfillmentStatus": o.fulfillment_status(),
-        "sourceName": o.source_name, "sourceIdentifier": o.source_identifier, "test": o.test, "confirmed": true,
-        "currencyCode": o.currency, "presentmentCurrencyCode": o.currency, "taxesIncluded": false, "tags": o.tags, "note": o.note,
-        "totalPriceSet": money_bag(&total, &o.currency), "subtotalPriceSet": money_bag(&total, &o.currency),
-        "currentTotalPriceSet": money_bag(&total, &o.currency), "currentSubtotalPriceSet": money_bag(&total, &o.currency),
-        "totalTaxSet": zero, "currentTotalTaxSet": zero, "totalShippingPriceSet": zero, "totalDiscountsSet": zero,
-        "totalRefundedSet": zero, "totalOutstandingSet": money_bag(&outstanding, &o.currency), "fullyPaid": outstanding == "0.00",
-        "unpaid": paid == 0, "paymentGatewayNames": o.transactions.iter().map(|t| t.gateway.clone()).collect::<Vec<_>>(),
+        "cancelReason": o.cancel_reason, "cancellation": null, "displayFinancialStatus": o.financial_status,
+        "displayFulfillmentStatus": o.fulfillment_status(), "returnStatus": return_status(o), "sourceName": o.source_name,
+        "sourceIdentifier": o.source_identifier, "test": o.test, "confirmed": true, "confirmationNumber": null, "poNumber": o.detail.po_number,
+        "currencyCode": o.currency, "presentmentCurrencyCode": o.detail.presentment_currency, "taxesIncluded": o.detail.taxes_included,
+        "taxExempt": false, "dutiesIncluded": false, "estimatedTaxes": false, "edited": o.detail.edited, "tags": o.tags, "note": o.note,
+        "customAttributes": o.detail.custom_attributes.iter().map(|(k, v)| json!({"key": k, "value": v})).collect::<Vec<_>>(),
+        "discountCode": codes.first(), "discountCodes": codes, "discountApplications": nested(discounts),
+    });
+    let money = json!({
+        "totalPriceSet": b(t.total), "subtotalPriceSet": b(t.subtotal), "totalTaxSet": b(t.tax), "totalShippingPriceSet": b(t.shipping),
+        "totalDiscountsSet": b(t.discounts), "cartDiscountAmountSet": b(t.cart_discount), "originalTotalPriceSet": b(o.detail.original_total),
+        "currentTotalPriceSet": b(t.current_total), "currentSubtotalPriceSet": b(t.current_subtotal), "currentTotalTaxSet": b(t.current_tax),
+        "currentTotalDiscountsSet": b(t.current_discounts), "currentCartDiscountAmountSet": b(t.current_cart_discount),
+        "currentShippingPriceSet": b(t.current_shipping), "totalRefundedSet": b(t.refunded), "totalRefundedShippingSet": b(t.refunded_shipping),
+        "totalOutstandingSet": b(t.outstanding), "totalReceivedSet": b(t.received), "netPaymentSet": b(net_payment),
+        "totalCapturableSet": b(Bag::default()), "totalTipReceivedSet": b(Bag::default()), "refundDiscrepancySet": b(discrepancy),
+        "currentTotalAdditionalFeesSet": null, "currentTotalDutiesSet": null, "originalTotalDutiesSet": null, "originalTotalAdditionalFeesSet": null,
+        "subtotalLineItemsQuantity": t.quantity, "currentSubtotalLineItemsQuantity": t.current_quantity,
+    });
+    let parts = json!({
+        "fullyPaid": t.outstanding.shop <= 0, "unpaid": t.received.is_zero(), "refundable": net_payment.shop > 0, "restockable": true,
+        "capturable": false, "canMarkAsPaid": t.outstanding.shop > 0, "fulfillable": o.line_items.iter().any(|l| l.remaining_quantity() > 0),
+        "requiresShipping": o.line_items.iter().any(|l| l.detail.requires_shipping), "merchantEditable": o.cancelled_at.is_none(),
+        "merchantEditableErrors": [], "canNotifyCustomer": o.email.is_some(), "customerAcceptsMarketing": false,
+        "paymentGatewayNames": o.transactions.iter().filter(|t| t.kind != "REFUND").map(|t| t.gateway.clone()).collect::<Vec<_>>(),
         "customer": o.customer_id.filter(|c| store.customers.contains_key(c)).map(|c| rel("Customer", c)),
-        "lineItems": plain_connection(lines), "transactions": transactions, "fulfillments": fulfillments,
-        "fulfillmentOrders": plain_connection(vec![fulfillment_order_json(o)]), "shippingLines": plain_connection(vec![]),
-        "taxLines": [], "refunds": [], "shippingAddress": null, "billingAddress": null,
-    })
+        "purchasingEntity": purchasing_entity(store, o),
+        "shippingAddress": address(&o.detail.shipping_address, 1), "billingAddress": address(&o.detail.billing_address, 2),
+        "displayAddress": address(&o.detail.shipping_address, 1).or_else(|| address(&o.detail.billing_address, 2)),
+        "billingAddressMatchesShippingAddress": o.detail.shipping_address == o.detail.billing_address,
+        "lineItems": nested(lines), "transactions": o.transactions.iter().map(|x| transaction_json(o, x)).collect::<Vec<_>>(),
+        "fulfillments": o.fulfillments.iter().map(|f| fulfillment_json(store, o, f)).collect::<Vec<_>>(),
+        "fulfillmentsCount": {"count": o.fulfillments.len(), "precision": "EXACT"},
+        "fulfillmentOrders": nested(vec![fulfillment_order_json(store, o)]), "shippingLines": nested(shipping.clone()),
+        "shippingLine": shipping.first(), "taxLines": tax_lines_json(o, &order_tax_lines(o, false)),
+        "currentTaxLines": tax_lines_json(o, &order_tax_lines(o, true)),
+        "refunds": o.refunds.iter().map(|r| rel("Refund", r.id)).collect::<Vec<_>>(),
+        "returns": nested(o.returns.iter().map(|r| rel("Return", r.id)).collect()),
+        "retailLocation": o.detail.retail_location_id.map(|l| rel("Location", l)),
+    });
+    if let (Some(map), Json::Object(money), Json::Object(parts)) = (out.as_object_mut(), money, parts) {
+        map.extend(money);
+        map.extend(parts);
+    }
+    out
 }
 
 /// An order node.
@@ -120,8 +141,17 @@ pub fn fulfillment_node<'c>(ctx: &'c Ctx<'c>, store: &Store, id: u64) -> Option<
         o.fulfillments
             .iter()
             .find(|f| f.id == id)
-            .map(|f| Node::new(ctx, "Fulfillment", fulfillment_json(o, f), Rel::None))
+            .map(|f| Node::new(ctx, "Fulfillment", fulfillment_json(store, o, f), Rel::None))
     })
+}
+
+/// The fulfillment order with `id`.
+pub fn fulfillment_order_node<'c>(ctx: &'c Ctx<'c>, store: &Store, id: u64) -> Option<Node<'c>> {
+    store
+        .orders
+        .values()
+        .find(|o| o.fulfillment_order_id == id)
+        .map(|o| Node::new(ctx, "FulfillmentOrder", fulfillment_order_json(store, o), Rel::None))
 }
 
 /// The REST financial status (`paid`, `partially_paid`, ...).
@@ -129,7 +159,8 @@ pub fn rest_financial_status(o: &Order) -> String {
     o.financial_status.to_lowercase()
 }
 
-fn rest_fulfillment_status(o: &Order) -> Option<&'static str> {
+/// The REST fulfillment status (`fulfilled`, `partial` or none).
+pub fn rest_fulfillment_status(o: &Order) -> Option<&'static str> {
     match o.fulfillment_status() {
         "FULFILLED" => Some("fulfilled"),
         "PARTIALLY_FULFILLED" => Some("partial"),
@@ -153,6 +184,7 @@ fn order_lookup(o: &Order, field: &str) -> Option<Vec<String>> {
         "source_name" => vec![o.source_name.clone()],
         "financial_status" => vec![rest_financial_status(o)],
         "fulfillment_status" => vec![rest_fulfillment_status(o).unwrap_or("unfulfilled").to_string()],
+        "return_status" => vec![return_status(o).to_lowercase()],
         "status" => {
             let mut s = vec![status.to_string()];
             if status != "closed" {
@@ -163,6 +195,8 @@ fn order_lookup(o: &Order, field: &str) -> Option<Vec<String>> {
         "sku" => o.line_items.iter().filter_map(|l| l.sku.clone()).collect(),
         "tag" | "tags" => o.tags.clone(),
         "test" => vec![o.test.to_string()],
+        "discount_code" => discount_codes(o),
+        "po_number" => o.detail.po_number.clone().into_iter().collect(),
         "created_at" => vec![ts(&o.created_at)],
         "updated_at" => vec![ts(&o.updated_at)],
         "processed_at" => vec![ts(&o.processed_at)],
@@ -194,34 +228,4 @@ pub fn orders<'a>(
     drop(store);
     items.sort_by(|a, b| a.key.cmp(&b.key));
     paginate(ctx, info, a, items)
-}
-
-/// The REST-shaped order for `orders/*` webhooks.
-pub fn order_payload(store: &Store, o: &Order) -> Json {
-    let customer = o.customer_id.and_then(|c| store.customers.get(&c)).map(|c| {
-        json!({"id": c.id, "email": c.email, "first_name": c.first_name, "last_name": c.last_name, "admin_graphql_api_id": gid("Customer", c.id)})
-    });
-    let lines: Vec<Json> = o
-        .line_items
-        .iter()
-        .map(|l| {
-            json!({"id": l.id, "variant_id": l.variant_id, "product_id": l.product_id, "sku": l.sku, "title": l.title, "name": l.title,
-                   "quantity": l.quantity, "price": l.unit_price, "fulfillable_quantity": l.quantity - l.fulfilled_quantity,
-                   "admin_graphql_api_id": gid("LineItem", l.id)})
-        })
-        .collect();
-    let fulfillments: Vec<Json> = o
-        .fulfillments
-        .iter()
-        .map(|f| json!({"id": f.id, "status": f.status.to_lowercase(), "tracking_number": f.tracking_number, "created_at": ts(&f.created_at)}))
-        .collect();
-    json!({
-        "id": o.id, "admin_graphql_api_id": gid("Order", o.id), "name": o.name, "order_number": o.number, "email": o.email,
-        "created_at": ts(&o.created_at), "updated_at": ts(&o.updated_at), "processed_at": ts(&o.processed_at),
-        "cancelled_at": o.cancelled_at.as_ref().map(ts), "cancel_reason": o.cancel_reason.as_ref().map(|r| r.to_lowercase()),
-        "closed_at": o.closed_at.as_ref().map(ts), "financial_status": rest_financial_status(o),
-        "fulfillment_status": rest_fulfillment_status(o), "currency": o.currency, "total_price": o.total_price(),
-        "subtotal_price": o.total_price(), "source_name": o.source_name, "source_identifier": o.source_identifier, "test": o.test,
-        "tags": o.tags.join(", "), "note": o.note, "customer": customer, "line_items": lines, "fulfillments": fulfillments,
-    })
 }

@@ -103,6 +103,10 @@ pub fn variant_field<'a>(
             .inventory_items
             .get(&v.inventory_item_id)
             .map(|i| ResolvedValue::object(inventory::item_node(ctx, &store, i))),
+        "contextualPricing" => {
+            drop(store);
+            Some(super::pricing::contextual_pricing(ctx, id, info))
+        }
         _ => None,
     })
 }

@@ -1,9 +1,10 @@
 //! The `QueryRoot` object: checks access scopes and dispatches root query fields to the object
-//! families (catalog depth through [`super::catalog`]).
+//! families (catalog depth through [`super::catalog`], prices per market and B2B through
+//! [`super::pricing`]).
 
 use super::{
-    args, bulk, customers, field_error, id_arg, inventory, json_value, orders, products, rel, subscriptions, Ctx,
-    Resolved,
+    args, bulk, customers, field_error, id_arg, inventory, json_value, orders, pricing, products, rel, subscriptions,
+    Ctx, Resolved,
 };
 use apollo_compiler::resolvers::{ObjectValue, ResolveInfo, ResolvedValue};
 use serde_json::Value as Json;
@@ -64,6 +65,10 @@ impl ObjectValue for QueryRoot<'_> {
             },
             "orders" => orders::orders(ctx, info, &a),
             "order" => self.by_id(info, "Order"),
+            "refund" => self.by_id(info, "Refund"),
+            "return" => self.by_id(info, "Return"),
+            "fulfillment" => self.by_id(info, "Fulfillment"),
+            "fulfillmentOrder" => self.by_id(info, "FulfillmentOrder"),
             "customers" => customers::customers(ctx, info, &a),
             "customer" => self.by_id(info, "Customer"),
             "webhookSubscriptions" => subscriptions::subscriptions(ctx, info, &a),
@@ -81,6 +86,7 @@ impl ObjectValue for QueryRoot<'_> {
             "shop" => Ok(json_value(ctx, "Shop", &super::shop::shop_json(ctx.config))),
             "currentAppInstallation" => Ok(json_value(ctx, "AppInstallation", &crate::scopes::app_installation(ctx))),
             other => super::catalog::query(ctx, info, &a)
+                .or_else(|| pricing::query(ctx, info, &a))
                 .unwrap_or_else(|| Err(field_error(format!("shopify-sim does not implement QueryRoot.{other}")))),
         }
     }

@@ -4,10 +4,18 @@
 pub mod catalog;
 pub mod collections;
 pub mod files;
+pub mod level_history;
 pub mod metafields;
 pub mod model;
+pub mod money;
+pub mod order_changes;
+pub mod order_detail;
+pub mod order_pricing;
+pub mod order_totals;
+pub mod pricing;
 pub mod seed;
 pub mod seed_platform;
+pub mod seed_pricing;
 pub mod uploads;
 
 use chrono::{DateTime, SubsecRound, Utc};
@@ -64,6 +72,12 @@ pub struct Store {
     pub uploads: BTreeMap<String, uploads::StagedUpload>,
     /// Scopes the token holds, when a seed or the control API replaced the configured ones.
     pub access_scopes: Option<Vec<String>>,
+    /// Open and committed order edit sessions.
+    pub order_edits: BTreeMap<u64, order_changes::OrderEdit>,
+    /// Markets, B2B companies, catalogs and price lists.
+    pub pricing: pricing::Pricing,
+    /// Every `inventory_levels/update` raised, with its cause.
+    pub level_history: level_history::LevelHistory,
     #[serde(skip)]
     pub idempotency: HashMap<(String, String), IdempotentEntry>,
     #[serde(skip)]
@@ -94,6 +108,9 @@ impl Default for Store {
             metafield_definitions: BTreeMap::new(),
             uploads: BTreeMap::new(),
             access_scopes: None,
+            order_edits: BTreeMap::new(),
+            pricing: pricing::Pricing::default(),
+            level_history: level_history::LevelHistory::default(),
             idempotency: HashMap::new(),
             events: Vec::new(),
         }
@@ -185,6 +202,7 @@ impl Store {
                 "updated_at": ts(&level.updated_at),
                 "admin_graphql_api_id": format!("gid://shopify/InventoryLevel/{location_id}?inventory_item_id={item_id}"),
             });
+            self.level_history.record(item_id, location_id, level.quantity("available"), level.updated_at);
             self.emit("inventory_levels/update", payload);
         }
     }

@@ -141,6 +141,8 @@ pub struct LineItem {
     pub quantity: i64,
     pub fulfilled_quantity: i64,
     pub unit_price: String,
+    /// Presentment price, taxes, discounts, and units refunded or removed.
+    pub detail: super::order_detail::LineDetail,
 }
 
 /// A payment transaction on an order.
@@ -150,6 +152,10 @@ pub struct Transaction {
     pub kind: String,
     pub status: String,
     pub amount: String,
+    /// The amount in the order's presentment currency.
+    pub amount_presentment: String,
+    /// The transaction a refund or capture refers to.
+    pub parent_id: Option<u64>,
     pub gateway: String,
     pub processed_at: DateTime<Utc>,
 }
@@ -164,6 +170,10 @@ pub struct Fulfillment {
     pub tracking_url: Option<String>,
     /// (line item id, quantity).
     pub lines: Vec<(u64, i64)>,
+    /// The `FulfillmentLineItem` id of each entry of `lines`.
+    pub line_ids: Vec<u64>,
+    pub notify_customer: bool,
+    pub location_id: Option<u64>,
     pub created_at: DateTime<Utc>,
 }
 
@@ -183,6 +193,10 @@ pub struct Order {
     pub fulfillments: Vec<Fulfillment>,
     /// One fulfillment order per order: its id.
     pub fulfillment_order_id: u64,
+    /// Addresses, shipping, taxes, discounts, currency and the rest of the order's detail.
+    pub detail: super::order_detail::OrderDetail,
+    pub refunds: Vec<super::order_changes::Refund>,
+    pub returns: Vec<super::order_changes::Return>,
     pub customer_id: Option<u64>,
     pub tags: Vec<String>,
     pub note: Option<String>,
@@ -196,19 +210,18 @@ pub struct Order {
 }
 
 impl Order {
-    /// Sum of line prices, as a decimal string with two places.
+    /// The order total (after discounts, shipping and taxes, before refunds) as a decimal string.
     pub fn total_price(&self) -> String {
-        let cents: i64 = self.line_items.iter().map(|l| money_cents(&l.unit_price) * l.quantity).sum();
-        cents_to_money(cents)
+        cents_to_money(super::order_totals::totals(self).total.shop)
     }
 
-    /// Shopify's display fulfillment status derived from the lines.
+    /// Shopify's display fulfillment status derived from the lines still on the order.
     pub fn fulfillment_status(&self) -> &'static str {
-        let total: i64 = self.line_items.iter().map(|l| l.quantity).sum();
+        let open: i64 = self.line_items.iter().map(|l| l.remaining_quantity()).sum();
         let done: i64 = self.line_items.iter().map(|l| l.fulfilled_quantity).sum();
         if done == 0 {
             "UNFULFILLED"
-        } else if done < total {
+        } else if open > 0 {
             "PARTIALLY_FULFILLED"
         } else {
             "FULFILLED"

@@ -29,6 +29,16 @@ pub struct Seed {
     pub collections: Vec<super::seed_platform::SeedCollection>,
     #[serde(default)]
     pub webhook_subscriptions: Vec<super::seed_platform::SeedSubscription>,
+    /// Units of a currency per unit of the shop currency, e.g. `{"EUR": "0.92"}` (default 1).
+    #[serde(default)]
+    pub exchange_rates: BTreeMap<String, serde_json::Value>,
+    /// Markets, B2B companies and catalogs with price lists (see [`super::seed_pricing`]).
+    #[serde(default)]
+    pub markets: Vec<super::seed_pricing::SeedMarket>,
+    #[serde(default)]
+    pub companies: Vec<super::seed_pricing::SeedCompany>,
+    #[serde(default)]
+    pub catalogs: Vec<super::seed_pricing::SeedCatalog>,
 }
 
 /// A location by name.
@@ -97,9 +107,10 @@ pub fn handleize(title: &str) -> String {
 }
 
 impl Store {
-    /// Replaces the whole state with `seed`.
-    pub fn load_seed(&mut self, seed: &Seed) -> Result<(), String> {
+    /// Replaces the whole state with `seed`, for a shop selling in `shop_currency`.
+    pub fn load_seed(&mut self, seed: &Seed, shop_currency: &str) -> Result<(), String> {
         *self = Store::default();
+        self.pricing.shop_currency = shop_currency.to_string();
         if let Some(n) = seed.first_order_number {
             self.next_order_number = n;
         }
@@ -167,7 +178,12 @@ impl Store {
                 },
             );
         }
-        self.load_platform_seed(seed)
+        self.load_pricing_seed(seed)?;
+        self.load_platform_seed(seed)?;
+        for ((item, location), level) in &self.levels {
+            self.level_history.baseline(*item, *location, level.quantity("available"));
+        }
+        Ok(())
     }
 
     /// Adds a variant (and its inventory item) to a product; returns the variant id.

@@ -1,0 +1,39 @@
+//! What a Shopify reader or writer can reach, and how it runs Shopify's async calls.
+
+use super::gate::Journal;
+use crate::clock::Clock;
+use crate::config::{Config, FlowConfig};
+use crate::shopify::ShopifyClient;
+use crate::store::Store;
+
+/// What a Shopify reader or writer can reach.
+pub struct ShopifyContext<'a> {
+    /// The shop's client (one cost budget for every flow).
+    pub client: &'a ShopifyClient,
+    /// The store (id map, ledger, flow state).
+    pub store: &'a Store,
+    /// The flow's name.
+    pub flow_name: &'a str,
+    /// The flow.
+    pub flow: &'a FlowConfig,
+    /// The whole config.
+    pub config: &'a Config,
+    /// The run the writes belong to (0 outside a run).
+    pub run_id: u64,
+    /// The time.
+    pub clock: &'a dyn Clock,
+    /// Undo entries and shadow intents collected while writing.
+    pub journal: Journal,
+}
+
+/// Run an async Shopify call from a worker thread.
+pub fn block_on<F: std::future::Future>(future: F) -> F::Output {
+    match tokio::runtime::Handle::try_current() {
+        Ok(handle) => tokio::task::block_in_place(|| handle.block_on(future)),
+        Err(_) => tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .expect("a current-thread runtime for a Shopify call")
+            .block_on(future),
+    }
+}

@@ -1,0 +1,41 @@
+//! What a job carries, and the keys that make its writes idempotent.
+
+use crate::model::{ChangeEvent, Record};
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+/// The payload of a job.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Work {
+    /// Pull pages from the source since the stored cursor and enqueue one job per record.
+    Pull,
+    /// Push one record to the destination.
+    Record {
+        /// The record, as the source produced it.
+        record: Record,
+        /// The run whose scheduled pull found it (none when a person or reconcile enqueued it).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        pulled_by: Option<u64>,
+    },
+    /// An ERP webhook event: push its record (fetched from the source if the event has none).
+    Event {
+        /// The decoded event.
+        event: ChangeEvent,
+    },
+    /// A Shopify webhook delivery, converted to a canonical record when the job runs.
+    ShopifyWebhook {
+        /// `X-Shopify-Topic`.
+        topic: String,
+        /// The JSON body.
+        body: serde_json::Value,
+    },
+}
+
+/// Deterministic idempotency key of writing `record` in `flow`: the same content gives the same
+/// key, so a retried or replayed write is recognised; changed content gives a new key.
+pub fn idempotency_key(flow: &str, record: &Record) -> String {
+    let body = serde_json::to_vec(record).unwrap_or_default();
+    let hash = hex::encode(&Sha256::digest(&body)[..8]);
+    format!("{flow}/{}/{}/{hash}", record.entity().name(), record.external_id())
+}

@@ -1,0 +1,92 @@
+//! A catalog write through the gate ([`Gate`]): printed in a dry run, journalled in shadow
+//! mode, or made — after reading the fields it replaces, kept in the undo log (product fields
+//! under the product, variant prices under each variant).
+
+use crate::flow::base::{dry_run, write_error, Gate, ShopifyContext, Target};
+use crate::model::PluginError;
+use crate::shopify::products::{product_set_json, ProductRef, StoredProduct};
+use crate::store::JournalObject;
+use serde_json::{json, Map, Value as Json};
+
+/// What became of a product write.
+pub enum Set {
+    /// Made: the product as Shopify returned it.
+    Made(ProductRef),
+    /// Printed (dry run) or journalled (shadow mode) instead.
+    Withheld,
+}
+
+/// The fields a `productSet` input sets, keyed like [`product_fields`] reads them.
+pub fn intended(input: &Json) -> Map<String, Json> {
+    let mut out = Map::new();
+    for key in ["title", "descriptionHtml", "vendor", "productType", "status", "tags"] {
+        if let Some(v) = input.get(key) {
+            out.insert(key.to_owned(), v.clone());
+        }
+    }
+    for v in input["variants"].as_array().into_iter().flatten() {
+        if let (Some(sku), Some(price)) = (v["sku"].as_str(), v.get("price")) {
+            out.insert(format!("price[{sku}]"), price.clone());
+        }
+    }
+    out
+}
+
+/// Set `input` on the product `handle` unless the gate says otherwise. `before` is the product
+/// as read just before (`None`: it did not exist): the fields the write replaces are recorded
+/// from it; a product that did not exist is recorded as created, for a person to decide on.
+pub async fn set_product(
+    ctx: &ShopifyContext<'_>,
+    handle: &str,
+    input: Json,
+    linked: Option<&str>,
+    before: Option<&StoredProduct>,
+) -> Result<Set, PluginError> {
+    match ctx.gate() {
+        Gate::DryRun => {
+            dry_run::print(ctx.flow_name, "productSet", &format!("{handle}: {input}"));
+            return Ok(Set::Withheld);
+        }
+        Gate::Shadow => {
+            ctx.intend(JournalObject::Product, handle, linked, intended(&input));
+            return Ok(Set::Withheld);
+        }
+        Gate::Write => {}
+    }
+    let want = intended(&input);
+    let set = product_set_json(ctx.client, handle, input).await.map_err(|e| write_error(&e, "product"))?;
+    let Some(before) = before.map(|p| &p.fields) else {
+        ctx.undo(
+            Target { object: JournalObject::Product, key: handle, id: &set.id, location: None },
+            "created",
+            Json::Null,
+            json!(true),
+        );
+        return Ok(Set::Made(set));
+    };
+    for (field, after) in &want {
+        let old = before.get(field).cloned().unwrap_or(Json::Null);
+        if &old == after {
+            continue;
+        }
+        match field.strip_prefix("price[").and_then(|f| f.strip_suffix(']')) {
+            Some(sku) => {
+                if let Some(v) = set.variants.iter().find(|v| v.sku == sku) {
+                    ctx.undo(
+                        Target { object: JournalObject::VariantPrice, key: sku, id: &v.id, location: None },
+                        "price",
+                        old,
+                        after.clone(),
+                    );
+                }
+            }
+            None => ctx.undo(
+                Target { object: JournalObject::Product, key: handle, id: &set.id, location: None },
+                field,
+                old,
+                after.clone(),
+            ),
+        }
+    }
+    Ok(Set::Made(set))
+}

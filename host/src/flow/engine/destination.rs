@@ -1,0 +1,103 @@
+//! Where a flow's records are written: Shopify (through the object's writer), a connector
+//! plugin's `push`, or — for a shadow-mode flow whose writes are whole records — the intent
+//! journal. Each gives one [`Written`] per record.
+
+use super::FlowEngine;
+use crate::config::{Endpoint, FlowConfig, FlowMode};
+use crate::flow::base::{record_fields, ShopifyContext, ToJobError, Written};
+use crate::flow::{customer, objects};
+use crate::model::{KeyedRecord, PluginError};
+use crate::plugin::PluginSession;
+use crate::store::{Intent, JobError, JournalObject};
+
+/// The destination of one batch.
+pub(super) enum Destination<'a> {
+    /// Shopify, through the object's writer (which gates dry runs and shadow mode itself).
+    Shopify(ShopifyContext<'a>),
+    /// A connector plugin, with its label (`id@version sha256:…`) for run records.
+    Connector(PluginSession, Option<String>),
+    /// The intent journal of a shadow-mode flow.
+    Journal,
+}
+
+/// What a destination did with a batch: one outcome per record, or a failure of the whole call.
+pub(super) type Outcomes = Result<Vec<Result<Written, PluginError>>, JobError>;
+
+impl FlowEngine {
+    /// The destination of `flow`'s writes in run `run`.
+    pub(super) fn destination<'a>(
+        &'a self,
+        flow_name: &'a str,
+        flow: &'a FlowConfig,
+        run: u64,
+    ) -> Result<Destination<'a>, JobError> {
+        let shadow = flow.mode == FlowMode::Shadow;
+        Ok(match &flow.to {
+            Endpoint::Shopify if shadow && objects::shadows_whole_records(flow.object) => Destination::Journal,
+            Endpoint::Shopify => Destination::Shopify(self.shopify_context(flow_name, flow, run)?),
+            Endpoint::Connection(_) if shadow => Destination::Journal,
+            Endpoint::Connection(name) => {
+                let session = self.session(name)?;
+                let label = self
+                    .plugins
+                    .plugin(session.plugin_id())
+                    .map(|p| format!("{}@{} sha256:{}", p.manifest.id, p.manifest.version, &p.sha256[..16]));
+                Destination::Connector(session, label)
+            }
+        })
+    }
+
+    /// Write `records` to `destination`.
+    pub(super) fn write(
+        &self,
+        flow_name: &str,
+        flow: &FlowConfig,
+        destination: Destination<'_>,
+        records: &[KeyedRecord],
+        run: u64,
+    ) -> Outcomes {
+        let store = self.queue.store();
+        match destination {
+            Destination::Shopify(ctx) => {
+                let outcomes = objects::write(&ctx, records);
+                if let Err(e) = ctx.journal.flush(store, run) {
+                    tracing::error!(flow = flow_name, run, "cannot store the undo log / intents of the run: {e}");
+                }
+                Ok(outcomes)
+            }
+            Destination::Connector(mut session, _) => {
+                let records = customer::without_erp_owned(records, flow_name, flow);
+                let pushed = session.push(flow.object.entity(), &records).map_err(|e| e.job_error())?;
+                Ok(pushed.into_iter().map(|r| r.map(Written::from_pushed)).collect())
+            }
+            Destination::Journal => {
+                let at_ms = self.queue.clock().now_ms();
+                let intents: Vec<Intent> = records
+                    .iter()
+                    .map(|k| Intent {
+                        flow: flow_name.to_owned(),
+                        key: k.record.external_id().to_owned(),
+                        object: JournalObject::from(k.record.entity()),
+                        target_id: None,
+                        values: record_fields(&k.record),
+                        run_id: run,
+                        at_ms,
+                    })
+                    .collect();
+                store.add_intents(&intents).map_err(JobError::store)?;
+                Ok(records.iter().map(|_| Ok(Written::Shadowed)).collect())
+            }
+        }
+    }
+}
+
+impl Destination<'_> {
+    /// The label run records name the writer by.
+    pub(super) fn label(&self) -> Option<String> {
+        match self {
+            Destination::Shopify(_) => Some("shopify".into()),
+            Destination::Connector(_, label) => label.clone(),
+            Destination::Journal => Some("shadow journal".into()),
+        }
+    }
+}

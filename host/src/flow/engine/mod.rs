@@ -1,0 +1,346 @@
+//! The pipeline: one batch of a flow's jobs at a time.
+//!
+//! ```text
+//! job (record | event | shopify webhook) ─▶ canonical record ─▶ transforms (Wasm) ─▶
+//! idempotency ledger ─▶ destination write (one outcome per record) ─▶ ack / retry / dead-letter + run records
+//! ```
+//! A `pull` job reads the source since its cursor and enqueues one job per record, advancing the
+//! cursor in the same transaction ([`pull`]). Writes go to Shopify through the object's writer
+//! ([`crate::flow::objects`]), to a connector plugin, or to the shadow journal ([`push`]).
+
+mod claims;
+mod destination;
+mod probe;
+mod pull;
+mod push;
+pub mod snapshot;
+mod transform;
+
+use super::base::{ShopifyContext, ToJobError, Work};
+use super::inventory;
+use super::objects::{self, ShopifySource};
+use crate::breaker::{may_be_systemic, Breaker};
+use crate::config::{BreakerConfig, Config, Endpoint, FlowConfig};
+use crate::metrics::Metrics;
+use crate::model::Record;
+use crate::plugin::{Grant, PluginHost, PluginSession};
+use crate::queue::{Disposition, Queue};
+use crate::redact::Redactor;
+use crate::shopify::{ClientConfig, ShopifyClient};
+use crate::store::{ErrorClass, Job, JobError, NewJob, Outcome, RunRecord, StoreError};
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use std::time::Instant;
+
+/// Largest request/response kept in a run record.
+const MAX_PAYLOAD_CHARS: usize = 4096;
+
+/// Runs flows: owns the config, the plugins and the queue.
+pub struct FlowEngine {
+    config: Arc<Config>,
+    plugins: Arc<PluginHost>,
+    queue: Queue,
+    grants: BTreeMap<String, Grant>,
+    redactor: Redactor,
+    shopify: Option<Arc<ShopifyClient>>,
+    metrics: Arc<Metrics>,
+    breaker: Breaker,
+}
+
+fn truncated(text: String) -> String {
+    if text.chars().count() <= MAX_PAYLOAD_CHARS {
+        return text;
+    }
+    let mut cut: String = text.chars().take(MAX_PAYLOAD_CHARS).collect();
+    cut.push_str("…(truncated)");
+    cut
+}
+
+/// One record on its way through a batch: the job it came from and the record.
+pub(crate) struct Item {
+    /// The job's index in the batch.
+    pub(crate) job: usize,
+    /// The record.
+    pub(crate) record: Record,
+}
+
+impl FlowEngine {
+    /// Build the engine; loads every connection's grant (secrets included) now, so a missing
+    /// secret is reported at start.
+    pub fn new(config: Arc<Config>, plugins: Arc<PluginHost>, queue: Queue) -> Result<FlowEngine, String> {
+        let mut grants = BTreeMap::new();
+        for name in config.connections.keys() {
+            grants.insert(name.clone(), Grant::for_connection(&config, name)?);
+        }
+        for name in config.transforms.keys() {
+            grants.insert(format!("transform:{name}"), Grant::for_transform(&config, name)?);
+        }
+        let redactor = plugins.redactor().clone();
+        for grant in grants.values() {
+            for secret in grant.secrets.values() {
+                redactor.add(secret);
+            }
+        }
+        let shopify = match &config.shopify {
+            Some(shop) => {
+                let token = shop.access_token.load().map_err(|e| format!("shopify.access_token: {e}"))?;
+                redactor.add(&token);
+                let endpoint = shop.endpoint.clone().unwrap_or_else(|| format!("https://{}", shop.shop));
+                let client = ShopifyClient::new(ClientConfig::new(&endpoint, &shop.api_version, token))
+                    .map_err(|e| format!("shopify: {e}"))?;
+                Some(Arc::new(client))
+            }
+            None => None,
+        };
+        // The breaker acts only where weft runs unattended (`weft serve`: see `with_breaker`).
+        let breaker = Breaker::new(BreakerConfig { enabled: false, ..config.breaker.clone() });
+        Ok(FlowEngine { config, plugins, queue, grants, redactor, shopify, metrics: Arc::new(Metrics::new()), breaker })
+    }
+
+    /// Count the work in `metrics` (shared with the plugin host and the server).
+    pub fn with_metrics(mut self, metrics: Arc<Metrics>) -> FlowEngine {
+        self.metrics = metrics;
+        self
+    }
+
+    /// Let the circuit breaker act as `[breaker]` says.
+    pub fn with_breaker(mut self) -> FlowEngine {
+        self.breaker = Breaker::new(self.config.breaker.clone());
+        self
+    }
+
+    /// The metrics.
+    pub fn metrics(&self) -> &Arc<Metrics> {
+        &self.metrics
+    }
+
+    /// What the Shopify client did so far, when there is a `[shopify]` section.
+    pub fn shopify_stats(&self) -> Option<crate::shopify::ClientStats> {
+        self.shopify.as_ref().map(|c| c.stats())
+    }
+
+    /// How often the breaker probes flows it paused.
+    pub fn probe_every(&self) -> std::time::Duration {
+        self.breaker.probe_every()
+    }
+
+    /// The queue.
+    pub fn queue(&self) -> &Queue {
+        &self.queue
+    }
+
+    /// The loaded plugins.
+    pub fn plugins(&self) -> &PluginHost {
+        &self.plugins
+    }
+
+    /// The config.
+    pub fn config(&self) -> &Config {
+        &self.config
+    }
+
+    fn flow(&self, name: &str) -> Option<&FlowConfig> {
+        self.config.flows.get(name)
+    }
+
+    /// A session of the connector plugin of `connection`, with the connection's grant.
+    fn session(&self, connection: &str) -> Result<PluginSession, JobError> {
+        let conn = self
+            .config
+            .connections
+            .get(connection)
+            .ok_or_else(|| JobError::config(format!("no connection {connection}")))?;
+        let grant = self.grants.get(connection).cloned().unwrap_or_default();
+        self.plugins
+            .session(&conn.plugin, &grant)
+            .map_err(|e| JobError::new(ErrorClass::PluginUnavailable, e.to_string()))
+    }
+
+    /// A session of the plugin at `endpoint`; Shopify has none.
+    fn connector(&self, endpoint: &Endpoint) -> Result<PluginSession, JobError> {
+        match endpoint {
+            Endpoint::Connection(name) => self.session(name),
+            Endpoint::Shopify => Err(JobError::config("Shopify is spoken natively, not through a plugin")),
+        }
+    }
+
+    /// The context of a flow whose destination or source is Shopify.
+    pub(crate) fn shopify_context<'a>(
+        &'a self,
+        flow_name: &'a str,
+        flow: &'a FlowConfig,
+        run_id: u64,
+    ) -> Result<ShopifyContext<'a>, JobError> {
+        let client = self
+            .shopify
+            .as_deref()
+            .ok_or_else(|| JobError::config("the flow uses Shopify but there is no [shopify] section"))?;
+        let clock = &**self.queue.clock();
+        Ok(ShopifyContext {
+            client,
+            store: self.queue.store(),
+            flow_name,
+            flow,
+            config: &self.config,
+            run_id,
+            clock,
+            journal: Default::default(),
+        })
+    }
+
+    /// Jobs that feed `connection`'s flows from the ERP webhook events in `body`.
+    pub fn event_jobs(
+        &self,
+        connection: &str,
+        headers: &[(String, String)],
+        body: &[u8],
+    ) -> Result<Vec<NewJob>, JobError> {
+        let flows: Vec<(&String, &FlowConfig)> = self
+            .config
+            .flows
+            .iter()
+            .filter(|(_, f)| matches!(&f.from, Endpoint::Connection(c) if c == connection) && f.trigger.webhook)
+            .collect();
+        if flows.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut session = self.session(connection)?;
+        let events = session.parse_event(headers, body).map_err(|e| e.job_error())?.map_err(|e| e.job_error())?;
+        let mut jobs = Vec::new();
+        for (name, flow) in flows {
+            for event in events.iter().filter(|ev| ev.entity == flow.object.entity()) {
+                jobs.push(NewJob {
+                    flow: name.clone(),
+                    trigger: "event".into(),
+                    key: event.external_id.clone(),
+                    payload: serde_json::to_value(Work::Event { event: event.clone() }).unwrap_or_default(),
+                    webhook_id: None,
+                });
+            }
+        }
+        Ok(jobs)
+    }
+
+    /// Jobs that feed flows from a verified Shopify webhook.
+    pub fn shopify_jobs(&self, topic: &str, webhook_id: &str, body: &serde_json::Value) -> Vec<NewJob> {
+        if topic == "inventory_levels/update" && inventory::echo::is_echo(body) {
+            tracing::debug!(webhook_id, "inventory_levels/update echoes weft's own write; ignored");
+            return Vec::new();
+        }
+        let feeds = |f: &FlowConfig| matches!(objects::shopify_source(f.object), ShopifySource::Webhooks { topics, .. } if topic.starts_with(topics));
+        self.config
+            .flows
+            .iter()
+            .filter(|(_, f)| f.from.is_shopify() && f.trigger.webhook && feeds(f))
+            .map(|(name, _)| NewJob {
+                flow: name.clone(),
+                trigger: "webhook".into(),
+                key: webhook_id.to_owned(),
+                payload: serde_json::to_value(Work::ShopifyWebhook { topic: topic.to_owned(), body: body.clone() })
+                    .unwrap_or_default(),
+                webhook_id: Some(webhook_id.to_owned()),
+            })
+            .collect()
+    }
+
+    /// Run one batch of leased jobs of one flow as a run; every job is acked, rescheduled or
+    /// dead-lettered before this returns. A batch of pulls that found nothing leaves no run;
+    /// `None` then.
+    pub fn run_batch(&self, flow_name: &str, jobs: Vec<Job>) -> Result<Option<u64>, StoreError> {
+        let started = Instant::now();
+        let store = self.queue.store().clone();
+        let trigger = jobs.first().map(|j| j.trigger.clone()).unwrap_or_else(|| "manual".into());
+        let run = store.start_run(flow_name, &trigger, self.queue.clock().now_ms())?;
+        let Some(flow) = self.flow(flow_name).cloned() else {
+            let error = JobError::config(format!("flow {flow_name} is not configured"));
+            for job in &jobs {
+                self.queue.fail(job, error.clone(), &Default::default())?;
+            }
+            store.finish_run(run.id, self.queue.clock().now_ms(), Some(error.message))?;
+            return Ok(Some(run.id));
+        };
+        let mut acks = Vec::new();
+        let (pulls, others): (Vec<Job>, Vec<Job>) =
+            jobs.into_iter().partition(|j| matches!(serde_json::from_value::<Work>(j.payload.clone()), Ok(Work::Pull)));
+        let mut records = Vec::new();
+        for job in &pulls {
+            let result = self.pull(flow_name, &flow, run.id);
+            // A pull that works says nothing about the destination: only failures are judged.
+            let hold = result.as_ref().err().is_some_and(|e| self.breaker_holds(flow_name, &flow.from, [e], 0));
+            let mut record = self.settle(
+                job,
+                &flow,
+                result.as_ref().map(|_| Outcome::Pulled).map_err(Clone::clone),
+                hold,
+                &mut acks,
+            );
+            record.enqueued = result.ok().map(|n| n as u64);
+            records.push(record);
+        }
+        records.extend(self.push_batch(flow_name, &flow, &others, &mut acks, run.id));
+        // One commit acknowledges every job that succeeded; a crash before it only repeats
+        // work the ledger already knows.
+        self.queue.ack_all(&acks)?;
+        if records.iter().all(|r| r.outcome == Outcome::Pulled && r.enqueued == Some(0)) {
+            store.discard_run(run.id)?;
+            return Ok(None);
+        }
+        store.add_run_records(run.id, &records)?;
+        store.finish_run(run.id, self.queue.clock().now_ms(), None)?;
+        self.metrics.observe_run(flow_name, &records, started.elapsed());
+        Ok(Some(run.id))
+    }
+
+    /// Fail one job (retry or dead-letter; held without spending the attempt when `hold` and
+    /// the error may be the endpoint's) or queue it for the batch's ack, and describe it as a
+    /// run record.
+    fn settle(
+        &self,
+        job: &Job,
+        flow: &FlowConfig,
+        result: Result<Outcome, JobError>,
+        hold: bool,
+        acks: &mut Vec<Job>,
+    ) -> RunRecord {
+        let (outcome, error) = match result {
+            Ok(outcome) => {
+                acks.push(job.clone());
+                (outcome, None)
+            }
+            Err(error) if hold && may_be_systemic(&error) => match self.hold(job, error.clone()) {
+                Ok(()) => (Outcome::Held, Some(error)),
+                Err(e) => (Outcome::Failed, Some(JobError::store(e))),
+            },
+            Err(error) => match self.queue.fail(job, error.clone(), &flow.retry) {
+                Ok(Disposition::Retry { .. }) => (Outcome::Retrying, Some(error)),
+                Ok(Disposition::DeadLettered) => (Outcome::Dead, Some(error)),
+                Err(e) => (Outcome::Failed, Some(JobError::store(e))),
+            },
+        };
+        RunRecord {
+            key: job.key.clone(),
+            outcome,
+            attempts: job.attempts,
+            error_class: error.as_ref().map(|e| e.class),
+            error: error.map(|e| e.message),
+            job_id: Some(job.id),
+            source: Some(source(job)),
+            ..RunRecord::default()
+        }
+    }
+}
+
+/// What brought a job in, for lineage: `webhook orders/create <webhook id>`, `event <id>`,
+/// `schedule <record key> (pulled by run N)`, `retry <key>`.
+fn source(job: &Job) -> String {
+    let pulled = job
+        .payload
+        .get("pulled_by")
+        .and_then(|r| r.as_u64())
+        .map(|run| format!(" (pulled by run {run})"))
+        .unwrap_or_default();
+    match job.payload.get("topic").and_then(|t| t.as_str()) {
+        Some(topic) => format!("{} {topic} {}", job.trigger, job.key),
+        None => format!("{} {}{pulled}", job.trigger, job.key),
+    }
+}

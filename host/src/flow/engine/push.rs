@@ -1,0 +1,247 @@
+//! The push half of a run: each job resolved to its record, the flow's transforms, the ledger
+//! check, the write to the destination, the confirmation of what was written, and one run
+//! record per job. Each job has one [`Slot`] that collects what happened to it.
+
+use super::claims::Claims;
+use super::destination::Destination;
+use super::transform::Carried;
+use super::{truncated, FlowEngine, Item};
+use crate::config::FlowConfig;
+use crate::flow::base::{idempotency_key, ToJobError, Written};
+use crate::flow::order;
+use crate::model::{KeyedRecord, Record};
+use crate::store::{ConfirmedWrite, IdLink, Job, JobError, LedgerEntry, Outcome, RunRecord};
+use std::collections::{BTreeMap, BTreeSet};
+
+/// What happened to one record of a job.
+struct Done {
+    /// Its idempotency key.
+    key: String,
+    written: Written,
+    /// The record as written (redacted, truncated).
+    request: Option<String>,
+    /// Whether the destination said so (not the ledger).
+    reached: bool,
+}
+
+/// What became of one job.
+#[derive(Default)]
+struct Slot {
+    /// What the job carried (redacted, truncated), shown when it fails.
+    request: Option<String>,
+    /// The keys the job's record is found by.
+    refs: Vec<String>,
+    /// Its records' outcomes (several when a transform split it).
+    done: Vec<Done>,
+    /// Why it had nothing to write.
+    nothing: Option<String>,
+    /// The failure, once it failed.
+    failure: Option<JobError>,
+}
+
+impl Slot {
+    /// The job's outcome: its failure, or the most telling outcome of its records.
+    fn result(&self) -> Result<(Outcome, Option<&Done>), JobError> {
+        if let Some(e) = &self.failure {
+            return Err(e.clone());
+        }
+        let rank = |w: &Written| match w {
+            Written::Created(_) => 4,
+            Written::Updated(_) => 3,
+            Written::Shadowed => 2,
+            Written::Unchanged(_) => 1,
+            Written::Skipped(_) => 0,
+        };
+        Ok(match self.done.iter().max_by_key(|d| rank(&d.written)) {
+            Some(d) => (d.written.outcome(), Some(d)),
+            None => (Outcome::Skipped, None),
+        })
+    }
+}
+
+impl FlowEngine {
+    /// Resolve each job to its record(s), run the transforms, check the ledger, write, settle.
+    pub(super) fn push_batch(
+        &self,
+        flow_name: &str,
+        flow: &FlowConfig,
+        jobs: &[Job],
+        acks: &mut Vec<Job>,
+        run: u64,
+    ) -> Vec<RunRecord> {
+        let mut slots: Vec<Slot> = jobs.iter().map(|_| Slot::default()).collect();
+        let mut items = Vec::new();
+        for (i, job) in jobs.iter().enumerate() {
+            match self.resolve(flow_name, flow, job, run) {
+                Ok(Carried::Record(record)) => {
+                    slots[i].request = self.payload(&record);
+                    slots[i].refs = record.lookup_keys();
+                    items.push(Item { job: i, record });
+                }
+                Ok(Carried::Nothing(why)) => slots[i].nothing = Some(why),
+                Err(e) => slots[i].failure = Some(e),
+            }
+        }
+        let mut refused = BTreeMap::new();
+        let items = self.transform(flow, items, &mut refused);
+        for (job, error) in refused {
+            slots[job].failure = Some(error);
+        }
+        let kept: BTreeSet<usize> = items.iter().map(|i| i.job).collect();
+        for (_, slot) in slots
+            .iter_mut()
+            .enumerate()
+            .filter(|(i, s)| s.failure.is_none() && s.request.is_some() && !kept.contains(i))
+        {
+            slot.nothing = Some("the flow's transforms filtered it out".into());
+        }
+        let plugin = self.push(flow_name, flow, items, &mut slots, run);
+        // Writes the destination accepted (a ledger hit never reached it).
+        let successes = slots.iter().filter(|s| s.failure.is_none() && s.done.iter().any(|d| d.reached)).count();
+        let failures: Vec<&JobError> = slots.iter().filter_map(|s| s.failure.as_ref()).collect();
+        let hold = !failures.is_empty() && self.breaker_holds(flow_name, &flow.to, failures, successes);
+        jobs.iter()
+            .zip(&slots)
+            .map(|(job, slot)| {
+                let result = slot.result();
+                let mut record =
+                    self.settle(job, flow, result.as_ref().map(|(o, _)| *o).map_err(Clone::clone), hold, acks);
+                record.plugin = plugin.clone();
+                record.request = slot.request.clone();
+                record.refs = slot.refs.clone();
+                match result {
+                    Ok((_, Some(done))) => {
+                        record.key = done.key.clone();
+                        record.request = done.request.clone();
+                        record.response = done.written.id().map(|id| truncated(self.redactor.redact(id).into_owned()));
+                        if let Written::Skipped(why) = &done.written {
+                            record.reason = Some(why.clone());
+                        }
+                    }
+                    Ok((_, None)) => record.reason = slot.nothing.clone(),
+                    Err(_) => {}
+                }
+                record
+            })
+            .collect()
+    }
+
+    /// Write the items the ledger does not know yet and confirm what was written; returns the
+    /// label of the writer.
+    fn push(
+        &self,
+        flow_name: &str,
+        flow: &FlowConfig,
+        items: Vec<Item>,
+        slots: &mut [Slot],
+        run: u64,
+    ) -> Option<String> {
+        let store = self.queue.store();
+        let mut to_write: Vec<(usize, KeyedRecord)> = Vec::new();
+        for item in items {
+            let key = idempotency_key(flow_name, &item.record);
+            match store.ledger_get(&key) {
+                Ok(Some(entry)) => {
+                    let request = self.payload(&item.record);
+                    slots[item.job].done.push(Done {
+                        key,
+                        written: Written::Unchanged(Some(entry.destination_id)),
+                        request,
+                        reached: false,
+                    });
+                }
+                Ok(None) => to_write.push((item.job, KeyedRecord { key, record: item.record })),
+                Err(e) => slots[item.job].failure = Some(JobError::store(e)),
+            }
+        }
+        // One writer per record at a time (see claims); the others come back shortly.
+        let mut claims = Claims::new(store);
+        to_write.retain(|(job, keyed)| match claims.claim(flow_name, keyed.record.external_id()) {
+            Ok(()) => true,
+            Err(busy) => {
+                slots[*job].failure = Some(busy);
+                false
+            }
+        });
+        if to_write.is_empty() {
+            return None;
+        }
+        let destination = match self.destination(flow_name, flow, run) {
+            Ok(d) => d,
+            Err(error) => {
+                for (job, _) in &to_write {
+                    slots[*job].failure = Some(error.clone());
+                }
+                return None;
+            }
+        };
+        let label = destination.label();
+        let to_shopify = matches!(destination, Destination::Shopify(_));
+        let keyed: Vec<KeyedRecord> = to_write.iter().map(|(_, k)| k.clone()).collect();
+        let outcomes = match self.write(flow_name, flow, destination, &keyed, run) {
+            Ok(outcomes) => outcomes,
+            Err(error) => {
+                for (job, _) in &to_write {
+                    slots[*job].failure = Some(error.clone());
+                }
+                return label;
+            }
+        };
+        // Confirm every write of the batch in one transaction; a skip or an intent is remembered
+        // nowhere (the next run decides again).
+        let now = self.queue.clock().now_ms();
+        let mut confirmed = Vec::new();
+        let mut written = Vec::new();
+        for ((job, keyed), outcome) in to_write.into_iter().zip(outcomes) {
+            let written_here = match outcome {
+                Ok(w) => w,
+                Err(e) => {
+                    slots[job].failure = Some(order::flag_for_person(&keyed.record, e.job_error()));
+                    continue;
+                }
+            };
+            if matches!(written_here, Written::Created(_) | Written::Updated(_) | Written::Unchanged(_)) {
+                let id = written_here.id().map(str::to_owned);
+                let link = if to_shopify {
+                    IdLink { shopify: id.clone(), erp: None }
+                } else {
+                    IdLink { shopify: None, erp: id.clone() }
+                };
+                confirmed.push(ConfirmedWrite {
+                    key: keyed.key.clone(),
+                    entry: LedgerEntry {
+                        outcome: written_here.outcome(),
+                        destination_id: id.unwrap_or_default(),
+                        at_ms: now,
+                    },
+                    object: flow.object.entity().name().to_owned(),
+                    object_key: keyed.record.external_id().to_owned(),
+                    link,
+                });
+            }
+            written.push((
+                job,
+                Done { request: self.payload(&keyed.record), key: keyed.key, written: written_here, reached: true },
+            ));
+        }
+        match store.confirm_writes(&confirmed) {
+            Ok(()) => {
+                for (job, done) in written {
+                    slots[job].done.push(done);
+                }
+            }
+            Err(e) => {
+                let error = JobError::store(e);
+                for (job, _) in written {
+                    slots[job].failure = Some(error.clone());
+                }
+            }
+        }
+        label
+    }
+
+    /// A record as kept in a run record: JSON, secrets redacted, truncated.
+    pub(crate) fn payload(&self, record: &Record) -> Option<String> {
+        serde_json::to_string(record).ok().map(|t| truncated(self.redactor.redact(&t).into_owned()))
+    }
+}

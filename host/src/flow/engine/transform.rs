@@ -1,0 +1,109 @@
+//! From job to records: what a job carries (a pulled record, an ERP event, a Shopify webhook),
+//! and the flow's transform plugins applied to a batch of records.
+
+use super::{FlowEngine, Item};
+use crate::config::FlowConfig;
+use crate::flow::base::{ToJobError, Work};
+use crate::flow::objects;
+use crate::model::Record;
+use crate::store::{ErrorClass, Job, JobError};
+use std::collections::BTreeMap;
+
+/// What a job carries for its flow.
+pub(super) enum Carried {
+    /// A record to write.
+    Record(Record),
+    /// Nothing for this flow, and why.
+    Nothing(String),
+}
+
+impl FlowEngine {
+    /// The record a job carries.
+    pub(super) fn resolve(&self, flow_name: &str, flow: &FlowConfig, job: &Job, run: u64) -> Result<Carried, JobError> {
+        let work: Work = serde_json::from_value(job.payload.clone())
+            .map_err(|e| JobError::invalid_input(format!("unreadable job payload: {e}")))?;
+        let found = match work {
+            Work::Record { record, .. } => Some(record),
+            Work::Event { event } => match event.record {
+                Some(record) => Some(record),
+                None => {
+                    let mut session = self.connector(&flow.from)?;
+                    let mut found = session
+                        .fetch(event.entity, std::slice::from_ref(&event.external_id))
+                        .map_err(|e| e.job_error())?;
+                    match found.pop() {
+                        Some(Ok(Some(record))) => Some(record),
+                        Some(Ok(None)) | None => {
+                            return Ok(Carried::Nothing(format!(
+                                "{} no longer has {} {}",
+                                flow.from,
+                                event.entity.name(),
+                                event.external_id
+                            )))
+                        }
+                        Some(Err(e)) => return Err(e.job_error()),
+                    }
+                }
+            },
+            Work::ShopifyWebhook { topic, body } => {
+                match objects::read_webhook(&self.shopify_context(flow_name, flow, run)?, &topic, &body)
+                    .map_err(|e| e.job_error())?
+                {
+                    Some(record) => Some(record),
+                    None => {
+                        return Ok(Carried::Nothing(format!(
+                            "the {topic} delivery carries nothing this flow writes (gone, or weft's own order)"
+                        )))
+                    }
+                }
+            }
+            Work::Pull => None,
+        };
+        Ok(found.map_or_else(|| Carried::Nothing("a pull job carries no record".into()), Carried::Record))
+    }
+
+    /// Run the flow's transforms over `items`; a record a transform refuses fails its job (in
+    /// `failures`, by job), and a failed call fails every job of the batch.
+    pub(crate) fn transform(
+        &self,
+        flow: &FlowConfig,
+        mut items: Vec<Item>,
+        failures: &mut BTreeMap<usize, JobError>,
+    ) -> Vec<Item> {
+        for name in &flow.transforms {
+            if items.is_empty() {
+                break;
+            }
+            let Some(t) = self.config.transforms.get(name) else { continue };
+            let grant = self.grants.get(&format!("transform:{name}")).cloned().unwrap_or_default();
+            let records: Vec<Record> = items.iter().map(|i| i.record.clone()).collect();
+            let outcome = self
+                .plugins
+                .session(&t.plugin, &grant)
+                .map_err(|e| JobError::new(ErrorClass::PluginUnavailable, e.to_string()))
+                .and_then(|mut s| s.apply(&records).map_err(|e| e.job_error()));
+            match outcome {
+                Ok(results) => {
+                    let mut next = Vec::new();
+                    for (item, result) in items.into_iter().zip(results) {
+                        match result {
+                            Ok(out) => next.extend(out.into_iter().map(|record| Item { job: item.job, record })),
+                            Err(e) => {
+                                failures.insert(item.job, e.job_error());
+                            }
+                        }
+                    }
+                    items = next;
+                }
+                Err(error) => {
+                    for item in &items {
+                        failures.insert(item.job, error.clone());
+                    }
+                    return Vec::new();
+                }
+            }
+        }
+        items.retain(|i| !failures.contains_key(&i.job));
+        items
+    }
+}

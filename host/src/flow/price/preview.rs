@@ -1,0 +1,27 @@
+//! What a price flow would send for one record.
+
+use crate::domain::ownership::{Field, Owner};
+use crate::flow::base::ShopifyContext;
+use crate::model::{PluginError, Record};
+use serde_json::{json, Value};
+
+/// The variant prices a price record would set, with the fields Shopify owns left out.
+pub fn preview(ctx: &ShopifyContext<'_>, record: &Record) -> Result<Value, PluginError> {
+    let Record::Price(p) = record else {
+        return Err(PluginError::invalid("record", "a price flow takes price records"));
+    };
+    let owners = ctx.flow.ownership();
+    let mut dropped = Vec::new();
+    let mut input = json!({"sku": p.sku, "channel": p.channel});
+    for (field, key, value) in [
+        (Field::Price, "price", Some(&p.price)),
+        (Field::CompareAtPrice, "compareAtPrice", p.compare_at_price.as_ref()),
+    ] {
+        match value {
+            Some(money) if owners.owner(field) == Owner::Erp => input[key] = json!(money.amount),
+            Some(_) => dropped.push(field.name()),
+            None => {}
+        }
+    }
+    Ok(json!({"operation": "productVariantsBulkUpdate", "input": input, "dropped": dropped}))
+}

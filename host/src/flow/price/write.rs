@@ -1,0 +1,180 @@
+//! Price flows (`object = "price"`): ERP price records → variant price and compare-at price,
+//! grouped per product into `productVariantsBulkUpdate`. Channel override: with
+//! `channel = "online"` and `[channels.online] price_list = "WEB"`, prices of ERP list WEB win
+//! over the default list (records without a channel) for the SKUs that have one; records of
+//! other lists are skipped.
+
+use crate::domain::ownership::Field;
+use crate::flow::base::{
+    block_on, dry_run, request_error, settled, write_error, Gate, ShopifyContext, Slots, Target, Written,
+};
+use crate::model::{KeyedRecord, PluginError, Price, Record};
+use crate::shopify::products::{set_prices, variants_by_sku};
+use crate::store::{JournalObject, StateTable};
+use std::collections::BTreeMap;
+
+/// One variant whose prices change.
+struct Line {
+    index: usize,
+    variant: String,
+    sku: String,
+    is_override: bool,
+    price: String,
+    compare_at: Option<String>,
+    before_price: String,
+    before_compare_at: Option<String>,
+}
+
+impl Line {
+    /// Journal the prices a shadow-mode flow would set.
+    fn intend(&self, ctx: &ShopifyContext<'_>) {
+        let values = serde_json::json!({"sku": self.sku, "price": self.price, "compare_at_price": self.compare_at});
+        ctx.intend(
+            JournalObject::VariantPrice,
+            &self.sku,
+            Some(&self.variant),
+            values.as_object().cloned().unwrap_or_default(),
+        );
+    }
+
+    /// Remember the prices a write replaced.
+    fn undo(&self, ctx: &ShopifyContext<'_>) {
+        use serde_json::json;
+        let target = Target { object: JournalObject::VariantPrice, key: &self.sku, id: &self.variant, location: None };
+        if self.before_price != self.price {
+            ctx.undo(target, "price", json!(self.before_price), json!(self.price));
+        }
+        if self.before_compare_at != self.compare_at {
+            ctx.undo(target, "compare_at_price", json!(self.before_compare_at), json!(self.compare_at));
+        }
+    }
+}
+
+/// Write price records; one outcome per record.
+pub fn write(ctx: &ShopifyContext<'_>, records: &[KeyedRecord]) -> Vec<Result<Written, PluginError>> {
+    block_on(write_async(ctx, records))
+}
+
+async fn write_async(ctx: &ShopifyContext<'_>, records: &[KeyedRecord]) -> Vec<Result<Written, PluginError>> {
+    let mut out: Slots = vec![None; records.len()];
+    let list = ctx.flow.channel.as_ref().and_then(|c| ctx.flow.channels.get(c)).and_then(|c| c.price_list.clone());
+    let owners = ctx.flow.ownership();
+    let overrides = Overrides(ctx);
+    let skipped = |why: String| Ok(Written::Skipped(why));
+    let mut todo: Vec<(usize, &Price, String, bool)> = Vec::new();
+    for (i, keyed) in records.iter().enumerate() {
+        let Record::Price(p) = &keyed.record else {
+            out[i] = Some(Err(PluginError::invalid("record", "a price flow takes price records")));
+            continue;
+        };
+        let Some(sku) = p.sku.clone().filter(|s| !s.trim().is_empty()) else {
+            out[i] = Some(Err(PluginError::invalid("sku", format!("price {} has no SKU", p.external_id))));
+            continue;
+        };
+        let is_override = match (&p.channel, &list) {
+            (None, _) => false,
+            (Some(c), Some(l)) if c == l => true,
+            (Some(c), _) => {
+                out[i] = Some(skipped(format!("price list {c} does not feed this flow")));
+                continue;
+            }
+        };
+        if !is_override && overrides.has(&sku) {
+            out[i] = Some(skipped(format!("{sku} is priced by list {}", list.clone().unwrap_or_default())));
+            continue;
+        }
+        if !owners.erp_may_write(Field::Price, ctx.flow_name, &sku) {
+            out[i] = Some(skipped("price is owned by Shopify".into()));
+            continue;
+        }
+        todo.push((i, p, sku, is_override));
+    }
+    let skus: Vec<String> = todo.iter().map(|(_, _, s, _)| s.clone()).collect();
+    let found = match variants_by_sku(ctx.client, &skus).await {
+        Ok(f) => f,
+        Err(e) => {
+            for (i, ..) in &todo {
+                out[*i] = Some(Err(request_error(&e)));
+            }
+            return settled(out);
+        }
+    };
+    let send_cmp = owners.erp_may_write(Field::CompareAtPrice, ctx.flow_name, "");
+    let mut by_product: BTreeMap<String, Vec<Line>> = BTreeMap::new();
+    for (i, p, sku, is_override) in todo {
+        let Some(v) = found.iter().find(|v| v.sku == sku) else {
+            out[i] = Some(Err(PluginError::Retryable(format!(
+                "no Shopify variant with SKU {sku:?} yet (the catalog flow creates it)"
+            ))));
+            continue;
+        };
+        let cmp =
+            if send_cmp { p.compare_at_price.as_ref().map(|m| m.amount.clone()) } else { v.compare_at_price.clone() };
+        if v.price == p.price.amount && v.compare_at_price == cmp {
+            out[i] = Some(Ok(Written::Unchanged(Some(v.id.clone()))));
+            if is_override {
+                overrides.remember(&sku);
+            }
+            continue;
+        }
+        by_product.entry(v.product_id.clone()).or_default().push(Line {
+            index: i,
+            variant: v.id.clone(),
+            sku,
+            is_override,
+            price: p.price.amount.clone(),
+            compare_at: cmp,
+            before_price: v.price.clone(),
+            before_compare_at: v.compare_at_price.clone(),
+        });
+    }
+    for (product, lines) in by_product {
+        let prices: Vec<(String, String, Option<String>)> =
+            lines.iter().map(|l| (l.variant.clone(), l.price.clone(), l.compare_at.clone())).collect();
+        let gate = ctx.gate();
+        let result = match gate {
+            Gate::DryRun => {
+                dry_run::print(ctx.flow_name, "productVariantsBulkUpdate", &format!("{product}: {prices:?}"));
+                Ok(())
+            }
+            Gate::Shadow => {
+                lines.iter().for_each(|l| l.intend(ctx));
+                Ok(())
+            }
+            Gate::Write => set_prices(ctx.client, &product, &prices).await,
+        };
+        for l in lines {
+            out[l.index] = Some(match (&result, gate) {
+                (Ok(()), Gate::Write) => {
+                    l.undo(ctx);
+                    if l.is_override {
+                        overrides.remember(&l.sku);
+                    }
+                    Ok(Written::Updated(l.variant))
+                }
+                (Ok(()), Gate::DryRun | Gate::Shadow) => Ok(Written::Shadowed),
+                (Err(e), _) => Err(write_error(e, "price")),
+            });
+        }
+    }
+    settled(out)
+}
+
+/// The SKUs this flow priced from the channel's list: a default-list price never replaces them.
+struct Overrides<'a>(&'a ShopifyContext<'a>);
+
+impl Overrides<'_> {
+    fn key(&self, sku: &str) -> String {
+        format!("{}\u{1f}{sku}", self.0.flow_name)
+    }
+
+    fn has(&self, sku: &str) -> bool {
+        self.0.store.state_get(StateTable::PriceOverrides, &self.key(sku)).ok().flatten().is_some()
+    }
+
+    fn remember(&self, sku: &str) {
+        if let Err(e) = self.0.store.state_write(StateTable::PriceOverrides, &[(self.key(sku), Some(b"1".to_vec()))]) {
+            tracing::warn!(flow = self.0.flow_name, sku, "price override not remembered: {e}");
+        }
+    }
+}

@@ -1,0 +1,199 @@
+//! The store contract: what weft keeps durably, as traits a backend implements. Each method
+//! that takes a batch applies it in one transaction, all or nothing. The redb backend
+//! (`store::redb`) implements it for one process; the contract suite
+//! (`host/tests/store_contract.rs`) is what any backend must pass.
+
+use super::jobs::{CursorAdvance, DeadLetter, EnqueueOutcome, Job, JobError, NewJob, QueueStatus};
+use super::journal::{Intent, UndoEntry};
+use super::kv::KvError;
+use super::ledger::{ConfirmedWrite, IdLink, LedgerEntry};
+use super::reports::{Episode, ReconcileReport};
+use super::runs::{RecordEntry, Run, RunFilter, RunRecord};
+use super::state::StateTable;
+use super::StoreResult;
+use std::collections::BTreeMap;
+
+/// The durable job queue: enqueue (with webhook dedupe and cursor advance), lease, ack, retry,
+/// dead-letter, pause and resume.
+pub trait QueueStore {
+    /// Enqueue `jobs` in one transaction. A job whose webhook id was received before for its flow
+    /// is a duplicate and stored nowhere; `cursor` is advanced in the same transaction, so a
+    /// pulled page is either queued with its cursor or not at all.
+    fn enqueue(
+        &self,
+        jobs: &[NewJob],
+        now_ms: u64,
+        cursor: Option<CursorAdvance<'_>>,
+    ) -> StoreResult<Vec<EnqueueOutcome>>;
+    /// Enqueue independent batches in one transaction (group commit): one outcome list per batch.
+    fn enqueue_group(&self, batches: &[Vec<NewJob>], now_ms: u64) -> StoreResult<Vec<Vec<EnqueueOutcome>>>;
+    /// Lease up to `max` due jobs of unpaused flows (all, or only `flow`) until `now + lease_ms`;
+    /// each lease counts an attempt.
+    fn lease(&self, flow: Option<&str>, now_ms: u64, lease_ms: u64, max: usize) -> StoreResult<Vec<Job>>;
+    /// These jobs are done: remove them, in one transaction.
+    fn ack_all(&self, jobs: &[Job]) -> StoreResult<()>;
+    /// The attempt failed: the job is due again at `next_attempt_ms`.
+    fn reschedule(&self, job: &Job, error: JobError, next_attempt_ms: u64) -> StoreResult<()>;
+    /// The job failed for good: move it to the dead letters with its last error.
+    fn dead_letter(&self, job: &Job, error: JobError, now_ms: u64) -> StoreResult<()>;
+    /// Put jobs whose lease ended before `expired_before_ms` back in the queue, due at `now_ms`.
+    fn recover_leases(&self, expired_before_ms: u64, now_ms: u64) -> StoreResult<usize>;
+    /// Release the leases no live process can hold (at start): for a backend one process holds at
+    /// a time, every lease; for a shared one, the expired ones.
+    fn recover_orphaned_leases(&self, now_ms: u64) -> StoreResult<usize>;
+    /// Dead letters, oldest first (discarded ones included, marked), of every flow or `flow`.
+    fn dead_letters(&self, flow: Option<&str>) -> StoreResult<Vec<DeadLetter>>;
+    /// Requeue dead letters with fresh attempts: one id, or every non-discarded one of `flow`.
+    fn retry_dead(&self, id: Option<u64>, flow: Option<&str>, now_ms: u64) -> StoreResult<usize>;
+    /// Mark a dead letter as discarded by a person, keeping it and the reason.
+    fn discard_dead(&self, id: u64, reason: &str) -> StoreResult<bool>;
+    /// A person pauses (`true`) or resumes (`false`) `flow`; the pause is theirs.
+    fn set_paused(&self, flow: &str, paused: bool, now_ms: u64) -> StoreResult<()>;
+    /// Weft pauses `flow` for `reason` unless it is paused already; whether this call paused it.
+    fn pause_for(&self, flow: &str, reason: &str, now_ms: u64) -> StoreResult<bool>;
+    /// Resume `flow` only if weft paused it for a reason starting with `prefix`.
+    fn resume_if(&self, flow: &str, prefix: &str) -> StoreResult<bool>;
+    /// Queue depth per flow, for every flow with jobs, dead letters or a pause.
+    fn queue_status(&self) -> StoreResult<BTreeMap<String, QueueStatus>>;
+    /// Whether `flow` is paused.
+    fn is_paused(&self, flow: &str) -> StoreResult<bool>;
+    /// Whether job `id` is still queued or leased.
+    fn job_exists(&self, id: u64) -> StoreResult<bool>;
+    /// Queued or leased jobs whose work key starts with `prefix`, and dead letters likewise.
+    fn jobs_by_key(&self, prefix: &str, limit: usize) -> StoreResult<(Vec<Job>, Vec<DeadLetter>)>;
+    /// Jobs stored (ready or leased).
+    fn job_count(&self) -> StoreResult<u64>;
+    /// The cursor of `flow` on `connection`.
+    fn cursor(&self, flow: &str, connection: &str) -> StoreResult<Option<String>>;
+}
+
+/// When each schedule last fired (flows, and `@reconcile`).
+pub trait ScheduleStore {
+    /// When `key`'s schedule last fired.
+    fn last_tick(&self, key: &str) -> StoreResult<Option<u64>>;
+    /// Record that `key`'s schedule fired at `at_ms`.
+    fn set_last_tick(&self, key: &str, at_ms: u64) -> StoreResult<()>;
+}
+
+/// Webhook receipts (the dedupe of deliveries happens in [`QueueStore::enqueue`]).
+pub trait ReceiptStore {
+    /// Forget receipts older than `before_ms`; how many.
+    fn prune_receipts(&self, before_ms: u64) -> StoreResult<usize>;
+}
+
+/// The idempotency ledger and the id map between systems.
+pub trait LedgerStore {
+    /// The confirmed outcome of idempotency key `key`.
+    fn ledger_get(&self, key: &str) -> StoreResult<Option<LedgerEntry>>;
+    /// Confirm writes in one transaction: each key's entry, and its ids merged into the id map.
+    fn confirm_writes(&self, writes: &[ConfirmedWrite]) -> StoreResult<()>;
+    /// Forget confirmed writes, so the same content is written again.
+    fn forget_writes(&self, keys: &[String]) -> StoreResult<()>;
+    /// The ids linked to (`object`, `key`).
+    fn id_link(&self, object: &str, key: &str) -> StoreResult<Option<IdLink>>;
+    /// Merge ids into the links of `object`'s keys (a `None` side keeps its value), in one
+    /// transaction.
+    fn link_ids_all(&self, object: &str, updates: &[(String, IdLink)]) -> StoreResult<()>;
+}
+
+/// Runs and their records.
+pub trait RunStore {
+    /// Start a run of `flow`.
+    fn start_run(&self, flow: &str, trigger: &str, now_ms: u64) -> StoreResult<Run>;
+    /// Append records to a run and count their outcomes, in one transaction.
+    fn add_run_records(&self, run_id: u64, records: &[RunRecord]) -> StoreResult<()>;
+    /// Finish a run: its status follows from its counts unless `error` says it failed.
+    fn finish_run(&self, run_id: u64, now_ms: u64, error: Option<String>) -> StoreResult<Run>;
+    /// Forget a run that did nothing (and its records).
+    fn discard_run(&self, run_id: u64) -> StoreResult<()>;
+    /// Runs matching `filter`, newest first, at most `limit`.
+    fn runs(&self, filter: &RunFilter, limit: usize) -> StoreResult<Vec<Run>>;
+    /// Runs of `flow` started at or after `since_ms`, newest first.
+    fn runs_since(&self, flow: &str, since_ms: u64) -> StoreResult<Vec<Run>>;
+    /// One run.
+    fn run(&self, run_id: u64) -> StoreResult<Option<Run>>;
+    /// The records of a run, in order.
+    fn run_records(&self, run_id: u64) -> StoreResult<Vec<RecordEntry>>;
+    /// One record of a run.
+    fn run_record(&self, run_id: u64, seq: u64) -> StoreResult<Option<RecordEntry>>;
+    /// Records found by a key starting with `prefix` (their key or one of their refs), newest run
+    /// first, each once, at most `limit`.
+    fn records_by_key(&self, prefix: &str, limit: usize) -> StoreResult<Vec<RecordEntry>>;
+}
+
+/// The undo log of writes made and the intents of writes a shadow-mode flow would make.
+pub trait JournalStore {
+    /// Append entries to the undo log of `run_id`, in one transaction.
+    fn add_undo(&self, run_id: u64, entries: &[UndoEntry]) -> StoreResult<()>;
+    /// The undo log of a run, in write order.
+    fn undo_log(&self, run_id: u64) -> StoreResult<Vec<UndoEntry>>;
+    /// Journal intents (each replaces the previous one of its flow and key), in one transaction.
+    fn add_intents(&self, intents: &[Intent]) -> StoreResult<()>;
+    /// Every intent of `flow`, by key.
+    fn intents(&self, flow: &str) -> StoreResult<Vec<Intent>>;
+}
+
+/// Reconciliation reports and alert episodes.
+pub trait ReportStore {
+    /// Store a report; its id.
+    fn add_reconcile_report(&self, report: &ReconcileReport) -> StoreResult<u64>;
+    /// Reports, newest first, at most `limit`.
+    fn reconcile_reports(&self, limit: usize) -> StoreResult<Vec<ReconcileReport>>;
+    /// One report.
+    fn reconcile_report(&self, id: u64) -> StoreResult<Option<ReconcileReport>>;
+    /// Firing alert episodes by key.
+    fn alert_episodes(&self) -> StoreResult<BTreeMap<String, Episode>>;
+    /// Record that episode `key` fired.
+    fn open_alert_episode(&self, key: &str, episode: &Episode) -> StoreResult<()>;
+    /// Record that episode `key` resolved.
+    fn close_alert_episode(&self, key: &str) -> StoreResult<()>;
+}
+
+/// Plugin-scoped key-value state (see [`super::PluginKv`] for the per-plugin view).
+pub trait KvStore {
+    /// `plugin`'s value under `key`.
+    fn kv_get(&self, plugin: &str, key: &str) -> StoreResult<Option<Vec<u8>>>;
+    /// Set (`Some`) or remove (`None`) `plugin`'s keys in one transaction, refused as a whole when
+    /// the plugin's bytes in use would exceed `quota`.
+    fn kv_write(&self, plugin: &str, quota: u64, entries: &[(&str, Option<&[u8]>)]) -> Result<(), KvError>;
+    /// `plugin`'s keys starting with `prefix`, in byte order, at most `limit`.
+    fn kv_keys(&self, plugin: &str, prefix: &str, limit: usize) -> StoreResult<Vec<String>>;
+}
+
+/// The host's own state of its flows, one table per kind (see [`StateTable`]).
+pub trait StateStore {
+    /// The value under `key`.
+    fn state_get(&self, table: StateTable, key: &str) -> StoreResult<Option<Vec<u8>>>;
+    /// Set (`Some`) or remove (`None`) keys, in one transaction.
+    fn state_write(&self, table: StateTable, entries: &[(String, Option<Vec<u8>>)]) -> StoreResult<()>;
+    /// Keys starting with `prefix`, in byte order, at most `limit`.
+    fn state_keys(&self, table: StateTable, prefix: &str, limit: usize) -> StoreResult<Vec<String>>;
+}
+
+/// Records being written right now: one writer per record, across every worker (and, for a
+/// shared backend, every host).
+pub trait ClaimStore {
+    /// Claim `key`; `false` when someone holds it.
+    fn claim(&self, key: &str) -> StoreResult<bool>;
+    /// Release claims.
+    fn release(&self, keys: &[String]) -> StoreResult<()>;
+}
+
+/// Everything a backend implements.
+pub trait Backend:
+    QueueStore
+    + ScheduleStore
+    + ReceiptStore
+    + LedgerStore
+    + RunStore
+    + JournalStore
+    + ReportStore
+    + KvStore
+    + StateStore
+    + ClaimStore
+    + Send
+    + Sync
+{
+    /// The schema version of the open database.
+    fn schema_version(&self) -> StoreResult<u64>;
+}

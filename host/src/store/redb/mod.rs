@@ -1,0 +1,217 @@
+//! The embedded redb backend: one file, one process at a time. The only module that opens a
+//! database.
+//!
+//! Tables (all values JSON unless noted):
+//! - `meta`: schema version and id counters.
+//! - `jobs` (id → job), `ready` ((flow, due ms, id) index), `leased` ((lease end ms, id) index).
+//! - `dead_letter` (id → dead letter), `webhook_receipts` ((webhook id, flow) → received ms).
+//! - `paused` (flow → since ms), `pause_reasons` (flow → why weft paused it),
+//!   `schedule` (key → last tick ms), `cursors` ((flow, connection) → cursor string).
+//! - `ledger` (idempotency key → entry), `id_map` ((object, key) → ids).
+//! - `runs` (id → run), `run_records` ((run id, seq) → record),
+//!   `run_record_keys` ((record key, run id, seq) index, for search and lineage).
+//! - `plugin_kv`, `plugin_kv_usage`: plugin-scoped state.
+//! - `state_inventory_levels`, `state_catalog_hashes`, `state_price_overrides`: the host's own
+//!   flow state (see [`StateTable`]).
+//! - `reconcile_reports` (id → report), `shadow_intents` ((flow, key) → intent),
+//!   `undo_log` ((run id, seq) → entry), `alert_episodes` (key → episode).
+//!
+//! Claims of records being written live in memory: one process holds the database, so they are
+//! that process's own.
+
+mod jobs;
+mod journal;
+mod kv;
+mod ledger;
+mod reports;
+mod runs;
+mod state;
+
+use super::contract::{Backend, ClaimStore};
+use super::{StateTable, StoreError, StoreResult};
+use redb::{Database, ReadableDatabase, ReadableTable, TableDefinition, WriteTransaction};
+use std::collections::BTreeSet;
+use std::path::Path;
+use std::sync::{Arc, Mutex};
+
+/// File name of the database inside the store directory.
+pub const DB_FILE: &str = "weft.redb";
+
+/// The schema version this build writes. Older databases are migrated on open; newer ones refused.
+pub const SCHEMA_VERSION: u64 = 2;
+
+const META: TableDefinition<&str, u64> = TableDefinition::new("meta");
+
+/// The redb backend.
+pub struct RedbStore {
+    db: Arc<Database>,
+    claims: Mutex<BTreeSet<String>>,
+}
+
+fn e(err: impl std::fmt::Display) -> StoreError {
+    StoreError::from_display(err)
+}
+
+impl RedbStore {
+    /// Open (or create) the database in directory `dir`, migrating it to [`SCHEMA_VERSION`].
+    pub fn open(dir: &Path) -> StoreResult<RedbStore> {
+        std::fs::create_dir_all(dir)
+            .map_err(|err| StoreError::Other(format!("cannot create {}: {err}", dir.display())))?;
+        let db = match Database::create(dir.join(DB_FILE)) {
+            Ok(db) => db,
+            Err(redb::DatabaseError::DatabaseAlreadyOpen) => return Err(StoreError::Locked),
+            Err(err) => return Err(e(err)),
+        };
+        RedbStore::with(db)
+    }
+
+    /// A throw-away database in memory.
+    pub fn in_memory() -> StoreResult<RedbStore> {
+        RedbStore::with(Database::builder().create_with_backend(redb::backends::InMemoryBackend::new()).map_err(e)?)
+    }
+
+    fn with(db: Database) -> StoreResult<RedbStore> {
+        let store = RedbStore { db: Arc::new(db), claims: Mutex::new(BTreeSet::new()) };
+        store.migrate()?;
+        Ok(store)
+    }
+
+    fn migrate(&self) -> StoreResult<()> {
+        let tx = self.db.begin_write().map_err(e)?;
+        {
+            let mut meta = tx.open_table(META).map_err(e)?;
+            let version = meta.get("schema_version").map_err(e)?.map(|v| v.value()).unwrap_or(0);
+            if version > SCHEMA_VERSION {
+                return Err(StoreError::Other(format!(
+                    "the database has schema version {version}, newer than this weft ({SCHEMA_VERSION}); upgrade weft"
+                )));
+            }
+            // Every table, created when missing (version 0: a new database).
+            kv::create_tables(&tx)?;
+            jobs::create_tables(&tx)?;
+            ledger::create_tables(&tx)?;
+            runs::create_tables(&tx)?;
+            reports::create_tables(&tx)?;
+            journal::create_tables(&tx)?;
+            state::create_tables(&tx)?;
+            // Version 1 → 2: the host's flow state moves out of plugin kv into its own tables.
+            if version == 1 {
+                for table in StateTable::ALL {
+                    let moved = kv::take_namespace(&tx, table.legacy_kv_namespace())?;
+                    state::put_all(&tx, table, &moved)?;
+                }
+            }
+            meta.insert("schema_version", SCHEMA_VERSION).map_err(e)?;
+        }
+        tx.commit().map_err(e)
+    }
+}
+
+impl Backend for RedbStore {
+    fn schema_version(&self) -> StoreResult<u64> {
+        let tx = self.db.begin_read().map_err(e)?;
+        let meta = tx.open_table(META).map_err(e)?;
+        Ok(meta.get("schema_version").map_err(e)?.map(|v| v.value()).unwrap_or(0))
+    }
+}
+
+impl ClaimStore for RedbStore {
+    fn claim(&self, key: &str) -> StoreResult<bool> {
+        Ok(self.claims.lock().unwrap_or_else(|p| p.into_inner()).insert(key.to_owned()))
+    }
+
+    fn release(&self, keys: &[String]) -> StoreResult<()> {
+        let mut claims = self.claims.lock().unwrap_or_else(|p| p.into_inner());
+        for key in keys {
+            claims.remove(key);
+        }
+        Ok(())
+    }
+}
+
+/// Allocate the next id of counter `name` inside a write transaction.
+fn next_id(tx: &WriteTransaction, name: &str) -> StoreResult<u64> {
+    let mut meta = tx.open_table(META).map_err(e)?;
+    let next = meta.get(name).map_err(e)?.map(|v| v.value()).unwrap_or(0) + 1;
+    meta.insert(name, next).map_err(e)?;
+    Ok(next)
+}
+
+/// The next free sequence number under `run_id` in a table keyed by (run id, seq).
+fn next_seq(table: &impl ReadableTable<(u64, u64), &'static [u8]>, run_id: u64) -> StoreResult<u64> {
+    let last = table.range((run_id, 0u64)..=(run_id, u64::MAX)).map_err(e)?.next_back().transpose().map_err(e)?;
+    Ok(last.map_or(0, |(k, _)| k.value().1 + 1))
+}
+
+fn to_json<T: serde::Serialize>(value: &T) -> StoreResult<Vec<u8>> {
+    serde_json::to_vec(value).map_err(e)
+}
+
+fn from_json<T: serde::de::DeserializeOwned>(bytes: &[u8]) -> StoreResult<T> {
+    serde_json::from_slice(bytes).map_err(|err| StoreError::Other(format!("corrupt record: {err}")))
+}
+
+/// Read one JSON value from a table keyed by `K`.
+fn read_json<K: redb::Key + 'static, T: serde::de::DeserializeOwned>(
+    table: &impl ReadableTable<K, &'static [u8]>,
+    key: K::SelfType<'_>,
+) -> StoreResult<Option<T>> {
+    match table.get(key).map_err(e)? {
+        Some(v) => from_json(v.value()).map(Some),
+        None => Ok(None),
+    }
+}
+
+/// Every key of a `&str`-keyed table starting with `prefix`, at most `limit`.
+fn keys_with_prefix<V: redb::Value + 'static>(
+    table: &impl ReadableTable<&'static str, V>,
+    prefix: &str,
+    limit: usize,
+) -> StoreResult<Vec<String>> {
+    let mut keys = Vec::new();
+    for entry in table.range(prefix..).map_err(e)? {
+        let (k, _) = entry.map_err(e)?;
+        let key = k.value();
+        if !key.starts_with(prefix) || keys.len() >= limit {
+            break;
+        }
+        keys.push(key.to_owned());
+    }
+    Ok(keys)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::contract::{KvStore, StateStore};
+
+    #[test]
+    fn version_1_flow_state_moves_out_of_plugin_kv() {
+        let dir = tempfile::tempdir().unwrap();
+        {
+            let db = Database::create(dir.path().join(DB_FILE)).unwrap();
+            let tx = db.begin_write().unwrap();
+            tx.open_table(META).unwrap().insert("schema_version", 1).unwrap();
+            kv::create_tables(&tx).unwrap();
+            {
+                let mut table = tx.open_table(TableDefinition::<(&str, &str), &[u8]>::new("plugin_kv")).unwrap();
+                table.insert(("weft:inventory", "SKU\u{1f}inv\u{1f}L1"), &b"{\"pushed\":3}"[..]).unwrap();
+                table.insert(("weft:catalog", "products\u{1f}T1"), &b"hash"[..]).unwrap();
+                table.insert(("tryton", "session"), &b"s"[..]).unwrap();
+            }
+            tx.commit().unwrap();
+        }
+        let store = RedbStore::open(dir.path()).unwrap();
+        assert_eq!(store.schema_version().unwrap(), SCHEMA_VERSION);
+        assert_eq!(
+            store.state_get(StateTable::InventoryLevels, "SKU\u{1f}inv\u{1f}L1").unwrap().as_deref(),
+            Some(&b"{\"pushed\":3}"[..])
+        );
+        assert_eq!(
+            store.state_get(StateTable::CatalogHashes, "products\u{1f}T1").unwrap().as_deref(),
+            Some(&b"hash"[..])
+        );
+        assert_eq!(store.kv_get("weft:inventory", "SKU\u{1f}inv\u{1f}L1").unwrap(), None, "moved, not copied");
+        assert_eq!(store.kv_get("tryton", "session").unwrap().as_deref(), Some(&b"s"[..]), "plugins' own state stays");
+    }
+}

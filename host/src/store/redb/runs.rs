@@ -1,0 +1,191 @@
+//! Runs (one execution of a flow) and run records (what happened to each record in it).
+
+use super::{e, from_json, next_id, next_seq, read_json, to_json, RedbStore};
+use crate::store::contract::RunStore;
+use crate::store::{RecordEntry, Run, RunFilter, RunRecord, RunStatus, StoreError, StoreResult};
+use redb::{ReadableDatabase, ReadableTable, TableDefinition, WriteTransaction};
+use std::collections::BTreeMap;
+
+const RUNS: TableDefinition<u64, &[u8]> = TableDefinition::new("runs");
+const RUN_RECORDS: TableDefinition<(u64, u64), &[u8]> = TableDefinition::new("run_records");
+/// Index of run records by record key: (key, run id, seq).
+const RECORD_KEYS: TableDefinition<(&str, u64, u64), ()> = TableDefinition::new("run_record_keys");
+
+pub(super) fn create_tables(tx: &WriteTransaction) -> StoreResult<()> {
+    tx.open_table(RUNS).map_err(e)?;
+    tx.open_table(RUN_RECORDS).map_err(e)?;
+    tx.open_table(RECORD_KEYS).map_err(e)?;
+    Ok(())
+}
+
+impl RunStore for RedbStore {
+    fn start_run(&self, flow: &str, trigger: &str, now_ms: u64) -> StoreResult<Run> {
+        let tx = self.db.begin_write().map_err(e)?;
+        let id = next_id(&tx, "next_run_id")?;
+        let run = Run {
+            id,
+            flow: flow.to_owned(),
+            trigger: trigger.to_owned(),
+            started_ms: now_ms,
+            ended_ms: None,
+            counts: BTreeMap::new(),
+            status: RunStatus::Running,
+            error: None,
+        };
+        tx.open_table(RUNS).map_err(e)?.insert(id, to_json(&run)?.as_slice()).map_err(e)?;
+        tx.commit().map_err(e)?;
+        Ok(run)
+    }
+
+    fn add_run_records(&self, run_id: u64, records: &[RunRecord]) -> StoreResult<()> {
+        let tx = self.db.begin_write().map_err(e)?;
+        {
+            let mut runs = tx.open_table(RUNS).map_err(e)?;
+            let mut run: Run =
+                read_json(&runs, run_id)?.ok_or_else(|| StoreError::Other(format!("no run {run_id}")))?;
+            let mut table = tx.open_table(RUN_RECORDS).map_err(e)?;
+            let mut keys = tx.open_table(RECORD_KEYS).map_err(e)?;
+            let first = next_seq(&table, run_id)?;
+            for (seq, record) in (first..).zip(records) {
+                table.insert((run_id, seq), to_json(record)?.as_slice()).map_err(e)?;
+                for key in record_keys(record) {
+                    keys.insert((key.as_str(), run_id, seq), ()).map_err(e)?;
+                }
+                *run.counts.entry(record.outcome).or_default() += 1;
+            }
+            runs.insert(run_id, to_json(&run)?.as_slice()).map_err(e)?;
+        }
+        tx.commit().map_err(e)
+    }
+
+    fn finish_run(&self, run_id: u64, now_ms: u64, error: Option<String>) -> StoreResult<Run> {
+        let tx = self.db.begin_write().map_err(e)?;
+        let run = {
+            let mut runs = tx.open_table(RUNS).map_err(e)?;
+            let mut run: Run =
+                read_json(&runs, run_id)?.ok_or_else(|| StoreError::Other(format!("no run {run_id}")))?;
+            let failed: u64 = run.counts.iter().filter(|(o, _)| o.is_failure()).map(|(_, n)| n).sum();
+            run.status = match (&error, failed) {
+                (Some(_), _) => RunStatus::Failed,
+                (None, 0) => RunStatus::Succeeded,
+                (None, _) => RunStatus::Partial,
+            };
+            run.error = error;
+            run.ended_ms = Some(now_ms);
+            runs.insert(run_id, to_json(&run)?.as_slice()).map_err(e)?;
+            run
+        };
+        tx.commit().map_err(e)?;
+        Ok(run)
+    }
+
+    fn discard_run(&self, run_id: u64) -> StoreResult<()> {
+        let tx = self.db.begin_write().map_err(e)?;
+        {
+            let mut table = tx.open_table(RUN_RECORDS).map_err(e)?;
+            let mut keys = tx.open_table(RECORD_KEYS).map_err(e)?;
+            let records: Vec<(u64, RunRecord)> = table
+                .range((run_id, 0u64)..=(run_id, u64::MAX))
+                .map_err(e)?
+                .map(|entry| {
+                    let (k, v) = entry.map_err(e)?;
+                    Ok((k.value().1, from_json(v.value())?))
+                })
+                .collect::<StoreResult<_>>()?;
+            for (seq, record) in records {
+                for key in record_keys(&record) {
+                    keys.remove((key.as_str(), run_id, seq)).map_err(e)?;
+                }
+                table.remove((run_id, seq)).map_err(e)?;
+            }
+            tx.open_table(RUNS).map_err(e)?.remove(run_id).map_err(e)?;
+        }
+        tx.commit().map_err(e)
+    }
+
+    fn runs(&self, filter: &RunFilter, limit: usize) -> StoreResult<Vec<Run>> {
+        let tx = self.db.begin_read().map_err(e)?;
+        let table = tx.open_table(RUNS).map_err(e)?;
+        let mut out = Vec::new();
+        for entry in table.range(..filter.before.unwrap_or(u64::MAX)).map_err(e)?.rev() {
+            let (_, v) = entry.map_err(e)?;
+            let run: Run = from_json(v.value())?;
+            if filter.matches(&run) {
+                out.push(run);
+                if out.len() >= limit {
+                    break;
+                }
+            }
+        }
+        Ok(out)
+    }
+
+    fn runs_since(&self, flow: &str, since_ms: u64) -> StoreResult<Vec<Run>> {
+        let tx = self.db.begin_read().map_err(e)?;
+        let table = tx.open_table(RUNS).map_err(e)?;
+        let mut out = Vec::new();
+        for entry in table.iter().map_err(e)?.rev() {
+            let (_, v) = entry.map_err(e)?;
+            let run: Run = from_json(v.value())?;
+            if run.started_ms < since_ms {
+                break;
+            }
+            if run.flow == flow {
+                out.push(run);
+            }
+        }
+        Ok(out)
+    }
+
+    fn run(&self, run_id: u64) -> StoreResult<Option<Run>> {
+        let tx = self.db.begin_read().map_err(e)?;
+        read_json(&tx.open_table(RUNS).map_err(e)?, run_id)
+    }
+
+    fn run_records(&self, run_id: u64) -> StoreResult<Vec<RecordEntry>> {
+        let tx = self.db.begin_read().map_err(e)?;
+        let table = tx.open_table(RUN_RECORDS).map_err(e)?;
+        let mut out = Vec::new();
+        for entry in table.range((run_id, 0u64)..=(run_id, u64::MAX)).map_err(e)? {
+            let (k, v) = entry.map_err(e)?;
+            out.push(RecordEntry { run_id, seq: k.value().1, record: from_json(v.value())? });
+        }
+        Ok(out)
+    }
+
+    fn run_record(&self, run_id: u64, seq: u64) -> StoreResult<Option<RecordEntry>> {
+        let tx = self.db.begin_read().map_err(e)?;
+        let record: Option<RunRecord> = read_json(&tx.open_table(RUN_RECORDS).map_err(e)?, (run_id, seq))?;
+        Ok(record.map(|record| RecordEntry { run_id, seq, record }))
+    }
+
+    fn records_by_key(&self, prefix: &str, limit: usize) -> StoreResult<Vec<RecordEntry>> {
+        let tx = self.db.begin_read().map_err(e)?;
+        let keys = tx.open_table(RECORD_KEYS).map_err(e)?;
+        let records = tx.open_table(RUN_RECORDS).map_err(e)?;
+        let mut found: Vec<(u64, u64)> = Vec::new();
+        for entry in keys.range((prefix, 0u64, 0u64)..).map_err(e)? {
+            let (k, _) = entry.map_err(e)?;
+            let (key, run, seq) = k.value();
+            if !key.starts_with(prefix) {
+                break;
+            }
+            found.push((run, seq));
+        }
+        found.sort_unstable_by(|a, b| b.cmp(a));
+        // A record found under several of its keys is listed once.
+        found.dedup();
+        let mut out = Vec::new();
+        for (run_id, seq) in found.into_iter().take(limit) {
+            if let Some(record) = read_json::<(u64, u64), RunRecord>(&records, (run_id, seq))? {
+                out.push(RecordEntry { run_id, seq, record });
+            }
+        }
+        Ok(out)
+    }
+}
+
+/// The keys a record is indexed under: its key and each other ref.
+fn record_keys(record: &RunRecord) -> impl Iterator<Item = &String> {
+    std::iter::once(&record.key).chain(record.refs.iter().filter(|r| **r != record.key))
+}
