@@ -44,14 +44,14 @@ pub fn prune(store: &Store, config: &RetentionConfig, now_ms: u64) -> Result<Vec
     Ok(out)
 }
 
-/// Prune now and keep it as a run (`trigger`: `schedule` or `manual`); `None` when nothing was
-/// old enough to go.
+/// Prune now and keep it as a run (`trigger`: `schedule` or `manual`): the run (`None` when
+/// nothing was old enough to go) and what went per table.
 pub fn prune_as_run(
     store: &Store,
     config: &RetentionConfig,
     now_ms: u64,
     trigger: &str,
-) -> Result<Option<Run>, String> {
+) -> Result<(Option<Run>, Vec<Pruned>), String> {
     let run = store.start_run(RUN_FLOW, trigger, now_ms).map_err(|e| e.to_string())?;
     let pruned = match prune(store, config, now_ms) {
         Ok(pruned) => pruned,
@@ -74,10 +74,11 @@ pub fn prune_as_run(
         .collect();
     if records.is_empty() {
         store.discard_run(run.id).map_err(|e| e.to_string())?;
-        return Ok(None);
+        return Ok((None, pruned));
     }
     store.add_run_records(run.id, &records).map_err(|e| e.to_string())?;
-    store.finish_run(run.id, now_ms, None).map(Some).map_err(|e| e.to_string())
+    let run = store.finish_run(run.id, now_ms, None).map_err(|e| e.to_string())?;
+    Ok((Some(run), pruned))
 }
 
 /// Prune when `[retention] every` has passed since the last prune (at once on a first start);
@@ -88,8 +89,10 @@ pub fn tick(store: &Store, config: &RetentionConfig, now_ms: u64) -> Result<bool
         return Ok(false);
     }
     store.set_last_tick(RUN_FLOW, now_ms).map_err(|e| e.to_string())?;
-    if let Some(run) = prune_as_run(store, config, now_ms, "schedule")? {
-        tracing::info!(run = run.id, removed = ?run.counts, "retention: old entries removed");
+    if let (Some(run), pruned) = prune_as_run(store, config, now_ms, "schedule")? {
+        let removed: Vec<String> =
+            pruned.iter().filter(|p| p.removed > 0).map(|p| format!("{} {}", p.table, p.removed)).collect();
+        tracing::info!(run = run.id, "retention: removed {}", removed.join(", "));
     }
     Ok(true)
 }

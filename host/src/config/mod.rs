@@ -8,8 +8,8 @@ pub mod retention;
 mod secret;
 
 pub use alerts::{AlertsConfig, BreakerConfig};
-pub use retention::RetentionConfig;
 pub use flow::{ChannelConfig, Endpoint, FlowConfig, FlowMode, ObjectKind, RuleOverride, TriggerConfig};
+pub use retention::RetentionConfig;
 pub use secret::{Secret, SecretSource};
 
 use serde::Deserialize;

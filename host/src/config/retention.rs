@@ -68,9 +68,9 @@ fn default_every() -> String {
 }
 
 impl RetentionConfig {
-    /// How long `table` keeps its entries; the error is (key, reason).
-    pub fn keep(&self, table: Aged) -> Result<Duration, (String, String)> {
-        let text = match table {
+    /// The setting of `table`, as written (`"30d"`).
+    pub fn setting(&self, table: Aged) -> &str {
+        match table {
             Aged::WebhookReceipts => &self.webhook_receipts,
             Aged::Runs => &self.runs,
             Aged::UndoLog => &self.undo_log,
@@ -78,8 +78,12 @@ impl RetentionConfig {
             Aged::ReconcileReports => &self.reconcile_reports,
             Aged::DiscardedDeadLetters => &self.discarded_dead_letters,
             Aged::SupersededLedger => &self.superseded_ledger,
-        };
-        parse_interval(text).map_err(|r| (format!("retention.{}", table.name()), r))
+        }
+    }
+
+    /// How long `table` keeps its entries; the error is (key, reason).
+    pub fn keep(&self, table: Aged) -> Result<Duration, (String, String)> {
+        parse_interval(self.setting(table)).map_err(|r| (format!("retention.{}", table.name()), r))
     }
 
     /// How often `weft serve` prunes.
