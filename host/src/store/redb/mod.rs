@@ -16,6 +16,8 @@
 //! - `reconcile_reports` (id → report), `shadow_intents` ((flow, key) → intent),
 //!   `undo_log` ((run id, seq) → entry), `alert_episodes` (key → episode).
 //!
+//! Pruning by age and table sizes: [`retention`].
+//!
 //! Claims of records being written live in memory: one process holds the database, so they are
 //! that process's own.
 
@@ -24,6 +26,7 @@ mod journal;
 mod kv;
 mod ledger;
 mod reports;
+mod retention;
 mod runs;
 mod state;
 
@@ -31,7 +34,7 @@ use super::contract::{Backend, ClaimStore};
 use super::{StateTable, StoreError, StoreResult};
 use redb::{Database, ReadableDatabase, ReadableTable, TableDefinition, WriteTransaction};
 use std::collections::BTreeSet;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
 /// File name of the database inside the store directory.
@@ -46,6 +49,8 @@ const META: TableDefinition<&str, u64> = TableDefinition::new("meta");
 pub struct RedbStore {
     db: Arc<Database>,
     claims: Mutex<BTreeSet<String>>,
+    /// The database file (none in memory).
+    file: Option<PathBuf>,
 }
 
 fn e(err: impl std::fmt::Display) -> StoreError {
@@ -57,21 +62,23 @@ impl RedbStore {
     pub fn open(dir: &Path) -> StoreResult<RedbStore> {
         std::fs::create_dir_all(dir)
             .map_err(|err| StoreError::Other(format!("cannot create {}: {err}", dir.display())))?;
-        let db = match Database::create(dir.join(DB_FILE)) {
+        let file = dir.join(DB_FILE);
+        let db = match Database::create(&file) {
             Ok(db) => db,
             Err(redb::DatabaseError::DatabaseAlreadyOpen) => return Err(StoreError::Locked),
             Err(err) => return Err(e(err)),
         };
-        RedbStore::with(db)
+        RedbStore::with(db, Some(file))
     }
 
     /// A throw-away database in memory.
     pub fn in_memory() -> StoreResult<RedbStore> {
-        RedbStore::with(Database::builder().create_with_backend(redb::backends::InMemoryBackend::new()).map_err(e)?)
+        let db = Database::builder().create_with_backend(redb::backends::InMemoryBackend::new()).map_err(e)?;
+        RedbStore::with(db, None)
     }
 
-    fn with(db: Database) -> StoreResult<RedbStore> {
-        let store = RedbStore { db: Arc::new(db), claims: Mutex::new(BTreeSet::new()) };
+    fn with(db: Database, file: Option<PathBuf>) -> StoreResult<RedbStore> {
+        let store = RedbStore { db: Arc::new(db), claims: Mutex::new(BTreeSet::new()), file };
         store.migrate()?;
         Ok(store)
     }
