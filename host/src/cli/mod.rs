@@ -1,5 +1,6 @@
 //! Command-line interface: argument parsing and dispatch to one module per command group.
 
+mod config;
 mod demo;
 mod engine;
 mod explain;
@@ -69,6 +70,9 @@ pub enum Command {
     /// Shadow-mode flows: compare what they would have written with the destination.
     #[command(subcommand)]
     Shadow(shadow::ShadowCommand),
+    /// Check the configuration for meaning (plugins, connections, the shop), every problem by key.
+    #[command(subcommand)]
+    Config(config::ConfigCommand),
     /// The store: sizes per table, and pruning by `[retention]` now.
     #[command(subcommand)]
     Store(store::StoreCommand),
@@ -85,6 +89,10 @@ pub fn init_logging(cli: &Cli) {
 
 /// Run a parsed command line. `Err` is a message for the operator (exit status 2).
 pub fn run(cli: Cli) -> Result<ExitCode, String> {
+    if let Command::Config(cmd) = cli.command {
+        let path = cli.config.unwrap_or_else(|| PathBuf::from(DEFAULT_CONFIG));
+        return config::run(cmd, &path);
+    }
     let config = load_config(cli.config.as_deref())?;
     match cli.command {
         Command::Plugins(cmd) => plugins::run(cmd, config),
@@ -100,6 +108,7 @@ pub fn run(cli: Cli) -> Result<ExitCode, String> {
         Command::Shadow(cmd) => shadow::run(cmd, config),
         Command::Demo(args) => demo::run(args),
         Command::Store(cmd) => store::run(cmd, &config),
+        Command::Config(_) => Err("weft config: internal dispatch error".into()),
     }
 }
 
