@@ -23,7 +23,9 @@ fn scenario(sim: &SimHandle, plugin: &str, erp_config: &str, inventory: &str) ->
         "{erp_config}\n[flows.catalog]\nfrom = \"erp\"\nto = \"shopify\"\nobject = \"product\"\n\
          [flows.inventory]\nfrom = \"erp\"\nto = \"shopify\"\nobject = \"inventory\"\n{inventory}\n"
     ));
-    let text = std::fs::read_to_string(&scenario.config).unwrap().replace("plugin = \"file-feed\"", &format!("plugin = \"{plugin}\""));
+    let text = std::fs::read_to_string(&scenario.config)
+        .unwrap()
+        .replace("plugin = \"file-feed\"", &format!("plugin = \"{plugin}\""));
     std::fs::write(&scenario.config, text).unwrap();
     scenario.feed_file("products.csv", PRODUCTS);
     scenario
@@ -32,8 +34,9 @@ fn scenario(sim: &SimHandle, plugin: &str, erp_config: &str, inventory: &str) ->
 /// `weft config check --json`: (exit code, findings).
 fn check(scenario: &Scenario) -> (i32, Vec<Value>) {
     let out = scenario.command().args(["config", "check", "--json"]).output().unwrap();
-    let report: Value = serde_json::from_slice(&out.stdout)
-        .unwrap_or_else(|e| panic!("{e}: {}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr)));
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+        panic!("{e}: {}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr))
+    });
     (out.status.code().unwrap_or(-1), report["findings"].as_array().cloned().unwrap_or_default())
 }
 
@@ -47,7 +50,11 @@ fn at(findings: &[Value], level: &str) -> Vec<(String, String)> {
 }
 
 fn error_for<'a>(errors: &'a [(String, String)], key: &str) -> &'a str {
-    errors.iter().find(|(k, _)| k == key).map(|(_, m)| m.as_str()).unwrap_or_else(|| panic!("no error for {key}: {errors:#?}"))
+    errors
+        .iter()
+        .find(|(k, _)| k == key)
+        .map(|(_, m)| m.as_str())
+        .unwrap_or_else(|| panic!("no error for {key}: {errors:#?}"))
 }
 
 #[test]
@@ -74,7 +81,10 @@ fn each_mistake_is_named_by_its_key_and_a_good_config_passes() {
     let errors = at(&findings, "error");
     assert!(error_for(&errors, "connections.erp.plugin").contains("did you mean `file-feed`?"), "{errors:#?}");
     let variables = error_for(&errors, "flows.inventory.available");
-    assert!(variables.contains("`safety`") && variables.contains("on_hand, reserved, incoming, safety_stock"), "{variables}");
+    assert!(
+        variables.contains("`safety`") && variables.contains("on_hand, reserved, incoming, safety_stock"),
+        "{variables}"
+    );
     assert!(error_for(&errors, "flows.inventory.locations.WH").contains("not a Shopify location id"), "{errors:#?}");
 
     // With the plugin right, the shop is asked: the unknown location, then the currency.
@@ -87,10 +97,12 @@ fn each_mistake_is_named_by_its_key_and_a_good_config_passes() {
     let (code, findings) = check(&shop);
     assert_eq!(code, 1);
     let errors = at(&findings, "error");
-    assert!(error_for(&errors, "flows.inventory.locations.WH").contains(&main), "the shop's locations are listed: {errors:#?}");
+    assert!(
+        error_for(&errors, "flows.inventory.locations.WH").contains(&main),
+        "the shop's locations are listed: {errors:#?}"
+    );
     let currency = error_for(&errors, "flows.catalog");
     assert!(currency.contains("EUR") && currency.contains("USD"), "{currency}");
-
 }
 
 /// `weft serve` on the configs above: it exits at once, naming the keys, and never listens.
@@ -101,12 +113,19 @@ fn serve_refuses_to_start_on_the_same_errors() {
     let cases = [
         ("file-fed", "", "locations = {}".to_owned(), "connections.erp.plugin"),
         ("file-feed", "config = { currency = \"EUR\" }", "locations = {}".to_owned(), "flows.catalog"),
-        ("file-feed", "", "locations = { WH = \"gid://shopify/Location/999999\" }".to_owned(), "flows.inventory.locations.WH"),
+        (
+            "file-feed",
+            "",
+            "locations = { WH = \"gid://shopify/Location/999999\" }".to_owned(),
+            "flows.inventory.locations.WH",
+        ),
     ];
     for (plugin, erp, inventory, key) in cases {
         let scenario = scenario(&sim, plugin, erp, &inventory);
         let addr = format!("127.0.0.1:{}", free_port());
-        let text = std::fs::read_to_string(&scenario.config).unwrap().replace("[shopify]", &format!("[server]\nlisten = \"{addr}\"\n[shopify]"));
+        let text = std::fs::read_to_string(&scenario.config)
+            .unwrap()
+            .replace("[shopify]", &format!("[server]\nlisten = \"{addr}\"\n[shopify]"));
         std::fs::write(&scenario.config, text).unwrap();
         let started = Instant::now();
         let out = scenario.command().env(TOKEN_ENV, sim.token()).arg("serve").output().unwrap();

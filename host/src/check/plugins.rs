@@ -18,7 +18,11 @@ pub(super) fn check(engine: &FlowEngine) -> Vec<Finding> {
         let key = format!("connections.{name}.plugin");
         if let Some(kind) = loaded_kind(engine, &conn.plugin, &key, &mut out) {
             if kind != PluginKind::Connector {
-                out.push(Finding::new(Level::Error, key, format!("plugin `{}` is a {kind}; a connection needs a connector", conn.plugin)));
+                out.push(Finding::new(
+                    Level::Error,
+                    key,
+                    format!("plugin `{}` is a {kind}; a connection needs a connector", conn.plugin),
+                ));
                 continue;
             }
             connection(engine, name, &mut out);
@@ -28,7 +32,11 @@ pub(super) fn check(engine: &FlowEngine) -> Vec<Finding> {
         let key = format!("transforms.{name}.plugin");
         if let Some(kind) = loaded_kind(engine, &t.plugin, &key, &mut out) {
             if kind != PluginKind::Transform {
-                out.push(Finding::new(Level::Error, key, format!("plugin `{}` is a {kind}; a transform needs a transform plugin", t.plugin)));
+                out.push(Finding::new(
+                    Level::Error,
+                    key,
+                    format!("plugin `{}` is a {kind}; a transform needs a transform plugin", t.plugin),
+                ));
             }
         }
     }
@@ -45,7 +53,8 @@ fn loaded_kind(engine: &FlowEngine, id: &str, key: &str, out: &mut Vec<Finding>)
         Some(refused) => format!("plugin `{id}` was refused: {}", refused.reason),
         None => {
             let known: Vec<String> = host.plugins().map(|p| p.manifest.id.clone()).collect();
-            let closest = known.iter().min_by_key(|k| strsim::levenshtein(k, id)).filter(|k| strsim::levenshtein(k, id) <= 3);
+            let closest =
+                known.iter().min_by_key(|k| strsim::levenshtein(k, id)).filter(|k| strsim::levenshtein(k, id) <= 3);
             format!(
                 "no plugin `{id}` in {} (loaded: {}){}",
                 engine.config().plugins.dir.display(),
@@ -102,8 +111,10 @@ fn direction(connection: &str, flow_name: &str, flow: &FlowConfig, info: &Plugin
     } else {
         return None;
     };
-    let supported = info.entities.iter().any(|s| s.entity == entity && (s.direction == needed || s.direction == Direction::Both));
-    let list: Vec<String> = info.entities.iter().map(|s| format!("{} {:?}", s.entity.name(), s.direction).to_lowercase()).collect();
+    let supported =
+        info.entities.iter().any(|s| s.entity == entity && (s.direction == needed || s.direction == Direction::Both));
+    let list: Vec<String> =
+        info.entities.iter().map(|s| format!("{} {:?}", s.entity.name(), s.direction).to_lowercase()).collect();
     (!supported).then(|| {
         Finding::new(
             Level::Error,

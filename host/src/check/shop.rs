@@ -32,7 +32,10 @@ pub(super) fn check(engine: &FlowEngine) -> Vec<Finding> {
         out.push(Finding::new(
             Level::Error,
             "shopify.shop",
-            format!("is `{}` but the token belongs to `{}`; webhooks name the shop by its domain", shop.shop, info.domain),
+            format!(
+                "is `{}` but the token belongs to `{}`; webhooks name the shop by its domain",
+                shop.shop, info.domain
+            ),
         ));
     }
     out.push(Finding::new(
@@ -59,7 +62,9 @@ fn probe_client(config: &Config) -> Result<ShopifyClient, String> {
 /// A failed call: a refused token or scope is an error, anything else leaves it unverified.
 fn unreachable(key: &str, e: &ShopifyError) -> Finding {
     match e {
-        ShopifyError::Unauthorized { .. } => Finding::new(Level::Error, key, format!("the shop refused the token: {e}")),
+        ShopifyError::Unauthorized { .. } => {
+            Finding::new(Level::Error, key, format!("the shop refused the token: {e}"))
+        }
         ShopifyError::GraphQl { code, .. } if code == "ACCESS_DENIED" => {
             Finding::new(Level::Error, key, format!("the token may not do this: {e}"))
         }
@@ -127,10 +132,18 @@ fn location_ids(client: &ShopifyClient, config: &Config) -> Vec<Finding> {
     let mut out = Vec::new();
     for (key, gid) in named {
         match shop.iter().find(|l| l.id == gid) {
-            Some(l) if !l.active => out.push(Finding::new(Level::Error, key, format!("location {gid} ({}) is not active", l.name))),
+            Some(l) if !l.active => {
+                out.push(Finding::new(Level::Error, key, format!("location {gid} ({}) is not active", l.name)))
+            }
             Some(_) => {}
-            None if !is_location_gid(gid) => out.push(Finding::new(Level::Error, key, format!("`{gid}` is not a location id"))),
-            None => out.push(Finding::new(Level::Error, key, format!("the shop has no location {gid} (it has: {})", listed()))),
+            None if !is_location_gid(gid) => {
+                out.push(Finding::new(Level::Error, key, format!("`{gid}` is not a location id")))
+            }
+            None => out.push(Finding::new(
+                Level::Error,
+                key,
+                format!("the shop has no location {gid} (it has: {})", listed()),
+            )),
         }
     }
     out
@@ -150,13 +163,20 @@ fn currencies(engine: &FlowEngine, shop: &ShopInfo) -> Vec<Finding> {
         let records = match sample(engine, flow, entity) {
             Ok(records) => records,
             Err(e) => {
-                out.push(Finding::new(Level::Unverified, key, format!("could not read a sample from `{}`: {e}", flow.from)));
+                out.push(Finding::new(
+                    Level::Unverified,
+                    key,
+                    format!("could not read a sample from `{}`: {e}", flow.from),
+                ));
                 continue;
             }
         };
         let list = flow.channel.as_ref().and_then(|c| flow.channels.get(c)).and_then(|c| c.price_list.as_deref());
-        let foreign: BTreeSet<String> =
-            records.iter().flat_map(|r| currencies_of(r, list)).filter(|c| !c.eq_ignore_ascii_case(&shop.currency)).collect();
+        let foreign: BTreeSet<String> = records
+            .iter()
+            .flat_map(|r| currencies_of(r, list))
+            .filter(|c| !c.eq_ignore_ascii_case(&shop.currency))
+            .collect();
         if !foreign.is_empty() {
             out.push(Finding::new(
                 level,
@@ -189,9 +209,12 @@ fn currencies_of(record: &Record, list: Option<&str>) -> Vec<String> {
         Record::Price(p) if p.channel.is_none() || p.channel.as_deref() == list => {
             std::iter::once(&p.price).chain(&p.compare_at_price).map(|m| m.currency.clone()).collect()
         }
-        Record::Product(p) => {
-            p.variants.iter().flat_map(|v| v.price.iter().chain(&v.compare_at_price)).map(|m| m.currency.clone()).collect()
-        }
+        Record::Product(p) => p
+            .variants
+            .iter()
+            .flat_map(|v| v.price.iter().chain(&v.compare_at_price))
+            .map(|m| m.currency.clone())
+            .collect(),
         Record::Order(o) => vec![o.currency.clone()],
         Record::Price(_) | Record::InventoryLevel(_) | Record::Customer(_) | Record::Fulfillment(_) => Vec::new(),
     }

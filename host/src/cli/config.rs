@@ -50,7 +50,8 @@ fn whole(config: Config) -> Report {
         ));
         return check::report(findings);
     }
-    let engine = Store::in_memory().map_err(|e| e.to_string()).and_then(|store| super::engine::with_store(config, store));
+    let engine =
+        Store::in_memory().map_err(|e| e.to_string()).and_then(|store| super::engine::with_store(config, store));
     match engine {
         Ok(local) => {
             let _guard = local.runtime.enter();

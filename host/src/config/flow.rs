@@ -381,7 +381,8 @@ impl FlowConfig {
         let mut out = Vec::new();
         for (at, source, provided) in exprs {
             let Ok(expr) = Expr::compile(source) else { continue };
-            let unknown: Vec<String> = expr.variables().into_iter().filter(|v| !provided.contains(&v.as_str())).collect();
+            let unknown: Vec<String> =
+                expr.variables().into_iter().filter(|v| !provided.contains(&v.as_str())).collect();
             if !unknown.is_empty() {
                 out.push((
                     at,

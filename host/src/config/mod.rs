@@ -74,6 +74,9 @@ pub struct ServerConfig {
     pub listen: String,
     /// Bearer token of the admin API; without one, the admin API answers only on loopback.
     pub admin_token: Option<SecretSource>,
+    /// The address Shopify reaches this server at (`https://weft.example.com`): `weft serve`
+    /// keeps the webhook subscriptions its flows need at `{public_url}/webhooks/shopify`.
+    pub public_url: Option<String>,
     /// Worker threads running jobs.
     #[serde(default = "default_workers")]
     pub workers: usize,
@@ -87,6 +90,7 @@ impl Default for ServerConfig {
         ServerConfig {
             listen: default_listen(),
             admin_token: None,
+            public_url: None,
             workers: default_workers(),
             drain_seconds: default_drain_seconds(),
         }
@@ -368,8 +372,18 @@ impl Config {
         }
         out.extend(alerts::validate(self).err());
         out.extend(self.retention.validate().err());
+        if let Some(url) = &self.server.public_url {
+            let parsed =
+                reqwest::Url::parse(url).ok().filter(|u| matches!(u.scheme(), "http" | "https") && u.host().is_some());
+            if parsed.is_none() {
+                out.push(("server.public_url".into(), format!("`{url}` is not an http(s) URL")));
+            }
+        }
         if self.connections.contains_key(flow::SHOPIFY) {
-            out.push((format!("connections.{}", flow::SHOPIFY), "`shopify` is reserved for the [shopify] section".into()));
+            out.push((
+                format!("connections.{}", flow::SHOPIFY),
+                "`shopify` is reserved for the [shopify] section".into(),
+            ));
         }
         for (name, conn) in &self.connections {
             for (i, host) in conn.allow_hosts.iter().enumerate() {

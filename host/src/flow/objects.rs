@@ -71,9 +71,11 @@ pub fn shopify_source(object: ObjectKind) -> ShopifySource {
             subscribe: &["ORDERS_CREATE", "ORDERS_UPDATED", "ORDERS_PAID", "ORDERS_CANCELLED"],
             poll: true,
         },
-        ObjectKind::Customer => {
-            ShopifySource::Webhooks { topics: "customers/", subscribe: &["CUSTOMERS_CREATE", "CUSTOMERS_UPDATE"], poll: false }
-        }
+        ObjectKind::Customer => ShopifySource::Webhooks {
+            topics: "customers/",
+            subscribe: &["CUSTOMERS_CREATE", "CUSTOMERS_UPDATE"],
+            poll: false,
+        },
         ObjectKind::Product => {
             ShopifySource::Unsupported("the ERP owns the catalog; products are not read from Shopify")
         }

@@ -40,13 +40,22 @@ fn text(v: &Value) -> String {
 pub async fn shop_info(client: &ShopifyClient) -> Result<ShopInfo, ShopifyError> {
     let data = client.execute(&queries::SHOP_INFO, json!({}), Priority::Orders).await?.data;
     let shop = &data["shop"];
-    Ok(ShopInfo { name: text(&shop["name"]), domain: text(&shop["myshopifyDomain"]), currency: text(&shop["currencyCode"]) })
+    Ok(ShopInfo {
+        name: text(&shop["name"]),
+        domain: text(&shop["myshopifyDomain"]),
+        currency: text(&shop["currencyCode"]),
+    })
 }
 
 /// The access scopes the token's app installation holds (`read_products`, ...).
 pub async fn access_scopes(client: &ShopifyClient) -> Result<Vec<String>, ShopifyError> {
     let data = client.execute(&queries::APP_SCOPES, json!({}), Priority::Orders).await?.data;
-    Ok(data["currentAppInstallation"]["accessScopes"].as_array().into_iter().flatten().map(|s| text(&s["handle"])).collect())
+    Ok(data["currentAppInstallation"]["accessScopes"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|s| text(&s["handle"]))
+        .collect())
 }
 
 /// Every location of the shop, active or not, a page of 250 at a time.
