@@ -2,6 +2,7 @@
 
 pub mod alerts;
 pub mod breaker;
+pub mod check;
 pub mod cli;
 pub mod clock;
 pub mod config;

@@ -58,6 +58,10 @@ impl Service {
     /// Run until SIGTERM/SIGINT, then drain in-flight jobs for at most `[server] drain_seconds`.
     pub fn run(self) -> Result<(), String> {
         let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().map_err(|e| e.to_string())?;
+        {
+            let _inside = runtime.enter();
+            crate::check::at_start(&self.engine)?;
+        }
         let stop = Arc::new(AtomicBool::new(false));
         let mut threads = Vec::new();
         for i in 0..self.config.server.workers.max(1) {
