@@ -1,5 +1,5 @@
-//! `weft serve`: scheduler, workers, alerts, circuit breaker and the HTTP server in one
-//! process; SIGTERM drains.
+//! `weft serve`: scheduler, workers, alerts, circuit breaker, retention and the HTTP server in
+//! one process; SIGTERM drains.
 
 use crate::clock::{Clock, SystemClock};
 use crate::config::Config;
@@ -58,6 +58,10 @@ impl Service {
         state.access.check_listen(addr)?;
         listener.set_nonblocking(true).map_err(|e| e.to_string())?;
         let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().map_err(|e| e.to_string())?;
+        {
+            let _inside = runtime.enter();
+            crate::check::at_start(&self.engine)?;
+        }
         let stop = Arc::new(AtomicBool::new(false));
         let mut threads = Vec::new();
         let workers = self.config.server.workers.max(1);
@@ -97,6 +101,9 @@ impl Service {
         {
             threads.push(thread);
         }
+        let queue = self.engine.queue();
+        let retention = self.config.retention.clone();
+        threads.push(crate::retention::spawn(queue.store().clone(), retention, queue.clock().clone(), stop.clone())?);
         threads.extend(crate::signals::spawn(&self.engine, runtime.handle(), &stop)?);
         let limits = self.config.server.limits.clone();
         let stopping = draining.clone();

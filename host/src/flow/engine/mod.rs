@@ -85,8 +85,7 @@ impl FlowEngine {
             Some(shop) => {
                 let token = shop.access_token.load().map_err(|e| format!("shopify.access_token: {e}"))?;
                 redactor.add(&token);
-                let endpoint = shop.endpoint.clone().unwrap_or_else(|| format!("https://{}", shop.shop));
-                let client = ShopifyClient::new(ClientConfig::new(&endpoint, &shop.api_version, token))
+                let client = ShopifyClient::new(ClientConfig::new(&shop.endpoint_url(), &shop.api_version, token))
                     .map_err(|e| format!("shopify: {e}"))?;
                 Some(Arc::new(client))
             }

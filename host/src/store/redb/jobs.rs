@@ -3,7 +3,7 @@
 //! webhook receipts.
 
 use super::{e, from_json, next_id, read_json, to_json, RedbStore};
-use crate::store::contract::{QueueStore, ReceiptStore, ScheduleStore};
+use crate::store::contract::{QueueStore, ScheduleStore};
 use crate::store::{
     CursorAdvance, DeadLetter, EnqueueOutcome, Job, JobError, JobState, NewJob, QueueStatus, StoreResult,
 };
@@ -13,8 +13,8 @@ use std::collections::BTreeMap;
 const JOBS: TableDefinition<u64, &[u8]> = TableDefinition::new("jobs");
 const READY: TableDefinition<(&str, u64, u64), ()> = TableDefinition::new("ready");
 const LEASED: TableDefinition<(u64, u64), ()> = TableDefinition::new("leased");
-const DEAD: TableDefinition<u64, &[u8]> = TableDefinition::new("dead_letter");
-const RECEIPTS: TableDefinition<&str, u64> = TableDefinition::new("webhook_receipts");
+pub(super) const DEAD: TableDefinition<u64, &[u8]> = TableDefinition::new("dead_letter");
+pub(super) const RECEIPTS: TableDefinition<&str, u64> = TableDefinition::new("webhook_receipts");
 const PAUSED: TableDefinition<&str, u64> = TableDefinition::new("paused");
 /// Why a flow was paused by weft itself (`circuit: ...`); absent for a person's pause.
 const PAUSE_REASONS: TableDefinition<&str, &str> = TableDefinition::new("pause_reasons");
@@ -373,28 +373,6 @@ impl ScheduleStore for RedbStore {
         let tx = self.db.begin_write().map_err(e)?;
         tx.open_table(SCHEDULE).map_err(e)?.insert(key, at_ms).map_err(e)?;
         tx.commit().map_err(e)
-    }
-}
-
-impl ReceiptStore for RedbStore {
-    fn prune_receipts(&self, before_ms: u64) -> StoreResult<usize> {
-        let tx = self.db.begin_write().map_err(e)?;
-        let removed = {
-            let mut table = tx.open_table(RECEIPTS).map_err(e)?;
-            let old: Vec<String> = table
-                .iter()
-                .map_err(e)?
-                .filter_map(|r| r.ok())
-                .filter(|(_, v)| v.value() < before_ms)
-                .map(|(k, _)| k.value().to_owned())
-                .collect();
-            for k in &old {
-                table.remove(k.as_str()).map_err(e)?;
-            }
-            old.len()
-        };
-        tx.commit().map_err(e)?;
-        Ok(removed)
     }
 }
 

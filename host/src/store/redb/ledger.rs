@@ -5,7 +5,7 @@ use crate::store::contract::LedgerStore;
 use crate::store::{ConfirmedWrite, IdLink, LedgerEntry, StoreResult};
 use redb::{TableDefinition, WriteTransaction};
 
-const LEDGER: TableDefinition<&str, &[u8]> = TableDefinition::new("ledger");
+pub(super) const LEDGER: TableDefinition<&str, &[u8]> = TableDefinition::new("ledger");
 const ID_MAP: TableDefinition<(&str, &str), &[u8]> = TableDefinition::new("id_map");
 
 pub(super) fn create_tables(tx: &WriteTransaction) -> StoreResult<()> {

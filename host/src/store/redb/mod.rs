@@ -16,6 +16,8 @@
 //! - `reconcile_reports` (id → report), `shadow_intents` ((flow, key) → intent),
 //!   `undo_log` ((run id, seq) → entry), `alert_episodes` (key → episode).
 //!
+//! Pruning by age and table sizes: [`retention`].
+//!
 //! Claims of records being written live in memory: one process holds the database, so they are
 //! that process's own.
 
@@ -25,6 +27,7 @@ mod journal;
 mod kv;
 mod ledger;
 mod reports;
+mod retention;
 mod runs;
 mod state;
 
@@ -33,7 +36,7 @@ use super::{StateTable, StoreError, StoreResult};
 use handle::{Db, Opener};
 use redb::{Database, ReadableTable, TableDefinition, TableHandle, WriteTransaction};
 use std::collections::BTreeSet;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
 /// File name of the database inside the store directory.
@@ -48,6 +51,8 @@ const META: TableDefinition<&str, u64> = TableDefinition::new("meta");
 pub struct RedbStore {
     db: Db,
     claims: Mutex<BTreeSet<String>>,
+    /// The database file (none in memory).
+    file: Option<PathBuf>,
 }
 
 fn e(err: impl std::fmt::Display) -> StoreError {
@@ -64,20 +69,24 @@ impl RedbStore {
         let existed = match std::fs::metadata(&path) {
             Ok(meta) if meta.len() == 0 => {
                 return Err(StoreError::Other(format!(
-                    "{} is empty (0 bytes): it is not a weft database, and opening it would start over with no                      ledger, cursors or history (every record synced again). Restore it from a backup, or                      remove it to start a new store on purpose",
+                    "{} is empty (0 bytes): it is not a weft database, and opening it would start over with no \
+                     ledger, cursors or history (every record synced again). \
+                     Restore it from a backup, or \
+                     remove it to start a new store on purpose",
                     path.display()
                 )))
             }
             Ok(_) => true,
             Err(_) => false,
         };
+        let file = path.clone();
         let open = move || Database::create(&path);
         let db = match open() {
             Ok(db) => db,
             Err(redb::DatabaseError::DatabaseAlreadyOpen) => return Err(StoreError::Locked),
             Err(err) => return Err(StoreError::Other(format!("{}: {err}", dir.join(DB_FILE).display()))),
         };
-        RedbStore::with(Db::new(db, Some(Box::new(open))), existed)
+        RedbStore::with(Db::new(db, Some(Box::new(open))), existed, Some(file))
     }
 
     /// Open (or create) a database on a storage backend that `make` creates (again at each
@@ -87,17 +96,17 @@ impl RedbStore {
     ) -> StoreResult<RedbStore> {
         let open: Opener = Box::new(move || Database::builder().create_with_backend(make()));
         let db = open().map_err(e)?;
-        RedbStore::with(Db::new(db, Some(open)), false)
+        RedbStore::with(Db::new(db, Some(open)), false, None)
     }
 
     /// A throw-away database in memory.
     pub fn in_memory() -> StoreResult<RedbStore> {
         let db = Database::builder().create_with_backend(redb::backends::InMemoryBackend::new()).map_err(e)?;
-        RedbStore::with(Db::new(db, None), false)
+        RedbStore::with(Db::new(db, None), false, None)
     }
 
-    fn with(db: Db, existed: bool) -> StoreResult<RedbStore> {
-        let store = RedbStore { db, claims: Mutex::new(BTreeSet::new()) };
+    fn with(db: Db, existed: bool, file: Option<PathBuf>) -> StoreResult<RedbStore> {
+        let store = RedbStore { db, claims: Mutex::new(BTreeSet::new()), file };
         store.migrate(existed)?;
         Ok(store)
     }
