@@ -25,3 +25,4 @@ pub mod shadow;
 pub mod shopify;
 pub mod signals;
 pub mod store;
+pub mod workers;

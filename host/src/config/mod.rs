@@ -4,11 +4,13 @@
 
 pub mod alerts;
 pub mod flow;
+pub mod http;
 pub mod retention;
 mod secret;
 
 pub use alerts::{AlertsConfig, BreakerConfig};
 pub use flow::{ChannelConfig, Endpoint, FlowConfig, FlowMode, ObjectKind, RuleOverride, TriggerConfig};
+pub use http::HttpLimits;
 pub use retention::RetentionConfig;
 pub use secret::{Secret, SecretSource};
 
@@ -72,8 +74,19 @@ pub struct ServerConfig {
     /// Listen address for webhooks and the admin API (loopback by default).
     #[serde(default = "default_listen")]
     pub listen: String,
-    /// Bearer token of the admin API; without one, the admin API answers only on loopback.
+    /// Bearer token of the admin API; without one, the admin API answers only on loopback, and
+    /// `listen` must be a loopback address.
     pub admin_token: Option<SecretSource>,
+    /// `Host` names the admin API and dashboard answer besides loopback names and `listen`'s own.
+    #[serde(default)]
+    pub allowed_hosts: Vec<String>,
+    /// Peers (a reverse proxy) whose `X-Forwarded-For` names the client; none by default, so a
+    /// request a proxy forwarded never counts as loopback.
+    #[serde(default)]
+    pub trusted_proxies: Vec<String>,
+    /// Connections, bodies and timeouts.
+    #[serde(default)]
+    pub limits: HttpLimits,
     /// The address Shopify reaches this server at (`https://weft.example.com`): `weft serve`
     /// keeps the webhook subscriptions its flows need at `{public_url}/webhooks/shopify`.
     pub public_url: Option<String>,
@@ -90,6 +103,9 @@ impl Default for ServerConfig {
         ServerConfig {
             listen: default_listen(),
             admin_token: None,
+            allowed_hosts: Vec::new(),
+            trusted_proxies: Vec::new(),
+            limits: HttpLimits::default(),
             public_url: None,
             workers: default_workers(),
             drain_seconds: default_drain_seconds(),
@@ -362,6 +378,9 @@ impl Config {
         if limits.memory_mib > 4096 || limits.interpreted_memory_mib > 4096 {
             out.push(("plugins.limits".into(), "memory limits above 4096 MiB are not supported".into()));
         }
+        out.extend(self.server.limits.validate().err());
+        out.extend(http::trusted_proxies(&self.server.trusted_proxies).err());
+        out.extend(http::validate_allowed_hosts(&self.server.allowed_hosts).err());
         for (name, flow) in &self.flows {
             out.extend(flow.problems(name, self));
         }

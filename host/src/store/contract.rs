@@ -186,6 +186,16 @@ pub trait ClaimStore {
     fn release(&self, keys: &[String]) -> StoreResult<()>;
 }
 
+/// Whether the store takes writes now (`/healthz`, `/readyz`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum StoreHealth {
+    /// Writes succeed (or none failed since the last that did).
+    Writable,
+    /// The last write failed (a full disk, an I/O error) and the store has not written since;
+    /// the reason, for a person. A backend recovers on its own once writes succeed again.
+    CannotWrite(String),
+}
+
 /// Everything a backend implements.
 pub trait Backend:
     QueueStore
@@ -203,4 +213,6 @@ pub trait Backend:
 {
     /// The schema version of the open database.
     fn schema_version(&self) -> StoreResult<u64>;
+    /// Whether writes succeed now; a backend that failed tries to recover here (at most so often).
+    fn health(&self) -> StoreHealth;
 }

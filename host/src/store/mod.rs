@@ -17,7 +17,7 @@ mod state;
 
 pub use contract::{
     Backend, ClaimStore, JournalStore, KvStore, LedgerStore, QueueStore, ReportStore, RetentionStore, RunStore,
-    ScheduleStore, StateStore,
+    ScheduleStore, StateStore, StoreHealth,
 };
 pub use jobs::{CursorAdvance, DeadLetter, EnqueueOutcome, ErrorClass, Job, JobError, JobState, NewJob, QueueStatus};
 pub use journal::{Intent, JournalObject, UndoEntry};
