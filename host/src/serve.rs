@@ -172,7 +172,7 @@ fn plugins_in_use_loaded(config: &Config, plugins: &PluginHost) -> Result<(), St
     for (name, flow) in &config.flows {
         for (key, plugin) in plugins_of(config, flow) {
             if plugins.plugin(plugin).is_none() {
-                let why = match plugins.refused().iter().find(|r| &r.id == plugin) {
+                let why = match plugins.refused().iter().find(|r| r.id == plugin) {
                     Some(refused) => format!("it was refused: {}", refused.reason),
                     None => format!("there is no folder {plugin}/ in {}", config.plugins.dir.display()),
                 };

@@ -28,6 +28,9 @@ fn json(addr: &str, path: &str) -> Value {
     serde_json::from_str(&body).unwrap()
 }
 
+/// A request to the admin API: path, headers, body.
+type Attack<'a> = (String, Vec<(&'a str, &'a str)>, &'a [u8]);
+
 #[test]
 fn cross_site_posts_a_foreign_host_and_forwarded_requests_are_refused_and_change_nothing() {
     let mut bed = Bed::new(2, "unmapped_location = \"fail\"\n");
@@ -42,7 +45,7 @@ fn cross_site_posts_a_foreign_host_and_forwarded_requests_are_refused_and_change
     let runs_before = json(&bed.addr, "/api/runs").as_array().unwrap().len();
     let reports_before = json(&bed.addr, "/api/reconcile/reports").as_array().unwrap().len();
 
-    let attacks: Vec<(String, Vec<(&str, &str)>, &[u8])> = vec![
+    let attacks: Vec<Attack> = vec![
         ("/api/queues/inventory/pause".into(), cross_site("text/plain"), b"x"),
         ("/api/flows/inventory/pause".into(), cross_site("application/x-www-form-urlencoded"), b"a=b"),
         ("/api/flows/inventory/run".into(), cross_site("multipart/form-data; boundary=x"), b""),
