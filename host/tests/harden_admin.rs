@@ -22,6 +22,9 @@ fn cross_site(kind: &'static str) -> Vec<(&'static str, &'static str)> {
     vec![("origin", "http://evil.example"), ("sec-fetch-site", "cross-site"), ("content-type", kind)]
 }
 
+/// A request from the attacker's page: path, headers, body.
+type Attack<'a> = (String, Vec<(&'a str, &'a str)>, &'a [u8]);
+
 fn json(addr: &str, path: &str) -> Value {
     let (status, body) = get_with(addr, path, &[]).expect("admin API answers");
     assert_eq!(status, 200, "{path}: {body}");
@@ -42,7 +45,7 @@ fn cross_site_posts_a_foreign_host_and_forwarded_requests_are_refused_and_change
     let runs_before = json(&bed.addr, "/api/runs").as_array().unwrap().len();
     let reports_before = json(&bed.addr, "/api/reconcile/reports").as_array().unwrap().len();
 
-    let attacks: Vec<(String, Vec<(&str, &str)>, &[u8])> = vec![
+    let attacks: Vec<Attack> = vec![
         ("/api/queues/inventory/pause".into(), cross_site("text/plain"), b"x"),
         ("/api/flows/inventory/pause".into(), cross_site("application/x-www-form-urlencoded"), b"a=b"),
         ("/api/flows/inventory/run".into(), cross_site("multipart/form-data; boundary=x"), b""),

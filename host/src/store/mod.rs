@@ -16,8 +16,8 @@ mod runs;
 mod state;
 
 pub use contract::{
-    Backend, ClaimStore, JournalStore, KvStore, LedgerStore, QueueStore, ReportStore, RetentionStore,
-    RunStore, ScheduleStore, StateStore, StoreHealth,
+    Backend, ClaimStore, JournalStore, KvStore, LedgerStore, QueueStore, ReportStore, RetentionStore, RunStore,
+    ScheduleStore, StateStore, StoreHealth,
 };
 pub use jobs::{CursorAdvance, DeadLetter, EnqueueOutcome, ErrorClass, Job, JobError, JobState, NewJob, QueueStatus};
 pub use journal::{Intent, JournalObject, UndoEntry};
