@@ -13,7 +13,7 @@ use crate::server::body::Bodies;
 use crate::server::guard::Access;
 use crate::server::{listen, ServerState};
 use crate::store::Store;
-use crate::workers::{plugins_of, work, Lanes};
+use crate::workers::{work, Lanes};
 use std::io::Write;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
@@ -40,7 +40,6 @@ impl Service {
         for refused in plugins.refused() {
             tracing::error!(plugin = %refused.id, "plugin refused: {}", refused.reason);
         }
-        plugins_in_use_loaded(&config, &plugins)?;
         let queue = Queue::new(store, Arc::new(SystemClock));
         let config = Arc::new(config);
         let engine =
@@ -162,28 +161,5 @@ impl Service {
         let access = Access::new(&self.config.server, admin_token)?;
         let bodies = Bodies::new(&self.config.server.limits);
         Ok(ServerState { engine: self.engine.clone(), webhook_secret, access, bodies, draining })
-    }
-}
-
-/// Every plugin a flow needs (its connections' connectors, its transforms) is loaded; otherwise
-/// `weft serve` would start and dead-letter the flow's work at every tick.
-fn plugins_in_use_loaded(config: &Config, plugins: &PluginHost) -> Result<(), String> {
-    let mut missing = Vec::new();
-    for (name, flow) in &config.flows {
-        for (key, plugin) in plugins_of(config, flow) {
-            if plugins.plugin(plugin).is_none() {
-                let why = match plugins.refused().iter().find(|r| r.id == plugin) {
-                    Some(refused) => format!("it was refused: {}", refused.reason),
-                    None => format!("there is no folder {plugin}/ in {}", config.plugins.dir.display()),
-                };
-                missing.push(format!("flow {name}: {key} names plugin `{plugin}`, which is not loaded ({why})"));
-            }
-        }
-    }
-    missing.dedup();
-    if missing.is_empty() {
-        Ok(())
-    } else {
-        Err(missing.join("\n"))
     }
 }

@@ -22,6 +22,8 @@ fn cross_site(kind: &'static str) -> Vec<(&'static str, &'static str)> {
     vec![("origin", "http://evil.example"), ("sec-fetch-site", "cross-site"), ("content-type", kind)]
 }
 
+/// A request from the attacker's page: path, headers, body.
+
 fn json(addr: &str, path: &str) -> Value {
     let (status, body) = get_with(addr, path, &[]).expect("admin API answers");
     assert_eq!(status, 200, "{path}: {body}");
