@@ -2,6 +2,7 @@
 
 pub mod alerts;
 pub mod breaker;
+pub mod check;
 pub mod cli;
 pub mod clock;
 pub mod config;
@@ -15,6 +16,7 @@ pub mod plugin;
 pub mod queue;
 pub mod reconcile;
 pub mod redact;
+pub mod retention;
 pub mod revert;
 pub mod scheduler;
 pub mod serve;
@@ -23,3 +25,4 @@ pub mod shadow;
 pub mod shopify;
 pub mod signals;
 pub mod store;
+pub mod workers;

@@ -60,8 +60,8 @@ fn check(
     seen.insert(name.clone());
     let Some(schema) = response["content"].get("application/json").map(|c| &c["schema"]) else {
         assert!(
-            response["content"].get("application/openmetrics-text").is_some() && text.contains("# EOF"),
-            "{name}: not OpenMetrics text: {text}"
+            response["content"].get("text/plain").is_some() && text.contains("# TYPE weft_records_total counter"),
+            "{name}: not Prometheus text: {text}"
         );
         return (status, Value::String(text));
     };
@@ -171,8 +171,21 @@ fn every_operation_answers_as_documented() {
     assert_eq!(go("GET", "/api/reconcile/reports/999", None).0, 404);
     let (_, metrics) = go("GET", "/metrics", None);
     assert!(metrics.as_str().unwrap().contains("weft_records_total"), "{metrics}");
+    assert_eq!(go("GET", "/healthz", None).1["ok"], json!(true));
+    assert_eq!(go("GET", "/readyz", None).1["ok"], json!(true));
     let (_, plugins) = go("GET", "/api/plugins", None);
     assert_eq!(plugins[0]["used_by"], json!(["connection erp"]));
+    let (_, stats) = go("GET", "/api/store/stats", None);
+    assert!(
+        stats["tables"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|t| t["table"] == json!("runs") && t["entries"].as_u64() > Some(0)),
+        "{stats:#}"
+    );
+    assert_eq!(stats["retention"]["webhook_receipts"], json!("48h"));
+    assert_eq!(go("POST", "/api/store/prune", None).1["run"], json!(null), "nothing is a month old yet");
     // Without the token: 401, as documented.
     let (status, _) = check(&spec, &addr, "GET", "/api/flows", None, None, &mut seen);
     assert_eq!(status, 401);

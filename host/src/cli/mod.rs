@@ -1,9 +1,11 @@
 //! Command-line interface: argument parsing and dispatch to one module per command group.
 
 mod backfill;
+mod config;
 mod demo;
 mod engine;
 mod explain;
+mod init;
 mod mapping;
 mod ops;
 mod plugins;
@@ -13,6 +15,8 @@ mod revert;
 mod run;
 mod scaffold;
 mod shadow;
+mod shopify;
+mod store;
 
 use crate::config::Config;
 use clap::{Parser, Subcommand};
@@ -71,6 +75,17 @@ pub enum Command {
     /// Shadow-mode flows: compare what they would have written with the destination.
     #[command(subcommand)]
     Shadow(shadow::ShadowCommand),
+    /// Write a commented weft.toml for a shop and an ERP connector (flags, no prompts).
+    Init(init::InitArgs),
+    /// Check the configuration for meaning (plugins, connections, the shop), every problem by key.
+    #[command(subcommand)]
+    Config(config::ConfigCommand),
+    /// The shop as weft sees it: its locations.
+    #[command(subcommand)]
+    Shopify(shopify::ShopifyCommand),
+    /// The store: sizes per table, and pruning by `[retention]` now.
+    #[command(subcommand)]
+    Store(store::StoreCommand),
 }
 
 /// Send logs to stderr, filtered by `--log`, then RUST_LOG, then `info`.
@@ -84,6 +99,13 @@ pub fn init_logging(cli: &Cli) {
 
 /// Run a parsed command line. `Err` is a message for the operator (exit status 2).
 pub fn run(cli: Cli) -> Result<ExitCode, String> {
+    if let Command::Init(args) = cli.command {
+        return init::run(args);
+    }
+    if let Command::Config(cmd) = cli.command {
+        let path = cli.config.unwrap_or_else(|| PathBuf::from(DEFAULT_CONFIG));
+        return config::run(cmd, &path);
+    }
     let config = load_config(cli.config.as_deref())?;
     match cli.command {
         Command::Plugins(cmd) => plugins::run(cmd, config),
@@ -99,6 +121,9 @@ pub fn run(cli: Cli) -> Result<ExitCode, String> {
         Command::Backfill(args) => backfill::run(args, &config),
         Command::Shadow(cmd) => shadow::run(cmd, config),
         Command::Demo(args) => demo::run(args),
+        Command::Store(cmd) => store::run(cmd, &config),
+        Command::Shopify(cmd) => shopify::run(cmd, &config),
+        Command::Config(_) | Command::Init(_) => Err("weft: internal dispatch error".into()),
     }
 }
 

@@ -55,6 +55,8 @@ pub enum ShopifySource {
     Webhooks {
         /// Topic prefixes (`orders/`).
         topics: &'static [&'static str],
+        /// The topics `weft serve` subscribes for it (GraphQL `WebhookSubscriptionTopic` names).
+        subscribe: &'static [&'static str],
         /// Whether a schedule polls too.
         poll: bool,
     },
@@ -66,14 +68,54 @@ pub enum ShopifySource {
 pub fn shopify_source(object: ObjectKind) -> ShopifySource {
     match object {
         // An order's refunds and returns have topics of their own; each is read as the order.
-        ObjectKind::Order => ShopifySource::Webhooks { topics: &["orders/", "refunds/", "returns/"], poll: true },
-        ObjectKind::Customer => ShopifySource::Webhooks { topics: &["customers/"], poll: false },
+        ObjectKind::Order => ShopifySource::Webhooks {
+            topics: &["orders/", "refunds/", "returns/"],
+            subscribe: &[
+                "ORDERS_CREATE",
+                "ORDERS_UPDATED",
+                "ORDERS_PAID",
+                "ORDERS_CANCELLED",
+                "ORDERS_EDITED",
+                "ORDERS_FULFILLED",
+                "ORDERS_PARTIALLY_FULFILLED",
+                "REFUNDS_CREATE",
+                "RETURNS_REQUEST",
+                "RETURNS_APPROVE",
+                "RETURNS_CLOSE",
+                "RETURNS_CANCEL",
+                "RETURNS_DECLINE",
+            ],
+            poll: true,
+        },
+        ObjectKind::Customer => ShopifySource::Webhooks {
+            topics: &["customers/"],
+            subscribe: &["CUSTOMERS_CREATE", "CUSTOMERS_UPDATE"],
+            poll: false,
+        },
         ObjectKind::Product => {
             ShopifySource::Unsupported("the ERP owns the catalog; products are not read from Shopify")
         }
         ObjectKind::Inventory => ShopifySource::Unsupported("inventory flows run from the ERP to Shopify"),
         ObjectKind::Price => ShopifySource::Unsupported("prices come from the ERP"),
         ObjectKind::Fulfillment => ShopifySource::Unsupported("shipments come from the ERP"),
+    }
+}
+
+/// The access scopes a flow needs on the shop's token (a `write_` scope grants its `read_`).
+pub fn access_scopes(flow: &FlowConfig) -> &'static [&'static str] {
+    match (flow.object, flow.to.is_shopify()) {
+        // Variants it creates are stocked at the inventory flows' locations in the same write.
+        (ObjectKind::Product, true) => &["write_products", "write_inventory", "read_locations"],
+        (ObjectKind::Inventory, true) => &["write_inventory", "read_products", "read_locations"],
+        (ObjectKind::Price, true) => &["write_products"],
+        // Lines resolve to variants by SKU.
+        (ObjectKind::Order, true) => &["write_orders", "read_products"],
+        (ObjectKind::Customer, true) => &["write_customers"],
+        (ObjectKind::Fulfillment, true) => &["write_merchant_managed_fulfillment_orders", "read_orders"],
+        (ObjectKind::Order, false) => &["read_orders"],
+        (ObjectKind::Customer, false) => &["read_customers"],
+        // Not read from Shopify (see `shopify_source`).
+        (ObjectKind::Product | ObjectKind::Inventory | ObjectKind::Price | ObjectKind::Fulfillment, false) => &[],
     }
 }
 

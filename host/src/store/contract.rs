@@ -8,6 +8,7 @@ use super::journal::{Intent, UndoEntry};
 use super::kv::KvError;
 use super::ledger::{ConfirmedWrite, IdLink, LedgerEntry};
 use super::reports::{Episode, ReconcileReport};
+use super::retention::{Aged, StoreStats};
 use super::runs::{RecordEntry, Run, RunFilter, RunRecord};
 use super::state::StateTable;
 use super::StoreResult;
@@ -75,10 +76,16 @@ pub trait ScheduleStore {
     fn set_last_tick(&self, key: &str, at_ms: u64) -> StoreResult<()>;
 }
 
-/// Webhook receipts (the dedupe of deliveries happens in [`QueueStore::enqueue`]).
-pub trait ReceiptStore {
-    /// Forget receipts older than `before_ms`; how many.
-    fn prune_receipts(&self, before_ms: u64) -> StoreResult<usize>;
+/// Retention: what grows with use is removed by age, a bounded round at a time, and the store
+/// says how big it is.
+pub trait RetentionStore {
+    /// Remove at most `limit` entries of `table` older than `before_ms`, oldest first (what
+    /// "older" means per table is said on [`Aged`]); how many were removed. One call is one
+    /// transaction: a caller prunes in rounds until fewer than `limit` come back, so no round
+    /// holds the database for long. A run counts as one entry (its records go with it).
+    fn prune(&self, table: Aged, before_ms: u64, limit: usize) -> StoreResult<usize>;
+    /// Entries (and bytes, where the backend knows) of every table, and of the whole store.
+    fn stats(&self) -> StoreResult<StoreStats>;
 }
 
 /// The idempotency ledger and the id map between systems.
@@ -179,11 +186,21 @@ pub trait ClaimStore {
     fn release(&self, keys: &[String]) -> StoreResult<()>;
 }
 
+/// Whether the store takes writes now (`/healthz`, `/readyz`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum StoreHealth {
+    /// Writes succeed (or none failed since the last that did).
+    Writable,
+    /// The last write failed (a full disk, an I/O error) and the store has not written since;
+    /// the reason, for a person. A backend recovers on its own once writes succeed again.
+    CannotWrite(String),
+}
+
 /// Everything a backend implements.
 pub trait Backend:
     QueueStore
     + ScheduleStore
-    + ReceiptStore
+    + RetentionStore
     + LedgerStore
     + RunStore
     + JournalStore
@@ -196,4 +213,6 @@ pub trait Backend:
 {
     /// The schema version of the open database.
     fn schema_version(&self) -> StoreResult<u64>;
+    /// Whether writes succeed now; a backend that failed tries to recover here (at most so often).
+    fn health(&self) -> StoreHealth;
 }

@@ -1,7 +1,7 @@
 //! Everything weft keeps durably, behind a contract ([`contract`]): the job queue, the
 //! idempotency ledger and id map, runs and their records, the journals, reports and alert
 //! episodes, plugin kv, the host's own flow state, schedule ticks, webhook receipts and the
-//! claims of records being written. [`Store`] is a cheap, shareable handle on one backend; the
+//! claims of records being written; what grows is pruned by age ([`RetentionStore`]). [`Store`] is a cheap, shareable handle on one backend; the
 //! embedded default is redb ([`redb`]), the only module that touches a database.
 
 pub mod contract;
@@ -11,18 +11,20 @@ mod kv;
 mod ledger;
 pub mod redb;
 mod reports;
+mod retention;
 mod runs;
 mod state;
 
 pub use contract::{
-    Backend, ClaimStore, JournalStore, KvStore, LedgerStore, QueueStore, ReceiptStore, ReportStore, RunStore,
-    ScheduleStore, StateStore,
+    Backend, ClaimStore, JournalStore, KvStore, LedgerStore, QueueStore, ReportStore, RetentionStore, RunStore,
+    ScheduleStore, StateStore, StoreHealth,
 };
 pub use jobs::{CursorAdvance, DeadLetter, EnqueueOutcome, ErrorClass, Job, JobError, JobState, NewJob, QueueStatus};
 pub use journal::{Intent, JournalObject, UndoEntry};
 pub use kv::{KvError, PluginKv, KV_MAX_KEY_BYTES, KV_MAX_VALUE_BYTES};
 pub use ledger::{ConfirmedWrite, IdLink, LedgerEntry};
 pub use reports::{Drift, Episode, FlowReconcile, OrderDay, OrderDrift, ReconcileReport, ReconcileSummary};
+pub use retention::{Aged, StoreStats, TableSize};
 pub use runs::{Outcome, RecordEntry, Run, RunFilter, RunRecord, RunStatus};
 pub use state::StateTable;
 

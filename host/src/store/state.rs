@@ -9,6 +9,9 @@ pub enum StateTable {
     CatalogHashes,
     /// Prices: the SKUs priced by a channel's price list, keyed `flow \x1f sku`.
     PriceOverrides,
+    /// Identity: variant keys claimed by more than one ERP product (key → the products), and
+    /// the way back (`\x1f product \x1f key`).
+    IdentityConflicts,
     /// Shop orders: the flow's start (`flow \x1f start`) and each order's line quantities as
     /// first read (`flow \x1f lines \x1f order GID`), which its edits are told against.
     Orders,
@@ -16,8 +19,13 @@ pub enum StateTable {
 
 impl StateTable {
     /// Every table.
-    pub const ALL: [StateTable; 4] =
-        [StateTable::InventoryLevels, StateTable::CatalogHashes, StateTable::PriceOverrides, StateTable::Orders];
+    pub const ALL: [StateTable; 5] = [
+        StateTable::InventoryLevels,
+        StateTable::CatalogHashes,
+        StateTable::PriceOverrides,
+        StateTable::IdentityConflicts,
+        StateTable::Orders,
+    ];
 
     /// The table's name in the database.
     pub fn name(self) -> &'static str {
@@ -25,17 +33,20 @@ impl StateTable {
             StateTable::InventoryLevels => "state_inventory_levels",
             StateTable::CatalogHashes => "state_catalog_hashes",
             StateTable::PriceOverrides => "state_price_overrides",
+            StateTable::IdentityConflicts => "state_identity_conflicts",
             StateTable::Orders => "state_orders",
         }
     }
 
-    /// The plugin-kv namespace schema version 1 kept this state under (moved on upgrade; orders
-    /// had none, so nothing is there to move).
+    /// The plugin-kv namespace schema version 1 kept this state under (moved on upgrade; the
+    /// tables added later had none, so nothing is there to move).
     pub fn legacy_kv_namespace(self) -> &'static str {
         match self {
             StateTable::InventoryLevels => "weft:inventory",
             StateTable::CatalogHashes => "weft:catalog",
             StateTable::PriceOverrides => "weft:prices",
+            // Added after version 1: nothing to move.
+            StateTable::IdentityConflicts => "weft:identity",
             StateTable::Orders => "weft:orders",
         }
     }

@@ -85,8 +85,7 @@ impl FlowEngine {
             Some(shop) => {
                 let token = shop.access_token.load().map_err(|e| format!("shopify.access_token: {e}"))?;
                 redactor.add(&token);
-                let endpoint = shop.endpoint.clone().unwrap_or_else(|| format!("https://{}", shop.shop));
-                let client = ShopifyClient::new(ClientConfig::new(&endpoint, &shop.api_version, token))
+                let client = ShopifyClient::new(ClientConfig::new(&shop.endpoint_url(), &shop.api_version, token))
                     .map_err(|e| format!("shopify: {e}"))?;
                 Some(Arc::new(client))
             }
@@ -267,10 +266,23 @@ impl FlowEngine {
             return Ok(Some(run.id));
         };
         let mut acks = Vec::new();
+        let mut records = Vec::new();
+        // A lease counts an attempt, so a job the process died in (or stopped in, past the drain)
+        // during its last attempt comes back with one more than allowed: it is not run again.
+        let (spent, jobs): (Vec<Job>, Vec<Job>) = jobs.into_iter().partition(|j| j.attempts > flow.retry.max_attempts);
+        for job in &spent {
+            let error =
+                job.last_error.clone().unwrap_or_else(|| JobError::new(ErrorClass::Retryable, "no error recorded"));
+            let message = format!(
+                "weft stopped during the job's last attempt ({} of {}); not tried again. Last error: {}",
+                flow.retry.max_attempts, flow.retry.max_attempts, error.message
+            );
+            let error = JobError { message, retryable: false, retry_after_ms: None, ..error };
+            records.push(self.settle(job, &flow, Err(error), false, &mut acks));
+        }
         let (pulls, others): (Vec<Job>, Vec<Job>) = jobs.into_iter().partition(|j| {
             matches!(serde_json::from_value::<Work>(j.payload.clone()), Ok(Work::Pull | Work::Backfill { .. }))
         });
-        let mut records = Vec::new();
         for job in &pulls {
             let from = match serde_json::from_value::<Work>(job.payload.clone()) {
                 Ok(Work::Backfill { cursor }) => pull::From::Backfill(cursor),

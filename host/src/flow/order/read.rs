@@ -159,6 +159,13 @@ fn later_or_equal(a: &str, b: &str) -> bool {
     }
 }
 
+/// An `OrderDetail` node as a canonical order, with the lines the node itself carries (its first
+/// page of `lineItems`).
+pub fn order_from_node(node: &Value) -> Result<Order, String> {
+    let lines: Vec<Value> = node::nodes(&node["lineItems"]).cloned().collect();
+    node::order(node, &lines)
+}
+
 /// The order with GraphQL id `id` as it is now, every line of it; `None` when Shopify no longer
 /// has it.
 pub fn read(ctx: &ShopifyContext<'_>, id: &str) -> Result<Option<Read>, PluginError> {

@@ -3,18 +3,18 @@
 //! webhook receipts.
 
 use super::{e, from_json, next_id, read_json, to_json, RedbStore};
-use crate::store::contract::{QueueStore, ReceiptStore, ScheduleStore};
+use crate::store::contract::{QueueStore, ScheduleStore};
 use crate::store::{
     CursorAdvance, DeadLetter, EnqueueOutcome, Job, JobError, JobState, NewJob, QueueStatus, StoreResult,
 };
-use redb::{ReadableDatabase, ReadableTable, ReadableTableMetadata, TableDefinition, WriteTransaction};
+use redb::{ReadableTable, ReadableTableMetadata, TableDefinition, WriteTransaction};
 use std::collections::BTreeMap;
 
 const JOBS: TableDefinition<u64, &[u8]> = TableDefinition::new("jobs");
 const READY: TableDefinition<(&str, u64, u64), ()> = TableDefinition::new("ready");
 const LEASED: TableDefinition<(u64, u64), ()> = TableDefinition::new("leased");
-const DEAD: TableDefinition<u64, &[u8]> = TableDefinition::new("dead_letter");
-const RECEIPTS: TableDefinition<&str, u64> = TableDefinition::new("webhook_receipts");
+pub(super) const DEAD: TableDefinition<u64, &[u8]> = TableDefinition::new("dead_letter");
+pub(super) const RECEIPTS: TableDefinition<&str, u64> = TableDefinition::new("webhook_receipts");
 const PAUSED: TableDefinition<&str, u64> = TableDefinition::new("paused");
 /// Why a flow was paused by weft itself (`circuit: ...`); absent for a person's pause.
 const PAUSE_REASONS: TableDefinition<&str, &str> = TableDefinition::new("pause_reasons");
@@ -96,6 +96,12 @@ impl QueueStore for RedbStore {
                     break;
                 }
             }
+            if due.is_empty() {
+                drop((paused, ready, jobs, lease_index));
+                // Nothing leased (workers poll every flow): no commit, no sync.
+                tx.abort().map_err(e)?;
+                return Ok(leased);
+            }
             for (f, at, id) in due {
                 ready.remove((f.as_str(), at, id)).map_err(e)?;
                 let Some(mut job) = read_json::<u64, Job>(&jobs, id)? else { continue };
@@ -153,6 +159,11 @@ impl QueueStore for RedbStore {
                 .map(|r| r.map(|(k, _)| k.value()))
                 .collect::<Result<_, _>>()
                 .map_err(e)?;
+            if expired.is_empty() {
+                drop(index);
+                tx.abort().map_err(e)?;
+                return Ok(0);
+            }
             for key in expired {
                 index.remove(key).map_err(e)?;
                 let jobs = tx.open_table(JOBS).map_err(e)?;
@@ -362,28 +373,6 @@ impl ScheduleStore for RedbStore {
         let tx = self.db.begin_write().map_err(e)?;
         tx.open_table(SCHEDULE).map_err(e)?.insert(key, at_ms).map_err(e)?;
         tx.commit().map_err(e)
-    }
-}
-
-impl ReceiptStore for RedbStore {
-    fn prune_receipts(&self, before_ms: u64) -> StoreResult<usize> {
-        let tx = self.db.begin_write().map_err(e)?;
-        let removed = {
-            let mut table = tx.open_table(RECEIPTS).map_err(e)?;
-            let old: Vec<String> = table
-                .iter()
-                .map_err(e)?
-                .filter_map(|r| r.ok())
-                .filter(|(_, v)| v.value() < before_ms)
-                .map(|(k, _)| k.value().to_owned())
-                .collect();
-            for k in &old {
-                table.remove(k.as_str()).map_err(e)?;
-            }
-            old.len()
-        };
-        tx.commit().map_err(e)?;
-        Ok(removed)
     }
 }
 

@@ -16,23 +16,28 @@
 //! - `reconcile_reports` (id → report), `shadow_intents` ((flow, key) → intent),
 //!   `undo_log` ((run id, seq) → entry), `alert_episodes` (key → episode).
 //!
+//! Pruning by age and table sizes: [`retention`].
+//!
 //! Claims of records being written live in memory: one process holds the database, so they are
 //! that process's own.
 
+pub mod handle;
 mod jobs;
 mod journal;
 mod kv;
 mod ledger;
 mod reports;
+mod retention;
 mod runs;
 mod state;
 
-use super::contract::{Backend, ClaimStore};
+use super::contract::{Backend, ClaimStore, StoreHealth};
 use super::{StateTable, StoreError, StoreResult};
-use redb::{Database, ReadableDatabase, ReadableTable, TableDefinition, WriteTransaction};
+use handle::{Db, Opener};
+use redb::{Database, ReadableTable, TableDefinition, TableHandle, WriteTransaction};
 use std::collections::BTreeSet;
-use std::path::Path;
-use std::sync::{Arc, Mutex};
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
 
 /// File name of the database inside the store directory.
 pub const DB_FILE: &str = "weft.redb";
@@ -44,8 +49,10 @@ const META: TableDefinition<&str, u64> = TableDefinition::new("meta");
 
 /// The redb backend.
 pub struct RedbStore {
-    db: Arc<Database>,
+    db: Db,
     claims: Mutex<BTreeSet<String>>,
+    /// The database file (none in memory).
+    file: Option<PathBuf>,
 }
 
 fn e(err: impl std::fmt::Display) -> StoreError {
@@ -53,34 +60,72 @@ fn e(err: impl std::fmt::Display) -> StoreError {
 }
 
 impl RedbStore {
-    /// Open (or create) the database in directory `dir`, migrating it to [`SCHEMA_VERSION`].
+    /// Open (or create) the database in directory `dir`, migrating it to [`SCHEMA_VERSION`]. A
+    /// file that is empty or not a weft database is refused, never taken as a new store.
     pub fn open(dir: &Path) -> StoreResult<RedbStore> {
         std::fs::create_dir_all(dir)
             .map_err(|err| StoreError::Other(format!("cannot create {}: {err}", dir.display())))?;
-        let db = match Database::create(dir.join(DB_FILE)) {
+        let path = dir.join(DB_FILE);
+        let existed = match std::fs::metadata(&path) {
+            Ok(meta) if meta.len() == 0 => {
+                return Err(StoreError::Other(format!(
+                    "{} is empty (0 bytes): it is not a weft database, and opening it would start over with no \
+                     ledger, cursors or history (every record synced again). \
+                     Restore it from a backup, or \
+                     remove it to start a new store on purpose",
+                    path.display()
+                )))
+            }
+            Ok(_) => true,
+            Err(_) => false,
+        };
+        let file = path.clone();
+        let open = move || Database::create(&path);
+        let db = match open() {
             Ok(db) => db,
             Err(redb::DatabaseError::DatabaseAlreadyOpen) => return Err(StoreError::Locked),
-            Err(err) => return Err(e(err)),
+            Err(err) => return Err(StoreError::Other(format!("{}: {err}", dir.join(DB_FILE).display()))),
         };
-        RedbStore::with(db)
+        RedbStore::with(Db::new(db, Some(Box::new(open))), existed, Some(file))
+    }
+
+    /// Open (or create) a database on a storage backend that `make` creates (again at each
+    /// reopen after a failed write): a layer over the file, such as one that injects faults.
+    pub fn open_with_backend<B: redb::StorageBackend>(
+        make: impl Fn() -> B + Send + Sync + 'static,
+    ) -> StoreResult<RedbStore> {
+        let open: Opener = Box::new(move || Database::builder().create_with_backend(make()));
+        let db = open().map_err(e)?;
+        RedbStore::with(Db::new(db, Some(open)), false, None)
     }
 
     /// A throw-away database in memory.
     pub fn in_memory() -> StoreResult<RedbStore> {
-        RedbStore::with(Database::builder().create_with_backend(redb::backends::InMemoryBackend::new()).map_err(e)?)
+        let db = Database::builder().create_with_backend(redb::backends::InMemoryBackend::new()).map_err(e)?;
+        RedbStore::with(Db::new(db, None), false, None)
     }
 
-    fn with(db: Database) -> StoreResult<RedbStore> {
-        let store = RedbStore { db: Arc::new(db), claims: Mutex::new(BTreeSet::new()) };
-        store.migrate()?;
+    fn with(db: Db, existed: bool, file: Option<PathBuf>) -> StoreResult<RedbStore> {
+        let store = RedbStore { db, claims: Mutex::new(BTreeSet::new()), file };
+        store.migrate(existed)?;
         Ok(store)
     }
 
-    fn migrate(&self) -> StoreResult<()> {
+    /// Create what is missing and migrate to [`SCHEMA_VERSION`]. A file that existed must be a
+    /// weft database: one with tables but no schema version is another program's.
+    fn migrate(&self, existed: bool) -> StoreResult<()> {
         let tx = self.db.begin_write().map_err(e)?;
         {
+            let foreign = existed && tx.list_tables().map_err(e)?.any(|t| t.name() != "meta");
             let mut meta = tx.open_table(META).map_err(e)?;
             let version = meta.get("schema_version").map_err(e)?.map(|v| v.value()).unwrap_or(0);
+            if version == 0 && foreign {
+                return Err(StoreError::Other(
+                    "the store file is a redb database of another program (it has no weft schema version); \
+                     point [store] path at weft's own directory"
+                        .into(),
+                ));
+            }
             if version > SCHEMA_VERSION {
                 return Err(StoreError::Other(format!(
                     "the database has schema version {version}, newer than this weft ({SCHEMA_VERSION}); upgrade weft"
@@ -112,6 +157,10 @@ impl Backend for RedbStore {
         let tx = self.db.begin_read().map_err(e)?;
         let meta = tx.open_table(META).map_err(e)?;
         Ok(meta.get("schema_version").map_err(e)?.map(|v| v.value()).unwrap_or(0))
+    }
+
+    fn health(&self) -> StoreHealth {
+        self.db.health()
     }
 }
 

@@ -3,10 +3,10 @@
 use super::{e, from_json, next_id, read_json, to_json, RedbStore};
 use crate::store::contract::ReportStore;
 use crate::store::{Episode, ReconcileReport, StoreResult};
-use redb::{ReadableDatabase, ReadableTable, TableDefinition, WriteTransaction};
+use redb::{ReadableTable, TableDefinition, WriteTransaction};
 use std::collections::BTreeMap;
 
-const REPORTS: TableDefinition<u64, &[u8]> = TableDefinition::new("reconcile_reports");
+pub(super) const REPORTS: TableDefinition<u64, &[u8]> = TableDefinition::new("reconcile_reports");
 const EPISODES: TableDefinition<&str, &[u8]> = TableDefinition::new("alert_episodes");
 
 pub(super) fn create_tables(tx: &WriteTransaction) -> StoreResult<()> {

@@ -2,5 +2,7 @@
 //! `convert` for what 0.1.0 cannot carry).
 
 mod convert;
+#[cfg(test)]
+mod fuzz;
 
 super::version::weft_version!("../wit/weft-plugin@0.1.0");
