@@ -86,7 +86,7 @@ async fn batch_of_250_with_one_bad_item_and_unmapped_locations() {
     // Not retryable: it goes to the dead-letter queue alone, with Shopify's reason.
     match &out[77] {
         Err(PluginError::Permanent(m)) => assert!(m.contains("4999999999"), "{m}"),
-        Err(PluginError::InvalidInput(f)) => assert!(f.message.contains("quantity"), "{}", f.message),
+        Err(PluginError::InvalidInput(f)) => assert!(f.message.contains("4999999999"), "{}", f.message),
         other => panic!("the bad item must fail for good: {other:?}"),
     }
     assert!(matches!(&out[250], Ok(Written::Skipped(why)) if why.contains("NOWHERE")), "{:?}", out[250]);

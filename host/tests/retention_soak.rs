@@ -139,11 +139,17 @@ fn a_week_of_webhooks_keeps_the_store_bounded_and_redeliveries_recognised() {
             day + 1
         );
     }
-    let (third_day_bytes, last_bytes) = (daily[2].1, daily[daily.len() - 1].1);
-    assert!(
-        last_bytes <= third_day_bytes + third_day_bytes / 4,
-        "the file keeps growing: {third_day_bytes} bytes on day 3, {last_bytes} on day 7"
-    );
+    // redb reuses freed pages a commit or two after they are freed, so the file may take one more
+    // allocation step after the windows have passed (day 4); from then on it must not grow.
+    let bytes: Vec<u64> = daily.iter().map(|d| d.1).collect();
+    let fourth_day_bytes = bytes[3];
+    for (day, b) in bytes.iter().enumerate().skip(4) {
+        assert!(
+            *b <= fourth_day_bytes,
+            "the file keeps growing: day {}: {b} bytes, day 4: {fourth_day_bytes}",
+            day + 1
+        );
+    }
 
     // A delivery older than the receipts window is no longer known as a webhook, but the ledger
     // still knows its write: it is taken, and nothing reaches the sink again.
