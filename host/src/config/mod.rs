@@ -3,6 +3,7 @@
 //! Every value is checked when the file is loaded; a bad file is one error naming the key.
 
 pub mod alerts;
+pub mod catalog;
 pub mod flow;
 pub mod retention;
 mod secret;

@@ -36,7 +36,8 @@ operation!(VARIANTS_BY_SKU, "VariantsBySku", "variants_by_sku.graphql");
 operation!(ORDER_FOR_FULFILLMENT, "OrderForFulfillment", "order_for_fulfillment.graphql");
 operation!(FULFILLMENT_CREATE, "FulfillmentCreate", "fulfillment_create.graphql");
 operation!(CUSTOMER_SET, "CustomerSet", "customer_set.graphql");
-operation!(PRODUCT_BY_HANDLE, "ProductByHandle", "product_by_handle.graphql");
+operation!(PRODUCT_BY_IDENTIFIER, "ProductByIdentifier", "product_by_identifier.graphql");
+operation!(PRODUCT_MATCH, "ProductMatch", "product_match.graphql");
 operation!(INVENTORY_ACTIVATE, "InventoryActivate", "inventory_activate.graphql");
 operation!(
     INVENTORY_BULK_TOGGLE_ACTIVATION,
@@ -67,7 +68,8 @@ pub const ALL: &[Operation] = &[
     ORDER_FOR_FULFILLMENT,
     FULFILLMENT_CREATE,
     CUSTOMER_SET,
-    PRODUCT_BY_HANDLE,
+    PRODUCT_BY_IDENTIFIER,
+    PRODUCT_MATCH,
     INVENTORY_ACTIVATE,
     INVENTORY_BULK_TOGGLE_ACTIVATION,
     VARIANT_PRICES_BY_SKU,

@@ -9,12 +9,15 @@ pub enum StateTable {
     CatalogHashes,
     /// Prices: the SKUs priced by a channel's price list, keyed `flow \x1f sku`.
     PriceOverrides,
+    /// Catalog: the shop's catalog as onboarding read it (which products carry each variant
+    /// key, which handles are taken) and the onboarding report, keyed `flow \x1f ...`.
+    ShopCatalog,
 }
 
 impl StateTable {
     /// Every table.
-    pub const ALL: [StateTable; 3] =
-        [StateTable::InventoryLevels, StateTable::CatalogHashes, StateTable::PriceOverrides];
+    pub const ALL: [StateTable; 4] =
+        [StateTable::InventoryLevels, StateTable::CatalogHashes, StateTable::PriceOverrides, StateTable::ShopCatalog];
 
     /// The table's name in the database.
     pub fn name(self) -> &'static str {
@@ -22,15 +25,18 @@ impl StateTable {
             StateTable::InventoryLevels => "state_inventory_levels",
             StateTable::CatalogHashes => "state_catalog_hashes",
             StateTable::PriceOverrides => "state_price_overrides",
+            StateTable::ShopCatalog => "state_shop_catalog",
         }
     }
 
-    /// The plugin-kv namespace schema version 1 kept this state under (moved on upgrade).
-    pub fn legacy_kv_namespace(self) -> &'static str {
+    /// The plugin-kv namespace schema version 1 kept this state under (moved on upgrade); none
+    /// for tables that came later.
+    pub fn legacy_kv_namespace(self) -> Option<&'static str> {
         match self {
-            StateTable::InventoryLevels => "weft:inventory",
-            StateTable::CatalogHashes => "weft:catalog",
-            StateTable::PriceOverrides => "weft:prices",
+            StateTable::InventoryLevels => Some("weft:inventory"),
+            StateTable::CatalogHashes => Some("weft:catalog"),
+            StateTable::PriceOverrides => Some("weft:prices"),
+            StateTable::ShopCatalog => None,
         }
     }
 }
