@@ -40,8 +40,9 @@ fn reason(bed: &Bed) -> Value {
 fn unauthorized_pauses_alerts_probes_and_resumes_without_dead_letters() {
     let receiver = Receiver::start();
     let mut bed = Bed::new(2, &CONFIG.replace("{url}", &receiver.url));
-    bed.sim.inject(unauthorized());
+    // The token is revoked while weft serve runs (a refused token at start stops serve: config check).
     let serve = bed.serve();
+    bed.sim.inject(unauthorized());
     bed.feed(&[("SKU-0-0", 41), ("SKU-1-0", 42)]);
 
     wait_for(Duration::from_secs(60), "the circuit to open", || {

@@ -95,7 +95,7 @@ pub fn access_scopes(flow: &FlowConfig) -> &'static [&'static str] {
         // Lines resolve to variants by SKU.
         (ObjectKind::Order, true) => &["write_orders", "read_products"],
         (ObjectKind::Customer, true) => &["write_customers"],
-        (ObjectKind::Fulfillment, true) => &["write_fulfillments", "read_orders"],
+        (ObjectKind::Fulfillment, true) => &["write_merchant_managed_fulfillment_orders", "read_orders"],
         (ObjectKind::Order, false) => &["read_orders"],
         (ObjectKind::Customer, false) => &["read_customers"],
         // Not read from Shopify (see `shopify_source`).
