@@ -11,6 +11,7 @@ pub mod domain;
 pub mod flow;
 pub mod metrics;
 pub mod model;
+pub mod onboard;
 pub mod ops;
 pub mod plugin;
 pub mod queue;

@@ -125,6 +125,17 @@ pub async fn read(client: &ShopifyClient, identity: IdentityKey) -> Result<Vec<S
     Ok(products)
 }
 
+/// Each key of the shop with the products carrying it (once per variant).
+pub fn by_key(products: &[ShopProduct]) -> BTreeMap<&str, Vec<&str>> {
+    let mut out: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
+    for p in products {
+        for key in &p.keys {
+            out.entry(key).or_default().push(&p.id);
+        }
+    }
+    out
+}
+
 fn prefix(flow: &str) -> String {
     format!("{flow}\u{1f}")
 }
@@ -148,15 +159,9 @@ pub fn keep(store: &Store, flow: &str, products: &[ShopProduct], now_ms: u64) ->
         let gone: Vec<(String, Option<Vec<u8>>)> = chunk.iter().map(|k| (k.clone(), None)).collect();
         store.state_write(StateTable::ShopCatalog, &gone)?;
     }
-    let mut by_key: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
-    let mut entries: Vec<(String, Option<Vec<u8>>)> = Vec::new();
-    for p in products {
-        for key in &p.keys {
-            by_key.entry(key).or_default().push(&p.id);
-        }
-        entries.push((handle_entry(flow, &p.handle), Some(p.id.clone().into_bytes())));
-    }
-    for (key, ids) in by_key {
+    let mut entries: Vec<(String, Option<Vec<u8>>)> =
+        products.iter().map(|p| (handle_entry(flow, &p.handle), Some(p.id.clone().into_bytes()))).collect();
+    for (key, ids) in by_key(products) {
         entries.push((key_entry(flow, key), Some(serde_json::to_vec(&ids).unwrap_or_default())));
     }
     for chunk in entries.chunks(CHUNK) {

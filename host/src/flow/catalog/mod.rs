@@ -26,3 +26,8 @@ pub use write::{handle, write};
 const PRODUCT_LINK: &str = "product";
 /// The id-map object linking a variant key to the ERP product that owns it.
 const KEY_LINK: &str = "variant_key";
+
+/// The Shopify product ERP product `erp_id` is linked to, once a catalog flow wrote it.
+pub fn linked(store: &crate::store::Store, erp_id: &str) -> crate::store::StoreResult<Option<String>> {
+    Ok(store.id_link(PRODUCT_LINK, erp_id)?.and_then(|l| l.shopify))
+}

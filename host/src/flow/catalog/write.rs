@@ -105,7 +105,7 @@ async fn write_one(
     let Record::Product(p) = record else {
         return Err(PluginError::invalid("record", "a product flow takes product records"));
     };
-    let linked = ctx.store.id_link(PRODUCT_LINK, &p.external_id).ok().flatten().and_then(|l| l.shopify);
+    let linked = super::linked(ctx.store, &p.external_id).ok().flatten();
     if p.deleted {
         return archive(ctx, linked.as_deref()).await;
     }
