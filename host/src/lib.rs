@@ -26,3 +26,4 @@ pub mod shadow;
 pub mod shopify;
 pub mod signals;
 pub mod store;
+pub mod subscriptions;
