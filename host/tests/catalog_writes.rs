@@ -104,6 +104,9 @@ async fn mapping_ownership_variants_identity_and_archive() {
     // Default ownership: tags are Shopify's, so the merchandiser's "merch" stays; XL is kept.
     let plain = config("");
     let shirt = product("T1", "SHIRT", &[("SHIRT-S", "S", "19.90"), ("SHIRT-M", "M", "21.00")], json!({}));
+    // Before its first write the flow reads the shop's catalog (onboarding, a bulk query) and its
+    // currency, once.
+    assert!(run(&plain, &[]).is_empty());
     let requests = sim.counters().requests;
     let out = run(&plain, std::slice::from_ref(&shirt));
     assert!(out[0].is_ok(), "{:?}", out[0]);
@@ -120,6 +123,16 @@ async fn mapping_ownership_variants_identity_and_archive() {
         [("SHIRT-M".into(), "21.00".into()), ("SHIRT-S".into(), "19.90".into()), ("SHIRT-XL".into(), "7.00".into())],
         "XL, which only Shopify has, is kept"
     );
+
+    // Variant prices in another currency than the shop's: refused, nothing sent.
+    let writes = product_sets(&sim);
+    let mut eur = product("T9", "EURO", &[("EURO-1", "One", "9.00")], json!({}));
+    if let Record::Product(p) = &mut eur.record {
+        p.variants[0].price = Some(Money { amount: "9.00".into(), currency: "EUR".into() });
+    }
+    let out = run(&plain, &[eur]);
+    assert!(matches!(&out[0], Err(PluginError::InvalidInput(f)) if f.message.contains("EUR")), "{out:?}");
+    assert_eq!(product_sets(&sim), writes);
 
     // Unchanged (even with a new ERP timestamp): no write.
     let writes = product_sets(&sim);
@@ -237,6 +250,18 @@ async fn price_lists_with_a_channel_override() {
     let out = run(&[price("SHIRT-S", None, "18.00", None)]);
     assert!(matches!(&out[0], Ok(Written::Skipped(why)) if why.contains("priced by list WEB")), "{out:?}");
     assert_eq!(stored(&sim, "shirt").1[1], ("SHIRT-S".into(), "17.00".into()));
+    // A price list in another currency than the shop's is refused per record, never written as
+    // if it were in dollars.
+    let mut eur = price("SHIRT-M", None, "15.00", None);
+    if let Record::Price(p) = &mut eur.record {
+        p.price.currency = "EUR".into();
+    }
+    let out = run(&[eur]);
+    assert!(
+        matches!(&out[0], Err(PluginError::InvalidInput(f)) if f.message.contains("EUR") && f.message.contains("USD")),
+        "{out:?}"
+    );
+    assert_eq!(stored(&sim, "shirt").1[0], ("SHIRT-M".into(), "19.00".into()));
     // Unknown SKU: retried later (the catalog flow may not have created it yet).
     assert!(matches!(run(&[price("NOPE", None, "1.00", None)])[0], Err(PluginError::Retryable(_))));
     // A bad config names the key.

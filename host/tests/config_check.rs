@@ -103,6 +103,17 @@ fn each_mistake_is_named_by_its_key_and_a_good_config_passes() {
     );
     let currency = error_for(&errors, "flows.catalog");
     assert!(currency.contains("EUR") && currency.contains("USD"), "{currency}");
+
+    // A token without a scope a flow needs.
+    sim.set_access_scopes(&["read_products", "write_products", "read_locations"]);
+    let (code, findings) = check(&good);
+    assert_eq!(code, 1);
+    let errors = at(&findings, "error");
+    assert!(error_for(&errors, "flows.inventory").contains("`write_inventory`"), "{errors:#?}");
+    assert!(
+        error_for(&errors, "flows.catalog").contains("`write_inventory`"),
+        "it stocks the variants it creates: {errors:#?}"
+    );
 }
 
 /// `weft serve` on the configs above: it exits at once, naming the keys, and never listens.
@@ -135,4 +146,11 @@ fn serve_refuses_to_start_on_the_same_errors() {
         assert!(started.elapsed() < Duration::from_secs(60));
         assert!(std::net::TcpStream::connect(&addr).is_err(), "{key}: it never listened");
     }
+    // With a scope missing too.
+    sim.set_access_scopes(&["read_products", "write_products", "read_locations"]);
+    let main = shopify_common::location_gid(&sim, "Main");
+    let scenario = scenario(&sim, "file-feed", "", &format!("locations = {{ WH = \"{main}\" }}"));
+    let out = scenario.command().arg("serve").output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success() && stderr.contains("write_inventory"), "{stderr}");
 }

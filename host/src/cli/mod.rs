@@ -6,6 +6,7 @@ mod engine;
 mod explain;
 mod init;
 mod mapping;
+mod onboard;
 mod ops;
 mod plugins;
 mod reconcile;
@@ -69,6 +70,8 @@ pub enum Command {
     Mapping(mapping::MappingCommand),
     /// Compare the ERP with Shopify (inventory, orders, customers), store a report; `--heal` corrects.
     Reconcile(reconcile::ReconcileArgs),
+    /// What connecting the ERP to the shop does to its catalog: linked, new, conflicts to decide.
+    Onboard(onboard::OnboardArgs),
     /// Shadow-mode flows: compare what they would have written with the destination.
     #[command(subcommand)]
     Shadow(shadow::ShadowCommand),
@@ -118,6 +121,7 @@ pub fn run(cli: Cli) -> Result<ExitCode, String> {
         Command::Shadow(cmd) => shadow::run(cmd, config),
         Command::Demo(args) => demo::run(args),
         Command::Store(cmd) => store::run(cmd, &config),
+        Command::Onboard(args) => onboard::run(args, config),
         Command::Shopify(cmd) => shopify::run(cmd, &config),
         Command::Config(_) | Command::Init(_) => Err("weft: internal dispatch error".into()),
     }

@@ -31,6 +31,9 @@ pub enum PluginError {
     Conflict(String),
     /// Any other failure that retrying will not fix.
     Permanent(String),
+    /// The change can no longer be applied by a machine and needs a person (an edit of an order
+    /// the ERP already shipped): dead-lettered naming the record and what differs.
+    NeedsPerson(String),
 }
 
 impl PluginError {

@@ -382,6 +382,7 @@ impl PluginSession {
             PluginError::NotFound(m) => PluginError::NotFound(r(m)),
             PluginError::Conflict(m) => PluginError::Conflict(r(m)),
             PluginError::Permanent(m) => PluginError::Permanent(r(m)),
+            PluginError::NeedsPerson(m) => PluginError::NeedsPerson(r(m)),
             limited @ PluginError::RateLimited(_) => limited,
         }
     }

@@ -12,15 +12,19 @@ pub enum StateTable {
     /// Identity: variant keys claimed by more than one ERP product (key → the products), and
     /// the way back (`\x1f product \x1f key`).
     IdentityConflicts,
+    /// Catalog: the shop's catalog as onboarding read it (which products carry each variant
+    /// key, which handles are taken) and the onboarding report, keyed `flow \x1f ...`.
+    ShopCatalog,
 }
 
 impl StateTable {
     /// Every table.
-    pub const ALL: [StateTable; 4] = [
+    pub const ALL: [StateTable; 5] = [
         StateTable::InventoryLevels,
         StateTable::CatalogHashes,
         StateTable::PriceOverrides,
         StateTable::IdentityConflicts,
+        StateTable::ShopCatalog,
     ];
 
     /// The table's name in the database.
@@ -30,17 +34,18 @@ impl StateTable {
             StateTable::CatalogHashes => "state_catalog_hashes",
             StateTable::PriceOverrides => "state_price_overrides",
             StateTable::IdentityConflicts => "state_identity_conflicts",
+            StateTable::ShopCatalog => "state_shop_catalog",
         }
     }
 
-    /// The plugin-kv namespace schema version 1 kept this state under (moved on upgrade).
-    pub fn legacy_kv_namespace(self) -> &'static str {
+    /// The plugin-kv namespace schema version 1 kept this state under (moved on upgrade); none
+    /// for tables that came later.
+    pub fn legacy_kv_namespace(self) -> Option<&'static str> {
         match self {
-            StateTable::InventoryLevels => "weft:inventory",
-            StateTable::CatalogHashes => "weft:catalog",
-            StateTable::PriceOverrides => "weft:prices",
-            // Added after version 1: nothing to move.
-            StateTable::IdentityConflicts => "weft:identity",
+            StateTable::InventoryLevels => Some("weft:inventory"),
+            StateTable::CatalogHashes => Some("weft:catalog"),
+            StateTable::PriceOverrides => Some("weft:prices"),
+            StateTable::IdentityConflicts | StateTable::ShopCatalog => None,
         }
     }
 }

@@ -49,6 +49,7 @@ impl ToJobError for PluginError {
             PluginError::NotFound(m) => JobError::new(ErrorClass::NotFound, m.clone()),
             PluginError::Conflict(m) => JobError::new(ErrorClass::Conflict, m.clone()),
             PluginError::Permanent(m) => JobError::new(ErrorClass::Permanent, m.clone()),
+            PluginError::NeedsPerson(m) => JobError::needs_person(m.clone()),
         }
     }
 }

@@ -35,8 +35,37 @@ lift_enums!(w, m;
     Direction { Pull, Push, Both }
     Level { Trace, Debug, Info, Warn, Error }
     Record { Product(x), InventoryLevel(x), Order(x), Customer(x), Price(x), Fulfillment(x) }
-    PluginError { Retryable(x), RateLimited(x), Unauthorized(x), InvalidInput(x), NotFound(x), Conflict(x), Permanent(x) }
 );
+
+impl Lift<m::PluginError> for w::PluginError {
+    fn lift(self) -> m::PluginError {
+        match self {
+            w::PluginError::Retryable(x) => m::PluginError::Retryable(x),
+            w::PluginError::RateLimited(x) => m::PluginError::RateLimited(x),
+            w::PluginError::Unauthorized(x) => m::PluginError::Unauthorized(x),
+            w::PluginError::InvalidInput(x) => m::PluginError::InvalidInput(x.lift()),
+            w::PluginError::NotFound(x) => m::PluginError::NotFound(x),
+            w::PluginError::Conflict(x) => m::PluginError::Conflict(x),
+            w::PluginError::Permanent(x) => m::PluginError::Permanent(x),
+        }
+    }
+}
+
+/// 0.1.0 has no `needs-person`: given to a 0.1.0 plugin (a kv call), it is `permanent`.
+impl Lift<w::PluginError> for m::PluginError {
+    fn lift(self) -> w::PluginError {
+        match self {
+            m::PluginError::Retryable(x) => w::PluginError::Retryable(x),
+            m::PluginError::RateLimited(x) => w::PluginError::RateLimited(x),
+            m::PluginError::Unauthorized(x) => w::PluginError::Unauthorized(x),
+            m::PluginError::InvalidInput(x) => w::PluginError::InvalidInput(x.lift()),
+            m::PluginError::NotFound(x) => w::PluginError::NotFound(x),
+            m::PluginError::Conflict(x) => w::PluginError::Conflict(x),
+            m::PluginError::Permanent(x) => w::PluginError::Permanent(x),
+            m::PluginError::NeedsPerson(x) => w::PluginError::Permanent(format!("needs a person: {x}")),
+        }
+    }
+}
 
 // The model boxes its orders.
 impl Lift<Box<m::Order>> for w::Order {
