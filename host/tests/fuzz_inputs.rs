@@ -214,7 +214,7 @@ proptest! {
         cfg.request_timeout = Duration::from_secs(5);
         let client = ShopifyClient::new(cfg).unwrap();
         rt.block_on(async {
-            let _ = weft::shopify::products::product_by_handle(&client, "fuzz").await;
+            let _ = weft::shopify::products::product_by(&client, weft::shopify::products::ProductKey::Handle("fuzz")).await;
             let _ = weft::shopify::products::variants_by_sku(&client, &["A".into(), "B".into()]).await;
             let _ = weft::shopify::inventory::read_skus(&client, &["A".into()]).await;
         });

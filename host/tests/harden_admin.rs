@@ -22,15 +22,13 @@ fn cross_site(kind: &'static str) -> Vec<(&'static str, &'static str)> {
     vec![("origin", "http://evil.example"), ("sec-fetch-site", "cross-site"), ("content-type", kind)]
 }
 
-/// A request from the attacker's page: path, headers, body.
-
 fn json(addr: &str, path: &str) -> Value {
     let (status, body) = get_with(addr, path, &[]).expect("admin API answers");
     assert_eq!(status, 200, "{path}: {body}");
     serde_json::from_str(&body).unwrap()
 }
 
-/// A request to the admin API: path, headers, body.
+/// A request from the attacker's page: path, headers, body.
 type Attack<'a> = (String, Vec<(&'a str, &'a str)>, &'a [u8]);
 
 #[test]
