@@ -74,10 +74,12 @@ fn file_feed_passes_the_conformance_suite() {
                 ErrorClass::InvalidInput,
             ),
             failure(
-                "missing inbox folder is invalid-input",
+                // At pull time a missing inbox is the ERP's share being down (`check` at start
+                // names a wrong path): retried, not dead-lettered.
+                "missing inbox folder at pull time is retryable",
                 Some(Grant { config: table(&[("inbox", "nowhere".into())]), ..grant.clone() }),
                 Call::Pull(Entity::Product),
-                ErrorClass::InvalidInput,
+                ErrorClass::Retryable,
             ),
             failure("unsupported entity is permanent", None, Call::Pull(Entity::Price), ErrorClass::Permanent),
         ],

@@ -112,6 +112,14 @@ async fn values_past_shopifys_limits_fail_their_record_naming_the_field_and_are_
         ..Order::default()
     }));
 
+    // The catalog flow reads the shop's catalog once before its first write (onboarding): let a
+    // good product make that read, so what follows counts only what the refused records send.
+    let Record::Product(mut warm) = product("Warm", "1.00") else { unreachable!("a product") };
+    warm.external_id = "P0".into();
+    warm.sku = Some("WARM".into());
+    warm.variants[0].external_id = "P0-1".into();
+    warm.variants[0].sku = Some("WARM-1".into());
+    assert!(write("products", Record::Product(warm)).is_ok());
     let before = sim.counters().requests;
     let refused = [
         ("products", product(&"T".repeat(5000), "9.90"), "title", "5000 characters"),
