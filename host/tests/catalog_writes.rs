@@ -289,19 +289,8 @@ async fn created_variants_are_stocked_so_their_first_levels_are_batched() {
     let store = Store::open(tmp.path()).unwrap();
     let inventory = format!("[flows.inventory]\nfrom = \"erp\"\nto = \"shopify\"\nobject = \"inventory\"\nlocations = {{ WH = \"{main}\", WH2 = \"{back}\" }}");
     let config = config(&format!("keep_unsent_variants = false\n{inventory}"));
-    let push_as = |flow: &str, records: &[KeyedRecord]| {
-        let ctx = ShopifyContext {
-            client: &client,
-            store: &store,
-            flow_name: flow,
-            flow: &config.flows[flow],
-            config: &config,
-            run_id: 0,
-            clock: &SystemClock,
-            journal: Default::default(),
-        };
-        tokio::task::block_in_place(|| push(&ctx, records))
-    };
+    let push_as =
+        |flow: &str, records: &[KeyedRecord]| shopify_common::push_as(&client, &store, &config, flow, records);
     let levels_of = |sku: &str| -> Vec<(String, i64)> {
         let state = sim.state();
         let item = shopify_common::all(&state, "variants")

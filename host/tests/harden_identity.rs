@@ -11,10 +11,7 @@ mod shopify_common;
 
 use common::scenario::Scenario;
 use serde_json::{json, Value};
-use weft::clock::SystemClock;
-use weft::flow::base::ShopifyContext;
 use weft::flow::idempotency_key;
-use weft::flow::objects::write as push;
 use weft::model::*;
 use weft::store::Store;
 
@@ -142,19 +139,7 @@ async fn prices_and_order_lines_keyed_by_a_conflicted_sku_are_refused() {
         "[flows.prices]\nfrom = \"erp\"\nto = \"shopify\"\nobject = \"price\"\n\
          [flows.orders]\nfrom = \"erp\"\nto = \"shopify\"\nobject = \"order\"\n",
     );
-    let write = |flow: &str, records: &[KeyedRecord]| {
-        let ctx = ShopifyContext {
-            client: &client,
-            store: &store,
-            flow_name: flow,
-            flow: &config.flows[flow],
-            config: &config,
-            run_id: 0,
-            clock: &SystemClock,
-            journal: Default::default(),
-        };
-        tokio::task::block_in_place(|| push(&ctx, records))
-    };
+    let write = |flow: &str, records: &[KeyedRecord]| shopify_common::push_as(&client, &store, &config, flow, records);
     let requests = sim.counters().requests;
     for (flow, record, field) in [("prices", price("TEE-1"), "sku"), ("orders", order("TEE-1"), "lines[0].sku")] {
         let out = write(flow, &[record]);

@@ -7,10 +7,7 @@
 mod shopify_common;
 
 use serde_json::json;
-use weft::clock::SystemClock;
-use weft::flow::base::ShopifyContext;
 use weft::flow::idempotency_key;
-use weft::flow::objects::write as push;
 use weft::model::*;
 use weft::store::Store;
 
@@ -56,17 +53,7 @@ async fn values_past_shopifys_limits_fail_their_record_naming_the_field_and_are_
          [flows.orders]\nfrom = \"erp\"\nto = \"shopify\"\nobject = \"order\"\n"
     ));
     let write = |flow: &str, record: Record| {
-        let ctx = ShopifyContext {
-            client: &client,
-            store: &store,
-            flow_name: flow,
-            flow: &config.flows[flow],
-            config: &config,
-            run_id: 0,
-            clock: &SystemClock,
-            journal: Default::default(),
-        };
-        tokio::task::block_in_place(|| push(&ctx, &[keyed(flow, record)])).remove(0)
+        shopify_common::push_as(&client, &store, &config, flow, &[keyed(flow, record)]).remove(0)
     };
     let price = |amount: &str| {
         Record::Price(Price {

@@ -116,3 +116,24 @@ pub fn inventory_level(sku: &str, location: &str, on_hand: i64) -> KeyedRecord {
     });
     KeyedRecord { key: idempotency_key("inventory", &record), record }
 }
+
+/// Write `records` through `flow`'s Shopify writer as the engine does (run 0, the system clock).
+pub fn push_as(
+    client: &ShopifyClient,
+    store: &weft::store::Store,
+    config: &Config,
+    flow: &str,
+    records: &[KeyedRecord],
+) -> Vec<Result<weft::flow::Written, weft::model::PluginError>> {
+    let ctx = weft::flow::base::ShopifyContext {
+        client,
+        store,
+        flow_name: flow,
+        flow: &config.flows[flow],
+        config,
+        run_id: 0,
+        clock: &weft::clock::SystemClock,
+        journal: Default::default(),
+    };
+    tokio::task::block_in_place(|| weft::flow::objects::write(&ctx, records))
+}
