@@ -100,6 +100,10 @@ impl Service {
         {
             threads.push(thread);
         }
+        if let Some(thread) = crate::subscriptions::spawn(self.engine.clone(), stop.clone(), runtime.handle().clone())?
+        {
+            threads.push(thread);
+        }
         let queue = self.engine.queue();
         let retention = self.config.retention.clone();
         threads.push(crate::retention::spawn(queue.store().clone(), retention, queue.clock().clone(), stop.clone())?);

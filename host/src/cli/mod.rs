@@ -7,6 +7,7 @@ mod engine;
 mod explain;
 mod init;
 mod mapping;
+mod onboard;
 mod ops;
 mod plugins;
 mod reconcile;
@@ -72,6 +73,8 @@ pub enum Command {
     Reconcile(reconcile::ReconcileArgs),
     /// Read a flow's shop orders placed since a date (history a new installation left out).
     Backfill(backfill::BackfillArgs),
+    /// What connecting the ERP to the shop does to its catalog: linked, new, conflicts to decide.
+    Onboard(onboard::OnboardArgs),
     /// Shadow-mode flows: compare what they would have written with the destination.
     #[command(subcommand)]
     Shadow(shadow::ShadowCommand),
@@ -122,6 +125,7 @@ pub fn run(cli: Cli) -> Result<ExitCode, String> {
         Command::Shadow(cmd) => shadow::run(cmd, config),
         Command::Demo(args) => demo::run(args),
         Command::Store(cmd) => store::run(cmd, &config),
+        Command::Onboard(args) => onboard::run(args, config),
         Command::Shopify(cmd) => shopify::run(cmd, &config),
         Command::Config(_) | Command::Init(_) => Err("weft: internal dispatch error".into()),
     }

@@ -1,5 +1,6 @@
 //! `[flows.NAME]`: what moves where, when, and how it is retried.
 
+use super::catalog::Decision;
 use super::Config;
 use crate::domain::available::{Buffer, ChannelRule, Rule, Rules, DEFAULT_FORMULA, INPUTS};
 use crate::domain::expr::Expr;
@@ -203,6 +204,12 @@ pub struct FlowConfig {
     /// Catalog: keep variants Shopify has that the ERP did not send (default true).
     #[serde(default = "yes")]
     pub keep_unsent_variants: bool,
+    /// Catalog: what a person decided for ERP products the shop makes ambiguous (a SKU on two
+    /// Shopify variants, variants spread over two products), by ERP product id: `"skip"`,
+    /// `"create"` or the Shopify product to update (`"gid://shopify/Product/N"`). `weft onboard`
+    /// lists what needs deciding; until then such a product is not written.
+    #[serde(default)]
+    pub decisions: BTreeMap<String, Decision>,
     /// Catalog: products written to Shopify at once (1-16, default 4). Each write waits on
     /// Shopify's answers (a read and a productSet), so a few in flight keep the cost budget busy;
     /// records of the same product are still written one after another.

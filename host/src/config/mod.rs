@@ -3,6 +3,7 @@
 //! Every value is checked when the file is loaded; a bad file is one error naming the key.
 
 pub mod alerts;
+pub mod catalog;
 pub mod flow;
 pub mod http;
 pub mod retention;
@@ -90,6 +91,10 @@ pub struct ServerConfig {
     /// The address Shopify reaches this server at (`https://weft.example.com`): `weft serve`
     /// keeps the webhook subscriptions its flows need at `{public_url}/webhooks/shopify`.
     pub public_url: Option<String>,
+    /// How often `weft serve` re-checks those subscriptions (`"5m"`): Shopify deletes one after
+    /// 8 failed deliveries in a row.
+    #[serde(default = "default_webhook_check_every")]
+    pub webhook_check_every: String,
     /// Worker threads running jobs.
     #[serde(default = "default_workers")]
     pub workers: usize,
@@ -107,6 +112,7 @@ impl Default for ServerConfig {
             trusted_proxies: Vec::new(),
             limits: HttpLimits::default(),
             public_url: None,
+            webhook_check_every: default_webhook_check_every(),
             workers: default_workers(),
             drain_seconds: default_drain_seconds(),
         }
@@ -115,6 +121,9 @@ impl Default for ServerConfig {
 
 fn default_listen() -> String {
     "127.0.0.1:8080".into()
+}
+fn default_webhook_check_every() -> String {
+    "5m".into()
 }
 fn default_workers() -> usize {
     2
@@ -397,6 +406,9 @@ impl Config {
             if parsed.is_none() {
                 out.push(("server.public_url".into(), format!("`{url}` is not an http(s) URL")));
             }
+        }
+        if let Err(e) = flow::parse_interval(&self.server.webhook_check_every) {
+            out.push(("server.webhook_check_every".into(), e));
         }
         if self.connections.contains_key(flow::SHOPIFY) {
             out.push((

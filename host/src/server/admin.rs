@@ -177,6 +177,19 @@ async fn route(
             }
         }
         ("GET", ["plugins"]) => json_response(StatusCode::OK, ops::plugins(engine.plugins(), Some(engine.config()))),
+        ("GET", ["onboard"]) => match crate::onboard::latest(engine) {
+            Ok(reports) => json_response(StatusCode::OK, json!(reports)),
+            Err(message) => error_response(StatusCode::SERVICE_UNAVAILABLE, &message),
+        },
+        ("POST", ["onboard"]) => {
+            let request: Value = if body.is_empty() { json!({}) } else { serde_json::from_slice(&body).map_err(|e| format!("body must be JSON: {e}"))? };
+            let (engine, flow) = (engine.clone(), request["flow"].as_str().map(str::to_owned));
+            match tokio::task::spawn_blocking(move || crate::onboard::run(&engine, flow.as_deref())).await {
+                Ok(Ok(report)) => json_response(StatusCode::OK, json!(report)),
+                Ok(Err(message)) => error_response(StatusCode::UNPROCESSABLE_ENTITY, &message),
+                Err(e) => error_response(StatusCode::INTERNAL_SERVER_ERROR, &format!("onboarding failed: {e}")),
+            }
+        }
         ("GET", ["store", "stats"]) => answer(ops::store_stats(store, &engine.config().retention)),
         ("POST", ["store", "prune"]) => {
             let engine = engine.clone();

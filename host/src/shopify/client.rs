@@ -4,6 +4,7 @@
 
 use super::error::ShopifyError;
 use super::queries::Operation;
+use super::shop::ShopInfo;
 use super::throttle::{Budget, Cost, Priority};
 use crate::config::Secret;
 use rand::Rng;
@@ -78,6 +79,8 @@ struct Inner {
     cost_spent: AtomicU64,
     /// `u64::MAX` until the first cost report.
     cost_available: AtomicU64,
+    /// The shop's name and currency, read once.
+    shop: tokio::sync::OnceCell<ShopInfo>,
 }
 
 /// The client of one shop. Cheap to clone; clones share the cost budget.
@@ -121,6 +124,7 @@ impl ShopifyClient {
                 retries: AtomicU64::new(0),
                 cost_spent: AtomicU64::new(0),
                 cost_available: AtomicU64::new(u64::MAX),
+                shop: tokio::sync::OnceCell::new(),
             }),
         })
     }
@@ -134,6 +138,11 @@ impl ShopifyClient {
             cost_spent: self.inner.cost_spent.load(Ordering::Relaxed),
             cost_available: Some(self.inner.cost_available.load(Ordering::Relaxed)).filter(|a| *a != u64::MAX),
         }
+    }
+
+    /// The shop's name, domain and currency, read on first use.
+    pub async fn shop(&self) -> Result<ShopInfo, ShopifyError> {
+        self.inner.shop.get_or_try_init(|| super::shop::shop_info(self)).await.cloned()
     }
 
     /// The client's configuration (the token inside prints as `***`).

@@ -12,6 +12,7 @@ pub mod products;
 pub mod queries;
 pub mod search;
 pub mod shop;
+pub mod subscriptions;
 pub mod throttle;
 pub mod webhooks;
 

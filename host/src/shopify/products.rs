@@ -79,23 +79,48 @@ pub struct ProductRef {
     pub variants: Vec<VariantRef>,
 }
 
+/// How a product is named in a write or a read: its id, or the handle it is (or will be) under.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ProductKey<'a> {
+    /// `gid://shopify/Product/N`: the product stays under whatever handle it has.
+    Id(&'a str),
+    /// A handle: `productSet` creates the product under it when there is none.
+    Handle(&'a str),
+}
+
+impl ProductKey<'_> {
+    /// The `identifier` argument of `productSet` and `productByIdentifier`.
+    fn identifier(self) -> serde_json::Value {
+        match self {
+            ProductKey::Id(id) => json!({"id": id}),
+            ProductKey::Handle(handle) => json!({"handle": handle}),
+        }
+    }
+}
+
 /// Creates or updates the product with `handle`.
 pub async fn product_set(client: &ShopifyClient, handle: &str, input: &ProductInput) -> Result<ProductRef, WriteError> {
     let input_json = serde_json::to_value(input).map_err(|e| ShopifyError::Decode(e.to_string()))?;
-    product_set_json(client, handle, input_json).await
+    product_set_json(client, ProductKey::Handle(handle), input_json).await
 }
 
-/// Creates or updates the product with `handle` from a raw `ProductSetInput` (for callers that
-/// choose field by field what to send).
+/// Creates or updates the product named by `key` from a raw `ProductSetInput` (for callers that
+/// choose field by field what to send). By handle, the handle is also set in the input.
 pub async fn product_set_json(
     client: &ShopifyClient,
-    handle: &str,
+    key: ProductKey<'_>,
     mut input_json: serde_json::Value,
 ) -> Result<ProductRef, WriteError> {
-    input_json["handle"] = json!(handle);
-    let vars = json!({"input": input_json, "identifier": {"handle": handle}});
+    if let ProductKey::Handle(handle) = key {
+        input_json["handle"] = json!(handle);
+    }
+    let vars = json!({"input": input_json, "identifier": key.identifier()});
     let data = client.execute(&queries::PRODUCT_SET, vars, Priority::Catalog).await?.data;
-    let payload = &data["productSet"];
+    product_ref(&data["productSet"])
+}
+
+/// The product of a `productSet` payload, or its first user error.
+pub fn product_ref(payload: &serde_json::Value) -> Result<ProductRef, WriteError> {
     if let Some(e) = RecordError::list(&payload["userErrors"]).into_iter().next() {
         return Err(e.into());
     }
@@ -103,7 +128,7 @@ pub async fn product_set_json(
     let id = product["id"].as_str().ok_or_else(|| ShopifyError::Decode("productSet returned no product".into()))?;
     Ok(ProductRef {
         id: id.to_string(),
-        handle: product["handle"].as_str().unwrap_or(handle).to_string(),
+        handle: product["handle"].as_str().unwrap_or_default().to_string(),
         variants: variant_refs(&product["variants"]),
     })
 }
@@ -134,6 +159,8 @@ pub struct StoredVariant {
 pub struct StoredProduct {
     /// Its gid.
     pub id: String,
+    /// Its handle.
+    pub handle: String,
     /// The fields a catalog flow writes, by the key it writes them under (`title`,
     /// `descriptionHtml`, `vendor`, `productType`, `status`, `tags`) and each variant's price as
     /// `price[SKU]`; plus `id`.
@@ -142,10 +169,10 @@ pub struct StoredProduct {
     pub variants: Vec<StoredVariant>,
 }
 
-/// The product with `handle` (one query), or `None` when there is no such product.
-pub async fn product_by_handle(client: &ShopifyClient, handle: &str) -> Result<Option<StoredProduct>, ShopifyError> {
-    let vars = json!({"identifier": {"handle": handle}});
-    let data = client.execute(&queries::PRODUCT_BY_HANDLE, vars, Priority::Catalog).await?.data;
+/// The product named by `key` (one query), or `None` when there is no such product.
+pub async fn product_by(client: &ShopifyClient, key: ProductKey<'_>) -> Result<Option<StoredProduct>, ShopifyError> {
+    let vars = json!({"identifier": key.identifier()});
+    let data = client.execute(&queries::PRODUCT_BY_IDENTIFIER, vars, Priority::Catalog).await?.data;
     let product = &data["productByIdentifier"];
     let Some(id) = product["id"].as_str() else { return Ok(None) };
     let nodes = product["variants"]["nodes"].as_array().cloned().unwrap_or_default();
@@ -171,16 +198,72 @@ pub async fn product_by_handle(client: &ShopifyClient, handle: &str) -> Result<O
                 .collect(),
         })
         .collect();
-    Ok(Some(StoredProduct { id: id.to_string(), fields, variants }))
+    let handle = product["handle"].as_str().unwrap_or_default().to_string();
+    Ok(Some(StoredProduct { id: id.to_string(), handle, fields, variants }))
 }
 
-/// The fields of the product with `handle` (see [`StoredProduct::fields`]); `None` when there is
-/// no such product.
+/// The fields of the product named by `key` (see [`StoredProduct::fields`]); `None` when there
+/// is no such product.
 pub async fn product_fields(
     client: &ShopifyClient,
-    handle: &str,
+    key: ProductKey<'_>,
 ) -> Result<Option<serde_json::Map<String, serde_json::Value>>, ShopifyError> {
-    Ok(product_by_handle(client, handle).await?.map(|p| p.fields))
+    Ok(product_by(client, key).await?.map(|p| p.fields))
+}
+
+/// A variant of the shop found by one of an ERP product's keys.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct KeyedVariant {
+    /// The key it carries (its SKU or barcode).
+    pub key: String,
+    /// Its gid.
+    pub variant: String,
+    /// Its product's gid.
+    pub product: String,
+}
+
+/// Where an ERP product stands in the shop before weft links it.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ShopMatch {
+    /// The shop's variants carrying one of its keys (a key on two variants appears twice).
+    pub variants: Vec<KeyedVariant>,
+    /// The product that has the handle weft would create it under, if any.
+    pub handle_taken_by: Option<String>,
+}
+
+/// The variants whose `field` (`sku` or `barcode`; none: no search) is one of `keys`, and the
+/// product under `handle`: one query per 50 keys.
+pub async fn product_match(
+    client: &ShopifyClient,
+    field: Option<&str>,
+    keys: &[String],
+    handle: &str,
+) -> Result<ShopMatch, ShopifyError> {
+    let mut out = ShopMatch::default();
+    let Some(field) = field.filter(|_| !keys.is_empty()) else {
+        out.handle_taken_by = product_by(client, ProductKey::Handle(handle)).await?.map(|p| p.id);
+        return Ok(out);
+    };
+    for chunk in keys.chunks(50) {
+        // Two per key: enough to see a key that two variants carry.
+        let first = (chunk.len() * 2).clamp(1, 250);
+        let vars = json!({"keys": super::search::any_of(field, chunk), "first": first, "handle": {"handle": handle}});
+        let data = client.execute(&queries::PRODUCT_MATCH, vars, Priority::Catalog).await?.data;
+        out.handle_taken_by = data["productByIdentifier"]["id"].as_str().map(str::to_owned);
+        for v in data["productVariants"]["nodes"].as_array().into_iter().flatten() {
+            let key = v[field].as_str().unwrap_or_default();
+            if let (Some(variant), Some(product)) = (v["id"].as_str(), v["product"]["id"].as_str()) {
+                if chunk.iter().any(|k| k == key) {
+                    out.variants.push(KeyedVariant {
+                        key: key.into(),
+                        variant: variant.into(),
+                        product: product.into(),
+                    });
+                }
+            }
+        }
+    }
+    Ok(out)
 }
 
 /// A variant's ids and prices, found by SKU.

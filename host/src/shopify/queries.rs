@@ -30,6 +30,9 @@ operation!(ORDER_CREATE, "OrderCreate", "order_create.graphql");
 operation!(BULK_OPERATION_RUN_QUERY, "BulkOperationRunQuery", "bulk_operation_run_query.graphql");
 operation!(BULK_OPERATION, "BulkOperation", "bulk_operation.graphql");
 operation!(WEBHOOK_SUBSCRIPTION_CREATE, "WebhookSubscriptionCreate", "webhook_subscription_create.graphql");
+operation!(WEBHOOK_SUBSCRIPTIONS, "WebhookSubscriptions", "webhook_subscriptions.graphql");
+operation!(WEBHOOK_SUBSCRIPTION_UPDATE, "WebhookSubscriptionUpdate", "webhook_subscription_update.graphql");
+operation!(WEBHOOK_SUBSCRIPTION_DELETE, "WebhookSubscriptionDelete", "webhook_subscription_delete.graphql");
 operation!(ORDERS_SINCE, "OrdersSince", "orders_since.graphql");
 operation!(ORDER_DETAIL, "OrderDetail", "order_detail.graphql");
 operation!(ORDER_LINES, "OrderLines", "order_detail.graphql");
@@ -37,7 +40,8 @@ operation!(VARIANTS_BY_SKU, "VariantsBySku", "variants_by_sku.graphql");
 operation!(ORDER_FOR_FULFILLMENT, "OrderForFulfillment", "order_for_fulfillment.graphql");
 operation!(FULFILLMENT_CREATE, "FulfillmentCreate", "fulfillment_create.graphql");
 operation!(CUSTOMER_SET, "CustomerSet", "customer_set.graphql");
-operation!(PRODUCT_BY_HANDLE, "ProductByHandle", "product_by_handle.graphql");
+operation!(PRODUCT_BY_IDENTIFIER, "ProductByIdentifier", "product_by_identifier.graphql");
+operation!(PRODUCT_MATCH, "ProductMatch", "product_match.graphql");
 operation!(INVENTORY_ACTIVATE, "InventoryActivate", "inventory_activate.graphql");
 operation!(
     INVENTORY_BULK_TOGGLE_ACTIVATION,
@@ -62,6 +66,9 @@ pub const ALL: &[Operation] = &[
     BULK_OPERATION_RUN_QUERY,
     BULK_OPERATION,
     WEBHOOK_SUBSCRIPTION_CREATE,
+    WEBHOOK_SUBSCRIPTIONS,
+    WEBHOOK_SUBSCRIPTION_UPDATE,
+    WEBHOOK_SUBSCRIPTION_DELETE,
     ORDERS_SINCE,
     ORDER_DETAIL,
     ORDER_LINES,
@@ -69,7 +76,8 @@ pub const ALL: &[Operation] = &[
     ORDER_FOR_FULFILLMENT,
     FULFILLMENT_CREATE,
     CUSTOMER_SET,
-    PRODUCT_BY_HANDLE,
+    PRODUCT_BY_IDENTIFIER,
+    PRODUCT_MATCH,
     INVENTORY_ACTIVATE,
     INVENTORY_BULK_TOGGLE_ACTIVATION,
     VARIANT_PRICES_BY_SKU,

@@ -7,7 +7,12 @@ pub fn quoted(value: &str) -> String {
 
 /// A search for any of `skus`: `sku:"A" OR sku:"B"`.
 pub fn any_sku<S: AsRef<str>>(skus: &[S]) -> String {
-    skus.iter().map(|s| format!("sku:{}", quoted(s.as_ref()))).collect::<Vec<_>>().join(" OR ")
+    any_of("sku", skus)
+}
+
+/// A search for any of `values` of `field`: `barcode:"A" OR barcode:"B"`.
+pub fn any_of<S: AsRef<str>>(field: &str, values: &[S]) -> String {
+    values.iter().map(|v| format!("{field}:{}", quoted(v.as_ref()))).collect::<Vec<_>>().join(" OR ")
 }
 
 #[cfg(test)]

@@ -1,7 +1,7 @@
 //! The store contract: what weft keeps durably, as traits a backend implements. Each method
 //! that takes a batch applies it in one transaction, all or nothing. The redb backend
 //! (`store::redb`) implements it for one process; the contract suite
-//! (`host/tests/store_contract.rs`) is what any backend must pass.
+//! (`host/tests/integration/store_contract.rs`) is what any backend must pass.
 
 use super::jobs::{CursorAdvance, DeadLetter, EnqueueOutcome, Job, JobError, NewJob, QueueStatus};
 use super::journal::{Intent, UndoEntry};

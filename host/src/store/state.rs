@@ -15,16 +15,20 @@ pub enum StateTable {
     /// Shop orders: the flow's start (`flow \x1f start`) and each order's line quantities as
     /// first read (`flow \x1f lines \x1f order GID`), which its edits are told against.
     Orders,
+    /// Catalog: the shop's catalog as onboarding read it (which products carry each variant
+    /// key, which handles are taken) and the onboarding report, keyed `flow \x1f ...`.
+    ShopCatalog,
 }
 
 impl StateTable {
     /// Every table.
-    pub const ALL: [StateTable; 5] = [
+    pub const ALL: [StateTable; 6] = [
         StateTable::InventoryLevels,
         StateTable::CatalogHashes,
         StateTable::PriceOverrides,
         StateTable::IdentityConflicts,
         StateTable::Orders,
+        StateTable::ShopCatalog,
     ];
 
     /// The table's name in the database.
@@ -35,19 +39,18 @@ impl StateTable {
             StateTable::PriceOverrides => "state_price_overrides",
             StateTable::IdentityConflicts => "state_identity_conflicts",
             StateTable::Orders => "state_orders",
+            StateTable::ShopCatalog => "state_shop_catalog",
         }
     }
 
-    /// The plugin-kv namespace schema version 1 kept this state under (moved on upgrade; the
-    /// tables added later had none, so nothing is there to move).
-    pub fn legacy_kv_namespace(self) -> &'static str {
+    /// The plugin-kv namespace schema version 1 kept this state under (moved on upgrade); none
+    /// for tables that came later.
+    pub fn legacy_kv_namespace(self) -> Option<&'static str> {
         match self {
-            StateTable::InventoryLevels => "weft:inventory",
-            StateTable::CatalogHashes => "weft:catalog",
-            StateTable::PriceOverrides => "weft:prices",
-            // Added after version 1: nothing to move.
-            StateTable::IdentityConflicts => "weft:identity",
-            StateTable::Orders => "weft:orders",
+            StateTable::InventoryLevels => Some("weft:inventory"),
+            StateTable::CatalogHashes => Some("weft:catalog"),
+            StateTable::PriceOverrides => Some("weft:prices"),
+            StateTable::IdentityConflicts | StateTable::Orders | StateTable::ShopCatalog => None,
         }
     }
 }

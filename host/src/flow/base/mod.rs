@@ -5,6 +5,7 @@
 //! each object's role files fill in. Nothing here imports an object or the engine.
 
 mod context;
+mod currency;
 pub mod dry_run;
 mod errors;
 mod gate;
@@ -17,6 +18,7 @@ mod work;
 mod written;
 
 pub use context::{block_on, ShopifyContext};
+pub use currency::in_shop_currency;
 pub use errors::{request_error, write_error, ToJobError};
 pub use gate::{record_fields, Gate, Journal, Target};
 pub use rest::rest_text;

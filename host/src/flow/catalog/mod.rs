@@ -1,4 +1,5 @@
-//! Products and variants into Shopify with `productSet` by handle: mapped fields
+//! Products and variants into Shopify with `productSet`, matched to what the shop already sells
+//! by their keys before the first write ([`index`], [`place`]): mapped fields
 //! ([`crate::domain::mapping`]) filtered by ownership, variants keyed by the identity key
 //! (duplicates, empty or malformed keys fail the record), variants Shopify has and the ERP did
 //! not send kept unless configured, a content hash of what would be sent so an unchanged product
@@ -8,7 +9,9 @@
 //! Roles: [`write`], [`preview`], [`shadow::compare`], [`revert::revert`]; not read from Shopify
 //! and not reconciled (see `flow::objects`).
 
+pub mod index;
 mod input;
+mod place;
 mod preview;
 pub mod revert;
 mod set;
@@ -23,3 +26,8 @@ pub use write::{handle, write};
 const PRODUCT_LINK: &str = "product";
 /// The id-map object linking a variant key to the ERP product that owns it.
 const KEY_LINK: &str = "variant_key";
+
+/// The Shopify product ERP product `erp_id` is linked to, once a catalog flow wrote it.
+pub fn linked(store: &crate::store::Store, erp_id: &str) -> crate::store::StoreResult<Option<String>> {
+    Ok(store.id_link(PRODUCT_LINK, erp_id)?.and_then(|l| l.shopify))
+}

@@ -4,7 +4,7 @@
 
 use crate::flow::base::{dry_run, write_error, Gate, ShopifyContext, Target};
 use crate::model::PluginError;
-use crate::shopify::products::{product_set_json, ProductRef, StoredProduct};
+use crate::shopify::products::{product_set_json, ProductKey, ProductRef, StoredProduct};
 use crate::store::JournalObject;
 use serde_json::{json, Map, Value as Json};
 
@@ -32,32 +32,37 @@ pub fn intended(input: &Json) -> Map<String, Json> {
     out
 }
 
-/// Set `input` on the product `handle` unless the gate says otherwise. `before` is the product
-/// as read just before (`None`: it did not exist): the fields the write replaces are recorded
-/// from it; a product that did not exist is recorded as created, for a person to decide on.
+/// Set `input` on the product `key` names unless the gate says otherwise. `before` is the
+/// product as read just before (`None`: it is created now): the fields the write replaces are
+/// recorded from it; a product created is recorded as such, for a person to decide on. Undo
+/// entries and intents are keyed by the product's handle (people look it up by that).
 pub async fn set_product(
     ctx: &ShopifyContext<'_>,
-    handle: &str,
+    key: ProductKey<'_>,
     input: Json,
-    linked: Option<&str>,
     before: Option<&StoredProduct>,
 ) -> Result<Set, PluginError> {
+    let (label, id) = match key {
+        ProductKey::Id(id) => (before.map_or(id, |p| p.handle.as_str()), Some(id)),
+        ProductKey::Handle(handle) => (handle, None),
+    };
     match ctx.gate() {
         Gate::DryRun => {
-            dry_run::print(ctx.flow_name, "productSet", &format!("{handle}: {input}"));
+            dry_run::print(ctx.flow_name, "productSet", &format!("{label}: {input}"));
             return Ok(Set::Withheld);
         }
         Gate::Shadow => {
-            ctx.intend(JournalObject::Product, handle, linked, intended(&input));
+            ctx.intend(JournalObject::Product, label, id, intended(&input));
             return Ok(Set::Withheld);
         }
         Gate::Write => {}
     }
     let want = intended(&input);
-    let set = product_set_json(ctx.client, handle, input).await.map_err(|e| write_error(&e, "product"))?;
+    let set = product_set_json(ctx.client, key, input).await.map_err(|e| write_error(&e, "product"))?;
+    let label = if set.handle.is_empty() { label } else { set.handle.as_str() };
     let Some(before) = before.map(|p| &p.fields) else {
         ctx.undo(
-            Target { object: JournalObject::Product, key: handle, id: &set.id, location: None },
+            Target { object: JournalObject::Product, key: label, id: &set.id, location: None },
             "created",
             Json::Null,
             json!(true),
@@ -81,7 +86,7 @@ pub async fn set_product(
                 }
             }
             None => ctx.undo(
-                Target { object: JournalObject::Product, key: handle, id: &set.id, location: None },
+                Target { object: JournalObject::Product, key: label, id: &set.id, location: None },
                 field,
                 old,
                 after.clone(),

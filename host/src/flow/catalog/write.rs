@@ -1,17 +1,21 @@
 //! A product write: waves of products in flight, the identity check against the id map, the
-//! content hash that makes an unchanged product free, one read of what Shopify has, then
-//! `productSet` by handle through the gate, and the links it leaves (product, variant keys,
-//! inventory items).
+//! content hash that makes an unchanged product free, one read of where it goes in the shop
+//! ([`super::place`]: linked, matched by its keys whatever the handle, or new), then `productSet`
+//! through the gate — by id for a product the shop has, by handle for a new one — and the links it
+//! leaves (product, variant keys, inventory items).
 
 use super::input::{keep_unsent, product_write, stock_locations, stock_new_variants, ProductWrite};
+use super::place::{place, Place};
 use super::set::{self, Set};
 use super::{KEY_LINK, PRODUCT_LINK};
 use crate::domain::mapping::Mapping;
 use crate::domain::ownership::Ownership;
-use crate::flow::base::{block_on, identity, limits, request_error, ShopifyContext, Written, ITEM_LINK};
+use crate::flow::base::{
+    block_on, identity, in_shop_currency, limits, request_error, ShopifyContext, Written, ITEM_LINK,
+};
 use crate::model::{KeyedRecord, PluginError, Product, Record};
-use crate::shopify::products::product_by_handle;
-use crate::store::{IdLink, StateTable};
+use crate::shopify::products::{product_by, ProductKey, ProductRef};
+use crate::store::{IdLink, StateTable, StoreResult};
 use futures::StreamExt;
 use serde_json::json;
 use sha2::{Digest, Sha256};
@@ -27,6 +31,12 @@ pub fn write(ctx: &ShopifyContext<'_>, records: &[KeyedRecord]) -> Vec<Result<Wr
                 .collect()
         }
     };
+    // Before the first write: the shop's catalog (onboarding) and its currency (read once).
+    let ready =
+        super::index::ensure(ctx).and_then(|()| block_on(ctx.client.shop()).map(|_| ()).map_err(|e| request_error(&e)));
+    if let Err(e) = ready {
+        return records.iter().map(|_| Err(e.clone())).collect();
+    }
     let ownership = ctx.flow.ownership();
     claimed_together(ctx, records);
     let mut out: Vec<Option<Result<Written, PluginError>>> = vec![None; records.len()];
@@ -116,27 +126,9 @@ async fn write_one(
     let Record::Product(p) = record else {
         return Err(PluginError::invalid("record", "a product flow takes product records"));
     };
-    let handle = handle(p);
-    let linked = ctx.store.id_link(PRODUCT_LINK, &p.external_id).ok().flatten().and_then(|l| l.shopify);
+    let linked = super::linked(ctx.store, &p.external_id).ok().flatten();
     if p.deleted {
-        let Some(linked) = linked.filter(|_| ctx.flow.archive_on_delete) else {
-            return Ok(Written::Skipped(
-                if ctx.flow.archive_on_delete {
-                    "deleted in the ERP; never written to Shopify"
-                } else {
-                    "deleted in the ERP; archive_on_delete is off"
-                }
-                .into(),
-            ));
-        };
-        // productSet upserts by handle: a product weft never linked may exist, so read it always.
-        let stored = product_by_handle(ctx.client, &handle).await.map_err(|e| request_error(&e))?;
-        return Ok(
-            match set::set_product(ctx, &handle, json!({"status": "ARCHIVED"}), Some(&linked), stored.as_ref()).await? {
-                Set::Made(set) => Written::Updated(set.id),
-                Set::Withheld => Written::Shadowed,
-            },
-        );
+        return archive(ctx, linked.as_deref()).await;
     }
     let Some(write) = product_write(ctx.flow_name, ctx.flow, mapping, owners, p)? else {
         let reason = format!("skip_if holds: {}", ctx.flow.skip_if.as_deref().unwrap_or_default());
@@ -158,40 +150,75 @@ async fn write_one(
         }
         identity::check(ctx.store, field, key)?;
     }
-    let hash = hex::encode(&Sha256::digest(format!("{handle}\n{input}").as_bytes())[..16]);
+    let amounts = p.variants.iter().flat_map(|v| v.price.iter().chain(&v.compare_at_price).chain(&v.cost));
+    in_shop_currency(ctx, amounts, "variants.price").await?;
+    let hash = hex::encode(&Sha256::digest(format!("{}\n{input}", handle(p)).as_bytes())[..16]);
     let hash_key = format!("{}\u{1f}{}", ctx.flow_name, p.external_id);
     if let Some(linked) = linked.as_ref().filter(|_| {
         ctx.store.state_get(StateTable::CatalogHashes, &hash_key).ok().flatten().as_deref() == Some(hash.as_bytes())
     }) {
         return Ok(Written::Unchanged(Some(linked.clone())));
     }
-    // One read of what Shopify has (productSet upserts by handle: a product weft never linked
-    // may exist): the variants to keep, the variants this write creates, the values it replaces.
-    let stored = product_by_handle(ctx.client, &handle).await.map_err(|e| request_error(&e))?;
-    let variants = stored.as_ref().map(|p| p.variants.as_slice()).unwrap_or_default();
+    // One read of where it goes: the product it is linked to or the shop sells under its keys
+    // (the variants to keep, the variants this write creates, the values it replaces), or none.
+    let place = place(ctx, p, &keys, linked.as_deref()).await?;
+    let stored = match &place {
+        Place::Existing(stored) => Some(stored),
+        Place::New(_) => None,
+        Place::Skipped(why) => return Ok(Written::Skipped(why.clone())),
+    };
+    let variants = stored.map(|p| p.variants.as_slice()).unwrap_or_default();
     stock_new_variants(&stock_locations(ctx.config), variants, &mut input);
     if ctx.flow.keep_unsent_variants {
-        keep_unsent(ctx, &handle, &keys, variants, &mut input);
+        keep_unsent(ctx, &p.external_id, &keys, variants, &mut input);
     }
-    let set = match set::set_product(ctx, &handle, input, linked.as_deref(), stored.as_ref()).await? {
+    let Some(key) = place.key() else { return Ok(Written::Shadowed) };
+    let set = match set::set_product(ctx, key, input, stored).await? {
         Set::Made(set) => set,
         Set::Withheld => return Ok(Written::Shadowed),
     };
+    link(ctx, p, &keys, &set).map_err(|e| PluginError::Retryable(e.to_string()))?;
+    ctx.store
+        .state_write(StateTable::CatalogHashes, &[(hash_key, Some(hash.into_bytes()))])
+        .map_err(|e| PluginError::Retryable(e.to_string()))?;
+    Ok(if stored.is_none() { Written::Created(set.id) } else { Written::Updated(set.id) })
+}
+
+/// The links a write leaves: the ERP product to its Shopify product, each variant key to the ERP
+/// product that owns it, each SKU to its inventory item.
+pub(super) fn link(ctx: &ShopifyContext<'_>, p: &Product, keys: &[String], set: &ProductRef) -> StoreResult<()> {
     let product_link = IdLink { shopify: Some(set.id.clone()), erp: Some(p.external_id.clone()) };
-    let _ = ctx.store.link_ids_all(PRODUCT_LINK, &[(p.external_id.clone(), product_link)]);
+    ctx.store.link_ids_all(PRODUCT_LINK, &[(p.external_id.clone(), product_link)])?;
     let key_links: Vec<(String, IdLink)> =
         keys.iter().map(|key| (key.clone(), IdLink { shopify: None, erp: Some(p.external_id.clone()) })).collect();
-    let _ = ctx.store.link_ids_all(KEY_LINK, &key_links);
+    ctx.store.link_ids_all(KEY_LINK, &key_links)?;
     let item_links: Vec<(String, IdLink)> = set
         .variants
         .iter()
         .filter(|v| !v.sku.is_empty() && !v.inventory_item_id.is_empty())
         .map(|v| (v.sku.clone(), IdLink { shopify: Some(v.inventory_item_id.clone()), erp: None }))
         .collect();
-    let _ = ctx.store.link_ids_all(ITEM_LINK, &item_links);
-    ctx.store
-        .state_write(StateTable::CatalogHashes, &[(hash_key, Some(hash.into_bytes()))])
-        .map_err(|e| PluginError::Retryable(e.to_string()))?;
-    // Created when Shopify had no product with this handle before (productSet upserts by it).
-    Ok(if stored.is_none() { Written::Created(set.id) } else { Written::Updated(set.id) })
+    ctx.store.link_ids_all(ITEM_LINK, &item_links)
+}
+
+/// An ERP delete: the linked product is archived (`archive_on_delete`); one never written, or
+/// gone from the shop, is left alone.
+async fn archive(ctx: &ShopifyContext<'_>, linked: Option<&str>) -> Result<Written, PluginError> {
+    let Some(linked) = linked.filter(|_| ctx.flow.archive_on_delete) else {
+        return Ok(Written::Skipped(
+            if ctx.flow.archive_on_delete {
+                "deleted in the ERP; never written to Shopify"
+            } else {
+                "deleted in the ERP; archive_on_delete is off"
+            }
+            .into(),
+        ));
+    };
+    let Some(stored) = product_by(ctx.client, ProductKey::Id(linked)).await.map_err(|e| request_error(&e))? else {
+        return Ok(Written::Skipped("deleted in the ERP; the product is gone from the shop too".into()));
+    };
+    Ok(match set::set_product(ctx, ProductKey::Id(linked), json!({"status": "ARCHIVED"}), Some(&stored)).await? {
+        Set::Made(set) => Written::Updated(set.id),
+        Set::Withheld => Written::Shadowed,
+    })
 }

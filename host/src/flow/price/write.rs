@@ -6,8 +6,8 @@
 
 use crate::domain::ownership::Field;
 use crate::flow::base::{
-    block_on, dry_run, identity, limits, request_error, settled, write_error, Gate, ShopifyContext, Slots, Target,
-    Written,
+    block_on, dry_run, identity, in_shop_currency, limits, request_error, settled, write_error, Gate, ShopifyContext,
+    Slots, Target, Written,
 };
 use crate::model::{KeyedRecord, PluginError, Price, PriceScope, Record};
 use crate::shopify::products::{set_prices, variants_by_sku};
@@ -104,6 +104,10 @@ async fn write_async(ctx: &ShopifyContext<'_>, records: &[KeyedRecord]) -> Vec<R
         }
         if !owners.erp_may_write(Field::Price, ctx.flow_name, &sku) {
             out[i] = Some(skipped("price is owned by Shopify".into()));
+            continue;
+        }
+        if let Err(e) = in_shop_currency(ctx, std::iter::once(&p.price).chain(&p.compare_at_price), "price").await {
+            out[i] = Some(Err(e));
             continue;
         }
         todo.push((i, p, sku, is_override));

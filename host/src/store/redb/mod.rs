@@ -141,8 +141,10 @@ impl RedbStore {
             state::create_tables(&tx)?;
             // Version 1 → 2: the host's flow state moves out of plugin kv into its own tables.
             if version == 1 {
-                for table in StateTable::ALL {
-                    let moved = kv::take_namespace(&tx, table.legacy_kv_namespace())?;
+                for (table, namespace) in
+                    StateTable::ALL.into_iter().filter_map(|t| Some((t, t.legacy_kv_namespace()?)))
+                {
+                    let moved = kv::take_namespace(&tx, namespace)?;
                     state::put_all(&tx, table, &moved)?;
                 }
             }

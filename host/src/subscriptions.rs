@@ -1,0 +1,109 @@
+//! `weft serve` keeps the webhook subscriptions its flows consume at `{[server] public_url}
+//! /webhooks/shopify`: at start, then every `[server] webhook_check_every`. Shopify deletes a
+//! subscription after 8 failed deliveries in a row; a subscription re-created after the first
+//! sync is logged as an error and each polling flow of its topic gets a pull at once, so what
+//! was placed meanwhile arrives by polling.
+
+use crate::config::flow::parse_interval;
+use crate::config::Config;
+use crate::flow::objects::{self, ShopifySource};
+use crate::flow::{FlowEngine, Work};
+use crate::shopify::subscriptions::{self, SyncReport};
+use crate::store::NewJob;
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+/// Marks that subscriptions were synced once (next to the flows' last ticks): a topic created
+/// after that was subscribed before and lost.
+const TICK_KEY: &str = "@webhook_subscriptions";
+
+/// Where Shopify delivers to this server, if `[server] public_url` is set.
+pub fn address(config: &Config) -> Option<String> {
+    config.server.public_url.as_ref().map(|u| format!("{}/webhooks/shopify", u.trim_end_matches('/')))
+}
+
+/// Each topic the configured flows consume by webhook, with the flows that poll it too.
+pub fn wanted(config: &Config) -> BTreeMap<&'static str, Vec<String>> {
+    let mut out: BTreeMap<&'static str, Vec<String>> = BTreeMap::new();
+    for (name, flow) in config.flows.iter().filter(|(_, f)| f.from.is_shopify() && f.trigger.webhook) {
+        if let ShopifySource::Webhooks { subscribe, poll, .. } = objects::shopify_source(flow.object) {
+            for topic in subscribe {
+                let polling = out.entry(*topic).or_default();
+                if poll {
+                    polling.push(name.clone());
+                }
+            }
+        }
+    }
+    out
+}
+
+/// Sync once; on topics lost since an earlier sync, enqueue pulls of the flows that poll them.
+pub fn sync(engine: &FlowEngine) -> Result<Option<SyncReport>, String> {
+    let config = engine.config();
+    let (Some(address), Some(client)) = (address(config), engine.shopify_client()) else { return Ok(None) };
+    let wanted = wanted(config);
+    let topics: BTreeSet<&str> = wanted.keys().copied().collect();
+    let report = crate::flow::base::block_on(subscriptions::sync(client, &topics, &address))?;
+    let store = engine.queue().store();
+    let now = engine.queue().clock().now_ms();
+    let synced_before = store.last_tick(TICK_KEY).map_err(|e| e.to_string())?.is_some();
+    if synced_before && !report.created.is_empty() {
+        tracing::error!(topics = ?report.created, "webhook subscriptions were gone (Shopify deletes one after 8 failed deliveries): re-created; polling catches up");
+        let flows: BTreeSet<&String> = report.created.iter().filter_map(|t| wanted.get(t.as_str())).flatten().collect();
+        let jobs: Vec<NewJob> = flows
+            .into_iter()
+            .map(|flow| NewJob {
+                flow: flow.clone(),
+                trigger: "webhooks".into(),
+                key: format!("pull@{now}"),
+                payload: serde_json::to_value(Work::Pull).unwrap_or_default(),
+                webhook_id: None,
+            })
+            .collect();
+        engine.queue().enqueue(jobs).map_err(|e| e.to_string())?;
+    }
+    store.set_last_tick(TICK_KEY, now).map_err(|e| e.to_string())?;
+    tracing::info!(
+        address = %report.address,
+        kept = ?report.kept,
+        created = ?report.created,
+        moved = ?report.moved,
+        removed = ?report.removed,
+        foreign = report.foreign.len(),
+        "webhook subscriptions in line"
+    );
+    Ok(Some(report))
+}
+
+/// Start the keeper thread when `[server] public_url` is set; it stops when `stop` is set.
+pub fn spawn(
+    engine: Arc<FlowEngine>,
+    stop: Arc<AtomicBool>,
+    runtime: tokio::runtime::Handle,
+) -> Result<Option<std::thread::JoinHandle<()>>, String> {
+    if address(engine.config()).is_none() {
+        return Ok(None);
+    }
+    let every = parse_interval(&engine.config().server.webhook_check_every)
+        .map_err(|e| format!("server.webhook_check_every: {e}"))?;
+    let thread = std::thread::Builder::new()
+        .name("weft-webhooks".into())
+        .spawn(move || {
+            let _guard = runtime.enter();
+            let mut next = Instant::now();
+            while !stop.load(Ordering::SeqCst) {
+                if Instant::now() >= next {
+                    if let Err(e) = sync(&engine) {
+                        tracing::error!("webhook subscriptions: {e}");
+                    }
+                    next = Instant::now() + every;
+                }
+                std::thread::sleep(Duration::from_millis(200));
+            }
+        })
+        .map_err(|e| e.to_string())?;
+    Ok(Some(thread))
+}
