@@ -139,12 +139,16 @@ tag = "summer"
 name = "trims and upper-cases SKUs, tags products"
 input = '''[{"Product": {"external_id": "p1", "sku": " tee ", "title": "Tee", "description": null, "vendor": null,
   "product_type": null, "tags": [], "status": "Active", "options": [], "deleted": false, "updated_at": null, "extra": "{}",
+  "collections": [], "media": [], "metafields": [],
   "variants": [{"external_id": "v1", "sku": " straße-1 ", "barcode": null, "option_values": [], "price": null,
-    "compare_at_price": null, "cost": null, "weight_grams": null, "updated_at": null, "extra": "{}"}]}}]'''
+    "compare_at_price": null, "cost": null, "weight_grams": null, "updated_at": null, "extra": "{}",
+    "media": [], "metafields": []}]}}]'''
 expect = '''[{"Ok": [{"Product": {"external_id": "p1", "sku": "TEE", "title": "Tee", "description": null, "vendor": null,
   "product_type": null, "tags": ["summer"], "status": "Active", "options": [], "deleted": false, "updated_at": null, "extra": "{}",
+  "collections": [], "media": [], "metafields": [],
   "variants": [{"external_id": "v1", "sku": "STRASSE-1", "barcode": null, "option_values": [], "price": null,
-    "compare_at_price": null, "cost": null, "weight_grams": null, "updated_at": null, "extra": "{}"}]}}]}]'''
+    "compare_at_price": null, "cost": null, "weight_grams": null, "updated_at": null, "extra": "{}",
+    "media": [], "metafields": []}]}}]}]'''
 "#;
 
 const TEST_CONNECTOR: &str = r#"# `weft plugins test BUILT_DIR --spec weft-test.toml`: runs the connector conformance suite

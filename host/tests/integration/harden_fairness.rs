@@ -58,7 +58,7 @@ fn a_slow_plugin_leaves_a_worker_to_the_flows_that_do_not_use_it() {
     install_relay(&plugins, slow_port);
     // The same component under another id, allowed to reach the fast sink.
     let manifest = format!(
-        "id = \"relay-b\"\nversion = \"0.1.0\"\nkind = \"connector\"\nwit = \"weft:plugin@0.1.0\"\n\
+        "id = \"relay-b\"\nversion = \"0.1.0\"\nkind = \"connector\"\nwit = \"weft:plugin@0.2.0\"\n\
          [capabilities]\nconfig = [\"sink_url\", \"count\", \"fail\"]\nsecrets = [\"token\"]\noutbound_hosts = [\"127.0.0.1:{}\"]\n",
         fast.port
     );

@@ -111,7 +111,11 @@ fn shadow_into_the_erp_pushes_nothing_and_diff_fetches_from_the_connector() {
     let s = Setup::new(&feed(&[]), "live");
     s.sim.place_order(Some("a@example.com"), &[("SKU-0-0".into(), 1)]).unwrap();
     s.sim.place_order(Some("b@example.com"), &[("SKU-1-0".into(), 2)]).unwrap();
-    s.add_flow("orders", "from = \"shopify\"\nto = \"erp\"\nobject = \"order\"\nmode = \"shadow\"");
+    // The orders were placed before the flow first looks: `since` takes them in.
+    s.add_flow(
+        "orders",
+        "from = \"shopify\"\nto = \"erp\"\nobject = \"order\"\nmode = \"shadow\"\nsince = \"2020-01-01\"",
+    );
     let out = s.weft(&["run", "orders", "--once"]);
     assert!(out.ok && out.stdout.contains("outcomes shadowed 2, pulled 1;"), "{out}");
     let outbox = s.data().join("feed/out");
