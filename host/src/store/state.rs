@@ -18,17 +18,21 @@ pub enum StateTable {
     /// Catalog: the shop's catalog as onboarding read it (which products carry each variant
     /// key, which handles are taken) and the onboarding report, keyed `flow \x1f ...`.
     ShopCatalog,
+    /// Writes waiting for a person: idempotency key → the job dead-lettered `needs_person` for it
+    /// (`id \x1f key`); see `flow::engine::parked`.
+    Parked,
 }
 
 impl StateTable {
     /// Every table.
-    pub const ALL: [StateTable; 6] = [
+    pub const ALL: [StateTable; 7] = [
         StateTable::InventoryLevels,
         StateTable::CatalogHashes,
         StateTable::PriceOverrides,
         StateTable::IdentityConflicts,
         StateTable::Orders,
         StateTable::ShopCatalog,
+        StateTable::Parked,
     ];
 
     /// The table's name in the database.
@@ -40,6 +44,7 @@ impl StateTable {
             StateTable::IdentityConflicts => "state_identity_conflicts",
             StateTable::Orders => "state_orders",
             StateTable::ShopCatalog => "state_shop_catalog",
+            StateTable::Parked => "state_parked",
         }
     }
 
@@ -50,7 +55,7 @@ impl StateTable {
             StateTable::InventoryLevels => Some("weft:inventory"),
             StateTable::CatalogHashes => Some("weft:catalog"),
             StateTable::PriceOverrides => Some("weft:prices"),
-            StateTable::IdentityConflicts | StateTable::Orders | StateTable::ShopCatalog => None,
+            StateTable::IdentityConflicts | StateTable::Orders | StateTable::ShopCatalog | StateTable::Parked => None,
         }
     }
 }

@@ -52,6 +52,8 @@ mod orders_amounts;
 mod orders_external;
 mod orders_history;
 mod orders_tryton;
+mod orders_tryton_changes;
+mod orders_tryton_money;
 mod plugin_cli;
 mod plugin_sandbox;
 mod polyglot_bench;

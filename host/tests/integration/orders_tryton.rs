@@ -22,14 +22,15 @@ const ORDER_CLOSE: Operation = Operation {
     document: "mutation OrderClose($input: OrderCloseInput!) { orderClose(input: $input) { order { id } userErrors { field message } } }",
     file: "inline",
 };
-const ORDER_CANCEL: Operation = Operation {
+/// Cancel an order (reason CUSTOMER, no restock).
+pub const ORDER_CANCEL: Operation = Operation {
     name: "OrderCancel",
     document: "mutation OrderCancel($id: ID!) { orderCancel(orderId: $id, reason: CUSTOMER, restock: false) { orderCancelUserErrors { field message } } }",
     file: "inline",
 };
 
 /// POST a webhook signed like Shopify signs it.
-fn late_webhook(addr: &str, topic: &str, body: &str) -> (u16, String) {
+pub fn late_webhook(addr: &str, topic: &str, body: &str) -> (u16, String) {
     use base64::Engine;
     use hmac::Mac;
     let mut mac =
@@ -52,7 +53,8 @@ fn delivered(shop: &Shop, outcome: &str) -> usize {
     shop.sim.deliveries().iter().filter(|d| d.topic.starts_with("orders/") && d.outcome == outcome).count()
 }
 
-fn sales(t: &Tryton, name: &str) -> Vec<Value> {
+/// The sales with reference `name` (state, party, shipments).
+pub fn sales(t: &Tryton, name: &str) -> Vec<Value> {
     let found = t.model(
         "sale.sale",
         "search_read",
@@ -67,7 +69,8 @@ fn sales(t: &Tryton, name: &str) -> Vec<Value> {
     found.as_array().cloned().unwrap_or_default()
 }
 
-fn config(dir: &std::path::Path, addr: &str, shop: &Shop, t: &Tryton) -> String {
+/// A config with the Tryton connection, a flow of shop orders and one of shipments back.
+pub fn config(dir: &std::path::Path, addr: &str, shop: &Shop, t: &Tryton) -> String {
     let warehouses: Vec<String> = t.warehouses.iter().map(i64::to_string).collect();
     format!(
         "{}[connections.erp]\nplugin = \"tryton\"\nallow_hosts = [{:?}]\n\
@@ -85,6 +88,19 @@ fn config(dir: &std::path::Path, addr: &str, shop: &Shop, t: &Tryton) -> String 
     )
 }
 
+/// Install the Tryton connector into `dir`, write [`config`] and start `weft serve`; returns it
+/// and its address.
+pub fn serve(dir: &std::path::Path, shop: &Shop, t: &Tryton) -> (Running, String) {
+    common::install_as_built(&dir.join("plugins"), "tryton");
+    let addr = format!("127.0.0.1:{}", free_port());
+    let config_path = dir.join("weft.toml");
+    std::fs::write(&config_path, config(dir, &addr, shop, t)).unwrap();
+    let mut env = shop_env(shop);
+    env.push(("WEFT_TRYTON_PASSWORD", t.password.clone()));
+    let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    (Running(Some(Serve::start(&config_path, &addr, &env, &dir.join("serve.log")))), addr)
+}
+
 #[test]
 fn a_shop_order_becomes_one_tryton_sale_and_its_shipment_a_fulfillment() {
     let Some(t) = env_or_skip("a_shop_order_becomes_one_tryton_sale_and_its_shipment_a_fulfillment") else { return };
@@ -93,14 +109,7 @@ fn a_shop_order_becomes_one_tryton_sale_and_its_shipment_a_fulfillment() {
         "products": [{"title": "Pen", "variants": [{"sku": "TT-PEN", "price": "2.50", "inventory": {"Main": 1000}}]}]}));
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path();
-    common::install_as_built(&dir.join("plugins"), "tryton");
-    let addr = format!("127.0.0.1:{}", free_port());
-    let config_path = dir.join("weft.toml");
-    std::fs::write(&config_path, config(dir, &addr, &shop, &t)).unwrap();
-    let mut env = shop_env(&shop);
-    env.push(("WEFT_TRYTON_PASSWORD", t.password.clone()));
-    let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
-    let serve = Running(Some(Serve::start(&config_path, &addr, &env, &dir.join("serve.log"))));
+    let (serve, addr) = serve(dir, &shop, &t);
     shop.subscribe(&addr, &["ORDERS_CREATE", "ORDERS_UPDATED", "ORDERS_PAID", "ORDERS_CANCELLED"]);
 
     // Order A: its orders/create and orders/paid are lost, so closing it (orders/updated)

@@ -10,6 +10,7 @@
 
 mod claims;
 mod destination;
+mod parked;
 mod probe;
 mod pull;
 mod push;

@@ -4,12 +4,13 @@
 
 use super::claims::Claims;
 use super::destination::Destination;
+use super::parked;
 use super::transform::Carried;
 use super::{truncated, FlowEngine, Item};
 use crate::config::FlowConfig;
 use crate::flow::base::{idempotency_key, ToJobError, Written};
 use crate::model::{KeyedRecord, Record};
-use crate::store::{ConfirmedWrite, IdLink, Job, JobError, LedgerEntry, Outcome, RunRecord};
+use crate::store::{ConfirmedWrite, ErrorClass, IdLink, Job, JobError, LedgerEntry, Outcome, RunRecord};
 use std::collections::{BTreeMap, BTreeSet};
 
 /// What happened to one record of a job.
@@ -94,7 +95,7 @@ impl FlowEngine {
         {
             slot.nothing = Some("the flow's transforms filtered it out".into());
         }
-        let plugin = self.push(flow_name, flow, items, &mut slots, run);
+        let plugin = self.push(flow_name, flow, jobs, items, &mut slots, run);
         // Writes the destination accepted (a ledger hit never reached it).
         let successes = slots.iter().filter(|s| s.failure.is_none() && s.done.iter().any(|d| d.reached)).count();
         let failures: Vec<&JobError> = slots.iter().filter_map(|s| s.failure.as_ref()).collect();
@@ -125,12 +126,13 @@ impl FlowEngine {
             .collect()
     }
 
-    /// Write the items the ledger does not know yet and confirm what was written; returns the
-    /// label of the writer.
+    /// Write the items the ledger does not know yet and no person is asked about (see
+    /// [`parked`]) and confirm what was written; returns the label of the writer.
     fn push(
         &self,
         flow_name: &str,
         flow: &FlowConfig,
+        jobs: &[Job],
         items: Vec<Item>,
         slots: &mut [Slot],
         run: u64,
@@ -149,7 +151,20 @@ impl FlowEngine {
                         reached: false,
                     });
                 }
-                Ok(None) => to_write.push((item.job, KeyedRecord { key, record: item.record })),
+                Ok(None) => match parked::waiting(store, &key) {
+                    Ok(Some(dead)) => {
+                        let request = self.payload(&item.record);
+                        let why = format!("waits for a person: the same write is dead-lettered (job {dead})");
+                        slots[item.job].done.push(Done {
+                            key,
+                            written: Written::Skipped(why),
+                            request,
+                            reached: false,
+                        });
+                    }
+                    Ok(None) => to_write.push((item.job, KeyedRecord { key, record: item.record })),
+                    Err(e) => slots[item.job].failure = Some(JobError::store(e)),
+                },
                 Err(e) => slots[item.job].failure = Some(JobError::store(e)),
             }
         }
@@ -195,7 +210,12 @@ impl FlowEngine {
             let written_here = match outcome {
                 Ok(w) => w,
                 Err(e) => {
-                    slots[job].failure = Some(e.job_error());
+                    let error = e.job_error();
+                    let parked = match error.class {
+                        ErrorClass::NeedsPerson => parked::park(store, &keyed.key, &jobs[job]).map_err(JobError::store),
+                        _ => Ok(()),
+                    };
+                    slots[job].failure = Some(parked.err().unwrap_or(error));
                     continue;
                 }
             };

@@ -1,0 +1,26 @@
+//! Writes waiting for a person: a write the destination refused `needs_person` is not tried
+//! again while the dead letter of its job is kept — every later read of the same record (a
+//! webhook delivered twice, the next poll) would otherwise add another dead letter for the one
+//! thing a person has to do. Retried, the dead letter's job is no longer dead and the write is
+//! tried again; discarded, the person has dealt with it. State table `Parked`: idempotency key →
+//! `job id \x1f job key`.
+
+use crate::store::{Job, StateTable, Store, StoreResult};
+
+const SEP: char = '\u{1f}';
+
+/// The id of the kept dead letter the write `key` waits on, if any.
+pub fn waiting(store: &Store, key: &str) -> StoreResult<Option<u64>> {
+    let Some(value) = store.state_get(StateTable::Parked, key)? else { return Ok(None) };
+    let text = String::from_utf8_lossy(&value);
+    let Some((id, job_key)) = text.split_once(SEP) else { return Ok(None) };
+    let Ok(id) = id.parse::<u64>() else { return Ok(None) };
+    let (_, dead) = store.jobs_by_key(job_key, 1000)?;
+    Ok(dead.iter().any(|d| d.job.id == id).then_some(id))
+}
+
+/// Park the write `key`: `job` is dead-lettered for it.
+pub fn park(store: &Store, key: &str, job: &Job) -> StoreResult<()> {
+    let value = format!("{}{SEP}{}", job.id, job.key);
+    store.state_write(StateTable::Parked, &[(key.to_owned(), Some(value.into_bytes()))])
+}
