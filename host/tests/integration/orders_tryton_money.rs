@@ -3,7 +3,9 @@
 //! an automatic line discount and a discount code, paid in EUR in a USD shop, becomes a Tryton sale
 //! in EUR with both addresses, its lines at their discounted prices with their taxes, a line per
 //! shipping line with its tax, and Tryton's own untaxed, tax and total amounts equal to Shopify's
-//! to the cent — without the rounding line the connector adds when they would differ.
+//! to the cent — without the rounding line the connector adds when they would differ. An order
+//! of 120 lines (read from Shopify in pages, sent to Tryton in one large request) becomes one
+//! sale of 120 lines.
 
 use crate::connector_support;
 use crate::orders_support;
@@ -130,5 +132,43 @@ fn a_eur_order_with_addresses_shipping_taxes_and_discounts_is_the_same_sale_in_t
         lines.iter().filter(|l| l["note"].as_str().is_some_and(|n| n.starts_with("shopify line "))).collect();
     assert_eq!(products.len(), 2, "two product lines: {lines:#?}");
     assert_eq!(dead(&addr, "orders"), vec![], "nothing dead-lettered");
+    serve.kill();
+}
+
+#[test]
+fn an_order_of_120_lines_becomes_one_sale_of_120_lines() {
+    let Some(t) = env_or_skip("an_order_of_120_lines_becomes_one_sale_of_120_lines") else { return };
+    let skus = ["TT-PEN", "TT-HOODIE-M", "TT-CAP-RED", "TT-BAG", "TT-BOOK", "TT-HOODIE-L"];
+    let first = unique_number();
+    let products: Vec<Value> = skus
+        .iter()
+        .map(|sku| json!({"title": sku, "variants": [{"sku": sku, "price": "1.50", "inventory": {"Main": 100000}}]}))
+        .collect();
+    let shop = Shop::start(json!({"locations": [{"name": "Main"}], "first_order_number": first, "products": products}));
+    let tmp = tempfile::tempdir().unwrap();
+    let (serve, addr) = serve(tmp.path(), &shop, &t);
+    shop.subscribe(&addr, &["ORDERS_CREATE"]);
+    // One line per (SKU, quantity): a marketplace-style order of 120 lines.
+    let lines: Vec<Value> =
+        (0..120).map(|i| json!({"sku": skus[i % skus.len()], "quantity": 1 + i / skus.len()})).collect();
+    let checkout: Checkout =
+        serde_json::from_value(json!({"email": format!("big-{first}@example.com"), "lines": lines}))
+            .expect("a checkout");
+    let id = {
+        let _inside = shop.runtime.enter();
+        shop.sim.place_checkout(&checkout).expect("the checkout")
+    };
+    let name = format!("#{first}");
+    wait_for(Duration::from_secs(180), "the sale in Tryton (or a dead letter)", || {
+        !sales(&t, &name).is_empty() || !dead(&addr, "orders").is_empty()
+    });
+    assert_eq!(dead(&addr, "orders"), vec![], "nothing dead-lettered");
+    let (sale, lines) = sale(&t, &sales(&t, &name)[0]["id"]);
+    let products = lines.iter().filter(|l| l["note"].as_str().is_some_and(|n| n.starts_with("shopify line "))).count();
+    assert_eq!(products, 120, "every line of the order is a line of the sale");
+    let units: rust_decimal::Decimal = lines.iter().map(|l| decimal(&json!(l["quantity"].to_string()))).sum();
+    assert_eq!(units, rust_decimal::Decimal::from((0..120).map(|i| 1 + i / skus.len() as i64).sum::<i64>()));
+    let totals = shop.graphql(&ORDER_TOTALS, json!({"id": format!("gid://shopify/Order/{id}")}))["order"].clone();
+    assert_eq!(decimal(&sale["total_amount"]), decimal(&totals["totalPriceSet"]["presentmentMoney"]["amount"]));
     serve.kill();
 }

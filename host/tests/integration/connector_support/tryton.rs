@@ -117,7 +117,9 @@ impl Tryton {
         let text = String::from_utf8_lossy(&raw);
         let (head, body) = text.split_once("\r\n\r\n").expect("HTTP response");
         assert!(head.starts_with("HTTP/1.1 200") || head.starts_with("HTTP/1.0 200"), "{method}: {head}");
-        let v: Value = serde_json::from_str(body).expect("JSON body");
+        let chunked = head.lines().any(|l| l.eq_ignore_ascii_case("transfer-encoding: chunked"));
+        let body = if chunked { dechunk(body) } else { body.to_owned() };
+        let v: Value = serde_json::from_str(&body).expect("JSON body");
         assert!(v.get("error").is_none_or(Value::is_null), "{method}: {}", v["error"]);
         v["result"].clone()
     }
@@ -136,6 +138,20 @@ fn base64_encode(bytes: &[u8]) -> String {
                 out.push('=');
             }
         }
+    }
+    out
+}
+
+/// A `Transfer-Encoding: chunked` body, joined (a large answer comes in chunks).
+fn dechunk(mut rest: &str) -> String {
+    let mut out = String::new();
+    while let Some((size, after)) = rest.split_once("\r\n") {
+        let Ok(n) = usize::from_str_radix(size.trim(), 16) else { break };
+        if n == 0 || after.len() < n {
+            break;
+        }
+        out.push_str(&after[..n]);
+        rest = after[n..].trim_start_matches("\r\n");
     }
     out
 }
