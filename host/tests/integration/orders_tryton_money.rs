@@ -132,6 +132,27 @@ fn a_eur_order_with_addresses_shipping_taxes_and_discounts_is_the_same_sale_in_t
         lines.iter().filter(|l| l["note"].as_str().is_some_and(|n| n.starts_with("shopify line "))).collect();
     assert_eq!(products.len(), 2, "two product lines: {lines:#?}");
     assert_eq!(dead(&addr, "orders"), vec![], "nothing dead-lettered");
+
+    // Daily reconciliation: the order matches to the cent (in the currency the sale is in); after
+    // a silent change of its shipping in Shopify, it is listed with what differs.
+    let drift = || -> Vec<Value> {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_weft"))
+            .arg("--config")
+            .arg(tmp.path().join("weft.toml"))
+            .args(["reconcile", "--flow", "orders", "--json"])
+            .output()
+            .expect("weft reconcile");
+        let report: Value = serde_json::from_slice(&out.stdout)
+            .unwrap_or_else(|e| panic!("reconcile --json: {e}: {}", String::from_utf8_lossy(&out.stderr)));
+        let drift = report["flows"][0]["order_drift"].as_array().cloned().unwrap_or_default();
+        drift.into_iter().filter(|d| d["order"] == name.as_str()).collect()
+    };
+    assert_eq!(drift(), Vec::<Value>::new(), "no drift for the order");
+    let alteration = serde_json::from_value(json!({"shipping_lines": [{"index": 0, "price": "6.90"}]})).unwrap();
+    shop.sim.alter_order(id, &alteration).expect("alter the order");
+    let after = drift();
+    assert_eq!(after.len(), 1, "the altered order is listed: {after:#?}");
+    assert!(after[0]["fields"].to_string().contains("shipping"), "with its shipping: {after:#?}");
     serve.kill();
 }
 
