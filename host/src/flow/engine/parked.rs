@@ -24,3 +24,39 @@ pub fn park(store: &Store, key: &str, job: &Job) -> StoreResult<()> {
     let value = format!("{}{SEP}{}", job.id, job.key);
     store.state_write(StateTable::Parked, &[(key.to_owned(), Some(value.into_bytes()))])
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::{ErrorClass, JobError, NewJob};
+
+    fn dead_job(store: &Store, key: &str) -> Job {
+        let new = NewJob {
+            flow: "orders".into(),
+            trigger: "webhook".into(),
+            key: key.into(),
+            payload: serde_json::json!({}),
+            webhook_id: None,
+        };
+        store.enqueue(&[new], 0, None).unwrap();
+        let job = store.lease(Some("orders"), 0, 60_000, 1).unwrap().remove(0);
+        store.dead_letter(&job, JobError::new(ErrorClass::NeedsPerson, "edited after shipment"), 1).unwrap();
+        job
+    }
+
+    #[test]
+    fn a_parked_write_waits_while_its_dead_letter_is_kept_and_goes_again_once_retried() {
+        let store = Store::in_memory().unwrap();
+        let job = dead_job(&store, "gid://shopify/Order/7");
+        park(&store, "write-1", &job).unwrap();
+        assert_eq!(waiting(&store, "write-1").unwrap(), Some(job.id), "the dead letter is kept");
+        assert_eq!(waiting(&store, "write-2").unwrap(), None, "another write is not parked");
+        assert!(store.discard_dead(job.id, "done by hand").unwrap());
+        assert_eq!(waiting(&store, "write-1").unwrap(), Some(job.id), "discarded: a person dealt with it");
+
+        let other = dead_job(&store, "gid://shopify/Order/70");
+        park(&store, "write-3", &other).unwrap();
+        assert_eq!(store.retry_dead(Some(other.id), None, 2).unwrap(), 1);
+        assert_eq!(waiting(&store, "write-3").unwrap(), None, "retried by a person: the write goes again");
+    }
+}
