@@ -18,6 +18,7 @@ mod scaffold;
 mod shadow;
 mod shopify;
 mod store;
+mod webhooks;
 
 use crate::config::Config;
 use clap::{Parser, Subcommand};
@@ -86,6 +87,9 @@ pub enum Command {
     /// The shop as weft sees it: its locations.
     #[command(subcommand)]
     Shopify(shopify::ShopifyCommand),
+    /// The shop's webhook subscriptions against what the flows consume; `sync` brings them in line.
+    #[command(subcommand)]
+    Webhooks(webhooks::WebhooksCommand),
     /// The store: sizes per table, and pruning by `[retention]` now.
     #[command(subcommand)]
     Store(store::StoreCommand),
@@ -127,6 +131,7 @@ pub fn run(cli: Cli) -> Result<ExitCode, String> {
         Command::Store(cmd) => store::run(cmd, &config),
         Command::Onboard(args) => onboard::run(args, config),
         Command::Shopify(cmd) => shopify::run(cmd, &config),
+        Command::Webhooks(cmd) => webhooks::run(cmd, &config),
         Command::Config(_) | Command::Init(_) => Err("weft: internal dispatch error".into()),
     }
 }

@@ -22,11 +22,8 @@ pub enum ShopifyCommand {
 /// Run a `shopify` command.
 pub fn run(cmd: ShopifyCommand, config: &Config) -> Result<ExitCode, String> {
     let ShopifyCommand::Locations { json } = cmd;
-    let shop = config.shopify.as_ref().ok_or("the config has no [shopify] section")?;
-    let token = shop.access_token.load().map_err(|e| format!("shopify.access_token: {e}"))?;
-    let client = ShopifyClient::new(ClientConfig::new(&shop.endpoint_url(), &shop.api_version, token))
-        .map_err(|e| e.to_string())?;
-    let found = block_on(locations(&client)).map_err(|e| format!("{}: {e}", shop.shop))?;
+    let (client, shop) = client(config)?;
+    let found = block_on(locations(&client)).map_err(|e| format!("{shop}: {e}"))?;
     if json {
         println!("{}", serde_json::to_string_pretty(&found).map_err(|e| e.to_string())?);
         return Ok(ExitCode::SUCCESS);
@@ -40,4 +37,13 @@ pub fn run(cmd: ShopifyCommand, config: &Config) -> Result<ExitCode, String> {
         found.first().map(|l| l.id.as_str()).unwrap_or("gid://shopify/Location/1")
     );
     Ok(ExitCode::SUCCESS)
+}
+
+/// A client of the configured shop, and the shop's name (for messages).
+pub(super) fn client(config: &Config) -> Result<(ShopifyClient, String), String> {
+    let shop = config.shopify.as_ref().ok_or("the config has no [shopify] section")?;
+    let token = shop.access_token.load().map_err(|e| format!("shopify.access_token: {e}"))?;
+    let client = ShopifyClient::new(ClientConfig::new(&shop.endpoint_url(), &shop.api_version, token))
+        .map_err(|e| e.to_string())?;
+    Ok((client, shop.shop.clone()))
 }

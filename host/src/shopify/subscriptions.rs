@@ -34,7 +34,8 @@ pub struct Subscription {
 }
 
 impl Subscription {
-    fn ours(&self) -> bool {
+    /// Whether weft made it (its name begins with [`PREFIX`]).
+    pub fn ours(&self) -> bool {
         self.name.as_deref().is_some_and(|n| n.starts_with(PREFIX))
     }
 }

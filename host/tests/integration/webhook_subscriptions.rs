@@ -2,7 +2,8 @@
 //! starting against a shop with none subscribes exactly the order topics; a restart creates none
 //! twice; a subscription of another name survives; orders then arrive by webhook; subscriptions
 //! Shopify deleted are re-created at the next check and the orders placed meanwhile arrive by
-//! polling. The real binary, the file-feed connector and the simulator.
+//! polling. `weft webhooks list|sync` shows and does the same from the command line. The real
+//! binary, the file-feed connector and the simulator.
 
 use crate::common;
 use crate::shopify_common;
@@ -129,4 +130,77 @@ fn serve_keeps_the_subscriptions_its_flows_consume() {
     let text = std::fs::read_to_string(&log).unwrap();
     assert!(text.contains("re-created; polling catches up"), "{text}");
     assert!(serve.terminate().success());
+}
+
+/// `weft webhooks list` says what a sync would do to each subscription (kept, moved, removed,
+/// foreign, missing); `weft webhooks sync` does it, once.
+#[test]
+fn the_cli_lists_and_syncs_them() {
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let sim = rt.block_on(shopify_common::start(shopify_common::seed(1, 1)));
+    let _inside = rt.enter();
+    let addr = format!("127.0.0.1:{}", free_port());
+    let address = format!("http://{addr}/webhooks/shopify");
+    let subscribe = |topic: &str, uri: &str, name: &str| {
+        control(&sim, "POST", "/_sim/webhooks/subscriptions", json!({"topic": topic, "uri": uri, "name": name}));
+    };
+    subscribe("PRODUCTS_UPDATE", FOREIGN, "erp-bridge");
+    subscribe("PRODUCTS_DELETE", &address, "weft-products-delete");
+    subscribe("ORDERS_CREATE", "http://127.0.0.1:9/old-address", "weft-orders-create");
+    let scenario = Scenario::builder(&sim)
+        .server(&format!("listen = \"{addr}\"\npublic_url = \"http://{addr}/\""))
+        .webhook_secret_env(SECRET_ENV)
+        .build("[flows.orders]\nfrom = \"shopify\"\nto = \"erp\"\nobject = \"order\"\ntrigger = { every = \"1h\", webhook = true }\n");
+    let json_of = |args: &[&str]| -> Value {
+        let (ok, out, err) = scenario.weft(args);
+        assert!(ok, "weft {args:?}: {out}{err}");
+        serde_json::from_str(&out).unwrap_or_else(|e| panic!("{e}: {out}"))
+    };
+    let states = |list: &Value| -> BTreeSet<(String, String)> {
+        list["subscriptions"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|l| (l["topic"].as_str().unwrap().to_owned(), l["state"].as_str().unwrap().to_owned()))
+            .collect()
+    };
+
+    let list = json_of(&["webhooks", "list", "--json"]);
+    assert_eq!(list["address"], json!(address));
+    let mut expected: BTreeSet<(String, String)> = order_topics()
+        .into_iter()
+        .filter(|t| *t != "ORDERS_CREATE")
+        .map(|t| (t.to_owned(), "missing".to_owned()))
+        .collect();
+    for (topic, state) in [("ORDERS_CREATE", "moved"), ("PRODUCTS_DELETE", "removed"), ("PRODUCTS_UPDATE", "foreign")] {
+        expected.insert((topic.to_owned(), state.to_owned()));
+    }
+    assert_eq!(states(&list), expected, "{list:#}");
+
+    let report = json_of(&["webhooks", "sync", "--json"]);
+    let created: BTreeSet<&str> = report["created"].as_array().unwrap().iter().filter_map(Value::as_str).collect();
+    assert_eq!(created, order_topics().into_iter().filter(|t| *t != "ORDERS_CREATE").collect());
+    assert_eq!(
+        (report["moved"].clone(), report["removed"].clone()),
+        (json!(["ORDERS_CREATE"]), json!(["PRODUCTS_DELETE"]))
+    );
+    assert_eq!(report["foreign"].as_array().map(Vec::len), Some(1));
+
+    let mut in_line: BTreeSet<(String, String)> =
+        order_topics().into_iter().map(|t| (t.to_owned(), "kept".to_owned())).collect();
+    in_line.insert(("PRODUCTS_UPDATE".into(), "foreign".into()));
+    assert_eq!(states(&json_of(&["webhooks", "list", "--json"])), in_line);
+    let again = json_of(&["webhooks", "sync", "--json"]);
+    assert_eq!(
+        (again["created"].clone(), again["moved"].clone(), again["removed"].clone()),
+        (json!([]), json!([]), json!([]))
+    );
+    assert_eq!(subscriptions(&sim).len(), order_topics().len() + 1, "{:#?}", subscriptions(&sim));
+
+    // Without a public_url, sync refuses and says why; list still shows the shop's.
+    let bare = Scenario::builder(&sim).build("[flows.orders]\nfrom = \"shopify\"\nto = \"erp\"\nobject = \"order\"\ntrigger = { every = \"1h\", webhook = true }\n");
+    let (ok, _, err) = bare.weft(&["webhooks", "sync"]);
+    assert!(!ok && err.contains("public_url is not set"), "{err}");
+    let (ok, out, _) = bare.weft(&["webhooks", "list"]);
+    assert!(ok && out.contains("public_url is not set") && out.contains("ORDERS_CREATE"), "{out}");
 }
