@@ -19,9 +19,6 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-/// How long a worker holds a job before another may take it (a crashed process's leases are
-/// released at the next start anyway, since redb admits one process at a time).
-const LEASE_MS: u64 = 10 * 60 * 1000;
 /// Jobs leased per worker round (Shopify takes up to 250 quantities per mutation).
 const LEASE_BATCH: usize = 250;
 /// Idle wait between polls.
@@ -36,7 +33,8 @@ pub struct Service {
 impl Service {
     /// Open the store, load plugins and build the flow engine.
     pub fn open(config: Config) -> Result<Service, String> {
-        let store = Store::open(&config.store.path).map_err(|e| e.to_string())?;
+        let store = Store::connect(&config.store.location(&config.server.listen)?).map_err(|e| e.to_string())?;
+        tracing::info!(store = store.location(), "store open");
         let released = store.recover_orphaned_leases(SystemClock.now_ms()).map_err(|e| e.to_string())?;
         if released > 0 {
             tracing::warn!(released, "released jobs leased by a previous process that did not finish them");
@@ -59,21 +57,21 @@ impl Service {
     pub fn run(self) -> Result<(), String> {
         let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().map_err(|e| e.to_string())?;
         let stop = Arc::new(AtomicBool::new(false));
-        let mut threads = Vec::new();
+        let mut threads = vec![renewer(self.engine.queue().clone(), self.config.store.lease_ms(), stop.clone())?];
         for i in 0..self.config.server.workers.max(1) {
-            let (engine, stop) = (self.engine.clone(), stop.clone());
+            let (engine, stop, lease_ms) = (self.engine.clone(), stop.clone(), self.config.store.lease_ms());
             let handle = runtime.handle().clone();
             threads.push(
                 std::thread::Builder::new()
                     .name(format!("weft-worker-{i}"))
                     .spawn(move || {
                         let _guard = handle.enter();
-                        work(&engine, &stop)
+                        work(&engine, &stop, lease_ms)
                     })
                     .map_err(|e| e.to_string())?,
             );
         }
-        let mut scheduler = Scheduler::new(self.engine.queue().clone(), &self.config.flows);
+        let scheduler = Scheduler::new(self.engine.queue().clone(), &self.config.flows);
         let sched_stop = stop.clone();
         threads.push(
             std::thread::Builder::new()
@@ -153,10 +151,31 @@ impl Service {
     }
 }
 
+/// Renew this host's leases every third of a lease until told to stop: a live host keeps its
+/// jobs however long a batch takes; a dead one's are taken over when their lease ends.
+fn renewer(queue: Queue, lease_ms: u64, stop: Arc<AtomicBool>) -> Result<std::thread::JoinHandle<()>, String> {
+    std::thread::Builder::new()
+        .name("weft-leases".into())
+        .spawn(move || {
+            let every = Duration::from_millis(lease_ms / 3);
+            let mut last = Instant::now();
+            while !stop.load(Ordering::SeqCst) {
+                if last.elapsed() >= every {
+                    last = Instant::now();
+                    if let Err(e) = queue.store().renew_leases(queue.clock().now_ms(), lease_ms) {
+                        tracing::error!("leases not renewed: {e}");
+                    }
+                }
+                std::thread::sleep(Duration::from_millis(100));
+            }
+        })
+        .map_err(|e| e.to_string())
+}
+
 /// One worker: lease jobs, run them per flow, until told to stop (finishing the current batch).
-fn work(engine: &FlowEngine, stop: &AtomicBool) {
+fn work(engine: &FlowEngine, stop: &AtomicBool, lease_ms: u64) {
     while !stop.load(Ordering::SeqCst) {
-        let jobs = match engine.queue().lease(None, LEASE_MS, LEASE_BATCH) {
+        let jobs = match engine.queue().lease(None, lease_ms, LEASE_BATCH) {
             Ok(jobs) => jobs,
             Err(e) => {
                 tracing::error!("lease failed: {e}");

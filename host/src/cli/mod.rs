@@ -98,6 +98,14 @@ pub fn run(cli: Cli) -> Result<ExitCode, String> {
     }
 }
 
+/// Open the configured store for a command (with PostgreSQL, the command is one more host of
+/// the cluster while it runs).
+fn open_store(config: &Config) -> Result<crate::store::Store, crate::store::StoreError> {
+    let label = format!("weft cli (pid {})", std::process::id());
+    let location = config.store.location(&label).map_err(crate::store::StoreError::Other)?;
+    crate::store::Store::connect(&location)
+}
+
 fn load_config(path: Option<&Path>) -> Result<Config, String> {
     match path {
         Some(path) => Config::load(path).map_err(|e| e.to_string()),

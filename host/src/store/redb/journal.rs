@@ -6,8 +6,8 @@ use crate::store::contract::JournalStore;
 use crate::store::{Intent, StoreResult, UndoEntry};
 use redb::{ReadableDatabase, TableDefinition, WriteTransaction};
 
-const UNDO: TableDefinition<(u64, u64), &[u8]> = TableDefinition::new("undo_log");
-const INTENTS: TableDefinition<(&str, &str), &[u8]> = TableDefinition::new("shadow_intents");
+pub(super) const UNDO: TableDefinition<(u64, u64), &[u8]> = TableDefinition::new("undo_log");
+pub(super) const INTENTS: TableDefinition<(&str, &str), &[u8]> = TableDefinition::new("shadow_intents");
 
 pub(super) fn create_tables(tx: &WriteTransaction) -> StoreResult<()> {
     tx.open_table(UNDO).map_err(e)?;

@@ -5,8 +5,8 @@ use crate::store::contract::LedgerStore;
 use crate::store::{ConfirmedWrite, IdLink, LedgerEntry, StoreResult};
 use redb::{ReadableDatabase, TableDefinition, WriteTransaction};
 
-const LEDGER: TableDefinition<&str, &[u8]> = TableDefinition::new("ledger");
-const ID_MAP: TableDefinition<(&str, &str), &[u8]> = TableDefinition::new("id_map");
+pub(super) const LEDGER: TableDefinition<&str, &[u8]> = TableDefinition::new("ledger");
+pub(super) const ID_MAP: TableDefinition<(&str, &str), &[u8]> = TableDefinition::new("id_map");
 
 pub(super) fn create_tables(tx: &WriteTransaction) -> StoreResult<()> {
     tx.open_table(LEDGER).map_err(e)?;

@@ -6,7 +6,8 @@
 //! - `jobs` (id → job), `ready` ((flow, due ms, id) index), `leased` ((lease end ms, id) index).
 //! - `dead_letter` (id → dead letter), `webhook_receipts` ((webhook id, flow) → received ms).
 //! - `paused` (flow → since ms), `pause_reasons` (flow → why weft paused it),
-//!   `schedule` (key → last tick ms), `cursors` ((flow, connection) → cursor string).
+//!   `schedule` (key → last tick ms), `schedule_jobs` (key → the job it fired last),
+//!   `cursors` ((flow, connection) → cursor string).
 //! - `ledger` (idempotency key → entry), `id_map` ((object, key) → ids).
 //! - `runs` (id → run), `run_records` ((run id, seq) → record),
 //!   `run_record_keys` ((record key, run id, seq) index, for search and lineage).
@@ -16,9 +17,10 @@
 //! - `reconcile_reports` (id → report), `shadow_intents` ((flow, key) → intent),
 //!   `undo_log` ((run id, seq) → entry), `alert_episodes` (key → episode).
 //!
-//! Claims of records being written live in memory: one process holds the database, so they are
-//! that process's own.
+//! Claims of records being written live in memory, and the Shopify cost budget is the client's
+//! own: one process holds the database, so they are that process's.
 
+mod copy;
 mod jobs;
 mod journal;
 mod kv;
@@ -27,7 +29,7 @@ mod reports;
 mod runs;
 mod state;
 
-use super::contract::{Backend, ClaimStore};
+use super::contract::{Backend, BudgetStore, ClaimStore};
 use super::{StateTable, StoreError, StoreResult};
 use redb::{Database, ReadableDatabase, ReadableTable, TableDefinition, WriteTransaction};
 use std::collections::BTreeSet;
@@ -46,6 +48,7 @@ const META: TableDefinition<&str, u64> = TableDefinition::new("meta");
 pub struct RedbStore {
     db: Arc<Database>,
     claims: Mutex<BTreeSet<String>>,
+    location: String,
 }
 
 fn e(err: impl std::fmt::Display) -> StoreError {
@@ -62,16 +65,17 @@ impl RedbStore {
             Err(redb::DatabaseError::DatabaseAlreadyOpen) => return Err(StoreError::Locked),
             Err(err) => return Err(e(err)),
         };
-        RedbStore::with(db)
+        RedbStore::with(db, format!("redb at {}", dir.display()))
     }
 
     /// A throw-away database in memory.
     pub fn in_memory() -> StoreResult<RedbStore> {
-        RedbStore::with(Database::builder().create_with_backend(redb::backends::InMemoryBackend::new()).map_err(e)?)
+        let db = Database::builder().create_with_backend(redb::backends::InMemoryBackend::new()).map_err(e)?;
+        RedbStore::with(db, "redb in memory".into())
     }
 
-    fn with(db: Database) -> StoreResult<RedbStore> {
-        let store = RedbStore { db: Arc::new(db), claims: Mutex::new(BTreeSet::new()) };
+    fn with(db: Database, location: String) -> StoreResult<RedbStore> {
+        let store = RedbStore { db: Arc::new(db), claims: Mutex::new(BTreeSet::new()), location };
         store.migrate()?;
         Ok(store)
     }
@@ -112,6 +116,14 @@ impl Backend for RedbStore {
         let tx = self.db.begin_read().map_err(e)?;
         let meta = tx.open_table(META).map_err(e)?;
         Ok(meta.get("schema_version").map_err(e)?.map(|v| v.value()).unwrap_or(0))
+    }
+
+    fn budget(&self) -> Option<&dyn BudgetStore> {
+        None
+    }
+
+    fn location(&self) -> String {
+        self.location.clone()
     }
 }
 

@@ -6,10 +6,10 @@ use crate::store::{RecordEntry, Run, RunFilter, RunRecord, RunStatus, StoreError
 use redb::{ReadableDatabase, ReadableTable, TableDefinition, WriteTransaction};
 use std::collections::BTreeMap;
 
-const RUNS: TableDefinition<u64, &[u8]> = TableDefinition::new("runs");
-const RUN_RECORDS: TableDefinition<(u64, u64), &[u8]> = TableDefinition::new("run_records");
+pub(super) const RUNS: TableDefinition<u64, &[u8]> = TableDefinition::new("runs");
+pub(super) const RUN_RECORDS: TableDefinition<(u64, u64), &[u8]> = TableDefinition::new("run_records");
 /// Index of run records by record key: (key, run id, seq).
-const RECORD_KEYS: TableDefinition<(&str, u64, u64), ()> = TableDefinition::new("run_record_keys");
+pub(super) const RECORD_KEYS: TableDefinition<(&str, u64, u64), ()> = TableDefinition::new("run_record_keys");
 
 pub(super) fn create_tables(tx: &WriteTransaction) -> StoreResult<()> {
     tx.open_table(RUNS).map_err(e)?;
@@ -186,6 +186,6 @@ impl RunStore for RedbStore {
 }
 
 /// The keys a record is indexed under: its key and each other ref.
-fn record_keys(record: &RunRecord) -> impl Iterator<Item = &String> {
+pub(super) fn record_keys(record: &RunRecord) -> impl Iterator<Item = &String> {
     std::iter::once(&record.key).chain(record.refs.iter().filter(|r| **r != record.key))
 }
