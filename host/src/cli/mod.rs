@@ -12,6 +12,7 @@ mod revert;
 mod run;
 mod scaffold;
 mod shadow;
+mod store;
 
 use crate::config::Config;
 use clap::{Parser, Subcommand};
@@ -68,6 +69,9 @@ pub enum Command {
     /// Shadow-mode flows: compare what they would have written with the destination.
     #[command(subcommand)]
     Shadow(shadow::ShadowCommand),
+    /// The store itself: move an installation between redb and PostgreSQL.
+    #[command(subcommand)]
+    Store(store::StoreCommand),
 }
 
 /// Send logs to stderr, filtered by `--log`, then RUST_LOG, then `info`.
@@ -95,6 +99,7 @@ pub fn run(cli: Cli) -> Result<ExitCode, String> {
         Command::Reconcile(args) => reconcile::run(args, config),
         Command::Shadow(cmd) => shadow::run(cmd, config),
         Command::Demo(args) => demo::run(args),
+        Command::Store(cmd) => store::run(cmd),
     }
 }
 
