@@ -65,7 +65,7 @@ impl PgServer {
             let status = Command::new("chown").args(["-R", "postgres"]).arg(dir.path()).status().unwrap();
             assert!(status.success(), "chown to the postgres user (is Debian's postgresql package installed?)");
         }
-        let mut server = PgServer {
+        let server = PgServer {
             dir,
             bin,
             port: super::engine::free_port(),

@@ -127,10 +127,12 @@ impl CopyStore for PostgresStore {
                 let _ = send.send(Err(err)).await;
             }
         });
-        while let Some(page) = futures::executor::block_on(pages.recv()) {
+        // Unconstrained: see `PostgresStore::call` on waiting from inside another runtime.
+        while let Some(page) = futures::executor::block_on(tokio::task::unconstrained(pages.recv())) {
             each(page?)?;
         }
-        futures::executor::block_on(reader).map_err(|err| StoreError::Other(format!("export failed: {err}")))
+        futures::executor::block_on(tokio::task::unconstrained(reader))
+            .map_err(|err| StoreError::Other(format!("export failed: {err}")))
     }
 
     fn import(&self, items: &[Item]) -> StoreResult<()> {

@@ -161,10 +161,15 @@ impl PostgresStore {
         self.runtime.as_ref().expect("the runtime lives as long as the store")
     }
 
-    /// Run `work` on the store's runtime and wait for it.
+    /// Run `work` on the store's runtime and wait for it. The answer comes through a plain
+    /// channel: waiting on a Tokio handle from inside another runtime's task would draw on that
+    /// task's cooperative budget, which never refills while it blocks.
     fn call<T: Send + 'static>(&self, work: impl Future<Output = StoreResult<T>> + Send + 'static) -> StoreResult<T> {
-        let task = self.runtime().spawn(work);
-        futures::executor::block_on(task).map_err(|err| StoreError::Other(format!("store task failed: {err}")))?
+        let (answer, wait) = std::sync::mpsc::sync_channel(1);
+        self.runtime().spawn(async move {
+            let _ = answer.send(work.await);
+        });
+        wait.recv().map_err(|_| StoreError::Other("store task failed".into()))?
     }
 
     /// The pool and this host's id, for a call's future.
