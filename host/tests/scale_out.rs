@@ -29,7 +29,7 @@ fn chaos(
     let mut kills = 0;
     let mut rng = rand::rng();
     loop {
-        std::thread::sleep(Duration::from_millis(rng.random_range(2_000..4_000)));
+        std::thread::sleep(Duration::from_millis(rng.random_range(3_000..6_000)));
         let victim = rng.random_range(0..hosts.len());
         hosts[victim].kill();
         kills += 1;

@@ -142,7 +142,8 @@ impl Deployment {
         self.start(listen, path)
     }
 
-    fn start(&self, listen: String, config: PathBuf) -> Host {
+    /// Start a host listening on `listen` with `config`.
+    pub fn start(&self, listen: String, config: PathBuf) -> Host {
         let log = self.dir.path().join(format!("serve-{}.log", listen.replace([':', '.'], "-")));
         let serve = Serve::start(&config, &listen, &self.envs(), &log);
         Host { serve: Some(serve), config, listen, log }

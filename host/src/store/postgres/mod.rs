@@ -36,7 +36,7 @@ mod embedded {
 /// How often a host beats.
 const BEAT: Duration = Duration::from_secs(2);
 /// A host whose last beat is older than this is dead (SQL interval).
-const HOST_TTL: &str = "15 seconds";
+const HOST_TTL: &str = "10 seconds";
 /// The advisory lock held while migrating (`weft` in ASCII).
 const MIGRATION_LOCK: i64 = 0x7765_6674;
 
