@@ -10,11 +10,9 @@
 #[path = "../tests/common/mod.rs"]
 mod common;
 
-use base64::Engine;
+mod support;
+
 use common::postgres::PgServer;
-use hmac::{Hmac, Mac};
-use sha2::Sha256;
-use std::io::{Read, Write};
 use std::net::TcpStream;
 use std::process::{Child, Command, Stdio};
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -89,19 +87,6 @@ fn pg_counters(pg: &PgServer, db: &str) -> (u64, u64) {
     (parts.next().unwrap_or(0), parts.next().unwrap_or(0))
 }
 
-fn send(addr: &str, id: &str, body: &[u8], signature: &str) {
-    let mut stream = TcpStream::connect(addr).unwrap();
-    let head = format!(
-        "POST /webhooks/shopify HTTP/1.1\r\nhost: {addr}\r\nx-shopify-topic: customers/create\r\nx-shopify-webhook-id: {id}\r\nx-shopify-hmac-sha256: {signature}\r\ncontent-length: {}\r\nconnection: close\r\n\r\n",
-        body.len()
-    );
-    stream.write_all(head.as_bytes()).unwrap();
-    stream.write_all(body).unwrap();
-    let mut response = Vec::new();
-    stream.read_to_end(&mut response).unwrap();
-    assert!(response.starts_with(b"HTTP/1.1 200"), "{}", String::from_utf8_lossy(&response));
-}
-
 /// Webhook acks/s through `hosts` `weft serve` processes (the flow paused: intake only), 64
 /// senders spread round-robin over the hosts, as a load balancer would.
 fn webhook_rate(store_lines: &str, hosts: usize, env: &[(&str, &str)]) -> f64 {
@@ -149,9 +134,7 @@ fn webhook_rate(store_lines: &str, hosts: usize, env: &[(&str, &str)]) -> f64 {
         }
     }
     let body = br#"{"id": 1, "email": "bench@example.com"}"#.to_vec();
-    let mut mac = Hmac::<Sha256>::new_from_slice(SECRET.as_bytes()).unwrap();
-    mac.update(&body);
-    let signature = base64::engine::general_purpose::STANDARD.encode(mac.finalize().into_bytes());
+    let signature = support::sign(SECRET, &body);
     let per = 4_000 / WRITERS;
     let started = Instant::now();
     std::thread::scope(|s| {
@@ -159,7 +142,7 @@ fn webhook_rate(store_lines: &str, hosts: usize, env: &[(&str, &str)]) -> f64 {
             let (addr, body, signature) = (&addrs[t % hosts], &body, &signature);
             s.spawn(move || {
                 for i in 0..per {
-                    send(addr, &format!("b{}", t * per + i), body, signature);
+                    support::send(addr, "/webhooks/shopify", &format!("b{}", t * per + i), body, signature);
                 }
             });
         }

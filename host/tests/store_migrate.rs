@@ -39,19 +39,9 @@ fn the_demo_store_moves_into_postgres_and_serve_carries_on_without_duplicate_wri
         assert!(before.get(write).copied().unwrap_or(0) > 0, "the redb host wrote {write}: {before:?}");
     }
 
-    let data = d.dir.path().join("data");
-    let out = d.weft(
-        &redb.config,
-        &[
-            "store",
-            "migrate",
-            "--from",
-            &format!("redb:{}", data.display()),
-            "--to",
-            &format!("postgres:env:{URL_ENV}"),
-            "--json",
-        ],
-    );
+    let (from, to) = (format!("redb:{}", d.dir.path().join("data").display()), format!("postgres:env:{URL_ENV}"));
+    let migrate = ["store", "migrate", "--from", &from, "--to", &to, "--json"];
+    let out = d.weft(&redb.config, &migrate);
     let verification: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(verification["verified"], true, "{verification}");
     for kind in ["ledger", "link", "run", "record", "cursor", "kv", "state", "tick"] {
@@ -59,18 +49,7 @@ fn the_demo_store_moves_into_postgres_and_serve_carries_on_without_duplicate_wri
         assert!(counts["source"].as_u64().unwrap() > 0, "{kind}: {verification}");
         assert_eq!(counts["source"], counts["target"], "{kind}");
     }
-    let again = std::process::Command::new(env!("CARGO_BIN_EXE_weft"))
-        .args([
-            "store",
-            "migrate",
-            "--from",
-            &format!("redb:{}", data.display()),
-            "--to",
-            &format!("postgres:env:{URL_ENV}"),
-        ])
-        .envs(d.envs())
-        .output()
-        .unwrap();
+    let again = std::process::Command::new(env!("CARGO_BIN_EXE_weft")).args(migrate).envs(d.envs()).output().unwrap();
     assert!(!again.status.success(), "a second copy into the now full database is refused");
     assert!(String::from_utf8_lossy(&again.stderr).contains("migrate into an empty store"));
 

@@ -112,19 +112,7 @@ pub(super) async fn enqueue_in(
             continue;
         }
         let id = unbig(ids.next().ok_or_else(|| StoreError::Other("the job id sequence answered too few ids".into()))?);
-        new_jobs.push(Job {
-            id,
-            flow: new.flow.clone(),
-            trigger: new.trigger.clone(),
-            key: new.key.clone(),
-            payload: new.payload.clone(),
-            state: JobState::Ready,
-            attempts: 0,
-            next_attempt_ms: now_ms,
-            lease_until_ms: 0,
-            created_ms: now_ms,
-            last_error: None,
-        });
+        new_jobs.push(new.ready(id, now_ms));
         outcomes.push(EnqueueOutcome::Enqueued(id));
     }
     insert_jobs(client, &new_jobs).await?;

@@ -109,14 +109,7 @@ impl RunStore for PostgresStore {
             let mut client = pool.get().await.map_err(e)?;
             let tx = client.transaction().await.map_err(e)?;
             let mut run = locked_run(&*tx, run_id).await?;
-            let failed: u64 = run.counts.iter().filter(|(o, _)| o.is_failure()).map(|(_, n)| n).sum();
-            run.status = match (&error, failed) {
-                (Some(_), _) => RunStatus::Failed,
-                (None, 0) => RunStatus::Succeeded,
-                (None, _) => RunStatus::Partial,
-            };
-            run.error = error;
-            run.ended_ms = Some(now_ms);
+            run.finish(now_ms, error);
             put_run(&*tx, &run).await?;
             tx.commit().await.map_err(e)?;
             Ok(run)

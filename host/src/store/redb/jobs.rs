@@ -448,20 +448,7 @@ fn enqueue_in(tx: &WriteTransaction, jobs: &[NewJob], now_ms: u64) -> StoreResul
             receipts.insert(receipt.as_str(), now_ms).map_err(e)?;
         }
         let id = next_id(tx, "next_job_id")?;
-        let job = Job {
-            id,
-            flow: new.flow.clone(),
-            trigger: new.trigger.clone(),
-            key: new.key.clone(),
-            payload: new.payload.clone(),
-            state: JobState::Ready,
-            attempts: 0,
-            next_attempt_ms: now_ms,
-            lease_until_ms: 0,
-            created_ms: now_ms,
-            last_error: None,
-        };
-        put_ready(tx, &job)?;
+        put_ready(tx, &new.ready(id, now_ms))?;
         outcomes.push(EnqueueOutcome::Enqueued(id));
     }
     Ok(outcomes)

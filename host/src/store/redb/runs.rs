@@ -64,14 +64,7 @@ impl RunStore for RedbStore {
             let mut runs = tx.open_table(RUNS).map_err(e)?;
             let mut run: Run =
                 read_json(&runs, run_id)?.ok_or_else(|| StoreError::Other(format!("no run {run_id}")))?;
-            let failed: u64 = run.counts.iter().filter(|(o, _)| o.is_failure()).map(|(_, n)| n).sum();
-            run.status = match (&error, failed) {
-                (Some(_), _) => RunStatus::Failed,
-                (None, 0) => RunStatus::Succeeded,
-                (None, _) => RunStatus::Partial,
-            };
-            run.error = error;
-            run.ended_ms = Some(now_ms);
+            run.finish(now_ms, error);
             runs.insert(run_id, to_json(&run)?.as_slice()).map_err(e)?;
             run
         };
