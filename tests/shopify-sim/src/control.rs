@@ -27,12 +27,19 @@ pub struct Counters {
     pub webhooks_failed_attempts: u64,
     pub webhooks_dropped: u64,
     pub webhooks_duplicated: u64,
+    /// Webhook subscriptions deleted by Shopify (8 consecutive failures or the control API).
+    pub webhook_subscriptions_deleted: u64,
+    /// Files received by staged upload targets (a client that skips unchanged images keeps it still).
+    pub staged_uploads: u64,
+    pub staged_upload_bytes: u64,
+    /// JSONL lines bulk mutations executed (injected line errors included).
+    pub bulk_mutation_lines: u64,
 }
 
 /// Replaces the store with `seed`; clears faults, counters and idempotency keys, refills the bucket.
 pub fn seed(shared: &Shared, seed: &Seed) -> Result<(), String> {
     let mut store = crate::store::Store::default();
-    store.load_seed(seed)?;
+    store.load_seed(seed, &shared.config.shop_currency)?;
     *lock(&shared.store) = store;
     lock(&shared.faults).clear();
     *lock(&shared.counters) = Counters::default();
@@ -136,7 +143,8 @@ fn route(shared: &Arc<Shared>, method: &str, path: &str, body: &[u8]) -> Result<
             Ok(ok)
         }
         ("GET", "/_sim/webhooks/deliveries") => Ok(serde_json::to_value(shared.webhooks.log()).unwrap_or(Json::Null)),
-        _ => crate::control_actors::route(shared, method, path, body)
+        _ => crate::control_platform::route(shared, method, path, body)
+            .or_else(|| crate::control_actors::route(shared, method, path, body))
             .unwrap_or_else(|| Err((404, json!({"error": format!("no control endpoint {method} {path}")})))),
     }
 }

@@ -1,7 +1,8 @@
 //! Shopify's calculated query cost.
 //!
 //! Scalars and enums cost 0, objects 1, connections `2 + first × (cost of one node)`, and a
-//! mutation root field 10 (objects inside its payload are free, connections in it are not).
+//! mutation root field 10 plus its inputs' complexity cost (see [`crate::input_cost`]; objects
+//! inside its payload are free, connections in it are not).
 //! The *requested* cost uses `first`/`last`; the *actual* cost counts what was returned.
 
 use apollo_compiler::executable::{Field, Operation, Selection, SelectionSet};
@@ -28,7 +29,7 @@ impl Pricer<'_> {
             .iter()
             .map(|f| {
                 if mutation {
-                    MUTATION_COST + self.static_set(&f.selection_set, true)
+                    self.mutation_base(f) + self.static_set(&f.selection_set, true)
                 } else {
                     self.static_field(f, false)
                 }
@@ -45,13 +46,18 @@ impl Pricer<'_> {
             .map(|f| {
                 let value = data.get(f.response_key().as_str()).unwrap_or(&Json::Null);
                 if mutation {
-                    MUTATION_COST + self.actual_set(&f.selection_set, value, true)
+                    self.mutation_base(f) + self.actual_set(&f.selection_set, value, true)
                 } else {
                     self.actual_field(f, value, false)
                 }
             })
             .sum::<f64>()
             .ceil() as u64
+    }
+
+    /// A mutation root field's own cost: 10 plus its inputs' complexity cost.
+    fn mutation_base(&self, field: &Field) -> f64 {
+        MUTATION_COST + crate::input_cost::complexity(self.schema, field, self.variables)
     }
 
     /// The fields of a selection set with fragments flattened.

@@ -1,5 +1,6 @@
 //! Fault injection: rules that make GraphQL requests fail (status codes, an HTML 502, timeouts,
-//! slow answers, THROTTLED) or disturb webhook delivery (drops, duplicates, reordering).
+//! slow answers, THROTTLED), disturb webhook delivery (drops, duplicates, reordering), or fail
+//! lines of bulk mutations.
 
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
@@ -25,6 +26,12 @@ pub enum Fault {
     WebhookDuplicate,
     /// Hold this many deliveries and release them in reverse order.
     WebhookReorder { batch: usize },
+    /// Fail a bulk mutation's line (this zero-based line, or any) with Shopify's internal error,
+    /// without running it; `operation` may name the bulk mutation's root field.
+    BulkLineError {
+        #[serde(default)]
+        line: Option<u64>,
+    },
 }
 
 /// A fault with when it applies.
@@ -71,6 +78,10 @@ impl FaultRule {
 
     fn is_webhook(&self) -> bool {
         matches!(self.fault, Fault::WebhookDrop | Fault::WebhookDuplicate | Fault::WebhookReorder { .. })
+    }
+
+    fn is_bulk_line(&self) -> bool {
+        matches!(self.fault, Fault::BulkLineError { .. })
     }
 }
 
@@ -135,11 +146,21 @@ impl Faults {
     pub fn for_request(&mut self, req: &RequestInfo<'_>, after_execute: bool) -> Option<FaultRule> {
         self.take(|r| {
             !r.is_webhook()
+                && !r.is_bulk_line()
                 && r.after_execute == after_execute
                 && r.operation
                     .as_deref()
                     .is_none_or(|op| op == req.operation_type || req.root_fields.iter().any(|f| f == op))
         })
+    }
+
+    /// True when an injected error replaces line `line` of a bulk mutation running `root_field`.
+    pub fn for_bulk_line(&mut self, line: u64, root_field: &str) -> bool {
+        self.take(|r| {
+            matches!(r.fault, Fault::BulkLineError { line: at } if at.is_none_or(|at| at == line))
+                && r.operation.as_deref().is_none_or(|op| op == "mutation" || op == root_field)
+        })
+        .is_some()
     }
 
     /// The webhook fault to apply to the next delivery (if any).

@@ -12,14 +12,20 @@
 pub mod bucket;
 pub mod control;
 pub mod control_actors;
+pub mod control_platform;
 pub mod cost;
 pub mod faults;
 pub mod graphql;
+pub mod input_cost;
+pub mod limits;
+pub mod multipart;
 pub mod resolve;
 pub mod schema;
+pub mod scopes;
 pub mod search;
 pub mod server;
 pub mod store;
+pub mod uploads;
 pub mod webhooks;
 
 /// The GraphQL compiler the simulator validates with (for tests that validate documents too).
@@ -43,7 +49,7 @@ use std::net::SocketAddr;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
-/// The shop domain the simulator answers for (sent as `X-Shopify-Shop-Domain`).
+/// The default shop domain (sent as `X-Shopify-Shop-Domain`; see [`SimConfig::shop_domain`]).
 pub const SHOP_DOMAIN: &str = "weft-sim.myshopify.com";
 
 /// How to start a simulator.
@@ -67,6 +73,14 @@ pub struct SimConfig {
     pub bulk_delay: Duration,
     /// Seed for probabilistic fault injection (reproducible runs).
     pub fault_seed: u64,
+    /// The shop's `myshopify.com` domain; run several simulators with different domains for several shops.
+    pub shop_domain: String,
+    /// The shop's currency (ISO 4217); money inputs are checked against its minor units.
+    pub shop_currency: String,
+    /// Access scopes granted to the token (`currentAppInstallation.accessScopes`); a seed or the control API may replace them.
+    pub access_scopes: Vec<String>,
+    /// How many JSONL lines a bulk mutation processes per second (Shopify documents no rate).
+    pub bulk_mutation_lines_per_second: f64,
 }
 
 impl Default for SimConfig {
@@ -81,6 +95,10 @@ impl Default for SimConfig {
             webhook_timeout: Duration::from_secs(5),
             bulk_delay: Duration::from_millis(50),
             fault_seed: 42,
+            shop_domain: SHOP_DOMAIN.to_string(),
+            shop_currency: "USD".to_string(),
+            access_scopes: scopes::DEFAULT_SCOPES.iter().map(|s| s.to_string()).collect(),
+            bulk_mutation_lines_per_second: 1000.0,
         }
     }
 }
@@ -98,6 +116,8 @@ pub struct Shared {
     /// Validated documents by query text (clients resend the same documents).
     pub documents: Mutex<HashMap<String, Arc<Valid<ExecutableDocument>>>>,
     pub webhooks: webhooks::Engine,
+    /// Lines per second bulk mutations process (starts at the configured rate).
+    pub bulk_mutation_rate: Mutex<f64>,
 }
 
 /// Locks a mutex, recovering the data if a panicking thread poisoned it.
@@ -114,7 +134,7 @@ impl Simulator {
         let listener = tokio::net::TcpListener::bind(config.listen).await?;
         let addr = listener.local_addr()?;
         let mut store = store::Store::default();
-        store.load_seed(&config.seed).map_err(anyhow::Error::msg)?;
+        store.load_seed(&config.seed, &config.shop_currency).map_err(anyhow::Error::msg)?;
         let shared = Arc::new(Shared {
             base_url: format!("http://{addr}"),
             schema: schema::shared(),
@@ -124,6 +144,7 @@ impl Simulator {
             counters: Mutex::new(Counters::default()),
             documents: Mutex::new(HashMap::new()),
             webhooks: webhooks::Engine::new(),
+            bulk_mutation_rate: Mutex::new(config.bulk_mutation_lines_per_second),
             config,
         });
         let task = tokio::spawn(server::serve(listener, shared.clone()));

@@ -28,6 +28,18 @@ struct Cli {
     /// First webhook retry delay in milliseconds (doubles on each of 8 retries).
     #[arg(long, default_value_t = 1000)]
     webhook_retry_base_ms: u64,
+    /// The shop's myshopify.com domain (one simulator per shop).
+    #[arg(long)]
+    shop_domain: Option<String>,
+    /// The shop's currency (ISO 4217).
+    #[arg(long)]
+    shop_currency: Option<String>,
+    /// Access scopes the token holds, comma separated (default: every scope the simulator uses).
+    #[arg(long, value_delimiter = ',')]
+    access_scopes: Option<Vec<String>>,
+    /// JSONL lines per second bulk mutations process.
+    #[arg(long)]
+    bulk_mutation_lines_per_second: Option<f64>,
 }
 
 fn load_seed(path: &PathBuf) -> anyhow::Result<Seed> {
@@ -53,6 +65,18 @@ async fn main() -> anyhow::Result<()> {
     }
     if let Some(secret) = cli.webhook_secret {
         config.webhook_secret = secret;
+    }
+    if let Some(domain) = cli.shop_domain {
+        config.shop_domain = domain;
+    }
+    if let Some(currency) = cli.shop_currency {
+        config.shop_currency = currency;
+    }
+    if let Some(scopes) = cli.access_scopes {
+        config.access_scopes = scopes;
+    }
+    if let Some(rate) = cli.bulk_mutation_lines_per_second {
+        config.bulk_mutation_lines_per_second = rate;
     }
     if let Some(path) = &cli.seed {
         config.seed = load_seed(path)?;

@@ -34,7 +34,9 @@ pub struct Query {
 impl Query {
     /// Parses `query`; unknown syntax degrades to bare-word terms, as Shopify is lenient too.
     pub fn parse(query: Option<&str>) -> Query {
-        let Some(query) = query else { return Query::default() };
+        let Some(query) = query else {
+            return Query::default();
+        };
         let mut groups = vec![Vec::new()];
         for token in tokenize(query) {
             if token.eq_ignore_ascii_case("AND") {

@@ -18,7 +18,9 @@ type Reply = Response<Full<Bytes>>;
 /// Accepts connections until the task is aborted.
 pub async fn serve(listener: tokio::net::TcpListener, shared: Arc<Shared>) {
     loop {
-        let Ok((stream, _)) = listener.accept().await else { continue };
+        let Ok((stream, _)) = listener.accept().await else {
+            continue;
+        };
         let shared = shared.clone();
         tokio::spawn(async move {
             let service = hyper::service::service_fn(move |req| {
@@ -59,6 +61,15 @@ async fn route(shared: Arc<Shared>, req: Request<Incoming>) -> Reply {
         let body = req.into_body().collect().await.map(|b| b.to_bytes()).unwrap_or_default();
         let (status, value) = control::handle(&shared, &method, &path, &body);
         return json_reply(status, &value);
+    }
+    if path.starts_with("/staged-uploads/") {
+        let (status, content_type, body) =
+            crate::uploads::handle(&shared, req).await.unwrap_or((404, "text/plain", Bytes::new()));
+        return reply(status, content_type, body);
+    }
+    if path.starts_with("/cdn/files/") && method == "GET" {
+        let (status, content_type, body) = crate::uploads::serve_file(&shared, &path);
+        return reply(status, content_type, body);
     }
     if let Some(id) =
         path.strip_prefix("/bulk-results/").and_then(|p| p.strip_suffix(".jsonl")).and_then(|id| id.parse::<u64>().ok())
@@ -118,7 +129,7 @@ async fn apply_fault(shared: &Shared, fault: Option<Fault>, executed: bool) -> O
             tokio::time::sleep(Duration::from_millis(delay_ms)).await;
             None
         }
-        Fault::Throttled | Fault::WebhookDrop | Fault::WebhookDuplicate | Fault::WebhookReorder { .. } => None,
+        Fault::Throttled | Fault::WebhookDrop | Fault::WebhookDuplicate | Fault::WebhookReorder { .. } | Fault::BulkLineError { .. } => None,
     }
 }
 

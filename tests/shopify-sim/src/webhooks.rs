@@ -3,7 +3,7 @@
 //! drops, duplicates and reordering.
 
 use crate::faults::Fault;
-use crate::resolve::subscriptions::rest_topic;
+use crate::resolve::subscriptions::{remove, rest_topic};
 use crate::store::{now, ts, Event};
 use crate::{lock, Shared};
 use base64::Engine as _;
@@ -44,6 +44,8 @@ fn uuid() -> String {
 struct Delivery {
     subscription_id: u64,
     uri: String,
+    /// The owning app's secret the body is signed with.
+    secret: String,
     name: Option<String>,
     topic: &'static str,
     webhook_id: String,
@@ -55,6 +57,7 @@ struct Delivery {
 /// One delivery attempt, for tests and the control API.
 #[derive(Clone, Debug, Serialize)]
 pub struct DeliveryRecord {
+    pub subscription_id: u64,
     pub webhook_id: String,
     pub event_id: String,
     pub topic: String,
@@ -99,6 +102,7 @@ impl Engine {
 
     fn record(&self, d: &Delivery, attempt: u32, outcome: &str, status: Option<u16>, error: Option<String>) {
         lock(&self.log).push(DeliveryRecord {
+            subscription_id: d.subscription_id,
             webhook_id: d.webhook_id.clone(),
             event_id: d.event_id.clone(),
             topic: d.topic.to_string(),
@@ -117,16 +121,24 @@ impl Engine {
             let body = Bytes::from(serde_json::to_vec(&event.payload).unwrap_or_default());
             let event_id = uuid();
             let triggered_at = ts(&now());
-            let targets: Vec<(u64, String, Option<String>)> = lock(&shared.store)
+            let targets: Vec<(u64, String, Option<String>, String)> = lock(&shared.store)
                 .subscriptions
                 .values()
                 .filter(|s| rest_topic(&s.topic) == Some(event.topic))
-                .map(|s| (s.id, s.uri.clone(), s.name.clone()))
+                .map(|s| {
+                    (
+                        s.id,
+                        s.uri.clone(),
+                        s.name.clone(),
+                        s.foreign_app.as_ref().map_or(&shared.config.webhook_secret, |a| &a.webhook_secret).clone(),
+                    )
+                })
                 .collect();
-            for (subscription_id, uri, name) in targets {
+            for (subscription_id, uri, name, secret) in targets {
                 let d = Delivery {
                     subscription_id,
                     uri,
+                    secret,
                     name,
                     topic: event.topic,
                     webhook_id: uuid(),
@@ -175,8 +187,8 @@ async fn post(shared: &Shared, d: &Delivery) -> Result<u16, String> {
     let mut request = hyper::Request::post(&d.uri)
         .header("content-type", "application/json")
         .header("x-shopify-topic", d.topic)
-        .header("x-shopify-hmac-sha256", sign(&shared.config.webhook_secret, &d.body))
-        .header("x-shopify-shop-domain", crate::SHOP_DOMAIN)
+        .header("x-shopify-hmac-sha256", sign(&d.secret, &d.body))
+        .header("x-shopify-shop-domain", &shared.config.shop_domain)
         .header("x-shopify-api-version", crate::schema::SCHEMA_VERSION)
         .header("x-shopify-webhook-id", &d.webhook_id)
         .header("x-shopify-event-id", &d.event_id)
@@ -212,7 +224,8 @@ async fn deliver(shared: Arc<Shared>, d: Delivery) {
                 s.consecutive_failures
             });
             if failures.is_some_and(|f| f >= MAX_CONSECUTIVE_FAILURES) {
-                store.subscriptions.remove(&d.subscription_id);
+                remove(&mut store, d.subscription_id, "8 consecutive failed deliveries");
+                lock(&shared.counters).webhook_subscriptions_deleted += 1;
             }
         }
         if ok {

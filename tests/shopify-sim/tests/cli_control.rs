@@ -88,6 +88,44 @@ async fn the_binary_serves_a_seeded_shop_with_its_control_api() {
     assert_eq!(state["orders"], json!({}), "reset restores the seed");
 }
 
+#[tokio::test]
+async fn the_binary_takes_the_shop_scopes_and_bulk_rate() {
+    let child = Command::new(env!("CARGO_BIN_EXE_shopify-sim"))
+        .args([
+            "--listen",
+            "127.0.0.1:0",
+            "--shop-domain",
+            "north.myshopify.com",
+            "--shop-currency",
+            "EUR",
+            "--access-scopes",
+            "read_products,write_products",
+        ])
+        .args(["--bulk-mutation-lines-per-second", "5"])
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("binary starts");
+    let mut running = Running(child);
+    let mut line = String::new();
+    BufReader::new(running.0.stdout.take().unwrap()).read_line(&mut line).unwrap();
+    let base = line.split_whitespace().nth(3).expect("listening line names the address").to_string();
+    let query = json!({"query": "{ shop { myshopifyDomain currencyCode } currentAppInstallation { accessScopes { handle } } }"}).to_string().into_bytes();
+    let (_, _, body) = post_raw(
+        &format!("{base}/admin/api/2026-04/graphql.json"),
+        &[("content-type", "application/json"), ("x-shopify-access-token", "shpat_simulator_token")],
+        query,
+    )
+    .await;
+    let body: Json = serde_json::from_slice(&body).unwrap();
+    assert_eq!(body["data"]["shop"], json!({"myshopifyDomain": "north.myshopify.com", "currencyCode": "EUR"}));
+    assert_eq!(
+        body["data"]["currentAppInstallation"]["accessScopes"],
+        json!([{"handle": "read_products"}, {"handle": "write_products"}])
+    );
+    let (_, rate) = get(&format!("{base}/_sim/bulk/rate")).await;
+    assert_eq!(serde_json::from_slice::<Json>(&rate).unwrap()["lines_per_second"], 5.0);
+}
+
 #[test]
 fn a_bad_seed_file_is_a_clear_error() {
     let dir = tempfile::tempdir().unwrap();

@@ -1,12 +1,9 @@
-//! Running bulk query operations in the background and writing their JSONL result:
+//! Running bulk operations in the background; bulk queries write their JSONL result here:
 //! one line per node, nested connection nodes on their own lines with `__parentId`.
 
 use crate::resolve::bulk::finish_payload;
-use crate::resolve::query::QueryRoot;
-use crate::resolve::Ctx;
 use crate::store::now;
 use crate::{lock, Shared};
-use apollo_compiler::resolvers::Execution;
 use serde_json::{Map, Value as Json};
 use std::sync::Arc;
 
@@ -47,25 +44,17 @@ fn emit(mut node: Json, parent: Option<&str>, out: &mut Vec<String>) {
     }
 }
 
-/// Executes a bulk query over the whole store; returns (JSONL, object count, root object count).
-fn execute(shared: &Shared, query: &str) -> Result<(String, u64, u64), String> {
-    let doc = super::document(shared, query).map_err(|e| Json::Array(e).to_string())?;
-    let op = doc.operations.get(None).map_err(|e| e.message().to_string())?;
-    let variables = Map::new();
-    let mut guard = lock(&shared.store);
-    let ctx = Ctx::new(
-        std::mem::take(&mut *guard),
-        &shared.schema,
-        &variables,
-        &shared.base_url,
-        crate::schema::SCHEMA_VERSION,
-        true,
-    );
-    let result = Execution::new(&shared.schema, &doc).operation(op).execute_sync(&QueryRoot { ctx: &ctx });
-    *guard = ctx.into_store();
-    drop(guard);
-    let response = result.map_err(|e| e.message().to_string())?;
-    let data = serde_json::to_value(response.data).map_err(|e| e.to_string())?;
+/// Executes a bulk query over the whole store; returns (JSONL, object count, root object count),
+/// or the operation's `errorCode` (`ACCESS_DENIED` when the token lacks a scope the query needs).
+fn execute(shared: &Shared, query: &str) -> Result<(String, u64, u64), &'static str> {
+    const INTERNAL: &str = "INTERNAL_SERVER_ERROR";
+    let doc = super::document(shared, query).map_err(|_| INTERNAL)?;
+    let op = doc.operations.get(None).map_err(|_| INTERNAL)?;
+    let run = super::run(shared, &doc, op, &Map::new(), crate::schema::SCHEMA_VERSION, true);
+    if run.errors.iter().any(|e| e.pointer("/extensions/code").and_then(Json::as_str) == Some("ACCESS_DENIED")) {
+        return Err("ACCESS_DENIED");
+    }
+    let data = run.data.ok_or(INTERNAL)?;
     let mut lines = Vec::new();
     let mut roots = 0;
     for (_, value) in data.as_object().into_iter().flatten() {
@@ -82,35 +71,51 @@ fn execute(shared: &Shared, query: &str) -> Result<(String, u64, u64), String> {
     Ok((jsonl, count, roots))
 }
 
-fn set_status(shared: &Shared, id: u64, status: &str) {
-    if let Some(b) = lock(&shared.store).bulk_operations.get_mut(&id) {
-        b.status = status.to_string();
+/// Marks a created operation RUNNING (a canceled one stays CANCELING).
+pub(super) fn start(shared: &Shared, id: u64) {
+    if let Some(b) = lock(&shared.store).bulk_operations.get_mut(&id).filter(|b| b.status == "CREATED") {
+        b.status = "RUNNING".into();
     }
 }
 
-/// Runs bulk operation `id`: CREATED -> RUNNING -> COMPLETED (or FAILED), then `bulk_operations/finish`.
+/// Runs bulk operation `id` (a query here, a mutation in [`super::bulk_mutation`]).
 pub async fn run(shared: Arc<Shared>, id: u64) {
+    let kind = lock(&shared.store).bulk_operations.get(&id).map(|b| b.kind.clone());
+    match kind.as_deref() {
+        Some("MUTATION") => super::bulk_mutation::run(shared, id).await,
+        Some(_) => run_query(shared, id).await,
+        None => {}
+    }
+}
+
+/// Runs bulk query `id`: CREATED -> RUNNING -> COMPLETED (FAILED, or CANCELED when canceled meanwhile), then `bulk_operations/finish`.
+async fn run_query(shared: Arc<Shared>, id: u64) {
     let half = shared.config.bulk_delay / 2;
     tokio::time::sleep(half).await;
-    set_status(&shared, id, "RUNNING");
-    let Some(query) = lock(&shared.store).bulk_operations.get(&id).map(|b| b.query.clone()) else { return };
+    start(&shared, id);
+    let Some(query) = lock(&shared.store).bulk_operations.get(&id).map(|b| b.query.clone()) else {
+        return;
+    };
     let worker = shared.clone();
     let result =
-        tokio::task::spawn_blocking(move || execute(&worker, &query)).await.unwrap_or_else(|e| Err(e.to_string()));
+        tokio::task::spawn_blocking(move || execute(&worker, &query)).await.unwrap_or(Err("INTERNAL_SERVER_ERROR"));
     tokio::time::sleep(half).await;
     let event = {
         let mut store = lock(&shared.store);
-        let Some(b) = store.bulk_operations.get_mut(&id) else { return };
+        let Some(b) = store.bulk_operations.get_mut(&id) else {
+            return;
+        };
         match result {
+            _ if b.status == "CANCELING" => b.status = "CANCELED".into(),
             Ok((jsonl, objects, roots)) => {
                 b.status = "COMPLETED".into();
                 b.object_count = objects;
                 b.root_object_count = roots;
                 b.result = Some(jsonl);
             }
-            Err(_) => {
+            Err(code) => {
                 b.status = "FAILED".into();
-                b.error_code = Some("INTERNAL_SERVER_ERROR".into());
+                b.error_code = Some(code.into());
             }
         }
         b.completed_at = Some(now());

@@ -3,6 +3,7 @@
 //! response with `extensions.cost`. Fault injection happens around it in [`crate::server`].
 
 pub mod bulk;
+pub mod bulk_mutation;
 pub mod errors;
 
 use crate::cost::Pricer;
@@ -11,7 +12,7 @@ use crate::resolve::query::QueryRoot;
 use crate::resolve::Ctx;
 use crate::store::Event;
 use crate::{lock, Shared};
-use apollo_compiler::executable::OperationType;
+use apollo_compiler::executable::{Operation, OperationType};
 use apollo_compiler::resolvers::Execution;
 use apollo_compiler::response::JsonMap;
 use apollo_compiler::validation::Valid;
@@ -103,6 +104,85 @@ pub fn document(shared: &Shared, query: &str) -> Result<Arc<Valid<ExecutableDocu
     Ok(doc)
 }
 
+/// What running one operation over the store produced.
+pub struct Run {
+    /// The `data` of the response; None when the variables were refused before execution.
+    pub data: Option<Json>,
+    /// GraphQL errors (resolver errors with their Shopify `extensions`).
+    pub errors: Vec<Json>,
+    /// Webhook events raised.
+    pub events: Vec<Event>,
+    /// Root mutation fields that wrote something.
+    pub writes: Vec<String>,
+    /// Bulk operations created, to be started.
+    pub bulk_started: Vec<u64>,
+}
+
+/// Executes `op` of a validated document over the store with `variables`, without cost or rate
+/// limit (the caller charges); `bulk` makes connections return every item (bulk queries).
+pub fn run(
+    shared: &Shared,
+    doc: &Valid<ExecutableDocument>,
+    op: &Operation,
+    variables: &Map<String, Json>,
+    version: &str,
+    bulk: bool,
+) -> Run {
+    let mut guard = lock(&shared.store);
+    let ctx = Ctx::new(
+        std::mem::take(&mut *guard),
+        &shared.schema,
+        variables,
+        &shared.base_url,
+        &shared.config,
+        version,
+        bulk,
+    );
+    let raw_variables: JsonMap = serde_json::from_value(Json::Object(variables.clone())).unwrap_or_default();
+    let execution = Execution::new(&shared.schema, doc).operation(op).raw_variable_values(&raw_variables);
+    let result = if op.operation_type.is_mutation() {
+        execution.execute_sync(&MutationRoot { ctx: &ctx })
+    } else {
+        execution.execute_sync(&QueryRoot { ctx: &ctx })
+    };
+    let writes = ctx.writes.take();
+    let mut errors = ctx.errors.take();
+    let bulk_started = ctx.bulk_started.take();
+    let extensions = ctx.error_extensions.take();
+    let mut store = ctx.into_store();
+    let events = std::mem::take(&mut store.events);
+    *guard = store;
+    drop(guard);
+    let data = match result {
+        Ok(response) => {
+            errors.extend(response.errors.iter().map(|e| {
+                let mut error = serde_json::to_value(e).unwrap_or(Json::Null);
+                // apollo-compiler prefixes resolver messages; coded errors carry Shopify's own wording.
+                let bare = e.message.strip_prefix("resolver error: ").unwrap_or(&e.message);
+                if let Some((message, ext)) = extensions.iter().find(|(message, _)| message == bare) {
+                    error["message"] = Json::String(message.clone());
+                    error["extensions"] = ext.clone();
+                }
+                error
+            }));
+            Some(response.data.map(|d| serde_json::to_value(d).unwrap_or(Json::Null)).unwrap_or(Json::Null))
+        }
+        Err(e) => {
+            errors.push(errors::request_error(&e.message().to_string(), "INVALID_VARIABLE"));
+            None
+        }
+    };
+    Run { data, errors, events, writes, bulk_started }
+}
+
+/// Adds successful writes to the writes-per-mutation counter.
+pub fn count_writes(shared: &Shared, writes: Vec<String>) {
+    let mut counters = lock(&shared.counters);
+    for w in writes {
+        *counters.writes.entry(w).or_insert(0) += 1;
+    }
+}
+
 /// Prices, rate-limits and executes a prepared request against the store.
 pub fn execute(shared: &Shared, version: &str, req: &Prepared, force_throttle: bool) -> Executed {
     let nothing = |body| Executed { body, events: Vec::new(), bulk_started: Vec::new() };
@@ -124,45 +204,20 @@ pub fn execute(shared: &Shared, version: &str, req: &Prepared, force_throttle: b
             json!({"errors": [errors::throttled()], "extensions": cost_extension(shared, requested, None)}),
         );
     }
-    let mut guard = lock(&shared.store);
-    let ctx = Ctx::new(std::mem::take(&mut *guard), &shared.schema, &req.variables, &shared.base_url, version, false);
-    let raw_variables: JsonMap = serde_json::from_value(Json::Object(req.variables.clone())).unwrap_or_default();
-    let execution = Execution::new(&shared.schema, &req.doc).operation(op).raw_variable_values(&raw_variables);
-    let result = if op.operation_type.is_mutation() {
-        execution.execute_sync(&MutationRoot { ctx: &ctx })
-    } else {
-        execution.execute_sync(&QueryRoot { ctx: &ctx })
-    };
-    let writes = ctx.writes.take();
-    let mut errors_out = ctx.errors.take();
-    let bulk_started = ctx.bulk_started.take();
-    let mut store = ctx.into_store();
-    let events = std::mem::take(&mut store.events);
-    *guard = store;
-    drop(guard);
-    let (data, actual) = match result {
-        Ok(response) => {
-            errors_out.extend(response.errors.iter().map(|e| serde_json::to_value(e).unwrap_or(Json::Null)));
-            let data = response.data.map(|d| serde_json::to_value(d).unwrap_or(Json::Null)).unwrap_or(Json::Null);
+    let Run { data, errors, events, writes, bulk_started } = run(shared, &req.doc, op, &req.variables, version, false);
+    let (data, actual) = match data {
+        Some(data) => {
             let actual = pricer.actual(op, &data).min(requested);
             (data, actual)
         }
-        Err(e) => {
-            errors_out.push(errors::request_error(&e.message().to_string(), "INVALID_VARIABLE"));
-            (Json::Null, 0)
-        }
+        None => (Json::Null, 0),
     };
     lock(&shared.bucket).refund(requested - actual);
-    {
-        let mut counters = lock(&shared.counters);
-        counters.cost_spent += actual;
-        for w in writes {
-            *counters.writes.entry(w).or_insert(0) += 1;
-        }
-    }
+    lock(&shared.counters).cost_spent += actual;
+    count_writes(shared, writes);
     let mut body = json!({"data": data});
-    if !errors_out.is_empty() {
-        body["errors"] = Json::Array(errors_out);
+    if !errors.is_empty() {
+        body["errors"] = Json::Array(errors);
     }
     body["extensions"] = cost_extension(shared, requested, Some(actual));
     Executed { body, events, bulk_started }

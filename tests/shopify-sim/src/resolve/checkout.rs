@@ -9,7 +9,7 @@ use crate::search::parse_time;
 use crate::store::money::{div_round, parse_cents, parse_rate, Bag, RATE_SCALE};
 use crate::store::order_detail::Address;
 use crate::store::order_pricing::{DiscountSpec, TaxSpec};
-use crate::store::pricing::{BuyerContext, SHOP_CURRENCY};
+use crate::store::pricing::BuyerContext;
 use crate::store::Store;
 use serde::Deserialize;
 use serde_json::Value as Json;
@@ -225,7 +225,8 @@ fn lines(
 
 /// Places a paid storefront order that claims stock (obeying policy) and raises its webhooks.
 pub fn place(store: &mut Store, c: &Checkout) -> Result<u64, String> {
-    let currency = c.presentment_currency.clone().unwrap_or_else(|| SHOP_CURRENCY.to_string());
+    let shop_currency = store.pricing.shop_currency.clone();
+    let currency = c.presentment_currency.clone().unwrap_or_else(|| shop_currency.clone());
     if !store.pricing.currencies().contains(&currency) {
         return Err(format!("the shop does not take {currency}; it takes {}", store.pricing.currencies().join(", ")));
     }
@@ -244,7 +245,7 @@ pub fn place(store: &mut Store, c: &Checkout) -> Result<u64, String> {
     let context =
         BuyerContext { country: c.shipping_address.as_ref().and_then(|a| a.country_code.clone()), company_location_id };
     let money = Presentment { store, currency: currency.clone() };
-    let mut new = NewOrder::new(SHOP_CURRENCY, c.source_name.as_deref().unwrap_or("web"));
+    let mut new = NewOrder::new(&shop_currency, c.source_name.as_deref().unwrap_or("web"));
     new.presentment_currency = currency;
     lines(store, &money, &context, &c.lines, &mut new)?;
     for s in &c.shipping_lines {
@@ -301,8 +302,9 @@ pub fn sell_at_pos(store: &mut Store, sale: &PosSale) -> Result<u64, String> {
         .find(|l| l.name == sale.location)
         .map(|l| l.id)
         .ok_or_else(|| format!("no location {:?}", sale.location))?;
-    let money = Presentment { store, currency: SHOP_CURRENCY.to_string() };
-    let mut new = NewOrder::new(SHOP_CURRENCY, "pos");
+    let shop_currency = store.pricing.shop_currency.clone();
+    let mut new = NewOrder::new(&shop_currency, "pos");
+    let money = Presentment { store, currency: shop_currency };
     lines(store, &money, &BuyerContext::default(), &sale.lines, &mut new)?;
     for l in &mut new.lines {
         l.requires_shipping = false;

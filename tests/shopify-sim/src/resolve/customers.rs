@@ -128,6 +128,10 @@ pub fn customer_set(store: &mut Store, a: &Map<String, Json>) -> Json {
     let input = a.get("input").cloned().unwrap_or(Json::Null);
     let identifier = a.get("identifier").cloned().unwrap_or(Json::Null);
     let fail = |field: &[&str], msg: &str, code: &str| json!({"customer": null, "userErrors": user_errors(&[UserError::new(field, msg, Some(code))])});
+    let too_long = crate::limits::customer(&input, &["input"], true);
+    if !too_long.is_empty() {
+        return json!({"customer": null, "userErrors": user_errors(&too_long)});
+    }
     let target = if let Some(raw) = s(&identifier, "id") {
         match parse_gid("Customer", raw).filter(|id| store.customers.contains_key(id)) {
             Some(id) => Some(id),
@@ -159,6 +163,10 @@ pub fn customer_set(store: &mut Store, a: &Map<String, Json>) -> Json {
 /// `customerCreate(input:)`.
 pub fn customer_create(store: &mut Store, a: &Map<String, Json>) -> Json {
     let input = a.get("input").cloned().unwrap_or(Json::Null);
+    let too_long = crate::limits::customer(&input, &[], false);
+    if !too_long.is_empty() {
+        return json!({"customer": null, "userErrors": user_errors(&too_long)});
+    }
     if email_taken(store, s(&input, "email"), None) {
         let e = UserError::new(&["email"], "Email has already been taken", None);
         return json!({"customer": null, "userErrors": user_errors(&[e])});

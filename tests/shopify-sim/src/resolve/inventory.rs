@@ -131,7 +131,9 @@ pub fn level_field<'a>(
         .map(str::to_string)
         .collect();
     let store = ctx.store();
-    let Some(level) = store.levels.get(&(item, loc)) else { return Ok(Some(ResolvedValue::null())) };
+    let Some(level) = store.levels.get(&(item, loc)) else {
+        return Ok(Some(ResolvedValue::null()));
+    };
     let list: Vec<Json> = names
         .iter()
         .map(|n| {
@@ -191,7 +193,9 @@ pub fn group_field<'a>(
         .and_then(Json::as_array)
         .map(|l| l.iter().filter_map(Json::as_str).map(str::to_string).collect());
     let store = ctx.store();
-    let Some(group) = store.adjustment_groups.get(&id) else { return Ok(Some(ResolvedValue::null())) };
+    let Some(group) = store.adjustment_groups.get(&id) else {
+        return Ok(Some(ResolvedValue::null()));
+    };
     let list: Vec<Json> = group
         .changes
         .iter()

@@ -4,6 +4,7 @@
 //! the caller.
 
 use super::{rel, rel_level, user_errors};
+use crate::limits;
 use crate::store::model::{AdjustmentGroup, InventoryChange, UserError};
 use crate::store::{now, parse_gid, Store};
 use serde_json::{json, Map, Value as Json};
@@ -33,9 +34,6 @@ const REASONS: &[&str] = &[
 /// Quantity names that can be adjusted by delta.
 const ADJUSTABLE: &[&str] =
     &["available", "committed", "damaged", "incoming", "quality_control", "reserved", "safety_stock"];
-
-/// Largest absolute quantity accepted.
-const MAX_QUANTITY: i64 = 1_000_000_000;
 
 fn group_payload(group: Option<u64>, errors: &[UserError]) -> Json {
     json!({"inventoryAdjustmentGroup": group.map(|g| rel("InventoryAdjustmentGroup", g)), "userErrors": user_errors(errors)})
@@ -74,11 +72,17 @@ fn check_line(store: &Store, q: &Json, i: usize, list: &str, name: &str, value_k
         )
     })?;
     let value = q.get(value_key).and_then(Json::as_i64).unwrap_or(0);
-    if value > MAX_QUANTITY {
-        return Err(err(value_key, "The quantity can't be higher than 1,000,000,000.", "INVALID_QUANTITY_TOO_HIGH"));
+    // Set: the total within ±1,000,000,000; adjust: a change within ±2,000,000,000 (Shopify's wording per mutation).
+    let (limit, what, bound) = if list == "quantities" {
+        (limits::SET_QUANTITY_LIMIT, "total quantity", "1,000,000,000")
+    } else {
+        (limits::ADJUST_QUANTITY_LIMIT, "quantity", "2,000,000,000")
+    };
+    if value > limit {
+        return Err(err(value_key, &format!("The {what} can't be higher than {bound}."), "INVALID_QUANTITY_TOO_HIGH"));
     }
-    if value < -MAX_QUANTITY {
-        return Err(err(value_key, "The quantity can't be lower than -1,000,000,000.", "INVALID_QUANTITY_TOO_LOW"));
+    if value < -limit {
+        return Err(err(value_key, &format!("The {what} can't be lower than -{bound}."), "INVALID_QUANTITY_TOO_LOW"));
     }
     match q.get("changeFromQuantity") {
         None => Err(err(

@@ -5,12 +5,19 @@
 //! `quantities(names:)`, ...) are resolved by the module of that object family.
 
 pub mod bulk;
+pub mod bulk_mutation;
+pub mod catalog;
 pub mod checkout;
+pub mod collections;
 pub mod connection;
 pub mod customers;
+pub mod files;
 pub mod fulfillments;
 pub mod inventory;
 pub mod inventory_write;
+pub mod media;
+pub mod metafield_types;
+pub mod metafields;
 pub mod mutation;
 pub mod order_build;
 pub mod order_edits;
@@ -25,6 +32,8 @@ pub mod products;
 pub mod query;
 pub mod refunds;
 pub mod returns;
+pub mod shop;
+pub mod staged_uploads;
 pub mod subscriptions;
 
 use crate::store::Store;
@@ -44,6 +53,8 @@ pub struct Ctx<'s> {
     pub variables: &'s Map<String, Json>,
     /// `http://host:port` of this simulator, for URLs it hands out.
     pub base_url: &'s str,
+    /// The simulator's configuration (shop domain, currency, granted scopes).
+    pub config: &'s crate::SimConfig,
     /// The `{version}` of the request path.
     pub api_version: &'s str,
     /// True while running a bulk query: connections then return every item.
@@ -54,6 +65,8 @@ pub struct Ctx<'s> {
     pub errors: RefCell<Vec<Json>>,
     /// Bulk operations created by this request, to be started after it.
     pub bulk_started: RefCell<Vec<u64>>,
+    /// `extensions` for field errors a resolver returned, by error message (see [`Ctx::coded_error`]).
+    pub error_extensions: RefCell<Vec<(String, Json)>>,
 }
 
 impl<'s> Ctx<'s> {
@@ -63,6 +76,7 @@ impl<'s> Ctx<'s> {
         schema: &'s Valid<Schema>,
         variables: &'s Map<String, Json>,
         base_url: &'s str,
+        config: &'s crate::SimConfig,
         api_version: &'s str,
         bulk: bool,
     ) -> Self {
@@ -71,12 +85,21 @@ impl<'s> Ctx<'s> {
             schema,
             variables,
             base_url,
+            config,
             api_version,
             bulk,
             writes: RefCell::new(Vec::new()),
             errors: RefCell::new(Vec::new()),
             bulk_started: RefCell::new(Vec::new()),
+            error_extensions: RefCell::new(Vec::new()),
         }
+    }
+
+    /// A field error whose GraphQL error carries `extensions` (e.g. `ACCESS_DENIED`); the field
+    /// becomes null and nullness propagates as the schema demands.
+    pub fn coded_error(&self, message: String, extensions: Json) -> FieldError {
+        self.error_extensions.borrow_mut().push((message.clone(), extensions));
+        FieldError { message }
     }
 
     /// Records a top-level error with a Shopify `code` for the root field `field`.
@@ -152,8 +175,12 @@ pub fn args(info: &ResolveInfo<'_>) -> Map<String, Json> {
 }
 
 /// Converts plain JSON into a resolved value: objects become nodes typed by their
-/// `__typename` or by the field's declared type.
+/// `__typename` or by the field's declared type (`JSON` values stay leaves).
 pub fn json_value<'a>(ctx: &'a Ctx<'a>, declared: &str, value: &Json) -> ResolvedValue<'a> {
+    // A `JSON` scalar is a leaf whatever its shape (objects and arrays included).
+    if declared == "JSON" {
+        return ResolvedValue::leaf(leaf(value.clone()));
+    }
     match value {
         Json::Array(items) => {
             let declared = declared.to_string();
@@ -212,7 +239,7 @@ fn related_node<'a>(ctx: &'a Ctx<'a>, map: &Map<String, Json>) -> Option<Node<'a
         "Return" => returns::return_node(ctx, &store, id),
         "CalculatedOrder" => order_edits::calculated_node(ctx, &store, id, None),
         "CalculatedLineItem" => order_edits::calculated_node(ctx, &store, id, map.get("__id2").and_then(Json::as_u64)),
-        other => pricing::related_node(ctx, &store, other, id),
+        other => catalog::related(ctx, &store, other, id).or_else(|| pricing::related_node(ctx, &store, other, id)),
     }
 }
 
@@ -233,6 +260,9 @@ impl ObjectValue for Node<'_> {
             Rel::PriceList(id) => pricing::price_list_field(self.ctx, id, info)?,
         };
         if let Some(value) = related {
+            return Ok(value);
+        }
+        if let Some(value) = catalog::owner_field(self.ctx, &self.ty, &self.fields, info)? {
             return Ok(value);
         }
         let declared = info.field_definition().ty.inner_named_type().as_str();

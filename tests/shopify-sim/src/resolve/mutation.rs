@@ -1,10 +1,13 @@
-//! The `Mutation` root: input-size limits, the 2026-04 `@idempotent` requirement, idempotent
-//! replay, dispatch to the object families, and the writes-per-mutation count.
+//! The `Mutation` root: access scopes, input-size limits (per mutation, see [`crate::limits`]), the
+//! 2026-04 `@idempotent` requirement, idempotent replay, dispatch to the object families (returns,
+//! order edits, price lists and catalog depth through their own dispatchers), and the
+//! writes-per-mutation count.
 
 use super::{
-    args, bulk, customers, field_error, fulfillments, inventory_write, json_value, order_edits, order_write,
-    pricing_write, product_write, refunds, returns, subscriptions, Ctx, Resolved,
+    args, bulk, bulk_mutation, customers, field_error, fulfillments, inventory_write, json_value, order_edits,
+    order_write, pricing_write, product_write, refunds, returns, staged_uploads, subscriptions, Ctx, Resolved,
 };
+use crate::limits;
 use crate::store::model::UserError;
 use crate::store::IdempotentEntry;
 use apollo_compiler::ast::Value;
@@ -33,22 +36,21 @@ const IDEMPOTENT_REQUIRED: &[&str] = &[
     "refundCreate",
 ];
 
-/// Largest input array Shopify accepts.
-pub const MAX_INPUT_ARRAY: usize = 250;
-
 /// The root mutation object.
 pub struct MutationRoot<'c> {
     pub ctx: &'c Ctx<'c>,
 }
 
-/// The first input list longer than the limit: (path, size).
-fn oversized(value: &Json, path: &mut Vec<String>) -> Option<(Vec<String>, usize)> {
+/// The first input list of `mutation` longer than its limit: (path, size, limit).
+fn oversized(mutation: &str, value: &Json, path: &mut Vec<String>) -> Option<(Vec<String>, usize, usize)> {
     match value {
-        Json::Array(items) if items.len() > MAX_INPUT_ARRAY => Some((path.clone(), items.len())),
-        Json::Array(items) => items.iter().find_map(|i| oversized(i, path)),
+        Json::Array(items) if items.len() > limits::input_array_limit(mutation, path) => {
+            Some((path.clone(), items.len(), limits::input_array_limit(mutation, path)))
+        }
+        Json::Array(items) => items.iter().find_map(|i| oversized(mutation, i, path)),
         Json::Object(map) => map.iter().find_map(|(k, v)| {
             path.push(k.clone());
-            let found = oversized(v, path);
+            let found = oversized(mutation, v, path);
             path.pop();
             found
         }),
@@ -74,8 +76,8 @@ impl<'c> MutationRoot<'c> {
         let store = &mut *store;
         store.level_history.cause = name.to_string();
         Ok(match name {
-            "productSet" => product_write::product_set(store, a),
-            "productVariantsBulkUpdate" => product_write::variants_bulk_update(store, a),
+            "productSet" => product_write::product_set(self.ctx, store, a),
+            "productVariantsBulkUpdate" => product_write::variants_bulk_update(self.ctx, store, a),
             "productDelete" => product_write::product_delete(store, a),
             "inventorySetQuantities" => inventory_write::set_quantities(store, a),
             "inventoryAdjustQuantities" => inventory_write::adjust_quantities(store, a),
@@ -89,10 +91,12 @@ impl<'c> MutationRoot<'c> {
             "customerSet" => customers::customer_set(store, a),
             "customerCreate" => customers::customer_create(store, a),
             "webhookSubscriptionCreate" => subscriptions::create(store, a),
+            "stagedUploadsCreate" => staged_uploads::staged_uploads_create(self.ctx, store, a),
+            "webhookSubscriptionUpdate" => subscriptions::update(store, a),
             "webhookSubscriptionDelete" => subscriptions::delete(store, a),
             "bulkOperationRunQuery" => {
                 let schema = self.ctx.schema;
-                let payload = bulk::run_query(store, a, |q| {
+                let payload = bulk::run_query(store, a, self.ctx.api_version, |q| {
                     ExecutableDocument::parse_and_validate(schema, q, "bulk.graphql")
                         .map(|_| ())
                         .map_err(|e| format!("Invalid bulk query: {}", e.errors))
@@ -102,9 +106,12 @@ impl<'c> MutationRoot<'c> {
                 }
                 payload
             }
+            "bulkOperationRunMutation" => bulk_mutation::run_mutation(self.ctx, store, a),
+            "bulkOperationCancel" => bulk::cancel(store, a),
             other => match returns::dispatch(store, other, a)
                 .or_else(|| order_edits::dispatch(store, other, a))
                 .or_else(|| pricing_write::dispatch(store, other, a))
+                .or_else(|| super::catalog::mutation(self.ctx, store, other, a))
             {
                 Some(payload) => payload,
                 None => return Err(format!("shopify-sim does not implement Mutation.{other}")),
@@ -132,9 +139,9 @@ impl ObjectValue for MutationRoot<'_> {
         let ctx = self.ctx;
         let name = info.field_name();
         let a = args(info);
-        if let Some((path, size)) = oversized(&Json::Object(a.clone()), &mut Vec::new()) {
-            let message =
-                format!("The input array size of {size} is greater than the maximum allowed of {MAX_INPUT_ARRAY}.");
+        crate::scopes::check(ctx, info, &a)?;
+        if let Some((path, size, limit)) = oversized(name, &Json::Object(a.clone()), &mut Vec::new()) {
+            let message = format!("The input array size of {size} is greater than the maximum allowed of {limit}.");
             let path: Vec<String> = std::iter::once(name.to_string()).chain(path).collect();
             ctx.errors
                 .borrow_mut()

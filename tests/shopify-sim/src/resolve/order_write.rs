@@ -11,7 +11,6 @@ use crate::store::model::UserError;
 use crate::store::money::{parse_cents, parse_rate, Bag};
 use crate::store::order_detail::Address;
 use crate::store::order_pricing::{DiscountSpec, TaxSpec};
-use crate::store::pricing::SHOP_CURRENCY;
 use crate::store::{now, parse_gid, Store};
 use serde_json::{json, Map, Value as Json};
 
@@ -221,7 +220,7 @@ fn check_currency(store: &Store, currency: &str, field: &str) -> Option<UserErro
 
 /// Reads an `OrderCreateOrderInput` into a new order.
 fn read_order(store: &mut Store, input: &Json, claim: Claim) -> Result<NewOrder, Vec<UserError>> {
-    let currency = s(input, "currency").unwrap_or(SHOP_CURRENCY).to_string();
+    let currency = s(input, "currency").map_or_else(|| store.pricing.shop_currency.clone(), str::to_string);
     let presentment = s(input, "presentmentCurrency").unwrap_or(&currency).to_string();
     let errors: Vec<UserError> =
         [check_currency(store, &currency, "currency"), check_currency(store, &presentment, "presentmentCurrency")]
@@ -307,6 +306,10 @@ fn read_order(store: &mut Store, input: &Json, claim: Claim) -> Result<NewOrder,
 /// `orderCreate(order:, options:)`.
 pub fn order_create(store: &mut Store, a: &Map<String, Json>) -> Json {
     let input = a.get("order").cloned().unwrap_or(Json::Null);
+    let limit_errors = crate::limits::order_create(&input);
+    if !limit_errors.is_empty() {
+        return json!({"order": null, "userErrors": user_errors(&limit_errors)});
+    }
     let claim = match a.get("options").and_then(|o| s(o, "inventoryBehaviour")) {
         Some("DECREMENT_IGNORING_POLICY") => Claim::IgnorePolicy,
         Some("DECREMENT_OBEYING_POLICY") => Claim::ObeyPolicy,

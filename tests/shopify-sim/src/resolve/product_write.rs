@@ -2,14 +2,13 @@
 //! `productDelete`. Each returns its payload as JSON with record references (see [`super::rel`]).
 
 use super::products::product_payload;
-use super::rel;
+use super::{media, rel, Ctx};
+use crate::limits;
 use crate::store::model::{ProductOption, UserError};
 use crate::store::seed::handleize;
 use crate::store::{model::Product, now, parse_gid, Store};
 use serde_json::{json, Map, Value as Json};
-
-const MAX_OPTIONS: usize = 3;
-const MAX_VARIANTS: usize = 2048;
+use std::collections::{HashMap, HashSet};
 
 fn s<'a>(v: &'a Json, key: &str) -> Option<&'a str> {
     v.get(key).and_then(Json::as_str)
@@ -19,8 +18,8 @@ fn payload(product: Option<u64>, errors: &[UserError]) -> Json {
     json!({"product": product.map(|id| rel("Product", id)), "productSetOperation": null, "userErrors": super::user_errors(errors)})
 }
 
-/// `productSet(input:, identifier:)`.
-pub fn product_set(store: &mut Store, a: &Map<String, Json>) -> Json {
+/// `productSet(input:, identifier:)`; prices are checked against the shop's currency.
+pub fn product_set(ctx: &Ctx<'_>, store: &mut Store, a: &Map<String, Json>) -> Json {
     let input = a.get("input").cloned().unwrap_or(Json::Null);
     let identifier = a.get("identifier").cloned().unwrap_or(Json::Null);
     let existing = if let Some(id) = s(&identifier, "id") {
@@ -47,9 +46,17 @@ pub fn product_set(store: &mut Store, a: &Map<String, Json>) -> Json {
     } else {
         None
     };
+    let limit_errors = limits::product_set(&input, &ctx.config.shop_currency);
+    if !limit_errors.is_empty() {
+        return payload(None, &limit_errors);
+    }
     if let Err(e) = validate(&input) {
         return payload(None, &[e]);
     }
+    let files = match media::check_set_files(store, ctx.base_url, &input) {
+        Ok(files) => files,
+        Err(e) => return payload(None, &[e]),
+    };
     let created = existing.is_none();
     let id = match existing {
         Some(id) => id,
@@ -107,6 +114,9 @@ pub fn product_set(store: &mut Store, a: &Map<String, Json>) -> Json {
         }
         replace_variants(store, id, variants, created);
     }
+    if let Some(files) = files {
+        media::apply_set_files(store, id, files, &input);
+    }
     if let Some(p) = store.products.get_mut(&id) {
         p.updated_at = now();
     }
@@ -117,7 +127,7 @@ pub fn product_set(store: &mut Store, a: &Map<String, Json>) -> Json {
 
 fn validate(input: &Json) -> Result<(), UserError> {
     let options = input.get("productOptions").and_then(Json::as_array).map_or(0, Vec::len);
-    if options > MAX_OPTIONS {
+    if options > limits::MAX_OPTIONS {
         return Err(UserError::new(
             &["input", "productOptions"],
             "Options count is over the allowed limit",
@@ -125,13 +135,6 @@ fn validate(input: &Json) -> Result<(), UserError> {
         ));
     }
     let variants = input.get("variants").and_then(Json::as_array).cloned().unwrap_or_default();
-    if variants.len() > MAX_VARIANTS {
-        return Err(UserError::new(
-            &["input", "variants"],
-            "Variants count is over the allowed limit",
-            Some("VARIANTS_OVER_LIMIT"),
-        ));
-    }
     let mut seen = std::collections::HashSet::new();
     for (i, v) in variants.iter().enumerate() {
         if !seen.insert(option_values(v)) {
@@ -146,7 +149,9 @@ fn validate(input: &Json) -> Result<(), UserError> {
 }
 
 fn apply_scalars(store: &mut Store, id: u64, input: &Json) {
-    let Some(p) = store.products.get_mut(&id) else { return };
+    let Some(p) = store.products.get_mut(&id) else {
+        return;
+    };
     if let Some(v) = s(input, "title") {
         p.title = v.to_string();
     }
@@ -216,28 +221,41 @@ fn set_options(store: &mut Store, id: u64, options: &[Json]) {
     }
 }
 
-/// Full replacement of the variant list: matched variants are updated, others deleted, new ones created.
+/// The first id of `candidates` (position order, last element first) not claimed yet.
+fn take_unclaimed(candidates: Option<&mut Vec<u64>>, claimed: &HashSet<u64>) -> Option<u64> {
+    let list = candidates?;
+    while let Some(id) = list.pop() {
+        if !claimed.contains(&id) {
+            return Some(id);
+        }
+    }
+    None
+}
+
+/// Full replacement of the variant list: matched variants (by id, then option values, then SKU)
+/// are updated, others deleted, new ones created.
 fn replace_variants(store: &mut Store, product_id: u64, inputs: &[Json], created: bool) {
     let old: Vec<u64> = store.products.get(&product_id).map(|p| p.variant_ids.clone()).unwrap_or_default();
+    let old_set: HashSet<u64> = old.iter().copied().collect();
+    // Unclaimed old variants by option values and by SKU, in position order.
+    let mut by_values: HashMap<Vec<(String, String)>, Vec<u64>> = HashMap::new();
+    let mut by_sku: HashMap<String, Vec<u64>> = HashMap::new();
+    for id in old.iter().rev() {
+        if let Some(v) = store.variants.get(id) {
+            by_values.entry(v.option_values.clone()).or_default().push(*id);
+            by_sku.entry(v.sku.clone()).or_default().push(*id);
+        }
+    }
     let mut kept = Vec::new();
+    let mut claimed = HashSet::new();
     for input in inputs {
         let values = option_values(input);
         let sku = s(input, "sku").or_else(|| input.get("inventoryItem").and_then(|i| s(i, "sku")));
         let matched = s(input, "id")
             .and_then(|id| parse_gid("ProductVariant", id))
-            .filter(|id| old.contains(id))
-            .or_else(|| {
-                old.iter()
-                    .copied()
-                    .find(|id| !kept.contains(id) && store.variants.get(id).is_some_and(|v| v.option_values == values))
-            })
-            .or_else(|| {
-                sku.and_then(|sku| {
-                    old.iter()
-                        .copied()
-                        .find(|id| !kept.contains(id) && store.variants.get(id).is_some_and(|v| v.sku == sku))
-                })
-            });
+            .filter(|id| old_set.contains(id) && !claimed.contains(id))
+            .or_else(|| take_unclaimed(by_values.get_mut(&values), &claimed))
+            .or_else(|| sku.and_then(|sku| take_unclaimed(by_sku.get_mut(sku), &claimed)));
         let is_new = matched.is_none();
         let vid = matched.unwrap_or_else(|| {
             let vid = store.insert_variant(product_id, sku.unwrap_or(""), "0.00", values.clone());
@@ -246,11 +264,12 @@ fn replace_variants(store: &mut Store, product_id: u64, inputs: &[Json], created
             }
             vid
         });
+        claimed.insert(vid);
         update_variant(store, vid, input, values);
         set_inventory(store, vid, input, is_new || created);
         kept.push(vid);
     }
-    for id in old.iter().filter(|id| !kept.contains(id)) {
+    for id in old.iter().filter(|id| !claimed.contains(id)) {
         store.delete_variant(*id);
     }
     if let Some(p) = store.products.get_mut(&product_id) {
@@ -262,7 +281,9 @@ fn replace_variants(store: &mut Store, product_id: u64, inputs: &[Json], created
 pub fn update_variant(store: &mut Store, vid: u64, input: &Json, values: Vec<(String, String)>) {
     let item_input = input.get("inventoryItem").cloned().unwrap_or(Json::Null);
     let sku = s(input, "sku").or_else(|| s(&item_input, "sku")).map(str::to_string);
-    let Some(v) = store.variants.get_mut(&vid) else { return };
+    let Some(v) = store.variants.get_mut(&vid) else {
+        return;
+    };
     if !values.is_empty() {
         v.option_values = values;
     }
@@ -303,7 +324,9 @@ pub fn update_variant(store: &mut Store, vid: u64, input: &Json, values: Vec<(St
 /// `inventoryQuantities` of a variant: a new one is activated at each location and its quantity
 /// set; an existing one has its quantities set where it is already stocked (as Shopify does).
 fn set_inventory(store: &mut Store, vid: u64, input: &Json, new: bool) {
-    let Some(item_id) = store.variants.get(&vid).map(|v| v.inventory_item_id) else { return };
+    let Some(item_id) = store.variants.get(&vid).map(|v| v.inventory_item_id) else {
+        return;
+    };
     for q in input.get("inventoryQuantities").and_then(Json::as_array).into_iter().flatten() {
         let Some(loc) =
             s(q, "locationId").and_then(|l| parse_gid("Location", l)).filter(|l| store.locations.contains_key(l))
@@ -318,8 +341,8 @@ fn set_inventory(store: &mut Store, vid: u64, input: &Json, new: bool) {
     }
 }
 
-/// `productVariantsBulkUpdate(productId:, variants:, allowPartialUpdates:)`.
-pub fn variants_bulk_update(store: &mut Store, a: &Map<String, Json>) -> Json {
+/// `productVariantsBulkUpdate(productId:, variants:, allowPartialUpdates:)`; prices in the shop's currency.
+pub fn variants_bulk_update(ctx: &Ctx<'_>, store: &mut Store, a: &Map<String, Json>) -> Json {
     let pid = a
         .get("productId")
         .and_then(Json::as_str)
@@ -331,10 +354,15 @@ pub fn variants_bulk_update(store: &mut Store, a: &Map<String, Json>) -> Json {
     };
     let inputs = a.get("variants").and_then(Json::as_array).cloned().unwrap_or_default();
     let partial = a.get("allowPartialUpdates").and_then(Json::as_bool).unwrap_or(false);
-    let mut errors = Vec::new();
+    let mut errors = limits::variants_bulk(&inputs, &ctx.config.shop_currency);
+    let refused: HashSet<String> =
+        errors.iter().filter_map(|e| e.field.as_ref().and_then(|f| f.get(1)).cloned()).collect();
     let mut ok = Vec::new();
     for (i, input) in inputs.iter().enumerate() {
         let idx = i.to_string();
+        if refused.contains(&idx) {
+            continue;
+        }
         let vid = s(input, "id").and_then(|id| parse_gid("ProductVariant", id));
         let err = match vid.and_then(|id| store.variants.get(&id)) {
             None if vid.is_none() => Some(UserError::new(&["variants", &idx, "id"], "Product variant is missing ID attribute", Some("PRODUCT_VARIANT_ID_MISSING"))),
@@ -345,9 +373,6 @@ pub fn variants_bulk_update(store: &mut Store, a: &Map<String, Json>) -> Json {
                 "Inventory quantities can only be provided during create. To update inventory for existing variants, use inventoryAdjustQuantities.",
                 Some("NO_INVENTORY_QUANTITIES_ON_VARIANTS_UPDATE"),
             )),
-            Some(_) if s(input, "price").is_some_and(|p| p.trim_start().starts_with('-')) => {
-                Some(UserError::new(&["variants", &idx, "price"], "Price must be greater than or equal to 0", Some("NEGATIVE_PRICE_VALUE")))
-            }
             Some(v) => {
                 ok.push((v.id, input.clone()));
                 None

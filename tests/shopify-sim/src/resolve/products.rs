@@ -72,7 +72,9 @@ pub fn product_field<'a>(
         return Ok(None);
     }
     let store = ctx.store();
-    let Some(p) = store.products.get(&id) else { return Ok(Some(ResolvedValue::null())) };
+    let Some(p) = store.products.get(&id) else {
+        return Ok(Some(ResolvedValue::null()));
+    };
     let items = p
         .variant_ids
         .iter()
@@ -92,7 +94,9 @@ pub fn variant_field<'a>(
     info: &ResolveInfo<'_>,
 ) -> Result<Option<ResolvedValue<'a>>, FieldError> {
     let store = ctx.store();
-    let Some(v) = store.variants.get(&id) else { return Ok(Some(ResolvedValue::null())) };
+    let Some(v) = store.variants.get(&id) else {
+        return Ok(Some(ResolvedValue::null()));
+    };
     Ok(match info.field_name() {
         "product" => store.products.get(&v.product_id).map(|p| ResolvedValue::object(product_node(ctx, &store, p))),
         "inventoryItem" => store

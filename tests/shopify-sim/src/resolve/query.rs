@@ -1,12 +1,13 @@
-//! The `QueryRoot` object: dispatches root query fields to the object families.
+//! The `QueryRoot` object: checks access scopes and dispatches root query fields to the object
+//! families (catalog depth through [`super::catalog`], prices per market and B2B through
+//! [`super::pricing`]).
 
 use super::{
-    args, customers, field_error, id_arg, inventory, json_value, orders, pricing, products, rel, subscriptions, Ctx,
-    Resolved,
+    args, bulk, customers, field_error, id_arg, inventory, json_value, orders, pricing, products, rel, subscriptions,
+    Ctx, Resolved,
 };
-use crate::store::gid;
 use apollo_compiler::resolvers::{ObjectValue, ResolveInfo, ResolvedValue};
-use serde_json::{json, Value as Json};
+use serde_json::Value as Json;
 
 /// The root query object.
 pub struct QueryRoot<'c> {
@@ -32,6 +33,7 @@ impl ObjectValue for QueryRoot<'_> {
     fn resolve_field<'a>(&'a self, info: &'a ResolveInfo<'a>) -> Resolved<'a> {
         let ctx = self.ctx;
         let a = args(info);
+        crate::scopes::check(ctx, info, &a)?;
         match info.field_name() {
             "products" => products::products(ctx, info, &a),
             "product" => self.by_id(info, "Product"),
@@ -70,20 +72,21 @@ impl ObjectValue for QueryRoot<'_> {
             "customers" => customers::customers(ctx, info, &a),
             "customer" => self.by_id(info, "Customer"),
             "webhookSubscriptions" => subscriptions::subscriptions(ctx, info, &a),
-            "webhookSubscription" => self.by_id(info, "WebhookSubscription"),
+            "webhookSubscription" => Ok(json_value(ctx, "WebhookSubscription", &subscriptions::subscription(ctx, &a))),
+            "webhookSubscriptionsCount" => {
+                let count = subscriptions::count(&ctx.store(), &a);
+                Ok(json_value(ctx, "Count", &count))
+            }
             "bulkOperation" => self.by_id(info, "BulkOperation"),
             "currentBulkOperation" => {
-                let last = ctx.store().bulk_operations.keys().next_back().copied();
-                Ok(last.map_or(ResolvedValue::null(), |id| json_value(ctx, "BulkOperation", &rel("BulkOperation", id))))
+                let current = bulk::current(&ctx.store(), &a);
+                Ok(json_value(ctx, "BulkOperation", &current))
             }
-            "shop" => {
-                let shop = json!({
-                    "id": gid("Shop", 1), "name": "weft simulator", "myshopifyDomain": crate::SHOP_DOMAIN,
-                    "currencyCode": "USD", "email": "owner@example.com", "ianaTimezone": "UTC",
-                });
-                Ok(json_value(ctx, "Shop", &shop))
-            }
-            other => pricing::query(ctx, info, &a)
+            "bulkOperations" => bulk::operations(ctx, info, &a),
+            "shop" => Ok(json_value(ctx, "Shop", &super::shop::shop_json(ctx.config))),
+            "currentAppInstallation" => Ok(json_value(ctx, "AppInstallation", &crate::scopes::app_installation(ctx))),
+            other => super::catalog::query(ctx, info, &a)
+                .or_else(|| pricing::query(ctx, info, &a))
                 .unwrap_or_else(|| Err(field_error(format!("shopify-sim does not implement QueryRoot.{other}")))),
         }
     }

@@ -1,7 +1,11 @@
 //! In-memory store state: every record of the simulated shop, ids, pending webhook events and
 //! the idempotency ledger. Reproducible: ids come from a counter, so the same seed gives the same ids.
 
+pub mod catalog;
+pub mod collections;
+pub mod files;
 pub mod level_history;
+pub mod metafields;
 pub mod model;
 pub mod money;
 pub mod order_changes;
@@ -10,7 +14,9 @@ pub mod order_pricing;
 pub mod order_totals;
 pub mod pricing;
 pub mod seed;
+pub mod seed_platform;
 pub mod seed_pricing;
+pub mod uploads;
 
 use chrono::{DateTime, SubsecRound, Utc};
 use model::*;
@@ -50,8 +56,22 @@ pub struct Store {
     pub orders: BTreeMap<u64, Order>,
     pub customers: BTreeMap<u64, Customer>,
     pub subscriptions: BTreeMap<u64, Subscription>,
+    /// Subscriptions Shopify deleted, oldest first.
+    pub subscription_removals: Vec<SubscriptionRemoval>,
     pub bulk_operations: BTreeMap<u64, BulkOperation>,
     pub adjustment_groups: BTreeMap<u64, AdjustmentGroup>,
+    pub collections: BTreeMap<u64, collections::Collection>,
+    pub files: BTreeMap<u64, files::FileRecord>,
+    /// Media of each product: file ids in position order.
+    pub product_media: BTreeMap<u64, Vec<u64>>,
+    /// Media of each variant: file ids.
+    pub variant_media: BTreeMap<u64, Vec<u64>>,
+    pub metafields: BTreeMap<u64, metafields::Metafield>,
+    pub metafield_definitions: BTreeMap<u64, metafields::MetafieldDefinition>,
+    /// Staged upload targets and their files, by storage key.
+    pub uploads: BTreeMap<String, uploads::StagedUpload>,
+    /// Scopes the token holds, when a seed or the control API replaced the configured ones.
+    pub access_scopes: Option<Vec<String>>,
     /// Open and committed order edit sessions.
     pub order_edits: BTreeMap<u64, order_changes::OrderEdit>,
     /// Markets, B2B companies, catalogs and price lists.
@@ -77,8 +97,17 @@ impl Default for Store {
             orders: BTreeMap::new(),
             customers: BTreeMap::new(),
             subscriptions: BTreeMap::new(),
+            subscription_removals: Vec::new(),
             bulk_operations: BTreeMap::new(),
             adjustment_groups: BTreeMap::new(),
+            collections: BTreeMap::new(),
+            files: BTreeMap::new(),
+            product_media: BTreeMap::new(),
+            variant_media: BTreeMap::new(),
+            metafields: BTreeMap::new(),
+            metafield_definitions: BTreeMap::new(),
+            uploads: BTreeMap::new(),
+            access_scopes: None,
             order_edits: BTreeMap::new(),
             pricing: pricing::Pricing::default(),
             level_history: level_history::LevelHistory::default(),
@@ -184,12 +213,14 @@ impl Store {
         for vid in &product.variant_ids {
             self.delete_variant(*vid);
         }
+        self.forget_owner("Product", product_id);
         Some(product)
     }
 
     /// Removes one variant with its inventory item and levels.
     pub fn delete_variant(&mut self, variant_id: u64) {
         if let Some(v) = self.variants.remove(&variant_id) {
+            self.forget_owner("ProductVariant", variant_id);
             self.inventory_items.remove(&v.inventory_item_id);
             self.levels.retain(|(item, _), _| *item != v.inventory_item_id);
         }

@@ -239,21 +239,48 @@ pub struct Subscription {
     pub format: String,
     pub name: Option<String>,
     pub include_fields: Vec<String>,
+    /// Search-syntax filter, kept and reported (deliveries are not filtered by it).
+    pub filter: Option<String>,
+    /// Another app installed on the shop that owns it; None for the simulator's API client.
+    pub foreign_app: Option<ForeignApp>,
     pub consecutive_failures: u32,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
 }
 
-/// A bulk query operation.
+/// Another app's identity: its subscriptions are invisible to this app's token and signed with its secret.
+#[derive(Clone, Debug, Serialize)]
+pub struct ForeignApp {
+    pub name: String,
+    pub webhook_secret: String,
+}
+
+/// A subscription Shopify deleted (8 consecutive failed deliveries, or the control API), with why.
+#[derive(Clone, Debug, Serialize)]
+pub struct SubscriptionRemoval {
+    pub subscription: Subscription,
+    pub reason: String,
+    pub at: DateTime<Utc>,
+}
+
+/// A bulk operation: a query (export) or a mutation run once per line of a staged JSONL file.
 #[derive(Clone, Debug, Serialize)]
 pub struct BulkOperation {
     pub id: u64,
+    /// `QUERY` or `MUTATION`.
+    pub kind: String,
     pub status: String,
+    /// The query, or the mutation run for each line.
     pub query: String,
+    /// The API version of the request that started it (its lines run under it).
+    pub api_version: String,
+    /// The staged upload key of a mutation's variables file.
+    pub staged_upload_path: Option<String>,
+    pub client_identifier: Option<String>,
     pub error_code: Option<String>,
     pub object_count: u64,
     pub root_object_count: u64,
-    /// The JSONL result once completed.
+    /// The JSONL result once completed (or the lines done when it failed or was canceled).
     #[serde(skip)]
     pub result: Option<String>,
     pub created_at: DateTime<Utc>,

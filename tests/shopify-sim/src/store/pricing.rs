@@ -7,9 +7,6 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 use std::collections::BTreeMap;
 
-/// The shop's own currency.
-pub const SHOP_CURRENCY: &str = "USD";
-
 /// A market: a region selling in one currency.
 #[derive(Clone, Debug, Serialize)]
 pub struct Market {
@@ -113,9 +110,11 @@ impl PriceList {
     }
 }
 
-/// Markets, B2B companies, catalogs and price lists, with the shop's exchange rates.
+/// Markets, B2B companies, catalogs and price lists, with the shop's currency and exchange rates.
 #[derive(Clone, Debug, Default, Serialize)]
 pub struct Pricing {
+    /// The shop's own currency ([`crate::SimConfig::shop_currency`]).
+    pub shop_currency: String,
     pub markets: BTreeMap<u64, Market>,
     pub companies: BTreeMap<u64, Company>,
     pub company_locations: BTreeMap<u64, CompanyLocation>,
@@ -136,7 +135,7 @@ impl Pricing {
     /// Currencies orders may use: the shop currency, market and company-location currencies,
     /// and those with an exchange rate.
     pub fn currencies(&self) -> Vec<String> {
-        let mut out = vec![SHOP_CURRENCY.to_string()];
+        let mut out = vec![self.shop_currency.clone()];
         let more = self
             .markets
             .values()
@@ -189,6 +188,6 @@ impl Pricing {
             return l.currency.clone();
         }
         let market = context.country.as_ref().and_then(|c| self.markets.values().find(|m| m.countries.contains(c)));
-        market.map_or_else(|| SHOP_CURRENCY.to_string(), |m| m.currency.clone())
+        market.map_or_else(|| self.shop_currency.clone(), |m| m.currency.clone())
     }
 }

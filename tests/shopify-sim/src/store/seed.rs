@@ -20,6 +20,15 @@ pub struct Seed {
     /// ERP can use order names no earlier run used.
     #[serde(default)]
     pub first_order_number: Option<u64>,
+    /// Access scopes the token holds (default: the configured ones).
+    #[serde(default)]
+    pub access_scopes: Option<Vec<String>>,
+    #[serde(default)]
+    pub metafield_definitions: Vec<super::seed_platform::SeedMetafieldDefinition>,
+    #[serde(default)]
+    pub collections: Vec<super::seed_platform::SeedCollection>,
+    #[serde(default)]
+    pub webhook_subscriptions: Vec<super::seed_platform::SeedSubscription>,
     /// Units of a currency per unit of the shop currency, e.g. `{"EUR": "0.92"}` (default 1).
     #[serde(default)]
     pub exchange_rates: BTreeMap<String, serde_json::Value>,
@@ -51,6 +60,8 @@ pub struct SeedProduct {
     #[serde(default)]
     pub tags: Vec<String>,
     pub variants: Vec<SeedVariant>,
+    #[serde(default)]
+    pub metafields: Vec<super::seed_platform::SeedMetafield>,
 }
 
 /// A variant; `inventory` maps a location name to its `available` quantity.
@@ -96,12 +107,14 @@ pub fn handleize(title: &str) -> String {
 }
 
 impl Store {
-    /// Replaces the whole state with `seed`.
-    pub fn load_seed(&mut self, seed: &Seed) -> Result<(), String> {
+    /// Replaces the whole state with `seed`, for a shop selling in `shop_currency`.
+    pub fn load_seed(&mut self, seed: &Seed, shop_currency: &str) -> Result<(), String> {
         *self = Store::default();
+        self.pricing.shop_currency = shop_currency.to_string();
         if let Some(n) = seed.first_order_number {
             self.next_order_number = n;
         }
+        self.access_scopes = seed.access_scopes.clone();
         for l in &seed.locations {
             let id = self.next_id();
             let t = now();
@@ -166,6 +179,7 @@ impl Store {
             );
         }
         self.load_pricing_seed(seed)?;
+        self.load_platform_seed(seed)?;
         for ((item, location), level) in &self.levels {
             self.level_history.baseline(*item, *location, level.quantity("available"));
         }

@@ -5,7 +5,6 @@
 use super::money::{parse_cents, parse_rate};
 use super::pricing::{
     Catalog, CatalogContext, Company, CompanyLocation, FixedPrice, Market, PriceBreak, PriceList, QuantityRule,
-    SHOP_CURRENCY,
 };
 use super::seed::{handleize, Seed};
 use super::{now, Store};
@@ -151,7 +150,7 @@ impl Store {
             );
             for l in &c.locations {
                 let id = self.next_id();
-                let currency = l.currency.clone().unwrap_or_else(|| SHOP_CURRENCY.to_string());
+                let currency = l.currency.clone().unwrap_or_else(|| self.pricing.shop_currency.clone());
                 self.pricing.company_locations.insert(
                     id,
                     CompanyLocation {

@@ -59,6 +59,19 @@ pub async fn post_raw(url: &str, headers: &[(&str, &str)], body: Vec<u8>) -> (u1
     (status, headers, body)
 }
 
+/// Sends `method` to `url` with a JSON body; returns (status, JSON body).
+pub async fn send(method: &str, url: &str, body: Json) -> (u16, Json) {
+    let client: Client<_, Full<Bytes>> = Client::builder(TokioExecutor::new()).build_http();
+    let req = hyper::Request::builder().method(method).uri(url).header("content-type", "application/json");
+    let resp = client
+        .request(req.body(Full::new(Bytes::from(body.to_string()))).expect("request builds"))
+        .await
+        .expect("simulator answers");
+    let status = resp.status().as_u16();
+    let bytes = resp.into_body().collect().await.expect("body").to_bytes();
+    (status, serde_json::from_slice(&bytes).unwrap_or(Json::Null))
+}
+
 /// GETs `url`; returns (status, body).
 pub async fn get(url: &str) -> (u16, Bytes) {
     let client: Client<_, Full<Bytes>> = Client::builder(TokioExecutor::new()).build_http();
@@ -108,6 +121,67 @@ pub async fn location(sim: &SimHandle, name: &str) -> String {
         .to_string()
 }
 
+/// Creates one staged upload target over GraphQL.
+pub async fn stage(sim: &SimHandle, resource: &str, filename: &str, mime: &str, method: &str) -> Json {
+    let d = data(
+        sim,
+        "mutation($i: [StagedUploadInput!]!) { stagedUploadsCreate(input: $i) { stagedTargets { url resourceUrl parameters { name value } } userErrors { field message } } }",
+        json!({"i": [{"resource": resource, "filename": filename, "mimeType": mime, "httpMethod": method}]}),
+    )
+    .await;
+    assert_eq!(d["stagedUploadsCreate"]["userErrors"], json!([]), "{d}");
+    d["stagedUploadsCreate"]["stagedTargets"][0].clone()
+}
+
+/// The value of a target's parameter.
+pub fn target_param(target: &Json, name: &str) -> String {
+    target["parameters"]
+        .as_array()
+        .expect("parameters")
+        .iter()
+        .find(|p| p["name"] == name)
+        .and_then(|p| p["value"].as_str())
+        .unwrap_or_default()
+        .to_string()
+}
+
+/// Uploads `file` to a staged target as its client would: a multipart form with every parameter
+/// then the file (POST targets), or a PUT with the signed content type; returns (status, body).
+pub async fn upload(target: &Json, file: &[u8]) -> (u16, Bytes) {
+    let url = target["url"].as_str().expect("target url");
+    if target_param(target, "key").is_empty() {
+        let client: Client<_, Full<Bytes>> = Client::builder(TokioExecutor::new()).build_http();
+        let req = hyper::Request::put(url)
+            .header("content-type", target_param(target, "content_type"))
+            .header("x-goog-acl", "private");
+        let resp =
+            client.request(req.body(Full::new(Bytes::copy_from_slice(file))).expect("request")).await.expect("answer");
+        let status = resp.status().as_u16();
+        return (status, resp.into_body().collect().await.expect("body").to_bytes());
+    }
+    let boundary = "----weftsimboundary";
+    let mut body = Vec::new();
+    for p in target["parameters"].as_array().expect("parameters") {
+        body.extend_from_slice(
+            format!(
+                "--{boundary}\r\nContent-Disposition: form-data; name=\"{}\"\r\n\r\n{}\r\n",
+                p["name"].as_str().unwrap(),
+                p["value"].as_str().unwrap()
+            )
+            .as_bytes(),
+        );
+    }
+    body.extend_from_slice(
+        format!("--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"upload\"\r\n\r\n")
+            .as_bytes(),
+    );
+    body.extend_from_slice(file);
+    body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
+    let content_type = format!("multipart/form-data; boundary={boundary}");
+    let (status, _, body) = post_raw(url, &[("content-type", &content_type)], body).await;
+    (status, body)
+}
+
 /// One request a receiver got.
 #[derive(Clone, Debug)]
 pub struct Received {
@@ -139,7 +213,9 @@ impl Receiver {
         let (r, a) = (received.clone(), attempts.clone());
         let task = tokio::spawn(async move {
             loop {
-                let Ok((stream, _)) = listener.accept().await else { continue };
+                let Ok((stream, _)) = listener.accept().await else {
+                    continue;
+                };
                 let (r, a) = (r.clone(), a.clone());
                 tokio::spawn(async move {
                     let svc = hyper::service::service_fn(move |req: hyper::Request<hyper::body::Incoming>| {
