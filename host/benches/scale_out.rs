@@ -108,8 +108,13 @@ fn webhook_rate(store_lines: &str, hosts: usize, env: &[(&str, &str)]) -> f64 {
         path
     };
     let addrs: Vec<String> = (0..hosts).map(|_| format!("127.0.0.1:{}", common::engine::free_port())).collect();
-    let pause = Command::new(weft).arg("--config").arg(config(&addrs[0])).args(["queue", "pause", "customers"]);
-    let paused = { pause }.envs(env.iter().copied()).output().unwrap();
+    let paused = Command::new(weft)
+        .arg("--config")
+        .arg(config(&addrs[0]))
+        .args(["queue", "pause", "customers"])
+        .envs(env.iter().copied())
+        .output()
+        .unwrap();
     assert!(paused.status.success(), "{}", String::from_utf8_lossy(&paused.stderr));
     let mut children: Vec<Child> = addrs
         .iter()

@@ -232,7 +232,7 @@ fn fill(state: &Value, dir: &Path, listen: &str, sim: &str) -> Result<String, St
 
 /// Pause (or resume) flows in the store before `weft serve` opens it.
 fn hold(config: &Config, flows: &[&str], paused: bool) -> Result<(), String> {
-    let store = super::open_store(&config).map_err(|e| e.to_string())?;
+    let store = super::open_store(config).map_err(|e| e.to_string())?;
     let now = SystemClock.now_ms();
     for flow in flows.iter().filter(|f| config.flows.contains_key(**f)) {
         store.set_paused(flow, paused, now).map_err(|e| e.to_string())?;

@@ -24,7 +24,7 @@ pub enum ExplainCommand {
 /// Run `weft explain`.
 pub fn run(cmd: ExplainCommand, config: &Config) -> Result<ExitCode, String> {
     let ExplainCommand::Inventory { sku, location, json } = cmd;
-    let store = super::open_store(&config)
+    let store = super::open_store(config)
         .map_err(|e| format!("{e} (stop `weft serve` first: the database admits one process)"))?;
     let mut found = state::all_for_sku(&store, &sku)?;
     if let Some(l) = &location {

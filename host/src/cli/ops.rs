@@ -95,7 +95,7 @@ enum Target {
 }
 
 fn target(config: &Config) -> Result<Target, String> {
-    match super::open_store(&config) {
+    match super::open_store(config) {
         Ok(store) => Ok(Target::Local(store)),
         Err(StoreError::Locked) => Ok(Target::Remote(super::remote::Admin::from_config(config)?)),
         Err(e) => Err(e.to_string()),

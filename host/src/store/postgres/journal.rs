@@ -22,7 +22,7 @@ pub(super) async fn put_intents(client: &impl GenericClient, intents: &[Intent])
         intents.iter().map(|i| ((i.flow.as_str(), i.key.as_str()), i)).collect();
     let flows: Vec<&str> = latest.keys().map(|(f, _)| *f).collect();
     let keys: Vec<&str> = latest.keys().map(|(_, k)| *k).collect();
-    let bodies: Vec<String> = latest.values().map(|i| to_json(i)).collect::<StoreResult<_>>()?;
+    let bodies: Vec<String> = latest.values().map(to_json).collect::<StoreResult<_>>()?;
     let sql = "INSERT INTO weft_intents (flow, key, intent) SELECT * FROM unnest($1::text[], $2::text[], $3::text[]) \
                ON CONFLICT (flow, key) DO UPDATE SET intent = excluded.intent";
     client.execute(sql, &[&flows, &keys, &bodies]).await.map_err(e)?;

@@ -37,6 +37,8 @@ mod embedded {
 const BEAT: Duration = Duration::from_secs(2);
 /// A host whose last beat is older than this is dead (SQL interval).
 const HOST_TTL: &str = "10 seconds";
+/// Rows of hosts dead this long are deleted (SQL interval).
+const FORGET_AFTER: &str = "10 minutes";
 /// The advisory lock held while migrating (`weft` in ASCII).
 const MIGRATION_LOCK: i64 = 0x7765_6674;
 
@@ -221,6 +223,13 @@ async fn beat(pool: Pool, holder: String, label: String) {
                    ON CONFLICT (holder) DO UPDATE SET seen = clock_timestamp()";
         if let Err(err) = client.execute(sql, &[&holder, &label]).await {
             tracing::warn!("store: host heartbeat failed: {err}");
+        }
+        // Hosts long gone (killed, or a CLI that exited) need no row to be known dead.
+        for table in ["weft_hosts", "weft_budget_holders"] {
+            let sql = format!("DELETE FROM {table} WHERE seen < clock_timestamp() - interval '{FORGET_AFTER}'");
+            if let Err(err) = client.execute(&sql, &[]).await {
+                tracing::warn!("store: forgetting dead hosts failed: {err}");
+            }
         }
     }
 }
