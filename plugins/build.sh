@@ -6,6 +6,10 @@
 # OUT  where to put <id>/plugin.wasm + <id>/plugin.toml (default: target/plugins)
 # SRC  folder holding one folder per plugin, each with a plugin.toml (default: plugins/)
 #
+# What a fresh machine needs: Rust (rustup), Python 3 with venv, Node with npm. The first run
+# installs the rest itself, one line each: the wasm32-wasip2 target (rustup), componentize-py
+# (PyPI) and jco (npm), the latter two under target/polyglot.
+#
 # A plugin folder is built by the language its sources say:
 # - Rust (Cargo.toml): `cargo build --profile plugin --target wasm32-wasip2`; already a component.
 #   A crate with its own `[workspace]` (scaffolded ones) builds standalone, `--release`.
@@ -47,6 +51,23 @@ for dir in "$src"/*/; do
   fi
 done
 
+# A fresh machine has Rust but not its wasm32-wasip2 target: add it once (one line says so).
+ensure_wasm_target() {
+  rustup target list --installed 2>/dev/null | grep -x wasm32-wasip2 >/dev/null && return 0
+  command -v rustup >/dev/null || {
+    echo "build.sh: the Rust target wasm32-wasip2 is missing and rustup is not there to add it; install it for your toolchain" >&2
+    exit 1
+  }
+  echo "build.sh: installing the Rust target wasm32-wasip2 (once, about 30 MB)" >&2
+  rustup target add wasm32-wasip2 >/dev/null 2>&1 || {
+    echo "build.sh: \`rustup target add wasm32-wasip2\` failed; run it to see why" >&2
+    exit 1
+  }
+}
+if [ ${#rust_crates[@]} -gt 0 ] || [ ${#standalone[@]} -gt 0 ]; then
+  (cd "$root" && ensure_wasm_target)
+fi
+
 if [ ${#rust_crates[@]} -gt 0 ]; then
   args=()
   for c in "${rust_crates[@]}"; do
@@ -82,8 +103,11 @@ ensure_python() {
   local venv=$tools/venv
   if [ "$("$venv/bin/componentize-py" --version 2>/dev/null | awk '{print $2}')" != "$componentize_py_version" ]; then
     echo "build.sh: installing componentize-py $componentize_py_version into $venv" >&2
-    python3 -m venv "$venv"
-    "$venv/bin/pip" install --quiet "componentize-py==$componentize_py_version"
+    python3 -m venv "$venv" || {
+      echo "build.sh: python3 cannot create a venv (Debian: apt-get install python3-venv)" >&2
+      exit 1
+    }
+    "$venv/bin/pip" install --quiet --disable-pip-version-check "componentize-py==$componentize_py_version"
   fi
 }
 

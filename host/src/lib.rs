@@ -15,6 +15,7 @@ pub mod plugin;
 pub mod queue;
 pub mod reconcile;
 pub mod redact;
+pub mod retention;
 pub mod revert;
 pub mod scheduler;
 pub mod serve;

@@ -98,7 +98,7 @@ impl Default for Metrics {
     }
 }
 
-/// The `outcome` label of a run record's outcome; `None` for a pull (not a record).
+/// The `outcome` label of a run record's outcome; `None` for a pull or a prune (not a record).
 pub fn outcome_label(outcome: Outcome) -> Option<&'static str> {
     match outcome {
         Outcome::Created => Some("created"),
@@ -110,7 +110,7 @@ pub fn outcome_label(outcome: Outcome) -> Option<&'static str> {
         Outcome::Dead => Some("dead_lettered"),
         Outcome::Failed => Some("failed"),
         Outcome::Held => Some("held"),
-        Outcome::Pulled => None,
+        Outcome::Pulled | Outcome::Pruned => None,
     }
 }
 

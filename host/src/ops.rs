@@ -1,9 +1,9 @@
 //! Operations on the queue and run log, shared by the admin API and the CLI (which uses the
 //! database directly when no `weft serve` holds it, and the admin API when one does).
 
-use crate::config::{Config, FlowConfig};
+use crate::config::{Config, FlowConfig, RetentionConfig};
 use crate::plugin::{LoadedPlugin, PluginHost};
-use crate::store::{Outcome, RunFilter, RunStatus, Store, StoreError};
+use crate::store::{Aged, Outcome, RunFilter, RunStatus, Store, StoreError};
 use serde_json::{json, Value};
 
 /// The window of a flow's throughput and error rate in [`flows`].
@@ -201,4 +201,20 @@ pub fn retry_dead(store: &Store, id: Option<u64>, flow: Option<&str>, now_ms: u6
 /// Discard a dead-lettered job with a reason (kept).
 pub fn discard_dead(store: &Store, id: u64, reason: &str) -> Result<Value, StoreError> {
     Ok(json!({"discarded": store.discard_dead(id, reason)?}))
+}
+
+/// The store's size per table, with how long each growing table is kept.
+pub fn store_stats(store: &Store, retention: &RetentionConfig) -> Result<Value, StoreError> {
+    let mut value = json!(store.stats()?);
+    value["retention"] = Aged::ALL.iter().map(|t| (t.name().to_owned(), json!(retention.setting(*t)))).collect();
+    Ok(value)
+}
+
+/// Prune what `[retention]` says is old, now: the run it made (null when nothing was old) and
+/// what went per table.
+pub fn prune_now(store: &Store, retention: &RetentionConfig, now_ms: u64) -> Result<Value, String> {
+    let (run, pruned) = crate::retention::prune_as_run(store, retention, now_ms, "manual")?;
+    let removed: serde_json::Map<String, Value> =
+        pruned.iter().map(|p| (p.table.name().to_owned(), json!(p.removed))).collect();
+    Ok(json!({"run": run.map(|r| r.id), "removed": removed}))
 }

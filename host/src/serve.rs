@@ -1,5 +1,5 @@
-//! `weft serve`: scheduler, workers, alerts, circuit breaker and the HTTP server in one
-//! process; SIGTERM drains.
+//! `weft serve`: scheduler, workers, alerts, circuit breaker, retention and the HTTP server in
+//! one process; SIGTERM drains.
 
 use crate::clock::{Clock, SystemClock};
 use crate::config::Config;
@@ -93,6 +93,9 @@ impl Service {
         {
             threads.push(thread);
         }
+        let queue = self.engine.queue();
+        let retention = self.config.retention.clone();
+        threads.push(crate::retention::spawn(queue.store().clone(), retention, queue.clock().clone(), stop.clone())?);
         threads.extend(crate::signals::spawn(&self.engine, runtime.handle(), &stop)?);
         let state = Arc::new(self.state()?);
         let listen = self.config.server.listen.clone();

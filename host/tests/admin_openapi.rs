@@ -173,6 +173,17 @@ fn every_operation_answers_as_documented() {
     assert!(metrics.as_str().unwrap().contains("weft_records_total"), "{metrics}");
     let (_, plugins) = go("GET", "/api/plugins", None);
     assert_eq!(plugins[0]["used_by"], json!(["connection erp"]));
+    let (_, stats) = go("GET", "/api/store/stats", None);
+    assert!(
+        stats["tables"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|t| t["table"] == json!("runs") && t["entries"].as_u64() > Some(0)),
+        "{stats:#}"
+    );
+    assert_eq!(stats["retention"]["webhook_receipts"], json!("48h"));
+    assert_eq!(go("POST", "/api/store/prune", None).1["run"], json!(null), "nothing is a month old yet");
     // Without the token: 401, as documented.
     let (status, _) = check(&spec, &addr, "GET", "/api/flows", None, None, &mut seen);
     assert_eq!(status, 401);

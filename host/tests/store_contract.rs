@@ -7,7 +7,7 @@ mod common;
 use common::postgres::PgServer;
 use std::collections::BTreeMap;
 use weft::store::{
-    ConfirmedWrite, CursorAdvance, EnqueueOutcome, Episode, ErrorClass, IdLink, Intent, Item, ItemKind, JobError,
+    Aged, ConfirmedWrite, CursorAdvance, EnqueueOutcome, Episode, ErrorClass, IdLink, Intent, Item, ItemKind, JobError,
     JournalObject, KvError, LedgerEntry, Location, NewJob, Outcome, ReconcileReport, RunFilter, RunRecord, RunStatus,
     StateTable, Store, UndoEntry,
 };
@@ -228,14 +228,104 @@ fn ticks_fire_once_and_receipts_are_pruned(f: &dyn Fixture) {
         assert!(!store.fire_tick("orders", Some(T0 - 10), T0, None).unwrap(), "or running");
         store.ack_all(&pull).unwrap();
         assert!(store.fire_tick("orders", Some(T0 - 10), T0, None).unwrap());
-        store.enqueue(&[hooked("orders", "old")], T0, None).unwrap();
+        store.enqueue(&[hooked("orders", "old"), hooked("orders", "old2")], T0, None).unwrap();
         store.enqueue(&[hooked("orders", "new")], T0 + 10_000, None).unwrap();
     }
     let store = f.open();
     assert_eq!(store.last_tick("orders").unwrap(), Some(T0));
-    assert_eq!(store.prune_receipts(T0 + 1).unwrap(), 1);
+    assert_eq!(store.prune(Aged::WebhookReceipts, T0 + 1, 1).unwrap(), 1, "a round removes at most its limit");
+    assert_eq!(store.prune(Aged::WebhookReceipts, T0 + 1, 10).unwrap(), 1);
+    assert_eq!(store.prune(Aged::WebhookReceipts, T0 + 1, 10).unwrap(), 0);
     assert_eq!(ids(&store.enqueue(&[hooked("orders", "old")], T0 + 20_000, None).unwrap()).len(), 1);
     assert_eq!(store.enqueue(&[hooked("orders", "new")], T0 + 20_000, None).unwrap(), vec![EnqueueOutcome::Duplicate]);
+}
+
+/// Runs (with their records and the key index), undo logs and reports go by age, oldest first,
+/// at most `limit` per round; younger ones stay whole.
+fn runs_undo_and_reports_are_pruned_by_age(f: &dyn Fixture) {
+    let store = f.open();
+    let mut runs = Vec::new();
+    for (i, at) in [T0, T0 + 1_000, T0 + 2_000].into_iter().enumerate() {
+        let run = store.start_run("orders", "schedule", at).unwrap();
+        store.add_run_records(run.id, &[record(&format!("#{i}"), Outcome::Created, &["SKU-SHARED"])]).unwrap();
+        store.finish_run(run.id, at + 10, None).unwrap();
+        store.add_undo(run.id, &[UndoEntry { at_ms: at, ..undo("available", i as i64) }]).unwrap();
+        runs.push(run.id);
+    }
+    assert_eq!(store.prune(Aged::Runs, T0 + 1_500, 1).unwrap(), 1);
+    assert_eq!(store.prune(Aged::Runs, T0 + 1_500, 10).unwrap(), 1);
+    assert_eq!(store.prune(Aged::Runs, T0 + 1_500, 10).unwrap(), 0);
+    assert_eq!(store.run(runs[0]).unwrap(), None);
+    assert!(store.run_records(runs[1]).unwrap().is_empty());
+    assert_eq!(store.run_records(runs[2]).unwrap().len(), 1);
+    let found: Vec<u64> = store.records_by_key("SKU-SHARED", 10).unwrap().iter().map(|r| r.run_id).collect();
+    assert_eq!(found, [runs[2]], "the key index forgets pruned records");
+    assert_eq!(store.prune(Aged::UndoLog, T0 + 1_500, 10).unwrap(), 2);
+    assert!(store.undo_log(runs[0]).unwrap().is_empty());
+    assert_eq!(store.undo_log(runs[2]).unwrap().len(), 1);
+    for finished_ms in [T0, T0 + 5_000] {
+        store.add_reconcile_report(&ReconcileReport { finished_ms, ..ReconcileReport::default() }).unwrap();
+    }
+    assert_eq!(store.prune(Aged::ReconcileReports, T0 + 1, 10).unwrap(), 1);
+    assert_eq!(store.reconcile_reports(10).unwrap().iter().map(|r| r.finished_ms).collect::<Vec<_>>(), [T0 + 5_000]);
+}
+
+/// Intents not renewed go; only discarded dead letters go (the others wait for a person); the
+/// ledger loses only entries a newer write of the same record superseded, never a record's newest.
+fn intents_discarded_dead_letters_and_the_superseded_ledger(f: &dyn Fixture) {
+    let store = f.open();
+    store.add_intents(&[intent("inv", "A@1", 3), Intent { at_ms: T0 + 5_000, ..intent("inv", "B@1", 4) }]).unwrap();
+    assert_eq!(store.prune(Aged::Intents, T0 + 1, 10).unwrap(), 1);
+    assert_eq!(store.intents("inv").unwrap().iter().map(|i| i.key.as_str()).collect::<Vec<_>>(), ["B@1"]);
+
+    store.enqueue(&[job("f", "a"), job("f", "b")], T0, None).unwrap();
+    for j in store.lease(None, T0, 1_000, 10).unwrap() {
+        store.dead_letter(&j, error("bad"), T0).unwrap();
+    }
+    let first = store.dead_letters(None).unwrap()[0].job.id;
+    store.discard_dead(first, "a person said so").unwrap();
+    assert_eq!(store.prune(Aged::DiscardedDeadLetters, T0 + 1, 10).unwrap(), 1);
+    let left: Vec<String> = store.dead_letters(None).unwrap().into_iter().map(|d| d.job.key).collect();
+    assert_eq!(left, ["b"], "an undecided dead letter stays whatever its age");
+
+    let at = |key: &str, at_ms: u64| ConfirmedWrite {
+        key: key.into(),
+        entry: LedgerEntry { outcome: Outcome::Updated, destination_id: "gid://shopify/Product/1".into(), at_ms },
+        object: "product".into(),
+        object_key: "A".into(),
+        link: IdLink::default(),
+    };
+    store
+        .confirm_writes(&[
+            at("f/product/A/h1", T0),
+            at("f/product/A/h2", T0 + 1_000),
+            at("f/product/A/h3", T0 + 2_000),
+            at("f/product/B/h1", T0),
+            at("f/order/gid://shopify/Order/1/h1", T0),
+            at("f/order/gid://shopify/Order/1/h2", T0 + 1),
+        ])
+        .unwrap();
+    assert_eq!(store.prune(Aged::SupersededLedger, T0 + 1_500, 2).unwrap(), 2);
+    assert_eq!(store.prune(Aged::SupersededLedger, T0 + 1_500, 10).unwrap(), 1);
+    assert_eq!(store.prune(Aged::SupersededLedger, T0 + 1_500, 10).unwrap(), 0);
+    let kept: Vec<&str> = ["f/product/A/h1", "f/product/A/h2", "f/product/A/h3", "f/product/B/h1"]
+        .into_iter()
+        .chain(["f/order/gid://shopify/Order/1/h1", "f/order/gid://shopify/Order/1/h2"])
+        .filter(|k| store.ledger_get(k).unwrap().is_some())
+        .collect();
+    assert_eq!(kept, ["f/product/A/h3", "f/product/B/h1", "f/order/gid://shopify/Order/1/h2"]);
+}
+
+/// The store counts the entries of its tables: what is added shows, what is pruned goes.
+fn stats_count_what_is_kept(f: &dyn Fixture) {
+    let store = f.open();
+    let empty = store.stats().unwrap().entries();
+    store.enqueue(&[hooked("orders", "w1"), hooked("orders", "w2")], T0, None).unwrap();
+    let full = store.stats().unwrap();
+    assert!(full.entries() >= empty + 4, "two jobs and two receipts: {full:?}");
+    assert!(full.tables.iter().all(|t| !t.table.is_empty()));
+    store.prune(Aged::WebhookReceipts, T0 + 1, 10).unwrap();
+    assert_eq!(store.stats().unwrap().entries(), full.entries() - 2);
 }
 
 /// Confirmed writes are in the ledger and their ids merge into the id map; forgotten ones are not.
@@ -491,7 +581,8 @@ macro_rules! contract_suite {
             contract_suite!(@cases $fixture;
                 enqueue_dedupes_webhooks_per_flow_and_advances_the_cursor, lease_ack_reschedule_and_expiry, dead_letters_retry_and_discard,
                 pauses_are_persisted_with_their_reason, ticks_fire_once_and_receipts_are_pruned, ledger_and_id_map, runs_and_their_records, journals,
-                reports_and_alert_episodes, plugin_kv_is_scoped_bounded_and_persistent, flow_state_tables, claims_are_exclusive_until_released);
+                reports_and_alert_episodes, plugin_kv_is_scoped_bounded_and_persistent, flow_state_tables, claims_are_exclusive_until_released,
+                runs_undo_and_reports_are_pruned_by_age, intents_discarded_dead_letters_and_the_superseded_ledger, stats_count_what_is_kept);
             #[test]
             fn a_copy_holds_everything() {
                 super::a_copy_holds_everything(&$fixture, &$fixture);

@@ -7,6 +7,7 @@
 pub mod deliver;
 pub mod rules;
 
+use crate::clock::rfc3339;
 use crate::config::Config;
 use crate::store::{Episode, Store, StoreError};
 use deliver::{Alert, Notifier};
@@ -19,12 +20,6 @@ pub struct Evaluator {
     rules: Vec<crate::config::alerts::RuleConfig>,
     notifier: Notifier,
     started_ms: u64,
-}
-
-fn rfc3339(ms: u64) -> String {
-    chrono::DateTime::from_timestamp_millis(ms as i64)
-        .map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::Millis, true))
-        .unwrap_or_default()
 }
 
 impl Evaluator {

@@ -69,7 +69,7 @@ pub enum Command {
     /// Shadow-mode flows: compare what they would have written with the destination.
     #[command(subcommand)]
     Shadow(shadow::ShadowCommand),
-    /// The store itself: move an installation between redb and PostgreSQL.
+    /// The store: sizes per table, pruning by `[retention]` now, moving between redb and PostgreSQL.
     #[command(subcommand)]
     Store(store::StoreCommand),
 }
@@ -99,7 +99,7 @@ pub fn run(cli: Cli) -> Result<ExitCode, String> {
         Command::Reconcile(args) => reconcile::run(args, config),
         Command::Shadow(cmd) => shadow::run(cmd, config),
         Command::Demo(args) => demo::run(args),
-        Command::Store(cmd) => store::run(cmd),
+        Command::Store(cmd) => store::run(cmd, &config),
     }
 }
 

@@ -89,12 +89,12 @@ pub enum QueueCommand {
 }
 
 /// Where the commands run: the database, or the server holding it.
-enum Target {
+pub(super) enum Target {
     Local(Store),
     Remote(super::remote::Admin),
 }
 
-fn target(config: &Config) -> Result<Target, String> {
+pub(super) fn target(config: &Config) -> Result<Target, String> {
     match super::open_store(config) {
         Ok(store) => Ok(Target::Local(store)),
         Err(StoreError::Locked) => Ok(Target::Remote(super::remote::Admin::from_config(config)?)),
@@ -102,11 +102,11 @@ fn target(config: &Config) -> Result<Target, String> {
     }
 }
 
-fn local(r: Result<Value, StoreError>) -> Result<Value, String> {
+pub(super) fn local(r: Result<Value, StoreError>) -> Result<Value, String> {
     r.map_err(|e| e.to_string())
 }
 
-fn print(value: &Value, as_json: bool, table: impl FnOnce(&Value)) -> Result<ExitCode, String> {
+pub(super) fn print(value: &Value, as_json: bool, table: impl FnOnce(&Value)) -> Result<ExitCode, String> {
     if as_json {
         println!("{}", serde_json::to_string_pretty(value).map_err(|e| e.to_string())?);
     } else {

@@ -1,19 +1,78 @@
-//! `weft store migrate --from redb:PATH --to postgres:URL`: move an installation (queues, ledger,
-//! id map, cursors, runs, journals, reports, plugin and flow state) from one backend to another,
-//! page by page, then verify the counts per kind. The target must be empty; `weft serve` must be
-//! stopped while it runs (redb admits one process anyway).
+//! `weft store stats | prune | migrate`: how big the store is per table, pruning what retention
+//! says is old now (`weft serve` does it every `[retention] every`), both on the database or
+//! through the admin API of the `weft serve` that holds it; and moving an installation from one
+//! backend to another (`--from redb:PATH --to postgres:URL`: queues, ledger, id map, cursors,
+//! runs, journals, reports, plugin and flow state), page by page, then verifying the counts per
+//! kind. The target must be empty; `weft serve` must be stopped while it runs (redb admits one
+//! process anyway).
 
-use crate::config::SecretSource;
-use crate::store::{postgres, ItemKind, Location, Store};
+use super::ops::{local, print, target, Target};
+use crate::clock::{Clock, SystemClock};
+use crate::config::{Config, SecretSource};
+use crate::store::{postgres, Aged, ItemKind, Location, Store};
 use clap::{Args, Subcommand};
+use serde_json::{json, Value};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
 /// `weft store ...`
 #[derive(Debug, Subcommand)]
 pub enum StoreCommand {
+    /// Entries and bytes per table, the file's size, and how long each growing table is kept.
+    Stats {
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Remove now what `[retention]` says is old (kept as an `@retention` run).
+    Prune {
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
     /// Copy every item of one store into an empty other one and verify the counts.
     Migrate(MigrateArgs),
+}
+
+/// Run a `store` command.
+pub fn run(cmd: StoreCommand, config: &Config) -> Result<ExitCode, String> {
+    match cmd {
+        StoreCommand::Stats { json } => {
+            let value = match &target(config)? {
+                Target::Local(s) => local(crate::ops::store_stats(s, &config.retention))?,
+                Target::Remote(a) => a.get("/api/store/stats")?,
+            };
+            print(&value, json, print_stats)
+        }
+        StoreCommand::Prune { json } => {
+            let value = match &target(config)? {
+                Target::Local(s) => crate::ops::prune_now(s, &config.retention, SystemClock.now_ms())?,
+                Target::Remote(a) => a.post("/api/store/prune", json!({}))?,
+            };
+            print(&value, json, |v| match v["run"].as_u64() {
+                Some(run) => println!("removed {} (run {run})", v["removed"]),
+                None => println!("nothing was old enough to remove"),
+            })
+        }
+        // Not the configured store: the two named on the command line.
+        StoreCommand::Migrate(args) => migrate(args),
+    }
+}
+
+fn print_stats(v: &Value) {
+    println!("{:<28} {:>12} {:>14}", "TABLE", "ENTRIES", "BYTES");
+    for t in v["tables"].as_array().into_iter().flatten() {
+        let bytes = t["bytes"].as_u64().map(|b| b.to_string()).unwrap_or_else(|| "-".into());
+        println!("{:<28} {:>12} {:>14}", t["table"].as_str().unwrap_or(""), t["entries"], bytes);
+    }
+    if let Some(total) = v["total_bytes"].as_u64() {
+        println!("store file: {total} bytes");
+    }
+    println!("kept (see [retention]):");
+    for table in Aged::ALL {
+        println!("  {:<24} {}", table.name(), v["retention"][table.name()].as_str().unwrap_or("?"));
+    }
+    println!("  the newest ledger entry of every record, the id map, cursors and flow state are kept while their records exist");
 }
 
 /// `weft store migrate ...`
@@ -49,9 +108,8 @@ fn location(arg: &str) -> Result<Location, String> {
     }
 }
 
-/// Run `weft store ...`.
-pub fn run(cmd: StoreCommand) -> Result<ExitCode, String> {
-    let StoreCommand::Migrate(args) = cmd;
+/// Run `weft store migrate`.
+fn migrate(args: MigrateArgs) -> Result<ExitCode, String> {
     let from = Store::connect(&location(&args.from)?).map_err(|e| format!("--from: {e}"))?;
     let to = Store::connect(&location(&args.to)?).map_err(|e| format!("--to: {e}"))?;
     let held: u64 = to.counts().map_err(|e| e.to_string())?.values().sum();

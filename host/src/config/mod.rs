@@ -4,10 +4,12 @@
 
 pub mod alerts;
 pub mod flow;
+pub mod retention;
 mod secret;
 
 pub use alerts::{AlertsConfig, BreakerConfig};
 pub use flow::{ChannelConfig, Endpoint, FlowConfig, FlowMode, ObjectKind, RuleOverride, TriggerConfig};
+pub use retention::RetentionConfig;
 pub use secret::{Secret, SecretSource};
 
 use serde::Deserialize;
@@ -47,6 +49,9 @@ pub struct Config {
     /// The circuit breaker.
     #[serde(default)]
     pub breaker: BreakerConfig,
+    /// How long what grows with use is kept.
+    #[serde(default)]
+    pub retention: RetentionConfig,
 }
 
 /// `[reconcile]`: when `weft serve` reconciles.
@@ -69,9 +74,6 @@ pub struct ServerConfig {
     pub listen: String,
     /// Bearer token of the admin API; without one, the admin API answers only on loopback.
     pub admin_token: Option<SecretSource>,
-    /// How long webhook ids are remembered for dedupe, in hours.
-    #[serde(default = "default_receipt_retention_hours")]
-    pub webhook_retention_hours: u64,
     /// Worker threads running jobs.
     #[serde(default = "default_workers")]
     pub workers: usize,
@@ -85,7 +87,6 @@ impl Default for ServerConfig {
         ServerConfig {
             listen: default_listen(),
             admin_token: None,
-            webhook_retention_hours: default_receipt_retention_hours(),
             workers: default_workers(),
             drain_seconds: default_drain_seconds(),
         }
@@ -94,9 +95,6 @@ impl Default for ServerConfig {
 
 fn default_listen() -> String {
     "127.0.0.1:8080".into()
-}
-fn default_receipt_retention_hours() -> u64 {
-    72
 }
 fn default_workers() -> usize {
     2
@@ -419,6 +417,7 @@ impl Config {
             cron.parse::<cron::Schedule>().map_err(|e| bad("reconcile.schedule".into(), format!("`{cron}`: {e}")))?;
         }
         alerts::validate(self).map_err(|(key, reason)| bad(key, reason))?;
+        self.retention.validate().map_err(|(key, reason)| bad(key, reason))?;
         if self.connections.contains_key(flow::SHOPIFY) {
             return Err(bad(
                 format!("connections.{}", flow::SHOPIFY),

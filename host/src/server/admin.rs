@@ -198,6 +198,15 @@ async fn route(
             }
         }
         ("GET", ["plugins"]) => json_response(StatusCode::OK, ops::plugins(engine.plugins(), Some(engine.config()))),
+        ("GET", ["store", "stats"]) => answer(ops::store_stats(store, &engine.config().retention)),
+        ("POST", ["store", "prune"]) => {
+            let engine = engine.clone();
+            match tokio::task::spawn_blocking(move || ops::prune_now(engine.queue().store(), &engine.config().retention, now)).await {
+                Ok(Ok(v)) => json_response(StatusCode::OK, v),
+                Ok(Err(message)) => error_response(StatusCode::SERVICE_UNAVAILABLE, &message),
+                Err(e) => error_response(StatusCode::INTERNAL_SERVER_ERROR, &format!("prune failed: {e}")),
+            }
+        }
         _ => error_response(StatusCode::NOT_FOUND, "no such admin route"),
     })
 }

@@ -13,6 +13,7 @@ use super::journal::{Intent, UndoEntry};
 use super::kv::KvError;
 use super::ledger::{ConfirmedWrite, IdLink, LedgerEntry};
 use super::reports::{Episode, ReconcileReport};
+use super::retention::{Aged, StoreStats};
 use super::runs::{RecordEntry, Run, RunFilter, RunRecord};
 use super::state::StateTable;
 use super::StoreResult;
@@ -86,10 +87,16 @@ pub trait ScheduleStore {
     fn fire_tick(&self, key: &str, last: Option<u64>, at_ms: u64, job: Option<&NewJob>) -> StoreResult<bool>;
 }
 
-/// Webhook receipts (the dedupe of deliveries happens in [`QueueStore::enqueue`]).
-pub trait ReceiptStore {
-    /// Forget receipts older than `before_ms`; how many.
-    fn prune_receipts(&self, before_ms: u64) -> StoreResult<usize>;
+/// Retention: what grows with use is removed by age, a bounded round at a time, and the store
+/// says how big it is.
+pub trait RetentionStore {
+    /// Remove at most `limit` entries of `table` older than `before_ms`, oldest first (what
+    /// "older" means per table is said on [`Aged`]); how many were removed. One call is one
+    /// transaction: a caller prunes in rounds until fewer than `limit` come back, so no round
+    /// holds the database for long. A run counts as one entry (its records go with it).
+    fn prune(&self, table: Aged, before_ms: u64, limit: usize) -> StoreResult<usize>;
+    /// Entries (and bytes, where the backend knows) of every table, and of the whole store.
+    fn stats(&self) -> StoreResult<StoreStats>;
 }
 
 /// The idempotency ledger and the id map between systems.
@@ -220,7 +227,7 @@ pub trait CopyStore {
 pub trait Backend:
     QueueStore
     + ScheduleStore
-    + ReceiptStore
+    + RetentionStore
     + LedgerStore
     + RunStore
     + JournalStore

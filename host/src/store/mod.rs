@@ -1,9 +1,10 @@
 //! Everything weft keeps durably, behind a contract ([`contract`]): the job queue, the
 //! idempotency ledger and id map, runs and their records, the journals, reports and alert
 //! episodes, plugin kv, the host's own flow state, schedule ticks, webhook receipts, the claims of
-//! records being written and, for several hosts, each shop's Shopify cost bucket. [`Store`] is a
-//! cheap, shareable handle on one backend: the embedded default redb ([`redb`]), or PostgreSQL
-//! ([`postgres`]) for several hosts; those two are the only modules that touch a database.
+//! records being written and, for several hosts, each shop's Shopify cost bucket; what grows is
+//! pruned by age ([`RetentionStore`]). [`Store`] is a cheap, shareable handle on one backend: the
+//! embedded default redb ([`redb`]), or PostgreSQL ([`postgres`]) for several hosts; those two are
+//! the only modules that touch a database.
 
 mod budget;
 pub mod contract;
@@ -15,13 +16,14 @@ mod ledger;
 pub mod postgres;
 pub mod redb;
 mod reports;
+mod retention;
 mod runs;
 mod state;
 
 pub use budget::{BucketReport, Grant};
 pub use contract::{
-    Backend, BudgetStore, ClaimStore, CopyStore, JournalStore, KvStore, LedgerStore, QueueStore, ReceiptStore,
-    ReportStore, RunStore, ScheduleStore, StateStore,
+    Backend, BudgetStore, ClaimStore, CopyStore, JournalStore, KvStore, LedgerStore, QueueStore, ReportStore,
+    RetentionStore, RunStore, ScheduleStore, StateStore,
 };
 pub use copy::{Item, ItemKind, PAGE};
 pub use jobs::{CursorAdvance, DeadLetter, EnqueueOutcome, ErrorClass, Job, JobError, JobState, NewJob, QueueStatus};
@@ -29,6 +31,7 @@ pub use journal::{Intent, JournalObject, UndoEntry};
 pub use kv::{KvError, PluginKv, KV_MAX_KEY_BYTES, KV_MAX_VALUE_BYTES};
 pub use ledger::{ConfirmedWrite, IdLink, LedgerEntry};
 pub use reports::{Drift, Episode, FlowReconcile, OrderDay, ReconcileReport, ReconcileSummary};
+pub use retention::{Aged, StoreStats, TableSize};
 pub use runs::{Outcome, RecordEntry, Run, RunFilter, RunRecord, RunStatus};
 pub use state::StateTable;
 

@@ -30,11 +30,13 @@ pub enum Outcome {
     Held,
     /// Failed and could not even be settled (the store failed).
     Failed,
+    /// A retention run removed [`RunRecord::removed`] old entries of the table its key names.
+    Pruned,
 }
 
 impl Outcome {
     /// Every outcome.
-    pub const ALL: [Outcome; 10] = [
+    pub const ALL: [Outcome; 11] = [
         Outcome::Created,
         Outcome::Updated,
         Outcome::Unchanged,
@@ -45,6 +47,7 @@ impl Outcome {
         Outcome::Dead,
         Outcome::Held,
         Outcome::Failed,
+        Outcome::Pruned,
     ];
 
     /// The outcome's name in the API, counts and metrics (`created`).
@@ -60,6 +63,7 @@ impl Outcome {
             Outcome::Dead => "dead",
             Outcome::Held => "held",
             Outcome::Failed => "failed",
+            Outcome::Pruned => "pruned",
         }
     }
 
@@ -195,6 +199,9 @@ pub struct RunRecord {
     /// What a pull enqueued.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub enqueued: Option<u64>,
+    /// What a retention run removed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub removed: Option<u64>,
 }
 
 /// Which runs to list.

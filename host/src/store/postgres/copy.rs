@@ -210,14 +210,14 @@ async fn import_one(client: &impl GenericClient, item: &Item) -> StoreResult<Opt
             let sql = "INSERT INTO weft_cursors (flow, connection, cursor) VALUES ($1, $2, $3)";
             client.execute(sql, &[flow, connection, cursor]).await.map_err(e)?;
         }
-        Item::Ledger { key, entry } => put_ledger(client, [(key.clone(), to_json(entry)?)]).await?,
+        Item::Ledger { key, entry } => put_ledger(client, &[(key.clone(), entry.clone())]).await?,
         Item::Link { object, key, link } => merge_links(client, [(object.clone(), key.clone(), link.clone())]).await?,
         Item::Run(run) => {
             put_run(client, run).await?;
             return Ok(Some(("weft_run_ids", run.id)));
         }
         Item::Record { run_id, seq, record } => put_records(client, *run_id, &[(*seq, record.clone())]).await?,
-        Item::Undo { run_id, seq, entry } => put_undo(client, *run_id, &[(*seq, to_json(entry)?)]).await?,
+        Item::Undo { run_id, seq, entry } => put_undo(client, *run_id, &[(*seq, entry.clone())]).await?,
         Item::Intent(intent) => put_intents(client, std::slice::from_ref(intent)).await?,
         Item::Report(report) => {
             put_report(client, report).await?;

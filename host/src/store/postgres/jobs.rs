@@ -1,10 +1,9 @@
 //! Durable jobs shared by every host: enqueue (webhook dedupe and cursor advance in the same
 //! transaction, one multi-row insert per batch), lease with `FOR UPDATE SKIP LOCKED` under this
-//! host's id, ack/retry/dead-letter only of jobs this host still holds; schedule ticks fired once;
-//! webhook receipts.
+//! host's id, ack/retry/dead-letter only of jobs this host still holds; schedule ticks fired once.
 
 use super::{big, e, from_json, prefix_end, to_json, unbig, PostgresStore, HOST_TTL};
-use crate::store::contract::{QueueStore, ReceiptStore, ScheduleStore};
+use crate::store::contract::{QueueStore, ScheduleStore};
 use crate::store::{
     CursorAdvance, DeadLetter, EnqueueOutcome, Job, JobError, JobState, NewJob, QueueStatus, StoreError, StoreResult,
 };
@@ -478,17 +477,6 @@ impl ScheduleStore for PostgresStore {
             tx.execute(sql, &[&key, &big(at_ms), &job_id]).await.map_err(e)?;
             tx.commit().await.map_err(e)?;
             Ok(true)
-        })
-    }
-}
-
-impl ReceiptStore for PostgresStore {
-    fn prune_receipts(&self, before_ms: u64) -> StoreResult<usize> {
-        let (pool, _) = self.db();
-        self.call(async move {
-            let client = pool.get().await.map_err(e)?;
-            let sql = "DELETE FROM weft_receipts WHERE at_ms < $1";
-            Ok(client.execute(sql, &[&big(before_ms)]).await.map_err(e)? as usize)
         })
     }
 }

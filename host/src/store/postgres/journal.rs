@@ -8,11 +8,17 @@ use std::collections::BTreeMap;
 use tokio_postgres::GenericClient;
 
 /// Store undo entries of a run at their places.
-pub(super) async fn put_undo(client: &impl GenericClient, run_id: u64, entries: &[(u64, String)]) -> StoreResult<()> {
+pub(super) async fn put_undo(
+    client: &impl GenericClient,
+    run_id: u64,
+    entries: &[(u64, UndoEntry)],
+) -> StoreResult<()> {
     let seqs: Vec<i64> = entries.iter().map(|(seq, _)| big(*seq)).collect();
-    let bodies: Vec<&String> = entries.iter().map(|(_, body)| body).collect();
-    let sql = "INSERT INTO weft_undo (run_id, seq, entry) SELECT $1, * FROM unnest($2::bigint[], $3::text[])";
-    client.execute(sql, &[&big(run_id), &seqs, &bodies]).await.map_err(e)?;
+    let at: Vec<i64> = entries.iter().map(|(_, entry)| big(entry.at_ms)).collect();
+    let bodies: Vec<String> = entries.iter().map(|(_, entry)| to_json(entry)).collect::<StoreResult<_>>()?;
+    let sql = "INSERT INTO weft_undo (run_id, seq, at_ms, entry) \
+               SELECT $1, * FROM unnest($2::bigint[], $3::bigint[], $4::text[])";
+    client.execute(sql, &[&big(run_id), &seqs, &at, &bodies]).await.map_err(e)?;
     Ok(())
 }
 
@@ -22,18 +28,20 @@ pub(super) async fn put_intents(client: &impl GenericClient, intents: &[Intent])
         intents.iter().map(|i| ((i.flow.as_str(), i.key.as_str()), i)).collect();
     let flows: Vec<&str> = latest.keys().map(|(f, _)| *f).collect();
     let keys: Vec<&str> = latest.keys().map(|(_, k)| *k).collect();
+    let at: Vec<i64> = latest.values().map(|i| big(i.at_ms)).collect();
     let bodies: Vec<String> = latest.values().map(to_json).collect::<StoreResult<_>>()?;
-    let sql = "INSERT INTO weft_intents (flow, key, intent) SELECT * FROM unnest($1::text[], $2::text[], $3::text[]) \
-               ON CONFLICT (flow, key) DO UPDATE SET intent = excluded.intent";
-    client.execute(sql, &[&flows, &keys, &bodies]).await.map_err(e)?;
+    let sql = "INSERT INTO weft_intents (flow, key, at_ms, intent) \
+               SELECT * FROM unnest($1::text[], $2::text[], $3::bigint[], $4::text[]) \
+               ON CONFLICT (flow, key) DO UPDATE SET at_ms = excluded.at_ms, intent = excluded.intent";
+    client.execute(sql, &[&flows, &keys, &at, &bodies]).await.map_err(e)?;
     Ok(())
 }
 
 /// Store a report under its own id.
 pub(super) async fn put_report(client: &impl GenericClient, report: &ReconcileReport) -> StoreResult<()> {
-    let sql =
-        "INSERT INTO weft_reports (id, report) VALUES ($1, $2) ON CONFLICT (id) DO UPDATE SET report = excluded.report";
-    client.execute(sql, &[&big(report.id), &to_json(report)?]).await.map_err(e)?;
+    let sql = "INSERT INTO weft_reports (id, finished_ms, report) VALUES ($1, $2, $3) \
+               ON CONFLICT (id) DO UPDATE SET finished_ms = excluded.finished_ms, report = excluded.report";
+    client.execute(sql, &[&big(report.id), &big(report.finished_ms), &to_json(report)?]).await.map_err(e)?;
     Ok(())
 }
 
@@ -43,7 +51,7 @@ impl JournalStore for PostgresStore {
             return Ok(());
         }
         let (pool, _) = self.db();
-        let bodies: Vec<String> = entries.iter().map(to_json).collect::<StoreResult<_>>()?;
+        let entries = entries.to_vec();
         self.call(async move {
             let mut client = pool.get().await.map_err(e)?;
             let tx = client.transaction().await.map_err(e)?;
@@ -51,7 +59,7 @@ impl JournalStore for PostgresStore {
             tx.execute("SELECT 1 FROM weft_runs WHERE id = $1 FOR UPDATE", &[&big(run_id)]).await.map_err(e)?;
             let sql = "SELECT coalesce(max(seq) + 1, 0) FROM weft_undo WHERE run_id = $1";
             let first = unbig(tx.query_one(sql, &[&big(run_id)]).await.map_err(e)?.get(0));
-            let placed: Vec<(u64, String)> = (first..).zip(bodies).collect();
+            let placed: Vec<(u64, UndoEntry)> = (first..).zip(entries).collect();
             put_undo(&*tx, run_id, &placed).await?;
             tx.commit().await.map_err(e)
         })

@@ -1,6 +1,6 @@
 //! The idempotency ledger and the id map, each batch one transaction of multi-row statements.
 
-use super::{e, from_json, to_json, PostgresStore};
+use super::{big, e, from_json, to_json, PostgresStore};
 use crate::store::contract::LedgerStore;
 use crate::store::{ConfirmedWrite, IdLink, LedgerEntry, StoreResult};
 use std::collections::BTreeMap;
@@ -38,18 +38,20 @@ pub(super) async fn merge_links(
 }
 
 /// Store ledger entries (the last one of a key wins), in one statement.
-pub(super) async fn put_ledger(
-    client: &impl GenericClient,
-    entries: impl IntoIterator<Item = (String, String)>,
-) -> StoreResult<()> {
-    let entries: BTreeMap<String, String> = entries.into_iter().collect();
+pub(super) async fn put_ledger(client: &impl GenericClient, entries: &[(String, LedgerEntry)]) -> StoreResult<()> {
+    let entries: BTreeMap<&str, &LedgerEntry> = entries.iter().map(|(k, v)| (k.as_str(), v)).collect();
     if entries.is_empty() {
         return Ok(());
     }
-    let (keys, values): (Vec<&String>, Vec<&String>) = entries.iter().unzip();
-    let sql = "INSERT INTO weft_ledger (key, entry) SELECT * FROM unnest($1::text[], $2::text[]) \
-               ON CONFLICT (key) DO UPDATE SET entry = excluded.entry";
-    client.execute(sql, &[&keys, &values]).await.map_err(e)?;
+    let keys: Vec<&str> = entries.keys().copied().collect();
+    // The record is the key up to its last `/` (flow/entity/external id/content hash).
+    let records: Vec<&str> = keys.iter().map(|k| k.rsplit_once('/').map_or(*k, |(record, _)| record)).collect();
+    let at: Vec<i64> = entries.values().map(|v| big(v.at_ms)).collect();
+    let bodies: Vec<String> = entries.values().map(to_json).collect::<StoreResult<_>>()?;
+    let sql = "INSERT INTO weft_ledger (key, record, at_ms, entry) \
+               SELECT * FROM unnest($1::text[], $2::text[], $3::bigint[], $4::text[]) \
+               ON CONFLICT (key) DO UPDATE SET at_ms = excluded.at_ms, entry = excluded.entry";
+    client.execute(sql, &[&keys, &records, &at, &bodies]).await.map_err(e)?;
     Ok(())
 }
 
@@ -69,14 +71,13 @@ impl LedgerStore for PostgresStore {
             return Ok(());
         }
         let (pool, _) = self.db();
-        let entries: Vec<(String, String)> =
-            writes.iter().map(|w| Ok((w.key.clone(), to_json(&w.entry)?))).collect::<StoreResult<_>>()?;
+        let entries: Vec<(String, LedgerEntry)> = writes.iter().map(|w| (w.key.clone(), w.entry.clone())).collect();
         let links: Vec<(String, String, IdLink)> =
             writes.iter().map(|w| (w.object.clone(), w.object_key.clone(), w.link.clone())).collect();
         self.call(async move {
             let mut client = pool.get().await.map_err(e)?;
             let tx = client.transaction().await.map_err(e)?;
-            put_ledger(&*tx, entries).await?;
+            put_ledger(&*tx, &entries).await?;
             merge_links(&*tx, links).await?;
             tx.commit().await.map_err(e)
         })

@@ -20,6 +20,7 @@ mod jobs;
 mod journal;
 mod kv;
 mod ledger;
+mod retention;
 mod runs;
 
 use super::contract::{Backend, BudgetStore, ClaimStore};
@@ -65,6 +66,8 @@ pub struct PostgresStore {
     pool: Pool,
     holder: String,
     location: String,
+    /// The heartbeat task, stopped before the host leaves.
+    beat: Option<tokio::task::JoinHandle<()>>,
 }
 
 /// A store error from the client's, with its causes (they name no password).
@@ -144,7 +147,7 @@ impl PostgresStore {
             .build()
             .map_err(e)?;
         let holder = format!("{:016x}{:016x}", rand::random::<u64>(), rand::random::<u64>());
-        let store = PostgresStore { runtime: Some(runtime), pool, holder, location: describe(&config) };
+        let mut store = PostgresStore { runtime: Some(runtime), pool, holder, location: describe(&config), beat: None };
         store.call(migrate(config)).map_err(|err| StoreError::Other(format!("{}: {err}", store.location)))?;
         let (pool, holder, label) = (store.pool.clone(), store.holder.clone(), options.label.clone());
         store.call(async move {
@@ -155,7 +158,7 @@ impl PostgresStore {
                 .map_err(e)?;
             Ok(())
         })?;
-        store.runtime().spawn(beat(store.pool.clone(), store.holder.clone(), options.label.clone()));
+        store.beat = Some(store.runtime().spawn(beat(store.pool.clone(), store.holder.clone(), options.label.clone())));
         Ok(store)
     }
 
@@ -219,9 +222,14 @@ async fn beat(pool: Pool, holder: String, label: String) {
     loop {
         every.tick().await;
         let Ok(client) = pool.get().await else { continue };
-        let sql = "INSERT INTO weft_hosts (holder, label) VALUES ($1, $2) \
-                   ON CONFLICT (holder) DO UPDATE SET seen = clock_timestamp()";
-        if let Err(err) = client.execute(sql, &[&holder, &label]).await {
+        // An update, so a beat the server sees after the host left finds no row to revive.
+        let update = "UPDATE weft_hosts SET seen = clock_timestamp() WHERE holder = $1";
+        let insert = "INSERT INTO weft_hosts (holder, label) VALUES ($1, $2) ON CONFLICT (holder) DO NOTHING";
+        let beaten = match client.execute(update, &[&holder]).await {
+            Ok(0) => client.execute(insert, &[&holder, &label]).await,
+            other => other,
+        };
+        if let Err(err) = beaten {
             tracing::warn!("store: host heartbeat failed: {err}");
         }
         // Hosts long gone (killed, or a CLI that exited) need no row to be known dead.
@@ -238,8 +246,13 @@ impl Drop for PostgresStore {
     fn drop(&mut self) {
         // Leave the cluster: claims go at once; leases stay until a start releases them (as
         // orphans) or they expire, so the next start sees what this process left unfinished.
-        let (pool, holder) = self.db();
+        let (pool, holder, beat) = (self.pool.clone(), self.holder.clone(), self.beat.take());
         let _ = self.call(async move {
+            // No beat may re-register this host once it has left.
+            if let Some(beat) = beat {
+                beat.abort();
+                let _ = beat.await;
+            }
             let client = pool.get().await.map_err(e)?;
             client.execute("DELETE FROM weft_claims WHERE holder = $1", &[&holder]).await.map_err(e)?;
             client.execute("DELETE FROM weft_hosts WHERE holder = $1", &[&holder]).await.map_err(e)?;

@@ -3,7 +3,7 @@
 //! webhook receipts.
 
 use super::{e, from_json, next_id, read_json, to_json, RedbStore};
-use crate::store::contract::{QueueStore, ReceiptStore, ScheduleStore};
+use crate::store::contract::{QueueStore, ScheduleStore};
 use crate::store::{
     CursorAdvance, DeadLetter, EnqueueOutcome, Job, JobError, JobState, NewJob, QueueStatus, StoreResult,
 };
@@ -409,28 +409,6 @@ impl ScheduleStore for RedbStore {
         }
         tx.commit().map_err(e)?;
         Ok(true)
-    }
-}
-
-impl ReceiptStore for RedbStore {
-    fn prune_receipts(&self, before_ms: u64) -> StoreResult<usize> {
-        let tx = self.db.begin_write().map_err(e)?;
-        let removed = {
-            let mut table = tx.open_table(RECEIPTS).map_err(e)?;
-            let old: Vec<String> = table
-                .iter()
-                .map_err(e)?
-                .filter_map(|r| r.ok())
-                .filter(|(_, v)| v.value() < before_ms)
-                .map(|(k, _)| k.value().to_owned())
-                .collect();
-            for k in &old {
-                table.remove(k.as_str()).map_err(e)?;
-            }
-            old.len()
-        };
-        tx.commit().map_err(e)?;
-        Ok(removed)
     }
 }
 

@@ -17,6 +17,8 @@
 //! - `reconcile_reports` (id → report), `shadow_intents` ((flow, key) → intent),
 //!   `undo_log` ((run id, seq) → entry), `alert_episodes` (key → episode).
 //!
+//! Pruning by age and table sizes: [`retention`].
+//!
 //! Claims of records being written live in memory, and the Shopify cost budget is the client's
 //! own: one process holds the database, so they are that process's.
 
@@ -26,6 +28,7 @@ mod journal;
 mod kv;
 mod ledger;
 mod reports;
+mod retention;
 mod runs;
 mod state;
 
@@ -33,7 +36,7 @@ use super::contract::{Backend, BudgetStore, ClaimStore};
 use super::{StateTable, StoreError, StoreResult};
 use redb::{Database, ReadableDatabase, ReadableTable, TableDefinition, WriteTransaction};
 use std::collections::BTreeSet;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
 /// File name of the database inside the store directory.
@@ -49,6 +52,8 @@ pub struct RedbStore {
     db: Arc<Database>,
     claims: Mutex<BTreeSet<String>>,
     location: String,
+    /// The database file (none in memory).
+    file: Option<PathBuf>,
 }
 
 fn e(err: impl std::fmt::Display) -> StoreError {
@@ -60,22 +65,23 @@ impl RedbStore {
     pub fn open(dir: &Path) -> StoreResult<RedbStore> {
         std::fs::create_dir_all(dir)
             .map_err(|err| StoreError::Other(format!("cannot create {}: {err}", dir.display())))?;
-        let db = match Database::create(dir.join(DB_FILE)) {
+        let file = dir.join(DB_FILE);
+        let db = match Database::create(&file) {
             Ok(db) => db,
             Err(redb::DatabaseError::DatabaseAlreadyOpen) => return Err(StoreError::Locked),
             Err(err) => return Err(e(err)),
         };
-        RedbStore::with(db, format!("redb at {}", dir.display()))
+        RedbStore::with(db, format!("redb at {}", dir.display()), Some(file))
     }
 
     /// A throw-away database in memory.
     pub fn in_memory() -> StoreResult<RedbStore> {
         let db = Database::builder().create_with_backend(redb::backends::InMemoryBackend::new()).map_err(e)?;
-        RedbStore::with(db, "redb in memory".into())
+        RedbStore::with(db, "redb in memory".into(), None)
     }
 
-    fn with(db: Database, location: String) -> StoreResult<RedbStore> {
-        let store = RedbStore { db: Arc::new(db), claims: Mutex::new(BTreeSet::new()), location };
+    fn with(db: Database, location: String, file: Option<PathBuf>) -> StoreResult<RedbStore> {
+        let store = RedbStore { db: Arc::new(db), claims: Mutex::new(BTreeSet::new()), location, file };
         store.migrate()?;
         Ok(store)
     }

@@ -74,25 +74,7 @@ impl RunStore for RedbStore {
 
     fn discard_run(&self, run_id: u64) -> StoreResult<()> {
         let tx = self.db.begin_write().map_err(e)?;
-        {
-            let mut table = tx.open_table(RUN_RECORDS).map_err(e)?;
-            let mut keys = tx.open_table(RECORD_KEYS).map_err(e)?;
-            let records: Vec<(u64, RunRecord)> = table
-                .range((run_id, 0u64)..=(run_id, u64::MAX))
-                .map_err(e)?
-                .map(|entry| {
-                    let (k, v) = entry.map_err(e)?;
-                    Ok((k.value().1, from_json(v.value())?))
-                })
-                .collect::<StoreResult<_>>()?;
-            for (seq, record) in records {
-                for key in record_keys(&record) {
-                    keys.remove((key.as_str(), run_id, seq)).map_err(e)?;
-                }
-                table.remove((run_id, seq)).map_err(e)?;
-            }
-            tx.open_table(RUNS).map_err(e)?.remove(run_id).map_err(e)?;
-        }
+        remove_run(&tx, run_id)?;
         tx.commit().map_err(e)
     }
 
@@ -176,6 +158,28 @@ impl RunStore for RedbStore {
         }
         Ok(out)
     }
+}
+
+/// Remove run `run_id` with its records and their index entries inside `tx`.
+pub(super) fn remove_run(tx: &WriteTransaction, run_id: u64) -> StoreResult<()> {
+    let mut table = tx.open_table(RUN_RECORDS).map_err(e)?;
+    let mut keys = tx.open_table(RECORD_KEYS).map_err(e)?;
+    let records: Vec<(u64, RunRecord)> = table
+        .range((run_id, 0u64)..=(run_id, u64::MAX))
+        .map_err(e)?
+        .map(|entry| {
+            let (k, v) = entry.map_err(e)?;
+            Ok((k.value().1, from_json(v.value())?))
+        })
+        .collect::<StoreResult<_>>()?;
+    for (seq, record) in records {
+        for key in record_keys(&record) {
+            keys.remove((key.as_str(), run_id, seq)).map_err(e)?;
+        }
+        table.remove((run_id, seq)).map_err(e)?;
+    }
+    tx.open_table(RUNS).map_err(e)?.remove(run_id).map_err(e)?;
+    Ok(())
 }
 
 /// The keys a record is indexed under: its key and each other ref.

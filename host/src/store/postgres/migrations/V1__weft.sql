@@ -42,6 +42,7 @@ CREATE TABLE weft_dead (
     discarded text
 );
 CREATE INDEX weft_dead_flow ON weft_dead (flow);
+CREATE INDEX weft_dead_discarded ON weft_dead (dead_ms) WHERE discarded IS NOT NULL;
 CREATE INDEX weft_dead_key ON weft_dead (key);
 
 CREATE TABLE weft_receipts (
@@ -78,10 +79,16 @@ CREATE TABLE weft_claims (
 );
 CREATE INDEX weft_claims_holder ON weft_claims (holder);
 
+-- `record` is the key up to its last `/` (flow/entity/external id): a record's entries, newest
+-- kept by retention.
 CREATE TABLE weft_ledger (
     key text COLLATE "C" PRIMARY KEY,
+    record text COLLATE "C" NOT NULL,
+    at_ms bigint NOT NULL,
     entry text NOT NULL
 );
+CREATE INDEX weft_ledger_record ON weft_ledger (record, at_ms, key);
+CREATE INDEX weft_ledger_at ON weft_ledger (at_ms);
 
 CREATE TABLE weft_id_map (
     object text NOT NULL,
@@ -101,6 +108,7 @@ CREATE TABLE weft_runs (
     run text NOT NULL
 );
 CREATE INDEX weft_runs_flow ON weft_runs (flow, id);
+CREATE INDEX weft_runs_started ON weft_runs (started_ms);
 
 CREATE TABLE weft_run_records (
     run_id bigint NOT NULL,
@@ -120,20 +128,25 @@ CREATE INDEX weft_run_record_keys_run ON weft_run_record_keys (run_id);
 CREATE TABLE weft_undo (
     run_id bigint NOT NULL,
     seq bigint NOT NULL,
+    at_ms bigint NOT NULL,
     entry text NOT NULL,
     PRIMARY KEY (run_id, seq)
 );
+CREATE INDEX weft_undo_at ON weft_undo (at_ms);
 
 CREATE TABLE weft_intents (
     flow text NOT NULL,
     key text COLLATE "C" NOT NULL,
+    at_ms bigint NOT NULL,
     intent text NOT NULL,
     PRIMARY KEY (flow, key)
 );
+CREATE INDEX weft_intents_at ON weft_intents (at_ms);
 
 CREATE SEQUENCE weft_report_ids;
 CREATE TABLE weft_reports (
     id bigint PRIMARY KEY,
+    finished_ms bigint NOT NULL,
     report text NOT NULL
 );
 
