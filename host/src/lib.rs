@@ -2,6 +2,7 @@
 
 pub mod alerts;
 pub mod breaker;
+pub mod check;
 pub mod cli;
 pub mod clock;
 pub mod config;
@@ -24,3 +25,4 @@ pub mod shadow;
 pub mod shopify;
 pub mod signals;
 pub mod store;
+pub mod workers;

@@ -9,20 +9,15 @@ use crate::plugin::{HostOptions, PluginHost};
 use crate::queue::Queue;
 use crate::redact::Redactor;
 use crate::scheduler::Scheduler;
-use crate::server::{self, ServerState};
-use crate::store::{Job, Store};
-use hyper::server::conn::http1;
-use hyper::service::service_fn;
-use hyper_util::rt::TokioIo;
-use std::collections::BTreeMap;
+use crate::server::body::Bodies;
+use crate::server::guard::Access;
+use crate::server::{listen, ServerState};
+use crate::store::Store;
+use crate::workers::{work, Lanes};
+use std::io::Write;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
-
-/// Jobs leased per worker round (Shopify takes up to 250 quantities per mutation).
-const LEASE_BATCH: usize = 250;
-/// Idle wait between polls.
-const IDLE: Duration = Duration::from_millis(25);
 
 /// Everything `weft serve` runs, ready to start.
 pub struct Service {
@@ -55,18 +50,32 @@ impl Service {
 
     /// Run until SIGTERM/SIGINT, then drain in-flight jobs for at most `[server] drain_seconds`.
     pub fn run(self) -> Result<(), String> {
+        let draining = Arc::new(AtomicBool::new(false));
+        let state = Arc::new(self.state(draining.clone())?);
+        let listen = self.config.server.listen.clone();
+        let listener = std::net::TcpListener::bind(&listen).map_err(|e| format!("cannot listen on {listen}: {e}"))?;
+        let addr = listener.local_addr().map_err(|e| e.to_string())?;
+        state.access.check_listen(addr)?;
+        listener.set_nonblocking(true).map_err(|e| e.to_string())?;
         let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().map_err(|e| e.to_string())?;
+        {
+            let _inside = runtime.enter();
+            crate::check::at_start(&self.engine)?;
+        }
         let stop = Arc::new(AtomicBool::new(false));
-        let mut threads = vec![renewer(self.engine.queue().clone(), self.config.store.lease_ms(), stop.clone())?];
-        for i in 0..self.config.server.workers.max(1) {
-            let (engine, stop, lease_ms) = (self.engine.clone(), stop.clone(), self.config.store.lease_ms());
+        let lease_ms = self.config.store.lease_ms();
+        let mut threads = vec![renewer(self.engine.queue().clone(), lease_ms, stop.clone())?];
+        let workers = self.config.server.workers.max(1);
+        let lanes = Arc::new(Lanes::new(&self.config, workers));
+        for i in 0..workers {
+            let (engine, stop, lanes) = (self.engine.clone(), stop.clone(), lanes.clone());
             let handle = runtime.handle().clone();
             threads.push(
                 std::thread::Builder::new()
                     .name(format!("weft-worker-{i}"))
                     .spawn(move || {
                         let _guard = handle.enter();
-                        work(&engine, &stop, lease_ms)
+                        work(&engine, &lanes, &stop, lease_ms)
                     })
                     .map_err(|e| e.to_string())?,
             );
@@ -97,35 +106,29 @@ impl Service {
         let retention = self.config.retention.clone();
         threads.push(crate::retention::spawn(queue.store().clone(), retention, queue.clock().clone(), stop.clone())?);
         threads.extend(crate::signals::spawn(&self.engine, runtime.handle(), &stop)?);
-        let state = Arc::new(self.state()?);
-        let listen = self.config.server.listen.clone();
+        let limits = self.config.server.limits.clone();
+        let stopping = draining.clone();
         runtime.block_on(async move {
-            let listener = tokio::net::TcpListener::bind(&listen).await.map_err(|e| format!("cannot listen on {listen}: {e}"))?;
-            let addr = listener.local_addr().map_err(|e| e.to_string())?;
+            let listener = tokio::net::TcpListener::from_std(listener).map_err(|e| e.to_string())?;
             tracing::info!(%addr, "weft serve: listening (webhooks, admin API)");
-            println!("weft serve listening on {addr}");
-            let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).map_err(|e| e.to_string())?;
-            loop {
+            // Stdout may be a closed pipe: the line is for a person watching, never worth a panic.
+            let _ = writeln!(std::io::stdout(), "weft serve listening on {addr}");
+            let mut term =
+                tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).map_err(|e| e.to_string())?;
+            let stop = async move {
                 tokio::select! {
-                    accepted = listener.accept() => {
-                        let Ok((stream, peer)) = accepted else { continue };
-                        let state = state.clone();
-                        tokio::spawn(async move {
-                            let service = service_fn(move |req| server::handle(state.clone(), peer, req));
-                            if let Err(e) = http1::Builder::new().serve_connection(TokioIo::new(stream), service).await {
-                                tracing::debug!("connection from {peer}: {e}");
-                            }
-                        });
-                    }
-                    _ = term.recv() => break,
-                    _ = tokio::signal::ctrl_c() => break,
+                    _ = term.recv() => {}
+                    _ = tokio::signal::ctrl_c() => {}
                 }
-            }
+                stopping.store(true, Ordering::SeqCst);
+            };
+            listen::serve(listener, state, &limits, stop).await;
             Ok::<(), String>(())
         })?;
         tracing::info!("weft serve: stopping; draining in-flight jobs");
         stop.store(true, Ordering::SeqCst);
         let deadline = Instant::now() + Duration::from_secs(self.config.server.drain_seconds);
+        let mut unfinished = 0;
         for thread in threads {
             while !thread.is_finished() && Instant::now() < deadline {
                 std::thread::sleep(Duration::from_millis(20));
@@ -133,15 +136,22 @@ impl Service {
             if thread.is_finished() {
                 let _ = thread.join();
             } else {
-                tracing::warn!("drain timed out; unfinished jobs will be taken again at the next start");
+                unfinished += 1;
             }
         }
-        runtime.shutdown_timeout(Duration::from_secs(1));
+        if unfinished > 0 {
+            // The runtime stays up: a worker still inside a job would panic on a runtime shutting
+            // down. The process ends with it; the job's lease is released at the next start.
+            tracing::warn!(unfinished, "drain timed out; unfinished jobs will be taken again at the next start");
+            std::mem::forget(runtime);
+        } else {
+            runtime.shutdown_timeout(Duration::from_secs(1));
+        }
         tracing::info!("weft serve: stopped");
         Ok(())
     }
 
-    fn state(&self) -> Result<ServerState, String> {
+    fn state(&self, draining: Arc<AtomicBool>) -> Result<ServerState, String> {
         let webhook_secret = match &self.config.shopify {
             Some(s) => Some(s.webhook_secret.load().map_err(|e| format!("shopify.webhook_secret: {e}"))?),
             None => None,
@@ -150,7 +160,9 @@ impl Service {
             Some(t) => Some(t.load().map_err(|e| format!("server.admin_token: {e}"))?),
             None => None,
         };
-        Ok(ServerState { engine: self.engine.clone(), webhook_secret, admin_token })
+        let access = Access::new(&self.config.server, admin_token)?;
+        let bodies = Bodies::new(&self.config.server.limits);
+        Ok(ServerState { engine: self.engine.clone(), webhook_secret, access, bodies, draining })
     }
 }
 
@@ -173,32 +185,4 @@ fn renewer(queue: Queue, lease_ms: u64, stop: Arc<AtomicBool>) -> Result<std::th
             }
         })
         .map_err(|e| e.to_string())
-}
-
-/// One worker: lease jobs, run them per flow, until told to stop (finishing the current batch).
-fn work(engine: &FlowEngine, stop: &AtomicBool, lease_ms: u64) {
-    while !stop.load(Ordering::SeqCst) {
-        let jobs = match engine.queue().lease(None, lease_ms, LEASE_BATCH) {
-            Ok(jobs) => jobs,
-            Err(e) => {
-                tracing::error!("lease failed: {e}");
-                std::thread::sleep(Duration::from_secs(1));
-                continue;
-            }
-        };
-        if jobs.is_empty() {
-            std::thread::sleep(IDLE);
-            continue;
-        }
-        let mut by_flow: BTreeMap<String, Vec<Job>> = BTreeMap::new();
-        for job in jobs {
-            by_flow.entry(job.flow.clone()).or_default().push(job);
-        }
-        for (flow, jobs) in by_flow {
-            match engine.run_batch(&flow, jobs) {
-                Ok(run) => tracing::debug!(flow, run, "batch done"),
-                Err(e) => tracing::error!(flow, "batch failed: {e}"),
-            }
-        }
-    }
 }

@@ -60,8 +60,8 @@ fn check(
     seen.insert(name.clone());
     let Some(schema) = response["content"].get("application/json").map(|c| &c["schema"]) else {
         assert!(
-            response["content"].get("application/openmetrics-text").is_some() && text.contains("# EOF"),
-            "{name}: not OpenMetrics text: {text}"
+            response["content"].get("text/plain").is_some() && text.contains("# TYPE weft_records_total counter"),
+            "{name}: not Prometheus text: {text}"
         );
         return (status, Value::String(text));
     };
@@ -171,6 +171,8 @@ fn every_operation_answers_as_documented() {
     assert_eq!(go("GET", "/api/reconcile/reports/999", None).0, 404);
     let (_, metrics) = go("GET", "/metrics", None);
     assert!(metrics.as_str().unwrap().contains("weft_records_total"), "{metrics}");
+    assert_eq!(go("GET", "/healthz", None).1["ok"], json!(true));
+    assert_eq!(go("GET", "/readyz", None).1["ok"], json!(true));
     let (_, plugins) = go("GET", "/api/plugins", None);
     assert_eq!(plugins[0]["used_by"], json!(["connection erp"]));
     let (_, stats) = go("GET", "/api/store/stats", None);

@@ -159,7 +159,7 @@ async fn mapping_ownership_variants_identity_and_archive() {
         product("T3", "BAG", &[("", "One", "9.00")], json!({})),
         product("T4", "COPY", &[("SHIRT-S", "One", "9.00")], json!({})),
         product("T5", "MUG", &[("MUG-1", "One", "4.00")], json!({})),
-        // Two new products claiming one SKU in the same batch: the first wins, the second fails.
+        // Two new products claiming one SKU in the same batch: neither is written.
         product("T6", "PAIR-A", &[("PAIR-1", "One", "2.00")], json!({})),
         product("T7", "PAIR-B", &[("PAIR-1", "One", "2.00")], json!({})),
     ];
@@ -170,10 +170,10 @@ async fn mapping_ownership_variants_identity_and_archive() {
     };
     assert!(reason(0).contains("duplicate sku \"CAP-1\""), "{}", reason(0));
     assert!(reason(1).contains("empty sku"), "{}", reason(1));
-    assert!(reason(2).contains("already belongs to ERP product T1"), "{}", reason(2));
+    assert!(reason(2).contains("claimed by ERP products T1 and T4"), "{}", reason(2));
     assert!(out[3].is_ok(), "the good record goes through: {:?}", out[3]);
-    assert!(out[4].is_ok(), "{:?}", out[4]);
-    assert!(reason(5).contains("already belongs to ERP product T6"), "{}", reason(5));
+    assert!(reason(4).contains("claimed by ERP products T6 and T7"), "{}", reason(4));
+    assert!(reason(5).contains("claimed by ERP products T6 and T7"), "{}", reason(5));
     assert_eq!(stored(&sim, "mug").1, [("MUG-1".into(), "4.00".into())]);
 
     // ERP delete -> archived.

@@ -40,8 +40,9 @@ fn reason(bed: &Bed) -> Value {
 fn unauthorized_pauses_alerts_probes_and_resumes_without_dead_letters() {
     let receiver = Receiver::start();
     let mut bed = Bed::new(2, &CONFIG.replace("{url}", &receiver.url));
-    bed.sim.inject(unauthorized());
+    // The token is revoked while weft serve runs (a refused token at start stops serve: config check).
     let serve = bed.serve();
+    bed.sim.inject(unauthorized());
     bed.feed(&[("SKU-0-0", 41), ("SKU-1-0", 42)]);
 
     wait_for(Duration::from_secs(60), "the circuit to open", || {
@@ -78,13 +79,19 @@ fn unauthorized_pauses_alerts_probes_and_resumes_without_dead_letters() {
     bed.sim.inject(unauthorized());
     bed.feed(&[("SKU-0-0", 51)]);
     wait_for(Duration::from_secs(60), "the circuit to open again", || reason(&bed).is_string());
-    assert_eq!(post(&bed.addr, "/api/queues/inventory/pause", &[], b"").unwrap().0, 200);
+    assert_eq!(
+        post(&bed.addr, "/api/queues/inventory/pause", &[("content-type", "application/json")], b"").unwrap().0,
+        200
+    );
     bed.sim.clear_faults();
     std::thread::sleep(Duration::from_millis(1_500));
     let queue = &bed.queues()["inventory"];
     assert!(!queue["paused_since_ms"].is_null() && queue["pause_reason"].is_null(), "{queue}");
     assert_eq!(bed.level("SKU-0-0"), Some(41));
-    assert_eq!(post(&bed.addr, "/api/queues/inventory/resume", &[], b"").unwrap().0, 200);
+    assert_eq!(
+        post(&bed.addr, "/api/queues/inventory/resume", &[("content-type", "application/json")], b"").unwrap().0,
+        200
+    );
     wait_for(Duration::from_secs(30), "the held record after the person resumed", || bed.level("SKU-0-0") == Some(51));
     assert!(bed.dead_letters().is_empty());
     assert!(serve.terminate().success());

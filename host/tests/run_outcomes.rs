@@ -40,7 +40,8 @@ fn counts(addr: &str, flow: &str) -> std::collections::BTreeMap<String, u64> {
 
 /// Trigger `flow` now and wait until its queue is empty again.
 fn run_now(addr: &str, flow: &str) {
-    let (status, body) = post(addr, &format!("/api/flows/{flow}/run"), &[], b"").expect("admin API answers");
+    let (status, body) = post(addr, &format!("/api/flows/{flow}/run"), &[("content-type", "application/json")], b"")
+        .expect("admin API answers");
     assert_eq!(status, 200, "{body}");
     wait_for(Duration::from_secs(60), "the flow's queue to drain", || {
         let q = &json_get(addr, "/api/queues")[flow];

@@ -9,7 +9,7 @@ use std::collections::BTreeMap;
 use weft::store::{
     Aged, ConfirmedWrite, CursorAdvance, EnqueueOutcome, Episode, ErrorClass, IdLink, Intent, Item, ItemKind, JobError,
     JournalObject, KvError, LedgerEntry, Location, NewJob, Outcome, ReconcileReport, RunFilter, RunRecord, RunStatus,
-    StateTable, Store, UndoEntry,
+    StateTable, Store, StoreHealth, UndoEntry,
 };
 
 /// Opens the store under test; `open` again after dropping every handle is a restart.
@@ -574,6 +574,16 @@ fn a_copy_holds_everything(from: &dyn Fixture, to: &dyn Fixture) {
     assert_eq!(target.lease(Some("f"), T0, 1_000, 10).unwrap().len(), 1, "jobs copied are ready to run");
 }
 
+/// A store that writes says so (`/healthz` asks it); a backend that cannot write says why (see
+/// `harden_store.rs` for the redb backend on a full disk).
+fn health_says_writable_when_writes_work(f: &dyn Fixture) {
+    let store = f.open();
+    store.enqueue(&[job("f", "k")], T0, None).unwrap();
+    assert_eq!(store.health(), StoreHealth::Writable);
+    drop(store);
+    assert_eq!(f.open().health(), StoreHealth::Writable, "after a restart too");
+}
+
 macro_rules! contract_suite {
     ($backend:ident, $fixture:expr) => {
         mod $backend {
@@ -582,7 +592,8 @@ macro_rules! contract_suite {
                 enqueue_dedupes_webhooks_per_flow_and_advances_the_cursor, lease_ack_reschedule_and_expiry, dead_letters_retry_and_discard,
                 pauses_are_persisted_with_their_reason, ticks_fire_once_and_receipts_are_pruned, ledger_and_id_map, runs_and_their_records, journals,
                 reports_and_alert_episodes, plugin_kv_is_scoped_bounded_and_persistent, flow_state_tables, claims_are_exclusive_until_released,
-                runs_undo_and_reports_are_pruned_by_age, intents_discarded_dead_letters_and_the_superseded_ledger, stats_count_what_is_kept);
+                health_says_writable_when_writes_work, runs_undo_and_reports_are_pruned_by_age,
+                intents_discarded_dead_letters_and_the_superseded_ledger, stats_count_what_is_kept);
             #[test]
             fn a_copy_holds_everything() {
                 super::a_copy_holds_everything(&$fixture, &$fixture);

@@ -1,8 +1,10 @@
 //! Command-line interface: argument parsing and dispatch to one module per command group.
 
+mod config;
 mod demo;
 mod engine;
 mod explain;
+mod init;
 mod mapping;
 mod ops;
 mod plugins;
@@ -12,6 +14,7 @@ mod revert;
 mod run;
 mod scaffold;
 mod shadow;
+mod shopify;
 mod store;
 
 use crate::config::Config;
@@ -69,6 +72,14 @@ pub enum Command {
     /// Shadow-mode flows: compare what they would have written with the destination.
     #[command(subcommand)]
     Shadow(shadow::ShadowCommand),
+    /// Write a commented weft.toml for a shop and an ERP connector (flags, no prompts).
+    Init(init::InitArgs),
+    /// Check the configuration for meaning (plugins, connections, the shop), every problem by key.
+    #[command(subcommand)]
+    Config(config::ConfigCommand),
+    /// The shop as weft sees it: its locations.
+    #[command(subcommand)]
+    Shopify(shopify::ShopifyCommand),
     /// The store: sizes per table, pruning by `[retention]` now, moving between redb and PostgreSQL.
     #[command(subcommand)]
     Store(store::StoreCommand),
@@ -85,6 +96,13 @@ pub fn init_logging(cli: &Cli) {
 
 /// Run a parsed command line. `Err` is a message for the operator (exit status 2).
 pub fn run(cli: Cli) -> Result<ExitCode, String> {
+    if let Command::Init(args) = cli.command {
+        return init::run(args);
+    }
+    if let Command::Config(cmd) = cli.command {
+        let path = cli.config.unwrap_or_else(|| PathBuf::from(DEFAULT_CONFIG));
+        return config::run(cmd, &path);
+    }
     let config = load_config(cli.config.as_deref())?;
     match cli.command {
         Command::Plugins(cmd) => plugins::run(cmd, config),
@@ -100,6 +118,8 @@ pub fn run(cli: Cli) -> Result<ExitCode, String> {
         Command::Shadow(cmd) => shadow::run(cmd, config),
         Command::Demo(args) => demo::run(args),
         Command::Store(cmd) => store::run(cmd, &config),
+        Command::Shopify(cmd) => shopify::run(cmd, &config),
+        Command::Config(_) | Command::Init(_) => Err("weft: internal dispatch error".into()),
     }
 }
 

@@ -1,10 +1,10 @@
 //! `[flows.NAME]`: what moves where, when, and how it is retried.
 
 use super::Config;
-use crate::domain::available::{Buffer, ChannelRule, Rule, Rules, DEFAULT_FORMULA};
+use crate::domain::available::{Buffer, ChannelRule, Rule, Rules, DEFAULT_FORMULA, INPUTS};
 use crate::domain::expr::Expr;
 use crate::domain::identity::IdentityKey;
-use crate::domain::mapping::Mapping;
+use crate::domain::mapping::{self, Mapping};
 use crate::domain::ownership::{Field, Owner, Ownership};
 use crate::model::Entity;
 use crate::queue::RetryPolicy;
@@ -271,6 +271,11 @@ fn default_in_flight() -> u32 {
     4
 }
 
+/// Whether `id` has the shape of a Shopify location id (`gid://shopify/Location/123`).
+pub fn is_location_gid(id: &str) -> bool {
+    id.strip_prefix("gid://shopify/Location/").is_some_and(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()))
+}
+
 /// Parse `"30s"`, `"5m"`, `"2h"`, `"1d"` or `"250ms"`.
 pub fn parse_interval(text: &str) -> Result<Duration, String> {
     let text = text.trim();
@@ -292,52 +297,104 @@ pub fn parse_interval(text: &str) -> Result<Duration, String> {
 }
 
 impl FlowConfig {
-    /// Check references and values; the error is (dotted key, reason).
-    pub(super) fn validate(&self, name: &str, config: &Config) -> Result<(), (String, String)> {
+    /// Every problem of the flow's references and values, as (dotted key, reason).
+    pub(super) fn problems(&self, name: &str, config: &Config) -> Vec<(String, String)> {
         let key = |k: &str| format!("flows.{name}.{k}");
+        let mut out = Vec::new();
         for (field, end) in [("from", &self.from), ("to", &self.to)] {
             let known = match end {
                 Endpoint::Shopify => config.shopify.is_some(),
                 Endpoint::Connection(c) => config.connections.contains_key(c),
             };
             if !known {
-                return Err((key(field), format!("no connection `{end}` (define [connections.{end}] or [shopify])")));
+                out.push((key(field), format!("no connection `{end}` (define [connections.{end}] or [shopify])")));
             }
         }
         if self.from == self.to {
-            return Err((key("to"), "a flow must move data between two different connections".into()));
+            out.push((key("to"), "a flow must move data between two different connections".into()));
         }
         for (i, t) in self.transforms.iter().enumerate() {
             if !config.transforms.contains_key(t) {
-                return Err((key(&format!("transforms[{i}]")), format!("no [transforms.{t}]")));
+                out.push((key(&format!("transforms[{i}]")), format!("no [transforms.{t}]")));
             }
         }
         if let Some(every) = &self.trigger.every {
-            parse_interval(every).map_err(|r| (key("trigger.every"), r))?;
+            out.extend(parse_interval(every).err().map(|r| (key("trigger.every"), r)));
         }
         if let Some(cron) = &self.trigger.cron {
-            cron.parse::<cron::Schedule>().map_err(|e| (key("trigger.cron"), format!("`{cron}`: {e}")))?;
+            out.extend(cron.parse::<cron::Schedule>().err().map(|e| (key("trigger.cron"), format!("`{cron}`: {e}"))));
         }
         if self.retry.max_attempts == 0 {
-            return Err((key("retry.max_attempts"), "must be at least 1".into()));
+            out.push((key("retry.max_attempts"), "must be at least 1".into()));
         }
         if self.batch == 0 || self.batch > 250 {
-            return Err((key("batch"), "must be between 1 and 250".into()));
+            out.push((key("batch"), "must be between 1 and 250".into()));
         }
         if self.in_flight == 0 || self.in_flight > 16 {
-            return Err((key("in_flight"), "must be between 1 and 16".into()));
+            out.push((key("in_flight"), "must be between 1 and 16".into()));
         }
-        self.mapping().map_err(|(k, r)| (key(&k), r))?;
+        out.extend(self.mapping().err().map(|(k, r)| (key(&k), r)));
         for field in self.ownership.keys() {
-            Field::parse(field).map_err(|r| (key(&format!("ownership.{field}")), r))?;
+            out.extend(Field::parse(field).err().map(|r| (key(&format!("ownership.{field}")), r)));
         }
         if let Some(channel) = &self.channel {
             if self.channels.get(channel).is_none_or(|c| c.price_list.is_none()) {
-                return Err((key("channel"), format!("no [flows.{name}.channels.{channel}] with a price_list")));
+                out.push((key("channel"), format!("no [flows.{name}.channels.{channel}] with a price_list")));
             }
         }
-        self.rules().map_err(|(k, r)| (key(&k), r))?;
-        Ok(())
+        out.extend(self.rules().err().map(|(k, r)| (key(&k), r)));
+        for (erp, gid) in &self.locations {
+            if !is_location_gid(gid) {
+                out.push((
+                    key(&format!("locations.{erp}")),
+                    format!("`{gid}` is not a Shopify location id (gid://shopify/Location/<number>; `weft shopify locations` lists them)"),
+                ));
+            }
+        }
+        out.extend(self.unknown_variables().into_iter().map(|(k, r)| (key(&k), r)));
+        out
+    }
+
+    /// Expressions that name a variable the flow does not provide: (key under the flow, reason
+    /// listing the variables it does provide).
+    fn unknown_variables(&self) -> Vec<(String, String)> {
+        let mut exprs: Vec<(String, &str, &[&str])> = Vec::new();
+        for (field, source) in &self.mapping {
+            exprs.push((format!("mapping.{field}"), source, mapping::VARIABLES));
+        }
+        if let Some(skip) = &self.skip_if {
+            exprs.push(("skip_if".into(), skip, mapping::VARIABLES));
+        }
+        if let Some(formula) = &self.available {
+            exprs.push(("available".into(), formula, &INPUTS));
+        }
+        for (name, c) in &self.channels {
+            if let Some(formula) = &c.available {
+                exprs.push((format!("channels.{name}.available"), formula, &INPUTS));
+            }
+        }
+        for (location, o) in &self.location_overrides {
+            if let Some(formula) = &o.available {
+                exprs.push((format!("location_overrides.{location}.available"), formula, &INPUTS));
+            }
+        }
+        let mut out = Vec::new();
+        for (at, source, provided) in exprs {
+            let Ok(expr) = Expr::compile(source) else { continue };
+            let unknown: Vec<String> =
+                expr.variables().into_iter().filter(|v| !provided.contains(&v.as_str())).collect();
+            if !unknown.is_empty() {
+                out.push((
+                    at,
+                    format!(
+                        "`{source}` names {} the flow does not provide; it provides: {}",
+                        unknown.iter().map(|v| format!("`{v}`")).collect::<Vec<_>>().join(", "),
+                        provided.join(", ")
+                    ),
+                ));
+            }
+        }
+        out
     }
 
     /// The compiled catalog mapping and `skip_if`; the error is (key under the flow, reason).

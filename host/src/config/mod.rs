@@ -4,11 +4,13 @@
 
 pub mod alerts;
 pub mod flow;
+pub mod http;
 pub mod retention;
 mod secret;
 
 pub use alerts::{AlertsConfig, BreakerConfig};
 pub use flow::{ChannelConfig, Endpoint, FlowConfig, FlowMode, ObjectKind, RuleOverride, TriggerConfig};
+pub use http::HttpLimits;
 pub use retention::RetentionConfig;
 pub use secret::{Secret, SecretSource};
 
@@ -72,8 +74,22 @@ pub struct ServerConfig {
     /// Listen address for webhooks and the admin API (loopback by default).
     #[serde(default = "default_listen")]
     pub listen: String,
-    /// Bearer token of the admin API; without one, the admin API answers only on loopback.
+    /// Bearer token of the admin API; without one, the admin API answers only on loopback, and
+    /// `listen` must be a loopback address.
     pub admin_token: Option<SecretSource>,
+    /// `Host` names the admin API and dashboard answer besides loopback names and `listen`'s own.
+    #[serde(default)]
+    pub allowed_hosts: Vec<String>,
+    /// Peers (a reverse proxy) whose `X-Forwarded-For` names the client; none by default, so a
+    /// request a proxy forwarded never counts as loopback.
+    #[serde(default)]
+    pub trusted_proxies: Vec<String>,
+    /// Connections, bodies and timeouts.
+    #[serde(default)]
+    pub limits: HttpLimits,
+    /// The address Shopify reaches this server at (`https://weft.example.com`): `weft serve`
+    /// keeps the webhook subscriptions its flows need at `{public_url}/webhooks/shopify`.
+    pub public_url: Option<String>,
     /// Worker threads running jobs.
     #[serde(default = "default_workers")]
     pub workers: usize,
@@ -87,6 +103,10 @@ impl Default for ServerConfig {
         ServerConfig {
             listen: default_listen(),
             admin_token: None,
+            allowed_hosts: Vec::new(),
+            trusted_proxies: Vec::new(),
+            limits: HttpLimits::default(),
+            public_url: None,
             workers: default_workers(),
             drain_seconds: default_drain_seconds(),
         }
@@ -118,6 +138,13 @@ pub struct ShopifyConfig {
     pub access_token: SecretSource,
     /// Secret that signs webhooks.
     pub webhook_secret: SecretSource,
+}
+
+impl ShopifyConfig {
+    /// Where the Admin API is: `endpoint`, or `https://{shop}`.
+    pub fn endpoint_url(&self) -> String {
+        self.endpoint.clone().unwrap_or_else(|| format!("https://{}", self.shop))
+    }
 }
 
 fn default_api_version() -> String {
@@ -369,19 +396,29 @@ impl Config {
 
     /// Parse and validate config text; `path` is used in messages and to resolve relative paths.
     pub fn parse(text: &str, path: &Path) -> Result<Config, ConfigError> {
+        let config = Config::parse_unchecked(text, path)?;
+        match config.problems().into_iter().next() {
+            Some((key, reason)) => Err(ConfigError::Value { path: path.to_owned(), key, reason }),
+            None => Ok(config),
+        }
+    }
+
+    /// Parse config text checking only its shape (TOML, keys, types): `weft config check` lists
+    /// [`Config::problems`] instead of stopping at the first.
+    pub fn parse_unchecked(text: &str, path: &Path) -> Result<Config, ConfigError> {
         let mut config: Config =
             toml::from_str(text).map_err(|e| ConfigError::Invalid { path: path.to_owned(), message: e.to_string() })?;
-        config.validate(path)?;
         let base = path.parent().unwrap_or(Path::new("."));
         config.resolve_relative_paths(base);
         Ok(config)
     }
 
-    fn validate(&self, path: &Path) -> Result<(), ConfigError> {
-        let bad = |key: String, reason: String| ConfigError::Value { path: path.to_owned(), key, reason };
+    /// Every value that is well-formed but not acceptable, as (dotted key, reason).
+    pub fn problems(&self) -> Vec<(String, String)> {
+        let mut out = Vec::new();
         for (id, pin) in &self.plugins.pins {
             if pin.len() != 64 || !pin.bytes().all(|b| b.is_ascii_hexdigit()) {
-                return Err(bad(format!("plugins.pins.{id}"), "expected 64 hex digits (a sha256)".into()));
+                out.push((format!("plugins.pins.{id}"), "expected 64 hex digits (a sha256)".into()));
             }
         }
         let limits = &self.plugins.limits;
@@ -395,31 +432,43 @@ impl Config {
             ("http_timeout_ms", limits.http_timeout_ms),
         ] {
             if value == 0 {
-                return Err(bad(format!("plugins.limits.{key}"), "must be greater than 0".into()));
+                out.push((format!("plugins.limits.{key}"), "must be greater than 0".into()));
             }
         }
         if limits.memory_mib > 4096 || limits.interpreted_memory_mib > 4096 {
-            return Err(bad("plugins.limits".into(), "memory limits above 4096 MiB are not supported".into()));
+            out.push(("plugins.limits".into(), "memory limits above 4096 MiB are not supported".into()));
         }
+        out.extend(self.server.limits.validate().err());
+        out.extend(http::trusted_proxies(&self.server.trusted_proxies).err());
+        out.extend(http::validate_allowed_hosts(&self.server.allowed_hosts).err());
         for (name, flow) in &self.flows {
-            flow.validate(name, self).map_err(|(key, reason)| bad(key, reason))?;
+            out.extend(flow.problems(name, self));
         }
         if self.store.backend == StoreBackend::Postgres && self.store.url.is_none() {
-            return Err(bad("store.url".into(), "backend = \"postgres\" needs a url (from env or file)".into()));
+            out.push(("store.url".into(), "backend = \"postgres\" needs a url (from env or file)".into()));
         }
         if !(1..=64).contains(&self.store.pool_size) {
-            return Err(bad("store.pool_size".into(), "must be between 1 and 64".into()));
+            out.push(("store.pool_size".into(), "must be between 1 and 64".into()));
         }
         if self.store.lease_seconds < 3 {
-            return Err(bad("store.lease_seconds".into(), "must be at least 3".into()));
+            out.push(("store.lease_seconds".into(), "must be at least 3".into()));
         }
         if let Some(cron) = &self.reconcile.schedule {
-            cron.parse::<cron::Schedule>().map_err(|e| bad("reconcile.schedule".into(), format!("`{cron}`: {e}")))?;
+            out.extend(
+                cron.parse::<cron::Schedule>().err().map(|e| ("reconcile.schedule".into(), format!("`{cron}`: {e}"))),
+            );
         }
-        alerts::validate(self).map_err(|(key, reason)| bad(key, reason))?;
-        self.retention.validate().map_err(|(key, reason)| bad(key, reason))?;
+        out.extend(alerts::validate(self).err());
+        out.extend(self.retention.validate().err());
+        if let Some(url) = &self.server.public_url {
+            let parsed =
+                reqwest::Url::parse(url).ok().filter(|u| matches!(u.scheme(), "http" | "https") && u.host().is_some());
+            if parsed.is_none() {
+                out.push(("server.public_url".into(), format!("`{url}` is not an http(s) URL")));
+            }
+        }
         if self.connections.contains_key(flow::SHOPIFY) {
-            return Err(bad(
+            out.push((
                 format!("connections.{}", flow::SHOPIFY),
                 "`shopify` is reserved for the [shopify] section".into(),
             ));
@@ -427,11 +476,11 @@ impl Config {
         for (name, conn) in &self.connections {
             for (i, host) in conn.allow_hosts.iter().enumerate() {
                 if let Err(reason) = crate::plugin::policy::HostPattern::parse(host) {
-                    return Err(bad(format!("connections.{name}.allow_hosts[{i}]"), reason));
+                    out.push((format!("connections.{name}.allow_hosts[{i}]"), reason));
                 }
             }
         }
-        Ok(())
+        out
     }
 
     fn resolve_relative_paths(&mut self, base: &Path) {

@@ -8,6 +8,9 @@ use serde::{Deserialize, Serialize};
 use serde_json::json;
 use std::collections::BTreeMap;
 
+/// The variables an available formula is evaluated with, in this order.
+pub const INPUTS: [&str; 4] = ["on_hand", "reserved", "incoming", "safety_stock"];
+
 /// The formula when the flow sets none.
 pub const DEFAULT_FORMULA: &str = "on_hand - reserved - safety_stock";
 
@@ -135,15 +138,11 @@ impl Rules {
                 (buffer, buffer_from) = (b, format!("location {}", level.location));
             }
         }
-        let inputs: BTreeMap<String, i64> = [
-            ("on_hand", level.on_hand),
-            ("reserved", level.reserved),
-            ("incoming", level.incoming),
-            ("safety_stock", level.safety_stock),
-        ]
-        .into_iter()
-        .map(|(k, v)| (k.to_owned(), v))
-        .collect();
+        let inputs: BTreeMap<String, i64> = INPUTS
+            .into_iter()
+            .zip([level.on_hand, level.reserved, level.incoming, level.safety_stock])
+            .map(|(k, v)| (k.to_owned(), v))
+            .collect();
         let values: Vec<(String, serde_json::Value)> = inputs.iter().map(|(k, v)| (k.clone(), json!(v))).collect();
         let vars: Vec<(&str, &serde_json::Value)> = values.iter().map(|(k, v)| (k.as_str(), v)).collect();
         let raw = formula.eval_int(&vars)?;

@@ -45,6 +45,23 @@ impl Expr {
         &self.source
     }
 
+    /// The variables the expression reads (bound by the caller), without the ones its own
+    /// macros bind (`x` in `erp.tags.exists(x, x == 'sale')`), sorted.
+    pub fn variables(&self) -> Vec<String> {
+        let mut bound = std::collections::BTreeSet::new();
+        bound_names(self.program.expression(), &mut bound);
+        let mut free: Vec<String> = self
+            .program
+            .references()
+            .variables()
+            .into_iter()
+            .filter(|v| !bound.contains(*v))
+            .map(str::to_owned)
+            .collect();
+        free.sort();
+        free
+    }
+
     /// Evaluate with the given variables (JSON values).
     pub fn eval(&self, vars: &[(&str, &serde_json::Value)]) -> Result<Out, String> {
         let mut context = Context::default();
@@ -72,6 +89,39 @@ impl Expr {
             Out::Bool(b) => Ok(b),
             other => Err(format!("`{}`: gives {other:?}, expected true or false", self.source)),
         }
+    }
+}
+
+/// Names that comprehensions (the macros `all`, `exists`, `map`, `filter`...) bind in `expr`.
+fn bound_names(expr: &cel::IdedExpr, out: &mut std::collections::BTreeSet<String>) {
+    use cel::common::ast::{EntryExpr, Expr as E, MapExpr, StructExpr};
+    match &expr.expr {
+        E::Comprehension(c) => {
+            out.insert(c.iter_var.clone());
+            out.extend(c.iter_var2.clone());
+            out.insert(c.accu_var.clone());
+            for e in [&c.iter_range, &c.accu_init, &c.loop_cond, &c.loop_step, &c.result] {
+                bound_names(e, out);
+            }
+        }
+        E::Call(call) => {
+            call.target.iter().for_each(|t| bound_names(t, out));
+            call.args.iter().for_each(|a| bound_names(a, out));
+        }
+        E::List(list) => list.elements.iter().for_each(|e| bound_names(e, out)),
+        E::Map(MapExpr { entries }) | E::Struct(StructExpr { entries, .. }) => {
+            for entry in entries {
+                match &entry.expr {
+                    EntryExpr::StructField(f) => bound_names(&f.value, out),
+                    EntryExpr::MapEntry(m) => {
+                        bound_names(&m.key, out);
+                        bound_names(&m.value, out);
+                    }
+                }
+            }
+        }
+        E::Select(select) => bound_names(&select.operand, out),
+        E::Unspecified | E::Ident(_) | E::Literal(_) => {}
     }
 }
 
@@ -133,5 +183,14 @@ mod tests {
         assert!(Expr::compile("erp.name +").is_err());
         let err = Expr::compile("erp.missing_field + 1").unwrap().eval(&vars).unwrap_err();
         assert!(err.contains("erp.missing_field"), "{err}");
+    }
+
+    #[test]
+    fn variables_are_what_the_caller_must_bind() {
+        let vars = |s: &str| Expr::compile(s).unwrap().variables();
+        assert_eq!(vars("on_hand - reserved - safety"), ["on_hand", "reserved", "safety"]);
+        assert_eq!(vars("erp.tags.exists(t, t == 'sale') && size(erp.name) > 0"), ["erp"]);
+        assert_eq!(vars("[1, 2].map(x, x + bonus)"), ["bonus"]);
+        assert!(vars("1 + 2").is_empty());
     }
 }

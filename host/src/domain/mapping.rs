@@ -7,6 +7,11 @@ use crate::model::{Product, ProductStatus};
 use serde_json::Value as Json;
 use std::collections::BTreeMap;
 
+/// The variables a mapping and `skip_if` are evaluated with.
+pub const VARIABLES: &[&str] = &[ERP];
+/// The ERP record's variable.
+const ERP: &str = "erp";
+
 /// Product fields a mapping may set.
 const TARGETS: &[&str] = &["title", "description", "vendor", "product_type", "tags", "status"];
 
@@ -80,7 +85,7 @@ impl Mapping {
     /// The fields of `p`, or `None` when `skip_if` holds.
     pub fn apply(&self, p: &Product) -> Result<Option<ProductFields>, String> {
         let erp = erp_json(p);
-        let vars = [("erp", &erp)];
+        let vars = [(ERP, &erp)];
         if let Some(skip) = &self.skip_if {
             if skip.eval_bool(&vars).map_err(|e| format!("skip_if: {e}"))? {
                 return Ok(None);

@@ -54,6 +54,8 @@ pub enum ShopifySource {
     Webhooks {
         /// Topic prefix (`orders/`).
         topics: &'static str,
+        /// The topics `weft serve` subscribes for it (GraphQL `WebhookSubscriptionTopic` names).
+        subscribe: &'static [&'static str],
         /// Whether a schedule polls too.
         poll: bool,
     },
@@ -64,14 +66,40 @@ pub enum ShopifySource {
 /// How `object` is read from Shopify.
 pub fn shopify_source(object: ObjectKind) -> ShopifySource {
     match object {
-        ObjectKind::Order => ShopifySource::Webhooks { topics: "orders/", poll: true },
-        ObjectKind::Customer => ShopifySource::Webhooks { topics: "customers/", poll: false },
+        ObjectKind::Order => ShopifySource::Webhooks {
+            topics: "orders/",
+            subscribe: &["ORDERS_CREATE", "ORDERS_UPDATED", "ORDERS_PAID", "ORDERS_CANCELLED"],
+            poll: true,
+        },
+        ObjectKind::Customer => ShopifySource::Webhooks {
+            topics: "customers/",
+            subscribe: &["CUSTOMERS_CREATE", "CUSTOMERS_UPDATE"],
+            poll: false,
+        },
         ObjectKind::Product => {
             ShopifySource::Unsupported("the ERP owns the catalog; products are not read from Shopify")
         }
         ObjectKind::Inventory => ShopifySource::Unsupported("inventory flows run from the ERP to Shopify"),
         ObjectKind::Price => ShopifySource::Unsupported("prices come from the ERP"),
         ObjectKind::Fulfillment => ShopifySource::Unsupported("shipments come from the ERP"),
+    }
+}
+
+/// The access scopes a flow needs on the shop's token (a `write_` scope grants its `read_`).
+pub fn access_scopes(flow: &FlowConfig) -> &'static [&'static str] {
+    match (flow.object, flow.to.is_shopify()) {
+        // Variants it creates are stocked at the inventory flows' locations in the same write.
+        (ObjectKind::Product, true) => &["write_products", "write_inventory", "read_locations"],
+        (ObjectKind::Inventory, true) => &["write_inventory", "read_products", "read_locations"],
+        (ObjectKind::Price, true) => &["write_products"],
+        // Lines resolve to variants by SKU.
+        (ObjectKind::Order, true) => &["write_orders", "read_products"],
+        (ObjectKind::Customer, true) => &["write_customers"],
+        (ObjectKind::Fulfillment, true) => &["write_merchant_managed_fulfillment_orders", "read_orders"],
+        (ObjectKind::Order, false) => &["read_orders"],
+        (ObjectKind::Customer, false) => &["read_customers"],
+        // Not read from Shopify (see `shopify_source`).
+        (ObjectKind::Product | ObjectKind::Inventory | ObjectKind::Price | ObjectKind::Fulfillment, false) => &[],
     }
 }
 

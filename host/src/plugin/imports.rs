@@ -15,6 +15,9 @@ impl HostState {
             }
             return;
         }
+        if !self.chatter.allow() {
+            return;
+        }
         let message = truncate(message, MAX_LOG_MESSAGE_BYTES);
         let message = self.redactor.redact(message);
         let fields: Vec<String> =

@@ -3,12 +3,14 @@
 //! A plugin is refused with a precise reason (bad manifest, pinned hash mismatch, wrong world,
 //! incompatible WIT version, missing imports) without stopping the others.
 
+use super::chatter::Chatter;
 use super::engine::PluginEngine;
 use super::manifest::Manifest;
 use super::wit::{Pre, WitVersion, WIT_PACKAGE};
 use sha2::{Digest, Sha256};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::Instant;
 use wasmtime::component::types::ComponentItem;
 use wasmtime::component::Component;
@@ -17,6 +19,10 @@ use wasmtime::component::Component;
 pub const MANIFEST_FILE: &str = "plugin.toml";
 /// The component file.
 pub const WASM_FILE: &str = "plugin.wasm";
+/// Largest `plugin.wasm` read (interpreted-language components are tens of MiB).
+pub const MAX_WASM_BYTES: u64 = 256 << 20;
+/// Largest `plugin.toml` read.
+pub const MAX_MANIFEST_BYTES: u64 = 64 << 10;
 
 /// Whether a plugin came from the compile cache.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
@@ -49,6 +55,15 @@ pub struct LoadedPlugin {
     /// The contract version that serves it.
     pub wit: WitVersion,
     pub(super) pre: Pre,
+    /// Its log budget, shared by all its instances.
+    pub(super) chatter: Arc<Chatter>,
+}
+
+impl LoadedPlugin {
+    /// Log and stdout/stderr lines of this plugin dropped by its rate limit so far.
+    pub fn log_dropped(&self) -> u64 {
+        self.chatter.dropped()
+    }
 }
 
 /// What a component imports and exports, by interface name.
@@ -121,10 +136,10 @@ fn load_one(
     pin: Option<&String>,
     cache_dir: &Path,
 ) -> Result<LoadedPlugin, String> {
-    let manifest_text =
-        std::fs::read_to_string(folder.join(MANIFEST_FILE)).map_err(|e| format!("cannot read {MANIFEST_FILE}: {e}"))?;
+    let manifest_text = read_capped(&folder.join(MANIFEST_FILE), MAX_MANIFEST_BYTES)?;
+    let manifest_text = String::from_utf8(manifest_text).map_err(|_| format!("{MANIFEST_FILE} is not UTF-8 text"))?;
     let manifest = Manifest::parse(&manifest_text, id)?;
-    let wasm = std::fs::read(folder.join(WASM_FILE)).map_err(|e| format!("cannot read {WASM_FILE}: {e}"))?;
+    let wasm = read_capped(&folder.join(WASM_FILE), MAX_WASM_BYTES)?;
     let sha256 = hex::encode(Sha256::digest(&wasm));
     if let Some(pin) = pin {
         if !pin.eq_ignore_ascii_case(&sha256) {
@@ -134,7 +149,30 @@ fn load_one(
     let (component, cache) = compile_cached(engine, &wasm, &sha256, cache_dir)?;
     let (world, wit) = world_info(engine, &component, &manifest)?;
     let pre = Pre::new(&engine.linkers, wit, manifest.kind, &component)?;
-    Ok(LoadedPlugin { manifest, sha256, dir: folder.to_owned(), cache, world, wit, pre })
+    let chatter = Arc::new(Chatter::new(&manifest.id));
+    Ok(LoadedPlugin { manifest, sha256, dir: folder.to_owned(), cache, world, wit, pre, chatter })
+}
+
+/// Read a plugin file: a regular file (a link to one is followed) of at most `cap` bytes. A
+/// device, a pipe or a file over the cap is refused before it is read.
+fn read_capped(path: &Path, cap: u64) -> Result<Vec<u8>, String> {
+    use std::io::Read;
+    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let meta = std::fs::metadata(path).map_err(|e| format!("cannot read {name}: {e}"))?;
+    if !meta.is_file() {
+        return Err(format!("{name} is not a regular file"));
+    }
+    if meta.len() > cap {
+        return Err(format!("{name} is larger than {} MiB ({} bytes)", cap >> 20, meta.len()));
+    }
+    let file = std::fs::File::open(path).map_err(|e| format!("cannot read {name}: {e}"))?;
+    let mut bytes = Vec::with_capacity(meta.len() as usize);
+    // The cap holds even if the file grows between the check and the read.
+    file.take(cap + 1).read_to_end(&mut bytes).map_err(|e| format!("cannot read {name}: {e}"))?;
+    if bytes.len() as u64 > cap {
+        return Err(format!("{name} is larger than {} MiB", cap >> 20));
+    }
+    Ok(bytes)
 }
 
 /// Load the precompiled artifact for this wasm if the cache has one; otherwise compile and store it.

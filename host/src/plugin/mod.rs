@@ -5,6 +5,7 @@
 //! host.session(id, grant)   ── fresh instance per job ─▶ PluginSession::{pull, push, apply, ...}
 //! ```
 
+pub mod chatter;
 mod engine;
 pub mod http;
 mod imports;
@@ -127,6 +128,9 @@ impl PluginHost {
 
     /// Observe every plugin call (latency, whole-call failures) in `metrics`.
     pub fn with_metrics(mut self, metrics: Arc<crate::metrics::Metrics>) -> PluginHost {
+        for plugin in self.plugins.values() {
+            plugin.chatter.report_to(metrics.clone());
+        }
         self.metrics = Some(metrics);
         self
     }

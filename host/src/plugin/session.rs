@@ -223,6 +223,7 @@ impl PluginSession {
             stderr,
             hooks,
             refusals,
+            self.plugin.chatter.clone(),
         );
         let mut store = Store::new(&self.engine.engine, state);
         store.limiter(|s| &mut s.limiter);
@@ -449,6 +450,9 @@ fn flush_stdio(state: &mut HostState, redactor: &Redactor) {
         let text = String::from_utf8_lossy(&contents[*seen..]);
         *seen = contents.len();
         for line in text.lines().filter(|l| !l.trim().is_empty()) {
+            if !state.chatter.allow() {
+                continue;
+            }
             tracing::info!(target: "weft::plugin", plugin = %id, stream, "{}", redactor.redact(line));
         }
     }

@@ -1,5 +1,6 @@
 //! The data of one plugin instance's store: WASI context, effective permissions, limits.
 
+use super::chatter::Chatter;
 use super::http::OutboundHooks;
 use super::policy::{OutboundPolicy, Refusal};
 use crate::config::Secret;
@@ -75,6 +76,7 @@ pub struct HostState {
     pub(super) stdout_seen: usize,
     pub(super) stderr_seen: usize,
     pub(super) refusals: Arc<Mutex<Vec<Refusal>>>,
+    pub(super) chatter: Arc<Chatter>,
     wasi: WasiCtx,
     http: WasiHttpCtx,
     hooks: OutboundHooks,
@@ -93,6 +95,7 @@ impl HostState {
         stderr: MemoryOutputPipe,
         hooks: OutboundHooks,
         refusals: Arc<Mutex<Vec<Refusal>>>,
+        chatter: Arc<Chatter>,
     ) -> HostState {
         HostState {
             plugin_id,
@@ -105,6 +108,7 @@ impl HostState {
             stdout_seen: 0,
             stderr_seen: 0,
             refusals,
+            chatter,
             wasi,
             http: WasiHttpCtx::new(),
             hooks,

@@ -1,12 +1,15 @@
 //! Webhook intake: verify, dedupe, enqueue durably, and only then answer 200.
-//! Bad input gets a 4xx and a log line, never a 500.
+//! Bad input gets a 4xx and a log line, never a 500. What can be judged from the headers (no
+//! secret, no or a malformed signature, no topic or id) is refused before the body is read; the
+//! body is read within the server's budget ([`super::body`]).
 
-use super::{error_response, json_response, ServerState};
+use super::{error_response, json_response, read_body, ServerState};
 use crate::config::flow::SHOPIFY;
-use crate::shopify::webhooks::verify;
+use crate::shopify::webhooks::{signature_well_formed, verify};
 use crate::store::EnqueueOutcome;
 use bytes::Bytes;
 use http_body_util::Full;
+use hyper::body::Incoming;
 use hyper::header::HeaderMap;
 use hyper::{Response, StatusCode};
 use serde_json::json;
@@ -16,7 +19,7 @@ fn header<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
 }
 
 /// `POST /webhooks/shopify`.
-pub async fn shopify(state: &ServerState, headers: &HeaderMap, body: Bytes) -> Response<Full<Bytes>> {
+pub async fn shopify(state: &ServerState, headers: &HeaderMap, body: Incoming) -> Response<Full<Bytes>> {
     let topic = header(headers, "x-shopify-topic").unwrap_or("").to_owned();
     let webhook_id = header(headers, "x-shopify-webhook-id").unwrap_or("").to_owned();
     let metrics = state.engine.metrics();
@@ -27,9 +30,9 @@ pub async fn shopify(state: &ServerState, headers: &HeaderMap, body: Bytes) -> R
         return error_response(StatusCode::UNAUTHORIZED, "webhooks are not configured");
     };
     let signature = header(headers, "x-shopify-hmac-sha256").unwrap_or("");
-    if !verify(secret.expose().as_bytes(), &body, signature) {
+    if !signature_well_formed(signature) {
         metrics.webhook_rejected(SHOPIFY);
-        tracing::warn!(topic, webhook_id, "webhook rejected: bad or missing HMAC signature");
+        tracing::warn!(topic, webhook_id, "webhook rejected: missing or malformed HMAC signature");
         return error_response(StatusCode::UNAUTHORIZED, "invalid webhook signature");
     }
     if topic.is_empty() || webhook_id.is_empty() {
@@ -37,7 +40,20 @@ pub async fn shopify(state: &ServerState, headers: &HeaderMap, body: Bytes) -> R
         tracing::warn!(topic, webhook_id, "webhook rejected: missing X-Shopify-Topic or X-Shopify-Webhook-Id");
         return error_response(StatusCode::BAD_REQUEST, "missing X-Shopify-Topic or X-Shopify-Webhook-Id");
     }
-    let payload: serde_json::Value = match serde_json::from_slice(&body) {
+    let body = match read_body(state, headers, body, usize::MAX).await {
+        Ok(held) => held,
+        Err(response) => {
+            metrics.webhook_rejected(SHOPIFY);
+            tracing::warn!(topic, webhook_id, status = %response.status(), "webhook body not read");
+            return response;
+        }
+    };
+    if !verify(secret.expose().as_bytes(), &body.bytes, signature) {
+        metrics.webhook_rejected(SHOPIFY);
+        tracing::warn!(topic, webhook_id, "webhook rejected: bad HMAC signature");
+        return error_response(StatusCode::UNAUTHORIZED, "invalid webhook signature");
+    }
+    let payload: serde_json::Value = match serde_json::from_slice(&body.bytes) {
         Ok(v) => v,
         Err(e) => {
             metrics.webhook_rejected(SHOPIFY);
@@ -45,6 +61,7 @@ pub async fn shopify(state: &ServerState, headers: &HeaderMap, body: Bytes) -> R
             return error_response(StatusCode::BAD_REQUEST, &format!("malformed JSON body: {e}"));
         }
     };
+    drop(body);
     let jobs = state.engine.shopify_jobs(&topic, &webhook_id, &payload);
     if jobs.is_empty() {
         tracing::info!(topic, webhook_id, "webhook accepted: no flow consumes this topic");
@@ -69,11 +86,18 @@ pub async fn shopify(state: &ServerState, headers: &HeaderMap, body: Bytes) -> R
 }
 
 /// `POST /webhooks/{connection}`: the connector decodes the ERP's event.
-pub async fn erp(state: &ServerState, connection: &str, headers: &HeaderMap, body: Bytes) -> Response<Full<Bytes>> {
+pub async fn erp(state: &ServerState, connection: &str, headers: &HeaderMap, body: Incoming) -> Response<Full<Bytes>> {
     if !state.engine.config().connections.contains_key(connection) {
         state.engine.metrics().webhook_rejected("unknown");
         return error_response(StatusCode::NOT_FOUND, &format!("no connection {connection}"));
     }
+    let body = match read_body(state, headers, body, usize::MAX).await {
+        Ok(held) => held,
+        Err(response) => {
+            state.engine.metrics().webhook_rejected(connection);
+            return response;
+        }
+    };
     let headers: Vec<(String, String)> = headers
         .iter()
         .filter_map(|(k, v)| v.to_str().ok().map(|v| (k.as_str().to_ascii_lowercase(), v.to_owned())))
@@ -81,7 +105,7 @@ pub async fn erp(state: &ServerState, connection: &str, headers: &HeaderMap, bod
     state.engine.metrics().webhook_received(connection);
     let engine = state.engine.clone();
     let conn = connection.to_owned();
-    let decoded = tokio::task::spawn_blocking(move || engine.event_jobs(&conn, &headers, &body)).await;
+    let decoded = tokio::task::spawn_blocking(move || engine.event_jobs(&conn, &headers, &body.bytes)).await;
     let jobs = match decoded {
         Ok(Ok(jobs)) => jobs,
         Ok(Err(e)) if !e.retryable => {

@@ -11,6 +11,7 @@ pub mod orders;
 pub mod products;
 pub mod queries;
 pub mod search;
+pub mod shop;
 pub mod throttle;
 pub mod webhooks;
 

@@ -46,6 +46,9 @@ operation!(
 operation!(VARIANT_PRICES_BY_SKU, "VariantPricesBySku", "variant_prices_by_sku.graphql");
 operation!(PRODUCT_VARIANTS_BULK_UPDATE, "ProductVariantsBulkUpdate", "product_variants_bulk_update.graphql");
 operation!(SHOP_NAME, "ShopName", "shop_name.graphql");
+operation!(SHOP_INFO, "ShopInfo", "shop_info.graphql");
+operation!(APP_SCOPES, "AppScopes", "app_scopes.graphql");
+operation!(LOCATIONS, "Locations", "locations.graphql");
 
 /// Every operation the client ships.
 pub const ALL: &[Operation] = &[
@@ -70,4 +73,7 @@ pub const ALL: &[Operation] = &[
     VARIANT_PRICES_BY_SKU,
     PRODUCT_VARIANTS_BULK_UPDATE,
     SHOP_NAME,
+    SHOP_INFO,
+    APP_SCOPES,
+    LOCATIONS,
 ];

@@ -13,6 +13,12 @@ pub fn verify(secret: &[u8], body: &[u8], header: &str) -> bool {
     mac.verify_slice(&expected).is_ok()
 }
 
+/// Whether `header` can be a signature at all (the base64 of 32 bytes), judged before the body
+/// is read.
+pub fn signature_well_formed(header: &str) -> bool {
+    base64::engine::general_purpose::STANDARD.decode(header.trim()).is_ok_and(|mac| mac.len() == 32)
+}
+
 /// Like [`verify`], accepting any of several secrets (during a secret rotation Shopify may
 /// sign with the old one for up to an hour).
 pub fn verify_any<'a>(secrets: impl IntoIterator<Item = &'a [u8]>, body: &[u8], header: &str) -> bool {
@@ -30,6 +36,10 @@ mod tests {
         assert!(!verify(b"test_secret_key", br#"{"foo": "baz"}"#, header));
         assert!(!verify(b"other_secret", br#"{"foo": "bar"}"#, header));
         assert!(!verify(b"test_secret_key", br#"{"foo": "bar"}"#, "not base64!"));
+        assert!(signature_well_formed(header));
+        assert!(
+            !signature_well_formed("") && !signature_well_formed("c2hvcnQ=") && !signature_well_formed("not base64!")
+        );
         assert!(verify_any([b"old".as_slice(), b"test_secret_key".as_slice()], br#"{"foo": "bar"}"#, header));
     }
 }

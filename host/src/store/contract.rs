@@ -223,6 +223,16 @@ pub trait CopyStore {
     fn counts(&self) -> StoreResult<BTreeMap<ItemKind, u64>>;
 }
 
+/// Whether the store takes writes now (`/healthz`, `/readyz`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum StoreHealth {
+    /// Writes succeed (or none failed since the last that did).
+    Writable,
+    /// The last write failed (a full disk, an I/O error) and the store has not written since;
+    /// the reason, for a person. A backend recovers on its own once writes succeed again.
+    CannotWrite(String),
+}
+
 /// Everything a backend implements.
 pub trait Backend:
     QueueStore
@@ -246,4 +256,6 @@ pub trait Backend:
     fn budget(&self) -> Option<&dyn BudgetStore>;
     /// Where the store is, for people (`redb at PATH`, `postgres at HOST:PORT/DB`; never a password).
     fn location(&self) -> String;
+    /// Whether writes succeed now; a backend that failed tries to recover here (at most so often).
+    fn health(&self) -> StoreHealth;
 }

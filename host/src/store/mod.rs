@@ -23,7 +23,7 @@ mod state;
 pub use budget::{BucketReport, Grant};
 pub use contract::{
     Backend, BudgetStore, ClaimStore, CopyStore, JournalStore, KvStore, LedgerStore, QueueStore, ReportStore,
-    RetentionStore, RunStore, ScheduleStore, StateStore,
+    RetentionStore, RunStore, ScheduleStore, StateStore, StoreHealth,
 };
 pub use copy::{Item, ItemKind, PAGE};
 pub use jobs::{CursorAdvance, DeadLetter, EnqueueOutcome, ErrorClass, Job, JobError, JobState, NewJob, QueueStatus};

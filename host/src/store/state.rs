@@ -9,12 +9,19 @@ pub enum StateTable {
     CatalogHashes,
     /// Prices: the SKUs priced by a channel's price list, keyed `flow \x1f sku`.
     PriceOverrides,
+    /// Identity: variant keys claimed by more than one ERP product (key → the products), and
+    /// the way back (`\x1f product \x1f key`).
+    IdentityConflicts,
 }
 
 impl StateTable {
     /// Every table.
-    pub const ALL: [StateTable; 3] =
-        [StateTable::InventoryLevels, StateTable::CatalogHashes, StateTable::PriceOverrides];
+    pub const ALL: [StateTable; 4] = [
+        StateTable::InventoryLevels,
+        StateTable::CatalogHashes,
+        StateTable::PriceOverrides,
+        StateTable::IdentityConflicts,
+    ];
 
     /// The table's name in the database.
     pub fn name(self) -> &'static str {
@@ -22,6 +29,7 @@ impl StateTable {
             StateTable::InventoryLevels => "state_inventory_levels",
             StateTable::CatalogHashes => "state_catalog_hashes",
             StateTable::PriceOverrides => "state_price_overrides",
+            StateTable::IdentityConflicts => "state_identity_conflicts",
         }
     }
 
@@ -31,6 +39,8 @@ impl StateTable {
             StateTable::InventoryLevels => "weft:inventory",
             StateTable::CatalogHashes => "weft:catalog",
             StateTable::PriceOverrides => "weft:prices",
+            // Added after version 1: nothing to move.
+            StateTable::IdentityConflicts => "weft:identity",
         }
     }
 }

@@ -191,8 +191,13 @@ pub fn get_with(addr: &str, path: &str, headers: &[(&str, &str)]) -> Option<(u16
 fn request(addr: &str, method: &str, path: &str, headers: &[(&str, &str)], body: &[u8]) -> Option<(u16, String)> {
     let mut stream = TcpStream::connect(addr).ok()?;
     stream.set_read_timeout(Some(Duration::from_secs(30))).ok()?;
-    let mut head =
-        format!("{method} {path} HTTP/1.1\r\nhost: {addr}\r\ncontent-length: {}\r\nconnection: close\r\n", body.len());
+    // The Host header names the server unless the caller gives its own.
+    let host = if headers.iter().any(|(k, _)| k.eq_ignore_ascii_case("host")) {
+        String::new()
+    } else {
+        format!("host: {addr}\r\n")
+    };
+    let mut head = format!("{method} {path} HTTP/1.1\r\n{host}content-length: {}\r\nconnection: close\r\n", body.len());
     for (k, v) in headers {
         head.push_str(&format!("{k}: {v}\r\n"));
     }

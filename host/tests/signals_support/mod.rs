@@ -2,7 +2,7 @@
 //! inventory flow into it, a `weft serve` child, an alert receiver, and /metrics scrapes.
 #![allow(dead_code)] // each test binary uses a different subset
 
-use super::common::engine::{free_port, get, Serve};
+use super::common::engine::{free_port, get, get_with, Serve};
 use super::common::scenario::{Scenario, TOKEN_ENV};
 use super::shopify_common;
 use serde_json::{json, Value};
@@ -169,9 +169,13 @@ impl Receiver {
     }
 }
 
-/// Scrape `/metrics` and parse it with a Prometheus text-format parser.
+/// The `Accept` header Prometheus sends: OpenMetrics first.
+pub const PROMETHEUS_ACCEPT: &str = "application/openmetrics-text;version=1.0.0,application/openmetrics-text;version=0.0.1;q=0.75,text/plain;version=0.0.4;q=0.5,*/*;q=0.1";
+
+/// Scrape `/metrics` as Prometheus does (OpenMetrics) and parse it with a Prometheus text-format
+/// parser.
 pub fn scrape(addr: &str) -> prometheus_parse::Scrape {
-    let (status, body) = get(addr, "/metrics").expect("/metrics answers");
+    let (status, body) = get_with(addr, "/metrics", &[("accept", PROMETHEUS_ACCEPT)]).expect("/metrics answers");
     assert_eq!(status, 200, "{body}");
     assert!(body.ends_with("# EOF\n"), "OpenMetrics text ends with # EOF:\n{body}");
     prometheus_parse::Scrape::parse(body.lines().map(|l| Ok(l.to_owned()))).expect("the scrape parses")

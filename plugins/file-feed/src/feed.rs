@@ -83,8 +83,9 @@ impl File {
 fn list(settings: &Settings, entity: Entity) -> Result<Vec<String>, PluginError> {
     let prefix =
         prefix(entity).ok_or_else(|| PluginError::Permanent(format!("the file feed has no {entity:?} files")))?;
+    // The inbox was there when the connection was checked: gone now, the ERP's share is down.
     let entries = std::fs::read_dir(&settings.inbox)
-        .map_err(|e| PluginError::invalid("inbox", &format!("cannot list {}: {e}", settings.inbox.display())))?;
+        .map_err(|e| PluginError::Retryable(format!("cannot list the inbox {}: {e}", settings.inbox.display())))?;
     let mut names: Vec<String> = entries
         .filter_map(|e| e.ok())
         .filter(|e| e.file_type().is_ok_and(|t| t.is_file()))

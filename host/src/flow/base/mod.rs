@@ -8,6 +8,8 @@ mod context;
 pub mod dry_run;
 mod errors;
 mod gate;
+pub mod identity;
+pub mod limits;
 mod rest;
 pub mod revert;
 pub mod shadow;

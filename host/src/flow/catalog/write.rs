@@ -8,7 +8,7 @@ use super::set::{self, Set};
 use super::{KEY_LINK, PRODUCT_LINK};
 use crate::domain::mapping::Mapping;
 use crate::domain::ownership::Ownership;
-use crate::flow::base::{block_on, request_error, ShopifyContext, Written, ITEM_LINK};
+use crate::flow::base::{block_on, identity, limits, request_error, ShopifyContext, Written, ITEM_LINK};
 use crate::model::{KeyedRecord, PluginError, Product, Record};
 use crate::shopify::products::product_by_handle;
 use crate::store::{IdLink, StateTable};
@@ -28,6 +28,7 @@ pub fn write(ctx: &ShopifyContext<'_>, records: &[KeyedRecord]) -> Vec<Result<Wr
         }
     };
     let ownership = ctx.flow.ownership();
+    claimed_together(ctx, records);
     let mut out: Vec<Option<Result<Written, PluginError>>> = vec![None; records.len()];
     block_on(async {
         for wave in waves(records) {
@@ -43,6 +44,24 @@ pub fn write(ctx: &ShopifyContext<'_>, records: &[KeyedRecord]) -> Vec<Result<Wr
         }
     });
     out.into_iter().map(|o| o.unwrap_or_else(|| Err(PluginError::Permanent("no outcome".into())))).collect()
+}
+
+/// Record the keys two products of this batch claim (before either is written, so neither is).
+fn claimed_together(ctx: &ShopifyContext<'_>, records: &[KeyedRecord]) {
+    let keyed: Vec<(&str, Vec<String>)> = records
+        .iter()
+        .filter_map(|k| match &k.record {
+            Record::Product(p) if !p.deleted => {
+                ctx.flow.identity.keys(&p.variants).ok().map(|keys| (p.external_id.as_str(), keys))
+            }
+            _ => None,
+        })
+        .collect();
+    let pairs: Vec<(&str, &[String])> = keyed.iter().map(|(id, keys)| (*id, keys.as_slice())).collect();
+    for (key, ids) in identity::within(&pairs) {
+        let ids: Vec<&str> = ids.iter().map(String::as_str).collect();
+        identity::record(ctx.store, ctx.flow.identity.name(), &key, &ids);
+    }
 }
 
 /// Record indexes in waves that may be written at once: a record goes in the wave after the last
@@ -125,17 +144,19 @@ async fn write_one(
         return Ok(Written::Skipped(reason));
     };
     let ProductWrite { keys, mut input, .. } = write;
+    let currency =
+        p.variants.iter().find_map(|v| v.price.as_ref().or(v.compare_at_price.as_ref())).map(|m| m.currency.as_str());
+    limits::check(&input, limits::PRODUCT_SET, currency.unwrap_or_default())?;
+    // A key another product owns, or one already in conflict, is a conflict: neither product is
+    // written (nor stock, prices or order lines keyed by it) until one no longer claims it.
+    identity::settle(ctx.store, &p.external_id, &keys)?;
+    let field = ctx.flow.identity.name();
     for key in &keys {
         let owner = ctx.store.id_link(KEY_LINK, key).ok().flatten().and_then(|l| l.erp);
         if let Some(other) = owner.filter(|o| *o != p.external_id) {
-            return Err(PluginError::invalid(
-                ctx.flow.identity.name(),
-                format!(
-                    "{} {key:?} already belongs to ERP product {other}; refusing to merge",
-                    ctx.flow.identity.name()
-                ),
-            ));
+            return Err(identity::record(ctx.store, field, key, &[&other, &p.external_id]));
         }
+        identity::check(ctx.store, field, key)?;
     }
     let hash = hex::encode(&Sha256::digest(format!("{handle}\n{input}").as_bytes())[..16]);
     let hash_key = format!("{}\u{1f}{}", ctx.flow_name, p.external_id);

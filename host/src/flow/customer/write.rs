@@ -4,7 +4,7 @@
 
 use super::fields::owned_fields;
 use crate::domain::ownership::Owner;
-use crate::flow::base::{block_on, request_error, ShopifyContext, Written};
+use crate::flow::base::{block_on, limits, request_error, ShopifyContext, Written};
 use crate::model::{Customer, KeyedRecord, PluginError, Record};
 use crate::shopify::{queries, Priority, RecordError};
 use crate::store::IdLink;
@@ -54,7 +54,9 @@ fn write_one(ctx: &ShopifyContext<'_>, c: &Customer) -> Result<Written, PluginEr
         (None, Some(id)) => json!({"id": id}),
         (None, None) => Value::Null,
     };
-    let vars = json!({"input": input(c), "identifier": identifier});
+    let input = input(c);
+    limits::check(&input, limits::CUSTOMER_SET, "")?;
+    let vars = json!({"input": input, "identifier": identifier});
     let response =
         block_on(ctx.client.execute(&queries::CUSTOMER_SET, vars, Priority::Catalog)).map_err(|e| request_error(&e))?;
     let payload = &response.data["customerSet"];

@@ -85,10 +85,12 @@ impl FlowEngine {
             Some(shop) => {
                 let token = shop.access_token.load().map_err(|e| format!("shopify.access_token: {e}"))?;
                 redactor.add(&token);
-                let endpoint = shop.endpoint.clone().unwrap_or_else(|| format!("https://{}", shop.shop));
                 let budget = Budget::for_store(queue.store(), &shop.shop);
-                let client = ShopifyClient::with_budget(ClientConfig::new(&endpoint, &shop.api_version, token), budget)
-                    .map_err(|e| format!("shopify: {e}"))?;
+                let client = ShopifyClient::with_budget(
+                    ClientConfig::new(&shop.endpoint_url(), &shop.api_version, token),
+                    budget,
+                )
+                .map_err(|e| format!("shopify: {e}"))?;
                 Some(Arc::new(client))
             }
             None => None,
@@ -261,9 +263,22 @@ impl FlowEngine {
             return Ok(Some(run.id));
         };
         let mut acks = Vec::new();
+        let mut records = Vec::new();
+        // A lease counts an attempt, so a job the process died in (or stopped in, past the drain)
+        // during its last attempt comes back with one more than allowed: it is not run again.
+        let (spent, jobs): (Vec<Job>, Vec<Job>) = jobs.into_iter().partition(|j| j.attempts > flow.retry.max_attempts);
+        for job in &spent {
+            let error =
+                job.last_error.clone().unwrap_or_else(|| JobError::new(ErrorClass::Retryable, "no error recorded"));
+            let message = format!(
+                "weft stopped during the job's last attempt ({} of {}); not tried again. Last error: {}",
+                flow.retry.max_attempts, flow.retry.max_attempts, error.message
+            );
+            let error = JobError { message, retryable: false, retry_after_ms: None, ..error };
+            records.push(self.settle(job, &flow, Err(error), false, &mut acks));
+        }
         let (pulls, others): (Vec<Job>, Vec<Job>) =
             jobs.into_iter().partition(|j| matches!(serde_json::from_value::<Work>(j.payload.clone()), Ok(Work::Pull)));
-        let mut records = Vec::new();
         for job in &pulls {
             let result = self.pull(flow_name, &flow, run.id);
             // A pull that works says nothing about the destination: only failures are judged.

@@ -11,7 +11,8 @@ use super::state;
 use super::trace::{trace, Computed};
 use crate::domain::available::Trace;
 use crate::flow::base::{
-    block_on, dry_run, request_error, settled, write_error, Gate, ShopifyContext, Slots, Target, Written, ITEM_LINK,
+    block_on, dry_run, identity, limits, request_error, settled, write_error, Gate, ShopifyContext, Slots, Target,
+    Written, ITEM_LINK,
 };
 use crate::model::{KeyedRecord, PluginError};
 use crate::shopify::inventory::{self as inv, QuantityName, QuantitySet, SetQuantities, SkuRead};
@@ -55,15 +56,21 @@ async fn write_async(ctx: &ShopifyContext<'_>, records: &[KeyedRecord]) -> Vec<R
     let mut levels = Vec::new();
     for (index, keyed) in records.iter().enumerate() {
         match trace(ctx.flow_name, ctx.flow, &rules, &keyed.record) {
-            Ok(Computed::Level(trace)) => levels.push(Level {
-                index,
-                trace,
-                item: None,
-                before: None,
-                target: 0,
-                conflict: None,
-                newly_stocked: false,
-            }),
+            Ok(Computed::Level(trace)) => match limits::check_quantity("available", trace.available)
+                .and_then(|()| identity::check(ctx.store, "sku", &trace.sku))
+            {
+                // A number Shopify would refuse (an ERP's bogus quantity) fails this record alone.
+                Err(e) => out[index] = Some(Err(e)),
+                Ok(()) => levels.push(Level {
+                    index,
+                    trace,
+                    item: None,
+                    before: None,
+                    target: 0,
+                    conflict: None,
+                    newly_stocked: false,
+                }),
+            },
             Ok(Computed::Unmapped(reason)) => out[index] = Some(Ok(Written::Skipped(reason))),
             Err(e) => out[index] = Some(Err(e)),
         }

@@ -4,7 +4,7 @@
 //! invalid input naming the line.
 
 use crate::config::flow::InventoryBehaviour;
-use crate::flow::base::{block_on, request_error, write_error, ShopifyContext, Written};
+use crate::flow::base::{block_on, identity, limits, request_error, write_error, ShopifyContext, Written};
 use crate::model::{FinancialStatus, KeyedRecord, Order, PluginError, Record};
 use crate::shopify::orders::create_order_once;
 use crate::shopify::search::any_sku;
@@ -117,7 +117,11 @@ fn external_order(ctx: &ShopifyContext<'_>, order: &Order) -> Result<Written, Pl
             format!("external order {} is cancelled; it is not created in Shopify", order.name),
         ));
     }
+    for (i, sku) in order.lines.iter().enumerate().filter_map(|(i, l)| Some((i, l.sku.as_deref()?))) {
+        identity::check(ctx.store, &format!("lines[{i}].sku"), sku)?;
+    }
     let input = order_input(order, &variants(ctx, order)?)?;
+    limits::check(&input, limits::ORDER_CREATE, &order.currency)?;
     let options = json!({"inventoryBehaviour": behaviour(ctx.flow.inventory_behaviour), "sendReceipt": false, "sendFulfillmentReceipt": false});
     let source_identifier = format!("{}:{}", ctx.flow.from, order.external_id);
     let created = block_on(create_order_once(ctx.client, &source_identifier, input, options))

@@ -6,7 +6,8 @@
 
 use crate::domain::ownership::Field;
 use crate::flow::base::{
-    block_on, dry_run, request_error, settled, write_error, Gate, ShopifyContext, Slots, Target, Written,
+    block_on, dry_run, identity, limits, request_error, settled, write_error, Gate, ShopifyContext, Slots, Target,
+    Written,
 };
 use crate::model::{KeyedRecord, PluginError, Price, Record};
 use crate::shopify::products::{set_prices, variants_by_sku};
@@ -71,6 +72,20 @@ async fn write_async(ctx: &ShopifyContext<'_>, records: &[KeyedRecord]) -> Vec<R
             out[i] = Some(Err(PluginError::invalid("sku", format!("price {} has no SKU", p.external_id))));
             continue;
         };
+        if let Err(e) = identity::check(ctx.store, "sku", &sku) {
+            out[i] = Some(Err(e));
+            continue;
+        }
+        let amounts = [Some(("price", &p.price)), p.compare_at_price.as_ref().map(|m| ("compare_at_price", m))];
+        if let Some(Err(e)) = amounts
+            .into_iter()
+            .flatten()
+            .map(|(f, m)| limits::check_money(f, &m.amount, &m.currency))
+            .find(Result::is_err)
+        {
+            out[i] = Some(Err(e));
+            continue;
+        }
         let is_override = match (&p.channel, &list) {
             (None, _) => false,
             (Some(c), Some(l)) if c == l => true,

@@ -23,7 +23,7 @@ mod ledger;
 mod retention;
 mod runs;
 
-use super::contract::{Backend, BudgetStore, ClaimStore};
+use super::contract::{Backend, BudgetStore, ClaimStore, StoreHealth};
 use super::{StoreError, StoreResult};
 use deadpool_postgres::{Manager, ManagerConfig, Pool, RecyclingMethod};
 use std::future::Future;
@@ -40,6 +40,8 @@ const BEAT: Duration = Duration::from_secs(2);
 const HOST_TTL: &str = "10 seconds";
 /// Rows of hosts dead this long are deleted (SQL interval).
 const FORGET_AFTER: &str = "10 minutes";
+/// How long a health check waits for the database before it says the store cannot write.
+const HEALTH_TIMEOUT: Duration = Duration::from_secs(5);
 /// The advisory lock held while migrating (`weft` in ASCII).
 const MIGRATION_LOCK: i64 = 0x7765_6674;
 
@@ -280,6 +282,31 @@ impl Backend for PostgresStore {
 
     fn location(&self) -> String {
         self.location.clone()
+    }
+
+    /// Writable when a trivial write commits now: this host's heartbeat row touched in a
+    /// transaction (a read-only server, a full disk or a lost connection fails it); otherwise
+    /// the database's error. The pool reconnects by itself, so a later check recovers.
+    fn health(&self) -> StoreHealth {
+        let (pool, holder) = self.db();
+        let check = self.call(async move {
+            let write = async {
+                let mut client = pool.get().await.map_err(e)?;
+                let tx = client.transaction().await.map_err(e)?;
+                tx.execute("UPDATE weft_hosts SET seen = clock_timestamp() WHERE holder = $1", &[&holder])
+                    .await
+                    .map_err(e)?;
+                tx.commit().await.map_err(e)
+            };
+            match tokio::time::timeout(HEALTH_TIMEOUT, write).await {
+                Ok(result) => result,
+                Err(_) => Err(StoreError::Other(format!("no answer within {}s", HEALTH_TIMEOUT.as_secs()))),
+            }
+        });
+        match check {
+            Ok(()) => StoreHealth::Writable,
+            Err(err) => StoreHealth::CannotWrite(format!("{}: {err}", self.location)),
+        }
     }
 }
 

@@ -10,9 +10,7 @@ use super::runs::{record_keys, RECORD_KEYS, RUNS, RUN_RECORDS};
 use super::{e, from_json, to_json, RedbStore, META};
 use crate::store::contract::CopyStore;
 use crate::store::{Item, ItemKind, JobState, StateTable, StoreResult, PAGE};
-use redb::{
-    ReadTransaction, ReadableDatabase, ReadableTable, ReadableTableMetadata, TableDefinition, WriteTransaction,
-};
+use redb::{ReadTransaction, ReadableTable, ReadableTableMetadata, TableDefinition, WriteTransaction};
 use std::collections::BTreeMap;
 
 /// Collects items and hands them out a page at a time.

@@ -7,7 +7,7 @@ use crate::store::contract::{QueueStore, ScheduleStore};
 use crate::store::{
     CursorAdvance, DeadLetter, EnqueueOutcome, Job, JobError, JobState, NewJob, QueueStatus, StoreResult,
 };
-use redb::{ReadableDatabase, ReadableTable, ReadableTableMetadata, TableDefinition, WriteTransaction};
+use redb::{ReadableTable, ReadableTableMetadata, TableDefinition, WriteTransaction};
 use std::collections::BTreeMap;
 
 pub(super) const JOBS: TableDefinition<u64, &[u8]> = TableDefinition::new("jobs");
@@ -99,6 +99,12 @@ impl QueueStore for RedbStore {
                     break;
                 }
             }
+            if due.is_empty() {
+                drop((paused, ready, jobs, lease_index));
+                // Nothing leased (workers poll every flow): no commit, no sync.
+                tx.abort().map_err(e)?;
+                return Ok(leased);
+            }
             for (f, at, id) in due {
                 ready.remove((f.as_str(), at, id)).map_err(e)?;
                 let Some(mut job) = read_json::<u64, Job>(&jobs, id)? else { continue };
@@ -183,6 +189,11 @@ impl QueueStore for RedbStore {
                 .map(|r| r.map(|(k, _)| k.value()))
                 .collect::<Result<_, _>>()
                 .map_err(e)?;
+            if expired.is_empty() {
+                drop(index);
+                tx.abort().map_err(e)?;
+                return Ok(0);
+            }
             for key in expired {
                 index.remove(key).map_err(e)?;
                 let jobs = tx.open_table(JOBS).map_err(e)?;

@@ -4,7 +4,7 @@
 use super::{e, from_json, next_seq, to_json, RedbStore};
 use crate::store::contract::JournalStore;
 use crate::store::{Intent, StoreResult, UndoEntry};
-use redb::{ReadableDatabase, TableDefinition, WriteTransaction};
+use redb::{TableDefinition, WriteTransaction};
 
 pub(super) const UNDO: TableDefinition<(u64, u64), &[u8]> = TableDefinition::new("undo_log");
 pub(super) const INTENTS: TableDefinition<(&str, &str), &[u8]> = TableDefinition::new("shadow_intents");

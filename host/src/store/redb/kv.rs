@@ -3,7 +3,7 @@
 use super::{e, RedbStore};
 use crate::store::contract::KvStore;
 use crate::store::{KvError, StoreResult};
-use redb::{ReadableDatabase, ReadableTable, TableDefinition, WriteTransaction};
+use redb::{ReadableTable, TableDefinition, WriteTransaction};
 
 /// (plugin id, key) → value.
 pub(super) const KV: TableDefinition<(&str, &str), &[u8]> = TableDefinition::new("plugin_kv");

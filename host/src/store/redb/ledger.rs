@@ -3,7 +3,7 @@
 use super::{e, read_json, to_json, RedbStore};
 use crate::store::contract::LedgerStore;
 use crate::store::{ConfirmedWrite, IdLink, LedgerEntry, StoreResult};
-use redb::{ReadableDatabase, TableDefinition, WriteTransaction};
+use redb::{TableDefinition, WriteTransaction};
 
 pub(super) const LEDGER: TableDefinition<&str, &[u8]> = TableDefinition::new("ledger");
 pub(super) const ID_MAP: TableDefinition<(&str, &str), &[u8]> = TableDefinition::new("id_map");

@@ -23,6 +23,7 @@
 //! own: one process holds the database, so they are that process's.
 
 mod copy;
+pub mod handle;
 mod jobs;
 mod journal;
 mod kv;
@@ -32,12 +33,13 @@ mod retention;
 mod runs;
 mod state;
 
-use super::contract::{Backend, BudgetStore, ClaimStore};
+use super::contract::{Backend, BudgetStore, ClaimStore, StoreHealth};
 use super::{StateTable, StoreError, StoreResult};
-use redb::{Database, ReadableDatabase, ReadableTable, TableDefinition, WriteTransaction};
+use handle::{Db, Opener};
+use redb::{Database, ReadableTable, TableDefinition, TableHandle, WriteTransaction};
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex};
+use std::sync::Mutex;
 
 /// File name of the database inside the store directory.
 pub const DB_FILE: &str = "weft.redb";
@@ -49,7 +51,7 @@ const META: TableDefinition<&str, u64> = TableDefinition::new("meta");
 
 /// The redb backend.
 pub struct RedbStore {
-    db: Arc<Database>,
+    db: Db,
     claims: Mutex<BTreeSet<String>>,
     location: String,
     /// The database file (none in memory).
@@ -61,36 +63,72 @@ fn e(err: impl std::fmt::Display) -> StoreError {
 }
 
 impl RedbStore {
-    /// Open (or create) the database in directory `dir`, migrating it to [`SCHEMA_VERSION`].
+    /// Open (or create) the database in directory `dir`, migrating it to [`SCHEMA_VERSION`]. A
+    /// file that is empty or not a weft database is refused, never taken as a new store.
     pub fn open(dir: &Path) -> StoreResult<RedbStore> {
         std::fs::create_dir_all(dir)
             .map_err(|err| StoreError::Other(format!("cannot create {}: {err}", dir.display())))?;
-        let file = dir.join(DB_FILE);
-        let db = match Database::create(&file) {
+        let path = dir.join(DB_FILE);
+        let existed = match std::fs::metadata(&path) {
+            Ok(meta) if meta.len() == 0 => {
+                return Err(StoreError::Other(format!(
+                    "{} is empty (0 bytes): it is not a weft database, and opening it would start over with no \
+                     ledger, cursors or history (every record synced again). \
+                     Restore it from a backup, or \
+                     remove it to start a new store on purpose",
+                    path.display()
+                )))
+            }
+            Ok(_) => true,
+            Err(_) => false,
+        };
+        let file = path.clone();
+        let open = move || Database::create(&path);
+        let db = match open() {
             Ok(db) => db,
             Err(redb::DatabaseError::DatabaseAlreadyOpen) => return Err(StoreError::Locked),
-            Err(err) => return Err(e(err)),
+            Err(err) => return Err(StoreError::Other(format!("{}: {err}", dir.join(DB_FILE).display()))),
         };
-        RedbStore::with(db, format!("redb at {}", dir.display()), Some(file))
+        RedbStore::with(Db::new(db, Some(Box::new(open))), existed, format!("redb at {}", dir.display()), Some(file))
+    }
+
+    /// Open (or create) a database on a storage backend that `make` creates (again at each
+    /// reopen after a failed write): a layer over the file, such as one that injects faults.
+    pub fn open_with_backend<B: redb::StorageBackend>(
+        make: impl Fn() -> B + Send + Sync + 'static,
+    ) -> StoreResult<RedbStore> {
+        let open: Opener = Box::new(move || Database::builder().create_with_backend(make()));
+        let db = open().map_err(e)?;
+        RedbStore::with(Db::new(db, Some(open)), false, "redb on a custom backend".into(), None)
     }
 
     /// A throw-away database in memory.
     pub fn in_memory() -> StoreResult<RedbStore> {
         let db = Database::builder().create_with_backend(redb::backends::InMemoryBackend::new()).map_err(e)?;
-        RedbStore::with(db, "redb in memory".into(), None)
+        RedbStore::with(Db::new(db, None), false, "redb in memory".into(), None)
     }
 
-    fn with(db: Database, location: String, file: Option<PathBuf>) -> StoreResult<RedbStore> {
-        let store = RedbStore { db: Arc::new(db), claims: Mutex::new(BTreeSet::new()), location, file };
-        store.migrate()?;
+    fn with(db: Db, existed: bool, location: String, file: Option<PathBuf>) -> StoreResult<RedbStore> {
+        let store = RedbStore { db, claims: Mutex::new(BTreeSet::new()), location, file };
+        store.migrate(existed)?;
         Ok(store)
     }
 
-    fn migrate(&self) -> StoreResult<()> {
+    /// Create what is missing and migrate to [`SCHEMA_VERSION`]. A file that existed must be a
+    /// weft database: one with tables but no schema version is another program's.
+    fn migrate(&self, existed: bool) -> StoreResult<()> {
         let tx = self.db.begin_write().map_err(e)?;
         {
+            let foreign = existed && tx.list_tables().map_err(e)?.any(|t| t.name() != "meta");
             let mut meta = tx.open_table(META).map_err(e)?;
             let version = meta.get("schema_version").map_err(e)?.map(|v| v.value()).unwrap_or(0);
+            if version == 0 && foreign {
+                return Err(StoreError::Other(
+                    "the store file is a redb database of another program (it has no weft schema version); \
+                     point [store] path at weft's own directory"
+                        .into(),
+                ));
+            }
             if version > SCHEMA_VERSION {
                 return Err(StoreError::Other(format!(
                     "the database has schema version {version}, newer than this weft ({SCHEMA_VERSION}); upgrade weft"
@@ -130,6 +168,10 @@ impl Backend for RedbStore {
 
     fn location(&self) -> String {
         self.location.clone()
+    }
+
+    fn health(&self) -> StoreHealth {
+        self.db.health()
     }
 }
 

@@ -3,7 +3,7 @@
 use super::{e, from_json, next_id, read_json, to_json, RedbStore};
 use crate::store::contract::ReportStore;
 use crate::store::{Episode, ReconcileReport, StoreResult};
-use redb::{ReadableDatabase, ReadableTable, TableDefinition, WriteTransaction};
+use redb::{ReadableTable, TableDefinition, WriteTransaction};
 use std::collections::BTreeMap;
 
 pub(super) const REPORTS: TableDefinition<u64, &[u8]> = TableDefinition::new("reconcile_reports");

@@ -11,7 +11,7 @@ use crate::store::contract::RetentionStore;
 use crate::store::{
     Aged, DeadLetter, Intent, LedgerEntry, ReconcileReport, Run, StoreResult, StoreStats, TableSize, UndoEntry,
 };
-use redb::{ReadableDatabase, ReadableTable, ReadableTableMetadata, TableHandle, WriteTransaction};
+use redb::{ReadableTable, ReadableTableMetadata, TableHandle, WriteTransaction};
 
 impl RetentionStore for RedbStore {
     fn prune(&self, table: Aged, before_ms: u64, limit: usize) -> StoreResult<usize> {

@@ -3,7 +3,7 @@
 use super::{e, from_json, next_id, next_seq, read_json, to_json, RedbStore};
 use crate::store::contract::RunStore;
 use crate::store::{RecordEntry, Run, RunFilter, RunRecord, RunStatus, StoreError, StoreResult};
-use redb::{ReadableDatabase, ReadableTable, TableDefinition, WriteTransaction};
+use redb::{ReadableTable, TableDefinition, WriteTransaction};
 use std::collections::BTreeMap;
 
 pub(super) const RUNS: TableDefinition<u64, &[u8]> = TableDefinition::new("runs");

@@ -3,7 +3,7 @@
 use super::{e, keys_with_prefix, RedbStore};
 use crate::store::contract::StateStore;
 use crate::store::{StateTable, StoreResult};
-use redb::{ReadableDatabase, TableDefinition, WriteTransaction};
+use redb::{TableDefinition, WriteTransaction};
 
 pub(super) fn table(t: StateTable) -> TableDefinition<'static, &'static str, &'static [u8]> {
     TableDefinition::new(t.name())

@@ -1,7 +1,8 @@
 //! A connector that misbehaves on purpose, to prove the sandbox contains it.
 //! Config `mode` selects the behaviour of `check()` (and `pull()` for `oversized`):
 //! `ok`, `loop`, `memory`, `recursion`, `trap`, `http` (GET config `url`), `oversized`
-//! (a page of config `size` MiB), `secret-leak` (logs, prints and returns the secret `token`).
+//! (a page of config `size` MiB), `secret-leak` (logs, prints and returns the secret `token`),
+//! `chatty` (1,000 log lines and 1,000 stdout lines per call).
 
 use std::hint::black_box;
 use weft_sdk::prelude::*;
@@ -47,6 +48,13 @@ impl Connector for Hostile {
                 Ok(())
             }
             "trap" => panic!("hostile plugin panics on purpose"),
+            "chatty" => {
+                for i in 0..1000 {
+                    log::info(&format!("chatty log line {i}"));
+                    println!("chatty stdout line {i}");
+                }
+                Ok(())
+            }
             "http" => {
                 let url = config::require("url")?;
                 let response = weft_sdk::http::Request::new("GET", &url).send()?.error_for_status()?;

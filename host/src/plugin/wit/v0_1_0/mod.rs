@@ -1,6 +1,8 @@
 //! `weft:plugin@0.1.0`: its bindings, linker, host imports and conversions into the model.
 
 mod convert;
+#[cfg(test)]
+mod fuzz;
 mod host;
 
 use super::lift::Lift;

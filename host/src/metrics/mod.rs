@@ -1,4 +1,5 @@
-//! Prometheus metrics of `weft serve` (OpenMetrics text at `GET /metrics`).
+//! Prometheus metrics of `weft serve` (`GET /metrics`: OpenMetrics or the classic text format,
+//! as the scraper's `Accept` asks, see [`format`]).
 //!
 //! One [`Metrics`] is created per process and shared by the flow engine, the plugin host and the
 //! HTTP server. Counters and histograms move where the work happens; queue depth, dead letters,
@@ -17,8 +18,9 @@ use std::sync::atomic::AtomicU64;
 use std::sync::Mutex;
 use std::time::Duration;
 
-/// The content type of [`Metrics::render`].
-pub const CONTENT_TYPE: &str = "application/openmetrics-text; version=1.0.0; charset=utf-8";
+pub mod format;
+
+pub use format::Format;
 
 /// Labels `flow`.
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
@@ -55,6 +57,13 @@ pub struct TrapLabels {
     pub class: String,
 }
 
+/// Labels `plugin`.
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct PluginLabels {
+    /// Plugin id.
+    pub plugin: String,
+}
+
 /// Labels `source` (`shopify` or an ERP connection name).
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 pub struct SourceLabels {
@@ -85,6 +94,7 @@ pub struct Metrics {
     shopify_throttled: Counter,
     plugin_calls: HistogramFamily<CallLabels>,
     plugin_traps: Family<TrapLabels, Counter>,
+    plugin_log_dropped: Family<PluginLabels, Counter>,
     webhook_receipts: Family<SourceLabels, Counter>,
     webhook_duplicates: Family<SourceLabels, Counter>,
     webhook_rejections: Family<SourceLabels, Counter>,
@@ -129,6 +139,7 @@ impl Metrics {
             shopify_throttled: Counter::default(),
             plugin_calls: Family::new_with_constructor(call_histogram),
             plugin_traps: Family::default(),
+            plugin_log_dropped: Family::default(),
             webhook_receipts: Family::default(),
             webhook_duplicates: Family::default(),
             webhook_rejections: Family::default(),
@@ -167,6 +178,11 @@ impl Metrics {
             "Plugin calls that failed as a whole (trap, deadline, memory limit...)",
             m.plugin_traps.clone(),
         );
+        registry.register(
+            "plugin_log_dropped",
+            "Plugin log and stdout/stderr lines dropped by the per-plugin rate limit",
+            m.plugin_log_dropped.clone(),
+        );
         registry.register("webhook_receipts", "Webhook deliveries received", m.webhook_receipts.clone());
         registry.register(
             "webhook_duplicates",
@@ -203,6 +219,11 @@ impl Metrics {
         }
     }
 
+    /// A log line of `plugin` was dropped by its rate limit.
+    pub fn plugin_log_dropped(&self, plugin: &str) {
+        self.plugin_log_dropped.get_or_create(&PluginLabels { plugin: plugin.to_owned() }).inc();
+    }
+
     /// A webhook delivery arrived from `source`.
     pub fn webhook_received(&self, source: &str) {
         self.webhook_receipts.get_or_create(&SourceLabels { source: source.to_owned() }).inc();
@@ -218,10 +239,11 @@ impl Metrics {
         self.webhook_rejections.get_or_create(&SourceLabels { source: source.to_owned() }).inc();
     }
 
-    /// The OpenMetrics text, with queue state (every configured flow, zero when empty) and the
+    /// The scrape in `format`, with queue state (every configured flow, zero when empty) and the
     /// Shopify client's counters taken now.
     pub fn render<'a>(
         &self,
+        format: Format,
         flows: impl Iterator<Item = &'a String>,
         queues: &BTreeMap<String, QueueStatus>,
         shopify: Option<ClientStats>,
@@ -251,7 +273,10 @@ impl Metrics {
         if let Err(e) = text::encode(&mut out, &self.registry) {
             tracing::error!("cannot encode metrics: {e}");
         }
-        out
+        match format {
+            Format::OpenMetrics => out,
+            Format::Classic => format::classic(&out),
+        }
     }
 }
 
@@ -277,7 +302,7 @@ mod tests {
             ],
             Duration::from_millis(3),
         );
-        let text = m.render(["inv".to_owned()].iter(), &BTreeMap::new(), None);
+        let text = m.render(Format::OpenMetrics, ["inv".to_owned()].iter(), &BTreeMap::new(), None);
         assert!(text.contains("weft_records_total{flow=\"inv\",outcome=\"created\"} 1"), "{text}");
         assert!(text.contains("weft_records_total{flow=\"inv\",outcome=\"updated\"} 2"), "{text}");
         assert!(text.contains("weft_records_total{flow=\"inv\",outcome=\"dead_lettered\"} 1"), "{text}");

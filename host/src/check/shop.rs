@@ -1,0 +1,221 @@
+//! The shop: the token reaches it and belongs to it, holds the access scopes the flows need, the
+//! location ids the flows write to exist and are active, and the ERP's prices (and orders) are
+//! in the shop's currency, judged on a sample read from scratch.
+
+use super::{Finding, Level, ENDPOINT_TIMEOUT};
+use crate::config::flow::is_location_gid;
+use crate::config::{Config, FlowConfig, ObjectKind};
+use crate::flow::base::block_on;
+use crate::flow::{objects, FlowEngine};
+use crate::model::{Entity, Record};
+use crate::shopify::shop::{access_scopes, grants, locations, shop_info, ShopInfo};
+use crate::shopify::{ClientConfig, ShopifyClient, ShopifyError};
+use std::collections::BTreeSet;
+
+/// Records read from the ERP to judge its currencies.
+const SAMPLE: u32 = 20;
+
+/// The findings about the shop.
+pub(super) fn check(engine: &FlowEngine) -> Vec<Finding> {
+    let config = engine.config();
+    let Some(shop) = &config.shopify else { return Vec::new() };
+    let client = match probe_client(config) {
+        Ok(c) => c,
+        Err(e) => return vec![Finding::new(Level::Error, "shopify", e)],
+    };
+    let mut out = Vec::new();
+    let info = match block_on(shop_info(&client)) {
+        Ok(info) => info,
+        Err(e) => return vec![unreachable("shopify.access_token", &e)],
+    };
+    if !shop.shop.eq_ignore_ascii_case(&info.domain) {
+        out.push(Finding::new(
+            Level::Error,
+            "shopify.shop",
+            format!(
+                "is `{}` but the token belongs to `{}`; webhooks name the shop by its domain",
+                shop.shop, info.domain
+            ),
+        ));
+    }
+    out.push(Finding::new(
+        Level::Ok,
+        "shopify",
+        format!("reached {} ({}), which sells in {}", info.name, info.domain, info.currency),
+    ));
+    out.extend(scopes(&client, config));
+    out.extend(location_ids(&client, config));
+    out.extend(currencies(engine, &info));
+    out
+}
+
+/// A client that gives up quickly: a check waits [`ENDPOINT_TIMEOUT`] at most, twice.
+fn probe_client(config: &Config) -> Result<ShopifyClient, String> {
+    let shop = config.shopify.as_ref().ok_or("no [shopify] section")?;
+    let token = shop.access_token.load().map_err(|e| format!("access_token: {e}"))?;
+    let mut client = ClientConfig::new(&shop.endpoint_url(), &shop.api_version, token);
+    client.request_timeout = ENDPOINT_TIMEOUT;
+    client.max_attempts = 2;
+    ShopifyClient::new(client).map_err(|e| e.to_string())
+}
+
+/// A failed call: a refused token or scope is an error, anything else leaves it unverified.
+fn unreachable(key: &str, e: &ShopifyError) -> Finding {
+    match e {
+        ShopifyError::Unauthorized { .. } => {
+            Finding::new(Level::Error, key, format!("the shop refused the token: {e}"))
+        }
+        ShopifyError::GraphQl { code, .. } if code == "ACCESS_DENIED" => {
+            Finding::new(Level::Error, key, format!("the token may not do this: {e}"))
+        }
+        _ => Finding::new(Level::Unverified, key, format!("could not be checked: {e}")),
+    }
+}
+
+/// The flows that talk to Shopify.
+fn shopify_flows(config: &Config) -> impl Iterator<Item = (&String, &FlowConfig)> {
+    config.flows.iter().filter(|(_, f)| f.from.is_shopify() || f.to.is_shopify())
+}
+
+/// Each flow's access scopes against what the token holds.
+fn scopes(client: &ShopifyClient, config: &Config) -> Vec<Finding> {
+    let held = match block_on(access_scopes(client)) {
+        Ok(held) => held,
+        Err(e) => return vec![unreachable("shopify.access_token", &e)],
+    };
+    let mut out = Vec::new();
+    for (name, flow) in shopify_flows(config) {
+        let missing: Vec<&str> = objects::access_scopes(flow).iter().copied().filter(|s| !grants(&held, s)).collect();
+        if !missing.is_empty() {
+            out.push(Finding::new(
+                Level::Error,
+                format!("flows.{name}"),
+                format!(
+                    "the token lacks the access scope{} {} this flow needs (it holds: {})",
+                    if missing.len() > 1 { "s" } else { "" },
+                    missing.iter().map(|s| format!("`{s}`")).collect::<Vec<_>>().join(", "),
+                    if held.is_empty() { "none".into() } else { held.join(", ") }
+                ),
+            ));
+        }
+    }
+    out
+}
+
+/// Every location id a flow names (its map and its channels), by key.
+fn named_locations(config: &Config) -> Vec<(String, &str)> {
+    let mut out = Vec::new();
+    for (name, flow) in &config.flows {
+        for (erp, gid) in &flow.locations {
+            out.push((format!("flows.{name}.locations.{erp}"), gid.as_str()));
+        }
+        for (channel, c) in &flow.channels {
+            for (i, l) in c.locations.iter().enumerate().filter(|(_, l)| l.starts_with("gid://")) {
+                out.push((format!("flows.{name}.channels.{channel}.locations[{i}]"), l.as_str()));
+            }
+        }
+    }
+    out
+}
+
+/// Each location id exists in the shop and is active.
+fn location_ids(client: &ShopifyClient, config: &Config) -> Vec<Finding> {
+    let named = named_locations(config);
+    if named.is_empty() {
+        return Vec::new();
+    }
+    let shop = match block_on(locations(client)) {
+        Ok(l) => l,
+        Err(e) => return vec![unreachable("shopify.locations", &e)],
+    };
+    let listed = || shop.iter().map(|l| format!("{} {}", l.id, l.name)).collect::<Vec<_>>().join(", ");
+    let mut out = Vec::new();
+    for (key, gid) in named {
+        match shop.iter().find(|l| l.id == gid) {
+            Some(l) if !l.active => {
+                out.push(Finding::new(Level::Error, key, format!("location {gid} ({}) is not active", l.name)))
+            }
+            Some(_) => {}
+            None if !is_location_gid(gid) => {
+                out.push(Finding::new(Level::Error, key, format!("`{gid}` is not a location id")))
+            }
+            None => out.push(Finding::new(
+                Level::Error,
+                key,
+                format!("the shop has no location {gid} (it has: {})", listed()),
+            )),
+        }
+    }
+    out
+}
+
+/// The currencies of a sample of what each flow into Shopify would write: prices must be in the
+/// shop's currency (an error), orders usually are (a warning).
+fn currencies(engine: &FlowEngine, shop: &ShopInfo) -> Vec<Finding> {
+    let mut out = Vec::new();
+    for (name, flow) in engine.config().flows.iter().filter(|(_, f)| f.to.is_shopify() && !f.from.is_shopify()) {
+        let (entity, level) = match flow.object {
+            ObjectKind::Price | ObjectKind::Product => (flow.object.entity(), Level::Error),
+            ObjectKind::Order => (Entity::Order, Level::Warning),
+            ObjectKind::Inventory | ObjectKind::Customer | ObjectKind::Fulfillment => continue,
+        };
+        let key = format!("flows.{name}");
+        let records = match sample(engine, flow, entity) {
+            Ok(records) => records,
+            Err(e) => {
+                out.push(Finding::new(
+                    Level::Unverified,
+                    key,
+                    format!("could not read a sample from `{}`: {e}", flow.from),
+                ));
+                continue;
+            }
+        };
+        let list = flow.channel.as_ref().and_then(|c| flow.channels.get(c)).and_then(|c| c.price_list.as_deref());
+        let foreign: BTreeSet<String> = records
+            .iter()
+            .flat_map(|r| currencies_of(r, list))
+            .filter(|c| !c.eq_ignore_ascii_case(&shop.currency))
+            .collect();
+        if !foreign.is_empty() {
+            out.push(Finding::new(
+                level,
+                key,
+                format!(
+                    "`{}` sends {} in {} but the shop sells in {} (judged on {} records read now)",
+                    flow.from,
+                    if flow.object == ObjectKind::Order { "orders" } else { "prices" },
+                    foreign.into_iter().collect::<Vec<_>>().join(", "),
+                    shop.currency,
+                    records.len()
+                ),
+            ));
+        }
+    }
+    out
+}
+
+/// The first records of the flow's source, read from scratch (nothing the flow relies on moves).
+fn sample(engine: &FlowEngine, flow: &FlowConfig, entity: Entity) -> Result<Vec<Record>, String> {
+    let mut session = engine.scratch_session(&flow.from)?;
+    let page = session.pull(entity, None, SAMPLE).map_err(|e| e.to_string())?;
+    page.map(|p| p.records).map_err(|e| format!("{e:?}"))
+}
+
+/// The currencies of the amounts a record carries that the flow writes (prices of other lists
+/// than the flow's are skipped by it).
+fn currencies_of(record: &Record, list: Option<&str>) -> Vec<String> {
+    match record {
+        Record::Price(p) if p.channel.is_none() || p.channel.as_deref() == list => {
+            std::iter::once(&p.price).chain(&p.compare_at_price).map(|m| m.currency.clone()).collect()
+        }
+        Record::Product(p) => p
+            .variants
+            .iter()
+            .flat_map(|v| v.price.iter().chain(&v.compare_at_price))
+            .map(|m| m.currency.clone())
+            .collect(),
+        Record::Order(o) => vec![o.currency.clone()],
+        Record::Price(_) | Record::InventoryLevel(_) | Record::Customer(_) | Record::Fulfillment(_) => Vec::new(),
+    }
+}
