@@ -83,7 +83,7 @@ pub enum Command {
     /// The shop as weft sees it: its locations.
     #[command(subcommand)]
     Shopify(shopify::ShopifyCommand),
-    /// The store: sizes per table, and pruning by `[retention]` now.
+    /// The store: sizes per table, pruning by `[retention]` now, moving between redb and PostgreSQL.
     #[command(subcommand)]
     Store(store::StoreCommand),
 }
@@ -125,6 +125,14 @@ pub fn run(cli: Cli) -> Result<ExitCode, String> {
         Command::Shopify(cmd) => shopify::run(cmd, &config),
         Command::Config(_) | Command::Init(_) => Err("weft: internal dispatch error".into()),
     }
+}
+
+/// Open the configured store for a command (with PostgreSQL, the command is one more host of
+/// the cluster while it runs).
+fn open_store(config: &Config) -> Result<crate::store::Store, crate::store::StoreError> {
+    let label = format!("weft cli (pid {})", std::process::id());
+    let location = config.store.location(&label).map_err(crate::store::StoreError::Other)?;
+    crate::store::Store::connect(&location)
 }
 
 fn load_config(path: Option<&Path>) -> Result<Config, String> {

@@ -3,6 +3,7 @@
 #![allow(dead_code)] // each test binary uses a different subset
 
 pub mod engine;
+pub mod postgres;
 pub mod scenario;
 
 use std::io::{Read, Write};
