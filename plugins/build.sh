@@ -29,7 +29,7 @@ mkdir -p "$out"
 out=$(cd "$out" && pwd)
 src=$(cd "$src" && pwd)
 tools=${WEFT_POLYGLOT_DIR:-$root/target/polyglot}
-wit=$root/wit/weft-plugin@0.1.0
+wit=$root/wit/weft-plugin@0.2.0
 componentize_py_version=0.25.1
 
 toml_field() { sed -n "s/^$1 *= *\"\(.*\)\"/\1/p" "$2" | head -1; }

@@ -10,9 +10,12 @@
 //! file-feed. `WEFT_BENCH_PRODUCTS=400` (default 200) and `WEFT_BENCH_RTT_MS=50` (default 100)
 //! change the catalog and the delay.
 
-#[path = "../tests/common/mod.rs"]
+// The integration tests' helpers; a benchmark uses only a few of them.
+#[allow(dead_code)]
+#[path = "../tests/integration/common/mod.rs"]
 mod common;
-#[path = "../tests/shopify_common/mod.rs"]
+#[allow(dead_code)]
+#[path = "../tests/integration/shopify_common/mod.rs"]
 mod shopify_common;
 
 use common::scenario::Scenario;

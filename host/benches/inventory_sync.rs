@@ -14,9 +14,12 @@
 //! debug build, not Shopify's budget. The variants are stocked already here; variants the
 //! catalog flow creates are stocked by its productSet, so they take the same batched path.
 
-#[path = "../tests/common/mod.rs"]
+// The integration tests' helpers; a benchmark uses only a few of them.
+#[allow(dead_code)]
+#[path = "../tests/integration/common/mod.rs"]
 mod common;
-#[path = "../tests/shopify_common/mod.rs"]
+#[allow(dead_code)]
+#[path = "../tests/integration/shopify_common/mod.rs"]
 mod shopify_common;
 
 use common::scenario::Scenario;

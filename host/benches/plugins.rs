@@ -35,10 +35,12 @@ fn record(i: usize) -> Record {
             weight_grams: None,
             updated_at: None,
             extra: "{}".into(),
+            ..Variant::default()
         }],
         deleted: false,
         updated_at: None,
         extra: "{}".into(),
+        ..Product::default()
     })
 }
 

@@ -7,7 +7,9 @@
 //! machine the hosts, PostgreSQL and the load generator share 2 cores: more hosts add CPU
 //! contention, not CPU, so the figures show the cost of coordination, not a cluster's capacity.
 
-#[path = "../tests/common/mod.rs"]
+// The integration tests' helpers; the benchmark uses only a few of them.
+#[allow(dead_code)]
+#[path = "../tests/integration/common/mod.rs"]
 mod common;
 
 mod support;

@@ -218,3 +218,25 @@ pub fn prune_now(store: &Store, retention: &RetentionConfig, now_ms: u64) -> Res
         pruned.iter().map(|p| (p.table.name().to_owned(), json!(p.removed))).collect();
     Ok(json!({"run": run.map(|r| r.id), "removed": removed}))
 }
+
+/// Ask flow `flow_name` for the shop's orders placed since `since` (a date or RFC 3339 time):
+/// one backfill job, read outside the flow's cursor; the flow's reach goes back to `since`.
+pub fn backfill(store: &Store, config: &Config, flow_name: &str, since: &str, now_ms: u64) -> Result<Value, String> {
+    let flow = config.flows.get(flow_name).ok_or_else(|| format!("no flow `{flow_name}`"))?;
+    if !(flow.from.is_shopify() && flow.object == crate::config::ObjectKind::Order) {
+        return Err(format!("flow `{flow_name}` does not read shop orders; backfill reads orders from Shopify"));
+    }
+    let from = crate::domain::since::parse(since)?.ok_or("backfill needs a date or time, not `now`")?;
+    crate::flow::order::start::remember_backfill(store, flow_name, &from)?;
+    let cursor =
+        serde_json::to_string(&crate::flow::order::read::PollCursor::backfill(&from)).map_err(|e| e.to_string())?;
+    let job = crate::store::NewJob {
+        flow: flow_name.to_owned(),
+        trigger: "backfill".into(),
+        key: format!("backfill-{now_ms}"),
+        payload: json!(crate::flow::Work::Backfill { cursor }),
+        webhook_id: None,
+    };
+    store.enqueue(&[job], now_ms, None).map_err(|e| e.to_string())?;
+    Ok(json!({"flow": flow_name, "since": from, "enqueued": 1}))
+}

@@ -45,7 +45,7 @@ def product_record(p) -> types.Record:
             external_id=v["id"], sku=v.get("sku"), barcode=v.get("barcode"),
             option_values=[v["size"]] if v.get("size") else [],
             price=money(v.get("price"), v.get("currency", "EUR")), compare_at_price=None, cost=None,
-            weight_grams=None, updated_at=p.get("updated"), extra="{}",
+            weight_grams=None, media=[], metafields=[], updated_at=p.get("updated"), extra="{}",
         )
         for v in p.get("variants", [])
     ]
@@ -54,7 +54,7 @@ def product_record(p) -> types.Record:
         product_type=p.get("category"), tags=[],
         status=types.ProductStatus.ACTIVE if p.get("active", True) else types.ProductStatus.ARCHIVED,
         options=["Size"] if any(v.option_values for v in variants) else [], variants=variants,
-        deleted=False, updated_at=p.get("updated"), extra="{}",
+        media=[], collections=[], metafields=[], deleted=False, updated_at=p.get("updated"), extra="{}",
     ))
 
 
@@ -66,17 +66,26 @@ def level_record(s) -> types.Record:
     ))
 
 
+def amount(value, currency) -> types.Amount:
+    return types.Amount(types.Money(str(value), currency), None)
+
+
 def order_record(o) -> types.Record:
+    cur = o["currency"]
     lines = [
         types.OrderLine(external_id=f"{o['id']}-{i}", sku=l["sku"], title=l["sku"], quantity=int(l["qty"]),
-                        unit_price=types.Money(str(l["price"]), o["currency"]), discount=None, extra="{}")
+                        current_quantity=int(l["qty"]), unit_price=amount(l["price"], cur), discount_allocations=[],
+                        tax_lines=[], requires_shipping=True, custom_attributes=[], extra="{}")
         for i, l in enumerate(o.get("lines", []))
     ]
+    total = amount(o.get("total", "0"), cur)
     return types.Record_Order(types.Order(
-        external_id=o["id"], sku=None, name=o.get("reference", o["id"]), source="erp", email=o.get("email"),
-        customer=None, currency=o["currency"], lines=lines, shipping=None, tax=None,
-        total=types.Money(str(o.get("total", "0")), o["currency"]), financial_status=types.FinancialStatus.PENDING,
-        cancelled=False, shipping_address=None, billing_address=None, tags=[], created_at=o.get("created", ""),
+        external_id=o["id"], name=o.get("reference", o["id"]), source="erp", email=o.get("email"), phone=None,
+        customer=None, company_location=None, currency=cur, presentment_currency=None, lines=lines,
+        shipping_lines=[], discounts=[], tax_lines=[], taxes_included=False, subtotal=total,
+        shipping=amount("0.00", cur), tax=amount("0.00", cur), discount=amount("0.00", cur), total=total,
+        financial_status=types.FinancialStatus.PENDING, cancelled=False, shipping_address=None, billing_address=None,
+        tags=[], note=None, custom_attributes=[], po_number=None, metafields=[], created_at=o.get("created", ""),
         updated_at=None, extra="{}",
     ))
 
@@ -130,14 +139,14 @@ class Connector(weft.ConnectorBase):
                 raise weft.invalid(f"lines[{i}].sku", "every line needs a SKU")
         done = weft.kv.get_json("pushed/" + keyed.key)
         if done is not None:
-            return types.Pushed(done, False)
+            return weft.unchanged(done)
         found = api("GET", "/api/orders?reference=" + quote(order.external_id, safe="")).raise_for_status().json()["items"]
         if found:
             weft.kv.set_json("pushed/" + keyed.key, found[0]["id"])
-            return types.Pushed(found[0]["id"], False)
+            return weft.unchanged(found[0]["id"])
         body = {
             "reference": order.external_id, "email": order.email, "currency": order.currency,
-            "lines": [{"sku": l.sku, "qty": l.quantity, "price": l.unit_price.amount} for l in order.lines],
+            "lines": [{"sku": l.sku, "qty": l.quantity, "price": l.unit_price.shop.amount} for l in order.lines],
         }
         resp = api("POST", "/api/orders", body)
         if resp.status == 422:
@@ -146,4 +155,4 @@ class Connector(weft.ConnectorBase):
         created = resp.raise_for_status().json()["id"]
         weft.kv.set_json("pushed/" + keyed.key, created)
         weft.log.info("order created in the ERP", reference=order.external_id, id=created)
-        return types.Pushed(created, True)
+        return weft.created(created)

@@ -1,11 +1,11 @@
-// weft-sdk for JavaScript: helpers over the jco bindings of weft:plugin@0.1.0.
+// weft-sdk for JavaScript: helpers over the jco bindings of weft:plugin@0.2.0.
 //
 // Works in both worlds (transform and connector). Conventions of the bindings (jco):
 // records are `{ tag: 'product', val: {...} }`, fields are camelCase (`externalId`), optional
 // fields are `undefined` when absent, s64 fields are BigInt, enums are kebab-case strings.
-import { log as hostLog } from 'weft:plugin/log@0.1.0';
-import { get as configGet } from 'weft:plugin/config@0.1.0';
-import * as hostKv from 'weft:plugin/kv@0.1.0';
+import { log as hostLog } from 'weft:plugin/log@0.2.0';
+import { get as configGet } from 'weft:plugin/config@0.2.0';
+import * as hostKv from 'weft:plugin/kv@0.2.0';
 
 /** Plugin errors: `throw weft.invalid('sku', 'empty')`. Each returns a `plugin-error` value. */
 export const retryable = (message) => ({ tag: 'retryable', val: message });
@@ -15,8 +15,18 @@ export const invalid = (field, message) => ({ tag: 'invalid-input', val: { field
 export const notFound = (message) => ({ tag: 'not-found', val: message });
 export const conflict = (message) => ({ tag: 'conflict', val: message });
 export const permanent = (message) => ({ tag: 'permanent', val: message });
+export const needsPerson = (message) => ({ tag: 'needs-person', val: message });
 
-const ERROR_TAGS = new Set(['retryable', 'rate-limited', 'unauthorized', 'invalid-input', 'not-found', 'conflict', 'permanent']);
+const ERROR_TAGS = new Set(['retryable', 'rate-limited', 'unauthorized', 'invalid-input', 'not-found', 'conflict', 'permanent', 'needs-person']);
+
+/** What a push did with one record: `weft.pushed.created(id)`, `.updated(id)`, `.unchanged(id)`,
+ *  `.skipped(id, reason)`. */
+export const pushed = {
+  created: (externalId) => ({ externalId, outcome: { tag: 'created' } }),
+  updated: (externalId) => ({ externalId, outcome: { tag: 'updated' } }),
+  unchanged: (externalId) => ({ externalId, outcome: { tag: 'unchanged' } }),
+  skipped: (externalId, reason) => ({ externalId, outcome: { tag: 'skipped', val: reason } }),
+};
 
 /** Whether `e` is a thrown plugin error (as opposed to a bug, which traps the call). */
 export const isPluginError = (e) => e !== null && typeof e === 'object' && ERROR_TAGS.has(e.tag);
@@ -102,16 +112,20 @@ export const kv = {
   setJson: (key, value) => hostKv.set(key, encodeUtf8(JSON.stringify(value))),
 };
 
-/** Replace every SKU a record carries (its own, variants', order and shipment lines') with fn(sku). */
+/** Replace every SKU a record carries (its own, variants', order, shipment, refund, return and
+ *  edit lines') with fn(sku). */
 export function mapSkus(record, fn) {
   const v = record.val;
-  if (v.sku !== undefined && v.sku !== null) v.sku = fn(v.sku);
-  if (record.tag === 'product') {
-    for (const variant of v.variants) if (variant.sku !== undefined && variant.sku !== null) variant.sku = fn(variant.sku);
-  } else if (record.tag === 'order') {
-    for (const line of v.lines) if (line.sku !== undefined && line.sku !== null) line.sku = fn(line.sku);
-  } else if (record.tag === 'fulfillment') {
-    v.lines = v.lines.map(([sku, qty]) => [fn(sku), qty]);
+  const each = (items) => {
+    for (const item of items) if (item.sku !== undefined && item.sku !== null) item.sku = fn(item.sku);
+  };
+  if (typeof v.sku === 'string') v.sku = fn(v.sku);
+  if (record.tag === 'product') each(v.variants);
+  else if (record.tag === 'order' || record.tag === 'fulfillment') each(v.lines);
+  else if (record.tag === 'order-change') {
+    const c = v.change;
+    if (c.tag === 'refund' || c.tag === 'return') each(c.val.lines);
+    else if (c.tag === 'edit') each(c.val);
   }
   return record;
 }

@@ -7,7 +7,7 @@ use crate::config::flow::is_location_gid;
 use crate::config::{Config, FlowConfig, ObjectKind};
 use crate::flow::base::block_on;
 use crate::flow::{objects, FlowEngine};
-use crate::model::{Entity, Record};
+use crate::model::{Entity, PriceScope, Record};
 use crate::shopify::shop::{access_scopes, grants, locations, shop_info, ShopInfo};
 use crate::shopify::{ClientConfig, ShopifyClient, ShopifyError};
 use std::collections::BTreeSet;
@@ -206,7 +206,13 @@ fn sample(engine: &FlowEngine, flow: &FlowConfig, entity: Entity) -> Result<Vec<
 /// than the flow's are skipped by it).
 fn currencies_of(record: &Record, list: Option<&str>) -> Vec<String> {
     match record {
-        Record::Price(p) if p.channel.is_none() || p.channel.as_deref() == list => {
+        Record::Price(p)
+            if match &p.scope {
+                PriceScope::Base => true,
+                PriceScope::Channel(c) => Some(c.as_str()) == list,
+                PriceScope::Market(_) | PriceScope::Catalog(_) | PriceScope::CompanyLocation(_) => false,
+            } =>
+        {
             std::iter::once(&p.price).chain(&p.compare_at_price).map(|m| m.currency.clone()).collect()
         }
         Record::Product(p) => p
@@ -216,6 +222,11 @@ fn currencies_of(record: &Record, list: Option<&str>) -> Vec<String> {
             .map(|m| m.currency.clone())
             .collect(),
         Record::Order(o) => vec![o.currency.clone()],
-        Record::Price(_) | Record::InventoryLevel(_) | Record::Customer(_) | Record::Fulfillment(_) => Vec::new(),
+        Record::Price(_)
+        | Record::InventoryLevel(_)
+        | Record::InventoryAdjustment(_)
+        | Record::Customer(_)
+        | Record::Fulfillment(_)
+        | Record::OrderChange(_) => Vec::new(),
     }
 }

@@ -1,5 +1,6 @@
 //! Command-line interface: argument parsing and dispatch to one module per command group.
 
+mod backfill;
 mod config;
 mod demo;
 mod engine;
@@ -70,6 +71,8 @@ pub enum Command {
     Mapping(mapping::MappingCommand),
     /// Compare the ERP with Shopify (inventory, orders, customers), store a report; `--heal` corrects.
     Reconcile(reconcile::ReconcileArgs),
+    /// Read a flow's shop orders placed since a date (history a new installation left out).
+    Backfill(backfill::BackfillArgs),
     /// What connecting the ERP to the shop does to its catalog: linked, new, conflicts to decide.
     Onboard(onboard::OnboardArgs),
     /// Shadow-mode flows: compare what they would have written with the destination.
@@ -118,6 +121,7 @@ pub fn run(cli: Cli) -> Result<ExitCode, String> {
         Command::Run(args) => run::run(args, config),
         Command::Mapping(cmd) => mapping::run(cmd, config),
         Command::Reconcile(args) => reconcile::run(args, config),
+        Command::Backfill(args) => backfill::run(args, &config),
         Command::Shadow(cmd) => shadow::run(cmd, config),
         Command::Demo(args) => demo::run(args),
         Command::Store(cmd) => store::run(cmd, &config),

@@ -6,6 +6,7 @@
 //! and a README. The transform template does the same thing in every language (trim and
 //! upper-case SKUs, tag products), so its test spec is shared.
 
+use crate::plugin::wit::WitVersion;
 use clap::ValueEnum;
 use std::path::{Path, PathBuf};
 
@@ -89,6 +90,7 @@ fn files(lang: Lang, kind: Kind, name: &str, sdk: &Path) -> Result<Vec<(&'static
     let sdk = sdk.canonicalize().map_err(|e| format!("SDK directory {}: {e} (pass --sdk DIR)", sdk.display()))?;
     let fill = |t: &str| {
         t.replace("{{id}}", name)
+            .replace("{{wit}}", &WitVersion::NEWEST.number().to_string())
             .replace("{{runtime}}", runtime)
             .replace("{{lang}}", lang_name)
             .replace("{{sdk}}", &sdk.display().to_string())
@@ -100,11 +102,11 @@ fn files(lang: Lang, kind: Kind, name: &str, sdk: &Path) -> Result<Vec<(&'static
     Ok(out)
 }
 
-const MANIFEST_TRANSFORM: &str = r#"# weft plugin manifest (see wit/weft-plugin@0.1.0 for the contract).
+const MANIFEST_TRANSFORM: &str = r#"# weft plugin manifest (see wit/weft-plugin@{{wit}} for the contract).
 id = "{{id}}"
 version = "0.1.0"
 kind = "transform"
-wit = "weft:plugin@0.1.0"
+wit = "weft:plugin@{{wit}}"
 # "interpreted" (Python, JS) gets the larger memory limit of [plugins.limits].
 runtime = "{{runtime}}"
 description = "Upper-cases SKUs and tags products"
@@ -113,11 +115,11 @@ description = "Upper-cases SKUs and tags products"
 config = ["tag"]
 "#;
 
-const MANIFEST_CONNECTOR: &str = r#"# weft plugin manifest (see wit/weft-plugin@0.1.0 for the contract).
+const MANIFEST_CONNECTOR: &str = r#"# weft plugin manifest (see wit/weft-plugin@{{wit}} for the contract).
 id = "{{id}}"
 version = "0.1.0"
 kind = "connector"
-wit = "weft:plugin@0.1.0"
+wit = "weft:plugin@{{wit}}"
 # "interpreted" (Python, JS) gets the larger memory limit of [plugins.limits].
 runtime = "{{runtime}}"
 description = "Pulls products from an HTTP/JSON API"
@@ -137,12 +139,16 @@ tag = "summer"
 name = "trims and upper-cases SKUs, tags products"
 input = '''[{"Product": {"external_id": "p1", "sku": " tee ", "title": "Tee", "description": null, "vendor": null,
   "product_type": null, "tags": [], "status": "Active", "options": [], "deleted": false, "updated_at": null, "extra": "{}",
+  "collections": [], "media": [], "metafields": [],
   "variants": [{"external_id": "v1", "sku": " straße-1 ", "barcode": null, "option_values": [], "price": null,
-    "compare_at_price": null, "cost": null, "weight_grams": null, "updated_at": null, "extra": "{}"}]}}]'''
+    "compare_at_price": null, "cost": null, "weight_grams": null, "updated_at": null, "extra": "{}",
+    "media": [], "metafields": []}]}}]'''
 expect = '''[{"Ok": [{"Product": {"external_id": "p1", "sku": "TEE", "title": "Tee", "description": null, "vendor": null,
   "product_type": null, "tags": ["summer"], "status": "Active", "options": [], "deleted": false, "updated_at": null, "extra": "{}",
+  "collections": [], "media": [], "metafields": [],
   "variants": [{"external_id": "v1", "sku": "STRASSE-1", "barcode": null, "option_values": [], "price": null,
-    "compare_at_price": null, "cost": null, "weight_grams": null, "updated_at": null, "extra": "{}"}]}}]}]'''
+    "compare_at_price": null, "cost": null, "weight_grams": null, "updated_at": null, "extra": "{}",
+    "media": [], "metafields": []}]}}]}]'''
 "#;
 
 const TEST_CONNECTOR: &str = r#"# `weft plugins test BUILT_DIR --spec weft-test.toml`: runs the connector conformance suite
@@ -208,7 +214,7 @@ weft plugins test OUT/{{id}} --spec PARENT/{{id}}/weft-test.toml
 ```
 
 Then copy `OUT/{{id}}` (plugin.wasm + plugin.toml) into the operator's plugins directory.
-The contract is `wit/weft-plugin@0.1.0` in the weft repository; the SDK READMEs in `sdk/`
+The contract is `wit/weft-plugin@{{wit}}` in the weft repository; the SDK READMEs in `sdk/`
 explain the helpers.
 "#;
 

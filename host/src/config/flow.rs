@@ -175,6 +175,14 @@ pub struct FlowConfig {
     /// Records pulled per page and pushed per call.
     #[serde(default = "default_batch")]
     pub batch: u32,
+    /// Shop orders from Shopify: where the flow starts (`now`, the default: the moment it first
+    /// looks; or a date / RFC 3339 time). Orders placed before it are history, read only by
+    /// `weft backfill`.
+    pub since: Option<String>,
+    /// Shipments into Shopify: whether Shopify e-mails the buyer about each fulfillment
+    /// (default false).
+    #[serde(default)]
+    pub notify_customer: bool,
     /// External orders into Shopify: how `orderCreate` claims stock (`bypass`,
     /// `decrement_ignoring_policy`, `decrement_obeying_policy`; default `bypass`).
     #[serde(default)]
@@ -336,6 +344,9 @@ impl FlowConfig {
         }
         if self.batch == 0 || self.batch > 250 {
             out.push((key("batch"), "must be between 1 and 250".into()));
+        }
+        if let Some(since) = &self.since {
+            out.extend(crate::domain::since::parse(since).err().map(|r| (key("since"), r)));
         }
         if self.in_flight == 0 || self.in_flight > 16 {
             out.push((key("in_flight"), "must be between 1 and 16".into()));

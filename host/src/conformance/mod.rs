@@ -248,5 +248,7 @@ pub fn entity_name(entity: Entity) -> &'static str {
         Entity::Customer => "customer",
         Entity::Price => "price",
         Entity::Fulfillment => "fulfillment",
+        Entity::OrderChange => "order-change",
+        Entity::InventoryAdjustment => "inventory-adjustment",
     }
 }

@@ -31,12 +31,13 @@ fn idempotent(host: &PluginHost, spec: &Spec, case: &PushCase) -> Result<String,
     let first = push_once(host, spec, case, &case.key)?.map_err(|e| format!("first push failed: {e:?}"))?;
     let second =
         push_once(host, spec, case, &case.key)?.map_err(|e| format!("second push of the same key failed: {e:?}"))?;
-    if second.external_id != first.external_id || (second != first && second.created) {
+    let created = |p: &crate::model::Pushed| p.outcome == crate::model::WriteOutcome::Created;
+    if second.external_id != first.external_id || (second != first && created(&second)) {
         return Err(format!("same key twice: first {first:?}, then {second:?}"));
     }
     let other_key = format!("{}#conformance-rekey", case.key);
     let third = push_once(host, spec, case, &other_key)?.map_err(|e| format!("push under a new key failed: {e:?}"))?;
-    if third.external_id != first.external_id || third.created {
+    if third.external_id != first.external_id || created(&third) {
         return Err(format!(
             "the same record under a new key was not found before create: first {first:?}, then {third:?}"
         ));
@@ -52,8 +53,8 @@ fn idempotent(host: &PluginHost, spec: &Spec, case: &PushCase) -> Result<String,
         other => return Err(format!("fetch after push: {other:?}")),
     };
     Ok(format!(
-        "one object {} (created {}), same result for the same key, found under a new key, {read_back}",
-        first.external_id, first.created
+        "one object {} ({:?}), same result for the same key, found under a new key, {read_back}",
+        first.external_id, first.outcome
     ))
 }
 

@@ -3,8 +3,10 @@
 //! explain trace. Constructors take plain values; `config` builds them from a flow's keys.
 
 pub mod available;
+pub mod decimal;
 pub mod expr;
 pub mod identity;
 pub mod limits;
 pub mod mapping;
 pub mod ownership;
+pub mod since;

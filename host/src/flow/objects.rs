@@ -50,10 +50,11 @@ pub fn shadows_whole_records(object: ObjectKind) -> bool {
 /// How a flow from Shopify gets its records.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ShopifySource {
-    /// Webhooks whose topic starts with this prefix; polling as the safety net when `poll`.
+    /// Webhooks whose topic starts with one of these prefixes; polling as the safety net when
+    /// `poll`.
     Webhooks {
-        /// Topic prefix (`orders/`).
-        topics: &'static str,
+        /// Topic prefixes (`orders/`).
+        topics: &'static [&'static str],
         /// The topics `weft serve` subscribes for it (GraphQL `WebhookSubscriptionTopic` names).
         subscribe: &'static [&'static str],
         /// Whether a schedule polls too.
@@ -66,13 +67,28 @@ pub enum ShopifySource {
 /// How `object` is read from Shopify.
 pub fn shopify_source(object: ObjectKind) -> ShopifySource {
     match object {
+        // An order's refunds and returns have topics of their own; each is read as the order.
         ObjectKind::Order => ShopifySource::Webhooks {
-            topics: "orders/",
-            subscribe: &["ORDERS_CREATE", "ORDERS_UPDATED", "ORDERS_PAID", "ORDERS_CANCELLED"],
+            topics: &["orders/", "refunds/", "returns/"],
+            subscribe: &[
+                "ORDERS_CREATE",
+                "ORDERS_UPDATED",
+                "ORDERS_PAID",
+                "ORDERS_CANCELLED",
+                "ORDERS_EDITED",
+                "ORDERS_FULFILLED",
+                "ORDERS_PARTIALLY_FULFILLED",
+                "REFUNDS_CREATE",
+                "RETURNS_REQUEST",
+                "RETURNS_APPROVE",
+                "RETURNS_CLOSE",
+                "RETURNS_CANCEL",
+                "RETURNS_DECLINE",
+            ],
             poll: true,
         },
         ObjectKind::Customer => ShopifySource::Webhooks {
-            topics: "customers/",
+            topics: &["customers/"],
             subscribe: &["CUSTOMERS_CREATE", "CUSTOMERS_UPDATE"],
             poll: false,
         },
@@ -103,14 +119,15 @@ pub fn access_scopes(flow: &FlowConfig) -> &'static [&'static str] {
     }
 }
 
-/// The record a Shopify webhook of `topic` carries for the flow (`None`: nothing for it).
-pub fn read_webhook(ctx: &ShopifyContext<'_>, topic: &str, body: &Value) -> Result<Option<Record>, PluginError> {
+/// The records a Shopify webhook of `topic` carries for the flow (none: nothing for it), in the
+/// order they are written.
+pub fn read_webhook(ctx: &ShopifyContext<'_>, topic: &str, body: &Value) -> Result<Vec<Record>, PluginError> {
     match ctx.flow.object {
         ObjectKind::Order => order::read::from_webhook(ctx, body),
-        ObjectKind::Customer => customer::read::from_webhook(body),
+        ObjectKind::Customer => Ok(customer::read::from_webhook(body)?.into_iter().collect()),
         ObjectKind::Product | ObjectKind::Inventory | ObjectKind::Price | ObjectKind::Fulfillment => {
             tracing::debug!(flow = ctx.flow_name, topic, "the flow does not read webhooks");
-            Ok(None)
+            Ok(Vec::new())
         }
     }
 }
@@ -179,7 +196,9 @@ pub fn shadow_compare(
         JournalObject::Order => Compared::Differences(order::shadow::compare(client, flow, intents)?),
         JournalObject::Customer => Compared::NotCompared("customers written to Shopify are not compared"),
         JournalObject::Fulfillment => Compared::NotCompared("shipments written to Shopify are not compared"),
-        JournalObject::Price => Compared::NotCompared("price records are journalled for ERP destinations only"),
+        JournalObject::Price | JournalObject::OrderChange | JournalObject::InventoryAdjustment => {
+            Compared::NotCompared("these records are journalled for ERP destinations only")
+        }
     })
 }
 
@@ -196,7 +215,12 @@ pub fn revert(
         JournalObject::InventoryLevel => inventory::revert::revert(client, store, run_id, entries, report),
         JournalObject::VariantPrice => price::revert::revert(client, entries, report),
         JournalObject::Product => catalog::revert::revert(client, entries, report),
-        JournalObject::Order | JournalObject::Customer | JournalObject::Price | JournalObject::Fulfillment => {
+        JournalObject::Order
+        | JournalObject::Customer
+        | JournalObject::Price
+        | JournalObject::Fulfillment
+        | JournalObject::OrderChange
+        | JournalObject::InventoryAdjustment => {
             Err(format!("the undo log has {object} changes; only levels, prices and product fields are reverted"))
         }
     }

@@ -1,18 +1,35 @@
-//! Catalog records: products with their variants, prices, and stock levels.
+//! Catalog records: products with their variants, media and custom fields, and stock levels.
 
+use super::money::Money;
 use serde::{Deserialize, Serialize};
 
-/// An amount of money: a decimal string (`"19.90"`, never a float) and its ISO 4217 currency.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-pub struct Money {
-    /// Decimal amount, `.` as separator, no thousands separator.
-    pub amount: String,
-    /// ISO 4217 code (`"EUR"`).
-    pub currency: String,
+/// A custom field, typed as Shopify types metafields (`single_line_text_field`,
+/// `number_integer`, `json`, ...). The host writes only the keys the operator manages.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Metafield {
+    /// Namespace (`"erp"`).
+    pub namespace: String,
+    /// Key within the namespace.
+    pub key: String,
+    /// Shopify's metafield type name.
+    pub r#type: String,
+    /// The value as Shopify's API takes it (lists and objects as JSON text).
+    pub value: String,
+}
+
+/// An image (or other media) of a product or variant, in display order.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Media {
+    /// Where the host fetches it: an `https://` URL, or `file:` + a path in the granted directory.
+    pub source: String,
+    /// Alternative text.
+    pub alt: Option<String>,
+    /// SHA-256 (hex) of the file when the source knows it.
+    pub content_hash: Option<String>,
 }
 
 /// One sellable variant of a product.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Variant {
     /// Id of the variant in the source system.
     pub external_id: String,
@@ -30,6 +47,12 @@ pub struct Variant {
     pub cost: Option<Money>,
     /// Weight in grams.
     pub weight_grams: Option<u32>,
+    /// The variant's own media.
+    #[serde(default)]
+    pub media: Vec<Media>,
+    /// Custom fields.
+    #[serde(default)]
+    pub metafields: Vec<Metafield>,
     /// Last change in the source system (RFC 3339).
     pub updated_at: Option<String>,
     /// System-specific fields as a JSON object string.
@@ -49,7 +72,7 @@ pub enum ProductStatus {
 }
 
 /// A product with its options and variants.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Product {
     /// Id of the product in the source system.
     pub external_id: String,
@@ -71,50 +94,17 @@ pub struct Product {
     pub options: Vec<String>,
     /// Variants; a product without options has exactly one.
     pub variants: Vec<Variant>,
+    /// Media, in display order.
+    #[serde(default)]
+    pub media: Vec<Media>,
+    /// The categories (collections) the product belongs to, by the source's code or name.
+    #[serde(default)]
+    pub collections: Vec<String>,
+    /// Custom fields.
+    #[serde(default)]
+    pub metafields: Vec<Metafield>,
     /// True when the source deleted the product.
     pub deleted: bool,
-    /// Last change in the source system.
-    pub updated_at: Option<String>,
-    /// System-specific fields as a JSON object string.
-    pub extra: String,
-}
-
-/// Stock of one SKU at one ERP location, as the ERP sees it.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-pub struct InventoryLevel {
-    /// Id of the level in the source system (often `sku@location`).
-    pub external_id: String,
-    /// The SKU the stock belongs to.
-    pub sku: Option<String>,
-    /// The ERP's location (warehouse) code.
-    pub location: String,
-    /// Physically on hand.
-    pub on_hand: i64,
-    /// Committed to open orders, not yet shipped.
-    pub reserved: i64,
-    /// Expected from open purchase orders or transfers.
-    pub incoming: i64,
-    /// Quantity the ERP wants to keep back.
-    pub safety_stock: i64,
-    /// Last change in the source system.
-    pub updated_at: Option<String>,
-    /// System-specific fields as a JSON object string.
-    pub extra: String,
-}
-
-/// A price of one SKU, optionally for one sales channel or price list.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-pub struct Price {
-    /// Id of the price in the source system.
-    pub external_id: String,
-    /// The SKU priced.
-    pub sku: Option<String>,
-    /// Channel or price list code; none for the default price.
-    pub channel: Option<String>,
-    /// Selling price.
-    pub price: Money,
-    /// "Compare at" price.
-    pub compare_at_price: Option<Money>,
     /// Last change in the source system.
     pub updated_at: Option<String>,
     /// System-specific fields as a JSON object string.

@@ -111,13 +111,27 @@ pub struct KeyedRecord {
     pub record: Record,
 }
 
-/// What a connector's `push` reports for one record it wrote.
+/// What a push did with one record.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub enum WriteOutcome {
+    /// Made a new object.
+    Created,
+    /// Changed an existing object.
+    #[default]
+    Updated,
+    /// The destination already had exactly this; nothing was written.
+    Unchanged,
+    /// Deliberately not written, with the reason (the record does not concern this system).
+    Skipped(String),
+}
+
+/// What a connector's `push` reports for one record.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Pushed {
     /// The record's id in the destination.
     pub external_id: String,
-    /// True when the push created the object, false when it found or updated an existing one.
-    pub created: bool,
+    /// What the push did.
+    pub outcome: WriteOutcome,
 }
 
 /// A change an ERP announced through a webhook, decoded by `parse-event`.

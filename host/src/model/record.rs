@@ -1,7 +1,11 @@
 //! Any canonical record, tagged with its entity, and the keys it is known by.
 
-use super::catalog::{InventoryLevel, Price, Product};
-use super::orders::{Customer, Fulfillment, Order};
+use super::catalog::Product;
+use super::changes::OrderChange;
+use super::fulfillment::Fulfillment;
+use super::orders::{Customer, Order};
+use super::price::Price;
+use super::stock::{InventoryAdjustment, InventoryLevel};
 use serde::{Deserialize, Serialize};
 
 /// The kinds of object weft syncs.
@@ -19,6 +23,10 @@ pub enum Entity {
     Price,
     /// Shipments of orders.
     Fulfillment,
+    /// Changes to orders after import (cancellation, refund, return, edit).
+    OrderChange,
+    /// Changes of stock made in Shopify, for the ERP to book.
+    InventoryAdjustment,
 }
 
 /// Any canonical record.
@@ -36,6 +44,10 @@ pub enum Record {
     Price(Price),
     /// A shipment.
     Fulfillment(Fulfillment),
+    /// A change to an order (boxed: a refund with its lines is large).
+    OrderChange(Box<OrderChange>),
+    /// A change of stock made in Shopify.
+    InventoryAdjustment(InventoryAdjustment),
 }
 
 impl Record {
@@ -48,6 +60,8 @@ impl Record {
             Record::Customer(_) => Entity::Customer,
             Record::Price(_) => Entity::Price,
             Record::Fulfillment(_) => Entity::Fulfillment,
+            Record::OrderChange(_) => Entity::OrderChange,
+            Record::InventoryAdjustment(_) => Entity::InventoryAdjustment,
         }
     }
 
@@ -63,6 +77,8 @@ impl Record {
             Record::Price(p) => keys.extend(p.sku.clone()),
             Record::Order(o) => keys.push(o.name.clone()),
             Record::Fulfillment(f) => keys.extend([f.order_external_id.clone(), f.order_name.clone()]),
+            Record::OrderChange(c) => keys.extend([c.order_external_id.clone(), c.order_name.clone()]),
+            Record::InventoryAdjustment(a) => keys.push(a.sku.clone()),
             Record::Customer(_) => {}
         }
         keys.retain(|k| !k.is_empty());
@@ -80,6 +96,8 @@ impl Record {
             Record::Customer(r) => &r.external_id,
             Record::Price(r) => &r.external_id,
             Record::Fulfillment(r) => &r.external_id,
+            Record::OrderChange(r) => &r.external_id,
+            Record::InventoryAdjustment(r) => &r.external_id,
         }
     }
 }
@@ -94,6 +112,8 @@ impl Entity {
             Entity::Customer => "customer",
             Entity::Price => "price",
             Entity::Fulfillment => "fulfillment",
+            Entity::OrderChange => "order_change",
+            Entity::InventoryAdjustment => "inventory_adjustment",
         }
     }
 }

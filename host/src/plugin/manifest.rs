@@ -168,7 +168,7 @@ mod tests {
             (GOOD.replace("erp-x", "Erp_X"), "must be 1-64"),
             (GOOD.to_owned(), "differs from its folder"),
             (GOOD.replace("1.2.3", "one"), "not semver"),
-            (GOOD.replace("0.1.0", "0.2.0"), "incompatible WIT version"),
+            (GOOD.replace("0.1.0", "0.9.0"), "incompatible WIT version"),
             (GOOD.replace("weft:plugin@", "other:x@"), "must look like"),
             (GOOD.replace("kind = \"connector\"", "kind = \"transform\""), "transforms get no network"),
             (GOOD.replace("version", "versio"), "malformed plugin.toml"),
@@ -185,6 +185,7 @@ mod tests {
             assert!(err.contains(want), "case {i}: {err}");
         }
         assert_eq!(WitVersion::serving(&semver::Version::new(0, 1, 7)), Some(WitVersion::V0_1_0));
+        assert_eq!(WitVersion::serving(&semver::Version::new(0, 2, 3)), Some(WitVersion::V0_2_0));
         assert_eq!(WitVersion::serving(&semver::Version::new(1, 1, 0)), None);
     }
 }

@@ -18,6 +18,7 @@ use crate::shopify::inventory::Level;
 use crate::shopify::ShopifyClient;
 use crate::store::{FlowReconcile, ReconcileReport};
 use serde_json::Value;
+use std::collections::BTreeMap;
 
 /// What to reconcile.
 #[derive(Debug, Clone, Default)]
@@ -174,20 +175,31 @@ fn erp_records(
         let snapshot = engine.read_from_scratch(flow, &flow.from, entity, &mut |_| {})?;
         return Ok(snapshot.transformed.into_iter().map(|(_, r)| r).collect());
     }
+    fetch_chunks(engine, flow, entity, shopify_ids, progress)
+}
+
+/// The ERP's records of `entity` with these ids, fetched a chunk at a time.
+fn fetch_chunks(
+    engine: &FlowEngine,
+    flow: &FlowConfig,
+    entity: Entity,
+    ids: &[String],
+    progress: &mut dyn FnMut(&str),
+) -> Result<Vec<Record>, String> {
     let mut out = Vec::new();
-    for (i, chunk) in shopify_ids.chunks(FETCH_CHUNK).enumerate() {
+    for (i, chunk) in ids.chunks(FETCH_CHUNK).enumerate() {
         out.extend(engine.fetch_from(erp_side(flow), entity, chunk)?.into_iter().flatten());
         progress(&format!(
             "fetched {} of {} from {}",
-            ((i + 1) * FETCH_CHUNK).min(shopify_ids.len()),
-            shopify_ids.len(),
+            ((i + 1) * FETCH_CHUNK).min(ids.len()),
+            ids.len(),
             erp_side(flow)
         ));
     }
     Ok(out)
 }
 
-/// One order flow: orders per day (count, total) on both sides.
+/// One order flow: each order's amounts on both sides, and orders per day.
 fn order_totals(
     engine: &FlowEngine,
     client: &ShopifyClient,
@@ -197,10 +209,40 @@ fn order_totals(
 ) -> Result<FlowReconcile, String> {
     progress(&format!("reconcile {name}: reading Shopify's orders (bulk operation)"));
     let exported = bulk(client, order::reconcile::SHOPIFY_QUERY)?;
-    let shopify = order::reconcile::shopify_side(flow, erp_side(flow).name(), &exported);
-    let ids: Vec<String> = shopify.iter().filter_map(|o| o["id"].as_str().map(str::to_owned)).collect();
-    let erp = erp_records(engine, flow, Entity::Order, &ids, progress)?;
-    Ok(order::reconcile::compare(name, &shopify, &erp))
+    let store = engine.queue().store();
+    let reach = if flow.from.is_shopify() { order::start::reach(store, name, flow)? } else { None };
+    let shopify = order::reconcile::shopify_side(flow, erp_side(flow).name(), reach.as_deref(), &exported);
+    let id = |o: &Value| o["id"].as_str().unwrap_or_default().to_owned();
+    if flow.from.is_shopify() {
+        // The ERP's id of each shop order, from the id map; then the ERP's orders by those ids.
+        let mut erp_ids = BTreeMap::new();
+        for o in &shopify {
+            if let Some(erp) = store.id_link("order", &id(o)).map_err(|e| e.to_string())?.and_then(|l| l.erp) {
+                erp_ids.insert(id(o), erp);
+            }
+        }
+        let wanted: Vec<String> = erp_ids.values().cloned().collect();
+        let erp = fetch_chunks(engine, flow, Entity::Order, &wanted, progress)?;
+        let by_id: BTreeMap<&str, &crate::model::Order> =
+            order::reconcile::orders(&erp).map(|o| (o.external_id.as_str(), o)).collect();
+        let pairs: Vec<_> = shopify
+            .iter()
+            .map(|o| (Some(*o), erp_ids.get(&id(o)).and_then(|e| by_id.get(e.as_str()).copied())))
+            .collect();
+        return Ok(order::reconcile::compare(name, &pairs));
+    }
+    let erp = erp_records(engine, flow, Entity::Order, &[], progress)?;
+    let prefix = format!("{}:", erp_side(flow).name());
+    let by_source: BTreeMap<&str, &Value> = shopify
+        .iter()
+        .filter_map(|o| Some((o["sourceIdentifier"].as_str()?.strip_prefix(prefix.as_str())?, *o)))
+        .collect();
+    let mut pairs: Vec<_> =
+        order::reconcile::orders(&erp).map(|e| (by_source.get(e.external_id.as_str()).copied(), Some(e))).collect();
+    let known: std::collections::BTreeSet<&str> =
+        order::reconcile::orders(&erp).map(|e| e.external_id.as_str()).collect();
+    pairs.extend(by_source.iter().filter(|(k, _)| !known.contains(*k)).map(|(_, o)| (Some(*o), None)));
+    Ok(order::reconcile::compare(name, &pairs))
 }
 
 /// One customer flow: customer counts on both sides.
@@ -225,6 +267,7 @@ fn add_to_summary(report: &mut ReconcileReport, f: &FlowReconcile) {
     s.erp_only += f.erp_only.len();
     s.shopify_only += f.shopify_only.len();
     s.order_days_drifted += f.order_days.iter().filter(|d| !d.matches()).count();
+    s.orders_drifted += f.order_drift.len();
     s.customer_count_drifted += usize::from(f.customers.is_some_and(|(a, b)| a != b));
     s.errors += usize::from(f.error.is_some());
 }
@@ -233,12 +276,13 @@ fn add_to_summary(report: &mut ReconcileReport, f: &FlowReconcile) {
 pub fn summary_lines(report: &ReconcileReport) -> Vec<String> {
     let s = &report.summary;
     let mut out = vec![format!(
-        "reconcile report {}: {} compared, {} drifted, {} ERP only, {} Shopify only, {} order day(s) and {} customer count(s) differ, {} flow(s) failed{}",
+        "reconcile report {}: {} compared, {} drifted, {} ERP only, {} Shopify only, {} order(s), {} order day(s) and {} customer count(s) differ, {} flow(s) failed{}",
         report.id,
         s.compared,
         s.drifted,
         s.erp_only,
         s.shopify_only,
+        s.orders_drifted,
         s.order_days_drifted,
         s.customer_count_drifted,
         s.errors,
@@ -276,6 +320,14 @@ pub fn summary_lines(report: &ReconcileReport) -> Vec<String> {
                 "  {} orders {}: ERP {} ({}) Shopify {} ({})",
                 f.flow, day.day, day.erp_count, day.erp_total, day.shopify_count, day.shopify_total
             ));
+        }
+        for o in &f.order_drift {
+            let what = match (&o.shopify_id, &o.erp_id) {
+                (Some(_), None) => "only in Shopify".to_owned(),
+                (None, Some(_)) => "only in the ERP".to_owned(),
+                _ => o.fields.iter().map(|(f, e, s)| format!("{f} ERP {e} Shopify {s}")).collect::<Vec<_>>().join(", "),
+            };
+            out.push(format!("  {} order {} ({}, {}): {what}", f.flow, o.order, o.day, o.currency));
         }
         if let Some((erp, shop)) = f.customers.filter(|(a, b)| a != b) {
             out.push(format!("  {} customers: ERP {erp} Shopify {shop}", f.flow));

@@ -97,6 +97,14 @@ async fn route(
             let job = NewJob { flow: (*name).to_owned(), trigger: "manual".into(), key: format!("manual-{now}"), payload: json!(Work::Pull), webhook_id: None };
             answer(queue.enqueue_async(vec![job]).await.map(|o| json!({"flow": name, "enqueued": o.len()})))
         }
+        ("POST", ["flows", name, "backfill"]) if known_flow(name) => {
+            let request: Value = serde_json::from_slice(&body).map_err(|e| format!("body must be JSON: {e}"))?;
+            let since = request["since"].as_str().ok_or("give {\"since\": \"2026-01-31\"}")?;
+            match ops::backfill(store, engine.config(), name, since, now) {
+                Ok(v) => json_response(StatusCode::OK, v),
+                Err(message) => error_response(StatusCode::UNPROCESSABLE_ENTITY, &message),
+            }
+        }
         ("GET", ["flows", name, "mapping"]) => match engine.config().flows.get(*name) {
             Some(flow) => json_response(StatusCode::OK, mapping_view(name, flow)),
             None => error_response(StatusCode::NOT_FOUND, &format!("no flow {name}")),

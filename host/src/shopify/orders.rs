@@ -1,6 +1,5 @@
 //! Orders: `orderCreate` guarded by a lookup on `sourceIdentifier` (the mutation has no
-//! idempotency key, so a retry after a lost answer first checks whether the order exists),
-//! and the `updated_at` polling that backs up webhooks.
+//! idempotency key, so a retry after a lost answer first checks whether the order exists).
 
 use super::client::{full_jitter, Retry, ShopifyClient};
 use super::error::{RecordError, ShopifyError, WriteError};
@@ -79,22 +78,4 @@ pub async fn create_order_once(
             Err(e) => return Err(e.into()),
         }
     }
-}
-
-/// One page of orders updated after `since` (RFC 3339), oldest change first; returns the
-/// orders and the cursor of the next page.
-pub async fn updated_since(
-    client: &ShopifyClient,
-    since: &str,
-    first: u32,
-    after: Option<&str>,
-) -> Result<(Vec<Json>, Option<String>), ShopifyError> {
-    let vars = json!({"query": format!("updated_at:>'{since}'"), "first": first.min(250), "after": after});
-    let data = client.execute(&queries::ORDERS_UPDATED_SINCE, vars, Priority::Orders).await?.data;
-    let page = &data["orders"];
-    let orders = page["nodes"].as_array().cloned().unwrap_or_default();
-    let next = (page["pageInfo"]["hasNextPage"] == true)
-        .then(|| page["pageInfo"]["endCursor"].as_str().map(str::to_string))
-        .flatten();
-    Ok((orders, next))
 }

@@ -27,7 +27,6 @@ operation!(INVENTORY_ITEM_LEVELS, "InventoryItemLevels", "inventory_levels_by_sk
 operation!(PRODUCT_SET, "ProductSet", "product_set.graphql");
 operation!(ORDER_BY_SOURCE_IDENTIFIER, "OrderBySourceIdentifier", "order_by_source_identifier.graphql");
 operation!(ORDER_CREATE, "OrderCreate", "order_create.graphql");
-operation!(ORDERS_UPDATED_SINCE, "OrdersUpdatedSince", "orders_updated_since.graphql");
 operation!(BULK_OPERATION_RUN_QUERY, "BulkOperationRunQuery", "bulk_operation_run_query.graphql");
 operation!(BULK_OPERATION, "BulkOperation", "bulk_operation.graphql");
 operation!(WEBHOOK_SUBSCRIPTION_CREATE, "WebhookSubscriptionCreate", "webhook_subscription_create.graphql");
@@ -35,6 +34,8 @@ operation!(WEBHOOK_SUBSCRIPTIONS, "WebhookSubscriptions", "webhook_subscriptions
 operation!(WEBHOOK_SUBSCRIPTION_UPDATE, "WebhookSubscriptionUpdate", "webhook_subscription_update.graphql");
 operation!(WEBHOOK_SUBSCRIPTION_DELETE, "WebhookSubscriptionDelete", "webhook_subscription_delete.graphql");
 operation!(ORDERS_SINCE, "OrdersSince", "orders_since.graphql");
+operation!(ORDER_DETAIL, "OrderDetail", "order_detail.graphql");
+operation!(ORDER_LINES, "OrderLines", "order_detail.graphql");
 operation!(VARIANTS_BY_SKU, "VariantsBySku", "variants_by_sku.graphql");
 operation!(ORDER_FOR_FULFILLMENT, "OrderForFulfillment", "order_for_fulfillment.graphql");
 operation!(FULFILLMENT_CREATE, "FulfillmentCreate", "fulfillment_create.graphql");
@@ -62,7 +63,6 @@ pub const ALL: &[Operation] = &[
     PRODUCT_SET,
     ORDER_BY_SOURCE_IDENTIFIER,
     ORDER_CREATE,
-    ORDERS_UPDATED_SINCE,
     BULK_OPERATION_RUN_QUERY,
     BULK_OPERATION,
     WEBHOOK_SUBSCRIPTION_CREATE,
@@ -70,6 +70,8 @@ pub const ALL: &[Operation] = &[
     WEBHOOK_SUBSCRIPTION_UPDATE,
     WEBHOOK_SUBSCRIPTION_DELETE,
     ORDERS_SINCE,
+    ORDER_DETAIL,
+    ORDER_LINES,
     VARIANTS_BY_SKU,
     ORDER_FOR_FULFILLMENT,
     FULFILLMENT_CREATE,

@@ -1,7 +1,7 @@
 //! The store contract: what weft keeps durably, as traits a backend implements. Each method
 //! that takes a batch applies it in one transaction, all or nothing. The redb backend
 //! (`store::redb`) implements it for one process, the PostgreSQL backend (`store::postgres`) for
-//! several hosts sharing one database; the contract suite (`host/tests/store_contract.rs`) is what
+//! several hosts sharing one database; the contract suite (`host/tests/integration/store_contract.rs`) is what
 //! any backend must pass. Whatever several hosts may race on is one atomic call here (a tick is
 //! fired, an episode opened, a flow paused, a record claimed once), so a backend shared by hosts
 //! decides it in the database.

@@ -22,6 +22,10 @@ pub enum JournalObject {
     Price,
     /// A shipment.
     Fulfillment,
+    /// A change to an order (an ERP).
+    OrderChange,
+    /// A change of stock made in Shopify (an ERP).
+    InventoryAdjustment,
 }
 
 impl JournalObject {
@@ -35,6 +39,8 @@ impl JournalObject {
             JournalObject::Customer => "customer",
             JournalObject::Price => "price",
             JournalObject::Fulfillment => "fulfillment",
+            JournalObject::OrderChange => "order_change",
+            JournalObject::InventoryAdjustment => "inventory_adjustment",
         }
     }
 }
@@ -54,6 +60,8 @@ impl From<Entity> for JournalObject {
             Entity::Customer => JournalObject::Customer,
             Entity::Price => JournalObject::Price,
             Entity::Fulfillment => JournalObject::Fulfillment,
+            Entity::OrderChange => JournalObject::OrderChange,
+            Entity::InventoryAdjustment => JournalObject::InventoryAdjustment,
         }
     }
 }

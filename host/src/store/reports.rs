@@ -34,6 +34,9 @@ pub struct ReconcileSummary {
     pub shopify_only: usize,
     /// Days whose order count or total differs.
     pub order_days_drifted: usize,
+    /// Orders whose amounts differ or that one side lacks.
+    #[serde(default)]
+    pub orders_drifted: usize,
     /// Flows whose customer counts differ.
     pub customer_count_drifted: usize,
     /// Flows that could not be reconciled.
@@ -63,6 +66,9 @@ pub struct FlowReconcile {
     pub shopify_only_skus: Vec<String>,
     /// Order flows: per day, both sides.
     pub order_days: Vec<OrderDay>,
+    /// Order flows: each order whose amounts differ, or that one side lacks.
+    #[serde(default)]
+    pub order_drift: Vec<OrderDrift>,
     /// Customer flows: (ERP, Shopify) counts.
     pub customers: Option<(usize, usize)>,
     /// Why the flow could not be reconciled.
@@ -99,6 +105,24 @@ pub struct OrderDay {
     pub erp_total: String,
     /// Sum of totals in Shopify.
     pub shopify_total: String,
+}
+
+/// One order whose amounts differ between the ERP and Shopify, or that one side lacks.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OrderDrift {
+    /// The order's name (`#1001`, `AMZ-7`).
+    pub order: String,
+    /// `YYYY-MM-DD` it counts on.
+    pub day: String,
+    /// Its Shopify GID (none: Shopify does not have it).
+    pub shopify_id: Option<String>,
+    /// Its id in the ERP (none: the ERP does not have it).
+    pub erp_id: Option<String>,
+    /// The currency compared.
+    pub currency: String,
+    /// The amounts that differ: (`subtotal`, `shipping`, `tax`, `discount`, `refunded`, `total`;
+    /// ERP, Shopify).
+    pub fields: Vec<(String, String, String)>,
 }
 
 impl OrderDay {

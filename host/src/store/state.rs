@@ -12,19 +12,27 @@ pub enum StateTable {
     /// Identity: variant keys claimed by more than one ERP product (key → the products), and
     /// the way back (`\x1f product \x1f key`).
     IdentityConflicts,
+    /// Shop orders: the flow's start (`flow \x1f start`) and each order's line quantities as
+    /// first read (`flow \x1f lines \x1f order GID`), which its edits are told against.
+    Orders,
     /// Catalog: the shop's catalog as onboarding read it (which products carry each variant
     /// key, which handles are taken) and the onboarding report, keyed `flow \x1f ...`.
     ShopCatalog,
+    /// Writes waiting for a person: idempotency key → the job dead-lettered `needs_person` for it
+    /// (`id \x1f key`); see `flow::engine::parked`.
+    Parked,
 }
 
 impl StateTable {
     /// Every table.
-    pub const ALL: [StateTable; 5] = [
+    pub const ALL: [StateTable; 7] = [
         StateTable::InventoryLevels,
         StateTable::CatalogHashes,
         StateTable::PriceOverrides,
         StateTable::IdentityConflicts,
+        StateTable::Orders,
         StateTable::ShopCatalog,
+        StateTable::Parked,
     ];
 
     /// The table's name in the database.
@@ -34,7 +42,9 @@ impl StateTable {
             StateTable::CatalogHashes => "state_catalog_hashes",
             StateTable::PriceOverrides => "state_price_overrides",
             StateTable::IdentityConflicts => "state_identity_conflicts",
+            StateTable::Orders => "state_orders",
             StateTable::ShopCatalog => "state_shop_catalog",
+            StateTable::Parked => "state_parked",
         }
     }
 
@@ -45,7 +55,7 @@ impl StateTable {
             StateTable::InventoryLevels => Some("weft:inventory"),
             StateTable::CatalogHashes => Some("weft:catalog"),
             StateTable::PriceOverrides => Some("weft:prices"),
-            StateTable::IdentityConflicts | StateTable::ShopCatalog => None,
+            StateTable::IdentityConflicts | StateTable::Orders | StateTable::ShopCatalog | StateTable::Parked => None,
         }
     }
 }

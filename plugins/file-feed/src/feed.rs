@@ -41,6 +41,7 @@ pub fn prefix(entity: Entity) -> Option<&'static str> {
         Entity::InventoryLevel => Some("inventory"),
         Entity::Customer => Some("customers"),
         Entity::Order => Some("orders"),
+        Entity::Fulfillment => Some("shipments"),
         _ => None,
     }
 }

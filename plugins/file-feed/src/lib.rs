@@ -1,11 +1,12 @@
 //! weft file-feed connector: for ERPs that exchange files.
 //!
 //! Reads exports dropped in `<dir>/<inbox>` (`products*.csv|jsonl`, `inventory*`, `customers*`,
-//! `orders*`), remembers processed files and reported bad rows in kv, and writes shop orders and
-//! customers to `<dir>/<outbox>/{orders,customers}/<id>.json`. The directory is the one the
+//! `orders*`, `shipments*`), remembers processed files and reported bad rows in kv, and writes
+//! shop orders, their changes and customers to `<dir>/<outbox>/{orders,order-changes,customers}/<id>.json`. The directory is the one the
 //! operator grants (`[connections.NAME].directory`), preopened as `/data`. See README.md.
 
 mod feed;
+mod orders;
 mod outbox;
 mod records;
 mod rows;
@@ -60,6 +61,8 @@ impl Connector for FileFeed {
             EntitySupport { entity: Entity::InventoryLevel, direction: Direction::Pull },
             EntitySupport { entity: Entity::Customer, direction: Direction::Both },
             EntitySupport { entity: Entity::Order, direction: Direction::Both },
+            EntitySupport { entity: Entity::Fulfillment, direction: Direction::Pull },
+            EntitySupport { entity: Entity::OrderChange, direction: Direction::Push },
         ];
         let key = |name: &str, description: &str| ConfigKey {
             name: name.into(),

@@ -1,4 +1,4 @@
-//! Writing shop orders (and customers) out as JSON files for the ERP to pick up:
+//! Writing shop orders, their changes (and customers) out as JSON files for the ERP to pick up:
 //! `<outbox>/orders/<id>.json`, written to a temporary name and renamed, so the ERP never sees a
 //! half-written file. Idempotent: per key (kv), and per object (the file, or its kv mark once the
 //! ERP has taken the file away).
@@ -11,6 +11,7 @@ use weft_sdk::{kv, Entity, KeyedRecord, PluginError, Pushed, Record};
 fn folder(settings: &Settings, entity: Entity) -> Result<PathBuf, PluginError> {
     let name = match entity {
         Entity::Order => "orders",
+        Entity::OrderChange => "order-changes",
         Entity::Customer => "customers",
         other => return Err(PluginError::Permanent(format!("push of {other:?} is not supported by the file feed"))),
     };
@@ -46,7 +47,7 @@ pub fn push(settings: &Settings, entity: Entity, keyed: &KeyedRecord) -> Result<
             .map_err(|e| PluginError::Retryable(format!("cannot rename to {}: {e}", path.display())))?;
         kv::set(&written_key, external_id.as_bytes())?;
     }
-    let pushed = Pushed { external_id: stem, created: !existed };
+    let pushed = if existed { Pushed::unchanged(stem) } else { Pushed::created(stem) };
     kv::set_json(&key, &pushed)?;
     Ok(pushed)
 }
@@ -63,6 +64,7 @@ fn validate(entity: Entity, record: &Record) -> Result<&str, PluginError> {
             nonempty(&o.external_id)
         }
         (Entity::Customer, Record::Customer(c)) => nonempty(&c.external_id),
+        (Entity::OrderChange, Record::OrderChange(c)) => nonempty(&c.external_id),
         (_, other) => {
             Err(PluginError::invalid("record", &format!("a {:?} record was pushed as {entity:?}", other.entity())))
         }
@@ -89,6 +91,7 @@ pub fn fetch(settings: &Settings, entity: Entity, id: &str) -> Result<Option<Rec
             match &mut record {
                 Record::Order(o) => o.external_id = stem,
                 Record::Customer(c) => c.external_id = stem,
+                Record::OrderChange(c) => c.external_id = stem,
                 _ => {}
             }
             Ok(Some(record))

@@ -3,10 +3,7 @@
 //! error naming its line and column.
 
 use crate::rows::Row;
-use weft_sdk::{
-    Address, Customer, Entity, FinancialStatus, InventoryLevel, Money, Order, OrderLine, Product, ProductStatus,
-    Record, Variant,
-};
+use weft_sdk::{Address, Customer, Entity, InventoryLevel, Money, Product, ProductStatus, Record, Variant};
 
 /// A bad row: its line and what is wrong.
 pub type Bad = (u64, String);
@@ -16,6 +13,7 @@ pub fn group_key(entity: Entity) -> Option<&'static str> {
     match entity {
         Entity::Product => Some("product_id"),
         Entity::Order => Some("order_id"),
+        Entity::Fulfillment => Some("shipment_id"),
         _ => None,
     }
 }
@@ -32,22 +30,23 @@ pub fn build(entity: Entity, group: &[Row], currency: &str) -> Result<Record, Ba
         Entity::Product => product(group, currency).map(Record::Product),
         Entity::InventoryLevel => inventory(first).map(Record::InventoryLevel),
         Entity::Customer => customer(first).map(Record::Customer),
-        Entity::Order => order(group, currency).map(Record::Order),
+        Entity::Order => crate::orders::order(group, currency).map(Record::Order),
+        Entity::Fulfillment => crate::orders::shipment(group).map(Record::Fulfillment),
         other => Err((first.line, format!("{other:?} files are not supported"))),
     }
 }
 
-fn required<'a>(row: &'a Row, key: &str) -> Result<&'a str, Bad> {
+pub fn required<'a>(row: &'a Row, key: &str) -> Result<&'a str, Bad> {
     row.get(key).ok_or_else(|| (row.line, format!("`{key}` is required")))
 }
 
-fn int<T: std::str::FromStr>(row: &Row, key: &str) -> Result<Option<T>, Bad> {
+pub fn int<T: std::str::FromStr>(row: &Row, key: &str) -> Result<Option<T>, Bad> {
     row.get(key)
         .map(|v| v.parse::<T>().map_err(|_| (row.line, format!("`{key}` = `{v}` is not a whole number"))))
         .transpose()
 }
 
-fn money(row: &Row, key: &str, currency: &str) -> Result<Option<Money>, Bad> {
+pub fn money(row: &Row, key: &str, currency: &str) -> Result<Option<Money>, Bad> {
     match row.get(key) {
         None => Ok(None),
         Some(v) if is_decimal(v) => Ok(Some(Money { amount: v.to_owned(), currency: currency.to_owned() })),
@@ -65,13 +64,13 @@ pub fn is_decimal(s: &str) -> bool {
         && frac.bytes().all(|b| b.is_ascii_digit())
 }
 
-fn tags(row: &Row) -> Vec<String> {
+pub fn tags(row: &Row) -> Vec<String> {
     row.get("tags")
         .map(|t| t.split(';').map(|s| s.trim().to_owned()).filter(|s| !s.is_empty()).collect())
         .unwrap_or_default()
 }
 
-fn text(row: &Row, key: &str) -> Option<String> {
+pub fn text(row: &Row, key: &str) -> Option<String> {
     row.get(key).map(str::to_owned)
 }
 
@@ -104,6 +103,8 @@ fn product(group: &[Row], currency: &str) -> Result<Product, Bad> {
             compare_at_price: money(row, "compare_at_price", currency)?,
             cost: money(row, "cost", currency)?,
             weight_grams: int(row, "weight_grams")?,
+            media: Vec::new(),
+            metafields: Vec::new(),
             updated_at: text(row, "updated_at"),
             extra: "{}".into(),
         });
@@ -119,6 +120,9 @@ fn product(group: &[Row], currency: &str) -> Result<Product, Bad> {
         status,
         options,
         variants,
+        media: Vec::new(),
+        collections: Vec::new(),
+        metafields: Vec::new(),
         deleted: false,
         updated_at: text(first, "updated_at"),
         extra: "{}".into(),
@@ -142,23 +146,26 @@ fn inventory(row: &Row) -> Result<InventoryLevel, Bad> {
     })
 }
 
-fn address(row: &Row) -> Option<Address> {
+/// The address in the columns named `{prefix}first_name`, `{prefix}address1`, ...; none when it
+/// has neither a street nor a city.
+pub fn address(row: &Row, prefix: &str) -> Option<Address> {
+    let f = |key: &str| text(row, &format!("{prefix}{key}"));
     let a = Address {
-        first_name: text(row, "first_name"),
-        last_name: text(row, "last_name"),
-        company: text(row, "company"),
-        address1: text(row, "address1"),
-        address2: text(row, "address2"),
-        city: text(row, "city"),
-        province_code: text(row, "province_code"),
-        zip: text(row, "zip"),
-        country_code: text(row, "country_code"),
-        phone: text(row, "phone"),
+        first_name: f("first_name"),
+        last_name: f("last_name"),
+        company: f("company"),
+        address1: f("address1"),
+        address2: f("address2"),
+        city: f("city"),
+        province_code: f("province_code"),
+        zip: f("zip"),
+        country_code: f("country_code"),
+        phone: f("phone"),
     };
     (a.address1.is_some() || a.city.is_some()).then_some(a)
 }
 
-fn email(row: &Row) -> Result<Option<String>, Bad> {
+pub fn email(row: &Row) -> Result<Option<String>, Bad> {
     match row.get("email") {
         Some(e) if !e.contains('@') || e.contains(' ') => {
             Err((row.line, format!("`email` = `{e}` is not an e-mail address")))
@@ -167,7 +174,7 @@ fn email(row: &Row) -> Result<Option<String>, Bad> {
     }
 }
 
-fn customer(row: &Row) -> Result<Customer, Bad> {
+pub fn customer(row: &Row) -> Result<Customer, Bad> {
     Ok(Customer {
         external_id: required(row, "customer_id")?.to_owned(),
         sku: None,
@@ -176,67 +183,10 @@ fn customer(row: &Row) -> Result<Customer, Bad> {
         last_name: text(row, "last_name"),
         phone: text(row, "phone"),
         company: text(row, "company"),
-        addresses: address(row).into_iter().collect(),
+        addresses: address(row, "").into_iter().collect(),
         tags: tags(row),
+        metafields: Vec::new(),
         updated_at: text(row, "updated_at"),
-        extra: "{}".into(),
-    })
-}
-
-fn order(group: &[Row], default_currency: &str) -> Result<Order, Bad> {
-    let first = &group[0];
-    let currency = first.get("currency").unwrap_or(default_currency);
-    let financial_status = match first.get("financial_status").unwrap_or("pending") {
-        "pending" => FinancialStatus::Pending,
-        "authorized" => FinancialStatus::Authorized,
-        "partially_paid" => FinancialStatus::PartiallyPaid,
-        "paid" => FinancialStatus::Paid,
-        "partially_refunded" => FinancialStatus::PartiallyRefunded,
-        "refunded" => FinancialStatus::Refunded,
-        "voided" => FinancialStatus::Voided,
-        other => return Err((first.line, format!("`financial_status` = `{other}` is not a known payment state"))),
-    };
-    let mut lines = Vec::new();
-    for (i, row) in group.iter().enumerate() {
-        let quantity: u32 = int(row, "quantity")?.ok_or_else(|| (row.line, "`quantity` is required".to_owned()))?;
-        if quantity == 0 {
-            return Err((row.line, "`quantity` must be at least 1".into()));
-        }
-        lines.push(OrderLine {
-            external_id: text(row, "line_id")
-                .unwrap_or_else(|| format!("{}-{}", group[0].get("order_id").unwrap_or_default(), i + 1)),
-            sku: Some(required(row, "sku")?.to_owned()),
-            title: text(row, "title").unwrap_or_default(),
-            quantity,
-            unit_price: money(row, "unit_price", currency)?
-                .ok_or_else(|| (row.line, "`unit_price` is required".to_owned()))?,
-            discount: None,
-            extra: "{}".into(),
-        });
-    }
-    let customer = match first.get("customer_id") {
-        Some(_) => Some(customer(first)?),
-        None => None,
-    };
-    Ok(Order {
-        external_id: required(first, "order_id")?.to_owned(),
-        sku: None,
-        name: required(first, "name")?.to_owned(),
-        source: first.get("source").unwrap_or("erp").to_owned(),
-        email: email(first)?,
-        customer,
-        currency: currency.to_owned(),
-        lines,
-        shipping: money(first, "shipping", currency)?,
-        tax: money(first, "tax", currency)?,
-        total: money(first, "total", currency)?.ok_or_else(|| (first.line, "`total` is required".to_owned()))?,
-        financial_status,
-        cancelled: false,
-        shipping_address: address(first),
-        billing_address: None,
-        tags: tags(first),
-        created_at: required(first, "created_at")?.to_owned(),
-        updated_at: text(first, "updated_at"),
         extra: "{}".into(),
     })
 }

@@ -88,6 +88,7 @@ fn build(client: &Client, rows: &[Value]) -> Result<Vec<Record>, PluginError> {
                     .map(address)
                     .collect(),
                 tags: Vec::new(),
+                metafields: Vec::new(),
                 updated_at: updated_at(r),
                 extra: json!({"name": name, "active": r.get("active")}).to_string(),
             })
@@ -204,5 +205,5 @@ pub fn push(client: &Client, c: &Customer) -> Result<Pushed, PluginError> {
         return Err(PluginError::invalid("external-id", "a customer needs its shop id (used as the party code)"));
     }
     let (id, created) = ensure(client, &c.external_id, c, "customer")?;
-    Ok(Pushed { external_id: id.to_string(), created })
+    Ok(if created { Pushed::created(id.to_string()) } else { Pushed::updated(id.to_string()) })
 }

@@ -1,15 +1,19 @@
 //! weft connector for Tryton (8.x JSON-RPC; 7.x with `base_path = "/{db}/"`).
 //!
 //! Pulls products (templates with their variants), stock per warehouse, customers (parties),
-//! sales (with their state) and fulfilments (sales shipped in full); pushes shop orders as
-//! confirmed sales and customers as parties. See README.md for the mapping.
+//! sales (with their state) and fulfilments (done shipments, line by line, with tracking);
+//! pushes shop orders as confirmed sales with every cent, their changes (refunds, returns,
+//! cancellations, edits) and customers as parties. See README.md for the mapping.
 
+mod changes;
 mod customers;
 mod inventory;
+mod money;
 mod orders;
 mod products;
 mod rpc;
 mod settings;
+mod shipments;
 mod values;
 
 use rpc::Client;
@@ -65,6 +69,7 @@ impl Connector for Tryton {
             EntitySupport { entity: Entity::Customer, direction: Direction::Both },
             EntitySupport { entity: Entity::Order, direction: Direction::Both },
             EntitySupport { entity: Entity::Fulfillment, direction: Direction::Pull },
+            EntitySupport { entity: Entity::OrderChange, direction: Direction::Push },
         ];
         info.config_keys = vec![
             key("url", "Server root, e.g. http://127.0.0.1:8000", true),
@@ -75,6 +80,17 @@ impl Connector for Tryton {
             key("warehouses", "Warehouse ids to report stock for, e.g. [5, 12] (default: all)", false),
             key("sale_warehouse", "Warehouse of pushed sales (default: the first of `warehouses`)", false),
             key("overlap_seconds", "How far incremental cursors step back once caught up (default 5)", false),
+            key(
+                "taxes",
+                "Shopify tax title → account.tax id, e.g. {\"VAT 19%\" = 3} (default: the tax of that rate)",
+                false,
+            ),
+            key(
+                "shipping_product",
+                "Product code of shipping lines (a service; default: lines without product)",
+                false,
+            ),
+            key("carrier", "Tracking company of shipments (their reference is the tracking number)", false),
         ];
         info.secrets = vec!["password".into()];
         info
@@ -95,8 +111,8 @@ impl Connector for Tryton {
             Entity::Product => products::pull(&client, &company_currency(&client)?, cursor, limit),
             Entity::InventoryLevel => inventory::pull(&client, cursor, limit),
             Entity::Customer => customers::pull(&client, cursor, limit),
-            Entity::Order => orders::pull(&client, cursor, limit, false),
-            Entity::Fulfillment => orders::pull(&client, cursor, limit, true),
+            Entity::Order => orders::pull(&client, cursor, limit),
+            Entity::Fulfillment => shipments::pull(&client, cursor, limit),
             other => Err(PluginError::Permanent(format!("pull of {other:?} is not supported by the Tryton connector"))),
         }
     }
@@ -141,7 +157,8 @@ fn push_one(client: &Client, entity: Entity, keyed: &KeyedRecord) -> Result<Push
     let pushed = match (entity, &keyed.record) {
         (Entity::Order, Record::Order(o)) => orders::push(client, o)?,
         (Entity::Customer, Record::Customer(c)) => customers::push(client, c)?,
-        (Entity::Order | Entity::Customer, other) => {
+        (Entity::OrderChange, Record::OrderChange(c)) => changes::push(client, c)?,
+        (Entity::Order | Entity::Customer | Entity::OrderChange, other) => {
             return Err(PluginError::invalid(
                 "record",
                 &format!("a {:?} record was pushed as {entity:?}", other.entity()),

@@ -18,11 +18,6 @@ pub fn decimal(value: &Value) -> Option<String> {
     }
 }
 
-/// A decimal string as Tryton's tagged Decimal.
-pub fn to_decimal(amount: &str) -> Value {
-    json!({"__class__": "Decimal", "decimal": amount})
-}
-
 /// A tagged `datetime` (naive UTC).
 pub fn datetime(value: &Value) -> Option<NaiveDateTime> {
     let o = value.as_object().filter(|o| o.get("__class__").and_then(Value::as_str) == Some("datetime"))?;

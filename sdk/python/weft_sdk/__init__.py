@@ -1,7 +1,7 @@
 """weft-sdk for Python: write weft plugins (transforms and ERP connectors) with componentize-py.
 
 The generated bindings live in `wit_world` (componentize-py writes them at build time from
-`wit/weft-plugin@0.1.0`). This package is the small layer on top: the weft record types under one
+`wit/weft-plugin@0.2.0`). This package is the small layer on top: the weft record types under one
 name whatever the world, errors you raise, config/secrets/kv/log helpers, record helpers and a
 base class that turns `apply_one` into the batch-shaped `apply`.
 
@@ -17,8 +17,8 @@ base class that turns `apply_one` into the batch-shaped `apply`.
 from componentize_py_types import Err, Ok
 
 from . import config, kv, log
-from .errors import conflict, invalid, not_found, permanent, rate_limited, retryable, unauthorized
-from .records import map_skus, plugin_info, record_value, entity_of, wrap
+from .errors import conflict, invalid, needs_person, not_found, permanent, rate_limited, retryable, unauthorized
+from .records import created, entity_of, map_skus, plugin_info, record_value, skipped, unchanged, updated, wrap
 from .types import types
 from .transform import TransformBase
 from .connector import ConnectorBase
@@ -27,4 +27,5 @@ __all__ = [
     "Err", "Ok", "config", "kv", "log", "types",
     "conflict", "invalid", "not_found", "permanent", "rate_limited", "retryable", "unauthorized",
     "map_skus", "plugin_info", "record_value", "entity_of", "wrap", "TransformBase", "ConnectorBase",
+    "created", "updated", "unchanged", "skipped", "needs_person",
 ]

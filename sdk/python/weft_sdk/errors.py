@@ -43,3 +43,9 @@ def conflict(message: str) -> Err:
 def permanent(message: str) -> Err:
     """Any other failure retrying will not fix."""
     return Err(types.PluginError_Permanent(message))
+
+
+def needs_person(message: str) -> Err:
+    """The change can no longer be applied by a machine (an edit of an order already shipped):
+    dead-lettered for a person, naming the record and what differs."""
+    return Err(types.PluginError_NeedsPerson(message))

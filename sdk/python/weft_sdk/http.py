@@ -97,11 +97,6 @@ def request(method: str, url: str, headers: Optional[Dict[str, str]] = None, bod
     req.set_authority(authority)
     req.set_path_with_query(path)
     outgoing_body = req.body()
-    if body:
-        stream = outgoing_body.write()
-        for i in range(0, len(body), 4096):
-            stream.blocking_write_and_flush(body[i:i + 4096])
-        stream.__exit__(None, None, None)
     options = None
     if timeout_ms is not None:
         options = wh.RequestOptions()
@@ -111,6 +106,13 @@ def request(method: str, url: str, headers: Optional[Dict[str, str]] = None, bod
         future = outgoing_handler.handle(req, options)
     except Err as e:
         raise _transport_error(e.value) from None
+    # Send first, then write: the host streams the body through a small buffer, so a body written
+    # before the request is sent blocks forever once it outgrows that buffer.
+    if body:
+        stream = outgoing_body.write()
+        for i in range(0, len(body), 4096):
+            stream.blocking_write_and_flush(body[i:i + 4096])
+        stream.__exit__(None, None, None)
     wh.OutgoingBody.finish(outgoing_body, None)
     while True:
         got = future.get()

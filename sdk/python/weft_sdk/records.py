@@ -10,6 +10,8 @@ _CASES = {
     types.Entity.CUSTOMER: types.Record_Customer,
     types.Entity.PRICE: types.Record_Price,
     types.Entity.FULFILLMENT: types.Record_Fulfillment,
+    types.Entity.ORDER_CHANGE: types.Record_OrderChange,
+    types.Entity.INVENTORY_ADJUSTMENT: types.Record_InventoryAdjustment,
 }
 
 
@@ -32,21 +34,47 @@ def wrap(entity: "types.Entity", value) -> "types.Record":
 
 
 def map_skus(record: "types.Record", fn: Callable[[str], str]) -> None:
-    """Replace every SKU the record carries (its own, its variants', its order or shipment lines')
-    with `fn(sku)`, in place. `fn` may raise a plugin error."""
+    """Replace every SKU the record carries (its own, its variants', its order, shipment, refund,
+    return or edit lines') with `fn(sku)`, in place. `fn` may raise a plugin error."""
     value = record.value
-    if value.sku is not None:
+
+    def each(items):
+        for item in items:
+            if item.sku is not None:
+                item.sku = fn(item.sku)
+
+    if isinstance(getattr(value, "sku", None), str):
         value.sku = fn(value.sku)
     if isinstance(record, types.Record_Product):
-        for v in value.variants:
-            if v.sku is not None:
-                v.sku = fn(v.sku)
-    elif isinstance(record, types.Record_Order):
-        for line in value.lines:
-            if line.sku is not None:
-                line.sku = fn(line.sku)
-    elif isinstance(record, types.Record_Fulfillment):
-        value.lines = [(fn(sku), qty) for sku, qty in value.lines]
+        each(value.variants)
+    elif isinstance(record, (types.Record_Order, types.Record_Fulfillment)):
+        each(value.lines)
+    elif isinstance(record, types.Record_OrderChange):
+        change = value.change
+        if isinstance(change, (types.OrderChangeKind_Refund, types.OrderChangeKind_Return)):
+            each(change.value.lines)
+        elif isinstance(change, types.OrderChangeKind_Edit):
+            each(change.value)
+
+
+def created(external_id: str) -> "types.Pushed":
+    """A push that made a new object with this id."""
+    return types.Pushed(external_id, types.WriteOutcome_Created())
+
+
+def updated(external_id: str) -> "types.Pushed":
+    """A push that changed the existing object with this id."""
+    return types.Pushed(external_id, types.WriteOutcome_Updated())
+
+
+def unchanged(external_id: str) -> "types.Pushed":
+    """A push that found the object with this id already as the record says."""
+    return types.Pushed(external_id, types.WriteOutcome_Unchanged())
+
+
+def skipped(external_id: str, reason: str) -> "types.Pushed":
+    """A push that deliberately wrote nothing, and why."""
+    return types.Pushed(external_id, types.WriteOutcome_Skipped(reason))
 
 
 def plugin_info(id: str, version: str, description: str, entities: Optional[List] = None,

@@ -1,4 +1,4 @@
-//! Guest bindings generated from `wit/weft-plugin@0.1.0` by wit-bindgen.
+//! Guest bindings generated from `wit/weft-plugin@0.2.0` by wit-bindgen.
 //!
 //! `wasi` holds the wasi:http client interfaces (plain, no derives: they are resources);
 //! `connector` owns the shared weft types and host interfaces; `transform` reuses them.
@@ -6,7 +6,7 @@
 /// wasi:http outgoing-handler and its dependencies.
 pub mod wasi {
     wit_bindgen::generate!({
-        path: "../../wit/weft-plugin@0.1.0",
+        path: "../../wit/weft-plugin@0.2.0",
         inline: "package weft:sdk-internal; world http { import wasi:http/outgoing-handler@0.2.12; }",
         world: "weft:sdk-internal/http",
         generate_all,
@@ -16,7 +16,7 @@ pub mod wasi {
 /// World `connector-plugin`.
 pub mod connector {
     wit_bindgen::generate!({
-        path: "../../wit/weft-plugin@0.1.0",
+        path: "../../wit/weft-plugin@0.2.0",
         world: "connector-plugin",
         with: {
             "wasi:http/types@0.2.12": crate::bindings::wasi::wasi::http::types,
@@ -36,13 +36,13 @@ pub mod connector {
 /// World `transform-plugin`.
 pub mod transform {
     wit_bindgen::generate!({
-        path: "../../wit/weft-plugin@0.1.0",
+        path: "../../wit/weft-plugin@0.2.0",
         world: "transform-plugin",
         with: {
-            "weft:plugin/types@0.1.0": crate::bindings::connector::weft::plugin::types,
-            "weft:plugin/log@0.1.0": crate::bindings::connector::weft::plugin::log,
-            "weft:plugin/config@0.1.0": crate::bindings::connector::weft::plugin::config,
-            "weft:plugin/kv@0.1.0": crate::bindings::connector::weft::plugin::kv,
+            "weft:plugin/types@0.2.0": crate::bindings::connector::weft::plugin::types,
+            "weft:plugin/log@0.2.0": crate::bindings::connector::weft::plugin::log,
+            "weft:plugin/config@0.2.0": crate::bindings::connector::weft::plugin::config,
+            "weft:plugin/kv@0.2.0": crate::bindings::connector::weft::plugin::kv,
         },
         pub_export_macro: true,
         export_macro_name: "export_transform_world",

@@ -157,6 +157,15 @@ pub fn send(req: Request) -> Result<Response, PluginError> {
     set(outgoing.set_authority(Some(&authority)), "authority")?;
     set(outgoing.set_path_with_query(Some(&path)), "path")?;
     let body = outgoing.body().map_err(|()| PluginError::Permanent("request body already taken".into()))?;
+    let options = RequestOptions::new();
+    if let Some(ms) = req.timeout_ms {
+        let nanos = ms.saturating_mul(1_000_000);
+        let _ = options.set_connect_timeout(Some(nanos));
+        let _ = options.set_first_byte_timeout(Some(nanos));
+    }
+    // Send first, then write: the host streams the body as it is written, through a small buffer,
+    // so a body written before the request is sent blocks forever once it outgrows that buffer.
+    let future = outgoing_handler::handle(outgoing, Some(options)).map_err(transport_error)?;
     {
         let stream = body.write().map_err(|()| PluginError::Permanent("request body stream unavailable".into()))?;
         for chunk in req.body.chunks(4096) {
@@ -165,13 +174,6 @@ pub fn send(req: Request) -> Result<Response, PluginError> {
                 .map_err(|e| PluginError::Retryable(format!("writing request body: {e:?}")))?;
         }
     }
-    let options = RequestOptions::new();
-    if let Some(ms) = req.timeout_ms {
-        let nanos = ms.saturating_mul(1_000_000);
-        let _ = options.set_connect_timeout(Some(nanos));
-        let _ = options.set_first_byte_timeout(Some(nanos));
-    }
-    let future = outgoing_handler::handle(outgoing, Some(options)).map_err(transport_error)?;
     OutgoingBody::finish(body, None).map_err(transport_error)?;
     let incoming = loop {
         match future.get() {

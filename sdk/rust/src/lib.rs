@@ -1,7 +1,7 @@
 //! # weft-sdk — write weft plugins in Rust
 //!
 //! A weft plugin is a WebAssembly component that implements one of two worlds of the
-//! `weft:plugin@0.1.0` WIT package: a **connector** (moves records in and out of an ERP) or a
+//! `weft:plugin@0.2.0` WIT package: a **connector** (moves records in and out of an ERP) or a
 //! **transform** (reshapes records between source and sink). This crate gives you the generated
 //! bindings, two traits with sensible defaults, export macros, and helpers for config, secrets,
 //! kv, logs, JSON over HTTP and errors.
@@ -139,9 +139,13 @@ pub mod kv {
 }
 
 pub use bindings::connector::weft::plugin::types::{
-    Address, ChangeEvent, ConfigKey, Customer, Direction, Entity, EntitySupport, FieldError, FinancialStatus,
-    Fulfillment, InventoryLevel, KeyedRecord, Money, Order, OrderLine, Page, PluginError, PluginInfo, Price, Product,
-    ProductStatus, Pushed, Record, Variant,
+    Address, AdjustmentReason, Amount, Cancellation, ChangeEvent, CompanyLocation, ConfigKey, Customer, Direction,
+    DiscountAllocation, DiscountApplication, DiscountKind, DiscountValueType, Entity, EntitySupport, FieldError,
+    FinancialStatus, Fulfillment, FulfillmentLine, InventoryAdjustment, InventoryLevel, KeyedRecord, LineEdit,
+    LineEditKind, Media, Metafield, Money, Order, OrderChange, OrderChangeKind, OrderLine, OrderReturn, Page,
+    PluginError, PluginInfo, Price, PriceScope, Product, ProductStatus, Pushed, QuantityBreak, QuantityRule, Record,
+    Refund, RefundLine, RefundTransaction, RestockType, ReturnLine, ReturnStatus, ShippingLine, TaxLine, Tracking,
+    Variant, WriteOutcome,
 };
 
 /// An ERP connector. Implement the functions your ERP supports; the defaults answer
@@ -232,8 +236,9 @@ macro_rules! export_transform {
 /// Everything a plugin usually needs.
 pub mod prelude {
     pub use crate::{
-        config, kv, log, secrets, Address, ChangeEvent, ConfigKey, Connector, Customer, Direction, Entity,
-        EntitySupport, FieldError, FinancialStatus, Fulfillment, InventoryLevel, KeyedRecord, Money, Order, OrderLine,
-        Page, PluginError, PluginInfo, Price, Product, ProductStatus, Pushed, Record, Transform, Variant,
+        config, kv, log, secrets, Address, Amount, ChangeEvent, ConfigKey, Connector, Customer, Direction, Entity,
+        EntitySupport, FieldError, FinancialStatus, Fulfillment, FulfillmentLine, InventoryAdjustment, InventoryLevel,
+        KeyedRecord, Money, Order, OrderChange, OrderChangeKind, OrderLine, Page, PluginError, PluginInfo, Price,
+        PriceScope, Product, ProductStatus, Pushed, Record, Tracking, Transform, Variant, WriteOutcome,
     };
 }

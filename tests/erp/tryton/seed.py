@@ -5,7 +5,8 @@
 Idempotent: everything is searched before it is created. Creates the USD currency, the company
 "Weft Test Shop" (admin attached), warehouses WH2 and WH3 next to the stock module's WH, a small
 catalogue (codes `TT-...`, some templates with variants), on-hand stock per warehouse, one planned
-supplier move (incoming) and one confirmed sale (reserved). Prints KEY=VALUE lines for the env file.
+supplier move (incoming), one confirmed sale (reserved), and the sales taxes order tax lines map to
+(10 % and 20 %, posting to one tax account), EUR beside USD with rates. Prints KEY=VALUE lines for the env file.
 """
 import datetime as dt
 import sys
@@ -29,6 +30,10 @@ CATALOGUE = [
     ('TT-PEN', 'Pen', '2.50', '0.30', {'': {'WH': 500}}),
     ('TT-BOOK', 'Tryton handbook', '35.00', '12.00', {'': {'WH2': 7}}),
 ]
+# Currencies a sale may be in (the buyer's): code, name, symbol, rate against the company's USD.
+CURRENCIES = [('USD', 'US Dollar', '$', '1'), ('EUR', 'Euro', '€', '0.92')]
+# Sales taxes (name, rate): the connector maps a Shopify tax line to the Tryton tax of its rate.
+TAXES = [('VAT 10%', '0.10'), ('VAT 20%', '0.20')]
 
 
 def main():
@@ -44,6 +49,8 @@ def main():
         products = setup_catalogue(pool)
         setup_stock(pool, warehouses, products)
         setup_planned_moves(pool, warehouses, products, company)
+        setup_taxes(pool, company)
+        setup_currencies(pool)
         return ','.join(str(w.id) for w in warehouses.values())
     ids = in_transaction(rest, {'company': company_id})
     print(f'WEFT_TRYTON_COMPANY={company_id}')
@@ -63,6 +70,30 @@ def in_transaction(fn, context):
             except TransactionError as error:
                 transaction.rollback()
                 error.fix(extras)
+
+
+def setup_currencies(pool):
+    """The currencies of CURRENCIES, each with a rate from 2020 on."""
+    Currency, Rate = map(pool.get, ['currency.currency', 'currency.currency.rate'])
+    for code, name, symbol, rate in CURRENCIES:
+        currency = Currency.search([('code', '=', code)]) or Currency.create([{
+            'name': name, 'code': code, 'symbol': symbol, 'rounding': Decimal('0.01'), 'digits': 2}])
+        if not Rate.search([('currency', '=', currency[0].id)]):
+            Rate.create([{'currency': currency[0].id, 'date': dt.date(2020, 1, 1), 'rate': Decimal(rate)}])
+
+
+def setup_taxes(pool, company):
+    """The sales taxes of TAXES, posting to one balance-sheet account (Tryton requires one)."""
+    Type, Account, Tax = map(pool.get, ['account.account.type', 'account.account', 'account.tax'])
+    kind = Type.search([('name', '=', 'Taxes')]) or Type.create([{
+        'name': 'Taxes', 'statement': 'balance', 'company': company.id}])
+    account = Account.search([('code', '=', 'TAX')]) or Account.create([{
+        'name': 'Taxes collected', 'code': 'TAX', 'type': kind[0].id, 'company': company.id}])
+    for name, rate in TAXES:
+        if not Tax.search([('name', '=', name)]):
+            Tax.create([{'name': name, 'description': name, 'type': 'percentage', 'rate': Decimal(rate),
+                         'company': company.id, 'invoice_account': account[0].id,
+                         'credit_note_account': account[0].id}])
 
 
 def setup_company(pool):

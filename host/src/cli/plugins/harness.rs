@@ -243,6 +243,8 @@ fn entity(name: &str) -> Result<Entity, String> {
         "customer" => Entity::Customer,
         "price" => Entity::Price,
         "fulfillment" => Entity::Fulfillment,
+        "order-change" => Entity::OrderChange,
+        "inventory-adjustment" => Entity::InventoryAdjustment,
         other => return Err(format!("unknown entity `{other}`")),
     })
 }

@@ -23,6 +23,12 @@ pub enum Work {
         /// The decoded event.
         event: ChangeEvent,
     },
+    /// Pull the records a backfill asked for (`weft backfill`), from `cursor` on, outside the
+    /// flow's own cursor; a backfill longer than one pull continues in a job of its own.
+    Backfill {
+        /// Where the backfill stands (the source's cursor).
+        cursor: String,
+    },
     /// A Shopify webhook delivery, converted to a canonical record when the job runs.
     ShopifyWebhook {
         /// `X-Shopify-Topic`.

@@ -39,12 +39,15 @@ impl Written {
         }
     }
 
-    /// Created or updated from what a connector's push reported.
+    /// What a connector's push reported, as the write's outcome: a skip keeps its reason and
+    /// an unchanged object its id, so both reach the run records.
     pub fn from_pushed(pushed: crate::model::Pushed) -> Written {
-        if pushed.created {
-            Written::Created(pushed.external_id)
-        } else {
-            Written::Updated(pushed.external_id)
+        use crate::model::WriteOutcome;
+        match pushed.outcome {
+            WriteOutcome::Created => Written::Created(pushed.external_id),
+            WriteOutcome::Updated => Written::Updated(pushed.external_id),
+            WriteOutcome::Unchanged => Written::Unchanged(Some(pushed.external_id).filter(|id| !id.is_empty())),
+            WriteOutcome::Skipped(reason) => Written::Skipped(reason),
         }
     }
 }

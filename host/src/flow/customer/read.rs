@@ -45,6 +45,7 @@ pub fn customer(body: &Value) -> Result<Customer, String> {
         company: body.get("default_address").and_then(|a| rest_text(a, "company")),
         addresses,
         tags,
+        metafields: Vec::new(),
         updated_at: rest_text(body, "updated_at"),
         extra: "{}".into(),
     })

@@ -6,7 +6,7 @@ use super::FlowEngine;
 use crate::config::{Endpoint, FlowConfig, FlowMode};
 use crate::flow::base::{record_fields, ShopifyContext, ToJobError, Written};
 use crate::flow::{customer, objects};
-use crate::model::{KeyedRecord, PluginError};
+use crate::model::{Entity, KeyedRecord, PluginError};
 use crate::plugin::PluginSession;
 use crate::store::{Intent, JobError, JournalObject};
 
@@ -67,8 +67,7 @@ impl FlowEngine {
             }
             Destination::Connector(mut session, _) => {
                 let records = customer::without_erp_owned(records, flow_name, flow);
-                let pushed = session.push(flow.object.entity(), &records).map_err(|e| e.job_error())?;
-                Ok(pushed.into_iter().map(|r| r.map(Written::from_pushed)).collect())
+                push_by_entity(&mut session, flow.object.entity(), &records)
             }
             Destination::Journal => {
                 let at_ms = self.queue.clock().now_ms();
@@ -89,6 +88,35 @@ impl FlowEngine {
             }
         }
     }
+}
+
+/// Push `records` to a connector, one call per entity: the flow's own entity first (an order
+/// before its changes), then the others in the order they first appear; outcomes in the order
+/// of `records`.
+fn push_by_entity(session: &mut PluginSession, own: Entity, records: &[KeyedRecord]) -> Outcomes {
+    let mut entities: Vec<Entity> = vec![own];
+    for r in records {
+        if !entities.contains(&r.record.entity()) {
+            entities.push(r.record.entity());
+        }
+    }
+    let mut outcomes: Vec<Option<Result<Written, PluginError>>> = records.iter().map(|_| None).collect();
+    for entity in entities {
+        let (at, group): (Vec<usize>, Vec<KeyedRecord>) = records
+            .iter()
+            .enumerate()
+            .filter(|(_, r)| r.record.entity() == entity)
+            .map(|(i, r)| (i, r.clone()))
+            .unzip();
+        if group.is_empty() {
+            continue;
+        }
+        let pushed = session.push(entity, &group).map_err(|e| e.job_error())?;
+        for (i, outcome) in at.into_iter().zip(pushed) {
+            outcomes[i] = Some(outcome.map(Written::from_pushed));
+        }
+    }
+    Ok(crate::flow::base::settled(outcomes))
 }
 
 impl Destination<'_> {

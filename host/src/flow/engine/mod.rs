@@ -10,6 +10,7 @@
 
 mod claims;
 mod destination;
+mod parked;
 mod probe;
 mod pull;
 mod push;
@@ -95,6 +96,13 @@ impl FlowEngine {
             }
             None => None,
         };
+        // Shop orders from Shopify start when weft first runs their flow (`since = "now"`).
+        for (name, flow) in &config.flows {
+            if flow.from.is_shopify() && flow.object == crate::config::ObjectKind::Order {
+                super::order::start::establish(queue.store(), name, flow, queue.clock().now_ms())
+                    .map_err(|e| format!("flows.{name}.since: {e}"))?;
+            }
+        }
         // The breaker acts only where weft runs unattended (`weft serve`: see `with_breaker`).
         let breaker = Breaker::new(BreakerConfig { enabled: false, ..config.breaker.clone() });
         Ok(FlowEngine { config, plugins, queue, grants, redactor, shopify, metrics: Arc::new(Metrics::new()), breaker })
@@ -230,7 +238,7 @@ impl FlowEngine {
             tracing::debug!(webhook_id, "inventory_levels/update echoes weft's own write; ignored");
             return Vec::new();
         }
-        let feeds = |f: &FlowConfig| matches!(objects::shopify_source(f.object), ShopifySource::Webhooks { topics, .. } if topic.starts_with(topics));
+        let feeds = |f: &FlowConfig| matches!(objects::shopify_source(f.object), ShopifySource::Webhooks { topics, .. } if topics.iter().any(|t| topic.starts_with(t)));
         self.config
             .flows
             .iter()
@@ -277,10 +285,15 @@ impl FlowEngine {
             let error = JobError { message, retryable: false, retry_after_ms: None, ..error };
             records.push(self.settle(job, &flow, Err(error), false, &mut acks));
         }
-        let (pulls, others): (Vec<Job>, Vec<Job>) =
-            jobs.into_iter().partition(|j| matches!(serde_json::from_value::<Work>(j.payload.clone()), Ok(Work::Pull)));
+        let (pulls, others): (Vec<Job>, Vec<Job>) = jobs.into_iter().partition(|j| {
+            matches!(serde_json::from_value::<Work>(j.payload.clone()), Ok(Work::Pull | Work::Backfill { .. }))
+        });
         for job in &pulls {
-            let result = self.pull(flow_name, &flow, run.id);
+            let from = match serde_json::from_value::<Work>(job.payload.clone()) {
+                Ok(Work::Backfill { cursor }) => pull::From::Backfill(cursor),
+                _ => pull::From::Cursor,
+            };
+            let result = self.pull(flow_name, &flow, run.id, from);
             // A pull that works says nothing about the destination: only failures are judged.
             let hold = result.as_ref().err().is_some_and(|e| self.breaker_holds(flow_name, &flow.from, [e], 0));
             let mut record = self.settle(

@@ -1,5 +1,6 @@
 //! The pull half of a run: read the source since the flow's cursor, a page at a time, and
-//! enqueue one job per record with the cursor advance in the same transaction.
+//! enqueue one job per record with the cursor advance in the same transaction. A backfill reads
+//! from a cursor of its own and leaves the flow's untouched.
 
 use super::FlowEngine;
 use crate::config::{Endpoint, FlowConfig};
@@ -10,18 +11,30 @@ use crate::store::{CursorAdvance, JobError, NewJob};
 /// Pages one pull job reads before yielding (the next tick continues from the cursor).
 const MAX_PAGES_PER_PULL: usize = 50;
 
+/// Where a pull starts.
+pub(super) enum From {
+    /// The flow's cursor, advanced as pages are enqueued.
+    Cursor,
+    /// A backfill's own cursor; the rest continues in a new backfill job.
+    Backfill(String),
+}
+
 impl FlowEngine {
-    /// Pull from the source since the cursor; enqueue one job per record with the cursor
-    /// advance. Returns how many records were enqueued.
-    pub(super) fn pull(&self, flow_name: &str, flow: &FlowConfig, run: u64) -> Result<usize, JobError> {
+    /// Pull from the source; enqueue one job per record with the cursor advance (or, for a
+    /// backfill, the job that goes on). Returns how many records were enqueued.
+    pub(super) fn pull(&self, flow_name: &str, flow: &FlowConfig, run: u64, from: From) -> Result<usize, JobError> {
         let store = self.queue.store();
         let mut session = match &flow.from {
             Endpoint::Connection(name) => Some(self.session(name)?),
             Endpoint::Shopify => None,
         };
-        let mut cursor = store.cursor(flow_name, flow.from.name()).map_err(JobError::store)?;
+        let backfill = matches!(from, From::Backfill(_));
+        let mut cursor = match from {
+            From::Cursor => store.cursor(flow_name, flow.from.name()).map_err(JobError::store)?,
+            From::Backfill(cursor) => Some(cursor),
+        };
         let mut total = 0;
-        for _ in 0..MAX_PAGES_PER_PULL {
+        for page_no in 1..=MAX_PAGES_PER_PULL {
             let page = match session.as_mut() {
                 Some(session) => {
                     session.pull(flow.object.entity(), cursor.as_deref(), flow.batch).map_err(|e| e.job_error())?
@@ -29,12 +42,13 @@ impl FlowEngine {
                 None => objects::poll(&self.shopify_context(flow_name, flow, run)?, cursor.as_deref(), flow.batch),
             }
             .map_err(|e| e.job_error())?;
-            let jobs: Vec<NewJob> = page
+            let trigger = if backfill { "backfill" } else { "schedule" };
+            let mut jobs: Vec<NewJob> = page
                 .records
                 .into_iter()
                 .map(|record| NewJob {
                     flow: flow_name.to_owned(),
-                    trigger: "schedule".into(),
+                    trigger: trigger.into(),
                     key: record.external_id().to_owned(),
                     payload: serde_json::to_value(Work::Record { record, pulled_by: Some(run) }).unwrap_or_default(),
                     webhook_id: None,
@@ -42,11 +56,23 @@ impl FlowEngine {
                 .collect();
             total += jobs.len();
             let next = page.next_cursor.clone().or(cursor.clone());
-            let advance =
-                next.as_deref().map(|cursor| CursorAdvance { flow: flow_name, connection: flow.from.name(), cursor });
+            let advance = match (backfill, next.as_deref()) {
+                (false, Some(cursor)) => Some(CursorAdvance { flow: flow_name, connection: flow.from.name(), cursor }),
+                _ => None,
+            };
+            let last = !page.has_more || page_no == MAX_PAGES_PER_PULL;
+            if let (true, true, Some(cursor)) = (backfill && last, page.has_more, next.clone()) {
+                jobs.push(NewJob {
+                    flow: flow_name.to_owned(),
+                    trigger: "backfill".into(),
+                    key: format!("backfill@{run}"),
+                    payload: serde_json::to_value(Work::Backfill { cursor }).unwrap_or_default(),
+                    webhook_id: None,
+                });
+            }
             store.enqueue(&jobs, self.queue.clock().now_ms(), advance).map_err(JobError::store)?;
             cursor = next;
-            if !page.has_more {
+            if last {
                 break;
             }
         }

@@ -4,13 +4,13 @@
 
 use super::claims::Claims;
 use super::destination::Destination;
+use super::parked;
 use super::transform::Carried;
 use super::{truncated, FlowEngine, Item};
 use crate::config::FlowConfig;
 use crate::flow::base::{idempotency_key, ToJobError, Written};
-use crate::flow::order;
 use crate::model::{KeyedRecord, Record};
-use crate::store::{ConfirmedWrite, IdLink, Job, JobError, LedgerEntry, Outcome, RunRecord};
+use crate::store::{ConfirmedWrite, ErrorClass, IdLink, Job, JobError, LedgerEntry, Outcome, RunRecord};
 use std::collections::{BTreeMap, BTreeSet};
 
 /// What happened to one record of a job.
@@ -73,10 +73,10 @@ impl FlowEngine {
         let mut items = Vec::new();
         for (i, job) in jobs.iter().enumerate() {
             match self.resolve(flow_name, flow, job, run) {
-                Ok(Carried::Record(record)) => {
-                    slots[i].request = self.payload(&record);
-                    slots[i].refs = record.lookup_keys();
-                    items.push(Item { job: i, record });
+                Ok(Carried::Records(records)) => {
+                    slots[i].request = records.first().and_then(|r| self.payload(r));
+                    slots[i].refs = records.first().map(Record::lookup_keys).unwrap_or_default();
+                    items.extend(records.into_iter().map(|record| Item { job: i, record }));
                 }
                 Ok(Carried::Nothing(why)) => slots[i].nothing = Some(why),
                 Err(e) => slots[i].failure = Some(e),
@@ -95,7 +95,7 @@ impl FlowEngine {
         {
             slot.nothing = Some("the flow's transforms filtered it out".into());
         }
-        let plugin = self.push(flow_name, flow, items, &mut slots, run);
+        let plugin = self.push(flow_name, flow, jobs, items, &mut slots, run);
         // Writes the destination accepted (a ledger hit never reached it).
         let successes = slots.iter().filter(|s| s.failure.is_none() && s.done.iter().any(|d| d.reached)).count();
         let failures: Vec<&JobError> = slots.iter().filter_map(|s| s.failure.as_ref()).collect();
@@ -126,12 +126,13 @@ impl FlowEngine {
             .collect()
     }
 
-    /// Write the items the ledger does not know yet and confirm what was written; returns the
-    /// label of the writer.
+    /// Write the items the ledger does not know yet and no person is asked about (see
+    /// [`parked`]) and confirm what was written; returns the label of the writer.
     fn push(
         &self,
         flow_name: &str,
         flow: &FlowConfig,
+        jobs: &[Job],
         items: Vec<Item>,
         slots: &mut [Slot],
         run: u64,
@@ -150,7 +151,20 @@ impl FlowEngine {
                         reached: false,
                     });
                 }
-                Ok(None) => to_write.push((item.job, KeyedRecord { key, record: item.record })),
+                Ok(None) => match parked::waiting(store, &key) {
+                    Ok(Some(dead)) => {
+                        let request = self.payload(&item.record);
+                        let why = format!("waits for a person: the same write is dead-lettered (job {dead})");
+                        slots[item.job].done.push(Done {
+                            key,
+                            written: Written::Skipped(why),
+                            request,
+                            reached: false,
+                        });
+                    }
+                    Ok(None) => to_write.push((item.job, KeyedRecord { key, record: item.record })),
+                    Err(e) => slots[item.job].failure = Some(JobError::store(e)),
+                },
                 Err(e) => slots[item.job].failure = Some(JobError::store(e)),
             }
         }
@@ -196,7 +210,12 @@ impl FlowEngine {
             let written_here = match outcome {
                 Ok(w) => w,
                 Err(e) => {
-                    slots[job].failure = Some(order::flag_for_person(&keyed.record, e.job_error()));
+                    let error = e.job_error();
+                    let parked = match error.class {
+                        ErrorClass::NeedsPerson => parked::park(store, &keyed.key, &jobs[job]).map_err(JobError::store),
+                        _ => Ok(()),
+                    };
+                    slots[job].failure = Some(parked.err().unwrap_or(error));
                     continue;
                 }
             };
@@ -214,7 +233,7 @@ impl FlowEngine {
                         destination_id: id.unwrap_or_default(),
                         at_ms: now,
                     },
-                    object: flow.object.entity().name().to_owned(),
+                    object: keyed.record.entity().name().to_owned(),
                     object_key: keyed.record.external_id().to_owned(),
                     link,
                 });

@@ -11,8 +11,8 @@ use std::collections::BTreeMap;
 
 /// What a job carries for its flow.
 pub(super) enum Carried {
-    /// A record to write.
-    Record(Record),
+    /// Records to write, in order (an order and its changes).
+    Records(Vec<Record>),
     /// Nothing for this flow, and why.
     Nothing(String),
 }
@@ -23,16 +23,16 @@ impl FlowEngine {
         let work: Work = serde_json::from_value(job.payload.clone())
             .map_err(|e| JobError::invalid_input(format!("unreadable job payload: {e}")))?;
         let found = match work {
-            Work::Record { record, .. } => Some(record),
+            Work::Record { record, .. } => vec![record],
             Work::Event { event } => match event.record {
-                Some(record) => Some(record),
+                Some(record) => vec![record],
                 None => {
                     let mut session = self.connector(&flow.from)?;
                     let mut found = session
                         .fetch(event.entity, std::slice::from_ref(&event.external_id))
                         .map_err(|e| e.job_error())?;
                     match found.pop() {
-                        Some(Ok(Some(record))) => Some(record),
+                        Some(Ok(Some(record))) => vec![record],
                         Some(Ok(None)) | None => {
                             return Ok(Carried::Nothing(format!(
                                 "{} no longer has {} {}",
@@ -46,20 +46,20 @@ impl FlowEngine {
                 }
             },
             Work::ShopifyWebhook { topic, body } => {
-                match objects::read_webhook(&self.shopify_context(flow_name, flow, run)?, &topic, &body)
-                    .map_err(|e| e.job_error())?
-                {
-                    Some(record) => Some(record),
-                    None => {
-                        return Ok(Carried::Nothing(format!(
-                            "the {topic} delivery carries nothing this flow writes (gone, or weft's own order)"
-                        )))
-                    }
+                let records = objects::read_webhook(&self.shopify_context(flow_name, flow, run)?, &topic, &body)
+                    .map_err(|e| e.job_error())?;
+                if records.is_empty() {
+                    return Ok(Carried::Nothing(format!(
+                        "the {topic} delivery carries nothing this flow writes (gone, placed before the flow's start, or weft's own order)"
+                    )));
                 }
+                records
             }
-            Work::Pull => None,
+            Work::Pull | Work::Backfill { .. } => {
+                return Ok(Carried::Nothing("a pull job carries no record".into()));
+            }
         };
-        Ok(found.map_or_else(|| Carried::Nothing("a pull job carries no record".into()), Carried::Record))
+        Ok(Carried::Records(found))
     }
 
     /// Run the flow's transforms over `items`; a record a transform refuses fails its job (in

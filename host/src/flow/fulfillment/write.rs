@@ -1,9 +1,12 @@
 //! ERP shipments into Shopify as fulfillments with tracking: matched to the order by name and
-//! to its open fulfillment orders line by line; nothing is written when nothing is left to ship
-//! or a fulfillment with the same tracking number exists.
+//! to its open fulfillment orders line by line (by the order line's id when the shipment has it,
+//! else by SKU), so a partial shipment fulfils its lines only and a second shipment of the rest
+//! is a second fulfillment. Nothing is written when nothing is left to ship or a fulfillment
+//! with one of the shipment's tracking numbers exists. Whether Shopify e-mails the buyer is the
+//! flow's `notify_customer`.
 
 use crate::flow::base::{block_on, request_error, write_error, ShopifyContext, Written};
-use crate::model::{Fulfillment, KeyedRecord, PluginError, Record};
+use crate::model::{Fulfillment, FulfillmentLine, KeyedRecord, PluginError, Record};
 use crate::shopify::search::quoted;
 use crate::shopify::{queries, Priority, RecordError};
 use serde_json::{json, Value};
@@ -20,8 +23,19 @@ pub fn write(ctx: &ShopifyContext<'_>, records: &[KeyedRecord]) -> Vec<Result<Wr
         .collect()
 }
 
-/// Lines left to ship per fulfillment order: (fulfillment order id, [(line id, sku, remaining)]).
-type OpenLines = Vec<(String, Vec<(String, Option<String>, u64)>)>;
+/// One line of a fulfillment order with units left to ship.
+#[derive(Debug, Clone, PartialEq)]
+struct Open {
+    /// The fulfillment order line's id.
+    id: String,
+    /// The order line's id.
+    line: Option<String>,
+    sku: Option<String>,
+    remaining: u64,
+}
+
+/// Lines left to ship per fulfillment order: (fulfillment order id, its open lines).
+type OpenLines = Vec<(String, Vec<Open>)>;
 
 fn open_lines(order: &Value) -> OpenLines {
     order["fulfillmentOrders"]["nodes"]
@@ -35,39 +49,53 @@ fn open_lines(order: &Value) -> OpenLines {
                 .into_iter()
                 .flatten()
                 .filter_map(|l| {
-                    Some((
-                        l["id"].as_str()?.to_owned(),
-                        l["sku"].as_str().map(str::to_owned),
-                        l["remainingQuantity"].as_u64()?,
-                    ))
+                    Some(Open {
+                        id: l["id"].as_str()?.to_owned(),
+                        line: l["lineItem"]["id"].as_str().map(str::to_owned),
+                        sku: l["sku"].as_str().map(str::to_owned),
+                        remaining: l["remainingQuantity"].as_u64()?,
+                    })
                 })
-                .filter(|(_, _, remaining)| *remaining > 0)
+                .filter(|open| open.remaining > 0)
                 .collect::<Vec<_>>();
             Some((fo["id"].as_str()?.to_owned(), lines)).filter(|(_, l)| !l.is_empty())
         })
         .collect()
 }
 
-/// `lineItemsByFulfillmentOrder` for the shipment: everything left, or the shipped SKUs.
-fn shipment_lines(open: &OpenLines, shipped: &[(String, u32)]) -> Vec<Value> {
-    let mut wanted: BTreeMap<&str, u64> = shipped.iter().map(|(sku, q)| (sku.as_str(), u64::from(*q))).collect();
-    open.iter()
-        .filter_map(|(fo, lines)| {
-            if shipped.is_empty() {
-                return Some(json!({"fulfillmentOrderId": fo}));
+/// `lineItemsByFulfillmentOrder` for the shipment: everything left, or the shipped lines — each
+/// by its order line id when given, else by SKU — taken from what is left, first come first.
+fn shipment_lines(open: &OpenLines, shipped: &[FulfillmentLine]) -> Vec<Value> {
+    if shipped.is_empty() {
+        return open.iter().map(|(fo, _)| json!({"fulfillmentOrderId": fo})).collect();
+    }
+    let mut wanted: Vec<(&FulfillmentLine, u64)> = shipped.iter().map(|l| (l, u64::from(l.quantity))).collect();
+    let mut taken: BTreeMap<&str, Vec<Value>> = BTreeMap::new();
+    for (fo, lines) in open {
+        for line in lines {
+            let mut left = line.remaining;
+            let mut here = 0;
+            for (_, q) in wanted.iter_mut().filter(|(w, _)| matches(w, line)) {
+                let n = (*q).min(left);
+                *q -= n;
+                left -= n;
+                here += n;
             }
-            let items: Vec<Value> = lines
-                .iter()
-                .filter_map(|(id, sku, remaining)| {
-                    let want = wanted.get_mut(sku.as_deref()?)?;
-                    let q = (*want).min(*remaining);
-                    *want -= q;
-                    (q > 0).then(|| json!({"id": id, "quantity": q}))
-                })
-                .collect();
-            (!items.is_empty()).then(|| json!({"fulfillmentOrderId": fo, "fulfillmentOrderLineItems": items}))
-        })
-        .collect()
+            if here > 0 {
+                taken.entry(fo).or_default().push(json!({"id": line.id, "quantity": here}));
+            }
+        }
+    }
+    taken.into_iter().map(|(fo, items)| json!({"fulfillmentOrderId": fo, "fulfillmentOrderLineItems": items})).collect()
+}
+
+/// Whether a shipped line is this open line: by the order line's id, else by SKU.
+fn matches(shipped: &FulfillmentLine, open: &Open) -> bool {
+    match (&shipped.line_external_id, &shipped.sku) {
+        (Some(id), _) => open.line.as_deref() == Some(id.as_str()),
+        (None, Some(sku)) => open.sku.as_deref() == Some(sku.as_str()),
+        (None, None) => false,
+    }
 }
 
 /// Mark the shipment's lines fulfilled in Shopify, with tracking.
@@ -91,21 +119,29 @@ fn fulfillment(ctx: &ShopifyContext<'_>, f: &Fulfillment) -> Result<Written, Plu
             format!("order {} is cancelled in Shopify; the shipment needs a person", f.order_name),
         ));
     }
-    let already = f.tracking_number.as_deref().is_some_and(|n| {
-        order["fulfillments"]
-            .as_array()
-            .into_iter()
-            .flatten()
-            .any(|x| x["trackingInfo"].as_array().into_iter().flatten().any(|t| t["number"] == n))
+    if let Some((i, l)) = f.lines.iter().enumerate().find(|(_, l)| l.line_external_id.is_none() && l.sku.is_none()) {
+        return Err(PluginError::invalid(
+            &format!("lines[{i}]"),
+            format!("a shipped line of {} units names neither the order line nor a SKU", l.quantity),
+        ));
+    }
+    let already = f.tracking.iter().any(|t| {
+        order["fulfillments"].as_array().into_iter().flatten().any(|x| {
+            x["trackingInfo"].as_array().into_iter().flatten().any(|known| known["number"] == t.number.as_str())
+        })
     });
     let lines = shipment_lines(&open_lines(&order), &f.lines);
     if already || lines.is_empty() {
         return Ok(Written::Unchanged(Some(order_id)));
     }
-    let mut input = json!({"lineItemsByFulfillmentOrder": lines, "notifyCustomer": false});
-    if f.tracking_number.is_some() || f.tracking_company.is_some() {
-        input["trackingInfo"] =
-            json!({"number": f.tracking_number, "company": f.tracking_company, "url": f.tracking_url});
+    let mut input = json!({"lineItemsByFulfillmentOrder": lines, "notifyCustomer": ctx.flow.notify_customer});
+    if let Some(first) = f.tracking.first() {
+        // One company for the shipment (Shopify's), every parcel's number and URL.
+        input["trackingInfo"] = json!({
+            "company": first.company,
+            "numbers": f.tracking.iter().map(|t| &t.number).collect::<Vec<_>>(),
+            "urls": f.tracking.iter().filter_map(|t| t.url.as_ref()).collect::<Vec<_>>(),
+        });
     }
     let response =
         block_on(ctx.client.execute(&queries::FULFILLMENT_CREATE, json!({"fulfillment": input}), Priority::Orders))
@@ -124,20 +160,33 @@ fn fulfillment(ctx: &ShopifyContext<'_>, f: &Fulfillment) -> Result<Written, Plu
 mod tests {
     use super::*;
 
+    fn by_sku(sku: &str, quantity: u32) -> FulfillmentLine {
+        FulfillmentLine { line_external_id: None, sku: Some(sku.into()), quantity }
+    }
+
     #[test]
-    fn shipment_lines_take_what_is_left_by_sku() {
+    fn shipment_lines_take_what_is_left_by_line_or_sku() {
         let order = json!({"fulfillmentOrders": {"nodes": [
             {"id": "fo1", "status": "OPEN", "lineItems": {"nodes": [
-                {"id": "l1", "sku": "A", "remainingQuantity": 2}, {"id": "l2", "sku": "B", "remainingQuantity": 0}]}},
+                {"id": "l1", "sku": "A", "remainingQuantity": 2, "lineItem": {"id": "L1"}},
+                {"id": "l2", "sku": "B", "remainingQuantity": 0, "lineItem": {"id": "L2"}},
+                {"id": "l4", "sku": "A", "remainingQuantity": 3, "lineItem": {"id": "L4"}}]}},
             {"id": "fo2", "status": "CLOSED", "lineItems": {"nodes": [{"id": "l3", "sku": "A", "remainingQuantity": 5}]}}]}});
         let open = open_lines(&order);
         assert_eq!(open.len(), 1);
         assert_eq!(shipment_lines(&open, &[]), vec![json!({"fulfillmentOrderId": "fo1"})]);
-        let some = shipment_lines(&open, &[("A".into(), 5), ("B".into(), 1)]);
+        let some = shipment_lines(&open, &[by_sku("A", 3), by_sku("B", 1)]);
         assert_eq!(
             some,
-            vec![json!({"fulfillmentOrderId": "fo1", "fulfillmentOrderLineItems": [{"id": "l1", "quantity": 2}]})]
+            vec![
+                json!({"fulfillmentOrderId": "fo1", "fulfillmentOrderLineItems": [{"id": "l1", "quantity": 2}, {"id": "l4", "quantity": 1}]})
+            ]
         );
-        assert!(shipment_lines(&open, &[("B".into(), 1)]).is_empty());
+        assert!(shipment_lines(&open, &[by_sku("B", 1)]).is_empty());
+        let by_line = FulfillmentLine { line_external_id: Some("L4".into()), sku: Some("A".into()), quantity: 2 };
+        assert_eq!(
+            shipment_lines(&open, &[by_line]),
+            vec![json!({"fulfillmentOrderId": "fo1", "fulfillmentOrderLineItems": [{"id": "l4", "quantity": 2}]})]
+        );
     }
 }

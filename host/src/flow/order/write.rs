@@ -1,11 +1,17 @@
 //! External orders (marketplace, phone, B2B) into Shopify with `orderCreate`, idempotent by
 //! `sourceIdentifier` = `{from connection}:{external id}` (looked up before every create, see
-//! [`create_order_once`]); lines resolve to existing variants by SKU, and an unknown SKU is
-//! invalid input naming the line.
+//! `shopify::orders::create_order_once`). Every cent goes as the record has it: lines resolve to
+//! variants by SKU with their prices, taxes and properties; shipping lines with their taxes; the
+//! discounts as one fixed-amount code (Shopify takes one); addresses, note, attributes, PO
+//! number, the company location; amounts in the shop's currency and the presentment currency.
+//! Nothing is re-denominated: an amount in another currency than the order's is invalid input,
+//! and a currency the shop does not take is Shopify's per-record refusal naming both.
 
+use super::totals::number;
 use crate::config::flow::InventoryBehaviour;
+use crate::domain::decimal::{self, Decimal};
 use crate::flow::base::{block_on, identity, limits, request_error, write_error, ShopifyContext, Written};
-use crate::model::{FinancialStatus, KeyedRecord, Order, PluginError, Record};
+use crate::model::{Address, Amount, FinancialStatus, KeyedRecord, Order, PluginError, Record, TaxLine};
 use crate::shopify::orders::create_order_once;
 use crate::shopify::search::any_sku;
 use crate::shopify::{queries, Priority};
@@ -28,19 +34,22 @@ pub fn variants(ctx: &ShopifyContext<'_>, order: &Order) -> Result<BTreeMap<Stri
     let mut skus: Vec<&str> = order.lines.iter().filter_map(|l| l.sku.as_deref()).collect();
     skus.sort_unstable();
     skus.dedup();
-    if skus.is_empty() {
-        return Ok(BTreeMap::new());
+    let mut found = BTreeMap::new();
+    // A search takes a bounded number of alternatives: large orders are looked up in chunks.
+    for chunk in skus.chunks(50) {
+        let vars = json!({"query": any_sku(chunk), "first": 250});
+        let data = block_on(ctx.client.execute(&queries::VARIANTS_BY_SKU, vars, Priority::Orders))
+            .map_err(|e| request_error(&e))?
+            .data;
+        found.extend(
+            data["productVariants"]["nodes"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter_map(|v| Some((v["sku"].as_str()?.to_owned(), v["id"].as_str()?.to_owned()))),
+        );
     }
-    let vars = json!({"query": any_sku(&skus), "first": 250});
-    let data = block_on(ctx.client.execute(&queries::VARIANTS_BY_SKU, vars, Priority::Orders))
-        .map_err(|e| request_error(&e))?
-        .data;
-    Ok(data["productVariants"]["nodes"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .filter_map(|v| Some((v["sku"].as_str()?.to_owned(), v["id"].as_str()?.to_owned())))
-        .collect())
+    Ok(found)
 }
 
 /// The canonical payment state as Shopify's `OrderCreateFinancialStatus`, with the transaction
@@ -57,48 +66,201 @@ fn payment(order: &Order) -> (&'static str, Option<(&'static str, &'static str)>
     }
 }
 
-fn money_bag(amount: &str, currency: &str) -> Value {
-    json!({"shopMoney": {"amount": amount, "currencyCode": currency}})
+/// Checks the amounts of one order against its currencies, then builds Shopify's inputs.
+struct Input<'a> {
+    order: &'a Order,
+}
+
+impl Input<'_> {
+    /// `amount` as a `MoneyBagInput`, after checking it is in the order's currencies.
+    fn bag(&self, field: &str, amount: &Amount) -> Result<Value, PluginError> {
+        let o = self.order;
+        let check = |m: &crate::model::Money, want: &str, side: &str| -> Result<(), PluginError> {
+            decimal::parse(&m.amount).map_err(|e| PluginError::invalid(field, e))?;
+            if m.currency != want {
+                return Err(PluginError::invalid(
+                    field,
+                    format!(
+                        "{} {} is not in the order's {side} currency {want}; amounts are never converted",
+                        m.amount, m.currency
+                    ),
+                ));
+            }
+            Ok(())
+        };
+        check(&amount.shop, &o.currency, "shop")?;
+        let mut bag = json!({"shopMoney": {"amount": amount.shop.amount, "currencyCode": amount.shop.currency}});
+        match (&amount.presentment, &o.presentment_currency) {
+            (Some(p), Some(want)) => {
+                check(p, want, "presentment")?;
+                bag["presentmentMoney"] = json!({"amount": p.amount, "currencyCode": p.currency});
+            }
+            (None, None) => {}
+            (Some(p), None) => {
+                return Err(PluginError::invalid(
+                    field,
+                    format!(
+                        "{} {} is a presentment amount but the order names no presentment currency",
+                        p.amount, p.currency
+                    ),
+                ))
+            }
+            (None, Some(want)) => {
+                return Err(PluginError::invalid(
+                    field,
+                    format!("the amount in the presentment currency {want} is missing"),
+                ))
+            }
+        }
+        Ok(bag)
+    }
+
+    fn taxes(&self, field: &str, lines: &[TaxLine]) -> Result<Vec<Value>, PluginError> {
+        lines
+            .iter()
+            .enumerate()
+            .map(|(i, t)| {
+                let at = format!("{field}.tax_lines[{i}]");
+                decimal::parse(&t.rate).map_err(|e| PluginError::invalid(&format!("{at}.rate"), e))?;
+                Ok(json!({"title": t.title, "rate": t.rate, "priceSet": self.bag(&format!("{at}.amount"), &t.amount)?}))
+            })
+            .collect()
+    }
+
+    /// The sum of allocations, as an amount in the order's currencies.
+    fn allocated<'a>(&self, amounts: impl Iterator<Item = &'a Amount> + Clone) -> Amount {
+        let o = self.order;
+        let shop: Decimal = amounts.clone().map(|a| number(&a.shop)).sum();
+        let presentment = o.presentment_currency.as_ref().map(|c| {
+            let p: Decimal = amounts.filter_map(|a| a.presentment.as_ref()).map(number).sum();
+            crate::model::Money::new(decimal::text(p), c.clone())
+        });
+        Amount { shop: crate::model::Money::new(decimal::text(shop), o.currency.clone()), presentment }
+    }
+}
+
+fn address(a: &Address) -> Value {
+    json!({
+        "firstName": a.first_name, "lastName": a.last_name, "company": a.company, "address1": a.address1, "address2": a.address2,
+        "city": a.city, "provinceCode": a.province_code, "countryCode": a.country_code, "zip": a.zip, "phone": a.phone,
+    })
+}
+
+fn pairs(items: &[(String, String)], name: &str) -> Vec<Value> {
+    items.iter().map(|(k, v)| json!({name: k, "value": v})).collect()
 }
 
 /// The `OrderCreateOrderInput` for `order`, lines resolved through `variants`.
 pub fn order_input(order: &Order, variants: &BTreeMap<String, String>) -> Result<Value, PluginError> {
+    let input = Input { order };
+    let line_taxes = order.lines.iter().any(|l| !l.tax_lines.is_empty());
     let mut lines = Vec::new();
     for (i, line) in order.lines.iter().enumerate() {
+        let at = format!("lines[{i}]");
         let sku = line
             .sku
             .as_deref()
-            .ok_or_else(|| PluginError::invalid(&format!("lines[{i}].sku"), "an external order line needs a SKU"))?;
+            .ok_or_else(|| PluginError::invalid(&format!("{at}.sku"), "an external order line needs a SKU"))?;
         let variant = variants.get(sku).ok_or_else(|| {
-            PluginError::invalid(&format!("lines[{i}].sku"), format!("no variant with SKU `{sku}` in Shopify"))
+            PluginError::invalid(&format!("{at}.sku"), format!("no variant with SKU `{sku}` in Shopify"))
         })?;
         if line.quantity == 0 {
-            return Err(PluginError::invalid(&format!("lines[{i}].quantity"), "quantity must be at least 1"));
+            return Err(PluginError::invalid(&format!("{at}.quantity"), "quantity must be at least 1"));
         }
-        lines.push(json!({"variantId": variant, "quantity": line.quantity, "priceSet": money_bag(&line.unit_price.amount, &line.unit_price.currency)}));
+        let mut item = json!({
+            "variantId": variant, "quantity": line.quantity, "priceSet": input.bag(&format!("{at}.unit_price"), &line.unit_price)?,
+            "requiresShipping": line.requires_shipping, "properties": pairs(&line.custom_attributes, "name"),
+        });
+        if line_taxes {
+            item["taxLines"] = json!(input.taxes(&at, &line.tax_lines)?);
+        }
+        lines.push(item);
+    }
+    let mut shipping = Vec::new();
+    for (i, s) in order.shipping_lines.iter().enumerate() {
+        let at = format!("shipping_lines[{i}]");
+        // Shopify takes one discount code, on the lines: a shipping discount lowers its price.
+        let discount = input.allocated(s.discount_allocations.iter().map(|a| &a.amount));
+        let price = net(&s.price, &discount);
+        shipping.push(json!({
+            "title": s.title, "code": s.code, "priceSet": input.bag(&format!("{at}.price"), &price)?,
+            "taxLines": input.taxes(&at, &s.tax_lines)?,
+        }));
     }
     let (status, transaction) = payment(order);
-    let mut input = json!({
-        "name": order.name, "sourceName": order.source, "currency": order.currency, "lineItems": lines,
-        "financialStatus": status, "tags": order.tags,
+    let mut out = json!({
+        "name": order.name, "sourceName": order.source, "currency": order.currency, "lineItems": lines, "shippingLines": shipping,
+        "financialStatus": status, "tags": order.tags, "taxesIncluded": order.taxes_included, "note": order.note,
+        "poNumber": order.po_number, "phone": order.phone, "customAttributes": pairs(&order.custom_attributes, "key"),
     });
+    if let Some(p) = &order.presentment_currency {
+        out["presentmentCurrency"] = json!(p);
+    }
+    if !line_taxes && !order.tax_lines.is_empty() {
+        out["taxLines"] = json!(input.taxes("order", &order.tax_lines)?);
+    }
+    let line_discount = input.allocated(order.lines.iter().flat_map(|l| &l.discount_allocations).map(|a| &a.amount));
+    if !number(&line_discount.shop).is_zero() {
+        let used: Vec<u32> = order.lines.iter().flat_map(|l| &l.discount_allocations).map(|a| a.application).collect();
+        let mut names: Vec<String> = order
+            .discounts
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| used.contains(&(*i as u32)))
+            .filter_map(|(_, d)| d.code.clone().or_else(|| d.title.clone()))
+            .collect();
+        names.dedup();
+        let code = if names.is_empty() { "discount".to_owned() } else { names.join("+") };
+        out["discountCode"] =
+            json!({"itemFixedDiscountCode": {"code": code, "amountSet": input.bag("discount", &line_discount)?}});
+    }
     if let Some((kind, tx_status)) = transaction {
-        input["transactions"] = json!([{"kind": kind, "status": tx_status, "gateway": order.source, "amountSet": money_bag(&order.total.amount, &order.total.currency)}]);
+        out["transactions"] = json!([{"kind": kind, "status": tx_status, "gateway": order.source, "amountSet": input.bag("total", &order.total)?}]);
     }
     if !order.created_at.is_empty() {
-        input["processedAt"] = json!(order.created_at);
+        out["processedAt"] = json!(order.created_at);
+    }
+    if let Some(a) = &order.shipping_address {
+        out["shippingAddress"] = address(a);
+    }
+    if let Some(a) = &order.billing_address {
+        out["billingAddress"] = address(a);
+    }
+    if let Some(location) = &order.company_location {
+        if !location.location_id.starts_with("gid://shopify/CompanyLocation/") {
+            return Err(PluginError::invalid(
+                "company_location.location_id",
+                format!(
+                    "`{}` is not a Shopify company location id (gid://shopify/CompanyLocation/…)",
+                    location.location_id
+                ),
+            ));
+        }
+        out["companyLocationId"] = json!(location.location_id);
     }
     let email = order.email.clone().or_else(|| order.customer.as_ref().and_then(|c| c.email.clone()));
     if let Some(email) = email {
-        input["email"] = json!(email);
+        out["email"] = json!(email);
         let mut upsert = json!({"email": email});
         if let Some(c) = &order.customer {
             upsert["firstName"] = json!(c.first_name);
             upsert["lastName"] = json!(c.last_name);
         }
-        input["customer"] = json!({"toUpsert": upsert});
+        out["customer"] = json!({"toUpsert": upsert});
     }
-    Ok(input)
+    Ok(out)
+}
+
+/// `price` less `discount`, in both currencies.
+fn net(price: &Amount, discount: &Amount) -> Amount {
+    let minus = |a: &crate::model::Money, b: Option<&crate::model::Money>| crate::model::Money {
+        amount: decimal::text(number(a) - b.map(number).unwrap_or_default()),
+        currency: a.currency.clone(),
+    };
+    Amount {
+        shop: minus(&price.shop, Some(&discount.shop)),
+        presentment: price.presentment.as_ref().map(|p| minus(p, discount.presentment.as_ref())),
+    }
 }
 
 fn behaviour(b: InventoryBehaviour) -> &'static str {

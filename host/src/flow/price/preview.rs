@@ -12,7 +12,7 @@ pub fn preview(ctx: &ShopifyContext<'_>, record: &Record) -> Result<Value, Plugi
     };
     let owners = ctx.flow.ownership();
     let mut dropped = Vec::new();
-    let mut input = json!({"sku": p.sku, "channel": p.channel});
+    let mut input = json!({"sku": p.sku, "scope": p.scope});
     for (field, key, value) in [
         (Field::Price, "price", Some(&p.price)),
         (Field::CompareAtPrice, "compareAtPrice", p.compare_at_price.as_ref()),

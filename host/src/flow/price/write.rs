@@ -9,7 +9,7 @@ use crate::flow::base::{
     block_on, dry_run, identity, in_shop_currency, limits, request_error, settled, write_error, Gate, ShopifyContext,
     Slots, Target, Written,
 };
-use crate::model::{KeyedRecord, PluginError, Price, Record};
+use crate::model::{KeyedRecord, PluginError, Price, PriceScope, Record};
 use crate::shopify::products::{set_prices, variants_by_sku};
 use crate::store::{JournalObject, StateTable};
 use std::collections::BTreeMap;
@@ -86,11 +86,15 @@ async fn write_async(ctx: &ShopifyContext<'_>, records: &[KeyedRecord]) -> Vec<R
             out[i] = Some(Err(e));
             continue;
         }
-        let is_override = match (&p.channel, &list) {
-            (None, _) => false,
-            (Some(c), Some(l)) if c == l => true,
-            (Some(c), _) => {
+        let is_override = match (&p.scope, &list) {
+            (PriceScope::Base, _) => false,
+            (PriceScope::Channel(c), Some(l)) if c == l => true,
+            (PriceScope::Channel(c), _) => {
                 out[i] = Some(skipped(format!("price list {c} does not feed this flow")));
+                continue;
+            }
+            (PriceScope::Market(s) | PriceScope::Catalog(s) | PriceScope::CompanyLocation(s), _) => {
+                out[i] = Some(skipped(format!("{s} is a price list scope; this flow writes variant prices")));
                 continue;
             }
         };

@@ -76,4 +76,21 @@ macro_rules! lift_enums {
     )*};
 }
 
-pub(super) use {lift_enums, lift_records};
+/// Records the model boxes inside [`crate::model::Record`], converted both ways through the box:
+/// `lift_boxed!(wit, model; Order ...)`.
+macro_rules! lift_boxed {
+    ($wit:ident, $model:ident; $($name:ident)*) => {$(
+        impl $crate::plugin::wit::lift::Lift<Box<$model::$name>> for $wit::$name {
+            fn lift(self) -> Box<$model::$name> {
+                Box::new($crate::plugin::wit::lift::Lift::lift(self))
+            }
+        }
+        impl $crate::plugin::wit::lift::Lift<$wit::$name> for Box<$model::$name> {
+            fn lift(self) -> $wit::$name {
+                $crate::plugin::wit::lift::Lift::lift(*self)
+            }
+        }
+    )*};
+}
+
+pub(super) use {lift_boxed, lift_enums, lift_records};

@@ -3,11 +3,13 @@
 //! nothing outside this folder sees generated types. A plugin is served by the module of the
 //! version it was built against, so plugins of every supported version load side by side.
 //!
-//! Adding a version: a module beside `v0_1_0`, a [`WitVersion`] case, and an arm in each match
-//! below (the compiler lists them).
+//! Adding a version: a module beside `v0_2_0` (`version::weft_version!` and its `convert`), a
+//! [`WitVersion`] case, and an arm in each match below (the compiler lists them).
 
 mod lift;
 mod v0_1_0;
+mod v0_2_0;
+mod version;
 
 use super::manifest::PluginKind;
 use super::state::HostState;
@@ -24,16 +26,22 @@ pub const WIT_PACKAGE: &str = "weft:plugin";
 pub enum WitVersion {
     /// `weft:plugin@0.1.0`.
     V0_1_0,
+    /// `weft:plugin@0.2.0`.
+    V0_2_0,
 }
 
 impl WitVersion {
     /// Every version this host implements, oldest first.
-    pub const SUPPORTED: [WitVersion; 1] = [WitVersion::V0_1_0];
+    pub const SUPPORTED: [WitVersion; 2] = [WitVersion::V0_1_0, WitVersion::V0_2_0];
+
+    /// The version new plugins are built against (`weft plugins new`, the SDKs).
+    pub const NEWEST: WitVersion = WitVersion::V0_2_0;
 
     /// The version's number.
     pub fn number(self) -> semver::Version {
         match self {
             WitVersion::V0_1_0 => semver::Version::new(0, 1, 0),
+            WitVersion::V0_2_0 => semver::Version::new(0, 2, 0),
         }
     }
 
@@ -61,6 +69,7 @@ impl fmt::Display for WitVersion {
 /// One linker per version, each with that version's host imports (and WASI, wasi:http).
 pub(super) struct Linkers {
     v0_1_0: Linker<HostState>,
+    v0_2_0: Linker<HostState>,
 }
 
 impl Linkers {
@@ -68,13 +77,16 @@ impl Linkers {
     pub(super) fn new(engine: &Engine) -> wasmtime::Result<Linkers> {
         let mut v0_1_0 = Linker::new(engine);
         v0_1_0::add_to_linker(&mut v0_1_0)?;
-        Ok(Linkers { v0_1_0 })
+        let mut v0_2_0 = Linker::new(engine);
+        v0_2_0::add_to_linker(&mut v0_2_0)?;
+        Ok(Linkers { v0_1_0, v0_2_0 })
     }
 }
 
 /// A component linked and pre-instantiated for its version and world.
 pub(super) enum Pre {
     V0_1_0(v0_1_0::Pre),
+    V0_2_0(v0_2_0::Pre),
 }
 
 impl Pre {
@@ -87,6 +99,7 @@ impl Pre {
     ) -> Result<Pre, String> {
         match version {
             WitVersion::V0_1_0 => v0_1_0::Pre::new(&linkers.v0_1_0, kind, component).map(Pre::V0_1_0),
+            WitVersion::V0_2_0 => v0_2_0::Pre::new(&linkers.v0_2_0, kind, component).map(Pre::V0_2_0),
         }
     }
 
@@ -94,6 +107,7 @@ impl Pre {
     pub(super) fn instantiate(&self, store: &mut Store<HostState>) -> wasmtime::Result<Instance> {
         match self {
             Pre::V0_1_0(pre) => pre.instantiate(store).map(Instance::V0_1_0),
+            Pre::V0_2_0(pre) => pre.instantiate(store).map(Instance::V0_2_0),
         }
     }
 }
@@ -102,6 +116,7 @@ impl Pre {
 /// call the instance's world does not have is `None`.
 pub(super) enum Instance {
     V0_1_0(v0_1_0::Instance),
+    V0_2_0(v0_2_0::Instance),
 }
 
 /// The outcome of one call: `None` when the world has no such function.
@@ -112,6 +127,7 @@ impl Instance {
     pub(super) fn describe(&self, store: &mut Store<HostState>) -> wasmtime::Result<PluginInfo> {
         match self {
             Instance::V0_1_0(i) => i.describe(store),
+            Instance::V0_2_0(i) => i.describe(store),
         }
     }
 
@@ -119,6 +135,7 @@ impl Instance {
     pub(super) fn check(&self, store: &mut Store<HostState>) -> Call<Result<(), PluginError>> {
         match self {
             Instance::V0_1_0(i) => i.check(store),
+            Instance::V0_2_0(i) => i.check(store),
         }
     }
 
@@ -132,6 +149,7 @@ impl Instance {
     ) -> Call<Result<Page, PluginError>> {
         match self {
             Instance::V0_1_0(i) => i.pull(store, entity, cursor, limit),
+            Instance::V0_2_0(i) => i.pull(store, entity, cursor, limit),
         }
     }
 
@@ -144,6 +162,7 @@ impl Instance {
     ) -> Call<Vec<Result<Option<Record>, PluginError>>> {
         match self {
             Instance::V0_1_0(i) => i.fetch(store, entity, ids),
+            Instance::V0_2_0(i) => i.fetch(store, entity, ids),
         }
     }
 
@@ -156,6 +175,7 @@ impl Instance {
     ) -> Call<Vec<Result<Pushed, PluginError>>> {
         match self {
             Instance::V0_1_0(i) => i.push(store, entity, records),
+            Instance::V0_2_0(i) => i.push(store, entity, records),
         }
     }
 
@@ -168,6 +188,7 @@ impl Instance {
     ) -> Call<Result<Vec<ChangeEvent>, PluginError>> {
         match self {
             Instance::V0_1_0(i) => i.parse_event(store, headers, body),
+            Instance::V0_2_0(i) => i.parse_event(store, headers, body),
         }
     }
 
@@ -179,6 +200,7 @@ impl Instance {
     ) -> Call<Vec<Result<Vec<Record>, PluginError>>> {
         match self {
             Instance::V0_1_0(i) => i.apply(store, records),
+            Instance::V0_2_0(i) => i.apply(store, records),
         }
     }
 }

@@ -55,18 +55,20 @@ fn sources() -> Vec<(String, Make)> {
             Ok(Item::Kv { plugin: r.get(0), key: r.get(1), value: r.get(2) })
         }),
     ];
-    let state: [(StateTable, Make); 3] = [
-        (StateTable::InventoryLevels, |r| {
-            Ok(Item::State { table: StateTable::InventoryLevels, key: r.get(0), value: r.get(1) })
-        }),
-        (StateTable::CatalogHashes, |r| {
-            Ok(Item::State { table: StateTable::CatalogHashes, key: r.get(0), value: r.get(1) })
-        }),
-        (StateTable::PriceOverrides, |r| {
-            Ok(Item::State { table: StateTable::PriceOverrides, key: r.get(0), value: r.get(1) })
-        }),
-    ];
-    sources.extend(state.into_iter().map(|(t, make)| (format!("SELECT key, value FROM {}", state_table(t)), make)));
+    // Every flow-state table, its name selected with its rows (a fixed name: safe in a statement).
+    let state: Make = |r| {
+        let name: &str = r.get(2);
+        let table = StateTable::ALL
+            .into_iter()
+            .find(|t| t.name() == name)
+            .ok_or_else(|| StoreError::from_display(format!("unknown flow-state table {name}")))?;
+        Ok(Item::State { table, key: r.get(0), value: r.get(1) })
+    };
+    sources.extend(
+        StateTable::ALL
+            .into_iter()
+            .map(|t| (format!("SELECT key, value, '{}' FROM {}", t.name(), state_table(t)), state)),
+    );
     sources
 }
 

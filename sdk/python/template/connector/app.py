@@ -19,11 +19,14 @@ def get(path: str):
 
 
 def product(item) -> types.Record:
-    variant = types.Variant(item["id"], item.get("sku"), None, [], None, None, None, None, None, "{}")
+    variant = types.Variant(
+        external_id=item["id"], sku=item.get("sku"), barcode=None, option_values=[], price=None, compare_at_price=None,
+        cost=None, weight_grams=None, media=[], metafields=[], updated_at=None, extra="{}",
+    )
     return types.Record_Product(types.Product(
         external_id=item["id"], sku=item.get("sku"), title=item["name"], description=None, vendor=None,
         product_type=None, tags=[], status=types.ProductStatus.ACTIVE, options=[], variants=[variant],
-        deleted=False, updated_at=None, extra="{}",
+        media=[], collections=[], metafields=[], deleted=False, updated_at=None, extra="{}",
     ))
 
 

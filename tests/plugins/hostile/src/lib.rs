@@ -87,6 +87,7 @@ impl Connector for Hostile {
                     company: None,
                     addresses: Vec::new(),
                     tags: Vec::new(),
+                    metafields: Vec::new(),
                     updated_at: None,
                     extra: "{}".into(),
                 })

@@ -4,7 +4,8 @@
 //!   customer change event carrying its record.
 //! - `pull`: `count` numbered customers, 10 per page, cursor = next index.
 //! - `push`: POSTs each record to `sink_url` with `idempotency-key` and `authorization: Bearer
-//!   <token>`; the sink answers `{"id": "...", "created": bool}`. Config `fail` makes every push
+//!   <token>`; the sink answers `{"id": "...", "created": bool}` (or `"unchanged": true`, or
+//!   `"skipped": "why"`), reported as the push's outcome. Config `fail` makes every push
 //!   fail with `retryable`, `invalid`, `rate-limited` (5 s) or `leak` (an error quoting the token).
 
 use weft_sdk::http::Request;
@@ -23,6 +24,7 @@ fn customer(id: &str, email: Option<String>) -> Record {
         company: None,
         addresses: Vec::new(),
         tags: Vec::new(),
+        metafields: Vec::new(),
         updated_at: None,
         extra: "{}".into(),
     })
@@ -45,9 +47,15 @@ fn push_one(url: &str, token: &str, record: &KeyedRecord) -> Result<Pushed, Plug
         .send()?
         .error_for_status()?;
     let body: serde_json::Value = response.json()?;
-    Ok(Pushed {
-        external_id: body["id"].as_str().unwrap_or_default().to_owned(),
-        created: body["created"].as_bool().unwrap_or(false),
+    let id = body["id"].as_str().unwrap_or_default();
+    Ok(if let Some(why) = body["skipped"].as_str() {
+        Pushed::skipped(id, why)
+    } else if body["unchanged"] == true {
+        Pushed::unchanged(id)
+    } else if body["created"] == true {
+        Pushed::created(id)
+    } else {
+        Pushed::updated(id)
     })
 }
 

@@ -1,0 +1,202 @@
+//! The admin API answers as `host/openapi.json` describes: every operation of the document is
+//! called on a real `weft serve` holding real runs, records and dead letters, each status is
+//! one the document lists for it, and each JSON body validates against its schema.
+
+use crate::common;
+use crate::served_support;
+use crate::shopify_common;
+
+use common::engine::wait_for;
+use serde_json::{json, Value};
+use served_support::served_inventory;
+use std::collections::BTreeSet;
+use std::io::{Read, Write};
+use std::net::TcpStream;
+use std::time::Duration;
+
+const ADMIN_TOKEN: &str = "admin-secret-for-the-openapi-test";
+
+fn call(addr: &str, method: &str, path: &str, body: Option<&Value>, token: Option<&str>) -> (u16, String) {
+    let mut stream = TcpStream::connect(addr).unwrap();
+    stream.set_read_timeout(Some(Duration::from_secs(60))).unwrap();
+    let body = body.map(Value::to_string).unwrap_or_default();
+    let auth = token.map(|t| format!("authorization: Bearer {t}\r\n")).unwrap_or_default();
+    write!(stream, "{method} {path} HTTP/1.1\r\nhost: {addr}\r\n{auth}content-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}", body.len()).unwrap();
+    let mut response = String::new();
+    stream.read_to_string(&mut response).unwrap();
+    let status =
+        response.split_whitespace().nth(1).unwrap_or_else(|| panic!("{method} {path}: no answer")).parse().unwrap();
+    (status, response.split_once("\r\n\r\n").map(|(_, b)| b.to_owned()).unwrap_or_default())
+}
+
+/// The document's (template, method) that `path` matches.
+fn operation<'a>(spec: &'a Value, method: &str, path: &str) -> Option<(String, &'a Value)> {
+    let path = path.split('?').next().unwrap();
+    let segments: Vec<&str> = path.split('/').collect();
+    spec["paths"].as_object().unwrap().iter().find_map(|(template, item)| {
+        let parts: Vec<&str> = template.split('/').collect();
+        let matches =
+            parts.len() == segments.len() && parts.iter().zip(&segments).all(|(t, s)| t.starts_with('{') || t == s);
+        let op = item.get(method.to_lowercase())?;
+        matches.then(|| (format!("{method} {template}"), op))
+    })
+}
+
+fn check(
+    spec: &Value,
+    addr: &str,
+    method: &str,
+    path: &str,
+    body: Option<&Value>,
+    token: Option<&str>,
+    seen: &mut BTreeSet<String>,
+) -> (u16, Value) {
+    let (status, text) = call(addr, method, path, body, token);
+    let (name, op) = operation(spec, method, path)
+        .unwrap_or_else(|| panic!("{method} {path} answered {status} but is not in openapi.json"));
+    let response = op["responses"]
+        .get(status.to_string())
+        .unwrap_or_else(|| panic!("{name}: status {status} is not documented ({text})"));
+    seen.insert(name.clone());
+    let Some(schema) = response["content"].get("application/json").map(|c| &c["schema"]) else {
+        assert!(
+            response["content"].get("text/plain").is_some() && text.contains("# TYPE weft_records_total counter"),
+            "{name}: not Prometheus text: {text}"
+        );
+        return (status, Value::String(text));
+    };
+    let value: Value = serde_json::from_str(&text).unwrap_or_else(|e| panic!("{name}: not JSON: {e}: {text}"));
+    let mut rooted = schema.clone();
+    rooted["components"] = spec["components"].clone();
+    let validator =
+        jsonschema::validator_for(&rooted).unwrap_or_else(|e| panic!("{name}: schema does not compile: {e}"));
+    let errors: Vec<String> =
+        validator.iter_errors(&value).map(|e| format!("{} at {}", e, e.instance_path())).collect();
+    assert!(errors.is_empty(), "{name} ({status}) does not match its schema:\n{}\n{value:#}", errors.join("\n"));
+    (status, value)
+}
+
+#[test]
+fn every_operation_answers_as_documented() {
+    let spec: Value =
+        serde_json::from_str(&std::fs::read_to_string(common::repo_root().join("host/openapi.json")).unwrap()).unwrap();
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let sim = rt.block_on(shopify_common::start(shopify_common::seed(3, 1)));
+    let served = served_inventory(&sim, ADMIN_TOKEN);
+    let addr = served.addr.clone();
+    let t = Some(ADMIN_TOKEN);
+    let mut seen = BTreeSet::new();
+    let mut go = |method: &str, path: &str, body: Option<&Value>| check(&spec, &addr, method, path, body, t, &mut seen);
+
+    let (_, flows) = go("GET", "/api/flows", None);
+    assert_eq!(flows.as_array().unwrap().len(), 2);
+    let inventory = flows.as_array().unwrap().iter().find(|f| f["name"] == json!("inventory")).unwrap();
+    assert_eq!(
+        (inventory["records"].as_u64(), inventory["failed"].as_u64()),
+        (Some(3), Some(1)),
+        "2 pushed + 1 dead (a pull is not a record): {inventory:#}"
+    );
+    assert_eq!(go("GET", "/api/flows/inventory", None).1["name"], json!("inventory"));
+    assert_eq!(go("GET", "/api/flows/nope", None).0, 404);
+    let (_, runs) = go("GET", "/api/runs?flow=inventory&limit=10", None);
+    let run_id = runs[0]["id"].as_u64().unwrap();
+    assert_eq!(go("GET", &format!("/api/runs?status=partial&before={}", run_id + 1), None).1[0]["id"], json!(run_id));
+    assert_eq!(go("GET", "/api/runs?status=bogus", None).0, 400);
+    assert_eq!(go("GET", &format!("/api/runs/{run_id}?records"), None).1["run"]["id"], json!(run_id));
+    assert_eq!(go("GET", "/api/runs/999999", None).0, 404);
+    let (_, failed) = go("GET", &format!("/api/runs/{run_id}/records?outcome=failed"), None);
+    assert_eq!(failed["total"], json!(1), "{failed:#}");
+    let record = &failed["records"][0];
+    assert!(record["error"].as_str().unwrap().contains("NOWHERE"), "{record:#}");
+    let seq = record["seq"].as_u64().unwrap();
+    assert_eq!(go("GET", &format!("/api/runs/{run_id}/records?q=SKU-1-0"), None).1["total"], json!(1));
+    assert_eq!(go("GET", &format!("/api/runs/{run_id}/records/{seq}"), None).1["key"], record["key"]);
+    assert_eq!(go("GET", &format!("/api/runs/{run_id}/records/9999"), None).0, 404);
+    let key = record["key"].as_str().unwrap().to_owned();
+    assert_eq!(go("GET", &format!("/api/records?key={key}"), None).1[0]["key"], json!(key));
+    assert_eq!(go("GET", "/api/records", None).0, 400);
+    let (_, lineage) = go("GET", &format!("/api/lineage?key={key}"), None);
+    assert_eq!(lineage["dead"].as_array().unwrap().len(), 1, "{lineage:#}");
+    assert!(lineage["steps"][0]["record"]["source"].as_str().unwrap().starts_with("schedule "), "{lineage:#}");
+    let (_, dlq) = go("GET", "/api/dlq?flow=inventory", None);
+    let job = dlq[0]["job"]["id"].as_u64().unwrap();
+    assert_eq!(go("POST", &format!("/api/dlq/{job}/discard"), Some(&json!({"reason": ""}))).0, 400);
+    assert_eq!(go("POST", &format!("/api/dlq/{job}/retry"), None).1["requeued"], json!(1));
+    wait_for(Duration::from_secs(30), "the retried job to be dead again", || {
+        call(&addr, "GET", "/api/dlq?flow=inventory", None, t).1.contains("NOWHERE")
+    });
+    let job = serde_json::from_str::<Value>(&call(&addr, "GET", "/api/dlq", None, t).1).unwrap()[0]["job"]["id"]
+        .as_u64()
+        .unwrap();
+    assert_eq!(
+        go("POST", &format!("/api/dlq/{job}/discard"), Some(&json!({"reason": "warehouse closed"}))).1["discarded"],
+        json!(true)
+    );
+    assert_eq!(go("GET", "/api/dlq", None).1[0]["discarded"], json!("warehouse closed"));
+    assert_eq!(
+        go("POST", "/api/dlq/retry?flow=inventory", None).1["requeued"],
+        json!(0),
+        "a discarded job is not retried"
+    );
+    assert_eq!(go("POST", "/api/flows/inventory/pause", None).1["paused"], json!(true));
+    assert!(go("GET", "/api/queues", None).1["inventory"]["paused_since_ms"].is_u64());
+    assert_eq!(go("POST", "/api/flows/inventory/resume", None).1["paused"], json!(false));
+    assert_eq!(go("POST", "/api/queues/inventory/pause", None).1["paused"], json!(true));
+    assert_eq!(go("POST", "/api/queues/inventory/resume", None).1["paused"], json!(false));
+    assert_eq!(go("POST", "/api/flows/nope/pause", None).0, 404);
+    assert_eq!(go("POST", "/api/flows/inventory/run", None).1["enqueued"], json!(1));
+    let (_, mapping) = go("GET", "/api/flows/products/mapping", None);
+    assert!(mapping["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|r| r["target"] == json!("tags") && r["owner"] == json!("shopify")));
+    let (status, preview) = go("POST", "/api/flows/inventory/preview", Some(&json!({})));
+    assert_eq!(status, 200, "{preview:#}");
+    assert_eq!(preview["writes"][0]["operation"], json!("inventorySetQuantities"), "{preview:#}");
+    assert_eq!(go("POST", "/api/flows/products/preview", Some(&json!({"record": {"Nonsense": 1}}))).0, 422);
+    // Reconcile through the server: the feed's two mapped levels were pushed, so no drift; the
+    // unmapped one is a rejected record.
+    let (status, report) = go("POST", "/api/reconcile", Some(&json!({"flow": "inventory"})));
+    assert_eq!(status, 200, "{report:#}");
+    assert_eq!(
+        (report["summary"]["compared"].as_u64(), report["summary"]["drifted"].as_u64()),
+        (Some(2), Some(0)),
+        "{report:#}"
+    );
+    assert_eq!(go("POST", "/api/reconcile", Some(&json!({"flow": "products"}))).0, 422);
+    let (_, reports) = go("GET", "/api/reconcile/reports", None);
+    assert_eq!(reports[0]["id"], report["id"]);
+    assert_eq!(go("GET", &format!("/api/reconcile/reports/{}", report["id"]), None).1["summary"], report["summary"]);
+    assert_eq!(go("GET", "/api/reconcile/reports/999", None).0, 404);
+    let (_, metrics) = go("GET", "/metrics", None);
+    assert!(metrics.as_str().unwrap().contains("weft_records_total"), "{metrics}");
+    assert_eq!(go("GET", "/healthz", None).1["ok"], json!(true));
+    assert_eq!(go("GET", "/readyz", None).1["ok"], json!(true));
+    let (_, plugins) = go("GET", "/api/plugins", None);
+    assert_eq!(plugins[0]["used_by"], json!(["connection erp"]));
+    let (_, stats) = go("GET", "/api/store/stats", None);
+    assert!(
+        stats["tables"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|t| t["table"] == json!("runs") && t["entries"].as_u64() > Some(0)),
+        "{stats:#}"
+    );
+    assert_eq!(stats["retention"]["webhook_receipts"], json!("48h"));
+    assert_eq!(go("POST", "/api/store/prune", None).1["run"], json!(null), "nothing is a month old yet");
+    // Without the token: 401, as documented.
+    let (status, _) = check(&spec, &addr, "GET", "/api/flows", None, None, &mut seen);
+    assert_eq!(status, 401);
+
+    let documented: BTreeSet<String> = spec["paths"]
+        .as_object()
+        .unwrap()
+        .iter()
+        .flat_map(|(path, item)| item.as_object().unwrap().keys().map(move |m| format!("{} {path}", m.to_uppercase())))
+        .collect();
+    let missed: Vec<&String> = documented.difference(&seen).collect();
+    assert!(missed.is_empty(), "operations never called: {missed:?}");
+    drop(served);
+}

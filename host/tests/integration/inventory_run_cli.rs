@@ -1,0 +1,75 @@
+//! `weft run FLOW --dry-run` prints the writes and makes none; `weft run FLOW --once` makes
+//! them; a second run with nothing new writes nothing; `weft explain inventory` explains.
+//! The real binary, the file-feed connector and the simulator.
+
+use crate::common;
+use crate::shopify_common;
+
+use common::scenario::Scenario;
+
+fn weft(s: &Scenario, args: &[&str]) -> (bool, String) {
+    let (ok, out, err) = s.weft(args);
+    (ok, format!("{out}{err}"))
+}
+
+#[test]
+fn run_dry_run_then_once_then_explain() {
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let sim = rt.block_on(shopify_common::start(shopify_common::seed(3, 1)));
+    let main = shopify_common::location_gid(&sim, "Main");
+    let s = Scenario::builder(&sim).build(&format!(
+        r#"[flows.inventory]
+from = "erp"
+to = "shopify"
+object = "inventory"
+buffer = {{ percent = 10 }}
+locations = {{ WH = "{main}" }}
+"#
+    ));
+    s.feed_file(
+        "inventory-1.csv",
+        "sku,location,on_hand,reserved,incoming,safety_stock,updated_at\nSKU-0-0,WH,25,2,0,3,2026-11-26T06:00:00Z\nSKU-1-0,WH,4,0,0,0,2026-11-26T06:00:00Z\nSKU-2-0,ELSEWHERE,9,0,0,0,2026-11-26T06:00:00Z\n",
+    );
+    let sets = || sim.counters().writes.get("inventorySetQuantities").copied().unwrap_or(0);
+    let before = shopify_common::levels(&sim);
+
+    let (ok, out) = weft(&s, &["run", "inventory", "--dry-run"]);
+    assert!(ok, "{out}");
+    // 25 - 2 - 3 = 20, 10% held -> 18; 4 -> 3 (10% of 4 rounds up to 1).
+    assert!(
+        out.contains("[dry-run] inventory: inventorySetQuantities SKU-0-0 at") && out.contains("10 -> 18"),
+        "{out}"
+    );
+    assert!(out.contains("SKU-1-0") && out.contains("10 -> 3"), "{out}");
+    assert!(!out.contains("SKU-2-0 at"), "the unmapped location is skipped: {out}");
+    assert_eq!(sets(), 0, "a dry run writes nothing");
+    assert_eq!(shopify_common::levels(&sim), before);
+
+    let (ok, out) = weft(&s, &["run", "inventory", "--once"]);
+    assert!(ok, "{out}");
+    assert!(sets() >= 1, "{out}");
+    let after = shopify_common::levels(&sim);
+    let at_main: Vec<i64> = after.iter().filter(|((_, l), _)| *l == main).map(|(_, q)| *q).collect();
+    assert!(at_main.contains(&18) && at_main.contains(&3), "{at_main:?}\n{out}");
+
+    let writes = sets();
+    let (ok, out) = weft(&s, &["run", "inventory", "--once"]);
+    assert!(ok, "{out}");
+    assert_eq!(sets(), writes, "nothing new, nothing written: {out}");
+
+    let (ok, out) = weft(&s, &["explain", "inventory", "SKU-0-0", "--location", "WH"]);
+    assert!(ok, "{out}");
+    for want in [
+        "on_hand=25",
+        "reserved=2",
+        "safety_stock=3",
+        "= 20",
+        "10% -> holds back 2",
+        "available: 18",
+        "last pushed: 18 (Shopify had 10)",
+    ] {
+        assert!(out.contains(want), "missing {want:?}:\n{out}");
+    }
+    let (ok, out) = weft(&s, &["explain", "inventory", "NOPE"]);
+    assert!(!ok && out.contains("nothing was pushed for SKU NOPE"), "{out}");
+}

@@ -1,0 +1,139 @@
+//! `weft plugins new` scaffolds a plugin that builds with plugins/build.sh and passes
+//! `weft plugins test` without edits, in every language; `weft plugins test` fails when the
+//! plugin does not do what its spec says; bad requests get clear errors and overwrite nothing.
+
+use crate::polyglot_support;
+
+use polyglot_support::{repo_root, shared_cache};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+struct Scratch {
+    _tmp: tempfile::TempDir,
+    root: PathBuf,
+    config: PathBuf,
+}
+
+fn scratch() -> Scratch {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let root = tmp.path().to_owned();
+    let config = root.join("weft.toml");
+    let text = format!(
+        "[store]\npath = {:?}\n[plugins]\ndir = {:?}\ncache_dir = {:?}\n",
+        root.join("data"),
+        root.join("out"),
+        shared_cache()
+    );
+    std::fs::write(&config, text).expect("write config");
+    Scratch { _tmp: tmp, root, config }
+}
+
+fn weft(s: &Scratch, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_weft"))
+        .current_dir(&s.root)
+        .arg("--config")
+        .arg(&s.config)
+        .args(args)
+        .output()
+        .expect("run weft")
+}
+
+fn text(out: &Output) -> String {
+    format!(
+        "status {:?}\nstdout:\n{}\nstderr:\n{}",
+        out.status,
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    )
+}
+
+fn build(s: &Scratch) {
+    let out = Command::new("bash")
+        .arg(repo_root().join("plugins/build.sh"))
+        .arg(s.root.join("out"))
+        .arg(s.root.join("src"))
+        .output()
+        .expect("run build.sh");
+    assert!(out.status.success(), "plugins/build.sh failed:\n{}", text(&out));
+}
+
+fn plugin_test(s: &Scratch, id: &str, spec: &Path) -> Output {
+    let dir = s.root.join("out").join(id);
+    weft(s, &["plugins", "test", dir.to_str().expect("utf-8 path"), "--spec", spec.to_str().expect("utf-8 path")])
+}
+
+#[test]
+fn scaffolded_templates_build_load_and_pass_their_tests_without_edits() {
+    let s = scratch();
+    let plugins = [
+        ("rust", "transform", "hello-rust"),
+        ("python", "transform", "hello-python"),
+        ("js", "transform", "hello-js"),
+        ("python", "connector", "hello-erp"),
+    ];
+    for (lang, kind, id) in plugins {
+        let out = weft(&s, &["plugins", "new", "--lang", lang, "--kind", kind, "--dir", "src", id]);
+        assert!(out.status.success(), "{}", text(&out));
+        assert!(s.root.join("src").join(id).join("plugin.toml").is_file());
+    }
+    build(&s);
+    let list = weft(&s, &["plugins", "list", "--json"]);
+    let rows: serde_json::Value =
+        serde_json::from_slice(&list.stdout).unwrap_or_else(|e| panic!("{e}: {}", text(&list)));
+    for (lang, _, id) in plugins {
+        let row = rows
+            .as_array()
+            .and_then(|r| r.iter().find(|r| r["id"] == id))
+            .unwrap_or_else(|| panic!("{id} not listed: {rows}"));
+        assert_eq!(row["status"], "ok", "{row}");
+        assert_eq!(row["runtime"], if lang == "rust" { "compiled" } else { "interpreted" }, "{row}");
+        let out = plugin_test(&s, id, &s.root.join("src").join(id).join("weft-test.toml"));
+        let report = text(&out);
+        assert!(out.status.success(), "{report}");
+        assert!(report.contains("PASSED") && !report.contains("[FAIL]"), "{report}");
+        if id == "hello-erp" {
+            assert!(report.contains("[ok] pull product: paging in fresh instances"), "{report}");
+            assert!(report.contains("[ok] error class: API down"), "{report}");
+        } else {
+            assert!(report.contains("[ok] apply: trims and upper-cases SKUs"), "{report}");
+        }
+    }
+}
+
+#[test]
+fn plugin_test_fails_when_the_plugin_does_not_meet_its_spec() {
+    let s = scratch();
+    let out = weft(&s, &["plugins", "new", "--lang", "js", "--dir", "src", "strict"]);
+    assert!(out.status.success(), "{}", text(&out));
+    build(&s);
+    let spec = s.root.join("src/strict/weft-test.toml");
+    let wrong = s.root.join("wrong.toml");
+    std::fs::write(&wrong, std::fs::read_to_string(&spec).unwrap().replace("\"STRASSE-1\"", "\"STRAßE-1\"")).unwrap();
+    let out = plugin_test(&s, "strict", &wrong);
+    let report = text(&out);
+    assert_eq!(out.status.code(), Some(1), "{report}");
+    assert!(report.contains("[FAIL] apply") && report.contains("STRASSE-1") && report.contains("FAILED"), "{report}");
+    // A broken spec is an operator error (exit 2) naming the file.
+    std::fs::write(&wrong, "[[apply]]\nname = 1\n").unwrap();
+    let out = plugin_test(&s, "strict", &wrong);
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("wrong.toml"), "{}", text(&out));
+}
+
+#[test]
+fn plugins_new_refuses_bad_requests_and_overwrites_nothing() {
+    let s = scratch();
+    let out = weft(&s, &["plugins", "new", "--lang", "python", "--dir", "src", "keep"]);
+    assert!(out.status.success(), "{}", text(&out));
+    let app = s.root.join("src/keep/app.py");
+    std::fs::write(&app, "# mine").unwrap();
+    let again = weft(&s, &["plugins", "new", "--lang", "rust", "--dir", "src", "keep"]);
+    assert_eq!(again.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&again.stderr).contains("already exists"), "{}", text(&again));
+    assert_eq!(std::fs::read_to_string(&app).unwrap(), "# mine");
+    let bad = weft(&s, &["plugins", "new", "--lang", "rust", "--dir", "src", "Bad_Name"]);
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("must be 1-64"), "{}", text(&bad));
+    let js = weft(&s, &["plugins", "new", "--lang", "js", "--kind", "connector", "--dir", "src", "jsconn"]);
+    assert!(String::from_utf8_lossy(&js.stderr).contains("wasi:http"), "{}", text(&js));
+    assert!(!s.root.join("src/jsconn").exists() && !s.root.join("src/Bad_Name").exists());
+}
