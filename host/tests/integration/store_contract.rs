@@ -486,6 +486,8 @@ fn flow_state_tables(f: &dyn Fixture) {
     store.state_write(StateTable::CatalogHashes, &[put("A\u{1f}inv\u{1f}L1", "hash")]).unwrap();
     assert_eq!(store.state_keys(StateTable::InventoryLevels, "A\u{1f}", 10).unwrap().len(), 2);
     assert_eq!(store.state_keys(StateTable::InventoryLevels, "", 1).unwrap().len(), 1);
+    // No bound at all (a whole flow's keys, as the catalog index reads them).
+    assert_eq!(store.state_keys(StateTable::InventoryLevels, "A\u{1f}", usize::MAX).unwrap().len(), 2);
     assert_eq!(
         store.state_get(StateTable::CatalogHashes, "A\u{1f}inv\u{1f}L1").unwrap().as_deref(),
         Some(&b"hash"[..])

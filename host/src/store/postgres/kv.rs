@@ -1,7 +1,7 @@
 //! Plugin kv (with bytes used per plugin, checked against the quota inside the transaction) and
 //! the host's own flow state, one table per [`StateTable`].
 
-use super::{e, prefix_end, PostgresStore};
+use super::{big, e, prefix_end, PostgresStore};
 use crate::store::contract::{KvStore, StateStore};
 use crate::store::{KvError, StateTable, StoreResult};
 use std::collections::BTreeMap;
@@ -111,7 +111,7 @@ impl KvStore for PostgresStore {
             let client = pool.get().await.map_err(e)?;
             let sql = "SELECT key FROM weft_kv WHERE plugin = $1 AND key >= $2 AND ($3::text IS NULL OR key < $3) \
                        ORDER BY key LIMIT $4";
-            let rows = client.query(sql, &[&plugin, &from, &to, &(limit as i64)]).await.map_err(e)?;
+            let rows = client.query(sql, &[&plugin, &from, &to, &big(limit as u64)]).await.map_err(e)?;
             Ok(rows.iter().map(|r| r.get(0)).collect())
         })
     }
@@ -148,7 +148,7 @@ impl StateStore for PostgresStore {
                 "SELECT key FROM {} WHERE key >= $1 AND ($2::text IS NULL OR key < $2) ORDER BY key LIMIT $3",
                 state_table(table)
             );
-            let rows = client.query(&sql, &[&from, &to, &(limit as i64)]).await.map_err(e)?;
+            let rows = client.query(&sql, &[&from, &to, &big(limit as u64)]).await.map_err(e)?;
             Ok(rows.iter().map(|r| r.get(0)).collect())
         })
     }
