@@ -94,9 +94,15 @@ fn three_hosts_run_the_demo_flows_under_a_chaos_loop() {
 
     // Inventory: what Shopify holds is what the flow computes from the ERP (`explain`'s number).
     let report = d.weft_json(&admin, &["reconcile", "--flow", "inventory"]);
+    // On drift, what the simulator saw happen to the first drifted SKU's levels says who wrote what.
+    let first = report["flows"][0]["drift"][0]["sku"].as_str().unwrap_or_default().to_owned();
+    let variants = cluster_support::all(&d.sim.state(), "variants");
+    let item = variants.iter().find(|v| v["sku"] == first.as_str()).map(|v| v["inventory_item_id"].clone());
+    let history: Vec<_> =
+        d.sim.level_history().into_iter().filter(|c| Some(serde_json::json!(c.inventory_item_id)) == item).collect();
     assert_eq!(
         report["summary"]["drifted"], 0,
-        "levels differ from the computed ones: {}",
+        "levels differ from the computed ones: {}\nlevel history of {first}: {history:?}",
         report["flows"][0]["drift"]
     );
     assert!(report["summary"]["compared"].as_u64().unwrap() > 1_000, "{}", report["summary"]);
