@@ -52,16 +52,18 @@ impl Service {
     pub fn run(self) -> Result<(), String> {
         let draining = Arc::new(AtomicBool::new(false));
         let state = Arc::new(self.state(draining.clone())?);
+        let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().map_err(|e| e.to_string())?;
+        // Checked before listening: a listening socket tells callers (and tests, and load
+        // balancers) that serve has started, so it must not open on a start that then fails.
+        {
+            let _inside = runtime.enter();
+            crate::check::at_start(&self.engine)?;
+        }
         let listen = self.config.server.listen.clone();
         let listener = std::net::TcpListener::bind(&listen).map_err(|e| format!("cannot listen on {listen}: {e}"))?;
         let addr = listener.local_addr().map_err(|e| e.to_string())?;
         state.access.check_listen(addr)?;
         listener.set_nonblocking(true).map_err(|e| e.to_string())?;
-        let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().map_err(|e| e.to_string())?;
-        {
-            let _inside = runtime.enter();
-            crate::check::at_start(&self.engine)?;
-        }
         let stop = Arc::new(AtomicBool::new(false));
         let lease_ms = self.config.store.lease_ms();
         let mut threads = vec![renewer(self.engine.queue().clone(), lease_ms, stop.clone())?];

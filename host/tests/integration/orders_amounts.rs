@@ -8,10 +8,9 @@ use crate::common;
 use crate::orders_support;
 
 use common::engine::{free_port, wait_for, Serve};
-use orders_support::{base_config, dead, shop_env, Running, Shop};
+use orders_support::{dead, file_feed_config, order_drift, shop_env, Running, Shop};
 use serde_json::{json, Value};
 use std::path::Path;
-use std::process::Command;
 use std::time::Duration;
 
 /// Two external orders: EXT-EUR (USD shop amounts, EUR presentment amounts: 2 mugs at 10.00 /
@@ -24,15 +23,11 @@ EXT-JPY,B2B-JPY-1,b2b,jp-buyer@example.com,USD,JPY,2026-11-02T10:05:00Z,paid,,,,
 ";
 
 fn config(dir: &Path, addr: &str, shop: &Shop) -> String {
-    format!(
-        "{}[connections.erp]\nplugin = \"file-feed\"\ndirectory = {:?}\n\
-         [flows.external-orders]\nfrom = \"erp\"\nto = \"shopify\"\nobject = \"order\"\ntrigger = {{ every = \"300ms\" }}\n\
-         retry = {{ max_attempts = 3, base_ms = 50, max_delay_ms = 200 }}\n\
-         [flows.shipments]\nfrom = \"erp\"\nto = \"shopify\"\nobject = \"fulfillment\"\ntrigger = {{ every = \"300ms\" }}\n\
-         notify_customer = true\nretry = {{ max_attempts = 3, base_ms = 50, max_delay_ms = 200 }}\n",
-        base_config(dir, addr, shop),
-        dir.join("exchange").display().to_string()
-    )
+    let flows = "[flows.external-orders]\nfrom = \"erp\"\nto = \"shopify\"\nobject = \"order\"\ntrigger = { every = \"300ms\" }\n\
+         retry = { max_attempts = 3, base_ms = 50, max_delay_ms = 200 }\n\
+         [flows.shipments]\nfrom = \"erp\"\nto = \"shopify\"\nobject = \"fulfillment\"\ntrigger = { every = \"300ms\" }\n\
+         notify_customer = true\nretry = { max_attempts = 3, base_ms = 50, max_delay_ms = 200 }\n";
+    file_feed_config(dir, addr, shop, flows)
 }
 
 /// The order created from external order `id` (by its source identifier), if any.
@@ -123,18 +118,8 @@ fn an_external_order_keeps_shipping_tax_discount_and_eur_amounts_and_an_untaken_
     // Daily reconciliation: EXT-EUR matches to the cent; only the refused EXT-JPY is missing in
     // Shopify. After a silent change of EXT-EUR's shipping in Shopify, it is listed too.
     let drifted = || -> Vec<String> {
-        let out = Command::new(env!("CARGO_BIN_EXE_weft"))
-            .arg("--config")
-            .arg(&config_path)
-            .args(["reconcile", "--flow", "external-orders", "--json"])
-            .output()
-            .expect("weft reconcile");
-        let report: Value = serde_json::from_slice(&out.stdout)
-            .unwrap_or_else(|e| panic!("reconcile --json: {e}: {}", String::from_utf8_lossy(&out.stderr)));
-        let mut names: Vec<String> = report["flows"][0]["order_drift"]
-            .as_array()
-            .into_iter()
-            .flatten()
+        let mut names: Vec<String> = order_drift(&config_path, "external-orders")
+            .iter()
             .map(|d| d["order"].as_str().unwrap_or_default().to_owned())
             .collect();
         names.sort();

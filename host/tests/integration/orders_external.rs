@@ -7,7 +7,7 @@ use crate::common;
 use crate::orders_support;
 
 use common::engine::{free_port, wait_for, Serve};
-use orders_support::{base_config, dead, shop_env, Running, Shop};
+use orders_support::{dead, file_feed_config, shop_env, Running, Shop};
 use serde_json::{json, Value};
 use shopify_sim::{Fault, FaultRule};
 use std::collections::BTreeMap;
@@ -60,12 +60,12 @@ fn external_orders_are_created_once_across_lost_answers_and_a_sigkill_and_unknow
     std::fs::create_dir_all(dir.join("exchange/in")).unwrap();
     std::fs::write(dir.join("exchange/in/orders-marketplace.csv"), orders_csv()).unwrap();
     let addr = format!("127.0.0.1:{}", free_port());
-    let config = format!(
-        "{}[connections.erp]\nplugin = \"file-feed\"\ndirectory = {:?}\n\
-         [flows.external-orders]\nfrom = \"erp\"\nto = \"shopify\"\nobject = \"order\"\ntrigger = {{ every = \"300ms\" }}\nbatch = 4\n\
-         inventory_behaviour = \"decrement_ignoring_policy\"\nretry = {{ max_attempts = 8, base_ms = 50, max_delay_ms = 500 }}\n",
-        base_config(dir, &addr, &shop),
-        dir.join("exchange").display().to_string()
+    let config = file_feed_config(
+        dir,
+        &addr,
+        &shop,
+        "[flows.external-orders]\nfrom = \"erp\"\nto = \"shopify\"\nobject = \"order\"\ntrigger = { every = \"300ms\" }\nbatch = 4\n\
+         inventory_behaviour = \"decrement_ignoring_policy\"\nretry = { max_attempts = 8, base_ms = 50, max_delay_ms = 500 }\n",
     );
     let config_path = dir.join("weft.toml");
     std::fs::write(&config_path, config).unwrap();

@@ -8,7 +8,7 @@ use crate::common;
 use crate::orders_support;
 
 use common::engine::{free_port, wait_for, Serve};
-use orders_support::{base_config, shop_env, Running, Shop};
+use orders_support::{file_feed_config, shop_env, Running, Shop};
 use serde_json::{json, Value};
 use shopify_sim::Checkout;
 use std::path::Path;
@@ -63,11 +63,11 @@ fn history_is_left_out_until_backfilled_and_a_120_line_order_syncs_whole() {
     common::install_as_built(&dir.join("plugins"), "file-feed");
     std::fs::create_dir_all(dir.join("exchange/in")).unwrap();
     let addr = format!("127.0.0.1:{}", free_port());
-    let config = format!(
-        "{}[connections.erp]\nplugin = \"file-feed\"\ndirectory = {:?}\n\
-         [flows.shop-orders]\nfrom = \"shopify\"\nto = \"erp\"\nobject = \"order\"\ntrigger = {{ every = \"500ms\" }}\n",
-        base_config(dir, &addr, &shop),
-        dir.join("exchange").display().to_string()
+    let config = file_feed_config(
+        dir,
+        &addr,
+        &shop,
+        "[flows.shop-orders]\nfrom = \"shopify\"\nto = \"erp\"\nobject = \"order\"\ntrigger = { every = \"500ms\" }\n",
     );
     let config_path = dir.join("weft.toml");
     std::fs::write(&config_path, config).unwrap();

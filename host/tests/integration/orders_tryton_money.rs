@@ -13,7 +13,7 @@ use crate::orders_tryton::{sales, serve};
 
 use crate::common::engine::wait_for;
 use connector_support::tryton::{env_or_skip, Tryton};
-use orders_support::{dead, unique_number, Shop};
+use orders_support::{dead, order_drift, unique_number, Shop};
 use serde_json::{json, Value};
 use shopify_sim::Checkout;
 use std::str::FromStr;
@@ -136,16 +136,8 @@ fn a_eur_order_with_addresses_shipping_taxes_and_discounts_is_the_same_sale_in_t
     // Daily reconciliation: the order matches to the cent (in the currency the sale is in); after
     // a silent change of its shipping in Shopify, it is listed with what differs.
     let drift = || -> Vec<Value> {
-        let out = std::process::Command::new(env!("CARGO_BIN_EXE_weft"))
-            .arg("--config")
-            .arg(tmp.path().join("weft.toml"))
-            .args(["reconcile", "--flow", "orders", "--json"])
-            .output()
-            .expect("weft reconcile");
-        let report: Value = serde_json::from_slice(&out.stdout)
-            .unwrap_or_else(|e| panic!("reconcile --json: {e}: {}", String::from_utf8_lossy(&out.stderr)));
-        let drift = report["flows"][0]["order_drift"].as_array().cloned().unwrap_or_default();
-        drift.into_iter().filter(|d| d["order"] == name.as_str()).collect()
+        let all = order_drift(&tmp.path().join("weft.toml"), "orders");
+        all.into_iter().filter(|d| d["order"] == name.as_str()).collect()
     };
     assert_eq!(drift(), Vec::<Value>::new(), "no drift for the order");
     let alteration = serde_json::from_value(json!({"shipping_lines": [{"index": 0, "price": "6.90"}]})).unwrap();

@@ -139,6 +139,8 @@ impl FlowEngine {
     ) -> Option<String> {
         let store = self.queue.store();
         let mut to_write: Vec<(usize, KeyedRecord)> = Vec::new();
+        // Parked writes are looked up one by one only when there are any (unknown: look them up).
+        let parked_any = parked::any(store).unwrap_or(true);
         for item in items {
             let key = idempotency_key(flow_name, &item.record);
             match store.ledger_get(&key) {
@@ -151,7 +153,7 @@ impl FlowEngine {
                         reached: false,
                     });
                 }
-                Ok(None) => match parked::waiting(store, &key) {
+                Ok(None) => match if parked_any { parked::waiting(store, &key) } else { Ok(None) } {
                     Ok(Some(dead)) => {
                         let request = self.payload(&item.record);
                         let why = format!("waits for a person: the same write is dead-lettered (job {dead})");

@@ -135,14 +135,12 @@ impl Serve {
         for (k, v) in envs {
             cmd.env(k, v);
         }
-        let child = cmd.spawn().expect("spawn weft serve");
+        let mut child = cmd.spawn().expect("spawn weft serve");
         let started = Instant::now();
+        let log_text = || std::fs::read_to_string(log).unwrap_or_default();
         while TcpStream::connect(addr).is_err() {
-            assert!(
-                started.elapsed() < Duration::from_secs(60),
-                "weft serve did not start:\n{}",
-                std::fs::read_to_string(log).unwrap_or_default()
-            );
+            assert!(started.elapsed() < Duration::from_secs(60), "weft serve did not start:\n{}", log_text());
+            assert!(matches!(child.try_wait(), Ok(None)), "weft serve exited at start:\n{}", log_text());
             std::thread::sleep(Duration::from_millis(50));
         }
         Serve { child }

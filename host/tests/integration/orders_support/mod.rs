@@ -74,6 +74,29 @@ pub fn base_config(dir: &Path, listen: &str, shop: &Shop) -> String {
     )
 }
 
+/// [`base_config`] with the file-feed connector as `erp` (exchange folder `dir/exchange`) and
+/// `flows` (TOML).
+pub fn file_feed_config(dir: &Path, listen: &str, shop: &Shop, flows: &str) -> String {
+    format!(
+        "{}[connections.erp]\nplugin = \"file-feed\"\ndirectory = {:?}\n{flows}",
+        base_config(dir, listen, shop),
+        dir.join("exchange").display().to_string()
+    )
+}
+
+/// `weft reconcile --flow FLOW --json` through `config`: the orders it lists as drifted.
+pub fn order_drift(config: &Path, flow: &str) -> Vec<Value> {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_weft"))
+        .arg("--config")
+        .arg(config)
+        .args(["reconcile", "--flow", flow, "--json"])
+        .output()
+        .expect("weft reconcile");
+    let report: Value = serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|e| panic!("reconcile --json: {e}: {}", String::from_utf8_lossy(&out.stderr)));
+    report["flows"][0]["order_drift"].as_array().cloned().unwrap_or_default()
+}
+
 /// Environment for `weft serve` with the simulator's credentials.
 pub fn shop_env(shop: &Shop) -> Vec<(&'static str, String)> {
     vec![
