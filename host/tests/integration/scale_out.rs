@@ -100,18 +100,21 @@ fn three_hosts_run_the_demo_flows_under_a_chaos_loop() {
     let item = variants.iter().find(|v| v["sku"] == first.as_str()).map(|v| v["inventory_item_id"].clone());
     let history: Vec<_> =
         d.sim.level_history().into_iter().filter(|c| Some(serde_json::json!(c.inventory_item_id)) == item).collect();
-    assert_eq!(
-        report["summary"]["drifted"], 0,
-        "levels differ from the computed ones: {}\nlevel history of {first}: {history:?}",
-        report["flows"][0]["drift"]
-    );
+    if report["summary"]["drifted"] != 0 {
+        // What the flow believes it pushed, and any dead letter of the SKU, say where it was lost.
+        let explain = d.weft_json(&admin, &["explain", "inventory", &first]);
+        let letters: Vec<Value> =
+            d.weft_json(&admin, &["dlq", "list"]).as_array().cloned().unwrap_or_default().into_iter().filter(|l| l.to_string().contains(&first)).collect();
+        panic!(
+            "levels differ from the computed ones: {}\nlevel history of {first}: {history:?}\nexplain: {explain}\ndead letters: {letters:?}",
+            report["flows"][0]["drift"]
+        );
+    }
     assert!(report["summary"]["compared"].as_u64().unwrap() > 1_000, "{}", report["summary"]);
 
-    // Nothing is left leased or queued, and what is dead is bad input, not lost work.
-    let status = d.weft_json(&admin, &["queue", "status"]);
-    for (flow, s) in status.as_object().unwrap() {
-        assert_eq!((s["ready"].as_u64(), s["leased"].as_u64()), (Some(0), Some(0)), "{flow}: {s}");
-    }
+    // No lease is lost: the queues empty again (the schedules keep leasing short pulls, so a
+    // single look may catch one), and what is dead is bad input, not lost work.
+    d.settle(&admin, Duration::from_secs(30));
     let skus: BTreeSet<String> = cluster_support::all(&state, "variants").iter().map(|v| text(v, "sku")).collect();
     let bad_rows: Vec<&str> =
         expected["bad_rows"].as_array().unwrap().iter().filter_map(|b| b["at"].as_str()).collect();
@@ -119,12 +122,13 @@ fn three_hosts_run_the_demo_flows_under_a_chaos_loop() {
     for letter in dead.as_array().unwrap() {
         let message = letter["error"]["message"].as_str().unwrap_or_default();
         // A bad row of the export, or stock of a variant the catalog could not create (its row is bad).
+        // (A host killed during its last attempt ends it with that attempt's error quoted.)
         let missing_variant = message
-            .strip_prefix("no Shopify variant with SKU \"")
-            .and_then(|rest| rest.split('"').next())
+            .split_once("no Shopify variant with SKU \"")
+            .and_then(|(_, rest)| rest.split('"').next())
             .is_some_and(|sku| !skus.contains(sku));
         assert!(
-            bad_rows.iter().any(|at| message.starts_with(&format!("{at}: "))) || missing_variant,
+            bad_rows.iter().any(|at| message.contains(&format!("{at}: "))) || missing_variant,
             "a dead letter that is not a bad record: {letter}"
         );
     }
