@@ -5,14 +5,13 @@
 //! Run: `cargo bench -p weft --bench engine` (prints; asserts nothing).
 //! Goal to report against: ≥ 5,000 durable webhook acks/s with p99 < 20 ms on 2 cores.
 
-use base64::Engine;
-use hmac::{Hmac, Mac};
-use sha2::Sha256;
-use std::io::{Read, Write};
+mod support;
+
 use std::net::{TcpListener, TcpStream};
 use std::process::{Command, Stdio};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
+use support::{send, sign};
 use weft::clock::SystemClock;
 use weft::queue::Queue;
 use weft::store::{NewJob, Store};
@@ -65,27 +64,6 @@ fn enqueue_throughput() {
     }
     let rate = done as f64 / started.elapsed().as_secs_f64();
     println!("dequeue+ack (lease 64, ack 64 in one commit): {done} jobs at {rate:.0} jobs/s ({:.2}x the group-commit enqueue rate)", rate / grouped);
-}
-
-fn sign(secret: &str, body: &[u8]) -> String {
-    let mut mac = Hmac::<Sha256>::new_from_slice(secret.as_bytes()).unwrap();
-    mac.update(body);
-    base64::engine::general_purpose::STANDARD.encode(mac.finalize().into_bytes())
-}
-
-fn send(addr: &str, path: &str, id: &str, body: &[u8], signature: &str) -> Duration {
-    let started = Instant::now();
-    let mut stream = TcpStream::connect(addr).unwrap();
-    let head = format!(
-        "POST {path} HTTP/1.1\r\nhost: {addr}\r\nx-shopify-topic: customers/create\r\nx-shopify-webhook-id: {id}\r\nx-shopify-hmac-sha256: {signature}\r\ncontent-length: {}\r\nconnection: close\r\n\r\n",
-        body.len()
-    );
-    stream.write_all(head.as_bytes()).unwrap();
-    stream.write_all(body).unwrap();
-    let mut response = Vec::new();
-    stream.read_to_end(&mut response).unwrap();
-    assert!(response.starts_with(b"HTTP/1.1 200"), "{}", String::from_utf8_lossy(&response));
-    started.elapsed()
 }
 
 fn percentile(sorted: &[Duration], p: f64) -> f64 {

@@ -88,7 +88,10 @@ pub fn tick(store: &Store, config: &RetentionConfig, now_ms: u64) -> Result<bool
     if last.is_some_and(|last| now_ms.saturating_sub(last) < config.interval().as_millis() as u64) {
         return Ok(false);
     }
-    store.set_last_tick(RUN_FLOW, now_ms).map_err(|e| e.to_string())?;
+    // With hosts sharing the store, the one whose firing the store accepts prunes.
+    if !store.fire_tick(RUN_FLOW, last, now_ms, None).map_err(|e| e.to_string())? {
+        return Ok(false);
+    }
     if let (Some(run), pruned) = prune_as_run(store, config, now_ms, "schedule")? {
         let removed: Vec<String> =
             pruned.iter().filter(|p| p.removed > 0).map(|p| format!("{} {}", p.table, p.removed)).collect();

@@ -1,5 +1,7 @@
 //! Interval and cron triggers: each due flow gets one durable `pull` job. A flow whose pull is
 //! still queued or running is not started again, and ticks missed while weft was down run once.
+//! Every host of a shared store runs a scheduler; the store fires each tick once
+//! ([`crate::store::ScheduleStore::fire_tick`]), so one host enqueues it.
 
 use crate::config::flow::parse_interval;
 use crate::config::FlowConfig;
@@ -48,29 +50,25 @@ fn chrono_from_ms(ms: u64) -> Option<chrono::DateTime<chrono::Utc>> {
 pub struct Scheduler {
     queue: Queue,
     flows: BTreeMap<String, Schedule>,
-    in_flight: BTreeMap<String, u64>,
 }
 
 impl Scheduler {
     /// A scheduler for every flow that has `every` or `cron`.
     pub fn new(queue: Queue, flows: &BTreeMap<String, FlowConfig>) -> Scheduler {
         let flows = flows.iter().filter_map(|(name, f)| Schedule::of(f).map(|s| (name.clone(), s))).collect();
-        Scheduler { queue, flows, in_flight: BTreeMap::new() }
+        Scheduler { queue, flows }
     }
 
-    /// Enqueue a pull for each due flow whose previous pull is done; returns the flows fired.
-    /// Missed ticks collapse into this one firing, because only the last tick time is kept.
-    pub fn tick(&mut self) -> Result<Vec<String>, StoreError> {
-        let store = self.queue.store().clone();
+    /// Enqueue a pull for each due flow whose previous pull is done; returns the flows this
+    /// scheduler fired (another host's scheduler may have fired a tick first). Missed ticks
+    /// collapse into this one firing, because only the last tick time is kept.
+    pub fn tick(&self) -> Result<Vec<String>, StoreError> {
+        let store = self.queue.store();
         let now = self.queue.clock().now_ms();
         let mut fired = Vec::new();
         for (name, schedule) in &self.flows {
-            if let Some(job) = self.in_flight.get(name) {
-                if store.job_exists(*job)? {
-                    continue;
-                }
-            }
-            if !schedule.due(store.last_tick(name)?, now) {
+            let last = store.last_tick(name)?;
+            if !schedule.due(last, now) {
                 continue;
             }
             let job = NewJob {
@@ -80,12 +78,9 @@ impl Scheduler {
                 payload: serde_json::to_value(Work::Pull).unwrap_or_default(),
                 webhook_id: None,
             };
-            let outcome = self.queue.enqueue(vec![job])?;
-            if let Some(crate::store::EnqueueOutcome::Enqueued(id)) = outcome.first() {
-                self.in_flight.insert(name.clone(), *id);
+            if store.fire_tick(name, last, now, Some(&job))? {
+                fired.push(name.clone());
             }
-            store.set_last_tick(name, now)?;
-            fired.push(name.clone());
         }
         Ok(fired)
     }

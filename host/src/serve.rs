@@ -28,7 +28,8 @@ pub struct Service {
 impl Service {
     /// Open the store, load plugins and build the flow engine.
     pub fn open(config: Config) -> Result<Service, String> {
-        let store = Store::open(&config.store.path).map_err(|e| e.to_string())?;
+        let store = Store::connect(&config.store.location(&config.server.listen)?).map_err(|e| e.to_string())?;
+        tracing::info!(store = store.location(), "store open");
         let released = store.recover_orphaned_leases(SystemClock.now_ms()).map_err(|e| e.to_string())?;
         if released > 0 {
             tracing::warn!(released, "released jobs leased by a previous process that did not finish them");
@@ -64,7 +65,8 @@ impl Service {
         state.access.check_listen(addr)?;
         listener.set_nonblocking(true).map_err(|e| e.to_string())?;
         let stop = Arc::new(AtomicBool::new(false));
-        let mut threads = Vec::new();
+        let lease_ms = self.config.store.lease_ms();
+        let mut threads = vec![renewer(self.engine.queue().clone(), lease_ms, stop.clone())?];
         let workers = self.config.server.workers.max(1);
         let lanes = Arc::new(Lanes::new(&self.config, workers));
         for i in 0..workers {
@@ -75,12 +77,12 @@ impl Service {
                     .name(format!("weft-worker-{i}"))
                     .spawn(move || {
                         let _guard = handle.enter();
-                        work(&engine, &lanes, &stop)
+                        work(&engine, &lanes, &stop, lease_ms)
                     })
                     .map_err(|e| e.to_string())?,
             );
         }
-        let mut scheduler = Scheduler::new(self.engine.queue().clone(), &self.config.flows);
+        let scheduler = Scheduler::new(self.engine.queue().clone(), &self.config.flows);
         let sched_stop = stop.clone();
         threads.push(
             std::thread::Builder::new()
@@ -168,4 +170,25 @@ impl Service {
         let bodies = Bodies::new(&self.config.server.limits);
         Ok(ServerState { engine: self.engine.clone(), webhook_secret, access, bodies, draining })
     }
+}
+
+/// Renew this host's leases every third of a lease until told to stop: a live host keeps its
+/// jobs however long a batch takes; a dead one's are taken over when their lease ends.
+fn renewer(queue: Queue, lease_ms: u64, stop: Arc<AtomicBool>) -> Result<std::thread::JoinHandle<()>, String> {
+    std::thread::Builder::new()
+        .name("weft-leases".into())
+        .spawn(move || {
+            let every = Duration::from_millis(lease_ms / 3);
+            let mut last = Instant::now();
+            while !stop.load(Ordering::SeqCst) {
+                if last.elapsed() >= every {
+                    last = Instant::now();
+                    if let Err(e) = queue.store().renew_leases(queue.clock().now_ms(), lease_ms) {
+                        tracing::error!("leases not renewed: {e}");
+                    }
+                }
+                std::thread::sleep(Duration::from_millis(100));
+            }
+        })
+        .map_err(|e| e.to_string())
 }

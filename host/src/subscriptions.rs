@@ -49,7 +49,8 @@ pub fn sync(engine: &FlowEngine) -> Result<Option<SyncReport>, String> {
     let report = crate::flow::base::block_on(subscriptions::sync(client, &topics, &address))?;
     let store = engine.queue().store();
     let now = engine.queue().clock().now_ms();
-    let synced_before = store.last_tick(TICK_KEY).map_err(|e| e.to_string())?.is_some();
+    let last = store.last_tick(TICK_KEY).map_err(|e| e.to_string())?;
+    let synced_before = last.is_some();
     if synced_before && !report.created.is_empty() {
         tracing::error!(topics = ?report.created, "webhook subscriptions were gone (Shopify deletes one after 8 failed deliveries): re-created; polling catches up");
         let flows: BTreeSet<&String> = report.created.iter().filter_map(|t| wanted.get(t.as_str())).flatten().collect();
@@ -65,7 +66,8 @@ pub fn sync(engine: &FlowEngine) -> Result<Option<SyncReport>, String> {
             .collect();
         engine.queue().enqueue(jobs).map_err(|e| e.to_string())?;
     }
-    store.set_last_tick(TICK_KEY, now).map_err(|e| e.to_string())?;
+    // Another host that checked meanwhile has recorded its own check: either one is the last.
+    store.fire_tick(TICK_KEY, last, now, None).map_err(|e| e.to_string())?;
     tracing::info!(
         address = %report.address,
         kept = ?report.kept,

@@ -13,9 +13,6 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Mutex;
 use std::time::Duration;
 
-/// How long a worker holds a job before another may take it (a crashed process's leases are
-/// released at the next start anyway, since redb admits one process at a time).
-const LEASE_MS: u64 = 10 * 60 * 1000;
 /// Jobs leased per worker round (Shopify takes up to 250 quantities per mutation).
 const LEASE_BATCH: usize = 250;
 /// Idle wait between polls.
@@ -106,8 +103,9 @@ impl Lanes {
 }
 
 /// One worker: visit the flows in turn, lease a flow's due jobs when its lanes have room, run
-/// them as one batch; until told to stop (finishing the current batch).
-pub fn work(engine: &FlowEngine, lanes: &Lanes, stop: &AtomicBool) {
+/// them as one batch; until told to stop (finishing the current batch). A lease lasts `lease_ms`
+/// (`[store] lease_ms`; the host renews its leases while it lives).
+pub fn work(engine: &FlowEngine, lanes: &Lanes, stop: &AtomicBool, lease_ms: u64) {
     while !stop.load(Ordering::SeqCst) {
         let count = lanes.flows.len();
         let start = lanes.next.fetch_add(1, Ordering::Relaxed);
@@ -115,7 +113,7 @@ pub fn work(engine: &FlowEngine, lanes: &Lanes, stop: &AtomicBool) {
         for i in (0..count).map(|k| (start + k) % count.max(1)) {
             let Some(taken) = lanes.take(i) else { continue };
             let flow = &lanes.flows[i].0;
-            let jobs = match engine.queue().lease(Some(flow), LEASE_MS, LEASE_BATCH) {
+            let jobs = match engine.queue().lease(Some(flow), lease_ms, LEASE_BATCH) {
                 Ok(jobs) => jobs,
                 Err(e) => {
                     tracing::error!(flow, "lease failed: {e}");

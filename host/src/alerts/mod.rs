@@ -1,7 +1,8 @@
 //! Alerts: rules from `[alerts]` (plus the built-in circuit-breaker rule) evaluated every
 //! `evaluate_every` on their own thread. One alert when a condition starts (an episode), one
 //! resolve when it clears; episodes are kept in the store, so a restart neither repeats nor
-//! forgets them.
+//! forgets them, and with several hosts on one store only the host whose call opened (or closed)
+//! an episode sends its alert.
 
 pub mod deliver;
 pub mod rules;
@@ -55,16 +56,19 @@ impl Evaluator {
             if firing == episodes.contains_key(&key) {
                 continue;
             }
-            if firing {
+            let ours = if firing {
                 let episode = Episode {
                     rule: reading.rule.clone(),
                     flow: reading.flow.clone(),
                     since_ms: now_ms,
                     value: reading.value,
                 };
-                self.store.open_alert_episode(&key, &episode)?;
+                self.store.open_alert_episode(&key, &episode)?
             } else {
-                self.store.close_alert_episode(&key)?;
+                self.store.close_alert_episode(&key)?
+            };
+            if !ours {
+                continue;
             }
             let alert = alert(reading, firing, now_ms);
             self.notifier.send(alert.clone());

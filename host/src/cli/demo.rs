@@ -11,7 +11,6 @@ use super::remote::Admin;
 use crate::clock::{Clock, SystemClock};
 use crate::config::Config;
 use crate::shopify::{queries, ClientConfig, Priority, ShopifyClient};
-use crate::store::Store;
 use serde_json::{json, Value};
 use shopify_sim::{SimConfig, Simulator};
 use std::collections::BTreeMap;
@@ -233,7 +232,7 @@ fn fill(state: &Value, dir: &Path, listen: &str, sim: &str) -> Result<String, St
 
 /// Pause (or resume) flows in the store before `weft serve` opens it.
 fn hold(config: &Config, flows: &[&str], paused: bool) -> Result<(), String> {
-    let store = Store::open(&config.store.path).map_err(|e| e.to_string())?;
+    let store = super::open_store(config).map_err(|e| e.to_string())?;
     let now = SystemClock.now_ms();
     for flow in flows.iter().filter(|f| config.flows.contains_key(**f)) {
         store.set_paused(flow, paused, now).map_err(|e| e.to_string())?;

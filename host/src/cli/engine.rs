@@ -21,7 +21,7 @@ pub struct LocalEngine {
 
 /// Open the store, load the plugins and build the engine.
 pub fn open(config: Config) -> Result<LocalEngine, String> {
-    let store = Store::open(&config.store.path)
+    let store = super::open_store(&config)
         .map_err(|e| format!("{e} (stop `weft serve` first: the database admits one process)"))?;
     with_store(config, store)
 }

@@ -2,7 +2,6 @@
 
 use crate::config::Config;
 use crate::flow::inventory::state;
-use crate::store::Store;
 use clap::Subcommand;
 use std::process::ExitCode;
 
@@ -25,7 +24,7 @@ pub enum ExplainCommand {
 /// Run `weft explain`.
 pub fn run(cmd: ExplainCommand, config: &Config) -> Result<ExitCode, String> {
     let ExplainCommand::Inventory { sku, location, json } = cmd;
-    let store = Store::open(&config.store.path)
+    let store = super::open_store(config)
         .map_err(|e| format!("{e} (stop `weft serve` first: the database admits one process)"))?;
     let mut found = state::all_for_sku(&store, &sku)?;
     if let Some(l) = &location {

@@ -6,7 +6,7 @@ use super::engine::{with_store, LocalEngine};
 use super::remote::Admin;
 use crate::config::Config;
 use crate::flow::preview::mapping_view;
-use crate::store::{Store, StoreError};
+use crate::store::StoreError;
 use clap::Subcommand;
 use serde_json::{json, Value};
 use std::path::PathBuf;
@@ -75,7 +75,7 @@ pub fn run(cmd: MappingCommand, config: Config) -> Result<ExitCode, String> {
                 ),
                 None => None,
             };
-            let preview = match Store::open(&config.store.path) {
+            let preview = match super::open_store(&config) {
                 Ok(store) => {
                     let LocalEngine { runtime, engine } = with_store(config, store)?;
                     let _guard = runtime.enter();

@@ -90,7 +90,7 @@ pub enum Command {
     /// The shop's webhook subscriptions against what the flows consume; `sync` brings them in line.
     #[command(subcommand)]
     Webhooks(webhooks::WebhooksCommand),
-    /// The store: sizes per table, and pruning by `[retention]` now.
+    /// The store: sizes per table, pruning by `[retention]` now, moving between redb and PostgreSQL.
     #[command(subcommand)]
     Store(store::StoreCommand),
 }
@@ -134,6 +134,14 @@ pub fn run(cli: Cli) -> Result<ExitCode, String> {
         Command::Webhooks(cmd) => webhooks::run(cmd, &config),
         Command::Config(_) | Command::Init(_) => Err("weft: internal dispatch error".into()),
     }
+}
+
+/// Open the configured store for a command (with PostgreSQL, the command is one more host of
+/// the cluster while it runs).
+fn open_store(config: &Config) -> Result<crate::store::Store, crate::store::StoreError> {
+    let label = format!("weft cli (pid {})", std::process::id());
+    let location = config.store.location(&label).map_err(crate::store::StoreError::Other)?;
+    crate::store::Store::connect(&location)
 }
 
 fn load_config(path: Option<&Path>) -> Result<Config, String> {

@@ -95,7 +95,7 @@ pub(super) enum Target {
 }
 
 pub(super) fn target(config: &Config) -> Result<Target, String> {
-    match Store::open(&config.store.path) {
+    match super::open_store(config) {
         Ok(store) => Ok(Target::Local(store)),
         Err(StoreError::Locked) => Ok(Target::Remote(super::remote::Admin::from_config(config)?)),
         Err(e) => Err(e.to_string()),

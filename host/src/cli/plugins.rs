@@ -8,7 +8,6 @@ use crate::config::Config;
 use crate::model::Record;
 use crate::plugin::{CallError, Grant, HostOptions, PluginHost, PluginKind, PluginSession};
 use crate::redact::Redactor;
-use crate::store::Store;
 use clap::{Subcommand, ValueEnum};
 use serde_json::{json, Value};
 use std::path::PathBuf;
@@ -116,7 +115,7 @@ pub fn run(cmd: PluginsCommand, mut config: Config) -> Result<ExitCode, String> 
     if let Some(dir) = dir {
         config.plugins.dir = dir;
     }
-    let store = Store::open(&config.store.path).map_err(|e| e.to_string())?;
+    let store = super::open_store(&config).map_err(|e| e.to_string())?;
     let host = PluginHost::load(HostOptions::from_config(&config, Some(store), Redactor::new()))?;
     match cmd {
         PluginsCommand::List { json, .. } => list(&host, json),

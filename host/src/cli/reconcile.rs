@@ -4,7 +4,7 @@
 
 use crate::config::Config;
 use crate::reconcile::{self, Options};
-use crate::store::{ReconcileReport, Store, StoreError};
+use crate::store::{ReconcileReport, StoreError};
 use clap::Args;
 use std::process::ExitCode;
 
@@ -24,7 +24,7 @@ pub struct ReconcileArgs {
 
 /// Run `weft reconcile`.
 pub fn run(args: ReconcileArgs, config: Config) -> Result<ExitCode, String> {
-    let report = match Store::open(&config.store.path) {
+    let report = match super::open_store(&config) {
         Ok(store) => {
             let local = super::engine::with_store(config, store)?;
             let _guard = local.runtime.enter();

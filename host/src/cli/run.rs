@@ -8,7 +8,7 @@ use crate::clock::{Clock, SystemClock};
 use crate::config::Config;
 use crate::flow::base::dry_run;
 use crate::flow::Work;
-use crate::store::{NewJob, Outcome, Store};
+use crate::store::{NewJob, Outcome};
 use clap::Args;
 use std::collections::BTreeMap;
 use std::process::ExitCode;
@@ -71,7 +71,7 @@ pub fn run(args: RunArgs, config: Config) -> Result<ExitCode, String> {
     } else {
         None
     };
-    let store = Store::open(&config.store.path)
+    let store = super::open_store(&config)
         .map_err(|e| format!("{e} (stop `weft serve` first: the database admits one process)"))?;
     let super::engine::LocalEngine { runtime, engine } = super::engine::with_store(config, store.clone())?;
     let _guard = runtime.enter();

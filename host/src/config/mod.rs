@@ -160,23 +160,83 @@ fn default_api_version() -> String {
     "2026-04".into()
 }
 
-/// `[store]`: the embedded redb database.
+/// `[store]`: where weft keeps its state.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct StoreConfig {
-    /// Directory holding the database file and the plugin compile cache.
+    /// `redb` (embedded, one process; the default) or `postgres` (several hosts on one database).
+    #[serde(default)]
+    pub backend: StoreBackend,
+    /// Directory holding the redb database file and the plugin compile cache.
     #[serde(default = "default_store_path")]
     pub path: PathBuf,
+    /// The PostgreSQL URL (`{ env = "WEFT_DATABASE_URL" }` or `{ file = ... }`: it carries a
+    /// password, so never in the file itself; never logged).
+    pub url: Option<SecretSource>,
+    /// Connections a host keeps to PostgreSQL at most.
+    #[serde(default = "default_pool_size")]
+    pub pool_size: usize,
+    /// How long a job leased by a host stays its own without renewal (a live host renews every
+    /// third of it; a dead host's jobs are taken over after it), in seconds.
+    #[serde(default = "default_lease_seconds")]
+    pub lease_seconds: u64,
+}
+
+/// Which database `[store]` uses.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum StoreBackend {
+    /// The embedded redb file: nothing to install, one process at a time.
+    #[default]
+    Redb,
+    /// A PostgreSQL database several `weft serve` hosts share.
+    Postgres,
 }
 
 impl Default for StoreConfig {
     fn default() -> Self {
-        StoreConfig { path: default_store_path() }
+        StoreConfig {
+            backend: StoreBackend::default(),
+            path: default_store_path(),
+            url: None,
+            pool_size: default_pool_size(),
+            lease_seconds: default_lease_seconds(),
+        }
+    }
+}
+
+impl StoreConfig {
+    /// Where the store is; reads the PostgreSQL URL from its source. `label` names this host in
+    /// the database (its listen address, say).
+    pub fn location(&self, label: &str) -> Result<crate::store::Location, String> {
+        match self.backend {
+            StoreBackend::Redb => Ok(crate::store::Location::Redb(self.path.clone())),
+            StoreBackend::Postgres => {
+                let url = self.url.as_ref().ok_or("store.url: backend = \"postgres\" needs a url")?;
+                let url = url.load().map_err(|e| format!("store.url: {e}"))?;
+                Ok(crate::store::Location::Postgres(crate::store::postgres::Options {
+                    url: url.expose().to_owned(),
+                    pool_size: self.pool_size,
+                    label: label.to_owned(),
+                }))
+            }
+        }
+    }
+
+    /// [`StoreConfig::lease_seconds`] in milliseconds.
+    pub fn lease_ms(&self) -> u64 {
+        self.lease_seconds.saturating_mul(1000)
     }
 }
 
 fn default_store_path() -> PathBuf {
     PathBuf::from("./weft-data")
+}
+fn default_pool_size() -> usize {
+    8
+}
+fn default_lease_seconds() -> u64 {
+    30
 }
 
 /// `[plugins]`: discovery, pinning and sandbox limits.
@@ -392,6 +452,15 @@ impl Config {
         out.extend(http::validate_allowed_hosts(&self.server.allowed_hosts).err());
         for (name, flow) in &self.flows {
             out.extend(flow.problems(name, self));
+        }
+        if self.store.backend == StoreBackend::Postgres && self.store.url.is_none() {
+            out.push(("store.url".into(), "backend = \"postgres\" needs a url (from env or file)".into()));
+        }
+        if !(1..=64).contains(&self.store.pool_size) {
+            out.push(("store.pool_size".into(), "must be between 1 and 64".into()));
+        }
+        if self.store.lease_seconds < 3 {
+            out.push(("store.lease_seconds".into(), "must be at least 3".into()));
         }
         if let Some(cron) = &self.reconcile.schedule {
             out.extend(

@@ -8,8 +8,11 @@ pub use backoff::RetryPolicy;
 pub use enqueuer::Enqueuer;
 
 use crate::clock::Clock;
-use crate::store::{EnqueueOutcome, Job, JobError, NewJob, Store, StoreError};
+use crate::store::{EnqueueOutcome, ErrorClass, Job, JobError, NewJob, Store, StoreError};
 use std::sync::Arc;
+
+/// Spread of the retries of jobs that found their record busy, so they do not return together.
+const BUSY_JITTER_MS: u64 = 250;
 
 /// What the queue did with a failed attempt.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -79,6 +82,15 @@ impl Queue {
     /// retryable or the attempts are used up.
     pub fn fail(&self, job: &Job, error: JobError, policy: &RetryPolicy) -> Result<Disposition, StoreError> {
         let now = self.clock.now_ms();
+        if error.class == ErrorClass::Busy {
+            // Another job is writing the record (on any host; a dead host's claim lasts until
+            // its heartbeat is stale): not this job's failure, so no attempt is spent.
+            let mut job = job.clone();
+            job.attempts = job.attempts.saturating_sub(1);
+            let at_ms = now + error.retry_after_ms.unwrap_or(0).max(1) + rand::random_range(0..BUSY_JITTER_MS);
+            self.store.reschedule(&job, error, at_ms)?;
+            return Ok(Disposition::Retry { at_ms });
+        }
         if !error.retryable || job.attempts >= policy.max_attempts {
             self.store.dead_letter(job, error, now)?;
             return Ok(Disposition::DeadLettered);
@@ -87,5 +99,40 @@ impl Queue {
         let at_ms = now + delay;
         self.store.reschedule(job, error, at_ms)?;
         Ok(Disposition::Retry { at_ms })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::clock::ManualClock;
+
+    #[test]
+    fn a_job_that_finds_its_record_busy_spends_no_attempt() {
+        let clock = Arc::new(ManualClock::new(1_000));
+        let queue = Queue::new(Store::in_memory().unwrap(), clock.clone());
+        let job = NewJob {
+            flow: "f".into(),
+            trigger: "manual".into(),
+            key: "k".into(),
+            payload: serde_json::json!({}),
+            webhook_id: None,
+        };
+        queue.enqueue(vec![job]).unwrap();
+        let policy = RetryPolicy { max_attempts: 1, ..RetryPolicy::default() };
+        for _ in 0..3 {
+            let now = clock.now();
+            let leased = queue.lease(None, 60_000, 1).unwrap();
+            assert_eq!(leased[0].attempts, 1, "every lease is the first attempt again");
+            let busy = JobError::new(ErrorClass::Busy, "someone writes it").after_ms(250);
+            let Disposition::Retry { at_ms } = queue.fail(&leased[0], busy, &policy).unwrap() else {
+                panic!("a busy record is never dead-lettered");
+            };
+            assert!((now + 250..now + 250 + BUSY_JITTER_MS).contains(&at_ms), "retried when the claim may be gone");
+            clock.set(at_ms);
+        }
+        let leased = queue.lease(None, 60_000, 1).unwrap();
+        let error = JobError::new(ErrorClass::Retryable, "down");
+        assert_eq!(queue.fail(&leased[0], error, &policy).unwrap(), Disposition::DeadLettered, "other errors count");
     }
 }

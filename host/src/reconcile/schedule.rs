@@ -30,11 +30,11 @@ pub fn spawn(
             while !stop.load(Ordering::SeqCst) {
                 let now = engine.queue().clock().now_ms();
                 let last = store.last_tick(TICK_KEY).unwrap_or_default();
-                // First start: wait for the next tick instead of reconciling at once.
+                // First start: wait for the next tick instead of reconciling at once. With hosts
+                // sharing the store, the one whose firing the store accepts reconciles.
                 if last.is_none() {
-                    let _ = store.set_last_tick(TICK_KEY, now);
-                } else if schedule.due(last, now) {
-                    let _ = store.set_last_tick(TICK_KEY, now);
+                    let _ = store.fire_tick(TICK_KEY, None, now, None);
+                } else if schedule.due(last, now) && store.fire_tick(TICK_KEY, last, now, None).unwrap_or(false) {
                     let options = Options { flow: None, heal, trigger: "schedule".into() };
                     match super::run(&engine, &options, &mut |line| tracing::info!("{line}")) {
                         Ok(report) => tracing::info!(

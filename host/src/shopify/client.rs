@@ -106,8 +106,14 @@ pub fn full_jitter(base: Duration, cap: Duration, attempt: u32) -> Duration {
 }
 
 impl ShopifyClient {
-    /// A client for one shop.
+    /// A client for one shop, pacing by a budget of its own.
     pub fn new(config: ClientConfig) -> Result<Self, ShopifyError> {
+        ShopifyClient::with_budget(config, Budget::new())
+    }
+
+    /// A client for one shop pacing by `budget` (see [`Budget::for_store`]: one budget for
+    /// every host of a shared store).
+    pub fn with_budget(config: ClientConfig, budget: Budget) -> Result<Self, ShopifyError> {
         let http = reqwest::Client::builder()
             .timeout(config.request_timeout)
             .build()
@@ -118,7 +124,7 @@ impl ShopifyClient {
                 config,
                 url,
                 http,
-                budget: Budget::new(),
+                budget,
                 requests: AtomicU64::new(0),
                 throttled: AtomicU64::new(0),
                 retries: AtomicU64::new(0),
@@ -173,7 +179,7 @@ impl ShopifyClient {
             let result = self.send(&body).await;
             let error = match result {
                 Ok((response, Some(cost))) => {
-                    self.inner.budget.observe(op.name, reservation, &cost);
+                    self.inner.budget.observe(op.name, reservation, &cost).await;
                     self.inner
                         .cost_spent
                         .fetch_add(cost.actual.unwrap_or(0.0).max(0.0).round() as u64, Ordering::Relaxed);
@@ -197,15 +203,15 @@ impl ShopifyClient {
                     }
                 }
                 Ok((Ok(data), None)) => {
-                    self.inner.budget.abandon(reservation);
+                    self.inner.budget.abandon(reservation).await;
                     return Ok(Response { data, cost: None });
                 }
                 Ok((Err(Throttled), None)) => {
-                    self.inner.budget.abandon(reservation);
+                    self.inner.budget.abandon(reservation).await;
                     ShopifyError::Throttled { attempts: attempt + 1 }
                 }
                 Err(e) => {
-                    self.inner.budget.abandon(reservation);
+                    self.inner.budget.abandon(reservation).await;
                     e
                 }
             };

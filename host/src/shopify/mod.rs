@@ -18,4 +18,4 @@ pub mod webhooks;
 
 pub use client::{ClientConfig, ClientStats, ShopifyClient};
 pub use error::{RecordError, ShopifyError, WriteError};
-pub use throttle::Priority;
+pub use throttle::{Budget, Priority};

@@ -2,7 +2,12 @@
 //! `extensions.cost.throttleStatus`, shared by every caller. A request waits until the model
 //! says its requested cost is available, so Shopify rarely has to answer THROTTLED. Waiters
 //! are served by priority (orders > inventory > catalog > backfill), then in arrival order.
+//!
+//! With a store several hosts share, the model is the store's ([`crate::store::BudgetStore`]):
+//! this process's first waiter asks the store for the points, so the hosts together stay under
+//! the shop's rate and a higher priority waiting on any host goes first.
 
+use crate::store::{BucketReport, Grant, Store};
 use std::cmp::Reverse;
 use std::collections::{BTreeSet, HashMap};
 use std::sync::Mutex;
@@ -88,10 +93,56 @@ pub struct Reservation {
     cost: f64,
 }
 
+/// The bucket of a shop as a store shared by several hosts keeps it.
+struct Shared {
+    store: Store,
+    shop: String,
+}
+
+impl Shared {
+    /// Ask the store for `cost` points (off the async threads: the store blocks).
+    async fn take(&self, cost: f64, priority: Priority) -> Grant {
+        let (store, shop) = (self.store.clone(), self.shop.clone());
+        let asked = tokio::task::spawn_blocking(move || match store.budget() {
+            Some(budget) => budget.budget_take(&shop, cost, priority as u8),
+            None => Ok(Grant::Granted),
+        })
+        .await;
+        match asked {
+            Ok(Ok(grant)) => grant,
+            Ok(Err(e)) => {
+                tracing::warn!("shared Shopify budget unavailable ({e}); asking again shortly");
+                Grant::Wait(STORE_RETRY_MS)
+            }
+            Err(e) => {
+                tracing::warn!("shared Shopify budget unavailable ({e}); asking again shortly");
+                Grant::Wait(STORE_RETRY_MS)
+            }
+        }
+    }
+
+    /// Settle points taken, with Shopify's report when there is one.
+    async fn settle(&self, reserved: f64, report: Option<BucketReport>) {
+        let (store, shop) = (self.store.clone(), self.shop.clone());
+        let settled = tokio::task::spawn_blocking(move || match store.budget() {
+            Some(budget) => budget.budget_settle(&shop, reserved, report.as_ref()),
+            None => Ok(()),
+        })
+        .await;
+        if !matches!(settled, Ok(Ok(()))) {
+            tracing::warn!("shared Shopify budget not settled; its in-flight points expire with this host's beat");
+        }
+    }
+}
+
+/// How long to wait before asking a store that failed again.
+const STORE_RETRY_MS: u64 = 500;
+
 /// The shared budget of one shop.
 pub struct Budget {
     model: Mutex<Model>,
     changed: Notify,
+    shared: Option<Shared>,
 }
 
 impl Default for Budget {
@@ -116,7 +167,15 @@ impl Budget {
                 costs: HashMap::new(),
             }),
             changed: Notify::new(),
+            shared: None,
         }
+    }
+
+    /// The budget of `shop`: kept in `store` when several hosts share it (every host then paces
+    /// against the same bucket), else this process's own.
+    pub fn for_store(store: &Store, shop: &str) -> Self {
+        let shared = store.budget().is_some().then(|| Shared { store: store.clone(), shop: shop.to_owned() });
+        Budget { shared, ..Budget::new() }
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, Model> {
@@ -139,6 +198,28 @@ impl Budget {
         };
         loop {
             let notified = self.changed.notified();
+            if let Some(shared) = &self.shared {
+                let first = self.lock().queue.iter().next().map(|(_, t)| *t) == Some(ticket);
+                let wait = match first {
+                    true => match shared.take(cost, priority).await {
+                        Grant::Granted => {
+                            let mut m = self.lock();
+                            m.queue.remove(&(Reverse(priority), ticket));
+                            m.in_flight += cost;
+                            drop(m);
+                            self.changed.notify_waiters();
+                            return Reservation { cost };
+                        }
+                        Grant::Wait(ms) => Duration::from_millis(ms.max(1)),
+                    },
+                    false => POLL,
+                };
+                tokio::select! {
+                    _ = notified => {}
+                    _ = tokio::time::sleep(wait) => {}
+                }
+                continue;
+            }
             let wait = {
                 let mut m = self.lock();
                 m.refill();
@@ -168,7 +249,23 @@ impl Budget {
     }
 
     /// Settles a reservation with the response's cost report.
-    pub fn observe(&self, operation: &str, reservation: Reservation, cost: &Cost) {
+    pub async fn observe(&self, operation: &str, reservation: Reservation, cost: &Cost) {
+        if let Some(shared) = &self.shared {
+            {
+                let mut m = self.lock();
+                m.in_flight = (m.in_flight - reservation.cost).max(0.0);
+                m.costs.insert(operation.to_string(), cost.requested);
+            }
+            let report = BucketReport {
+                actual: cost.actual,
+                maximum: cost.maximum_available,
+                currently_available: cost.currently_available,
+                restore_rate: cost.restore_rate,
+            };
+            shared.settle(reservation.cost, Some(report)).await;
+            self.changed.notify_waiters();
+            return;
+        }
         let mut m = self.lock();
         m.refill();
         m.in_flight = (m.in_flight - reservation.cost).max(0.0);
@@ -199,10 +296,14 @@ impl Budget {
 
     /// Settles a reservation whose response carried no cost report (transport error, 5xx):
     /// the points stay spent, as Shopify may have charged them.
-    pub fn abandon(&self, reservation: Reservation) {
-        let mut m = self.lock();
-        m.in_flight = (m.in_flight - reservation.cost).max(0.0);
-        drop(m);
+    pub async fn abandon(&self, reservation: Reservation) {
+        {
+            let mut m = self.lock();
+            m.in_flight = (m.in_flight - reservation.cost).max(0.0);
+        }
+        if let Some(shared) = &self.shared {
+            shared.settle(reservation.cost, None).await;
+        }
         self.changed.notify_waiters();
     }
 }
@@ -227,7 +328,7 @@ mod tests {
     async fn learns_the_bucket_then_paces_by_priority() {
         let budget = std::sync::Arc::new(Budget::new());
         let r = budget.acquire(10.0, Priority::Catalog).await;
-        budget.observe("Op", r, &report(0.0));
+        budget.observe("Op", r, &report(0.0)).await;
         assert_eq!(budget.estimate("Op"), 10.0);
         // The bucket is empty: both wait; the orders waiter must win although it came second.
         let order = std::sync::Arc::new(Mutex::new(Vec::new()));
@@ -235,14 +336,14 @@ mod tests {
         let low = tokio::spawn(async move {
             let r = b1.acquire(10.0, Priority::Backfill).await;
             o1.lock().unwrap().push("backfill");
-            b1.abandon(r);
+            b1.abandon(r).await;
         });
         tokio::task::yield_now().await;
         let (b2, o2) = (budget.clone(), order.clone());
         let high = tokio::spawn(async move {
             let r = b2.acquire(10.0, Priority::Orders).await;
             o2.lock().unwrap().push("orders");
-            b2.abandon(r);
+            b2.abandon(r).await;
         });
         low.await.unwrap();
         high.await.unwrap();

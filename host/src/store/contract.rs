@@ -1,8 +1,13 @@
 //! The store contract: what weft keeps durably, as traits a backend implements. Each method
 //! that takes a batch applies it in one transaction, all or nothing. The redb backend
-//! (`store::redb`) implements it for one process; the contract suite
-//! (`host/tests/integration/store_contract.rs`) is what any backend must pass.
+//! (`store::redb`) implements it for one process, the PostgreSQL backend (`store::postgres`) for
+//! several hosts sharing one database; the contract suite (`host/tests/integration/store_contract.rs`) is what
+//! any backend must pass. Whatever several hosts may race on is one atomic call here (a tick is
+//! fired, an episode opened, a flow paused, a record claimed once), so a backend shared by hosts
+//! decides it in the database.
 
+use super::budget::{BucketReport, Grant};
+use super::copy::{Item, ItemKind};
 use super::jobs::{CursorAdvance, DeadLetter, EnqueueOutcome, Job, JobError, NewJob, QueueStatus};
 use super::journal::{Intent, UndoEntry};
 use super::kv::KvError;
@@ -37,6 +42,9 @@ pub trait QueueStore {
     fn reschedule(&self, job: &Job, error: JobError, next_attempt_ms: u64) -> StoreResult<()>;
     /// The job failed for good: move it to the dead letters with its last error.
     fn dead_letter(&self, job: &Job, error: JobError, now_ms: u64) -> StoreResult<()>;
+    /// Extend every lease this handle holds to `now_ms + lease_ms` (never shortening one): a live
+    /// host renews, so only a dead host's leases expire and are taken over. How many.
+    fn renew_leases(&self, now_ms: u64, lease_ms: u64) -> StoreResult<usize>;
     /// Put jobs whose lease ended before `expired_before_ms` back in the queue, due at `now_ms`.
     fn recover_leases(&self, expired_before_ms: u64, now_ms: u64) -> StoreResult<usize>;
     /// Release the leases no live process can hold (at start): for a backend one process holds at
@@ -72,8 +80,11 @@ pub trait QueueStore {
 pub trait ScheduleStore {
     /// When `key`'s schedule last fired.
     fn last_tick(&self, key: &str) -> StoreResult<Option<u64>>;
-    /// Record that `key`'s schedule fired at `at_ms`.
-    fn set_last_tick(&self, key: &str, at_ms: u64) -> StoreResult<()>;
+    /// Fire `key`'s schedule at `at_ms`, once for every process sharing the store: only while its
+    /// last tick is still `last` (what the caller read) and the job it fired last is no longer
+    /// queued or leased. The tick and `job` (if any) are stored in one transaction; whether this
+    /// call fired it.
+    fn fire_tick(&self, key: &str, last: Option<u64>, at_ms: u64, job: Option<&NewJob>) -> StoreResult<bool>;
 }
 
 /// Retention: what grows with use is removed by age, a bounded round at a time, and the store
@@ -150,10 +161,11 @@ pub trait ReportStore {
     fn reconcile_report(&self, id: u64) -> StoreResult<Option<ReconcileReport>>;
     /// Firing alert episodes by key.
     fn alert_episodes(&self) -> StoreResult<BTreeMap<String, Episode>>;
-    /// Record that episode `key` fired.
-    fn open_alert_episode(&self, key: &str, episode: &Episode) -> StoreResult<()>;
-    /// Record that episode `key` resolved.
-    fn close_alert_episode(&self, key: &str) -> StoreResult<()>;
+    /// Record that episode `key` fired, unless it is firing already; whether this call opened it
+    /// (so one host of several alerts once).
+    fn open_alert_episode(&self, key: &str, episode: &Episode) -> StoreResult<bool>;
+    /// Record that episode `key` resolved; whether this call closed it.
+    fn close_alert_episode(&self, key: &str) -> StoreResult<bool>;
 }
 
 /// Plugin-scoped key-value state (see [`super::PluginKv`] for the per-plugin view).
@@ -186,6 +198,31 @@ pub trait ClaimStore {
     fn release(&self, keys: &[String]) -> StoreResult<()>;
 }
 
+/// Each shop's Shopify cost bucket, shared by every host of a backend several hosts use: a host
+/// takes points before it sends a call and settles them with what Shopify reported, so the hosts
+/// together stay under the shop's rate, and a waiting call of a higher priority (orders >
+/// inventory > catalog > backfill) goes before any host's lower one. Time is the database's.
+pub trait BudgetStore: Send + Sync {
+    /// Take `cost` points of `shop`'s bucket for a call of `priority` (higher goes first), or be
+    /// told how long to wait before asking again.
+    fn budget_take(&self, shop: &str, cost: f64, priority: u8) -> StoreResult<Grant>;
+    /// Settle `reserved` points taken for a call: with Shopify's report of the bucket after it,
+    /// or `None` when the call got no report (the points stay spent).
+    fn budget_settle(&self, shop: &str, reserved: f64, report: Option<&BucketReport>) -> StoreResult<()>;
+}
+
+/// A whole store, item by item: what `weft store migrate` copies between backends.
+pub trait CopyStore {
+    /// Every item, in pages of at most [`super::copy::PAGE`] (runs before their records and undo
+    /// entries), each page handed to `each`.
+    fn export(&self, each: &mut dyn FnMut(Vec<Item>) -> StoreResult<()>) -> StoreResult<()>;
+    /// Store `items` as they are, ids kept (an existing item of the same identity is replaced),
+    /// in one transaction; id counters move past the ids imported.
+    fn import(&self, items: &[Item]) -> StoreResult<()>;
+    /// How many items of each kind the store holds.
+    fn counts(&self) -> StoreResult<BTreeMap<ItemKind, u64>>;
+}
+
 /// Whether the store takes writes now (`/healthz`, `/readyz`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum StoreHealth {
@@ -208,11 +245,17 @@ pub trait Backend:
     + KvStore
     + StateStore
     + ClaimStore
+    + CopyStore
     + Send
     + Sync
 {
     /// The schema version of the open database.
     fn schema_version(&self) -> StoreResult<u64>;
+    /// The shops' shared cost buckets, for a backend several hosts share; `None` for one a single
+    /// process holds (its in-memory budget is then the whole truth).
+    fn budget(&self) -> Option<&dyn BudgetStore>;
+    /// Where the store is, for people (`redb at PATH`, `postgres at HOST:PORT/DB`; never a password).
+    fn location(&self) -> String;
     /// Whether writes succeed now; a backend that failed tries to recover here (at most so often).
     fn health(&self) -> StoreHealth;
 }

@@ -175,6 +175,25 @@ pub struct NewJob {
     pub webhook_id: Option<String>,
 }
 
+impl NewJob {
+    /// The job stored with `id`, ready at `now_ms`.
+    pub fn ready(&self, id: u64, now_ms: u64) -> Job {
+        Job {
+            id,
+            flow: self.flow.clone(),
+            trigger: self.trigger.clone(),
+            key: self.key.clone(),
+            payload: self.payload.clone(),
+            state: JobState::Ready,
+            attempts: 0,
+            next_attempt_ms: now_ms,
+            lease_until_ms: 0,
+            created_ms: now_ms,
+            last_error: None,
+        }
+    }
+}
+
 /// A durable job.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Job {

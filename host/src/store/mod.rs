@@ -1,24 +1,31 @@
 //! Everything weft keeps durably, behind a contract ([`contract`]): the job queue, the
 //! idempotency ledger and id map, runs and their records, the journals, reports and alert
-//! episodes, plugin kv, the host's own flow state, schedule ticks, webhook receipts and the
-//! claims of records being written; what grows is pruned by age ([`RetentionStore`]). [`Store`] is a cheap, shareable handle on one backend; the
-//! embedded default is redb ([`redb`]), the only module that touches a database.
+//! episodes, plugin kv, the host's own flow state, schedule ticks, webhook receipts, the claims of
+//! records being written and, for several hosts, each shop's Shopify cost bucket; what grows is
+//! pruned by age ([`RetentionStore`]). [`Store`] is a cheap, shareable handle on one backend: the
+//! embedded default redb ([`redb`]), or PostgreSQL ([`postgres`]) for several hosts; those two are
+//! the only modules that touch a database.
 
+mod budget;
 pub mod contract;
+mod copy;
 mod jobs;
 mod journal;
 mod kv;
 mod ledger;
+pub mod postgres;
 pub mod redb;
 mod reports;
 mod retention;
 mod runs;
 mod state;
 
+pub use budget::{BucketReport, Grant};
 pub use contract::{
-    Backend, ClaimStore, JournalStore, KvStore, LedgerStore, QueueStore, ReportStore, RetentionStore, RunStore,
-    ScheduleStore, StateStore, StoreHealth,
+    Backend, BudgetStore, ClaimStore, CopyStore, JournalStore, KvStore, LedgerStore, QueueStore, ReportStore,
+    RetentionStore, RunStore, ScheduleStore, StateStore, StoreHealth,
 };
+pub use copy::{Item, ItemKind, PAGE};
 pub use jobs::{CursorAdvance, DeadLetter, EnqueueOutcome, ErrorClass, Job, JobError, JobState, NewJob, QueueStatus};
 pub use journal::{Intent, JournalObject, UndoEntry};
 pub use kv::{KvError, PluginKv, KV_MAX_KEY_BYTES, KV_MAX_VALUE_BYTES};
@@ -28,8 +35,17 @@ pub use retention::{Aged, StoreStats, TableSize};
 pub use runs::{Outcome, RecordEntry, Run, RunFilter, RunRecord, RunStatus};
 pub use state::StateTable;
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
+
+/// Where a store is (`[store]` of the config, or an argument of `weft store migrate`).
+#[derive(Debug, Clone)]
+pub enum Location {
+    /// The embedded redb database in this directory.
+    Redb(PathBuf),
+    /// A PostgreSQL database several hosts may share.
+    Postgres(postgres::Options),
+}
 
 /// A handle on the open store; cheap to clone and share between threads. Every method of the
 /// contract is called through it.
@@ -73,6 +89,15 @@ impl Store {
     /// Open (or create) the embedded redb store in directory `dir`.
     pub fn open(dir: &Path) -> StoreResult<Store> {
         redb::RedbStore::open(dir).map(Store::new)
+    }
+
+    /// Open the store at `location`: redb in a directory, or a PostgreSQL database (migrated to
+    /// this build's schema first).
+    pub fn connect(location: &Location) -> StoreResult<Store> {
+        match location {
+            Location::Redb(dir) => Store::open(dir),
+            Location::Postgres(options) => postgres::PostgresStore::connect(options).map(Store::new),
+        }
     }
 
     /// A throw-away store in memory (e.g. scratch plugin state for a read from scratch).

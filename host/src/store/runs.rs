@@ -138,6 +138,18 @@ pub struct Run {
 }
 
 impl Run {
+    /// End the run at `now_ms`: failed with `error`, else succeeded or partial by its counts.
+    pub fn finish(&mut self, now_ms: u64, error: Option<String>) {
+        let failed: u64 = self.counts.iter().filter(|(o, _)| o.is_failure()).map(|(_, n)| n).sum();
+        self.status = match (&error, failed) {
+            (Some(_), _) => RunStatus::Failed,
+            (None, 0) => RunStatus::Succeeded,
+            (None, _) => RunStatus::Partial,
+        };
+        self.error = error;
+        self.ended_ms = Some(now_ms);
+    }
+
     /// Records that failed, and records that needed a write (failed ones included; records the
     /// destination already had and pulls are not writes): what error rates divide.
     pub fn failures_and_writes(&self) -> (u64, u64) {

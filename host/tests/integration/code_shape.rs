@@ -1,5 +1,5 @@
 //! The layering rules the compiler cannot see, checked on the sources: only `store/redb/`
-//! touches the database, only `plugin/wit/` sees generated WIT bindings, `domain/` never reads
+//! touches redb and only `store/postgres/` PostgreSQL, only `plugin/wit/` sees generated WIT bindings, `domain/` never reads
 //! the configuration, and no source file grows past 600 lines.
 
 use crate::common;
@@ -53,6 +53,12 @@ fn only_the_redb_backend_touches_the_database() {
         "TableDefinition",
     ];
     assert_eq!(offenders("store/redb/", &redb_api), Vec::<String>::new());
+}
+
+#[test]
+fn only_the_postgres_backend_touches_postgresql() {
+    let client = ["tokio_postgres", "deadpool_postgres", "refinery", "FOR UPDATE", "SKIP LOCKED"];
+    assert_eq!(offenders("store/postgres/", &client), Vec::<String>::new());
 }
 
 #[test]

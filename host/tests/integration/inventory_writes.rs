@@ -152,6 +152,33 @@ async fn a_sale_between_read_and_write_is_detected_and_kept() {
     assert!(sold_here > 0 || available(&sim, "SKU-0-0", &back) == 8, "the sale came from one of the two locations");
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_write_whose_state_was_lost_is_not_applied_twice() {
+    let sim = shopify_common::start(shopify_common::seed(2, 1)).await;
+    let client = shopify_common::client(&sim);
+    let (main, back) = (shopify_common::location_gid(&sim, "Main"), shopify_common::location_gid(&sim, "Backroom"));
+    let tmp = tempfile::tempdir().unwrap();
+    let store = Store::open(tmp.path()).unwrap();
+    let config = config(&main, &back, "skip");
+    assert!(run(&config, &store, &client, &[level("SKU-1-0", "WH", 30)])[0].is_ok());
+    assert_eq!(available(&sim, "SKU-1-0", &main), 29);
+    // The next change (on hand 45 -> 44) reaches Shopify in a batch with another level, but its
+    // host dies before storing it: the store still says 29 was pushed.
+    let lost = state::get(&store, "inventory", "SKU-1-0", &main).expect("state");
+    let out = run(&config, &store, &client, &[level("SKU-1-0", "WH", 45), level("SKU-0-0", "WH", 12)]);
+    assert!(out.iter().all(Result::is_ok), "{out:?}");
+    assert_eq!(available(&sim, "SKU-1-0", &main), 44);
+    state::put_all(&store, "inventory", &[lost]).unwrap();
+    let writes = sim.counters().writes.get("inventorySetQuantities").copied().unwrap_or(0);
+    // Retried alone (another batch, another idempotency key): compare-and-set from 29 is stale,
+    // and Shopify already has 44, the target: done. (Re-applying +15 on top would make it 59.)
+    let out = run(&config, &store, &client, &[level("SKU-1-0", "WH", 45)]);
+    assert!(matches!(out[0], Ok(Written::Unchanged(_))), "{:?}", out[0]);
+    assert_eq!(available(&sim, "SKU-1-0", &main), 44);
+    assert_eq!(sim.counters().writes.get("inventorySetQuantities").copied().unwrap_or(0), writes, "nothing set");
+    assert_eq!(state::get(&store, "inventory", "SKU-1-0", &main).expect("state").pushed, 44);
+}
+
 /// A loopback webhook receiver that keeps every body it gets.
 fn receiver() -> (u16, std::sync::Arc<std::sync::Mutex<Vec<Json>>>) {
     use std::io::{BufRead, BufReader, Read, Write};

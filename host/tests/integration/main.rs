@@ -3,6 +3,7 @@
 //! every test in its own process. One file's tests: `cargo nextest run -p weft demo_once::`.
 
 // Helpers shared by the test modules.
+mod cluster_support;
 mod common;
 mod connector_support;
 mod ops_support;
@@ -64,12 +65,15 @@ mod polyglot_sandbox;
 mod polyglot_scaffold;
 mod retention_soak;
 mod run_outcomes;
+mod scale_out;
 mod shopify_faults;
 mod shopify_inventory;
 mod shopify_orders;
 mod shopify_queries;
 mod shopify_webhooks;
 mod store_contract;
+mod store_migrate;
+mod store_postgres;
 mod tryton_sync;
 mod webhook_subscriptions;
 mod wit_versions;

@@ -1,17 +1,40 @@
 //! The store contract suite: what every backend of `weft::store` must do, run against each
-//! backend (today: redb). A backend is added with one `contract_suite!` line and a fixture that
-//! opens a fresh store and reopens the same one after a "restart".
+//! backend (redb, and PostgreSQL on a real server). A backend is added with one `contract_suite!`
+//! line and a fixture that opens a fresh store and reopens the same one after a "restart".
 
+use crate::common;
+
+use common::postgres::PgServer;
 use std::collections::BTreeMap;
 use weft::store::{
-    Aged, ConfirmedWrite, CursorAdvance, EnqueueOutcome, Episode, ErrorClass, IdLink, Intent, JobError, JournalObject,
-    KvError, LedgerEntry, NewJob, Outcome, ReconcileReport, RunFilter, RunRecord, RunStatus, StateTable, Store,
-    StoreHealth, UndoEntry,
+    Aged, ConfirmedWrite, CursorAdvance, EnqueueOutcome, Episode, ErrorClass, IdLink, Intent, Item, ItemKind, JobError,
+    JournalObject, KvError, LedgerEntry, Location, NewJob, Outcome, ReconcileReport, RunFilter, RunRecord, RunStatus,
+    StateTable, Store, StoreHealth, UndoEntry,
 };
 
 /// Opens the store under test; `open` again after dropping every handle is a restart.
 trait Fixture {
     fn open(&self) -> Store;
+}
+
+/// A fresh database on a PostgreSQL server of its own.
+struct Postgres {
+    url: String,
+    _server: PgServer,
+}
+
+impl Postgres {
+    fn new() -> Postgres {
+        let server = PgServer::start();
+        Postgres { url: server.database(), _server: server }
+    }
+}
+
+impl Fixture for Postgres {
+    fn open(&self) -> Store {
+        let options = weft::store::postgres::Options { url: self.url.clone(), pool_size: 4, label: "contract".into() };
+        Store::connect(&Location::Postgres(options)).expect("open the postgres store")
+    }
 }
 
 struct Redb(tempfile::TempDir);
@@ -119,8 +142,25 @@ fn lease_ack_reschedule_and_expiry(f: &dyn Fixture) {
     assert_eq!((again[0].attempts, again[0].last_error.as_ref().map(|e| e.message.as_str())), (2, Some("later")));
     assert_eq!(store.recover_leases(T0 + 5_999, T0 + 6_000).unwrap(), 0, "its lease runs until T0 + 6000");
     assert_eq!(store.recover_leases(T0 + 6_000, T0 + 6_000).unwrap(), 1);
-    assert_eq!(store.lease(None, T0 + 6_000, 1_000, 1).unwrap().len(), 1, "max is honoured");
-    assert_eq!(store.recover_orphaned_leases(T0 + 6_000).unwrap(), 1, "at start, leases no one holds are released");
+    let held = store.lease(None, T0 + 6_000, 1_000, 1).unwrap();
+    assert_eq!(held.len(), 1, "max is honoured");
+    assert_eq!(store.renew_leases(T0 + 6_500, 1_000).unwrap(), 1, "a live holder renews its lease");
+    assert_eq!(store.renew_leases(T0 + 6_000, 100).unwrap(), 0, "a renewal never shortens a lease");
+    assert_eq!(store.recover_leases(T0 + 7_000, T0 + 7_000).unwrap(), 0, "renewed until T0 + 7500");
+    store.reschedule(&held[0], error("after renewal"), T0 + 8_000).unwrap();
+    let leased: u64 = store.queue_status().unwrap().values().map(|s| s.leased).sum();
+    assert_eq!(leased, 0, "a renewed job is settled like any other");
+    let again = store.lease(None, T0 + 8_000, 1_000, 10).unwrap();
+    assert_eq!(again.len(), 2);
+    assert!(again.iter().any(|j| j.id == held[0].id && j.last_error.as_ref().unwrap().message == "after renewal"));
+    drop(store);
+    let store = f.open();
+    assert_eq!(
+        store.recover_orphaned_leases(T0 + 8_000).unwrap(),
+        2,
+        "after a restart, leases the process that took them cannot finish are released"
+    );
+    assert_eq!(store.lease(None, T0 + 8_000, 1_000, 10).unwrap().len(), 2);
 }
 
 /// Dead letters keep their error; retry one or all of a flow; a discarded one stays discarded.
@@ -171,12 +211,23 @@ fn pauses_are_persisted_with_their_reason(f: &dyn Fixture) {
     assert_eq!(store.lease(None, T0, 1_000, 10).unwrap().len(), 2);
 }
 
-/// Schedule ticks persist; old webhook receipts are pruned, after which the id is new again.
-fn ticks_persist_and_receipts_are_pruned(f: &dyn Fixture) {
+/// A tick fires once for what its caller read, and not while the job it fired last is queued;
+/// ticks persist; old webhook receipts are pruned, after which the id is new again.
+fn ticks_fire_once_and_receipts_are_pruned(f: &dyn Fixture) {
     {
         let store = f.open();
         assert_eq!(store.last_tick("orders").unwrap(), None);
-        store.set_last_tick("orders", T0).unwrap();
+        assert!(store.fire_tick("orders", None, T0 - 10, Some(&job("orders", "pull@1"))).unwrap());
+        assert!(!store.fire_tick("orders", None, T0 - 5, None).unwrap(), "someone fired it since it was read");
+        assert!(
+            !store.fire_tick("orders", Some(T0 - 10), T0 - 5, Some(&job("orders", "pull@2"))).unwrap(),
+            "its last pull is still queued"
+        );
+        assert_eq!(store.job_count().unwrap(), 1);
+        let pull = store.lease(Some("orders"), T0, 1_000, 10).unwrap();
+        assert!(!store.fire_tick("orders", Some(T0 - 10), T0, None).unwrap(), "or running");
+        store.ack_all(&pull).unwrap();
+        assert!(store.fire_tick("orders", Some(T0 - 10), T0, None).unwrap());
         store.enqueue(&[hooked("orders", "old"), hooked("orders", "old2")], T0, None).unwrap();
         store.enqueue(&[hooked("orders", "new")], T0 + 10_000, None).unwrap();
     }
@@ -388,9 +439,11 @@ fn reports_and_alert_episodes(f: &dyn Fixture) {
         assert_eq!(store.reconcile_reports(10).unwrap().iter().map(|r| r.id).collect::<Vec<_>>(), [second, first]);
         assert_eq!(store.reconcile_report(first).unwrap().map(|r| r.trigger), Some("manual".into()));
         let episode = Episode { rule: "error_rate".into(), flow: Some("orders".into()), since_ms: T0, value: 0.5 };
-        store.open_alert_episode("error_rate/orders", &episode).unwrap();
-        store.open_alert_episode("dead_letters", &Episode { flow: None, ..episode }).unwrap();
-        store.close_alert_episode("dead_letters").unwrap();
+        assert!(store.open_alert_episode("error_rate/orders", &episode).unwrap());
+        assert!(!store.open_alert_episode("error_rate/orders", &episode).unwrap(), "it is firing already");
+        assert!(store.open_alert_episode("dead_letters", &Episode { flow: None, ..episode }).unwrap());
+        assert!(store.close_alert_episode("dead_letters").unwrap());
+        assert!(!store.close_alert_episode("dead_letters").unwrap(), "closed once");
     }
     let store = f.open();
     assert_eq!(store.alert_episodes().unwrap().keys().collect::<Vec<_>>(), ["error_rate/orders"]);
@@ -433,6 +486,8 @@ fn flow_state_tables(f: &dyn Fixture) {
     store.state_write(StateTable::CatalogHashes, &[put("A\u{1f}inv\u{1f}L1", "hash")]).unwrap();
     assert_eq!(store.state_keys(StateTable::InventoryLevels, "A\u{1f}", 10).unwrap().len(), 2);
     assert_eq!(store.state_keys(StateTable::InventoryLevels, "", 1).unwrap().len(), 1);
+    // No bound at all (a whole flow's keys, as the catalog index reads them).
+    assert_eq!(store.state_keys(StateTable::InventoryLevels, "A\u{1f}", usize::MAX).unwrap().len(), 2);
     assert_eq!(
         store.state_get(StateTable::CatalogHashes, "A\u{1f}inv\u{1f}L1").unwrap().as_deref(),
         Some(&b"hash"[..])
@@ -453,6 +508,74 @@ fn claims_are_exclusive_until_released(f: &dyn Fixture) {
     assert!(store.claim("orders/1").unwrap());
 }
 
+/// Everything a store holds moves to another store of the same kind, ids and all; the copy
+/// counts the same and keeps working (ids continue after the copied ones).
+fn a_copy_holds_everything(from: &dyn Fixture, to: &dyn Fixture) {
+    let source = from.open();
+    let hooked_ids = ids(&source.enqueue(&[hooked("orders", "w1"), job("f", "a"), job("f", "b")], T0, None).unwrap());
+    let leased = source.lease(Some("f"), T0, 1_000, 1).unwrap();
+    source.dead_letter(&leased[0], error("bad"), T0).unwrap();
+    source.set_paused("f", true, T0).unwrap();
+    source.fire_tick("orders", None, T0, None).unwrap();
+    let advance = CursorAdvance { flow: "products", connection: "erp", cursor: "c-9" };
+    source.enqueue(&[], T0, Some(advance)).unwrap();
+    let entry = LedgerEntry { outcome: Outcome::Created, destination_id: "gid://shopify/Order/1".into(), at_ms: T0 };
+    let link = IdLink { shopify: Some("gid://shopify/Order/1".into()), erp: Some("SO-1".into()) };
+    source
+        .confirm_writes(&[ConfirmedWrite {
+            key: "k1".into(),
+            entry: entry.clone(),
+            object: "order".into(),
+            object_key: "SO-1".into(),
+            link: link.clone(),
+        }])
+        .unwrap();
+    let run = source.start_run("orders", "webhook", T0).unwrap();
+    source.add_run_records(run.id, &[record("orders/1", Outcome::Created, &["#1001"])]).unwrap();
+    source.finish_run(run.id, T0 + 1, None).unwrap();
+    source.add_undo(run.id, &[undo("available", 3)]).unwrap();
+    source.add_intents(&[intent("inv", "A@1", 3)]).unwrap();
+    let report = source.add_reconcile_report(&ReconcileReport::default()).unwrap();
+    let episode = Episode { rule: "paused".into(), flow: Some("f".into()), since_ms: T0, value: 1.0 };
+    source.open_alert_episode("paused/f", &episode).unwrap();
+    source.plugin_kv("tryton", 1_000).set("session", b"s1").unwrap();
+    source.state_write(StateTable::CatalogHashes, &[("T1".into(), Some(b"h".to_vec()))]).unwrap();
+
+    let target = to.open();
+    let mut pages = 0;
+    source
+        .export(&mut |items: Vec<Item>| {
+            pages += 1;
+            target.import(&items)
+        })
+        .unwrap();
+    assert!(pages >= 1);
+    let counts = source.counts().unwrap();
+    assert_eq!(target.counts().unwrap(), counts, "the copy counts the same");
+    assert_eq!(counts[&ItemKind::Job], 2);
+    assert_eq!(counts[&ItemKind::DeadLetter], 1);
+    assert_eq!(counts[&ItemKind::Record], 1);
+    assert_eq!(target.ledger_get("k1").unwrap(), Some(entry));
+    assert_eq!(target.id_link("order", "SO-1").unwrap(), Some(link));
+    assert_eq!(target.cursor("products", "erp").unwrap().as_deref(), Some("c-9"));
+    assert_eq!(target.last_tick("orders").unwrap(), Some(T0));
+    assert!(target.is_paused("f").unwrap());
+    assert_eq!(target.dead_letters(None).unwrap()[0].error.message, "bad");
+    assert_eq!(target.records_by_key("#1001", 10).unwrap().len(), 1, "records are found by their refs");
+    assert_eq!(target.undo_log(run.id).unwrap().len(), 1);
+    assert_eq!(target.intents("inv").unwrap().len(), 1);
+    assert_eq!(target.reconcile_report(report).unwrap().map(|r| r.id), Some(report));
+    assert!(target.alert_episodes().unwrap().contains_key("paused/f"));
+    assert_eq!(target.plugin_kv("tryton", 1_000).get("session").unwrap().as_deref(), Some(&b"s1"[..]));
+    assert_eq!(target.state_get(StateTable::CatalogHashes, "T1").unwrap().as_deref(), Some(&b"h"[..]));
+    assert_eq!(target.enqueue(&[hooked("orders", "w1")], T0, None).unwrap(), [EnqueueOutcome::Duplicate]);
+    let next = ids(&target.enqueue(&[job("g", "new")], T0, None).unwrap());
+    assert!(next[0] > *hooked_ids.iter().max().unwrap(), "new ids continue after the copied ones");
+    assert!(target.start_run("orders", "webhook", T0).unwrap().id > run.id);
+    target.set_paused("f", false, T0).unwrap();
+    assert_eq!(target.lease(Some("f"), T0, 1_000, 10).unwrap().len(), 1, "jobs copied are ready to run");
+}
+
 /// A store that writes says so (`/healthz` asks it); a backend that cannot write says why (see
 /// `harden_store.rs` for the redb backend on a full disk).
 fn health_says_writable_when_writes_work(f: &dyn Fixture) {
@@ -469,10 +592,14 @@ macro_rules! contract_suite {
             use super::*;
             contract_suite!(@cases $fixture;
                 enqueue_dedupes_webhooks_per_flow_and_advances_the_cursor, lease_ack_reschedule_and_expiry, dead_letters_retry_and_discard,
-                pauses_are_persisted_with_their_reason, ticks_persist_and_receipts_are_pruned, ledger_and_id_map, runs_and_their_records, journals,
+                pauses_are_persisted_with_their_reason, ticks_fire_once_and_receipts_are_pruned, ledger_and_id_map, runs_and_their_records, journals,
                 reports_and_alert_episodes, plugin_kv_is_scoped_bounded_and_persistent, flow_state_tables, claims_are_exclusive_until_released,
                 health_says_writable_when_writes_work, runs_undo_and_reports_are_pruned_by_age,
                 intents_discarded_dead_letters_and_the_superseded_ledger, stats_count_what_is_kept);
+            #[test]
+            fn a_copy_holds_everything() {
+                super::a_copy_holds_everything(&$fixture, &$fixture);
+            }
         }
     };
     (@cases $fixture:expr; $($case:ident),* $(,)?) => {
@@ -484,3 +611,4 @@ macro_rules! contract_suite {
 }
 
 contract_suite!(redb, Redb::new());
+contract_suite!(postgres, Postgres::new());

@@ -27,7 +27,7 @@ use crate::model::Record;
 use crate::plugin::{Grant, PluginHost, PluginSession};
 use crate::queue::{Disposition, Queue};
 use crate::redact::Redactor;
-use crate::shopify::{ClientConfig, ShopifyClient};
+use crate::shopify::{Budget, ClientConfig, ShopifyClient};
 use crate::store::{ErrorClass, Job, JobError, NewJob, Outcome, RunRecord, StoreError};
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -86,8 +86,12 @@ impl FlowEngine {
             Some(shop) => {
                 let token = shop.access_token.load().map_err(|e| format!("shopify.access_token: {e}"))?;
                 redactor.add(&token);
-                let client = ShopifyClient::new(ClientConfig::new(&shop.endpoint_url(), &shop.api_version, token))
-                    .map_err(|e| format!("shopify: {e}"))?;
+                let budget = Budget::for_store(queue.store(), &shop.shop);
+                let client = ShopifyClient::with_budget(
+                    ClientConfig::new(&shop.endpoint_url(), &shop.api_version, token),
+                    budget,
+                )
+                .map_err(|e| format!("shopify: {e}"))?;
                 Some(Arc::new(client))
             }
             None => None,

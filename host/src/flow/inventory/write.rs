@@ -18,6 +18,7 @@ use crate::model::{KeyedRecord, PluginError};
 use crate::shopify::inventory::{self as inv, QuantityName, QuantitySet, SetQuantities, SkuRead};
 use crate::shopify::{ShopifyError, WriteError};
 use crate::store::{IdLink, JournalObject};
+use futures::StreamExt;
 use std::collections::{BTreeMap, BTreeSet};
 
 /// Rounds of re-read and re-apply after stale compare-and-set before giving up (retried later).
@@ -153,7 +154,9 @@ async fn write_async(ctx: &ShopifyContext<'_>, records: &[KeyedRecord]) -> Vec<R
 /// Stock items at the locations where Shopify does not stock them yet. An item missing one
 /// location is activated there with its quantity (one call); an item missing several is stocked
 /// at all of them with one `inventoryBulkToggleActivation`, and its levels are returned to be set
-/// from 0 in the batches of 250 with the others.
+/// from 0 in the batches of 250 with the others. The calls of different items run
+/// concurrently (`in_flight` of the flow): a batch of new single-variant products needs one call
+/// per item, and one after the other they made a batch slow enough to die with its host.
 async fn stock(
     ctx: &ShopifyContext<'_>,
     unstocked: BTreeMap<String, Vec<Level>>,
@@ -161,62 +164,63 @@ async fn stock(
     memo: &mut Memo,
 ) -> Vec<Level> {
     let mut ready = Vec::new();
+    let mut calls = Vec::new();
     for (item, mut group) in unstocked {
         for l in &mut group {
             l.newly_stocked = true;
         }
-        if ctx.gate() == Gate::Shadow {
-            for l in group {
-                intend(ctx, &l);
-                out[l.index] = Some(Ok(Written::Shadowed));
-            }
-            continue;
-        }
         let locations: Vec<String> =
             group.iter().map(|l| l.trace.shopify_location.clone()).collect::<BTreeSet<_>>().into_iter().collect();
-        if locations.len() == 1 {
-            for l in group {
-                out[l.index] = Some(match ctx.gate() {
-                    Gate::DryRun => {
-                        dry_run::print(
-                            ctx.flow_name,
-                            "inventoryActivate",
-                            &format!(
-                                "{} at {}: available {} ({item})",
-                                l.trace.sku, l.trace.shopify_location, l.target
-                            ),
-                        );
-                        Ok(Written::Shadowed)
-                    }
-                    Gate::Write | Gate::Shadow => {
-                        match inv::activate(ctx.client, &item, &l.trace.shopify_location, l.target).await {
-                            Ok(()) => Ok(remember(ctx, &l, memo)),
-                            Err(e) => Err(write_error(&e, "quantity")),
-                        }
-                    }
-                });
-            }
-            continue;
-        }
-        let stocked = match ctx.gate() {
-            Gate::DryRun => {
-                dry_run::print(
-                    ctx.flow_name,
-                    "inventoryBulkToggleActivation",
-                    &format!("{item} at {}", locations.join(", ")),
-                );
-                Ok(())
-            }
-            Gate::Write | Gate::Shadow => inv::stock_at(ctx.client, &item, &locations).await,
-        };
-        match stocked {
-            Ok(()) => {
-                for l in &mut group {
-                    l.before = Some(0);
+        match ctx.gate() {
+            Gate::Shadow => {
+                for l in group {
+                    intend(ctx, &l);
+                    out[l.index] = Some(Ok(Written::Shadowed));
                 }
-                ready.extend(group);
             }
-            Err(e) => {
+            Gate::DryRun if locations.len() == 1 => {
+                for l in group {
+                    let detail =
+                        format!("{} at {}: available {} ({item})", l.trace.sku, l.trace.shopify_location, l.target);
+                    dry_run::print(ctx.flow_name, "inventoryActivate", &detail);
+                    out[l.index] = Some(Ok(Written::Shadowed));
+                }
+            }
+            Gate::DryRun => {
+                let detail = format!("{item} at {}", locations.join(", "));
+                dry_run::print(ctx.flow_name, "inventoryBulkToggleActivation", &detail);
+                ready.extend(group.into_iter().map(|l| Level { before: Some(0), ..l }));
+            }
+            Gate::Write => calls.push((item, locations, group)),
+        }
+    }
+    let done: Vec<_> = futures::stream::iter(calls)
+        .map(|(item, locations, group)| async move {
+            if locations.len() == 1 {
+                let mut results = Vec::new();
+                for l in &group {
+                    results.push(inv::activate(ctx.client, &item, &l.trace.shopify_location, l.target).await);
+                }
+                (group, Stocking::Activated(results))
+            } else {
+                (group, Stocking::Toggled(inv::stock_at(ctx.client, &item, &locations).await))
+            }
+        })
+        .buffer_unordered(ctx.flow.in_flight.max(1) as usize)
+        .collect()
+        .await;
+    for (group, stocking) in done {
+        match stocking {
+            Stocking::Activated(results) => {
+                for (l, result) in group.into_iter().zip(results) {
+                    out[l.index] = Some(match result {
+                        Ok(()) => Ok(remember(ctx, &l, memo)),
+                        Err(e) => Err(write_error(&e, "quantity")),
+                    });
+                }
+            }
+            Stocking::Toggled(Ok(())) => ready.extend(group.into_iter().map(|l| Level { before: Some(0), ..l })),
+            Stocking::Toggled(Err(e)) => {
                 for l in group {
                     out[l.index] = Some(Err(write_error(&e, "quantity")));
                 }
@@ -224,6 +228,13 @@ async fn stock(
         }
     }
     ready
+}
+
+/// What stocking one item did: each level activated with its quantity, or the item toggled
+/// active at all its missing locations (its levels then set from 0).
+enum Stocking {
+    Activated(Vec<Result<(), WriteError>>),
+    Toggled(Result<(), WriteError>),
 }
 
 /// Shopify's levels of `skus`: from the flow's bulk baseline (read once per process when the
@@ -388,13 +399,15 @@ async fn set_with_conflicts(ctx: &ShopifyContext<'_>, mut levels: Vec<Level>, ou
                 Err(e) => out[l.index] = Some(Err(write_error(&e, "quantity"))),
             }
         }
-        levels = reapply(ctx, stale, out).await;
+        levels = reapply(ctx, stale, out, memo).await;
     }
 }
 
 /// Re-read Shopify for stale levels and re-apply the ERP's change on top of Shopify's value:
-/// `new = now + (target − before)`, clamped at 0, so a sale made meanwhile is kept.
-async fn reapply(ctx: &ShopifyContext<'_>, stale: Vec<Level>, out: &mut Slots) -> Vec<Level> {
+/// `new = now + (target − before)`, clamped at 0, so a sale made meanwhile is kept. A level
+/// Shopify already holds at the target is done: an earlier attempt set it and its host died
+/// before storing that (re-applying the change on top would count it twice).
+async fn reapply(ctx: &ShopifyContext<'_>, stale: Vec<Level>, out: &mut Slots, memo: &mut Memo) -> Vec<Level> {
     if stale.is_empty() {
         return stale;
     }
@@ -422,6 +435,12 @@ async fn reapply(ctx: &ShopifyContext<'_>, stale: Vec<Level>, out: &mut Slots) -
             ))));
             continue;
         };
+        if now == l.target {
+            l.before = Some(now);
+            remember(ctx, &l, memo);
+            out[l.index] = Some(Ok(Written::Unchanged(Some(level_id(&l)))));
+            continue;
+        }
         let before = l.before.unwrap_or(now);
         let target = (now + (l.target - before)).max(0);
         let note = format!("Shopify had {now}, not {before} (changed meanwhile); re-applied the ERP's change of {:+}: {now} -> {target}", l.target - before);

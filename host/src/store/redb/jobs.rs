@@ -10,16 +10,18 @@ use crate::store::{
 use redb::{ReadableTable, ReadableTableMetadata, TableDefinition, WriteTransaction};
 use std::collections::BTreeMap;
 
-const JOBS: TableDefinition<u64, &[u8]> = TableDefinition::new("jobs");
-const READY: TableDefinition<(&str, u64, u64), ()> = TableDefinition::new("ready");
-const LEASED: TableDefinition<(u64, u64), ()> = TableDefinition::new("leased");
+pub(super) const JOBS: TableDefinition<u64, &[u8]> = TableDefinition::new("jobs");
+pub(super) const READY: TableDefinition<(&str, u64, u64), ()> = TableDefinition::new("ready");
+pub(super) const LEASED: TableDefinition<(u64, u64), ()> = TableDefinition::new("leased");
 pub(super) const DEAD: TableDefinition<u64, &[u8]> = TableDefinition::new("dead_letter");
 pub(super) const RECEIPTS: TableDefinition<&str, u64> = TableDefinition::new("webhook_receipts");
-const PAUSED: TableDefinition<&str, u64> = TableDefinition::new("paused");
+pub(super) const PAUSED: TableDefinition<&str, u64> = TableDefinition::new("paused");
 /// Why a flow was paused by weft itself (`circuit: ...`); absent for a person's pause.
-const PAUSE_REASONS: TableDefinition<&str, &str> = TableDefinition::new("pause_reasons");
-const SCHEDULE: TableDefinition<&str, u64> = TableDefinition::new("schedule");
-const CURSORS: TableDefinition<(&str, &str), &str> = TableDefinition::new("cursors");
+pub(super) const PAUSE_REASONS: TableDefinition<&str, &str> = TableDefinition::new("pause_reasons");
+pub(super) const SCHEDULE: TableDefinition<&str, u64> = TableDefinition::new("schedule");
+/// The job a schedule fired last (key → job id), so a tick waits while it is queued or leased.
+pub(super) const SCHEDULE_JOBS: TableDefinition<&str, u64> = TableDefinition::new("schedule_jobs");
+pub(super) const CURSORS: TableDefinition<(&str, &str), &str> = TableDefinition::new("cursors");
 
 pub(super) fn create_tables(tx: &WriteTransaction) -> StoreResult<()> {
     tx.open_table(JOBS).map_err(e)?;
@@ -30,11 +32,12 @@ pub(super) fn create_tables(tx: &WriteTransaction) -> StoreResult<()> {
     tx.open_table(PAUSED).map_err(e)?;
     tx.open_table(PAUSE_REASONS).map_err(e)?;
     tx.open_table(SCHEDULE).map_err(e)?;
+    tx.open_table(SCHEDULE_JOBS).map_err(e)?;
     tx.open_table(CURSORS).map_err(e)?;
     Ok(())
 }
 
-fn put_ready(tx: &WriteTransaction, job: &Job) -> StoreResult<()> {
+pub(super) fn put_ready(tx: &WriteTransaction, job: &Job) -> StoreResult<()> {
     tx.open_table(JOBS).map_err(e)?.insert(job.id, to_json(job)?.as_slice()).map_err(e)?;
     tx.open_table(READY).map_err(e)?.insert((job.flow.as_str(), job.next_attempt_ms, job.id), ()).map_err(e)?;
     Ok(())
@@ -146,6 +149,33 @@ impl QueueStore for RedbStore {
         let dead = DeadLetter { job, error, dead_ms: now_ms, discarded: None };
         tx.open_table(DEAD).map_err(e)?.insert(dead.job.id, to_json(&dead)?.as_slice()).map_err(e)?;
         tx.commit().map_err(e)
+    }
+
+    fn renew_leases(&self, now_ms: u64, lease_ms: u64) -> StoreResult<usize> {
+        // One process holds the database: every lease in it is this process's own.
+        let until = now_ms + lease_ms;
+        let tx = self.db.begin_write().map_err(e)?;
+        let renewed = {
+            let mut index = tx.open_table(LEASED).map_err(e)?;
+            let mut jobs = tx.open_table(JOBS).map_err(e)?;
+            let short: Vec<(u64, u64)> = index
+                .range((0u64, 0u64)..(until, 0u64))
+                .map_err(e)?
+                .map(|r| r.map(|(k, _)| k.value()))
+                .collect::<Result<_, _>>()
+                .map_err(e)?;
+            for (old, id) in &short {
+                index.remove((*old, *id)).map_err(e)?;
+                if let Some(mut job) = read_json::<u64, Job>(&jobs, *id)? {
+                    job.lease_until_ms = until;
+                    jobs.insert(*id, to_json(&job)?.as_slice()).map_err(e)?;
+                    index.insert((until, *id), ()).map_err(e)?;
+                }
+            }
+            short.len()
+        };
+        tx.commit().map_err(e)?;
+        Ok(renewed)
     }
 
     fn recover_leases(&self, expired_before_ms: u64, now_ms: u64) -> StoreResult<usize> {
@@ -369,10 +399,27 @@ impl ScheduleStore for RedbStore {
         Ok(tx.open_table(SCHEDULE).map_err(e)?.get(key).map_err(e)?.map(|v| v.value()))
     }
 
-    fn set_last_tick(&self, key: &str, at_ms: u64) -> StoreResult<()> {
+    fn fire_tick(&self, key: &str, last: Option<u64>, at_ms: u64, job: Option<&NewJob>) -> StoreResult<bool> {
         let tx = self.db.begin_write().map_err(e)?;
-        tx.open_table(SCHEDULE).map_err(e)?.insert(key, at_ms).map_err(e)?;
-        tx.commit().map_err(e)
+        {
+            let current = tx.open_table(SCHEDULE).map_err(e)?.get(key).map_err(e)?.map(|v| v.value());
+            let previous = tx.open_table(SCHEDULE_JOBS).map_err(e)?.get(key).map_err(e)?.map(|v| v.value());
+            let busy = match previous {
+                Some(id) => tx.open_table(JOBS).map_err(e)?.get(id).map_err(e)?.is_some(),
+                None => false,
+            };
+            if current != last || busy {
+                return Ok(false);
+            }
+            tx.open_table(SCHEDULE).map_err(e)?.insert(key, at_ms).map_err(e)?;
+            if let Some(job) = job {
+                if let [EnqueueOutcome::Enqueued(id)] = enqueue_in(&tx, std::slice::from_ref(job), at_ms)?[..] {
+                    tx.open_table(SCHEDULE_JOBS).map_err(e)?.insert(key, id).map_err(e)?;
+                }
+            }
+        }
+        tx.commit().map_err(e)?;
+        Ok(true)
     }
 }
 
@@ -390,26 +437,16 @@ fn enqueue_in(tx: &WriteTransaction, jobs: &[NewJob], now_ms: u64) -> StoreResul
             receipts.insert(receipt.as_str(), now_ms).map_err(e)?;
         }
         let id = next_id(tx, "next_job_id")?;
-        let job = Job {
-            id,
-            flow: new.flow.clone(),
-            trigger: new.trigger.clone(),
-            key: new.key.clone(),
-            payload: new.payload.clone(),
-            state: JobState::Ready,
-            attempts: 0,
-            next_attempt_ms: now_ms,
-            lease_until_ms: 0,
-            created_ms: now_ms,
-            last_error: None,
-        };
-        put_ready(tx, &job)?;
+        put_ready(tx, &new.ready(id, now_ms))?;
         outcomes.push(EnqueueOutcome::Enqueued(id));
     }
     Ok(outcomes)
 }
 
+/// Drop `job`'s entry of the lease index, under the lease end stored (renewals move it).
 fn remove_leased(tx: &WriteTransaction, job: &Job) -> StoreResult<()> {
-    tx.open_table(LEASED).map_err(e)?.remove((job.lease_until_ms, job.id)).map_err(e)?;
+    let stored: Option<Job> = read_json(&tx.open_table(JOBS).map_err(e)?, job.id)?;
+    let until = stored.map_or(job.lease_until_ms, |s| s.lease_until_ms);
+    tx.open_table(LEASED).map_err(e)?.remove((until, job.id)).map_err(e)?;
     Ok(())
 }

@@ -6,9 +6,9 @@ use crate::store::{KvError, StoreResult};
 use redb::{ReadableTable, TableDefinition, WriteTransaction};
 
 /// (plugin id, key) → value.
-const KV: TableDefinition<(&str, &str), &[u8]> = TableDefinition::new("plugin_kv");
+pub(super) const KV: TableDefinition<(&str, &str), &[u8]> = TableDefinition::new("plugin_kv");
 /// plugin id → bytes used (keys + values).
-const KV_USAGE: TableDefinition<&str, u64> = TableDefinition::new("plugin_kv_usage");
+pub(super) const KV_USAGE: TableDefinition<&str, u64> = TableDefinition::new("plugin_kv_usage");
 
 pub(super) fn create_tables(tx: &WriteTransaction) -> StoreResult<()> {
     tx.open_table(KV).map_err(e)?;

@@ -6,7 +6,7 @@ use crate::store::{ConfirmedWrite, IdLink, LedgerEntry, StoreResult};
 use redb::{TableDefinition, WriteTransaction};
 
 pub(super) const LEDGER: TableDefinition<&str, &[u8]> = TableDefinition::new("ledger");
-const ID_MAP: TableDefinition<(&str, &str), &[u8]> = TableDefinition::new("id_map");
+pub(super) const ID_MAP: TableDefinition<(&str, &str), &[u8]> = TableDefinition::new("id_map");
 
 pub(super) fn create_tables(tx: &WriteTransaction) -> StoreResult<()> {
     tx.open_table(LEDGER).map_err(e)?;

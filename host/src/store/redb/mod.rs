@@ -6,7 +6,8 @@
 //! - `jobs` (id → job), `ready` ((flow, due ms, id) index), `leased` ((lease end ms, id) index).
 //! - `dead_letter` (id → dead letter), `webhook_receipts` ((webhook id, flow) → received ms).
 //! - `paused` (flow → since ms), `pause_reasons` (flow → why weft paused it),
-//!   `schedule` (key → last tick ms), `cursors` ((flow, connection) → cursor string).
+//!   `schedule` (key → last tick ms), `schedule_jobs` (key → the job it fired last),
+//!   `cursors` ((flow, connection) → cursor string).
 //! - `ledger` (idempotency key → entry), `id_map` ((object, key) → ids).
 //! - `runs` (id → run), `run_records` ((run id, seq) → record),
 //!   `run_record_keys` ((record key, run id, seq) index, for search and lineage).
@@ -18,9 +19,10 @@
 //!
 //! Pruning by age and table sizes: [`retention`].
 //!
-//! Claims of records being written live in memory: one process holds the database, so they are
-//! that process's own.
+//! Claims of records being written live in memory, and the Shopify cost budget is the client's
+//! own: one process holds the database, so they are that process's.
 
+mod copy;
 pub mod handle;
 mod jobs;
 mod journal;
@@ -31,7 +33,7 @@ mod retention;
 mod runs;
 mod state;
 
-use super::contract::{Backend, ClaimStore, StoreHealth};
+use super::contract::{Backend, BudgetStore, ClaimStore, StoreHealth};
 use super::{StateTable, StoreError, StoreResult};
 use handle::{Db, Opener};
 use redb::{Database, ReadableTable, TableDefinition, TableHandle, WriteTransaction};
@@ -51,6 +53,7 @@ const META: TableDefinition<&str, u64> = TableDefinition::new("meta");
 pub struct RedbStore {
     db: Db,
     claims: Mutex<BTreeSet<String>>,
+    location: String,
     /// The database file (none in memory).
     file: Option<PathBuf>,
 }
@@ -86,7 +89,7 @@ impl RedbStore {
             Err(redb::DatabaseError::DatabaseAlreadyOpen) => return Err(StoreError::Locked),
             Err(err) => return Err(StoreError::Other(format!("{}: {err}", dir.join(DB_FILE).display()))),
         };
-        RedbStore::with(Db::new(db, Some(Box::new(open))), existed, Some(file))
+        RedbStore::with(Db::new(db, Some(Box::new(open))), existed, format!("redb at {}", dir.display()), Some(file))
     }
 
     /// Open (or create) a database on a storage backend that `make` creates (again at each
@@ -96,17 +99,17 @@ impl RedbStore {
     ) -> StoreResult<RedbStore> {
         let open: Opener = Box::new(move || Database::builder().create_with_backend(make()));
         let db = open().map_err(e)?;
-        RedbStore::with(Db::new(db, Some(open)), false, None)
+        RedbStore::with(Db::new(db, Some(open)), false, "redb on a custom backend".into(), None)
     }
 
     /// A throw-away database in memory.
     pub fn in_memory() -> StoreResult<RedbStore> {
         let db = Database::builder().create_with_backend(redb::backends::InMemoryBackend::new()).map_err(e)?;
-        RedbStore::with(Db::new(db, None), false, None)
+        RedbStore::with(Db::new(db, None), false, "redb in memory".into(), None)
     }
 
-    fn with(db: Db, existed: bool, file: Option<PathBuf>) -> StoreResult<RedbStore> {
-        let store = RedbStore { db, claims: Mutex::new(BTreeSet::new()), file };
+    fn with(db: Db, existed: bool, location: String, file: Option<PathBuf>) -> StoreResult<RedbStore> {
+        let store = RedbStore { db, claims: Mutex::new(BTreeSet::new()), location, file };
         store.migrate(existed)?;
         Ok(store)
     }
@@ -159,6 +162,14 @@ impl Backend for RedbStore {
         let tx = self.db.begin_read().map_err(e)?;
         let meta = tx.open_table(META).map_err(e)?;
         Ok(meta.get("schema_version").map_err(e)?.map(|v| v.value()).unwrap_or(0))
+    }
+
+    fn budget(&self) -> Option<&dyn BudgetStore> {
+        None
+    }
+
+    fn location(&self) -> String {
+        self.location.clone()
     }
 
     fn health(&self) -> StoreHealth {

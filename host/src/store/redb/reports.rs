@@ -7,7 +7,7 @@ use redb::{ReadableTable, TableDefinition, WriteTransaction};
 use std::collections::BTreeMap;
 
 pub(super) const REPORTS: TableDefinition<u64, &[u8]> = TableDefinition::new("reconcile_reports");
-const EPISODES: TableDefinition<&str, &[u8]> = TableDefinition::new("alert_episodes");
+pub(super) const EPISODES: TableDefinition<&str, &[u8]> = TableDefinition::new("alert_episodes");
 
 pub(super) fn create_tables(tx: &WriteTransaction) -> StoreResult<()> {
     tx.open_table(REPORTS).map_err(e)?;
@@ -52,15 +52,24 @@ impl ReportStore for RedbStore {
         Ok(out)
     }
 
-    fn open_alert_episode(&self, key: &str, episode: &Episode) -> StoreResult<()> {
+    fn open_alert_episode(&self, key: &str, episode: &Episode) -> StoreResult<bool> {
         let tx = self.db.begin_write().map_err(e)?;
-        tx.open_table(EPISODES).map_err(e)?.insert(key, to_json(episode)?.as_slice()).map_err(e)?;
-        tx.commit().map_err(e)
+        let opened = {
+            let mut table = tx.open_table(EPISODES).map_err(e)?;
+            let firing = table.get(key).map_err(e)?.is_some();
+            if !firing {
+                table.insert(key, to_json(episode)?.as_slice()).map_err(e)?;
+            }
+            !firing
+        };
+        tx.commit().map_err(e)?;
+        Ok(opened)
     }
 
-    fn close_alert_episode(&self, key: &str) -> StoreResult<()> {
+    fn close_alert_episode(&self, key: &str) -> StoreResult<bool> {
         let tx = self.db.begin_write().map_err(e)?;
-        tx.open_table(EPISODES).map_err(e)?.remove(key).map_err(e)?;
-        tx.commit().map_err(e)
+        let closed = tx.open_table(EPISODES).map_err(e)?.remove(key).map_err(e)?.is_some();
+        tx.commit().map_err(e)?;
+        Ok(closed)
     }
 }

@@ -7,9 +7,9 @@ use redb::{ReadableTable, TableDefinition, WriteTransaction};
 use std::collections::BTreeMap;
 
 pub(super) const RUNS: TableDefinition<u64, &[u8]> = TableDefinition::new("runs");
-const RUN_RECORDS: TableDefinition<(u64, u64), &[u8]> = TableDefinition::new("run_records");
+pub(super) const RUN_RECORDS: TableDefinition<(u64, u64), &[u8]> = TableDefinition::new("run_records");
 /// Index of run records by record key: (key, run id, seq).
-const RECORD_KEYS: TableDefinition<(&str, u64, u64), ()> = TableDefinition::new("run_record_keys");
+pub(super) const RECORD_KEYS: TableDefinition<(&str, u64, u64), ()> = TableDefinition::new("run_record_keys");
 
 pub(super) fn create_tables(tx: &WriteTransaction) -> StoreResult<()> {
     tx.open_table(RUNS).map_err(e)?;
@@ -64,14 +64,7 @@ impl RunStore for RedbStore {
             let mut runs = tx.open_table(RUNS).map_err(e)?;
             let mut run: Run =
                 read_json(&runs, run_id)?.ok_or_else(|| StoreError::Other(format!("no run {run_id}")))?;
-            let failed: u64 = run.counts.iter().filter(|(o, _)| o.is_failure()).map(|(_, n)| n).sum();
-            run.status = match (&error, failed) {
-                (Some(_), _) => RunStatus::Failed,
-                (None, 0) => RunStatus::Succeeded,
-                (None, _) => RunStatus::Partial,
-            };
-            run.error = error;
-            run.ended_ms = Some(now_ms);
+            run.finish(now_ms, error);
             runs.insert(run_id, to_json(&run)?.as_slice()).map_err(e)?;
             run
         };
@@ -190,6 +183,6 @@ pub(super) fn remove_run(tx: &WriteTransaction, run_id: u64) -> StoreResult<()> 
 }
 
 /// The keys a record is indexed under: its key and each other ref.
-fn record_keys(record: &RunRecord) -> impl Iterator<Item = &String> {
+pub(super) fn record_keys(record: &RunRecord) -> impl Iterator<Item = &String> {
     std::iter::once(&record.key).chain(record.refs.iter().filter(|r| **r != record.key))
 }

@@ -5,7 +5,7 @@ use crate::store::contract::StateStore;
 use crate::store::{StateTable, StoreResult};
 use redb::{TableDefinition, WriteTransaction};
 
-fn table(t: StateTable) -> TableDefinition<'static, &'static str, &'static [u8]> {
+pub(super) fn table(t: StateTable) -> TableDefinition<'static, &'static str, &'static [u8]> {
     TableDefinition::new(t.name())
 }
 

@@ -2,6 +2,7 @@
 //! a loopback HTTP server, and a plugin host with test limits.
 
 pub mod engine;
+pub mod postgres;
 pub mod scenario;
 
 use std::io::{Read, Write};
