@@ -103,8 +103,14 @@ fn three_hosts_run_the_demo_flows_under_a_chaos_loop() {
     if report["summary"]["drifted"] != 0 {
         // What the flow believes it pushed, and any dead letter of the SKU, say where it was lost.
         let explain = d.weft_json(&admin, &["explain", "inventory", &first]);
-        let letters: Vec<Value> =
-            d.weft_json(&admin, &["dlq", "list"]).as_array().cloned().unwrap_or_default().into_iter().filter(|l| l.to_string().contains(&first)).collect();
+        let letters: Vec<Value> = d
+            .weft_json(&admin, &["dlq", "list"])
+            .as_array()
+            .cloned()
+            .unwrap_or_default()
+            .into_iter()
+            .filter(|l| l.to_string().contains(&first))
+            .collect();
         panic!(
             "levels differ from the computed ones: {}\nlevel history of {first}: {history:?}\nexplain: {explain}\ndead letters: {letters:?}",
             report["flows"][0]["drift"]
