@@ -269,7 +269,9 @@ async fn a_canceled_operation_keeps_its_partial_result() {
 async fn a_line_whose_variants_repeat_option_values_is_refused_with_a_schema_code() {
     let sim = start().await;
     let same = json!({"optionName": "Size", "name": "M"});
-    let lines = [json!({"input": {"title": "Twice M", "variants": [{"optionValues": [same], "sku": "T-1"}, {"optionValues": [same], "sku": "T-2"}]}, "identifier": {"handle": "twice-m"}})];
+    let lines = [
+        json!({"input": {"title": "Twice M", "variants": [{"optionValues": [same], "sku": "T-1"}, {"optionValues": [same], "sku": "T-2"}]}, "identifier": {"handle": "twice-m"}}),
+    ];
     let id = start_bulk(&sim, PRODUCT_SET, &lines).await;
     let op = finished(&sim, &id).await;
     let results = result_lines(&op["url"]).await;
