@@ -5,8 +5,8 @@
 //! while a bulk mutation runs and started again, creates every product exactly once and runs
 //! every line once: the restarted process awaits the operation it had started.
 
-use crate::catalog_onboarding::HEADER;
 use crate::catalog_writes::product;
+use crate::common::catalog_feed::write_products;
 use crate::common::engine::{free_port, get, wait_for, Serve};
 use crate::common::scenario::{Scenario, TOKEN_ENV};
 use crate::shopify_common;
@@ -14,7 +14,6 @@ use crate::shopify_common;
 use serde_json::{json, Value};
 use shopify_sim::SimHandle;
 use std::collections::BTreeMap;
-use std::io::Write;
 use std::time::{Duration, Instant};
 use weft::flow::Written;
 use weft::model::{PluginError, Record};
@@ -96,24 +95,6 @@ async fn small_batches_are_written_one_by_one_and_large_ones_in_bulk() {
     assert_eq!(sim.counters().bulk_mutation_lines, 4);
 }
 
-/// Writes the ERP export of the initial load into `path`, a row at a time.
-fn write_export(path: &std::path::Path) {
-    let mut out = std::io::BufWriter::new(std::fs::File::create(path).unwrap());
-    out.write_all(HEADER.as_bytes()).unwrap();
-    for i in 0..PRODUCTS {
-        let sizes: [&str; 4] = if BROKEN.contains(&i) { ["S", "S", "L", "XL"] } else { ["S", "M", "L", "XL"] };
-        for (v, size) in sizes.iter().enumerate() {
-            writeln!(
-                out,
-                "P{i},B-{i},Bulk item {i},Acme,,,active,Size,{size},,,P{i}-{v},B-{i}-{v},,{}.00,,,,2026-11-26T06:00:00Z",
-                10 + i % 7
-            )
-            .unwrap();
-        }
-    }
-    out.flush().unwrap();
-}
-
 /// The app's current bulk mutation in the simulator: (status, lines run).
 async fn current_bulk(sim: &SimHandle) -> (String, u64) {
     let op = Operation {
@@ -144,9 +125,7 @@ fn an_initial_load_of_5000_products_goes_in_bulk_and_survives_a_sigkill() {
     let scenario = Scenario::builder(&sim).server(&format!("listen = \"{addr}\"\nworkers = 1")).build(
         "[flows.catalog]\nfrom = \"erp\"\nto = \"shopify\"\nobject = \"product\"\nbatch = 250\ntrigger = { every = \"1s\" }\n",
     );
-    let tmp = scenario.feed.join("in/.products.tmp");
-    write_export(&tmp);
-    std::fs::rename(&tmp, scenario.feed.join("in/products.csv")).unwrap();
+    write_products(&scenario.feed.join("in"), "products.csv", PRODUCTS, &BROKEN);
     let envs = [(TOKEN_ENV, sim.token())];
     let log = scenario.path().join("serve.log");
     let serve = Serve::start(&scenario.config, &addr, &envs, &log);
