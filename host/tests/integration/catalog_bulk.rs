@@ -15,8 +15,9 @@ use serde_json::{json, Value};
 use shopify_sim::SimHandle;
 use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
+use weft::clock::{Clock, ManualClock, SystemClock};
 use weft::flow::Written;
-use weft::model::{PluginError, Record};
+use weft::model::{KeyedRecord, PluginError, Record};
 use weft::shopify::queries::Operation;
 use weft::shopify::Priority;
 use weft::store::Store;
@@ -42,6 +43,8 @@ async fn small_batches_are_written_one_by_one_and_large_ones_in_bulk() {
     let config = shopify_common::writer_config(
         "[flows.products]\nfrom = \"erp\"\nto = \"shopify\"\nobject = \"product\"\nbulk_above = 3\n",
     );
+    let clock = ManualClock::new(SystemClock.now_ms());
+    let push = |records: &[KeyedRecord]| shopify_common::push_at(&client, &store, &config, "products", &clock, records);
     let item = |i: usize| {
         let (m, l) = (format!("K{i}-M"), format!("K{i}-L"));
         product(&format!("K{i}"), &format!("K{i}"), &[(m.as_str(), "M", "9.00"), (l.as_str(), "L", "9.50")], json!({}))
@@ -49,7 +52,7 @@ async fn small_batches_are_written_one_by_one_and_large_ones_in_bulk() {
 
     // Three records: not above bulk_above, one productSet each.
     let small: Vec<_> = (0..3).map(item).collect();
-    let out = shopify_common::push_as(&client, &store, &config, "products", &small);
+    let out = push(&small);
     assert!(out.iter().all(|o| matches!(o, Ok(Written::Created(_)))), "{out:?}");
     assert_eq!((product_sets(&sim), sim.counters().bulk_mutation_lines), (3, 0));
 
@@ -66,7 +69,7 @@ async fn small_batches_are_written_one_by_one_and_large_ones_in_bulk() {
         p.variants[1].option_values = vec!["M".into()];
     }
     large.push(broken);
-    let out = shopify_common::push_as(&client, &store, &config, "products", &large);
+    let out = push(&large);
     for o in &out[..3] {
         assert!(matches!(o, Ok(Written::Created(_))), "{out:?}");
     }
@@ -90,9 +93,29 @@ async fn small_batches_are_written_one_by_one_and_large_ones_in_bulk() {
         );
     }
     // Made in bulk is remembered like a single write: the same records again cost nothing.
-    let again = shopify_common::push_as(&client, &store, &config, "products", &large[..3]);
+    let again = push(&large[..3]);
     assert!(again.iter().all(|o| matches!(o, Ok(Written::Unchanged(_)))), "{again:?}");
     assert_eq!(sim.counters().bulk_mutation_lines, 4);
+
+    // A bulk load long after onboarding reads the shop's catalog again first: a product a person
+    // made meanwhile with K7's SKU is updated in place, not duplicated by the bulk mutation.
+    let by_hand = Operation {
+        name: "ByHand",
+        document: "mutation ByHand { productSet(input: {title: \"Made by hand\", handle: \"by-hand\", productOptions: [{name: \"Title\", values: [{name: \"M\"}]}], variants: [{optionValues: [{optionName: \"Title\", name: \"M\"}], sku: \"K7-M\", price: \"1.00\"}]}) { product { id } userErrors { message } } }",
+        file: "inline",
+    };
+    let data = client.execute(&by_hand, json!({}), Priority::Catalog).await.unwrap().data;
+    let by_hand = data["productSet"]["product"]["id"].as_str().unwrap().to_owned();
+    clock.advance(11 * 60 * 1000);
+    let later: Vec<_> = [6, 7, 8, 10].into_iter().map(item).collect();
+    let out = push(&later);
+    assert!(matches!(&out[1], Ok(Written::Updated(id)) if *id == by_hand), "{out:?}");
+    for i in [0, 2, 3] {
+        assert!(matches!(&out[i], Ok(Written::Created(_))), "{out:?}");
+    }
+    assert_eq!(sim.counters().bulk_mutation_lines, 4 + 3);
+    let k7 = shopify_common::all(&sim.state(), "variants").into_iter().filter(|v| v["sku"] == "K7-M").count();
+    assert_eq!(k7, 1, "K7-M is on the product made by hand only");
 }
 
 /// The app's current bulk mutation in the simulator: (status, lines run).

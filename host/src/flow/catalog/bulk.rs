@@ -24,9 +24,13 @@ use crate::shopify::ShopifyError;
 use crate::store::StateTable;
 use serde_json::Value as Json;
 
+/// How recent the onboarding index must be when a bulk load starts; older, it is read again.
+const INDEX_FRESH_MS: u64 = 10 * 60 * 1000;
+
 /// Whether this batch of `batch` records goes through the bulk path: the flow writes to Shopify
 /// and more than `bulk_above` of its records wait (this batch included), or a bulk load it began
-/// is not yet drained.
+/// is not yet drained. A load starts with a fresh index of the shop's catalog (else it is not
+/// made in bulk).
 pub fn wanted(ctx: &ShopifyContext<'_>, batch: usize) -> bool {
     if ctx.flow.bulk_above == 0 || !matches!(ctx.gate(), Gate::Write) {
         return false;
@@ -42,6 +46,10 @@ pub fn wanted(ctx: &ShopifyContext<'_>, batch: usize) -> bool {
     };
     if queued > u64::from(ctx.flow.bulk_above) {
         if !under_way {
+            if let Err(e) = index::refresh(ctx, INDEX_FRESH_MS) {
+                tracing::warn!(flow = ctx.flow_name, "cannot read the shop's catalog; writing one by one: {e:?}");
+                return false;
+            }
             note(Some(b"1".to_vec()));
         }
         return true;
