@@ -172,7 +172,11 @@ fn an_initial_load_of_5000_products_goes_in_bulk_and_survives_a_sigkill() {
     });
     let (_, body) = get(&addr, "/api/dlq").unwrap();
     let dead: Vec<Value> = serde_json::from_str(&body).unwrap();
+    let (_, body) = get(&addr, "/api/runs?flow=catalog&limit=500").unwrap();
+    let runs: Vec<Value> = serde_json::from_str(&body).unwrap();
+    let created: u64 = runs.iter().map(|r| r["counts"]["created"].as_u64().unwrap_or(0)).sum();
     drop(serve);
+    assert_eq!(created, (PRODUCTS - BROKEN.len()) as u64, "run records say created, read back after the kill too");
 
     let mut keys: Vec<String> = dead.iter().map(|d| d["job"]["key"].as_str().unwrap_or_default().to_owned()).collect();
     keys.sort();
