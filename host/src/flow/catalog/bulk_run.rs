@@ -19,7 +19,7 @@ use serde_json::Value as Json;
 use std::time::Duration;
 
 /// How often a running bulk mutation is asked about.
-const POLL_EVERY: Duration = Duration::from_millis(200);
+const POLL_EVERY: Duration = Duration::from_millis(250);
 /// How long a batch waits for a bulk mutation before its records go again (and wait again).
 const GIVE_UP_AFTER: Duration = Duration::from_secs(9 * 60);
 
