@@ -215,6 +215,11 @@ pub struct FlowConfig {
     /// records of the same product are still written one after another.
     #[serde(default = "default_in_flight")]
     pub in_flight: u32,
+    /// Catalog: above this many records waiting in the flow's queue (a large or initial load),
+    /// new products are created through one bulk mutation per batch instead of one `productSet`
+    /// each, until the queue is drained (default 1000; 0: never).
+    #[serde(default = "default_bulk_above")]
+    pub bulk_above: u32,
     /// Inventory: CEL formula over on_hand, reserved, incoming, safety_stock.
     pub available: Option<String>,
     /// Inventory: stock held back from the storefront.
@@ -284,6 +289,10 @@ fn default_batch() -> u32 {
 
 fn default_in_flight() -> u32 {
     4
+}
+
+fn default_bulk_above() -> u32 {
+    1000
 }
 
 /// Whether `id` has the shape of a Shopify location id (`gid://shopify/Location/123`).

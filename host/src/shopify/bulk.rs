@@ -30,12 +30,27 @@ pub async fn export(
         .as_str()
         .ok_or_else(|| ShopifyError::Decode("no bulk operation id".into()))?
         .to_string();
+    // No url: the export matched nothing.
+    let Some(url) = finished(client, &id, poll_every, give_up_after).await? else { return Ok(Vec::new()) };
+    jsonl(&client.download(&url).await?)
+}
+
+/// Polls bulk operation `id` until it ends: the URL of its JSONL result once COMPLETED (`None`
+/// when it has no lines), an error when it FAILED, was CANCELED or EXPIRED, or still runs after
+/// `give_up_after`.
+pub async fn finished(
+    client: &ShopifyClient,
+    id: &str,
+    poll_every: Duration,
+    give_up_after: Duration,
+) -> Result<Option<String>, ShopifyError> {
     let started = Instant::now();
-    let url = loop {
+    loop {
         let data = client.execute(&queries::BULK_OPERATION, json!({"id": id}), Priority::Backfill).await?.data;
         let op = &data["bulkOperation"];
         match op["status"].as_str() {
-            Some("COMPLETED") => break op["url"].as_str().map(str::to_string),
+            None => return Err(ShopifyError::Decode(format!("no bulk operation {id}"))),
+            Some("COMPLETED") => return Ok(op["url"].as_str().map(str::to_string)),
             Some("FAILED" | "CANCELED" | "EXPIRED") => {
                 let code = op["errorCode"].as_str().unwrap_or("FAILED").to_string();
                 return Err(ShopifyError::GraphQl {
@@ -47,10 +62,11 @@ pub async fn export(
             _ if started.elapsed() > give_up_after => return Err(ShopifyError::Timeout(give_up_after)),
             _ => tokio::time::sleep(poll_every).await,
         }
-    };
-    // No url: the export matched nothing.
-    let Some(url) = url else { return Ok(Vec::new()) };
-    let text = client.download(&url).await?;
+    }
+}
+
+/// The lines of a JSONL file.
+pub fn jsonl(text: &str) -> Result<Vec<Json>, ShopifyError> {
     text.lines()
         .filter(|l| !l.trim().is_empty())
         .map(|l| serde_json::from_str(l).map_err(|e| ShopifyError::Decode(format!("bad JSONL line: {e}"))))

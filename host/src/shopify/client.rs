@@ -81,6 +81,8 @@ struct Inner {
     cost_available: AtomicU64,
     /// The shop's name and currency, read once.
     shop: tokio::sync::OnceCell<ShopInfo>,
+    /// Held while a bulk mutation of this client runs (Shopify runs one at a time per app).
+    bulk: tokio::sync::Mutex<()>,
 }
 
 /// The client of one shop. Cheap to clone; clones share the cost budget.
@@ -131,6 +133,7 @@ impl ShopifyClient {
                 cost_spent: AtomicU64::new(0),
                 cost_available: AtomicU64::new(u64::MAX),
                 shop: tokio::sync::OnceCell::new(),
+                bulk: tokio::sync::Mutex::new(()),
             }),
         })
     }
@@ -149,6 +152,12 @@ impl ShopifyClient {
     /// The shop's name, domain and currency, read on first use.
     pub async fn shop(&self) -> Result<ShopInfo, ShopifyError> {
         self.inner.shop.get_or_try_init(|| super::shop::shop_info(self)).await.cloned()
+    }
+
+    /// Waits until no other bulk mutation of this client runs; the next may start while the
+    /// guard is held.
+    pub async fn bulk_slot(&self) -> tokio::sync::MutexGuard<'_, ()> {
+        self.inner.bulk.lock().await
     }
 
     /// The client's configuration (the token inside prints as `***`).
@@ -237,6 +246,53 @@ impl ShopifyClient {
             return Err(ShopifyError::Http { status, body: String::new(), retry_after: None });
         }
         response.text().await.map_err(|e| ShopifyError::Transport(e.without_url().to_string()))
+    }
+
+    /// POSTs `file` to a staged upload target as a multipart form: the target's `fields` in
+    /// order, then the file (what the bucket checks the signature against); no access token is
+    /// sent. Retried like a GraphQL call when the bucket fails transiently.
+    pub async fn upload(&self, url: &str, fields: &[(String, String)], file: &[u8]) -> Result<(), ShopifyError> {
+        let boundary = format!("weft-{:016x}", rand::rng().random::<u64>());
+        let mut body = Vec::with_capacity(file.len() + 1024);
+        for (name, value) in fields {
+            body.extend_from_slice(
+                format!("--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n")
+                    .as_bytes(),
+            );
+        }
+        body.extend_from_slice(
+            format!("--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"upload\"\r\n\r\n")
+                .as_bytes(),
+        );
+        body.extend_from_slice(file);
+        body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
+        let config = &self.inner.config;
+        let mut attempt = 0;
+        loop {
+            let sent = self
+                .inner
+                .http
+                .post(url)
+                .header("content-type", format!("multipart/form-data; boundary={boundary}"))
+                .body(body.clone())
+                .send()
+                .await;
+            let error = match sent {
+                Ok(r) if r.status().is_success() => return Ok(()),
+                Ok(r) => {
+                    let status = r.status().as_u16();
+                    let body: String = r.text().await.unwrap_or_default().chars().take(200).collect();
+                    ShopifyError::Http { status, body, retry_after: None }
+                }
+                Err(e) => ShopifyError::Transport(e.without_url().to_string()),
+            };
+            attempt += 1;
+            if !error.is_retryable() || attempt >= config.max_attempts {
+                return Err(error);
+            }
+            self.inner.retries.fetch_add(1, Ordering::Relaxed);
+            tokio::time::sleep(full_jitter(config.backoff_base, config.backoff_cap, attempt - 1)).await;
+        }
     }
 
     /// One HTTP round trip: Ok((data or THROTTLED, cost report)) for a 200 GraphQL answer.

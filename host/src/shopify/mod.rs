@@ -1,9 +1,10 @@
 //! Shopify, spoken natively: one Admin GraphQL client per shop with a shared, cost-aware
 //! budget ([`throttle`]), retries with backoff and jitter ([`client`]), the operations weft
 //! uses as `.graphql` files ([`queries`]), typed writes ([`inventory`], [`products`],
-//! [`orders`]), bulk export ([`bulk`]) and webhook verification ([`webhooks`]).
+//! [`orders`]), bulk export ([`bulk`]), bulk writes ([`bulk_mutation`]) and webhook verification ([`webhooks`]).
 
 pub mod bulk;
+pub mod bulk_mutation;
 pub mod client;
 pub mod error;
 pub mod inventory;

@@ -109,14 +109,20 @@ pub async fn product_set(client: &ShopifyClient, handle: &str, input: &ProductIn
 pub async fn product_set_json(
     client: &ShopifyClient,
     key: ProductKey<'_>,
-    mut input_json: serde_json::Value,
+    input_json: serde_json::Value,
 ) -> Result<ProductRef, WriteError> {
+    let vars = product_set_variables(key, input_json);
+    let data = client.execute(&queries::PRODUCT_SET, vars, Priority::Catalog).await?.data;
+    product_ref(&data["productSet"])
+}
+
+/// The variables of `productSet` (a call or a line of a bulk mutation) for the product named by
+/// `key`; by handle, the handle is also set in the input.
+pub fn product_set_variables(key: ProductKey<'_>, mut input_json: serde_json::Value) -> serde_json::Value {
     if let ProductKey::Handle(handle) = key {
         input_json["handle"] = json!(handle);
     }
-    let vars = json!({"input": input_json, "identifier": key.identifier()});
-    let data = client.execute(&queries::PRODUCT_SET, vars, Priority::Catalog).await?.data;
-    product_ref(&data["productSet"])
+    json!({"input": input_json, "identifier": key.identifier()})
 }
 
 /// The product of a `productSet` payload, or its first user error.

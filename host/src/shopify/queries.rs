@@ -29,6 +29,9 @@ operation!(ORDER_BY_SOURCE_IDENTIFIER, "OrderBySourceIdentifier", "order_by_sour
 operation!(ORDER_CREATE, "OrderCreate", "order_create.graphql");
 operation!(BULK_OPERATION_RUN_QUERY, "BulkOperationRunQuery", "bulk_operation_run_query.graphql");
 operation!(BULK_OPERATION, "BulkOperation", "bulk_operation.graphql");
+operation!(STAGED_UPLOADS_CREATE, "StagedUploadsCreate", "staged_uploads_create.graphql");
+operation!(BULK_OPERATION_RUN_MUTATION, "BulkOperationRunMutation", "bulk_operation_run_mutation.graphql");
+operation!(CURRENT_BULK_MUTATION, "CurrentBulkMutation", "current_bulk_mutation.graphql");
 operation!(WEBHOOK_SUBSCRIPTION_CREATE, "WebhookSubscriptionCreate", "webhook_subscription_create.graphql");
 operation!(WEBHOOK_SUBSCRIPTIONS, "WebhookSubscriptions", "webhook_subscriptions.graphql");
 operation!(WEBHOOK_SUBSCRIPTION_UPDATE, "WebhookSubscriptionUpdate", "webhook_subscription_update.graphql");
@@ -65,6 +68,9 @@ pub const ALL: &[Operation] = &[
     ORDER_CREATE,
     BULK_OPERATION_RUN_QUERY,
     BULK_OPERATION,
+    STAGED_UPLOADS_CREATE,
+    BULK_OPERATION_RUN_MUTATION,
+    CURRENT_BULK_MUTATION,
     WEBHOOK_SUBSCRIPTION_CREATE,
     WEBHOOK_SUBSCRIPTIONS,
     WEBHOOK_SUBSCRIPTION_UPDATE,

@@ -21,11 +21,16 @@ pub enum StateTable {
     /// Writes waiting for a person: idempotency key → the job dead-lettered `needs_person` for it
     /// (`id \x1f key`); see `flow::engine::parked`.
     Parked,
+    /// Catalog: the bulk mutation a flow started and has not read back (`flow` → its lines' ERP
+    /// products and its id once known), results read back after a crash waiting for their
+    /// records (`flow \x1f made \x1f ERP product id`), and `flow \x1f load` while a bulk load
+    /// is under way.
+    CatalogBulk,
 }
 
 impl StateTable {
     /// Every table.
-    pub const ALL: [StateTable; 7] = [
+    pub const ALL: [StateTable; 8] = [
         StateTable::InventoryLevels,
         StateTable::CatalogHashes,
         StateTable::PriceOverrides,
@@ -33,6 +38,7 @@ impl StateTable {
         StateTable::Orders,
         StateTable::ShopCatalog,
         StateTable::Parked,
+        StateTable::CatalogBulk,
     ];
 
     /// The table's name in the database.
@@ -45,6 +51,7 @@ impl StateTable {
             StateTable::Orders => "state_orders",
             StateTable::ShopCatalog => "state_shop_catalog",
             StateTable::Parked => "state_parked",
+            StateTable::CatalogBulk => "state_catalog_bulk",
         }
     }
 
@@ -55,7 +62,11 @@ impl StateTable {
             StateTable::InventoryLevels => Some("weft:inventory"),
             StateTable::CatalogHashes => Some("weft:catalog"),
             StateTable::PriceOverrides => Some("weft:prices"),
-            StateTable::IdentityConflicts | StateTable::Orders | StateTable::ShopCatalog | StateTable::Parked => None,
+            StateTable::IdentityConflicts
+            | StateTable::Orders
+            | StateTable::ShopCatalog
+            | StateTable::Parked
+            | StateTable::CatalogBulk => None,
         }
     }
 }

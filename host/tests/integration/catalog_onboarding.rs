@@ -7,13 +7,12 @@
 use crate::common;
 use crate::shopify_common;
 
+use common::catalog_feed::HEADER;
 use common::scenario::Scenario;
 use serde_json::{json, Value};
 use shopify_sim::SimHandle;
 
 const MATCHED: usize = 200;
-
-const HEADER: &str = "product_id,product_sku,title,vendor,product_type,tags,status,option1_name,option1_value,option2_name,option2_value,variant_id,sku,barcode,price,compare_at_price,cost,weight_grams,updated_at\n";
 
 fn row(product: &str, code: &str, title: &str, option: &str, sku: &str) -> String {
     format!(

@@ -27,7 +27,7 @@ fn money(a: &str) -> Option<Money> {
     Some(Money { amount: a.into(), currency: "USD".into() })
 }
 
-fn product(id: &str, sku: &str, variants: &[(&str, &str, &str)], extra: Value) -> KeyedRecord {
+pub(crate) fn product(id: &str, sku: &str, variants: &[(&str, &str, &str)], extra: Value) -> KeyedRecord {
     let record = Record::Product(Product {
         external_id: id.into(),
         sku: Some(sku.into()),

@@ -264,3 +264,19 @@ async fn a_canceled_operation_keeps_its_partial_result() {
         "A bulk operation cannot be canceled when it is canceled"
     );
 }
+
+#[tokio::test]
+async fn a_line_whose_variants_repeat_option_values_is_refused_with_a_schema_code() {
+    let sim = start().await;
+    let same = json!({"optionName": "Size", "name": "M"});
+    let lines = [
+        json!({"input": {"title": "Twice M", "variants": [{"optionValues": [same], "sku": "T-1"}, {"optionValues": [same], "sku": "T-2"}]}, "identifier": {"handle": "twice-m"}}),
+    ];
+    let id = start_bulk(&sim, PRODUCT_SET, &lines).await;
+    let op = finished(&sim, &id).await;
+    let results = result_lines(&op["url"]).await;
+    assert!(results[0].get("errors").is_none(), "the payload validates: {}", results[0]);
+    let error = &results[0]["data"]["productSet"]["userErrors"][0];
+    assert_eq!(error["code"], "INVALID_VARIANT", "{}", results[0]);
+    assert_eq!(error["field"], json!(["input", "variants", "1"]));
+}

@@ -173,20 +173,36 @@ pub fn keep(store: &Store, flow: &str, products: &[ShopProduct], now_ms: u64) ->
 /// Read the shop's catalog into the flow's index unless onboarding has (before the flow's first
 /// write; one reader at a time in this process).
 pub fn ensure(ctx: &ShopifyContext<'_>) -> Result<(), PluginError> {
+    fresh(ctx, None)
+}
+
+/// Read the shop's catalog into the flow's index again unless it was read in the last
+/// `within_ms` (a bulk load creates products by the index: what the shop made since onboarding
+/// is matched too).
+pub fn refresh(ctx: &ShopifyContext<'_>, within_ms: u64) -> Result<(), PluginError> {
+    fresh(ctx, Some(within_ms))
+}
+
+/// Read the index unless it was read (in the last `within_ms`, when given).
+fn fresh(ctx: &ShopifyContext<'_>, within_ms: Option<u64>) -> Result<(), PluginError> {
     static READING: Mutex<()> = Mutex::new(());
-    let known = || read_at(ctx.store, ctx.flow_name).map_err(|e| PluginError::Retryable(e.to_string()));
-    if known()?.is_some() {
+    let now = ctx.clock.now_ms();
+    let current = || {
+        let at = read_at(ctx.store, ctx.flow_name).map_err(|e| PluginError::Retryable(e.to_string()))?;
+        Ok::<_, PluginError>(at.is_some_and(|at| within_ms.is_none_or(|w| now.saturating_sub(at) <= w)))
+    };
+    if current()? {
         return Ok(());
     }
     let _one = READING.lock().unwrap_or_else(|p| p.into_inner());
-    if known()?.is_some() {
+    if current()? {
         return Ok(());
     }
     let products = block_on(read(ctx.client, ctx.flow.identity)).map_err(|e| request_error(&e))?;
     tracing::info!(
         flow = ctx.flow_name,
         products = products.len(),
-        "onboarding: read the shop's catalog before the first write"
+        "onboarding: read the shop's catalog into the index"
     );
     keep(ctx.store, ctx.flow_name, &products, ctx.clock.now_ms()).map_err(|e| PluginError::Retryable(e.to_string()))
 }

@@ -6,9 +6,13 @@
 //! costs nothing, archive on ERP delete, and the variants it creates stocked at the inventory
 //! flows' locations.
 //!
+//! Large loads create new products in bulk ([`bulk`]).
+//!
 //! Roles: [`write`], [`preview`], [`shadow::compare`], [`revert::revert`]; not read from Shopify
 //! and not reconciled (see `flow::objects`).
 
+mod bulk;
+mod bulk_run;
 pub mod index;
 mod input;
 mod place;

@@ -59,6 +59,20 @@ pub async fn set_product(
     }
     let want = intended(&input);
     let set = product_set_json(ctx.client, key, input).await.map_err(|e| write_error(&e, "product"))?;
+    undo(ctx, label, &want, before, &set);
+    Ok(Set::Made(set))
+}
+
+/// Keep in the undo log what a made write (`want`, as [`intended`] lists it) replaced of the
+/// product as it was `before` (`None`: the write created `set`), under its handle (`label` when
+/// Shopify reported none).
+pub fn undo(
+    ctx: &ShopifyContext<'_>,
+    label: &str,
+    want: &Map<String, Json>,
+    before: Option<&StoredProduct>,
+    set: &ProductRef,
+) {
     let label = if set.handle.is_empty() { label } else { set.handle.as_str() };
     let Some(before) = before.map(|p| &p.fields) else {
         ctx.undo(
@@ -67,9 +81,9 @@ pub async fn set_product(
             Json::Null,
             json!(true),
         );
-        return Ok(Set::Made(set));
+        return;
     };
-    for (field, after) in &want {
+    for (field, after) in want {
         let old = before.get(field).cloned().unwrap_or(Json::Null);
         if &old == after {
             continue;
@@ -93,5 +107,4 @@ pub async fn set_product(
             ),
         }
     }
-    Ok(Set::Made(set))
 }

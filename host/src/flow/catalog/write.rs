@@ -17,7 +17,7 @@ use crate::model::{KeyedRecord, PluginError, Product, Record};
 use crate::shopify::products::{product_by, ProductKey, ProductRef};
 use crate::store::{IdLink, StateTable, StoreResult};
 use futures::StreamExt;
-use serde_json::json;
+use serde_json::{json, Value as Json};
 use sha2::{Digest, Sha256};
 
 /// Write records to Shopify; one outcome per record.
@@ -39,20 +39,30 @@ pub fn write(ctx: &ShopifyContext<'_>, records: &[KeyedRecord]) -> Vec<Result<Wr
     }
     let ownership = ctx.flow.ownership();
     claimed_together(ctx, records);
+    if super::bulk::wanted(ctx, records.len()) {
+        return super::bulk::write(ctx, &mapping, &ownership, records);
+    }
+    let all: Vec<&Record> = records.iter().map(|k| &k.record).collect();
+    block_on(one_by_one(ctx, &mapping, &ownership, &all))
+}
+
+/// Write `records` product by product, a few in flight (waves keep one product's records in
+/// order); one outcome per record.
+pub(super) async fn one_by_one(
+    ctx: &ShopifyContext<'_>,
+    mapping: &Mapping,
+    ownership: &Ownership,
+    records: &[&Record],
+) -> Vec<Result<Written, PluginError>> {
     let mut out: Vec<Option<Result<Written, PluginError>>> = vec![None; records.len()];
-    block_on(async {
-        for wave in waves(records) {
-            let writes = wave.into_iter().map(|i| {
-                let (mapping, ownership) = (&mapping, &ownership);
-                async move { (i, write_one(ctx, mapping, ownership, &records[i].record).await) }
-            });
-            let done: Vec<_> =
-                futures::stream::iter(writes).buffer_unordered(ctx.flow.in_flight.max(1) as usize).collect().await;
-            for (i, result) in done {
-                out[i] = Some(result);
-            }
+    for wave in waves(records) {
+        let writes = wave.into_iter().map(|i| async move { (i, write_one(ctx, mapping, ownership, records[i]).await) });
+        let done: Vec<_> =
+            futures::stream::iter(writes).buffer_unordered(ctx.flow.in_flight.max(1) as usize).collect().await;
+        for (i, result) in done {
+            out[i] = Some(result);
         }
-    });
+    }
     out.into_iter().map(|o| o.unwrap_or_else(|| Err(PluginError::Permanent("no outcome".into())))).collect()
 }
 
@@ -78,12 +88,12 @@ fn claimed_together(ctx: &ShopifyContext<'_>, records: &[KeyedRecord]) {
 /// one holding a record that shares its product (id, handle) or one of its variants' SKUs or
 /// barcodes. Two records of one product are never in flight together and keep their order, and
 /// two products claiming one SKU are written one after the other, so the second is refused.
-fn waves(records: &[KeyedRecord]) -> Vec<Vec<usize>> {
+fn waves(records: &[&Record]) -> Vec<Vec<usize>> {
     let mut last: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
     let mut waves: Vec<Vec<usize>> = Vec::new();
-    for (i, k) in records.iter().enumerate() {
-        let mut keys = vec![k.record.external_id().to_owned()];
-        if let Record::Product(p) = &k.record {
+    for (i, record) in records.iter().enumerate() {
+        let mut keys = vec![record.external_id().to_owned()];
+        if let Record::Product(p) = record {
             keys.push(handle(p));
             keys.extend(
                 p.variants
@@ -130,17 +140,70 @@ async fn write_one(
     if p.deleted {
         return archive(ctx, linked.as_deref()).await;
     }
+    let mut checked = match check(ctx, mapping, owners, p, linked.as_deref()).await? {
+        Step::Write(checked) => checked,
+        Step::Done(written) => return Ok(written),
+    };
+    // One read of where it goes: the product it is linked to or the shop sells under its keys
+    // (the variants to keep, the variants this write creates, the values it replaces), or none.
+    let place = place(ctx, p, &checked.keys, linked.as_deref()).await?;
+    let stored = match &place {
+        Place::Existing(stored) => Some(stored),
+        Place::New(_) => None,
+        Place::Skipped(why) => return Ok(Written::Skipped(why.clone())),
+    };
+    let variants = stored.map(|p| p.variants.as_slice()).unwrap_or_default();
+    stock_new_variants(&stock_locations(ctx.config), variants, &mut checked.input);
+    if ctx.flow.keep_unsent_variants {
+        keep_unsent(ctx, &p.external_id, &checked.keys, variants, &mut checked.input);
+    }
+    let Some(key) = place.key() else { return Ok(Written::Shadowed) };
+    let set = match set::set_product(ctx, key, std::mem::take(&mut checked.input), stored).await? {
+        Set::Made(set) => set,
+        Set::Withheld => return Ok(Written::Shadowed),
+    };
+    made(ctx, p, &checked, &set, stored.is_none())
+}
+
+/// A product that passed the checks and is to be written: its variant keys, its `productSet`
+/// input (without the handle), and the content hash it leaves once written.
+pub(super) struct Checked {
+    /// The variants' identity keys.
+    pub keys: Vec<String>,
+    /// The `productSet` input.
+    pub input: Json,
+    /// The content hash it leaves once written.
+    pub hash: String,
+}
+
+/// What [`check`] found.
+pub(super) enum Step {
+    /// Write it.
+    Write(Checked),
+    /// Nothing to write: skipped (`skip_if`) or unchanged since the last write.
+    Done(Written),
+}
+
+/// Everything before a product (not deleted; linked to `linked`) is placed: its input, the
+/// limits, its keys against other products' (a key another product owns, or one already in
+/// conflict, is a conflict: neither product is written, nor stock, prices or order lines keyed
+/// by it, until one no longer claims it), the shop's currency, and the content hash.
+pub(super) async fn check(
+    ctx: &ShopifyContext<'_>,
+    mapping: &Mapping,
+    owners: &Ownership,
+    p: &Product,
+    linked: Option<&str>,
+) -> Result<Step, PluginError> {
     let Some(write) = product_write(ctx.flow_name, ctx.flow, mapping, owners, p)? else {
         let reason = format!("skip_if holds: {}", ctx.flow.skip_if.as_deref().unwrap_or_default());
         tracing::info!(flow = ctx.flow_name, product = %p.external_id, "{reason}");
-        return Ok(Written::Skipped(reason));
+        return Ok(Step::Done(Written::Skipped(reason)));
     };
-    let ProductWrite { keys, mut input, .. } = write;
+    let ProductWrite { keys, input, .. } = write;
     let currency =
         p.variants.iter().find_map(|v| v.price.as_ref().or(v.compare_at_price.as_ref())).map(|m| m.currency.as_str());
     limits::check(&input, limits::PRODUCT_SET, currency.unwrap_or_default())?;
-    // A key another product owns, or one already in conflict, is a conflict: neither product is
-    // written (nor stock, prices or order lines keyed by it) until one no longer claims it.
     identity::settle(ctx.store, &p.external_id, &keys)?;
     let field = ctx.flow.identity.name();
     for key in &keys {
@@ -153,35 +216,33 @@ async fn write_one(
     let amounts = p.variants.iter().flat_map(|v| v.price.iter().chain(&v.compare_at_price).chain(&v.cost));
     in_shop_currency(ctx, amounts, "variants.price").await?;
     let hash = hex::encode(&Sha256::digest(format!("{}\n{input}", handle(p)).as_bytes())[..16]);
-    let hash_key = format!("{}\u{1f}{}", ctx.flow_name, p.external_id);
-    if let Some(linked) = linked.as_ref().filter(|_| {
-        ctx.store.state_get(StateTable::CatalogHashes, &hash_key).ok().flatten().as_deref() == Some(hash.as_bytes())
+    if let Some(linked) = linked.filter(|_| {
+        ctx.store.state_get(StateTable::CatalogHashes, &hash_key(ctx, p)).ok().flatten().as_deref()
+            == Some(hash.as_bytes())
     }) {
-        return Ok(Written::Unchanged(Some(linked.clone())));
+        return Ok(Step::Done(Written::Unchanged(Some(linked.to_owned()))));
     }
-    // One read of where it goes: the product it is linked to or the shop sells under its keys
-    // (the variants to keep, the variants this write creates, the values it replaces), or none.
-    let place = place(ctx, p, &keys, linked.as_deref()).await?;
-    let stored = match &place {
-        Place::Existing(stored) => Some(stored),
-        Place::New(_) => None,
-        Place::Skipped(why) => return Ok(Written::Skipped(why.clone())),
-    };
-    let variants = stored.map(|p| p.variants.as_slice()).unwrap_or_default();
-    stock_new_variants(&stock_locations(ctx.config), variants, &mut input);
-    if ctx.flow.keep_unsent_variants {
-        keep_unsent(ctx, &p.external_id, &keys, variants, &mut input);
-    }
-    let Some(key) = place.key() else { return Ok(Written::Shadowed) };
-    let set = match set::set_product(ctx, key, input, stored).await? {
-        Set::Made(set) => set,
-        Set::Withheld => return Ok(Written::Shadowed),
-    };
-    link(ctx, p, &keys, &set).map_err(|e| PluginError::Retryable(e.to_string()))?;
+    Ok(Step::Write(Checked { keys, input, hash }))
+}
+
+fn hash_key(ctx: &ShopifyContext<'_>, p: &Product) -> String {
+    format!("{}\u{1f}{}", ctx.flow_name, p.external_id)
+}
+
+/// What a made write leaves, however it was made: the links, the content hash, and the outcome
+/// (`created`: Shopify did not have the product before).
+pub(super) fn made(
+    ctx: &ShopifyContext<'_>,
+    p: &Product,
+    checked: &Checked,
+    set: &ProductRef,
+    created: bool,
+) -> Result<Written, PluginError> {
+    link(ctx, p, &checked.keys, set).map_err(|e| PluginError::Retryable(e.to_string()))?;
     ctx.store
-        .state_write(StateTable::CatalogHashes, &[(hash_key, Some(hash.into_bytes()))])
+        .state_write(StateTable::CatalogHashes, &[(hash_key(ctx, p), Some(checked.hash.clone().into_bytes()))])
         .map_err(|e| PluginError::Retryable(e.to_string()))?;
-    Ok(if stored.is_none() { Written::Created(set.id) } else { Written::Updated(set.id) })
+    Ok(if created { Written::Created(set.id.clone()) } else { Written::Updated(set.id.clone()) })
 }
 
 /// The links a write leaves: the ERP product to its Shopify product, each variant key to the ERP

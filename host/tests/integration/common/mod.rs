@@ -1,6 +1,7 @@
 //! Shared helpers of the host's integration tests: built plugins, scratch plugin dirs,
 //! a loopback HTTP server, and a plugin host with test limits.
 
+pub mod catalog_feed;
 pub mod engine;
 pub mod postgres;
 pub mod scenario;

@@ -124,6 +124,18 @@ pub fn push_as(
     flow: &str,
     records: &[KeyedRecord],
 ) -> Vec<Result<weft::flow::Written, weft::model::PluginError>> {
+    push_at(client, store, config, flow, &weft::clock::SystemClock, records)
+}
+
+/// [`push_as`] at the time `clock` shows.
+pub fn push_at(
+    client: &ShopifyClient,
+    store: &weft::store::Store,
+    config: &Config,
+    flow: &str,
+    clock: &dyn weft::clock::Clock,
+    records: &[KeyedRecord],
+) -> Vec<Result<weft::flow::Written, weft::model::PluginError>> {
     let ctx = weft::flow::base::ShopifyContext {
         client,
         store,
@@ -131,7 +143,7 @@ pub fn push_as(
         flow: &config.flows[flow],
         config,
         run_id: 0,
-        clock: &weft::clock::SystemClock,
+        clock,
         journal: Default::default(),
     };
     tokio::task::block_in_place(|| weft::flow::objects::write(&ctx, records))

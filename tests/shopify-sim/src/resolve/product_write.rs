@@ -141,7 +141,7 @@ fn validate(input: &Json) -> Result<(), UserError> {
             return Err(UserError::new(
                 &["input", "variants", &i.to_string()],
                 "The variant option values must be unique",
-                Some("DUPLICATE_VARIANT"),
+                Some("INVALID_VARIANT"),
             ));
         }
     }
