@@ -158,17 +158,20 @@ impl Service {
     }
 
     fn state(&self, draining: Arc<AtomicBool>) -> Result<ServerState, String> {
-        let webhook_secret = match &self.config.shopify {
-            Some(s) => Some(s.webhook_secret.load().map_err(|e| format!("shopify.webhook_secret: {e}"))?),
-            None => None,
-        };
+        let mut webhook_secrets = Vec::new();
+        if let Some(s) = &self.config.shopify {
+            webhook_secrets.push(s.webhook_secret.load().map_err(|e| format!("shopify.webhook_secret: {e}"))?);
+            if let Some(previous) = &s.previous_webhook_secret {
+                webhook_secrets.push(previous.load().map_err(|e| format!("shopify.previous_webhook_secret: {e}"))?);
+            }
+        }
         let admin_token = match &self.config.server.admin_token {
             Some(t) => Some(t.load().map_err(|e| format!("server.admin_token: {e}"))?),
             None => None,
         };
         let access = Access::new(&self.config.server, admin_token)?;
         let bodies = Bodies::new(&self.config.server.limits);
-        Ok(ServerState { engine: self.engine.clone(), webhook_secret, access, bodies, draining })
+        Ok(ServerState { engine: self.engine.clone(), webhook_secrets, access, bodies, draining })
     }
 }
 

@@ -2,14 +2,16 @@
 //! /webhooks/shopify`: at start, then every `[server] webhook_check_every`. Shopify deletes a
 //! subscription after 8 failed deliveries in a row; a subscription re-created after the first
 //! sync is logged as an error and each polling flow of its topic gets a pull at once, so what
-//! was placed meanwhile arrives by polling.
+//! was placed meanwhile arrives by polling. [`statuses`] says where each subscription stands.
 
 use crate::config::flow::parse_interval;
 use crate::config::Config;
 use crate::flow::objects::{self, ShopifySource};
 use crate::flow::{FlowEngine, Work};
-use crate::shopify::subscriptions::{self, SyncReport};
+use crate::shopify::subscriptions::{self, Change, Subscription, SyncReport};
+use crate::shopify::ShopifyClient;
 use crate::store::NewJob;
+use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
@@ -37,6 +39,80 @@ pub fn wanted(config: &Config) -> BTreeMap<&'static str, Vec<String>> {
             }
         }
     }
+    out
+}
+
+/// What a subscription is to weft, and what a sync does to it.
+#[derive(Debug, Serialize, Clone, Copy, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum State {
+    /// weft's, consumed by a flow, delivering where it should.
+    Kept,
+    /// weft's, delivering elsewhere: a sync moves it to the address.
+    Moved,
+    /// weft's, but no flow consumes the topic (or it is a second one): a sync removes it.
+    Removed,
+    /// Not weft's: left alone.
+    Foreign,
+    /// Consumed by a flow and subscribed nowhere: a sync creates it.
+    Missing,
+}
+
+/// One topic's subscription as `weft webhooks list` and `GET /api/webhooks` show it.
+#[derive(Debug, Serialize)]
+pub struct Status {
+    /// `ORDERS_CREATE`, ...
+    pub topic: String,
+    /// Where it delivers (none when missing).
+    pub uri: Option<String>,
+    /// Its name (weft's begin with `weft-`).
+    pub name: Option<String>,
+    /// What it is to weft.
+    pub state: State,
+}
+
+/// Every subscription of the app with what a sync would do to it, then each consumed topic
+/// subscribed nowhere, by topic. Without `[server] public_url`, weft's are judged by topic only.
+pub async fn statuses(client: &ShopifyClient, config: &Config) -> Result<Vec<Status>, String> {
+    let current = subscriptions::list(client).await?;
+    let wanted = wanted(config);
+    let topics: BTreeSet<&str> = wanted.keys().copied().collect();
+    Ok(judge(&current, &topics, address(config).as_deref()))
+}
+
+fn judge(current: &[Subscription], topics: &BTreeSet<&str>, address: Option<&str>) -> Vec<Status> {
+    let changes = address.map(|a| subscriptions::plan(current, topics, a)).unwrap_or_default();
+    let changed = |id: &str| {
+        changes.iter().find_map(|c| match c {
+            Change::Move(i, _) if i == id => Some(State::Moved),
+            Change::Remove(i, _) if i == id => Some(State::Removed),
+            _ => None,
+        })
+    };
+    let mut out: Vec<Status> = current
+        .iter()
+        .map(|s| {
+            let state = match (s.ours(), changed(&s.id)) {
+                (false, _) => State::Foreign,
+                (true, Some(state)) => state,
+                (true, None) if address.is_none() && !topics.contains(s.topic.as_str()) => State::Removed,
+                (true, None) => State::Kept,
+            };
+            Status { topic: s.topic.clone(), uri: Some(s.uri.clone()), name: s.name.clone(), state }
+        })
+        .collect();
+    let missing: Vec<String> = match address {
+        Some(_) => changes
+            .iter()
+            .filter_map(|c| match c {
+                Change::Create(topic) => Some(topic.clone()),
+                _ => None,
+            })
+            .collect(),
+        None => topics.iter().filter(|t| !current.iter().any(|s| s.topic == **t)).map(|t| (*t).to_owned()).collect(),
+    };
+    out.extend(missing.into_iter().map(|topic| Status { topic, uri: None, name: None, state: State::Missing }));
+    out.sort_by(|a, b| a.topic.cmp(&b.topic));
     out
 }
 

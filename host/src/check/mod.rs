@@ -120,6 +120,9 @@ fn secret_sources(config: &Config) -> Vec<(String, &SecretSource)> {
     if let Some(shop) = &config.shopify {
         out.push(("shopify.access_token".to_owned(), &shop.access_token));
         out.push(("shopify.webhook_secret".to_owned(), &shop.webhook_secret));
+        if let Some(previous) = &shop.previous_webhook_secret {
+            out.push(("shopify.previous_webhook_secret".to_owned(), previous));
+        }
     }
     if let Some(token) = &config.server.admin_token {
         out.push(("server.admin_token".to_owned(), token));

@@ -1,6 +1,7 @@
 //! The shop: the token reaches it and belongs to it, holds the access scopes the flows need, the
 //! location ids the flows write to exist and are active, and the ERP's prices (and orders) are
-//! in the shop's currency, judged on a sample read from scratch.
+//! in the shop's currency, judged on a sample read from scratch; the webhook subscriptions the
+//! flows consume.
 
 use super::{Finding, Level, ENDPOINT_TIMEOUT};
 use crate::config::flow::is_location_gid;
@@ -9,6 +10,7 @@ use crate::flow::base::block_on;
 use crate::flow::{objects, FlowEngine};
 use crate::model::{Entity, PriceScope, Record};
 use crate::shopify::shop::{access_scopes, grants, locations, shop_info, ShopInfo};
+use crate::shopify::subscriptions::{self, Change};
 use crate::shopify::{ClientConfig, ShopifyClient, ShopifyError};
 use std::collections::BTreeSet;
 
@@ -46,7 +48,45 @@ pub(super) fn check(engine: &FlowEngine) -> Vec<Finding> {
     out.extend(scopes(&client, config));
     out.extend(location_ids(&client, config));
     out.extend(currencies(engine, &info));
+    out.extend(webhooks(&client, config));
     out
+}
+
+/// The webhook subscriptions of the topics the flows consume: all at `[server] public_url`, or
+/// what `weft serve` will change at start (a warning: it fixes them itself); without a
+/// `public_url`, those flows get orders by polling only.
+fn webhooks(client: &ShopifyClient, config: &Config) -> Vec<Finding> {
+    let wanted = crate::subscriptions::wanted(config);
+    if wanted.is_empty() {
+        return Vec::new();
+    }
+    let topics: BTreeSet<&str> = wanted.keys().copied().collect();
+    let Some(address) = crate::subscriptions::address(config) else {
+        let message =
+            "is not set: weft serve subscribes no webhooks, so the flows that consume them read by polling only";
+        return vec![Finding::new(Level::Warning, "server.public_url", message)];
+    };
+    let current = match block_on(subscriptions::list(client)) {
+        Ok(current) => current,
+        Err(e) => {
+            return vec![Finding::new(Level::Unverified, "server.public_url", format!("subscriptions not read: {e}"))]
+        }
+    };
+    let changes = subscriptions::plan(&current, &topics, &address);
+    if changes.is_empty() {
+        let message = format!("the {} topics the flows consume are subscribed at {address}", topics.len());
+        return vec![Finding::new(Level::Ok, "server.public_url", message)];
+    }
+    let said: Vec<String> = changes
+        .iter()
+        .map(|c| match c {
+            Change::Create(topic) => format!("subscribe {topic}"),
+            Change::Move(_, topic) => format!("move {topic} here"),
+            Change::Remove(_, topic) => format!("remove {topic}"),
+        })
+        .collect();
+    let message = format!("weft serve will bring the webhook subscriptions in line at {address}: {}", said.join(", "));
+    vec![Finding::new(Level::Warning, "server.public_url", message)]
 }
 
 /// A client that gives up quickly: a check waits [`ENDPOINT_TIMEOUT`] at most, twice.

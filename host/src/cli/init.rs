@@ -132,7 +132,14 @@ fn render(args: &InitArgs) -> Result<String, String> {
         let _ = writeln!(w, "endpoint = {}", quoted(endpoint));
     }
     let _ = writeln!(w, "# The Admin API token of the shop's custom app, and the secret that signs its webhooks.");
-    let _ = writeln!(w, "access_token = {{ env = \"SHOPIFY_ACCESS_TOKEN\" }}\nwebhook_secret = {{ env = \"SHOPIFY_WEBHOOK_SECRET\" }}\n");
+    let _ = writeln!(
+        w,
+        "access_token = {{ env = \"SHOPIFY_ACCESS_TOKEN\" }}\nwebhook_secret = {{ env = \"SHOPIFY_WEBHOOK_SECRET\" }}"
+    );
+    let _ = writeln!(
+        w,
+        "# After rotating the app's secret, keep the old one here for 4 h (Shopify's retries):\n# previous_webhook_secret = {{ env = \"SHOPIFY_WEBHOOK_SECRET_PREVIOUS\" }}\n"
+    );
     let _ = writeln!(
         w,
         "[plugins]\n# One folder per plugin (plugin.wasm + plugin.toml), built by plugins/build.sh.\ndir = {}\n",

@@ -5,9 +5,9 @@
 use super::shopify::client;
 use crate::config::Config;
 use crate::flow::base::block_on;
-use crate::shopify::subscriptions::{self, Change, Subscription};
+use crate::shopify::subscriptions;
+use crate::subscriptions::{statuses, State};
 use clap::Subcommand;
-use serde::Serialize;
 use std::collections::BTreeSet;
 use std::process::ExitCode;
 
@@ -29,41 +29,14 @@ pub enum WebhooksCommand {
     },
 }
 
-/// One topic's subscription as `list` shows it.
-#[derive(Debug, Serialize)]
-struct Line {
-    topic: String,
-    /// Where it delivers (none when missing).
-    uri: Option<String>,
-    name: Option<String>,
-    state: State,
-}
-
-/// What a subscription is to weft, and what a sync does to it.
-#[derive(Debug, Serialize, Clone, Copy, PartialEq, Eq)]
-#[serde(rename_all = "snake_case")]
-enum State {
-    /// weft's, consumed by a flow, delivering where it should.
-    Kept,
-    /// weft's, delivering elsewhere: a sync moves it to the address.
-    Moved,
-    /// weft's, but no flow consumes the topic (or it is a second one): a sync removes it.
-    Removed,
-    /// Not weft's: left alone.
-    Foreign,
-    /// Consumed by a flow and subscribed nowhere: a sync creates it.
-    Missing,
-}
-
-impl State {
-    fn says(self) -> &'static str {
-        match self {
-            State::Kept => "ok",
-            State::Moved => "sync moves it to the address",
-            State::Removed => "sync removes it (no flow consumes it)",
-            State::Foreign => "not weft's: left alone",
-            State::Missing => "MISSING: sync subscribes it",
-        }
+/// What `list` says of a subscription's state.
+fn says(state: State) -> &'static str {
+    match state {
+        State::Kept => "ok",
+        State::Moved => "sync moves it to the address",
+        State::Removed => "sync removes it (no flow consumes it)",
+        State::Foreign => "not weft's: left alone",
+        State::Missing => "MISSING: sync subscribes it",
     }
 }
 
@@ -75,8 +48,7 @@ pub fn run(cmd: WebhooksCommand, config: &Config) -> Result<ExitCode, String> {
     let topics: BTreeSet<&str> = wanted.keys().copied().collect();
     match cmd {
         WebhooksCommand::List { json } => {
-            let current = block_on(subscriptions::list(&client)).map_err(|e| format!("{shop}: {e}"))?;
-            let lines = lines(&current, &topics, address.as_deref());
+            let lines = block_on(statuses(&client, config)).map_err(|e| format!("{shop}: {e}"))?;
             if json {
                 let out = serde_json::json!({"address": address, "subscriptions": lines});
                 println!("{}", serde_json::to_string_pretty(&out).map_err(|e| e.to_string())?);
@@ -85,7 +57,7 @@ pub fn run(cmd: WebhooksCommand, config: &Config) -> Result<ExitCode, String> {
             println!("{:<32} {:<40} ADDRESS (NAME)", "TOPIC", "STATE");
             for l in &lines {
                 let name = l.name.as_deref().map(|n| format!(" ({n})")).unwrap_or_default();
-                println!("{:<32} {:<40} {}{name}", l.topic, l.state.says(), l.uri.as_deref().unwrap_or("-"));
+                println!("{:<32} {:<40} {}{name}", l.topic, says(l.state), l.uri.as_deref().unwrap_or("-"));
             }
             match &address {
                 Some(a) => println!("\nweft's address: {a} ([server] public_url)"),
@@ -117,42 +89,4 @@ pub fn run(cmd: WebhooksCommand, config: &Config) -> Result<ExitCode, String> {
             Ok(ExitCode::SUCCESS)
         }
     }
-}
-
-/// Each subscription with its state, then each consumed topic subscribed nowhere. Without an
-/// address, weft's subscriptions are judged by topic only.
-fn lines(current: &[Subscription], topics: &BTreeSet<&str>, address: Option<&str>) -> Vec<Line> {
-    let changes = address.map(|a| subscriptions::plan(current, topics, a)).unwrap_or_default();
-    let changed = |id: &str| {
-        changes.iter().find_map(|c| match c {
-            Change::Move(i, _) if i == id => Some(State::Moved),
-            Change::Remove(i, _) if i == id => Some(State::Removed),
-            _ => None,
-        })
-    };
-    let mut out: Vec<Line> = current
-        .iter()
-        .map(|s| {
-            let state = match (s.ours(), changed(&s.id)) {
-                (false, _) => State::Foreign,
-                (true, Some(state)) => state,
-                (true, None) if address.is_none() && !topics.contains(s.topic.as_str()) => State::Removed,
-                (true, None) => State::Kept,
-            };
-            Line { topic: s.topic.clone(), uri: Some(s.uri.clone()), name: s.name.clone(), state }
-        })
-        .collect();
-    let missing: Vec<String> = match address {
-        Some(_) => changes
-            .iter()
-            .filter_map(|c| match c {
-                Change::Create(topic) => Some(topic.clone()),
-                _ => None,
-            })
-            .collect(),
-        None => topics.iter().filter(|t| !current.iter().any(|s| s.topic == **t)).map(|t| (*t).to_owned()).collect(),
-    };
-    out.extend(missing.into_iter().map(|topic| Line { topic, uri: None, name: None, state: State::Missing }));
-    out.sort_by(|a, b| a.topic.cmp(&b.topic));
-    out
 }

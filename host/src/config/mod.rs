@@ -147,6 +147,9 @@ pub struct ShopifyConfig {
     pub access_token: SecretSource,
     /// Secret that signs webhooks.
     pub webhook_secret: SecretSource,
+    /// The secret before a rotation, accepted too while it is set: Shopify may sign deliveries
+    /// and their retries (up to 4 h) with it after the app's secret changed.
+    pub previous_webhook_secret: Option<SecretSource>,
 }
 
 impl ShopifyConfig {

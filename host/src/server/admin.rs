@@ -176,6 +176,13 @@ async fn route(
                 Err(e) => error_response(StatusCode::INTERNAL_SERVER_ERROR, &format!("reconcile failed: {e}")),
             }
         }
+        ("GET", ["webhooks"]) => match engine.shopify_client() {
+            None => error_response(StatusCode::NOT_FOUND, "the config has no [shopify] section"),
+            Some(client) => match crate::subscriptions::statuses(client, engine.config()).await {
+                Ok(list) => json_response(StatusCode::OK, json!({"address": crate::subscriptions::address(engine.config()), "subscriptions": list})),
+                Err(message) => error_response(StatusCode::SERVICE_UNAVAILABLE, &message),
+            },
+        },
         ("GET", ["plugins"]) => json_response(StatusCode::OK, ops::plugins(engine.plugins(), Some(engine.config()))),
         ("GET", ["onboard"]) => match crate::onboard::latest(engine) {
             Ok(reports) => json_response(StatusCode::OK, json!(reports)),

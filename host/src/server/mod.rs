@@ -32,8 +32,9 @@ const ADMIN_BODY_BYTES: usize = 1 << 20;
 pub struct ServerState {
     /// Flows, queue and plugins.
     pub engine: Arc<FlowEngine>,
-    /// Shopify webhook signing secret.
-    pub webhook_secret: Option<Secret>,
+    /// Shopify webhook signing secrets: the current one, then the one before a rotation if set;
+    /// none when the config has no `[shopify]`.
+    pub webhook_secrets: Vec<Secret>,
     /// Who may use the admin API, `/metrics` and the dashboard.
     pub access: Access,
     /// The request body budget.

@@ -5,7 +5,7 @@
 
 use super::{error_response, json_response, read_body, ServerState};
 use crate::config::flow::SHOPIFY;
-use crate::shopify::webhooks::{signature_well_formed, verify};
+use crate::shopify::webhooks::{signature_well_formed, signed_by};
 use crate::store::EnqueueOutcome;
 use bytes::Bytes;
 use http_body_util::Full;
@@ -24,11 +24,11 @@ pub async fn shopify(state: &ServerState, headers: &HeaderMap, body: Incoming) -
     let webhook_id = header(headers, "x-shopify-webhook-id").unwrap_or("").to_owned();
     let metrics = state.engine.metrics();
     metrics.webhook_received(SHOPIFY);
-    let Some(secret) = &state.webhook_secret else {
+    if state.webhook_secrets.is_empty() {
         metrics.webhook_rejected(SHOPIFY);
         tracing::error!(topic, webhook_id, "webhook refused: no [shopify] webhook_secret configured");
         return error_response(StatusCode::UNAUTHORIZED, "webhooks are not configured");
-    };
+    }
     let signature = header(headers, "x-shopify-hmac-sha256").unwrap_or("");
     if !signature_well_formed(signature) {
         metrics.webhook_rejected(SHOPIFY);
@@ -48,10 +48,18 @@ pub async fn shopify(state: &ServerState, headers: &HeaderMap, body: Incoming) -
             return response;
         }
     };
-    if !verify(secret.expose().as_bytes(), &body.bytes, signature) {
-        metrics.webhook_rejected(SHOPIFY);
-        tracing::warn!(topic, webhook_id, "webhook rejected: bad HMAC signature");
-        return error_response(StatusCode::UNAUTHORIZED, "invalid webhook signature");
+    match signed_by(state.webhook_secrets.iter().map(|s| s.expose().as_bytes()), &body.bytes, signature) {
+        Some(0) => {}
+        Some(_) => tracing::info!(
+            topic,
+            webhook_id,
+            "webhook signed with shopify.previous_webhook_secret: remove it once none have come for 4 h"
+        ),
+        None => {
+            metrics.webhook_rejected(SHOPIFY);
+            tracing::warn!(topic, webhook_id, "webhook rejected: bad HMAC signature");
+            return error_response(StatusCode::UNAUTHORIZED, "invalid webhook signature");
+        }
     }
     let payload: serde_json::Value = match serde_json::from_slice(&body.bytes) {
         Ok(v) => v,

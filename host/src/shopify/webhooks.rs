@@ -19,10 +19,10 @@ pub fn signature_well_formed(header: &str) -> bool {
     base64::engine::general_purpose::STANDARD.decode(header.trim()).is_ok_and(|mac| mac.len() == 32)
 }
 
-/// Like [`verify`], accepting any of several secrets (during a secret rotation Shopify may
-/// sign with the old one for up to an hour).
-pub fn verify_any<'a>(secrets: impl IntoIterator<Item = &'a [u8]>, body: &[u8], header: &str) -> bool {
-    secrets.into_iter().any(|s| verify(s, body, header))
+/// Like [`verify`] with several secrets (the current one, then the one before a rotation, with
+/// which Shopify may still sign for a while): the position of the first that signed `body`.
+pub fn signed_by<'a>(secrets: impl IntoIterator<Item = &'a [u8]>, body: &[u8], header: &str) -> Option<usize> {
+    secrets.into_iter().position(|s| verify(s, body, header))
 }
 
 #[cfg(test)]
@@ -40,6 +40,10 @@ mod tests {
         assert!(
             !signature_well_formed("") && !signature_well_formed("c2hvcnQ=") && !signature_well_formed("not base64!")
         );
-        assert!(verify_any([b"old".as_slice(), b"test_secret_key".as_slice()], br#"{"foo": "bar"}"#, header));
+        assert_eq!(
+            signed_by([b"old".as_slice(), b"test_secret_key".as_slice()], br#"{"foo": "bar"}"#, header),
+            Some(1)
+        );
+        assert_eq!(signed_by([b"old".as_slice(), b"older".as_slice()], br#"{"foo": "bar"}"#, header), None);
     }
 }

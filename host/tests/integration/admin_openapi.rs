@@ -175,6 +175,9 @@ fn every_operation_answers_as_documented() {
     assert_eq!(go("GET", "/readyz", None).1["ok"], json!(true));
     let (_, plugins) = go("GET", "/api/plugins", None);
     assert_eq!(plugins[0]["used_by"], json!(["connection erp"]));
+    // No flow reads Shopify by webhook and no public_url: nothing to keep, nothing missing.
+    let (status, webhooks) = go("GET", "/api/webhooks", None);
+    assert_eq!((status, webhooks["address"].clone(), webhooks["subscriptions"].clone()), (200, json!(null), json!([])));
     let (_, stats) = go("GET", "/api/store/stats", None);
     assert!(
         stats["tables"]

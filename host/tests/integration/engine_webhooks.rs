@@ -1,6 +1,7 @@
 //! Webhook intake through the real binary: signed Shopify deliveries become one durable job per
-//! webhook id, forged or malformed ones none; the CLI works through the admin API while
-//! `weft serve` holds the database; secrets never reach the database file.
+//! webhook id, forged or malformed ones none, one signed with the secret before a rotation is
+//! taken; the CLI works through the admin API while `weft serve` holds the database; secrets
+//! never reach the database file.
 
 use crate::common;
 
@@ -13,10 +14,16 @@ use std::process::Command;
 use std::time::Duration;
 
 const WEBHOOK_SECRET: &str = "whsec-test-8c1d2e3f";
+/// The app's secret before it was rotated to [`WEBHOOK_SECRET`].
+const PREVIOUS_SECRET: &str = "whsec-old-1a2b3c4d";
 const SINK_TOKEN: &str = "sink-token-77aa88bb99cc";
 
 fn sign(body: &[u8]) -> String {
-    let mut mac = Hmac::<Sha256>::new_from_slice(WEBHOOK_SECRET.as_bytes()).unwrap();
+    sign_with(WEBHOOK_SECRET, body)
+}
+
+fn sign_with(secret: &str, body: &[u8]) -> String {
+    let mut mac = Hmac::<Sha256>::new_from_slice(secret.as_bytes()).unwrap();
     mac.update(body);
     base64::engine::general_purpose::STANDARD.encode(mac.finalize().into_bytes())
 }
@@ -37,6 +44,7 @@ listen = "{listen}"
 shop = "test.myshopify.com"
 access_token = {{ env = "WEFT_SHOPIFY_TOKEN" }}
 webhook_secret = {{ env = "WEFT_WEBHOOK_SECRET" }}
+previous_webhook_secret = {{ env = "WEFT_WEBHOOK_SECRET_PREVIOUS" }}
 [connections.sink]
 plugin = "relay"
 allow_hosts = ["127.0.0.1:{sink}"]
@@ -57,8 +65,9 @@ retry = {{ max_attempts = 2, base_ms = 10, max_delay_ms = 20 }}
     path
 }
 
-const ENVS: [(&str, &str); 3] = [
+const ENVS: [(&str, &str); 4] = [
     ("WEFT_WEBHOOK_SECRET", WEBHOOK_SECRET),
+    ("WEFT_WEBHOOK_SECRET_PREVIOUS", PREVIOUS_SECRET),
     ("WEFT_SINK_TOKEN", SINK_TOKEN),
     ("WEFT_SHOPIFY_TOKEN", "shpat_not_used_here"),
 ];
@@ -105,13 +114,21 @@ fn same_webhook_id_makes_one_job_and_forged_or_malformed_make_none() {
     assert_eq!(altered.0, 401);
     let malformed = b"{not json";
     assert_eq!(deliver(&addr, "wh-4", malformed, &sign(malformed)).unwrap().0, 400);
+    // A retry Shopify signed before the app's secret was rotated is taken, and the log says so.
+    let before_rotation = br#"{"id": 505, "email": "bob@example.com"}"#;
+    let rotated = deliver(&addr, "wh-5", before_rotation, &sign_with(PREVIOUS_SECRET, before_rotation)).unwrap();
+    assert_eq!(rotated.0, 200, "{}", rotated.1);
 
-    wait_for(Duration::from_secs(30), "the customer at the sink", || sink.applied() == 1);
+    wait_for(Duration::from_secs(30), "the customers at the sink", || sink.applied() == 2);
     std::thread::sleep(Duration::from_millis(300));
     let state = sink.state.lock().unwrap();
-    assert_eq!(state.by_record.len(), 1, "only the signed delivery: {:?}", state.by_record);
+    assert_eq!(state.by_record.len(), 2, "only the signed deliveries: {:?}", state.by_record);
     assert!(state.by_record.contains_key("gid://shopify/Customer/501"));
+    assert!(state.by_record.contains_key("gid://shopify/Customer/505"));
     drop(state);
+    let log = std::fs::read_to_string(tmp.path().join("serve.log")).unwrap();
+    assert!(log.contains("signed with shopify.previous_webhook_secret"), "{log}");
+    assert!(!log.contains(PREVIOUS_SECRET) && !log.contains(WEBHOOK_SECRET), "no secret in the log");
 
     // The CLI works while serve holds the database, through the admin API.
     let paused = weft(&cfg, &["queue", "pause", "customers"]);
@@ -121,7 +138,8 @@ fn same_webhook_id_makes_one_job_and_forged_or_malformed_make_none() {
     assert!(!status["customers"]["paused_since_ms"].is_null(), "{status}");
     let runs = weft(&cfg, &["runs", "list", "--json"]);
     let runs: serde_json::Value = serde_json::from_slice(&runs.stdout).unwrap();
-    assert_eq!(runs[0]["counts"]["created"], 1, "{runs}");
+    let created: u64 = runs.as_array().unwrap().iter().filter_map(|r| r["counts"]["created"].as_u64()).sum();
+    assert_eq!(created, 2, "{runs}");
     assert!(serve.terminate().success());
 }
 

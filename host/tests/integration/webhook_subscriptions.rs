@@ -2,7 +2,8 @@
 //! starting against a shop with none subscribes exactly the order topics; a restart creates none
 //! twice; a subscription of another name survives; orders then arrive by webhook; subscriptions
 //! Shopify deleted are re-created at the next check and the orders placed meanwhile arrive by
-//! polling. `weft webhooks list|sync` shows and does the same from the command line. The real
+//! polling; `GET /api/webhooks` says where they stand. `weft webhooks list|sync` shows and does
+//! the same from the command line, and `weft config check` warns of what serve will change. The real
 //! binary, the file-feed connector and the simulator.
 
 use crate::common;
@@ -100,6 +101,19 @@ fn serve_keeps_the_subscriptions_its_flows_consume() {
     assert_eq!(ours, order_topics(), "{first:#?}");
     assert_eq!(first.len(), order_topics().len() + 1, "one subscription per topic and the foreign one: {first:#?}");
     assert!(first.iter().any(|s| s.1 == "PRODUCTS_UPDATE" && s.2 == FOREIGN && s.3 == "erp-bridge"));
+    // The admin API says where they stand: every consumed topic kept, the foreign one left alone.
+    let (status, body) = common::engine::get(&addr, "/api/webhooks").expect("admin API answers");
+    assert_eq!(status, 200, "{body}");
+    let api: Value = serde_json::from_str(&body).unwrap();
+    let states: BTreeSet<(&str, &str)> = api["subscriptions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|s| Some((s["topic"].as_str()?, s["state"].as_str()?)))
+        .collect();
+    let mut expected: BTreeSet<(&str, &str)> = order_topics().into_iter().map(|t| (t, "kept")).collect();
+    expected.insert(("PRODUCTS_UPDATE", "foreign"));
+    assert_eq!((api["address"].as_str(), states), (Some(address.as_str()), expected));
     assert!(serve.terminate().success());
 
     // A restart creates none twice.
@@ -177,6 +191,22 @@ fn the_cli_lists_and_syncs_them() {
     }
     assert_eq!(states(&list), expected, "{list:#}");
 
+    // `weft config check` says the same as a warning (serve fixes it at start).
+    let check = |scenario: &Scenario| -> String {
+        let secret = SimConfig::default().webhook_secret;
+        let output = scenario.command().args(["config", "check"]).env(SECRET_ENV, secret).output().unwrap();
+        let (out, err) = (String::from_utf8_lossy(&output.stdout), String::from_utf8_lossy(&output.stderr));
+        let line = out.lines().chain(err.lines()).find(|l| l.contains("server.public_url"));
+        line.map(str::to_owned).unwrap_or_else(|| format!("no server.public_url line in:\n{out}{err}"))
+    };
+    let said = check(&scenario);
+    assert!(
+        said.starts_with("warning")
+            && said.contains("move ORDERS_CREATE here")
+            && said.contains("remove PRODUCTS_DELETE"),
+        "{said}"
+    );
+
     let report = json_of(&["webhooks", "sync", "--json"]);
     let created: BTreeSet<&str> = report["created"].as_array().unwrap().iter().filter_map(Value::as_str).collect();
     assert_eq!(created, order_topics().into_iter().filter(|t| *t != "ORDERS_CREATE").collect());
@@ -196,6 +226,8 @@ fn the_cli_lists_and_syncs_them() {
         (json!([]), json!([]), json!([]))
     );
     assert_eq!(subscriptions(&sim).len(), order_topics().len() + 1, "{:#?}", subscriptions(&sim));
+    let said = check(&scenario);
+    assert!(said.starts_with("ok") && said.contains("are subscribed at"), "{said}");
 
     // Without a public_url, sync refuses and says why; list still shows the shop's.
     let bare = Scenario::builder(&sim).build("[flows.orders]\nfrom = \"shopify\"\nto = \"erp\"\nobject = \"order\"\ntrigger = { every = \"1h\", webhook = true }\n");
