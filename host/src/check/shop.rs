@@ -85,7 +85,8 @@ fn webhooks(client: &ShopifyClient, config: &Config) -> Vec<Finding> {
             Change::Remove(_, topic) => format!("remove {topic}"),
         })
         .collect();
-    let message = format!("weft serve will bring the webhook subscriptions in line at {address}: {}", said.join(", "));
+    let message =
+        format!("at start, weft serve will change the webhook subscriptions at {address}: {}", said.join(", "));
     vec![Finding::new(Level::Warning, "server.public_url", message)]
 }
 
