@@ -137,6 +137,12 @@ fn webhook_rate(store_lines: &str, hosts: usize, env: &[(&str, &str)]) -> f64 {
         .collect();
     for addr in &addrs {
         while TcpStream::connect(addr).is_err() {
+            // A serve that refused to start never listens: say so instead of waiting forever.
+            for child in &mut children {
+                if let Ok(Some(status)) = child.try_wait() {
+                    panic!("weft serve exited at start ({status}); run it with this config to see why");
+                }
+            }
             std::thread::sleep(Duration::from_millis(20));
         }
     }
