@@ -42,6 +42,11 @@ pub fn wanted(config: &Config) -> BTreeMap<&'static str, Vec<String>> {
     out
 }
 
+/// The topics the configured flows consume by webhook.
+pub fn topics(config: &Config) -> BTreeSet<&'static str> {
+    wanted(config).into_keys().collect()
+}
+
 /// What a subscription is to weft, and what a sync does to it.
 #[derive(Debug, Serialize, Clone, Copy, PartialEq, Eq)]
 #[serde(rename_all = "snake_case")]
@@ -71,13 +76,22 @@ pub struct Status {
     pub state: State,
 }
 
+/// Where the subscriptions stand, as `weft webhooks list --json` and `GET /api/webhooks` give it.
+#[derive(Debug, Serialize)]
+pub struct Statuses {
+    /// Where weft's subscriptions deliver (`[server] public_url`), if set.
+    pub address: Option<String>,
+    /// Each subscription, by topic.
+    pub subscriptions: Vec<Status>,
+}
+
 /// Every subscription of the app with what a sync would do to it, then each consumed topic
 /// subscribed nowhere, by topic. Without `[server] public_url`, weft's are judged by topic only.
-pub async fn statuses(client: &ShopifyClient, config: &Config) -> Result<Vec<Status>, String> {
+pub async fn statuses(client: &ShopifyClient, config: &Config) -> Result<Statuses, String> {
     let current = subscriptions::list(client).await?;
-    let wanted = wanted(config);
-    let topics: BTreeSet<&str> = wanted.keys().copied().collect();
-    Ok(judge(&current, &topics, address(config).as_deref()))
+    let address = address(config);
+    let subscriptions = judge(&current, &topics(config), address.as_deref());
+    Ok(Statuses { address, subscriptions })
 }
 
 fn judge(current: &[Subscription], topics: &BTreeSet<&str>, address: Option<&str>) -> Vec<Status> {

@@ -10,8 +10,8 @@ use crate::flow::base::block_on;
 use crate::flow::{objects, FlowEngine};
 use crate::model::{Entity, PriceScope, Record};
 use crate::shopify::shop::{access_scopes, grants, locations, shop_info, ShopInfo};
-use crate::shopify::subscriptions::{self, Change};
 use crate::shopify::{ClientConfig, ShopifyClient, ShopifyError};
+use crate::subscriptions::State;
 use std::collections::BTreeSet;
 
 /// Records read from the ERP to judge its currencies.
@@ -56,35 +56,36 @@ pub(super) fn check(engine: &FlowEngine) -> Vec<Finding> {
 /// what `weft serve` will change at start (a warning: it fixes them itself); without a
 /// `public_url`, those flows get orders by polling only.
 fn webhooks(client: &ShopifyClient, config: &Config) -> Vec<Finding> {
-    let wanted = crate::subscriptions::wanted(config);
-    if wanted.is_empty() {
+    let topics = crate::subscriptions::topics(config);
+    if topics.is_empty() {
         return Vec::new();
     }
-    let topics: BTreeSet<&str> = wanted.keys().copied().collect();
-    let Some(address) = crate::subscriptions::address(config) else {
+    if crate::subscriptions::address(config).is_none() {
         let message =
             "is not set: weft serve subscribes no webhooks, so the flows that consume them read by polling only";
         return vec![Finding::new(Level::Warning, "server.public_url", message)];
-    };
-    let current = match block_on(subscriptions::list(client)) {
-        Ok(current) => current,
+    }
+    let statuses = match block_on(crate::subscriptions::statuses(client, config)) {
+        Ok(statuses) => statuses,
         Err(e) => {
             return vec![Finding::new(Level::Unverified, "server.public_url", format!("subscriptions not read: {e}"))]
         }
     };
-    let changes = subscriptions::plan(&current, &topics, &address);
-    if changes.is_empty() {
+    let address = statuses.address.unwrap_or_default();
+    let said: Vec<String> = statuses
+        .subscriptions
+        .iter()
+        .filter_map(|s| match s.state {
+            State::Missing => Some(format!("subscribe {}", s.topic)),
+            State::Moved => Some(format!("move {} here", s.topic)),
+            State::Removed => Some(format!("remove {}", s.topic)),
+            State::Kept | State::Foreign => None,
+        })
+        .collect();
+    if said.is_empty() {
         let message = format!("the {} topics the flows consume are subscribed at {address}", topics.len());
         return vec![Finding::new(Level::Ok, "server.public_url", message)];
     }
-    let said: Vec<String> = changes
-        .iter()
-        .map(|c| match c {
-            Change::Create(topic) => format!("subscribe {topic}"),
-            Change::Move(_, topic) => format!("move {topic} here"),
-            Change::Remove(_, topic) => format!("remove {topic}"),
-        })
-        .collect();
     let message =
         format!("at start, weft serve will change the webhook subscriptions at {address}: {}", said.join(", "));
     vec![Finding::new(Level::Warning, "server.public_url", message)]

@@ -8,7 +8,6 @@ use crate::flow::base::block_on;
 use crate::shopify::subscriptions;
 use crate::subscriptions::{statuses, State};
 use clap::Subcommand;
-use std::collections::BTreeSet;
 use std::process::ExitCode;
 
 /// `weft webhooks ...`
@@ -43,23 +42,19 @@ fn says(state: State) -> &'static str {
 /// Run a `webhooks` command.
 pub fn run(cmd: WebhooksCommand, config: &Config) -> Result<ExitCode, String> {
     let (client, shop) = client(config)?;
-    let address = crate::subscriptions::address(config);
-    let wanted = crate::subscriptions::wanted(config);
-    let topics: BTreeSet<&str> = wanted.keys().copied().collect();
     match cmd {
         WebhooksCommand::List { json } => {
-            let lines = block_on(statuses(&client, config)).map_err(|e| format!("{shop}: {e}"))?;
+            let statuses = block_on(statuses(&client, config)).map_err(|e| format!("{shop}: {e}"))?;
             if json {
-                let out = serde_json::json!({"address": address, "subscriptions": lines});
-                println!("{}", serde_json::to_string_pretty(&out).map_err(|e| e.to_string())?);
+                println!("{}", serde_json::to_string_pretty(&statuses).map_err(|e| e.to_string())?);
                 return Ok(ExitCode::SUCCESS);
             }
             println!("{:<32} {:<40} ADDRESS (NAME)", "TOPIC", "STATE");
-            for l in &lines {
+            for l in &statuses.subscriptions {
                 let name = l.name.as_deref().map(|n| format!(" ({n})")).unwrap_or_default();
                 println!("{:<32} {:<40} {}{name}", l.topic, says(l.state), l.uri.as_deref().unwrap_or("-"));
             }
-            match &address {
+            match &statuses.address {
                 Some(a) => println!("\nweft's address: {a} ([server] public_url)"),
                 None => println!(
                     "\n[server] public_url is not set: weft serve keeps no subscriptions (orders arrive by polling)"
@@ -68,8 +63,9 @@ pub fn run(cmd: WebhooksCommand, config: &Config) -> Result<ExitCode, String> {
             Ok(ExitCode::SUCCESS)
         }
         WebhooksCommand::Sync { json } => {
-            let address =
-                address.ok_or("[server] public_url is not set: weft does not know where Shopify should deliver")?;
+            let address = crate::subscriptions::address(config)
+                .ok_or("[server] public_url is not set: weft does not know where Shopify should deliver")?;
+            let topics = crate::subscriptions::topics(config);
             let report =
                 block_on(subscriptions::sync(&client, &topics, &address)).map_err(|e| format!("{shop}: {e}"))?;
             if json {

@@ -179,7 +179,7 @@ async fn route(
         ("GET", ["webhooks"]) => match engine.shopify_client() {
             None => error_response(StatusCode::NOT_FOUND, "the config has no [shopify] section"),
             Some(client) => match crate::subscriptions::statuses(client, engine.config()).await {
-                Ok(list) => json_response(StatusCode::OK, json!({"address": crate::subscriptions::address(engine.config()), "subscriptions": list})),
+                Ok(statuses) => json_response(StatusCode::OK, json!(statuses)),
                 Err(message) => error_response(StatusCode::SERVICE_UNAVAILABLE, &message),
             },
         },
