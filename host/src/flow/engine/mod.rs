@@ -255,8 +255,8 @@ impl FlowEngine {
     }
 
     /// Run one batch of leased jobs of one flow as a run; every job is acked, rescheduled or
-    /// dead-lettered before this returns. A batch of pulls that found nothing leaves no run;
-    /// `None` then.
+    /// dead-lettered before this returns. A batch of scheduled pulls that found nothing leaves no
+    /// run (`None` then); a pull a person asked for always does.
     pub fn run_batch(&self, flow_name: &str, jobs: Vec<Job>) -> Result<Option<u64>, StoreError> {
         let started = Instant::now();
         let store = self.queue.store().clone();
@@ -288,6 +288,8 @@ impl FlowEngine {
         let (pulls, others): (Vec<Job>, Vec<Job>) = jobs.into_iter().partition(|j| {
             matches!(serde_json::from_value::<Work>(j.payload.clone()), Ok(Work::Pull | Work::Backfill { .. }))
         });
+        // A person who asked for a run sees it, even when it found nothing.
+        let asked_for = pulls.iter().any(|j| j.trigger == "manual");
         for job in &pulls {
             let from = match serde_json::from_value::<Work>(job.payload.clone()) {
                 Ok(Work::Backfill { cursor }) => pull::From::Backfill(cursor),
@@ -310,7 +312,7 @@ impl FlowEngine {
         // One commit acknowledges every job that succeeded; a crash before it only repeats
         // work the ledger already knows.
         self.queue.ack_all(&acks)?;
-        if records.iter().all(|r| r.outcome == Outcome::Pulled && r.enqueued == Some(0)) {
+        if !asked_for && records.iter().all(|r| r.outcome == Outcome::Pulled && r.enqueued == Some(0)) {
             store.discard_run(run.id)?;
             return Ok(None);
         }
