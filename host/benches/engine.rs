@@ -5,9 +5,13 @@
 //! Run: `cargo bench -p weft --bench engine` (prints; asserts nothing).
 //! Goal to report against: ≥ 5,000 durable webhook acks/s with p99 < 20 ms on 2 cores.
 
+// The integration tests' helpers; the benchmark uses only a few of them.
+#[allow(dead_code)]
+#[path = "../tests/integration/common/mod.rs"]
+mod common;
+
 mod support;
 
-use std::net::{TcpListener, TcpStream};
 use std::process::{Command, Stdio};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -72,23 +76,11 @@ fn percentile(sorted: &[Duration], p: f64) -> f64 {
 
 fn webhook_latency() {
     let dir = tempfile::tempdir().unwrap();
-    let port = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-    let addr = format!("127.0.0.1:{port}");
+    let addr = format!("127.0.0.1:{}", common::engine::free_port());
     let secret = "bench-webhook-secret";
-    std::fs::create_dir_all(dir.path().join("plugins")).unwrap();
     // A flow consumes customers/create but is paused, so only intake is measured.
-    std::fs::write(
-        dir.path().join("weft.toml"),
-        format!(
-            "[store]\npath = \"{d}/data\"\n[plugins]\ndir = \"{d}/plugins\"\n[server]\nlisten = \"{addr}\"\n\
-             [shopify]\nshop = \"b.myshopify.com\"\naccess_token = {{ env = \"B_TOKEN\" }}\nwebhook_secret = {{ env = \"B_SECRET\" }}\n\
-             [connections.sink]\nplugin = \"none\"\n[flows.customers]\nfrom = \"shopify\"\nto = \"sink\"\nobject = \"customer\"\ntrigger = {{ webhook = true }}\n",
-            d = dir.path().display()
-        ),
-    )
-    .unwrap();
+    let config = support::intake_config(dir.path(), &addr, "");
     let weft = env!("CARGO_BIN_EXE_weft");
-    let config = dir.path().join("weft.toml");
     let pause = Command::new(weft).arg("--config").arg(&config).args(["queue", "pause", "customers"]).output().unwrap();
     assert!(pause.status.success(), "{}", String::from_utf8_lossy(&pause.stderr));
     let mut child = Command::new(weft)
@@ -102,9 +94,7 @@ fn webhook_latency() {
         .stderr(Stdio::null())
         .spawn()
         .unwrap();
-    while TcpStream::connect(&addr).is_err() {
-        std::thread::sleep(Duration::from_millis(20));
-    }
+    support::wait_listening(&addr, &mut child);
     let body = br#"{"id": 1, "email": "bench@example.com"}"#.to_vec();
     let signature = sign(secret, &body);
     println!(

@@ -15,7 +15,6 @@ mod common;
 mod support;
 
 use common::postgres::PgServer;
-use std::net::TcpStream;
 use std::process::{Child, Command, Stdio};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
@@ -93,22 +92,8 @@ fn pg_counters(pg: &PgServer, db: &str) -> (u64, u64) {
 /// senders spread round-robin over the hosts, as a load balancer would.
 fn webhook_rate(store_lines: &str, hosts: usize, env: &[(&str, &str)]) -> f64 {
     let dir = tempfile::tempdir().unwrap();
-    std::fs::create_dir_all(dir.path().join("plugins")).unwrap();
     let weft = env!("CARGO_BIN_EXE_weft");
-    let config = |listen: &str| {
-        let path = dir.path().join(format!("{}.toml", listen.replace([':', '.'], "-")));
-        std::fs::write(
-            &path,
-            format!(
-                "[store]\npath = \"{d}/data\"\n{store_lines}\n[plugins]\ndir = \"{d}/plugins\"\n[server]\nlisten = \"{listen}\"\n\
-                 [shopify]\nshop = \"b.myshopify.com\"\naccess_token = {{ env = \"B_TOKEN\" }}\nwebhook_secret = {{ env = \"B_SECRET\" }}\n\
-                 [connections.sink]\nplugin = \"none\"\n[flows.customers]\nfrom = \"shopify\"\nto = \"sink\"\nobject = \"customer\"\ntrigger = {{ webhook = true }}\n",
-                d = dir.path().display()
-            ),
-        )
-        .unwrap();
-        path
-    };
+    let config = |listen: &str| support::intake_config(dir.path(), listen, store_lines);
     let addrs: Vec<String> = (0..hosts).map(|_| format!("127.0.0.1:{}", common::engine::free_port())).collect();
     let paused = Command::new(weft)
         .arg("--config")
@@ -135,16 +120,8 @@ fn webhook_rate(store_lines: &str, hosts: usize, env: &[(&str, &str)]) -> f64 {
                 .unwrap()
         })
         .collect();
-    for addr in &addrs {
-        while TcpStream::connect(addr).is_err() {
-            // A serve that refused to start never listens: say so instead of waiting forever.
-            for child in &mut children {
-                if let Ok(Some(status)) = child.try_wait() {
-                    panic!("weft serve exited at start ({status}); run it with this config to see why");
-                }
-            }
-            std::thread::sleep(Duration::from_millis(20));
-        }
+    for (addr, child) in addrs.iter().zip(&mut children) {
+        support::wait_listening(addr, child);
     }
     let body = br#"{"id": 1, "email": "bench@example.com"}"#.to_vec();
     let signature = support::sign(SECRET, &body);

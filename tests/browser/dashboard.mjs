@@ -1,6 +1,7 @@
 // Drives the weft dashboard in headless Chromium like an operator: sign in with the admin token,
 // load the overview, navigate to a failed record and read its error and request, retry its
-// dead-lettered job, pause a flow's queue, preview a flow's mapping and reconcile.
+// dead-lettered job, pause a flow's queue, preview a flow's mapping, reconcile, and on the Shop
+// page see a webhook subscription's state and read the shop for onboarding.
 // Usage: node dashboard.mjs BASE_URL ADMIN_TOKEN FLOW SCREENSHOT_DIR
 // Exits 0 when every step saw what it expected; otherwise prints the step and exits 1.
 import { chromium } from "playwright-core";
@@ -74,6 +75,14 @@ try {
     await section.waitFor();
     const title = await section.locator("h2").first().innerText();
     if (!title.includes("2 compared, 0 drifted")) throw new Error("report: " + title);
+  });
+  await expect("the Shop page says where each webhook subscription stands and reads the shop for onboarding", async () => {
+    await page.getByRole("link", { name: "Shop" }).click();
+    const state = await page.locator('tr[data-topic="PRODUCTS_UPDATE"] td[data-state]').innerText();
+    if (!state.includes("foreign")) throw new Error("subscription state: " + state);
+    await page.getByRole("button", { name: "Read the shop now" }).click();
+    const report = await page.locator('[data-onboard="products"]').innerText();
+    if (!report.includes("Shop: 3 products")) throw new Error("onboarding report: " + report);
   });
   if (consoleErrors.length) throw new Error("page errors: " + consoleErrors.join("; "));
   await page.screenshot({ path: join(shots, "dashboard.png"), fullPage: true });

@@ -42,6 +42,7 @@ dir = "{plugins}"
 listen = "{listen}"
 [shopify]
 shop = "test.myshopify.com"
+endpoint = "http://127.0.0.1:{nobody}"
 access_token = {{ env = "WEFT_SHOPIFY_TOKEN" }}
 webhook_secret = {{ env = "WEFT_WEBHOOK_SECRET" }}
 previous_webhook_secret = {{ env = "WEFT_WEBHOOK_SECRET_PREVIOUS" }}
@@ -59,6 +60,8 @@ retry = {{ max_attempts = 2, base_ms = 10, max_delay_ms = 20 }}
 "#,
             data = dir.join("data").display(),
             plugins = dir.join("plugins").display(),
+            // No Shopify here: serve's start check meets a loopback port nobody listens on.
+            nobody = free_port(),
         ),
     )
     .unwrap();

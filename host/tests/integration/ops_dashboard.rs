@@ -1,15 +1,17 @@
 //! The dashboard in a real headless Chromium (Debian's `chromium`, driven by playwright-core from
 //! tests/browser): sign in, load the overview, navigate to a failed record, retry its dead
 //! letter, pause a queue, preview a mapping, reconcile — and the server's state shows the retry,
-//! the pause and the report.
+//! the pause and the report; the Shop page shows a foreign webhook subscription as such and
+//! stores an onboarding report.
 
 use crate::common;
 use crate::served_support;
 use crate::shopify_common;
 
 use common::engine::get_with;
-use serde_json::Value;
+use serde_json::{json, Value};
 use served_support::served_inventory;
+use shopify_sim::control_platform;
 use std::path::Path;
 use std::process::Command;
 
@@ -29,6 +31,11 @@ fn operator_navigates_retries_and_pauses_in_a_real_browser() {
     }
     let rt = tokio::runtime::Runtime::new().unwrap();
     let sim = rt.block_on(shopify_common::start(shopify_common::seed(3, 1)));
+    // Another app's subscription, which the Shop page must show as left alone.
+    let foreign = json!({"topic": "PRODUCTS_UPDATE", "uri": "https://erp-bridge.example/hooks", "name": "erp-bridge"});
+    control_platform::route(&sim.shared, "POST", "/_sim/webhooks/subscriptions", foreign.to_string().as_bytes())
+        .expect("a control endpoint")
+        .expect("subscribed");
     let served = served_inventory(&sim, ADMIN_TOKEN);
     let api = |path: &str| -> Value {
         let (status, body) = get_with(&served.addr, path, &[("authorization", &format!("Bearer {ADMIN_TOKEN}"))])
@@ -50,7 +57,7 @@ fn operator_navigates_retries_and_pauses_in_a_real_browser() {
         .expect("node runs");
     let log = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
     assert!(out.status.success(), "the browser run failed:\n{log}");
-    assert_eq!(log.matches("ok -").count(), 7, "every step passed:\n{log}");
+    assert_eq!(log.matches("ok -").count(), 8, "every step passed:\n{log}");
 
     // What the browser did is what the server holds: the flow is paused, and the dead letter was
     // retried — its job is queued again (held by the pause) or already failed again, as a retry.
@@ -69,4 +76,6 @@ fn operator_navigates_retries_and_pauses_in_a_real_browser() {
         Some(1),
         "the report the browser asked for is stored"
     );
+    let onboarded = api("/api/onboard");
+    assert_eq!(onboarded[0]["flow"], "products", "the onboarding report the browser asked for is stored: {onboarded}");
 }

@@ -229,6 +229,31 @@ async function plugins() {
       h("td", {}, badge(p.status), p.reason ? " " + p.reason : ""), h("td", {}, p.sha256 ? p.sha256.slice(0, 16) : "—"), h("td", {}, (p.used_by || []).join(", "))))));
 }
 
+async function shop() {
+  // Each half stands alone: Shopify unreachable still shows the stored onboarding reports.
+  const [hooks, reports] = await Promise.allSettled([api("GET", "/api/webhooks"), api("GET", "/api/onboard")]);
+  const what = { kept: "in line", moved: "delivers elsewhere: moved at the next sync", removed: "no flow consumes it: removed at the next sync", foreign: "not weft's: left alone", missing: "consumed by a flow, subscribed nowhere: created at the next sync" };
+  const subscriptions = hooks.status === "rejected" ? [notice("Webhook subscriptions not read: " + hooks.reason.message)] : [
+    h("p", {}, hooks.value.address ? "weft's subscriptions deliver to " + hooks.value.address + "; weft serve keeps them in line." : "No [server] public_url: weft serve manages no subscriptions, and orders arrive by polling only."),
+    hooks.value.subscriptions.length ? table(["Topic", "State", "Delivers to", "Name"], hooks.value.subscriptions.map((s) =>
+      h("tr", { "data-topic": s.topic }, h("td", {}, s.topic), h("td", { "data-state": s.state }, badge(s.state), " ", what[s.state] || ""), h("td", {}, s.uri || "—"), h("td", {}, s.name || "—"))))
+      : h("p", { class: "muted" }, "No subscriptions, and no flow consumes a webhook topic.")];
+  const read = h("button", { onclick: (e) => { e.target.disabled = true; e.target.textContent = "Reading the shop…"; act("POST", "/api/onboard", () => shop(), {}); } }, "Read the shop now");
+  const report = (r) => h("section", { "data-onboard": r.flow },
+    h("h2", {}, `Flow ${r.flow} · shop read ${when(r.read_ms)}`),
+    h("p", {}, `Shop: ${r.shop_products} products · ERP: ${r.erp_products} products (${r.rejected} rejected) · linked, updated in place: ${r.linked} · new, created: ${r.new}`),
+    r.conflicts.length ? table(["ERP product", "Title", "Kind", "Detail", "Shop products", "Decision"], r.conflicts.map((c) =>
+      h("tr", { "data-conflict": c.erp_product }, h("td", {}, c.erp_product), h("td", {}, c.title), h("td", {}, c.kind), h("td", {}, c.detail),
+        h("td", {}, c.shopify_products.map((p) => `${p.handle} (${p.id})`).join(", ")), h("td", { class: c.decision ? "" : "error" }, c.decision || "undecided: set flows." + r.flow + ".decisions"))))
+      : h("p", { class: "ok" }, "No conflicts."),
+    r.shopify_only.length ? h("p", {}, `In the shop only (left alone): ${r.shopify_only.length}`) : null,
+    r.erp_only.length ? h("p", {}, `In the ERP only (created): ${r.erp_only.length}`) : null);
+  const onboarding = reports.status === "rejected" ? [notice("Onboarding reports not read: " + reports.reason.message)]
+    : reports.value.length ? reports.value.map(report) : [h("p", { class: "muted" }, "No onboarding report yet: read the shop before the first catalog write, or run `weft onboard`.")];
+  show(h("h1", {}, "Shop"), h("h2", {}, "Webhook subscriptions"), ...subscriptions,
+    h("h2", {}, "Onboarding an existing catalog"), h("p", { class: "toolbar" }, read), ...onboarding);
+}
+
 async function reconcile(id) {
   const reports = await api("GET", "/api/reconcile/reports");
   const chosen = id ? await api("GET", "/api/reconcile/reports/" + id) : reports[0] ? await api("GET", "/api/reconcile/reports/" + reports[0].id) : null;
@@ -269,6 +294,7 @@ async function route() {
     else if (parts[0] === "flows") await flow(parts[1]);
     else if (parts[0] === "plugins") await plugins();
     else if (parts[0] === "reconcile") await reconcile(parts[1]);
+    else if (parts[0] === "shop") await shop();
     else show(h("p", {}, "No such page."));
   } catch (e) {
     show(notice("Could not load: " + e.message));
