@@ -1,7 +1,9 @@
 //! `weft plugins list | inspect | call | new | test`.
 
 mod canned;
+mod diff;
 mod harness;
+mod spec;
 
 use super::scaffold::{self, Kind, Lang};
 use crate::config::Config;
@@ -72,14 +74,19 @@ pub enum PluginsCommand {
         sdk: Option<PathBuf>,
     },
     /// Run a built plugin (a folder with plugin.toml and plugin.wasm) through the host with the
-    /// cases of a weft-test.toml: apply cases for transforms; the connector conformance suite
-    /// against canned HTTP responses for connectors. Exit status 1 when a check fails.
+    /// cases of a weft-test.toml (docs/plugin-testing.md): apply cases for transforms; the
+    /// connector conformance suite against canned HTTP responses for connectors. The spec is
+    /// checked whole before the plugin is loaded. Exit status 1 when a check fails.
     Test {
-        /// The built plugin folder.
+        /// The built plugin folder (plugins/build.sh copies weft-test.toml into it).
         dir: PathBuf,
         /// The test spec (default: DIR/weft-test.toml).
         #[arg(long)]
         spec: Option<PathBuf>,
+        /// Only check the spec against DIR/plugin.toml (DIR may be the source folder); nothing is
+        /// loaded or compiled.
+        #[arg(long)]
+        check_spec: bool,
     },
 }
 
@@ -106,8 +113,12 @@ pub fn run(cmd: PluginsCommand, mut config: Config) -> Result<ExitCode, String> 
             println!("created {}", created.display());
             return Ok(ExitCode::SUCCESS);
         }
-        PluginsCommand::Test { dir, spec } => {
+        PluginsCommand::Test { dir, spec, check_spec } => {
             let spec = spec.clone().unwrap_or_else(|| dir.join("weft-test.toml"));
+            if *check_spec {
+                harness::check(dir, &spec)?;
+                return Ok(ExitCode::SUCCESS);
+            }
             let passed = harness::run(dir, &spec, &config.plugin_cache_dir())?;
             return Ok(if passed { ExitCode::SUCCESS } else { ExitCode::FAILURE });
         }

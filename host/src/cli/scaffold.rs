@@ -131,7 +131,8 @@ secrets = ["token"]
 outbound_hosts = []
 "#;
 
-const TEST_TRANSFORM: &str = r#"# `weft plugins test BUILT_DIR --spec weft-test.toml`: runs the plugin through the host.
+const TEST_TRANSFORM: &str = r#"# `weft plugins test OUT/{{id}}` (plugins/build.sh copies this file there): runs the plugin
+# through the host with these cases. Every key is explained in docs/plugin-testing.md.
 [grant.config]
 tag = "summer"
 
@@ -151,9 +152,9 @@ expect = '''[{"Ok": [{"Product": {"external_id": "p1", "sku": "TEE", "title": "T
     "media": [], "metafields": []}]}}]}]'''
 "#;
 
-const TEST_CONNECTOR: &str = r#"# `weft plugins test BUILT_DIR --spec weft-test.toml`: runs the connector conformance suite
-# through the host against the canned HTTP responses below (served on 127.0.0.1; `{server}` is
-# their URL).
+const TEST_CONNECTOR: &str = r#"# `weft plugins test OUT/{{id}}` (plugins/build.sh copies this file there): runs the connector
+# conformance suite through the host against the canned HTTP responses below (served on
+# 127.0.0.1; `{server}` is their URL). Every key is explained in docs/plugin-testing.md.
 [grant.config]
 base_url = "{server}/v1"
 [grant.secrets]

@@ -146,7 +146,7 @@ fn load_one(
             return Err(format!("sha256 mismatch: {WASM_FILE} is {sha256}, the config pins {pin}"));
         }
     }
-    let (component, cache) = compile_cached(engine, &wasm, &sha256, cache_dir)?;
+    let (component, cache) = compile_cached(engine, id, &wasm, &sha256, cache_dir)?;
     let (world, wit) = world_info(engine, &component, &manifest)?;
     let pre = Pre::new(&engine.linkers, wit, manifest.kind, &component)?;
     let chatter = Arc::new(Chatter::new(&manifest.id));
@@ -178,6 +178,7 @@ fn read_capped(path: &Path, cap: u64) -> Result<Vec<u8>, String> {
 /// Load the precompiled artifact for this wasm if the cache has one; otherwise compile and store it.
 fn compile_cached(
     engine: &PluginEngine,
+    id: &str,
     wasm: &[u8],
     sha256: &str,
     cache_dir: &Path,
@@ -195,6 +196,14 @@ fn compile_cached(
             Err(e) => tracing::warn!("ignoring unusable compile cache entry {}: {e}", path.display()),
         }
     }
+    // A first load of an interpreted plugin compiles tens of MiB (seconds to tens of seconds):
+    // say so before, not only after.
+    tracing::info!(
+        plugin = %id,
+        "compiling {id} ({:.1} MiB) once; later loads map the compiled artifact from {}",
+        wasm.len() as f64 / (1 << 20) as f64,
+        cache_dir.display()
+    );
     let start = Instant::now();
     let bytes = engine.engine.precompile_component(wasm).map_err(|e| format!("not a valid Wasm component: {e:#}"))?;
     let compile_ms = start.elapsed().as_millis() as u64;
