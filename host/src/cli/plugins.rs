@@ -69,7 +69,8 @@ pub enum PluginsCommand {
         /// Folder to create the plugin in.
         #[arg(long, default_value = ".")]
         dir: PathBuf,
-        /// The weft SDK directory (the Rust template depends on `<sdk>/rust`).
+        /// The weft SDK directory (the Rust templates depend on `<sdk>/rust` by a relative path;
+        /// default: the `sdk/` of the weft checkout holding DIR, the current directory or weft).
         #[arg(long)]
         sdk: Option<PathBuf>,
     },
@@ -108,9 +109,9 @@ pub fn run(cmd: PluginsCommand, mut config: Config) -> Result<ExitCode, String> 
             dir.clone()
         }
         PluginsCommand::New { name, lang, kind, dir, sdk } => {
-            let sdk = sdk.clone().unwrap_or_else(scaffold::default_sdk_dir);
-            let created = scaffold::create(dir, name, *lang, *kind, &sdk)?;
+            let created = scaffold::create(dir, name, *lang, *kind, sdk.as_deref())?;
             println!("created {}", created.display());
+            println!("next: plugins/build.sh OUT {} && weft plugins test OUT/{name}", dir.display());
             return Ok(ExitCode::SUCCESS);
         }
         PluginsCommand::Test { dir, spec, check_spec } => {

@@ -81,6 +81,7 @@ fn scaffolded_templates_build_load_and_pass_their_tests_without_edits() {
         ("python", "transform", "hello-python"),
         ("js", "transform", "hello-js"),
         ("python", "connector", "hello-erp"),
+        ("rust", "connector", "hello-rust-erp"),
     ];
     for (lang, kind, id) in plugins {
         let out = weft(&s, &["plugins", "new", "--lang", lang, "--kind", kind, "--dir", "src", id]);
@@ -105,7 +106,7 @@ fn scaffolded_templates_build_load_and_pass_their_tests_without_edits() {
         let report = text(&out);
         assert!(out.status.success(), "{report}");
         assert!(report.contains("PASSED") && !report.contains("[FAIL]"), "{report}");
-        if id == "hello-erp" {
+        if id.ends_with("erp") {
             assert!(report.contains("[ok] pull product: paging in fresh instances"), "{report}");
             assert!(report.contains("[ok] error class: API down"), "{report}");
         } else {
@@ -212,4 +213,66 @@ fn spec_errors_are_reported_before_anything_compiles() {
     let compiled = std::fs::read_dir(&cache).map(|d| d.count()).unwrap_or(0);
     assert_eq!(compiled, 0, "nothing compiled: {}", text(&out));
     eprintln!("bad spec refused in {:?}", started.elapsed());
+}
+
+fn copy_tree(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap().flatten() {
+        let name = entry.file_name();
+        if ["node_modules", "target", "__pycache__"].contains(&name.to_string_lossy().as_ref()) {
+            continue;
+        }
+        let path = entry.path();
+        if path.is_dir() {
+            copy_tree(&path, &to.join(&name));
+        } else {
+            std::fs::copy(&path, to.join(&name)).unwrap();
+        }
+    }
+}
+
+#[test]
+fn a_rust_plugin_made_in_a_checkout_at_another_path_builds_there() {
+    // Another checkout: the SDK, the contract and build.sh at a path the binary was not built at.
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let checkout = tmp.path().join("elsewhere").join("weft");
+    for dir in ["sdk", "wit"] {
+        copy_tree(&repo_root().join(dir), &checkout.join(dir));
+    }
+    std::fs::create_dir_all(checkout.join("plugins")).unwrap();
+    std::fs::copy(repo_root().join("plugins/build.sh"), checkout.join("plugins/build.sh")).unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_weft"))
+        .current_dir(&checkout)
+        .args(["plugins", "new", "--lang", "rust", "--kind", "connector", "--dir", "mine", "moved-erp"])
+        .output()
+        .expect("run weft");
+    assert!(out.status.success(), "{}", text(&out));
+    let cargo = std::fs::read_to_string(checkout.join("mine/moved-erp/Cargo.toml")).unwrap();
+    assert!(cargo.contains("weft-sdk = { path = \"../../sdk/rust\" }"), "{cargo}");
+    let repo = repo_root().to_string_lossy().into_owned();
+    assert!(!cargo.contains(&repo), "no path of the checkout weft was built from: {cargo}");
+    let started = std::time::Instant::now();
+    let build = Command::new("bash")
+        .arg(checkout.join("plugins/build.sh"))
+        .arg(checkout.join("out"))
+        .arg(checkout.join("mine"))
+        .env("WEFT", env!("CARGO_BIN_EXE_weft"))
+        .output()
+        .expect("run build.sh");
+    assert!(build.status.success(), "{}", text(&build));
+    eprintln!("cold build of a scaffolded Rust connector in a moved checkout: {:?}", started.elapsed());
+    let config = tmp.path().join("weft.toml");
+    std::fs::write(
+        &config,
+        format!("[store]\npath = {:?}\n[plugins]\ncache_dir = {:?}\n", tmp.path().join("data"), shared_cache()),
+    )
+    .unwrap();
+    let test = Command::new(env!("CARGO_BIN_EXE_weft"))
+        .arg("--config")
+        .arg(&config)
+        .args(["plugins", "test"])
+        .arg(checkout.join("out/moved-erp"))
+        .output()
+        .expect("run weft");
+    assert!(test.status.success() && text(&test).contains("PASSED"), "{}", text(&test));
 }
