@@ -64,6 +64,7 @@ mod polyglot_equality;
 mod polyglot_examples;
 mod polyglot_sandbox;
 mod polyglot_scaffold;
+mod polyglot_sdk;
 mod retention_soak;
 mod run_outcomes;
 mod scale_out;
