@@ -56,6 +56,7 @@ mod orders_history;
 mod orders_tryton;
 mod orders_tryton_changes;
 mod orders_tryton_money;
+mod plugin_authoring;
 mod plugin_cli;
 mod plugin_sandbox;
 mod polyglot_bench;
