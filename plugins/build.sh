@@ -17,7 +17,8 @@
 #   `kind`. The tool is installed once into a venv under target/polyglot/venv.
 # - JavaScript (app.js): jco 1.35.0 `componentize --bundle`, QuickJS engine by default; a file
 #   `js-engine` holding `starlingmonkey` opts into StarlingMonkey (full Web APIs, larger, slower).
-#   `import ... from 'weft-sdk'` resolves to sdk/js. jco is installed once with `npm ci` from
+#   `import ... from 'weft-sdk'` resolves to sdk/js/weft.js, `'weft-connector'` to
+#   sdk/js/connector.js (connectors: StarlingMonkey). jco is installed once with `npm ci` from
 #   sdk/js/toolchain into target/polyglot/npm.
 # Python and JS outputs are cached by a hash of their inputs (plugin folder, SDK, WIT, tool
 # version), so a second run only copies. WEFT_POLYGLOT_DIR overrides the tool/cache directory.
@@ -163,7 +164,7 @@ ensure_js() {
   # Written to a temp file and renamed: parallel build.sh runs may read it meanwhile.
   cat >"$npm_dir/bundle.config.mjs.$$" <<EOF
 export default {
-  resolve: { alias: { 'weft-sdk': '$root/sdk/js/weft.js' } },
+  resolve: { alias: { 'weft-sdk': '$root/sdk/js/weft.js', 'weft-connector': '$root/sdk/js/connector.js' } },
   external: [/^weft:/, /^wasi:/],
 };
 EOF
@@ -203,7 +204,7 @@ build_interpreted() {
     engine=quickjs
     [ -f "$dir/js-engine" ] && engine=$(tr -d '[:space:]' <"$dir/js-engine")
     case "$engine" in quickjs | starlingmonkey) ;; *) echo "build.sh: $dir/js-engine: '$engine' is not quickjs or starlingmonkey" >&2; return 1 ;; esac
-    hash=$(inputs_hash "$dir" "$root/sdk/js/weft.js" "jco $(cat "$tools/npm/.installed" 2>/dev/null) $engine")
+    hash=$(inputs_hash "$dir" "$root/sdk/js/weft.js" "jco $(cat "$tools/npm/.installed" 2>/dev/null) $engine $(sha256sum "$root/sdk/js/connector.js" | cut -c1-16)")
   fi
   check_spec "$dir" || return 1
   cached=$tools/built/$id-$hash.wasm

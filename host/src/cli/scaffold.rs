@@ -17,7 +17,7 @@ pub enum Lang {
     Rust,
     /// Python with componentize-py (interpreted).
     Python,
-    /// JavaScript with jco, QuickJS engine (interpreted).
+    /// JavaScript with jco (interpreted): QuickJS for transforms, StarlingMonkey for connectors.
     Js,
 }
 
@@ -111,17 +111,30 @@ fn relative(from: &Path, to: &Path) -> String {
 fn files(lang: Lang, kind: Kind, name: &str, sdk_rust: &str) -> Result<Vec<(&'static str, String)>, String> {
     let sources: Vec<(&'static str, &'static str)> = match (lang, kind) {
         (Lang::Rust, Kind::Transform) => {
-            vec![("Cargo.toml", RUST_CARGO), ("src/lib.rs", include_str!("../../../sdk/rust/template/transform/lib.rs"))]
+            vec![
+                ("Cargo.toml", RUST_CARGO),
+                ("src/lib.rs", include_str!("../../../sdk/rust/template/transform/lib.rs")),
+            ]
         }
         (Lang::Rust, Kind::Connector) => {
-            vec![("Cargo.toml", RUST_CARGO), ("src/lib.rs", include_str!("../../../sdk/rust/template/connector/lib.rs"))]
+            vec![
+                ("Cargo.toml", RUST_CARGO),
+                ("src/lib.rs", include_str!("../../../sdk/rust/template/connector/lib.rs")),
+            ]
         }
-        (Lang::Python, Kind::Transform) => vec![("app.py", include_str!("../../../sdk/python/template/transform/app.py"))],
-        (Lang::Python, Kind::Connector) => vec![("app.py", include_str!("../../../sdk/python/template/connector/app.py"))],
+        (Lang::Python, Kind::Transform) => {
+            vec![("app.py", include_str!("../../../sdk/python/template/transform/app.py"))]
+        }
+        (Lang::Python, Kind::Connector) => {
+            vec![("app.py", include_str!("../../../sdk/python/template/connector/app.py"))]
+        }
         (Lang::Js, Kind::Transform) => vec![("app.js", include_str!("../../../sdk/js/template/transform/app.js"))],
-        (Lang::Js, Kind::Connector) => {
-            return Err("JavaScript connectors are not supported: QuickJS components cannot import wasi:http (see sdk/js/README.md); use --lang python or rust".into())
-        }
+        // QuickJS cannot build a component that imports wasi:http: JS connectors run on
+        // StarlingMonkey (the `js-engine` file).
+        (Lang::Js, Kind::Connector) => vec![
+            ("app.js", include_str!("../../../sdk/js/template/connector/app.js")),
+            ("js-engine", "starlingmonkey\n"),
+        ],
     };
     let runtime = if lang == Lang::Rust { "compiled" } else { "interpreted" };
     let manifest = match kind {
