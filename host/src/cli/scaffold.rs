@@ -296,6 +296,7 @@ crate-type = ["cdylib"]
 # side. weft-sdk is not on crates.io; once it is, `weft-sdk = "0.1"` replaces the path.
 weft-sdk = { path = "{{sdk_rust}}" }
 serde = { version = "1", features = ["derive"] }
+serde_json = "1"
 
 # A standalone crate, not a member of the weft workspace.
 [workspace]

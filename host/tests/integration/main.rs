@@ -58,6 +58,7 @@ mod orders_tryton_changes;
 mod orders_tryton_money;
 mod plugin_authoring;
 mod plugin_cli;
+mod plugin_journey;
 mod plugin_sandbox;
 mod polyglot_bench;
 mod polyglot_connector;
