@@ -17,10 +17,16 @@
 #   `kind`. The tool is installed once into a venv under target/polyglot/venv.
 # - JavaScript (app.js): jco 1.35.0 `componentize --bundle`, QuickJS engine by default; a file
 #   `js-engine` holding `starlingmonkey` opts into StarlingMonkey (full Web APIs, larger, slower).
-#   `import ... from 'weft-sdk'` resolves to sdk/js. jco is installed once with `npm ci` from
+#   `import ... from 'weft-sdk'` resolves to sdk/js/weft.js, `'weft-connector'` to
+#   sdk/js/connector.js (connectors: StarlingMonkey). jco is installed once with `npm ci` from
 #   sdk/js/toolchain into target/polyglot/npm.
 # Python and JS outputs are cached by a hash of their inputs (plugin folder, SDK, WIT, tool
 # version), so a second run only copies. WEFT_POLYGLOT_DIR overrides the tool/cache directory.
+#
+# A plugin's test spec (weft-test.toml, docs/plugin-testing.md) is checked before the plugin is
+# built, by `weft plugins test SRC --check-spec` when a weft binary is found (WEFT, then `weft` on
+# PATH, then target/{debug,release}/weft), and copied next to the built component, so
+# `weft plugins test OUT/ID` runs it.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 out=${1:-$root/target/plugins}
@@ -33,6 +39,32 @@ wit=$root/wit/weft-plugin@0.2.0
 componentize_py_version=0.25.1
 
 toml_field() { sed -n "s/^$1 *= *\"\(.*\)\"/\1/p" "$2" | head -1; }
+
+# The weft binary that checks test specs before anything compiles (none found: not checked).
+weft_bin=${WEFT:-}
+if [ -z "$weft_bin" ]; then
+  for candidate in "$(command -v weft 2>/dev/null)" "${CARGO_TARGET_DIR:-$root/target}/debug/weft" "${CARGO_TARGET_DIR:-$root/target}/release/weft"; do
+    if [ -n "$candidate" ] && [ -x "$candidate" ]; then weft_bin=$candidate; break; fi
+  done
+fi
+check_spec() {
+  [ -f "$1/weft-test.toml" ] && [ -n "$weft_bin" ] || return 0
+  "$weft_bin" --log error plugins test "$1" --check-spec >/dev/null || {
+    echo "build.sh: $1/weft-test.toml is not a valid test spec (above); nothing was built for it" >&2
+    return 1
+  }
+}
+
+# Copy the manifest and the test spec next to a built plugin.wasm.
+install_meta() {
+  local dir=$1 id=$2
+  cp "$dir/plugin.toml" "$out/$id/plugin.toml"
+  if [ -f "$dir/weft-test.toml" ]; then
+    cp "$dir/weft-test.toml" "$out/$id/weft-test.toml"
+  else
+    rm -f "$out/$id/weft-test.toml"
+  fi
+}
 
 rust_crates=()
 standalone=()
@@ -71,6 +103,7 @@ fi
 if [ ${#rust_crates[@]} -gt 0 ]; then
   args=()
   for c in "${rust_crates[@]}"; do
+    check_spec "$src/$c" || exit 1
     name=$(toml_field name "$src/$c/Cargo.toml")
     args+=(-p "$name")
   done
@@ -80,20 +113,25 @@ if [ ${#rust_crates[@]} -gt 0 ]; then
     id=$(toml_field id "$src/$c/plugin.toml")
     mkdir -p "$out/$id"
     cp "${CARGO_TARGET_DIR:-$root/target}/wasm32-wasip2/plugin/${name//-/_}.wasm" "$out/$id/plugin.wasm"
-    cp "$src/$c/plugin.toml" "$out/$id/plugin.toml"
+    install_meta "$src/$c" "$id"
     echo "built $id -> $out/$id"
   done
 fi
 
 # Standalone Rust crates (their own [workspace], e.g. scaffolded by `weft plugins new`).
+# Cargo's progress shows: a first build compiles the SDK and its dependencies (about a minute).
 for dir in "${standalone[@]}"; do
   name=$(toml_field name "$dir/Cargo.toml")
   id=$(toml_field id "$dir/plugin.toml")
-  cargo build --quiet --release --target wasm32-wasip2 --manifest-path "$dir/Cargo.toml" --target-dir "$tools/cargo-target"
+  check_spec "$dir" || exit 1
+  started=$SECONDS
+  [ -d "$tools/cargo-target/wasm32-wasip2/release" ] ||
+    echo "build.sh: building $id (Rust); the first build compiles the SDK and its dependencies, about a minute" >&2
+  cargo build --release --target wasm32-wasip2 --manifest-path "$dir/Cargo.toml" --target-dir "$tools/cargo-target"
   mkdir -p "$out/$id"
   cp "$tools/cargo-target/wasm32-wasip2/release/${name//-/_}.wasm" "$out/$id/plugin.wasm"
-  cp "$dir/plugin.toml" "$out/$id/plugin.toml"
-  echo "built $id -> $out/$id"
+  install_meta "$dir" "$id"
+  echo "built $id (rust) in $((SECONDS - started)) s -> $out/$id"
 done
 
 [ ${#interpreted[@]} -gt 0 ] || exit 0
@@ -126,7 +164,7 @@ ensure_js() {
   # Written to a temp file and renamed: parallel build.sh runs may read it meanwhile.
   cat >"$npm_dir/bundle.config.mjs.$$" <<EOF
 export default {
-  resolve: { alias: { 'weft-sdk': '$root/sdk/js/weft.js' } },
+  resolve: { alias: { 'weft-sdk': '$root/sdk/js/weft.js', 'weft-connector': '$root/sdk/js/connector.js' } },
   external: [/^weft:/, /^wasi:/],
 };
 EOF
@@ -166,12 +204,14 @@ build_interpreted() {
     engine=quickjs
     [ -f "$dir/js-engine" ] && engine=$(tr -d '[:space:]' <"$dir/js-engine")
     case "$engine" in quickjs | starlingmonkey) ;; *) echo "build.sh: $dir/js-engine: '$engine' is not quickjs or starlingmonkey" >&2; return 1 ;; esac
-    hash=$(inputs_hash "$dir" "$root/sdk/js/weft.js" "jco $(cat "$tools/npm/.installed" 2>/dev/null) $engine")
+    hash=$(inputs_hash "$dir" "$root/sdk/js/weft.js" "jco $(cat "$tools/npm/.installed" 2>/dev/null) $engine $(sha256sum "$root/sdk/js/connector.js" | cut -c1-16)")
   fi
+  check_spec "$dir" || return 1
   cached=$tools/built/$id-$hash.wasm
   if [ ! -f "$cached" ]; then
     mkdir -p "$tools/built"
     local started=$SECONDS
+    echo "build.sh: building $id ($lang${engine:+, $engine}); this takes 5-30 s" >&2
     if [ $lang = python ]; then
       "$tools/venv/bin/componentize-py" -d "$wit" -w "$world" componentize -p "$dir" -p "$root/sdk/python" app -o "$cached.tmp" >/dev/null
     elif [ "$engine" = quickjs ]; then
@@ -188,7 +228,7 @@ build_interpreted() {
   fi
   mkdir -p "$out/$id"
   cp "$cached" "$out/$id/plugin.wasm"
-  cp "$dir/plugin.toml" "$out/$id/plugin.toml"
+  install_meta "$dir" "$id"
   echo "built $id -> $out/$id"
 }
 

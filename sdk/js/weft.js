@@ -142,3 +142,71 @@ export function pluginInfo(id, version, description, { entities = [], configKeys
     secrets,
   };
 }
+
+// ---- record builders -------------------------------------------------------------------------
+// Required fields are arguments; everything else starts empty (undefined options, [] lists,
+// false, 0n, extra '{}', a product 'active') and is set through `fields`. Entity builders
+// (product, inventoryLevel, customer, price, order, fulfillment) return records
+// (`{ tag, val }`); the parts (variant, money, amount, address, orderLine) plain values.
+
+const EMPTY = {
+  product: () => ({ sku: undefined, description: undefined, vendor: undefined, productType: undefined, tags: [], status: 'active', options: [], variants: [], media: [], collections: [], metafields: [], deleted: false, updatedAt: undefined, extra: '{}' }),
+  variant: () => ({ sku: undefined, barcode: undefined, optionValues: [], price: undefined, compareAtPrice: undefined, cost: undefined, weightGrams: undefined, media: [], metafields: [], updatedAt: undefined, extra: '{}' }),
+  'inventory-level': () => ({ reserved: 0n, incoming: 0n, safetyStock: 0n, updatedAt: undefined, extra: '{}' }),
+  customer: () => ({ sku: undefined, email: undefined, firstName: undefined, lastName: undefined, phone: undefined, company: undefined, addresses: [], tags: [], metafields: [], updatedAt: undefined, extra: '{}' }),
+  address: () => ({ firstName: undefined, lastName: undefined, company: undefined, address1: undefined, address2: undefined, city: undefined, provinceCode: undefined, zip: undefined, countryCode: undefined, phone: undefined }),
+  price: () => ({ scope: { tag: 'base' }, compareAtPrice: undefined, quantityBreaks: [], quantityRule: undefined, updatedAt: undefined, extra: '{}' }),
+  fulfillment: () => ({ lines: [], tracking: [], location: undefined, shippedAt: undefined, extra: '{}' }),
+  'order-line': () => ({ discountAllocations: [], taxLines: [], requiresShipping: true, customAttributes: [], extra: '{}' }),
+  order: () => ({ source: 'erp', email: undefined, phone: undefined, customer: undefined, companyLocation: undefined, presentmentCurrency: undefined, lines: [], shippingLines: [], discounts: [], taxLines: [], taxesIncluded: false, financialStatus: 'pending', cancelled: false, shippingAddress: undefined, billingAddress: undefined, tags: [], note: undefined, customAttributes: [], poNumber: undefined, metafields: [], updatedAt: undefined, extra: '{}' }),
+};
+
+function fill(kind, required, fields) {
+  const value = { ...EMPTY[kind](), ...required };
+  for (const [k, v] of Object.entries(fields || {})) {
+    if (!(k in value)) throw new TypeError(`${kind} has no field ${k}; its fields: ${Object.keys(value).join(', ')}`);
+    value[k] = v;
+  }
+  return value;
+}
+
+/** `amount` (a decimal string) in an ISO 4217 currency. */
+export const money = (amount, currency) => ({ amount: String(amount), currency });
+/** An order amount in the shop's currency (and the buyer's, when it differs). */
+export const amount = (value, currency, presentment = undefined) => ({ shop: money(value, currency), presentment });
+/** A product record (active, no variants unless given). */
+export const product = (externalId, title, fields) => ({ tag: 'product', val: fill('product', { externalId, title }, fields) });
+/** A variant (plain: goes in a product's `variants`). */
+export const variant = (externalId, fields) => fill('variant', { externalId }, fields);
+/** A stock level record of `sku` at `location`, id `sku@location`. */
+export function inventoryLevel(sku, location, onHand, fields = {}) {
+  const big = {};
+  for (const [k, v] of Object.entries(fields)) big[k] = ['reserved', 'incoming', 'safetyStock'].includes(k) ? BigInt(v) : v;
+  const val = fill('inventory-level', { externalId: `${sku}@${location}`, sku, location, onHand: BigInt(onHand) }, {});
+  for (const [k, v] of Object.entries(big)) {
+    if (!(k in val)) throw new TypeError(`inventory-level has no field ${k}; its fields: ${Object.keys(val).join(', ')}`);
+    val[k] = v;
+  }
+  return { tag: 'inventory-level', val };
+}
+/** A customer record. */
+export const customer = (externalId, fields) => ({ tag: 'customer', val: fill('customer', { externalId }, fields) });
+/** A postal address (plain). */
+export const address = (fields) => fill('address', {}, fields);
+/** The base price record of `sku` (id = the SKU). */
+export const price = (sku, value, fields) => ({ tag: 'price', val: fill('price', { externalId: sku, sku, price: value }, fields) });
+/** A shipment record of an order. */
+export const fulfillment = (externalId, orderExternalId, orderName, fields) =>
+  ({ tag: 'fulfillment', val: fill('fulfillment', { externalId, orderExternalId, orderName }, fields) });
+/** An order line (plain; title = SKU, shipped). */
+export const orderLine = (externalId, sku, quantity, unitPrice, fields) =>
+  fill('order-line', { externalId, sku, title: sku, quantity, currentQuantity: quantity, unitPrice: { shop: unitPrice, presentment: undefined } }, fields);
+/** An order record of `lines`; subtotal and total are their sum (to the cent), the rest 0. */
+export function order(externalId, name, currency, createdAt, lines = [], fields = {}) {
+  const cents = lines.reduce((sum, l) => sum + Math.round(Number(l.unitPrice.shop.amount) * 100) * l.quantity, 0);
+  const total = amount((cents / 100).toFixed(2), currency);
+  const zero = () => amount('0.00', currency);
+  return { tag: 'order', val: fill('order', { externalId, name, currency, createdAt, subtotal: total, shipping: zero(), tax: zero(), discount: zero(), total: { ...total } }, { lines, ...fields }) };
+}
+/** A pull page of records. */
+export const page = (records, nextCursor = undefined, hasMore = false) => ({ records, nextCursor, hasMore });

@@ -1,11 +1,14 @@
 //! `weft plugins list | inspect | call | new | test`.
 
 mod canned;
+mod diff;
 mod harness;
+mod spec;
 
 use super::scaffold::{self, Kind, Lang};
 use crate::config::Config;
-use crate::model::Record;
+use crate::model::{Entity, KeyedRecord, Record};
+use crate::plugin::http::Tap;
 use crate::plugin::{CallError, Grant, HostOptions, PluginHost, PluginKind, PluginSession};
 use crate::redact::Redactor;
 use clap::{Subcommand, ValueEnum};
@@ -36,13 +39,32 @@ pub enum PluginsCommand {
         #[arg(long)]
         json: bool,
     },
-    /// Call a plugin: a transform's apply on records from a JSON file, or a connector's describe/check.
+    /// Call a plugin with the operator's grant: a transform's apply on records from a JSON file,
+    /// a connector's describe, check, pull, fetch, push or parse-event against the live ERP.
+    /// Prints the result as JSON on stdout and the plugin's HTTP exchanges on stderr (secret
+    /// values and credential headers redacted).
     Call {
         /// Plugin id.
         id: String,
-        /// JSON file: an array of records for `apply`.
+        /// JSON file: an array of records for `apply` and `push`; the request body for
+        /// `parse-event`.
         #[arg(long)]
         input: Option<PathBuf>,
+        /// Entity for pull, fetch and push (`product`, `inventory`, `inventory-level`, ...).
+        #[arg(long)]
+        entity: Option<String>,
+        /// Cursor for pull (default: from the beginning).
+        #[arg(long)]
+        cursor: Option<String>,
+        /// Page size for pull.
+        #[arg(long, default_value_t = 10)]
+        limit: u32,
+        /// External id for fetch (repeat for several).
+        #[arg(long = "id")]
+        ids: Vec<String>,
+        /// Header for parse-event, `name: value` (repeat for several).
+        #[arg(long = "header")]
+        headers: Vec<String>,
         /// Function to call (default: apply for transforms, check for connectors).
         #[arg(long, value_enum)]
         call: Option<CallKind>,
@@ -67,20 +89,55 @@ pub enum PluginsCommand {
         /// Folder to create the plugin in.
         #[arg(long, default_value = ".")]
         dir: PathBuf,
-        /// The weft SDK directory (the Rust template depends on `<sdk>/rust`).
+        /// The weft SDK directory (the Rust templates depend on `<sdk>/rust` by a relative path;
+        /// default: the `sdk/` of the weft checkout holding DIR, the current directory or weft).
         #[arg(long)]
         sdk: Option<PathBuf>,
     },
+    /// Package a built plugin (plugin.toml + plugin.wasm) as one `<id>-<version>.weft.tar`
+    /// (manifest, component and its sha256) that an operator drops into the plugins directory.
+    Package {
+        /// The built plugin folder (plugins/build.sh OUT/ID).
+        dir: PathBuf,
+        /// Folder to write the package to.
+        #[arg(long, default_value = ".")]
+        out: PathBuf,
+    },
     /// Run a built plugin (a folder with plugin.toml and plugin.wasm) through the host with the
-    /// cases of a weft-test.toml: apply cases for transforms; the connector conformance suite
-    /// against canned HTTP responses for connectors. Exit status 1 when a check fails.
+    /// cases of a weft-test.toml (docs/plugin-testing.md): apply cases for transforms; the
+    /// connector conformance suite against canned HTTP responses for connectors. The spec is
+    /// checked whole before the plugin is loaded. Exit status 1 when a check fails.
     Test {
-        /// The built plugin folder.
+        /// The built plugin folder (plugins/build.sh copies weft-test.toml into it).
         dir: PathBuf,
         /// The test spec (default: DIR/weft-test.toml).
         #[arg(long)]
         spec: Option<PathBuf>,
+        /// Only check the spec against DIR/plugin.toml (DIR may be the source folder); nothing is
+        /// loaded or compiled.
+        #[arg(long)]
+        check_spec: bool,
     },
+}
+
+/// `weft plugins package`: the built plugin in `dir` as one `<id>-<version>.weft.tar`.
+fn package(dir: &std::path::Path, out: &std::path::Path) -> Result<ExitCode, String> {
+    let (id, _, manifest) = harness::manifest_kind(dir)?;
+    let text = std::fs::read_to_string(dir.join("plugin.toml")).map_err(|e| e.to_string())?;
+    crate::plugin::Manifest::parse(&text, &id)?;
+    let version = manifest.get("version").and_then(|v| v.as_str()).unwrap_or_default().to_owned();
+    if !dir.join("plugin.wasm").is_file() {
+        return Err(format!("{} has no plugin.wasm: build it first (plugins/build.sh OUT SRC)", dir.display()));
+    }
+    let (file, sha256) = crate::plugin::package::pack(dir, &id, &version, out)?;
+    println!("packaged {id} {version} -> {}", file.display());
+    println!("sha256 of plugin.wasm: {sha256}");
+    println!(
+        "install: copy {} into the operator's plugins directory ([plugins] dir); it is loaded as it is",
+        file.display()
+    );
+    println!("pin it in weft.toml:\n  [plugins.pins]\n  {id} = \"{sha256}\"");
+    Ok(ExitCode::SUCCESS)
 }
 
 /// Functions `weft plugins call` can run.
@@ -92,6 +149,24 @@ pub enum CallKind {
     Check,
     /// apply() of a transform.
     Apply,
+    /// pull(entity, cursor, limit) of a connector.
+    Pull,
+    /// fetch(entity, ids) of a connector.
+    Fetch,
+    /// push(entity, records) of a connector (keys derived from each record's content).
+    Push,
+    /// parse-event(headers, body) of a connector.
+    ParseEvent,
+}
+
+/// What `plugins call` was asked, beyond the function.
+struct CallArgs {
+    input: Option<PathBuf>,
+    entity: Option<String>,
+    cursor: Option<String>,
+    limit: u32,
+    ids: Vec<String>,
+    headers: Vec<String>,
 }
 
 /// Run a `plugins` command.
@@ -101,13 +176,18 @@ pub fn run(cmd: PluginsCommand, mut config: Config) -> Result<ExitCode, String> 
             dir.clone()
         }
         PluginsCommand::New { name, lang, kind, dir, sdk } => {
-            let sdk = sdk.clone().unwrap_or_else(scaffold::default_sdk_dir);
-            let created = scaffold::create(dir, name, *lang, *kind, &sdk)?;
+            let created = scaffold::create(dir, name, *lang, *kind, sdk.as_deref())?;
             println!("created {}", created.display());
+            println!("next: plugins/build.sh OUT {} && weft plugins test OUT/{name}", dir.display());
             return Ok(ExitCode::SUCCESS);
         }
-        PluginsCommand::Test { dir, spec } => {
+        PluginsCommand::Package { dir, out } => return package(dir, out),
+        PluginsCommand::Test { dir, spec, check_spec } => {
             let spec = spec.clone().unwrap_or_else(|| dir.join("weft-test.toml"));
+            if *check_spec {
+                harness::check(dir, &spec)?;
+                return Ok(ExitCode::SUCCESS);
+            }
             let passed = harness::run(dir, &spec, &config.plugin_cache_dir())?;
             return Ok(if passed { ExitCode::SUCCESS } else { ExitCode::FAILURE });
         }
@@ -116,12 +196,24 @@ pub fn run(cmd: PluginsCommand, mut config: Config) -> Result<ExitCode, String> 
         config.plugins.dir = dir;
     }
     let store = super::open_store(&config).map_err(|e| e.to_string())?;
-    let host = PluginHost::load(HostOptions::from_config(&config, Some(store), Redactor::new()))?;
+    let mut options = HostOptions::from_config(&config, Some(store), Redactor::new());
+    let tap: Tap = Default::default();
+    if matches!(cmd, PluginsCommand::Call { .. }) {
+        options.network.tap = Some(tap.clone());
+    }
+    let host = PluginHost::load(options)?;
     match cmd {
         PluginsCommand::List { json, .. } => list(&host, json),
         PluginsCommand::Inspect { id, json, .. } => inspect(&host, &config, &id, json),
-        PluginsCommand::Call { id, input, call, grant, .. } => call_plugin(&host, &config, &id, input, call, grant),
-        PluginsCommand::New { .. } | PluginsCommand::Test { .. } => Ok(ExitCode::SUCCESS),
+        PluginsCommand::Call { id, input, call, grant, entity, cursor, limit, ids, headers, .. } => {
+            let args = CallArgs { input, entity, cursor, limit, ids, headers };
+            let result = call_plugin(&host, &config, &id, call, grant, args);
+            print_exchanges(&tap);
+            result
+        }
+        PluginsCommand::New { .. } | PluginsCommand::Test { .. } | PluginsCommand::Package { .. } => {
+            Ok(ExitCode::SUCCESS)
+        }
     }
 }
 
@@ -212,9 +304,9 @@ fn call_plugin(
     host: &PluginHost,
     config: &Config,
     id: &str,
-    input: Option<PathBuf>,
     call: Option<CallKind>,
     grant: Option<String>,
+    args: CallArgs,
 ) -> Result<ExitCode, String> {
     let plugin = host.plugin(id).ok_or_else(|| format!("plugin {id} is not loaded (see `weft plugins list`)"))?;
     let call = call.unwrap_or(match plugin.manifest.kind {
@@ -227,29 +319,106 @@ fn call_plugin(
         print(json!({"error": {"class": e.class(), "message": e.to_string()}}))?;
         Ok(ExitCode::FAILURE)
     };
+    let entity = || -> Result<Entity, String> {
+        Entity::parse(args.entity.as_deref().ok_or("--entity is required for pull, fetch and push")?)
+    };
+    let records = || -> Result<Vec<Record>, String> {
+        let path = args.input.as_ref().ok_or("--input FILE.json (an array of records) is required")?;
+        let text = std::fs::read_to_string(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+        serde_json::from_str(&text).map_err(|e| format!("{}: not a JSON array of records: {e}", path.display()))
+    };
+    // A plugin error is printed as the result and exits 1; a trap or refusal likewise, with its class.
+    let answer = |v: Result<Value, CallError>, ok: bool| -> Result<ExitCode, String> {
+        match v {
+            Ok(v) => print(v).map(|()| if ok { ExitCode::SUCCESS } else { ExitCode::FAILURE }),
+            Err(e) => failed(e),
+        }
+    };
     match call {
-        CallKind::Describe => match session.describe() {
-            Ok(info) => print(json!(info))?,
-            Err(e) => return failed(e),
-        },
+        CallKind::Describe => answer(session.describe().map(|i| json!(i)), true),
         CallKind::Check => match session.check() {
-            Ok(Ok(())) => print(json!({"ok": true}))?,
-            Ok(Err(e)) => {
-                print(json!({"ok": false, "error": e}))?;
-                return Ok(ExitCode::FAILURE);
-            }
-            Err(e) => return failed(e),
+            Ok(Ok(())) => answer(Ok(json!({"ok": true})), true),
+            Ok(Err(e)) => answer(Ok(json!({"ok": false, "error": e})), false),
+            Err(e) => failed(e),
         },
         CallKind::Apply => {
-            let path = input.ok_or("--input FILE.json is required for apply")?;
-            let text = std::fs::read_to_string(&path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
-            let records: Vec<Record> = serde_json::from_str(&text)
-                .map_err(|e| format!("{}: not a JSON array of records: {e}", path.display()))?;
-            match session.apply(&records) {
-                Ok(outcomes) => print(json!(outcomes))?,
-                Err(e) => return failed(e),
+            let input = records()?;
+            answer(session.apply(&input).map(|o| json!(o)), true)
+        }
+        CallKind::Pull => match session.pull(entity()?, args.cursor.as_deref(), args.limit) {
+            Ok(Ok(page)) => answer(Ok(json!(page)), true),
+            Ok(Err(e)) => answer(Ok(json!({"error": e})), false),
+            Err(e) => failed(e),
+        },
+        CallKind::Fetch => {
+            if args.ids.is_empty() {
+                return Err("--id ID is required for fetch (repeat it for several)".into());
+            }
+            answer(session.fetch(entity()?, &args.ids).map(|o| json!(o)), true)
+        }
+        CallKind::Push => {
+            let entity = entity()?;
+            let keyed: Vec<KeyedRecord> = records()?
+                .into_iter()
+                .map(|record| {
+                    let text = serde_json::to_string(&record).unwrap_or_default();
+                    let key =
+                        format!("weft-plugins-call-{}", &crate::plugin::package::sha256_hex(text.as_bytes())[..16]);
+                    KeyedRecord { key, record }
+                })
+                .collect();
+            answer(session.push(entity, &keyed).map(|o| json!(o)), true)
+        }
+        CallKind::ParseEvent => {
+            let body = match &args.input {
+                Some(path) => std::fs::read(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?,
+                None => Vec::new(),
+            };
+            let headers = args
+                .headers
+                .iter()
+                .map(|h| {
+                    h.split_once(':')
+                        .map(|(k, v)| (k.trim().to_ascii_lowercase(), v.trim().to_owned()))
+                        .ok_or_else(|| format!("--header `{h}` must be `name: value`"))
+                })
+                .collect::<Result<Vec<_>, String>>()?;
+            match session.parse_event(&headers, &body) {
+                Ok(Ok(events)) => answer(Ok(json!(events)), true),
+                Ok(Err(e)) => answer(Ok(json!({"error": e})), false),
+                Err(e) => failed(e),
             }
         }
     }
-    Ok(ExitCode::SUCCESS)
+}
+
+/// The plugin's HTTP exchanges of a `plugins call`, on stderr (secrets were redacted as they
+/// were recorded).
+fn print_exchanges(tap: &Tap) {
+    let exchanges = tap.lock().map(|t| t.clone()).unwrap_or_default();
+    if exchanges.is_empty() {
+        return;
+    }
+    eprintln!("--- {} HTTP exchange(s), secrets redacted ---", exchanges.len());
+    for x in exchanges {
+        eprintln!("> {} {}", x.method, x.url);
+        for (k, v) in &x.request_headers {
+            eprintln!("> {k}: {v}");
+        }
+        if !x.request_body.is_empty() {
+            eprintln!(">\n{}", x.request_body);
+        }
+        match (x.status, &x.error) {
+            (Some(status), _) => eprintln!("< {status} ({} ms)", x.ms),
+            (None, Some(e)) => eprintln!("< failed after {} ms: {e}", x.ms),
+            (None, None) => eprintln!("< no answer ({} ms)", x.ms),
+        }
+        for (k, v) in &x.response_headers {
+            eprintln!("< {k}: {v}");
+        }
+        if !x.response_body.is_empty() {
+            eprintln!("<\n{}", x.response_body);
+        }
+        eprintln!();
+    }
 }

@@ -17,7 +17,7 @@ pub enum Lang {
     Rust,
     /// Python with componentize-py (interpreted).
     Python,
-    /// JavaScript with jco, QuickJS engine (interpreted).
+    /// JavaScript with jco (interpreted): QuickJS for transforms, StarlingMonkey for connectors.
     Js,
 }
 
@@ -30,13 +30,39 @@ pub enum Kind {
     Connector,
 }
 
-/// Where the SDKs are (the Rust template depends on `<sdk>/rust` by path).
-pub fn default_sdk_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../sdk")
+/// The weft SDK directory for a new plugin in `parent`: `explicit` (`--sdk`), else the `sdk/` of
+/// the weft checkout that holds `parent`, then the current directory, then the running binary
+/// (`target/debug/weft` inside a checkout). Never the path the binary was built from: a checkout
+/// that moved, or another one, is found where it is now.
+pub fn find_sdk(explicit: Option<&Path>, parent: &Path) -> Result<PathBuf, String> {
+    if let Some(sdk) = explicit {
+        return if sdk.join("rust/Cargo.toml").is_file() {
+            sdk.canonicalize().map_err(|e| format!("--sdk {}: {e}", sdk.display()))
+        } else {
+            Err(format!("--sdk {}: no rust/Cargo.toml in it (give the `sdk` folder of a weft checkout)", sdk.display()))
+        };
+    }
+    let parent = std::env::current_dir().map(|cwd| cwd.join(parent)).unwrap_or_else(|_| parent.to_owned());
+    let starts = [
+        parent.ancestors().find_map(|a| a.canonicalize().ok()),
+        std::env::current_dir().ok(),
+        std::env::current_exe().ok().and_then(|e| e.canonicalize().ok()),
+    ];
+    for start in starts.into_iter().flatten() {
+        for dir in start.ancestors() {
+            if dir.join("sdk/rust/Cargo.toml").is_file() && dir.join("wit").is_dir() {
+                return Ok(dir.join("sdk"));
+            }
+        }
+    }
+    Err("cannot find the weft SDK: run `weft plugins new` inside a weft checkout, or pass --sdk PATH/TO/weft/sdk"
+        .into())
 }
 
 /// Create `parent/name` from the template; returns the folder. Never overwrites anything.
-pub fn create(parent: &Path, name: &str, lang: Lang, kind: Kind, sdk: &Path) -> Result<PathBuf, String> {
+/// `sdk` is needed by the Rust templates only (their Cargo.toml depends on `<sdk>/rust` by a
+/// path relative to the new crate).
+pub fn create(parent: &Path, name: &str, lang: Lang, kind: Kind, sdk: Option<&Path>) -> Result<PathBuf, String> {
     let valid = !name.is_empty()
         && name.len() <= 64
         && name.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
@@ -44,11 +70,19 @@ pub fn create(parent: &Path, name: &str, lang: Lang, kind: Kind, sdk: &Path) -> 
     if !valid {
         return Err(format!("plugin name `{name}` must be 1-64 of a-z, 0-9 and `-`, starting with a letter or digit"));
     }
-    let files = files(lang, kind, name, sdk)?;
     let dir = parent.join(name);
     if dir.exists() {
         return Err(format!("{} already exists; choose another name or remove it", dir.display()));
     }
+    let sdk_path = if lang == Lang::Rust {
+        let sdk = find_sdk(sdk, parent)?;
+        std::fs::create_dir_all(parent).map_err(|e| format!("cannot create {}: {e}", parent.display()))?;
+        let parent = parent.canonicalize().map_err(|e| format!("{}: {e}", parent.display()))?;
+        relative(&parent.join(name), &sdk.join("rust"))
+    } else {
+        String::new()
+    };
+    let files = files(lang, kind, name, &sdk_path)?;
     for (path, text) in &files {
         let path = dir.join(path);
         if let Some(folder) = path.parent() {
@@ -59,19 +93,48 @@ pub fn create(parent: &Path, name: &str, lang: Lang, kind: Kind, sdk: &Path) -> 
     Ok(dir)
 }
 
+/// `to` relative to `from` (both absolute), with `/` separators: `../../sdk/rust`.
+fn relative(from: &Path, to: &Path) -> String {
+    let from: Vec<_> = from.components().collect();
+    let to: Vec<_> = to.components().collect();
+    let common = from.iter().zip(&to).take_while(|(a, b)| a == b).count();
+    let mut parts: Vec<String> = vec!["..".to_owned(); from.len() - common];
+    parts.extend(to[common..].iter().map(|c| c.as_os_str().to_string_lossy().into_owned()));
+    if parts.is_empty() {
+        ".".into()
+    } else {
+        parts.join("/")
+    }
+}
+
 /// The template's files (relative path, contents) with placeholders filled in.
-fn files(lang: Lang, kind: Kind, name: &str, sdk: &Path) -> Result<Vec<(&'static str, String)>, String> {
+fn files(lang: Lang, kind: Kind, name: &str, sdk_rust: &str) -> Result<Vec<(&'static str, String)>, String> {
     let sources: Vec<(&'static str, &'static str)> = match (lang, kind) {
-        (Lang::Rust, Kind::Transform) => vec![("Cargo.toml", RUST_CARGO), ("src/lib.rs", RUST_TRANSFORM)],
-        (Lang::Python, Kind::Transform) => vec![("app.py", include_str!("../../../sdk/python/template/transform/app.py"))],
-        (Lang::Python, Kind::Connector) => vec![("app.py", include_str!("../../../sdk/python/template/connector/app.py"))],
-        (Lang::Js, Kind::Transform) => vec![("app.js", include_str!("../../../sdk/js/template/transform/app.js"))],
+        (Lang::Rust, Kind::Transform) => {
+            vec![
+                ("Cargo.toml", RUST_CARGO),
+                ("src/lib.rs", include_str!("../../../sdk/rust/template/transform/lib.rs")),
+            ]
+        }
         (Lang::Rust, Kind::Connector) => {
-            return Err("no Rust connector template yet: start from plugins/tryton (weft_sdk::Connector), or use --lang python".into())
+            vec![
+                ("Cargo.toml", RUST_CARGO),
+                ("src/lib.rs", include_str!("../../../sdk/rust/template/connector/lib.rs")),
+            ]
         }
-        (Lang::Js, Kind::Connector) => {
-            return Err("JavaScript connectors are not supported: QuickJS components cannot import wasi:http (see sdk/js/README.md); use --lang python or rust".into())
+        (Lang::Python, Kind::Transform) => {
+            vec![("app.py", include_str!("../../../sdk/python/template/transform/app.py"))]
         }
+        (Lang::Python, Kind::Connector) => {
+            vec![("app.py", include_str!("../../../sdk/python/template/connector/app.py"))]
+        }
+        (Lang::Js, Kind::Transform) => vec![("app.js", include_str!("../../../sdk/js/template/transform/app.js"))],
+        // QuickJS cannot build a component that imports wasi:http: JS connectors run on
+        // StarlingMonkey (the `js-engine` file).
+        (Lang::Js, Kind::Connector) => vec![
+            ("app.js", include_str!("../../../sdk/js/template/connector/app.js")),
+            ("js-engine", "starlingmonkey\n"),
+        ],
     };
     let runtime = if lang == Lang::Rust { "compiled" } else { "interpreted" };
     let manifest = match kind {
@@ -87,13 +150,12 @@ fn files(lang: Lang, kind: Kind, name: &str, sdk: &Path) -> Result<Vec<(&'static
         Lang::Python => "python",
         Lang::Js => "js",
     };
-    let sdk = sdk.canonicalize().map_err(|e| format!("SDK directory {}: {e} (pass --sdk DIR)", sdk.display()))?;
     let fill = |t: &str| {
         t.replace("{{id}}", name)
             .replace("{{wit}}", &WitVersion::NEWEST.number().to_string())
             .replace("{{runtime}}", runtime)
             .replace("{{lang}}", lang_name)
-            .replace("{{sdk}}", &sdk.display().to_string())
+            .replace("{{sdk_rust}}", sdk_rust)
     };
     let mut out: Vec<(&'static str, String)> = sources.into_iter().map(|(p, t)| (p, fill(t))).collect();
     out.push(("plugin.toml", fill(manifest)));
@@ -131,7 +193,8 @@ secrets = ["token"]
 outbound_hosts = []
 "#;
 
-const TEST_TRANSFORM: &str = r#"# `weft plugins test BUILT_DIR --spec weft-test.toml`: runs the plugin through the host.
+const TEST_TRANSFORM: &str = r#"# `weft plugins test OUT/{{id}}` (plugins/build.sh copies this file there): runs the plugin
+# through the host with these cases. Every key is explained in docs/plugin-testing.md.
 [grant.config]
 tag = "summer"
 
@@ -151,9 +214,9 @@ expect = '''[{"Ok": [{"Product": {"external_id": "p1", "sku": "TEE", "title": "T
     "media": [], "metafields": []}]}}]}]'''
 "#;
 
-const TEST_CONNECTOR: &str = r#"# `weft plugins test BUILT_DIR --spec weft-test.toml`: runs the connector conformance suite
-# through the host against the canned HTTP responses below (served on 127.0.0.1; `{server}` is
-# their URL).
+const TEST_CONNECTOR: &str = r#"# `weft plugins test OUT/{{id}}` (plugins/build.sh copies this file there): runs the connector
+# conformance suite through the host against the canned HTTP responses below (served on
+# 127.0.0.1; `{server}` is their URL). Every key is explained in docs/plugin-testing.md.
 [grant.config]
 base_url = "{server}/v1"
 [grant.secrets]
@@ -210,7 +273,7 @@ A weft plugin ({{lang}}), scaffolded by `weft plugins new`.
 # from the weft repository: build every plugin folder in PARENT into OUT
 plugins/build.sh OUT PARENT
 # run it through the host with the cases in weft-test.toml (no ERP, no Shopify needed)
-weft plugins test OUT/{{id}} --spec PARENT/{{id}}/weft-test.toml
+weft plugins test OUT/{{id}}
 ```
 
 Then copy `OUT/{{id}}` (plugin.wasm + plugin.toml) into the operator's plugins directory.
@@ -228,7 +291,12 @@ publish = false
 crate-type = ["cdylib"]
 
 [dependencies]
-weft-sdk = { path = "{{sdk}}/rust" }
+# The SDK of the weft checkout this crate was made in, by a path relative to this folder: it
+# matches the contract (wit/) of that checkout, and the crate builds wherever the two sit side by
+# side. weft-sdk is not on crates.io; once it is, `weft-sdk = "0.1"` replaces the path.
+weft-sdk = { path = "{{sdk_rust}}" }
+serde = { version = "1", features = ["derive"] }
+serde_json = "1"
 
 # A standalone crate, not a member of the weft workspace.
 [workspace]
@@ -241,30 +309,14 @@ strip = true
 panic = "abort"
 "#;
 
-const RUST_TRANSFORM: &str = r#"//! {{id}}: a weft transform in Rust. Build: plugins/build.sh OUT PARENT (wasm32-wasip2).
-use weft_sdk::prelude::*;
+#[cfg(test)]
+mod tests {
+    use super::relative;
+    use std::path::Path;
 
-struct Plugin;
-
-impl Transform for Plugin {
-    fn describe() -> PluginInfo {
-        let mut info = PluginInfo::new("{{id}}", env!("CARGO_PKG_VERSION"), "Upper-cases SKUs and tags products");
-        info.entities = vec![EntitySupport { entity: Entity::Product, direction: Direction::Both }];
-        info.config_keys = vec![ConfigKey { name: "tag".into(), required: false, description: "tag added to every product".into() }];
-        info
-    }
-
-    /// The output records for one input; an `Err` fails that record only.
-    fn apply_one(mut record: Record) -> Result<Vec<Record>, PluginError> {
-        for sku in record.skus_mut() {
-            *sku = sku.trim().to_uppercase();
-        }
-        if let Record::Product(p) = &mut record {
-            p.tags.push(config::get("tag").unwrap_or_else(|| "{{id}}".into()));
-        }
-        Ok(vec![record])
+    #[test]
+    fn sdk_paths_are_relative_to_the_new_crate() {
+        assert_eq!(relative(Path::new("/w/checkout/my/erp"), Path::new("/w/checkout/sdk/rust")), "../../sdk/rust");
+        assert_eq!(relative(Path::new("/tmp/src/erp"), Path::new("/w/sdk/rust")), "../../../w/sdk/rust");
     }
 }
-
-weft_sdk::export_transform!(Plugin);
-"#;

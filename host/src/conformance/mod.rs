@@ -46,8 +46,10 @@ pub struct Spec {
 pub struct PullCase {
     /// The entity.
     pub entity: Entity,
-    /// Small page size for the paging checks (the data must span several pages).
-    pub page_size: u32,
+    /// Small page size for the paging checks (the data must span several pages). None for a
+    /// source that answers in one page whatever the limit (a snapshot): the paging checks are
+    /// left out, completeness and resuming from the last cursor are still checked.
+    pub page_size: Option<u32>,
     /// Fewest records the source must hold.
     pub min_records: usize,
     /// Records a connector may deliver again (overlap windows); 0 for exact cursors.
@@ -241,14 +243,5 @@ fn describe(host: &PluginHost, spec: &Spec) -> Result<String, String> {
 
 /// The WIT name of an entity (`inventory-level`), for reports.
 pub fn entity_name(entity: Entity) -> &'static str {
-    match entity {
-        Entity::Product => "product",
-        Entity::InventoryLevel => "inventory-level",
-        Entity::Order => "order",
-        Entity::Customer => "customer",
-        Entity::Price => "price",
-        Entity::Fulfillment => "fulfillment",
-        Entity::OrderChange => "order-change",
-        Entity::InventoryAdjustment => "inventory-adjustment",
-    }
+    entity.wit_name()
 }

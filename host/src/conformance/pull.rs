@@ -107,7 +107,8 @@ pub(super) fn run(host: &PluginHost, spec: &Spec, case: &PullCase, report: &mut 
     } else {
         None
     };
-    let paged = match follow(host, spec, case.entity, None, case.page_size, true) {
+    let page_size = case.page_size.unwrap_or(BIG_PAGE);
+    let paged = match follow(host, spec, case.entity, None, page_size, true) {
         Ok(p) => p,
         Err(e) => return report.record(name("paging in fresh instances"), Err(e)),
     };
@@ -129,23 +130,24 @@ pub(super) fn run(host: &PluginHost, spec: &Spec, case: &PullCase, report: &mut 
     let seen = paged.ids();
     let missing: Vec<&String> = all.difference(&seen).take(5).collect();
     let repeats = paged.total() - seen.len();
-    report.record(
-        name("paging in fresh instances"),
-        if !missing.is_empty() {
-            Err(format!("paging by {} missed records the big pull found, e.g. {missing:?}", case.page_size))
-        } else if repeats > case.max_repeats {
-            Err(format!("{repeats} records delivered twice while paging (allowed {})", case.max_repeats))
-        } else if all.len() > case.page_size as usize && paged.pages.len() < 2 {
-            Err(format!("{} records came in one page of limit {}", all.len(), case.page_size))
-        } else {
-            Ok(format!(
-                "{} pages of up to {}, every cursor resumed on a new instance, {repeats} repeats",
-                paged.pages.len(),
-                case.page_size
-            ))
-        },
-    );
-    let resumed = follow(host, spec, case.entity, paged.last_cursor.clone(), case.page_size, true);
+    if let Some(page_size) = case.page_size {
+        report.record(
+            name("paging in fresh instances"),
+            if !missing.is_empty() {
+                Err(format!("paging by {page_size} missed records the big pull found, e.g. {missing:?}"))
+            } else if repeats > case.max_repeats {
+                Err(format!("{repeats} records delivered twice while paging (allowed {})", case.max_repeats))
+            } else if all.len() > page_size as usize && paged.pages.len() < 2 {
+                Err(format!("{} records came in one page of limit {page_size}", all.len()))
+            } else {
+                Ok(format!(
+                    "{} pages of up to {page_size}, every cursor resumed on a new instance, {repeats} repeats",
+                    paged.pages.len(),
+                ))
+            },
+        );
+    }
+    let resumed = follow(host, spec, case.entity, paged.last_cursor.clone(), page_size, true);
     report.record(
         name("resume from the last cursor"),
         resumed.and_then(|r| {

@@ -103,6 +103,59 @@ impl Record {
 }
 
 impl Entity {
+    /// Every entity, in the WIT's order.
+    pub const ALL: [Entity; 8] = [
+        Entity::Product,
+        Entity::InventoryLevel,
+        Entity::Order,
+        Entity::Customer,
+        Entity::Price,
+        Entity::Fulfillment,
+        Entity::OrderChange,
+        Entity::InventoryAdjustment,
+    ];
+
+    /// The entity named in any spelling the product uses: the WIT's (`inventory-level`), keys'
+    /// and logs' (`inventory_level`), the record tag (`InventoryLevel`), a flow's `object`
+    /// (`inventory`), in any case and singular or plural. An unknown name is an error listing
+    /// the valid ones.
+    pub fn parse(name: &str) -> Result<Entity, String> {
+        let folded: String =
+            name.chars().filter(|c| !matches!(c, '-' | '_' | ' ')).flat_map(char::to_lowercase).collect();
+        let singular = folded.strip_suffix('s').filter(|s| !s.is_empty()).unwrap_or(&folded);
+        let found = [folded.as_str(), singular].iter().find_map(|n| match *n {
+            "product" => Some(Entity::Product),
+            "inventorylevel" | "inventory" | "stock" => Some(Entity::InventoryLevel),
+            "order" => Some(Entity::Order),
+            "customer" => Some(Entity::Customer),
+            "price" => Some(Entity::Price),
+            "fulfillment" | "shipment" => Some(Entity::Fulfillment),
+            "orderchange" => Some(Entity::OrderChange),
+            "inventoryadjustment" => Some(Entity::InventoryAdjustment),
+            _ => None,
+        });
+        found.ok_or_else(|| {
+            format!(
+                "unknown entity `{name}`: valid are {} (`inventory-level` is also `inventory`, `inventory_level` or `InventoryLevel`; any spelling of these works)",
+                Entity::ALL.iter().map(|e| e.wit_name()).collect::<Vec<_>>().join(", ")
+            )
+        })
+    }
+
+    /// The entity's name in the WIT contract (`inventory-level`).
+    pub fn wit_name(self) -> &'static str {
+        match self {
+            Entity::Product => "product",
+            Entity::InventoryLevel => "inventory-level",
+            Entity::Order => "order",
+            Entity::Customer => "customer",
+            Entity::Price => "price",
+            Entity::Fulfillment => "fulfillment",
+            Entity::OrderChange => "order-change",
+            Entity::InventoryAdjustment => "inventory-adjustment",
+        }
+    }
+
     /// The entity's name in keys, logs, config and the id map (`inventory_level`).
     pub fn name(self) -> &'static str {
         match self {
@@ -115,5 +168,25 @@ impl Entity {
             Entity::OrderChange => "order_change",
             Entity::InventoryAdjustment => "inventory_adjustment",
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Entity;
+
+    #[test]
+    fn entities_parse_in_every_spelling_the_product_uses() {
+        for name in ["inventory", "inventory-level", "inventory_level", "InventoryLevel", "inventory levels", "STOCK"] {
+            assert_eq!(Entity::parse(name), Ok(Entity::InventoryLevel), "{name}");
+        }
+        for e in Entity::ALL {
+            assert_eq!(Entity::parse(e.wit_name()), Ok(e));
+            assert_eq!(Entity::parse(e.name()), Ok(e));
+            assert_eq!(Entity::parse(&format!("{e:?}")), Ok(e));
+        }
+        assert_eq!(Entity::parse("orders"), Ok(Entity::Order));
+        let err = Entity::parse("invetory").unwrap_err();
+        assert!(err.contains("unknown entity `invetory`: valid are product, inventory-level, order, customer, price, fulfillment, order-change, inventory-adjustment"), "{err}");
     }
 }

@@ -59,12 +59,73 @@ pub struct Network {
     pub resolver: Arc<dyn Resolver>,
     /// Connection opening.
     pub dialer: Arc<dyn Dialer>,
+    /// When set, every request and its response are recorded here, secrets redacted (for
+    /// `weft plugins call`: bodies are read whole before they are passed on).
+    pub tap: Option<Tap>,
 }
 
 impl Default for Network {
     fn default() -> Self {
-        Network { resolver: Arc::new(SystemResolver), dialer: Arc::new(TcpDialer) }
+        Network { resolver: Arc::new(SystemResolver), dialer: Arc::new(TcpDialer), tap: None }
     }
+}
+
+/// Where recorded exchanges go.
+pub type Tap = Arc<Mutex<Vec<Exchange>>>;
+
+/// Body bytes kept per recorded request or response.
+const TAP_BODY_BYTES: usize = 16 << 10;
+
+/// Header names whose values are never shown, whatever they hold.
+const SECRET_HEADERS: [&str; 7] =
+    ["authorization", "proxy-authorization", "cookie", "set-cookie", "x-api-key", "api-key", "x-auth-token"];
+
+/// One HTTP exchange of a plugin, as recorded by a [`Tap`]: secret values and credential headers
+/// redacted, bodies cut at 16 KiB.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Exchange {
+    /// Request method.
+    pub method: String,
+    /// Request URL.
+    pub url: String,
+    /// Request headers.
+    pub request_headers: Vec<(String, String)>,
+    /// Request body as text.
+    pub request_body: String,
+    /// Response status; none when the request failed.
+    pub status: Option<u16>,
+    /// Response headers.
+    pub response_headers: Vec<(String, String)>,
+    /// Response body as text.
+    pub response_body: String,
+    /// Why the request failed, if it did.
+    pub error: Option<String>,
+    /// Time to the whole response, in milliseconds.
+    pub ms: u64,
+}
+
+fn shown_headers(headers: &http::HeaderMap, redactor: &Redactor) -> Vec<(String, String)> {
+    headers
+        .iter()
+        .map(|(k, v)| {
+            let name = k.as_str().to_ascii_lowercase();
+            let value = if SECRET_HEADERS.contains(&name.as_str()) {
+                crate::redact::REDACTED.to_owned()
+            } else {
+                redactor.redact(&String::from_utf8_lossy(v.as_bytes())).into_owned()
+            };
+            (name, value)
+        })
+        .collect()
+}
+
+fn shown_body(bytes: &[u8], redactor: &Redactor) -> String {
+    let cut = &bytes[..bytes.len().min(TAP_BODY_BYTES)];
+    let mut text = redactor.redact(&String::from_utf8_lossy(cut)).into_owned();
+    if bytes.len() > cut.len() {
+        text.push_str(&format!("… ({} more bytes)", bytes.len() - cut.len()));
+    }
+    text
 }
 
 /// Limits applied to each outgoing request.
@@ -106,8 +167,12 @@ impl WasiHttpHooks for OutboundHooks {
             refusals: self.refusals.clone(),
             redactor: self.redactor.clone(),
         };
+        let tap = self.network.tap.clone();
         Box::new(async move {
-            let response = send.send(request, options).await?;
+            let response = match tap {
+                None => send.send(request, options).await?,
+                Some(tap) => send.send_tapped(request, options, &tap).await?,
+            };
             Ok((response, Box::new(async { Ok(()) }) as Box<dyn Future<Output = Result<(), Error>> + Send>))
         })
     }
@@ -130,6 +195,67 @@ impl Outbound {
         tracing::warn!(target: "weft::plugin", plugin = %self.plugin_id, "{}", refusal.reason);
         self.refusals.lock().unwrap_or_else(|e| e.into_inner()).push(refusal);
         Error::HttpRequestDenied
+    }
+
+    /// [`Outbound::send`], recording the exchange in `tap` (bodies read whole first).
+    async fn send_tapped(
+        self,
+        req: http::Request<WasiBody>,
+        options: Option<RequestOptions>,
+        tap: &Tap,
+    ) -> Result<http::Response<WasiBody>, Error> {
+        let started = std::time::Instant::now();
+        let redactor = self.redactor.clone();
+        let (parts, body) = req.into_parts();
+        let mut exchange = Exchange {
+            method: parts.method.to_string(),
+            url: redactor.redact(&parts.uri.to_string()).into_owned(),
+            request_headers: shown_headers(&parts.headers, &redactor),
+            request_body: String::new(),
+            status: None,
+            response_headers: Vec::new(),
+            response_body: String::new(),
+            error: None,
+            ms: 0,
+        };
+        let record = |mut exchange: Exchange| {
+            exchange.ms = started.elapsed().as_millis() as u64;
+            tap.lock().unwrap_or_else(|e| e.into_inner()).push(exchange);
+        };
+        let bytes = match body.collect().await {
+            Ok(collected) => collected.to_bytes(),
+            Err(e) => {
+                exchange.error = Some(format!("reading the request body: {e}"));
+                record(exchange);
+                return Err(e);
+            }
+        };
+        exchange.request_body = shown_body(&bytes, &redactor);
+        let req = http::Request::from_parts(parts, full(bytes));
+        let response = match self.send(req, options).await {
+            Ok(r) => r,
+            Err(e) => {
+                exchange.error = Some(redactor.redact(&e.to_string()).into_owned());
+                record(exchange);
+                return Err(e);
+            }
+        };
+        let (parts, body) = response.into_parts();
+        exchange.status = Some(parts.status.as_u16());
+        exchange.response_headers = shown_headers(&parts.headers, &redactor);
+        match body.collect().await {
+            Ok(collected) => {
+                let bytes = collected.to_bytes();
+                exchange.response_body = shown_body(&bytes, &redactor);
+                record(exchange);
+                Ok(http::Response::from_parts(parts, full(bytes)))
+            }
+            Err(e) => {
+                exchange.error = Some(format!("reading the response body: {e}"));
+                record(exchange);
+                Err(e)
+            }
+        }
     }
 
     async fn send(
@@ -184,6 +310,11 @@ impl Outbound {
         let max = self.limits.max_response_bytes;
         Ok(response.map(|body| CappedBody { inner: body, seen: 0, max }.boxed_unsync()))
     }
+}
+
+/// A body of bytes already read.
+fn full(bytes: Bytes) -> WasiBody {
+    http_body_util::Full::new(bytes).map_err(|never| match never {}).boxed_unsync()
 }
 
 fn connect_error(e: std::io::Error) -> Error {

@@ -94,7 +94,8 @@ pub struct Discovery {
     pub refused: Vec<Refused>,
 }
 
-/// Discover every plugin folder in `dir`. `pins` maps id → expected sha256.
+/// Discover every plugin folder and package (`<id>-<version>.weft.tar`) in `dir`. `pins` maps
+/// id → expected sha256 of the component.
 pub fn discover(
     engine: &PluginEngine,
     dir: &Path,
@@ -102,17 +103,30 @@ pub fn discover(
     cache_dir: &Path,
 ) -> Result<Discovery, String> {
     let entries = std::fs::read_dir(dir).map_err(|e| format!("cannot read plugins dir {}: {e}", dir.display()))?;
-    let mut folders: Vec<PathBuf> = entries.filter_map(|e| e.ok()).map(|e| e.path()).filter(|p| p.is_dir()).collect();
+    let mut folders: Vec<PathBuf> = entries
+        .filter_map(|e| e.ok())
+        .map(|e| e.path())
+        .filter(|p| p.is_dir() || super::package::is_package(p))
+        .collect();
     folders.sort();
     let mut discovery = Discovery { loaded: BTreeMap::new(), refused: Vec::new() };
     for folder in folders {
-        let id = folder.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-        match load_one(engine, &folder, &id, pins.get(&id), cache_dir) {
+        let name = folder.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+        let (id, result) =
+            if folder.is_dir() { (name.clone(), read_folder(&folder)) } else { read_package(&folder, &name) };
+        let result = result.and_then(|(manifest_text, wasm)| {
+            if discovery.loaded.contains_key(&id) {
+                return Err(format!("plugin {id} is already loaded from {}", discovery.loaded[&id].dir.display()));
+            }
+            load_one(engine, &folder, &id, &manifest_text, wasm, pins.get(&id), cache_dir)
+        });
+        match result {
             Ok(plugin) => {
                 tracing::info!(plugin = %id, version = %plugin.manifest.version, cache = ?plugin.cache, "plugin loaded");
                 discovery.loaded.insert(id, plugin);
             }
             Err(reason) => {
+                let id = if folder.is_dir() { id } else { name };
                 tracing::warn!(plugin = %id, "plugin refused: {reason}");
                 discovery.refused.push(Refused { id, reason });
             }
@@ -129,24 +143,49 @@ pub fn discover(
     Ok(discovery)
 }
 
+/// A plugin folder's manifest text and component.
+fn read_folder(folder: &Path) -> Result<(String, Vec<u8>), String> {
+    let manifest_text = read_capped(&folder.join(MANIFEST_FILE), MAX_MANIFEST_BYTES)?;
+    let manifest_text = String::from_utf8(manifest_text).map_err(|_| format!("{MANIFEST_FILE} is not UTF-8 text"))?;
+    let wasm = read_capped(&folder.join(WASM_FILE), MAX_WASM_BYTES)?;
+    Ok((manifest_text, wasm))
+}
+
+/// A package's plugin id (from its manifest; the file must be named `<id>-<version>.weft.tar`
+/// or `<id>.weft.tar`), manifest text and component.
+fn read_package(path: &Path, name: &str) -> (String, Result<(String, Vec<u8>), String>) {
+    let stem = name.strip_suffix(super::package::SUFFIX).unwrap_or(name).to_owned();
+    let package = match super::package::read(path, MAX_WASM_BYTES) {
+        Ok(p) => p,
+        Err(e) => return (stem, Err(e)),
+    };
+    let id = toml::from_str::<toml::Table>(&package.manifest)
+        .ok()
+        .and_then(|t| t.get("id").and_then(|v| v.as_str()).map(str::to_owned))
+        .unwrap_or_default();
+    if id.is_empty() || !(stem == id || stem.starts_with(&format!("{id}-"))) {
+        return (stem, Err(format!("the package's plugin.toml says id `{id}`: name the file {id}-VERSION.weft.tar")));
+    }
+    (id, Ok((package.manifest, package.wasm)))
+}
+
 fn load_one(
     engine: &PluginEngine,
     folder: &Path,
     id: &str,
+    manifest_text: &str,
+    wasm: Vec<u8>,
     pin: Option<&String>,
     cache_dir: &Path,
 ) -> Result<LoadedPlugin, String> {
-    let manifest_text = read_capped(&folder.join(MANIFEST_FILE), MAX_MANIFEST_BYTES)?;
-    let manifest_text = String::from_utf8(manifest_text).map_err(|_| format!("{MANIFEST_FILE} is not UTF-8 text"))?;
-    let manifest = Manifest::parse(&manifest_text, id)?;
-    let wasm = read_capped(&folder.join(WASM_FILE), MAX_WASM_BYTES)?;
+    let manifest = Manifest::parse(manifest_text, id)?;
     let sha256 = hex::encode(Sha256::digest(&wasm));
     if let Some(pin) = pin {
         if !pin.eq_ignore_ascii_case(&sha256) {
             return Err(format!("sha256 mismatch: {WASM_FILE} is {sha256}, the config pins {pin}"));
         }
     }
-    let (component, cache) = compile_cached(engine, &wasm, &sha256, cache_dir)?;
+    let (component, cache) = compile_cached(engine, id, &wasm, &sha256, cache_dir)?;
     let (world, wit) = world_info(engine, &component, &manifest)?;
     let pre = Pre::new(&engine.linkers, wit, manifest.kind, &component)?;
     let chatter = Arc::new(Chatter::new(&manifest.id));
@@ -178,6 +217,7 @@ fn read_capped(path: &Path, cap: u64) -> Result<Vec<u8>, String> {
 /// Load the precompiled artifact for this wasm if the cache has one; otherwise compile and store it.
 fn compile_cached(
     engine: &PluginEngine,
+    id: &str,
     wasm: &[u8],
     sha256: &str,
     cache_dir: &Path,
@@ -195,6 +235,14 @@ fn compile_cached(
             Err(e) => tracing::warn!("ignoring unusable compile cache entry {}: {e}", path.display()),
         }
     }
+    // A first load of an interpreted plugin compiles tens of MiB (seconds to tens of seconds):
+    // say so before, not only after.
+    tracing::info!(
+        plugin = %id,
+        "compiling {id} ({:.1} MiB) once; later loads map the compiled artifact from {}",
+        wasm.len() as f64 / (1 << 20) as f64,
+        cache_dir.display()
+    );
     let start = Instant::now();
     let bytes = engine.engine.precompile_component(wasm).map_err(|e| format!("not a valid Wasm component: {e:#}"))?;
     let compile_ms = start.elapsed().as_millis() as u64;

@@ -11,6 +11,7 @@ pub mod http;
 mod imports;
 pub mod loader;
 pub mod manifest;
+pub mod package;
 pub mod policy;
 mod session;
 mod state;

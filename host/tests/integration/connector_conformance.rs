@@ -10,7 +10,7 @@ use weft::model::*;
 use weft::plugin::Grant;
 
 fn pull(entity: Entity, page_size: u32, min_records: usize, max_repeats: usize, repeatable: bool) -> PullCase {
-    PullCase { entity, page_size, min_records, max_repeats, repeatable }
+    PullCase { entity, page_size: Some(page_size), min_records, max_repeats, repeatable }
 }
 
 fn failure(name: &str, grant: Option<Grant>, call: Call, expect: ErrorClass) -> FailureCase {

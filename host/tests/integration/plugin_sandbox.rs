@@ -175,7 +175,11 @@ impl Resolver for MetadataResolver {
 #[test]
 fn metadata_address_is_refused_without_any_connection() {
     let attempts = Arc::new(AtomicUsize::new(0));
-    let network = Network { resolver: Arc::new(MetadataResolver), dialer: Arc::new(ForbiddenDialer(attempts.clone())) };
+    let network = Network {
+        resolver: Arc::new(MetadataResolver),
+        dialer: Arc::new(ForbiddenDialer(attempts.clone())),
+        tap: None,
+    };
     // 1. The metadata IP literal, requested by the manifest but not granted.
     let (_tmp, host) = setup(network.clone(), &["169.254.169.254:80", "*.test"]);
     let mut session = host

@@ -59,10 +59,10 @@ fn spec(erp: &FakeErp, run: &str) -> Spec {
         plugin: ID.into(),
         grant: good,
         pulls: vec![
-            PullCase { entity: Entity::Product, page_size: 3, min_records: 10, max_repeats: 0, repeatable: true },
+            PullCase { entity: Entity::Product, page_size: Some(3), min_records: 10, max_repeats: 0, repeatable: true },
             PullCase {
                 entity: Entity::InventoryLevel,
-                page_size: 7,
+                page_size: Some(7),
                 min_records: 40,
                 max_repeats: 0,
                 repeatable: true,

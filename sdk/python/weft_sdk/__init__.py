@@ -13,10 +13,16 @@ base class that turns `apply_one` into the batch-shaped `apply`.
         def apply_one(self, record):
             weft.map_skus(record, str.upper)
             return [record]
+
+Records have builders (`weft.product("P1", "Tee", sku="T1")`: required fields as arguments, the
+rest by keyword), connectors implement `fetch_one`/`push_one` per record, and `weft.cursor` has
+pulls for the common ERP API shapes. README.md has a complete connector and transform.
 """
 from componentize_py_types import Err, Ok
 
-from . import config, kv, log
+from . import config, cursor, kv, log
+from .build import (address, amount, build, customer, fulfillment, inventory_level, money, order, order_line, page,
+                    price, product, record, variant)
 from .errors import conflict, invalid, needs_person, not_found, permanent, rate_limited, retryable, unauthorized
 from .records import created, entity_of, map_skus, plugin_info, record_value, skipped, unchanged, updated, wrap
 from .types import types
@@ -24,8 +30,10 @@ from .transform import TransformBase
 from .connector import ConnectorBase
 
 __all__ = [
-    "Err", "Ok", "config", "kv", "log", "types",
+    "Err", "Ok", "config", "cursor", "kv", "log", "types",
     "conflict", "invalid", "not_found", "permanent", "rate_limited", "retryable", "unauthorized",
     "map_skus", "plugin_info", "record_value", "entity_of", "wrap", "TransformBase", "ConnectorBase",
     "created", "updated", "unchanged", "skipped", "needs_person",
+    "build", "money", "amount", "product", "variant", "inventory_level", "customer", "address", "price",
+    "order_line", "order", "fulfillment", "record", "page",
 ]

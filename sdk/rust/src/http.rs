@@ -97,6 +97,26 @@ impl Request {
     }
 }
 
+/// `text` percent-encoded for a URL path segment or query value (everything but
+/// `A-Z a-z 0-9 - _ . ~`).
+pub fn encode(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for b in text.bytes() {
+        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~') {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+/// A `GET` of `url` with a bearer token, its JSON answer parsed, any non-2xx status turned
+/// into the error it means (see [`Response::error_for_status`]).
+pub fn get_json<T: serde::de::DeserializeOwned>(url: &str, bearer: &str) -> Result<T, PluginError> {
+    Request::new("GET", url).header("authorization", &format!("Bearer {bearer}")).send()?.error_for_status()?.json()
+}
+
 /// Split `scheme://authority/path?query`.
 fn split_url(url: &str) -> Result<(Scheme, String, String), PluginError> {
     let bad = || PluginError::Permanent(format!("bad URL `{url}`"));

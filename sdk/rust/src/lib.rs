@@ -29,11 +29,18 @@
 //! weft_sdk::export_transform!(Upper);
 //! ```
 //!
+//! Records have builders (`Product::new(id, title).sku("T1").variant(Variant::new("V1"))`:
+//! required fields as arguments, the rest optional), connectors implement `fetch_one` /
+//! `push_one` per record, and [`cursor`] has pulls for the common ERP API shapes. The crate's
+//! README has a complete connector and transform.
+//!
 //! Build it with `cargo build --target wasm32-wasip2 --release`; the `.wasm` is already a
 //! component. Put it in `<plugins dir>/<id>/plugin.wasm` next to a `plugin.toml`.
 
 #![allow(missing_docs)] // generated bindings
 pub mod bindings;
+mod builders;
+pub mod cursor;
 mod errors;
 pub mod http;
 mod records;
@@ -160,13 +167,25 @@ pub trait Connector {
         let _ = (cursor, limit);
         Err(PluginError::Permanent(format!("pull of {entity:?} is not supported")))
     }
-    /// Records by external id.
-    fn fetch(entity: Entity, ids: Vec<String>) -> Vec<Result<Option<Record>, PluginError>> {
-        ids.iter().map(|_| Err(PluginError::Permanent(format!("fetch of {entity:?} is not supported")))).collect()
+    /// One record by external id (`None` when the ERP has no such record). The default
+    /// `fetch` calls it for each id.
+    fn fetch_one(entity: Entity, id: String) -> Result<Option<Record>, PluginError> {
+        let _ = id;
+        Err(PluginError::Permanent(format!("fetch of {entity:?} is not supported")))
     }
-    /// Write records, one outcome per record. Must be idempotent per key.
+    /// Write one record; must be idempotent per `keyed.key` (the same key again changes
+    /// nothing). The default `push` calls it for each record: an error fails that record only.
+    fn push_one(entity: Entity, keyed: KeyedRecord) -> Result<Pushed, PluginError> {
+        let _ = keyed;
+        Err(PluginError::Permanent(format!("push of {entity:?} is not supported")))
+    }
+    /// Records by external id, one outcome per id: by default `fetch_one` for each.
+    fn fetch(entity: Entity, ids: Vec<String>) -> Vec<Result<Option<Record>, PluginError>> {
+        ids.into_iter().map(|id| Self::fetch_one(entity, id)).collect()
+    }
+    /// Write records, one outcome per record: by default `push_one` for each.
     fn push(entity: Entity, records: Vec<KeyedRecord>) -> Vec<Result<Pushed, PluginError>> {
-        records.iter().map(|_| Err(PluginError::Permanent(format!("push of {entity:?} is not supported")))).collect()
+        records.into_iter().map(|r| Self::push_one(entity, r)).collect()
     }
     /// Decode an ERP webhook.
     fn parse_event(headers: Vec<(String, String)>, body: Vec<u8>) -> Result<Vec<ChangeEvent>, PluginError> {
@@ -236,9 +255,10 @@ macro_rules! export_transform {
 /// Everything a plugin usually needs.
 pub mod prelude {
     pub use crate::{
-        config, kv, log, secrets, Address, Amount, ChangeEvent, ConfigKey, Connector, Customer, Direction, Entity,
-        EntitySupport, FieldError, FinancialStatus, Fulfillment, FulfillmentLine, InventoryAdjustment, InventoryLevel,
-        KeyedRecord, Money, Order, OrderChange, OrderChangeKind, OrderLine, Page, PluginError, PluginInfo, Price,
-        PriceScope, Product, ProductStatus, Pushed, Record, Tracking, Transform, Variant, WriteOutcome,
+        config, cursor, http, kv, log, secrets, Address, Amount, ChangeEvent, ConfigKey, Connector, Customer,
+        Direction, Entity, EntitySupport, FieldError, FinancialStatus, Fulfillment, FulfillmentLine,
+        InventoryAdjustment, InventoryLevel, KeyedRecord, Money, Order, OrderChange, OrderChangeKind, OrderLine, Page,
+        PluginError, PluginInfo, Price, PriceScope, Product, ProductStatus, Pushed, Record, Tracking, Transform,
+        Variant, WriteOutcome,
     };
 }

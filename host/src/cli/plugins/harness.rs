@@ -1,130 +1,71 @@
 //! `weft plugins test DIR`: run one built plugin through the host without the rest of weft.
 //!
-//! The spec (`weft-test.toml`) holds the operator's grant, and
+//! The spec (`weft-test.toml`, documented in docs/plugin-testing.md) holds the operator's grant,
+//! and
 //! - for a transform: `[[apply]]` cases (input records and the expected outcomes, as JSON);
 //! - for a connector: the conformance suite's cases (`[[pull]]`, `[[push]]`, `[[failure]]`) and
 //!   `[[http]]` canned responses served on 127.0.0.1; `{server}` in grant config values is
 //!   replaced by that server's URL, and the plugin is granted exactly that host:port.
+//!
+//! The whole spec is checked against plugin.toml before the plugin is loaded (a first load
+//! compiles it: seconds to tens of seconds), and every problem is reported at once with the
+//! key it is about and the values that key takes.
 
-use super::canned::{CannedResponse, CannedServer};
+use super::canned::CannedServer;
+use super::diff::json_diff;
+use super::spec::{load_spec, GrantSpec, TestSpec};
 use crate::config::Secret;
-use crate::conformance::{self, Call, ErrorClass, FailureCase, PullCase, PushCase, Spec};
-use crate::model::{Entity, Record};
+use crate::conformance::{self, FailureCase, Spec};
 use crate::plugin::policy::HostPattern;
 use crate::plugin::{Grant, HostOptions, PluginHost, PluginKind};
 use crate::redact::Redactor;
 use crate::store::Store;
-use serde::Deserialize;
 use std::collections::BTreeMap;
 use std::path::Path;
 
-/// A `weft-test.toml`.
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct TestSpec {
-    /// The grant the plugin runs with.
-    #[serde(default)]
-    pub grant: GrantSpec,
-    /// Transform cases.
-    #[serde(default)]
-    pub apply: Vec<ApplyCase>,
-    /// Connector pulls (conformance paging checks).
-    #[serde(default)]
-    pub pull: Vec<PullSpec>,
-    /// Connector pushes (conformance idempotency checks).
-    #[serde(default)]
-    pub push: Vec<PushSpec>,
-    /// Calls that must fail with a given class.
-    #[serde(default)]
-    pub failure: Vec<FailureSpec>,
-    /// Canned HTTP responses.
-    #[serde(default)]
-    pub http: Vec<CannedResponse>,
+/// The kind and id plugin.toml in `dir` declares (read as plain TOML: the full manifest check
+/// is the loader's).
+pub fn manifest_kind(dir: &Path) -> Result<(String, PluginKind, toml::Table), String> {
+    let path = dir.join("plugin.toml");
+    let text = std::fs::read_to_string(&path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+    let manifest: toml::Table = toml::from_str(&text).map_err(|e| format!("{}: {e}", path.display()))?;
+    let id = manifest.get("id").and_then(|v| v.as_str()).ok_or_else(|| format!("{}: no `id`", path.display()))?;
+    let kind = match manifest.get("kind").and_then(|k| k.as_str()) {
+        Some("connector") => PluginKind::Connector,
+        Some("transform") => PluginKind::Transform,
+        other => return Err(format!("{}: kind = {other:?}: valid are \"connector\", \"transform\"", path.display())),
+    };
+    Ok((id.to_owned(), kind, manifest))
 }
 
-/// Config and secrets of a grant.
-#[derive(Debug, Default, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct GrantSpec {
-    /// Config values (`{server}` in strings becomes the canned server's URL).
-    #[serde(default)]
-    pub config: toml::Table,
-    /// Secret values (test values only).
-    #[serde(default)]
-    pub secrets: BTreeMap<String, String>,
-}
-
-/// One `apply` case: JSON input records and the JSON outcomes expected.
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct ApplyCase {
-    /// Name in the report.
-    pub name: String,
-    /// A JSON array of records (the form `weft plugins call` reads).
-    pub input: String,
-    /// The JSON array of outcomes (`{"Ok": [records]}` or `{"Err": {...}}`) expected.
-    pub expect: String,
-}
-
-/// One entity to pull.
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct PullSpec {
-    /// Entity name (`product`, `inventory-level`, ...).
-    pub entity: String,
-    /// Small page size for the paging checks.
-    pub page_size: u32,
-    /// Fewest records the source holds.
-    pub min_records: usize,
-    /// Records allowed twice while paging.
-    #[serde(default)]
-    pub max_repeats: usize,
-}
-
-/// One record to push.
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct PushSpec {
-    /// Entity name.
-    pub entity: String,
-    /// Idempotency key.
-    pub key: String,
-    /// The record as JSON.
-    pub record: String,
-}
-
-/// A call that must fail.
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct FailureSpec {
-    /// Name in the report.
-    pub name: String,
-    /// `check`, `pull` or `push`.
-    pub call: String,
-    /// Entity for pull and push.
-    #[serde(default)]
-    pub entity: Option<String>,
-    /// Record (JSON) for push.
-    #[serde(default)]
-    pub record: Option<String>,
-    /// Expected class: `retryable`, `rate-limited`, `unauthorized`, `invalid-input`, `not-found`,
-    /// `conflict`, `permanent`.
-    pub expect: String,
-    /// A different grant for this call.
-    #[serde(default)]
-    pub grant: Option<GrantSpec>,
+/// Check the spec at `spec_path` against plugin.toml in `dir` without loading anything;
+/// prints what it holds.
+pub fn check(dir: &Path, spec_path: &Path) -> Result<(), String> {
+    let (id, kind, _) = manifest_kind(dir)?;
+    let spec = load_spec(spec_path, kind)?;
+    println!(
+        "{}: spec for {id} ({kind}) is valid: {} apply, {} pull, {} push, {} failure case(s), {} canned response(s)",
+        spec_path.display(),
+        spec.apply.len(),
+        spec.pulls.len(),
+        spec.pushes.len(),
+        spec.failures.len(),
+        spec.http.len()
+    );
+    Ok(())
 }
 
 /// Run the spec at `spec_path` against the built plugin in `dir`; prints a report, returns
-/// whether every check held.
+/// whether every check held. The spec is checked whole before the plugin is loaded.
 pub fn run(dir: &Path, spec_path: &Path, cache_dir: &Path) -> Result<bool, String> {
-    let text = std::fs::read_to_string(spec_path).map_err(|e| format!("cannot read {}: {e}", spec_path.display()))?;
-    let spec: TestSpec = toml::from_str(&text).map_err(|e| format!("{}: {e}", spec_path.display()))?;
-    let manifest_text = std::fs::read_to_string(dir.join("plugin.toml"))
-        .map_err(|e| format!("cannot read {}/plugin.toml: {e}", dir.display()))?;
-    let mut manifest: toml::Table =
-        toml::from_str(&manifest_text).map_err(|e| format!("{}/plugin.toml: {e}", dir.display()))?;
-    let id = manifest.get("id").and_then(|v| v.as_str()).ok_or("plugin.toml has no id")?.to_owned();
+    let (id, kind, mut manifest) = manifest_kind(dir)?;
+    let spec = load_spec(spec_path, kind)?;
+    if !dir.join("plugin.wasm").is_file() {
+        return Err(format!(
+            "{} has no plugin.wasm: build the plugin first (plugins/build.sh OUT SRC), then test OUT/{id}",
+            dir.display()
+        ));
+    }
     let server =
         CannedServer::start(spec.http.clone()).map_err(|e| format!("cannot start the canned HTTP server: {e}"))?;
     let scratch = Scratch::create()?;
@@ -133,7 +74,7 @@ pub fn run(dir: &Path, spec_path: &Path, cache_dir: &Path) -> Result<bool, Strin
     std::fs::create_dir_all(&folder).map_err(|e| e.to_string())?;
     std::fs::copy(dir.join("plugin.wasm"), folder.join("plugin.wasm"))
         .map_err(|e| format!("cannot read {}/plugin.wasm: {e} (build the plugin first)", dir.display()))?;
-    if manifest.get("kind").and_then(|k| k.as_str()) == Some("connector") {
+    if kind == PluginKind::Connector {
         let caps = manifest.entry("capabilities").or_insert_with(|| toml::Value::Table(Default::default()));
         let hosts =
             caps.as_table_mut().map(|c| c.entry("outbound_hosts").or_insert_with(|| toml::Value::Array(Vec::new())));
@@ -159,10 +100,10 @@ pub fn run(dir: &Path, spec_path: &Path, cache_dir: &Path) -> Result<bool, Strin
     let plugin = host.plugin(&id).ok_or_else(|| format!("plugin {id} did not load"))?;
     println!("{id} {} ({}, {}), {:?}", plugin.manifest.version, plugin.manifest.kind, plugin.world.world, plugin.cache);
     let grant = |g: &GrantSpec| make_grant(g, &server);
-    let passed = match plugin.manifest.kind {
+    let passed = match kind {
         PluginKind::Transform => run_transform(&host, &id, &spec, &grant(&spec.grant)?)?,
         PluginKind::Connector => {
-            let spec = connector_spec(&id, &spec, &grant)?;
+            let spec = connector_spec(&id, spec, &grant)?;
             let report = conformance::run(&host, &spec);
             print!("{report}");
             report.passed()
@@ -213,21 +154,16 @@ fn run_transform(host: &PluginHost, id: &str, spec: &TestSpec, grant: &Grant) ->
             Err(e) => Err(e.to_string()),
         },
     );
-    if spec.apply.is_empty() {
-        report("apply cases", Err("the spec has no [[apply]] case".into()));
-    }
     for case in &spec.apply {
         let result = (|| {
-            let input: Vec<Record> =
-                serde_json::from_str(&case.input).map_err(|e| format!("input is not a JSON array of records: {e}"))?;
-            let expect: serde_json::Value =
-                serde_json::from_str(&case.expect).map_err(|e| format!("expect is not JSON: {e}"))?;
-            let out = host.session(id, grant).map_err(|e| e.to_string())?.apply(&input).map_err(|e| e.to_string())?;
+            let out =
+                host.session(id, grant).map_err(|e| e.to_string())?.apply(&case.input).map_err(|e| e.to_string())?;
             let got = serde_json::to_value(&out).map_err(|e| e.to_string())?;
-            if got == expect {
-                Ok(format!("{} records in, outcomes as expected", input.len()))
+            let differences = json_diff(&case.expect, &got);
+            if differences.is_empty() {
+                Ok(format!("{} records in, outcomes as expected", case.input.len()))
             } else {
-                Err(format!("expected {expect}, got {got}"))
+                Err(format!("the outcomes differ from `expect`:\n{}", differences.join("\n")))
             }
         })();
         report(&format!("apply: {}", case.name), result);
@@ -235,80 +171,20 @@ fn run_transform(host: &PluginHost, id: &str, spec: &TestSpec, grant: &Grant) ->
     Ok(passed)
 }
 
-fn entity(name: &str) -> Result<Entity, String> {
-    Ok(match name {
-        "product" => Entity::Product,
-        "inventory-level" => Entity::InventoryLevel,
-        "order" => Entity::Order,
-        "customer" => Entity::Customer,
-        "price" => Entity::Price,
-        "fulfillment" => Entity::Fulfillment,
-        "order-change" => Entity::OrderChange,
-        "inventory-adjustment" => Entity::InventoryAdjustment,
-        other => return Err(format!("unknown entity `{other}`")),
-    })
-}
-
-fn class(name: &str) -> Result<ErrorClass, String> {
-    Ok(match name {
-        "retryable" => ErrorClass::Retryable,
-        "rate-limited" => ErrorClass::RateLimited,
-        "unauthorized" => ErrorClass::Unauthorized,
-        "invalid-input" => ErrorClass::InvalidInput,
-        "not-found" => ErrorClass::NotFound,
-        "conflict" => ErrorClass::Conflict,
-        "permanent" => ErrorClass::Permanent,
-        other => return Err(format!("unknown error class `{other}`")),
-    })
-}
-
-fn record(json: &str) -> Result<Record, String> {
-    serde_json::from_str(json).map_err(|e| format!("not a JSON record: {e}"))
-}
-
 fn connector_spec(
     id: &str,
-    spec: &TestSpec,
+    spec: TestSpec,
     grant: &dyn Fn(&GrantSpec) -> Result<Grant, String>,
 ) -> Result<Spec, String> {
-    let pulls = spec
-        .pull
-        .iter()
-        .map(|p| {
-            Ok(PullCase {
-                entity: entity(&p.entity)?,
-                page_size: p.page_size,
-                min_records: p.min_records,
-                max_repeats: p.max_repeats,
-                repeatable: true,
-            })
-        })
-        .collect::<Result<_, String>>()?;
-    let pushes = spec
-        .push
-        .iter()
-        .map(|p| Ok(PushCase { entity: entity(&p.entity)?, key: p.key.clone(), record: record(&p.record)? }))
-        .collect::<Result<_, String>>()?;
     let failures = spec
-        .failure
-        .iter()
+        .failures
+        .into_iter()
         .map(|f| {
-            let need_entity =
-                || entity(f.entity.as_deref().ok_or_else(|| format!("failure `{}`: `entity` is required", f.name))?);
-            let call = match f.call.as_str() {
-                "check" => Call::Check,
-                "pull" => Call::Pull(need_entity()?),
-                "push" => Call::Push(
-                    need_entity()?,
-                    record(f.record.as_deref().ok_or_else(|| format!("failure `{}`: `record` is required", f.name))?)?,
-                ),
-                other => return Err(format!("failure `{}`: unknown call `{other}` (check, pull, push)", f.name)),
-            };
             let g = f.grant.as_ref().map(grant).transpose()?;
-            Ok(FailureCase { name: f.name.clone(), grant: g, call, expect: class(&f.expect)? })
+            Ok(FailureCase { name: f.name, grant: g, call: f.call, expect: f.expect })
         })
         .collect::<Result<_, String>>()?;
-    Ok(Spec { plugin: id.to_owned(), grant: grant(&spec.grant)?, pulls, pushes, failures })
+    Ok(Spec { plugin: id.to_owned(), grant: grant(&spec.grant)?, pulls: spec.pulls, pushes: spec.pushes, failures })
 }
 
 /// A scratch directory removed when dropped.

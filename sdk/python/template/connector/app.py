@@ -1,15 +1,15 @@
 """{{id}}: a weft connector in Python for an HTTP/JSON API.
 
-It pulls products from `GET {base_url}/products?after=ID&limit=N`, which answers
+It pulls products from `GET {base_url}/products?limit=N&after=ID`, which answers
 `{"items": [{"id", "sku", "name"}], "next": ID | null}`, with a bearer token.
 
 Build: plugins/build.sh OUT_DIR PARENT_DIR   (componentize-py; `import weft_sdk` is the SDK)
-Test:  weft plugins test OUT_DIR/{{id}} --spec {{id}}/weft-test.toml   (canned HTTP responses)
+Test:  weft plugins test OUT_DIR/{{id}}      (the conformance suite against weft-test.toml's canned HTTP)
 """
 from urllib.parse import quote
 
 import weft_sdk as weft
-from weft_sdk import http, secrets, types
+from weft_sdk import cursor, http, secrets, types
 
 
 def get(path: str):
@@ -18,16 +18,10 @@ def get(path: str):
     return http.request("GET", base + path, headers=headers).raise_for_status().json()
 
 
-def product(item) -> types.Record:
-    variant = types.Variant(
-        external_id=item["id"], sku=item.get("sku"), barcode=None, option_values=[], price=None, compare_at_price=None,
-        cost=None, weight_grams=None, media=[], metafields=[], updated_at=None, extra="{}",
-    )
-    return types.Record_Product(types.Product(
-        external_id=item["id"], sku=item.get("sku"), title=item["name"], description=None, vendor=None,
-        product_type=None, tags=[], status=types.ProductStatus.ACTIVE, options=[], variants=[variant],
-        media=[], collections=[], metafields=[], deleted=False, updated_at=None, extra="{}",
-    ))
+def product(item) -> types.Product:
+    """The canonical record of one API item: required fields as arguments, the rest by keyword."""
+    return weft.product(item["id"], item["name"], sku=item.get("sku"),
+                        variants=[weft.variant(item["id"], sku=item.get("sku"))])
 
 
 class Connector(weft.ConnectorBase):
@@ -42,11 +36,14 @@ class Connector(weft.ConnectorBase):
     def check(self):
         get("/products?limit=1")
 
-    def pull(self, entity, cursor, limit):
+    def pull(self, entity, cur, limit):
         if entity != types.Entity.PRODUCT:
             raise weft.permanent("only products can be pulled")
-        after = f"&after={quote(cursor, safe='')}" if cursor else ""
-        data = get(f"/products?limit={int(limit)}{after}")
-        records = [product(item) for item in data["items"]]
-        last = records[-1].value.external_id if records else cursor
-        return types.Page(records, data.get("next") or last, data.get("next") is not None)
+
+        # The API pages by its own `after` token: cursor.paged fills weft pages of at most
+        # `limit` from its pages and keeps where it stands in the cursor.
+        def fetch(after):
+            data = get(f"/products?limit={int(limit)}" + (f"&after={quote(after, safe='')}" if after else ""))
+            return [product(item) for item in data["items"]], data.get("next")
+
+        return cursor.paged(cur, limit, fetch)
