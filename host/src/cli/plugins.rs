@@ -70,6 +70,9 @@ pub enum PluginsCommand {
         /// The weft SDK directory (the Rust template depends on `<sdk>/rust`).
         #[arg(long)]
         sdk: Option<PathBuf>,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
     },
     /// Run a built plugin (a folder with plugin.toml and plugin.wasm) through the host with the
     /// cases of a weft-test.toml: apply cases for transforms; the connector conformance suite
@@ -80,6 +83,9 @@ pub enum PluginsCommand {
         /// The test spec (default: DIR/weft-test.toml).
         #[arg(long)]
         spec: Option<PathBuf>,
+        /// Print JSON: the plugin and every check with whether it held.
+        #[arg(long)]
+        json: bool,
     },
 }
 
@@ -100,15 +106,19 @@ pub fn run(cmd: PluginsCommand, mut config: Config) -> Result<ExitCode, String> 
         PluginsCommand::List { dir, .. } | PluginsCommand::Inspect { dir, .. } | PluginsCommand::Call { dir, .. } => {
             dir.clone()
         }
-        PluginsCommand::New { name, lang, kind, dir, sdk } => {
+        PluginsCommand::New { name, lang, kind, dir, sdk, json } => {
             let sdk = sdk.clone().unwrap_or_else(scaffold::default_sdk_dir);
             let created = scaffold::create(dir, name, *lang, *kind, &sdk)?;
-            println!("created {}", created.display());
+            if *json {
+                println!("{}", json!({"created": created}));
+            } else {
+                println!("created {}", created.display());
+            }
             return Ok(ExitCode::SUCCESS);
         }
-        PluginsCommand::Test { dir, spec } => {
+        PluginsCommand::Test { dir, spec, json } => {
             let spec = spec.clone().unwrap_or_else(|| dir.join("weft-test.toml"));
-            let passed = harness::run(dir, &spec, &config.plugin_cache_dir())?;
+            let passed = harness::run(dir, &spec, &config.plugin_cache_dir(), *json)?;
             return Ok(if passed { ExitCode::SUCCESS } else { ExitCode::FAILURE });
         }
     };
@@ -130,10 +140,7 @@ fn list(host: &PluginHost, as_json: bool) -> Result<ExitCode, String> {
         println!("{}", serde_json::to_string_pretty(&crate::ops::plugins(host, None)).map_err(|e| e.to_string())?);
         return Ok(ExitCode::SUCCESS);
     }
-    println!(
-        "{:<20} {:<9} {:<10} {:<18} {:<13} {:<40} STATUS",
-        "ID", "VERSION", "KIND", "WIT", "SHA256", "CAPABILITIES"
-    );
+    let mut t = super::table::Table::new(&["ID", "VERSION", "KIND", "WIT", "SHA256", "CAPABILITIES", "STATUS"]);
     for p in host.plugins() {
         let m = &p.manifest;
         let c = &m.capabilities;
@@ -154,11 +161,21 @@ fn list(host: &PluginHost, as_json: bool) -> Result<ExitCode, String> {
             caps.push("dir".into());
         }
         let caps = if caps.is_empty() { "-".to_owned() } else { caps.join(" ") };
-        println!("{:<20} {:<9} {:<10} {:<18} {:<13} {:<40} ok", m.id, m.version, m.kind, m.wit, &p.sha256[..12], caps);
+        t.row(vec![
+            m.id.clone(),
+            m.version.to_string(),
+            m.kind.to_string(),
+            m.wit.to_string(),
+            p.sha256[..12].to_owned(),
+            caps,
+            "ok".into(),
+        ]);
     }
     for r in host.refused() {
-        println!("{:<20} {:<9} {:<10} {:<18} {:<13} {:<40} refused: {}", r.id, "-", "-", "-", "-", "-", r.reason);
+        let dash = || "-".to_owned();
+        t.row(vec![r.id.clone(), dash(), dash(), dash(), dash(), dash(), format!("refused: {}", r.reason)]);
     }
+    t.print();
     Ok(ExitCode::SUCCESS)
 }
 
