@@ -3,7 +3,9 @@
 
 use crate::config::{Config, FlowConfig, RetentionConfig};
 use crate::plugin::{LoadedPlugin, PluginHost};
-use crate::store::{Aged, Outcome, RunFilter, RunStatus, Store, StoreError};
+use crate::flow::Work;
+use crate::model::{Entity, Record};
+use crate::store::{Aged, DeadLetter, Outcome, RunFilter, RunStatus, Store, StoreError};
 use serde_json::{json, Value};
 
 /// The window of a flow's throughput and error rate in [`flows`].
@@ -139,7 +141,8 @@ fn trigger_text(flow: &FlowConfig) -> String {
 }
 
 /// A page of one run's records, optionally only one outcome (`failed` means every failure:
-/// failed, dead, retrying, held) and only keys containing `search`.
+/// failed, dead, retrying, held) and only those whose key, error or reason contains `search`
+/// (case-insensitive).
 pub fn run_records(
     store: &Store,
     run_id: u64,
@@ -156,7 +159,15 @@ pub fn run_records(
             Some("failed") => r.record.outcome.is_failure(),
             Some(o) => r.record.outcome.name() == o,
         })
-        .filter(|r| search.is_none_or(|q| r.record.key.contains(q)))
+        .filter(|r| {
+            search.map(str::to_lowercase).is_none_or(|q| {
+                let rec = &r.record;
+                [Some(&rec.key), rec.error.as_ref(), rec.reason.as_ref()]
+                    .into_iter()
+                    .flatten()
+                    .any(|text| text.to_lowercase().contains(&q))
+            })
+        })
         .collect();
     let total = matching.len();
     let page: Vec<_> = matching.into_iter().skip(offset).take(limit).collect();
@@ -188,19 +199,201 @@ pub fn run(store: &Store, id: u64, records: bool, failed_only: bool) -> Result<O
     Ok(Some(out))
 }
 
-/// Dead-lettered jobs.
-pub fn dead_letters(store: &Store, flow: Option<&str>) -> Result<Value, StoreError> {
-    Ok(json!(store.dead_letters(flow)?))
+/// Why an operation was refused, by what the caller should be told (the admin API answers 404,
+/// 409, 422 and 503 for them; the CLI prints the message and exits non-zero).
+#[derive(Debug)]
+pub enum OpsError {
+    /// What was named does not exist.
+    NotFound(String),
+    /// It exists, but its state does not allow it (a discarded dead letter retried).
+    Conflict(String),
+    /// The input is not acceptable (an edited record that is not a record of the flow's type).
+    Invalid(String),
+    /// The store failed.
+    Store(StoreError),
 }
 
-/// Requeue one dead-lettered job, or all of a flow.
-pub fn retry_dead(store: &Store, id: Option<u64>, flow: Option<&str>, now_ms: u64) -> Result<Value, StoreError> {
+impl std::fmt::Display for OpsError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            OpsError::NotFound(m) | OpsError::Conflict(m) | OpsError::Invalid(m) => f.write_str(m),
+            OpsError::Store(e) => write!(f, "{e}"),
+        }
+    }
+}
+
+impl From<StoreError> for OpsError {
+    fn from(e: StoreError) -> OpsError {
+        OpsError::Store(e)
+    }
+}
+
+/// Which dead letters to list: a flow, a state, words of the error (or key), a time window.
+#[derive(Debug, Clone, Default)]
+pub struct DeadFilter {
+    /// Only this flow.
+    pub flow: Option<String>,
+    /// `open` (waiting for a person), `settled` (discarded or retried edited), `edited`, or all.
+    pub status: Option<String>,
+    /// Case-insensitive text the error class, message or the job's key contains.
+    pub text: Option<String>,
+    /// Dead-lettered at or after (ms).
+    pub since_ms: Option<u64>,
+    /// Dead-lettered before (ms).
+    pub until_ms: Option<u64>,
+}
+
+/// The states [`DeadFilter::status`] knows.
+pub const DEAD_STATES: [&str; 4] = ["open", "settled", "discarded", "edited"];
+
+/// Dead-lettered jobs matching `filter`, oldest first.
+pub fn dead_letters(store: &Store, filter: &DeadFilter) -> Result<Value, OpsError> {
+    if let Some(s) = filter.status.as_deref().filter(|s| !DEAD_STATES.contains(s)) {
+        return Err(OpsError::Invalid(format!("unknown dead letter state `{s}` ({})", DEAD_STATES.join(", "))));
+    }
+    let text = filter.text.as_deref().map(str::to_lowercase).filter(|t| !t.is_empty());
+    let list: Vec<DeadLetter> = store
+        .dead_letters(filter.flow.as_deref())?
+        .into_iter()
+        .filter(|d| match filter.status.as_deref() {
+            Some("open") => d.discarded.is_none(),
+            Some("settled") => d.discarded.is_some(),
+            Some("discarded") => d.discarded.is_some() && d.edit.is_none(),
+            Some("edited") => d.edit.is_some(),
+            _ => true,
+        })
+        .filter(|d| filter.since_ms.is_none_or(|t| d.dead_ms >= t) && filter.until_ms.is_none_or(|t| d.dead_ms < t))
+        .filter(|d| {
+            text.as_deref().is_none_or(|t| {
+                [d.error.class.name(), d.error.message.as_str(), d.job.key.as_str()]
+                    .iter()
+                    .any(|field| field.to_lowercase().contains(t))
+            })
+        })
+        .collect();
+    Ok(json!(list))
+}
+
+/// The dead letter `id`, open (not discarded, not retried edited).
+fn open_dead_letter(store: &Store, id: u64) -> Result<DeadLetter, OpsError> {
+    let dead = store.dead_letters(None)?.into_iter().find(|d| d.job.id == id);
+    match dead {
+        None => Err(OpsError::NotFound(match store.job_exists(id)? {
+            true => format!("job {id} is not dead-lettered: it is queued or running"),
+            false => format!("no dead letter {id}"),
+        })),
+        Some(d) => match d.discarded {
+            Some(reason) => Err(OpsError::Conflict(format!("dead letter {id} is settled already: {reason}"))),
+            None => Ok(d),
+        },
+    }
+}
+
+/// Requeue one dead-lettered job (an unknown or settled id is refused), or every open one of a
+/// flow.
+pub fn retry_dead(store: &Store, id: Option<u64>, flow: Option<&str>, now_ms: u64) -> Result<Value, OpsError> {
+    if let Some(id) = id {
+        open_dead_letter(store, id)?;
+    }
     Ok(json!({"requeued": store.retry_dead(id, flow, now_ms)?}))
 }
 
-/// Discard a dead-lettered job with a reason (kept).
-pub fn discard_dead(store: &Store, id: u64, reason: &str) -> Result<Value, StoreError> {
-    Ok(json!({"discarded": store.discard_dead(id, reason)?}))
+/// Requeue the dead letters `ids`, all of them or (when one is unknown or settled) none.
+pub fn retry_many(store: &Store, ids: &[u64], now_ms: u64) -> Result<Value, OpsError> {
+    for id in ids {
+        open_dead_letter(store, *id)?;
+    }
+    let mut requeued = 0;
+    for id in ids {
+        requeued += store.retry_dead(Some(*id), None, now_ms)?;
+    }
+    Ok(json!({"requeued": requeued, "ids": ids}))
+}
+
+/// Discard a dead-lettered job with a reason (kept); an unknown or settled id is refused.
+pub fn discard_dead(store: &Store, id: u64, reason: &str) -> Result<Value, OpsError> {
+    discard_many(store, &[id], reason).map(|_| json!({"discarded": true}))
+}
+
+/// Discard the dead letters `ids` with one reason, all of them or (when one is unknown or
+/// settled) none.
+pub fn discard_many(store: &Store, ids: &[u64], reason: &str) -> Result<Value, OpsError> {
+    if reason.trim().is_empty() {
+        return Err(OpsError::Invalid("discarding needs a reason".into()));
+    }
+    for id in ids {
+        open_dead_letter(store, *id)?;
+    }
+    let mut discarded = 0;
+    for id in ids {
+        discarded += usize::from(store.discard_dead(*id, reason)?);
+    }
+    Ok(json!({"discarded": discarded, "ids": ids}))
+}
+
+/// The record a dead letter's job carries, for a person to edit (`None`: its job carries no
+/// record, only a pull, an event or a webhook body).
+pub fn dead_record(job: &crate::store::Job) -> Option<Record> {
+    match serde_json::from_value::<Work>(job.payload.clone()) {
+        Ok(Work::Record { record, .. }) => Some(record),
+        _ => None,
+    }
+}
+
+/// Retry the open dead letter `id` with its record replaced by `edited`, validated as a record
+/// of the type the job carries (the entity tag may be left out; an unknown field is refused).
+/// The dead letter keeps the original and the edit; the new job's id is returned.
+pub fn retry_edited(store: &Store, id: u64, edited: &Value, note: &str, now_ms: u64) -> Result<Value, OpsError> {
+    let dead = open_dead_letter(store, id)?;
+    let original = dead_record(&dead.job).ok_or_else(|| {
+        OpsError::Invalid(format!("dead letter {id} carries no record to edit (only a pull, an event or a webhook body)"))
+    })?;
+    let entity = original.entity();
+    let tag = serde_json::to_value(entity).ok().and_then(|v| v.as_str().map(str::to_owned)).unwrap_or_default();
+    let tagged = match edited.as_object() {
+        Some(o) if o.len() == 1 && o.contains_key(&tag) => edited.clone(),
+        Some(o) if o.len() == 1 && serde_json::from_value::<Entity>(json!(o.keys().next())).is_ok() => {
+            return Err(OpsError::Invalid(format!(
+                "dead letter {id} carries a {tag} record; the edit is a {}",
+                o.keys().next().map(String::as_str).unwrap_or("")
+            )))
+        }
+        Some(_) => json!({ tag.clone(): edited }),
+        None => return Err(OpsError::Invalid(format!("the edit must be a {tag} record (a JSON object)"))),
+    };
+    let record: Record = serde_json::from_value(tagged.clone())
+        .map_err(|e| OpsError::Invalid(format!("not a {tag} record: {e}")))?;
+    // Serde ignores fields it does not know: a misspelt one would be dropped without a word.
+    let known = serde_json::to_value(&record).map_err(|e| OpsError::Invalid(e.to_string()))?;
+    if let (Some(given), Some(kept)) = (tagged[&tag].as_object(), known[&tag].as_object()) {
+        let unknown: Vec<&str> = given.keys().filter(|k| !kept.contains_key(*k)).map(String::as_str).collect();
+        if !unknown.is_empty() {
+            return Err(OpsError::Invalid(format!("a {tag} record has no field {}", unknown.join(", "))));
+        }
+    }
+    let payload = serde_json::to_value(Work::Record { record, pulled_by: None }).map_err(|e| OpsError::Invalid(e.to_string()))?;
+    match store.retry_dead_edited(id, &payload, note, now_ms)? {
+        Some(job) => Ok(json!({"requeued": 1, "job": job, "dead_letter": id})),
+        None => Err(OpsError::Conflict(format!("dead letter {id} was settled meanwhile"))),
+    }
+}
+
+/// What `weft explain inventory SKU` shows: every remembered push of `sku` (only at `location`,
+/// an ERP location code or a Shopify location GID, when given), with the computation as lines.
+pub fn explain_inventory(store: &Store, sku: &str, location: Option<&str>) -> Result<Value, OpsError> {
+    let mut found = crate::flow::inventory::state::all_for_sku(store, sku).map_err(|e| OpsError::Store(StoreError::Other(e)))?;
+    if let Some(l) = location {
+        found.retain(|(_, p)| p.trace.erp_location == l || p.trace.shopify_location == l);
+    }
+    if found.is_empty() {
+        return Err(OpsError::NotFound(format!(
+            "nothing was pushed for SKU {sku}{}",
+            location.map(|l| format!(" at {l}")).unwrap_or_default()
+        )));
+    }
+    Ok(Value::Array(
+        found.iter().map(|(flow, p)| json!({"flow": flow, "pushed": p, "lines": p.trace.lines()})).collect(),
+    ))
 }
 
 /// The store's size per table, with how long each growing table is kept.

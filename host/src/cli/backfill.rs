@@ -17,6 +17,9 @@ pub struct BackfillArgs {
     /// Orders placed since this date (`2026-01-31`) or RFC 3339 time.
     #[arg(long)]
     pub since: String,
+    /// Print JSON.
+    #[arg(long)]
+    pub json: bool,
 }
 
 /// Run `weft backfill`: through the database, or the admin API of the `weft serve` holding it.
@@ -27,6 +30,10 @@ pub fn run(args: BackfillArgs, config: &Config) -> Result<ExitCode, String> {
             .post(&format!("/api/flows/{}/backfill", args.flow), json!({"since": args.since}))?,
         Err(e) => return Err(e.to_string()),
     };
+    if args.json {
+        println!("{}", serde_json::to_string_pretty(&answer).map_err(|e| e.to_string())?);
+        return Ok(ExitCode::SUCCESS);
+    }
     println!(
         "flow {}: backfill of the orders placed since {} queued",
         args.flow,

@@ -1,7 +1,7 @@
 //! `weft explain inventory SKU [--location L]`: how the pushed number was computed.
 
 use crate::config::Config;
-use crate::flow::inventory::state;
+use super::ops::Target;
 use clap::Subcommand;
 use std::process::ExitCode;
 
@@ -21,37 +21,40 @@ pub enum ExplainCommand {
     },
 }
 
-/// Run `weft explain`.
+/// Run `weft explain` on the database, or through the admin API of the `weft serve` holding it.
 pub fn run(cmd: ExplainCommand, config: &Config) -> Result<ExitCode, String> {
     let ExplainCommand::Inventory { sku, location, json } = cmd;
-    let store = super::open_store(config)
-        .map_err(|e| format!("{e} (stop `weft serve` first: the database admits one process)"))?;
-    let mut found = state::all_for_sku(&store, &sku)?;
-    if let Some(l) = &location {
-        found.retain(|(_, p)| &p.trace.erp_location == l || &p.trace.shopify_location == l);
-    }
-    if found.is_empty() {
-        return Err(format!(
-            "nothing was pushed for SKU {sku}{}",
-            location.map(|l| format!(" at {l}")).unwrap_or_default()
-        ));
-    }
+    let found = match super::ops::target(config)? {
+        Target::Local(store) => crate::ops::explain_inventory(&store, &sku, location.as_deref()).map_err(|e| e.to_string())?,
+        Target::Remote(admin) => {
+            let mut q = form_urlencoded::Serializer::new(String::new());
+            q.append_pair("sku", &sku);
+            if let Some(l) = &location {
+                q.append_pair("location", l);
+            }
+            admin.get(&format!("/api/explain/inventory?{}", q.finish()))?
+        }
+    };
     if json {
-        let list: Vec<_> = found.iter().map(|(flow, p)| serde_json::json!({"flow": flow, "pushed": p})).collect();
-        println!("{}", serde_json::to_string_pretty(&list).map_err(|e| e.to_string())?);
+        println!("{}", serde_json::to_string_pretty(&found).map_err(|e| e.to_string())?);
         return Ok(ExitCode::SUCCESS);
     }
-    for (flow, p) in found {
-        println!("flow {flow}");
-        for line in p.trace.lines() {
-            println!("  {line}");
+    for entry in found.as_array().into_iter().flatten() {
+        let p = &entry["pushed"];
+        println!("flow {}", entry["flow"].as_str().unwrap_or(""));
+        for line in entry["lines"].as_array().into_iter().flatten() {
+            println!("  {}", line.as_str().unwrap_or(""));
         }
-        if let Some(c) = &p.conflict {
+        if let Some(c) = p["conflict"].as_str() {
             println!("  conflict: {c}");
         }
-        let when = chrono::DateTime::from_timestamp_millis(p.at_ms as i64).map(|t| t.to_rfc3339()).unwrap_or_default();
-        let before = p.before.map_or("unknown".to_owned(), |b| b.to_string());
-        println!("  last pushed: {} (Shopify had {before}) to {} at {when}", p.pushed, p.item);
+        let when = p["at_ms"]
+            .as_u64()
+            .and_then(|ms| chrono::DateTime::from_timestamp_millis(ms as i64))
+            .map(|t| t.to_rfc3339())
+            .unwrap_or_default();
+        let before = p["before"].as_i64().map_or("unknown".to_owned(), |b| b.to_string());
+        println!("  last pushed: {} (Shopify had {before}) to {} at {when}", p["pushed"], p["item"].as_str().unwrap_or(""));
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -46,16 +46,16 @@ pub fn run(cmd: MappingCommand, config: Config) -> Result<ExitCode, String> {
             if json {
                 println!("{}", serde_json::to_string_pretty(&view).map_err(|e| e.to_string())?);
             } else {
-                println!("{:<34} {:<44} {:<8} SENT", "SOURCE", "TARGET", "OWNER");
+                let mut t = super::table::Table::new(&["SOURCE", "TARGET", "OWNER", "SENT"]);
                 for row in view["rows"].as_array().into_iter().flatten() {
-                    println!(
-                        "{:<34} {:<44} {:<8} {}",
-                        row["source"].as_str().unwrap_or("-"),
-                        row["target"].as_str().unwrap_or(""),
-                        row["owner"].as_str().unwrap_or(""),
-                        row["sent"]
-                    );
+                    t.row(vec![
+                        row["source"].as_str().unwrap_or("-").into(),
+                        row["target"].as_str().unwrap_or("").into(),
+                        row["owner"].as_str().unwrap_or("").into(),
+                        row["sent"].to_string(),
+                    ]);
                 }
+                t.print();
                 if let Some(c) = view["skip_if"].as_str() {
                     println!("skip when: {c}");
                 }
@@ -81,8 +81,11 @@ pub fn run(cmd: MappingCommand, config: Config) -> Result<ExitCode, String> {
                     let _guard = runtime.enter();
                     engine.preview(&flow, given)?
                 }
-                Err(StoreError::Locked) => Admin::from_config(&config)?
-                    .post(&format!("/api/flows/{flow}/preview"), json!({"record": given}))?,
+                // Without --record, no `record` at all: the server samples the source.
+                Err(StoreError::Locked) => Admin::from_config(&config)?.post(
+                    &format!("/api/flows/{flow}/preview"),
+                    given.map_or_else(|| json!({}), |record| json!({"record": record})),
+                )?,
                 Err(e) => return Err(e.to_string()),
             };
             if json {

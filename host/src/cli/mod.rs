@@ -18,6 +18,7 @@ mod scaffold;
 mod shadow;
 mod shopify;
 mod store;
+mod table;
 mod webhooks;
 
 use crate::config::Config;

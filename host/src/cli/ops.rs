@@ -1,12 +1,14 @@
 //! `weft runs | dlq | queue`: over the database directly, or through the admin API of a running
 //! `weft serve` (which holds the database: redb admits one process at a time).
 
+use super::table::Table;
 use crate::clock::{Clock, SystemClock};
 use crate::config::Config;
-use crate::ops;
-use crate::store::{Store, StoreError};
+use crate::ops::{self, OpsError};
+use crate::store::{RunFilter, RunStatus, Store, StoreError};
 use clap::Subcommand;
 use serde_json::{json, Value};
+use std::path::PathBuf;
 use std::process::ExitCode;
 
 /// `weft runs ...`
@@ -17,6 +19,15 @@ pub enum RunsCommand {
         /// Only this flow.
         #[arg(long)]
         flow: Option<String>,
+        /// Only runs with this status (running, succeeded, partial, failed).
+        #[arg(long)]
+        status: Option<String>,
+        /// Only runs started at or after this date or RFC 3339 time.
+        #[arg(long)]
+        since: Option<String>,
+        /// Only runs started before this date or RFC 3339 time.
+        #[arg(long)]
+        until: Option<String>,
         /// At most this many.
         #[arg(long, default_value_t = 50)]
         limit: usize,
@@ -45,25 +56,75 @@ pub enum RunsCommand {
 /// `weft dlq ...`
 #[derive(Debug, Subcommand)]
 pub enum DlqCommand {
-    /// List dead-lettered jobs.
+    /// List dead-lettered jobs, oldest first.
     List {
         /// Only this flow.
         #[arg(long)]
         flow: Option<String>,
+        /// Only open (waiting for a person), settled, discarded or edited ones.
+        #[arg(long)]
+        status: Option<String>,
+        /// Only those whose error or key contains this text (case-insensitive).
+        #[arg(long)]
+        grep: Option<String>,
+        /// Only those dead-lettered at or after this date or RFC 3339 time.
+        #[arg(long)]
+        since: Option<String>,
+        /// Only those dead-lettered before this date or RFC 3339 time.
+        #[arg(long)]
+        until: Option<String>,
         /// Print JSON.
         #[arg(long)]
         json: bool,
     },
-    /// Run dead-lettered jobs again: one id, or `--flow F --all`.
-    Retry {
+    /// One dead letter: its error, the record its job carries, and an edit retried in its place.
+    Show {
         /// Job id.
-        id: Option<u64>,
+        id: u64,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Run dead-lettered jobs again: ids, or `--flow F --all`. An unknown or settled id fails.
+    Retry {
+        /// Job ids.
+        ids: Vec<u64>,
         /// Flow (with --all).
         #[arg(long)]
         flow: Option<String>,
-        /// Every dead-lettered job of --flow.
+        /// Every open dead-lettered job of --flow.
         #[arg(long)]
         all: bool,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Settle dead letters without running them, with a reason (kept).
+    Discard {
+        /// Job ids.
+        #[arg(required = true)]
+        ids: Vec<u64>,
+        /// Why.
+        #[arg(long)]
+        reason: String,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Retry a dead letter with its record edited (validated as the record type its job carries);
+    /// the dead letter keeps the original and the edit.
+    Edit {
+        /// Job id.
+        id: u64,
+        /// The edited record as JSON (as `weft dlq show ID --json` prints it under `record`).
+        #[arg(long)]
+        record: PathBuf,
+        /// Why (kept with the edit).
+        #[arg(long, default_value = "")]
+        note: String,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
     },
 }
 
@@ -74,11 +135,17 @@ pub enum QueueCommand {
     Pause {
         /// Flow.
         flow: String,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
     },
     /// Resume a paused flow.
     Resume {
         /// Flow.
         flow: String,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
     },
     /// Depth, in-flight, dead letters and pause state per flow.
     Status {
@@ -106,6 +173,10 @@ pub(super) fn local(r: Result<Value, StoreError>) -> Result<Value, String> {
     r.map_err(|e| e.to_string())
 }
 
+fn done(r: Result<Value, OpsError>) -> Result<Value, String> {
+    r.map_err(|e| e.to_string())
+}
+
 pub(super) fn print(value: &Value, as_json: bool, table: impl FnOnce(&Value)) -> Result<ExitCode, String> {
     if as_json {
         println!("{}", serde_json::to_string_pretty(value).map_err(|e| e.to_string())?);
@@ -115,40 +186,79 @@ pub(super) fn print(value: &Value, as_json: bool, table: impl FnOnce(&Value)) ->
     Ok(ExitCode::SUCCESS)
 }
 
-fn ms_to_text(ms: &Value) -> String {
+pub(super) fn ms_to_text(ms: &Value) -> String {
     ms.as_u64()
         .and_then(|ms| chrono::DateTime::from_timestamp_millis(ms as i64))
         .map(|t| t.format("%Y-%m-%d %H:%M:%S").to_string())
         .unwrap_or_else(|| "-".into())
 }
 
+/// `--since`/`--until`: a date or RFC 3339 time, as ms since the epoch.
+fn time_ms(name: &str, text: Option<&str>) -> Result<Option<u64>, String> {
+    let Some(text) = text else { return Ok(None) };
+    let at = crate::domain::since::parse(text)
+        .map_err(|e| format!("--{name} {e}"))?
+        .ok_or_else(|| format!("--{name} needs a date or a time"))?;
+    let t = chrono::DateTime::parse_from_rfc3339(&at).map_err(|e| format!("--{name}: {e}"))?;
+    Ok(Some(t.timestamp_millis().max(0) as u64))
+}
+
+/// A run's outcome counts as `created 2, dead 1`.
+pub(super) fn counts_text(counts: &Value) -> String {
+    counts.as_object().map(|c| c.iter().map(|(k, v)| format!("{k} {v}")).collect::<Vec<_>>().join(", ")).unwrap_or_default()
+}
+
+fn query_string(pairs: &[(&str, Option<String>)]) -> String {
+    let mut q = form_urlencoded::Serializer::new(String::new());
+    for (k, v) in pairs {
+        if let Some(v) = v {
+            q.append_pair(k, v);
+        }
+    }
+    q.finish()
+}
+
 /// Run a `runs` command.
 pub fn runs(cmd: RunsCommand, config: &Config) -> Result<ExitCode, String> {
     let target = target(config)?;
     match cmd {
-        RunsCommand::List { flow, limit, json } => {
+        RunsCommand::List { flow, status, since, until, limit, json } => {
+            let (since_ms, until_ms) = (time_ms("since", since.as_deref())?, time_ms("until", until.as_deref())?);
             let value = match &target {
                 Target::Local(s) => {
-                    local(ops::runs(s, &crate::store::RunFilter { flow: flow.clone(), ..Default::default() }, limit))?
+                    let status = match &status {
+                        Some(st) => Some(serde_json::from_value::<RunStatus>(json!(st)).map_err(|_| {
+                            format!("unknown status `{st}` (running, succeeded, partial, failed)")
+                        })?),
+                        None => None,
+                    };
+                    let filter = RunFilter { flow: flow.clone(), status, since_ms, until_ms, ..Default::default() };
+                    local(ops::runs(s, &filter, limit))?
                 }
                 Target::Remote(a) => a.get(&format!(
-                    "/api/runs?limit={limit}{}",
-                    flow.map(|f| format!("&flow={f}")).unwrap_or_default()
+                    "/api/runs?{}",
+                    query_string(&[
+                        ("limit", Some(limit.to_string())),
+                        ("flow", flow),
+                        ("status", status),
+                        ("since", since_ms.map(|t| t.to_string())),
+                        ("until", until_ms.map(|t| t.to_string())),
+                    ])
                 ))?,
             };
             print(&value, json, |v| {
-                println!("{:>6} {:<16} {:<9} {:<19} {:<10} COUNTS", "RUN", "FLOW", "TRIGGER", "STARTED", "STATUS");
+                let mut t = Table::new(&["RUN", "FLOW", "TRIGGER", "STARTED", "STATUS", "COUNTS"]).right(&[0]);
                 for r in v.as_array().into_iter().flatten() {
-                    println!(
-                        "{:>6} {:<16} {:<9} {:<19} {:<10} {}",
-                        r["id"],
-                        r["flow"].as_str().unwrap_or(""),
-                        r["trigger"].as_str().unwrap_or(""),
+                    t.row(vec![
+                        r["id"].to_string(),
+                        r["flow"].as_str().unwrap_or("").into(),
+                        r["trigger"].as_str().unwrap_or("").into(),
                         ms_to_text(&r["started_ms"]),
-                        r["status"].as_str().unwrap_or(""),
-                        r["counts"]
-                    );
+                        r["status"].as_str().unwrap_or("").into(),
+                        counts_text(&r["counts"]),
+                    ]);
                 }
+                t.print();
             })
         }
         RunsCommand::Show { run, records, failed, json } => {
@@ -173,16 +283,27 @@ pub fn runs(cmd: RunsCommand, config: &Config) -> Result<ExitCode, String> {
                     ms_to_text(&r["started_ms"]),
                     ms_to_text(&r["ended_ms"]),
                     r["status"].as_str().unwrap_or(""),
-                    r["counts"]
+                    counts_text(&r["counts"])
                 );
-                for rec in v["records"].as_array().into_iter().flatten() {
-                    println!(
-                        "  {:<40} {:<10} attempts={} {}",
-                        rec["key"].as_str().unwrap_or(""),
-                        rec["outcome"].as_str().unwrap_or(""),
-                        rec["attempts"],
-                        rec["error"].as_str().unwrap_or("")
-                    );
+                if let Some(error) = r["error"].as_str() {
+                    println!("error: {error}");
+                }
+                if let Some(records) = v["records"].as_array() {
+                    let mut t = Table::new(&["KEY", "OUTCOME", "ATTEMPTS", "ERROR OR REASON"]).right(&[2]);
+                    for rec in records {
+                        let why = match (rec["error_class"].as_str(), rec["error"].as_str()) {
+                            (Some(class), Some(error)) => format!("{class}: {error}"),
+                            (None, Some(error)) => error.to_owned(),
+                            _ => rec["reason"].as_str().unwrap_or("").to_owned(),
+                        };
+                        t.row(vec![
+                            rec["key"].as_str().unwrap_or("").into(),
+                            rec["outcome"].as_str().unwrap_or("").into(),
+                            rec["attempts"].to_string(),
+                            why,
+                        ]);
+                    }
+                    t.print();
                 }
             })
         }
@@ -191,49 +312,119 @@ pub fn runs(cmd: RunsCommand, config: &Config) -> Result<ExitCode, String> {
     }
 }
 
+fn dead_table(v: &Value) {
+    let mut t = Table::new(&["JOB", "FLOW", "KEY", "DEAD AT", "ATTEMPTS", "STATE", "ERROR"]).right(&[0, 4]);
+    for d in v.as_array().into_iter().flatten() {
+        let job = &d["job"];
+        let state = match (&d["edit"]["job_id"], d["discarded"].as_str()) {
+            (id, _) if id.is_u64() => format!("edited: retried as job {id}"),
+            (_, Some(reason)) => format!("discarded: {reason}"),
+            _ => "open".into(),
+        };
+        t.row(vec![
+            job["id"].to_string(),
+            job["flow"].as_str().unwrap_or("").into(),
+            job["key"].as_str().unwrap_or("").into(),
+            ms_to_text(&d["dead_ms"]),
+            job["attempts"].to_string(),
+            state,
+            format!("{}: {}", d["error"]["class"].as_str().unwrap_or(""), d["error"]["message"].as_str().unwrap_or("")),
+        ]);
+    }
+    t.print();
+}
+
 /// Run a `dlq` command.
 pub fn dlq(cmd: DlqCommand, config: &Config) -> Result<ExitCode, String> {
     let target = target(config)?;
     let now = SystemClock.now_ms();
     match cmd {
-        DlqCommand::List { flow, json } => {
-            let value = match &target {
-                Target::Local(s) => local(ops::dead_letters(s, flow.as_deref()))?,
-                Target::Remote(a) => {
-                    a.get(&format!("/api/dlq{}", flow.map(|f| format!("?flow={f}")).unwrap_or_default()))?
-                }
+        DlqCommand::List { flow, status, grep, since, until, json } => {
+            let filter = ops::DeadFilter {
+                flow,
+                status,
+                text: grep,
+                since_ms: time_ms("since", since.as_deref())?,
+                until_ms: time_ms("until", until.as_deref())?,
             };
-            print(&value, json, |v| {
-                println!("{:>6} {:<16} {:<30} {:>8} {:<14} ERROR", "JOB", "FLOW", "KEY", "ATTEMPTS", "CLASS");
-                for d in v.as_array().into_iter().flatten() {
-                    let job = &d["job"];
-                    let discarded = d["discarded"].as_str().map(|r| format!(" (discarded: {r})")).unwrap_or_default();
+            let value = match &target {
+                Target::Local(s) => done(ops::dead_letters(s, &filter))?,
+                Target::Remote(a) => a.get(&format!(
+                    "/api/dlq?{}",
+                    query_string(&[
+                        ("flow", filter.flow.clone()),
+                        ("status", filter.status.clone()),
+                        ("q", filter.text.clone()),
+                        ("since", filter.since_ms.map(|t| t.to_string())),
+                        ("until", filter.until_ms.map(|t| t.to_string())),
+                    ])
+                ))?,
+            };
+            print(&value, json, dead_table)
+        }
+        DlqCommand::Show { id, json } => {
+            let all = match &target {
+                Target::Local(s) => done(ops::dead_letters(s, &ops::DeadFilter::default()))?,
+                Target::Remote(a) => a.get("/api/dlq")?,
+            };
+            let mut dead = all
+                .as_array()
+                .and_then(|list| list.iter().find(|d| d["job"]["id"] == id).cloned())
+                .ok_or_else(|| format!("no dead letter {id}"))?;
+            let job: Option<crate::store::Job> = serde_json::from_value(dead["job"].clone()).ok();
+            dead["record"] = json!(job.as_ref().and_then(ops::dead_record));
+            print(&dead, json, |d| {
+                dead_table(&json!([d]));
+                println!("record: {}", serde_json::to_string_pretty(&d["record"]).unwrap_or_default());
+                if d["edit"].is_object() {
                     println!(
-                        "{:>6} {:<16} {:<30} {:>8} {:<14} {}{discarded}",
-                        job["id"],
-                        job["flow"].as_str().unwrap_or(""),
-                        job["key"].as_str().unwrap_or(""),
-                        job["attempts"],
-                        d["error"]["class"].as_str().unwrap_or(""),
-                        d["error"]["message"].as_str().unwrap_or("")
+                        "edited {} ({}), retried as job {}: {}",
+                        ms_to_text(&d["edit"]["at_ms"]),
+                        d["edit"]["note"].as_str().unwrap_or(""),
+                        d["edit"]["job_id"],
+                        serde_json::to_string_pretty(&d["edit"]["payload"]).unwrap_or_default()
                     );
                 }
             })
         }
-        DlqCommand::Retry { id, flow, all } => {
-            let value = match (id, flow, all) {
-                (Some(id), None, false) => match &target {
-                    Target::Local(s) => local(ops::retry_dead(s, Some(id), None, now))?,
+        DlqCommand::Retry { ids, flow, all, json } => {
+            let value = match (ids.as_slice(), flow, all) {
+                ([id], None, false) => match &target {
+                    Target::Local(s) => done(ops::retry_dead(s, Some(*id), None, now))?,
                     Target::Remote(a) => a.post(&format!("/api/dlq/{id}/retry"), json!({}))?,
                 },
-                (None, Some(flow), true) => match &target {
-                    Target::Local(s) => local(ops::retry_dead(s, None, Some(&flow), now))?,
-                    Target::Remote(a) => a.post(&format!("/api/dlq/retry?flow={flow}"), json!({}))?,
+                ([_, ..], None, false) => match &target {
+                    Target::Local(s) => done(ops::retry_many(s, &ids, now))?,
+                    Target::Remote(a) => a.post("/api/dlq/retry", json!({"ids": ids}))?,
                 },
-                _ => return Err("give a job id, or --flow FLOW --all".into()),
+                ([], Some(flow), true) => {
+                    if !config.flows.contains_key(&flow) {
+                        return Err(format!("no flow {flow} in the config"));
+                    }
+                    match &target {
+                        Target::Local(s) => done(ops::retry_dead(s, None, Some(&flow), now))?,
+                        Target::Remote(a) => a.post(&format!("/api/dlq/retry?{}", query_string(&[("flow", Some(flow))])), json!({}))?,
+                    }
+                }
+                _ => return Err("give job ids, or --flow FLOW --all".into()),
             };
-            println!("requeued {}", value["requeued"]);
-            Ok(ExitCode::SUCCESS)
+            print(&value, json, |v| println!("requeued {}", v["requeued"]))
+        }
+        DlqCommand::Discard { ids, reason, json } => {
+            let value = match &target {
+                Target::Local(s) => done(ops::discard_many(s, &ids, &reason))?,
+                Target::Remote(a) => a.post("/api/dlq/discard", json!({"ids": ids, "reason": reason}))?,
+            };
+            print(&value, json, |v| println!("discarded {}", v["discarded"]))
+        }
+        DlqCommand::Edit { id, record, note, json } => {
+            let text = std::fs::read_to_string(&record).map_err(|e| format!("{}: {e}", record.display()))?;
+            let edited: Value = serde_json::from_str(&text).map_err(|e| format!("{}: {e}", record.display()))?;
+            let value = match &target {
+                Target::Local(s) => done(ops::retry_edited(s, id, &edited, &note, now))?,
+                Target::Remote(a) => a.post(&format!("/api/dlq/{id}/edit"), json!({"record": edited, "note": note}))?,
+            };
+            print(&value, json, |v| println!("dead letter {id} retried with the edit as job {}", v["job"]))
         }
     }
 }
@@ -242,22 +433,21 @@ pub fn dlq(cmd: DlqCommand, config: &Config) -> Result<ExitCode, String> {
 pub fn queue(cmd: QueueCommand, config: &Config) -> Result<ExitCode, String> {
     let target = target(config)?;
     let now = SystemClock.now_ms();
-    let set = |flow: &str, paused: bool| -> Result<ExitCode, String> {
+    let set = |flow: &str, paused: bool, json: bool| -> Result<ExitCode, String> {
         if !config.flows.contains_key(flow) {
             return Err(format!("no flow {flow} in the config"));
         }
-        match &target {
+        let value = match &target {
             Target::Local(s) => local(ops::set_paused(s, flow, paused, now))?,
             Target::Remote(a) => {
                 a.post(&format!("/api/queues/{flow}/{}", if paused { "pause" } else { "resume" }), json!({}))?
             }
         };
-        println!("{flow} {}", if paused { "paused" } else { "resumed" });
-        Ok(ExitCode::SUCCESS)
+        print(&value, json, |_| println!("{flow} {}", if paused { "paused" } else { "resumed" }))
     };
     match cmd {
-        QueueCommand::Pause { flow } => set(&flow, true),
-        QueueCommand::Resume { flow } => set(&flow, false),
+        QueueCommand::Pause { flow, json } => set(&flow, true, json),
+        QueueCommand::Resume { flow, json } => set(&flow, false, json),
         QueueCommand::Status { json } => {
             let value = match &target {
                 Target::Local(s) => local(ops::queue_status(s))?,
@@ -270,7 +460,7 @@ pub fn queue(cmd: QueueCommand, config: &Config) -> Result<ExitCode, String> {
                     .or_insert_with(|| json!({"ready": 0, "leased": 0, "dead": 0, "paused_since_ms": null}));
             }
             print(&Value::Object(status.clone()), json, |_| {
-                println!("{:<20} {:>7} {:>7} {:>6} PAUSED", "FLOW", "READY", "LEASED", "DEAD");
+                let mut t = Table::new(&["FLOW", "READY", "LEASED", "DEAD", "PAUSED"]).right(&[1, 2, 3]);
                 for (flow, s) in &status {
                     let mut paused = if s["paused_since_ms"].is_null() {
                         "no".to_owned()
@@ -280,8 +470,9 @@ pub fn queue(cmd: QueueCommand, config: &Config) -> Result<ExitCode, String> {
                     if let Some(reason) = s["pause_reason"].as_str() {
                         paused.push_str(&format!(" ({reason})"));
                     }
-                    println!("{:<20} {:>7} {:>7} {:>6} {paused}", flow, s["ready"], s["leased"], s["dead"]);
+                    t.row(vec![flow.clone(), s["ready"].to_string(), s["leased"].to_string(), s["dead"].to_string(), paused]);
                 }
+                t.print();
             })
         }
     }

@@ -93,6 +93,9 @@ pub enum PluginsCommand {
         /// default: the `sdk/` of the weft checkout holding DIR, the current directory or weft).
         #[arg(long)]
         sdk: Option<PathBuf>,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
     },
     /// Package a built plugin (plugin.toml + plugin.wasm) as one `<id>-<version>.weft.tar`
     /// (manifest, component and its sha256) that an operator drops into the plugins directory.
@@ -117,6 +120,9 @@ pub enum PluginsCommand {
         /// loaded or compiled.
         #[arg(long)]
         check_spec: bool,
+        /// Print JSON: the plugin and every check with whether it held.
+        #[arg(long)]
+        json: bool,
     },
 }
 
@@ -175,20 +181,24 @@ pub fn run(cmd: PluginsCommand, mut config: Config) -> Result<ExitCode, String> 
         PluginsCommand::List { dir, .. } | PluginsCommand::Inspect { dir, .. } | PluginsCommand::Call { dir, .. } => {
             dir.clone()
         }
-        PluginsCommand::New { name, lang, kind, dir, sdk } => {
+        PluginsCommand::New { name, lang, kind, dir, sdk, json } => {
             let created = scaffold::create(dir, name, *lang, *kind, sdk.as_deref())?;
-            println!("created {}", created.display());
-            println!("next: plugins/build.sh OUT {} && weft plugins test OUT/{name}", dir.display());
+            if *json {
+                println!("{}", json!({"created": created}));
+            } else {
+                println!("created {}", created.display());
+                println!("next: plugins/build.sh OUT {} && weft plugins test OUT/{name}", dir.display());
+            }
             return Ok(ExitCode::SUCCESS);
         }
         PluginsCommand::Package { dir, out } => return package(dir, out),
-        PluginsCommand::Test { dir, spec, check_spec } => {
+        PluginsCommand::Test { dir, spec, check_spec, json } => {
             let spec = spec.clone().unwrap_or_else(|| dir.join("weft-test.toml"));
             if *check_spec {
                 harness::check(dir, &spec)?;
                 return Ok(ExitCode::SUCCESS);
             }
-            let passed = harness::run(dir, &spec, &config.plugin_cache_dir())?;
+            let passed = harness::run(dir, &spec, &config.plugin_cache_dir(), *json)?;
             return Ok(if passed { ExitCode::SUCCESS } else { ExitCode::FAILURE });
         }
     };
@@ -222,10 +232,7 @@ fn list(host: &PluginHost, as_json: bool) -> Result<ExitCode, String> {
         println!("{}", serde_json::to_string_pretty(&crate::ops::plugins(host, None)).map_err(|e| e.to_string())?);
         return Ok(ExitCode::SUCCESS);
     }
-    println!(
-        "{:<20} {:<9} {:<10} {:<18} {:<13} {:<40} STATUS",
-        "ID", "VERSION", "KIND", "WIT", "SHA256", "CAPABILITIES"
-    );
+    let mut t = super::table::Table::new(&["ID", "VERSION", "KIND", "WIT", "SHA256", "CAPABILITIES", "STATUS"]);
     for p in host.plugins() {
         let m = &p.manifest;
         let c = &m.capabilities;
@@ -246,11 +253,21 @@ fn list(host: &PluginHost, as_json: bool) -> Result<ExitCode, String> {
             caps.push("dir".into());
         }
         let caps = if caps.is_empty() { "-".to_owned() } else { caps.join(" ") };
-        println!("{:<20} {:<9} {:<10} {:<18} {:<13} {:<40} ok", m.id, m.version, m.kind, m.wit, &p.sha256[..12], caps);
+        t.row(vec![
+            m.id.clone(),
+            m.version.to_string(),
+            m.kind.to_string(),
+            m.wit.to_string(),
+            p.sha256[..12].to_owned(),
+            caps,
+            "ok".into(),
+        ]);
     }
     for r in host.refused() {
-        println!("{:<20} {:<9} {:<10} {:<18} {:<13} {:<40} refused: {}", r.id, "-", "-", "-", "-", "-", r.reason);
+        let dash = || "-".to_owned();
+        t.row(vec![r.id.clone(), dash(), dash(), dash(), dash(), dash(), format!("refused: {}", r.reason)]);
     }
+    t.print();
     Ok(ExitCode::SUCCESS)
 }
 

@@ -8,7 +8,8 @@ use crate::clock::{Clock, SystemClock};
 use crate::config::Config;
 use crate::flow::base::dry_run;
 use crate::flow::Work;
-use crate::store::{NewJob, Outcome};
+use crate::store::{EnqueueOutcome, ErrorClass, NewJob, Outcome};
+use serde_json::{json, Value};
 use clap::Args;
 use std::collections::BTreeMap;
 use std::process::ExitCode;
@@ -25,7 +26,15 @@ pub struct RunArgs {
     /// Print the writes it would make without making them (on a scratch copy of the store).
     #[arg(long)]
     pub dry_run: bool,
+    /// Print the summary as JSON.
+    #[arg(long)]
+    pub json: bool,
 }
+
+/// Bad rows a run reads past at most (a source reporting more is stopped there).
+const MAX_BAD_ROWS: usize = 10_000;
+/// Failed records the text summary lists one by one (`weft runs show RUN --failed` has them all).
+const LISTED: usize = 20;
 
 /// Jobs leased per batch.
 const BATCH: usize = 250;
@@ -76,21 +85,41 @@ pub fn run(args: RunArgs, config: Config) -> Result<ExitCode, String> {
     let super::engine::LocalEngine { runtime, engine } = super::engine::with_store(config, store.clone())?;
     let _guard = runtime.enter();
     let queue = engine.queue().clone();
-    let now = SystemClock.now_ms();
-    let pull = NewJob {
-        flow: args.flow.clone(),
-        trigger: "manual".into(),
-        key: format!("manual-{now}"),
-        payload: serde_json::to_value(Work::Pull).map_err(|e| e.to_string())?,
-        webhook_id: None,
+    let pull_job = |n: usize| -> Result<u64, String> {
+        let now = SystemClock.now_ms();
+        let pull = NewJob {
+            flow: args.flow.clone(),
+            trigger: "manual".into(),
+            key: if n == 0 { format!("manual-{now}") } else { format!("manual-{now}-{n}") },
+            payload: serde_json::to_value(Work::Pull).map_err(|e| e.to_string())?,
+            webhook_id: None,
+        };
+        match queue.enqueue(vec![pull]).map_err(|e| e.to_string())?.first() {
+            Some(EnqueueOutcome::Enqueued(id)) => Ok(*id),
+            _ => Err("the pull job was not queued".into()),
+        }
     };
-    queue.enqueue(vec![pull]).map_err(|e| e.to_string())?;
+    let mut pull = pull_job(0)?;
     let mut counts: BTreeMap<Outcome, u64> = BTreeMap::new();
-    let mut runs = 0;
+    let mut run_ids = Vec::new();
+    let mut failures: Vec<Value> = Vec::new();
+    let mut skipped: BTreeMap<String, u64> = BTreeMap::new();
+    let mut bad_rows: Vec<Value> = Vec::new();
     let started = std::time::Instant::now();
     loop {
         let jobs = queue.lease(Some(&args.flow), LEASE_MS, BATCH).map_err(|e| e.to_string())?;
         if jobs.is_empty() {
+            // A pull that stopped at a bad row the source reported (and skips from now on): read
+            // on past it, so every good row is processed and the bad ones are reported.
+            let dead = store.dead_letters(Some(&args.flow)).map_err(|e| e.to_string())?;
+            if let Some(d) = dead.iter().find(|d| d.job.id == pull && d.error.class == ErrorClass::InvalidInput) {
+                let repeated = bad_rows.last().is_some_and(|b| b["error"] == d.error.message.as_str());
+                if !repeated && bad_rows.len() < MAX_BAD_ROWS {
+                    bad_rows.push(json!({"job": d.job.id, "class": d.error.class, "error": d.error.message}));
+                    pull = pull_job(bad_rows.len())?;
+                    continue;
+                }
+            }
             let waiting =
                 store.queue_status().map_err(|e| e.to_string())?.get(&args.flow).map_or(0, |s| s.ready + s.leased);
             if args.once || waiting == 0 {
@@ -100,29 +129,81 @@ pub fn run(args: RunArgs, config: Config) -> Result<ExitCode, String> {
             continue;
         }
         let id = engine.run_batch(&args.flow, jobs).map_err(|e| e.to_string())?;
-        runs += 1;
         if let Some(run) = id.map(|id| store.run(id)).transpose().map_err(|e| e.to_string())?.flatten() {
-            for (outcome, n) in run.counts {
-                *counts.entry(outcome).or_default() += n;
+            for (outcome, n) in &run.counts {
+                *counts.entry(*outcome).or_default() += n;
             }
+            for entry in store.run_records(run.id).map_err(|e| e.to_string())? {
+                let r = &entry.record;
+                if r.outcome.is_failure() {
+                    failures.push(json!({
+                        "run": run.id,
+                        "job": r.job_id,
+                        "key": r.key,
+                        "outcome": r.outcome,
+                        "class": r.error_class,
+                        "error": r.error,
+                    }));
+                } else if r.outcome == Outcome::Skipped {
+                    *skipped.entry(r.reason.clone().unwrap_or_else(|| "no reason given".into())).or_default() += 1;
+                }
+            }
+            run_ids.push(run.id);
         }
         // Progress on stderr: a long first sync shows how far it is.
         let records: u64 = counts.iter().filter(|(o, _)| **o != Outcome::Pulled).map(|(_, n)| n).sum();
         let queued = store.queue_status().map_err(|e| e.to_string())?.get(&args.flow).map_or(0, |s| s.ready + s.leased);
         eprintln!(
-            "{}: batch {runs}: {records} records done, {queued} queued, {:.1}s",
+            "{}: batch {}: {records} records done, {queued} queued, {:.1}s",
             args.flow,
+            run_ids.len(),
             started.elapsed().as_secs_f64()
         );
     }
+    // A bad row is reported once, as a bad row (its pull's failure says the same).
+    failures.retain(|f| !bad_rows.iter().any(|b| b["job"] == f["job"]));
     let status = store.queue_status().map_err(|e| e.to_string())?.remove(&args.flow).unwrap_or_default();
+    let summary = json!({
+        "flow": args.flow,
+        "dry_run": args.dry_run,
+        "runs": run_ids,
+        "outcomes": counts.iter().map(|(o, n)| (o.name().to_owned(), json!(n))).collect::<serde_json::Map<_, _>>(),
+        "queued": status.ready + status.leased,
+        "dead_lettered": status.dead,
+        "failures": failures,
+        "skipped": skipped.iter().map(|(reason, n)| json!({"reason": reason, "count": n})).collect::<Vec<_>>(),
+        "bad_rows": bad_rows,
+    });
+    if args.json {
+        println!("{}", serde_json::to_string_pretty(&summary).map_err(|e| e.to_string())?);
+        return Ok(ExitCode::SUCCESS);
+    }
     println!(
-        "flow {}{}: {runs} batch(es); outcomes {}; queued {}, dead-lettered {}",
+        "flow {}{}: {} batch(es); outcomes {}; queued {}, dead-lettered {}",
         args.flow,
         if args.dry_run { " (dry run: nothing was written)" } else { "" },
+        run_ids.len(),
         counts.iter().map(|(o, n)| format!("{o} {n}")).collect::<Vec<_>>().join(", "),
         status.ready + status.leased,
         status.dead
     );
+    for bad in &bad_rows {
+        println!("  bad row skipped: {}", bad["error"].as_str().unwrap_or(""));
+    }
+    for f in failures.iter().take(LISTED) {
+        println!(
+            "  {} {}: {}: {}",
+            f["outcome"].as_str().unwrap_or(""),
+            f["key"].as_str().unwrap_or(""),
+            f["class"].as_str().unwrap_or("error"),
+            f["error"].as_str().unwrap_or("")
+        );
+    }
+    if failures.len() > LISTED {
+        println!("  … and {} more: weft runs show RUN --failed", failures.len() - LISTED);
+    }
+    for (reason, n) in &skipped {
+        println!("  skipped {n}: {reason}");
+    }
     Ok(ExitCode::SUCCESS)
 }

@@ -28,10 +28,11 @@ pub fn run(cmd: ShopifyCommand, config: &Config) -> Result<ExitCode, String> {
         println!("{}", serde_json::to_string_pretty(&found).map_err(|e| e.to_string())?);
         return Ok(ExitCode::SUCCESS);
     }
-    println!("{:<34} {:<28} {:<8} PLACE", "ID", "NAME", "ACTIVE");
+    let mut t = super::table::Table::new(&["ID", "NAME", "ACTIVE", "PLACE"]);
     for l in &found {
-        println!("{:<34} {:<28} {:<8} {}", l.id, l.name, if l.active { "yes" } else { "no" }, l.place);
+        t.row(vec![l.id.clone(), l.name.clone(), if l.active { "yes" } else { "no" }.into(), l.place.to_string()]);
     }
+    t.print();
     println!(
         "\nmap ERP warehouses to them in an inventory flow: locations = {{ \"WH-EAST\" = \"{}\" }}",
         found.first().map(|l| l.id.as_str()).unwrap_or("gid://shopify/Location/1")

@@ -60,11 +60,12 @@ pub fn run(cmd: StoreCommand, config: &Config) -> Result<ExitCode, String> {
 }
 
 fn print_stats(v: &Value) {
-    println!("{:<28} {:>12} {:>14}", "TABLE", "ENTRIES", "BYTES");
+    let mut table = super::table::Table::new(&["TABLE", "ENTRIES", "BYTES"]).right(&[1, 2]);
     for t in v["tables"].as_array().into_iter().flatten() {
         let bytes = t["bytes"].as_u64().map(|b| b.to_string()).unwrap_or_else(|| "-".into());
-        println!("{:<28} {:>12} {:>14}", t["table"].as_str().unwrap_or(""), t["entries"], bytes);
+        table.row(vec![t["table"].as_str().unwrap_or("").into(), t["entries"].to_string(), bytes]);
     }
+    table.print();
     if let Some(total) = v["total_bytes"].as_u64() {
         println!("store file: {total} bytes");
     }

@@ -49,11 +49,12 @@ pub fn run(cmd: WebhooksCommand, config: &Config) -> Result<ExitCode, String> {
                 println!("{}", serde_json::to_string_pretty(&statuses).map_err(|e| e.to_string())?);
                 return Ok(ExitCode::SUCCESS);
             }
-            println!("{:<32} {:<40} ADDRESS (NAME)", "TOPIC", "STATE");
+            let mut t = super::table::Table::new(&["TOPIC", "STATE", "ADDRESS (NAME)"]);
             for l in &statuses.subscriptions {
                 let name = l.name.as_deref().map(|n| format!(" ({n})")).unwrap_or_default();
-                println!("{:<32} {:<40} {}{name}", l.topic, says(l.state), l.uri.as_deref().unwrap_or("-"));
+                t.row(vec![l.topic.to_string(), says(l.state).to_string(), format!("{}{name}", l.uri.as_deref().unwrap_or("-"))]);
             }
+            t.print();
             match &statuses.address {
                 Some(a) => println!("\nweft's address: {a} ([server] public_url)"),
                 None => println!(

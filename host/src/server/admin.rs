@@ -36,6 +36,49 @@ fn found(result: Result<Option<Value>, StoreError>, what: &str) -> Response<Full
     }
 }
 
+/// An operation's answer: refusals by what they are (404, 409, 422), a store failure 503.
+fn done(result: Result<Value, ops::OpsError>) -> Response<Full<Bytes>> {
+    match result {
+        Ok(v) => json_response(StatusCode::OK, v),
+        Err(ops::OpsError::NotFound(m)) => error_response(StatusCode::NOT_FOUND, &m),
+        Err(ops::OpsError::Conflict(m)) => error_response(StatusCode::CONFLICT, &m),
+        Err(ops::OpsError::Invalid(m)) => error_response(StatusCode::UNPROCESSABLE_ENTITY, &m),
+        Err(ops::OpsError::Store(e)) => error_response(StatusCode::SERVICE_UNAVAILABLE, &e.to_string()),
+    }
+}
+
+/// A JSON request body (empty: `{}`).
+fn body_json(body: &Bytes) -> Result<Value, String> {
+    if body.is_empty() {
+        return Ok(json!({}));
+    }
+    serde_json::from_slice(body).map_err(|e| format!("body must be JSON: {e}"))
+}
+
+/// The `ids` of a bulk request body: a non-empty list of job ids.
+fn body_ids(request: &Value) -> Result<Vec<u64>, String> {
+    let ids: Vec<u64> = request["ids"]
+        .as_array()
+        .ok_or("give {\"ids\": [job ids]}")?
+        .iter()
+        .map(|v| v.as_u64().ok_or("`ids` must be job ids (numbers)"))
+        .collect::<Result<_, _>>()?;
+    if ids.is_empty() {
+        return Err("`ids` is empty".into());
+    }
+    Ok(ids)
+}
+
+fn dead_filter(q: &HashMap<String, String>) -> Result<ops::DeadFilter, String> {
+    Ok(ops::DeadFilter {
+        flow: q.get("flow").filter(|f| !f.is_empty()).cloned(),
+        status: q.get("status").filter(|s| !s.is_empty()).cloned(),
+        text: q.get("q").filter(|t| !t.is_empty()).cloned(),
+        since_ms: number(q, "since")?,
+        until_ms: number(q, "until")?,
+    })
+}
+
 fn bad(message: &str) -> Response<Full<Bytes>> {
     error_response(StatusCode::BAD_REQUEST, message)
 }
@@ -50,7 +93,7 @@ fn page_size(q: &HashMap<String, String>) -> Result<usize, String> {
 }
 
 fn run_filter(q: &HashMap<String, String>) -> Result<RunFilter, String> {
-    let status = match q.get("status") {
+    let status = match q.get("status").filter(|s| !s.is_empty()) {
         Some(s) => Some(
             serde_json::from_value::<RunStatus>(json!(s))
                 .map_err(|_| format!("unknown status `{s}` (running, succeeded, partial, failed)"))?,
@@ -58,10 +101,12 @@ fn run_filter(q: &HashMap<String, String>) -> Result<RunFilter, String> {
         None => None,
     };
     Ok(RunFilter {
-        flow: q.get("flow").cloned(),
+        flow: q.get("flow").filter(|f| !f.is_empty()).cloned(),
         status,
-        trigger: q.get("trigger").cloned(),
+        trigger: q.get("trigger").filter(|t| !t.is_empty()).cloned(),
         before: number(q, "before")?,
+        since_ms: number(q, "since")?,
+        until_ms: number(q, "until")?,
     })
 }
 
@@ -110,7 +155,8 @@ async fn route(
             None => error_response(StatusCode::NOT_FOUND, &format!("no flow {name}")),
         },
         ("POST", ["flows", name, "preview"]) if known_flow(name) => {
-            let given = if body.is_empty() { None } else { serde_json::from_slice::<Value>(&body).map_err(|e| format!("body must be JSON: {e}"))?.get("record").cloned() };
+            // No record, or `"record": null`: the first record from the source.
+            let given = body_json(&body)?.get("record").filter(|r| !r.is_null()).cloned();
             let (engine, name) = (engine.clone(), (*name).to_owned());
             match tokio::task::spawn_blocking(move || engine.preview(&name, given)).await {
                 Ok(Ok(v)) => json_response(StatusCode::OK, v),
@@ -143,16 +189,38 @@ async fn route(
             let key = q.get("key").filter(|k| !k.is_empty()).ok_or("give ?key= (a SKU, an order id)")?;
             answer(ops::lineage(store, key, page_size(q)?))
         }
-        ("GET", ["dlq"]) => answer(ops::dead_letters(store, flow_param)),
-        ("POST", ["dlq", "retry"]) => answer(ops::retry_dead(store, None, Some(flow_param.ok_or("retry all needs ?flow=NAME")?), now)),
-        ("POST", ["dlq", id, "retry"]) => answer(ops::retry_dead(store, Some(id.parse().map_err(|_| "job id must be a number")?), None, now)),
+        ("GET", ["dlq"]) => done(ops::dead_letters(store, &dead_filter(q)?)),
+        // Every open one of ?flow=, or the body's {"ids": [...]}.
+        ("POST", ["dlq", "retry"]) => match flow_param {
+            Some(flow) => done(ops::retry_dead(store, None, Some(flow), now)),
+            None => done(ops::retry_many(store, &body_ids(&body_json(&body).map_err(|_| "retry all needs ?flow=NAME, or a body {\"ids\": [...]}")?).map_err(|e| format!("retry all needs ?flow=NAME, or a body: {e}"))?, now)),
+        },
+        ("POST", ["dlq", "discard"]) => {
+            let request = body_json(&body)?;
+            let reason = request["reason"].as_str().unwrap_or_default();
+            if reason.trim().is_empty() {
+                return Err("discarding needs a reason: {\"ids\": [...], \"reason\": \"...\"}".into());
+            }
+            done(ops::discard_many(store, &body_ids(&request)?, reason))
+        }
+        ("POST", ["dlq", id, "retry"]) => done(ops::retry_dead(store, Some(id.parse().map_err(|_| "job id must be a number")?), None, now)),
         ("POST", ["dlq", id, "discard"]) => {
             let id: u64 = id.parse().map_err(|_| "job id must be a number")?;
-            let reason = serde_json::from_slice::<Value>(&body).ok().and_then(|v| v["reason"].as_str().map(str::to_owned)).unwrap_or_default();
+            let reason = body_json(&body).ok().and_then(|v| v["reason"].as_str().map(str::to_owned)).unwrap_or_default();
             if reason.trim().is_empty() {
                 return Err("discarding needs a reason: {\"reason\": \"...\"}".into());
             }
-            answer(ops::discard_dead(store, id, &reason))
+            done(ops::discard_dead(store, id, &reason))
+        }
+        ("POST", ["dlq", id, "edit"]) => {
+            let id: u64 = id.parse().map_err(|_| "job id must be a number")?;
+            let request = body_json(&body)?;
+            let record = request.get("record").filter(|r| !r.is_null()).ok_or("give {\"record\": {...}, \"note\": \"why\"}")?;
+            done(ops::retry_edited(store, id, record, request["note"].as_str().unwrap_or_default(), now))
+        }
+        ("GET", ["explain", "inventory"]) => {
+            let sku = q.get("sku").filter(|k| !k.is_empty()).ok_or("give ?sku= (and ?location= for one location)")?;
+            done(ops::explain_inventory(store, sku, q.get("location").filter(|l| !l.is_empty()).map(String::as_str)))
         }
         ("GET", ["reconcile", "reports"]) => answer(store.reconcile_reports(page_size(q)?).map(|reports| {
             // The list carries the totals; a report's drift rows come with the report itself.

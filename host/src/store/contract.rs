@@ -56,6 +56,17 @@ pub trait QueueStore {
     fn retry_dead(&self, id: Option<u64>, flow: Option<&str>, now_ms: u64) -> StoreResult<usize>;
     /// Mark a dead letter as discarded by a person, keeping it and the reason.
     fn discard_dead(&self, id: u64, reason: &str) -> StoreResult<bool>;
+    /// A person retries an edited copy of the open dead letter `id`: one transaction enqueues a
+    /// new job of its flow and key (trigger `retry`, fresh attempts) carrying `payload`, and
+    /// settles the dead letter, which keeps the original job and gains the edit (`note`, when,
+    /// the new job). The new job's id; `None` when `id` is no open (undiscarded) dead letter.
+    fn retry_dead_edited(
+        &self,
+        id: u64,
+        payload: &serde_json::Value,
+        note: &str,
+        now_ms: u64,
+    ) -> StoreResult<Option<u64>>;
     /// A person pauses (`true`) or resumes (`false`) `flow`; the pause is theirs.
     fn set_paused(&self, flow: &str, paused: bool, now_ms: u64) -> StoreResult<()>;
     /// Weft pauses `flow` for `reason` unless it is paused already; whether this call paused it.

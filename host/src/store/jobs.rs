@@ -230,8 +230,25 @@ pub struct DeadLetter {
     pub error: JobError,
     /// When it arrived.
     pub dead_ms: u64,
-    /// Set when a person discarded it, with their reason.
+    /// Set when a person discarded it, with their reason, or retried an edited copy of it (then
+    /// the reason names the new job): either way it is settled, kept for the record.
     pub discarded: Option<String>,
+    /// The edit a person retried in its place, when they did: the job above keeps the original.
+    #[serde(default)]
+    pub edit: Option<DeadLetterEdit>,
+}
+
+/// What a person changed before retrying a dead letter (the original stays in the dead letter).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DeadLetterEdit {
+    /// The job's payload as edited: what the new job carries.
+    pub payload: serde_json::Value,
+    /// Why, as they said.
+    pub note: String,
+    /// When.
+    pub at_ms: u64,
+    /// The job that carries the edit.
+    pub job_id: u64,
 }
 
 /// What an enqueue did.

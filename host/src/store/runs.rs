@@ -215,6 +215,10 @@ pub struct RunFilter {
     pub trigger: Option<String>,
     /// Only runs older than this id (the previous page's last id).
     pub before: Option<u64>,
+    /// Only runs started at or after this time (ms).
+    pub since_ms: Option<u64>,
+    /// Only runs started before this time (ms).
+    pub until_ms: Option<u64>,
 }
 
 impl RunFilter {
@@ -223,6 +227,8 @@ impl RunFilter {
         self.flow.as_ref().is_none_or(|f| *f == run.flow)
             && self.status.is_none_or(|s| s == run.status)
             && self.trigger.as_ref().is_none_or(|t| *t == run.trigger)
+            && self.since_ms.is_none_or(|t| run.started_ms >= t)
+            && self.until_ms.is_none_or(|t| run.started_ms < t)
     }
 }
 

@@ -101,6 +101,8 @@ fn every_operation_answers_as_documented() {
     let (_, runs) = go("GET", "/api/runs?flow=inventory&limit=10", None);
     let run_id = runs[0]["id"].as_u64().unwrap();
     assert_eq!(go("GET", &format!("/api/runs?status=partial&before={}", run_id + 1), None).1[0]["id"], json!(run_id));
+    let started = runs[0]["started_ms"].as_u64().unwrap();
+    assert_eq!(go("GET", &format!("/api/runs?since={started}&until={}", started + 1), None).1[0]["id"], json!(run_id));
     assert_eq!(go("GET", "/api/runs?status=bogus", None).0, 400);
     assert_eq!(go("GET", &format!("/api/runs/{run_id}?records"), None).1["run"]["id"], json!(run_id));
     assert_eq!(go("GET", "/api/runs/999999", None).0, 404);
@@ -125,14 +127,41 @@ fn every_operation_answers_as_documented() {
     wait_for(Duration::from_secs(30), "the retried job to be dead again", || {
         call(&addr, "GET", "/api/dlq?flow=inventory", None, t).1.contains("NOWHERE")
     });
-    let job = serde_json::from_str::<Value>(&call(&addr, "GET", "/api/dlq", None, t).1).unwrap()[0]["job"]["id"]
-        .as_u64()
-        .unwrap();
+    let open = |addr: &str| serde_json::from_str::<Value>(&call(addr, "GET", "/api/dlq?status=open", None, t).1).unwrap();
+    let dead = open(&addr)[0].clone();
+    let job = dead["job"]["id"].as_u64().unwrap();
+    // Unknown ids are refused, not answered "0 requeued".
+    assert_eq!(go("POST", "/api/dlq/999999/retry", None).0, 404);
+    assert_eq!(go("POST", "/api/dlq/retry", Some(&json!({"ids": [job, 999999]}))).0, 404);
+    assert_eq!(go("POST", "/api/dlq/discard", Some(&json!({"ids": [999999], "reason": "gone"}))).0, 404);
+    assert_eq!(go("POST", "/api/dlq/discard", Some(&json!({"ids": [], "reason": "gone"}))).0, 400);
+    assert_eq!(go("GET", "/api/dlq?status=bogus", None).0, 422);
+    assert_eq!(go("GET", "/api/dlq?q=nowhere&status=open", None).1.as_array().map(Vec::len), Some(1));
+    assert_eq!(go("GET", "/api/dlq?q=no-such-text", None).1, json!([]));
+    assert_eq!(go("GET", &format!("/api/dlq?since={}", dead["dead_ms"].as_u64().unwrap() + 1), None).1, json!([]));
+    // Edit and retry: an edit that is not an inventory level is refused; a valid one is retried
+    // as a new job (here to another unmapped location, so it fails again), the original kept.
+    let (status, refused) = go("POST", &format!("/api/dlq/{job}/edit"), Some(&json!({"record": {"on_hand": "nine"}})));
+    assert_eq!(status, 422, "{refused}");
+    assert_eq!(go("POST", "/api/dlq/999999/edit", Some(&json!({"record": {}}))).0, 404);
+    let mut level = dead["job"]["payload"]["record"]["InventoryLevel"].clone();
+    level["location"] = json!("ELSEWHERE");
+    let (status, edited) = go("POST", &format!("/api/dlq/{job}/edit"), Some(&json!({"record": level, "note": "moved"})));
+    assert_eq!(status, 200, "{edited}");
+    assert_ne!(edited["job"], json!(job));
+    assert_eq!(go("POST", &format!("/api/dlq/{job}/retry"), None).0, 409, "settled by the edit");
+    let (_, kept) = go("GET", "/api/dlq?status=edited", None);
+    assert_eq!(kept[0]["job"]["payload"]["record"]["InventoryLevel"]["location"], json!("NOWHERE"), "{kept:#}");
+    assert_eq!(kept[0]["edit"]["payload"]["record"]["InventoryLevel"]["location"], json!("ELSEWHERE"), "{kept:#}");
+    wait_for(Duration::from_secs(30), "the edited job to be dead", || open(&addr).to_string().contains("ELSEWHERE"));
+    let job = open(&addr)[0]["job"]["id"].as_u64().unwrap();
+    assert_eq!(job, edited["job"].as_u64().unwrap());
     assert_eq!(
-        go("POST", &format!("/api/dlq/{job}/discard"), Some(&json!({"reason": "warehouse closed"}))).1["discarded"],
-        json!(true)
+        go("POST", "/api/dlq/discard", Some(&json!({"ids": [job], "reason": "warehouse closed"}))).1["discarded"],
+        json!(1)
     );
-    assert_eq!(go("GET", "/api/dlq", None).1[0]["discarded"], json!("warehouse closed"));
+    assert_eq!(go("POST", &format!("/api/dlq/{job}/discard"), Some(&json!({"reason": "again"}))).0, 409);
+    assert_eq!(go("GET", "/api/dlq?status=discarded", None).1[0]["discarded"], json!("warehouse closed"));
     assert_eq!(
         go("POST", "/api/dlq/retry?flow=inventory", None).1["requeued"],
         json!(0),
@@ -155,6 +184,12 @@ fn every_operation_answers_as_documented() {
     assert_eq!(status, 200, "{preview:#}");
     assert_eq!(preview["writes"][0]["operation"], json!("inventorySetQuantities"), "{preview:#}");
     assert_eq!(go("POST", "/api/flows/products/preview", Some(&json!({"record": {"Nonsense": 1}}))).0, 422);
+    // `"record": null` (what `weft mapping preview` sent without --record) samples the source too.
+    assert_eq!(go("POST", "/api/flows/inventory/preview", Some(&json!({"record": null}))).0, 200);
+    let (_, explained) = go("GET", "/api/explain/inventory?sku=SKU-0-0", None);
+    assert!(explained[0]["lines"].as_array().is_some_and(|l| !l.is_empty()), "{explained:#}");
+    assert_eq!(go("GET", "/api/explain/inventory?sku=SKU-0-0&location=NOPE", None).0, 404);
+    assert_eq!(go("GET", "/api/explain/inventory", None).0, 400);
     // Reconcile through the server: the feed's two mapped levels were pushed, so no drift; the
     // unmapped one is a rejected record.
     let (status, report) = go("POST", "/api/reconcile", Some(&json!({"flow": "inventory"})));

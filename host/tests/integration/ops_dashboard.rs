@@ -1,8 +1,9 @@
 //! The dashboard in a real headless Chromium (Debian's `chromium`, driven by playwright-core from
 //! tests/browser): sign in, load the overview, navigate to a failed record, retry its dead
-//! letter, pause a queue, preview a mapping, reconcile — and the server's state shows the retry,
-//! the pause and the report; the Shop page shows a foreign webhook subscription as such and
-//! stores an onboarding report.
+//! letter, edit and retry it when it fails again, pause a queue, preview a mapping, reconcile —
+//! and the server's state shows the retry, the edit beside the original and its write, the pause
+//! and the report; the Shop page shows a foreign webhook subscription as such and stores an
+//! onboarding report; the overview refreshes by itself; Explain explains a pushed number.
 
 use crate::common;
 use crate::served_support;
@@ -57,7 +58,7 @@ fn operator_navigates_retries_and_pauses_in_a_real_browser() {
         .expect("node runs");
     let log = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
     assert!(out.status.success(), "the browser run failed:\n{log}");
-    assert_eq!(log.matches("ok -").count(), 8, "every step passed:\n{log}");
+    assert_eq!(log.matches("ok -").count(), 12, "every step passed:\n{log}");
 
     // What the browser did is what the server holds: the flow is paused, and the dead letter was
     // retried — its job is queued again (held by the pause) or already failed again, as a retry.
@@ -71,6 +72,18 @@ fn operator_navigates_retries_and_pauses_in_a_real_browser() {
         .chain(lineage["dead"].as_array().unwrap().iter().map(|d| &d["job"]))
         .collect();
     assert!(retried.len() == 1 && retried[0]["trigger"] == "retry", "{lineage:#}");
+    // When it failed again, the browser edited its record and retried that: the dead letter keeps
+    // the original and the edit, and the edit's job wrote.
+    let dead = &lineage["dead"][0];
+    let original = dead["job"]["payload"]["record"]["InventoryLevel"]["location"].as_str();
+    let edited = dead["edit"]["payload"]["record"]["InventoryLevel"]["location"].as_str();
+    assert_eq!((original, edited), (Some("NOWHERE"), Some("WH")), "{lineage:#}");
+    assert_eq!(dead["edit"]["note"], "WH is the warehouse");
+    let edit_job = &dead["edit"]["job_id"];
+    let wrote = lineage["steps"].as_array().unwrap().iter().any(|s| {
+        s["record"]["job_id"] == *edit_job && ["updated", "created"].contains(&s["record"]["outcome"].as_str().unwrap_or(""))
+    });
+    assert!(wrote, "the edited job wrote: {lineage:#}");
     assert_eq!(
         api("/api/reconcile/reports").as_array().map(Vec::len),
         Some(1),

@@ -187,6 +187,35 @@ fn dead_letters_retry_and_discard(f: &dyn Fixture) {
     assert_eq!((live.len(), dead.len()), (1, 0));
 }
 
+/// A dead letter retried with an edited payload: a new job of its flow and key carries the edit;
+/// the dead letter stays, settled, with the original job and the edit; it is edited once.
+fn dead_letters_are_retried_with_an_edit_kept_beside_the_original(f: &dyn Fixture) {
+    let store = f.open();
+    store.enqueue(&[job("f", "a")], T0, None).unwrap();
+    let leased = store.lease(None, T0, 1_000, 10).unwrap();
+    store.dead_letter(&leased[0], error("bad a"), T0).unwrap();
+    let id = leased[0].id;
+    let edited = serde_json::json!({"kind": "pull", "fixed": true});
+    assert_eq!(store.retry_dead_edited(999_999, &edited, "none", T0).unwrap(), None, "no such dead letter");
+    let new = store.retry_dead_edited(id, &edited, "fixed the location", T0 + 5).unwrap().expect("retried");
+    assert_ne!(new, id, "the edit is a job of its own");
+    assert_eq!(store.retry_dead_edited(id, &edited, "again", T0).unwrap(), None, "settled: edited once");
+    assert_eq!(store.retry_dead(Some(id), None, T0).unwrap(), 0, "settled: not retried as it was");
+    let retried = store.lease(Some("f"), T0 + 5, 1_000, 10).unwrap();
+    assert_eq!(retried.len(), 1);
+    assert_eq!((retried[0].id, retried[0].key.as_str(), retried[0].trigger.as_str()), (new, "a", "retry"));
+    assert_eq!(retried[0].payload, edited);
+    let dead = store.dead_letters(Some("f")).unwrap();
+    assert_eq!(dead.len(), 1, "the dead letter is kept");
+    assert_eq!(dead[0].job.payload, serde_json::json!({"kind": "pull"}), "with the original");
+    let edit = dead[0].edit.as_ref().expect("and the edit");
+    assert_eq!((edit.payload.clone(), edit.note.as_str(), edit.at_ms, edit.job_id), (edited, "fixed the location", T0 + 5, new));
+    assert!(dead[0].discarded.is_some(), "settled");
+    assert_eq!(store.queue_status().unwrap().get("f").map_or(0, |s| s.dead), 0, "no longer counted as dead");
+    let (_, by_key) = store.jobs_by_key("a", 10).unwrap();
+    assert_eq!(by_key[0].edit.as_ref().map(|e| e.job_id), Some(new));
+}
+
 /// A person's pause holds until they resume; weft's pause carries its reason and is lifted only
 /// by weft; both survive a restart; the queue status shows them.
 fn pauses_are_persisted_with_their_reason(f: &dyn Fixture) {
@@ -394,6 +423,12 @@ fn runs_and_their_records(f: &dyn Fixture) {
         ok.id
     );
     assert_eq!(store.runs_since("orders", T0 + 15).unwrap().len(), 1);
+    let window = RunFilter { since_ms: Some(T0 + 10), until_ms: Some(T0 + 20), ..orders.clone() };
+    assert_eq!(
+        store.runs(&window, 10).unwrap().iter().map(|r| r.id).collect::<Vec<_>>(),
+        [ok.id],
+        "started in [since, until)"
+    );
     store.discard_run(run.id).unwrap();
     assert_eq!(store.run(run.id).unwrap(), None);
     assert!(store.run_records(run.id).unwrap().is_empty());
@@ -592,6 +627,7 @@ macro_rules! contract_suite {
             use super::*;
             contract_suite!(@cases $fixture;
                 enqueue_dedupes_webhooks_per_flow_and_advances_the_cursor, lease_ack_reschedule_and_expiry, dead_letters_retry_and_discard,
+                dead_letters_are_retried_with_an_edit_kept_beside_the_original,
                 pauses_are_persisted_with_their_reason, ticks_fire_once_and_receipts_are_pruned, ledger_and_id_map, runs_and_their_records, journals,
                 reports_and_alert_episodes, plugin_kv_is_scoped_bounded_and_persistent, flow_state_tables, claims_are_exclusive_until_released,
                 health_says_writable_when_writes_work, runs_undo_and_reports_are_pruned_by_age,

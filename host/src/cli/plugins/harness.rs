@@ -57,7 +57,7 @@ pub fn check(dir: &Path, spec_path: &Path) -> Result<(), String> {
 
 /// Run the spec at `spec_path` against the built plugin in `dir`; prints a report, returns
 /// whether every check held. The spec is checked whole before the plugin is loaded.
-pub fn run(dir: &Path, spec_path: &Path, cache_dir: &Path) -> Result<bool, String> {
+pub fn run(dir: &Path, spec_path: &Path, cache_dir: &Path, as_json: bool) -> Result<bool, String> {
     let (id, kind, mut manifest) = manifest_kind(dir)?;
     let spec = load_spec(spec_path, kind)?;
     if !dir.join("plugin.wasm").is_file() {
@@ -98,18 +98,37 @@ pub fn run(dir: &Path, spec_path: &Path, cache_dir: &Path) -> Result<bool, Strin
         return Err(format!("plugin {} was refused: {}", refused.id, refused.reason));
     }
     let plugin = host.plugin(&id).ok_or_else(|| format!("plugin {id} did not load"))?;
-    println!("{id} {} ({}, {}), {:?}", plugin.manifest.version, plugin.manifest.kind, plugin.world.world, plugin.cache);
+    if !as_json {
+        println!("{id} {} ({}, {}), {:?}", plugin.manifest.version, plugin.manifest.kind, plugin.world.world, plugin.cache);
+    }
     let grant = |g: &GrantSpec| make_grant(g, &server);
+    let mut checks = Vec::new();
     let passed = match kind {
-        PluginKind::Transform => run_transform(&host, &id, &spec, &grant(&spec.grant)?)?,
+        PluginKind::Transform => run_transform(&host, &id, &spec, &grant(&spec.grant)?, as_json, &mut checks)?,
         PluginKind::Connector => {
             let spec = connector_spec(&id, spec, &grant)?;
             let report = conformance::run(&host, &spec);
-            print!("{report}");
+            if !as_json {
+                print!("{report}");
+            }
+            checks.extend(report.outcomes.iter().map(|o| {
+                serde_json::json!({"name": o.name, "passed": o.passed, "detail": o.detail, "ms": o.elapsed.as_millis() as u64})
+            }));
             report.passed()
         }
     };
-    println!("{}", if passed { "PASSED" } else { "FAILED" });
+    if as_json {
+        let out = serde_json::json!({
+            "plugin": id,
+            "version": plugin.manifest.version,
+            "kind": plugin.manifest.kind,
+            "passed": passed,
+            "checks": checks,
+        });
+        println!("{}", serde_json::to_string_pretty(&out).map_err(|e| e.to_string())?);
+    } else {
+        println!("{}", if passed { "PASSED" } else { "FAILED" });
+    }
     Ok(passed)
 }
 
@@ -130,14 +149,25 @@ fn make_grant(g: &GrantSpec, server: &CannedServer) -> Result<Grant, String> {
     Ok(Grant { config, secrets, allow_hosts: vec![allow], directory: None })
 }
 
-fn run_transform(host: &PluginHost, id: &str, spec: &TestSpec, grant: &Grant) -> Result<bool, String> {
+fn run_transform(
+    host: &PluginHost,
+    id: &str,
+    spec: &TestSpec,
+    grant: &Grant,
+    as_json: bool,
+    checks: &mut Vec<serde_json::Value>,
+) -> Result<bool, String> {
     let mut passed = true;
     let mut report = |name: &str, result: Result<String, String>| {
-        match &result {
-            Ok(detail) => println!("  [ok] {name}: {detail}"),
-            Err(detail) => println!("  [FAIL] {name}: {detail}"),
+        let (ok, detail) = match &result {
+            Ok(detail) => (true, detail),
+            Err(detail) => (false, detail),
+        };
+        if !as_json {
+            println!("  [{}] {name}: {detail}", if ok { "ok" } else { "FAIL" });
         }
-        passed &= result.is_ok();
+        checks.push(serde_json::json!({"name": name, "passed": ok, "detail": detail}));
+        passed &= ok;
     };
     let manifest = &host.plugin(id).ok_or("not loaded")?.manifest;
     let described = host.session(id, grant).map_err(|e| e.to_string())?.describe();

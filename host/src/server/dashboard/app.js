@@ -72,15 +72,57 @@ function pretty(text) {
   }
 }
 
+// What a page renders: its nodes, without the absent ones (null, undefined, false) — handing
+// those to the DOM would print them as the words "null" and "undefined".
 function show(...children) {
-  view.replaceChildren(...children);
+  return children.flat().filter((c) => c !== null && c !== undefined && c !== false);
 }
 
 function notice(text) {
   return h("div", { class: "notice", role: "status" }, text);
 }
 
+// Messages about what the operator did, above the page; they survive the page refreshing itself
+// and go when the operator navigates.
+function notify(text) {
+  document.getElementById("notices").append(notice(text));
+}
+
+// A time from a datetime-local input as ms since the epoch, and back.
+function toMs(local) {
+  const t = local ? new Date(local).getTime() : NaN;
+  return Number.isNaN(t) ? "" : String(t);
+}
+
+function fromMs(ms) {
+  if (!ms) return "";
+  const d = new Date(Number(ms));
+  return new Date(d.getTime() - d.getTimezoneOffset() * 60000).toISOString().slice(0, 16);
+}
+
+// A filter form whose fields become the page's query (empty ones left out); `since`/`until`
+// are datetime-local inputs sent as ms.
+function filterForm(base, ...fields) {
+  return h("form", { class: "toolbar", onsubmit: (e) => {
+    e.preventDefault();
+    const query = new URLSearchParams();
+    for (const [k, v] of new FormData(e.target)) {
+      const value = k === "since" || k === "until" ? toMs(v) : v;
+      if (value) query.set(k, value);
+    }
+    location.hash = base + "?" + query;
+  } }, ...fields, h("button", {}, "Filter"));
+}
+
+function timeFields(params) {
+  return [
+    h("label", {}, "from ", h("input", { type: "datetime-local", name: "since", "aria-label": "From", value: fromMs(params.get("since")) })),
+    h("label", {}, "to ", h("input", { type: "datetime-local", name: "until", "aria-label": "To", value: fromMs(params.get("until")) })),
+  ];
+}
+
 // ---- pages -----------------------------------------------------------------------------------
+// Each page returns its nodes; the router puts them in the view (see `render`).
 
 async function overview() {
   const flows = await api("GET", "/api/flows");
@@ -93,9 +135,9 @@ async function overview() {
       h("td", {}, String(f.queue.ready + f.queue.leased)), h("td", {}, h("a", { href: "#/dlq?flow=" + encodeURIComponent(f.name) }, String(f.queue.dead))),
       h("td", { "data-state": f.paused ? "paused" : "running", title: f.pause_reason || "" }, f.paused ? badge(f.pause_reason ? "paused by weft" : "paused") : "running"),
       h("td", {},
-        h("button", { onclick: () => act("POST", `/api/flows/${encodeURIComponent(f.name)}/${f.paused ? "resume" : "pause"}`, overview) }, f.paused ? "Resume" : "Pause"), " ",
-        h("button", { onclick: () => act("POST", `/api/flows/${encodeURIComponent(f.name)}/run`, overview) }, "Run now"))));
-  show(h("h1", {}, "Flows"),
+        h("button", { onclick: () => act("POST", `/api/flows/${encodeURIComponent(f.name)}/${f.paused ? "resume" : "pause"}`, route) }, f.paused ? "Resume" : "Pause"), " ",
+        h("button", { onclick: () => act("POST", `/api/flows/${encodeURIComponent(f.name)}/run`, route) }, "Run now"))));
+  return show(h("h1", {}, "Flows"),
     table(["Flow", "Direction", "Object", "Trigger", "Last run", "Records/min (1 h)", "Errors (1 h)", "Queued", "Dead", "State", ""], rows));
 }
 
@@ -103,8 +145,10 @@ async function act(method, path, then, body) {
   try {
     const result = await api(method, path, body);
     await then(result);
+    return result;
   } catch (e) {
-    view.prepend(notice("Failed: " + e.message));
+    notify("Failed: " + e.message);
+    return null;
   }
 }
 
@@ -113,18 +157,20 @@ async function runs(params) {
   if (!query.has("limit")) query.set("limit", "50");
   const list = await api("GET", "/api/runs?" + query);
   const flows = await api("GET", "/api/flows");
-  const filter = h("form", { class: "toolbar", onsubmit: (e) => { e.preventDefault(); location.hash = "#/runs?" + new URLSearchParams(new FormData(e.target)); } },
+  const filter = filterForm("#/runs",
     h("select", { name: "flow", "aria-label": "Flow" }, h("option", { value: "" }, "all flows"), flows.map((f) => h("option", { value: f.name, selected: params.get("flow") === f.name }, f.name))),
     h("select", { name: "status", "aria-label": "Status" }, ["", "succeeded", "partial", "failed", "running"].map((s) => h("option", { value: s, selected: (params.get("status") || "") === s }, s || "any status"))),
-    h("button", {}, "Filter"));
-  for (const [k, v] of [...new URLSearchParams(new FormData(filter))]) if (!v) query.delete(k);
+    ...timeFields(params));
   const rows = list.map((r) =>
     h("tr", { class: "link", "data-run": r.id, onclick: () => (location.hash = "#/runs/" + r.id) },
       h("td", {}, String(r.id)), h("td", {}, r.flow), h("td", {}, r.trigger), h("td", {}, when(r.started_ms)), h("td", {}, badge(r.status)),
       h("td", {}, Object.entries(r.counts).map(([k, v]) => `${k} ${v}`).join(", "))));
   const next = list.length ? h("a", { href: "#/runs?" + new URLSearchParams({ ...Object.fromEntries(query), before: list[list.length - 1].id }) }, "Older →") : null;
-  show(h("h1", {}, "Runs"), filter, table(["Run", "Flow", "Trigger", "Started", "Status", "Records"], rows), h("p", {}, next));
+  return show(h("h1", {}, "Runs"), filter, table(["Run", "Flow", "Trigger", "Started", "Status", "Records"], rows), h("p", {}, next));
 }
+
+// The outcomes a run's records can have; "failed" lists every failure (failed, dead, retrying, held).
+const OUTCOMES = ["", "failed", "retrying", "dead", "held", "created", "updated", "unchanged", "skipped", "shadowed", "pulled"];
 
 async function run(id, params) {
   const { run: r } = await api("GET", "/api/runs/" + id);
@@ -132,13 +178,13 @@ async function run(id, params) {
   if (params.get("outcome")) query.set("outcome", params.get("outcome"));
   if (params.get("q")) query.set("q", params.get("q"));
   const page = await api("GET", `/api/runs/${id}/records?${query}`);
-  const filter = h("form", { class: "toolbar", onsubmit: (e) => { e.preventDefault(); location.hash = `#/runs/${id}?` + new URLSearchParams(new FormData(e.target)); } },
-    h("select", { name: "outcome", "aria-label": "Outcome" }, ["", "failed", "created", "updated", "unchanged", "skipped", "shadowed", "pulled"].map((o) => h("option", { value: o, selected: (params.get("outcome") || "") === o }, o || "all outcomes"))),
-    h("input", { name: "q", placeholder: "key contains", value: params.get("q") || "" }), h("button", {}, "Filter"));
+  const filter = filterForm(`#/runs/${id}`,
+    h("select", { name: "outcome", "aria-label": "Outcome" }, OUTCOMES.map((o) => h("option", { value: o, selected: (params.get("outcome") || "") === o }, o === "failed" ? "every failure" : o || "all outcomes"))),
+    h("input", { name: "q", placeholder: "key, error or reason contains", "aria-label": "Text", value: params.get("q") || "" }));
   const rows = page.records.map((rec) =>
     h("tr", { class: "link", "data-key": rec.key, onclick: () => (location.hash = `#/runs/${id}/records/${rec.seq}`) },
       h("td", {}, rec.key), h("td", {}, badge(rec.outcome)), h("td", {}, String(rec.attempts)), h("td", {}, rec.error_class || ""), h("td", { "data-reason": true }, rec.error || rec.reason || "")));
-  show(h("h1", {}, `Run ${r.id} — ${r.flow}`),
+  return show(h("h1", {}, `Run ${r.id} — ${r.flow}`),
     h("dl", {}, h("dt", {}, "Status"), h("dd", {}, badge(r.status)), h("dt", {}, "Trigger"), h("dd", {}, r.trigger),
       h("dt", {}, "Started"), h("dd", {}, when(r.started_ms)), h("dt", {}, "Ended"), h("dd", {}, when(r.ended_ms)), h("dt", {}, "Error"), h("dd", {}, r.error || "—")),
     h("h2", {}, `Records (${page.total})`), filter, table(["Key", "Outcome", "Attempts", "Class", "Error or reason"], rows));
@@ -146,7 +192,7 @@ async function run(id, params) {
 
 async function record(id, seq) {
   const rec = await api("GET", `/api/runs/${id}/records/${seq}`);
-  show(h("h1", {}, `Record ${rec.key}`), h("p", {}, h("a", { href: "#/runs/" + id }, "← run " + id), " · ", h("a", { href: "#/lineage/" + encodeURIComponent(rec.key) }, "lineage")),
+  return show(h("h1", {}, `Record ${rec.key}`), h("p", {}, h("a", { href: "#/runs/" + id }, "← run " + id), " · ", h("a", { href: "#/lineage/" + encodeURIComponent(rec.key) }, "lineage")),
     h("dl", { "data-record": rec.key },
       h("dt", {}, "Outcome"), h("dd", {}, badge(rec.outcome)), h("dt", {}, "Attempts"), h("dd", {}, String(rec.attempts)),
       rec.reason ? [h("dt", {}, "Reason"), h("dd", { "data-reason": true }, rec.reason)] : null,
@@ -161,35 +207,150 @@ async function record(id, seq) {
 async function lineage(key) {
   const l = await api("GET", "/api/lineage?key=" + encodeURIComponent(key));
   const steps = l.steps.map((s) =>
-    h("tr", { class: "link", onclick: () => (location.hash = `#/runs/${s.record.run_id}/records/${s.record.seq}`) },
+    h("tr", { class: "link", "data-step-job": s.record.job_id === null ? "" : s.record.job_id, onclick: () => (location.hash = `#/runs/${s.record.run_id}/records/${s.record.seq}`) },
       h("td", {}, s.record.source || "—"), h("td", {}, s.record.job_id === null ? "—" : String(s.record.job_id)),
       h("td", {}, s.run ? `${s.run.id} (${s.run.flow}, ${when(s.run.started_ms)})` : "—"), h("td", {}, s.record.plugin || "—"),
       h("td", {}, badge(s.record.outcome)), h("td", {}, s.record.error || s.record.response || "")));
-  show(h("h1", {}, "Lineage of " + key),
+  return show(h("h1", {}, "Lineage of " + key),
+    h("p", {}, h("a", { href: "#/explain?sku=" + encodeURIComponent(key.split("@")[0]) }, "explain the inventory pushed for this SKU")),
     table(["Came from", "Job", "Run", "Plugin", "Outcome", "Result"], steps),
     h("h2", {}, "Queued"), l.queued.length ? table(["Job", "Flow", "Attempts", "Last error"], l.queued.map((j) => h("tr", {}, h("td", {}, String(j.id)), h("td", {}, j.flow), h("td", {}, String(j.attempts)), h("td", {}, j.last_error ? j.last_error.message : "")))) : h("p", { class: "muted" }, "none"),
-    h("h2", {}, "Dead-lettered"), l.dead.length ? deadTable(l.dead, () => lineage(key)) : h("p", { class: "muted" }, "none"));
+    h("h2", {}, "Dead-lettered"), l.dead.length ? deadTable(l.dead, false) : h("p", { class: "muted" }, "none"));
 }
 
-function deadTable(letters, refresh) {
-  return table(["Job", "Flow", "Key", "Attempts", "Error", ""], letters.map((d) =>
-    h("tr", { "data-job": d.job.id },
+// The record a job carries ({kind: "record", record: {Entity: {...}}}): its entity and fields.
+function carried(job) {
+  const tagged = job.payload && job.payload.kind === "record" ? job.payload.record : null;
+  if (!tagged || typeof tagged !== "object") return null;
+  const entity = Object.keys(tagged)[0];
+  return { entity, fields: tagged[entity] };
+}
+
+function json(value) {
+  return JSON.stringify(value, null, 2);
+}
+
+// The editor of an open dead letter's record: the original beside the edit, validated by the
+// server as a record of the type the job carries; retried as a new job, both kept.
+function editor(d, row) {
+  const original = carried(d.job);
+  const text = h("textarea", { "aria-label": "Edited record", spellcheck: "false" }, json(original.fields));
+  const note = h("input", { name: "note", "aria-label": "Why", placeholder: "why (kept with the edit)" });
+  const error = h("p", { class: "error", "data-edit-error": true });
+  const close = () => edit.remove();
+  const submit = async (button) => {
+    let parsed;
+    try {
+      parsed = JSON.parse(text.value);
+    } catch (e) {
+      error.textContent = "Not JSON: " + e.message;
+      return;
+    }
+    button.disabled = true;
+    try {
+      const r = await api("POST", `/api/dlq/${d.job.id}/edit`, { record: parsed, note: note.value });
+      notify(`Retried job ${d.job.id} with the edit as job ${r.job}.`);
+      await route();
+    } catch (e) {
+      error.textContent = e.message;
+      button.disabled = false;
+    }
+  };
+  const edit = h("tr", { "data-editor": d.job.id, "data-keep": true },
+    h("td", { colspan: 9 },
+      h("h2", {}, `Edit and retry job ${d.job.id} (${original.entity} record)`),
+      h("div", { class: "grid" },
+        h("div", {}, h("h3", {}, "Original (kept)"), h("pre", { "data-original": true }, json(original.fields))),
+        h("div", {}, h("h3", {}, "Edit"), text)),
+      error,
+      h("p", { class: "toolbar" }, note,
+        h("button", { onclick: (e) => submit(e.target) }, "Retry with this record"),
+        h("button", { onclick: close }, "Cancel"))));
+  row.after(edit);
+  text.focus();
+}
+
+// What became of a settled dead letter: discarded with a reason, or retried edited — then the
+// original and the edit side by side.
+function settled(d) {
+  if (!d.edit) return h("span", { class: "muted" }, "discarded: " + d.discarded);
+  const original = carried(d.job);
+  const edited = carried({ payload: d.edit.payload });
+  return h("details", { "data-edit-audit": d.job.id },
+    h("summary", {}, `edited, retried as job ${d.edit.job_id}`),
+    h("p", {}, `${when(d.edit.at_ms)}${d.edit.note ? " — " + d.edit.note : ""}`),
+    h("div", { class: "grid" },
+      h("div", {}, h("h3", {}, "Original"), h("pre", { "data-audit-original": true }, json(original ? original.fields : d.job.payload))),
+      h("div", {}, h("h3", {}, "Edit"), h("pre", { "data-audit-edit": true }, json(edited ? edited.fields : d.edit.payload)))));
+}
+
+function deadTable(letters, selectable) {
+  const rows = letters.map((d) => {
+    const open = d.discarded === null;
+    const row = h("tr", { "data-job": d.job.id, "data-state": open ? "open" : d.edit ? "edited" : "discarded" },
+      h("td", {}, selectable && open ? h("input", { type: "checkbox", "data-select": d.job.id, "aria-label": "Select job " + d.job.id }) : null),
       h("td", {}, String(d.job.id)), h("td", {}, d.job.flow), h("td", {}, h("a", { href: "#/lineage/" + encodeURIComponent(d.job.key) }, d.job.key)),
-      h("td", {}, String(d.job.attempts)), h("td", { class: "error" }, `${d.error.class}: ${d.error.message}`),
-      h("td", {}, d.discarded !== null ? h("span", { class: "muted" }, "discarded: " + d.discarded) : [
-        h("button", { onclick: () => act("POST", `/api/dlq/${d.job.id}/retry`, async (r) => { await refresh(); view.prepend(notice(`Requeued ${r.requeued} job(s).`)); }) }, "Retry"), " ",
-        h("button", { onclick: () => { const reason = prompt("Why discard this job?"); if (reason) act("POST", `/api/dlq/${d.job.id}/discard`, refresh, { reason }); } }, "Discard"),
-      ]))));
+      h("td", { "data-dead-at": true }, when(d.dead_ms)), h("td", {}, String(d.job.attempts)), h("td", {}, d.job.trigger),
+      h("td", { class: "error" }, `${d.error.class}: ${d.error.message}`),
+      h("td", {}, !open ? settled(d) : [
+        h("button", { onclick: () => act("POST", `/api/dlq/${d.job.id}/retry`, async (r) => { await route(); notify(`Requeued ${r.requeued} job(s).`); }) }, "Retry"), " ",
+        carried(d.job) ? h("button", { onclick: (e) => { if (!document.querySelector(`[data-editor="${d.job.id}"]`)) editor(d, e.target.closest("tr")); } }, "Edit") : null, " ",
+        h("button", { onclick: () => { const reason = prompt("Why discard this job?"); if (reason) act("POST", `/api/dlq/${d.job.id}/discard`, route, { reason }); } }, "Discard"),
+      ]));
+    return row;
+  });
+  return table(["", "Job", "Flow", "Key", "Dead since", "Attempts", "Trigger", "Error", ""], rows);
 }
 
 async function dlq(params) {
+  const query = new URLSearchParams();
+  for (const k of ["flow", "status", "q", "since", "until"]) if (params.get(k)) query.set(k, params.get(k));
+  const [letters, flows] = await Promise.all([api("GET", "/api/dlq?" + query), api("GET", "/api/flows")]);
   const flow = params.get("flow");
-  const letters = await api("GET", "/api/dlq" + (flow ? "?flow=" + encodeURIComponent(flow) : ""));
-  const refresh = () => dlq(params);
   const open = letters.filter((d) => d.discarded === null);
-  show(h("h1", {}, "Dead letters" + (flow ? " of " + flow : "")),
-    flow && open.length ? h("p", {}, h("button", { onclick: () => act("POST", "/api/dlq/retry?flow=" + encodeURIComponent(flow), refresh) }, `Retry all ${open.length}`)) : null,
-    letters.length ? deadTable(letters, refresh) : h("p", { class: "muted", "data-empty": true }, "No dead letters."));
+  const filter = filterForm("#/dlq",
+    h("select", { name: "flow", "aria-label": "Flow" }, h("option", { value: "" }, "all flows"), flows.map((f) => h("option", { value: f.name, selected: flow === f.name }, f.name))),
+    h("select", { name: "status", "aria-label": "State" }, ["", "open", "settled", "discarded", "edited"].map((s) => h("option", { value: s, selected: (params.get("status") || "") === s }, s || "any state"))),
+    h("input", { name: "q", placeholder: "error or key contains", "aria-label": "Error text", value: params.get("q") || "" }),
+    ...timeFields(params));
+  const selected = () => [...view.querySelectorAll("input[data-select]:checked")].map((c) => Number(c.dataset.select));
+  const bulk = (what) => {
+    const ids = selected();
+    if (!ids.length) return notify("Select dead letters first.");
+    if (what === "retry") return act("POST", "/api/dlq/retry", async (r) => { await route(); notify(`Requeued ${r.requeued} job(s).`); }, { ids });
+    const reason = prompt(`Why discard these ${ids.length} jobs?`);
+    if (reason) return act("POST", "/api/dlq/discard", async (r) => { await route(); notify(`Discarded ${r.discarded} job(s).`); }, { ids, reason });
+  };
+  const list = deadTable(letters, true);
+  const all = h("input", { type: "checkbox", "aria-label": "Select all", onchange: (e) => { for (const c of list.querySelectorAll("input[data-select]")) c.checked = e.target.checked; } });
+  list.querySelector("thead th").append(all);
+  return show(h("h1", {}, "Dead letters" + (flow ? " of " + flow : "")), filter,
+    flow && open.length ? h("p", {}, h("button", { onclick: () => act("POST", "/api/dlq/retry?flow=" + encodeURIComponent(flow), route) }, `Retry all ${open.length}`)) : null,
+    letters.length ? [list, open.length ? h("p", { class: "toolbar" },
+      h("button", { onclick: () => bulk("retry") }, "Retry selected"), h("button", { onclick: () => bulk("discard") }, "Discard selected")) : null]
+      : h("p", { class: "muted", "data-empty": true }, "No dead letters."));
+}
+
+async function explain(params) {
+  const sku = params.get("sku") || "";
+  const form = h("form", { class: "toolbar", onsubmit: (e) => { e.preventDefault(); location.hash = "#/explain?" + new URLSearchParams([...new FormData(e.target)].filter(([, v]) => v)); } },
+    h("input", { name: "sku", "aria-label": "SKU", placeholder: "SKU", value: sku }),
+    h("input", { name: "location", "aria-label": "Location", placeholder: "location (optional)", value: params.get("location") || "" }),
+    h("button", {}, "Explain"));
+  if (!sku) return show(h("h1", {}, "Explain a number weft pushed"), form);
+  const query = new URLSearchParams({ sku });
+  if (params.get("location")) query.set("location", params.get("location"));
+  let found;
+  try {
+    found = await api("GET", "/api/explain/inventory?" + query);
+  } catch (e) {
+    return show(h("h1", {}, "Explain " + sku), form, h("p", { class: "muted", "data-explain-none": true }, e.message));
+  }
+  return show(h("h1", {}, "Explain " + sku), form, found.map((f) => h("section", { "data-explain": f.flow },
+    h("h2", {}, `Flow ${f.flow}: ${f.pushed.pushed} pushed ${when(f.pushed.at_ms)}`),
+    h("pre", {}, f.lines.join("\n")),
+    f.pushed.conflict ? h("p", { class: "error" }, "Conflict: " + f.pushed.conflict) : null,
+    h("p", {}, `Shopify had ${f.pushed.before === null ? "unknown" : f.pushed.before} before; item ${f.pushed.item}`))));
 }
 
 async function flow(name) {
@@ -198,18 +359,28 @@ async function flow(name) {
   const output = h("div", { "data-preview": true });
   const renderPreview = (p) => {
     if (!input.value.trim()) input.value = JSON.stringify(p.record, null, 2);
-    output.replaceChildren(
+    output.replaceChildren(...show(
       p.error ? h("p", { class: "error", "data-preview-error": true }, `${p.error.class} (at ${p.error.at}): ${p.error.message}`) : null,
       ...p.writes.map((w) => h("div", {},
         h("h2", {}, w.operation ? "Would write: " + w.operation : "No write"),
         w.skipped ? h("p", {}, w.skipped) : null,
         w.dropped && w.dropped.length ? h("p", { "data-dropped": true }, "Not sent (owned by Shopify): " + w.dropped.join(", ")) : null,
         w.explain ? h("pre", {}, w.explain.join("\n")) : null,
-        h("pre", { "data-output": true }, JSON.stringify(w.input !== undefined ? w.input : w.record, null, 2)))));
+        h("pre", { "data-output": true }, JSON.stringify(w.input !== undefined ? w.input : w.record, null, 2))))));
   };
-  const tryIt = (useText) => act("POST", `/api/flows/${encodeURIComponent(name)}/preview`, renderPreview,
-    useText && input.value.trim() ? { record: JSON.parse(input.value) } : {}).catch((e) => output.replaceChildren(notice(e.message)));
-  show(h("h1", {}, `Flow ${name}: ${m.from} → ${m.to} (${m.object})`),
+  const tryIt = (useText) => {
+    let body = {};
+    if (useText && input.value.trim()) {
+      try {
+        body = { record: JSON.parse(input.value) };
+      } catch (e) {
+        output.replaceChildren(notice("Not JSON: " + e.message));
+        return;
+      }
+    }
+    act("POST", `/api/flows/${encodeURIComponent(name)}/preview`, renderPreview, body);
+  };
+  return show(h("h1", {}, `Flow ${name}: ${m.from} → ${m.to} (${m.object})`),
     h("p", {}, "Transforms: ", m.transforms.length ? m.transforms.join(" → ") : "none", m.skip_if ? ` · skip when ${m.skip_if}` : "", ` · identity: ${m.identity}`),
     table(["Source", "Target", "Expression", "Condition", "Owner", "Sent"], m.rows.map((r) =>
       h("tr", {}, h("td", {}, r.source || "—"), h("td", {}, r.target), h("td", {}, r.expression || "—"), h("td", {}, r.condition || "—"), h("td", {}, r.owner), h("td", {}, r.sent ? "yes" : "no")))),
@@ -224,7 +395,7 @@ async function flow(name) {
 
 async function plugins() {
   const list = await api("GET", "/api/plugins");
-  show(h("h1", {}, "Plugins"), table(["Plugin", "Version", "Kind", "Status", "sha256", "Used by"], list.map((p) =>
+  return show(h("h1", {}, "Plugins"), table(["Plugin", "Version", "Kind", "Status", "sha256", "Used by"], list.map((p) =>
     h("tr", {}, h("td", {}, p.id), h("td", {}, p.version || "—"), h("td", {}, p.kind || "—"),
       h("td", {}, badge(p.status), p.reason ? " " + p.reason : ""), h("td", {}, p.sha256 ? p.sha256.slice(0, 16) : "—"), h("td", {}, (p.used_by || []).join(", "))))));
 }
@@ -238,7 +409,7 @@ async function shop() {
     hooks.value.subscriptions.length ? table(["Topic", "State", "Delivers to", "Name"], hooks.value.subscriptions.map((s) =>
       h("tr", { "data-topic": s.topic }, h("td", {}, s.topic), h("td", { "data-state": s.state }, badge(s.state), " ", what[s.state] || ""), h("td", {}, s.uri || "—"), h("td", {}, s.name || "—"))))
       : h("p", { class: "muted" }, "No subscriptions, and no flow consumes a webhook topic.")];
-  const read = h("button", { onclick: (e) => { e.target.disabled = true; e.target.textContent = "Reading the shop…"; act("POST", "/api/onboard", () => shop(), {}); } }, "Read the shop now");
+  const read = h("button", { onclick: (e) => { e.target.disabled = true; e.target.textContent = "Reading the shop…"; act("POST", "/api/onboard", route, {}); } }, "Read the shop now");
   const report = (r) => h("section", { "data-onboard": r.flow },
     h("h2", {}, `Flow ${r.flow} · shop read ${when(r.read_ms)}`),
     h("p", {}, `Shop: ${r.shop_products} products · ERP: ${r.erp_products} products (${r.rejected} rejected) · linked, updated in place: ${r.linked} · new, created: ${r.new}`),
@@ -250,14 +421,14 @@ async function shop() {
     r.erp_only.length ? h("p", {}, `In the ERP only (created): ${r.erp_only.length}`) : null);
   const onboarding = reports.status === "rejected" ? [notice("Onboarding reports not read: " + reports.reason.message)]
     : reports.value.length ? reports.value.map(report) : [h("p", { class: "muted" }, "No onboarding report yet: read the shop before the first catalog write, or run `weft onboard`.")];
-  show(h("h1", {}, "Shop"), h("h2", {}, "Webhook subscriptions"), ...subscriptions,
+  return show(h("h1", {}, "Shop"), h("h2", {}, "Webhook subscriptions"), ...subscriptions,
     h("h2", {}, "Onboarding an existing catalog"), h("p", { class: "toolbar" }, read), ...onboarding);
 }
 
 async function reconcile(id) {
   const reports = await api("GET", "/api/reconcile/reports");
   const chosen = id ? await api("GET", "/api/reconcile/reports/" + id) : reports[0] ? await api("GET", "/api/reconcile/reports/" + reports[0].id) : null;
-  const now = h("button", { onclick: (e) => { e.target.disabled = true; e.target.textContent = "Reconciling…"; act("POST", "/api/reconcile", (r) => { location.hash = "#/reconcile/" + r.id; return reconcile(r.id); }, {}); } }, "Reconcile now");
+  const now = h("button", { onclick: (e) => { e.target.disabled = true; e.target.textContent = "Reconciling…"; act("POST", "/api/reconcile", (r) => go("#/reconcile/" + r.id), {}); } }, "Reconcile now");
   const list = table(["Report", "At", "Trigger", "Flows", "Compared", "Drifted", "Only in ERP", "Only in Shopify", "Order days off", "Errors"], reports.map((r) =>
     h("tr", { class: "link", "data-report": r.id, onclick: () => (location.hash = "#/reconcile/" + r.id) },
       h("td", {}, String(r.id)), h("td", {}, when(r.started_ms)), h("td", {}, r.trigger), h("td", {}, r.flows.join(", ")),
@@ -273,38 +444,103 @@ async function reconcile(id) {
     f.erp_only_skus.length ? h("p", {}, "SKUs Shopify does not know: " + f.erp_only_skus.join(", ")) : null,
     f.order_days.length ? table(["Day", "Detail"], f.order_days.map((d) => h("tr", {}, h("td", {}, d.day), h("td", {}, JSON.stringify(d))))) : null,
     f.customers ? h("p", {}, `Customers: ERP ${f.customers[0]}, Shopify ${f.customers[1]}`) : null)) : [];
-  show(h("h1", {}, "Reconciliation"), h("p", { class: "toolbar" }, now),
+  return show(h("h1", {}, "Reconciliation"), h("p", { class: "toolbar" }, now),
     reports.length ? list : h("p", { class: "muted" }, "No reports yet: reconcile now, run `weft reconcile`, or set [reconcile] schedule."), ...detail);
 }
 
 // ---- router ----------------------------------------------------------------------------------
 
-async function route() {
+// Go to `hash`, or render it again when already there.
+function go(hash) {
+  if (location.hash === hash) return route();
+  location.hash = hash;
+}
+
+// The page of the current address, as nodes; and whether it may refresh itself (not a page
+// that asks Shopify or runs a plugin each time it loads).
+async function page() {
   const [path, search] = location.hash.replace(/^#/, "").split("?");
   const params = new URLSearchParams(search || "");
   const parts = (path || "/").split("/").filter(Boolean).map(decodeURIComponent);
   for (const a of document.querySelectorAll("[data-nav]")) a.classList.toggle("active", a.dataset.nav === (parts[0] || "overview"));
+  if (parts.length === 0) return { nodes: await overview(), live: true };
+  if (parts[0] === "runs" && parts.length === 1) return { nodes: await runs(params), live: true };
+  if (parts[0] === "runs" && parts.length === 2) return { nodes: await run(parts[1], params), live: true };
+  if (parts[0] === "runs" && parts[2] === "records") return { nodes: await record(parts[1], parts[3]), live: false };
+  if (parts[0] === "dlq") return { nodes: await dlq(params), live: true };
+  if (parts[0] === "lineage") return { nodes: await lineage(parts[1]), live: true };
+  if (parts[0] === "explain") return { nodes: await explain(params), live: false };
+  if (parts[0] === "flows") return { nodes: await flow(parts[1]), live: false };
+  if (parts[0] === "plugins") return { nodes: await plugins(), live: true };
+  if (parts[0] === "reconcile") return { nodes: await reconcile(parts[1]), live: true };
+  if (parts[0] === "shop") return { nodes: await shop(), live: false };
+  return { nodes: show(h("p", {}, "No such page.")), live: false };
+}
+
+// Renders are numbered: a slow one that a newer one overtook is dropped.
+let renders = 0;
+let routing = 0;
+let live = false;
+
+async function route() {
+  const n = ++renders;
+  routing++;
   try {
-    if (parts.length === 0) await overview();
-    else if (parts[0] === "runs" && parts.length === 1) await runs(params);
-    else if (parts[0] === "runs" && parts.length === 2) await run(parts[1], params);
-    else if (parts[0] === "runs" && parts[2] === "records") await record(parts[1], parts[3]);
-    else if (parts[0] === "dlq") await dlq(params);
-    else if (parts[0] === "lineage") await lineage(parts[1]);
-    else if (parts[0] === "flows") await flow(parts[1]);
-    else if (parts[0] === "plugins") await plugins();
-    else if (parts[0] === "reconcile") await reconcile(parts[1]);
-    else if (parts[0] === "shop") await shop();
-    else show(h("p", {}, "No such page."));
+    const p = await page();
+    if (n !== renders) return;
+    live = p.live;
+    view.replaceChildren(...p.nodes);
   } catch (e) {
-    show(notice("Could not load: " + e.message));
+    if (n !== renders) return;
+    live = false;
+    view.replaceChildren(notice("Could not load: " + e.message));
+  } finally {
+    routing--;
   }
 }
+
+// ---- auto-refresh ----------------------------------------------------------------------------
+// Every few seconds the page is rendered again off-screen and swapped in only when it changed,
+// unless the operator is busy with it: typing in a field, a selection, an open editor or detail.
+
+const REFRESH_MS = 4000;
+
+function busy() {
+  if (document.getElementById("login").open) return true;
+  const active = document.activeElement;
+  if (active && view.contains(active) && ["INPUT", "TEXTAREA", "SELECT"].includes(active.tagName)) return true;
+  return Boolean(view.querySelector("[data-keep], details[open], input[type=checkbox]:checked"));
+}
+
+async function refresh() {
+  const toggle = document.getElementById("auto-refresh");
+  if (!toggle.checked || !live || routing || busy() || document.hidden) return;
+  const n = renders;
+  let p;
+  try {
+    p = await page();
+  } catch (_) {
+    return; // the next tick tries again; a failing page says so when the operator navigates
+  }
+  if (n !== renders || busy()) return;
+  const fresh = document.createElement("div");
+  fresh.append(...p.nodes);
+  if (fresh.innerHTML !== view.innerHTML) view.replaceChildren(...fresh.childNodes);
+  document.getElementById("refreshed").textContent = "updated " + new Date().toLocaleTimeString();
+}
+
+const toggle = document.getElementById("auto-refresh");
+toggle.checked = sessionStorage.getItem("weft-auto-refresh") !== "off";
+toggle.addEventListener("change", () => sessionStorage.setItem("weft-auto-refresh", toggle.checked ? "on" : "off"));
+setInterval(refresh, REFRESH_MS);
 
 document.getElementById("search").addEventListener("submit", (e) => {
   e.preventDefault();
   const key = e.target.elements.key.value.trim();
   if (key) location.hash = "#/lineage/" + encodeURIComponent(key);
 });
-window.addEventListener("hashchange", route);
+window.addEventListener("hashchange", () => {
+  document.getElementById("notices").replaceChildren();
+  route();
+});
 route();

@@ -1,7 +1,7 @@
 //! The whole store item by item, for `weft store migrate`: read in one repeatable-read
 //! transaction through portals a page at a time (bounded memory), written back as it was.
 
-use super::jobs::{dead_of, insert_jobs, job_of, JOB_COLUMNS};
+use super::jobs::{dead_of, insert_jobs, job_of, DEAD_COLUMNS, JOB_COLUMNS};
 use super::journal::{put_intents, put_report, put_undo};
 use super::kv::{state_table, write_state};
 use super::ledger::{merge_links, put_ledger};
@@ -18,7 +18,7 @@ type Make = fn(&Row) -> StoreResult<Item>;
 fn sources() -> Vec<(String, Make)> {
     let mut sources: Vec<(String, Make)> = vec![
         (format!("SELECT {JOB_COLUMNS} FROM weft_jobs ORDER BY id"), |r| job_of(r).map(Item::Job)),
-        ("SELECT job, error, dead_ms, discarded FROM weft_dead ORDER BY id".into(), |r| {
+        (format!("SELECT {DEAD_COLUMNS} FROM weft_dead ORDER BY id"), |r| {
             dead_of(r).map(Item::DeadLetter)
         }),
         ("SELECT webhook_id, flow, at_ms FROM weft_receipts".into(), |r| {
@@ -188,11 +188,20 @@ async fn import_one(client: &impl GenericClient, item: &Item) -> StoreResult<Opt
             return Ok(Some(("weft_job_ids", job.id)));
         }
         Item::DeadLetter(dead) => {
-            let sql = "INSERT INTO weft_dead (id, flow, key, job, error, dead_ms, discarded) \
-                       VALUES ($1, $2, $3, $4, $5, $6, $7)";
+            let sql = "INSERT INTO weft_dead (id, flow, key, job, error, dead_ms, discarded, edit) \
+                       VALUES ($1, $2, $3, $4, $5, $6, $7, $8)";
             let (job, error) = (to_json(&dead.job)?, to_json(&dead.error)?);
-            let params: [&(dyn tokio_postgres::types::ToSql + Sync); 7] =
-                [&big(dead.job.id), &dead.job.flow, &dead.job.key, &job, &error, &big(dead.dead_ms), &dead.discarded];
+            let edit = dead.edit.as_ref().map(to_json).transpose()?;
+            let params: [&(dyn tokio_postgres::types::ToSql + Sync); 8] = [
+                &big(dead.job.id),
+                &dead.job.flow,
+                &dead.job.key,
+                &job,
+                &error,
+                &big(dead.dead_ms),
+                &dead.discarded,
+                &edit,
+            ];
             client.execute(sql, &params).await.map_err(e)?;
             return Ok(Some(("weft_job_ids", dead.job.id)));
         }

@@ -5,7 +5,7 @@
 use super::{big, e, from_json, prefix_end, to_json, unbig, PostgresStore, HOST_TTL};
 use crate::store::contract::{QueueStore, ScheduleStore};
 use crate::store::{
-    CursorAdvance, DeadLetter, EnqueueOutcome, Job, JobError, JobState, NewJob, QueueStatus, StoreError, StoreResult,
+    CursorAdvance, DeadLetter, DeadLetterEdit, EnqueueOutcome, Job, JobError, JobState, NewJob, QueueStatus, StoreError, StoreResult,
 };
 use std::collections::{BTreeMap, BTreeSet};
 use tokio_postgres::{GenericClient, Row};
@@ -32,12 +32,16 @@ pub(super) fn job_of(row: &Row) -> StoreResult<Job> {
     })
 }
 
+/// The columns [`dead_of`] reads, in its order.
+pub(super) const DEAD_COLUMNS: &str = "job, error, dead_ms, discarded, edit";
+
 pub(super) fn dead_of(row: &Row) -> StoreResult<DeadLetter> {
     Ok(DeadLetter {
         job: from_json(row.get::<_, &str>(0))?,
         error: from_json(row.get::<_, &str>(1))?,
         dead_ms: unbig(row.get(2)),
         discarded: row.get(3),
+        edit: row.get::<_, Option<&str>>(4).map(from_json).transpose()?,
     })
 }
 
@@ -277,9 +281,8 @@ impl QueueStore for PostgresStore {
         let flow = flow.map(str::to_owned);
         self.call(async move {
             let client = pool.get().await.map_err(e)?;
-            let sql = "SELECT job, error, dead_ms, discarded FROM weft_dead \
-                       WHERE $1::text IS NULL OR flow = $1 ORDER BY id";
-            client.query(sql, &[&flow]).await.map_err(e)?.iter().map(dead_of).collect()
+            let sql = format!("SELECT {DEAD_COLUMNS} FROM weft_dead WHERE $1::text IS NULL OR flow = $1 ORDER BY id");
+            client.query(&sql, &[&flow]).await.map_err(e)?.iter().map(dead_of).collect()
         })
     }
 
@@ -289,10 +292,12 @@ impl QueueStore for PostgresStore {
         self.call(async move {
             let mut client = pool.get().await.map_err(e)?;
             let tx = client.transaction().await.map_err(e)?;
-            let sql = "DELETE FROM weft_dead WHERE discarded IS NULL AND ($1::bigint IS NULL OR id = $1) \
-                       AND ($2::text IS NULL OR flow = $2) RETURNING job, error, dead_ms, discarded";
+            let sql = format!(
+                "DELETE FROM weft_dead WHERE discarded IS NULL AND ($1::bigint IS NULL OR id = $1) \
+                 AND ($2::text IS NULL OR flow = $2) RETURNING {DEAD_COLUMNS}"
+            );
             let mut jobs = Vec::new();
-            for row in tx.query(sql, &[&id, &flow]).await.map_err(e)? {
+            for row in tx.query(&sql, &[&id, &flow]).await.map_err(e)? {
                 let mut job = dead_of(&row)?.job;
                 job.state = JobState::Ready;
                 job.attempts = 0;
@@ -313,6 +318,40 @@ impl QueueStore for PostgresStore {
             let client = pool.get().await.map_err(e)?;
             let sql = "UPDATE weft_dead SET discarded = $2 WHERE id = $1";
             Ok(client.execute(sql, &[&big(id), &reason]).await.map_err(e)? > 0)
+        })
+    }
+
+    fn retry_dead_edited(
+        &self,
+        id: u64,
+        payload: &serde_json::Value,
+        note: &str,
+        now_ms: u64,
+    ) -> StoreResult<Option<u64>> {
+        let (pool, _) = self.db();
+        let (payload, note) = (payload.clone(), note.to_owned());
+        self.call(async move {
+            let mut client = pool.get().await.map_err(e)?;
+            let tx = client.transaction().await.map_err(e)?;
+            let sql = format!("SELECT {DEAD_COLUMNS} FROM weft_dead WHERE id = $1 AND discarded IS NULL FOR UPDATE");
+            let Some(row) = tx.query_opt(&sql, &[&big(id)]).await.map_err(e)? else { return Ok(None) };
+            let dead = dead_of(&row)?;
+            let job_id: i64 = tx.query_one("SELECT nextval('weft_job_ids')", &[]).await.map_err(e)?.get(0);
+            let job_id = unbig(job_id);
+            let new = NewJob {
+                flow: dead.job.flow.clone(),
+                trigger: "retry".into(),
+                key: dead.job.key.clone(),
+                payload: payload.clone(),
+                webhook_id: None,
+            };
+            insert_jobs(&*tx, &[new.ready(job_id, now_ms)]).await?;
+            let edit = to_json(&DeadLetterEdit { payload, note, at_ms: now_ms, job_id })?;
+            let settled = format!("edited and retried as job {job_id}");
+            let sql = "UPDATE weft_dead SET discarded = $2, edit = $3 WHERE id = $1";
+            tx.execute(sql, &[&big(id), &settled, &edit]).await.map_err(e)?;
+            tx.commit().await.map_err(e)?;
+            Ok(Some(job_id))
         })
     }
 
@@ -409,9 +448,11 @@ impl QueueStore for PostgresStore {
                  ORDER BY id LIMIT $3"
             );
             let live = client.query(&sql, &[&from, &to, &limit]).await.map_err(e)?;
-            let sql = "SELECT job, error, dead_ms, discarded FROM weft_dead \
-                       WHERE key >= $1 AND ($2::text IS NULL OR key < $2) ORDER BY id LIMIT $3";
-            let dead = client.query(sql, &[&from, &to, &limit]).await.map_err(e)?;
+            let sql = format!(
+                "SELECT {DEAD_COLUMNS} FROM weft_dead WHERE key >= $1 AND ($2::text IS NULL OR key < $2) \
+                 ORDER BY id LIMIT $3"
+            );
+            let dead = client.query(&sql, &[&from, &to, &limit]).await.map_err(e)?;
             Ok((
                 live.iter().map(job_of).collect::<StoreResult<_>>()?,
                 dead.iter().map(dead_of).collect::<StoreResult<_>>()?,

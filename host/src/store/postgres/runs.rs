@@ -135,12 +135,16 @@ impl RunStore for PostgresStore {
         let status = filter.status.map(status_name).transpose()?;
         let (flow, trigger) = (filter.flow.clone(), filter.trigger.clone());
         let before = filter.before.map_or(i64::MAX, big);
+        let (since, until) = (filter.since_ms.map(big), filter.until_ms.map(big));
         self.call(async move {
             let client = pool.get().await.map_err(e)?;
             let sql = "SELECT run FROM weft_runs WHERE id < $1 AND ($2::text IS NULL OR flow = $2) \
                        AND ($3::text IS NULL OR status = $3) AND ($4::text IS NULL OR trigger = $4) \
+                       AND ($6::bigint IS NULL OR started_ms >= $6) AND ($7::bigint IS NULL OR started_ms < $7) \
                        ORDER BY id DESC LIMIT $5";
-            let rows = client.query(sql, &[&before, &flow, &status, &trigger, &big(limit as u64)]).await.map_err(e)?;
+            let params: [&(dyn tokio_postgres::types::ToSql + Sync); 7] =
+                [&before, &flow, &status, &trigger, &big(limit as u64), &since, &until];
+            let rows = client.query(sql, &params).await.map_err(e)?;
             rows.iter().map(|r| from_json(r.get::<_, &str>(0))).collect()
         })
     }

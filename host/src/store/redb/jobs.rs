@@ -5,7 +5,7 @@
 use super::{e, from_json, next_id, read_json, to_json, RedbStore};
 use crate::store::contract::{QueueStore, ScheduleStore};
 use crate::store::{
-    CursorAdvance, DeadLetter, EnqueueOutcome, Job, JobError, JobState, NewJob, QueueStatus, StoreResult,
+    CursorAdvance, DeadLetter, DeadLetterEdit, EnqueueOutcome, Job, JobError, JobState, NewJob, QueueStatus, StoreResult,
 };
 use redb::{ReadableTable, ReadableTableMetadata, TableDefinition, WriteTransaction};
 use std::collections::BTreeMap;
@@ -146,7 +146,7 @@ impl QueueStore for RedbStore {
         tx.open_table(JOBS).map_err(e)?.remove(job.id).map_err(e)?;
         let mut job = job.clone();
         job.last_error = Some(error.clone());
-        let dead = DeadLetter { job, error, dead_ms: now_ms, discarded: None };
+        let dead = DeadLetter { job, error, dead_ms: now_ms, discarded: None, edit: None };
         tx.open_table(DEAD).map_err(e)?.insert(dead.job.id, to_json(&dead)?.as_slice()).map_err(e)?;
         tx.commit().map_err(e)
     }
@@ -266,6 +266,35 @@ impl QueueStore for RedbStore {
         };
         tx.commit().map_err(e)?;
         Ok(found)
+    }
+
+    fn retry_dead_edited(
+        &self,
+        id: u64,
+        payload: &serde_json::Value,
+        note: &str,
+        now_ms: u64,
+    ) -> StoreResult<Option<u64>> {
+        let tx = self.db.begin_write().map_err(e)?;
+        let dead: Option<DeadLetter> = read_json(&tx.open_table(DEAD).map_err(e)?, id)?;
+        let Some(mut dead) = dead.filter(|d| d.discarded.is_none()) else {
+            tx.abort().map_err(e)?;
+            return Ok(None);
+        };
+        let new = NewJob {
+            flow: dead.job.flow.clone(),
+            trigger: "retry".into(),
+            key: dead.job.key.clone(),
+            payload: payload.clone(),
+            webhook_id: None,
+        };
+        let job_id = next_id(&tx, "next_job_id")?;
+        put_ready(&tx, &new.ready(job_id, now_ms))?;
+        dead.discarded = Some(format!("edited and retried as job {job_id}"));
+        dead.edit = Some(DeadLetterEdit { payload: payload.clone(), note: note.to_owned(), at_ms: now_ms, job_id });
+        tx.open_table(DEAD).map_err(e)?.insert(id, to_json(&dead)?.as_slice()).map_err(e)?;
+        tx.commit().map_err(e)?;
+        Ok(Some(job_id))
     }
 
     fn set_paused(&self, flow: &str, paused: bool, now_ms: u64) -> StoreResult<()> {
