@@ -6,12 +6,14 @@ pub mod alerts;
 pub mod catalog;
 pub mod flow;
 pub mod http;
+mod lookups;
 pub mod retention;
 mod secret;
 
 pub use alerts::{AlertsConfig, BreakerConfig};
 pub use flow::{ChannelConfig, Endpoint, FlowConfig, FlowMode, ObjectKind, RuleOverride, TriggerConfig};
 pub use http::HttpLimits;
+pub use lookups::LookupTables;
 pub use retention::RetentionConfig;
 pub use secret::{Secret, SecretSource};
 
@@ -43,6 +45,9 @@ pub struct Config {
     /// Flows, by name.
     #[serde(default)]
     pub flows: BTreeMap<String, FlowConfig>,
+    /// Lookup tables that expressions read with `lookup('NAME', key)` (`[lookups.carriers]`).
+    #[serde(default)]
+    pub lookups: LookupTables,
     /// The daily comparison of the ERP with Shopify.
     #[serde(default)]
     pub reconcile: ReconcileConfig,

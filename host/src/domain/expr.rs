@@ -1,6 +1,15 @@
-//! CEL expressions (the `cel` crate) evaluated over one ERP record, bound as `erp`.
+//! CEL expressions (the `cel` crate) evaluated over JSON values bound as variables (`erp`, the
+//! inventory quantities, a variant...), with weft's helper functions ([`super::functions`]) and
+//! the lookup tables. Errors say where: a compile error gives its line and column, an unknown
+//! variable lists the variables there are, a missing key lists the keys the value has.
 
-use cel::{Context, Program, Value};
+use super::functions::{self, Lookups};
+use cel::{Context, Env, ExecutionError, Program, Value};
+use serde_json::Value as Json;
+use std::sync::{Arc, LazyLock};
+
+/// The standard CEL environment, built once and shared by every evaluation.
+static STDLIB: LazyLock<Arc<Env>> = LazyLock::new(|| Arc::new(Env::stdlib()));
 
 /// A compiled expression and its source text.
 pub struct Expr {
@@ -14,7 +23,33 @@ impl std::fmt::Debug for Expr {
     }
 }
 
-/// A value an expression produced, in the shapes mappings use.
+/// Why an expression does not compile, and where (1-based line and column, when known).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct CompileError {
+    /// What is wrong.
+    pub message: String,
+    /// Line of the error in the expression.
+    pub line: Option<u32>,
+    /// Column of the error in the expression.
+    pub column: Option<u32>,
+}
+
+impl std::fmt::Display for CompileError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match (self.line, self.column) {
+            (Some(line), Some(column)) => write!(f, "{} (line {line}, column {column})", self.message),
+            _ => f.write_str(&self.message),
+        }
+    }
+}
+
+impl From<CompileError> for String {
+    fn from(e: CompileError) -> String {
+        e.to_string()
+    }
+}
+
+/// A value an expression produced, in the shapes the inventory formula and conditions use.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Out {
     /// A string.
@@ -25,18 +60,62 @@ pub enum Out {
     Float(f64),
     /// A boolean.
     Bool(bool),
-    /// A list of strings.
-    List(Vec<String>),
-    /// Null.
-    Null,
+    /// Anything else, as JSON (lists, maps, null).
+    Other(Json),
+}
+
+/// The variables and functions one evaluation sees: built once per record, used by every
+/// expression evaluated for it; a list element (`variant`) is bound in a child scope.
+pub struct Bindings<'c> {
+    context: Context<'c, 'static>,
+    vars: Vec<(&'c str, &'c Json)>,
+}
+
+impl<'c> Bindings<'c> {
+    /// `vars` bound by name, the helper functions, and `lookups` for `lookup(...)`.
+    pub fn new(vars: &[(&'c str, &'c Json)], lookups: &Arc<Lookups>) -> Bindings<'c> {
+        let mut context = Context::with_env(STDLIB.clone());
+        for (name, value) in vars {
+            context.add_variable_from_value(*name, to_cel(value));
+        }
+        functions::install(&mut context, lookups.clone());
+        Bindings { context, vars: vars.to_vec() }
+    }
+
+    /// These bindings with `name` bound to `value` as well (a list element: `variant`).
+    pub fn with<'b>(&'b self, name: &'b str, value: &'b Json) -> Bindings<'b> {
+        let mut context = self.context.new_inner_scope();
+        context.add_variable_from_value(name, to_cel(value));
+        let mut vars: Vec<(&'b str, &'b Json)> = self.vars.iter().filter(|(n, _)| *n != name).copied().collect();
+        vars.push((name, value));
+        Bindings { context, vars }
+    }
+
+    /// The names bound.
+    pub fn names(&self) -> Vec<&str> {
+        self.vars.iter().map(|(n, _)| *n).collect()
+    }
 }
 
 impl Expr {
     /// Compile `source`; the error says where it does not parse.
-    pub fn compile(source: &str) -> Result<Expr, String> {
-        let program = std::panic::catch_unwind(|| Program::compile(source))
-            .map_err(|_| format!("`{source}`: not a valid CEL expression"))?
-            .map_err(|e| format!("`{source}`: not a valid CEL expression: {e}"))?;
+    pub fn compile(source: &str) -> Result<Expr, CompileError> {
+        let parsed = std::panic::catch_unwind(|| Program::compile(source)).map_err(|_| CompileError {
+            message: format!("`{source}`: not a valid CEL expression"),
+            line: None,
+            column: None,
+        })?;
+        let program = parsed.map_err(|e| {
+            let first = e.errors.first();
+            CompileError {
+                message: format!(
+                    "`{source}`: not a valid CEL expression: {}",
+                    first.map(|f| f.msg.clone()).unwrap_or_else(|| e.to_string())
+                ),
+                line: first.and_then(|f| u32::try_from(f.pos.0).ok()),
+                column: first.and_then(|f| u32::try_from(f.pos.1 + 1).ok()),
+            }
+        })?;
         Ok(Expr { source: source.to_owned(), program })
     }
 
@@ -62,20 +141,25 @@ impl Expr {
         free
     }
 
-    /// Evaluate with the given variables (JSON values).
-    pub fn eval(&self, vars: &[(&str, &serde_json::Value)]) -> Result<Out, String> {
-        let mut context = Context::default();
-        for (name, value) in vars {
-            context.add_variable_from_value(*name, to_cel(value));
-        }
-        let value = self.program.execute(&context).map_err(|e| format!("`{}`: {e}", self.source))?;
-        out(value).map_err(|t| {
-            format!("`{}`: gives a {t}, expected a string, number, boolean or list of strings", self.source)
+    /// Evaluate with the given variables (JSON values) and the helper functions.
+    pub fn eval(&self, vars: &[(&str, &Json)]) -> Result<Out, String> {
+        let bindings = Bindings::new(vars, &Arc::default());
+        self.eval_json(&bindings).map(|value| match value {
+            Json::String(s) => Out::Text(s),
+            Json::Bool(b) => Out::Bool(b),
+            Json::Number(n) => n.as_i64().map(Out::Int).unwrap_or_else(|| Out::Float(n.as_f64().unwrap_or(f64::NAN))),
+            other => Out::Other(other),
         })
     }
 
+    /// Evaluate to a JSON value.
+    pub fn eval_json(&self, bindings: &Bindings<'_>) -> Result<Json, String> {
+        let value = self.program.execute(&bindings.context).map_err(|e| self.explain(&e, bindings))?;
+        to_json(&value).map_err(|t| format!("`{}`: gives a {t}, which has no JSON form", self.source))
+    }
+
     /// Evaluate to a whole number (floats are floored).
-    pub fn eval_int(&self, vars: &[(&str, &serde_json::Value)]) -> Result<i64, String> {
+    pub fn eval_int(&self, vars: &[(&str, &Json)]) -> Result<i64, String> {
         match self.eval(vars)? {
             Out::Int(n) => Ok(n),
             Out::Float(f) if f.is_finite() => Ok(f.floor() as i64),
@@ -84,10 +168,32 @@ impl Expr {
     }
 
     /// Evaluate to a boolean.
-    pub fn eval_bool(&self, vars: &[(&str, &serde_json::Value)]) -> Result<bool, String> {
-        match self.eval(vars)? {
-            Out::Bool(b) => Ok(b),
-            other => Err(format!("`{}`: gives {other:?}, expected true or false", self.source)),
+    pub fn eval_bool(&self, bindings: &Bindings<'_>) -> Result<bool, String> {
+        match self.eval_json(bindings)? {
+            Json::Bool(b) => Ok(b),
+            other => Err(format!("`{}`: gives {other}, expected true or false", self.source)),
+        }
+    }
+
+    /// An execution error for a person: the unknown variable with the ones there are, the
+    /// missing key with the keys the value has.
+    fn explain(&self, error: &ExecutionError, bindings: &Bindings<'_>) -> String {
+        let base = format!("`{}`: {error}", self.source);
+        match error {
+            ExecutionError::UndeclaredReference(name) if functions::is_known(name) => base,
+            ExecutionError::UndeclaredReference(name) => {
+                format!("{base} (available variables: {}; functions: see `weft mapping functions`)", bindings.names().join(", "))
+                    .replace(&format!("'{name}'"), &format!("`{name}`"))
+            }
+            ExecutionError::NoSuchKey(key) => match missing_path(&self.source, key, &bindings.vars) {
+                Some((path, keys)) => format!(
+                    "`{}`: {path} has no `{key}` (it has: {}; a key that may be absent is read with has({path}.{key}) or default(...))",
+                    self.source,
+                    if keys.is_empty() { "nothing".to_owned() } else { keys.join(", ") }
+                ),
+                None => base,
+            },
+            _ => base,
         }
     }
 }
@@ -125,16 +231,90 @@ fn bound_names(expr: &cel::IdedExpr, out: &mut std::collections::BTreeSet<String
     }
 }
 
+/// The member chain in `source` that asks for `key` where the bound value lacks it: the path
+/// that has no such key (`erp`, `erp.price`) and the keys it has.
+fn missing_path(source: &str, key: &str, vars: &[(&str, &Json)]) -> Option<(String, Vec<String>)> {
+    for chain in member_chains(source) {
+        let Some((root, value)) = vars.iter().find(|(n, _)| *n == chain[0]) else { continue };
+        let mut at = (*root).to_owned();
+        let mut value = *value;
+        for segment in &chain[1..] {
+            match value.get(segment.as_str()) {
+                Some(next) => {
+                    at = format!("{at}.{segment}");
+                    value = next;
+                }
+                None if segment == key => {
+                    let keys = value.as_object().map(|o| o.keys().cloned().collect()).unwrap_or_default();
+                    return Some((at, keys));
+                }
+                None => break,
+            }
+        }
+    }
+    None
+}
+
+/// `a.b.c` member chains of an expression (outside string literals), as segments.
+fn member_chains(source: &str) -> Vec<Vec<String>> {
+    let mut chains = Vec::new();
+    let mut current: Vec<String> = Vec::new();
+    let mut word = String::new();
+    let mut chars = source.chars().peekable();
+    let mut after_dot = false;
+    let finish = |current: &mut Vec<String>, chains: &mut Vec<Vec<String>>| {
+        if current.len() > 1 {
+            chains.push(std::mem::take(current));
+        }
+        current.clear();
+    };
+    while let Some(c) = chars.next() {
+        if c == '\'' || c == '"' {
+            // Skip a string literal.
+            while let Some(d) = chars.next() {
+                if d == '\\' {
+                    chars.next();
+                } else if d == c {
+                    break;
+                }
+            }
+            finish(&mut current, &mut chains);
+            continue;
+        }
+        if c.is_alphanumeric() || c == '_' {
+            word.push(c);
+            continue;
+        }
+        if !word.is_empty() {
+            if !after_dot {
+                finish(&mut current, &mut chains);
+            }
+            current.push(std::mem::take(&mut word));
+        }
+        after_dot = c == '.';
+        if !after_dot && !c.is_whitespace() {
+            finish(&mut current, &mut chains);
+        }
+    }
+    if !word.is_empty() {
+        if !after_dot {
+            finish(&mut current, &mut chains);
+        }
+        current.push(word);
+    }
+    finish(&mut current, &mut chains);
+    chains
+}
+
 /// JSON to a CEL value; whole numbers are signed `int`s so `a - b` may go below zero.
-fn to_cel(value: &serde_json::Value) -> Value {
-    use serde_json::Value as J;
+pub(crate) fn to_cel(value: &Json) -> Value {
     match value {
-        J::Null => Value::Null,
-        J::Bool(b) => Value::Bool(*b),
-        J::Number(n) => n.as_i64().map(Value::Int).unwrap_or_else(|| Value::Float(n.as_f64().unwrap_or(f64::NAN))),
-        J::String(s) => Value::String(s.clone().into()),
-        J::Array(items) => Value::List(items.iter().map(to_cel).collect::<Vec<_>>().into()),
-        J::Object(map) => {
+        Json::Null => Value::Null,
+        Json::Bool(b) => Value::Bool(*b),
+        Json::Number(n) => n.as_i64().map(Value::Int).unwrap_or_else(|| Value::Float(n.as_f64().unwrap_or(f64::NAN))),
+        Json::String(s) => Value::String(s.clone().into()),
+        Json::Array(items) => Value::List(items.iter().map(to_cel).collect::<Vec<_>>().into()),
+        Json::Object(map) => {
             let entries: std::collections::HashMap<String, Value> =
                 map.iter().map(|(k, v)| (k.clone(), to_cel(v))).collect();
             Value::from(entries)
@@ -142,26 +322,31 @@ fn to_cel(value: &serde_json::Value) -> Value {
     }
 }
 
-fn out(value: Value) -> Result<Out, &'static str> {
+/// A CEL value as JSON; `Err` names a type JSON cannot hold.
+pub(crate) fn to_json(value: &Value) -> Result<Json, &'static str> {
     Ok(match value {
-        Value::String(s) => Out::Text(s.to_string()),
-        Value::Int(n) => Out::Int(n),
-        Value::UInt(n) => Out::Int(i64::try_from(n).map_err(|_| "number too large")?),
-        Value::Float(f) => Out::Float(f),
-        Value::Bool(b) => Out::Bool(b),
-        Value::Null => Out::Null,
-        Value::List(items) => Out::List(
-            items
-                .iter()
-                .map(|v| match v {
-                    Value::String(s) => Ok(s.to_string()),
-                    Value::Int(n) => Ok(n.to_string()),
-                    _ => Err("list of non-strings"),
-                })
-                .collect::<Result<_, _>>()?,
-        ),
-        Value::Map(_) => return Err("map"),
-        _ => return Err("value of another type"),
+        Value::Null => Json::Null,
+        Value::Bool(b) => Json::Bool(*b),
+        Value::Int(n) => Json::from(*n),
+        Value::UInt(n) => Json::from(*n),
+        Value::Float(f) => serde_json::Number::from_f64(*f).map(Json::Number).ok_or("non-finite number")?,
+        Value::String(s) => Json::String(s.to_string()),
+        Value::List(items) => Json::Array(items.iter().map(to_json).collect::<Result<_, _>>()?),
+        Value::Map(map) => {
+            let mut out = serde_json::Map::new();
+            for (k, v) in map.map.iter() {
+                let key = match k {
+                    cel::objects::Key::String(s) => s.to_string(),
+                    cel::objects::Key::Int(n) => n.to_string(),
+                    cel::objects::Key::Uint(n) => n.to_string(),
+                    cel::objects::Key::Bool(b) => b.to_string(),
+                };
+                out.insert(key, to_json(v)?);
+            }
+            Json::Object(out)
+        }
+        Value::Bytes(_) => return Err("bytes value"),
+        _ => return Err("value of another type (function, timestamp, duration)"),
     })
 }
 
@@ -172,17 +357,37 @@ mod tests {
 
     #[test]
     fn expressions_over_the_erp_record() {
-        let erp = json!({"name": "Tee", "category": "Shirts", "brand": "Acme", "status": "obsolete", "on_hand": 7});
-        let vars = [("erp", &erp)];
+        let erp = json!({"name": "Tee", "category": "Shirts", "brand": "Acme", "status": "obsolete", "on_hand": 7, "price": {"amount": "1.00"}});
+        let lookups = Arc::default();
+        let b = Bindings::new(&[("erp", &erp)], &lookups);
         assert_eq!(
-            Expr::compile("erp.category + ',' + erp.brand").unwrap().eval(&vars).unwrap(),
-            Out::Text("Shirts,Acme".into())
+            Expr::compile("erp.category + ',' + erp.brand").unwrap().eval_json(&b).unwrap(),
+            json!("Shirts,Acme")
         );
-        assert!(Expr::compile("erp.status == 'obsolete'").unwrap().eval_bool(&vars).unwrap());
-        assert_eq!(Expr::compile("erp.on_hand - 2").unwrap().eval_int(&vars).unwrap(), 5);
-        assert!(Expr::compile("erp.name +").is_err());
-        let err = Expr::compile("erp.missing_field + 1").unwrap().eval(&vars).unwrap_err();
-        assert!(err.contains("erp.missing_field"), "{err}");
+        assert!(Expr::compile("erp.status == 'obsolete'").unwrap().eval_bool(&b).unwrap());
+        assert_eq!(Expr::compile("erp.on_hand - 2").unwrap().eval_int(&[("erp", &erp)]).unwrap(), 5);
+        assert_eq!(Expr::compile("[erp.name, 'x']").unwrap().eval_json(&b).unwrap(), json!(["Tee", "x"]));
+        assert_eq!(Expr::compile("{'a': erp.on_hand}").unwrap().eval_json(&b).unwrap(), json!({"a": 7}));
+    }
+
+    #[test]
+    fn errors_say_where_and_what_there_is() {
+        let err = Expr::compile("erp.name +").unwrap_err();
+        assert_eq!(err.line, Some(1), "{err:?}");
+        assert!(err.column.is_some_and(|c| c >= 10), "{err:?}");
+        let erp = json!({"name": "Tee", "price": {"amount": "1.00"}});
+        let lookups = Arc::default();
+        let b = Bindings::new(&[("erp", &erp)], &lookups);
+        let err = Expr::compile("erp.category + ',' + erp.name").unwrap().eval_json(&b).unwrap_err();
+        assert!(err.contains("erp has no `category` (it has: name, price"), "{err}");
+        let err = Expr::compile("erp.price.currency").unwrap().eval_json(&b).unwrap_err();
+        assert!(err.contains("erp.price has no `currency` (it has: amount"), "{err}");
+        let err = Expr::compile("erpp.name").unwrap().eval_json(&b).unwrap_err();
+        assert!(err.contains("available variables: erp"), "{err}");
+        assert_eq!(
+            member_chains("a.b + 'x.y' + c.d.e(f.g)"),
+            vec![vec!["a", "b"], vec!["c", "d", "e"], vec!["f", "g"]]
+        );
     }
 
     #[test]

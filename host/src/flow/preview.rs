@@ -3,6 +3,7 @@
 //! given as JSON), what the flow would write — through the same transforms and the same write
 //! builders the flow uses, without writing anything.
 
+use super::base::mapped::{map_record, Mapped};
 use super::base::ToJobError;
 use super::catalog::SHOPIFY_TARGETS;
 use super::engine::{FlowEngine, Item};
@@ -26,7 +27,9 @@ pub fn mapping_view(flow_name: &str, flow: &FlowConfig) -> Value {
                     continue;
                 }
                 let name = field.name();
-                let expression = flow.mapping.get(name).cloned();
+                let path = target.trim_start_matches("variants[].");
+                let mapped_as = [name, path, &format!("variants.{path}")];
+                let expression = mapped_as.iter().find_map(|k| flow.mapping.get(*k)).cloned();
                 let owner = owners.owner(*field);
                 rows.push(json!({
                     "source": expression.clone().unwrap_or_else(|| format!("erp.{name}")),
@@ -36,9 +39,6 @@ pub fn mapping_view(flow_name: &str, flow: &FlowConfig) -> Value {
                     "owner": owner_name(owner),
                     "sent": owner == Owner::Erp,
                 }));
-            }
-            for field in [Field::Seo, Field::Collections, Field::Metafields] {
-                rows.push(json!({"source": null, "target": field.name(), "expression": null, "condition": null, "owner": owner_name(owners.owner(field)), "sent": false}));
             }
         }
         ObjectKind::Inventory if flow.to.is_shopify() => {
@@ -63,6 +63,26 @@ pub fn mapping_view(flow_name: &str, flow: &FlowConfig) -> Value {
             "sent": true,
         })),
     }
+    // Every other configured target, and each rule's, with its condition.
+    let shown: Vec<Value> = rows.iter().filter_map(|r| r["expression"].as_str().map(|e| json!(e))).collect();
+    let source_owner = if flow.from.is_shopify() { "shopify" } else { "erp" };
+    for (target, expression) in &flow.mapping {
+        if !shown.contains(&json!(expression)) {
+            rows.push(json!({"source": expression, "target": target, "expression": expression, "condition": flow.skip_if.as_ref().map(|c| format!("skip when {c}")), "owner": source_owner, "sent": true}));
+        }
+    }
+    for rule in &flow.rules {
+        let condition = match &rule.when {
+            Some(when) => format!("rule {}: when {when}", rule.name),
+            None => format!("rule {}: otherwise", rule.name),
+        };
+        if rule.skip {
+            rows.push(json!({"source": null, "target": null, "expression": null, "condition": format!("{condition}: skip"), "owner": source_owner, "sent": false}));
+        }
+        for (target, expression) in &rule.set {
+            rows.push(json!({"source": expression, "target": target, "expression": expression, "condition": condition, "owner": source_owner, "sent": true}));
+        }
+    }
     json!({
         "flow": flow_name,
         "from": flow.from,
@@ -70,6 +90,8 @@ pub fn mapping_view(flow_name: &str, flow: &FlowConfig) -> Value {
         "object": flow.object,
         "transforms": flow.transforms,
         "skip_if": flow.skip_if,
+        "rules": flow.rules,
+        "writes": flow.object.mapping_shape(flow.to.is_shopify()).map(|s| s.describe()).ok(),
         "identity": flow.identity.name(),
         "rows": rows,
         "inventory": (flow.object == ObjectKind::Inventory).then(|| json!({
@@ -155,8 +177,17 @@ impl FlowEngine {
     ) -> Result<Value, crate::store::JobError> {
         if let Endpoint::Connection(connection) = &flow.to {
             let keyed = [KeyedRecord { key: String::new(), record: record.clone() }];
-            let sent = customer::without_erp_owned(&keyed, flow_name, flow).remove(0).record;
-            return Ok(json!({"operation": "push", "connection": connection, "record": sent}));
+            let sent = customer::without_erp_owned(&keyed, flow_name, flow).remove(0);
+            let mapping = flow
+                .mapping(self.config().lookups.tables())
+                .map_err(|e| crate::store::JobError::config(format!("flows.{flow_name}.{e}")))?;
+            return Ok(match map_record(&mapping, flow, &sent).map_err(|e| e.job_error())? {
+                Mapped::Write(keyed, applied) => json!({
+                    "operation": "push", "connection": connection, "record": keyed.record,
+                    "rule": applied.rule, "mapped": applied.targets,
+                }),
+                Mapped::Skip(why) => json!({"operation": null, "connection": connection, "skipped": why}),
+            });
         }
         let ctx = self.shopify_context(flow_name, flow, 0)?;
         objects::preview(&ctx, record).map_err(|e| e.job_error())

@@ -3,6 +3,8 @@
 use super::gate::Journal;
 use crate::clock::Clock;
 use crate::config::{Config, FlowConfig};
+use crate::domain::mapping::Mapping;
+use crate::model::PluginError;
 use crate::shopify::ShopifyClient;
 use crate::store::Store;
 
@@ -24,6 +26,16 @@ pub struct ShopifyContext<'a> {
     pub clock: &'a dyn Clock,
     /// Undo entries and shadow intents collected while writing.
     pub journal: Journal,
+}
+
+impl ShopifyContext<'_> {
+    /// The flow's compiled mapping; one that does not compile fails every record of the write
+    /// with the key (the config check refuses it first, so this is a safeguard).
+    pub fn mapping(&self) -> Result<Mapping, PluginError> {
+        self.flow
+            .mapping(self.config.lookups.tables())
+            .map_err(|e| PluginError::Permanent(format!("flows.{}.{e}", self.flow_name)))
+    }
 }
 
 /// Run an async Shopify call from a worker thread.

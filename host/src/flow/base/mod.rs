@@ -11,6 +11,7 @@ mod errors;
 mod gate;
 pub mod identity;
 pub mod limits;
+pub mod mapped;
 mod rest;
 pub mod revert;
 pub mod shadow;

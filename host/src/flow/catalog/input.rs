@@ -5,16 +5,19 @@
 
 use crate::config::{Config, FlowConfig, ObjectKind};
 use crate::domain::identity::IdentityKey;
-use crate::domain::mapping::Mapping;
+use crate::domain::mapping::shape::VARIANTS;
+use crate::domain::mapping::{source_json, Applied, Mapping};
 use crate::domain::ownership::{Field, Ownership};
 use crate::flow::base::ShopifyContext;
-use crate::model::{PluginError, Product};
+use crate::model::{PluginError, Product, ProductStatus, Variant};
 use crate::shopify::products::StoredVariant;
 use serde_json::{json, Value as Json};
 use std::collections::BTreeSet;
 
-/// Where each catalog field goes in Shopify's `productSet` input (SEO, collections and
-/// metafields are Shopify's and never sent).
+/// Where each catalog field is in Shopify's `productSet` input: product fields by key, variant
+/// fields by their path under each variant (`variants[].price`). SEO, collections and metafields
+/// are Shopify's by default: sent only when a mapping sets them and the flow gives them to the
+/// ERP.
 pub const SHOPIFY_TARGETS: &[(Field, &str)] = &[
     (Field::Title, "title"),
     (Field::Description, "descriptionHtml"),
@@ -22,12 +25,15 @@ pub const SHOPIFY_TARGETS: &[(Field, &str)] = &[
     (Field::ProductType, "productType"),
     (Field::Status, "status"),
     (Field::Tags, "tags"),
+    (Field::Seo, "seo"),
+    (Field::Collections, "collections"),
+    (Field::Metafields, "metafields"),
     (Field::Sku, "variants[].sku"),
     (Field::Price, "variants[].price"),
     (Field::CompareAtPrice, "variants[].compareAtPrice"),
     (Field::Barcode, "variants[].barcode"),
     (Field::Cost, "variants[].inventoryItem.cost"),
-    (Field::Weight, "variants[].inventoryItem.measurement.weight"),
+    (Field::Weight, "variants[].inventoryItem.measurement"),
 ];
 
 /// What a product flow would send for one ERP product.
@@ -38,60 +44,94 @@ pub struct ProductWrite {
     pub input: Json,
     /// Fields the ERP record has a value for but Shopify owns, so not sent.
     pub dropped: Vec<&'static str>,
+    /// What the mapping did (the rule that matched, the targets it set, why it skips).
+    pub applied: Applied,
 }
 
-/// The `productSet` input of `p` (mapping, `skip_if`, identity keys, ownership), `None` when
-/// `skip_if` holds. The write path and the mapping preview both build their input here.
+/// The `productSet` input of `p`: every field the ERP has, completed by the mapping (its rules,
+/// `skip_if`; variant targets per variant), without the fields Shopify owns, with the variants'
+/// identity keys. The write path and the mapping preview both build their input here;
+/// `applied.skipped` says when it is not written.
 pub fn product_write(
     flow_name: &str,
     flow: &FlowConfig,
     mapping: &Mapping,
     owners: &Ownership,
     p: &Product,
-) -> Result<Option<ProductWrite>, PluginError> {
-    let Some(fields) = mapping.apply(p).map_err(|e| PluginError::invalid("mapping", e))? else { return Ok(None) };
+) -> Result<ProductWrite, PluginError> {
     let keys = flow.identity.keys(&p.variants).map_err(|e| PluginError::invalid(flow.identity.name(), e))?;
-    let who = p.external_id.as_str();
+    let mut input = full_input(p);
+    let source = source_json(&serde_json::to_value(p).unwrap_or(Json::Null), &[VARIANTS]);
+    let applied = mapping.apply(&source, &mut input).map_err(|e| PluginError::invalid("mapping", e))?;
+    if applied.skipped.is_some() {
+        return Ok(ProductWrite { keys, input: Json::Null, dropped: Vec::new(), applied });
+    }
+    if input["title"].as_str().is_none_or(|t| t.trim().is_empty()) {
+        return Err(PluginError::invalid("title", "title is empty"));
+    }
     let mut dropped = Vec::new();
-    let mut input = serde_json::Map::new();
-    let mut put = |f: Field, value: Json| {
-        let empty = value.is_null() || value.as_array().is_some_and(Vec::is_empty);
-        let key = SHOPIFY_TARGETS.iter().find(|(t, _)| *t == f).map(|(_, k)| *k);
-        match key {
-            Some(key) if !empty && owners.erp_may_write(f, flow_name, who) => {
-                input.insert(key.to_owned(), value);
+    let who = p.external_id.as_str();
+    if let Some(fields) = input.as_object_mut() {
+        fields.retain(|_, v| !(v.is_null() || v.as_array().is_some_and(Vec::is_empty)));
+        for (field, key) in SHOPIFY_TARGETS.iter().filter(|(_, k)| !k.starts_with("variants[].")) {
+            if fields.contains_key(*key) && !owners.erp_may_write(*field, flow_name, who) {
+                fields.remove(*key);
+                dropped.push(field.name());
             }
-            Some(_) if !empty => dropped.push(f.name()),
-            _ => {}
         }
-    };
-    put(Field::Title, json!(fields.title));
-    put(Field::Description, json!(fields.description));
-    put(Field::Vendor, json!(fields.vendor));
-    put(Field::ProductType, json!(fields.product_type));
-    put(Field::Status, json!(fields.status));
-    put(Field::Tags, json!(fields.tags));
-    let (options, variants) = variants(p, &keys, owners, flow_name, &mut dropped);
-    input.insert("productOptions".into(), options);
-    input.insert("variants".into(), Json::Array(variants));
+    }
+    for (variant, key) in input["variants"].as_array_mut().into_iter().flatten().zip(&keys) {
+        for (field, path) in SHOPIFY_TARGETS.iter().filter_map(|(f, k)| Some((f, k.strip_prefix("variants[].")?))) {
+            if take(variant, path, || !owners.erp_may_write(*field, flow_name, key)) {
+                dropped.push(field.name());
+            }
+        }
+        if variant.get("inventoryItem").is_some_and(|i| i.as_object().is_some_and(|o| o.is_empty())) {
+            variant.as_object_mut().map(|v| v.remove("inventoryItem"));
+        }
+    }
     dropped.sort_unstable();
     dropped.dedup();
-    Ok(Some(ProductWrite { keys, input: Json::Object(input), dropped }))
+    Ok(ProductWrite { keys, input, dropped, applied })
 }
 
-/// `productOptions` and `variants` of the input, with only the ERP-owned variant fields; the
-/// names of fields left out because Shopify owns them go to `dropped`.
-fn variants(
-    p: &Product,
-    keys: &[String],
-    owners: &Ownership,
-    flow: &str,
-    dropped: &mut Vec<&'static str>,
-) -> (Json, Vec<Json>) {
+/// Remove the value at `path` (dots) under `value` when it is there and `drop` says so; whether
+/// it was removed.
+fn take(value: &mut Json, path: &str, drop: impl FnOnce() -> bool) -> bool {
+    let (parent, last) = match path.rsplit_once('.') {
+        Some((parent, last)) => (parent.split('.').try_fold(&mut *value, |v, p| v.get_mut(p)), last),
+        None => (Some(value), path),
+    };
+    let Some(map) = parent.and_then(Json::as_object_mut) else { return false };
+    match map.get(last) {
+        Some(v) if !v.is_null() && drop() => {
+            map.remove(last);
+            true
+        }
+        _ => false,
+    }
+}
+
+/// Every field of `p` as `productSet` input, before the mapping and the ownership filter.
+fn full_input(p: &Product) -> Json {
+    let status = match p.status {
+        ProductStatus::Active => "ACTIVE",
+        ProductStatus::Archived => "ARCHIVED",
+        ProductStatus::Draft => "DRAFT",
+    };
+    let (options, variants) = variants(p);
+    json!({
+        "title": p.title, "descriptionHtml": p.description, "vendor": p.vendor, "productType": p.product_type,
+        "status": status, "tags": p.tags, "productOptions": options, "variants": variants,
+    })
+}
+
+/// `productOptions` and `variants` of the input, in the order of the ERP's variants.
+fn variants(p: &Product) -> (Json, Vec<Json>) {
     let names: Vec<String> = if p.options.is_empty() { vec!["Title".into()] } else { p.options.clone() };
     let mut values: Vec<Vec<String>> = vec![Vec::new(); names.len()];
     let mut out = Vec::new();
-    for (v, key) in p.variants.iter().zip(keys) {
+    for v in &p.variants {
         let chosen: Vec<String> =
             if p.options.is_empty() { vec!["Default Title".into()] } else { v.option_values.clone() };
         let mut option_values = Vec::new();
@@ -102,38 +142,7 @@ fn variants(
             }
             option_values.push(json!({"optionName": name, "name": value}));
         }
-        let mut input = serde_json::Map::new();
-        input.insert("optionValues".into(), Json::Array(option_values));
-        let mut may = |f: Field| {
-            let ok = owners.erp_may_write(f, flow, key);
-            if !ok {
-                dropped.push(f.name());
-            }
-            ok
-        };
-        if let Some(sku) = v.sku.as_ref().filter(|_| may(Field::Sku)) {
-            input.insert("sku".into(), json!(sku));
-        }
-        if let Some(price) = v.price.as_ref().filter(|_| may(Field::Price)) {
-            input.insert("price".into(), json!(price.amount));
-        }
-        if let Some(cmp) = v.compare_at_price.as_ref().filter(|_| may(Field::CompareAtPrice)) {
-            input.insert("compareAtPrice".into(), json!(cmp.amount));
-        }
-        if let Some(barcode) = v.barcode.as_ref().filter(|_| may(Field::Barcode)) {
-            input.insert("barcode".into(), json!(barcode));
-        }
-        let mut item = serde_json::Map::new();
-        if let Some(cost) = v.cost.as_ref().filter(|_| may(Field::Cost)) {
-            item.insert("cost".into(), json!(cost.amount));
-        }
-        if let Some(grams) = v.weight_grams.filter(|_| may(Field::Weight)) {
-            item.insert("measurement".into(), json!({"weight": {"unit": "GRAMS", "value": grams}}));
-        }
-        if !item.is_empty() {
-            input.insert("inventoryItem".into(), Json::Object(item));
-        }
-        out.push(Json::Object(input));
+        out.push(variant_input(v, option_values));
     }
     let options = names
         .iter()
@@ -141,6 +150,30 @@ fn variants(
         .map(|(n, vs)| json!({"name": n, "values": vs.iter().map(|v| json!({"name": v})).collect::<Vec<_>>()}))
         .collect();
     (Json::Array(options), out)
+}
+
+/// One variant's input: the fields it has values for.
+fn variant_input(v: &Variant, option_values: Vec<Json>) -> Json {
+    let mut input = serde_json::Map::new();
+    input.insert("optionValues".into(), Json::Array(option_values));
+    let mut put = |key: &str, value: Option<Json>| {
+        if let Some(value) = value {
+            input.insert(key.to_owned(), value);
+        }
+    };
+    put("sku", v.sku.clone().map(Json::from));
+    put("price", v.price.as_ref().map(|m| json!(m.amount)));
+    put("compareAtPrice", v.compare_at_price.as_ref().map(|m| json!(m.amount)));
+    put("barcode", v.barcode.clone().map(Json::from));
+    let mut item = serde_json::Map::new();
+    if let Some(cost) = &v.cost {
+        item.insert("cost".into(), json!(cost.amount));
+    }
+    if let Some(grams) = v.weight_grams {
+        item.insert("measurement".into(), json!({"weight": {"unit": "GRAMS", "value": grams}}));
+    }
+    input.insert("inventoryItem".into(), Json::Object(item));
+    Json::Object(input)
 }
 
 /// The Shopify locations the config's inventory flows write to.

@@ -19,12 +19,12 @@ pub fn preview(ctx: &ShopifyContext<'_>, record: &Record) -> Result<Value, Plugi
             false => json!({"operation": null, "skipped": "deleted in the ERP; archive_on_delete is off"}),
         });
     }
-    let mapping =
-        flow.mapping().map_err(|(key, e)| PluginError::Permanent(format!("flows.{}.{key}: {e}", ctx.flow_name)))?;
-    Ok(match product_write(ctx.flow_name, flow, &mapping, &flow.ownership(), p)? {
-        Some(w) => json!({"operation": "productSet", "handle": handle(p), "input": w.input, "dropped": w.dropped}),
-        None => {
-            json!({"operation": null, "skipped": format!("skip_if holds: {}", flow.skip_if.clone().unwrap_or_default())})
-        }
+    let w = product_write(ctx.flow_name, flow, &ctx.mapping()?, &flow.ownership(), p)?;
+    Ok(match w.applied.skipped {
+        None => json!({
+            "operation": "productSet", "handle": handle(p), "input": w.input, "dropped": w.dropped,
+            "rule": w.applied.rule, "mapped": w.applied.targets,
+        }),
+        Some(why) => json!({"operation": null, "skipped": why, "rule": w.applied.rule}),
     })
 }

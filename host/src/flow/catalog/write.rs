@@ -22,14 +22,9 @@ use sha2::{Digest, Sha256};
 
 /// Write records to Shopify; one outcome per record.
 pub fn write(ctx: &ShopifyContext<'_>, records: &[KeyedRecord]) -> Vec<Result<Written, PluginError>> {
-    let mapping = match ctx.flow.mapping() {
+    let mapping = match ctx.mapping() {
         Ok(m) => m,
-        Err((key, e)) => {
-            return records
-                .iter()
-                .map(|_| Err(PluginError::Permanent(format!("flows.{}.{key}: {e}", ctx.flow_name))))
-                .collect()
-        }
+        Err(e) => return records.iter().map(|_| Err(e.clone())).collect(),
     };
     // Before the first write: the shop's catalog (onboarding) and its currency (read once).
     let ready =
@@ -180,7 +175,7 @@ pub(super) struct Checked {
 pub(super) enum Step {
     /// Write it.
     Write(Checked),
-    /// Nothing to write: skipped (`skip_if`) or unchanged since the last write.
+    /// Nothing to write: skipped (`skip_if`, a rule) or unchanged since the last write.
     Done(Written),
 }
 
@@ -195,12 +190,11 @@ pub(super) async fn check(
     p: &Product,
     linked: Option<&str>,
 ) -> Result<Step, PluginError> {
-    let Some(write) = product_write(ctx.flow_name, ctx.flow, mapping, owners, p)? else {
-        let reason = format!("skip_if holds: {}", ctx.flow.skip_if.as_deref().unwrap_or_default());
+    let ProductWrite { keys, input, applied, .. } = product_write(ctx.flow_name, ctx.flow, mapping, owners, p)?;
+    if let Some(reason) = applied.skipped {
         tracing::info!(flow = ctx.flow_name, product = %p.external_id, "{reason}");
         return Ok(Step::Done(Written::Skipped(reason)));
-    };
-    let ProductWrite { keys, input, .. } = write;
+    }
     let currency =
         p.variants.iter().find_map(|v| v.price.as_ref().or(v.compare_at_price.as_ref())).map(|m| m.currency.as_str());
     limits::check(&input, limits::PRODUCT_SET, currency.unwrap_or_default())?;

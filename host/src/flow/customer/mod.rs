@@ -13,4 +13,4 @@ mod write;
 
 pub use fields::{owned_fields, without_erp_owned};
 pub use preview::preview;
-pub use write::{input, write};
+pub use write::{input, mapped_input, write};

@@ -3,6 +3,7 @@
 //! however often it is sent, and a buyer who checked out as a guest is not doubled.
 
 use super::fields::owned_fields;
+use crate::domain::mapping::{Applied, Mapping};
 use crate::domain::ownership::Owner;
 use crate::flow::base::{block_on, limits, request_error, ShopifyContext, Written};
 use crate::model::{Customer, KeyedRecord, PluginError, Record};
@@ -16,13 +17,38 @@ const OBJECT: &str = "customer";
 /// Write records to Shopify; one outcome per record.
 pub fn write(ctx: &ShopifyContext<'_>, records: &[KeyedRecord]) -> Vec<Result<Written, PluginError>> {
     let owners = ctx.flow.ownership();
+    let mapping = match ctx.mapping() {
+        Ok(m) => m,
+        Err(e) => return records.iter().map(|_| Err(e.clone())).collect(),
+    };
     records
         .iter()
         .map(|keyed| match &keyed.record {
-            Record::Customer(c) => write_one(ctx, &owned_fields(c, &owners, Owner::Shopify, ctx.flow_name).0),
+            Record::Customer(c) => {
+                let sent = owned_fields(c, &owners, Owner::Shopify, ctx.flow_name).0;
+                match mapped_input(&mapping, c, &sent)? {
+                    Ok((input, _)) => write_one(ctx, &sent, input),
+                    Err(why) => Ok(Written::Skipped(why)),
+                }
+            }
             _ => Err(PluginError::invalid("record", format!("flow {} writes only customers", ctx.flow_name))),
         })
         .collect()
+}
+
+/// The `CustomerSetInput` for `sent` (the customer without the fields Shopify owns) completed by
+/// the flow's mapping over the whole record `c`; `Ok(Err(why))` when the mapping skips it.
+pub fn mapped_input(
+    mapping: &Mapping,
+    c: &Customer,
+    sent: &Customer,
+) -> Result<Result<(Value, Applied), String>, PluginError> {
+    let mut input = input(sent);
+    let applied = mapping.apply_to_input(c, &mut input).map_err(|e| PluginError::invalid("mapping", e))?;
+    if let Some(why) = applied.skipped {
+        return Ok(Err(why));
+    }
+    Ok(Ok((input, applied)))
 }
 
 /// The `CustomerSetInput` for `c` (fields Shopify owns already taken out); a field without a
@@ -43,7 +69,7 @@ pub fn input(c: &Customer) -> Value {
     input
 }
 
-fn write_one(ctx: &ShopifyContext<'_>, c: &Customer) -> Result<Written, PluginError> {
+fn write_one(ctx: &ShopifyContext<'_>, c: &Customer, input: Value) -> Result<Written, PluginError> {
     let linked = ctx
         .store
         .id_link(OBJECT, &c.external_id)
@@ -54,7 +80,6 @@ fn write_one(ctx: &ShopifyContext<'_>, c: &Customer) -> Result<Written, PluginEr
         (None, Some(id)) => json!({"id": id}),
         (None, None) => Value::Null,
     };
-    let input = input(c);
     limits::check(&input, limits::CUSTOMER_SET, "")?;
     let vars = json!({"input": input, "identifier": identifier});
     let response =

@@ -4,6 +4,7 @@
 
 use super::FlowEngine;
 use crate::config::{Endpoint, FlowConfig, FlowMode};
+use crate::flow::base::mapped::{map_record, Mapped};
 use crate::flow::base::{record_fields, ShopifyContext, ToJobError, Written};
 use crate::flow::{customer, objects};
 use crate::model::{Entity, KeyedRecord, PluginError};
@@ -67,13 +68,26 @@ impl FlowEngine {
             }
             Destination::Connector(mut session, _) => {
                 let records = customer::without_erp_owned(records, flow_name, flow);
-                push_by_entity(&mut session, flow.object.entity(), &records)
+                let (mut outcomes, mapped) = self.mapped(flow_name, flow, &records)?;
+                if !mapped.is_empty() {
+                    let (at, keyed): (Vec<usize>, Vec<KeyedRecord>) = mapped.into_iter().unzip();
+                    let pushed = push_by_entity(&mut session, flow.object.entity(), &keyed)?;
+                    for (i, outcome) in at.into_iter().zip(pushed) {
+                        outcomes[i] = Some(outcome);
+                    }
+                }
+                Ok(crate::flow::base::settled(outcomes))
             }
             Destination::Journal => {
                 let at_ms = self.queue.clock().now_ms();
-                let intents: Vec<Intent> = records
+                // A flow into an ERP journals the records as its mapping makes them.
+                let (mut outcomes, mapped) = match &flow.to {
+                    Endpoint::Connection(_) => self.mapped(flow_name, flow, records)?,
+                    Endpoint::Shopify => (vec![None; records.len()], records.iter().cloned().enumerate().collect()),
+                };
+                let intents: Vec<Intent> = mapped
                     .iter()
-                    .map(|k| Intent {
+                    .map(|(_, k)| Intent {
                         flow: flow_name.to_owned(),
                         key: k.record.external_id().to_owned(),
                         object: JournalObject::from(k.record.entity()),
@@ -84,9 +98,36 @@ impl FlowEngine {
                     })
                     .collect();
                 store.add_intents(&intents).map_err(JobError::store)?;
-                Ok(records.iter().map(|_| Ok(Written::Shadowed)).collect())
+                for (i, _) in mapped {
+                    outcomes[i] = Some(Ok(Written::Shadowed));
+                }
+                Ok(crate::flow::base::settled(outcomes))
             }
         }
+    }
+
+    /// `records` through the flow's mapping: the outcomes of the records it skips or fails (by
+    /// index), and the records to write with their index.
+    #[allow(clippy::type_complexity)]
+    fn mapped(
+        &self,
+        flow_name: &str,
+        flow: &FlowConfig,
+        records: &[KeyedRecord],
+    ) -> Result<(Vec<Option<Result<Written, PluginError>>>, Vec<(usize, KeyedRecord)>), JobError> {
+        let mapping = flow
+            .mapping(self.config().lookups.tables())
+            .map_err(|e| JobError::config(format!("flows.{flow_name}.{e}")))?;
+        let mut outcomes = vec![None; records.len()];
+        let mut write = Vec::new();
+        for (i, keyed) in records.iter().enumerate() {
+            match map_record(&mapping, flow, keyed) {
+                Ok(Mapped::Write(keyed, _)) => write.push((i, keyed)),
+                Ok(Mapped::Skip(why)) => outcomes[i] = Some(Ok(Written::Skipped(why))),
+                Err(e) => outcomes[i] = Some(Err(e)),
+            }
+        }
+        Ok((outcomes, write))
     }
 }
 

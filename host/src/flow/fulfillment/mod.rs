@@ -8,4 +8,4 @@ mod preview;
 mod write;
 
 pub use preview::preview;
-pub use write::write;
+pub use write::{mapped_input, write};

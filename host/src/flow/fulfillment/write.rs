@@ -5,6 +5,7 @@
 //! with one of the shipment's tracking numbers exists. Whether Shopify e-mails the buyer is the
 //! flow's `notify_customer`.
 
+use crate::domain::mapping::{Applied, Mapping};
 use crate::flow::base::{block_on, request_error, write_error, ShopifyContext, Written};
 use crate::model::{Fulfillment, FulfillmentLine, KeyedRecord, PluginError, Record};
 use crate::shopify::search::quoted;
@@ -14,10 +15,14 @@ use std::collections::BTreeMap;
 
 /// Write shipments to Shopify; one outcome per record.
 pub fn write(ctx: &ShopifyContext<'_>, records: &[KeyedRecord]) -> Vec<Result<Written, PluginError>> {
+    let mapping = match ctx.mapping() {
+        Ok(m) => m,
+        Err(e) => return records.iter().map(|_| Err(e.clone())).collect(),
+    };
     records
         .iter()
         .map(|keyed| match &keyed.record {
-            Record::Fulfillment(f) => fulfillment(ctx, f),
+            Record::Fulfillment(f) => fulfillment(ctx, &mapping, f),
             _ => Err(PluginError::invalid("record", format!("flow {} writes only fulfillments", ctx.flow_name))),
         })
         .collect()
@@ -98,8 +103,37 @@ fn matches(shipped: &FulfillmentLine, open: &Open) -> bool {
     }
 }
 
+/// The `FulfillmentInput` of a shipment without its lines (matched to the order's open lines
+/// when it is written): whether Shopify e-mails the buyer (the flow's `notify_customer`) and the
+/// tracking — one company for the shipment (Shopify's), every parcel's number and URL — completed
+/// by the flow's mapping (`trackingInfo.company`, `notifyCustomer`, `originAddress`...);
+/// `Ok(Err(why))` when the mapping skips it.
+pub fn mapped_input(
+    mapping: &Mapping,
+    notify_customer: bool,
+    f: &Fulfillment,
+) -> Result<Result<(Value, Applied), String>, PluginError> {
+    let mut input = json!({"notifyCustomer": notify_customer});
+    if let Some(first) = f.tracking.first() {
+        input["trackingInfo"] = json!({
+            "company": first.company,
+            "numbers": f.tracking.iter().map(|t| &t.number).collect::<Vec<_>>(),
+            "urls": f.tracking.iter().filter_map(|t| t.url.as_ref()).collect::<Vec<_>>(),
+        });
+    }
+    let applied = mapping.apply_to_input(f, &mut input).map_err(|e| PluginError::invalid("mapping", e))?;
+    if let Some(why) = applied.skipped {
+        return Ok(Err(why));
+    }
+    Ok(Ok((input, applied)))
+}
+
 /// Mark the shipment's lines fulfilled in Shopify, with tracking.
-fn fulfillment(ctx: &ShopifyContext<'_>, f: &Fulfillment) -> Result<Written, PluginError> {
+fn fulfillment(ctx: &ShopifyContext<'_>, mapping: &Mapping, f: &Fulfillment) -> Result<Written, PluginError> {
+    let mut input = match mapped_input(mapping, ctx.flow.notify_customer, f)? {
+        Ok((input, _)) => input,
+        Err(why) => return Ok(Written::Skipped(why)),
+    };
     if f.order_name.trim().is_empty() {
         return Err(PluginError::invalid("order-name", "a shipment needs the Shopify order name"));
     }
@@ -134,15 +168,7 @@ fn fulfillment(ctx: &ShopifyContext<'_>, f: &Fulfillment) -> Result<Written, Plu
     if already || lines.is_empty() {
         return Ok(Written::Unchanged(Some(order_id)));
     }
-    let mut input = json!({"lineItemsByFulfillmentOrder": lines, "notifyCustomer": ctx.flow.notify_customer});
-    if let Some(first) = f.tracking.first() {
-        // One company for the shipment (Shopify's), every parcel's number and URL.
-        input["trackingInfo"] = json!({
-            "company": first.company,
-            "numbers": f.tracking.iter().map(|t| &t.number).collect::<Vec<_>>(),
-            "urls": f.tracking.iter().filter_map(|t| t.url.as_ref()).collect::<Vec<_>>(),
-        });
-    }
+    input["lineItemsByFulfillmentOrder"] = json!(lines);
     let response =
         block_on(ctx.client.execute(&queries::FULFILLMENT_CREATE, json!({"fulfillment": input}), Priority::Orders))
             .map_err(|e| request_error(&e))?;

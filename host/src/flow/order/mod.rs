@@ -17,4 +17,4 @@ mod totals;
 mod write;
 
 pub use preview::preview;
-pub use write::{order_input, variants, write};
+pub use write::{mapped_order_input, order_input, variants, write};

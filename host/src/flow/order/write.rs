@@ -10,6 +10,7 @@
 use super::totals::number;
 use crate::config::flow::InventoryBehaviour;
 use crate::domain::decimal::{self, Decimal};
+use crate::domain::mapping::{Applied, Mapping};
 use crate::flow::base::{block_on, identity, limits, request_error, write_error, ShopifyContext, Written};
 use crate::model::{Address, Amount, FinancialStatus, KeyedRecord, Order, PluginError, Record, TaxLine};
 use crate::shopify::orders::create_order_once;
@@ -20,10 +21,14 @@ use std::collections::BTreeMap;
 
 /// Write external orders to Shopify; one outcome per record.
 pub fn write(ctx: &ShopifyContext<'_>, records: &[KeyedRecord]) -> Vec<Result<Written, PluginError>> {
+    let mapping = match ctx.mapping() {
+        Ok(m) => m,
+        Err(e) => return records.iter().map(|_| Err(e.clone())).collect(),
+    };
     records
         .iter()
         .map(|keyed| match &keyed.record {
-            Record::Order(o) => external_order(ctx, o),
+            Record::Order(o) => external_order(ctx, &mapping, o),
             _ => Err(PluginError::invalid("record", format!("flow {} writes only orders", ctx.flow_name))),
         })
         .collect()
@@ -251,6 +256,22 @@ pub fn order_input(order: &Order, variants: &BTreeMap<String, String>) -> Result
     Ok(out)
 }
 
+/// The `orderCreate` input of `order` (see [`order_input`]) completed by the flow's mapping and
+/// its rules (`lineItems.FIELD` per line with `line` bound, `shippingLines.FIELD` per shipping
+/// line with `shipping`); `Ok(Err(why))` when the mapping skips the order.
+pub fn mapped_order_input(
+    mapping: &Mapping,
+    order: &Order,
+    variants: &BTreeMap<String, String>,
+) -> Result<Result<(Value, Applied), String>, PluginError> {
+    let mut input = order_input(order, variants)?;
+    let applied = mapping.apply_to_input(order, &mut input).map_err(|e| PluginError::invalid("mapping", e))?;
+    if let Some(why) = applied.skipped {
+        return Ok(Err(why));
+    }
+    Ok(Ok((input, applied)))
+}
+
 /// `price` less `discount`, in both currencies.
 fn net(price: &Amount, discount: &Amount) -> Amount {
     let minus = |a: &crate::model::Money, b: Option<&crate::model::Money>| crate::model::Money {
@@ -272,7 +293,7 @@ fn behaviour(b: InventoryBehaviour) -> &'static str {
 }
 
 /// Create an external order once (found by its `sourceIdentifier` when it exists).
-fn external_order(ctx: &ShopifyContext<'_>, order: &Order) -> Result<Written, PluginError> {
+fn external_order(ctx: &ShopifyContext<'_>, mapping: &Mapping, order: &Order) -> Result<Written, PluginError> {
     if order.cancelled {
         return Err(PluginError::invalid(
             "cancelled",
@@ -282,7 +303,10 @@ fn external_order(ctx: &ShopifyContext<'_>, order: &Order) -> Result<Written, Pl
     for (i, sku) in order.lines.iter().enumerate().filter_map(|(i, l)| Some((i, l.sku.as_deref()?))) {
         identity::check(ctx.store, &format!("lines[{i}].sku"), sku)?;
     }
-    let input = order_input(order, &variants(ctx, order)?)?;
+    let input = match mapped_order_input(mapping, order, &variants(ctx, order)?)? {
+        Ok((input, _)) => input,
+        Err(why) => return Ok(Written::Skipped(why)),
+    };
     limits::check(&input, limits::ORDER_CREATE, &order.currency)?;
     let options = json!({"inventoryBehaviour": behaviour(ctx.flow.inventory_behaviour), "sendReceipt": false, "sendFulfillmentReceipt": false});
     let source_identifier = format!("{}:{}", ctx.flow.from, order.external_id);

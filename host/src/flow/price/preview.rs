@@ -11,14 +11,18 @@ pub fn preview(ctx: &ShopifyContext<'_>, record: &Record) -> Result<Value, Plugi
         return Err(PluginError::invalid("record", "a price flow takes price records"));
     };
     let owners = ctx.flow.ownership();
+    let mapped = match super::write::mapped(&ctx.mapping()?, p)? {
+        Ok(mapped) => mapped,
+        Err(why) => return Ok(json!({"operation": null, "skipped": why})),
+    };
     let mut dropped = Vec::new();
     let mut input = json!({"sku": p.sku, "scope": p.scope});
     for (field, key, value) in [
-        (Field::Price, "price", Some(&p.price)),
-        (Field::CompareAtPrice, "compareAtPrice", p.compare_at_price.as_ref()),
+        (Field::Price, "price", Some(&mapped.price)),
+        (Field::CompareAtPrice, "compareAtPrice", mapped.compare_at.as_ref()),
     ] {
         match value {
-            Some(money) if owners.owner(field) == Owner::Erp => input[key] = json!(money.amount),
+            Some(amount) if owners.owner(field) == Owner::Erp => input[key] = json!(amount),
             Some(_) => dropped.push(field.name()),
             None => {}
         }

@@ -4,6 +4,7 @@
 //! over the default list (records without a channel) for the SKUs that have one; records of
 //! other lists are skipped.
 
+use crate::domain::mapping::{source_json, Mapping};
 use crate::domain::ownership::Field;
 use crate::flow::base::{
     block_on, dry_run, identity, in_shop_currency, limits, request_error, settled, write_error, Gate, ShopifyContext,
@@ -62,7 +63,11 @@ async fn write_async(ctx: &ShopifyContext<'_>, records: &[KeyedRecord]) -> Vec<R
     let owners = ctx.flow.ownership();
     let overrides = Overrides(ctx);
     let skipped = |why: String| Ok(Written::Skipped(why));
-    let mut todo: Vec<(usize, &Price, String, bool)> = Vec::new();
+    let mapping = match ctx.mapping() {
+        Ok(m) => m,
+        Err(e) => return records.iter().map(|_| Err(e.clone())).collect(),
+    };
+    let mut todo: Vec<(usize, Mapped, String, bool)> = Vec::new();
     for (i, keyed) in records.iter().enumerate() {
         let Record::Price(p) = &keyed.record else {
             out[i] = Some(Err(PluginError::invalid("record", "a price flow takes price records")));
@@ -76,11 +81,22 @@ async fn write_async(ctx: &ShopifyContext<'_>, records: &[KeyedRecord]) -> Vec<R
             out[i] = Some(Err(e));
             continue;
         }
-        let amounts = [Some(("price", &p.price)), p.compare_at_price.as_ref().map(|m| ("compare_at_price", m))];
+        let mapped = match mapped(&mapping, p) {
+            Ok(Ok(mapped)) => mapped,
+            Ok(Err(why)) => {
+                out[i] = Some(skipped(why));
+                continue;
+            }
+            Err(e) => {
+                out[i] = Some(Err(e));
+                continue;
+            }
+        };
+        let amounts = [Some(("price", &mapped.price)), mapped.compare_at.as_ref().map(|m| ("compare_at_price", m))];
         if let Some(Err(e)) = amounts
             .into_iter()
             .flatten()
-            .map(|(f, m)| limits::check_money(f, &m.amount, &m.currency))
+            .map(|(f, amount)| limits::check_money(f, amount, &p.price.currency))
             .find(Result::is_err)
         {
             out[i] = Some(Err(e));
@@ -110,7 +126,7 @@ async fn write_async(ctx: &ShopifyContext<'_>, records: &[KeyedRecord]) -> Vec<R
             out[i] = Some(Err(e));
             continue;
         }
-        todo.push((i, p, sku, is_override));
+        todo.push((i, mapped, sku, is_override));
     }
     let skus: Vec<String> = todo.iter().map(|(_, _, s, _)| s.clone()).collect();
     let found = match variants_by_sku(ctx.client, &skus).await {
@@ -131,9 +147,8 @@ async fn write_async(ctx: &ShopifyContext<'_>, records: &[KeyedRecord]) -> Vec<R
             ))));
             continue;
         };
-        let cmp =
-            if send_cmp { p.compare_at_price.as_ref().map(|m| m.amount.clone()) } else { v.compare_at_price.clone() };
-        if v.price == p.price.amount && v.compare_at_price == cmp {
+        let cmp = if send_cmp { p.compare_at.clone() } else { v.compare_at_price.clone() };
+        if v.price == p.price && v.compare_at_price == cmp {
             out[i] = Some(Ok(Written::Unchanged(Some(v.id.clone()))));
             if is_override {
                 overrides.remember(&sku);
@@ -145,7 +160,7 @@ async fn write_async(ctx: &ShopifyContext<'_>, records: &[KeyedRecord]) -> Vec<R
             variant: v.id.clone(),
             sku,
             is_override,
-            price: p.price.amount.clone(),
+            price: p.price.clone(),
             compare_at: cmp,
             before_price: v.price.clone(),
             before_compare_at: v.compare_at_price.clone(),
@@ -181,6 +196,31 @@ async fn write_async(ctx: &ShopifyContext<'_>, records: &[KeyedRecord]) -> Vec<R
         }
     }
     settled(out)
+}
+
+/// The prices a record sets, after the flow's mapping.
+pub(super) struct Mapped {
+    /// The price.
+    pub(super) price: String,
+    /// The compare-at price (none: cleared).
+    pub(super) compare_at: Option<String>,
+}
+
+/// The price and compare-at price `p` sets once the flow's mapping (`price`, `compareAtPrice`,
+/// its rules and `skip_if`) is applied; `Ok(Err(why))` when the mapping skips it.
+pub(super) fn mapped(mapping: &Mapping, p: &Price) -> Result<Result<Mapped, String>, PluginError> {
+    let mut input =
+        serde_json::json!({"price": p.price.amount, "compareAtPrice": p.compare_at_price.as_ref().map(|m| &m.amount)});
+    let source = source_json(&serde_json::to_value(p).unwrap_or_default(), &[]);
+    let applied = mapping.apply(&source, &mut input).map_err(|e| PluginError::invalid("mapping", e))?;
+    if let Some(why) = applied.skipped {
+        return Ok(Err(why));
+    }
+    let price = input["price"]
+        .as_str()
+        .ok_or_else(|| PluginError::invalid("price", "the mapping leaves the variant without a price"))?
+        .to_owned();
+    Ok(Ok(Mapped { price, compare_at: input["compareAtPrice"].as_str().map(str::to_owned) }))
 }
 
 /// The SKUs this flow priced from the channel's list: a default-list price never replaces them.
