@@ -244,7 +244,8 @@ fn compile_cached(
         cache_dir.display()
     );
     let start = Instant::now();
-    let bytes = engine.engine.precompile_component(wasm).map_err(|e| format!("not a valid Wasm component: {e:#}"))?;
+    let bytes = with_progress(id, || engine.engine.precompile_component(wasm))
+        .map_err(|e| format!("not a valid Wasm component: {e:#}"))?;
     let compile_ms = start.elapsed().as_millis() as u64;
     if let Err(e) = write_atomically(&path, &bytes) {
         tracing::warn!("cannot write compile cache {}: {e}", path.display());
@@ -253,6 +254,25 @@ fn compile_cached(
     let component = unsafe { Component::deserialize(&engine.engine, &bytes) }
         .map_err(|e| format!("cannot load compiled component: {e:#}"))?;
     Ok((component, CacheStatus::Compiled { compile_ms }))
+}
+
+/// How often a long compile says it is still going.
+const PROGRESS_EVERY: std::time::Duration = std::time::Duration::from_secs(5);
+
+/// Run `compile`, logging every [`PROGRESS_EVERY`] that plugin `id` is still compiling.
+fn with_progress<T>(id: &str, compile: impl FnOnce() -> T) -> T {
+    let (done, wait) = std::sync::mpsc::channel::<()>();
+    std::thread::scope(|scope| {
+        scope.spawn(move || {
+            let start = Instant::now();
+            while let Err(std::sync::mpsc::RecvTimeoutError::Timeout) = wait.recv_timeout(PROGRESS_EVERY) {
+                tracing::info!(plugin = %id, "still compiling {id}: {} s", start.elapsed().as_secs());
+            }
+        });
+        let out = compile();
+        drop(done);
+        out
+    })
 }
 
 fn write_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
