@@ -433,6 +433,19 @@ mod tests {
     }
 
     #[test]
+    fn the_readme_documents_every_helper_with_its_tested_example() {
+        let readme = include_str!("../../../README.md");
+        let start = "<!-- helpers: generated from host/src/domain/functions.rs (HELPERS) -->\n";
+        let table = readme
+            .split_once(start)
+            .and_then(|(_, rest)| rest.split_once("<!-- /helpers -->"))
+            .map(|(table, _)| table)
+            .expect("the README has the helpers table");
+        assert_eq!(table, markdown_table(), "README.md's helper table differs from HELPERS: paste markdown_table()");
+        assert!(readme.contains(EXAMPLE_RECORD), "the README shows the record the examples read");
+    }
+
+    #[test]
     fn money_rounds_per_currency_and_half_away_from_zero() {
         assert_eq!(round_decimal("19.995", 2).unwrap(), "20.00");
         assert_eq!(round_decimal("-0.005", 2).unwrap(), "-0.01");

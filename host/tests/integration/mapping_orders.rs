@@ -249,3 +249,41 @@ fn an_unknown_variable_or_key_lists_what_there_is() {
     assert!(message.contains("mapping.tags"), "{preview:#}");
     assert!(message.contains("erp has no `category` (it has: ") && message.contains("product_type"), "{message}");
 }
+
+/// The README's own catalog example (its `mapping`, `skip_if` and `ownership` lines, as written
+/// there) over an ERP export with `category`, `brand` and `lifecycle` columns of its own.
+#[test]
+fn the_readmes_mapping_example_works() {
+    let readme = std::fs::read_to_string(common::repo_root().join("README.md")).unwrap();
+    let example: String = readme
+        .split("[flows.catalog]")
+        .nth(1)
+        .expect("the README's catalog example")
+        .lines()
+        .skip(1)
+        .take_while(|l| !l.trim().is_empty())
+        .filter(|l| ["mapping", "skip_if", "ownership"].iter().any(|k| l.starts_with(k)))
+        .map(|l| format!("{l}\n"))
+        .collect();
+    assert!(example.contains("erp.category + ',' + erp.brand"), "{example}");
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let sim =
+        rt.block_on(shopify_common::start(serde_json::from_value(json!({"locations": [{"name": "Main"}]})).unwrap()));
+    let s = Scenario::builder(&sim)
+        .build(&format!("[flows.catalog]\nfrom = \"erp\"\nto = \"shopify\"\nobject = \"product\"\n{example}"));
+    s.feed_file(
+        "products.csv",
+        "product_id,product_sku,title,vendor,category,brand,lifecycle,status,variant_id,sku,price\n\
+         P1,TEE,  Blue Tee ,Northwind,Shirts,Acme,active,active,V1,TEE-1,19.90\n\
+         P2,OLD,Old Tee,Northwind,Shirts,Acme,obsolete,active,V2,OLD-1,9.90\n",
+    );
+    let (ok, out, err) = s.weft(&["run", "catalog", "--once"]);
+    assert!(ok, "{out}{err}");
+    let state = sim.state();
+    let products = shopify_common::all(&state, "products");
+    assert_eq!(products.len(), 1, "the obsolete product is skipped: {out}{err}");
+    assert_eq!(
+        (products[0]["title"].clone(), products[0]["tags"].clone()),
+        (json!("Blue Tee"), json!(["Shirts", "Acme"]))
+    );
+}
