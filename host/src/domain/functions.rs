@@ -375,7 +375,7 @@ pub fn markdown_table() -> String {
     out
 }
 
-/// Evaluate an example of [`HELPERS`] (for tests and `weft mapping functions`).
+/// Evaluate an example of [`HELPERS`] over [`EXAMPLE_RECORD`] and [`example_lookups`].
 pub fn run_example(helper: &Helper) -> Result<Json, String> {
     let record: Json = serde_json::from_str(EXAMPLE_RECORD).map_err(|e| e.to_string())?;
     let lookups = Arc::new(example_lookups());
