@@ -7,6 +7,7 @@ pub mod catalog;
 pub mod flow;
 pub mod http;
 mod lookups;
+mod mapping;
 pub mod retention;
 mod secret;
 

@@ -182,7 +182,11 @@ impl Expr {
         match error {
             ExecutionError::UndeclaredReference(name) if functions::is_known(name) => base,
             ExecutionError::UndeclaredReference(name) => {
-                format!("{base} (available variables: {}; functions: see `weft mapping functions`)", bindings.names().join(", "))
+                format!(
+                    "{base} (available variables: {}; helper functions: {})",
+                    bindings.names().join(", "),
+                    functions::HELPERS.iter().map(|h| h.name).collect::<Vec<_>>().join(", ")
+                )
                     .replace(&format!("'{name}'"), &format!("`{name}`"))
             }
             ExecutionError::NoSuchKey(key) => match missing_path(&self.source, key, &bindings.vars) {

@@ -375,7 +375,7 @@ pub fn markdown_table() -> String {
     out
 }
 
-/// Evaluate an example of [`HELPERS`] (for tests and `weft mapping functions`).
+/// Evaluate an example of [`HELPERS`] over [`EXAMPLE_RECORD`] and [`example_lookups`].
 pub fn run_example(helper: &Helper) -> Result<Json, String> {
     let record: Json = serde_json::from_str(EXAMPLE_RECORD).map_err(|e| e.to_string())?;
     let lookups = Arc::new(example_lookups());
@@ -430,6 +430,19 @@ mod tests {
         let b = super::super::expr::Bindings::new(&[("erp", &record)], &Arc::default());
         let e = super::super::expr::Expr::compile("size(erp.tags) == 2 && join(erp.tags, '') == 'ab'").unwrap();
         assert!(e.eval_bool(&b).unwrap());
+    }
+
+    #[test]
+    fn the_readme_documents_every_helper_with_its_tested_example() {
+        let readme = include_str!("../../../README.md");
+        let start = "<!-- helpers: generated from host/src/domain/functions.rs (HELPERS) -->\n";
+        let table = readme
+            .split_once(start)
+            .and_then(|(_, rest)| rest.split_once("<!-- /helpers -->"))
+            .map(|(table, _)| table)
+            .expect("the README has the helpers table");
+        assert_eq!(table, markdown_table(), "README.md's helper table differs from HELPERS: paste markdown_table()");
+        assert!(readme.contains(EXAMPLE_RECORD), "the README shows the record the examples read");
     }
 
     #[test]

@@ -77,7 +77,7 @@ pub fn mapping_view(flow_name: &str, flow: &FlowConfig) -> Value {
             None => format!("rule {}: otherwise", rule.name),
         };
         if rule.skip {
-            rows.push(json!({"source": null, "target": null, "expression": null, "condition": format!("{condition}: skip"), "owner": source_owner, "sent": false}));
+            rows.push(json!({"source": format!("rule {}", rule.name), "target": "(the record is skipped)", "expression": "", "condition": condition, "owner": source_owner, "sent": false}));
         }
         for (target, expression) in &rule.set {
             rows.push(json!({"source": expression, "target": target, "expression": expression, "condition": condition, "owner": source_owner, "sent": true}));

@@ -148,6 +148,10 @@ fn an_erp_order_format_per_market_makes_the_expected_order_create_inputs() {
     let s = Scenario::builder(&sim).build(FLOWS);
     let (ok, out, err) = s.weft(&["config", "check"]);
     assert!(ok, "{out}{err}");
+    let (ok, out, err) = s.weft(&["mapping", "show", "external-orders"]);
+    assert!(ok, "{out}{err}");
+    let row = out.lines().find(|l| l.contains("lookup('carriers', erp.versandart)")).unwrap_or_else(|| panic!("{out}"));
+    assert!(row.contains("shippingLines.title"), "each rule's targets are listed: {out}");
 
     // What each market's order makes, before anything is written.
     let [de, us, jp] = <[Order; 3]>::try_from(orders()).unwrap();
@@ -248,4 +252,74 @@ fn an_unknown_variable_or_key_lists_what_there_is() {
     let message = preview["error"]["message"].as_str().unwrap_or_default();
     assert!(message.contains("mapping.tags"), "{preview:#}");
     assert!(message.contains("erp has no `category` (it has: ") && message.contains("product_type"), "{message}");
+}
+
+/// The README's own catalog example (its `mapping`, `skip_if` and `ownership` lines, as written
+/// there) over an ERP export with `category`, `brand` and `lifecycle` columns of its own.
+#[test]
+fn the_readmes_mapping_example_works() {
+    let readme = std::fs::read_to_string(common::repo_root().join("README.md")).unwrap();
+    let example: String = readme
+        .split("[flows.catalog]")
+        .nth(1)
+        .expect("the README's catalog example")
+        .lines()
+        .skip(1)
+        .take_while(|l| !l.trim().is_empty())
+        .filter(|l| ["mapping", "skip_if", "ownership"].iter().any(|k| l.starts_with(k)))
+        .map(|l| format!("{l}\n"))
+        .collect();
+    assert!(example.contains("erp.category + ',' + erp.brand"), "{example}");
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let sim =
+        rt.block_on(shopify_common::start(serde_json::from_value(json!({"locations": [{"name": "Main"}]})).unwrap()));
+    let s = Scenario::builder(&sim)
+        .build(&format!("[flows.catalog]\nfrom = \"erp\"\nto = \"shopify\"\nobject = \"product\"\n{example}"));
+    s.feed_file(
+        "products.csv",
+        "product_id,product_sku,title,vendor,category,brand,lifecycle,status,variant_id,sku,price\n\
+         P1,TEE,  Blue Tee ,Northwind,Shirts,Acme,active,active,V1,TEE-1,19.90\n\
+         P2,OLD,Old Tee,Northwind,Shirts,Acme,obsolete,active,V2,OLD-1,9.90\n",
+    );
+    let (ok, out, err) = s.weft(&["run", "catalog", "--once"]);
+    assert!(ok, "{out}{err}");
+    let state = sim.state();
+    let products = shopify_common::all(&state, "products");
+    assert_eq!(products.len(), 1, "the obsolete product is skipped: {out}{err}");
+    assert_eq!(
+        (products[0]["title"].clone(), products[0]["tags"].clone()),
+        (json!("Blue Tee"), json!(["Shirts", "Acme"]))
+    );
+}
+
+/// Shopify → ERP: a shop order reaches the ERP's outbox as the flow's mapping makes the record
+/// (fields, `extra` keys, per line), through the real connector push.
+#[test]
+fn shop_orders_reach_the_erp_mapped() {
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let seed = json!({"locations": [{"name": "Main"}], "products": [
+        {"title": "Mug", "variants": [{"sku": "MUG", "price": "10.00", "inventory": {"Main": 100}}]}]});
+    let sim = rt.block_on(shopify_common::start(serde_json::from_value(seed).unwrap()));
+    let s = Scenario::builder(&sim).build(
+        "[flows.shop-orders]\nfrom = \"shopify\"\nto = \"erp\"\nobject = \"order\"\nsince = \"2020-01-01\"\n\
+         [flows.shop-orders.mapping]\nnote = \"'Shop order ' + shopify.name\"\n\"extra.channel\" = \"upper(shopify.source)\"\n\
+         \"lines.extra.bin\" = \"'BIN-' + line.sku\"\n",
+    );
+    {
+        let _inside = rt.enter();
+        sim.place_order(Some("buyer@example.com"), &[("MUG".to_owned(), 2)]).expect("a shop order");
+    }
+    let (ok, out, err) = s.weft(&["run", "shop-orders", "--once"]);
+    assert!(ok, "{out}{err}");
+    let outbox = s.feed.join("out/orders");
+    let files: Vec<_> = std::fs::read_dir(&outbox).unwrap_or_else(|e| panic!("{e}: {out}{err}")).collect();
+    assert_eq!(files.len(), 1, "{out}{err}");
+    let pushed: Value =
+        serde_json::from_str(&std::fs::read_to_string(files[0].as_ref().unwrap().path()).unwrap()).unwrap();
+    let o = pushed.get("Order").unwrap_or(&pushed);
+    assert!(o["note"].as_str().is_some_and(|n| n.starts_with("Shop order #")), "{o:#}");
+    let extra: Value = serde_json::from_str(o["extra"].as_str().unwrap()).unwrap();
+    assert_eq!(extra["channel"], json!(o["source"].as_str().unwrap().to_uppercase()), "{o:#}");
+    let line_extra: Value = serde_json::from_str(o["lines"][0]["extra"].as_str().unwrap()).unwrap();
+    assert_eq!(line_extra["bin"], json!("BIN-MUG"), "{o:#}");
 }

@@ -74,6 +74,46 @@ pub fn text(row: &Row, key: &str) -> Option<String> {
     row.get(key).map(str::to_owned)
 }
 
+/// The columns a products export has a meaning for; any other is kept in `extra`.
+const PRODUCT_COLUMNS: &[&str] = &[
+    "product_id",
+    "product_sku",
+    "title",
+    "description",
+    "vendor",
+    "product_type",
+    "tags",
+    "status",
+    "option1_name",
+    "option1_value",
+    "option2_name",
+    "option2_value",
+    "variant_id",
+    "sku",
+    "barcode",
+    "price",
+    "compare_at_price",
+    "cost",
+    "weight_grams",
+    "updated_at",
+];
+
+/// The row's columns outside `known`, as a JSON object (`{}` when there are none): the ERP's own
+/// fields, which mappings read as `erp.KEY`.
+pub fn extra(row: &Row, known: &[&str]) -> String {
+    let fields: serde_json::Map<String, serde_json::Value> = row
+        .fields
+        .as_ref()
+        .map(|f| {
+            f.iter()
+                .filter(|(k, v)| !known.contains(&k.as_str()) && !v.trim().is_empty())
+                .map(|(k, v)| (k.clone(), serde_json::Value::String(v.trim().to_owned())))
+                .collect()
+        })
+        .unwrap_or_default();
+    serde_json::Value::Object(fields).to_string()
+}
+
 fn product(group: &[Row], currency: &str) -> Result<Product, Bad> {
     let first = &group[0];
     let status = match first.get("status").unwrap_or("active") {
@@ -106,7 +146,7 @@ fn product(group: &[Row], currency: &str) -> Result<Product, Bad> {
             media: Vec::new(),
             metafields: Vec::new(),
             updated_at: text(row, "updated_at"),
-            extra: "{}".into(),
+            extra: extra(row, PRODUCT_COLUMNS),
         });
     }
     Ok(Product {
@@ -125,7 +165,7 @@ fn product(group: &[Row], currency: &str) -> Result<Product, Bad> {
         metafields: Vec::new(),
         deleted: false,
         updated_at: text(first, "updated_at"),
-        extra: "{}".into(),
+        extra: extra(first, PRODUCT_COLUMNS),
     })
 }
 

@@ -1,7 +1,7 @@
 //! Mappings: per-target CEL expressions over the source record that complete what a flow
 //! writes ([`shape::Shape`]: a Shopify input, or the canonical record for an ERP), with ordered
 //! rule sets — the first rule whose `when` holds adds its targets over the flow's own (or skips
-//! the record), a rule without `when` is the default and comes last — and the legacy `skip_if`.
+//! the record), a rule without `when` is the default and comes last — and `skip_if`, a condition that skips the record.
 //!
 //! The source is bound as `erp` (flows from an ERP) or `shopify` (flows from Shopify), and as
 //! `record`; `extra`'s keys are merged into it. A list target (`variants.price`) is evaluated per
