@@ -44,6 +44,7 @@ mod inventory_run_cli;
 mod inventory_writes;
 mod ops_alerts;
 mod ops_breaker;
+mod ops_cli;
 mod ops_dashboard;
 mod ops_mapping_preview;
 mod ops_metrics;
