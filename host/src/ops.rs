@@ -2,9 +2,9 @@
 //! database directly when no `weft serve` holds it, and the admin API when one does).
 
 use crate::config::{Config, FlowConfig, RetentionConfig};
-use crate::plugin::{LoadedPlugin, PluginHost};
 use crate::flow::Work;
 use crate::model::{Entity, Record};
+use crate::plugin::{LoadedPlugin, PluginHost};
 use crate::store::{Aged, DeadLetter, Outcome, RunFilter, RunStatus, Store, StoreError};
 use serde_json::{json, Value};
 
@@ -346,7 +346,9 @@ pub fn dead_record(job: &crate::store::Job) -> Option<Record> {
 pub fn retry_edited(store: &Store, id: u64, edited: &Value, note: &str, now_ms: u64) -> Result<Value, OpsError> {
     let dead = open_dead_letter(store, id)?;
     let original = dead_record(&dead.job).ok_or_else(|| {
-        OpsError::Invalid(format!("dead letter {id} carries no record to edit (only a pull, an event or a webhook body)"))
+        OpsError::Invalid(format!(
+            "dead letter {id} carries no record to edit (only a pull, an event or a webhook body)"
+        ))
     })?;
     let entity = original.entity();
     let tag = serde_json::to_value(entity).ok().and_then(|v| v.as_str().map(str::to_owned)).unwrap_or_default();
@@ -361,8 +363,8 @@ pub fn retry_edited(store: &Store, id: u64, edited: &Value, note: &str, now_ms: 
         Some(_) => json!({ tag.clone(): edited }),
         None => return Err(OpsError::Invalid(format!("the edit must be a {tag} record (a JSON object)"))),
     };
-    let record: Record = serde_json::from_value(tagged.clone())
-        .map_err(|e| OpsError::Invalid(format!("not a {tag} record: {e}")))?;
+    let record: Record =
+        serde_json::from_value(tagged.clone()).map_err(|e| OpsError::Invalid(format!("not a {tag} record: {e}")))?;
     // Serde ignores fields it does not know: a misspelt one would be dropped without a word.
     let known = serde_json::to_value(&record).map_err(|e| OpsError::Invalid(e.to_string()))?;
     if let (Some(given), Some(kept)) = (tagged[&tag].as_object(), known[&tag].as_object()) {
@@ -371,7 +373,8 @@ pub fn retry_edited(store: &Store, id: u64, edited: &Value, note: &str, now_ms: 
             return Err(OpsError::Invalid(format!("a {tag} record has no field {}", unknown.join(", "))));
         }
     }
-    let payload = serde_json::to_value(Work::Record { record, pulled_by: None }).map_err(|e| OpsError::Invalid(e.to_string()))?;
+    let payload =
+        serde_json::to_value(Work::Record { record, pulled_by: None }).map_err(|e| OpsError::Invalid(e.to_string()))?;
     match store.retry_dead_edited(id, &payload, note, now_ms)? {
         Some(job) => Ok(json!({"requeued": 1, "job": job, "dead_letter": id})),
         None => Err(OpsError::Conflict(format!("dead letter {id} was settled meanwhile"))),
@@ -381,7 +384,8 @@ pub fn retry_edited(store: &Store, id: u64, edited: &Value, note: &str, now_ms: 
 /// What `weft explain inventory SKU` shows: every remembered push of `sku` (only at `location`,
 /// an ERP location code or a Shopify location GID, when given), with the computation as lines.
 pub fn explain_inventory(store: &Store, sku: &str, location: Option<&str>) -> Result<Value, OpsError> {
-    let mut found = crate::flow::inventory::state::all_for_sku(store, sku).map_err(|e| OpsError::Store(StoreError::Other(e)))?;
+    let mut found =
+        crate::flow::inventory::state::all_for_sku(store, sku).map_err(|e| OpsError::Store(StoreError::Other(e)))?;
     if let Some(l) = location {
         found.retain(|(_, p)| p.trace.erp_location == l || p.trace.shopify_location == l);
     }

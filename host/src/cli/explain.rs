@@ -1,7 +1,7 @@
 //! `weft explain inventory SKU [--location L]`: how the pushed number was computed.
 
-use crate::config::Config;
 use super::ops::Target;
+use crate::config::Config;
 use clap::Subcommand;
 use std::process::ExitCode;
 
@@ -25,7 +25,9 @@ pub enum ExplainCommand {
 pub fn run(cmd: ExplainCommand, config: &Config) -> Result<ExitCode, String> {
     let ExplainCommand::Inventory { sku, location, json } = cmd;
     let found = match super::ops::target(config)? {
-        Target::Local(store) => crate::ops::explain_inventory(&store, &sku, location.as_deref()).map_err(|e| e.to_string())?,
+        Target::Local(store) => {
+            crate::ops::explain_inventory(&store, &sku, location.as_deref()).map_err(|e| e.to_string())?
+        }
         Target::Remote(admin) => {
             let mut q = form_urlencoded::Serializer::new(String::new());
             q.append_pair("sku", &sku);
@@ -54,7 +56,11 @@ pub fn run(cmd: ExplainCommand, config: &Config) -> Result<ExitCode, String> {
             .map(|t| t.to_rfc3339())
             .unwrap_or_default();
         let before = p["before"].as_i64().map_or("unknown".to_owned(), |b| b.to_string());
-        println!("  last pushed: {} (Shopify had {before}) to {} at {when}", p["pushed"], p["item"].as_str().unwrap_or(""));
+        println!(
+            "  last pushed: {} (Shopify had {before}) to {} at {when}",
+            p["pushed"],
+            p["item"].as_str().unwrap_or("")
+        );
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -205,7 +205,10 @@ fn time_ms(name: &str, text: Option<&str>) -> Result<Option<u64>, String> {
 
 /// A run's outcome counts as `created 2, dead 1`.
 pub(super) fn counts_text(counts: &Value) -> String {
-    counts.as_object().map(|c| c.iter().map(|(k, v)| format!("{k} {v}")).collect::<Vec<_>>().join(", ")).unwrap_or_default()
+    counts
+        .as_object()
+        .map(|c| c.iter().map(|(k, v)| format!("{k} {v}")).collect::<Vec<_>>().join(", "))
+        .unwrap_or_default()
 }
 
 fn query_string(pairs: &[(&str, Option<String>)]) -> String {
@@ -227,9 +230,10 @@ pub fn runs(cmd: RunsCommand, config: &Config) -> Result<ExitCode, String> {
             let value = match &target {
                 Target::Local(s) => {
                     let status = match &status {
-                        Some(st) => Some(serde_json::from_value::<RunStatus>(json!(st)).map_err(|_| {
-                            format!("unknown status `{st}` (running, succeeded, partial, failed)")
-                        })?),
+                        Some(st) => Some(
+                            serde_json::from_value::<RunStatus>(json!(st))
+                                .map_err(|_| format!("unknown status `{st}` (running, succeeded, partial, failed)"))?,
+                        ),
                         None => None,
                     };
                     let filter = RunFilter { flow: flow.clone(), status, since_ms, until_ms, ..Default::default() };
@@ -403,7 +407,9 @@ pub fn dlq(cmd: DlqCommand, config: &Config) -> Result<ExitCode, String> {
                     }
                     match &target {
                         Target::Local(s) => done(ops::retry_dead(s, None, Some(&flow), now))?,
-                        Target::Remote(a) => a.post(&format!("/api/dlq/retry?{}", query_string(&[("flow", Some(flow))])), json!({}))?,
+                        Target::Remote(a) => {
+                            a.post(&format!("/api/dlq/retry?{}", query_string(&[("flow", Some(flow))])), json!({}))?
+                        }
                     }
                 }
                 _ => return Err("give job ids, or --flow FLOW --all".into()),
@@ -470,7 +476,13 @@ pub fn queue(cmd: QueueCommand, config: &Config) -> Result<ExitCode, String> {
                     if let Some(reason) = s["pause_reason"].as_str() {
                         paused.push_str(&format!(" ({reason})"));
                     }
-                    t.row(vec![flow.clone(), s["ready"].to_string(), s["leased"].to_string(), s["dead"].to_string(), paused]);
+                    t.row(vec![
+                        flow.clone(),
+                        s["ready"].to_string(),
+                        s["leased"].to_string(),
+                        s["dead"].to_string(),
+                        paused,
+                    ]);
                 }
                 t.print();
             })

@@ -52,7 +52,11 @@ pub fn run(cmd: WebhooksCommand, config: &Config) -> Result<ExitCode, String> {
             let mut t = super::table::Table::new(&["TOPIC", "STATE", "ADDRESS (NAME)"]);
             for l in &statuses.subscriptions {
                 let name = l.name.as_deref().map(|n| format!(" ({n})")).unwrap_or_default();
-                t.row(vec![l.topic.to_string(), says(l.state).to_string(), format!("{}{name}", l.uri.as_deref().unwrap_or("-"))]);
+                t.row(vec![
+                    l.topic.to_string(),
+                    says(l.state).to_string(),
+                    format!("{}{name}", l.uri.as_deref().unwrap_or("-")),
+                ]);
             }
             t.print();
             match &statuses.address {

@@ -26,7 +26,9 @@ pub use contract::{
     RetentionStore, RunStore, ScheduleStore, StateStore, StoreHealth,
 };
 pub use copy::{Item, ItemKind, PAGE};
-pub use jobs::{CursorAdvance, DeadLetter, DeadLetterEdit, EnqueueOutcome, ErrorClass, Job, JobError, JobState, NewJob, QueueStatus};
+pub use jobs::{
+    CursorAdvance, DeadLetter, DeadLetterEdit, EnqueueOutcome, ErrorClass, Job, JobError, JobState, NewJob, QueueStatus,
+};
 pub use journal::{Intent, JournalObject, UndoEntry};
 pub use kv::{KvError, PluginKv, KV_MAX_KEY_BYTES, KV_MAX_VALUE_BYTES};
 pub use ledger::{ConfirmedWrite, IdLink, LedgerEntry};

@@ -127,7 +127,8 @@ fn every_operation_answers_as_documented() {
     wait_for(Duration::from_secs(30), "the retried job to be dead again", || {
         call(&addr, "GET", "/api/dlq?flow=inventory", None, t).1.contains("NOWHERE")
     });
-    let open = |addr: &str| serde_json::from_str::<Value>(&call(addr, "GET", "/api/dlq?status=open", None, t).1).unwrap();
+    let open =
+        |addr: &str| serde_json::from_str::<Value>(&call(addr, "GET", "/api/dlq?status=open", None, t).1).unwrap();
     let dead = open(&addr)[0].clone();
     let job = dead["job"]["id"].as_u64().unwrap();
     // Unknown ids are refused, not answered "0 requeued".
@@ -146,7 +147,8 @@ fn every_operation_answers_as_documented() {
     assert_eq!(go("POST", "/api/dlq/999999/edit", Some(&json!({"record": {}}))).0, 404);
     let mut level = dead["job"]["payload"]["record"]["InventoryLevel"].clone();
     level["location"] = json!("ELSEWHERE");
-    let (status, edited) = go("POST", &format!("/api/dlq/{job}/edit"), Some(&json!({"record": level, "note": "moved"})));
+    let (status, edited) =
+        go("POST", &format!("/api/dlq/{job}/edit"), Some(&json!({"record": level, "note": "moved"})));
     assert_eq!(status, 200, "{edited}");
     assert_ne!(edited["job"], json!(job));
     assert_eq!(go("POST", &format!("/api/dlq/{job}/retry"), None).0, 409, "settled by the edit");

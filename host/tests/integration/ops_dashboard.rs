@@ -81,7 +81,8 @@ fn operator_navigates_retries_and_pauses_in_a_real_browser() {
     assert_eq!(dead["edit"]["note"], "WH is the warehouse");
     let edit_job = &dead["edit"]["job_id"];
     let wrote = lineage["steps"].as_array().unwrap().iter().any(|s| {
-        s["record"]["job_id"] == *edit_job && ["updated", "created"].contains(&s["record"]["outcome"].as_str().unwrap_or(""))
+        s["record"]["job_id"] == *edit_job
+            && ["updated", "created"].contains(&s["record"]["outcome"].as_str().unwrap_or(""))
     });
     assert!(wrote, "the edited job wrote: {lineage:#}");
     assert_eq!(

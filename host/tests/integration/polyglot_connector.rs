@@ -156,7 +156,7 @@ fn weft_plugins_test_runs_the_suite_against_canned_responses() {
     )
     .unwrap();
     let spec = repo_root().join("plugins/http-erp-py/weft-test.toml");
-    let run = |spec: &std::path::Path| {
+    let run_with = |spec: &std::path::Path, extra: &[&str]| {
         std::process::Command::new(env!("CARGO_BIN_EXE_weft"))
             .arg("--config")
             .arg(&config)
@@ -164,9 +164,11 @@ fn weft_plugins_test_runs_the_suite_against_canned_responses() {
             .arg(built(ID))
             .arg("--spec")
             .arg(spec)
+            .args(extra)
             .output()
             .expect("run weft")
     };
+    let run = |spec: &std::path::Path| run_with(spec, &[]);
     let out = run(&spec);
     let report = String::from_utf8_lossy(&out.stdout).into_owned();
     assert!(out.status.success(), "{report}\n{}", String::from_utf8_lossy(&out.stderr));
@@ -189,4 +191,14 @@ fn weft_plugins_test_runs_the_suite_against_canned_responses() {
     let report = String::from_utf8_lossy(&out.stdout).into_owned();
     assert_eq!(out.status.code(), Some(1), "{report}");
     assert!(report.contains("[FAIL] push order: idempotent") && report.contains("FAILED"), "{report}");
+    // --json: the same verdict, every check with whether it held, and nothing but the JSON.
+    let out = run_with(&broken, &["--json"]);
+    assert_eq!(out.status.code(), Some(1));
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|e| panic!("not JSON: {e}\n{}", String::from_utf8_lossy(&out.stdout)));
+    assert_eq!(report["passed"], serde_json::json!(false), "{report:#}");
+    let checks = report["checks"].as_array().expect("checks");
+    let held = |name: &str| checks.iter().find(|c| c["name"] == name).map(|c| c["passed"].clone());
+    assert_eq!(held("check"), Some(serde_json::json!(true)), "{report:#}");
+    assert_eq!(held("push order: idempotent"), Some(serde_json::json!(false)), "{report:#}");
 }

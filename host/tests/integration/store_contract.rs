@@ -209,7 +209,10 @@ fn dead_letters_are_retried_with_an_edit_kept_beside_the_original(f: &dyn Fixtur
     assert_eq!(dead.len(), 1, "the dead letter is kept");
     assert_eq!(dead[0].job.payload, serde_json::json!({"kind": "pull"}), "with the original");
     let edit = dead[0].edit.as_ref().expect("and the edit");
-    assert_eq!((edit.payload.clone(), edit.note.as_str(), edit.at_ms, edit.job_id), (edited, "fixed the location", T0 + 5, new));
+    assert_eq!(
+        (edit.payload.clone(), edit.note.as_str(), edit.at_ms, edit.job_id),
+        (edited, "fixed the location", T0 + 5, new)
+    );
     assert!(dead[0].discarded.is_some(), "settled");
     assert_eq!(store.queue_status().unwrap().get("f").map_or(0, |s| s.dead), 0, "no longer counted as dead");
     let (_, by_key) = store.jobs_by_key("a", 10).unwrap();

@@ -99,7 +99,10 @@ pub fn run(dir: &Path, spec_path: &Path, cache_dir: &Path, as_json: bool) -> Res
     }
     let plugin = host.plugin(&id).ok_or_else(|| format!("plugin {id} did not load"))?;
     if !as_json {
-        println!("{id} {} ({}, {}), {:?}", plugin.manifest.version, plugin.manifest.kind, plugin.world.world, plugin.cache);
+        println!(
+            "{id} {} ({}, {}), {:?}",
+            plugin.manifest.version, plugin.manifest.kind, plugin.world.world, plugin.cache
+        );
     }
     let grant = |g: &GrantSpec| make_grant(g, &server);
     let mut checks = Vec::new();

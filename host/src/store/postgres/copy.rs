@@ -18,9 +18,7 @@ type Make = fn(&Row) -> StoreResult<Item>;
 fn sources() -> Vec<(String, Make)> {
     let mut sources: Vec<(String, Make)> = vec![
         (format!("SELECT {JOB_COLUMNS} FROM weft_jobs ORDER BY id"), |r| job_of(r).map(Item::Job)),
-        (format!("SELECT {DEAD_COLUMNS} FROM weft_dead ORDER BY id"), |r| {
-            dead_of(r).map(Item::DeadLetter)
-        }),
+        (format!("SELECT {DEAD_COLUMNS} FROM weft_dead ORDER BY id"), |r| dead_of(r).map(Item::DeadLetter)),
         ("SELECT webhook_id, flow, at_ms FROM weft_receipts".into(), |r| {
             Ok(Item::Receipt { webhook_id: r.get(0), flow: r.get(1), at_ms: unbig(r.get(2)) })
         }),

@@ -5,7 +5,8 @@
 use super::{big, e, from_json, prefix_end, to_json, unbig, PostgresStore, HOST_TTL};
 use crate::store::contract::{QueueStore, ScheduleStore};
 use crate::store::{
-    CursorAdvance, DeadLetter, DeadLetterEdit, EnqueueOutcome, Job, JobError, JobState, NewJob, QueueStatus, StoreError, StoreResult,
+    CursorAdvance, DeadLetter, DeadLetterEdit, EnqueueOutcome, Job, JobError, JobState, NewJob, QueueStatus,
+    StoreError, StoreResult,
 };
 use std::collections::{BTreeMap, BTreeSet};
 use tokio_postgres::{GenericClient, Row};

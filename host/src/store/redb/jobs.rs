@@ -5,7 +5,8 @@
 use super::{e, from_json, next_id, read_json, to_json, RedbStore};
 use crate::store::contract::{QueueStore, ScheduleStore};
 use crate::store::{
-    CursorAdvance, DeadLetter, DeadLetterEdit, EnqueueOutcome, Job, JobError, JobState, NewJob, QueueStatus, StoreResult,
+    CursorAdvance, DeadLetter, DeadLetterEdit, EnqueueOutcome, Job, JobError, JobState, NewJob, QueueStatus,
+    StoreResult,
 };
 use redb::{ReadableTable, ReadableTableMetadata, TableDefinition, WriteTransaction};
 use std::collections::BTreeMap;
