@@ -63,6 +63,8 @@ mod polyglot_connector;
 mod polyglot_equality;
 mod polyglot_examples;
 mod polyglot_sandbox;
+mod prices_lists;
+mod prices_tryton;
 mod polyglot_scaffold;
 mod retention_soak;
 mod run_outcomes;
