@@ -69,12 +69,14 @@ pub fn eur_break(minimum: u32, amount: &str) -> QuantityBreak {
 /// The fixed prices of price list `name` by SKU: (cents, compare-at cents, [(minimum, cents)]),
 /// its quantity rules by SKU (minimum, maximum, increment), and its currency.
 pub type Fixed = Vec<(String, i64, Option<i64>, Vec<(i64, i64)>)>;
-pub fn list(sim: &SimHandle, name: &str) -> (String, Fixed, Vec<(String, i64, Option<i64>, i64)>) {
+/// Quantity rules by SKU: (SKU, minimum, maximum, increment).
+pub type Rules = Vec<(String, i64, Option<i64>, i64)>;
+pub fn list(sim: &SimHandle, name: &str) -> (String, Fixed, Rules) {
     let state = sim.state();
     let sku = |id: &str| {
         all(&state, "variants")
             .into_iter()
-            .find(|v| v["id"].to_string() == id)
+            .find(|v| v["id"].as_u64().map(|n| n.to_string()).as_deref() == Some(id))
             .map(|v| v["sku"].as_str().unwrap_or("").to_owned())
     };
     let lists = all(&state["pricing"], "price_lists");

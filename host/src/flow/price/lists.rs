@@ -136,6 +136,9 @@ struct Line<'a> {
     b2b: bool,
 }
 
+/// The records headed for one list: the list, whether it is B2B, each record with its variant.
+type ByList<'a> = (ListRef, bool, Vec<(Line<'a>, String)>);
+
 /// What one record changes on its list.
 struct Change {
     index: usize,
@@ -236,7 +239,7 @@ async fn write_async(ctx: &ShopifyContext<'_>, records: &[&KeyedRecord]) -> Vec<
             return settled(out);
         }
     };
-    let mut by_list: BTreeMap<String, (ListRef, bool, Vec<(Line<'_>, String)>)> = BTreeMap::new();
+    let mut by_list: BTreeMap<String, ByList<'_>> = BTreeMap::new();
     for l in lines {
         let Some(v) = found.iter().find(|v| v.sku == l.sku) else {
             out[l.index] = Some(Err(PluginError::Retryable(format!(
