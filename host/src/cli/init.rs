@@ -146,8 +146,16 @@ fn render(args: &InitArgs) -> Result<String, String> {
         quoted(&args.plugins_dir.display().to_string())
     );
     connection(w, args);
-    for flow in FLOWS.iter().filter(|f| args.flows.iter().any(|g| g == *f)) {
+    let chosen = |f: &str| args.flows.iter().any(|g| g == f);
+    for flow in FLOWS.iter().filter(|f| chosen(f)) {
         flow_section(w, flow, &locations);
+        if *flow == "prices" && chosen("catalog") {
+            // The catalog flow writes the base price; exactly one flow may.
+            let _ = writeln!(
+                w,
+                "base_price = false               # the catalog flow writes the variant price; this one price lists\n"
+            );
+        }
     }
     let _ =
         writeln!(w, "[retention]\n# How long what grows is kept (defaults shown); `weft store stats` shows the sizes.");

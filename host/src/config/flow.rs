@@ -243,6 +243,13 @@ pub struct FlowConfig {
     pub location_overrides: BTreeMap<String, RuleOverride>,
     /// Prices: the channel whose price list (`channels.NAME.price_list`) this flow writes.
     pub channel: Option<String>,
+    /// Products and prices into Shopify: whether this flow writes the variants' base price and
+    /// compare-at price (default true). Exactly one flow into Shopify may: the catalog flow
+    /// (the ERP product's variant prices) or a price flow (its base and channel price records);
+    /// the config check refuses two. A price flow with `false` writes price lists only (markets,
+    /// B2B catalogs, company locations).
+    #[serde(default = "yes")]
+    pub base_price: bool,
     /// Channel overrides (inventory rules per channel; price list per channel).
     #[serde(default)]
     pub channels: BTreeMap<String, ChannelConfig>,
@@ -431,7 +438,24 @@ impl FlowConfig {
     /// without a default.
     pub fn ownership(&self) -> Ownership {
         let source = if self.from.is_shopify() { Owner::Shopify } else { Owner::Erp };
-        Ownership::new(&self.ownership, source)
+        let mut overrides = self.ownership.clone();
+        if !self.base_price && self.object == ObjectKind::Product {
+            // Another flow writes the base price: the catalog flow never sends it.
+            for field in [Field::Price, Field::CompareAtPrice] {
+                overrides.insert(field.name().to_owned(), Owner::Shopify);
+            }
+        }
+        Ownership::new(&overrides, source)
+    }
+
+    /// Whether the flow writes the variants' base price in Shopify: a product or price flow into
+    /// Shopify with `base_price` on whose ERP side owns the price.
+    pub fn writes_base_price(&self) -> bool {
+        matches!(self.object, ObjectKind::Product | ObjectKind::Price)
+            && self.to.is_shopify()
+            && !self.from.is_shopify()
+            && self.base_price
+            && self.ownership().owner(Field::Price) == Owner::Erp
     }
 
     /// The inventory rules: formula, buffer, channel and location overrides, compiled; the error

@@ -462,6 +462,7 @@ impl Config {
         for (name, flow) in &self.flows {
             out.extend(flow.problems(name, self));
         }
+        out.extend(self.base_price_problems());
         if self.store.backend == StoreBackend::Postgres && self.store.url.is_none() {
             out.push(("store.url".into(), "backend = \"postgres\" needs a url (from env or file)".into()));
         }
@@ -502,6 +503,26 @@ impl Config {
             }
         }
         out
+    }
+
+    /// The variants' base price comes from exactly one flow: every further flow that would
+    /// write it is a problem at its `base_price` key.
+    fn base_price_problems(&self) -> Vec<(String, String)> {
+        let writers: Vec<&String> = self.flows.iter().filter(|(_, f)| f.writes_base_price()).map(|(n, _)| n).collect();
+        let Some((first, others)) = writers.split_first() else { return Vec::new() };
+        others
+            .iter()
+            .map(|name| {
+                (
+                    format!("flows.{name}.base_price"),
+                    format!(
+                        "flows `{first}` and `{name}` would both write the variants' base price; it comes from \
+                         exactly one flow: set `base_price = false` on the other (a price flow then writes \
+                         price lists only, a catalog flow sends no prices)"
+                    ),
+                )
+            })
+            .collect()
     }
 
     fn resolve_relative_paths(&mut self, base: &Path) {

@@ -192,6 +192,7 @@ pub fn shadow_compare(
     Ok(match object {
         JournalObject::InventoryLevel => Compared::Differences(inventory::shadow::compare(client, intents)?),
         JournalObject::VariantPrice => Compared::Differences(price::shadow::compare(client, intents)?),
+        JournalObject::ListPrice => Compared::Differences(price::list_roles::compare(client, intents)?),
         JournalObject::Product => Compared::Differences(catalog::shadow::compare(client, intents)?),
         JournalObject::Order => Compared::Differences(order::shadow::compare(client, flow, intents)?),
         JournalObject::Customer => Compared::NotCompared("customers written to Shopify are not compared"),
@@ -214,6 +215,7 @@ pub fn revert(
     match object {
         JournalObject::InventoryLevel => inventory::revert::revert(client, store, run_id, entries, report),
         JournalObject::VariantPrice => price::revert::revert(client, entries, report),
+        JournalObject::ListPrice => price::list_roles::revert(client, entries, report),
         JournalObject::Product => catalog::revert::revert(client, entries, report),
         JournalObject::Order
         | JournalObject::Customer

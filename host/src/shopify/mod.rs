@@ -9,6 +9,7 @@ pub mod client;
 pub mod error;
 pub mod inventory;
 pub mod orders;
+pub mod price_lists;
 pub mod products;
 pub mod queries;
 pub mod search;

@@ -57,6 +57,18 @@ operation!(SHOP_NAME, "ShopName", "shop_name.graphql");
 operation!(SHOP_INFO, "ShopInfo", "shop_info.graphql");
 operation!(APP_SCOPES, "AppScopes", "app_scopes.graphql");
 operation!(LOCATIONS, "Locations", "locations.graphql");
+operation!(PRICE_LIST_TARGETS, "PriceListTargets", "price_list_targets.graphql");
+operation!(PRICE_LIST_PRICES, "PriceListPrices", "price_list_prices.graphql");
+operation!(PRICE_LIST_QUANTITY_RULES, "PriceListQuantityRules", "price_list_prices.graphql");
+operation!(PRICE_LIST_CURRENCY, "PriceListCurrency", "price_list_prices.graphql");
+operation!(PRICE_LIST_FIXED_PRICES_ADD, "PriceListFixedPricesAdd", "price_list_fixed_prices.graphql");
+operation!(PRICE_LIST_FIXED_PRICES_UPDATE, "PriceListFixedPricesUpdate", "price_list_fixed_prices.graphql");
+operation!(PRICE_LIST_FIXED_PRICES_DELETE, "PriceListFixedPricesDelete", "price_list_fixed_prices.graphql");
+operation!(
+    QUANTITY_PRICING_BY_VARIANT_UPDATE,
+    "QuantityPricingByVariantUpdate",
+    "price_list_fixed_prices.graphql"
+);
 
 /// Every operation the client ships.
 pub const ALL: &[Operation] = &[
@@ -92,4 +104,12 @@ pub const ALL: &[Operation] = &[
     SHOP_INFO,
     APP_SCOPES,
     LOCATIONS,
+    PRICE_LIST_TARGETS,
+    PRICE_LIST_PRICES,
+    PRICE_LIST_QUANTITY_RULES,
+    PRICE_LIST_CURRENCY,
+    PRICE_LIST_FIXED_PRICES_ADD,
+    PRICE_LIST_FIXED_PRICES_UPDATE,
+    PRICE_LIST_FIXED_PRICES_DELETE,
+    QUANTITY_PRICING_BY_VARIANT_UPDATE,
 ];

@@ -12,6 +12,8 @@ pub enum JournalObject {
     Product,
     /// A variant's price and compare-at price in Shopify.
     VariantPrice,
+    /// A variant's fixed price, quantity breaks and rule on a Shopify price list.
+    ListPrice,
     /// The available quantity of an inventory item at a Shopify location, or a level record.
     InventoryLevel,
     /// An order.
@@ -34,6 +36,7 @@ impl JournalObject {
         match self {
             JournalObject::Product => "product",
             JournalObject::VariantPrice => "variant_price",
+            JournalObject::ListPrice => "list_price",
             JournalObject::InventoryLevel => "inventory_level",
             JournalObject::Order => "order",
             JournalObject::Customer => "customer",

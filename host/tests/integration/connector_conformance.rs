@@ -81,7 +81,7 @@ fn file_feed_passes_the_conformance_suite() {
                 Call::Pull(Entity::Product),
                 ErrorClass::Retryable,
             ),
-            failure("unsupported entity is permanent", None, Call::Pull(Entity::Price), ErrorClass::Permanent),
+            failure("unsupported entity is permanent", None, Call::Pull(Entity::OrderChange), ErrorClass::Permanent),
         ],
     };
     let report = conformance::run(&host, &spec);

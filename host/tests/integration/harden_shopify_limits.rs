@@ -47,7 +47,7 @@ async fn values_past_shopifys_limits_fail_their_record_naming_the_field_and_are_
     let store = Store::in_memory().unwrap();
     let config = shopify_common::writer_config(&format!(
         "[flows.products]\nfrom = \"erp\"\nto = \"shopify\"\nobject = \"product\"\n\
-         [flows.prices]\nfrom = \"erp\"\nto = \"shopify\"\nobject = \"price\"\n\
+         [flows.prices]\nfrom = \"erp\"\nto = \"shopify\"\nobject = \"price\"\nbase_price = false\n\
          [flows.inventory]\nfrom = \"erp\"\nto = \"shopify\"\nobject = \"inventory\"\nlocations = {{ WH = \"{main}\" }}\n\
          [flows.customers]\nfrom = \"erp\"\nto = \"shopify\"\nobject = \"customer\"\n\
          [flows.orders]\nfrom = \"erp\"\nto = \"shopify\"\nobject = \"order\"\n"

@@ -69,6 +69,8 @@ mod polyglot_connector;
 mod polyglot_equality;
 mod polyglot_examples;
 mod polyglot_sandbox;
+mod prices_lists;
+mod prices_tryton;
 mod polyglot_scaffold;
 mod polyglot_sdk;
 mod retention_soak;

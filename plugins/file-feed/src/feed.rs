@@ -62,6 +62,7 @@ pub fn prefix(entity: Entity) -> Option<&'static str> {
         Entity::Customer => Some("customers"),
         Entity::Order => Some("orders"),
         Entity::Fulfillment => Some("shipments"),
+        Entity::Price => Some("prices"),
         _ => None,
     }
 }

@@ -8,6 +8,7 @@
 mod feed;
 mod orders;
 mod outbox;
+mod prices;
 mod records;
 mod rows;
 
@@ -62,6 +63,7 @@ impl Connector for FileFeed {
             EntitySupport { entity: Entity::Customer, direction: Direction::Both },
             EntitySupport { entity: Entity::Order, direction: Direction::Both },
             EntitySupport { entity: Entity::Fulfillment, direction: Direction::Pull },
+            EntitySupport { entity: Entity::Price, direction: Direction::Pull },
             EntitySupport { entity: Entity::OrderChange, direction: Direction::Push },
         ];
         let key = |name: &str, description: &str| ConfigKey {

@@ -1,5 +1,5 @@
 //! Rows to canonical records. One function per entity; a group is the rows of one product
-//! (by `product_id`) or one order (by `order_id`), a single row otherwise. A bad value is an
+//! (by `product_id`), one order (by `order_id`) or one price (by `price_id`), a single row otherwise. A bad value is an
 //! error naming its line and column.
 
 use crate::rows::Row;
@@ -14,6 +14,7 @@ pub fn group_key(entity: Entity) -> Option<&'static str> {
         Entity::Product => Some("product_id"),
         Entity::Order => Some("order_id"),
         Entity::Fulfillment => Some("shipment_id"),
+        Entity::Price => Some("price_id"),
         _ => None,
     }
 }
@@ -32,6 +33,7 @@ pub fn build(entity: Entity, group: &[Row], currency: &str) -> Result<Record, Ba
         Entity::Customer => customer(first).map(Record::Customer),
         Entity::Order => crate::orders::order(group, currency).map(Record::Order),
         Entity::Fulfillment => crate::orders::shipment(group).map(Record::Fulfillment),
+        Entity::Price => crate::prices::price(group, currency).map(Record::Price),
         other => Err((first.line, format!("{other:?} files are not supported"))),
     }
 }

@@ -1,7 +1,8 @@
 //! weft connector for Tryton (8.x JSON-RPC; 7.x with `base_path = "/{db}/"`).
 //!
 //! Pulls products (templates with their variants), stock per warehouse, customers (parties),
-//! sales (with their state) and fulfilments (done shipments, line by line, with tracking);
+//! sales (with their state), fulfilments (done shipments, line by line, with tracking) and
+//! price lists as prices per market or B2B catalog;
 //! pushes shop orders as confirmed sales with every cent, their changes (refunds, returns,
 //! cancellations, edits) and customers as parties. See README.md for the mapping.
 
@@ -10,6 +11,7 @@ mod customers;
 mod inventory;
 mod money;
 mod orders;
+mod prices;
 mod products;
 mod rpc;
 mod settings;
@@ -69,6 +71,7 @@ impl Connector for Tryton {
             EntitySupport { entity: Entity::Customer, direction: Direction::Both },
             EntitySupport { entity: Entity::Order, direction: Direction::Both },
             EntitySupport { entity: Entity::Fulfillment, direction: Direction::Pull },
+            EntitySupport { entity: Entity::Price, direction: Direction::Pull },
             EntitySupport { entity: Entity::OrderChange, direction: Direction::Push },
         ];
         info.config_keys = vec![
@@ -91,6 +94,11 @@ impl Connector for Tryton {
                 false,
             ),
             key("carrier", "Tracking company of shipments (their reference is the tracking number)", false),
+            key(
+                "price_lists",
+                "Price list name → scope, e.g. {\"EU\" = \"market:EU\", \"Acme\" = \"company_location:ACME-BER\"} (needed to pull prices)",
+                false,
+            ),
         ];
         info.secrets = vec!["password".into()];
         info
@@ -113,6 +121,7 @@ impl Connector for Tryton {
             Entity::Customer => customers::pull(&client, cursor, limit),
             Entity::Order => orders::pull(&client, cursor, limit),
             Entity::Fulfillment => shipments::pull(&client, cursor, limit),
+            Entity::Price => prices::pull(&client, cursor, limit),
             other => Err(PluginError::Permanent(format!("pull of {other:?} is not supported by the Tryton connector"))),
         }
     }

@@ -35,15 +35,23 @@ listen = 127.0.0.1:$PORT
 max_age = 3600
 CONF
 
-# Create the database once: base modules, then sale + stock with their dependencies.
+# Create the database once: base modules, then sale, stock and price lists with their dependencies.
+MODULES="company product product_price_list stock sale"
 # --email avoids a prompt; TRYTONPASSFILE sets the admin password.
 if [ ! -f "$DIR/db/$DB.ready" ]; then
     rm -f "$DIR/db/$DB.sqlite" "$DIR/db/$DB.seed"; touch "$DIR/db/$DB.sqlite"
     printf '%s\n' "$PASSWORD" > "$DIR/passfile"
     TRYTONPASSFILE="$DIR/passfile" "$BIN/trytond-admin" -c "$CONF" -d "$DB" --all --email admin@example.com
-    "$BIN/trytond-admin" -c "$CONF" -d "$DB" -u company product stock sale --activate-dependencies
+    "$BIN/trytond-admin" -c "$CONF" -d "$DB" -u $MODULES --activate-dependencies
     rm -f "$DIR/passfile"
+    echo "$MODULES" > "$DIR/db/$DB.modules"
     touch "$DIR/db/$DB.ready"
+fi
+# A database made with fewer modules (before price lists) gets the others activated; a running
+# server picks them up on its next request (Tryton refreshes its pool when the modules change).
+if [ "$(cat "$DIR/db/$DB.modules" 2>/dev/null)" != "$MODULES" ]; then
+    "$BIN/trytond-admin" -c "$CONF" -d "$DB" -u $MODULES --activate-dependencies
+    echo "$MODULES" > "$DIR/db/$DB.modules"
 fi
 
 # Seed once (the seed itself is idempotent too).

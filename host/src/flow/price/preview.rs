@@ -1,4 +1,4 @@
-//! What a price flow would send for one record.
+//! What a price flow would send for one record: variant prices, or a price list's fixed price.
 
 use crate::domain::ownership::{Field, Owner};
 use crate::flow::base::ShopifyContext;
@@ -10,6 +10,19 @@ pub fn preview(ctx: &ShopifyContext<'_>, record: &Record) -> Result<Value, Plugi
     let Record::Price(p) = record else {
         return Err(PluginError::invalid("record", "a price flow takes price records"));
     };
+    if super::lists::is_list_scope(&p.scope) {
+        let state = super::list_state::desired(p);
+        let operation = if state.breaks.is_empty() && state.rule.is_none() {
+            "priceListFixedPricesAdd"
+        } else {
+            "quantityPricingByVariantUpdate"
+        };
+        let mut input = state.to_json();
+        input["sku"] = json!(p.sku);
+        input["scope"] = json!(p.scope);
+        input["currency"] = json!(p.price.currency);
+        return Ok(json!({"operation": operation, "input": input, "dropped": []}));
+    }
     let owners = ctx.flow.ownership();
     let mapped = match super::write::mapped(&ctx.mapping()?, p)? {
         Ok(mapped) => mapped,

@@ -1,9 +1,11 @@
 //! Price flows (`object = "price"`): ERP price records → variant price and compare-at price,
-//! grouped per product into `productVariantsBulkUpdate`. Channel override: with
+//! grouped per product into `productVariantsBulkUpdate` (records of a price list scope go to
+//! [`super::lists`]). Channel override: with
 //! `channel = "online"` and `[channels.online] price_list = "WEB"`, prices of ERP list WEB win
 //! over the default list (records without a channel) for the SKUs that have one; records of
 //! other lists are skipped.
 
+use super::lists;
 use crate::domain::mapping::{source_json, Mapping};
 use crate::domain::ownership::Field;
 use crate::flow::base::{
@@ -52,12 +54,27 @@ impl Line {
     }
 }
 
-/// Write price records; one outcome per record.
+/// Write price records; one outcome per record. Records of a market, B2B catalog or company
+/// location go to that scope's price list ([`super::lists`]), the others to variant prices.
 pub fn write(ctx: &ShopifyContext<'_>, records: &[KeyedRecord]) -> Vec<Result<Written, PluginError>> {
-    block_on(write_async(ctx, records))
+    let listed = |k: &KeyedRecord| matches!(&k.record, Record::Price(p) if lists::is_list_scope(&p.scope));
+    let (to_lists, to_variants): (Vec<usize>, Vec<usize>) = (0..records.len()).partition(|i| listed(&records[*i]));
+    let mut out: Slots = vec![None; records.len()];
+    for (indices, results) in [
+        (&to_lists, lists::write(ctx, &to_lists.iter().map(|i| &records[*i]).collect::<Vec<_>>())),
+        (&to_variants, block_on(write_async(ctx, &to_variants.iter().map(|i| &records[*i]).collect::<Vec<_>>()))),
+    ] {
+        for (i, r) in indices.iter().zip(results) {
+            out[*i] = Some(r);
+        }
+    }
+    settled(out)
 }
 
-async fn write_async(ctx: &ShopifyContext<'_>, records: &[KeyedRecord]) -> Vec<Result<Written, PluginError>> {
+async fn write_async(ctx: &ShopifyContext<'_>, records: &[&KeyedRecord]) -> Vec<Result<Written, PluginError>> {
+    if records.is_empty() {
+        return Vec::new();
+    }
     let mut out: Slots = vec![None; records.len()];
     let list = ctx.flow.channel.as_ref().and_then(|c| ctx.flow.channels.get(c)).and_then(|c| c.price_list.clone());
     let owners = ctx.flow.ownership();
@@ -69,18 +86,13 @@ async fn write_async(ctx: &ShopifyContext<'_>, records: &[KeyedRecord]) -> Vec<R
     };
     let mut todo: Vec<(usize, Mapped, String, bool)> = Vec::new();
     for (i, keyed) in records.iter().enumerate() {
-        let Record::Price(p) = &keyed.record else {
-            out[i] = Some(Err(PluginError::invalid("record", "a price flow takes price records")));
-            continue;
+        let (p, sku) = match priced_sku(ctx, &keyed.record) {
+            Ok(found) => found,
+            Err(e) => {
+                out[i] = Some(Err(e));
+                continue;
+            }
         };
-        let Some(sku) = p.sku.clone().filter(|s| !s.trim().is_empty()) else {
-            out[i] = Some(Err(PluginError::invalid("sku", format!("price {} has no SKU", p.external_id))));
-            continue;
-        };
-        if let Err(e) = identity::check(ctx.store, "sku", &sku) {
-            out[i] = Some(Err(e));
-            continue;
-        }
         let mapped = match mapped(&mapping, p) {
             Ok(Ok(mapped)) => mapped,
             Ok(Err(why)) => {
@@ -110,10 +122,17 @@ async fn write_async(ctx: &ShopifyContext<'_>, records: &[KeyedRecord]) -> Vec<R
                 continue;
             }
             (PriceScope::Market(s) | PriceScope::Catalog(s) | PriceScope::CompanyLocation(s), _) => {
-                out[i] = Some(skipped(format!("{s} is a price list scope; this flow writes variant prices")));
+                out[i] =
+                    Some(Err(PluginError::Permanent(format!("{s}: a price list scope reached the variant writer"))));
                 continue;
             }
         };
+        if !ctx.flow.base_price {
+            out[i] = Some(skipped(format!(
+                "the base price of {sku} comes from another flow (base_price = false: this flow writes price lists only)"
+            )));
+            continue;
+        }
         if !is_override && overrides.has(&sku) {
             out[i] = Some(skipped(format!("{sku} is priced by list {}", list.clone().unwrap_or_default())));
             continue;
@@ -221,6 +240,18 @@ pub(super) fn mapped(mapping: &Mapping, p: &Price) -> Result<Result<Mapped, Stri
         .ok_or_else(|| PluginError::invalid("price", "the mapping leaves the variant without a price"))?
         .to_owned();
     Ok(Ok(Mapped { price, compare_at: input["compareAtPrice"].as_str().map(str::to_owned) }))
+}
+
+/// A price record and its SKU, claimed by one ERP product only; else the record's error.
+pub(super) fn priced_sku<'r>(ctx: &ShopifyContext<'_>, record: &'r Record) -> Result<(&'r Price, String), PluginError> {
+    let Record::Price(p) = record else {
+        return Err(PluginError::invalid("record", "a price flow takes price records"));
+    };
+    let Some(sku) = p.sku.clone().filter(|s| !s.trim().is_empty()) else {
+        return Err(PluginError::invalid("sku", format!("price {} has no SKU", p.external_id)));
+    };
+    identity::check(ctx.store, "sku", &sku)?;
+    Ok((p, sku))
 }
 
 /// The SKUs this flow priced from the channel's list: a default-list price never replaces them.
