@@ -6,6 +6,7 @@ pub mod alerts;
 pub mod catalog;
 pub mod flow;
 pub mod http;
+pub mod hybrid;
 pub mod retention;
 mod secret;
 
