@@ -5,7 +5,7 @@
 //! was placed meanwhile arrives by polling. [`statuses`] says where each subscription stands.
 
 use crate::config::flow::parse_interval;
-use crate::config::Config;
+use crate::config::{Config, FlowConfig};
 use crate::flow::objects::{self, ShopifySource};
 use crate::flow::{FlowEngine, Work};
 use crate::shopify::subscriptions::{self, Change, Subscription, SyncReport};
@@ -38,6 +38,11 @@ pub fn wanted(config: &Config) -> BTreeMap<&'static str, Vec<String>> {
                 }
             }
         }
+    }
+    // Hybrid inventory flows take in Shopify's own stock changes; the levels are read again
+    // for each, so polling is not what catches a lost one (their next write and reconcile do).
+    if config.flows.values().any(FlowConfig::is_hybrid) {
+        out.entry("INVENTORY_LEVELS_UPDATE").or_default();
     }
     out
 }

@@ -6,7 +6,7 @@ use super::{Finding, Level};
 use crate::config::{Endpoint, FlowConfig};
 use crate::flow::base::ToJobError;
 use crate::flow::FlowEngine;
-use crate::model::{Direction, PluginError, PluginInfo};
+use crate::model::{Direction, Entity, PluginError, PluginInfo};
 use crate::plugin::PluginKind;
 use crate::store::ErrorClass;
 
@@ -80,6 +80,7 @@ fn connection(engine: &FlowEngine, name: &str, out: &mut Vec<Finding>) {
     };
     for (flow_name, flow) in &engine.config().flows {
         out.extend(direction(name, flow_name, flow, &info));
+        out.extend(adjustments(name, flow_name, flow, &info));
     }
     let used = engine.config().flows.values().any(|f| f.from.name() == name || f.to.name() == name);
     if !used {
@@ -99,6 +100,25 @@ fn connection(engine: &FlowEngine, name: &str, out: &mut Vec<Finding>) {
             out.push(Finding::new(level, key, format!("check() failed: {e}")));
         }
     }
+}
+
+/// Whether the source connector of a hybrid inventory flow books adjustments (push of
+/// `inventory_adjustment`): Shopify's changes go back to it.
+fn adjustments(connection: &str, flow_name: &str, flow: &FlowConfig, info: &PluginInfo) -> Option<Finding> {
+    let books = info
+        .entities
+        .iter()
+        .any(|s| s.entity == Entity::InventoryAdjustment && matches!(s.direction, Direction::Push | Direction::Both));
+    (flow.is_hybrid() && flow.from.name() == connection && !books).then(|| {
+        Finding::new(
+            Level::Error,
+            format!("flows.{flow_name}.direction"),
+            format!(
+                "connector `{}` of connection `{connection}` does not book inventory adjustments, which a hybrid flow sends it",
+                info.id
+            ),
+        )
+    })
 }
 
 /// Whether the connector moves `flow`'s records the way the flow needs (pull from it, push to it).

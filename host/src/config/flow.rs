@@ -241,6 +241,9 @@ pub struct FlowConfig {
     /// Inventory: per-ERP-location formula/buffer overrides.
     #[serde(default)]
     pub location_overrides: BTreeMap<String, RuleOverride>,
+    /// Inventory: who changes stock, `erp` (default) or `hybrid` (see [`super::hybrid`]).
+    #[serde(default)]
+    pub direction: super::hybrid::StockDirection,
     /// Prices: the channel whose price list (`channels.NAME.price_list`) this flow writes.
     pub channel: Option<String>,
     /// Products and prices into Shopify: whether this flow writes the variants' base price and
@@ -394,6 +397,7 @@ impl FlowConfig {
             }
         }
         out.extend(self.unknown_variables().into_iter().map(|(k, r)| (key(&k), r)));
+        out.extend(self.direction_problems().into_iter().map(|(k, r)| (key(&k), r)));
         out
     }
 

@@ -6,6 +6,7 @@ pub mod alerts;
 pub mod catalog;
 pub mod flow;
 pub mod http;
+pub mod hybrid;
 mod lookups;
 mod mapping;
 pub mod retention;

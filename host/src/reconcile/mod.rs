@@ -137,7 +137,11 @@ fn levels_of(
     if !heal {
         return Ok((section, 0));
     }
-    let jobs = inventory::reconcile::corrections(engine.queue().store(), name, &to_heal)?;
+    let jobs = if flow.is_hybrid() {
+        inventory::reconcile::hybrid_corrections(engine.queue().store(), name, &to_heal, shopify)?
+    } else {
+        inventory::reconcile::corrections(engine.queue().store(), name, &to_heal)?
+    };
     engine.queue().enqueue(jobs).map_err(|e| e.to_string())?;
     Ok((section, to_heal.len()))
 }

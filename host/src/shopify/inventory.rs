@@ -289,6 +289,17 @@ async fn more_levels(
     }
 }
 
+/// The SKU of `item` and its available quantity at `location` (none when the item does not exist
+/// or is not stocked there).
+pub async fn level(client: &ShopifyClient, item: &str, location: &str) -> Result<Option<(String, i64)>, ShopifyError> {
+    let vars = json!({"item": item, "location": location});
+    let data = client.execute(&queries::INVENTORY_LEVEL, vars, Priority::Inventory).await?.data;
+    let node = &data["inventoryItem"];
+    let Some(quantities) = node["inventoryLevel"]["quantities"].as_array() else { return Ok(None) };
+    let available = quantities.iter().find(|q| q["name"] == "available").and_then(|q| q["quantity"].as_i64());
+    Ok(available.map(|a| (node["sku"].as_str().unwrap_or("").to_owned(), a)))
+}
+
 /// Items looked up per query (keeps the query under Shopify's 1,000-point limit).
 const LEVELS_PAGE: usize = 25;
 

@@ -23,6 +23,7 @@ macro_rules! operation {
 
 operation!(INVENTORY_SET_QUANTITIES, "InventorySetQuantities", "inventory_set_quantities.graphql");
 operation!(INVENTORY_LEVELS_BY_SKU, "InventoryLevelsBySku", "inventory_levels_by_sku.graphql");
+operation!(INVENTORY_LEVEL, "InventoryLevel", "inventory_level.graphql");
 operation!(INVENTORY_ITEM_LEVELS, "InventoryItemLevels", "inventory_levels_by_sku.graphql");
 operation!(PRODUCT_SET, "ProductSet", "product_set.graphql");
 operation!(ORDER_BY_SOURCE_IDENTIFIER, "OrderBySourceIdentifier", "order_by_source_identifier.graphql");

@@ -26,11 +26,16 @@ pub enum StateTable {
     /// records (`flow \x1f made \x1f ERP product id`), and `flow \x1f load` while a bulk load
     /// is under way.
     CatalogBulk,
+    /// Hybrid inventory: per level (`flow \x1f sku \x1f Shopify location`) the Shopify value
+    /// weft accounts for, the adjustments not yet booked in the ERP and weft's own write under
+    /// way; the write batches under way (`flow \x1f batch \x1f key`). See
+    /// `flow::inventory::hybrid`.
+    InventoryHybrid,
 }
 
 impl StateTable {
     /// Every table.
-    pub const ALL: [StateTable; 8] = [
+    pub const ALL: [StateTable; 9] = [
         StateTable::InventoryLevels,
         StateTable::CatalogHashes,
         StateTable::PriceOverrides,
@@ -39,6 +44,7 @@ impl StateTable {
         StateTable::ShopCatalog,
         StateTable::Parked,
         StateTable::CatalogBulk,
+        StateTable::InventoryHybrid,
     ];
 
     /// The table's name in the database.
@@ -52,6 +58,7 @@ impl StateTable {
             StateTable::ShopCatalog => "state_shop_catalog",
             StateTable::Parked => "state_parked",
             StateTable::CatalogBulk => "state_catalog_bulk",
+            StateTable::InventoryHybrid => "state_inventory_hybrid",
         }
     }
 
@@ -66,7 +73,8 @@ impl StateTable {
             | StateTable::Orders
             | StateTable::ShopCatalog
             | StateTable::Parked
-            | StateTable::CatalogBulk => None,
+            | StateTable::CatalogBulk
+            | StateTable::InventoryHybrid => None,
         }
     }
 }

@@ -11,7 +11,7 @@ use shopify_sim::{Fault, FaultRule};
 use weft::clock::SystemClock;
 use weft::config::Config;
 use weft::flow::base::ShopifyContext;
-use weft::flow::inventory::{echo, state, write as push};
+use weft::flow::inventory::{state, write as push};
 use weft::flow::Written;
 use weft::model::{KeyedRecord, PluginError};
 use weft::store::Store;
@@ -177,91 +177,6 @@ async fn a_write_whose_state_was_lost_is_not_applied_twice() {
     assert_eq!(available(&sim, "SKU-1-0", &main), 44);
     assert_eq!(sim.counters().writes.get("inventorySetQuantities").copied().unwrap_or(0), writes, "nothing set");
     assert_eq!(state::get(&store, "inventory", "SKU-1-0", &main).expect("state").pushed, 44);
-}
-
-/// A loopback webhook receiver that keeps every body it gets.
-fn receiver() -> (u16, std::sync::Arc<std::sync::Mutex<Vec<Json>>>) {
-    use std::io::{BufRead, BufReader, Read, Write};
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    let port = listener.local_addr().unwrap().port();
-    let got = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
-    let keep = got.clone();
-    std::thread::spawn(move || {
-        for stream in listener.incoming().flatten() {
-            let mut reader = BufReader::new(stream.try_clone().unwrap());
-            let mut len = 0;
-            loop {
-                let mut line = String::new();
-                if reader.read_line(&mut line).unwrap_or(0) == 0 || line.trim().is_empty() {
-                    break;
-                }
-                if let Some((k, v)) = line.split_once(':') {
-                    if k.eq_ignore_ascii_case("content-length") {
-                        len = v.trim().parse().unwrap_or(0);
-                    }
-                }
-            }
-            let mut body = vec![0; len];
-            let _ = reader.read_exact(&mut body);
-            keep.lock().unwrap().push(serde_json::from_slice(&body).unwrap_or(Json::Null));
-            let mut stream = stream;
-            let _ = stream.write_all(b"HTTP/1.1 200 OK\r\ncontent-length: 0\r\nconnection: close\r\n\r\n");
-        }
-    });
-    (port, got)
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn webhook_echoes_of_our_writes_are_recognised_and_a_sale_is_not() {
-    let sim = shopify_common::start(shopify_common::seed(2, 1)).await;
-    let client = shopify_common::client(&sim);
-    let (main, back) = (shopify_common::location_gid(&sim, "Main"), shopify_common::location_gid(&sim, "Backroom"));
-    let (port, got) = receiver();
-    let base = sim.base_url().trim_start_matches("http://").trim_end_matches('/').to_owned();
-    let subscribe = json!({"query": "mutation($u: String!) { webhookSubscriptionCreate(topic: INVENTORY_LEVELS_UPDATE, webhookSubscription: {uri: $u}) { userErrors { message } } }",
-        "variables": {"u": format!("http://127.0.0.1:{port}/hooks")}});
-    let http = reqwest::Client::new();
-    let answer: Json = http
-        .post(format!("http://{base}/admin/api/2026-04/graphql.json"))
-        .header("x-shopify-access-token", sim.token())
-        .json(&subscribe)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    assert_eq!(answer["data"]["webhookSubscriptionCreate"]["userErrors"], json!([]), "{answer}");
-    let tmp = tempfile::tempdir().unwrap();
-    let store = Store::open(tmp.path()).unwrap();
-    let config = config(&main, &back, "skip");
-    assert!(run(&config, &store, &client, &[level("SKU-1-0", "WH", 42)])[0].is_ok());
-    let wait = |n: usize| {
-        for _ in 0..200 {
-            if got.lock().unwrap().len() >= n {
-                return;
-            }
-            std::thread::sleep(std::time::Duration::from_millis(25));
-        }
-        panic!("no webhook");
-    };
-    tokio::task::block_in_place(|| wait(1));
-    let ours = got.lock().unwrap()[0].clone();
-    assert_eq!(ours["available"], json!(41), "{ours}");
-    assert!(echo::is_echo(&ours), "our own write's webhook is an echo");
-    assert!(!echo::is_echo(&ours), "recognised once: a later identical delivery is not swallowed");
-    sim.place_order(Some("b@example.com"), &[("SKU-1-0".into(), 1)]).unwrap();
-    tokio::task::block_in_place(|| wait(2));
-    // The sale took 1 at Main (41 -> 40) or at Backroom (10 -> 9).
-    let sale = got
-        .lock()
-        .unwrap()
-        .iter()
-        .rev()
-        .find(|b| matches!(b["available"].as_i64(), Some(40 | 9)))
-        .cloned()
-        .expect("the sale's level webhook");
-    assert!(!echo::is_echo(&sale), "a storefront sale is not an echo: {sale}");
 }
 
 /// First levels of items Shopify stocks at none or only some of the mapped locations (products

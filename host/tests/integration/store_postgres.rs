@@ -167,10 +167,10 @@ fn migrations_run_once_when_hosts_start_together_and_a_newer_schema_is_refused()
         })
         .collect();
     for start in starts {
-        assert_eq!(start.join().unwrap(), 5);
+        assert_eq!(start.join().unwrap(), 6);
     }
     let db = url.rsplit('/').next().unwrap();
-    assert_eq!(server.sql(db, "SELECT count(*) FROM weft_schema_history").trim(), "5", "each applied once");
+    assert_eq!(server.sql(db, "SELECT count(*) FROM weft_schema_history").trim(), "6", "each applied once");
     assert_eq!(server.sql(db, "SELECT count(*) FROM weft_hosts").trim(), "0", "hosts that closed left");
     server.sql(
         db,

@@ -2,7 +2,8 @@
 //!
 //! Reads exports dropped in `<dir>/<inbox>` (`products*.csv|jsonl`, `inventory*`, `customers*`,
 //! `orders*`, `shipments*`), remembers processed files and reported bad rows in kv, and writes
-//! shop orders, their changes and customers to `<dir>/<outbox>/{orders,order-changes,customers}/<id>.json`. The directory is the one the
+//! shop orders, their changes, customers and stock adjustments to
+//! `<dir>/<outbox>/{orders,order-changes,customers,inventory-adjustments}/<id>.json`. The directory is the one the
 //! operator grants (`[connections.NAME].directory`), preopened as `/data`. See README.md.
 
 mod feed;
@@ -65,6 +66,7 @@ impl Connector for FileFeed {
             EntitySupport { entity: Entity::Fulfillment, direction: Direction::Pull },
             EntitySupport { entity: Entity::Price, direction: Direction::Pull },
             EntitySupport { entity: Entity::OrderChange, direction: Direction::Push },
+            EntitySupport { entity: Entity::InventoryAdjustment, direction: Direction::Push },
         ];
         let key = |name: &str, description: &str| ConfigKey {
             name: name.into(),

@@ -1,5 +1,6 @@
-//! Writing shop orders, their changes (and customers) out as JSON files for the ERP to pick up:
-//! `<outbox>/orders/<id>.json`, written to a temporary name and renamed, so the ERP never sees a
+//! Writing shop orders, their changes, customers and Shopify's stock adjustments (hybrid
+//! inventory) out as JSON files for the ERP to pick up: `<outbox>/orders/<id>.json`
+//! (`order-changes/`, `customers/`, `inventory-adjustments/`), written to a temporary name and renamed, so the ERP never sees a
 //! half-written file. Idempotent: per key (kv), and per object (the file, or its kv mark once the
 //! ERP has taken the file away).
 
@@ -13,6 +14,7 @@ fn folder(settings: &Settings, entity: Entity) -> Result<PathBuf, PluginError> {
         Entity::Order => "orders",
         Entity::OrderChange => "order-changes",
         Entity::Customer => "customers",
+        Entity::InventoryAdjustment => "inventory-adjustments",
         other => return Err(PluginError::Permanent(format!("push of {other:?} is not supported by the file feed"))),
     };
     Ok(settings.outbox.join(name))
@@ -65,6 +67,15 @@ fn validate(entity: Entity, record: &Record) -> Result<&str, PluginError> {
         }
         (Entity::Customer, Record::Customer(c)) => nonempty(&c.external_id),
         (Entity::OrderChange, Record::OrderChange(c)) => nonempty(&c.external_id),
+        (Entity::InventoryAdjustment, Record::InventoryAdjustment(a)) => {
+            if a.sku.trim().is_empty() {
+                return Err(PluginError::invalid("sku", "an adjustment needs the SKU it books against"));
+            }
+            if a.delta == 0 {
+                return Err(PluginError::invalid("delta", "an adjustment of 0 books nothing"));
+            }
+            nonempty(&a.external_id)
+        }
         (_, other) => {
             Err(PluginError::invalid("record", &format!("a {:?} record was pushed as {entity:?}", other.entity())))
         }
@@ -92,6 +103,7 @@ pub fn fetch(settings: &Settings, entity: Entity, id: &str) -> Result<Option<Rec
                 Record::Order(o) => o.external_id = stem,
                 Record::Customer(c) => c.external_id = stem,
                 Record::OrderChange(c) => c.external_id = stem,
+                Record::InventoryAdjustment(a) => a.external_id = stem,
                 _ => {}
             }
             Ok(Some(record))

@@ -6,6 +6,7 @@
 //! pushes shop orders as confirmed sales with every cent, their changes (refunds, returns,
 //! cancellations, edits) and customers as parties. See README.md for the mapping.
 
+mod adjustments;
 mod changes;
 mod customers;
 mod inventory;
@@ -73,6 +74,7 @@ impl Connector for Tryton {
             EntitySupport { entity: Entity::Fulfillment, direction: Direction::Pull },
             EntitySupport { entity: Entity::Price, direction: Direction::Pull },
             EntitySupport { entity: Entity::OrderChange, direction: Direction::Push },
+            EntitySupport { entity: Entity::InventoryAdjustment, direction: Direction::Push },
         ];
         info.config_keys = vec![
             key("url", "Server root, e.g. http://127.0.0.1:8000", true),
@@ -97,6 +99,11 @@ impl Connector for Tryton {
             key(
                 "price_lists",
                 "Price list name → scope, e.g. {\"EU\" = \"market:EU\", \"Acme\" = \"company_location:ACME-BER\"} (needed to pull prices)",
+                false,
+            ),
+            (
+                "adjustment_location",
+                "stock.location id Shopify's stock changes are booked to/from (default: the warehouse's lost-and-found)",
                 false,
             ),
         ];
@@ -167,7 +174,8 @@ fn push_one(client: &Client, entity: Entity, keyed: &KeyedRecord) -> Result<Push
         (Entity::Order, Record::Order(o)) => orders::push(client, o)?,
         (Entity::Customer, Record::Customer(c)) => customers::push(client, c)?,
         (Entity::OrderChange, Record::OrderChange(c)) => changes::push(client, c)?,
-        (Entity::Order | Entity::Customer | Entity::OrderChange, other) => {
+        (Entity::InventoryAdjustment, Record::InventoryAdjustment(a)) => adjustments::push(client, a)?,
+        (Entity::Order | Entity::Customer | Entity::OrderChange | Entity::InventoryAdjustment, other) => {
             return Err(PluginError::invalid(
                 "record",
                 &format!("a {:?} record was pushed as {entity:?}", other.entity()),

@@ -10,6 +10,7 @@
 
 mod claims;
 mod destination;
+mod hybrid;
 mod parked;
 mod probe;
 mod pull;
@@ -18,7 +19,6 @@ pub mod snapshot;
 mod transform;
 
 use super::base::{ShopifyContext, ToJobError, Work};
-use super::inventory;
 use super::objects::{self, ShopifySource};
 use crate::breaker::{may_be_systemic, Breaker};
 use crate::config::{BreakerConfig, Config, Endpoint, FlowConfig};
@@ -234,15 +234,13 @@ impl FlowEngine {
 
     /// Jobs that feed flows from a verified Shopify webhook.
     pub fn shopify_jobs(&self, topic: &str, webhook_id: &str, body: &serde_json::Value) -> Vec<NewJob> {
-        if topic == "inventory_levels/update" && inventory::echo::is_echo(body) {
-            tracing::debug!(webhook_id, "inventory_levels/update echoes weft's own write; ignored");
-            return Vec::new();
-        }
         let feeds = |f: &FlowConfig| matches!(objects::shopify_source(f.object), ShopifySource::Webhooks { topics, .. } if topics.iter().any(|t| topic.starts_with(t)));
+        // A hybrid inventory flow takes in Shopify's own stock changes (see flow::inventory::hybrid).
+        let hybrid = |f: &FlowConfig| f.is_hybrid() && topic == "inventory_levels/update";
         self.config
             .flows
             .iter()
-            .filter(|(_, f)| f.from.is_shopify() && f.trigger.webhook && feeds(f))
+            .filter(|(_, f)| (f.from.is_shopify() && f.trigger.webhook && feeds(f)) || hybrid(f))
             .map(|(name, _)| NewJob {
                 flow: name.clone(),
                 trigger: "webhook".into(),
@@ -285,8 +283,24 @@ impl FlowEngine {
             let error = JobError { message, retryable: false, retry_after_ms: None, ..error };
             records.push(self.settle(job, &flow, Err(error), false, &mut acks));
         }
+        // One batch of a hybrid flow at a time touches its levels; the others come back shortly.
+        let mut claims = claims::Claims::new(&store);
+        let busy = flow.is_hybrid().then(|| self.claim_levels(&mut claims, flow_name)).and_then(Result::err);
+        let jobs = match &busy {
+            Some(error) => {
+                for job in &jobs {
+                    records.push(self.settle(job, &flow, Err(error.clone()), false, &mut acks));
+                }
+                Vec::new()
+            }
+            None => jobs,
+        };
         let (pulls, others): (Vec<Job>, Vec<Job>) = jobs.into_iter().partition(|j| {
             matches!(serde_json::from_value::<Work>(j.payload.clone()), Ok(Work::Pull | Work::Backfill { .. }))
+        });
+        let (intakes, others): (Vec<Job>, Vec<Job>) = others.into_iter().partition(|j| {
+            flow.is_hybrid()
+                && matches!(serde_json::from_value::<Work>(j.payload.clone()), Ok(Work::ShopifyWebhook { .. }))
         });
         // A person who asked for a run sees it, even when it found nothing.
         let asked_for = pulls.iter().any(|j| j.trigger == "manual");
@@ -309,6 +323,10 @@ impl FlowEngine {
             records.push(record);
         }
         records.extend(self.push_batch(flow_name, &flow, &others, &mut acks, run.id));
+        if flow.is_hybrid() && busy.is_none() {
+            records.extend(self.hybrid_batch(flow_name, &flow, &intakes, &mut acks, run.id));
+        }
+        drop(claims);
         // One commit acknowledges every job that succeeded; a crash before it only repeats
         // work the ledger already knows.
         self.queue.ack_all(&acks)?;

@@ -1,6 +1,9 @@
 //! Inventory reconciliation: every level the flow computes from a read of the ERP from scratch
-//! against Shopify's `available`, and the corrections `--heal` enqueues.
+//! against Shopify's `available`, and the corrections `--heal` enqueues: the ERP's level pushed
+//! again, or — in a hybrid flow, for a level whose Shopify value is not the one weft accounts
+//! for (a change whose webhook was lost) — that change taken in and booked in the ERP first.
 
+use super::hybrid::book;
 use super::state;
 use crate::config::FlowConfig;
 use crate::domain::available::Trace;
@@ -107,4 +110,42 @@ pub fn corrections(store: &Store, name: &str, levels: &[&ErpLevel]) -> Result<Ve
             webhook_id: None,
         })
         .collect())
+}
+
+/// The corrections of a hybrid flow: a level whose Shopify value differs from the one weft
+/// accounts for is taken in (as if its webhook came), so Shopify's change is booked in the ERP
+/// rather than overwritten; the others get the ERP's level pushed again ([`corrections`]).
+pub fn hybrid_corrections(
+    store: &Store,
+    name: &str,
+    levels: &[&ErpLevel],
+    shopify: &[Level],
+) -> Result<Vec<NewJob>, String> {
+    let now: BTreeMap<(&str, &str), i64> =
+        shopify.iter().map(|l| ((l.sku.as_str(), l.location_id.as_str()), l.available)).collect();
+    let mut intakes = Vec::new();
+    let mut pushes = Vec::new();
+    for l in levels {
+        let (sku, location) = (l.trace.sku.as_str(), l.trace.shopify_location.as_str());
+        match (book::get(store, name, sku, location)?, now.get(&(sku, location))) {
+            (Some(b), Some(&available)) if b.known != available => {
+                let body =
+                    serde_json::json!({"inventory_item_id": b.item, "location_id": location, "available": available});
+                intakes.push(NewJob {
+                    flow: name.to_owned(),
+                    trigger: "heal".into(),
+                    key: format!("{sku}@{location}"),
+                    payload: serde_json::to_value(Work::ShopifyWebhook {
+                        topic: "inventory_levels/update".into(),
+                        body,
+                    })
+                    .unwrap_or_default(),
+                    webhook_id: None,
+                });
+            }
+            _ => pushes.push(*l),
+        }
+    }
+    intakes.extend(corrections(store, name, &pushes)?);
+    Ok(intakes)
 }

@@ -6,7 +6,7 @@
 //! alone.
 
 use super::baseline;
-use super::echo;
+use super::hybrid::{self, book::Set};
 use super::state;
 use super::trace::{trace, Computed};
 use crate::domain::available::Trace;
@@ -83,6 +83,26 @@ async fn write_async(ctx: &ShopifyContext<'_>, records: &[KeyedRecord]) -> Vec<R
     let mut unknown = BTreeSet::new();
     for l in &mut levels {
         l.target = l.trace.available;
+        if ctx.flow.is_hybrid() {
+            // What weft accounts for in Shopify is the compare-and-set value (a Shopify change
+            // not taken in yet is found stale, booked and kept).
+            match hybrid::known(ctx, &l.trace.sku, &l.trace.shopify_location).await {
+                Ok(Some(level)) => {
+                    l.item = Some(level.item);
+                    l.before = Some(level.known);
+                    l.target = (l.target + level.unbooked).max(0);
+                    if level.known == l.target {
+                        out[l.index] = Some(Ok(Written::Unchanged(Some(level_id(l)))));
+                    }
+                    continue;
+                }
+                Ok(None) => {}
+                Err(e) => {
+                    out[l.index] = Some(Err(e));
+                    continue;
+                }
+            }
+        }
         match state::get(ctx.store, ctx.flow_name, &l.trace.sku, &l.trace.shopify_location) {
             Some(mut saved) => {
                 l.item = Some(saved.item.clone());
@@ -98,7 +118,7 @@ async fn write_async(ctx: &ShopifyContext<'_>, records: &[KeyedRecord]) -> Vec<R
             }
         }
     }
-    levels.retain(|l| l.before != Some(l.target));
+    levels.retain(|l| l.before != Some(l.target) && out[l.index].is_none());
     // Levels never pushed: read Shopify for the item and the current value.
     if !unknown.is_empty() {
         let skus: Vec<String> = unknown.into_iter().collect();
@@ -285,6 +305,9 @@ struct Memo {
     refreshed: Vec<state::Pushed>,
     /// SKU → inventory item links read from Shopify.
     links: Vec<(String, IdLink)>,
+    /// Hybrid flows: the write batches staged, and the levels set (see [`hybrid::settle`]).
+    staged: Vec<(String, Vec<Set>)>,
+    applied: Vec<(usize, Set)>,
 }
 
 impl Memo {
@@ -293,6 +316,14 @@ impl Memo {
     fn store(self, ctx: &ShopifyContext<'_>, out: &mut Slots) {
         if let Err(e) = ctx.store.link_ids_all(ITEM_LINK, &self.links) {
             tracing::warn!(flow = ctx.flow_name, "inventory item links not stored: {e}");
+        }
+        if ctx.flow.is_hybrid() {
+            let applied: Vec<&Set> = self.applied.iter().map(|(_, s)| s).collect();
+            if let Err(e) = hybrid::settle(ctx, &self.staged, &applied) {
+                for (index, _) in &self.applied {
+                    out[*index] = Some(Err(e.clone()));
+                }
+            }
         }
         let mut all = self.refreshed;
         all.extend(self.set.iter().map(|(_, p)| p.clone()));
@@ -320,7 +351,9 @@ fn remember(ctx: &ShopifyContext<'_>, l: &Level, memo: &mut Memo) -> Written {
             conflict: l.conflict.clone(),
         },
     ));
-    echo::wrote(&item, &l.trace.shopify_location, l.target);
+    if ctx.flow.is_hybrid() {
+        memo.applied.push((l.index, hybrid_set(l)));
+    }
     if l.before != Some(l.target) {
         let target = Target {
             object: JournalObject::InventoryLevel,
@@ -335,6 +368,18 @@ fn remember(ctx: &ShopifyContext<'_>, l: &Level, memo: &mut Memo) -> Written {
         Written::Created(id)
     } else {
         Written::Updated(id)
+    }
+}
+
+/// A level as a hybrid flow's write batch keeps it.
+fn hybrid_set(l: &Level) -> Set {
+    Set {
+        sku: l.trace.sku.clone(),
+        item: l.item.clone().unwrap_or_default(),
+        location: l.trace.shopify_location.clone(),
+        quantity: l.target,
+        change_from: l.before.unwrap_or(0),
+        erp_location: l.trace.erp_location.clone(),
     }
 }
 
@@ -386,6 +431,19 @@ async fn set_with_conflicts(ctx: &ShopifyContext<'_>, mut levels: Vec<Level>, ou
             reference_document_uri: None,
             key_scope: &scope,
         };
+        if ctx.flow.is_hybrid() {
+            // Kept before it is sent: a crash before its answer is stored is settled by
+            // sending it again (see `hybrid::recover`).
+            match hybrid::stage(ctx, &scope, levels.iter().map(hybrid_set).collect()) {
+                Ok(staged) => memo.staged.push(staged),
+                Err(e) => {
+                    for l in levels {
+                        out[l.index] = Some(Err(e.clone()));
+                    }
+                    return;
+                }
+            }
+        }
         let results = inv::set_quantities(ctx.client, &req, &sets).await;
         let mut stale = Vec::new();
         for (l, result) in levels.into_iter().zip(results) {
