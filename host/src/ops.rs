@@ -278,10 +278,10 @@ pub fn dead_letters(store: &Store, filter: &DeadFilter) -> Result<Value, OpsErro
 fn open_dead_letter(store: &Store, id: u64) -> Result<DeadLetter, OpsError> {
     let dead = store.dead_letters(None)?.into_iter().find(|d| d.job.id == id);
     match dead {
-        None => Err(OpsError::NotFound(match store.job_exists(id)? {
-            true => format!("job {id} is not dead-lettered: it is queued or running"),
-            false => format!("no dead letter {id}"),
-        })),
+        None if store.job_exists(id)? => {
+            Err(OpsError::NotFound(format!("job {id} is not dead-lettered: it is queued or running")))
+        }
+        None => Err(OpsError::NotFound(format!("no dead letter {id}"))),
         Some(d) => match d.discarded {
             Some(reason) => Err(OpsError::Conflict(format!("dead letter {id} is settled already: {reason}"))),
             None => Ok(d),
