@@ -65,11 +65,7 @@ operation!(PRICE_LIST_CURRENCY, "PriceListCurrency", "price_list_prices.graphql"
 operation!(PRICE_LIST_FIXED_PRICES_ADD, "PriceListFixedPricesAdd", "price_list_fixed_prices.graphql");
 operation!(PRICE_LIST_FIXED_PRICES_UPDATE, "PriceListFixedPricesUpdate", "price_list_fixed_prices.graphql");
 operation!(PRICE_LIST_FIXED_PRICES_DELETE, "PriceListFixedPricesDelete", "price_list_fixed_prices.graphql");
-operation!(
-    QUANTITY_PRICING_BY_VARIANT_UPDATE,
-    "QuantityPricingByVariantUpdate",
-    "price_list_fixed_prices.graphql"
-);
+operation!(QUANTITY_PRICING_BY_VARIANT_UPDATE, "QuantityPricingByVariantUpdate", "price_list_fixed_prices.graphql");
 
 /// Every operation the client ships.
 pub const ALL: &[Operation] = &[

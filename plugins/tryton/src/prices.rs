@@ -135,11 +135,15 @@ pub fn pull(client: &Client, cursor: Option<&str>, limit: u32) -> Result<Page, P
         ids.dedup();
         ids
     };
-    let products: BTreeMap<i64, Value> =
-        rpc(client, "product.product", "read", vec![json!(product_ids), json!(["code", "list_price_used", "cost_price"])])?
-            .into_iter()
-            .filter_map(|p| Some((id(&p, "id")?, p)))
-            .collect();
+    let products: BTreeMap<i64, Value> = rpc(
+        client,
+        "product.product",
+        "read",
+        vec![json!(product_ids), json!(["code", "list_price_used", "cost_price"])],
+    )?
+    .into_iter()
+    .filter_map(|p| Some((id(&p, "id")?, p)))
+    .collect();
     let mut records = Vec::new();
     for list in &lists {
         let (Some(list_id), Some(name)) = (id(list, "id"), list.get("name").and_then(Value::as_str)) else { continue };
