@@ -101,7 +101,7 @@ impl Connector for Tryton {
                 "Price list name → scope, e.g. {\"EU\" = \"market:EU\", \"Acme\" = \"company_location:ACME-BER\"} (needed to pull prices)",
                 false,
             ),
-            (
+            key(
                 "adjustment_location",
                 "stock.location id Shopify's stock changes are booked to/from (default: the warehouse's lost-and-found)",
                 false,
