@@ -167,6 +167,7 @@ object = "inventory"
 from = "feed"
 to = "shopify"
 object = "price"
+base_price = false
 "#;
 
     #[test]

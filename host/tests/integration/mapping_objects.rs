@@ -21,6 +21,8 @@ from = "erp"
 to = "shopify"
 object = "product"
 ownership = { tags = "erp" }
+# The price flow below writes the variants' price.
+base_price = false
 [flows.products.mapping]
 title = "trim(erp.title)"
 "variants.barcode" = "'B-' + variant.sku"

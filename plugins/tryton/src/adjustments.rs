@@ -68,7 +68,7 @@ pub fn push(client: &Client, a: &InventoryAdjustment) -> Result<Pushed, PluginEr
         client,
         "product.product",
         "search_read",
-        vec![json!([["code", "=", a.sku]]), json!(0), json!(1), Value::Null, json!(["default_uom"])],
+        vec![json!([["code", "=", a.sku]]), json!(0), json!(1), Value::Null, json!(["default_uom", "cost_price"])],
     )?;
     let (Some(product_id), Some(unit)) = (first_id(&product), product.get(0).and_then(|p| p["default_uom"].as_i64()))
     else {
@@ -76,6 +76,13 @@ pub fn push(client: &Client, a: &InventoryAdjustment) -> Result<Pushed, PluginEr
     };
     let (from, to) = if a.delta < 0 { (storage, other) } else { (other, storage) };
     let company = client.settings().company;
+    // A move to or from lost-and-found is valued: at the product's cost, in the company's currency.
+    let cost = product[0].get("cost_price").filter(|v| !v.is_null()).cloned();
+    let cost = cost.unwrap_or_else(|| json!({"__class__": "Decimal", "decimal": "0"}));
+    let companies = call(client, "company.company", "read", vec![json!([company]), json!(["currency"])])?;
+    let Some(currency) = companies.get(0).and_then(|c| c["currency"].as_i64()) else {
+        return Err(PluginError::invalid("company", &format!("company {company} does not exist or has no currency")));
+    };
     let created = call(
         client,
         "stock.shipment.internal",
@@ -92,6 +99,8 @@ pub fn push(client: &Client, a: &InventoryAdjustment) -> Result<Pushed, PluginEr
                 "quantity": a.delta.unsigned_abs(),
                 "unit": unit,
                 "company": company,
+                "unit_price": cost,
+                "currency": currency,
             }]]],
         }])],
     )?;
