@@ -27,6 +27,7 @@ mod connector_file_feed;
 mod customers_ownership;
 mod demo_once;
 mod engine_crash;
+mod engine_pull_hold;
 mod engine_queue;
 mod engine_webhooks;
 mod fuzz_inputs;

@@ -243,8 +243,8 @@ fn pauses_are_persisted_with_their_reason(f: &dyn Fixture) {
     assert_eq!(store.lease(None, T0, 1_000, 10).unwrap().len(), 2);
 }
 
-/// A tick fires once for what its caller read, and not while the job it fired last is queued;
-/// ticks persist; old webhook receipts are pruned, after which the id is new again.
+/// A tick fires once for what its caller read, and not while the job it fired last is queued,
+/// running, or dead-lettered and not discarded; ticks persist; old webhook receipts are pruned, after which the id is new again.
 fn ticks_fire_once_and_receipts_are_pruned(f: &dyn Fixture) {
     {
         let store = f.open();
@@ -259,12 +259,21 @@ fn ticks_fire_once_and_receipts_are_pruned(f: &dyn Fixture) {
         let pull = store.lease(Some("orders"), T0, 1_000, 10).unwrap();
         assert!(!store.fire_tick("orders", Some(T0 - 10), T0, None).unwrap(), "or running");
         store.ack_all(&pull).unwrap();
-        assert!(store.fire_tick("orders", Some(T0 - 10), T0, None).unwrap());
+        assert!(store.fire_tick("orders", Some(T0 - 10), T0, Some(&job("orders", "pull@3"))).unwrap());
+        let pull = store.lease(Some("orders"), T0, 1_000, 10).unwrap();
+        store.dead_letter(&pull[0], error("memory limit"), T0).unwrap();
+        assert!(!store.fire_tick("orders", Some(T0), T0 + 1, None).unwrap(), "a dead pull holds its schedule");
+        assert_eq!(store.retry_dead(Some(pull[0].id), None, T0).unwrap(), 1);
+        assert!(!store.fire_tick("orders", Some(T0), T0 + 1, None).unwrap(), "its retry is queued");
+        let retried = store.lease(Some("orders"), T0, 1_000, 10).unwrap();
+        store.dead_letter(&retried[0], error("memory limit"), T0).unwrap();
+        assert!(store.discard_dead(pull[0].id, "plugin fixed").unwrap());
+        assert!(store.fire_tick("orders", Some(T0), T0 + 1, None).unwrap(), "a discarded one releases it");
         store.enqueue(&[hooked("orders", "old"), hooked("orders", "old2")], T0, None).unwrap();
         store.enqueue(&[hooked("orders", "new")], T0 + 10_000, None).unwrap();
     }
     let store = f.open();
-    assert_eq!(store.last_tick("orders").unwrap(), Some(T0));
+    assert_eq!(store.last_tick("orders").unwrap(), Some(T0 + 1));
     assert_eq!(store.prune(Aged::WebhookReceipts, T0 + 1, 1).unwrap(), 1, "a round removes at most its limit");
     assert_eq!(store.prune(Aged::WebhookReceipts, T0 + 1, 10).unwrap(), 1);
     assert_eq!(store.prune(Aged::WebhookReceipts, T0 + 1, 10).unwrap(), 0);

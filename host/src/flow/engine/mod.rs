@@ -319,6 +319,15 @@ impl FlowEngine {
                 hold,
                 &mut acks,
             );
+            if record.outcome == Outcome::Dead {
+                tracing::warn!(
+                    flow = flow_name,
+                    job = job.id,
+                    "the flow's pull is dead-lettered ({}): its schedule is held until the dead letter is \
+                     retried or discarded",
+                    record.error.as_deref().unwrap_or_default()
+                );
+            }
             record.enqueued = result.ok().map(|n| n as u64);
             records.push(record);
         }

@@ -435,7 +435,11 @@ impl ScheduleStore for RedbStore {
             let current = tx.open_table(SCHEDULE).map_err(e)?.get(key).map_err(e)?.map(|v| v.value());
             let previous = tx.open_table(SCHEDULE_JOBS).map_err(e)?.get(key).map_err(e)?.map(|v| v.value());
             let busy = match previous {
-                Some(id) => tx.open_table(JOBS).map_err(e)?.get(id).map_err(e)?.is_some(),
+                Some(id) => {
+                    let dead: Option<DeadLetter> = read_json(&tx.open_table(DEAD).map_err(e)?, id)?;
+                    tx.open_table(JOBS).map_err(e)?.get(id).map_err(e)?.is_some()
+                        || dead.is_some_and(|d| d.discarded.is_none())
+                }
                 None => false,
             };
             if current != last || busy {

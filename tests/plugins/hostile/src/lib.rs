@@ -24,12 +24,17 @@ fn mode() -> String {
 
 impl Connector for Hostile {
     fn describe() -> PluginInfo {
-        PluginInfo::new("hostile", env!("CARGO_PKG_VERSION"), "misbehaves on purpose")
+        let mut info = PluginInfo::new("hostile", env!("CARGO_PKG_VERSION"), "misbehaves on purpose");
+        if mode() == "oversized" {
+            // It pulls customers (pages as large as `size` says), so a flow can schedule it.
+            info.entities = vec![EntitySupport { entity: Entity::Customer, direction: Direction::Pull }];
+        }
+        info
     }
 
     fn check() -> Result<(), PluginError> {
         match mode().as_str() {
-            "ok" => Ok(()),
+            "ok" | "oversized" => Ok(()),
             "loop" => {
                 let mut i: u64 = 0;
                 loop {
