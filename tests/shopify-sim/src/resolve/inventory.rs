@@ -22,13 +22,11 @@ pub fn level_gid(item_id: u64, location_id: u64) -> String {
 /// An inventory item node.
 pub fn item_node<'c>(ctx: &'c Ctx<'c>, store: &Store, i: &InventoryItem) -> Node<'c> {
     let locations = store.levels.range((i.id, 0)..=(i.id, u64::MAX)).count();
-    let duplicates =
-        store.inventory_items.values().filter(|o| o.sku == i.sku && o.id != i.id && !i.sku.is_empty()).count();
     let fields = json!({
         "id": gid("InventoryItem", i.id), "legacyResourceId": i.id.to_string(), "sku": i.sku, "tracked": i.tracked,
         "requiresShipping": i.requires_shipping, "createdAt": ts(&i.created_at), "updatedAt": ts(&i.updated_at),
         "unitCost": i.unit_cost.as_ref().map(|c| json!({"amount": c, "currencyCode": "USD"})),
-        "duplicateSkuCount": duplicates, "locationsCount": {"count": locations, "precision": "EXACT"},
+        "locationsCount": {"count": locations, "precision": "EXACT"},
         "variant": rel("ProductVariant", i.variant_id),
     });
     Node::new(ctx, "InventoryItem", fields, Rel::InventoryItem(i.id))
@@ -66,11 +64,8 @@ pub fn group_node<'c>(ctx: &'c Ctx<'c>, g: &AdjustmentGroup) -> Node<'c> {
     Node::new(ctx, "InventoryAdjustmentGroup", fields, Rel::AdjustmentGroup(g.id))
 }
 
-fn levels_of<'c>(ctx: &'c Ctx<'c>, store: &Store, filter: impl Fn(&InventoryLevel) -> bool) -> Vec<Item<'c>> {
-    store
-        .levels
-        .values()
-        .filter(|l| filter(l))
+fn levels_of<'c, 's>(ctx: &'c Ctx<'c>, levels: impl Iterator<Item = &'s InventoryLevel>) -> Vec<Item<'c>> {
+    levels
         .map(|l| Item { key: format!("{}{}", id_key(l.location_id), id_key(l.item_id)), node: level_node(ctx, l) })
         .collect()
 }
@@ -85,9 +80,17 @@ pub fn item_field<'a>(
     let store = ctx.store();
     match info.field_name() {
         "inventoryLevels" => {
-            let items = levels_of(ctx, &store, |l| l.item_id == id);
+            // Levels are keyed (item, location): an item's are one range, as Shopify indexes them.
+            let items = levels_of(ctx, store.levels.range((id, 0)..=(id, u64::MAX)).map(|(_, l)| l));
             drop(store);
             paginate(ctx, info, &a, items).map(Some)
+        }
+        // Counted only when asked: a scan of every item, per item of a bulk export, was quadratic.
+        "duplicateSkuCount" => {
+            let sku = store.inventory_items.get(&id).map(|i| i.sku.clone()).unwrap_or_default();
+            let duplicates =
+                store.inventory_items.values().filter(|o| o.sku == sku && o.id != id && !sku.is_empty()).count();
+            Ok(Some(ResolvedValue::leaf(super::leaf(json!(duplicates)))))
         }
         "inventoryLevel" => {
             let loc = id_arg(&a, "locationId", "Location").unwrap_or(0);
@@ -154,7 +157,7 @@ pub fn location_field<'a>(
     let store = ctx.store();
     match info.field_name() {
         "inventoryLevels" => {
-            let items = levels_of(ctx, &store, |l| l.location_id == id);
+            let items = levels_of(ctx, store.levels.values().filter(|l| l.location_id == id));
             drop(store);
             paginate(ctx, info, &a, items).map(Some)
         }

@@ -304,9 +304,12 @@ pub fn bulk_toggle_activation(store: &mut Store, a: &Map<String, Json>) -> Json 
         };
         updates.push((loc, u.get("activate").and_then(Json::as_bool).unwrap_or(true)));
     }
-    let stocked_after =
-        store.levels.keys().filter(|(i, l)| *i == item && !updates.iter().any(|(loc, on)| loc == l && !on)).count()
-            + updates.iter().filter(|(loc, on)| *on && !store.levels.contains_key(&(item, *loc))).count();
+    let stocked_after = store
+        .levels
+        .range((item, 0)..=(item, u64::MAX))
+        .filter(|((_, l), _)| !updates.iter().any(|(loc, on)| loc == l && !on))
+        .count()
+        + updates.iter().filter(|(loc, on)| *on && !store.levels.contains_key(&(item, *loc))).count();
     if stocked_after == 0 {
         return failed(UserError::new(
             &["inventoryItemUpdates"],
