@@ -21,6 +21,7 @@ mod common;
 #[allow(dead_code)]
 #[path = "../tests/integration/shopify_common/mod.rs"]
 mod shopify_common;
+mod table;
 
 use common::scenario::Scenario;
 use serde_json::{json, Value};
@@ -66,8 +67,9 @@ fn main() {
         }
     }
     let listen = format!("127.0.0.1:{}", common::engine::free_port());
-    let scenario = Scenario::builder(&sim).server(&format!("listen = \"{listen}\"\nworkers = {workers}")).build(&format!(
-        r#"[flows.inventory]
+    let scenario =
+        Scenario::builder(&sim).server(&format!("listen = \"{listen}\"\nworkers = {workers}")).build(&format!(
+            r#"[flows.inventory]
 from = "erp"
 to = "shopify"
 object = "inventory"
@@ -75,10 +77,10 @@ trigger = {{ every = "1s" }}
 batch = 250
 locations = {{ WH1 = "{l1}", WH2 = "{l2}", WH3 = "{l3}" }}
 "#,
-        l1 = gid("WH1"),
-        l2 = gid("WH2"),
-        l3 = gid("WH3"),
-    ));
+            l1 = gid("WH1"),
+            l2 = gid("WH2"),
+            l3 = gid("WH3"),
+        ));
     scenario.feed_file("inventory-0001.csv", &csv);
     let log = std::fs::File::create(scenario.path().join("serve.log")).unwrap();
     sim.reset_counters();
@@ -109,13 +111,17 @@ locations = {{ WH1 = "{l1}", WH2 = "{l2}", WH3 = "{l3}" }}
         std::thread::sleep(Duration::from_millis(50));
     }
     let wall = started.elapsed().as_secs_f64();
+    let peak_rss = table::peak_rss_mib(child.id());
     let _ = child.kill();
     let _ = child.wait();
     let c = sim.counters();
     let items = (skus * LOCATIONS.len()) as f64;
     let max = plan.restore_rate / MUTATION_COST * ITEMS_PER_MUTATION;
     let done = total(&sim) == expected;
-    println!("inventory initial sync: {skus} SKUs × {} locations = {items} levels, {plan_name} plan, {workers} workers", LOCATIONS.len());
+    println!(
+        "inventory initial sync: {skus} SKUs × {} locations = {items} levels, {plan_name} plan, {workers} workers",
+        LOCATIONS.len()
+    );
     println!("  complete: {done}  wall: {wall:.1} s  (includes weft start, file-feed read, bulk baseline)");
     println!("  Shopify cost spent: {} points  requests: {}  THROTTLED: {}", c.cost_spent, c.requests, c.throttled);
     println!("  writes: {:?}", c.writes);
@@ -124,12 +130,32 @@ locations = {{ WH1 = "{l1}", WH2 = "{l2}", WH3 = "{l3}" }}
         items / wall,
         items / wall / max
     );
-    if let Some(first) = first_write {
+    if let Some(first) = first_write.filter(|_| done) {
         let writing = wall - first;
+        let rate = items / writing;
         println!(
-            "  from the first write: {writing:.1} s, {:.0} items/s, ratio to the plan's max {:.3}",
-            items / writing,
-            items / writing / max
+            "  from the first write: {writing:.1} s, {rate:.0} items/s, ratio to the plan's max {:.3}",
+            rate / max
+        );
+        let goal = if plan_name == "plus" { 1.0 } else { 0.95 };
+        table::result(
+            &format!("inventory levels/s, {items} levels, {plan_name} plan"),
+            &format!("≥ {goal} × plan max"),
+            &format!("{rate:.0}/s"),
+            &format!("plan max {max:.0}/s"),
+            rate / max,
+            rate / max >= goal,
+        );
+    }
+    if let Some(mib) = peak_rss {
+        println!("  weft serve peak RSS: {mib:.0} MiB");
+        table::result(
+            &format!("weft serve peak RSS, {items} levels"),
+            "≤ 150 MiB",
+            &format!("{mib:.0} MiB"),
+            "goal 150 MiB",
+            mib / 150.0,
+            mib <= 150.0,
         );
     }
     println!(

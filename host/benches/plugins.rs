@@ -5,6 +5,9 @@
 //! Prints numbers and ratios against baselines measured in the same run; asserts nothing.
 //! Goals to report against: ≤ 20 µs per instantiation, ≥ 1,000,000 records/s at batch 256.
 
+#[allow(dead_code)]
+mod table;
+
 use std::path::Path;
 use std::time::{Duration, Instant};
 use weft::config::LimitsConfig;
@@ -103,6 +106,15 @@ fn main() {
         call.as_secs_f64() * 1e6,
         instantiate.as_secs_f64() / call.as_secs_f64()
     );
+    let micros = instantiate.as_secs_f64() * 1e6;
+    table::result(
+        "instantiate per job",
+        "≤ 15 µs",
+        &format!("{micros:.1} µs"),
+        &format!("warm call {:.1} µs", call.as_secs_f64() * 1e6),
+        instantiate.as_secs_f64() / call.as_secs_f64(),
+        micros <= 15.0,
+    );
 
     // Throughput through sku-normalize vs the same work natively.
     println!("{:>6} {:>14} {:>14} {:>10}", "batch", "wasm rec/s", "native rec/s", "wasm/native");
@@ -124,5 +136,15 @@ fn main() {
         }
         let native = per_second(rounds * batch, started.elapsed());
         println!("{batch:>6} {wasm:>14.0} {native:>14.0} {:>10.2}", wasm / native);
+        if batch == 256 {
+            table::result(
+                "Wasm transform rec/s, batch 256",
+                "≥ 0.5 × native, ≥ 1M/s",
+                &format!("{wasm:.0}/s"),
+                &format!("native {native:.0}/s"),
+                wasm / native,
+                wasm / native >= 0.5 && wasm >= 1e6,
+            );
+        }
     }
 }

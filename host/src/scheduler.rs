@@ -1,7 +1,7 @@
 //! Interval and cron triggers: each due flow gets one durable `pull` job. A flow whose pull is
 //! still queued or running is not started again, nor one whose pull failed all its attempts
-//! (it waits, dead-lettered, for a person to retry or discard it), and ticks missed while weft
-//! was down run once.
+//! with a retryable error (it waits, dead-lettered, for a person to retry or discard it), and
+//! ticks missed while weft was down run once.
 //! Every host of a shared store runs a scheduler; the store fires each tick once
 //! ([`crate::store::ScheduleStore::fire_tick`]), so one host enqueues it.
 

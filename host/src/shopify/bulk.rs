@@ -16,6 +16,24 @@ pub async fn export(
     poll_every: Duration,
     give_up_after: Duration,
 ) -> Result<Vec<Json>, ShopifyError> {
+    let mut lines = Vec::new();
+    export_each(client, query, poll_every, give_up_after, |line| {
+        lines.push(line);
+        Ok(())
+    })
+    .await?;
+    Ok(lines)
+}
+
+/// Runs `query` like [`export`] and hands each JSONL line to `each` as it is downloaded, in the
+/// file's order (a parent before its nested nodes): memory holds one line, not the file.
+pub async fn export_each(
+    client: &ShopifyClient,
+    query: &str,
+    poll_every: Duration,
+    give_up_after: Duration,
+    mut each: impl FnMut(Json) -> Result<(), ShopifyError>,
+) -> Result<(), ShopifyError> {
     let data =
         client.execute(&queries::BULK_OPERATION_RUN_QUERY, json!({"query": query}), Priority::Backfill).await?.data;
     let payload = &data["bulkOperationRunQuery"];
@@ -31,8 +49,8 @@ pub async fn export(
         .ok_or_else(|| ShopifyError::Decode("no bulk operation id".into()))?
         .to_string();
     // No url: the export matched nothing.
-    let Some(url) = finished(client, &id, poll_every, give_up_after).await? else { return Ok(Vec::new()) };
-    jsonl(&client.download(&url).await?)
+    let Some(url) = finished(client, &id, poll_every, give_up_after).await? else { return Ok(()) };
+    client.download_lines(&url, |line| each(jsonl_line(line)?)).await
 }
 
 /// Polls bulk operation `id` until it ends: the URL of its JSONL result once COMPLETED (`None`
@@ -67,8 +85,10 @@ pub async fn finished(
 
 /// The lines of a JSONL file.
 pub fn jsonl(text: &str) -> Result<Vec<Json>, ShopifyError> {
-    text.lines()
-        .filter(|l| !l.trim().is_empty())
-        .map(|l| serde_json::from_str(l).map_err(|e| ShopifyError::Decode(format!("bad JSONL line: {e}"))))
-        .collect()
+    text.lines().filter(|l| !l.trim().is_empty()).map(jsonl_line).collect()
+}
+
+/// One JSONL line.
+fn jsonl_line(line: &str) -> Result<Json, ShopifyError> {
+    serde_json::from_str(line).map_err(|e| ShopifyError::Decode(format!("bad JSONL line: {e}")))
 }

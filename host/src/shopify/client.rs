@@ -248,6 +248,39 @@ impl ShopifyClient {
         response.text().await.map_err(|e| ShopifyError::Transport(e.without_url().to_string()))
     }
 
+    /// GETs a file (a bulk operation's JSONL) and hands each non-empty line to `each` as the
+    /// body arrives: memory holds one chunk and one line, whatever the file's size.
+    pub async fn download_lines(
+        &self,
+        url: &str,
+        mut each: impl FnMut(&str) -> Result<(), ShopifyError>,
+    ) -> Result<(), ShopifyError> {
+        let transport = |e: reqwest::Error| ShopifyError::Transport(e.without_url().to_string());
+        let mut response = self.inner.http.get(url).send().await.map_err(transport)?;
+        let status = response.status().as_u16();
+        if status != 200 {
+            return Err(ShopifyError::Http { status, body: String::new(), retry_after: None });
+        }
+        let mut pending: Vec<u8> = Vec::new();
+        let mut line = |bytes: &[u8]| -> Result<(), ShopifyError> {
+            let text = std::str::from_utf8(bytes).map_err(|e| ShopifyError::Decode(format!("bad JSONL line: {e}")))?;
+            match text.trim() {
+                "" => Ok(()),
+                text => each(text),
+            }
+        };
+        while let Some(chunk) = response.chunk().await.map_err(transport)? {
+            pending.extend_from_slice(&chunk);
+            let mut start = 0;
+            while let Some(end) = pending[start..].iter().position(|b| *b == b'\n') {
+                line(&pending[start..start + end])?;
+                start += end + 1;
+            }
+            pending.drain(..start);
+        }
+        line(&pending)
+    }
+
     /// POSTs `file` to a staged upload target as a multipart form: the target's `fields` in
     /// order, then the file (what the bucket checks the signature against); no access token is
     /// sent. Retried like a GraphQL call when the bucket fails transiently.

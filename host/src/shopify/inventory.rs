@@ -249,21 +249,27 @@ impl Level {
 /// (no per-item query cost: the way to get a baseline for a large initial sync).
 pub async fn all_levels_bulk(client: &ShopifyClient) -> Result<Vec<Level>, ShopifyError> {
     let query = "{ inventoryItems { edges { node { id sku inventoryLevels { edges { node { location { id } quantities(names: [\"available\", \"on_hand\"]) { name quantity } } } } } } } }";
-    let lines =
-        super::bulk::export(client, query, std::time::Duration::from_millis(250), std::time::Duration::from_secs(600))
-            .await?;
-    let skus: std::collections::HashMap<&str, &str> = lines
-        .iter()
-        .filter(|l| l.get("__parentId").is_none())
-        .filter_map(|l| Some((l["id"].as_str()?, l["sku"].as_str().unwrap_or(""))))
-        .collect();
-    Ok(lines
-        .iter()
-        .filter_map(|l| {
-            let item = l["__parentId"].as_str()?;
-            Level::from_node(skus.get(item).copied().unwrap_or(""), item, l)
-        })
-        .collect())
+    // Read line by line (an item's line comes before its levels'): a 300,000-level export
+    // parsed whole held every line as JSON at once.
+    let mut skus: std::collections::HashMap<String, String> = std::collections::HashMap::new();
+    let mut levels = Vec::new();
+    let (poll, limit) = (std::time::Duration::from_millis(250), std::time::Duration::from_secs(600));
+    super::bulk::export_each(client, query, poll, limit, |line| {
+        match line["__parentId"].as_str() {
+            None => {
+                if let Some(id) = line["id"].as_str() {
+                    skus.insert(id.to_owned(), line["sku"].as_str().unwrap_or("").to_owned());
+                }
+            }
+            Some(item) => {
+                let sku = skus.get(item).map(String::as_str).unwrap_or("");
+                levels.extend(Level::from_node(sku, item, &line));
+            }
+        }
+        Ok(())
+    })
+    .await?;
+    Ok(levels)
 }
 
 /// The levels of an item stocked at more locations than the first page of

@@ -93,9 +93,10 @@ pub trait ScheduleStore {
     fn last_tick(&self, key: &str) -> StoreResult<Option<u64>>;
     /// Fire `key`'s schedule at `at_ms`, once for every process sharing the store: only while its
     /// last tick is still `last` (what the caller read) and the job it fired last is no longer
-    /// queued or leased — nor dead-lettered and not yet discarded: a pull that failed all its
-    /// attempts holds its schedule until a person retries or discards it. The tick and `job` (if
-    /// any) are stored in one transaction; whether this call fired it.
+    /// queued or leased — nor dead-lettered after all its attempts (a retryable error) and not
+    /// yet discarded: a pull that fails the same way every time holds its schedule until a person
+    /// retries or discards it (one refused for a bad record does not: its cursor moved past it).
+    /// The tick and `job` (if any) are stored in one transaction; whether this call fired it.
     fn fire_tick(&self, key: &str, last: Option<u64>, at_ms: u64, job: Option<&NewJob>) -> StoreResult<bool>;
 }
 

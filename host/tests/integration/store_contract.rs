@@ -268,12 +268,22 @@ fn ticks_fire_once_and_receipts_are_pruned(f: &dyn Fixture) {
         let retried = store.lease(Some("orders"), T0, 1_000, 10).unwrap();
         store.dead_letter(&retried[0], error("memory limit"), T0).unwrap();
         assert!(store.discard_dead(pull[0].id, "plugin fixed").unwrap());
-        assert!(store.fire_tick("orders", Some(T0), T0 + 1, None).unwrap(), "a discarded one releases it");
+        assert!(
+            store.fire_tick("orders", Some(T0), T0 + 1, Some(&job("orders", "pull@4"))).unwrap(),
+            "a discarded one releases it"
+        );
+        let refused = store.lease(Some("orders"), T0 + 1, 1_000, 10).unwrap();
+        let bad_record = JobError::new(ErrorClass::InvalidInput, "products.csv:42: bad price");
+        store.dead_letter(&refused[0], bad_record, T0).unwrap();
+        assert!(
+            store.fire_tick("orders", Some(T0 + 1), T0 + 2, None).unwrap(),
+            "a pull refused for a bad record (not retryable) holds nothing: its cursor moved past it"
+        );
         store.enqueue(&[hooked("orders", "old"), hooked("orders", "old2")], T0, None).unwrap();
         store.enqueue(&[hooked("orders", "new")], T0 + 10_000, None).unwrap();
     }
     let store = f.open();
-    assert_eq!(store.last_tick("orders").unwrap(), Some(T0 + 1));
+    assert_eq!(store.last_tick("orders").unwrap(), Some(T0 + 2));
     assert_eq!(store.prune(Aged::WebhookReceipts, T0 + 1, 1).unwrap(), 1, "a round removes at most its limit");
     assert_eq!(store.prune(Aged::WebhookReceipts, T0 + 1, 10).unwrap(), 1);
     assert_eq!(store.prune(Aged::WebhookReceipts, T0 + 1, 10).unwrap(), 0);

@@ -319,7 +319,7 @@ impl FlowEngine {
                 hold,
                 &mut acks,
             );
-            if record.outcome == Outcome::Dead {
+            if record.outcome == Outcome::Dead && result.as_ref().err().is_some_and(|e| e.retryable) {
                 tracing::warn!(
                     flow = flow_name,
                     job = job.id,

@@ -502,7 +502,8 @@ impl ScheduleStore for PostgresStore {
                 .map_err(e)?;
             // The schedule's row lock makes concurrent firings of one tick wait for each other.
             let sql = "SELECT s.last_ms, EXISTS (SELECT 1 FROM weft_jobs j WHERE j.id = s.job_id) \
-                       OR EXISTS (SELECT 1 FROM weft_dead d WHERE d.id = s.job_id AND d.discarded IS NULL) \
+                       OR EXISTS (SELECT 1 FROM weft_dead d WHERE d.id = s.job_id AND d.discarded IS NULL \
+                                  AND (d.error::jsonb ->> 'retryable')::boolean) \
                        FROM weft_schedule s WHERE s.key = $1 FOR UPDATE";
             let row = tx.query_one(sql, &[&key]).await.map_err(e)?;
             let (current, busy): (Option<i64>, bool) = (row.get(0), row.get(1));

@@ -438,7 +438,7 @@ impl ScheduleStore for RedbStore {
                 Some(id) => {
                     let dead: Option<DeadLetter> = read_json(&tx.open_table(DEAD).map_err(e)?, id)?;
                     tx.open_table(JOBS).map_err(e)?.get(id).map_err(e)?.is_some()
-                        || dead.is_some_and(|d| d.discarded.is_none())
+                        || dead.is_some_and(|d| d.discarded.is_none() && d.error.retryable)
                 }
                 None => false,
             };
