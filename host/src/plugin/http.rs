@@ -485,3 +485,54 @@ impl http_body::Body for CappedBody {
         self.inner.is_end_stream()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_url_is_shown_without_userinfo_and_with_credential_query_values_redacted() {
+        let redactor = Redactor::new();
+        redactor.add(&crate::config::Secret::new("s3cr3t-value".into()));
+        let uri: http::Uri =
+            "https://bob:hunter22@erp.example:8443/api/items?access_token=abc&page=2&key=k1&q=s3cr3t-value"
+                .parse()
+                .unwrap();
+        assert_eq!(
+            shown_url(&uri, &redactor),
+            "https://erp.example:8443/api/items?access_token=[REDACTED]&page=2&key=[REDACTED]&q=[REDACTED]"
+        );
+    }
+
+    #[test]
+    fn credential_headers_go_by_name_and_secrets_by_value() {
+        let redactor = Redactor::new();
+        redactor.add(&crate::config::Secret::new("s3cr3t-value".into()));
+        let mut headers = http::HeaderMap::new();
+        for (name, value) in [
+            ("authorization", "Bearer xyz"),
+            ("x-shopify-access-token", "shpat_1"),
+            ("x-api-key", "k"),
+            ("idempotency-key", "flow/customer/c1/ab"),
+            ("x-note", "has s3cr3t-value inside"),
+        ] {
+            headers.insert(http::HeaderName::from_static(name), value.parse().unwrap());
+        }
+        let shown: Vec<(String, String)> = shown_headers(&headers, &redactor);
+        let value = |name: &str| shown.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str());
+        assert_eq!(value("authorization"), Some("[REDACTED]"));
+        assert_eq!(value("x-shopify-access-token"), Some("[REDACTED]"));
+        assert_eq!(value("x-api-key"), Some("[REDACTED]"));
+        assert_eq!(value("idempotency-key"), Some("flow/customer/c1/ab"), "an idempotency key is no credential");
+        assert_eq!(value("x-note"), Some("has [REDACTED] inside"));
+    }
+
+    #[test]
+    fn a_body_is_cut_at_the_size_after_its_secrets_are_redacted() {
+        let redactor = Redactor::new();
+        redactor.add(&crate::config::Secret::new("s3cr3t-value".into()));
+        assert_eq!(shown_body(b"0123s3cr3t-value", 6, &redactor), "0123[R… (8 more bytes)");
+        assert_eq!(shown_body("é".repeat(4).as_bytes(), 3, &redactor), "é… (6 more bytes)");
+        assert_eq!(shown_body(b"short", 16, &redactor), "short");
+    }
+}
