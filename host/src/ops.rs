@@ -5,7 +5,7 @@ use crate::config::{Config, FlowConfig, RetentionConfig};
 use crate::flow::Work;
 use crate::model::{Entity, Record};
 use crate::plugin::{LoadedPlugin, PluginHost};
-use crate::store::{Aged, DeadLetter, Outcome, RunFilter, RunStatus, Store, StoreError};
+use crate::store::{Aged, CallPage, DeadLetter, Outcome, RunFilter, RunStatus, Store, StoreError};
 use serde_json::{json, Value};
 
 /// The window of a flow's throughput and error rate in [`flows`].
@@ -185,6 +185,23 @@ pub fn lineage(store: &Store, key: &str, limit: usize) -> Result<Value, StoreErr
     }
     let (queued, dead) = store.jobs_by_key(key, limit)?;
     Ok(json!({"key": key, "steps": steps, "queued": queued, "dead": dead}))
+}
+
+/// A page of run `id`'s API calls (`None` when there is no such run, or no such record when
+/// the page asks for one's calls): `calls`, and `next`, the `after` of the next page (null on
+/// the last).
+pub fn run_calls(store: &Store, id: u64, page: &CallPage) -> Result<Option<Value>, StoreError> {
+    if store.run(id)?.is_none() {
+        return Ok(None);
+    }
+    if let Some(seq) = page.record {
+        if store.run_record(id, seq)?.is_none() {
+            return Ok(None);
+        }
+    }
+    let calls = store.run_calls(id, page)?;
+    let next = (calls.len() >= page.limit).then(|| calls.last().map(|c| c.seq)).flatten();
+    Ok(Some(json!({"calls": calls, "next": next})))
 }
 
 /// One run, optionally with its records (only failed ones with `failed_only`).

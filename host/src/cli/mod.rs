@@ -1,6 +1,7 @@
 //! Command-line interface: argument parsing and dispatch to one module per command group.
 
 mod backfill;
+mod calls;
 mod config;
 mod demo;
 mod engine;

@@ -45,6 +45,19 @@ pub enum RunsCommand {
         /// Only failed records.
         #[arg(long)]
         failed: bool,
+        /// Include the API calls (Shopify calls, plugins' HTTP exchanges): of each record listed,
+        /// of `--record`, or else of the run.
+        #[arg(long)]
+        calls: bool,
+        /// Only this record's calls (its seq in the run); implies `--calls`.
+        #[arg(long)]
+        record: Option<u64>,
+        /// Calls after this call seq (the `next` of the previous page).
+        #[arg(long)]
+        after: Option<u64>,
+        /// At most this many calls (per record when records are listed).
+        #[arg(long, default_value_t = 50)]
+        limit: usize,
         /// Print JSON.
         #[arg(long)]
         json: bool,
@@ -265,8 +278,8 @@ pub fn runs(cmd: RunsCommand, config: &Config) -> Result<ExitCode, String> {
                 t.print();
             })
         }
-        RunsCommand::Show { run, records, failed, json } => {
-            let value = match &target {
+        RunsCommand::Show { run, records, failed, calls, record, after, limit, json } => {
+            let mut value = match &target {
                 Target::Local(s) => local(ops::run(s, run, records, failed).map(|v| v.unwrap_or(Value::Null)))?,
                 Target::Remote(a) => a.get(&format!(
                     "/api/runs/{run}?{}{}",
@@ -276,6 +289,10 @@ pub fn runs(cmd: RunsCommand, config: &Config) -> Result<ExitCode, String> {
             };
             if value.is_null() {
                 return Err(format!("no run {run}"));
+            }
+            if calls || record.is_some() {
+                let wanted = super::calls::Wanted { record, after, limit: limit.max(1) };
+                super::calls::attach(&target, run, &mut value, &wanted)?;
             }
             print(&value, json, |v| {
                 let r = &v["run"];
@@ -293,7 +310,7 @@ pub fn runs(cmd: RunsCommand, config: &Config) -> Result<ExitCode, String> {
                     println!("error: {error}");
                 }
                 if let Some(records) = v["records"].as_array() {
-                    let mut t = Table::new(&["KEY", "OUTCOME", "ATTEMPTS", "ERROR OR REASON"]).right(&[2]);
+                    let mut t = Table::new(&["SEQ", "KEY", "OUTCOME", "ATTEMPTS", "ERROR OR REASON"]).right(&[0, 3]);
                     for rec in records {
                         let why = match (rec["error_class"].as_str(), rec["error"].as_str()) {
                             (Some(class), Some(error)) => format!("{class}: {error}"),
@@ -301,6 +318,7 @@ pub fn runs(cmd: RunsCommand, config: &Config) -> Result<ExitCode, String> {
                             _ => rec["reason"].as_str().unwrap_or("").to_owned(),
                         };
                         t.row(vec![
+                            rec["seq"].to_string(),
                             rec["key"].as_str().unwrap_or("").into(),
                             rec["outcome"].as_str().unwrap_or("").into(),
                             rec["attempts"].to_string(),
@@ -308,6 +326,17 @@ pub fn runs(cmd: RunsCommand, config: &Config) -> Result<ExitCode, String> {
                         ]);
                     }
                     t.print();
+                    for rec in records.iter().filter(|r| r["calls"].as_array().is_some_and(|c| !c.is_empty())) {
+                        println!("\ncalls of record {} ({}):", rec["seq"], rec["key"].as_str().unwrap_or(""));
+                        super::calls::print(&rec["calls"]);
+                    }
+                }
+                if v["calls"].is_array() {
+                    println!("\ncalls:");
+                    super::calls::print(&v["calls"]);
+                    if let Some(next) = v["next"].as_u64() {
+                        println!("more: --after {next}");
+                    }
                 }
             })
         }

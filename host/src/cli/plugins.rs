@@ -412,7 +412,7 @@ fn call_plugin(
 /// The plugin's HTTP exchanges of a `plugins call`, on stderr (secrets were redacted as they
 /// were recorded).
 fn print_exchanges(tap: &Tap) {
-    let exchanges = tap.lock().map(|t| t.clone()).unwrap_or_default();
+    let exchanges = tap.take();
     if exchanges.is_empty() {
         return;
     }

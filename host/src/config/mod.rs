@@ -3,6 +3,7 @@
 //! Every value is checked when the file is loaded; a bad file is one error naming the key.
 
 pub mod alerts;
+pub mod calls;
 pub mod catalog;
 pub mod flow;
 pub mod http;
@@ -13,6 +14,7 @@ pub mod retention;
 mod secret;
 
 pub use alerts::{AlertsConfig, BreakerConfig};
+pub use calls::CallsConfig;
 pub use flow::{ChannelConfig, Endpoint, FlowConfig, FlowMode, ObjectKind, RuleOverride, TriggerConfig};
 pub use http::HttpLimits;
 pub use lookups::LookupTables;
@@ -62,6 +64,9 @@ pub struct Config {
     /// How long what grows with use is kept.
     #[serde(default)]
     pub retention: RetentionConfig,
+    /// How the API calls of runs are kept.
+    #[serde(default)]
+    pub calls: CallsConfig,
 }
 
 /// `[reconcile]`: when `weft serve` reconciles.

@@ -34,6 +34,9 @@ pub struct RetentionConfig {
     /// Ledger entries superseded by a newer write of the same record (the newest is kept).
     #[serde(default = "default_month")]
     pub superseded_ledger: String,
+    /// The API calls kept with runs (payloads: larger than run records, so kept shorter).
+    #[serde(default = "default_week")]
+    pub api_calls: String,
     /// How often `weft serve` prunes.
     #[serde(default = "default_every")]
     pub every: String,
@@ -49,6 +52,7 @@ impl Default for RetentionConfig {
             reconcile_reports: default_quarter(),
             discarded_dead_letters: default_month(),
             superseded_ledger: default_month(),
+            api_calls: default_week(),
             every: default_every(),
         }
     }
@@ -56,6 +60,9 @@ impl Default for RetentionConfig {
 
 fn default_receipts() -> String {
     "48h".into()
+}
+fn default_week() -> String {
+    "7d".into()
 }
 fn default_month() -> String {
     "30d".into()
@@ -78,6 +85,7 @@ impl RetentionConfig {
             Aged::ReconcileReports => &self.reconcile_reports,
             Aged::DiscardedDeadLetters => &self.discarded_dead_letters,
             Aged::SupersededLedger => &self.superseded_ledger,
+            Aged::ApiCalls => &self.api_calls,
         }
     }
 

@@ -3,6 +3,7 @@
 
 use super::policy::{OutboundPolicy, Refusal};
 use crate::redact::Redactor;
+use crate::store::{ApiCall, CallDetail, HttpCall};
 use bytes::Bytes;
 use http::uri::Scheme;
 use http_body_util::BodyExt;
@@ -70,20 +71,71 @@ impl Default for Network {
     }
 }
 
-/// Where recorded exchanges go.
-pub type Tap = Arc<Mutex<Vec<Exchange>>>;
+/// Where a plugin's exchanges are recorded, with the bytes kept of each body.
+#[derive(Clone)]
+pub struct Tap {
+    exchanges: Arc<Mutex<Vec<Exchange>>>,
+    body_bytes: usize,
+}
 
-/// Body bytes kept per recorded request or response.
-const TAP_BODY_BYTES: usize = 16 << 10;
+impl Default for Tap {
+    /// Bodies cut at 16 KiB.
+    fn default() -> Self {
+        Tap::new(16 << 10)
+    }
+}
+
+impl Tap {
+    /// An empty tap keeping `body_bytes` of each body.
+    pub fn new(body_bytes: usize) -> Tap {
+        Tap { exchanges: Arc::default(), body_bytes }
+    }
+
+    /// The exchanges recorded so far, taken out.
+    pub fn take(&self) -> Vec<Exchange> {
+        std::mem::take(&mut *self.exchanges.lock().unwrap_or_else(|e| e.into_inner()))
+    }
+
+    fn push(&self, exchange: Exchange) {
+        self.exchanges.lock().unwrap_or_else(|e| e.into_inner()).push(exchange);
+    }
+}
 
 /// Header names whose values are never shown, whatever they hold.
 const SECRET_HEADERS: [&str; 7] =
     ["authorization", "proxy-authorization", "cookie", "set-cookie", "x-api-key", "api-key", "x-auth-token"];
 
-/// One HTTP exchange of a plugin, as recorded by a [`Tap`]: secret values and credential headers
-/// redacted, bodies cut at 16 KiB.
+/// Parts of a header or query parameter name that say its value is a credential
+/// (`access_token`, `x-shopify-access-token`, `api_key`, `client_secret`, `X-Session`...).
+const SECRET_NAME_PARTS: [&str; 11] = [
+    "token",
+    "secret",
+    "password",
+    "passwd",
+    "auth",
+    "session",
+    "signature",
+    "credential",
+    "api-key",
+    "api_key",
+    "apikey",
+];
+
+/// Whether a header or query parameter called `name` carries a credential.
+fn secret_name(name: &str) -> bool {
+    let name = name.to_ascii_lowercase();
+    SECRET_HEADERS.contains(&name.as_str()) || name == "key" || SECRET_NAME_PARTS.iter().any(|part| name.contains(part))
+}
+
+/// One HTTP exchange of a plugin, as recorded by a [`Tap`]: the URL without userinfo and with
+/// credential query values redacted, credential headers and secret values redacted, bodies cut
+/// at the tap's size.
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct Exchange {
+    /// The plugin.
+    pub plugin: String,
+    /// When it was sent (ms since the epoch).
+    pub at_ms: u64,
     /// Request method.
     pub method: String,
     /// Request URL.
@@ -104,12 +156,33 @@ pub struct Exchange {
     pub ms: u64,
 }
 
+impl Exchange {
+    /// The exchange as a run keeps it.
+    pub fn into_call(self) -> ApiCall {
+        ApiCall {
+            at_ms: self.at_ms,
+            duration_ms: self.ms,
+            detail: CallDetail::Http(HttpCall {
+                plugin: self.plugin,
+                method: self.method,
+                url: self.url,
+                status: self.status,
+                request_headers: self.request_headers,
+                request_body: self.request_body,
+                response_headers: self.response_headers,
+                response_body: self.response_body,
+                error: self.error,
+            }),
+        }
+    }
+}
+
 fn shown_headers(headers: &http::HeaderMap, redactor: &Redactor) -> Vec<(String, String)> {
     headers
         .iter()
         .map(|(k, v)| {
             let name = k.as_str().to_ascii_lowercase();
-            let value = if SECRET_HEADERS.contains(&name.as_str()) {
+            let value = if secret_name(&name) {
                 crate::redact::REDACTED.to_owned()
             } else {
                 redactor.redact(&String::from_utf8_lossy(v.as_bytes())).into_owned()
@@ -119,13 +192,47 @@ fn shown_headers(headers: &http::HeaderMap, redactor: &Redactor) -> Vec<(String,
         .collect()
 }
 
-fn shown_body(bytes: &[u8], redactor: &Redactor) -> String {
-    let cut = &bytes[..bytes.len().min(TAP_BODY_BYTES)];
-    let mut text = redactor.redact(&String::from_utf8_lossy(cut)).into_owned();
-    if bytes.len() > cut.len() {
-        text.push_str(&format!("… ({} more bytes)", bytes.len() - cut.len()));
+/// `uri` as shown: no userinfo (`user:password@`), credential query values redacted, secret
+/// values redacted.
+fn shown_url(uri: &http::Uri, redactor: &Redactor) -> String {
+    let mut out = String::new();
+    if let Some(scheme) = uri.scheme_str() {
+        out.push_str(scheme);
+        out.push_str("://");
     }
-    text
+    if let Some(authority) = uri.authority() {
+        let host = authority.as_str().rsplit('@').next().unwrap_or_default();
+        out.push_str(host);
+    }
+    out.push_str(uri.path());
+    if let Some(query) = uri.query() {
+        let pairs: Vec<String> = query
+            .split('&')
+            .map(|pair| match pair.split_once('=') {
+                Some((name, _)) if secret_name(name) => format!("{name}={}", crate::redact::REDACTED),
+                _ => pair.to_owned(),
+            })
+            .collect();
+        out.push('?');
+        out.push_str(&pairs.join("&"));
+    }
+    redactor.redact(&out).into_owned()
+}
+
+fn shown_body(bytes: &[u8], max: usize, redactor: &Redactor) -> String {
+    // A secret crossing the cut is still seen whole.
+    let look = &bytes[..bytes.len().min(max.saturating_add(512))];
+    let text = redactor.redact(&String::from_utf8_lossy(look)).into_owned();
+    let mut cut = text.len().min(max);
+    while !text.is_char_boundary(cut) {
+        cut -= 1;
+    }
+    let mut shown = text[..cut].to_owned();
+    let left = bytes.len() - look.len() + text.len() - cut;
+    if left > 0 {
+        shown.push_str(&format!("… ({left} more bytes)"));
+    }
+    shown
 }
 
 /// Limits applied to each outgoing request.
@@ -207,9 +314,12 @@ impl Outbound {
         let started = std::time::Instant::now();
         let redactor = self.redactor.clone();
         let (parts, body) = req.into_parts();
+        let at_ms = crate::clock::Clock::now_ms(&crate::clock::SystemClock);
         let mut exchange = Exchange {
+            plugin: self.plugin_id.to_string(),
+            at_ms,
             method: parts.method.to_string(),
-            url: redactor.redact(&parts.uri.to_string()).into_owned(),
+            url: shown_url(&parts.uri, &redactor),
             request_headers: shown_headers(&parts.headers, &redactor),
             request_body: String::new(),
             status: None,
@@ -220,7 +330,7 @@ impl Outbound {
         };
         let record = |mut exchange: Exchange| {
             exchange.ms = started.elapsed().as_millis() as u64;
-            tap.lock().unwrap_or_else(|e| e.into_inner()).push(exchange);
+            tap.push(exchange);
         };
         let bytes = match body.collect().await {
             Ok(collected) => collected.to_bytes(),
@@ -230,7 +340,7 @@ impl Outbound {
                 return Err(e);
             }
         };
-        exchange.request_body = shown_body(&bytes, &redactor);
+        exchange.request_body = shown_body(&bytes, tap.body_bytes, &redactor);
         let req = http::Request::from_parts(parts, full(bytes));
         let response = match self.send(req, options).await {
             Ok(r) => r,
@@ -246,7 +356,7 @@ impl Outbound {
         match body.collect().await {
             Ok(collected) => {
                 let bytes = collected.to_bytes();
-                exchange.response_body = shown_body(&bytes, &redactor);
+                exchange.response_body = shown_body(&bytes, tap.body_bytes, &redactor);
                 record(exchange);
                 Ok(http::Response::from_parts(parts, full(bytes)))
             }
@@ -301,7 +411,7 @@ impl Outbound {
 
         let path = uri.path_and_query().map(|p| p.as_str()).unwrap_or("/");
         *req.uri_mut() = http::Uri::try_from(path).map_err(|_| Error::HttpRequestUriInvalid)?;
-        tracing::debug!(target: "weft::plugin", plugin = %self.plugin_id, "outbound {} {}", req.method(), self.redactor.redact(&uri.to_string()));
+        tracing::debug!(target: "weft::plugin", plugin = %self.plugin_id, "outbound {} {}", req.method(), shown_url(&uri, &self.redactor));
         let first_byte =
             options.and_then(|o| o.first_byte_timeout).unwrap_or(self.limits.timeout).min(self.limits.timeout);
         let response = tokio::time::timeout(first_byte, sender.send_request(req))
@@ -373,5 +483,56 @@ impl http_body::Body for CappedBody {
 
     fn is_end_stream(&self) -> bool {
         self.inner.is_end_stream()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_url_is_shown_without_userinfo_and_with_credential_query_values_redacted() {
+        let redactor = Redactor::new();
+        redactor.add(&crate::config::Secret::new("s3cr3t-value".into()));
+        let uri: http::Uri =
+            "https://bob:hunter22@erp.example:8443/api/items?access_token=abc&page=2&key=k1&q=s3cr3t-value"
+                .parse()
+                .unwrap();
+        assert_eq!(
+            shown_url(&uri, &redactor),
+            "https://erp.example:8443/api/items?access_token=[REDACTED]&page=2&key=[REDACTED]&q=[REDACTED]"
+        );
+    }
+
+    #[test]
+    fn credential_headers_go_by_name_and_secrets_by_value() {
+        let redactor = Redactor::new();
+        redactor.add(&crate::config::Secret::new("s3cr3t-value".into()));
+        let mut headers = http::HeaderMap::new();
+        for (name, value) in [
+            ("authorization", "Bearer xyz"),
+            ("x-shopify-access-token", "shpat_1"),
+            ("x-api-key", "k"),
+            ("idempotency-key", "flow/customer/c1/ab"),
+            ("x-note", "has s3cr3t-value inside"),
+        ] {
+            headers.insert(http::HeaderName::from_static(name), value.parse().unwrap());
+        }
+        let shown: Vec<(String, String)> = shown_headers(&headers, &redactor);
+        let value = |name: &str| shown.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str());
+        assert_eq!(value("authorization"), Some("[REDACTED]"));
+        assert_eq!(value("x-shopify-access-token"), Some("[REDACTED]"));
+        assert_eq!(value("x-api-key"), Some("[REDACTED]"));
+        assert_eq!(value("idempotency-key"), Some("flow/customer/c1/ab"), "an idempotency key is no credential");
+        assert_eq!(value("x-note"), Some("has [REDACTED] inside"));
+    }
+
+    #[test]
+    fn a_body_is_cut_at_the_size_after_its_secrets_are_redacted() {
+        let redactor = Redactor::new();
+        redactor.add(&crate::config::Secret::new("s3cr3t-value".into()));
+        assert_eq!(shown_body(b"0123s3cr3t-value", 6, &redactor), "0123[R… (8 more bytes)");
+        assert_eq!(shown_body("é".repeat(4).as_bytes(), 3, &redactor), "é… (6 more bytes)");
+        assert_eq!(shown_body(b"short", 16, &redactor), "short");
     }
 }

@@ -2,7 +2,7 @@
 //! classified failures. A trap retires the instance; the next call gets a fresh one.
 
 use super::engine::PluginEngine;
-use super::http::{HttpLimits, Network, OutboundHooks};
+use super::http::{HttpLimits, Network, OutboundHooks, Tap};
 use super::loader::LoadedPlugin;
 use super::manifest::PluginKind;
 use super::state::{HostState, MemoryLimiter, Permissions};
@@ -179,6 +179,13 @@ impl PluginSession {
             metrics.observe_plugin_call(&self.plugin.manifest.id, function, started.elapsed(), failure);
         }
         result
+    }
+
+    /// Record the session's HTTP exchanges from now on (each body cut at `body_bytes`), in the
+    /// tap returned; a session recording already keeps its tap. Call it before the first call:
+    /// an instance already running keeps the network it started with.
+    pub fn record_http(&mut self, body_bytes: usize) -> Tap {
+        self.network.tap.get_or_insert_with(|| Tap::new(body_bytes)).clone()
     }
 
     /// The plugin's id.

@@ -5,7 +5,7 @@ use super::{error_response, json_response, ServerState};
 use crate::flow::preview::mapping_view;
 use crate::flow::Work;
 use crate::ops;
-use crate::store::{NewJob, RunFilter, RunStatus, StoreError};
+use crate::store::{CallPage, NewJob, RunFilter, RunStatus, StoreError};
 use bytes::Bytes;
 use http_body_util::Full;
 use hyper::http::request::Parts;
@@ -176,6 +176,15 @@ async fn route(
             let id: u64 = id.parse().map_err(|_| "run id must be a number")?;
             let offset = number(q, "offset")?.unwrap_or(0);
             answer(ops::run_records(store, id, q.get("outcome").map(String::as_str), q.get("q").map(String::as_str), offset, page_size(q)?))
+        }
+        ("GET", ["runs", id, "calls"]) => {
+            let id: u64 = id.parse().map_err(|_| "run id must be a number")?;
+            let page = CallPage { record: number(q, "record")?, after: number(q, "after")?, limit: page_size(q)? };
+            let what = match page.record {
+                Some(seq) => format!("record {seq} in run {id}"),
+                None => format!("run {id}"),
+            };
+            found(ops::run_calls(store, id, &page), &what)
         }
         ("GET", ["runs", id, "records", seq]) => {
             let (Ok(id), Ok(seq)) = (id.parse::<u64>(), seq.parse::<u64>()) else { return Err("run id and record seq must be numbers".into()) };

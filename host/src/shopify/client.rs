@@ -2,6 +2,7 @@
 //! [`Budget`], and transient failures (THROTTLED, 429, 5xx, timeouts, transport errors) are
 //! retried with exponential backoff and full jitter.
 
+use super::calls;
 use super::error::ShopifyError;
 use super::queries::Operation;
 use super::shop::ShopInfo;
@@ -182,10 +183,12 @@ impl ShopifyClient {
         let config = &self.inner.config;
         let mut attempt = 0;
         let mut throttled_in_a_row = 0;
+        let mut sent = 0;
         loop {
             let cost = self.inner.budget.estimate(op.name);
             let reservation = self.inner.budget.acquire(cost, priority).await;
-            let result = self.send(&body).await;
+            sent += 1;
+            let result = self.send_logged(op.name, &body, sent).await;
             let error = match result {
                 Ok((response, Some(cost))) => {
                     self.inner.budget.observe(op.name, reservation, &cost).await;
@@ -328,8 +331,23 @@ impl ShopifyClient {
         }
     }
 
-    /// One HTTP round trip: Ok((data or THROTTLED, cost report)) for a 200 GraphQL answer.
-    async fn send(&self, body: &Json) -> Result<(Result<Json, Throttled>, Option<Cost>), ShopifyError> {
+    /// [`ShopifyClient::send`], recorded for the run when its calls are captured (see [`calls`]).
+    async fn send_logged(&self, operation: &str, body: &Json, attempt: u32) -> Sent {
+        let Some(started) = calls::started() else { return self.send(body, None).await };
+        let mut seen = calls::Seen::default();
+        let result = self.send(body, Some(&mut seen)).await;
+        let (cost, error) = match &result {
+            Ok((Ok(_), cost)) => (cost.as_ref(), None),
+            Ok((Err(Throttled), cost)) => (cost.as_ref(), Some("THROTTLED".to_owned())),
+            Err(e) => (None, Some(e.to_string())),
+        };
+        calls::record(started, operation, body, attempt, seen, cost, error);
+        result
+    }
+
+    /// One HTTP round trip: Ok((data or THROTTLED, cost report)) for a 200 GraphQL answer; what
+    /// came back goes to `seen` too, when given.
+    async fn send(&self, body: &Json, mut seen: Option<&mut calls::Seen>) -> Sent {
         self.inner.requests.fetch_add(1, Ordering::Relaxed);
         let mut token = reqwest::header::HeaderValue::from_str(self.inner.config.access_token.expose())
             .map_err(|_| ShopifyError::Decode("the access token contains characters not allowed in a header".into()))?;
@@ -344,6 +362,10 @@ impl ShopifyClient {
             }
         })?;
         let status = response.status().as_u16();
+        if let Some(seen) = seen.as_deref_mut() {
+            seen.status = Some(status);
+            seen.request_id = response.headers().get("x-request-id").and_then(|v| v.to_str().ok()).map(str::to_owned);
+        }
         let retry_after = response
             .headers()
             .get("retry-after")
@@ -358,6 +380,9 @@ impl ShopifyClient {
                 ShopifyError::Transport(e.without_url().to_string())
             }
         })?;
+        if let Some(seen) = seen {
+            seen.body = Some(text.clone());
+        }
         if status == 401 || status == 403 {
             return Err(ShopifyError::Unauthorized { status });
         }
@@ -394,3 +419,6 @@ impl ShopifyClient {
 
 /// Marker for a THROTTLED answer.
 struct Throttled;
+
+/// What one round trip gave: (data or THROTTLED, cost report) for a 200 GraphQL answer.
+type Sent = Result<(Result<Json, Throttled>, Option<Cost>), ShopifyError>;

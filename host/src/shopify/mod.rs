@@ -5,6 +5,7 @@
 
 pub mod bulk;
 pub mod bulk_mutation;
+pub mod calls;
 pub mod client;
 pub mod error;
 pub mod inventory;

@@ -7,6 +7,7 @@
 //! decides it in the database.
 
 use super::budget::{BucketReport, Grant};
+use super::calls::{CallEntry, CallPage, LinkedCall};
 use super::copy::{Item, ItemKind};
 use super::jobs::{CursorAdvance, DeadLetter, EnqueueOutcome, Job, JobError, NewJob, QueueStatus};
 use super::journal::{Intent, UndoEntry};
@@ -132,7 +133,14 @@ pub trait RunStore {
     /// Start a run of `flow`.
     fn start_run(&self, flow: &str, trigger: &str, now_ms: u64) -> StoreResult<Run>;
     /// Append records to a run and count their outcomes, in one transaction.
-    fn add_run_records(&self, run_id: u64, records: &[RunRecord]) -> StoreResult<()>;
+    fn add_run_records(&self, run_id: u64, records: &[RunRecord]) -> StoreResult<()> {
+        self.add_run_log(run_id, records, &[])
+    }
+    /// Append records to a run, count their outcomes and keep the API calls made for them (each
+    /// linked to the records it served, by index into `records`), in one transaction.
+    fn add_run_log(&self, run_id: u64, records: &[RunRecord], calls: &[LinkedCall]) -> StoreResult<()>;
+    /// A page of a run's calls, in order (only those serving `page.record`, when given).
+    fn run_calls(&self, run_id: u64, page: &CallPage) -> StoreResult<Vec<CallEntry>>;
     /// Finish a run: its status follows from its counts unless `error` says it failed.
     fn finish_run(&self, run_id: u64, now_ms: u64, error: Option<String>) -> StoreResult<Run>;
     /// Forget a run that did nothing (and its records).

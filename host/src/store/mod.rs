@@ -7,6 +7,7 @@
 //! the only modules that touch a database.
 
 mod budget;
+mod calls;
 pub mod contract;
 mod copy;
 mod jobs;
@@ -21,6 +22,9 @@ mod runs;
 mod state;
 
 pub use budget::{BucketReport, Grant};
+pub use calls::{
+    place_calls, ApiCall, CallDetail, CallEntry, CallLog, CallPage, HttpCall, LinkedCall, ShopifyCall, Throttle,
+};
 pub use contract::{
     Backend, BudgetStore, ClaimStore, CopyStore, JournalStore, KvStore, LedgerStore, QueueStore, ReportStore,
     RetentionStore, RunStore, ScheduleStore, StateStore, StoreHealth,

@@ -25,11 +25,14 @@ pub enum Aged {
     /// The newest entry of every record is kept whatever its age: a replay of the last write is
     /// always recognised.
     SupersededLedger,
+    /// The API calls of runs (Shopify calls, plugins' HTTP exchanges), by when they were made;
+    /// a run's calls also go with the run.
+    ApiCalls,
 }
 
 impl Aged {
     /// Every aged table, in the order a prune visits them.
-    pub const ALL: [Aged; 7] = [
+    pub const ALL: [Aged; 8] = [
         Aged::WebhookReceipts,
         Aged::Runs,
         Aged::UndoLog,
@@ -37,6 +40,7 @@ impl Aged {
         Aged::ReconcileReports,
         Aged::DiscardedDeadLetters,
         Aged::SupersededLedger,
+        Aged::ApiCalls,
     ];
 
     /// Its name in config keys, run records and `weft store stats` (`webhook_receipts`).
@@ -49,6 +53,7 @@ impl Aged {
             Aged::ReconcileReports => "reconcile_reports",
             Aged::DiscardedDeadLetters => "discarded_dead_letters",
             Aged::SupersededLedger => "superseded_ledger",
+            Aged::ApiCalls => "api_calls",
         }
     }
 }

@@ -114,6 +114,11 @@ fn every_operation_answers_as_documented() {
     assert_eq!(go("GET", &format!("/api/runs/{run_id}/records?q=SKU-1-0"), None).1["total"], json!(1));
     assert_eq!(go("GET", &format!("/api/runs/{run_id}/records/{seq}"), None).1["key"], record["key"]);
     assert_eq!(go("GET", &format!("/api/runs/{run_id}/records/9999"), None).0, 404);
+    let (_, calls) = go("GET", &format!("/api/runs/{run_id}/calls?limit=1"), None);
+    assert_eq!(calls["calls"][0]["kind"], json!("shopify"), "{calls:#}");
+    let next = calls["next"].as_u64().expect("more than one call: a next page");
+    assert_eq!(go("GET", &format!("/api/runs/{run_id}/calls?after={next}&record=0"), None).0, 200);
+    assert_eq!(go("GET", &format!("/api/runs/{run_id}/calls?record=9999"), None).0, 404);
     let key = record["key"].as_str().unwrap().to_owned();
     assert_eq!(go("GET", &format!("/api/records?key={key}"), None).1[0]["key"], json!(key));
     assert_eq!(go("GET", "/api/records", None).0, 400);

@@ -49,6 +49,7 @@ mod mapping_orders;
 mod mapping_schema;
 mod ops_alerts;
 mod ops_breaker;
+mod ops_calls;
 mod ops_cli;
 mod ops_dashboard;
 mod ops_mapping_preview;

@@ -7,9 +7,10 @@ use crate::common;
 use common::postgres::PgServer;
 use std::collections::BTreeMap;
 use weft::store::{
-    Aged, ConfirmedWrite, CursorAdvance, EnqueueOutcome, Episode, ErrorClass, IdLink, Intent, Item, ItemKind, JobError,
-    JournalObject, KvError, LedgerEntry, Location, NewJob, Outcome, ReconcileReport, RunFilter, RunRecord, RunStatus,
-    StateTable, Store, StoreHealth, UndoEntry,
+    Aged, ApiCall, CallDetail, CallPage, ConfirmedWrite, CursorAdvance, EnqueueOutcome, Episode, ErrorClass, HttpCall,
+    IdLink, Intent, Item, ItemKind, JobError, JournalObject, KvError, LedgerEntry, LinkedCall, Location, NewJob,
+    Outcome, ReconcileReport, RunFilter, RunRecord, RunStatus, ShopifyCall, StateTable, Store, StoreHealth, Throttle,
+    UndoEntry,
 };
 
 /// Opens the store under test; `open` again after dropping every handle is a restart.
@@ -556,6 +557,87 @@ fn flow_state_tables(f: &dyn Fixture) {
 }
 
 /// A record is claimed by one writer until released.
+fn shopify_call(at_ms: u64, operation: &str) -> ApiCall {
+    ApiCall {
+        at_ms,
+        duration_ms: 12,
+        detail: CallDetail::Shopify(ShopifyCall {
+            operation: operation.into(),
+            variables: r#"{"input":{"quantities":[]}}"#.into(),
+            attempt: 1,
+            status: Some(200),
+            request_id: Some(format!("req-{operation}")),
+            response: Some(r#"{"data":null}"#.into()),
+            error: None,
+            cost_requested: Some(10.0),
+            cost_actual: Some(4.0),
+            throttle: Some(Throttle { maximum_available: 2000.0, currently_available: 1996.0, restore_rate: 100.0 }),
+        }),
+    }
+}
+
+/// A run's API calls are kept with its records, each linked to the records it served (by their
+/// seq in the run, across several batches of records), read in pages per run or per record,
+/// and removed with the run or by age.
+fn api_calls_are_kept_with_the_records_they_served(f: &dyn Fixture) {
+    let store = f.open();
+    let run = store.start_run("inventory", "schedule", T0).unwrap();
+    store.add_run_records(run.id, &[record("pull", Outcome::Pulled, &[])]).unwrap();
+    let http = ApiCall {
+        at_ms: T0 + 1,
+        duration_ms: 3,
+        detail: CallDetail::Http(HttpCall {
+            plugin: "tryton".into(),
+            method: "POST".into(),
+            url: "http://127.0.0.1:8000/db/".into(),
+            status: Some(200),
+            request_headers: vec![("authorization".into(), "[REDACTED]".into())],
+            ..HttpCall::default()
+        }),
+    };
+    let records =
+        [record("A", Outcome::Updated, &[]), record("B", Outcome::Dead, &[]), record("C", Outcome::Created, &[])];
+    let calls = [
+        LinkedCall { call: http, records: vec![2] },
+        LinkedCall { call: shopify_call(T0 + 2, "InventorySet"), records: vec![0, 1, 2] },
+        LinkedCall { call: shopify_call(T0 + 3, "InventorySet"), records: vec![1, 7] },
+    ];
+    store.add_run_log(run.id, &records, &calls).unwrap();
+    assert_eq!(store.run(run.id).unwrap().unwrap().counts.values().sum::<u64>(), 4, "the records are counted");
+    let all = store.run_calls(run.id, &CallPage { limit: 10, ..CallPage::default() }).unwrap();
+    assert_eq!(all.iter().map(|c| c.seq).collect::<Vec<_>>(), [0, 1, 2]);
+    assert_eq!(all[1].records, [1, 2, 3], "linked to the seqs the records got after the first batch");
+    assert_eq!(all[2].records, [2], "an index past the records links nothing");
+    assert_eq!(all[0].call, calls[0].call, "stored as given");
+    assert_eq!(all[1].call, calls[1].call);
+    let of_b = store.run_calls(run.id, &CallPage { record: Some(2), limit: 10, ..CallPage::default() }).unwrap();
+    assert_eq!(of_b.iter().map(|c| c.seq).collect::<Vec<_>>(), [1, 2]);
+    let page = store.run_calls(run.id, &CallPage { record: Some(2), after: Some(1), limit: 10 }).unwrap();
+    assert_eq!(page.iter().map(|c| c.seq).collect::<Vec<_>>(), [2], "paged after a seq");
+    assert_eq!(store.run_calls(run.id, &CallPage { limit: 1, ..CallPage::default() }).unwrap().len(), 1);
+    let more = [LinkedCall { call: shopify_call(T0 + 50, "ProductSet"), records: vec![0] }];
+    store.add_run_log(run.id, &[record("D", Outcome::Created, &[])], &more).unwrap();
+    let last = store.run_calls(run.id, &CallPage { after: Some(2), limit: 10, ..CallPage::default() }).unwrap();
+    assert_eq!((last[0].seq, last[0].records.clone()), (3, vec![4]), "calls continue after the run's calls");
+
+    assert_eq!(store.prune(Aged::ApiCalls, T0 + 3, 1).unwrap(), 1, "by age, at most `limit` a round");
+    assert_eq!(store.prune(Aged::ApiCalls, T0 + 3, 10).unwrap(), 1);
+    assert_eq!(store.prune(Aged::ApiCalls, T0 + 3, 10).unwrap(), 0);
+    let left = store.run_calls(run.id, &CallPage { limit: 10, ..CallPage::default() }).unwrap();
+    assert_eq!(left.iter().map(|c| c.seq).collect::<Vec<_>>(), [2, 3], "younger calls stay");
+    assert_eq!(store.run_records(run.id).unwrap().len(), 5, "records stay");
+
+    let other = store.start_run("inventory", "schedule", T0 + 100).unwrap();
+    store.add_run_log(other.id, &[record("E", Outcome::Updated, &[])], &more).unwrap();
+    store.discard_run(run.id).unwrap();
+    assert!(store.run_calls(run.id, &CallPage { limit: 10, ..CallPage::default() }).unwrap().is_empty());
+    assert_eq!(store.prune(Aged::Runs, T0 + 200, 10).unwrap(), 1);
+    assert!(
+        store.run_calls(other.id, &CallPage { limit: 10, ..CallPage::default() }).unwrap().is_empty(),
+        "a pruned run's calls go with it"
+    );
+}
+
 fn claims_are_exclusive_until_released(f: &dyn Fixture) {
     let store = f.open();
     assert!(store.claim("orders/1").unwrap());
@@ -653,7 +735,8 @@ macro_rules! contract_suite {
                 pauses_are_persisted_with_their_reason, ticks_fire_once_and_receipts_are_pruned, ledger_and_id_map, runs_and_their_records, journals,
                 reports_and_alert_episodes, plugin_kv_is_scoped_bounded_and_persistent, flow_state_tables, claims_are_exclusive_until_released,
                 health_says_writable_when_writes_work, runs_undo_and_reports_are_pruned_by_age,
-                intents_discarded_dead_letters_and_the_superseded_ledger, stats_count_what_is_kept);
+                intents_discarded_dead_letters_and_the_superseded_ledger, stats_count_what_is_kept,
+                api_calls_are_kept_with_the_records_they_served);
             #[test]
             fn a_copy_holds_everything() {
                 super::a_copy_holds_everything(&$fixture, &$fixture);

@@ -25,12 +25,30 @@ pub async fn serve(listener: tokio::net::TcpListener, shared: Arc<Shared>) {
         tokio::spawn(async move {
             let service = hyper::service::service_fn(move |req| {
                 let shared = shared.clone();
-                async move { Ok::<_, std::convert::Infallible>(route(shared, req).await) }
+                async move { Ok::<_, std::convert::Infallible>(with_request_id(route(shared, req).await)) }
             });
             // A client hanging up mid-request is normal (timeouts); nothing to report.
             let _ = hyper::server::conn::http1::Builder::new().serve_connection(TokioIo::new(stream), service).await;
         });
     }
+}
+
+/// Every answer carries an `X-Request-Id`, as Shopify's do (what its support asks for): unique
+/// per request, shaped like Shopify's UUIDs.
+fn with_request_id(mut response: Reply) -> Reply {
+    static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
+    let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let started = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default().as_nanos();
+    let id = format!(
+        "{:08x}-{:04x}-4{:03x}-8000-{n:012x}",
+        (started >> 32) as u32,
+        (started >> 16) as u16,
+        started as u16 & 0xfff
+    );
+    if let Ok(v) = id.parse() {
+        response.headers_mut().insert("x-request-id", v);
+    }
+    response
 }
 
 fn reply(status: u16, content_type: &str, body: impl Into<Bytes>) -> Reply {

@@ -8,6 +8,7 @@
 //! cursor in the same transaction ([`pull`]). Writes go to Shopify through the object's writer
 //! ([`crate::flow::objects`]), to a connector plugin, or to the shadow journal ([`push`]).
 
+mod calls;
 mod claims;
 mod destination;
 mod hybrid;
@@ -28,7 +29,7 @@ use crate::plugin::{Grant, PluginHost, PluginSession};
 use crate::queue::{Disposition, Queue};
 use crate::redact::Redactor;
 use crate::shopify::{Budget, ClientConfig, ShopifyClient};
-use crate::store::{ErrorClass, Job, JobError, NewJob, Outcome, RunRecord, StoreError};
+use crate::store::{CallLog, ErrorClass, Job, JobError, NewJob, Outcome, RunRecord, StoreError};
 use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::Instant;
@@ -46,6 +47,8 @@ pub struct FlowEngine {
     shopify: Option<Arc<ShopifyClient>>,
     metrics: Arc<Metrics>,
     breaker: Breaker,
+    /// How the API calls of runs are kept; `None` with `[calls] record = false`.
+    call_log: Option<CallLog>,
 }
 
 fn truncated(text: String) -> String {
@@ -105,7 +108,22 @@ impl FlowEngine {
         }
         // The breaker acts only where weft runs unattended (`weft serve`: see `with_breaker`).
         let breaker = Breaker::new(BreakerConfig { enabled: false, ..config.breaker.clone() });
-        Ok(FlowEngine { config, plugins, queue, grants, redactor, shopify, metrics: Arc::new(Metrics::new()), breaker })
+        let call_log = config.calls.record.then(|| CallLog {
+            redactor: redactor.clone(),
+            body_bytes: config.calls.body_bytes,
+            clock: queue.clock().clone(),
+        });
+        Ok(FlowEngine {
+            config,
+            plugins,
+            queue,
+            grants,
+            redactor,
+            shopify,
+            metrics: Arc::new(Metrics::new()),
+            breaker,
+            call_log,
+        })
     }
 
     /// Count the work in `metrics` (shared with the plugin host and the server).
@@ -162,9 +180,12 @@ impl FlowEngine {
             .get(connection)
             .ok_or_else(|| JobError::config(format!("no connection {connection}")))?;
         let grant = self.grants.get(connection).cloned().unwrap_or_default();
-        self.plugins
+        let mut session = self
+            .plugins
             .session(&conn.plugin, &grant)
-            .map_err(|e| JobError::new(ErrorClass::PluginUnavailable, e.to_string()))
+            .map_err(|e| JobError::new(ErrorClass::PluginUnavailable, e.to_string()))?;
+        calls::watch(&mut session);
+        Ok(session)
     }
 
     /// A session of the plugin at `endpoint`; Shopify has none.
@@ -270,6 +291,8 @@ impl FlowEngine {
         };
         let mut acks = Vec::new();
         let mut records = Vec::new();
+        let mut linked = Vec::new();
+        let log = self.call_log.as_ref();
         // A lease counts an attempt, so a job the process died in (or stopped in, past the drain)
         // during its last attempt comes back with one more than allowed: it is not run again.
         let (spent, jobs): (Vec<Job>, Vec<Job>) = jobs.into_iter().partition(|j| j.attempts > flow.retry.max_attempts);
@@ -309,7 +332,7 @@ impl FlowEngine {
                 Ok(Work::Backfill { cursor }) => pull::From::Backfill(cursor),
                 _ => pull::From::Cursor,
             };
-            let result = self.pull(flow_name, &flow, run.id, from);
+            let (result, made) = calls::capture(log, || self.pull(flow_name, &flow, run.id, from));
             // A pull that works says nothing about the destination: only failures are judged.
             let hold = result.as_ref().err().is_some_and(|e| self.breaker_holds(flow_name, &flow.from, [e], 0));
             let mut record = self.settle(
@@ -330,10 +353,18 @@ impl FlowEngine {
             }
             record.enqueued = result.ok().map(|n| n as u64);
             records.push(record);
+            linked.extend(calls::link(made, &records, records.len() - 1));
         }
-        records.extend(self.push_batch(flow_name, &flow, &others, &mut acks, run.id));
+        let from = records.len();
+        let (pushed, made) = calls::capture(log, || self.push_batch(flow_name, &flow, &others, &mut acks, run.id));
+        records.extend(pushed);
+        linked.extend(calls::link(made, &records, from));
         if flow.is_hybrid() && busy.is_none() {
-            records.extend(self.hybrid_batch(flow_name, &flow, &intakes, &mut acks, run.id));
+            let from = records.len();
+            let (taken, made) =
+                calls::capture(log, || self.hybrid_batch(flow_name, &flow, &intakes, &mut acks, run.id));
+            records.extend(taken);
+            linked.extend(calls::link(made, &records, from));
         }
         drop(claims);
         // One commit acknowledges every job that succeeded; a crash before it only repeats
@@ -343,7 +374,8 @@ impl FlowEngine {
             store.discard_run(run.id)?;
             return Ok(None);
         }
-        store.add_run_records(run.id, &records)?;
+        // The calls go in the transaction of the records they served.
+        store.add_run_log(run.id, &records, &linked)?;
         store.finish_run(run.id, self.queue.clock().now_ms(), None)?;
         self.metrics.observe_run(flow_name, &records, started.elapsed());
         Ok(Some(run.id))

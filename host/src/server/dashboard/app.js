@@ -190,8 +190,33 @@ async function run(id, params) {
     h("h2", {}, `Records (${page.total})`), filter, table(["Key", "Outcome", "Attempts", "Class", "Error or reason"], rows));
 }
 
+// The API calls a record's run made for it: Shopify calls (operation, request id, cost, bucket,
+// variables and answer) and plugins' HTTP exchanges (secrets redacted), a page at a time.
+async function calls(id, seq, after) {
+  const query = new URLSearchParams({ record: String(seq), limit: "25" });
+  if (after !== undefined) query.set("after", String(after));
+  const page = await api("GET", `/api/runs/${id}/calls?${query}`);
+  const headers = (list) => (list || []).map(([k, v]) => `${k}: ${v}`).join("\n");
+  const items = page.calls.map((c) => {
+    const shopify = c.kind === "shopify";
+    const what = shopify ? `Shopify ${c.operation} (attempt ${c.attempt})` : `${c.plugin}: ${c.method} ${c.url}`;
+    const cost = shopify && c.cost_requested !== null ? `cost ${c.cost_requested} requested, ${c.cost_actual === null ? "—" : c.cost_actual} actual` : "";
+    const bucket = shopify && c.throttle ? `bucket ${c.throttle.currently_available}/${c.throttle.maximum_available} (+${c.throttle.restore_rate}/s)` : "";
+    const summary = [when(c.at_ms), what, c.status === null ? "no answer" : "status " + c.status, shopify ? "request id " + (c.request_id || "—") : "", cost, bucket, c.duration_ms + " ms"].filter(Boolean).join(" · ");
+    const body = shopify
+      ? [h("h3", {}, "Variables"), h("pre", { "data-call-variables": true }, pretty(c.variables)), h("h3", {}, "Response"), h("pre", { "data-call-response": true }, pretty(c.response))]
+      : [h("h3", {}, "Request"), h("pre", { "data-call-request": true }, [headers(c.request_headers), c.request_body].filter(Boolean).join("\n\n")),
+        h("h3", {}, "Response"), h("pre", { "data-call-response": true }, [headers(c.response_headers), c.response_body].filter(Boolean).join("\n\n"))];
+    return h("details", { "data-call": c.seq, "data-call-kind": c.kind, "data-request-id": c.request_id || "" },
+      h("summary", { class: c.error ? "error" : "" }, summary), c.error ? h("p", { class: "error", "data-call-error": true }, c.error) : null, body);
+  });
+  const more = page.next === null ? null : h("button", { onclick: async (event) => event.target.replaceWith(await calls(id, seq, page.next)) }, "More calls");
+  return h("div", { "data-calls": true }, items.length ? items : h("p", { class: "muted" }, after === undefined ? "No API calls were kept for this record." : ""), more);
+}
+
 async function record(id, seq) {
   const rec = await api("GET", `/api/runs/${id}/records/${seq}`);
+  const apiCalls = await calls(id, seq);
   return show(h("h1", {}, `Record ${rec.key}`), h("p", {}, h("a", { href: "#/runs/" + id }, "← run " + id), " · ", h("a", { href: "#/lineage/" + encodeURIComponent(rec.key) }, "lineage")),
     h("dl", { "data-record": rec.key },
       h("dt", {}, "Outcome"), h("dd", {}, badge(rec.outcome)), h("dt", {}, "Attempts"), h("dd", {}, String(rec.attempts)),
@@ -201,7 +226,8 @@ async function record(id, seq) {
       h("dt", {}, "Plugin"), h("dd", {}, rec.plugin || "—"), h("dt", {}, "Error"), h("dd", { class: rec.error ? "error" : "", "data-error": true }, rec.error ? `${rec.error_class}: ${rec.error}` : "—")),
     h("div", { class: "grid" },
       h("div", {}, h("h2", {}, "Request"), h("pre", { "data-request": true }, pretty(rec.request))),
-      h("div", {}, h("h2", {}, "Response"), h("pre", { "data-response": true }, pretty(rec.response)))));
+      h("div", {}, h("h2", {}, "Response"), h("pre", { "data-response": true }, pretty(rec.response)))),
+    h("h2", {}, "API calls"), apiCalls);
 }
 
 async function lineage(key) {

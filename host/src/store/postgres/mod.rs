@@ -15,6 +15,7 @@
 //! any thread, inside another runtime or not).
 
 mod budget;
+mod calls;
 mod copy;
 mod jobs;
 mod journal;

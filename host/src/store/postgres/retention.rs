@@ -12,10 +12,11 @@ fn prune_sql(table: Aged) -> &'static str {
             "DELETE FROM weft_receipts r USING (SELECT webhook_id, flow FROM weft_receipts WHERE at_ms < $1 \
              ORDER BY at_ms LIMIT $2) o WHERE r.webhook_id = o.webhook_id AND r.flow = o.flow"
         }
-        // A run goes with its records and their index entries.
+        // A run goes with its records, their index entries and its calls.
         Aged::Runs => {
             "WITH old AS (SELECT id FROM weft_runs WHERE started_ms < $1 ORDER BY id LIMIT $2), \
                   keys AS (DELETE FROM weft_run_record_keys WHERE run_id IN (SELECT id FROM old)), \
+                  calls AS (DELETE FROM weft_run_calls WHERE run_id IN (SELECT id FROM old)), \
                   records AS (DELETE FROM weft_run_records WHERE run_id IN (SELECT id FROM old)) \
              DELETE FROM weft_runs WHERE id IN (SELECT id FROM old)"
         }
@@ -40,6 +41,10 @@ fn prune_sql(table: Aged) -> &'static str {
             "DELETE FROM weft_ledger WHERE key IN (SELECT l.key FROM weft_ledger l WHERE l.at_ms < $1 \
              AND EXISTS (SELECT 1 FROM weft_ledger n WHERE n.record = l.record AND (n.at_ms, n.key) > (l.at_ms, l.key)) \
              ORDER BY l.key LIMIT $2)"
+        }
+        Aged::ApiCalls => {
+            "DELETE FROM weft_run_calls c USING (SELECT run_id, seq FROM weft_run_calls WHERE at_ms < $1 \
+             ORDER BY run_id, seq LIMIT $2) o WHERE c.run_id = o.run_id AND c.seq = o.seq"
         }
     }
 }

@@ -2,7 +2,9 @@
 
 use super::{big, e, from_json, prefix_end, to_json, unbig, PostgresStore};
 use crate::store::contract::RunStore;
-use crate::store::{RecordEntry, Run, RunFilter, RunRecord, RunStatus, StoreError, StoreResult};
+use crate::store::{
+    CallEntry, CallPage, LinkedCall, RecordEntry, Run, RunFilter, RunRecord, RunStatus, StoreError, StoreResult,
+};
 use std::collections::BTreeMap;
 use tokio_postgres::GenericClient;
 
@@ -84,9 +86,9 @@ impl RunStore for PostgresStore {
         })
     }
 
-    fn add_run_records(&self, run_id: u64, records: &[RunRecord]) -> StoreResult<()> {
+    fn add_run_log(&self, run_id: u64, records: &[RunRecord], calls: &[LinkedCall]) -> StoreResult<()> {
         let (pool, _) = self.db();
-        let records = records.to_vec();
+        let (records, calls) = (records.to_vec(), calls.to_vec());
         self.call(async move {
             let mut client = pool.get().await.map_err(e)?;
             let tx = client.transaction().await.map_err(e)?;
@@ -96,8 +98,10 @@ impl RunStore for PostgresStore {
             for record in &records {
                 *run.counts.entry(record.outcome).or_default() += 1;
             }
+            let count = records.len();
             let placed: Vec<(u64, RunRecord)> = (first..).zip(records).collect();
             put_records(&*tx, run_id, &placed).await?;
+            super::calls::put(&*tx, run_id, first, count, &calls).await?;
             put_run(&*tx, &run).await?;
             tx.commit().await.map_err(e)
         })
@@ -121,7 +125,7 @@ impl RunStore for PostgresStore {
         self.call(async move {
             let mut client = pool.get().await.map_err(e)?;
             let tx = client.transaction().await.map_err(e)?;
-            for table in ["weft_run_record_keys", "weft_run_records"] {
+            for table in ["weft_run_record_keys", "weft_run_records", "weft_run_calls"] {
                 let sql = format!("DELETE FROM {table} WHERE run_id = $1");
                 tx.execute(&sql, &[&big(run_id)]).await.map_err(e)?;
             }
@@ -166,6 +170,15 @@ impl RunStore for PostgresStore {
             let client = pool.get().await.map_err(e)?;
             let row = client.query_opt("SELECT run FROM weft_runs WHERE id = $1", &[&big(run_id)]).await.map_err(e)?;
             row.map(|r| from_json(r.get::<_, &str>(0))).transpose()
+        })
+    }
+
+    fn run_calls(&self, run_id: u64, page: &CallPage) -> StoreResult<Vec<CallEntry>> {
+        let (pool, _) = self.db();
+        let page = *page;
+        self.call(async move {
+            let client = pool.get().await.map_err(e)?;
+            super::calls::page(&**client, run_id, &page).await
         })
     }
 

@@ -10,7 +10,8 @@
 //!   `cursors` ((flow, connection) → cursor string).
 //! - `ledger` (idempotency key → entry), `id_map` ((object, key) → ids).
 //! - `runs` (id → run), `run_records` ((run id, seq) → record),
-//!   `run_record_keys` ((record key, run id, seq) index, for search and lineage).
+//!   `run_record_keys` ((record key, run id, seq) index, for search and lineage),
+//!   `run_calls` ((run id, seq) → an API call with the record seqs it served).
 //! - `plugin_kv`, `plugin_kv_usage`: plugin-scoped state.
 //! - `state_inventory_levels`, `state_catalog_hashes`, `state_price_overrides`: the host's own
 //!   flow state (see [`StateTable`]).
@@ -22,6 +23,7 @@
 //! Claims of records being written live in memory, and the Shopify cost budget is the client's
 //! own: one process holds the database, so they are that process's.
 
+mod calls;
 mod copy;
 pub mod handle;
 mod jobs;
@@ -144,6 +146,7 @@ impl RedbStore {
             jobs::create_tables(&tx)?;
             ledger::create_tables(&tx)?;
             runs::create_tables(&tx)?;
+            calls::create_tables(&tx)?;
             reports::create_tables(&tx)?;
             journal::create_tables(&tx)?;
             state::create_tables(&tx)?;

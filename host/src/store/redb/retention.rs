@@ -27,6 +27,7 @@ impl RetentionStore for RedbStore {
             Aged::ReconcileReports => prune_reports(&tx, before_ms, limit)?,
             Aged::DiscardedDeadLetters => prune_discarded(&tx, before_ms, limit)?,
             Aged::SupersededLedger => prune_ledger(&tx, before_ms, limit)?,
+            Aged::ApiCalls => super::calls::prune(&tx, before_ms, limit)?,
         };
         tx.commit().map_err(e)?;
         Ok(removed)

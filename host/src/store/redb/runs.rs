@@ -2,7 +2,9 @@
 
 use super::{e, from_json, next_id, next_seq, read_json, to_json, RedbStore};
 use crate::store::contract::RunStore;
-use crate::store::{RecordEntry, Run, RunFilter, RunRecord, RunStatus, StoreError, StoreResult};
+use crate::store::{
+    CallEntry, CallPage, LinkedCall, RecordEntry, Run, RunFilter, RunRecord, RunStatus, StoreError, StoreResult,
+};
 use redb::{ReadableTable, TableDefinition, WriteTransaction};
 use std::collections::BTreeMap;
 
@@ -37,7 +39,7 @@ impl RunStore for RedbStore {
         Ok(run)
     }
 
-    fn add_run_records(&self, run_id: u64, records: &[RunRecord]) -> StoreResult<()> {
+    fn add_run_log(&self, run_id: u64, records: &[RunRecord], calls: &[LinkedCall]) -> StoreResult<()> {
         let tx = self.db.begin_write().map_err(e)?;
         {
             let mut runs = tx.open_table(RUNS).map_err(e)?;
@@ -54,8 +56,14 @@ impl RunStore for RedbStore {
                 *run.counts.entry(record.outcome).or_default() += 1;
             }
             runs.insert(run_id, to_json(&run)?.as_slice()).map_err(e)?;
+            super::calls::put(&tx, run_id, first, records.len(), calls)?;
         }
         tx.commit().map_err(e)
+    }
+
+    fn run_calls(&self, run_id: u64, page: &CallPage) -> StoreResult<Vec<CallEntry>> {
+        let tx = self.db.begin_read().map_err(e)?;
+        super::calls::page(&tx.open_table(super::calls::RUN_CALLS).map_err(e)?, run_id, page)
     }
 
     fn finish_run(&self, run_id: u64, now_ms: u64, error: Option<String>) -> StoreResult<Run> {
@@ -160,7 +168,7 @@ impl RunStore for RedbStore {
     }
 }
 
-/// Remove run `run_id` with its records and their index entries inside `tx`.
+/// Remove run `run_id` with its records, their index entries and its calls inside `tx`.
 pub(super) fn remove_run(tx: &WriteTransaction, run_id: u64) -> StoreResult<()> {
     let mut table = tx.open_table(RUN_RECORDS).map_err(e)?;
     let mut keys = tx.open_table(RECORD_KEYS).map_err(e)?;
@@ -179,7 +187,7 @@ pub(super) fn remove_run(tx: &WriteTransaction, run_id: u64) -> StoreResult<()> 
         table.remove((run_id, seq)).map_err(e)?;
     }
     tx.open_table(RUNS).map_err(e)?.remove(run_id).map_err(e)?;
-    Ok(())
+    super::calls::remove_run(tx, run_id)
 }
 
 /// The keys a record is indexed under: its key and each other ref.

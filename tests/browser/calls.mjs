@@ -1,0 +1,55 @@
+// Drives the weft dashboard in headless Chromium: a failed record's page shows the Shopify call
+// that failed it (request id, cost, the GraphQL answer), and a record pushed through a plugin
+// shows the plugin's HTTP exchange with its token redacted.
+// Usage: node calls.mjs BASE_URL ADMIN_TOKEN FAILED(RUN/records/SEQ) REQUEST_ID EXCHANGE(RUN/records/SEQ) SECRET SCREENSHOT_DIR
+// Exits 0 when every step saw what it expected; otherwise prints the step and exits 1.
+import { chromium } from "playwright-core";
+import { join } from "node:path";
+
+const [base, token, failed, requestId, exchange, secret, shots] = process.argv.slice(2);
+const browser = await chromium.launch({
+  executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
+  args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+});
+const page = await browser.newPage();
+let step = "start";
+const expect = async (what, check) => {
+  step = what;
+  await check();
+  console.log("ok -", what);
+};
+try {
+  await page.goto(`${base}/#/runs/${failed}`, { waitUntil: "load" });
+  await page.getByLabel("Admin token").fill(token);
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await expect("the failed record shows its Shopify call: request id, cost and the GraphQL answer", async () => {
+    const call = page.locator(`details[data-call-kind="shopify"][data-request-id="${requestId}"]`);
+    await call.waitFor();
+    const summary = await call.locator("summary").innerText();
+    for (const part of ["ProductSet", "request id " + requestId, "requested", "actual", "bucket"]) {
+      if (!summary.includes(part)) throw new Error(`summary lacks ${part}: ${summary}`);
+    }
+    await call.locator("summary").click();
+    const response = await call.locator("[data-call-response]").innerText();
+    if (!response.includes("The variant option values must be unique")) throw new Error("response: " + response);
+  });
+  await expect("a plugin's HTTP exchange shows with its token redacted", async () => {
+    await page.goto(`${base}/#/runs/${exchange}`);
+    const call = page.locator('details[data-call-kind="http"]').first();
+    await call.waitFor();
+    await call.locator("summary").click();
+    const summary = await call.locator("summary").innerText();
+    if (!summary.includes("access_token=[REDACTED]")) throw new Error("summary: " + summary);
+    const request = await call.locator("[data-call-request]").innerText();
+    if (!request.includes("authorization: [REDACTED]")) throw new Error("request: " + request);
+    const text = await page.locator("main").innerText();
+    if (text.includes(secret)) throw new Error("the secret shows on the page");
+  });
+  await page.screenshot({ path: join(shots, "calls.png"), fullPage: true });
+  await browser.close();
+} catch (e) {
+  console.error(`FAILED at "${step}": ${e.message}`);
+  await page.screenshot({ path: join(shots, "calls-failure.png"), fullPage: true }).catch(() => {});
+  await browser.close();
+  process.exit(1);
+}
