@@ -74,6 +74,7 @@ mod polyglot_sandbox;
 mod polyglot_scaffold;
 mod polyglot_sdk;
 mod prices_lists;
+mod prices_reconcile;
 mod prices_tryton;
 mod retention_soak;
 mod run_outcomes;
