@@ -244,6 +244,10 @@ pub struct FlowConfig {
     /// Inventory: who changes stock, `erp` (default) or `hybrid` (see [`super::hybrid`]).
     #[serde(default)]
     pub direction: super::hybrid::StockDirection,
+    /// Orders from Shopify into an ERP: what counts the stock they take, `order` (default: the
+    /// ERP's import of the order moves it) or `adjustment` (a hybrid inventory flow on the same
+    /// connection booked it; see [`super::hybrid`]).
+    pub stock_counted_by: Option<super::hybrid::CountedBy>,
     /// Prices: the channel whose price list (`channels.NAME.price_list`) this flow writes.
     pub channel: Option<String>,
     /// Products and prices into Shopify: whether this flow writes the variants' base price and

@@ -4,15 +4,19 @@
 //! (deltas) through the flow's source connection, while the ERP's own changes keep flowing to
 //! Shopify with compare-and-set.
 //!
-//! Order-driven decrements are counted once, via the adjustment: Shopify's
+//! Order-driven decrements are counted once, per connection ([`CountedBy`], the orders flow's
+//! `stock_counted_by`): with a hybrid inventory flow, via the adjustment — Shopify's
 //! `inventory_levels/update` carries an absolute `available` and no cause, so a decrement cannot
 //! be told apart as "an order's" reliably (an order placed, fulfilled or cancelled between two
-//! reads moves `available`, `committed` and `on_hand` in ways that do not separate). Booking
-//! every Shopify change as an adjustment is exact; the ERP's import of the same orders must
-//! then not move stock a second time (import them for accounting, or let the ERP's order
-//! import skip stock), which `weft config check` cannot see and the README says.
+//! reads moves `available`, `committed` and `on_hand` in ways that do not separate), while
+//! booking every Shopify change as an adjustment is exact. The orders flow from Shopify into
+//! the same connection then says `stock_counted_by = "adjustment"` and its orders are imported
+//! without moving stock. Without a hybrid flow, via the order (the ERP's import ships from
+//! stock; Shopify's own decrement is overwritten by the ERP's next level). The config check
+//! refuses the two combinations that would count twice or never.
 
 use super::flow::{Endpoint, FlowConfig, ObjectKind};
+use super::Config;
 use serde::Deserialize;
 use std::collections::BTreeMap;
 
@@ -25,6 +29,63 @@ pub enum StockDirection {
     Erp,
     /// Both: Shopify's changes are booked in the ERP as adjustments.
     Hybrid,
+}
+
+/// What counts the stock a Shopify order takes in the ERP (an orders flow's `stock_counted_by`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CountedBy {
+    /// The ERP's import of the order moves its stock (a Tryton sale ships from the warehouse).
+    Order,
+    /// A hybrid inventory flow on the same connection booked Shopify's decrement as an
+    /// adjustment: the order is imported without moving stock.
+    Adjustment,
+}
+
+impl Config {
+    /// Each Shopify order's stock is counted once in its ERP: an orders flow from Shopify into a
+    /// connection a hybrid inventory flow books adjustments in must say `stock_counted_by =
+    /// "adjustment"`, and only such a flow may.
+    pub(super) fn counted_once_problems(&self) -> Vec<(String, String)> {
+        let mut out = Vec::new();
+        for (name, flow) in &self.flows {
+            let key = format!("flows.{name}.stock_counted_by");
+            let erp = match &flow.to {
+                Endpoint::Connection(erp) if flow.object == ObjectKind::Order && flow.from.is_shopify() => erp,
+                _ => {
+                    if flow.stock_counted_by.is_some() {
+                        out.push((key, "only an orders flow from shopify into an ERP connection takes it".into()));
+                    }
+                    continue;
+                }
+            };
+            let hybrid = self
+                .flows
+                .iter()
+                .find(|(_, f)| f.is_hybrid() && matches!(&f.from, Endpoint::Connection(c) if c == erp))
+                .map(|(n, _)| n);
+            match (hybrid, flow.stock_counted_by.unwrap_or(CountedBy::Order)) {
+                (Some(h), CountedBy::Order) => out.push((
+                    key,
+                    format!(
+                        "the hybrid inventory flow `{h}` books Shopify's stock changes, these orders' sales included, \
+                            in `{erp}` as adjustments; importing the orders would move that stock again (counted twice): \
+                            set `stock_counted_by = \"adjustment\"` (the orders are imported without moving stock)"
+                    ),
+                )),
+                (None, CountedBy::Adjustment) => out.push((
+                    key,
+                    format!(
+                        "no hybrid inventory flow books Shopify's stock changes in `{erp}`, so with `adjustment` \
+                            these orders' stock would be counted nowhere: remove the key (the order counts) or make \
+                            the inventory flow from `{erp}` `direction = \"hybrid\"`"
+                    ),
+                )),
+                _ => {}
+            }
+        }
+        out
+    }
 }
 
 impl FlowConfig {

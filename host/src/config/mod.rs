@@ -469,6 +469,7 @@ impl Config {
             out.extend(flow.problems(name, self));
         }
         out.extend(self.base_price_problems());
+        out.extend(self.counted_once_problems());
         if self.store.backend == StoreBackend::Postgres && self.store.url.is_none() {
             out.push(("store.url".into(), "backend = \"postgres\" needs a url (from env or file)".into()));
         }

@@ -154,6 +154,8 @@ pub enum Reconcile {
     OrderTotals,
     /// Customer counts (either direction).
     CustomerCounts,
+    /// Each ERP price record against the variant price or the price list it sets (into Shopify).
+    Prices,
     /// Not reconciled, and why.
     No(&'static str),
 }
@@ -168,7 +170,8 @@ pub fn reconcile(flow: &FlowConfig) -> Reconcile {
         ObjectKind::Customer if with_shopify => Reconcile::CustomerCounts,
         ObjectKind::Order | ObjectKind::Customer => Reconcile::No("neither side is Shopify"),
         ObjectKind::Product => Reconcile::No("products are not reconciled; `weft shadow diff` compares product fields"),
-        ObjectKind::Price => Reconcile::No("prices are not reconciled; `weft shadow diff` compares them"),
+        ObjectKind::Price if flow.to.is_shopify() => Reconcile::Prices,
+        ObjectKind::Price => Reconcile::No("prices are reconciled only into Shopify"),
         ObjectKind::Fulfillment => Reconcile::No("shipments are not reconciled"),
     }
 }
@@ -261,7 +264,8 @@ mod tests {
         assert!(matches!(reconcile(&flow("shopify", "erp", "inventory")), Reconcile::No(_)));
         assert_eq!(reconcile(&flow("shopify", "erp", "order")), Reconcile::OrderTotals);
         assert_eq!(reconcile(&flow("erp", "shopify", "customer")), Reconcile::CustomerCounts);
-        for object in ["product", "price", "fulfillment"] {
+        assert_eq!(reconcile(&flow("erp", "shopify", "price")), Reconcile::Prices);
+        for object in ["product", "fulfillment"] {
             assert!(matches!(reconcile(&flow("erp", "shopify", object)), Reconcile::No(_)), "{object}");
         }
         assert_eq!(

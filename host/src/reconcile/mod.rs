@@ -4,6 +4,8 @@
 //! - Inventory flows: every level the flow would compute from a read of the source from scratch
 //!   (its cursor untouched) against Shopify's `available`, read with one bulk operation.
 //! - Order flows: order counts and totals per day; customer flows: customer counts.
+//! - Price flows: each ERP price record against the variant price or price list entry it sets,
+//!   a page of the ERP at a time (`flow::price::reconcile`).
 //!
 //! Drift is not an error: a run that compared everything succeeds whatever it found.
 
@@ -12,7 +14,7 @@ pub mod schedule;
 use crate::config::{Endpoint, FlowConfig};
 use crate::flow::base::block_on;
 use crate::flow::objects::{self, Reconcile};
-use crate::flow::{customer, inventory, order, FlowEngine};
+use crate::flow::{customer, inventory, order, price, FlowEngine};
 use crate::model::{Entity, Record};
 use crate::shopify::inventory::Level;
 use crate::shopify::ShopifyClient;
@@ -49,7 +51,7 @@ pub fn run(engine: &FlowEngine, options: &Options, progress: &mut dyn FnMut(&str
             let flow = config.flows.get(name).ok_or_else(|| format!("no flow `{name}`"))?;
             if !reconcilable(flow) {
                 return Err(format!(
-                    "flow `{name}` cannot be reconciled (inventory into Shopify, orders and customers can)"
+                    "flow `{name}` cannot be reconciled (inventory and prices into Shopify, orders and customers can)"
                 ));
             }
             vec![(name, flow)]
@@ -57,7 +59,7 @@ pub fn run(engine: &FlowEngine, options: &Options, progress: &mut dyn FnMut(&str
         None => config.flows.iter().filter(|(_, f)| reconcilable(f)).collect(),
     };
     if flows.is_empty() {
-        return Err("no flow to reconcile (inventory into Shopify, orders, customers)".into());
+        return Err("no flow to reconcile (inventory and prices into Shopify, orders, customers)".into());
     }
     let clock = engine.queue().clock();
     let mut report =
@@ -87,6 +89,10 @@ pub fn run(engine: &FlowEngine, options: &Options, progress: &mut dyn FnMut(&str
             }
             Reconcile::OrderTotals => order_totals(engine, client, name, flow, progress),
             Reconcile::CustomerCounts => customer_counts(engine, client, name, flow, progress),
+            Reconcile::Prices => prices_of(engine, client, name, flow, options.heal, progress).map(|(r, n)| {
+                healed += n;
+                r
+            }),
             Reconcile::No(why) => Err(why.to_owned()),
         };
         let section = result.unwrap_or_else(|error| {
@@ -144,6 +150,48 @@ fn levels_of(
     };
     engine.queue().enqueue(jobs).map_err(|e| e.to_string())?;
     Ok((section, to_heal.len()))
+}
+
+/// One price flow: each ERP price record, a page at a time, against what Shopify holds; with
+/// `heal`, the drifted records sent again. Returns the section and the corrections enqueued.
+fn prices_of(
+    engine: &FlowEngine,
+    client: &ShopifyClient,
+    name: &str,
+    flow: &FlowConfig,
+    heal: bool,
+    progress: &mut dyn FnMut(&str),
+) -> Result<(FlowReconcile, usize), String> {
+    let lookups = engine.config().lookups.tables();
+    let mapping = flow.mapping(lookups).map_err(|e| format!("flows.{name}.{e}"))?;
+    progress(&format!("reconcile {name}: reading Shopify's catalogs and price lists"));
+    let targets = block_on(crate::shopify::price_lists::targets(client)).map_err(|e| format!("Shopify: {e}"))?;
+    let setup = price::reconcile::Setup { name, flow, mapping, targets };
+    let store = engine.queue().store();
+    let mut section = FlowReconcile { flow: name.to_owned(), object: "price".into(), ..Default::default() };
+    let (mut read, mut healed) = (0, 0);
+    engine.pages_from_scratch(flow, &flow.from, Entity::Price, &mut |page| {
+        read += page.raw.len();
+        section.rejected += page.rejected;
+        let records: Vec<Record> = page.transformed.iter().map(|(_, r)| r.clone()).collect();
+        let found = block_on(price::reconcile::compare_page(client, store, &setup, &records))?;
+        section.compared += found.compared;
+        section.rejected += found.rejected;
+        section.price_drift.extend(found.drift);
+        progress(&format!("reconcile {name}: {read} ERP prices read, {} drifted", section.price_drift.len()));
+        if heal && !found.to_heal.is_empty() {
+            let drifted: Vec<(Record, Record)> = found
+                .to_heal
+                .iter()
+                .map(|&at| (page.raw[page.transformed[at].0].clone(), page.transformed[at].1.clone()))
+                .collect();
+            let jobs = price::reconcile::corrections(store, name, &drifted)?;
+            healed += jobs.len();
+            engine.queue().enqueue(jobs).map_err(|e| e.to_string())?;
+        }
+        Ok(())
+    })?;
+    Ok((section, healed))
 }
 
 /// The ERP connection of a flow with Shopify on one side.
@@ -273,6 +321,7 @@ fn add_to_summary(report: &mut ReconcileReport, f: &FlowReconcile) {
     s.order_days_drifted += f.order_days.iter().filter(|d| !d.matches()).count();
     s.orders_drifted += f.order_drift.len();
     s.customer_count_drifted += usize::from(f.customers.is_some_and(|(a, b)| a != b));
+    s.prices_drifted += f.price_drift.len();
     s.errors += usize::from(f.error.is_some());
 }
 
@@ -280,7 +329,7 @@ fn add_to_summary(report: &mut ReconcileReport, f: &FlowReconcile) {
 pub fn summary_lines(report: &ReconcileReport) -> Vec<String> {
     let s = &report.summary;
     let mut out = vec![format!(
-        "reconcile report {}: {} compared, {} drifted, {} ERP only, {} Shopify only, {} order(s), {} order day(s) and {} customer count(s) differ, {} flow(s) failed{}",
+        "reconcile report {}: {} compared, {} drifted, {} ERP only, {} Shopify only, {} order(s), {} order day(s), {} customer count(s) and {} price(s) differ, {} flow(s) failed{}",
         report.id,
         s.compared,
         s.drifted,
@@ -289,6 +338,7 @@ pub fn summary_lines(report: &ReconcileReport) -> Vec<String> {
         s.orders_drifted,
         s.order_days_drifted,
         s.customer_count_drifted,
+        s.prices_drifted,
         s.errors,
         report.healed.map(|n| format!("; {n} correction(s) enqueued")).unwrap_or_default()
     )];
@@ -332,6 +382,17 @@ pub fn summary_lines(report: &ReconcileReport) -> Vec<String> {
                 _ => o.fields.iter().map(|(f, e, s)| format!("{f} ERP {e} Shopify {s}")).collect::<Vec<_>>().join(", "),
             };
             out.push(format!("  {} order {} ({}, {}): {what}", f.flow, o.order, o.day, o.currency));
+        }
+        for d in &f.price_drift {
+            out.push(format!(
+                "  {} price {} ({}{}): ERP {} Shopify {}",
+                f.flow,
+                d.sku,
+                d.scope,
+                d.price_list.as_deref().map(|l| format!(", {l}")).unwrap_or_default(),
+                d.erp,
+                d.shopify
+            ));
         }
         if let Some((erp, shop)) = f.customers.filter(|(a, b)| a != b) {
             out.push(format!("  {} customers: ERP {erp} Shopify {shop}", f.flow));

@@ -39,6 +39,9 @@ pub struct ReconcileSummary {
     pub orders_drifted: usize,
     /// Flows whose customer counts differ.
     pub customer_count_drifted: usize,
+    /// Price records whose Shopify side differs.
+    #[serde(default)]
+    pub prices_drifted: usize,
     /// Flows that could not be reconciled.
     pub errors: usize,
 }
@@ -71,6 +74,9 @@ pub struct FlowReconcile {
     pub order_drift: Vec<OrderDrift>,
     /// Customer flows: (ERP, Shopify) counts.
     pub customers: Option<(usize, usize)>,
+    /// Price flows: each ERP price record whose Shopify side differs.
+    #[serde(default)]
+    pub price_drift: Vec<PriceDrift>,
     /// Why the flow could not be reconciled.
     pub error: Option<String>,
 }
@@ -90,6 +96,22 @@ pub struct Drift {
     pub shopify_available: Option<i64>,
     /// ERP − Shopify (missing sides count as 0).
     pub difference: i64,
+}
+
+/// One ERP price record whose variant price or price list entry differs in Shopify.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PriceDrift {
+    /// SKU.
+    pub sku: String,
+    /// `base`, `channel list L`, `market M`, `catalog C` or `company location L`.
+    pub scope: String,
+    /// The Shopify price list (`None`: the variant's own price).
+    pub price_list: Option<String>,
+    /// What the ERP's record sets: `price`, `compare_at_price` (lists: also `quantity_breaks`,
+    /// `quantity_rule`).
+    pub erp: serde_json::Value,
+    /// What Shopify holds, the same way (null: no such variant, or no fixed price on the list).
+    pub shopify: serde_json::Value,
 }
 
 /// Orders of one day on both sides.

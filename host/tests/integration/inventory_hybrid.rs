@@ -256,3 +256,38 @@ pub fn scenario(shop: &Shop, erp: &mut dyn ErpSide, host: &Host, [a, b]: [&str; 
     assert_eq!((drift[0]["sku"].as_str(), drift[0]["shopify_available"].as_i64()), (Some(b), Some(20)));
     serve.kill();
 }
+
+/// Order-driven decrements counted once per connection: an orders flow from Shopify into the
+/// connection a hybrid inventory flow books adjustments in must leave the stock to the
+/// adjustment (`stock_counted_by = "adjustment"`), and only there may it; refused otherwise,
+/// naming the key and the flows.
+#[test]
+fn an_orders_flow_says_which_counts_the_stock_and_the_check_refuses_twice_or_never() {
+    let config = |inventory_direction: &str, orders: &str| {
+        format!(
+            "[connections.erp]\nplugin = \"x\"\n[connections.other]\nplugin = \"x\"\n\
+             [shopify]\nshop = \"s\"\naccess_token = {{ env = \"U\" }}\nwebhook_secret = {{ env = \"U\" }}\n\
+             [flows.stock]\nfrom = \"erp\"\nto = \"shopify\"\nobject = \"inventory\"\n\
+             direction = \"{inventory_direction}\"\nlocations = {{ WH = \"gid://shopify/Location/1\" }}\n\
+             [flows.orders]\nfrom = \"shopify\"\nobject = \"order\"\n{orders}"
+        )
+    };
+    let parse = |text: &str| weft::config::Config::parse(text, Path::new("weft.toml"));
+    // Hybrid + the order moving stock too: counted twice.
+    let err = parse(&config("hybrid", "to = \"erp\"\n")).expect_err("counted twice").to_string();
+    assert!(err.contains("flows.orders.stock_counted_by") && err.contains("`stock`") && err.contains("twice"), "{err}");
+    let err = parse(&config("hybrid", "to = \"erp\"\nstock_counted_by = \"order\"\n")).expect_err("twice").to_string();
+    assert!(err.contains("flows.orders.stock_counted_by"), "{err}");
+    // Hybrid + the adjustment counting: accepted.
+    parse(&config("hybrid", "to = \"erp\"\nstock_counted_by = \"adjustment\"\n")).expect("counted once");
+    // No hybrid flow: the order counts; `adjustment` would count it nowhere.
+    parse(&config("erp", "to = \"erp\"\n")).expect("the order counts");
+    let err =
+        parse(&config("erp", "to = \"erp\"\nstock_counted_by = \"adjustment\"\n")).expect_err("never").to_string();
+    assert!(err.contains("flows.orders.stock_counted_by") && err.contains("nowhere"), "{err}");
+    // Orders into another connection than the hybrid flow's: that ERP's import counts.
+    parse(&config("hybrid", "to = \"other\"\n")).expect("another connection");
+    let err =
+        parse(&config("hybrid", "to = \"other\"\nstock_counted_by = \"adjustment\"\n")).expect_err("never").to_string();
+    assert!(err.contains("`other`"), "{err}");
+}

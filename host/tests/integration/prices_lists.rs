@@ -262,7 +262,7 @@ async fn the_base_price_comes_from_one_flow_only() {
     assert_eq!(list(&sim, "EU prices").1, vec![("MUG".into(), 750, None, vec![])]);
 }
 
-const PRICES: &str = "price_id,sku,scope,scope_name,currency,price,compare_at_price,min_quantity,rule_minimum,rule_maximum,rule_increment\n";
+pub const PRICES: &str = "price_id,sku,scope,scope_name,currency,price,compare_at_price,min_quantity,rule_minimum,rule_maximum,rule_increment\n";
 
 /// End to end through `weft run` with the file-feed connector: a prices export with scope columns
 /// lands in the market's and the B2B catalog's lists; the row in the wrong currency is that

@@ -145,4 +145,20 @@ base_price = false
     let before = writes(&sim);
     let out = weft(&["run", "prices", "--once"]);
     assert_eq!(writes(&sim), before, "{out}");
+
+    // Reconcile: Tryton's price records against the lists find no drift; the USD record is
+    // rejected (its list is in EUR), not drift.
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_weft"))
+        .arg("--config")
+        .arg(&config)
+        .args(["reconcile", "--flow", "prices", "--json"])
+        .env("WEFT_TEST_SHOPIFY_TOKEN", sim.token())
+        .env("WEFT_TEST_TRYTON_PASSWORD", &password)
+        .output()
+        .unwrap();
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|e| panic!("reconcile --json: {e}: {}", String::from_utf8_lossy(&out.stderr)));
+    let flow = &report["flows"][0];
+    assert_eq!((&flow["price_drift"], &flow["compared"]), (&json!([]), &json!(3)), "{report}");
+    assert!(flow["rejected"].as_u64() >= Some(1), "{report}");
 }

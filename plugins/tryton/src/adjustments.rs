@@ -76,13 +76,33 @@ pub fn push(client: &Client, a: &InventoryAdjustment) -> Result<Pushed, PluginEr
     };
     let (from, to) = if a.delta < 0 { (storage, other) } else { (other, storage) };
     let company = client.settings().company;
-    // A move to or from lost-and-found is valued: at the product's cost, in the company's currency.
-    let cost = product[0].get("cost_price").filter(|v| !v.is_null()).cloned();
-    let cost = cost.unwrap_or_else(|| json!({"__class__": "Decimal", "decimal": "0"}));
-    let companies = call(client, "company.company", "read", vec![json!([company]), json!(["currency"])])?;
-    let Some(currency) = companies.get(0).and_then(|c| c["currency"].as_i64()) else {
-        return Err(PluginError::invalid("company", &format!("company {company} does not exist or has no currency")));
+    let mut the_move = json!({
+        "product": product_id,
+        "from_location": from,
+        "to_location": to,
+        "quantity": a.delta.unsigned_abs(),
+        "unit": unit,
+        "company": company,
+    });
+    // Tryton wants a unit price exactly on the moves it values (to or from a supplier, a
+    // customer, production) and refuses one on the others (lost-and-found, inventory): at the
+    // product's cost, in the company's currency, where the adjustment location asks for it.
+    let types = call(client, "stock.location", "read", vec![json!([from, to]), json!(["type"])])?;
+    let type_of = |id: i64| {
+        types.as_array().into_iter().flatten().find(|l| l["id"].as_i64() == Some(id)).and_then(|l| l["type"].as_str())
     };
+    if unit_price_required(type_of(from).unwrap_or(""), type_of(to).unwrap_or("")) {
+        let cost = product[0].get("cost_price").filter(|v| !v.is_null()).cloned();
+        let companies = call(client, "company.company", "read", vec![json!([company]), json!(["currency"])])?;
+        let Some(currency) = companies.get(0).and_then(|c| c["currency"].as_i64()) else {
+            return Err(PluginError::invalid(
+                "company",
+                &format!("company {company} does not exist or has no currency"),
+            ));
+        };
+        the_move["unit_price"] = cost.unwrap_or_else(|| json!({"__class__": "Decimal", "decimal": "0"}));
+        the_move["currency"] = json!(currency);
+    }
     let created = call(
         client,
         "stock.shipment.internal",
@@ -92,22 +112,23 @@ pub fn push(client: &Client, a: &InventoryAdjustment) -> Result<Pushed, PluginEr
             "company": company,
             "from_location": from,
             "to_location": to,
-            "moves": [["create", [{
-                "product": product_id,
-                "from_location": from,
-                "to_location": to,
-                "quantity": a.delta.unsigned_abs(),
-                "unit": unit,
-                "company": company,
-                "unit_price": cost,
-                "currency": currency,
-            }]]],
+            "moves": [["create", [the_move]]],
         }])],
     )?;
     let id =
         first_number(&created).ok_or_else(|| PluginError::Retryable("Tryton created no internal shipment".into()))?;
     finish(client, id, "draft")?;
     Ok(Pushed::created(id.to_string()))
+}
+
+/// Whether Tryton requires (and so accepts) a unit price on a move between locations of these
+/// types (`stock.move.on_change_with_unit_price_required`, Tryton 7–8).
+fn unit_price_required(from: &str, to: &str) -> bool {
+    let stock = |t: &str| matches!(t, "storage" | "drop" | "view");
+    (from == "supplier" && stock(to))
+        || (from == "production" && to != "lost_found")
+        || (stock(from) && matches!(to, "customer" | "supplier"))
+        || (from == "customer" && stock(to))
 }
 
 fn first_number(v: &Value) -> Option<i64> {

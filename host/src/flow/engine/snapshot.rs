@@ -52,10 +52,32 @@ impl FlowEngine {
         entity_kind: Entity,
         progress: &mut dyn FnMut(usize),
     ) -> Result<Snapshot, String> {
-        let mut session = self.scratch_session(connection)?;
         let mut snapshot = Snapshot::default();
+        self.pages_from_scratch(flow, connection, entity_kind, &mut |page| {
+            let offset = snapshot.raw.len();
+            snapshot.rejected += page.rejected;
+            snapshot.transformed.extend(page.transformed.into_iter().map(|(i, r)| (offset + i, r)));
+            snapshot.raw.extend(page.raw);
+            progress(snapshot.raw.len());
+            Ok(())
+        })?;
+        Ok(snapshot)
+    }
+
+    /// Every `entity` record of `connection`, read from scratch a page at a time: `on_page` gets
+    /// each page, transformed by `flow`'s transforms, and may stop the read with an error. Memory
+    /// holds one page.
+    pub fn pages_from_scratch(
+        &self,
+        flow: &FlowConfig,
+        connection: &Endpoint,
+        entity_kind: Entity,
+        on_page: &mut dyn FnMut(Snapshot) -> Result<(), String>,
+    ) -> Result<(), String> {
+        let mut session = self.scratch_session(connection)?;
         let mut cursor: Option<String> = None;
         let mut bad_in_a_row = 0;
+        let mut rejected = 0;
         loop {
             let page = match session
                 .pull(entity_kind, cursor.as_deref(), PAGE)
@@ -65,26 +87,28 @@ impl FlowEngine {
                 // The connector reported one bad item and skipped it: call again (see the WIT).
                 Err(PluginError::InvalidInput(f)) if bad_in_a_row < MAX_BAD_IN_A_ROW => {
                     tracing::warn!(connection = %connection, field = %f.field, "skipped a bad record while reading from scratch: {}", f.message);
-                    snapshot.rejected += 1;
+                    rejected += 1;
                     bad_in_a_row += 1;
                     continue;
                 }
                 Err(e) => return Err(format!("{connection}: {}", e.job_error().message)),
             };
             bad_in_a_row = 0;
-            snapshot.raw.extend(page.records);
-            progress(snapshot.raw.len());
-            if !page.has_more || page.next_cursor.is_none() || page.next_cursor == cursor {
-                break;
+            let last = !page.has_more || page.next_cursor.is_none() || page.next_cursor == cursor;
+            let items =
+                page.records.iter().enumerate().map(|(job, record)| Item { job, record: record.clone() }).collect();
+            let mut failures = BTreeMap::new();
+            let items = self.transform(flow, items, &mut failures);
+            on_page(Snapshot {
+                raw: page.records,
+                transformed: items.into_iter().map(|i| (i.job, i.record)).collect(),
+                rejected: std::mem::take(&mut rejected) + failures.len(),
+            })?;
+            if last {
+                return Ok(());
             }
             cursor = page.next_cursor;
         }
-        let items = snapshot.raw.iter().enumerate().map(|(job, record)| Item { job, record: record.clone() }).collect();
-        let mut failures = BTreeMap::new();
-        let items = self.transform(flow, items, &mut failures);
-        snapshot.rejected += failures.len();
-        snapshot.transformed = items.into_iter().map(|i| (i.job, i.record)).collect();
-        Ok(snapshot)
     }
 
     /// Every level of inventory flow `flow_name` as the flow computes it, read from scratch:

@@ -4,12 +4,14 @@
 //! location into that scope's Shopify price list ([`lists`]).
 //!
 //! Roles: [`write`], [`preview`], [`shadow::compare`] and [`list_roles::compare`],
-//! [`revert::revert`] and [`list_roles::revert`]; not read from Shopify (see `flow::objects`).
+//! [`revert::revert`] and [`list_roles::revert`], [`reconcile`]; not read from Shopify (see
+//! `flow::objects`).
 
 pub mod list_roles;
 mod list_state;
 pub mod lists;
 mod preview;
+pub mod reconcile;
 pub mod revert;
 pub mod shadow;
 mod write;
