@@ -27,4 +27,5 @@ pub mod shopify;
 pub mod signals;
 pub mod store;
 pub mod subscriptions;
+pub mod versions;
 pub mod workers;

@@ -52,7 +52,7 @@ pub fn prune_as_run(
     now_ms: u64,
     trigger: &str,
 ) -> Result<(Option<Run>, Vec<Pruned>), String> {
-    let run = store.start_run(RUN_FLOW, trigger, now_ms).map_err(|e| e.to_string())?;
+    let run = store.start_run(RUN_FLOW, trigger, None, now_ms).map_err(|e| e.to_string())?;
     let pruned = match prune(store, config, now_ms) {
         Ok(pruned) => pruned,
         Err(error) => {

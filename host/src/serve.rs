@@ -13,8 +13,10 @@ use crate::server::body::Bodies;
 use crate::server::guard::Access;
 use crate::server::{listen, ServerState};
 use crate::store::Store;
+use crate::versions::Live;
 use crate::workers::{work, Lanes};
 use std::io::Write;
+use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -23,11 +25,14 @@ use std::time::{Duration, Instant};
 pub struct Service {
     engine: Arc<FlowEngine>,
     config: Arc<Config>,
+    /// The engine the workers and the admin API take (config versions, reloaded plugins).
+    live: Arc<Live>,
 }
 
 impl Service {
-    /// Open the store, load plugins and build the flow engine.
-    pub fn open(config: Config) -> Result<Service, String> {
+    /// Open the store, load plugins and build the flow engine on `config`, read from `path`
+    /// (the file the dashboard's editor writes; none when serve runs on the defaults).
+    pub fn open(config: Config, path: Option<PathBuf>) -> Result<Service, String> {
         let store = Store::connect(&config.store.location(&config.server.listen)?).map_err(|e| e.to_string())?;
         tracing::info!(store = store.location(), "store open");
         let released = store.recover_orphaned_leases(SystemClock.now_ms()).map_err(|e| e.to_string())?;
@@ -43,9 +48,9 @@ impl Service {
         }
         let queue = Queue::new(store, Arc::new(SystemClock));
         let config = Arc::new(config);
-        let engine =
-            Arc::new(FlowEngine::new(config.clone(), Arc::new(plugins), queue)?.with_metrics(metrics).with_breaker());
-        Ok(Service { engine, config })
+        let engine = FlowEngine::new(config.clone(), Arc::new(plugins), queue)?.with_metrics(metrics).with_breaker();
+        let live = Arc::new(Live::start(engine, path, SystemClock.now_ms())?);
+        Ok(Service { engine: live.engine(), config, live })
     }
 
     /// Run until SIGTERM/SIGINT, then drain in-flight jobs for at most `[server] drain_seconds`.
@@ -70,14 +75,14 @@ impl Service {
         let workers = self.config.server.workers.max(1);
         let lanes = Arc::new(Lanes::new(&self.config, workers));
         for i in 0..workers {
-            let (engine, stop, lanes) = (self.engine.clone(), stop.clone(), lanes.clone());
+            let (live, stop, lanes) = (self.live.clone(), stop.clone(), lanes.clone());
             let handle = runtime.handle().clone();
             threads.push(
                 std::thread::Builder::new()
                     .name(format!("weft-worker-{i}"))
                     .spawn(move || {
                         let _guard = handle.enter();
-                        work(&engine, &lanes, &stop, lease_ms)
+                        work(&live, &lanes, &stop, lease_ms)
                     })
                     .map_err(|e| e.to_string())?,
             );
@@ -171,7 +176,7 @@ impl Service {
         };
         let access = Access::new(&self.config.server, admin_token)?;
         let bodies = Bodies::new(&self.config.server.limits);
-        Ok(ServerState { engine: self.engine.clone(), webhook_secrets, access, bodies, draining })
+        Ok(ServerState { live: self.live.clone(), webhook_secrets, access, bodies, draining })
     }
 }
 

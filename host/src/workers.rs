@@ -7,7 +7,7 @@
 //! flow with a huge backlog) always leaves a worker to the flows that do not use it.
 
 use crate::config::{Config, Endpoint};
-use crate::flow::FlowEngine;
+use crate::versions::Live;
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Mutex;
@@ -104,9 +104,11 @@ impl Lanes {
 
 /// One worker: visit the flows in turn, lease a flow's due jobs when its lanes have room, run
 /// them as one batch; until told to stop (finishing the current batch). A lease lasts `lease_ms`
-/// (`[store] lease_ms`; the host renews its leases while it lives).
-pub fn work(engine: &FlowEngine, lanes: &Lanes, stop: &AtomicBool, lease_ms: u64) {
+/// (`[store] lease_ms`; the host renews its leases while it lives). Each round takes the engine
+/// `live` runs now: a batch finishes on the config version and plugins it started with.
+pub fn work(live: &Live, lanes: &Lanes, stop: &AtomicBool, lease_ms: u64) {
     while !stop.load(Ordering::SeqCst) {
+        let engine = live.engine();
         let count = lanes.flows.len();
         let start = lanes.next.fetch_add(1, Ordering::Relaxed);
         let mut ran = false;

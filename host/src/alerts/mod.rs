@@ -103,7 +103,7 @@ mod tests {
     fn every_rule_kind_reads_the_store_and_an_episode_alerts_once() {
         let tmp = tempfile::tempdir().unwrap();
         let store = Store::open(tmp.path()).unwrap();
-        let run = store.start_run("inv", "schedule", 1_000).unwrap();
+        let run = store.start_run("inv", "schedule", None, 1_000).unwrap();
         store
             .add_run_records(
                 run.id,

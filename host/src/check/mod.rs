@@ -101,6 +101,28 @@ impl Report {
 /// How long a check waits for an endpoint.
 pub const ENDPOINT_TIMEOUT: Duration = Duration::from_secs(10);
 
+/// Everything `weft config check` checks, in its order: the values and the secrets, then (when
+/// the secrets load) the plugins, connections and shop that `online` checks on an engine built
+/// from the config (an error building it is the `plugins` finding).
+pub fn everything(config: Config, online: impl FnOnce(Config) -> Result<Vec<Finding>, String>) -> Report {
+    let mut findings = values(&config);
+    let secrets = secrets(&config);
+    if !secrets.is_empty() {
+        findings.extend(secrets);
+        findings.push(Finding::new(
+            Level::Unverified,
+            "plugins",
+            "plugins, connections and the shop were not checked: the secrets above do not load",
+        ));
+        return report(findings);
+    }
+    match online(config) {
+        Ok(more) => findings.extend(more),
+        Err(e) => findings.push(Finding::new(Level::Error, "plugins", e)),
+    }
+    report(findings)
+}
+
 /// The config's values: every [`Config::problems`] as an error.
 pub fn values(config: &Config) -> Vec<Finding> {
     config.problems().into_iter().map(|(key, reason)| Finding::new(Level::Error, key, reason)).collect()

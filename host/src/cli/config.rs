@@ -1,7 +1,7 @@
 //! `weft config check [--json]`: the configuration checked for meaning, every problem listed by
 //! its key (see [`crate::check`]); exit 1 when anything is wrong or could not be verified.
 
-use crate::check::{self, Finding, Level, Report};
+use crate::check::{self, Report};
 use crate::config::Config;
 use crate::store::Store;
 use clap::Subcommand;
@@ -39,25 +39,10 @@ pub fn run(cmd: ConfigCommand, path: &Path) -> Result<ExitCode, String> {
 /// Every check of `config`: its values and secrets, then its plugins, connections and shop
 /// (on a throw-away store: the database may be held by `weft serve`).
 fn whole(config: Config) -> Report {
-    let mut findings = check::values(&config);
-    let secrets = check::secrets(&config);
-    if !secrets.is_empty() {
-        findings.extend(secrets);
-        findings.push(Finding::new(
-            Level::Unverified,
-            "plugins",
-            "plugins, connections and the shop were not checked: the secrets above do not load",
-        ));
-        return check::report(findings);
-    }
-    let engine =
-        Store::in_memory().map_err(|e| e.to_string()).and_then(|store| super::engine::with_store(config, store));
-    match engine {
-        Ok(local) => {
-            let _guard = local.runtime.enter();
-            findings.extend(check::online(&local.engine));
-        }
-        Err(e) => findings.push(Finding::new(Level::Error, "plugins", e)),
-    }
-    check::report(findings)
+    check::everything(config, |config| {
+        let local =
+            Store::in_memory().map_err(|e| e.to_string()).and_then(|store| super::engine::with_store(config, store))?;
+        let _guard = local.runtime.enter();
+        Ok(check::online(&local.engine))
+    })
 }

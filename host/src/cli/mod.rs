@@ -116,9 +116,10 @@ pub fn run(cli: Cli) -> Result<ExitCode, String> {
         return config::run(cmd, &path);
     }
     let config = load_config(cli.config.as_deref())?;
+    let config_path = cli.config.clone().or_else(|| Some(PathBuf::from(DEFAULT_CONFIG)).filter(|p| p.is_file()));
     match cli.command {
         Command::Plugins(cmd) => plugins::run(cmd, config),
-        Command::Serve => crate::serve::Service::open(config)?.run().map(|()| ExitCode::SUCCESS),
+        Command::Serve => crate::serve::Service::open(config, config_path)?.run().map(|()| ExitCode::SUCCESS),
         Command::Runs(ops::RunsCommand::Revert(args)) => revert::run(args, config),
         Command::Runs(cmd) => ops::runs(cmd, &config),
         Command::Dlq(cmd) => ops::dlq(cmd, &config),

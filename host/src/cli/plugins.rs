@@ -97,6 +97,14 @@ pub enum PluginsCommand {
         #[arg(long)]
         json: bool,
     },
+    /// Ask the running `weft serve` to read the plugins directory again: new or changed plugins
+    /// are checked as at start and swapped in as a whole (jobs in flight finish on the old
+    /// ones); a refused plugin the config uses refuses the reload and the old ones keep going.
+    Reload {
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
     /// Package a built plugin (plugin.toml + plugin.wasm) as one `<id>-<version>.weft.tar`
     /// (manifest, component and its sha256) that an operator drops into the plugins directory.
     Package {
@@ -175,6 +183,24 @@ struct CallArgs {
     headers: Vec<String>,
 }
 
+/// `weft plugins reload`: through the admin API of the running serve.
+fn reload(config: &Config, json: bool) -> Result<ExitCode, String> {
+    let done = super::remote::Admin::from_config(config)?.post("/api/plugins/reload", json!({}))?;
+    if json {
+        println!("{done}");
+        return Ok(ExitCode::SUCCESS);
+    }
+    let changed = done["changed"].as_array().cloned().unwrap_or_default();
+    if changed.is_empty() {
+        println!("no plugin changed");
+    }
+    for c in changed {
+        let side = |v: &serde_json::Value| v.as_str().unwrap_or("none").to_owned();
+        println!("{}: {} -> {}", c["id"].as_str().unwrap_or("?"), side(&c["before"]), side(&c["after"]));
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
 /// Run a `plugins` command.
 pub fn run(cmd: PluginsCommand, mut config: Config) -> Result<ExitCode, String> {
     let dir = match &cmd {
@@ -192,6 +218,7 @@ pub fn run(cmd: PluginsCommand, mut config: Config) -> Result<ExitCode, String> 
             return Ok(ExitCode::SUCCESS);
         }
         PluginsCommand::Package { dir, out } => return package(dir, out),
+        PluginsCommand::Reload { json } => return reload(&config, *json),
         PluginsCommand::Test { dir, spec, check_spec, json } => {
             let spec = spec.clone().unwrap_or_else(|| dir.join("weft-test.toml"));
             if *check_spec {
@@ -221,9 +248,10 @@ pub fn run(cmd: PluginsCommand, mut config: Config) -> Result<ExitCode, String> 
             print_exchanges(&tap);
             result
         }
-        PluginsCommand::New { .. } | PluginsCommand::Test { .. } | PluginsCommand::Package { .. } => {
-            Ok(ExitCode::SUCCESS)
-        }
+        PluginsCommand::New { .. }
+        | PluginsCommand::Test { .. }
+        | PluginsCommand::Package { .. }
+        | PluginsCommand::Reload { .. } => Ok(ExitCode::SUCCESS),
     }
 }
 

@@ -48,7 +48,7 @@ fn done(result: Result<Value, ops::OpsError>) -> Response<Full<Bytes>> {
 }
 
 /// A JSON request body (empty: `{}`).
-fn body_json(body: &Bytes) -> Result<Value, String> {
+pub(super) fn body_json(body: &Bytes) -> Result<Value, String> {
     if body.is_empty() {
         return Ok(json!({}));
     }
@@ -126,7 +126,7 @@ async fn route(
     q: &HashMap<String, String>,
     body: Bytes,
 ) -> Result<Response<Full<Bytes>>, String> {
-    let engine = &state.engine;
+    let engine = &state.engine();
     let queue = engine.queue();
     let store = queue.store();
     let now = queue.clock().now_ms();
@@ -260,6 +260,7 @@ async fn route(
                 Err(message) => error_response(StatusCode::SERVICE_UNAVAILABLE, &message),
             },
         },
+        ("GET" | "POST", ["config", ..]) | ("POST", ["plugins", "reload"]) => super::config_api::route(state, method, path, &body, now).await?,
         ("GET", ["plugins"]) => json_response(StatusCode::OK, ops::plugins(engine.plugins(), Some(engine.config()))),
         ("GET", ["onboard"]) => match crate::onboard::latest(engine) {
             Ok(reports) => json_response(StatusCode::OK, json!(reports)),

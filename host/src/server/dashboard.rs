@@ -9,12 +9,14 @@ use hyper::{Response, StatusCode};
 const INDEX: &str = include_str!("dashboard/index.html");
 const APP_JS: &str = include_str!("dashboard/app.js");
 const APP_CSS: &str = include_str!("dashboard/app.css");
+const EDITOR_JS: &str = include_str!("dashboard/editor.js");
 
 /// The asset at `path` (`""` is the page), or `None`.
 pub fn asset(path: &str) -> Option<Response<Full<Bytes>>> {
     let (body, kind) = match path {
         "" | "index.html" => (INDEX, "text/html; charset=utf-8"),
         "ui/app.js" => (APP_JS, "text/javascript; charset=utf-8"),
+        "ui/editor.js" => (EDITOR_JS, "text/javascript; charset=utf-8"),
         "ui/app.css" => (APP_CSS, "text/css; charset=utf-8"),
         _ => return None,
     };

@@ -50,6 +50,11 @@ fn parse_host(value: &str) -> Option<(String, String)> {
 }
 
 impl Access {
+    /// Whether an admin token is required (and so was given by whoever got past [`Access::check`]).
+    pub fn has_token(&self) -> bool {
+        self.token.is_some()
+    }
+
     /// The rules of `config` with the loaded admin token.
     pub fn new(config: &ServerConfig, token: Option<Secret>) -> Result<Access, String> {
         let proxies = trusted_proxies(&config.trusted_proxies).map_err(|(key, reason)| format!("{key}: {reason}"))?;

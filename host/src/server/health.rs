@@ -10,7 +10,7 @@ use serde_json::json;
 use std::sync::atomic::Ordering;
 
 fn store_problem(state: &ServerState) -> Option<String> {
-    match state.engine.queue().store().health() {
+    match state.engine().queue().store().health() {
         StoreHealth::Writable => None,
         StoreHealth::CannotWrite(reason) => Some(format!("the store cannot write: {reason}")),
     }

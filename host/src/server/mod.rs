@@ -4,6 +4,7 @@
 
 mod admin;
 pub mod body;
+mod config_api;
 mod dashboard;
 pub mod guard;
 mod health;
@@ -30,8 +31,8 @@ const ADMIN_BODY_BYTES: usize = 1 << 20;
 
 /// What every request handler can reach.
 pub struct ServerState {
-    /// Flows, queue and plugins.
-    pub engine: Arc<FlowEngine>,
+    /// Flows, queue and plugins, as the running config version has them.
+    pub live: Arc<crate::versions::Live>,
     /// Shopify webhook signing secrets: the current one, then the one before a rotation if set;
     /// none when the config has no `[shopify]`.
     pub webhook_secrets: Vec<Secret>,
@@ -41,6 +42,13 @@ pub struct ServerState {
     pub bodies: Bodies,
     /// Set once `weft serve` stops taking work (`/readyz` answers 503).
     pub draining: Arc<AtomicBool>,
+}
+
+impl ServerState {
+    /// The engine of the running config version.
+    pub fn engine(&self) -> Arc<FlowEngine> {
+        self.live.engine()
+    }
 }
 
 /// A response with a JSON body.

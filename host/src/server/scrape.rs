@@ -11,7 +11,7 @@ use hyper::{Response, StatusCode};
 
 /// The metrics in OpenMetrics or the classic text format.
 pub fn metrics(state: &ServerState, parts: &Parts) -> Response<Full<Bytes>> {
-    let engine = &state.engine;
+    let engine = &state.engine();
     let queues = match engine.queue().store().queue_status() {
         Ok(q) => q,
         Err(e) => return error_response(StatusCode::SERVICE_UNAVAILABLE, &e.to_string()),

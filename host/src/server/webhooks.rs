@@ -22,7 +22,8 @@ fn header<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
 pub async fn shopify(state: &ServerState, headers: &HeaderMap, body: Incoming) -> Response<Full<Bytes>> {
     let topic = header(headers, "x-shopify-topic").unwrap_or("").to_owned();
     let webhook_id = header(headers, "x-shopify-webhook-id").unwrap_or("").to_owned();
-    let metrics = state.engine.metrics();
+    let engine = state.engine();
+    let metrics = engine.metrics();
     metrics.webhook_received(SHOPIFY);
     if state.webhook_secrets.is_empty() {
         metrics.webhook_rejected(SHOPIFY);
@@ -70,12 +71,12 @@ pub async fn shopify(state: &ServerState, headers: &HeaderMap, body: Incoming) -
         }
     };
     drop(body);
-    let jobs = state.engine.shopify_jobs(&topic, &webhook_id, &payload);
+    let jobs = state.engine().shopify_jobs(&topic, &webhook_id, &payload);
     if jobs.is_empty() {
         tracing::info!(topic, webhook_id, "webhook accepted: no flow consumes this topic");
         return json_response(StatusCode::OK, json!({"jobs": 0}));
     }
-    match state.engine.queue().enqueue_async(jobs).await {
+    match state.engine().queue().enqueue_async(jobs).await {
         Ok(outcomes) => {
             let enqueued = outcomes.iter().filter(|o| matches!(o, EnqueueOutcome::Enqueued(_))).count();
             let duplicates = outcomes.len() - enqueued;
@@ -95,14 +96,14 @@ pub async fn shopify(state: &ServerState, headers: &HeaderMap, body: Incoming) -
 
 /// `POST /webhooks/{connection}`: the connector decodes the ERP's event.
 pub async fn erp(state: &ServerState, connection: &str, headers: &HeaderMap, body: Incoming) -> Response<Full<Bytes>> {
-    if !state.engine.config().connections.contains_key(connection) {
-        state.engine.metrics().webhook_rejected("unknown");
+    if !state.engine().config().connections.contains_key(connection) {
+        state.engine().metrics().webhook_rejected("unknown");
         return error_response(StatusCode::NOT_FOUND, &format!("no connection {connection}"));
     }
     let body = match read_body(state, headers, body, usize::MAX).await {
         Ok(held) => held,
         Err(response) => {
-            state.engine.metrics().webhook_rejected(connection);
+            state.engine().metrics().webhook_rejected(connection);
             return response;
         }
     };
@@ -110,14 +111,14 @@ pub async fn erp(state: &ServerState, connection: &str, headers: &HeaderMap, bod
         .iter()
         .filter_map(|(k, v)| v.to_str().ok().map(|v| (k.as_str().to_ascii_lowercase(), v.to_owned())))
         .collect();
-    state.engine.metrics().webhook_received(connection);
-    let engine = state.engine.clone();
+    state.engine().metrics().webhook_received(connection);
+    let engine = state.engine();
     let conn = connection.to_owned();
     let decoded = tokio::task::spawn_blocking(move || engine.event_jobs(&conn, &headers, &body.bytes)).await;
     let jobs = match decoded {
         Ok(Ok(jobs)) => jobs,
         Ok(Err(e)) if !e.retryable => {
-            state.engine.metrics().webhook_rejected(connection);
+            state.engine().metrics().webhook_rejected(connection);
             tracing::warn!(connection, class = %e.class, "ERP webhook rejected: {}", e.message);
             return error_response(StatusCode::BAD_REQUEST, &e.message);
         }
@@ -130,7 +131,7 @@ pub async fn erp(state: &ServerState, connection: &str, headers: &HeaderMap, bod
             return error_response(StatusCode::SERVICE_UNAVAILABLE, "could not decode the event; retry later");
         }
     };
-    match state.engine.queue().enqueue_async(jobs).await {
+    match state.engine().queue().enqueue_async(jobs).await {
         Ok(outcomes) => json_response(StatusCode::OK, json!({"jobs": outcomes.len()})),
         Err(e) => {
             tracing::error!(connection, "ERP webhook not stored: {e}");

@@ -17,6 +17,7 @@ use super::reports::{Episode, ReconcileReport};
 use super::retention::{Aged, StoreStats};
 use super::runs::{RecordEntry, Run, RunFilter, RunRecord};
 use super::state::StateTable;
+use super::versions::ConfigVersion;
 use super::StoreResult;
 use std::collections::BTreeMap;
 
@@ -130,8 +131,8 @@ pub trait LedgerStore {
 
 /// Runs and their records.
 pub trait RunStore {
-    /// Start a run of `flow`.
-    fn start_run(&self, flow: &str, trigger: &str, now_ms: u64) -> StoreResult<Run>;
+    /// Start a run of `flow` on config version `config_version` (when versions are kept).
+    fn start_run(&self, flow: &str, trigger: &str, config_version: Option<u64>, now_ms: u64) -> StoreResult<Run>;
     /// Append records to a run and count their outcomes, in one transaction.
     fn add_run_records(&self, run_id: u64, records: &[RunRecord]) -> StoreResult<()> {
         self.add_run_log(run_id, records, &[])
@@ -187,6 +188,17 @@ pub trait ReportStore {
     fn open_alert_episode(&self, key: &str, episode: &Episode) -> StoreResult<bool>;
     /// Record that episode `key` resolved; whether this call closed it.
     fn close_alert_episode(&self, key: &str) -> StoreResult<bool>;
+}
+
+/// Versions of the config file (the dashboard's editor saves one per change).
+pub trait VersionStore {
+    /// Store `version` as the next number, only when the newest stored one is `after` (`None`:
+    /// there is none yet); its number, or `None` when another save came first.
+    fn add_config_version(&self, version: &ConfigVersion, after: Option<u64>) -> StoreResult<Option<u64>>;
+    /// Versions, newest first, at most `limit`.
+    fn config_versions(&self, limit: usize) -> StoreResult<Vec<ConfigVersion>>;
+    /// One version.
+    fn config_version(&self, number: u64) -> StoreResult<Option<ConfigVersion>>;
 }
 
 /// Plugin-scoped key-value state (see [`super::PluginKv`] for the per-plugin view).
@@ -263,6 +275,7 @@ pub trait Backend:
     + RunStore
     + JournalStore
     + ReportStore
+    + VersionStore
     + KvStore
     + StateStore
     + ClaimStore

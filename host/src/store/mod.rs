@@ -20,6 +20,7 @@ mod reports;
 mod retention;
 mod runs;
 mod state;
+mod versions;
 
 pub use budget::{BucketReport, Grant};
 pub use calls::{
@@ -27,7 +28,7 @@ pub use calls::{
 };
 pub use contract::{
     Backend, BudgetStore, ClaimStore, CopyStore, JournalStore, KvStore, LedgerStore, QueueStore, ReportStore,
-    RetentionStore, RunStore, ScheduleStore, StateStore, StoreHealth,
+    RetentionStore, RunStore, ScheduleStore, StateStore, StoreHealth, VersionStore,
 };
 pub use copy::{Item, ItemKind, PAGE};
 pub use jobs::{
@@ -40,6 +41,7 @@ pub use reports::{Drift, Episode, FlowReconcile, OrderDay, OrderDrift, PriceDrif
 pub use retention::{Aged, StoreStats, TableSize};
 pub use runs::{Outcome, RecordEntry, Run, RunFilter, RunRecord, RunStatus};
 pub use state::StateTable;
+pub use versions::ConfigVersion;
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;

@@ -135,6 +135,9 @@ pub struct Run {
     pub status: RunStatus,
     /// Why the run failed as a whole.
     pub error: Option<String>,
+    /// The config version it ran with (none before versions were kept).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub config_version: Option<u64>,
 }
 
 impl Run {

@@ -217,6 +217,33 @@ fn every_operation_answers_as_documented() {
     assert_eq!(go("GET", "/readyz", None).1["ok"], json!(true));
     let (_, plugins) = go("GET", "/api/plugins", None);
     assert_eq!(plugins[0]["used_by"], json!(["connection erp"]));
+    let (_, reloaded) = go("POST", "/api/plugins/reload", Some(&json!({})));
+    assert_eq!(reloaded["changed"], json!([]), "nothing changed in the plugins directory");
+    // Config versions: the file at start, an edit checked, previewed, saved, listed, rolled back.
+    let (_, running) = go("GET", "/api/config", None);
+    assert_eq!(running["version"], json!(1));
+    let edits = json!([{"path": ["flows", "products", "mapping"], "value": {"vendor": "upper(erp.vendor)"}}]);
+    let (_, checked) = go("POST", "/api/config/check", Some(&json!({"edits": edits})));
+    assert!(checked["diff"].as_array().unwrap().iter().any(|l| l["op"] == "+"), "{checked}");
+    let (status, _) = go("POST", "/api/config/preview", Some(&json!({"flow": "inventory", "edits": edits})));
+    assert!(status == 200 || status == 422, "preview answered {status}");
+    let (status, refused) = go(
+        "POST",
+        "/api/config",
+        Some(
+            &json!({"edits": [{"path": ["flows", "products", "mapping"], "value": {"vendor": "erp.nope +"}}], "comment": "broken"}),
+        ),
+    );
+    assert_eq!((status, refused["kind"].clone()), (422, json!("invalid")), "{refused}");
+    let (_, saved) =
+        go("POST", "/api/config", Some(&json!({"edits": edits, "comment": "vendors in capitals", "base": 1})));
+    assert_eq!(saved["version"], json!(2));
+    let (_, history) = go("GET", "/api/config/versions", None);
+    assert_eq!(history["running"], json!(2));
+    let (_, first) = go("GET", "/api/config/versions/1", None);
+    assert!(first["diff_from_running"].as_array().unwrap().iter().any(|l| l["op"] == "-"), "{first}");
+    let (_, back) = go("POST", "/api/config/versions/1/rollback", Some(&json!({"comment": "as it was"})));
+    assert_eq!(back["version"], json!(3));
     // No flow reads Shopify by webhook and no public_url: nothing to keep, nothing missing.
     let (status, webhooks) = go("GET", "/api/webhooks", None);
     assert_eq!((status, webhooks["address"].clone(), webhooks["subscriptions"].clone()), (200, json!(null), json!([])));

@@ -22,6 +22,7 @@ mod catalog_writes;
 mod chaos;
 mod code_shape;
 mod config_check;
+mod config_live;
 mod connector_conformance;
 mod connector_file_feed;
 mod customers_ownership;

@@ -7,10 +7,10 @@ use crate::common;
 use common::postgres::PgServer;
 use std::collections::BTreeMap;
 use weft::store::{
-    Aged, ApiCall, CallDetail, CallPage, ConfirmedWrite, CursorAdvance, EnqueueOutcome, Episode, ErrorClass, HttpCall,
-    IdLink, Intent, Item, ItemKind, JobError, JournalObject, KvError, LedgerEntry, LinkedCall, Location, NewJob,
-    Outcome, ReconcileReport, RunFilter, RunRecord, RunStatus, ShopifyCall, StateTable, Store, StoreHealth, Throttle,
-    UndoEntry,
+    Aged, ApiCall, CallDetail, CallPage, ConfigVersion, ConfirmedWrite, CursorAdvance, EnqueueOutcome, Episode,
+    ErrorClass, HttpCall, IdLink, Intent, Item, ItemKind, JobError, JournalObject, KvError, LedgerEntry, LinkedCall,
+    Location, NewJob, Outcome, ReconcileReport, RunFilter, RunRecord, RunStatus, ShopifyCall, StateTable, Store,
+    StoreHealth, Throttle, UndoEntry,
 };
 
 /// Opens the store under test; `open` again after dropping every handle is a restart.
@@ -298,7 +298,7 @@ fn runs_undo_and_reports_are_pruned_by_age(f: &dyn Fixture) {
     let store = f.open();
     let mut runs = Vec::new();
     for (i, at) in [T0, T0 + 1_000, T0 + 2_000].into_iter().enumerate() {
-        let run = store.start_run("orders", "schedule", at).unwrap();
+        let run = store.start_run("orders", "schedule", None, at).unwrap();
         store.add_run_records(run.id, &[record(&format!("#{i}"), Outcome::Created, &["SKU-SHARED"])]).unwrap();
         store.finish_run(run.id, at + 10, None).unwrap();
         store.add_undo(run.id, &[UndoEntry { at_ms: at, ..undo("available", i as i64) }]).unwrap();
@@ -413,7 +413,7 @@ fn ledger_and_id_map(f: &dyn Fixture) {
 /// run is gone with its records.
 fn runs_and_their_records(f: &dyn Fixture) {
     let store = f.open();
-    let run = store.start_run("products", "schedule", T0).unwrap();
+    let run = store.start_run("products", "schedule", None, T0).unwrap();
     let written = record("products/product/42/ab12", Outcome::Updated, &["42", "TEE", "TEE-S"]);
     store
         .add_run_records(run.id, &[written.clone(), record("products/product/7/cd34", Outcome::Created, &["7", "MUG"])])
@@ -430,9 +430,9 @@ fn runs_and_their_records(f: &dyn Fixture) {
         assert_eq!(found.iter().map(|f| &f.record).collect::<Vec<_>>(), [&written], "{key}");
     }
     assert_eq!(store.records_by_key("TEE", 10).unwrap().len(), 1, "a record found under several keys is listed once");
-    let ok = store.start_run("orders", "webhook", T0 + 10).unwrap();
+    let ok = store.start_run("orders", "webhook", None, T0 + 10).unwrap();
     store.finish_run(ok.id, T0 + 11, None).unwrap();
-    let failed = store.start_run("orders", "schedule", T0 + 20).unwrap();
+    let failed = store.start_run("orders", "schedule", None, T0 + 20).unwrap();
     assert_eq!(store.finish_run(failed.id, T0 + 21, Some("boom".into())).unwrap().status, RunStatus::Failed);
     let orders = RunFilter { flow: Some("orders".into()), ..RunFilter::default() };
     assert_eq!(
@@ -581,7 +581,7 @@ fn shopify_call(at_ms: u64, operation: &str) -> ApiCall {
 /// and removed with the run or by age.
 fn api_calls_are_kept_with_the_records_they_served(f: &dyn Fixture) {
     let store = f.open();
-    let run = store.start_run("inventory", "schedule", T0).unwrap();
+    let run = store.start_run("inventory", "schedule", None, T0).unwrap();
     store.add_run_records(run.id, &[record("pull", Outcome::Pulled, &[])]).unwrap();
     let http = ApiCall {
         at_ms: T0 + 1,
@@ -627,7 +627,7 @@ fn api_calls_are_kept_with_the_records_they_served(f: &dyn Fixture) {
     assert_eq!(left.iter().map(|c| c.seq).collect::<Vec<_>>(), [2, 3], "younger calls stay");
     assert_eq!(store.run_records(run.id).unwrap().len(), 5, "records stay");
 
-    let other = store.start_run("inventory", "schedule", T0 + 100).unwrap();
+    let other = store.start_run("inventory", "schedule", None, T0 + 100).unwrap();
     store.add_run_log(other.id, &[record("E", Outcome::Updated, &[])], &more).unwrap();
     store.discard_run(run.id).unwrap();
     assert!(store.run_calls(run.id, &CallPage { limit: 10, ..CallPage::default() }).unwrap().is_empty());
@@ -669,7 +669,7 @@ fn a_copy_holds_everything(from: &dyn Fixture, to: &dyn Fixture) {
             link: link.clone(),
         }])
         .unwrap();
-    let run = source.start_run("orders", "webhook", T0).unwrap();
+    let run = source.start_run("orders", "webhook", None, T0).unwrap();
     source.add_run_records(run.id, &[record("orders/1", Outcome::Created, &["#1001"])]).unwrap();
     source.finish_run(run.id, T0 + 1, None).unwrap();
     source.add_undo(run.id, &[undo("available", 3)]).unwrap();
@@ -710,7 +710,7 @@ fn a_copy_holds_everything(from: &dyn Fixture, to: &dyn Fixture) {
     assert_eq!(target.enqueue(&[hooked("orders", "w1")], T0, None).unwrap(), [EnqueueOutcome::Duplicate]);
     let next = ids(&target.enqueue(&[job("g", "new")], T0, None).unwrap());
     assert!(next[0] > *hooked_ids.iter().max().unwrap(), "new ids continue after the copied ones");
-    assert!(target.start_run("orders", "webhook", T0).unwrap().id > run.id);
+    assert!(target.start_run("orders", "webhook", None, T0).unwrap().id > run.id);
     target.set_paused("f", false, T0).unwrap();
     assert_eq!(target.lease(Some("f"), T0, 1_000, 10).unwrap().len(), 1, "jobs copied are ready to run");
 }
@@ -725,6 +725,42 @@ fn health_says_writable_when_writes_work(f: &dyn Fixture) {
     assert_eq!(f.open().health(), StoreHealth::Writable, "after a restart too");
 }
 
+/// Config versions are numbered in order, each only after the version its saver started from
+/// (a save racing another is refused, not numbered twice), kept whole, and listed newest first;
+/// a run records the version it ran with.
+fn config_versions_are_numbered_after_the_one_they_follow(f: &dyn Fixture) {
+    let store = f.open();
+    let version = |text: &str, restores: Option<u64>| ConfigVersion {
+        number: 0,
+        author: "admin".into(),
+        saved_ms: T0,
+        comment: format!("why {text}"),
+        restores,
+        text: text.into(),
+    };
+    assert_eq!(store.config_versions(10).unwrap(), []);
+    assert_eq!(store.add_config_version(&version("# one\n", None), Some(3)).unwrap(), None, "no version 3 to follow");
+    assert_eq!(store.add_config_version(&version("# one\n", None), None).unwrap(), Some(1));
+    assert_eq!(store.add_config_version(&version("# two\n", None), None).unwrap(), None, "version 1 came first");
+    assert_eq!(store.add_config_version(&version("# two\n", None), Some(1)).unwrap(), Some(2));
+    assert_eq!(store.add_config_version(&version("# late\n", None), Some(1)).unwrap(), None, "a racing save");
+    assert_eq!(store.add_config_version(&version("# one\n", Some(1)), Some(2)).unwrap(), Some(3));
+    let all = store.config_versions(10).unwrap();
+    assert_eq!(all.iter().map(|v| v.number).collect::<Vec<_>>(), [3, 2, 1], "newest first");
+    assert_eq!(store.config_versions(1).unwrap()[0].number, 3);
+    let rollback = store.config_version(3).unwrap().unwrap();
+    assert_eq!(
+        (rollback.text.as_str(), rollback.restores, rollback.comment.as_str()),
+        ("# one\n", Some(1), "why # one\n")
+    );
+    assert_eq!(store.config_version(2).unwrap().unwrap().text, "# two\n");
+    assert_eq!(store.config_version(9).unwrap(), None);
+    let run = store.start_run("products", "schedule", Some(3), T0).unwrap();
+    assert_eq!(store.run(run.id).unwrap().unwrap().config_version, Some(3));
+    drop(store);
+    assert_eq!(f.open().config_versions(10).unwrap().len(), 3, "after a restart too");
+}
+
 macro_rules! contract_suite {
     ($backend:ident, $fixture:expr) => {
         mod $backend {
@@ -736,7 +772,7 @@ macro_rules! contract_suite {
                 reports_and_alert_episodes, plugin_kv_is_scoped_bounded_and_persistent, flow_state_tables, claims_are_exclusive_until_released,
                 health_says_writable_when_writes_work, runs_undo_and_reports_are_pruned_by_age,
                 intents_discarded_dead_letters_and_the_superseded_ledger, stats_count_what_is_kept,
-                api_calls_are_kept_with_the_records_they_served);
+                api_calls_are_kept_with_the_records_they_served, config_versions_are_numbered_after_the_one_they_follow);
             #[test]
             fn a_copy_holds_everything() {
                 super::a_copy_holds_everything(&$fixture, &$fixture);

@@ -39,13 +39,16 @@ impl FlowEngine {
             Endpoint::Connection(_) if shadow => Destination::Journal,
             Endpoint::Connection(name) => {
                 let session = self.session(name)?;
-                let label = self
-                    .plugins
-                    .plugin(session.plugin_id())
-                    .map(|p| format!("{}@{} sha256:{}", p.manifest.id, p.manifest.version, &p.sha256[..16]));
+                let label = self.plugin_label(session.plugin_id());
                 Destination::Connector(session, label)
             }
         })
+    }
+
+    /// How run records name plugin `id` as loaded now: `id@version sha256:…`.
+    pub(super) fn plugin_label(&self, id: &str) -> Option<String> {
+        let p = self.plugins.plugin(id)?;
+        Some(format!("{}@{} sha256:{}", p.manifest.id, p.manifest.version, &p.sha256[..16]))
     }
 
     /// Write `records` to `destination`.

@@ -46,9 +46,11 @@ pub struct FlowEngine {
     redactor: Redactor,
     shopify: Option<Arc<ShopifyClient>>,
     metrics: Arc<Metrics>,
-    breaker: Breaker,
+    breaker: Arc<Breaker>,
     /// How the API calls of runs are kept; `None` with `[calls] record = false`.
     call_log: Option<CallLog>,
+    /// The config version this engine runs (recorded in each run).
+    config_version: Option<u64>,
 }
 
 fn truncated(text: String) -> String {
@@ -107,7 +109,8 @@ impl FlowEngine {
             }
         }
         // The breaker acts only where weft runs unattended (`weft serve`: see `with_breaker`).
-        let breaker = Breaker::new(BreakerConfig { enabled: false, ..config.breaker.clone() });
+        let breaker = Arc::new(Breaker::new(BreakerConfig { enabled: false, ..config.breaker.clone() }));
+        let metrics = Arc::new(Metrics::new());
         let call_log = config.calls.record.then(|| CallLog {
             redactor: redactor.clone(),
             body_bytes: config.calls.body_bytes,
@@ -120,10 +123,39 @@ impl FlowEngine {
             grants,
             redactor,
             shopify,
-            metrics: Arc::new(Metrics::new()),
+            metrics,
             breaker,
             call_log,
+            config_version: None,
         })
+    }
+
+    /// This engine on another config version and plugins (`crate::versions`): the queue, the
+    /// Shopify client with its cost budget, the metrics and the breaker carry over. Only what
+    /// can change while serving may differ (checked there).
+    pub fn reconfigured(
+        &self,
+        config: Arc<Config>,
+        plugins: Arc<PluginHost>,
+        version: Option<u64>,
+    ) -> Result<FlowEngine, String> {
+        let mut engine = FlowEngine::new(config, plugins, self.queue.clone())?;
+        engine.shopify = self.shopify.clone();
+        engine.metrics = self.metrics.clone();
+        engine.breaker = self.breaker.clone();
+        engine.config_version = version;
+        Ok(engine)
+    }
+
+    /// Record `version` as the config version of this engine's runs.
+    pub fn with_config_version(mut self, version: Option<u64>) -> FlowEngine {
+        self.config_version = version;
+        self
+    }
+
+    /// The config version this engine runs.
+    pub fn config_version(&self) -> Option<u64> {
+        self.config_version
     }
 
     /// Count the work in `metrics` (shared with the plugin host and the server).
@@ -134,7 +166,7 @@ impl FlowEngine {
 
     /// Let the circuit breaker act as `[breaker]` says.
     pub fn with_breaker(mut self) -> FlowEngine {
-        self.breaker = Breaker::new(self.config.breaker.clone());
+        self.breaker = Arc::new(Breaker::new(self.config.breaker.clone()));
         self
     }
 
@@ -166,6 +198,16 @@ impl FlowEngine {
     /// The config.
     pub fn config(&self) -> &Config {
         &self.config
+    }
+
+    /// The config, to share with an engine built beside this one.
+    pub fn config_shared(&self) -> Arc<Config> {
+        self.config.clone()
+    }
+
+    /// The loaded plugins, to share with an engine built beside this one.
+    pub fn plugins_shared(&self) -> Arc<PluginHost> {
+        self.plugins.clone()
     }
 
     fn flow(&self, name: &str) -> Option<&FlowConfig> {
@@ -280,7 +322,7 @@ impl FlowEngine {
         let started = Instant::now();
         let store = self.queue.store().clone();
         let trigger = jobs.first().map(|j| j.trigger.clone()).unwrap_or_else(|| "manual".into());
-        let run = store.start_run(flow_name, &trigger, self.queue.clock().now_ms())?;
+        let run = store.start_run(flow_name, &trigger, self.config_version, self.queue.clock().now_ms())?;
         let Some(flow) = self.flow(flow_name).cloned() else {
             let error = JobError::config(format!("flow {flow_name} is not configured"));
             for job in &jobs {
@@ -352,6 +394,11 @@ impl FlowEngine {
                 );
             }
             record.enqueued = result.ok().map(|n| n as u64);
+            // The connector that pulled, by the build that ran (plugins reload while serving).
+            record.plugin = match &flow.from {
+                Endpoint::Connection(c) => self.config.connections.get(c).and_then(|c| self.plugin_label(&c.plugin)),
+                Endpoint::Shopify => Some("shopify".into()),
+            };
             records.push(record);
             linked.extend(calls::link(made, &records, records.len() - 1));
         }

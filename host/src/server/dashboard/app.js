@@ -186,7 +186,7 @@ async function run(id, params) {
       h("td", {}, rec.key), h("td", {}, badge(rec.outcome)), h("td", {}, String(rec.attempts)), h("td", {}, rec.error_class || ""), h("td", { "data-reason": true }, rec.error || rec.reason || "")));
   return show(h("h1", {}, `Run ${r.id} — ${r.flow}`),
     h("dl", {}, h("dt", {}, "Status"), h("dd", {}, badge(r.status)), h("dt", {}, "Trigger"), h("dd", {}, r.trigger),
-      h("dt", {}, "Started"), h("dd", {}, when(r.started_ms)), h("dt", {}, "Ended"), h("dd", {}, when(r.ended_ms)), h("dt", {}, "Error"), h("dd", {}, r.error || "—")),
+      h("dt", {}, "Started"), h("dd", {}, when(r.started_ms)), h("dt", {}, "Ended"), h("dd", {}, when(r.ended_ms)), h("dt", {}, "Error"), h("dd", {}, r.error || "—"), h("dt", {}, "Config version"), h("dd", { "data-config-version": true }, r.config_version ? h("a", { href: "#/config" }, String(r.config_version)) : "—")),
     h("h2", {}, `Records (${page.total})`), filter, table(["Key", "Outcome", "Attempts", "Class", "Error or reason"], rows));
 }
 
@@ -421,7 +421,7 @@ async function flow(name) {
 
 async function plugins() {
   const list = await api("GET", "/api/plugins");
-  return show(h("h1", {}, "Plugins"), table(["Plugin", "Version", "Kind", "Status", "sha256", "Used by"], list.map((p) =>
+  return show(h("h1", {}, "Plugins"), h("p", { class: "toolbar" }, h("button", { onclick: reloadPlugins }, "Reload plugins")), table(["Plugin", "Version", "Kind", "Status", "sha256", "Used by"], list.map((p) =>
     h("tr", {}, h("td", {}, p.id), h("td", {}, p.version || "—"), h("td", {}, p.kind || "—"),
       h("td", {}, badge(p.status), p.reason ? " " + p.reason : ""), h("td", {}, p.sha256 ? p.sha256.slice(0, 16) : "—"), h("td", {}, (p.used_by || []).join(", "))))));
 }
@@ -498,6 +498,7 @@ async function page() {
   if (parts[0] === "explain") return { nodes: await explain(params), live: false };
   if (parts[0] === "flows") return { nodes: await flow(parts[1]), live: false };
   if (parts[0] === "plugins") return { nodes: await plugins(), live: true };
+  if (parts[0] === "config") return { nodes: await configEditor(parts[1]), live: false };
   if (parts[0] === "reconcile") return { nodes: await reconcile(parts[1]), live: true };
   if (parts[0] === "shop") return { nodes: await shop(), live: false };
   return { nodes: show(h("p", {}, "No such page.")), live: false };

@@ -23,6 +23,7 @@ mod kv;
 mod ledger;
 mod retention;
 mod runs;
+mod versions;
 
 use super::contract::{Backend, BudgetStore, ClaimStore, StoreHealth};
 use super::{StoreError, StoreResult};

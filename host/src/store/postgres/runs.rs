@@ -65,7 +65,7 @@ fn entry_of(row: &tokio_postgres::Row) -> StoreResult<RecordEntry> {
 }
 
 impl RunStore for PostgresStore {
-    fn start_run(&self, flow: &str, trigger: &str, now_ms: u64) -> StoreResult<Run> {
+    fn start_run(&self, flow: &str, trigger: &str, config_version: Option<u64>, now_ms: u64) -> StoreResult<Run> {
         let (pool, _) = self.db();
         let (flow, trigger) = (flow.to_owned(), trigger.to_owned());
         self.call(async move {
@@ -80,6 +80,7 @@ impl RunStore for PostgresStore {
                 counts: BTreeMap::new(),
                 status: RunStatus::Running,
                 error: None,
+                config_version,
             };
             put_run(&**client, &run).await?;
             Ok(run)

@@ -34,6 +34,7 @@ mod reports;
 mod retention;
 mod runs;
 mod state;
+mod versions;
 
 use super::contract::{Backend, BudgetStore, ClaimStore, StoreHealth};
 use super::{StateTable, StoreError, StoreResult};
@@ -150,6 +151,7 @@ impl RedbStore {
             reports::create_tables(&tx)?;
             journal::create_tables(&tx)?;
             state::create_tables(&tx)?;
+            versions::create_tables(&tx)?;
             // Version 1 → 2: the host's flow state moves out of plugin kv into its own tables.
             if version == 1 {
                 for (table, namespace) in

@@ -21,7 +21,7 @@ pub(super) fn create_tables(tx: &WriteTransaction) -> StoreResult<()> {
 }
 
 impl RunStore for RedbStore {
-    fn start_run(&self, flow: &str, trigger: &str, now_ms: u64) -> StoreResult<Run> {
+    fn start_run(&self, flow: &str, trigger: &str, config_version: Option<u64>, now_ms: u64) -> StoreResult<Run> {
         let tx = self.db.begin_write().map_err(e)?;
         let id = next_id(&tx, "next_run_id")?;
         let run = Run {
@@ -33,6 +33,7 @@ impl RunStore for RedbStore {
             counts: BTreeMap::new(),
             status: RunStatus::Running,
             error: None,
+            config_version,
         };
         tx.open_table(RUNS).map_err(e)?.insert(id, to_json(&run)?.as_slice()).map_err(e)?;
         tx.commit().map_err(e)?;
