@@ -3,22 +3,10 @@
 // shows the plugin's HTTP exchange with its token redacted.
 // Usage: node calls.mjs BASE_URL ADMIN_TOKEN FAILED(RUN/records/SEQ) REQUEST_ID EXCHANGE(RUN/records/SEQ) SECRET SCREENSHOT_DIR
 // Exits 0 when every step saw what it expected; otherwise prints the step and exits 1.
-import { chromium } from "playwright-core";
-import { join } from "node:path";
+import { drive } from "./session.mjs";
 
 const [base, token, failed, requestId, exchange, secret, shots] = process.argv.slice(2);
-const browser = await chromium.launch({
-  executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
-  args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
-});
-const page = await browser.newPage();
-let step = "start";
-const expect = async (what, check) => {
-  step = what;
-  await check();
-  console.log("ok -", what);
-};
-try {
+await drive("calls", shots, async ({ page, expect }) => {
   await page.goto(`${base}/#/runs/${failed}`, { waitUntil: "load" });
   await page.getByLabel("Admin token").fill(token);
   await page.getByRole("button", { name: "Sign in" }).click();
@@ -45,11 +33,4 @@ try {
     const text = await page.locator("main").innerText();
     if (text.includes(secret)) throw new Error("the secret shows on the page");
   });
-  await page.screenshot({ path: join(shots, "calls.png"), fullPage: true });
-  await browser.close();
-} catch (e) {
-  console.error(`FAILED at "${step}": ${e.message}`);
-  await page.screenshot({ path: join(shots, "calls-failure.png"), fullPage: true }).catch(() => {});
-  await browser.close();
-  process.exit(1);
-}
+});

@@ -5,26 +5,11 @@
 // Phase `rollback`: the history lists versions 1 and 2; roll back to version 1.
 // Usage: node config_editor.mjs PHASE BASE_URL ADMIN_TOKEN FLOW SCREENSHOT_DIR
 // Exits 0 when every step saw what it expected; otherwise prints the step and exits 1.
-import { chromium } from "playwright-core";
-import { join } from "node:path";
+import { drive } from "./session.mjs";
 
 const [phase, base, token, flow, shots] = process.argv.slice(2);
-const browser = await chromium.launch({
-  executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
-  args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
-});
-const page = await browser.newPage();
-const consoleErrors = [];
-page.on("pageerror", (e) => consoleErrors.push(String(e)));
-page.on("dialog", (d) => d.accept(phase === "rollback" ? "back to the plain titles" : undefined));
-let step = "start";
-const expect = async (what, check) => {
-  step = what;
-  await check();
-  console.log("ok -", what);
-};
-const text = async (selector) => (await page.locator(selector).innerText()).trim();
-try {
+await drive(`config-${phase}`, shots, async ({ page, expect }) => {
+  const text = async (selector) => (await page.locator(selector).innerText()).trim();
   await page.goto(`${base}/#/config/${flow}`, { waitUntil: "load" });
   await expect("signing in opens the config editor on the running version", async () => {
     await page.getByLabel("Admin token").fill(token);
@@ -94,12 +79,4 @@ try {
       if (!three.includes("restores version 1")) throw new Error("version 3: " + three);
     });
   }
-  if (consoleErrors.length) throw new Error("page errors: " + consoleErrors.join("; "));
-  await page.screenshot({ path: join(shots, `config-${phase}.png`), fullPage: true });
-} catch (e) {
-  console.log(`not ok - ${step}: ${e.message}`);
-  await page.screenshot({ path: join(shots, `config-${phase}-failed.png`), fullPage: true }).catch(() => {});
-  await browser.close();
-  process.exit(1);
-}
-await browser.close();
+}, (page) => page.on("dialog", (d) => d.accept(phase === "rollback" ? "back to the plain titles" : undefined)));

@@ -6,25 +6,10 @@
 // onboarding, see the overview refresh by itself, and explain a pushed number.
 // Usage: node dashboard.mjs BASE_URL ADMIN_TOKEN FLOW SCREENSHOT_DIR
 // Exits 0 when every step saw what it expected; otherwise prints the step and exits 1.
-import { chromium } from "playwright-core";
-import { join } from "node:path";
+import { drive } from "./session.mjs";
 
 const [base, token, flow, shots] = process.argv.slice(2);
-const browser = await chromium.launch({
-  executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
-  // Playwright starts it headless with a fresh profile; these keep it off the (closed) network.
-  args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
-});
-const page = await browser.newPage();
-const consoleErrors = [];
-page.on("pageerror", (e) => consoleErrors.push(String(e)));
-let step = "start";
-const expect = async (what, check) => {
-  step = what;
-  await check();
-  console.log("ok -", what);
-};
-try {
+await drive("dashboard", shots, async ({ page, expect }) => {
   await page.goto(base + "/", { waitUntil: "load" });
   await expect("the token dialog asks for the admin token, and signing in shows the flows", async () => {
     await page.getByLabel("Admin token").fill(token);
@@ -151,12 +136,4 @@ try {
       if (stray) throw new Error(`${hash} prints null or undefined ${stray} time(s)`);
     }
   });
-  if (consoleErrors.length) throw new Error("page errors: " + consoleErrors.join("; "));
-  await page.screenshot({ path: join(shots, "dashboard.png"), fullPage: true });
-  await browser.close();
-} catch (e) {
-  console.error(`FAILED at "${step}": ${e.message}`);
-  await page.screenshot({ path: join(shots, "dashboard-failure.png"), fullPage: true }).catch(() => {});
-  await browser.close();
-  process.exit(1);
-}
+});

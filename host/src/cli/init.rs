@@ -56,6 +56,9 @@ pub struct InitArgs {
     /// Overwrite the file if it exists.
     #[arg(long)]
     pub force: bool,
+    /// Print what was written and the next steps as JSON.
+    #[arg(long)]
+    pub json: bool,
 }
 
 /// A TOML string literal.
@@ -73,17 +76,23 @@ pub fn run(args: InitArgs) -> Result<ExitCode, String> {
     crate::config::Config::parse(&text, &args.out)
         .map_err(|e| format!("weft init would write an invalid config: {e}"))?;
     std::fs::write(&args.out, &text).map_err(|e| format!("cannot write {}: {e}", args.out.display()))?;
-    println!("wrote {}", args.out.display());
-    println!("next:");
-    println!("  export SHOPIFY_ACCESS_TOKEN=... SHOPIFY_WEBHOOK_SECRET=...{}", secret_hint(&args.erp));
+    let cfg = args.out.display();
+    let mut next =
+        vec![format!("export SHOPIFY_ACCESS_TOKEN=... SHOPIFY_WEBHOOK_SECRET=...{}", secret_hint(&args.erp))];
     if args.flows.iter().any(|f| f == "inventory") && args.locations.is_empty() {
-        println!(
-            "  weft --config {} shopify locations      # then fill in [flows.inventory] locations",
-            args.out.display()
-        );
+        next.push(format!("weft --config {cfg} shopify locations      # then fill in [flows.inventory] locations"));
     }
-    println!("  weft --config {} config check", args.out.display());
-    println!("  weft --config {} serve", args.out.display());
+    next.push(format!("weft --config {cfg} config check"));
+    next.push(format!("weft --config {cfg} serve"));
+    if args.json {
+        println!("{}", serde_json::json!({"wrote": args.out, "flows": args.flows, "next": next}));
+        return Ok(ExitCode::SUCCESS);
+    }
+    println!("wrote {cfg}");
+    println!("next:");
+    for step in next {
+        println!("  {step}");
+    }
     Ok(ExitCode::SUCCESS)
 }
 

@@ -43,6 +43,21 @@ fn init_writes_a_config_that_checks_and_locations_lists_the_ids() {
         !weft().args(["init", "--shop", "x.myshopify.com", "--out"]).arg(&config).status().unwrap().success(),
         "no overwrite without --force"
     );
+    let out = weft()
+        .args(["init", "--json", "--force", "--shop", "x.myshopify.com", "--flows", "inventory", "--out"])
+        .arg(dir.join("other.toml"))
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let said: Value = serde_json::from_slice(&out.stdout).expect("init --json prints JSON");
+    assert_eq!(
+        (said["wrote"].as_str(), said["flows"][0].as_str()),
+        (dir.join("other.toml").to_str(), Some("inventory"))
+    );
+    assert!(
+        said["next"].as_array().unwrap().iter().any(|s| s.as_str().unwrap().contains("shopify locations")),
+        "{said}"
+    );
 
     let out = weft().arg("--config").arg(&config).args(["shopify", "locations", "--json"]).envs(env).output().unwrap();
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));

@@ -6,7 +6,9 @@
 use crate::plugin::http::Tap;
 use crate::plugin::PluginSession;
 use crate::store::{ApiCall, CallDetail, CallLog, LinkedCall, RunRecord};
+use aho_corasick::AhoCorasick;
 use std::cell::RefCell;
+use std::collections::BTreeSet;
 
 thread_local! {
     /// The taps of the sessions opened under the open capture, and the bytes kept per body.
@@ -39,25 +41,31 @@ const MIN_KEY_LEN: usize = 3;
 
 /// Tie each call to the records among `records[from..]` it names (a record's key or one of its
 /// refs appears in what was sent or answered); a call naming none served them all (an
-/// inventory call of 250 levels names inventory items, not SKUs). Indexes into `records`.
+/// inventory call of 250 levels names inventory items, not SKUs). Indexes into `records`. Every
+/// key is looked for in one pass over each text.
 pub(super) fn link(calls: Vec<ApiCall>, records: &[RunRecord], from: usize) -> Vec<LinkedCall> {
     let all: Vec<usize> = (from..records.len()).collect();
+    let (mut keys, mut owners) = (Vec::new(), Vec::new());
+    for i in &all {
+        let r = &records[*i];
+        for key in std::iter::once(&r.key).chain(&r.refs).filter(|k| k.len() >= MIN_KEY_LEN) {
+            keys.push(key.as_str());
+            owners.push(*i);
+        }
+    }
+    // Overlapping: one SKU may be the beginning of another (SKU-1, SKU-10).
+    let matcher = (!calls.is_empty() && !keys.is_empty()).then(|| AhoCorasick::new(&keys).ok()).flatten();
     calls
         .into_iter()
         .map(|call| {
-            let texts = texts(&call);
-            let named: Vec<usize> = all
-                .iter()
-                .copied()
-                .filter(|i| {
-                    let r = &records[*i];
-                    std::iter::once(&r.key)
-                        .chain(&r.refs)
-                        .filter(|k| k.len() >= MIN_KEY_LEN)
-                        .any(|k| texts.iter().any(|t| t.contains(k.as_str())))
-                })
-                .collect();
-            LinkedCall { call, records: if named.is_empty() { all.clone() } else { named } }
+            let mut named = BTreeSet::new();
+            if let Some(matcher) = &matcher {
+                for text in texts(&call) {
+                    named.extend(matcher.find_overlapping_iter(text).map(|hit| owners[hit.pattern().as_usize()]));
+                }
+            }
+            let records = if named.is_empty() { all.clone() } else { named.into_iter().collect() };
+            LinkedCall { call, records }
         })
         .collect()
 }
