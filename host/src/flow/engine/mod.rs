@@ -321,7 +321,11 @@ impl FlowEngine {
     pub fn run_batch(&self, flow_name: &str, jobs: Vec<Job>) -> Result<Option<u64>, StoreError> {
         let started = Instant::now();
         let store = self.queue.store().clone();
-        let trigger = jobs.first().map(|j| j.trigger.clone()).unwrap_or_else(|| "manual".into());
+        // A batch holding a pull a person asked for is their run, whatever was leased with it.
+        let trigger = match jobs.iter().any(|j| j.trigger == "manual") {
+            true => "manual".to_owned(),
+            false => jobs.first().map(|j| j.trigger.clone()).unwrap_or_else(|| "manual".into()),
+        };
         let run = store.start_run(flow_name, &trigger, self.config_version, self.queue.clock().now_ms())?;
         let Some(flow) = self.flow(flow_name).cloned() else {
             let error = JobError::config(format!("flow {flow_name} is not configured"));
