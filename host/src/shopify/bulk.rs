@@ -32,7 +32,7 @@ pub async fn export_each(
     query: &str,
     poll_every: Duration,
     give_up_after: Duration,
-    mut each: impl FnMut(Json) -> Result<(), ShopifyError>,
+    each: impl FnMut(Json) -> Result<(), ShopifyError>,
 ) -> Result<(), ShopifyError> {
     let data =
         client.execute(&queries::BULK_OPERATION_RUN_QUERY, json!({"query": query}), Priority::Backfill).await?.data;
@@ -50,7 +50,17 @@ pub async fn export_each(
         .to_string();
     // No url: the export matched nothing.
     let Some(url) = finished(client, &id, poll_every, give_up_after).await? else { return Ok(()) };
-    client.download_lines(&url, |line| each(jsonl_line(line)?)).await
+    read_lines(client, &url, each).await
+}
+
+/// Reads the JSONL file at `url` (a bulk operation's result) a line at a time, each parsed and
+/// handed to `each` in the file's order.
+pub async fn read_lines(
+    client: &ShopifyClient,
+    url: &str,
+    mut each: impl FnMut(Json) -> Result<(), ShopifyError>,
+) -> Result<(), ShopifyError> {
+    client.download_lines(url, |line| each(jsonl_line(line)?)).await
 }
 
 /// Polls bulk operation `id` until it ends: the URL of its JSONL result once COMPLETED (`None`
@@ -81,11 +91,6 @@ pub async fn finished(
             _ => tokio::time::sleep(poll_every).await,
         }
     }
-}
-
-/// The lines of a JSONL file.
-pub fn jsonl(text: &str) -> Result<Vec<Json>, ShopifyError> {
-    text.lines().filter(|l| !l.trim().is_empty()).map(jsonl_line).collect()
 }
 
 /// One JSONL line.

@@ -4,7 +4,7 @@
 //! an operation again after a crash is the caller's: it keeps the id, and [`current`] names the
 //! app's running (or last) bulk mutation.
 
-use super::bulk::{finished, jsonl};
+use super::bulk::{finished, read_lines};
 use super::client::ShopifyClient;
 use super::error::{RecordError, ShopifyError};
 use super::queries::{self, Operation};
@@ -93,12 +93,14 @@ pub async fn results(
 ) -> Result<LineResults, ShopifyError> {
     let Some(url) = finished(client, id, poll_every, give_up_after).await? else { return Ok(LineResults::new()) };
     let mut out = LineResults::new();
-    for line in jsonl(&client.download(&url).await?)? {
+    read_lines(client, &url, |line| {
         let Some(n) = line["__lineNumber"].as_u64().and_then(|n| usize::try_from(n).ok()) else {
             return Err(ShopifyError::Decode("a result line without __lineNumber".into()));
         };
         out.insert(n, line_outcome(line));
-    }
+        Ok(())
+    })
+    .await?;
     Ok(out)
 }
 

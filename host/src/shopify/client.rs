@@ -240,19 +240,9 @@ impl ShopifyClient {
         }
     }
 
-    /// GETs a URL Shopify handed out (bulk results); no access token is sent.
-    pub async fn download(&self, url: &str) -> Result<String, ShopifyError> {
-        let response =
-            self.inner.http.get(url).send().await.map_err(|e| ShopifyError::Transport(e.without_url().to_string()))?;
-        let status = response.status().as_u16();
-        if status != 200 {
-            return Err(ShopifyError::Http { status, body: String::new(), retry_after: None });
-        }
-        response.text().await.map_err(|e| ShopifyError::Transport(e.without_url().to_string()))
-    }
-
-    /// GETs a file (a bulk operation's JSONL) and hands each non-empty line to `each` as the
-    /// body arrives: memory holds one chunk and one line, whatever the file's size.
+    /// GETs a file Shopify handed out (a bulk operation's JSONL; no access token is sent) and
+    /// hands each non-empty line to `each` as the body arrives: memory holds one chunk and one
+    /// line, whatever the file's size.
     pub async fn download_lines(
         &self,
         url: &str,
