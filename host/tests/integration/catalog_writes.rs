@@ -99,6 +99,7 @@ async fn mapping_ownership_variants_identity_and_archive() {
             run_id: 0,
             clock: &SystemClock,
             journal: Default::default(),
+            read_stamps: Default::default(),
         };
         tokio::task::block_in_place(|| push(&ctx, records))
     };
@@ -236,6 +237,7 @@ async fn price_lists_with_a_channel_override() {
             run_id: 0,
             clock: &SystemClock,
             journal: Default::default(),
+            read_stamps: Default::default(),
         };
         tokio::task::block_in_place(|| push(&ctx, records))
     };

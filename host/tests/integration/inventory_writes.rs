@@ -61,6 +61,7 @@ fn run(
         run_id: 0,
         clock: &SystemClock,
         journal: Default::default(),
+        read_stamps: Default::default(),
     };
     tokio::task::block_in_place(|| push(&ctx, records))
 }

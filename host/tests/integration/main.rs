@@ -42,6 +42,8 @@ mod harden_shutdown;
 mod harden_store;
 mod init_and_locations;
 mod inventory_hybrid;
+mod inventory_hybrid_read;
+mod inventory_hybrid_tryton;
 mod inventory_rules;
 mod inventory_run_cli;
 mod inventory_writes;

@@ -1,12 +1,14 @@
 //! What a Shopify reader or writer can reach, and how it runs Shopify's async calls.
 
 use super::gate::Journal;
+use super::work::ReadStamp;
 use crate::clock::Clock;
 use crate::config::{Config, FlowConfig};
 use crate::domain::mapping::Mapping;
 use crate::model::PluginError;
 use crate::shopify::ShopifyClient;
 use crate::store::Store;
+use std::collections::BTreeMap;
 
 /// What a Shopify reader or writer can reach.
 pub struct ShopifyContext<'a> {
@@ -26,6 +28,8 @@ pub struct ShopifyContext<'a> {
     pub clock: &'a dyn Clock,
     /// Undo entries and shadow intents collected while writing.
     pub journal: Journal,
+    /// Hybrid inventory flows: when each level being written was read, by record key.
+    pub read_stamps: BTreeMap<String, ReadStamp>,
 }
 
 impl ShopifyContext<'_> {

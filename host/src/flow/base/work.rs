@@ -17,6 +17,10 @@ pub enum Work {
         /// The run whose scheduled pull found it (none when a person or reconcile enqueued it).
         #[serde(default, skip_serializing_if = "Option::is_none")]
         pulled_by: Option<u64>,
+        /// A hybrid inventory flow's level: what of Shopify's changes the ERP's number held
+        /// when it was read (none when the record was not read by the flow's pull).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        read: Option<ReadStamp>,
     },
     /// An ERP webhook event: push its record (fetched from the source if the event has none).
     Event {
@@ -36,6 +40,21 @@ pub enum Work {
         /// The JSON body.
         body: serde_json::Value,
     },
+}
+
+/// What of Shopify's changes to a level the ERP's number held when a hybrid inventory flow read
+/// it: the level's running total of changes taken in ([`crate::flow::inventory::hybrid::book::Book::taken`])
+/// less those the ERP had not booked then. Written later, the level adds exactly what was taken
+/// in or booked since the read, so a number read before an adjustment was booked is never
+/// written without it, whatever the order its job runs in.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReadStamp {
+    /// The SKU whose book was read.
+    pub sku: String,
+    /// The Shopify location of the book.
+    pub location: String,
+    /// Shopify's changes the ERP's number held.
+    pub booked: i64,
 }
 
 /// Deterministic idempotency key of writing `record` in `flow`: the same content gives the same

@@ -259,6 +259,7 @@ impl FlowEngine {
             run_id,
             clock,
             journal: Default::default(),
+            read_stamps: BTreeMap::new(),
         })
     }
 

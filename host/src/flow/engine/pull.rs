@@ -5,6 +5,7 @@
 use super::FlowEngine;
 use crate::config::{Endpoint, FlowConfig};
 use crate::flow::base::{ToJobError, Work};
+use crate::flow::inventory::hybrid;
 use crate::flow::objects;
 use crate::store::{CursorAdvance, JobError, NewJob};
 
@@ -43,17 +44,23 @@ impl FlowEngine {
             }
             .map_err(|e| e.job_error())?;
             let trigger = if backfill { "backfill" } else { "schedule" };
-            let mut jobs: Vec<NewJob> = page
-                .records
-                .into_iter()
-                .map(|record| NewJob {
+            let mut jobs = Vec::with_capacity(page.records.len());
+            for record in page.records {
+                // A hybrid flow's level says what of Shopify's changes it held when read.
+                let read = match flow.is_hybrid() {
+                    true => hybrid::stamp(store, flow_name, flow, &record)
+                        .map_err(|e| JobError::store(format!("hybrid inventory state: {e}")))?,
+                    false => None,
+                };
+                jobs.push(NewJob {
                     flow: flow_name.to_owned(),
                     trigger: trigger.into(),
                     key: record.external_id().to_owned(),
-                    payload: serde_json::to_value(Work::Record { record, pulled_by: Some(run) }).unwrap_or_default(),
+                    payload: serde_json::to_value(Work::Record { record, pulled_by: Some(run), read })
+                        .unwrap_or_default(),
                     webhook_id: None,
-                })
-                .collect();
+                });
+            }
             total += jobs.len();
             let next = page.next_cursor.clone().or(cursor.clone());
             let advance = match (backfill, next.as_deref()) {

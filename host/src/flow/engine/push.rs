@@ -8,7 +8,7 @@ use super::parked;
 use super::transform::Carried;
 use super::{truncated, FlowEngine, Item};
 use crate::config::FlowConfig;
-use crate::flow::base::{idempotency_key, ToJobError, Written};
+use crate::flow::base::{idempotency_key, ReadStamp, ToJobError, Work, Written};
 use crate::model::{KeyedRecord, Record};
 use crate::store::{ConfirmedWrite, ErrorClass, IdLink, Job, JobError, LedgerEntry, Outcome, RunRecord};
 use std::collections::{BTreeMap, BTreeSet};
@@ -182,7 +182,7 @@ impl FlowEngine {
         if to_write.is_empty() {
             return None;
         }
-        let destination = match self.destination(flow_name, flow, run) {
+        let mut destination = match self.destination(flow_name, flow, run) {
             Ok(d) => d,
             Err(error) => {
                 for (job, _) in &to_write {
@@ -191,6 +191,9 @@ impl FlowEngine {
                 return None;
             }
         };
+        if let (Destination::Shopify(ctx), true) = (&mut destination, flow.is_hybrid()) {
+            ctx.read_stamps = read_stamps(jobs, &to_write);
+        }
         let label = destination.label();
         let to_shopify = matches!(destination, Destination::Shopify(_));
         let keyed: Vec<KeyedRecord> = to_write.iter().map(|(_, k)| k.clone()).collect();
@@ -265,4 +268,15 @@ impl FlowEngine {
     pub(crate) fn payload(&self, record: &Record) -> Option<String> {
         serde_json::to_string(record).ok().map(|t| truncated(self.redactor.redact(&t).into_owned()))
     }
+}
+
+/// When the pull read each level of a hybrid flow's write, by record key (see [`ReadStamp`]).
+fn read_stamps(jobs: &[Job], to_write: &[(usize, KeyedRecord)]) -> BTreeMap<String, ReadStamp> {
+    to_write
+        .iter()
+        .filter_map(|(job, keyed)| match serde_json::from_value::<Work>(jobs[*job].payload.clone()) {
+            Ok(Work::Record { read: Some(read), .. }) => Some((keyed.key.clone(), read)),
+            _ => None,
+        })
+        .collect()
 }

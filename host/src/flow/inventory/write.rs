@@ -88,9 +88,13 @@ async fn write_async(ctx: &ShopifyContext<'_>, records: &[KeyedRecord]) -> Vec<R
             // not taken in yet is found stale, booked and kept).
             match hybrid::known(ctx, &l.trace.sku, &l.trace.shopify_location).await {
                 Ok(Some(level)) => {
-                    l.item = Some(level.item);
+                    l.item = Some(level.item.clone());
                     l.before = Some(level.known);
-                    l.target = (l.target + level.unbooked).max(0);
+                    let read = ctx
+                        .read_stamps
+                        .get(&records[l.index].key)
+                        .filter(|r| r.sku == l.trace.sku && r.location == l.trace.shopify_location);
+                    l.target = (l.target + level.lacking(read)).max(0);
                     if level.known == l.target {
                         out[l.index] = Some(Ok(Written::Unchanged(Some(level_id(l)))));
                     }

@@ -145,6 +145,7 @@ pub fn push_at(
         run_id: 0,
         clock,
         journal: Default::default(),
+        read_stamps: Default::default(),
     };
     tokio::task::block_in_place(|| weft::flow::objects::write(&ctx, records))
 }

@@ -42,6 +42,10 @@ pub struct Book {
     pub known: i64,
     /// Adjustments derived so far (numbers the next one).
     pub seq: u64,
+    /// The running total of Shopify's changes taken in (the sum of every adjustment derived):
+    /// what a level read from the ERP lacks is measured against it ([`crate::flow::base::ReadStamp`]).
+    #[serde(default)]
+    pub taken: i64,
     /// The key of weft's write batch under way for this level ([`Batch`]).
     pub writing: Option<String>,
     /// weft's last writes, newest last.
@@ -70,6 +74,7 @@ impl Book {
             erp_location: erp_location.to_owned(),
             known,
             seq: 0,
+            taken: 0,
             writing: None,
             wrote: Vec::new(),
         }
@@ -84,6 +89,7 @@ impl Book {
             return None;
         }
         self.seq += 1;
+        self.taken += delta;
         let adjustment = InventoryAdjustment {
             external_id: format!("{}:{}@{}:{:08}", seen.flow, seen.sku, self.erp_location, self.seq),
             sku: seen.sku.to_owned(),

@@ -18,9 +18,11 @@ mod deliver;
 
 pub use deliver::deliver;
 
-use crate::flow::base::ShopifyContext;
-use crate::model::{InventoryAdjustment, PluginError};
+use crate::config::FlowConfig;
+use crate::flow::base::{ReadStamp, ShopifyContext};
+use crate::model::{InventoryAdjustment, PluginError, Record};
 use crate::shopify::inventory::{self as inv, QuantityName, QuantitySet, SetQuantities};
+use crate::store::Store;
 use book::{Batch, Book, Changes, Seen, Set};
 
 /// What one `inventory_levels/update` delivery did.
@@ -238,6 +240,29 @@ pub struct Known {
     /// Shopify's changes the ERP has not booked yet: its number lacks them, so they are added to
     /// it rather than undone.
     pub unbooked: i64,
+    /// The running total of Shopify's changes taken in ([`Book::taken`]).
+    pub taken: i64,
+}
+
+impl Known {
+    /// What the ERP's number lacks of Shopify's changes: those taken in or booked since it was
+    /// read (`read`, when the flow's pull stamped it), else those not booked now (a number read
+    /// now, e.g. a webhook's fetch).
+    pub fn lacking(&self, read: Option<&ReadStamp>) -> i64 {
+        read.map_or(self.unbooked, |r| self.taken - r.booked)
+    }
+}
+
+/// The stamp of `record` as the flow's pull reads it from the ERP now: the pull holds the flow's
+/// level claim, so no adjustment is being booked meanwhile. None for what is not a mapped level.
+pub fn stamp(store: &Store, flow_name: &str, flow: &FlowConfig, record: &Record) -> Result<Option<ReadStamp>, String> {
+    let Record::InventoryLevel(level) = record else { return Ok(None) };
+    let (Some(sku), Some(location)) = (level.sku.as_deref(), flow.locations.get(&level.location)) else {
+        return Ok(None);
+    };
+    let taken = book::get(store, flow_name, sku, location)?.map_or(0, |b| b.taken);
+    let unbooked = book::unbooked(store, flow_name, sku, &level.location)?;
+    Ok(Some(ReadStamp { sku: sku.to_owned(), location: location.clone(), booked: taken - unbooked }))
 }
 
 /// The level of `sku` at `location` when it has a book; a write batch a crash left unresolved is
@@ -250,5 +275,5 @@ pub async fn known(ctx: &ShopifyContext<'_>, sku: &str, location: &str) -> Resul
     }
     let Some(b) = b else { return Ok(None) };
     let unbooked = book::unbooked(ctx.store, ctx.flow_name, sku, &b.erp_location).map_err(store_error)?;
-    Ok(Some(Known { item: b.item, known: b.known, unbooked }))
+    Ok(Some(Known { item: b.item, known: b.known, unbooked, taken: b.taken }))
 }
