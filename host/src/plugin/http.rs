@@ -122,7 +122,7 @@ const SECRET_NAME_PARTS: [&str; 11] = [
 ];
 
 /// Whether a header or query parameter called `name` carries a credential.
-fn secret_name(name: &str) -> bool {
+pub(crate) fn secret_name(name: &str) -> bool {
     let name = name.to_ascii_lowercase();
     SECRET_HEADERS.contains(&name.as_str()) || name == "key" || SECRET_NAME_PARTS.iter().any(|part| name.contains(part))
 }

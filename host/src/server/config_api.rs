@@ -105,10 +105,11 @@ pub async fn route(
         ("POST", ["config", "check"]) => {
             let edits = edits(&request)?;
             blocking(state, move |live| {
-                let (running, text) = live.edited(&edits)?;
-                let findings = live.values(&text)?;
-                let diff = crate::versions::diff::lines(&running.text, &text);
-                Ok(json!({"base": running.number, "text": text, "diff": diff, "findings": findings, "editable": editable(&text)}))
+                let edited = live.edited(&edits)?;
+                let findings = live.values(&edited.text)?;
+                let text = live.scrubbed(&edited.text);
+                let diff = crate::versions::diff::lines(&edited.running.text, &text);
+                Ok(json!({"base": edited.running.number, "text": text, "diff": diff, "findings": findings, "editable": editable(&text)}))
             })
             .await
         }
@@ -117,8 +118,7 @@ pub async fn route(
             let flow = request["flow"].as_str().ok_or("give {\"flow\": NAME, \"edits\": [...], \"record\": optional}")?.to_owned();
             let given = request.get("record").filter(|r| !r.is_null()).cloned();
             blocking(state, move |live| {
-                let (_, text) = live.edited(&edits)?;
-                let candidate = live.candidate(&text)?;
+                let candidate = live.candidate(&live.edited(&edits)?.text)?;
                 let invalid = |e: String| Refusal::Invalid { error: e, findings: Vec::new() };
                 let before = live.engine().preview(&flow, given).map_err(invalid)?;
                 let after = candidate.preview(&flow, Some(before["record"].clone())).map_err(invalid)?;

@@ -83,6 +83,28 @@ pub fn apply(text: &str, edits: &[Edit]) -> Result<String, String> {
     Ok(doc.to_string())
 }
 
+/// The edits that give `current` the keys of `old` that apply while running (`lookups` and each
+/// of `current`'s flows' [`HOT_FLOW_KEYS`]): a rollback applies them to the file, so that
+/// everything else — connections, secrets — stays as the file has it.
+pub fn restoring(current: &str, old: &str) -> Result<Vec<Edit>, String> {
+    let parse = |text: &str, which: &str| {
+        text.parse::<toml::Table>().map_err(|e| format!("the {which} config is not TOML: {e}"))
+    };
+    let (current, old) = (parse(current, "current")?, parse(old, "restored")?);
+    let json = |v: Option<&toml::Value>| v.map_or(Ok(Value::Null), serde_json::to_value).map_err(|e| e.to_string());
+    let mut edits = vec![Edit { path: vec!["lookups".into()], value: json(old.get("lookups"))? }];
+    let flows = |t: &toml::Table| t.get("flows").and_then(toml::Value::as_table).cloned().unwrap_or_default();
+    let old_flows = flows(&old);
+    for name in flows(&current).keys() {
+        let old_flow = old_flows.get(name).and_then(toml::Value::as_table);
+        for key in HOT_FLOW_KEYS {
+            let path = vec!["flows".to_owned(), name.clone(), key.to_owned()];
+            edits.push(Edit { path, value: json(old_flow.and_then(|f| f.get(key)))? });
+        }
+    }
+    Ok(edits)
+}
+
 /// Put `value` into `item` keeping what can be kept: a table's unchanged keys (with their
 /// comments), an array of tables' elements by position, a value's surrounding comments.
 fn merge(item: &mut Item, value: &Value, at: &str) -> Result<(), String> {
@@ -245,5 +267,23 @@ red = "Red"
         assert!(refused.contains("no flow `nope`"), "{refused}");
         let removed = apply(FILE, &[edit(&["flows", "catalog", "mapping"], Value::Null)]).unwrap();
         assert!(!removed.contains("vendor"), "{removed}");
+    }
+
+    #[test]
+    fn a_rollback_takes_only_the_running_keys_from_a_stored_text_and_keeps_the_files_secrets() {
+        let current = format!("[shopify]\naccess_token = \"shpat_real\"\n{FILE}");
+        let changed = apply(
+            &current,
+            &[
+                edit(&["flows", "catalog", "mapping"], json!({"title": "upper(erp.title)"})),
+                edit(&["flows", "catalog", "skip_if"], json!("erp.hidden")),
+                edit(&["lookups", "sizes"], json!({"s": "Small"})),
+            ],
+        )
+        .unwrap();
+        // The stored version 1, without its secret.
+        let stored = current.replace("shpat_real", "[REDACTED]");
+        let back = apply(&changed, &restoring(&changed, &stored).unwrap()).unwrap();
+        assert_eq!(back, current, "the mapping, skip_if and lookups of version 1, the file's token");
     }
 }

@@ -6,22 +6,25 @@
 //! is checked exactly as `weft config check` checks a file (a refused change is never written),
 //! may only touch what applies while running ([`hot`]), is written to the config file through a
 //! format-preserving editor, recorded as a numbered version in the store (who, when, why, the
-//! whole text) and then swapped in as a whole: never half-applied.
+//! whole text without its secrets: [`scrub`]) and then swapped in as a whole: never half-applied.
 
 pub mod diff;
 pub mod edit;
 pub mod hot;
 mod plugins;
+mod scrub;
 
 use crate::check::{self, Level};
 use crate::config::Config;
 use crate::flow::FlowEngine;
+use crate::redact::Redactor;
 use crate::store::{ConfigVersion, Store};
 use serde::Serialize;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, RwLock};
 
 pub use plugins::Reloaded;
+pub use scrub::scrub;
 
 /// Why a change was not applied.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -83,6 +86,18 @@ pub struct Live {
     path: Option<PathBuf>,
     /// One change at a time.
     changing: Mutex<()>,
+    /// The secrets kept out of stored and shown texts.
+    redactor: Redactor,
+}
+
+/// A change to the config file, before it is applied.
+pub struct Edited {
+    /// The running version (its text as stored: without secrets).
+    pub running: ConfigVersion,
+    /// The file's text now.
+    pub current: String,
+    /// The file's text with the change.
+    pub text: String,
 }
 
 fn store_error(e: crate::store::StoreError) -> Refusal {
@@ -93,16 +108,22 @@ impl Live {
     /// Serve `engine`, whose config was read from `path`: the file's text becomes the newest
     /// version unless it already is (author `file`), and the engine runs under that number.
     pub fn start(engine: FlowEngine, path: Option<PathBuf>, now_ms: u64) -> Result<Live, String> {
+        let redactor = engine.plugins().redactor().clone();
         let engine = match &path {
             Some(file) => {
-                let text = read(file).map_err(|r| r.message().to_owned())?;
+                let text = scrub(&read(file).map_err(|r| r.message().to_owned())?, &redactor);
                 let number = recorded(engine.queue().store(), &text, now_ms).map_err(|r| r.message().to_owned())?;
                 tracing::info!(version = number, "config version {number} running");
                 engine.with_config_version(Some(number))
             }
             None => engine,
         };
-        Ok(Live { engine: RwLock::new(Arc::new(engine)), path, changing: Mutex::new(()) })
+        Ok(Live { engine: RwLock::new(Arc::new(engine)), path, changing: Mutex::new(()), redactor })
+    }
+
+    /// `text` as stored and shown: without secrets.
+    pub fn scrubbed(&self, text: &str) -> String {
+        scrub(text, &self.redactor)
     }
 
     /// The engine to use now (a batch keeps it until it ends).
@@ -144,12 +165,12 @@ impl Live {
             .ok_or_else(|| Refusal::Unavailable { error: format!("config version {number} is not in the store") })
     }
 
-    /// The running text with `edits` applied, and the file's current text (refused when the
-    /// file was changed by hand since the running version was applied).
-    pub fn edited(&self, edits: &[edit::Edit]) -> Result<(ConfigVersion, String), Refusal> {
+    /// The file's text with `edits` applied (refused when the file was changed by hand since
+    /// the running version was applied).
+    pub fn edited(&self, edits: &[edit::Edit]) -> Result<Edited, Refusal> {
         let running = self.running()?;
-        let on_disk = read(self.path()?)?;
-        if on_disk != running.text {
+        let current = read(self.path()?)?;
+        if self.scrubbed(&current) != running.text {
             return Err(Refusal::Conflict {
                 error: format!(
                     "{} was changed outside weft since version {} was applied; restart `weft serve` to take the file in (its text becomes a new version) before editing here",
@@ -158,8 +179,8 @@ impl Live {
                 ),
             });
         }
-        let text = edit::apply(&running.text, edits).map_err(Refusal::invalid)?;
-        Ok((running, text))
+        let text = edit::apply(&current, edits).map_err(Refusal::invalid)?;
+        Ok(Edited { running, current, text })
     }
 
     /// The findings of the values check of `text` (fast: for inline validation while editing).
@@ -195,12 +216,12 @@ impl Live {
         now_ms: u64,
     ) -> Result<Applied, Refusal> {
         let _one = self.changing.lock().unwrap_or_else(|p| p.into_inner());
-        let (running, text) = self.edited(edits)?;
-        if let Some(base) = base.filter(|b| *b != running.number) {
+        let edited = self.edited(edits)?;
+        if let Some(base) = base.filter(|b| *b != edited.running.number) {
             return Err(Refusal::Conflict {
                 error: format!(
                     "version {} was saved since you started from version {base}: reload and edit again",
-                    running.number
+                    edited.running.number
                 ),
             });
         }
@@ -210,15 +231,16 @@ impl Live {
             saved_ms: now_ms,
             comment: comment.into(),
             restores: None,
-            text,
+            text: String::new(),
         };
-        self.apply(&running, version)
+        self.apply(&edited, version)
     }
 
-    /// Run a new version equal to version `number`.
+    /// Run a new version whose keys that apply while running are version `number`'s (the rest
+    /// of the file, secrets included, stays as it is).
     pub fn rollback(&self, number: u64, author: &str, comment: &str, now_ms: u64) -> Result<Applied, Refusal> {
         let _one = self.changing.lock().unwrap_or_else(|p| p.into_inner());
-        let (running, _) = self.edited(&[])?;
+        let current = self.edited(&[])?.current;
         let store = self.engine().queue().store().clone();
         let old = store
             .config_version(number)
@@ -232,21 +254,24 @@ impl Live {
             saved_ms: now_ms,
             comment,
             restores: Some(number),
-            text: old.text,
+            text: String::new(),
         };
-        self.apply(&running, version)
+        let edits = edit::restoring(&current, &old.text).map_err(Refusal::invalid)?;
+        self.apply(&self.edited(&edits)?, version)
     }
 
-    /// Check `version`'s text as `weft config check` does, write the file, record the version
-    /// and swap the engine; the file is put back when the store refuses the version.
-    fn apply(&self, running: &ConfigVersion, version: ConfigVersion) -> Result<Applied, Refusal> {
+    /// Check the edited text as `weft config check` does, write the file, record it as
+    /// `version` (without secrets) and swap the engine; the file is put back when the store
+    /// refuses the version.
+    fn apply(&self, edited: &Edited, version: ConfigVersion) -> Result<Applied, Refusal> {
+        let Edited { running, current, text } = edited;
         let path = self.path()?;
-        hot::check(&running.text, &version.text).map_err(Refusal::invalid)?;
-        let config = self.parse(&version.text)?;
-        let current = self.engine();
+        hot::check(current, text).map_err(Refusal::invalid)?;
+        let config = self.parse(text)?;
+        let engine_now = self.engine();
         let mut built = None;
         let report = check::everything(config, |config| {
-            let engine = current.reconfigured(Arc::new(config), current.plugins_shared(), None)?;
+            let engine = engine_now.reconfigured(Arc::new(config), engine_now.plugins_shared(), None)?;
             let findings = check::online(&engine);
             built = Some(engine);
             Ok(findings)
@@ -259,12 +284,13 @@ impl Live {
             });
         }
         let engine = built.ok_or_else(|| Refusal::invalid("the change does not check"))?;
-        write(path, &version.text)?;
-        let store = current.queue().store();
+        write(path, text)?;
+        let version = ConfigVersion { text: self.scrubbed(text), ..version };
+        let store = engine_now.queue().store();
         let number = match store.add_config_version(&version, Some(running.number)) {
             Ok(Some(number)) => number,
             failed => {
-                write(path, &running.text)?;
+                write(path, current)?;
                 return Err(match failed {
                     Err(e) => store_error(e),
                     _ => Refusal::Conflict {
