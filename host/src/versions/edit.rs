@@ -6,11 +6,7 @@ use serde::Deserialize;
 use serde_json::Value;
 use toml_edit::{Array, ArrayOfTables, DocumentMut, InlineTable, Item, Table};
 
-/// The keys of a flow the editor may change, and that take effect without a restart: the
-/// mapping, its rules and `skip_if`, and the inventory rules (formula, buffer, per-location and
-/// per-channel overrides).
-pub const HOT_FLOW_KEYS: [&str; 7] =
-    ["mapping", "skip_if", "rules", "available", "buffer", "location_overrides", "channels"];
+pub use crate::config::HOT_FLOW_KEYS;
 
 /// One change: the value at `path` (`["flows", "catalog", "rules"]`, `["lookups", "titles"]`),
 /// or the key removed when `value` is null.

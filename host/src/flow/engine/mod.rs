@@ -16,6 +16,7 @@ mod parked;
 mod probe;
 mod pull;
 mod push;
+mod rules_since;
 pub mod snapshot;
 mod transform;
 
@@ -51,6 +52,8 @@ pub struct FlowEngine {
     call_log: Option<CallLog>,
     /// The config version this engine runs (recorded in each run).
     config_version: Option<u64>,
+    /// Per flow, since when it writes by its current rules (see [`rules_since`]).
+    rules_since: BTreeMap<String, u64>,
 }
 
 fn truncated(text: String) -> String {
@@ -127,6 +130,7 @@ impl FlowEngine {
             breaker,
             call_log,
             config_version: None,
+            rules_since: BTreeMap::new(),
         })
     }
 
@@ -143,14 +147,20 @@ impl FlowEngine {
         engine.shopify = self.shopify.clone();
         engine.metrics = self.metrics.clone();
         engine.breaker = self.breaker.clone();
-        engine.config_version = version;
-        Ok(engine)
+        Ok(engine.with_config_version(version))
     }
 
-    /// Record `version` as the config version of this engine's runs.
+    /// Record `version` as the config version of this engine's runs; a write the ledger
+    /// recorded before a flow's rules took effect is made again (see [`rules_since`]).
     pub fn with_config_version(mut self, version: Option<u64>) -> FlowEngine {
         self.config_version = version;
+        self.rules_since = version.map(|v| rules_since::rules_since(self.queue.store(), v)).unwrap_or_default();
         self
+    }
+
+    /// Whether a write the ledger recorded at `at_ms` was made by `flow`'s current rules.
+    pub(crate) fn by_current_rules(&self, flow: &str, at_ms: u64) -> bool {
+        self.rules_since.get(flow).is_none_or(|since| at_ms >= *since)
     }
 
     /// The config version this engine runs.

@@ -144,7 +144,8 @@ impl FlowEngine {
         for item in items {
             let key = idempotency_key(flow_name, &item.record);
             match store.ledger_get(&key) {
-                Ok(Some(entry)) => {
+                // Done, by the rules the flow runs now (a write by other rules is made again).
+                Ok(Some(entry)) if self.by_current_rules(flow_name, entry.at_ms) => {
                     let request = self.payload(&item.record);
                     slots[item.job].done.push(Done {
                         key,
@@ -153,7 +154,7 @@ impl FlowEngine {
                         reached: false,
                     });
                 }
-                Ok(None) => match if parked_any { parked::waiting(store, &key) } else { Ok(None) } {
+                Ok(_) => match if parked_any { parked::waiting(store, &key) } else { Ok(None) } {
                     Ok(Some(dead)) => {
                         let request = self.payload(&item.record);
                         let why = format!("waits for a person: the same write is dead-lettered (job {dead})");
