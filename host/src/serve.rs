@@ -21,6 +21,9 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+/// How often a host looks for a config version another host saved.
+const FOLLOW_EVERY: Duration = Duration::from_secs(2);
+
 /// Everything `weft serve` runs, ready to start.
 pub struct Service {
     engine: Arc<FlowEngine>,
@@ -87,6 +90,7 @@ impl Service {
                     .map_err(|e| e.to_string())?,
             );
         }
+        threads.push(follower(self.live.clone(), stop.clone())?);
         let scheduler = Scheduler::new(self.engine.queue().clone(), &self.config.flows);
         let sched_stop = stop.clone();
         threads.push(
@@ -105,7 +109,7 @@ impl Service {
                 .map_err(|e| e.to_string())?,
         );
         if let Some(thread) =
-            crate::reconcile::schedule::spawn(self.engine.clone(), stop.clone(), runtime.handle().clone())?
+            crate::reconcile::schedule::spawn(self.live.clone(), stop.clone(), runtime.handle().clone())?
         {
             threads.push(thread);
         }
@@ -178,6 +182,24 @@ impl Service {
         let bodies = Bodies::new(&self.config.server.limits);
         Ok(ServerState { live: self.live.clone(), webhook_secrets, access, bodies, draining })
     }
+}
+
+/// Every few seconds, take in a config version another host sharing the store saved.
+fn follower(live: Arc<Live>, stop: Arc<AtomicBool>) -> Result<std::thread::JoinHandle<()>, String> {
+    std::thread::Builder::new()
+        .name("weft-config".into())
+        .spawn(move || {
+            let mut last = Instant::now();
+            while !stop.load(Ordering::SeqCst) {
+                if last.elapsed() >= FOLLOW_EVERY {
+                    last = Instant::now();
+                    // A refusal is logged by `follow` and not tried again.
+                    let _ = live.follow();
+                }
+                std::thread::sleep(Duration::from_millis(100));
+            }
+        })
+        .map_err(|e| e.to_string())
 }
 
 /// Renew this host's leases every third of a lease until told to stop: a live host keeps its

@@ -1,9 +1,10 @@
 //! The daily reconciliation of `weft serve` (`[reconcile] schedule`): a thread that runs
-//! [`super::run`] when the cron is due (a tick missed while weft was down runs once at start).
+//! [`super::run`] when the cron is due (a tick missed while weft was down runs once at start),
+//! on the engine running then (a config version applied while serving included).
 
 use super::Options;
-use crate::flow::FlowEngine;
 use crate::scheduler::Schedule;
+use crate::versions::Live;
 use std::str::FromStr;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
@@ -14,10 +15,11 @@ const TICK_KEY: &str = "@reconcile";
 
 /// Start the thread if the config has a schedule; it stops when `stop` is set.
 pub fn spawn(
-    engine: Arc<FlowEngine>,
+    live: Arc<Live>,
     stop: Arc<AtomicBool>,
     runtime: tokio::runtime::Handle,
 ) -> Result<Option<std::thread::JoinHandle<()>>, String> {
+    let engine = live.engine();
     let Some(cron) = engine.config().reconcile.schedule.clone() else { return Ok(None) };
     let schedule =
         Schedule::Cron(Box::new(cron::Schedule::from_str(&cron).map_err(|e| format!("reconcile.schedule: {e}"))?));
@@ -27,8 +29,9 @@ pub fn spawn(
         .spawn(move || {
             let _guard = runtime.enter();
             let store = engine.queue().store().clone();
+            drop(engine);
             while !stop.load(Ordering::SeqCst) {
-                let now = engine.queue().clock().now_ms();
+                let now = live.engine().queue().clock().now_ms();
                 let last = store.last_tick(TICK_KEY).unwrap_or_default();
                 // First start: wait for the next tick instead of reconciling at once. With hosts
                 // sharing the store, the one whose firing the store accepts reconciles.
@@ -36,7 +39,7 @@ pub fn spawn(
                     let _ = store.fire_tick(TICK_KEY, None, now, None);
                 } else if schedule.due(last, now) && store.fire_tick(TICK_KEY, last, now, None).unwrap_or(false) {
                     let options = Options { flow: None, heal, trigger: "schedule".into() };
-                    match super::run(&engine, &options, &mut |line| tracing::info!("{line}")) {
+                    match super::run(&live.engine(), &options, &mut |line| tracing::info!("{line}")) {
                         Ok(report) => tracing::info!(
                             report = report.id,
                             drifted = report.summary.drifted,

@@ -88,6 +88,11 @@ pub struct Live {
     changing: Mutex<()>,
     /// The secrets kept out of stored and shown texts.
     redactor: Redactor,
+    /// This host's file as it last read or wrote it (scrubbed): a file that differs was edited
+    /// by hand. (Hosts sharing a store run the same versions from files of their own.)
+    expected: Mutex<String>,
+    /// A version saved by another host that this one could not take in (not tried again).
+    refused: Mutex<Option<u64>>,
 }
 
 /// A change to the config file, before it is applied.
@@ -109,16 +114,31 @@ impl Live {
     /// version unless it already is (author `file`), and the engine runs under that number.
     pub fn start(engine: FlowEngine, path: Option<PathBuf>, now_ms: u64) -> Result<Live, String> {
         let redactor = engine.plugins().redactor().clone();
-        let engine = match &path {
+        let (engine, expected) = match &path {
             Some(file) => {
                 let text = scrub(&read(file).map_err(|r| r.message().to_owned())?, &redactor);
                 let number = recorded(engine.queue().store(), &text, now_ms).map_err(|r| r.message().to_owned())?;
                 tracing::info!(version = number, "config version {number} running");
-                engine.with_config_version(Some(number))
+                (engine.with_config_version(Some(number)), text)
             }
-            None => engine,
+            None => (engine, String::new()),
         };
-        Ok(Live { engine: RwLock::new(Arc::new(engine)), path, changing: Mutex::new(()), redactor })
+        Ok(Live {
+            engine: RwLock::new(Arc::new(engine)),
+            path,
+            changing: Mutex::new(()),
+            redactor,
+            expected: Mutex::new(expected),
+            refused: Mutex::new(None),
+        })
+    }
+
+    fn expected(&self) -> String {
+        self.expected.lock().unwrap_or_else(|p| p.into_inner()).clone()
+    }
+
+    fn set_expected(&self, text: &str) {
+        *self.expected.lock().unwrap_or_else(|p| p.into_inner()) = self.scrubbed(text);
     }
 
     /// `text` as stored and shown: without secrets.
@@ -151,18 +171,17 @@ impl Live {
             .ok_or_else(|| Refusal::NotFound { error: format!("no config version {number}") })
     }
 
-    /// The running version and its text.
+    /// The running version, with this host's file as its text (scrubbed).
     pub fn running(&self) -> Result<ConfigVersion, Refusal> {
         self.path()?;
         let engine = self.engine();
         let number =
             engine.config_version().ok_or_else(|| Refusal::Unavailable { error: "no config version runs".into() })?;
-        engine
-            .queue()
-            .store()
-            .config_version(number)
-            .map_err(store_error)?
-            .ok_or_else(|| Refusal::Unavailable { error: format!("config version {number} is not in the store") })
+        let version =
+            engine.queue().store().config_version(number).map_err(store_error)?.ok_or_else(|| {
+                Refusal::Unavailable { error: format!("config version {number} is not in the store") }
+            })?;
+        Ok(ConfigVersion { text: self.expected(), ..version })
     }
 
     /// The file's text with `edits` applied (refused when the file was changed by hand since
@@ -266,6 +285,71 @@ impl Live {
     fn apply(&self, edited: &Edited, version: ConfigVersion) -> Result<Applied, Refusal> {
         let Edited { running, current, text } = edited;
         let path = self.path()?;
+        let engine = self.checked(current, text)?;
+        write(path, text)?;
+        let version = ConfigVersion { text: self.scrubbed(text), ..version };
+        let store = engine.queue().store();
+        let number = match store.add_config_version(&version, Some(running.number)) {
+            Ok(Some(number)) => number,
+            failed => {
+                write(path, current)?;
+                return Err(match failed {
+                    Err(e) => store_error(e),
+                    _ => Refusal::Conflict {
+                        error: "another host saved a config version first: reload and edit again".into(),
+                    },
+                });
+            }
+        };
+        tracing::info!(version = number, author = %version.author, comment = %version.comment, "config version {number} running");
+        self.set_expected(text);
+        self.swap(engine.with_config_version(Some(number)));
+        Ok(Applied { version: number, diff: diff::lines(&running.text, &version.text) })
+    }
+
+    /// Take in the newest version when another host saved it: its keys that apply while running
+    /// are put into this host's file (the rest of the file stays this host's) and run under its
+    /// number. Returns the version taken in, if any. A version that does not check here is
+    /// refused once, logged, and this host keeps running what it runs.
+    pub fn follow(&self) -> Result<Option<u64>, Refusal> {
+        let Some(running) = self.engine().config_version() else { return Ok(None) };
+        let store = self.engine().queue().store().clone();
+        let Some(newest) = store.config_versions(1).map_err(store_error)?.pop() else { return Ok(None) };
+        let refused = *self.refused.lock().unwrap_or_else(|p| p.into_inner());
+        if newest.number <= running || refused == Some(newest.number) {
+            return Ok(None);
+        }
+        let _one = self.changing.lock().unwrap_or_else(|p| p.into_inner());
+        let taken: Result<u64, Refusal> = (|| {
+            let edits = edit::restoring(&read(self.path()?)?, &newest.text).map_err(Refusal::invalid)?;
+            let Edited { current, text, .. } = self.edited(&edits)?;
+            let engine = self.checked(&current, &text)?;
+            write(self.path()?, &text)?;
+            self.set_expected(&text);
+            self.swap(engine.with_config_version(Some(newest.number)));
+            Ok(newest.number)
+        })();
+        match taken {
+            Ok(number) => {
+                tracing::info!(version = number, author = %newest.author, comment = %newest.comment, "config version {number} (saved by another host) running");
+                Ok(Some(number))
+            }
+            Err(refusal) => {
+                tracing::error!(
+                    version = newest.number,
+                    "config version {} saved by another host is not taken in here: {}",
+                    newest.number,
+                    refusal.message()
+                );
+                *self.refused.lock().unwrap_or_else(|p| p.into_inner()) = Some(newest.number);
+                Err(refusal)
+            }
+        }
+    }
+
+    /// An engine on `text` (the file's `current` text changed) when it checks as `weft config
+    /// check` checks a file and changes only what applies while running.
+    fn checked(&self, current: &str, text: &str) -> Result<FlowEngine, Refusal> {
         hot::check(current, text).map_err(Refusal::invalid)?;
         let config = self.parse(text)?;
         let engine_now = self.engine();
@@ -283,25 +367,7 @@ impl Live {
                 findings: report.findings,
             });
         }
-        let engine = built.ok_or_else(|| Refusal::invalid("the change does not check"))?;
-        write(path, text)?;
-        let version = ConfigVersion { text: self.scrubbed(text), ..version };
-        let store = engine_now.queue().store();
-        let number = match store.add_config_version(&version, Some(running.number)) {
-            Ok(Some(number)) => number,
-            failed => {
-                write(path, current)?;
-                return Err(match failed {
-                    Err(e) => store_error(e),
-                    _ => Refusal::Conflict {
-                        error: "another host saved a config version first: reload and edit again".into(),
-                    },
-                });
-            }
-        };
-        tracing::info!(version = number, author = %version.author, comment = %version.comment, "config version {number} running");
-        self.swap(engine.with_config_version(Some(number)));
-        Ok(Applied { version: number, diff: diff::lines(&running.text, &version.text) })
+        built.ok_or_else(|| Refusal::invalid("the change does not check"))
     }
 }
 

@@ -288,3 +288,53 @@ fn three_hosts_share_one_shopify_budget_and_pacing_survives_a_kill() {
         host.kill();
     }
 }
+
+#[test]
+fn a_config_version_saved_on_one_host_runs_on_the_others_from_their_own_files() {
+    let empty = tempfile::tempdir().unwrap();
+    let d = Deployment::new(empty.path());
+    let token = "scale-out-admin-token";
+    std::env::set_var("WEFT_ADMIN_TOKEN", token);
+    let config = |listen: &str| {
+        let text = std::fs::read_to_string(d.config(listen, Backend::Postgres, "")).unwrap();
+        let text = text.replace("[server]\n", "[server]\nadmin_token = { env = \"WEFT_ADMIN_TOKEN\" }\n");
+        format!(
+            "{}[flows.catalog]\nfrom = \"erp\"\nto = \"shopify\"\nobject = \"product\"\n\
+             # Titles as the ERP has them. (A note this host's file keeps.)\nmapping = {{ title = \"erp.title\" }}\n",
+            &text[..text.find("# Products and variants").unwrap()]
+        )
+    };
+    let hosts: Vec<Host> = (0..2).map(|_| d.host_with(config)).collect();
+    let auth = format!("Bearer {token}");
+    let headers = [("authorization", auth.as_str()), ("content-type", "application/json")];
+    let running = |h: &Host| -> Value {
+        let (status, body) =
+            common::engine::get_with(&h.listen, "/api/config", &headers).expect("the admin API answers");
+        assert_eq!(status, 200, "{body}");
+        serde_json::from_str(&body).unwrap()
+    };
+    // Each host recorded its own file at start; the second one's is the newest.
+    d.wait("both hosts on the newest version", Duration::from_secs(30), || {
+        running(&hosts[0])["version"] == running(&hosts[1])["version"]
+    });
+    let before = running(&hosts[0])["version"].as_u64().unwrap();
+    let edit = serde_json::json!({
+        "edits": [{"path": ["flows", "catalog", "mapping"], "value": {"title": "upper(erp.title)"}}],
+        "comment": "shout the titles",
+    });
+    let (status, body) = post(&hosts[0].listen, "/api/config", &headers, edit.to_string().as_bytes()).unwrap();
+    assert_eq!(status, 200, "{body}");
+    let saved: Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(saved["version"], before + 1, "{saved}");
+    // The other host takes it in: runs it under its number, writes it into its own file.
+    d.wait("the other host on the saved version", Duration::from_secs(30), || {
+        running(&hosts[1])["version"] == saved["version"]
+    });
+    let theirs = std::fs::read_to_string(&hosts[1].config).unwrap();
+    assert!(theirs.contains("upper(erp.title)"), "{theirs}");
+    assert!(theirs.contains(&format!("listen = \"{}\"", hosts[1].listen)), "its own address stays: {theirs}");
+    assert!(theirs.contains("(A note this host's file keeps.)"), "{theirs}");
+    assert_eq!(running(&hosts[1])["comment"], "shout the titles");
+    let log = std::fs::read_to_string(&hosts[1].log).unwrap();
+    assert!(log.contains("saved by another host) running"), "{log}");
+}
