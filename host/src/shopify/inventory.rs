@@ -248,11 +248,18 @@ impl Level {
 /// Every item's `available` at every location it is stocked at, read with one bulk operation
 /// (no per-item query cost: the way to get a baseline for a large initial sync).
 pub async fn all_levels_bulk(client: &ShopifyClient) -> Result<Vec<Level>, ShopifyError> {
+    let mut levels = Vec::new();
+    all_levels_each(client, |level| levels.push(level)).await?;
+    Ok(levels)
+}
+
+/// [`all_levels_bulk`], each level handed to `each` as it is read (memory holds one line and the
+/// items' SKUs, not the levels).
+pub async fn all_levels_each(client: &ShopifyClient, mut each: impl FnMut(Level)) -> Result<(), ShopifyError> {
     let query = "{ inventoryItems { edges { node { id sku inventoryLevels { edges { node { location { id } quantities(names: [\"available\", \"on_hand\"]) { name quantity } } } } } } } }";
     // Read line by line (an item's line comes before its levels'): a 300,000-level export
     // parsed whole held every line as JSON at once.
     let mut skus: std::collections::HashMap<String, String> = std::collections::HashMap::new();
-    let mut levels = Vec::new();
     let (poll, limit) = (std::time::Duration::from_millis(250), std::time::Duration::from_secs(600));
     super::bulk::export_each(client, query, poll, limit, |line| {
         match line["__parentId"].as_str() {
@@ -263,13 +270,14 @@ pub async fn all_levels_bulk(client: &ShopifyClient) -> Result<Vec<Level>, Shopi
             }
             Some(item) => {
                 let sku = skus.get(item).map(String::as_str).unwrap_or("");
-                levels.extend(Level::from_node(sku, item, &line));
+                if let Some(level) = Level::from_node(sku, item, &line) {
+                    each(level);
+                }
             }
         }
         Ok(())
     })
-    .await?;
-    Ok(levels)
+    .await
 }
 
 /// The levels of an item stocked at more locations than the first page of

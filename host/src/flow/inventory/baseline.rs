@@ -1,16 +1,74 @@
 //! A bulk snapshot of Shopify's inventory, read once per process and flow when the flow has
 //! never pushed anything: a 50k-SKU initial sync then needs one bulk operation instead of
 //! thousands of per-SKU queries. Compare-and-set still guards every write, so a snapshot that
-//! has aged only costs a re-read of the levels that changed since.
+//! has aged only costs a re-read of the levels that changed since. It is kept compact (numeric
+//! ids, one entry per SKU: about 40 bytes a level instead of three strings) and dropped once it
+//! is [`MAX_AGE`] old, when the initial sync it serves is long under way; levels not written by
+//! then are read per SKU.
 
 use super::state;
 use crate::flow::base::ShopifyContext;
 use crate::shopify::inventory::{self as inv, Level};
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, OnceLock};
+use std::time::{Duration, Instant};
 
-/// Levels by SKU.
-pub type Snapshot = HashMap<String, Vec<Level>>;
+/// How long a snapshot serves.
+const MAX_AGE: Duration = Duration::from_secs(15 * 60);
+
+const ITEM: &str = "gid://shopify/InventoryItem/";
+const LOCATION: &str = "gid://shopify/Location/";
+
+/// One SKU's item and levels, by numeric id.
+struct Item {
+    item: u64,
+    /// (location, available, on hand).
+    levels: Vec<(u64, i64, i64)>,
+}
+
+/// Shopify's levels by SKU, as read at one time.
+pub struct Snapshot {
+    by_sku: HashMap<Box<str>, Item>,
+    taken: Instant,
+}
+
+impl Snapshot {
+    fn new() -> Snapshot {
+        Snapshot { by_sku: HashMap::new(), taken: Instant::now() }
+    }
+
+    /// Take in one level; a level whose ids are not Shopify's numeric GIDs is left out (its SKU
+    /// is then read per SKU).
+    fn add(&mut self, level: Level) {
+        let id = |gid: &str, kind: &str| gid.strip_prefix(kind).and_then(|n| n.parse::<u64>().ok());
+        let (Some(item), Some(location)) = (id(&level.inventory_item_id, ITEM), id(&level.location_id, LOCATION))
+        else {
+            return;
+        };
+        let entry = self.by_sku.entry(level.sku.into_boxed_str()).or_insert(Item { item, levels: Vec::new() });
+        entry.levels.push((location, level.available, level.on_hand));
+    }
+
+    /// Whether `sku` is in it.
+    pub fn contains(&self, sku: &str) -> bool {
+        self.by_sku.contains_key(sku)
+    }
+
+    /// The levels of `sku`.
+    pub fn levels(&self, sku: &str) -> Vec<Level> {
+        let Some(item) = self.by_sku.get(sku) else { return Vec::new() };
+        item.levels
+            .iter()
+            .map(|&(location, available, on_hand)| Level {
+                sku: sku.to_owned(),
+                inventory_item_id: format!("{ITEM}{}", item.item),
+                location_id: format!("{LOCATION}{location}"),
+                available,
+                on_hand,
+            })
+            .collect()
+    }
+}
 
 fn cache() -> &'static tokio::sync::Mutex<HashMap<String, Option<Arc<Snapshot>>>> {
     static CACHE: OnceLock<tokio::sync::Mutex<HashMap<String, Option<Arc<Snapshot>>>>> = OnceLock::new();
@@ -25,28 +83,29 @@ fn has_pushed(ctx: &ShopifyContext<'_>) -> bool {
     *checked.entry(ctx.flow_name.to_owned()).or_insert_with(|| state::any(ctx.store))
 }
 
-/// The snapshot of this flow, taken on first use when the flow never pushed; `None` otherwise
-/// (or when the bulk read failed: per-SKU queries take over).
+/// The snapshot of this flow, taken on first use when the flow never pushed; `None` otherwise,
+/// once it is [`MAX_AGE`] old, or when the bulk read failed (per-SKU queries take over).
 pub async fn get(ctx: &ShopifyContext<'_>) -> Option<Arc<Snapshot>> {
     if has_pushed(ctx) {
         return None;
     }
     let mut cache = cache().lock().await;
-    if let Some(done) = cache.get(ctx.flow_name) {
+    if let Some(done) = cache.get_mut(ctx.flow_name) {
+        if done.as_ref().is_some_and(|s| s.taken.elapsed() > MAX_AGE) {
+            tracing::info!(flow = ctx.flow_name, "inventory baseline dropped: levels not written yet are read per SKU");
+            *done = None;
+        }
         return done.clone();
     }
-    let snapshot = match inv::all_levels_bulk(ctx.client).await {
-        Ok(levels) => {
-            let mut by_sku: Snapshot = HashMap::new();
-            for l in levels {
-                by_sku.entry(l.sku.clone()).or_default().push(l);
-            }
+    let mut snapshot = Snapshot::new();
+    let snapshot = match inv::all_levels_each(ctx.client, |level| snapshot.add(level)).await {
+        Ok(()) => {
             tracing::info!(
                 flow = ctx.flow_name,
-                skus = by_sku.len(),
+                skus = snapshot.by_sku.len(),
                 "read Shopify's inventory baseline with a bulk operation"
             );
-            Some(Arc::new(by_sku))
+            Some(Arc::new(snapshot))
         }
         Err(e) => {
             tracing::warn!(flow = ctx.flow_name, "bulk inventory baseline failed ({e}); reading levels per SKU");
@@ -55,4 +114,32 @@ pub async fn get(ctx: &ShopifyContext<'_>) -> Option<Arc<Snapshot>> {
     };
     cache.insert(ctx.flow_name.to_owned(), snapshot.clone());
     snapshot
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn level(sku: &str, item: &str, location: &str, available: i64) -> Level {
+        Level {
+            sku: sku.into(),
+            inventory_item_id: item.into(),
+            location_id: location.into(),
+            available,
+            on_hand: available + 1,
+        }
+    }
+
+    #[test]
+    fn levels_come_back_as_read_and_ids_that_are_not_numeric_gids_are_left_out() {
+        let mut s = Snapshot::new();
+        let a = level("A", "gid://shopify/InventoryItem/7", "gid://shopify/Location/1", 5);
+        let b = level("A", "gid://shopify/InventoryItem/7", "gid://shopify/Location/2", -3);
+        s.add(a.clone());
+        s.add(b.clone());
+        s.add(level("B", "InventoryItem/x", "gid://shopify/Location/1", 1));
+        assert_eq!(s.levels("A"), vec![a, b]);
+        assert!(!s.contains("B"), "read per SKU instead");
+        assert!(s.levels("C").is_empty());
+    }
 }

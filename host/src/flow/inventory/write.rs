@@ -266,11 +266,9 @@ enum Stocking {
 async fn read_levels(ctx: &ShopifyContext<'_>, skus: &[String]) -> Result<SkuRead, ShopifyError> {
     let baseline = baseline::get(ctx).await;
     let (known, missing): (Vec<&String>, Vec<&String>) =
-        skus.iter().partition(|s| baseline.as_ref().is_some_and(|b| b.contains_key(s.as_str())));
-    let levels: Vec<inv::Level> = known
-        .iter()
-        .flat_map(|s| baseline.as_ref().and_then(|b| b.get(s.as_str())).cloned().unwrap_or_default())
-        .collect();
+        skus.iter().partition(|s| baseline.as_ref().is_some_and(|b| b.contains(s)));
+    let levels: Vec<inv::Level> =
+        known.iter().flat_map(|s| baseline.as_ref().map(|b| b.levels(s)).unwrap_or_default()).collect();
     let items = levels.iter().map(|l| (l.sku.clone(), l.inventory_item_id.clone())).collect();
     let mut out = SkuRead { levels, items };
     if !missing.is_empty() {
