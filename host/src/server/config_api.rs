@@ -12,7 +12,20 @@ use serde_json::{json, Value};
 use std::sync::Arc;
 
 /// Who saves a version through the API: whoever holds the admin token.
+/// Who saved, when the request names no one (every editor shares the admin token).
 const AUTHOR: &str = "admin";
+
+/// The `author` a request names (trimmed, at most 80 characters, no control characters), else
+/// [`AUTHOR`].
+fn author(request: &Value) -> String {
+    let named: String =
+        request["author"].as_str().unwrap_or_default().trim().chars().filter(|c| !c.is_control()).take(80).collect();
+    if named.is_empty() {
+        AUTHOR.to_owned()
+    } else {
+        named
+    }
+}
 
 fn refused(refusal: &Refusal) -> Response<Full<Bytes>> {
     let status = match refusal {
@@ -132,8 +145,8 @@ pub async fn route(
             if comment.is_empty() {
                 return Err("saving needs a comment: {\"edits\": [...], \"comment\": \"why\"}".into());
             }
-            let base = request["base"].as_u64();
-            blocking(state, move |live| Ok(json!(live.save(&edits, base, AUTHOR, &comment, now_ms)?))).await
+            let (base, author) = (request["base"].as_u64(), author(&request));
+            blocking(state, move |live| Ok(json!(live.save(&edits, base, &author, &comment, now_ms)?))).await
         }
         ("GET", ["config", "versions"]) => {
             blocking(state, |live| {
@@ -156,8 +169,8 @@ pub async fn route(
         }
         ("POST", ["config", "versions", number, "rollback"]) => {
             let number: u64 = number.parse().map_err(|_| "version must be a number")?;
-            let comment = request["comment"].as_str().unwrap_or_default().to_owned();
-            blocking(state, move |live| Ok(json!(live.rollback(number, AUTHOR, &comment, now_ms)?))).await
+            let (comment, author) = (request["comment"].as_str().unwrap_or_default().to_owned(), author(&request));
+            blocking(state, move |live| Ok(json!(live.rollback(number, &author, &comment, now_ms)?))).await
         }
         ("POST", ["plugins", "reload"]) => blocking(state, |live| Ok(json!(live.reload_plugins()?))).await,
         _ => error_response(StatusCode::NOT_FOUND, "no such admin route"),

@@ -153,6 +153,8 @@ fn a_rule_edited_in_the_browser_applies_to_the_next_sync_and_a_rollback_restores
     assert_eq!(history["running"], 3);
     assert_eq!(history["versions"][0]["restores"], 1);
     assert_eq!(history["versions"][1]["comment"], "Mugs are kitchenware");
+    assert_eq!(history["versions"][1]["author"], "Dana (ops)", "who saved, as the operator named themselves");
+    assert_eq!(history["versions"][0]["author"], "Sam (on call)");
     scenario.feed_file("products-3.csv", &products(1, "10.00"));
     // The old mapping's title again. (Its tags: the ERP sends none, and the catalog writer does
     // not clear a product's tags with an empty list, so `kitchen` stays.)

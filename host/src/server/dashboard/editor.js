@@ -194,10 +194,13 @@ async function configEditor(flowName) {
   draw();
 
   const comment = h("input", { "aria-label": "Comment", placeholder: "Why this change (kept in the history)", size: 60 });
+  // Who saves: one admin token is shared, so the operator says who they are (kept in this browser).
+  const author = h("input", { "aria-label": "Your name", placeholder: "Your name (kept in the history)", size: 24, value: localStorage.getItem("weft-author") || "" });
+  author.addEventListener("change", () => localStorage.setItem("weft-author", author.value.trim()));
   const save = async () => {
     await check();
     if (!comment.value.trim()) return notify("Saving needs a comment.");
-    const saved = await act("POST", "/api/config", async () => {}, { edits: lastEdits, comment: comment.value, base: running.version });
+    const saved = await act("POST", "/api/config", async () => {}, { edits: lastEdits, comment: comment.value, base: running.version, author: author.value });
     if (saved) {
       await route();
       notify(`Saved version ${saved.version}: it runs now.`);
@@ -206,10 +209,10 @@ async function configEditor(flowName) {
   const rollback = async (number) => {
     const why = prompt(`Roll back to version ${number}: why?`, `rollback to version ${number}`);
     if (why === null) return;
-    const done = await act("POST", `/api/config/versions/${number}/rollback`, async () => {}, { comment: why });
+    const done = await act("POST", `/api/config/versions/${number}/rollback`, async () => {}, { comment: why, author: author.value });
     if (done) {
       await route();
-      notify(`Rolled back: version ${done.version} (equal to version ${number}) runs now.`);
+      notify(`Rolled back: version ${done.version} (version ${number}'s mapping, rules and lookups) runs now.`);
     }
   };
   const historyRows = history.versions.map((v) => h("tr", { "data-version": v.number },
@@ -229,7 +232,7 @@ async function configEditor(flowName) {
       h("button", { onclick: () => { record.value = ""; preview(true); } }, "Sample a record"),
       h("button", { onclick: () => preview(false) }, "Preview this record"))), previewBox),
     h("h2", {}, "Change against the running version"), diffBox,
-    h("p", { class: "toolbar" }, comment, h("button", { onclick: save }, "Save version")),
+    h("p", { class: "toolbar" }, author, comment, h("button", { onclick: save }, "Save version")),
     h("h2", {}, "History"),
     table(["Version", "Saved", "By", "Why", ""], historyRows));
 }
