@@ -165,7 +165,7 @@ fn output(mut cmd: Command) -> Output {
 }
 
 /// (a run's id, an open dead letter's id) of the deployment: the oldest of each (a run a
-/// running serve has just started may not be readable yet).
+/// serve tick has just started is gone once its pull finds nothing).
 fn ids(weft: &Read<'_>) -> (u64, u64) {
     let first = |args: &[&str], field: &dyn Fn(&Value) -> Option<u64>| {
         let (ok, out, err) = weft(args);
