@@ -1,16 +1,22 @@
 //! The `weft` command line.
 
-use clap::Parser;
+use clap::{CommandFactory, FromArgMatches};
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
-    let cli = weft::cli::Cli::parse();
+    let matches = weft::cli::Cli::command().get_matches();
+    let json = weft::cli::wants_json(&matches);
+    let cli = weft::cli::Cli::from_arg_matches(&matches).unwrap_or_else(|e| e.exit());
     quiet_on_closed_pipe(&cli.command);
     weft::cli::init_logging(&cli);
     match weft::cli::run(cli) {
         Ok(code) => code,
         Err(message) => {
             eprintln!("error: {message}");
+            // A script reading `--json` output gets JSON on stdout whatever happens.
+            if json {
+                println!("{}", serde_json::json!({ "error": message }));
+            }
             ExitCode::from(2)
         }
     }

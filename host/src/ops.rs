@@ -454,3 +454,8 @@ pub fn backfill(store: &Store, config: &Config, flow_name: &str, since: &str, no
     store.enqueue(&[job], now_ms, None).map_err(|e| e.to_string())?;
     Ok(json!({"flow": flow_name, "since": from, "enqueued": 1}))
 }
+
+/// A config version as the history lists it (its text left out).
+pub fn config_version(v: &crate::store::ConfigVersion) -> Value {
+    json!({"number": v.number, "author": v.author, "saved_ms": v.saved_ms, "comment": v.comment, "restores": v.restores})
+}

@@ -4,8 +4,9 @@
 //! demo directory for the file-feed connector, writes the config (`examples/demo/weft.toml`),
 //! runs `weft serve` as a child process, lets every flow run (catalog and customers first,
 //! then inventory and external orders, which need the variants), places shopper orders in the
-//! simulator, and prints a summary per flow read from the admin API. Without `--once` it then
-//! keeps `weft serve` and the simulator running so the CLI can explore them.
+//! simulator, and prints a summary per flow read from the admin API (`--json`: as one JSON
+//! object on stdout, the progress on stderr). Without `--once` it then keeps `weft serve` and
+//! the simulator running so the CLI can explore them.
 
 use super::remote::Admin;
 use crate::clock::{Clock, SystemClock};
@@ -22,6 +23,8 @@ use std::time::{Duration, Instant};
 const TEMPLATE: &str = include_str!("../../../examples/demo/weft.toml");
 /// The plugins the demo config uses.
 const PLUGINS: &[&str] = &["file-feed"];
+/// The simulator's shop.
+const SHOP: &str = "weft-sim.myshopify.com";
 /// Flows that need the catalog in Shopify first; held paused until it has settled.
 const AFTER_CATALOG: &[&str] = &["inventory", "external-orders"];
 /// Webhook topics the demo subscribes `weft serve` to.
@@ -53,6 +56,9 @@ pub struct DemoArgs {
     /// Folder of built plugins (default: target/plugins of this checkout).
     #[arg(long)]
     pub plugins: Option<PathBuf>,
+    /// Print the summary as JSON on stdout (progress goes to stderr).
+    #[arg(long)]
+    pub json: bool,
 }
 
 fn repo_root() -> PathBuf {
@@ -86,6 +92,8 @@ pub fn run(args: DemoArgs) -> Result<ExitCode, String> {
     }
     let dataset = root.join("tests/fixtures/sample-dataset/in");
     let dir = std::path::absolute(&args.dir).map_err(io("cannot resolve", &args.dir))?;
+    // With --json, stdout carries the summary only.
+    let say = |line: String| if args.json { eprintln!("{line}") } else { println!("{line}") };
     prepare(&dir, &dataset, &plugins)?;
 
     let runtime = tokio::runtime::Builder::new_multi_thread()
@@ -100,7 +108,7 @@ pub fn run(args: DemoArgs) -> Result<ExitCode, String> {
     std::fs::write(dir.join("secrets/shopify_access_token"), sim.token()).map_err(io("cannot write", &dir))?;
     std::fs::write(dir.join("secrets/shopify_webhook_secret"), SimConfig::default().webhook_secret)
         .map_err(io("cannot write", &dir))?;
-    println!("simulator: {} (shop weft-sim.myshopify.com)", sim.base_url());
+    say(format!("simulator: {} (shop {SHOP})", sim.base_url()));
 
     let config_path = dir.join("weft.toml");
     let text = fill(&sim.state(), &dir, &args.listen, sim.base_url())?;
@@ -110,7 +118,7 @@ pub fn run(args: DemoArgs) -> Result<ExitCode, String> {
 
     let log = dir.join("weft-serve.log");
     let child = start_serve(&config_path, &log, &args.listen)?;
-    println!("weft serve: http://{} (log {})", args.listen, log.display());
+    say(format!("weft serve: http://{} (log {})", args.listen, log.display()));
     let admin = Admin::from_config(&config)?;
     let client = ShopifyClient::new(ClientConfig::new(
         sim.base_url(),
@@ -126,29 +134,34 @@ pub fn run(args: DemoArgs) -> Result<ExitCode, String> {
             .map_err(|e| format!("webhook subscription {topic}: {e}"))?;
     }
 
-    println!("running catalog and customers ...");
+    say("running catalog and customers ...".into());
     settle(&admin, &config)?;
-    println!("running inventory and external orders ...");
+    say("running inventory and external orders ...".into());
     for flow in AFTER_CATALOG.iter().filter(|f| config.flows.contains_key(**f)) {
         admin.post(&format!("/api/queues/{flow}/resume"), json!({}))?;
     }
     settle(&admin, &config)?;
-    println!("placing shopper orders in the simulator ...");
+    say("placing shopper orders in the simulator ...".into());
     let placed = shop(&runtime, &client, &sim);
     settle(&admin, &config)?;
 
     let summary = Summary::read(&admin, &config)?;
-    summary.print(&placed);
+    if args.json {
+        let whereabouts = Whereabouts { dir: &dir, config: &config, sim: sim.base_url(), args: &args, log: &log };
+        println!("{}", serde_json::to_string_pretty(&summary.json(&placed, &whereabouts)).map_err(|e| e.to_string())?);
+    } else {
+        summary.print(&placed);
+    }
     if args.once {
         drop(child);
         return Ok(if summary.every_flow_ran() { ExitCode::SUCCESS } else { ExitCode::FAILURE });
     }
-    println!(
+    say(format!(
         "\nweft serve keeps running with the simulator. Explore the dashboard at http://{listen}/ or:\n  weft --config {cfg} runs list\n  weft --config {cfg} dlq list\n  weft --config {cfg} queue status\n  curl -X POST {sim}/_sim/orders -d '{{\"email\":\"you@example.com\",\"lines\":[{{\"sku\":\"MUG-0002\",\"quantity\":1}}]}}'\nCtrl-C stops both.",
         cfg = config_path.display(),
         listen = args.listen,
         sim = sim.base_url()
-    );
+    ));
     // Until Ctrl-C or SIGTERM (then the child is stopped with us) or the server exits.
     let mut child = child;
     let exited = runtime.block_on(async {
@@ -366,12 +379,21 @@ fn all_runs(admin: &Admin, flow: &str) -> Result<Vec<Value>, String> {
     }
 }
 
+/// Where the demo put things, for its `--json` summary.
+struct Whereabouts<'a> {
+    dir: &'a Path,
+    config: &'a Config,
+    sim: &'a str,
+    args: &'a DemoArgs,
+    log: &'a Path,
+}
+
 /// What every flow did, read from the admin API.
 struct Summary {
     /// Flow → outcome → records.
     counts: BTreeMap<String, BTreeMap<String, u64>>,
-    /// Flow → dead-lettered reasons.
-    failures: BTreeMap<String, Vec<String>>,
+    /// Flow → dead letters: their error's class and message.
+    failures: BTreeMap<String, Vec<(String, String)>>,
     /// Flow → jobs still waiting for a retry.
     retrying: BTreeMap<String, u64>,
     /// Flows that ran at least once.
@@ -405,16 +427,48 @@ impl Summary {
             }
             let dead = admin.get(&format!("/api/dlq?flow={flow}"))?;
             let reasons = dead.as_array().into_iter().flatten().map(|d| {
-                format!(
-                    "[{}] {}",
-                    d["error"]["class"].as_str().unwrap_or("?"),
-                    d["error"]["message"].as_str().unwrap_or("?")
-                )
+                let text = |v: &Value| v.as_str().unwrap_or("?").to_owned();
+                (text(&d["error"]["class"]), text(&d["error"]["message"]))
             });
             summary.failures.entry(flow.clone()).or_default().extend(reasons);
             summary.retrying.insert(flow.clone(), queues[flow.as_str()]["ready"].as_u64().unwrap_or(0));
         }
         Ok(summary)
+    }
+
+    /// The summary for `--json`: where everything is, then each flow's records per outcome and
+    /// dead letters.
+    fn json(&self, placed: &[String], at: &Whereabouts<'_>) -> Value {
+        let flows: Vec<Value> = self
+            .flows
+            .iter()
+            .map(|flow| {
+                let failures = self.failures.get(flow).map(Vec::as_slice).unwrap_or_default();
+                json!({
+                    "flow": flow,
+                    "ran": self.ran.contains(flow),
+                    "outcomes": self.counts.get(flow).cloned().unwrap_or_default(),
+                    "failed": failures.len(),
+                    "failures": failures.iter().map(|(class, message)| json!({"class": class, "message": message})).collect::<Vec<_>>(),
+                    "waiting_to_retry": self.retrying.get(flow).copied().unwrap_or(0),
+                })
+            })
+            .collect();
+        json!({
+            "every_flow_ran": self.every_flow_ran(),
+            "dir": at.dir,
+            "config": at.dir.join("weft.toml"),
+            "store": at.config.store.path,
+            "simulator": {"url": at.sim, "shop": SHOP},
+            "serve": {
+                "listen": at.args.listen,
+                "dashboard": format!("http://{}/", at.args.listen),
+                "log": at.log,
+                "keeps_running": !at.args.once,
+            },
+            "orders_placed": placed,
+            "flows": flows,
+        })
     }
 
     fn every_flow_ran(&self) -> bool {
@@ -444,8 +498,8 @@ impl Summary {
                 if counts.is_empty() { "no records".into() } else { counts },
                 failures.len()
             );
-            for f in failures {
-                println!("    {f}");
+            for (class, message) in failures {
+                println!("    [{class}] {message}");
             }
         }
     }

@@ -20,6 +20,7 @@ mod shadow;
 mod shopify;
 mod store;
 mod table;
+mod versions;
 mod webhooks;
 
 use crate::config::Config;
@@ -83,7 +84,8 @@ pub enum Command {
     Shadow(shadow::ShadowCommand),
     /// Write a commented weft.toml for a shop and an ERP connector (flags, no prompts).
     Init(init::InitArgs),
-    /// Check the configuration for meaning (plugins, connections, the shop), every problem by key.
+    /// Check the configuration for meaning (plugins, connections, the shop), every problem by key;
+    /// list, show and roll back its saved versions.
     #[command(subcommand)]
     Config(config::ConfigCommand),
     /// The shop as weft sees it: its locations.
@@ -104,6 +106,16 @@ pub fn init_logging(cli: &Cli) {
         tracing_subscriber::EnvFilter::try_new(&filter).unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
     let ansi = std::io::IsTerminal::is_terminal(&std::io::stderr());
     tracing_subscriber::fmt().with_env_filter(filter).with_ansi(ansi).with_writer(std::io::stderr).init();
+}
+
+/// Whether the command given (its innermost subcommand) was asked for `--json`: its error is
+/// then printed as `{"error": "..."}` on stdout as well.
+pub fn wants_json(matches: &clap::ArgMatches) -> bool {
+    let mut leaf = matches;
+    while let Some((_, sub)) = leaf.subcommand() {
+        leaf = sub;
+    }
+    leaf.try_get_one::<bool>("json").ok().flatten().copied().unwrap_or(false)
 }
 
 /// Run a parsed command line. `Err` is a message for the operator (exit status 2).

@@ -224,6 +224,17 @@ pub(super) fn counts_text(counts: &Value) -> String {
         .unwrap_or_default()
 }
 
+/// A `--flow` filter that matched nothing: a misspelt flow is an error, not an empty list (a
+/// flow no longer in the config, or `@retention`, still lists what it left).
+fn known_or_found(config: &Config, flow: Option<&str>, found: &Value, what: &str) -> Result<(), String> {
+    match flow {
+        Some(f) if !config.flows.contains_key(f) && found.as_array().is_some_and(Vec::is_empty) => {
+            Err(format!("no flow {f} in the config, and no {what} of it"))
+        }
+        _ => Ok(()),
+    }
+}
+
 fn query_string(pairs: &[(&str, Option<String>)]) -> String {
     let mut q = form_urlencoded::Serializer::new(String::new());
     for (k, v) in pairs {
@@ -256,13 +267,14 @@ pub fn runs(cmd: RunsCommand, config: &Config) -> Result<ExitCode, String> {
                     "/api/runs?{}",
                     query_string(&[
                         ("limit", Some(limit.to_string())),
-                        ("flow", flow),
+                        ("flow", flow.clone()),
                         ("status", status),
                         ("since", since_ms.map(|t| t.to_string())),
                         ("until", until_ms.map(|t| t.to_string())),
                     ])
                 ))?,
             };
+            known_or_found(config, flow.as_deref(), &value, "runs")?;
             print(&value, json, |v| {
                 let mut t = Table::new(&["RUN", "FLOW", "TRIGGER", "STARTED", "STATUS", "COUNTS"]).right(&[0]);
                 for r in v.as_array().into_iter().flatten() {
@@ -393,6 +405,7 @@ pub fn dlq(cmd: DlqCommand, config: &Config) -> Result<ExitCode, String> {
                     ])
                 ))?,
             };
+            known_or_found(config, filter.flow.as_deref(), &value, "dead letters")?;
             print(&value, json, dead_table)
         }
         DlqCommand::Show { id, json } => {

@@ -232,8 +232,14 @@ pub fn run(cmd: PluginsCommand, mut config: Config) -> Result<ExitCode, String> 
     if let Some(dir) = dir {
         config.plugins.dir = dir;
     }
-    let store = super::open_store(&config).map_err(|e| e.to_string())?;
-    let mut options = HostOptions::from_config(&config, Some(store), Redactor::new());
+    let store = match super::open_store(&config) {
+        Ok(store) => Some(store),
+        // Held by `weft serve`: the plugins are loaded beside it, without the store (a call's
+        // plugin state is then not kept).
+        Err(crate::store::StoreError::Locked) => None,
+        Err(e) => return Err(e.to_string()),
+    };
+    let mut options = HostOptions::from_config(&config, store, Redactor::new());
     let tap: Tap = Default::default();
     if matches!(cmd, PluginsCommand::Call { .. }) {
         options.network.tap = Some(tap.clone());

@@ -20,7 +20,18 @@ pub struct RevertArgs {
 
 /// Run `weft runs revert`; exit 1 when a value could not be restored.
 pub fn run(args: RevertArgs, config: Config) -> Result<ExitCode, String> {
-    let local = super::engine::open(config)?;
+    let local = match super::open_store(&config) {
+        Ok(store) => super::engine::with_store(config, store)?,
+        // Revert writes from this process; an unknown run is still named as such.
+        Err(crate::store::StoreError::Locked) => {
+            super::remote::Admin::from_config(&config)?.get(&format!("/api/runs/{}", args.run))?;
+            return Err(format!(
+                "weft serve holds the database: stop it to revert run {} (the revert writes from this process)",
+                args.run
+            ));
+        }
+        Err(e) => return Err(e.to_string()),
+    };
     let _guard = local.runtime.enter();
     let report = crate::revert::revert(&local.engine, args.run, args.dry_run, &mut |line| eprintln!("{line}"))?;
     if args.json {

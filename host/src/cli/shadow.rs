@@ -21,6 +21,9 @@ pub enum ShadowCommand {
 /// Run a `shadow` command.
 pub fn run(cmd: ShadowCommand, config: Config) -> Result<ExitCode, String> {
     let ShadowCommand::Diff { flow, json } = cmd;
+    if !config.flows.contains_key(&flow) {
+        return Err(format!("no flow {flow} in the config"));
+    }
     let local = super::engine::open(config)?;
     let _guard = local.runtime.enter();
     let diff = crate::shadow::diff(&local.engine, &flow, &mut |line| eprintln!("{line}"))?;

@@ -64,11 +64,6 @@ fn editable(text: &str) -> Value {
     json!({"flows": flows, "lookups": table.get("lookups").map(|l| json!(l)).unwrap_or_else(|| json!({}))})
 }
 
-/// A version for the history (its text left out).
-fn summary(v: &crate::store::ConfigVersion) -> Value {
-    json!({"number": v.number, "author": v.author, "saved_ms": v.saved_ms, "comment": v.comment, "restores": v.restores})
-}
-
 /// Run `work` off the async threads (it may load plugins and call the ERP and the shop).
 async fn blocking(
     state: &ServerState,
@@ -152,7 +147,7 @@ pub async fn route(
             blocking(state, |live| {
                 let running = live.running()?;
                 let all = live.engine().queue().store().config_versions(200).map_err(|e| Refusal::Unavailable { error: e.to_string() })?;
-                Ok(json!({"running": running.number, "versions": all.iter().map(summary).collect::<Vec<_>>()}))
+                Ok(json!({"running": running.number, "versions": all.iter().map(crate::ops::config_version).collect::<Vec<_>>()}))
             })
             .await
         }
@@ -160,7 +155,7 @@ pub async fn route(
             let number: u64 = number.parse().map_err(|_| "version must be a number")?;
             blocking(state, move |live| {
                 let (running, version) = (live.running()?, live.version(number)?);
-                let mut out = summary(&version);
+                let mut out = crate::ops::config_version(&version);
                 out["text"] = json!(version.text);
                 out["diff_from_running"] = json!(crate::versions::diff::lines(&running.text, &version.text));
                 Ok(out)

@@ -156,9 +156,9 @@ fn a_rule_edited_in_the_browser_applies_to_the_next_sync_and_a_rollback_restores
     assert_eq!(history["versions"][1]["author"], "Dana (ops)", "who saved, as the operator named themselves");
     assert_eq!(history["versions"][0]["author"], "Sam (on call)");
     scenario.feed_file("products-3.csv", &products(1, "10.00"));
-    // The old mapping's title again. (Its tags: the ERP sends none, and the catalog writer does
-    // not clear a product's tags with an empty list, so `kitchen` stays.)
-    sync_until(&addr, &sim, ("Big Mug", None));
+    // The old mapping again: its title, and no tags (the ERP owns them and sends none, so the
+    // rule's `kitchen` goes).
+    sync_until(&addr, &sim, ("Big Mug", Some(&[])));
     let text = std::fs::read_to_string(&scenario.config).unwrap();
     assert!(!text.contains("[[flows.products.rules]]"), "the rollback took the rule out of the file:\n{text}");
     assert!(text.contains("# trimmed, nothing else"), "{text}");

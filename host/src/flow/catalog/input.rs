@@ -7,7 +7,7 @@ use crate::config::{Config, FlowConfig, ObjectKind};
 use crate::domain::identity::IdentityKey;
 use crate::domain::mapping::shape::VARIANTS;
 use crate::domain::mapping::{source_json, Applied, Mapping};
-use crate::domain::ownership::{Field, Ownership};
+use crate::domain::ownership::{Field, Owner, Ownership};
 use crate::flow::base::ShopifyContext;
 use crate::model::{PluginError, Product, ProductStatus, Variant};
 use crate::shopify::products::StoredVariant;
@@ -72,7 +72,10 @@ pub fn product_write(
     let mut dropped = Vec::new();
     let who = p.external_id.as_str();
     if let Some(fields) = input.as_object_mut() {
-        fields.retain(|_, v| !(v.is_null() || v.as_array().is_some_and(Vec::is_empty)));
+        // No value: not sent, Shopify's is kept. But tags the ERP owns are the ERP's list even
+        // empty: an empty list clears them (a rule that tagged the product no longer applies).
+        let erp_tags = owners.owner(Field::Tags) == Owner::Erp;
+        fields.retain(|k, v| !(v.is_null() || v.as_array().is_some_and(Vec::is_empty) && !(erp_tags && k == "tags")));
         for (field, key) in SHOPIFY_TARGETS.iter().filter(|(_, k)| !k.starts_with("variants[].")) {
             if fields.contains_key(*key) && !owners.erp_may_write(*field, flow_name, who) {
                 fields.remove(*key);
