@@ -19,6 +19,16 @@ pub fn group_key(entity: Entity) -> Option<&'static str> {
     }
 }
 
+/// A canonical record from the JSON the outbox writes. An order written before orders said
+/// their stock effect (no `stock_effect`) reads as one that moves stock, as it was then.
+pub fn from_json(text: &[u8]) -> Result<Record, serde_json::Error> {
+    let mut value: serde_json::Value = serde_json::from_slice(text)?;
+    if let Some(order) = value.get_mut("Order").and_then(serde_json::Value::as_object_mut) {
+        order.entry("stock_effect").or_insert_with(|| "MoveStock".into());
+    }
+    serde_json::from_value(value)
+}
+
 /// The record of one group of rows.
 pub fn build(entity: Entity, group: &[Row], currency: &str) -> Result<Record, Bad> {
     let first = &group[0];
