@@ -2,7 +2,8 @@
 //! `weft serve` and the simulator, on a product made for the test (20 units in WH):
 //! - hybrid inventory + orders `stock_counted_by = "adjustment"`: the order becomes a sale with
 //!   `shipment_method = "manual"`, which creates no shipment and moves nothing; the product's
-//!   stock in Tryton changes by the adjustment the hybrid flow booked, once (20 → 18);
+//!   stock in Tryton changes by the adjustment the hybrid flow booked, once (20 → 18); cancelled
+//!   in Shopify, the sale (which Tryton cannot cancel once confirmed) says not to ship it;
 //! - no hybrid flow, orders counted by the order (the default): the sale's shipment takes the
 //!   stock (20 → 18 once shipped).
 
@@ -10,6 +11,7 @@ use crate::common;
 use crate::connector_support;
 use crate::inventory_hybrid::{hybrid_flow, shopify_levels};
 use crate::orders_support;
+use crate::orders_tryton::ORDER_CANCEL;
 
 use common::engine::{free_port, wait_for, Serve};
 use connector_support::tryton::{env_or_skip, Tryton};
@@ -193,13 +195,13 @@ fn with_hybrid_inventory_a_shop_order_moves_no_stock_in_tryton_only_its_adjustme
     let dir = tmp.path();
     let flows = format!("{}{}", hybrid_flow(&main, "1s"), orders_flow("stock_counted_by = \"adjustment\"\n"));
     let (serve, addr) = serve(dir, &shop, &t, at.warehouse, &flows);
-    shop.subscribe(&addr, &["ORDERS_CREATE", "ORDERS_UPDATED", "INVENTORY_LEVELS_UPDATE"]);
+    shop.subscribe(&addr, &["ORDERS_CREATE", "ORDERS_UPDATED", "ORDERS_CANCELLED", "INVENTORY_LEVELS_UPDATE"]);
     // Tryton's level reaches Shopify first: weft knows the level before the sale moves it.
     wait_for(Duration::from_secs(120), "Tryton's 20 in Shopify", || {
         shopify_levels(&shop, &[&code]).get(&code) == Some(&START)
     });
 
-    shop.place_order(&format!("hybrid-{run}@example.com"), &[(&code, SOLD)]);
+    let placed = shop.place_order(&format!("hybrid-{run}@example.com"), &[(&code, SOLD)]);
     let name = format!("#{run}");
     wait_for(Duration::from_secs(120), "the sale in Tryton", || sale(&t, &name).is_some());
     wait_for(Duration::from_secs(120), "the adjustment booked in Tryton", || on_hand(&t, product, at.storage) != START);
@@ -217,6 +219,29 @@ fn with_hybrid_inventory_a_shop_order_moves_no_stock_in_tryton_only_its_adjustme
     assert!(moved[0]["shipment"].as_str().is_some_and(|s| s.starts_with("stock.shipment.internal,")), "{moved:#?}");
     assert_eq!(on_hand(&t, product, at.storage), START - SOLD, "the sale counted once, by its adjustment");
     assert_eq!(shopify_levels(&shop, &[&code]).get(&code), Some(&(START - SOLD)));
+
+    // Cancelled in Shopify (no restock): Tryton cannot cancel the confirmed sale and has nothing
+    // to stop; its comment says not to ship it, and still nothing moves.
+    let cancelled = shop.graphql(&ORDER_CANCEL, json!({"id": format!("gid://shopify/Order/{placed}")}));
+    assert_eq!(cancelled["orderCancel"]["orderCancelUserErrors"], json!([]));
+    let comment = || {
+        let found = t.model(
+            "sale.sale",
+            "search_read",
+            vec![json!([["reference", "=", name]]), json!(0), json!(1), Value::Null, json!(["comment"])],
+        );
+        found[0]["comment"].as_str().unwrap_or_default().to_owned()
+    };
+    wait_for(Duration::from_secs(120), "the cancellation noted on the sale", || {
+        comment().contains("Cancelled in Shopify")
+    });
+    let noted = comment();
+    assert!(
+        noted.contains("do not create a shipment") && noted.contains(&format!("gid://shopify/Order/{placed}")),
+        "{noted}"
+    );
+    assert_eq!(moves(&t, product, seed).len(), 1, "still only the adjustment's move");
+    assert_eq!(on_hand(&t, product, at.storage), START - SOLD);
     serve.kill();
 }
 
