@@ -198,7 +198,6 @@ pub struct CompanyLocation {
 /// Whether importing an order must move stock in the destination (an orders flow's
 /// `stock_counted_by`, see `config::hybrid`).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
 pub enum StockEffect {
     /// Importing the order moves its stock (the ERP ships it from stock).
     #[default]
