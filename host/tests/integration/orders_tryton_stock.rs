@@ -218,7 +218,6 @@ fn with_hybrid_inventory_a_shop_order_moves_no_stock_in_tryton_only_its_adjustme
     assert_eq!((moved[0]["quantity"].as_f64(), moved[0]["state"].as_str()), (Some(SOLD as f64), Some("done")));
     assert!(moved[0]["shipment"].as_str().is_some_and(|s| s.starts_with("stock.shipment.internal,")), "{moved:#?}");
     assert_eq!(on_hand(&t, product, at.storage), START - SOLD, "the sale counted once, by its adjustment");
-    assert_eq!(shopify_levels(&shop, &[&code]).get(&code), Some(&(START - SOLD)));
 
     // Cancelled in Shopify (no restock): Tryton cannot cancel the confirmed sale and has nothing
     // to stop; its comment says not to ship it, and still nothing moves.
