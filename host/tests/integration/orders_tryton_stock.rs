@@ -3,7 +3,8 @@
 //! - hybrid inventory + orders `stock_counted_by = "adjustment"`: the order becomes a sale with
 //!   `shipment_method = "manual"`, which creates no shipment and moves nothing; the product's
 //!   stock in Tryton changes by the adjustment the hybrid flow booked, once (20 → 18); cancelled
-//!   in Shopify, the sale (which Tryton cannot cancel once confirmed) says not to ship it;
+//!   in Shopify, the sale (which Tryton cannot cancel once confirmed) says not to ship it; a
+//!   returned order's return sale is `manual` too;
 //! - no hybrid flow, orders counted by the order (the default): the sale's shipment takes the
 //!   stock (20 → 18 once shipped).
 
@@ -12,6 +13,7 @@ use crate::connector_support;
 use crate::inventory_hybrid::{hybrid_flow, shopify_levels};
 use crate::orders_support;
 use crate::orders_tryton::ORDER_CANCEL;
+use crate::orders_tryton_changes::{gid, ok, return_closed, FULFILL, ORDER_PARTS};
 
 use common::engine::{free_port, wait_for, Serve};
 use connector_support::tryton::{env_or_skip, Tryton};
@@ -128,13 +130,14 @@ fn on_hand(t: &Tryton, product: i64, storage: i64) -> i64 {
         .sum()
 }
 
-/// The sale of order `name`: shipment method and shipments.
-fn sale(t: &Tryton, name: &str) -> Option<Value> {
+/// The first sale whose reference is like `reference` (`#1001`, `#1001 return %`): shipment
+/// method and shipments.
+fn sale(t: &Tryton, reference: &str) -> Option<Value> {
     let found = t.model(
         "sale.sale",
         "search_read",
         vec![
-            json!([["reference", "=", name]]),
+            json!([["reference", "like", reference]]),
             json!(0),
             Value::Null,
             Value::Null,
@@ -195,7 +198,10 @@ fn with_hybrid_inventory_a_shop_order_moves_no_stock_in_tryton_only_its_adjustme
     let dir = tmp.path();
     let flows = format!("{}{}", hybrid_flow(&main, "1s"), orders_flow("stock_counted_by = \"adjustment\"\n"));
     let (serve, addr) = serve(dir, &shop, &t, at.warehouse, &flows);
-    shop.subscribe(&addr, &["ORDERS_CREATE", "ORDERS_UPDATED", "ORDERS_CANCELLED", "INVENTORY_LEVELS_UPDATE"]);
+    shop.subscribe(
+        &addr,
+        &["ORDERS_CREATE", "ORDERS_UPDATED", "ORDERS_CANCELLED", "RETURNS_CLOSE", "INVENTORY_LEVELS_UPDATE"],
+    );
     // Tryton's level reaches Shopify first: weft knows the level before the sale moves it.
     wait_for(Duration::from_secs(120), "Tryton's 20 in Shopify", || {
         shopify_levels(&shop, &[&code]).get(&code) == Some(&START)
@@ -208,10 +214,10 @@ fn with_hybrid_inventory_a_shop_order_moves_no_stock_in_tryton_only_its_adjustme
     // Polls of both flows go on meanwhile; nothing more may move.
     std::thread::sleep(Duration::from_secs(6));
 
-    let sale = sale(&t, &name).expect("the sale");
-    assert_eq!(sale["shipment_method"], "manual", "imported without moving stock: {sale}");
-    assert!(matches!(sale["state"].as_str(), Some("confirmed" | "processing")), "confirmed: {sale}");
-    assert_eq!(sale["shipments"], json!([]), "Tryton made no shipment for the sale: {sale}");
+    let imported = sale(&t, &name).expect("the sale");
+    assert_eq!(imported["shipment_method"], "manual", "imported without moving stock: {imported}");
+    assert!(matches!(imported["state"].as_str(), Some("confirmed" | "processing")), "confirmed: {imported}");
+    assert_eq!(imported["shipments"], json!([]), "Tryton made no shipment for the sale: {imported}");
     let moved = moves(&t, product, seed);
     assert_eq!(moved.len(), 1, "one move, the adjustment's: {moved:#?}\n{}", log(dir));
     assert_eq!(moved[0]["from_location"].as_i64(), Some(at.storage), "{moved:#?}");
@@ -241,6 +247,31 @@ fn with_hybrid_inventory_a_shop_order_moves_no_stock_in_tryton_only_its_adjustme
     );
     assert_eq!(moves(&t, product, seed).len(), 1, "still only the adjustment's move");
     assert_eq!(on_hand(&t, product, at.storage), START - SOLD);
+
+    // A second order, fulfilled in Shopify and returned (closed): its return sale takes the
+    // sale's method and moves nothing either; only adjustments (internal shipments) move stock.
+    let second = shop.place_order(&format!("return-{run}@example.com"), &[(&code, 1)]);
+    let second_name = format!("#{}", run + 1);
+    wait_for(Duration::from_secs(120), "the second sale in Tryton", || sale(&t, &second_name).is_some());
+    let parts = shop.graphql(&ORDER_PARTS, json!({"id": gid(second)}));
+    let fo = parts["order"]["fulfillmentOrders"]["nodes"][0]["id"].clone();
+    let shipped = shop.graphql(&FULFILL, json!({"f": {"lineItemsByFulfillmentOrder": [{"fulfillmentOrderId": fo}]}}));
+    ok(&shipped, "fulfillmentCreate");
+    let item = shipped["fulfillmentCreate"]["fulfillment"]["fulfillmentLineItems"]["nodes"][0]["id"].clone();
+    return_closed(&shop, second, item);
+    let returns = format!("{second_name} return %");
+    wait_for(Duration::from_secs(120), "the return sale in Tryton", || sale(&t, &returns).is_some());
+    let returned = sale(&t, &returns).expect("the return sale");
+    assert_eq!(
+        (returned["shipment_method"].as_str(), &returned["shipments"]),
+        (Some("manual"), &json!([])),
+        "{returned}"
+    );
+    let moved = moves(&t, product, seed);
+    assert!(
+        moved.iter().all(|m| m["shipment"].as_str().is_some_and(|s| s.starts_with("stock.shipment.internal,"))),
+        "only adjustments moved stock: {moved:#?}"
+    );
     serve.kill();
 }
 
