@@ -242,3 +242,34 @@ pub fn customer(row: &Row) -> Result<Customer, Bad> {
         extra: "{}".into(),
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use weft_sdk::{Order, StockEffect};
+
+    fn order_json(effect: StockEffect) -> serde_json::Value {
+        let order = Order::new("o1", "#1", "EUR", "2026-11-26T10:00:00Z").stock_effect(effect);
+        serde_json::to_value(Record::Order(order)).unwrap()
+    }
+
+    fn effect(json: &serde_json::Value) -> Result<StockEffect, serde_json::Error> {
+        from_json(json.to_string().as_bytes()).map(|r| match r {
+            Record::Order(o) => o.stock_effect,
+            other => panic!("{other:?}"),
+        })
+    }
+
+    #[test]
+    fn an_order_file_says_its_stock_effect_and_one_written_before_the_field_moves_stock() {
+        let counted = order_json(StockEffect::AlreadyCounted);
+        assert_eq!(counted["Order"]["stock_effect"], "AlreadyCounted");
+        assert_eq!(effect(&counted).unwrap(), StockEffect::AlreadyCounted);
+        let mut old = order_json(StockEffect::AlreadyCounted);
+        old["Order"].as_object_mut().unwrap().remove("stock_effect");
+        assert_eq!(effect(&old).unwrap(), StockEffect::MoveStock);
+        let mut bad = counted;
+        bad["Order"]["stock_effect"] = "Twice".into();
+        assert!(effect(&bad).unwrap_err().to_string().contains("unknown variant `Twice`"));
+    }
+}
