@@ -84,7 +84,8 @@ def order_record(o) -> types.Record:
         customer=None, company_location=None, currency=cur, presentment_currency=None, lines=lines,
         shipping_lines=[], discounts=[], tax_lines=[], taxes_included=False, subtotal=total,
         shipping=amount("0.00", cur), tax=amount("0.00", cur), discount=amount("0.00", cur), total=total,
-        financial_status=types.FinancialStatus.PENDING, cancelled=False, shipping_address=None, billing_address=None,
+        financial_status=types.FinancialStatus.PENDING, cancelled=False, stock_effect=types.StockEffect.MOVE_STOCK,
+        shipping_address=None, billing_address=None,
         tags=[], note=None, custom_attributes=[], po_number=None, metafields=[], created_at=o.get("created", ""),
         updated_at=None, extra="{}",
     ))
@@ -147,6 +148,8 @@ class Connector(weft.ConnectorBase):
         body = {
             "reference": order.external_id, "email": order.email, "currency": order.currency,
             "lines": [{"sku": l.sku, "qty": l.quantity, "price": l.unit_price.shop.amount} for l in order.lines],
+            # False: a hybrid inventory flow already booked the sale's stock; the ERP must not move it.
+            "move_stock": order.stock_effect == types.StockEffect.MOVE_STOCK,
         }
         resp = api("POST", "/api/orders", body)
         if resp.status == 422:

@@ -158,7 +158,7 @@ const EMPTY = {
   price: () => ({ scope: { tag: 'base' }, compareAtPrice: undefined, quantityBreaks: [], quantityRule: undefined, updatedAt: undefined, extra: '{}' }),
   fulfillment: () => ({ lines: [], tracking: [], location: undefined, shippedAt: undefined, extra: '{}' }),
   'order-line': () => ({ discountAllocations: [], taxLines: [], requiresShipping: true, customAttributes: [], extra: '{}' }),
-  order: () => ({ source: 'erp', email: undefined, phone: undefined, customer: undefined, companyLocation: undefined, presentmentCurrency: undefined, lines: [], shippingLines: [], discounts: [], taxLines: [], taxesIncluded: false, financialStatus: 'pending', cancelled: false, shippingAddress: undefined, billingAddress: undefined, tags: [], note: undefined, customAttributes: [], poNumber: undefined, metafields: [], updatedAt: undefined, extra: '{}' }),
+  order: () => ({ source: 'erp', email: undefined, phone: undefined, customer: undefined, companyLocation: undefined, presentmentCurrency: undefined, lines: [], shippingLines: [], discounts: [], taxLines: [], taxesIncluded: false, financialStatus: 'pending', cancelled: false, stockEffect: 'move-stock', shippingAddress: undefined, billingAddress: undefined, tags: [], note: undefined, customAttributes: [], poNumber: undefined, metafields: [], updatedAt: undefined, extra: '{}' }),
 };
 
 function fill(kind, required, fields) {

@@ -11,12 +11,13 @@
 //! reads moves `available`, `committed` and `on_hand` in ways that do not separate), while
 //! booking every Shopify change as an adjustment is exact. The orders flow from Shopify into
 //! the same connection then says `stock_counted_by = "adjustment"` and its orders are imported
-//! without moving stock. Without a hybrid flow, via the order (the ERP's import ships from
+//! without moving stock (each order given to the connector says so: `StockEffect`). Without a hybrid flow, via the order (the ERP's import ships from
 //! stock; Shopify's own decrement is overwritten by the ERP's next level). The config check
 //! refuses the two combinations that would count twice or never.
 
 use super::flow::{Endpoint, FlowConfig, ObjectKind};
 use super::Config;
+use crate::model::StockEffect;
 use serde::Deserialize;
 use std::collections::BTreeMap;
 
@@ -89,6 +90,15 @@ impl Config {
 }
 
 impl FlowConfig {
+    /// What importing the flow's orders does to stock: an orders flow counted by the adjustment
+    /// imports them without moving it; every other flow's orders move it.
+    pub fn stock_effect(&self) -> StockEffect {
+        match self.stock_counted_by {
+            Some(CountedBy::Adjustment) => StockEffect::AlreadyCounted,
+            Some(CountedBy::Order) | None => StockEffect::MoveStock,
+        }
+    }
+
     /// Whether the flow is a hybrid inventory flow.
     pub fn is_hybrid(&self) -> bool {
         self.object == ObjectKind::Inventory && self.direction == StockDirection::Hybrid

@@ -27,7 +27,7 @@ pub use fulfillment::{Fulfillment, FulfillmentLine, Tracking};
 pub use money::{Amount, Money};
 pub use orders::{
     Address, CompanyLocation, Customer, DiscountAllocation, DiscountApplication, DiscountKind, DiscountValueType,
-    FinancialStatus, Order, OrderLine, ShippingLine, TaxLine,
+    FinancialStatus, Order, OrderLine, ShippingLine, StockEffect, TaxLine,
 };
 pub use plugin::{
     ChangeEvent, ConfigKey, Direction, EntitySupport, FieldError, KeyedRecord, Level, Page, PluginError, PluginInfo,

@@ -195,6 +195,18 @@ pub struct CompanyLocation {
     pub location_name: String,
 }
 
+/// Whether importing an order must move stock in the destination (an orders flow's
+/// `stock_counted_by`, see `config::hybrid`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub enum StockEffect {
+    /// Importing the order moves its stock (the ERP ships it from stock).
+    #[default]
+    MoveStock,
+    /// A hybrid inventory flow already booked the sale's stock as an adjustment in the same
+    /// destination: the order is imported without moving stock.
+    AlreadyCounted,
+}
+
 /// An order: from Shopify to the ERP, or an external order from the ERP into Shopify. Its amounts
 /// add up to the cent: `subtotal` (lines after their discounts) + `shipping` (after its
 /// discounts) + `tax` (unless `taxes_included`) = `total`.
@@ -242,6 +254,9 @@ pub struct Order {
     pub financial_status: FinancialStatus,
     /// True once cancelled.
     pub cancelled: bool,
+    /// Whether importing the order must move stock; set by the orders flow from Shopify.
+    #[serde(default)]
+    pub stock_effect: StockEffect,
     /// Shipping address.
     pub shipping_address: Option<Address>,
     /// Billing address.

@@ -20,13 +20,13 @@ const fn op(name: &'static str, document: &'static str) -> Operation {
     Operation { name, document, file: "inline" }
 }
 
-const ORDER_PARTS: Operation = op(
+pub const ORDER_PARTS: Operation = op(
     "OrderParts",
     "query OrderParts($id: ID!) { order(id: $id) { lineItems(first: 10) { nodes { id sku } } \
      fulfillmentOrders(first: 5) { nodes { id } } } locations(first: 1) { nodes { id } } \
      productVariants(first: 1, query: \"sku:TT-BOOK\") { nodes { id } } }",
 );
-const FULFILL: Operation = op(
+pub const FULFILL: Operation = op(
     "Fulfill",
     "mutation Fulfill($f: FulfillmentInput!) { fulfillmentCreate(fulfillment: $f) { fulfillment { \
      fulfillmentLineItems(first: 10) { nodes { id lineItem { sku } } } } userErrors { message } } }",
@@ -92,11 +92,26 @@ fn changes(t: &Tryton, prefix: &str) -> Vec<Value> {
     found.as_array().cloned().unwrap_or_default()
 }
 
-fn gid(id: u64) -> String {
+/// An order's GraphQL id.
+pub fn gid(id: u64) -> String {
     format!("gid://shopify/Order/{id}")
 }
 
-fn ok(data: &Value, mutation: &str) {
+/// One unit of fulfilled line `item` of `order` comes back: a return requested, approved and
+/// closed in Shopify.
+pub fn return_closed(shop: &Shop, order: u64, item: Value) {
+    let requested = shop.graphql(
+        &RETURN_REQUEST,
+        json!({"i": {"orderId": gid(order), "returnLineItems": [{"fulfillmentLineItemId": item, "quantity": 1}]}}),
+    );
+    ok(&requested, "returnRequest");
+    let return_id = requested["returnRequest"]["return"]["id"].clone();
+    ok(&shop.graphql(&RETURN_APPROVE, json!({"i": {"id": return_id}})), "returnApproveRequest");
+    ok(&shop.graphql(&RETURN_CLOSE, json!({"id": return_id})), "returnClose");
+}
+
+/// Assert `mutation` answered without user errors.
+pub fn ok(data: &Value, mutation: &str) {
     let errors = &data[mutation]["userErrors"];
     assert!(errors.as_array().is_none_or(Vec::is_empty), "{mutation}: {data}");
 }
@@ -156,14 +171,7 @@ fn refund_return_and_cancellation_apply_once_however_delivered_and_an_edit_after
         .find(|l| l["lineItem"]["sku"] == "TT-BOOK")
         .unwrap()["id"]
         .clone();
-    let requested = shop.graphql(
-        &RETURN_REQUEST,
-        json!({"i": {"orderId": gid(x), "returnLineItems": [{"fulfillmentLineItemId": book, "quantity": 1}]}}),
-    );
-    ok(&requested, "returnRequest");
-    let return_id = requested["returnRequest"]["return"]["id"].clone();
-    ok(&shop.graphql(&RETURN_APPROVE, json!({"i": {"id": return_id}})), "returnApproveRequest");
-    ok(&shop.graphql(&RETURN_CLOSE, json!({"id": return_id})), "returnClose");
+    return_closed(&shop, x, book);
     // Z is cancelled before it shipped.
     let cancelled = shop.graphql(&ORDER_CANCEL, json!({"id": gid(z)}));
     assert_eq!(cancelled["orderCancel"]["orderCancelUserErrors"], json!([]));

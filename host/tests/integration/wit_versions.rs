@@ -2,8 +2,8 @@
 //! built against. The shipped plugins are 0.2.0; a 0.1.0 connector (a fixture built from
 //! source against `wit/weft-plugin@0.1.0`, without the SDK) still loads and syncs through the
 //! 0.2.0 host: its orders come in with their shipping and discounts as 0.2.0 amounts and reach
-//! Shopify, it takes orders, and what 0.1.0 cannot carry (an order change) is refused per record
-//! naming the version. A version this host lacks is refused naming the versions it has.
+//! Shopify, it takes orders, and what 0.1.0 cannot carry (an order change, an order that must
+//! be imported without moving stock) is refused per record naming the version. A version this host lacks is refused naming the versions it has.
 
 use crate::common;
 use crate::shopify_common;
@@ -11,7 +11,7 @@ use crate::shopify_common;
 use common::scenario::Scenario;
 use common::*;
 use weft::model::{
-    Entity, KeyedRecord, OrderChange, OrderChangeKind, PluginError, Product, Record, Variant, WriteOutcome,
+    Entity, KeyedRecord, OrderChange, OrderChangeKind, PluginError, Product, Record, StockEffect, Variant, WriteOutcome,
 };
 use weft::plugin::wit::WitVersion;
 use weft::plugin::Grant;
@@ -74,6 +74,31 @@ fn a_0_1_0_connector_loads_and_its_orders_cross_the_seam_both_ways() {
         pushed[1]
     );
     assert_eq!(pushed[2].as_ref().map(|p| p.outcome.clone()), Ok(WriteOutcome::Updated), "0.1.0 `created: false`");
+    // An order whose stock a hybrid inventory flow already counted must be imported without
+    // moving stock, which 0.1.0 cannot say: refused for that record, naming why; the connector
+    // never sees it (nothing stored), and the order beside it goes through.
+    let mut counted = (**first).clone();
+    counted.external_id = "L-9".into();
+    counted.name = "LEG-9".into();
+    counted.stock_effect = StockEffect::AlreadyCounted;
+    let mut moving = (**first).clone();
+    moving.external_id = "L-8".into();
+    let batch = [
+        KeyedRecord { key: "k4".into(), record: Record::Order(Box::new(counted)) },
+        KeyedRecord { key: "k5".into(), record: Record::Order(Box::new(moving)) },
+    ];
+    let pushed = session.push(Entity::Order, &batch).unwrap();
+    assert!(
+        matches!(&pushed[0], Err(PluginError::Permanent(m)) if m.contains("LEG-9") && m.contains("without moving stock")
+            && m.contains("stock_counted_by") && m.contains("weft:plugin@0.2.0")),
+        "{:?}",
+        pushed[0]
+    );
+    assert_eq!(pushed[1].as_ref().map(|p| p.outcome.clone()), Ok(WriteOutcome::Created));
+    let stored = session.fetch(Entity::Order, &["L-9".into(), "L-8".into()]).unwrap();
+    assert!(matches!(stored[0], Ok(None)), "the refused order never reached the connector: {:?}", stored[0]);
+    assert!(matches!(&stored[1], Ok(Some(Record::Order(o))) if o.external_id == "L-8"), "{:?}", stored[1]);
+
     let refused = session.pull(Entity::OrderChange, None, 10).unwrap();
     assert!(matches!(refused, Err(PluginError::Permanent(m)) if m.contains("rebuild it against weft:plugin@0.2.0")));
 

@@ -10,7 +10,7 @@ use rust_decimal::Decimal;
 use std::str::FromStr;
 use weft_sdk::{
     Amount, DiscountAllocation, DiscountApplication, DiscountKind, DiscountValueType, FinancialStatus, Fulfillment,
-    FulfillmentLine, Money, Order, OrderLine, ShippingLine, TaxLine, Tracking,
+    FulfillmentLine, Money, Order, OrderLine, ShippingLine, StockEffect, TaxLine, Tracking,
 };
 
 /// A decimal column; none when absent.
@@ -124,8 +124,8 @@ fn tax(
 pub fn order(group: &[Row], default_currency: &str) -> Result<Order, Bad> {
     let first = &group[0];
     if let Some(json) = first.get("record") {
-        let record: weft_sdk::Record =
-            serde_json::from_str(json).map_err(|e| (first.line, format!("`record` is not a canonical order: {e}")))?;
+        let record = crate::records::from_json(json.as_bytes())
+            .map_err(|e| (first.line, format!("`record` is not a canonical order: {e}")))?;
         return match record {
             weft_sdk::Record::Order(o) => Ok(o),
             other => Err((first.line, format!("`record` is a {:?}, not an order", other.entity()))),
@@ -232,6 +232,7 @@ pub fn order(group: &[Row], default_currency: &str) -> Result<Order, Bad> {
         taxes_included,
         financial_status: status(first)?,
         cancelled: false,
+        stock_effect: StockEffect::MoveStock,
         shipping_address: address(first, ""),
         billing_address: address(first, "billing_"),
         tags: tags(first),

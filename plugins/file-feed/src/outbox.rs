@@ -2,7 +2,9 @@
 //! inventory) out as JSON files for the ERP to pick up: `<outbox>/orders/<id>.json`
 //! (`order-changes/`, `customers/`, `inventory-adjustments/`), written to a temporary name and renamed, so the ERP never sees a
 //! half-written file. Idempotent: per key (kv), and per object (the file, or its kv mark once the
-//! ERP has taken the file away).
+//! ERP has taken the file away). An order's `stock_effect` tells the ERP whether importing it
+//! moves stock (`MoveStock`) or not (`AlreadyCounted`: a hybrid inventory flow's adjustment
+//! files already booked its sale).
 
 use crate::Settings;
 use std::path::PathBuf;
@@ -97,7 +99,7 @@ pub fn fetch(settings: &Settings, entity: Entity, id: &str) -> Result<Option<Rec
     let path = folder(settings, entity)?.join(format!("{stem}.json"));
     match std::fs::read(&path) {
         Ok(bytes) => {
-            let mut record: Record = serde_json::from_slice(&bytes)
+            let mut record = crate::records::from_json(&bytes)
                 .map_err(|e| PluginError::Permanent(format!("{} is not a record: {e}", path.display())))?;
             match &mut record {
                 Record::Order(o) => o.external_id = stem,

@@ -19,6 +19,16 @@ pub fn group_key(entity: Entity) -> Option<&'static str> {
     }
 }
 
+/// A canonical record from the JSON the outbox writes. An order written before orders said
+/// their stock effect (no `stock_effect`) reads as one that moves stock, as it was then.
+pub fn from_json(text: &[u8]) -> Result<Record, serde_json::Error> {
+    let mut value: serde_json::Value = serde_json::from_slice(text)?;
+    if let Some(order) = value.get_mut("Order").and_then(serde_json::Value::as_object_mut) {
+        order.entry("stock_effect").or_insert_with(|| "MoveStock".into());
+    }
+    serde_json::from_value(value)
+}
+
 /// The record of one group of rows.
 pub fn build(entity: Entity, group: &[Row], currency: &str) -> Result<Record, Bad> {
     let first = &group[0];
@@ -231,4 +241,35 @@ pub fn customer(row: &Row) -> Result<Customer, Bad> {
         updated_at: text(row, "updated_at"),
         extra: "{}".into(),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use weft_sdk::{Order, StockEffect};
+
+    fn order_json(effect: StockEffect) -> serde_json::Value {
+        let order = Order::new("o1", "#1", "EUR", "2026-11-26T10:00:00Z").stock_effect(effect);
+        serde_json::to_value(Record::Order(order)).unwrap()
+    }
+
+    fn effect(json: &serde_json::Value) -> Result<StockEffect, serde_json::Error> {
+        from_json(json.to_string().as_bytes()).map(|r| match r {
+            Record::Order(o) => o.stock_effect,
+            other => panic!("{other:?}"),
+        })
+    }
+
+    #[test]
+    fn an_order_file_says_its_stock_effect_and_one_written_before_the_field_moves_stock() {
+        let counted = order_json(StockEffect::AlreadyCounted);
+        assert_eq!(counted["Order"]["stock_effect"], "AlreadyCounted");
+        assert_eq!(effect(&counted).unwrap(), StockEffect::AlreadyCounted);
+        let mut old = order_json(StockEffect::AlreadyCounted);
+        old["Order"].as_object_mut().unwrap().remove("stock_effect");
+        assert_eq!(effect(&old).unwrap(), StockEffect::MoveStock);
+        let mut bad = counted;
+        bad["Order"]["stock_effect"] = "Twice".into();
+        assert!(effect(&bad).unwrap_err().to_string().contains("unknown variant `Twice`"));
+    }
 }

@@ -9,7 +9,13 @@
 //!   the customer return shipment. Other return states change nothing.
 //! - **cancellation** → a sale still in draft or quotation is cancelled; a confirmed sale whose
 //!   shipments have not left is stopped (its shipments cancelled and their moves ignored, as
-//!   Tryton's shipment exception does); a sale already shipped needs a person.
+//!   Tryton's shipment exception does); a sale already shipped needs a person. A confirmed sale
+//!   without shipments because its stock is counted by adjustments (`shipment_method =
+//!   "manual"`) has nothing to stop: its comment says it was cancelled and must not be shipped.
+//!
+//! The sales made for changes take the shipment method of the order's sale: an order imported
+//! without moving stock (`manual`, its stock counted by a hybrid inventory flow's adjustments,
+//! restocks included) gets return and edit sales that move none either.
 //! - **edit** → made true: each line's quantity in Tryton (the sale's line plus earlier edit
 //!   sales) is brought to the edit's `quantity_after`; added units go in an edit sale (reference
 //!   `{order} edit {id}`). Once anything shipped, or to lower a line (core Tryton cannot lower a
@@ -41,8 +47,24 @@ struct Sale {
     header: Value,
 }
 
+impl Sale {
+    /// The sale's shipment method (`order` unless Tryton says otherwise).
+    fn shipment_method(&self) -> &str {
+        self.header.get("shipment_method").and_then(Value::as_str).unwrap_or("order")
+    }
+}
+
 fn sale(client: &Client, order_name: &str) -> Result<Option<Sale>, PluginError> {
-    let fields = json!(["state", "party", "invoice_address", "shipment_address", "warehouse", "currency.code"]);
+    let fields = json!([
+        "state",
+        "party",
+        "invoice_address",
+        "shipment_address",
+        "warehouse",
+        "currency.code",
+        "shipment_method",
+        "comment"
+    ]);
     let rows = client
         .model(
             "sale.sale",
@@ -110,7 +132,7 @@ fn change_sale(
     let vals = json!({
         "party": h["party"], "invoice_address": h["invoice_address"], "shipment_address": h["shipment_address"],
         "warehouse": h["warehouse"], "currency": currency, "reference": reference, "description": description,
-        "origin": format!("sale.sale,{}", sale.id), "invoice_method": "manual", "shipment_method": "order",
+        "origin": format!("sale.sale,{}", sale.id), "invoice_method": "manual", "shipment_method": sale.shipment_method(),
         "lines": [["create", lines]],
     });
     let id = client
@@ -183,6 +205,9 @@ fn cancel(client: &Client, sale: &Sale, c: &OrderChange, x: &Cancellation) -> Re
             return Ok(Pushed::updated(id));
         }
         _ => {}
+    }
+    if sale.shipment_method() == "manual" {
+        return cancel_unshipped(client, sale, x);
     }
     if shipped(client, sale)? {
         return Err(PluginError::NeedsPerson(format!(
@@ -267,6 +292,25 @@ fn cancel(client: &Client, sale: &Sale, c: &OrderChange, x: &Cancellation) -> Re
         return Ok(Pushed::updated(id));
     }
     Ok(Pushed::unchanged(id))
+}
+
+/// A confirmed sale that creates no shipment (`manual`: its stock is counted by adjustments)
+/// cannot be cancelled in Tryton once confirmed and has nothing to stop: a line added to its
+/// comment says so, so nobody creates its shipment by hand.
+fn cancel_unshipped(client: &Client, sale: &Sale, x: &Cancellation) -> Result<Pushed, PluginError> {
+    let line = format!(
+        "Cancelled in Shopify ({}); its stock is counted by adjustments: do not create a shipment for it.",
+        x.reason
+    );
+    let was = str_field(&sale.header, "comment").unwrap_or_default();
+    if was.contains(&line) {
+        return Ok(Pushed::unchanged(sale.id.to_string()));
+    }
+    let comment = if was.is_empty() { line } else { format!("{was}\n{line}") };
+    client
+        .model("sale.sale", "write", vec![json!([sale.id]), json!({"comment": comment})], json!({}))
+        .map_err(fail("order"))?;
+    Ok(Pushed::updated(sale.id.to_string()))
 }
 
 fn refund(client: &Client, sale: &Sale, c: &OrderChange, r: &Refund) -> Result<Pushed, PluginError> {

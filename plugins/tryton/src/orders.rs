@@ -2,6 +2,9 @@
 //! (reference = the order name, searched before create; party code = the shop's customer id;
 //! billing and shipping addresses; lines by product code at their price after discounts with
 //! their taxes; shipping lines with theirs; the warehouse set explicitly), to the shop's total.
+//! An order whose stock is already counted (a hybrid inventory flow booked the sale as an
+//! adjustment) is a sale with `shipment_method = "manual"`: Tryton creates no shipment for it,
+//! so no stock moves.
 //! Pulled and fetched sales carry their state, and count the sales made for their changes.
 
 use crate::customers;
@@ -11,7 +14,7 @@ use crate::rpc::Client;
 use crate::values::{decimal, decode_cursor, domain_after, encode_cursor, next_mark, order_by_mark, updated_at, Mark};
 use rust_decimal::Decimal;
 use serde_json::{json, Value};
-use weft_sdk::{log, Amount, FinancialStatus, Money, Order, OrderLine, Page, PluginError, Pushed, Record};
+use weft_sdk::{log, Amount, FinancialStatus, Money, Order, OrderLine, Page, PluginError, Pushed, Record, StockEffect};
 
 const SALE_FIELDS: [&str; 11] = [
     "reference",
@@ -105,7 +108,8 @@ pub fn push(client: &Client, order: &Order) -> Result<Pushed, PluginError> {
     let mut vals = json!({
         "party": party, "invoice_address": invoice_address, "shipment_address": shipment_address, "warehouse": warehouse,
         "currency": currency, "reference": order.name, "description": format!("{} order {}", order.source, order.external_id),
-        "comment": comment, "invoice_method": "manual", "shipment_method": "order", "lines": [["create", lines]],
+        "comment": comment, "invoice_method": "manual", "shipment_method": shipment_method(order.stock_effect),
+        "lines": [["create", lines]],
     });
     if let Some(date) = order.created_at.get(..10).filter(|d| d.len() == 10) {
         vals["sale_date"] =
@@ -120,6 +124,16 @@ pub fn push(client: &Client, order: &Order) -> Result<Pushed, PluginError> {
     round_to(client, id, buyer("total", &order.total)?)?;
     finish(client, id, "draft")?;
     Ok(Pushed::created(id.to_string()))
+}
+
+/// The sale's `shipment_method` for an order's stock effect: `order` makes Tryton create the
+/// customer shipment when the sale is processed (its moves take the stock); `manual` creates
+/// none (only a person's "Create shipment" would), so the sale moves no stock.
+pub fn shipment_method(effect: StockEffect) -> &'static str {
+    match effect {
+        StockEffect::MoveStock => "order",
+        StockEffect::AlreadyCounted => "manual",
+    }
 }
 
 fn int(text: &str) -> i64 {
@@ -512,6 +526,7 @@ fn order(s: &Value, lines: &[Value], changes: &[i64], taxes: &[(i64, Decimal)]) 
         total: money(subtotal + shipping + tax),
         financial_status: FinancialStatus::Pending,
         cancelled: state == "cancelled",
+        stock_effect: StockEffect::MoveStock,
         shipping_address: None,
         billing_address: None,
         tags: Vec::new(),

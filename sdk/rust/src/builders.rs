@@ -364,6 +364,7 @@ impl Order {
             total: zero(),
             financial_status: crate::FinancialStatus::Pending,
             cancelled: false,
+            stock_effect: crate::StockEffect::MoveStock,
             shipping_address: None,
             billing_address: None,
             tags: Vec::new(),
@@ -378,8 +379,14 @@ impl Order {
         }
     }
     opt_strings!(email, phone, note, po_number, updated_at);
-    plain!(source: String, financial_status: crate::FinancialStatus, cancelled: bool);
+    plain!(source: String, financial_status: crate::FinancialStatus, cancelled: bool, stock_effect: crate::StockEffect);
     extra!();
+
+    /// Whether importing the order must move stock (`stock-effect`: an order whose stock a
+    /// hybrid inventory flow already counted is imported without reserving or shipping it).
+    pub fn moves_stock(&self) -> bool {
+        self.stock_effect == crate::StockEffect::MoveStock
+    }
 
     /// Add a line; subtotal and total grow by its quantity × unit price (decimal, to the cent).
     pub fn add_line(mut self, line: OrderLine) -> Self {

@@ -151,8 +151,8 @@ pub use bindings::connector::weft::plugin::types::{
     FinancialStatus, Fulfillment, FulfillmentLine, InventoryAdjustment, InventoryLevel, KeyedRecord, LineEdit,
     LineEditKind, Media, Metafield, Money, Order, OrderChange, OrderChangeKind, OrderLine, OrderReturn, Page,
     PluginError, PluginInfo, Price, PriceScope, Product, ProductStatus, Pushed, QuantityBreak, QuantityRule, Record,
-    Refund, RefundLine, RefundTransaction, RestockType, ReturnLine, ReturnStatus, ShippingLine, TaxLine, Tracking,
-    Variant, WriteOutcome,
+    Refund, RefundLine, RefundTransaction, RestockType, ReturnLine, ReturnStatus, ShippingLine, StockEffect, TaxLine,
+    Tracking, Variant, WriteOutcome,
 };
 
 /// An ERP connector. Implement the functions your ERP supports; the defaults answer
@@ -258,7 +258,7 @@ pub mod prelude {
         config, cursor, http, kv, log, secrets, Address, Amount, ChangeEvent, ConfigKey, Connector, Customer,
         Direction, Entity, EntitySupport, FieldError, FinancialStatus, Fulfillment, FulfillmentLine,
         InventoryAdjustment, InventoryLevel, KeyedRecord, Money, Order, OrderChange, OrderChangeKind, OrderLine, Page,
-        PluginError, PluginInfo, Price, PriceScope, Product, ProductStatus, Pushed, Record, Tracking, Transform,
-        Variant, WriteOutcome,
+        PluginError, PluginInfo, Price, PriceScope, Product, ProductStatus, Pushed, Record, StockEffect, Tracking,
+        Transform, Variant, WriteOutcome,
     };
 }

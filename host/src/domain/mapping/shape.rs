@@ -218,8 +218,13 @@ impl Shape {
                 out
             }
             Shape::Canonical { fields, lists, .. } => {
-                let mut out: Vec<(String, String)> =
-                    fields.as_object().into_iter().flatten().map(|(k, v)| (k.clone(), json_kind(v))).collect();
+                let mut out: Vec<(String, String)> = fields
+                    .as_object()
+                    .into_iter()
+                    .flatten()
+                    .filter(|(k, _)| !CANONICAL_MANAGED.iter().any(|(m, _)| m == k))
+                    .map(|(k, v)| (k.clone(), json_kind(v)))
+                    .collect();
                 for (scope, element) in lists {
                     for (k, v) in element.as_object().into_iter().flatten() {
                         out.push((format!("{}.{k}", scope.target), json_kind(v)));
@@ -280,8 +285,17 @@ fn resolve_shopify(s: &ShopifyInput, mut segments: Vec<String>) -> Result<Resolv
     Ok(Resolved { scope, path, ty, display })
 }
 
+/// Fields of a canonical record weft sets itself, with the reason they cannot be mapped.
+const CANONICAL_MANAGED: &[(&str, &str)] = &[(
+    "stock_effect",
+    "the orders flow's `stock_counted_by` says whether the import moves stock, so each sale is counted once",
+)];
+
 fn resolve_canonical(fields: &Json, lists: &[(ListScope, Json)], segments: Vec<String>) -> Result<Resolved, String> {
     let display = segments.join(".");
+    if let Some((field, why)) = CANONICAL_MANAGED.iter().find(|(m, _)| *m == segments[0]) {
+        return Err(format!("`{field}` is set by weft: {why}"));
+    }
     let scoped = lists.iter().find(|(l, _)| l.target == segments[0] && segments.len() > 1);
     let (scope, path, shape) = match scoped {
         Some((l, element)) => (Some(*l), segments[1..].to_vec(), element),
@@ -328,6 +342,10 @@ mod tests {
             vec![(LINES, serde_json::json!({"sku": null}))],
         );
         assert!(order.resolve("extra.term").is_ok());
+        assert!(
+            order.resolve("stock_effect").unwrap_err().contains("set by weft"),
+            "counted once, whatever a mapping says"
+        );
         assert!(order.resolve("lines.sku").is_ok());
         assert!(order.resolve("lines").unwrap_err().contains("lines.FIELD"));
         assert!(order.resolve("shipping_address.city").is_ok());

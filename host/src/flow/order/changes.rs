@@ -20,8 +20,10 @@ use serde_json::Value;
 use sha2::{Digest, Sha256};
 use std::collections::BTreeMap;
 
-/// The order, then its changes, oldest first.
-pub fn records(ctx: &ShopifyContext<'_>, order: Order, node: &Value) -> Result<Vec<Record>, PluginError> {
+/// The order, then its changes, oldest first. The order says whether importing it moves stock
+/// (the flow's `stock_counted_by`).
+pub fn records(ctx: &ShopifyContext<'_>, mut order: Order, node: &Value) -> Result<Vec<Record>, PluginError> {
+    order.stock_effect = ctx.flow.stock_effect();
     let mut changes = Vec::new();
     let change = |external_id: String, occurred_at: Option<String>, change: OrderChangeKind| OrderChange {
         external_id,

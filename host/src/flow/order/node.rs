@@ -5,7 +5,7 @@
 
 use crate::model::{
     Address, Amount, CompanyLocation, Customer, DiscountAllocation, DiscountApplication, DiscountKind,
-    DiscountValueType, FinancialStatus, Money, Order, OrderLine, ShippingLine, TaxLine,
+    DiscountValueType, FinancialStatus, Money, Order, OrderLine, ShippingLine, StockEffect, TaxLine,
 };
 use serde_json::Value;
 
@@ -197,6 +197,8 @@ pub fn order(node: &Value, lines: &[Value]) -> Result<Order, String> {
         total: bag("totalPriceSet"),
         financial_status: financial_status(&display)?,
         cancelled: node.get("cancelledAt").is_some_and(|c| !c.is_null()),
+        // The orders flow says it from its `stock_counted_by` (`changes::records`).
+        stock_effect: StockEffect::MoveStock,
         shipping_address: address(&node["shippingAddress"]),
         billing_address: address(&node["billingAddress"]),
         tags: node["tags"].as_array().into_iter().flatten().filter_map(Value::as_str).map(str::to_owned).collect(),

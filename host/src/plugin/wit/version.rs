@@ -2,8 +2,9 @@
 //! expands, inside a version's module, to its bindings (`bindgen!` of both worlds), its linker
 //! with the host imports (log, config, secrets, kv), and `Pre`/`Instance` whose calls convert the
 //! host's model into the version's types and back. The version's own `convert` module supplies
-//! the conversions, including the fallible ones into the version: `entity` and `record` (a record
-//! kind or entity an older contract does not have is refused there, per record, with a reason),
+//! the conversions, including the fallible ones into the version: `entity`, `record` and
+//! `push_record` (a record kind or entity an older contract does not have, or a record a
+//! connector of it cannot be told how to import, is refused there, per record, with a reason),
 //! and `restore` (what a transform of the version could not see, taken back from its input).
 
 /// Expand a version module (see the module documentation).
@@ -201,7 +202,7 @@ macro_rules! weft_version {
                 };
                 // Records this version cannot carry are refused one by one; the rest are pushed.
                 let (refused, keyed) = super::version::carry(
-                    records.iter().map(|r| convert::record(r.record.clone()).map(|record| bindings::types::KeyedRecord { key: r.key.clone(), record })),
+                    records.iter().map(|r| convert::push_record(r.record.clone()).map(|record| bindings::types::KeyedRecord { key: r.key.clone(), record })),
                 );
                 Some(c.weft_plugin_connector().call_push(store, entity, &keyed).map(|pushed| super::version::merge(refused, pushed.lift())))
             }

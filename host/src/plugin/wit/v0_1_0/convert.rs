@@ -14,6 +14,11 @@
 //! - order changes and inventory adjustments (records and entities 0.1.0 does not have) are
 //!   refused per record with a reason naming the contract version, and a `needs-person` error
 //!   given to a 0.1.0 plugin (a kv call) is `permanent`;
+//! - an order whose stock is already counted ([`m::StockEffect::AlreadyCounted`]) is refused
+//!   per record by a 0.1.0 connector's push ([`push_record`]): 0.1.0 cannot say "import it
+//!   without moving stock", and a 0.1.0 ERP connector would move it a second time. A 0.1.0
+//!   transform is given it (it cannot change the stock effect, which [`restore`] keeps); an order
+//!   pulled from a 0.1.0 connector moves stock;
 //! - what 0.1.0 records lack (media, metafields, collections, an order's presentment amounts,
 //!   taxes, shipping lines, note, attributes, PO number...) is kept by [`restore`] when a 0.1.0
 //!   transform returns a record it was given.
@@ -336,6 +341,7 @@ impl Lift<m::Order> for w::Order {
             total: amount(self.total),
             financial_status: self.financial_status.lift(),
             cancelled: self.cancelled,
+            stock_effect: m::StockEffect::MoveStock,
             shipping_address: self.shipping_address.lift(),
             billing_address: self.billing_address.lift(),
             tags: self.tags,
@@ -507,6 +513,22 @@ pub(super) fn record(r: m::Record) -> Result<w::Record, m::PluginError> {
         m::Record::OrderChange(_) => return Err(refused("order changes (cancellations, refunds, returns, edits)")),
         m::Record::InventoryAdjustment(_) => return Err(refused("inventory adjustments")),
     })
+}
+
+/// The 0.1.0 record a connector's push is given: as [`record`], and an order whose stock is
+/// already counted is refused (0.1.0 cannot tell the connector not to move it again).
+pub(super) fn push_record(r: m::Record) -> Result<w::Record, m::PluginError> {
+    match &r {
+        m::Record::Order(o) if o.stock_effect == m::StockEffect::AlreadyCounted => {
+            Err(m::PluginError::Permanent(format!(
+            "order {} must be imported without moving stock (a hybrid inventory flow already booked its sale as an \
+             adjustment: the orders flow's stock_counted_by = \"adjustment\"), and a weft:plugin@0.1.0 connector \
+             cannot be told so; rebuild it against weft:plugin@0.2.0 (`stock-effect`)",
+            o.name
+        )))
+        }
+        _ => record(r),
+    }
 }
 
 /// A record a 0.1.0 transform returned for `input`, with what 0.1.0 cannot carry taken back

@@ -29,7 +29,7 @@ lift_records!(w, m;
     Order {
         external_id, name, source, email, phone, customer, company_location, currency, presentment_currency, lines, shipping_lines,
         discounts, tax_lines, taxes_included, subtotal, shipping, tax, discount, total, financial_status, cancelled,
-        shipping_address, billing_address, tags, note, custom_attributes, po_number, metafields, created_at, updated_at, extra,
+        stock_effect, shipping_address, billing_address, tags, note, custom_attributes, po_number, metafields, created_at, updated_at, extra,
     }
     RefundLine { line_external_id, sku, quantity, restock, location, subtotal, tax }
     RefundTransaction { gateway, amount }
@@ -58,6 +58,7 @@ lift_enums!(w, m;
     ProductStatus { Active, Archived, Draft }
     AdjustmentReason { Sale, PosSale, RefundRestock, ReturnRestock, Correction, Other(x) }
     FinancialStatus { Pending, Authorized, PartiallyPaid, Paid, PartiallyRefunded, Refunded, Voided }
+    StockEffect { MoveStock, AlreadyCounted }
     DiscountValueType { Percentage, FixedAmount }
     DiscountKind { Code, Automatic, Manual }
     RestockType { NoRestock, Cancel, Return }
@@ -98,6 +99,11 @@ pub(super) fn entity(e: m::Entity) -> Result<w::Entity, m::PluginError> {
 /// Every record of the model is a 0.2.0 record.
 pub(super) fn record(r: m::Record) -> Result<w::Record, m::PluginError> {
     Ok(r.lift())
+}
+
+/// Every record of the model goes to a 0.2.0 connector's push (an order says its stock effect).
+pub(super) fn push_record(r: m::Record) -> Result<w::Record, m::PluginError> {
+    record(r)
 }
 
 /// A 0.2.0 transform's output is taken as it is.
