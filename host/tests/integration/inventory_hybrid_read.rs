@@ -66,8 +66,16 @@ fn delivered(exchange: &Path) -> Vec<i64> {
         .collect()
 }
 
-#[test]
-fn a_level_read_before_a_sale_was_booked_is_written_with_the_sale() {
+/// The simulator with MUG at location Main, the exchange with the ERP's 50 at WH, and an engine
+/// running the hybrid flow `stock` between them.
+struct Setup {
+    shop: Shop,
+    exchange: std::path::PathBuf,
+    engine: FlowEngine,
+    _tmp: tempfile::TempDir,
+}
+
+fn setup() -> Setup {
     let shop = Shop::start(json!({"locations": [{"name": "Main"}], "products": [
         {"title": "Mug", "variants": [{"sku": "MUG", "price": "10.00", "inventory": {"Main": 0}}]}]}));
     let main = crate::shopify_common::location_gid(&shop.sim, "Main");
@@ -85,7 +93,17 @@ fn a_level_read_before_a_sale_was_booked_is_written_with_the_sale() {
     let store = Store::open(&config.store.path).unwrap();
     let plugins = PluginHost::load(HostOptions::from_config(&config, Some(store.clone()), Redactor::new())).unwrap();
     let engine = FlowEngine::new(config.clone(), Arc::new(plugins), Queue::new(store, Arc::new(SystemClock))).unwrap();
-    let mug = || shopify_levels(&shop, &["MUG"]);
+    Setup { shop, exchange, engine, _tmp: tmp }
+}
+
+fn mug(shop: &Shop) -> BTreeMap<String, i64> {
+    shopify_levels(shop, &["MUG"])
+}
+
+#[test]
+fn a_level_read_before_a_sale_was_booked_is_written_with_the_sale() {
+    let Setup { shop, exchange, engine, _tmp } = setup();
+    let mug = || mug(&shop);
 
     // The ERP's 50 reach Shopify.
     pull(&engine);
@@ -122,4 +140,35 @@ fn a_level_read_before_a_sale_was_booked_is_written_with_the_sale() {
     while batch(&engine) > 0 {}
     assert_eq!(mug(), BTreeMap::from([("MUG".to_owned(), 56)]));
     assert_eq!(delivered(&exchange), vec![-4], "weft's own writes never come back as adjustments");
+}
+
+#[test]
+fn a_level_read_before_another_and_written_after_it_is_stale() {
+    let Setup { shop, exchange, engine, _tmp } = setup();
+    pull(&engine);
+    while batch(&engine) > 0 {}
+    assert_eq!(mug(&shop), BTreeMap::from([("MUG".to_owned(), 50)]));
+
+    // The ERP exports 60, then 70; the job of the 60 is held (as by a host that died holding
+    // it) while the 70 is written.
+    export(&exchange, 1, 60);
+    pull(&engine);
+    assert_eq!(batch(&engine), 1, "the pull of the 60");
+    export(&exchange, 2, 70);
+    pull(&engine);
+    let leased = engine.queue().lease(Some("stock"), LEASE_MS, 250).unwrap();
+    assert_eq!(leased.len(), 2, "the 60's job and the second pull");
+    let (held, pull_of_70): (Vec<_>, Vec<_>) = leased.into_iter().partition(|j| j.payload["kind"] == "record");
+    engine.run_batch("stock", pull_of_70).unwrap();
+    assert_eq!(batch(&engine), 1, "the 70's job");
+    assert_eq!(mug(&shop), BTreeMap::from([("MUG".to_owned(), 70)]));
+
+    // The held job comes back: the ERP's 60 is older than the 70 written, so nothing is written.
+    let run = engine.run_batch("stock", held).unwrap().expect("a run");
+    assert_eq!(mug(&shop), BTreeMap::from([("MUG".to_owned(), 70)]), "a stale read never overwrites a newer one");
+    let records = engine.queue().store().run_records(run).unwrap();
+    assert!(
+        records.iter().any(|r| r.record.reason.as_deref().is_some_and(|why| why.starts_with("stale: a newer read"))),
+        "{records:?}"
+    );
 }

@@ -1,7 +1,7 @@
 //! What a Shopify reader or writer can reach, and how it runs Shopify's async calls.
 
 use super::gate::Journal;
-use super::work::ReadStamp;
+use super::work::LevelRead;
 use crate::clock::Clock;
 use crate::config::{Config, FlowConfig};
 use crate::domain::mapping::Mapping;
@@ -28,8 +28,8 @@ pub struct ShopifyContext<'a> {
     pub clock: &'a dyn Clock,
     /// Undo entries and shadow intents collected while writing.
     pub journal: Journal,
-    /// Hybrid inventory flows: when each level being written was read, by record key.
-    pub read_stamps: BTreeMap<String, ReadStamp>,
+    /// Hybrid inventory flows: how each level being written was read, by record key.
+    pub read_stamps: BTreeMap<String, LevelRead>,
 }
 
 impl ShopifyContext<'_> {

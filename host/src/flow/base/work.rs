@@ -57,6 +57,17 @@ pub struct ReadStamp {
     pub booked: i64,
 }
 
+/// A hybrid inventory flow's level on its way to Shopify, as its pull read it: its job (a flow's
+/// pulls run one at a time and enqueue in the order they read, so a higher job read later) and
+/// its stamp.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LevelRead {
+    /// The job that carries it.
+    pub job: u64,
+    /// What of Shopify's changes the ERP's number held.
+    pub stamp: ReadStamp,
+}
+
 /// Deterministic idempotency key of writing `record` in `flow`: the same content gives the same
 /// key, so a retried or replayed write is recognised; changed content gives a new key.
 pub fn idempotency_key(flow: &str, record: &Record) -> String {

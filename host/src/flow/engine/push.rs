@@ -8,7 +8,7 @@ use super::parked;
 use super::transform::Carried;
 use super::{truncated, FlowEngine, Item};
 use crate::config::FlowConfig;
-use crate::flow::base::{idempotency_key, ReadStamp, ToJobError, Work, Written};
+use crate::flow::base::{idempotency_key, LevelRead, ToJobError, Work, Written};
 use crate::model::{KeyedRecord, Record};
 use crate::store::{ConfirmedWrite, ErrorClass, IdLink, Job, JobError, LedgerEntry, Outcome, RunRecord};
 use std::collections::{BTreeMap, BTreeSet};
@@ -271,12 +271,14 @@ impl FlowEngine {
     }
 }
 
-/// When the pull read each level of a hybrid flow's write, by record key (see [`ReadStamp`]).
-fn read_stamps(jobs: &[Job], to_write: &[(usize, KeyedRecord)]) -> BTreeMap<String, ReadStamp> {
+/// How the pull read each level of a hybrid flow's write, by record key (see [`LevelRead`]).
+fn read_stamps(jobs: &[Job], to_write: &[(usize, KeyedRecord)]) -> BTreeMap<String, LevelRead> {
     to_write
         .iter()
         .filter_map(|(job, keyed)| match serde_json::from_value::<Work>(jobs[*job].payload.clone()) {
-            Ok(Work::Record { read: Some(read), .. }) => Some((keyed.key.clone(), read)),
+            Ok(Work::Record { read: Some(stamp), .. }) => {
+                Some((keyed.key.clone(), LevelRead { job: jobs[*job].id, stamp }))
+            }
             _ => None,
         })
         .collect()

@@ -36,6 +36,8 @@ struct Level {
     conflict: Option<String>,
     /// Stocked at its location by this push (its run record says `created`).
     newly_stocked: bool,
+    /// Hybrid flows: the job of the pull's read it carries (see [`crate::flow::base::LevelRead`]).
+    read_job: Option<u64>,
 }
 
 /// Write records to Shopify; one outcome per record.
@@ -70,6 +72,7 @@ async fn write_async(ctx: &ShopifyContext<'_>, records: &[KeyedRecord]) -> Vec<R
                     target: 0,
                     conflict: None,
                     newly_stocked: false,
+                    read_job: None,
                 }),
             },
             Ok(Computed::Unmapped(reason)) => out[index] = Some(Ok(Written::Skipped(reason))),
@@ -93,10 +96,22 @@ async fn write_async(ctx: &ShopifyContext<'_>, records: &[KeyedRecord]) -> Vec<R
                     let read = ctx
                         .read_stamps
                         .get(&records[l.index].key)
-                        .filter(|r| r.sku == l.trace.sku && r.location == l.trace.shopify_location);
-                    l.target = (l.target + level.lacking(read)).max(0);
+                        .filter(|r| r.stamp.sku == l.trace.sku && r.stamp.location == l.trace.shopify_location);
+                    if let Some(read) = read.filter(|r| level.superseded(r.job)) {
+                        let why = format!(
+                            "stale: a newer read of the level from the ERP (job {}) was applied after this one (job {})",
+                            level.read_job, read.job
+                        );
+                        out[l.index] = Some(Ok(Written::Skipped(why)));
+                        continue;
+                    }
+                    l.read_job = read.map(|r| r.job);
+                    l.target = (l.target + level.lacking(read.map(|r| &r.stamp))).max(0);
                     if level.known == l.target {
                         out[l.index] = Some(Ok(Written::Unchanged(Some(level_id(l)))));
+                        if let Some(job) = l.read_job {
+                            memo.reads.push((l.index, (l.trace.sku.clone(), l.trace.shopify_location.clone(), job)));
+                        }
                     }
                     continue;
                 }
@@ -310,6 +325,9 @@ struct Memo {
     /// Hybrid flows: the write batches staged, and the levels set (see [`hybrid::settle`]).
     staged: Vec<(String, Vec<Set>)>,
     applied: Vec<(usize, Set)>,
+    /// Hybrid flows: levels found unchanged by a read of the flow's pull (see
+    /// [`hybrid::applied_reads`]), by their index in the call.
+    reads: Vec<(usize, (String, String, u64))>,
 }
 
 impl Memo {
@@ -323,6 +341,12 @@ impl Memo {
             let applied: Vec<&Set> = self.applied.iter().map(|(_, s)| s).collect();
             if let Err(e) = hybrid::settle(ctx, &self.staged, &applied) {
                 for (index, _) in &self.applied {
+                    out[*index] = Some(Err(e.clone()));
+                }
+            }
+            let reads: Vec<(String, String, u64)> = self.reads.iter().map(|(_, r)| r.clone()).collect();
+            if let Err(e) = hybrid::applied_reads(ctx, &reads) {
+                for (index, _) in &self.reads {
                     out[*index] = Some(Err(e.clone()));
                 }
             }
@@ -382,6 +406,7 @@ fn hybrid_set(l: &Level) -> Set {
         quantity: l.target,
         change_from: l.before.unwrap_or(0),
         erp_location: l.trace.erp_location.clone(),
+        job: l.read_job.unwrap_or(0),
     }
 }
 

@@ -46,6 +46,11 @@ pub struct Book {
     /// what a level read from the ERP lacks is measured against it ([`crate::flow::base::ReadStamp`]).
     #[serde(default)]
     pub taken: i64,
+    /// The job of the newest level read from the ERP that was applied (written or found
+    /// unchanged): a read from an older job is stale (a job a crashed host held comes back
+    /// after newer ones).
+    #[serde(default)]
+    pub read_job: u64,
     /// The key of weft's write batch under way for this level ([`Batch`]).
     pub writing: Option<String>,
     /// weft's last writes, newest last.
@@ -75,6 +80,7 @@ impl Book {
             known,
             seq: 0,
             taken: 0,
+            read_job: 0,
             writing: None,
             wrote: Vec::new(),
         }
@@ -144,6 +150,9 @@ pub struct Set {
     pub change_from: i64,
     /// The ERP location the level books against.
     pub erp_location: String,
+    /// The job of the ERP read it applies (0: not a read of the flow's pull).
+    #[serde(default)]
+    pub job: u64,
 }
 
 /// A write batch under way.

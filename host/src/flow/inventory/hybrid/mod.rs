@@ -221,6 +221,7 @@ pub fn settle(ctx: &ShopifyContext<'_>, batches: &[(String, Vec<Set>)], applied:
             at: at.clone(),
         };
         taken.extend(b.wrote(set.change_from, set.quantity, ctx.clock.now_ms(), &seen));
+        b.read_job = b.read_job.max(set.job);
     }
     for ((sku, location), b) in &books {
         changes.book(ctx.flow_name, sku, location, b);
@@ -242,6 +243,8 @@ pub struct Known {
     pub unbooked: i64,
     /// The running total of Shopify's changes taken in ([`Book::taken`]).
     pub taken: i64,
+    /// The job of the newest ERP read applied ([`Book::read_job`]).
+    pub read_job: u64,
 }
 
 impl Known {
@@ -251,6 +254,26 @@ impl Known {
     pub fn lacking(&self, read: Option<&ReadStamp>) -> i64 {
         read.map_or(self.unbooked, |r| self.taken - r.booked)
     }
+
+    /// Whether a read of job `job` is older than one already applied.
+    pub fn superseded(&self, job: u64) -> bool {
+        job < self.read_job
+    }
+}
+
+/// Levels found unchanged by reads of the flow's pull: (SKU, Shopify location, job); each
+/// book remembers the newest read applied, in one transaction.
+pub fn applied_reads(ctx: &ShopifyContext<'_>, reads: &[(String, String, u64)]) -> Result<(), PluginError> {
+    let mut changes = Changes::default();
+    for (sku, location, job) in reads {
+        if let Some(mut b) = book::get(ctx.store, ctx.flow_name, sku, location).map_err(store_error)? {
+            if b.read_job < *job {
+                b.read_job = *job;
+                changes.book(ctx.flow_name, sku, location, &b);
+            }
+        }
+    }
+    changes.store(ctx.store).map_err(store_error)
 }
 
 /// The stamp of `record` as the flow's pull reads it from the ERP now: the pull holds the flow's
@@ -275,5 +298,5 @@ pub async fn known(ctx: &ShopifyContext<'_>, sku: &str, location: &str) -> Resul
     }
     let Some(b) = b else { return Ok(None) };
     let unbooked = book::unbooked(ctx.store, ctx.flow_name, sku, &b.erp_location).map_err(store_error)?;
-    Ok(Some(Known { item: b.item, known: b.known, unbooked, taken: b.taken }))
+    Ok(Some(Known { item: b.item, known: b.known, unbooked, taken: b.taken, read_job: b.read_job }))
 }
