@@ -28,7 +28,7 @@ pub struct ShopifyContext<'a> {
     pub clock: &'a dyn Clock,
     /// Undo entries and shadow intents collected while writing.
     pub journal: Journal,
-    /// Hybrid inventory flows: how each level being written was read, by record key.
+    /// Inventory flows: how each level being written was read by the flow's pull, by record key.
     pub read_stamps: BTreeMap<String, LevelRead>,
 }
 

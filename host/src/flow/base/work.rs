@@ -57,15 +57,15 @@ pub struct ReadStamp {
     pub booked: i64,
 }
 
-/// A hybrid inventory flow's level on its way to Shopify, as its pull read it: its job (a flow's
-/// pulls run one at a time and enqueue in the order they read, so a higher job read later) and
-/// its stamp.
+/// An inventory level on its way to Shopify, as the flow's pull read it: its job (a flow's pulls
+/// run one at a time and enqueue in the order they read, so a higher job read later: a level
+/// from a lower one than the last applied is stale) and, in a hybrid flow, its stamp.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LevelRead {
     /// The job that carries it.
     pub job: u64,
-    /// What of Shopify's changes the ERP's number held.
-    pub stamp: ReadStamp,
+    /// Hybrid flows: what of Shopify's changes the ERP's number held.
+    pub stamp: Option<ReadStamp>,
 }
 
 /// Deterministic idempotency key of writing `record` in `flow`: the same content gives the same

@@ -7,7 +7,7 @@ use super::destination::Destination;
 use super::parked;
 use super::transform::Carried;
 use super::{truncated, FlowEngine, Item};
-use crate::config::FlowConfig;
+use crate::config::{FlowConfig, ObjectKind};
 use crate::flow::base::{idempotency_key, LevelRead, ToJobError, Work, Written};
 use crate::model::{KeyedRecord, Record};
 use crate::store::{ConfirmedWrite, ErrorClass, IdLink, Job, JobError, LedgerEntry, Outcome, RunRecord};
@@ -192,7 +192,7 @@ impl FlowEngine {
                 return None;
             }
         };
-        if let (Destination::Shopify(ctx), true) = (&mut destination, flow.is_hybrid()) {
+        if let (Destination::Shopify(ctx), ObjectKind::Inventory) = (&mut destination, flow.object) {
             ctx.read_stamps = read_stamps(jobs, &to_write);
         }
         let label = destination.label();
@@ -271,13 +271,14 @@ impl FlowEngine {
     }
 }
 
-/// How the pull read each level of a hybrid flow's write, by record key (see [`LevelRead`]).
+/// How the flow's pull read each level of an inventory write, by record key (see
+/// [`LevelRead`]); a record a person or reconcile sent has none.
 fn read_stamps(jobs: &[Job], to_write: &[(usize, KeyedRecord)]) -> BTreeMap<String, LevelRead> {
     to_write
         .iter()
         .filter_map(|(job, keyed)| match serde_json::from_value::<Work>(jobs[*job].payload.clone()) {
-            Ok(Work::Record { read: Some(stamp), .. }) => {
-                Some((keyed.key.clone(), LevelRead { job: jobs[*job].id, stamp }))
+            Ok(Work::Record { pulled_by: Some(_), read, .. }) => {
+                Some((keyed.key.clone(), LevelRead { job: jobs[*job].id, stamp: read }))
             }
             _ => None,
         })

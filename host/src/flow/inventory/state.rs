@@ -22,6 +22,10 @@ pub struct Pushed {
     pub trace: Trace,
     /// A compare-and-set conflict resolved on the way, described.
     pub conflict: Option<String>,
+    /// The job of the newest level read by the flow's pull that was applied (written or found
+    /// unchanged): a read from an older job is stale.
+    #[serde(default)]
+    pub read_job: u64,
 }
 
 fn key(flow: &str, sku: &str, location: &str) -> String {

@@ -36,7 +36,8 @@ struct Level {
     conflict: Option<String>,
     /// Stocked at its location by this push (its run record says `created`).
     newly_stocked: bool,
-    /// Hybrid flows: the job of the pull's read it carries (see [`crate::flow::base::LevelRead`]).
+    /// The job of the newest read of the level applied, this one's included (see
+    /// [`crate::flow::base::LevelRead`]).
     read_job: Option<u64>,
 }
 
@@ -93,20 +94,16 @@ async fn write_async(ctx: &ShopifyContext<'_>, records: &[KeyedRecord]) -> Vec<R
                 Ok(Some(level)) => {
                     l.item = Some(level.item.clone());
                     l.before = Some(level.known);
-                    let read = ctx
-                        .read_stamps
-                        .get(&records[l.index].key)
-                        .filter(|r| r.stamp.sku == l.trace.sku && r.stamp.location == l.trace.shopify_location);
+                    let read = ctx.read_stamps.get(&records[l.index].key);
+                    let stamp = read
+                        .and_then(|r| r.stamp.as_ref())
+                        .filter(|s| s.sku == l.trace.sku && s.location == l.trace.shopify_location);
                     if let Some(read) = read.filter(|r| level.superseded(r.job)) {
-                        let why = format!(
-                            "stale: a newer read of the level from the ERP (job {}) was applied after this one (job {})",
-                            level.read_job, read.job
-                        );
-                        out[l.index] = Some(Ok(Written::Skipped(why)));
+                        out[l.index] = Some(Ok(Written::Skipped(stale(level.read_job, read.job))));
                         continue;
                     }
                     l.read_job = read.map(|r| r.job);
-                    l.target = (l.target + level.lacking(read.map(|r| &r.stamp))).max(0);
+                    l.target = (l.target + level.lacking(stamp)).max(0);
                     if level.known == l.target {
                         out[l.index] = Some(Ok(Written::Unchanged(Some(level_id(l)))));
                         if let Some(job) = l.read_job {
@@ -122,17 +119,24 @@ async fn write_async(ctx: &ShopifyContext<'_>, records: &[KeyedRecord]) -> Vec<R
                 }
             }
         }
+        let read = ctx.read_stamps.get(&records[l.index].key).map(|r| r.job);
         match state::get(ctx.store, ctx.flow_name, &l.trace.sku, &l.trace.shopify_location) {
+            Some(saved) if read.is_some_and(|job| job < saved.read_job) => {
+                out[l.index] = Some(Ok(Written::Skipped(stale(saved.read_job, read.unwrap_or(0)))));
+            }
             Some(mut saved) => {
                 l.item = Some(saved.item.clone());
                 l.before = Some(saved.pushed);
+                l.read_job = Some(saved.read_job.max(read.unwrap_or(0)));
                 if saved.pushed == l.target {
                     out[l.index] = Some(Ok(Written::Unchanged(Some(level_id(l)))));
                     saved.trace = l.trace.clone();
+                    saved.read_job = l.read_job.unwrap_or(0);
                     memo.refreshed.push(saved);
                 }
             }
             None => {
+                l.read_job = read;
                 unknown.insert(l.trace.sku.clone());
             }
         }
@@ -375,6 +379,7 @@ fn remember(ctx: &ShopifyContext<'_>, l: &Level, memo: &mut Memo) -> Written {
             at_ms: ctx.clock.now_ms(),
             trace: l.trace.clone(),
             conflict: l.conflict.clone(),
+            read_job: l.read_job.unwrap_or(0),
         },
     ));
     if ctx.flow.is_hybrid() {
@@ -408,6 +413,11 @@ fn hybrid_set(l: &Level) -> Set {
         erp_location: l.trace.erp_location.clone(),
         job: l.read_job.unwrap_or(0),
     }
+}
+
+/// Why a level read by job `job` is not written: job `applied`'s newer read was.
+fn stale(applied: u64, job: u64) -> String {
+    format!("stale: a newer read of the level from the ERP (job {applied}) was applied after this one (job {job})")
 }
 
 /// A level's id in the destination: `item@location`.
