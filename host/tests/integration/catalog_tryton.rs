@@ -232,16 +232,8 @@ fn tryton_catalog_and_stock_reach_the_simulator_and_only_changes_cost_writes() {
     let storage = t.model("stock.location", "read", vec![json!([t.warehouses[0]]), json!(["storage_location"])])[0]
         ["storage_location"]
         .clone();
-    let lost = t.model(
-        "stock.location",
-        "search",
-        vec![json!([["type", "=", "lost_found"]]), json!(0), json!(1), Value::Null],
-    )[0]
-    .clone();
     let receive = |qty: i64| {
-        let today = t.model("ir.date", "today", vec![]);
-        let moved = t.model("stock.move", "create", vec![json!([{"product": product_id, "from_location": lost, "to_location": storage, "quantity": qty, "unit": unit, "effective_date": today}])]);
-        t.model("stock.move", "do", vec![moved]);
+        t.stock_from_lost_found(&product_id, &storage, qty, &unit);
     };
     receive(9);
 

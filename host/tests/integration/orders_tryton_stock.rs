@@ -72,21 +72,7 @@ fn product(t: &Tryton, code: &str, at: &Places) -> (i64, i64) {
     )[0]
     .as_i64()
     .expect("product");
-    let lost = t.model(
-        "stock.location",
-        "search",
-        vec![json!([["type", "=", "lost_found"]]), json!(0), json!(1), Value::Null],
-    )[0]
-    .clone();
-    let today = t.model("ir.date", "today", vec![]);
-    let moved = t.model(
-        "stock.move",
-        "create",
-        vec![json!([{"product": product, "from_location": lost, "to_location": at.storage, "quantity": START,
-            "unit": unit, "effective_date": today, "company": t.company}])],
-    );
-    t.model("stock.move", "do", vec![moved.clone()]);
-    (product, moved[0].as_i64().expect("move"))
+    (product, t.stock_from_lost_found(&json!(product), &json!(at.storage), START, &unit))
 }
 
 /// Every move of `product` but the one that stocked it (`seed`), cancelled ones left out.

@@ -313,7 +313,7 @@ fn a_config_version_saved_on_one_host_runs_on_the_others_from_their_own_files() 
         assert_eq!(status, 200, "{body}");
         serde_json::from_str(&body).unwrap()
     };
-    // Each host recorded its own file at start; the second one's is the newest.
+    // Their files differ only in the address: one version, both run it.
     d.wait("both hosts on the newest version", Duration::from_secs(30), || {
         running(&hosts[0])["version"] == running(&hosts[1])["version"]
     });

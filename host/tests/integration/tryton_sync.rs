@@ -145,20 +145,8 @@ fn stock_and_product_changes_follow_their_own_cursors() {
     let storage = t.model("stock.location", "read", vec![json!([wh2]), json!(["storage_location"])])[0]
         ["storage_location"]
         .clone();
-    let lost = t.model(
-        "stock.location",
-        "search",
-        vec![json!([["type", "=", "lost_found"]]), json!(0), json!(1), Value::Null],
-    )[0]
-    .clone();
+    t.stock_from_lost_found(&product, &storage, 7, &unit);
     let today = t.model("ir.date", "today", vec![]);
-    let moved = t.model(
-        "stock.move",
-        "create",
-        vec![json!([{"product": product, "from_location": lost, "to_location": storage,
-        "quantity": 7, "unit": unit, "effective_date": today}])],
-    );
-    t.model("stock.move", "do", vec![moved]);
     // Planned (draft) moves: 5 coming from the supplier, 2 going to a customer, dated ahead.
     let input =
         t.model("stock.location", "read", vec![json!([wh2]), json!(["input_location"])])[0]["input_location"].clone();

@@ -92,6 +92,26 @@ impl Tryton {
         }
     }
 
+    /// Put `quantity` of `product` (in `unit`) into location `storage` from lost-and-found, done
+    /// today (stock a count found); the move's id.
+    pub fn stock_from_lost_found(&self, product: &Value, storage: &Value, quantity: i64, unit: &Value) -> i64 {
+        let lost = self.model(
+            "stock.location",
+            "search",
+            vec![json!([["type", "=", "lost_found"]]), json!(0), json!(1), Value::Null],
+        )[0]
+        .clone();
+        let today = self.model("ir.date", "today", vec![]);
+        let moved = self.model(
+            "stock.move",
+            "create",
+            vec![json!([{"product": product, "from_location": lost, "to_location": storage, "quantity": quantity,
+                "unit": unit, "effective_date": today, "company": self.company}])],
+        );
+        self.model("stock.move", "do", vec![moved.clone()]);
+        moved[0].as_i64().expect("the move")
+    }
+
     /// Call `model.<model>.<method>` directly (not through the plugin), to read back.
     pub fn model(&self, model: &str, method: &str, params: Vec<Value>) -> Value {
         let mut params = params;
