@@ -8,7 +8,7 @@ use super::parked;
 use super::transform::Carried;
 use super::{truncated, FlowEngine, Item};
 use crate::config::{FlowConfig, ObjectKind};
-use crate::flow::base::{idempotency_key, LevelRead, ToJobError, Work, Written};
+use crate::flow::base::{idempotency_key, LevelRead, ToJobError, Written};
 use crate::model::{KeyedRecord, Record};
 use crate::store::{ConfirmedWrite, ErrorClass, IdLink, Job, JobError, LedgerEntry, Outcome, RunRecord};
 use std::collections::{BTreeMap, BTreeSet};
@@ -37,6 +37,8 @@ struct Slot {
     nothing: Option<String>,
     /// The failure, once it failed.
     failure: Option<JobError>,
+    /// How the flow's pull read its record (see [`LevelRead`]).
+    read: Option<LevelRead>,
 }
 
 impl Slot {
@@ -73,7 +75,8 @@ impl FlowEngine {
         let mut items = Vec::new();
         for (i, job) in jobs.iter().enumerate() {
             match self.resolve(flow_name, flow, job, run) {
-                Ok(Carried::Records(records)) => {
+                Ok(Carried::Records(records, read)) => {
+                    slots[i].read = read;
                     slots[i].request = records.first().and_then(|r| self.payload(r));
                     slots[i].refs = records.first().map(Record::lookup_keys).unwrap_or_default();
                     items.extend(records.into_iter().map(|record| Item { job: i, record }));
@@ -193,7 +196,11 @@ impl FlowEngine {
             }
         };
         if let (Destination::Shopify(ctx), ObjectKind::Inventory) = (&mut destination, flow.object) {
-            ctx.read_stamps = read_stamps(jobs, &to_write);
+            // How the pull read each level, by record key.
+            ctx.read_stamps = to_write
+                .iter()
+                .filter_map(|(job, keyed)| slots[*job].read.clone().map(|read| (keyed.key.clone(), read)))
+                .collect();
         }
         let label = destination.label();
         let to_shopify = matches!(destination, Destination::Shopify(_));
@@ -269,18 +276,4 @@ impl FlowEngine {
     pub(crate) fn payload(&self, record: &Record) -> Option<String> {
         serde_json::to_string(record).ok().map(|t| truncated(self.redactor.redact(&t).into_owned()))
     }
-}
-
-/// How the flow's pull read each level of an inventory write, by record key (see
-/// [`LevelRead`]); a record a person or reconcile sent has none.
-fn read_stamps(jobs: &[Job], to_write: &[(usize, KeyedRecord)]) -> BTreeMap<String, LevelRead> {
-    to_write
-        .iter()
-        .filter_map(|(job, keyed)| match serde_json::from_value::<Work>(jobs[*job].payload.clone()) {
-            Ok(Work::Record { pulled_by: Some(_), read, .. }) => {
-                Some((keyed.key.clone(), LevelRead { job: jobs[*job].id, stamp: read }))
-            }
-            _ => None,
-        })
-        .collect()
 }

@@ -3,7 +3,7 @@
 
 use super::{FlowEngine, Item};
 use crate::config::FlowConfig;
-use crate::flow::base::{ToJobError, Work};
+use crate::flow::base::{LevelRead, ToJobError, Work};
 use crate::flow::objects;
 use crate::model::Record;
 use crate::store::{ErrorClass, Job, JobError};
@@ -11,8 +11,9 @@ use std::collections::BTreeMap;
 
 /// What a job carries for its flow.
 pub(super) enum Carried {
-    /// Records to write, in order (an order and its changes).
-    Records(Vec<Record>),
+    /// Records to write, in order (an order and its changes), and how the flow's pull read
+    /// them (none when a person, reconcile or an event sent them).
+    Records(Vec<Record>, Option<LevelRead>),
     /// Nothing for this flow, and why.
     Nothing(String),
 }
@@ -22,8 +23,12 @@ impl FlowEngine {
     pub(super) fn resolve(&self, flow_name: &str, flow: &FlowConfig, job: &Job, run: u64) -> Result<Carried, JobError> {
         let work: Work = serde_json::from_value(job.payload.clone())
             .map_err(|e| JobError::invalid_input(format!("unreadable job payload: {e}")))?;
+        let mut read_by_pull = None;
         let found = match work {
-            Work::Record { record, .. } => vec![record],
+            Work::Record { record, pulled_by, read } => {
+                read_by_pull = pulled_by.map(|_| LevelRead { job: job.id, stamp: read });
+                vec![record]
+            }
             Work::Event { event } => match event.record {
                 Some(record) => vec![record],
                 None => {
@@ -59,7 +64,7 @@ impl FlowEngine {
                 return Ok(Carried::Nothing("a pull job carries no record".into()));
             }
         };
-        Ok(Carried::Records(found))
+        Ok(Carried::Records(found, read_by_pull))
     }
 
     /// Run the flow's transforms over `items`; a record a transform refuses fails its job (in
