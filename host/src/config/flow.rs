@@ -382,10 +382,11 @@ impl FlowConfig {
         if self.in_flight == 0 || self.in_flight > 16 {
             out.push((key("in_flight"), "must be between 1 and 16".into()));
         }
-        out.extend(self.mapping(config.lookups.tables()).err().map(|e| (key(&e.key), e.reason())));
-        for field in self.ownership.keys() {
-            out.extend(Field::parse(field).err().map(|r| (key(&format!("ownership.{field}")), r)));
+        let mapping = self.mapping(config.lookups.tables());
+        if let Err(e) = &mapping {
+            out.push((key(&e.key), e.reason()));
         }
+        out.extend(self.ownership_problems(mapping.as_ref().ok()).into_iter().map(|(k, r)| (key(&k), r)));
         if let Some(channel) = &self.channel {
             if self.channels.get(channel).is_none_or(|c| c.price_list.is_none()) {
                 out.push((key("channel"), format!("no [flows.{name}.channels.{channel}] with a price_list")));

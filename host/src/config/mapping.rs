@@ -2,10 +2,11 @@
 //! checks that make a mapping applied or refused, never ignored.
 
 use super::flow::{FlowConfig, ObjectKind};
+use super::ownership::owned_field;
 use crate::domain::functions::Lookups;
 use crate::domain::mapping::shape::{self, Shape};
 use crate::domain::mapping::{Mapping, MappingError};
-use crate::domain::ownership::{Field, Owner};
+use crate::domain::ownership::Owner;
 use crate::model::{
     Address, Customer, Fulfillment, FulfillmentLine, InventoryLevel, Order, OrderLine, Price, Product, ShippingLine,
     Tracking, Variant,
@@ -51,54 +52,6 @@ impl ObjectKind {
             ),
         })
     }
-}
-
-/// The owned field a mapping target (as resolved, `variants.price`) writes, if any.
-fn owned_field(object: ObjectKind, to_shopify: bool, target: &str) -> Option<Field> {
-    let head = |prefix: &str| target == prefix || target.starts_with(&format!("{prefix}."));
-    let table: &[(&str, Field)] = match (object, to_shopify) {
-        (ObjectKind::Product, true) => &[
-            ("title", Field::Title),
-            ("descriptionHtml", Field::Description),
-            ("vendor", Field::Vendor),
-            ("productType", Field::ProductType),
-            ("status", Field::Status),
-            ("tags", Field::Tags),
-            ("seo", Field::Seo),
-            ("collections", Field::Collections),
-            ("metafields", Field::Metafields),
-            ("variants.sku", Field::Sku),
-            ("variants.price", Field::Price),
-            ("variants.compareAtPrice", Field::CompareAtPrice),
-            ("variants.barcode", Field::Barcode),
-            ("variants.inventoryItem.cost", Field::Cost),
-            ("variants.inventoryItem.measurement", Field::Weight),
-        ],
-        (ObjectKind::Price, true) => &[("price", Field::Price), ("compareAtPrice", Field::CompareAtPrice)],
-        (ObjectKind::Customer, true) => &[
-            ("firstName", Field::FirstName),
-            ("lastName", Field::LastName),
-            ("phone", Field::Phone),
-            ("addresses", Field::Addresses),
-            ("tags", Field::CustomerTags),
-        ],
-        (ObjectKind::Customer, false) => &[
-            ("first_name", Field::FirstName),
-            ("last_name", Field::LastName),
-            ("phone", Field::Phone),
-            ("addresses", Field::Addresses),
-            ("tags", Field::CustomerTags),
-        ],
-        (ObjectKind::Order, false) => &[
-            ("customer.first_name", Field::FirstName),
-            ("customer.last_name", Field::LastName),
-            ("customer.phone", Field::Phone),
-            ("customer.addresses", Field::Addresses),
-            ("customer.tags", Field::CustomerTags),
-        ],
-        _ => &[],
-    };
-    table.iter().find(|(prefix, _)| head(prefix)).map(|(_, f)| *f)
 }
 
 impl FlowConfig {

@@ -40,6 +40,10 @@ pub enum Field {
     Phone,
     Addresses,
     CustomerTags,
+    OrderTags,
+    Note,
+    Attributes,
+    Tracking,
 }
 
 /// Every field with its config name and default owner (`None`: the flow's source side).
@@ -64,6 +68,10 @@ const ALL: &[(&str, Field, Option<Owner>)] = &[
     ("phone", Field::Phone, None),
     ("addresses", Field::Addresses, None),
     ("customer_tags", Field::CustomerTags, None),
+    ("order_tags", Field::OrderTags, Some(Owner::Erp)),
+    ("note", Field::Note, Some(Owner::Erp)),
+    ("attributes", Field::Attributes, Some(Owner::Erp)),
+    ("tracking", Field::Tracking, Some(Owner::Erp)),
 ];
 
 impl Field {
@@ -81,7 +89,8 @@ impl Field {
     }
 
     /// The default owner: the ERP owns title, description, vendor, type, status, price,
-    /// compare-at price, cost, SKU, barcode and weight; Shopify owns tags (they drive
+    /// compare-at price, cost, SKU, barcode and weight, the tags, note and attributes of the
+    /// orders it sends and the tracking of its shipments; Shopify owns tags (they drive
     /// collections), SEO, collections and metafields; customer fields have none (the source's).
     pub fn default_owner(self) -> Option<Owner> {
         ALL.iter().find(|(_, f, _)| *f == self).and_then(|(_, _, o)| *o)

@@ -15,6 +15,9 @@ pub struct OrderRef {
     pub name: String,
     /// False when the order already existed (a replay).
     pub created: bool,
+    /// When it already existed: its `tags`, `note` and `customAttributes` as Shopify has them
+    /// (else `null`).
+    pub fields: Json,
 }
 
 /// The order whose `sourceIdentifier` is `source_identifier`, if any.
@@ -32,7 +35,18 @@ pub async fn find_by_source_identifier(
         id: o["id"].as_str().unwrap_or("").to_string(),
         name: o["name"].as_str().unwrap_or("").to_string(),
         created: false,
+        fields: json!({"tags": o["tags"], "note": o["note"], "customAttributes": o["customAttributes"]}),
     }))
+}
+
+/// Sets the fields of `changes` (an `OrderInput` without its `id`) on the order `id`.
+pub async fn update_order(client: &ShopifyClient, id: &str, mut changes: Json) -> Result<(), WriteError> {
+    changes["id"] = json!(id);
+    let data = client.execute(&queries::ORDER_UPDATE, json!({"input": changes}), Priority::Orders).await?.data;
+    match RecordError::list(&data["orderUpdate"]["userErrors"]).into_iter().next() {
+        Some(e) => Err(e.into()),
+        None => Ok(()),
+    }
 }
 
 /// Creates the order at most once: `order` is an `OrderCreateOrderInput` (its
@@ -64,6 +78,7 @@ pub async fn create_order_once(
                     id: id.to_string(),
                     name: o["name"].as_str().unwrap_or("").to_string(),
                     created: true,
+                    fields: Json::Null,
                 });
             }
             // The order may or may not exist now: wait, then look again before writing.

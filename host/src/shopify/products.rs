@@ -77,6 +77,9 @@ pub struct ProductRef {
     pub id: String,
     pub handle: String,
     pub variants: Vec<VariantRef>,
+    /// Where its variants go on when the answer held only their first page (productSet answers
+    /// with 100): read the rest with [`with_all_variants`].
+    pub more_variants: Option<String>,
 }
 
 /// How a product is named in a write or a read: its id, or the handle it is (or will be) under.
@@ -113,7 +116,45 @@ pub async fn product_set_json(
 ) -> Result<ProductRef, WriteError> {
     let vars = product_set_variables(key, input_json);
     let data = client.execute(&queries::PRODUCT_SET, vars, Priority::Catalog).await?.data;
-    product_ref(&data["productSet"])
+    Ok(with_all_variants(client, product_ref(&data["productSet"])?).await?)
+}
+
+/// `product` with every variant: the pages past the one its answer held are read.
+pub async fn with_all_variants(client: &ShopifyClient, mut product: ProductRef) -> Result<ProductRef, ShopifyError> {
+    if let Some(after) = product.more_variants.take() {
+        let rest = variant_nodes_after(client, &product.id, after).await?;
+        product.variants.extend(rest.iter().map(variant_ref));
+    }
+    Ok(product)
+}
+
+/// The cursor after a page of variants when the product has more.
+fn next_page(variants: &serde_json::Value) -> Option<String> {
+    let page = &variants["pageInfo"];
+    if page["hasNextPage"] == true {
+        page["endCursor"].as_str().map(str::to_owned)
+    } else {
+        None
+    }
+}
+
+/// The variants (as read by `ProductVariants`) of the product `id` after `after`, 250 a call.
+async fn variant_nodes_after(
+    client: &ShopifyClient,
+    id: &str,
+    mut after: String,
+) -> Result<Vec<serde_json::Value>, ShopifyError> {
+    let mut nodes = Vec::new();
+    loop {
+        let vars = json!({"id": id, "after": after});
+        let data = client.execute(&queries::PRODUCT_VARIANTS, vars, Priority::Catalog).await?.data;
+        let variants = &data["product"]["variants"];
+        nodes.extend(variants["nodes"].as_array().into_iter().flatten().cloned());
+        match next_page(variants) {
+            Some(next) => after = next,
+            None => return Ok(nodes),
+        }
+    }
 }
 
 /// The variables of `productSet` (a call or a line of a bulk mutation) for the product named by
@@ -135,21 +176,17 @@ pub fn product_ref(payload: &serde_json::Value) -> Result<ProductRef, WriteError
     Ok(ProductRef {
         id: id.to_string(),
         handle: product["handle"].as_str().unwrap_or_default().to_string(),
-        variants: variant_refs(&product["variants"]),
+        variants: product["variants"]["nodes"].as_array().into_iter().flatten().map(variant_ref).collect(),
+        more_variants: next_page(&product["variants"]),
     })
 }
 
-fn variant_refs(variants: &serde_json::Value) -> Vec<VariantRef> {
-    variants["nodes"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .map(|v| VariantRef {
-            id: v["id"].as_str().unwrap_or("").to_string(),
-            sku: v["sku"].as_str().unwrap_or("").to_string(),
-            inventory_item_id: v["inventoryItem"]["id"].as_str().unwrap_or("").to_string(),
-        })
-        .collect()
+fn variant_ref(v: &serde_json::Value) -> VariantRef {
+    VariantRef {
+        id: v["id"].as_str().unwrap_or("").to_string(),
+        sku: v["sku"].as_str().unwrap_or("").to_string(),
+        inventory_item_id: v["inventoryItem"]["id"].as_str().unwrap_or("").to_string(),
+    }
 }
 
 /// A variant Shopify has, with its option values.
@@ -175,13 +212,17 @@ pub struct StoredProduct {
     pub variants: Vec<StoredVariant>,
 }
 
-/// The product named by `key` (one query), or `None` when there is no such product.
+/// The product named by `key` with all its variants (one query, and one more per 250 variants
+/// past the first 250), or `None` when there is no such product.
 pub async fn product_by(client: &ShopifyClient, key: ProductKey<'_>) -> Result<Option<StoredProduct>, ShopifyError> {
     let vars = json!({"identifier": key.identifier()});
     let data = client.execute(&queries::PRODUCT_BY_IDENTIFIER, vars, Priority::Catalog).await?.data;
     let product = &data["productByIdentifier"];
     let Some(id) = product["id"].as_str() else { return Ok(None) };
-    let nodes = product["variants"]["nodes"].as_array().cloned().unwrap_or_default();
+    let mut nodes = product["variants"]["nodes"].as_array().cloned().unwrap_or_default();
+    if let Some(after) = next_page(&product["variants"]) {
+        nodes.extend(variant_nodes_after(client, id, after).await?);
+    }
     let mut fields = serde_json::Map::new();
     for key in ["id", "title", "descriptionHtml", "vendor", "productType", "status", "tags"] {
         fields.insert(key.to_owned(), product[key].clone());
@@ -191,11 +232,10 @@ pub async fn product_by(client: &ShopifyClient, key: ProductKey<'_>) -> Result<O
             fields.insert(format!("price[{sku}]"), v["price"].clone());
         }
     }
-    let variants = variant_refs(&product["variants"])
-        .into_iter()
-        .zip(nodes)
-        .map(|(variant, node)| StoredVariant {
-            variant,
+    let variants = nodes
+        .iter()
+        .map(|node| StoredVariant {
+            variant: variant_ref(node),
             options: node["selectedOptions"]
                 .as_array()
                 .into_iter()

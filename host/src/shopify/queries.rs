@@ -26,8 +26,10 @@ operation!(INVENTORY_LEVELS_BY_SKU, "InventoryLevelsBySku", "inventory_levels_by
 operation!(INVENTORY_LEVEL, "InventoryLevel", "inventory_level.graphql");
 operation!(INVENTORY_ITEM_LEVELS, "InventoryItemLevels", "inventory_levels_by_sku.graphql");
 operation!(PRODUCT_SET, "ProductSet", "product_set.graphql");
+operation!(PRODUCT_VARIANTS, "ProductVariants", "product_variants.graphql");
 operation!(ORDER_BY_SOURCE_IDENTIFIER, "OrderBySourceIdentifier", "order_by_source_identifier.graphql");
 operation!(ORDER_CREATE, "OrderCreate", "order_create.graphql");
+operation!(ORDER_UPDATE, "OrderUpdate", "order_update.graphql");
 operation!(BULK_OPERATION_RUN_QUERY, "BulkOperationRunQuery", "bulk_operation_run_query.graphql");
 operation!(BULK_OPERATION, "BulkOperation", "bulk_operation.graphql");
 operation!(STAGED_UPLOADS_CREATE, "StagedUploadsCreate", "staged_uploads_create.graphql");
@@ -74,8 +76,10 @@ pub const ALL: &[Operation] = &[
     INVENTORY_LEVEL,
     INVENTORY_ITEM_LEVELS,
     PRODUCT_SET,
+    PRODUCT_VARIANTS,
     ORDER_BY_SOURCE_IDENTIFIER,
     ORDER_CREATE,
+    ORDER_UPDATE,
     BULK_OPERATION_RUN_QUERY,
     BULK_OPERATION,
     STAGED_UPLOADS_CREATE,

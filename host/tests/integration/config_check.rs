@@ -18,7 +18,7 @@ const PRODUCTS: &str = "product_id,product_sku,title,vendor,product_type,tags,st
 
 /// A deployment with a catalog and an inventory flow; `erp` and `inventory` are TOML lines of
 /// the connection (after `plugin`) and of the inventory flow.
-fn scenario(sim: &SimHandle, plugin: &str, erp_config: &str, inventory: &str) -> Scenario {
+pub(crate) fn scenario(sim: &SimHandle, plugin: &str, erp_config: &str, inventory: &str) -> Scenario {
     let scenario = Scenario::builder(sim).build(&format!(
         "{erp_config}\n[flows.catalog]\nfrom = \"erp\"\nto = \"shopify\"\nobject = \"product\"\n\
          [flows.inventory]\nfrom = \"erp\"\nto = \"shopify\"\nobject = \"inventory\"\n{inventory}\n"
@@ -32,7 +32,7 @@ fn scenario(sim: &SimHandle, plugin: &str, erp_config: &str, inventory: &str) ->
 }
 
 /// `weft config check --json`: (exit code, findings).
-fn check(scenario: &Scenario) -> (i32, Vec<Value>) {
+pub(crate) fn check(scenario: &Scenario) -> (i32, Vec<Value>) {
     let out = scenario.command().args(["config", "check", "--json"]).output().unwrap();
     let report: Value = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
         panic!("{e}: {}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr))
@@ -41,7 +41,7 @@ fn check(scenario: &Scenario) -> (i32, Vec<Value>) {
 }
 
 /// The findings at `level` as (key, message).
-fn at(findings: &[Value], level: &str) -> Vec<(String, String)> {
+pub(crate) fn at(findings: &[Value], level: &str) -> Vec<(String, String)> {
     findings
         .iter()
         .filter(|f| f["level"] == level)
@@ -49,7 +49,7 @@ fn at(findings: &[Value], level: &str) -> Vec<(String, String)> {
         .collect()
 }
 
-fn error_for<'a>(errors: &'a [(String, String)], key: &str) -> &'a str {
+pub(crate) fn error_for<'a>(errors: &'a [(String, String)], key: &str) -> &'a str {
     errors
         .iter()
         .find(|(k, _)| k == key)

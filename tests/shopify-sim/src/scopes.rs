@@ -94,6 +94,7 @@ const FIELD_SCOPES: &[(&str, &str)] = &[
     ("orderCreate", "write_orders"),
     ("orderCancel", "write_orders"),
     ("orderClose", "write_orders"),
+    ("orderUpdate", "write_orders"),
     ("fulfillmentCreate", "write_merchant_managed_fulfillment_orders"),
     // refundCreate: "Requires `orders` access scope" (<https://shopify.dev/docs/api/admin-graphql/latest/mutations/refundCreate>).
     ("refundCreate", "write_orders"),

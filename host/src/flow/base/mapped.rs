@@ -4,7 +4,9 @@
 
 use crate::config::FlowConfig;
 use crate::domain::mapping::{Applied, Mapping};
+use crate::domain::ownership::{Field, Ownership};
 use crate::model::{KeyedRecord, PluginError, Record};
+use serde_json::Value;
 
 /// What the mapping made of one record on its way to an ERP.
 #[derive(Debug)]
@@ -36,4 +38,40 @@ pub fn map_record(mapping: &Mapping, flow: &FlowConfig, keyed: &KeyedRecord) -> 
         Some(why) => Mapped::Skip(why),
         None => Mapped::Write(KeyedRecord { key: keyed.key.clone(), record }, applied),
     })
+}
+
+/// A Shopify mutation's input as a flow's mapping completed it, without the fields Shopify owns.
+#[derive(Debug)]
+pub struct MappedInput {
+    /// The input.
+    pub input: Value,
+    /// What the mapping did.
+    pub applied: Applied,
+    /// Fields the record had a value for that Shopify owns, so not sent.
+    pub dropped: Vec<&'static str>,
+}
+
+impl MappedInput {
+    /// `input` without the top-level fields of `targets` (input key, field) that have a value
+    /// and that Shopify owns (`owners`, logged for record `key` of `flow`).
+    pub fn owned(
+        mut input: Value,
+        applied: Applied,
+        targets: &[(&str, Field)],
+        (flow, owners): (&str, &Ownership),
+        key: &str,
+    ) -> MappedInput {
+        let mut dropped = Vec::new();
+        if let Some(fields) = input.as_object_mut() {
+            for (target, field) in targets {
+                let valued =
+                    fields.get(*target).is_some_and(|v| !v.is_null() && v.as_array().is_none_or(|a| !a.is_empty()));
+                if valued && !owners.erp_may_write(*field, flow, key) {
+                    fields.remove(*target);
+                    dropped.push(field.name());
+                }
+            }
+        }
+        MappedInput { input, applied, dropped }
+    }
 }

@@ -19,7 +19,7 @@ use crate::domain::mapping::Mapping;
 use crate::domain::ownership::Ownership;
 use crate::flow::base::{block_on, request_error, write_error, Gate, ShopifyContext, Written};
 use crate::model::{KeyedRecord, PluginError, Product, Record};
-use crate::shopify::products::{product_ref, product_set_variables, ProductKey};
+use crate::shopify::products::{product_ref, product_set_variables, with_all_variants, ProductKey};
 use crate::shopify::ShopifyError;
 use crate::store::StateTable;
 use serde_json::Value as Json;
@@ -167,6 +167,7 @@ fn outcome(
         Some(result) => result.map_err(|e| request_error(&e))?,
     };
     let product = product_ref(&data["productSet"]).map_err(|e| write_error(&e, "product"))?;
+    let product = block_on(with_all_variants(ctx.client, product)).map_err(|e| request_error(&e))?;
     set::undo(ctx, &line.handle, &set::intended(&line.checked.input), None, &product);
     made(ctx, line.product, &line.checked, &product, true)
 }

@@ -12,10 +12,10 @@ pub fn preview(ctx: &ShopifyContext<'_>, record: &Record) -> Result<Value, Plugi
     let Record::Fulfillment(f) = record else {
         return Err(PluginError::invalid("record", "a fulfillment flow takes fulfillment records"));
     };
-    Ok(match mapped_input(&ctx.mapping()?, ctx.flow.notify_customer, f)? {
-        Ok((input, applied)) => json!({
-            "operation": "fulfillmentCreate", "input": input, "record": record, "dropped": [],
-            "rule": applied.rule, "mapped": applied.targets,
+    Ok(match mapped_input(&ctx.mapping()?, (ctx.flow_name, ctx.flow), f)? {
+        Ok(m) => json!({
+            "operation": "fulfillmentCreate", "input": m.input, "record": record, "dropped": m.dropped,
+            "rule": m.applied.rule, "mapped": m.applied.targets,
         }),
         Err(why) => json!({"operation": null, "skipped": why, "record": record}),
     })

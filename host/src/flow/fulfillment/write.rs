@@ -5,7 +5,10 @@
 //! with one of the shipment's tracking numbers exists. Whether Shopify e-mails the buyer is the
 //! flow's `notify_customer`.
 
-use crate::domain::mapping::{Applied, Mapping};
+use crate::config::ownership::field_targets;
+use crate::config::{FlowConfig, ObjectKind};
+use crate::domain::mapping::Mapping;
+use crate::flow::base::mapped::MappedInput;
 use crate::flow::base::{block_on, request_error, write_error, ShopifyContext, Written};
 use crate::model::{Fulfillment, FulfillmentLine, KeyedRecord, PluginError, Record};
 use crate::shopify::search::quoted;
@@ -106,14 +109,15 @@ fn matches(shipped: &FulfillmentLine, open: &Open) -> bool {
 /// The `FulfillmentInput` of a shipment without its lines (matched to the order's open lines
 /// when it is written): whether Shopify e-mails the buyer (the flow's `notify_customer`) and the
 /// tracking — one company for the shipment (Shopify's), every parcel's number and URL — completed
-/// by the flow's mapping (`trackingInfo.company`, `notifyCustomer`, `originAddress`...);
-/// `Ok(Err(why))` when the mapping skips it.
+/// by the flow's mapping (`trackingInfo.company`, `notifyCustomer`, `originAddress`...), without
+/// the tracking when Shopify owns it (`ownership.tracking = "shopify"`: an app there adds it),
+/// with the names of the fields dropped; `Ok(Err(why))` when the mapping skips it.
 pub fn mapped_input(
     mapping: &Mapping,
-    notify_customer: bool,
+    (flow_name, flow): (&str, &FlowConfig),
     f: &Fulfillment,
-) -> Result<Result<(Value, Applied), String>, PluginError> {
-    let mut input = json!({"notifyCustomer": notify_customer});
+) -> Result<Result<MappedInput, String>, PluginError> {
+    let mut input = json!({"notifyCustomer": flow.notify_customer});
     if let Some(first) = f.tracking.first() {
         input["trackingInfo"] = json!({
             "company": first.company,
@@ -125,13 +129,14 @@ pub fn mapped_input(
     if let Some(why) = applied.skipped {
         return Ok(Err(why));
     }
-    Ok(Ok((input, applied)))
+    let targets = field_targets(ObjectKind::Fulfillment, true);
+    Ok(Ok(MappedInput::owned(input, applied, targets, (flow_name, &flow.ownership()), &f.external_id)))
 }
 
 /// Mark the shipment's lines fulfilled in Shopify, with tracking.
 fn fulfillment(ctx: &ShopifyContext<'_>, mapping: &Mapping, f: &Fulfillment) -> Result<Written, PluginError> {
-    let mut input = match mapped_input(mapping, ctx.flow.notify_customer, f)? {
-        Ok((input, _)) => input,
+    let mut input = match mapped_input(mapping, (ctx.flow_name, ctx.flow), f)? {
+        Ok(mapped) => mapped.input,
         Err(why) => return Ok(Written::Skipped(why)),
     };
     if f.order_name.trim().is_empty() {

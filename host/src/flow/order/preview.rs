@@ -11,9 +11,10 @@ pub fn preview(ctx: &ShopifyContext<'_>, record: &Record) -> Result<Value, Plugi
     let Record::Order(o) = record else {
         return Err(PluginError::invalid("record", "an order flow takes order records"));
     };
-    Ok(match mapped_order_input(&ctx.mapping()?, o, &variants(ctx, o)?)? {
-        Ok((input, applied)) => json!({
-            "operation": "orderCreate", "input": input, "dropped": [], "rule": applied.rule, "mapped": applied.targets,
+    let owners = ctx.flow.ownership();
+    Ok(match mapped_order_input(&ctx.mapping()?, (ctx.flow_name, &owners), o, &variants(ctx, o)?)? {
+        Ok(m) => json!({
+            "operation": "orderCreate", "input": m.input, "dropped": m.dropped, "rule": m.applied.rule, "mapped": m.applied.targets,
         }),
         Err(why) => json!({"operation": null, "skipped": why}),
     })

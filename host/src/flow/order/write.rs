@@ -5,15 +5,22 @@
 //! discounts as one fixed-amount code (Shopify takes one); addresses, note, attributes, PO
 //! number, the company location; amounts in the shop's currency and the presentment currency.
 //! Nothing is re-denominated: an amount in another currency than the order's is invalid input,
-//! and a currency the shop does not take is Shopify's per-record refusal naming both.
+//! and a currency the shop does not take is Shopify's per-record refusal naming both. The order
+//! fields the ERP owns (tags, note, custom attributes by default; `ownership.order_tags`, `note`,
+//! `attributes`) follow the ERP on an order it sent before, with `orderUpdate`; those given to
+//! Shopify are never sent.
 
 use super::totals::number;
 use crate::config::flow::InventoryBehaviour;
+use crate::config::ownership::field_targets;
+use crate::config::ObjectKind;
 use crate::domain::decimal::{self, Decimal};
-use crate::domain::mapping::{Applied, Mapping};
+use crate::domain::mapping::Mapping;
+use crate::domain::ownership::{Field, Owner, Ownership};
+use crate::flow::base::mapped::MappedInput;
 use crate::flow::base::{block_on, identity, limits, request_error, write_error, ShopifyContext, Written};
 use crate::model::{Address, Amount, FinancialStatus, KeyedRecord, Order, PluginError, Record, TaxLine};
-use crate::shopify::orders::create_order_once;
+use crate::shopify::orders::{create_order_once, update_order};
 use crate::shopify::search::any_sku;
 use crate::shopify::{queries, Priority};
 use serde_json::{json, Value};
@@ -258,18 +265,21 @@ pub fn order_input(order: &Order, variants: &BTreeMap<String, String>) -> Result
 
 /// The `orderCreate` input of `order` (see [`order_input`]) completed by the flow's mapping and
 /// its rules (`lineItems.FIELD` per line with `line` bound, `shippingLines.FIELD` per shipping
-/// line with `shipping`); `Ok(Err(why))` when the mapping skips the order.
+/// line with `shipping`), without the order fields Shopify owns (`ownership.order_tags`, `note`,
+/// `attributes`), with the names of those dropped; `Ok(Err(why))` when the mapping skips the
+/// order.
 pub fn mapped_order_input(
     mapping: &Mapping,
+    flow: (&str, &Ownership),
     order: &Order,
     variants: &BTreeMap<String, String>,
-) -> Result<Result<(Value, Applied), String>, PluginError> {
+) -> Result<Result<MappedInput, String>, PluginError> {
     let mut input = order_input(order, variants)?;
     let applied = mapping.apply_to_input(order, &mut input).map_err(|e| PluginError::invalid("mapping", e))?;
     if let Some(why) = applied.skipped {
         return Ok(Err(why));
     }
-    Ok(Ok((input, applied)))
+    Ok(Ok(MappedInput::owned(input, applied, field_targets(ObjectKind::Order, true), flow, &order.external_id)))
 }
 
 /// `price` less `discount`, in both currencies.
@@ -303,14 +313,52 @@ fn external_order(ctx: &ShopifyContext<'_>, mapping: &Mapping, order: &Order) ->
     for (i, sku) in order.lines.iter().enumerate().filter_map(|(i, l)| Some((i, l.sku.as_deref()?))) {
         identity::check(ctx.store, &format!("lines[{i}].sku"), sku)?;
     }
-    let input = match mapped_order_input(mapping, order, &variants(ctx, order)?)? {
-        Ok((input, _)) => input,
+    let owners = ctx.flow.ownership();
+    let input = match mapped_order_input(mapping, (ctx.flow_name, &owners), order, &variants(ctx, order)?)? {
+        Ok(mapped) => mapped.input,
         Err(why) => return Ok(Written::Skipped(why)),
     };
     limits::check(&input, limits::ORDER_CREATE, &order.currency)?;
     let options = json!({"inventoryBehaviour": behaviour(ctx.flow.inventory_behaviour), "sendReceipt": false, "sendFulfillmentReceipt": false});
     let source_identifier = format!("{}:{}", ctx.flow.from, order.external_id);
-    let created = block_on(create_order_once(ctx.client, &source_identifier, input, options))
+    let created = block_on(create_order_once(ctx.client, &source_identifier, input.clone(), options))
         .map_err(|e| write_error(&e, "order"))?;
-    Ok(if created.created { Written::Created(created.id) } else { Written::Unchanged(Some(created.id)) })
+    if created.created {
+        return Ok(Written::Created(created.id));
+    }
+    match owned_changes(&input, &created.fields, &ctx.flow.ownership()) {
+        None => Ok(Written::Unchanged(Some(created.id))),
+        Some(changes) => {
+            block_on(update_order(ctx.client, &created.id, changes)).map_err(|e| write_error(&e, "order"))?;
+            Ok(Written::Updated(created.id))
+        }
+    }
+}
+
+/// What of the order fields the ERP owns (tags, note, custom attributes) `input` has otherwise
+/// than the order Shopify has (`current`): the `orderUpdate` input that makes them equal, or
+/// `None`. Tags compare as a set, an empty note as none.
+fn owned_changes(input: &Value, current: &Value, owners: &Ownership) -> Option<Value> {
+    let tags = |v: &Value| -> Vec<String> {
+        let mut t: Vec<String> =
+            v.as_array().into_iter().flatten().filter_map(|t| t.as_str().map(str::to_owned)).collect();
+        t.sort_unstable();
+        t.dedup();
+        t
+    };
+    let note = |v: &Value| v.as_str().filter(|n| !n.is_empty()).map(str::to_owned);
+    let list = |v: &Value| v.as_array().cloned().unwrap_or_default();
+    let mut changes = serde_json::Map::new();
+    for (key, field) in field_targets(ObjectKind::Order, true) {
+        let (want, have) = (&input[*key], &current[*key]);
+        let same = match *field {
+            Field::OrderTags => tags(want) == tags(have),
+            Field::Note => note(want) == note(have),
+            _ => list(want) == list(have),
+        };
+        if !same && owners.owner(*field) == Owner::Erp {
+            changes.insert((*key).to_owned(), want.clone());
+        }
+    }
+    (!changes.is_empty()).then_some(Value::Object(changes))
 }

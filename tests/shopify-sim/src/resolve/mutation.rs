@@ -86,6 +86,7 @@ impl<'c> MutationRoot<'c> {
             "orderCreate" => order_write::order_create(store, a),
             "orderCancel" => order_write::order_cancel(store, a),
             "orderClose" => order_write::order_close(store, a),
+            "orderUpdate" => order_write::order_update(store, a),
             "fulfillmentCreate" => fulfillments::fulfillment_create(store, a),
             "refundCreate" => refunds::refund_create(store, a),
             "customerSet" => customers::customer_set(store, a),

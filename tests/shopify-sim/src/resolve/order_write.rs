@@ -321,6 +321,57 @@ pub fn order_create(store: &mut Store, a: &Map<String, Json>) -> Json {
     }
 }
 
+/// The `OrderInput` fields `orderUpdate` applies here; any other is refused as not implemented
+/// rather than ignored.
+const UPDATABLE: &[&str] = &["id", "tags", "note", "customAttributes", "poNumber", "email"];
+
+/// `orderUpdate(input:)`: tags, note, custom attributes, PO number and e-mail as given (a list
+/// replaces the stored one, `null` clears), then `orders/updated`.
+pub fn order_update(store: &mut Store, a: &Map<String, Json>) -> Json {
+    let input = a.get("input").cloned().unwrap_or(Json::Null);
+    if let Some(other) = input.as_object().into_iter().flat_map(|o| o.keys()).find(|k| !UPDATABLE.contains(&k.as_str()))
+    {
+        let e = UserError::new(
+            &["input", other.as_str()],
+            format!("shopify-sim does not implement orderUpdate.{other}"),
+            None,
+        );
+        return json!({"order": null, "userErrors": user_errors(&[e])});
+    }
+    let id = s(&input, "id").and_then(|s| parse_gid("Order", s)).filter(|id| store.orders.contains_key(id));
+    let Some(id) = id else {
+        let e = UserError::new(&["id"], "Order does not exist", None);
+        return json!({"order": null, "userErrors": user_errors(&[e])});
+    };
+    let limit_errors = crate::limits::order_create(&input);
+    if !limit_errors.is_empty() {
+        return json!({"order": null, "userErrors": user_errors(&limit_errors)});
+    }
+    let given = |k: &str| input.get(k).is_some();
+    let text = |k: &str| s(&input, k).map(str::to_string);
+    if let Some(o) = store.orders.get_mut(&id) {
+        if given("tags") {
+            o.tags = list(&input, "tags").filter_map(Json::as_str).map(str::to_string).collect();
+        }
+        if given("note") {
+            o.note = text("note");
+        }
+        if given("email") {
+            o.email = text("email");
+        }
+        if given("poNumber") {
+            o.detail.po_number = text("poNumber");
+        }
+        if given("customAttributes") {
+            o.detail.custom_attributes = list(&input, "customAttributes")
+                .map(|a| (s(a, "key").unwrap_or("").to_string(), s(a, "value").unwrap_or("").to_string()))
+                .collect();
+        }
+    }
+    touch_and_emit(store, id, "orders/updated");
+    json!({"order": rel("Order", id), "userErrors": []})
+}
+
 /// Bumps `updated_at` and raises `topic` (if not `orders/updated`) and `orders/updated`.
 pub fn touch_and_emit(store: &mut Store, id: u64, topic: &'static str) {
     if let Some(o) = store.orders.get_mut(&id) {
