@@ -45,6 +45,11 @@ operation!(ORDER_LINES, "OrderLines", "order_detail.graphql");
 operation!(VARIANTS_BY_SKU, "VariantsBySku", "variants_by_sku.graphql");
 operation!(ORDER_FOR_FULFILLMENT, "OrderForFulfillment", "order_for_fulfillment.graphql");
 operation!(FULFILLMENT_CREATE, "FulfillmentCreate", "fulfillment_create.graphql");
+operation!(
+    FULFILLMENT_TRACKING_INFO_UPDATE,
+    "FulfillmentTrackingInfoUpdate",
+    "fulfillment_tracking_info_update.graphql"
+);
 operation!(CUSTOMER_SET, "CustomerSet", "customer_set.graphql");
 operation!(PRODUCT_BY_IDENTIFIER, "ProductByIdentifier", "product_by_identifier.graphql");
 operation!(PRODUCT_MATCH, "ProductMatch", "product_match.graphql");
@@ -95,6 +100,7 @@ pub const ALL: &[Operation] = &[
     VARIANTS_BY_SKU,
     ORDER_FOR_FULFILLMENT,
     FULFILLMENT_CREATE,
+    FULFILLMENT_TRACKING_INFO_UPDATE,
     CUSTOMER_SET,
     PRODUCT_BY_IDENTIFIER,
     PRODUCT_MATCH,

@@ -115,14 +115,32 @@ async fn a_shipment_carries_its_tracking_unless_shopify_owns_it() {
             extra: "{}".into(),
             ..Fulfillment::default()
         });
-        let keyed = KeyedRecord { key: idempotency_key("shipments", &record), record };
-        let out = tokio::task::block_in_place(|| {
-            shopify_common::push_as(&client, &store, &config, "shipments", std::slice::from_ref(&keyed))
-        });
-        assert!(matches!(out[0], Ok(Written::Created(_))), "{out:?}");
-        let o = stored_order(&sim, &name);
-        let text = serde_json::to_string(&o["fulfillments"]).unwrap();
-        assert!(text.contains("\"id\""), "one fulfillment: {o:#}");
-        assert_eq!(text.contains("1Z999"), tracked, "{ownership}: {o:#}");
+        let push = |number: &str| {
+            let mut record = record.clone();
+            if let Record::Fulfillment(f) = &mut record {
+                f.tracking[0].number = number.into();
+            }
+            let keyed = KeyedRecord { key: idempotency_key("shipments", &record), record };
+            tokio::task::block_in_place(|| shopify_common::push_as(&client, &store, &config, "shipments", &[keyed]))
+                .remove(0)
+        };
+        let out = push("1Z999");
+        let Ok(Written::Created(id)) = &out else { panic!("{out:?}") };
+        let tracking = || {
+            let o = stored_order(&sim, &name);
+            assert_eq!(o["fulfillments"].as_array().map(Vec::len), Some(1), "one fulfillment: {o:#}");
+            serde_json::to_string(&o["fulfillments"]).unwrap()
+        };
+        assert_eq!(tracking().contains("1Z999"), tracked, "{ownership}: {}", tracking());
+
+        // The ERP corrects the tracking number: replaced on the same fulfillment when the ERP owns
+        // tracking, never sent when Shopify does; no second fulfillment either way.
+        let out = push("1Z777");
+        let want = if tracked { Written::Updated(id.clone()) } else { Written::Unchanged(Some(id.clone())) };
+        assert_eq!(out, Ok(want), "{ownership}");
+        let now = tracking();
+        assert_eq!((now.contains("1Z777"), now.contains("1Z999")), (tracked, false), "{ownership}: {now}");
+        let updates = sim.counters().writes.get("fulfillmentTrackingInfoUpdate").copied().unwrap_or(0);
+        assert_eq!(updates, u64::from(tracked));
     }
 }

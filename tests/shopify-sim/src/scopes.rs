@@ -96,6 +96,7 @@ const FIELD_SCOPES: &[(&str, &str)] = &[
     ("orderClose", "write_orders"),
     ("orderUpdate", "write_orders"),
     ("fulfillmentCreate", "write_merchant_managed_fulfillment_orders"),
+    ("fulfillmentTrackingInfoUpdate", "write_merchant_managed_fulfillment_orders"),
     // refundCreate: "Requires `orders` access scope" (<https://shopify.dev/docs/api/admin-graphql/latest/mutations/refundCreate>).
     ("refundCreate", "write_orders"),
     // Returns: "Requires `write_returns` access scope" (<https://shopify.dev/docs/api/admin-graphql/latest/mutations/returnRequest>).

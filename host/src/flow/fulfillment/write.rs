@@ -2,8 +2,10 @@
 //! to its open fulfillment orders line by line (by the order line's id when the shipment has it,
 //! else by SKU), so a partial shipment fulfils its lines only and a second shipment of the rest
 //! is a second fulfillment. Nothing is written when nothing is left to ship or a fulfillment
-//! with one of the shipment's tracking numbers exists. Whether Shopify e-mails the buyer is the
-//! flow's `notify_customer`.
+//! with one of the shipment's tracking numbers exists. A shipment written before (the id map
+//! links it to its fulfillment) is never fulfilled twice; when the ERP owns tracking (the
+//! default, `ownership.tracking`) and changes its numbers, the fulfillment's tracking is replaced.
+//! Whether Shopify e-mails the buyer is the flow's `notify_customer`.
 
 use crate::config::ownership::field_targets;
 use crate::config::{FlowConfig, ObjectKind};
@@ -13,8 +15,12 @@ use crate::flow::base::{block_on, request_error, write_error, ShopifyContext, Wr
 use crate::model::{Fulfillment, FulfillmentLine, KeyedRecord, PluginError, Record};
 use crate::shopify::search::quoted;
 use crate::shopify::{queries, Priority, RecordError};
+use crate::store::IdLink;
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
+
+/// The id map of shipments: the ERP shipment to the Shopify fulfillment it was written as.
+const FULFILLMENT_LINK: &str = "fulfillment";
 
 /// Write shipments to Shopify; one outcome per record.
 pub fn write(ctx: &ShopifyContext<'_>, records: &[KeyedRecord]) -> Vec<Result<Written, PluginError>> {
@@ -164,6 +170,14 @@ fn fulfillment(ctx: &ShopifyContext<'_>, mapping: &Mapping, f: &Fulfillment) -> 
             format!("a shipped line of {} units names neither the order line nor a SKU", l.quantity),
         ));
     }
+    let linked =
+        ctx.store.id_link(FULFILLMENT_LINK, &f.external_id).map_err(|e| PluginError::Retryable(e.to_string()))?;
+    let written = linked.and_then(|l| l.shopify).filter(|id| {
+        order["fulfillments"].as_array().into_iter().flatten().any(|x| x["id"].as_str() == Some(id.as_str()))
+    });
+    if let Some(id) = written {
+        return follow_tracking(ctx, &input, &order, id);
+    }
     let already = f.tracking.iter().any(|t| {
         order["fulfillments"].as_array().into_iter().flatten().any(|x| {
             x["trackingInfo"].as_array().into_iter().flatten().any(|known| known["number"] == t.number.as_str())
@@ -184,7 +198,38 @@ fn fulfillment(ctx: &ShopifyContext<'_>, mapping: &Mapping, f: &Fulfillment) -> 
     let id = payload["fulfillment"]["id"]
         .as_str()
         .ok_or_else(|| PluginError::Permanent("fulfillmentCreate returned no fulfillment".into()))?;
+    let link = IdLink { shopify: Some(id.to_owned()), erp: Some(f.external_id.clone()) };
+    ctx.store
+        .link_ids_all(FULFILLMENT_LINK, &[(f.external_id.clone(), link)])
+        .map_err(|e| PluginError::Retryable(e.to_string()))?;
     Ok(Written::Created(id.to_owned()))
+}
+
+/// A shipment written before as fulfillment `id` of `order`: its tracking is replaced when the
+/// input carries tracking (the ERP owns it) with other numbers than Shopify has; nothing else
+/// of a fulfillment is written twice.
+fn follow_tracking(ctx: &ShopifyContext<'_>, input: &Value, order: &Value, id: String) -> Result<Written, PluginError> {
+    let numbers = |tracking: &Value, each: &dyn Fn(&Value) -> Option<String>| -> Vec<String> {
+        let mut n: Vec<String> = tracking.as_array().into_iter().flatten().filter_map(each).collect();
+        n.sort_unstable();
+        n
+    };
+    let want = &input["trackingInfo"];
+    let fulfillment = order["fulfillments"].as_array().into_iter().flatten().find(|x| x["id"].as_str() == Some(&id));
+    let have = numbers(&fulfillment.map_or(Value::Null, |x| x["trackingInfo"].clone()), &|t| {
+        t["number"].as_str().map(str::to_owned)
+    });
+    if want.is_null() || numbers(&want["numbers"], &|n| n.as_str().map(str::to_owned)) == have {
+        return Ok(Written::Unchanged(Some(id)));
+    }
+    let vars = json!({"fulfillmentId": id, "trackingInfoInput": want, "notifyCustomer": input["notifyCustomer"]});
+    let response = block_on(ctx.client.execute(&queries::FULFILLMENT_TRACKING_INFO_UPDATE, vars, Priority::Orders))
+        .map_err(|e| request_error(&e))?;
+    if let Some(e) = RecordError::list(&response.data["fulfillmentTrackingInfoUpdate"]["userErrors"]).into_iter().next()
+    {
+        return Err(write_error(&e.into(), "fulfillment"));
+    }
+    Ok(Written::Updated(id))
 }
 
 #[cfg(test)]

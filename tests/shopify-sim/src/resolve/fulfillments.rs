@@ -1,6 +1,7 @@
 //! `fulfillmentCreate`: ships some or all remaining units of a fulfillment order, with tracking
 //! info and `notifyCustomer`; stock leaves `committed` at the line's location. Raises
 //! `fulfillments/create`, `orders/partially_fulfilled` or `orders/fulfilled`, and `orders/updated`.
+//! `fulfillmentTrackingInfoUpdate` replaces a fulfillment's tracking (`fulfillments/update`).
 
 use super::order_parts::assigned_location;
 use super::order_payload::fulfillment_payload;
@@ -122,18 +123,50 @@ pub fn fulfillment_create(store: &mut Store, a: &Map<String, Json>) -> Json {
     if lines.is_empty() {
         return fail(&["fulfillment"], "Fulfillment order is already fulfilled.");
     }
-    let t = input.get("trackingInfo").cloned().unwrap_or(Json::Null);
+    let tracking = tracking(input.get("trackingInfo").unwrap_or(&Json::Null));
+    let notify = input.get("notifyCustomer").and_then(Json::as_bool).unwrap_or(false);
+    let fid = fulfill(store, oid, lines, tracking, notify);
+    json!({"fulfillment": rel("Fulfillment", fid), "userErrors": []})
+}
+
+/// A `FulfillmentTrackingInput` (or `trackingInfo`): the first of `numbers`/`urls` when the single
+/// `number`/`url` is not given.
+fn tracking(t: &Json) -> Tracking {
     let first = |one: &str, many: &str| {
-        s(&t, one)
+        s(t, one)
             .or_else(|| t.get(many).and_then(Json::as_array).and_then(|l| l.first()).and_then(Json::as_str))
             .map(str::to_string)
     };
-    let tracking = Tracking {
+    Tracking {
         number: first("number", "numbers"),
-        company: s(&t, "company").map(str::to_string),
+        company: s(t, "company").map(str::to_string),
         url: first("url", "urls"),
+    }
+}
+
+/// `fulfillmentTrackingInfoUpdate(fulfillmentId:, trackingInfoInput:, notifyCustomer:)`.
+pub fn tracking_info_update(store: &mut Store, a: &Map<String, Json>) -> Json {
+    let fid = a.get("fulfillmentId").and_then(Json::as_str).and_then(|id| parse_gid("Fulfillment", id));
+    let found = fid.and_then(|fid| {
+        store.orders.values().find(|o| o.fulfillments.iter().any(|f| f.id == fid)).map(|o| (o.id, fid))
+    });
+    let Some((order_id, fid)) = found else {
+        let e = UserError::new(&["fulfillmentId"], "Fulfillment does not exist.", None);
+        return json!({"fulfillment": null, "userErrors": user_errors(&[e])});
     };
-    let notify = input.get("notifyCustomer").and_then(Json::as_bool).unwrap_or(false);
-    let fid = fulfill(store, oid, lines, tracking, notify);
+    let t = tracking(a.get("trackingInfoInput").unwrap_or(&Json::Null));
+    let notify = a.get("notifyCustomer").and_then(Json::as_bool);
+    if let Some(f) = store.orders.get_mut(&order_id).and_then(|o| o.fulfillments.iter_mut().find(|f| f.id == fid)) {
+        f.tracking_number = t.number;
+        f.tracking_company = t.company;
+        f.tracking_url = t.url;
+        if let Some(notify) = notify {
+            f.notify_customer = notify;
+        }
+    }
+    let o = &store.orders[&order_id];
+    let body = fulfillment_payload(o, o.fulfillments.iter().find(|f| f.id == fid).expect("found above"));
+    store.emit("fulfillments/update", body);
+    touch_and_emit(store, order_id, "orders/updated");
     json!({"fulfillment": rel("Fulfillment", fid), "userErrors": []})
 }

@@ -88,6 +88,7 @@ impl<'c> MutationRoot<'c> {
             "orderClose" => order_write::order_close(store, a),
             "orderUpdate" => order_write::order_update(store, a),
             "fulfillmentCreate" => fulfillments::fulfillment_create(store, a),
+            "fulfillmentTrackingInfoUpdate" => fulfillments::tracking_info_update(store, a),
             "refundCreate" => refunds::refund_create(store, a),
             "customerSet" => customers::customer_set(store, a),
             "customerCreate" => customers::customer_create(store, a),

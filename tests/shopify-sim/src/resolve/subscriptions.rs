@@ -21,6 +21,7 @@ const TOPICS: &[(&str, &str)] = &[
     ("ORDERS_FULFILLED", "orders/fulfilled"),
     ("ORDERS_PARTIALLY_FULFILLED", "orders/partially_fulfilled"),
     ("FULFILLMENTS_CREATE", "fulfillments/create"),
+    ("FULFILLMENTS_UPDATE", "fulfillments/update"),
     ("REFUNDS_CREATE", "refunds/create"),
     ("RETURNS_REQUEST", "returns/request"),
     ("RETURNS_APPROVE", "returns/approve"),
