@@ -44,6 +44,9 @@ operation!(VARIANTS_BY_SKU, "VariantsBySku", "variants_by_sku.graphql");
 operation!(ORDER_FOR_FULFILLMENT, "OrderForFulfillment", "order_for_fulfillment.graphql");
 operation!(FULFILLMENT_CREATE, "FulfillmentCreate", "fulfillment_create.graphql");
 operation!(CUSTOMER_SET, "CustomerSet", "customer_set.graphql");
+operation!(METAFIELDS_SET, "MetafieldsSet", "metafields_set.graphql");
+operation!(METAFIELD_DEFINITIONS, "MetafieldDefinitions", "metafield_definitions.graphql");
+operation!(METAFIELD_DEFINITION_CREATE, "MetafieldDefinitionCreate", "metafield_definitions.graphql");
 operation!(PRODUCT_BY_IDENTIFIER, "ProductByIdentifier", "product_by_identifier.graphql");
 operation!(PRODUCT_MATCH, "ProductMatch", "product_match.graphql");
 operation!(INVENTORY_ACTIVATE, "InventoryActivate", "inventory_activate.graphql");
@@ -92,6 +95,9 @@ pub const ALL: &[Operation] = &[
     ORDER_FOR_FULFILLMENT,
     FULFILLMENT_CREATE,
     CUSTOMER_SET,
+    METAFIELDS_SET,
+    METAFIELD_DEFINITIONS,
+    METAFIELD_DEFINITION_CREATE,
     PRODUCT_BY_IDENTIFIER,
     PRODUCT_MATCH,
     INVENTORY_ACTIVATE,

@@ -5,12 +5,16 @@
 //! discounts as one fixed-amount code (Shopify takes one); addresses, note, attributes, PO
 //! number, the company location; amounts in the shop's currency and the presentment currency.
 //! Nothing is re-denominated: an amount in another currency than the order's is invalid input,
-//! and a currency the shop does not take is Shopify's per-record refusal naming both.
+//! and a currency the shop does not take is Shopify's per-record refusal naming both. The flow's
+//! managed metafields are set on the order once it exists (`metafieldsSet`, not `orderCreate`'s
+//! input: a refused value then fails the record without keeping the order out of Shopify).
 
 use super::totals::number;
 use crate::config::flow::InventoryBehaviour;
+use crate::config::metafields::MetafieldOwner;
 use crate::domain::decimal::{self, Decimal};
 use crate::domain::mapping::{Applied, Mapping};
+use crate::flow::base::metafields;
 use crate::flow::base::{block_on, identity, limits, request_error, write_error, ShopifyContext, Written};
 use crate::model::{Address, Amount, FinancialStatus, KeyedRecord, Order, PluginError, Record, TaxLine};
 use crate::shopify::orders::create_order_once;
@@ -25,13 +29,19 @@ pub fn write(ctx: &ShopifyContext<'_>, records: &[KeyedRecord]) -> Vec<Result<Wr
         Ok(m) => m,
         Err(e) => return records.iter().map(|_| Err(e.clone())).collect(),
     };
-    records
+    let mut out: Vec<Result<Written, PluginError>> = records
         .iter()
         .map(|keyed| match &keyed.record {
             Record::Order(o) => external_order(ctx, &mapping, o),
             _ => Err(PluginError::invalid("record", format!("flow {} writes only orders", ctx.flow_name))),
         })
-        .collect()
+        .collect();
+    let values = records.iter().map(|keyed| match &keyed.record {
+        Record::Order(o) => Some((o.external_id.as_str(), o.metafields.as_slice())),
+        _ => None,
+    });
+    metafields::write_owners(ctx, MetafieldOwner::Order, values, &mut out);
+    out
 }
 
 /// Variant ids by SKU, for the SKUs of `order`.
