@@ -203,6 +203,11 @@ pub struct FlowConfig {
     /// Catalog: field → owner (`erp` or `shopify`), overriding the defaults.
     #[serde(default)]
     pub ownership: BTreeMap<String, Owner>,
+    /// Products, customers and external orders into Shopify: the metafields the ERP owns
+    /// (`"namespace.key" = { type = "...", owner = "variant", definition = true }`); see
+    /// [`super::metafields`]. No other metafield is ever written.
+    #[serde(default)]
+    pub metafields: BTreeMap<String, super::metafields::ManagedMetafield>,
     /// Catalog: the shared key of variants (`sku`, `barcode`, `external_id`).
     #[serde(default)]
     pub identity: IdentityKey,
@@ -403,6 +408,7 @@ impl FlowConfig {
         }
         out.extend(self.unknown_variables().into_iter().map(|(k, r)| (key(&k), r)));
         out.extend(self.direction_problems().into_iter().map(|(k, r)| (key(&k), r)));
+        out.extend(self.metafield_problems().into_iter().map(|(k, r)| (key(&k), r)));
         out
     }
 

@@ -11,6 +11,7 @@ pub mod hybrid;
 mod live_keys;
 mod lookups;
 mod mapping;
+pub mod metafields;
 pub mod ownership;
 pub mod retention;
 mod secret;

@@ -84,6 +84,8 @@ struct Inner {
     shop: tokio::sync::OnceCell<ShopInfo>,
     /// Held while a bulk mutation of this client runs (Shopify runs one at a time per app).
     bulk: tokio::sync::Mutex<()>,
+    /// The shop's metafield definitions, read once per owner type.
+    metafield_definitions: tokio::sync::Mutex<super::metafields::Definitions>,
 }
 
 /// The client of one shop. Cheap to clone; clones share the cost budget.
@@ -135,6 +137,7 @@ impl ShopifyClient {
                 cost_available: AtomicU64::new(u64::MAX),
                 shop: tokio::sync::OnceCell::new(),
                 bulk: tokio::sync::Mutex::new(()),
+                metafield_definitions: tokio::sync::Mutex::default(),
             }),
         })
     }
@@ -153,6 +156,11 @@ impl ShopifyClient {
     /// The shop's name, domain and currency, read on first use.
     pub async fn shop(&self) -> Result<ShopInfo, ShopifyError> {
         self.inner.shop.get_or_try_init(|| super::shop::shop_info(self)).await.cloned()
+    }
+
+    /// The shop's metafield definitions as far as read (see [`super::metafields::Definitions`]).
+    pub async fn metafield_definitions(&self) -> tokio::sync::MutexGuard<'_, super::metafields::Definitions> {
+        self.inner.metafield_definitions.lock().await
     }
 
     /// Waits until no other bulk mutation of this client runs; the next may start while the

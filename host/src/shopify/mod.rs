@@ -9,6 +9,7 @@ pub mod calls;
 pub mod client;
 pub mod error;
 pub mod inventory;
+pub mod metafields;
 pub mod orders;
 pub mod price_lists;
 pub mod products;

@@ -51,6 +51,9 @@ operation!(
     "fulfillment_tracking_info_update.graphql"
 );
 operation!(CUSTOMER_SET, "CustomerSet", "customer_set.graphql");
+operation!(METAFIELDS_SET, "MetafieldsSet", "metafields_set.graphql");
+operation!(METAFIELD_DEFINITIONS, "MetafieldDefinitions", "metafield_definitions.graphql");
+operation!(METAFIELD_DEFINITION_CREATE, "MetafieldDefinitionCreate", "metafield_definitions.graphql");
 operation!(PRODUCT_BY_IDENTIFIER, "ProductByIdentifier", "product_by_identifier.graphql");
 operation!(PRODUCT_MATCH, "ProductMatch", "product_match.graphql");
 operation!(INVENTORY_ACTIVATE, "InventoryActivate", "inventory_activate.graphql");
@@ -102,6 +105,9 @@ pub const ALL: &[Operation] = &[
     FULFILLMENT_CREATE,
     FULFILLMENT_TRACKING_INFO_UPDATE,
     CUSTOMER_SET,
+    METAFIELDS_SET,
+    METAFIELD_DEFINITIONS,
+    METAFIELD_DEFINITION_CREATE,
     PRODUCT_BY_IDENTIFIER,
     PRODUCT_MATCH,
     INVENTORY_ACTIVATE,

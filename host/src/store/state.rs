@@ -31,11 +31,14 @@ pub enum StateTable {
     /// way; the write batches under way (`flow \x1f batch \x1f key`). See
     /// `flow::inventory::hybrid`.
     InventoryHybrid,
+    /// Metafields: the digest of each managed value last written, keyed `flow \x1f ERP record
+    /// id \x1f variant key (empty for the record itself) \x1f namespace.key`.
+    Metafields,
 }
 
 impl StateTable {
     /// Every table.
-    pub const ALL: [StateTable; 9] = [
+    pub const ALL: [StateTable; 10] = [
         StateTable::InventoryLevels,
         StateTable::CatalogHashes,
         StateTable::PriceOverrides,
@@ -45,6 +48,7 @@ impl StateTable {
         StateTable::Parked,
         StateTable::CatalogBulk,
         StateTable::InventoryHybrid,
+        StateTable::Metafields,
     ];
 
     /// The table's name in the database.
@@ -59,6 +63,7 @@ impl StateTable {
             StateTable::Parked => "state_parked",
             StateTable::CatalogBulk => "state_catalog_bulk",
             StateTable::InventoryHybrid => "state_inventory_hybrid",
+            StateTable::Metafields => "state_metafields",
         }
     }
 
@@ -74,7 +79,8 @@ impl StateTable {
             | StateTable::ShopCatalog
             | StateTable::Parked
             | StateTable::CatalogBulk
-            | StateTable::InventoryHybrid => None,
+            | StateTable::InventoryHybrid
+            | StateTable::Metafields => None,
         }
     }
 }

@@ -16,6 +16,7 @@ mod signals_support;
 // One module per concern, as the files were named.
 mod admin_openapi;
 mod catalog_bulk;
+mod catalog_metafields;
 mod catalog_onboarding;
 mod catalog_tryton;
 mod catalog_variants;

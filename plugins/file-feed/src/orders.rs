@@ -239,7 +239,7 @@ pub fn order(group: &[Row], default_currency: &str) -> Result<Order, Bad> {
         note: text(first, "note"),
         custom_attributes: pairs(first, "attributes"),
         po_number: text(first, "po_number"),
-        metafields: Vec::new(),
+        metafields: crate::records::metafields(first, "order"),
         created_at: required(first, "created_at")?.to_owned(),
         updated_at: text(first, "updated_at"),
         extra: "{}".into(),

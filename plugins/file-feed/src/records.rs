@@ -3,7 +3,7 @@
 //! error naming its line and column.
 
 use crate::rows::Row;
-use weft_sdk::{Address, Customer, Entity, InventoryLevel, Money, Product, ProductStatus, Record, Variant};
+use weft_sdk::{Address, Customer, Entity, InventoryLevel, Metafield, Money, Product, ProductStatus, Record, Variant};
 
 /// A bad row: its line and what is wrong.
 pub type Bad = (u64, String);
@@ -118,12 +118,45 @@ pub fn extra(row: &Row, known: &[&str]) -> String {
         .as_ref()
         .map(|f| {
             f.iter()
-                .filter(|(k, v)| !known.contains(&k.as_str()) && !v.trim().is_empty())
+                .filter(|(k, v)| !known.contains(&k.as_str()) && metafield_column(k).is_none() && !v.trim().is_empty())
                 .map(|(k, v)| (k.clone(), serde_json::Value::String(v.trim().to_owned())))
                 .collect()
         })
         .unwrap_or_default();
     serde_json::Value::Object(fields).to_string()
+}
+
+/// The (owner, namespace, key) of a metafield column: `OWNER.metafields.NAMESPACE.KEY` (owner
+/// `product`, `variant`, `customer` or `order`), alone or at the end of the header in parentheses, as
+/// Shopify's CSV export names them (`Material (product.metafields.custom.material)`).
+fn metafield_column(header: &str) -> Option<(&str, &str, &str)> {
+    let header = header.trim();
+    let name = match header.strip_suffix(')') {
+        Some(open) => &open[open.rfind('(')? + 1..],
+        None => header,
+    };
+    let (owner, rest) = name.split_once(".metafields.")?;
+    let (namespace, key) = rest.split_once('.')?;
+    (!namespace.is_empty() && !key.is_empty() && !key.contains('.')).then_some((owner, namespace, key))
+}
+
+/// The row's metafields of `owner` (`product`, `variant`, `customer`, `order`) with a value. Their type is
+/// left empty: the host writes each as the shop's definition or the flow's config types it.
+pub fn metafields(row: &Row, owner: &str) -> Vec<Metafield> {
+    let Ok(fields) = &row.fields else { return Vec::new() };
+    fields
+        .iter()
+        .filter(|(_, v)| !v.trim().is_empty())
+        .filter_map(|(header, value)| {
+            let (_, namespace, key) = metafield_column(header).filter(|(of, _, _)| *of == owner)?;
+            Some(Metafield {
+                namespace: namespace.to_owned(),
+                key: key.to_owned(),
+                type_: String::new(),
+                value: value.trim().to_owned(),
+            })
+        })
+        .collect()
 }
 
 fn product(group: &[Row], currency: &str) -> Result<Product, Bad> {
@@ -156,7 +189,7 @@ fn product(group: &[Row], currency: &str) -> Result<Product, Bad> {
             cost: money(row, "cost", currency)?,
             weight_grams: int(row, "weight_grams")?,
             media: Vec::new(),
-            metafields: Vec::new(),
+            metafields: metafields(row, "variant"),
             updated_at: text(row, "updated_at"),
             extra: extra(row, PRODUCT_COLUMNS),
         });
@@ -174,7 +207,7 @@ fn product(group: &[Row], currency: &str) -> Result<Product, Bad> {
         variants,
         media: Vec::new(),
         collections: Vec::new(),
-        metafields: Vec::new(),
+        metafields: metafields(first, "product"),
         deleted: false,
         updated_at: text(first, "updated_at"),
         extra: extra(first, PRODUCT_COLUMNS),
@@ -237,7 +270,7 @@ pub fn customer(row: &Row) -> Result<Customer, Bad> {
         company: text(row, "company"),
         addresses: address(row, "").into_iter().collect(),
         tags: tags(row),
-        metafields: Vec::new(),
+        metafields: metafields(row, "customer"),
         updated_at: text(row, "updated_at"),
         extra: "{}".into(),
     })
@@ -258,6 +291,27 @@ mod tests {
             Record::Order(o) => o.stock_effect,
             other => panic!("{other:?}"),
         })
+    }
+
+    #[test]
+    fn metafield_columns_by_owner_as_shopify_exports_name_them() {
+        let fields = [
+            ("product.metafields.custom.material", "Cotton"),
+            ("Care (product.metafields.custom.care)", "Wash cold"),
+            ("variant.metafields.custom.fit", "Slim"),
+            ("product.metafields.custom.empty", " "),
+            ("brand", "Acme"),
+        ];
+        let row = Row { line: 2, fields: Ok(fields.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect()) };
+        let named = |owner| {
+            metafields(&row, owner)
+                .into_iter()
+                .map(|m| format!("{}.{}={}", m.namespace, m.key, m.value))
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(named("product"), ["custom.care=Wash cold", "custom.material=Cotton"]);
+        assert_eq!(named("variant"), ["custom.fit=Slim"]);
+        assert_eq!(extra(&row, &[]), r#"{"brand":"Acme"}"#, "metafield columns are not the ERP's own fields");
     }
 
     #[test]

@@ -12,6 +12,7 @@ mod gate;
 pub mod identity;
 pub mod limits;
 pub mod mapped;
+pub mod metafields;
 mod rest;
 pub mod revert;
 pub mod shadow;

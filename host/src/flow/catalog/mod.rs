@@ -6,7 +6,8 @@
 //! costs nothing, archive on ERP delete, and the variants it creates stocked at the inventory
 //! flows' locations.
 //!
-//! Large loads create new products in bulk ([`bulk`]).
+//! Large loads create new products in bulk ([`bulk`]). The flow's managed metafields are written
+//! after the batch's products ([`metafields`]).
 //!
 //! Roles: [`write`], [`preview`], [`shadow::compare`], [`revert::revert`]; not read from Shopify
 //! and not reconciled (see `flow::objects`).
@@ -15,6 +16,7 @@ mod bulk;
 mod bulk_run;
 pub mod index;
 mod input;
+mod metafields;
 mod place;
 mod preview;
 pub mod revert;

@@ -34,11 +34,14 @@ pub fn write(ctx: &ShopifyContext<'_>, records: &[KeyedRecord]) -> Vec<Result<Wr
     }
     let ownership = ctx.flow.ownership();
     claimed_together(ctx, records);
-    if super::bulk::wanted(ctx, records.len()) {
-        return super::bulk::write(ctx, &mapping, &ownership, records);
-    }
-    let all: Vec<&Record> = records.iter().map(|k| &k.record).collect();
-    block_on(one_by_one(ctx, &mapping, &ownership, &all))
+    let mut out = if super::bulk::wanted(ctx, records.len()) {
+        super::bulk::write(ctx, &mapping, &ownership, records)
+    } else {
+        let all: Vec<&Record> = records.iter().map(|k| &k.record).collect();
+        block_on(one_by_one(ctx, &mapping, &ownership, &all))
+    };
+    super::metafields::write(ctx, records, &mut out);
+    out
 }
 
 /// Write `records` product by product, a few in flight (waves keep one product's records in

@@ -1,10 +1,13 @@
 //! Customers into Shopify: matched by e-mail first (`customerSet` upserts on it), then by the id
 //! weft linked earlier for the same ERP customer; so an ERP customer is one Shopify customer
-//! however often it is sent, and a buyer who checked out as a guest is not doubled.
+//! however often it is sent, and a buyer who checked out as a guest is not doubled. The flow's
+//! managed metafields follow each customer written.
 
 use super::fields::owned_fields;
+use crate::config::metafields::MetafieldOwner;
 use crate::domain::mapping::{Applied, Mapping};
 use crate::domain::ownership::Owner;
+use crate::flow::base::metafields;
 use crate::flow::base::{block_on, limits, request_error, ShopifyContext, Written};
 use crate::model::{Customer, KeyedRecord, PluginError, Record};
 use crate::shopify::{queries, Priority, RecordError};
@@ -21,7 +24,7 @@ pub fn write(ctx: &ShopifyContext<'_>, records: &[KeyedRecord]) -> Vec<Result<Wr
         Ok(m) => m,
         Err(e) => return records.iter().map(|_| Err(e.clone())).collect(),
     };
-    records
+    let mut out: Vec<Result<Written, PluginError>> = records
         .iter()
         .map(|keyed| match &keyed.record {
             Record::Customer(c) => {
@@ -33,7 +36,13 @@ pub fn write(ctx: &ShopifyContext<'_>, records: &[KeyedRecord]) -> Vec<Result<Wr
             }
             _ => Err(PluginError::invalid("record", format!("flow {} writes only customers", ctx.flow_name))),
         })
-        .collect()
+        .collect();
+    let values = records.iter().map(|keyed| match &keyed.record {
+        Record::Customer(c) => Some((c.external_id.as_str(), c.metafields.as_slice())),
+        _ => None,
+    });
+    metafields::write_owners(ctx, MetafieldOwner::Customer, values, &mut out);
+    out
 }
 
 /// The `CustomerSetInput` for `sent` (the customer without the fields Shopify owns) completed by

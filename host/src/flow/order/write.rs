@@ -8,16 +8,20 @@
 //! and a currency the shop does not take is Shopify's per-record refusal naming both. The order
 //! fields the ERP owns (tags, note, custom attributes by default; `ownership.order_tags`, `note`,
 //! `attributes`) follow the ERP on an order it sent before, with `orderUpdate`; those given to
-//! Shopify are never sent.
+//! Shopify are never sent. The flow's managed metafields are set on the order once it exists
+//! (`metafieldsSet`, not `orderCreate`'s input: a refused value then fails the record without
+//! keeping the order out of Shopify).
 
 use super::totals::number;
 use crate::config::flow::InventoryBehaviour;
+use crate::config::metafields::MetafieldOwner;
 use crate::config::ownership::field_targets;
 use crate::config::ObjectKind;
 use crate::domain::decimal::{self, Decimal};
 use crate::domain::mapping::Mapping;
 use crate::domain::ownership::{Field, Owner, Ownership};
 use crate::flow::base::mapped::MappedInput;
+use crate::flow::base::metafields;
 use crate::flow::base::{block_on, identity, limits, request_error, write_error, ShopifyContext, Written};
 use crate::model::{Address, Amount, FinancialStatus, KeyedRecord, Order, PluginError, Record, TaxLine};
 use crate::shopify::orders::{create_order_once, update_order};
@@ -32,13 +36,19 @@ pub fn write(ctx: &ShopifyContext<'_>, records: &[KeyedRecord]) -> Vec<Result<Wr
         Ok(m) => m,
         Err(e) => return records.iter().map(|_| Err(e.clone())).collect(),
     };
-    records
+    let mut out: Vec<Result<Written, PluginError>> = records
         .iter()
         .map(|keyed| match &keyed.record {
             Record::Order(o) => external_order(ctx, &mapping, o),
             _ => Err(PluginError::invalid("record", format!("flow {} writes only orders", ctx.flow_name))),
         })
-        .collect()
+        .collect();
+    let values = records.iter().map(|keyed| match &keyed.record {
+        Record::Order(o) => Some((o.external_id.as_str(), o.metafields.as_slice())),
+        _ => None,
+    });
+    metafields::write_owners(ctx, MetafieldOwner::Order, values, &mut out);
+    out
 }
 
 /// Variant ids by SKU, for the SKUs of `order`.
@@ -326,7 +336,7 @@ fn external_order(ctx: &ShopifyContext<'_>, mapping: &Mapping, order: &Order) ->
     if created.created {
         return Ok(Written::Created(created.id));
     }
-    match owned_changes(&input, &created.fields, &ctx.flow.ownership()) {
+    match owned_changes(&input, &created.fields, &owners) {
         None => Ok(Written::Unchanged(Some(created.id))),
         Some(changes) => {
             block_on(update_order(ctx.client, &created.id, changes)).map_err(|e| write_error(&e, "order"))?;
