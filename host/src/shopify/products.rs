@@ -77,6 +77,8 @@ pub struct ProductRef {
     pub id: String,
     pub handle: String,
     pub variants: Vec<VariantRef>,
+    /// Its media ids, in display order.
+    pub media: Vec<String>,
 }
 
 /// How a product is named in a write or a read: its id, or the handle it is (or will be) under.
@@ -136,7 +138,28 @@ pub fn product_ref(payload: &serde_json::Value) -> Result<ProductRef, WriteError
         id: id.to_string(),
         handle: product["handle"].as_str().unwrap_or_default().to_string(),
         variants: variant_refs(&product["variants"]),
+        media: media_ids(&product["media"]),
     })
+}
+
+/// The media ids of product `id` in display order (a product has at most 250).
+pub async fn product_media(client: &ShopifyClient, id: &str) -> Result<Vec<String>, ShopifyError> {
+    let data = client.execute(&queries::PRODUCT_MEDIA, json!({"id": id}), Priority::Catalog).await?.data;
+    Ok(media_ids(&data["product"]["media"]))
+}
+
+/// Delete the files `ids` from the shop (media no product shows any more).
+pub async fn delete_files(client: &ShopifyClient, ids: &[String]) -> Result<(), WriteError> {
+    let data = client.execute(&queries::FILE_DELETE, json!({"fileIds": ids}), Priority::Catalog).await?.data;
+    match RecordError::list(&data["fileDelete"]["userErrors"]).into_iter().next() {
+        Some(e) => Err(e.into()),
+        None => Ok(()),
+    }
+}
+
+/// The ids of a `media(first:) { nodes { id } }` selection, in order.
+fn media_ids(media: &serde_json::Value) -> Vec<String> {
+    media["nodes"].as_array().into_iter().flatten().filter_map(|m| m["id"].as_str().map(str::to_owned)).collect()
 }
 
 fn variant_refs(variants: &serde_json::Value) -> Vec<VariantRef> {

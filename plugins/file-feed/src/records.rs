@@ -3,7 +3,7 @@
 //! error naming its line and column.
 
 use crate::rows::Row;
-use weft_sdk::{Address, Customer, Entity, InventoryLevel, Money, Product, ProductStatus, Record, Variant};
+use weft_sdk::{Address, Customer, Entity, InventoryLevel, Media, Money, Product, ProductStatus, Record, Variant};
 
 /// A bad row: its line and what is wrong.
 pub type Bad = (u64, String);
@@ -108,6 +108,9 @@ const PRODUCT_COLUMNS: &[&str] = &[
     "cost",
     "weight_grams",
     "updated_at",
+    "images",
+    "variant_image",
+    "collections",
 ];
 
 /// The row's columns outside `known`, as a JSON object (`{}` when there are none): the ERP's own
@@ -124,6 +127,35 @@ pub fn extra(row: &Row, known: &[&str]) -> String {
         })
         .unwrap_or_default();
     serde_json::Value::Object(fields).to_string()
+}
+
+/// The images in column `key`: `source|alt|sha256;...` (alt and sha256 optional). A source is an
+/// `https://` URL or a path in the connection's directory (sent as `file:PATH`).
+fn images(row: &Row, key: &str) -> Result<Vec<Media>, Bad> {
+    let Some(cell) = row.get(key) else { return Ok(Vec::new()) };
+    let part = |p: Option<&str>| p.map(str::trim).filter(|p| !p.is_empty()).map(str::to_owned);
+    cell.split(';')
+        .filter(|item| !item.trim().is_empty())
+        .map(|item| {
+            let mut parts = item.split('|');
+            let source = part(parts.next()).ok_or_else(|| (row.line, format!("`{key}`: an image without a source")))?;
+            let source = if source.starts_with("https://") || source.starts_with("file:") {
+                source
+            } else if source.contains("://") {
+                return Err((row.line, format!("`{key}`: `{source}` is neither an https:// URL nor a path")));
+            } else {
+                format!("file:{source}")
+            };
+            Ok(Media { source, alt: part(parts.next()), content_hash: part(parts.next()) })
+        })
+        .collect()
+}
+
+/// The `;`-separated values of column `key`.
+fn row_list(row: &Row, key: &str) -> Vec<String> {
+    row.get(key)
+        .map(|t| t.split(';').map(|s| s.trim().to_owned()).filter(|s| !s.is_empty()).collect())
+        .unwrap_or_default()
 }
 
 fn product(group: &[Row], currency: &str) -> Result<Product, Bad> {
@@ -155,7 +187,7 @@ fn product(group: &[Row], currency: &str) -> Result<Product, Bad> {
             compare_at_price: money(row, "compare_at_price", currency)?,
             cost: money(row, "cost", currency)?,
             weight_grams: int(row, "weight_grams")?,
-            media: Vec::new(),
+            media: images(row, "variant_image")?,
             metafields: Vec::new(),
             updated_at: text(row, "updated_at"),
             extra: extra(row, PRODUCT_COLUMNS),
@@ -172,8 +204,8 @@ fn product(group: &[Row], currency: &str) -> Result<Product, Bad> {
         status,
         options,
         variants,
-        media: Vec::new(),
-        collections: Vec::new(),
+        media: images(first, "images")?,
+        collections: row_list(first, "collections"),
         metafields: Vec::new(),
         deleted: false,
         updated_at: text(first, "updated_at"),

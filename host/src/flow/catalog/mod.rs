@@ -13,8 +13,10 @@
 
 mod bulk;
 mod bulk_run;
+mod collections;
 pub mod index;
 mod input;
+mod media;
 mod place;
 mod preview;
 pub mod revert;
