@@ -304,4 +304,32 @@ mod tests {
         bad["Order"]["stock_effect"] = "Twice".into();
         assert!(effect(&bad).unwrap_err().to_string().contains("unknown variant `Twice`"));
     }
+
+    #[test]
+    fn a_products_export_carries_images_variant_images_and_categories() {
+        let row = |line: u64, cells: &[(&str, &str)]| Row {
+            line,
+            fields: Ok(cells.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect()),
+        };
+        let cells = [("product_id", "P1"), ("title", "Tee"), ("sku", "TEE-S"), ("price", "9.90")];
+        let media = [
+            ("images", "https://cdn.test/a.jpg|Front; images/b.png||ab12 ;"),
+            ("variant_image", "file:images/s.png|Small"),
+            ("collections", "Shirts; Summer ;"),
+        ];
+        let first = [&cells[..], &media[..]].concat();
+        let Record::Product(p) = build(Entity::Product, &[row(2, &first)], "EUR").unwrap() else { panic!() };
+        let images: Vec<_> =
+            p.media.iter().map(|m| (m.source.as_str(), m.alt.as_deref(), m.content_hash.as_deref())).collect();
+        assert_eq!(
+            images,
+            [("https://cdn.test/a.jpg", Some("Front"), None), ("file:images/b.png", None, Some("ab12"))]
+        );
+        assert_eq!(p.variants[0].media[0].source, "file:images/s.png");
+        assert_eq!(p.collections, ["Shirts", "Summer"]);
+        assert_eq!(p.extra, "{}", "the columns are not the ERP's own");
+        let bad = [&cells[..], &[("images", "ftp://cdn.test/a.jpg")][..]].concat();
+        let err = build(Entity::Product, &[row(3, &bad)], "EUR").unwrap_err();
+        assert!(err.0 == 3 && err.1.contains("neither an https:// URL nor a path"), "{err:?}");
+    }
 }
