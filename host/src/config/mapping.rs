@@ -2,7 +2,7 @@
 //! checks that make a mapping applied or refused, never ignored.
 
 use super::flow::{FlowConfig, ObjectKind};
-use super::ownership::owned_field;
+use super::ownership::{owned_field, unmappable};
 use crate::domain::functions::Lookups;
 use crate::domain::mapping::shape::{self, Shape};
 use crate::domain::mapping::{Mapping, MappingError};
@@ -82,6 +82,9 @@ impl FlowConfig {
         let destination = if to_shopify { Owner::Shopify } else { Owner::Erp };
         for (key, target) in mapping.targets() {
             let Some(field) = owned_field(self.object, to_shopify, &target) else { continue };
+            if let Some(why) = unmappable(field).filter(|_| to_shopify) {
+                return Err(MappingError::at(key, format!("`{target}` is not mapped: {why}")));
+            }
             if owners.owner(field) == destination {
                 let (owner, other) = if to_shopify { ("Shopify", "erp") } else { ("the ERP", "shopify") };
                 return Err(MappingError::at(

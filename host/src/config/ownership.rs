@@ -23,6 +23,7 @@ pub fn field_targets(object: ObjectKind, to_shopify: bool) -> &'static [(&'stati
             ("seo", Field::Seo),
             ("collections", Field::Collections),
             ("metafields", Field::Metafields),
+            ("files", Field::Media),
             ("variants.sku", Field::Sku),
             ("variants.price", Field::Price),
             ("variants.compareAtPrice", Field::CompareAtPrice),
@@ -37,6 +38,7 @@ pub fn field_targets(object: ObjectKind, to_shopify: bool) -> &'static [(&'stati
             ("phone", Field::Phone),
             ("addresses", Field::Addresses),
             ("tags", Field::CustomerTags),
+            ("metafields", Field::Metafields),
         ],
         (ObjectKind::Customer, false) => &[
             ("first_name", Field::FirstName),
@@ -52,9 +54,12 @@ pub fn field_targets(object: ObjectKind, to_shopify: bool) -> &'static [(&'stati
             ("customer.addresses", Field::Addresses),
             ("customer.tags", Field::CustomerTags),
         ],
-        (ObjectKind::Order, true) => {
-            &[("tags", Field::OrderTags), ("note", Field::Note), ("customAttributes", Field::Attributes)]
-        }
+        (ObjectKind::Order, true) => &[
+            ("tags", Field::OrderTags),
+            ("note", Field::Note),
+            ("customAttributes", Field::Attributes),
+            ("metafields", Field::Metafields),
+        ],
         (ObjectKind::Fulfillment, true) => &[("trackingInfo", Field::Tracking)],
         _ => &[],
     }
@@ -68,8 +73,27 @@ pub fn owned_field(object: ObjectKind, to_shopify: bool, target: &str) -> Option
 
 /// Fields the ERP's records do not carry, with a mapping key that sets one: given to the ERP,
 /// they are sent only as a mapping sets them.
-const MAPPED_ONLY: &[(Field, &str)] =
-    &[(Field::Seo, "\"seo.title\""), (Field::Collections, "collections"), (Field::Metafields, "metafields")];
+const MAPPED_ONLY: &[(Field, &str)] = &[(Field::Seo, "\"seo.title\"")];
+
+/// Why a mapping may not target `field` in a flow's Shopify input, if it may not: weft writes it
+/// from the records on its own, and the mutation's list would replace the whole of Shopify's.
+pub fn unmappable(field: Field) -> Option<&'static str> {
+    match field {
+        Field::Collections => Some(
+            "a product's collections come from the ERP's categories (`collections` on its records) when \
+             ownership.collections = \"erp\"; productSet's list would replace every collection the product is in",
+        ),
+        Field::Metafields => Some(
+            "metafields are written for the keys under [flows.NAME.metafields] only; a list here would \
+             replace or bypass them",
+        ),
+        Field::Media => Some(
+            "a product's images come from the `media` of the ERP's records; productSet's `files` would \
+             replace every image the product has",
+        ),
+        _ => None,
+    }
+}
 
 impl FlowConfig {
     /// Every `ownership` override of the flow that cannot take effect, as (key under the flow,

@@ -28,6 +28,7 @@ pub enum Field {
     Tags,
     Seo,
     Collections,
+    Media,
     Metafields,
     Price,
     CompareAtPrice,
@@ -56,6 +57,7 @@ const ALL: &[(&str, Field, Option<Owner>)] = &[
     ("tags", Field::Tags, Some(Owner::Shopify)),
     ("seo", Field::Seo, Some(Owner::Shopify)),
     ("collections", Field::Collections, Some(Owner::Shopify)),
+    ("media", Field::Media, Some(Owner::Shopify)),
     ("metafields", Field::Metafields, Some(Owner::Shopify)),
     ("price", Field::Price, Some(Owner::Erp)),
     ("compare_at_price", Field::CompareAtPrice, Some(Owner::Erp)),
@@ -91,7 +93,8 @@ impl Field {
     /// The default owner: the ERP owns title, description, vendor, type, status, price,
     /// compare-at price, cost, SKU, barcode and weight, the tags, note and attributes of the
     /// orders it sends and the tracking of its shipments; Shopify owns tags (they drive
-    /// collections), SEO, collections and metafields; customer fields have none (the source's).
+    /// collections), SEO, collections, media (weft adds the ERP's images but removes none it did
+    /// not create) and metafields; customer fields have none (the source's).
     pub fn default_owner(self) -> Option<Owner> {
         ALL.iter().find(|(_, f, _)| *f == self).and_then(|(_, _, o)| *o)
     }

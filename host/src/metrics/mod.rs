@@ -92,6 +92,7 @@ pub struct Metrics {
     shopify_cost: Counter<f64, AtomicU64>,
     shopify_available: Gauge<f64, AtomicU64>,
     shopify_throttled: Counter,
+    shopify_media_uploads: Counter,
     plugin_calls: HistogramFamily<CallLabels>,
     plugin_traps: Family<TrapLabels, Counter>,
     plugin_log_dropped: Family<PluginLabels, Counter>,
@@ -137,6 +138,7 @@ impl Metrics {
             shopify_cost: Counter::default(),
             shopify_available: Gauge::default(),
             shopify_throttled: Counter::default(),
+            shopify_media_uploads: Counter::default(),
             plugin_calls: Family::new_with_constructor(call_histogram),
             plugin_traps: Family::default(),
             plugin_log_dropped: Family::default(),
@@ -167,6 +169,11 @@ impl Metrics {
             m.shopify_available.clone(),
         );
         registry.register("shopify_throttled", "THROTTLED answers received from Shopify", m.shopify_throttled.clone());
+        registry.register(
+            "shopify_media_uploads",
+            "Images sent to Shopify (an unchanged image is never sent again)",
+            m.shopify_media_uploads.clone(),
+        );
         registry.register_with_unit(
             "plugin_call_duration",
             "Latency of one plugin call",
@@ -265,6 +272,7 @@ impl Metrics {
                 self.shopify_cost.inc_by(spent - exported);
             }
             self.shopify_throttled.inc_by(stats.throttled.saturating_sub(self.shopify_throttled.get()));
+            self.shopify_media_uploads.inc_by(stats.media_uploads.saturating_sub(self.shopify_media_uploads.get()));
             if let Some(available) = stats.cost_available {
                 self.shopify_available.set(available as f64);
             }

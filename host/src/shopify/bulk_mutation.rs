@@ -6,9 +6,10 @@
 
 use super::bulk::{finished, read_lines};
 use super::client::ShopifyClient;
-use super::error::{RecordError, ShopifyError};
+use super::error::ShopifyError;
 use super::queries::{self, Operation};
 use super::throttle::Priority;
+use super::uploads::{self, user_errors, Upload};
 use serde_json::{json, Value as Json};
 use std::collections::BTreeMap;
 use std::time::Duration;
@@ -31,26 +32,8 @@ pub type LineResults = BTreeMap<usize, Result<Json, ShopifyError>>;
 /// Uploads `jsonl` (one variables object per line) for a bulk mutation; returns its
 /// `stagedUploadPath`.
 pub async fn stage(client: &ShopifyClient, jsonl: &[u8]) -> Result<String, ShopifyError> {
-    let input = json!([{"resource": "BULK_MUTATION_VARIABLES", "filename": "variables.jsonl",
-        "mimeType": "text/jsonl", "httpMethod": "POST"}]);
-    let data = client.execute(&queries::STAGED_UPLOADS_CREATE, json!({"input": input}), Priority::Catalog).await?.data;
-    let payload = &data["stagedUploadsCreate"];
-    user_errors(&payload["userErrors"])?;
-    let target = &payload["stagedTargets"][0];
-    let url = target["url"].as_str().ok_or_else(|| ShopifyError::Decode("no staged upload url".into()))?;
-    let fields: Vec<(String, String)> = target["parameters"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .filter_map(|p| Some((p["name"].as_str()?.to_owned(), p["value"].as_str()?.to_owned())))
-        .collect();
-    let path = fields
-        .iter()
-        .find(|(name, _)| name == "key")
-        .map(|(_, value)| value.clone())
-        .ok_or_else(|| ShopifyError::Decode("the staged target has no key".into()))?;
-    client.upload(url, &fields, jsonl).await?;
-    Ok(path)
+    let upload = Upload { resource: "BULK_MUTATION_VARIABLES", filename: "variables.jsonl", mime_type: "text/jsonl" };
+    Ok(uploads::stage(client, upload, jsonl).await?.key)
 }
 
 /// Starts `mutation` once per line of the staged file at `path`; returns the operation's id.
@@ -118,17 +101,5 @@ fn line_outcome(mut line: Json) -> Result<Json, ShopifyError> {
     match line["data"].take() {
         Json::Null => Err(ShopifyError::Decode("a result line without data".into())),
         data => Ok(data),
-    }
-}
-
-/// The first of a payload's `userErrors` as a request error: the whole call was refused.
-fn user_errors(errors: &Json) -> Result<(), ShopifyError> {
-    match RecordError::list(errors).into_iter().next() {
-        Some(e) => Err(ShopifyError::GraphQl {
-            code: e.code.clone().unwrap_or_else(|| "INVALID".into()),
-            message: e.message,
-            errors: errors.clone(),
-        }),
-        None => Ok(()),
     }
 }

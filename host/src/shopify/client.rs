@@ -60,6 +60,8 @@ pub struct ClientStats {
     pub cost_spent: u64,
     /// Points the bucket held at the last answer (`throttleStatus.currentlyAvailable`).
     pub cost_available: Option<u64>,
+    /// Images sent to Shopify to fetch or upload (an unchanged image is never sent again).
+    pub media_uploads: u64,
 }
 
 /// A successful GraphQL answer.
@@ -78,6 +80,7 @@ struct Inner {
     throttled: AtomicU64,
     retries: AtomicU64,
     cost_spent: AtomicU64,
+    media_uploads: AtomicU64,
     /// `u64::MAX` until the first cost report.
     cost_available: AtomicU64,
     /// The shop's name and currency, read once.
@@ -133,6 +136,7 @@ impl ShopifyClient {
                 requests: AtomicU64::new(0),
                 throttled: AtomicU64::new(0),
                 retries: AtomicU64::new(0),
+                media_uploads: AtomicU64::new(0),
                 cost_spent: AtomicU64::new(0),
                 cost_available: AtomicU64::new(u64::MAX),
                 shop: tokio::sync::OnceCell::new(),
@@ -150,7 +154,13 @@ impl ShopifyClient {
             retries: self.inner.retries.load(Ordering::Relaxed),
             cost_spent: self.inner.cost_spent.load(Ordering::Relaxed),
             cost_available: Some(self.inner.cost_available.load(Ordering::Relaxed)).filter(|a| *a != u64::MAX),
+            media_uploads: self.inner.media_uploads.load(Ordering::Relaxed),
         }
+    }
+
+    /// Count `n` images sent to Shopify (see [`ClientStats::media_uploads`]).
+    pub fn count_media_uploads(&self, n: u64) {
+        self.inner.media_uploads.fetch_add(n, Ordering::Relaxed);
     }
 
     /// The shop's name, domain and currency, read on first use.

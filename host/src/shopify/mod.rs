@@ -7,6 +7,7 @@ pub mod bulk;
 pub mod bulk_mutation;
 pub mod calls;
 pub mod client;
+pub mod collections;
 pub mod error;
 pub mod inventory;
 pub mod metafields;
@@ -18,6 +19,7 @@ pub mod search;
 pub mod shop;
 pub mod subscriptions;
 pub mod throttle;
+pub mod uploads;
 pub mod webhooks;
 
 pub use client::{ClientConfig, ClientStats, ShopifyClient};

@@ -80,6 +80,8 @@ pub struct ProductRef {
     /// Where its variants go on when the answer held only their first page (productSet answers
     /// with 100): read the rest with [`with_all_variants`].
     pub more_variants: Option<String>,
+    /// Its media ids, in display order.
+    pub media: Vec<String>,
 }
 
 /// How a product is named in a write or a read: its id, or the handle it is (or will be) under.
@@ -178,7 +180,28 @@ pub fn product_ref(payload: &serde_json::Value) -> Result<ProductRef, WriteError
         handle: product["handle"].as_str().unwrap_or_default().to_string(),
         variants: product["variants"]["nodes"].as_array().into_iter().flatten().map(variant_ref).collect(),
         more_variants: next_page(&product["variants"]),
+        media: media_ids(&product["media"]),
     })
+}
+
+/// The media ids of product `id` in display order (a product has at most 250).
+pub async fn product_media(client: &ShopifyClient, id: &str) -> Result<Vec<String>, ShopifyError> {
+    let data = client.execute(&queries::PRODUCT_MEDIA, json!({"id": id}), Priority::Catalog).await?.data;
+    Ok(media_ids(&data["product"]["media"]))
+}
+
+/// Delete the files `ids` from the shop (media no product shows any more).
+pub async fn delete_files(client: &ShopifyClient, ids: &[String]) -> Result<(), WriteError> {
+    let data = client.execute(&queries::FILE_DELETE, json!({"fileIds": ids}), Priority::Catalog).await?.data;
+    match RecordError::list(&data["fileDelete"]["userErrors"]).into_iter().next() {
+        Some(e) => Err(e.into()),
+        None => Ok(()),
+    }
+}
+
+/// The ids of a `media(first:) { nodes { id } }` selection, in order.
+fn media_ids(media: &serde_json::Value) -> Vec<String> {
+    media["nodes"].as_array().into_iter().flatten().filter_map(|m| m["id"].as_str().map(str::to_owned)).collect()
 }
 
 fn variant_ref(v: &serde_json::Value) -> VariantRef {

@@ -77,6 +77,13 @@ operation!(PRICE_LIST_FIXED_PRICES_UPDATE, "PriceListFixedPricesUpdate", "price_
 operation!(PRICE_LIST_FIXED_PRICES_DELETE, "PriceListFixedPricesDelete", "price_list_fixed_prices.graphql");
 operation!(QUANTITY_PRICING_BY_VARIANT_UPDATE, "QuantityPricingByVariantUpdate", "price_list_fixed_prices.graphql");
 
+operation!(FILE_DELETE, "FileDelete", "file_delete.graphql");
+operation!(PRODUCT_MEDIA, "ProductMedia", "product_media.graphql");
+operation!(COLLECTION_BY_HANDLE, "CollectionByHandle", "collection_by_handle.graphql");
+operation!(COLLECTION_CREATE, "CollectionCreate", "collection_create.graphql");
+operation!(COLLECTION_ADD_PRODUCTS, "CollectionAddProducts", "collection_add_products.graphql");
+operation!(COLLECTION_REMOVE_PRODUCTS, "CollectionRemoveProducts", "collection_remove_products.graphql");
+
 /// Every operation the client ships.
 pub const ALL: &[Operation] = &[
     INVENTORY_SET_QUANTITIES,
@@ -126,4 +133,10 @@ pub const ALL: &[Operation] = &[
     PRICE_LIST_FIXED_PRICES_UPDATE,
     PRICE_LIST_FIXED_PRICES_DELETE,
     QUANTITY_PRICING_BY_VARIANT_UPDATE,
+    PRODUCT_MEDIA,
+    FILE_DELETE,
+    COLLECTION_BY_HANDLE,
+    COLLECTION_CREATE,
+    COLLECTION_ADD_PRODUCTS,
+    COLLECTION_REMOVE_PRODUCTS,
 ];

@@ -16,6 +16,8 @@ mod signals_support;
 // One module per concern, as the files were named.
 mod admin_openapi;
 mod catalog_bulk;
+mod catalog_collections;
+mod catalog_media;
 mod catalog_metafields;
 mod catalog_onboarding;
 mod catalog_tryton;

@@ -3,7 +3,9 @@
 //! error naming its line and column.
 
 use crate::rows::Row;
-use weft_sdk::{Address, Customer, Entity, InventoryLevel, Metafield, Money, Product, ProductStatus, Record, Variant};
+use weft_sdk::{
+    Address, Customer, Entity, InventoryLevel, Media, Metafield, Money, Product, ProductStatus, Record, Variant,
+};
 
 /// A bad row: its line and what is wrong.
 pub type Bad = (u64, String);
@@ -108,6 +110,9 @@ const PRODUCT_COLUMNS: &[&str] = &[
     "cost",
     "weight_grams",
     "updated_at",
+    "images",
+    "variant_image",
+    "collections",
 ];
 
 /// The row's columns outside `known`, as a JSON object (`{}` when there are none): the ERP's own
@@ -159,6 +164,35 @@ pub fn metafields(row: &Row, owner: &str) -> Vec<Metafield> {
         .collect()
 }
 
+/// The images in column `key`: `source|alt|sha256;...` (alt and sha256 optional). A source is an
+/// `https://` URL or a path in the connection's directory (sent as `file:PATH`).
+fn images(row: &Row, key: &str) -> Result<Vec<Media>, Bad> {
+    let Some(cell) = row.get(key) else { return Ok(Vec::new()) };
+    let part = |p: Option<&str>| p.map(str::trim).filter(|p| !p.is_empty()).map(str::to_owned);
+    cell.split(';')
+        .filter(|item| !item.trim().is_empty())
+        .map(|item| {
+            let mut parts = item.split('|');
+            let source = part(parts.next()).ok_or_else(|| (row.line, format!("`{key}`: an image without a source")))?;
+            let source = if source.starts_with("https://") || source.starts_with("file:") {
+                source
+            } else if source.contains("://") {
+                return Err((row.line, format!("`{key}`: `{source}` is neither an https:// URL nor a path")));
+            } else {
+                format!("file:{source}")
+            };
+            Ok(Media { source, alt: part(parts.next()), content_hash: part(parts.next()) })
+        })
+        .collect()
+}
+
+/// The `;`-separated values of column `key`.
+fn row_list(row: &Row, key: &str) -> Vec<String> {
+    row.get(key)
+        .map(|t| t.split(';').map(|s| s.trim().to_owned()).filter(|s| !s.is_empty()).collect())
+        .unwrap_or_default()
+}
+
 fn product(group: &[Row], currency: &str) -> Result<Product, Bad> {
     let first = &group[0];
     let status = match first.get("status").unwrap_or("active") {
@@ -188,7 +222,7 @@ fn product(group: &[Row], currency: &str) -> Result<Product, Bad> {
             compare_at_price: money(row, "compare_at_price", currency)?,
             cost: money(row, "cost", currency)?,
             weight_grams: int(row, "weight_grams")?,
-            media: Vec::new(),
+            media: images(row, "variant_image")?,
             metafields: metafields(row, "variant"),
             updated_at: text(row, "updated_at"),
             extra: extra(row, PRODUCT_COLUMNS),
@@ -205,8 +239,8 @@ fn product(group: &[Row], currency: &str) -> Result<Product, Bad> {
         status,
         options,
         variants,
-        media: Vec::new(),
-        collections: Vec::new(),
+        media: images(first, "images")?,
+        collections: row_list(first, "collections"),
         metafields: metafields(first, "product"),
         deleted: false,
         updated_at: text(first, "updated_at"),
@@ -325,5 +359,33 @@ mod tests {
         let mut bad = counted;
         bad["Order"]["stock_effect"] = "Twice".into();
         assert!(effect(&bad).unwrap_err().to_string().contains("unknown variant `Twice`"));
+    }
+
+    #[test]
+    fn a_products_export_carries_images_variant_images_and_categories() {
+        let row = |line: u64, cells: &[(&str, &str)]| Row {
+            line,
+            fields: Ok(cells.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect()),
+        };
+        let cells = [("product_id", "P1"), ("title", "Tee"), ("sku", "TEE-S"), ("price", "9.90")];
+        let media = [
+            ("images", "https://cdn.test/a.jpg|Front; images/b.png||ab12 ;"),
+            ("variant_image", "file:images/s.png|Small"),
+            ("collections", "Shirts; Summer ;"),
+        ];
+        let first = [&cells[..], &media[..]].concat();
+        let Record::Product(p) = build(Entity::Product, &[row(2, &first)], "EUR").unwrap() else { panic!() };
+        let images: Vec<_> =
+            p.media.iter().map(|m| (m.source.as_str(), m.alt.as_deref(), m.content_hash.as_deref())).collect();
+        assert_eq!(
+            images,
+            [("https://cdn.test/a.jpg", Some("Front"), None), ("file:images/b.png", None, Some("ab12"))]
+        );
+        assert_eq!(p.variants[0].media[0].source, "file:images/s.png");
+        assert_eq!(p.collections, ["Shirts", "Summer"]);
+        assert_eq!(p.extra, "{}", "the columns are not the ERP's own");
+        let bad = [&cells[..], &[("images", "ftp://cdn.test/a.jpg")][..]].concat();
+        let err = build(Entity::Product, &[row(3, &bad)], "EUR").unwrap_err();
+        assert!(err.0 == 3 && err.1.contains("neither an https:// URL nor a path"), "{err:?}");
     }
 }

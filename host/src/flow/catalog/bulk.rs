@@ -13,8 +13,9 @@
 use super::bulk_run::{self, Sent};
 use super::index;
 use super::input::{stock_locations, stock_new_variants};
+use super::media;
 use super::set;
-use super::write::{self, check, handle, made, Checked, Step};
+use super::write::{self, check, finish, handle, Checked, Step};
 use crate::domain::mapping::Mapping;
 use crate::domain::ownership::Ownership;
 use crate::flow::base::{block_on, request_error, write_error, Gate, ShopifyContext, Written};
@@ -92,10 +93,14 @@ pub fn write(
             match check(ctx, mapping, ownership, p, None).await {
                 Ok(Step::Write(mut checked)) => {
                     stock_new_variants(&locations, &[], &mut checked.input);
-                    let line = Line { record: i, product: p, handle: handle(p), checked };
-                    match bulk_run::adopted(ctx, &p.external_id, &line.checked.hash) {
-                        Some(data) => out[i] = Some(outcome(ctx, &line, Some(Ok(data)))),
-                        None => lines.push(line),
+                    if let Some(data) = bulk_run::adopted(ctx, &p.external_id, &checked.hash) {
+                        let line = Line { record: i, product: p, handle: handle(p), checked };
+                        out[i] = Some(outcome(ctx, &line, Some(Ok(data))).await);
+                        continue;
+                    }
+                    match media::plan(ctx, p, &mut checked, None).await {
+                        Ok(()) => lines.push(Line { record: i, product: p, handle: handle(p), checked }),
+                        Err(e) => out[i] = Some(Err(e)),
                     }
                 }
                 Ok(Step::Done(written)) => out[i] = Some(Ok(written)),
@@ -150,14 +155,17 @@ async fn run(ctx: &ShopifyContext<'_>, lines: Vec<Line<'_>>) -> Vec<(usize, Resu
         }
     };
     tracing::info!(flow = ctx.flow_name, lines = lines.len(), "bulk mutation read back");
-    let out = lines.iter().enumerate().map(|(n, line)| (line.record, outcome(ctx, line, results.remove(&n)))).collect();
+    let mut out = Vec::with_capacity(lines.len());
+    for (n, line) in lines.iter().enumerate() {
+        out.push((line.record, outcome(ctx, line, results.remove(&n)).await));
+    }
     bulk_run::read_back(ctx);
     out
 }
 
 /// What the result of `line` (none: the operation has no result for it) makes of its record: a
 /// product made leaves what a single write leaves; a line refused fails its record.
-fn outcome(
+async fn outcome(
     ctx: &ShopifyContext<'_>,
     line: &Line<'_>,
     result: Option<Result<Json, ShopifyError>>,
@@ -169,5 +177,5 @@ fn outcome(
     let product = product_ref(&data["productSet"]).map_err(|e| write_error(&e, "product"))?;
     let product = block_on(with_all_variants(ctx.client, product)).map_err(|e| request_error(&e))?;
     set::undo(ctx, &line.handle, &set::intended(&line.checked.input), None, &product);
-    made(ctx, line.product, &line.checked, &product, true)
+    finish(ctx, line.product, &line.checked, &product, true).await
 }

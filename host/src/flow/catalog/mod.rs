@@ -14,8 +14,10 @@
 
 mod bulk;
 mod bulk_run;
+mod collections;
 pub mod index;
 mod input;
+mod media;
 mod metafields;
 mod place;
 mod preview;

@@ -5,13 +5,14 @@
 //! leaves (product, variant keys, inventory items).
 
 use super::input::{keep_unsent, product_write, stock_locations, stock_new_variants, ProductWrite};
+use super::media::{self, Plan, Wanted};
 use super::place::{place, Place};
 use super::set::{self, Set};
 use super::{KEY_LINK, PRODUCT_LINK};
 use crate::domain::mapping::Mapping;
 use crate::domain::ownership::Ownership;
 use crate::flow::base::{
-    block_on, identity, in_shop_currency, limits, request_error, ShopifyContext, Written, ITEM_LINK,
+    block_on, identity, in_shop_currency, limits, request_error, Gate, ShopifyContext, Written, ITEM_LINK,
 };
 use crate::model::{KeyedRecord, PluginError, Product, Record};
 use crate::shopify::products::{product_by, ProductKey, ProductRef};
@@ -115,7 +116,12 @@ fn waves(records: &[&Record]) -> Vec<Vec<usize>> {
 
 /// The handle of an ERP product in Shopify: the linked one, else derived from its code.
 pub fn handle(p: &Product) -> String {
-    let base = p.sku.clone().unwrap_or_else(|| p.external_id.clone());
+    slug(p.sku.as_deref().unwrap_or(&p.external_id))
+}
+
+/// A handle made from `base`: lower-case letters and digits joined by `-` (a hash of `base` when
+/// none is left).
+pub(super) fn slug(base: &str) -> String {
     let slug: String = base.to_lowercase().chars().map(|c| if c.is_ascii_alphanumeric() { c } else { '-' }).collect();
     let slug = slug.split('-').filter(|s| !s.is_empty()).collect::<Vec<_>>().join("-");
     if slug.is_empty() {
@@ -156,11 +162,49 @@ async fn write_one(
         keep_unsent(ctx, &p.external_id, &checked.keys, variants, &mut checked.input);
     }
     let Some(key) = place.key() else { return Ok(Written::Shadowed) };
-    let set = match set::set_product(ctx, key, std::mem::take(&mut checked.input), stored).await? {
-        Set::Made(set) => set,
-        Set::Withheld => return Ok(Written::Shadowed),
+    if matches!(ctx.gate(), Gate::Write) {
+        media::plan(ctx, p, &mut checked, stored).await?;
+    }
+    let set = match set::set_product(ctx, key, checked.input.clone(), stored).await {
+        // Shopify refused an image: the product is written without its images, and that reported.
+        Err(e) if checked.plan.is_some() && media::about_images(&e) => {
+            media::without(&mut checked, &e);
+            set::set_product(ctx, key, checked.input.clone(), stored).await?
+        }
+        set => set?,
     };
-    made(ctx, p, &checked, &set, stored.is_none())
+    let Set::Made(set) = set else { return Ok(Written::Shadowed) };
+    finish(ctx, p, &checked, &set, stored.is_none()).await
+}
+
+/// What a made write leaves (links, the media it made), then the product's collections; and
+/// last the content hash, so a write that did not get through all of it is made again. Images or
+/// categories that could not be written fail the record (the product itself is written, and tried
+/// again with the record's next change).
+pub(super) async fn finish(
+    ctx: &ShopifyContext<'_>,
+    p: &Product,
+    checked: &Checked,
+    set: &ProductRef,
+    created: bool,
+) -> Result<Written, PluginError> {
+    made(ctx, p, checked, set)?;
+    if let Some(plan) = &checked.plan {
+        media::retire(ctx, p, plan).await;
+    }
+    let mut problems = checked.media.problems.clone();
+    problems.extend(super::collections::sync(ctx, p, &set.id).await?);
+    if !problems.is_empty() {
+        tracing::warn!(flow = ctx.flow_name, product = %p.external_id, "written without: {}", problems.join("; "));
+        return Err(PluginError::invalid(
+            "media",
+            format!("the product was written, but not: {}", problems.join("; ")),
+        ));
+    }
+    ctx.store
+        .state_write(StateTable::CatalogHashes, &[(hash_key(ctx, p), Some(checked.hash.clone().into_bytes()))])
+        .map_err(|e| PluginError::Retryable(e.to_string()))?;
+    Ok(if created { Written::Created(set.id.clone()) } else { Written::Updated(set.id.clone()) })
 }
 
 /// A product that passed the checks and is to be written: its variant keys, its `productSet`
@@ -172,6 +216,10 @@ pub(super) struct Checked {
     pub input: Json,
     /// The content hash it leaves once written.
     pub hash: String,
+    /// The ERP's images.
+    pub media: Wanted,
+    /// The images the input sends (`files`), once planned.
+    pub plan: Option<Plan>,
 }
 
 /// What [`check`] found.
@@ -212,34 +260,29 @@ pub(super) async fn check(
     }
     let amounts = p.variants.iter().flat_map(|v| v.price.iter().chain(&v.compare_at_price).chain(&v.cost));
     in_shop_currency(ctx, amounts, "variants.price").await?;
-    let hash = hex::encode(&Sha256::digest(format!("{}\n{input}", handle(p)).as_bytes())[..16]);
+    let media = Wanted::of(ctx, p);
+    let extra = format!("{}{}", media.digest(), super::collections::digest(ctx, p));
+    let hash = hex::encode(&Sha256::digest(format!("{}\n{input}{extra}", handle(p)).as_bytes())[..16]);
     if let Some(linked) = linked.filter(|_| {
         ctx.store.state_get(StateTable::CatalogHashes, &hash_key(ctx, p)).ok().flatten().as_deref()
             == Some(hash.as_bytes())
     }) {
         return Ok(Step::Done(Written::Unchanged(Some(linked.to_owned()))));
     }
-    Ok(Step::Write(Checked { keys, input, hash }))
+    Ok(Step::Write(Checked { keys, input, hash, media, plan: None }))
 }
 
 fn hash_key(ctx: &ShopifyContext<'_>, p: &Product) -> String {
     format!("{}\u{1f}{}", ctx.flow_name, p.external_id)
 }
 
-/// What a made write leaves, however it was made: the links, the content hash, and the outcome
-/// (`created`: Shopify did not have the product before).
-pub(super) fn made(
-    ctx: &ShopifyContext<'_>,
-    p: &Product,
-    checked: &Checked,
-    set: &ProductRef,
-    created: bool,
-) -> Result<Written, PluginError> {
+/// What a made write leaves, however it was made: the links and the media it made.
+fn made(ctx: &ShopifyContext<'_>, p: &Product, checked: &Checked, set: &ProductRef) -> Result<(), PluginError> {
     link(ctx, p, &checked.keys, set).map_err(|e| PluginError::Retryable(e.to_string()))?;
-    ctx.store
-        .state_write(StateTable::CatalogHashes, &[(hash_key(ctx, p), Some(checked.hash.clone().into_bytes()))])
-        .map_err(|e| PluginError::Retryable(e.to_string()))?;
-    Ok(if created { Written::Created(set.id.clone()) } else { Written::Updated(set.id.clone()) })
+    if let Some(plan) = &checked.plan {
+        media::remember(ctx, p, plan, set).map_err(PluginError::Retryable)?;
+    }
+    Ok(())
 }
 
 /// The links a write leaves: the ERP product to its Shopify product, each variant key to the ERP
