@@ -26,7 +26,7 @@ operation!(INVENTORY_LEVELS_BY_SKU, "InventoryLevelsBySku", "inventory_levels_by
 operation!(INVENTORY_LEVEL, "InventoryLevel", "inventory_level.graphql");
 operation!(INVENTORY_ITEM_LEVELS, "InventoryItemLevels", "inventory_levels_by_sku.graphql");
 operation!(PRODUCT_SET, "ProductSet", "product_set.graphql");
-operation!(PRODUCT_VARIANTS, "ProductVariants", "product_variants.graphql");
+operation!(PRODUCT_VARIANTS, "ProductVariants", "product_by_identifier.graphql");
 operation!(ORDER_BY_SOURCE_IDENTIFIER, "OrderBySourceIdentifier", "order_by_source_identifier.graphql");
 operation!(ORDER_CREATE, "OrderCreate", "order_create.graphql");
 operation!(ORDER_UPDATE, "OrderUpdate", "order_update.graphql");
