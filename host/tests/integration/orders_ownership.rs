@@ -119,6 +119,9 @@ async fn a_shipment_carries_its_tracking_unless_shopify_owns_it() {
             let mut record = record.clone();
             if let Record::Fulfillment(f) = &mut record {
                 f.tracking[0].number = number.into();
+                if number == "1Z777-DHL" {
+                    f.tracking[0] = Tracking { number: "1Z777".into(), company: Some("DHL".into()), url: None };
+                }
             }
             let keyed = KeyedRecord { key: idempotency_key("shipments", &record), record };
             tokio::task::block_in_place(|| shopify_common::push_as(&client, &store, &config, "shipments", &[keyed]))
@@ -140,7 +143,14 @@ async fn a_shipment_carries_its_tracking_unless_shopify_owns_it() {
         assert_eq!(out, Ok(want), "{ownership}");
         let now = tracking();
         assert_eq!((now.contains("1Z777"), now.contains("1Z999")), (tracked, false), "{ownership}: {now}");
-        let updates = sim.counters().writes.get("fulfillmentTrackingInfoUpdate").copied().unwrap_or(0);
-        assert_eq!(updates, u64::from(tracked));
+        let updates = || sim.counters().writes.get("fulfillmentTrackingInfoUpdate").copied().unwrap_or(0);
+        assert_eq!(updates(), u64::from(tracked));
+
+        // The same number with another carrier: the carrier follows too (when the ERP owns it).
+        let out = push("1Z777-DHL");
+        let want = if tracked { Written::Updated(id.clone()) } else { Written::Unchanged(Some(id.clone())) };
+        assert_eq!(out, Ok(want), "{ownership}");
+        assert_eq!(tracking().contains("DHL"), tracked, "{ownership}: {}", tracking());
+        assert_eq!(updates(), 2 * u64::from(tracked));
     }
 }

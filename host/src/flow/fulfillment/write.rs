@@ -206,20 +206,30 @@ fn fulfillment(ctx: &ShopifyContext<'_>, mapping: &Mapping, f: &Fulfillment) -> 
 }
 
 /// A shipment written before as fulfillment `id` of `order`: its tracking is replaced when the
-/// input carries tracking (the ERP owns it) with other numbers than Shopify has; nothing else
-/// of a fulfillment is written twice.
+/// input carries tracking (the ERP owns it) that differs from Shopify's — other numbers, another
+/// carrier (case aside), or other URLs when the ERP gives URLs (Shopify makes its own for known
+/// carriers); nothing else of a fulfillment is written twice.
 fn follow_tracking(ctx: &ShopifyContext<'_>, input: &Value, order: &Value, id: String) -> Result<Written, PluginError> {
-    let numbers = |tracking: &Value, each: &dyn Fn(&Value) -> Option<String>| -> Vec<String> {
-        let mut n: Vec<String> = tracking.as_array().into_iter().flatten().filter_map(each).collect();
-        n.sort_unstable();
-        n
+    let texts = |list: &Value, key: Option<&str>| -> Vec<String> {
+        let mut t: Vec<String> = list
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|item| key.map_or(item, |k| &item[k]).as_str().map(str::to_owned))
+            .collect();
+        t.sort_unstable();
+        t
     };
     let want = &input["trackingInfo"];
     let fulfillment = order["fulfillments"].as_array().into_iter().flatten().find(|x| x["id"].as_str() == Some(&id));
-    let have = numbers(&fulfillment.map_or(Value::Null, |x| x["trackingInfo"].clone()), &|t| {
-        t["number"].as_str().map(str::to_owned)
-    });
-    if want.is_null() || numbers(&want["numbers"], &|n| n.as_str().map(str::to_owned)) == have {
+    let have = fulfillment.map_or(Value::Null, |x| x["trackingInfo"].clone());
+    let urls = texts(&want["urls"], None);
+    let same = texts(&want["numbers"], None) == texts(&have, Some("number"))
+        && want["company"]
+            .as_str()
+            .is_none_or(|c| have[0]["company"].as_str().is_some_and(|h| h.eq_ignore_ascii_case(c)))
+        && (urls.is_empty() || urls == texts(&have, Some("url")));
+    if want.is_null() || same {
         return Ok(Written::Unchanged(Some(id)));
     }
     let vars = json!({"fulfillmentId": id, "trackingInfoInput": want, "notifyCustomer": input["notifyCustomer"]});
