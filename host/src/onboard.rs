@@ -98,7 +98,7 @@ fn catalog_flow<'a>(engine: &'a FlowEngine, flow: Option<&str>) -> Result<(&'a s
 /// Onboard `flow` (default: the only catalog flow) now: read both sides, keep the report.
 pub fn run(engine: &FlowEngine, flow: Option<&str>) -> Result<OnboardReport, String> {
     let (name, config) = catalog_flow(engine, flow)?;
-    let client = engine.shopify_client().ok_or("the config has no [shopify] section")?;
+    let (_, client) = engine.shop_of(config)?;
     let store = engine.queue().store();
     let now = engine.queue().clock().now_ms();
     let shop =
@@ -126,7 +126,7 @@ pub fn run(engine: &FlowEngine, flow: Option<&str>) -> Result<OnboardReport, Str
         };
         report.erp_products += 1;
         erp_keys.extend(keys.iter().cloned());
-        let linked = crate::flow::catalog::linked(store, &p.external_id).map_err(|e| e.to_string())?;
+        let linked = crate::flow::catalog::linked(engine.links(config), &p.external_id).map_err(|e| e.to_string())?;
         let found: Vec<(String, String)> = keys
             .iter()
             .flat_map(|k| by_key.get(k.as_str()).into_iter().flatten().map(move |id| (k.clone(), (*id).to_owned())))

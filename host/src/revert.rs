@@ -57,7 +57,12 @@ pub fn revert(
         }
     }
     if !by_object.is_empty() {
-        let client = engine.shopify_client().ok_or("the run wrote to Shopify but there is no [shopify] section")?;
+        let flow = engine
+            .config()
+            .flows
+            .get(&run.flow)
+            .ok_or_else(|| format!("the run's flow `{}` is no longer configured", run.flow))?;
+        let (_, client) = engine.shop_of(flow)?;
         for (object, list) in by_object {
             progress(&format!("revert run {run_id}: {} {object} change(s)", list.len()));
             objects::revert(client, store, run_id, object, &list, &mut report)?;

@@ -11,10 +11,11 @@ use crate::redact::Redactor;
 use crate::scheduler::Scheduler;
 use crate::server::body::Bodies;
 use crate::server::guard::Access;
-use crate::server::{listen, ServerState};
+use crate::server::{listen, ServerState, ShopSecrets};
 use crate::store::Store;
 use crate::versions::Live;
 use crate::workers::{work, Lanes};
+use std::collections::BTreeMap;
 use std::io::Write;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -167,12 +168,15 @@ impl Service {
     }
 
     fn state(&self, draining: Arc<AtomicBool>) -> Result<ServerState, String> {
-        let mut webhook_secrets = Vec::new();
-        if let Some(s) = &self.config.shopify {
-            webhook_secrets.push(s.webhook_secret.load().map_err(|e| format!("shopify.webhook_secret: {e}"))?);
-            if let Some(previous) = &s.previous_webhook_secret {
-                webhook_secrets.push(previous.load().map_err(|e| format!("shopify.previous_webhook_secret: {e}"))?);
+        let mut webhook_secrets = BTreeMap::new();
+        for (name, shop) in self.config.shops() {
+            let key = |k: &str| crate::config::shops::shop_key(name, k);
+            let mut secrets =
+                vec![shop.webhook_secret.load().map_err(|e| format!("{}: {e}", key("webhook_secret")))?];
+            if let Some(previous) = &shop.previous_webhook_secret {
+                secrets.push(previous.load().map_err(|e| format!("{}: {e}", key("previous_webhook_secret")))?);
             }
+            webhook_secrets.insert(name.to_owned(), ShopSecrets { domain: shop.shop.clone(), secrets });
         }
         let admin_token = match &self.config.server.admin_token {
             Some(t) => Some(t.load().map_err(|e| format!("server.admin_token: {e}"))?),

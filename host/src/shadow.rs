@@ -36,7 +36,7 @@ pub fn diff(engine: &FlowEngine, flow_name: &str, progress: &mut dyn FnMut(&str)
     progress(&format!("shadow diff {flow_name}: {} intent(s) in the journal", intents.len()));
     let mut out = ShadowDiff { flow: flow_name.to_owned(), ..Default::default() };
     if flow.to.is_shopify() {
-        let client = engine.shopify_client().ok_or("the flow writes to Shopify but there is no [shopify] section")?;
+        let (_, client) = engine.shop_of(flow)?;
         let mut by_object: BTreeMap<JournalObject, Vec<&Intent>> = BTreeMap::new();
         for i in &intents {
             by_object.entry(i.object).or_default().push(i);

@@ -17,8 +17,9 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-/// Marks that subscriptions were synced once (next to the flows' last ticks): a topic created
-/// after that was subscribed before and lost.
+/// Marks that a shop's subscriptions were synced once (next to the flows' last ticks): a topic
+/// created after that was subscribed before and lost. Another shop than `[shopify]` adds
+/// `/NAME`.
 const TICK_KEY: &str = "@webhook_subscriptions";
 
 /// Where Shopify delivers to this server, if `[server] public_url` is set.
@@ -26,10 +27,11 @@ pub fn address(config: &Config) -> Option<String> {
     config.server.public_url.as_ref().map(|u| format!("{}/webhooks/shopify", u.trim_end_matches('/')))
 }
 
-/// Each topic the configured flows consume by webhook, with the flows that poll it too.
-pub fn wanted(config: &Config) -> BTreeMap<&'static str, Vec<String>> {
+/// Each topic the flows of shop `shop` consume by webhook, with the flows that poll it too.
+pub fn wanted<'a>(config: &'a Config, shop: &str) -> BTreeMap<&'static str, Vec<String>> {
+    let of_shop = |f: &&'a FlowConfig| config.shop_of(f) == Some(shop);
     let mut out: BTreeMap<&'static str, Vec<String>> = BTreeMap::new();
-    for (name, flow) in config.flows.iter().filter(|(_, f)| f.from.is_shopify() && f.trigger.webhook) {
+    for (name, flow) in config.flows.iter().filter(|(_, f)| f.from.is_shopify() && f.trigger.webhook && of_shop(f)) {
         if let ShopifySource::Webhooks { subscribe, poll, .. } = objects::shopify_source(flow.object) {
             for topic in subscribe {
                 let polling = out.entry(*topic).or_default();
@@ -41,15 +43,15 @@ pub fn wanted(config: &Config) -> BTreeMap<&'static str, Vec<String>> {
     }
     // Hybrid inventory flows take in Shopify's own stock changes; the levels are read again
     // for each, so polling is not what catches a lost one (their next write and reconcile do).
-    if config.flows.values().any(FlowConfig::is_hybrid) {
+    if config.flows.values().filter(of_shop).any(FlowConfig::is_hybrid) {
         out.entry("INVENTORY_LEVELS_UPDATE").or_default();
     }
     out
 }
 
-/// The topics the configured flows consume by webhook.
-pub fn topics(config: &Config) -> BTreeSet<&'static str> {
-    wanted(config).into_keys().collect()
+/// The topics the flows of shop `shop` consume by webhook.
+pub fn topics(config: &Config, shop: &str) -> BTreeSet<&'static str> {
+    wanted(config, shop).into_keys().collect()
 }
 
 /// What a subscription is to weft, and what a sync does to it.
@@ -81,22 +83,26 @@ pub struct Status {
     pub state: State,
 }
 
-/// Where the subscriptions stand, as `weft webhooks list --json` and `GET /api/webhooks` give it.
+/// Where a shop's subscriptions stand, as `weft webhooks list --json` and `GET /api/webhooks`
+/// give it.
 #[derive(Debug, Serialize)]
 pub struct Statuses {
+    /// The shop (`shopify` for the `[shopify]` section).
+    pub shop: String,
     /// Where weft's subscriptions deliver (`[server] public_url`), if set.
     pub address: Option<String>,
     /// Each subscription, by topic.
     pub subscriptions: Vec<Status>,
 }
 
-/// Every subscription of the app with what a sync would do to it, then each consumed topic
-/// subscribed nowhere, by topic. Without `[server] public_url`, weft's are judged by topic only.
-pub async fn statuses(client: &ShopifyClient, config: &Config) -> Result<Statuses, String> {
+/// Every subscription of the app in shop `shop` with what a sync would do to it, then each
+/// consumed topic subscribed nowhere, by topic. Without `[server] public_url`, weft's are judged
+/// by topic only.
+pub async fn statuses(client: &ShopifyClient, config: &Config, shop: &str) -> Result<Statuses, String> {
     let current = subscriptions::list(client).await?;
     let address = address(config);
-    let subscriptions = judge(&current, &topics(config), address.as_deref());
-    Ok(Statuses { address, subscriptions })
+    let subscriptions = judge(&current, &topics(config, shop), address.as_deref());
+    Ok(Statuses { shop: shop.to_owned(), address, subscriptions })
 }
 
 fn judge(current: &[Subscription], topics: &BTreeSet<&str>, address: Option<&str>) -> Vec<Status> {
@@ -135,19 +141,37 @@ fn judge(current: &[Subscription], topics: &BTreeSet<&str>, address: Option<&str
     out
 }
 
-/// Sync once; on topics lost since an earlier sync, enqueue pulls of the flows that poll them.
-pub fn sync(engine: &FlowEngine) -> Result<Option<SyncReport>, String> {
+/// Sync every shop's subscriptions once (see [`sync_shop`]); the first error, after trying
+/// every shop.
+pub fn sync(engine: &FlowEngine) -> Result<(), String> {
+    let Some(address) = address(engine.config()) else { return Ok(()) };
+    let mut first_error = None;
+    for (shop, _) in engine.config().shops() {
+        if let Err(e) = sync_shop(engine, shop, &address) {
+            first_error.get_or_insert(format!("shop `{shop}`: {e}"));
+        }
+    }
+    first_error.map_or(Ok(()), Err)
+}
+
+/// Sync shop `shop` once; on topics lost since an earlier sync, enqueue pulls of the flows that
+/// poll them.
+fn sync_shop(engine: &FlowEngine, shop: &str, address: &str) -> Result<SyncReport, String> {
     let config = engine.config();
-    let (Some(address), Some(client)) = (address(config), engine.shopify_client()) else { return Ok(None) };
-    let wanted = wanted(config);
+    let client = engine.shopify_client(shop).ok_or_else(|| format!("no shop `{shop}`"))?;
+    let wanted = wanted(config, shop);
     let topics: BTreeSet<&str> = wanted.keys().copied().collect();
-    let report = crate::flow::base::block_on(subscriptions::sync(client, &topics, &address))?;
+    let report = crate::flow::base::block_on(subscriptions::sync(client, &topics, address))?;
     let store = engine.queue().store();
     let now = engine.queue().clock().now_ms();
-    let last = store.last_tick(TICK_KEY).map_err(|e| e.to_string())?;
+    let tick_key = match crate::config::shops::link_scope(shop) {
+        None => TICK_KEY.to_owned(),
+        Some(name) => format!("{TICK_KEY}/{name}"),
+    };
+    let last = store.last_tick(&tick_key).map_err(|e| e.to_string())?;
     let synced_before = last.is_some();
     if synced_before && !report.created.is_empty() {
-        tracing::error!(topics = ?report.created, "webhook subscriptions were gone (Shopify deletes one after 8 failed deliveries): re-created; polling catches up");
+        tracing::error!(shop, topics = ?report.created, "webhook subscriptions were gone (Shopify deletes one after 8 failed deliveries): re-created; polling catches up");
         let flows: BTreeSet<&String> = report.created.iter().filter_map(|t| wanted.get(t.as_str())).flatten().collect();
         let jobs: Vec<NewJob> = flows
             .into_iter()
@@ -162,8 +186,9 @@ pub fn sync(engine: &FlowEngine) -> Result<Option<SyncReport>, String> {
         engine.queue().enqueue(jobs).map_err(|e| e.to_string())?;
     }
     // Another host that checked meanwhile has recorded its own check: either one is the last.
-    store.fire_tick(TICK_KEY, last, now, None).map_err(|e| e.to_string())?;
+    store.fire_tick(&tick_key, last, now, None).map_err(|e| e.to_string())?;
     tracing::info!(
+        shop,
         address = %report.address,
         kept = ?report.kept,
         created = ?report.created,
@@ -172,7 +197,7 @@ pub fn sync(engine: &FlowEngine) -> Result<Option<SyncReport>, String> {
         foreign = report.foreign.len(),
         "webhook subscriptions in line"
     );
-    Ok(Some(report))
+    Ok(report)
 }
 
 /// Start the keeper thread when `[server] public_url` is set; it stops when `stop` is set.

@@ -139,11 +139,12 @@ pub fn secrets(config: &Config) -> Vec<Finding> {
 /// Every secret the config names, by key.
 fn secret_sources(config: &Config) -> Vec<(String, &SecretSource)> {
     let mut out = Vec::new();
-    if let Some(shop) = &config.shopify {
-        out.push(("shopify.access_token".to_owned(), &shop.access_token));
-        out.push(("shopify.webhook_secret".to_owned(), &shop.webhook_secret));
+    for (name, shop) in config.shops() {
+        let key = |k: &str| crate::config::shops::shop_key(name, k);
+        out.push((key("access_token"), &shop.access_token));
+        out.push((key("webhook_secret"), &shop.webhook_secret));
         if let Some(previous) = &shop.previous_webhook_secret {
-            out.push(("shopify.previous_webhook_secret".to_owned(), previous));
+            out.push((key("previous_webhook_secret"), previous));
         }
     }
     if let Some(token) = &config.server.admin_token {

@@ -5,7 +5,8 @@
 
 use super::{Finding, Level, ENDPOINT_TIMEOUT};
 use crate::config::flow::is_location_gid;
-use crate::config::{Config, FlowConfig, ObjectKind};
+use crate::config::shops::{shop_key, shop_section};
+use crate::config::{Config, FlowConfig, ObjectKind, ShopifyConfig};
 use crate::flow::base::block_on;
 use crate::flow::{objects, FlowEngine};
 use crate::model::{Entity, PriceScope, Record};
@@ -17,23 +18,28 @@ use std::collections::BTreeSet;
 /// Records read from the ERP to judge its currencies.
 const SAMPLE: u32 = 20;
 
-/// The findings about the shop.
+/// The findings about each shop.
 pub(super) fn check(engine: &FlowEngine) -> Vec<Finding> {
+    engine.config().shops().flat_map(|(name, shop)| check_shop(engine, name, shop)).collect()
+}
+
+/// The findings about shop `name` and its flows.
+fn check_shop(engine: &FlowEngine, name: &str, shop: &ShopifyConfig) -> Vec<Finding> {
     let config = engine.config();
-    let Some(shop) = &config.shopify else { return Vec::new() };
-    let client = match probe_client(config) {
+    let key = |k: &str| shop_key(name, k);
+    let client = match probe_client(shop) {
         Ok(c) => c,
-        Err(e) => return vec![Finding::new(Level::Error, "shopify", e)],
+        Err(e) => return vec![Finding::new(Level::Error, shop_section(name), e)],
     };
     let mut out = Vec::new();
     let info = match block_on(shop_info(&client)) {
         Ok(info) => info,
-        Err(e) => return vec![unreachable("shopify.access_token", &e)],
+        Err(e) => return vec![unreachable(&key("access_token"), &e)],
     };
     if !shop.shop.eq_ignore_ascii_case(&info.domain) {
         out.push(Finding::new(
             Level::Error,
-            "shopify.shop",
+            key("shop"),
             format!(
                 "is `{}` but the token belongs to `{}`; webhooks name the shop by its domain",
                 shop.shop, info.domain
@@ -42,21 +48,26 @@ pub(super) fn check(engine: &FlowEngine) -> Vec<Finding> {
     }
     out.push(Finding::new(
         Level::Ok,
-        "shopify",
+        shop_section(name),
         format!("reached {} ({}), which sells in {}", info.name, info.domain, info.currency),
     ));
-    out.extend(scopes(&client, config));
-    out.extend(location_ids(&client, config));
-    out.extend(currencies(engine, &info));
-    out.extend(webhooks(&client, config));
+    let flows: Vec<(&String, &FlowConfig)> = config
+        .flows
+        .iter()
+        .filter(|(_, f)| (f.from.is_shopify() || f.to.is_shopify()) && config.shop_of(f) == Some(name))
+        .collect();
+    out.extend(scopes(&client, &flows, &key("access_token")));
+    out.extend(location_ids(&client, &flows, &key("locations")));
+    out.extend(currencies(engine, &flows, &info));
+    out.extend(webhooks(&client, config, name));
     out
 }
 
 /// The webhook subscriptions of the topics the flows consume: all at `[server] public_url`, or
 /// what `weft serve` will change at start (a warning: it fixes them itself); without a
 /// `public_url`, those flows get orders by polling only.
-fn webhooks(client: &ShopifyClient, config: &Config) -> Vec<Finding> {
-    let topics = crate::subscriptions::topics(config);
+fn webhooks(client: &ShopifyClient, config: &Config, shop: &str) -> Vec<Finding> {
+    let topics = crate::subscriptions::topics(config, shop);
     if topics.is_empty() {
         return Vec::new();
     }
@@ -65,7 +76,7 @@ fn webhooks(client: &ShopifyClient, config: &Config) -> Vec<Finding> {
             "is not set: weft serve subscribes no webhooks, so the flows that consume them read by polling only";
         return vec![Finding::new(Level::Warning, "server.public_url", message)];
     }
-    let statuses = match block_on(crate::subscriptions::statuses(client, config)) {
+    let statuses = match block_on(crate::subscriptions::statuses(client, config, shop)) {
         Ok(statuses) => statuses,
         Err(e) => {
             return vec![Finding::new(Level::Unverified, "server.public_url", format!("subscriptions not read: {e}"))]
@@ -92,8 +103,7 @@ fn webhooks(client: &ShopifyClient, config: &Config) -> Vec<Finding> {
 }
 
 /// A client that gives up quickly: a check waits [`ENDPOINT_TIMEOUT`] at most, twice.
-fn probe_client(config: &Config) -> Result<ShopifyClient, String> {
-    let shop = config.shopify.as_ref().ok_or("no [shopify] section")?;
+fn probe_client(shop: &ShopifyConfig) -> Result<ShopifyClient, String> {
     let token = shop.access_token.load().map_err(|e| format!("access_token: {e}"))?;
     let mut client = ClientConfig::new(&shop.endpoint_url(), &shop.api_version, token);
     client.request_timeout = ENDPOINT_TIMEOUT;
@@ -114,19 +124,14 @@ fn unreachable(key: &str, e: &ShopifyError) -> Finding {
     }
 }
 
-/// The flows that talk to Shopify.
-fn shopify_flows(config: &Config) -> impl Iterator<Item = (&String, &FlowConfig)> {
-    config.flows.iter().filter(|(_, f)| f.from.is_shopify() || f.to.is_shopify())
-}
-
 /// Each flow's access scopes against what the token holds.
-fn scopes(client: &ShopifyClient, config: &Config) -> Vec<Finding> {
+fn scopes(client: &ShopifyClient, flows: &[(&String, &FlowConfig)], token_key: &str) -> Vec<Finding> {
     let held = match block_on(access_scopes(client)) {
         Ok(held) => held,
-        Err(e) => return vec![unreachable("shopify.access_token", &e)],
+        Err(e) => return vec![unreachable(token_key, &e)],
     };
     let mut out = Vec::new();
-    for (name, flow) in shopify_flows(config) {
+    for (name, flow) in flows {
         let missing: Vec<&str> = objects::access_scopes(flow).iter().copied().filter(|s| !grants(&held, s)).collect();
         if !missing.is_empty() {
             out.push(Finding::new(
@@ -145,9 +150,9 @@ fn scopes(client: &ShopifyClient, config: &Config) -> Vec<Finding> {
 }
 
 /// Every location id a flow names (its map and its channels), by key.
-fn named_locations(config: &Config) -> Vec<(String, &str)> {
+fn named_locations<'a>(flows: &[(&String, &'a FlowConfig)]) -> Vec<(String, &'a str)> {
     let mut out = Vec::new();
-    for (name, flow) in &config.flows {
+    for (name, flow) in flows {
         for (erp, gid) in &flow.locations {
             out.push((format!("flows.{name}.locations.{erp}"), gid.as_str()));
         }
@@ -161,14 +166,14 @@ fn named_locations(config: &Config) -> Vec<(String, &str)> {
 }
 
 /// Each location id exists in the shop and is active.
-fn location_ids(client: &ShopifyClient, config: &Config) -> Vec<Finding> {
-    let named = named_locations(config);
+fn location_ids(client: &ShopifyClient, flows: &[(&String, &FlowConfig)], key: &str) -> Vec<Finding> {
+    let named = named_locations(flows);
     if named.is_empty() {
         return Vec::new();
     }
     let shop = match block_on(locations(client)) {
         Ok(l) => l,
-        Err(e) => return vec![unreachable("shopify.locations", &e)],
+        Err(e) => return vec![unreachable(key, &e)],
     };
     let listed = || shop.iter().map(|l| format!("{} {}", l.id, l.name)).collect::<Vec<_>>().join(", ");
     let mut out = Vec::new();
@@ -193,9 +198,9 @@ fn location_ids(client: &ShopifyClient, config: &Config) -> Vec<Finding> {
 
 /// The currencies of a sample of what each flow into Shopify would write: prices must be in the
 /// shop's currency (an error), orders usually are (a warning).
-fn currencies(engine: &FlowEngine, shop: &ShopInfo) -> Vec<Finding> {
+fn currencies(engine: &FlowEngine, flows: &[(&String, &FlowConfig)], shop: &ShopInfo) -> Vec<Finding> {
     let mut out = Vec::new();
-    for (name, flow) in engine.config().flows.iter().filter(|(_, f)| f.to.is_shopify() && !f.from.is_shopify()) {
+    for (name, flow) in flows.iter().filter(|(_, f)| f.to.is_shopify() && !f.from.is_shopify()) {
         let (entity, level) = match flow.object {
             ObjectKind::Price | ObjectKind::Product => (flow.object.entity(), Level::Error),
             ObjectKind::Order => (Entity::Order, Level::Warning),

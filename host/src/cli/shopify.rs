@@ -16,13 +16,16 @@ pub enum ShopifyCommand {
         /// Print JSON.
         #[arg(long)]
         json: bool,
+        /// The shop (`shopify`, or a `[shops.NAME]`); needed when there are several.
+        #[arg(long)]
+        shop: Option<String>,
     },
 }
 
 /// Run a `shopify` command.
 pub fn run(cmd: ShopifyCommand, config: &Config) -> Result<ExitCode, String> {
-    let ShopifyCommand::Locations { json } = cmd;
-    let (client, shop) = client(config)?;
+    let ShopifyCommand::Locations { json, shop } = cmd;
+    let (client, shop) = client(config, shop.as_deref())?;
     let found = block_on(locations(&client)).map_err(|e| format!("{shop}: {e}"))?;
     if json {
         println!("{}", serde_json::to_string_pretty(&found).map_err(|e| e.to_string())?);
@@ -40,10 +43,11 @@ pub fn run(cmd: ShopifyCommand, config: &Config) -> Result<ExitCode, String> {
     Ok(ExitCode::SUCCESS)
 }
 
-/// A client of the configured shop, and the shop's name (for messages).
-pub(super) fn client(config: &Config) -> Result<(ShopifyClient, String), String> {
-    let shop = config.shopify.as_ref().ok_or("the config has no [shopify] section")?;
-    let token = shop.access_token.load().map_err(|e| format!("shopify.access_token: {e}"))?;
+/// A client of shop `name` (or of the only shop), and the shop's domain (for messages).
+pub(super) fn client(config: &Config, name: Option<&str>) -> Result<(ShopifyClient, String), String> {
+    let (name, shop) = config.chosen_shop(name)?;
+    let key = |k: &str| crate::config::shops::shop_key(name, k);
+    let token = shop.access_token.load().map_err(|e| format!("{}: {e}", key("access_token")))?;
     let client = ShopifyClient::new(ClientConfig::new(&shop.endpoint_url(), &shop.api_version, token))
         .map_err(|e| e.to_string())?;
     Ok((client, shop.shop.clone()))

@@ -18,6 +18,9 @@ pub enum WebhooksCommand {
         /// Print JSON.
         #[arg(long)]
         json: bool,
+        /// The shop (`shopify`, or a `[shops.NAME]`); needed when there are several.
+        #[arg(long)]
+        shop: Option<String>,
     },
     /// Subscribe the missing topics at `[server] public_url`, move weft's subscriptions there,
     /// remove weft's that no flow consumes; subscriptions weft did not make are left alone.
@@ -25,6 +28,9 @@ pub enum WebhooksCommand {
         /// Print JSON.
         #[arg(long)]
         json: bool,
+        /// The shop (`shopify`, or a `[shops.NAME]`); needed when there are several.
+        #[arg(long)]
+        shop: Option<String>,
     },
 }
 
@@ -41,10 +47,12 @@ fn says(state: State) -> &'static str {
 
 /// Run a `webhooks` command.
 pub fn run(cmd: WebhooksCommand, config: &Config) -> Result<ExitCode, String> {
-    let (client, shop) = client(config)?;
+    let (WebhooksCommand::List { shop: name, .. } | WebhooksCommand::Sync { shop: name, .. }) = &cmd;
+    let (name, _) = config.chosen_shop(name.as_deref())?;
+    let (client, shop) = client(config, Some(name))?;
     match cmd {
-        WebhooksCommand::List { json } => {
-            let statuses = block_on(statuses(&client, config)).map_err(|e| format!("{shop}: {e}"))?;
+        WebhooksCommand::List { json, .. } => {
+            let statuses = block_on(statuses(&client, config, name)).map_err(|e| format!("{shop}: {e}"))?;
             if json {
                 println!("{}", serde_json::to_string_pretty(&statuses).map_err(|e| e.to_string())?);
                 return Ok(ExitCode::SUCCESS);
@@ -67,10 +75,10 @@ pub fn run(cmd: WebhooksCommand, config: &Config) -> Result<ExitCode, String> {
             }
             Ok(ExitCode::SUCCESS)
         }
-        WebhooksCommand::Sync { json } => {
+        WebhooksCommand::Sync { json, .. } => {
             let address = crate::subscriptions::address(config)
                 .ok_or("[server] public_url is not set: weft does not know where Shopify should deliver")?;
-            let topics = crate::subscriptions::topics(config);
+            let topics = crate::subscriptions::topics(config, name);
             let report =
                 block_on(subscriptions::sync(&client, &topics, &address)).map_err(|e| format!("{shop}: {e}"))?;
             if json {

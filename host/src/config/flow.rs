@@ -7,7 +7,7 @@ use crate::domain::expr::Expr;
 use crate::domain::identity::IdentityKey;
 use crate::domain::mapping::RuleSpec;
 use crate::domain::ownership::{Field, Owner, Ownership};
-use crate::model::Entity;
+use crate::model::{Entity, PriceScope};
 use crate::queue::RetryPolicy;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -159,6 +159,9 @@ pub struct TriggerConfig {
 pub struct FlowConfig {
     /// Source connection (`shopify` or a `[connections]` name).
     pub from: Endpoint,
+    /// The shop `shopify` means in `from` or `to` (`[shops.<name>]`, or `shopify` for the
+    /// `[shopify]` section); needed only when the host serves several shops.
+    pub shop: Option<String>,
     /// Destination connection.
     pub to: Endpoint,
     /// Object moved.
@@ -255,6 +258,11 @@ pub struct FlowConfig {
     pub stock_counted_by: Option<super::hybrid::CountedBy>,
     /// Prices: the channel whose price list (`channels.NAME.price_list`) this flow writes.
     pub channel: Option<String>,
+    /// Prices: the price list scopes this flow writes (`market:EU`, `catalog:Acme`,
+    /// `company_location:L-1`); records of other markets, catalogs and company locations are
+    /// skipped (one ERP feeding shops that each have their own). Default: every scope.
+    #[serde(default)]
+    pub price_scopes: Vec<String>,
     /// Products and prices into Shopify: whether this flow writes the variants' base price and
     /// compare-at price (default true). Exactly one flow into Shopify may: the catalog flow
     /// (the ERP product's variant prices) or a price flow (its base and channel price records);
@@ -354,11 +362,14 @@ impl FlowConfig {
         let mut out = Vec::new();
         for (field, end) in [("from", &self.from), ("to", &self.to)] {
             let known = match end {
-                Endpoint::Shopify => config.shopify.is_some(),
+                Endpoint::Shopify => config.shops().next().is_some(),
                 Endpoint::Connection(c) => config.connections.contains_key(c),
             };
             if !known {
-                out.push((key(field), format!("no connection `{end}` (define [connections.{end}] or [shopify])")));
+                out.push((
+                    key(field),
+                    format!("no connection `{end}` (define [connections.{end}], or [shopify] or [shops.NAME])"),
+                ));
             }
         }
         if self.from == self.to {
@@ -392,6 +403,18 @@ impl FlowConfig {
             out.push((key(&e.key), e.reason()));
         }
         out.extend(self.ownership_problems(mapping.as_ref().ok()).into_iter().map(|(k, r)| (key(&k), r)));
+        for (i, scope) in self.price_scopes.iter().enumerate() {
+            if self.object != ObjectKind::Price || !self.to.is_shopify() {
+                out.push((key("price_scopes"), "only a price flow into Shopify takes it".into()));
+                break;
+            }
+            if PriceScope::parse_list(scope).is_none() {
+                out.push((
+                    key(&format!("price_scopes[{i}]")),
+                    format!("`{scope}` is not a price list scope: market:NAME, catalog:TITLE or company_location:ID"),
+                ));
+            }
+        }
         if let Some(channel) = &self.channel {
             if self.channels.get(channel).is_none_or(|c| c.price_list.is_none()) {
                 out.push((key("channel"), format!("no [flows.{name}.channels.{channel}] with a price_list")));
@@ -447,6 +470,14 @@ impl FlowConfig {
             }
         }
         out
+    }
+
+    /// Whether a price record of `scope` is this flow's to write: a price list scope only when
+    /// `price_scopes` lists it (or is empty); the variant's own and channel prices always.
+    pub fn writes_price_scope(&self, scope: &PriceScope) -> bool {
+        !matches!(scope, PriceScope::Market(_) | PriceScope::Catalog(_) | PriceScope::CompanyLocation(_))
+            || self.price_scopes.is_empty()
+            || self.price_scopes.iter().any(|s| PriceScope::parse_list(s).as_ref() == Some(scope))
     }
 
     /// Who owns each field: the flow's overrides, the defaults, and the flow's source for fields

@@ -63,7 +63,11 @@ impl Config {
             let hybrid = self
                 .flows
                 .iter()
-                .find(|(_, f)| f.is_hybrid() && matches!(&f.from, Endpoint::Connection(c) if c == erp))
+                .find(|(_, f)| {
+                    f.is_hybrid()
+                        && matches!(&f.from, Endpoint::Connection(c) if c == erp)
+                        && self.shop_of(f) == self.shop_of(flow)
+                })
                 .map(|(n, _)| n);
             match (hybrid, flow.stock_counted_by.unwrap_or(CountedBy::Order)) {
                 (Some(h), CountedBy::Order) => out.push((

@@ -15,6 +15,7 @@ pub mod metafields;
 pub mod ownership;
 pub mod retention;
 mod secret;
+pub mod shops;
 
 pub use alerts::{AlertsConfig, BreakerConfig};
 pub use calls::CallsConfig;
@@ -48,8 +49,12 @@ pub struct Config {
     /// The HTTP server of `weft serve` (webhooks, admin API).
     #[serde(default)]
     pub server: ServerConfig,
-    /// The Shopify store, spoken natively (connection name `shopify`).
+    /// The Shopify store, spoken natively (connection name `shopify`; the shop named `shopify`).
     pub shopify: Option<ShopifyConfig>,
+    /// Further shops this host serves, by name (`[shops.eu]`); a flow names its shop with
+    /// `shop` when there are several (see [`shops`]).
+    #[serde(default)]
+    pub shops: BTreeMap<String, ShopifyConfig>,
     /// Flows, by name.
     #[serde(default)]
     pub flows: BTreeMap<String, FlowConfig>,
@@ -148,7 +153,7 @@ fn default_drain_seconds() -> u64 {
     20
 }
 
-/// `[shopify]`: the store.
+/// `[shopify]` or `[shops.<name>]`: a store.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ShopifyConfig {
@@ -472,6 +477,7 @@ impl Config {
         for (name, flow) in &self.flows {
             out.extend(flow.problems(name, self));
         }
+        out.extend(self.shop_problems());
         out.extend(self.base_price_problems());
         out.extend(self.counted_once_problems());
         if self.store.backend == StoreBackend::Postgres && self.store.url.is_none() {
@@ -516,14 +522,24 @@ impl Config {
         out
     }
 
-    /// The variants' base price comes from exactly one flow: every further flow that would
-    /// write it is a problem at its `base_price` key.
+    /// A shop's variants' base price comes from exactly one flow: every further flow that would
+    /// write it to the same shop is a problem at its `base_price` key.
     fn base_price_problems(&self) -> Vec<(String, String)> {
-        let writers: Vec<&String> = self.flows.iter().filter(|(_, f)| f.writes_base_price()).map(|(n, _)| n).collect();
-        let Some((first, others)) = writers.split_first() else { return Vec::new() };
+        let mut first_of_shop: BTreeMap<&str, &String> = BTreeMap::new();
+        let mut others = Vec::new();
+        // A flow without a shop is refused for that already.
+        for (name, flow) in self.flows.iter().filter(|(_, f)| f.writes_base_price()) {
+            let Some(shop) = self.shop_of(flow) else { continue };
+            match first_of_shop.entry(shop) {
+                std::collections::btree_map::Entry::Occupied(first) => others.push((*first.get(), name)),
+                std::collections::btree_map::Entry::Vacant(slot) => {
+                    slot.insert(name);
+                }
+            }
+        }
         others
-            .iter()
-            .map(|name| {
+            .into_iter()
+            .map(|(first, name)| {
                 (
                     format!("flows.{name}.base_price"),
                     format!(

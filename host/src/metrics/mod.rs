@@ -22,6 +22,13 @@ pub mod format;
 
 pub use format::Format;
 
+/// Labels `shop`.
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct ShopLabels {
+    /// Shop name (`shopify` for the `[shopify]` section).
+    pub shop: String,
+}
+
 /// Labels `flow`.
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 pub struct FlowLabels {
@@ -89,10 +96,10 @@ pub struct Metrics {
     queue_depth: Family<FlowLabels, Gauge>,
     dead_letters: Family<FlowLabels, Gauge>,
     paused: Family<FlowLabels, Gauge>,
-    shopify_cost: Counter<f64, AtomicU64>,
-    shopify_available: Gauge<f64, AtomicU64>,
-    shopify_throttled: Counter,
-    shopify_media_uploads: Counter,
+    shopify_cost: Family<ShopLabels, Counter<f64, AtomicU64>>,
+    shopify_available: Family<ShopLabels, Gauge<f64, AtomicU64>>,
+    shopify_throttled: Family<ShopLabels, Counter>,
+    shopify_media_uploads: Family<ShopLabels, Counter>,
     plugin_calls: HistogramFamily<CallLabels>,
     plugin_traps: Family<TrapLabels, Counter>,
     plugin_log_dropped: Family<PluginLabels, Counter>,
@@ -135,10 +142,10 @@ impl Metrics {
             queue_depth: Family::default(),
             dead_letters: Family::default(),
             paused: Family::default(),
-            shopify_cost: Counter::default(),
-            shopify_available: Gauge::default(),
-            shopify_throttled: Counter::default(),
-            shopify_media_uploads: Counter::default(),
+            shopify_cost: Family::default(),
+            shopify_available: Family::default(),
+            shopify_throttled: Family::default(),
+            shopify_media_uploads: Family::default(),
             plugin_calls: Family::new_with_constructor(call_histogram),
             plugin_traps: Family::default(),
             plugin_log_dropped: Family::default(),
@@ -246,14 +253,14 @@ impl Metrics {
         self.webhook_rejections.get_or_create(&SourceLabels { source: source.to_owned() }).inc();
     }
 
-    /// The scrape in `format`, with queue state (every configured flow, zero when empty) and the
-    /// Shopify client's counters taken now.
+    /// The scrape in `format`, with queue state (every configured flow, zero when empty) and
+    /// each shop's Shopify client counters taken now.
     pub fn render<'a>(
         &self,
         format: Format,
         flows: impl Iterator<Item = &'a String>,
         queues: &BTreeMap<String, QueueStatus>,
-        shopify: Option<ClientStats>,
+        shops: Vec<(String, ClientStats)>,
     ) -> String {
         let _guard = self.scrape.lock().unwrap_or_else(|e| e.into_inner());
         let empty = QueueStatus::default();
@@ -264,17 +271,20 @@ impl Metrics {
             self.dead_letters.get_or_create(&labels).set(q.dead as i64);
             self.paused.get_or_create(&labels).set(i64::from(q.paused_since_ms.is_some()));
         }
-        if let Some(stats) = shopify {
+        for (shop, stats) in shops {
             // The client counts on its own; the exported counters follow it (never backwards).
+            let labels = ShopLabels { shop };
+            let cost = self.shopify_cost.get_or_create(&labels);
             let spent = stats.cost_spent as f64;
-            let exported = self.shopify_cost.get();
-            if spent > exported {
-                self.shopify_cost.inc_by(spent - exported);
+            if spent > cost.get() {
+                cost.inc_by(spent - cost.get());
             }
-            self.shopify_throttled.inc_by(stats.throttled.saturating_sub(self.shopify_throttled.get()));
-            self.shopify_media_uploads.inc_by(stats.media_uploads.saturating_sub(self.shopify_media_uploads.get()));
+            let throttled = self.shopify_throttled.get_or_create(&labels);
+            throttled.inc_by(stats.throttled.saturating_sub(throttled.get()));
+            let uploads = self.shopify_media_uploads.get_or_create(&labels);
+            uploads.inc_by(stats.media_uploads.saturating_sub(uploads.get()));
             if let Some(available) = stats.cost_available {
-                self.shopify_available.set(available as f64);
+                self.shopify_available.get_or_create(&labels).set(available as f64);
             }
         }
         let mut out = String::new();
@@ -310,7 +320,7 @@ mod tests {
             ],
             Duration::from_millis(3),
         );
-        let text = m.render(Format::OpenMetrics, ["inv".to_owned()].iter(), &BTreeMap::new(), None);
+        let text = m.render(Format::OpenMetrics, ["inv".to_owned()].iter(), &BTreeMap::new(), Vec::new());
         assert!(text.contains("weft_records_total{flow=\"inv\",outcome=\"created\"} 1"), "{text}");
         assert!(text.contains("weft_records_total{flow=\"inv\",outcome=\"updated\"} 2"), "{text}");
         assert!(text.contains("weft_records_total{flow=\"inv\",outcome=\"dead_lettered\"} 1"), "{text}");

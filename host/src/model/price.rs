@@ -20,6 +20,24 @@ pub enum PriceScope {
     CompanyLocation(String),
 }
 
+impl PriceScope {
+    /// A price list scope as operators write it (`market:EU`, `catalog:Acme`,
+    /// `company_location:L-1`); `None` for the variant's own price and channel lists.
+    pub fn parse_list(text: &str) -> Option<PriceScope> {
+        let (kind, name) = text.split_once(':')?;
+        let name = name.trim().to_owned();
+        if name.is_empty() {
+            return None;
+        }
+        match kind.trim() {
+            "market" => Some(PriceScope::Market(name)),
+            "catalog" => Some(PriceScope::Catalog(name)),
+            "company_location" => Some(PriceScope::CompanyLocation(name)),
+            _ => None,
+        }
+    }
+}
+
 /// A lower unit price from a quantity on.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct QuantityBreak {

@@ -18,7 +18,7 @@ use crate::flow::{customer, inventory, order, price, FlowEngine};
 use crate::model::{Entity, Record};
 use crate::shopify::inventory::Level;
 use crate::shopify::ShopifyClient;
-use crate::store::{FlowReconcile, ReconcileReport};
+use crate::store::{FlowReconcile, ReconcileReport, ReconcileSummary};
 use serde_json::Value;
 use std::collections::BTreeMap;
 
@@ -45,7 +45,6 @@ pub fn reconcilable(flow: &FlowConfig) -> bool {
 /// `Err` only when nothing could be compared (no Shopify, unknown flow, no flow to reconcile).
 pub fn run(engine: &FlowEngine, options: &Options, progress: &mut dyn FnMut(&str)) -> Result<ReconcileReport, String> {
     let config = engine.config();
-    let client = engine.shopify_client().ok_or("reconcile needs a [shopify] section")?;
     let flows: Vec<(&String, &FlowConfig)> = match &options.flow {
         Some(name) => {
             let flow = config.flows.get(name).ok_or_else(|| format!("no flow `{name}`"))?;
@@ -64,14 +63,16 @@ pub fn run(engine: &FlowEngine, options: &Options, progress: &mut dyn FnMut(&str
     let clock = engine.queue().clock();
     let mut report =
         ReconcileReport { started_ms: clock.now_ms(), trigger: options.trigger.clone(), ..Default::default() };
-    let mut shopify_levels = None;
+    // Each shop's levels, read once for all its inventory flows.
+    let mut shopify_levels: BTreeMap<String, Result<Vec<Level>, String>> = BTreeMap::new();
     let mut healed = 0;
     for (name, flow) in flows {
-        progress(&format!("reconcile {name}: reading the ERP from scratch"));
+        let (shop, client) = engine.shop_of(flow)?;
+        progress(&format!("reconcile {name} (shop {shop}): reading the ERP from scratch"));
         let result = match objects::reconcile(flow) {
             Reconcile::Levels => {
-                let levels = shopify_levels.get_or_insert_with(|| {
-                    progress("reading Shopify's inventory levels (bulk operation)");
+                let levels = shopify_levels.entry(shop.to_owned()).or_insert_with(|| {
+                    progress(&format!("reading shop {shop}'s inventory levels (bulk operation)"));
                     let levels = block_on(crate::shopify::inventory::all_levels_bulk(client))
                         .map_err(|e| format!("Shopify inventory: {e}"));
                     if let Ok(l) = &levels {
@@ -95,7 +96,7 @@ pub fn run(engine: &FlowEngine, options: &Options, progress: &mut dyn FnMut(&str
             }),
             Reconcile::No(why) => Err(why.to_owned()),
         };
-        let section = result.unwrap_or_else(|error| {
+        let mut section = result.unwrap_or_else(|error| {
             progress(&format!("reconcile {name}: failed: {error}"));
             FlowReconcile {
                 flow: name.clone(),
@@ -104,7 +105,9 @@ pub fn run(engine: &FlowEngine, options: &Options, progress: &mut dyn FnMut(&str
                 ..Default::default()
             }
         });
-        add_to_summary(&mut report, &section);
+        section.shop = Some(shop.to_owned());
+        add_to_summary(&mut report.summary, &section);
+        add_to_summary(report.shops.entry(shop.to_owned()).or_default(), &section);
         report.flows.push(section);
     }
     report.healed = options.heal.then_some(healed);
@@ -269,7 +272,7 @@ fn order_totals(
         // The ERP's id of each shop order, from the id map; then the ERP's orders by those ids.
         let mut erp_ids = BTreeMap::new();
         for o in &shopify {
-            if let Some(erp) = store.id_link("order", &id(o)).map_err(|e| e.to_string())?.and_then(|l| l.erp) {
+            if let Some(erp) = engine.links(flow).get("order", &id(o)).map_err(|e| e.to_string())?.and_then(|l| l.erp) {
                 erp_ids.insert(id(o), erp);
             }
         }
@@ -312,8 +315,7 @@ fn customer_counts(
     Ok(customer::reconcile::compare(name, ids.len(), &erp))
 }
 
-fn add_to_summary(report: &mut ReconcileReport, f: &FlowReconcile) {
-    let s = &mut report.summary;
+fn add_to_summary(s: &mut ReconcileSummary, f: &FlowReconcile) {
     s.compared += f.compared;
     s.drifted += f.drift.len();
     s.erp_only += f.erp_only.len();
@@ -342,6 +344,14 @@ pub fn summary_lines(report: &ReconcileReport) -> Vec<String> {
         s.errors,
         report.healed.map(|n| format!("; {n} correction(s) enqueued")).unwrap_or_default()
     )];
+    if report.shops.len() > 1 {
+        for (shop, s) in &report.shops {
+            out.push(format!(
+                "  shop {shop}: {} compared, {} drifted, {} ERP only, {} Shopify only, {} order(s), {} customer count(s) and {} price(s) differ, {} flow(s) failed",
+                s.compared, s.drifted, s.erp_only, s.shopify_only, s.orders_drifted, s.customer_count_drifted, s.prices_drifted, s.errors
+            ));
+        }
+    }
     for f in &report.flows {
         if let Some(e) = &f.error {
             out.push(format!("  {}: failed: {e}", f.flow));

@@ -253,13 +253,16 @@ async fn route(
                 Err(e) => error_response(StatusCode::INTERNAL_SERVER_ERROR, &format!("reconcile failed: {e}")),
             }
         }
-        ("GET", ["webhooks"]) => match engine.shopify_client() {
-            None => error_response(StatusCode::NOT_FOUND, "the config has no [shopify] section"),
-            Some(client) => match crate::subscriptions::statuses(client, engine.config()).await {
-                Ok(statuses) => json_response(StatusCode::OK, json!(statuses)),
-                Err(message) => error_response(StatusCode::SERVICE_UNAVAILABLE, &message),
-            },
-        },
+        ("GET", ["webhooks", shop @ ..]) if shop.len() <= 1 => {
+            let chosen = engine.config().chosen_shop(shop.first().copied()).map(|(name, _)| name);
+            match chosen.and_then(|name| Ok((name, engine.shopify_client(name).ok_or("no client")?))) {
+                Err(message) => error_response(StatusCode::NOT_FOUND, &message),
+                Ok((name, client)) => match crate::subscriptions::statuses(client, engine.config(), name).await {
+                    Ok(statuses) => json_response(StatusCode::OK, json!(statuses)),
+                    Err(message) => error_response(StatusCode::SERVICE_UNAVAILABLE, &message),
+                },
+            }
+        }
         ("GET" | "POST", ["config", ..]) | ("POST", ["plugins", "reload"]) => super::config_api::route(state, method, path, &body, now).await?,
         ("GET", ["plugins"]) => json_response(StatusCode::OK, ops::plugins(engine.plugins(), Some(engine.config()))),
         ("GET", ["onboard"]) => match crate::onboard::latest(engine) {

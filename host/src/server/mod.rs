@@ -22,6 +22,7 @@ use hyper::body::Incoming;
 use hyper::header::{HeaderMap, HeaderValue, RETRY_AFTER};
 use hyper::{Request, Response, StatusCode};
 use serde_json::{json, Value};
+use std::collections::BTreeMap;
 use std::net::SocketAddr;
 use std::sync::atomic::AtomicBool;
 use std::sync::Arc;
@@ -29,13 +30,20 @@ use std::sync::Arc;
 /// Largest body of an admin API request (a record to preview, a reason).
 const ADMIN_BODY_BYTES: usize = 1 << 20;
 
+/// How one shop's webhooks are told and checked.
+pub struct ShopSecrets {
+    /// The shop's domain (`name.myshopify.com`), as `X-Shopify-Shop-Domain` names it.
+    pub domain: String,
+    /// Its signing secrets: the current one, then the one before a rotation if set.
+    pub secrets: Vec<Secret>,
+}
+
 /// What every request handler can reach.
 pub struct ServerState {
     /// Flows, queue and plugins, as the running config version has them.
     pub live: Arc<crate::versions::Live>,
-    /// Shopify webhook signing secrets: the current one, then the one before a rotation if set;
-    /// none when the config has no `[shopify]`.
-    pub webhook_secrets: Vec<Secret>,
+    /// Each shop's webhook signing secrets, by shop name; none when the config has no shop.
+    pub webhook_secrets: BTreeMap<String, ShopSecrets>,
     /// Who may use the admin API, `/metrics` and the dashboard.
     pub access: Access,
     /// The request body budget.

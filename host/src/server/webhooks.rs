@@ -5,6 +5,7 @@
 
 use super::{error_response, json_response, read_body, ServerState};
 use crate::config::flow::SHOPIFY;
+use crate::config::Secret;
 use crate::shopify::webhooks::{signature_well_formed, signed_by};
 use crate::store::EnqueueOutcome;
 use bytes::Bytes;
@@ -27,9 +28,15 @@ pub async fn shopify(state: &ServerState, headers: &HeaderMap, body: Incoming) -
     metrics.webhook_received(SHOPIFY);
     if state.webhook_secrets.is_empty() {
         metrics.webhook_rejected(SHOPIFY);
-        tracing::error!(topic, webhook_id, "webhook refused: no [shopify] webhook_secret configured");
+        tracing::error!(topic, webhook_id, "webhook refused: no shop ([shopify] or [shops.NAME]) configured");
         return error_response(StatusCode::UNAUTHORIZED, "webhooks are not configured");
     }
+    let domain = header(headers, "x-shopify-shop-domain");
+    let Some((shop, secrets)) = shop_of(state, domain) else {
+        metrics.webhook_rejected(SHOPIFY);
+        tracing::warn!(topic, webhook_id, domain, "webhook rejected: sent for a shop this host does not serve");
+        return error_response(StatusCode::UNAUTHORIZED, "unknown or missing X-Shopify-Shop-Domain");
+    };
     let signature = header(headers, "x-shopify-hmac-sha256").unwrap_or("");
     if !signature_well_formed(signature) {
         metrics.webhook_rejected(SHOPIFY);
@@ -49,16 +56,17 @@ pub async fn shopify(state: &ServerState, headers: &HeaderMap, body: Incoming) -
             return response;
         }
     };
-    match signed_by(state.webhook_secrets.iter().map(|s| s.expose().as_bytes()), &body.bytes, signature) {
+    match signed_by(secrets.iter().map(|s| s.expose().as_bytes()), &body.bytes, signature) {
         Some(0) => {}
         Some(_) => tracing::info!(
             topic,
             webhook_id,
-            "webhook signed with shopify.previous_webhook_secret: remove it once none have come for 4 h"
+            "webhook signed with {}: remove it once none have come for 4 h",
+            crate::config::shops::shop_key(shop, "previous_webhook_secret")
         ),
         None => {
             metrics.webhook_rejected(SHOPIFY);
-            tracing::warn!(topic, webhook_id, "webhook rejected: bad HMAC signature");
+            tracing::warn!(topic, webhook_id, shop, "webhook rejected: bad HMAC signature for this shop");
             return error_response(StatusCode::UNAUTHORIZED, "invalid webhook signature");
         }
     }
@@ -71,7 +79,7 @@ pub async fn shopify(state: &ServerState, headers: &HeaderMap, body: Incoming) -
         }
     };
     drop(body);
-    let jobs = state.engine().shopify_jobs(&topic, &webhook_id, &payload);
+    let jobs = state.engine().shopify_jobs(shop, &topic, &webhook_id, &payload);
     if jobs.is_empty() {
         tracing::info!(topic, webhook_id, "webhook accepted: no flow consumes this topic");
         return json_response(StatusCode::OK, json!({"jobs": 0}));
@@ -92,6 +100,18 @@ pub async fn shopify(state: &ServerState, headers: &HeaderMap, body: Incoming) -
             error_response(StatusCode::SERVICE_UNAVAILABLE, "could not store the webhook; retry later")
         }
     }
+}
+
+/// The shop a delivery is for, and its secrets: the one whose domain `X-Shopify-Shop-Domain`
+/// names (an app's secret may sign deliveries of every shop it is installed on, so the header,
+/// not the signature, says which shop); without the header, the only shop there is.
+fn shop_of<'a>(state: &'a ServerState, domain: Option<&str>) -> Option<(&'a str, &'a [Secret])> {
+    let (name, secrets) = match domain {
+        Some(domain) => state.webhook_secrets.iter().find(|(_, s)| s.domain.eq_ignore_ascii_case(domain.trim()))?,
+        None if state.webhook_secrets.len() == 1 => state.webhook_secrets.iter().next()?,
+        None => return None,
+    };
+    Some((name.as_str(), &secrets.secrets))
 }
 
 /// `POST /webhooks/{connection}`: the connector decodes the ERP's event.

@@ -37,3 +37,37 @@ pub struct IdLink {
     /// ERP id.
     pub erp: Option<String>,
 }
+
+/// The id map as one shop sees it: the `[shopify]` shop's links under their object names (as
+/// before a host served several shops), another shop's under `NAME/object`, so the same ERP
+/// record links to each shop's own ids.
+#[derive(Clone, Copy)]
+pub struct ShopLinks<'a> {
+    store: &'a super::Store,
+    scope: Option<&'a str>,
+}
+
+impl<'a> ShopLinks<'a> {
+    /// The links of the shop kept under `scope` (see `config::shops::link_scope`).
+    pub fn new(store: &'a super::Store, scope: Option<&'a str>) -> Self {
+        ShopLinks { store, scope }
+    }
+
+    /// The id-map object `object` is kept under for this shop.
+    pub fn object(&self, object: &str) -> String {
+        match self.scope {
+            None => object.to_owned(),
+            Some(shop) => format!("{shop}/{object}"),
+        }
+    }
+
+    /// The ids linked to (`object`, `key`).
+    pub fn get(&self, object: &str, key: &str) -> super::StoreResult<Option<IdLink>> {
+        self.store.id_link(&self.object(object), key)
+    }
+
+    /// Merge ids into the links of `object`'s keys, in one transaction.
+    pub fn link_all(&self, object: &str, updates: &[(String, IdLink)]) -> super::StoreResult<()> {
+        self.store.link_ids_all(&self.object(object), updates)
+    }
+}

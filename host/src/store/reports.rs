@@ -15,6 +15,9 @@ pub struct ReconcileReport {
     pub trigger: String,
     /// Totals over every flow.
     pub summary: ReconcileSummary,
+    /// Totals per shop (`shopify` for the `[shopify]` section).
+    #[serde(default)]
+    pub shops: std::collections::BTreeMap<String, ReconcileSummary>,
     /// Per flow.
     pub flows: Vec<FlowReconcile>,
     /// Correction jobs enqueued by `--heal` (None without it).
@@ -51,6 +54,9 @@ pub struct ReconcileSummary {
 pub struct FlowReconcile {
     /// Flow.
     pub flow: String,
+    /// The shop it compared with.
+    #[serde(default)]
+    pub shop: Option<String>,
     /// Its object (`inventory`, `order`, `customer`).
     pub object: String,
     /// SKU × location pairs both sides have.

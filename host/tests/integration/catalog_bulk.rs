@@ -83,7 +83,7 @@ async fn small_batches_are_written_one_by_one_and_large_ones_in_bulk() {
     assert_eq!(counters.staged_uploads, 1);
     assert_eq!(product_sets(&sim), 3 + 3 + 1, "three made in bulk, the linked one alone");
     for i in [3, 4, 5] {
-        let linked = weft::flow::catalog::linked(&store, &format!("K{i}")).unwrap();
+        let linked = weft::flow::catalog::linked(weft::store::ShopLinks::new(&store, None), &format!("K{i}")).unwrap();
         assert_eq!(
             linked.as_deref(),
             out[i - 3].as_ref().ok().and_then(|w| match w {

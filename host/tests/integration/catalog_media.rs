@@ -194,7 +194,10 @@ async fn file_images_are_staged_from_the_directory_and_bad_images_fail_their_rec
     for named in ["images/missing.png", "../secret.png", "http://images.test/plain.jpg", "product was written"] {
         assert!(e.message.contains(named), "{named}: {}", e.message);
     }
-    assert!(weft::flow::catalog::linked(&store, "T1").unwrap().is_some(), "the product is written");
+    assert!(
+        weft::flow::catalog::linked(weft::store::ShopLinks::new(&store, None), "T1").unwrap().is_some(),
+        "the product is written"
+    );
     assert_eq!((uploads(&client), sim.counters().staged_uploads), (1, 1));
     let state = sim.state();
     let staged: Vec<&Value> = state["files"].as_object().unwrap().values().collect();

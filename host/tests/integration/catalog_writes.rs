@@ -92,6 +92,7 @@ async fn mapping_ownership_variants_identity_and_archive() {
     let run = |config: &Config, records: &[KeyedRecord]| {
         let ctx = ShopifyContext {
             client: &client,
+            shop: "shopify",
             store: &store,
             flow_name: "products",
             flow: &config.flows["products"],
@@ -230,6 +231,7 @@ async fn price_lists_with_a_channel_override() {
     let run = |records: &[KeyedRecord]| {
         let ctx = ShopifyContext {
             client: &client,
+            shop: "shopify",
             store: &store,
             flow_name: "prices",
             flow: &flow,

@@ -124,7 +124,7 @@ fn a_level_read_before_a_sale_was_booked_is_written_with_the_sale() {
         "available": level[0].available, "updated_at": "2026-12-06T20:00:00Z",
     });
     assert_eq!(body["available"], 46);
-    engine.queue().enqueue(engine.shopify_jobs("inventory_levels/update", "wh-sale", &body)).unwrap();
+    engine.queue().enqueue(engine.shopify_jobs("shopify", "inventory_levels/update", "wh-sale", &body)).unwrap();
     export(&exchange, 1, 60);
 
     // One batch: the pull reads the ERP's 60, then the sale is taken in and delivered.

@@ -54,6 +54,7 @@ fn run(
 ) -> Vec<Result<Written, PluginError>> {
     let ctx = ShopifyContext {
         client,
+        shop: "shopify",
         store,
         flow_name: "inventory",
         flow: &config.flows["inventory"],

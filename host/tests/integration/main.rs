@@ -55,6 +55,7 @@ mod inventory_writes;
 mod mapping_objects;
 mod mapping_orders;
 mod mapping_schema;
+mod multi_shop;
 mod ops_alerts;
 mod ops_breaker;
 mod ops_calls;

@@ -97,9 +97,10 @@ fn metrics_parse_and_move_with_the_work_done() {
     assert!(value(&after, "weft_run_duration_seconds_count", &[("flow", "inventory")]) >= 1.0);
 
     // The Shopify budget as the client saw it in extensions.cost.
-    assert!(value(&after, "weft_shopify_cost_spent_total", &[]) > 0.0);
-    assert!(sample(&after, "weft_shopify_cost_available", &[]).is_some());
-    assert_eq!(value(&after, "weft_shopify_throttled_total", &[]), 0.0);
+    let shop = [("shop", "shopify")];
+    assert!(value(&after, "weft_shopify_cost_spent_total", &shop) > 0.0);
+    assert!(sample(&after, "weft_shopify_cost_available", &shop).is_some());
+    assert_eq!(value(&after, "weft_shopify_throttled_total", &shop), 0.0);
 
     // Not for strangers: the admin API's rule applies (loopback here, so it answers).
     assert_eq!(get(&bed.addr, "/metrics").unwrap().0, 200);

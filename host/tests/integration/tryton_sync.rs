@@ -16,7 +16,7 @@ fn session(host: &PluginHost, t: &Tryton) -> PluginSession {
 }
 
 /// Every record of `entity` from `cursor` on, following has-more; returns them and the last cursor.
-fn pull_all(
+pub fn pull_all(
     host: &PluginHost,
     t: &Tryton,
     entity: Entity,
@@ -39,7 +39,7 @@ fn pull_all(
     panic!("pull {entity:?} never ended");
 }
 
-fn level<'a>(levels: &'a [Record], id: &str) -> &'a InventoryLevel {
+pub fn level<'a>(levels: &'a [Record], id: &str) -> &'a InventoryLevel {
     levels
         .iter()
         .find_map(|r| match r {

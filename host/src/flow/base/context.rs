@@ -7,13 +7,15 @@ use crate::config::{Config, FlowConfig};
 use crate::domain::mapping::Mapping;
 use crate::model::PluginError;
 use crate::shopify::ShopifyClient;
-use crate::store::Store;
+use crate::store::{ShopLinks, Store};
 use std::collections::BTreeMap;
 
 /// What a Shopify reader or writer can reach.
 pub struct ShopifyContext<'a> {
-    /// The shop's client (one cost budget for every flow).
+    /// The shop's client (one cost budget for every flow of the shop).
     pub client: &'a ShopifyClient,
+    /// The shop's name (`shopify` for the `[shopify]` section).
+    pub shop: &'a str,
     /// The store (id map, ledger, flow state).
     pub store: &'a Store,
     /// The flow's name.
@@ -32,7 +34,12 @@ pub struct ShopifyContext<'a> {
     pub read_stamps: BTreeMap<String, LevelRead>,
 }
 
-impl ShopifyContext<'_> {
+impl<'a> ShopifyContext<'a> {
+    /// The id map of the flow's shop.
+    pub fn links(&self) -> ShopLinks<'a> {
+        ShopLinks::new(self.store, crate::config::shops::link_scope(self.shop))
+    }
+
     /// The flow's compiled mapping; one that does not compile fails every record of the write
     /// with the key (the config check refuses it first, so this is a safeguard).
     pub fn mapping(&self) -> Result<Mapping, PluginError> {

@@ -128,7 +128,7 @@ fn new_in_shop<'a>(ctx: &ShopifyContext<'_>, record: &'a Record) -> Option<&'a P
     if p.deleted || ctx.flow.decisions.contains_key(&p.external_id) {
         return None;
     }
-    if super::linked(ctx.store, &p.external_id).ok()?.is_some() {
+    if super::linked(ctx.links(), &p.external_id).ok()?.is_some() {
         return None;
     }
     let keys = ctx.flow.identity.keys(&p.variants).ok()?;

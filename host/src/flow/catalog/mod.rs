@@ -36,6 +36,6 @@ const PRODUCT_LINK: &str = "product";
 const KEY_LINK: &str = "variant_key";
 
 /// The Shopify product ERP product `erp_id` is linked to, once a catalog flow wrote it.
-pub fn linked(store: &crate::store::Store, erp_id: &str) -> crate::store::StoreResult<Option<String>> {
-    Ok(store.id_link(PRODUCT_LINK, erp_id)?.and_then(|l| l.shopify))
+pub fn linked(links: crate::store::ShopLinks<'_>, erp_id: &str) -> crate::store::StoreResult<Option<String>> {
+    Ok(links.get(PRODUCT_LINK, erp_id)?.and_then(|l| l.shopify))
 }

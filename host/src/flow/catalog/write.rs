@@ -140,7 +140,7 @@ async fn write_one(
     let Record::Product(p) = record else {
         return Err(PluginError::invalid("record", "a product flow takes product records"));
     };
-    let linked = super::linked(ctx.store, &p.external_id).ok().flatten();
+    let linked = super::linked(ctx.links(), &p.external_id).ok().flatten();
     if p.deleted {
         return archive(ctx, linked.as_deref()).await;
     }
@@ -252,7 +252,7 @@ pub(super) async fn check(
     identity::settle(ctx.store, &p.external_id, &keys)?;
     let field = ctx.flow.identity.name();
     for key in &keys {
-        let owner = ctx.store.id_link(KEY_LINK, key).ok().flatten().and_then(|l| l.erp);
+        let owner = ctx.links().get(KEY_LINK, key).ok().flatten().and_then(|l| l.erp);
         if let Some(other) = owner.filter(|o| *o != p.external_id) {
             return Err(identity::record(ctx.store, field, key, &[&other, &p.external_id]));
         }
@@ -289,17 +289,17 @@ fn made(ctx: &ShopifyContext<'_>, p: &Product, checked: &Checked, set: &ProductR
 /// product that owns it, each SKU to its inventory item.
 pub(super) fn link(ctx: &ShopifyContext<'_>, p: &Product, keys: &[String], set: &ProductRef) -> StoreResult<()> {
     let product_link = IdLink { shopify: Some(set.id.clone()), erp: Some(p.external_id.clone()) };
-    ctx.store.link_ids_all(PRODUCT_LINK, &[(p.external_id.clone(), product_link)])?;
+    ctx.links().link_all(PRODUCT_LINK, &[(p.external_id.clone(), product_link)])?;
     let key_links: Vec<(String, IdLink)> =
         keys.iter().map(|key| (key.clone(), IdLink { shopify: None, erp: Some(p.external_id.clone()) })).collect();
-    ctx.store.link_ids_all(KEY_LINK, &key_links)?;
+    ctx.links().link_all(KEY_LINK, &key_links)?;
     let item_links: Vec<(String, IdLink)> = set
         .variants
         .iter()
         .filter(|v| !v.sku.is_empty() && !v.inventory_item_id.is_empty())
         .map(|v| (v.sku.clone(), IdLink { shopify: Some(v.inventory_item_id.clone()), erp: None }))
         .collect();
-    ctx.store.link_ids_all(ITEM_LINK, &item_links)
+    ctx.links().link_all(ITEM_LINK, &item_links)
 }
 
 /// An ERP delete: the linked product is archived (`archive_on_delete`); one never written, or

@@ -80,8 +80,8 @@ pub fn input(c: &Customer) -> Value {
 
 fn write_one(ctx: &ShopifyContext<'_>, c: &Customer, input: Value) -> Result<Written, PluginError> {
     let linked = ctx
-        .store
-        .id_link(OBJECT, &c.external_id)
+        .links()
+        .get(OBJECT, &c.external_id)
         .map_err(|e| PluginError::Retryable(e.to_string()))?
         .and_then(|l| l.shopify);
     let identifier = match (&c.email, &linked) {
@@ -103,8 +103,8 @@ fn write_one(ctx: &ShopifyContext<'_>, c: &Customer, input: Value) -> Result<Wri
         .ok_or_else(|| PluginError::Permanent("customerSet returned no customer".into()))?
         .to_owned();
     let link = IdLink { erp: Some(c.external_id.clone()), shopify: Some(id.clone()) };
-    ctx.store
-        .link_ids_all(OBJECT, &[(c.external_id.clone(), link)])
+    ctx.links()
+        .link_all(OBJECT, &[(c.external_id.clone(), link)])
         .map_err(|e| PluginError::Retryable(e.to_string()))?;
     Ok(if linked.is_none() { Written::Created(id) } else { Written::Updated(id) })
 }

@@ -45,7 +45,8 @@ pub struct FlowEngine {
     queue: Queue,
     grants: BTreeMap<String, Grant>,
     redactor: Redactor,
-    shopify: Option<Arc<ShopifyClient>>,
+    /// One client, with its own cost budget, per shop (by name; see `config::shops`).
+    shops: BTreeMap<String, Arc<ShopifyClient>>,
     metrics: Arc<Metrics>,
     breaker: Arc<Breaker>,
     /// How the API calls of runs are kept; `None` with `[calls] record = false`.
@@ -90,20 +91,17 @@ impl FlowEngine {
                 redactor.add(secret);
             }
         }
-        let shopify = match &config.shopify {
-            Some(shop) => {
-                let token = shop.access_token.load().map_err(|e| format!("shopify.access_token: {e}"))?;
-                redactor.add(&token);
-                let budget = Budget::for_store(queue.store(), &shop.shop);
-                let client = ShopifyClient::with_budget(
-                    ClientConfig::new(&shop.endpoint_url(), &shop.api_version, token),
-                    budget,
-                )
-                .map_err(|e| format!("shopify: {e}"))?;
-                Some(Arc::new(client))
-            }
-            None => None,
-        };
+        let mut shops = BTreeMap::new();
+        for (name, shop) in config.shops() {
+            let key = |k: &str| crate::config::shops::shop_key(name, k);
+            let token = shop.access_token.load().map_err(|e| format!("{}: {e}", key("access_token")))?;
+            redactor.add(&token);
+            let budget = Budget::for_store(queue.store(), &shop.shop);
+            let client =
+                ShopifyClient::with_budget(ClientConfig::new(&shop.endpoint_url(), &shop.api_version, token), budget)
+                    .map_err(|e| format!("{}: {e}", key("endpoint")))?;
+            shops.insert(name.to_owned(), Arc::new(client));
+        }
         // Shop orders from Shopify start when weft first runs their flow (`since = "now"`).
         for (name, flow) in &config.flows {
             if flow.from.is_shopify() && flow.object == crate::config::ObjectKind::Order {
@@ -125,7 +123,7 @@ impl FlowEngine {
             queue,
             grants,
             redactor,
-            shopify,
+            shops,
             metrics,
             breaker,
             call_log,
@@ -144,7 +142,7 @@ impl FlowEngine {
         version: Option<u64>,
     ) -> Result<FlowEngine, String> {
         let mut engine = FlowEngine::new(config, plugins, self.queue.clone())?;
-        engine.shopify = self.shopify.clone();
+        engine.shops = self.shops.clone();
         engine.metrics = self.metrics.clone();
         engine.breaker = self.breaker.clone();
         Ok(engine.with_config_version(version))
@@ -185,9 +183,28 @@ impl FlowEngine {
         &self.metrics
     }
 
-    /// What the Shopify client did so far, when there is a `[shopify]` section.
-    pub fn shopify_stats(&self) -> Option<crate::shopify::ClientStats> {
-        self.shopify.as_ref().map(|c| c.stats())
+    /// What each shop's client did so far, by shop.
+    pub fn shopify_stats(&self) -> Vec<(String, crate::shopify::ClientStats)> {
+        self.shops.iter().map(|(name, c)| (name.clone(), c.stats())).collect()
+    }
+
+    /// The client of shop `name`.
+    pub fn shopify_client(&self, name: &str) -> Option<&ShopifyClient> {
+        self.shops.get(name).map(|c| &**c)
+    }
+
+    /// The shop of `flow` and its client, for a flow with Shopify on one side (see
+    /// `Config::shop_of`).
+    pub fn shop_of(&self, flow: &FlowConfig) -> Result<(&str, &ShopifyClient), String> {
+        let name = self.config.shop_of(flow).ok_or("the flow names no configured shop ([shopify] or [shops.NAME])")?;
+        let client = self.shopify_client(name).ok_or_else(|| format!("no shop `{name}`"))?;
+        Ok((name, client))
+    }
+
+    /// The id map of `flow`'s shop (a flow without a shop: the unscoped links).
+    pub fn links(&self, flow: &FlowConfig) -> crate::store::ShopLinks<'_> {
+        let scope = self.config.shop_of(flow).and_then(crate::config::shops::link_scope);
+        crate::store::ShopLinks::new(self.queue.store(), scope)
     }
 
     /// How often the breaker probes flows it paused.
@@ -255,13 +272,11 @@ impl FlowEngine {
         flow: &'a FlowConfig,
         run_id: u64,
     ) -> Result<ShopifyContext<'a>, JobError> {
-        let client = self
-            .shopify
-            .as_deref()
-            .ok_or_else(|| JobError::config("the flow uses Shopify but there is no [shopify] section"))?;
+        let (shop, client) = self.shop_of(flow).map_err(JobError::config)?;
         let clock = &**self.queue.clock();
         Ok(ShopifyContext {
             client,
+            shop,
             store: self.queue.store(),
             flow_name,
             flow,
@@ -306,14 +321,15 @@ impl FlowEngine {
         Ok(jobs)
     }
 
-    /// Jobs that feed flows from a verified Shopify webhook.
-    pub fn shopify_jobs(&self, topic: &str, webhook_id: &str, body: &serde_json::Value) -> Vec<NewJob> {
+    /// Jobs that feed the flows of shop `shop` from a webhook verified with its secret.
+    pub fn shopify_jobs(&self, shop: &str, topic: &str, webhook_id: &str, body: &serde_json::Value) -> Vec<NewJob> {
         let feeds = |f: &FlowConfig| matches!(objects::shopify_source(f.object), ShopifySource::Webhooks { topics, .. } if topics.iter().any(|t| topic.starts_with(t)));
         // A hybrid inventory flow takes in Shopify's own stock changes (see flow::inventory::hybrid).
         let hybrid = |f: &FlowConfig| f.is_hybrid() && topic == "inventory_levels/update";
         self.config
             .flows
             .iter()
+            .filter(|(_, f)| self.config.shop_of(f) == Some(shop))
             .filter(|(_, f)| (f.from.is_shopify() && f.trigger.webhook && feeds(f)) || hybrid(f))
             .map(|(name, _)| NewJob {
                 flow: name.clone(),

@@ -4,7 +4,7 @@
 
 use super::FlowEngine;
 use crate::breaker::{may_be_systemic, ProbeFailure, Systemic, REASON_PREFIX};
-use crate::config::Endpoint;
+use crate::config::{Endpoint, FlowConfig};
 use crate::flow::base::block_on;
 use crate::model::PluginError;
 use crate::plugin::CallError;
@@ -16,14 +16,14 @@ impl FlowEngine {
     /// Probe both endpoints of `flow_name`; the first systemic failure, if any.
     pub fn probe_flow(&self, flow_name: &str) -> Option<ProbeFailure> {
         let flow = self.flow(flow_name)?;
-        [&flow.from, &flow.to].into_iter().find_map(|endpoint| self.probe_endpoint(endpoint))
+        [&flow.from, &flow.to].into_iter().find_map(|endpoint| self.probe_endpoint(flow, endpoint))
     }
 
-    fn probe_endpoint(&self, endpoint: &Endpoint) -> Option<ProbeFailure> {
+    fn probe_endpoint(&self, flow: &FlowConfig, endpoint: &Endpoint) -> Option<ProbeFailure> {
         let failure =
             |kind: Systemic, message: String| Some(ProbeFailure { kind, endpoint: endpoint.to_string(), message });
         if endpoint.is_shopify() {
-            let client = self.shopify.as_deref()?;
+            let (_, client) = self.shop_of(flow).ok()?;
             let answer = block_on(client.execute_with(
                 &queries::SHOP_NAME,
                 serde_json::json!({}),
@@ -74,7 +74,13 @@ impl FlowEngine {
             return false;
         }
         let now = self.queue.clock().now_ms();
-        let probe = self.breaker.probe_cached(endpoint.name(), now, || self.probe_endpoint(endpoint));
+        let Some(flow) = self.flow(flow_name) else { return false };
+        // Each shop is probed on its own: one shop down says nothing of another.
+        let probed = match (endpoint, self.config.shop_of(flow)) {
+            (Endpoint::Shopify, Some(shop)) => crate::config::shops::shop_section(shop),
+            _ => endpoint.name().to_owned(),
+        };
+        let probe = self.breaker.probe_cached(&probed, now, || self.probe_endpoint(flow, endpoint));
         let verdict = self.breaker.judge(flow_name, now, probe);
         if let Some(reason) = &verdict.open {
             match self.queue.store().pause_for(flow_name, reason, now) {

@@ -246,7 +246,7 @@ impl FlowEngine {
                         destination_id: id.unwrap_or_default(),
                         at_ms: now,
                     },
-                    object: keyed.record.entity().name().to_owned(),
+                    object: self.links(flow).object(keyed.record.entity().name()),
                     object_key: keyed.record.external_id().to_owned(),
                     link,
                 });

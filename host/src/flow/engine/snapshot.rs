@@ -10,7 +10,6 @@ use crate::flow::inventory::reconcile::ErpLevel;
 use crate::flow::inventory::{self, Computed};
 use crate::model::{Entity, PluginError, Record};
 use crate::plugin::PluginSession;
-use crate::shopify::ShopifyClient;
 use crate::store::Store;
 use std::collections::BTreeMap;
 
@@ -147,10 +146,5 @@ impl FlowEngine {
         let mut session = self.connector(connection).map_err(|e| e.message)?;
         let found = session.fetch(entity_kind, ids).map_err(|e| format!("{connection}: {e}"))?;
         found.into_iter().map(|r| r.map_err(|e| format!("{connection}: {}", e.job_error().message))).collect()
-    }
-
-    /// The Shopify client, when the config has a `[shopify]` section.
-    pub fn shopify_client(&self) -> Option<&ShopifyClient> {
-        self.shopify.as_deref()
     }
 }

@@ -171,7 +171,7 @@ fn fulfillment(ctx: &ShopifyContext<'_>, mapping: &Mapping, f: &Fulfillment) -> 
         ));
     }
     let linked =
-        ctx.store.id_link(FULFILLMENT_LINK, &f.external_id).map_err(|e| PluginError::Retryable(e.to_string()))?;
+        ctx.links().get(FULFILLMENT_LINK, &f.external_id).map_err(|e| PluginError::Retryable(e.to_string()))?;
     let written = linked.and_then(|l| l.shopify).filter(|id| {
         order["fulfillments"].as_array().into_iter().flatten().any(|x| x["id"].as_str() == Some(id.as_str()))
     });
@@ -199,8 +199,8 @@ fn fulfillment(ctx: &ShopifyContext<'_>, mapping: &Mapping, f: &Fulfillment) -> 
         .as_str()
         .ok_or_else(|| PluginError::Permanent("fulfillmentCreate returned no fulfillment".into()))?;
     let link = IdLink { shopify: Some(id.to_owned()), erp: Some(f.external_id.clone()) };
-    ctx.store
-        .link_ids_all(FULFILLMENT_LINK, &[(f.external_id.clone(), link)])
+    ctx.links()
+        .link_all(FULFILLMENT_LINK, &[(f.external_id.clone(), link)])
         .map_err(|e| PluginError::Retryable(e.to_string()))?;
     Ok(Written::Created(id.to_owned()))
 }

@@ -156,8 +156,7 @@ async fn write_async(ctx: &ShopifyContext<'_>, records: &[KeyedRecord]) -> Vec<R
                     .collect();
                 for l in levels.iter_mut().filter(|l| l.item.is_none()) {
                     // Found by SKU (stocked somewhere or nowhere yet), else linked by the catalog flow.
-                    let linked =
-                        ctx.store.id_link(ITEM_LINK, &l.trace.sku).ok().flatten().and_then(|link| link.shopify);
+                    let linked = ctx.links().get(ITEM_LINK, &l.trace.sku).ok().flatten().and_then(|link| link.shopify);
                     let Some(item) = items.get(l.trace.sku.as_str()).map(|i| (*i).to_owned()).or(linked) else {
                         continue;
                     };
@@ -338,7 +337,7 @@ impl Memo {
     /// Store it; if the state cannot be stored, the levels set are retried (a retry finds
     /// Shopify already at the target and changes nothing).
     fn store(self, ctx: &ShopifyContext<'_>, out: &mut Slots) {
-        if let Err(e) = ctx.store.link_ids_all(ITEM_LINK, &self.links) {
+        if let Err(e) = ctx.links().link_all(ITEM_LINK, &self.links) {
             tracing::warn!(flow = ctx.flow_name, "inventory item links not stored: {e}");
         }
         if ctx.flow.is_hybrid() {

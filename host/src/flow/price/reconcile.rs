@@ -60,7 +60,7 @@ struct Wanted {
 }
 
 /// The scope as the report names it.
-fn scope_name(scope: &PriceScope) -> String {
+pub(super) fn scope_name(scope: &PriceScope) -> String {
     match scope {
         PriceScope::Base => "base".into(),
         PriceScope::Channel(c) => format!("channel list {c}"),
@@ -128,6 +128,9 @@ pub async fn compare_page(
             out.rejected += 1;
             continue;
         };
+        if !setup.flow.writes_price_scope(&p.scope) {
+            continue;
+        }
         if is_list_scope(&p.scope) {
             let Ok(list) = lists::resolve(&setup.targets, &p.scope) else {
                 out.rejected += 1;

@@ -57,9 +57,26 @@ impl Line {
 /// Write price records; one outcome per record. Records of a market, B2B catalog or company
 /// location go to that scope's price list ([`super::lists`]), the others to variant prices.
 pub fn write(ctx: &ShopifyContext<'_>, records: &[KeyedRecord]) -> Vec<Result<Written, PluginError>> {
-    let listed = |k: &KeyedRecord| matches!(&k.record, Record::Price(p) if lists::is_list_scope(&p.scope));
-    let (to_lists, to_variants): (Vec<usize>, Vec<usize>) = (0..records.len()).partition(|i| listed(&records[*i]));
     let mut out: Slots = vec![None; records.len()];
+    let other_scope = |k: &KeyedRecord| match &k.record {
+        Record::Price(p) if !ctx.flow.writes_price_scope(&p.scope) => Some(format!(
+            "{} is not one of flows.{}.price_scopes (another flow's or shop's price list)",
+            super::reconcile::scope_name(&p.scope),
+            ctx.flow_name
+        )),
+        _ => None,
+    };
+    let mine: Vec<usize> = (0..records.len())
+        .filter(|&i| match other_scope(&records[i]) {
+            Some(why) => {
+                out[i] = Some(Ok(Written::Skipped(why)));
+                false
+            }
+            None => true,
+        })
+        .collect();
+    let listed = |k: &KeyedRecord| matches!(&k.record, Record::Price(p) if lists::is_list_scope(&p.scope));
+    let (to_lists, to_variants): (Vec<usize>, Vec<usize>) = mine.into_iter().partition(|i| listed(&records[*i]));
     for (indices, results) in [
         (&to_lists, lists::write(ctx, &to_lists.iter().map(|i| &records[*i]).collect::<Vec<_>>())),
         (&to_variants, block_on(write_async(ctx, &to_variants.iter().map(|i| &records[*i]).collect::<Vec<_>>()))),

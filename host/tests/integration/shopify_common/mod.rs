@@ -138,6 +138,7 @@ pub fn push_at(
 ) -> Vec<Result<weft::flow::Written, weft::model::PluginError>> {
     let ctx = weft::flow::base::ShopifyContext {
         client,
+        shop: "shopify",
         store,
         flow_name: flow,
         flow: &config.flows[flow],
