@@ -193,6 +193,10 @@ export function inventoryLevel(sku, location, onHand, fields = {}) {
 export const customer = (externalId, fields) => ({ tag: 'customer', val: fill('customer', { externalId }, fields) });
 /** A postal address (plain). */
 export const address = (fields) => fill('address', {}, fields);
+/** A metafield value (`type` is Shopify's type name; lists and objects as JSON text). */
+export const metafield = (namespace, key, type, value) => ({ namespace, key, type, value: String(value) });
+/** An image: an `https://` URL or `file:PATH` in the connector's directory; `contentHash` (SHA-256 hex) when known. */
+export const media = (source, { alt = undefined, contentHash = undefined } = {}) => ({ source, alt, contentHash });
 /** The base price record of `sku` (id = the SKU). */
 export const price = (sku, value, fields) => ({ tag: 'price', val: fill('price', { externalId: sku, sku, price: value }, fields) });
 /** A shipment record of an order. */

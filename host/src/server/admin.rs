@@ -253,6 +253,11 @@ async fn route(
                 Err(e) => error_response(StatusCode::INTERNAL_SERVER_ERROR, &format!("reconcile failed: {e}")),
             }
         }
+        ("GET", ["shops"]) => {
+            let shops: Vec<Value> =
+                engine.config().shops().map(|(name, shop)| json!({"name": name, "domain": shop.shop})).collect();
+            json_response(StatusCode::OK, json!(shops))
+        }
         ("GET", ["webhooks", shop @ ..]) if shop.len() <= 1 => {
             let chosen = engine.config().chosen_shop(shop.first().copied()).map(|(name, _)| name);
             match chosen.and_then(|name| Ok((name, engine.shopify_client(name).ok_or("no client")?))) {

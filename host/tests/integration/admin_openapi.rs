@@ -247,6 +247,10 @@ fn every_operation_answers_as_documented() {
     // No flow reads Shopify by webhook and no public_url: nothing to keep, nothing missing.
     let (status, webhooks) = go("GET", "/api/webhooks", None);
     assert_eq!((status, webhooks["address"].clone(), webhooks["subscriptions"].clone()), (200, json!(null), json!([])));
+    assert_eq!(go("GET", "/api/webhooks/shopify", None), (200, webhooks), "the only shop, by name");
+    assert_eq!(go("GET", "/api/webhooks/nowhere", None).0, 404);
+    let (_, shops) = go("GET", "/api/shops", None);
+    assert_eq!(shops, json!([{"name": "shopify", "domain": "weft-sim.myshopify.com"}]));
     let (_, stats) = go("GET", "/api/store/stats", None);
     assert!(
         stats["tables"]

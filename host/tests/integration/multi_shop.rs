@@ -121,73 +121,41 @@ fn two_shops_fed_from_one_tryton_get_their_own_locations_prices_and_reconciliati
     assert_ne!(alpha_main, beta_outlet);
 
     let (tmp, host) = plugin_host(&["tryton"], &[&t.authority]);
-    let config = tmp.path().join("weft.toml");
-    std::fs::write(
-        &config,
+    // Per shop: its catalog (beta with a mapping of its own), its warehouse's stock at its
+    // location, its market's price list.
+    let flows = |shop: &str, mapping: &str, warehouse: &str, location: &str, market: &str| {
+        let head = |object: &str| format!("shop = \"{shop}\"\nfrom = \"erp\"\nto = \"shopify\"\nobject = \"{object}\"\n");
         format!(
-            r#"[store]
-path = "{data}"
-[plugins]
-dir = "{plugins}"
-{alpha_section}{beta_section}[connections.erp]
-plugin = "tryton"
-allow_hosts = ["{authority}"]
-config = {{ url = "{url}", database = "{db}", user = "{user}", company = {company}, price_lists = {{ "{retail}" = "market:Retail", "{wholesale}" = "market:Wholesale" }} }}
-secrets = {{ password = {{ env = "WEFT_TEST_TRYTON_PASSWORD" }} }}
-[flows.catalog-alpha]
-shop = "alpha"
-from = "erp"
-to = "shopify"
-object = "product"
-skip_if = "!(erp.sku in ['TT-STICKER', 'TT-MUG'])"
-[flows.catalog-beta]
-shop = "beta"
-from = "erp"
-to = "shopify"
-object = "product"
-skip_if = "!(erp.sku in ['TT-STICKER', 'TT-MUG'])"
-mapping = {{ title = "'Beta ' + erp.title" }}
-[flows.stock-alpha]
-shop = "alpha"
-from = "erp"
-to = "shopify"
-object = "inventory"
-available = "on_hand"
-locations = {{ WH = "{alpha_main}" }}
-[flows.stock-beta]
-shop = "beta"
-from = "erp"
-to = "shopify"
-object = "inventory"
-available = "on_hand"
-locations = {{ WH2 = "{beta_outlet}" }}
-[flows.prices-alpha]
-shop = "alpha"
-from = "erp"
-to = "shopify"
-object = "price"
-base_price = false
-price_scopes = ["market:Retail"]
-[flows.prices-beta]
-shop = "beta"
-from = "erp"
-to = "shopify"
-object = "price"
-base_price = false
-price_scopes = ["market:Wholesale"]
-"#,
-            data = tmp.path().join("data").display(),
-            plugins = tmp.path().join("plugins").display(),
-            alpha_section = shop_section("alpha", &alpha, ALPHA),
-            beta_section = shop_section("beta", &beta, BETA),
-            authority = t.authority,
-            url = t.url,
-            db = t.db,
-            user = t.user,
-            company = t.company,
+            "[flows.catalog-{shop}]\n{}skip_if = \"!(erp.sku in ['TT-STICKER', 'TT-MUG'])\"\n{mapping}\n\
+             [flows.stock-{shop}]\n{}available = \"on_hand\"\nlocations = {{ {warehouse} = \"{location}\" }}\n\
+             [flows.prices-{shop}]\n{}base_price = false\nprice_scopes = [\"market:{market}\"]\n",
+            head("product"),
+            head("inventory"),
+            head("price"),
+        )
+    };
+    let erp = format!(
+        "[connections.erp]\nplugin = \"tryton\"\nallow_hosts = [\"{authority}\"]\n\
+         config = {{ url = \"{url}\", database = \"{db}\", user = \"{user}\", company = {company}, \
+         price_lists = {{ \"{retail}\" = \"market:Retail\", \"{wholesale}\" = \"market:Wholesale\" }} }}\n\
+         secrets = {{ password = {{ env = \"WEFT_TEST_TRYTON_PASSWORD\" }} }}\n",
+        authority = t.authority,
+        url = t.url,
+        db = t.db,
+        user = t.user,
+        company = t.company,
+    );
+    let config = write_config(
+        tmp.path(),
+        None,
+        &alpha,
+        &beta,
+        &format!(
+            "{erp}{}{}",
+            flows("alpha", "", "WH", &alpha_main, "Retail"),
+            flows("beta", "mapping = { title = \"'Beta ' + erp.title\" }", "WH2", &beta_outlet, "Wholesale")
         ),
-    )
-    .unwrap();
+    );
     let weft = |args: &[&str]| {
         let out = Command::new(env!("CARGO_BIN_EXE_weft"))
             .arg("--config")
@@ -311,7 +279,7 @@ fn webhooks_go_to_the_shop_their_domain_names_checked_with_that_shops_secret() {
         port = sink.port
     );
     let config =
-        write_config(tmp.path(), &addr, &alpha, &beta, &format!("{sink_connection}{}{}", flow("alpha"), flow("beta")));
+        write_config(tmp.path(), Some(&addr), &alpha, &beta, &format!("{sink_connection}{}{}", flow("alpha"), flow("beta")));
     let mut env = envs(&alpha, &beta);
     env.push(("WEFT_SINK_TOKEN", "sink-token-0a1b2c"));
     let serve = Serve::start(&config, &addr, &env, &tmp.path().join("serve.log"));
@@ -356,13 +324,14 @@ fn webhooks_go_to_the_shop_their_domain_names_checked_with_that_shops_secret() {
     assert!(serve.terminate().success());
 }
 
-/// A config of the two shops served at `listen` with `flows`, and a journal destination.
-fn write_config(dir: &Path, listen: &str, alpha: &SimHandle, beta: &SimHandle, flows: &str) -> std::path::PathBuf {
+/// `weft.toml` in `dir`: the two shops, served at `listen` (if given), with `flows`.
+fn write_config(dir: &Path, listen: Option<&str>, alpha: &SimHandle, beta: &SimHandle, flows: &str) -> std::path::PathBuf {
     let path = dir.join("weft.toml");
+    let server = listen.map(|l| format!("[server]\nlisten = \"{l}\"\n")).unwrap_or_default();
     std::fs::write(
         &path,
         format!(
-            "[store]\npath = \"{}\"\n[plugins]\ndir = \"{}\"\n[server]\nlisten = \"{listen}\"\n{}{}{flows}",
+            "[store]\npath = \"{}\"\n[plugins]\ndir = \"{}\"\n{server}{}{}{flows}",
             dir.join("data").display(),
             dir.join("plugins").display(),
             shop_section("alpha", alpha, ALPHA),
@@ -405,7 +374,7 @@ fn a_burst_that_drains_one_shops_bucket_never_holds_the_other_shops_writes() {
         flow("alpha", &alpha),
         flow("beta", &beta)
     );
-    let config = write_config(tmp.path(), &addr, &alpha, &beta, &flows);
+    let config = write_config(tmp.path(), Some(&addr), &alpha, &beta, &flows);
     let _serve = Serve::start(&config, &addr, &envs(&alpha, &beta), &tmp.path().join("serve.log"));
     let set = |sim: &SimHandle| {
         let main = location_gid(sim, "Main");

@@ -34,6 +34,16 @@ class Builders(unittest.TestCase):
                          ("3.30", "0.00", types.FinancialStatus.PENDING))
         self.assertIsInstance(weft.record(p), types.Record_Product)
 
+    def test_metafields_and_media(self):
+        p = weft.product("P1", "Tee", metafields=[weft.metafield("custom", "material", "single_line_text_field", "cotton")],
+                         media=[weft.media("https://example.com/tee.jpg", alt="Tee", content_hash="ab" * 32)],
+                         collections=["summer"])
+        self.assertEqual((p.metafields[0].namespace, p.metafields[0].key, p.metafields[0].type, p.metafields[0].value),
+                         ("custom", "material", "single_line_text_field", "cotton"))
+        self.assertEqual((p.media[0].source, p.media[0].alt, p.media[0].content_hash[:4]), ("https://example.com/tee.jpg", "Tee", "abab"))
+        self.assertEqual(weft.metafield("custom", "count", "number_integer", 3).value, "3")
+        self.assertEqual(weft.product("a", "b").media, [])
+
     def test_unknown_or_missing_fields_are_named(self):
         with self.assertRaisesRegex(TypeError, "Product has no field colour; its fields: external_id, sku, title"):
             weft.product("P1", "Tee", colour="red")

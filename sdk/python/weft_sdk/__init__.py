@@ -21,8 +21,8 @@ pulls for the common ERP API shapes. README.md has a complete connector and tran
 from componentize_py_types import Err, Ok
 
 from . import config, cursor, kv, log
-from .build import (address, amount, build, customer, fulfillment, inventory_level, money, order, order_line, page,
-                    price, product, record, variant)
+from .build import (address, amount, build, customer, fulfillment, inventory_level, media, metafield, money, order,
+                    order_line, page, price, product, record, variant)
 from .errors import conflict, invalid, needs_person, not_found, permanent, rate_limited, retryable, unauthorized
 from .records import created, entity_of, map_skus, plugin_info, record_value, skipped, unchanged, updated, wrap
 from .types import types
@@ -35,5 +35,5 @@ __all__ = [
     "map_skus", "plugin_info", "record_value", "entity_of", "wrap", "TransformBase", "ConnectorBase",
     "created", "updated", "unchanged", "skipped", "needs_person",
     "build", "money", "amount", "product", "variant", "inventory_level", "customer", "address", "price",
-    "order_line", "order", "fulfillment", "record", "page",
+    "order_line", "order", "fulfillment", "record", "page", "metafield", "media",
 ]

@@ -72,6 +72,19 @@ def amount(value, currency: str, presentment: Optional["types.Money"] = None) ->
     return types.Amount(money(value, currency), presentment)
 
 
+def metafield(namespace: str, key: str, type_: str, value) -> "types.Metafield":
+    """A metafield value (`type_` is Shopify's type name: `single_line_text_field`,
+    `number_integer`...; lists and objects as JSON text). Only keys the flow lists are written."""
+    return types.Metafield(namespace, key, type_, str(value))
+
+
+def media(source: str, alt: Optional[str] = None, content_hash: Optional[str] = None) -> "types.Media":
+    """An image of a product or variant: an `https://` URL or `file:PATH` in the connector's
+    directory; `content_hash` (SHA-256 hex) when the source knows it, so an unchanged image is
+    never uploaded again."""
+    return types.Media(source, alt, content_hash)
+
+
 def product(external_id: str, title: str, **fields) -> "types.Product":
     """A product (active, no variants unless given)."""
     return build(types.Product, external_id=external_id, title=title, **fields)

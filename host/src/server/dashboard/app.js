@@ -427,14 +427,15 @@ async function plugins() {
 }
 
 async function shop() {
-  // Each half stands alone: Shopify unreachable still shows the stored onboarding reports.
-  const [hooks, reports] = await Promise.allSettled([api("GET", "/api/webhooks"), api("GET", "/api/onboard")]);
+  // Each part stands alone: a shop unreachable still shows the others and the stored onboarding reports.
+  const shops = await api("GET", "/api/shops");
+  const [reports, ...hooks] = await Promise.allSettled([api("GET", "/api/onboard"), ...shops.map((s) => api("GET", "/api/webhooks/" + encodeURIComponent(s.name)))]);
   const what = { kept: "in line", moved: "delivers elsewhere: moved at the next sync", removed: "no flow consumes it: removed at the next sync", foreign: "not weft's: left alone", missing: "consumed by a flow, subscribed nowhere: created at the next sync" };
-  const subscriptions = hooks.status === "rejected" ? [notice("Webhook subscriptions not read: " + hooks.reason.message)] : [
-    h("p", {}, hooks.value.address ? "weft's subscriptions deliver to " + hooks.value.address + "; weft serve keeps them in line." : "No [server] public_url: weft serve manages no subscriptions, and orders arrive by polling only."),
-    hooks.value.subscriptions.length ? table(["Topic", "State", "Delivers to", "Name"], hooks.value.subscriptions.map((s) =>
+  const subscriptions = shops.flatMap((s, i) => [h("h3", { "data-shop": s.name }, `Shop ${s.name} (${s.domain})`), ...(hooks[i].status === "rejected" ? [notice("Webhook subscriptions not read: " + hooks[i].reason.message)] : [
+    h("p", {}, hooks[i].value.address ? "weft's subscriptions deliver to " + hooks[i].value.address + "; weft serve keeps them in line." : "No [server] public_url: weft serve manages no subscriptions, and orders arrive by polling only."),
+    hooks[i].value.subscriptions.length ? table(["Topic", "State", "Delivers to", "Name"], hooks[i].value.subscriptions.map((s) =>
       h("tr", { "data-topic": s.topic }, h("td", {}, s.topic), h("td", { "data-state": s.state }, badge(s.state), " ", what[s.state] || ""), h("td", {}, s.uri || "—"), h("td", {}, s.name || "—"))))
-      : h("p", { class: "muted" }, "No subscriptions, and no flow consumes a webhook topic.")];
+      : h("p", { class: "muted" }, "No subscriptions, and no flow consumes a webhook topic.")])]);
   const read = h("button", { onclick: (e) => { e.target.disabled = true; e.target.textContent = "Reading the shop…"; act("POST", "/api/onboard", route, {}); } }, "Read the shop now");
   const report = (r) => h("section", { "data-onboard": r.flow },
     h("h2", {}, `Flow ${r.flow} · shop read ${when(r.read_ms)}`),
@@ -465,7 +466,7 @@ async function reconcile(id) {
       h("td", {}, d.erp_available === null ? "—" : String(d.erp_available)), h("td", {}, d.shopify_available === null ? "—" : String(d.shopify_available)),
       h("td", { class: "error" }, String(d.difference)))))] : [];
   const detail = chosen ? chosen.flows.map((f) => h("section", { "data-report-flow": f.flow },
-    h("h2", {}, `Report ${chosen.id} · flow ${f.flow} (${f.object}): ${f.compared} compared, ${f.drift.length} drifted` + (f.error ? ` — ${f.error}` : "")),
+    h("h2", {}, `Report ${chosen.id} · flow ${f.flow} (${f.object}${f.shop ? ", shop " + f.shop : ""}): ${f.compared} compared, ${f.drift.length} drifted` + (f.error ? ` — ${f.error}` : "")),
     levels("Drift per SKU × location", f.drift), levels("Only in the ERP", f.erp_only), levels("Only in Shopify", f.shopify_only),
     f.erp_only_skus.length ? h("p", {}, "SKUs Shopify does not know: " + f.erp_only_skus.join(", ")) : null,
     f.order_days.length ? table(["Day", "Detail"], f.order_days.map((d) => h("tr", {}, h("td", {}, d.day), h("td", {}, JSON.stringify(d))))) : null,
