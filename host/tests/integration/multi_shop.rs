@@ -124,7 +124,8 @@ fn two_shops_fed_from_one_tryton_get_their_own_locations_prices_and_reconciliati
     // Per shop: its catalog (beta with a mapping of its own), its warehouse's stock at its
     // location, its market's price list.
     let flows = |shop: &str, mapping: &str, warehouse: &str, location: &str, market: &str| {
-        let head = |object: &str| format!("shop = \"{shop}\"\nfrom = \"erp\"\nto = \"shopify\"\nobject = \"{object}\"\n");
+        let head =
+            |object: &str| format!("shop = \"{shop}\"\nfrom = \"erp\"\nto = \"shopify\"\nobject = \"{object}\"\n");
         format!(
             "[flows.catalog-{shop}]\n{}skip_if = \"!(erp.sku in ['TT-STICKER', 'TT-MUG'])\"\n{mapping}\n\
              [flows.stock-{shop}]\n{}available = \"on_hand\"\nlocations = {{ {warehouse} = \"{location}\" }}\n\
@@ -278,8 +279,13 @@ fn webhooks_go_to_the_shop_their_domain_names_checked_with_that_shops_secret() {
          secrets = {{ token = {{ env = \"WEFT_SINK_TOKEN\" }} }}\n",
         port = sink.port
     );
-    let config =
-        write_config(tmp.path(), Some(&addr), &alpha, &beta, &format!("{sink_connection}{}{}", flow("alpha"), flow("beta")));
+    let config = write_config(
+        tmp.path(),
+        Some(&addr),
+        &alpha,
+        &beta,
+        &format!("{sink_connection}{}{}", flow("alpha"), flow("beta")),
+    );
     let mut env = envs(&alpha, &beta);
     env.push(("WEFT_SINK_TOKEN", "sink-token-0a1b2c"));
     let serve = Serve::start(&config, &addr, &env, &tmp.path().join("serve.log"));
@@ -325,7 +331,13 @@ fn webhooks_go_to_the_shop_their_domain_names_checked_with_that_shops_secret() {
 }
 
 /// `weft.toml` in `dir`: the two shops, served at `listen` (if given), with `flows`.
-fn write_config(dir: &Path, listen: Option<&str>, alpha: &SimHandle, beta: &SimHandle, flows: &str) -> std::path::PathBuf {
+fn write_config(
+    dir: &Path,
+    listen: Option<&str>,
+    alpha: &SimHandle,
+    beta: &SimHandle,
+    flows: &str,
+) -> std::path::PathBuf {
     let path = dir.join("weft.toml");
     let server = listen.map(|l| format!("[server]\nlisten = \"{l}\"\n")).unwrap_or_default();
     std::fs::write(
