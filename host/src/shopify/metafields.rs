@@ -1,6 +1,6 @@
 //! Metafields: the shop's definitions (read once per owner type and kept by the client, so each
 //! managed key is written as the type the shop defines), creating a missing definition, and
-//! `metafieldsSet` (at most [`MAX_SET`] values a call, all or nothing).
+//! `metafieldsSet` (at most [`MAX_SET`] values a call, all or nothing), and `metafieldsDelete`.
 
 use super::client::ShopifyClient;
 use super::error::RecordError;
@@ -112,4 +112,21 @@ pub async fn set(client: &ShopifyClient, inputs: &[MetafieldInput]) -> Result<Ve
         .into_iter()
         .map(|error| Refused { index: error.index_in("metafields").filter(|i| *i < inputs.len()), error })
         .collect())
+}
+
+/// One value to remove: the owner's GID, namespace and key.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MetafieldId {
+    pub owner_id: String,
+    pub namespace: String,
+    pub key: String,
+}
+
+/// Delete `ids` (at most [`MAX_SET`]) in one call; one already gone counts as deleted. The
+/// refusals, if any.
+pub async fn delete(client: &ShopifyClient, ids: &[MetafieldId]) -> Result<Vec<RecordError>, ShopifyError> {
+    let list: Vec<Json> =
+        ids.iter().map(|m| json!({"ownerId": m.owner_id, "namespace": m.namespace, "key": m.key})).collect();
+    let response = client.execute(&queries::METAFIELDS_DELETE, json!({"metafields": list}), Priority::Catalog).await?;
+    Ok(RecordError::list(&response.data["metafieldsDelete"]["userErrors"]))
 }

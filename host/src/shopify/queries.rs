@@ -52,6 +52,7 @@ operation!(
 );
 operation!(CUSTOMER_SET, "CustomerSet", "customer_set.graphql");
 operation!(METAFIELDS_SET, "MetafieldsSet", "metafields_set.graphql");
+operation!(METAFIELDS_DELETE, "MetafieldsDelete", "metafields_set.graphql");
 operation!(METAFIELD_DEFINITIONS, "MetafieldDefinitions", "metafield_definitions.graphql");
 operation!(METAFIELD_DEFINITION_CREATE, "MetafieldDefinitionCreate", "metafield_definitions.graphql");
 operation!(PRODUCT_BY_IDENTIFIER, "ProductByIdentifier", "product_by_identifier.graphql");
@@ -113,6 +114,7 @@ pub const ALL: &[Operation] = &[
     FULFILLMENT_TRACKING_INFO_UPDATE,
     CUSTOMER_SET,
     METAFIELDS_SET,
+    METAFIELDS_DELETE,
     METAFIELD_DEFINITIONS,
     METAFIELD_DEFINITION_CREATE,
     PRODUCT_BY_IDENTIFIER,

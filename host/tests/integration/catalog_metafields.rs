@@ -157,6 +157,30 @@ fn managed_metafields_are_written_and_others_survive(extra: &str, bulk_lines: u6
     let shirt_mf = metafields_of(&sim, "Product", &shirt);
     assert_eq!(shirt_mf.len(), 4, "material, pack size and the two set by hand: {shirt_mf:?}");
     assert_eq!(shirt_mf.get("custom.care"), Some(&string("single_line_text_field", "Hand wash")));
+
+    // Fourth sync: the ERP empties the shirt's material, so the value weft wrote is removed. The
+    // cap's pack size, set by a person and never written by weft, stays though the ERP sends
+    // none.
+    let cap_gid = format!("gid://shopify/Product/{cap}");
+    set_by_hand(&sim, &[(&cap_gid, "custom", "pack_size", "12")]);
+    s.feed_file(
+        "products-4.csv",
+        &format!(
+            "{HEADER}P1,SHIRT,Shirt v2,Size,S,SHIRT-S,19.90,,2,ERP care,Slim\nP1,SHIRT,Shirt v2,Size,M,SHIRT-M,19.90,,2,ERP care,Regular\n\
+             P3,CAP,Cap,,,CAP-1,15.90,Wool,,,\n"
+        ),
+    );
+    let before = sets(&sim);
+    run(&s, "catalog");
+    assert_eq!(sim.counters().writes.get("metafieldsDelete").copied(), Some(1), "one call removes it");
+    assert_eq!(sets(&sim), before, "nothing else changed");
+    let shirt_mf = metafields_of(&sim, "Product", &shirt);
+    assert!(!shirt_mf.contains_key("custom.material"), "{shirt_mf:?}");
+    assert_eq!(shirt_mf.len(), 3, "pack size and the two set by hand: {shirt_mf:?}");
+    assert_eq!(
+        metafields_of(&sim, "Product", &cap).get("custom.pack_size"),
+        Some(&string("single_line_text_field", "12"))
+    );
 }
 
 #[test]

@@ -145,13 +145,14 @@ fn metafield_column(header: &str) -> Option<(&str, &str, &str)> {
     (!namespace.is_empty() && !key.is_empty() && !key.contains('.')).then_some((owner, namespace, key))
 }
 
-/// The row's metafields of `owner` (`product`, `variant`, `customer`, `order`) with a value. Their type is
-/// left empty: the host writes each as the shop's definition or the flow's config types it.
+/// The row's metafields of `owner` (`product`, `variant`, `customer`, `order`), one per column; an
+/// empty cell is an empty value (the ERP has none: the host removes a value it wrote before).
+/// Their type is left empty: the host writes each as the shop's definition or the flow's config
+/// types it.
 pub fn metafields(row: &Row, owner: &str) -> Vec<Metafield> {
     let Ok(fields) = &row.fields else { return Vec::new() };
     fields
         .iter()
-        .filter(|(_, v)| !v.trim().is_empty())
         .filter_map(|(header, value)| {
             let (_, namespace, key) = metafield_column(header).filter(|(of, _, _)| *of == owner)?;
             Some(Metafield {
@@ -343,7 +344,7 @@ mod tests {
                 .map(|m| format!("{}.{}={}", m.namespace, m.key, m.value))
                 .collect::<Vec<_>>()
         };
-        assert_eq!(named("product"), ["custom.care=Wash cold", "custom.material=Cotton"]);
+        assert_eq!(named("product"), ["custom.care=Wash cold", "custom.empty=", "custom.material=Cotton"]);
         assert_eq!(named("variant"), ["custom.fit=Slim"]);
         assert_eq!(extra(&row, &[]), r#"{"brand":"Acme"}"#, "metafield columns are not the ERP's own fields");
     }

@@ -5,7 +5,8 @@
 //! 25 values across the batch's records, each typed by the shop's definition of its key (read
 //! once; created first when configured) or else the configured type. A call is all or nothing,
 //! so a value Shopify refuses fails its record alone: the refused record's values are taken out
-//! and the call is made again with the others.
+//! and the call is made again with the others. A managed key the ERP sends empty removes the
+//! value weft wrote there (`metafieldsDelete`); one weft never wrote (a person's) stays.
 //!
 //! An object's writer calls [`wanted`] with the values of each record it wrote, finds the Shopify
 //! id of each owner that has a value to write, and calls [`write`].
@@ -13,7 +14,7 @@
 use super::{dry_run, request_error, Gate, ShopifyContext};
 use crate::config::metafields::{Managed, MetafieldOwner};
 use crate::model::{Metafield, PluginError};
-use crate::shopify::metafields::{self as api, MetafieldInput, MAX_SET};
+use crate::shopify::metafields::{self as api, MetafieldId, MetafieldInput, MAX_SET};
 use crate::store::StateTable;
 use sha2::{Digest, Sha256};
 use std::collections::{BTreeMap, BTreeSet};
@@ -32,6 +33,15 @@ pub struct Source<'a> {
     pub values: &'a [Metafield],
 }
 
+/// What weft does to one managed key of one owner.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Change {
+    /// Set it to the ERP's value.
+    Set(String),
+    /// Remove the value weft wrote before: the ERP has none now.
+    Clear,
+}
+
 /// A managed value that differs from the one weft last wrote.
 #[derive(Debug, Clone)]
 pub struct Wanted {
@@ -41,15 +51,16 @@ pub struct Wanted {
     pub part: String,
     /// Which managed key.
     pub managed: Managed,
-    /// The ERP's value.
-    pub value: String,
+    /// What becomes of it.
+    pub change: Change,
     state_key: String,
     digest: String,
 }
 
 /// The managed values of `sources` that differ from what weft last wrote (all of them for a
 /// source `fresh` says was created now). Values under keys the flow does not manage are
-/// dropped and logged; a managed key without a value is left as Shopify has it.
+/// dropped and logged; a managed key sent empty clears the value weft wrote, if it wrote one; a
+/// key the record does not carry is left as Shopify has it.
 pub fn wanted<'a>(
     ctx: &ShopifyContext<'_>,
     sources: impl IntoIterator<Item = Source<'a>>,
@@ -67,21 +78,27 @@ pub fn wanted<'a>(
                     "not written: the flow does not manage this metafield");
                 continue;
             };
-            if m.value.is_empty() {
-                continue;
-            }
             let state_key =
                 format!("{}\u{1f}{}\u{1f}{}\u{1f}{}.{}", ctx.flow_name, source.erp_id, source.part, m.namespace, m.key);
-            let digest = hex::encode(&Sha256::digest(format!("{}\u{1f}{}", managed.type_name, m.value))[..16]);
             let known = ctx.store.state_get(StateTable::Metafields, &state_key).ok().flatten();
-            if !fresh(source.record) && known.as_deref() == Some(digest.as_bytes()) {
-                continue;
-            }
+            let (change, digest) = if m.value.trim().is_empty() {
+                // Nothing to clear on an owner made now, or where weft never wrote (a person's value).
+                if known.is_none() || fresh(source.record) {
+                    continue;
+                }
+                (Change::Clear, String::new())
+            } else {
+                let digest = hex::encode(&Sha256::digest(format!("{}\u{1f}{}", managed.type_name, m.value))[..16]);
+                if !fresh(source.record) && known.as_deref() == Some(digest.as_bytes()) {
+                    continue;
+                }
+                (Change::Set(m.value.clone()), digest)
+            };
             out.push(Wanted {
                 record: source.record,
                 part: source.part.to_owned(),
                 managed: managed.clone(),
-                value: m.value.clone(),
+                change,
                 state_key,
                 digest,
             });
@@ -100,11 +117,16 @@ pub fn write(ctx: &ShopifyContext<'_>, values: Vec<(Wanted, String)>) -> BTreeMa
         Gate::DryRun => {
             for (w, owner) in &values {
                 let m = &w.managed;
-                dry_run::print(
-                    ctx.flow_name,
-                    "metafieldsSet",
-                    &format!("{owner} {}.{} = {}", m.namespace, m.key, w.value),
-                );
+                match &w.change {
+                    Change::Set(value) => dry_run::print(
+                        ctx.flow_name,
+                        "metafieldsSet",
+                        &format!("{owner} {}.{} = {value}", m.namespace, m.key),
+                    ),
+                    Change::Clear => {
+                        dry_run::print(ctx.flow_name, "metafieldsDelete", &format!("{owner} {}.{}", m.namespace, m.key))
+                    }
+                }
             }
             return BTreeMap::new();
         }
@@ -115,7 +137,11 @@ pub fn write(ctx: &ShopifyContext<'_>, values: Vec<(Wanted, String)>) -> BTreeMa
 }
 
 async fn write_all(ctx: &ShopifyContext<'_>, values: Vec<(Wanted, String)>) -> BTreeMap<usize, PluginError> {
-    let mut failed = BTreeMap::new();
+    let (clears, values): (Vec<_>, Vec<_>) = values.into_iter().partition(|(w, _)| w.change == Change::Clear);
+    let mut failed = clear_all(ctx, &clears).await;
+    if values.is_empty() {
+        return failed;
+    }
     let inputs = match typed(ctx, &values).await {
         Ok(types) => values
             .into_iter()
@@ -133,15 +159,16 @@ async fn write_all(ctx: &ShopifyContext<'_>, values: Vec<(Wanted, String)>) -> B
     let inputs: Vec<(Wanted, MetafieldInput)> = inputs
         .into_iter()
         .filter(|(w, _, _)| !failed.contains_key(&w.record))
-        .map(|(w, owner_id, type_name)| {
+        .filter_map(|(w, owner_id, type_name)| {
+            let Change::Set(value) = &w.change else { return None };
             let input = MetafieldInput {
                 owner_id,
                 namespace: w.managed.namespace.clone(),
                 key: w.managed.key.clone(),
                 type_name,
-                value: w.value.clone(),
+                value: value.clone(),
             };
-            (w, input)
+            Some((w, input))
         })
         .collect();
     for chunk in inputs.chunks(MAX_SET) {
@@ -183,6 +210,42 @@ async fn write_all(ctx: &ShopifyContext<'_>, values: Vec<(Wanted, String)>) -> B
             }
             chunk.retain(|(w, _)| !refused_records.contains(&w.record));
         }
+    }
+    failed
+}
+
+/// Remove the values the ERP emptied, [`MAX_SET`] a call; the records whose removal failed.
+async fn clear_all(ctx: &ShopifyContext<'_>, clears: &[(Wanted, String)]) -> BTreeMap<usize, PluginError> {
+    let mut failed = BTreeMap::new();
+    for chunk in clears.chunks(MAX_SET) {
+        let ids: Vec<MetafieldId> = chunk
+            .iter()
+            .map(|(w, owner)| MetafieldId {
+                owner_id: owner.clone(),
+                namespace: w.managed.namespace.clone(),
+                key: w.managed.key.clone(),
+            })
+            .collect();
+        let error = match api::delete(ctx.client, &ids).await {
+            Ok(refused) => match refused.first() {
+                None => {
+                    let gone: Vec<(String, Option<Vec<u8>>)> =
+                        chunk.iter().map(|(w, _)| (w.state_key.clone(), None)).collect();
+                    if let Err(e) = ctx.store.state_write(StateTable::Metafields, &gone) {
+                        tracing::warn!(flow = ctx.flow_name, "cannot forget the metafields removed: {e}");
+                    }
+                    tracing::info!(
+                        flow = ctx.flow_name,
+                        values = chunk.len(),
+                        "metafields removed: the ERP has no value"
+                    );
+                    continue;
+                }
+                Some(r) => PluginError::Permanent(format!("metafieldsDelete refused: {r}")),
+            },
+            Err(e) => request_error(&e),
+        };
+        failed.extend(chunk.iter().map(|(w, _)| (w.record, error.clone())));
     }
     failed
 }
