@@ -11,7 +11,7 @@ use crate::redact::Redactor;
 use crate::scheduler::Scheduler;
 use crate::server::body::Bodies;
 use crate::server::guard::Access;
-use crate::server::{listen, ServerState, ShopSecrets};
+use crate::server::{listen, ServerState};
 use crate::store::Store;
 use crate::versions::Live;
 use crate::workers::{work, Lanes};
@@ -176,7 +176,7 @@ impl Service {
             if let Some(previous) = &shop.previous_webhook_secret {
                 secrets.push(previous.load().map_err(|e| format!("{}: {e}", key("previous_webhook_secret")))?);
             }
-            webhook_secrets.insert(name.to_owned(), ShopSecrets { domain: shop.shop.clone(), secrets });
+            webhook_secrets.insert(name.to_owned(), secrets);
         }
         let admin_token = match &self.config.server.admin_token {
             Some(t) => Some(t.load().map_err(|e| format!("server.admin_token: {e}"))?),

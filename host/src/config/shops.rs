@@ -20,11 +20,6 @@ impl Config {
         default.chain(self.shops.iter().map(|(n, s)| (n.as_str(), s)))
     }
 
-    /// The shop named `name`.
-    pub fn shop(&self, name: &str) -> Option<&ShopifyConfig> {
-        self.shops().find(|(n, _)| *n == name).map(|(_, s)| s)
-    }
-
     /// The shop of a flow with Shopify on one side: its `shop`, or the only shop configured.
     /// `None` when it names no configured shop or leaves the choice open (config check says
     /// which).

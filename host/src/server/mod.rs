@@ -30,20 +30,13 @@ use std::sync::Arc;
 /// Largest body of an admin API request (a record to preview, a reason).
 const ADMIN_BODY_BYTES: usize = 1 << 20;
 
-/// How one shop's webhooks are told and checked.
-pub struct ShopSecrets {
-    /// The shop's domain (`name.myshopify.com`), as `X-Shopify-Shop-Domain` names it.
-    pub domain: String,
-    /// Its signing secrets: the current one, then the one before a rotation if set.
-    pub secrets: Vec<Secret>,
-}
-
 /// What every request handler can reach.
 pub struct ServerState {
     /// Flows, queue and plugins, as the running config version has them.
     pub live: Arc<crate::versions::Live>,
-    /// Each shop's webhook signing secrets, by shop name; none when the config has no shop.
-    pub webhook_secrets: BTreeMap<String, ShopSecrets>,
+    /// Each shop's webhook signing secrets (the current one, then the one before a rotation if
+    /// set), by shop name; none when the config has no shop.
+    pub webhook_secrets: BTreeMap<String, Vec<Secret>>,
     /// Who may use the admin API, `/metrics` and the dashboard.
     pub access: Access,
     /// The request body budget.

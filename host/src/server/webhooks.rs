@@ -5,7 +5,7 @@
 
 use super::{error_response, json_response, read_body, ServerState};
 use crate::config::flow::SHOPIFY;
-use crate::config::Secret;
+use crate::config::{Config, Secret};
 use crate::shopify::webhooks::{signature_well_formed, signed_by};
 use crate::store::EnqueueOutcome;
 use bytes::Bytes;
@@ -32,7 +32,7 @@ pub async fn shopify(state: &ServerState, headers: &HeaderMap, body: Incoming) -
         return error_response(StatusCode::UNAUTHORIZED, "webhooks are not configured");
     }
     let domain = header(headers, "x-shopify-shop-domain");
-    let Some((shop, secrets)) = shop_of(state, domain) else {
+    let Some((shop, secrets)) = shop_of(state, engine.config(), domain) else {
         metrics.webhook_rejected(SHOPIFY);
         tracing::warn!(topic, webhook_id, domain, "webhook rejected: sent for a shop this host does not serve");
         return error_response(StatusCode::UNAUTHORIZED, "unknown or missing X-Shopify-Shop-Domain");
@@ -105,13 +105,13 @@ pub async fn shopify(state: &ServerState, headers: &HeaderMap, body: Incoming) -
 /// The shop a delivery is for, and its secrets: the one whose domain `X-Shopify-Shop-Domain`
 /// names (an app's secret may sign deliveries of every shop it is installed on, so the header,
 /// not the signature, says which shop); without the header, the only shop there is.
-fn shop_of<'a>(state: &'a ServerState, domain: Option<&str>) -> Option<(&'a str, &'a [Secret])> {
-    let (name, secrets) = match domain {
-        Some(domain) => state.webhook_secrets.iter().find(|(_, s)| s.domain.eq_ignore_ascii_case(domain.trim()))?,
-        None if state.webhook_secrets.len() == 1 => state.webhook_secrets.iter().next()?,
+fn shop_of<'a>(state: &'a ServerState, config: &Config, domain: Option<&str>) -> Option<(&'a str, &'a [Secret])> {
+    let name = match domain {
+        Some(domain) => config.shop_by_domain(domain)?,
+        None if state.webhook_secrets.len() == 1 => state.webhook_secrets.keys().next()?.as_str(),
         None => return None,
     };
-    Some((name.as_str(), &secrets.secrets))
+    state.webhook_secrets.get_key_value(name).map(|(name, secrets)| (name.as_str(), secrets.as_slice()))
 }
 
 /// `POST /webhooks/{connection}`: the connector decodes the ERP's event.
