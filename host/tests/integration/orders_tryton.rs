@@ -69,6 +69,21 @@ pub fn sales(t: &Tryton, name: &str) -> Vec<Value> {
     found.as_array().cloned().unwrap_or_default()
 }
 
+/// Ship the sale of order `name` in Tryton. A sale is readable before the connector confirmed
+/// it, and only a confirmed sale has its shipment, so this waits for the shipment first.
+pub fn ship(t: &Tryton, name: &str) {
+    let shipments = || sales(t, name).into_iter().next().map(|s| s["shipments"].clone()).unwrap_or(Value::Null);
+    wait_for(Duration::from_secs(120), &format!("the shipment of {name} in Tryton"), || {
+        shipments().as_array().is_some_and(|a| !a.is_empty())
+    });
+    let shipments = shipments();
+    for step in ["assign_try", "pick", "pack", "do"] {
+        t.model("stock.shipment.out", step, vec![shipments.clone()]);
+    }
+    let states = t.model("stock.shipment.out", "read", vec![shipments, json!(["state"])]);
+    assert!(states.as_array().into_iter().flatten().all(|r| r["state"] == "done"), "{name} shipped: {states}");
+}
+
 /// A config with the Tryton connection, a flow of shop orders and one of shipments back.
 pub fn config(dir: &std::path::Path, addr: &str, shop: &Shop, t: &Tryton) -> String {
     let warehouses: Vec<String> = t.warehouses.iter().map(i64::to_string).collect();
@@ -167,10 +182,7 @@ fn a_shop_order_becomes_one_tryton_sale_and_its_shipment_a_fulfillment() {
     );
 
     // Ship order A in Tryton: it becomes one fulfillment in Shopify.
-    let sale_a = sales(&t, &names[0]).remove(0);
-    for step in ["assign_try", "pick", "pack", "do"] {
-        t.model("stock.shipment.out", step, vec![sale_a["shipments"].clone()]);
-    }
+    ship(&t, &names[0]);
     let fulfillments =
         |id: u64| shop.sim.state()["orders"][id.to_string()]["fulfillments"].as_array().map(Vec::len).unwrap_or(0);
     let started = std::time::Instant::now();

@@ -6,7 +6,7 @@
 
 use crate::connector_support;
 use crate::orders_support;
-use crate::orders_tryton::{late_webhook, sales, serve, ORDER_CANCEL};
+use crate::orders_tryton::{late_webhook, sales, serve, ship, ORDER_CANCEL};
 
 use crate::common::engine::wait_for;
 use connector_support::tryton::{env_or_skip, Tryton};
@@ -140,10 +140,7 @@ fn refund_return_and_cancellation_apply_once_however_delivered_and_an_edit_after
     });
 
     // Y ships in Tryton, then the fulfillments flow tells Shopify.
-    let sale_y = sales(&t, &ny).remove(0);
-    for step in ["assign_try", "pick", "pack", "do"] {
-        t.model("stock.shipment.out", step, vec![sale_y["shipments"].clone()]);
-    }
+    ship(&t, &ny);
 
     // From here every webhook is delivered twice.
     shop.sim.inject(FaultRule::times(Fault::WebhookDuplicate, 200));
