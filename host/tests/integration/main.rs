@@ -46,6 +46,7 @@ mod harden_shopify_limits;
 mod harden_shutdown;
 mod harden_store;
 mod init_and_locations;
+mod inventory_crash;
 mod inventory_hybrid;
 mod inventory_hybrid_read;
 mod inventory_hybrid_tryton;
