@@ -142,6 +142,17 @@ pub trait RunStore {
     fn add_run_log(&self, run_id: u64, records: &[RunRecord], calls: &[LinkedCall]) -> StoreResult<()>;
     /// A page of a run's calls, in order (only those serving `page.record`, when given).
     fn run_calls(&self, run_id: u64, page: &CallPage) -> StoreResult<Vec<CallEntry>>;
+    /// Close a run in one transaction: acknowledge the jobs done (`acks`), append its records
+    /// with their calls, and finish it. A crash keeps all of it or none (the jobs then run
+    /// again and the ledger knows their writes), so every acknowledged job has its run records.
+    fn close_run(
+        &self,
+        run_id: u64,
+        acks: &[Job],
+        records: &[RunRecord],
+        calls: &[LinkedCall],
+        now_ms: u64,
+    ) -> StoreResult<Run>;
     /// Finish a run: its status follows from its counts unless `error` says it failed.
     fn finish_run(&self, run_id: u64, now_ms: u64, error: Option<String>) -> StoreResult<Run>;
     /// Forget a run that did nothing (and its records).

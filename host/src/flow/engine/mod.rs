@@ -445,16 +445,14 @@ impl FlowEngine {
             linked.extend(calls::link(made, &records, from));
         }
         drop(claims);
-        // One commit acknowledges every job that succeeded; a crash before it only repeats
-        // work the ledger already knows.
-        self.queue.ack_all(&acks)?;
         if !asked_for && records.iter().all(|r| r.outcome == Outcome::Pulled && r.enqueued == Some(0)) {
+            self.queue.ack_all(&acks)?;
             store.discard_run(run.id)?;
             return Ok(None);
         }
-        // The calls go in the transaction of the records they served.
-        store.add_run_log(run.id, &records, &linked)?;
-        store.finish_run(run.id, self.queue.clock().now_ms(), None)?;
+        // One commit acknowledges every job that succeeded with the run's records and the calls
+        // that served them; a crash before it only repeats work the ledger already knows.
+        store.close_run(run.id, &acks, &records, &linked, self.queue.clock().now_ms())?;
         self.metrics.observe_run(flow_name, &records, started.elapsed());
         Ok(Some(run.id))
     }

@@ -193,13 +193,7 @@ impl QueueStore for PostgresStore {
             let sql = "DELETE FROM weft_jobs WHERE id = ANY($1) AND leased_by = $2";
             client.execute(sql, &[&ids, &holder]).await.map_err(e)
         })?;
-        if acked < jobs.len() as u64 {
-            tracing::warn!(
-                jobs = jobs.len(),
-                acked,
-                "some jobs' leases had expired and another host took them; it finishes them (the ledger knows this one's writes)"
-            );
-        }
+        warn_unacked(jobs.len(), acked);
         Ok(())
     }
 
@@ -522,5 +516,16 @@ impl ScheduleStore for PostgresStore {
             tx.commit().await.map_err(e)?;
             Ok(true)
         })
+    }
+}
+
+/// Say so when fewer of `jobs` were acknowledged than asked: their leases had expired.
+pub(super) fn warn_unacked(jobs: usize, acked: u64) {
+    if acked < jobs as u64 {
+        tracing::warn!(
+            jobs,
+            acked,
+            "some jobs' leases had expired and another host took them; it finishes them (the ledger knows this one's writes)"
+        );
     }
 }

@@ -3,7 +3,7 @@
 use super::{big, e, from_json, prefix_end, to_json, unbig, PostgresStore};
 use crate::store::contract::RunStore;
 use crate::store::{
-    CallEntry, CallPage, LinkedCall, RecordEntry, Run, RunFilter, RunRecord, RunStatus, StoreError, StoreResult,
+    CallEntry, CallPage, Job, LinkedCall, RecordEntry, Run, RunFilter, RunRecord, RunStatus, StoreError, StoreResult,
 };
 use std::collections::BTreeMap;
 use tokio_postgres::GenericClient;
@@ -53,6 +53,27 @@ pub(super) async fn put_records(
 }
 
 /// The run `run_id`, locked for update inside a transaction.
+/// Append `records` (with their calls) to run `run_id`, locked, and count their outcomes;
+/// returns the run to store.
+async fn append(
+    client: &impl GenericClient,
+    run_id: u64,
+    records: Vec<RunRecord>,
+    calls: &[LinkedCall],
+) -> StoreResult<Run> {
+    let mut run = locked_run(client, run_id).await?;
+    let sql = "SELECT coalesce(max(seq) + 1, 0) FROM weft_run_records WHERE run_id = $1";
+    let first = unbig(client.query_one(sql, &[&big(run_id)]).await.map_err(e)?.get(0));
+    for record in &records {
+        *run.counts.entry(record.outcome).or_default() += 1;
+    }
+    let count = records.len();
+    let placed: Vec<(u64, RunRecord)> = (first..).zip(records).collect();
+    put_records(client, run_id, &placed).await?;
+    super::calls::put(client, run_id, first, count, calls).await?;
+    Ok(run)
+}
+
 async fn locked_run(client: &impl GenericClient, run_id: u64) -> StoreResult<Run> {
     let row =
         client.query_opt("SELECT run FROM weft_runs WHERE id = $1 FOR UPDATE", &[&big(run_id)]).await.map_err(e)?;
@@ -93,19 +114,36 @@ impl RunStore for PostgresStore {
         self.call(async move {
             let mut client = pool.get().await.map_err(e)?;
             let tx = client.transaction().await.map_err(e)?;
-            let mut run = locked_run(&*tx, run_id).await?;
-            let sql = "SELECT coalesce(max(seq) + 1, 0) FROM weft_run_records WHERE run_id = $1";
-            let first = unbig(tx.query_one(sql, &[&big(run_id)]).await.map_err(e)?.get(0));
-            for record in &records {
-                *run.counts.entry(record.outcome).or_default() += 1;
-            }
-            let count = records.len();
-            let placed: Vec<(u64, RunRecord)> = (first..).zip(records).collect();
-            put_records(&*tx, run_id, &placed).await?;
-            super::calls::put(&*tx, run_id, first, count, &calls).await?;
+            let run = append(&*tx, run_id, records, &calls).await?;
             put_run(&*tx, &run).await?;
             tx.commit().await.map_err(e)
         })
+    }
+
+    fn close_run(
+        &self,
+        run_id: u64,
+        acks: &[Job],
+        records: &[RunRecord],
+        calls: &[LinkedCall],
+        now_ms: u64,
+    ) -> StoreResult<Run> {
+        let (pool, holder) = self.db();
+        let (records, calls) = (records.to_vec(), calls.to_vec());
+        let ids: Vec<i64> = acks.iter().map(|j| big(j.id)).collect();
+        let (run, acked) = self.call(async move {
+            let mut client = pool.get().await.map_err(e)?;
+            let tx = client.transaction().await.map_err(e)?;
+            let sql = "DELETE FROM weft_jobs WHERE id = ANY($1) AND leased_by = $2";
+            let acked = tx.execute(sql, &[&ids, &holder]).await.map_err(e)?;
+            let mut run = append(&*tx, run_id, records, &calls).await?;
+            run.finish(now_ms, None);
+            put_run(&*tx, &run).await?;
+            tx.commit().await.map_err(e)?;
+            Ok((run, acked))
+        })?;
+        super::jobs::warn_unacked(acks.len(), acked);
+        Ok(run)
     }
 
     fn finish_run(&self, run_id: u64, now_ms: u64, error: Option<String>) -> StoreResult<Run> {

@@ -123,10 +123,7 @@ impl QueueStore for RedbStore {
 
     fn ack_all(&self, jobs: &[Job]) -> StoreResult<()> {
         let tx = self.db.begin_write().map_err(e)?;
-        for job in jobs {
-            remove_leased(&tx, job)?;
-            tx.open_table(JOBS).map_err(e)?.remove(job.id).map_err(e)?;
-        }
+        ack_in(&tx, jobs)?;
         tx.commit().map_err(e)
     }
 
@@ -477,9 +474,25 @@ fn enqueue_in(tx: &WriteTransaction, jobs: &[NewJob], now_ms: u64) -> StoreResul
     Ok(outcomes)
 }
 
+/// Remove finished jobs, inside a write transaction.
+pub(super) fn ack_in(tx: &WriteTransaction, jobs: &[Job]) -> StoreResult<()> {
+    for job in jobs {
+        remove_leased(tx, job)?;
+        tx.open_table(JOBS).map_err(e)?.remove(job.id).map_err(e)?;
+    }
+    Ok(())
+}
+
+/// The lease end of a stored job, read without decoding its payload (a page job carries
+/// hundreds of records).
+#[derive(serde::Deserialize)]
+struct LeaseEnd {
+    lease_until_ms: u64,
+}
+
 /// Drop `job`'s entry of the lease index, under the lease end stored (renewals move it).
 fn remove_leased(tx: &WriteTransaction, job: &Job) -> StoreResult<()> {
-    let stored: Option<Job> = read_json(&tx.open_table(JOBS).map_err(e)?, job.id)?;
+    let stored: Option<LeaseEnd> = read_json(&tx.open_table(JOBS).map_err(e)?, job.id)?;
     let until = stored.map_or(job.lease_until_ms, |s| s.lease_until_ms);
     tx.open_table(LEASED).map_err(e)?.remove((until, job.id)).map_err(e)?;
     Ok(())

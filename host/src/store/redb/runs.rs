@@ -3,7 +3,7 @@
 use super::{e, from_json, next_id, next_seq, read_json, to_json, RedbStore};
 use crate::store::contract::RunStore;
 use crate::store::{
-    CallEntry, CallPage, LinkedCall, RecordEntry, Run, RunFilter, RunRecord, RunStatus, StoreError, StoreResult,
+    CallEntry, CallPage, Job, LinkedCall, RecordEntry, Run, RunFilter, RunRecord, RunStatus, StoreError, StoreResult,
 };
 use redb::{ReadableTable, TableDefinition, WriteTransaction};
 use std::collections::BTreeMap;
@@ -12,6 +12,35 @@ pub(super) const RUNS: TableDefinition<u64, &[u8]> = TableDefinition::new("runs"
 pub(super) const RUN_RECORDS: TableDefinition<(u64, u64), &[u8]> = TableDefinition::new("run_records");
 /// Index of run records by record key: (key, run id, seq).
 pub(super) const RECORD_KEYS: TableDefinition<(&str, u64, u64), ()> = TableDefinition::new("run_record_keys");
+
+/// Append records (with their calls) to run `run_id` and count their outcomes; finish it at
+/// `finish_ms` when given. Returns the run as stored.
+fn append(
+    tx: &WriteTransaction,
+    run_id: u64,
+    records: &[RunRecord],
+    calls: &[LinkedCall],
+    finish_ms: Option<u64>,
+) -> StoreResult<Run> {
+    let mut runs = tx.open_table(RUNS).map_err(e)?;
+    let mut run: Run = read_json(&runs, run_id)?.ok_or_else(|| StoreError::Other(format!("no run {run_id}")))?;
+    let mut table = tx.open_table(RUN_RECORDS).map_err(e)?;
+    let mut keys = tx.open_table(RECORD_KEYS).map_err(e)?;
+    let first = next_seq(&table, run_id)?;
+    for (seq, record) in (first..).zip(records) {
+        table.insert((run_id, seq), to_json(record)?.as_slice()).map_err(e)?;
+        for key in record_keys(record) {
+            keys.insert((key.as_str(), run_id, seq), ()).map_err(e)?;
+        }
+        *run.counts.entry(record.outcome).or_default() += 1;
+    }
+    if let Some(now_ms) = finish_ms {
+        run.finish(now_ms, None);
+    }
+    runs.insert(run_id, to_json(&run)?.as_slice()).map_err(e)?;
+    super::calls::put(tx, run_id, first, records.len(), calls)?;
+    Ok(run)
+}
 
 pub(super) fn create_tables(tx: &WriteTransaction) -> StoreResult<()> {
     tx.open_table(RUNS).map_err(e)?;
@@ -42,24 +71,23 @@ impl RunStore for RedbStore {
 
     fn add_run_log(&self, run_id: u64, records: &[RunRecord], calls: &[LinkedCall]) -> StoreResult<()> {
         let tx = self.db.begin_write().map_err(e)?;
-        {
-            let mut runs = tx.open_table(RUNS).map_err(e)?;
-            let mut run: Run =
-                read_json(&runs, run_id)?.ok_or_else(|| StoreError::Other(format!("no run {run_id}")))?;
-            let mut table = tx.open_table(RUN_RECORDS).map_err(e)?;
-            let mut keys = tx.open_table(RECORD_KEYS).map_err(e)?;
-            let first = next_seq(&table, run_id)?;
-            for (seq, record) in (first..).zip(records) {
-                table.insert((run_id, seq), to_json(record)?.as_slice()).map_err(e)?;
-                for key in record_keys(record) {
-                    keys.insert((key.as_str(), run_id, seq), ()).map_err(e)?;
-                }
-                *run.counts.entry(record.outcome).or_default() += 1;
-            }
-            runs.insert(run_id, to_json(&run)?.as_slice()).map_err(e)?;
-            super::calls::put(&tx, run_id, first, records.len(), calls)?;
-        }
+        append(&tx, run_id, records, calls, None)?;
         tx.commit().map_err(e)
+    }
+
+    fn close_run(
+        &self,
+        run_id: u64,
+        acks: &[Job],
+        records: &[RunRecord],
+        calls: &[LinkedCall],
+        now_ms: u64,
+    ) -> StoreResult<Run> {
+        let tx = self.db.begin_write().map_err(e)?;
+        super::jobs::ack_in(&tx, acks)?;
+        let run = append(&tx, run_id, records, calls, Some(now_ms))?;
+        tx.commit().map_err(e)?;
+        Ok(run)
     }
 
     fn run_calls(&self, run_id: u64, page: &CallPage) -> StoreResult<Vec<CallEntry>> {
