@@ -390,7 +390,7 @@ pub fn retry_edited(store: &Store, id: u64, edited: &Value, note: &str, now_ms: 
             return Err(OpsError::Invalid(format!("a {tag} record has no field {}", unknown.join(", "))));
         }
     }
-    let payload = serde_json::to_value(Work::Record { record, pulled_by: None, read: None })
+    let payload = serde_json::to_value(Work::Record { record, pulled_by: None, read: None, read_job: None })
         .map_err(|e| OpsError::Invalid(e.to_string()))?;
     match store.retry_dead_edited(id, &payload, note, now_ms)? {
         Some(job) => Ok(json!({"requeued": 1, "job": job, "dead_letter": id})),

@@ -115,7 +115,7 @@ pub fn work(live: &Live, lanes: &Lanes, stop: &AtomicBool, lease_ms: u64) {
         for i in (0..count).map(|k| (start + k) % count.max(1)) {
             let Some(taken) = lanes.take(i) else { continue };
             let flow = &lanes.flows[i].0;
-            let jobs = match engine.queue().lease(Some(flow), lease_ms, LEASE_BATCH) {
+            let jobs = match engine.queue().lease(Some(flow), lease_ms, engine.jobs_per_lease(flow, LEASE_BATCH)) {
                 Ok(jobs) => jobs,
                 Err(e) => {
                     tracing::error!(flow, "lease failed: {e}");

@@ -221,6 +221,26 @@ pub struct Job {
     pub last_error: Option<JobError>,
 }
 
+impl Job {
+    /// The job without its payload and last error: what acknowledging it needs (a page job
+    /// carries hundreds of records).
+    pub fn receipt(&self) -> Job {
+        Job {
+            id: self.id,
+            flow: self.flow.clone(),
+            trigger: self.trigger.clone(),
+            key: self.key.clone(),
+            payload: serde_json::Value::Null,
+            state: self.state,
+            attempts: self.attempts,
+            next_attempt_ms: self.next_attempt_ms,
+            lease_until_ms: self.lease_until_ms,
+            created_ms: self.created_ms,
+            last_error: None,
+        }
+    }
+}
+
 /// A dead-lettered job with the error that put it there.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct DeadLetter {

@@ -21,6 +21,19 @@ pub enum Work {
         /// when it was read (none when the record was not read by the flow's pull).
         #[serde(default, skip_serializing_if = "Option::is_none")]
         read: Option<ReadStamp>,
+        /// The page job that read it, when it failed there and went on alone: its reads count
+        /// as that job's (a later page's read of the same level is newer).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        read_job: Option<u64>,
+    },
+    /// Push a page of records a flow's pull read together (an inventory flow's levels): one
+    /// job for the page, each record with its own outcome; a record that fails goes on alone
+    /// as a `Record` job of its own (see `flow::engine::pages`).
+    Page {
+        /// The records, in the order the source gave them.
+        records: Vec<Record>,
+        /// The run whose scheduled pull read them.
+        pulled_by: u64,
     },
     /// An ERP webhook event: push its record (fetched from the source if the event has none).
     Event {
@@ -40,6 +53,13 @@ pub enum Work {
         /// The JSON body.
         body: serde_json::Value,
     },
+}
+
+impl Work {
+    /// The kind of work a job's payload holds (its `kind` tag), read without decoding the rest.
+    pub fn kind(payload: &serde_json::Value) -> &str {
+        payload.get("kind").and_then(serde_json::Value::as_str).unwrap_or_default()
+    }
 }
 
 /// What of Shopify's changes to a level the ERP's number held when a hybrid inventory flow read

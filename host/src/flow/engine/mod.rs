@@ -12,6 +12,7 @@ mod calls;
 mod claims;
 mod destination;
 mod hybrid;
+mod pages;
 mod parked;
 mod probe;
 mod pull;
@@ -31,6 +32,7 @@ use crate::queue::{Disposition, Queue};
 use crate::redact::Redactor;
 use crate::shopify::{Budget, ClientConfig, ShopifyClient};
 use crate::store::{CallLog, ErrorClass, Job, JobError, NewJob, Outcome, RunRecord, StoreError};
+use serde::Deserialize;
 use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::Instant;
@@ -68,7 +70,7 @@ fn truncated(text: String) -> String {
 
 /// One record on its way through a batch: the job it came from and the record.
 pub(crate) struct Item {
-    /// The job's index in the batch.
+    /// The index of its job in the batch (of its own slot, for a record of a page job).
     pub(crate) job: usize,
     /// The record.
     pub(crate) record: Record,
@@ -391,17 +393,14 @@ impl FlowEngine {
             }
             None => jobs,
         };
-        let (pulls, others): (Vec<Job>, Vec<Job>) = jobs.into_iter().partition(|j| {
-            matches!(serde_json::from_value::<Work>(j.payload.clone()), Ok(Work::Pull | Work::Backfill { .. }))
-        });
-        let (intakes, others): (Vec<Job>, Vec<Job>) = others.into_iter().partition(|j| {
-            flow.is_hybrid()
-                && matches!(serde_json::from_value::<Work>(j.payload.clone()), Ok(Work::ShopifyWebhook { .. }))
-        });
+        let (pulls, others): (Vec<Job>, Vec<Job>) =
+            jobs.into_iter().partition(|j| matches!(Work::kind(&j.payload), "pull" | "backfill"));
+        let (intakes, others): (Vec<Job>, Vec<Job>) =
+            others.into_iter().partition(|j| flow.is_hybrid() && Work::kind(&j.payload) == "shopify_webhook");
         // A person who asked for a run sees it, even when it found nothing.
         let asked_for = pulls.iter().any(|j| j.trigger == "manual");
         for job in &pulls {
-            let from = match serde_json::from_value::<Work>(job.payload.clone()) {
+            let from = match Work::deserialize(&job.payload) {
                 Ok(Work::Backfill { cursor }) => pull::From::Backfill(cursor),
                 _ => pull::From::Cursor,
             };
@@ -470,7 +469,7 @@ impl FlowEngine {
     ) -> RunRecord {
         let (outcome, error) = match result {
             Ok(outcome) => {
-                acks.push(job.clone());
+                acks.push(job.receipt());
                 (outcome, None)
             }
             Err(error) if hold && may_be_systemic(&error) => match self.hold(job, error.clone()) {

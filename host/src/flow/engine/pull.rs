@@ -1,7 +1,9 @@
 //! The pull half of a run: read the source since the flow's cursor, a page at a time, and
-//! enqueue one job per record with the cursor advance in the same transaction. A backfill reads
-//! from a cursor of its own and leaves the flow's untouched.
+//! enqueue one job per record (per page for an inventory flow: see [`super::pages`]) with the
+//! cursor advance in the same transaction. A backfill reads from a cursor of its own and leaves
+//! the flow's untouched.
 
+use super::pages::paged;
 use super::FlowEngine;
 use crate::config::{Endpoint, FlowConfig};
 use crate::flow::base::{ToJobError, Work};
@@ -44,8 +46,27 @@ impl FlowEngine {
             }
             .map_err(|e| e.job_error())?;
             let trigger = if backfill { "backfill" } else { "schedule" };
-            let mut jobs = Vec::with_capacity(page.records.len());
-            for record in page.records {
+            let count = page.records.len();
+            let mut jobs = Vec::with_capacity(count);
+            let records = page.records;
+            let page_key = match (paged(flow), records.first(), records.last()) {
+                (true, Some(first), Some(last)) => Some(format!("{} … {}", first.external_id(), last.external_id())),
+                _ => None,
+            };
+            let records = match page_key {
+                Some(key) => {
+                    jobs.push(NewJob {
+                        flow: flow_name.to_owned(),
+                        trigger: trigger.into(),
+                        key,
+                        payload: serde_json::to_value(Work::Page { records, pulled_by: run }).unwrap_or_default(),
+                        webhook_id: None,
+                    });
+                    Vec::new()
+                }
+                None => records,
+            };
+            for record in records {
                 // A hybrid flow's level says what of Shopify's changes it held when read.
                 let read = match flow.is_hybrid() {
                     true => hybrid::stamp(store, flow_name, flow, &record)
@@ -56,12 +77,12 @@ impl FlowEngine {
                     flow: flow_name.to_owned(),
                     trigger: trigger.into(),
                     key: record.external_id().to_owned(),
-                    payload: serde_json::to_value(Work::Record { record, pulled_by: Some(run), read })
+                    payload: serde_json::to_value(Work::Record { record, pulled_by: Some(run), read, read_job: None })
                         .unwrap_or_default(),
                     webhook_id: None,
                 });
             }
-            total += jobs.len();
+            total += count;
             let next = page.next_cursor.clone().or(cursor.clone());
             let advance = match (backfill, next.as_deref()) {
                 (false, Some(cursor)) => Some(CursorAdvance { flow: flow_name, connection: flow.from.name(), cursor }),

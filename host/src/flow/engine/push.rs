@@ -8,13 +8,13 @@ use super::parked;
 use super::transform::Carried;
 use super::{truncated, FlowEngine, Item};
 use crate::config::{FlowConfig, ObjectKind};
-use crate::flow::base::{idempotency_key, LevelRead, ToJobError, Written};
+use crate::flow::base::{idempotency_key, LevelRead, ToJobError, Work, Written};
 use crate::model::{KeyedRecord, Record};
 use crate::store::{ConfirmedWrite, ErrorClass, IdLink, Job, JobError, LedgerEntry, Outcome, RunRecord};
 use std::collections::{BTreeMap, BTreeSet};
 
 /// What happened to one record of a job.
-struct Done {
+pub(super) struct Done {
     /// Its idempotency key.
     key: String,
     written: Written,
@@ -24,9 +24,9 @@ struct Done {
     reached: bool,
 }
 
-/// What became of one job.
+/// What became of one job, or of one record of a page job.
 #[derive(Default)]
-struct Slot {
+pub(super) struct Slot {
     /// What the job carried (redacted, truncated), shown when it fails.
     request: Option<String>,
     /// The keys the job's record is found by.
@@ -36,14 +36,17 @@ struct Slot {
     /// Why it had nothing to write.
     nothing: Option<String>,
     /// The failure, once it failed.
-    failure: Option<JobError>,
+    pub(super) failure: Option<JobError>,
     /// How the flow's pull read its record (see [`LevelRead`]).
     read: Option<LevelRead>,
+    /// A page job's record as the page carried it: it goes on alone if it fails (see
+    /// [`super::pages`]).
+    pub(super) pulled: Option<Record>,
 }
 
 impl Slot {
     /// The job's outcome: its failure, or the most telling outcome of its records.
-    fn result(&self) -> Result<(Outcome, Option<&Done>), JobError> {
+    pub(super) fn result(&self) -> Result<(Outcome, Option<&Done>), JobError> {
         if let Some(e) = &self.failure {
             return Err(e.clone());
         }
@@ -63,6 +66,7 @@ impl Slot {
 
 impl FlowEngine {
     /// Resolve each job to its record(s), run the transforms, check the ledger, write, settle.
+    /// A page job's records each have their own slot and run record (see [`super::pages`]).
     pub(super) fn push_batch(
         &self,
         flow_name: &str,
@@ -71,62 +75,89 @@ impl FlowEngine {
         acks: &mut Vec<Job>,
         run: u64,
     ) -> Vec<RunRecord> {
-        let mut slots: Vec<Slot> = jobs.iter().map(|_| Slot::default()).collect();
+        let mut slots: Vec<Slot> = Vec::with_capacity(jobs.len());
+        // Each slot's job, and each job's slots.
+        let mut owners: Vec<&Job> = Vec::with_capacity(jobs.len());
+        let mut spans = Vec::with_capacity(jobs.len());
         let mut items = Vec::new();
-        for (i, job) in jobs.iter().enumerate() {
+        for job in jobs {
+            let from = slots.len();
+            let page = Work::kind(&job.payload) == "page";
             match self.resolve(flow_name, flow, job, run) {
-                Ok(Carried::Records(records, read)) => {
-                    slots[i].read = read;
-                    slots[i].request = records.first().and_then(|r| self.payload(r));
-                    slots[i].refs = records.first().map(Record::lookup_keys).unwrap_or_default();
-                    items.extend(records.into_iter().map(|record| Item { job: i, record }));
+                Ok(Carried::Records(records, read)) if page => {
+                    for record in records {
+                        items.push(Item { job: slots.len(), record: record.clone() });
+                        slots.push(Slot {
+                            read: read.clone(),
+                            refs: record.lookup_keys(),
+                            pulled: Some(record),
+                            ..Slot::default()
+                        });
+                    }
                 }
-                Ok(Carried::Nothing(why)) => slots[i].nothing = Some(why),
-                Err(e) => slots[i].failure = Some(e),
+                Ok(Carried::Records(records, read)) => {
+                    let request = records.first().and_then(|r| self.payload(r));
+                    let refs = records.first().map(Record::lookup_keys).unwrap_or_default();
+                    items.extend(records.into_iter().map(|record| Item { job: slots.len(), record }));
+                    slots.push(Slot { read, request, refs, ..Slot::default() });
+                }
+                Ok(Carried::Nothing(why)) => slots.push(Slot { nothing: Some(why), ..Slot::default() }),
+                Err(e) => slots.push(Slot { failure: Some(e), ..Slot::default() }),
             }
+            owners.extend(std::iter::repeat_n(job, slots.len() - from));
+            spans.push(from..slots.len());
         }
         let mut refused = BTreeMap::new();
         let items = self.transform(flow, items, &mut refused);
-        for (job, error) in refused {
-            slots[job].failure = Some(error);
+        for (slot, error) in refused {
+            slots[slot].failure = Some(error);
         }
         let kept: BTreeSet<usize> = items.iter().map(|i| i.job).collect();
         for (_, slot) in slots
             .iter_mut()
             .enumerate()
-            .filter(|(i, s)| s.failure.is_none() && s.request.is_some() && !kept.contains(i))
+            .filter(|(i, s)| s.failure.is_none() && (s.request.is_some() || s.pulled.is_some()) && !kept.contains(i))
         {
             slot.nothing = Some("the flow's transforms filtered it out".into());
         }
-        let plugin = self.push(flow_name, flow, jobs, items, &mut slots, run);
+        let plugin = self.push(flow_name, flow, &owners, items, &mut slots, run);
         // Writes the destination accepted (a ledger hit never reached it).
         let successes = slots.iter().filter(|s| s.failure.is_none() && s.done.iter().any(|d| d.reached)).count();
         let failures: Vec<&JobError> = slots.iter().filter_map(|s| s.failure.as_ref()).collect();
         let hold = !failures.is_empty() && self.breaker_holds(flow_name, &flow.to, failures, successes);
-        jobs.iter()
-            .zip(&slots)
-            .map(|(job, slot)| {
-                let result = slot.result();
-                let mut record =
-                    self.settle(job, flow, result.as_ref().map(|(o, _)| *o).map_err(Clone::clone), hold, acks);
-                record.plugin = plugin.clone();
-                record.request = slot.request.clone();
-                record.refs = slot.refs.clone();
-                match result {
-                    Ok((_, Some(done))) => {
-                        record.key = done.key.clone();
-                        record.request = done.request.clone();
-                        record.response = done.written.id().map(|id| truncated(self.redactor.redact(id).into_owned()));
-                        if let Written::Skipped(why) = &done.written {
-                            record.reason = Some(why.clone());
-                        }
-                    }
-                    Ok((_, None)) => record.reason = slot.nothing.clone(),
-                    Err(_) => {}
+        let mut records = Vec::with_capacity(slots.len());
+        for (job, span) in jobs.iter().zip(spans) {
+            if Work::kind(&job.payload) == "page" {
+                records.extend(self.settle_page(job, flow, &slots[span], hold, acks, &plugin));
+                continue;
+            }
+            let slot = &slots[span.start];
+            let result = slot.result().map(|(outcome, _)| outcome);
+            let mut record = self.settle(job, flow, result, hold, acks);
+            self.describe(&mut record, slot, &plugin);
+            records.push(record);
+        }
+        records
+    }
+
+    /// Fill `record` with what its slot saw: the writer, the record as carried or written, the
+    /// destination's id, why it was skipped.
+    pub(super) fn describe(&self, record: &mut RunRecord, slot: &Slot, plugin: &Option<String>) {
+        record.plugin = plugin.clone();
+        record.request = slot.request.clone();
+        record.refs = slot.refs.clone();
+        match slot.result() {
+            Ok((_, Some(done))) => {
+                record.key = done.key.clone();
+                record.request = done.request.clone();
+                record.response = done.written.id().map(|id| truncated(self.redactor.redact(id).into_owned()));
+                if let Written::Skipped(why) = &done.written {
+                    record.reason = Some(why.clone());
                 }
-                record
-            })
-            .collect()
+            }
+            Ok((_, None)) => record.reason = slot.nothing.clone(),
+            Err(_) => {}
+        }
     }
 
     /// Write the items the ledger does not know yet and no person is asked about (see
@@ -135,7 +166,7 @@ impl FlowEngine {
         &self,
         flow_name: &str,
         flow: &FlowConfig,
-        jobs: &[Job],
+        jobs: &[&Job],
         items: Vec<Item>,
         slots: &mut [Slot],
         run: u64,
@@ -225,7 +256,7 @@ impl FlowEngine {
                 Err(e) => {
                     let error = e.job_error();
                     let parked = match error.class {
-                        ErrorClass::NeedsPerson => parked::park(store, &keyed.key, &jobs[job]).map_err(JobError::store),
+                        ErrorClass::NeedsPerson => parked::park(store, &keyed.key, jobs[job]).map_err(JobError::store),
                         _ => Ok(()),
                     };
                     slots[job].failure = Some(parked.err().unwrap_or(error));

@@ -7,6 +7,7 @@ use crate::flow::base::{LevelRead, ToJobError, Work};
 use crate::flow::objects;
 use crate::model::Record;
 use crate::store::{ErrorClass, Job, JobError};
+use serde::Deserialize;
 use std::collections::BTreeMap;
 
 /// What a job carries for its flow.
@@ -21,12 +22,12 @@ pub(super) enum Carried {
 impl FlowEngine {
     /// The record a job carries.
     pub(super) fn resolve(&self, flow_name: &str, flow: &FlowConfig, job: &Job, run: u64) -> Result<Carried, JobError> {
-        let work: Work = serde_json::from_value(job.payload.clone())
+        let work = Work::deserialize(&job.payload)
             .map_err(|e| JobError::invalid_input(format!("unreadable job payload: {e}")))?;
         let mut read_by_pull = None;
         let found = match work {
-            Work::Record { record, pulled_by, read } => {
-                read_by_pull = pulled_by.map(|_| LevelRead { job: job.id, stamp: read });
+            Work::Record { record, pulled_by, read, read_job } => {
+                read_by_pull = pulled_by.map(|_| LevelRead { job: read_job.unwrap_or(job.id), stamp: read });
                 vec![record]
             }
             Work::Event { event } => match event.record {
@@ -58,6 +59,10 @@ impl FlowEngine {
                         "the {topic} delivery carries nothing this flow writes (gone, placed before the flow's start, or weft's own order)"
                     )));
                 }
+                records
+            }
+            Work::Page { records, pulled_by: _ } => {
+                read_by_pull = Some(LevelRead { job: job.id, stamp: None });
                 records
             }
             Work::Pull | Work::Backfill { .. } => {

@@ -106,8 +106,13 @@ pub fn corrections(store: &Store, name: &str, levels: &[&ErpLevel]) -> Result<Ve
             flow: name.to_owned(),
             trigger: "heal".into(),
             key: l.raw.external_id().to_owned(),
-            payload: serde_json::to_value(Work::Record { record: l.raw.clone(), pulled_by: None, read: None })
-                .unwrap_or_default(),
+            payload: serde_json::to_value(Work::Record {
+                record: l.raw.clone(),
+                pulled_by: None,
+                read: None,
+                read_job: None,
+            })
+            .unwrap_or_default(),
             webhook_id: None,
         })
         .collect())

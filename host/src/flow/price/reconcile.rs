@@ -221,8 +221,13 @@ pub fn corrections(store: &Store, name: &str, records: &[(Record, Record)]) -> R
             flow: name.to_owned(),
             trigger: "heal".into(),
             key: raw.external_id().to_owned(),
-            payload: serde_json::to_value(Work::Record { record: raw.clone(), pulled_by: None, read: None })
-                .unwrap_or_default(),
+            payload: serde_json::to_value(Work::Record {
+                record: raw.clone(),
+                pulled_by: None,
+                read: None,
+                read_job: None,
+            })
+            .unwrap_or_default(),
             webhook_id: None,
         })
         .collect())
