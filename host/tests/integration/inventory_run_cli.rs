@@ -6,6 +6,7 @@ use crate::common;
 use crate::shopify_common;
 
 use common::scenario::Scenario;
+use shopify_sim::{Fault, FaultRule};
 
 fn weft(s: &Scenario, args: &[&str]) -> (bool, String) {
     let (ok, out, err) = s.weft(args);
@@ -72,4 +73,37 @@ locations = {{ WH = "{main}" }}
     }
     let (ok, out) = weft(&s, &["explain", "inventory", "NOPE"]);
     assert!(!ok && out.contains("nothing was pushed for SKU NOPE"), "{out}");
+}
+
+/// A process started when the flow has pushed before but most levels not yet (a host restarted
+/// during an initial sync) reads Shopify's levels with one bulk operation, as the first process
+/// did, not a query per 25 SKUs: here those queries all fail, and every level is still set.
+#[test]
+fn a_restart_during_an_initial_sync_reads_shopify_in_bulk() {
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let sim = rt.block_on(shopify_common::start(shopify_common::seed(150, 1)));
+    let main = shopify_common::location_gid(&sim, "Main");
+    let s = Scenario::builder(&sim).build(&format!(
+        "[flows.inventory]\nfrom = \"erp\"\nto = \"shopify\"\nobject = \"inventory\"\nbatch = 250\n\
+         locations = {{ WH = \"{main}\" }}\n"
+    ));
+    let header = "sku,location,on_hand,reserved,incoming,safety_stock,updated_at\n";
+    let rows = |skus: std::ops::Range<usize>| -> String {
+        skus.map(|p| format!("SKU-{p}-0,WH,{},0,0,0,2026-11-26T06:00:00Z\n", 100 + p)).collect()
+    };
+    let at_main = || -> Vec<i64> {
+        let mut q: Vec<i64> =
+            shopify_common::levels(&sim).into_iter().filter(|((_, l), _)| *l == main).map(|(_, q)| q).collect();
+        q.sort_unstable();
+        q
+    };
+    s.feed_file("inventory-1.csv", &format!("{header}{}", rows(0..1)));
+    let (ok, out) = weft(&s, &["run", "inventory", "--once"]);
+    assert!(ok && at_main().contains(&100), "the first process sets its level: {out}");
+
+    sim.inject(FaultRule::chance(Fault::Status { status: 500 }, 1.0).only("inventoryItems"));
+    s.feed_file("inventory-2.csv", &format!("{header}{}", rows(1..150)));
+    let (ok, out) = weft(&s, &["run", "inventory", "--once"]);
+    assert!(ok, "{out}");
+    assert_eq!(at_main(), (100..250).collect::<Vec<i64>>(), "every level set from the bulk read: {out}");
 }

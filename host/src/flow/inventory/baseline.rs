@@ -1,5 +1,6 @@
 //! A bulk snapshot of Shopify's inventory, read once per process and flow when the flow has
-//! never pushed anything: a 50k-SKU initial sync then needs one bulk operation instead of
+//! never pushed anything or a call has many SKUs Shopify must be asked about (a host restarted
+//! during an initial sync): a 50k-SKU initial sync then needs one bulk operation instead of
 //! thousands of per-SKU queries. Compare-and-set still guards every write, so a snapshot that
 //! has aged only costs a re-read of the levels that changed since. It is kept compact (numeric
 //! ids, one entry per SKU: about 40 bytes a level instead of three strings) and dropped once it
@@ -15,6 +16,11 @@ use std::time::{Duration, Instant};
 
 /// How long a snapshot serves.
 const MAX_AGE: Duration = Duration::from_secs(15 * 60);
+
+/// Unknown SKUs in one call that make a snapshot worth its bulk operation when the flow has
+/// pushed before: read per SKU, they cost four queries of about 800 points each (eight
+/// seconds of an Advanced plan's restore), a bulk operation about ten points.
+const WORTH_A_SNAPSHOT: usize = 100;
 
 const ITEM: &str = "gid://shopify/InventoryItem/";
 const LOCATION: &str = "gid://shopify/Location/";
@@ -83,12 +89,11 @@ fn has_pushed(ctx: &ShopifyContext<'_>) -> bool {
     *checked.entry(ctx.flow_name.to_owned()).or_insert_with(|| state::any(ctx.store))
 }
 
-/// The snapshot of this flow, taken on first use when the flow never pushed; `None` otherwise,
-/// once it is [`MAX_AGE`] old, or when the bulk read failed (per-SKU queries take over).
-pub async fn get(ctx: &ShopifyContext<'_>) -> Option<Arc<Snapshot>> {
-    if has_pushed(ctx) {
-        return None;
-    }
+/// The snapshot of this flow for a call that must ask Shopify about `unknown` SKUs. Taken once
+/// per process: on first use when the flow never pushed, or when a call has at least
+/// [`WORTH_A_SNAPSHOT`] SKUs to ask about (a host restarted during an initial sync). `None`
+/// otherwise, once it is [`MAX_AGE`] old, or when the bulk read failed (per-SKU queries take over).
+pub async fn get(ctx: &ShopifyContext<'_>, unknown: usize) -> Option<Arc<Snapshot>> {
     let mut cache = cache().lock().await;
     if let Some(done) = cache.get_mut(ctx.flow_name) {
         if done.as_ref().is_some_and(|s| s.taken.elapsed() > MAX_AGE) {
@@ -96,6 +101,9 @@ pub async fn get(ctx: &ShopifyContext<'_>) -> Option<Arc<Snapshot>> {
             *done = None;
         }
         return done.clone();
+    }
+    if unknown < WORTH_A_SNAPSHOT && has_pushed(ctx) {
+        return None;
     }
     let mut snapshot = Snapshot::new();
     let snapshot = match inv::all_levels_each(ctx.client, |level| snapshot.add(level)).await {

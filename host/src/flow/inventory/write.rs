@@ -282,7 +282,7 @@ enum Stocking {
 /// Shopify's levels of `skus`: from the flow's bulk baseline (read once per process when the
 /// flow starts with many levels it never pushed), else by SKU queries.
 async fn read_levels(ctx: &ShopifyContext<'_>, skus: &[String]) -> Result<SkuRead, ShopifyError> {
-    let baseline = baseline::get(ctx).await;
+    let baseline = baseline::get(ctx, skus.len()).await;
     let (known, missing): (Vec<&String>, Vec<&String>) =
         skus.iter().partition(|s| baseline.as_ref().is_some_and(|b| b.contains(s)));
     let levels: Vec<inv::Level> =
