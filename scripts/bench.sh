@@ -6,11 +6,12 @@
 #   scripts/bench.sh            print the table
 #   scripts/bench.sh --record   also append it to benches/RESULTS.md
 #
-# Runs: inventory_sync on the Plus plan (WEFT_BENCH_SKUS, default 30,000 SKUs × 3 locations)
-# and on the Standard plan (WEFT_BENCH_STANDARD_SKUS, default 100,000 SKUs: 300,000 levels from
-# one CSV, long enough that the starting bucket does not dominate), engine (webhook intake) and
-# plugins (Wasm vs native). Measure on an idle machine: the simulator, weft and the load
-# generator share its cores. About 5 minutes after the build.
+# Runs: inventory_sync on the Plus plan (WEFT_BENCH_SKUS, default 30,000 SKUs × 3 locations),
+# the million-level run on the Plus plan (WEFT_BENCH_MILLION_SKUS, default 100,000 SKUs × 10
+# locations, its rate compared with the first run's), on the Standard plan
+# (WEFT_BENCH_STANDARD_SKUS, default 100,000 SKUs: 300,000 levels from one CSV, long enough that
+# the starting bucket does not dominate), engine (webhook intake) and plugins (Wasm vs native). Measure on an idle machine: the simulator, weft and the load
+# generator share its cores. About 8 minutes after the build.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 record=false
@@ -24,6 +25,10 @@ log=$(mktemp)
 trap 'rm -f "$log"' EXIT
 run() { "$@" 2>&1 | tee -a "$log"; }
 run env WEFT_BENCH_PLAN=plus WEFT_BENCH_SKUS="${WEFT_BENCH_SKUS:-30000}" cargo bench -q -p weft --bench inventory_sync
+# The million-level run (100,000 SKUs × 10 locations), its rate against the run above's.
+base=$(awk -F'\t' '/^RESULT\tinventory levels\/s/ { sub("/s", "", $4); print $4; exit }' "$log")
+run env WEFT_BENCH_PLAN=plus WEFT_BENCH_SKUS="${WEFT_BENCH_MILLION_SKUS:-100000}" WEFT_BENCH_LOCATIONS=10 \
+  WEFT_BENCH_LINEAR_BASE="$base" cargo bench -q -p weft --bench inventory_sync
 run env WEFT_BENCH_PLAN=standard WEFT_BENCH_SKUS="${WEFT_BENCH_STANDARD_SKUS:-100000}" cargo bench -q -p weft --bench inventory_sync
 run cargo bench -q -p weft --bench engine
 run cargo bench -q -p weft --bench plugins

@@ -6,7 +6,10 @@
 //!
 //! Run: `cargo bench -p weft --bench inventory_sync --profile dev` (debug build, as measured
 //! in the team's notes; drop `--profile dev` for an optimised build). Needs `plugins/build.sh`
-//! for file-feed. `WEFT_BENCH_SKUS=2000` runs a smaller catalog.
+//! for file-feed. `WEFT_BENCH_SKUS=2000` runs a smaller catalog; `WEFT_BENCH_LOCATIONS=10`
+//! stocks each SKU at 10 locations (default 3): 100,000 SKUs × 10 is the million-level run. It
+//! reports the peak RSS of `weft serve`, the most linear memory the file-feed instance held and
+//! the store's size on disk.
 //!
 //! Measured 2026-11-27, 2 cores, debug build: 30,000 levels in 178.8 s (168 items/s, 0.067 of
 //! the Standard plan's 2,500 items/s), 1,222 cost points (0.041 per item; 0.040 is the
@@ -30,7 +33,6 @@ use std::net::TcpStream;
 use std::process::Stdio;
 use std::time::{Duration, Instant};
 
-const LOCATIONS: [&str; 3] = ["WH1", "WH2", "WH3"];
 /// 10 points set up to 250 quantities.
 const ITEMS_PER_MUTATION: f64 = 250.0;
 const MUTATION_COST: f64 = 10.0;
@@ -40,16 +42,19 @@ fn main() {
     let workers: usize = std::env::var("WEFT_BENCH_WORKERS").ok().and_then(|v| v.parse().ok()).unwrap_or(2);
     let plan_name = std::env::var("WEFT_BENCH_PLAN").unwrap_or_else(|_| "standard".into());
     let plan = shopify_sim::Plan::by_name(&plan_name).expect("WEFT_BENCH_PLAN: standard, advanced or plus");
+    let location_count: usize = std::env::var("WEFT_BENCH_LOCATIONS").ok().and_then(|v| v.parse().ok()).unwrap_or(3);
+    let locations: Vec<String> = (1..=location_count).map(|i| format!("WH{i}")).collect();
+    let zero: serde_json::Map<String, Value> = locations.iter().map(|l| (l.clone(), json!(0))).collect();
     let rt = tokio::runtime::Runtime::new().unwrap();
     let variants = 4;
     let products: Vec<Value> = (0..skus / variants)
         .map(|p| {
-            let vs: Vec<Value> = (0..variants).map(|v| json!({"sku": format!("B-{p:05}-{v}"), "price": "9.00", "option": format!("S{v}"), "inventory": {"WH1": 0, "WH2": 0, "WH3": 0}})).collect();
+            let vs: Vec<Value> = (0..variants).map(|v| json!({"sku": format!("B-{p:05}-{v}"), "price": "9.00", "option": format!("S{v}"), "inventory": zero})).collect();
             json!({"title": format!("Bench {p}"), "handle": format!("bench-{p}"), "variants": vs})
         })
         .collect();
     let seed = serde_json::from_value(
-        json!({"locations": LOCATIONS.iter().map(|n| json!({"name": n})).collect::<Vec<_>>(), "products": products}),
+        json!({"locations": locations.iter().map(|n| json!({"name": n})).collect::<Vec<_>>(), "products": products}),
     )
     .unwrap();
     let sim = rt.block_on(Simulator::start(SimConfig { seed, plan, ..SimConfig::default() })).expect("simulator");
@@ -59,7 +64,7 @@ fn main() {
     let mut expected = 0i64;
     for p in 0..skus / variants {
         for v in 0..variants {
-            for (i, loc) in LOCATIONS.iter().enumerate() {
+            for (i, loc) in locations.iter().enumerate() {
                 let on_hand = ((p * 7 + v * 3 + i * 5) % 50 + 3) as i64;
                 expected += on_hand - 1 - 2;
                 csv.push_str(&format!("B-{p:05}-{v},{loc},{on_hand},1,0,2,2026-11-26T06:00:00Z\n"));
@@ -67,6 +72,7 @@ fn main() {
         }
     }
     let listen = format!("127.0.0.1:{}", common::engine::free_port());
+    let mapping: Vec<String> = locations.iter().map(|l| format!("{l} = \"{}\"", gid(l))).collect();
     let scenario =
         Scenario::builder(&sim).server(&format!("listen = \"{listen}\"\nworkers = {workers}")).build(&format!(
             r#"[flows.inventory]
@@ -75,11 +81,9 @@ to = "shopify"
 object = "inventory"
 trigger = {{ every = "1s" }}
 batch = 250
-locations = {{ WH1 = "{l1}", WH2 = "{l2}", WH3 = "{l3}" }}
+locations = {{ {} }}
 "#,
-            l1 = gid("WH1"),
-            l2 = gid("WH2"),
-            l3 = gid("WH3"),
+            mapping.join(", ")
         ));
     scenario.feed_file("inventory-0001.csv", &csv);
     let log = std::fs::File::create(scenario.path().join("serve.log")).unwrap();
@@ -112,15 +116,15 @@ locations = {{ WH1 = "{l1}", WH2 = "{l2}", WH3 = "{l3}" }}
     }
     let wall = started.elapsed().as_secs_f64();
     let peak_rss = table::peak_rss_mib(child.id());
+    let plugin_mib = plugin_memory_mib(&listen, "file-feed");
     let _ = child.kill();
     let _ = child.wait();
     let c = sim.counters();
-    let items = (skus * LOCATIONS.len()) as f64;
+    let items = (skus * location_count) as f64;
     let max = plan.restore_rate / MUTATION_COST * ITEMS_PER_MUTATION;
     let done = total(&sim) == expected;
     println!(
-        "inventory initial sync: {skus} SKUs × {} locations = {items} levels, {plan_name} plan, {workers} workers",
-        LOCATIONS.len()
+        "inventory initial sync: {skus} SKUs × {location_count} locations = {items} levels, {plan_name} plan, {workers} workers"
     );
     println!("  complete: {done}  wall: {wall:.1} s  (includes weft start, file-feed read, bulk baseline)");
     println!("  Shopify cost spent: {} points  requests: {}  THROTTLED: {}", c.cost_spent, c.requests, c.throttled);
@@ -147,6 +151,24 @@ locations = {{ WH1 = "{l1}", WH2 = "{l2}", WH3 = "{l3}" }}
             rate / max >= goal,
         );
     }
+    // Linear time: the rate of a larger run against a smaller one's (`scripts/bench.sh` passes
+    // the 90,000-level run's rate to the million-level run).
+    let base: Option<f64> = std::env::var("WEFT_BENCH_LINEAR_BASE").ok().and_then(|v| v.parse().ok());
+    if let (Some(base), Some(first)) = (base, first_write.filter(|_| done)) {
+        let rate = items / (wall - first);
+        table::result(
+            &format!("time linear in size: levels/s at {items} levels"),
+            "≥ 0.9 × the smaller run's",
+            &format!("{rate:.0}/s"),
+            &format!("smaller run {base:.0}/s"),
+            rate / base,
+            rate / base >= 0.9,
+        );
+    }
+    if let Some(mib) = plugin_mib {
+        println!("  file-feed instance: at most {mib:.1} MiB of linear memory");
+    }
+    println!("  store on disk: {:.0} MiB", dir_size(&scenario.path().join("data")) as f64 / 1048576.0);
     if let Some(mib) = peak_rss {
         println!("  weft serve peak RSS: {mib:.0} MiB");
         table::result(
@@ -163,4 +185,26 @@ locations = {{ WH1 = "{l1}", WH2 = "{l2}", WH3 = "{l3}" }}
         c.cost_spent as f64 / items,
         MUTATION_COST / ITEMS_PER_MUTATION
     );
+}
+
+/// The most linear memory an instance of `plugin` held, from the host's metrics.
+fn plugin_memory_mib(listen: &str, plugin: &str) -> Option<f64> {
+    let (_, text) = common::engine::get(listen, "/metrics")?;
+    let prefix = format!("weft_plugin_memory_peak_bytes{{plugin=\"{plugin}\"}} ");
+    let line = text.lines().find(|l| l.starts_with(&prefix))?;
+    Some(line[prefix.len()..].trim().parse::<f64>().ok()? / 1048576.0)
+}
+
+/// Bytes under `path`, its subdirectories included.
+fn dir_size(path: &std::path::Path) -> u64 {
+    let Ok(entries) = std::fs::read_dir(path) else {
+        return std::fs::metadata(path).map(|m| m.len()).unwrap_or(0);
+    };
+    entries
+        .flatten()
+        .map(|e| match e.file_type() {
+            Ok(t) if t.is_dir() => dir_size(&e.path()),
+            _ => e.metadata().map(|m| m.len()).unwrap_or(0),
+        })
+        .sum()
 }

@@ -103,6 +103,7 @@ pub struct Metrics {
     plugin_calls: HistogramFamily<CallLabels>,
     plugin_traps: Family<TrapLabels, Counter>,
     plugin_log_dropped: Family<PluginLabels, Counter>,
+    plugin_memory_peak: Family<PluginLabels, Gauge>,
     webhook_receipts: Family<SourceLabels, Counter>,
     webhook_duplicates: Family<SourceLabels, Counter>,
     webhook_rejections: Family<SourceLabels, Counter>,
@@ -149,6 +150,7 @@ impl Metrics {
             plugin_calls: Family::new_with_constructor(call_histogram),
             plugin_traps: Family::default(),
             plugin_log_dropped: Family::default(),
+            plugin_memory_peak: Family::default(),
             webhook_receipts: Family::default(),
             webhook_duplicates: Family::default(),
             webhook_rejections: Family::default(),
@@ -197,6 +199,12 @@ impl Metrics {
             "Plugin log and stdout/stderr lines dropped by the per-plugin rate limit",
             m.plugin_log_dropped.clone(),
         );
+        registry.register_with_unit(
+            "plugin_memory_peak",
+            "Most linear memory one instance of the plugin has held since the host started",
+            Unit::Bytes,
+            m.plugin_memory_peak.clone(),
+        );
         registry.register("webhook_receipts", "Webhook deliveries received", m.webhook_receipts.clone());
         registry.register(
             "webhook_duplicates",
@@ -231,6 +239,12 @@ impl Metrics {
                 .get_or_create(&TrapLabels { plugin: plugin.to_owned(), class: class.name().to_owned() })
                 .inc();
         }
+    }
+
+    /// An instance of `plugin` holds `bytes` of linear memory: kept when it is the most yet.
+    pub fn observe_plugin_memory(&self, plugin: &str, bytes: usize) {
+        let gauge = self.plugin_memory_peak.get_or_create(&PluginLabels { plugin: plugin.to_owned() });
+        gauge.inner().fetch_max(i64::try_from(bytes).unwrap_or(i64::MAX), std::sync::atomic::Ordering::Relaxed);
     }
 
     /// A log line of `plugin` was dropped by its rate limit.

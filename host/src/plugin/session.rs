@@ -177,6 +177,10 @@ impl PluginSession {
         if let Some(metrics) = &self.metrics {
             let failure = result.as_ref().err().map(CallError::class);
             metrics.observe_plugin_call(&self.plugin.manifest.id, function, started.elapsed(), failure);
+            // A retired instance's memory was last seen by its previous call.
+            if let Some((store, _)) = &self.live {
+                metrics.observe_plugin_memory(&self.plugin.manifest.id, store.data().limiter.used);
+            }
         }
         result
     }
