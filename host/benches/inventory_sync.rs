@@ -117,6 +117,7 @@ locations = {{ {} }}
     let wall = started.elapsed().as_secs_f64();
     let peak_rss = table::peak_rss_mib(child.id());
     let plugin_mib = plugin_memory_mib(&listen, "file-feed");
+    let tables = largest_tables(&listen);
     let _ = child.kill();
     let _ = child.wait();
     let c = sim.counters();
@@ -168,7 +169,10 @@ locations = {{ {} }}
     if let Some(mib) = plugin_mib {
         println!("  file-feed instance: at most {mib:.1} MiB of linear memory");
     }
-    println!("  store on disk: {:.0} MiB", dir_size(&scenario.path().join("data")) as f64 / 1048576.0);
+    println!(
+        "  store on disk: {:.0} MiB; largest tables: {tables}",
+        dir_size(&scenario.path().join("data")) as f64 / 1048576.0
+    );
     if let Some(mib) = peak_rss {
         println!("  weft serve peak RSS: {mib:.0} MiB");
         table::result(
@@ -193,6 +197,23 @@ fn plugin_memory_mib(listen: &str, plugin: &str) -> Option<f64> {
     let prefix = format!("weft_plugin_memory_peak_bytes{{plugin=\"{plugin}\"}} ");
     let line = text.lines().find(|l| l.starts_with(&prefix))?;
     Some(line[prefix.len()..].trim().parse::<f64>().ok()? / 1048576.0)
+}
+
+/// The store's five largest tables with their entries and MiB, from the admin API.
+fn largest_tables(listen: &str) -> String {
+    let Some((_, text)) = common::engine::get(listen, "/api/store/stats") else { return "(no stats)".into() };
+    let stats: Value = serde_json::from_str(&text).unwrap_or_default();
+    let mut tables: Vec<(f64, String)> = stats["tables"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|t| {
+            let mib = t["bytes"].as_f64().unwrap_or(0.0) / 1048576.0;
+            (mib, format!("{} {} entries {mib:.0} MiB", t["table"].as_str().unwrap_or("?"), t["entries"]))
+        })
+        .collect();
+    tables.sort_by(|a, b| b.0.total_cmp(&a.0));
+    tables.into_iter().take(5).map(|(_, t)| t).collect::<Vec<_>>().join(", ")
 }
 
 /// Bytes under `path`, its subdirectories included.
