@@ -60,6 +60,16 @@ pub enum Location {
 #[derive(Clone)]
 pub struct Store(Arc<dyn Backend>);
 
+thread_local! {
+    /// Set inside [`Store::unsynced`].
+    static UNSYNCED: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// Whether this thread's commits are left unsynced now (see [`Store::unsynced`]).
+pub(crate) fn unsynced_now() -> bool {
+    UNSYNCED.with(std::cell::Cell::get)
+}
+
 impl std::ops::Deref for Store {
     type Target = dyn Backend;
 
@@ -111,6 +121,22 @@ impl Store {
     /// A throw-away store in memory (e.g. scratch plugin state for a read from scratch).
     pub fn in_memory() -> StoreResult<Store> {
         redb::RedbStore::in_memory().map(Store::new)
+    }
+
+    /// Run `f` with the commits it makes on this thread left unsynced (redb): a crash may lose
+    /// them, and the next synced commit, of any thread, makes them durable with it (commits
+    /// stay in order). For writes whose loss only repeats work that the ledger or a
+    /// compare-and-set guards: a run's start, what a write learnt before the ledger confirms
+    /// it. PostgreSQL commits as usual.
+    pub fn unsynced<R>(&self, f: impl FnOnce() -> R) -> R {
+        struct Restore(bool);
+        impl Drop for Restore {
+            fn drop(&mut self) {
+                UNSYNCED.with(|u| u.set(self.0));
+            }
+        }
+        let _restore = Restore(UNSYNCED.with(|u| u.replace(true)));
+        f()
     }
 
     /// Plugin-scoped key-value state for plugin `plugin_id`, with a quota in bytes.

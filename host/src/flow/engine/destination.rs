@@ -64,7 +64,8 @@ impl FlowEngine {
         match destination {
             Destination::Shopify(ctx) => {
                 let outcomes = objects::write(&ctx, records);
-                if let Err(e) = ctx.journal.flush(store, run) {
+                // Unsynced: the ledger's commit that follows makes it durable.
+                if let Err(e) = store.unsynced(|| ctx.journal.flush(store, run)) {
                     tracing::error!(flow = flow_name, run, "cannot store the undo log / intents of the run: {e}");
                 }
                 Ok(outcomes)

@@ -355,7 +355,9 @@ impl FlowEngine {
             true => "manual".to_owned(),
             false => jobs.first().map(|j| j.trigger.clone()).unwrap_or_else(|| "manual".into()),
         };
-        let run = store.start_run(flow_name, &trigger, self.config_version, self.queue.clock().now_ms())?;
+        // Unsynced: a run whose start a crash loses left nothing behind (its close syncs).
+        let run = store
+            .unsynced(|| store.start_run(flow_name, &trigger, self.config_version, self.queue.clock().now_ms()))?;
         let Some(flow) = self.flow(flow_name).cloned() else {
             let error = JobError::config(format!("flow {flow_name} is not configured"));
             for job in &jobs {

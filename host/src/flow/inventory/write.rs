@@ -337,7 +337,9 @@ impl Memo {
     /// Store it; if the state cannot be stored, the levels set are retried (a retry finds
     /// Shopify already at the target and changes nothing).
     fn store(self, ctx: &ShopifyContext<'_>, out: &mut Slots) {
-        if let Err(e) = ctx.links().link_all(ITEM_LINK, &self.links) {
+        // Unsynced: lost in a crash, the levels are read again and found set by compare-and-set;
+        // the ledger's commit, next, makes them durable.
+        if let Err(e) = ctx.store.unsynced(|| ctx.links().link_all(ITEM_LINK, &self.links)) {
             tracing::warn!(flow = ctx.flow_name, "inventory item links not stored: {e}");
         }
         if ctx.flow.is_hybrid() {
@@ -356,7 +358,7 @@ impl Memo {
         }
         let mut all = self.refreshed;
         all.extend(self.set.iter().map(|(_, p)| p.clone()));
-        if let Err(e) = state::put_all(ctx.store, ctx.flow_name, &all) {
+        if let Err(e) = ctx.store.unsynced(|| state::put_all(ctx.store, ctx.flow_name, &all)) {
             for (index, _) in &self.set {
                 out[*index] =
                     Some(Err(PluginError::Retryable(format!("level set, but its state was not stored: {e}"))));

@@ -8,7 +8,8 @@
 
 use crate::store::StoreHealth;
 use redb::{
-    Database, DatabaseError, ReadTransaction, ReadableDatabase, StorageError, TransactionError, WriteTransaction,
+    Database, DatabaseError, Durability, ReadTransaction, ReadableDatabase, StorageError, TransactionError,
+    WriteTransaction,
 };
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -122,7 +123,14 @@ impl Db {
         self.recover();
         let db = self.db().ok_or_else(|| unavailable(&self.reason().unwrap_or_default()))?;
         match db.begin_write() {
-            Ok(tx) => Ok(Write { tx, owner: self, _db: db }),
+            Ok(mut tx) => {
+                // Refused only when savepoints or several processes are involved: the commit
+                // then syncs, which is never wrong.
+                if crate::store::unsynced_now() && tx.set_durability(Durability::None).is_err() {
+                    tracing::debug!("store: an unsynced commit is synced");
+                }
+                Ok(Write { tx, owner: self, _db: db })
+            }
             Err(err) => {
                 if matches!(err, TransactionError::Storage(_)) {
                     self.failed(err.to_string());

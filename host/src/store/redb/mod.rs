@@ -286,4 +286,20 @@ mod tests {
         assert_eq!(store.kv_get("weft:inventory", "SKU\u{1f}inv\u{1f}L1").unwrap(), None, "moved, not copied");
         assert_eq!(store.kv_get("tryton", "session").unwrap().as_deref(), Some(&b"s"[..]), "plugins' own state stays");
     }
+
+    #[test]
+    fn unsynced_commits_are_read_at_once_and_kept_by_the_next_synced_one() {
+        let dir = tempfile::tempdir().unwrap();
+        let run = {
+            let store = crate::store::Store::open(dir.path()).unwrap();
+            let run = store.unsynced(|| store.start_run("inventory", "schedule", None, 1)).unwrap();
+            assert!(!crate::store::unsynced_now(), "the scope ends with its closure");
+            assert_eq!(store.run(run.id).unwrap().map(|r| r.id), Some(run.id), "visible before any sync");
+            store.finish_run(run.id, 2, None).unwrap();
+            run
+        };
+        let store = crate::store::Store::open(dir.path()).unwrap();
+        let kept = store.run(run.id).unwrap().expect("the unsynced start is kept with the synced finish");
+        assert_eq!((kept.started_ms, kept.ended_ms), (1, Some(2)));
+    }
 }
