@@ -32,6 +32,9 @@ impl PluginEngine {
             .max_tables_per_component(40)
             .total_tables(MAX_LIVE_INSTANCES * 8)
             .table_elements(200_000)
+            // Reset a table's first 16 KiB with memset instead of madvise: a Rust plugin's two
+            // tables then cost no system call per job (instantiate 13 -> 8.5 µs).
+            .table_keep_resident(16 << 10)
             .max_memory_size(max_memory_bytes)
             .max_core_instance_size(4 << 20)
             .max_component_instance_size(4 << 20);

@@ -200,3 +200,24 @@ fn metadata_address_is_refused_without_any_connection() {
     assert!(refusal.reason.contains("169.254.169.254") && refusal.reason.contains("Metadata"), "{}", refusal.reason);
     assert_eq!(attempts.load(Ordering::SeqCst), 0, "the dialer must never be reached");
 }
+
+#[test]
+fn a_component_whose_exports_have_the_wrong_types_is_refused_on_every_instance() {
+    let tmp = tempfile::tempdir().unwrap();
+    let plugins = tmp.path().join("plugins");
+    install_as_built(&plugins, "sku-normalize");
+    install_as_built(&plugins, "impostor");
+    let host = host(&plugins, &tmp.path().join("cache"), test_limits(), Network::default());
+    // Its export names are a transform's, so it loads; the types are checked on its instances
+    // (once one passes, later instances skip the check), and none passes.
+    for attempt in 0..2 {
+        let mut session = host.session("impostor", &Grant::default()).unwrap();
+        let err = session.describe().expect_err("describe returns a string, not plugin-info");
+        assert_eq!(err.class().name(), "instantiate", "attempt {attempt}: {err}");
+        assert!(err.to_string().contains("type mismatch"), "attempt {attempt}: {err}");
+        let err = session.apply(&[product("a")]).expect_err("apply takes strings, not records");
+        assert_eq!(err.class().name(), "instantiate", "attempt {attempt}: {err}");
+        assert_eq!(session.instances_created(), 0, "attempt {attempt}");
+    }
+    assert_good_plugin_works(&host);
+}

@@ -3,7 +3,7 @@
 //! during an initial sync): a 50k-SKU initial sync then needs one bulk operation instead of
 //! thousands of per-SKU queries. Compare-and-set still guards every write, so a snapshot that
 //! has aged only costs a re-read of the levels that changed since. It is kept compact (numeric
-//! ids, one entry per SKU: about 40 bytes a level instead of three strings) and dropped once it
+//! ids, one entry per SKU: about 22 bytes a level instead of three strings) and dropped once it
 //! is [`MAX_AGE`] old, when the initial sync it serves is long under way; levels not written by
 //! then are read per SKU.
 

@@ -1,4 +1,4 @@
-//! What every version module has in common, written once: `weft_version!("../wit/weft-plugin@X")`
+//! What every version module has in common, written once: `weft_version!("../wit/weft-plugin@X", VX)`
 //! expands, inside a version's module, to its bindings (`bindgen!` of both worlds), its linker
 //! with the host imports (log, config, secrets, kv), and `Pre`/`Instance` whose calls convert the
 //! host's model into the version's types and back. The version's own `convert` module supplies
@@ -9,14 +9,19 @@
 
 /// Expand a version module (see the module documentation).
 macro_rules! weft_version {
-    ($path:tt) => {
+    ($path:tt, $version:ident) => {
         use super::lift::Lift;
         use crate::model;
         use crate::plugin::manifest::PluginKind;
         use crate::plugin::state::HostState;
-        use bindings::connector::{ConnectorPlugin, ConnectorPluginPre};
-        use bindings::transform::{TransformPlugin, TransformPluginPre};
-        use wasmtime::component::{Component, HasSelf, Linker};
+        use bindings::connector::ConnectorPluginIndices;
+        use bindings::transform::TransformPluginIndices;
+        use bindings::types;
+        use std::sync::atomic::{AtomicBool, Ordering};
+        use wasmtime::component::{
+            Component, ComponentExportIndex, ComponentNamedList, HasSelf, InstancePre, Lift as ComponentLift, Linker,
+            Lower,
+        };
         use wasmtime::Store;
 
         /// Generated from the version's WIT. The `connector` world's bindings own the shared
@@ -103,10 +108,37 @@ macro_rules! weft_version {
             }
         }
 
+        /// The functions of this version's world, by export index (found once per component).
+        #[derive(Clone, Copy)]
+        enum Exports {
+            Connector {
+                describe: ComponentExportIndex,
+                check: ComponentExportIndex,
+                pull: ComponentExportIndex,
+                fetch: ComponentExportIndex,
+                push: ComponentExportIndex,
+                parse_event: ComponentExportIndex,
+            },
+            Transform {
+                describe: ComponentExportIndex,
+                apply: ComponentExportIndex,
+            },
+        }
+
+        /// bindgen's lookup of the world's exports, whose `load` checks every export's type.
+        enum Typed {
+            Connector(ConnectorPluginIndices),
+            Transform(TransformPluginIndices),
+        }
+
         /// A component of this version, pre-instantiated for its world.
-        pub(in crate::plugin) enum Pre {
-            Connector(ConnectorPluginPre<HostState>),
-            Transform(TransformPluginPre<HostState>),
+        pub(in crate::plugin) struct Pre {
+            pre: InstancePre<HostState>,
+            exports: Exports,
+            typed: Typed,
+            /// Set once an instance passed `typed`'s check: the types are the component's, so
+            /// later instances skip it (it was a third of an instantiation).
+            checked: AtomicBool,
         }
 
         impl Pre {
@@ -114,50 +146,74 @@ macro_rules! weft_version {
                 let pre = linker.instantiate_pre(component).map_err(|e| {
                     format!("cannot link: {e:#} (the component imports something this host does not provide)")
                 })?;
-                Ok(match kind {
+                let version = super::WitVersion::$version;
+                let (typed, exports) = match kind {
                     PluginKind::Connector => {
-                        Pre::Connector(ConnectorPluginPre::new(pre).map_err(|e| format!("not a connector: {e:#}"))?)
+                        let typed = ConnectorPluginIndices::new(&pre).map_err(|e| format!("not a connector: {e:#}"))?;
+                        let [describe, check, pull, fetch, push, parse_event] = super::version::exports(
+                            component,
+                            version,
+                            "connector",
+                            ["describe", "check", "pull", "fetch", "push", "parse-event"],
+                        )?;
+                        (Typed::Connector(typed), Exports::Connector { describe, check, pull, fetch, push, parse_event })
                     }
                     PluginKind::Transform => {
-                        Pre::Transform(TransformPluginPre::new(pre).map_err(|e| format!("not a transform: {e:#}"))?)
+                        let typed = TransformPluginIndices::new(&pre).map_err(|e| format!("not a transform: {e:#}"))?;
+                        let [describe, apply] = super::version::exports(component, version, "transform", ["describe", "apply"])?;
+                        (Typed::Transform(typed), Exports::Transform { describe, apply })
                     }
-                })
+                };
+                Ok(Pre { pre, exports, typed, checked: AtomicBool::new(false) })
             }
 
             pub(super) fn instantiate(&self, store: &mut Store<HostState>) -> wasmtime::Result<Instance> {
-                Ok(match self {
-                    Pre::Connector(pre) => Instance::Connector(pre.instantiate(store)?),
-                    Pre::Transform(pre) => Instance::Transform(pre.instantiate(store)?),
-                })
+                let instance = self.pre.instantiate(&mut *store)?;
+                if !self.checked.load(Ordering::Acquire) {
+                    match &self.typed {
+                        Typed::Connector(typed) => {
+                            typed.load(&mut *store, &instance)?;
+                        }
+                        Typed::Transform(typed) => {
+                            typed.load(&mut *store, &instance)?;
+                        }
+                    }
+                    self.checked.store(true, Ordering::Release);
+                }
+                Ok(Instance { instance, exports: self.exports })
             }
         }
 
         /// A live instance of this version.
-        pub(in crate::plugin) enum Instance {
-            Connector(ConnectorPlugin),
-            Transform(TransformPlugin),
+        pub(in crate::plugin) struct Instance {
+            instance: wasmtime::component::Instance,
+            exports: Exports,
         }
 
         type Call<T> = super::Call<T>;
 
         impl Instance {
-            fn connector(&self) -> Option<&ConnectorPlugin> {
-                match self {
-                    Instance::Connector(c) => Some(c),
-                    Instance::Transform(_) => None,
-                }
+            /// Call the export at `index`, whose type is `P -> R`.
+            fn call<P, R>(&self, store: &mut Store<HostState>, index: ComponentExportIndex, params: P) -> wasmtime::Result<R>
+            where
+                P: ComponentNamedList + Lower,
+                (R,): ComponentNamedList + ComponentLift,
+            {
+                // SAFETY: `index` is the export of the world function whose WIT signature is
+                // `P -> R` (the call sites below spell them as bindgen does), and
+                // `Pre::instantiate` checked every export's type on this component's first
+                // instance: types belong to the component, not the instance.
+                unsafe { super::version::call_unchecked::<P, (R,)>(&self.instance, store, &index, params) }.map(|(r,)| r)
             }
 
             pub(super) fn describe(&self, store: &mut Store<HostState>) -> wasmtime::Result<model::PluginInfo> {
-                match self {
-                    Instance::Connector(c) => c.weft_plugin_connector().call_describe(store).map(Lift::lift),
-                    Instance::Transform(t) => t.weft_plugin_transform().call_describe(store).map(Lift::lift),
-                }
+                let (Exports::Connector { describe, .. } | Exports::Transform { describe, .. }) = self.exports;
+                self.call::<(), types::PluginInfo>(store, describe, ()).map(Lift::lift)
             }
 
             pub(super) fn check(&self, store: &mut Store<HostState>) -> Call<Result<(), model::PluginError>> {
-                let c = self.connector()?;
-                Some(c.weft_plugin_connector().call_check(store).map(Lift::lift))
+                let Exports::Connector { check, .. } = self.exports else { return None };
+                Some(self.call::<(), Result<(), types::PluginError>>(store, check, ()).map(Lift::lift))
             }
 
             pub(super) fn pull(
@@ -167,12 +223,12 @@ macro_rules! weft_version {
                 cursor: Option<&str>,
                 limit: u32,
             ) -> Call<Result<model::Page, model::PluginError>> {
-                let c = self.connector()?;
+                let Exports::Connector { pull, .. } = self.exports else { return None };
                 let entity = match convert::entity(entity) {
                     Ok(e) => e,
                     Err(refused) => return Some(Ok(Err(refused))),
                 };
-                Some(c.weft_plugin_connector().call_pull(store, entity, cursor, limit).map(Lift::lift))
+                Some(self.call::<_, Result<types::Page, types::PluginError>>(store, pull, (entity, cursor, limit)).map(Lift::lift))
             }
 
             pub(super) fn fetch(
@@ -181,12 +237,12 @@ macro_rules! weft_version {
                 entity: model::Entity,
                 ids: &[String],
             ) -> Call<Vec<Result<Option<model::Record>, model::PluginError>>> {
-                let c = self.connector()?;
+                let Exports::Connector { fetch, .. } = self.exports else { return None };
                 let entity = match convert::entity(entity) {
                     Ok(e) => e,
                     Err(refused) => return Some(Ok(ids.iter().map(|_| Err(refused.clone())).collect())),
                 };
-                Some(c.weft_plugin_connector().call_fetch(store, entity, ids).map(Lift::lift))
+                Some(self.call::<_, Vec<Result<Option<types::Record>, types::PluginError>>>(store, fetch, (entity, ids)).map(Lift::lift))
             }
 
             pub(super) fn push(
@@ -195,7 +251,7 @@ macro_rules! weft_version {
                 entity: model::Entity,
                 records: &[model::KeyedRecord],
             ) -> Call<Vec<Result<model::Pushed, model::PluginError>>> {
-                let c = self.connector()?;
+                let Exports::Connector { push, .. } = self.exports else { return None };
                 let entity = match convert::entity(entity) {
                     Ok(e) => e,
                     Err(refused) => return Some(Ok(records.iter().map(|_| Err(refused.clone())).collect())),
@@ -204,7 +260,10 @@ macro_rules! weft_version {
                 let (refused, keyed) = super::version::carry(
                     records.iter().map(|r| convert::push_record(r.record.clone()).map(|record| bindings::types::KeyedRecord { key: r.key.clone(), record })),
                 );
-                Some(c.weft_plugin_connector().call_push(store, entity, &keyed).map(|pushed| super::version::merge(refused, pushed.lift())))
+                Some(
+                    self.call::<_, Vec<Result<types::Pushed, types::PluginError>>>(store, push, (entity, keyed.as_slice()))
+                        .map(|pushed| super::version::merge(refused, pushed.lift())),
+                )
             }
 
             pub(super) fn parse_event(
@@ -213,8 +272,8 @@ macro_rules! weft_version {
                 headers: &[(String, String)],
                 body: &[u8],
             ) -> Call<Result<Vec<model::ChangeEvent>, model::PluginError>> {
-                let c = self.connector()?;
-                Some(c.weft_plugin_connector().call_parse_event(store, headers, body).map(Lift::lift))
+                let Exports::Connector { parse_event, .. } = self.exports else { return None };
+                Some(self.call::<_, Result<Vec<types::ChangeEvent>, types::PluginError>>(store, parse_event, (headers, body)).map(Lift::lift))
             }
 
             pub(super) fn apply(
@@ -222,9 +281,11 @@ macro_rules! weft_version {
                 store: &mut Store<HostState>,
                 records: &[model::Record],
             ) -> Call<Vec<Result<Vec<model::Record>, model::PluginError>>> {
-                let Instance::Transform(t) = self else { return None };
+                let Exports::Transform { apply, .. } = self.exports else { return None };
                 let (refused, converted) = super::version::carry(records.iter().cloned().map(convert::record));
-                let outcomes = t.weft_plugin_transform().call_apply(store, &converted).map(|out| super::version::merge(refused, out.lift()));
+                let outcomes = self
+                    .call::<_, Vec<Result<Vec<types::Record>, types::PluginError>>>(store, apply, (converted.as_slice(),))
+                    .map(|out| super::version::merge(refused, out.lift()));
                 // What the version cannot carry comes back from the record it was given.
                 Some(outcomes.map(|outcomes| {
                     records
@@ -275,4 +336,49 @@ pub(super) fn merge<T>(
             }),
         })
         .collect()
+}
+
+/// The export index of each of `names`, functions of the world interface `interface` of
+/// `version` in `component`.
+pub(super) fn exports<const N: usize>(
+    component: &wasmtime::component::Component,
+    version: super::WitVersion,
+    interface: &str,
+    names: [&str; N],
+) -> Result<[wasmtime::component::ComponentExportIndex; N], String> {
+    let instance = format!("{}/{interface}@{}", super::WIT_PACKAGE, version.number());
+    let exported = component
+        .get_export_index(None, &instance)
+        .ok_or_else(|| format!("no exported instance named `{instance}`"))?;
+    let mut found = Vec::with_capacity(N);
+    for name in names {
+        let index = component
+            .get_export_index(Some(&exported), name)
+            .ok_or_else(|| format!("instance export `{instance}` does not have export `{name}`"))?;
+        found.push(index);
+    }
+    found.try_into().map_err(|_| "export lookup miscounted".to_string())
+}
+
+/// Call the function export `index` of `instance` with `params`, without the type check
+/// bindgen's typed lookup repeats on every instance.
+///
+/// # Safety
+/// The export's type must be `P -> R` (checked once for its component).
+pub(super) unsafe fn call_unchecked<P, R>(
+    instance: &wasmtime::component::Instance,
+    store: &mut wasmtime::Store<super::HostState>,
+    index: &wasmtime::component::ComponentExportIndex,
+    params: P,
+) -> wasmtime::Result<R>
+where
+    P: wasmtime::component::ComponentNamedList + wasmtime::component::Lower,
+    R: wasmtime::component::ComponentNamedList + wasmtime::component::Lift,
+{
+    let func = instance
+        .get_func(&mut *store, index)
+        .ok_or_else(|| wasmtime::format_err!("the instance has no such function export"))?;
+    // SAFETY: the caller guarantees the export's type is `P -> R`.
+    let typed = unsafe { wasmtime::component::TypedFunc::<P, R>::new_unchecked(func) };
+    typed.call(store, params)
 }

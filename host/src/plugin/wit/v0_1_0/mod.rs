@@ -5,4 +5,4 @@ mod convert;
 #[cfg(test)]
 mod fuzz;
 
-super::version::weft_version!("../wit/weft-plugin@0.1.0");
+super::version::weft_version!("../wit/weft-plugin@0.1.0", V0_1_0);

@@ -3,4 +3,4 @@
 
 mod convert;
 
-super::version::weft_version!("../wit/weft-plugin@0.2.0");
+super::version::weft_version!("../wit/weft-plugin@0.2.0", V0_2_0);
