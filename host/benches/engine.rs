@@ -1,5 +1,5 @@
 //! Engine benchmark: durable enqueue throughput (group commit vs one commit per job), webhook
-//! ack latency through `weft serve` at 1/16/64 concurrent senders (vs `/healthz`, which stores
+//! ack latency through `weft serve` at 1/16/64 concurrent senders with keep-alive (vs `/healthz`, which stores
 //! nothing), and dequeue+ack throughput.
 //!
 //! Run: `cargo bench -p weft --bench engine` (prints; asserts nothing).
@@ -17,7 +17,7 @@ mod table;
 use std::process::{Command, Stdio};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
-use support::{send, sign};
+use support::{sign, Sender};
 use weft::clock::SystemClock;
 use weft::queue::Queue;
 use weft::store::{NewJob, Store};
@@ -113,8 +113,9 @@ fn webhook_latency() {
                     .map(|t| {
                         let (addr, body, signature) = (&addr, &body, &signature);
                         s.spawn(move || {
+                            let mut sender = Sender::new(addr);
                             (0..per)
-                                .map(|i| send(addr, path, &format!("b{}", base + t * per + i), body, signature))
+                                .map(|i| sender.send(path, &format!("b{}", base + t * per + i), body, signature))
                                 .collect::<Vec<_>>()
                         })
                     })

@@ -131,8 +131,9 @@ fn webhook_rate(store_lines: &str, hosts: usize, env: &[(&str, &str)]) -> f64 {
         for t in 0..WRITERS {
             let (addr, body, signature) = (&addrs[t % hosts], &body, &signature);
             s.spawn(move || {
+                let mut sender = support::Sender::new(addr);
                 for i in 0..per {
-                    support::send(addr, "/webhooks/shopify", &format!("b{}", t * per + i), body, signature);
+                    sender.send("/webhooks/shopify", &format!("b{}", t * per + i), body, signature);
                 }
             });
         }

@@ -1,10 +1,10 @@
-//! What the benchmarks that post Shopify webhooks share: signing, one delivery, and the config
+//! What the benchmarks that post Shopify webhooks share: signing, a keep-alive sender, and the config
 //! of a `weft serve` that only takes them in.
 
 use base64::Engine;
 use hmac::{Hmac, Mac};
 use sha2::Sha256;
-use std::io::{Read, Write};
+use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
@@ -16,21 +16,55 @@ pub fn sign(secret: &str, body: &[u8]) -> String {
     base64::engine::general_purpose::STANDARD.encode(mac.finalize().into_bytes())
 }
 
-/// POST a signed `customers/create` delivery with webhook id `id` to `path`; the time to the
-/// answer, which must be 200.
-pub fn send(addr: &str, path: &str, id: &str, body: &[u8], signature: &str) -> Duration {
-    let started = Instant::now();
-    let mut stream = TcpStream::connect(addr).unwrap();
-    let head = format!(
-        "POST {path} HTTP/1.1\r\nhost: {addr}\r\nx-shopify-topic: customers/create\r\nx-shopify-webhook-id: {id}\r\nx-shopify-hmac-sha256: {signature}\r\ncontent-length: {}\r\nconnection: close\r\n\r\n",
-        body.len()
-    );
-    stream.write_all(head.as_bytes()).unwrap();
-    stream.write_all(body).unwrap();
-    let mut response = Vec::new();
-    stream.read_to_end(&mut response).unwrap();
-    assert!(response.starts_with(b"HTTP/1.1 200"), "{}", String::from_utf8_lossy(&response));
-    started.elapsed()
+/// One sender's keep-alive connection to `weft serve`, as each of Shopify's delivery workers
+/// holds one; a connection the server closed is opened again on the next delivery.
+pub struct Sender {
+    addr: String,
+    stream: Option<BufReader<TcpStream>>,
+}
+
+impl Sender {
+    /// A sender to `addr` (connects on its first delivery).
+    pub fn new(addr: &str) -> Sender {
+        Sender { addr: addr.to_owned(), stream: None }
+    }
+
+    /// POST a signed `customers/create` delivery with webhook id `id` to `path`; the time to
+    /// the answer, which must be 200.
+    pub fn send(&mut self, path: &str, id: &str, body: &[u8], signature: &str) -> Duration {
+        let started = Instant::now();
+        let addr = &self.addr;
+        let stream = self.stream.get_or_insert_with(|| BufReader::new(TcpStream::connect(addr).unwrap()));
+        let head = format!(
+            "POST {path} HTTP/1.1\r\nhost: {addr}\r\nx-shopify-topic: customers/create\r\nx-shopify-webhook-id: {id}\r\nx-shopify-hmac-sha256: {signature}\r\ncontent-length: {}\r\n\r\n",
+            body.len()
+        );
+        let mut request = head.into_bytes();
+        request.extend_from_slice(body);
+        stream.get_mut().write_all(&request).unwrap();
+        let mut status = String::new();
+        stream.read_line(&mut status).unwrap();
+        assert!(status.starts_with("HTTP/1.1 200"), "{status}");
+        let (mut length, mut close) = (0usize, false);
+        loop {
+            let mut line = String::new();
+            stream.read_line(&mut line).unwrap();
+            let line = line.trim_end().to_ascii_lowercase();
+            if line.is_empty() {
+                break;
+            }
+            if let Some(value) = line.strip_prefix("content-length:") {
+                length = value.trim().parse().unwrap();
+            }
+            close |= line == "connection: close";
+        }
+        let mut answer = vec![0; length];
+        stream.read_exact(&mut answer).unwrap();
+        if close {
+            self.stream = None;
+        }
+        started.elapsed()
+    }
 }
 
 /// Write a `weft serve` config (`<listen>.toml` in `dir`) that measures webhook intake: a
