@@ -109,6 +109,8 @@ locations = {{ {} }}
     let sets = |sim: &shopify_sim::SimHandle| sim.counters().writes.get("inventorySetQuantities").copied();
     let near_done = (skus * location_count) as f64 * 0.9 / ITEMS_PER_MUTATION;
     let mut first_write = None;
+    // weft's and this process's (the simulator's) CPU seconds at the first write.
+    let mut cpu_at_first = (None, None);
     loop {
         if started.elapsed() >= limit {
             break;
@@ -116,6 +118,7 @@ locations = {{ {} }}
         let made = sets(&sim).unwrap_or(0);
         if made != 0 && first_write.is_none() {
             first_write = Some(started.elapsed().as_secs_f64());
+            cpu_at_first = (table::cpu_seconds(&child.id().to_string()), table::cpu_seconds("self"));
         }
         if made as f64 >= near_done && total(&sim) == expected {
             break;
@@ -124,6 +127,9 @@ locations = {{ {} }}
     }
     let wall = started.elapsed().as_secs_f64();
     let peak_rss = table::peak_rss_mib(child.id());
+    let cpu_spent = |at_first: Option<f64>, now: Option<f64>| Some(now? - at_first?);
+    let weft_cpu = cpu_spent(cpu_at_first.0, table::cpu_seconds(&child.id().to_string()));
+    let sim_cpu = cpu_spent(cpu_at_first.1, table::cpu_seconds("self"));
     let plugin_mib = plugin_memory_mib(&listen, "file-feed");
     let tables = largest_tables(&listen);
     let _ = child.kill();
@@ -150,6 +156,14 @@ locations = {{ {} }}
             "  from the first write: {writing:.1} s, {rate:.0} items/s, ratio to the plan's max {:.3}",
             rate / max
         );
+        if let (Some(weft), Some(sim)) = (weft_cpu, sim_cpu) {
+            println!(
+                "  CPU from the first write: weft serve {weft:.1} s ({:.0} µs a level), simulator {sim:.1} s ({:.0} µs a level), of {:.1} core-seconds",
+                weft * 1e6 / items,
+                sim * 1e6 / items,
+                writing * std::thread::available_parallelism().map_or(1, |n| n.get()) as f64
+            );
+        }
         let goal = if plan_name == "plus" { 1.0 } else { 0.95 };
         table::result(
             &format!("inventory levels/s, {items} levels, {plan_name} plan"),

@@ -138,14 +138,11 @@ impl Rules {
                 (buffer, buffer_from) = (b, format!("location {}", level.location));
             }
         }
-        let inputs: BTreeMap<String, i64> = INPUTS
-            .into_iter()
-            .zip([level.on_hand, level.reserved, level.incoming, level.safety_stock])
-            .map(|(k, v)| (k.to_owned(), v))
-            .collect();
-        let values: Vec<(String, serde_json::Value)> = inputs.iter().map(|(k, v)| (k.clone(), json!(v))).collect();
-        let vars: Vec<(&str, &serde_json::Value)> = values.iter().map(|(k, v)| (k.as_str(), v)).collect();
+        let quantities = [level.on_hand, level.reserved, level.incoming, level.safety_stock];
+        let values = quantities.map(|v| json!(v));
+        let vars: Vec<(&str, &serde_json::Value)> = INPUTS.into_iter().zip(&values).collect();
         let raw = formula.eval_int(&vars)?;
+        let inputs: BTreeMap<String, i64> = INPUTS.into_iter().map(str::to_owned).zip(quantities).collect();
         let held = buffer.held(raw);
         let unclamped = raw - held;
         Ok(Trace {

@@ -11,6 +11,16 @@ use std::sync::{Arc, LazyLock};
 /// The standard CEL environment, built once and shared by every evaluation.
 static STDLIB: LazyLock<Arc<Env>> = LazyLock::new(|| Arc::new(Env::stdlib()));
 
+thread_local! {
+    /// The standard environment with the helper functions and no lookup tables, built once per
+    /// thread: what [`Expr::eval`] evaluates in (the inventory formula, once per level).
+    static HELPERS: Context<'static, 'static> = {
+        let mut context = Context::with_env(STDLIB.clone());
+        functions::install(&mut context, Arc::default());
+        context
+    };
+}
+
 /// A compiled expression and its source text.
 pub struct Expr {
     source: String,
@@ -82,6 +92,15 @@ impl<'c> Bindings<'c> {
         Bindings { context, vars: vars.to_vec() }
     }
 
+    /// `vars` bound by name in a scope of `parent` (which has the functions).
+    fn within(parent: &'c Context<'static, 'static>, vars: &[(&'c str, &'c Json)]) -> Bindings<'c> {
+        let mut context = parent.new_inner_scope();
+        for (name, value) in vars {
+            context.add_variable_from_value(*name, to_cel(value));
+        }
+        Bindings { context, vars: vars.to_vec() }
+    }
+
     /// These bindings with `name` bound to `value` as well (a list element: `variant`).
     pub fn with<'b>(&'b self, name: &'b str, value: &'b Json) -> Bindings<'b> {
         let mut context = self.context.new_inner_scope();
@@ -143,8 +162,7 @@ impl Expr {
 
     /// Evaluate with the given variables (JSON values) and the helper functions.
     pub fn eval(&self, vars: &[(&str, &Json)]) -> Result<Out, String> {
-        let bindings = Bindings::new(vars, &Arc::default());
-        self.eval_json(&bindings).map(|value| match value {
+        HELPERS.with(|helpers| self.eval_json(&Bindings::within(helpers, vars))).map(|value| match value {
             Json::String(s) => Out::Text(s),
             Json::Bool(b) => Out::Bool(b),
             Json::Number(n) => n.as_i64().map(Out::Int).unwrap_or_else(|| Out::Float(n.as_f64().unwrap_or(f64::NAN))),

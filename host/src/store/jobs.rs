@@ -178,12 +178,17 @@ pub struct NewJob {
 impl NewJob {
     /// The job stored with `id`, ready at `now_ms`.
     pub fn ready(&self, id: u64, now_ms: u64) -> Job {
+        Job { payload: self.payload.clone(), ..self.ready_header(id, now_ms) }
+    }
+
+    /// [`NewJob::ready`] without its payload (a store that keeps payloads apart writes it once).
+    pub fn ready_header(&self, id: u64, now_ms: u64) -> Job {
         Job {
             id,
             flow: self.flow.clone(),
             trigger: self.trigger.clone(),
             key: self.key.clone(),
-            payload: self.payload.clone(),
+            payload: serde_json::Value::Null,
             state: JobState::Ready,
             attempts: 0,
             next_attempt_ms: now_ms,
@@ -206,6 +211,7 @@ pub struct Job {
     /// Work key.
     pub key: String,
     /// Work.
+    #[serde(default)]
     pub payload: serde_json::Value,
     /// State.
     pub state: JobState,
@@ -225,6 +231,11 @@ impl Job {
     /// The job without its payload and last error: what acknowledging it needs (a page job
     /// carries hundreds of records).
     pub fn receipt(&self) -> Job {
+        Job { last_error: None, ..self.header() }
+    }
+
+    /// The job without its payload: what its lease, retries and lease renewals rewrite.
+    pub fn header(&self) -> Job {
         Job {
             id: self.id,
             flow: self.flow.clone(),
@@ -236,7 +247,7 @@ impl Job {
             next_attempt_ms: self.next_attempt_ms,
             lease_until_ms: self.lease_until_ms,
             created_ms: self.created_ms,
-            last_error: None,
+            last_error: self.last_error.clone(),
         }
     }
 }

@@ -86,7 +86,12 @@ impl FlowEngine {
                 }
             }
         }
-        match self.queue.store().enqueue(&alone, self.queue.clock().now_ms(), None) {
+        // Nothing went on alone (the common case): no write, no sync.
+        let enqueued = match alone.is_empty() {
+            true => Ok(Vec::new()),
+            false => self.queue.store().enqueue(&alone, self.queue.clock().now_ms(), None),
+        };
+        match enqueued {
             Ok(_) => acks.push(job.receipt()),
             // Not acknowledged: the page comes back after its lease and tries them again.
             Err(e) => {

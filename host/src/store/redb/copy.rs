@@ -1,7 +1,9 @@
 //! The whole store item by item, for `weft store migrate`: every table read in one read
 //! transaction and handed out in pages; items written back as they were.
 
-use super::jobs::{put_ready, CURSORS, DEAD, JOBS, PAUSED, PAUSE_REASONS, RECEIPTS, SCHEDULE, SCHEDULE_JOBS};
+use super::jobs::{
+    put_ready, with_payload, CURSORS, DEAD, JOBS, PAUSED, PAUSE_REASONS, PAYLOADS, RECEIPTS, SCHEDULE, SCHEDULE_JOBS,
+};
 use super::journal::{INTENTS, UNDO};
 use super::kv::{KV, KV_USAGE};
 use super::ledger::{ID_MAP, LEDGER};
@@ -54,7 +56,8 @@ impl CopyStore for RedbStore {
     fn export(&self, each: &mut dyn FnMut(Vec<Item>) -> StoreResult<()>) -> StoreResult<()> {
         let tx = self.db.begin_read().map_err(e)?;
         let mut pager = Pager { page: Vec::with_capacity(PAGE), each };
-        dump(&tx, JOBS, &mut pager, |_, v| from_json(v).map(Item::Job))?;
+        let payloads = tx.open_table(PAYLOADS).map_err(e)?;
+        dump(&tx, JOBS, &mut pager, |_, v| Ok(Item::Job(with_payload(&payloads, from_json(v)?)?)))?;
         dump(&tx, DEAD, &mut pager, |_, v| from_json(v).map(Item::DeadLetter))?;
         for entry in tx.open_table(RECEIPTS).map_err(e)?.iter().map_err(e)? {
             let (k, v) = entry.map_err(e)?;

@@ -11,7 +11,11 @@ use crate::store::{
 use redb::{ReadableTable, ReadableTableMetadata, TableDefinition, WriteTransaction};
 use std::collections::BTreeMap;
 
+/// Job id → the job without its payload (a job stored before payloads were kept apart has
+/// it inline): leases, renewals and retries rewrite a few bytes, not a page of records.
 pub(super) const JOBS: TableDefinition<u64, &[u8]> = TableDefinition::new("jobs");
+/// Job id → its payload's JSON, written once when the job is stored.
+pub(super) const PAYLOADS: TableDefinition<u64, &[u8]> = TableDefinition::new("job_payloads");
 pub(super) const READY: TableDefinition<(&str, u64, u64), ()> = TableDefinition::new("ready");
 pub(super) const LEASED: TableDefinition<(u64, u64), ()> = TableDefinition::new("leased");
 pub(super) const DEAD: TableDefinition<u64, &[u8]> = TableDefinition::new("dead_letter");
@@ -26,6 +30,7 @@ pub(super) const CURSORS: TableDefinition<(&str, &str), &str> = TableDefinition:
 
 pub(super) fn create_tables(tx: &WriteTransaction) -> StoreResult<()> {
     tx.open_table(JOBS).map_err(e)?;
+    tx.open_table(PAYLOADS).map_err(e)?;
     tx.open_table(READY).map_err(e)?;
     tx.open_table(LEASED).map_err(e)?;
     tx.open_table(DEAD).map_err(e)?;
@@ -38,10 +43,33 @@ pub(super) fn create_tables(tx: &WriteTransaction) -> StoreResult<()> {
     Ok(())
 }
 
+/// Store `job` ready to run, its payload apart from the rest.
 pub(super) fn put_ready(tx: &WriteTransaction, job: &Job) -> StoreResult<()> {
-    tx.open_table(JOBS).map_err(e)?.insert(job.id, to_json(job)?.as_slice()).map_err(e)?;
-    tx.open_table(READY).map_err(e)?.insert((job.flow.as_str(), job.next_attempt_ms, job.id), ()).map_err(e)?;
+    tx.open_table(PAYLOADS).map_err(e)?.insert(job.id, to_json(&job.payload)?.as_slice()).map_err(e)?;
+    put_header(tx, &job.header())
+}
+
+/// Store `header` (the job as [`JOBS`] keeps it) ready to run.
+fn put_header(tx: &WriteTransaction, header: &Job) -> StoreResult<()> {
+    tx.open_table(JOBS).map_err(e)?.insert(header.id, to_json(header)?.as_slice()).map_err(e)?;
+    tx.open_table(READY)
+        .map_err(e)?
+        .insert((header.flow.as_str(), header.next_attempt_ms, header.id), ())
+        .map_err(e)?;
     Ok(())
+}
+
+/// Give `header` (read from [`JOBS`]) the payload kept apart, when there is one.
+pub(super) fn with_payload(payloads: &impl ReadableTable<u64, &'static [u8]>, mut header: Job) -> StoreResult<Job> {
+    if let Some(payload) = read_json(payloads, header.id)? {
+        header.payload = payload;
+    }
+    Ok(header)
+}
+
+/// Each job's payload encoded, before a write transaction takes the store's one writer slot.
+fn encode_payloads(jobs: &[NewJob]) -> StoreResult<Vec<Vec<u8>>> {
+    jobs.iter().map(|job| to_json(&job.payload)).collect()
 }
 
 impl QueueStore for RedbStore {
@@ -51,8 +79,9 @@ impl QueueStore for RedbStore {
         now_ms: u64,
         cursor: Option<CursorAdvance<'_>>,
     ) -> StoreResult<Vec<EnqueueOutcome>> {
+        let payloads = encode_payloads(jobs)?;
         let tx = self.db.begin_write().map_err(e)?;
-        let outcomes = enqueue_in(&tx, jobs, now_ms)?;
+        let outcomes = enqueue_in(&tx, jobs, &payloads, now_ms)?;
         if let Some(c) = cursor {
             tx.open_table(CURSORS).map_err(e)?.insert((c.flow, c.connection), c.cursor).map_err(e)?;
         }
@@ -61,10 +90,11 @@ impl QueueStore for RedbStore {
     }
 
     fn enqueue_group(&self, batches: &[Vec<NewJob>], now_ms: u64) -> StoreResult<Vec<Vec<EnqueueOutcome>>> {
+        let payloads: Vec<Vec<Vec<u8>>> = batches.iter().map(|b| encode_payloads(b)).collect::<StoreResult<_>>()?;
         let tx = self.db.begin_write().map_err(e)?;
         let mut all = Vec::with_capacity(batches.len());
-        for batch in batches {
-            all.push(enqueue_in(&tx, batch, now_ms)?);
+        for (batch, payloads) in batches.iter().zip(&payloads) {
+            all.push(enqueue_in(&tx, batch, payloads, now_ms)?);
         }
         tx.commit().map_err(e)?;
         Ok(all)
@@ -77,6 +107,7 @@ impl QueueStore for RedbStore {
             let paused = tx.open_table(PAUSED).map_err(e)?;
             let mut ready = tx.open_table(READY).map_err(e)?;
             let mut jobs = tx.open_table(JOBS).map_err(e)?;
+            let payloads = tx.open_table(PAYLOADS).map_err(e)?;
             let mut lease_index = tx.open_table(LEASED).map_err(e)?;
             let mut due: Vec<(String, u64, u64)> = Vec::new();
             let range = match flow {
@@ -101,7 +132,7 @@ impl QueueStore for RedbStore {
                 }
             }
             if due.is_empty() {
-                drop((paused, ready, jobs, lease_index));
+                drop((paused, ready, jobs, payloads, lease_index));
                 // Nothing leased (workers poll every flow): no commit, no sync.
                 tx.abort().map_err(e)?;
                 return Ok(leased);
@@ -114,7 +145,7 @@ impl QueueStore for RedbStore {
                 job.lease_until_ms = now_ms + lease_ms;
                 jobs.insert(id, to_json(&job)?.as_slice()).map_err(e)?;
                 lease_index.insert((job.lease_until_ms, id), ()).map_err(e)?;
-                leased.push(job);
+                leased.push(with_payload(&payloads, job)?);
             }
         }
         tx.commit().map_err(e)?;
@@ -141,7 +172,7 @@ impl QueueStore for RedbStore {
     fn dead_letter(&self, job: &Job, error: JobError, now_ms: u64) -> StoreResult<()> {
         let tx = self.db.begin_write().map_err(e)?;
         remove_leased(&tx, job)?;
-        tx.open_table(JOBS).map_err(e)?.remove(job.id).map_err(e)?;
+        remove_job(&tx, job.id)?;
         let mut job = job.clone();
         job.last_error = Some(error.clone());
         let dead = DeadLetter { job, error, dead_ms: now_ms, discarded: None, edit: None };
@@ -195,12 +226,12 @@ impl QueueStore for RedbStore {
             for key in expired {
                 index.remove(key).map_err(e)?;
                 let jobs = tx.open_table(JOBS).map_err(e)?;
-                let job: Option<Job> = read_json(&jobs, key.1)?;
+                let header: Option<Job> = read_json(&jobs, key.1)?;
                 drop(jobs);
-                if let Some(mut job) = job {
-                    job.state = JobState::Ready;
-                    job.next_attempt_ms = now_ms;
-                    put_ready(&tx, &job)?;
+                if let Some(mut header) = header {
+                    header.state = JobState::Ready;
+                    header.next_attempt_ms = now_ms;
+                    put_header(&tx, &header)?;
                     recovered += 1;
                 }
             }
@@ -390,11 +421,12 @@ impl QueueStore for RedbStore {
     fn jobs_by_key(&self, prefix: &str, limit: usize) -> StoreResult<(Vec<Job>, Vec<DeadLetter>)> {
         let tx = self.db.begin_read().map_err(e)?;
         let mut live = Vec::new();
+        let payloads = tx.open_table(PAYLOADS).map_err(e)?;
         for entry in tx.open_table(JOBS).map_err(e)?.iter().map_err(e)? {
             let (_, v) = entry.map_err(e)?;
-            let job: Job = from_json(v.value())?;
-            if job.key.starts_with(prefix) && live.len() < limit {
-                live.push(job);
+            let header: Job = from_json(v.value())?;
+            if header.key.starts_with(prefix) && live.len() < limit {
+                live.push(with_payload(&payloads, header)?);
             }
         }
         let mut dead = Vec::new();
@@ -444,7 +476,10 @@ impl ScheduleStore for RedbStore {
             }
             tx.open_table(SCHEDULE).map_err(e)?.insert(key, at_ms).map_err(e)?;
             if let Some(job) = job {
-                if let [EnqueueOutcome::Enqueued(id)] = enqueue_in(&tx, std::slice::from_ref(job), at_ms)?[..] {
+                let payloads = encode_payloads(std::slice::from_ref(job))?;
+                if let [EnqueueOutcome::Enqueued(id)] =
+                    enqueue_in(&tx, std::slice::from_ref(job), &payloads, at_ms)?[..]
+                {
                     tx.open_table(SCHEDULE_JOBS).map_err(e)?.insert(key, id).map_err(e)?;
                 }
             }
@@ -454,9 +489,15 @@ impl ScheduleStore for RedbStore {
     }
 }
 
-fn enqueue_in(tx: &WriteTransaction, jobs: &[NewJob], now_ms: u64) -> StoreResult<Vec<EnqueueOutcome>> {
+/// Enqueue `jobs` inside `tx`, their payloads encoded beforehand ([`encode_payloads`]).
+fn enqueue_in(
+    tx: &WriteTransaction,
+    jobs: &[NewJob],
+    payloads: &[Vec<u8>],
+    now_ms: u64,
+) -> StoreResult<Vec<EnqueueOutcome>> {
     let mut outcomes = Vec::with_capacity(jobs.len());
-    for new in jobs {
+    for (new, payload) in jobs.iter().zip(payloads) {
         if let Some(webhook_id) = &new.webhook_id {
             let mut receipts = tx.open_table(RECEIPTS).map_err(e)?;
             // The same delivery may feed several flows: dedupe on (webhook id, flow).
@@ -468,7 +509,8 @@ fn enqueue_in(tx: &WriteTransaction, jobs: &[NewJob], now_ms: u64) -> StoreResul
             receipts.insert(receipt.as_str(), now_ms).map_err(e)?;
         }
         let id = next_id(tx, "next_job_id")?;
-        put_ready(tx, &new.ready(id, now_ms))?;
+        tx.open_table(PAYLOADS).map_err(e)?.insert(id, payload.as_slice()).map_err(e)?;
+        put_header(tx, &new.ready_header(id, now_ms))?;
         outcomes.push(EnqueueOutcome::Enqueued(id));
     }
     Ok(outcomes)
@@ -478,8 +520,15 @@ fn enqueue_in(tx: &WriteTransaction, jobs: &[NewJob], now_ms: u64) -> StoreResul
 pub(super) fn ack_in(tx: &WriteTransaction, jobs: &[Job]) -> StoreResult<()> {
     for job in jobs {
         remove_leased(tx, job)?;
-        tx.open_table(JOBS).map_err(e)?.remove(job.id).map_err(e)?;
+        remove_job(tx, job.id)?;
     }
+    Ok(())
+}
+
+/// Remove job `id` and its payload.
+fn remove_job(tx: &WriteTransaction, id: u64) -> StoreResult<()> {
+    tx.open_table(JOBS).map_err(e)?.remove(id).map_err(e)?;
+    tx.open_table(PAYLOADS).map_err(e)?.remove(id).map_err(e)?;
     Ok(())
 }
 
@@ -496,4 +545,62 @@ fn remove_leased(tx: &WriteTransaction, job: &Job) -> StoreResult<()> {
     let until = stored.map_or(job.lease_until_ms, |s| s.lease_until_ms);
     tx.open_table(LEASED).map_err(e)?.remove((until, job.id)).map_err(e)?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::contract::CopyStore;
+    use crate::store::Item;
+    use serde_json::json;
+
+    fn new_job(key: &str, payload: serde_json::Value) -> NewJob {
+        NewJob { flow: "inventory".into(), trigger: "schedule".into(), key: key.into(), payload, webhook_id: None }
+    }
+
+    #[test]
+    fn a_job_stored_with_its_payload_inline_still_runs_and_leaves_nothing_behind() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = RedbStore::open(dir.path()).unwrap();
+        let payload = json!({"kind": "page", "records": [{"sku": "A-1"}]});
+        // As stores before payloads were kept apart wrote it: the whole job in `jobs`.
+        let old = new_job("inline", payload.clone()).ready(77, 1);
+        {
+            let tx = store.db.begin_write().unwrap();
+            tx.open_table(JOBS).unwrap().insert(77, to_json(&old).unwrap().as_slice()).unwrap();
+            tx.open_table(READY).unwrap().insert(("inventory", 1, 77), ()).unwrap();
+            tx.commit().unwrap();
+        }
+        store.enqueue(&[new_job("apart", json!({"kind": "page", "records": []}))], 2, None).unwrap();
+        let exported = |store: &RedbStore| {
+            let mut jobs = Vec::new();
+            store
+                .export(&mut |items| {
+                    jobs.extend(items.into_iter().filter_map(|i| match i {
+                        Item::Job(job) => Some((job.key, job.payload)),
+                        _ => None,
+                    }));
+                    Ok(())
+                })
+                .unwrap();
+            jobs
+        };
+        assert!(exported(&store).contains(&("inline".to_owned(), payload.clone())), "exported with its payload");
+
+        let leased = store.lease(Some("inventory"), 10, 1_000, 10).unwrap();
+        let payloads: Vec<(&str, &serde_json::Value)> = leased.iter().map(|j| (j.key.as_str(), &j.payload)).collect();
+        assert_eq!(payloads, [("inline", &payload), ("apart", &json!({"kind": "page", "records": []}))]);
+        assert_eq!(store.renew_leases(1_005, 1_000).unwrap(), 2);
+        assert_eq!(store.recover_leases(u64::MAX, 3_000).unwrap(), 2);
+        let again = store.lease(Some("inventory"), 3_000, 1_000, 10).unwrap();
+        let mut again_payloads: Vec<(&str, &serde_json::Value, u32)> =
+            again.iter().map(|j| (j.key.as_str(), &j.payload, j.attempts)).collect();
+        again_payloads.sort_by_key(|(key, ..)| *key);
+        assert_eq!(again_payloads, [("apart", &json!({"kind": "page", "records": []}), 2), ("inline", &payload, 2)]);
+        store.ack_all(&again.iter().map(Job::receipt).collect::<Vec<_>>()).unwrap();
+        let tx = store.db.begin_read().unwrap();
+        assert_eq!(tx.open_table(JOBS).unwrap().len().unwrap(), 0);
+        assert_eq!(tx.open_table(PAYLOADS).unwrap().len().unwrap(), 0, "no payload outlives its job");
+        assert_eq!(tx.open_table(LEASED).unwrap().len().unwrap(), 0);
+    }
 }

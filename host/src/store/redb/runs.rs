@@ -13,12 +13,17 @@ pub(super) const RUN_RECORDS: TableDefinition<(u64, u64), &[u8]> = TableDefiniti
 /// Index of run records by record key: (key, run id, seq).
 pub(super) const RECORD_KEYS: TableDefinition<(&str, u64, u64), ()> = TableDefinition::new("run_record_keys");
 
+/// Each record's JSON, encoded before a write transaction takes the store's one writer slot.
+fn encode(records: &[RunRecord]) -> StoreResult<Vec<Vec<u8>>> {
+    records.iter().map(to_json).collect()
+}
+
 /// Append records (with their calls) to run `run_id` and count their outcomes; finish it at
-/// `finish_ms` when given. Returns the run as stored.
+/// `finish_ms` when given. `encoded` is [`encode`] of `records`. Returns the run as stored.
 fn append(
     tx: &WriteTransaction,
     run_id: u64,
-    records: &[RunRecord],
+    (records, encoded): (&[RunRecord], &[Vec<u8>]),
     calls: &[LinkedCall],
     finish_ms: Option<u64>,
 ) -> StoreResult<Run> {
@@ -27,8 +32,8 @@ fn append(
     let mut table = tx.open_table(RUN_RECORDS).map_err(e)?;
     let mut keys = tx.open_table(RECORD_KEYS).map_err(e)?;
     let first = next_seq(&table, run_id)?;
-    for (seq, record) in (first..).zip(records) {
-        table.insert((run_id, seq), to_json(record)?.as_slice()).map_err(e)?;
+    for ((seq, record), json) in (first..).zip(records).zip(encoded) {
+        table.insert((run_id, seq), json.as_slice()).map_err(e)?;
         for key in record_keys(record) {
             keys.insert((key.as_str(), run_id, seq), ()).map_err(e)?;
         }
@@ -70,8 +75,9 @@ impl RunStore for RedbStore {
     }
 
     fn add_run_log(&self, run_id: u64, records: &[RunRecord], calls: &[LinkedCall]) -> StoreResult<()> {
+        let encoded = encode(records)?;
         let tx = self.db.begin_write().map_err(e)?;
-        append(&tx, run_id, records, calls, None)?;
+        append(&tx, run_id, (records, &encoded), calls, None)?;
         tx.commit().map_err(e)
     }
 
@@ -83,9 +89,10 @@ impl RunStore for RedbStore {
         calls: &[LinkedCall],
         now_ms: u64,
     ) -> StoreResult<Run> {
+        let encoded = encode(records)?;
         let tx = self.db.begin_write().map_err(e)?;
         super::jobs::ack_in(&tx, acks)?;
-        let run = append(&tx, run_id, records, calls, Some(now_ms))?;
+        let run = append(&tx, run_id, (records, &encoded), calls, Some(now_ms))?;
         tx.commit().map_err(e)?;
         Ok(run)
     }
