@@ -3,8 +3,16 @@
 use clap::{CommandFactory, FromArgMatches};
 use std::process::ExitCode;
 
+#[cfg(target_os = "linux")]
+#[global_allocator]
+static ALLOCATOR: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
+
+/// jemalloc's options, read at its start (`MALLOC_CONF` in the environment still applies on top).
+#[cfg(target_os = "linux")]
+#[unsafe(export_name = "_rjem_malloc_conf")]
+pub static MALLOC_CONF: &[u8] = b"narenas:2,background_thread:true,dirty_decay_ms:1000,muzzy_decay_ms:0\0";
+
 fn main() -> ExitCode {
-    few_malloc_arenas();
     let matches = weft::cli::Cli::command().get_matches();
     let json = weft::cli::wants_json(&matches);
     let cli = weft::cli::Cli::from_arg_matches(&matches).unwrap_or_else(|e| e.exit());
@@ -31,21 +39,6 @@ fn quiet_on_closed_pipe(command: &weft::cli::Command) {
         // SAFETY: restores the default disposition of one signal before any thread is started.
         unsafe {
             libc::signal(libc::SIGPIPE, libc::SIG_DFL);
-        }
-    }
-}
-
-/// glibc gives each thread that allocates its own malloc arena (up to 8 per core), and memory
-/// freed in one stays with it: `weft serve`'s workers and runtime threads then held 171 MiB at
-/// the peak of a 90,000-level sync where 2 arenas hold 130 MiB, at the same speed (release
-/// build, `scripts/bench.sh`). Set before any thread starts; `MALLOC_ARENA_MAX` in the
-/// environment still decides when given.
-fn few_malloc_arenas() {
-    #[cfg(all(target_os = "linux", target_env = "gnu"))]
-    if std::env::var_os("MALLOC_ARENA_MAX").is_none() {
-        // SAFETY: mallopt only sets an allocator parameter; no thread allocates concurrently yet.
-        unsafe {
-            libc::mallopt(libc::M_ARENA_MAX, 2);
         }
     }
 }

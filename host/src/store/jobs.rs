@@ -319,4 +319,8 @@ pub struct CursorAdvance<'a> {
     pub connection: &'a str,
     /// The new cursor.
     pub cursor: &'a str,
+    /// A pull that stopped before the end of the source: the pull that reads on from `cursor`,
+    /// enqueued with it and made `flow`'s scheduled job, so the flow's ticks wait for it
+    /// instead of starting a second pull from the same cursor.
+    pub then: Option<&'a NewJob>,
 }

@@ -107,3 +107,25 @@ fn a_restart_during_an_initial_sync_reads_shopify_in_bulk() {
     assert!(ok, "{out}");
     assert_eq!(at_main(), (100..250).collect::<Vec<i64>>(), "every level set from the bulk read: {out}");
 }
+
+/// A pull reads at most 50 pages, then hands over to a pull that reads on at once: a source
+/// longer than that (60 pages of 2 levels here) is synced whole by one run, not 50 pages per
+/// schedule tick.
+#[test]
+fn a_source_longer_than_one_pull_is_read_to_its_end_in_one_run() {
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let sim = rt.block_on(shopify_common::start(shopify_common::seed(120, 1)));
+    let main = shopify_common::location_gid(&sim, "Main");
+    let s = Scenario::builder(&sim).build(&format!(
+        "[flows.inventory]\nfrom = \"erp\"\nto = \"shopify\"\nobject = \"inventory\"\nbatch = 2\n\
+         trigger = {{ every = \"1h\" }}\nlocations = {{ WH = \"{main}\" }}\n"
+    ));
+    let rows: String = (0..120).map(|p| format!("SKU-{p}-0,WH,{},0,0,0,2026-11-26T06:00:00Z\n", 1000 + p)).collect();
+    s.feed_file("inventory-1.csv", &format!("sku,location,on_hand,reserved,incoming,safety_stock,updated_at\n{rows}"));
+    let (ok, out) = weft(&s, &["run", "inventory", "--once", "--json"]);
+    assert!(ok, "{out}");
+    let mut at_main: Vec<i64> =
+        shopify_common::levels(&sim).into_iter().filter(|((_, l), _)| *l == main).map(|(_, q)| q).collect();
+    at_main.sort_unstable();
+    assert_eq!(at_main, (1000..1120).collect::<Vec<i64>>(), "every level of the 60 pages is set: {out}");
+}

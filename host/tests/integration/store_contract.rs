@@ -115,7 +115,7 @@ fn enqueue_dedupes_webhooks_per_flow_and_advances_the_cursor(f: &dyn Fixture) {
     let again = store.enqueue(&[hooked("orders", "w1")], T0, None).unwrap();
     assert_eq!(again, vec![EnqueueOutcome::Duplicate]);
     assert_eq!(store.cursor("products", "erp").unwrap(), None);
-    let advance = CursorAdvance { flow: "products", connection: "erp", cursor: "page-2" };
+    let advance = CursorAdvance { flow: "products", connection: "erp", cursor: "page-2", then: None };
     store.enqueue(&[job("products", "p1"), job("products", "p2")], T0, Some(advance)).unwrap();
     assert_eq!(store.cursor("products", "erp").unwrap().as_deref(), Some("page-2"));
     assert_eq!(store.job_count().unwrap(), 4);
@@ -638,6 +638,27 @@ fn api_calls_are_kept_with_the_records_they_served(f: &dyn Fixture) {
     );
 }
 
+/// A pull that stopped at its page cap enqueues the pull that reads on with its cursor
+/// advance; that pull is the flow's scheduled job, so no tick starts a second pull from the same
+/// cursor until it ends.
+fn a_pull_that_reads_on_holds_its_flows_schedule(f: &dyn Fixture) {
+    let store = f.open();
+    assert!(store.fire_tick("products", None, T0, Some(&job("products", "pull@1"))).unwrap());
+    let first = store.lease(Some("products"), T0, 1_000, 10).unwrap();
+    let reads_on = job("products", "pull@2");
+    let advance = CursorAdvance { flow: "products", connection: "erp", cursor: "page-50", then: Some(&reads_on) };
+    store.enqueue(&[job("products", "page 50")], T0, Some(advance)).unwrap();
+    store.ack_all(&first).unwrap();
+    assert_eq!(store.cursor("products", "erp").unwrap().as_deref(), Some("page-50"));
+    assert!(!store.fire_tick("products", Some(T0), T0 + 1, None).unwrap(), "the pull that reads on is queued");
+    let queued = store.lease(Some("products"), T0 + 1, 1_000, 10).unwrap();
+    let keys: Vec<&str> = queued.iter().map(|j| j.key.as_str()).collect();
+    assert_eq!(keys, ["page 50", "pull@2"], "enqueued with the page, ready at once");
+    assert!(!store.fire_tick("products", Some(T0), T0 + 1, None).unwrap(), "or running");
+    store.ack_all(&queued).unwrap();
+    assert!(store.fire_tick("products", Some(T0), T0 + 2, None).unwrap(), "its end frees the schedule");
+}
+
 fn claims_are_exclusive_until_released(f: &dyn Fixture) {
     let store = f.open();
     assert!(store.claim("orders/1").unwrap());
@@ -656,7 +677,7 @@ fn a_copy_holds_everything(from: &dyn Fixture, to: &dyn Fixture) {
     source.dead_letter(&leased[0], error("bad"), T0).unwrap();
     source.set_paused("f", true, T0).unwrap();
     source.fire_tick("orders", None, T0, None).unwrap();
-    let advance = CursorAdvance { flow: "products", connection: "erp", cursor: "c-9" };
+    let advance = CursorAdvance { flow: "products", connection: "erp", cursor: "c-9", then: None };
     source.enqueue(&[], T0, Some(advance)).unwrap();
     let entry = LedgerEntry { outcome: Outcome::Created, destination_id: "gid://shopify/Order/1".into(), at_ms: T0 };
     let link = IdLink { shopify: Some("gid://shopify/Order/1".into()), erp: Some("SO-1".into()) };
@@ -769,7 +790,7 @@ macro_rules! contract_suite {
                 enqueue_dedupes_webhooks_per_flow_and_advances_the_cursor, lease_ack_reschedule_and_expiry, dead_letters_retry_and_discard,
                 dead_letters_are_retried_with_an_edit_kept_beside_the_original,
                 pauses_are_persisted_with_their_reason, ticks_fire_once_and_receipts_are_pruned, ledger_and_id_map, runs_and_their_records, journals,
-                reports_and_alert_episodes, plugin_kv_is_scoped_bounded_and_persistent, flow_state_tables, claims_are_exclusive_until_released,
+                reports_and_alert_episodes, plugin_kv_is_scoped_bounded_and_persistent, flow_state_tables, claims_are_exclusive_until_released, a_pull_that_reads_on_holds_its_flows_schedule,
                 health_says_writable_when_writes_work, runs_undo_and_reports_are_pruned_by_age,
                 intents_discarded_dead_letters_and_the_superseded_ledger, stats_count_what_is_kept,
                 api_calls_are_kept_with_the_records_they_served, config_versions_are_numbered_after_the_one_they_follow);

@@ -11,7 +11,8 @@ use crate::flow::inventory::hybrid;
 use crate::flow::objects;
 use crate::store::{CursorAdvance, JobError, NewJob};
 
-/// Pages one pull job reads before yielding (the next tick continues from the cursor).
+/// Pages one pull job reads before it hands over to a pull job that reads on (so a pull's
+/// lease stays short and other flows' jobs interleave with a long initial sync).
 const MAX_PAGES_PER_PULL: usize = 50;
 
 /// Where a pull starts.
@@ -85,10 +86,13 @@ impl FlowEngine {
             total += count;
             let next = page.next_cursor.clone().or(cursor.clone());
             let advance = match (backfill, next.as_deref()) {
-                (false, Some(cursor)) => Some(CursorAdvance { flow: flow_name, connection: flow.from.name(), cursor }),
+                (false, Some(cursor)) => {
+                    Some(CursorAdvance { flow: flow_name, connection: flow.from.name(), cursor, then: None })
+                }
                 _ => None,
             };
             let last = !page.has_more || page_no == MAX_PAGES_PER_PULL;
+            let now_ms = self.queue.clock().now_ms();
             if let (true, true, Some(cursor)) = (backfill && last, page.has_more, next.clone()) {
                 jobs.push(NewJob {
                     flow: flow_name.to_owned(),
@@ -98,7 +102,18 @@ impl FlowEngine {
                     webhook_id: None,
                 });
             }
-            store.enqueue(&jobs, self.queue.clock().now_ms(), advance).map_err(JobError::store)?;
+            // Stopped at the page cap with more to read: a pull reads on now, not at the next
+            // tick (an initial sync of a million levels is 80 pulls; at `every = "5m"` they
+            // would take hours). It is the flow's scheduled job until it ends.
+            let reads_on = NewJob {
+                flow: flow_name.to_owned(),
+                trigger: "schedule".into(),
+                key: format!("pull@{now_ms}"),
+                payload: serde_json::to_value(Work::Pull).unwrap_or_default(),
+                webhook_id: None,
+            };
+            let advance = advance.map(|a| CursorAdvance { then: (last && page.has_more).then_some(&reads_on), ..a });
+            store.enqueue(&jobs, now_ms, advance).map_err(JobError::store)?;
             cursor = next;
             if last {
                 break;

@@ -132,15 +132,24 @@ impl QueueStore for PostgresStore {
     ) -> StoreResult<Vec<EnqueueOutcome>> {
         let (pool, _) = self.db();
         let jobs = jobs.to_vec();
-        let cursor = cursor.map(|c| (c.flow.to_owned(), c.connection.to_owned(), c.cursor.to_owned()));
+        let cursor = cursor.map(|c| (c.flow.to_owned(), c.connection.to_owned(), c.cursor.to_owned(), c.then.cloned()));
         self.call(async move {
             let mut client = pool.get().await.map_err(e)?;
             let tx = client.transaction().await.map_err(e)?;
             let outcomes = enqueue_in(&*tx, &jobs, now_ms).await?;
-            if let Some((flow, connection, cursor)) = cursor {
+            if let Some((flow, connection, cursor, then)) = cursor {
                 let sql = "INSERT INTO weft_cursors (flow, connection, cursor) VALUES ($1, $2, $3) \
                            ON CONFLICT (flow, connection) DO UPDATE SET cursor = excluded.cursor";
                 tx.execute(sql, &[&flow, &connection, &cursor]).await.map_err(e)?;
+                if let Some(next) = then {
+                    if let [EnqueueOutcome::Enqueued(id)] =
+                        enqueue_in(&*tx, std::slice::from_ref(&next), now_ms).await?[..]
+                    {
+                        let sql = "INSERT INTO weft_schedule (key, job_id) VALUES ($1, $2) \
+                                   ON CONFLICT (key) DO UPDATE SET job_id = excluded.job_id";
+                        tx.execute(sql, &[&flow, &big(id)]).await.map_err(e)?;
+                    }
+                }
             }
             tx.commit().await.map_err(e)?;
             Ok(outcomes)

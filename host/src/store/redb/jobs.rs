@@ -80,10 +80,18 @@ impl QueueStore for RedbStore {
         cursor: Option<CursorAdvance<'_>>,
     ) -> StoreResult<Vec<EnqueueOutcome>> {
         let payloads = encode_payloads(jobs)?;
+        let then = cursor.and_then(|c| c.then).map(|next| encode_payloads(std::slice::from_ref(next))).transpose()?;
         let tx = self.db.begin_write().map_err(e)?;
         let outcomes = enqueue_in(&tx, jobs, &payloads, now_ms)?;
         if let Some(c) = cursor {
             tx.open_table(CURSORS).map_err(e)?.insert((c.flow, c.connection), c.cursor).map_err(e)?;
+            if let (Some(next), Some(payload)) = (c.then, &then) {
+                if let [EnqueueOutcome::Enqueued(id)] =
+                    enqueue_in(&tx, std::slice::from_ref(next), payload, now_ms)?[..]
+                {
+                    tx.open_table(SCHEDULE_JOBS).map_err(e)?.insert(c.flow, id).map_err(e)?;
+                }
+            }
         }
         tx.commit().map_err(e)?;
         Ok(outcomes)
