@@ -8,6 +8,7 @@ use apollo_compiler::executable::Field;
 use apollo_compiler::schema::ExtendedType;
 use apollo_compiler::Schema;
 use serde_json::{Map, Value as Json};
+use std::borrow::Cow;
 
 /// The cost per value an input field's description declares (0 when it declares none).
 fn per_value(description: Option<&str>) -> f64 {
@@ -48,16 +49,20 @@ fn value_cost(schema: &Schema, ty: &Type, value: &Json) -> f64 {
 }
 
 /// An argument's value as JSON, with variables substituted.
-fn to_json(value: &Value, variables: &Map<String, Json>) -> Json {
+/// The argument's value as JSON; a variable is borrowed, not copied (an inventory mutation's
+/// input holds hundreds of quantities).
+fn to_json<'v>(value: &Value, variables: &'v Map<String, Json>) -> Cow<'v, Json> {
     match value {
-        Value::Variable(v) => variables.get(v.as_str()).cloned().unwrap_or(Json::Null),
-        Value::List(items) => Json::Array(items.iter().map(|i| to_json(i, variables)).collect()),
-        Value::Object(fields) => {
-            Json::Object(fields.iter().map(|(k, v)| (k.to_string(), to_json(v, variables))).collect())
+        Value::Variable(v) => variables.get(v.as_str()).map_or(Cow::Owned(Json::Null), Cow::Borrowed),
+        Value::List(items) => {
+            Cow::Owned(Json::Array(items.iter().map(|i| to_json(i, variables).into_owned()).collect()))
         }
-        Value::Null => Json::Null,
+        Value::Object(fields) => Cow::Owned(Json::Object(
+            fields.iter().map(|(k, v)| (k.to_string(), to_json(v, variables).into_owned())).collect(),
+        )),
+        Value::Null => Cow::Owned(Json::Null),
         // Scalars do not count values; their content does not matter here.
-        _ => Json::Bool(true),
+        _ => Cow::Owned(Json::Bool(true)),
     }
 }
 

@@ -118,9 +118,6 @@ impl Engine {
     /// Fans events out to matching subscriptions and starts delivering them.
     pub fn enqueue(&self, shared: &Arc<Shared>, events: Vec<Event>) {
         for event in events {
-            let body = Bytes::from(serde_json::to_vec(&event.payload).unwrap_or_default());
-            let event_id = uuid();
-            let triggered_at = ts(&now());
             let targets: Vec<(u64, String, Option<String>, String)> = lock(&shared.store)
                 .subscriptions
                 .values()
@@ -134,6 +131,14 @@ impl Engine {
                     )
                 })
                 .collect();
+            // Nobody subscribes to the topic: no body to encode (a bulk inventory write emits
+            // an event per level).
+            if targets.is_empty() {
+                continue;
+            }
+            let body = Bytes::from(serde_json::to_vec(&event.payload).unwrap_or_default());
+            let event_id = uuid();
+            let triggered_at = ts(&now());
             for (subscription_id, uri, name, secret) in targets {
                 let d = Delivery {
                     subscription_id,
