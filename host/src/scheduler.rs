@@ -54,6 +54,17 @@ pub struct Scheduler {
     flows: BTreeMap<String, Schedule>,
 }
 
+/// The pull job of `flow`'s schedule, made at `now_ms` (by a tick, or by a pull that reads on).
+pub fn scheduled_pull(flow: &str, now_ms: u64) -> NewJob {
+    NewJob {
+        flow: flow.to_owned(),
+        trigger: "schedule".into(),
+        key: format!("pull@{now_ms}"),
+        payload: serde_json::to_value(Work::Pull).unwrap_or_default(),
+        webhook_id: None,
+    }
+}
+
 impl Scheduler {
     /// A scheduler for every flow that has `every` or `cron`.
     pub fn new(queue: Queue, flows: &BTreeMap<String, FlowConfig>) -> Scheduler {
@@ -73,13 +84,7 @@ impl Scheduler {
             if !schedule.due(last, now) {
                 continue;
             }
-            let job = NewJob {
-                flow: name.clone(),
-                trigger: "schedule".into(),
-                key: format!("pull@{now}"),
-                payload: serde_json::to_value(Work::Pull).unwrap_or_default(),
-                webhook_id: None,
-            };
+            let job = scheduled_pull(name, now);
             if store.fire_tick(name, last, now, Some(&job))? {
                 fired.push(name.clone());
             }

@@ -75,37 +75,50 @@ locations = {{ WH = "{main}" }}
     assert!(!ok && out.contains("nothing was pushed for SKU NOPE"), "{out}");
 }
 
+/// An inventory flow from the file feed's `WH` to Shopify's Main location, `extra` added to it,
+/// in a simulator seeded with `skus` products of one variant (`SKU-{p}-0`); returns the runtime
+/// that serves the simulator, the simulator and the scenario.
+fn one_location(skus: usize, extra: &str) -> (tokio::runtime::Runtime, shopify_sim::SimHandle, Scenario) {
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let sim = rt.block_on(shopify_common::start(shopify_common::seed(skus, 1)));
+    let main = shopify_common::location_gid(&sim, "Main");
+    let s = Scenario::builder(&sim).build(&format!(
+        "[flows.inventory]\nfrom = \"erp\"\nto = \"shopify\"\nobject = \"inventory\"\n{extra}\n\
+         locations = {{ WH = \"{main}\" }}\n"
+    ));
+    (rt, sim, s)
+}
+
+/// The feed's CSV of `SKU-{p}-0` at `WH` for each `p` in `skus`, on hand `first + p`.
+fn rows(skus: std::ops::Range<usize>, first: usize) -> String {
+    let rows: String = skus.map(|p| format!("SKU-{p}-0,WH,{},0,0,0,2026-11-26T06:00:00Z\n", first + p)).collect();
+    format!("sku,location,on_hand,reserved,incoming,safety_stock,updated_at\n{rows}")
+}
+
+/// Shopify's levels at Main, sorted.
+fn at_main(sim: &shopify_sim::SimHandle) -> Vec<i64> {
+    let main = shopify_common::location_gid(sim, "Main");
+    let mut q: Vec<i64> =
+        shopify_common::levels(sim).into_iter().filter(|((_, l), _)| *l == main).map(|(_, q)| q).collect();
+    q.sort_unstable();
+    q
+}
+
 /// A process started when the flow has pushed before but most levels not yet (a host restarted
 /// during an initial sync) reads Shopify's levels with one bulk operation, as the first process
 /// did, not a query per 25 SKUs: here those queries all fail, and every level is still set.
 #[test]
 fn a_restart_during_an_initial_sync_reads_shopify_in_bulk() {
-    let rt = tokio::runtime::Runtime::new().unwrap();
-    let sim = rt.block_on(shopify_common::start(shopify_common::seed(150, 1)));
-    let main = shopify_common::location_gid(&sim, "Main");
-    let s = Scenario::builder(&sim).build(&format!(
-        "[flows.inventory]\nfrom = \"erp\"\nto = \"shopify\"\nobject = \"inventory\"\nbatch = 250\n\
-         locations = {{ WH = \"{main}\" }}\n"
-    ));
-    let header = "sku,location,on_hand,reserved,incoming,safety_stock,updated_at\n";
-    let rows = |skus: std::ops::Range<usize>| -> String {
-        skus.map(|p| format!("SKU-{p}-0,WH,{},0,0,0,2026-11-26T06:00:00Z\n", 100 + p)).collect()
-    };
-    let at_main = || -> Vec<i64> {
-        let mut q: Vec<i64> =
-            shopify_common::levels(&sim).into_iter().filter(|((_, l), _)| *l == main).map(|(_, q)| q).collect();
-        q.sort_unstable();
-        q
-    };
-    s.feed_file("inventory-1.csv", &format!("{header}{}", rows(0..1)));
+    let (_rt, sim, s) = one_location(150, "batch = 250");
+    s.feed_file("inventory-1.csv", &rows(0..1, 100));
     let (ok, out) = weft(&s, &["run", "inventory", "--once"]);
-    assert!(ok && at_main().contains(&100), "the first process sets its level: {out}");
+    assert!(ok && at_main(&sim).contains(&100), "the first process sets its level: {out}");
 
     sim.inject(FaultRule::chance(Fault::Status { status: 500 }, 1.0).only("inventoryItems"));
-    s.feed_file("inventory-2.csv", &format!("{header}{}", rows(1..150)));
+    s.feed_file("inventory-2.csv", &rows(1..150, 100));
     let (ok, out) = weft(&s, &["run", "inventory", "--once"]);
     assert!(ok, "{out}");
-    assert_eq!(at_main(), (100..250).collect::<Vec<i64>>(), "every level set from the bulk read: {out}");
+    assert_eq!(at_main(&sim), (100..250).collect::<Vec<i64>>(), "every level set from the bulk read: {out}");
 }
 
 /// A pull reads at most 50 pages, then hands over to a pull that reads on at once: a source
@@ -113,19 +126,9 @@ fn a_restart_during_an_initial_sync_reads_shopify_in_bulk() {
 /// schedule tick.
 #[test]
 fn a_source_longer_than_one_pull_is_read_to_its_end_in_one_run() {
-    let rt = tokio::runtime::Runtime::new().unwrap();
-    let sim = rt.block_on(shopify_common::start(shopify_common::seed(120, 1)));
-    let main = shopify_common::location_gid(&sim, "Main");
-    let s = Scenario::builder(&sim).build(&format!(
-        "[flows.inventory]\nfrom = \"erp\"\nto = \"shopify\"\nobject = \"inventory\"\nbatch = 2\n\
-         trigger = {{ every = \"1h\" }}\nlocations = {{ WH = \"{main}\" }}\n"
-    ));
-    let rows: String = (0..120).map(|p| format!("SKU-{p}-0,WH,{},0,0,0,2026-11-26T06:00:00Z\n", 1000 + p)).collect();
-    s.feed_file("inventory-1.csv", &format!("sku,location,on_hand,reserved,incoming,safety_stock,updated_at\n{rows}"));
+    let (_rt, sim, s) = one_location(120, "batch = 2\ntrigger = { every = \"1h\" }");
+    s.feed_file("inventory-1.csv", &rows(0..120, 1000));
     let (ok, out) = weft(&s, &["run", "inventory", "--once", "--json"]);
     assert!(ok, "{out}");
-    let mut at_main: Vec<i64> =
-        shopify_common::levels(&sim).into_iter().filter(|((_, l), _)| *l == main).map(|(_, q)| q).collect();
-    at_main.sort_unstable();
-    assert_eq!(at_main, (1000..1120).collect::<Vec<i64>>(), "every level of the 60 pages is set: {out}");
+    assert_eq!(at_main(&sim), (1000..1120).collect::<Vec<i64>>(), "every level of the 60 pages is set: {out}");
 }
