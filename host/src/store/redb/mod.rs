@@ -27,6 +27,8 @@ mod calls;
 mod copy;
 pub mod handle;
 mod jobs;
+#[cfg(test)]
+mod jobs_inline;
 mod journal;
 mod kv;
 mod ledger;
