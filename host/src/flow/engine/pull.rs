@@ -105,8 +105,8 @@ impl FlowEngine {
             // Stopped at the page cap with more to read: a pull reads on now, not at the next
             // tick (an initial sync of a million levels is 80 pulls; at `every = "5m"` they
             // would take hours). It is the flow's scheduled job until it ends.
-            let reads_on = crate::scheduler::scheduled_pull(flow_name, now_ms);
-            let advance = advance.map(|a| CursorAdvance { then: (last && page.has_more).then_some(&reads_on), ..a });
+            let reads_on = (last && page.has_more).then(|| crate::scheduler::scheduled_pull(flow_name, now_ms));
+            let advance = advance.map(|a| CursorAdvance { then: reads_on.as_ref(), ..a });
             store.enqueue(&jobs, now_ms, advance).map_err(JobError::store)?;
             cursor = next;
             if last {
