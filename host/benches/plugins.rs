@@ -1,12 +1,19 @@
 //! Plugin runtime benchmark: instantiate-per-job latency and transform throughput.
 //!
 //! Run: `plugins/build.sh && cargo bench -p weft --bench plugins`
+//! (`WEFT_PERFMAP=1` lets `perf` name the plugins' functions: build them unstripped).
 //!
 //! Prints numbers and ratios against baselines measured in the same run; asserts nothing.
 //! Goals to report against: ≤ 15 µs per instantiation, ≥ 1,000,000 records/s at batch 256.
 
 #[allow(dead_code)]
 mod table;
+
+/// The allocator `weft serve` runs with, so both the host's side of a plugin call and the native
+/// baseline allocate as they do in production.
+#[cfg(target_os = "linux")]
+#[global_allocator]
+static ALLOCATOR: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
 
 use std::path::Path;
 use std::time::{Duration, Instant};

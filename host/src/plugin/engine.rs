@@ -39,6 +39,10 @@ impl PluginEngine {
             .max_core_instance_size(4 << 20)
             .max_component_instance_size(4 << 20);
         let mut config = Config::new();
+        // `perf` names the plugins' functions from /tmp/perf-PID.map when asked.
+        if std::env::var_os("WEFT_PERFMAP").is_some() {
+            config.profiler(wasmtime::ProfilingStrategy::PerfMap);
+        }
         config
             .epoch_interruption(true)
             .cranelift_opt_level(OptLevel::Speed)

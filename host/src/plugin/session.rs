@@ -374,9 +374,11 @@ impl PluginSession {
             .map(|r| r.map_err(|e| self.scrub(e)))
     }
 
-    /// Transform `apply(records)`.
+    /// Transform `apply(records)`, through `transform-batch.apply-encoded` when the plugin
+    /// exports it (its calls are reported as `apply-encoded`).
     pub fn apply(&mut self, records: &[Record]) -> Result<Vec<Result<Vec<Record>, PluginError>>, CallError> {
-        self.call("apply", json_size, |store, instance| instance.apply(store, records)).map(|v| self.scrub_all(v))
+        let function = if self.plugin.pre.takes_encoded_batches() { "apply-encoded" } else { "apply" };
+        self.call(function, json_size, |store, instance| instance.apply(store, records)).map(|v| self.scrub_all(v))
     }
 
     /// A plugin error with every secret value removed from its text.

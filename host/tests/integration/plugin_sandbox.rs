@@ -221,3 +221,34 @@ fn a_component_whose_exports_have_the_wrong_types_is_refused_on_every_instance()
     }
     assert_good_plugin_works(&host);
 }
+
+/// A transform's `transform-batch` answer is input from outside: one that does not decode fails
+/// the call as a trap (the instance is retired, the next call gets a fresh one), a refused batch
+/// fails each of its records with the plugin's reason, and a good plugin still works.
+#[test]
+fn a_batch_answer_that_does_not_decode_fails_the_call_and_the_host_goes_on() {
+    let tmp = tempfile::tempdir().unwrap();
+    let plugins = tmp.path().join("plugins");
+    install_as_built(&plugins, "sku-normalize");
+    install_as_built(&plugins, "garbled");
+    let host = host(&plugins, &tmp.path().join("cache"), test_limits(), Network::default());
+    assert!(host.refused().is_empty(), "{:?}", host.refused());
+    let batch = [product("a"), product("b")];
+
+    let mut garbage = host.session("garbled", &grant(&[("mode", "garbage")], &[])).unwrap();
+    for attempt in 1..=2 {
+        let err = garbage.apply(&batch).expect_err("an answer that does not decode");
+        assert_eq!(err.class().name(), "trap", "attempt {attempt}: {err}");
+        let text = err.to_string();
+        assert!(text.contains("`apply-encoded`") && text.contains("does not decode"), "attempt {attempt}: {text}");
+        assert_eq!(garbage.instances_created(), attempt, "each failed call retires its instance");
+    }
+
+    let mut refusing = host.session("garbled", &grant(&[("mode", "refuse")], &[])).unwrap();
+    let outcomes = refusing.apply(&batch).expect("a refused batch is an answer");
+    assert_eq!(outcomes.len(), batch.len(), "one outcome per record");
+    for outcome in &outcomes {
+        assert!(matches!(outcome, Err(PluginError::Permanent(m)) if m == "cannot read this batch"), "{outcome:?}");
+    }
+    assert_good_plugin_works(&host);
+}

@@ -5,7 +5,10 @@
 use crate::polyglot_support;
 
 use polyglot_support::*;
+use std::collections::BTreeMap;
+use std::sync::Arc;
 use weft::config::LimitsConfig;
+use weft::metrics::{Format, Metrics};
 use weft::model::*;
 use weft::plugin::{Grant, PluginHost};
 
@@ -89,9 +92,13 @@ fn variant_sku(out: &[Result<Vec<Record>, PluginError>], index: usize) -> String
     }
 }
 
+/// The Rust port takes its batches as one buffer (`transform-batch`), the Python and JS ports
+/// record by record (`apply`): both ways give the same outcomes.
 #[test]
 fn rust_python_and_js_ports_give_identical_output() {
     let (_tmp, host) = host_with(&PORTS, LimitsConfig::default());
+    let metrics = Arc::new(Metrics::new());
+    let host = host.with_metrics(metrics.clone());
     let records = input();
     let grant = grant();
     let rust = apply(&host, "sku-normalize", &records, &grant);
@@ -114,6 +121,12 @@ fn rust_python_and_js_ports_give_identical_output() {
         for (i, (theirs, ours)) in out.iter().zip(&rust).enumerate() {
             assert_eq!(theirs, ours, "{id} differs from Rust at record {i} (input {:?})", records[i]);
         }
+    }
+    let scrape = metrics.render(Format::Classic, std::iter::empty(), &BTreeMap::new(), Vec::new());
+    for (id, call) in [("sku-normalize", "apply-encoded"), ("sku-normalize-py", "apply"), ("sku-normalize-js", "apply")]
+    {
+        let series = format!("weft_plugin_call_duration_seconds_count{{plugin=\"{id}\",call=\"{call}\"}} 1");
+        assert!(scrape.contains(&series), "{id} is called through {call}: no `{series}` in\n{scrape}");
     }
 }
 

@@ -33,11 +33,11 @@ pub mod connector {
     });
 }
 
-/// World `transform-plugin`.
+/// World `transform-batch-plugin`: `transform` and its one-buffer twin `transform-batch`.
 pub mod transform {
     wit_bindgen::generate!({
         path: "../../wit/weft-plugin@0.2.0",
-        world: "transform-plugin",
+        world: "transform-batch-plugin",
         with: {
             "weft:plugin/types@0.2.0": crate::bindings::connector::weft::plugin::types,
             "weft:plugin/log@0.2.0": crate::bindings::connector::weft::plugin::log,

@@ -236,6 +236,20 @@ impl<T: Transform> bindings::transform::exports::weft::plugin::transform::Guest 
     }
 }
 
+/// The host hands a transform its batch as one postcard buffer (`transform-batch`): decoded here,
+/// given to [`Transform::apply`], and its outcomes encoded back the same way.
+impl<T: Transform> bindings::transform::exports::weft::plugin::transform_batch::Guest for T {
+    fn apply_encoded(records: Vec<u8>) -> Result<Vec<u8>, PluginError> {
+        let decoded: Vec<Record> = postcard::from_bytes(&records).map_err(|e| {
+            PluginError::Permanent(format!("the batch does not decode as weft:plugin@0.2.0 records: {e}"))
+        })?;
+        let outcomes = <T as Transform>::apply(decoded);
+        // The answer is usually about the size of the batch: one allocation, not a doubling series.
+        postcard::to_extend(&outcomes, Vec::with_capacity(records.len() + records.len() / 4))
+            .map_err(|e| PluginError::Permanent(format!("the outcomes do not encode: {e}")))
+    }
+}
+
 /// Export a [`Connector`] implementation as the component's `weft:plugin/connector`.
 #[macro_export]
 macro_rules! export_connector {
@@ -244,7 +258,8 @@ macro_rules! export_connector {
     };
 }
 
-/// Export a [`Transform`] implementation as the component's `weft:plugin/transform`.
+/// Export a [`Transform`] implementation as the component's `weft:plugin/transform` and
+/// `weft:plugin/transform-batch` (world `transform-batch-plugin`).
 #[macro_export]
 macro_rules! export_transform {
     ($t:ident) => {

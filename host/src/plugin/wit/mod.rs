@@ -103,6 +103,14 @@ impl Pre {
         }
     }
 
+    /// True when the component is a transform that also exports `transform-batch`.
+    pub(super) fn takes_encoded_batches(&self) -> bool {
+        match self {
+            Pre::V0_1_0(pre) => pre.takes_encoded_batches(),
+            Pre::V0_2_0(pre) => pre.takes_encoded_batches(),
+        }
+    }
+
     /// A fresh instance in `store`.
     pub(super) fn instantiate(&self, store: &mut Store<HostState>) -> wasmtime::Result<Instance> {
         match self {

@@ -122,8 +122,14 @@ macro_rules! weft_version {
             Transform {
                 describe: ComponentExportIndex,
                 apply: ComponentExportIndex,
+                /// `transform-batch.apply-encoded`, when the component exports it.
+                apply_encoded: Option<ComponentExportIndex>,
             },
         }
+
+        /// `apply-encoded`'s signature: a postcard buffer in, one out.
+        type EncodedParams<'a> = (&'a [u8],);
+        type EncodedAnswer = Result<Vec<u8>, types::PluginError>;
 
         /// bindgen's lookup of the world's exports, whose `load` checks every export's type.
         enum Typed {
@@ -161,10 +167,19 @@ macro_rules! weft_version {
                     PluginKind::Transform => {
                         let typed = TransformPluginIndices::new(&pre).map_err(|e| format!("not a transform: {e:#}"))?;
                         let [describe, apply] = super::version::exports(component, version, "transform", ["describe", "apply"])?;
-                        (Typed::Transform(typed), Exports::Transform { describe, apply })
+                        let apply_encoded = convert::ENCODED_BATCHES
+                            .then(|| super::version::exports(component, version, "transform-batch", ["apply-encoded"]).ok())
+                            .flatten()
+                            .map(|[index]| index);
+                        (Typed::Transform(typed), Exports::Transform { describe, apply, apply_encoded })
                     }
                 };
                 Ok(Pre { pre, exports, typed, checked: AtomicBool::new(false) })
+            }
+
+            /// True when the component takes its transform batches as one buffer.
+            pub(super) fn takes_encoded_batches(&self) -> bool {
+                matches!(self.exports, Exports::Transform { apply_encoded: Some(_), .. })
             }
 
             pub(super) fn instantiate(&self, store: &mut Store<HostState>) -> wasmtime::Result<Instance> {
@@ -176,6 +191,9 @@ macro_rules! weft_version {
                         }
                         Typed::Transform(typed) => {
                             typed.load(&mut *store, &instance)?;
+                            if let Exports::Transform { apply_encoded: Some(index), .. } = &self.exports {
+                                instance.get_typed_func::<EncodedParams, (EncodedAnswer,)>(&mut *store, index)?;
+                            }
                         }
                     }
                     self.checked.store(true, Ordering::Release);
@@ -281,7 +299,10 @@ macro_rules! weft_version {
                 store: &mut Store<HostState>,
                 records: &[model::Record],
             ) -> Call<Vec<Result<Vec<model::Record>, model::PluginError>>> {
-                let Exports::Transform { apply, .. } = self.exports else { return None };
+                let Exports::Transform { apply, apply_encoded, .. } = self.exports else { return None };
+                if let Some(index) = apply_encoded {
+                    return Some(self.apply_encoded(store, index, records));
+                }
                 let (refused, converted) = super::version::carry(records.iter().cloned().map(convert::record));
                 let outcomes = self
                     .call::<_, Vec<Result<Vec<types::Record>, types::PluginError>>>(store, apply, (converted.as_slice(),))
@@ -294,6 +315,26 @@ macro_rules! weft_version {
                         .map(|(input, out)| out.map(|records| records.into_iter().map(|r| convert::restore(input, r)).collect()))
                         .collect()
                 }))
+            }
+
+            /// `apply` through `transform-batch.apply-encoded`: the batch and its outcomes each
+            /// cross as one postcard buffer, encoded from and decoded into the model directly (a
+            /// version with `convert::ENCODED_BATCHES` has the model's shape). An answer that does
+            /// not decode fails the call; one outcome per record, as `apply`.
+            fn apply_encoded(
+                &self,
+                store: &mut Store<HostState>,
+                index: ComponentExportIndex,
+                records: &[model::Record],
+            ) -> wasmtime::Result<Vec<Result<Vec<model::Record>, model::PluginError>>> {
+                let batch = postcard::to_allocvec(records).map_err(|e| wasmtime::format_err!("cannot encode the batch: {e}"))?;
+                let outcomes = match self.call::<EncodedParams, EncodedAnswer>(store, index, (batch.as_slice(),))? {
+                    Ok(answer) => postcard::from_bytes(&answer)
+                        .map_err(|e| wasmtime::format_err!("the plugin's apply-encoded answer does not decode: {e}"))?,
+                    // The plugin could not read the batch: every record fails with its reason.
+                    Err(failed) => vec![Err(failed.lift()); records.len()],
+                };
+                Ok(super::version::merge(vec![None; records.len()], outcomes))
             }
         }
     };

@@ -573,3 +573,6 @@ pub(super) fn restore(input: &m::Record, output: m::Record) -> m::Record {
         (_, output) => output,
     }
 }
+
+/// 0.1.0 has no `transform-batch`: a transform is always given its records through `apply`.
+pub(super) const ENCODED_BATCHES: bool = false;

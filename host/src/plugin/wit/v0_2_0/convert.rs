@@ -110,3 +110,42 @@ pub(super) fn push_record(r: m::Record) -> Result<w::Record, m::PluginError> {
 pub(super) fn restore(_input: &m::Record, output: m::Record) -> m::Record {
     output
 }
+
+/// 0.2.0's records have the model's shape, field by field and case by case in the same order, so
+/// a `transform-batch` batch is the model's records in postcard, encoded and decoded directly
+/// (`encoded_batches_have_the_contracts_shape` checks the order against the Rust SDK's types).
+pub(super) const ENCODED_BATCHES: bool = true;
+
+#[cfg(test)]
+mod tests {
+    use serde_reflection::{Tracer, TracerConfig};
+
+    /// The serde format of every type reachable from a record and a plugin error, by type name:
+    /// fields and cases in order, with their types. Tracing takes one case of an enum inside a
+    /// record, so each such enum is traced on its own too (a new one fails with `MissingVariants`
+    /// naming it: add it here). bindgen spells the field `type` as `type_`.
+    macro_rules! formats {
+        (@trace $tracer:ident, $t:ident; $($name:ident)*) => {
+            $($tracer.trace_simple_type::<$t::$name>().expect(stringify!($name));)*
+        };
+        ($types:path) => {{
+            use $types as t;
+            let mut tracer = Tracer::new(TracerConfig::default());
+            formats!(@trace tracer, t; Record PluginError AdjustmentReason DiscountKind DiscountValueType FinancialStatus
+                LineEditKind OrderChangeKind PriceScope ProductStatus RestockType ReturnStatus StockEffect);
+            let registry = tracer.registry().expect("every type traced");
+            serde_json::to_string_pretty(&registry).expect("formats encode").replace("\"type_\"", "\"type\"")
+        }};
+    }
+
+    #[test]
+    fn encoded_batches_have_the_contracts_shape() {
+        let model = formats!(crate::model);
+        let sdk = formats!(weft_sdk::bindings::connector::weft::plugin::types);
+        assert!(
+            model.contains("\"InventoryLevel\"") && model.contains("\"RefundLine\""),
+            "the trace reached every record: {model}"
+        );
+        assert_eq!(model, sdk, "the model's serde layout must be 0.2.0's, field by field and case by case");
+    }
+}
