@@ -26,6 +26,13 @@ mod common;
 mod shopify_common;
 mod table;
 
+/// The simulator runs in this process: with glibc's malloc it spent half its CPU in `_int_malloc`
+/// and `malloc_consolidate` at a million levels, CPU taken from `weft serve` on the same 2 cores.
+/// `weft serve` itself runs with jemalloc.
+#[cfg(target_os = "linux")]
+#[global_allocator]
+static ALLOCATOR: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
+
 use common::scenario::Scenario;
 use serde_json::{json, Value};
 use shopify_sim::{SimConfig, Simulator};
