@@ -17,6 +17,7 @@ use apollo_compiler::resolvers::Execution;
 use apollo_compiler::response::JsonMap;
 use apollo_compiler::validation::Valid;
 use apollo_compiler::ExecutableDocument;
+use serde::Deserialize;
 use serde_json::{json, Map, Value as Json};
 use std::sync::Arc;
 
@@ -66,10 +67,10 @@ pub fn prepare(shared: &Shared, content_type: &str, body: &[u8]) -> Result<Prepa
     let (query, variables, operation_name) = if content_type.starts_with("application/graphql") {
         (String::from_utf8(body.to_vec()).map_err(|_| bad())?, Map::new(), None)
     } else {
-        let request: Json = serde_json::from_slice(body).map_err(|_| bad())?;
+        let mut request: Json = serde_json::from_slice(body).map_err(|_| bad())?;
         let query = request.get("query").and_then(Json::as_str).ok_or_else(bad)?.to_string();
-        let variables = match request.get("variables") {
-            Some(Json::Object(v)) => v.clone(),
+        let variables = match request.get_mut("variables").map(Json::take) {
+            Some(Json::Object(v)) => v,
             Some(Json::Null) | None => Map::new(),
             Some(_) => return Err(bad()),
         };
@@ -138,7 +139,7 @@ pub fn run(
         version,
         bulk,
     );
-    let raw_variables: JsonMap = serde_json::from_value(Json::Object(variables.clone())).unwrap_or_default();
+    let raw_variables = JsonMap::deserialize(variables).unwrap_or_default();
     let execution = Execution::new(&shared.schema, doc).operation(op).raw_variable_values(&raw_variables);
     let result = if op.operation_type.is_mutation() {
         execution.execute_sync(&MutationRoot { ctx: &ctx })

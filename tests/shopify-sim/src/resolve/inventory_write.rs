@@ -161,7 +161,7 @@ fn changes_for(store: &Store, item: u64, location: u64, name: &str, delta: i64) 
 
 /// `inventorySetQuantities(input:)`: absolute quantities, all-or-nothing.
 pub fn set_quantities(store: &mut Store, a: &Map<String, Json>) -> Json {
-    let input = a.get("input").cloned().unwrap_or(Json::Null);
+    let input = a.get("input").unwrap_or(&Json::Null);
     let name = input.get("name").and_then(Json::as_str).unwrap_or("").to_string();
     if name != "available" && name != "on_hand" {
         let e = UserError::new(
@@ -171,10 +171,10 @@ pub fn set_quantities(store: &mut Store, a: &Map<String, Json>) -> Json {
         );
         return group_payload(None, &[e]);
     }
-    if let Some(e) = check_reason(&input) {
+    if let Some(e) = check_reason(input) {
         return group_payload(None, &[e]);
     }
-    let quantities = input.get("quantities").and_then(Json::as_array).cloned().unwrap_or_default();
+    let quantities = input.get("quantities").and_then(Json::as_array).map_or(&[][..], Vec::as_slice);
     let mut errors = Vec::new();
     let mut lines = Vec::new();
     let mut seen = HashSet::new();
@@ -197,13 +197,13 @@ pub fn set_quantities(store: &mut Store, a: &Map<String, Json>) -> Json {
         let delta = store.set_quantity(line.item, line.location, &name, line.value).unwrap_or(0);
         changes.extend(changes_for(store, line.item, line.location, &name, delta));
     }
-    let group = record(store, &input, changes);
+    let group = record(store, input, changes);
     group_payload(Some(group), &[])
 }
 
 /// `inventoryAdjustQuantities(input:)`: deltas, all-or-nothing.
 pub fn adjust_quantities(store: &mut Store, a: &Map<String, Json>) -> Json {
-    let input = a.get("input").cloned().unwrap_or(Json::Null);
+    let input = a.get("input").unwrap_or(&Json::Null);
     let name = input.get("name").and_then(Json::as_str).unwrap_or("").to_string();
     if !ADJUSTABLE.contains(&name.as_str()) {
         let e = UserError::new(
@@ -213,10 +213,10 @@ pub fn adjust_quantities(store: &mut Store, a: &Map<String, Json>) -> Json {
         );
         return group_payload(None, &[e]);
     }
-    if let Some(e) = check_reason(&input) {
+    if let Some(e) = check_reason(input) {
         return group_payload(None, &[e]);
     }
-    let list = input.get("changes").and_then(Json::as_array).cloned().unwrap_or_default();
+    let list = input.get("changes").and_then(Json::as_array).map_or(&[][..], Vec::as_slice);
     let mut errors = Vec::new();
     let mut lines = Vec::new();
     for (i, c) in list.iter().enumerate() {
@@ -243,7 +243,7 @@ pub fn adjust_quantities(store: &mut Store, a: &Map<String, Json>) -> Json {
         store.set_quantity(line.item, line.location, &name, current + line.value);
         changes.extend(changes_for(store, line.item, line.location, &name, line.value));
     }
-    let group = record(store, &input, changes);
+    let group = record(store, input, changes);
     group_payload(Some(group), &[])
 }
 
