@@ -201,13 +201,19 @@ fn metadata_address_is_refused_without_any_connection() {
     assert_eq!(attempts.load(Ordering::SeqCst), 0, "the dialer must never be reached");
 }
 
-#[test]
-fn a_component_whose_exports_have_the_wrong_types_is_refused_on_every_instance() {
+/// A host with the good plugin and the test fixture `fixture`, as built.
+fn beside_the_good_plugin(fixture: &str) -> (tempfile::TempDir, PluginHost) {
     let tmp = tempfile::tempdir().unwrap();
     let plugins = tmp.path().join("plugins");
     install_as_built(&plugins, "sku-normalize");
-    install_as_built(&plugins, "impostor");
+    install_as_built(&plugins, fixture);
     let host = host(&plugins, &tmp.path().join("cache"), test_limits(), Network::default());
+    (tmp, host)
+}
+
+#[test]
+fn a_component_whose_exports_have_the_wrong_types_is_refused_on_every_instance() {
+    let (_tmp, host) = beside_the_good_plugin("impostor");
     // Its export names are a transform's, so it loads; the types are checked on its instances
     // (once one passes, later instances skip the check), and none passes.
     for attempt in 0..2 {
@@ -227,11 +233,7 @@ fn a_component_whose_exports_have_the_wrong_types_is_refused_on_every_instance()
 /// fails each of its records with the plugin's reason, and a good plugin still works.
 #[test]
 fn a_batch_answer_that_does_not_decode_fails_the_call_and_the_host_goes_on() {
-    let tmp = tempfile::tempdir().unwrap();
-    let plugins = tmp.path().join("plugins");
-    install_as_built(&plugins, "sku-normalize");
-    install_as_built(&plugins, "garbled");
-    let host = host(&plugins, &tmp.path().join("cache"), test_limits(), Network::default());
+    let (_tmp, host) = beside_the_good_plugin("garbled");
     assert!(host.refused().is_empty(), "{:?}", host.refused());
     let batch = [product("a"), product("b")];
 
