@@ -33,7 +33,7 @@ fn job(i: usize) -> NewJob {
         trigger: "webhook".into(),
         key: format!("k{i}"),
         payload: serde_json::json!({"i": i}),
-        webhook_id: Some(format!("w{i}")),
+        dedupe_id: Some(format!("w{i}")),
     }
 }
 

@@ -449,7 +449,7 @@ pub fn backfill(store: &Store, config: &Config, flow_name: &str, since: &str, no
         trigger: "backfill".into(),
         key: format!("backfill-{now_ms}"),
         payload: json!(crate::flow::Work::Backfill { cursor }),
-        webhook_id: None,
+        dedupe_id: None,
     };
     store.enqueue(&[job], now_ms, None).map_err(|e| e.to_string())?;
     Ok(json!({"flow": flow_name, "since": from, "enqueued": 1}))

@@ -61,7 +61,7 @@ pub fn scheduled_pull(flow: &str, now_ms: u64) -> NewJob {
         trigger: "schedule".into(),
         key: format!("pull@{now_ms}"),
         payload: serde_json::to_value(Work::Pull).unwrap_or_default(),
-        webhook_id: None,
+        dedupe_id: None,
     }
 }
 

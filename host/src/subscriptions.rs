@@ -180,7 +180,7 @@ fn sync_shop(engine: &FlowEngine, shop: &str, address: &str) -> Result<SyncRepor
                 trigger: "webhooks".into(),
                 key: format!("pull@{now}"),
                 payload: serde_json::to_value(Work::Pull).unwrap_or_default(),
-                webhook_id: None,
+                dedupe_id: None,
             })
             .collect();
         engine.queue().enqueue(jobs).map_err(|e| e.to_string())?;

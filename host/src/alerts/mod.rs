@@ -122,7 +122,7 @@ mod tests {
             trigger: "schedule".into(),
             key: "k".into(),
             payload: serde_json::json!({}),
-            webhook_id: None,
+            dedupe_id: None,
         };
         store.enqueue(&[job], 1_000, None).unwrap();
         let leased = store.lease(None, 1_000, 60_000, 10).unwrap();

@@ -92,7 +92,7 @@ pub fn run(args: RunArgs, config: Config) -> Result<ExitCode, String> {
             trigger: "manual".into(),
             key: if n == 0 { format!("manual-{now}") } else { format!("manual-{now}-{n}") },
             payload: serde_json::to_value(Work::Pull).map_err(|e| e.to_string())?,
-            webhook_id: None,
+            dedupe_id: None,
         };
         match queue.enqueue(vec![pull]).map_err(|e| e.to_string())?.first() {
             Some(EnqueueOutcome::Enqueued(id)) => Ok(*id),

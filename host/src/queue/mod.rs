@@ -116,7 +116,7 @@ mod tests {
             trigger: "manual".into(),
             key: "k".into(),
             payload: serde_json::json!({}),
-            webhook_id: None,
+            dedupe_id: None,
         };
         queue.enqueue(vec![job]).unwrap();
         let policy = RetryPolicy { max_attempts: 1, ..RetryPolicy::default() };

@@ -24,8 +24,8 @@ use std::collections::BTreeMap;
 /// The durable job queue: enqueue (with webhook dedupe and cursor advance), lease, ack, retry,
 /// dead-letter, pause and resume.
 pub trait QueueStore {
-    /// Enqueue `jobs` in one transaction. A job whose webhook id was received before for its flow
-    /// is a duplicate and stored nowhere; `cursor` is advanced in the same transaction, so a
+    /// Enqueue `jobs` in one transaction. A job whose dedupe id (a webhook's id) was received before for
+    /// its flow is a duplicate and stored nowhere; `cursor` is advanced in the same transaction, so a
     /// pulled page is either queued with its cursor or not at all.
     fn enqueue(
         &self,

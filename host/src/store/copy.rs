@@ -17,9 +17,9 @@ pub enum Item {
     Job(Job),
     /// A dead letter.
     DeadLetter(DeadLetter),
-    /// A webhook delivery seen for a flow.
+    /// A dedupe id seen for a flow (a webhook delivery, a page's record that went on alone).
     Receipt {
-        /// Shopify's webhook id.
+        /// The id ([`super::NewJob::dedupe_id`]; a Shopify webhook's id for a delivery).
         webhook_id: String,
         /// The flow it fed.
         flow: String,

@@ -171,8 +171,9 @@ pub struct NewJob {
     pub key: String,
     /// The work itself (records, webhook body), as the flow defines it.
     pub payload: serde_json::Value,
-    /// Shopify webhook id to dedupe on, when it came from a webhook.
-    pub webhook_id: Option<String>,
+    /// The id the job is enqueued once under, per flow (a receipt of it is kept): a Shopify
+    /// webhook's id, or a page's record that went on alone (`flow::engine::pages`).
+    pub dedupe_id: Option<String>,
 }
 
 impl NewJob {

@@ -17,7 +17,7 @@ fn job(flow: &str, key: &str) -> NewJob {
         trigger: "manual".into(),
         key: key.into(),
         payload: serde_json::json!({"kind": "pull"}),
-        webhook_id: None,
+        dedupe_id: None,
     }
 }
 

@@ -81,7 +81,7 @@ fn job(key: &str) -> NewJob {
         trigger: "manual".into(),
         key: key.into(),
         payload: serde_json::json!({}),
-        webhook_id: None,
+        dedupe_id: None,
     }
 }
 

@@ -2,7 +2,9 @@
 //! from one ERP export, through the real `weft serve` into a Plus-plan simulator (so Shopify's
 //! budget never slows it), SIGKILLed twice while it writes and restarted. Every level ends at the
 //! ERP's number after exactly one change in Shopify (no batch applied twice, none lost), the one
-//! bad row is dead-lettered alone, and every good level has its run record.
+//! bad row is dead-lettered alone, and every good level has its run record. And in process, the
+//! crash that window hides: a page repeated after its bad level went on alone (the page's ack
+//! lost) does not send that level on a second time.
 
 use crate::common;
 use crate::shopify_common;
@@ -139,4 +141,42 @@ fn an_initial_inventory_sync_killed_twice_at_full_speed_sets_every_level_exactly
         count("unchanged")
     );
     drop(serve);
+}
+
+#[test]
+fn a_page_repeated_after_its_bad_level_went_on_alone_sends_it_on_once() {
+    use crate::inventory_hybrid_read::{batch, export, mug, pull, setup, Setup, LEASE_MS};
+    use weft::store::Item;
+
+    let Setup { shop, exchange, engine, _tmp } = setup(false);
+    pull(&engine);
+    while batch(&engine) > 0 {}
+    assert_eq!(mug(&shop), BTreeMap::from([("MUG".to_owned(), 50)]));
+
+    // The ERP exports a number Shopify refuses; its page fails it and sends it on alone.
+    export(&exchange, 1, 2_000_000_000);
+    pull(&engine);
+    assert_eq!(batch(&engine), 1, "the pull");
+    let page = engine.queue().lease(Some("stock"), LEASE_MS, 250).unwrap();
+    assert_eq!(page.len(), 1, "one page: {page:?}");
+    assert_eq!(page[0].payload["kind"], "page");
+    engine.run_batch("stock", page.clone()).unwrap();
+    let store = engine.queue().store();
+    let (queued, _) = store.jobs_by_key("MUG", 10).unwrap();
+    assert_eq!(queued.len(), 1, "the refused level went on alone: {queued:?}");
+
+    // The host dies before the page's ack is durable: the page is back and runs again (beside
+    // the level's own job, which waits for it and retries shortly); then the queue drains.
+    store.import(&[Item::Job(page[0].clone())]).unwrap();
+    let deadline = std::time::Instant::now() + Duration::from_secs(60);
+    while store.job_count().unwrap() > 0 && std::time::Instant::now() < deadline {
+        if batch(&engine) == 0 {
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+    let (queued, dead) = store.jobs_by_key("MUG", 10).unwrap();
+    assert!(queued.is_empty(), "the queue drained: {queued:?}");
+    assert_eq!(dead.len(), 1, "the refused level is one dead letter, not one per run of its page: {dead:?}");
+    assert!(dead[0].error.message.contains("available"), "{:?}", dead[0].error);
+    assert_eq!(mug(&shop), BTreeMap::from([("MUG".to_owned(), 50)]), "the refused number is never written");
 }

@@ -22,10 +22,10 @@ use weft::queue::Queue;
 use weft::redact::Redactor;
 use weft::store::{NewJob, Store};
 
-const LEASE_MS: u64 = 600_000;
+pub(crate) const LEASE_MS: u64 = 600_000;
 
 /// Export the ERP's number of MUG at `WH` as the exchange's `n`th inventory file.
-fn export(exchange: &Path, n: usize, on_hand: i64) {
+pub(crate) fn export(exchange: &Path, n: usize, on_hand: i64) {
     let name = format!("inventory-{n:04}.csv");
     let tmp = exchange.join(format!(".{name}"));
     std::fs::write(&tmp, format!("sku,location,on_hand\nMUG,WH,{on_hand}\n")).unwrap();
@@ -33,7 +33,7 @@ fn export(exchange: &Path, n: usize, on_hand: i64) {
 }
 
 /// Run one batch of every job of the flow that is due now; how many jobs it ran.
-fn batch(engine: &FlowEngine) -> usize {
+pub(crate) fn batch(engine: &FlowEngine) -> usize {
     let jobs = engine.queue().lease(Some("stock"), LEASE_MS, 250).unwrap();
     let n = jobs.len();
     if n > 0 {
@@ -43,13 +43,13 @@ fn batch(engine: &FlowEngine) -> usize {
 }
 
 /// Ask for a pull of the ERP, as the flow's schedule does.
-fn pull(engine: &FlowEngine) {
+pub(crate) fn pull(engine: &FlowEngine) {
     let job = NewJob {
         flow: "stock".into(),
         trigger: "schedule".into(),
         key: "pull".into(),
         payload: json!({"kind": "pull"}),
-        webhook_id: None,
+        dedupe_id: None,
     };
     engine.queue().enqueue(vec![job]).unwrap();
 }
@@ -69,14 +69,14 @@ fn delivered(exchange: &Path) -> Vec<i64> {
 
 /// The simulator with MUG at location Main, the exchange with the ERP's 50 at WH, and an engine
 /// running the inventory flow `stock` between them (`hybrid`, or from the ERP only).
-struct Setup {
-    shop: Shop,
-    exchange: std::path::PathBuf,
-    engine: FlowEngine,
-    _tmp: tempfile::TempDir,
+pub(crate) struct Setup {
+    pub(crate) shop: Shop,
+    pub(crate) exchange: std::path::PathBuf,
+    pub(crate) engine: FlowEngine,
+    pub(crate) _tmp: tempfile::TempDir,
 }
 
-fn setup(hybrid: bool) -> Setup {
+pub(crate) fn setup(hybrid: bool) -> Setup {
     let shop = Shop::start(json!({"locations": [{"name": "Main"}], "products": [
         {"title": "Mug", "variants": [{"sku": "MUG", "price": "10.00", "inventory": {"Main": 0}}]}]}));
     let main = crate::shopify_common::location_gid(&shop.sim, "Main");
@@ -101,7 +101,7 @@ fn setup(hybrid: bool) -> Setup {
     Setup { shop, exchange, engine, _tmp: tmp }
 }
 
-fn mug(shop: &Shop) -> BTreeMap<String, i64> {
+pub(crate) fn mug(shop: &Shop) -> BTreeMap<String, i64> {
     shopify_levels(shop, &["MUG"])
 }
 

@@ -60,12 +60,12 @@ fn job(flow: &str, key: &str) -> NewJob {
         trigger: "manual".into(),
         key: key.into(),
         payload: serde_json::json!({"kind": "pull"}),
-        webhook_id: None,
+        dedupe_id: None,
     }
 }
 
 fn hooked(flow: &str, webhook: &str) -> NewJob {
-    NewJob { webhook_id: Some(webhook.into()), ..job(flow, webhook) }
+    NewJob { dedupe_id: Some(webhook.into()), ..job(flow, webhook) }
 }
 
 fn error(message: &str) -> JobError {

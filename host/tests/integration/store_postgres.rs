@@ -29,7 +29,7 @@ fn job(flow: &str, key: &str, webhook: Option<&str>) -> NewJob {
         trigger: "webhook".into(),
         key: key.into(),
         payload: serde_json::json!({"key": key}),
-        webhook_id: webhook.map(Into::into),
+        dedupe_id: webhook.map(Into::into),
     }
 }
 

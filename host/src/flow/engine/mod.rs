@@ -316,7 +316,7 @@ impl FlowEngine {
                     trigger: "event".into(),
                     key: event.external_id.clone(),
                     payload: serde_json::to_value(Work::Event { event: event.clone() }).unwrap_or_default(),
-                    webhook_id: None,
+                    dedupe_id: None,
                 });
             }
         }
@@ -339,7 +339,7 @@ impl FlowEngine {
                 key: webhook_id.to_owned(),
                 payload: serde_json::to_value(Work::ShopifyWebhook { topic: topic.to_owned(), body: body.clone() })
                     .unwrap_or_default(),
-                webhook_id: Some(webhook_id.to_owned()),
+                dedupe_id: Some(webhook_id.to_owned()),
             })
             .collect()
     }

@@ -4,7 +4,9 @@
 //! alone as a job of its own (its retries, its dead letter, its run records: the page's run
 //! leaves it out), and the page is acknowledged with the others; only when every level of a page failed retryably (Shopify or the store down) is
 //! the page tried again whole. A crash mid-page repeats the page: the ledger and the levels'
-//! compare-and-set make the levels already written no-ops.
+//! compare-and-set make the levels already written no-ops, and a level that went on alone
+//! before the crash does not go on a second time (its job is enqueued once per page job and
+//! level: [`alone_id`]).
 
 use super::push::Slot;
 use super::{source, FlowEngine};
@@ -16,6 +18,12 @@ use crate::store::{Job, JobError, NewJob, Outcome, RunRecord};
 /// levels carry per-level stamps read at enqueue time, so it keeps a job per level).
 pub fn paged(flow: &FlowConfig) -> bool {
     flow.object == ObjectKind::Inventory && !flow.is_hybrid() && matches!(flow.from, Endpoint::Connection(_))
+}
+
+/// The dedupe id of the job in which `record`, failed in page job `page`, goes on alone: a page
+/// repeated after a crash (its ack lost) enqueues none of its failed records twice.
+fn alone_id(page: u64, record: &str) -> String {
+    format!("page {page} {record}")
 }
 
 impl FlowEngine {
@@ -31,7 +39,7 @@ impl FlowEngine {
     /// Settle a page job from its records' slots; returns one run record per record that did
     /// not fail (or one for the page when it is tried again whole). Records that failed become jobs of their own,
     /// enqueued here, before the batch acknowledges the page: a crash in between repeats the
-    /// page rather than losing them.
+    /// page rather than losing them, and the repeat finds them enqueued already.
     pub(super) fn settle_page(
         &self,
         job: &Job,
@@ -69,7 +77,7 @@ impl FlowEngine {
                             read_job: Some(job.id),
                         })
                         .unwrap_or_default(),
-                        webhook_id: None,
+                        dedupe_id: Some(alone_id(job.id, pulled.external_id())),
                     });
                 }
                 (result, _) => {

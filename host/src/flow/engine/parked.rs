@@ -49,7 +49,7 @@ mod tests {
             trigger: "webhook".into(),
             key: key.into(),
             payload: serde_json::json!({}),
-            webhook_id: None,
+            dedupe_id: None,
         };
         store.enqueue(&[new], 0, None).unwrap();
         let job = store.lease(Some("orders"), 0, 60_000, 1).unwrap().remove(0);

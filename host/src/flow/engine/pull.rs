@@ -61,7 +61,7 @@ impl FlowEngine {
                         trigger: trigger.into(),
                         key,
                         payload: serde_json::to_value(Work::Page { records, pulled_by: run }).unwrap_or_default(),
-                        webhook_id: None,
+                        dedupe_id: None,
                     });
                     Vec::new()
                 }
@@ -80,7 +80,7 @@ impl FlowEngine {
                     key: record.external_id().to_owned(),
                     payload: serde_json::to_value(Work::Record { record, pulled_by: Some(run), read, read_job: None })
                         .unwrap_or_default(),
-                    webhook_id: None,
+                    dedupe_id: None,
                 });
             }
             total += count;
@@ -99,7 +99,7 @@ impl FlowEngine {
                     trigger: "backfill".into(),
                     key: format!("backfill@{run}"),
                     payload: serde_json::to_value(Work::Backfill { cursor }).unwrap_or_default(),
-                    webhook_id: None,
+                    dedupe_id: None,
                 });
             }
             // Stopped at the page cap with more to read: a pull reads on now, not at the next

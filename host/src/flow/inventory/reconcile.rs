@@ -113,7 +113,7 @@ pub fn corrections(store: &Store, name: &str, levels: &[&ErpLevel]) -> Result<Ve
                 read_job: None,
             })
             .unwrap_or_default(),
-            webhook_id: None,
+            dedupe_id: None,
         })
         .collect())
 }
@@ -146,7 +146,7 @@ pub fn hybrid_corrections(
                         body,
                     })
                     .unwrap_or_default(),
-                    webhook_id: None,
+                    dedupe_id: None,
                 });
             }
             _ => pushes.push(*l),

@@ -228,7 +228,7 @@ pub fn corrections(store: &Store, name: &str, records: &[(Record, Record)]) -> R
                 read_job: None,
             })
             .unwrap_or_default(),
-            webhook_id: None,
+            dedupe_id: None,
         })
         .collect())
 }

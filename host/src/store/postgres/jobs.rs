@@ -72,7 +72,7 @@ pub(super) async fn insert_jobs(client: &impl GenericClient, jobs: &[Job]) -> St
     Ok(())
 }
 
-/// Enqueue `jobs` inside a transaction: the receipts of webhook ids decide duplicates (the same
+/// Enqueue `jobs` inside a transaction: the receipts of dedupe ids decide duplicates (the same
 /// delivery may feed several flows: one receipt per webhook id and flow), the rest get ids.
 pub(super) async fn enqueue_in(
     client: &impl GenericClient,
@@ -80,7 +80,7 @@ pub(super) async fn enqueue_in(
     now_ms: u64,
 ) -> StoreResult<Vec<EnqueueOutcome>> {
     let hooked: Vec<(&str, &str)> =
-        jobs.iter().filter_map(|j| j.webhook_id.as_deref().map(|w| (w, j.flow.as_str()))).collect();
+        jobs.iter().filter_map(|j| j.dedupe_id.as_deref().map(|w| (w, j.flow.as_str()))).collect();
     let mut fresh: BTreeSet<(String, String)> = BTreeSet::new();
     if !hooked.is_empty() {
         let (webhooks, flows): (Vec<&str>, Vec<&str>) = hooked.iter().copied().unzip();
@@ -93,7 +93,7 @@ pub(super) async fn enqueue_in(
     }
     let stored: Vec<bool> = jobs
         .iter()
-        .map(|j| match &j.webhook_id {
+        .map(|j| match &j.dedupe_id {
             // The first job of a fresh receipt is stored; a second one in the same batch is not.
             Some(w) => fresh.remove(&(w.clone(), j.flow.clone())),
             None => true,
@@ -347,7 +347,7 @@ impl QueueStore for PostgresStore {
                 trigger: "retry".into(),
                 key: dead.job.key.clone(),
                 payload: payload.clone(),
-                webhook_id: None,
+                dedupe_id: None,
             };
             insert_jobs(&*tx, &[new.ready(job_id, now_ms)]).await?;
             let edit = to_json(&DeadLetterEdit { payload, note, at_ms: now_ms, job_id })?;

@@ -323,7 +323,7 @@ impl QueueStore for RedbStore {
             trigger: "retry".into(),
             key: dead.job.key.clone(),
             payload: payload.clone(),
-            webhook_id: None,
+            dedupe_id: None,
         };
         let job_id = next_id(&tx, "next_job_id")?;
         put_ready(&tx, &new.ready(job_id, now_ms))?;
@@ -506,10 +506,10 @@ fn enqueue_in(
 ) -> StoreResult<Vec<EnqueueOutcome>> {
     let mut outcomes = Vec::with_capacity(jobs.len());
     for (new, payload) in jobs.iter().zip(payloads) {
-        if let Some(webhook_id) = &new.webhook_id {
+        if let Some(dedupe_id) = &new.dedupe_id {
             let mut receipts = tx.open_table(RECEIPTS).map_err(e)?;
-            // The same delivery may feed several flows: dedupe on (webhook id, flow).
-            let receipt = format!("{webhook_id}\u{0}{}", new.flow);
+            // The same delivery may feed several flows: dedupe on (id, flow).
+            let receipt = format!("{dedupe_id}\u{0}{}", new.flow);
             if receipts.get(receipt.as_str()).map_err(e)?.is_some() {
                 outcomes.push(EnqueueOutcome::Duplicate);
                 continue;

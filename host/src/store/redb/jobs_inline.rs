@@ -8,7 +8,7 @@ use redb::ReadableTableMetadata;
 use serde_json::json;
 
 fn new_job(key: &str, payload: serde_json::Value) -> NewJob {
-    NewJob { flow: "inventory".into(), trigger: "schedule".into(), key: key.into(), payload, webhook_id: None }
+    NewJob { flow: "inventory".into(), trigger: "schedule".into(), key: key.into(), payload, dedupe_id: None }
 }
 
 #[test]
