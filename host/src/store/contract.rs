@@ -116,14 +116,23 @@ pub trait RetentionStore {
 
 /// The idempotency ledger and the id map between systems.
 pub trait LedgerStore {
+    /// The confirmed outcomes of idempotency keys `keys`, in their order, read at once (a
+    /// batch of records asks once, not once per record).
+    fn ledger_get_all(&self, keys: &[&str]) -> StoreResult<Vec<Option<LedgerEntry>>>;
     /// The confirmed outcome of idempotency key `key`.
-    fn ledger_get(&self, key: &str) -> StoreResult<Option<LedgerEntry>>;
+    fn ledger_get(&self, key: &str) -> StoreResult<Option<LedgerEntry>> {
+        Ok(self.ledger_get_all(&[key])?.pop().flatten())
+    }
     /// Confirm writes in one transaction: each key's entry, and its ids merged into the id map.
     fn confirm_writes(&self, writes: &[ConfirmedWrite]) -> StoreResult<()>;
     /// Forget confirmed writes, so the same content is written again.
     fn forget_writes(&self, keys: &[String]) -> StoreResult<()>;
+    /// The ids linked to `object`'s `keys`, in their order, read at once.
+    fn id_links(&self, object: &str, keys: &[&str]) -> StoreResult<Vec<Option<IdLink>>>;
     /// The ids linked to (`object`, `key`).
-    fn id_link(&self, object: &str, key: &str) -> StoreResult<Option<IdLink>>;
+    fn id_link(&self, object: &str, key: &str) -> StoreResult<Option<IdLink>> {
+        Ok(self.id_links(object, &[key])?.pop().flatten())
+    }
     /// Merge ids into the links of `object`'s keys (a `None` side keeps its value), in one
     /// transaction.
     fn link_ids_all(&self, object: &str, updates: &[(String, IdLink)]) -> StoreResult<()>;
@@ -225,8 +234,12 @@ pub trait KvStore {
 
 /// The host's own state of its flows, one table per kind (see [`StateTable`]).
 pub trait StateStore {
+    /// The values under `keys`, in their order, read at once.
+    fn state_get_all(&self, table: StateTable, keys: &[&str]) -> StoreResult<Vec<Option<Vec<u8>>>>;
     /// The value under `key`.
-    fn state_get(&self, table: StateTable, key: &str) -> StoreResult<Option<Vec<u8>>>;
+    fn state_get(&self, table: StateTable, key: &str) -> StoreResult<Option<Vec<u8>>> {
+        Ok(self.state_get_all(table, &[key])?.pop().flatten())
+    }
     /// Set (`Some`) or remove (`None`) keys, in one transaction.
     fn state_write(&self, table: StateTable, entries: &[(String, Option<Vec<u8>>)]) -> StoreResult<()>;
     /// Keys starting with `prefix`, in byte order, at most `limit`.

@@ -66,6 +66,11 @@ impl<'a> ShopLinks<'a> {
         self.store.id_link(&self.object(object), key)
     }
 
+    /// The ids linked to `object`'s `keys`, in their order, read at once.
+    pub fn get_all(&self, object: &str, keys: &[&str]) -> super::StoreResult<Vec<Option<IdLink>>> {
+        self.store.id_links(&self.object(object), keys)
+    }
+
     /// Merge ids into the links of `object`'s keys, in one transaction.
     pub fn link_all(&self, object: &str, updates: &[(String, IdLink)]) -> super::StoreResult<()> {
         self.store.link_ids_all(&self.object(object), updates)

@@ -396,6 +396,11 @@ fn ledger_and_id_map(f: &dyn Fixture) {
         .unwrap();
     assert_eq!(store.ledger_get("k1").unwrap(), Some(entry.clone()));
     assert_eq!(store.ledger_get("k2").unwrap(), None);
+    assert_eq!(
+        store.ledger_get_all(&["k2", "k1", "k1"]).unwrap(),
+        [None, Some(entry.clone()), Some(entry.clone())],
+        "a batch read answers in the order asked, repeats too"
+    );
     store.link_ids_all("product", &[("T1".into(), IdLink { shopify: None, erp: Some("T1".into()) })]).unwrap();
     let link = store.id_link("product", "T1").unwrap().unwrap();
     assert_eq!(
@@ -404,6 +409,8 @@ fn ledger_and_id_map(f: &dyn Fixture) {
         "None keeps the other side"
     );
     assert_eq!(store.id_link("customer", "T1").unwrap(), None, "links are per object");
+    let found = store.id_links("product", &["T9", "T1"]).unwrap();
+    assert_eq!((found[0].as_ref(), found[1].as_ref()), (None, Some(&link)), "a batch read answers in the order asked");
     store.forget_writes(&["k1".into()]).unwrap();
     assert_eq!(store.ledger_get("k1").unwrap(), None);
     assert!(store.id_link("product", "T1").unwrap().is_some(), "forgetting a write keeps the link");
@@ -551,6 +558,11 @@ fn flow_state_tables(f: &dyn Fixture) {
         Some(&b"hash"[..])
     );
     assert_eq!(store.state_get(StateTable::PriceOverrides, "A\u{1f}inv\u{1f}L1").unwrap(), None, "tables are separate");
+    assert_eq!(
+        store.state_get_all(StateTable::InventoryLevels, &["B\u{1f}inv\u{1f}L1", "C", "A\u{1f}inv\u{1f}L2"]).unwrap(),
+        [Some(b"3".to_vec()), None, Some(b"2".to_vec())],
+        "a batch read answers in the order asked"
+    );
     store.state_write(StateTable::InventoryLevels, &[("A\u{1f}inv\u{1f}L1".into(), None)]).unwrap();
     assert_eq!(store.state_get(StateTable::InventoryLevels, "A\u{1f}inv\u{1f}L1").unwrap(), None);
     assert!(store.plugin_kv("weft:inventory", 1 << 20).list_keys("", 10).unwrap().is_empty());

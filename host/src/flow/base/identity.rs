@@ -51,6 +51,24 @@ pub fn record(store: &Store, field: &str, key: &str, products: &[&str]) -> Plugi
     conflict(field, key, &all)
 }
 
+/// [`check`] for each of `keys`, read at once.
+pub fn check_all(store: &Store, field: &str, keys: &[&str]) -> Vec<Result<(), PluginError>> {
+    let stored = match store.state_get_all(TABLE, keys) {
+        Ok(stored) => stored,
+        Err(e) => return keys.iter().map(|_| Err(PluginError::Retryable(e.to_string()))).collect(),
+    };
+    keys.iter()
+        .zip(stored)
+        .map(|(key, value)| {
+            let all: BTreeSet<String> = value.and_then(|v| serde_json::from_slice(&v).ok()).unwrap_or_default();
+            match all.len() > 1 {
+                true => Err(conflict(field, key, &all)),
+                false => Ok(()),
+            }
+        })
+        .collect()
+}
+
 /// `Err` naming the products when `key` is claimed by more than one.
 pub fn check(store: &Store, field: &str, key: &str) -> Result<(), PluginError> {
     let all = claimants(store, key)?;

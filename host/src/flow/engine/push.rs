@@ -175,11 +175,22 @@ impl FlowEngine {
         let mut to_write: Vec<(usize, KeyedRecord)> = Vec::new();
         // Parked writes are looked up one by one only when there are any (unknown: look them up).
         let parked_any = parked::any(store).unwrap_or(true);
-        for item in items {
-            let key = idempotency_key(flow_name, &item.record);
-            match store.ledger_get(&key) {
+        // The ledger is asked once for the batch.
+        let keys: Vec<String> = items.iter().map(|item| idempotency_key(flow_name, &item.record)).collect();
+        let known = match store.ledger_get_all(&keys.iter().map(String::as_str).collect::<Vec<_>>()) {
+            Ok(known) => known,
+            Err(e) => {
+                let error = JobError::store(e);
+                for item in &items {
+                    slots[item.job].failure = Some(error.clone());
+                }
+                return None;
+            }
+        };
+        for ((item, key), entry) in items.into_iter().zip(keys).zip(known) {
+            match entry {
                 // Done, by the rules the flow runs now (a write by other rules is made again).
-                Ok(Some(entry)) if self.by_current_rules(flow_name, entry.at_ms) => {
+                Some(entry) if self.by_current_rules(flow_name, entry.at_ms) => {
                     let request = self.payload(&item.record);
                     slots[item.job].done.push(Done {
                         key,
@@ -188,7 +199,7 @@ impl FlowEngine {
                         reached: false,
                     });
                 }
-                Ok(_) => match if parked_any { parked::waiting(store, &key) } else { Ok(None) } {
+                _ => match if parked_any { parked::waiting(store, &key) } else { Ok(None) } {
                     Ok(Some(dead)) => {
                         let request = self.payload(&item.record);
                         let why = format!("waits for a person: the same write is dead-lettered (job {dead})");
@@ -202,7 +213,6 @@ impl FlowEngine {
                     Ok(None) => to_write.push((item.job, KeyedRecord { key, record: item.record })),
                     Err(e) => slots[item.job].failure = Some(JobError::store(e)),
                 },
-                Err(e) => slots[item.job].failure = Some(JobError::store(e)),
             }
         }
         // One writer per record at a time (see claims); the others come back shortly.

@@ -37,6 +37,16 @@ pub fn get(store: &Store, flow: &str, sku: &str, location: &str) -> Option<Pushe
     store.state_get(TABLE, &key(flow, sku, location)).ok().flatten().and_then(|b| serde_json::from_slice(&b).ok())
 }
 
+/// The last pushes of `levels` (SKU, location) in `flow`, in their order, read at once (a level
+/// whose push cannot be read is taken as never pushed, as [`get`] does).
+pub fn get_all(store: &Store, flow: &str, levels: &[(&str, &str)]) -> Vec<Option<Pushed>> {
+    let keys: Vec<String> = levels.iter().map(|(sku, location)| key(flow, sku, location)).collect();
+    match store.state_get_all(TABLE, &keys.iter().map(String::as_str).collect::<Vec<_>>()) {
+        Ok(values) => values.into_iter().map(|v| v.and_then(|b| serde_json::from_slice(&b).ok())).collect(),
+        Err(_) => vec![None; levels.len()],
+    }
+}
+
 /// Remember pushes, in one transaction.
 pub fn put_all(store: &Store, flow: &str, pushes: &[Pushed]) -> Result<(), String> {
     let entries: Vec<(String, Option<Vec<u8>>)> = pushes

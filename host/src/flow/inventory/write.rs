@@ -60,9 +60,7 @@ async fn write_async(ctx: &ShopifyContext<'_>, records: &[KeyedRecord]) -> Vec<R
     let mut levels = Vec::new();
     for (index, keyed) in records.iter().enumerate() {
         match trace(ctx.flow_name, ctx.flow, &rules, &keyed.record) {
-            Ok(Computed::Level(trace)) => match limits::check_quantity("available", trace.available)
-                .and_then(|()| identity::check(ctx.store, "sku", &trace.sku))
-            {
+            Ok(Computed::Level(trace)) => match limits::check_quantity("available", trace.available) {
                 // A number Shopify would refuse (an ERP's bogus quantity) fails this record alone.
                 Err(e) => out[index] = Some(Err(e)),
                 Ok(()) => levels.push(Level {
@@ -80,12 +78,30 @@ async fn write_async(ctx: &ShopifyContext<'_>, records: &[KeyedRecord]) -> Vec<R
             Err(e) => out[index] = Some(Err(e)),
         }
     }
+    // A SKU claimed by several ERP products fails its levels (the batch asks once).
+    let skus: Vec<&str> = levels.iter().map(|l| l.trace.sku.as_str()).collect();
+    let claimed = identity::check_all(ctx.store, "sku", &skus);
+    let mut levels: Vec<Level> = levels
+        .into_iter()
+        .zip(claimed)
+        .filter_map(|(l, claim)| match claim {
+            Ok(()) => Some(l),
+            Err(e) => {
+                out[l.index] = Some(Err(e));
+                None
+            }
+        })
+        .collect();
+    let places: Vec<(&str, &str)> =
+        levels.iter().map(|l| (l.trace.sku.as_str(), l.trace.shopify_location.as_str())).collect();
+    let mut pushed = state::get_all(ctx.store, ctx.flow_name, &places).into_iter();
     // Only changed levels: compare with what we pushed last. What this call learns is stored in
     // one transaction at the end: the state of levels set (and of unchanged ones, with the
     // trace that explains them now) and the item links.
     let mut memo = Memo::default();
     let mut unknown = BTreeSet::new();
     for l in &mut levels {
+        let saved = pushed.next().flatten();
         l.target = l.trace.available;
         if ctx.flow.is_hybrid() {
             // What weft accounts for in Shopify is the compare-and-set value (a Shopify change
@@ -120,7 +136,7 @@ async fn write_async(ctx: &ShopifyContext<'_>, records: &[KeyedRecord]) -> Vec<R
             }
         }
         let read = ctx.read_stamps.get(&records[l.index].key).map(|r| r.job);
-        match state::get(ctx.store, ctx.flow_name, &l.trace.sku, &l.trace.shopify_location) {
+        match saved {
             Some(saved) if read.is_some_and(|job| job < saved.read_job) => {
                 out[l.index] = Some(Ok(Written::Skipped(stale(saved.read_job, read.unwrap_or(0)))));
             }
@@ -154,10 +170,26 @@ async fn write_async(ctx: &ShopifyContext<'_>, records: &[KeyedRecord]) -> Vec<R
                     .iter()
                     .map(|r| ((r.inventory_item_id.as_str(), r.location_id.as_str()), r.available))
                     .collect();
+                // Found by SKU (stocked somewhere or nowhere yet), else linked by the catalog flow.
+                let unread: Vec<&str> = levels
+                    .iter()
+                    .filter(|l| l.item.is_none() && !items.contains_key(l.trace.sku.as_str()))
+                    .map(|l| l.trace.sku.as_str())
+                    .collect();
+                let linked: BTreeMap<String, String> = match unread.is_empty() {
+                    true => BTreeMap::new(),
+                    false => ctx
+                        .links()
+                        .get_all(ITEM_LINK, &unread)
+                        .unwrap_or_default()
+                        .into_iter()
+                        .zip(&unread)
+                        .filter_map(|(link, sku)| Some(((*sku).to_owned(), link?.shopify?)))
+                        .collect(),
+                };
                 for l in levels.iter_mut().filter(|l| l.item.is_none()) {
-                    // Found by SKU (stocked somewhere or nowhere yet), else linked by the catalog flow.
-                    let linked = ctx.links().get(ITEM_LINK, &l.trace.sku).ok().flatten().and_then(|link| link.shopify);
-                    let Some(item) = items.get(l.trace.sku.as_str()).map(|i| (*i).to_owned()).or(linked) else {
+                    let found = items.get(l.trace.sku.as_str()).map(|i| (*i).to_owned());
+                    let Some(item) = found.or_else(|| linked.get(&l.trace.sku).cloned()) else {
                         continue;
                     };
                     l.before = values.get(&(item.as_str(), l.trace.shopify_location.as_str())).copied();

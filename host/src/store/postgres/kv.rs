@@ -118,14 +118,16 @@ impl KvStore for PostgresStore {
 }
 
 impl StateStore for PostgresStore {
-    fn state_get(&self, table: StateTable, key: &str) -> StoreResult<Option<Vec<u8>>> {
+    fn state_get_all(&self, table: StateTable, keys: &[&str]) -> StoreResult<Vec<Option<Vec<u8>>>> {
         let (pool, _) = self.db();
-        let key = key.to_owned();
-        self.call(async move {
+        let wanted: Vec<String> = keys.iter().map(|k| (*k).to_owned()).collect();
+        let found = self.call(async move {
             let client = pool.get().await.map_err(e)?;
-            let sql = format!("SELECT value FROM {} WHERE key = $1", state_table(table));
-            Ok(client.query_opt(&sql, &[&key]).await.map_err(e)?.map(|r| r.get(0)))
-        })
+            let sql = format!("SELECT key, value FROM {} WHERE key = ANY($1)", state_table(table));
+            let rows = client.query(&sql, &[&wanted]).await.map_err(e)?;
+            Ok(rows.iter().map(|r| (r.get::<_, String>(0), r.get::<_, Vec<u8>>(1))).collect::<BTreeMap<_, _>>())
+        })?;
+        Ok(keys.iter().map(|k| found.get(*k).cloned()).collect())
     }
 
     fn state_write(&self, table: StateTable, entries: &[(String, Option<Vec<u8>>)]) -> StoreResult<()> {

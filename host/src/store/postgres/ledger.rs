@@ -56,14 +56,18 @@ pub(super) async fn put_ledger(client: &impl GenericClient, entries: &[(String, 
 }
 
 impl LedgerStore for PostgresStore {
-    fn ledger_get(&self, key: &str) -> StoreResult<Option<LedgerEntry>> {
+    fn ledger_get_all(&self, keys: &[&str]) -> StoreResult<Vec<Option<LedgerEntry>>> {
         let (pool, _) = self.db();
-        let key = key.to_owned();
-        self.call(async move {
+        let wanted: Vec<String> = keys.iter().map(|k| (*k).to_owned()).collect();
+        let found = self.call(async move {
             let client = pool.get().await.map_err(e)?;
-            let row = client.query_opt("SELECT entry FROM weft_ledger WHERE key = $1", &[&key]).await.map_err(e)?;
-            row.map(|r| from_json(r.get::<_, &str>(0))).transpose()
-        })
+            let sql = "SELECT key, entry FROM weft_ledger WHERE key = ANY($1)";
+            let rows = client.query(sql, &[&wanted]).await.map_err(e)?;
+            rows.iter()
+                .map(|r| Ok((r.get::<_, String>(0), from_json(r.get::<_, &str>(1))?)))
+                .collect::<StoreResult<BTreeMap<String, LedgerEntry>>>()
+        })?;
+        Ok(keys.iter().map(|k| found.get(*k).cloned()).collect())
     }
 
     fn confirm_writes(&self, writes: &[ConfirmedWrite]) -> StoreResult<()> {
@@ -93,15 +97,20 @@ impl LedgerStore for PostgresStore {
         })
     }
 
-    fn id_link(&self, object: &str, key: &str) -> StoreResult<Option<IdLink>> {
+    fn id_links(&self, object: &str, keys: &[&str]) -> StoreResult<Vec<Option<IdLink>>> {
         let (pool, _) = self.db();
-        let (object, key) = (object.to_owned(), key.to_owned());
-        self.call(async move {
+        let object = object.to_owned();
+        let wanted: Vec<String> = keys.iter().map(|k| (*k).to_owned()).collect();
+        let found = self.call(async move {
             let client = pool.get().await.map_err(e)?;
-            let sql = "SELECT shopify, erp FROM weft_id_map WHERE object = $1 AND key = $2";
-            let row = client.query_opt(sql, &[&object, &key]).await.map_err(e)?;
-            Ok(row.map(|r| IdLink { shopify: r.get(0), erp: r.get(1) }))
-        })
+            let sql = "SELECT key, shopify, erp FROM weft_id_map WHERE object = $1 AND key = ANY($2)";
+            let rows = client.query(sql, &[&object, &wanted]).await.map_err(e)?;
+            Ok(rows
+                .iter()
+                .map(|r| (r.get::<_, String>(0), IdLink { shopify: r.get(1), erp: r.get(2) }))
+                .collect::<BTreeMap<String, IdLink>>())
+        })?;
+        Ok(keys.iter().map(|k| found.get(*k).cloned()).collect())
     }
 
     fn link_ids_all(&self, object: &str, updates: &[(String, IdLink)]) -> StoreResult<()> {

@@ -15,9 +15,10 @@ pub(super) fn create_tables(tx: &WriteTransaction) -> StoreResult<()> {
 }
 
 impl LedgerStore for RedbStore {
-    fn ledger_get(&self, key: &str) -> StoreResult<Option<LedgerEntry>> {
+    fn ledger_get_all(&self, keys: &[&str]) -> StoreResult<Vec<Option<LedgerEntry>>> {
         let tx = self.db.begin_read().map_err(e)?;
-        read_json(&tx.open_table(LEDGER).map_err(e)?, key)
+        let table = tx.open_table(LEDGER).map_err(e)?;
+        keys.iter().map(|key| read_json(&table, *key)).collect()
     }
 
     fn confirm_writes(&self, writes: &[ConfirmedWrite]) -> StoreResult<()> {
@@ -44,9 +45,10 @@ impl LedgerStore for RedbStore {
         tx.commit().map_err(e)
     }
 
-    fn id_link(&self, object: &str, key: &str) -> StoreResult<Option<IdLink>> {
+    fn id_links(&self, object: &str, keys: &[&str]) -> StoreResult<Vec<Option<IdLink>>> {
         let tx = self.db.begin_read().map_err(e)?;
-        read_json(&tx.open_table(ID_MAP).map_err(e)?, (object, key))
+        let table = tx.open_table(ID_MAP).map_err(e)?;
+        keys.iter().map(|key| read_json(&table, (object, *key))).collect()
     }
 
     fn link_ids_all(&self, object: &str, updates: &[(String, IdLink)]) -> StoreResult<()> {

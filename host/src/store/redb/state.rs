@@ -26,10 +26,10 @@ pub(super) fn put_all(tx: &WriteTransaction, t: StateTable, entries: &[(String, 
 }
 
 impl StateStore for RedbStore {
-    fn state_get(&self, t: StateTable, key: &str) -> StoreResult<Option<Vec<u8>>> {
+    fn state_get_all(&self, t: StateTable, keys: &[&str]) -> StoreResult<Vec<Option<Vec<u8>>>> {
         let tx = self.db.begin_read().map_err(e)?;
         let open = tx.open_table(table(t)).map_err(e)?;
-        Ok(open.get(key).map_err(e)?.map(|v| v.value().to_vec()))
+        keys.iter().map(|key| Ok(open.get(*key).map_err(e)?.map(|v| v.value().to_vec()))).collect()
     }
 
     fn state_write(&self, t: StateTable, entries: &[(String, Option<Vec<u8>>)]) -> StoreResult<()> {
