@@ -10,7 +10,7 @@
 # the million-level run on the Plus plan (WEFT_BENCH_MILLION_SKUS, default 100,000 SKUs × 10
 # locations, its rate compared with the first run's), on the Standard plan
 # (WEFT_BENCH_STANDARD_SKUS, default 100,000 SKUs: 300,000 levels from one CSV, long enough that
-# the starting bucket does not dominate), engine (webhook intake) and plugins (Wasm vs native). Measure on an idle machine: the simulator, weft and the load
+# the starting bucket does not dominate), engine (webhook intake; idle RSS with three plugins) and plugins (Wasm vs native). Measure on an idle machine: the simulator, weft and the load
 # generator share its cores. About 8 minutes after the build.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -18,7 +18,7 @@ record=false
 [ "${1:-}" = "--record" ] && record=true
 load_before=$(cut -d' ' -f1-3 /proc/loadavg)
 
-[ -f target/plugins/file-feed/plugin.wasm ] && [ -f target/plugins/sku-normalize/plugin.wasm ] || plugins/build.sh target/plugins
+[ -f target/plugins/file-feed/plugin.wasm ] && [ -f target/plugins/tryton/plugin.wasm ] && [ -f target/plugins/sku-normalize/plugin.wasm ] || plugins/build.sh target/plugins
 cargo bench -p weft --no-run --bench inventory_sync --bench engine --bench plugins
 
 log=$(mktemp)

@@ -1,6 +1,7 @@
 //! Engine benchmark: durable enqueue throughput (group commit vs one commit per job), webhook
 //! ack latency through `weft serve` at 1/16/64 concurrent senders with keep-alive (vs `/healthz`, which stores
-//! nothing), and dequeue+ack throughput.
+//! nothing), dequeue+ack throughput, and the resident memory of an idle `weft serve` with three
+//! plugins loaded (file-feed, tryton, sku-normalize; built by `plugins/build.sh`).
 //!
 //! Run: `cargo bench -p weft --bench engine` (prints; asserts nothing).
 //! Goal to report against: ≥ 5,000 durable webhook acks/s with p99 < 20 ms on 2 cores.
@@ -154,7 +155,88 @@ fn webhook_latency() {
     let _ = child.wait();
 }
 
+/// Idle `weft serve` with three plugins (two connectors, one transform), its flows paused: the
+/// resident memory once started from the plugin compile cache (a first start compiles the
+/// plugins and fills it), against the goal.
+fn idle_rss() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    for id in ["file-feed", "tryton", "sku-normalize"] {
+        common::install_as_built(&d.join("plugins"), id);
+    }
+    std::fs::create_dir_all(d.join("feed/in")).unwrap();
+    let addr = format!("127.0.0.1:{}", common::engine::free_port());
+    let nobody = common::engine::free_port();
+    let config = d.join("weft.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "[store]\npath = \"{d}/data\"\n[plugins]\ndir = \"{d}/plugins\"\n[server]\nlisten = \"{addr}\"\n\
+             [shopify]\nshop = \"b.myshopify.com\"\nendpoint = \"http://127.0.0.1:{nobody}\"\n\
+             access_token = {{ env = \"B_TOKEN\" }}\nwebhook_secret = {{ env = \"B_SECRET\" }}\n\
+             [connections.feed]\nplugin = \"file-feed\"\ndirectory = \"{d}/feed\"\n\
+             [connections.erp]\nplugin = \"tryton\"\nallow_hosts = [\"127.0.0.1:8000\"]\n\
+             config = {{ url = \"http://127.0.0.1:8000\", database = \"weft\", user = \"admin\", company = 1, warehouses = [4] }}\n\
+             secrets = {{ password = {{ env = \"B_SECRET\" }} }}\n\
+             [transforms.sku]\nplugin = \"sku-normalize\"\n\
+             [flows.stock]\nfrom = \"feed\"\nto = \"shopify\"\nobject = \"inventory\"\ntrigger = {{ every = \"1h\" }}\n\
+             locations = {{ WH = \"gid://shopify/Location/1\" }}\n\
+             [flows.products]\nfrom = \"erp\"\nto = \"shopify\"\nobject = \"product\"\ntransforms = [\"sku\"]\n\
+             trigger = {{ every = \"1h\" }}\n",
+            d = d.display()
+        ),
+    )
+    .unwrap();
+    let weft = env!("CARGO_BIN_EXE_weft");
+    for flow in ["stock", "products"] {
+        let pause = Command::new(weft).arg("--config").arg(&config).args(["queue", "pause", flow]).output().unwrap();
+        assert!(pause.status.success(), "{}", String::from_utf8_lossy(&pause.stderr));
+    }
+    let serve = || {
+        let mut child = Command::new(weft)
+            .arg("--config")
+            .arg(&config)
+            .arg("serve")
+            .env("B_TOKEN", "x")
+            .env("B_SECRET", "y")
+            .env("RUST_LOG", "warn")
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        support::wait_listening(&addr, &mut child);
+        std::thread::sleep(Duration::from_secs(3));
+        child
+    };
+    let mut first = serve();
+    let compiling = table::peak_rss_mib(first.id());
+    let _ = first.kill();
+    let _ = first.wait();
+    let mut child = serve();
+    let idle = table::rss_mib(child.id());
+    let peak = table::peak_rss_mib(child.id());
+    let _ = child.kill();
+    let _ = child.wait();
+    let mib = |v: Option<f64>| v.map_or("?".to_owned(), |v| format!("{v:.1} MiB"));
+    println!(
+        "idle weft serve, three plugins: {} (peak {}; a first start that compiles them peaks at {})",
+        mib(idle),
+        mib(peak),
+        mib(compiling)
+    );
+    let idle = idle.unwrap_or(f64::NAN);
+    table::result(
+        "weft serve RSS idle, three plugins",
+        "≤ 50 MiB",
+        &mib(Some(idle)),
+        "goal 50 MiB",
+        idle / 50.0,
+        idle <= 50.0,
+    );
+}
+
 fn main() {
     enqueue_throughput();
     webhook_latency();
+    idle_rss();
 }
