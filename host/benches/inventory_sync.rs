@@ -24,6 +24,7 @@ mod common;
 #[allow(dead_code)]
 #[path = "../tests/integration/shopify_common/mod.rs"]
 mod shopify_common;
+#[allow(dead_code)]
 mod table;
 
 /// The simulator runs in this process: with glibc's malloc it spent half its CPU in `_int_malloc`
