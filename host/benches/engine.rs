@@ -15,7 +15,8 @@ mod support;
 #[allow(dead_code)]
 mod table;
 
-use std::process::{Command, Stdio};
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 use support::{sign, Sender};
@@ -73,6 +74,31 @@ fn enqueue_throughput() {
     println!("dequeue+ack (lease 64, ack 64 in one commit): {done} jobs at {rate:.0} jobs/s ({:.2}x the group-commit enqueue rate)", rate / grouped);
 }
 
+/// Pause `flow` of the config at `config` (`weft queue pause`).
+fn pause(config: &Path, flow: &str) {
+    let weft = env!("CARGO_BIN_EXE_weft");
+    let paused = Command::new(weft).arg("--config").arg(config).args(["queue", "pause", flow]).output().unwrap();
+    assert!(paused.status.success(), "{}", String::from_utf8_lossy(&paused.stderr));
+}
+
+/// `weft serve` on the config at `config` (token `x`, webhook secret `secret`), once it listens
+/// on `addr`.
+fn serve(config: &Path, addr: &str, secret: &str) -> Child {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_weft"))
+        .arg("--config")
+        .arg(config)
+        .arg("serve")
+        .env("B_TOKEN", "x")
+        .env("B_SECRET", secret)
+        .env("RUST_LOG", "warn")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    support::wait_listening(addr, &mut child);
+    child
+}
+
 fn percentile(sorted: &[Duration], p: f64) -> f64 {
     sorted[((sorted.len() as f64 * p) as usize).min(sorted.len() - 1)].as_secs_f64() * 1e3
 }
@@ -83,21 +109,8 @@ fn webhook_latency() {
     let secret = "bench-webhook-secret";
     // A flow consumes customers/create but is paused, so only intake is measured.
     let config = support::intake_config(dir.path(), &addr, "");
-    let weft = env!("CARGO_BIN_EXE_weft");
-    let pause = Command::new(weft).arg("--config").arg(&config).args(["queue", "pause", "customers"]).output().unwrap();
-    assert!(pause.status.success(), "{}", String::from_utf8_lossy(&pause.stderr));
-    let mut child = Command::new(weft)
-        .arg("--config")
-        .arg(&config)
-        .arg("serve")
-        .env("B_TOKEN", "x")
-        .env("B_SECRET", secret)
-        .env("RUST_LOG", "warn")
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    support::wait_listening(&addr, &mut child);
+    pause(&config, "customers");
+    let mut child = serve(&config, &addr, secret);
     let body = br#"{"id": 1, "email": "bench@example.com"}"#.to_vec();
     let signature = sign(secret, &body);
     println!(
@@ -187,32 +200,19 @@ fn idle_rss() {
         ),
     )
     .unwrap();
-    let weft = env!("CARGO_BIN_EXE_weft");
     for flow in ["stock", "products"] {
-        let pause = Command::new(weft).arg("--config").arg(&config).args(["queue", "pause", flow]).output().unwrap();
-        assert!(pause.status.success(), "{}", String::from_utf8_lossy(&pause.stderr));
+        pause(&config, flow);
     }
-    let serve = || {
-        let mut child = Command::new(weft)
-            .arg("--config")
-            .arg(&config)
-            .arg("serve")
-            .env("B_TOKEN", "x")
-            .env("B_SECRET", "y")
-            .env("RUST_LOG", "warn")
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap();
-        support::wait_listening(&addr, &mut child);
+    let settled = || {
+        let child = serve(&config, &addr, "y");
         std::thread::sleep(Duration::from_secs(3));
         child
     };
-    let mut first = serve();
+    let mut first = settled();
     let compiling = table::peak_rss_mib(first.id());
     let _ = first.kill();
     let _ = first.wait();
-    let mut child = serve();
+    let mut child = settled();
     let idle = table::rss_mib(child.id());
     let peak = table::peak_rss_mib(child.id());
     let _ = child.kill();
