@@ -18,7 +18,12 @@ fn back(product: &str, key: &str) -> String {
 
 fn claimants(store: &Store, key: &str) -> Result<BTreeSet<String>, PluginError> {
     let stored = store.state_get(TABLE, key).map_err(|e| PluginError::Retryable(e.to_string()))?;
-    Ok(stored.and_then(|v| serde_json::from_slice(&v).ok()).unwrap_or_default())
+    Ok(decoded(stored))
+}
+
+/// The claimants a stored entry lists (none when there is no entry).
+fn decoded(stored: Option<Vec<u8>>) -> BTreeSet<String> {
+    stored.and_then(|v| serde_json::from_slice(&v).ok()).unwrap_or_default()
 }
 
 /// The error of a record keyed by `key`, claimed by `products`.
@@ -60,7 +65,7 @@ pub fn check_all(store: &Store, field: &str, keys: &[&str]) -> Vec<Result<(), Pl
     keys.iter()
         .zip(stored)
         .map(|(key, value)| {
-            let all: BTreeSet<String> = value.and_then(|v| serde_json::from_slice(&v).ok()).unwrap_or_default();
+            let all = decoded(value);
             match all.len() > 1 {
                 true => Err(conflict(field, key, &all)),
                 false => Ok(()),
@@ -71,11 +76,7 @@ pub fn check_all(store: &Store, field: &str, keys: &[&str]) -> Vec<Result<(), Pl
 
 /// `Err` naming the products when `key` is claimed by more than one.
 pub fn check(store: &Store, field: &str, key: &str) -> Result<(), PluginError> {
-    let all = claimants(store, key)?;
-    if all.len() > 1 {
-        return Err(conflict(field, key, &all));
-    }
-    Ok(())
+    check_all(store, field, &[key]).pop().unwrap_or(Ok(()))
 }
 
 /// `product` now claims exactly `keys`: it lets go of the other keys it was in conflict over; a

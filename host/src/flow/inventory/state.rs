@@ -34,7 +34,7 @@ fn key(flow: &str, sku: &str, location: &str) -> String {
 
 /// The last push of `sku` at `location` in `flow`.
 pub fn get(store: &Store, flow: &str, sku: &str, location: &str) -> Option<Pushed> {
-    store.state_get(TABLE, &key(flow, sku, location)).ok().flatten().and_then(|b| serde_json::from_slice(&b).ok())
+    get_all(store, flow, &[(sku, location)]).pop().flatten()
 }
 
 /// The last pushes of `levels` (SKU, location) in `flow`, in their order, read at once (a level
