@@ -95,7 +95,7 @@ fn tryton_passes_the_conformance_suite() {
     let Some(t) = env_or_skip("tryton_passes_the_conformance_suite") else { return };
     // Every page runs on a fresh instance, and each instance logs in (argon2, ~150 ms): keep the
     // pages few but more than one per entity.
-    let closed = std::net::TcpListener::bind("127.0.0.1:0").expect("port").local_addr().expect("addr").port();
+    let closed = crate::common::engine::free_port();
     let closed_authority = format!("127.0.0.1:{closed}");
     let (_tmp, host) = plugin_host(&["tryton"], &[&t.authority, &closed_authority]);
     let run = run_id();

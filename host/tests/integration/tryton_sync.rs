@@ -386,7 +386,7 @@ fn stopped_tryton_is_a_retryable_error_and_wrong_credentials_are_unauthorized() 
     let Some(t) = env_or_skip("stopped_tryton_is_a_retryable_error_and_wrong_credentials_are_unauthorized") else {
         return;
     };
-    let port = std::net::TcpListener::bind("127.0.0.1:0").expect("free port").local_addr().expect("addr").port();
+    let port = crate::common::engine::free_port();
     let (_tmp, host) = plugin_host(&["tryton"], &[&format!("127.0.0.1:{port}")]);
     let script = connector_support::repo_root().join("tests/erp/tryton/serve.sh");
     let child = std::process::Command::new("bash")

@@ -115,9 +115,25 @@ pub fn install_relay(plugins: &Path, sink_port: u16) {
     super::install(plugins, "relay", "relay", &manifest);
 }
 
-/// A free loopback port (bound, then released).
+/// A free loopback port (bound, then released), for a server a test starts later, maybe twice.
+///
+/// It is picked below the kernel's ephemeral range: a port from `bind(0)` could be handed to
+/// another test's `bind(0)` or outgoing connection before the server binds it, and then the server
+/// cannot start. Ports below the range are never handed out by the kernel.
 pub fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+    use std::hash::BuildHasher;
+    const LOWEST: u64 = 10_000;
+    let ephemeral = std::fs::read_to_string("/proc/sys/net/ipv4/ip_local_port_range")
+        .ok()
+        .and_then(|range| range.split_whitespace().next()?.parse::<u64>().ok())
+        .filter(|low| *low > LOWEST + 1_000)
+        .unwrap_or(32_768);
+    // A random start per call (RandomState is seeded per process), then a walk.
+    let start = std::collections::hash_map::RandomState::new().hash_one(std::process::id());
+    (0..ephemeral - LOWEST)
+        .map(|i| (LOWEST + (start + i) % (ephemeral - LOWEST)) as u16)
+        .find(|port| TcpListener::bind(("127.0.0.1", *port)).is_ok())
+        .expect("a free loopback port below the ephemeral range")
 }
 
 /// A `weft serve` child process.
@@ -131,17 +147,33 @@ impl Serve {
     pub fn start(config: &Path, addr: &str, envs: &[(&str, &str)], log: &Path) -> Serve {
         let file = std::fs::OpenOptions::new().create(true).append(true).open(log).unwrap();
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_weft"));
-        cmd.arg("--config").arg(config).arg("serve").env("RUST_LOG", "info").stdout(Stdio::null()).stderr(file);
+        cmd.arg("--config").arg(config).arg("serve").env("RUST_LOG", "info").stdout(Stdio::piped()).stderr(file);
         for (k, v) in envs {
             cmd.env(k, v);
         }
         let mut child = cmd.spawn().expect("spawn weft serve");
+        // This child's own "listening" line, not a connect: another process on the port would
+        // accept a connect while this one failed to bind.
+        let stdout = child.stdout.take().expect("piped stdout");
+        let (lines, listening) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+                let _ = lines.send(line);
+            }
+        });
+        let expected = format!("weft serve listening on {addr}");
         let started = Instant::now();
         let log_text = || std::fs::read_to_string(log).unwrap_or_default();
-        while TcpStream::connect(addr).is_err() {
+        loop {
             assert!(started.elapsed() < Duration::from_secs(60), "weft serve did not start:\n{}", log_text());
-            assert!(matches!(child.try_wait(), Ok(None)), "weft serve exited at start:\n{}", log_text());
-            std::thread::sleep(Duration::from_millis(50));
+            match listening.recv_timeout(Duration::from_millis(50)) {
+                Ok(line) if line == expected => break,
+                Ok(line) if line.starts_with("weft serve listening") => panic!("{line}, expected {expected}"),
+                Ok(_) => {}
+                Err(_) => {
+                    assert!(matches!(child.try_wait(), Ok(None)), "weft serve exited at start:\n{}", log_text())
+                }
+            }
         }
         Serve { child }
     }
