@@ -32,7 +32,7 @@ fn job(i: usize) -> NewJob {
         flow: "bench".into(),
         trigger: "webhook".into(),
         key: format!("k{i}"),
-        payload: serde_json::json!({"i": i}),
+        payload: serde_json::json!({"i": i}).into(),
         dedupe_id: Some(format!("w{i}")),
     }
 }

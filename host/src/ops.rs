@@ -2,7 +2,7 @@
 //! database directly when no `weft serve` holds it, and the admin API when one does).
 
 use crate::config::{Config, FlowConfig, RetentionConfig};
-use crate::flow::Work;
+use crate::flow::{RecordWork, Work};
 use crate::model::{Entity, Record};
 use crate::plugin::{LoadedPlugin, PluginHost};
 use crate::store::{Aged, CallPage, DeadLetter, Outcome, RunFilter, RunStatus, Store, StoreError};
@@ -351,8 +351,8 @@ pub fn discard_many(store: &Store, ids: &[u64], reason: &str) -> Result<Value, O
 /// The record a dead letter's job carries, for a person to edit (`None`: its job carries no
 /// record, only a pull, an event or a webhook body).
 pub fn dead_record(job: &crate::store::Job) -> Option<Record> {
-    match serde_json::from_value::<Work>(job.payload.clone()) {
-        Ok(Work::Record { record, .. }) => Some(record),
+    match Work::decode(&job.payload) {
+        Ok(Work::Record(work)) => Some(work.record),
         _ => None,
     }
 }
@@ -390,8 +390,8 @@ pub fn retry_edited(store: &Store, id: u64, edited: &Value, note: &str, now_ms: 
             return Err(OpsError::Invalid(format!("a {tag} record has no field {}", unknown.join(", "))));
         }
     }
-    let payload = serde_json::to_value(Work::Record { record, pulled_by: None, read: None, read_job: None })
-        .map_err(|e| OpsError::Invalid(e.to_string()))?;
+    let payload =
+        serde_json::to_value(Work::Record(RecordWork::of(record))).map_err(|e| OpsError::Invalid(e.to_string()))?;
     match store.retry_dead_edited(id, &payload, note, now_ms)? {
         Some(job) => Ok(json!({"requeued": 1, "job": job, "dead_letter": id})),
         None => Err(OpsError::Conflict(format!("dead letter {id} was settled meanwhile"))),
@@ -448,7 +448,7 @@ pub fn backfill(store: &Store, config: &Config, flow_name: &str, since: &str, no
         flow: flow_name.to_owned(),
         trigger: "backfill".into(),
         key: format!("backfill-{now_ms}"),
-        payload: json!(crate::flow::Work::Backfill { cursor }),
+        payload: crate::flow::Work::Backfill { cursor }.payload().map_err(|e| e.message)?,
         dedupe_id: None,
     };
     store.enqueue(&[job], now_ms, None).map_err(|e| e.to_string())?;

@@ -60,7 +60,7 @@ pub fn scheduled_pull(flow: &str, now_ms: u64) -> NewJob {
         flow: flow.to_owned(),
         trigger: "schedule".into(),
         key: format!("pull@{now_ms}"),
-        payload: serde_json::to_value(Work::Pull).unwrap_or_default(),
+        payload: Work::Pull.payload().unwrap_or_default(),
         dedupe_id: None,
     }
 }

@@ -179,7 +179,7 @@ fn sync_shop(engine: &FlowEngine, shop: &str, address: &str) -> Result<SyncRepor
                 flow: flow.clone(),
                 trigger: "webhooks".into(),
                 key: format!("pull@{now}"),
-                payload: serde_json::to_value(Work::Pull).unwrap_or_default(),
+                payload: Work::Pull.payload().unwrap_or_default(),
                 dedupe_id: None,
             })
             .collect();

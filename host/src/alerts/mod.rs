@@ -121,7 +121,7 @@ mod tests {
             flow: "inv".into(),
             trigger: "schedule".into(),
             key: "k".into(),
-            payload: serde_json::json!({}),
+            payload: serde_json::json!({}).into(),
             dedupe_id: None,
         };
         store.enqueue(&[job], 1_000, None).unwrap();

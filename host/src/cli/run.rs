@@ -91,7 +91,7 @@ pub fn run(args: RunArgs, config: Config) -> Result<ExitCode, String> {
             flow: args.flow.clone(),
             trigger: "manual".into(),
             key: if n == 0 { format!("manual-{now}") } else { format!("manual-{now}-{n}") },
-            payload: serde_json::to_value(Work::Pull).map_err(|e| e.to_string())?,
+            payload: Work::Pull.payload().map_err(|e| e.message)?,
             dedupe_id: None,
         };
         match queue.enqueue(vec![pull]).map_err(|e| e.to_string())?.first() {

@@ -20,5 +20,5 @@ pub mod order;
 pub mod preview;
 pub mod price;
 
-pub use base::{idempotency_key, Work, Written};
+pub use base::{idempotency_key, PageWork, RecordWork, Work, Written};
 pub use engine::FlowEngine;

@@ -115,7 +115,7 @@ mod tests {
             flow: "f".into(),
             trigger: "manual".into(),
             key: "k".into(),
-            payload: serde_json::json!({}),
+            payload: serde_json::json!({}).into(),
             dedupe_id: None,
         };
         queue.enqueue(vec![job]).unwrap();

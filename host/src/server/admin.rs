@@ -139,7 +139,7 @@ async fn route(
             other => answer(other),
         },
         ("POST", ["flows", name, "run"]) if known_flow(name) => {
-            let job = NewJob { flow: (*name).to_owned(), trigger: "manual".into(), key: format!("manual-{now}"), payload: json!(Work::Pull), dedupe_id: None };
+            let job = NewJob { flow: (*name).to_owned(), trigger: "manual".into(), key: format!("manual-{now}"), payload: Work::Pull.payload().map_err(|e| e.message)?, dedupe_id: None };
             answer(queue.enqueue_async(vec![job]).await.map(|o| json!({"flow": name, "enqueued": o.len()})))
         }
         ("POST", ["flows", name, "backfill"]) if known_flow(name) => {

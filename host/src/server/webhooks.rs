@@ -79,7 +79,14 @@ pub async fn shopify(state: &ServerState, headers: &HeaderMap, body: Incoming) -
         }
     };
     drop(body);
-    let jobs = state.engine().shopify_jobs(shop, &topic, &webhook_id, &payload);
+    let jobs = match state.engine().shopify_jobs(shop, &topic, &webhook_id, &payload) {
+        Ok(jobs) => jobs,
+        Err(e) => {
+            metrics.webhook_rejected(SHOPIFY);
+            tracing::warn!(topic, webhook_id, "webhook rejected: {}", e.message);
+            return error_response(StatusCode::BAD_REQUEST, &e.message);
+        }
+    };
     if jobs.is_empty() {
         tracing::info!(topic, webhook_id, "webhook accepted: no flow consumes this topic");
         return json_response(StatusCode::OK, json!({"jobs": 0}));

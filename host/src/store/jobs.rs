@@ -1,5 +1,6 @@
 //! Durable jobs: what is enqueued, leased, retried and dead-lettered.
 
+use super::Payload;
 use serde::{Deserialize, Serialize};
 
 /// Where a job is in its life.
@@ -170,7 +171,7 @@ pub struct NewJob {
     /// Stable key of the work (webhook id, record key): the base of idempotency keys.
     pub key: String,
     /// The work itself (records, webhook body), as the flow defines it.
-    pub payload: serde_json::Value,
+    pub payload: Payload,
     /// The id the job is enqueued once under, per flow (a receipt of it is kept): a Shopify
     /// webhook's id, or a page's record that went on alone (`flow::engine::pages`).
     pub dedupe_id: Option<String>,
@@ -189,7 +190,7 @@ impl NewJob {
             flow: self.flow.clone(),
             trigger: self.trigger.clone(),
             key: self.key.clone(),
-            payload: serde_json::Value::Null,
+            payload: Payload::default(),
             state: JobState::Ready,
             attempts: 0,
             next_attempt_ms: now_ms,
@@ -213,7 +214,7 @@ pub struct Job {
     pub key: String,
     /// Work.
     #[serde(default)]
-    pub payload: serde_json::Value,
+    pub payload: Payload,
     /// State.
     pub state: JobState,
     /// Attempts started so far (counted when leased, so a crash mid-attempt counts).
@@ -242,7 +243,7 @@ impl Job {
             flow: self.flow.clone(),
             trigger: self.trigger.clone(),
             key: self.key.clone(),
-            payload: serde_json::Value::Null,
+            payload: Payload::default(),
             state: self.state,
             attempts: self.attempts,
             next_attempt_ms: self.next_attempt_ms,

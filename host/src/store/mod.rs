@@ -14,6 +14,7 @@ mod jobs;
 mod journal;
 mod kv;
 mod ledger;
+mod payload;
 pub mod postgres;
 pub mod redb;
 mod reports;
@@ -37,6 +38,7 @@ pub use jobs::{
 pub use journal::{Intent, JournalObject, UndoEntry};
 pub use kv::{KvError, PluginKv, KV_MAX_KEY_BYTES, KV_MAX_VALUE_BYTES};
 pub use ledger::{ConfirmedWrite, IdLink, LedgerEntry, ShopLinks};
+pub use payload::Payload;
 pub use reports::{Drift, Episode, FlowReconcile, OrderDay, OrderDrift, PriceDrift, ReconcileReport, ReconcileSummary};
 pub use retention::{Aged, StoreStats, TableSize};
 pub use runs::{Outcome, RecordEntry, Run, RunFilter, RunRecord, RunStatus};

@@ -16,7 +16,7 @@ fn job(flow: &str, key: &str) -> NewJob {
         flow: flow.into(),
         trigger: "manual".into(),
         key: key.into(),
-        payload: serde_json::json!({"kind": "pull"}),
+        payload: serde_json::json!({"kind": "pull"}).into(),
         dedupe_id: None,
     }
 }

@@ -80,7 +80,7 @@ fn job(key: &str) -> NewJob {
         flow: "f".into(),
         trigger: "manual".into(),
         key: key.into(),
-        payload: serde_json::json!({}),
+        payload: serde_json::json!({}).into(),
         dedupe_id: None,
     }
 }

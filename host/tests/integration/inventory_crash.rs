@@ -159,7 +159,7 @@ fn a_page_repeated_after_its_bad_level_went_on_alone_sends_it_on_once() {
     assert_eq!(batch(&engine), 1, "the pull");
     let page = engine.queue().lease(Some("stock"), LEASE_MS, 250).unwrap();
     assert_eq!(page.len(), 1, "one page: {page:?}");
-    assert_eq!(page[0].payload["kind"], "page");
+    assert_eq!(page[0].payload.kind(), "page");
     engine.run_batch("stock", page.clone()).unwrap();
     let store = engine.queue().store();
     let (queued, _) = store.jobs_by_key("MUG", 10).unwrap();

@@ -48,7 +48,7 @@ pub(crate) fn pull(engine: &FlowEngine) {
         flow: "stock".into(),
         trigger: "schedule".into(),
         key: "pull".into(),
-        payload: json!({"kind": "pull"}),
+        payload: json!({"kind": "pull"}).into(),
         dedupe_id: None,
     };
     engine.queue().enqueue(vec![job]).unwrap();
@@ -124,7 +124,10 @@ fn a_level_read_before_a_sale_was_booked_is_written_with_the_sale() {
         "available": level[0].available, "updated_at": "2026-12-06T20:00:00Z",
     });
     assert_eq!(body["available"], 46);
-    engine.queue().enqueue(engine.shopify_jobs("shopify", "inventory_levels/update", "wh-sale", &body)).unwrap();
+    engine
+        .queue()
+        .enqueue(engine.shopify_jobs("shopify", "inventory_levels/update", "wh-sale", &body).unwrap())
+        .unwrap();
     export(&exchange, 1, 60);
 
     // One batch: the pull reads the ERP's 60, then the sale is taken in and delivered.
@@ -169,7 +172,7 @@ fn stale_read_is_skipped(hybrid: bool) {
     pull(&engine);
     let leased = engine.queue().lease(Some("stock"), LEASE_MS, 250).unwrap();
     assert_eq!(leased.len(), 2, "the 60's job and the second pull");
-    let (held, pull_of_70): (Vec<_>, Vec<_>) = leased.into_iter().partition(|j| j.payload["kind"] != "pull");
+    let (held, pull_of_70): (Vec<_>, Vec<_>) = leased.into_iter().partition(|j| j.payload.kind() != "pull");
     engine.run_batch("stock", pull_of_70).unwrap();
     assert_eq!(batch(&engine), 1, "the 70's job");
     assert_eq!(mug(&shop), BTreeMap::from([("MUG".to_owned(), 70)]));

@@ -92,14 +92,14 @@ fn a_week_of_webhooks_keeps_the_store_bounded_and_redeliveries_recognised() {
         let mut jobs = Vec::new();
         for i in 0..PER_HOUR {
             let (id, body) = delivery(hour, i);
-            jobs.extend(engine.shopify_jobs("shopify", "customers/create", &id, &body));
+            jobs.extend(engine.shopify_jobs("shopify", "customers/create", &id, &body).unwrap());
         }
         new += engine.queue().enqueue(jobs).unwrap().len() as u64;
         if let Some(earlier) = hour.checked_sub(REDELIVERED_AFTER) {
             let again: Vec<_> = (0..PER_HOUR)
                 .flat_map(|i| {
                     let (id, body) = delivery(earlier, i);
-                    engine.shopify_jobs("shopify", "customers/create", &id, &body)
+                    engine.shopify_jobs("shopify", "customers/create", &id, &body).unwrap()
                 })
                 .collect();
             let outcomes = engine.queue().enqueue(again).unwrap();
@@ -154,7 +154,8 @@ fn a_week_of_webhooks_keeps_the_store_bounded_and_redeliveries_recognised() {
     // A delivery older than the receipts window is no longer known as a webhook, but the ledger
     // still knows its write: it is taken, and nothing reaches the sink again.
     let (id, body) = delivery(DAYS * 24 - 20, 0);
-    let outcomes = engine.queue().enqueue(engine.shopify_jobs("shopify", "customers/create", &id, &body)).unwrap();
+    let outcomes =
+        engine.queue().enqueue(engine.shopify_jobs("shopify", "customers/create", &id, &body).unwrap()).unwrap();
     assert!(matches!(outcomes[..], [EnqueueOutcome::Enqueued(_)]), "{outcomes:?}");
     let run = engine.run_batch("customers", engine.queue().lease(None, HOUR, 250).unwrap()).unwrap().unwrap();
     assert_eq!(store.run(run).unwrap().unwrap().counts.keys().map(|o| o.name()).collect::<Vec<_>>(), ["unchanged"]);

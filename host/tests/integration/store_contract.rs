@@ -59,7 +59,7 @@ fn job(flow: &str, key: &str) -> NewJob {
         flow: flow.into(),
         trigger: "manual".into(),
         key: key.into(),
-        payload: serde_json::json!({"kind": "pull"}),
+        payload: serde_json::json!({"kind": "pull"}).into(),
         dedupe_id: None,
     }
 }
@@ -205,10 +205,10 @@ fn dead_letters_are_retried_with_an_edit_kept_beside_the_original(f: &dyn Fixtur
     let retried = store.lease(Some("f"), T0 + 5, 1_000, 10).unwrap();
     assert_eq!(retried.len(), 1);
     assert_eq!((retried[0].id, retried[0].key.as_str(), retried[0].trigger.as_str()), (new, "a", "retry"));
-    assert_eq!(retried[0].payload, edited);
+    assert_eq!(retried[0].payload.value(), edited);
     let dead = store.dead_letters(Some("f")).unwrap();
     assert_eq!(dead.len(), 1, "the dead letter is kept");
-    assert_eq!(dead[0].job.payload, serde_json::json!({"kind": "pull"}), "with the original");
+    assert_eq!(dead[0].job.payload.value(), serde_json::json!({"kind": "pull"}), "with the original");
     let edit = dead[0].edit.as_ref().expect("and the edit");
     assert_eq!(
         (edit.payload.clone(), edit.note.as_str(), edit.at_ms, edit.job_id),

@@ -28,7 +28,7 @@ fn job(flow: &str, key: &str, webhook: Option<&str>) -> NewJob {
         flow: flow.into(),
         trigger: "webhook".into(),
         key: key.into(),
-        payload: serde_json::json!({"key": key}),
+        payload: serde_json::json!({"key": key}).into(),
         dedupe_id: webhook.map(Into::into),
     }
 }

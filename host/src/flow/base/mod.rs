@@ -24,7 +24,7 @@ pub use currency::in_shop_currency;
 pub use errors::{request_error, write_error, ToJobError};
 pub use gate::{record_fields, Gate, Journal, Target};
 pub use rest::rest_text;
-pub use work::{idempotency_key, LevelRead, ReadStamp, Work};
+pub use work::{idempotency_key, LevelRead, PageWork, ReadStamp, RecordWork, Work};
 pub use written::{settled, Slots, Written};
 
 /// The id-map object linking a SKU to its Shopify inventory item: written by the catalog flow

@@ -1,6 +1,7 @@
 //! What a job carries, and the keys that make its writes idempotent.
 
 use crate::model::{ChangeEvent, Record};
+use crate::store::{JobError, Payload};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
@@ -11,30 +12,11 @@ pub enum Work {
     /// Pull pages from the source since the stored cursor and enqueue one job per record.
     Pull,
     /// Push one record to the destination.
-    Record {
-        /// The record, as the source produced it.
-        record: Record,
-        /// The run whose scheduled pull found it (none when a person or reconcile enqueued it).
-        #[serde(default, skip_serializing_if = "Option::is_none")]
-        pulled_by: Option<u64>,
-        /// A hybrid inventory flow's level: what of Shopify's changes the ERP's number held
-        /// when it was read (none when the record was not read by the flow's pull).
-        #[serde(default, skip_serializing_if = "Option::is_none")]
-        read: Option<ReadStamp>,
-        /// The page job that read it, when it failed there and went on alone: its reads count
-        /// as that job's (a later page's read of the same level is newer).
-        #[serde(default, skip_serializing_if = "Option::is_none")]
-        read_job: Option<u64>,
-    },
+    Record(RecordWork),
     /// Push a page of records a flow's pull read together (an inventory flow's levels): one
     /// job for the page, each record with its own outcome; a record that fails goes on alone
     /// as a `Record` job of its own (see `flow::engine::pages`).
-    Page {
-        /// The records, in the order the source gave them.
-        records: Vec<Record>,
-        /// The run whose scheduled pull read them.
-        pulled_by: u64,
-    },
+    Page(PageWork),
     /// An ERP webhook event: push its record (fetched from the source if the event has none).
     Event {
         /// The decoded event.
@@ -55,10 +37,54 @@ pub enum Work {
     },
 }
 
+/// [`Work::Record`]: one record to push.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RecordWork {
+    /// The record, as the source produced it.
+    pub record: Record,
+    /// The run whose scheduled pull found it (none when a person or reconcile enqueued it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pulled_by: Option<u64>,
+    /// A hybrid inventory flow's level: what of Shopify's changes the ERP's number held
+    /// when it was read (none when the record was not read by the flow's pull).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub read: Option<ReadStamp>,
+    /// The page job that read it, when it failed there and went on alone: its reads count
+    /// as that job's (a later page's read of the same level is newer).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub read_job: Option<u64>,
+}
+
+impl RecordWork {
+    /// `record`, enqueued by a person or by reconcile rather than read by a pull.
+    pub fn of(record: Record) -> RecordWork {
+        RecordWork { record, pulled_by: None, read: None, read_job: None }
+    }
+}
+
+/// [`Work::Page`]: the records of one page a pull read.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PageWork {
+    /// The records, in the order the source gave them.
+    pub records: Vec<Record>,
+    /// The run whose scheduled pull read them.
+    pub pulled_by: u64,
+}
+
 impl Work {
-    /// The kind of work a job's payload holds (its `kind` tag), read without decoding the rest.
-    pub fn kind(payload: &serde_json::Value) -> &str {
-        payload.get("kind").and_then(serde_json::Value::as_str).unwrap_or_default()
+    /// The work a job's payload holds. A record or a page is decoded straight from the text
+    /// by its tag (an internally tagged enum would buffer the whole payload first).
+    pub fn decode(payload: &Payload) -> serde_json::Result<Work> {
+        match payload.kind().as_ref() {
+            "record" => payload.decode().map(Work::Record),
+            "page" => payload.decode().map(Work::Page),
+            _ => payload.decode(),
+        }
+    }
+
+    /// This work as a job's payload.
+    pub fn payload(&self) -> Result<Payload, JobError> {
+        Payload::of(self).map_err(|e| JobError::invalid_input(format!("the work does not encode as JSON: {e}")))
     }
 }
 

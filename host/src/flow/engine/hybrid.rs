@@ -37,7 +37,7 @@ impl FlowEngine {
                 if flow.mode == FlowMode::Shadow {
                     return Ok(Intake::Ignored("shadow mode books nothing in the ERP".into()));
                 }
-                match serde_json::from_value::<Work>(job.payload.clone()) {
+                match Work::decode(&job.payload) {
                     Ok(Work::ShopifyWebhook { topic, body }) if topic == "inventory_levels/update" => {
                         block_on(hybrid::intake(ctx, &body)).map_err(|e| e.job_error())
                     }

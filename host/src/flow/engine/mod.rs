@@ -32,7 +32,6 @@ use crate::queue::{Disposition, Queue};
 use crate::redact::Redactor;
 use crate::shopify::{Budget, ClientConfig, ShopifyClient};
 use crate::store::{CallLog, ErrorClass, Job, JobError, NewJob, Outcome, RunRecord, StoreError};
-use serde::Deserialize;
 use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::Instant;
@@ -315,7 +314,7 @@ impl FlowEngine {
                     flow: name.clone(),
                     trigger: "event".into(),
                     key: event.external_id.clone(),
-                    payload: serde_json::to_value(Work::Event { event: event.clone() }).unwrap_or_default(),
+                    payload: Work::Event { event: event.clone() }.payload()?,
                     dedupe_id: None,
                 });
             }
@@ -324,24 +323,36 @@ impl FlowEngine {
     }
 
     /// Jobs that feed the flows of shop `shop` from a webhook verified with its secret.
-    pub fn shopify_jobs(&self, shop: &str, topic: &str, webhook_id: &str, body: &serde_json::Value) -> Vec<NewJob> {
+    pub fn shopify_jobs(
+        &self,
+        shop: &str,
+        topic: &str,
+        webhook_id: &str,
+        body: &serde_json::Value,
+    ) -> Result<Vec<NewJob>, JobError> {
         let feeds = |f: &FlowConfig| matches!(objects::shopify_source(f.object), ShopifySource::Webhooks { topics, .. } if topics.iter().any(|t| topic.starts_with(t)));
         // A hybrid inventory flow takes in Shopify's own stock changes (see flow::inventory::hybrid).
         let hybrid = |f: &FlowConfig| f.is_hybrid() && topic == "inventory_levels/update";
-        self.config
+        let mut flows = self
+            .config
             .flows
             .iter()
             .filter(|(_, f)| self.config.shop_of(f) == Some(shop))
             .filter(|(_, f)| (f.from.is_shopify() && f.trigger.webhook && feeds(f)) || hybrid(f))
+            .peekable();
+        if flows.peek().is_none() {
+            return Ok(Vec::new());
+        }
+        let payload = Work::ShopifyWebhook { topic: topic.to_owned(), body: body.clone() }.payload()?;
+        Ok(flows
             .map(|(name, _)| NewJob {
                 flow: name.clone(),
                 trigger: "webhook".into(),
                 key: webhook_id.to_owned(),
-                payload: serde_json::to_value(Work::ShopifyWebhook { topic: topic.to_owned(), body: body.clone() })
-                    .unwrap_or_default(),
+                payload: payload.clone(),
                 dedupe_id: Some(webhook_id.to_owned()),
             })
-            .collect()
+            .collect())
     }
 
     /// Run one batch of leased jobs of one flow as a run; every job is acked, rescheduled or
@@ -396,13 +407,13 @@ impl FlowEngine {
             None => jobs,
         };
         let (pulls, others): (Vec<Job>, Vec<Job>) =
-            jobs.into_iter().partition(|j| matches!(Work::kind(&j.payload), "pull" | "backfill"));
+            jobs.into_iter().partition(|j| matches!(j.payload.kind().as_ref(), "pull" | "backfill"));
         let (intakes, others): (Vec<Job>, Vec<Job>) =
-            others.into_iter().partition(|j| flow.is_hybrid() && Work::kind(&j.payload) == "shopify_webhook");
+            others.into_iter().partition(|j| flow.is_hybrid() && j.payload.kind() == "shopify_webhook");
         // A person who asked for a run sees it, even when it found nothing.
         let asked_for = pulls.iter().any(|j| j.trigger == "manual");
         for job in &pulls {
-            let from = match Work::deserialize(&job.payload) {
+            let from = match Work::decode(&job.payload) {
                 Ok(Work::Backfill { cursor }) => pull::From::Backfill(cursor),
                 _ => pull::From::Cursor,
             };
@@ -500,14 +511,15 @@ impl FlowEngine {
 /// What brought a job in, for lineage: `webhook orders/create <webhook id>`, `event <id>`,
 /// `schedule <record key> (pulled by run N)`, `retry <key>`.
 fn source(job: &Job) -> String {
-    let pulled = job
-        .payload
-        .get("pulled_by")
-        .and_then(|r| r.as_u64())
-        .map(|run| format!(" (pulled by run {run})"))
-        .unwrap_or_default();
-    match job.payload.get("topic").and_then(|t| t.as_str()) {
-        Some(topic) => format!("{} {topic} {}", job.trigger, job.key),
-        None => format!("{} {}{pulled}", job.trigger, job.key),
+    #[derive(serde::Deserialize)]
+    struct Lineage {
+        pulled_by: Option<u64>,
+        topic: Option<String>,
+    }
+    let lineage = job.payload.decode::<Lineage>().unwrap_or(Lineage { pulled_by: None, topic: None });
+    match (lineage.topic, lineage.pulled_by) {
+        (Some(topic), _) => format!("{} {topic} {}", job.trigger, job.key),
+        (None, Some(run)) => format!("{} {} (pulled by run {run})", job.trigger, job.key),
+        (None, None) => format!("{} {}", job.trigger, job.key),
     }
 }

@@ -11,7 +11,7 @@
 use super::push::Slot;
 use super::{source, FlowEngine};
 use crate::config::{Endpoint, FlowConfig, ObjectKind};
-use crate::flow::base::Work;
+use crate::flow::base::{RecordWork, Work};
 use crate::store::{Job, JobError, NewJob, Outcome, RunRecord};
 
 /// Whether `flow`'s pull enqueues pages: inventory levels from a connector (a hybrid flow's
@@ -24,6 +24,15 @@ pub fn paged(flow: &FlowConfig) -> bool {
 /// repeated after a crash (its ack lost) enqueues none of its failed records twice.
 fn alone_id(page: u64, record: &str) -> String {
     format!("page {page} {record}")
+}
+
+/// The run whose pull read page job `job` (none if its payload does not say).
+fn read_by(job: &Job) -> Option<u64> {
+    #[derive(serde::Deserialize)]
+    struct ReadBy {
+        pulled_by: Option<u64>,
+    }
+    job.payload.decode::<ReadBy>().ok().and_then(|r| r.pulled_by)
 }
 
 impl FlowEngine {
@@ -58,7 +67,10 @@ impl FlowEngine {
             record.plugin = plugin.clone();
             return vec![record];
         }
-        let pulled_by = job.payload.get("pulled_by").and_then(serde_json::Value::as_u64);
+        // Read from the page's payload once: its records' lineage, and (only when a record goes
+        // on alone) the run that read it.
+        let lineage = source(job);
+        let mut pulled_by = None;
         let mut alone = Vec::new();
         let mut records = Vec::with_capacity(slots.len());
         for slot in slots {
@@ -66,19 +78,15 @@ impl FlowEngine {
                 // Its own job reports it: one outcome per record, however many times it ran.
                 (Err(error), Some(pulled)) => {
                     tracing::debug!(flow = %job.flow, record = pulled.external_id(), "goes on alone: {}", error.message);
-                    alone.push(NewJob {
+                    let pulled_by = *pulled_by.get_or_insert_with(|| read_by(job));
+                    let work = RecordWork { record: pulled.clone(), pulled_by, read: None, read_job: Some(job.id) };
+                    alone.push(Work::Record(work).payload().map(|payload| NewJob {
                         flow: job.flow.clone(),
                         trigger: job.trigger.clone(),
                         key: pulled.external_id().to_owned(),
-                        payload: serde_json::to_value(Work::Record {
-                            record: pulled.clone(),
-                            pulled_by,
-                            read: None,
-                            read_job: Some(job.id),
-                        })
-                        .unwrap_or_default(),
+                        payload,
                         dedupe_id: Some(alone_id(job.id, pulled.external_id())),
-                    });
+                    }));
                 }
                 (result, _) => {
                     let mut record = RunRecord {
@@ -86,7 +94,7 @@ impl FlowEngine {
                         outcome: result.map(|(outcome, _)| outcome).unwrap_or(Outcome::Failed),
                         attempts: job.attempts,
                         job_id: Some(job.id),
-                        source: Some(source(job)),
+                        source: Some(lineage.clone()),
                         ..RunRecord::default()
                     };
                     self.describe(&mut record, slot, plugin);
@@ -95,9 +103,15 @@ impl FlowEngine {
             }
         }
         // Nothing went on alone (the common case): no write, no sync.
-        let enqueued = match alone.is_empty() {
-            true => Ok(Vec::new()),
-            false => self.queue.store().enqueue(&alone, self.queue.clock().now_ms(), None),
+        let enqueued = match alone.into_iter().collect::<Result<Vec<NewJob>, JobError>>() {
+            Ok(alone) if alone.is_empty() => Ok(()),
+            Ok(alone) => self
+                .queue
+                .store()
+                .enqueue(&alone, self.queue.clock().now_ms(), None)
+                .map(drop)
+                .map_err(|e| e.to_string()),
+            Err(e) => Err(e.message),
         };
         match enqueued {
             Ok(_) => acks.push(job.receipt()),

@@ -48,7 +48,7 @@ mod tests {
             flow: "orders".into(),
             trigger: "webhook".into(),
             key: key.into(),
-            payload: serde_json::json!({}),
+            payload: serde_json::json!({}).into(),
             dedupe_id: None,
         };
         store.enqueue(&[new], 0, None).unwrap();

@@ -6,7 +6,7 @@
 use super::pages::paged;
 use super::FlowEngine;
 use crate::config::{Endpoint, FlowConfig};
-use crate::flow::base::{ToJobError, Work};
+use crate::flow::base::{PageWork, RecordWork, ToJobError, Work};
 use crate::flow::inventory::hybrid;
 use crate::flow::objects;
 use crate::store::{CursorAdvance, JobError, NewJob};
@@ -60,7 +60,7 @@ impl FlowEngine {
                         flow: flow_name.to_owned(),
                         trigger: trigger.into(),
                         key,
-                        payload: serde_json::to_value(Work::Page { records, pulled_by: run }).unwrap_or_default(),
+                        payload: Work::Page(PageWork { records, pulled_by: run }).payload()?,
                         dedupe_id: None,
                     });
                     Vec::new()
@@ -78,8 +78,8 @@ impl FlowEngine {
                     flow: flow_name.to_owned(),
                     trigger: trigger.into(),
                     key: record.external_id().to_owned(),
-                    payload: serde_json::to_value(Work::Record { record, pulled_by: Some(run), read, read_job: None })
-                        .unwrap_or_default(),
+                    payload: Work::Record(RecordWork { record, pulled_by: Some(run), read, read_job: None })
+                        .payload()?,
                     dedupe_id: None,
                 });
             }
@@ -98,7 +98,7 @@ impl FlowEngine {
                     flow: flow_name.to_owned(),
                     trigger: "backfill".into(),
                     key: format!("backfill@{run}"),
-                    payload: serde_json::to_value(Work::Backfill { cursor }).unwrap_or_default(),
+                    payload: Work::Backfill { cursor }.payload()?,
                     dedupe_id: None,
                 });
             }

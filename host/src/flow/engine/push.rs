@@ -8,7 +8,7 @@ use super::parked;
 use super::transform::Carried;
 use super::{truncated, FlowEngine, Item};
 use crate::config::{FlowConfig, ObjectKind};
-use crate::flow::base::{idempotency_key, LevelRead, ToJobError, Work, Written};
+use crate::flow::base::{idempotency_key, LevelRead, ToJobError, Written};
 use crate::model::{KeyedRecord, Record};
 use crate::store::{ConfirmedWrite, ErrorClass, IdLink, Job, JobError, LedgerEntry, Outcome, RunRecord};
 use std::collections::{BTreeMap, BTreeSet};
@@ -82,7 +82,7 @@ impl FlowEngine {
         let mut items = Vec::new();
         for job in jobs {
             let from = slots.len();
-            let page = Work::kind(&job.payload) == "page";
+            let page = job.payload.kind() == "page";
             match self.resolve(flow_name, flow, job, run) {
                 Ok(Carried::Records(records, read)) if page => {
                     for record in records {
@@ -127,7 +127,7 @@ impl FlowEngine {
         let hold = !failures.is_empty() && self.breaker_holds(flow_name, &flow.to, failures, successes);
         let mut records = Vec::with_capacity(slots.len());
         for (job, span) in jobs.iter().zip(spans) {
-            if Work::kind(&job.payload) == "page" {
+            if job.payload.kind() == "page" {
                 records.extend(self.settle_page(job, flow, &slots[span], hold, acks, &plugin));
                 continue;
             }

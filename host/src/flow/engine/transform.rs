@@ -3,11 +3,10 @@
 
 use super::{FlowEngine, Item};
 use crate::config::FlowConfig;
-use crate::flow::base::{LevelRead, ToJobError, Work};
+use crate::flow::base::{LevelRead, PageWork, RecordWork, ToJobError, Work};
 use crate::flow::objects;
 use crate::model::Record;
 use crate::store::{ErrorClass, Job, JobError};
-use serde::Deserialize;
 use std::collections::BTreeMap;
 
 /// What a job carries for its flow.
@@ -22,11 +21,11 @@ pub(super) enum Carried {
 impl FlowEngine {
     /// The record a job carries.
     pub(super) fn resolve(&self, flow_name: &str, flow: &FlowConfig, job: &Job, run: u64) -> Result<Carried, JobError> {
-        let work = Work::deserialize(&job.payload)
-            .map_err(|e| JobError::invalid_input(format!("unreadable job payload: {e}")))?;
+        let work =
+            Work::decode(&job.payload).map_err(|e| JobError::invalid_input(format!("unreadable job payload: {e}")))?;
         let mut read_by_pull = None;
         let found = match work {
-            Work::Record { record, pulled_by, read, read_job } => {
+            Work::Record(RecordWork { record, pulled_by, read, read_job }) => {
                 read_by_pull = pulled_by.map(|_| LevelRead { job: read_job.unwrap_or(job.id), stamp: read });
                 vec![record]
             }
@@ -61,7 +60,7 @@ impl FlowEngine {
                 }
                 records
             }
-            Work::Page { records, pulled_by: _ } => {
+            Work::Page(PageWork { records, .. }) => {
                 read_by_pull = Some(LevelRead { job: job.id, stamp: None });
                 records
             }

@@ -7,7 +7,7 @@ use super::hybrid::book;
 use super::state;
 use crate::config::FlowConfig;
 use crate::domain::available::Trace;
-use crate::flow::base::{idempotency_key, Work};
+use crate::flow::base::{idempotency_key, RecordWork, Work};
 use crate::model::Record;
 use crate::shopify::inventory::Level;
 use crate::store::{Drift, FlowReconcile, NewJob, Store};
@@ -100,22 +100,18 @@ pub fn corrections(store: &Store, name: &str, levels: &[&ErpLevel]) -> Result<Ve
     for l in levels {
         state::forget(store, name, &l.trace.sku, &l.trace.shopify_location)?;
     }
-    Ok(levels
+    levels
         .iter()
-        .map(|l| NewJob {
-            flow: name.to_owned(),
-            trigger: "heal".into(),
-            key: l.raw.external_id().to_owned(),
-            payload: serde_json::to_value(Work::Record {
-                record: l.raw.clone(),
-                pulled_by: None,
-                read: None,
-                read_job: None,
+        .map(|l| {
+            Ok(NewJob {
+                flow: name.to_owned(),
+                trigger: "heal".into(),
+                key: l.raw.external_id().to_owned(),
+                payload: Work::Record(RecordWork::of(l.raw.clone())).payload().map_err(|e| e.message)?,
+                dedupe_id: None,
             })
-            .unwrap_or_default(),
-            dedupe_id: None,
         })
-        .collect())
+        .collect()
 }
 
 /// The corrections of a hybrid flow: a level whose Shopify value differs from the one weft
@@ -141,11 +137,9 @@ pub fn hybrid_corrections(
                     flow: name.to_owned(),
                     trigger: "heal".into(),
                     key: format!("{sku}@{location}"),
-                    payload: serde_json::to_value(Work::ShopifyWebhook {
-                        topic: "inventory_levels/update".into(),
-                        body,
-                    })
-                    .unwrap_or_default(),
+                    payload: Work::ShopifyWebhook { topic: "inventory_levels/update".into(), body }
+                        .payload()
+                        .map_err(|e| e.message)?,
                     dedupe_id: None,
                 });
             }

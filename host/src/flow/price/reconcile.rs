@@ -14,7 +14,7 @@ use crate::config::FlowConfig;
 use crate::domain::mapping::Mapping;
 use crate::domain::ownership::Field;
 use crate::flow::base::idempotency_key;
-use crate::flow::base::Work;
+use crate::flow::base::{RecordWork, Work};
 use crate::model::{Price, PriceScope, Record};
 use crate::shopify::price_lists::{self, Held, ListRef, Targets};
 use crate::shopify::products::variants_by_sku;
@@ -215,20 +215,16 @@ pub async fn compare_page(
 pub fn corrections(store: &Store, name: &str, records: &[(Record, Record)]) -> Result<Vec<NewJob>, String> {
     let keys: Vec<String> = records.iter().map(|(_, t)| idempotency_key(name, t)).collect();
     store.forget_writes(&keys).map_err(|e| e.to_string())?;
-    Ok(records
+    records
         .iter()
-        .map(|(raw, _)| NewJob {
-            flow: name.to_owned(),
-            trigger: "heal".into(),
-            key: raw.external_id().to_owned(),
-            payload: serde_json::to_value(Work::Record {
-                record: raw.clone(),
-                pulled_by: None,
-                read: None,
-                read_job: None,
+        .map(|(raw, _)| {
+            Ok(NewJob {
+                flow: name.to_owned(),
+                trigger: "heal".into(),
+                key: raw.external_id().to_owned(),
+                payload: Work::Record(RecordWork::of(raw.clone())).payload().map_err(|e| e.message)?,
+                dedupe_id: None,
             })
-            .unwrap_or_default(),
-            dedupe_id: None,
         })
-        .collect())
+        .collect()
 }

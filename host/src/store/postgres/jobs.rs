@@ -346,7 +346,7 @@ impl QueueStore for PostgresStore {
                 flow: dead.job.flow.clone(),
                 trigger: "retry".into(),
                 key: dead.job.key.clone(),
-                payload: payload.clone(),
+                payload: payload.clone().into(),
                 dedupe_id: None,
             };
             insert_jobs(&*tx, &[new.ready(job_id, now_ms)]).await?;

@@ -322,7 +322,7 @@ impl QueueStore for RedbStore {
             flow: dead.job.flow.clone(),
             trigger: "retry".into(),
             key: dead.job.key.clone(),
-            payload: payload.clone(),
+            payload: payload.clone().into(),
             dedupe_id: None,
         };
         let job_id = next_id(&tx, "next_job_id")?;

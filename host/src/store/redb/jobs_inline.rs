@@ -8,7 +8,13 @@ use redb::ReadableTableMetadata;
 use serde_json::json;
 
 fn new_job(key: &str, payload: serde_json::Value) -> NewJob {
-    NewJob { flow: "inventory".into(), trigger: "schedule".into(), key: key.into(), payload, dedupe_id: None }
+    NewJob {
+        flow: "inventory".into(),
+        trigger: "schedule".into(),
+        key: key.into(),
+        payload: payload.into(),
+        dedupe_id: None,
+    }
 }
 
 #[test]
@@ -30,7 +36,7 @@ fn a_job_stored_with_its_payload_inline_still_runs_and_leaves_nothing_behind() {
         store
             .export(&mut |items| {
                 jobs.extend(items.into_iter().filter_map(|i| match i {
-                    Item::Job(job) => Some((job.key, job.payload)),
+                    Item::Job(job) => Some((job.key, job.payload.value())),
                     _ => None,
                 }));
                 Ok(())
@@ -41,15 +47,15 @@ fn a_job_stored_with_its_payload_inline_still_runs_and_leaves_nothing_behind() {
     assert!(exported(&store).contains(&("inline".to_owned(), payload.clone())), "exported with its payload");
 
     let leased = store.lease(Some("inventory"), 10, 1_000, 10).unwrap();
-    let payloads: Vec<(&str, &serde_json::Value)> = leased.iter().map(|j| (j.key.as_str(), &j.payload)).collect();
-    assert_eq!(payloads, [("inline", &payload), ("apart", &json!({"kind": "page", "records": []}))]);
+    let payloads: Vec<(&str, serde_json::Value)> = leased.iter().map(|j| (j.key.as_str(), j.payload.value())).collect();
+    assert_eq!(payloads, [("inline", payload.clone()), ("apart", json!({"kind": "page", "records": []}))]);
     assert_eq!(store.renew_leases(1_005, 1_000).unwrap(), 2);
     assert_eq!(store.recover_leases(u64::MAX, 3_000).unwrap(), 2);
     let again = store.lease(Some("inventory"), 3_000, 1_000, 10).unwrap();
-    let mut again_payloads: Vec<(&str, &serde_json::Value, u32)> =
-        again.iter().map(|j| (j.key.as_str(), &j.payload, j.attempts)).collect();
+    let mut again_payloads: Vec<(&str, serde_json::Value, u32)> =
+        again.iter().map(|j| (j.key.as_str(), j.payload.value(), j.attempts)).collect();
     again_payloads.sort_by_key(|(key, ..)| *key);
-    assert_eq!(again_payloads, [("apart", &json!({"kind": "page", "records": []}), 2), ("inline", &payload, 2)]);
+    assert_eq!(again_payloads, [("apart", json!({"kind": "page", "records": []}), 2), ("inline", payload.clone(), 2)]);
     store.ack_all(&again.iter().map(Job::receipt).collect::<Vec<_>>()).unwrap();
     let tx = store.db.begin_read().unwrap();
     assert_eq!(tx.open_table(JOBS).unwrap().len().unwrap(), 0);
