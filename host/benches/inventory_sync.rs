@@ -9,7 +9,7 @@
 //! for file-feed. `WEFT_BENCH_SKUS=2000` runs a smaller catalog; `WEFT_BENCH_LOCATIONS=10`
 //! stocks each SKU at 10 locations (default 3): 100,000 SKUs × 10 is the million-level run. It
 //! reports the peak RSS of `weft serve`, the most linear memory the file-feed instance held and
-//! the store's size on disk.
+//! the store's size on disk. `WEFT_BENCH_WORKERS` sets `[server] workers` (default: weft's).
 //!
 //! Measured 2026-11-27, 2 cores, debug build: 30,000 levels in 178.8 s (168 items/s, 0.067 of
 //! the Standard plan's 2,500 items/s), 1,222 cost points (0.041 per item; 0.040 is the
@@ -47,7 +47,11 @@ const MUTATION_COST: f64 = 10.0;
 
 fn main() {
     let skus: usize = std::env::var("WEFT_BENCH_SKUS").ok().and_then(|v| v.parse().ok()).unwrap_or(10_000);
-    let workers: usize = std::env::var("WEFT_BENCH_WORKERS").ok().and_then(|v| v.parse().ok()).unwrap_or(2);
+    // weft's own default unless WEFT_BENCH_WORKERS says otherwise.
+    let workers: usize = std::env::var("WEFT_BENCH_WORKERS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(weft::config::ServerConfig::default().workers);
     let plan_name = std::env::var("WEFT_BENCH_PLAN").unwrap_or_else(|_| "standard".into());
     let plan = shopify_sim::Plan::by_name(&plan_name).expect("WEFT_BENCH_PLAN: standard, advanced or plus");
     let location_count: usize = std::env::var("WEFT_BENCH_LOCATIONS").ok().and_then(|v| v.parse().ok()).unwrap_or(3);
