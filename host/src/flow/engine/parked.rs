@@ -15,14 +15,19 @@ pub fn any(store: &Store) -> StoreResult<bool> {
     Ok(!store.state_keys(StateTable::Parked, "", 1)?.is_empty())
 }
 
-/// The id of the kept dead letter the write `key` waits on, if any.
-pub fn waiting(store: &Store, key: &str) -> StoreResult<Option<u64>> {
+/// The job the write `key` waits on, asked by the job `asker`: the one whose dead letter is
+/// kept, or one that parked it and is still queued — between the park and its dead letter, or
+/// retried by a person — unless that is `asker` itself, which goes again.
+pub fn waiting(store: &Store, key: &str, asker: u64) -> StoreResult<Option<u64>> {
     let Some(value) = store.state_get(StateTable::Parked, key)? else { return Ok(None) };
     let text = String::from_utf8_lossy(&value);
     let kept = match text.split_once(SEP) {
         Some((id, job_key)) => match id.parse::<u64>() {
-            Ok(id) => store.jobs_by_key(job_key, 1000)?.1.iter().any(|d| d.job.id == id).then_some(id),
-            Err(_) => None,
+            Ok(id) if id != asker => {
+                let (queued, dead) = store.jobs_by_key(job_key, 1000)?;
+                (queued.iter().any(|j| j.id == id) || dead.iter().any(|d| d.job.id == id)).then_some(id)
+            }
+            _ => None,
         },
         None => None,
     };
@@ -57,6 +62,9 @@ mod tests {
         job
     }
 
+    /// A job id no stored job has: a later delivery of the same record.
+    const LATER: u64 = 1_000_000;
+
     #[test]
     fn a_parked_write_waits_while_its_dead_letter_is_kept_and_goes_again_once_retried() {
         let store = Store::in_memory().unwrap();
@@ -64,15 +72,36 @@ mod tests {
         let job = dead_job(&store, "gid://shopify/Order/7");
         park(&store, "write-1", &job).unwrap();
         assert!(any(&store).unwrap());
-        assert_eq!(waiting(&store, "write-1").unwrap(), Some(job.id), "the dead letter is kept");
-        assert_eq!(waiting(&store, "write-2").unwrap(), None, "another write is not parked");
+        assert_eq!(waiting(&store, "write-1", LATER).unwrap(), Some(job.id), "the dead letter is kept");
+        assert_eq!(waiting(&store, "write-2", LATER).unwrap(), None, "another write is not parked");
         assert!(store.discard_dead(job.id, "done by hand").unwrap());
-        assert_eq!(waiting(&store, "write-1").unwrap(), Some(job.id), "discarded: a person dealt with it");
+        assert_eq!(waiting(&store, "write-1", LATER).unwrap(), Some(job.id), "discarded: a person dealt with it");
 
         let other = dead_job(&store, "gid://shopify/Order/70");
         park(&store, "write-3", &other).unwrap();
         assert_eq!(store.retry_dead(Some(other.id), None, 2).unwrap(), 1);
-        assert_eq!(waiting(&store, "write-3").unwrap(), None, "retried by a person: the write goes again");
+        assert_eq!(waiting(&store, "write-3", LATER).unwrap(), Some(other.id), "retried: that job writes first");
+        assert_eq!(waiting(&store, "write-3", other.id).unwrap(), None, "the retried job goes again");
         assert_eq!(store.state_get(StateTable::Parked, "write-3").unwrap(), None, "and its mark is gone");
+    }
+
+    #[test]
+    fn a_write_parked_by_a_job_not_yet_dead_lettered_waits_for_it() {
+        let store = Store::in_memory().unwrap();
+        let new = NewJob {
+            flow: "orders".into(),
+            trigger: "webhook".into(),
+            key: "gid://shopify/Order/8".into(),
+            payload: serde_json::json!({}).into(),
+            dedupe_id: None,
+        };
+        store.enqueue(&[new], 0, None).unwrap();
+        let job = store.lease(Some("orders"), 0, 60_000, 1).unwrap().remove(0);
+        park(&store, "write-1", &job).unwrap();
+        // Another worker reads the same record before the first job's dead letter is stored.
+        assert_eq!(waiting(&store, "write-1", LATER).unwrap(), Some(job.id), "parked by a job still running");
+        assert_eq!(waiting(&store, "write-1", job.id).unwrap(), None, "that job itself, run again after a crash");
+        store.ack_all(std::slice::from_ref(&job)).unwrap();
+        assert_eq!(waiting(&store, "write-1", LATER).unwrap(), None, "the job is gone: the mark was stale");
     }
 }

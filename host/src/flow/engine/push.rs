@@ -199,7 +199,7 @@ impl FlowEngine {
                         reached: false,
                     });
                 }
-                _ => match if parked_any { parked::waiting(store, &key) } else { Ok(None) } {
+                _ => match if parked_any { parked::waiting(store, &key, jobs[item.job].id) } else { Ok(None) } {
                     Ok(Some(dead)) => {
                         let request = self.payload(&item.record);
                         let why = format!("waits for a person: the same write is dead-lettered (job {dead})");
