@@ -116,10 +116,10 @@ pub struct ServerConfig {
     /// 8 failed deliveries in a row.
     #[serde(default = "default_webhook_check_every")]
     pub webhook_check_every: String,
-    /// Worker threads running jobs (default 4). A job spends much of its time waiting: on
-    /// Shopify's answer and on the store's commit reaching the disk. With 4 workers on 2 cores a
-    /// million-level inventory sync ran at 32-34k levels/s against 28-29k with 2 (release,
-    /// `scripts/bench.sh`), at the same peak RSS give or take 4 MiB.
+    /// Worker threads running jobs (default 2). Jobs wait on Shopify and on the store's commits:
+    /// 4 workers on 2 cores synced a million levels at 32-34k levels/s against 28-29k with 2
+    /// (release, `WEFT_BENCH_WORKERS=4`), but they also made concurrent writes of one customer
+    /// from two orders likelier, which the Tryton connector refuses (its party code is unique).
     #[serde(default = "default_workers")]
     pub workers: usize,
     /// How long SIGTERM waits for in-flight jobs, in seconds.
@@ -150,7 +150,7 @@ fn default_webhook_check_every() -> String {
     "5m".into()
 }
 fn default_workers() -> usize {
-    4
+    2
 }
 fn default_drain_seconds() -> u64 {
     20

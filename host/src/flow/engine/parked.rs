@@ -48,7 +48,8 @@ mod tests {
     use super::*;
     use crate::store::{ErrorClass, JobError, NewJob};
 
-    fn dead_job(store: &Store, key: &str) -> Job {
+    /// A job for the record `key`, enqueued and leased: running.
+    fn running_job(store: &Store, key: &str) -> Job {
         let new = NewJob {
             flow: "orders".into(),
             trigger: "webhook".into(),
@@ -57,7 +58,11 @@ mod tests {
             dedupe_id: None,
         };
         store.enqueue(&[new], 0, None).unwrap();
-        let job = store.lease(Some("orders"), 0, 60_000, 1).unwrap().remove(0);
+        store.lease(Some("orders"), 0, 60_000, 1).unwrap().remove(0)
+    }
+
+    fn dead_job(store: &Store, key: &str) -> Job {
+        let job = running_job(store, key);
         store.dead_letter(&job, JobError::new(ErrorClass::NeedsPerson, "edited after shipment"), 1).unwrap();
         job
     }
@@ -88,15 +93,7 @@ mod tests {
     #[test]
     fn a_write_parked_by_a_job_not_yet_dead_lettered_waits_for_it() {
         let store = Store::in_memory().unwrap();
-        let new = NewJob {
-            flow: "orders".into(),
-            trigger: "webhook".into(),
-            key: "gid://shopify/Order/8".into(),
-            payload: serde_json::json!({}).into(),
-            dedupe_id: None,
-        };
-        store.enqueue(&[new], 0, None).unwrap();
-        let job = store.lease(Some("orders"), 0, 60_000, 1).unwrap().remove(0);
+        let job = running_job(&store, "gid://shopify/Order/8");
         park(&store, "write-1", &job).unwrap();
         // Another worker reads the same record before the first job's dead letter is stored.
         assert_eq!(waiting(&store, "write-1", LATER).unwrap(), Some(job.id), "parked by a job still running");
